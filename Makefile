@@ -1,0 +1,107 @@
+# rxray — one Makefile, out-of-tree build directory (BUILD=build), V=1 for
+# verbose. Targets: all (default), test, demo, bench, fuzz, deps, clean.
+
+BUILD ?= build
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) -MMD -MP
+LIBS := -lbpf -lelf -lz -lpcap -ljansson
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) -MMD -MP
+
+SRCS := src/main.c src/util.c src/source.c src/source_file.c src/source_live.c src/render.c \
+	src/cmd_watch.c native/datapath.c
+OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+BPF_OBJ := $(BUILD)/rxray.bpf.o
+SKEL := $(BUILD)/rxray.skel.h
+
+TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/tests/unit_parse
+
+.PHONY: all test demo bench fuzz deps clean
+all: $(BUILD)/rxray $(BPF_OBJ)
+
+$(BPF_OBJ): bpf/rxray.bpf.c
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name rxray_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.o: %.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(BUILD)/src/source_live.o: $(SKEL)
+$(BUILD)/tests/bpf_diff.o: $(SKEL)
+$(BUILD)/tests/verifier_stats.o: $(SKEL)
+
+$(BUILD)/rxray: $(OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# ---- tests ---------------------------------------------------------------
+$(BUILD)/tests/bpf_diff: $(BUILD)/tests/bpf_diff.o $(BUILD)/native/datapath.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/verifier_stats: $(BUILD)/tests/verifier_stats.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/unit_parse: $(BUILD)/tests/unit_parse.o $(BUILD)/native/datapath.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/bpf/%.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+# ---- fuzzing (clang, libFuzzer + ASan + UBSan) ----------------------------
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Wall -Werror -D_GNU_SOURCE
+$(BUILD)/fuzz/fuzz_datapath: tests/fuzz/fuzz_datapath.c native/datapath.c
+	$(call msg,FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $^
+
+fuzz: $(BUILD)/fuzz/fuzz_datapath
+
+test: all $(TEST_BINS) fuzz
+	@tests/run.sh $(BUILD)
+
+demo: all
+	@scripts/demo.sh $(BUILD)
+
+bench: all
+	@bench/run.sh $(BUILD)
+
+deps:
+	@scripts/deps.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

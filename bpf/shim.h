@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The BPF side of the datapath shim: real maps and helpers. The native
+ * build's twin is native/shim.h; datapath/process.h documents the API.
+ */
+#ifndef RX_BPF_SHIM_H
+#define RX_BPF_SHIM_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../datapath/abi.h"
+
+#define RX_INLINE static inline __attribute__((always_inline))
+#define rx_shim_loop(n, fn, ctx) bpf_loop((n), (fn), (ctx), 0)
+
+struct rx_env; /* never defined: the context pointer is the hook's */
+
+/* Counters by (verdict, reason, proto): see RX_COUNTER_IDX(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RX_COUNTER_SLOTS);
+	__type(key, __u32);
+	__type(value, struct rx_counter);
+} rx_counters SEC(".maps");
+
+/* Self-accounting, indexed by enum rx_stat. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RX_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} rx_stats SEC(".maps");
+
+/* The decoded packet and option walk live here, not on the 512-byte stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rx_work);
+} rx_scratch SEC(".maps");
+
+/* Capture records; user space may resize it before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} rx_ring SEC(".maps");
+
+/* Written by user space through the skeleton's mmap-ed .bss. */
+volatile struct rx_config rx_cfg;
+
+RX_INLINE struct rx_work *rx_shim_scratch(struct rx_env *env)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&rx_scratch, &zero);
+}
+
+RX_INLINE void rx_shim_count(struct rx_env *env, __u32 slot, __u32 bytes)
+{
+	struct rx_counter *c = bpf_map_lookup_elem(&rx_counters, &slot);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
+RX_INLINE void rx_shim_stat(struct rx_env *env, __u32 stat)
+{
+	__u64 *v = bpf_map_lookup_elem(&rx_stats, &stat);
+
+	if (v)
+		(*v)++;
+}
+
+RX_INLINE __u64 rx_shim_now(struct rx_env *env)
+{
+	return bpf_ktime_get_ns();
+}
+
+RX_INLINE const volatile struct rx_config *rx_shim_config(struct rx_env *env)
+{
+	return &rx_cfg;
+}
+
+RX_INLINE struct rx_capture *rx_shim_ring_reserve(struct rx_env *env)
+{
+	return bpf_ringbuf_reserve(&rx_ring, sizeof(struct rx_capture), 0);
+}
+
+RX_INLINE void rx_shim_ring_submit(struct rx_env *env, struct rx_capture *rec)
+{
+	bpf_ringbuf_submit(rec, 0);
+}
+
+RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 off, void *dst, __u32 len)
+{
+	__u64 n = len;
+
+	/*
+	 * The helper's length must be provably in [1, RX_SNAP_MAX] in the very
+	 * register passed; the barrier keeps clang from testing a zero-extended
+	 * copy and passing the unrefined original.
+	 */
+	asm volatile("" : "+r"(n));
+	if (n < 1 || n > RX_SNAP_MAX)
+		return -1;
+	return (int)bpf_xdp_load_bytes((struct xdp_md *)env, off, dst, (__u32)n);
+}
+
+#endif

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The one ABI header: every map key/value and ring-buffer record shared by
+ * the BPF programs, the native build and user space.
+ *
+ * Fixed-width types, explicit padding, a size assertion per struct. Byte
+ * order: multi-byte header fields are stored in HOST order (the decoder
+ * converts once), except addresses, which stay in network order (as on the
+ * wire) so they can go straight to inet_ntop().
+ */
+#ifndef RX_ABI_H
+#define RX_ABI_H
+
+#include <linux/types.h>
+#include "reasons.h"
+
+#define RX_VLAN_MAX 2     /* tags decoded; a third is vlan_too_deep */
+#define RX_IPOPT_MAX 16   /* IPv4 options listed (NOP and EOL included); more are walked, not listed */
+#define RX_IP6EXT_MAX 8   /* extension headers walked; a ninth is ipv6_ext_too_deep */
+#define RX_SACK_MAX 4     /* SACK blocks in one option (RFC 2018: at most 4) */
+#define RX_SNAP_MAX 2048  /* packet bytes carried by one capture record */
+
+/* Which layers of struct rx_pkt hold decoded values. */
+enum rx_layer {
+	RX_L_ETH = 1 << 0,
+	RX_L_VLAN = 1 << 1,
+	RX_L_IPV4 = 1 << 2,
+	RX_L_IPV6 = 1 << 3,
+	RX_L_TCP = 1 << 4,
+	RX_L_UDP = 1 << 5,
+	RX_L_ICMP = 1 << 6,
+	RX_L_ICMPV6 = 1 << 7,
+	RX_L_IP6FRAG = 1 << 8, /* IPv6 fragment header seen: ip6_frag_* valid */
+	RX_L_PAYLOAD = 1 << 9, /* payload_len valid */
+};
+
+/* Which TCP options were present (struct rx_pkt.tcp_optmask). */
+enum rx_tcpopt {
+	RX_TCPOPT_MSS = 1 << 0,
+	RX_TCPOPT_WSCALE = 1 << 1,
+	RX_TCPOPT_SACK_PERM = 1 << 2,
+	RX_TCPOPT_SACK = 1 << 3,
+	RX_TCPOPT_TS = 1 << 4,
+};
+
+enum rx_hook {
+	RX_HOOK_NONE = 0, /* offline: the native build fed from a pcap */
+	RX_HOOK_XDP = 1,
+	RX_HOOK_TC_INGRESS = 2,
+	RX_HOOK_TC_EGRESS = 3,
+};
+
+struct rx_vlan {
+	__u16 tpid; /* 0x8100 or 0x88a8 (or 0x9100) */
+	__u16 tci;  /* pcp:3 dei:1 id:12 */
+};
+
+struct rx_ipopt {
+	__u8 type;
+	__u8 len; /* bytes, including type and length; 1 for EOL/NOP */
+};
+
+struct rx_ip6ext {
+	__u8 type;  /* protocol number of this extension header */
+	__u8 pad;
+	__u16 len;  /* bytes */
+};
+
+/*
+ * One decoded packet. Produced by the datapath for every packet, the head
+ * of every capture record. Fields of a layer are valid only when its
+ * RX_L_* bit is set in .layers; everything else is zero.
+ */
+struct rx_pkt {
+	__u64 ts_ns;     /* CLOCK_MONOTONIC (live) or pcap time (offline) */
+	__u32 wire_len;  /* frame length on the wire (no FCS) */
+	__u32 cap_len;   /* bytes the datapath could read */
+	__u32 ifindex;
+	__u32 rx_queue;
+	__u8 hook;       /* enum rx_hook */
+	__u8 verdict;    /* enum rx_verdict */
+	__u8 reason;     /* enum rx_reason */
+	__u8 proto;      /* enum rx_proto */
+	__u32 layers;    /* enum rx_layer bits */
+
+	/* L2 */
+	__u8 eth_dst[6];
+	__u8 eth_src[6];
+	__u16 eth_type;  /* the type right after the MAC addresses */
+	__u16 l3_type;   /* the type after the last decoded VLAN tag */
+	__u8 vlan_n;
+	__u8 ipopt_n;
+	__u8 ip6ext_n;
+	__u8 sack_n;
+	struct rx_vlan vlan[RX_VLAN_MAX];
+
+	/* offsets from the start of the frame; 0 when absent */
+	__u16 l3_off;
+	__u16 l4_off;
+	__u16 payload_off;
+	__u16 payload_len; /* L4 payload length as the headers state it */
+
+	/* IPv4 (RFC 791) */
+	__u8 ip_hl;      /* header length, bytes */
+	__u8 ip_tos;
+	__u8 ip_ttl;
+	__u8 ip_proto;
+	__u16 ip_len;
+	__u16 ip_id;
+	__u16 ip_frag;   /* flags:3 offset:13 as on the wire */
+	__u16 ip_csum;
+	__be32 ip_src;
+	__be32 ip_dst;
+	struct rx_ipopt ipopt[RX_IPOPT_MAX];
+
+	/* IPv6 (RFC 8200) */
+	__u8 ip6_src[16];
+	__u8 ip6_dst[16];
+	__u32 ip6_flow;  /* 20-bit flow label */
+	__u8 ip6_tclass;
+	__u8 ip6_nxt;    /* next header of the fixed header */
+	__u8 ip6_hlim;
+	__u8 l4_nxt;     /* protocol after the last header (IPv4 or IPv6) */
+	__u16 ip6_plen;
+	__u16 ip6_frag;  /* fragment header: offset:13 res:2 M:1 */
+	__u32 ip6_frag_id;
+	struct rx_ip6ext ip6ext[RX_IP6EXT_MAX];
+
+	/* L4 ports (TCP/UDP) */
+	__u16 sport;
+	__u16 dport;
+
+	/* TCP (RFC 9293), options RFC 7323, RFC 2018 */
+	__u32 tcp_seq;
+	__u32 tcp_ack;
+	__u16 tcp_flags; /* 12 bits: reserved:3 AE CWR ECE URG ACK PSH RST SYN FIN */
+	__u16 tcp_win;
+	__u16 tcp_csum;
+	__u16 tcp_urp;
+	__u8 tcp_hl;     /* header length, bytes */
+	__u8 tcp_optmask;/* enum rx_tcpopt */
+	__u8 tcp_wscale;
+	__u8 pad1;
+	__u16 tcp_mss;
+	__u16 pad2;
+	__u32 tcp_tsval;
+	__u32 tcp_tsecr;
+	__u32 sack[RX_SACK_MAX][2];
+
+	/* UDP (RFC 768) */
+	__u16 udp_len;
+	__u16 udp_csum;
+
+	/* ICMP (RFC 792) / ICMPv6 (RFC 4443) */
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u16 icmp_csum;
+	__u32 icmp_rest; /* the second 32-bit word (id/seq for echo) */
+};
+_Static_assert(sizeof(struct rx_pkt) == 280, "struct rx_pkt ABI size");
+
+/* Ring-buffer record: a decoded packet and its first bytes. */
+struct rx_capture {
+	struct rx_pkt pkt;
+	__u32 data_len;  /* bytes valid in data[] */
+	__u32 pad;
+	__u8 data[RX_SNAP_MAX];
+};
+_Static_assert(sizeof(struct rx_capture) == 280 + 8 + RX_SNAP_MAX, "struct rx_capture ABI size");
+
+#define RX_OPT_WALK_MASK 63 /* >= 40 - 1 option bytes, a power of two minus one */
+
+/* An option or extension-header walk in progress (datapath/parse.h). */
+struct rx_optwalk {
+	__u8 buf[RX_OPT_WALK_MASK + 1];
+	__u32 off;
+	__u32 len;
+	__u32 reason;
+	__u32 n;
+};
+
+/*
+ * The datapath's per-packet work area: the decoded packet and the option
+ * walk. In BPF it is a per-CPU map value, not stack: values read back from
+ * a map are unknown to the verifier, so the walk's position does not fork
+ * one verifier state per option offset.
+ */
+struct rx_work {
+	struct rx_pkt pkt;
+	struct rx_optwalk opt;
+};
+_Static_assert(sizeof(struct rx_optwalk) == 80, "struct rx_optwalk ABI size");
+_Static_assert(sizeof(struct rx_work) == 280 + 80, "struct rx_work ABI size");
+
+/* Per-CPU counter value, one per (verdict, reason, proto) slot. */
+struct rx_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+_Static_assert(sizeof(struct rx_counter) == 16, "struct rx_counter ABI size");
+
+/* Run-time configuration written by user space (BPF: .bss). */
+struct rx_config {
+	__u32 capture;   /* 1: emit capture records */
+	__u32 snaplen;   /* bytes per capture record, 1..RX_SNAP_MAX */
+};
+_Static_assert(sizeof(struct rx_config) == 8, "struct rx_config ABI size");
+
+#endif

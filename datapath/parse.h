@@ -1,0 +1,576 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Cursor-based, bounds-checked packet decoders, compiled for BPF and for the
+ * host. Every read is preceded by a bounds check against the cursor's end;
+ * every variable-length walk has a constant bound. Each decoder fills its
+ * layer of struct rx_pkt and returns an enum rx_reason: RX_REASON_OK to go
+ * on, anything else to stop with that reason.
+ *
+ * Multi-byte fields are read byte by byte (rx_get16/32): packet data has
+ * no alignment guarantee, and this keeps the host build free of unaligned
+ * loads (UBSan) at no cost in BPF.
+ *
+ * A layer's bit is set in pkt->layers only once its whole fixed header
+ * (and, for IPv4 and TCP, the options area the header announces) is
+ * present, so a truncated header shows as absent, never half-filled.
+ */
+#ifndef RX_PARSE_H
+#define RX_PARSE_H
+
+#include "abi.h"
+
+#ifndef RX_INLINE
+#define RX_INLINE static inline __attribute__((always_inline))
+#endif
+
+/* Full unrolling where the bound is a small constant (clang, both targets). */
+#if defined(__clang__)
+#define RX_UNROLL _Pragma("unroll")
+#else
+#define RX_UNROLL
+#endif
+
+#define RX_ETH_P_IP 0x0800
+#define RX_ETH_P_ARP 0x0806
+#define RX_ETH_P_8021Q 0x8100
+#define RX_ETH_P_8021AD 0x88a8
+#define RX_ETH_P_QINQ1 0x9100 /* pre-standard QinQ */
+#define RX_ETH_P_IPV6 0x86dd
+
+#define RX_IPPROTO_HOPOPTS 0
+#define RX_IPPROTO_ICMP 1
+#define RX_IPPROTO_TCP 6
+#define RX_IPPROTO_UDP 17
+#define RX_IPPROTO_ROUTING 43
+#define RX_IPPROTO_FRAGMENT 44
+#define RX_IPPROTO_ESP 50
+#define RX_IPPROTO_AH 51
+#define RX_IPPROTO_ICMPV6 58
+#define RX_IPPROTO_NONE 59
+#define RX_IPPROTO_DSTOPTS 60
+
+#define RX_HDR_OFF_MAX 0x3fff /* where an L4 header may start, bytes from the frame start */
+#define RX_TCP_OPT_WALK 40 /* option bytes after a 20-byte header: (15 - 5) * 4 */
+#define RX_IP_OPT_WALK 40
+
+/*
+ * rx_shim_loop(n, fn, ctx): call fn(i, ctx) for i in [0, n) until it returns
+ * non-zero. bpf_loop() in BPF (the shim defines it); a plain loop elsewhere.
+ */
+#ifndef rx_shim_loop
+RX_INLINE void rx_shim_loop(__u32 n, long (*fn)(__u64, void *), void *ctx)
+{
+	__u32 i;
+
+	for (i = 0; i < n; i++)
+		if (fn(i, ctx))
+			break;
+}
+#endif
+
+struct rx_cursor {
+	struct rx_env *env;
+	const __u8 *start;
+	const __u8 *pos;
+	const __u8 *end;
+};
+
+RX_INLINE __u16 rx_get16(const __u8 *p)
+{
+	return (__u16)((__u16)p[0] << 8 | p[1]);
+}
+
+RX_INLINE __u32 rx_get32(const __u8 *p)
+{
+	return (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3];
+}
+
+RX_INLINE int rx_is_vlan_tpid(__u16 t)
+{
+	return t == RX_ETH_P_8021Q || t == RX_ETH_P_8021AD || t == RX_ETH_P_QINQ1;
+}
+
+/*
+ * Ethernet II (IEEE 802.3) and up to RX_VLAN_MAX 802.1Q/802.1ad tags. A tag
+ * beyond the maximum stops decoding with vlan_too_deep: what follows it is
+ * not looked at, so a deep stack cannot hide a payload from the counters
+ * under a wrong protocol.
+ */
+RX_INLINE int rx_parse_eth(struct rx_cursor *c, struct rx_pkt *pkt)
+{
+	const __u8 *p = c->pos;
+	__u16 type;
+	int i;
+
+	if (p + 14 > c->end)
+		return RX_REASON_TRUNC_ETH;
+	__builtin_memcpy(pkt->eth_dst, p, 6);
+	__builtin_memcpy(pkt->eth_src, p + 6, 6);
+	type = rx_get16(p + 12);
+	pkt->eth_type = type;
+	pkt->layers |= RX_L_ETH;
+	p += 14;
+
+RX_UNROLL
+	for (i = 0; i < RX_VLAN_MAX; i++) {
+		if (!rx_is_vlan_tpid(type))
+			break;
+		if (p + 4 > c->end)
+			return RX_REASON_TRUNC_VLAN;
+		pkt->vlan[i].tpid = type;
+		pkt->vlan[i].tci = rx_get16(p);
+		pkt->vlan_n = i + 1;
+		pkt->layers |= RX_L_VLAN;
+		type = rx_get16(p + 2);
+		p += 4;
+	}
+	pkt->l3_type = type;
+	c->pos = p;
+	if (rx_is_vlan_tpid(type))
+		return RX_REASON_VLAN_TOO_DEEP;
+	return RX_REASON_OK;
+}
+
+/*
+ * Option walks (IPv4 and TCP). The option bytes, at most 40, are first
+ * copied into a buffer, then walked one option per step of rx_shim_loop(),
+ * which is bpf_loop() in BPF: an open-coded 40-step walk over packet
+ * pointers, with an unknown length per step, explodes the verifier's state
+ * space past its 1M-instruction limit, while a callback over a fixed buffer
+ * is verified once.
+ */
+/* bpf_loop()'s context must live on the stack: it only points at the work. */
+struct rx_optctx {
+	struct rx_work *work;
+	struct rx_env *env;
+};
+
+#define RX_OPT_BYTE(w, i) ((w)->buf[(i) & RX_OPT_WALK_MASK])
+
+RX_INLINE __u32 rx_opt_get32(const struct rx_optwalk *w, __u32 i)
+{
+	return (__u32)RX_OPT_BYTE(w, i) << 24 | (__u32)RX_OPT_BYTE(w, i + 1) << 16 |
+	       (__u32)RX_OPT_BYTE(w, i + 2) << 8 | RX_OPT_BYTE(w, i + 3);
+}
+
+/*
+ * Copy optlen (1..40) option bytes at frame offset off and walk them with
+ * step(). Returns the walk's reason.
+ */
+RX_INLINE int rx_optwalk(struct rx_cursor *c, struct rx_work *wk, __u32 off, __u32 optlen,
+			 long (*step)(__u64, void *))
+{
+	struct rx_optwalk *w = &wk->opt;
+	struct rx_optctx ctx = { .work = wk, .env = c->env };
+
+	if (optlen < 1 || optlen > RX_TCP_OPT_WALK)
+		return RX_REASON_OK;
+	w->off = 0;
+	w->len = optlen;
+	w->reason = RX_REASON_OK;
+	w->n = 0;
+	if (rx_shim_load_bytes(c->env, off, w->buf, optlen))
+		return RX_REASON_OK; /* cannot happen: the caller checked the bounds */
+	rx_shim_loop(RX_TCP_OPT_WALK, step, &ctx);
+	return (int)w->reason;
+}
+
+/* One IPv4 option (RFC 791 section 3.1) at w->off; returns 1 to stop. */
+static long rx_ip_opt_step(__u64 index __attribute__((unused)), void *ctx)
+{
+	struct rx_work *wk = ((struct rx_optctx *)ctx)->work;
+	struct rx_optwalk *w = &wk->opt;
+	__u32 off = w->off, len = 1, n = w->n;
+	__u8 type;
+
+	if (off >= w->len || off >= RX_IP_OPT_WALK)
+		return 1;
+	type = RX_OPT_BYTE(w, off);
+	if (type > 1) {
+		if (off + 2 > w->len)
+			goto bad;
+		len = RX_OPT_BYTE(w, off + 1);
+		if (len < 2 || off + len > w->len)
+			goto bad;
+	}
+	if (n < RX_IPOPT_MAX) {
+		wk->pkt.ipopt[n & (RX_IPOPT_MAX - 1)].type = type;
+		wk->pkt.ipopt[n & (RX_IPOPT_MAX - 1)].len = (__u8)len;
+		wk->pkt.ipopt_n = (__u8)(n + 1);
+		w->n = n + 1;
+	}
+	if (type == 0) /* end of option list */
+		return 1;
+	w->off = off + len;
+	return 0;
+bad:
+	w->reason = RX_REASON_BAD_IPV4_OPT;
+	return 1;
+}
+
+/* IPv4 (RFC 791). On OK, *l4_len is the L4 length the header states. */
+RX_INLINE int rx_parse_ipv4(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_len)
+{
+	struct rx_pkt *pkt = &wk->pkt;
+	const __u8 *p = c->pos;
+	__u32 hl;
+	int r;
+
+	if (p + 20 > c->end)
+		return RX_REASON_TRUNC_IPV4;
+	hl = (p[0] & 0xf) * 4;
+	if (p[0] >> 4 != 4 || hl < 20)
+		return RX_REASON_BAD_IPV4;
+	if (p + hl > c->end)
+		return RX_REASON_TRUNC_IPV4;
+	pkt->l3_off = (__u16)(p - c->start);
+	pkt->ip_hl = hl;
+	pkt->ip_tos = p[1];
+	pkt->ip_len = rx_get16(p + 2);
+	pkt->ip_id = rx_get16(p + 4);
+	pkt->ip_frag = rx_get16(p + 6);
+	pkt->ip_ttl = p[8];
+	pkt->ip_proto = p[9];
+	pkt->l4_nxt = p[9];
+	pkt->ip_csum = rx_get16(p + 10);
+	__builtin_memcpy(&pkt->ip_src, p + 12, 4);
+	__builtin_memcpy(&pkt->ip_dst, p + 16, 4);
+	pkt->layers |= RX_L_IPV4;
+	pkt->proto = RX_PROTO_IPV4;
+
+	if (hl > 20) {
+		r = rx_optwalk(c, wk, (__u32)(p - c->start) + 20, hl - 20, rx_ip_opt_step);
+		if (r != RX_REASON_OK)
+			return r;
+	}
+	if (pkt->ip_len < hl)
+		return RX_REASON_BAD_IPV4;
+	if (pkt->ip_frag & 0x1fff)
+		return RX_REASON_IP_FRAGMENT;
+	*l4_len = pkt->ip_len - hl;
+	c->pos = p + hl;
+	return RX_REASON_OK;
+}
+
+RX_INLINE int rx_is_ip6ext(__u8 nxt)
+{
+	return nxt == RX_IPPROTO_HOPOPTS || nxt == RX_IPPROTO_ROUTING ||
+	       nxt == RX_IPPROTO_FRAGMENT || nxt == RX_IPPROTO_DSTOPTS || nxt == RX_IPPROTO_AH;
+}
+
+/*
+ * One IPv6 extension header at frame offset w->off, next header w->n: hop-by-
+ * hop, routing, fragment, destination options (RFC 8200 section 4) and AH
+ * (RFC 4302). Returns 1 to stop. Like the option walks, the position lives
+ * in the work area so the verifier sees one state per step, not one per
+ * combination of header lengths; the header bytes come in by load_bytes.
+ */
+static long rx_ip6ext_step(__u64 index, void *ctx)
+{
+	struct rx_optctx *oc = ctx;
+	struct rx_work *wk = oc->work;
+	struct rx_optwalk *w = &wk->opt;
+	struct rx_pkt *pkt = &wk->pkt;
+	__u32 off = w->off, i = (__u32)index, len;
+	__u8 nxt = (__u8)w->n;
+
+	if (!rx_is_ip6ext(nxt))
+		return 1;
+	if (i >= RX_IP6EXT_MAX) {
+		w->reason = RX_REASON_IPV6_EXT_TOO_DEEP;
+		return 1;
+	}
+	if (off > RX_HDR_OFF_MAX || off + 8 > pkt->cap_len ||
+	    rx_shim_load_bytes(oc->env, off, w->buf, 8)) {
+		w->reason = RX_REASON_TRUNC_IPV6_EXT;
+		return 1;
+	}
+	if (nxt == RX_IPPROTO_FRAGMENT) {
+		len = 8;
+		pkt->ip6_frag = (__u16)(w->buf[2] << 8 | w->buf[3]);
+		pkt->ip6_frag_id = rx_opt_get32(w, 4);
+		pkt->layers |= RX_L_IP6FRAG;
+	} else if (nxt == RX_IPPROTO_AH) {
+		len = ((__u32)w->buf[1] + 2) * 4;
+	} else {
+		len = ((__u32)w->buf[1] + 1) * 8;
+	}
+	if (off + len > pkt->cap_len) {
+		w->reason = RX_REASON_TRUNC_IPV6_EXT;
+		return 1;
+	}
+	pkt->ip6ext[i & (RX_IP6EXT_MAX - 1)].type = nxt;
+	pkt->ip6ext[i & (RX_IP6EXT_MAX - 1)].len = (__u16)len;
+	pkt->ip6ext_n = (__u8)(i + 1);
+	w->n = w->buf[0];
+	w->off = off + len;
+	return 0;
+}
+
+/* IPv6 (RFC 8200) and at most RX_IP6EXT_MAX extension headers. */
+RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_len)
+{
+	struct rx_pkt *pkt = &wk->pkt;
+	struct rx_optwalk *w = &wk->opt;
+	struct rx_optctx ctx = { .work = wk, .env = c->env };
+	const __u8 *p = c->pos;
+	__u32 off, ext_bytes;
+
+	if (p + 40 > c->end)
+		return RX_REASON_TRUNC_IPV6;
+	if (p[0] >> 4 != 6)
+		return RX_REASON_BAD_IPV6;
+	off = (__u32)(p - c->start);
+	pkt->l3_off = (__u16)off;
+	pkt->ip6_tclass = (__u8)(rx_get16(p) >> 4);
+	pkt->ip6_flow = rx_get32(p) & 0xfffff;
+	pkt->ip6_plen = rx_get16(p + 4);
+	pkt->ip6_nxt = p[6];
+	pkt->ip6_hlim = p[7];
+	__builtin_memcpy(pkt->ip6_src, p + 8, 16);
+	__builtin_memcpy(pkt->ip6_dst, p + 24, 16);
+	pkt->layers |= RX_L_IPV6;
+	pkt->proto = RX_PROTO_IPV6;
+
+	off += 40;
+	w->off = off;
+	w->n = p[6];
+	w->reason = RX_REASON_OK;
+	if (rx_is_ip6ext(p[6])) {
+		/* one step more than the maximum, to tell "too deep" from "done" */
+		rx_shim_loop(RX_IP6EXT_MAX + 1, rx_ip6ext_step, &ctx);
+		if (w->reason != RX_REASON_OK)
+			return (int)w->reason;
+	}
+	pkt->l4_nxt = (__u8)w->n;
+	ext_bytes = w->off - off;
+	if ((pkt->layers & RX_L_IP6FRAG) && (pkt->ip6_frag & 0xfff8))
+		return RX_REASON_IP_FRAGMENT;
+	if (pkt->ip6_plen < ext_bytes)
+		return RX_REASON_BAD_IPV6;
+	*l4_len = pkt->ip6_plen - ext_bytes;
+	/*
+	 * A fresh pointer from a bounded offset: the walk's position is unknown
+	 * to the verifier, which gives a variable-offset packet pointer a range
+	 * only while umax + fixed offset stays below 64 KiB (MAX_PACKET_OFF).
+	 */
+	if (w->off > RX_HDR_OFF_MAX)
+		return RX_REASON_TRUNC_IPV6_EXT;
+	c->pos = c->start + w->off;
+	return RX_REASON_OK;
+}
+
+/* One TCP option (MSS RFC 9293, wscale and TS RFC 7323, SACK RFC 2018); returns 1 to stop. */
+static long rx_tcp_opt_step(__u64 index __attribute__((unused)), void *ctx)
+{
+	struct rx_work *wk = ((struct rx_optctx *)ctx)->work;
+	struct rx_optwalk *w = &wk->opt;
+	struct rx_pkt *pkt = &wk->pkt;
+	__u32 off = w->off, len, j, n;
+	__u8 kind;
+
+	if (off >= w->len || off >= RX_TCP_OPT_WALK)
+		return 1;
+	kind = RX_OPT_BYTE(w, off);
+	if (kind == 0) /* end of option list */
+		return 1;
+	if (kind == 1) { /* no-operation */
+		w->off = off + 1;
+		return 0;
+	}
+	if (off + 2 > w->len)
+		goto bad;
+	len = RX_OPT_BYTE(w, off + 1);
+	if (len < 2 || off + len > w->len)
+		goto bad;
+	switch (kind) {
+	case 2:
+		if (len != 4)
+			goto bad;
+		pkt->tcp_mss = (__u16)(RX_OPT_BYTE(w, off + 2) << 8 | RX_OPT_BYTE(w, off + 3));
+		pkt->tcp_optmask |= RX_TCPOPT_MSS;
+		break;
+	case 3:
+		if (len != 3)
+			goto bad;
+		pkt->tcp_wscale = RX_OPT_BYTE(w, off + 2);
+		pkt->tcp_optmask |= RX_TCPOPT_WSCALE;
+		break;
+	case 4:
+		if (len != 2)
+			goto bad;
+		pkt->tcp_optmask |= RX_TCPOPT_SACK_PERM;
+		break;
+	case 5:
+		if ((len - 2) % 8 != 0 || len > 2 + 8 * RX_SACK_MAX)
+			goto bad;
+		n = (len - 2) / 8;
+		for (j = 0; j < RX_SACK_MAX; j++) {
+			if (j >= n)
+				break;
+			pkt->sack[j][0] = rx_opt_get32(w, off + 2 + 8 * j);
+			pkt->sack[j][1] = rx_opt_get32(w, off + 6 + 8 * j);
+		}
+		pkt->sack_n = n;
+		pkt->tcp_optmask |= RX_TCPOPT_SACK;
+		break;
+	case 8:
+		if (len != 10)
+			goto bad;
+		pkt->tcp_tsval = rx_opt_get32(w, off + 2);
+		pkt->tcp_tsecr = rx_opt_get32(w, off + 6);
+		pkt->tcp_optmask |= RX_TCPOPT_TS;
+		break;
+	default:
+		break;
+	}
+	w->off = off + len;
+	return 0;
+bad:
+	w->reason = RX_REASON_BAD_TCP_OPT;
+	return 1;
+}
+
+/* TCP (RFC 9293) header, options and the payload length the IP header implies. */
+RX_INLINE int rx_parse_tcp(struct rx_cursor *c, struct rx_work *wk, __u32 l4_len)
+{
+	struct rx_pkt *pkt = &wk->pkt;
+	const __u8 *p = c->pos;
+	__u32 hl;
+	int r;
+
+	if (p + 20 > c->end)
+		return RX_REASON_TRUNC_TCP;
+	hl = (p[12] >> 4) * 4;
+	if (hl >= 20 && p + hl > c->end)
+		return RX_REASON_TRUNC_TCP;
+	pkt->sport = rx_get16(p);
+	pkt->dport = rx_get16(p + 2);
+	pkt->tcp_seq = rx_get32(p + 4);
+	pkt->tcp_ack = rx_get32(p + 8);
+	pkt->tcp_hl = hl;
+	pkt->tcp_flags = rx_get16(p + 12) & 0x0fff;
+	pkt->tcp_win = rx_get16(p + 14);
+	pkt->tcp_csum = rx_get16(p + 16);
+	pkt->tcp_urp = rx_get16(p + 18);
+	pkt->layers |= RX_L_TCP;
+	pkt->proto = RX_PROTO_TCP;
+	if (hl < 20)
+		return RX_REASON_BAD_TCP;
+	if (hl > 20) {
+		r = rx_optwalk(c, wk, (__u32)(p - c->start) + 20, hl - 20, rx_tcp_opt_step);
+		if (r != RX_REASON_OK)
+			return r;
+	}
+	if (l4_len < hl)
+		return RX_REASON_BAD_TCP;
+	pkt->payload_len = l4_len - hl;
+	pkt->layers |= RX_L_PAYLOAD;
+	c->pos = p + hl;
+	return RX_REASON_OK;
+}
+
+/* UDP (RFC 768). */
+RX_INLINE int rx_parse_udp(struct rx_cursor *c, struct rx_pkt *pkt)
+{
+	const __u8 *p = c->pos;
+
+	if (p + 8 > c->end)
+		return RX_REASON_TRUNC_UDP;
+	pkt->sport = rx_get16(p);
+	pkt->dport = rx_get16(p + 2);
+	pkt->udp_len = rx_get16(p + 4);
+	pkt->udp_csum = rx_get16(p + 6);
+	pkt->layers |= RX_L_UDP;
+	pkt->proto = RX_PROTO_UDP;
+	if (pkt->udp_len < 8)
+		return RX_REASON_BAD_UDP;
+	pkt->payload_len = pkt->udp_len - 8;
+	pkt->layers |= RX_L_PAYLOAD;
+	c->pos = p + 8;
+	return RX_REASON_OK;
+}
+
+/*
+ * ICMP (RFC 792) and ICMPv6 (RFC 4443): the 8-byte header only. An error
+ * message quotes the offending packet; those inner layers belong to the
+ * ICMP message and are deliberately not decoded as this packet's own.
+ */
+RX_INLINE int rx_parse_icmp(struct rx_cursor *c, struct rx_pkt *pkt, __u32 l4_len, int v6)
+{
+	const __u8 *p = c->pos;
+
+	if (p + 8 > c->end)
+		return RX_REASON_TRUNC_ICMP;
+	pkt->icmp_type = p[0];
+	pkt->icmp_code = p[1];
+	pkt->icmp_csum = rx_get16(p + 2);
+	pkt->icmp_rest = rx_get32(p + 4);
+	pkt->layers |= v6 ? RX_L_ICMPV6 : RX_L_ICMP;
+	pkt->proto = v6 ? RX_PROTO_ICMPV6 : RX_PROTO_ICMP;
+	if (l4_len >= 8) {
+		pkt->payload_len = l4_len - 8;
+		pkt->layers |= RX_L_PAYLOAD;
+	}
+	c->pos = p + 8;
+	return RX_REASON_OK;
+}
+
+/*
+ * Decode one frame [start, end) into wk->pkt (which the caller zeroed and
+ * whose cap_len it set to end - start). Returns the parse outcome.
+ */
+RX_INLINE int rx_parse(struct rx_env *env, struct rx_work *wk, const __u8 *start,
+			const __u8 *end)
+{
+	struct rx_pkt *pkt = &wk->pkt;
+	struct rx_cursor c = { .env = env, .start = start, .pos = start, .end = end };
+	__u32 l4_len = 0;
+	int r;
+
+	r = rx_parse_eth(&c, pkt);
+	if (r != RX_REASON_OK)
+		return r;
+	switch (pkt->l3_type) {
+	case RX_ETH_P_IP:
+		r = rx_parse_ipv4(&c, wk, &l4_len);
+		break;
+	case RX_ETH_P_IPV6:
+		r = rx_parse_ipv6(&c, wk, &l4_len);
+		break;
+	case RX_ETH_P_ARP:
+		pkt->proto = RX_PROTO_ARP;
+		return RX_REASON_NOT_IP;
+	default:
+		return RX_REASON_NOT_IP;
+	}
+	if (r != RX_REASON_OK)
+		return r;
+	pkt->l4_off = (__u16)(c.pos - start);
+
+	switch (pkt->l4_nxt) {
+	case RX_IPPROTO_TCP:
+		r = rx_parse_tcp(&c, wk, l4_len);
+		break;
+	case RX_IPPROTO_UDP:
+		r = rx_parse_udp(&c, pkt);
+		break;
+	case RX_IPPROTO_ICMP:
+		r = (pkt->layers & RX_L_IPV4) ? rx_parse_icmp(&c, pkt, l4_len, 0)
+					      : RX_REASON_OTHER_L4;
+		break;
+	case RX_IPPROTO_ICMPV6:
+		r = (pkt->layers & RX_L_IPV6) ? rx_parse_icmp(&c, pkt, l4_len, 1)
+					      : RX_REASON_OTHER_L4;
+		break;
+	case RX_IPPROTO_NONE:
+		return RX_REASON_OK;
+	default:
+		return RX_REASON_OTHER_L4;
+	}
+	if (r == RX_REASON_OK && (pkt->layers & RX_L_PAYLOAD))
+		pkt->payload_off = (__u16)(c.pos - start);
+	return r;
+}
+
+#endif

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The per-packet pipeline shared by the XDP program and the native build:
+ * decode, count by (verdict, reason, proto), and, while someone is watching,
+ * emit a capture record (decoded packet + first bytes) to the ring buffer.
+ *
+ * It talks to the outside world only through the shim, which the includer
+ * provides before including this file (bpf/shim.h or native/shim.h):
+ *
+ *   struct rx_work *rx_shim_scratch(struct rx_env *env)
+ *   void rx_shim_count(struct rx_env *env, __u32 slot, __u32 bytes)
+ *   void rx_shim_stat(struct rx_env *env, __u32 stat)
+ *   __u64 rx_shim_now(struct rx_env *env)
+ *   const volatile struct rx_config *rx_shim_config(struct rx_env *env)
+ *   struct rx_capture *rx_shim_ring_reserve(struct rx_env *env)
+ *   void rx_shim_ring_submit(struct rx_env *env, struct rx_capture *rec)
+ *   int rx_shim_load_bytes(struct rx_env *env, __u32 off, void *dst, __u32 len)
+ */
+#ifndef RX_PROCESS_H
+#define RX_PROCESS_H
+
+#include "parse.h"
+
+/* Where a packet came from, as the hook reports it. */
+struct rx_frame {
+	const __u8 *data;
+	const __u8 *data_end;
+	__u32 wire_len;
+	__u32 ifindex;
+	__u32 rx_queue;
+	__u32 hook;
+};
+
+/*
+ * Copy the decoded packet and its first bytes into a ring record. A failed
+ * reserve (ring full: the consumer is behind) is counted, never silent.
+ */
+RX_INLINE void rx_capture(struct rx_env *env, const struct rx_pkt *pkt, __u32 snaplen)
+{
+	struct rx_capture *rec;
+	__u32 n;
+
+	rec = rx_shim_ring_reserve(env);
+	if (!rec) {
+		rx_shim_stat(env, RX_STAT_CAPTURE_LOST);
+		return;
+	}
+	__builtin_memcpy(&rec->pkt, pkt, sizeof(*pkt));
+	n = pkt->cap_len;
+	if (n > snaplen)
+		n = snaplen;
+	/* a constant bound the verifier can see, for the copy below */
+	if (n > RX_SNAP_MAX)
+		n = RX_SNAP_MAX;
+	rec->data_len = 0;
+	rec->pad = 0;
+	if (n > 0 && rx_shim_load_bytes(env, 0, rec->data, n) == 0)
+		rec->data_len = n;
+	rx_shim_ring_submit(env, rec);
+	rx_shim_stat(env, RX_STAT_CAPTURE_PRODUCED);
+}
+
+/* Run one frame through the datapath; returns an enum rx_verdict. */
+RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
+{
+	const volatile struct rx_config *cfg;
+	struct rx_work *wk;
+	struct rx_pkt *pkt;
+	__u32 verdict = RX_VERDICT_PASS;
+	__u32 reason, proto;
+
+	wk = rx_shim_scratch(env);
+	if (!wk) {
+		rx_shim_stat(env, RX_STAT_SCRATCH_MISS);
+		return RX_VERDICT_PASS;
+	}
+	pkt = &wk->pkt;
+	__builtin_memset(pkt, 0, sizeof(*pkt));
+	pkt->ts_ns = rx_shim_now(env);
+	pkt->wire_len = f->wire_len;
+	pkt->cap_len = (__u32)(f->data_end - f->data);
+	pkt->ifindex = f->ifindex;
+	pkt->rx_queue = f->rx_queue;
+	pkt->hook = f->hook;
+
+	reason = rx_parse(env, wk, f->data, f->data_end);
+	proto = pkt->proto;
+	/* masks keep the slot index provably in range for the verifier */
+	if (reason >= RX_REASON_MAX)
+		reason = RX_REASON_OK;
+	if (proto >= RX_PROTO_MAX)
+		proto = RX_PROTO_OTHER;
+	pkt->verdict = verdict;
+	pkt->reason = reason;
+	rx_shim_count(env, RX_COUNTER_IDX(verdict, reason, proto), f->wire_len);
+
+	cfg = rx_shim_config(env);
+	if (cfg->capture)
+		rx_capture(env, pkt, cfg->snaplen);
+	return verdict;
+}
+
+#endif

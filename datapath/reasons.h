@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The one list of verdicts, reasons and protocol classes.
+ *
+ * Every packet the datapath sees ends with exactly one (verdict, reason,
+ * proto) triple; the triple indexes the per-CPU counters and its names are
+ * the label values of rxray_packets_total. Truncated (the bytes stop before
+ * the header does) and malformed (the bytes are there but say something
+ * impossible) are always distinct reasons.
+ *
+ * Add at the end of a list only: the numbers are part of the map ABI.
+ */
+#ifndef RX_REASONS_H
+#define RX_REASONS_H
+
+#define RX_VERDICTS(X)                                                         \
+	X(PASS, "pass")                                                        \
+	X(DROP, "drop")
+
+#define RX_REASONS(X)                                                          \
+	X(OK, "ok")                 /* decoded to the last known layer */     \
+	X(NOT_IP, "not_ip")         /* ARP, LLDP, ...: L2 only */             \
+	X(OTHER_L4, "other_l4")     /* IP payload rxray does not decode */    \
+	X(IP_FRAGMENT, "ip_fragment") /* non-first fragment: no L4 */         \
+	X(TRUNC_ETH, "truncated_eth")                                          \
+	X(TRUNC_VLAN, "truncated_vlan")                                        \
+	X(VLAN_TOO_DEEP, "vlan_too_deep")                                      \
+	X(TRUNC_IPV4, "truncated_ipv4")                                        \
+	X(BAD_IPV4, "malformed_ipv4")                                          \
+	X(BAD_IPV4_OPT, "malformed_ipv4_options")                              \
+	X(TRUNC_IPV6, "truncated_ipv6")                                        \
+	X(BAD_IPV6, "malformed_ipv6")                                          \
+	X(TRUNC_IPV6_EXT, "truncated_ipv6_ext")                                \
+	X(IPV6_EXT_TOO_DEEP, "ipv6_ext_too_deep")                              \
+	X(TRUNC_TCP, "truncated_tcp")                                          \
+	X(BAD_TCP, "malformed_tcp")                                            \
+	X(BAD_TCP_OPT, "malformed_tcp_options")                                \
+	X(TRUNC_UDP, "truncated_udp")                                          \
+	X(BAD_UDP, "malformed_udp")                                            \
+	X(TRUNC_ICMP, "truncated_icmp")
+
+#define RX_PROTOS(X)                                                           \
+	X(OTHER, "other")                                                      \
+	X(ARP, "arp")                                                          \
+	X(IPV4, "ipv4")     /* IPv4 with no decoded L4 */                      \
+	X(IPV6, "ipv6")     /* IPv6 with no decoded L4 */                      \
+	X(TCP, "tcp")                                                          \
+	X(UDP, "udp")                                                          \
+	X(ICMP, "icmp")                                                        \
+	X(ICMPV6, "icmpv6")
+
+/* Datapath self-accounting: what was produced next to what was lost. */
+#define RX_STATS(X)                                                            \
+	X(CAPTURE_PRODUCED, "capture_produced")                                \
+	X(CAPTURE_LOST, "capture_lost")      /* ring buffer reserve failed */  \
+	X(SCRATCH_MISS, "scratch_miss")      /* per-CPU scratch lookup failed */
+
+#define RX__ENUM(prefix, name, str) prefix##name,
+#define RX__VERDICT(name, str) RX__ENUM(RX_VERDICT_, name, str)
+#define RX__REASON(name, str) RX__ENUM(RX_REASON_, name, str)
+#define RX__PROTO(name, str) RX__ENUM(RX_PROTO_, name, str)
+#define RX__STAT(name, str) RX__ENUM(RX_STAT_, name, str)
+
+enum rx_verdict { RX_VERDICTS(RX__VERDICT) RX_VERDICT_MAX };
+enum rx_reason { RX_REASONS(RX__REASON) RX_REASON_MAX };
+enum rx_proto { RX_PROTOS(RX__PROTO) RX_PROTO_MAX };
+enum rx_stat { RX_STATS(RX__STAT) RX_STAT_MAX };
+
+/* Index of the counter slot of one (verdict, reason, proto) triple. */
+#define RX_COUNTER_SLOTS (RX_VERDICT_MAX * RX_REASON_MAX * RX_PROTO_MAX)
+#define RX_COUNTER_IDX(v, r, p) (((v) * RX_REASON_MAX + (r)) * RX_PROTO_MAX + (p))
+
+#endif

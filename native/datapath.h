@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The native build of the datapath: the code of the XDP program, run on
+ * frames from a pcap (or a fuzzer, or a test) in user space, no privileges.
+ */
+#ifndef RX_NATIVE_DATAPATH_H
+#define RX_NATIVE_DATAPATH_H
+
+#include "shim.h"
+
+struct rx_env *rx_native__new(void);
+void rx_native__free(struct rx_env *env);
+
+/* Capture records go to emit() while it is set; snaplen 1..RX_SNAP_MAX. */
+void rx_native__set_capture(struct rx_env *env, rx_emit_fn emit, void *user, __u32 snaplen);
+
+/* One frame: caplen bytes at data, wire_len on the wire, at ts_ns (virtual clock). */
+int rx_native__run(struct rx_env *env, const __u8 *data, __u32 caplen, __u32 wire_len,
+		   __u64 ts_ns);
+
+#endif

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The host side of the datapath shim: the same API as bpf/shim.h (see
+ * datapath/process.h), backed by plain memory. One struct rx_env is one
+ * "CPU" of the datapath: its counters, its work area, its ring buffer, and
+ * a virtual clock that the caller sets from pcap timestamps.
+ */
+#ifndef RX_NATIVE_SHIM_H
+#define RX_NATIVE_SHIM_H
+
+#include <string.h>
+#include "../datapath/abi.h"
+
+#define RX_INLINE static inline __attribute__((always_inline))
+
+typedef void (*rx_emit_fn)(void *user, const struct rx_capture *rec);
+
+struct rx_env {
+	struct rx_work work;
+	struct rx_counter counters[RX_COUNTER_SLOTS];
+	__u64 stats[RX_STAT_MAX];
+	struct rx_config cfg;
+	__u64 now_ns;          /* the virtual clock */
+	const __u8 *frame;     /* the frame being processed */
+	__u32 frame_len;
+	__u32 ring_free;       /* records the ring can take (test hook); ~0: unbounded */
+	struct rx_capture rec; /* the one record in flight */
+	rx_emit_fn emit;       /* consumer of submitted records */
+	void *user;
+};
+
+RX_INLINE struct rx_work *rx_shim_scratch(struct rx_env *env)
+{
+	return &env->work;
+}
+
+RX_INLINE void rx_shim_count(struct rx_env *env, __u32 slot, __u32 bytes)
+{
+	if (slot < RX_COUNTER_SLOTS) {
+		env->counters[slot].packets++;
+		env->counters[slot].bytes += bytes;
+	}
+}
+
+RX_INLINE void rx_shim_stat(struct rx_env *env, __u32 stat)
+{
+	if (stat < RX_STAT_MAX)
+		env->stats[stat]++;
+}
+
+RX_INLINE __u64 rx_shim_now(struct rx_env *env)
+{
+	return env->now_ns;
+}
+
+RX_INLINE const volatile struct rx_config *rx_shim_config(struct rx_env *env)
+{
+	return &env->cfg;
+}
+
+RX_INLINE struct rx_capture *rx_shim_ring_reserve(struct rx_env *env)
+{
+	if (!env->emit || env->ring_free == 0)
+		return NULL;
+	if (env->ring_free != ~0u)
+		env->ring_free--;
+	return &env->rec;
+}
+
+RX_INLINE void rx_shim_ring_submit(struct rx_env *env, struct rx_capture *rec)
+{
+	env->emit(env->user, rec);
+}
+
+RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 off, void *dst, __u32 len)
+{
+	if (len == 0 || off > env->frame_len || len > env->frame_len - off)
+		return -1;
+	memcpy(dst, env->frame + off, len);
+	return 0;
+}
+
+#endif

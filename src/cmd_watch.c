@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * rxray watch: every packet, every field. A capture-record source (live or
+ * pcap) feeding one of three views, an optional tcpdump filter and an
+ * optional pcap writer.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pcap/pcap.h>
+#include "render.h"
+#include "source.h"
+
+enum { VIEW_LINE, VIEW_VERBOSE, VIEW_JSON };
+
+struct watch {
+	struct rx_source *src;
+	int view;
+	unsigned long count;     /* -c: stop after this many records (0: no limit) */
+	unsigned long shown;
+	struct bpf_program filter;
+	int has_filter;
+	pcap_t *dead;            /* for -w */
+	pcap_dumper_t *dumper;
+	int out_error;
+};
+
+static const char watch_usage[] =
+	"Usage: rxray watch (-i IFACE | -r FILE) [-c N] [-v] [--json] [-w OUT.pcap]\n"
+	"                   [--snaplen N] [FILTER]\n"
+	"\n"
+	"Decode every packet arriving at IFACE (XDP, live) or stored in FILE (pcap or\n"
+	"pcapng, the same datapath code run natively, no privileges needed).\n"
+	"\n"
+	"  -i, --interface IFACE  attach to IFACE (needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON)\n"
+	"  -r, --read FILE        read packets from FILE\n"
+	"  -c, --count N          stop after N packets shown\n"
+	"  -v, --verbose          every field of every layer\n"
+	"      --json             one JSON object per packet (keys: SPEC.md)\n"
+	"  -w, --write OUT.pcap   also write the shown packets to OUT.pcap\n"
+	"      --snaplen N        bytes of each packet captured, 1..2048 (default 2048)\n"
+	"  -h, --help             this text\n"
+	"\n"
+	"FILTER is a tcpdump (pcap-filter) expression, e.g. 'tcp port 80'. Live, it is\n"
+	"applied to the captured bytes in user space: counters count every packet.\n";
+
+static int on_record(void *user, const struct rx_capture *rec)
+{
+	struct watch *w = user;
+	const char *ifname = rx_source__ifname(w->src, rec->pkt.ifindex);
+	struct pcap_pkthdr h;
+
+	if (w->has_filter) {
+		h.caplen = rec->data_len;
+		h.len = rec->pkt.wire_len;
+		if (!pcap_offline_filter(&w->filter, &h, rec->data))
+			return 0;
+	}
+	switch (w->view) {
+	case VIEW_JSON:
+		rx_render_json(stdout, rec, ifname);
+		break;
+	case VIEW_VERBOSE:
+		rx_render_verbose(stdout, rec, ifname);
+		break;
+	default:
+		rx_render_line(stdout, rec, ifname);
+	}
+	if (w->dumper) {
+		h.ts.tv_sec = (time_t)(rec->pkt.ts_ns / 1000000000ull);
+		h.ts.tv_usec = (suseconds_t)(rec->pkt.ts_ns % 1000000000ull); /* nanosecond file */
+		h.caplen = rec->data_len;
+		h.len = rec->pkt.wire_len;
+		pcap_dump((u_char *)w->dumper, &h, rec->data);
+	}
+	if (ferror(stdout)) {
+		w->out_error = 1;
+		return 1;
+	}
+	w->shown++;
+	return w->count && w->shown >= w->count;
+}
+
+/* The end-of-run summary on stderr, like tcpdump's. */
+static void print_summary(struct watch *w)
+{
+	struct rx_snapshot snap;
+	__u64 pkts = 0, by_reason[RX_REASON_MAX] = { 0 };
+	__u32 v, r, p;
+
+	rx_source__snapshot(w->src, &snap);
+	for (v = 0; v < RX_VERDICT_MAX; v++)
+		for (r = 0; r < RX_REASON_MAX; r++)
+			for (p = 0; p < RX_PROTO_MAX; p++) {
+				__u64 n = snap.counters[RX_COUNTER_IDX(v, r, p)].packets;
+
+				pkts += n;
+				by_reason[r] += n;
+			}
+	fprintf(stderr, "%lu packets shown\n%llu packets seen by the datapath", w->shown,
+		(unsigned long long)pkts);
+	for (r = 0; r < RX_REASON_MAX; r++)
+		if (by_reason[r] && r != RX_REASON_OK)
+			fprintf(stderr, ", %llu %s", (unsigned long long)by_reason[r],
+				rx_reason_name(r));
+	fprintf(stderr, "\n%llu capture records produced, %llu lost (ring buffer full)\n",
+		(unsigned long long)snap.stats[RX_STAT_CAPTURE_PRODUCED],
+		(unsigned long long)snap.stats[RX_STAT_CAPTURE_LOST]);
+}
+
+/* Join the non-option arguments into one filter expression, as tcpdump does. */
+static char *join_args(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = calloc(1, len);
+	if (!s)
+		return NULL;
+	for (i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "read", required_argument, NULL, 'r' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "snaplen", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .capture = 1 };
+	struct watch w = { .view = VIEW_LINE };
+	const char *wfile = NULL;
+	unsigned long v;
+	char *expr = NULL;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+i:r:c:vw:s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			so.ifname = optarg;
+			break;
+		case 'r':
+			so.file = optarg;
+			break;
+		case 'c':
+			if (rx_parse_uint(optarg, 1, ~0ul, &w.count)) {
+				rx_err("-c %s: expected a positive number of packets", optarg);
+				return RX_EXIT_INPUT;
+			}
+			break;
+		case 'v':
+			w.view = VIEW_VERBOSE;
+			break;
+		case 'J':
+			w.view = VIEW_JSON;
+			break;
+		case 'w':
+			wfile = optarg;
+			break;
+		case 's':
+			if (rx_parse_uint(optarg, 1, RX_SNAP_MAX, &v)) {
+				rx_err("--snaplen %s: expected 1..%d bytes", optarg, RX_SNAP_MAX);
+				return RX_EXIT_INPUT;
+			}
+			so.snaplen = (__u32)v;
+			break;
+		case 'h':
+			fputs(watch_usage, stdout);
+			return RX_EXIT_OK;
+		default:
+			fputs(watch_usage, stderr);
+			return RX_EXIT_INPUT;
+		}
+	}
+	if (!!so.ifname == !!so.file) {
+		rx_err("watch: give exactly one of -i IFACE or -r FILE");
+		fputs(watch_usage, stderr);
+		return RX_EXIT_INPUT;
+	}
+
+	/* everything the user typed is checked before anything is attached */
+	w.dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, RX_SNAP_MAX,
+						      PCAP_TSTAMP_PRECISION_NANO);
+	if (!w.dead) {
+		rx_err("out of memory");
+		return RX_EXIT_RUNTIME;
+	}
+	r = RX_EXIT_INPUT;
+	if (optind < argc) {
+		expr = join_args(argc - optind, argv + optind);
+		if (!expr || pcap_compile(w.dead, &w.filter, expr, 1, PCAP_NETMASK_UNKNOWN)) {
+			rx_err("invalid filter '%s': %s", expr ? expr : "", pcap_geterr(w.dead));
+			goto out;
+		}
+		w.has_filter = 1;
+	}
+	if (wfile) {
+		w.dumper = pcap_dump_open(w.dead, wfile);
+		if (!w.dumper) {
+			rx_err("-w %s: %s", wfile, pcap_geterr(w.dead));
+			goto out;
+		}
+	}
+
+	r = rx_source__open(&w.src, &so);
+	if (r)
+		goto out;
+	rx_install_signals();
+	r = rx_source__run(w.src, on_record, &w);
+	fflush(stdout);
+	if (w.out_error && !r) {
+		rx_err("writing the output failed");
+		r = RX_EXIT_RUNTIME;
+	}
+	print_summary(&w);
+out:
+	if (w.dumper)
+		pcap_dump_close(w.dumper);
+	rx_source__close(w.src);
+	if (w.has_filter)
+		pcap_freecode(&w.filter);
+	pcap_close(w.dead);
+	free(expr);
+	return r;
+}

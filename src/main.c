@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* rxray: what eBPF can tell about the packets arriving at a Linux host. */
+#include <string.h>
+#include "rxray.h"
+
+static const char usage[] =
+	"Usage: rxray COMMAND [OPTIONS]\n"
+	"\n"
+	"Commands:\n"
+	"  watch     every packet, every header field (live -i IFACE, or -r FILE)\n"
+	"\n"
+	"  rxray --version | --help | COMMAND --help\n";
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return RX_EXIT_INPUT;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage, stdout);
+		return RX_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("rxray %s\n", RX_VERSION);
+		return RX_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "watch"))
+		return cmd_watch(argc - 1, argv + 1);
+	rx_err("unknown command '%s'", argv[1]);
+	fputs(usage, stderr);
+	return RX_EXIT_INPUT;
+}

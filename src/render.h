@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Packet views: one line (tcpdump-like), every field (-v), JSON lines. */
+#ifndef RX_RENDER_H
+#define RX_RENDER_H
+
+#include "rxray.h"
+
+/* ifname: the interface's name for live records, NULL offline. */
+void rx_render_line(FILE *out, const struct rx_capture *rec, const char *ifname);
+void rx_render_verbose(FILE *out, const struct rx_capture *rec, const char *ifname);
+int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname);
+
+/* Text forms shared by the views. */
+void rx_fmt_flags(char *buf, size_t len, __u16 flags);  /* "SYN,ACK" */
+void rx_fmt_ts(char *buf, size_t len, __u64 ts_ns);     /* "1700000000.123456789" */
+
+#endif

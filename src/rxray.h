@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Declarations shared by rxray's user-space modules. */
+#ifndef RX_RXRAY_H
+#define RX_RXRAY_H
+
+#include <stdio.h>
+#include <signal.h>
+#include <linux/types.h>
+#include "../datapath/abi.h"
+
+#define RX_VERSION "0.1.0"
+
+/* Exit status (SPEC.md): 0 success, 1 runtime failure, 2 usage or input error. */
+enum {
+	RX_EXIT_OK = 0,
+	RX_EXIT_RUNTIME = 1,
+	RX_EXIT_INPUT = 2,
+};
+
+/* One line on stderr, prefixed "rxray: ". */
+void rx_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Set by SIGINT/SIGTERM; every loop polls it. */
+extern volatile sig_atomic_t rx_stop;
+void rx_install_signals(void);
+
+/* Names from datapath/reasons.h. */
+const char *rx_verdict_name(unsigned int v);
+const char *rx_reason_name(unsigned int r);
+const char *rx_proto_name(unsigned int p);
+const char *rx_stat_name(unsigned int s);
+const char *rx_hook_name(unsigned int h);
+
+/* Parse a decimal in [min, max]; 0 on success. */
+int rx_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+
+/* Subcommands. */
+int cmd_watch(int argc, char **argv);
+
+#endif

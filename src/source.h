@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Record sources (ARCHITECTURE.md section 3): a live interface (the XDP
+ * program, its ring buffer and maps) or a pcap file (the native build of
+ * the same datapath). Views see records and counter snapshots only.
+ */
+#ifndef RX_SOURCE_H
+#define RX_SOURCE_H
+
+#include "rxray.h"
+
+struct rx_source_opts {
+	const char *ifname; /* live, or */
+	const char *file;   /* offline */
+	__u32 snaplen;      /* bytes of each packet in capture records */
+	int capture;        /* stream capture records */
+};
+
+/* Counters summed over CPUs, as the datapath keeps them. */
+struct rx_snapshot {
+	struct rx_counter counters[RX_COUNTER_SLOTS];
+	__u64 stats[RX_STAT_MAX];
+};
+
+/*
+ * Called once per capture record, in order; ts_ns already on the wall clock.
+ * Return non-zero to stop the source.
+ */
+typedef int (*rx_record_fn)(void *user, const struct rx_capture *rec);
+
+struct rx_source;
+
+/* 0, or an RX_EXIT_* status after printing the reason. */
+int rx_source__open(struct rx_source **out, const struct rx_source_opts *opts);
+/* Deliver records until the end of the file, rx_stop, or fn's say-so. */
+int rx_source__run(struct rx_source *src, rx_record_fn fn, void *user);
+void rx_source__snapshot(struct rx_source *src, struct rx_snapshot *snap);
+const char *rx_source__ifname(const struct rx_source *src, __u32 ifindex);
+void rx_source__close(struct rx_source *src);
+
+#endif

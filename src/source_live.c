@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Live source: the XDP program attached to one interface through a BPF
+ * link, its capture records from the ring buffer, its per-CPU counters.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "source_impl.h"
+#include "rxray.skel.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+struct rx_live {
+	struct rxray_bpf *skel;
+	struct bpf_link *link;
+	struct ring_buffer *ring;
+	__u32 ifindex;
+	char ifname[IF_NAMESIZE];
+	__s64 mono_to_wall; /* add to CLOCK_MONOTONIC ns for wall-clock ns */
+	rx_record_fn fn;
+	void *user;
+	int stopped;
+	struct rx_capture rec;
+};
+
+/* Name the first capability live mode needs and the process lacks, or NULL. */
+static const char *missing_capability(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	static const struct {
+		int cap;
+		const char *name;
+	} need[] = { { CAP_BPF, "CAP_BPF" },
+		     { CAP_NET_ADMIN, "CAP_NET_ADMIN" },
+		     { CAP_PERFMON, "CAP_PERFMON" } };
+	size_t i;
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
+		return NULL; /* cannot tell: let the kernel decide */
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		int c = need[i].cap;
+
+		if (!(data[c / 32].effective & (1u << (c % 32))))
+			return need[i].name;
+	}
+	return NULL;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG || getenv("RXRAY_LIBBPF_QUIET"))
+		return 0;
+	if (level == LIBBPF_INFO && !getenv("RXRAY_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int ring_record(void *ctx, void *data, size_t size)
+{
+	struct rx_live *src = ctx;
+
+	if (size < sizeof(struct rx_capture) || src->stopped)
+		return 0;
+	/* ring memory is read-only to user space: move to the wall clock in a copy */
+	memcpy(&src->rec, data, sizeof(src->rec));
+	src->rec.pkt.ts_ns = (__u64)((__s64)src->rec.pkt.ts_ns + src->mono_to_wall);
+	if (src->fn(src->user, &src->rec))
+		src->stopped = 1;
+	return 0;
+}
+
+static __s64 clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (__s64)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
+{
+	struct rx_live *src;
+	const char *cap;
+	int err;
+
+	*out = src = calloc(1, sizeof(*src));
+	if (!src) {
+		rx_err("out of memory");
+		return RX_EXIT_RUNTIME;
+	}
+
+	src->ifindex = if_nametoindex(o->ifname);
+	if (!src->ifindex) {
+		rx_err("-i %s: no such interface", o->ifname);
+		return RX_EXIT_INPUT;
+	}
+	snprintf(src->ifname, sizeof(src->ifname), "%s", o->ifname);
+	cap = missing_capability();
+	if (cap) {
+		rx_err("-i %s: live capture needs %s (and CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON): "
+		       "run as root or grant them",
+		       o->ifname, cap);
+		return RX_EXIT_RUNTIME;
+	}
+	libbpf_set_print(libbpf_print);
+	src->skel = rxray_bpf__open();
+	if (!src->skel) {
+		rx_err("cannot open the BPF object: %s", strerror(errno));
+		return RX_EXIT_RUNTIME;
+	}
+	err = rxray_bpf__load(src->skel);
+	if (err) {
+		rx_err("cannot load the BPF programs: %s", strerror(-err));
+		return RX_EXIT_RUNTIME;
+	}
+	src->skel->bss->rx_cfg.snaplen = o->snaplen;
+	src->skel->bss->rx_cfg.capture = o->capture ? 1 : 0;
+	/*
+	 * A BPF link, not a netlink attachment: the kernel detaches it when its
+	 * last file descriptor closes, so even kill -9 leaves nothing behind.
+	 */
+	src->link = bpf_program__attach_xdp(src->skel->progs.xdp_ingress, (int)src->ifindex);
+	if (!src->link) {
+		err = -errno;
+		if (err == -EBUSY || err == -EEXIST)
+			rx_err("-i %s: another XDP program is attached to this interface", o->ifname);
+		else
+			rx_err("-i %s: cannot attach XDP: %s", o->ifname, strerror(-err));
+		return RX_EXIT_RUNTIME;
+	}
+	src->ring = ring_buffer__new(bpf_map__fd(src->skel->maps.rx_ring), ring_record, src, NULL);
+	if (!src->ring) {
+		rx_err("cannot open the ring buffer: %s", strerror(errno));
+		return RX_EXIT_RUNTIME;
+	}
+	src->mono_to_wall = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	return 0;
+}
+
+int rx_live__run(struct rx_live *src, rx_record_fn fn, void *user)
+{
+	int r;
+
+	src->fn = fn;
+	src->user = user;
+
+	while (!src->stopped && !rx_stop) {
+		r = ring_buffer__poll(src->ring, 100);
+		if (r < 0 && r != -EINTR) {
+			rx_err("ring buffer: %s", strerror(-r));
+			return RX_EXIT_RUNTIME;
+		}
+	}
+	/* what is already in the ring was counted as produced: deliver it */
+	if (!src->stopped)
+		ring_buffer__consume(src->ring);
+	return 0;
+}
+
+void rx_live__snapshot(struct rx_live *src, struct rx_snapshot *snap)
+{
+	int ncpu = libbpf_num_possible_cpus(), cpu;
+	struct rx_counter *pc;
+	__u64 *ps;
+	__u32 k;
+
+	if (ncpu <= 0)
+		return;
+	pc = calloc((size_t)ncpu, sizeof(*pc));
+	ps = calloc((size_t)ncpu, sizeof(*ps));
+	if (!pc || !ps)
+		goto out;
+	for (k = 0; k < RX_COUNTER_SLOTS; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.rx_counters), &k, pc))
+			continue;
+		for (cpu = 0; cpu < ncpu; cpu++) {
+			snap->counters[k].packets += pc[cpu].packets;
+			snap->counters[k].bytes += pc[cpu].bytes;
+		}
+	}
+	for (k = 0; k < RX_STAT_MAX; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.rx_stats), &k, ps))
+			continue;
+		for (cpu = 0; cpu < ncpu; cpu++)
+			snap->stats[k] += ps[cpu];
+	}
+out:
+	free(pc);
+	free(ps);
+}
+
+const char *rx_live__ifname(const struct rx_live *l, __u32 ifindex)
+{
+	return ifindex == l->ifindex ? l->ifname : NULL;
+}
+
+void rx_live__close(struct rx_live *l)
+{
+	if (!l)
+		return;
+	ring_buffer__free(l->ring);
+	bpf_link__destroy(l->link);
+	rxray_bpf__destroy(l->skel);
+	free(l);
+}

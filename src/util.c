@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Small helpers: errors, signals, names, number parsing. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rxray.h"
+
+volatile sig_atomic_t rx_stop;
+
+void rx_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("rxray: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	rx_stop = 1;
+}
+
+void rx_install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+#define RX__NAME(name, str) str,
+static const char *const verdict_names[] = { RX_VERDICTS(RX__NAME) };
+static const char *const reason_names[] = { RX_REASONS(RX__NAME) };
+static const char *const proto_names[] = { RX_PROTOS(RX__NAME) };
+static const char *const stat_names[] = { RX_STATS(RX__NAME) };
+static const char *const hook_names[] = { "offline", "xdp", "tc_ingress", "tc_egress" };
+
+#define RX__LOOKUP(tbl, i) ((i) < sizeof(tbl) / sizeof(tbl[0]) ? tbl[i] : "unknown")
+
+const char *rx_verdict_name(unsigned int v) { return RX__LOOKUP(verdict_names, v); }
+const char *rx_reason_name(unsigned int r) { return RX__LOOKUP(reason_names, r); }
+const char *rx_proto_name(unsigned int p) { return RX__LOOKUP(proto_names, p); }
+const char *rx_stat_name(unsigned int s) { return RX__LOOKUP(stat_names, s); }
+const char *rx_hook_name(unsigned int h) { return RX__LOOKUP(hook_names, h); }
+
+int rx_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
