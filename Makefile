@@ -95,8 +95,10 @@ test: all $(TEST_BINS) fuzz
 demo: all
 	@scripts/demo.sh $(BUILD)
 
-bench: all
+bench: all bench-bins
 	@bench/run.sh $(BUILD)
+
+-include bench/bench.mk
 
 deps:
 	@scripts/deps.sh

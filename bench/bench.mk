@@ -1,0 +1,3 @@
+# Benchmark binaries (included by the top-level Makefile).
+.PHONY: bench-bins
+bench-bins:
