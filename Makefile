@@ -89,10 +89,16 @@ $(BUILD)/fuzz/fuzz_datapath: tests/fuzz/fuzz_datapath.c native/datapath.c
 
 fuzz: $(BUILD)/fuzz/fuzz_datapath
 
-test: all $(TEST_BINS) fuzz
+# test and demo first make the machine ready (scripts/deps.sh is a no-op
+# when nothing is missing), then build, then run.
+test:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory all $(TEST_BINS) fuzz
 	@tests/run.sh $(BUILD)
 
-demo: all
+demo:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh $(BUILD)
 
 bench: all bench-bins

@@ -11,11 +11,6 @@ BPO_PKGS=(libbpf-dev bpftool linux-libc-dev)
 TEST_PKGS=(tshark tcpdump tcpreplay python3-scapy iproute2 iputils-ping curl
 	nginx-light wrk hping3 nmap tmux prometheus jq netsniff-ng)
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "deps.sh: must run as root (apt-get install)" >&2
-	exit 1
-fi
-
 missing=()
 for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -30,6 +25,11 @@ case "$ver" in 6.1[0-9]*|6.[2-9][0-9]*) ;; *) bpo_needed=1 ;; esac
 if [ ${#missing[@]} -eq 0 ] && [ $bpo_needed -eq 0 ]; then
 	exit 0
 fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages (${missing[*]:-backports}); run as root to install them" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]:-} (and libbpf/bpftool/linux-libc-dev from bookworm-backports)..."
 
 src=/etc/apt/sources.list.d/rxray-backports.sources
 if ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then

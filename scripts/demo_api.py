@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""A small HTTP/1.1 JSON API for rxray's demo and tests.
+
+  demo_api.py ADDR PORT
+
+GET /health, GET /users/<id>, POST /orders, GET /slow?ms=N (sleeps N ms,
+at most 2000), GET /error (500). Standard library only.
+"""
+import json
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+
+class Api(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):  # quiet: the demo shows rxray's view
+        pass
+
+    def reply(self, code, body):
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def do_GET(self):
+        url = urlparse(self.path)
+        parts = [p for p in url.path.split("/") if p]
+        if url.path == "/health":
+            self.reply(200, {"status": "ok"})
+        elif len(parts) == 2 and parts[0] == "users":
+            self.reply(200, {"id": parts[1], "name": "user" + parts[1]})
+        elif url.path == "/slow":
+            ms = min(int(parse_qs(url.query).get("ms", ["50"])[0]), 2000)
+            time.sleep(ms / 1000)
+            self.reply(200, {"slept_ms": ms})
+        elif url.path == "/error":
+            self.reply(500, {"error": "boom"})
+        else:
+            self.reply(404, {"error": "not found"})
+
+    do_HEAD = do_GET
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", 0))
+        body = self.rfile.read(n) if n else b""
+        if self.path == "/orders":
+            self.reply(201, {"received": len(body)})
+        else:
+            self.reply(404, {"error": "not found"})
+
+
+if __name__ == "__main__":
+    ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), Api).serve_forever()
