@@ -15,7 +15,7 @@
 #include "reasons.h"
 
 #define RX_VLAN_MAX 2     /* tags decoded; a third is vlan_too_deep */
-#define RX_IPOPT_MAX 16   /* IPv4 options listed (NOP and EOL included); more are walked, not listed */
+#define RX_IPOPT_MAX 40   /* IPv4 options listed, NOP and EOL included: 40 bytes hold at most 40 */
 #define RX_IP6EXT_MAX 8   /* extension headers walked; a ninth is ipv6_ext_too_deep */
 #define RX_SACK_MAX 4     /* SACK blocks in one option (RFC 2018: at most 4) */
 #define RX_SNAP_MAX 2048  /* packet bytes carried by one capture record */
@@ -157,7 +157,7 @@ struct rx_pkt {
 	__u16 icmp_csum;
 	__u32 icmp_rest; /* the second 32-bit word (id/seq for echo) */
 };
-_Static_assert(sizeof(struct rx_pkt) == 280, "struct rx_pkt ABI size");
+_Static_assert(sizeof(struct rx_pkt) == 328, "struct rx_pkt ABI size");
 
 /* Ring-buffer record: a decoded packet and its first bytes. */
 struct rx_capture {
@@ -166,7 +166,7 @@ struct rx_capture {
 	__u32 pad;
 	__u8 data[RX_SNAP_MAX];
 };
-_Static_assert(sizeof(struct rx_capture) == 280 + 8 + RX_SNAP_MAX, "struct rx_capture ABI size");
+_Static_assert(sizeof(struct rx_capture) == 328 + 8 + RX_SNAP_MAX, "struct rx_capture ABI size");
 
 #define RX_OPT_WALK_MASK 63 /* >= 40 - 1 option bytes, a power of two minus one */
 
@@ -190,7 +190,7 @@ struct rx_work {
 	struct rx_optwalk opt;
 };
 _Static_assert(sizeof(struct rx_optwalk) == 80, "struct rx_optwalk ABI size");
-_Static_assert(sizeof(struct rx_work) == 280 + 80, "struct rx_work ABI size");
+_Static_assert(sizeof(struct rx_work) == 328 + 80, "struct rx_work ABI size");
 
 /* Per-CPU counter value, one per (verdict, reason, proto) slot. */
 struct rx_counter {

@@ -194,8 +194,8 @@ static long rx_ip_opt_step(__u64 index __attribute__((unused)), void *ctx)
 			goto bad;
 	}
 	if (n < RX_IPOPT_MAX) {
-		wk->pkt.ipopt[n & (RX_IPOPT_MAX - 1)].type = type;
-		wk->pkt.ipopt[n & (RX_IPOPT_MAX - 1)].len = (__u8)len;
+		wk->pkt.ipopt[n].type = type;
+		wk->pkt.ipopt[n].len = (__u8)len;
 		wk->pkt.ipopt_n = (__u8)(n + 1);
 		w->n = n + 1;
 	}
@@ -304,6 +304,9 @@ static long rx_ip6ext_step(__u64 index, void *ctx)
 	pkt->ip6ext_n = (__u8)(i + 1);
 	w->n = w->buf[0];
 	w->off = off + len;
+	/* after a non-first fragment's header comes payload, not more headers */
+	if (nxt == RX_IPPROTO_FRAGMENT && (pkt->ip6_frag & 0xfff8))
+		return 1;
 	return 0;
 }
 

@@ -322,7 +322,8 @@ int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname)
 		fmt_mac(b, pkt->eth_dst);
 		set_str(o, "src", a);
 		set_str(o, "dst", b);
-		set_int(o, "type", pkt->eth_type);
+		/* below 0x0600 the field is an IEEE 802.3 length, as tshark names it */
+		set_int(o, pkt->eth_type < 0x0600 ? "len" : "type", pkt->eth_type);
 		json_object_set_new_nocheck(root, "eth", o);
 	}
 	if (HAS(pkt, RX_L_VLAN)) {
