@@ -439,13 +439,14 @@ RX_INLINE int rx_parse_tcp(struct rx_cursor *c, struct rx_work *wk, __u32 l4_len
 {
 	struct rx_pkt *pkt = &wk->pkt;
 	const __u8 *p = c->pos;
-	__u32 hl;
+	__u32 hl, off, payload;
 	int r;
 
-	if (p + 20 > c->end)
+	/* the header must fit both in the bytes we have and in the IP datagram */
+	if (p + 20 > c->end || l4_len < 20)
 		return RX_REASON_TRUNC_TCP;
 	hl = (p[12] >> 4) * 4;
-	if (hl >= 20 && p + hl > c->end)
+	if (hl >= 20 && (p + hl > c->end || l4_len < hl))
 		return RX_REASON_TRUNC_TCP;
 	pkt->sport = rx_get16(p);
 	pkt->dport = rx_get16(p + 2);
@@ -465,20 +466,25 @@ RX_INLINE int rx_parse_tcp(struct rx_cursor *c, struct rx_work *wk, __u32 l4_len
 		if (r != RX_REASON_OK)
 			return r;
 	}
-	if (l4_len < hl)
-		return RX_REASON_BAD_TCP;
-	pkt->payload_len = l4_len - hl;
+	/* what the headers state, but no more than the frame carried on the wire */
+	off = (__u32)(p - c->start) + hl;
+	payload = l4_len - hl;
+	if (pkt->wire_len < off)
+		payload = 0;
+	else if (payload > pkt->wire_len - off)
+		payload = pkt->wire_len - off;
+	pkt->payload_len = (__u16)payload;
 	pkt->layers |= RX_L_PAYLOAD;
 	c->pos = p + hl;
 	return RX_REASON_OK;
 }
 
 /* UDP (RFC 768). */
-RX_INLINE int rx_parse_udp(struct rx_cursor *c, struct rx_pkt *pkt)
+RX_INLINE int rx_parse_udp(struct rx_cursor *c, struct rx_pkt *pkt, __u32 l4_len)
 {
 	const __u8 *p = c->pos;
 
-	if (p + 8 > c->end)
+	if (p + 8 > c->end || l4_len < 8)
 		return RX_REASON_TRUNC_UDP;
 	pkt->sport = rx_get16(p);
 	pkt->dport = rx_get16(p + 2);
@@ -503,7 +509,7 @@ RX_INLINE int rx_parse_icmp(struct rx_cursor *c, struct rx_pkt *pkt, __u32 l4_le
 {
 	const __u8 *p = c->pos;
 
-	if (p + 8 > c->end)
+	if (p + 8 > c->end || l4_len < 8)
 		return RX_REASON_TRUNC_ICMP;
 	pkt->icmp_type = p[0];
 	pkt->icmp_code = p[1];
@@ -511,10 +517,8 @@ RX_INLINE int rx_parse_icmp(struct rx_cursor *c, struct rx_pkt *pkt, __u32 l4_le
 	pkt->icmp_rest = rx_get32(p + 4);
 	pkt->layers |= v6 ? RX_L_ICMPV6 : RX_L_ICMP;
 	pkt->proto = v6 ? RX_PROTO_ICMPV6 : RX_PROTO_ICMP;
-	if (l4_len >= 8) {
-		pkt->payload_len = l4_len - 8;
-		pkt->layers |= RX_L_PAYLOAD;
-	}
+	pkt->payload_len = l4_len - 8;
+	pkt->layers |= RX_L_PAYLOAD;
 	c->pos = p + 8;
 	return RX_REASON_OK;
 }
@@ -556,7 +560,7 @@ RX_INLINE int rx_parse(struct rx_env *env, struct rx_work *wk, const __u8 *start
 		r = rx_parse_tcp(&c, wk, l4_len);
 		break;
 	case RX_IPPROTO_UDP:
-		r = rx_parse_udp(&c, pkt);
+		r = rx_parse_udp(&c, pkt, l4_len);
 		break;
 	case RX_IPPROTO_ICMP:
 		r = (pkt->layers & RX_L_IPV4) ? rx_parse_icmp(&c, pkt, l4_len, 0)
@@ -570,6 +574,16 @@ RX_INLINE int rx_parse(struct rx_env *env, struct rx_work *wk, const __u8 *start
 		return RX_REASON_OK;
 	default:
 		return RX_REASON_OTHER_L4;
+	}
+	/*
+	 * A first fragment's TCP payload length is unknown without reassembly
+	 * (tshark reports no tcp.len either); UDP's header states its own.
+	 */
+	if (pkt->proto == RX_PROTO_TCP &&
+	    (((pkt->layers & RX_L_IPV4) && (pkt->ip_frag & 0x2000)) ||
+	     ((pkt->layers & RX_L_IP6FRAG) && (pkt->ip6_frag & 1)))) {
+		pkt->layers &= ~RX_L_PAYLOAD;
+		pkt->payload_len = 0;
 	}
 	if (r == RX_REASON_OK && (pkt->layers & RX_L_PAYLOAD))
 		pkt->payload_off = (__u16)(c.pos - start);

@@ -12,7 +12,8 @@
 
 #define HAS(pkt, l) (((pkt)->layers & (l)) != 0)
 
-static const char *const tcp_flag_names[] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE" };
+/* SPEC.md's order; the AE/NS bit (0x100) is in the number only */
+static const char *const tcp_flag_names[] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR" };
 
 void rx_fmt_flags(char *buf, size_t len, __u16 flags)
 {
@@ -384,9 +385,9 @@ int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname)
 		}
 		if (HAS(pkt, RX_L_IP6FRAG))
 			json_object_set_new_nocheck(
-				o, "frag",
+				o, "fraghdr",
 				json_pack("{sIsIsI}", "offset", (json_int_t)(pkt->ip6_frag >> 3), "more",
-					  (json_int_t)(pkt->ip6_frag & 1), "id",
+					  (json_int_t)(pkt->ip6_frag & 1), "ident",
 					  (json_int_t)pkt->ip6_frag_id));
 		json_object_set_new_nocheck(root, "ipv6", o);
 	}
