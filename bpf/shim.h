@@ -45,6 +45,35 @@ struct {
 	__uint(max_entries, 4 << 20);
 } rx_ring SEC(".maps");
 
+/* The traffic picture: per source address, per destination service. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, RX_TALKERS_MAX);
+	__type(key, struct rx_addr);
+	__type(value, struct rx_counter);
+} rx_talkers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, RX_SERVICES_MAX);
+	__type(key, struct rx_service);
+	__type(value, struct rx_counter);
+} rx_services SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RX_SIZE_BUCKETS);
+	__type(key, __u32);
+	__type(value, struct rx_counter);
+} rx_sizes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RX_TCPK_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} rx_tcpkinds SEC(".maps");
+
 /* Written by user space through the skeleton's mmap-ed .bss. */
 volatile struct rx_config rx_cfg;
 
@@ -106,6 +135,47 @@ RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 off, void *dst, __u32
 	if (n < 1 || n > RX_SNAP_MAX)
 		return -1;
 	return (int)bpf_xdp_load_bytes((struct xdp_md *)env, off, dst, (__u32)n);
+}
+
+/* Lookup, or insert zero and look up again; NULL only when the map is full. */
+RX_INLINE struct rx_counter *rx__percpu_get(void *map, const void *key)
+{
+	static const struct rx_counter zero;
+	struct rx_counter *c = bpf_map_lookup_elem(map, key);
+
+	if (c)
+		return c;
+	/* -EEXIST from a racing CPU is fine: the lookup below finds its entry */
+	bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
+RX_INLINE struct rx_counter *rx_shim_talker(struct rx_env *env, const struct rx_addr *k)
+{
+	return rx__percpu_get(&rx_talkers, k);
+}
+
+RX_INLINE struct rx_counter *rx_shim_service(struct rx_env *env, const struct rx_service *k)
+{
+	return rx__percpu_get(&rx_services, k);
+}
+
+RX_INLINE void rx_shim_size(struct rx_env *env, __u32 bucket, __u32 bytes)
+{
+	struct rx_counter *c = bpf_map_lookup_elem(&rx_sizes, &bucket);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
+RX_INLINE void rx_shim_tcpkind(struct rx_env *env, __u32 kind)
+{
+	__u64 *v = bpf_map_lookup_elem(&rx_tcpkinds, &kind);
+
+	if (v)
+		(*v)++;
 }
 
 #endif

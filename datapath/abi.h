@@ -19,6 +19,8 @@
 #define RX_IP6EXT_MAX 8   /* extension headers walked; a ninth is ipv6_ext_too_deep */
 #define RX_SACK_MAX 4     /* SACK blocks in one option (RFC 2018: at most 4) */
 #define RX_SNAP_MAX 2048  /* packet bytes carried by one capture record */
+#define RX_TALKERS_MAX 8192  /* source addresses counted; more: talkers_overflow */
+#define RX_SERVICES_MAX 1024 /* (port, proto) destinations counted; more: services_overflow */
 
 /* Which layers of struct rx_pkt hold decoded values. */
 enum rx_layer {
@@ -199,11 +201,27 @@ struct rx_counter {
 };
 _Static_assert(sizeof(struct rx_counter) == 16, "struct rx_counter ABI size");
 
+/* Key of the talkers map: a source address, IPv4 as ::ffff:a.b.c.d. */
+struct rx_addr {
+	__u8 a[16]; /* network order */
+};
+_Static_assert(sizeof(struct rx_addr) == 16, "struct rx_addr ABI size");
+
+/* Key of the services map: a destination port of TCP or UDP. */
+struct rx_service {
+	__u16 port;  /* host order */
+	__u8 proto;  /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+_Static_assert(sizeof(struct rx_service) == 4, "struct rx_service ABI size");
+
 /* Run-time configuration written by user space (BPF: .bss). */
 struct rx_config {
 	__u32 capture;   /* 1: emit capture records */
 	__u32 snaplen;   /* bytes per capture record, 1..RX_SNAP_MAX */
+	__u32 traffic;   /* 1: keep the traffic picture (talkers, services, sizes, TCP kinds) */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct rx_config) == 8, "struct rx_config ABI size");
+_Static_assert(sizeof(struct rx_config) == 16, "struct rx_config ABI size");
 
 #endif

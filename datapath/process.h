@@ -15,6 +15,13 @@
  *   struct rx_capture *rx_shim_ring_reserve(struct rx_env *env)
  *   void rx_shim_ring_submit(struct rx_env *env, struct rx_capture *rec)
  *   int rx_shim_load_bytes(struct rx_env *env, __u32 off, void *dst, __u32 len)
+ *   struct rx_counter *rx_shim_talker(struct rx_env *env, const struct rx_addr *k)
+ *   struct rx_counter *rx_shim_service(struct rx_env *env, const struct rx_service *k)
+ *   void rx_shim_size(struct rx_env *env, __u32 bucket, __u32 bytes)
+ *   void rx_shim_tcpkind(struct rx_env *env, __u32 kind)
+ *
+ * The talker and service lookups insert a zeroed entry when the key is new
+ * and return NULL only when the table is full.
  */
 #ifndef RX_PROCESS_H
 #define RX_PROCESS_H
@@ -60,6 +67,82 @@ RX_INLINE void rx_capture(struct rx_env *env, const struct rx_pkt *pkt, __u32 sn
 	rx_shim_stat(env, RX_STAT_CAPTURE_PRODUCED);
 }
 
+RX_INLINE __u32 rx_size_bucket(__u32 len)
+{
+	__u32 b = 0;
+
+#define RX__BUCKET(bound)                                                      \
+	if (len <= (bound))                                                    \
+		return b;                                                      \
+	b++;
+	RX_SIZE_BOUNDS(RX__BUCKET)
+#undef RX__BUCKET
+	return b;
+}
+
+/*
+ * The traffic picture (counted in the kernel, read by user space): bytes
+ * and packets per source address and per destination service, a frame-size
+ * histogram and TCP segments by kind. Tables are bounded: what does not fit
+ * is counted as overflow, never dropped silently.
+ */
+RX_INLINE void rx_traffic(struct rx_env *env, const struct rx_pkt *pkt, __u32 len)
+{
+	struct rx_counter *c;
+	struct rx_addr a = {};
+	struct rx_service svc = {};
+	__u16 f;
+
+	rx_shim_size(env, rx_size_bucket(len), len);
+	if (pkt->layers & RX_L_IPV4) {
+		a.a[10] = 0xff;
+		a.a[11] = 0xff;
+		__builtin_memcpy(&a.a[12], &pkt->ip_src, 4);
+	} else if (pkt->layers & RX_L_IPV6) {
+		__builtin_memcpy(a.a, pkt->ip6_src, 16);
+	} else {
+		return;
+	}
+	c = rx_shim_talker(env, &a);
+	if (c) {
+		c->packets++;
+		c->bytes += len;
+	} else {
+		rx_shim_stat(env, RX_STAT_TALKERS_OVERFLOW);
+	}
+	if (!(pkt->layers & (RX_L_TCP | RX_L_UDP)))
+		return;
+	svc.port = pkt->dport;
+	svc.proto = (pkt->layers & RX_L_TCP) ? RX_IPPROTO_TCP : RX_IPPROTO_UDP;
+	c = rx_shim_service(env, &svc);
+	if (c) {
+		c->packets++;
+		c->bytes += len;
+	} else {
+		rx_shim_stat(env, RX_STAT_SERVICES_OVERFLOW);
+	}
+	if (!(pkt->layers & RX_L_TCP))
+		return;
+	f = pkt->tcp_flags;
+	rx_shim_tcpkind(env, RX_TCPK_SEGMENTS);
+	if ((f & 0x12) == 0x02)
+		rx_shim_tcpkind(env, RX_TCPK_SYN);
+	if ((f & 0x12) == 0x12)
+		rx_shim_tcpkind(env, RX_TCPK_SYNACK);
+	if (f & 0x04)
+		rx_shim_tcpkind(env, RX_TCPK_RST);
+	if (f & 0x01)
+		rx_shim_tcpkind(env, RX_TCPK_FIN);
+	if (f & 0x08)
+		rx_shim_tcpkind(env, RX_TCPK_PSH);
+	if (f & 0x20)
+		rx_shim_tcpkind(env, RX_TCPK_URG);
+	if (f & 0x40)
+		rx_shim_tcpkind(env, RX_TCPK_ECE);
+	if (f & 0x80)
+		rx_shim_tcpkind(env, RX_TCPK_CWR);
+}
+
 /* Run one frame through the datapath; returns an enum rx_verdict. */
 RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 {
@@ -95,6 +178,8 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 	rx_shim_count(env, RX_COUNTER_IDX(verdict, reason, proto), f->wire_len);
 
 	cfg = rx_shim_config(env);
+	if (cfg->traffic)
+		rx_traffic(env, pkt, f->wire_len);
 	if (cfg->capture)
 		rx_capture(env, pkt, cfg->snaplen);
 	return verdict;

@@ -53,18 +53,40 @@
 #define RX_STATS(X)                                                            \
 	X(CAPTURE_PRODUCED, "capture_produced")                                \
 	X(CAPTURE_LOST, "capture_lost")      /* ring buffer reserve failed */  \
-	X(SCRATCH_MISS, "scratch_miss")      /* per-CPU scratch lookup failed */
+	X(SCRATCH_MISS, "scratch_miss")      /* per-CPU scratch lookup failed */ \
+	X(TALKERS_OVERFLOW, "talkers_overflow") /* packets of sources past RX_TALKERS_MAX */ \
+	X(SERVICES_OVERFLOW, "services_overflow") /* packets of ports past RX_SERVICES_MAX */
+
+/* TCP segments by kind, counted at XDP (the traffic picture's "tcp" object). */
+#define RX_TCPKINDS(X)                                                         \
+	X(SYN, "syn")           /* SYN without ACK: a connection attempt */   \
+	X(SYNACK, "synack")                                                    \
+	X(RST, "rst")                                                          \
+	X(FIN, "fin")                                                          \
+	X(PSH, "psh")                                                          \
+	X(URG, "urg")                                                          \
+	X(ECE, "ece")                                                          \
+	X(CWR, "cwr")                                                          \
+	X(SEGMENTS, "segments") /* every TCP segment */
+
+/* Frame-size histogram: upper bounds in bytes, the last bucket open. */
+#define RX_SIZE_BOUNDS(X)                                                      \
+	X(64) X(128) X(256) X(512) X(1024) X(1518) X(9018)
 
 #define RX__ENUM(prefix, name, str) prefix##name,
 #define RX__VERDICT(name, str) RX__ENUM(RX_VERDICT_, name, str)
 #define RX__REASON(name, str) RX__ENUM(RX_REASON_, name, str)
 #define RX__PROTO(name, str) RX__ENUM(RX_PROTO_, name, str)
 #define RX__STAT(name, str) RX__ENUM(RX_STAT_, name, str)
+#define RX__TCPKIND(name, str) RX__ENUM(RX_TCPK_, name, str)
+#define RX__SIZE(bound) +1
 
 enum rx_verdict { RX_VERDICTS(RX__VERDICT) RX_VERDICT_MAX };
 enum rx_reason { RX_REASONS(RX__REASON) RX_REASON_MAX };
 enum rx_proto { RX_PROTOS(RX__PROTO) RX_PROTO_MAX };
 enum rx_stat { RX_STATS(RX__STAT) RX_STAT_MAX };
+enum rx_tcpkind { RX_TCPKINDS(RX__TCPKIND) RX_TCPK_MAX };
+#define RX_SIZE_BUCKETS (1 RX_SIZE_BOUNDS(RX__SIZE)) /* the bounds and one open bucket */
 
 /* Index of the counter slot of one (verdict, reason, proto) triple. */
 #define RX_COUNTER_SLOTS (RX_VERDICT_MAX * RX_REASON_MAX * RX_PROTO_MAX)

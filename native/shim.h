@@ -15,6 +15,26 @@
 
 typedef void (*rx_emit_fn)(void *user, const struct rx_capture *rec);
 
+/*
+ * A bounded hash table with the semantics the datapath relies on from a
+ * preallocated BPF hash map: at most max entries, an insert into a full
+ * table fails. Open addressing over twice as many slots.
+ */
+struct rx_nhash {
+	__u32 key_size;
+	__u32 max;
+	__u32 n;
+	__u32 slots; /* a power of two >= 2 * max */
+	__u8 *keys;
+	__u8 *used;
+	struct rx_counter *vals;
+};
+
+int rx_nhash__init(struct rx_nhash *h, __u32 key_size, __u32 max);
+void rx_nhash__free(struct rx_nhash *h);
+/* The entry for key, inserted as zero if new; NULL when new and full. */
+struct rx_counter *rx_nhash__get(struct rx_nhash *h, const void *key);
+
 struct rx_env {
 	struct rx_work work;
 	struct rx_counter counters[RX_COUNTER_SLOTS];
@@ -27,6 +47,11 @@ struct rx_env {
 	struct rx_capture rec; /* the one record in flight */
 	rx_emit_fn emit;       /* consumer of submitted records */
 	void *user;
+	/* the traffic picture */
+	struct rx_nhash talkers;
+	struct rx_nhash services;
+	struct rx_counter sizes[RX_SIZE_BUCKETS];
+	__u64 tcpkinds[RX_TCPK_MAX];
 };
 
 RX_INLINE struct rx_work *rx_shim_scratch(struct rx_env *env)
@@ -78,6 +103,30 @@ RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 off, void *dst, __u32
 		return -1;
 	memcpy(dst, env->frame + off, len);
 	return 0;
+}
+
+RX_INLINE struct rx_counter *rx_shim_talker(struct rx_env *env, const struct rx_addr *k)
+{
+	return rx_nhash__get(&env->talkers, k);
+}
+
+RX_INLINE struct rx_counter *rx_shim_service(struct rx_env *env, const struct rx_service *k)
+{
+	return rx_nhash__get(&env->services, k);
+}
+
+RX_INLINE void rx_shim_size(struct rx_env *env, __u32 bucket, __u32 bytes)
+{
+	if (bucket < RX_SIZE_BUCKETS) {
+		env->sizes[bucket].packets++;
+		env->sizes[bucket].bytes += bytes;
+	}
+}
+
+RX_INLINE void rx_shim_tcpkind(struct rx_env *env, __u32 kind)
+{
+	if (kind < RX_TCPK_MAX)
+		env->tcpkinds[kind]++;
 }
 
 #endif

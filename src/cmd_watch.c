@@ -103,6 +103,7 @@ static void print_summary(struct watch *w)
 		if (by_reason[r] && r != RX_REASON_OK)
 			fprintf(stderr, ", %llu %s", (unsigned long long)by_reason[r],
 				rx_reason_name(r));
+	rx_snapshot__free(&snap);
 	fprintf(stderr, "\n%llu capture records produced, %llu lost (ring buffer full)\n",
 		(unsigned long long)snap.stats[RX_STAT_CAPTURE_PRODUCED],
 		(unsigned long long)snap.stats[RX_STAT_CAPTURE_LOST]);

@@ -8,6 +8,7 @@ static const char usage[] =
 	"\n"
 	"Commands:\n"
 	"  watch     every packet, every header field (live -i IFACE, or -r FILE)\n"
+	"  stats     the traffic picture: protocols, talkers, services, TCP, sizes\n"
 	"\n"
 	"  rxray --version | --help | COMMAND --help\n";
 
@@ -27,6 +28,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "watch"))
 		return cmd_watch(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "stats"))
+		return cmd_stats(argc - 1, argv + 1);
 	rx_err("unknown command '%s'", argv[1]);
 	fputs(usage, stderr);
 	return RX_EXIT_INPUT;

@@ -33,6 +33,14 @@ int rx_source__run(struct rx_source *src, rx_record_fn fn, void *user)
 	return src->file ? rx_file__run(src->file, fn, user) : rx_live__run(src->live, fn, user);
 }
 
+void rx_snapshot__free(struct rx_snapshot *snap)
+{
+	free(snap->talkers);
+	free(snap->services);
+	snap->talkers = snap->services = NULL;
+	snap->n_talkers = snap->n_services = 0;
+}
+
 void rx_source__snapshot(struct rx_source *src, struct rx_snapshot *snap)
 {
 	memset(snap, 0, sizeof(*snap));

@@ -14,13 +14,30 @@ struct rx_source_opts {
 	const char *file;   /* offline */
 	__u32 snaplen;      /* bytes of each packet in capture records */
 	int capture;        /* stream capture records */
+	int traffic;        /* keep the traffic picture (talkers, services, ...) */
+	__u32 duration_s;   /* live: stop after this long (0: until told) */
+};
+
+/* One entry of a keyed table (talkers: struct rx_addr, services: struct rx_service). */
+struct rx_keyed {
+	__u8 key[16];
+	struct rx_counter c;
 };
 
 /* Counters summed over CPUs, as the datapath keeps them. */
 struct rx_snapshot {
 	struct rx_counter counters[RX_COUNTER_SLOTS];
 	__u64 stats[RX_STAT_MAX];
+	struct rx_counter sizes[RX_SIZE_BUCKETS];
+	__u64 tcpkinds[RX_TCPK_MAX];
+	struct rx_keyed *talkers;
+	size_t n_talkers;
+	struct rx_keyed *services;
+	size_t n_services;
+	__u64 first_ns, last_ns; /* time span covered (pcap time offline, wall time live) */
 };
+
+void rx_snapshot__free(struct rx_snapshot *snap);
 
 /*
  * Called once per capture record, in order; ts_ns already on the wall clock.

@@ -16,6 +16,7 @@ struct rx_file {
 	rx_record_fn fn;
 	void *user;
 	int stopped;
+	__u64 first_ns, last_ns;
 };
 
 static void native_emit(void *user, const struct rx_capture *rec)
@@ -59,6 +60,7 @@ int rx_file__open(struct rx_file **out, const struct rx_source_opts *o)
 	}
 	if (o->capture)
 		rx_native__set_capture(f->native, native_emit, f, o->snaplen);
+	rx_native__set_traffic(f->native, o->traffic);
 	return 0;
 }
 
@@ -66,6 +68,7 @@ int rx_file__run(struct rx_file *f, rx_record_fn fn, void *user)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
+	__u64 ts;
 	int r;
 
 	f->fn = fn;
@@ -79,16 +82,41 @@ int rx_file__run(struct rx_file *f, rx_record_fn fn, void *user)
 			return RX_EXIT_INPUT;
 		}
 		/* opened with nanosecond precision: tv_usec holds nanoseconds */
-		rx_native__run(f->native, data, h->caplen, h->len,
-			       (__u64)h->ts.tv_sec * 1000000000ull + (__u64)h->ts.tv_usec);
+		ts = (__u64)h->ts.tv_sec * 1000000000ull + (__u64)h->ts.tv_usec;
+		if (!f->first_ns)
+			f->first_ns = ts;
+		f->last_ns = ts;
+		rx_native__run(f->native, data, h->caplen, h->len, ts);
 	}
 	return 0;
+}
+
+static struct rx_keyed *copy_table(const struct rx_nhash *h, size_t *n)
+{
+	struct rx_keyed *out = calloc(h->n ? h->n : 1, sizeof(*out));
+	__u32 i;
+
+	*n = 0;
+	for (i = 0; out && i < h->slots; i++) {
+		if (!h->used[i])
+			continue;
+		memcpy(out[*n].key, h->keys + (size_t)i * h->key_size, h->key_size);
+		out[*n].c = h->vals[i];
+		(*n)++;
+	}
+	return out;
 }
 
 void rx_file__snapshot(struct rx_file *f, struct rx_snapshot *snap)
 {
 	memcpy(snap->counters, f->native->counters, sizeof(snap->counters));
 	memcpy(snap->stats, f->native->stats, sizeof(snap->stats));
+	memcpy(snap->sizes, f->native->sizes, sizeof(snap->sizes));
+	memcpy(snap->tcpkinds, f->native->tcpkinds, sizeof(snap->tcpkinds));
+	snap->talkers = copy_table(&f->native->talkers, &snap->n_talkers);
+	snap->services = copy_table(&f->native->services, &snap->n_services);
+	snap->first_ns = f->first_ns;
+	snap->last_ns = f->last_ns;
 }
 
 void rx_file__close(struct rx_file *f)

@@ -33,6 +33,8 @@ struct rx_live {
 	rx_record_fn fn;
 	void *user;
 	int stopped;
+	__u32 duration_s;
+	__s64 start_ns, stop_ns; /* wall clock */
 	struct rx_capture rec;
 };
 
@@ -130,6 +132,8 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 	}
 	src->skel->bss->rx_cfg.snaplen = o->snaplen;
 	src->skel->bss->rx_cfg.capture = o->capture ? 1 : 0;
+	src->skel->bss->rx_cfg.traffic = o->traffic ? 1 : 0;
+	src->duration_s = o->duration_s;
 	/*
 	 * A BPF link, not a netlink attachment: the kernel detaches it when its
 	 * last file descriptor closes, so even kill -9 leaves nothing behind.
@@ -149,6 +153,7 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 		return RX_EXIT_RUNTIME;
 	}
 	src->mono_to_wall = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	src->start_ns = clock_ns(CLOCK_REALTIME);
 	return 0;
 }
 
@@ -159,7 +164,9 @@ int rx_live__run(struct rx_live *src, rx_record_fn fn, void *user)
 	src->fn = fn;
 	src->user = user;
 
-	while (!src->stopped && !rx_stop) {
+	__s64 end = src->duration_s ? clock_ns(CLOCK_MONOTONIC) + src->duration_s * 1000000000ll : 0;
+
+	while (!src->stopped && !rx_stop && (!end || clock_ns(CLOCK_MONOTONIC) < end)) {
 		r = ring_buffer__poll(src->ring, 100);
 		if (r < 0 && r != -EINTR) {
 			rx_err("ring buffer: %s", strerror(-r));
@@ -169,7 +176,35 @@ int rx_live__run(struct rx_live *src, rx_record_fn fn, void *user)
 	/* what is already in the ring was counted as produced: deliver it */
 	if (!src->stopped)
 		ring_buffer__consume(src->ring);
+	src->stop_ns = clock_ns(CLOCK_REALTIME);
 	return 0;
+}
+
+/* Sum a per-CPU hash map into a table of struct rx_keyed. */
+static struct rx_keyed *read_percpu_hash(struct bpf_map *map, size_t *n, int ncpu,
+					 struct rx_counter *pc)
+{
+	size_t cap = bpf_map__max_entries(map), ksz = bpf_map__key_size(map);
+	struct rx_keyed *out = calloc(cap ? cap : 1, sizeof(*out));
+	__u8 key[16], next[16];
+	void *prev = NULL;
+	int cpu, fd = bpf_map__fd(map);
+
+	*n = 0;
+	while (out && *n < cap && ksz <= sizeof(key) && !bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, ksz);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, pc))
+			continue; /* deleted meanwhile */
+		memset(&out[*n], 0, sizeof(out[*n]));
+		memcpy(out[*n].key, key, ksz);
+		for (cpu = 0; cpu < ncpu; cpu++) {
+			out[*n].c.packets += pc[cpu].packets;
+			out[*n].c.bytes += pc[cpu].bytes;
+		}
+		(*n)++;
+	}
+	return out;
 }
 
 void rx_live__snapshot(struct rx_live *src, struct rx_snapshot *snap)
@@ -199,6 +234,24 @@ void rx_live__snapshot(struct rx_live *src, struct rx_snapshot *snap)
 		for (cpu = 0; cpu < ncpu; cpu++)
 			snap->stats[k] += ps[cpu];
 	}
+	for (k = 0; k < RX_TCPK_MAX; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.rx_tcpkinds), &k, ps))
+			continue;
+		for (cpu = 0; cpu < ncpu; cpu++)
+			snap->tcpkinds[k] += ps[cpu];
+	}
+	for (k = 0; k < RX_SIZE_BUCKETS; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.rx_sizes), &k, pc))
+			continue;
+		for (cpu = 0; cpu < ncpu; cpu++) {
+			snap->sizes[k].packets += pc[cpu].packets;
+			snap->sizes[k].bytes += pc[cpu].bytes;
+		}
+	}
+	snap->talkers = read_percpu_hash(src->skel->maps.rx_talkers, &snap->n_talkers, ncpu, pc);
+	snap->services = read_percpu_hash(src->skel->maps.rx_services, &snap->n_services, ncpu, pc);
+	snap->first_ns = (__u64)src->start_ns;
+	snap->last_ns = (__u64)(src->stop_ns ? src->stop_ns : clock_ns(CLOCK_REALTIME));
 out:
 	free(pc);
 	free(ps);

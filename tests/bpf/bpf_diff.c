@@ -120,6 +120,84 @@ static int on_frame(void *user, const uint8_t *data, uint32_t caplen, uint32_t l
 	return 0;
 }
 
+/* A per-CPU hash map against its native twin: same keys, same sums. */
+static int compare_table(const char *name, struct bpf_map *map, const struct rx_nhash *h,
+			 int ncpu, struct rx_counter *pc)
+{
+	__u8 key[16], next[16];
+	void *prev = NULL;
+	__u32 i, n = 0;
+	int bad = 0, cpu, fd = bpf_map__fd(map);
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		n++;
+	}
+	if (n != h->n) {
+		printf("TABLE %s: bpf has %u keys, native %u\n", name, n, h->n);
+		bad++;
+	}
+	for (i = 0; i < h->slots; i++) {
+		struct rx_counter sum = { 0 };
+
+		if (!h->used[i])
+			continue;
+		if (bpf_map_lookup_elem(fd, h->keys + (size_t)i * h->key_size, pc)) {
+			printf("TABLE %s: a native key is missing in BPF\n", name);
+			bad++;
+			continue;
+		}
+		for (cpu = 0; cpu < ncpu; cpu++) {
+			sum.packets += pc[cpu].packets;
+			sum.bytes += pc[cpu].bytes;
+		}
+		if (sum.packets != h->vals[i].packets || sum.bytes != h->vals[i].bytes) {
+			printf("TABLE %s: values differ for one key\n", name);
+			bad++;
+		}
+	}
+	printf("table %s: %u keys compared, %d differ\n", name, h->n, bad);
+	return bad;
+}
+
+/* The traffic picture: talkers, services, sizes, TCP kinds. */
+static int compare_traffic(struct diff *d, int ncpu, struct rx_counter *pc, __u64 *ps)
+{
+	int bad = 0, cpu;
+	__u32 k;
+
+	bad += compare_table("talkers", d->skel->maps.rx_talkers, &d->native->talkers, ncpu, pc);
+	bad += compare_table("services", d->skel->maps.rx_services, &d->native->services, ncpu, pc);
+	for (k = 0; k < RX_SIZE_BUCKETS; k++) {
+		struct rx_counter sum = { 0 };
+
+		bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.rx_sizes), &k, pc);
+		for (cpu = 0; cpu < ncpu; cpu++) {
+			sum.packets += pc[cpu].packets;
+			sum.bytes += pc[cpu].bytes;
+		}
+		if (sum.packets != d->native->sizes[k].packets ||
+		    sum.bytes != d->native->sizes[k].bytes) {
+			printf("SIZES bucket %u differs\n", k);
+			bad++;
+		}
+	}
+	for (k = 0; k < RX_TCPK_MAX; k++) {
+		__u64 sum = 0;
+
+		bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.rx_tcpkinds), &k, ps);
+		for (cpu = 0; cpu < ncpu; cpu++)
+			sum += ps[cpu];
+		if (sum != d->native->tcpkinds[k]) {
+			printf("TCPKIND %u: bpf %llu native %llu\n", k, (unsigned long long)sum,
+			       (unsigned long long)d->native->tcpkinds[k]);
+			bad++;
+		}
+	}
+	return bad;
+}
+
 /* Sum the per-CPU counters and compare with the native ones, slot by slot. */
 static int compare_counters(struct diff *d)
 {
@@ -160,6 +238,7 @@ static int compare_counters(struct diff *d)
 	}
 	printf("counters: %llu packets in %d slots compared, %d differ\n",
 	       (unsigned long long)total, RX_COUNTER_SLOTS, bad);
+	bad += compare_traffic(d, ncpu, pc, ps);
 	free(pc);
 	free(ps);
 	return bad;
@@ -181,11 +260,13 @@ int main(int argc, char **argv)
 	}
 	d.skel->bss->rx_cfg.capture = 1;
 	d.skel->bss->rx_cfg.snaplen = RX_SNAP_MAX;
+	d.skel->bss->rx_cfg.traffic = 1;
 	d.ring = ring_buffer__new(bpf_map__fd(d.skel->maps.rx_ring), on_bpf, &d, NULL);
 	d.native = rx_native__new();
 	if (!d.ring || !d.native)
 		return 1;
 	rx_native__set_capture(d.native, on_native, &d, RX_SNAP_MAX);
+	rx_native__set_traffic(d.native, 1);
 	for (i = 1; i < argc; i++) {
 		unsigned long before = d.frames;
 

@@ -12,3 +12,6 @@ trap 'rm -rf "$tmp"' EXIT
 grep '^skip' "$tmp/out" | grep -v ': \([0-9]\|1[0-3]\) bytes cannot' && { echo "unexpected skips"; exit 1; }
 tail -n 1 "$tmp/out" | grep -q ' 0 mismatched$'
 grep -q 'slots compared, 0 differ' "$tmp/out"
+grep -q 'table talkers: [1-9][0-9]* keys compared, 0 differ' "$tmp/out"
+grep -q 'table services: [1-9][0-9]* keys compared, 0 differ' "$tmp/out"
+! grep -q '^SIZES\|^TCPKIND' "$tmp/out"
