@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The traffic picture built from a counter snapshot: totals, ordering, and
+ * its two renderings (report text, SPEC JSON), shared by stats and serve.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include "picture.h"
+
+#define RX__NAME(name, str) str,
+const char *const rx_tcpkind_names[] = { RX_TCPKINDS(RX__NAME) };
+#define RX__BOUND(b) b,
+const unsigned int rx_size_bounds[] = { RX_SIZE_BOUNDS(RX__BOUND) };
+
+
+void rx_picture_sum(const struct rx_snapshot *s, struct rx_totals *t)
+{
+	__u32 v, r, p;
+
+	memset(t, 0, sizeof(*t));
+	for (v = 0; v < RX_VERDICT_MAX; v++)
+		for (r = 0; r < RX_REASON_MAX; r++)
+			for (p = 0; p < RX_PROTO_MAX; p++) {
+				const struct rx_counter *c = &s->counters[RX_COUNTER_IDX(v, r, p)];
+
+				t->packets += c->packets;
+				t->bytes += c->bytes;
+				t->proto[p] += c->packets;
+				t->reason[r] += c->packets;
+				t->verdict[v] += c->packets;
+			}
+}
+
+/* Descending by packets, then bytes, then key: a stable, total order. */
+static int by_packets(const void *a, const void *b)
+{
+	const struct rx_keyed *x = a, *y = b;
+
+	if (x->c.packets != y->c.packets)
+		return x->c.packets < y->c.packets ? 1 : -1;
+	if (x->c.bytes != y->c.bytes)
+		return x->c.bytes < y->c.bytes ? 1 : -1;
+	return memcmp(x->key, y->key, sizeof(x->key));
+}
+
+void rx_fmt_keyed_addr(char *buf, const struct rx_keyed *k)
+{
+	static const __u8 v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (!memcmp(k->key, v4mapped, 12))
+		inet_ntop(AF_INET, k->key + 12, buf, INET6_ADDRSTRLEN);
+	else
+		inet_ntop(AF_INET6, k->key, buf, INET6_ADDRSTRLEN);
+}
+
+const char *rx_service_proto(const struct rx_keyed *k)
+{
+	const struct rx_service *s = (const void *)k->key;
+
+	return s->proto == 6 ? "tcp" : "udp";
+}
+
+double rx_picture_duration(const struct rx_snapshot *s)
+{
+	return s->last_ns > s->first_ns ? (double)(s->last_ns - s->first_ns) / 1e9 : 0.0;
+}
+
+json_t *rx_picture_json(const struct rx_snapshot *s, const struct rx_totals *t, size_t top)
+{
+	json_t *root = json_object(), *o, *l;
+	char a[INET6_ADDRSTRLEN];
+	size_t i;
+	__u32 k;
+
+	json_object_set_new(root, "packets", json_integer((json_int_t)t->packets));
+	json_object_set_new(root, "bytes", json_integer((json_int_t)t->bytes));
+	json_object_set_new(root, "duration_s", json_real(rx_picture_duration(s)));
+	o = json_object();
+	for (k = 0; k < RX_PROTO_MAX; k++)
+		json_object_set_new(o, rx_proto_name(k), json_integer((json_int_t)t->proto[k]));
+	json_object_set_new(root, "protocols", o);
+	l = json_array();
+	for (i = 0; i < s->n_talkers && i < top; i++) {
+		rx_fmt_keyed_addr(a, &s->talkers[i]);
+		json_array_append_new(l, json_pack("{sssIsI}", "address", a, "packets",
+						   (json_int_t)s->talkers[i].c.packets, "bytes",
+						   (json_int_t)s->talkers[i].c.bytes));
+	}
+	json_object_set_new(root, "talkers", l);
+	l = json_array();
+	for (i = 0; i < s->n_services && i < top; i++) {
+		const struct rx_service *svc = (const void *)s->services[i].key;
+
+		json_array_append_new(l, json_pack("{sIsssIsI}", "port", (json_int_t)svc->port,
+						   "proto", rx_service_proto(&s->services[i]), "packets",
+						   (json_int_t)s->services[i].c.packets, "bytes",
+						   (json_int_t)s->services[i].c.bytes));
+	}
+	json_object_set_new(root, "services", l);
+	json_object_set_new(root, "endpoints", json_array());
+	o = json_object();
+	for (k = 0; k < RX_TCPK_MAX; k++)
+		json_object_set_new(o, rx_tcpkind_names[k], json_integer((json_int_t)s->tcpkinds[k]));
+	json_object_set_new(root, "tcp", o);
+	l = json_array();
+	for (k = 0; k < RX_SIZE_BUCKETS; k++)
+		json_array_append_new(
+			l, k < RX_SIZE_BUCKETS - 1
+				   ? json_pack("{sIsI}", "le", (json_int_t)rx_size_bounds[k], "packets",
+					       (json_int_t)s->sizes[k].packets)
+				   : json_pack("{sssI}", "le", "+Inf", "packets",
+					       (json_int_t)s->sizes[k].packets));
+	json_object_set_new(root, "sizes", l);
+	o = json_object();
+	for (k = 0; k < RX_REASON_MAX; k++)
+		if (t->reason[k])
+			json_object_set_new(o, rx_reason_name(k), json_integer((json_int_t)t->reason[k]));
+	json_object_set_new(root, "reasons", o);
+	json_object_set_new(root, "alerts", json_array());
+	json_object_set_new(
+		root, "lost",
+		json_pack("{sIsIsI}", "records", (json_int_t)s->stats[RX_STAT_CAPTURE_LOST],
+			  "talkers_overflow", (json_int_t)s->stats[RX_STAT_TALKERS_OVERFLOW],
+			  "services_overflow", (json_int_t)s->stats[RX_STAT_SERVICES_OVERFLOW]));
+	return root;
+}
+
+void rx_picture_print(FILE *out, const struct rx_snapshot *s, const struct rx_totals *t, size_t top)
+{
+	char a[INET6_ADDRSTRLEN];
+	size_t i;
+	__u32 k;
+
+	fprintf(out, "%llu packets, %llu bytes in %.3f s\n", (unsigned long long)t->packets,
+	       (unsigned long long)t->bytes, rx_picture_duration(s));
+	fprintf(out, "\nprotocols:");
+	for (k = 0; k < RX_PROTO_MAX; k++)
+		if (t->proto[k])
+			fprintf(out, " %s %llu (%.1f%%)", rx_proto_name(k), (unsigned long long)t->proto[k],
+			       100.0 * (double)t->proto[k] / (double)t->packets);
+	fprintf(out, "\n\ntop talkers (source address)\n  %-40s %12s %14s\n", "address", "packets",
+	       "bytes");
+	for (i = 0; i < s->n_talkers && i < top; i++) {
+		rx_fmt_keyed_addr(a, &s->talkers[i]);
+		fprintf(out, "  %-40s %12llu %14llu\n", a, (unsigned long long)s->talkers[i].c.packets,
+		       (unsigned long long)s->talkers[i].c.bytes);
+	}
+	if (s->n_talkers > top)
+		fprintf(out, "  ... %zu more\n", s->n_talkers - top);
+	fprintf(out, "\ntop services (destination port)\n  %-12s %12s %14s\n", "port/proto", "packets",
+	       "bytes");
+	for (i = 0; i < s->n_services && i < top; i++) {
+		const struct rx_service *svc = (const void *)s->services[i].key;
+		char ps[16];
+
+		snprintf(ps, sizeof(ps), "%u/%s", svc->port, rx_service_proto(&s->services[i]));
+		fprintf(out, "  %-12s %12llu %14llu\n", ps, (unsigned long long)s->services[i].c.packets,
+		       (unsigned long long)s->services[i].c.bytes);
+	}
+	if (s->n_services > top)
+		fprintf(out, "  ... %zu more\n", s->n_services - top);
+	fprintf(out, "\ntcp:");
+	for (k = 0; k < RX_TCPK_MAX; k++)
+		fprintf(out, " %s %llu", rx_tcpkind_names[k], (unsigned long long)s->tcpkinds[k]);
+	fprintf(out, "\nframe sizes:");
+	for (k = 0; k < RX_SIZE_BUCKETS; k++) {
+		if (k < RX_SIZE_BUCKETS - 1)
+			fprintf(out, " <=%u %llu", rx_size_bounds[k], (unsigned long long)s->sizes[k].packets);
+		else
+			fprintf(out, " >%u %llu", rx_size_bounds[k - 1], (unsigned long long)s->sizes[k].packets);
+	}
+	fprintf(out, "\nreasons:");
+	for (k = 0; k < RX_REASON_MAX; k++)
+		if (t->reason[k])
+			fprintf(out, " %s %llu", rx_reason_name(k), (unsigned long long)t->reason[k]);
+	fprintf(out, "\nlost: records %llu, talkers_overflow %llu, services_overflow %llu\n",
+	       (unsigned long long)s->stats[RX_STAT_CAPTURE_LOST],
+	       (unsigned long long)s->stats[RX_STAT_TALKERS_OVERFLOW],
+	       (unsigned long long)s->stats[RX_STAT_SERVICES_OVERFLOW]);
+}
+
+void rx_picture_sort(struct rx_snapshot *s)
+{
+	qsort(s->talkers, s->n_talkers, sizeof(*s->talkers), by_packets);
+	qsort(s->services, s->n_services, sizeof(*s->services), by_packets);
+}
