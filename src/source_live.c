@@ -65,9 +65,11 @@ static const char *missing_capability(void)
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG || getenv("RXRAY_LIBBPF_QUIET"))
-		return 0;
-	if (level == LIBBPF_INFO && !getenv("RXRAY_DEBUG"))
+	/*
+	 * rxray reports each failure in one line of its own; libbpf's own
+	 * messages (verifier logs included) are for RXRAY_DEBUG=1.
+	 */
+	if (level == LIBBPF_DEBUG || !getenv("RXRAY_DEBUG"))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }

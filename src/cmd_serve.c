@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * rxray serve: the long-running agent. Attaches the datapath to each -i
+ * interface (traffic picture on, capture off) and serves, on loopback by
+ * default, the Prometheus exposition (/metrics) and the picture as JSON
+ * (/api/stats) with libmicrohttpd. Counter reads happen per request.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <microhttpd.h>
+#include "metrics.h"
+#include "picture.h"
+
+#define SERVE_MAX_IFACES 16
+
+struct serve {
+	struct rx_source *src[SERVE_MAX_IFACES];
+	const char *ifname[SERVE_MAX_IFACES];
+	int n;
+	size_t top;
+};
+
+static const char serve_usage[] =
+	"Usage: rxray serve -i IFACE [-i IFACE ...] [--listen ADDR:PORT] [--top N]\n"
+	"\n"
+	"Attach to each IFACE and serve, until SIGINT/SIGTERM:\n"
+	"  GET /metrics     Prometheus text exposition (SPEC.md names)\n"
+	"  GET /api/stats   the traffic picture of each interface as JSON\n"
+	"\n"
+	"  -i, --interface IFACE  attach here (repeatable, up to 16)\n"
+	"      --listen ADDR:PORT where to serve (default 127.0.0.1:9464; [::1]:PORT for IPv6)\n"
+	"      --top N            talkers and services exported per interface (default 50)\n"
+	"  -h, --help             this text\n";
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type,
+			     char *body, size_t len)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", type);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned int status,
+				   const char *msg, const char *url)
+{
+	json_t *j = json_pack("{sssss[ss]}", "error", msg, "path", url, "paths", "/metrics",
+			      "/api/stats");
+	char *s = json_dumps(j, JSON_COMPACT);
+
+	json_decref(j);
+	if (!s)
+		return MHD_NO;
+	return reply(c, status, "application/json", s, strlen(s));
+}
+
+static enum MHD_Result serve_metrics(struct serve *sv, struct MHD_Connection *c)
+{
+	struct rx_snapshot snap[SERVE_MAX_IFACES];
+	struct rx_buf b = { 0 };
+	int i, part;
+
+	for (i = 0; i < sv->n; i++) {
+		rx_source__snapshot(sv->src[i], &snap[i]);
+		rx_picture_sort(&snap[i]);
+	}
+	/* one family at a time, all interfaces inside it, as the format wants */
+	for (part = 0; part < RX_METRICS_PARTS; part++) {
+		rx_metrics_headers(&b, part);
+		for (i = 0; i < sv->n; i++)
+			rx_metrics_series(&b, part, sv->ifname[i], &snap[i], sv->top);
+	}
+	rx_metrics_build_info(&b);
+	for (i = 0; i < sv->n; i++)
+		rx_snapshot__free(&snap[i]);
+	if (b.oom) {
+		rx_buf__free(&b);
+		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", "/metrics");
+	}
+	return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", b.s, b.len);
+}
+
+static enum MHD_Result serve_stats(struct serve *sv, struct MHD_Connection *c)
+{
+	json_t *root = json_object(), *l = json_array();
+	struct rx_snapshot snap;
+	struct rx_totals t;
+	char *s;
+	int i;
+
+	for (i = 0; i < sv->n; i++) {
+		json_t *o;
+
+		rx_source__snapshot(sv->src[i], &snap);
+		rx_picture_sort(&snap);
+		rx_picture_sum(&snap, &t);
+		o = rx_picture_json(&snap, &t, sv->top);
+		json_object_set_new(o, "interface", json_string(sv->ifname[i]));
+		json_array_append_new(l, o);
+		rx_snapshot__free(&snap);
+	}
+	json_object_set_new(root, "interfaces", l);
+	s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (!s)
+		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", "/api/stats");
+	return reply(c, MHD_HTTP_OK, "application/json", s, strlen(s));
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **state)
+{
+	struct serve *sv = cls;
+
+	(void)version;
+	(void)upload;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		*upload_size = 0;
+		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET", url);
+	}
+	if (!*state) { /* first call: headers only */
+		*state = sv;
+		return MHD_YES;
+	}
+	if (!strcmp(url, "/metrics"))
+		return serve_metrics(sv, c);
+	if (!strcmp(url, "/api/stats"))
+		return serve_stats(sv, c);
+	return reply_error(c, MHD_HTTP_NOT_FOUND, "unknown path", url);
+}
+
+/* "127.0.0.1:9464", "[::1]:9464" or ":9464" (loopback) into a socket address. */
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	char host[64];
+	const char *colon;
+	unsigned long port;
+	size_t hl;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		colon = strstr(s, "]:");
+		if (!colon)
+			return -1;
+		hl = (size_t)(colon - s - 1);
+		if (hl >= sizeof(host))
+			return -1;
+		memcpy(host, s + 1, hl);
+		host[hl] = 0;
+		colon++;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -1;
+		hl = (size_t)(colon - s);
+		if (hl >= sizeof(host))
+			return -1;
+		memcpy(host, s, hl);
+		host[hl] = 0;
+		if (!hl)
+			strcpy(host, "127.0.0.1");
+	}
+	if (rx_parse_uint(colon + 1, 1, 65535, &port))
+		return -1;
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*in4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	return -1;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "top", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .traffic = 1 };
+	struct serve sv = { .top = 50 };
+	const char *addr = "127.0.0.1:9464";
+	struct sockaddr_storage ss;
+	struct MHD_Daemon *d = NULL;
+	socklen_t sl;
+	unsigned long v;
+	int c, i, r = RX_EXIT_OK, fd = -1, one = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+i:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (sv.n == SERVE_MAX_IFACES) {
+				rx_err("-i %s: at most %d interfaces", optarg, SERVE_MAX_IFACES);
+				return RX_EXIT_INPUT;
+			}
+			for (i = 0; i < sv.n; i++)
+				if (!strcmp(sv.ifname[i], optarg)) {
+					rx_err("-i %s: given twice", optarg);
+					return RX_EXIT_INPUT;
+				}
+			sv.ifname[sv.n++] = optarg;
+			break;
+		case 'l':
+			addr = optarg;
+			break;
+		case 't':
+			if (rx_parse_uint(optarg, 1, 1000, &v)) {
+				rx_err("--top %s: expected 1..1000", optarg);
+				return RX_EXIT_INPUT;
+			}
+			sv.top = v;
+			break;
+		case 'h':
+			fputs(serve_usage, stdout);
+			return RX_EXIT_OK;
+		default:
+			fputs(serve_usage, stderr);
+			return RX_EXIT_INPUT;
+		}
+	}
+	if (optind < argc) {
+		rx_err("serve: unexpected argument '%s'", argv[optind]);
+		return RX_EXIT_INPUT;
+	}
+	if (!sv.n) {
+		rx_err("serve: give at least one -i IFACE");
+		fputs(serve_usage, stderr);
+		return RX_EXIT_INPUT;
+	}
+	if (parse_listen(addr, &ss, &sl)) {
+		rx_err("--listen %s: expected ADDR:PORT, e.g. 127.0.0.1:9464 or [::1]:9464", addr);
+		return RX_EXIT_INPUT;
+	}
+	/* bind before attaching anything: a taken port leaves nothing behind */
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 64)) {
+		rx_err("--listen %s: %s", addr, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return RX_EXIT_RUNTIME;
+	}
+	for (i = 0; i < sv.n; i++) {
+		so.ifname = sv.ifname[i];
+		r = rx_source__open(&sv.src[i], &so);
+		if (r)
+			goto out;
+	}
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+			     on_request, &sv, MHD_OPTION_LISTEN_SOCKET, fd,
+			     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+	if (!d) {
+		rx_err("--listen %s: cannot start the HTTP server", addr);
+		r = RX_EXIT_RUNTIME;
+		goto out;
+	}
+	fd = -1; /* the daemon owns it */
+	fprintf(stderr, "rxray: serving http://%s/metrics and /api/stats for %d interface(s)\n",
+		addr, sv.n);
+	rx_install_signals();
+	while (!rx_stop)
+		pause();
+out:
+	if (d)
+		MHD_stop_daemon(d);
+	if (fd >= 0)
+		close(fd);
+	for (i = 0; i < sv.n; i++)
+		rx_source__close(sv.src[i]);
+	return r;
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# rxray serve: a real Prometheus scrapes it and a PromQL query returns the
+# counts that were sent; promtool accepts the exposition; /api/stats agrees;
+# bad requests get clear errors and the running agent keeps working.
+set -u
+BUILD=$1
+RXRAY=$(cd "$BUILD" && pwd)/rxray
+. tests/lib/netns.sh
+rx_need_root
+command -v prometheus >/dev/null && command -v promtool >/dev/null || { echo "prometheus not installed"; exit 77; }
+P=rxsv
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rx_lab_down $P
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+rx_lab_up $P || fail "lab setup"
+inb() { ip netns exec $P-b "$@"; }
+
+ip netns exec $P-b "$RXRAY" serve -i ${P}b --listen 127.0.0.1:19464 2>"$tmp/serve.err" &
+pids+=($!)
+serve_pid=$!
+for _ in $(seq 50); do inb curl -sf -o /dev/null http://127.0.0.1:19464/metrics && break; sleep 0.1; done
+
+cat >"$tmp/prom.yml" <<YML
+global: { scrape_interval: 1s, evaluation_interval: 1s }
+scrape_configs:
+  - job_name: rxray
+    static_configs: [ { targets: ['127.0.0.1:19464'] } ]
+YML
+ip netns exec $P-b prometheus --config.file="$tmp/prom.yml" --storage.tsdb.path="$tmp/tsdb" \
+	--web.listen-address=127.0.0.1:19090 --log.level=warn >"$tmp/prom.log" 2>&1 &
+pids+=($!)
+
+N=25
+ip netns exec $P-a ping -c $N -i 0.05 -q 192.0.2.2 >/dev/null || fail "ping"
+sleep 0.5
+
+inb curl -sf http://127.0.0.1:19464/metrics >"$tmp/metrics" || fail "GET /metrics"
+promtool check metrics <"$tmp/metrics" || fail "promtool check metrics"
+icmp=$(awk -v P="${P}b" '$1 == "rxray_protocol_packets_total{interface=\"" P "\",proto=\"icmp\"}" {print $2}' "$tmp/metrics")
+[ "$icmp" = "$N" ] || fail "/metrics icmp packets: $icmp, sent $N"
+grep -q '^rxray_build_info{version="[^"]*",kernel="[^"]*"} 1$' "$tmp/metrics" || fail "rxray_build_info"
+grep -q "^rxray_packets_total{interface=\"${P}b\",verdict=\"pass\",reason=\"ok\"} " "$tmp/metrics" || fail "rxray_packets_total"
+series=$(grep -vc '^#' "$tmp/metrics")
+echo "exposition: $series series, promtool clean, icmp=$icmp"
+
+# the same numbers through a real Prometheus and PromQL
+q='sum(rxray_protocol_packets_total{proto="icmp"})'
+val=""
+for _ in $(seq 60); do
+	val=$(inb curl -sf -G http://127.0.0.1:19090/api/v1/query --data-urlencode "query=$q" |
+		jq -r '.data.result[0].value[1] // empty')
+	[ "$val" = "$N" ] && break
+	sleep 0.5
+done
+[ "$val" = "$N" ] || fail "PromQL $q = '$val', sent $N"
+echo "prometheus: $q = $val"
+
+# /api/stats agrees and names the talker
+inb curl -sf http://127.0.0.1:19464/api/stats >"$tmp/stats.json" || fail "GET /api/stats"
+jq -e --argjson n $N '.interfaces[0].protocols.icmp == $n' "$tmp/stats.json" >/dev/null || fail "/api/stats icmp"
+jq -e --argjson n $N '[.interfaces[0].talkers[] | select(.address == "192.0.2.1") | .packets >= $n] | any' \
+	"$tmp/stats.json" >/dev/null || fail "/api/stats talker 192.0.2.1"
+
+# bad requests and a second agent: clear errors, the agent keeps working
+code=$(inb curl -s -o "$tmp/404" -w '%{http_code}' http://127.0.0.1:19464/no/such/path)
+[ "$code" = 404 ] && jq -e '.error == "unknown path"' "$tmp/404" >/dev/null || fail "unknown path: $code"
+inb "$RXRAY" serve -i ${P}b --listen 127.0.0.1:19465 2>"$tmp/second.err"
+rc=$?
+[ $rc -eq 1 ] && [ "$(wc -l <"$tmp/second.err")" -eq 1 ] && grep -q "another XDP program" "$tmp/second.err" ||
+	fail "second serve on the same interface: rc=$rc $(cat "$tmp/second.err")"
+inb "$RXRAY" serve -i lo --listen 127.0.0.1:19464 2>"$tmp/port.err"
+rc=$?
+[ $rc -eq 1 ] && grep -q "19464: Address already in use" "$tmp/port.err" || fail "port in use: rc=$rc $(cat "$tmp/port.err")"
+inb "$RXRAY" serve -i nosuchif0 2>"$tmp/if.err"
+[ $? -eq 2 ] && grep -q "nosuchif0: no such interface" "$tmp/if.err" || fail "unknown interface"
+kill -0 $serve_pid || fail "the agent died"
+inb curl -sf -o /dev/null http://127.0.0.1:19464/metrics || fail "the agent stopped serving"
+
+# SIGTERM: clean exit, nothing left attached
+kill -TERM $serve_pid
+wait $serve_pid
+rc=$?
+[ $rc -eq 0 ] || fail "serve exit status after SIGTERM: $rc"
+inb bpftool net show dev ${P}b | grep -q xdp_ingress && fail "XDP still attached after serve exited"
+echo "PASS"
