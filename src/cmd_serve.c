@@ -211,7 +211,8 @@ int cmd_serve(int argc, char **argv)
 	int c, i, r = RX_EXIT_OK, fd = -1, one = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+i:h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:i:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (sv.n == SERVE_MAX_IFACES) {
@@ -239,8 +240,7 @@ int cmd_serve(int argc, char **argv)
 			fputs(serve_usage, stdout);
 			return RX_EXIT_OK;
 		default:
-			fputs(serve_usage, stderr);
-			return RX_EXIT_INPUT;
+			return rx_opt_error("serve", c, argv);
 		}
 	}
 	if (optind < argc) {
@@ -248,8 +248,7 @@ int cmd_serve(int argc, char **argv)
 		return RX_EXIT_INPUT;
 	}
 	if (!sv.n) {
-		rx_err("serve: give at least one -i IFACE");
-		fputs(serve_usage, stderr);
+		rx_err("serve: give at least one -i IFACE (see rxray serve --help)");
 		return RX_EXIT_INPUT;
 	}
 	if (parse_listen(addr, &ss, &sl)) {

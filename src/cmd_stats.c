@@ -41,7 +41,8 @@ int cmd_stats(int argc, char **argv)
 	int c, r, json = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+i:r:h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:i:r:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			so.ifname = optarg;
@@ -69,8 +70,7 @@ int cmd_stats(int argc, char **argv)
 			fputs(stats_usage, stdout);
 			return RX_EXIT_OK;
 		default:
-			fputs(stats_usage, stderr);
-			return RX_EXIT_INPUT;
+			return rx_opt_error("stats", c, argv);
 		}
 	}
 	if (optind < argc) {
@@ -78,8 +78,7 @@ int cmd_stats(int argc, char **argv)
 		return RX_EXIT_INPUT;
 	}
 	if (!!so.ifname == !!so.file) {
-		rx_err("stats: give exactly one of -i IFACE or -r FILE");
-		fputs(stats_usage, stderr);
+		rx_err("stats: give exactly one of -i IFACE or -r FILE (see rxray stats --help)");
 		return RX_EXIT_INPUT;
 	}
 	if (so.duration_s && so.file) {

@@ -150,7 +150,8 @@ int cmd_watch(int argc, char **argv)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+i:r:c:vw:s:h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:i:r:c:vw:s:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			so.ifname = optarg;
@@ -184,13 +185,11 @@ int cmd_watch(int argc, char **argv)
 			fputs(watch_usage, stdout);
 			return RX_EXIT_OK;
 		default:
-			fputs(watch_usage, stderr);
-			return RX_EXIT_INPUT;
+			return rx_opt_error("watch", c, argv);
 		}
 	}
 	if (!!so.ifname == !!so.file) {
-		rx_err("watch: give exactly one of -i IFACE or -r FILE");
-		fputs(watch_usage, stderr);
+		rx_err("watch: give exactly one of -i IFACE or -r FILE (see rxray watch --help)");
 		return RX_EXIT_INPUT;
 	}
 
@@ -210,17 +209,19 @@ int cmd_watch(int argc, char **argv)
 		}
 		w.has_filter = 1;
 	}
-	if (wfile) {
-		w.dumper = pcap_dump_open(w.dead, wfile);
-		if (!w.dumper) {
-			rx_err("-w %s: %s", wfile, pcap_geterr(w.dead));
-			goto out;
-		}
-	}
-
 	r = rx_source__open(&w.src, &so);
 	if (r)
 		goto out;
+	/* only now: a run that fails before reading must not truncate the file */
+	if (wfile) {
+		w.dumper = pcap_dump_open(w.dead, wfile);
+		if (!w.dumper) {
+			/* libpcap's message starts with the path */
+			rx_err("-w %s", pcap_geterr(w.dead));
+			r = RX_EXIT_INPUT;
+			goto out;
+		}
+	}
 	rx_install_signals();
 	r = rx_source__run(w.src, on_record, &w);
 	fflush(stdout);

@@ -31,6 +31,9 @@ const char *rx_proto_name(unsigned int p);
 const char *rx_stat_name(unsigned int s);
 const char *rx_hook_name(unsigned int h);
 
+/* One line for a getopt error (c is ':' or '?'); returns RX_EXIT_INPUT. */
+int rx_opt_error(const char *cmd, int c, char **argv);
+
 /* Parse a decimal in [min, max]; 0 on success. */
 int rx_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 

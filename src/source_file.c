@@ -42,7 +42,11 @@ int rx_file__open(struct rx_file **out, const struct rx_source_opts *o)
 	f->pcap = pcap_open_offline_with_tstamp_precision(o->file, PCAP_TSTAMP_PRECISION_NANO,
 							 errbuf);
 	if (!f->pcap) {
-		rx_err("%s: %s", o->file, errbuf);
+		/* libpcap names the file itself when the open fails, not when the format is bad */
+		if (strstr(errbuf, o->file))
+			rx_err("%s", errbuf);
+		else
+			rx_err("%s: %s", o->file, errbuf);
 		return RX_EXIT_INPUT;
 	}
 	dlt = pcap_datalink(f->pcap);

@@ -116,8 +116,8 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 	snprintf(src->ifname, sizeof(src->ifname), "%s", o->ifname);
 	cap = missing_capability();
 	if (cap) {
-		rx_err("-i %s: live capture needs %s (and CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON): "
-		       "run as root or grant them",
+		rx_err("-i %s: %s is missing: live mode needs CAP_BPF, CAP_NET_ADMIN and "
+		       "CAP_PERFMON (run as root or grant them)",
 		       o->ifname, cap);
 		return RX_EXIT_RUNTIME;
 	}

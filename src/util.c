@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <getopt.h>
 #include "rxray.h"
 
 volatile sig_atomic_t rx_stop;
@@ -64,4 +65,15 @@ int rx_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned 
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+int rx_opt_error(const char *cmd, int c, char **argv)
+{
+	/* getopt_long with opterr = 0 and a leading ':' in the option string */
+	if (c == ':')
+		rx_err("%s: option %s needs an argument (see rxray %s --help)", cmd,
+		       argv[optind - 1], cmd);
+	else
+		rx_err("%s: unknown option '%s' (see rxray %s --help)", cmd, argv[optind - 1], cmd);
+	return RX_EXIT_INPUT;
 }
