@@ -264,6 +264,7 @@ int cmd_serve(int argc, char **argv)
 			close(fd);
 		return RX_EXIT_RUNTIME;
 	}
+	rx_install_signals();
 	for (i = 0; i < sv.n; i++) {
 		so.ifname = sv.ifname[i];
 		r = rx_source__open(&sv.src[i], &so);
@@ -281,7 +282,6 @@ int cmd_serve(int argc, char **argv)
 	fd = -1; /* the daemon owns it */
 	fprintf(stderr, "rxray: serving http://%s/metrics and /api/stats for %d interface(s)\n",
 		addr, sv.n);
-	rx_install_signals();
 	while (!rx_stop)
 		pause();
 out:

@@ -85,10 +85,10 @@ int cmd_stats(int argc, char **argv)
 		rx_err("stats: --duration applies to -i only");
 		return RX_EXIT_INPUT;
 	}
+	rx_install_signals();
 	r = rx_source__open(&src, &so);
 	if (r)
 		return r;
-	rx_install_signals();
 	r = rx_source__run(src, NULL, NULL);
 	rx_source__snapshot(src, &snap);
 	rx_picture_sort(&snap);

@@ -4,7 +4,11 @@
  * pcap) feeding one of three views, an optional tcpdump filter and an
  * optional pcap writer.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pcap/pcap.h>
@@ -109,6 +113,43 @@ static void print_summary(struct watch *w)
 		(unsigned long long)snap.stats[RX_STAT_CAPTURE_LOST]);
 }
 
+/* Would opening path for writing succeed? One error line if not. */
+static int check_writable(const char *path)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (!stat(path, &st)) {
+		if (S_ISDIR(st.st_mode)) {
+			rx_err("-w %s: Is a directory", path);
+			return -1;
+		}
+		if (access(path, W_OK)) {
+			rx_err("-w %s: %s", path, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (errno != ENOENT) {
+		rx_err("-w %s: %s", path, strerror(errno));
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = 0;
+	else
+		*slash = 0;
+	if (access(dir, W_OK | X_OK)) {
+		rx_err("-w %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Join the non-option arguments into one filter expression, as tcpdump does. */
 static char *join_args(int argc, char **argv)
 {
@@ -209,10 +250,16 @@ int cmd_watch(int argc, char **argv)
 		}
 		w.has_filter = 1;
 	}
+	/*
+	 * -w is checked now but opened (created, truncated) only once the source
+	 * is: a run that fails before reading must leave an existing file alone.
+	 */
+	if (wfile && check_writable(wfile))
+		goto out;
+	rx_install_signals();
 	r = rx_source__open(&w.src, &so);
 	if (r)
 		goto out;
-	/* only now: a run that fails before reading must not truncate the file */
 	if (wfile) {
 		w.dumper = pcap_dump_open(w.dead, wfile);
 		if (!w.dumper) {
@@ -222,7 +269,6 @@ int cmd_watch(int argc, char **argv)
 			goto out;
 		}
 	}
-	rx_install_signals();
 	r = rx_source__run(w.src, on_record, &w);
 	fflush(stdout);
 	if (w.out_error && !r) {

@@ -314,7 +314,8 @@ int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname)
 
 	o = json_object();
 	set_int(o, "len", pkt->wire_len);
-	set_int(o, "cap_len", pkt->cap_len);
+	/* bytes captured: what the record carries (and -w writes), after --snaplen */
+	set_int(o, "cap_len", rec->data_len);
 	json_object_set_new_nocheck(root, "frame", o);
 
 	if (HAS(pkt, RX_L_ETH)) {

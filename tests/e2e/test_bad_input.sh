@@ -15,6 +15,9 @@
 # usual 3-line end-of-run summary ("N packets shown" ... ) -- the summary is
 # kept on purpose, it says how far the file was read. Exit 2.
 #
+# Live-mode input errors are found before anything is attached, not undone
+# after: the run creates no BPF link at all (strace: no BPF_LINK_CREATE).
+#
 # A -w file the run never gets to write must not be created or truncated:
 # `rxray watch -r typo.pcap -w precious.pcap` leaves precious.pcap alone
 # (tcpdump opens its input before its output for the same reason).
@@ -218,18 +221,41 @@ expect "unwritable -w (no such directory)" 2 '-w' "$TMP/nodir/out.pcap" -- \
 	"$W" watch -r "$G" -w "$TMP/nodir/out.pcap"
 expect "unwritable -w (a directory)" 2 '-w' "$TMP/adir" -- "$W" watch -r "$G" -w "$TMP/adir"
 
-# ---- live: nothing may be attached afterwards (checked in expect) -------------
+# ---- live: nothing attached afterwards (checked in expect), and nothing
+# attached even for a moment: input errors are found before the XDP link is
+# created (an XDP attach can reset a real NIC's queues). Seen with strace:
+# no bpf(BPF_LINK_CREATE) in the run.
 NSX=(ip netns exec "$NB")
+TRACE=()
+if command -v strace >/dev/null && strace -f -qq -o /dev/null true 2>/dev/null; then
+	TRACE=(strace -f -qq -e trace=bpf -o "$TMP/strace")
+else
+	echo "note: strace unusable, transient attaches not checked"
+fi
+# never_attached NAME: the traced run created no BPF link
+never_attached() {
+	[ ${#TRACE[@]} -gt 0 ] || return 0
+	if grep -q 'BPF_LINK_CREATE' "$TMP/strace"; then
+		fail "$1: rxray attached XDP before finding the input error: $(grep -m1 -o 'bpf(BPF_LINK_CREATE[^)]*)' "$TMP/strace")"
+	fi
+	rm -f "$TMP/strace"
+}
 expect "unknown interface" 2 'no such interface|nosuchif0' 'nosuchif0' -- \
-	"${NSX[@]}" "$W" watch -i nosuchif0
+	"${NSX[@]}" "${TRACE[@]}" "$W" watch -i nosuchif0
+never_attached "unknown interface"
 expect "unknown interface, -w given" 2 'nosuchif0' 'nosuchif0' -- \
-	"${NSX[@]}" "$W" watch -i nosuchif0 -w "$TMP/precious.pcap"
+	"${NSX[@]}" "${TRACE[@]}" "$W" watch -i nosuchif0 -w "$TMP/precious.pcap"
+never_attached "unknown interface, -w given"
 untouched "unknown interface, -w given"
 expect "invalid filter 'tcp port' (-i)" 2 'filter' 'tcp port' -- \
-	"${NSX[@]}" "$W" watch -i "$IFB" 'tcp port'
+	"${NSX[@]}" "${TRACE[@]}" "$W" watch -i "$IFB" 'tcp port'
+never_attached "invalid filter 'tcp port' (-i)"
 expect "unwritable -w (-i)" 2 '-w' "$TMP/nodir/out.pcap" -- \
-	"${NSX[@]}" "$W" watch -i "$IFB" -w "$TMP/nodir/out.pcap"
-expect "--snaplen 0 (-i)" 2 'snaplen' '--snaplen' -- "${NSX[@]}" "$W" watch -i "$IFB" --snaplen 0
+	"${NSX[@]}" "${TRACE[@]}" "$W" watch -i "$IFB" -w "$TMP/nodir/out.pcap"
+never_attached "unwritable -w (-i)"
+expect "--snaplen 0 (-i)" 2 'snaplen' '--snaplen' -- \
+	"${NSX[@]}" "${TRACE[@]}" "$W" watch -i "$IFB" --snaplen 0
+never_attached "--snaplen 0 (-i)"
 
 # ---- missing privileges: exit 1, the capability named -------------------------
 if setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$W"; then

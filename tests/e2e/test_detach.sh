@@ -9,6 +9,8 @@
 #   SIGKILL  the kernel must drop the link with the last fd (bpf_link
 #            semantics): within ~2 s no XDP program on IF, the link id and the
 #            program id are gone; a new rxray can attach again right away.
+#            A second rxray on the busy interface fails (exit 1, one line)
+#            and leaves the first one attached.
 #   SIGINT   exit 0 within 2 s, the end-of-run summary printed, nothing
 #   SIGTERM  attached afterwards, link and program gone.
 #   -c 2     stops by itself after two packets shown: exit 0, nothing attached.
@@ -119,6 +121,16 @@ if start_rxray kill; then
 	gone kill
 	# and the interface is free for the next one
 	if start_rxray reattach; then
+		# a second rxray on the busy interface: exit 1, one line naming it,
+		# the first one's attachment untouched
+		ip netns exec "$NB" timeout 10 "$RXRAY" watch -i "$IFB" >"$TMP/second.out" 2>"$TMP/second.err"
+		rc=$?
+		[ "$rc" -eq 1 ] || fail "second: exit status $rc on a busy interface (want 1)"
+		if [ "$(wc -l <"$TMP/second.err")" -ne 1 ] || ! grep -q "$IFB" "$TMP/second.err"; then
+			fail "second: want one line naming $IFB, got: $(cat "$TMP/second.err")"
+		fi
+		[ "$(xdp_prog)" = "$RX_PROG" ] ||
+			fail "second: XDP on $IFB is now '$(xdp_prog)', was $RX_PROG"
 		kill -INT "$RX_PID"
 		wait "$RX_PID" || fail "reattach: exit status $? after SIGINT"
 		gone reattach

@@ -491,10 +491,12 @@ def main():
         k = o.get("kernel")
         if not check(isinstance(k, dict), "live line without kernel object: %s" % json.dumps(o)):
             continue
+        check(set(k) == {"ifindex", "ifname", "rx_queue", "hook", "verdict", "reason"},
+              "kernel object keys %s (SPEC: ifindex ifname rx_queue hook verdict reason)" % sorted(k))
         check(k.get("hook") == "xdp" and k.get("ifname") == IF_B and k.get("ifindex") == ifindex_b
               and isinstance(k.get("rx_queue"), int)
-              and k.get("verdict") == o["rxray"]["verdict"]
-              and k.get("reason") == o["rxray"]["reason"],
+              and k.get("verdict") == o.get("rxray", {}).get("verdict")
+              and k.get("reason") == o.get("rxray", {}).get("reason"),
               "kernel object wrong (want hook xdp, ifname %s, ifindex %d): %s"
               % (IF_B, ifindex_b, json.dumps(k)))
         check(t_start <= float(ts) <= t_end, "ts %s outside the run [%.3f, %.3f]"
@@ -591,4 +593,9 @@ if __name__ == "__main__":
         sys.exit(main())
     except (RuntimeError, subprocess.TimeoutExpired) as e:
         print("FAIL: %s" % e, flush=True)
+        sys.exit(1)
+    except (KeyError, TypeError, ValueError, IndexError) as e:
+        import traceback
+        traceback.print_exc()
+        print("FAIL: unexpected output shape: %r" % e, flush=True)
         sys.exit(1)
