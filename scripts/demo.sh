@@ -82,5 +82,9 @@ say "Offline needs no privileges: the same datapath code runs natively on the pc
 printf '$ setpriv --reuid=nobody %s\n' "$RXRAY watch -r demo.pcap 'icmp'"
 chmod 755 "$tmp" && chmod 644 "$tmp/demo.pcap"
 setpriv --reuid=65534 --regid=65534 --clear-groups "$RXRAY" watch -r "$tmp/demo.pcap" icmp
+
+say "The traffic picture of the same capture: protocols, talkers, services, TCP, sizes"
+run "$RXRAY" stats -r "$tmp/demo.pcap" --top 3
+
 echo
-echo "Next: man-style help with '$RXRAY watch --help'; the tests with 'make test'."
+echo "Next: '$RXRAY COMMAND --help' (watch, stats, serve); the tests with 'make test'."

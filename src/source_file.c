@@ -43,7 +43,9 @@ int rx_file__open(struct rx_file **out, const struct rx_source_opts *o)
 							 errbuf);
 	if (!f->pcap) {
 		/* libpcap names the file itself when the open fails, not when the format is bad */
-		if (strstr(errbuf, o->file))
+		if (!strncmp(errbuf, "truncated dump file; tried to read 4 file header bytes", 54))
+			rx_err("%s: not a pcap or pcapng file (shorter than a file header)", o->file);
+		else if (strstr(errbuf, o->file))
 			rx_err("%s", errbuf);
 		else
 			rx_err("%s: %s", o->file, errbuf);
