@@ -358,7 +358,7 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	 * only while umax + fixed offset stays below 64 KiB (MAX_PACKET_OFF).
 	 */
 	if (w->off > RX_HDR_OFF_MAX)
-		return RX_REASON_TRUNC_IPV6_EXT;
+		return RX_REASON_IPV6_EXT_TOO_LONG;
 	c->pos = c->start + w->off;
 	return RX_REASON_OK;
 }
@@ -480,7 +480,7 @@ RX_INLINE int rx_parse_tcp(struct rx_cursor *c, struct rx_work *wk, __u32 l4_len
 }
 
 /* UDP (RFC 768). */
-RX_INLINE int rx_parse_udp(struct rx_cursor *c, struct rx_pkt *pkt, __u32 l4_len)
+RX_INLINE int rx_parse_udp(struct rx_cursor *c, struct rx_pkt *pkt, __u32 l4_len, int first_frag)
 {
 	const __u8 *p = c->pos;
 
@@ -497,6 +497,9 @@ RX_INLINE int rx_parse_udp(struct rx_cursor *c, struct rx_pkt *pkt, __u32 l4_len
 	pkt->payload_len = pkt->udp_len - 8;
 	pkt->layers |= RX_L_PAYLOAD;
 	c->pos = p + 8;
+	/* the length must fit the datagram, unless the rest is in later fragments */
+	if (pkt->udp_len > l4_len && !first_frag)
+		return RX_REASON_BAD_UDP;
 	return RX_REASON_OK;
 }
 
@@ -508,6 +511,7 @@ RX_INLINE int rx_parse_udp(struct rx_cursor *c, struct rx_pkt *pkt, __u32 l4_len
 RX_INLINE int rx_parse_icmp(struct rx_cursor *c, struct rx_pkt *pkt, __u32 l4_len, int v6)
 {
 	const __u8 *p = c->pos;
+	__u32 off, payload;
 
 	if (p + 8 > c->end || l4_len < 8)
 		return RX_REASON_TRUNC_ICMP;
@@ -517,10 +521,24 @@ RX_INLINE int rx_parse_icmp(struct rx_cursor *c, struct rx_pkt *pkt, __u32 l4_le
 	pkt->icmp_rest = rx_get32(p + 4);
 	pkt->layers |= v6 ? RX_L_ICMPV6 : RX_L_ICMP;
 	pkt->proto = v6 ? RX_PROTO_ICMPV6 : RX_PROTO_ICMP;
-	pkt->payload_len = l4_len - 8;
+	/* as for TCP: what the IP header states, no more than the wire carried */
+	off = (__u32)(p - c->start) + 8;
+	payload = l4_len - 8;
+	if (pkt->wire_len < off)
+		payload = 0;
+	else if (payload > pkt->wire_len - off)
+		payload = pkt->wire_len - off;
+	pkt->payload_len = (__u16)payload;
 	pkt->layers |= RX_L_PAYLOAD;
 	c->pos = p + 8;
 	return RX_REASON_OK;
+}
+
+/* A first fragment (more fragments follow; non-first ones never reach L4). */
+RX_INLINE int rx_first_fragment(const struct rx_pkt *pkt)
+{
+	return ((pkt->layers & RX_L_IPV4) && (pkt->ip_frag & 0x2000)) ||
+	       ((pkt->layers & RX_L_IP6FRAG) && (pkt->ip6_frag & 1));
 }
 
 /*
@@ -560,7 +578,7 @@ RX_INLINE int rx_parse(struct rx_env *env, struct rx_work *wk, const __u8 *start
 		r = rx_parse_tcp(&c, wk, l4_len);
 		break;
 	case RX_IPPROTO_UDP:
-		r = rx_parse_udp(&c, pkt, l4_len);
+		r = rx_parse_udp(&c, pkt, l4_len, rx_first_fragment(pkt));
 		break;
 	case RX_IPPROTO_ICMP:
 		r = (pkt->layers & RX_L_IPV4) ? rx_parse_icmp(&c, pkt, l4_len, 0)
@@ -579,9 +597,7 @@ RX_INLINE int rx_parse(struct rx_env *env, struct rx_work *wk, const __u8 *start
 	 * A first fragment's TCP payload length is unknown without reassembly
 	 * (tshark reports no tcp.len either); UDP's header states its own.
 	 */
-	if (pkt->proto == RX_PROTO_TCP &&
-	    (((pkt->layers & RX_L_IPV4) && (pkt->ip_frag & 0x2000)) ||
-	     ((pkt->layers & RX_L_IP6FRAG) && (pkt->ip6_frag & 1)))) {
+	if (pkt->proto == RX_PROTO_TCP && rx_first_fragment(pkt)) {
 		pkt->layers &= ~RX_L_PAYLOAD;
 		pkt->payload_len = 0;
 	}

@@ -37,7 +37,8 @@
 	X(BAD_TCP_OPT, "malformed_tcp_options")                                \
 	X(TRUNC_UDP, "truncated_udp")                                          \
 	X(BAD_UDP, "malformed_udp")                                            \
-	X(TRUNC_ICMP, "truncated_icmp")
+	X(TRUNC_ICMP, "truncated_icmp")                                        \
+	X(IPV6_EXT_TOO_LONG, "ipv6_ext_too_long") /* L4 past RX_HDR_OFF_MAX bytes */
 
 #define RX_PROTOS(X)                                                           \
 	X(OTHER, "other")                                                      \

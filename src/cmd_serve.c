@@ -8,6 +8,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,7 +60,12 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned int status
 {
 	json_t *j = json_pack("{sssss[ss]}", "error", msg, "path", url, "paths", "/metrics",
 			      "/api/stats");
-	char *s = json_dumps(j, JSON_COMPACT);
+	char *s;
+
+	/* a path that is not UTF-8 cannot be a JSON string: answer without it */
+	if (!j)
+		j = json_pack("{sss[ss]}", "error", msg, "paths", "/metrics", "/api/stats");
+	s = json_dumps(j, JSON_COMPACT);
 
 	json_decref(j);
 	if (!s)
@@ -207,7 +214,9 @@ int cmd_serve(int argc, char **argv)
 	struct sockaddr_storage ss;
 	struct MHD_Daemon *d = NULL;
 	socklen_t sl;
+	sigset_t sigs;
 	unsigned long v;
+	int sig;
 	int c, i, r = RX_EXIT_OK, fd = -1, one = 1;
 
 	optind = 1;
@@ -264,7 +273,15 @@ int cmd_serve(int argc, char **argv)
 			close(fd);
 		return RX_EXIT_RUNTIME;
 	}
-	rx_install_signals();
+	/*
+	 * SIGINT/SIGTERM are blocked in every thread (libmicrohttpd's inherits
+	 * the mask) and taken by sigwait() below: no lost wake-up, and no
+	 * delivery to a thread that would not act on it.
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	for (i = 0; i < sv.n; i++) {
 		so.ifname = sv.ifname[i];
 		r = rx_source__open(&sv.src[i], &so);
@@ -282,8 +299,7 @@ int cmd_serve(int argc, char **argv)
 	fd = -1; /* the daemon owns it */
 	fprintf(stderr, "rxray: serving http://%s/metrics and /api/stats for %d interface(s)\n",
 		addr, sv.n);
-	while (!rx_stop)
-		pause();
+	sigwait(&sigs, &sig);
 out:
 	if (d)
 		MHD_stop_daemon(d);

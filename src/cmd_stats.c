@@ -102,6 +102,10 @@ int cmd_stats(int argc, char **argv)
 	} else {
 		rx_picture_print(stdout, &snap, &t, top);
 	}
+	if ((fflush(stdout) || ferror(stdout)) && !r) {
+		rx_err("writing the output failed");
+		r = RX_EXIT_RUNTIME;
+	}
 	rx_snapshot__free(&snap);
 	rx_source__close(src);
 	return r;

@@ -275,6 +275,10 @@ int cmd_watch(int argc, char **argv)
 		rx_err("writing the output failed");
 		r = RX_EXIT_RUNTIME;
 	}
+	if (w.dumper && (pcap_dump_flush(w.dumper) || ferror(pcap_dump_file(w.dumper))) && !r) {
+		rx_err("-w %s: writing the file failed", wfile);
+		r = RX_EXIT_RUNTIME;
+	}
 	print_summary(&w);
 out:
 	if (w.dumper)

@@ -92,7 +92,9 @@ int rx_file__run(struct rx_file *f, rx_record_fn fn, void *user)
 		if (!f->first_ns)
 			f->first_ns = ts;
 		f->last_ns = ts;
-		rx_native__run(f->native, data, h->caplen, h->len, ts);
+		/* a record claiming fewer bytes on the wire than it holds: believe the bytes */
+		rx_native__run(f->native, data, h->caplen, h->len < h->caplen ? h->caplen : h->len,
+			       ts);
 	}
 	return 0;
 }

@@ -88,6 +88,23 @@ static int ring_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* ARPHRD_ETHER (1) per /sys/class/net/IF/type; loopback (772) frames are Ethernet too. */
+static int is_ethernet(const char *ifname)
+{
+	char path[64 + IF_NAMESIZE];
+	FILE *f;
+	int type = -1;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/type", ifname);
+	f = fopen(path, "r");
+	if (!f)
+		return 1; /* cannot tell: let the attach decide */
+	if (fscanf(f, "%d", &type) != 1)
+		type = -1;
+	fclose(f);
+	return type == 1 || type == 772;
+}
+
 static __s64 clock_ns(clockid_t id)
 {
 	struct timespec ts;
@@ -114,6 +131,10 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 		return RX_EXIT_INPUT;
 	}
 	snprintf(src->ifname, sizeof(src->ifname), "%s", o->ifname);
+	if (!is_ethernet(o->ifname)) {
+		rx_err("-i %s: not an Ethernet interface (rxray decodes Ethernet frames)", o->ifname);
+		return RX_EXIT_INPUT;
+	}
 	cap = missing_capability();
 	if (cap) {
 		rx_err("-i %s: %s is missing: live mode needs CAP_BPF, CAP_NET_ADMIN and "
