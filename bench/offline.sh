@@ -1,0 +1,122 @@
+#!/bin/bash
+# Offline decoding throughput: rxray's native datapath on a pcap, next to
+# tshark and tcpdump on the same file, each printing every packet with its
+# decoded fields.
+#
+#   bench/offline.sh BUILD
+#
+# Generates a mixed pcap (bench/gen_mix.py: 2,000 distinct frames built with
+# scapy, replicated to $BENCH_PACKETS records) in a temp dir, then times,
+# best of $BENCH_RUNS wall-clock runs each, output to /dev/null:
+#
+#   rxray watch -r big.pcap --json     (the goal rows: >= 10x tshark,
+#   tshark -r big.pcap -T json          >= 1x tcpdump)
+#   tcpdump -nn -v -r big.pcap
+#
+# and, as references that show where the time goes, rxray's one-line text
+# output next to tcpdump's (rxray watch -r / tcpdump -nn -r), and rxray
+# with a filter no packet matches ('tcp port 1'): every packet read, decoded
+# and turned into a capture record, nothing rendered.
+#
+# Prints a table and RESULT lines for bench/run.sh. Environment:
+#   BENCH_PACKETS (200000), BENCH_RUNS (3), BENCH_TMP (mktemp -d),
+#   PYTHON (/usr/bin/python3: Debian's, which has scapy).
+set -euo pipefail
+
+build=${1:?usage: bench/offline.sh BUILD}
+here=$(cd "$(dirname "$0")" && pwd)
+rxray=$build/rxray
+packets=${BENCH_PACKETS:-200000}
+runs=${BENCH_RUNS:-3}
+python=${PYTHON:-/usr/bin/python3}
+
+tmp=${BENCH_TMP:-$(mktemp -d /tmp/rxray-bench.XXXXXX)}
+cleanup() { [ -n "${BENCH_TMP:-}" ] || rm -rf "$tmp"; }
+trap cleanup EXIT
+
+die() { echo "offline: $*" >&2; exit 1; }
+
+[ -x "$rxray" ] || die "$rxray not built (make)"
+"$python" -c 'import scapy' 2>/dev/null || die "$python has no scapy (apt-get install python3-scapy)"
+
+now_ns() { date +%s%N; }
+
+# best_of NAME CMD...: the shortest wall time of $runs runs, in seconds, to stdout.
+best_of() {
+	local name=$1 best="" t0 t1 dt i
+	shift
+	for ((i = 0; i < runs; i++)); do
+		t0=$(now_ns)
+		"$@" >/dev/null 2>"$tmp/$name.err" ||
+			die "$name failed: $(tail -1 "$tmp/$name.err")"
+		t1=$(now_ns)
+		dt=$((t1 - t0))
+		if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then best=$dt; fi
+		printf '    %-14s run %d: %s s\n' "$name" $((i + 1)) \
+			"$(awk -v n="$dt" 'BEGIN { printf "%.3f", n / 1e9 }')" >&2
+	done
+	awk -v n="$best" 'BEGIN { printf "%.6f", n / 1e9 }'
+}
+
+echo "offline: generating $packets packets in $tmp/big.pcap"
+"$python" "$here/gen_mix.py" "$tmp/big.pcap" "$packets" 2000
+
+# The benchmark must not time a failure: rxray has to print every packet.
+shown=$("$rxray" watch -r "$tmp/big.pcap" --json 2>/dev/null | wc -l)
+[ "$shown" -eq "$packets" ] || die "rxray --json printed $shown records for $packets packets"
+
+declare -A secs
+echo "offline: timing, best of $runs runs each" >&2
+secs[rxray_json]=$(best_of rxray_json "$rxray" watch -r "$tmp/big.pcap" --json)
+if command -v tcpdump >/dev/null; then
+	secs[tcpdump_v]=$(best_of tcpdump_v tcpdump -nn -v -r "$tmp/big.pcap")
+	secs[tcpdump]=$(best_of tcpdump tcpdump -nn -r "$tmp/big.pcap")
+fi
+secs[rxray_text]=$(best_of rxray_text "$rxray" watch -r "$tmp/big.pcap")
+secs[rxray_decode]=$(best_of rxray_decode "$rxray" watch -r "$tmp/big.pcap" 'tcp port 1')
+if command -v tshark >/dev/null; then
+	secs[tshark_json]=$(best_of tshark_json tshark -r "$tmp/big.pcap" -T json)
+fi
+
+rate() { awk -v p="$packets" -v s="$1" 'BEGIN { printf "%.0f", p / s }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }'; }
+
+echo
+echo "offline decoding, $packets packets ($(du -h "$tmp/big.pcap" | cut -f1)), best of $runs"
+printf '  %-36s %9s %12s\n' command seconds packets/s
+row() {
+	local key=$1 label=$2
+	if [ -n "${secs[$key]:-}" ]; then
+		printf '  %-36s %9.3f %12s\n' "$label" "${secs[$key]}" "$(rate "${secs[$key]}")"
+		echo "RESULT offline $key seconds=${secs[$key]} pps=$(rate "${secs[$key]}")" >>"$tmp/results"
+	else
+		printf '  %-36s %9s\n' "$label" "(not installed)"
+	fi
+}
+: >"$tmp/results"
+row rxray_json "rxray watch -r F --json"
+row tshark_json "tshark -r F -T json"
+row tcpdump_v "tcpdump -nn -v -r F"
+row rxray_text "rxray watch -r F (reference)"
+row tcpdump "tcpdump -nn -r F (reference)"
+row rxray_decode "rxray watch -r F 'tcp port 1' (ref.)"
+
+goal() { # NAME RATIO GOAL
+	awk -v r="$2" -v g="$3" -v n="$1" \
+		'BEGIN { printf "  %-36s %8.2fx  goal >= %sx: %s\n", n, r, g, (r >= g ? "MET" : "MISSED") }'
+}
+echo
+if [ -n "${secs[tshark_json]:-}" ]; then
+	r=$(ratio "${secs[rxray_json]}" "${secs[tshark_json]}")
+	goal "rxray --json vs tshark -T json" "$r" 10
+	echo "RESULT offline ratio_vs_tshark=$r goal=10" >>"$tmp/results"
+fi
+if [ -n "${secs[tcpdump_v]:-}" ]; then
+	r=$(ratio "${secs[rxray_json]}" "${secs[tcpdump_v]}")
+	goal "rxray --json vs tcpdump -nn -v" "$r" 1
+	echo "RESULT offline ratio_vs_tcpdump=$r goal=1" >>"$tmp/results"
+	r=$(ratio "${secs[rxray_text]}" "${secs[tcpdump]}")
+	printf '  %-36s %8.2fx  (reference)\n' "rxray text vs tcpdump -nn" "$r"
+	echo "RESULT offline ratio_text_vs_tcpdump=$r" >>"$tmp/results"
+fi
+cat "$tmp/results"
