@@ -434,12 +434,26 @@ bad:
 	return 1;
 }
 
+/*
+ * The payload after a header ending at frame offset off: what the headers
+ * state, but no more than the frame carried on the wire (tshark's tcp.len).
+ */
+RX_INLINE void rx_set_payload(struct rx_pkt *pkt, __u32 off, __u32 stated)
+{
+	if (pkt->wire_len < off)
+		stated = 0;
+	else if (stated > pkt->wire_len - off)
+		stated = pkt->wire_len - off;
+	pkt->payload_len = (__u16)stated;
+	pkt->layers |= RX_L_PAYLOAD;
+}
+
 /* TCP (RFC 9293) header, options and the payload length the IP header implies. */
 RX_INLINE int rx_parse_tcp(struct rx_cursor *c, struct rx_work *wk, __u32 l4_len)
 {
 	struct rx_pkt *pkt = &wk->pkt;
 	const __u8 *p = c->pos;
-	__u32 hl, off, payload;
+	__u32 hl;
 	int r;
 
 	/* the header must fit both in the bytes we have and in the IP datagram */
@@ -466,15 +480,7 @@ RX_INLINE int rx_parse_tcp(struct rx_cursor *c, struct rx_work *wk, __u32 l4_len
 		if (r != RX_REASON_OK)
 			return r;
 	}
-	/* what the headers state, but no more than the frame carried on the wire */
-	off = (__u32)(p - c->start) + hl;
-	payload = l4_len - hl;
-	if (pkt->wire_len < off)
-		payload = 0;
-	else if (payload > pkt->wire_len - off)
-		payload = pkt->wire_len - off;
-	pkt->payload_len = (__u16)payload;
-	pkt->layers |= RX_L_PAYLOAD;
+	rx_set_payload(pkt, (__u32)(p - c->start) + hl, l4_len - hl);
 	c->pos = p + hl;
 	return RX_REASON_OK;
 }
@@ -511,7 +517,6 @@ RX_INLINE int rx_parse_udp(struct rx_cursor *c, struct rx_pkt *pkt, __u32 l4_len
 RX_INLINE int rx_parse_icmp(struct rx_cursor *c, struct rx_pkt *pkt, __u32 l4_len, int v6)
 {
 	const __u8 *p = c->pos;
-	__u32 off, payload;
 
 	if (p + 8 > c->end || l4_len < 8)
 		return RX_REASON_TRUNC_ICMP;
@@ -521,15 +526,7 @@ RX_INLINE int rx_parse_icmp(struct rx_cursor *c, struct rx_pkt *pkt, __u32 l4_le
 	pkt->icmp_rest = rx_get32(p + 4);
 	pkt->layers |= v6 ? RX_L_ICMPV6 : RX_L_ICMP;
 	pkt->proto = v6 ? RX_PROTO_ICMPV6 : RX_PROTO_ICMP;
-	/* as for TCP: what the IP header states, no more than the wire carried */
-	off = (__u32)(p - c->start) + 8;
-	payload = l4_len - 8;
-	if (pkt->wire_len < off)
-		payload = 0;
-	else if (payload > pkt->wire_len - off)
-		payload = pkt->wire_len - off;
-	pkt->payload_len = (__u16)payload;
-	pkt->layers |= RX_L_PAYLOAD;
+	rx_set_payload(pkt, (__u32)(p - c->start) + 8, l4_len - 8);
 	c->pos = p + 8;
 	return RX_REASON_OK;
 }

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pcap/pcap.h>
+#include "picture.h"
 #include "render.h"
-#include "source.h"
 
 enum { VIEW_LINE, VIEW_VERBOSE, VIEW_JSON };
 
@@ -89,23 +89,16 @@ static int on_record(void *user, const struct rx_capture *rec)
 static void print_summary(struct watch *w)
 {
 	struct rx_snapshot snap;
-	__u64 pkts = 0, by_reason[RX_REASON_MAX] = { 0 };
-	__u32 v, r, p;
+	struct rx_totals t;
+	__u32 r;
 
 	rx_source__snapshot(w->src, &snap);
-	for (v = 0; v < RX_VERDICT_MAX; v++)
-		for (r = 0; r < RX_REASON_MAX; r++)
-			for (p = 0; p < RX_PROTO_MAX; p++) {
-				__u64 n = snap.counters[RX_COUNTER_IDX(v, r, p)].packets;
-
-				pkts += n;
-				by_reason[r] += n;
-			}
+	rx_picture_sum(&snap, &t);
 	fprintf(stderr, "%lu packets shown\n%llu packets seen by the datapath", w->shown,
-		(unsigned long long)pkts);
+		(unsigned long long)t.packets);
 	for (r = 0; r < RX_REASON_MAX; r++)
-		if (by_reason[r] && r != RX_REASON_OK)
-			fprintf(stderr, ", %llu %s", (unsigned long long)by_reason[r],
+		if (t.reason[r] && r != RX_REASON_OK)
+			fprintf(stderr, ", %llu %s", (unsigned long long)t.reason[r],
 				rx_reason_name(r));
 	rx_snapshot__free(&snap);
 	fprintf(stderr, "\n%llu capture records produced, %llu lost (ring buffer full)\n",
