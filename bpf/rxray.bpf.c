@@ -27,4 +27,36 @@ int xdp_ingress(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/*
+ * TC ingress and egress (tcx, or clsact on older kernels): both directions
+ * of each connection, GRO super-packets included, for TCP health. Never
+ * changes the packet's fate: TCX_NEXT is TC_ACT_UNSPEC for clsact too.
+ */
+static __always_inline int rx_tc(struct __sk_buff *skb, __u32 hook)
+{
+	struct rx_frame f = {
+		.data = (const __u8 *)(long)skb->data,
+		.data_end = (const __u8 *)(long)skb->data_end,
+		.wire_len = skb->len,
+		.ifindex = skb->ifindex,
+		.rx_queue = skb->queue_mapping,
+		.hook = hook,
+	};
+
+	rx_tc_datapath((struct rx_env *)skb, &f, skb->gso_segs);
+	return -1; /* TCX_NEXT / TC_ACT_UNSPEC */
+}
+
+SEC("tcx/ingress")
+int tc_ingress(struct __sk_buff *skb)
+{
+	return rx_tc(skb, RX_HOOK_TC_INGRESS);
+}
+
+SEC("tcx/egress")
+int tc_egress(struct __sk_buff *skb)
+{
+	return rx_tc(skb, RX_HOOK_TC_EGRESS);
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -34,7 +34,7 @@ struct {
 /* The decoded packet and option walk live here, not on the 512-byte stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2); /* 0: XDP, 1: TC */
 	__type(key, __u32);
 	__type(value, struct rx_work);
 } rx_scratch SEC(".maps");
@@ -74,14 +74,34 @@ struct {
 	__type(value, __u64);
 } rx_tcpkinds SEC(".maps");
 
+/* TCP connections, both directions in one entry (datapath/tcp.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RX_FLOWS_MAX);
+	__type(key, struct rx_flow_key);
+	__type(value, struct rx_tcp_flow);
+} rx_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RX_TCPH_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} rx_health SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RX_LAT_MAX);
+	__type(key, __u32);
+	__type(value, struct rx_hist);
+} rx_latency SEC(".maps");
+
 /* Written by user space through the skeleton's mmap-ed .bss. */
 volatile struct rx_config rx_cfg;
 
-RX_INLINE struct rx_work *rx_shim_scratch(struct rx_env *env)
+RX_INLINE struct rx_work *rx_shim_scratch(struct rx_env *env, __u32 slot)
 {
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&rx_scratch, &zero);
+	return bpf_map_lookup_elem(&rx_scratch, &slot);
 }
 
 RX_INLINE void rx_shim_count(struct rx_env *env, __u32 slot, __u32 bytes)
@@ -122,7 +142,7 @@ RX_INLINE void rx_shim_ring_submit(struct rx_env *env, struct rx_capture *rec)
 	bpf_ringbuf_submit(rec, 0);
 }
 
-RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 off, void *dst, __u32 len)
+RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 hook, __u32 off, void *dst, __u32 len)
 {
 	__u64 n = len;
 
@@ -134,7 +154,9 @@ RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 off, void *dst, __u32
 	asm volatile("" : "+r"(n));
 	if (n < 1 || n > RX_SNAP_MAX)
 		return -1;
-	return (int)bpf_xdp_load_bytes((struct xdp_md *)env, off, dst, (__u32)n);
+	if (hook == RX_HOOK_XDP)
+		return (int)bpf_xdp_load_bytes((struct xdp_md *)env, off, dst, (__u32)n);
+	return (int)bpf_skb_load_bytes((struct __sk_buff *)env, off, dst, (__u32)n);
 }
 
 /* Lookup, or insert zero and look up again; NULL only when the map is full. */
@@ -176,6 +198,36 @@ RX_INLINE void rx_shim_tcpkind(struct rx_env *env, __u32 kind)
 
 	if (v)
 		(*v)++;
+}
+
+RX_INLINE struct rx_tcp_flow *rx_shim_flow(struct rx_env *env, const struct rx_flow_key *k)
+{
+	static const struct rx_tcp_flow zero;
+	struct rx_tcp_flow *f = bpf_map_lookup_elem(&rx_flows, k);
+
+	if (f)
+		return f;
+	/* an LRU map makes room by evicting the coldest connection */
+	bpf_map_update_elem(&rx_flows, k, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&rx_flows, k);
+}
+
+RX_INLINE void rx_shim_health(struct rx_env *env, __u32 idx, __u64 add)
+{
+	__u64 *v = bpf_map_lookup_elem(&rx_health, &idx);
+
+	if (v)
+		*v += add;
+}
+
+RX_INLINE void rx_shim_latency(struct rx_env *env, __u32 which, __u32 bucket, __u64 ns)
+{
+	struct rx_hist *h = bpf_map_lookup_elem(&rx_latency, &which);
+
+	if (h && bucket < RX_LAT_BUCKETS) {
+		h->count[bucket]++;
+		h->sum_ns += ns;
+	}
 }
 
 #endif

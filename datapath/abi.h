@@ -21,6 +21,7 @@
 #define RX_SNAP_MAX 2048  /* packet bytes carried by one capture record */
 #define RX_TALKERS_MAX 8192  /* source addresses counted; more: talkers_overflow */
 #define RX_SERVICES_MAX 1024 /* (port, proto) destinations counted; more: services_overflow */
+#define RX_FLOWS_MAX 65536   /* TCP connections tracked (BPF: LRU; native: then flows_overflow) */
 
 /* Which layers of struct rx_pkt hold decoded values. */
 enum rx_layer {
@@ -215,12 +216,50 @@ struct rx_service {
 };
 _Static_assert(sizeof(struct rx_service) == 4, "struct rx_service ABI size");
 
+/*
+ * A TCP connection, direction-free: endpoint a is the lower (address, port)
+ * of the two, so both directions of a connection find the same entry.
+ */
+struct rx_flow_key {
+	__u8 a[16];  /* IPv4 as ::ffff:a.b.c.d */
+	__u8 b[16];
+	__u16 pa;    /* host order */
+	__u16 pb;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct rx_flow_key) == 40, "struct rx_flow_key ABI size");
+
+enum rx_flow_state {
+	RX_FLOW_NONE = 0,
+	RX_FLOW_SYN = 1,    /* SYN seen */
+	RX_FLOW_SYNACK = 2, /* SYN-ACK seen */
+	RX_FLOW_EST = 3,    /* the handshake's ACK seen */
+};
+
+struct rx_tcp_flow {
+	__u64 syn_ns;    /* datapath clock of the SYN */
+	__u64 synack_ns; /* and of the SYN-ACK */
+	__u32 end[2];    /* per side (0: a->b): the highest sequence number sent, plus one */
+	__u8 seen[2];    /* end[side] valid */
+	__u8 client;     /* the side that sent the SYN (or, unseen, the higher port) */
+	__u8 state;      /* enum rx_flow_state */
+	__u8 known;      /* 0 in a fresh (zeroed) entry */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct rx_tcp_flow) == 32, "struct rx_tcp_flow ABI size");
+
+/* A latency histogram (RX_LAT_BOUNDS_US, then one open bucket). */
+struct rx_hist {
+	__u64 count[RX_LAT_BUCKETS];
+	__u64 sum_ns;
+};
+
 /* Run-time configuration written by user space (BPF: .bss). */
 struct rx_config {
 	__u32 capture;   /* 1: emit capture records */
 	__u32 snaplen;   /* bytes per capture record, 1..RX_SNAP_MAX */
 	__u32 traffic;   /* 1: keep the traffic picture (talkers, services, sizes, TCP kinds) */
-	__u32 pad;
+	__u32 tcp;       /* 1: track TCP health (native: on every frame; BPF: the TC programs) */
 };
 _Static_assert(sizeof(struct rx_config) == 16, "struct rx_config ABI size");
 

@@ -23,6 +23,9 @@
 #define RX_INLINE static inline __attribute__((always_inline))
 #endif
 
+/* Keep the compiler from splitting a bounds test and the use of its value. */
+#define RX_BARRIER_VAR(v) asm volatile("" : "+r"(v))
+
 /* Full unrolling where the bound is a small constant (clang, both targets). */
 #if defined(__clang__)
 #define RX_UNROLL _Pragma("unroll")
@@ -70,6 +73,7 @@ RX_INLINE void rx_shim_loop(__u32 n, long (*fn)(__u64, void *), void *ctx)
 
 struct rx_cursor {
 	struct rx_env *env;
+	__u32 hook;      /* enum rx_hook: how rx_shim_load_bytes reaches the bytes */
 	const __u8 *start;
 	const __u8 *pos;
 	const __u8 *end;
@@ -143,6 +147,12 @@ RX_UNROLL
 struct rx_optctx {
 	struct rx_work *work;
 	struct rx_env *env;
+	/*
+	 * A constant per program: the verifier sees it through the stack and
+	 * explores only the load-bytes helper of the program's own type.
+	 */
+	__u32 hook;
+	__u32 pad;
 };
 
 #define RX_OPT_BYTE(w, i) ((w)->buf[(i) & RX_OPT_WALK_MASK])
@@ -161,7 +171,7 @@ RX_INLINE int rx_optwalk(struct rx_cursor *c, struct rx_work *wk, __u32 off, __u
 			 long (*step)(__u64, void *))
 {
 	struct rx_optwalk *w = &wk->opt;
-	struct rx_optctx ctx = { .work = wk, .env = c->env };
+	struct rx_optctx ctx = { .work = wk, .env = c->env, .hook = c->hook };
 
 	if (optlen < 1 || optlen > RX_TCP_OPT_WALK)
 		return RX_REASON_OK;
@@ -169,7 +179,7 @@ RX_INLINE int rx_optwalk(struct rx_cursor *c, struct rx_work *wk, __u32 off, __u
 	w->len = optlen;
 	w->reason = RX_REASON_OK;
 	w->n = 0;
-	if (rx_shim_load_bytes(c->env, off, w->buf, optlen))
+	if (rx_shim_load_bytes(c->env, c->hook, off, w->buf, optlen))
 		return RX_REASON_OK; /* cannot happen: the caller checked the bounds */
 	rx_shim_loop(RX_TCP_OPT_WALK, step, &ctx);
 	return (int)w->reason;
@@ -281,7 +291,7 @@ static long rx_ip6ext_step(__u64 index, void *ctx)
 		return 1;
 	}
 	if (off > RX_HDR_OFF_MAX || off + 8 > pkt->cap_len ||
-	    rx_shim_load_bytes(oc->env, off, w->buf, 8)) {
+	    rx_shim_load_bytes(oc->env, oc->hook, off, w->buf, 8)) {
 		w->reason = RX_REASON_TRUNC_IPV6_EXT;
 		return 1;
 	}
@@ -315,9 +325,10 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 {
 	struct rx_pkt *pkt = &wk->pkt;
 	struct rx_optwalk *w = &wk->opt;
-	struct rx_optctx ctx = { .work = wk, .env = c->env };
+	struct rx_optctx ctx = { .work = wk, .env = c->env, .hook = c->hook };
 	const __u8 *p = c->pos;
 	__u32 off, ext_bytes;
+	__u64 l4_off;
 
 	if (p + 40 > c->end)
 		return RX_REASON_TRUNC_IPV6;
@@ -357,9 +368,11 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	 * to the verifier, which gives a variable-offset packet pointer a range
 	 * only while umax + fixed offset stays below 64 KiB (MAX_PACKET_OFF).
 	 */
-	if (w->off > RX_HDR_OFF_MAX)
+	l4_off = w->off;
+	RX_BARRIER_VAR(l4_off); /* test and use the very same register */
+	if (l4_off > RX_HDR_OFF_MAX)
 		return RX_REASON_IPV6_EXT_TOO_LONG;
-	c->pos = c->start + w->off;
+	c->pos = c->start + l4_off;
 	return RX_REASON_OK;
 }
 
@@ -540,13 +553,15 @@ RX_INLINE int rx_first_fragment(const struct rx_pkt *pkt)
 
 /*
  * Decode one frame [start, end) into wk->pkt (which the caller zeroed and
- * whose cap_len it set to end - start). Returns the parse outcome.
+ * whose cap_len it set to end - start). hook must be the program's
+ * constant, not a value read back from memory (see struct rx_optctx).
+ * Returns the parse outcome.
  */
-RX_INLINE int rx_parse(struct rx_env *env, struct rx_work *wk, const __u8 *start,
+RX_INLINE int rx_parse(struct rx_env *env, __u32 hook, struct rx_work *wk, const __u8 *start,
 			const __u8 *end)
 {
 	struct rx_pkt *pkt = &wk->pkt;
-	struct rx_cursor c = { .env = env, .start = start, .pos = start, .end = end };
+	struct rx_cursor c = { .env = env, .hook = hook, .start = start, .pos = start, .end = end };
 	__u32 l4_len = 0;
 	int r;
 

@@ -7,14 +7,14 @@
  * It talks to the outside world only through the shim, which the includer
  * provides before including this file (bpf/shim.h or native/shim.h):
  *
- *   struct rx_work *rx_shim_scratch(struct rx_env *env)
+ *   struct rx_work *rx_shim_scratch(struct rx_env *env, __u32 slot)  (0: XDP, 1: TC)
  *   void rx_shim_count(struct rx_env *env, __u32 slot, __u32 bytes)
  *   void rx_shim_stat(struct rx_env *env, __u32 stat)
  *   __u64 rx_shim_now(struct rx_env *env)
  *   const volatile struct rx_config *rx_shim_config(struct rx_env *env)
  *   struct rx_capture *rx_shim_ring_reserve(struct rx_env *env)
  *   void rx_shim_ring_submit(struct rx_env *env, struct rx_capture *rec)
- *   int rx_shim_load_bytes(struct rx_env *env, __u32 off, void *dst, __u32 len)
+ *   int rx_shim_load_bytes(struct rx_env *env, __u32 hook, __u32 off, void *dst, __u32 len)
  *   struct rx_counter *rx_shim_talker(struct rx_env *env, const struct rx_addr *k)
  *   struct rx_counter *rx_shim_service(struct rx_env *env, const struct rx_service *k)
  *   void rx_shim_size(struct rx_env *env, __u32 bucket, __u32 bytes)
@@ -27,6 +27,7 @@
 #define RX_PROCESS_H
 
 #include "parse.h"
+#include "tcp.h"
 
 /* Where a packet came from, as the hook reports it. */
 struct rx_frame {
@@ -42,7 +43,7 @@ struct rx_frame {
  * Copy the decoded packet and its first bytes into a ring record. A failed
  * reserve (ring full: the consumer is behind) is counted, never silent.
  */
-RX_INLINE void rx_capture(struct rx_env *env, const struct rx_pkt *pkt, __u32 snaplen)
+RX_INLINE void rx_capture(struct rx_env *env, __u32 hook, const struct rx_pkt *pkt, __u32 snaplen)
 {
 	struct rx_capture *rec;
 	__u32 n;
@@ -63,7 +64,7 @@ RX_INLINE void rx_capture(struct rx_env *env, const struct rx_pkt *pkt, __u32 sn
 		n = RX_SNAP_MAX;
 	rec->data_len = 0;
 	rec->pad = 0;
-	if (n > 0 && rx_shim_load_bytes(env, 0, rec->data, n) == 0)
+	if (n > 0 && rx_shim_load_bytes(env, hook, 0, rec->data, n) == 0)
 		rec->data_len = n;
 	rx_shim_ring_submit(env, rec);
 	rx_shim_stat(env, RX_STAT_CAPTURE_PRODUCED);
@@ -154,7 +155,7 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 	__u32 verdict = RX_VERDICT_PASS;
 	__u32 reason, proto;
 
-	wk = rx_shim_scratch(env);
+	wk = rx_shim_scratch(env, 0);
 	if (!wk) {
 		rx_shim_stat(env, RX_STAT_SCRATCH_MISS);
 		return RX_VERDICT_PASS;
@@ -167,7 +168,7 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 	pkt->rx_queue = f->rx_queue;
 	pkt->hook = f->hook;
 
-	reason = rx_parse(env, wk, f->data, f->data_end);
+	reason = rx_parse(env, f->hook, wk, f->data, f->data_end);
 	proto = pkt->proto;
 	/* masks keep the slot index provably in range for the verifier */
 	if (reason >= RX_REASON_MAX)
@@ -182,8 +183,36 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 	if (cfg->traffic)
 		rx_traffic(env, pkt, f->wire_len);
 	if (cfg->capture)
-		rx_capture(env, pkt, cfg->snaplen);
+		rx_capture(env, f->hook, pkt, cfg->snaplen);
 	return verdict;
+}
+
+/*
+ * TC (ingress and egress): both directions of every connection, after GRO.
+ * The packets were counted at XDP on the way in; here only TCP health.
+ */
+RX_INLINE void rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32 segs)
+{
+	const volatile struct rx_config *cfg = rx_shim_config(env);
+	struct rx_work *wk;
+	struct rx_pkt *pkt;
+
+	if (!cfg->tcp)
+		return;
+	wk = rx_shim_scratch(env, 1);
+	if (!wk) {
+		rx_shim_stat(env, RX_STAT_SCRATCH_MISS);
+		return;
+	}
+	pkt = &wk->pkt;
+	__builtin_memset(pkt, 0, sizeof(*pkt));
+	pkt->wire_len = f->wire_len;
+	pkt->cap_len = (__u32)(f->data_end - f->data);
+	pkt->ifindex = f->ifindex;
+	pkt->hook = f->hook;
+	rx_parse(env, f->hook, wk, f->data, f->data_end);
+	if (pkt->layers & RX_L_TCP)
+		rx_tcp_track(env, pkt, rx_shim_now(env), segs ? segs : 1);
 }
 
 #endif

@@ -70,6 +70,27 @@
 	X(CWR, "cwr")                                                          \
 	X(SEGMENTS, "segments") /* every TCP segment */
 
+/* TCP health, tracked per connection at TC (live) or on every frame (offline). */
+#define RX_TCPHEALTH(X)                                                        \
+	X(HANDSHAKES, "handshakes")           /* SYN, SYN-ACK, ACK completed */  \
+	X(SYN_RETRANSMITS, "syn_retransmits") /* a SYN repeated before its answer */ \
+	X(RST_FROM_CLIENT, "rst_from_client")                                  \
+	X(RST_FROM_SERVER, "rst_from_server")                                  \
+	X(RETRANSMITS, "retransmits")         /* data below the highest sequence seen */ \
+	X(ZERO_WINDOWS, "zero_windows")       /* a receiver advertising window 0 */ \
+	X(GRO_PACKETS, "gro_packets")         /* super-packets seen at TC */      \
+	X(GRO_SEGMENTS, "gro_segments")       /* the wire segments they merge */  \
+	X(FLOWS, "flows")                     /* connections first seen */        \
+	X(FLOWS_OVERFLOW, "flows_overflow")   /* segments not tracked: table full (native) */
+
+/* Handshake latencies, in histograms with these upper bounds (microseconds). */
+#define RX_LATENCIES(X)                                                        \
+	X(SYNACK_DELAY, "synack_delay") /* the server: SYN in -> SYN-ACK out */ \
+	X(HANDSHAKE_RTT, "handshake_rtt") /* the client: SYN-ACK out -> ACK in */
+#define RX_LAT_BOUNDS_US(X)                                                    \
+	X(100) X(250) X(500) X(1000) X(2500) X(5000) X(10000) X(25000) X(50000) \
+	X(100000) X(250000) X(500000) X(1000000) X(2500000) X(5000000)
+
 /* Frame-size histogram: upper bounds in bytes, the last bucket open. */
 #define RX_SIZE_BOUNDS(X)                                                      \
 	X(64) X(128) X(256) X(512) X(1024) X(1518) X(9018)
@@ -81,6 +102,8 @@
 #define RX__STAT(name, str) RX__ENUM(RX_STAT_, name, str)
 #define RX__TCPKIND(name, str) RX__ENUM(RX_TCPK_, name, str)
 #define RX__SIZE(bound) +1
+#define RX__HEALTH(name, str) RX__ENUM(RX_TCPH_, name, str)
+#define RX__LAT(name, str) RX__ENUM(RX_LAT_, name, str)
 
 enum rx_verdict { RX_VERDICTS(RX__VERDICT) RX_VERDICT_MAX };
 enum rx_reason { RX_REASONS(RX__REASON) RX_REASON_MAX };
@@ -88,6 +111,9 @@ enum rx_proto { RX_PROTOS(RX__PROTO) RX_PROTO_MAX };
 enum rx_stat { RX_STATS(RX__STAT) RX_STAT_MAX };
 enum rx_tcpkind { RX_TCPKINDS(RX__TCPKIND) RX_TCPK_MAX };
 #define RX_SIZE_BUCKETS (1 RX_SIZE_BOUNDS(RX__SIZE)) /* the bounds and one open bucket */
+enum rx_tcphealth { RX_TCPHEALTH(RX__HEALTH) RX_TCPH_MAX };
+enum rx_latency { RX_LATENCIES(RX__LAT) RX_LAT_MAX };
+#define RX_LAT_BUCKETS (1 RX_LAT_BOUNDS_US(RX__SIZE))
 
 /* Index of the counter slot of one (verdict, reason, proto) triple. */
 #define RX_COUNTER_SLOTS (RX_VERDICT_MAX * RX_REASON_MAX * RX_PROTO_MAX)

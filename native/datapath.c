@@ -5,7 +5,7 @@
 #include "datapath.h"
 #include "../datapath/process.h"
 
-int rx_nhash__init(struct rx_nhash *h, __u32 key_size, __u32 max)
+int rx_nhash__init(struct rx_nhash *h, __u32 key_size, __u32 value_size, __u32 max)
 {
 	__u32 slots = 1;
 
@@ -13,11 +13,12 @@ int rx_nhash__init(struct rx_nhash *h, __u32 key_size, __u32 max)
 		slots <<= 1;
 	memset(h, 0, sizeof(*h));
 	h->key_size = key_size;
+	h->value_size = value_size;
 	h->max = max;
 	h->slots = slots;
 	h->keys = calloc(slots, key_size);
 	h->used = calloc(slots, 1);
-	h->vals = calloc(slots, sizeof(*h->vals));
+	h->vals = calloc(slots, value_size);
 	return h->keys && h->used && h->vals ? 0 : -1;
 }
 
@@ -38,13 +39,13 @@ static __u32 fnv1a(const __u8 *p, __u32 n)
 	return h;
 }
 
-struct rx_counter *rx_nhash__get(struct rx_nhash *h, const void *key)
+void *rx_nhash__get(struct rx_nhash *h, const void *key)
 {
 	__u32 i = fnv1a(key, h->key_size) & (h->slots - 1);
 
 	/* at most half the slots are used: the probe always ends */
 	for (;; i = (i + 1) & (h->slots - 1)) {
-		__u8 *k = h->keys + (size_t)i * h->key_size;
+		__u8 *k = rx_nhash__key(h, i);
 
 		if (!h->used[i]) {
 			if (h->n >= h->max)
@@ -52,10 +53,10 @@ struct rx_counter *rx_nhash__get(struct rx_nhash *h, const void *key)
 			memcpy(k, key, h->key_size);
 			h->used[i] = 1;
 			h->n++;
-			return &h->vals[i];
+			return rx_nhash__val(h, i);
 		}
 		if (!memcmp(k, key, h->key_size))
-			return &h->vals[i];
+			return rx_nhash__val(h, i);
 	}
 }
 
@@ -66,8 +67,12 @@ struct rx_env *rx_native__new(void)
 	if (!env)
 		return NULL;
 	env->ring_free = ~0u;
-	if (rx_nhash__init(&env->talkers, sizeof(struct rx_addr), RX_TALKERS_MAX) ||
-	    rx_nhash__init(&env->services, sizeof(struct rx_service), RX_SERVICES_MAX)) {
+	if (rx_nhash__init(&env->talkers, sizeof(struct rx_addr), sizeof(struct rx_counter),
+			   RX_TALKERS_MAX) ||
+	    rx_nhash__init(&env->services, sizeof(struct rx_service), sizeof(struct rx_counter),
+			   RX_SERVICES_MAX) ||
+	    rx_nhash__init(&env->flows, sizeof(struct rx_flow_key), sizeof(struct rx_tcp_flow),
+			   RX_FLOWS_MAX)) {
 		rx_native__free(env);
 		return NULL;
 	}
@@ -79,12 +84,18 @@ void rx_native__set_traffic(struct rx_env *env, int on)
 	env->cfg.traffic = on ? 1 : 0;
 }
 
+void rx_native__set_tcp(struct rx_env *env, int on)
+{
+	env->cfg.tcp = on ? 1 : 0;
+}
+
 void rx_native__free(struct rx_env *env)
 {
 	if (!env)
 		return;
 	rx_nhash__free(&env->talkers);
 	rx_nhash__free(&env->services);
+	rx_nhash__free(&env->flows);
 	free(env);
 }
 
@@ -105,9 +116,17 @@ int rx_native__run(struct rx_env *env, const __u8 *data, __u32 caplen, __u32 wir
 		.wire_len = wire_len,
 		.hook = RX_HOOK_NONE,
 	};
+	int verdict;
 
 	env->now_ns = ts_ns;
 	env->frame = data;
 	env->frame_len = caplen;
-	return rx_datapath(env, &f);
+	verdict = rx_datapath(env, &f);
+	/*
+	 * Live, TCP health is the TC programs' (both directions, after GRO);
+	 * offline, a capture holds both directions: track on the decode just made.
+	 */
+	if (env->cfg.tcp)
+		rx_tcp_track(env, &env->work.pkt, ts_ns, 1);
+	return verdict;
 }

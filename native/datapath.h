@@ -17,6 +17,9 @@ void rx_native__set_capture(struct rx_env *env, rx_emit_fn emit, void *user, __u
 /* Keep the traffic picture (talkers, services, sizes, TCP kinds). */
 void rx_native__set_traffic(struct rx_env *env, int on);
 
+/* Track TCP health on every frame (the capture holds both directions). */
+void rx_native__set_tcp(struct rx_env *env, int on);
+
 /* One frame: caplen bytes at data, wire_len on the wire, at ts_ns (virtual clock). */
 int rx_native__run(struct rx_env *env, const __u8 *data, __u32 caplen, __u32 wire_len,
 		   __u64 ts_ns);

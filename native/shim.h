@@ -22,18 +22,22 @@ typedef void (*rx_emit_fn)(void *user, const struct rx_capture *rec);
  */
 struct rx_nhash {
 	__u32 key_size;
+	__u32 value_size;
 	__u32 max;
 	__u32 n;
 	__u32 slots; /* a power of two >= 2 * max */
 	__u8 *keys;
 	__u8 *used;
-	struct rx_counter *vals;
+	__u8 *vals;
 };
 
-int rx_nhash__init(struct rx_nhash *h, __u32 key_size, __u32 max);
+int rx_nhash__init(struct rx_nhash *h, __u32 key_size, __u32 value_size, __u32 max);
 void rx_nhash__free(struct rx_nhash *h);
 /* The entry for key, inserted as zero if new; NULL when new and full. */
-struct rx_counter *rx_nhash__get(struct rx_nhash *h, const void *key);
+void *rx_nhash__get(struct rx_nhash *h, const void *key);
+/* The key and value of slot i, for iteration over used slots. */
+#define rx_nhash__key(h, i) ((h)->keys + (size_t)(i) * (h)->key_size)
+#define rx_nhash__val(h, i) ((void *)((h)->vals + (size_t)(i) * (h)->value_size))
 
 struct rx_env {
 	struct rx_work work;
@@ -52,9 +56,13 @@ struct rx_env {
 	struct rx_nhash services;
 	struct rx_counter sizes[RX_SIZE_BUCKETS];
 	__u64 tcpkinds[RX_TCPK_MAX];
+	/* TCP health */
+	struct rx_nhash flows;
+	__u64 health[RX_TCPH_MAX];
+	struct rx_hist latency[RX_LAT_MAX];
 };
 
-RX_INLINE struct rx_work *rx_shim_scratch(struct rx_env *env)
+RX_INLINE struct rx_work *rx_shim_scratch(struct rx_env *env, __u32 slot)
 {
 	return &env->work;
 }
@@ -97,7 +105,7 @@ RX_INLINE void rx_shim_ring_submit(struct rx_env *env, struct rx_capture *rec)
 	env->emit(env->user, rec);
 }
 
-RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 off, void *dst, __u32 len)
+RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 hook, __u32 off, void *dst, __u32 len)
 {
 	if (len == 0 || off > env->frame_len || len > env->frame_len - off)
 		return -1;
@@ -127,6 +135,25 @@ RX_INLINE void rx_shim_tcpkind(struct rx_env *env, __u32 kind)
 {
 	if (kind < RX_TCPK_MAX)
 		env->tcpkinds[kind]++;
+}
+
+RX_INLINE struct rx_tcp_flow *rx_shim_flow(struct rx_env *env, const struct rx_flow_key *k)
+{
+	return rx_nhash__get(&env->flows, k);
+}
+
+RX_INLINE void rx_shim_health(struct rx_env *env, __u32 idx, __u64 add)
+{
+	if (idx < RX_TCPH_MAX)
+		env->health[idx] += add;
+}
+
+RX_INLINE void rx_shim_latency(struct rx_env *env, __u32 which, __u32 bucket, __u64 ns)
+{
+	if (which < RX_LAT_MAX && bucket < RX_LAT_BUCKETS) {
+		env->latency[which].count[bucket]++;
+		env->latency[which].sum_ns += ns;
+	}
 }
 
 #endif

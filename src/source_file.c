@@ -108,8 +108,8 @@ static struct rx_keyed *copy_table(const struct rx_nhash *h, size_t *n)
 	for (i = 0; out && i < h->slots; i++) {
 		if (!h->used[i])
 			continue;
-		memcpy(out[*n].key, h->keys + (size_t)i * h->key_size, h->key_size);
-		out[*n].c = h->vals[i];
+		memcpy(out[*n].key, rx_nhash__key(h, i), h->key_size);
+		memcpy(&out[*n].c, rx_nhash__val(h, i), sizeof(out[*n].c));
 		(*n)++;
 	}
 	return out;

@@ -143,7 +143,7 @@ static int compare_table(const char *name, struct bpf_map *map, const struct rx_
 
 		if (!h->used[i])
 			continue;
-		if (bpf_map_lookup_elem(fd, h->keys + (size_t)i * h->key_size, pc)) {
+		if (bpf_map_lookup_elem(fd, rx_nhash__key(h, i), pc)) {
 			printf("TABLE %s: a native key is missing in BPF\n", name);
 			bad++;
 			continue;
@@ -152,7 +152,9 @@ static int compare_table(const char *name, struct bpf_map *map, const struct rx_
 			sum.packets += pc[cpu].packets;
 			sum.bytes += pc[cpu].bytes;
 		}
-		if (sum.packets != h->vals[i].packets || sum.bytes != h->vals[i].bytes) {
+		const struct rx_counter *v = rx_nhash__val(h, i);
+
+		if (sum.packets != v->packets || sum.bytes != v->bytes) {
 			printf("TABLE %s: values differ for one key\n", name);
 			bad++;
 		}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * TCP health from both directions of a connection: handshakes and their
+ * latencies, RSTs by the side that sent them, retransmissions, zero windows,
+ * GRO super-packets. It tells directions apart by content (who sent the
+ * SYN), never by the hook, so the same code serves TC ingress + egress live
+ * and a capture of both directions offline.
+ *
+ * Shim (see process.h) additionally provides:
+ *   struct rx_tcp_flow *rx_shim_flow(struct rx_env *env, const struct rx_flow_key *k)
+ *       (lookup or insert zero; NULL when it cannot track: counted as overflow)
+ *   void rx_shim_health(struct rx_env *env, __u32 idx, __u64 add)
+ *   void rx_shim_latency(struct rx_env *env, __u32 which, __u32 bucket, __u64 ns)
+ */
+#ifndef RX_TCP_H
+#define RX_TCP_H
+
+#include "parse.h"
+
+RX_INLINE __u32 rx_lat_bucket(__u64 ns)
+{
+	__u64 us = ns / 1000;
+	__u32 b = 0;
+
+#define RX__LBUCKET(bound)                                                     \
+	if (us <= (bound))                                                     \
+		return b;                                                      \
+	b++;
+	RX_LAT_BOUNDS_US(RX__LBUCKET)
+#undef RX__LBUCKET
+	return b;
+}
+
+/* The source endpoint of pkt as a 16-byte address. */
+RX_INLINE void rx_src_dst16(const struct rx_pkt *pkt, __u8 *src, __u8 *dst)
+{
+	if (pkt->layers & RX_L_IPV4) {
+		__builtin_memset(src, 0, 10);
+		__builtin_memset(dst, 0, 10);
+		src[10] = src[11] = dst[10] = dst[11] = 0xff;
+		__builtin_memcpy(src + 12, &pkt->ip_src, 4);
+		__builtin_memcpy(dst + 12, &pkt->ip_dst, 4);
+	} else {
+		__builtin_memcpy(src, pkt->ip6_src, 16);
+		__builtin_memcpy(dst, pkt->ip6_dst, 16);
+	}
+}
+
+RX_INLINE int rx_mem_lt(const __u8 *x, const __u8 *y)
+{
+	int i;
+
+	RX_UNROLL
+	for (i = 0; i < 16; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i];
+	return 0;
+}
+
+/*
+ * One TCP segment (pkt has a decoded TCP header) at datapath time now;
+ * segs is the number of wire segments it stands for (GRO), at least 1.
+ */
+RX_INLINE void rx_tcp_track(struct rx_env *env, const struct rx_pkt *pkt, __u64 now, __u32 segs)
+{
+	struct rx_flow_key k;
+	struct rx_tcp_flow *f;
+	__u8 src[16], dst[16];
+	__u16 fl = pkt->tcp_flags;
+	__u32 side, end;
+
+	if (!(pkt->layers & RX_L_TCP) || !(pkt->layers & (RX_L_IPV4 | RX_L_IPV6)))
+		return;
+	if (segs > 1) {
+		rx_shim_health(env, RX_TCPH_GRO_PACKETS, 1);
+		rx_shim_health(env, RX_TCPH_GRO_SEGMENTS, segs);
+	}
+	if (pkt->tcp_win == 0 && !(fl & 0x06)) /* not SYN, not RST */
+		rx_shim_health(env, RX_TCPH_ZERO_WINDOWS, 1);
+
+	rx_src_dst16(pkt, src, dst);
+	__builtin_memset(&k, 0, sizeof(k));
+	if (rx_mem_lt(src, dst) || (!rx_mem_lt(dst, src) && pkt->sport <= pkt->dport)) {
+		side = 0;
+		__builtin_memcpy(k.a, src, 16);
+		__builtin_memcpy(k.b, dst, 16);
+		k.pa = pkt->sport;
+		k.pb = pkt->dport;
+	} else {
+		side = 1;
+		__builtin_memcpy(k.a, dst, 16);
+		__builtin_memcpy(k.b, src, 16);
+		k.pa = pkt->dport;
+		k.pb = pkt->sport;
+	}
+	f = rx_shim_flow(env, &k);
+	if (!f) {
+		rx_shim_health(env, RX_TCPH_FLOWS_OVERFLOW, 1);
+		return;
+	}
+	if (!f->known) {
+		rx_shim_health(env, RX_TCPH_FLOWS, 1);
+		/* until a SYN says otherwise: the client is the side with the higher port */
+		f->client = k.pa > k.pb ? 0 : 1;
+		f->known = 1;
+	}
+
+	if ((fl & 0x12) == 0x02) { /* SYN */
+		if (f->state == RX_FLOW_SYN && f->client == side) {
+			rx_shim_health(env, RX_TCPH_SYN_RETRANSMITS, 1);
+		} else {
+			f->state = RX_FLOW_SYN;
+			f->client = (__u8)side;
+			f->syn_ns = now;
+			f->seen[0] = f->seen[1] = 0;
+		}
+	} else if ((fl & 0x12) == 0x12) { /* SYN-ACK */
+		if (f->state == RX_FLOW_SYN && f->client != side) {
+			rx_shim_latency(env, RX_LAT_SYNACK_DELAY, rx_lat_bucket(now - f->syn_ns),
+					now - f->syn_ns);
+			f->state = RX_FLOW_SYNACK;
+			f->synack_ns = now;
+		}
+	} else if ((fl & 0x10) && f->state == RX_FLOW_SYNACK && f->client == side) {
+		rx_shim_latency(env, RX_LAT_HANDSHAKE_RTT, rx_lat_bucket(now - f->synack_ns),
+				now - f->synack_ns);
+		rx_shim_health(env, RX_TCPH_HANDSHAKES, 1);
+		f->state = RX_FLOW_EST;
+	}
+	if (fl & 0x04)
+		rx_shim_health(env, side == f->client ? RX_TCPH_RST_FROM_CLIENT : RX_TCPH_RST_FROM_SERVER,
+			       1);
+
+	/*
+	 * Retransmission: data (or a FIN) ending at or below the highest
+	 * sequence this side already sent. SYNs take a sequence number too.
+	 */
+	end = pkt->tcp_seq + pkt->payload_len + ((fl & 0x01) ? 1 : 0) + ((fl & 0x02) ? 1 : 0);
+	if (end == pkt->tcp_seq || !(pkt->layers & RX_L_PAYLOAD))
+		return;
+	side &= 1;
+	if (f->seen[side] && !(fl & 0x02) && (__s32)(end - f->end[side]) <= 0) {
+		rx_shim_health(env, RX_TCPH_RETRANSMITS, 1);
+		return;
+	}
+	if (!f->seen[side] || (__s32)(end - f->end[side]) > 0) {
+		f->end[side] = end;
+		f->seen[side] = 1;
+	}
+}
+
+#endif
