@@ -88,7 +88,7 @@
 	X(SYNACK_DELAY, "synack_delay") /* the server: SYN in -> SYN-ACK out */ \
 	X(HANDSHAKE_RTT, "handshake_rtt") /* the client: SYN-ACK out -> ACK in */
 #define RX_LAT_BOUNDS_US(X)                                                    \
-	X(100) X(250) X(500) X(1000) X(2500) X(5000) X(10000) X(25000) X(50000) \
+	X(10) X(25) X(50) X(100) X(250) X(500) X(1000) X(2500) X(5000) X(10000) X(25000) X(50000) \
 	X(100000) X(250000) X(500000) X(1000000) X(2500000) X(5000000)
 
 /* Frame-size histogram: upper bounds in bytes, the last bucket open. */

@@ -108,6 +108,7 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, const struct rx_pkt *pkt, __u64 
 	if ((fl & 0x12) == 0x02) { /* SYN */
 		if (f->state == RX_FLOW_SYN && f->client == side) {
 			rx_shim_health(env, RX_TCPH_SYN_RETRANSMITS, 1);
+			f->syn_ns = now; /* the server answers the SYN it saw last */
 		} else {
 			f->state = RX_FLOW_SYN;
 			f->client = (__u8)side;

@@ -64,6 +64,10 @@ static const struct {
 	  "Packets by destination port: the top N, and the rest as port=\"overflow\"." },
 	{ "rxray_tcp_segments_total", "counter", "TCP segments by kind." },
 	{ "rxray_frame_size_bytes", "histogram", "Frame sizes on the wire." },
+	{ "rxray_tcp_events_total", "counter",
+	  "TCP health events: handshakes, retransmits, RSTs by side, zero windows, GRO." },
+	{ "rxray_tcp_handshake_duration_seconds", "histogram",
+	  "Handshake phases: synack_delay (server: SYN to SYN-ACK), handshake_rtt (SYN-ACK to ACK)." },
 };
 
 void rx_metrics_headers(struct rx_buf *b, int part)
@@ -171,6 +175,35 @@ void rx_metrics_series(struct rx_buf *b, int part, const char *ifname, struct rx
 		for (k = 0; k < RX_TCPK_MAX; k++)
 			rx_buf__printf(b, "%s{interface=\"%s\",kind=\"%s\"} %llu\n", families[part].name,
 				       ifl, rx_tcpkind_names[k], (unsigned long long)s->tcpkinds[k]);
+		break;
+	case 9:
+		for (k = 0; k < RX_TCPH_MAX; k++)
+			rx_buf__printf(b, "%s{interface=\"%s\",event=\"%s\"} %llu\n",
+				       families[part].name, ifl, rx_tcphealth_names[k],
+				       (unsigned long long)s->health[k]);
+		break;
+	case 10:
+		for (k = 0; k < RX_LAT_MAX; k++) {
+			const struct rx_hist *h = &s->latency[k];
+			__u32 i2;
+
+			cum = 0;
+			for (i2 = 0; i2 < RX_LAT_BUCKETS; i2++) {
+				cum += h->count[i2];
+				if (i2 < RX_LAT_BUCKETS - 1)
+					rx_buf__printf(b, "%s_bucket{interface=\"%s\",phase=\"%s\",le=\"%g\"} %llu\n",
+						       families[part].name, ifl, rx_latency_names[k],
+						       rx_lat_bounds_us[i2] / 1e6, (unsigned long long)cum);
+				else
+					rx_buf__printf(b, "%s_bucket{interface=\"%s\",phase=\"%s\",le=\"+Inf\"} %llu\n",
+						       families[part].name, ifl, rx_latency_names[k],
+						       (unsigned long long)cum);
+			}
+			rx_buf__printf(b, "%s_sum{interface=\"%s\",phase=\"%s\"} %.9f\n",
+				       families[part].name, ifl, rx_latency_names[k], (double)h->sum_ns / 1e9);
+			rx_buf__printf(b, "%s_count{interface=\"%s\",phase=\"%s\"} %llu\n",
+				       families[part].name, ifl, rx_latency_names[k], (unsigned long long)cum);
+		}
 		break;
 	case 8:
 		cum = 0;

@@ -102,6 +102,22 @@ json_t *rx_picture_json(const struct rx_snapshot *s, const struct rx_totals *t, 
 	o = json_object();
 	for (k = 0; k < RX_TCPK_MAX; k++)
 		json_object_set_new(o, rx_tcpkind_names[k], json_integer((json_int_t)s->tcpkinds[k]));
+	for (k = 0; k < RX_TCPH_MAX; k++)
+		json_object_set_new(o, rx_tcphealth_names[k], json_integer((json_int_t)s->health[k]));
+	for (k = 0; k < RX_LAT_MAX; k++) {
+		const struct rx_hist *h = &s->latency[k];
+		char key[32];
+		__u64 n = rx_hist_count(h);
+
+		snprintf(key, sizeof(key), "%s_s", rx_latency_names[k]);
+		json_object_set_new(o, key,
+				    n ? json_pack("{sIsfsfsfsf}", "count", (json_int_t)n, "mean",
+						  (double)h->sum_ns / 1e9 / (double)n, "p50",
+						  rx_hist_quantile(h, 0.50), "p90",
+						  rx_hist_quantile(h, 0.90), "p99",
+						  rx_hist_quantile(h, 0.99))
+				      : json_pack("{sI}", "count", (json_int_t)0));
+	}
 	json_object_set_new(root, "tcp", o);
 	l = json_array();
 	for (k = 0; k < RX_SIZE_BUCKETS; k++)
@@ -163,6 +179,21 @@ void rx_picture_print(FILE *out, const struct rx_snapshot *s, const struct rx_to
 	fprintf(out, "\ntcp:");
 	for (k = 0; k < RX_TCPK_MAX; k++)
 		fprintf(out, " %s %llu", rx_tcpkind_names[k], (unsigned long long)s->tcpkinds[k]);
+	fprintf(out, "\ntcp health:");
+	for (k = 0; k < RX_TCPH_MAX; k++)
+		fprintf(out, " %s %llu", rx_tcphealth_names[k], (unsigned long long)s->health[k]);
+	for (k = 0; k < RX_LAT_MAX; k++) {
+		const struct rx_hist *h = &s->latency[k];
+		__u64 n = rx_hist_count(h);
+
+		if (n)
+			fprintf(out, "\n%s: %llu, mean %.3f ms, p50 %.3f ms, p90 %.3f ms, p99 %.3f ms",
+				rx_latency_names[k], (unsigned long long)n,
+				(double)h->sum_ns / 1e6 / (double)n, rx_hist_quantile(h, 0.5) * 1e3,
+				rx_hist_quantile(h, 0.9) * 1e3, rx_hist_quantile(h, 0.99) * 1e3);
+		else
+			fprintf(out, "\n%s: none seen", rx_latency_names[k]);
+	}
 	fprintf(out, "\nframe sizes:");
 	for (k = 0; k < RX_SIZE_BUCKETS; k++) {
 		if (k < RX_SIZE_BUCKETS - 1)
@@ -178,6 +209,44 @@ void rx_picture_print(FILE *out, const struct rx_snapshot *s, const struct rx_to
 	       (unsigned long long)s->stats[RX_STAT_CAPTURE_LOST],
 	       (unsigned long long)s->stats[RX_STAT_TALKERS_OVERFLOW],
 	       (unsigned long long)s->stats[RX_STAT_SERVICES_OVERFLOW]);
+}
+
+const char *const rx_tcphealth_names[] = { RX_TCPHEALTH(RX__NAME) };
+const char *const rx_latency_names[] = { RX_LATENCIES(RX__NAME) };
+const unsigned int rx_lat_bounds_us[] = { RX_LAT_BOUNDS_US(RX__BOUND) };
+
+__u64 rx_hist_count(const struct rx_hist *h)
+{
+	__u64 n = 0;
+	__u32 b;
+
+	for (b = 0; b < RX_LAT_BUCKETS; b++)
+		n += h->count[b];
+	return n;
+}
+
+/*
+ * The q-quantile in seconds, interpolated linearly inside its bucket as
+ * Prometheus's histogram_quantile() does; the open bucket answers with the
+ * highest bound. 0 for an empty histogram.
+ */
+double rx_hist_quantile(const struct rx_hist *h, double q)
+{
+	__u64 n = rx_hist_count(h), cum = 0;
+	double rank = q * (double)n, lo = 0;
+	__u32 b;
+
+	if (!n)
+		return 0;
+	for (b = 0; b < RX_LAT_BUCKETS - 1; b++) {
+		double hi = rx_lat_bounds_us[b] / 1e6;
+
+		if ((double)(cum + h->count[b]) >= rank && h->count[b])
+			return lo + (hi - lo) * (rank - (double)cum) / (double)h->count[b];
+		cum += h->count[b];
+		lo = hi;
+	}
+	return lo;
 }
 
 void rx_picture_sort(struct rx_snapshot *s)

@@ -22,6 +22,11 @@ void rx_picture_print(FILE *out, const struct rx_snapshot *s, const struct rx_to
 void rx_fmt_keyed_addr(char *buf, const struct rx_keyed *k);
 const char *rx_service_proto(const struct rx_keyed *k);
 extern const char *const rx_tcpkind_names[];
+extern const char *const rx_tcphealth_names[];
+extern const char *const rx_latency_names[];
+extern const unsigned int rx_lat_bounds_us[];
+__u64 rx_hist_count(const struct rx_hist *h);
+double rx_hist_quantile(const struct rx_hist *h, double q);
 extern const unsigned int rx_size_bounds[];
 
 #endif

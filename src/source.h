@@ -15,6 +15,7 @@ struct rx_source_opts {
 	__u32 snaplen;      /* bytes of each packet in capture records */
 	int capture;        /* stream capture records */
 	int traffic;        /* keep the traffic picture (talkers, services, ...) */
+	int tcp;            /* track TCP health (live: attaches the TC programs too) */
 	__u32 duration_s;   /* live: stop after this long (0: until told) */
 };
 
@@ -34,6 +35,8 @@ struct rx_snapshot {
 	size_t n_talkers;
 	struct rx_keyed *services;
 	size_t n_services;
+	__u64 health[RX_TCPH_MAX];
+	struct rx_hist latency[RX_LAT_MAX];
 	__u64 first_ns, last_ns; /* time span covered (pcap time offline, wall time live) */
 };
 

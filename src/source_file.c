@@ -67,6 +67,7 @@ int rx_file__open(struct rx_file **out, const struct rx_source_opts *o)
 	if (o->capture)
 		rx_native__set_capture(f->native, native_emit, f, o->snaplen);
 	rx_native__set_traffic(f->native, o->traffic);
+	rx_native__set_tcp(f->native, o->tcp);
 	return 0;
 }
 
@@ -121,6 +122,8 @@ void rx_file__snapshot(struct rx_file *f, struct rx_snapshot *snap)
 	memcpy(snap->stats, f->native->stats, sizeof(snap->stats));
 	memcpy(snap->sizes, f->native->sizes, sizeof(snap->sizes));
 	memcpy(snap->tcpkinds, f->native->tcpkinds, sizeof(snap->tcpkinds));
+	memcpy(snap->health, f->native->health, sizeof(snap->health));
+	memcpy(snap->latency, f->native->latency, sizeof(snap->latency));
 	snap->talkers = copy_table(&f->native->talkers, &snap->n_talkers);
 	snap->services = copy_table(&f->native->services, &snap->n_services);
 	snap->first_ns = f->first_ns;

@@ -26,6 +26,8 @@
 struct rx_live {
 	struct rxray_bpf *skel;
 	struct bpf_link *link;
+	struct bpf_link *tc_link[2];  /* tcx ingress, egress */
+	int tc_legacy[2];             /* attached to clsact instead (kernels before 6.6) */
 	struct ring_buffer *ring;
 	__u32 ifindex;
 	char ifname[IF_NAMESIZE];
@@ -105,6 +107,58 @@ static int is_ethernet(const char *ifname)
 	return type == 1 || type == 772;
 }
 
+#define RX_TC_HANDLE 0x7278 /* "rx": our filter in a shared clsact qdisc */
+
+/*
+ * TC attach: a tcx link (kernel 6.6+; released by the kernel with the last
+ * fd, like the XDP link), or, where tcx is missing, a clsact filter, which
+ * outlives the process: it is detached on every clean exit, and a later
+ * run replaces a stale one (same handle and priority).
+ */
+static int attach_tc(struct rx_live *src, struct bpf_program *prog,
+		     enum bpf_tc_attach_point where, int i)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)src->ifindex, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = RX_TC_HANDLE, .priority = 1,
+		    .flags = BPF_TC_F_REPLACE, .prog_fd = bpf_program__fd(prog));
+	int err;
+
+	if (!getenv("RXRAY_FORCE_CLSACT")) {
+		src->tc_link[i] = bpf_program__attach_tcx(prog, (int)src->ifindex, NULL);
+		if (src->tc_link[i])
+			return 0;
+		err = -errno;
+		if (err != -EINVAL && err != -EOPNOTSUPP && err != -ENOENT)
+			return err;
+	}
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err)
+		return err;
+	src->tc_legacy[i] = 1;
+	return 0;
+}
+
+static void detach_tc(struct rx_live *src)
+{
+	enum bpf_tc_attach_point where[2] = { BPF_TC_INGRESS, BPF_TC_EGRESS };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)src->ifindex,
+			    .attach_point = where[i]);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = RX_TC_HANDLE, .priority = 1);
+
+		bpf_link__destroy(src->tc_link[i]);
+		src->tc_link[i] = NULL;
+		if (src->tc_legacy[i])
+			bpf_tc_detach(&hook, &opts);
+		src->tc_legacy[i] = 0;
+	}
+}
+
 static __s64 clock_ns(clockid_t id)
 {
 	struct timespec ts;
@@ -148,6 +202,9 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 		rx_err("cannot open the BPF object: %s", strerror(errno));
 		return RX_EXIT_RUNTIME;
 	}
+	/* the TC programs are loaded only when they will be attached */
+	bpf_program__set_autoload(src->skel->progs.tc_ingress, o->tcp);
+	bpf_program__set_autoload(src->skel->progs.tc_egress, o->tcp);
 	err = rxray_bpf__load(src->skel);
 	if (err) {
 		rx_err("cannot load the BPF programs: %s", strerror(-err));
@@ -156,6 +213,7 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 	src->skel->bss->rx_cfg.snaplen = o->snaplen;
 	src->skel->bss->rx_cfg.capture = o->capture ? 1 : 0;
 	src->skel->bss->rx_cfg.traffic = o->traffic ? 1 : 0;
+	src->skel->bss->rx_cfg.tcp = o->tcp ? 1 : 0;
 	src->duration_s = o->duration_s;
 	/*
 	 * A BPF link, not a netlink attachment: the kernel detaches it when its
@@ -169,6 +227,15 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 		else
 			rx_err("-i %s: cannot attach XDP: %s", o->ifname, strerror(-err));
 		return RX_EXIT_RUNTIME;
+	}
+	if (o->tcp) {
+		err = attach_tc(src, src->skel->progs.tc_ingress, BPF_TC_INGRESS, 0);
+		if (!err)
+			err = attach_tc(src, src->skel->progs.tc_egress, BPF_TC_EGRESS, 1);
+		if (err) {
+			rx_err("-i %s: cannot attach the TC programs: %s", o->ifname, strerror(-err));
+			return RX_EXIT_RUNTIME;
+		}
 	}
 	src->ring = ring_buffer__new(bpf_map__fd(src->skel->maps.rx_ring), ring_record, src, NULL);
 	if (!src->ring) {
@@ -230,6 +297,24 @@ static struct rx_keyed *read_percpu_hash(struct bpf_map *map, size_t *n, int ncp
 	return out;
 }
 
+static void read_latency(struct rx_live *src, struct rx_snapshot *snap, int ncpu)
+{
+	struct rx_hist *h = calloc((size_t)ncpu, sizeof(*h));
+	__u32 k, b;
+	int cpu;
+
+	for (k = 0; h && k < RX_LAT_MAX; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.rx_latency), &k, h))
+			continue;
+		for (cpu = 0; cpu < ncpu; cpu++) {
+			for (b = 0; b < RX_LAT_BUCKETS; b++)
+				snap->latency[k].count[b] += h[cpu].count[b];
+			snap->latency[k].sum_ns += h[cpu].sum_ns;
+		}
+	}
+	free(h);
+}
+
 void rx_live__snapshot(struct rx_live *src, struct rx_snapshot *snap)
 {
 	int ncpu = libbpf_num_possible_cpus(), cpu;
@@ -271,6 +356,13 @@ void rx_live__snapshot(struct rx_live *src, struct rx_snapshot *snap)
 			snap->sizes[k].bytes += pc[cpu].bytes;
 		}
 	}
+	for (k = 0; k < RX_TCPH_MAX; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.rx_health), &k, ps))
+			continue;
+		for (cpu = 0; cpu < ncpu; cpu++)
+			snap->health[k] += ps[cpu];
+	}
+	read_latency(src, snap, ncpu);
 	snap->talkers = read_percpu_hash(src->skel->maps.rx_talkers, &snap->n_talkers, ncpu, pc);
 	snap->services = read_percpu_hash(src->skel->maps.rx_services, &snap->n_services, ncpu, pc);
 	snap->first_ns = (__u64)src->start_ns;
@@ -290,6 +382,8 @@ void rx_live__close(struct rx_live *l)
 	if (!l)
 		return;
 	ring_buffer__free(l->ring);
+	if (l->skel)
+		detach_tc(l);
 	bpf_link__destroy(l->link);
 	rxray_bpf__destroy(l->skel);
 	free(l);

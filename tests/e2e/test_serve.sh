@@ -39,6 +39,13 @@ pids+=($!)
 
 N=25
 ip netns exec $P-a ping -c $N -i 0.05 -q 192.0.2.2 >/dev/null || fail "ping"
+# TCP health from the TC programs: C handshakes to a server in ns b
+ip netns exec $P-b /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8080 &
+pids+=($!)
+# wait for the listener without connecting: every handshake and RST is counted
+for _ in $(seq 50); do ip netns exec $P-b ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
+C=4
+for i in $(seq $C); do ip netns exec $P-a curl -sf -o /dev/null http://192.0.2.2:8080/users/$i || fail "curl"; done
 sleep 0.5
 
 inb curl -sf http://127.0.0.1:19464/metrics >"$tmp/metrics" || fail "GET /metrics"
@@ -47,6 +54,11 @@ icmp=$(awk -v P="${P}b" '$1 == "rxray_protocol_packets_total{interface=\"" P "\"
 [ "$icmp" = "$N" ] || fail "/metrics icmp packets: $icmp, sent $N"
 grep -q '^rxray_build_info{version="[^"]*",kernel="[^"]*"} 1$' "$tmp/metrics" || fail "rxray_build_info"
 grep -q "^rxray_packets_total{interface=\"${P}b\",verdict=\"pass\",reason=\"ok\"} " "$tmp/metrics" || fail "rxray_packets_total"
+hs=$(awk -v P="${P}b" '$1 == "rxray_tcp_events_total{interface=\"" P "\",event=\"handshakes\"}" {print $2}' "$tmp/metrics")
+[ "$hs" = $C ] || fail "handshakes: $hs, made $C"
+rtt=$(awk -v P="${P}b" '$1 == "rxray_tcp_handshake_duration_seconds_count{interface=\"" P "\",phase=\"handshake_rtt\"}" {print $2}' "$tmp/metrics")
+[ "$rtt" = $C ] || fail "handshake_rtt count: $rtt, made $C"
+grep -q "^rxray_tcp_events_total{interface=\"${P}b\",event=\"rst_from_server\"} 0$" "$tmp/metrics" || fail "unexpected RSTs"
 series=$(grep -vc '^#' "$tmp/metrics")
 echo "exposition: $series series, promtool clean, icmp=$icmp"
 
