@@ -27,7 +27,7 @@ struct serve {
 };
 
 static const char serve_usage[] =
-	"Usage: rxray serve -i IFACE [-i IFACE ...] [--listen ADDR:PORT] [--top N]\n"
+	"Usage: rxray serve -i IFACE [-i IFACE ...] [--listen ADDR:PORT] [--top N] [--pin]\n"
 	"\n"
 	"Attach to each IFACE and serve, until SIGINT/SIGTERM:\n"
 	"  GET /metrics     Prometheus text exposition (SPEC.md names)\n"
@@ -36,6 +36,9 @@ static const char serve_usage[] =
 	"  -i, --interface IFACE  attach here (repeatable, up to 16)\n"
 	"      --listen ADDR:PORT where to serve (default 127.0.0.1:9464; [::1]:PORT for IPv6)\n"
 	"      --top N            talkers and services exported per interface (default 50)\n"
+	"      --pin              keep maps and links in /sys/fs/bpf/rxray/IFACE: counting goes on\n"
+	"                         without the agent and a restarted agent continues the counters\n"
+	"                         (rm -r /sys/fs/bpf/rxray/IFACE detaches and forgets)\n"
 	"  -h, --help             this text\n";
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type,
@@ -205,6 +208,7 @@ int cmd_serve(int argc, char **argv)
 		{ "interface", required_argument, NULL, 'i' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "top", required_argument, NULL, 't' },
+		{ "pin", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -244,6 +248,9 @@ int cmd_serve(int argc, char **argv)
 				return RX_EXIT_INPUT;
 			}
 			sv.top = v;
+			break;
+		case 'P':
+			so.pin = 1;
 			break;
 		case 'h':
 			fputs(serve_usage, stdout);

@@ -17,6 +17,7 @@ struct rx_source_opts {
 	int traffic;        /* keep the traffic picture (talkers, services, ...) */
 	int tcp;            /* track TCP health (live: attaches the TC programs too) */
 	__u32 duration_s;   /* live: stop after this long (0: until told) */
+	int pin;            /* live: keep maps and links under /sys/fs/bpf/rxray/IFACE */
 };
 
 /* One entry of a keyed table (talkers: struct rx_addr, services: struct rx_service). */

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <bpf/libbpf.h>
@@ -37,6 +39,8 @@ struct rx_live {
 	int stopped;
 	__u32 duration_s;
 	__s64 start_ns, stop_ns; /* wall clock */
+	int pin;
+	char pin_dir[64 + IF_NAMESIZE];
 	struct rx_capture rec;
 };
 
@@ -107,6 +111,11 @@ static int is_ethernet(const char *ifname)
 	return type == 1 || type == 772;
 }
 
+static struct bpf_link *pinned_link(struct rx_live *src, const char *name,
+				    struct bpf_program *prog,
+				    struct bpf_link *(*attach)(struct rx_live *, struct bpf_program *));
+static struct bpf_link *attach_tcx(struct rx_live *src, struct bpf_program *prog);
+
 #define RX_TC_HANDLE 0x7278 /* "rx": our filter in a shared clsact qdisc */
 
 /*
@@ -124,7 +133,9 @@ static int attach_tc(struct rx_live *src, struct bpf_program *prog,
 	int err;
 
 	if (!getenv("RXRAY_FORCE_CLSACT")) {
-		src->tc_link[i] = bpf_program__attach_tcx(prog, (int)src->ifindex, NULL);
+		src->tc_link[i] = src->pin ? pinned_link(src, i ? "link_tc_egress" : "link_tc_ingress",
+							 prog, attach_tcx)
+					   : attach_tcx(src, prog);
 		if (src->tc_link[i])
 			return 0;
 		err = -errno;
@@ -151,12 +162,101 @@ static void detach_tc(struct rx_live *src)
 			    .attach_point = where[i]);
 		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = RX_TC_HANDLE, .priority = 1);
 
-		bpf_link__destroy(src->tc_link[i]);
+		bpf_link__destroy(src->tc_link[i]); /* a pinned link stays attached */
 		src->tc_link[i] = NULL;
-		if (src->tc_legacy[i])
+		if (src->tc_legacy[i] && !src->pin)
 			bpf_tc_detach(&hook, &opts);
 		src->tc_legacy[i] = 0;
 	}
+}
+
+#define RX_PIN_ROOT "/sys/fs/bpf/rxray"
+
+/* The maps whose contents must survive an agent restart under --pin. */
+static struct bpf_map *pinned_map(struct rxray_bpf *skel, int i)
+{
+	struct bpf_map *maps[] = {
+		skel->maps.rx_counters, skel->maps.rx_stats,  skel->maps.rx_talkers,
+		skel->maps.rx_services, skel->maps.rx_sizes,  skel->maps.rx_tcpkinds,
+		skel->maps.rx_flows,    skel->maps.rx_health, skel->maps.rx_latency,
+	};
+
+	return i < (int)(sizeof(maps) / sizeof(maps[0])) ? maps[i] : NULL;
+}
+
+/* Before load: reuse the pinned maps if there are any, else pin new ones. */
+static int pin_maps(struct rx_live *src)
+{
+	char path[sizeof(src->pin_dir) + 32];
+	struct statfs fs;
+	struct bpf_map *m;
+	int i;
+
+	snprintf(src->pin_dir, sizeof(src->pin_dir), RX_PIN_ROOT "/%s", src->ifname);
+	if (statfs("/sys/fs/bpf", &fs) || fs.f_type != 0xcafe4a11 /* BPF_FS_MAGIC */) {
+		rx_err("--pin: /sys/fs/bpf is not a BPF filesystem here (mount -t bpf bpf "
+		       "/sys/fs/bpf; 'ip netns exec' hides it: use nsenter --net=/run/netns/NS)");
+		return -1;
+	}
+	if ((mkdir(RX_PIN_ROOT, 0700) && errno != EEXIST) ||
+	    (mkdir(src->pin_dir, 0700) && errno != EEXIST)) {
+		rx_err("--pin: %s: %s (is bpffs mounted on /sys/fs/bpf?)", src->pin_dir,
+		       strerror(errno));
+		return -1;
+	}
+	for (i = 0; (m = pinned_map(src->skel, i)); i++) {
+		snprintf(path, sizeof(path), "%s/%s", src->pin_dir, bpf_map__name(m));
+		if (bpf_map__set_pin_path(m, path)) {
+			rx_err("--pin: %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Attach prog through a link pinned at pin_dir/name: a link left by an
+ * earlier agent is taken over and pointed at this program (its maps are
+ * the same pinned ones, so no count is lost or repeated); a new link is
+ * pinned. Returns the link or NULL with errno set.
+ */
+static struct bpf_link *pinned_link(struct rx_live *src, const char *name,
+				    struct bpf_program *prog,
+				    struct bpf_link *(*attach)(struct rx_live *, struct bpf_program *))
+{
+	char path[sizeof(src->pin_dir) + 32];
+	struct bpf_link *link;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", src->pin_dir, name);
+	link = bpf_link__open(path);
+	if (link) {
+		err = bpf_link__update_program(link, prog);
+		if (err) {
+			bpf_link__destroy(link);
+			errno = -err;
+			return NULL;
+		}
+		return link;
+	}
+	link = attach(src, prog);
+	if (link && bpf_link__pin(link, path)) {
+		err = errno;
+		bpf_link__destroy(link);
+		errno = err;
+		return NULL;
+	}
+	return link;
+}
+
+static struct bpf_link *attach_xdp(struct rx_live *src, struct bpf_program *prog)
+{
+	return bpf_program__attach_xdp(prog, (int)src->ifindex);
+}
+
+static struct bpf_link *attach_tcx(struct rx_live *src, struct bpf_program *prog)
+{
+	return bpf_program__attach_tcx(prog, (int)src->ifindex, NULL);
 }
 
 static __s64 clock_ns(clockid_t id)
@@ -202,10 +302,18 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 		rx_err("cannot open the BPF object: %s", strerror(errno));
 		return RX_EXIT_RUNTIME;
 	}
+	src->pin = o->pin;
+	if (o->pin && pin_maps(src))
+		return RX_EXIT_RUNTIME;
 	/* the TC programs are loaded only when they will be attached */
 	bpf_program__set_autoload(src->skel->progs.tc_ingress, o->tcp);
 	bpf_program__set_autoload(src->skel->progs.tc_egress, o->tcp);
 	err = rxray_bpf__load(src->skel);
+	if (err && o->pin) {
+		rx_err("--pin: cannot use the maps pinned in %s (from another rxray version?): %s; "
+		       "remove that directory to start afresh", src->pin_dir, strerror(-err));
+		return RX_EXIT_RUNTIME;
+	}
 	if (err) {
 		rx_err("cannot load the BPF programs: %s", strerror(-err));
 		return RX_EXIT_RUNTIME;
@@ -219,7 +327,8 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 	 * A BPF link, not a netlink attachment: the kernel detaches it when its
 	 * last file descriptor closes, so even kill -9 leaves nothing behind.
 	 */
-	src->link = bpf_program__attach_xdp(src->skel->progs.xdp_ingress, (int)src->ifindex);
+	src->link = o->pin ? pinned_link(src, "link_xdp", src->skel->progs.xdp_ingress, attach_xdp)
+			   : attach_xdp(src, src->skel->progs.xdp_ingress);
 	if (!src->link) {
 		err = -errno;
 		if (err == -EBUSY || err == -EEXIST)

@@ -100,5 +100,6 @@ kill -TERM $serve_pid
 wait $serve_pid
 rc=$?
 [ $rc -eq 0 ] || fail "serve exit status after SIGTERM: $rc"
-inb bpftool net show dev ${P}b | grep -q xdp_ingress && fail "XDP still attached after serve exited"
+inb bpftool net show dev ${P}b | sed -n '/^xdp:/,/^$/p' | grep -q " id " && fail "XDP still attached after serve exited"
+inb bpftool net show dev ${P}b | grep -q 'tc_ingress\|tc_egress' && fail "TC still attached after serve exited"
 echo "PASS"

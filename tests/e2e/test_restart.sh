@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# serve --pin: counters survive kill -9 and a restart (nothing reset, nothing
+# counted twice; the pinned datapath keeps counting while no agent runs).
+# Without --pin, kill -9 leaves nothing attached.
+set -u
+BUILD=$1
+RXRAY=$(cd "$BUILD" && pwd)/rxray
+. tests/lib/netns.sh
+rx_need_root
+P=rxrs
+IF=${P}b
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "/sys/fs/bpf/rxray/$IF"
+	rx_lab_down $P
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+rx_lab_up $P || fail "lab setup"
+rm -rf "/sys/fs/bpf/rxray/$IF"
+
+# nsenter, not ip netns exec: the latter remounts /sys and hides /sys/fs/bpf
+start_serve() {
+	nsenter --net=/run/netns/$P-b "$RXRAY" serve -i $IF --listen 127.0.0.1:19466 "$@" 2>>"$tmp/serve.err" &
+	serve_pid=$!
+	pids+=($serve_pid)
+	for _ in $(seq 50); do
+		ip netns exec $P-b curl -sf -o /dev/null http://127.0.0.1:19466/metrics && return 0
+		sleep 0.1
+	done
+	fail "serve did not come up: $(cat "$tmp/serve.err")"
+}
+icmp() {
+	ip netns exec $P-b curl -sf http://127.0.0.1:19466/metrics |
+		awk -v I=$IF '$1 == "rxray_protocol_packets_total{interface=\"" I "\",proto=\"icmp\"}" {print $2}'
+}
+ping_n() { ip netns exec $P-a ping -c "$1" -i 0.05 -q 192.0.2.2 >/dev/null || fail "ping"; }
+xdp_attached() { ip netns exec $P-b bpftool net show dev $IF | sed -n '/^xdp:/,/^$/p' | grep -q " id "; }
+tc_attached() { ip netns exec $P-b bpftool net show dev $IF | grep -q 'tc_ingress\|tc_egress'; }
+
+# --pin: 10 before, 7 while no agent runs, 5 after the restart
+start_serve --pin
+ping_n 10
+[ "$(icmp)" = 10 ] || fail "before the kill: $(icmp)"
+kill -9 $serve_pid
+wait $serve_pid 2>/dev/null
+xdp_attached || fail "pinned XDP link gone after kill -9"
+ping_n 7
+start_serve --pin
+[ "$(icmp)" = 17 ] || fail "after the restart: $(icmp), want 17 (10 + 7 counted while no agent ran)"
+ping_n 5
+[ "$(icmp)" = 22 ] || fail "after more traffic: $(icmp), want 22"
+echo "pinned: 10 -> kill -9 -> +7 unattended -> restart -> 17 -> +5 -> 22"
+# a clean stop keeps the pins (that is what --pin is for); removing them detaches
+kill -TERM $serve_pid
+wait $serve_pid
+xdp_attached || fail "pinned XDP link gone after SIGTERM"
+rm -rf "/sys/fs/bpf/rxray/$IF"
+sleep 0.2
+xdp_attached && fail "XDP still attached after removing the pins"
+tc_attached && fail "TC still attached after removing the pins"
+
+# without --pin: kill -9 leaves nothing, and a new agent starts from zero
+start_serve
+ping_n 3
+[ "$(icmp)" = 3 ] || fail "unpinned: $(icmp)"
+kill -9 $serve_pid
+wait $serve_pid 2>/dev/null
+for _ in $(seq 25); do xdp_attached || tc_attached || break; sleep 0.1; done
+xdp_attached && fail "XDP left attached after kill -9 without --pin"
+tc_attached && fail "TC left attached after kill -9 without --pin"
+[ -e "/sys/fs/bpf/rxray/$IF" ] && fail "pins created without --pin"
+echo PASS
