@@ -19,12 +19,12 @@ endif
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) -MMD -MP
-LIBS := -lbpf -lelf -lz -lpcap -ljansson -lmicrohttpd
+LIBS := -lbpf -lelf -lz -lpcap -ljansson -lmicrohttpd -lpthread -lncursesw
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) -MMD -MP
 
-SRCS := src/main.c src/util.c src/source.c src/source_file.c src/source_live.c src/render.c \
-	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_serve.c native/datapath.c
+SRCS := src/main.c src/util.c src/agent.c src/source.c src/source_file.c src/source_live.c src/render.c \
+	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_serve.c src/cmd_top.c native/datapath.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 BPF_OBJ := $(BUILD)/rxray.bpf.o
 SKEL := $(BUILD)/rxray.skel.h

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <microhttpd.h>
+#include "agent.h"
 #include "metrics.h"
 #include "picture.h"
 
@@ -28,6 +29,7 @@ struct serve {
 
 static const char serve_usage[] =
 	"Usage: rxray serve -i IFACE [-i IFACE ...] [--listen ADDR:PORT] [--top N] [--pin]\n"
+	"                   [--control PATH]\n"
 	"\n"
 	"Attach to each IFACE and serve, until SIGINT/SIGTERM:\n"
 	"  GET /metrics     Prometheus text exposition (SPEC.md names)\n"
@@ -36,6 +38,8 @@ static const char serve_usage[] =
 	"  -i, --interface IFACE  attach here (repeatable, up to 16)\n"
 	"      --listen ADDR:PORT where to serve (default 127.0.0.1:9464; [::1]:PORT for IPv6)\n"
 	"      --top N            talkers and services exported per interface (default 50)\n"
+	"      --control PATH     the 0600 control socket that top and stats -i use\n"
+	"                         (default " RX_AGENT_SOCK ")\n"
 	"      --pin              keep maps and links in /sys/fs/bpf/rxray/IFACE: counting goes on\n"
 	"                         without the agent and a restarted agent continues the counters\n"
 	"                         (rm -r /sys/fs/bpf/rxray/IFACE detaches and forgets)\n"
@@ -209,12 +213,15 @@ int cmd_serve(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "top", required_argument, NULL, 't' },
 		{ "pin", no_argument, NULL, 'P' },
+		{ "control", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .traffic = 1, .tcp = 1 };
 	struct serve sv = { .top = 50 };
 	const char *addr = "127.0.0.1:9464";
+	const char *control = RX_AGENT_SOCK;
+	struct rx_agent *agent = NULL;
 	struct sockaddr_storage ss;
 	struct MHD_Daemon *d = NULL;
 	socklen_t sl;
@@ -251,6 +258,9 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case 'P':
 			so.pin = 1;
+			break;
+		case 'C':
+			control = optarg;
 			break;
 		case 'h':
 			fputs(serve_usage, stdout);
@@ -295,6 +305,9 @@ int cmd_serve(int argc, char **argv)
 		if (r)
 			goto out;
 	}
+	r = rx_agent__start(&agent, control, sv.src, sv.ifname, sv.n);
+	if (r)
+		goto out;
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 			     on_request, &sv, MHD_OPTION_LISTEN_SOCKET, fd,
 			     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
@@ -310,6 +323,7 @@ int cmd_serve(int argc, char **argv)
 out:
 	if (d)
 		MHD_stop_daemon(d);
+	rx_agent__stop(agent);
 	if (fd >= 0)
 		close(fd);
 	for (i = 0; i < sv.n; i++)

@@ -33,7 +33,8 @@ int cmd_stats(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .traffic = 1, .tcp = 1 };
+	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .traffic = 1, .tcp = 1,
+				     .use_agent = 1 };
 	struct rx_source *src = NULL;
 	struct rx_snapshot snap;
 	struct rx_totals t;
@@ -89,6 +90,8 @@ int cmd_stats(int argc, char **argv)
 	r = rx_source__open(&src, &so);
 	if (r)
 		return r;
+	if (rx_source__is_agent(src))
+		fprintf(stderr, "rxray: -i %s: reading the running agent's counters\n", so.ifname);
 	r = rx_source__run(src, NULL, NULL);
 	rx_source__snapshot(src, &snap);
 	rx_picture_sort(&snap);

@@ -9,6 +9,7 @@ static const char usage[] =
 	"Commands:\n"
 	"  watch     every packet, every header field (live -i IFACE, or -r FILE)\n"
 	"  stats     the traffic picture: protocols, talkers, services, TCP, sizes\n"
+	"  top       a live dashboard of one interface (rates, talkers, services, TCP)\n"
 	"  serve     the agent: Prometheus /metrics and /api/stats for interfaces\n"
 	"\n"
 	"  rxray --version | --help | COMMAND --help\n";
@@ -31,6 +32,8 @@ int main(int argc, char **argv)
 		return cmd_watch(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "stats"))
 		return cmd_stats(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "top"))
+		return cmd_top(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "serve"))
 		return cmd_serve(argc - 1, argv + 1);
 	rx_err("unknown command '%s'", argv[1]);

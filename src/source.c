@@ -1,13 +1,66 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* Sources: one interface over the live and the file implementation. */
+/*
+ * Sources: one interface over the file, the live and the agent
+ * implementation. The agent source reads a running `serve`'s counters over
+ * its control socket, as differences from the moment it was opened, so
+ * `stats -i` and `top` never attach a second datapath beside the agent.
+ */
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include "agent.h"
 #include "source_impl.h"
 
 struct rx_source {
 	struct rx_file *file;
 	struct rx_live *live;
+	/* agent */
+	const char *agent;
+	char ifname[32];
+	struct rx_snapshot base;
+	__u32 duration_s;
 };
+
+static int open_agent(struct rx_source *src, const struct rx_source_opts *o)
+{
+	const char *path = rx_agent_path();
+	int r;
+
+	if (!o->use_agent || !o->ifname || o->capture || o->pin ||
+	    strlen(o->ifname) >= sizeof(src->ifname))
+		return -ENOENT;
+	r = rx_agent_fetch(path, o->ifname, &src->base);
+	if (r == -EPROTO)
+		rx_err("%s: the agent there is another rxray build; attaching directly", path);
+	if (r)
+		return r;
+	src->agent = path;
+	strcpy(src->ifname, o->ifname);
+	src->duration_s = o->duration_s;
+	return 0;
+}
+
+static int run_agent(struct rx_source *src)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!rx_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (src->duration_s && t.tv_sec - t0.tv_sec >= (time_t)src->duration_s &&
+		    t.tv_nsec >= t0.tv_nsec)
+			break;
+		poll(NULL, 0, 50);
+	}
+	return 0;
+}
+
+int rx_source__is_agent(const struct rx_source *src)
+{
+	return src->agent != NULL;
+}
 
 int rx_source__open(struct rx_source **out, const struct rx_source_opts *o)
 {
@@ -18,6 +71,10 @@ int rx_source__open(struct rx_source **out, const struct rx_source_opts *o)
 	if (!src) {
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
+	}
+	if (!o->file && !open_agent(src, o)) {
+		*out = src;
+		return 0;
 	}
 	r = o->file ? rx_file__open(&src->file, o) : rx_live__open(&src->live, o);
 	if (r) {
@@ -30,6 +87,8 @@ int rx_source__open(struct rx_source **out, const struct rx_source_opts *o)
 
 int rx_source__run(struct rx_source *src, rx_record_fn fn, void *user)
 {
+	if (src->agent)
+		return run_agent(src);
 	return src->file ? rx_file__run(src->file, fn, user) : rx_live__run(src->live, fn, user);
 }
 
@@ -44,10 +103,19 @@ void rx_snapshot__free(struct rx_snapshot *snap)
 void rx_source__snapshot(struct rx_source *src, struct rx_snapshot *snap)
 {
 	memset(snap, 0, sizeof(*snap));
-	if (src->file)
+	if (src->agent) {
+		if (rx_agent_fetch(src->agent, src->ifname, snap)) {
+			rx_err("%s: the agent stopped answering", src->agent);
+			rx_stop = 1;
+			memset(snap, 0, sizeof(*snap));
+			return;
+		}
+		rx_snapshot__subtract(snap, &src->base);
+	} else if (src->file) {
 		rx_file__snapshot(src->file, snap);
-	else
+	} else {
 		rx_live__snapshot(src->live, snap);
+	}
 }
 
 const char *rx_source__ifname(const struct rx_source *src, __u32 ifindex)
@@ -61,5 +129,6 @@ void rx_source__close(struct rx_source *src)
 		return;
 	rx_file__close(src->file);
 	rx_live__close(src->live);
+	rx_snapshot__free(&src->base);
 	free(src);
 }

@@ -18,6 +18,7 @@ struct rx_source_opts {
 	int tcp;            /* track TCP health (live: attaches the TC programs too) */
 	__u32 duration_s;   /* live: stop after this long (0: until told) */
 	int pin;            /* live: keep maps and links under /sys/fs/bpf/rxray/IFACE */
+	int use_agent;      /* live: read a running agent's counters instead of attaching */
 };
 
 /* One entry of a keyed table (talkers: struct rx_addr, services: struct rx_service). */
@@ -58,5 +59,7 @@ int rx_source__run(struct rx_source *src, rx_record_fn fn, void *user);
 void rx_source__snapshot(struct rx_source *src, struct rx_snapshot *snap);
 const char *rx_source__ifname(const struct rx_source *src, __u32 ifindex);
 void rx_source__close(struct rx_source *src);
+/* The source reads a running agent (serve) rather than its own datapath. */
+int rx_source__is_agent(const struct rx_source *src);
 
 #endif

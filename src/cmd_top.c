@@ -1,0 +1,981 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * rxray top: a live full-screen dashboard of one interface (ncurses).
+ *
+ * The source is the one `stats -i` opens (traffic picture on, capture off).
+ * Once a second top reads a counter snapshot; every rate on the screen is
+ * the difference between two snapshots over the time between them, every
+ * total counts since top attached. What one screen shows is a frame: while
+ * the display is paused, sampling goes on (the history keeps no gap) and
+ * the frozen frame stays on the screen.
+ *
+ * Nothing is attached before the command line and the terminal checks pass;
+ * errors of rx_source__open print before ncurses starts; endwin() runs on
+ * every way out once it has.
+ */
+/* first: reasons.h's X-macros name a reason OK, which curses.h defines as a macro */
+#include "picture.h"
+#define NCURSES_WIDECHAR 1
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <curses.h>
+#include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#define TOP_HISTORY 60     /* samples in the sparklines: a minute */
+#define TOP_WIDE_COLS 160  /* from this width on, panels go side by side */
+#define TOP_TICK_NS 1000000000ll
+#define TOP_KEY_WAIT_MS 250 /* longest getch() wait: how soon a signal is seen */
+#define TOP_MIN_COLS 40
+#define TOP_MIN_LINES 8
+#define TOP_KEY_MAX 42        /* address column: an IPv6 address fits, numbers stay close */
+#define TOP_ITEM_NAME_MAX 24  /* name column of the small panels' rows */
+
+static const char top_usage[] =
+	"Usage: rxray top -i IFACE\n"
+	"\n"
+	"A live dashboard of the traffic arriving at IFACE, redrawn every second:\n"
+	"packets/s and bits/s with a minute of history, the protocol mix, the top\n"
+	"talkers (source addresses) and services (destination port/proto) with their\n"
+	"rates and totals, TCP segments by kind, every loss and every non-ok reason.\n"
+	"\n"
+	"  -i, --interface IFACE  attach at XDP (needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON)\n"
+	"  -h, --help             this text\n"
+	"\n"
+	"Keys: q quit, p pause/resume, s sort (packets, bytes, rate), h help.\n"
+	"Needs a terminal; for scripts, rxray stats --json or rxray serve.\n";
+
+#define TOP_SHARE_NONE -1.0
+#define TOP_SHARE_IDLE -2.0
+
+enum top_sort { TOP_SORT_PACKETS, TOP_SORT_BYTES, TOP_SORT_RATE, TOP_SORT_MAX };
+static const char *const top_sort_names[] = { "packets", "bytes", "rate" };
+
+/* One talker or service: its totals and its rates over the last interval. */
+struct top_row {
+	struct rx_keyed k;
+	double pps, bps; /* packets and bytes per second; < 0 before the second read */
+};
+
+/* One named number of a small panel (protocols, TCP, losses, reasons). */
+struct top_item {
+	char name[32];
+	double rate;  /* per second; < 0: not known yet */
+	double share; /* percent, or TOP_SHARE_NONE (no column) or TOP_SHARE_IDLE ("-") */
+	__u64 total;
+	int warn;     /* worth the eye: drawn highlighted */
+};
+
+/* What one screen shows. */
+struct top_frame {
+	int rated;       /* two snapshots were read: rates are known */
+	double dt;       /* seconds between them */
+	double uptime;   /* seconds since top attached */
+	struct rx_totals tot;
+	double pps, bps; /* bits per second */
+	double proto_ps[RX_PROTO_MAX];
+	double reason_ps[RX_REASON_MAX];
+	__u64 tcpkinds[RX_TCPK_MAX];
+	double tcp_ps[RX_TCPK_MAX];
+	__u64 health[RX_TCPH_MAX];
+	double health_ps[RX_TCPH_MAX];
+	double rtt_p50, synack_p50; /* seconds; 0: none seen */
+	__u64 stats[RX_STAT_MAX];
+	double stats_ps[RX_STAT_MAX];
+	struct top_row *talkers, *services;
+	size_t n_talkers, n_services;
+	double hist_pps[TOP_HISTORY], hist_bps[TOP_HISTORY];
+	int hist_n;
+};
+
+struct top {
+	struct rx_source *src;
+	char ifname[32];
+	struct rx_snapshot prev; /* the last read, talkers and services sorted by key */
+	struct rx_totals prev_tot;
+	__s64 prev_ns, start_ns;
+	int have_prev;
+	double hist_pps[TOP_HISTORY], hist_bps[TOP_HISTORY];
+	int hist_n;
+	struct top_frame shown;
+	SCREEN *screen;
+	enum top_sort sort;
+	int paused, help, utf8, colors;
+};
+
+enum { TOP_PAIR_TITLE = 1, TOP_PAIR_WARN, TOP_PAIR_PAUSED, TOP_PAIR_SPARK };
+
+static __s64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__s64)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/* A counter that only grows, per second; an entry evicted and re-created restarts at 0. */
+static double per_s(__u64 now, __u64 before, double dt)
+{
+	return (double)(now >= before ? now - before : now) / dt;
+}
+
+/*
+ * A number in at most 6 columns: 0.5, 12, 99999, 123k, 1.23M; "-" when not
+ * known (v < 0). Results live in a small ring, enough for one line.
+ */
+static const char *num(double v)
+{
+	static const char sfx[] = "kMGTPE";
+	static char ring[16][16];
+	static unsigned int next;
+	char *b = ring[next++ % 16];
+	int i = -1;
+
+	if (v < 0)
+		return "-";
+	if (v < 100000) {
+		snprintf(b, 16, v < 10 && v != (double)(__u64)v ? "%.1f" : "%.0f", v);
+		return b;
+	}
+	while (v >= 999.5 && i < 5) {
+		v /= 1000;
+		i++;
+	}
+	snprintf(b, 16, v < 9.995 ? "%.2f%c" : v < 99.95 ? "%.1f%c" : "%.0f%c", v, sfx[i]);
+	return b;
+}
+
+/* ---- sampling -------------------------------------------------------------- */
+
+static int by_key(const void *a, const void *b)
+{
+	return memcmp(((const struct rx_keyed *)a)->key, ((const struct rx_keyed *)b)->key,
+		      sizeof(((const struct rx_keyed *)a)->key));
+}
+
+static int cmp_u64(__u64 x, __u64 y)
+{
+	return x == y ? 0 : x < y ? 1 : -1; /* descending */
+}
+
+static int cmp_dbl(double x, double y)
+{
+	return x == y ? 0 : x < y ? 1 : -1; /* descending */
+}
+
+/* Packets, then bytes, then key: the order of rx_picture_sort. */
+static int row_by_packets(const void *a, const void *b)
+{
+	const struct top_row *x = a, *y = b;
+	int c = cmp_u64(x->k.c.packets, y->k.c.packets);
+
+	if (!c)
+		c = cmp_u64(x->k.c.bytes, y->k.c.bytes);
+	return c ? c : by_key(&x->k, &y->k);
+}
+
+static int row_by_bytes(const void *a, const void *b)
+{
+	const struct top_row *x = a, *y = b;
+	int c = cmp_u64(x->k.c.bytes, y->k.c.bytes);
+
+	return c ? c : row_by_packets(a, b);
+}
+
+static int row_by_rate(const void *a, const void *b)
+{
+	const struct top_row *x = a, *y = b;
+	int c = cmp_dbl(x->pps, y->pps);
+
+	if (!c)
+		c = cmp_dbl(x->bps, y->bps);
+	return c ? c : row_by_packets(a, b);
+}
+
+static void frame__sort(struct top_frame *f, enum top_sort how)
+{
+	int (*cmp)(const void *, const void *) =
+		how == TOP_SORT_BYTES ? row_by_bytes : how == TOP_SORT_RATE ? row_by_rate : row_by_packets;
+
+	qsort(f->talkers, f->n_talkers, sizeof(*f->talkers), cmp);
+	qsort(f->services, f->n_services, sizeof(*f->services), cmp);
+}
+
+static void frame__free(struct top_frame *f)
+{
+	free(f->talkers);
+	free(f->services);
+	f->talkers = f->services = NULL;
+	f->n_talkers = f->n_services = 0;
+}
+
+/* Rows of a keyed table with their rates against the previous read (sorted by key). */
+static struct top_row *rows_of(const struct rx_keyed *cur, size_t n, const struct rx_keyed *prev,
+			       size_t n_prev, int rated, double dt, size_t *n_out)
+{
+	struct top_row *r = calloc(n ? n : 1, sizeof(*r));
+	size_t i;
+
+	*n_out = 0;
+	if (!r)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		const struct rx_keyed *p = NULL;
+
+		r[i].k = cur[i];
+		r[i].pps = r[i].bps = -1;
+		if (!rated)
+			continue;
+		if (n_prev)
+			p = bsearch(&cur[i], prev, n_prev, sizeof(*prev), by_key);
+		/* absent before: it appeared during the interval, from zero */
+		r[i].pps = per_s(cur[i].c.packets, p ? p->c.packets : 0, dt);
+		r[i].bps = per_s(cur[i].c.bytes, p ? p->c.bytes : 0, dt);
+	}
+	*n_out = n;
+	return r;
+}
+
+static void top__history(struct top *t, double pps, double bps)
+{
+	if (t->hist_n == TOP_HISTORY) {
+		memmove(t->hist_pps, t->hist_pps + 1, (TOP_HISTORY - 1) * sizeof(double));
+		memmove(t->hist_bps, t->hist_bps + 1, (TOP_HISTORY - 1) * sizeof(double));
+		t->hist_n--;
+	}
+	t->hist_pps[t->hist_n] = pps;
+	t->hist_bps[t->hist_n] = bps;
+	t->hist_n++;
+}
+
+/* Read the counters once and make the next frame of it. */
+static void top__sample(struct top *t)
+{
+	struct top_frame f;
+	struct rx_snapshot s;
+	__s64 now = mono_ns();
+	__u32 k;
+
+	memset(&f, 0, sizeof(f));
+	rx_source__snapshot(t->src, &s);
+	rx_picture_sum(&s, &f.tot);
+	memcpy(f.tcpkinds, s.tcpkinds, sizeof(f.tcpkinds));
+	memcpy(f.health, s.health, sizeof(f.health));
+	f.rtt_p50 = rx_hist_quantile(&s.latency[RX_LAT_HANDSHAKE_RTT], 0.5);
+	f.synack_p50 = rx_hist_quantile(&s.latency[RX_LAT_SYNACK_DELAY], 0.5);
+	memcpy(f.stats, s.stats, sizeof(f.stats));
+	f.uptime = (double)(now - t->start_ns) / 1e9;
+	f.rated = t->have_prev && now > t->prev_ns;
+	f.dt = f.rated ? (double)(now - t->prev_ns) / 1e9 : 0;
+	f.pps = f.bps = -1;
+	for (k = 0; k < RX_PROTO_MAX; k++)
+		f.proto_ps[k] = f.rated ? per_s(f.tot.proto[k], t->prev_tot.proto[k], f.dt) : -1;
+	for (k = 0; k < RX_REASON_MAX; k++)
+		f.reason_ps[k] = f.rated ? per_s(f.tot.reason[k], t->prev_tot.reason[k], f.dt) : -1;
+	for (k = 0; k < RX_TCPK_MAX; k++)
+		f.tcp_ps[k] = f.rated ? per_s(s.tcpkinds[k], t->prev.tcpkinds[k], f.dt) : -1;
+	for (k = 0; k < RX_STAT_MAX; k++)
+		f.stats_ps[k] = f.rated ? per_s(s.stats[k], t->prev.stats[k], f.dt) : -1;
+	for (k = 0; k < RX_TCPH_MAX; k++)
+		f.health_ps[k] = f.rated ? per_s(s.health[k], t->prev.health[k], f.dt) : -1;
+	if (f.rated) {
+		f.pps = per_s(f.tot.packets, t->prev_tot.packets, f.dt);
+		f.bps = 8 * per_s(f.tot.bytes, t->prev_tot.bytes, f.dt);
+		top__history(t, f.pps, f.bps);
+	}
+	memcpy(f.hist_pps, t->hist_pps, sizeof(f.hist_pps));
+	memcpy(f.hist_bps, t->hist_bps, sizeof(f.hist_bps));
+	f.hist_n = t->hist_n;
+	f.talkers = rows_of(s.talkers, s.n_talkers, t->prev.talkers, t->prev.n_talkers, f.rated,
+			    f.dt, &f.n_talkers);
+	f.services = rows_of(s.services, s.n_services, t->prev.services, t->prev.n_services,
+			     f.rated, f.dt, &f.n_services);
+	frame__sort(&f, t->sort);
+
+	/* this read is the next one's baseline */
+	qsort(s.talkers, s.n_talkers, sizeof(*s.talkers), by_key);
+	qsort(s.services, s.n_services, sizeof(*s.services), by_key);
+	rx_snapshot__free(&t->prev);
+	t->prev = s;
+	t->prev_tot = f.tot;
+	t->prev_ns = now;
+	t->have_prev = 1;
+
+	if (t->paused) {
+		frame__free(&f);
+		return;
+	}
+	frame__free(&t->shown);
+	t->shown = f;
+}
+
+/* ---- drawing --------------------------------------------------------------- */
+
+/* Text at (y, x), clipped to w columns and to the screen: it never wraps. */
+static void __attribute__((format(printf, 5, 6)))
+put(int y, int x, int w, attr_t a, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (y < 0 || y >= LINES || x < 0 || x >= COLS || w <= 0)
+		return;
+	if (w > COLS - x)
+		w = COLS - x;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	attron(a);
+	mvaddnstr(y, x, buf, w);
+	attroff(a);
+}
+
+static attr_t top__attr(const struct top *t, int pair, attr_t fallback)
+{
+	return t->colors ? (attr_t)COLOR_PAIR(pair) | A_BOLD : fallback;
+}
+
+/* The last samples of a history as a sparkline, newest on the right, then its peak. */
+static void draw_spark(const struct top *t, int y, int x, int w, const char *label,
+		       const double *h, int n)
+{
+	static const wchar_t blocks[] = L"\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588";
+	static const char ascii[] = "_.-:=+*#";
+	wchar_t wbuf[TOP_HISTORY + 1];
+	char abuf[TOP_HISTORY + 1];
+	int lw = 6, tail = 12, k = w - lw - tail, i, first, pad;
+	double max = 0;
+
+	if (k > TOP_HISTORY)
+		k = TOP_HISTORY;
+	if (k < 0)
+		k = 0;
+	put(y, x, w, A_BOLD, "%-6s", label);
+	first = n > k ? n - k : 0;
+	pad = k - (n - first); /* right-aligned: the newest sample last */
+	for (i = first; i < n; i++)
+		if (h[i] > max)
+			max = h[i];
+	for (i = 0; i < k; i++) {
+		int s = first + i - pad, lvl = -1;
+
+		if (i >= pad && h[s] > 0 && max > 0) {
+			lvl = (int)(h[s] / max * 8);
+			lvl = lvl > 7 ? 7 : lvl;
+		}
+		wbuf[i] = lvl < 0 ? L' ' : blocks[lvl];
+		abuf[i] = lvl < 0 ? ' ' : ascii[lvl];
+	}
+	wbuf[k] = 0;
+	abuf[k] = 0;
+	if (k > 0 && y < LINES && x + lw < COLS) {
+		int room = COLS - x - lw < k ? COLS - x - lw : k;
+
+		attron(top__attr(t, TOP_PAIR_SPARK, A_NORMAL));
+		if (t->utf8)
+			mvaddnwstr(y, x + lw, wbuf, room);
+		else
+			mvaddnstr(y, x + lw, abuf, room);
+		attroff(top__attr(t, TOP_PAIR_SPARK, A_NORMAL));
+	}
+	if (n)
+		put(y, x + lw + k + 1, w - lw - k - 1, A_NORMAL, "peak %s", num(max));
+	else if (k)
+		put(y, x + lw, w - lw, A_DIM, "(history starts after the second read)");
+}
+
+static const char *item_text(char *b, size_t len, const struct top_item *it)
+{
+	char share[16] = "";
+
+	if (it->share >= 0)
+		snprintf(share, sizeof(share), " %.1f%%", it->share);
+	else if (it->share == TOP_SHARE_IDLE)
+		snprintf(share, sizeof(share), " -");
+	snprintf(b, len, "%s %s/s%s (%s)", it->name, num(it->rate), share, num((double)it->total));
+	return b;
+}
+
+/*
+ * A label, then items one after another on at most h lines, never split;
+ * "..." when the rest does not fit. Returns the lines everything needs
+ * (draw = 0: measure only).
+ */
+static int draw_flow(const struct top *t, int y, int x, int w, int h, const char *label,
+		     const struct top_item *it, int n, int draw)
+{
+	int lw = (int)strlen(label) + 1, col = lw, line = 0, i;
+	char b[96];
+
+	if (draw)
+		put(y, x, w, top__attr(t, TOP_PAIR_TITLE, A_BOLD), "%s", label);
+	if (!n) {
+		if (draw)
+			put(y, x + lw, w - lw, A_DIM, "none");
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		int len = (int)strlen(item_text(b, sizeof(b), &it[i]));
+
+		if (col > lw && col + len > w) {
+			if (draw && line == h - 1) {
+				/* the last line allowed: mark what is left out */
+				put(y + line, x + (col + 3 <= w ? col : w - 3), 3, A_DIM, "...");
+				draw = 0;
+			}
+			line++;
+			col = lw;
+		}
+		if (draw)
+			put(y + line, x + col, w - col,
+			    it[i].warn ? top__attr(t, TOP_PAIR_WARN, A_BOLD) : A_NORMAL, "%s", b);
+		col += len + 2;
+	}
+	return line + 1;
+}
+
+/* Items one per line under a column header: name, per second, share, total. */
+static void draw_item_rows(const struct top *t, int y, int x, int w, int h, const char *title,
+			   const struct top_item *it, int n)
+{
+	int nw = w - 3 * 9 - 11, i, shown = h - 1;
+
+	if (h <= 0)
+		return;
+	if (n > shown && shown > 0)
+		shown--; /* the last line says how many more */
+	if (nw > TOP_ITEM_NAME_MAX)
+		nw = TOP_ITEM_NAME_MAX;
+	if (nw < 8)
+		nw = 8;
+	put(y, x, w, A_REVERSE, "%-*.*s %8s %8s %10s", nw, nw, title, "/s", "share", "total");
+	if (!n && h > 1)
+		put(y + 1, x, w, A_DIM, "none");
+	for (i = 0; i < n && i < shown; i++) {
+		char share[16] = "";
+
+		if (it[i].share >= 0)
+			snprintf(share, sizeof(share), "%.1f%%", it[i].share);
+		else if (it[i].share == TOP_SHARE_IDLE)
+			snprintf(share, sizeof(share), "-");
+		put(y + 1 + i, x, w, it[i].warn ? top__attr(t, TOP_PAIR_WARN, A_BOLD) : A_NORMAL,
+		    "%-*.*s %8s %8s %10s", nw, nw, it[i].name, num(it[i].rate), share,
+		    num((double)it[i].total));
+	}
+	if (n > shown && h > 1)
+		put(y + h - 1, x, w, A_DIM, "... %d more", n - shown);
+}
+
+/*
+ * Talkers or services: a header row naming the columns (the sorted one
+ * marked with *), then one row each, as many as fit. Narrow panels drop
+ * the right-most columns rather than the names.
+ */
+static void draw_table(const struct top *t, int y, int x, int w, int h, int services)
+{
+	static const char *const cols[] = { "pkt/s", "bytes/s", "packets", "bytes" };
+	static const int sorted_col[] = { [TOP_SORT_PACKETS] = 2, [TOP_SORT_BYTES] = 3,
+					  [TOP_SORT_RATE] = 0 };
+	const struct top_frame *f = &t->shown;
+	const struct top_row *r = services ? f->services : f->talkers;
+	size_t n = services ? f->n_services : f->n_talkers, i;
+	int ncol = 4, nw, c, cw = 9, shown;
+	char title[48], line[256];
+
+	if (h <= 0)
+		return;
+	while (ncol > 1 && w - cw * ncol < 16)
+		ncol--;
+	nw = w - cw * ncol;
+	if (nw > TOP_KEY_MAX)
+		nw = TOP_KEY_MAX;
+	snprintf(title, sizeof(title), services ? "services (%zu)" : "talkers (%zu)", n);
+	c = snprintf(line, sizeof(line), "%-*.*s", nw > 0 ? nw : 0, nw > 0 ? nw : 0, title);
+	for (int j = 0; j < ncol && c < (int)sizeof(line); j++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "%s%s", sorted_col[t->sort] == j ? "*" : "", cols[j]);
+		c += snprintf(line + c, sizeof(line) - (size_t)c, " %8s", name);
+	}
+	put(y, x, w, A_REVERSE, "%s", line);
+	if (!n && h > 1)
+		put(y + 1, x, w, A_DIM, services ? "no TCP or UDP destination seen yet"
+						 : "no IP source seen yet");
+	shown = h - 1;
+	if ((size_t)shown < n && shown > 0)
+		shown--; /* the last line says how many more */
+	for (i = 0; i < n && (int)i < shown; i++) {
+		char key[INET6_ADDRSTRLEN + 8];
+		double vals[4] = { r[i].pps, r[i].bps, (double)r[i].k.c.packets,
+				   (double)r[i].k.c.bytes };
+		int idle = f->rated && r[i].pps == 0;
+
+		if (services) {
+			const struct rx_service *svc = (const void *)r[i].k.key;
+
+			snprintf(key, sizeof(key), "%u/%s", svc->port, rx_service_proto(&r[i].k));
+		} else {
+			rx_fmt_keyed_addr(key, &r[i].k);
+		}
+		c = snprintf(line, sizeof(line), "%-*.*s", nw, nw, key);
+		for (int j = 0; j < ncol; j++)
+			c += snprintf(line + c, sizeof(line) - (size_t)c, " %8s", num(vals[j]));
+		put(y + 1 + (int)i, x, w, idle ? A_DIM : A_NORMAL, "%s", line);
+	}
+	if (n > (size_t)shown && h > 1)
+		put(y + h - 1, x, w, A_DIM, "... %zu more", n - (size_t)shown);
+}
+
+static int protocol_items(const struct top_frame *f, struct top_item *it)
+{
+	int n = 0;
+	__u32 k;
+
+	for (k = 0; k < RX_PROTO_MAX; k++) {
+		if (!f->tot.proto[k])
+			continue;
+		snprintf(it[n].name, sizeof(it[n].name), "%s", rx_proto_name(k));
+		it[n].rate = f->proto_ps[k];
+		/* share of the last interval's packets; "-" while idle */
+		it[n].share = f->pps > 0 ? 100.0 * f->proto_ps[k] / f->pps : TOP_SHARE_IDLE;
+		it[n].total = f->tot.proto[k];
+		n++;
+	}
+	return n;
+}
+
+/* TCP health: segments by kind (XDP). */
+static int tcp_items(const struct top_frame *f, struct top_item *it)
+{
+	static const __u32 kinds[] = { RX_TCPK_SYN, RX_TCPK_SYNACK, RX_TCPK_RST, RX_TCPK_FIN,
+				       RX_TCPK_SEGMENTS };
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++, n++) {
+		snprintf(it[n].name, sizeof(it[n].name), "%s", rx_tcpkind_names[kinds[i]]);
+		it[n].rate = f->tcp_ps[kinds[i]];
+		it[n].share = TOP_SHARE_NONE;
+		it[n].total = f->tcpkinds[kinds[i]];
+		it[n].warn = kinds[i] == RX_TCPK_RST && f->tcp_ps[kinds[i]] > 0;
+	}
+	/* TCP health from the TC programs: events, and handshake latency medians */
+	static const __u32 health[] = { RX_TCPH_HANDSHAKES, RX_TCPH_RETRANSMITS,
+					RX_TCPH_RST_FROM_CLIENT, RX_TCPH_RST_FROM_SERVER,
+					RX_TCPH_ZERO_WINDOWS, RX_TCPH_SYN_RETRANSMITS };
+	for (i = 0; i < sizeof(health) / sizeof(health[0]); i++, n++) {
+		if (health[i] == RX_TCPH_HANDSHAKES && f->rtt_p50 > 0)
+			snprintf(it[n].name, sizeof(it[n].name), "handshakes rtt p50 %.2fms",
+				 f->rtt_p50 * 1e3);
+		else
+			snprintf(it[n].name, sizeof(it[n].name), "%s", rx_tcphealth_names[health[i]]);
+		it[n].rate = f->health_ps[health[i]];
+		it[n].share = TOP_SHARE_NONE;
+		it[n].total = f->health[health[i]];
+		it[n].warn = health[i] != RX_TCPH_HANDSHAKES && f->health_ps[health[i]] > 0;
+	}
+	if (f->synack_p50 > 0) {
+		snprintf(it[n].name, sizeof(it[n].name), "synack p50 %.2fms", f->synack_p50 * 1e3);
+		it[n].rate = -1;
+		it[n].share = TOP_SHARE_NONE;
+		it[n].total = f->health[RX_TCPH_HANDSHAKES];
+		it[n].warn = 0;
+		n++;
+	}
+	return n;
+}
+
+/* Every datapath self-count but records produced (not a loss). */
+static int lost_items(const struct top_frame *f, struct top_item *it)
+{
+	int n = 0;
+	__u32 k;
+
+	for (k = 0; k < RX_STAT_MAX; k++) {
+		if (k == RX_STAT_CAPTURE_PRODUCED)
+			continue;
+		snprintf(it[n].name, sizeof(it[n].name), "%s", rx_stat_name(k));
+		it[n].rate = f->stats_ps[k];
+		it[n].share = TOP_SHARE_NONE;
+		it[n].total = f->stats[k];
+		it[n].warn = f->stats[k] > 0;
+		n++;
+	}
+	return n;
+}
+
+static int reason_items(const struct top_frame *f, struct top_item *it)
+{
+	int n = 0;
+	__u32 k;
+
+	for (k = 0; k < RX_REASON_MAX; k++) {
+		if (k == RX_REASON_OK || !f->tot.reason[k])
+			continue;
+		snprintf(it[n].name, sizeof(it[n].name), "%s", rx_reason_name(k));
+		it[n].rate = f->reason_ps[k];
+		it[n].share = TOP_SHARE_NONE;
+		it[n].total = f->tot.reason[k];
+		it[n].warn = f->reason_ps[k] > 0;
+		n++;
+	}
+	return n;
+}
+
+static void draw_header(const struct top *t)
+{
+	const struct top_frame *f = &t->shown;
+	long long up = (long long)f->uptime;
+	/* what stays when the line is short: name, interface, rates, uptime, totals */
+	static const int priority[] = { 0, 1, 3, 4, 2, 5 };
+	char pieces[6][64], right[48];
+	int x = 0, rl, i, room, keep[6] = { 0 };
+
+	snprintf(pieces[0], sizeof(pieces[0]), "rxray top");
+	snprintf(pieces[1], sizeof(pieces[1]), "%s", t->ifname);
+	snprintf(pieces[2], sizeof(pieces[2]), "up %lld:%02lld:%02lld", up / 3600, up / 60 % 60,
+		 up % 60);
+	snprintf(pieces[3], sizeof(pieces[3]), "%s pkt/s", num(f->pps));
+	snprintf(pieces[4], sizeof(pieces[4]), "%s bit/s", num(f->bps));
+	snprintf(pieces[5], sizeof(pieces[5]), "total %s packets, %s bytes",
+		 num((double)f->tot.packets), num((double)f->tot.bytes));
+	rl = snprintf(right, sizeof(right), "sort %s ", top_sort_names[t->sort]);
+	mvhline(0, 0, ' ' | A_REVERSE, COLS);
+	room = COLS - rl - (t->paused ? 8 : 0);
+	for (i = 0; i < 6; i++) {
+		int len = (int)strlen(pieces[priority[i]]) + 2;
+
+		if (len > room)
+			break;
+		keep[priority[i]] = 1;
+		room -= len;
+	}
+	for (i = 0; i < 6; i++) {
+		if (!keep[i])
+			continue;
+		put(0, x, COLS, A_REVERSE | (i == 0 ? A_BOLD : 0), "%s", pieces[i]);
+		x += (int)strlen(pieces[i]) + 2;
+	}
+	put(0, COLS - rl, rl, A_REVERSE, "%s", right);
+	if (t->paused)
+		put(0, COLS - rl - 8, 7, top__attr(t, TOP_PAIR_PAUSED, A_BOLD) | A_REVERSE, "PAUSED ");
+}
+
+static void draw_footer(const struct top *t)
+{
+	const struct top_frame *f = &t->shown;
+	char right[64];
+	int y = LINES - 1;
+
+	mvhline(y, 0, ' ' | A_REVERSE, COLS);
+	put(y, 0, COLS, A_REVERSE, "q quit  p %s  s sort  h help", t->paused ? "resume" : "pause");
+	if (f->rated)
+		snprintf(right, sizeof(right), "rates over %.1f s", f->dt);
+	else
+		snprintf(right, sizeof(right), "rates from the second read");
+	if ((int)strlen(right) + 32 < COLS)
+		put(y, COLS - (int)strlen(right) - 1, (int)strlen(right), A_REVERSE, "%s", right);
+}
+
+static void draw_help(void)
+{
+	static const char *const text[] = {
+		"rxray top: keys",
+		"",
+		"  q      quit (Ctrl-C too)",
+		"  p      pause / resume the display;",
+		"         sampling goes on while paused",
+		"  s      sort talkers and services by",
+		"         packets, bytes or rate (pkt/s)",
+		"  h ?    this help; any key closes it",
+		"",
+		"Rates: the difference between two reads",
+		"of the datapath's counters, once a second.",
+		"Totals: since rxray top attached.",
+	};
+	int n = (int)(sizeof(text) / sizeof(text[0])), w = 46, i;
+	int y = (LINES - n - 2) / 2, x = (COLS - w) / 2;
+
+	if (y < 1)
+		y = 1;
+	if (x < 0)
+		x = 0;
+	for (i = -1; i <= n; i++)
+		put(y + 1 + i, x, w, A_REVERSE, " %-*s", w - 1,
+		    i >= 0 && i < n ? text[i] : "");
+}
+
+static void draw_narrow(const struct top *t)
+{
+	const struct top_frame *f = &t->shown;
+	struct top_item proto[RX_PROTO_MAX], tcp[16], lost[RX_STAT_MAX], reas[RX_REASON_MAX];
+	int np = protocol_items(f, proto), nt = tcp_items(f, tcp), nl = lost_items(f, lost),
+	    nr = reason_items(f, reas);
+	int y = 3, bottom = LINES - 1, w = COLS, hp, ht, hl, hr, rest, cap = 2;
+
+	draw_spark(t, 1, 0, w, "pkt/s", f->hist_pps, f->hist_n);
+	draw_spark(t, 2, 0, w, "bit/s", f->hist_bps, f->hist_n);
+	/* the tables get what the small panels leave; those shrink first to one line */
+	for (;;) {
+		hp = draw_flow(t, 0, 0, w, 0, "protocols", proto, np, 0);
+		ht = draw_flow(t, 0, 0, w, 0, "tcp", tcp, nt, 0);
+		hl = draw_flow(t, 0, 0, w, 0, "lost", lost, nl, 0);
+		hr = draw_flow(t, 0, 0, w, 0, "reasons", reas, nr, 0);
+		hp = hp > cap ? cap : hp;
+		ht = ht > cap ? cap : ht;
+		hl = hl > cap ? cap : hl;
+		hr = hr > cap ? cap : hr;
+		rest = bottom - y - hp - ht - hl - hr;
+		if (rest >= 6 || cap == 1)
+			break;
+		cap = 1;
+	}
+	draw_flow(t, y, 0, w, hp, "protocols", proto, np, 1);
+	y += hp;
+	if (rest > 0) {
+		int h1 = (rest + 1) / 2;
+
+		draw_table(t, y, 0, w, h1, 0);
+		draw_table(t, y + h1, 0, w, rest - h1, 1);
+		y += rest;
+	}
+	draw_flow(t, y, 0, w, ht, "tcp", tcp, nt, 1);
+	y += ht;
+	draw_flow(t, y, 0, w, hl, "lost", lost, nl, 1);
+	y += hl;
+	draw_flow(t, y, 0, w, hr, "reasons", reas, nr, 1);
+}
+
+/* Two columns: protocols | TCP, talkers | services, losses | reasons. */
+static void draw_wide(const struct top *t)
+{
+	const struct top_frame *f = &t->shown;
+	struct top_item proto[RX_PROTO_MAX], tcp[16], lost[RX_STAT_MAX], reas[RX_REASON_MAX];
+	int np = protocol_items(f, proto), nt = tcp_items(f, tcp), nl = lost_items(f, lost),
+	    nr = reason_items(f, reas);
+	int lw = (COLS - 2) / 2, rx = lw + 2, rw = COLS - rx, y = 3, bottom = LINES - 1;
+	int htop = 1 + (np > nt ? np : nt), hbot = 1 + (nl > nr ? nl : nr), mid, need;
+
+	if (htop < 2)
+		htop = 2;
+	if (hbot < 2)
+		hbot = 2;
+	draw_spark(t, 1, 0, lw, "pkt/s", f->hist_pps, f->hist_n);
+	draw_spark(t, 1, rx, rw, "bit/s", f->hist_bps, f->hist_n);
+	/* the tables keep what they need, up to 8 lines; the small panels give way */
+	need = 1 + (int)(f->n_talkers > f->n_services ? f->n_talkers : f->n_services);
+	need = need < 2 ? 2 : need > 8 ? 8 : need;
+	mid = bottom - y - htop - hbot - 2;
+	while (mid < need && (htop > 2 || hbot > 2)) {
+		if (hbot >= htop && hbot > 2)
+			hbot--;
+		else
+			htop--;
+		mid = bottom - y - htop - hbot - 2;
+	}
+	draw_item_rows(t, y, 0, lw, htop, "protocols", proto, np);
+	draw_item_rows(t, y, rx, rw, htop, "tcp segments", tcp, nt);
+	y += htop + 1;
+	if (mid > 0) {
+		draw_table(t, y, 0, lw, mid, 0);
+		draw_table(t, y, rx, rw, mid, 1);
+		y += mid + 1;
+	}
+	draw_item_rows(t, y, 0, lw, hbot, "lost", lost, nl);
+	draw_item_rows(t, y, rx, rw, hbot, "non-ok reasons", reas, nr);
+}
+
+static void top__draw(const struct top *t)
+{
+	erase();
+	if (COLS < TOP_MIN_COLS || LINES < TOP_MIN_LINES) {
+		put(0, 0, COLS, A_BOLD, "rxray top: %dx%d is too small", COLS, LINES);
+		put(1, 0, COLS, A_NORMAL, "needs %dx%d; q quits", TOP_MIN_COLS, TOP_MIN_LINES);
+		refresh();
+		return;
+	}
+	draw_header(t);
+	if (COLS >= TOP_WIDE_COLS)
+		draw_wide(t);
+	else
+		draw_narrow(t);
+	draw_footer(t);
+	if (t->help)
+		draw_help();
+	refresh();
+}
+
+/* ---- the command ------------------------------------------------------------ */
+
+static void on_hangup(int sig)
+{
+	(void)sig;
+	rx_stop = 1; /* the terminal went away: stop as on SIGTERM */
+}
+
+static int top__screen(struct top *t)
+{
+	t->screen = newterm(NULL, stdout, stdin);
+	if (!t->screen)
+		return -1;
+	cbreak(); /* Ctrl-C stays SIGINT */
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	if (has_colors() && start_color() == OK) {
+		short bg = use_default_colors() == OK ? -1 : COLOR_BLACK;
+
+		init_pair(TOP_PAIR_TITLE, COLOR_CYAN, bg);
+		init_pair(TOP_PAIR_WARN, COLOR_RED, bg);
+		init_pair(TOP_PAIR_PAUSED, COLOR_YELLOW, bg);
+		init_pair(TOP_PAIR_SPARK, COLOR_GREEN, bg);
+		t->colors = 1;
+	}
+	return 0;
+}
+
+/* A key; returns non-zero to quit. */
+static int top__key(struct top *t, int ch)
+{
+	if (ch == 'q' || ch == 'Q')
+		return 1;
+	if (t->help && ch != KEY_RESIZE) {
+		t->help = 0;
+		return 0;
+	}
+	switch (ch) {
+	case 'p':
+	case 'P':
+	case ' ':
+		t->paused = !t->paused;
+		break;
+	case 's':
+	case 'S':
+		t->sort = (t->sort + 1) % TOP_SORT_MAX;
+		frame__sort(&t->shown, t->sort);
+		break;
+	case 'h':
+	case 'H':
+	case '?':
+		t->help = 1;
+		break;
+	default: /* KEY_RESIZE included: ncurses has updated LINES and COLS */
+		break;
+	}
+	return 0;
+}
+
+static void top__loop(struct top *t)
+{
+	__s64 next = mono_ns() + TOP_TICK_NS;
+
+	top__draw(t);
+	while (!rx_stop) {
+		__s64 now = mono_ns(), wait_ms;
+		int ch;
+
+		if (now >= next) {
+			top__sample(t);
+			top__draw(t);
+			next += TOP_TICK_NS;
+			if (next <= now) /* suspended (Ctrl-Z) or slow: no burst of catch-up reads */
+				next = now + TOP_TICK_NS;
+			continue;
+		}
+		wait_ms = (next - now + 999999) / 1000000;
+		timeout(wait_ms > TOP_KEY_WAIT_MS ? TOP_KEY_WAIT_MS : (int)wait_ms);
+		ch = getch();
+		if (ch == ERR) /* timeout, or a signal */
+			continue;
+		if (top__key(t, ch))
+			break;
+		top__draw(t);
+	}
+}
+
+int cmd_top(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .traffic = 1, .tcp = 1,
+				     .use_agent = 1 };
+	struct sigaction sa;
+	struct top t;
+	int c, r;
+	size_t i;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:i:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			so.ifname = optarg;
+			break;
+		case 'h':
+			fputs(top_usage, stdout);
+			return RX_EXIT_OK;
+		default:
+			return rx_opt_error("top", c, argv);
+		}
+	}
+	if (optind < argc) {
+		rx_err("top: unexpected argument '%s'", argv[optind]);
+		return RX_EXIT_INPUT;
+	}
+	if (!so.ifname) {
+		rx_err("top: give -i IFACE (see rxray top --help)");
+		return RX_EXIT_INPUT;
+	}
+	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
+		rx_err("top: needs a terminal on standard input and output "
+		       "(for scripts: rxray stats -i %s --json, or rxray serve)",
+		       so.ifname);
+		return RX_EXIT_INPUT;
+	}
+	memset(&t, 0, sizeof(t));
+	snprintf(t.ifname, sizeof(t.ifname), "%s", so.ifname);
+	for (i = 0; t.ifname[i]; i++)
+		if (!isprint((unsigned char)t.ifname[i]))
+			t.ifname[i] = '?';
+	setlocale(LC_CTYPE, "");
+	t.utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
+
+	/* ours first: ncurses only takes SIGINT/SIGTERM when they are left default */
+	rx_install_signals();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_hangup;
+	sigaction(SIGHUP, &sa, NULL);
+
+	r = rx_source__open(&t.src, &so);
+	if (r)
+		return r;
+	t.start_ns = mono_ns();
+	if (top__screen(&t)) {
+		const char *term = getenv("TERM");
+
+		rx_source__close(t.src);
+		rx_err("top: cannot drive the terminal (TERM=%s)", term ? term : "unset");
+		return RX_EXIT_INPUT;
+	}
+	top__sample(&t);
+	top__loop(&t);
+	endwin();
+	delscreen(t.screen);
+
+	frame__free(&t.shown);
+	rx_snapshot__free(&t.prev);
+	rx_source__close(t.src);
+	return RX_EXIT_OK;
+}

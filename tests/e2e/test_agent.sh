@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# stats -i uses a running agent (no second attachment): through the 0600
+# control socket it reports exactly the packets sent during its window.
+set -u
+BUILD=$1
+RXRAY=$(cd "$BUILD" && pwd)/rxray
+. tests/lib/netns.sh
+rx_need_root
+P=rxag
+IF=${P}b
+tmp=$(mktemp -d)
+SOCK=$tmp/agent.sock
+export RXRAY_AGENT=$SOCK
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rx_lab_down $P
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+rx_lab_up $P || fail "lab setup"
+
+ip netns exec $P-b "$RXRAY" serve -i $IF --listen 127.0.0.1:19468 --control "$SOCK" 2>"$tmp/serve.err" &
+serve_pid=$!
+pids+=($serve_pid)
+for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+[ -S "$SOCK" ] || fail "no control socket: $(cat "$tmp/serve.err")"
+[ "$(stat -c %a "$SOCK")" = 600 ] || fail "control socket mode $(stat -c %a "$SOCK"), want 600"
+
+# traffic before the window must not count
+ip netns exec $P-a ping -c 4 -i 0.05 -q 192.0.2.2 >/dev/null
+ip netns exec $P-b "$RXRAY" stats -i $IF --duration 3 --json >"$tmp/stats.json" 2>"$tmp/stats.err" &
+stats_pid=$!
+sleep 0.5
+ip netns exec $P-a ping -c 6 -i 0.05 -q 192.0.2.2 >/dev/null
+wait $stats_pid || fail "stats -i exited $?: $(cat "$tmp/stats.err")"
+grep -q "reading the running agent" "$tmp/stats.err" || fail "stats did not use the agent: $(cat "$tmp/stats.err")"
+icmp=$(jq '.protocols.icmp' "$tmp/stats.json")
+[ "$icmp" = 6 ] || fail "stats -i via the agent: icmp $icmp, sent 6 in its window"
+jq -e '.talkers[] | select(.address == "192.0.2.1" and .packets == 6)' "$tmp/stats.json" >/dev/null ||
+	fail "talker 192.0.2.1 with 6 packets missing"
+# only the agent's one XDP program is attached, and it kept serving
+n=$(ip netns exec $P-b bpftool net show dev $IF | sed -n '/^xdp:/,/^$/p' | grep -c " id ")
+[ "$n" = 1 ] || fail "$n XDP programs attached"
+kill -0 $serve_pid || fail "the agent died"
+
+# an agent that does not watch the interface: stats attaches by itself
+ip netns exec $P-b "$RXRAY" stats -i lo --duration 1 --json >/dev/null 2>"$tmp/lo.err" ||
+	fail "stats -i lo beside the agent: $(cat "$tmp/lo.err")"
+grep -q "reading the running agent" "$tmp/lo.err" && fail "lo is not the agent's"
+
+kill -TERM $serve_pid
+wait $serve_pid
+[ -e "$SOCK" ] && fail "control socket left behind"
+echo PASS
