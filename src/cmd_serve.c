@@ -29,7 +29,7 @@ struct serve {
 
 static const char serve_usage[] =
 	"Usage: rxray serve -i IFACE [-i IFACE ...] [--listen ADDR:PORT] [--top N] [--pin]\n"
-	"                   [--control PATH]\n"
+	"                   [--control PATH] [--config FILE]\n"
 	"\n"
 	"Attach to each IFACE and serve, until SIGINT/SIGTERM:\n"
 	"  GET /metrics     Prometheus text exposition (SPEC.md names)\n"
@@ -38,12 +38,135 @@ static const char serve_usage[] =
 	"  -i, --interface IFACE  attach here (repeatable, up to 16)\n"
 	"      --listen ADDR:PORT where to serve (default 127.0.0.1:9464; [::1]:PORT for IPv6)\n"
 	"      --top N            talkers and services exported per interface (default 50)\n"
+	"      --config FILE      settings from FILE (docs/config.md); later options override\n"
 	"      --control PATH     the 0600 control socket that top and stats -i use\n"
 	"                         (default " RX_AGENT_SOCK ")\n"
 	"      --pin              keep maps and links in /sys/fs/bpf/rxray/IFACE: counting goes on\n"
 	"                         without the agent and a restarted agent continues the counters\n"
 	"                         (rm -r /sys/fs/bpf/rxray/IFACE detaches and forgets)\n"
 	"  -h, --help             this text\n";
+
+/* Settings, from the command line and --config alike (see docs/config.md). */
+struct serve_cfg {
+	const char *ifname[SERVE_MAX_IFACES];
+	int n;
+	const char *listen;
+	const char *control;
+	unsigned long top;
+	int pin;
+};
+
+/*
+ * Apply one setting; where names its origin for the error ("-i", or
+ * "FILE:LINE"). 0, or RX_EXIT_INPUT after the error.
+ */
+static int set_opt(struct serve_cfg *c, const char *key, const char *val, const char *where)
+{
+	int i;
+
+	if (!strcmp(key, "interface")) {
+		if (c->n == SERVE_MAX_IFACES) {
+			rx_err("%s %s: at most %d interfaces", where, val, SERVE_MAX_IFACES);
+			return RX_EXIT_INPUT;
+		}
+		for (i = 0; i < c->n; i++)
+			if (!strcmp(c->ifname[i], val)) {
+				rx_err("%s %s: given twice", where, val);
+				return RX_EXIT_INPUT;
+			}
+		c->ifname[c->n++] = val;
+	} else if (!strcmp(key, "listen")) {
+		c->listen = val;
+	} else if (!strcmp(key, "control")) {
+		c->control = val;
+	} else if (!strcmp(key, "top")) {
+		if (rx_parse_uint(val, 1, 1000, &c->top)) {
+			rx_err("%s %s: expected 1..1000", where, val);
+			return RX_EXIT_INPUT;
+		}
+	} else if (!strcmp(key, "pin")) {
+		if (!strcmp(val, "true") || !strcmp(val, "yes") || !strcmp(val, "1")) {
+			c->pin = 1;
+		} else if (!strcmp(val, "false") || !strcmp(val, "no") || !strcmp(val, "0")) {
+			c->pin = 0;
+		} else {
+			rx_err("%s %s: expected true or false", where, val);
+			return RX_EXIT_INPUT;
+		}
+	} else {
+		rx_err("%s: unknown key (known: interface, listen, top, pin, control)", where);
+		return RX_EXIT_INPUT;
+	}
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = 0;
+	return s;
+}
+
+/*
+ * The configuration file: "key = value" lines, '#' starts a comment.
+ * Options given after --config on the command line override it.
+ */
+static int read_config(struct serve_cfg *c, const char *path)
+{
+	char line[512], where[300], *key, *val, *eq, *hash;
+	FILE *f = fopen(path, "r");
+	unsigned int n = 0;
+	int r = 0;
+
+	if (!f) {
+		rx_err("--config %s: %s", path, strerror(errno));
+		return RX_EXIT_INPUT;
+	}
+	while (!r && fgets(line, sizeof(line), f)) {
+		n++;
+		snprintf(where, sizeof(where), "%s:%u:", path, n);
+		if (!strchr(line, '\n') && !feof(f)) {
+			rx_err("%s line too long", where);
+			r = RX_EXIT_INPUT;
+			break;
+		}
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = 0;
+		key = trim(line);
+		if (!*key)
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			rx_err("%s expected 'key = value', got '%s'", where, key);
+			r = RX_EXIT_INPUT;
+			break;
+		}
+		*eq = 0;
+		key = trim(key);
+		val = trim(eq + 1);
+		snprintf(where, sizeof(where), "%s:%u: %s", path, n, key);
+		/* values outlive the file: the settings point at them */
+		val = strdup(val);
+		if (!val) {
+			rx_err("out of memory");
+			r = RX_EXIT_RUNTIME;
+			break;
+		}
+		r = set_opt(c, key, val, where);
+	}
+	if (!r && ferror(f)) {
+		rx_err("--config %s: %s", path, strerror(errno));
+		r = RX_EXIT_INPUT;
+	}
+	fclose(f);
+	return r;
+}
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type,
 			     char *body, size_t len)
@@ -214,19 +337,19 @@ int cmd_serve(int argc, char **argv)
 		{ "top", required_argument, NULL, 't' },
 		{ "pin", no_argument, NULL, 'P' },
 		{ "control", required_argument, NULL, 'C' },
+		{ "config", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .traffic = 1, .tcp = 1 };
+	struct serve_cfg cfg = { .listen = "127.0.0.1:9464", .control = RX_AGENT_SOCK, .top = 50 };
 	struct serve sv = { .top = 50 };
-	const char *addr = "127.0.0.1:9464";
-	const char *control = RX_AGENT_SOCK;
+	const char *addr, *control;
 	struct rx_agent *agent = NULL;
 	struct sockaddr_storage ss;
 	struct MHD_Daemon *d = NULL;
 	socklen_t sl;
 	sigset_t sigs;
-	unsigned long v;
 	int sig;
 	int c, i, r = RX_EXIT_OK, fd = -1, one = 1;
 
@@ -235,32 +358,22 @@ int cmd_serve(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:i:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (sv.n == SERVE_MAX_IFACES) {
-				rx_err("-i %s: at most %d interfaces", optarg, SERVE_MAX_IFACES);
-				return RX_EXIT_INPUT;
-			}
-			for (i = 0; i < sv.n; i++)
-				if (!strcmp(sv.ifname[i], optarg)) {
-					rx_err("-i %s: given twice", optarg);
-					return RX_EXIT_INPUT;
-				}
-			sv.ifname[sv.n++] = optarg;
+			r = set_opt(&cfg, "interface", optarg, "-i");
 			break;
 		case 'l':
-			addr = optarg;
+			r = set_opt(&cfg, "listen", optarg, "--listen");
 			break;
 		case 't':
-			if (rx_parse_uint(optarg, 1, 1000, &v)) {
-				rx_err("--top %s: expected 1..1000", optarg);
-				return RX_EXIT_INPUT;
-			}
-			sv.top = v;
+			r = set_opt(&cfg, "top", optarg, "--top");
 			break;
 		case 'P':
-			so.pin = 1;
+			r = set_opt(&cfg, "pin", "true", "--pin");
 			break;
 		case 'C':
-			control = optarg;
+			r = set_opt(&cfg, "control", optarg, "--control");
+			break;
+		case 'F':
+			r = read_config(&cfg, optarg);
 			break;
 		case 'h':
 			fputs(serve_usage, stdout);
@@ -268,7 +381,15 @@ int cmd_serve(int argc, char **argv)
 		default:
 			return rx_opt_error("serve", c, argv);
 		}
+		if (r)
+			return r;
 	}
+	sv.n = cfg.n;
+	memcpy(sv.ifname, cfg.ifname, sizeof(sv.ifname));
+	sv.top = cfg.top;
+	so.pin = cfg.pin;
+	addr = cfg.listen;
+	control = cfg.control;
 	if (optind < argc) {
 		rx_err("serve: unexpected argument '%s'", argv[optind]);
 		return RX_EXIT_INPUT;

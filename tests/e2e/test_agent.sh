@@ -22,7 +22,15 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 rx_lab_up $P || fail "lab setup"
 
-ip netns exec $P-b "$RXRAY" serve -i $IF --listen 127.0.0.1:19468 --control "$SOCK" 2>"$tmp/serve.err" &
+# the agent's settings from a configuration file (docs/config.md)
+cat >"$tmp/serve.conf" <<CONF
+# test agent
+interface = $IF
+listen = 127.0.0.1:19468   # not the default port
+control = $SOCK
+top = 5
+CONF
+ip netns exec $P-b "$RXRAY" serve --config "$tmp/serve.conf" 2>"$tmp/serve.err" &
 serve_pid=$!
 pids+=($serve_pid)
 for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
@@ -45,6 +53,9 @@ jq -e '.talkers[] | select(.address == "192.0.2.1" and .packets == 6)' "$tmp/sta
 n=$(ip netns exec $P-b bpftool net show dev $IF | sed -n '/^xdp:/,/^$/p' | grep -c " id ")
 [ "$n" = 1 ] || fail "$n XDP programs attached"
 kill -0 $serve_pid || fail "the agent died"
+ip netns exec $P-b curl -sf http://127.0.0.1:19468/metrics >"$tmp/m" || fail "listen from the config file"
+n=$(grep -c '^rxray_talker_packets_total' "$tmp/m")
+[ "$n" -le 6 ] || fail "top = 5 from the config file: $n talker series"
 
 # an agent that does not watch the interface: stats attaches by itself
 ip netns exec $P-b "$RXRAY" stats -i lo --duration 1 --json >/dev/null 2>"$tmp/lo.err" ||

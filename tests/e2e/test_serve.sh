@@ -92,6 +92,21 @@ rc=$?
 [ $rc -eq 1 ] && grep -q "19464: Address already in use" "$tmp/port.err" || fail "port in use: rc=$rc $(cat "$tmp/port.err")"
 inb "$RXRAY" serve -i nosuchif0 2>"$tmp/if.err"
 [ $? -eq 2 ] && grep -q "nosuchif0: no such interface" "$tmp/if.err" || fail "unknown interface"
+# configuration files: unreadable, unknown key, bad value -> one line naming file, line and key
+printf 'listen = 127.0.0.1:19469\nbogus = 1\n' >"$tmp/bad.conf"
+printf 'top = many\n' >"$tmp/badval.conf"
+printf 'interface = %s\n' ${P}b >"$tmp/noread.conf"
+chmod 755 "$tmp"
+chmod 644 "$tmp/bad.conf" "$tmp/badval.conf"
+chmod 000 "$tmp/noread.conf" # unreadable for the unprivileged user the checks run as
+for c in "bad.conf:bad.conf:2: bogus: unknown key" "badval.conf:badval.conf:1: top many: expected" \
+	"missing.conf:missing.conf: No such file" "noread.conf:noread.conf: Permission denied"; do
+	f=${c%%:*} want=${c#*:}
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$RXRAY" serve -i ${P}b --config "$tmp/$f" 2>"$tmp/cfg.err"
+	rc=$?
+	[ $rc -eq 2 ] && [ "$(wc -l <"$tmp/cfg.err")" -eq 1 ] && grep -q "$want" "$tmp/cfg.err" ||
+		fail "config $f: rc=$rc: $(cat "$tmp/cfg.err")"
+done
 kill -0 $serve_pid || fail "the agent died"
 inb curl -sf -o /dev/null http://127.0.0.1:19464/metrics || fail "the agent stopped serving"
 
