@@ -142,17 +142,19 @@ RX_INLINE void rx_shim_ring_submit(struct rx_env *env, struct rx_capture *rec)
 	bpf_ringbuf_submit(rec, 0);
 }
 
-RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 hook, __u32 off, void *dst, __u32 len)
+RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 hook, __u32 off, void *dst, __u32 len,
+				 const __u32 max)
 {
 	__u64 n = len;
 
 	/*
-	 * The helper's length must be provably in [1, RX_SNAP_MAX] in the very
-	 * register passed; the barrier keeps clang from testing a zero-extended
-	 * copy and passing the unrefined original.
+	 * The helper's length must be provably in [1, max] (max: the size of
+	 * dst, a constant at every call site) in the very register passed; the
+	 * barrier keeps clang from testing a zero-extended copy and passing the
+	 * unrefined original.
 	 */
 	asm volatile("" : "+r"(n));
-	if (n < 1 || n > RX_SNAP_MAX)
+	if (n < 1 || n > max)
 		return -1;
 	if (hook == RX_HOOK_XDP)
 		return (int)bpf_xdp_load_bytes((struct xdp_md *)env, off, dst, (__u32)n);

@@ -162,14 +162,53 @@ struct rx_pkt {
 };
 _Static_assert(sizeof(struct rx_pkt) == 328, "struct rx_pkt ABI size");
 
+#define RX_HTTP_PEEK 512     /* TCP payload bytes the HTTP decoder looks at */
+#define RX_HTTP_URI_MAX 128  /* request path bytes kept (the query never is) */
+#define RX_HTTP_HOST_MAX 64  /* Host header bytes kept */
+
+enum rx_http_kind {
+	RX_HTTP_NONE = 0,
+	RX_HTTP_REQUEST = 1,
+	RX_HTTP_RESPONSE = 2,
+};
+
+enum rx_http_flag {
+	RX_HTTPF_QUERY = 1 << 0,     /* the URI had a query string: not kept (secrets) */
+	RX_HTTPF_URI_TRUNC = 1 << 1, /* the path was longer than RX_HTTP_URI_MAX */
+	RX_HTTPF_HOST = 1 << 2,      /* a Host header was found */
+	RX_HTTPF_HOST_TRUNC = 1 << 3,
+};
+
+/*
+ * The HTTP/1.x start line (and Host) of a segment that begins one, decoded
+ * in the datapath from the first RX_HTTP_PEEK payload bytes. Only the path
+ * of the URI is kept: query strings (tokens) and every other header
+ * (Authorization, Cookie) never leave the kernel.
+ */
+struct rx_http {
+	__u8 kind;       /* enum rx_http_kind */
+	__u8 method;     /* enum rx_http_method */
+	__u8 minor;      /* HTTP/1.minor */
+	__u8 flags;      /* enum rx_http_flag */
+	__u16 status;    /* responses */
+	__u8 uri_len;
+	__u8 host_len;
+	char uri[RX_HTTP_URI_MAX];
+	char host[RX_HTTP_HOST_MAX];
+};
+_Static_assert(sizeof(struct rx_http) == 8 + RX_HTTP_URI_MAX + RX_HTTP_HOST_MAX,
+	       "struct rx_http ABI size");
+
 /* Ring-buffer record: a decoded packet and its first bytes. */
 struct rx_capture {
 	struct rx_pkt pkt;
+	struct rx_http http;
 	__u32 data_len;  /* bytes valid in data[] */
 	__u32 pad;
 	__u8 data[RX_SNAP_MAX];
 };
-_Static_assert(sizeof(struct rx_capture) == 328 + 8 + RX_SNAP_MAX, "struct rx_capture ABI size");
+_Static_assert(sizeof(struct rx_capture) == 328 + 200 + 8 + RX_SNAP_MAX,
+	       "struct rx_capture ABI size");
 
 #define RX_OPT_WALK_MASK 63 /* >= 40 - 1 option bytes, a power of two minus one */
 
@@ -191,9 +230,11 @@ struct rx_optwalk {
 struct rx_work {
 	struct rx_pkt pkt;
 	struct rx_optwalk opt;
+	struct rx_http http;     /* decoded here, then copied into the record */
+	__u8 peek[RX_HTTP_PEEK]; /* the payload's first bytes, for the HTTP decoder */
 };
 _Static_assert(sizeof(struct rx_optwalk) == 80, "struct rx_optwalk ABI size");
-_Static_assert(sizeof(struct rx_work) == 328 + 80, "struct rx_work ABI size");
+_Static_assert(sizeof(struct rx_work) == 328 + 80 + 200 + RX_HTTP_PEEK, "struct rx_work ABI size");
 
 /* Per-CPU counter value, one per (verdict, reason, proto) slot. */
 struct rx_counter {
@@ -260,7 +301,9 @@ struct rx_config {
 	__u32 snaplen;   /* bytes per capture record, 1..RX_SNAP_MAX */
 	__u32 traffic;   /* 1: keep the traffic picture (talkers, services, sizes, TCP kinds) */
 	__u32 tcp;       /* 1: track TCP health (native: on every frame; BPF: the TC programs) */
+	__u32 payload;   /* 1: capture records carry payload bytes too (explicit opt-in) */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct rx_config) == 16, "struct rx_config ABI size");
+_Static_assert(sizeof(struct rx_config) == 24, "struct rx_config ABI size");
 
 #endif

@@ -179,7 +179,7 @@ RX_INLINE int rx_optwalk(struct rx_cursor *c, struct rx_work *wk, __u32 off, __u
 	w->len = optlen;
 	w->reason = RX_REASON_OK;
 	w->n = 0;
-	if (rx_shim_load_bytes(c->env, c->hook, off, w->buf, optlen))
+	if (rx_shim_load_bytes(c->env, c->hook, off, w->buf, optlen, sizeof(w->buf)))
 		return RX_REASON_OK; /* cannot happen: the caller checked the bounds */
 	rx_shim_loop(RX_TCP_OPT_WALK, step, &ctx);
 	return (int)w->reason;
@@ -253,6 +253,8 @@ RX_INLINE int rx_parse_ipv4(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 		if (r != RX_REASON_OK)
 			return r;
 	}
+	/* where L4 (or a fragment's data) starts, even when it is not decoded */
+	pkt->l4_off = pkt->l3_off + (__u16)hl;
 	if (pkt->ip_len < hl)
 		return RX_REASON_BAD_IPV4;
 	if (pkt->ip_frag & 0x1fff)
@@ -291,7 +293,7 @@ static long rx_ip6ext_step(__u64 index, void *ctx)
 		return 1;
 	}
 	if (off > RX_HDR_OFF_MAX || off + 8 > pkt->cap_len ||
-	    rx_shim_load_bytes(oc->env, oc->hook, off, w->buf, 8)) {
+	    rx_shim_load_bytes(oc->env, oc->hook, off, w->buf, 8, sizeof(w->buf))) {
 		w->reason = RX_REASON_TRUNC_IPV6_EXT;
 		return 1;
 	}
@@ -357,6 +359,7 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 			return (int)w->reason;
 	}
 	pkt->l4_nxt = (__u8)w->n;
+	pkt->l4_off = (__u16)w->off;
 	ext_bytes = w->off - off;
 	if ((pkt->layers & RX_L_IP6FRAG) && (pkt->ip6_frag & 0xfff8))
 		return RX_REASON_IP_FRAGMENT;

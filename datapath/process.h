@@ -14,7 +14,8 @@
  *   const volatile struct rx_config *rx_shim_config(struct rx_env *env)
  *   struct rx_capture *rx_shim_ring_reserve(struct rx_env *env)
  *   void rx_shim_ring_submit(struct rx_env *env, struct rx_capture *rec)
- *   int rx_shim_load_bytes(struct rx_env *env, __u32 hook, __u32 off, void *dst, __u32 len)
+ *   int rx_shim_load_bytes(struct rx_env *env, __u32 hook, __u32 off, void *dst, __u32 len,
+ *                          __u32 max)   (max: dst's size, a constant)
  *   struct rx_counter *rx_shim_talker(struct rx_env *env, const struct rx_addr *k)
  *   struct rx_counter *rx_shim_service(struct rx_env *env, const struct rx_service *k)
  *   void rx_shim_size(struct rx_env *env, __u32 bucket, __u32 bytes)
@@ -28,6 +29,7 @@
 
 #include "parse.h"
 #include "tcp.h"
+#include "http.h"
 
 /* Where a packet came from, as the hook reports it. */
 struct rx_frame {
@@ -43,10 +45,30 @@ struct rx_frame {
  * Copy the decoded packet and its first bytes into a ring record. A failed
  * reserve (ring full: the consumer is behind) is counted, never silent.
  */
-RX_INLINE void rx_capture(struct rx_env *env, __u32 hook, const struct rx_pkt *pkt, __u32 snaplen)
+/*
+ * Where a capture record's bytes end unless payload capture was asked for:
+ * after the last header the datapath knows, so application data (tokens,
+ * cookies, bodies) does not leave the kernel by default.
+ */
+RX_INLINE __u32 rx_headers_end(const struct rx_pkt *pkt)
 {
+	if (pkt->payload_off)
+		return pkt->payload_off;
+	if (pkt->l4_off)
+		return pkt->l4_off;
+	if (pkt->layers & RX_L_IPV4)
+		return pkt->l3_off + pkt->ip_hl;
+	if (pkt->layers & RX_L_IPV6)
+		return pkt->l3_off + 40;
+	return pkt->cap_len;
+}
+
+RX_INLINE void rx_capture(struct rx_env *env, __u32 hook, struct rx_work *wk,
+			  const volatile struct rx_config *cfg)
+{
+	const struct rx_pkt *pkt = &wk->pkt;
 	struct rx_capture *rec;
-	__u32 n;
+	__u32 n, snaplen = cfg->snaplen;
 
 	rec = rx_shim_ring_reserve(env);
 	if (!rec) {
@@ -56,15 +78,24 @@ RX_INLINE void rx_capture(struct rx_env *env, __u32 hook, const struct rx_pkt *p
 	__builtin_memcpy(&rec->pkt, pkt, sizeof(*pkt));
 	/* the clock is read only here: ~40 ns a packet that counting alone does not need */
 	rec->pkt.ts_ns = rx_shim_now(env);
+	/* the HTTP start line, decoded here while the packet is at hand */
+	if ((pkt->layers & RX_L_TCP) && pkt->payload_off && pkt->cap_len > pkt->payload_off) {
+		rx_http_decode(env, hook, wk, pkt->payload_off, pkt->cap_len - pkt->payload_off);
+		__builtin_memcpy(&rec->http, &wk->http, sizeof(rec->http));
+	} else {
+		__builtin_memset(&rec->http, 0, sizeof(rec->http));
+	}
 	n = pkt->cap_len;
 	if (n > snaplen)
 		n = snaplen;
+	if (!cfg->payload && n > rx_headers_end(pkt))
+		n = rx_headers_end(pkt);
 	/* a constant bound the verifier can see, for the copy below */
 	if (n > RX_SNAP_MAX)
 		n = RX_SNAP_MAX;
 	rec->data_len = 0;
 	rec->pad = 0;
-	if (n > 0 && rx_shim_load_bytes(env, hook, 0, rec->data, n) == 0)
+	if (n > 0 && rx_shim_load_bytes(env, hook, 0, rec->data, n, RX_SNAP_MAX) == 0)
 		rec->data_len = n;
 	rx_shim_ring_submit(env, rec);
 	rx_shim_stat(env, RX_STAT_CAPTURE_PRODUCED);
@@ -183,7 +214,7 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 	if (cfg->traffic)
 		rx_traffic(env, pkt, f->wire_len);
 	if (cfg->capture)
-		rx_capture(env, f->hook, pkt, cfg->snaplen);
+		rx_capture(env, f->hook, wk, cfg);
 	return verdict;
 }
 

@@ -91,6 +91,19 @@
 	X(10) X(25) X(50) X(100) X(250) X(500) X(1000) X(2500) X(5000) X(10000) X(25000) X(50000) \
 	X(100000) X(250000) X(500000) X(1000000) X(2500000) X(5000000)
 
+/* HTTP request methods recognised at the start of a segment. */
+#define RX_HTTP_METHODS(X)                                                     \
+	X(NONE, "")                                                            \
+	X(GET, "GET")                                                          \
+	X(POST, "POST")                                                        \
+	X(PUT, "PUT")                                                          \
+	X(DELETE, "DELETE")                                                    \
+	X(HEAD, "HEAD")                                                        \
+	X(OPTIONS, "OPTIONS")                                                  \
+	X(PATCH, "PATCH")                                                      \
+	X(CONNECT, "CONNECT")                                                  \
+	X(TRACE, "TRACE")
+
 /* Frame-size histogram: upper bounds in bytes, the last bucket open. */
 #define RX_SIZE_BOUNDS(X)                                                      \
 	X(64) X(128) X(256) X(512) X(1024) X(1518) X(9018)
@@ -104,6 +117,7 @@
 #define RX__SIZE(bound) +1
 #define RX__HEALTH(name, str) RX__ENUM(RX_TCPH_, name, str)
 #define RX__LAT(name, str) RX__ENUM(RX_LAT_, name, str)
+#define RX__METHOD(name, str) RX__ENUM(RX_HTTP_M_, name, str)
 
 enum rx_verdict { RX_VERDICTS(RX__VERDICT) RX_VERDICT_MAX };
 enum rx_reason { RX_REASONS(RX__REASON) RX_REASON_MAX };
@@ -113,6 +127,7 @@ enum rx_tcpkind { RX_TCPKINDS(RX__TCPKIND) RX_TCPK_MAX };
 #define RX_SIZE_BUCKETS (1 RX_SIZE_BOUNDS(RX__SIZE)) /* the bounds and one open bucket */
 enum rx_tcphealth { RX_TCPHEALTH(RX__HEALTH) RX_TCPH_MAX };
 enum rx_latency { RX_LATENCIES(RX__LAT) RX_LAT_MAX };
+enum rx_http_method { RX_HTTP_METHODS(RX__METHOD) RX_HTTP_M_MAX };
 #define RX_LAT_BUCKETS (1 RX_LAT_BOUNDS_US(RX__SIZE))
 
 /* Index of the counter slot of one (verdict, reason, proto) triple. */

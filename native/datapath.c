@@ -84,6 +84,11 @@ void rx_native__set_traffic(struct rx_env *env, int on)
 	env->cfg.traffic = on ? 1 : 0;
 }
 
+void rx_native__set_payload(struct rx_env *env, int on)
+{
+	env->cfg.payload = on ? 1 : 0;
+}
+
 void rx_native__set_tcp(struct rx_env *env, int on)
 {
 	env->cfg.tcp = on ? 1 : 0;

@@ -17,6 +17,9 @@ void rx_native__set_capture(struct rx_env *env, rx_emit_fn emit, void *user, __u
 /* Keep the traffic picture (talkers, services, sizes, TCP kinds). */
 void rx_native__set_traffic(struct rx_env *env, int on);
 
+/* Capture records carry payload bytes too (default: headers only). */
+void rx_native__set_payload(struct rx_env *env, int on);
+
 /* Track TCP health on every frame (the capture holds both directions). */
 void rx_native__set_tcp(struct rx_env *env, int on);
 

@@ -105,9 +105,10 @@ RX_INLINE void rx_shim_ring_submit(struct rx_env *env, struct rx_capture *rec)
 	env->emit(env->user, rec);
 }
 
-RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 hook, __u32 off, void *dst, __u32 len)
+RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 hook, __u32 off, void *dst, __u32 len,
+				 const __u32 max)
 {
-	if (len == 0 || off > env->frame_len || len > env->frame_len - off)
+	if (len == 0 || len > max || off > env->frame_len || len > env->frame_len - off)
 		return -1;
 	memcpy(dst, env->frame + off, len);
 	return 0;

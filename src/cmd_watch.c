@@ -31,7 +31,7 @@ struct watch {
 
 static const char watch_usage[] =
 	"Usage: rxray watch (-i IFACE | -r FILE) [-c N] [-v] [--json] [-w OUT.pcap]\n"
-	"                   [--snaplen N] [FILTER]\n"
+	"                   [--snaplen N] [--payload] [FILTER]\n"
 	"\n"
 	"Decode every packet arriving at IFACE (XDP, live) or stored in FILE (pcap or\n"
 	"pcapng, the same datapath code run natively, no privileges needed).\n"
@@ -43,6 +43,9 @@ static const char watch_usage[] =
 	"      --json             one JSON object per packet (keys: SPEC.md)\n"
 	"  -w, --write OUT.pcap   also write the shown packets to OUT.pcap\n"
 	"      --snaplen N        bytes of each packet captured, 1..2048 (default 2048)\n"
+	"      --payload          capture payload bytes too (for -w); by default records stop\n"
+	"                         after the last decoded header, so application data (tokens,\n"
+	"                         cookies, bodies) never leaves the kernel\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"FILTER is a tcpdump (pcap-filter) expression, e.g. 'tcp port 80'. Live, it is\n"
@@ -173,6 +176,7 @@ int cmd_watch(int argc, char **argv)
 		{ "json", no_argument, NULL, 'J' },
 		{ "write", required_argument, NULL, 'w' },
 		{ "snaplen", required_argument, NULL, 's' },
+		{ "payload", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -215,6 +219,9 @@ int cmd_watch(int argc, char **argv)
 			}
 			so.snaplen = (__u32)v;
 			break;
+		case 'p':
+			so.payload = 1;
+			break;
 		case 'h':
 			fputs(watch_usage, stdout);
 			return RX_EXIT_OK;
@@ -253,6 +260,8 @@ int cmd_watch(int argc, char **argv)
 	r = rx_source__open(&w.src, &so);
 	if (r)
 		goto out;
+	if (so.payload)
+		fprintf(stderr, "rxray: --payload: capture records carry application data\n");
 	if (wfile) {
 		w.dumper = pcap_dump_open(w.dead, wfile);
 		if (!w.dumper) {

@@ -12,6 +12,18 @@
 
 #define HAS(pkt, l) (((pkt)->layers & (l)) != 0)
 
+#define RX__MNAME(name, str) str,
+
+/* Printable ASCII only: anything else from the wire becomes '.'. */
+void rx_http_text(char *dst, const char *src, unsigned int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '.';
+	dst[len] = 0;
+}
+
 /* SPEC.md's order; the AE/NS bit (0x100) is in the number only */
 static const char *const tcp_flag_names[] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR" };
 
@@ -158,6 +170,17 @@ void rx_render_line(FILE *out, const struct rx_capture *rec, const char *ifname)
 	} else {
 		fputs("frame", out);
 	}
+	if (rec->http.kind == RX_HTTP_REQUEST) {
+		char u[RX_HTTP_URI_MAX + 1], h[RX_HTTP_HOST_MAX + 1];
+
+		rx_http_text(u, rec->http.uri, rec->http.uri_len);
+		rx_http_text(h, rec->http.host, rec->http.host_len);
+		fprintf(out, ": HTTP %s %s%s HTTP/1.%u%s%s", rx_http_method_name(rec->http.method), u,
+			(rec->http.flags & RX_HTTPF_QUERY) ? "?..." : "", rec->http.minor,
+			(rec->http.flags & RX_HTTPF_HOST) ? " host " : "", h);
+	} else if (rec->http.kind == RX_HTTP_RESPONSE) {
+		fprintf(out, ": HTTP/1.%u %u", rec->http.minor, rec->http.status);
+	}
 	fprintf(out, " (%u bytes)", pkt->wire_len);
 	if (pkt->reason != RX_REASON_OK && pkt->reason != RX_REASON_NOT_IP)
 		fprintf(out, " [%s]", rx_reason_name(pkt->reason));
@@ -248,6 +271,19 @@ void rx_render_verbose(FILE *out, const struct rx_capture *rec, const char *ifna
 			pkt->icmp_csum);
 	if (HAS(pkt, RX_L_PAYLOAD))
 		fprintf(out, "  payload: len %u\n", pkt->payload_len);
+	if (rec->http.kind == RX_HTTP_REQUEST) {
+		char u[RX_HTTP_URI_MAX + 1], h[RX_HTTP_HOST_MAX + 1];
+
+		rx_http_text(u, rec->http.uri, rec->http.uri_len);
+		rx_http_text(h, rec->http.host, rec->http.host_len);
+		fprintf(out, "  http.request: method %s uri %s%s version HTTP/1.%u host %s\n",
+			rx_http_method_name(rec->http.method), u,
+			(rec->http.flags & RX_HTTPF_QUERY) ? " (query string not kept)" : "",
+			rec->http.minor, (rec->http.flags & RX_HTTPF_HOST) ? h : "-");
+	} else if (rec->http.kind == RX_HTTP_RESPONSE) {
+		fprintf(out, "  http.response: code %u version HTTP/1.%u\n", rec->http.status,
+			rec->http.minor);
+	}
 }
 
 /* ---- JSON --------------------------------------------------------------- */
@@ -303,6 +339,44 @@ static json_t *json_tcp(const struct rx_pkt *pkt)
 	return t;
 }
 
+const char *rx_http_method_name(unsigned int m)
+{
+	static const char *const names[] = { RX_HTTP_METHODS(RX__MNAME) };
+
+	return m < sizeof(names) / sizeof(names[0]) ? names[m] : "";
+}
+
+/*
+ * http.request.{method,uri,version}, http.host, http.response.code, as
+ * tshark names them. The URI is the path only (the datapath never keeps a
+ * query string); bytes that are not UTF-8 are left out by jansson's check,
+ * so they are replaced here rather than dropping the key.
+ */
+static json_t *json_http(const struct rx_http *h)
+{
+	json_t *o = json_object(), *req;
+	char buf[RX_HTTP_URI_MAX + 1], ver[16];
+
+	snprintf(ver, sizeof(ver), "HTTP/1.%u", h->minor);
+	if (h->kind == RX_HTTP_REQUEST) {
+		req = json_object();
+		set_str(req, "method", rx_http_method_name(h->method));
+		rx_http_text(buf, h->uri, h->uri_len);
+		set_str(req, "uri", buf);
+		set_str(req, "version", ver);
+		json_object_set_new_nocheck(o, "request", req);
+		if (h->flags & RX_HTTPF_HOST) {
+			rx_http_text(buf, h->host, h->host_len);
+			set_str(o, "host", buf);
+		}
+	} else {
+		json_object_set_new_nocheck(o, "response",
+					    json_pack("{sIss}", "code", (json_int_t)h->status,
+						      "version", ver));
+	}
+	return o;
+}
+
 int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname)
 {
 	const struct rx_pkt *pkt = &rec->pkt;
@@ -314,8 +388,8 @@ int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname)
 
 	o = json_object();
 	set_int(o, "len", pkt->wire_len);
-	/* bytes captured: what the record carries (and -w writes), after --snaplen */
-	set_int(o, "cap_len", rec->data_len);
+	/* the bytes the datapath had (as tshark's frame.cap_len for the same file) */
+	set_int(o, "cap_len", pkt->cap_len);
 	json_object_set_new_nocheck(root, "frame", o);
 
 	if (HAS(pkt, RX_L_ETH)) {
@@ -407,6 +481,8 @@ int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname)
 	if (HAS(pkt, RX_L_PAYLOAD))
 		json_object_set_new_nocheck(root, "payload",
 					    json_pack("{sI}", "len", (json_int_t)pkt->payload_len));
+	if (rec->http.kind != RX_HTTP_NONE)
+		json_object_set_new_nocheck(root, "http", json_http(&rec->http));
 	if (pkt->hook != RX_HOOK_NONE) {
 		o = json_object();
 		set_int(o, "ifindex", pkt->ifindex);

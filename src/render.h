@@ -13,5 +13,7 @@ int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname);
 /* Text forms shared by the views. */
 void rx_fmt_flags(char *buf, size_t len, __u16 flags);  /* "SYN,ACK" */
 void rx_fmt_ts(char *buf, size_t len, __u64 ts_ns);     /* "1700000000.123456789" */
+const char *rx_http_method_name(unsigned int m);
+void rx_http_text(char *dst, const char *src, unsigned int len); /* dst: len + 1 bytes */
 
 #endif

@@ -14,6 +14,7 @@ struct rx_source_opts {
 	const char *file;   /* offline */
 	__u32 snaplen;      /* bytes of each packet in capture records */
 	int capture;        /* stream capture records */
+	int payload;        /* capture records carry payload bytes, not only headers */
 	int traffic;        /* keep the traffic picture (talkers, services, ...) */
 	int tcp;            /* track TCP health (live: attaches the TC programs too) */
 	__u32 duration_s;   /* live: stop after this long (0: until told) */

@@ -68,6 +68,7 @@ int rx_file__open(struct rx_file **out, const struct rx_source_opts *o)
 		rx_native__set_capture(f->native, native_emit, f, o->snaplen);
 	rx_native__set_traffic(f->native, o->traffic);
 	rx_native__set_tcp(f->native, o->tcp);
+	rx_native__set_payload(f->native, o->payload);
 	return 0;
 }
 

@@ -322,6 +322,7 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 	src->skel->bss->rx_cfg.capture = o->capture ? 1 : 0;
 	src->skel->bss->rx_cfg.traffic = o->traffic ? 1 : 0;
 	src->skel->bss->rx_cfg.tcp = o->tcp ? 1 : 0;
+	src->skel->bss->rx_cfg.payload = o->payload ? 1 : 0;
 	src->duration_s = o->duration_s;
 	/*
 	 * A BPF link, not a netlink attachment: the kernel detaches it when its

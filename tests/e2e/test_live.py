@@ -240,8 +240,9 @@ def strip(obj, *keys):
     return {k: v for k, v in obj.items() if k not in keys}
 
 
+# --payload is a visible opt-in: one line says so before the summary
 SUMMARY_RE = re.compile(
-    r"^(\d+) packets shown\n(\d+) packets seen by the datapath(?:, [^\n]*)?\n"
+    r"^(?:rxray: --payload: capture records carry application data\n)?(\d+) packets shown\n(\d+) packets seen by the datapath(?:, [^\n]*)?\n"
     r"(\d+) capture records produced, (\d+) lost \(ring buffer full\)\n\Z")
 
 
@@ -430,7 +431,7 @@ def main():
     rx_out = open(os.path.join(tmp, "live.json"), "w")
     rx_err = open(os.path.join(tmp, "live.err"), "w")
     t_start = time.time()
-    rx = start(ns(NS_B, RXRAY, "watch", "-i", IF_B, "--json", "-w", rx_pcap), rx_out, rx_err)
+    rx = start(ns(NS_B, RXRAY, "watch", "-i", IF_B, "--json", "--payload", "-w", rx_pcap), rx_out, rx_err)
     wait_for(lambda: xdp_attached() or rx.poll() is not None, 10, "rxray to attach")
     if not check(rx.poll() is None, "rxray watch -i exited early: %s"
                  % open(os.path.join(tmp, "live.err")).read()):

@@ -214,11 +214,17 @@ def _exc_icmp_payload(m, ctx):
 
 
 def _exc_app_layers_not_decoded(m, ctx):
-    # rxray's datapath does not yet decode application layers: the HTTP
-    # request/status line comes with the HTTP transaction tracker (issue 4),
-    # the TLS ClientHello after it. Excused only as a whole missing layer,
-    # so a partial or wrong http/tls object would still fail.
-    return m.kind == "layer_missing" and m.layer in ("http", "tls")
+    # rxray's datapath does not decode the TLS ClientHello yet. Excused only
+    # as a whole missing layer, so a partial or wrong tls object would fail.
+    return m.kind == "layer_missing" and m.layer == "tls"
+
+
+def _exc_uri_query_dropped(m, ctx):
+    # The datapath keeps only the path of a request URI: a query string may
+    # carry tokens and never leaves the kernel. tshark's URI is rxray's plus
+    # "?query"; nothing else may differ.
+    return (m.path == "http.request.uri" and m.kind == "value" and isinstance(m.ts, str)
+            and isinstance(m.rx, str) and m.ts.startswith(m.rx + "?"))
 
 
 def _exc_no_ja4(m, ctx):
@@ -277,8 +283,10 @@ EXCEPTIONS = [
     ("source-route-dst", "tshark's ip.dst is the source route's final hop; the header field is "
      "ip.cur_rt", _exc_source_route),
     ("no-ja4-in-tshark-4.0", "tshark 4.0 has no tls.handshake.ja4", _exc_no_ja4),
-    ("app-layers-not-decoded", "rxray does not decode HTTP or the TLS ClientHello yet (issue 4 and "
-     "later): the whole http/tls layer is absent", _exc_app_layers_not_decoded),
+    ("app-layers-not-decoded", "rxray does not decode the TLS ClientHello yet: the whole tls "
+     "layer is absent", _exc_app_layers_not_decoded),
+    ("uri-query-dropped", "rxray keeps only the path of a request URI (query strings may hold "
+     "secrets); tshark's is the same path plus ?query", _exc_uri_query_dropped),
     ("icmp-payload-len", "rxray's payload.len after an ICMP header has no tshark field",
      _exc_icmp_payload),
     ("bogus-length-field", "tshark stops reading a header at an impossible length field; rxray "
