@@ -177,6 +177,7 @@ enum rx_http_flag {
 	RX_HTTPF_URI_TRUNC = 1 << 1, /* the path was longer than RX_HTTP_URI_MAX */
 	RX_HTTPF_HOST = 1 << 2,      /* a Host header was found */
 	RX_HTTPF_HOST_TRUNC = 1 << 3,
+	RX_HTTPF_CLEN = 1 << 4,      /* a Content-Length header was found */
 };
 
 /*
@@ -193,10 +194,13 @@ struct rx_http {
 	__u16 status;    /* responses */
 	__u8 uri_len;
 	__u8 host_len;
+	__u32 content_length; /* when RX_HTTPF_CLEN */
+	__u16 hdr_end;        /* payload offset just past the blank line; 0: not in view */
+	__u16 pad;
 	char uri[RX_HTTP_URI_MAX];
 	char host[RX_HTTP_HOST_MAX];
 };
-_Static_assert(sizeof(struct rx_http) == 8 + RX_HTTP_URI_MAX + RX_HTTP_HOST_MAX,
+_Static_assert(sizeof(struct rx_http) == 16 + RX_HTTP_URI_MAX + RX_HTTP_HOST_MAX,
 	       "struct rx_http ABI size");
 
 /* Ring-buffer record: a decoded packet and its first bytes. */
@@ -207,7 +211,7 @@ struct rx_capture {
 	__u32 pad;
 	__u8 data[RX_SNAP_MAX];
 };
-_Static_assert(sizeof(struct rx_capture) == 328 + 200 + 8 + RX_SNAP_MAX,
+_Static_assert(sizeof(struct rx_capture) == 328 + 208 + 8 + RX_SNAP_MAX,
 	       "struct rx_capture ABI size");
 
 #define RX_OPT_WALK_MASK 63 /* >= 40 - 1 option bytes, a power of two minus one */
@@ -234,7 +238,7 @@ struct rx_work {
 	__u8 peek[RX_HTTP_PEEK]; /* the payload's first bytes, for the HTTP decoder */
 };
 _Static_assert(sizeof(struct rx_optwalk) == 80, "struct rx_optwalk ABI size");
-_Static_assert(sizeof(struct rx_work) == 328 + 80 + 200 + RX_HTTP_PEEK, "struct rx_work ABI size");
+_Static_assert(sizeof(struct rx_work) == 328 + 80 + 208 + RX_HTTP_PEEK, "struct rx_work ABI size");
 
 /* Per-CPU counter value, one per (verdict, reason, proto) slot. */
 struct rx_counter {

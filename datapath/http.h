@@ -99,54 +99,148 @@ static long rx_http_uri_step(__u64 index __attribute__((unused)), void *ctx)
 	return 0;
 }
 
-/* One header line start at w->off (just after a '\n'): Host? end of headers? */
+enum {
+	RX_HS_LINE = 0, /* at the start of a header line */
+	RX_HS_NAME,     /* matching "host:" / "content-length:" */
+	RX_HS_SKIP,     /* to the end of the line */
+	RX_HS_HOST,     /* copying the Host value */
+	RX_HS_CLEN,     /* reading Content-Length digits */
+	RX_HS_CR,       /* a CR at a line start: the blank line, if LF follows */
+};
+
+/*
+ * The header names, byte i at bits 8*i: constants in instructions, not
+ * rodata arrays (clang 14 emits overlapping BTF for small static strings).
+ */
+#define RX_NAME_HOST 0x3a74736f68ull         /* "host:" */
+#define RX_NAME_CLEN_LO 0x2d746e65746e6f63ull /* "content-" */
+#define RX_NAME_CLEN_HI 0x3a6874676e656cull   /* "length:" */
+
+RX_INLINE __u8 rx_name_host(__u32 i)
+{
+	return (__u8)(RX_NAME_HOST >> (8 * (i & 7)));
+}
+
+RX_INLINE __u8 rx_name_clen(__u32 i)
+{
+	i &= 15;
+	return (__u8)(i < 8 ? RX_NAME_CLEN_LO >> (8 * i) : RX_NAME_CLEN_HI >> (8 * (i - 8)));
+}
+
+/*
+ * The headers, one byte per step of a small state machine (its state in
+ * the work area, like the option walks): keep Host, read Content-Length,
+ * note where the blank line ends the headers. One byte per callback keeps
+ * the verifier's work flat; a line-per-step walk with inner loops did not.
+ */
 static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 {
 	struct rx_work *wk = ((struct rx_optctx *)ctx)->work;
 	struct rx_optwalk *w = &wk->opt;
 	struct rx_http *h = &wk->http;
-	__u32 pos = w->off, len = w->len, i, n = 0;
-	__u8 c;
+	__u32 pos = w->off, st = w->reason, idx = w->n;
+	__u8 c, lc;
 
-	if (pos + 1 >= len || pos >= RX_HTTP_PEEK)
-		return 1;
-	if (RX_PEEK(wk, pos) == '\r' || RX_PEEK(wk, pos) == '\n')
-		return 1; /* the blank line: end of the headers */
-	if (pos + 5 < len && rx_lower(RX_PEEK(wk, pos)) == 'h' &&
-	    rx_lower(RX_PEEK(wk, pos + 1)) == 'o' && rx_lower(RX_PEEK(wk, pos + 2)) == 's' &&
-	    rx_lower(RX_PEEK(wk, pos + 3)) == 't' && RX_PEEK(wk, pos + 4) == ':') {
-		pos += 5;
-		for (i = 0; i < 8 && pos < len && (RX_PEEK(wk, pos) == ' ' || RX_PEEK(wk, pos) == '\t'); i++)
-			pos++;
-		for (i = 0; i < RX_HTTP_HOST_MAX; i++) {
-			if (pos + i >= len)
-				break;
-			c = RX_PEEK(wk, pos + i);
-			if (c == '\r' || c == '\n')
-				break;
-			h->host[i & (RX_HTTP_HOST_MAX - 1)] = (char)c;
-			n++;
+	if (pos >= w->len || pos >= RX_HTTP_PEEK)
+		goto done;
+	c = RX_PEEK(wk, pos);
+	lc = rx_lower(c);
+	w->off = pos + 1;
+
+	if (st == RX_HS_LINE) {
+		if (c == '\r') {
+			w->reason = RX_HS_CR;
+			return 0;
 		}
-		if (i == RX_HTTP_HOST_MAX && pos + i < len && RX_PEEK(wk, pos + i) != '\r')
+		if (c == '\n') {
+			h->hdr_end = (__u16)(pos + 1);
+			goto done;
+		}
+		st = RX_HS_NAME;
+		idx = 0;
+	}
+	switch (st) {
+	case RX_HS_CR:
+		if (c == '\n') {
+			h->hdr_end = (__u16)(pos + 1);
+			goto done;
+		}
+		st = RX_HS_SKIP;
+		break;
+	case RX_HS_NAME:
+		/* idx counts name bytes matched; bit 30/31: host/clen ruled out */
+		if (!(idx & (1u << 30)) && ((idx & 0xff) >= 5 || lc != rx_name_host(idx)))
+			idx |= 1u << 30;
+		if (!(idx & (1u << 31)) && ((idx & 0xff) >= 15 || lc != rx_name_clen(idx)))
+			idx |= 1u << 31;
+		if (!(idx & (1u << 30)) && (idx & 0xff) == 4 && !(h->flags & RX_HTTPF_HOST)) {
+			st = RX_HS_HOST;
+			idx = 0;
+			h->flags |= RX_HTTPF_HOST;
+		} else if (!(idx & (1u << 31)) && (idx & 0xff) == 14 && !(h->flags & RX_HTTPF_CLEN)) {
+			st = RX_HS_CLEN;
+			idx = 0;
+			h->content_length = 0;
+		} else if ((idx & (3u << 30)) == (3u << 30)) {
+			st = c == '\n' ? RX_HS_LINE : RX_HS_SKIP;
+		} else {
+			idx++;
+		}
+		break;
+	case RX_HS_HOST:
+		if (c == '\r' || c == '\n') {
+			/* trailing blanks are not part of the value (a few, bounded) */
+			for (idx = 0; idx < 8; idx++) {
+				__u32 l = h->host_len;
+
+				if (l == 0 || l > RX_HTTP_HOST_MAX ||
+				    (h->host[(l - 1) & (RX_HTTP_HOST_MAX - 1)] != ' ' &&
+				     h->host[(l - 1) & (RX_HTTP_HOST_MAX - 1)] != '\t'))
+					break;
+				h->host_len = (__u8)(l - 1);
+			}
+			idx = 0;
+			st = c == '\n' ? RX_HS_LINE : RX_HS_SKIP;
+		} else if ((c == ' ' || c == '\t') && h->host_len == 0) {
+			/* leading blanks */
+		} else if (h->host_len < RX_HTTP_HOST_MAX) {
+			h->host[h->host_len & (RX_HTTP_HOST_MAX - 1)] = (char)c;
+			h->host_len++;
+		} else {
 			h->flags |= RX_HTTPF_HOST_TRUNC;
-		/* trailing blanks are not part of the value */
-		while (n > 0 && n <= RX_HTTP_HOST_MAX &&
-		       (h->host[(n - 1) & (RX_HTTP_HOST_MAX - 1)] == ' ' ||
-			h->host[(n - 1) & (RX_HTTP_HOST_MAX - 1)] == '\t'))
-			n--;
-		h->host_len = (__u8)n;
-		h->flags |= RX_HTTPF_HOST;
-		return 1;
+		}
+		break;
+	case RX_HS_CLEN:
+		if (c >= '0' && c <= '9' && idx < 10) {
+			h->content_length = h->content_length * 10 + (c - '0');
+			h->flags |= RX_HTTPF_CLEN;
+			idx++;
+		} else if (!(c == ' ' && idx == 0)) {
+			st = c == '\n' ? RX_HS_LINE : RX_HS_SKIP;
+		}
+		break;
+	default: /* RX_HS_SKIP */
+		if (c == '\n')
+			st = RX_HS_LINE;
+		break;
 	}
-	/* to the next line */
-	for (i = 0; i < RX_HTTP_PEEK; i++) {
-		if (pos + i >= len)
-			return 1;
-		if (RX_PEEK(wk, pos + i) == '\n')
-			break;
-	}
-	w->off = pos + i + 1;
+	w->reason = st;
+	w->n = idx;
 	return 0;
+done:
+	return 1;
+}
+
+/* Walk the headers from payload offset from (state st) to the blank line. */
+RX_INLINE void rx_http_headers(struct rx_optctx *ctx, __u32 from, __u32 len, __u32 st)
+{
+	struct rx_optwalk *w = &ctx->work->opt;
+
+	w->off = from;
+	w->len = len;
+	w->reason = st;
+	w->n = 0;
+	rx_shim_loop(RX_HTTP_PEEK, rx_http_hdr_step, ctx);
 }
 
 /*
@@ -178,6 +272,8 @@ RX_INLINE void rx_http_decode(struct rx_env *env, __u32 hook, struct rx_work *wk
 		h->minor = m - '0';
 		h->status = (__u16)((d0 - '0') * 100 + (d1 - '0') * 10 + (d2 - '0'));
 		h->kind = RX_HTTP_RESPONSE;
+		/* the rest of the status line, then the headers */
+		rx_http_headers(&ctx, 12, len, RX_HS_SKIP);
 		return;
 	}
 
@@ -198,9 +294,7 @@ RX_INLINE void rx_http_decode(struct rx_env *env, __u32 hook, struct rx_work *wk
 	h->method = (__u8)method;
 	h->minor = RX_PEEK(wk, v + 8) - '0';
 	h->kind = RX_HTTP_REQUEST;
-	/* the headers, one line per step, for Host */
-	w->off = v + 11;
-	rx_shim_loop(64, rx_http_hdr_step, &ctx);
+	rx_http_headers(&ctx, v + 11, len, RX_HS_LINE);
 }
 
 #endif
