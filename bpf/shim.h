@@ -96,6 +96,41 @@ struct {
 	__type(value, struct rx_hist);
 } rx_latency SEC(".maps");
 
+/* HTTP: connections with requests in flight, routes, budgets, RED metrics. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RX_HTTP_CONNS_MAX);
+	__type(key, struct rx_flow_key);
+	__type(value, struct rx_http_conn);
+} rx_http_conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RX_ROUTES_MAX);
+	__type(key, __u32);
+	__type(value, struct rx_route);
+} rx_routes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RX_SERVICES_MAX);
+	__type(key, __u32);
+	__type(value, struct rx_budget);
+} rx_budgets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, RX_ENDPOINTS_MAX);
+	__type(key, struct rx_endpoint_key);
+	__type(value, struct rx_endpoint);
+} rx_endpoints SEC(".maps");
+
+/* Transaction records, only while rx_cfg.txns is set. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} rx_txn_ring SEC(".maps");
+
 /* Written by user space through the skeleton's mmap-ed .bss. */
 volatile struct rx_config rx_cfg;
 
@@ -230,6 +265,60 @@ RX_INLINE void rx_shim_latency(struct rx_env *env, __u32 which, __u32 bucket, __
 		h->count[bucket]++;
 		h->sum_ns += ns;
 	}
+}
+
+RX_INLINE struct rx_http_conn *rx_shim_http_conn(struct rx_env *env, const struct rx_flow_key *k,
+						 int create)
+{
+	static const struct rx_http_conn zero;
+	struct rx_http_conn *c = bpf_map_lookup_elem(&rx_http_conns, k);
+
+	if (c || !create)
+		return c;
+	bpf_map_update_elem(&rx_http_conns, k, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&rx_http_conns, k);
+}
+
+RX_INLINE struct rx_route *rx_shim_route(struct rx_env *env, __u32 id)
+{
+	return bpf_map_lookup_elem(&rx_routes, &id);
+}
+
+RX_INLINE int rx_shim_route_add(struct rx_env *env, __u32 id, const struct rx_route *r)
+{
+	return (int)bpf_map_update_elem(&rx_routes, &id, r, BPF_NOEXIST);
+}
+
+RX_INLINE struct rx_budget *rx_shim_budget(struct rx_env *env, __u32 port)
+{
+	static const struct rx_budget zero;
+	struct rx_budget *b = bpf_map_lookup_elem(&rx_budgets, &port);
+
+	if (b)
+		return b;
+	bpf_map_update_elem(&rx_budgets, &port, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&rx_budgets, &port);
+}
+
+RX_INLINE struct rx_endpoint *rx_shim_endpoint(struct rx_env *env, const struct rx_endpoint_key *k)
+{
+	static const struct rx_endpoint zero;
+	struct rx_endpoint *e = bpf_map_lookup_elem(&rx_endpoints, k);
+
+	if (e)
+		return e;
+	bpf_map_update_elem(&rx_endpoints, k, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&rx_endpoints, k);
+}
+
+RX_INLINE struct rx_txn *rx_shim_txn_reserve(struct rx_env *env)
+{
+	return bpf_ringbuf_reserve(&rx_txn_ring, sizeof(struct rx_txn), 0);
+}
+
+RX_INLINE void rx_shim_txn_submit(struct rx_env *env, struct rx_txn *t)
+{
+	bpf_ringbuf_submit(t, 0);
 }
 
 #endif

@@ -22,6 +22,14 @@
 #define RX_TALKERS_MAX 8192  /* source addresses counted; more: talkers_overflow */
 #define RX_SERVICES_MAX 1024 /* (port, proto) destinations counted; more: services_overflow */
 #define RX_FLOWS_MAX 65536   /* TCP connections tracked (BPF: LRU; native: then flows_overflow) */
+#define RX_HTTP_CONNS_MAX 16384 /* HTTP connections with requests in flight (BPF: LRU) */
+#define RX_HTTP_PIPE 16         /* requests awaiting their responses, per connection */
+#define RX_ROUTE_MAX 64         /* bytes of a templated route */
+#define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
+#define RX_ROUTES_MAX 8192      /* routes over all services */
+#define RX_ENDPOINTS_MAX 4096   /* (port, method, route, status) combinations */
+#define RX_ROUTE_OVERFLOW 0xffffffffu /* the route id of "{overflow}" */
+#define RX_HTTP_TIMEOUT_NS (60ull * 1000000000ull) /* a request older than this expired */
 
 /* Which layers of struct rx_pkt hold decoded values. */
 enum rx_layer {
@@ -231,14 +239,46 @@ struct rx_optwalk {
  * a map are unknown to the verifier, so the walk's position does not fork
  * one verifier state per option offset.
  */
+/* One HTTP transaction, streamed while someone asks for them (rxray requests). */
+struct rx_txn {
+	__u64 start_ns;  /* first request byte seen (datapath clock) */
+	__u64 dur_ns;    /* -> first response byte seen */
+	__u8 client[16]; /* IPv4 as ::ffff:a.b.c.d */
+	__u8 server[16];
+	__u16 cport;
+	__u16 sport;
+	__u16 status;
+	__u8 method;
+	__u8 minor;
+	__u32 route;
+	__u32 req_size;
+	__u32 resp_size;
+	__u8 flags;      /* 1: req_size known, 2: resp_size known */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct rx_txn) == 72, "struct rx_txn ABI size");
+
+/* Route templating in progress (datapath/route.h). */
+struct rx_routewalk {
+	char out[RX_ROUTE_MAX];
+	__u32 pos;       /* next URI byte */
+	__u32 len;       /* output bytes */
+	__u32 seg;       /* output offset where the current segment starts */
+	__u32 seglen;    /* its length in the URI */
+	__u32 flags;     /* what the segment can still be: digits, hex, uuid */
+	__u32 hash;
+};
+
 struct rx_work {
 	struct rx_pkt pkt;
 	struct rx_optwalk opt;
 	struct rx_http http;     /* decoded here, then copied into the record */
 	__u8 peek[RX_HTTP_PEEK]; /* the payload's first bytes, for the HTTP decoder */
+	struct rx_routewalk route;
+	struct rx_txn txn;       /* built here, then copied into the record */
 };
 _Static_assert(sizeof(struct rx_optwalk) == 80, "struct rx_optwalk ABI size");
-_Static_assert(sizeof(struct rx_work) == 328 + 80 + 208 + RX_HTTP_PEEK, "struct rx_work ABI size");
+_Static_assert(sizeof(struct rx_work) == 328 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 24 + 72, "struct rx_work ABI size");
 
 /* Per-CPU counter value, one per (verdict, reason, proto) slot. */
 struct rx_counter {
@@ -299,6 +339,66 @@ struct rx_hist {
 	__u64 sum_ns;
 };
 
+/* One request waiting for its response. */
+struct rx_http_req {
+	__u64 start_ns;  /* first request byte seen */
+	__u32 route;     /* route id */
+	__u32 req_size;  /* request body bytes (Content-Length), when known */
+	__u8 method;     /* enum rx_http_method */
+	__u8 minor;
+	__u8 has_size;
+	__u8 pad[5];
+};
+_Static_assert(sizeof(struct rx_http_req) == 24, "struct rx_http_req ABI size");
+
+/* An HTTP connection: its requests in flight, in order (keep-alive, pipelining). */
+struct rx_http_conn {
+	struct rx_http_req q[RX_HTTP_PIPE];
+	__u8 head;       /* index of the oldest request */
+	__u8 count;      /* requests waiting */
+	__u8 server;     /* the side (0: endpoint a of the flow key) that answers */
+	__u8 known;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct rx_http_conn) == 24 * RX_HTTP_PIPE + 8, "struct rx_http_conn ABI size");
+
+/* A templated route: /users/{id}, per server port. Keyed by its id (a hash). */
+struct rx_route {
+	char path[RX_ROUTE_MAX];
+	__u16 port;
+	__u16 len;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct rx_route) == RX_ROUTE_MAX + 8, "struct rx_route ABI size");
+
+/* Routes used so far by one server port (the budget). */
+struct rx_budget {
+	__u32 routes;
+	__u32 pad;
+};
+
+/* RED metrics are kept per endpoint: (server port, method, route, status). */
+struct rx_endpoint_key {
+	__u32 route;
+	__u16 port;
+	__u16 status;
+	__u8 method;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct rx_endpoint_key) == 12, "struct rx_endpoint_key ABI size");
+
+struct rx_endpoint {
+	__u64 count;
+	__u64 dur[RX_DUR_BUCKETS];  /* RX_DUR_BOUNDS_US, then +Inf */
+	__u64 dur_sum_ns;
+	__u64 dur_max_ns;
+	__u64 req_size[RX_BODY_BUCKETS];
+	__u64 resp_size[RX_BODY_BUCKETS];
+	__u64 req_bytes;
+	__u64 resp_bytes;
+};
+
+
 /* Run-time configuration written by user space (BPF: .bss). */
 struct rx_config {
 	__u32 capture;   /* 1: emit capture records */
@@ -306,8 +406,10 @@ struct rx_config {
 	__u32 traffic;   /* 1: keep the traffic picture (talkers, services, sizes, TCP kinds) */
 	__u32 tcp;       /* 1: track TCP health (native: on every frame; BPF: the TC programs) */
 	__u32 payload;   /* 1: capture records carry payload bytes too (explicit opt-in) */
+	__u32 http;      /* 1: track HTTP transactions and RED metrics (with tcp) */
+	__u32 txns;      /* 1: stream transaction records */
 	__u32 pad;
 };
-_Static_assert(sizeof(struct rx_config) == 24, "struct rx_config ABI size");
+_Static_assert(sizeof(struct rx_config) == 32, "struct rx_config ABI size");
 
 #endif

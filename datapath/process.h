@@ -30,6 +30,7 @@
 #include "parse.h"
 #include "tcp.h"
 #include "http.h"
+#include "httptrack.h"
 
 /* Where a packet came from, as the hook reports it. */
 struct rx_frame {
@@ -242,8 +243,13 @@ RX_INLINE void rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u3
 	pkt->ifindex = f->ifindex;
 	pkt->hook = f->hook;
 	rx_parse(env, f->hook, wk, f->data, f->data_end);
-	if (pkt->layers & RX_L_TCP)
-		rx_tcp_track(env, pkt, rx_shim_now(env), segs ? segs : 1);
+	if (pkt->layers & RX_L_TCP) {
+		__u64 now = rx_shim_now(env);
+
+		rx_tcp_track(env, pkt, now, segs ? segs : 1);
+		if (cfg->http)
+			rx_http_track(env, f->hook, wk, now);
+	}
 }
 
 #endif

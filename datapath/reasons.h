@@ -56,7 +56,16 @@
 	X(CAPTURE_LOST, "capture_lost")      /* ring buffer reserve failed */  \
 	X(SCRATCH_MISS, "scratch_miss")      /* per-CPU scratch lookup failed */ \
 	X(TALKERS_OVERFLOW, "talkers_overflow") /* packets of sources past RX_TALKERS_MAX */ \
-	X(SERVICES_OVERFLOW, "services_overflow") /* packets of ports past RX_SERVICES_MAX */
+	X(SERVICES_OVERFLOW, "services_overflow") /* packets of ports past RX_SERVICES_MAX */ \
+	X(TXN_PRODUCED, "txn_produced")      /* HTTP transaction records streamed */ \
+	X(TXN_LOST, "txn_lost")              /* ... lost: their ring buffer was full */ \
+	X(HTTP_REQUESTS, "http_requests")    /* request start lines seen */      \
+	X(HTTP_UNMATCHED, "http_unmatched")  /* responses with no request waiting */ \
+	X(HTTP_EXPIRED, "http_expired")      /* requests whose response never came */ \
+	X(HTTP_PIPE_FULL, "http_pipe_full")  /* requests past RX_HTTP_PIPE in flight */ \
+	X(ROUTES_OVERFLOW, "routes_overflow") /* requests counted on the overflow route */ \
+	X(ENDPOINTS_OVERFLOW, "endpoints_overflow") /* transactions past RX_ENDPOINTS_MAX */ \
+	X(HTTP_CONNS_OVERFLOW, "http_conns_overflow") /* segments of untracked connections (native) */
 
 /* TCP segments by kind, counted at XDP (the traffic picture's "tcp" object). */
 #define RX_TCPKINDS(X)                                                         \
@@ -104,6 +113,14 @@
 	X(CONNECT, "CONNECT")                                                  \
 	X(TRACE, "TRACE")
 
+/* HTTP request durations: OpenTelemetry's default buckets (microseconds). */
+#define RX_DUR_BOUNDS_US(X)                                                    \
+	X(5000) X(10000) X(25000) X(50000) X(75000) X(100000) X(250000)        \
+	X(500000) X(750000) X(1000000) X(2500000) X(5000000) X(7500000) X(10000000)
+
+/* HTTP body sizes (bytes, from Content-Length). */
+#define RX_BODY_BOUNDS(X) X(0) X(100) X(1000) X(10000) X(100000) X(1000000) X(10000000)
+
 /* Frame-size histogram: upper bounds in bytes, the last bucket open. */
 #define RX_SIZE_BOUNDS(X)                                                      \
 	X(64) X(128) X(256) X(512) X(1024) X(1518) X(9018)
@@ -129,6 +146,8 @@ enum rx_tcphealth { RX_TCPHEALTH(RX__HEALTH) RX_TCPH_MAX };
 enum rx_latency { RX_LATENCIES(RX__LAT) RX_LAT_MAX };
 enum rx_http_method { RX_HTTP_METHODS(RX__METHOD) RX_HTTP_M_MAX };
 #define RX_LAT_BUCKETS (1 RX_LAT_BOUNDS_US(RX__SIZE))
+#define RX_DUR_BUCKETS (1 RX_DUR_BOUNDS_US(RX__SIZE))
+#define RX_BODY_BUCKETS (1 RX_BODY_BOUNDS(RX__SIZE))
 
 /* Index of the counter slot of one (verdict, reason, proto) triple. */
 #define RX_COUNTER_SLOTS (RX_VERDICT_MAX * RX_REASON_MAX * RX_PROTO_MAX)

@@ -58,6 +58,30 @@ RX_INLINE int rx_mem_lt(const __u8 *x, const __u8 *y)
 }
 
 /*
+ * The direction-free key of pkt's connection: endpoint a is the lower
+ * (address, port). Returns pkt's side: 0 if it was sent by a, 1 by b.
+ */
+RX_INLINE __u32 rx_flow_key_of(const struct rx_pkt *pkt, struct rx_flow_key *k)
+{
+	__u8 src[16], dst[16];
+
+	rx_src_dst16(pkt, src, dst);
+	__builtin_memset(k, 0, sizeof(*k));
+	if (rx_mem_lt(src, dst) || (!rx_mem_lt(dst, src) && pkt->sport <= pkt->dport)) {
+		__builtin_memcpy(k->a, src, 16);
+		__builtin_memcpy(k->b, dst, 16);
+		k->pa = pkt->sport;
+		k->pb = pkt->dport;
+		return 0;
+	}
+	__builtin_memcpy(k->a, dst, 16);
+	__builtin_memcpy(k->b, src, 16);
+	k->pa = pkt->dport;
+	k->pb = pkt->sport;
+	return 1;
+}
+
+/*
  * One TCP segment (pkt has a decoded TCP header) at datapath time now;
  * segs is the number of wire segments it stands for (GRO), at least 1.
  */
@@ -65,7 +89,6 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, const struct rx_pkt *pkt, __u64 
 {
 	struct rx_flow_key k;
 	struct rx_tcp_flow *f;
-	__u8 src[16], dst[16];
 	__u16 fl = pkt->tcp_flags;
 	__u32 side, end;
 
@@ -78,21 +101,7 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, const struct rx_pkt *pkt, __u64 
 	if (pkt->tcp_win == 0 && !(fl & 0x06)) /* not SYN, not RST */
 		rx_shim_health(env, RX_TCPH_ZERO_WINDOWS, 1);
 
-	rx_src_dst16(pkt, src, dst);
-	__builtin_memset(&k, 0, sizeof(k));
-	if (rx_mem_lt(src, dst) || (!rx_mem_lt(dst, src) && pkt->sport <= pkt->dport)) {
-		side = 0;
-		__builtin_memcpy(k.a, src, 16);
-		__builtin_memcpy(k.b, dst, 16);
-		k.pa = pkt->sport;
-		k.pb = pkt->dport;
-	} else {
-		side = 1;
-		__builtin_memcpy(k.a, dst, 16);
-		__builtin_memcpy(k.b, src, 16);
-		k.pa = pkt->dport;
-		k.pb = pkt->sport;
-	}
+	side = rx_flow_key_of(pkt, &k);
 	f = rx_shim_flow(env, &k);
 	if (!f) {
 		rx_shim_health(env, RX_TCPH_FLOWS_OVERFLOW, 1);

@@ -60,6 +60,18 @@ void *rx_nhash__get(struct rx_nhash *h, const void *key)
 	}
 }
 
+void *rx_nhash__find(struct rx_nhash *h, const void *key)
+{
+	__u32 i = fnv1a(key, h->key_size) & (h->slots - 1);
+
+	for (;; i = (i + 1) & (h->slots - 1)) {
+		if (!h->used[i])
+			return NULL;
+		if (!memcmp(rx_nhash__key(h, i), key, h->key_size))
+			return rx_nhash__val(h, i);
+	}
+}
+
 struct rx_env *rx_native__new(void)
 {
 	struct rx_env *env = calloc(1, sizeof(*env));
@@ -72,7 +84,14 @@ struct rx_env *rx_native__new(void)
 	    rx_nhash__init(&env->services, sizeof(struct rx_service), sizeof(struct rx_counter),
 			   RX_SERVICES_MAX) ||
 	    rx_nhash__init(&env->flows, sizeof(struct rx_flow_key), sizeof(struct rx_tcp_flow),
-			   RX_FLOWS_MAX)) {
+			   RX_FLOWS_MAX) ||
+	    rx_nhash__init(&env->http_conns, sizeof(struct rx_flow_key),
+			   sizeof(struct rx_http_conn), RX_HTTP_CONNS_MAX) ||
+	    rx_nhash__init(&env->routes, sizeof(__u32), sizeof(struct rx_route), RX_ROUTES_MAX) ||
+	    rx_nhash__init(&env->budgets, sizeof(__u32), sizeof(struct rx_budget),
+			   RX_SERVICES_MAX) ||
+	    rx_nhash__init(&env->endpoints, sizeof(struct rx_endpoint_key),
+			   sizeof(struct rx_endpoint), RX_ENDPOINTS_MAX)) {
 		rx_native__free(env);
 		return NULL;
 	}
@@ -89,6 +108,14 @@ void rx_native__set_payload(struct rx_env *env, int on)
 	env->cfg.payload = on ? 1 : 0;
 }
 
+void rx_native__set_http(struct rx_env *env, int on, rx_txn_fn emit, void *user)
+{
+	env->cfg.http = on ? 1 : 0;
+	env->cfg.txns = emit != NULL;
+	env->txn_emit = emit;
+	env->txn_user = user;
+}
+
 void rx_native__set_tcp(struct rx_env *env, int on)
 {
 	env->cfg.tcp = on ? 1 : 0;
@@ -101,6 +128,10 @@ void rx_native__free(struct rx_env *env)
 	rx_nhash__free(&env->talkers);
 	rx_nhash__free(&env->services);
 	rx_nhash__free(&env->flows);
+	rx_nhash__free(&env->http_conns);
+	rx_nhash__free(&env->routes);
+	rx_nhash__free(&env->budgets);
+	rx_nhash__free(&env->endpoints);
 	free(env);
 }
 
@@ -133,5 +164,7 @@ int rx_native__run(struct rx_env *env, const __u8 *data, __u32 caplen, __u32 wir
 	 */
 	if (env->cfg.tcp)
 		rx_tcp_track(env, &env->work.pkt, ts_ns, 1);
+	if (env->cfg.http)
+		rx_http_track(env, RX_HOOK_NONE, &env->work, ts_ns);
 	return verdict;
 }

@@ -20,6 +20,9 @@ void rx_native__set_traffic(struct rx_env *env, int on);
 /* Capture records carry payload bytes too (default: headers only). */
 void rx_native__set_payload(struct rx_env *env, int on);
 
+/* Track HTTP transactions; emit (may be NULL) receives each one. */
+void rx_native__set_http(struct rx_env *env, int on, rx_txn_fn emit, void *user);
+
 /* Track TCP health on every frame (the capture holds both directions). */
 void rx_native__set_tcp(struct rx_env *env, int on);
 

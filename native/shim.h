@@ -14,6 +14,7 @@
 #define RX_INLINE static inline __attribute__((always_inline))
 
 typedef void (*rx_emit_fn)(void *user, const struct rx_capture *rec);
+typedef void (*rx_txn_fn)(void *user, const struct rx_txn *t);
 
 /*
  * A bounded hash table with the semantics the datapath relies on from a
@@ -35,6 +36,8 @@ int rx_nhash__init(struct rx_nhash *h, __u32 key_size, __u32 value_size, __u32 m
 void rx_nhash__free(struct rx_nhash *h);
 /* The entry for key, inserted as zero if new; NULL when new and full. */
 void *rx_nhash__get(struct rx_nhash *h, const void *key);
+/* The entry for key, or NULL: never inserts. */
+void *rx_nhash__find(struct rx_nhash *h, const void *key);
 /* The key and value of slot i, for iteration over used slots. */
 #define rx_nhash__key(h, i) ((h)->keys + (size_t)(i) * (h)->key_size)
 #define rx_nhash__val(h, i) ((void *)((h)->vals + (size_t)(i) * (h)->value_size))
@@ -60,6 +63,14 @@ struct rx_env {
 	struct rx_nhash flows;
 	__u64 health[RX_TCPH_MAX];
 	struct rx_hist latency[RX_LAT_MAX];
+	/* HTTP */
+	struct rx_nhash http_conns;
+	struct rx_nhash routes;
+	struct rx_nhash budgets;
+	struct rx_nhash endpoints;
+	struct rx_txn txn;     /* the one transaction record in flight */
+	rx_txn_fn txn_emit;
+	void *txn_user;
 };
 
 RX_INLINE struct rx_work *rx_shim_scratch(struct rx_env *env, __u32 slot)
@@ -155,6 +166,47 @@ RX_INLINE void rx_shim_latency(struct rx_env *env, __u32 which, __u32 bucket, __
 		env->latency[which].count[bucket]++;
 		env->latency[which].sum_ns += ns;
 	}
+}
+
+RX_INLINE struct rx_http_conn *rx_shim_http_conn(struct rx_env *env, const struct rx_flow_key *k,
+						 int create)
+{
+	return create ? rx_nhash__get(&env->http_conns, k) : rx_nhash__find(&env->http_conns, k);
+}
+
+RX_INLINE struct rx_route *rx_shim_route(struct rx_env *env, __u32 id)
+{
+	return rx_nhash__find(&env->routes, &id);
+}
+
+RX_INLINE int rx_shim_route_add(struct rx_env *env, __u32 id, const struct rx_route *r)
+{
+	struct rx_route *slot = rx_nhash__get(&env->routes, &id);
+
+	if (!slot)
+		return -1;
+	memcpy(slot, r, sizeof(*r));
+	return 0;
+}
+
+RX_INLINE struct rx_budget *rx_shim_budget(struct rx_env *env, __u32 port)
+{
+	return rx_nhash__get(&env->budgets, &port);
+}
+
+RX_INLINE struct rx_endpoint *rx_shim_endpoint(struct rx_env *env, const struct rx_endpoint_key *k)
+{
+	return rx_nhash__get(&env->endpoints, k);
+}
+
+RX_INLINE struct rx_txn *rx_shim_txn_reserve(struct rx_env *env)
+{
+	return env->txn_emit ? &env->txn : NULL;
+}
+
+RX_INLINE void rx_shim_txn_submit(struct rx_env *env, struct rx_txn *t)
+{
+	env->txn_emit(env->txn_user, t);
 }
 
 #endif

@@ -4,7 +4,8 @@
   demo_api.py ADDR PORT
 
 GET /health, GET /users/<id>, POST /orders, GET /slow?ms=N (sleeps N ms,
-at most 2000), GET /error (500). Standard library only.
+at most 2000), GET /d0, /d20, /d100 (answer after 0, 20, 100 ms), GET /error
+(500). Standard library only.
 """
 import json
 import sys
@@ -39,6 +40,9 @@ class Api(BaseHTTPRequestHandler):
             ms = min(int(parse_qs(url.query).get("ms", ["50"])[0]), 2000)
             time.sleep(ms / 1000)
             self.reply(200, {"slept_ms": ms})
+        elif url.path in ("/d0", "/d20", "/d100"):
+            time.sleep(int(url.path[2:]) / 1000)
+            self.reply(200, {"delay_ms": int(url.path[2:])})
         elif url.path == "/error":
             self.reply(500, {"error": "boom"})
         else:

@@ -19,7 +19,7 @@ struct rx_agent_hdr {
 	__u32 fixed_size; /* sizeof(struct rx_snapshot): same build */
 	__u32 n_talkers;
 	__u32 n_services;
-	__u32 pad;
+	__u32 n_endpoints;
 };
 
 struct rx_agent {
@@ -102,9 +102,11 @@ static void answer(struct rx_agent *a, int c)
 	rx_source__snapshot(a->srcs[i], &snap);
 	h.n_talkers = (__u32)snap.n_talkers;
 	h.n_services = (__u32)snap.n_services;
+	h.n_endpoints = (__u32)snap.n_endpoints;
 	if (!write_all(c, &h, sizeof(h)) && !write_all(c, &snap, sizeof(snap)) &&
-	    !write_all(c, snap.talkers, snap.n_talkers * sizeof(*snap.talkers)))
-		write_all(c, snap.services, snap.n_services * sizeof(*snap.services));
+	    !write_all(c, snap.talkers, snap.n_talkers * sizeof(*snap.talkers)) &&
+	    !write_all(c, snap.services, snap.n_services * sizeof(*snap.services)))
+		write_all(c, snap.endpoints, snap.n_endpoints * sizeof(*snap.endpoints));
 	rx_snapshot__free(&snap);
 }
 
@@ -251,15 +253,20 @@ int rx_agent_fetch(const char *path, const char *ifname, struct rx_snapshot *sna
 		goto out;
 	}
 	if (h.status || h.fixed_size != sizeof(*snap) || h.n_talkers > RX_TALKERS_MAX ||
-	    h.n_services > RX_SERVICES_MAX || read_all(fd, snap, sizeof(*snap)))
+	    h.n_services > RX_SERVICES_MAX || h.n_endpoints > RX_ENDPOINTS_MAX ||
+	    read_all(fd, snap, sizeof(*snap)))
 		goto out;
+	snap->endpoints = NULL;
 	snap->talkers = calloc(h.n_talkers + 1, sizeof(*snap->talkers));
 	snap->services = calloc(h.n_services + 1, sizeof(*snap->services));
+	snap->endpoints = calloc(h.n_endpoints + 1, sizeof(*snap->endpoints));
 	snap->n_talkers = h.n_talkers;
 	snap->n_services = h.n_services;
-	if (!snap->talkers || !snap->services ||
+	snap->n_endpoints = h.n_endpoints;
+	if (!snap->talkers || !snap->services || !snap->endpoints ||
 	    read_all(fd, snap->talkers, h.n_talkers * sizeof(*snap->talkers)) ||
-	    read_all(fd, snap->services, h.n_services * sizeof(*snap->services))) {
+	    read_all(fd, snap->services, h.n_services * sizeof(*snap->services)) ||
+	    read_all(fd, snap->endpoints, h.n_endpoints * sizeof(*snap->endpoints))) {
 		rx_snapshot__free(snap);
 		goto out;
 	}
@@ -267,7 +274,8 @@ int rx_agent_fetch(const char *path, const char *ifname, struct rx_snapshot *sna
 out:
 	if (r && r != -ESRCH) {
 		snap->talkers = snap->services = NULL;
-		snap->n_talkers = snap->n_services = 0;
+		snap->endpoints = NULL;
+		snap->n_talkers = snap->n_services = snap->n_endpoints = 0;
 	}
 	close(fd);
 	return r;
@@ -297,6 +305,43 @@ static void subtract_table(struct rx_keyed *now, size_t *n, struct rx_keyed *bas
 	*n = out;
 }
 
+static int by_ekey(const void *a, const void *b)
+{
+	return memcmp(&((const struct rx_endpoint_row *)a)->k, &((const struct rx_endpoint_row *)b)->k,
+		      sizeof(struct rx_endpoint_key));
+}
+
+/* Endpoints by key; the max cannot be subtracted and stays the agent's. */
+static void subtract_endpoints(struct rx_snapshot *s, const struct rx_snapshot *base)
+{
+	size_t i, k, out = 0;
+
+	qsort(base->endpoints, base->n_endpoints, sizeof(*base->endpoints), by_ekey);
+	for (i = 0; i < s->n_endpoints; i++) {
+		struct rx_endpoint_row *e = &s->endpoints[i];
+		const struct rx_endpoint_row *b =
+			base->n_endpoints ? bsearch(e, base->endpoints, base->n_endpoints,
+						    sizeof(*base->endpoints), by_ekey)
+					  : NULL;
+
+		if (b) {
+			e->v.count -= b->v.count;
+			for (k = 0; k < RX_DUR_BUCKETS; k++)
+				e->v.dur[k] -= b->v.dur[k];
+			for (k = 0; k < RX_BODY_BUCKETS; k++) {
+				e->v.req_size[k] -= b->v.req_size[k];
+				e->v.resp_size[k] -= b->v.resp_size[k];
+			}
+			e->v.dur_sum_ns -= b->v.dur_sum_ns;
+			e->v.req_bytes -= b->v.req_bytes;
+			e->v.resp_bytes -= b->v.resp_bytes;
+		}
+		if (e->v.count)
+			s->endpoints[out++] = *e;
+	}
+	s->n_endpoints = out;
+}
+
 void rx_snapshot__subtract(struct rx_snapshot *s, const struct rx_snapshot *base)
 {
 	struct rx_snapshot b = *base;
@@ -324,5 +369,6 @@ void rx_snapshot__subtract(struct rx_snapshot *s, const struct rx_snapshot *base
 	/* the base's tables are sorted in place: they belong to the caller's copy */
 	subtract_table(s->talkers, &s->n_talkers, base->talkers, base->n_talkers);
 	subtract_table(s->services, &s->n_services, base->services, base->n_services);
+	subtract_endpoints(s, base);
 	s->first_ns = base->last_ns;
 }

@@ -8,6 +8,7 @@ static const char usage[] =
 	"\n"
 	"Commands:\n"
 	"  watch     every packet, every header field (live -i IFACE, or -r FILE)\n"
+	"  requests  an access log from packets: one line per HTTP transaction\n"
 	"  stats     the traffic picture: protocols, talkers, services, TCP, sizes\n"
 	"  top       a live dashboard of one interface (rates, talkers, services, TCP)\n"
 	"  serve     the agent: Prometheus /metrics and /api/stats for interfaces\n"
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "watch"))
 		return cmd_watch(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "requests"))
+		return cmd_requests(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "stats"))
 		return cmd_stats(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "top"))

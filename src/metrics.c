@@ -11,6 +11,7 @@
 #include <sys/utsname.h>
 #include "metrics.h"
 #include "picture.h"
+#include "render.h"
 
 void rx_buf__printf(struct rx_buf *b, const char *fmt, ...)
 {
@@ -68,7 +69,34 @@ static const struct {
 	  "TCP health events: handshakes, retransmits, RSTs by side, zero windows, GRO." },
 	{ "rxray_tcp_handshake_duration_seconds", "histogram",
 	  "Handshake phases: synack_delay (server: SYN to SYN-ACK), handshake_rtt (SYN-ACK to ACK)." },
+	{ "http_server_request_duration_seconds", "histogram",
+	  "HTTP/1.x request durations seen in packets: first request byte to first response byte." },
+	{ "http_server_request_body_size_bytes", "histogram",
+	  "HTTP request body sizes (Content-Length), for requests that state one." },
+	{ "http_server_response_body_size_bytes", "histogram",
+	  "HTTP response body sizes (Content-Length), for responses that state one." },
 };
+
+/* One histogram series of an endpoint: buckets (cumulative), sum, count. */
+static void endpoint_hist(struct rx_buf *b, const char *name, const char *labels,
+			  const __u64 *counts, const unsigned int *bounds, double scale, int nb,
+			  double sum)
+{
+	__u64 cum = 0;
+	int i;
+
+	for (i = 0; i < nb; i++) {
+		cum += counts[i];
+		if (i < nb - 1)
+			rx_buf__printf(b, "%s_bucket{%s,le=\"%g\"} %llu\n", name, labels,
+				       bounds[i] * scale, (unsigned long long)cum);
+		else
+			rx_buf__printf(b, "%s_bucket{%s,le=\"+Inf\"} %llu\n", name, labels,
+				       (unsigned long long)cum);
+	}
+	rx_buf__printf(b, "%s_sum{%s} %.9g\n%s_count{%s} %llu\n", name, labels, sum, name, labels,
+		       (unsigned long long)cum);
+}
 
 void rx_metrics_headers(struct rx_buf *b, int part)
 {
@@ -203,6 +231,35 @@ void rx_metrics_series(struct rx_buf *b, int part, const char *ifname, struct rx
 				       families[part].name, ifl, rx_latency_names[k], (double)h->sum_ns / 1e9);
 			rx_buf__printf(b, "%s_count{interface=\"%s\",phase=\"%s\"} %llu\n",
 				       families[part].name, ifl, rx_latency_names[k], (unsigned long long)cum);
+		}
+		break;
+	case 11:
+	case 12:
+	case 13:
+		for (i = 0; i < s->n_endpoints; i++) {
+			const struct rx_endpoint_row *e = &s->endpoints[i];
+			char labels[400], route[2 * RX_ROUTE_MAX + 2];
+			__u64 n = 0;
+			__u32 j;
+
+			esc(e->route, route, sizeof(route));
+			snprintf(labels, sizeof(labels),
+				 "interface=\"%s\",http_request_method=\"%s\",http_route=\"%s\","
+				 "http_response_status_code=\"%u\",server_port=\"%u\"",
+				 ifl, rx_http_method_name(e->k.method), route, e->k.status, e->k.port);
+			if (part == 11) {
+				endpoint_hist(b, families[part].name, labels, e->v.dur, rx_dur_bounds_us,
+					      1e-6, RX_DUR_BUCKETS, (double)e->v.dur_sum_ns / 1e9);
+				continue;
+			}
+			for (j = 0; j < RX_BODY_BUCKETS; j++)
+				n += part == 12 ? e->v.req_size[j] : e->v.resp_size[j];
+			if (!n)
+				continue;
+			endpoint_hist(b, families[part].name, labels,
+				      part == 12 ? e->v.req_size : e->v.resp_size, rx_body_bounds, 1,
+				      RX_BODY_BUCKETS,
+				      (double)(part == 12 ? e->v.req_bytes : e->v.resp_bytes));
 		}
 		break;
 	case 8:

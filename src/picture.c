@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "picture.h"
+#include "render.h"
+
+static json_t *endpoints_json(struct rx_snapshot *s);
 
 #define RX__NAME(name, str) str,
 const char *const rx_tcpkind_names[] = { RX_TCPKINDS(RX__NAME) };
@@ -98,7 +101,7 @@ json_t *rx_picture_json(const struct rx_snapshot *s, const struct rx_totals *t, 
 						   (json_int_t)s->services[i].c.bytes));
 	}
 	json_object_set_new(root, "services", l);
-	json_object_set_new(root, "endpoints", json_array());
+	json_object_set_new(root, "endpoints", endpoints_json((struct rx_snapshot *)s));
 	o = json_object();
 	for (k = 0; k < RX_TCPK_MAX; k++)
 		json_object_set_new(o, rx_tcpkind_names[k], json_integer((json_int_t)s->tcpkinds[k]));
@@ -134,11 +137,15 @@ json_t *rx_picture_json(const struct rx_snapshot *s, const struct rx_totals *t, 
 			json_object_set_new(o, rx_reason_name(k), json_integer((json_int_t)t->reason[k]));
 	json_object_set_new(root, "reasons", o);
 	json_object_set_new(root, "alerts", json_array());
-	json_object_set_new(
-		root, "lost",
-		json_pack("{sIsIsI}", "records", (json_int_t)s->stats[RX_STAT_CAPTURE_LOST],
-			  "talkers_overflow", (json_int_t)s->stats[RX_STAT_TALKERS_OVERFLOW],
-			  "services_overflow", (json_int_t)s->stats[RX_STAT_SERVICES_OVERFLOW]));
+	o = json_object();
+	json_object_set_new(o, "records", json_integer((json_int_t)s->stats[RX_STAT_CAPTURE_LOST]));
+	for (k = 0; k < RX_STAT_MAX; k++)
+		if (k != RX_STAT_CAPTURE_PRODUCED && k != RX_STAT_CAPTURE_LOST &&
+		    k != RX_STAT_TXN_PRODUCED && k != RX_STAT_HTTP_REQUESTS)
+			json_object_set_new(o, rx_stat_name(k), json_integer((json_int_t)s->stats[k]));
+	json_object_set_new(root, "lost", o);
+	json_object_set_new(root, "http",
+			    json_pack("{sI}", "requests", (json_int_t)s->stats[RX_STAT_HTTP_REQUESTS]));
 	return root;
 }
 
@@ -194,6 +201,28 @@ void rx_picture_print(FILE *out, const struct rx_snapshot *s, const struct rx_to
 		else
 			fprintf(out, "\n%s: none seen", rx_latency_names[k]);
 	}
+	if (s->n_endpoints) {
+		json_t *eps = endpoints_json((struct rx_snapshot *)s), *e;
+		size_t i2;
+
+		fprintf(out, "\n\nendpoints\n  %-6s %-7s %-32s %8s %6s %9s %9s %9s %9s\n", "port",
+			"method", "route", "count", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms");
+		json_array_foreach(eps, i2, e) {
+			json_t *d = json_object_get(e, "duration_s");
+
+			fprintf(out, "  %-6lld %-7s %-32.32s %8lld %6lld %9.2f %9.2f %9.2f %9.2f\n",
+				json_integer_value(json_object_get(e, "server.port")),
+				json_string_value(json_object_get(e, "http.request.method")),
+				json_string_value(json_object_get(e, "http.route")),
+				json_integer_value(json_object_get(e, "count")),
+				json_integer_value(json_object_get(e, "errors")),
+				json_real_value(json_object_get(d, "p50")) * 1e3,
+				json_real_value(json_object_get(d, "p90")) * 1e3,
+				json_real_value(json_object_get(d, "p99")) * 1e3,
+				json_real_value(json_object_get(d, "max")) * 1e3);
+		}
+		json_decref(eps);
+	}
 	fprintf(out, "\nframe sizes:");
 	for (k = 0; k < RX_SIZE_BUCKETS; k++) {
 		if (k < RX_SIZE_BUCKETS - 1)
@@ -205,10 +234,12 @@ void rx_picture_print(FILE *out, const struct rx_snapshot *s, const struct rx_to
 	for (k = 0; k < RX_REASON_MAX; k++)
 		if (t->reason[k])
 			fprintf(out, " %s %llu", rx_reason_name(k), (unsigned long long)t->reason[k]);
-	fprintf(out, "\nlost: records %llu, talkers_overflow %llu, services_overflow %llu\n",
-	       (unsigned long long)s->stats[RX_STAT_CAPTURE_LOST],
-	       (unsigned long long)s->stats[RX_STAT_TALKERS_OVERFLOW],
-	       (unsigned long long)s->stats[RX_STAT_SERVICES_OVERFLOW]);
+	fprintf(out, "\nlost: records %llu", (unsigned long long)s->stats[RX_STAT_CAPTURE_LOST]);
+	for (k = 0; k < RX_STAT_MAX; k++)
+		if (k != RX_STAT_CAPTURE_PRODUCED && k != RX_STAT_CAPTURE_LOST &&
+		    k != RX_STAT_TXN_PRODUCED && k != RX_STAT_HTTP_REQUESTS)
+			fprintf(out, ", %s %llu", rx_stat_name(k), (unsigned long long)s->stats[k]);
+	fputc('\n', out);
 }
 
 const char *const rx_tcphealth_names[] = { RX_TCPHEALTH(RX__NAME) };
@@ -230,23 +261,104 @@ __u64 rx_hist_count(const struct rx_hist *h)
  * Prometheus's histogram_quantile() does; the open bucket answers with the
  * highest bound. 0 for an empty histogram.
  */
-double rx_hist_quantile(const struct rx_hist *h, double q)
+/* The q-quantile of counts[nb] over bounds_us[nb - 1] (then +Inf), in seconds. */
+static double quantile(const __u64 *counts, const unsigned int *bounds_us, __u32 nb, double q)
 {
-	__u64 n = rx_hist_count(h), cum = 0;
-	double rank = q * (double)n, lo = 0;
+	__u64 n = 0, cum = 0;
+	double rank, lo = 0;
 	__u32 b;
 
+	for (b = 0; b < nb; b++)
+		n += counts[b];
 	if (!n)
 		return 0;
-	for (b = 0; b < RX_LAT_BUCKETS - 1; b++) {
-		double hi = rx_lat_bounds_us[b] / 1e6;
+	rank = q * (double)n;
+	for (b = 0; b < nb - 1; b++) {
+		double hi = bounds_us[b] / 1e6;
 
-		if ((double)(cum + h->count[b]) >= rank && h->count[b])
-			return lo + (hi - lo) * (rank - (double)cum) / (double)h->count[b];
-		cum += h->count[b];
+		if ((double)(cum + counts[b]) >= rank && counts[b])
+			return lo + (hi - lo) * (rank - (double)cum) / (double)counts[b];
+		cum += counts[b];
 		lo = hi;
 	}
 	return lo;
+}
+
+double rx_hist_quantile(const struct rx_hist *h, double q)
+{
+	return quantile(h->count, rx_lat_bounds_us, RX_LAT_BUCKETS, q);
+}
+
+const unsigned int rx_dur_bounds_us[] = { RX_DUR_BOUNDS_US(RX__BOUND) };
+const unsigned int rx_body_bounds[] = { RX_BODY_BOUNDS(RX__BOUND) };
+
+static int by_endpoint(const void *a, const void *b)
+{
+	const struct rx_endpoint_row *x = a, *y = b;
+	int c;
+
+	if (x->k.port != y->k.port)
+		return x->k.port < y->k.port ? -1 : 1;
+	if (x->k.method != y->k.method)
+		return x->k.method < y->k.method ? -1 : 1;
+	c = strcmp(x->route, y->route);
+	if (c)
+		return c;
+	return x->k.status < y->k.status ? -1 : x->k.status > y->k.status;
+}
+
+/*
+ * SPEC's endpoints: one object per (server port, method, route), its
+ * statuses folded in, with percentiles from the duration histogram
+ * (interpolated in the bucket, as histogram_quantile() does) and the max.
+ */
+static json_t *endpoints_json(struct rx_snapshot *s)
+{
+	json_t *l = json_array();
+	size_t i = 0, j;
+
+	qsort(s->endpoints, s->n_endpoints, sizeof(*s->endpoints), by_endpoint);
+	while (i < s->n_endpoints) {
+		struct rx_endpoint sum;
+		json_t *o = json_object(), *st = json_object();
+		__u64 errors = 0;
+		char code[8];
+
+		memset(&sum, 0, sizeof(sum));
+		for (j = i; j < s->n_endpoints && s->endpoints[j].k.port == s->endpoints[i].k.port &&
+			    s->endpoints[j].k.method == s->endpoints[i].k.method &&
+			    !strcmp(s->endpoints[j].route, s->endpoints[i].route);
+		     j++) {
+			rx_endpoint_add(&sum, &s->endpoints[j].v);
+			snprintf(code, sizeof(code), "%u", s->endpoints[j].k.status);
+			json_object_set_new(st, code, json_integer((json_int_t)s->endpoints[j].v.count));
+			if (s->endpoints[j].k.status >= 500)
+				errors += s->endpoints[j].v.count;
+		}
+		json_object_set_new(o, "server.port", json_integer(s->endpoints[i].k.port));
+		json_object_set_new(o, "http.request.method",
+				    json_string(rx_http_method_name(s->endpoints[i].k.method)));
+		json_object_set_new(o, "http.route", json_string(s->endpoints[i].route));
+		json_object_set_new(o, "count", json_integer((json_int_t)sum.count));
+		json_object_set_new(o, "errors", json_integer((json_int_t)errors));
+		json_object_set_new(o, "status", st);
+		json_object_set_new(o, "duration_s",
+				    json_pack("{sfsfsfsfsf}", "p50",
+					      quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.5),
+					      "p90",
+					      quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.9),
+					      "p99",
+					      quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.99),
+					      "max", (double)sum.dur_max_ns / 1e9, "mean",
+					      sum.count ? (double)sum.dur_sum_ns / 1e9 / (double)sum.count
+							: 0.0));
+		json_object_set_new(o, "http.request.body.size", json_integer((json_int_t)sum.req_bytes));
+		json_object_set_new(o, "http.response.body.size",
+				    json_integer((json_int_t)sum.resp_bytes));
+		json_array_append_new(l, o);
+		i = j;
+	}
+	return l;
 }
 
 void rx_picture_sort(struct rx_snapshot *s)

@@ -25,6 +25,8 @@ extern const char *const rx_tcpkind_names[];
 extern const char *const rx_tcphealth_names[];
 extern const char *const rx_latency_names[];
 extern const unsigned int rx_lat_bounds_us[];
+extern const unsigned int rx_dur_bounds_us[];
+extern const unsigned int rx_body_bounds[];
 __u64 rx_hist_count(const struct rx_hist *h);
 double rx_hist_quantile(const struct rx_hist *h, double q);
 extern const unsigned int rx_size_bounds[];

@@ -40,6 +40,7 @@ int rx_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned 
 /* Subcommands. */
 int cmd_watch(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_requests(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 

@@ -28,7 +28,7 @@ static int open_agent(struct rx_source *src, const struct rx_source_opts *o)
 	const char *path = rx_agent_path();
 	int r;
 
-	if (!o->use_agent || !o->ifname || o->capture || o->pin ||
+	if (!o->use_agent || !o->ifname || o->capture || o->pin || o->on_txn ||
 	    strlen(o->ifname) >= sizeof(src->ifname))
 		return -ENOENT;
 	r = rx_agent_fetch(path, o->ifname, &src->base);
@@ -96,8 +96,10 @@ void rx_snapshot__free(struct rx_snapshot *snap)
 {
 	free(snap->talkers);
 	free(snap->services);
+	free(snap->endpoints);
 	snap->talkers = snap->services = NULL;
-	snap->n_talkers = snap->n_services = 0;
+	snap->endpoints = NULL;
+	snap->n_talkers = snap->n_services = snap->n_endpoints = 0;
 }
 
 void rx_source__snapshot(struct rx_source *src, struct rx_snapshot *snap)
@@ -131,4 +133,35 @@ void rx_source__close(struct rx_source *src)
 	rx_live__close(src->live);
 	rx_snapshot__free(&src->base);
 	free(src);
+}
+
+/* A route id's text: from the route table, or the overflow route's name. */
+void rx_route_name(char *buf, __u32 id, const struct rx_route *r)
+{
+	if (id == RX_ROUTE_OVERFLOW)
+		snprintf(buf, RX_ROUTE_MAX + 1, "{overflow}");
+	else if (!r)
+		snprintf(buf, RX_ROUTE_MAX + 1, "{unknown}");
+	else
+		snprintf(buf, RX_ROUTE_MAX + 1, "%.*s", r->len > RX_ROUTE_MAX ? RX_ROUTE_MAX : r->len,
+			 r->path);
+}
+
+/* Add one CPU's (or one source's) endpoint values into a row. */
+void rx_endpoint_add(struct rx_endpoint *to, const struct rx_endpoint *v)
+{
+	size_t i;
+
+	to->count += v->count;
+	for (i = 0; i < RX_DUR_BUCKETS; i++)
+		to->dur[i] += v->dur[i];
+	to->dur_sum_ns += v->dur_sum_ns;
+	if (v->dur_max_ns > to->dur_max_ns)
+		to->dur_max_ns = v->dur_max_ns;
+	for (i = 0; i < RX_BODY_BUCKETS; i++) {
+		to->req_size[i] += v->req_size[i];
+		to->resp_size[i] += v->resp_size[i];
+	}
+	to->req_bytes += v->req_bytes;
+	to->resp_bytes += v->resp_bytes;
 }

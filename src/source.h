@@ -17,6 +17,9 @@ struct rx_source_opts {
 	int payload;        /* capture records carry payload bytes, not only headers */
 	int traffic;        /* keep the traffic picture (talkers, services, ...) */
 	int tcp;            /* track TCP health (live: attaches the TC programs too) */
+	int http;           /* track HTTP transactions and RED metrics (needs tcp) */
+	/* called once per HTTP transaction when set (requests); route: its template */
+	void (*on_txn)(void *user, const struct rx_txn *t, const char *route);
 	__u32 duration_s;   /* live: stop after this long (0: until told) */
 	int pin;            /* live: keep maps and links under /sys/fs/bpf/rxray/IFACE */
 	int use_agent;      /* live: read a running agent's counters instead of attaching */
@@ -26,6 +29,15 @@ struct rx_source_opts {
 struct rx_keyed {
 	__u8 key[16];
 	struct rx_counter c;
+};
+
+/* One endpoint's RED metrics, with its route's text. */
+struct rx_endpoint_row {
+	struct rx_endpoint_key k;
+	__u32 pad;
+	struct rx_endpoint v;
+	char route[RX_ROUTE_MAX + 1];
+	char pad2[7];
 };
 
 /* Counters summed over CPUs, as the datapath keeps them. */
@@ -40,10 +52,14 @@ struct rx_snapshot {
 	size_t n_services;
 	__u64 health[RX_TCPH_MAX];
 	struct rx_hist latency[RX_LAT_MAX];
+	struct rx_endpoint_row *endpoints;
+	size_t n_endpoints;
 	__u64 first_ns, last_ns; /* time span covered (pcap time offline, wall time live) */
 };
 
 void rx_snapshot__free(struct rx_snapshot *snap);
+void rx_route_name(char *buf, __u32 id, const struct rx_route *r); /* buf: RX_ROUTE_MAX + 1 */
+void rx_endpoint_add(struct rx_endpoint *to, const struct rx_endpoint *v);
 
 /*
  * Called once per capture record, in order; ts_ns already on the wall clock.

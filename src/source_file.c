@@ -17,7 +17,18 @@ struct rx_file {
 	void *user;
 	int stopped;
 	__u64 first_ns, last_ns;
+	void (*on_txn)(void *user, const struct rx_txn *t, const char *route);
+	void *txn_user;
 };
+
+static void native_txn(void *user, const struct rx_txn *t)
+{
+	struct rx_file *f = user;
+	char route[RX_ROUTE_MAX + 1];
+
+	rx_route_name(route, t->route, rx_nhash__find(&f->native->routes, &t->route));
+	f->on_txn(f->txn_user, t, route);
+}
 
 static void native_emit(void *user, const struct rx_capture *rec)
 {
@@ -69,6 +80,8 @@ int rx_file__open(struct rx_file **out, const struct rx_source_opts *o)
 	rx_native__set_traffic(f->native, o->traffic);
 	rx_native__set_tcp(f->native, o->tcp);
 	rx_native__set_payload(f->native, o->payload);
+	f->on_txn = o->on_txn;
+	rx_native__set_http(f->native, o->http, o->on_txn ? native_txn : NULL, f);
 	return 0;
 }
 
@@ -81,6 +94,7 @@ int rx_file__run(struct rx_file *f, rx_record_fn fn, void *user)
 
 	f->fn = fn;
 	f->user = user;
+	f->txn_user = user;
 	while (!f->stopped && !rx_stop) {
 		r = pcap_next_ex(f->pcap, &h, &data);
 		if (r == PCAP_ERROR_BREAK)
@@ -119,6 +133,8 @@ static struct rx_keyed *copy_table(const struct rx_nhash *h, size_t *n)
 
 void rx_file__snapshot(struct rx_file *f, struct rx_snapshot *snap)
 {
+	__u32 i;
+
 	memcpy(snap->counters, f->native->counters, sizeof(snap->counters));
 	memcpy(snap->stats, f->native->stats, sizeof(snap->stats));
 	memcpy(snap->sizes, f->native->sizes, sizeof(snap->sizes));
@@ -129,6 +145,18 @@ void rx_file__snapshot(struct rx_file *f, struct rx_snapshot *snap)
 	snap->services = copy_table(&f->native->services, &snap->n_services);
 	snap->first_ns = f->first_ns;
 	snap->last_ns = f->last_ns;
+	snap->endpoints = calloc(f->native->endpoints.n + 1, sizeof(*snap->endpoints));
+	for (i = 0; snap->endpoints && i < f->native->endpoints.slots; i++) {
+		struct rx_endpoint_row *row = &snap->endpoints[snap->n_endpoints];
+
+		if (!f->native->endpoints.used[i])
+			continue;
+		memcpy(&row->k, rx_nhash__key(&f->native->endpoints, i), sizeof(row->k));
+		memcpy(&row->v, rx_nhash__val(&f->native->endpoints, i), sizeof(row->v));
+		rx_route_name(row->route, row->k.route,
+			      rx_nhash__find(&f->native->routes, &row->k.route));
+		snap->n_endpoints++;
+	}
 }
 
 void rx_file__close(struct rx_file *f)

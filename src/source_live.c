@@ -31,6 +31,8 @@ struct rx_live {
 	struct bpf_link *tc_link[2];  /* tcx ingress, egress */
 	int tc_legacy[2];             /* attached to clsact instead (kernels before 6.6) */
 	struct ring_buffer *ring;
+	struct ring_buffer *txn_ring;
+	void (*on_txn)(void *user, const struct rx_txn *t, const char *route);
 	__u32 ifindex;
 	char ifname[IF_NAMESIZE];
 	__s64 mono_to_wall; /* add to CLOCK_MONOTONIC ns for wall-clock ns */
@@ -78,6 +80,27 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (level == LIBBPF_DEBUG || !getenv("RXRAY_DEBUG"))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
+}
+
+static __s64 clock_ns(clockid_t id);
+
+/* One HTTP transaction from the kernel: wall clock, route text, to the view. */
+static int txn_record(void *ctx, void *data, size_t size)
+{
+	struct rx_live *src = ctx;
+	struct rx_txn t;
+	char route[RX_ROUTE_MAX + 1];
+	struct rx_route r;
+
+	if (size < sizeof(t) || src->stopped)
+		return 0;
+	memcpy(&t, data, sizeof(t));
+	t.start_ns = (__u64)((__s64)t.start_ns + src->mono_to_wall);
+	rx_route_name(route, t.route,
+		      bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.rx_routes), &t.route, &r) ? NULL
+												: &r);
+	src->on_txn(src->user, &t, route);
+	return 0;
 }
 
 static int ring_record(void *ctx, void *data, size_t size)
@@ -179,6 +202,8 @@ static struct bpf_map *pinned_map(struct rxray_bpf *skel, int i)
 		skel->maps.rx_counters, skel->maps.rx_stats,  skel->maps.rx_talkers,
 		skel->maps.rx_services, skel->maps.rx_sizes,  skel->maps.rx_tcpkinds,
 		skel->maps.rx_flows,    skel->maps.rx_health, skel->maps.rx_latency,
+		skel->maps.rx_http_conns, skel->maps.rx_routes, skel->maps.rx_budgets,
+		skel->maps.rx_endpoints,
 	};
 
 	return i < (int)(sizeof(maps) / sizeof(maps[0])) ? maps[i] : NULL;
@@ -323,6 +348,9 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 	src->skel->bss->rx_cfg.traffic = o->traffic ? 1 : 0;
 	src->skel->bss->rx_cfg.tcp = o->tcp ? 1 : 0;
 	src->skel->bss->rx_cfg.payload = o->payload ? 1 : 0;
+	src->skel->bss->rx_cfg.http = o->http && o->tcp ? 1 : 0;
+	src->skel->bss->rx_cfg.txns = o->on_txn ? 1 : 0;
+	src->on_txn = o->on_txn;
 	src->duration_s = o->duration_s;
 	/*
 	 * A BPF link, not a netlink attachment: the kernel detaches it when its
@@ -347,8 +375,12 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 			return RX_EXIT_RUNTIME;
 		}
 	}
+	err = 0;
 	src->ring = ring_buffer__new(bpf_map__fd(src->skel->maps.rx_ring), ring_record, src, NULL);
-	if (!src->ring) {
+	if (src->ring && o->on_txn &&
+	    ring_buffer__add(src->ring, bpf_map__fd(src->skel->maps.rx_txn_ring), txn_record, src))
+		err = -errno;
+	if (!src->ring || err) {
 		rx_err("cannot open the ring buffer: %s", strerror(errno));
 		return RX_EXIT_RUNTIME;
 	}
@@ -425,6 +457,35 @@ static void read_latency(struct rx_live *src, struct rx_snapshot *snap, int ncpu
 	free(h);
 }
 
+static void read_endpoints(struct rx_live *src, struct rx_snapshot *snap, int ncpu)
+{
+	int fd = bpf_map__fd(src->skel->maps.rx_endpoints), rfd = bpf_map__fd(src->skel->maps.rx_routes);
+	struct rx_endpoint *v = calloc((size_t)ncpu, sizeof(*v));
+	struct rx_endpoint_key key, next, *prev = NULL;
+	size_t cap = RX_ENDPOINTS_MAX;
+	struct rx_route r;
+	int cpu;
+
+	snap->endpoints = calloc(cap, sizeof(*snap->endpoints));
+	while (v && snap->endpoints && snap->n_endpoints < cap &&
+	       !bpf_map_get_next_key(fd, prev, &next)) {
+		struct rx_endpoint_row *row = &snap->endpoints[snap->n_endpoints];
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, v))
+			continue;
+		memset(row, 0, sizeof(*row));
+		row->k = key;
+		for (cpu = 0; cpu < ncpu; cpu++)
+			rx_endpoint_add(&row->v, &v[cpu]);
+		rx_route_name(row->route, key.route,
+			      bpf_map_lookup_elem(rfd, &key.route, &r) ? NULL : &r);
+		snap->n_endpoints++;
+	}
+	free(v);
+}
+
 void rx_live__snapshot(struct rx_live *src, struct rx_snapshot *snap)
 {
 	int ncpu = libbpf_num_possible_cpus(), cpu;
@@ -473,6 +534,7 @@ void rx_live__snapshot(struct rx_live *src, struct rx_snapshot *snap)
 			snap->health[k] += ps[cpu];
 	}
 	read_latency(src, snap, ncpu);
+	read_endpoints(src, snap, ncpu);
 	snap->talkers = read_percpu_hash(src->skel->maps.rx_talkers, &snap->n_talkers, ncpu, pc);
 	snap->services = read_percpu_hash(src->skel->maps.rx_services, &snap->n_services, ncpu, pc);
 	snap->first_ns = (__u64)src->start_ns;

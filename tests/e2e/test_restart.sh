@@ -25,7 +25,7 @@ rm -rf "/sys/fs/bpf/rxray/$IF"
 
 # nsenter, not ip netns exec: the latter remounts /sys and hides /sys/fs/bpf
 start_serve() {
-	nsenter --net=/run/netns/$P-b "$RXRAY" serve -i $IF --listen 127.0.0.1:19466 "$@" 2>>"$tmp/serve.err" &
+	nsenter --net=/run/netns/$P-b "$RXRAY" serve -i $IF --listen 127.0.0.1:19466 --control "$tmp/agent.sock" "$@" 2>>"$tmp/serve.err" &
 	serve_pid=$!
 	pids+=($serve_pid)
 	for _ in $(seq 50); do

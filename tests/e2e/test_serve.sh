@@ -22,7 +22,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 rx_lab_up $P || fail "lab setup"
 inb() { ip netns exec $P-b "$@"; }
 
-ip netns exec $P-b "$RXRAY" serve -i ${P}b --listen 127.0.0.1:19464 2>"$tmp/serve.err" &
+ip netns exec $P-b "$RXRAY" serve -i ${P}b --listen 127.0.0.1:19464 --control "$tmp/agent.sock" \
+	2>"$tmp/serve.err" &
 pids+=($!)
 serve_pid=$!
 for _ in $(seq 50); do inb curl -sf -o /dev/null http://127.0.0.1:19464/metrics && break; sleep 0.1; done

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * HTTP/1.x transactions from packets: requests and responses told apart by
+ * content, paired per connection in order (keep-alive and pipelining: up to
+ * RX_HTTP_PIPE in flight, several in one segment), the duration from the
+ * first request byte to the first response byte, in the datapath's clock.
+ * Each transaction updates the RED metrics of its endpoint (server port,
+ * method, templated route, status) and, while someone streams them, emits a
+ * record. A response with no request waiting and a request that never gets
+ * its answer are counted, never turned into a latency.
+ *
+ * Shim (see process.h) additionally provides:
+ *   struct rx_http_conn *rx_shim_http_conn(struct rx_env *env, const struct rx_flow_key *k,
+ *                                          int create)
+ *   struct rx_endpoint *rx_shim_endpoint(struct rx_env *env, const struct rx_endpoint_key *k)
+ *   struct rx_txn *rx_shim_txn_reserve(struct rx_env *env)
+ *   void rx_shim_txn_submit(struct rx_env *env, struct rx_txn *t)
+ */
+#ifndef RX_HTTPTRACK_H
+#define RX_HTTPTRACK_H
+
+#include "http.h"
+#include "route.h"
+#include "tcp.h"
+
+RX_INLINE __u32 rx_dur_bucket(__u64 ns)
+{
+	__u64 us = ns / 1000;
+	__u32 b = 0;
+
+#define RX__DBUCKET(bound)                                                     \
+	if (us <= (bound))                                                     \
+		return b;                                                      \
+	b++;
+	RX_DUR_BOUNDS_US(RX__DBUCKET)
+#undef RX__DBUCKET
+	return b;
+}
+
+RX_INLINE __u32 rx_body_bucket(__u32 n)
+{
+	__u32 b = 0;
+
+#define RX__BBUCKET(bound)                                                     \
+	if (n <= (bound))                                                      \
+		return b;                                                      \
+	b++;
+	RX_BODY_BOUNDS(RX__BBUCKET)
+#undef RX__BBUCKET
+	return b;
+}
+
+/* Requests that waited longer than RX_HTTP_TIMEOUT_NS are dropped, counted. */
+RX_INLINE void rx_http_expire(struct rx_env *env, struct rx_http_conn *c, __u64 now)
+{
+	__u32 i;
+
+	for (i = 0; i < RX_HTTP_PIPE; i++) {
+		if (!c->count || now - c->q[c->head & (RX_HTTP_PIPE - 1)].start_ns <= RX_HTTP_TIMEOUT_NS)
+			break;
+		rx_shim_stat(env, RX_STAT_HTTP_EXPIRED);
+		c->head = (c->head + 1) & (RX_HTTP_PIPE - 1);
+		c->count--;
+	}
+}
+
+/* The response in wk->http answers the oldest request of c: one transaction. */
+RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct rx_http_conn *c,
+				const struct rx_flow_key *k, __u64 now)
+{
+	const volatile struct rx_config *cfg = rx_shim_config(env);
+	const struct rx_http *h = &wk->http;
+	struct rx_endpoint_key ek;
+	struct rx_http_req *req;
+	struct rx_endpoint *ep;
+	struct rx_txn *t;
+	__u64 dur;
+
+	rx_http_expire(env, c, now);
+	if (!c->count) {
+		rx_shim_stat(env, RX_STAT_HTTP_UNMATCHED);
+		return RX_HTTP_M_NONE;
+	}
+	req = &c->q[c->head & (RX_HTTP_PIPE - 1)];
+	c->head = (c->head + 1) & (RX_HTTP_PIPE - 1);
+	c->count--;
+	dur = now > req->start_ns ? now - req->start_ns : 0;
+
+	__builtin_memset(&ek, 0, sizeof(ek));
+	ek.route = req->route;
+	ek.port = c->server ? k->pb : k->pa;
+	ek.status = h->status;
+	ek.method = req->method;
+	ep = rx_shim_endpoint(env, &ek);
+	if (ep) {
+		ep->count++;
+		ep->dur[rx_dur_bucket(dur) & 15]++;
+		ep->dur_sum_ns += dur;
+		if (dur > ep->dur_max_ns)
+			ep->dur_max_ns = dur;
+		if (req->has_size) {
+			ep->req_size[rx_body_bucket(req->req_size) & 7]++;
+			ep->req_bytes += req->req_size;
+		}
+		if (h->flags & RX_HTTPF_CLEN) {
+			ep->resp_size[rx_body_bucket(h->content_length) & 7]++;
+			ep->resp_bytes += h->content_length;
+		}
+	} else {
+		rx_shim_stat(env, RX_STAT_ENDPOINTS_OVERFLOW);
+	}
+
+	if (cfg->txns) {
+		struct rx_txn *s = &wk->txn;
+
+		__builtin_memset(s, 0, sizeof(*s));
+		s->start_ns = req->start_ns;
+		s->dur_ns = dur;
+		__builtin_memcpy(s->client, c->server ? k->a : k->b, 16);
+		__builtin_memcpy(s->server, c->server ? k->b : k->a, 16);
+		s->cport = c->server ? k->pa : k->pb;
+		s->sport = ek.port;
+		s->status = h->status;
+		s->method = req->method;
+		s->minor = req->minor;
+		s->route = req->route;
+		s->req_size = req->req_size;
+		s->resp_size = h->content_length;
+		s->flags = (req->has_size ? 1 : 0) | ((h->flags & RX_HTTPF_CLEN) ? 2 : 0);
+		t = rx_shim_txn_reserve(env);
+		if (t) {
+			__builtin_memcpy(t, s, sizeof(*t));
+			rx_shim_txn_submit(env, t);
+			rx_shim_stat(env, RX_STAT_TXN_PRODUCED);
+		} else {
+			rx_shim_stat(env, RX_STAT_TXN_LOST);
+		}
+	}
+	return req->method;
+}
+
+/* The state of one segment's walk over the HTTP messages it holds. */
+struct rx_msgctx {
+	struct rx_work *work;
+	struct rx_env *env;
+	/*
+	 * The program's constant (see struct rx_optctx), alone in its 8 bytes:
+	 * merged into one store with an unknown neighbour, the verifier would
+	 * lose its value.
+	 */
+	__u64 hook;
+	__u32 side;
+	__u32 pad;
+	__u32 off;    /* where the current message starts, from the payload */
+	__u32 avail;  /* payload bytes in the frame */
+	struct rx_http_conn *conn;
+	struct rx_flow_key key;
+	__u64 now;
+};
+
+/*
+ * One HTTP message (already decoded into wk->http): queue a request or
+ * complete a transaction, then decode the next message if it starts in
+ * this segment. Returns 1 to stop. A bpf_loop step of its own, so that
+ * pipelining costs the verifier one message, not RX_HTTP_PIPE copies.
+ */
+static long rx_http_msg_step(__u64 index __attribute__((unused)), void *ctx)
+{
+	struct rx_msgctx *m = ctx;
+	struct rx_work *wk = m->work;
+	struct rx_http *h = &wk->http;
+	struct rx_http_conn *c = m->conn;
+	struct rx_env *env = m->env;
+	__u32 body = (h->flags & RX_HTTPF_CLEN) ? h->content_length : 0, off;
+	__u8 method;
+
+	if (!c || h->kind == RX_HTTP_NONE)
+		return 1;
+	if (h->kind == RX_HTTP_REQUEST) {
+		if (m->side == c->server)
+			return 1;
+		rx_shim_stat(env, RX_STAT_HTTP_REQUESTS);
+		if (c->count >= RX_HTTP_PIPE) {
+			rx_shim_stat(env, RX_STAT_HTTP_PIPE_FULL);
+		} else {
+			struct rx_http_req *q = &c->q[(c->head + c->count) & (RX_HTTP_PIPE - 1)];
+
+			q->start_ns = m->now;
+			q->route = rx_route_id(env, wk, c->server ? m->key.pb : m->key.pa);
+			q->req_size = h->content_length;
+			q->has_size = (h->flags & RX_HTTPF_CLEN) ? 1 : 0;
+			q->method = h->method;
+			q->minor = h->minor;
+			c->count++;
+		}
+	} else {
+		if (m->side != c->server)
+			return 1;
+		/* 1xx are interim: the final response is still to come */
+		if (h->status >= 200) {
+			method = rx_http_complete(env, wk, c, &m->key, m->now);
+			/* no body: HEAD, 204, 304 (RFC 9110 section 6.4.1) */
+			if (method == RX_HTTP_M_HEAD || h->status == 204 || h->status == 304)
+				body = 0;
+		} else {
+			body = 0;
+		}
+	}
+	/* the next message in this segment, if it starts within it */
+	if (!h->hdr_end)
+		return 1;
+	off = m->off + h->hdr_end + body;
+	if (off >= m->avail || off > 0xffff)
+		return 1;
+	m->off = off;
+	rx_http_decode(env, (__u32)m->hook, wk, wk->pkt.payload_off + off, m->avail - off);
+	return 0;
+}
+
+/*
+ * One TCP segment: every HTTP message that starts in it, in order. hook
+ * must be the program's constant.
+ */
+RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk, __u64 now)
+{
+	struct rx_pkt *pkt = &wk->pkt;
+	struct rx_http *h = &wk->http;
+	struct rx_msgctx m = { .work = wk, .env = env, .hook = hook, .now = now };
+	struct rx_http_conn *c;
+	__u32 i, have;
+
+	if (!(pkt->layers & RX_L_TCP))
+		return;
+	m.side = rx_flow_key_of(pkt, &m.key);
+	/* a connection that ends with requests in flight: they expired */
+	if (pkt->tcp_flags & 0x05) {
+		c = rx_shim_http_conn(env, &m.key, 0);
+		if (c && c->count) {
+			for (i = 0; i < RX_HTTP_PIPE && c->count; i++) {
+				rx_shim_stat(env, RX_STAT_HTTP_EXPIRED);
+				c->count--;
+			}
+		}
+		return;
+	}
+	/*
+	 * At TC the payload of a locally built (GSO) segment sits in page
+	 * fragments past the linear data: load_bytes reaches it, so the whole
+	 * skb counts; elsewhere, the bytes at hand.
+	 */
+	have = (hook == RX_HOOK_TC_INGRESS || hook == RX_HOOK_TC_EGRESS) ? pkt->wire_len
+									    : pkt->cap_len;
+	if (!pkt->payload_off || !(pkt->layers & RX_L_PAYLOAD) || have <= pkt->payload_off)
+		return;
+	m.avail = have - pkt->payload_off;
+	if (m.avail > pkt->payload_len)
+		m.avail = pkt->payload_len; /* Ethernet padding is not payload */
+	rx_http_decode(env, hook, wk, pkt->payload_off, m.avail);
+	if (h->kind == RX_HTTP_NONE)
+		return;
+	c = rx_shim_http_conn(env, &m.key, 1);
+	if (!c) {
+		rx_shim_stat(env, RX_STAT_HTTP_CONNS_OVERFLOW);
+		return;
+	}
+	if (!c->known) {
+		c->known = 1;
+		c->server = (__u8)(h->kind == RX_HTTP_REQUEST ? !m.side : m.side);
+	}
+	m.conn = c;
+	rx_shim_loop(RX_HTTP_PIPE, rx_http_msg_step, &m);
+}
+
+#endif

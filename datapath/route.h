@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Route templating in the datapath: /users/123 -> /users/{id}. Segments of
+ * digits become {id}, UUIDs {uuid}, hex strings of 16 or more characters
+ * {hex}; the rest is kept. Each server port has a budget of routes; a new
+ * route past it is counted on the overflow route, so the cardinality of
+ * everything keyed by route is bounded by construction.
+ *
+ * Shim (see process.h) additionally provides:
+ *   struct rx_route *rx_shim_route(struct rx_env *env, __u32 id)     (lookup)
+ *   int rx_shim_route_add(struct rx_env *env, __u32 id, const struct rx_route *r)
+ *   struct rx_budget *rx_shim_budget(struct rx_env *env, __u32 port) (lookup or insert)
+ */
+#ifndef RX_ROUTE_H
+#define RX_ROUTE_H
+
+#include "parse.h"
+
+enum {
+	RX_RT_DIGITS = 1,
+	RX_RT_HEX = 2,
+	RX_RT_UUID = 4,
+	RX_RT_ALL = 7,
+};
+
+/* Placeholders as constants, byte i at bits 8*i (no rodata strings: see http.h). */
+#define RX_PH_ID 0x7d64697bull       /* "{id}" */
+#define RX_PH_UUID 0x7d646975757bull /* "{uuid}" */
+#define RX_PH_HEX 0x7d7865687bull    /* "{hex}" */
+
+RX_INLINE int rx_is_hex(__u8 c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Close the segment that started at rw->seg: replace it by its placeholder. */
+RX_INLINE void rx_route_close(struct rx_routewalk *rw)
+{
+	__u64 ph = 0;
+	__u32 n = 0, i;
+
+	if (!rw->seglen)
+		return;
+	if (rw->flags & RX_RT_DIGITS) {
+		ph = RX_PH_ID;
+		n = 4;
+	} else if ((rw->flags & RX_RT_UUID) && rw->seglen == 36) {
+		ph = RX_PH_UUID;
+		n = 6;
+	} else if ((rw->flags & RX_RT_HEX) && rw->seglen >= 16) {
+		ph = RX_PH_HEX;
+		n = 5;
+	}
+	if (!n)
+		return;
+	for (i = 0; i < 6; i++) {
+		if (i >= n || rw->seg + i >= RX_ROUTE_MAX)
+			break;
+		rw->out[(rw->seg + i) & (RX_ROUTE_MAX - 1)] = (char)(ph >> (8 * i));
+	}
+	rw->len = rw->seg + i;
+}
+
+/* One URI byte (or, at uri_len, the end); returns 1 when done. */
+static long rx_route_step(__u64 index __attribute__((unused)), void *ctx)
+{
+	struct rx_work *wk = ((struct rx_optctx *)ctx)->work;
+	struct rx_routewalk *rw = &wk->route;
+	__u32 pos = rw->pos, end = wk->http.uri_len, k;
+	__u8 c;
+
+	if (pos > end || pos > RX_HTTP_URI_MAX)
+		return 1;
+	c = pos < end ? (__u8)wk->http.uri[pos & (RX_HTTP_URI_MAX - 1)] : '/';
+	rw->pos = pos + 1;
+	if (c == '/') {
+		rx_route_close(rw);
+		if (pos == end)
+			return 1;
+		if (rw->len < RX_ROUTE_MAX) {
+			rw->out[rw->len & (RX_ROUTE_MAX - 1)] = '/';
+			rw->len++;
+		}
+		rw->seg = rw->len;
+		rw->seglen = 0;
+		rw->flags = RX_RT_ALL;
+		return 0;
+	}
+	k = rw->seglen;
+	if (c < '0' || c > '9')
+		rw->flags &= ~RX_RT_DIGITS;
+	if (!rx_is_hex(c))
+		rw->flags &= ~RX_RT_HEX;
+	if (k >= 36 || ((k == 8 || k == 13 || k == 18 || k == 23) ? c != '-' : !rx_is_hex(c)))
+		rw->flags &= ~RX_RT_UUID;
+	if (rw->len < RX_ROUTE_MAX) {
+		rw->out[rw->len & (RX_ROUTE_MAX - 1)] = (char)c;
+		rw->len++;
+	}
+	rw->seglen = k + 1;
+	return 0;
+}
+
+/* FNV-1a over the templated route, one byte per step. */
+static long rx_route_hash_step(__u64 index, void *ctx)
+{
+	struct rx_routewalk *rw = &((struct rx_optctx *)ctx)->work->route;
+
+	if (index >= rw->len || index >= RX_ROUTE_MAX)
+		return 1;
+	rw->hash = (rw->hash ^ (__u8)rw->out[index & (RX_ROUTE_MAX - 1)]) * 16777619u;
+	return 0;
+}
+
+/*
+ * The route id of the request in wk->http, for server port port; the
+ * route is registered on first sight within the port's budget.
+ */
+RX_INLINE __u32 rx_route_id(struct rx_env *env, struct rx_work *wk, __u32 port)
+{
+	struct rx_optctx ctx = { .work = wk, .env = env };
+	struct rx_routewalk *rw = &wk->route;
+	struct rx_budget *b;
+	struct rx_route r;
+	__u32 id;
+
+	__builtin_memset(rw->out, 0, sizeof(rw->out));
+	rw->pos = 0;
+	rw->len = 0;
+	rw->seg = 0;
+	rw->seglen = 0;
+	rw->flags = RX_RT_ALL;
+	rx_shim_loop(RX_HTTP_URI_MAX + 1, rx_route_step, &ctx);
+	if (rw->len == 0) {
+		rw->out[0] = '/';
+		rw->len = 1;
+	}
+	rw->hash = (2166136261u ^ (port & 0xff)) * 16777619u;
+	rw->hash = (rw->hash ^ (port >> 8)) * 16777619u;
+	rx_shim_loop(RX_ROUTE_MAX, rx_route_hash_step, &ctx);
+	id = rw->hash;
+	if (id == RX_ROUTE_OVERFLOW)
+		id ^= 1;
+	if (rx_shim_route(env, id))
+		return id;
+	b = rx_shim_budget(env, port);
+	if (!b || b->routes >= RX_ROUTES_PER_SERVICE)
+		goto overflow;
+	__builtin_memcpy(r.path, rw->out, RX_ROUTE_MAX);
+	r.port = (__u16)port;
+	r.len = (__u16)(rw->len > RX_ROUTE_MAX ? RX_ROUTE_MAX : rw->len);
+	r.pad = 0;
+	if (rx_shim_route_add(env, id, &r))
+		goto overflow;
+	b->routes++;
+	return id;
+overflow:
+	rx_shim_stat(env, RX_STAT_ROUTES_OVERFLOW);
+	return RX_ROUTE_OVERFLOW;
+}
+
+#endif

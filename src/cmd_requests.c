@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * rxray requests: an access log from packets. One line (or JSON object with
+ * OpenTelemetry's keys) per HTTP transaction the datapath paired: live from
+ * the TC programs' transaction records, offline from the native build on a
+ * pcap. The path itself never leaves the datapath: the route does.
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+#include "render.h"
+#include "source.h"
+
+static const char requests_usage[] =
+	"Usage: rxray requests (-i IFACE | -r FILE) [-c N] [--json]\n"
+	"\n"
+	"An access log derived from packets: one line per HTTP/1.x transaction\n"
+	"(request and its response paired in the datapath), no change to the service.\n"
+	"\n"
+	"  -i, --interface IFACE  live (TC ingress and egress; needs CAP_BPF, CAP_NET_ADMIN)\n"
+	"  -r, --read FILE        a pcap/pcapng holding both directions (no privileges)\n"
+	"  -c, --count N          stop after N transactions\n"
+	"      --json             one JSON object per transaction (OpenTelemetry keys)\n"
+	"  -h, --help             this text\n";
+
+struct requests {
+	int json;
+	unsigned long count, shown;
+};
+
+static void fmt_addr16(char *buf, const __u8 *a)
+{
+	static const __u8 v4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (!memcmp(a, v4, 12))
+		inet_ntop(AF_INET, a + 12, buf, INET6_ADDRSTRLEN);
+	else
+		inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+static void on_txn(void *user, const struct rx_txn *t, const char *route)
+{
+	struct requests *q = user;
+	char c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN], ts[32], ver[8];
+
+	if (q->count && q->shown >= q->count)
+		return;
+	fmt_addr16(c, t->client);
+	fmt_addr16(s, t->server);
+	rx_fmt_ts(ts, sizeof(ts), t->start_ns);
+	snprintf(ver, sizeof(ver), "1.%u", t->minor);
+	if (q->json) {
+		json_t *o = json_object();
+		char *txt;
+
+		json_object_set_new(o, "duration_s", json_real((double)t->dur_ns / 1e9));
+		json_object_set_new(o, "client.address", json_string(c));
+		json_object_set_new(o, "client.port", json_integer(t->cport));
+		json_object_set_new(o, "server.address", json_string(s));
+		json_object_set_new(o, "server.port", json_integer(t->sport));
+		json_object_set_new(o, "http.request.method",
+				    json_string(rx_http_method_name(t->method)));
+		json_object_set_new(o, "http.route", json_string(route));
+		json_object_set_new(o, "http.response.status_code", json_integer(t->status));
+		if (t->flags & 1)
+			json_object_set_new(o, "http.request.body.size", json_integer(t->req_size));
+		if (t->flags & 2)
+			json_object_set_new(o, "http.response.body.size", json_integer(t->resp_size));
+		json_object_set_new(o, "network.protocol.version", json_string(ver));
+		txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(o);
+		/* ts first, as exact text (see render.c) */
+		if (txt)
+			printf("{\"ts\":%s,%s\n", ts, txt + 1);
+		free(txt);
+	} else {
+		time_t sec = (time_t)(t->start_ns / 1000000000ull);
+		struct tm tm;
+
+		localtime_r(&sec, &tm);
+		printf("%02d:%02d:%02d.%06u %s:%u -> %s:%u %s %s HTTP/%s %u %.3f ms", tm.tm_hour,
+		       tm.tm_min, tm.tm_sec, (unsigned int)(t->start_ns % 1000000000ull / 1000), c,
+		       t->cport, s, t->sport, rx_http_method_name(t->method), route, ver, t->status,
+		       (double)t->dur_ns / 1e6);
+		if (t->flags & 1)
+			printf(" req %u B", t->req_size);
+		if (t->flags & 2)
+			printf(" resp %u B", t->resp_size);
+		putchar('\n');
+	}
+	q->shown++;
+	if (q->count && q->shown >= q->count)
+		rx_stop = 1;
+}
+
+int cmd_requests(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "read", required_argument, NULL, 'r' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .tcp = 1, .http = 1, .on_txn = on_txn };
+	struct requests q = { 0 };
+	struct rx_source *src;
+	struct rx_snapshot snap;
+	int c, r;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:i:r:c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			so.ifname = optarg;
+			break;
+		case 'r':
+			so.file = optarg;
+			break;
+		case 'c':
+			if (rx_parse_uint(optarg, 1, ~0ul, &q.count)) {
+				rx_err("-c %s: expected a positive number of transactions", optarg);
+				return RX_EXIT_INPUT;
+			}
+			break;
+		case 'J':
+			q.json = 1;
+			break;
+		case 'h':
+			fputs(requests_usage, stdout);
+			return RX_EXIT_OK;
+		default:
+			return rx_opt_error("requests", c, argv);
+		}
+	}
+	if (optind < argc) {
+		rx_err("requests: unexpected argument '%s'", argv[optind]);
+		return RX_EXIT_INPUT;
+	}
+	if (!!so.ifname == !!so.file) {
+		rx_err("requests: give exactly one of -i IFACE or -r FILE (see rxray requests --help)");
+		return RX_EXIT_INPUT;
+	}
+	rx_install_signals();
+	r = rx_source__open(&src, &so);
+	if (r)
+		return r;
+	r = rx_source__run(src, NULL, &q);
+	fflush(stdout);
+	rx_source__snapshot(src, &snap);
+	fprintf(stderr,
+		"%lu transactions shown; %llu requests seen, %llu responses unmatched, %llu expired, "
+		"%llu records lost\n",
+		q.shown, (unsigned long long)snap.stats[RX_STAT_HTTP_REQUESTS],
+		(unsigned long long)snap.stats[RX_STAT_HTTP_UNMATCHED],
+		(unsigned long long)snap.stats[RX_STAT_HTTP_EXPIRED],
+		(unsigned long long)snap.stats[RX_STAT_TXN_LOST]);
+	if (ferror(stdout) && !r) {
+		rx_err("writing the output failed");
+		r = RX_EXIT_RUNTIME;
+	}
+	rx_snapshot__free(&snap);
+	rx_source__close(src);
+	return r;
+}
