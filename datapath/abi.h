@@ -186,6 +186,7 @@ enum rx_http_flag {
 	RX_HTTPF_HOST = 1 << 2,      /* a Host header was found */
 	RX_HTTPF_HOST_TRUNC = 1 << 3,
 	RX_HTTPF_CLEN = 1 << 4,      /* a Content-Length header was found */
+	RX_HTTPF_PARTIAL = 1 << 5,   /* a start line begins but does not end in view */
 };
 
 /*
@@ -357,8 +358,8 @@ struct rx_http_conn {
 	__u8 head;       /* index of the oldest request */
 	__u8 count;      /* requests waiting */
 	__u8 server;     /* the side (0: endpoint a of the flow key) that answers */
-	__u8 known;
-	__u32 pad;
+	__u8 known;      /* 1: server known; 2: srv_next valid */
+	__u32 srv_next;  /* the server's next sequence number, as far as seen */
 };
 _Static_assert(sizeof(struct rx_http_conn) == 24 * RX_HTTP_PIPE + 8, "struct rx_http_conn ABI size");
 

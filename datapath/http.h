@@ -258,8 +258,17 @@ RX_INLINE void rx_http_decode(struct rx_env *env, __u32 hook, struct rx_work *wk
 	__builtin_memset(h, 0, sizeof(*h));
 	if (len > RX_HTTP_PEEK)
 		len = RX_HTTP_PEEK;
-	if (len < 12 || rx_shim_load_bytes(env, hook, off, wk->peek, len, RX_HTTP_PEEK))
+	if (len < 1 || rx_shim_load_bytes(env, hook, off, wk->peek, len, RX_HTTP_PEEK))
 		return;
+	if (len < 12) {
+		/* too short for any start line: a cut one if it begins like one */
+		__u32 u;
+
+		if (rx_peek_is(wk, len, 0, "HTTP/1.", len < 7 ? len : 7) ||
+		    rx_http_method(wk, len, &u) != RX_HTTP_M_NONE)
+			h->flags = RX_HTTPF_PARTIAL;
+		return;
+	}
 
 	if (rx_peek_is(wk, len, 0, "HTTP/1.", 7)) {
 		/* status line: HTTP/1.x SP NNN */
@@ -289,6 +298,9 @@ RX_INLINE void rx_http_decode(struct rx_env *env, __u32 hook, struct rx_work *wk
 	    (RX_PEEK(wk, v + 8) != '0' && RX_PEEK(wk, v + 8) != '1') ||
 	    RX_PEEK(wk, v + 9) != '\r' || RX_PEEK(wk, v + 10) != '\n') {
 		__builtin_memset(h, 0, sizeof(*h));
+		/* the line ran out of bytes (not out of form): a cut request line */
+		if (v + 10 >= len && (v >= len || RX_PEEK(wk, v) == ' '))
+			h->flags = RX_HTTPF_PARTIAL;
 		return;
 	}
 	h->method = (__u8)method;

@@ -64,6 +64,35 @@ RX_INLINE void rx_http_expire(struct rx_env *env, struct rx_http_conn *c, __u64 
 	}
 }
 
+/*
+ * Bytes of the server's stream that were never seen (lost before the
+ * capture point, or out of its view) may have held responses: which
+ * requests they answered cannot be known, so every request in flight is
+ * given up, counted as expired, rather than paired with a wrong response.
+ */
+RX_INLINE void rx_http_forget(struct rx_env *env, struct rx_http_conn *c)
+{
+	__u32 i;
+
+	for (i = 0; i < RX_HTTP_PIPE && c->count; i++) {
+		rx_shim_stat(env, RX_STAT_HTTP_EXPIRED);
+		c->count--;
+	}
+}
+
+/* The server's stream: a gap before this segment? Then move past it. */
+RX_INLINE void rx_http_server_seq(struct rx_env *env, struct rx_http_conn *c,
+				  const struct rx_pkt *pkt)
+{
+	__u32 end = pkt->tcp_seq + pkt->payload_len;
+
+	if ((c->known & 2) && (__s32)(pkt->tcp_seq - c->srv_next) > 0)
+		rx_http_forget(env, c);
+	if (!(c->known & 2) || (__s32)(end - c->srv_next) > 0)
+		c->srv_next = end;
+	c->known |= 2;
+}
+
 /* The response in wk->http answers the oldest request of c: one transaction. */
 RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct rx_http_conn *c,
 				const struct rx_flow_key *k, __u64 now)
@@ -180,6 +209,11 @@ static long rx_http_msg_step(__u64 index __attribute__((unused)), void *ctx)
 		if (m->side == c->server)
 			return 1;
 		rx_shim_stat(env, RX_STAT_HTTP_REQUESTS);
+		/* the client acknowledges server bytes never seen: responses went missing */
+		if ((c->known & 2) && (__s32)(wk->pkt.tcp_ack - c->srv_next) > 0) {
+			rx_http_forget(env, c);
+			c->srv_next = wk->pkt.tcp_ack; /* those bytes are accounted for */
+		}
 		if (c->count >= RX_HTTP_PIPE) {
 			rx_shim_stat(env, RX_STAT_HTTP_PIPE_FULL);
 		} else {
@@ -214,6 +248,8 @@ static long rx_http_msg_step(__u64 index __attribute__((unused)), void *ctx)
 		return 1;
 	m->off = off;
 	rx_http_decode(env, (__u32)m->hook, wk, wk->pkt.payload_off + off, m->avail - off);
+	if (h->kind == RX_HTTP_NONE && (h->flags & RX_HTTPF_PARTIAL))
+		rx_shim_stat(env, RX_STAT_HTTP_PARTIAL);
 	return 0;
 }
 
@@ -227,7 +263,7 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 	struct rx_http *h = &wk->http;
 	struct rx_msgctx m = { .work = wk, .env = env, .hook = hook, .now = now };
 	struct rx_http_conn *c;
-	__u32 i, have;
+	__u32 have;
 
 	if (!(pkt->layers & RX_L_TCP))
 		return;
@@ -235,12 +271,8 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 	/* a connection that ends with requests in flight: they expired */
 	if (pkt->tcp_flags & 0x05) {
 		c = rx_shim_http_conn(env, &m.key, 0);
-		if (c && c->count) {
-			for (i = 0; i < RX_HTTP_PIPE && c->count; i++) {
-				rx_shim_stat(env, RX_STAT_HTTP_EXPIRED);
-				c->count--;
-			}
-		}
+		if (c)
+			rx_http_forget(env, c);
 		return;
 	}
 	/*
@@ -256,17 +288,26 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 	if (m.avail > pkt->payload_len)
 		m.avail = pkt->payload_len; /* Ethernet padding is not payload */
 	rx_http_decode(env, hook, wk, pkt->payload_off, m.avail);
-	if (h->kind == RX_HTTP_NONE)
+	if (h->kind == RX_HTTP_NONE) {
+		if (h->flags & RX_HTTPF_PARTIAL)
+			rx_shim_stat(env, RX_STAT_HTTP_PARTIAL);
+		/* a body segment: the server's stream position still matters */
+		c = rx_shim_http_conn(env, &m.key, 0);
+		if (c && (c->known & 1) && m.side == c->server)
+			rx_http_server_seq(env, c, pkt);
 		return;
+	}
 	c = rx_shim_http_conn(env, &m.key, 1);
 	if (!c) {
 		rx_shim_stat(env, RX_STAT_HTTP_CONNS_OVERFLOW);
 		return;
 	}
-	if (!c->known) {
-		c->known = 1;
+	if (!(c->known & 1)) {
+		c->known |= 1;
 		c->server = (__u8)(h->kind == RX_HTTP_REQUEST ? !m.side : m.side);
 	}
+	if (m.side == c->server)
+		rx_http_server_seq(env, c, pkt);
 	m.conn = c;
 	rx_shim_loop(RX_HTTP_PIPE, rx_http_msg_step, &m);
 }

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""HTTP pairing from a capture (rxray requests -r / stats -r, native build):
+
+- splitting: a request or response split into two segments at every byte
+  offset gives the same transaction, or, when the cut falls inside the part
+  the datapath needs (the request line, the status line's first 12 bytes),
+  no transaction and exactly one count of http_partial and of the loss that
+  follows (http_unmatched for a request, http_expired for a response);
+- pipelining: 1 to 16 requests in one segment pair with their responses in
+  order, with the right routes and durations;
+- a lost response: never turned into a wrong latency (the later pairs stay
+  right; the orphaned request is counted as expired).
+
+  test_http_split.py BUILD
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+try:
+    from scapy.all import Ether, IP, TCP, Raw, wrpcap
+except ImportError:
+    print("scapy is missing (Debian python3-scapy, /usr/bin/python3)")
+    sys.exit(77)
+
+BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
+RXRAY = os.path.join(BUILD, "rxray")
+C, S = "192.0.2.10", "198.51.100.1"
+fails = []
+TMP = tempfile.mkdtemp()
+
+
+def check(what, got, want):
+    if got != want:
+        fails.append(f"{what}: got {got!r}, want {want!r}")
+
+
+class Conn:
+    """A TCP connection with consistent sequence numbers and a clock."""
+
+    def __init__(self, sport=40000):
+        self.sport, self.cseq, self.sseq, self.t, self.pkts = sport, 1000, 5000, 0.0, []
+
+    def _at(self, p):
+        p.time = 1700000000 + self.t
+        self.pkts.append(p)
+
+    def client(self, data, dt=0.001):
+        self.t += dt
+        self._at(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src=C, dst=S) /
+                 TCP(sport=self.sport, dport=80, flags="PA", seq=self.cseq, ack=self.sseq) / Raw(data))
+        self.cseq += len(data)
+
+    def server(self, data, dt=0.001, send=True):
+        self.t += dt
+        if send:
+            self._at(Ether(src="02:00:00:00:00:02", dst="02:00:00:00:00:01") / IP(src=S, dst=C) /
+                     TCP(sport=80, dport=self.sport, flags="PA", seq=self.sseq, ack=self.cseq) / Raw(data))
+        self.sseq += len(data)
+
+    def fin(self):
+        self.t += 0.001
+        self._at(Ether() / IP(src=C, dst=S) / TCP(sport=self.sport, dport=80, flags="FA", seq=self.cseq, ack=self.sseq))
+
+
+def run(pkts):
+    path = os.path.join(TMP, "t.pcap")
+    wrpcap(path, pkts)
+    out = subprocess.run([RXRAY, "requests", "-r", path, "--json"], capture_output=True, text=True, timeout=30)
+    st = subprocess.run([RXRAY, "stats", "-r", path, "--json"], capture_output=True, text=True, timeout=30)
+    if out.returncode or st.returncode:
+        fails.append(f"rxray failed: {out.stderr} {st.stderr}")
+        return [], {}
+    return [json.loads(l) for l in out.stdout.splitlines()], json.loads(st.stdout)["lost"]
+
+
+REQ = b"GET /users/42 HTTP/1.1\r\nHost: api.example\r\nAccept: */*\r\n\r\n"
+LINE = REQ.index(b"\r\n") + 2
+RESP = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"
+
+# --- requests split at every offset ----------------------------------------
+for k in range(1, len(REQ)):
+    c = Conn()
+    c.client(REQ[:k])
+    c.client(REQ[k:])
+    c.server(RESP, dt=0.010)
+    c.fin()
+    txns, lost = run(c.pkts)
+    if k >= LINE:
+        check(f"request split at {k}: transactions", len(txns), 1)
+        check(f"request split at {k}: route", txns[0]["http.route"] if txns else None, "/users/{id}")
+        check(f"request split at {k}: partial", lost.get("http_partial"), 0)
+    else:
+        check(f"request split at {k}: transactions", len(txns), 0)
+        check(f"request split at {k}: unmatched", lost.get("http_unmatched"), 1)
+        check(f"request split at {k}: partial", lost.get("http_partial"), 1 if k >= 4 else 0)
+
+# --- responses split at every offset ---------------------------------------
+for k in range(1, len(RESP)):
+    c = Conn()
+    c.client(REQ)
+    c.server(RESP[:k], dt=0.010)
+    c.server(RESP[k:])
+    c.fin()
+    txns, lost = run(c.pkts)
+    if k >= 12:
+        check(f"response split at {k}: transactions", len(txns), 1)
+        check(f"response split at {k}: duration", round(txns[0]["duration_s"], 6) if txns else None, 0.010)
+    else:
+        check(f"response split at {k}: transactions", len(txns), 0)
+        check(f"response split at {k}: partial", lost.get("http_partial"), 1)
+        check(f"response split at {k}: expired", lost.get("http_expired"), 1)
+
+# --- 1..16 pipelined requests in one segment --------------------------------
+for n in range(1, 17):
+    c = Conn()
+    c.client(b"".join(b"GET /item/%d/x%d HTTP/1.1\r\nHost: h\r\n\r\n" % (i, i) for i in range(n)))
+    for i in range(n):
+        c.server(b"HTTP/1.1 %d OK\r\nContent-Length: 0\r\n\r\n" % (200 + i), dt=0.001)
+    c.fin()
+    txns, lost = run(c.pkts)
+    check(f"pipelined {n}: transactions", len(txns), n)
+    check(f"pipelined {n}: statuses in order", [t["http.response.status_code"] for t in txns],
+          [200 + i for i in range(n)])
+    check(f"pipelined {n}: routes", {t["http.route"] for t in txns},
+          {"/item/{id}/x%d" % i for i in range(n)})
+    check(f"pipelined {n}: durations (ms)", [round(t["duration_s"] * 1000) for t in txns],
+          [i + 1 for i in range(n)])
+
+# --- pipelined responses in one segment ---------------------------------------
+c = Conn()
+c.client(b"GET /a HTTP/1.1\r\n\r\nHEAD /b HTTP/1.1\r\n\r\nGET /c HTTP/1.1\r\n\r\n")
+c.server(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcHTTP/1.1 200 OK\r\nContent-Length: 999\r\n\r\n"
+         b"HTTP/1.1 404 NF\r\nContent-Length: 0\r\n\r\n", dt=0.005)
+c.fin()
+txns, lost = run(c.pkts)
+check("responses in one segment (HEAD without body)", [(t["http.route"], t["http.response.status_code"])
+      for t in txns], [("/a", 200), ("/b", 200), ("/c", 404)])
+
+# --- a lost response ----------------------------------------------------------
+c = Conn()
+c.client(b"GET /one HTTP/1.1\r\n\r\n")
+c.server(RESP, dt=0.010)
+c.client(b"GET /two HTTP/1.1\r\n\r\n")
+c.server(RESP, dt=0.050, send=False)           # lost before the capture point
+c.client(b"GET /three HTTP/1.1\r\n\r\n")
+c.server(RESP, dt=0.030)
+c.fin()
+txns, lost = run(c.pkts)
+check("lost response: pairs", [(t["http.route"], round(t["duration_s"], 3)) for t in txns],
+      [("/one", 0.010), ("/three", 0.030)])
+check("lost response: expired", lost.get("http_expired"), 1)
+
+for f in fails[:40]:
+    print("FAIL", f)
+print("http split/pipelining: %d checks failed" % len(fails))
+sys.exit(1 if fails else 0)
