@@ -204,8 +204,12 @@ RX_INLINE struct rx_counter *rx__percpu_get(void *map, const void *key)
 
 	if (c)
 		return c;
-	/* -EEXIST from a racing CPU is fine: the lookup below finds its entry */
-	bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
+	/*
+	 * -EEXIST from a racing CPU is fine: the lookup below finds its entry;
+	 * a full map (-E2BIG) is the caller's overflow, without a second lookup.
+	 */
+	if (bpf_map_update_elem(map, key, &zero, BPF_NOEXIST) == -7 /* E2BIG */)
+		return NULL;
 	return bpf_map_lookup_elem(map, key);
 }
 

@@ -20,7 +20,16 @@ struct rx_agent_hdr {
 	__u32 n_talkers;
 	__u32 n_services;
 	__u32 n_endpoints;
+	__u64 netns;      /* the agent's network namespace (inode): interface names are per netns */
 };
+
+/* This process's network namespace, as an inode number (0 if unknown). */
+static __u64 own_netns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : (__u64)st.st_ino;
+}
 
 struct rx_agent {
 	int fd;
@@ -74,7 +83,8 @@ static int read_all(int fd, void *buf, size_t len)
 
 static void answer(struct rx_agent *a, int c)
 {
-	struct rx_agent_hdr h = { .magic = RX_AGENT_MAGIC, .fixed_size = sizeof(struct rx_snapshot) };
+	struct rx_agent_hdr h = { .magic = RX_AGENT_MAGIC, .fixed_size = sizeof(struct rx_snapshot),
+				  .netns = own_netns() };
 	struct rx_snapshot snap;
 	char req[64] = { 0 };
 	size_t len = 0;
@@ -248,7 +258,8 @@ int rx_agent_fetch(const char *path, const char *ifname, struct rx_snapshot *sna
 	if (write_all(fd, req, strlen(req)) || read_all(fd, &h, sizeof(h)) ||
 	    h.magic != RX_AGENT_MAGIC)
 		goto out;
-	if (h.status == 1) {
+	/* an interface of the same name in another namespace is another interface */
+	if (h.status == 1 || h.netns != own_netns()) {
 		r = -ESRCH;
 		goto out;
 	}
