@@ -63,7 +63,8 @@ ip netns exec $P-b "$RXRAY" stats -i lo --duration 1 --json >/dev/null 2>"$tmp/l
 grep -q "reading the running agent" "$tmp/lo.err" && fail "lo is not the agent's"
 
 # the same interface name in another network namespace is another interface
-ip -n $P-a link add $IF type dummy && ip -n $P-a link set $IF up || fail "dummy $IF in $P-a"
+ip -n $P-a link add $IF type veth peer name ${P}z && ip -n $P-a link set $IF up ||
+	fail "a second $IF in $P-a"
 ip netns exec $P-a "$RXRAY" stats -i $IF --duration 1 --json >/dev/null 2>"$tmp/ns.err" ||
 	fail "stats -i $IF in $P-a: $(cat "$tmp/ns.err")"
 grep -q "reading the running agent" "$tmp/ns.err" && fail "$IF in $P-a was read from the agent in $P-b"
