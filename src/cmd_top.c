@@ -15,6 +15,7 @@
  */
 /* first: reasons.h's X-macros name a reason OK, which curses.h defines as a macro */
 #include "picture.h"
+#include "render.h"
 #define NCURSES_WIDECHAR 1
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -74,6 +75,8 @@ struct top_item {
 };
 
 /* What one screen shows. */
+#define TOP_ENDPOINTS 16
+
 struct top_frame {
 	int rated;       /* two snapshots were read: rates are known */
 	double dt;       /* seconds between them */
@@ -93,6 +96,8 @@ struct top_frame {
 	size_t n_talkers, n_services;
 	double hist_pps[TOP_HISTORY], hist_bps[TOP_HISTORY];
 	int hist_n;
+	struct top_item ep[TOP_ENDPOINTS]; /* HTTP endpoints, busiest first */
+	int n_ep;
 };
 
 struct top {
@@ -255,6 +260,70 @@ static void top__history(struct top *t, double pps, double bps)
 	t->hist_n++;
 }
 
+/* Requests of one (port, method, route) in a snapshot, over its statuses. */
+static __u64 endpoint_count(const struct rx_snapshot *s, const struct rx_endpoint_row *e,
+			    __u64 *errors)
+{
+	__u64 n = 0;
+	size_t i;
+
+	if (errors)
+		*errors = 0;
+	for (i = 0; i < s->n_endpoints; i++) {
+		const struct rx_endpoint_row *x = &s->endpoints[i];
+
+		if (x->k.port != e->k.port || x->k.method != e->k.method || strcmp(x->route, e->route))
+			continue;
+		n += x->v.count;
+		if (errors && x->k.status >= 500)
+			*errors += x->v.count;
+	}
+	return n;
+}
+
+/*
+ * The HTTP endpoints panel: "METHOD route" with requests per second and in
+ * total (highlighted when it answered 5xx), busiest first, at most
+ * TOP_ENDPOINTS of them.
+ */
+static void endpoint_items(struct top_frame *f, const struct rx_snapshot *s,
+			   const struct rx_snapshot *prev)
+{
+	size_t i, j;
+	int k;
+
+	for (i = 0; i < s->n_endpoints; i++) {
+		const struct rx_endpoint_row *e = &s->endpoints[i];
+		struct top_item it;
+		__u64 total, errors;
+
+		/* one item per (port, method, route): skip rows already folded in */
+		for (j = 0; j < i; j++)
+			if (s->endpoints[j].k.port == e->k.port && s->endpoints[j].k.method == e->k.method &&
+			    !strcmp(s->endpoints[j].route, e->route))
+				break;
+		if (j < i)
+			continue;
+		memset(&it, 0, sizeof(it));
+		total = endpoint_count(s, e, &errors);
+		snprintf(it.name, sizeof(it.name), "%s %.24s", rx_http_method_name(e->k.method),
+			 e->route);
+		it.rate = f->rated ? per_s(total, endpoint_count(prev, e, NULL), f->dt) : -1;
+		it.share = TOP_SHARE_NONE;
+		it.total = total;
+		it.warn = errors > 0;
+		/* insertion by total, descending, keeping the first TOP_ENDPOINTS */
+		for (k = f->n_ep; k > 0 && f->ep[k - 1].total < it.total; k--)
+			if (k < TOP_ENDPOINTS)
+				f->ep[k] = f->ep[k - 1];
+		if (k < TOP_ENDPOINTS) {
+			f->ep[k] = it;
+			if (f->n_ep < TOP_ENDPOINTS)
+				f->n_ep++;
+		}
+	}
+}
+
 /* Read the counters once and make the next frame of it. */
 static void top__sample(struct top *t)
 {
@@ -293,6 +362,7 @@ static void top__sample(struct top *t)
 	memcpy(f.hist_pps, t->hist_pps, sizeof(f.hist_pps));
 	memcpy(f.hist_bps, t->hist_bps, sizeof(f.hist_bps));
 	f.hist_n = t->hist_n;
+	endpoint_items(&f, &s, &t->prev);
 	f.talkers = rows_of(s.talkers, s.n_talkers, t->prev.talkers, t->prev.n_talkers, f.rated,
 			    f.dt, &f.n_talkers);
 	f.services = rows_of(s.services, s.n_services, t->prev.services, t->prev.n_services,
@@ -592,14 +662,15 @@ static int tcp_items(const struct top_frame *f, struct top_item *it)
 	return n;
 }
 
-/* Every datapath self-count but records produced (not a loss). */
+/* Every datapath loss and overflow count (not what was produced or seen). */
 static int lost_items(const struct top_frame *f, struct top_item *it)
 {
 	int n = 0;
 	__u32 k;
 
 	for (k = 0; k < RX_STAT_MAX; k++) {
-		if (k == RX_STAT_CAPTURE_PRODUCED)
+		if (k == RX_STAT_CAPTURE_PRODUCED || k == RX_STAT_TXN_PRODUCED ||
+		    k == RX_STAT_HTTP_REQUESTS)
 			continue;
 		snprintf(it[n].name, sizeof(it[n].name), "%s", rx_stat_name(k));
 		it[n].rate = f->stats_ps[k];
@@ -718,7 +789,7 @@ static void draw_narrow(const struct top *t)
 	struct top_item proto[RX_PROTO_MAX], tcp[16], lost[RX_STAT_MAX], reas[RX_REASON_MAX];
 	int np = protocol_items(f, proto), nt = tcp_items(f, tcp), nl = lost_items(f, lost),
 	    nr = reason_items(f, reas);
-	int y = 3, bottom = LINES - 1, w = COLS, hp, ht, hl, hr, rest, cap = 2;
+	int y = 3, bottom = LINES - 1, w = COLS, hp, ht, he, hl, hr, rest, cap = 2;
 
 	draw_spark(t, 1, 0, w, "pkt/s", f->hist_pps, f->hist_n);
 	draw_spark(t, 2, 0, w, "bit/s", f->hist_bps, f->hist_n);
@@ -726,13 +797,15 @@ static void draw_narrow(const struct top *t)
 	for (;;) {
 		hp = draw_flow(t, 0, 0, w, 0, "protocols", proto, np, 0);
 		ht = draw_flow(t, 0, 0, w, 0, "tcp", tcp, nt, 0);
+		he = draw_flow(t, 0, 0, w, 0, "endpoints", f->ep, f->n_ep, 0);
 		hl = draw_flow(t, 0, 0, w, 0, "lost", lost, nl, 0);
 		hr = draw_flow(t, 0, 0, w, 0, "reasons", reas, nr, 0);
 		hp = hp > cap ? cap : hp;
 		ht = ht > cap ? cap : ht;
+		he = he > cap ? cap : he;
 		hl = hl > cap ? cap : hl;
 		hr = hr > cap ? cap : hr;
-		rest = bottom - y - hp - ht - hl - hr;
+		rest = bottom - y - hp - ht - he - hl - hr;
 		if (rest >= 6 || cap == 1)
 			break;
 		cap = 1;
@@ -748,6 +821,8 @@ static void draw_narrow(const struct top *t)
 	}
 	draw_flow(t, y, 0, w, ht, "tcp", tcp, nt, 1);
 	y += ht;
+	draw_flow(t, y, 0, w, he, "endpoints", f->ep, f->n_ep, 1);
+	y += he;
 	draw_flow(t, y, 0, w, hl, "lost", lost, nl, 1);
 	y += hl;
 	draw_flow(t, y, 0, w, hr, "reasons", reas, nr, 1);
@@ -762,6 +837,7 @@ static void draw_wide(const struct top *t)
 	    nr = reason_items(f, reas);
 	int lw = (COLS - 2) / 2, rx = lw + 2, rw = COLS - rx, y = 3, bottom = LINES - 1;
 	int htop = 1 + (np > nt ? np : nt), hbot = 1 + (nl > nr ? nl : nr), mid, need;
+	int he = draw_flow(t, 0, 0, COLS, 0, "endpoints", f->ep, f->n_ep, 0);
 
 	if (htop < 2)
 		htop = 2;
@@ -772,13 +848,16 @@ static void draw_wide(const struct top *t)
 	/* the tables keep what they need, up to 8 lines; the small panels give way */
 	need = 1 + (int)(f->n_talkers > f->n_services ? f->n_talkers : f->n_services);
 	need = need < 2 ? 2 : need > 8 ? 8 : need;
-	mid = bottom - y - htop - hbot - 2;
-	while (mid < need && (htop > 2 || hbot > 2)) {
-		if (hbot >= htop && hbot > 2)
+	he = he > 2 ? 2 : he;
+	mid = bottom - y - htop - hbot - he - 2;
+	while (mid < need && (htop > 2 || hbot > 2 || he > 1)) {
+		if (he > 1)
+			he--;
+		else if (hbot >= htop && hbot > 2)
 			hbot--;
 		else
 			htop--;
-		mid = bottom - y - htop - hbot - 2;
+		mid = bottom - y - htop - hbot - he - 2;
 	}
 	draw_item_rows(t, y, 0, lw, htop, "protocols", proto, np);
 	draw_item_rows(t, y, rx, rw, htop, "tcp segments", tcp, nt);
@@ -788,6 +867,8 @@ static void draw_wide(const struct top *t)
 		draw_table(t, y, rx, rw, mid, 1);
 		y += mid + 1;
 	}
+	draw_flow(t, y, 0, COLS, he, "endpoints", f->ep, f->n_ep, 1);
+	y += he;
 	draw_item_rows(t, y, 0, lw, hbot, "lost", lost, nl);
 	draw_item_rows(t, y, rx, rw, hbot, "non-ok reasons", reas, nr);
 }

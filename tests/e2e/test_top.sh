@@ -55,6 +55,10 @@ fail() {
 tm() { tmux -L "$SOCK" "$@"; }
 
 rx_lab_up "$P" || { echo "FAIL: cannot set up the lab"; exit 1; }
+# an HTTP API in ns b, for the endpoints panel
+ip netns exec "$P-b" /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8080 &
+PIDS+=("$!")
+for _ in $(seq 50); do ip netns exec "$P-b" ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
 
 # An XDP program on IF in ns b (bpftool's view)?
 xdp_attached() {
@@ -94,6 +98,9 @@ traffic_and_capture() {
 	ip netns exec "$NA" bash -c 'for i in $(seq 40); do echo rxray >/dev/udp/192.0.2.2/5353; sleep 0.07; done' &
 	t2=$!
 	PIDS+=("$t1" "$t2")
+	ip netns exec "$NA" curl -s -o /dev/null -o /dev/null -o /dev/null http://192.0.2.2:8080/users/1 \
+		http://192.0.2.2:8080/users/2 http://192.0.2.2:8080/users/3 &
+	PIDS+=("$!")
 	sleep 2.2
 	tm capture-pane -p -t "$name" >"$TMP/$name.screen"
 	wait "$t1" "$t2"
@@ -135,8 +142,8 @@ fits() {
 # else at the start of a line but table rows and indented continuations
 in_order() {
 	local name=$1 titles want got
-	titles='rxray top |pkt/s |bit/s |protocols |talkers \(|services \(|tcp |lost |reasons |q quit '
-	want='rxray top |pkt/s |bit/s |protocols |talkers (|services (|tcp |lost |reasons |q quit '
+	titles='rxray top |pkt/s |bit/s |protocols |talkers \(|services \(|tcp |endpoints |lost |reasons |q quit '
+	want='rxray top |pkt/s |bit/s |protocols |talkers (|services (|tcp |endpoints |lost |reasons |q quit '
 	got=$(grep -oE "^($titles)" "$TMP/$name.screen" | paste -sd '|')
 	[ "$got" = "$want" ] || fail "$name: panels in the wrong order or repeated: $got"
 	if grep -vE "^($titles|[0-9a-f:.]+ |[0-9]+/(tcp|udp) | |\.\.\. [0-9]+ more|\$)" \
@@ -156,6 +163,7 @@ if start_top std 100 30 C.UTF-8; then
 		fail "std: no nonzero pkt/s in the header: $(head -n 1 "$s")"
 	grep -Eq '^192\.0\.2\.1 +[0-9.]+[kMGT]? +[0-9.]+[kMGT]? +[1-9]' "$s" || fail "std: no talker row for 192.0.2.1"
 	grep -Eq '^5353/udp +[0-9.]+[kMGT]? +[0-9.]+[kMGT]? +[1-9]' "$s" || fail "std: no service row for 5353/udp"
+	grep -q 'GET /users/{id}' "$s" || fail "std: no endpoint GET /users/{id} in the endpoints panel"
 	grep -q '^protocols .*icmp [1-9]' "$s" || fail "std: no icmp rate in the protocol mix"
 	grep -q '[▁▂▃▄▅▆▇█]' "$s" || fail "std: no sparkline blocks on a UTF-8 terminal"
 	fits std 100 30
