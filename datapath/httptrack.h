@@ -268,11 +268,14 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 	if (!(pkt->layers & RX_L_TCP))
 		return;
 	m.side = rx_flow_key_of(pkt, &m.key);
-	/* a connection that ends with requests in flight: they expired */
-	if (pkt->tcp_flags & 0x05) {
+	/* a new connection on the same ports: what the old one left is gone */
+	if ((pkt->tcp_flags & 0x12) == 0x02) {
 		c = rx_shim_http_conn(env, &m.key, 0);
-		if (c)
+		if (c) {
 			rx_http_forget(env, c);
+			c->known = 0;
+			c->head = 0;
+		}
 		return;
 	}
 	/*
@@ -282,8 +285,15 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 	 */
 	have = (hook == RX_HOOK_TC_INGRESS || hook == RX_HOOK_TC_EGRESS) ? pkt->wire_len
 									    : pkt->cap_len;
-	if (!pkt->payload_off || !(pkt->layers & RX_L_PAYLOAD) || have <= pkt->payload_off)
+	if (!pkt->payload_off || !(pkt->layers & RX_L_PAYLOAD) || have <= pkt->payload_off) {
+		/* a connection that ends with requests in flight: they expired */
+		if (pkt->tcp_flags & 0x05) {
+			c = rx_shim_http_conn(env, &m.key, 0);
+			if (c)
+				rx_http_forget(env, c);
+		}
 		return;
+	}
 	m.avail = have - pkt->payload_off;
 	if (m.avail > pkt->payload_len)
 		m.avail = pkt->payload_len; /* Ethernet padding is not payload */
@@ -295,6 +305,8 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 		c = rx_shim_http_conn(env, &m.key, 0);
 		if (c && (c->known & 1) && m.side == c->server)
 			rx_http_server_seq(env, c, pkt);
+		if (c && (pkt->tcp_flags & 0x05))
+			rx_http_forget(env, c);
 		return;
 	}
 	c = rx_shim_http_conn(env, &m.key, 1);
@@ -310,6 +322,9 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 		rx_http_server_seq(env, c, pkt);
 	m.conn = c;
 	rx_shim_loop(RX_HTTP_PIPE, rx_http_msg_step, &m);
+	/* data then FIN (or RST) in one segment: the messages count first */
+	if (pkt->tcp_flags & 0x05)
+		rx_http_forget(env, c);
 }
 
 #endif

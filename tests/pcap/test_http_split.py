@@ -60,6 +60,20 @@ class Conn:
                      TCP(sport=80, dport=self.sport, flags="PA", seq=self.sseq, ack=self.cseq) / Raw(data))
         self.sseq += len(data)
 
+    def server_fin(self, data, dt=0.001):
+        """The response and the FIN in one segment (write, then close)."""
+        self.t += dt
+        self._at(Ether(src="02:00:00:00:00:02", dst="02:00:00:00:00:01") / IP(src=S, dst=C) /
+                 TCP(sport=80, dport=self.sport, flags="FPA", seq=self.sseq, ack=self.cseq) / Raw(data))
+        self.sseq += len(data) + 1
+
+    def syn(self, isn):
+        """A new connection on the same ports."""
+        self.t += 0.001
+        self.cseq = isn
+        self._at(Ether() / IP(src=C, dst=S) / TCP(sport=self.sport, dport=80, flags="S", seq=self.cseq))
+        self.cseq += 1
+
     def fin(self):
         self.t += 0.001
         self._at(Ether() / IP(src=C, dst=S) / TCP(sport=self.sport, dport=80, flags="FA", seq=self.cseq, ack=self.sseq))
@@ -152,6 +166,27 @@ txns, lost = run(c.pkts)
 check("lost response: pairs", [(t["http.route"], round(t["duration_s"], 3)) for t in txns],
       [("/one", 0.010), ("/three", 0.030)])
 check("lost response: expired", lost.get("http_expired"), 1)
+
+# --- a response in the FIN segment ------------------------------------------------
+c = Conn()
+c.client(b"GET /close HTTP/1.1\r\nConnection: close\r\n\r\n")
+c.server_fin(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", dt=0.004)
+txns, lost = run(c.pkts)
+check("response with FIN: pairs", [(t["http.route"], round(t["duration_s"], 3)) for t in txns], [("/close", 0.004)])
+check("response with FIN: expired", lost.get("http_expired"), 0)
+
+# --- the ports reused by a new connection --------------------------------------
+c = Conn()
+c.client(b"GET /old HTTP/1.1\r\n\r\n")        # never answered: the connection died
+c.syn(10)                                        # a new connection, sequence numbers far behind
+c.client(b"GET /new HTTP/1.1\r\n\r\n")
+c.sseq = 100
+c.server(RESP, dt=0.007)
+c.fin()
+txns, lost = run(c.pkts)
+check("reused ports: pairs", [(t["http.route"], round(t["duration_s"], 3)) for t in txns], [("/new", 0.007)])
+check("reused ports: expired", lost.get("http_expired"), 1)
+check("reused ports: unmatched", lost.get("http_unmatched"), 0)
 
 for f in fails[:40]:
     print("FAIL", f)
