@@ -3,17 +3,27 @@
 #   1. bench/xdp_cost     XDP per-packet cost against a trivial XDP program
 #                         (BPF_PROG_TEST_RUN; needs root or CAP_BPF+CAP_PERFMON)
 #   2. bench/offline.sh   offline decoding throughput against tshark and tcpdump
+#   3. bench/live_cost.sh packets/s on a veth with rxray serve attached against
+#                         a pass-only XDP program (trafgen; root)
+#   4. bench/agent_cost.sh CPU and RSS of rxray serve (and top) at 100,000
+#                         packets/s with /metrics scraped every second (root)
+#   5. bench/tc_http_cost TC per-packet cost of an HTTP request and its response
+#                         against a trivial TC program (BPF_PROG_TEST_RUN; root)
+#      bench/http_cost.sh nginx under wrk across a veth, with and without
+#                         rxray serve attached, 16 connections then one
+#                         (root, nginx, wrk)
 # and a summary. Full logs go to BUILD/bench/*.log; bench/RESULTS.md records
 # them by hand, with the machine they ran on.
 #
-#   bench/run.sh BUILD        (BENCH_ONLY=xdp or BENCH_ONLY=offline for one)
+#   bench/run.sh BUILD        (BENCH_ONLY=xdp, offline, live, agent or http for one)
 set -euo pipefail
 
 build=${1:?usage: bench/run.sh BUILD}
 here=$(cd "$(dirname "$0")" && pwd)
 out=$build/bench
 mkdir -p "$out"
-rm -f "$out/xdp_cost.log" "$out/offline.log"
+rm -f "$out/xdp_cost.log" "$out/offline.log" "$out/live_cost.log" "$out/agent_cost.log" \
+	"$out/tc_http_cost.log" "$out/http_cost.log" "$out/http_latency.log"
 only=${BENCH_ONLY:-}
 
 machine() {
@@ -27,6 +37,9 @@ machine() {
 	echo "  libbpf   $(pkg-config --modversion libbpf 2>/dev/null || echo unknown)"
 	echo "  tshark   $(tshark --version 2>/dev/null | head -1 || echo none)"
 	echo "  tcpdump  $(tcpdump --version 2>/dev/null | head -1 || echo none)"
+	echo "  trafgen  $({ trafgen --version 2>/dev/null || true; } | head -1)"
+	echo "  nginx    $(nginx -v 2>&1 | head -1 || echo none)"
+	echo "  wrk      $({ wrk -v 2>&1 || true; } | head -1)"
 }
 
 machine | tee "$out/machine.log"
@@ -50,6 +63,45 @@ if [ -z "$only" ] || [ "$only" = offline ]; then
 	fi
 fi
 
+if [ -z "$only" ] || [ "$only" = live ]; then
+	echo
+	echo "== 3. live cost on veth (bench/live_cost.sh)"
+	if "$here/live_cost.sh" "$build" | tee "$out/live_cost.log"; then :; else
+		echo "live_cost.sh failed (needs root, trafgen, bpftool)"
+		status=1
+	fi
+fi
+
+if [ -z "$only" ] || [ "$only" = agent ]; then
+	echo
+	echo "== 4. agent cost at 100,000 packets/s (bench/agent_cost.sh)"
+	if "$here/agent_cost.sh" "$build" | tee "$out/agent_cost.log"; then :; else
+		echo "agent_cost.sh failed (needs root, trafgen)"
+		status=1
+	fi
+fi
+
+if [ -z "$only" ] || [ "$only" = http ]; then
+	echo
+	echo "== 5. HTTP: TC cost per request and response (bench/tc_http_cost)"
+	if "$out/tc_http_cost" | tee "$out/tc_http_cost.log"; then :; else
+		echo "tc_http_cost failed (needs root / CAP_BPF, BPF_PROG_TEST_RUN for SCHED_CLS)"
+		status=1
+	fi
+	echo
+	echo "== 5. HTTP: nginx under wrk with and without rxray (bench/http_cost.sh)"
+	if "$here/http_cost.sh" "$build" | tee "$out/http_cost.log"; then :; else
+		echo "http_cost.sh failed (needs root, nginx, wrk, bpftool)"
+		status=1
+	fi
+	echo
+	echo "== 5. HTTP: the same, one connection (latency without queueing; bench/http_cost.sh)"
+	if BENCH_HTTP_WRK="-t 1 -c 1" "$here/http_cost.sh" "$build" | tee "$out/http_latency.log"; then :; else
+		echo "http_cost.sh (one connection) failed"
+		status=1
+	fi
+fi
+
 echo
 echo "== summary"
 if [ -s "$out/xdp_cost.log" ]; then
@@ -57,5 +109,20 @@ if [ -s "$out/xdp_cost.log" ]; then
 fi
 if [ -s "$out/offline.log" ]; then
 	grep -E 'x  (goal|\(reference)' "$out/offline.log" | sed 's/^ */  offline: /'
+fi
+if [ -s "$out/live_cost.log" ]; then
+	grep -E 'rxray / pass-only' "$out/live_cost.log" | sed 's/^ */  live: /'
+fi
+if [ -s "$out/agent_cost.log" ]; then
+	grep -E 'goal (MET|MISSED)' "$out/agent_cost.log" | sed 's/^ */  agent: /'
+fi
+if [ -s "$out/tc_http_cost.log" ]; then
+	grep -E 'the HTTP tracker|rxray http=1  +- trivial' "$out/tc_http_cost.log" | sed 's/^ */  tc_http: /'
+fi
+if [ -s "$out/http_cost.log" ]; then
+	grep -E 'rxray / none' "$out/http_cost.log" | sed 's/^ */  http (wrk -t 2 -c 16): /'
+fi
+if [ -s "$out/http_latency.log" ]; then
+	grep -E 'rxray / none' "$out/http_latency.log" | sed 's/^ */  http (wrk -t 1 -c 1): /'
 fi
 exit $status

@@ -1,0 +1,241 @@
+#!/bin/bash
+# Agent cost: CPU and memory of the rxray processes themselves at a steady
+# 100,000 packets/s, while a scraper reads /metrics every second.
+#
+#   bench/agent_cost.sh BUILD         (root: namespaces, XDP)
+#
+# Lab: two network namespaces joined by a veth pair (tests/lib/netns.sh,
+# prefix rxbg). trafgen sends $BENCH_AGENT_PPS packets/s (its own rate
+# limiter, -b NNNpps, one process) from ns a to ns b, one of the shapes of
+# bench/live_lib.sh:
+#
+#   udp   256 sources, 8 ports: small tables
+#   wide  65,536 sources and ports: both tables full (8,192 talkers, 1,024
+#         services), the rest counted as overflow: the most a read walks
+#
+# For each shape, three windows of $BENCH_AGENT_SECONDS s, each after
+# $BENCH_AGENT_WARMUP s:
+#   serve       `rxray serve -i IF` in ns b (control socket in a temp dir,
+#               not the host's) and a scraper in ns b: a curl loop, GET
+#               /metrics once a second, like Prometheus at scrape_interval 1s.
+#   serve+top   the same, plus `rxray top -i IF` in a detached tmux session
+#               (120x40, a tmux server of our own) with RXRAY_AGENT pointing
+#               at the agent's socket: top reads the agent's counters once a
+#               second instead of attaching a second datapath. Both measured.
+#   top         serve stopped: `rxray top -i IF` alone, attaching its own
+#               datapath (XDP + TC), reading the maps once a second.
+# (top only if BUILD's rxray has the top command.)
+#
+# Measured over each window, from /proc/PID: CPU = (utime + stime) ticks /
+# USER_HZ / seconds, in % of one core (10 ms resolution: 0.03 % over 30 s);
+# VmRSS sampled every second (max) and VmHWM at the end; the packet rate ns
+# b actually received; each scrape's status, time and size. The processes'
+# CPU is their own work only: the datapath's per-packet work runs in softirq
+# and is charged to no process (bench/live_cost.sh measures it per packet).
+# Goal: under 2 % of a core and under 50 MB.
+#
+# Environment: BENCH_AGENT_PPS (100000), BENCH_AGENT_SECONDS (30),
+# BENCH_AGENT_WARMUP (5), BENCH_AGENT_SHAPES ("udp wide").
+set -euo pipefail
+
+build=${1:?usage: bench/agent_cost.sh BUILD}
+build=$(cd "$build" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../tests/lib/netns.sh
+. "$here/../tests/lib/netns.sh"
+# shellcheck source=live_lib.sh
+. "$here/live_lib.sh"
+pps=${BENCH_AGENT_PPS:-100000}
+secs=${BENCH_AGENT_SECONDS:-30}
+warmup=${BENCH_AGENT_WARMUP:-5}
+shapes=${BENCH_AGENT_SHAPES:-udp wide}
+BL_RXRAY=$build/rxray
+port=19482
+P=rxbg
+sock=rxray-bench-$$ # a tmux server of our own
+
+die() {
+	echo "agent_cost: $*" >&2
+	exit 1
+}
+[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP)"
+for t in trafgen curl; do command -v $t >/dev/null || die "$t not installed"; done
+[ -x "$BL_RXRAY" ] || die "$BL_RXRAY not built (make)"
+has_top=0
+"$BL_RXRAY" top --help >/dev/null 2>&1 && command -v tmux >/dev/null && has_top=1
+
+BL_TMP=$(mktemp -d /tmp/rxray-agent.XXXXXX)
+BL_SERVE_PID=
+gen_pid=
+scraper_pid=
+cleanup() {
+	local p
+	for p in $scraper_pid $gen_pid; do kill "$p" 2>/dev/null || true; done
+	if [ -n "${BL_SERVE_PID:-}" ]; then kill -TERM "$BL_SERVE_PID" 2>/dev/null || true; fi
+	tmux -L "$sock" kill-server 2>/dev/null || true
+	wait 2>/dev/null || true
+	rx_lab_down $P
+	rm -rf "$BL_TMP"
+}
+trap cleanup EXIT
+bl_lab_up $P || die "lab setup"
+for s in $shapes; do bl_trafgen_cfg "$s" "$BL_TMP/$s.cfg" || die "unknown shape $s"; done
+
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+
+# traffic at $pps in the background; -n bounds it even if the kill is lost
+traffic_start() {
+	ip netns exec "$BL_NA" trafgen --no-sock-mem -Q -P 1 -b "${pps}pps" \
+		-n $((pps * (3 * (secs + warmup) + 60))) --dev "$BL_IFA" --conf "$1" >"$BL_TMP/trafgen.log" 2>&1 &
+	gen_pid=$!
+}
+traffic_stop() {
+	kill -INT "$gen_pid" 2>/dev/null || true
+	wait "$gen_pid" 2>/dev/null || true
+	gen_pid=
+}
+
+# measure SHAPE WINDOW NAME:PID...: $secs s, one "RESULT agent" line per process
+measure() {
+	local shape=$1 window=$2 t0 t1 rx0 rx1 i np name pid rss
+	shift 2
+	declare -A c0 max
+	for np in "$@"; do
+		c0[$np]=$(ticks "${np#*:}")
+		max[$np]=0
+	done
+	rx0=$(bl_rx "$BL_IFB" "$BL_NB" rx_packets)
+	t0=$(date +%s%N)
+	for ((i = 0; i < secs; i++)); do
+		sleep 1
+		for np in "$@"; do
+			rss=$(kb "${np#*:}" VmRSS)
+			[ "$rss" -le "${max[$np]}" ] || max[$np]=$rss
+		done
+	done
+	t1=$(date +%s%N)
+	rx1=$(bl_rx "$BL_IFB" "$BL_NB" rx_packets)
+	for np in "$@"; do
+		name=${np%%:*} pid=${np#*:}
+		awk -v w="$window" -v n="$name" -v s="$shape" -v c=$(($(ticks "$pid") - c0[$np])) \
+			-v ns=$((t1 - t0)) -v rx=$((rx1 - rx0)) -v rss="${max[$np]}" -v hwm="$(kb "$pid" VmHWM)" 'BEGIN {
+			printf "RESULT agent %s %s %s cpu_pct=%.2f ticks=%d seconds=%.1f rss_kb=%d hwm_kb=%d pps=%.0f\n",
+				s, w, n, c / 100 / (ns / 1e9) * 100, c, ns / 1e9, rss, hwm, rx / (ns / 1e9)
+		}' | tee -a "$BL_TMP/results"
+	done
+}
+
+scraper_start() {
+	: >"$BL_TMP/scrapes"
+	ip netns exec "$BL_NB" bash -c "while :; do
+		curl -s -o /dev/null -w '%{http_code} %{time_total} %{size_download}\n' http://127.0.0.1:$port/metrics
+		sleep 1; done" >>"$BL_TMP/scrapes" 2>/dev/null &
+	scraper_pid=$!
+}
+scraper_stop() {
+	kill "$scraper_pid" 2>/dev/null || true
+	wait "$scraper_pid" 2>/dev/null || true
+	scraper_pid=
+}
+
+# scrapes SHAPE WINDOW FROM TO: the scraper's lines FROM..TO summarised
+scrapes() {
+	sed -n "$3,$4p" "$BL_TMP/scrapes" >"$BL_TMP/window"
+	awk '{ print $2 * 1000 }' "$BL_TMP/window" | sort -n >"$BL_TMP/times"
+	awk -v s="$1" -v w="$2" -v med="$(awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }' "$BL_TMP/times")" \
+		-v max="$(tail -1 "$BL_TMP/times")" '
+		{ n++; if ($1 != 200) bad++; sz = $3 }
+		END {
+			printf "RESULT agent %s %s scrapes n=%d bad=%d median_ms=%.1f max_ms=%.1f bytes=%d\n",
+				s, w, n, bad, med, max, sz
+		}' "$BL_TMP/window" | tee -a "$BL_TMP/results"
+}
+
+# top_start NAME ENV...: rxray top in a tmux session; sets top_pid
+top_start() {
+	local name=$1 pane _
+	shift
+	rm -f "$BL_TMP/$name.rc"
+	tmux -L "$sock" new-session -d -s "$name" -x 120 -y 40 -e LANG=C.UTF-8 "$@" \
+		"ip netns exec $BL_NB $BL_RXRAY top -i $BL_IFB 2>$BL_TMP/$name.err; echo \$? >$BL_TMP/$name.rc"
+	top_pid=
+	for _ in $(seq 100); do
+		pane=$(tmux -L "$sock" display-message -p -t "$name" '#{pane_pid}' 2>/dev/null || true)
+		if [ -n "$pane" ]; then
+			if [ "$(cat "/proc/$pane/comm" 2>/dev/null)" = rxray ]; then
+				top_pid=$pane
+			else
+				top_pid=$(pgrep -P "$pane" -x rxray || true)
+			fi
+		fi
+		[ -n "$top_pid" ] && tmux -L "$sock" capture-pane -p -t "$name" | grep -q 'rxray top' && return 0
+		[ -s "$BL_TMP/$name.rc" ] && break
+		sleep 0.1
+	done
+	die "top did not start: $(cat "$BL_TMP/$name.err" 2>/dev/null)"
+}
+top_stop() {
+	local name=$1 _
+	tmux -L "$sock" capture-pane -p -t "$name" >"$BL_TMP/$name.screen"
+	echo "  top's first line: $(head -1 "$BL_TMP/$name.screen" | tr -s ' ' | cut -c1-110)"
+	[ -s "$BL_TMP/$name.err" ] && echo "  top's stderr: $(cat "$BL_TMP/$name.err")"
+	tmux -L "$sock" send-keys -t "$name" q
+	for _ in $(seq 30); do [ -s "$BL_TMP/$name.rc" ] && break; sleep 0.1; done
+	[ "$(cat "$BL_TMP/$name.rc" 2>/dev/null)" = 0 ] ||
+		echo "  warning: top exit status '$(cat "$BL_TMP/$name.rc" 2>/dev/null)'"
+	tmux -L "$sock" kill-session -t "$name" 2>/dev/null || true
+}
+
+: >"$BL_TMP/results"
+echo "agent cost: $pps packets/s, windows of $secs s after $warmup s, shapes: $shapes"
+for shape in $shapes; do
+	traffic_start "$BL_TMP/$shape.cfg"
+
+	echo "== $shape / serve: rxray serve, /metrics scraped every second"
+	bl_serve_start $port || die "serve"
+	scraper_start
+	sleep "$warmup"
+	n0=$(($(wc -l <"$BL_TMP/scrapes") + 1))
+	measure "$shape" serve "serve:$BL_SERVE_PID"
+	scrapes "$shape" serve "$n0" "$(wc -l <"$BL_TMP/scrapes")"
+
+	if [ $has_top -eq 1 ]; then
+		echo "== $shape / serve+top: the same, plus rxray top -i $BL_IFB reading the agent"
+		top_start withagent -e "RXRAY_AGENT=$BL_TMP/agent.sock"
+		sleep "$warmup"
+		n0=$(($(wc -l <"$BL_TMP/scrapes") + 1))
+		measure "$shape" serve+top "serve:$BL_SERVE_PID" "top:$top_pid"
+		scrapes "$shape" serve+top "$n0" "$(wc -l <"$BL_TMP/scrapes")"
+		top_stop withagent
+	fi
+	scraper_stop
+	ip netns exec "$BL_NB" curl -sf "http://127.0.0.1:$port/metrics" >"$BL_TMP/m" || die "final scrape"
+	echo "  exposition: $(grep -vc '^#' "$BL_TMP/m") series;" \
+		"lost talkers $(awk '/^rxray_records_lost_total.*source="talkers"/ { print $2 }' "$BL_TMP/m")," \
+		"services $(awk '/^rxray_records_lost_total.*source="services"/ { print $2 }' "$BL_TMP/m")"
+	bl_serve_stop || die "serve exit"
+
+	if [ $has_top -eq 1 ]; then
+		echo "== $shape / top: rxray top -i $BL_IFB alone, its own datapath"
+		top_start alone -e RXRAY_AGENT="$BL_TMP/no-agent.sock"
+		sleep "$warmup"
+		measure "$shape" top "top:$top_pid"
+		top_stop alone
+	fi
+	traffic_stop
+done
+
+echo
+echo "agent cost at $pps packets/s, $secs s windows (CPU in % of one core; goal < 2 % and < 50 MB)"
+printf '  %-5s %-10s %-6s %7s %12s %12s %10s\n' shape window process "cpu %" "max RSS MB" "VmHWM MB" packets/s
+awk '$1 == "RESULT" && $6 ~ /^cpu_pct=/ {
+	for (i = 6; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	printf "  %-5s %-10s %-6s %7.2f %12.1f %12.1f %10.0f  %s\n", $3, $4, $5, v["cpu_pct"],
+		v["rss_kb"] / 1024, v["hwm_kb"] / 1024, v["pps"],
+		(v["cpu_pct"] < 2 && v["rss_kb"] < 50 * 1024) ? "goal MET" : "goal MISSED"
+}' "$BL_TMP/results"
+awk '$1 == "RESULT" && $5 == "scrapes" {
+	printf "  %-5s %-10s scrapes: %s %s, median %s ms, max %s ms, %s bytes\n", $3, $4, $6, $7,
+		substr($8, 11), substr($9, 8), substr($10, 7)
+}' "$BL_TMP/results"

@@ -1,0 +1,262 @@
+#!/bin/bash
+# HTTP overhead on a real server: requests/s and tail latency of nginx under
+# wrk across a veth pair, with and without rxray attached to the server's side.
+#
+#   bench/http_cost.sh BUILD          (root: namespaces, XDP, tcx)
+#
+# Lab: two network namespaces joined by a veth pair (tests/lib/netns.sh,
+# prefix rxbh). nginx 1.22 in ns b with its own config in a temp dir
+# (192.0.2.2:8080, one worker, keep-alive without a request limit, no access
+# log, `return 200` with a 17-byte JSON body); wrk (-t 2 -c 16, --latency)
+# in ns a at full speed, for $BENCH_HTTP_SECONDS per run. On ns b's veth,
+# one of these modes:
+#
+#   none    nothing attached: the veth as the server has it without rxray
+#   pass    bench/trivial.bpf.o's xdp_trivial in driver mode (a veth with an
+#           XDP program switches to NAPI and GRO: this separates that
+#           change from rxray's own work; shown for reference)
+#   rxray   `rxray serve -i IF` (own --control socket, own --listen in ns b):
+#           XDP + tcx ingress/egress, the traffic picture, TCP health and
+#           HTTP transactions with their RED metrics on, capture off
+#   nohttp  the same agent, then rx_cfg.http set to 0 in its .bss map with
+#           bpftool (checked through the map's BTF): everything but the HTTP
+#           tracker, to tell its share of the cost from the rest (reference)
+#
+# Rounds interleave the modes, order reversed every other round. Per run:
+# wrk's Requests/sec and its 99th percentile latency (--latency, HdrHistogram,
+# corrected for coordinated omission by wrk), and in rxray mode the
+# transactions rxray counted in that run (http_server_request_duration_seconds
+# _count on /metrics, before and after) next to the requests wrk completed.
+# The table shows medians and the ratios rxray / none of the medians:
+# requests/s (goal >= 0.97) and p99 (goal <= 1.05); each round's own ratio
+# too, since the rounds are neighbours in time.
+#
+# Environment: BENCH_HTTP_SECONDS (10), BENCH_HTTP_ROUNDS (3),
+# BENCH_HTTP_MODES ("none pass nohttp rxray"), BENCH_HTTP_WRK ("-t 2 -c 16").
+set -euo pipefail
+
+build=${1:?usage: bench/http_cost.sh BUILD}
+build=$(cd "$build" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../tests/lib/netns.sh
+. "$here/../tests/lib/netns.sh"
+secs=${BENCH_HTTP_SECONDS:-10}
+rounds=${BENCH_HTTP_ROUNDS:-3}
+modes=${BENCH_HTTP_MODES:-none pass nohttp rxray}
+read -r -a wrkopts <<<"${BENCH_HTTP_WRK:--t 2 -c 16}"
+rxray=$build/rxray
+trivial=$build/bench/trivial.bpf.o
+port=19483
+P=rxbh
+NA=$P-a NB=$P-b IFB=${P}b
+URL=http://192.0.2.2:8080/api/items
+
+die() {
+	echo "http_cost: $*" >&2
+	exit 1
+}
+[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP)"
+for t in nginx wrk curl bpftool jq; do command -v $t >/dev/null || die "$t not installed"; done
+[ -x "$rxray" ] || die "$rxray not built (make)"
+case " $modes " in
+*" pass "*) [ -f "$trivial" ] || die "$trivial not built (make bench-bins)" ;;
+esac
+
+tmp=$(mktemp -d /tmp/rxray-httpcost.XXXXXX)
+chmod 755 "$tmp"
+nginx_pid=
+serve_pid=
+cleanup() {
+	if [ -n "$serve_pid" ]; then
+		kill -TERM "$serve_pid" 2>/dev/null
+		wait "$serve_pid" 2>/dev/null
+	fi
+	if [ -n "$nginx_pid" ]; then
+		kill -TERM "$nginx_pid" 2>/dev/null
+		wait "$nginx_pid" 2>/dev/null
+	fi
+	rx_lab_down $P
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+rx_lab_up $P || die "lab setup"
+
+mkdir -p "$tmp/t"
+cat >"$tmp/nginx.conf" <<EOF
+daemon off;
+master_process on;
+user root;
+worker_processes 1;
+pid $tmp/nginx.pid;
+error_log $tmp/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $tmp/t;
+	proxy_temp_path $tmp/t;
+	fastcgi_temp_path $tmp/t;
+	uwsgi_temp_path $tmp/t;
+	scgi_temp_path $tmp/t;
+	keepalive_timeout 65s;
+	keepalive_requests 100000000;
+	server {
+		listen 192.0.2.2:8080;
+		location = /api/items { default_type application/json; return 200 '{"items":[1,2,3]}'; }
+	}
+}
+EOF
+ip netns exec $NB nginx -c "$tmp/nginx.conf" -e "$tmp/error.log" 2>"$tmp/nginx.err" &
+nginx_pid=$!
+for _ in $(seq 50); do ip netns exec $NB ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
+ip netns exec $NB ss -Hltn 'sport = :8080' | grep -q . || die "nginx did not start: $(cat "$tmp/nginx.err")"
+
+# the transactions rxray counted so far (all series of the histogram's _count)
+txns() {
+	ip netns exec $NB curl -sf "http://127.0.0.1:$port/metrics" |
+		awk 'index($1, "http_server_request_duration_seconds_count") == 1 { s += $2 } END { printf "%d\n", s }'
+}
+
+# rx_cfg.http = 0 in the running agent's .bss (struct rx_config: http at byte 20)
+http_off() {
+	local prog map v
+	prog=$(ip netns exec $NB bpftool -j net show dev $IFB | jq '[.[0].tc[] | select(.name == "tc_ingress")][0].prog_id')
+	for map in $(bpftool -j prog show id "$prog" | jq '.map_ids[]'); do
+		[ "$(bpftool -j map show id "$map" | jq -r .name)" = rxray_bp.bss ] && break
+	done
+	v=$(bpftool -j map dump id "$map" | jq -r '.[0].value | .[20] = "0x00" | join(" ")')
+	# shellcheck disable=SC2086 # one word per byte
+	bpftool map update id "$map" key 0 0 0 0 value $v
+	[ "$(bpftool -j map dump id "$map" | jq -c '.[0].formatted.value[".bss"][0].rx_cfg | [.tcp, .http, .traffic]')" = "[1,0,1]" ] ||
+		die "could not turn rx_cfg.http off: $(bpftool -j map dump id "$map")"
+}
+
+attach() { # MODE
+	case $1 in
+	none) ;;
+	pass) ip -n $NB link set dev $IFB xdpdrv obj "$trivial" sec xdp ;;
+	nohttp)
+		attach rxray
+		http_off
+		;;
+	rxray)
+		# a control socket of our own, not the host agent's /run/rxray/agent.sock
+		ip netns exec $NB "$rxray" serve -i $IFB --listen "127.0.0.1:$port" \
+			--control "$tmp/agent.sock" 2>>"$tmp/serve.err" &
+		serve_pid=$!
+		for _ in $(seq 100); do
+			ip netns exec $NB curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" && return 0
+			kill -0 $serve_pid 2>/dev/null || break
+			sleep 0.05
+		done
+		die "rxray serve did not come up: $(tail -1 "$tmp/serve.err")"
+		;;
+	esac
+}
+
+detach() { # MODE
+	local rc=0
+	case $1 in
+	none) ;;
+	pass) ip -n $NB link set dev $IFB xdpdrv off ;;
+	rxray | nohttp)
+		kill -TERM $serve_pid
+		wait $serve_pid || rc=$?
+		serve_pid=
+		[ $rc -eq 0 ] || die "rxray serve exited with $rc after SIGTERM"
+		;;
+	esac
+	# nothing left behind on the veth
+	if ip netns exec $NB bpftool net show dev $IFB 2>/dev/null | grep -qE 'id [0-9]+'; then
+		die "a program is still attached to $IFB after $1"
+	fi
+}
+
+# wrk latency text (e.g. 312.00us, 1.20ms, 1.01s) to microseconds
+to_us() {
+	awk -v v="$1" 'BEGIN {
+		n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+		f = (u == "us") ? 1 : (u == "ms") ? 1000 : (u == "s") ? 1e6 : (u == "m") ? 6e7 : -1
+		if (f < 0) exit 1
+		printf "%.1f\n", n * f }'
+}
+
+# one run: MODE ROUND -> a "RUN" line in $tmp/runs
+run() {
+	local mode=$1 r=$2 t0=0 t1=0 rps p50 p99 reqs
+	attach "$mode"
+	[ "$mode" != rxray ] || t0=$(txns)
+	ip netns exec $NA wrk "${wrkopts[@]}" -d "${secs}s" --latency $URL >"$tmp/wrk.txt" 2>&1 ||
+		die "wrk: $(cat "$tmp/wrk.txt")"
+	sleep 0.3 # wrk's connections close; rxray sees the last responses
+	[ "$mode" != rxray ] || t1=$(txns)
+	detach "$mode"
+	grep -q 'Non-2xx\|Socket errors' "$tmp/wrk.txt" && die "wrk saw errors: $(cat "$tmp/wrk.txt")"
+	rps=$(awk '$1 == "Requests/sec:" { print $2 }' "$tmp/wrk.txt")
+	p50=$(to_us "$(awk '$1 == "50%" { print $2 }' "$tmp/wrk.txt")")
+	p99=$(to_us "$(awk '$1 == "99%" { print $2 }' "$tmp/wrk.txt")")
+	reqs=$(awk '/requests in/ { print $1 }' "$tmp/wrk.txt")
+	echo "RUN $mode round=$r rps=$rps p50_us=$p50 p99_us=$p99 requests=$reqs counted=$((t1 - t0))" |
+		tee -a "$tmp/runs"
+}
+
+echo "http cost: $rounds rounds x $secs s, wrk ${wrkopts[*]} --latency $URL, modes: $modes"
+echo "  warm-up"
+ip netns exec $NA wrk "${wrkopts[@]}" -d 2s $URL >/dev/null 2>&1 || die "wrk warm-up"
+: >"$tmp/runs"
+for ((r = 1; r <= rounds; r++)); do
+	order=$modes
+	((r % 2 == 0)) && order=$(echo "$modes" | tr ' ' '\n' | tac | tr '\n' ' ')
+	for mode in $order; do
+		printf '  round %d: ' "$r"
+		run "$mode" "$r"
+	done
+done
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+field() { # MODE KEY [ROUND]
+	awk -v m="$1" -v k="$2" -v r="${3:-}" '$1 == "RUN" && $2 == m && (r == "" || $3 == "round=" r) {
+		for (i = 3; i <= NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2) }' "$tmp/runs"
+}
+
+echo
+echo "nginx under wrk across the veth (median of $rounds x $secs s)"
+printf '  %-6s %12s %10s %10s  %s\n' mode requests/s "p50" "p99" "runs (requests/s; p99 us)"
+for mode in $modes; do
+	printf '  %-6s %12.0f %7.0f us %7.0f us  %s; %s\n' "$mode" "$(field "$mode" rps | median)" \
+		"$(field "$mode" p50_us | median)" "$(field "$mode" p99_us | median)" \
+		"$(field "$mode" rps | tr '\n' ' ' | sed 's/ $//')" "$(field "$mode" p99_us | tr '\n' ' ' | sed 's/ $//')"
+done
+case " $modes " in *" rxray "*)
+	echo
+	echo "  rxray's own count of the transactions in each rxray run (wrk counts completed requests;"
+	echo "  rxray also counts the responses to the requests in flight when wrk stopped):"
+	for ((r = 1; r <= rounds; r++)); do
+		echo "    round $r: wrk $(field rxray requests "$r"), rxray $(field rxray counted "$r")"
+	done
+	;;
+esac
+echo
+for base in none pass nohttp; do
+	case " $modes " in *" $base "*) ;; *) continue ;; esac
+	case " $modes " in *" rxray "*) ;; *) continue ;; esac
+	per=""
+	for ((r = 1; r <= rounds; r++)); do
+		per="$per $(awk -v a="$(field rxray rps "$r")" -v b="$(field $base rps "$r")" \
+			-v c="$(field rxray p99_us "$r")" -v d="$(field $base p99_us "$r")" \
+			'BEGIN { printf "%.3f/%.2f", a / b, c / d }')"
+	done
+	awk -v base=$base -v a="$(field rxray rps | median)" -v b="$(field $base rps | median)" \
+		-v c="$(field rxray p99_us | median)" -v d="$(field $base p99_us | median)" -v per="$per" '
+		BEGIN {
+			r = a / b; l = c / d
+			if (base == "none") {
+				printf "  rxray / none: requests/s %.3f (goal >= 0.97: %s), p99 %.2f (goal <= 1.05: %s)\n",
+					r, (r >= 0.97 ? "MET" : "MISSED"), l, (l <= 1.05 ? "MET" : "MISSED")
+			} else {
+				printf "  rxray / %s (reference): requests/s %.3f, p99 %.2f\n", base, r, l
+			}
+			printf "    per round (requests/s ratio / p99 ratio):%s\n", per
+			printf "RESULT http_cost vs=%s rps_ratio=%.3f p99_ratio=%.3f base_rps=%.0f rxray_rps=%.0f base_p99_us=%.1f rxray_p99_us=%.1f\n",
+				base, r, l, b, a, d, c
+		}'
+done

@@ -1,0 +1,203 @@
+#!/bin/bash
+# Live cost: packets/s a veth takes with rxray's full datapath attached,
+# against the same veth with a pass-only XDP program.
+#
+#   bench/live_cost.sh BUILD          (root: namespaces, XDP)
+#
+# Lab: two network namespaces joined by a veth pair (tests/lib/netns.sh,
+# prefix rxbl). trafgen (netsniff-ng; one process, -P 1, which pins itself
+# to CPU 0) sends as fast as it can from ns a for $BENCH_LIVE_SECONDS, to ns
+# b's MAC, one of the shapes of bench/live_lib.sh (udp: 256 sources, 8 ports;
+# tcp: ACKs to a closed port, every one answered with a RST). On ns b's veth,
+# one of these modes:
+#
+#   none    no program (reference: veth without XDP takes another path,
+#           no NAPI, so it is not the baseline)
+#   pass    bench/trivial.bpf.c's xdp_trivial in driver mode: one per-CPU
+#           counter, XDP_PASS. The baseline.
+#   rxray   `rxray serve -i IF`: XDP (driver mode) + TC ingress/egress, the
+#           traffic picture and TCP health on, capture off; no scrapes.
+#
+# Measured per run: packets received on ns b's veth (rx_packets) per second
+# of wall time, what the program itself counted (the trivial counter, or
+# the sum of rxray_packets_total), drops on either side, and from /proc/stat
+# CPU 0's busy time per packet received (cpu0_ns: trafgen sends and, veth
+# scheduling its NAPI on the sending CPU, the receive path runs there too:
+# the whole cost of a packet in this lab) and its softirq time per packet
+# (softirq_ns: the receive path, XDP + skb + TC + IP/UDP/TCP, where the
+# programs' cost lands), and how busy each CPU was (CPU 1 is other load).
+# Rounds interleave the modes, with the order reversed every other round;
+# the table shows medians, and the ratio rxray / pass of the medians
+# (goal >= 0.9) next to the difference in softirq time per packet.
+#
+# Environment: BENCH_LIVE_SECONDS (10), BENCH_LIVE_ROUNDS (3),
+# BENCH_LIVE_SHAPES ("udp tcp"; also tcp256, wide), BENCH_LIVE_MODES ("none pass rxray").
+set -euo pipefail
+
+build=${1:?usage: bench/live_cost.sh BUILD}
+build=$(cd "$build" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../tests/lib/netns.sh
+. "$here/../tests/lib/netns.sh"
+# shellcheck source=live_lib.sh
+. "$here/live_lib.sh"
+secs=${BENCH_LIVE_SECONDS:-10}
+rounds=${BENCH_LIVE_ROUNDS:-3}
+shapes=${BENCH_LIVE_SHAPES:-udp tcp}
+modes=${BENCH_LIVE_MODES:-none pass rxray}
+BL_RXRAY=$build/rxray
+trivial=$build/bench/trivial.bpf.o
+port=19481
+P=rxbl
+
+die() {
+	echo "live_cost: $*" >&2
+	exit 1
+}
+[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP)"
+for t in trafgen bpftool curl jq; do command -v $t >/dev/null || die "$t not installed"; done
+[ -x "$BL_RXRAY" ] || die "$BL_RXRAY not built (make)"
+[ -f "$trivial" ] || die "$trivial not built (make bench-bins)"
+
+BL_TMP=$(mktemp -d /tmp/rxray-live.XXXXXX)
+BL_SERVE_PID=
+cleanup() {
+	if [ -n "${BL_SERVE_PID:-}" ]; then
+		kill -TERM "$BL_SERVE_PID" 2>/dev/null
+		wait "$BL_SERVE_PID" 2>/dev/null
+	fi
+	rx_lab_down $P
+	rm -rf "$BL_TMP"
+}
+trap cleanup EXIT
+bl_lab_up $P || die "lab setup"
+for s in $shapes; do bl_trafgen_cfg "$s" "$BL_TMP/$s.cfg" || die "unknown shape $s"; done
+
+# trafgen for $1 seconds, one process; -n bounds it even if the signal is lost
+blast() {
+	timeout -s INT "$1" ip netns exec "$BL_NA" trafgen --no-sock-mem -Q -P 1 -n 50000000 \
+		--dev "$BL_IFA" --conf "$2" >"$BL_TMP/trafgen.log" 2>&1 || true
+}
+
+attach() { # MODE
+	case $1 in
+	none) ;;
+	pass) ip -n "$BL_NB" link set dev "$BL_IFB" xdpdrv obj "$trivial" sec xdp ;;
+	rxray) bl_serve_start $port ;;
+	esac
+}
+
+detach() { # MODE
+	case $1 in
+	none) ;;
+	pass) ip -n "$BL_NB" link set dev "$BL_IFB" xdpdrv off ;;
+	rxray) bl_serve_stop ;;
+	esac
+}
+
+# what the program counted so far: the trivial program's per-CPU counter, or rxray's packets
+counted() { # MODE
+	local id map
+	case $1 in
+	none) echo 0 ;;
+	pass)
+		id=$(ip netns exec "$BL_NB" bpftool -j net show dev "$BL_IFB" | jq '.[0].xdp[0].id')
+		map=$(bpftool -j prog show id "$id" | jq '.map_ids[0]')
+		bpftool -j map lookup id "$map" key 0 0 0 0 | jq '[.formatted.values[].value] | add'
+		;;
+	rxray)
+		ip netns exec "$BL_NB" curl -sf "http://127.0.0.1:$port/metrics" >"$BL_TMP/m"
+		bl_metric_sum rxray_packets_total "$BL_TMP/m"
+		;;
+	esac
+}
+
+# one run: MODE SHAPE -> a "RUN" line in $BL_TMP/runs
+run() {
+	local mode=$1 shape=$2 rx0 rx1 tx0 tx1 d0 d1 c0 c1 t0 t1
+	attach "$mode" || die "attach $mode"
+	c0=$(counted "$mode")
+	rx0=$(bl_rx "$BL_IFB" "$BL_NB" rx_packets)
+	tx0=$(bl_rx "$BL_IFA" "$BL_NA" tx_packets)
+	d0=$(($(bl_rx "$BL_IFA" "$BL_NA" tx_dropped) + $(bl_rx "$BL_IFB" "$BL_NB" rx_dropped)))
+	bl_cpustat >"$BL_TMP/cpu0"
+	t0=$(date +%s%N)
+	blast "$secs" "$BL_TMP/$shape.cfg"
+	t1=$(date +%s%N)
+	bl_cpustat >"$BL_TMP/cpu1"
+	sleep 0.2 # let NAPI finish what is queued
+	rx1=$(bl_rx "$BL_IFB" "$BL_NB" rx_packets)
+	tx1=$(bl_rx "$BL_IFA" "$BL_NA" tx_packets)
+	d1=$(($(bl_rx "$BL_IFA" "$BL_NA" tx_dropped) + $(bl_rx "$BL_IFB" "$BL_NB" rx_dropped)))
+	c1=$(counted "$mode")
+	detach "$mode" || die "detach $mode"
+	paste "$BL_TMP/cpu0" "$BL_TMP/cpu1" | awk -v mode="$mode" -v shape="$shape" \
+		-v rx=$((rx1 - rx0)) -v tx=$((tx1 - tx0)) -v drop=$((d1 - d0)) -v cnt=$((c1 - c0)) \
+		-v ns=$((t1 - t0)) '
+		{ b[$1] = $6 - $2; si[$1] = $7 - $3; tot[$1] = $8 - $4 }
+		END {
+			hz = 100 # USER_HZ: /proc/stat counts 10 ms ticks
+			printf "RUN %s %s pps=%.0f rx=%d tx=%d drop=%d counted=%d", shape, mode,
+				rx / (ns / 1e9), rx, tx, drop, cnt
+			printf " cpu0_ns=%.0f softirq_ns=%.0f cpu0_busy=%.0f%% cpu1_busy=%.0f%%\n",
+				rx ? b["cpu0"] / hz * 1e9 / rx : 0, rx ? si["cpu0"] / hz * 1e9 / rx : 0,
+				100 * b["cpu0"] / tot["cpu0"], 100 * b["cpu1"] / tot["cpu1"]
+		}' | tee -a "$BL_TMP/runs"
+}
+
+echo "live cost: $rounds rounds x $secs s, shapes: $shapes, modes: $modes"
+echo "  warm-up"
+attach pass && blast 2 "$BL_TMP/udp.cfg" && detach pass
+: >"$BL_TMP/runs"
+for ((r = 1; r <= rounds; r++)); do
+	order=$modes
+	((r % 2 == 0)) && order=$(echo "$modes" | tr ' ' '\n' | tac | tr '\n' ' ')
+	for shape in $shapes; do
+		for mode in $order; do
+			printf '  round %d: ' "$r"
+			run "$mode" "$shape"
+		done
+	done
+done
+
+# checks: nothing dropped, and every packet received was counted by the program
+awk '$1 == "RUN" {
+	split($4, a, "="); split($5, b, "="); split($7, d, "="); split($8, c, "=")
+	if (d[2] != 0) printf "  warning: %s %s dropped %d packets\n", $2, $3, d[2]
+	if ($3 != "none" && c[2] != b[2])
+		printf "  warning: %s %s: the program counted %d of %d packets received\n", $2, $3, c[2], b[2]
+}' "$BL_TMP/runs"
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+field() { # SHAPE MODE KEY
+	awk -v s="$1" -v m="$2" -v k="$3" '$1 == "RUN" && $2 == s && $3 == m {
+		for (i = 4; i <= NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2) }' "$BL_TMP/runs"
+}
+
+echo
+echo "live cost on veth, packets/s received by ns b (median of $rounds x $secs s)"
+printf '  %-6s %-6s %10s %12s %12s  %s\n' shape mode pps "cpu0 ns/pkt" "softirq ns" "runs (pps)"
+for shape in $shapes; do
+	for mode in $modes; do
+		printf '  %-6s %-6s %10.0f %12.0f %12.0f  %s\n' "$shape" "$mode" \
+			"$(field "$shape" "$mode" pps | median)" "$(field "$shape" "$mode" cpu0_ns | median)" \
+			"$(field "$shape" "$mode" softirq_ns | median)" \
+			"$(field "$shape" "$mode" pps | tr '\n' ' ')"
+	done
+done
+echo
+for shape in $shapes; do
+	case " $modes " in *" pass "*) ;; *) continue ;; esac
+	case " $modes " in *" rxray "*) ;; *) continue ;; esac
+	p=$(field "$shape" pass pps | median)
+	x=$(field "$shape" rxray pps | median)
+	pc=$(field "$shape" pass softirq_ns | median)
+	xc=$(field "$shape" rxray softirq_ns | median)
+	awk -v s="$shape" -v p="$p" -v x="$x" -v pc="$pc" -v xc="$xc" 'BEGIN {
+		r = x / p
+		printf "  %-4s rxray / pass-only = %.3f  goal >= 0.9: %s   (receive path %+.0f ns/packet)\n",
+			s, r, (r >= 0.9 ? "MET" : "MISSED"), xc - pc
+		printf "RESULT live %s ratio=%.3f pass_pps=%.0f rxray_pps=%.0f extra_softirq_ns=%.0f goal=0.9\n",
+			s, r, p, x, xc - pc
+	}'
+done
