@@ -9,7 +9,7 @@ BUILD_PKGS=(clang llvm make gcc pkg-config libelf-dev zlib1g-dev libpcap-dev
 	libjansson-dev libcmocka-dev libncurses-dev libmicrohttpd-dev libclang-rt-14-dev)
 BPO_PKGS=(libbpf-dev bpftool linux-libc-dev)
 TEST_PKGS=(tshark tcpdump tcpreplay python3-scapy iproute2 iputils-ping curl
-	nginx-light wrk hping3 nmap tmux prometheus jq netsniff-ng)
+	nginx-light wrk hping3 nmap tmux prometheus jq netsniff-ng ethtool)
 
 missing=()
 for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
