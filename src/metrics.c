@@ -109,10 +109,16 @@ static const char *esc(const char *s, char *buf, size_t len)
 {
 	size_t n = 0;
 
-	for (; *s && n + 2 < len; s++) {
-		if (*s == '"' || *s == '\\')
+	for (; *s && n + 3 < len; s++) {
+		if (*s == '"' || *s == '\\') {
 			buf[n++] = '\\';
-		buf[n++] = *s;
+			buf[n++] = *s;
+		} else if (*s == '\n') {
+			buf[n++] = '\\';
+			buf[n++] = 'n';
+		} else {
+			buf[n++] = *s;
+		}
 	}
 	buf[n] = 0;
 	return buf;

@@ -142,9 +142,14 @@ void rx_route_name(char *buf, __u32 id, const struct rx_route *r)
 		snprintf(buf, RX_ROUTE_MAX + 1, "{overflow}");
 	else if (!r)
 		snprintf(buf, RX_ROUTE_MAX + 1, "{unknown}");
-	else
-		snprintf(buf, RX_ROUTE_MAX + 1, "%.*s", r->len > RX_ROUTE_MAX ? RX_ROUTE_MAX : r->len,
-			 r->path);
+	else {
+		unsigned int i, n = r->len > RX_ROUTE_MAX ? RX_ROUTE_MAX : r->len;
+
+		/* bytes from the wire: printable ASCII only, for JSON, labels and terminals */
+		for (i = 0; i < n; i++)
+			buf[i] = r->path[i] >= 0x20 && r->path[i] < 0x7f ? r->path[i] : '.';
+		buf[n] = 0;
+	}
 }
 
 /* Add one CPU's (or one source's) endpoint values into a row. */

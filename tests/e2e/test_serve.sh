@@ -47,6 +47,11 @@ pids+=($!)
 for _ in $(seq 50); do ip netns exec $P-b ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
 C=4
 for i in $(seq $C); do ip netns exec $P-a curl -sf -o /dev/null http://192.0.2.2:8080/users/$i || fail "curl"; done
+# a hostile path: quote, backslash and a high byte end up in a label value
+ip netns exec $P-a bash -c 'exec 3<>/dev/tcp/192.0.2.2/8080
+	printf "GET /x\"y\\\\z\377 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n" >&3; cat <&3 >/dev/null' ||
+	fail "raw request"
+C=$((C + 1))
 sleep 0.5
 
 inb curl -sf http://127.0.0.1:19464/metrics >"$tmp/metrics" || fail "GET /metrics"
