@@ -358,10 +358,12 @@ struct rx_http_conn {
 	__u8 head;       /* index of the oldest request */
 	__u8 count;      /* requests waiting */
 	__u8 server;     /* the side (0: endpoint a of the flow key) that answers */
-	__u8 known;      /* 1: server known; 2: srv_next valid */
+	__u8 known;      /* 1: server known; 2: srv_next valid; 4: cli_next valid */
 	__u32 srv_next;  /* the server's next sequence number, as far as seen */
+	__u32 cli_next;  /* the client's */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct rx_http_conn) == 24 * RX_HTTP_PIPE + 8, "struct rx_http_conn ABI size");
+_Static_assert(sizeof(struct rx_http_conn) == 24 * RX_HTTP_PIPE + 16, "struct rx_http_conn ABI size");
 
 /* A templated route: /users/{id}, per server port. Keyed by its id (a hash). */
 struct rx_route {

@@ -211,10 +211,15 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 		}
 		break;
 	case RX_HS_CLEN:
-		if (c >= '0' && c <= '9' && idx < 10) {
+		if (c >= '0' && c <= '9' && idx < 9) {
 			h->content_length = h->content_length * 10 + (c - '0');
 			h->flags |= RX_HTTPF_CLEN;
 			idx++;
+		} else if (c >= '0' && c <= '9') {
+			/* a gigabyte or more: beyond what a 32-bit length holds, so unknown */
+			h->flags &= ~RX_HTTPF_CLEN;
+			h->content_length = 0;
+			st = RX_HS_SKIP;
 		} else if (!(c == ' ' && idx == 0)) {
 			st = c == '\n' ? RX_HS_LINE : RX_HS_SKIP;
 		}

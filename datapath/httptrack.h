@@ -56,7 +56,10 @@ RX_INLINE void rx_http_expire(struct rx_env *env, struct rx_http_conn *c, __u64 
 	__u32 i;
 
 	for (i = 0; i < RX_HTTP_PIPE; i++) {
-		if (!c->count || now - c->q[c->head & (RX_HTTP_PIPE - 1)].start_ns <= RX_HTTP_TIMEOUT_NS)
+		__u64 start = c->q[c->head & (RX_HTTP_PIPE - 1)].start_ns;
+
+		/* (a capture's clock may step back: that is not an age) */
+		if (!c->count || now <= start || now - start <= RX_HTTP_TIMEOUT_NS)
 			break;
 		rx_shim_stat(env, RX_STAT_HTTP_EXPIRED);
 		c->head = (c->head + 1) & (RX_HTTP_PIPE - 1);
@@ -91,6 +94,25 @@ RX_INLINE void rx_http_server_seq(struct rx_env *env, struct rx_http_conn *c,
 	if (!(c->known & 2) || (__s32)(end - c->srv_next) > 0)
 		c->srv_next = end;
 	c->known |= 2;
+}
+
+/* Does this segment end at or before what its side already sent? */
+RX_INLINE int rx_http_retransmit(const struct rx_http_conn *c, int server, const struct rx_pkt *pkt)
+{
+	__u32 end = pkt->tcp_seq + pkt->payload_len;
+
+	if (server)
+		return (c->known & 2) && (__s32)(end - c->srv_next) <= 0;
+	return (c->known & 4) && (__s32)(end - c->cli_next) <= 0;
+}
+
+RX_INLINE void rx_http_client_seq(struct rx_http_conn *c, const struct rx_pkt *pkt)
+{
+	__u32 end = pkt->tcp_seq + pkt->payload_len;
+
+	if (!(c->known & 4) || (__s32)(end - c->cli_next) > 0)
+		c->cli_next = end;
+	c->known |= 4;
 }
 
 /* The response in wk->http answers the oldest request of c: one transaction. */
@@ -200,7 +222,8 @@ static long rx_http_msg_step(__u64 index __attribute__((unused)), void *ctx)
 	struct rx_http *h = &wk->http;
 	struct rx_http_conn *c = m->conn;
 	struct rx_env *env = m->env;
-	__u32 body = (h->flags & RX_HTTPF_CLEN) ? h->content_length : 0, off;
+	__u32 body = (h->flags & RX_HTTPF_CLEN) ? h->content_length : 0;
+	__u64 off;
 	__u8 method;
 
 	if (!c || h->kind == RX_HTTP_NONE)
@@ -243,11 +266,12 @@ static long rx_http_msg_step(__u64 index __attribute__((unused)), void *ctx)
 	/* the next message in this segment, if it starts within it */
 	if (!h->hdr_end)
 		return 1;
-	off = m->off + h->hdr_end + body;
+	/* in 64 bits: a Content-Length near 2^32 must not wrap back into the segment */
+	off = (__u64)m->off + h->hdr_end + body;
 	if (off >= m->avail || off > 0xffff)
 		return 1;
-	m->off = off;
-	rx_http_decode(env, (__u32)m->hook, wk, wk->pkt.payload_off + off, m->avail - off);
+	m->off = (__u32)off;
+	rx_http_decode(env, (__u32)m->hook, wk, wk->pkt.payload_off + m->off, m->avail - m->off);
 	if (h->kind == RX_HTTP_NONE && (h->flags & RX_HTTPF_PARTIAL))
 		rx_shim_stat(env, RX_STAT_HTTP_PARTIAL);
 	return 0;
@@ -318,8 +342,13 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 		c->known |= 1;
 		c->server = (__u8)(h->kind == RX_HTTP_REQUEST ? !m.side : m.side);
 	}
+	/* a retransmission holds messages already counted: decode nothing twice */
+	if (rx_http_retransmit(c, m.side == c->server, pkt))
+		return;
 	if (m.side == c->server)
 		rx_http_server_seq(env, c, pkt);
+	else
+		rx_http_client_seq(c, pkt);
 	m.conn = c;
 	rx_shim_loop(RX_HTTP_PIPE, rx_http_msg_step, &m);
 	/* data then FIN (or RST) in one segment: the messages count first */

@@ -281,6 +281,9 @@ int rx_agent_fetch(const char *path, const char *ifname, struct rx_snapshot *sna
 		rx_snapshot__free(snap);
 		goto out;
 	}
+	/* text from another process ends inside its field, whatever it sent */
+	for (size_t i = 0; i < snap->n_endpoints; i++)
+		snap->endpoints[i].route[sizeof(snap->endpoints[i].route) - 1] = 0;
 	r = 0;
 out:
 	if (r && r != -ESRCH) {

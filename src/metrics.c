@@ -244,7 +244,7 @@ void rx_metrics_series(struct rx_buf *b, int part, const char *ifname, struct rx
 	case 13:
 		for (i = 0; i < s->n_endpoints; i++) {
 			const struct rx_endpoint_row *e = &s->endpoints[i];
-			char labels[400], route[2 * RX_ROUTE_MAX + 2];
+			char labels[800], route[2 * RX_ROUTE_TEXT];
 			__u64 n = 0;
 			__u32 j;
 

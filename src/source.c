@@ -57,6 +57,19 @@ static int run_agent(struct rx_source *src)
 	return 0;
 }
 
+/* Counters only grow: fewer packets than at the start means a new agent. */
+static int agent_restarted(const struct rx_snapshot *now, const struct rx_snapshot *base)
+{
+	__u64 a = 0, b = 0;
+	size_t i;
+
+	for (i = 0; i < RX_COUNTER_SLOTS; i++) {
+		a += now->counters[i].packets;
+		b += base->counters[i].packets;
+	}
+	return a < b || now->first_ns != base->first_ns;
+}
+
 int rx_source__is_agent(const struct rx_source *src)
 {
 	return src->agent != NULL;
@@ -112,6 +125,13 @@ void rx_source__snapshot(struct rx_source *src, struct rx_snapshot *snap)
 			memset(snap, 0, sizeof(*snap));
 			return;
 		}
+		if (agent_restarted(snap, &src->base)) {
+			rx_err("%s: the agent restarted: its counters started again", src->agent);
+			rx_stop = 1;
+			rx_snapshot__free(snap);
+			memset(snap, 0, sizeof(*snap));
+			return;
+		}
 		rx_snapshot__subtract(snap, &src->base);
 	} else if (src->file) {
 		rx_file__snapshot(src->file, snap);
@@ -135,21 +155,35 @@ void rx_source__close(struct rx_source *src)
 	free(src);
 }
 
-/* A route id's text: from the route table, or the overflow route's name. */
+/* A route id's text (see RX_ROUTE_TEXT), or the overflow route's name. */
 void rx_route_name(char *buf, __u32 id, const struct rx_route *r)
 {
-	if (id == RX_ROUTE_OVERFLOW)
-		snprintf(buf, RX_ROUTE_MAX + 1, "{overflow}");
-	else if (!r)
-		snprintf(buf, RX_ROUTE_MAX + 1, "{unknown}");
-	else {
-		unsigned int i, n = r->len > RX_ROUTE_MAX ? RX_ROUTE_MAX : r->len;
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned int i, n, o = 0;
 
-		/* bytes from the wire: printable ASCII only, for JSON, labels and terminals */
-		for (i = 0; i < n; i++)
-			buf[i] = r->path[i] >= 0x20 && r->path[i] < 0x7f ? r->path[i] : '.';
-		buf[n] = 0;
+	if (id == RX_ROUTE_OVERFLOW) {
+		snprintf(buf, RX_ROUTE_TEXT, "{overflow}");
+		return;
 	}
+	if (!r) {
+		snprintf(buf, RX_ROUTE_TEXT, "{unknown:%08x}", id);
+		return;
+	}
+	n = r->len > RX_ROUTE_MAX ? RX_ROUTE_MAX : r->len;
+	if (!n || r->path[0] != '/')
+		buf[o++] = '/';
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)r->path[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '%') {
+			buf[o++] = (char)c;
+		} else {
+			buf[o++] = '%';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		}
+	}
+	buf[o] = 0;
 }
 
 /* Add one CPU's (or one source's) endpoint values into a row. */

@@ -31,13 +31,20 @@ struct rx_keyed {
 	struct rx_counter c;
 };
 
+/*
+ * A route's text: its bytes, printable ASCII kept and everything else (and
+ * '%') as %XX, so different routes never print the same; a route that does
+ * not start with '/' gets one, so none can read like "{overflow}".
+ */
+#define RX_ROUTE_TEXT (3 * RX_ROUTE_MAX + 2)
+
 /* One endpoint's RED metrics, with its route's text. */
 struct rx_endpoint_row {
 	struct rx_endpoint_key k;
 	__u32 pad;
 	struct rx_endpoint v;
-	char route[RX_ROUTE_MAX + 1];
-	char pad2[7];
+	char route[RX_ROUTE_TEXT];
+	char pad2[6];
 };
 
 /* Counters summed over CPUs, as the datapath keeps them. */
@@ -58,7 +65,7 @@ struct rx_snapshot {
 };
 
 void rx_snapshot__free(struct rx_snapshot *snap);
-void rx_route_name(char *buf, __u32 id, const struct rx_route *r); /* buf: RX_ROUTE_MAX + 1 */
+void rx_route_name(char *buf, __u32 id, const struct rx_route *r); /* buf: RX_ROUTE_TEXT */
 void rx_endpoint_add(struct rx_endpoint *to, const struct rx_endpoint *v);
 
 /*

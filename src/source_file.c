@@ -24,7 +24,7 @@ struct rx_file {
 static void native_txn(void *user, const struct rx_txn *t)
 {
 	struct rx_file *f = user;
-	char route[RX_ROUTE_MAX + 1];
+	char route[RX_ROUTE_TEXT];
 
 	rx_route_name(route, t->route, rx_nhash__find(&f->native->routes, &t->route));
 	f->on_txn(f->txn_user, t, route);

@@ -89,7 +89,7 @@ static int txn_record(void *ctx, void *data, size_t size)
 {
 	struct rx_live *src = ctx;
 	struct rx_txn t;
-	char route[RX_ROUTE_MAX + 1];
+	char route[RX_ROUTE_TEXT];
 	struct rx_route r;
 
 	if (size < sizeof(t) || src->stopped)

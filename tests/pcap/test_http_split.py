@@ -188,6 +188,41 @@ check("reused ports: pairs", [(t["http.route"], round(t["duration_s"], 3)) for t
 check("reused ports: expired", lost.get("http_expired"), 1)
 check("reused ports: unmatched", lost.get("http_unmatched"), 0)
 
+# --- a Content-Length near 2^32 does not wrap back into the segment -------------
+c = Conn()
+c.client(b"".join(b"GET /w%d HTTP/1.1\r\n\r\n" % i for i in range(4)))
+c.server(b"HTTP/1.1 200 OK\r\nContent-Length: 4294967249\r\n\r\n", dt=0.002)
+c.fin()
+txns, lost = run(c.pkts)
+check("huge Content-Length: one transaction", len(txns), 1)
+check("huge Content-Length: unmatched", lost.get("http_unmatched"), 0)
+
+# --- a retransmitted response is not a second answer --------------------------------
+c = Conn()
+c.client(b"GET /one HTTP/1.1\r\n\r\nGET /two HTTP/1.1\r\n\r\n")
+r404 = b"HTTP/1.1 404 NF\r\nContent-Length: 0\r\n\r\n"
+c.server(r404, dt=0.002)
+c.sseq -= len(r404)
+c.server(r404, dt=0.002)                          # the same bytes again
+c.server(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", dt=0.002)
+c.fin()
+txns, lost = run(c.pkts)
+check("retransmitted response: pairs", [(t["http.route"], t["http.response.status_code"]) for t in txns],
+      [("/one", 404), ("/two", 200)])
+check("retransmitted response: unmatched", lost.get("http_unmatched"), 0)
+
+# --- routes that differ only in unprintable bytes print differently --------------
+c = Conn()
+c.client(b"GET /a\x01 HTTP/1.1\r\n\r\n")
+c.server(RESP)
+c.client(b"GET /a. HTTP/1.1\r\n\r\n")
+c.server(RESP)
+c.client(b"GET {overflow} HTTP/1.1\r\n\r\n")
+c.server(RESP)
+c.fin()
+txns, lost = run(c.pkts)
+check("distinct route texts", sorted(t["http.route"] for t in txns), ["/a%01", "/a.", "/{overflow}"])
+
 for f in fails[:40]:
     print("FAIL", f)
 print("http split/pipelining: %d checks failed" % len(fails))
