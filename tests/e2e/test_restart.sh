@@ -15,6 +15,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "/sys/fs/bpf/rxray/$IF"
+	rmdir /sys/fs/bpf/rxray 2>/dev/null # only if no other interface is pinned
 	rx_lab_down $P
 	rm -rf "$tmp"
 }
