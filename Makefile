@@ -24,14 +24,15 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) -MMD -MP
 
 SRCS := src/main.c src/util.c src/agent.c src/source.c src/source_file.c src/source_live.c src/render.c \
-	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/cmd_top.c native/datapath.c
+	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/cmd_top.c src/reqjoin.c native/datapath.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 BPF_OBJ := $(BUILD)/rxray.bpf.o
 SKEL := $(BUILD)/rxray.skel.h
 
-TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/tests/unit_parse
+TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/tests/unit_parse \
+	$(BUILD)/tests/unit_reqjoin
 
-.PHONY: all test demo bench fuzz deps clean
+.PHONY: all tests test demo bench fuzz deps clean
 all: $(BUILD)/rxray $(BPF_OBJ)
 
 $(BPF_OBJ): bpf/rxray.bpf.c
@@ -69,6 +70,10 @@ $(BUILD)/tests/unit_parse: $(BUILD)/tests/unit_parse.o $(BUILD)/native/datapath.
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka
 
+$(BUILD)/tests/unit_reqjoin: $(BUILD)/tests/unit_reqjoin.o $(BUILD)/src/reqjoin.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka
+
 $(BUILD)/tests/%.o: tests/unit/%.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
@@ -88,6 +93,8 @@ $(BUILD)/fuzz/fuzz_datapath: tests/fuzz/fuzz_datapath.c native/datapath.c
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $^
 
 fuzz: $(BUILD)/fuzz/fuzz_datapath
+
+tests: all $(TEST_BINS)
 
 # test and demo first make the machine ready (scripts/deps.sh is a no-op
 # when nothing is missing), then build, then run.

@@ -325,4 +325,14 @@ RX_INLINE void rx_shim_txn_submit(struct rx_env *env, struct rx_txn *t)
 	bpf_ringbuf_submit(t, 0);
 }
 
+RX_INLINE struct rx_reqinfo *rx_shim_info_reserve(struct rx_env *env)
+{
+	return bpf_ringbuf_reserve(&rx_txn_ring, sizeof(struct rx_reqinfo), 0);
+}
+
+RX_INLINE void rx_shim_info_submit(struct rx_env *env, struct rx_reqinfo *r)
+{
+	bpf_ringbuf_submit(r, 0);
+}
+
 #endif

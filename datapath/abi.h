@@ -173,6 +173,7 @@ _Static_assert(sizeof(struct rx_pkt) == 328, "struct rx_pkt ABI size");
 #define RX_HTTP_PEEK 512     /* TCP payload bytes the HTTP decoder looks at */
 #define RX_HTTP_URI_MAX 128  /* request path bytes kept (the query never is) */
 #define RX_HTTP_HOST_MAX 64  /* Host header bytes kept */
+#define RX_HTTP_UA_MAX 128   /* User-Agent bytes kept (transaction records only) */
 
 enum rx_http_kind {
 	RX_HTTP_NONE = 0,
@@ -240,6 +241,12 @@ struct rx_optwalk {
  * a map are unknown to the verifier, so the walk's position does not fork
  * one verifier state per option offset.
  */
+/*
+ * The transaction ring carries two records, told apart by size: an
+ * rx_reqinfo when a request is seen, an rx_txn when its response pairs
+ * it. User space joins them on (client, server, ports, seq): the kernel
+ * keeps no path or User-Agent per request in flight.
+ */
 /* One HTTP transaction, streamed while someone asks for them (rxray requests). */
 struct rx_txn {
 	__u64 start_ns;  /* first request byte seen (datapath clock) */
@@ -256,8 +263,39 @@ struct rx_txn {
 	__u32 resp_size;
 	__u8 flags;      /* 1: req_size known, 2: resp_size known */
 	__u8 pad[3];
+	__u32 seq;       /* the client's sequence number at the request's first byte */
+	__u32 pad2;
 };
-_Static_assert(sizeof(struct rx_txn) == 72, "struct rx_txn ABI size");
+_Static_assert(sizeof(struct rx_txn) == 80, "struct rx_txn ABI size");
+
+enum rx_reqinfo_flag {
+	RX_RI_PATH_TRUNC = 1 << 0, /* the path was longer than RX_HTTP_URI_MAX */
+	RX_RI_UA = 1 << 1,         /* a User-Agent header was found */
+	RX_RI_UA_TRUNC = 1 << 2,   /* longer than RX_HTTP_UA_MAX */
+	RX_RI_QUERY = 1 << 3,      /* the URI had a query string (never kept) */
+};
+
+/*
+ * What a request says beyond its endpoint, streamed (with the rx_txn
+ * records) while someone asks for them: the path without its query, and
+ * the User-Agent. Nothing else of the headers leaves the kernel.
+ */
+struct rx_reqinfo {
+	__u8 client[16];
+	__u8 server[16];
+	__u16 cport;
+	__u16 sport;
+	__u32 seq;       /* as rx_txn.seq */
+	__u8 path_len;
+	__u8 ua_len;
+	__u8 flags;      /* enum rx_reqinfo_flag */
+	__u8 pad;
+	__u32 pad2;
+	char path[RX_HTTP_URI_MAX];
+	char ua[RX_HTTP_UA_MAX];
+};
+_Static_assert(sizeof(struct rx_reqinfo) == 48 + RX_HTTP_URI_MAX + RX_HTTP_UA_MAX,
+	       "struct rx_reqinfo ABI size");
 
 /* Route templating in progress (datapath/route.h). */
 struct rx_routewalk {
@@ -277,9 +315,11 @@ struct rx_work {
 	__u8 peek[RX_HTTP_PEEK]; /* the payload's first bytes, for the HTTP decoder */
 	struct rx_routewalk route;
 	struct rx_txn txn;       /* built here, then copied into the record */
+	struct rx_reqinfo info;  /* ua filled by the header walk; the rest, then copied */
 };
 _Static_assert(sizeof(struct rx_optwalk) == 80, "struct rx_optwalk ABI size");
-_Static_assert(sizeof(struct rx_work) == 328 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 24 + 72, "struct rx_work ABI size");
+_Static_assert(sizeof(struct rx_work) == 328 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 24 + 80 +
+	       sizeof(struct rx_reqinfo), "struct rx_work ABI size");
 
 /* Per-CPU counter value, one per (verdict, reason, proto) slot. */
 struct rx_counter {
@@ -348,7 +388,8 @@ struct rx_http_req {
 	__u8 method;     /* enum rx_http_method */
 	__u8 minor;
 	__u8 has_size;
-	__u8 pad[5];
+	__u8 pad;
+	__u32 seq;       /* the client's sequence number at its first byte */
 };
 _Static_assert(sizeof(struct rx_http_req) == 24, "struct rx_http_req ABI size");
 

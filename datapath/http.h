@@ -106,6 +106,7 @@ enum {
 	RX_HS_HOST,     /* copying the Host value */
 	RX_HS_CLEN,     /* reading Content-Length digits */
 	RX_HS_CR,       /* a CR at a line start: the blank line, if LF follows */
+	RX_HS_UA,       /* copying the User-Agent value (while transactions stream) */
 };
 
 /*
@@ -115,6 +116,8 @@ enum {
 #define RX_NAME_HOST 0x3a74736f68ull         /* "host:" */
 #define RX_NAME_CLEN_LO 0x2d746e65746e6f63ull /* "content-" */
 #define RX_NAME_CLEN_HI 0x3a6874676e656cull   /* "length:" */
+#define RX_NAME_UA_LO 0x6567612d72657375ull   /* "user-age" */
+#define RX_NAME_UA_HI 0x3a746eull             /* "nt:" */
 
 RX_INLINE __u8 rx_name_host(__u32 i)
 {
@@ -125,6 +128,12 @@ RX_INLINE __u8 rx_name_clen(__u32 i)
 {
 	i &= 15;
 	return (__u8)(i < 8 ? RX_NAME_CLEN_LO >> (8 * i) : RX_NAME_CLEN_HI >> (8 * (i - 8)));
+}
+
+RX_INLINE __u8 rx_name_ua(__u32 i)
+{
+	i &= 15;
+	return (__u8)(i < 8 ? RX_NAME_UA_LO >> (8 * i) : RX_NAME_UA_HI >> (8 * (i - 8)));
 }
 
 /*
@@ -168,12 +177,19 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 		st = RX_HS_SKIP;
 		break;
 	case RX_HS_NAME:
-		/* idx counts name bytes matched; bit 30/31: host/clen ruled out */
+		/* idx counts name bytes matched; bit 29/30/31: user-agent/host/clen ruled out */
 		if (!(idx & (1u << 30)) && ((idx & 0xff) >= 5 || lc != rx_name_host(idx)))
 			idx |= 1u << 30;
 		if (!(idx & (1u << 31)) && ((idx & 0xff) >= 15 || lc != rx_name_clen(idx)))
 			idx |= 1u << 31;
-		if (!(idx & (1u << 30)) && (idx & 0xff) == 4 && !(h->flags & RX_HTTPF_HOST)) {
+		if (!(idx & (1u << 29)) && ((idx & 0xff) >= 11 || lc != rx_name_ua(idx)))
+			idx |= 1u << 29;
+		if (!(idx & (1u << 29)) && (idx & 0xff) == 10 && !(wk->info.flags & RX_RI_UA) &&
+		    rx_shim_config(((struct rx_optctx *)ctx)->env)->txns) {
+			st = RX_HS_UA;
+			idx = 0;
+			wk->info.flags |= RX_RI_UA;
+		} else if (!(idx & (1u << 30)) && (idx & 0xff) == 4 && !(h->flags & RX_HTTPF_HOST)) {
 			st = RX_HS_HOST;
 			idx = 0;
 			h->flags |= RX_HTTPF_HOST;
@@ -181,7 +197,7 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 			st = RX_HS_CLEN;
 			idx = 0;
 			h->content_length = 0;
-		} else if ((idx & (3u << 30)) == (3u << 30)) {
+		} else if ((idx & (7u << 29)) == (7u << 29)) {
 			st = c == '\n' ? RX_HS_LINE : RX_HS_SKIP;
 		} else {
 			idx++;
@@ -210,6 +226,35 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 			h->flags |= RX_HTTPF_HOST_TRUNC;
 		}
 		break;
+	case RX_HS_UA: {
+		struct rx_reqinfo *ri = &wk->info;
+
+		if (c == '\r' || c == '\n') {
+			for (idx = 0; idx < 8; idx++) {
+				__u32 l = ri->ua_len;
+
+				if (l == 0 || l > RX_HTTP_UA_MAX ||
+				    (ri->ua[(l - 1) & (RX_HTTP_UA_MAX - 1)] != ' ' &&
+				     ri->ua[(l - 1) & (RX_HTTP_UA_MAX - 1)] != '\t'))
+					break;
+				ri->ua_len = (__u8)(l - 1);
+			}
+			idx = 0;
+			st = c == '\n' ? RX_HS_LINE : RX_HS_SKIP;
+		} else if ((c == ' ' || c == '\t') && ri->ua_len == 0) {
+			/* leading blanks */
+		} else if (ri->ua_len < RX_HTTP_UA_MAX) {
+			__u32 l = ri->ua_len;
+
+			/* keep the mask: clang would drop it for the test above */
+			RX_BARRIER_VAR(l);
+			ri->ua[l & (RX_HTTP_UA_MAX - 1)] = (char)c;
+			ri->ua_len = (__u8)(l + 1);
+		} else {
+			ri->flags |= RX_RI_UA_TRUNC;
+		}
+		break;
+	}
 	case RX_HS_CLEN:
 		if (c >= '0' && c <= '9' && idx < 9) {
 			h->content_length = h->content_length * 10 + (c - '0');
@@ -261,6 +306,8 @@ RX_INLINE void rx_http_decode(struct rx_env *env, __u32 hook, struct rx_work *wk
 	__u32 len = avail, uri = 0, v, method;
 
 	__builtin_memset(h, 0, sizeof(*h));
+	wk->info.ua_len = 0;
+	wk->info.flags = 0;
 	if (len > RX_HTTP_PEEK)
 		len = RX_HTTP_PEEK;
 	if (len < 1 || rx_shim_load_bytes(env, hook, off, wk->peek, len, RX_HTTP_PEEK))

@@ -15,6 +15,8 @@
  *   struct rx_endpoint *rx_shim_endpoint(struct rx_env *env, const struct rx_endpoint_key *k)
  *   struct rx_txn *rx_shim_txn_reserve(struct rx_env *env)
  *   void rx_shim_txn_submit(struct rx_env *env, struct rx_txn *t)
+ *   struct rx_reqinfo *rx_shim_info_reserve(struct rx_env *env)     (same stream)
+ *   void rx_shim_info_submit(struct rx_env *env, struct rx_reqinfo *r)
  */
 #ifndef RX_HTTPTRACK_H
 #define RX_HTTPTRACK_H
@@ -178,6 +180,7 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 		s->req_size = req->req_size;
 		s->resp_size = h->content_length;
 		s->flags = (req->has_size ? 1 : 0) | ((h->flags & RX_HTTPF_CLEN) ? 2 : 0);
+		s->seq = req->seq;
 		t = rx_shim_txn_reserve(env);
 		if (t) {
 			__builtin_memcpy(t, s, sizeof(*t));
@@ -188,6 +191,36 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 		}
 	}
 	return req->method;
+}
+
+/* A request's path and User-Agent, for the transaction its response will make. */
+RX_INLINE void rx_http_reqinfo(struct rx_env *env, struct rx_work *wk, const struct rx_http_conn *c,
+			       const struct rx_flow_key *k, __u32 seq)
+{
+	struct rx_reqinfo *ri = &wk->info, *t;
+	const struct rx_http *h = &wk->http;
+
+	/* ua_len and the User-Agent flags come from the header walk */
+	__builtin_memcpy(ri->client, c->server ? k->a : k->b, 16);
+	__builtin_memcpy(ri->server, c->server ? k->b : k->a, 16);
+	ri->cport = c->server ? k->pa : k->pb;
+	ri->sport = c->server ? k->pb : k->pa;
+	ri->seq = seq;
+	__builtin_memcpy(ri->path, h->uri, RX_HTTP_URI_MAX);
+	ri->path_len = h->uri_len;
+	if (h->flags & RX_HTTPF_URI_TRUNC)
+		ri->flags |= RX_RI_PATH_TRUNC;
+	if (h->flags & RX_HTTPF_QUERY)
+		ri->flags |= RX_RI_QUERY;
+	ri->pad = 0;
+	ri->pad2 = 0;
+	t = rx_shim_info_reserve(env);
+	if (t) {
+		__builtin_memcpy(t, ri, sizeof(*t));
+		rx_shim_info_submit(env, t);
+	} else {
+		rx_shim_stat(env, RX_STAT_REQINFO_LOST);
+	}
 }
 
 /* The state of one segment's walk over the HTTP messages it holds. */
@@ -248,7 +281,10 @@ static long rx_http_msg_step(__u64 index __attribute__((unused)), void *ctx)
 			q->has_size = (h->flags & RX_HTTPF_CLEN) ? 1 : 0;
 			q->method = h->method;
 			q->minor = h->minor;
+			q->seq = wk->pkt.tcp_seq + m->off;
 			c->count++;
+			if (rx_shim_config(env)->txns)
+				rx_http_reqinfo(env, wk, c, &m->key, q->seq);
 		}
 	} else {
 		if (m->side != c->server)

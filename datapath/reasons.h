@@ -59,6 +59,7 @@
 	X(SERVICES_OVERFLOW, "services_overflow") /* packets of ports past RX_SERVICES_MAX */ \
 	X(TXN_PRODUCED, "txn_produced")      /* HTTP transaction records streamed */ \
 	X(TXN_LOST, "txn_lost")              /* ... lost: their ring buffer was full */ \
+	X(REQINFO_LOST, "reqinfo_lost")       /* request paths/User-Agents lost: ring full */ \
 	X(HTTP_REQUESTS, "http_requests")    /* request start lines seen */      \
 	X(HTTP_UNMATCHED, "http_unmatched")  /* responses with no request waiting */ \
 	X(HTTP_EXPIRED, "http_expired")      /* requests whose response never came */ \

@@ -14,7 +14,8 @@
 #define RX_INLINE static inline __attribute__((always_inline))
 
 typedef void (*rx_emit_fn)(void *user, const struct rx_capture *rec);
-typedef void (*rx_txn_fn)(void *user, const struct rx_txn *t);
+/* Transaction-stream records: an rx_txn or an rx_reqinfo, told apart by size. */
+typedef void (*rx_txn_fn)(void *user, const void *rec, __u32 size);
 
 /*
  * A bounded hash table with the semantics the datapath relies on from a
@@ -69,6 +70,7 @@ struct rx_env {
 	struct rx_nhash budgets;
 	struct rx_nhash endpoints;
 	struct rx_txn txn;     /* the one transaction record in flight */
+	struct rx_reqinfo info; /* the one request record in flight */
 	rx_txn_fn txn_emit;
 	void *txn_user;
 };
@@ -206,7 +208,17 @@ RX_INLINE struct rx_txn *rx_shim_txn_reserve(struct rx_env *env)
 
 RX_INLINE void rx_shim_txn_submit(struct rx_env *env, struct rx_txn *t)
 {
-	env->txn_emit(env->txn_user, t);
+	env->txn_emit(env->txn_user, t, sizeof(*t));
+}
+
+RX_INLINE struct rx_reqinfo *rx_shim_info_reserve(struct rx_env *env)
+{
+	return env->txn_emit ? &env->info : NULL;
+}
+
+RX_INLINE void rx_shim_info_submit(struct rx_env *env, struct rx_reqinfo *r)
+{
+	env->txn_emit(env->txn_user, r, sizeof(*r));
 }
 
 #endif

@@ -3,7 +3,9 @@
  * rxray requests: an access log from packets. One line (or JSON object with
  * OpenTelemetry's keys) per HTTP transaction the datapath paired: live from
  * the TC programs' transaction records, offline from the native build on a
- * pcap. The path itself never leaves the datapath: the route does.
+ * pcap. The path (never its query) and the User-Agent come in a separate
+ * record per request, joined here (reqjoin.h); no other header leaves the
+ * datapath.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -40,10 +42,36 @@ static void fmt_addr16(char *buf, const __u8 *a)
 		inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
 }
 
-static void on_txn(void *user, const struct rx_txn *t, const char *route)
+/*
+ * Bytes from the wire as text: printable ASCII kept, the rest (and '%')
+ * as %XX, the way route texts are (source.c). out: 3 * n + 1 bytes.
+ */
+static void wire_text(char *out, const char *in, unsigned int n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned int i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '%') {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = 0;
+}
+
+static void on_txn(void *user, const struct rx_txn *t, const char *route,
+		   const struct rx_reqinfo *ri)
 {
 	struct requests *q = user;
 	char c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN], ts[32], ver[8];
+	char path[3 * RX_HTTP_URI_MAX + 2], ua[3 * RX_HTTP_UA_MAX + 1];
+	int has_ua = ri && (ri->flags & RX_RI_UA);
 
 	if (q->count && q->shown >= q->count)
 		return;
@@ -51,6 +79,13 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route)
 	fmt_addr16(s, t->server);
 	rx_fmt_ts(ts, sizeof(ts), t->start_ns);
 	snprintf(ver, sizeof(ver), "1.%u", t->minor);
+	if (ri) {
+		unsigned int n = ri->path_len > RX_HTTP_URI_MAX ? RX_HTTP_URI_MAX : ri->path_len;
+		unsigned int u = ri->ua_len > RX_HTTP_UA_MAX ? RX_HTTP_UA_MAX : ri->ua_len;
+
+		wire_text(path, ri->path, n);
+		wire_text(ua, ri->ua, u);
+	}
 	if (q->json) {
 		json_t *o = json_object();
 		char *txt;
@@ -62,6 +97,8 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route)
 		json_object_set_new(o, "server.port", json_integer(t->sport));
 		json_object_set_new(o, "http.request.method",
 				    json_string(rx_http_method_name(t->method)));
+		if (ri)
+			json_object_set_new(o, "url.path", json_string(path));
 		json_object_set_new(o, "http.route", json_string(route));
 		json_object_set_new(o, "http.response.status_code", json_integer(t->status));
 		if (t->flags & 1)
@@ -69,6 +106,8 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route)
 		if (t->flags & 2)
 			json_object_set_new(o, "http.response.body.size", json_integer(t->resp_size));
 		json_object_set_new(o, "network.protocol.version", json_string(ver));
+		if (has_ua)
+			json_object_set_new(o, "user_agent.original", json_string(ua));
 		txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		json_decref(o);
 		/* ts first, as exact text (see render.c) */
@@ -80,14 +119,20 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route)
 		struct tm tm;
 
 		localtime_r(&sec, &tm);
-		printf("%02d:%02d:%02d.%06u %s:%u -> %s:%u %s %s HTTP/%s %u %.3f ms", tm.tm_hour,
+		/* the path when its record came (and the route when it differs) */
+		printf("%02d:%02d:%02d.%06u %s:%u -> %s:%u %s %s%s HTTP/%s %u %.3f ms", tm.tm_hour,
 		       tm.tm_min, tm.tm_sec, (unsigned int)(t->start_ns % 1000000000ull / 1000), c,
-		       t->cport, s, t->sport, rx_http_method_name(t->method), route, ver, t->status,
+		       t->cport, s, t->sport, rx_http_method_name(t->method), ri ? path : route,
+		       ri && (ri->flags & RX_RI_PATH_TRUNC) ? "..." : "", ver, t->status,
 		       (double)t->dur_ns / 1e6);
+		if (ri && strcmp(path, route))
+			printf(" route %s", route);
 		if (t->flags & 1)
 			printf(" req %u B", t->req_size);
 		if (t->flags & 2)
 			printf(" resp %u B", t->resp_size);
+		if (has_ua)
+			printf(" \"%s\"", ua);
 		putchar('\n');
 	}
 	q->shown++;
@@ -109,6 +154,7 @@ int cmd_requests(int argc, char **argv)
 	struct requests q = { 0 };
 	struct rx_source *src;
 	struct rx_snapshot snap;
+	__u64 joined, missing;
 	int c, r;
 
 	optind = 1;
@@ -152,13 +198,15 @@ int cmd_requests(int argc, char **argv)
 	r = rx_source__run(src, NULL, &q);
 	fflush(stdout);
 	rx_source__snapshot(src, &snap);
+	rx_source__joins(src, &joined, &missing);
 	fprintf(stderr,
 		"%lu transactions shown; %llu requests seen, %llu responses unmatched, %llu expired, "
-		"%llu records lost\n",
+		"%llu records lost; %llu without their path (%llu request records lost)\n",
 		q.shown, (unsigned long long)snap.stats[RX_STAT_HTTP_REQUESTS],
 		(unsigned long long)snap.stats[RX_STAT_HTTP_UNMATCHED],
 		(unsigned long long)snap.stats[RX_STAT_HTTP_EXPIRED],
-		(unsigned long long)snap.stats[RX_STAT_TXN_LOST]);
+		(unsigned long long)snap.stats[RX_STAT_TXN_LOST], (unsigned long long)missing,
+		(unsigned long long)snap.stats[RX_STAT_REQINFO_LOST]);
 	if (ferror(stdout) && !r) {
 		rx_err("writing the output failed");
 		r = RX_EXIT_RUNTIME;

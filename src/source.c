@@ -70,6 +70,15 @@ static int agent_restarted(const struct rx_snapshot *now, const struct rx_snapsh
 	return a < b || now->first_ns != base->first_ns;
 }
 
+void rx_source__joins(struct rx_source *src, __u64 *joined, __u64 *missing)
+{
+	*joined = *missing = 0;
+	if (src->file)
+		rx_file__joins(src->file, joined, missing);
+	else if (src->live)
+		rx_live__joins(src->live, joined, missing);
+}
+
 int rx_source__is_agent(const struct rx_source *src)
 {
 	return src->agent != NULL;

@@ -18,8 +18,14 @@ struct rx_source_opts {
 	int traffic;        /* keep the traffic picture (talkers, services, ...) */
 	int tcp;            /* track TCP health (live: attaches the TC programs too) */
 	int http;           /* track HTTP transactions and RED metrics (needs tcp) */
-	/* called once per HTTP transaction when set (requests); route: its template */
-	void (*on_txn)(void *user, const struct rx_txn *t, const char *route);
+	/*
+	 * Called once per HTTP transaction when set (requests); route: its
+	 * template; ri: the request's path and User-Agent (NULL if that record
+	 * was lost: counted in rx_snapshot.stats[RX_STAT_REQINFO_LOST] or
+	 * rx_source__joins()).
+	 */
+	void (*on_txn)(void *user, const struct rx_txn *t, const char *route,
+		       const struct rx_reqinfo *ri);
 	__u32 duration_s;   /* live: stop after this long (0: until told) */
 	int pin;            /* live: keep maps and links under /sys/fs/bpf/rxray/IFACE */
 	int use_agent;      /* live: read a running agent's counters instead of attaching */
@@ -83,6 +89,8 @@ int rx_source__run(struct rx_source *src, rx_record_fn fn, void *user);
 void rx_source__snapshot(struct rx_source *src, struct rx_snapshot *snap);
 const char *rx_source__ifname(const struct rx_source *src, __u32 ifindex);
 void rx_source__close(struct rx_source *src);
+/* Transactions joined with their request record, and those that were not. */
+void rx_source__joins(struct rx_source *src, __u64 *joined, __u64 *missing);
 /* The source reads a running agent (serve) rather than its own datapath. */
 int rx_source__is_agent(const struct rx_source *src);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pcap/pcap.h>
+#include "reqjoin.h"
 #include "source_impl.h"
 #include "../native/datapath.h"
 
@@ -17,17 +18,24 @@ struct rx_file {
 	void *user;
 	int stopped;
 	__u64 first_ns, last_ns;
-	void (*on_txn)(void *user, const struct rx_txn *t, const char *route);
+	void (*on_txn)(void *user, const struct rx_txn *t, const char *route,
+		       const struct rx_reqinfo *ri);
 	void *txn_user;
+	struct rx_reqjoin join;
 };
 
-static void native_txn(void *user, const struct rx_txn *t)
+static void native_txn(void *user, const void *rec, __u32 size)
 {
 	struct rx_file *f = user;
 	char route[RX_ROUTE_TEXT];
+	const struct rx_txn *t = rec;
 
+	if (size == sizeof(struct rx_reqinfo)) {
+		rx_reqjoin__put(&f->join, rec);
+		return;
+	}
 	rx_route_name(route, t->route, rx_nhash__find(&f->native->routes, &t->route));
-	f->on_txn(f->txn_user, t, route);
+	f->on_txn(f->txn_user, t, route, rx_reqjoin__take(&f->join, t));
 }
 
 static void native_emit(void *user, const struct rx_capture *rec)
@@ -81,6 +89,10 @@ int rx_file__open(struct rx_file **out, const struct rx_source_opts *o)
 	rx_native__set_tcp(f->native, o->tcp);
 	rx_native__set_payload(f->native, o->payload);
 	f->on_txn = o->on_txn;
+	if (o->on_txn && rx_reqjoin__init(&f->join)) {
+		rx_err("out of memory");
+		return RX_EXIT_RUNTIME;
+	}
 	rx_native__set_http(f->native, o->http, o->on_txn ? native_txn : NULL, f);
 	return 0;
 }
@@ -166,5 +178,12 @@ void rx_file__close(struct rx_file *f)
 	if (f->pcap)
 		pcap_close(f->pcap);
 	rx_native__free(f->native);
+	rx_reqjoin__free(&f->join);
 	free(f);
+}
+
+void rx_file__joins(struct rx_file *f, __u64 *joined, __u64 *missing)
+{
+	*joined = f->join.joined;
+	*missing = f->join.missing;
 }

@@ -15,6 +15,7 @@
 #include <linux/capability.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include "reqjoin.h"
 #include "source_impl.h"
 #include "rxray.skel.h"
 
@@ -32,7 +33,9 @@ struct rx_live {
 	int tc_legacy[2];             /* attached to clsact instead (kernels before 6.6) */
 	struct ring_buffer *ring;
 	struct ring_buffer *txn_ring;
-	void (*on_txn)(void *user, const struct rx_txn *t, const char *route);
+	void (*on_txn)(void *user, const struct rx_txn *t, const char *route,
+		       const struct rx_reqinfo *ri);
+	struct rx_reqjoin join;
 	__u32 ifindex;
 	char ifname[IF_NAMESIZE];
 	__s64 mono_to_wall; /* add to CLOCK_MONOTONIC ns for wall-clock ns */
@@ -92,14 +95,20 @@ static int txn_record(void *ctx, void *data, size_t size)
 	char route[RX_ROUTE_TEXT];
 	struct rx_route r;
 
-	if (size < sizeof(t) || src->stopped)
+	if (src->stopped)
+		return 0;
+	if (size == sizeof(struct rx_reqinfo)) {
+		rx_reqjoin__put(&src->join, data);
+		return 0;
+	}
+	if (size < sizeof(t))
 		return 0;
 	memcpy(&t, data, sizeof(t));
 	t.start_ns = (__u64)((__s64)t.start_ns + src->mono_to_wall);
 	rx_route_name(route, t.route,
 		      bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.rx_routes), &t.route, &r) ? NULL
 												: &r);
-	src->on_txn(src->user, &t, route);
+	src->on_txn(src->user, &t, route, rx_reqjoin__take(&src->join, &t));
 	return 0;
 }
 
@@ -351,6 +360,10 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 	src->skel->bss->rx_cfg.http = o->http && o->tcp ? 1 : 0;
 	src->skel->bss->rx_cfg.txns = o->on_txn ? 1 : 0;
 	src->on_txn = o->on_txn;
+	if (o->on_txn && rx_reqjoin__init(&src->join)) {
+		rx_err("out of memory");
+		return RX_EXIT_RUNTIME;
+	}
 	src->duration_s = o->duration_s;
 	/*
 	 * A BPF link, not a netlink attachment: the kernel detaches it when its
@@ -558,5 +571,12 @@ void rx_live__close(struct rx_live *l)
 		detach_tc(l);
 	bpf_link__destroy(l->link);
 	rxray_bpf__destroy(l->skel);
+	rx_reqjoin__free(&l->join);
 	free(l);
+}
+
+void rx_live__joins(struct rx_live *l, __u64 *joined, __u64 *missing)
+{
+	*joined = l->join.joined;
+	*missing = l->join.missing;
 }
