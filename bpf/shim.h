@@ -196,6 +196,16 @@ RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 hook, __u32 off, void
 	return (int)bpf_skb_load_bytes((struct __sk_buff *)env, off, dst, (__u32)n);
 }
 
+RX_INLINE void rx_shim_mask(struct rx_env *env, __u8 *dst, const __u8 *stars, __u32 len)
+{
+	__u64 n = len;
+
+	asm volatile("" : "+r"(n));
+	if (n < 1 || n > RX_HTTP_PEEK)
+		return;
+	bpf_probe_read_kernel(dst, (__u32)n, stars);
+}
+
 /* Lookup, or insert zero and look up again; NULL only when the map is full. */
 RX_INLINE struct rx_counter *rx__percpu_get(void *map, const void *key)
 {

@@ -308,6 +308,20 @@ struct rx_routewalk {
 	__u32 hash;
 };
 
+#define RX_REDACT_RANGES 8 /* secret values masked per capture record; past them, cut */
+
+/* Secrets found in a capture record's payload (datapath/redact.h). */
+struct rx_redact {
+	__u16 start[RX_REDACT_RANGES]; /* payload offsets, within RX_HTTP_PEEK */
+	__u16 end[RX_REDACT_RANGES];
+	__u32 n;
+	__u32 cut;        /* keep no payload byte from here on (~0: none) */
+	__u32 hash;       /* of the header name being read */
+	__u32 from;       /* where the open secret range starts */
+	__u32 stars_ready;
+	__u32 pad;
+};
+
 struct rx_work {
 	struct rx_pkt pkt;
 	struct rx_optwalk opt;
@@ -316,10 +330,12 @@ struct rx_work {
 	struct rx_routewalk route;
 	struct rx_txn txn;       /* built here, then copied into the record */
 	struct rx_reqinfo info;  /* ua filled by the header walk; the rest, then copied */
+	struct rx_redact redact;
+	__u8 stars[RX_HTTP_PEEK]; /* '*' x RX_HTTP_PEEK: what masked bytes become */
 };
 _Static_assert(sizeof(struct rx_optwalk) == 80, "struct rx_optwalk ABI size");
 _Static_assert(sizeof(struct rx_work) == 328 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 24 + 80 +
-	       sizeof(struct rx_reqinfo), "struct rx_work ABI size");
+	       sizeof(struct rx_reqinfo) + 56 + RX_HTTP_PEEK, "struct rx_work ABI size");
 
 /* Per-CPU counter value, one per (verdict, reason, proto) slot. */
 struct rx_counter {

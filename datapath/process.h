@@ -31,6 +31,7 @@
 #include "tcp.h"
 #include "http.h"
 #include "httptrack.h"
+#include "redact.h"
 
 /* Where a packet came from, as the hook reports it. */
 struct rx_frame {
@@ -70,6 +71,7 @@ RX_INLINE void rx_capture(struct rx_env *env, __u32 hook, struct rx_work *wk,
 	const struct rx_pkt *pkt = &wk->pkt;
 	struct rx_capture *rec;
 	__u32 n, snaplen = cfg->snaplen;
+	int tcp_data;
 
 	rec = rx_shim_ring_reserve(env);
 	if (!rec) {
@@ -80,7 +82,8 @@ RX_INLINE void rx_capture(struct rx_env *env, __u32 hook, struct rx_work *wk,
 	/* the clock is read only here: ~40 ns a packet that counting alone does not need */
 	rec->pkt.ts_ns = rx_shim_now(env);
 	/* the HTTP start line, decoded here while the packet is at hand */
-	if ((pkt->layers & RX_L_TCP) && pkt->payload_off && pkt->cap_len > pkt->payload_off) {
+	tcp_data = (pkt->layers & RX_L_TCP) && pkt->payload_off && pkt->cap_len > pkt->payload_off;
+	if (tcp_data) {
 		rx_http_decode(env, hook, wk, pkt->payload_off, pkt->cap_len - pkt->payload_off);
 		__builtin_memcpy(&rec->http, &wk->http, sizeof(rec->http));
 	} else {
@@ -98,6 +101,12 @@ RX_INLINE void rx_capture(struct rx_env *env, __u32 hook, struct rx_work *wk,
 	rec->pad = 0;
 	if (n > 0 && rx_shim_load_bytes(env, hook, 0, rec->data, n, RX_SNAP_MAX) == 0)
 		rec->data_len = n;
+	/* payload asked for: still no secrets (the decoder left its first bytes in wk->peek) */
+	if (cfg->payload && tcp_data && rec->data_len > pkt->payload_off) {
+		__u32 len = pkt->cap_len - pkt->payload_off;
+
+		rec->data_len = rx_redact(env, hook, wk, rec, len > RX_HTTP_PEEK ? RX_HTTP_PEEK : len);
+	}
 	rx_shim_ring_submit(env, rec);
 	rx_shim_stat(env, RX_STAT_CAPTURE_PRODUCED);
 }

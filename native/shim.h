@@ -127,6 +127,12 @@ RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 hook, __u32 off, void
 	return 0;
 }
 
+RX_INLINE void rx_shim_mask(struct rx_env *env, __u8 *dst, const __u8 *stars, __u32 len)
+{
+	if (len >= 1 && len <= RX_HTTP_PEEK)
+		memcpy(dst, stars, len);
+}
+
 RX_INLINE struct rx_counter *rx_shim_talker(struct rx_env *env, const struct rx_addr *k)
 {
 	return rx_nhash__get(&env->talkers, k);

@@ -45,7 +45,9 @@ static const char watch_usage[] =
 	"      --snaplen N        bytes of each packet captured, 1..2048 (default 2048)\n"
 	"      --payload          capture payload bytes too (for -w); by default records stop\n"
 	"                         after the last decoded header, so application data (tokens,\n"
-	"                         cookies, bodies) never leaves the kernel\n"
+	"                         cookies, bodies) never leaves the kernel. Even then, HTTP\n"
+	"                         secrets (Authorization, Cookie, Set-Cookie, API-key headers,\n"
+	"                         query strings) are masked with '*' in the kernel\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"FILTER is a tcpdump (pcap-filter) expression, e.g. 'tcp port 80'. Live, it is\n"
@@ -261,7 +263,8 @@ int cmd_watch(int argc, char **argv)
 	if (r)
 		goto out;
 	if (so.payload)
-		fprintf(stderr, "rxray: --payload: capture records carry application data\n");
+		fprintf(stderr, "rxray: --payload: capture records carry application data "
+				"(HTTP secrets and query strings masked)\n");
 	if (wfile) {
 		w.dumper = pcap_dump_open(w.dead, wfile);
 		if (!w.dumper) {

@@ -249,10 +249,15 @@ static int compare_counters(struct diff *d)
 int main(int argc, char **argv)
 {
 	struct diff d = { 0 };
-	int i, bad;
+	int i, bad, payload = 0;
 
+	if (argc > 1 && !strcmp(argv[1], "--payload")) {
+		payload = 1;
+		argv++;
+		argc--;
+	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: bpf_diff FILE.pcap...\n");
+		fprintf(stderr, "usage: bpf_diff [--payload] FILE.pcap...\n");
 		return 2;
 	}
 	d.skel = rxray_bpf__open_and_load();
@@ -263,12 +268,14 @@ int main(int argc, char **argv)
 	d.skel->bss->rx_cfg.capture = 1;
 	d.skel->bss->rx_cfg.snaplen = RX_SNAP_MAX;
 	d.skel->bss->rx_cfg.traffic = 1;
+	d.skel->bss->rx_cfg.payload = payload;
 	d.ring = ring_buffer__new(bpf_map__fd(d.skel->maps.rx_ring), on_bpf, &d, NULL);
 	d.native = rx_native__new();
 	if (!d.ring || !d.native)
 		return 1;
 	rx_native__set_capture(d.native, on_native, &d, RX_SNAP_MAX);
 	rx_native__set_traffic(d.native, 1);
+	rx_native__set_payload(d.native, payload);
 	for (i = 1; i < argc; i++) {
 		unsigned long before = d.frames;
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Secrets never leave the kernel by default: requests carrying unique canary
-# values in Authorization, Cookie and the query string; none of the canaries
-# appears in any output (line, -v, --json, the -w pcap, /metrics, stderr),
-# while the request itself is seen (method, path, Host).
+# values in Authorization, Cookie, X-Api-Key and the query string; none of
+# the canaries appears in any output (line, -v, --json, the -w pcap,
+# `requests`, /metrics, stderr), while the request itself is seen (method,
+# path, Host, User-Agent). With --payload (the explicit opt-in) the payload
+# is captured and the secrets in it are masked byte for byte.
 set -u
 BUILD=$1
 RXRAY=$(cd "$BUILD" && pwd)/rxray
@@ -21,7 +23,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 rx_lab_up $P || fail "lab setup"
-C1=canaryQ$RANDOM$RANDOM C2=canaryA$RANDOM$RANDOM C3=canaryC$RANDOM$RANDOM
+C1=canaryQ$RANDOM$RANDOM C2=canaryA$RANDOM$RANDOM C3=canaryC$RANDOM$RANDOM C4=canaryK$RANDOM$RANDOM
 
 ip netns exec $P-b /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8080 &
 pids+=($!)
@@ -29,14 +31,19 @@ for _ in $(seq 50); do ip netns exec $P-b ss -Hltn 'sport = :8080' | grep -q . &
 ip netns exec $P-b "$RXRAY" serve -i lo --listen 127.0.0.1:19471 --control "$tmp/agent.sock" 2>"$tmp/serve.err" &
 pids+=($!)
 # one XDP program per interface: the three views one after the other, live
-for v in json line verbose; do
-	case $v in json) o=--json ;; verbose) o=-v ;; *) o= ;; esac
-	ip netns exec $P-b "$RXRAY" watch -i $IF $o -w "$tmp/$v.pcap" 'tcp port 8080' >"$tmp/$v.out" 2>"$tmp/$v.err" &
+for v in json line verbose payload requests; do
+	case $v in json) o=--json ;; verbose) o=-v ;; payload) o=--payload ;; *) o= ;; esac
+	if [ $v = requests ]; then
+		ip netns exec $P-b "$RXRAY" requests -i $IF --json >"$tmp/$v.out" 2>"$tmp/$v.err" &
+	else
+		ip netns exec $P-b "$RXRAY" watch -i $IF $o -w "$tmp/$v.pcap" 'tcp port 8080' >"$tmp/$v.out" 2>"$tmp/$v.err" &
+	fi
 	watch_pid=$!
 	pids+=($watch_pid)
 	sleep 1
 	for i in 1 2; do
-		ip netns exec $P-a curl -sf -o /dev/null -H "Authorization: Bearer $C2" -H "Cookie: session=$C3" \
+		ip netns exec $P-a curl -sf -o /dev/null -A "rx-agent/$i" -H "Authorization: Bearer $C2" \
+			-H "Cookie: session=$C3" -H "X-Api-Key: $C4" \
 			"http://192.0.2.2:8080/users/$i?access_token=$C1&page=2" || fail "curl"
 	done
 	sleep 0.5
@@ -50,9 +57,22 @@ grep -q '"uri":"/users/1"' "$tmp/json.out" || fail "the request was not seen: $(
 grep -q '"host":"192.0.2.2:8080"' "$tmp/json.out" || fail "Host not seen"
 grep -q 'HTTP GET /users/2?... HTTP/1.1 host 192.0.2.2:8080' "$tmp/line.out" || fail "line view: $(head -3 "$tmp/line.out")"
 grep -q 'uri /users/1 (query string not kept)' "$tmp/verbose.out" || fail "-v view"
+jq -e 'select(.["url.path"] == "/users/2" and .["user_agent.original"] == "rx-agent/2" and
+	.["http.route"] == "/users/{id}")' "$tmp/requests.out" >/dev/null ||
+	fail "requests: $(head -c 600 "$tmp/requests.out")"
+# --payload: the payload is there, its secrets masked in place (same length)
+tshark -r "$tmp/payload.pcap" -Y http.request -T fields -e http.request.uri -e http.authorization \
+	-e http.cookie -e http.user_agent 2>/dev/null >"$tmp/payload.fields"
+want_q=$(printf '%*s' $((${#C1} + 20)) '' | tr ' ' '*')
+want_a=$(printf '%*s' $((${#C2} + 8)) '' | tr ' ' '*')
+grep -qF "/users/1?$want_q	$want_a" "$tmp/payload.fields" ||
+	fail "--payload: secrets not masked in place: $(cat "$tmp/payload.fields")"
+grep -q 'rx-agent/1' "$tmp/payload.fields" || fail "--payload: the payload was not captured"
+grep -q 'X-Api-Key:\*\*\*' <(tshark -r "$tmp/payload.pcap" -Y http.request -V 2>/dev/null) ||
+	fail "--payload: X-Api-Key"
 # every byte rxray wrote anywhere, pcaps included (binary-safe search)
 for f in "$tmp"/*.out "$tmp"/*.err "$tmp"/*.pcap "$tmp/metrics"; do
-	for c in $C1 $C2 $C3; do
+	for c in $C1 $C2 $C3 $C4; do
 		grep -aq "$c" "$f" && fail "canary $c found in $(basename "$f")"
 	done
 done

@@ -538,6 +538,15 @@ def gen_tcp():
     c.add("HTTP GET with query", eth() / ip4() / tcp(dport=80, flags="PA") / Raw(http_get()))
     c.add("HTTP POST HTTP/1.0 port 8080", eth() / ip4() / tcp(dport=8080, flags="PA") / Raw(
         b"POST /submit HTTP/1.0\r\nHost: 10.0.0.1:8080\r\nContent-Length: 5\r\n\r\nhello"))
+    # Secrets (masked in place under --payload; see tests/bpf/test_diff.sh).
+    c.add("HTTP GET with secret headers and a folded cookie", eth() / ip4() / tcp(dport=80, flags="PA") / Raw(
+        b"GET /a?token=SECRET1&x=2 HTTP/1.1\r\nHost: s.example\r\nAuthorization: Bearer SECRET2\r\n"
+        b"cookie: a=SECRET3\r\n  b=SECRET4\r\nX-Api-Key:SECRET5\r\nAccept: */*\r\n\r\n"
+        b"GET /b?SECRET6 HTTP/1.1\r\nHost: s.example\r\n\r\n"))
+    c.add("HTTP response with Set-Cookie", eth() / ip4() / tcp(sport=80, dport=40000, flags="PA") / Raw(
+        b"HTTP/1.1 200 OK\r\nSet-Cookie: sid=SECRET7; Path=/\r\nContent-Length: 2\r\n\r\nok"))
+    c.add("HTTP headers past the decoder's window", eth() / ip4() / tcp(dport=80, flags="PA") / Raw(
+        b"GET /big HTTP/1.1\r\nHost: s.example\r\nX-Pad: " + b"p" * 600 + b"\r\nCookie: SECRET8\r\n\r\n"))
     c.add("HTTP HEAD lower-case host header", eth() / ip4() / tcp(dport=80, flags="PA") / Raw(
         b"HEAD / HTTP/1.1\r\nhost: lower.example\r\n\r\n"))
     for m in ("PUT", "DELETE", "OPTIONS", "PATCH"):
