@@ -24,13 +24,13 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) -MMD -MP
 
 SRCS := src/main.c src/util.c src/agent.c src/source.c src/source_file.c src/source_live.c src/render.c \
-	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/cmd_top.c src/reqjoin.c native/datapath.c
+	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/cmd_top.c src/reqjoin.c src/pattern.c native/datapath.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 BPF_OBJ := $(BUILD)/rxray.bpf.o
 SKEL := $(BUILD)/rxray.skel.h
 
 TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/tests/unit_parse \
-	$(BUILD)/tests/unit_reqjoin
+	$(BUILD)/tests/unit_reqjoin $(BUILD)/tests/unit_pattern
 
 .PHONY: all tests test demo bench fuzz deps clean
 all: $(BUILD)/rxray $(BPF_OBJ)
@@ -71,6 +71,10 @@ $(BUILD)/tests/unit_parse: $(BUILD)/tests/unit_parse.o $(BUILD)/native/datapath.
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka
 
 $(BUILD)/tests/unit_reqjoin: $(BUILD)/tests/unit_reqjoin.o $(BUILD)/src/reqjoin.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka
+
+$(BUILD)/tests/unit_pattern: $(BUILD)/tests/unit_pattern.o $(BUILD)/src/pattern.o $(BUILD)/src/util.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka
 

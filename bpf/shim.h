@@ -125,6 +125,14 @@ struct {
 	__type(value, struct rx_endpoint);
 } rx_endpoints SEC(".maps");
 
+/* Route patterns, written by user space before attaching (rx_cfg.patterns of them). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RX_PATTERNS_MAX);
+	__type(key, __u32);
+	__type(value, struct rx_pattern);
+} rx_patterns SEC(".maps");
+
 /* Transaction records, only while rx_cfg.txns is set. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -301,6 +309,11 @@ RX_INLINE struct rx_route *rx_shim_route(struct rx_env *env, __u32 id)
 RX_INLINE int rx_shim_route_add(struct rx_env *env, __u32 id, const struct rx_route *r)
 {
 	return (int)bpf_map_update_elem(&rx_routes, &id, r, BPF_NOEXIST);
+}
+
+RX_INLINE const struct rx_pattern *rx_shim_pattern(struct rx_env *env, __u32 i)
+{
+	return bpf_map_lookup_elem(&rx_patterns, &i);
 }
 
 RX_INLINE struct rx_budget *rx_shim_budget(struct rx_env *env, __u32 port)

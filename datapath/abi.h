@@ -297,6 +297,27 @@ struct rx_reqinfo {
 _Static_assert(sizeof(struct rx_reqinfo) == 48 + RX_HTTP_URI_MAX + RX_HTTP_UA_MAX,
 	       "struct rx_reqinfo ABI size");
 
+#define RX_PATTERN_SEGS 8 /* segments a route pattern can name */
+#define RX_PATTERNS_MAX 64 /* route patterns (--route, config "route") */
+
+/*
+ * A route pattern, compiled by user space: "/api/{version}/items/{sku}"
+ * matches a path of exactly that many segments whose literal segments are
+ * equal (FNV-1a of the bytes) and names the route by its own text; a last
+ * segment "*" matches one or more segments. Tried in order before the
+ * built-in templating.
+ */
+struct rx_pattern {
+	__u32 nseg;      /* segments before any trailing "*" */
+	__u32 rest;      /* 1: a trailing "*" */
+	__u32 wild;      /* bit i: segment i is a {placeholder} */
+	__u32 len;       /* bytes of text */
+	__u32 hash[RX_PATTERN_SEGS];
+	char text[RX_ROUTE_MAX];
+};
+_Static_assert(sizeof(struct rx_pattern) == 16 + 4 * RX_PATTERN_SEGS + RX_ROUTE_MAX,
+	       "struct rx_pattern ABI size");
+
 /* Route templating in progress (datapath/route.h). */
 struct rx_routewalk {
 	char out[RX_ROUTE_MAX];
@@ -306,7 +327,21 @@ struct rx_routewalk {
 	__u32 seglen;    /* its length in the URI */
 	__u32 flags;     /* what the segment can still be: digits, hex, uuid */
 	__u32 hash;
+	__u32 seghash;   /* FNV-1a of the current segment's URI bytes */
+	__u32 nseg;      /* segments closed after a '/' */
+	__u32 slash;     /* a '/' was seen: segments count from there */
+	__u32 pad;
+	__u32 segs[RX_PATTERN_SEGS]; /* the first segments' hashes */
 };
+
+/* A templated route: /users/{id}, per server port. Keyed by its id (a hash). */
+struct rx_route {
+	char path[RX_ROUTE_MAX];
+	__u16 port;
+	__u16 len;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct rx_route) == RX_ROUTE_MAX + 8, "struct rx_route ABI size");
 
 #define RX_REDACT_RANGES 8 /* secret values masked per capture record; past them, cut */
 
@@ -331,11 +366,13 @@ struct rx_work {
 	struct rx_txn txn;       /* built here, then copied into the record */
 	struct rx_reqinfo info;  /* ua filled by the header walk; the rest, then copied */
 	struct rx_redact redact;
+	struct rx_route newroute; /* a route being registered */
 	__u8 stars[RX_HTTP_PEEK]; /* '*' x RX_HTTP_PEEK: what masked bytes become */
 };
 _Static_assert(sizeof(struct rx_optwalk) == 80, "struct rx_optwalk ABI size");
-_Static_assert(sizeof(struct rx_work) == 328 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 24 + 80 +
-	       sizeof(struct rx_reqinfo) + 56 + RX_HTTP_PEEK, "struct rx_work ABI size");
+_Static_assert(sizeof(struct rx_work) == 328 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 40 + 4 * RX_PATTERN_SEGS + 80 +
+	       sizeof(struct rx_reqinfo) + 56 + RX_ROUTE_MAX + 8 + RX_HTTP_PEEK,
+	       "struct rx_work ABI size");
 
 /* Per-CPU counter value, one per (verdict, reason, proto) slot. */
 struct rx_counter {
@@ -422,14 +459,6 @@ struct rx_http_conn {
 };
 _Static_assert(sizeof(struct rx_http_conn) == 24 * RX_HTTP_PIPE + 16, "struct rx_http_conn ABI size");
 
-/* A templated route: /users/{id}, per server port. Keyed by its id (a hash). */
-struct rx_route {
-	char path[RX_ROUTE_MAX];
-	__u16 port;
-	__u16 len;
-	__u32 pad;
-};
-_Static_assert(sizeof(struct rx_route) == RX_ROUTE_MAX + 8, "struct rx_route ABI size");
 
 /* Routes used so far by one server port (the budget). */
 struct rx_budget {
@@ -468,7 +497,7 @@ struct rx_config {
 	__u32 payload;   /* 1: capture records carry payload bytes too (explicit opt-in) */
 	__u32 http;      /* 1: track HTTP transactions and RED metrics (with tcp) */
 	__u32 txns;      /* 1: stream transaction records */
-	__u32 pad;
+	__u32 patterns;  /* route patterns in effect (<= RX_PATTERNS_MAX) */
 };
 _Static_assert(sizeof(struct rx_config) == 32, "struct rx_config ABI size");
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Route templating in the datapath: /users/123 -> /users/{id}. Segments of
- * digits become {id}, UUIDs {uuid}, hex strings of 16 or more characters
- * {hex}; the rest is kept. Each server port has a budget of routes; a new
+ * Route templating in the datapath: /users/123 -> /users/{id}. The route
+ * patterns user space configured (struct rx_pattern) are tried first, in
+ * order; a path none matches has its segments of digits replaced by {id},
+ * UUIDs {uuid}, hex strings of 16 or more characters {hex}; the rest is kept. Each server port has a budget of routes; a new
  * route past it is counted on the overflow route, so the cardinality of
  * everything keyed by route is bounded by construction.
  *
@@ -10,6 +11,7 @@
  *   struct rx_route *rx_shim_route(struct rx_env *env, __u32 id)     (lookup)
  *   int rx_shim_route_add(struct rx_env *env, __u32 id, const struct rx_route *r)
  *   struct rx_budget *rx_shim_budget(struct rx_env *env, __u32 port) (lookup or insert)
+ *   const struct rx_pattern *rx_shim_pattern(struct rx_env *env, __u32 i)
  */
 #ifndef RX_ROUTE_H
 #define RX_ROUTE_H
@@ -74,6 +76,14 @@ static long rx_route_step(__u64 index __attribute__((unused)), void *ctx)
 	c = pos < end ? (__u8)wk->http.uri[pos & (RX_HTTP_URI_MAX - 1)] : '/';
 	rw->pos = pos + 1;
 	if (c == '/') {
+		/* the segment's hash, for the patterns */
+		if (rw->slash) {
+			if (rw->nseg < RX_PATTERN_SEGS)
+				rw->segs[rw->nseg & (RX_PATTERN_SEGS - 1)] = rw->seghash;
+			rw->nseg++;
+		}
+		rw->slash = 1;
+		rw->seghash = 2166136261u;
 		rx_route_close(rw);
 		if (pos == end)
 			return 1;
@@ -87,6 +97,7 @@ static long rx_route_step(__u64 index __attribute__((unused)), void *ctx)
 		return 0;
 	}
 	k = rw->seglen;
+	rw->seghash = (rw->seghash ^ c) * 16777619u;
 	if (c < '0' || c > '9')
 		rw->flags &= ~RX_RT_DIGITS;
 	if (!rx_is_hex(c))
@@ -99,6 +110,31 @@ static long rx_route_step(__u64 index __attribute__((unused)), void *ctx)
 	}
 	rw->seglen = k + 1;
 	return 0;
+}
+
+/* Does pattern i match the path just walked? Then its text is the route. */
+static long rx_pattern_step(__u64 index, void *ctx)
+{
+	struct rx_optctx *o = ctx;
+	struct rx_routewalk *rw = &o->work->route;
+	const struct rx_pattern *p = rx_shim_pattern(o->env, (__u32)index);
+	__u32 n, i;
+
+	if (!p)
+		return 1;
+	n = p->nseg;
+	if (n > RX_PATTERN_SEGS || (p->rest ? rw->nseg <= n : rw->nseg != n))
+		return 0;
+	RX_UNROLL
+	for (i = 0; i < RX_PATTERN_SEGS; i++) {
+		if (i >= n)
+			break;
+		if (!(p->wild & (1u << i)) && p->hash[i] != rw->segs[i])
+			return 0;
+	}
+	__builtin_memcpy(rw->out, p->text, RX_ROUTE_MAX);
+	rw->len = p->len > RX_ROUTE_MAX ? RX_ROUTE_MAX : p->len;
+	return 1;
 }
 
 /* FNV-1a over the templated route, one byte per step. */
@@ -121,8 +157,8 @@ RX_INLINE __u32 rx_route_id(struct rx_env *env, struct rx_work *wk, __u32 port)
 	struct rx_optctx ctx = { .work = wk, .env = env };
 	struct rx_routewalk *rw = &wk->route;
 	struct rx_budget *b;
-	struct rx_route r;
-	__u32 id;
+	struct rx_route *r;
+	__u32 id, n;
 
 	__builtin_memset(rw->out, 0, sizeof(rw->out));
 	rw->pos = 0;
@@ -130,7 +166,13 @@ RX_INLINE __u32 rx_route_id(struct rx_env *env, struct rx_work *wk, __u32 port)
 	rw->seg = 0;
 	rw->seglen = 0;
 	rw->flags = RX_RT_ALL;
+	rw->seghash = 2166136261u;
+	rw->nseg = 0;
+	rw->slash = 0;
 	rx_shim_loop(RX_HTTP_URI_MAX + 1, rx_route_step, &ctx);
+	n = rx_shim_config(env)->patterns;
+	if (n && !(wk->http.flags & RX_HTTPF_URI_TRUNC))
+		rx_shim_loop(n > RX_PATTERNS_MAX ? RX_PATTERNS_MAX : n, rx_pattern_step, &ctx);
 	if (rw->len == 0) {
 		rw->out[0] = '/';
 		rw->len = 1;
@@ -146,11 +188,13 @@ RX_INLINE __u32 rx_route_id(struct rx_env *env, struct rx_work *wk, __u32 port)
 	b = rx_shim_budget(env, port);
 	if (!b || b->routes >= RX_ROUTES_PER_SERVICE)
 		goto overflow;
-	__builtin_memcpy(r.path, rw->out, RX_ROUTE_MAX);
-	r.port = (__u16)port;
-	r.len = (__u16)(rw->len > RX_ROUTE_MAX ? RX_ROUTE_MAX : rw->len);
-	r.pad = 0;
-	if (rx_shim_route_add(env, id, &r))
+	/* built in the work area: the stack is short under two bpf_loop frames */
+	r = &wk->newroute;
+	__builtin_memcpy(r->path, rw->out, RX_ROUTE_MAX);
+	r->port = (__u16)port;
+	r->len = (__u16)(rw->len > RX_ROUTE_MAX ? RX_ROUTE_MAX : rw->len);
+	r->pad = 0;
+	if (rx_shim_route_add(env, id, r))
 		goto overflow;
 	b->routes++;
 	return id;

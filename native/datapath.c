@@ -116,6 +116,14 @@ void rx_native__set_http(struct rx_env *env, int on, rx_txn_fn emit, void *user)
 	env->txn_user = user;
 }
 
+void rx_native__set_patterns(struct rx_env *env, const struct rx_pattern *p, __u32 n)
+{
+	if (n > RX_PATTERNS_MAX)
+		n = RX_PATTERNS_MAX;
+	memcpy(env->patterns, p, n * sizeof(*p));
+	env->cfg.patterns = n;
+}
+
 void rx_native__set_tcp(struct rx_env *env, int on)
 {
 	env->cfg.tcp = on ? 1 : 0;

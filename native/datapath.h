@@ -23,6 +23,9 @@ void rx_native__set_payload(struct rx_env *env, int on);
 /* Track HTTP transactions; emit (may be NULL) receives each one. */
 void rx_native__set_http(struct rx_env *env, int on, rx_txn_fn emit, void *user);
 
+/* Route patterns (src/pattern.c compiles them), tried in order before templating. */
+void rx_native__set_patterns(struct rx_env *env, const struct rx_pattern *p, __u32 n);
+
 /* Track TCP health on every frame (the capture holds both directions). */
 void rx_native__set_tcp(struct rx_env *env, int on);
 

@@ -69,6 +69,7 @@ struct rx_env {
 	struct rx_nhash routes;
 	struct rx_nhash budgets;
 	struct rx_nhash endpoints;
+	struct rx_pattern patterns[RX_PATTERNS_MAX]; /* cfg.patterns of them */
 	struct rx_txn txn;     /* the one transaction record in flight */
 	struct rx_reqinfo info; /* the one request record in flight */
 	rx_txn_fn txn_emit;
@@ -195,6 +196,11 @@ RX_INLINE int rx_shim_route_add(struct rx_env *env, __u32 id, const struct rx_ro
 		return -1;
 	memcpy(slot, r, sizeof(*r));
 	return 0;
+}
+
+RX_INLINE const struct rx_pattern *rx_shim_pattern(struct rx_env *env, __u32 i)
+{
+	return i < RX_PATTERNS_MAX ? &env->patterns[i] : NULL;
 }
 
 RX_INLINE struct rx_budget *rx_shim_budget(struct rx_env *env, __u32 port)

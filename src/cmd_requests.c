@@ -16,7 +16,7 @@
 #include "source.h"
 
 static const char requests_usage[] =
-	"Usage: rxray requests (-i IFACE | -r FILE) [-c N] [--json]\n"
+	"Usage: rxray requests (-i IFACE | -r FILE) [-c N] [--json] [--route PATTERN ...]\n"
 	"\n"
 	"An access log derived from packets: one line per HTTP/1.x transaction\n"
 	"(request and its response paired in the datapath), no change to the service.\n"
@@ -25,6 +25,8 @@ static const char requests_usage[] =
 	"  -r, --read FILE        a pcap/pcapng holding both directions (no privileges)\n"
 	"  -c, --count N          stop after N transactions\n"
 	"      --json             one JSON object per transaction (OpenTelemetry keys)\n"
+	"      --route PATTERN    name matching paths by PATTERN, e.g. /api/{version}/items/{sku}\n"
+	"                         or /static/* (repeat; tried in order before {id}/{uuid}/{hex})\n"
 	"  -h, --help             this text\n";
 
 struct requests {
@@ -147,11 +149,13 @@ int cmd_requests(int argc, char **argv)
 		{ "read", required_argument, NULL, 'r' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "route", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .tcp = 1, .http = 1, .on_txn = on_txn };
 	struct requests q = { 0 };
+	struct rx_patterns routes = { .n = 0 };
 	struct rx_source *src;
 	struct rx_snapshot snap;
 	__u64 joined, missing;
@@ -175,6 +179,11 @@ int cmd_requests(int argc, char **argv)
 			break;
 		case 'J':
 			q.json = 1;
+			break;
+		case 'R':
+			if (rx_patterns_opt(&routes, optarg, "--route"))
+				return RX_EXIT_INPUT;
+			so.patterns = &routes;
 			break;
 		case 'h':
 			fputs(requests_usage, stdout);

@@ -29,7 +29,7 @@ struct serve {
 
 static const char serve_usage[] =
 	"Usage: rxray serve -i IFACE [-i IFACE ...] [--listen ADDR:PORT] [--top N] [--pin]\n"
-	"                   [--control PATH] [--config FILE]\n"
+	"                   [--control PATH] [--config FILE] [--route PATTERN ...]\n"
 	"\n"
 	"Attach to each IFACE and serve, until SIGINT/SIGTERM:\n"
 	"  GET /metrics     Prometheus text exposition (SPEC.md names)\n"
@@ -39,6 +39,8 @@ static const char serve_usage[] =
 	"      --listen ADDR:PORT where to serve (default 127.0.0.1:9464; [::1]:PORT for IPv6)\n"
 	"      --top N            talkers and services exported per interface (default 50)\n"
 	"      --config FILE      settings from FILE (docs/config.md); later options override\n"
+	"      --route PATTERN    name matching paths by PATTERN, e.g. /api/{version}/items/{sku}\n"
+	"                         or /static/* (repeat; tried in order before {id}/{uuid}/{hex})\n"
 	"      --control PATH     the 0600 control socket that top and stats -i use\n"
 	"                         (default " RX_AGENT_SOCK ")\n"
 	"      --pin              keep maps and links in /sys/fs/bpf/rxray/IFACE: counting goes on\n"
@@ -54,6 +56,7 @@ struct serve_cfg {
 	const char *control;
 	unsigned long top;
 	int pin;
+	struct rx_patterns routes;
 };
 
 /*
@@ -77,6 +80,8 @@ static int set_opt(struct serve_cfg *c, const char *key, const char *val, const 
 		c->ifname[c->n++] = val;
 	} else if (!strcmp(key, "listen")) {
 		c->listen = val;
+	} else if (!strcmp(key, "route")) {
+		return rx_patterns_opt(&c->routes, val, where);
 	} else if (!strcmp(key, "control")) {
 		c->control = val;
 	} else if (!strcmp(key, "top")) {
@@ -94,7 +99,7 @@ static int set_opt(struct serve_cfg *c, const char *key, const char *val, const 
 			return RX_EXIT_INPUT;
 		}
 	} else {
-		rx_err("%s: unknown key (known: interface, listen, top, pin, control)", where);
+		rx_err("%s: unknown key (known: interface, listen, top, pin, control, route)", where);
 		return RX_EXIT_INPUT;
 	}
 	return 0;
@@ -338,6 +343,7 @@ int cmd_serve(int argc, char **argv)
 		{ "pin", no_argument, NULL, 'P' },
 		{ "control", required_argument, NULL, 'C' },
 		{ "config", required_argument, NULL, 'F' },
+		{ "route", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -375,6 +381,9 @@ int cmd_serve(int argc, char **argv)
 		case 'F':
 			r = read_config(&cfg, optarg);
 			break;
+		case 'R':
+			r = set_opt(&cfg, "route", optarg, "--route");
+			break;
 		case 'h':
 			fputs(serve_usage, stdout);
 			return RX_EXIT_OK;
@@ -388,6 +397,7 @@ int cmd_serve(int argc, char **argv)
 	memcpy(sv.ifname, cfg.ifname, sizeof(sv.ifname));
 	sv.top = cfg.top;
 	so.pin = cfg.pin;
+	so.patterns = &cfg.routes;
 	addr = cfg.listen;
 	control = cfg.control;
 	if (optind < argc) {

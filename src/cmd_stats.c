@@ -11,6 +11,7 @@
 
 static const char stats_usage[] =
 	"Usage: rxray stats (-i IFACE [--duration SECONDS] | -r FILE) [--json] [--top N]\n"
+	"                   [--route PATTERN ...]\n"
 	"\n"
 	"The traffic picture: packets and bytes by protocol, top source addresses,\n"
 	"top destination services, TCP segments by kind, frame sizes, and every loss.\n"
@@ -20,6 +21,8 @@ static const char stats_usage[] =
 	"  -r, --read FILE        count a pcap/pcapng file (native build, no privileges)\n"
 	"      --json             one JSON object (keys: SPEC.md)\n"
 	"      --top N            talkers and services listed (default 10)\n"
+	"      --route PATTERN    name matching paths by PATTERN, e.g. /api/{version}/items/{sku}\n"
+	"                         or /static/* (repeat; tried in order before {id}/{uuid}/{hex})\n"
 	"  -h, --help             this text\n";
 
 int cmd_stats(int argc, char **argv)
@@ -30,6 +33,7 @@ int cmd_stats(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "top", required_argument, NULL, 't' },
+		{ "route", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -37,6 +41,7 @@ int cmd_stats(int argc, char **argv)
 				     .use_agent = 1 };
 	struct rx_source *src = NULL;
 	struct rx_snapshot snap;
+	struct rx_patterns routes = { .n = 0 };
 	struct rx_totals t;
 	unsigned long v, top = 10;
 	int c, r, json = 0;
@@ -60,6 +65,11 @@ int cmd_stats(int argc, char **argv)
 			break;
 		case 'J':
 			json = 1;
+			break;
+		case 'R':
+			if (rx_patterns_opt(&routes, optarg, "--route"))
+				return RX_EXIT_INPUT;
+			so.patterns = &routes;
 			break;
 		case 't':
 			if (rx_parse_uint(optarg, 1, 100000, &top)) {

@@ -28,7 +28,9 @@ static int open_agent(struct rx_source *src, const struct rx_source_opts *o)
 	const char *path = rx_agent_path();
 	int r;
 
+	/* (route patterns change what the datapath counts: the agent has its own) */
 	if (!o->use_agent || !o->ifname || o->capture || o->pin || o->on_txn ||
+	    (o->patterns && o->patterns->n) ||
 	    strlen(o->ifname) >= sizeof(src->ifname))
 		return -ENOENT;
 	r = rx_agent_fetch(path, o->ifname, &src->base);

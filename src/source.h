@@ -8,6 +8,7 @@
 #define RX_SOURCE_H
 
 #include "rxray.h"
+#include "pattern.h"
 
 struct rx_source_opts {
 	const char *ifname; /* live, or */
@@ -26,6 +27,7 @@ struct rx_source_opts {
 	 */
 	void (*on_txn)(void *user, const struct rx_txn *t, const char *route,
 		       const struct rx_reqinfo *ri);
+	const struct rx_patterns *patterns; /* route patterns (NULL: none) */
 	__u32 duration_s;   /* live: stop after this long (0: until told) */
 	int pin;            /* live: keep maps and links under /sys/fs/bpf/rxray/IFACE */
 	int use_agent;      /* live: read a running agent's counters instead of attaching */

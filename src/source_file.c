@@ -88,6 +88,8 @@ int rx_file__open(struct rx_file **out, const struct rx_source_opts *o)
 	rx_native__set_traffic(f->native, o->traffic);
 	rx_native__set_tcp(f->native, o->tcp);
 	rx_native__set_payload(f->native, o->payload);
+	if (o->patterns)
+		rx_native__set_patterns(f->native, o->patterns->p, o->patterns->n);
 	f->on_txn = o->on_txn;
 	if (o->on_txn && rx_reqjoin__init(&f->join)) {
 		rx_err("out of memory");

@@ -306,6 +306,7 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 	struct rx_live *src;
 	const char *cap;
 	int err;
+	__u32 i;
 
 	*out = src = calloc(1, sizeof(*src));
 	if (!src) {
@@ -359,6 +360,14 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 	src->skel->bss->rx_cfg.payload = o->payload ? 1 : 0;
 	src->skel->bss->rx_cfg.http = o->http && o->tcp ? 1 : 0;
 	src->skel->bss->rx_cfg.txns = o->on_txn ? 1 : 0;
+	for (i = 0; o->patterns && i < o->patterns->n; i++) {
+		if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.rx_patterns), &i,
+					&o->patterns->p[i], BPF_ANY)) {
+			rx_err("cannot set the route patterns: %s", strerror(errno));
+			return RX_EXIT_RUNTIME;
+		}
+	}
+	src->skel->bss->rx_cfg.patterns = o->patterns ? o->patterns->n : 0;
 	src->on_txn = o->on_txn;
 	if (o->on_txn && rx_reqjoin__init(&src->join)) {
 		rx_err("out of memory");
