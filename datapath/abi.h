@@ -343,6 +343,19 @@ struct rx_route {
 };
 _Static_assert(sizeof(struct rx_route) == RX_ROUTE_MAX + 8, "struct rx_route ABI size");
 
+/*
+ * A TCP connection, direction-free: endpoint a is the lower (address, port)
+ * of the two, so both directions of a connection find the same entry.
+ */
+struct rx_flow_key {
+	__u8 a[16];  /* IPv4 as ::ffff:a.b.c.d */
+	__u8 b[16];
+	__u16 pa;    /* host order */
+	__u16 pb;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct rx_flow_key) == 40, "struct rx_flow_key ABI size");
+
 #define RX_REDACT_RANGES 8 /* secret values masked per capture record; past them, cut */
 
 /* Secrets found in a capture record's payload (datapath/redact.h). */
@@ -367,11 +380,12 @@ struct rx_work {
 	struct rx_reqinfo info;  /* ua filled by the header walk; the rest, then copied */
 	struct rx_redact redact;
 	struct rx_route newroute; /* a route being registered */
+	struct rx_flow_key hkey;  /* the HTTP tracker's connection (work area: stack is short) */
 	__u8 stars[RX_HTTP_PEEK]; /* '*' x RX_HTTP_PEEK: what masked bytes become */
 };
 _Static_assert(sizeof(struct rx_optwalk) == 80, "struct rx_optwalk ABI size");
 _Static_assert(sizeof(struct rx_work) == 328 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 40 + 4 * RX_PATTERN_SEGS + 80 +
-	       sizeof(struct rx_reqinfo) + 56 + RX_ROUTE_MAX + 8 + RX_HTTP_PEEK,
+	       sizeof(struct rx_reqinfo) + 56 + RX_ROUTE_MAX + 8 + 40 + RX_HTTP_PEEK,
 	       "struct rx_work ABI size");
 
 /* Per-CPU counter value, one per (verdict, reason, proto) slot. */
@@ -395,18 +409,6 @@ struct rx_service {
 };
 _Static_assert(sizeof(struct rx_service) == 4, "struct rx_service ABI size");
 
-/*
- * A TCP connection, direction-free: endpoint a is the lower (address, port)
- * of the two, so both directions of a connection find the same entry.
- */
-struct rx_flow_key {
-	__u8 a[16];  /* IPv4 as ::ffff:a.b.c.d */
-	__u8 b[16];
-	__u16 pa;    /* host order */
-	__u16 pb;
-	__u32 pad;
-};
-_Static_assert(sizeof(struct rx_flow_key) == 40, "struct rx_flow_key ABI size");
 
 enum rx_flow_state {
 	RX_FLOW_NONE = 0,

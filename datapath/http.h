@@ -15,6 +15,64 @@
 #define RX_PEEK_MASK (RX_HTTP_PEEK - 1)
 #define RX_PEEK(wk, i) ((wk)->peek[(i) & RX_PEEK_MASK])
 
+/*
+ * Eight bytes of the work area at once, byte i at bits 8*i (little endian,
+ * as BPF on x86 and the native build). BPF: one unaligned load (fine for
+ * map memory where the architecture has efficient unaligned access).
+ */
+#ifdef __bpf__
+#define RX_LOAD64(p) (*(const __u64 *)(const void *)(p))
+#else
+#define RX_LOAD64(p) rx_load64(p)
+static inline __u64 rx_load64(const void *p)
+{
+	__u64 v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+#endif
+
+#define RX_BYTES(b) (0x0101010101010101ull * (b))
+#define RX_LOWER8 RX_BYTES(0x20) /* OR-ed in: ASCII letters to lower case */
+
+/* The high bit of each byte of v that equals b (and maybe of bytes after one). */
+RX_INLINE __u64 rx_bytes_eq(__u64 v, __u8 b)
+{
+	__u64 x = v ^ RX_BYTES(b);
+
+	return (x - RX_BYTES(1)) & ~x & RX_BYTES(0x80);
+}
+
+/*
+ * The index of the lowest byte flagged in t (from rx_bytes_eq, OR-ed for
+ * several bytes), or 8. Exact: a false flag only ever follows a true one.
+ */
+RX_INLINE __u32 rx_first_flag(__u64 t)
+{
+	__u32 i = 0;
+
+	if (!t)
+		return 8;
+	if (!(t & 0xffffffffull)) {
+		i += 4;
+		t >>= 32;
+	}
+	if (!(t & 0xffffull)) {
+		i += 2;
+		t >>= 16;
+	}
+	if (!(t & 0xffull))
+		i += 1;
+	return i;
+}
+
+/* The first '\n' in the eight bytes of v: its index, or 8. */
+RX_INLINE __u32 rx_find_lf(__u64 v)
+{
+	return rx_first_flag(rx_bytes_eq(v, '\n'));
+}
+
 RX_INLINE int rx_peek_is(const struct rx_work *wk, __u32 len, __u32 at, const char *lit, __u32 n)
 {
 	__u32 i;
@@ -77,11 +135,45 @@ static long rx_http_uri_step(__u64 index __attribute__((unused)), void *ctx)
 	struct rx_work *wk = ((struct rx_optctx *)ctx)->work;
 	struct rx_optwalk *w = &wk->opt;
 	struct rx_http *h = &wk->http;
-	__u32 pos = w->off;
+	__u32 pos = w->off, p;
 	__u8 c;
 
 	if (pos >= w->len || pos >= RX_HTTP_PEEK)
 		return 1;
+	p = pos;
+	RX_BARRIER_VAR(p);
+	/* eight bytes a step where they are in view (and fit the path) */
+	if (p + 8 <= w->len && p <= RX_HTTP_PEEK - 8) {
+		__u64 v = RX_LOAD64(&wk->peek[p]);
+		__u64 t = rx_bytes_eq(v, ' ') | rx_bytes_eq(v, '\r') | rx_bytes_eq(v, '\n');
+		__u32 n = h->uri_len, i;
+
+		if (!(h->flags & RX_HTTPF_QUERY))
+			t |= rx_bytes_eq(v, '?');
+		i = rx_first_flag(t);
+		if (!(h->flags & RX_HTTPF_QUERY)) {
+			RX_BARRIER_VAR(n);
+			if (n > RX_HTTP_URI_MAX - 8)
+				goto bytewise; /* the end of the kept path: byte by byte */
+			/* only the path's bytes: never what follows (the query) */
+			if (i < 8)
+				v &= (1ull << (8 * i)) - 1;
+			*(__u64 *)(void *)&h->uri[n] = v;
+			h->uri_len = (__u8)(n + i);
+		}
+		if (i == 8) {
+			w->off = p + 8;
+			return 0;
+		}
+		if (RX_PEEK(wk, p + i) != '?') {
+			w->off = p + i;
+			return 1;
+		}
+		h->flags |= RX_HTTPF_QUERY;
+		w->off = p + i + 1;
+		return 0;
+	}
+bytewise:
 	c = RX_PEEK(wk, pos);
 	if (c == ' ' || c == '\r' || c == '\n')
 		return 1;
@@ -141,17 +233,62 @@ RX_INLINE __u8 rx_name_ua(__u32 i)
  * the work area, like the option walks): keep Host, read Content-Length,
  * note where the blank line ends the headers. One byte per callback keeps
  * the verifier's work flat; a line-per-step walk with inner loops did not.
+ * Where 16 bytes are in view, a line start compares the names a word at a
+ * time and the rest of an uninteresting line is skipped 8 bytes per step:
+ * about five steps for a typical header line instead of its length.
  */
 static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 {
 	struct rx_work *wk = ((struct rx_optctx *)ctx)->work;
 	struct rx_optwalk *w = &wk->opt;
 	struct rx_http *h = &wk->http;
-	__u32 pos = w->off, st = w->reason, idx = w->n;
+	__u32 pos = w->off, st = w->reason, idx = w->n, p;
 	__u8 c, lc;
 
 	if (pos >= w->len || pos >= RX_HTTP_PEEK)
 		goto done;
+	p = pos;
+	RX_BARRIER_VAR(p);
+	if (st == RX_HS_LINE && p + 16 <= w->len && p <= RX_HTTP_PEEK - 16) {
+		__u64 a = RX_LOAD64(&wk->peek[p]), b = RX_LOAD64(&wk->peek[p + 8]);
+
+		c = (__u8)a;
+		if (c != '\r' && c != '\n') {
+			a |= RX_LOWER8;
+			b |= RX_LOWER8;
+			w->n = 0;
+			if ((a & 0xffffffffffull) == RX_NAME_HOST && !(h->flags & RX_HTTPF_HOST)) {
+				h->flags |= RX_HTTPF_HOST;
+				w->off = p + 5;
+				w->reason = RX_HS_HOST;
+			} else if (a == RX_NAME_CLEN_LO && (b & 0xffffffffffffffull) == RX_NAME_CLEN_HI &&
+				   !(h->flags & RX_HTTPF_CLEN)) {
+				h->content_length = 0;
+				w->off = p + 15;
+				w->reason = RX_HS_CLEN;
+			} else if (a == RX_NAME_UA_LO && (b & 0xffffffull) == RX_NAME_UA_HI &&
+				   !(wk->info.flags & RX_RI_UA) &&
+				   rx_shim_config(((struct rx_optctx *)ctx)->env)->txns) {
+				wk->info.flags |= RX_RI_UA;
+				w->off = p + 11;
+				w->reason = RX_HS_UA;
+			} else {
+				w->off = p + 1;
+				w->reason = RX_HS_SKIP;
+			}
+			return 0;
+		}
+	}
+	if (st == RX_HS_SKIP && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8) {
+		__u32 i = rx_find_lf(RX_LOAD64(&wk->peek[p]));
+
+		w->off = p + i + 1;
+		if (i < 8)
+			w->reason = RX_HS_LINE;
+		else
+			w->off = p + 8;
+		return 0;
+	}
 	c = RX_PEEK(wk, pos);
 	lc = rx_lower(c);
 	w->off = pos + 1;

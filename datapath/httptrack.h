@@ -238,7 +238,6 @@ struct rx_msgctx {
 	__u32 off;    /* where the current message starts, from the payload */
 	__u32 avail;  /* payload bytes in the frame */
 	struct rx_http_conn *conn;
-	struct rx_flow_key key;
 	__u64 now;
 };
 
@@ -276,7 +275,7 @@ static long rx_http_msg_step(__u64 index __attribute__((unused)), void *ctx)
 			struct rx_http_req *q = &c->q[(c->head + c->count) & (RX_HTTP_PIPE - 1)];
 
 			q->start_ns = m->now;
-			q->route = rx_route_id(env, wk, c->server ? m->key.pb : m->key.pa);
+			q->route = rx_route_id(env, wk, c->server ? wk->hkey.pb : wk->hkey.pa);
 			q->req_size = h->content_length;
 			q->has_size = (h->flags & RX_HTTPF_CLEN) ? 1 : 0;
 			q->method = h->method;
@@ -284,14 +283,14 @@ static long rx_http_msg_step(__u64 index __attribute__((unused)), void *ctx)
 			q->seq = wk->pkt.tcp_seq + m->off;
 			c->count++;
 			if (rx_shim_config(env)->txns)
-				rx_http_reqinfo(env, wk, c, &m->key, q->seq);
+				rx_http_reqinfo(env, wk, c, &wk->hkey, q->seq);
 		}
 	} else {
 		if (m->side != c->server)
 			return 1;
 		/* 1xx are interim: the final response is still to come */
 		if (h->status >= 200) {
-			method = rx_http_complete(env, wk, c, &m->key, m->now);
+			method = rx_http_complete(env, wk, c, &wk->hkey, m->now);
 			/* no body: HEAD, 204, 304 (RFC 9110 section 6.4.1) */
 			if (method == RX_HTTP_M_HEAD || h->status == 204 || h->status == 304)
 				body = 0;
@@ -327,10 +326,10 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 
 	if (!(pkt->layers & RX_L_TCP))
 		return;
-	m.side = rx_flow_key_of(pkt, &m.key);
+	m.side = rx_flow_key_of(pkt, &wk->hkey);
 	/* a new connection on the same ports: what the old one left is gone */
 	if ((pkt->tcp_flags & 0x12) == 0x02) {
-		c = rx_shim_http_conn(env, &m.key, 0);
+		c = rx_shim_http_conn(env, &wk->hkey, 0);
 		if (c) {
 			rx_http_forget(env, c);
 			c->known = 0;
@@ -348,7 +347,7 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 	if (!pkt->payload_off || !(pkt->layers & RX_L_PAYLOAD) || have <= pkt->payload_off) {
 		/* a connection that ends with requests in flight: they expired */
 		if (pkt->tcp_flags & 0x05) {
-			c = rx_shim_http_conn(env, &m.key, 0);
+			c = rx_shim_http_conn(env, &wk->hkey, 0);
 			if (c)
 				rx_http_forget(env, c);
 		}
@@ -362,14 +361,14 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 		if (h->flags & RX_HTTPF_PARTIAL)
 			rx_shim_stat(env, RX_STAT_HTTP_PARTIAL);
 		/* a body segment: the server's stream position still matters */
-		c = rx_shim_http_conn(env, &m.key, 0);
+		c = rx_shim_http_conn(env, &wk->hkey, 0);
 		if (c && (c->known & 1) && m.side == c->server)
 			rx_http_server_seq(env, c, pkt);
 		if (c && (pkt->tcp_flags & 0x05))
 			rx_http_forget(env, c);
 		return;
 	}
-	c = rx_shim_http_conn(env, &m.key, 1);
+	c = rx_shim_http_conn(env, &wk->hkey, 1);
 	if (!c) {
 		rx_shim_stat(env, RX_STAT_HTTP_CONNS_OVERFLOW);
 		return;

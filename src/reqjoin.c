@@ -7,7 +7,7 @@ int rx_reqjoin__init(struct rx_reqjoin *j)
 {
 	memset(j, 0, sizeof(*j));
 	j->slot = calloc(RX_REQJOIN_SLOTS, sizeof(*j->slot));
-	j->used = calloc(RX_REQJOIN_SLOTS, 1);
+	j->used = calloc(RX_REQJOIN_SLOTS, sizeof(*j->used));
 	if (!j->slot || !j->used) {
 		rx_reqjoin__free(j);
 		return -1;
@@ -32,7 +32,7 @@ static __u32 fnv(__u32 h, const void *p, size_t n)
 	return h;
 }
 
-static __u32 slot_of(const __u8 *client, const __u8 *server, __u16 cport, __u16 sport, __u32 seq)
+static __u32 set_of(const __u8 *client, const __u8 *server, __u16 cport, __u16 sport, __u32 seq)
 {
 	__u32 h = 2166136261u;
 
@@ -41,30 +41,43 @@ static __u32 slot_of(const __u8 *client, const __u8 *server, __u16 cport, __u16 
 	h = fnv(h, &cport, sizeof(cport));
 	h = fnv(h, &sport, sizeof(sport));
 	h = fnv(h, &seq, sizeof(seq));
-	return h & (RX_REQJOIN_SLOTS - 1);
+	return (h & (RX_REQJOIN_SLOTS / RX_REQJOIN_WAYS - 1)) * RX_REQJOIN_WAYS;
 }
 
+/* Into a free way of its set, or over the set's oldest record (a request never answered). */
 void rx_reqjoin__put(struct rx_reqjoin *j, const struct rx_reqinfo *ri)
 {
-	__u32 i = slot_of(ri->client, ri->server, ri->cport, ri->sport, ri->seq);
+	__u32 set = set_of(ri->client, ri->server, ri->cport, ri->sport, ri->seq), i, w = set;
 
-	if (j->used[i])
+	for (i = set; i < set + RX_REQJOIN_WAYS; i++) {
+		if (!j->used[i]) {
+			w = i;
+			break;
+		}
+		if (j->used[i] < j->used[w])
+			w = i;
+	}
+	if (j->used[w])
 		j->replaced++;
-	j->slot[i] = *ri;
-	j->used[i] = 1;
+	j->slot[w] = *ri;
+	j->used[w] = ++j->stamp;
 }
 
 const struct rx_reqinfo *rx_reqjoin__take(struct rx_reqjoin *j, const struct rx_txn *t)
 {
-	__u32 i = slot_of(t->client, t->server, t->cport, t->sport, t->seq);
-	const struct rx_reqinfo *ri = &j->slot[i];
+	__u32 set = set_of(t->client, t->server, t->cport, t->sport, t->seq), i;
 
-	if (!j->used[i] || ri->seq != t->seq || ri->cport != t->cport || ri->sport != t->sport ||
-	    memcmp(ri->client, t->client, 16) || memcmp(ri->server, t->server, 16)) {
-		j->missing++;
-		return NULL;
+	for (i = set; i < set + RX_REQJOIN_WAYS; i++) {
+		const struct rx_reqinfo *ri = &j->slot[i];
+
+		if (!j->used[i] || ri->seq != t->seq || ri->cport != t->cport ||
+		    ri->sport != t->sport || memcmp(ri->client, t->client, 16) ||
+		    memcmp(ri->server, t->server, 16))
+			continue;
+		j->used[i] = 0;
+		j->joined++;
+		return ri;
 	}
-	j->used[i] = 0;
-	j->joined++;
-	return ri;
+	j->missing++;
+	return NULL;
 }

@@ -14,10 +14,12 @@
 #include "rxray.h"
 
 #define RX_REQJOIN_SLOTS 16384 /* a power of two */
+#define RX_REQJOIN_WAYS 4       /* records per set (a power of two) */
 
 struct rx_reqjoin {
 	struct rx_reqinfo *slot; /* RX_REQJOIN_SLOTS */
-	__u8 *used;
+	__u64 *used;    /* 0: free; else when it was put (stamp) */
+	__u64 stamp;
 	__u64 joined;   /* transactions that found their request record */
 	__u64 missing;  /* ... that did not (lost in the ring, or overwritten) */
 	__u64 replaced; /* request records overwritten before their response */

@@ -102,12 +102,36 @@ static void bounded(void **state)
 	rx_reqjoin__free(&j);
 }
 
+/* Hundreds in flight at once (many connections): a set's collisions do not evict. */
+static void in_flight(void **state)
+{
+	struct rx_reqjoin j;
+	struct rx_reqinfo a;
+	struct rx_txn t;
+	__u32 i, n = 512;
+
+	(void)state;
+	assert_int_equal(rx_reqjoin__init(&j), 0);
+	for (i = 0; i < n; i++) {
+		mk(&a, &t, (__u8)(i & 7), (__u16)(40000 + i), 1000 + i * 7, "/x");
+		rx_reqjoin__put(&j, &a);
+	}
+	for (i = 0; i < n; i++) {
+		mk(&a, &t, (__u8)(i & 7), (__u16)(40000 + i), 1000 + i * 7, "/x");
+		assert_non_null(rx_reqjoin__take(&j, &t));
+	}
+	assert_int_equal(j.replaced, 0);
+	assert_int_equal(j.missing, 0);
+	rx_reqjoin__free(&j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(joins_by_key),
 		cmocka_unit_test(other_side_does_not_join),
 		cmocka_unit_test(bounded),
+		cmocka_unit_test(in_flight),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
