@@ -250,12 +250,11 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 	p = pos;
 	RX_BARRIER_VAR(p);
 	if (st == RX_HS_LINE && p + 16 <= w->len && p <= RX_HTTP_PEEK - 16) {
-		__u64 a = RX_LOAD64(&wk->peek[p]), b = RX_LOAD64(&wk->peek[p + 8]);
+		__u64 a0 = RX_LOAD64(&wk->peek[p]), b0 = RX_LOAD64(&wk->peek[p + 8]);
+		__u64 a = a0 | RX_LOWER8, b = b0 | RX_LOWER8;
 
-		c = (__u8)a;
+		c = (__u8)a0;
 		if (c != '\r' && c != '\n') {
-			a |= RX_LOWER8;
-			b |= RX_LOWER8;
 			w->n = 0;
 			if ((a & 0xffffffffffull) == RX_NAME_HOST && !(h->flags & RX_HTTPF_HOST)) {
 				h->flags |= RX_HTTPF_HOST;
@@ -273,11 +272,38 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 				w->off = p + 11;
 				w->reason = RX_HS_UA;
 			} else {
-				w->off = p + 1;
-				w->reason = RX_HS_SKIP;
+				/* not a header kept: on to the line's end, in this step if it is near */
+				__u32 i = rx_find_lf(a0), j = rx_find_lf(b0);
+
+				if (i < 8) {
+					w->off = p + i + 1;
+					w->reason = RX_HS_LINE;
+				} else if (j < 8) {
+					w->off = p + 8 + j + 1;
+					w->reason = RX_HS_LINE;
+				} else {
+					w->off = p + 16;
+					w->reason = RX_HS_SKIP;
+				}
 			}
 			return 0;
 		}
+	}
+	if (st == RX_HS_SKIP && p + 16 <= w->len && p <= RX_HTTP_PEEK - 16) {
+		__u32 i = rx_find_lf(RX_LOAD64(&wk->peek[p])), j;
+
+		if (i < 8) {
+			w->off = p + i + 1;
+			w->reason = RX_HS_LINE;
+			return 0;
+		}
+		j = rx_find_lf(RX_LOAD64(&wk->peek[p + 8]));
+		w->off = p + 8 + j + 1;
+		if (j < 8)
+			w->reason = RX_HS_LINE;
+		else
+			w->off = p + 16;
+		return 0;
 	}
 	if (st == RX_HS_SKIP && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8) {
 		__u32 i = rx_find_lf(RX_LOAD64(&wk->peek[p]));
@@ -288,6 +314,45 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 		else
 			w->off = p + 8;
 		return 0;
+	}
+	/* the User-Agent value (streaming only), 8 bytes a step, as the Host value below */
+	if (st == RX_HS_UA && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8) {
+		struct rx_reqinfo *ri = &wk->info;
+		__u64 v = RX_LOAD64(&wk->peek[p]);
+		__u32 n = ri->ua_len, i;
+
+		c = (__u8)v;
+		RX_BARRIER_VAR(n);
+		if (n <= RX_HTTP_UA_MAX - 8 && c != ' ' && c != '\t') {
+			i = rx_first_flag(rx_bytes_eq(v, '\r') | rx_bytes_eq(v, '\n'));
+			if (i > 0) {
+				if (i < 8)
+					v &= (1ull << (8 * i)) - 1;
+				*(__u64 *)(void *)&ri->ua[n] = v;
+				ri->ua_len = (__u8)(n + i);
+				w->off = p + i;
+				return 0;
+			}
+		}
+	}
+	/* the Host value, 8 bytes a step (its blanks and end byte by byte, below) */
+	if (st == RX_HS_HOST && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8) {
+		__u64 v = RX_LOAD64(&wk->peek[p]);
+		__u32 n = h->host_len, i;
+
+		c = (__u8)v;
+		RX_BARRIER_VAR(n);
+		if (n <= RX_HTTP_HOST_MAX - 8 && c != ' ' && c != '\t') {
+			i = rx_first_flag(rx_bytes_eq(v, '\r') | rx_bytes_eq(v, '\n'));
+			if (i > 0) {
+				if (i < 8)
+					v &= (1ull << (8 * i)) - 1;
+				*(__u64 *)(void *)&h->host[n] = v;
+				h->host_len = (__u8)(n + i);
+				w->off = p + i;
+				return 0;
+			}
+		}
 	}
 	c = RX_PEEK(wk, pos);
 	lc = rx_lower(c);

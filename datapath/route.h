@@ -68,7 +68,7 @@ static long rx_route_step(__u64 index __attribute__((unused)), void *ctx)
 {
 	struct rx_work *wk = ((struct rx_optctx *)ctx)->work;
 	struct rx_routewalk *rw = &wk->route;
-	__u32 pos = rw->pos, end = wk->http.uri_len, k;
+	__u32 pos = rw->pos, end = wk->http.uri_len, k, flags, len, sh, n, dig, hex, dash, uuid;
 	__u8 c;
 
 	if (pos > end || pos > RX_HTTP_URI_MAX)
@@ -96,19 +96,44 @@ static long rx_route_step(__u64 index __attribute__((unused)), void *ctx)
 		rw->flags = RX_RT_ALL;
 		return 0;
 	}
+	/* this byte and up to 7 more of the same segment, in registers */
 	k = rw->seglen;
-	rw->seghash = (rw->seghash ^ c) * 16777619u;
-	if (c < '0' || c > '9')
-		rw->flags &= ~RX_RT_DIGITS;
-	if (!rx_is_hex(c))
-		rw->flags &= ~RX_RT_HEX;
-	if (k >= 36 || ((k == 8 || k == 13 || k == 18 || k == 23) ? c != '-' : !rx_is_hex(c)))
-		rw->flags &= ~RX_RT_UUID;
-	if (rw->len < RX_ROUTE_MAX) {
-		rw->out[rw->len & (RX_ROUTE_MAX - 1)] = (char)c;
-		rw->len++;
+	flags = rw->flags;
+	len = rw->len;
+	sh = rw->seghash;
+	RX_UNROLL
+	for (n = 0; n < 8; n++) {
+		if (n) {
+			if (pos + n >= end)
+				break;
+			c = (__u8)wk->http.uri[(pos + n) & (RX_HTTP_URI_MAX - 1)];
+			if (c == '/')
+				break;
+		}
+		sh = (sh ^ c) * 16777619u;
+		/*
+		 * Without branches (BPF has no conditional set; a branch per
+		 * class per byte, unrolled, is more than the verifier will
+		 * walk): x < n as the sign of x - n.
+		 */
+		dig = ((__u32)(__u8)(c - '0') - 10) >> 31;
+		hex = dig | (((__u32)(__u8)((c | 0x20) - 'a') - 6) >> 31);
+		dash = (__u32)(0x842100ull >> (k & 63)) & 1; /* offsets 8, 13, 18, 23 */
+		uuid = ((dash & (((__u32)(c ^ '-') - 1) >> 31)) | ((dash ^ 1) & hex)) &
+		       (((__u32)k - 36) >> 31);
+		flags &= ~((dig ^ 1) * RX_RT_DIGITS) & ~((hex ^ 1) * RX_RT_HEX) &
+			 ~((uuid ^ 1) * RX_RT_UUID);
+		if (len < RX_ROUTE_MAX) {
+			rw->out[len & (RX_ROUTE_MAX - 1)] = (char)c;
+			len++;
+		}
+		k++;
 	}
-	rw->seglen = k + 1;
+	rw->pos = pos + n;
+	rw->seglen = k;
+	rw->flags = flags;
+	rw->len = len;
+	rw->seghash = sh;
 	return 0;
 }
 
