@@ -65,6 +65,7 @@
 	X(HTTP_EXPIRED, "http_expired")      /* requests whose response never came */ \
 	X(HTTP_PIPE_FULL, "http_pipe_full")  /* requests past RX_HTTP_PIPE in flight */ \
 	X(ROUTES_OVERFLOW, "routes_overflow") /* requests counted on the overflow route */ \
+	X(ROUTE_COLLISIONS, "route_collisions") /* ... of them: their route's id was another's */ \
 	X(ENDPOINTS_OVERFLOW, "endpoints_overflow") /* transactions past RX_ENDPOINTS_MAX */ \
 	X(HTTP_CONNS_OVERFLOW, "http_conns_overflow") /* segments of untracked connections (native) */ \
 	X(HTTP_PARTIAL, "http_partial")      /* start lines cut by the segment end: not parsed */

@@ -186,6 +186,27 @@ RX_INLINE __u32 rx_route_hash(const struct rx_routewalk *rw, __u32 port)
 	return (__u32)(h ^ (h >> 32));
 }
 
+/* Is r (registered) the route just walked, on this port? Eight bytes at a time. */
+RX_INLINE int rx_route_same(const struct rx_route *r, const struct rx_routewalk *rw, __u32 port)
+{
+	__u32 len = rw->len, i;
+	__u64 x;
+
+	if (r->len != len || r->port != port)
+		return 0;
+	RX_UNROLL
+	for (i = 0; i < RX_ROUTE_MAX / 8; i++) {
+		if (i * 8 >= len)
+			break;
+		x = RX_LOAD64(&r->path[i * 8]) ^ RX_LOAD64(&rw->out[i * 8]);
+		if (len - i * 8 < 8)
+			x &= (1ull << (8 * (len - i * 8))) - 1;
+		if (x)
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * The route id of the request in wk->http, for server port port; the
  * route is registered on first sight within the port's budget.
@@ -195,7 +216,7 @@ RX_INLINE __u32 rx_route_id(struct rx_env *env, struct rx_work *wk, __u32 port)
 	struct rx_optctx ctx = { .work = wk, .env = env };
 	struct rx_routewalk *rw = &wk->route;
 	struct rx_budget *b;
-	struct rx_route *r;
+	struct rx_route *r, *known;
 	__u32 id, n;
 
 	__builtin_memset(rw->out, 0, sizeof(rw->out));
@@ -218,8 +239,14 @@ RX_INLINE __u32 rx_route_id(struct rx_env *env, struct rx_work *wk, __u32 port)
 	id = rx_route_hash(rw, port);
 	if (id == RX_ROUTE_OVERFLOW)
 		id ^= 1;
-	if (rx_shim_route(env, id))
-		return id;
+	known = rx_shim_route(env, id);
+	if (known) {
+		if (rx_route_same(known, rw, port))
+			return id;
+		/* another route with this id (a 32-bit hash): never count one as the other */
+		rx_shim_stat(env, RX_STAT_ROUTE_COLLISIONS);
+		goto overflow;
+	}
 	b = rx_shim_budget(env, port);
 	if (!b || b->routes >= RX_ROUTES_PER_SERVICE)
 		goto overflow;
@@ -229,9 +256,15 @@ RX_INLINE __u32 rx_route_id(struct rx_env *env, struct rx_work *wk, __u32 port)
 	r->port = (__u16)port;
 	r->len = (__u16)(rw->len > RX_ROUTE_MAX ? RX_ROUTE_MAX : rw->len);
 	r->pad = 0;
-	if (rx_shim_route_add(env, id, r))
+	if (rx_shim_route_add(env, id, r)) {
+		/* another CPU registered it first: the same route, or a collision */
+		known = rx_shim_route(env, id);
+		if (known && rx_route_same(known, rw, port))
+			return id;
 		goto overflow;
-	b->routes++;
+	}
+	/* atomic: CPUs share the budget (the test above may let each CPU pass it by one) */
+	__sync_fetch_and_add(&b->routes, 1);
 	return id;
 overflow:
 	rx_shim_stat(env, RX_STAT_ROUTES_OVERFLOW);

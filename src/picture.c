@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include "picture.h"
 #include "render.h"
@@ -323,6 +324,7 @@ static json_t *endpoints_json(struct rx_snapshot *s)
 		json_t *o = json_object(), *st = json_object();
 		__u64 errors = 0;
 		char code[8];
+		double max;
 
 		memset(&sum, 0, sizeof(sum));
 		for (j = i; j < s->n_endpoints && s->endpoints[j].k.port == s->endpoints[i].k.port &&
@@ -342,14 +344,16 @@ static json_t *endpoints_json(struct rx_snapshot *s)
 		json_object_set_new(o, "count", json_integer((json_int_t)sum.count));
 		json_object_set_new(o, "errors", json_integer((json_int_t)errors));
 		json_object_set_new(o, "status", st);
+		max = (double)sum.dur_max_ns / 1e9;
+		/* interpolation inside a bucket can pass the largest value seen: not shown */
 		json_object_set_new(o, "duration_s",
 				    json_pack("{sfsfsfsfsf}", "p50",
-					      quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.5),
+					      fmin(max, quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.5)),
 					      "p90",
-					      quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.9),
+					      fmin(max, quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.9)),
 					      "p99",
-					      quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.99),
-					      "max", (double)sum.dur_max_ns / 1e9, "mean",
+					      fmin(max, quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.99)),
+					      "max", max, "mean",
 					      sum.count ? (double)sum.dur_sum_ns / 1e9 / (double)sum.count
 							: 0.0));
 		json_object_set_new(o, "http.request.body.size", json_integer((json_int_t)sum.req_bytes));
