@@ -15,18 +15,21 @@ so the two lists are compared index by index:
                                128 bytes, then printable ASCII kept and other
                                bytes and '%' as %XX (rxray's wire text)
   network.protocol.version   = http.request.version without "HTTP/"
-  user_agent.original        = http.user_agent (its first 128 bytes, wire
-                               text), and absent when the request had none
+  user_agent.original        = http.user_agent without the blanks around
+                               it, its first 128 bytes as wire text; absent
+                               when the request had none
   http.response.status_code  = http.response.code
   duration_s                 = http.time, within 2 microseconds
 
-and the counts must be equal. The URI and User-Agent are taken from the
-raw bytes tshark reports (-x), not its display strings, so bytes that are
-not UTF-8 compare exactly. Prints one summary line; on disagreement, the
-first differences, and exits 1. Exits 2 when the oracle itself cannot
-judge: tshark failed, or a frame holds more than one HTTP request or
-response (tshark 4.0 pairs those by frame, not by message, so its
-http.request_in is ambiguous there).
+and the counts must be equal. tshark is read in one fast pass of fields;
+the frames whose URI or User-Agent tshark does not show as the very bytes
+(anything but printable ASCII, or a backslash) or that hold a field twice
+are read again with every message apart and the raw bytes (-T ek -x), so
+bytes that are not UTF-8 compare exactly. Prints one summary line; on
+disagreement, the first differences, and exits 1. Exits 2 when the oracle
+itself cannot judge: tshark failed, or a frame holds more than one HTTP
+request or response (tshark 4.0 pairs those by frame, not by message, so
+its http.request_in is ambiguous there).
 """
 import json
 import subprocess
@@ -60,61 +63,120 @@ def ua_value(raw_line):
     return value.strip(b" \t")
 
 
-def tshark_transactions(pcap):
-    cmd = [
-        "tshark", "-n", "-r", pcap,
-        "-o", "tcp.desegment_tcp_streams:FALSE",
-        "-o", "http.desegment_headers:FALSE",
-        "-o", "http.desegment_body:FALSE",
-        "-Y", "http.request or http.response",
-        "-T", "ek", "-x", "-J", "frame http",
-    ]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    requests = {}  # frame number -> request fields
-    out = []  # responses with http.request_in, in frame order
-    problems = []
+TSHARK = ["tshark", "-n",
+          "-o", "tcp.desegment_tcp_streams:FALSE",
+          "-o", "http.desegment_headers:FALSE",
+          "-o", "http.desegment_body:FALSE"]
+FIELDS = ["frame.number", "http.request.method", "http.request.uri", "http.request.version",
+          "http.user_agent", "http.response.code", "http.time", "http.request_in"]
+AGG = "\x1e"  # between the occurrences of a field in a frame
+
+
+def run(args):
+    """tshark's output lines; exits 2 if tshark fails."""
+    p = subprocess.Popen(TSHARK + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     for line in p.stdout:
+        yield line
+    err = p.stderr.read().decode(errors="replace")
+    if p.wait() != 0:
+        print("tshark oracle: tshark failed (exit %d): %s" % (p.returncode, err.strip()[-500:]))
+        sys.exit(2)
+
+
+def plain(v):
+    """Text tshark shows as the very bytes: printable ASCII, no backslash
+    (tshark escapes some bytes with one, and shows invalid UTF-8 as U+FFFD)."""
+    return all(" " <= ch <= "~" and ch != "\\" for ch in v)
+
+
+def frames_fields(pcap, msgs, resps, suspect):
+    """Pass 1, fast: one line of fields per frame. A frame whose text is not
+    plain, or that has a field more than once, is left to pass 2."""
+    args = ["-r", pcap, "-Y", "http.request or http.response", "-T", "fields",
+            "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=" + AGG]
+    for f in FIELDS:
+        args += ["-e", f]
+    for line in run(args):
+        cols = line.decode("utf-8", errors="replace").rstrip("\n").split("\t")
+        if len(cols) != len(FIELDS):
+            print("tshark oracle: unexpected tshark line: %r" % line[:200])
+            sys.exit(2)
+        frame = int(cols[0])
+        v = [c.split(AGG) if c else [] for c in cols[1:]]
+        method, uri, version, ua, code, time, req_in = v
+        if (any(len(x) > 1 for x in v) or len(method) != len(uri)
+                or not all(plain(t) for t in method + uri + version + ua)):
+            suspect.append(frame)
+            continue
+        if method:
+            msgs[frame] = {
+                "method": method[0],
+                "uri": uri[0].encode(),
+                "version": version[0] if version else "",
+                "ua": ua[0].encode().strip(b" \t") if ua else None,
+            }
+        if code and req_in:
+            resps.append((frame, int(req_in[0]), int(code[0]), float(time[0])))
+
+
+def frames_raw(pcap, frames, msgs, resps, problems):
+    """Pass 2, for the frames pass 1 left: every message of the frame apart
+    (ek), the URI and User-Agent from their raw bytes (-x)."""
+    want = set(frames)
+    sel = "http.request or http.response"
+    if len(frames) <= 2000:  # else all of them, slower (about 4 times pass 1)
+        sel = "(%s) and frame.number in {%s}" % (sel, ",".join(str(f) for f in frames))
+    for line in run(["-r", pcap, "-Y", sel, "-T", "ek", "-x", "-J", "frame http"]):
         o = json.loads(line)
         layers = o.get("layers")
         if layers is None:  # the {"index": ...} line before each packet
             continue
         frame = int(one(layers["frame"]["frame_frame_number"]))
-        msgs = layers.get("http", [])
-        if isinstance(msgs, dict):
-            msgs = [msgs]
-        reqs = [m for m in msgs if "http_http_request_method" in m]
-        resps = [m for m in msgs if "http_http_response_code" in m]
-        if len(reqs) > 1 or len(resps) > 1:
+        if frame not in want:
+            continue
+        http = layers.get("http", [])
+        if isinstance(http, dict):
+            http = [http]
+        reqs = [m for m in http if "http_http_request_method" in m]
+        rsps = [m for m in http if "http_http_response_code" in m]
+        if len(reqs) > 1 or len(rsps) > 1:
             problems.append("frame %d holds %d HTTP requests and %d responses"
-                            % (frame, len(reqs), len(resps)))
+                            % (frame, len(reqs), len(rsps)))
             continue
         if reqs:
             m = reqs[0]
             ua = None
             if "http_http_user_agent_raw" in m:
                 ua = ua_value(bytes.fromhex(one(m["http_http_user_agent_raw"])))
-            requests[frame] = {
+            msgs[frame] = {
                 "method": one(m["http_http_request_method"]),
                 "uri": bytes.fromhex(one(m["http_http_request_uri_raw"])),
-                "version": one(m["http_http_request_version"]),
+                "version": one(m.get("http_http_request_version", "")),
                 "ua": ua,
             }
-        if resps and "http_http_request_in" in resps[0]:
-            m = resps[0]
-            req_in = int(one(m["http_http_request_in"]))
-            req = requests.get(req_in)
-            if req is None:
-                problems.append("frame %d: response to frame %d, which holds no single request"
-                                % (frame, req_in))
-                continue
-            out.append(dict(req, frame=frame, req_frame=req_in,
-                            status=int(one(m["http_http_response_code"])),
-                            time=float(one(m["http_http_time"]))))
-    err = p.stderr.read().decode(errors="replace")
-    if p.wait() != 0:
-        print("tshark oracle: tshark failed (exit %d): %s" % (p.returncode, err.strip()[-500:]))
-        sys.exit(2)
-    return out, problems
+        if rsps and "http_http_request_in" in rsps[0]:
+            m = rsps[0]
+            resps.append((frame, int(one(m["http_http_request_in"])),
+                          int(one(m["http_http_response_code"])), float(one(m["http_http_time"]))))
+
+
+def tshark_transactions(pcap):
+    msgs = {}  # request frame -> its request
+    resps = []  # (frame, request_in, code, time) of responses with http.request_in
+    suspect = []
+    problems = []
+    frames_fields(pcap, msgs, resps, suspect)
+    if suspect:
+        frames_raw(pcap, suspect, msgs, resps, problems)
+    out = []
+    for frame, req_in, code, time in sorted(resps):
+        req = msgs.get(req_in)
+        if req is None:
+            problems.append("frame %d: response to frame %d, which holds no single request"
+                            % (frame, req_in))
+            continue
+        out.append(dict(req, frame=frame, req_frame=req_in, status=code, time=time))
+    return out, problems, len(suspect)
 
 
 def expected(t):
@@ -134,7 +196,7 @@ def main():
         print(__doc__.strip().split("\n\n")[1], file=sys.stderr)
         return 2
     pcap, rx_json = sys.argv[1], sys.argv[2]
-    ts, problems = tshark_transactions(pcap)
+    ts, problems, n_raw = tshark_transactions(pcap)
     if problems:
         print("tshark oracle: cannot judge this capture: %d frame(s) tshark cannot pair, e.g. %s"
               % (len(problems), "; ".join(problems[:3])))
@@ -171,8 +233,8 @@ def main():
             print("  ... and %d more" % (len(diffs) - SHOW))
         return 1
     n_ua = sum(1 for t in ts if t["ua"] is not None)
-    print("tshark oracle: %d transactions (%d with a User-Agent), method/path/version/UA/status/time agree"
-          % (len(ts), n_ua))
+    print("tshark oracle: %d transactions (%d with a User-Agent, %d frames read raw), "
+          "method/path/version/UA/status/time agree" % (len(ts), n_ua, n_raw))
     return 0
 
 
