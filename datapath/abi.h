@@ -175,6 +175,8 @@ _Static_assert(sizeof(struct rx_pkt) == 328, "struct rx_pkt ABI size");
 #define RX_HTTP_HOST_MAX 64  /* Host header bytes kept */
 #define RX_HTTP_UA_MAX 128   /* User-Agent bytes kept (transaction records only) */
 
+#define RX_HTTP_MINOR_UNKNOWN 0xff /* a request line that runs past RX_HTTP_PEEK */
+
 enum rx_http_kind {
 	RX_HTTP_NONE = 0,
 	RX_HTTP_REQUEST = 1,

@@ -245,8 +245,12 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 	__u32 pos = w->off, st = w->reason, idx = w->n, p;
 	__u8 c, lc;
 
-	if (pos >= w->len || pos >= RX_HTTP_PEEK)
+	if (pos >= w->len || pos >= RX_HTTP_PEEK) {
+		/* the window ends inside the User-Agent: what is here of it, marked cut */
+		if (st == RX_HS_UA)
+			wk->info.flags |= RX_RI_UA_TRUNC;
 		goto done;
+	}
 	p = pos;
 	RX_BARRIER_VAR(p);
 	if (st == RX_HS_LINE && p + 16 <= w->len && p <= RX_HTTP_PEEK - 16) {
@@ -548,6 +552,19 @@ RX_INLINE void rx_http_decode(struct rx_env *env, __u32 hook, struct rx_work *wk
 	rx_shim_loop(RX_HTTP_PEEK, rx_http_uri_step, &ctx);
 	/* " HTTP/1.x" and the end of the line: otherwise not a request line */
 	v = w->off;
+	/*
+	 * The target runs past the window (a long query string, most often)
+	 * while the segment goes on: a request whose version and headers are
+	 * out of view. Its path is here; nothing after it in this segment is
+	 * looked at.
+	 */
+	if (len == RX_HTTP_PEEK && avail > RX_HTTP_PEEK &&
+	    (v >= len || (v + 10 >= len && RX_PEEK(wk, v) == ' '))) {
+		h->method = (__u8)method;
+		h->minor = RX_HTTP_MINOR_UNKNOWN;
+		h->kind = RX_HTTP_REQUEST;
+		return;
+	}
 	if (v >= RX_HTTP_PEEK || !rx_peek_is(wk, len, v, " HTTP/1.", 8) || v + 10 >= len ||
 	    (RX_PEEK(wk, v + 8) != '0' && RX_PEEK(wk, v + 8) != '1') ||
 	    RX_PEEK(wk, v + 9) != '\r' || RX_PEEK(wk, v + 10) != '\n') {

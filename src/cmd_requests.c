@@ -80,7 +80,7 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 	fmt_addr16(c, t->client);
 	fmt_addr16(s, t->server);
 	rx_fmt_ts(ts, sizeof(ts), t->start_ns);
-	snprintf(ver, sizeof(ver), "1.%u", t->minor);
+	snprintf(ver, sizeof(ver), "%s", rx_http_minor_text(t->minor) ?: "?");
 	if (ri) {
 		unsigned int n = ri->path_len > RX_HTTP_URI_MAX ? RX_HTTP_URI_MAX : ri->path_len;
 		unsigned int u = ri->ua_len > RX_HTTP_UA_MAX ? RX_HTTP_UA_MAX : ri->ua_len;
@@ -107,7 +107,8 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 			json_object_set_new(o, "http.request.body.size", json_integer(t->req_size));
 		if (t->flags & 2)
 			json_object_set_new(o, "http.response.body.size", json_integer(t->resp_size));
-		json_object_set_new(o, "network.protocol.version", json_string(ver));
+		if (rx_http_minor_text(t->minor))
+			json_object_set_new(o, "network.protocol.version", json_string(ver));
 		if (has_ua)
 			json_object_set_new(o, "user_agent.original", json_string(ua));
 		txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -134,7 +135,7 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 		if (t->flags & 2)
 			printf(" resp %u B", t->resp_size);
 		if (has_ua)
-			printf(" \"%s\"", ua);
+			printf(" \"%s%s\"", ua, (ri->flags & RX_RI_UA_TRUNC) ? "..." : "");
 		putchar('\n');
 	}
 	q->shown++;

@@ -175,8 +175,9 @@ void rx_render_line(FILE *out, const struct rx_capture *rec, const char *ifname)
 
 		rx_http_text(u, rec->http.uri, rec->http.uri_len);
 		rx_http_text(h, rec->http.host, rec->http.host_len);
-		fprintf(out, ": HTTP %s %s%s HTTP/1.%u%s%s", rx_http_method_name(rec->http.method), u,
-			(rec->http.flags & RX_HTTPF_QUERY) ? "?..." : "", rec->http.minor,
+		fprintf(out, ": HTTP %s %s%s HTTP/%s%s%s", rx_http_method_name(rec->http.method), u,
+			(rec->http.flags & RX_HTTPF_QUERY) ? "?..." : "",
+			rx_http_minor_text(rec->http.minor) ?: "? (line past 512 bytes)",
 			(rec->http.flags & RX_HTTPF_HOST) ? " host " : "", h);
 	} else if (rec->http.kind == RX_HTTP_RESPONSE) {
 		fprintf(out, ": HTTP/1.%u %u", rec->http.minor, rec->http.status);
@@ -276,10 +277,11 @@ void rx_render_verbose(FILE *out, const struct rx_capture *rec, const char *ifna
 
 		rx_http_text(u, rec->http.uri, rec->http.uri_len);
 		rx_http_text(h, rec->http.host, rec->http.host_len);
-		fprintf(out, "  http.request: method %s uri %s%s version HTTP/1.%u host %s\n",
+		fprintf(out, "  http.request: method %s uri %s%s version HTTP/%s host %s\n",
 			rx_http_method_name(rec->http.method), u,
 			(rec->http.flags & RX_HTTPF_QUERY) ? " (query string not kept)" : "",
-			rec->http.minor, (rec->http.flags & RX_HTTPF_HOST) ? h : "-");
+			rx_http_minor_text(rec->http.minor) ?: "? (past the first 512 bytes)",
+			(rec->http.flags & RX_HTTPF_HOST) ? h : "-");
 	} else if (rec->http.kind == RX_HTTP_RESPONSE) {
 		fprintf(out, "  http.response: code %u version HTTP/1.%u\n", rec->http.status,
 			rec->http.minor);
@@ -346,6 +348,11 @@ const char *rx_http_method_name(unsigned int m)
 	return m < sizeof(names) / sizeof(names[0]) ? names[m] : "";
 }
 
+const char *rx_http_minor_text(unsigned int minor)
+{
+	return minor == 0 ? "1.0" : minor == 1 ? "1.1" : NULL;
+}
+
 /*
  * http.request.{method,uri,version}, http.host, http.response.code, as
  * tshark names them. The URI is the path only (the datapath never keeps a
@@ -363,7 +370,8 @@ static json_t *json_http(const struct rx_http *h)
 		set_str(req, "method", rx_http_method_name(h->method));
 		rx_http_text(buf, h->uri, h->uri_len);
 		set_str(req, "uri", buf);
-		set_str(req, "version", ver);
+		if (rx_http_minor_text(h->minor))
+			set_str(req, "version", ver);
 		json_object_set_new_nocheck(o, "request", req);
 		if (h->flags & RX_HTTPF_HOST) {
 			rx_http_text(buf, h->host, h->host_len);

@@ -14,6 +14,8 @@ int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname);
 void rx_fmt_flags(char *buf, size_t len, __u16 flags);  /* "SYN,ACK" */
 void rx_fmt_ts(char *buf, size_t len, __u64 ts_ns);     /* "1700000000.123456789" */
 const char *rx_http_method_name(unsigned int m);
+/* "1.0" or "1.1"; NULL when the request line ran past what the datapath sees */
+const char *rx_http_minor_text(unsigned int minor);
 void rx_http_text(char *dst, const char *src, unsigned int len); /* dst: len + 1 bytes */
 
 #endif

@@ -197,6 +197,22 @@ txns, lost = run(c.pkts)
 check("huge Content-Length: one transaction", len(txns), 1)
 check("huge Content-Length: unmatched", lost.get("http_unmatched"), 0)
 
+# --- a request line past the decoder's 512-byte window -------------------------------
+# (a long query string): still a request, its path and route kept, its
+# version unknown (network.protocol.version absent), never unmatched
+for q in (480, 490, 492, 495, 496, 500, 1000):
+    c = Conn()
+    c.client(b"GET /p/9?" + b"q" * q + b" HTTP/1.1\r\nHost: h\r\nUser-Agent: ua\r\n\r\n")
+    c.server(RESP, dt=0.003)
+    c.fin()
+    txns, lost = run(c.pkts)
+    check(f"line past the window (query {q}): pairs", [(t["http.route"], round(t["duration_s"], 3)) for t in txns],
+          [("/p/{id}", 0.003)])
+    check(f"line past the window (query {q}): unmatched", lost.get("http_unmatched"), 0)
+    line = len(b"GET /p/9? HTTP/1.1\r\n") + q
+    check(f"line past the window (query {q}): version", [t.get("network.protocol.version") for t in txns],
+          ["1.1" if line <= 512 else None])
+
 # --- a retransmitted response is not a second answer --------------------------------
 c = Conn()
 c.client(b"GET /one HTTP/1.1\r\n\r\nGET /two HTTP/1.1\r\n\r\n")
