@@ -229,6 +229,34 @@ RX_INLINE __u8 rx_name_ua(__u32 i)
 }
 
 /*
+ * To the end of the line from p (within the window), up to 64 bytes in
+ * this step: the next step starts at a line or goes on skipping.
+ */
+RX_INLINE void rx_http_skip_line(struct rx_work *wk, struct rx_optwalk *w, __u32 p)
+{
+	__u32 k, q, i;
+
+	RX_UNROLL
+	for (k = 0; k < 8; k++) {
+		q = p + 8 * k;
+		RX_BARRIER_VAR(q);
+		if (q + 8 > w->len || q > RX_HTTP_PEEK - 8) {
+			w->off = q;
+			w->reason = RX_HS_SKIP;
+			return;
+		}
+		i = rx_find_lf(RX_LOAD64(&wk->peek[q]));
+		if (i < 8) {
+			w->off = q + i + 1;
+			w->reason = RX_HS_LINE;
+			return;
+		}
+	}
+	w->off = p + 64;
+	w->reason = RX_HS_SKIP;
+}
+
+/*
  * The headers, one byte per step of a small state machine (its state in
  * the work area, like the option walks): keep Host, read Content-Length,
  * note where the blank line ends the headers. One byte per callback keeps
@@ -276,47 +304,14 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 				w->off = p + 11;
 				w->reason = RX_HS_UA;
 			} else {
-				/* not a header kept: on to the line's end, in this step if it is near */
-				__u32 i = rx_find_lf(a0), j = rx_find_lf(b0);
-
-				if (i < 8) {
-					w->off = p + i + 1;
-					w->reason = RX_HS_LINE;
-				} else if (j < 8) {
-					w->off = p + 8 + j + 1;
-					w->reason = RX_HS_LINE;
-				} else {
-					w->off = p + 16;
-					w->reason = RX_HS_SKIP;
-				}
+				/* not a header kept: on to the line's end, in this step */
+				rx_http_skip_line(wk, w, p);
 			}
 			return 0;
 		}
 	}
-	if (st == RX_HS_SKIP && p + 16 <= w->len && p <= RX_HTTP_PEEK - 16) {
-		__u32 i = rx_find_lf(RX_LOAD64(&wk->peek[p])), j;
-
-		if (i < 8) {
-			w->off = p + i + 1;
-			w->reason = RX_HS_LINE;
-			return 0;
-		}
-		j = rx_find_lf(RX_LOAD64(&wk->peek[p + 8]));
-		w->off = p + 8 + j + 1;
-		if (j < 8)
-			w->reason = RX_HS_LINE;
-		else
-			w->off = p + 16;
-		return 0;
-	}
 	if (st == RX_HS_SKIP && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8) {
-		__u32 i = rx_find_lf(RX_LOAD64(&wk->peek[p]));
-
-		w->off = p + i + 1;
-		if (i < 8)
-			w->reason = RX_HS_LINE;
-		else
-			w->off = p + 8;
+		rx_http_skip_line(wk, w, p);
 		return 0;
 	}
 	/* the User-Agent value (streaming only), 8 bytes a step, as the Host value below */
