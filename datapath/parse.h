@@ -491,7 +491,15 @@ RX_INLINE int rx_parse_tcp(struct rx_cursor *c, struct rx_work *wk, __u32 l4_len
 	pkt->proto = RX_PROTO_TCP;
 	if (hl < 20)
 		return RX_REASON_BAD_TCP;
-	if (hl > 20) {
+	/*
+	 * NOP, NOP, timestamps: what Linux puts on every segment after the
+	 * handshake, decoded in place (the walk below gives the same fields).
+	 */
+	if (hl == 32 && p + 32 <= c->end && rx_get32(p + 20) == 0x0101080a) {
+		pkt->tcp_tsval = rx_get32(p + 24);
+		pkt->tcp_tsecr = rx_get32(p + 28);
+		pkt->tcp_optmask |= RX_TCPOPT_TS;
+	} else if (hl > 20) {
 		r = rx_optwalk(c, wk, (__u32)(p - c->start) + 20, hl - 20, rx_tcp_opt_step);
 		if (r != RX_REASON_OK)
 			return r;
