@@ -450,26 +450,6 @@ struct rx_http_req {
 };
 _Static_assert(sizeof(struct rx_http_req) == 24, "struct rx_http_req ABI size");
 
-/* An HTTP connection: its requests in flight, in order (keep-alive, pipelining). */
-struct rx_http_conn {
-	struct rx_http_req q[RX_HTTP_PIPE];
-	__u8 head;       /* index of the oldest request */
-	__u8 count;      /* requests waiting */
-	__u8 server;     /* the side (0: endpoint a of the flow key) that answers */
-	__u8 known;      /* 1: server known; 2: srv_next valid; 4: cli_next valid */
-	__u32 srv_next;  /* the server's next sequence number, as far as seen */
-	__u32 cli_next;  /* the client's */
-	__u32 pad;
-};
-_Static_assert(sizeof(struct rx_http_conn) == 24 * RX_HTTP_PIPE + 16, "struct rx_http_conn ABI size");
-
-
-/* Routes used so far by one server port (the budget). */
-struct rx_budget {
-	__u32 routes;
-	__u32 pad;
-};
-
 /* RED metrics are kept per endpoint: (server port, method, route, status). */
 struct rx_endpoint_key {
 	__u32 route;
@@ -479,6 +459,29 @@ struct rx_endpoint_key {
 	__u8 pad[3];
 };
 _Static_assert(sizeof(struct rx_endpoint_key) == 12, "struct rx_endpoint_key ABI size");
+
+/* An HTTP connection: its requests in flight, in order (keep-alive, pipelining). */
+struct rx_http_conn {
+	struct rx_http_req q[RX_HTTP_PIPE];
+	__u8 head;       /* index of the oldest request */
+	__u8 count;      /* requests waiting */
+	__u8 server;     /* the side (0: endpoint a of the flow key) that answers */
+	__u8 known;      /* 1: server known; 2: srv_next valid; 4: cli_next valid */
+	__u32 srv_next;  /* the server's next sequence number, as far as seen */
+	__u32 cli_next;  /* the client's */
+	__u32 body;      /* bytes counted of the open response's body */
+	struct rx_endpoint_key open; /* a response without Content-Length (method 0: none) */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct rx_http_conn) == 24 * RX_HTTP_PIPE + 32, "struct rx_http_conn ABI size");
+
+
+/* Routes used so far by one server port (the budget). */
+struct rx_budget {
+	__u32 routes;
+	__u32 pad;
+};
+
 
 struct rx_endpoint {
 	__u64 count;

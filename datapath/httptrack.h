@@ -70,6 +70,27 @@ RX_INLINE void rx_http_expire(struct rx_env *env, struct rx_http_conn *c, __u64 
 }
 
 /*
+ * A response without Content-Length (chunked, or to the close) has the
+ * size of what the server sent until the next response or the end of the
+ * connection: counted here, then added to its endpoint's size histogram
+ * (chunk framing included).
+ */
+RX_INLINE void rx_http_body_done(struct rx_env *env, struct rx_http_conn *c)
+{
+	struct rx_endpoint *ep;
+
+	if (!c->open.method)
+		return;
+	ep = rx_shim_endpoint(env, &c->open);
+	if (ep) {
+		ep->resp_size[rx_body_bucket(c->body) & 7]++;
+		ep->resp_bytes += c->body;
+	}
+	c->open.method = 0;
+	c->body = 0;
+}
+
+/*
  * Bytes of the server's stream that were never seen (lost before the
  * capture point, or out of its view) may have held responses: which
  * requests they answered cannot be known, so every request in flight is
@@ -79,10 +100,24 @@ RX_INLINE void rx_http_forget(struct rx_env *env, struct rx_http_conn *c)
 {
 	__u32 i;
 
+	c->open.method = 0; /* its size, if it had one open, is unknown now */
+
 	for (i = 0; i < RX_HTTP_PIPE && c->count; i++) {
 		rx_shim_stat(env, RX_STAT_HTTP_EXPIRED);
 		c->count--;
 	}
+}
+
+/*
+ * FIN or RST: requests in flight expire; a server's FIN ends a body that
+ * runs to the close (an RST cuts it: its size stays unknown).
+ */
+RX_INLINE void rx_http_end(struct rx_env *env, struct rx_http_conn *c, __u32 side,
+			   const struct rx_pkt *pkt)
+{
+	if ((pkt->tcp_flags & 0x01) && (c->known & 1) && side == c->server)
+		rx_http_body_done(env, c);
+	rx_http_forget(env, c);
 }
 
 /* The server's stream: a gap before this segment? Then move past it. */
@@ -129,6 +164,7 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 	struct rx_txn *t;
 	__u64 dur;
 
+	rx_http_body_done(env, c);
 	rx_http_expire(env, c, now);
 	if (!c->count) {
 		rx_shim_stat(env, RX_STAT_HTTP_UNMATCHED);
@@ -161,6 +197,12 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 		}
 	} else {
 		rx_shim_stat(env, RX_STAT_ENDPOINTS_OVERFLOW);
+	}
+	/* no Content-Length but a body (RFC 9110 section 6.4.1): count it */
+	if (!(h->flags & RX_HTTPF_CLEN) && req->method != RX_HTTP_M_HEAD && h->status != 204 &&
+	    h->status != 304) {
+		c->open = ek;
+		c->body = 0;
 	}
 
 	if (cfg->txns) {
@@ -294,6 +336,14 @@ static long rx_http_msg_step(__u64 index __attribute__((unused)), void *ctx)
 			/* no body: HEAD, 204, 304 (RFC 9110 section 6.4.1) */
 			if (method == RX_HTTP_M_HEAD || h->status == 204 || h->status == 304)
 				body = 0;
+			/* a body of unknown length: the rest of this segment is some of it */
+			if (c->open.method) {
+				if (h->hdr_end && m->off + h->hdr_end <= m->avail)
+					c->body = m->avail - (m->off + h->hdr_end);
+				else
+					c->open.method = 0; /* headers past the window: not countable */
+				return 1;
+			}
 		} else {
 			body = 0;
 		}
@@ -349,7 +399,7 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 		if (pkt->tcp_flags & 0x05) {
 			c = rx_shim_http_conn(env, &wk->hkey, 0);
 			if (c)
-				rx_http_forget(env, c);
+				rx_http_end(env, c, m.side, pkt);
 		}
 		return;
 	}
@@ -362,10 +412,15 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 			rx_shim_stat(env, RX_STAT_HTTP_PARTIAL);
 		/* a body segment: the server's stream position still matters */
 		c = rx_shim_http_conn(env, &wk->hkey, 0);
-		if (c && (c->known & 1) && m.side == c->server)
-			rx_http_server_seq(env, c, pkt);
+		if (c && (c->known & 1) && m.side == c->server) {
+			int again = rx_http_retransmit(c, 1, pkt);
+
+			rx_http_server_seq(env, c, pkt); /* (a gap voids the count) */
+			if (c->open.method && !again)
+				c->body += m.avail;
+		}
 		if (c && (pkt->tcp_flags & 0x05))
-			rx_http_forget(env, c);
+			rx_http_end(env, c, m.side, pkt);
 		return;
 	}
 	c = rx_shim_http_conn(env, &wk->hkey, 1);
@@ -388,7 +443,7 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 	rx_shim_loop(RX_HTTP_PIPE, rx_http_msg_step, &m);
 	/* data then FIN (or RST) in one segment: the messages count first */
 	if (pkt->tcp_flags & 0x05)
-		rx_http_forget(env, c);
+		rx_http_end(env, c, m.side, pkt);
 }
 
 #endif

@@ -213,6 +213,44 @@ for q in (480, 490, 492, 495, 496, 500, 1000):
     check(f"line past the window (query {q}): version", [t.get("network.protocol.version") for t in txns],
           ["1.1" if line <= 512 else None])
 
+# --- response sizes without Content-Length: counted ------------------------------
+# chunked over three segments (then a next transaction on the connection),
+# to the close (ended by the server's FIN), and cut by an RST (no size)
+def ep_sizes(path_pkts):
+    path = os.path.join(TMP, "sizes.pcap")
+    wrpcap(path, path_pkts)
+    st = json.loads(subprocess.run([RXRAY, "stats", "-r", path, "--json"], capture_output=True,
+                                   text=True, timeout=30).stdout)
+    return {e["http.route"]: e["http.response.body.size"] for e in st["endpoints"]}
+
+
+c = Conn()
+c.client(b"GET /chunked HTTP/1.1\r\n\r\n")
+c.server(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", dt=0.002)
+c.server(b"6\r\n world\r\n")
+again = c.pkts[-1].copy()             # a retransmission: not counted twice
+c.t += 0.001
+c._at(again)
+c.server(b"0\r\n\r\n")
+c.client(b"GET /next HTTP/1.1\r\n\r\n")
+c.server(RESP, dt=0.002)
+c.fin()
+chunked_body = len(b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+c2 = Conn(sport=40001)
+c2.client(b"GET /toclose HTTP/1.0\r\n\r\n")
+c2.server(b"HTTP/1.0 200 OK\r\n\r\n" + b"x" * 100, dt=0.002)
+c2.server_fin(b"y" * 50)
+c3 = Conn(sport=40002)
+c3.client(b"GET /cut HTTP/1.0\r\n\r\n")
+c3.server(b"HTTP/1.0 200 OK\r\n\r\n" + b"x" * 100, dt=0.002)
+c3.t += 0.001
+c3._at(Ether() / IP(src=S, dst=C) / TCP(sport=80, dport=c3.sport, flags="R", seq=c3.sseq))
+sizes = ep_sizes(c.pkts + c2.pkts + c3.pkts)
+check("chunked response: counted body", sizes.get("/chunked"), chunked_body)
+check("next response: Content-Length", sizes.get("/next"), 2)
+check("response to the close: counted body", sizes.get("/toclose"), 150)
+check("response cut by RST: size unknown", sizes.get("/cut"), 0)
+
 # --- a retransmitted response is not a second answer --------------------------------
 c = Conn()
 c.client(b"GET /one HTTP/1.1\r\n\r\nGET /two HTTP/1.1\r\n\r\n")
