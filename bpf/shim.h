@@ -125,6 +125,14 @@ struct {
 	__type(value, struct rx_endpoint);
 } rx_endpoints SEC(".maps");
 
+/* Never read: its size is RX_ABI_VERSION, so pins of another version do not fit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RX_ABI_VERSION);
+	__type(key, __u32);
+	__type(value, __u32);
+} rx_abi SEC(".maps");
+
 /* Route patterns, written by user space before attaching (rx_cfg.patterns of them). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

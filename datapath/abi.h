@@ -24,6 +24,13 @@
 #define RX_FLOWS_MAX 65536   /* TCP connections tracked (BPF: LRU; native: then flows_overflow) */
 #define RX_HTTP_CONNS_MAX 16384 /* HTTP connections with requests in flight (BPF: LRU) */
 #define RX_HTTP_PIPE 16         /* requests awaiting their responses, per connection */
+/*
+ * The meaning of pinned state (route ids, map layouts): raised whenever a
+ * new build must not continue an older one's maps. It is the size of the
+ * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
+ */
+#define RX_ABI_VERSION 2
+
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
 #define RX_ROUTES_MAX 8192      /* routes over all services */
@@ -332,7 +339,7 @@ struct rx_routewalk {
 	__u32 seghash;   /* FNV-1a of the current segment's URI bytes */
 	__u32 nseg;      /* segments closed after a '/' */
 	__u32 slash;     /* a '/' was seen: segments count from there */
-	__u32 pad;
+	__u32 empty;     /* bit i: segment i is empty (a {placeholder} never matches one) */
 	__u32 segs[RX_PATTERN_SEGS]; /* the first segments' hashes */
 };
 
@@ -358,7 +365,7 @@ struct rx_flow_key {
 };
 _Static_assert(sizeof(struct rx_flow_key) == 40, "struct rx_flow_key ABI size");
 
-#define RX_REDACT_RANGES 8 /* secret values masked per capture record; past them, cut */
+#define RX_REDACT_RANGES 16 /* secret values masked per capture record; past them, cut */
 
 /* Secrets found in a capture record's payload (datapath/redact.h). */
 struct rx_redact {
@@ -387,7 +394,7 @@ struct rx_work {
 };
 _Static_assert(sizeof(struct rx_optwalk) == 80, "struct rx_optwalk ABI size");
 _Static_assert(sizeof(struct rx_work) == 328 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 40 + 4 * RX_PATTERN_SEGS + 80 +
-	       sizeof(struct rx_reqinfo) + 56 + RX_ROUTE_MAX + 8 + 40 + RX_HTTP_PEEK,
+	       sizeof(struct rx_reqinfo) + 88 + RX_ROUTE_MAX + 8 + 40 + RX_HTTP_PEEK,
 	       "struct rx_work ABI size");
 
 /* Per-CPU counter value, one per (verdict, reason, proto) slot. */

@@ -20,6 +20,9 @@
  * as BPF on x86 and the native build). BPF: one unaligned load (fine for
  * map memory where the architecture has efficient unaligned access).
  */
+/* The word-at-a-time code reads byte i of a word at bits 8*i. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "rxray's datapath assumes little endian");
+
 #ifdef __bpf__
 #define RX_LOAD64(p) (*(const __u64 *)(const void *)(p))
 #else
@@ -46,7 +49,6 @@ static inline __u64 rx_load64(const void *p)
 	})
 
 #define RX_BYTES(b) (0x0101010101010101ull * (b))
-#define RX_LOWER8 RX_BYTES(0x20) /* OR-ed in: ASCII letters to lower case */
 
 /* The high bit of each byte of v that equals b (and maybe of bytes after one). */
 RX_INLINE __u64 rx_bytes_eq(__u64 v, __u8 b)
@@ -295,21 +297,25 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 	RX_BARRIER_VAR(p);
 	if (st == RX_HS_LINE && p + 16 <= w->len && p <= RX_HTTP_PEEK - 16) {
 		__u64 a0 = RX_PEEK64(wk, p), b0 = RX_PEEK64(wk, p + 8);
-		__u64 a = a0 | RX_LOWER8, b = b0 | RX_LOWER8;
+		/* lower case only where the name has letters: '-' and ':' must match exactly */
+		__u64 a = a0, b = b0;
 
 		c = (__u8)a0;
 		if (c != '\r' && c != '\n') {
 			w->n = 0;
-			if ((a & 0xffffffffffull) == RX_NAME_HOST && !(h->flags & RX_HTTPF_HOST)) {
+			if (((a | 0x0020202020ull) & 0xffffffffffull) == RX_NAME_HOST &&
+			    !(h->flags & RX_HTTPF_HOST)) {
 				h->flags |= RX_HTTPF_HOST;
 				w->off = p + 5;
 				w->reason = RX_HS_HOST;
-			} else if (a == RX_NAME_CLEN_LO && (b & 0xffffffffffffffull) == RX_NAME_CLEN_HI &&
+			} else if ((a | 0x0020202020202020ull) == RX_NAME_CLEN_LO &&
+				   ((b | 0x00202020202020ull) & 0xffffffffffffffull) == RX_NAME_CLEN_HI &&
 				   !(h->flags & RX_HTTPF_CLEN)) {
 				h->content_length = 0;
 				w->off = p + 15;
 				w->reason = RX_HS_CLEN;
-			} else if (a == RX_NAME_UA_LO && (b & 0xffffffull) == RX_NAME_UA_HI &&
+			} else if ((a | 0x2020200020202020ull) == RX_NAME_UA_LO &&
+				   ((b | 0x002020ull) & 0xffffffull) == RX_NAME_UA_HI &&
 				   !(wk->info.flags & RX_RI_UA) &&
 				   rx_shim_config(((struct rx_optctx *)ctx)->env)->txns) {
 				wk->info.flags |= RX_RI_UA;
@@ -463,7 +469,8 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 			RX_BARRIER_VAR(l);
 			ri->ua[l & (RX_HTTP_UA_MAX - 1)] = (char)c;
 			ri->ua_len = (__u8)(l + 1);
-		} else {
+		} else if (c != ' ' && c != '\t') {
+			/* (blanks past the end may only be trailing ones) */
 			ri->flags |= RX_RI_UA_TRUNC;
 		}
 		break;
@@ -521,6 +528,9 @@ RX_INLINE void rx_http_decode(struct rx_env *env, __u32 hook, struct rx_work *wk
 	__builtin_memset(h, 0, sizeof(*h));
 	wk->info.ua_len = 0;
 	wk->info.flags = 0;
+	/* no byte of an earlier request's User-Agent may ride along in the record */
+	if (rx_shim_config(env)->txns)
+		__builtin_memset(wk->info.ua, 0, sizeof(wk->info.ua));
 	if (len > RX_HTTP_PEEK)
 		len = RX_HTTP_PEEK;
 	if (len < 1 || rx_shim_load_bytes(env, hook, off, wk->peek, len, RX_HTTP_PEEK))

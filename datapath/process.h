@@ -54,6 +54,9 @@ struct rx_frame {
  */
 RX_INLINE __u32 rx_headers_end(const struct rx_pkt *pkt)
 {
+	/* more tags than decoded: what they carry (IP, TCP, HTTP) is not known here */
+	if (pkt->reason == RX_REASON_VLAN_TOO_DEEP)
+		return 14 + 4 * (__u32)pkt->vlan_n;
 	if (pkt->payload_off)
 		return pkt->payload_off;
 	if (pkt->l4_off)
@@ -92,7 +95,13 @@ RX_INLINE void rx_capture(struct rx_env *env, __u32 hook, struct rx_work *wk,
 	n = pkt->cap_len;
 	if (n > snaplen)
 		n = snaplen;
-	if (!cfg->payload && n > rx_headers_end(pkt))
+	/*
+	 * Payload only when asked for, and then only where it was decoded:
+	 * TCP (redacted below), UDP, ICMP; a fragment or an undecoded layer
+	 * stops at its last decoded header as by default.
+	 */
+	if ((!cfg->payload || !(tcp_data || (pkt->layers & (RX_L_UDP | RX_L_ICMP | RX_L_ICMPV6)))) &&
+	    n > rx_headers_end(pkt))
 		n = rx_headers_end(pkt);
 	/* a constant bound the verifier can see, for the copy below */
 	if (n > RX_SNAP_MAX)

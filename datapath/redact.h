@@ -1,20 +1,21 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Secrets in captured payload, masked before the record leaves the kernel.
- * Payload capture is an explicit opt-in (--payload); even then the values
- * of Authorization, Proxy-Authorization, Cookie, Set-Cookie, X-Api-Key,
- * Api-Key, X-Auth-Token and X-Csrf-Token headers (and their folded
- * continuation lines) and every request's query string become '*', byte
- * for byte, so the packet keeps its length and Wireshark still dissects it.
+ * Payload capture is an explicit opt-in (--payload); even then, in TCP
+ * payload, the value of every header not on a short list of harmless ones
+ * (rx_redact_keep: Host, Content-Type, User-Agent, Accept...; so
+ * Authorization, Cookie, Set-Cookie, API keys and tokens of any name), with
+ * its folded continuation lines, and every query ('?' to the next blank or
+ * line end, wherever it appears) become '*', byte for byte, so the packet
+ * keeps its length and Wireshark still dissects it.
  *
  * The first RX_HTTP_PEEK payload bytes (already in wk->peek) are walked one
  * byte per bpf_loop step, the state in the work area as for the other
- * walks. Each line is either a header ("name:" -- the name hashed, FNV-1a,
- * lower case) or, if a blank comes before any colon, a request line, whose
- * '?' opens the query. What the walk cannot judge is cut from the record:
- * a secret that runs to the end of the window, secrets past
- * RX_REDACT_RANGES, and an HTTP header block that does not end within the
- * window.
+ * walks. A line is a header when a colon ends its first word ("name:" or
+ * "name :"; the name hashed, FNV-1a, lower case); a segment that does not
+ * start an HTTP message has its first line masked (it may continue a
+ * secret). Nothing past the window leaves the kernel, nor anything past a
+ * secret that reaches its end or past the RX_REDACT_RANGES-th secret.
  *
  * Shim (see process.h) additionally provides:
  *   void rx_shim_mask(struct rx_env *env, __u8 *dst, const __u8 *stars, __u32 len)
@@ -28,19 +29,61 @@
 enum {
 	RX_RS_LINE = 0, /* at the start of a line */
 	RX_RS_NAME,     /* reading what may be a header name */
-	RX_RS_SKIP,     /* to the end of the line */
-	RX_RS_MASK,     /* a secret header value, to the end of the line */
-	RX_RS_URI,      /* a request line's target, looking for '?' */
-	RX_RS_QUERY,    /* the query, to the blank that ends it */
+	RX_RS_NAME_SP,  /* blanks after it: a colon still makes it a header */
+	RX_RS_SKIP,     /* a value kept: to the end of the line (but a '?' opens a query) */
+	RX_RS_MASK,     /* a value masked: to the LF that ends the line */
+	RX_RS_URI,      /* any other text: looking for '?' to the end of the line */
+	RX_RS_QUERY,    /* a query: masked to the blank or line end that ends it */
 };
 
-/* FNV-1a of the lower-case names: a collision only masks a harmless header. */
-RX_INLINE int rx_redact_name(__u32 h)
+/*
+ * Header values kept as they are (FNV-1a of the lower-case name): the ones
+ * that describe the message, never credentials. Every other header's value
+ * is masked. (A hash collision could keep one unknown header: 37 in 2^32.)
+ */
+RX_INLINE int rx_redact_keep(__u32 h)
 {
-	return h == 0x913657be /* authorization */ || h == 0xa01f18bb /* proxy-authorization */ ||
-	       h == 0x77a740bf /* cookie */ || h == 0x6e2be738 /* set-cookie */ ||
-	       h == 0xec985c4c /* x-api-key */ || h == 0x5ff64785 /* api-key */ ||
-	       h == 0x2ea3b5d8 /* x-auth-token */ || h == 0x98b617c8 /* x-csrf-token */;
+	switch (h) {
+	case 0xaffea56f: /* host */
+	case 0x4df9451d: /* content-length */
+	case 0xfcf70995: /* content-type */
+	case 0x03e2ed88: /* content-encoding */
+	case 0x017d1113: /* content-language */
+	case 0xddb4744c: /* transfer-encoding */
+	case 0x38b99ed9: /* connection */
+	case 0xe18edb80: /* keep-alive */
+	case 0x24259bee: /* user-agent */
+	case 0x08247e29: /* accept */
+	case 0xc9715a99: /* accept-encoding */
+	case 0x75f67716: /* accept-language */
+	case 0x6625cf66: /* accept-ranges */
+	case 0x50c8a4cd: /* cache-control */
+	case 0x19fa4625: /* pragma */
+	case 0xd472dc59: /* date */
+	case 0x40ac3dd2: /* server */
+	case 0x40abde45: /* vary */
+	case 0x06c857c0: /* etag */
+	case 0xc0575a6b: /* last-modified */
+	case 0x83e879a9: /* if-modified-since */
+	case 0x972b6177: /* if-none-match */
+	case 0x3e8ec783: /* expires */
+	case 0x2c41499c: /* age */
+	case 0x69122c13: /* via */
+	case 0xdc97cc77: /* upgrade */
+	case 0x3c453eb2: /* te */
+	case 0x96da6b58: /* expect */
+	case 0xfadc0cd2: /* range */
+	case 0xd3ecfa4a: /* content-range */
+	case 0xe2c21457: /* x-request-id */
+	case 0x6c0b151e: /* traceparent */
+	case 0x808e2e33: /* tracestate */
+	case 0xd97f9a4f: /* origin */
+	case 0xadb2f988: /* x-forwarded-for */
+	case 0x2eb2af39: /* x-forwarded-proto */
+	case 0xe37b3c60: /* x-real-ip */
+		return 1;
+	}
+	return 0;
 }
 
 /* A secret range [r->from, end) is complete. */
@@ -59,7 +102,19 @@ RX_INLINE void rx_redact_close(struct rx_redact *r, __u32 end)
 	}
 }
 
-/* w->reason: state; w->n bit 0: the previous line was a secret (folding). */
+/* "name:" (or "name :") ends at pos: mask its value, or keep it. */
+RX_INLINE __u32 rx_redact_header(struct rx_redact *r, __u32 pos)
+{
+	if (rx_redact_keep(r->hash))
+		return RX_RS_SKIP;
+	r->from = pos + 1;
+	return RX_RS_MASK;
+}
+
+/*
+ * w->reason: state; w->n bit 0: the previous line was masked (a folded
+ * continuation line is masked too).
+ */
 static long rx_redact_step(__u64 index __attribute__((unused)), void *ctx)
 {
 	struct rx_work *wk = ((struct rx_optctx *)ctx)->work;
@@ -79,6 +134,12 @@ static long rx_redact_step(__u64 index __attribute__((unused)), void *ctx)
 	}
 	c = RX_PEEK(wk, pos);
 	w->off = pos + 1;
+	if (c == '?' && st != RX_RS_MASK && st != RX_RS_QUERY) {
+		/* a query anywhere (a target, a Referer, a glued pipelined request) */
+		r->from = pos + 1;
+		w->reason = RX_RS_QUERY;
+		return 0;
+	}
 	switch (st) {
 	case RX_RS_LINE:
 		if (c == '\r' || c == '\n') {
@@ -93,50 +154,41 @@ static long rx_redact_step(__u64 index __attribute__((unused)), void *ctx)
 		}
 		w->n = 0;
 		r->hash = (2166136261u ^ rx_lower(c)) * 16777619u;
-		st = c == ' ' ? RX_RS_URI : RX_RS_NAME;
+		st = (c == ' ' || c == '\t') ? RX_RS_URI : RX_RS_NAME;
 		break;
 	case RX_RS_NAME:
-		if (c == ':') {
-			if (rx_redact_name(r->hash)) {
-				r->from = pos + 1;
-				st = RX_RS_MASK;
-			} else {
-				st = RX_RS_SKIP;
-			}
-		} else if (c == ' ') {
-			st = RX_RS_URI;
-		} else if (c == '\n') {
+		if (c == ':')
+			st = rx_redact_header(r, pos);
+		else if (c == ' ' || c == '\t')
+			st = RX_RS_NAME_SP;
+		else if (c == '\n')
 			st = RX_RS_LINE;
-		} else if (c == '\r') {
-			st = RX_RS_SKIP;
-		} else {
+		else
 			r->hash = (r->hash ^ rx_lower(c)) * 16777619u;
-		}
 		break;
-	case RX_RS_URI:
-		if (c == '?') {
-			r->from = pos + 1;
-			st = RX_RS_QUERY;
-		} else if (c == ' ' || c == '\r') {
-			st = RX_RS_SKIP;
-		} else if (c == '\n') {
+	case RX_RS_NAME_SP:
+		if (c == ':')
+			st = rx_redact_header(r, pos);
+		else if (c == '\n')
 			st = RX_RS_LINE;
-		}
+		else if (c != ' ' && c != '\t')
+			st = RX_RS_URI; /* a request line's target, or any text */
 		break;
 	case RX_RS_QUERY:
-		if (c == ' ' || c == '\r' || c == '\n') {
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
 			rx_redact_close(r, pos);
-			st = c == '\n' ? RX_RS_LINE : RX_RS_SKIP;
+			st = c == '\n' ? RX_RS_LINE : RX_RS_URI;
 		}
 		break;
 	case RX_RS_MASK:
-		if (c == '\r' || c == '\n') {
-			rx_redact_close(r, pos);
+		/* only LF ends it: a bare CR is a blank to a server (RFC 9112 section 2.2) */
+		if (c == '\n') {
+			rx_redact_close(r, pos > r->from && RX_PEEK(wk, pos - 1) == '\r' ? pos - 1 : pos);
 			w->n = 1;
-			st = c == '\n' ? RX_RS_LINE : RX_RS_SKIP;
+			st = RX_RS_LINE;
 		}
 		break;
-	default: /* RX_RS_SKIP */
+	default: /* RX_RS_SKIP, RX_RS_URI */
 		if (c == '\n')
 			st = RX_RS_LINE;
 		break;
@@ -167,11 +219,21 @@ RX_INLINE __u32 rx_redact(struct rx_env *env, __u32 hook, struct rx_work *wk,
 	r->from = 0;
 	w->off = 0;
 	w->len = len;
-	w->reason = RX_RS_LINE;
 	w->n = 0;
+	/*
+	 * A segment that does not start a message may start inside a secret
+	 * (a header block or a value split across segments): its first line
+	 * is masked.
+	 */
+	if (wk->http.kind != RX_HTTP_NONE || (wk->http.flags & RX_HTTPF_PARTIAL)) {
+		w->reason = RX_RS_LINE;
+	} else {
+		w->reason = RX_RS_MASK;
+		r->from = 0;
+	}
 	rx_shim_loop(RX_HTTP_PEEK + 1, rx_redact_step, &ctx);
-	/* an HTTP message whose headers go on past the window: the rest unseen */
-	if (wk->http.kind != RX_HTTP_NONE && !wk->http.hdr_end && len < r->cut)
+	/* nothing past the window leaves: it was not looked at */
+	if (len < r->cut)
 		r->cut = len;
 
 	RX_UNROLL

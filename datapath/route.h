@@ -78,8 +78,11 @@ static long rx_route_step(__u64 index __attribute__((unused)), void *ctx)
 	if (c == '/') {
 		/* the segment's hash, for the patterns */
 		if (rw->slash) {
-			if (rw->nseg < RX_PATTERN_SEGS)
+			if (rw->nseg < RX_PATTERN_SEGS) {
 				rw->segs[rw->nseg & (RX_PATTERN_SEGS - 1)] = rw->seghash;
+				if (!rw->seglen)
+					rw->empty |= 1u << (rw->nseg & (RX_PATTERN_SEGS - 1));
+			}
 			rw->nseg++;
 		}
 		rw->slash = 1;
@@ -148,7 +151,7 @@ static long rx_pattern_step(__u64 index, void *ctx)
 	if (!p)
 		return 1;
 	n = p->nseg;
-	if (n > RX_PATTERN_SEGS || (p->rest ? rw->nseg <= n : rw->nseg != n))
+	if (n > RX_PATTERN_SEGS || (p->rest ? rw->nseg <= n : rw->nseg != n) || (p->wild & rw->empty))
 		return 0;
 	RX_UNROLL
 	for (i = 0; i < RX_PATTERN_SEGS; i++) {
@@ -228,9 +231,11 @@ RX_INLINE __u32 rx_route_id(struct rx_env *env, struct rx_work *wk, __u32 port)
 	rw->seghash = 2166136261u;
 	rw->nseg = 0;
 	rw->slash = 0;
+	rw->empty = 0;
 	rx_shim_loop(RX_HTTP_URI_MAX + 1, rx_route_step, &ctx);
 	n = rx_shim_config(env)->patterns;
-	if (n && !(wk->http.flags & RX_HTTPF_URI_TRUNC))
+	/* (origin-form paths only: "*" and absolute URIs match no pattern) */
+	if (n && !(wk->http.flags & RX_HTTPF_URI_TRUNC) && wk->http.uri_len && wk->http.uri[0] == '/')
 		rx_shim_loop(n > RX_PATTERNS_MAX ? RX_PATTERNS_MAX : n, rx_pattern_step, &ctx);
 	if (rw->len == 0) {
 		rw->out[0] = '/';

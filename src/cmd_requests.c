@@ -45,8 +45,9 @@ static void fmt_addr16(char *buf, const __u8 *a)
 }
 
 /*
- * Bytes from the wire as text: printable ASCII kept, the rest (and '%')
- * as %XX, the way route texts are (source.c). out: 3 * n + 1 bytes.
+ * Bytes from the wire as text: printable ASCII kept ('%' too: a path is
+ * percent-encoded already, as OpenTelemetry's url.path is), the rest as
+ * %XX. out: 3 * n + 1 bytes.
  */
 static void wire_text(char *out, const char *in, unsigned int n)
 {
@@ -56,7 +57,7 @@ static void wire_text(char *out, const char *in, unsigned int n)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)in[i];
 
-		if (c >= 0x20 && c < 0x7f && c != '%') {
+		if (c >= 0x20 && c < 0x7f) {
 			out[o++] = (char)c;
 		} else {
 			out[o++] = '%';
@@ -159,7 +160,7 @@ int cmd_requests(int argc, char **argv)
 	struct rx_patterns routes = { .n = 0 };
 	struct rx_source *src;
 	struct rx_snapshot snap;
-	__u64 joined, missing;
+	__u64 joined, missing, replaced;
 	int c, r;
 
 	optind = 1;
@@ -208,15 +209,16 @@ int cmd_requests(int argc, char **argv)
 	r = rx_source__run(src, NULL, &q);
 	fflush(stdout);
 	rx_source__snapshot(src, &snap);
-	rx_source__joins(src, &joined, &missing);
+	rx_source__joins(src, &joined, &missing, &replaced);
 	fprintf(stderr,
 		"%lu transactions shown; %llu requests seen, %llu responses unmatched, %llu expired, "
-		"%llu records lost; %llu without their path (%llu request records lost)\n",
+		"%llu records lost; %llu without their path (%llu request records lost, %llu "
+		"overwritten)\n",
 		q.shown, (unsigned long long)snap.stats[RX_STAT_HTTP_REQUESTS],
 		(unsigned long long)snap.stats[RX_STAT_HTTP_UNMATCHED],
 		(unsigned long long)snap.stats[RX_STAT_HTTP_EXPIRED],
 		(unsigned long long)snap.stats[RX_STAT_TXN_LOST], (unsigned long long)missing,
-		(unsigned long long)snap.stats[RX_STAT_REQINFO_LOST]);
+		(unsigned long long)snap.stats[RX_STAT_REQINFO_LOST], (unsigned long long)replaced);
 	if (ferror(stdout) && !r) {
 		rx_err("writing the output failed");
 		r = RX_EXIT_RUNTIME;

@@ -39,6 +39,7 @@ static const char serve_usage[] =
 	"      --listen ADDR:PORT where to serve (default 127.0.0.1:9464; [::1]:PORT for IPv6)\n"
 	"      --top N            talkers and services exported per interface (default 50)\n"
 	"      --config FILE      settings from FILE (docs/config.md); later options override\n"
+	"                         (route and interface lines add up)\n"
 	"      --route PATTERN    name matching paths by PATTERN, e.g. /api/{version}/items/{sku}\n"
 	"                         or /static/* (repeat; tried in order before {id}/{uuid}/{hex})\n"
 	"      --control PATH     the 0600 control socket that top and stats -i use\n"

@@ -34,11 +34,10 @@ int rx_patterns_add(struct rx_patterns *ps, const char *text, char *err, size_t 
 		snprintf(err, errlen, "longer than %d bytes", RX_ROUTE_MAX);
 		return -1;
 	}
+	/* the same pattern again (config file and command line): once is enough */
 	for (i = 0; i < ps->n; i++)
-		if (ps->p[i].len == len && !memcmp(ps->p[i].text, text, len)) {
-			snprintf(err, errlen, "given twice");
-			return -1;
-		}
+		if (ps->p[i].len == len && !memcmp(ps->p[i].text, text, len))
+			return 0;
 	/* segments: what follows each '/' */
 	for (s = text + 1, seg = 0;; seg++) {
 		const char *e = strchr(s, '/');

@@ -72,13 +72,13 @@ static int agent_restarted(const struct rx_snapshot *now, const struct rx_snapsh
 	return a < b || now->first_ns != base->first_ns;
 }
 
-void rx_source__joins(struct rx_source *src, __u64 *joined, __u64 *missing)
+void rx_source__joins(struct rx_source *src, __u64 *joined, __u64 *missing, __u64 *replaced)
 {
-	*joined = *missing = 0;
+	*joined = *missing = *replaced = 0;
 	if (src->file)
-		rx_file__joins(src->file, joined, missing);
+		rx_file__joins(src->file, joined, missing, replaced);
 	else if (src->live)
-		rx_live__joins(src->live, joined, missing);
+		rx_live__joins(src->live, joined, missing, replaced);
 }
 
 int rx_source__is_agent(const struct rx_source *src)

@@ -92,7 +92,7 @@ void rx_source__snapshot(struct rx_source *src, struct rx_snapshot *snap);
 const char *rx_source__ifname(const struct rx_source *src, __u32 ifindex);
 void rx_source__close(struct rx_source *src);
 /* Transactions joined with their request record, and those that were not. */
-void rx_source__joins(struct rx_source *src, __u64 *joined, __u64 *missing);
+void rx_source__joins(struct rx_source *src, __u64 *joined, __u64 *missing, __u64 *replaced);
 /* The source reads a running agent (serve) rather than its own datapath. */
 int rx_source__is_agent(const struct rx_source *src);
 

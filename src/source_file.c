@@ -184,8 +184,9 @@ void rx_file__close(struct rx_file *f)
 	free(f);
 }
 
-void rx_file__joins(struct rx_file *f, __u64 *joined, __u64 *missing)
+void rx_file__joins(struct rx_file *f, __u64 *joined, __u64 *missing, __u64 *replaced)
 {
 	*joined = f->join.joined;
 	*missing = f->join.missing;
+	*replaced = f->join.replaced;
 }

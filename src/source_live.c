@@ -212,7 +212,7 @@ static struct bpf_map *pinned_map(struct rxray_bpf *skel, int i)
 		skel->maps.rx_services, skel->maps.rx_sizes,  skel->maps.rx_tcpkinds,
 		skel->maps.rx_flows,    skel->maps.rx_health, skel->maps.rx_latency,
 		skel->maps.rx_http_conns, skel->maps.rx_routes, skel->maps.rx_budgets,
-		skel->maps.rx_endpoints,
+		skel->maps.rx_endpoints, skel->maps.rx_abi,
 	};
 
 	return i < (int)(sizeof(maps) / sizeof(maps[0])) ? maps[i] : NULL;
@@ -584,8 +584,9 @@ void rx_live__close(struct rx_live *l)
 	free(l);
 }
 
-void rx_live__joins(struct rx_live *l, __u64 *joined, __u64 *missing)
+void rx_live__joins(struct rx_live *l, __u64 *joined, __u64 *missing, __u64 *replaced)
 {
 	*joined = l->join.joined;
 	*missing = l->join.missing;
+	*replaced = l->join.replaced;
 }

@@ -110,7 +110,7 @@ jq -e -s --arg ua "${long_ua:0:128}" --arg p "/users/${long_id:0:121}" '
 	any(.[]; .["user_agent.original"] == $ua and .["url.path"] == $p) and
 	any(.[]; .["network.protocol.version"] == "1.0" and .["url.path"] == "/users/4444") and
 	any(.[]; .["url.path"] == "/users/55" and (has("user_agent.original") | not)) and
-	any(.[]; .["url.path"] == "/users/a%2520b") and
+	any(.[]; .["url.path"] == "/users/a%20b") and
 	any(.[]; .["http.request.method"] == "HEAD") and
 	any(.[]; .["http.request.method"] == "POST" and .["http.response.status_code"] == 201) and
 	any(.[]; .["url.path"] == "/missing" and .["http.response.status_code"] == 404) and

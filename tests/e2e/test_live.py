@@ -90,6 +90,15 @@ NETNS_SH = os.path.join(ROOT, "tests", "lib", "netns.sh")
 
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))
 RXRAY = os.path.join(BUILD, "rxray")
+# frames that --payload still masks or cuts (README, "What watch shows")
+REDACTED = {
+    "tcp urg-ack, urgent pointer, payload",      # starts no HTTP message: first line masked
+    "ipv6 tcp data",                              # (the same)
+    "ipv4 non-first fragment (offset 185)",       # fragments: not decoded, cut
+    "ipv6 non-first fragment (offset 185)",
+    "ipv4 gre (proto 47): other l4",              # an L4 rxray does not decode: cut
+    "ipv4 tcp header cut short (truncated_tcp)",  # no TCP payload decoded: cut
+}
 
 P = "rxlv%d" % (os.getpid() % 100000)  # unique per run; veth names stay < 16 chars
 NS_A, NS_B = P + "-a", P + "-b"
@@ -526,19 +535,29 @@ def main():
     check(tsh.returncode == 0, "tshark -r %s: exit %d: %s" % (rx_pcap, tsh.returncode, tsh.stderr))
     check(len(tsh_lines) == len(live), "tshark reads %d frames from -w, %d JSON lines"
           % (len(tsh_lines), len(live)))
-    # --payload still masks secrets in the kernel: the query value becomes '*'
+    # --payload still redacts in the kernel: the query value becomes '*',
+    # header values too, the first line of a segment that starts no HTTP
+    # message is masked, and what rxray cannot judge (fragments, other L4,
+    # cut headers) stops at the last decoded header. So a frame of -w is
+    # the wire's, or the wire's with bytes turned to '*' and/or cut short.
     def masked(b):
         return b.replace(b"GET /hello?x=1 ", b"GET /hello?*** ")
 
+    def redacted_of(got, wire):
+        return len(got) <= len(wire) and all(g == w or g == 0x2A for g, w in zip(got, wire))
+
     check(any(b"GET /hello?*** " in r[3] for r in rxw), "-w: the query string was not masked")
-    check([r[3] for r in rxw] == [masked(r[3]) for r in td],
+    check(len(rxw) == len(td) and all(redacted_of(a[3], b[3]) for a, b in zip(rxw, td)),
           "-w frames differ from tcpdump's (%d vs %d frames; first difference at %s)"
-          % (len(rxw), len(td), next((i for i, (a, b) in enumerate(zip(rxw, td)) if a[3] != masked(b[3])),
+          % (len(rxw), len(td), next((i for i, (a, b) in enumerate(zip(rxw, td)) if not redacted_of(a[3], b[3])),
                                      "the end")))
-    check(all(r[1] == r[2] for r in rxw), "-w has cut frames (caplen < len) with the default snaplen")
+    check(sum(r[1] == r[2] for r in rxw) >= len(rxw) // 2,
+          "-w: most frames should be whole with --payload and the default snaplen")
     for n, j in enumerate(replayed_idx):
         if j < len(rxw):
-            check(rxw[j][3] == masked(gen_bytes[n]), "-w frame %d differs from replayed frame %d (%s)"
+            check(redacted_of(rxw[j][3], gen_bytes[n]) and
+                  (rxw[j][3] == masked(gen_bytes[n]) or frames[n][0] in REDACTED),
+                  "-w frame %d differs from replayed frame %d (%s)"
                   % (j, n, frames[n][0]))
     check([r[0] for r in rxw] == [ts for ts, _ in live], "-w timestamps differ from JSON ts")
     skew = [abs(float(a[0]) - float(b[0])) for a, b in zip(rxw, td)]
@@ -549,7 +568,13 @@ def main():
     again = run([RXRAY, "watch", "-r", rx_pcap, "--json"], check_rc=False)
     check(again.returncode == 0, "rxray -r on the -w file: exit %d" % again.returncode)
     re_read = parse_json_lines(again.stdout, "rxray -r -w-file")
-    check([(ts, o) for ts, o in re_read] == [(ts, strip(o, "kernel")) for ts, o in live],
+    def no_cap(o):
+        o = {k: v for k, v in o.items() if k != "frame.cap_len"}
+        if isinstance(o.get("frame"), dict):
+            o["frame"] = {k: v for k, v in o["frame"].items() if k != "cap_len"}
+        return o
+
+    check([(ts, no_cap(o)) for ts, o in re_read] == [(ts, no_cap(strip(o, "kernel"))) for ts, o in live],
           "rxray -r on the -w file does not reproduce the live JSON (ts included, minus kernel)")
 
     # 6. a filter, live

@@ -13,7 +13,7 @@ so the two lists are compared index by index:
   http.request.method        = the request's http.request.method
   url.path                   = http.request.uri up to the first '?', at most
                                128 bytes, then printable ASCII kept and other
-                               bytes and '%' as %XX (rxray's wire text)
+                               bytes as %XX, '%' itself kept (rxray's wire text)
   network.protocol.version   = http.request.version without "HTTP/"
   user_agent.original        = http.user_agent without the blanks around
                                it, its first 128 bytes as wire text; absent
@@ -42,8 +42,8 @@ SHOW = 5  # differences printed
 
 
 def wire_text(b):
-    """rxray's text for bytes from the wire: printable ASCII, else %XX."""
-    return "".join(chr(c) if 0x20 <= c < 0x7F and c != 0x25 else "%%%02X" % c for c in b)
+    """rxray's text for bytes from the wire: printable ASCII ('%' too), else %XX."""
+    return "".join(chr(c) if 0x20 <= c < 0x7F else "%%%02X" % c for c in b)
 
 
 def show(v):

@@ -49,7 +49,13 @@ def route_of(path):
 
 
 def text(b):
+    """A route's text: printable ASCII but '%' kept, else %XX."""
     return "".join(chr(c) if 0x20 <= c < 0x7f and c != 0x25 else "%%%02X" % c for c in b)
+
+
+def path_text(b):
+    """url.path: printable ASCII kept ('%' too: the path is percent-encoded already), else %XX."""
+    return "".join(chr(c) if 0x20 <= c < 0x7f else "%%%02X" % c for c in b)
 
 
 def paths():
@@ -86,7 +92,7 @@ def main():
                   TCP(sport=sp, dport=dp, flags="PA", seq=seq, ack=ack) / Raw(data))
             pk.time = 1700000000 + t
             pkts.append(pk)
-        want.append((text(p), route_of(p)))
+        want.append((path_text(p), route_of(p)))
     f = os.path.join(tmp, "t.pcap")
     wrpcap(f, pkts)
     out = subprocess.run([RXRAY, "requests", "-r", f, "--json"], capture_output=True, text=True, timeout=60)
