@@ -25,14 +25,21 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "rxray's datapath assu
 
 #ifdef __bpf__
 #define RX_LOAD64(p) (*(const __u64 *)(const void *)(p))
+#define RX_STORE64(p, v) (*(__u64 *)(void *)(p) = (v))
 #else
 #define RX_LOAD64(p) rx_load64(p)
+#define RX_STORE64(p, v) rx_store64(p, v)
 static inline __u64 rx_load64(const void *p)
 {
 	__u64 v;
 
 	__builtin_memcpy(&v, p, sizeof(v));
 	return v;
+}
+
+static inline void rx_store64(void *p, __u64 v)
+{
+	__builtin_memcpy(p, &v, sizeof(v));
 }
 #endif
 
@@ -172,7 +179,7 @@ static long rx_http_uri_step(__u64 index __attribute__((unused)), void *ctx)
 			/* only the path's bytes: never what follows (the query) */
 			if (i < 8)
 				v &= (1ull << (8 * i)) - 1;
-			*(__u64 *)(void *)&h->uri[n] = v;
+			RX_STORE64(&h->uri[n], v);
 			h->uri_len = (__u8)(n + i);
 		}
 		if (i == 8) {
@@ -345,7 +352,7 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 			if (i > 0) {
 				if (i < 8)
 					v &= (1ull << (8 * i)) - 1;
-				*(__u64 *)(void *)&ri->ua[n] = v;
+				RX_STORE64(&ri->ua[n], v);
 				ri->ua_len = (__u8)(n + i);
 				w->off = p + i;
 				return 0;
@@ -364,7 +371,7 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 			if (i > 0) {
 				if (i < 8)
 					v &= (1ull << (8 * i)) - 1;
-				*(__u64 *)(void *)&h->host[n] = v;
+				RX_STORE64(&h->host[n], v);
 				h->host_len = (__u8)(n + i);
 				w->off = p + i;
 				return 0;
