@@ -109,13 +109,21 @@ RX_INLINE void rx_http_forget(struct rx_env *env, struct rx_http_conn *c)
 }
 
 /*
- * FIN or RST: requests in flight expire; a server's FIN ends a body that
- * runs to the close (an RST cuts it: its size stays unknown).
+ * FIN or RST. A client's FIN is a half-close: the answers to its requests
+ * may still come (wrk closing with a request in flight, or a client that
+ * shuts down its sending side after the request), so nothing expires. A
+ * server's FIN or an RST ends the connection: requests in flight expire,
+ * and a server's FIN ends a body that runs to the close (an RST cuts it:
+ * its size stays unknown).
  */
 RX_INLINE void rx_http_end(struct rx_env *env, struct rx_http_conn *c, __u32 side,
 			   const struct rx_pkt *pkt)
 {
-	if ((pkt->tcp_flags & 0x01) && (c->known & 1) && side == c->server)
+	int server = (c->known & 1) && side == c->server;
+
+	if (!(pkt->tcp_flags & 0x04) && (c->known & 1) && !server)
+		return;
+	if ((pkt->tcp_flags & 0x01) && server)
 		rx_http_body_done(env, c);
 	rx_http_forget(env, c);
 }

@@ -75,8 +75,13 @@ class Conn:
         self.cseq += 1
 
     def fin(self):
+        """The client closes, then the server: a client's FIN alone is a
+        half-close, after which answers may still come."""
         self.t += 0.001
         self._at(Ether() / IP(src=C, dst=S) / TCP(sport=self.sport, dport=80, flags="FA", seq=self.cseq, ack=self.sseq))
+        self.t += 0.001
+        self._at(Ether() / IP(src=S, dst=C) / TCP(sport=80, dport=self.sport, flags="FA", seq=self.sseq,
+                                                  ack=self.cseq + 1))
 
 
 def run(pkts):
@@ -250,6 +255,18 @@ check("chunked response: counted body", sizes.get("/chunked"), chunked_body)
 check("next response: Content-Length", sizes.get("/next"), 2)
 check("response to the close: counted body", sizes.get("/toclose"), 150)
 check("response cut by RST: size unknown", sizes.get("/cut"), 0)
+
+# --- a client's half-close: the answer still pairs ---------------------------------
+c = Conn()
+c.client(b"GET /half HTTP/1.1\r\n\r\n")
+c.t += 0.001
+c._at(Ether() / IP(src=C, dst=S) / TCP(sport=c.sport, dport=80, flags="FA", seq=c.cseq, ack=c.sseq))
+c.cseq += 1
+c.server_fin(RESP, dt=0.004)
+txns, lost = run(c.pkts)
+check("half-close: pairs", [t["http.route"] for t in txns], ["/half"])
+check("half-close: expired", lost.get("http_expired"), 0)
+check("half-close: unmatched", lost.get("http_unmatched"), 0)
 
 # --- a retransmitted response is not a second answer --------------------------------
 c = Conn()
