@@ -376,7 +376,7 @@ struct rx_redact {
 	__u32 hash;       /* of the header name being read */
 	__u32 from;       /* where the open secret range starts */
 	__u32 stars_ready;
-	__u32 pad;
+	__u32 mark;       /* where the current word of a target began (userinfo) */
 };
 
 struct rx_work {

@@ -150,13 +150,65 @@ RX_INLINE __u32 rx_http_method(const struct rx_work *wk, __u32 len, __u32 *uri)
 	return RX_HTTP_M_NONE;
 }
 
-/* One URI byte at w->off: keep the path, drop the query. Returns 1 to stop. */
+/*
+ * Where the URI walk is (w->reason). A path parameter (";jsessionid=...",
+ * to the next '/') is dropped like the query: session ids travel there.
+ * A target that does not start with '/' (absolute-form "http://host/p",
+ * CONNECT's "host:port") may carry credentials before an '@': the walk
+ * keeps the scheme and the host, never the userinfo.
+ */
+enum {
+	RX_US_PATH = 0,   /* copying the path (or, after a '?', skipping the query) */
+	RX_US_PARAM = 1,  /* skipping a path parameter, to the next '/' */
+	RX_US_SCHEME = 2, /* the start of a target that is not a path: its scheme */
+	RX_US_AUTH = 3,   /* the authority after "//", from w->n in uri[] */
+};
+
+/* One more path byte, or the path is cut. */
+RX_INLINE void rx_uri_put(struct rx_http *h, __u8 c)
+{
+	if (h->uri_len < RX_HTTP_URI_MAX) {
+		h->uri[h->uri_len & (RX_HTTP_URI_MAX - 1)] = (char)c;
+		h->uri_len++;
+	} else {
+		h->flags |= RX_HTTPF_URI_TRUNC;
+	}
+}
+
+/*
+ * Userinfo ended at an '@': forget what was kept from n on, bytes included
+ * (uri[] leaves the kernel whole, in records).
+ */
+RX_INLINE void rx_uri_cut(struct rx_http *h, __u32 n)
+{
+	__u32 i;
+
+	if (n > RX_HTTP_URI_MAX)
+		n = RX_HTTP_URI_MAX;
+	RX_UNROLL
+	for (i = 0; i < RX_HTTP_URI_MAX / 8; i++) {
+		__u64 v = 0;
+
+		if (i * 8 + 8 <= n)
+			continue;
+		if (i * 8 < n)
+			v = RX_LOAD64(&h->uri[i * 8]) & ((1ull << (8 * (n - i * 8))) - 1);
+		RX_STORE64(&h->uri[i * 8], v);
+	}
+	h->uri_len = (__u8)n;
+	h->flags &= ~RX_HTTPF_URI_TRUNC;
+}
+
+/*
+ * One URI byte at w->off (eight where they are plain path): keep the path,
+ * drop the query and path parameters. Returns 1 to stop.
+ */
 static long rx_http_uri_step(__u64 index __attribute__((unused)), void *ctx)
 {
 	struct rx_work *wk = ((struct rx_optctx *)ctx)->work;
 	struct rx_optwalk *w = &wk->opt;
 	struct rx_http *h = &wk->http;
-	__u32 pos = w->off, p;
+	__u32 pos = w->off, p, st = w->reason;
 	__u8 c;
 
 	if (pos >= w->len || pos >= RX_HTTP_PEEK)
@@ -164,13 +216,13 @@ static long rx_http_uri_step(__u64 index __attribute__((unused)), void *ctx)
 	p = pos;
 	RX_BARRIER_VAR(p);
 	/* eight bytes a step where they are in view (and fit the path) */
-	if (p + 8 <= w->len && p <= RX_HTTP_PEEK - 8) {
+	if (st == RX_US_PATH && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8) {
 		__u64 v = RX_PEEK64(wk, p);
 		__u64 t = rx_bytes_eq(v, ' ') | rx_bytes_eq(v, '\r') | rx_bytes_eq(v, '\n');
 		__u32 n = h->uri_len, i;
 
 		if (!(h->flags & RX_HTTPF_QUERY))
-			t |= rx_bytes_eq(v, '?');
+			t |= rx_bytes_eq(v, '?') | rx_bytes_eq(v, ';');
 		i = rx_first_flag(t);
 		if (!(h->flags & RX_HTTPF_QUERY)) {
 			RX_BARRIER_VAR(n);
@@ -186,29 +238,54 @@ static long rx_http_uri_step(__u64 index __attribute__((unused)), void *ctx)
 			w->off = p + 8;
 			return 0;
 		}
-		if (RX_PEEK(wk, p + i) != '?') {
-			w->off = p + i;
-			return 1;
-		}
-		h->flags |= RX_HTTPF_QUERY;
-		w->off = p + i + 1;
-		return 0;
+		/* the byte that stopped the word: on its own, below */
+		pos = p + i;
+		w->off = pos;
 	}
 bytewise:
 	c = RX_PEEK(wk, pos);
 	if (c == ' ' || c == '\r' || c == '\n')
 		return 1;
-	if (c == '?')
+	w->off = pos + 1;
+	if (h->flags & RX_HTTPF_QUERY)
+		return 0;
+	if (c == '?') {
 		h->flags |= RX_HTTPF_QUERY;
-	if (!(h->flags & RX_HTTPF_QUERY)) {
-		if (h->uri_len < RX_HTTP_URI_MAX) {
-			h->uri[h->uri_len & (RX_HTTP_URI_MAX - 1)] = (char)c;
-			h->uri_len++;
-		} else {
-			h->flags |= RX_HTTPF_URI_TRUNC;
+		return 0;
+	}
+	switch (st) {
+	case RX_US_PARAM:
+		if (c != '/')
+			return 0;
+		w->reason = RX_US_PATH;
+		break;
+	case RX_US_SCHEME:
+	case RX_US_AUTH:
+		if (c == '@') {
+			rx_uri_cut(h, w->n);
+			return 0;
+		}
+		if (c != '/')
+			break;
+		if (st == RX_US_SCHEME && pos > 0 && RX_PEEK(wk, pos - 1) == ':' &&
+		    pos + 1 < w->len && RX_PEEK(wk, pos + 1) == '/') {
+			/* "scheme://": the authority follows */
+			rx_uri_put(h, '/');
+			rx_uri_put(h, '/');
+			w->off = pos + 2;
+			w->n = h->uri_len;
+			w->reason = RX_US_AUTH;
+			return 0;
+		}
+		w->reason = RX_US_PATH;
+		break;
+	default:
+		if (c == ';') {
+			w->reason = RX_US_PARAM;
+			return 0;
 		}
 	}
-	w->off = pos + 1;
+	rx_uri_put(h, c);
 	return 0;
 }
 
@@ -573,6 +650,9 @@ RX_INLINE void rx_http_decode(struct rx_env *env, __u32 hook, struct rx_work *wk
 		return;
 	w->off = uri;
 	w->len = len;
+	w->n = 0;
+	w->reason = uri < len && RX_PEEK(wk, uri) != '/' && RX_PEEK(wk, uri) != '*' ? RX_US_SCHEME
+										: RX_US_PATH;
 	rx_shim_loop(RX_HTTP_PEEK, rx_http_uri_step, &ctx);
 	/* " HTTP/1.x" and the end of the line: otherwise not a request line */
 	v = w->off;

@@ -5,9 +5,11 @@
  * payload, the value of every header not on a short list of harmless ones
  * (rx_redact_keep: Host, Content-Type, User-Agent, Accept...; so
  * Authorization, Cookie, Set-Cookie, API keys and tokens of any name), with
- * its folded continuation lines, and every query ('?' to the next blank or
- * line end, wherever it appears) become '*', byte for byte, so the packet
- * keeps its length and Wireshark still dissects it.
+ * its folded continuation lines, every query ('?' to the next blank or
+ * line end, wherever it appears), and, outside header values, every path
+ * parameter (';' to the next '/') and the userinfo before an '@'
+ * ("http://user:pass@host/", "CONNECT user:pass@host:443") become '*', byte
+ * for byte, so the packet keeps its length and Wireshark still dissects it.
  *
  * The first RX_HTTP_PEEK payload bytes (already in wk->peek) are walked one
  * byte per bpf_loop step, the state in the work area as for the other
@@ -34,6 +36,7 @@ enum {
 	RX_RS_MASK,     /* a value masked: to the LF that ends the line */
 	RX_RS_URI,      /* any other text: looking for '?' to the end of the line */
 	RX_RS_QUERY,    /* a query: masked to the blank or line end that ends it */
+	RX_RS_PARAM,    /* a path parameter (";jsessionid=..."): masked to '/', '?', blank, line end */
 };
 
 /*
@@ -125,7 +128,7 @@ static long rx_redact_step(__u64 index __attribute__((unused)), void *ctx)
 
 	if (pos >= w->len || pos >= RX_HTTP_PEEK) {
 		/* the window ends inside a secret: mask what is here, keep nothing after */
-		if (st == RX_RS_MASK || st == RX_RS_QUERY) {
+		if (st == RX_RS_MASK || st == RX_RS_QUERY || st == RX_RS_PARAM) {
 			rx_redact_close(r, pos);
 			if (pos < r->cut)
 				r->cut = pos;
@@ -136,6 +139,8 @@ static long rx_redact_step(__u64 index __attribute__((unused)), void *ctx)
 	w->off = pos + 1;
 	if (c == '?' && st != RX_RS_MASK && st != RX_RS_QUERY) {
 		/* a query anywhere (a target, a Referer, a glued pipelined request) */
+		if (st == RX_RS_PARAM)
+			rx_redact_close(r, pos);
 		r->from = pos + 1;
 		w->reason = RX_RS_QUERY;
 		return 0;
@@ -154,6 +159,7 @@ static long rx_redact_step(__u64 index __attribute__((unused)), void *ctx)
 		}
 		w->n = 0;
 		r->hash = (2166136261u ^ rx_lower(c)) * 16777619u;
+		r->mark = pos + 1;
 		st = (c == ' ' || c == '\t') ? RX_RS_URI : RX_RS_NAME;
 		break;
 	case RX_RS_NAME:
@@ -171,13 +177,46 @@ static long rx_redact_step(__u64 index __attribute__((unused)), void *ctx)
 			st = rx_redact_header(r, pos);
 		else if (c == '\n')
 			st = RX_RS_LINE;
-		else if (c != ' ' && c != '\t')
+		else if (c != ' ' && c != '\t') {
 			st = RX_RS_URI; /* a request line's target, or any text */
+			r->mark = pos;
+			if (c == ';') {
+				r->from = pos + 1;
+				st = RX_RS_PARAM;
+			}
+		}
 		break;
 	case RX_RS_QUERY:
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
 			rx_redact_close(r, pos);
 			st = c == '\n' ? RX_RS_LINE : RX_RS_URI;
+			r->mark = pos + 1;
+		}
+		break;
+	case RX_RS_PARAM:
+		if (c == '/' || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			rx_redact_close(r, pos);
+			st = c == '\n' ? RX_RS_LINE : RX_RS_URI;
+			r->mark = pos + 1;
+		}
+		break;
+	case RX_RS_URI:
+		/*
+		 * Text that is not a header value: a target, a status line, a
+		 * line of a body. r->mark: where its current word began.
+		 */
+		if (c == '\n') {
+			st = RX_RS_LINE;
+		} else if (c == ' ' || c == '\t' || c == '/') {
+			r->mark = pos + 1;
+		} else if (c == ';') {
+			r->from = pos + 1;
+			st = RX_RS_PARAM;
+		} else if (c == '@') {
+			/* "user:pass@host": the word before the '@' */
+			r->from = r->mark;
+			rx_redact_close(r, pos);
+			r->mark = pos + 1;
 		}
 		break;
 	case RX_RS_MASK:
@@ -188,7 +227,7 @@ static long rx_redact_step(__u64 index __attribute__((unused)), void *ctx)
 			st = RX_RS_LINE;
 		}
 		break;
-	default: /* RX_RS_SKIP, RX_RS_URI */
+	default: /* RX_RS_SKIP */
 		if (c == '\n')
 			st = RX_RS_LINE;
 		break;
@@ -217,6 +256,7 @@ RX_INLINE __u32 rx_redact(struct rx_env *env, __u32 hook, struct rx_work *wk,
 	r->n = 0;
 	r->cut = ~0u;
 	r->from = 0;
+	r->mark = 0;
 	w->off = 0;
 	w->len = len;
 	w->n = 0;

@@ -11,9 +11,11 @@ emits one JSON object per transaction in the order it sees the responses,
 so the two lists are compared index by index:
 
   http.request.method        = the request's http.request.method
-  url.path                   = http.request.uri up to the first '?', at most
-                               128 bytes, then printable ASCII kept and other
-                               bytes as %XX, '%' itself kept (rxray's wire text)
+  url.path                   = http.request.uri without its query, path
+                               parameters and userinfo (httppath.kept_path),
+                               at most 128 bytes, then printable ASCII kept and
+                               other bytes as %XX, '%' itself kept (rxray's
+                               wire text)
   network.protocol.version   = http.request.version without "HTTP/"
   user_agent.original        = http.user_agent without the blanks around
                                it, its first 128 bytes as wire text; absent
@@ -35,7 +37,8 @@ import json
 import subprocess
 import sys
 
-PATH_MAX = 128  # RX_HTTP_URI_MAX
+from httppath import kept_path
+
 UA_MAX = 128  # RX_HTTP_UA_MAX
 TIME_TOL = 2e-6
 SHOW = 5  # differences printed
@@ -183,7 +186,7 @@ def expected(t):
     """What rxray should print for tshark's transaction t."""
     e = {
         "http.request.method": t["method"],
-        "url.path": wire_text(t["uri"].split(b"?", 1)[0][:PATH_MAX]),
+        "url.path": wire_text(kept_path(t["uri"])),
         "network.protocol.version": t["version"][5:] if t["version"].startswith("HTTP/") else t["version"],
         "user_agent.original": None if t["ua"] is None else wire_text(t["ua"][:UA_MAX]),
         "http.response.status_code": t["status"],

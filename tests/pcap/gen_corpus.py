@@ -543,6 +543,8 @@ def gen_tcp():
         b"GET /a?token=SECRET1&x=2 HTTP/1.1\r\nHost: s.example\r\nAuthorization: Bearer SECRET2\r\n"
         b"cookie: a=SECRET3\r\n  b=SECRET4\r\nX-Api-Key:SECRET5\r\nAccept: */*\r\n\r\n"
         b"GET /b?SECRET6 HTTP/1.1\r\nHost: s.example\r\n\r\n"))
+    c.add("HTTP GET with a path parameter and userinfo", eth() / ip4() / tcp(dport=80, flags="PA") / Raw(
+        b"GET http://alice:SECRET9@s.example/a;jsessionid=SECRET10/b HTTP/1.1\r\nHost: s.example\r\n\r\n"))
     c.add("HTTP response with Set-Cookie", eth() / ip4() / tcp(sport=80, dport=40000, flags="PA") / Raw(
         b"HTTP/1.1 200 OK\r\nSet-Cookie: sid=SECRET7; Path=/\r\nContent-Length: 2\r\n\r\nok"))
     c.add("HTTP headers past the decoder's window", eth() / ip4() / tcp(dport=80, flags="PA") / Raw(

@@ -3,7 +3,8 @@
 same code as BPF, which test_diff.sh compares byte for byte): crafted
 segments that try to slip a secret past the walk -- pipelined requests,
 header blocks and query strings spread over segments, unknown methods,
-LF-only and bare-CR line ends, "name :", tabs, folded lines, more secrets
+LF-only and bare-CR line ends, "name :", tabs, folded lines, path
+parameters (";jsessionid="), userinfo in a target ("http://u:p@h/"), more secrets
 than ranges, the window's edge, 100-continue, a body glued to the next
 request, undecoded layers (three VLAN tags, IP fragments). No canary may
 appear in the -w pcap or in the text, -v or --json output, with or
@@ -72,6 +73,12 @@ cases["query over segments"] = [seg(q[:1400]), seg(q[1400:], seq=2400)]
 cases["any header name"] = [seg(b"GET /a HTTP/1.1\r\nHost: h\r\nUser-Agent: ua-visible\r\n"
                                 b"X-Amz-Security-Token: CANARYR1\r\nPrivate-Token: CANARYR2\r\n"
                                 b"Referer: http://x/y?code=CANARYR3\r\n\r\n")]
+cases["path parameters"] = [seg(b"GET /a;jsessionid=CANARYS1/b;v=CANARYS2?x=CANARYS3;y HTTP/1.1\r\nHost: h\r\n\r\n")]
+cases["path parameter past the window"] = [seg(b"GET /a;sid=" + b"s" * 520 + b"CANARYS4 HTTP/1.1\r\nHost: h\r\n\r\n")]
+cases["userinfo in an absolute-form target"] = [seg(b"GET http://alice:CANARYT1@example.com/p HTTP/1.1\r\n"
+                                                    b"Host: h\r\n\r\n")]
+cases["userinfo with CONNECT"] = [seg(b"CONNECT bob:CANARYT2@example.com:443 HTTP/1.1\r\nHost: h\r\n\r\n")]
+cases["userinfo, unknown method"] = [seg(b"PROPFIND ftp://CANARYT3@h/d HTTP/1.1\r\nHost: h\r\n\r\n")]
 
 tmp = tempfile.mkdtemp()
 fails = []
