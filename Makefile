@@ -23,14 +23,14 @@ LIBS := -lbpf -lelf -lz -lpcap -ljansson -lmicrohttpd -lpthread -lncursesw -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) -MMD -MP
 
-SRCS := src/main.c src/util.c src/agent.c src/source.c src/source_file.c src/source_live.c src/render.c \
+SRCS := src/main.c src/quantile.c src/util.c src/agent.c src/source.c src/source_file.c src/source_live.c src/render.c \
 	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/cmd_top.c src/reqjoin.c src/pattern.c native/datapath.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 BPF_OBJ := $(BUILD)/rxray.bpf.o
 SKEL := $(BUILD)/rxray.skel.h
 
 TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/tests/unit_parse \
-	$(BUILD)/tests/unit_reqjoin $(BUILD)/tests/unit_pattern
+	$(BUILD)/tests/unit_reqjoin $(BUILD)/tests/unit_pattern $(BUILD)/tests/unit_quantile
 
 .PHONY: all tests test demo bench fuzz deps clean
 all: $(BUILD)/rxray $(BPF_OBJ)
@@ -77,6 +77,10 @@ $(BUILD)/tests/unit_reqjoin: $(BUILD)/tests/unit_reqjoin.o $(BUILD)/src/reqjoin.
 $(BUILD)/tests/unit_pattern: $(BUILD)/tests/unit_pattern.o $(BUILD)/src/pattern.o $(BUILD)/src/util.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka
+
+$(BUILD)/tests/unit_quantile: $(BUILD)/tests/unit_quantile.o $(BUILD)/src/quantile.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -lm
 
 $(BUILD)/tests/%.o: tests/unit/%.c
 	$(call msg,CC,$@)

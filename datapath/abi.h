@@ -29,7 +29,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 2
+#define RX_ABI_VERSION 3
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -495,6 +495,7 @@ struct rx_endpoint {
 	__u64 dur[RX_DUR_BUCKETS];  /* RX_DUR_BOUNDS_US, then +Inf */
 	__u64 dur_sum_ns;
 	__u64 dur_max_ns;
+	__u64 dur_min_ns;           /* when count > 0: percentiles stay within [min, max] */
 	__u64 req_size[RX_BODY_BUCKETS];
 	__u64 resp_size[RX_BODY_BUCKETS];
 	__u64 req_bytes;

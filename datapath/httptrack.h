@@ -195,6 +195,8 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 		ep->dur_sum_ns += dur;
 		if (dur > ep->dur_max_ns)
 			ep->dur_max_ns = dur;
+		if (ep->count == 1 || dur < ep->dur_min_ns)
+			ep->dur_min_ns = dur;
 		if (req->has_size) {
 			ep->req_size[rx_body_bucket(req->req_size) & 7]++;
 			ep->req_bytes += req->req_size;

@@ -257,37 +257,9 @@ __u64 rx_hist_count(const struct rx_hist *h)
 	return n;
 }
 
-/*
- * The q-quantile in seconds, interpolated linearly inside its bucket as
- * Prometheus's histogram_quantile() does; the open bucket answers with the
- * highest bound. 0 for an empty histogram.
- */
-/* The q-quantile of counts[nb] over bounds_us[nb - 1] (then +Inf), in seconds. */
-static double quantile(const __u64 *counts, const unsigned int *bounds_us, __u32 nb, double q)
-{
-	__u64 n = 0, cum = 0;
-	double rank, lo = 0;
-	__u32 b;
-
-	for (b = 0; b < nb; b++)
-		n += counts[b];
-	if (!n)
-		return 0;
-	rank = q * (double)n;
-	for (b = 0; b < nb - 1; b++) {
-		double hi = bounds_us[b] / 1e6;
-
-		if ((double)(cum + counts[b]) >= rank && counts[b])
-			return lo + (hi - lo) * (rank - (double)cum) / (double)counts[b];
-		cum += counts[b];
-		lo = hi;
-	}
-	return lo;
-}
-
 double rx_hist_quantile(const struct rx_hist *h, double q)
 {
-	return quantile(h->count, rx_lat_bounds_us, RX_LAT_BUCKETS, q);
+	return rx_quantile(h->count, rx_lat_bounds_us, RX_LAT_BUCKETS, q, 0, INFINITY);
 }
 
 const unsigned int rx_dur_bounds_us[] = { RX_DUR_BOUNDS_US(RX__BOUND) };
@@ -324,7 +296,7 @@ static json_t *endpoints_json(struct rx_snapshot *s)
 		json_t *o = json_object(), *st = json_object();
 		__u64 errors = 0;
 		char code[8];
-		double max;
+		double max, min;
 
 		memset(&sum, 0, sizeof(sum));
 		for (j = i; j < s->n_endpoints && s->endpoints[j].k.port == s->endpoints[i].k.port &&
@@ -345,15 +317,16 @@ static json_t *endpoints_json(struct rx_snapshot *s)
 		json_object_set_new(o, "errors", json_integer((json_int_t)errors));
 		json_object_set_new(o, "status", st);
 		max = (double)sum.dur_max_ns / 1e9;
-		/* interpolation inside a bucket can pass the largest value seen: not shown */
+		min = (double)sum.dur_min_ns / 1e9;
+		/* interpolated in the bucket narrowed to [min, max] */
 		json_object_set_new(o, "duration_s",
-				    json_pack("{sfsfsfsfsf}", "p50",
-					      fmin(max, quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.5)),
+				    json_pack("{sfsfsfsfsfsf}", "p50",
+					      rx_quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.5, min, max),
 					      "p90",
-					      fmin(max, quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.9)),
+					      rx_quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.9, min, max),
 					      "p99",
-					      fmin(max, quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.99)),
-					      "max", max, "mean",
+					      rx_quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.99, min, max),
+					      "min", min, "max", max, "mean",
 					      sum.count ? (double)sum.dur_sum_ns / 1e9 / (double)sum.count
 							: 0.0));
 		json_object_set_new(o, "http.request.body.size", json_integer((json_int_t)sum.req_bytes));

@@ -4,6 +4,7 @@
 #define RX_PICTURE_H
 
 #include <jansson.h>
+#include "quantile.h"
 #include "source.h"
 
 struct rx_totals {

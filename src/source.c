@@ -202,6 +202,8 @@ void rx_endpoint_add(struct rx_endpoint *to, const struct rx_endpoint *v)
 {
 	size_t i;
 
+	if (v->count && (!to->count || v->dur_min_ns < to->dur_min_ns))
+		to->dur_min_ns = v->dur_min_ns;
 	to->count += v->count;
 	for (i = 0; i < RX_DUR_BUCKETS; i++)
 		to->dur[i] += v->dur[i];

@@ -123,6 +123,14 @@ jq -e --argjson n $N '.endpoints[] | select(.["http.route"] == "/d20") | .count 
 	"$tmp/stats.json" >/dev/null || fail "stats endpoint /d20: $(jq -c '.endpoints' "$tmp/stats.json")"
 jq -e --argjson e $E '.endpoints[] | select(.["http.route"] == "/error") | .errors == $e and .status["500"] == $e' \
 	"$tmp/stats.json" >/dev/null || fail "stats endpoint /error"
+# the endpoints table's p50 (from the kernel's histogram) is the latency too
+for delay in 0 20 100; do
+	p50=$(jq --arg r /d$delay '.endpoints[] | select(.["http.route"] == $r) | .duration_s.p50' "$tmp/stats.json")
+	awk -v p="$p50" -v d=$delay 'BEGIN { e = p * 1000 - d; if (e < 0) e = -e;
+		tol = d * 0.10; if (tol < 1) tol = 1; exit !(e <= tol) }' ||
+		fail "stats: /d$delay p50 $p50 s, configured $delay ms"
+	echo "stats: /d$delay p50 $(awk -v p="$p50" 'BEGIN{printf "%.2f", p*1000}') ms (configured $delay)"
+done
 
 # the query string never leaves the kernel
 grep -aq "token=$CANARY" "$tmp/cap.pcap" || fail "the canary is not on the wire"
