@@ -86,5 +86,36 @@ setpriv --reuid=65534 --regid=65534 --clear-groups "$RXRAY" watch -r "$tmp/demo.
 say "The traffic picture of the same capture: protocols, talkers, services, TCP, sizes"
 run "$RXRAY" stats -r "$tmp/demo.pcap" --top 3
 
+say "The API from its packets: rxray requests -i $IF_SRV, an access log with no change to the service"
+ip netns exec $NS_SRV "$RXRAY" requests -i $IF_SRV >"$tmp/requests.txt" 2>"$tmp/requests.err" &
+req_pid=$!
+pids+=($req_pid)
+sleep 1
+for u in /users/42 /users/7 "/users/9?token=not-shown" /d20 /d100 /error /nope; do
+	ip netns exec $NS_CLI curl -s -o /dev/null -A "demo-client/1.0" "http://$SRV:8080$u"
+done
+ip netns exec $NS_CLI curl -s -o /dev/null -X POST -d '{"item":7}' http://$SRV:8080/orders
+sleep 0.5
+kill -INT $req_pid
+wait $req_pid 2>/dev/null
+cat "$tmp/requests.txt" "$tmp/requests.err"
+
+say "Per endpoint, counted in the kernel: rxray stats -i $IF_SRV while wrk and curl load the API"
+ip netns exec $NS_SRV "$RXRAY" stats -i $IF_SRV --duration 6 --top 3 >"$tmp/stats.txt" 2>"$tmp/stats.err" &
+stats_pid=$!
+pids+=($stats_pid)
+sleep 1
+ip netns exec $NS_CLI wrk -t 1 -c 4 -d 2s http://$SRV:8080/users/42 >/dev/null 2>&1 &
+wrk_pid=$!
+for _ in $(seq 10); do
+	for u in /d20 /d100 /error /users/1234; do
+		ip netns exec $NS_CLI curl -s -o /dev/null "http://$SRV:8080$u"
+	done
+done
+wait $wrk_pid
+wait $stats_pid 2>/dev/null
+sed -n '/^endpoints/,/^$/p' "$tmp/stats.txt"
+grep -i '^http' "$tmp/stats.txt"
+
 echo
-echo "Next: '$RXRAY COMMAND --help' (watch, stats, serve); the tests with 'make test'."
+echo "Next: '$RXRAY COMMAND --help' (watch, requests, stats, top, serve); the tests with 'make test'."
