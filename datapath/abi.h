@@ -197,6 +197,7 @@ enum rx_http_flag {
 	RX_HTTPF_HOST_TRUNC = 1 << 3,
 	RX_HTTPF_CLEN = 1 << 4,      /* a Content-Length header was found */
 	RX_HTTPF_PARTIAL = 1 << 5,   /* a start line begins but does not end in view */
+	RX_HTTPF_TE = 1 << 6,        /* a Transfer-Encoding header was found (at a line start in view) */
 };
 
 /*
@@ -445,13 +446,20 @@ struct rx_hist {
 };
 
 /* One request waiting for its response. */
+/* What a queued request knows of its body's size. */
+enum rx_req_size {
+	RX_REQ_SIZE_UNKNOWN = 0,
+	RX_REQ_SIZE_KNOWN = 1,    /* Content-Length */
+	RX_REQ_SIZE_COUNTING = 2, /* chunked: counted until its response (or the next request) */
+};
+
 struct rx_http_req {
 	__u64 start_ns;  /* first request byte seen */
 	__u32 route;     /* route id */
-	__u32 req_size;  /* request body bytes (Content-Length), when known */
+	__u32 req_size;  /* request body bytes (Content-Length, or counted), when known */
 	__u8 method;     /* enum rx_http_method */
 	__u8 minor;
-	__u8 has_size;
+	__u8 has_size;   /* enum rx_req_size */
 	__u8 pad;
 	__u32 seq;       /* the client's sequence number at its first byte */
 };

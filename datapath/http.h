@@ -308,6 +308,8 @@ enum {
 #define RX_NAME_CLEN_HI 0x3a6874676e656cull   /* "length:" */
 #define RX_NAME_UA_LO 0x6567612d72657375ull   /* "user-age" */
 #define RX_NAME_UA_HI 0x3a746eull             /* "nt:" */
+#define RX_NAME_TE_LO 0x726566736e617274ull   /* "transfer" */
+#define RX_NAME_TE_HI 0x6e69646f636e652dull   /* "-encodin" (then "g:") */
 
 RX_INLINE __u8 rx_name_host(__u32 i)
 {
@@ -406,6 +408,11 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 				w->off = p + 11;
 				w->reason = RX_HS_UA;
 			} else {
+				/* Transfer-Encoding: a request's body of unknown length (chunked) */
+				if ((a | 0x2020202020202020ull) == RX_NAME_TE_LO &&
+				    (b | 0x2020202020202000ull) == RX_NAME_TE_HI && p + 18 <= w->len &&
+				    rx_lower(RX_PEEK(wk, p + 16)) == 'g' && RX_PEEK(wk, p + 17) == ':')
+					h->flags |= RX_HTTPF_TE;
 				/* not a header kept: on to the line's end, in this step */
 				rx_http_skip_line(wk, w, p);
 			}

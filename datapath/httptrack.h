@@ -151,6 +151,24 @@ RX_INLINE int rx_http_retransmit(const struct rx_http_conn *c, int server, const
 	return (c->known & 4) && (__s32)(end - c->cli_next) <= 0;
 }
 
+/*
+ * A client segment that starts no request: body bytes. The newest request
+ * in flight, if its body is chunked, counts what is new in them; bytes the
+ * capture never saw leave its size unknown.
+ */
+RX_INLINE void rx_http_client_body(struct rx_http_conn *c, const struct rx_pkt *pkt, __u32 n)
+{
+	struct rx_http_req *q = &c->q[(c->head + c->count - 1) & (RX_HTTP_PIPE - 1)];
+	__u32 end = pkt->tcp_seq + n;
+
+	if (c->count && q->has_size == RX_REQ_SIZE_COUNTING && (c->known & 4)) {
+		if ((__s32)(pkt->tcp_seq - c->cli_next) > 0)
+			q->has_size = RX_REQ_SIZE_UNKNOWN;
+		else if ((__s32)(end - c->cli_next) > 0)
+			q->req_size += end - c->cli_next; /* (a retransmission adds only what is new) */
+	}
+}
+
 RX_INLINE void rx_http_client_seq(struct rx_http_conn *c, const struct rx_pkt *pkt)
 {
 	__u32 end = pkt->tcp_seq + pkt->payload_len;
@@ -329,13 +347,25 @@ static long rx_http_msg_step(__u64 index __attribute__((unused)), void *ctx)
 			q->start_ns = m->now;
 			q->route = rx_route_id(env, wk, c->server ? wk->hkey.pb : wk->hkey.pa);
 			q->req_size = h->content_length;
-			q->has_size = (h->flags & RX_HTTPF_CLEN) ? 1 : 0;
+			q->has_size = (h->flags & RX_HTTPF_CLEN) ? RX_REQ_SIZE_KNOWN : RX_REQ_SIZE_UNKNOWN;
 			q->method = h->method;
 			q->minor = h->minor;
 			q->seq = wk->pkt.tcp_seq + m->off;
 			c->count++;
 			if (rx_shim_config(env)->txns)
 				rx_http_reqinfo(env, wk, c, &wk->hkey, q->seq);
+			/*
+			 * A chunked body (Transfer-Encoding, no Content-Length): the
+			 * rest of this segment is some of it; the client's next
+			 * segments are counted until the response.
+			 */
+			if (!(h->flags & RX_HTTPF_CLEN) && (h->flags & RX_HTTPF_TE)) {
+				if (h->hdr_end && m->off + h->hdr_end <= m->avail) {
+					q->has_size = RX_REQ_SIZE_COUNTING;
+					q->req_size = m->avail - (m->off + h->hdr_end);
+				}
+				return 1;
+			}
 		}
 	} else {
 		if (m->side != c->server)
@@ -428,6 +458,9 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 			rx_http_server_seq(env, c, pkt); /* (a gap voids the count) */
 			if (c->open.method && !again)
 				c->body += m.avail;
+		} else if (c && (c->known & 1)) {
+			rx_http_client_body(c, pkt, pkt->payload_len);
+			rx_http_client_seq(c, pkt);
 		}
 		if (c && (pkt->tcp_flags & 0x05))
 			rx_http_end(env, c, m.side, pkt);

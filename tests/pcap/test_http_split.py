@@ -256,6 +256,37 @@ check("next response: Content-Length", sizes.get("/next"), 2)
 check("response to the close: counted body", sizes.get("/toclose"), 150)
 check("response cut by RST: size unknown", sizes.get("/cut"), 0)
 
+# --- request bodies without Content-Length (chunked uploads): counted ---------------
+# up to the response, retransmissions once; after a 100-continue; a gap in the
+# client's stream leaves the size unknown
+def req_sizes(pkts):
+    txns, _ = run(pkts)
+    return [(t["http.route"], t.get("http.request.body.size")) for t in txns]
+
+
+up = b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+c = Conn(sport=40010)
+c.client(b"POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + up[:10])
+c.client(up[10:21])
+again = c.pkts[-1].copy()             # a retransmission: not counted twice
+c.t += 0.001
+c._at(again)
+c.client(up[21:])
+c.server(RESP, dt=0.002)
+c.client(b"POST /cl HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc")
+c.server(RESP, dt=0.002)
+c.client(b"POST /cont HTTP/1.1\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n")
+c.server(b"HTTP/1.1 100 Continue\r\n\r\n", dt=0.001)
+c.client(b"3\r\nabc\r\n0\r\n\r\n")
+c.server(RESP, dt=0.002)
+c.client(b"POST /gap HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nwxyz\r\n")
+c.cseq += 9                          # a client segment the capture lost
+c.client(b"0\r\n\r\n")
+c.server(RESP, dt=0.002)
+c.fin()
+check("chunked request bodies: sizes", req_sizes(c.pkts),
+      [("/up", len(up)), ("/cl", 3), ("/cont", len(b"3\r\nabc\r\n0\r\n\r\n")), ("/gap", None)])
+
 # --- a client's half-close: the answer still pairs ---------------------------------
 c = Conn()
 c.client(b"GET /half HTTP/1.1\r\n\r\n")
