@@ -661,6 +661,9 @@ RX_INLINE void rx_http_decode(struct rx_env *env, __u32 hook, struct rx_work *wk
 	w->reason = uri < len && RX_PEEK(wk, uri) != '/' && RX_PEEK(wk, uri) != '*' ? RX_US_SCHEME
 										: RX_US_PATH;
 	rx_shim_loop(RX_HTTP_PEEK, rx_http_uri_step, &ctx);
+	/* the bytes ran out inside a scheme or an authority: it may all be userinfo */
+	if ((w->reason == RX_US_SCHEME || w->reason == RX_US_AUTH) && w->off >= len)
+		rx_uri_cut(h, w->n);
 	/* " HTTP/1.x" and the end of the line: otherwise not a request line */
 	v = w->off;
 	/*

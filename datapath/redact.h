@@ -127,7 +127,15 @@ static long rx_redact_step(__u64 index __attribute__((unused)), void *ctx)
 	__u8 c;
 
 	if (pos >= w->len || pos >= RX_HTTP_PEEK) {
-		/* the window ends inside a secret: mask what is here, keep nothing after */
+		/*
+		 * The window ends inside a secret: mask what is here, keep
+		 * nothing after. A word of a target still open may be userinfo
+		 * whose '@' is not in view ("http://alice:pa" | "ss@host/").
+		 */
+		if (st == RX_RS_URI && r->mark < pos) {
+			r->from = r->mark;
+			st = RX_RS_MASK;
+		}
 		if (st == RX_RS_MASK || st == RX_RS_QUERY || st == RX_RS_PARAM) {
 			rx_redact_close(r, pos);
 			if (pos < r->cut)
@@ -194,7 +202,13 @@ static long rx_redact_step(__u64 index __attribute__((unused)), void *ctx)
 		}
 		break;
 	case RX_RS_PARAM:
-		if (c == '/' || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+		if (c == '@') {
+			/* not a parameter: userinfo with a ';' in it ("user:pa;ss@host") */
+			r->from = r->mark;
+			rx_redact_close(r, pos);
+			r->mark = pos + 1;
+			st = RX_RS_URI;
+		} else if (c == '/' || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
 			rx_redact_close(r, pos);
 			st = c == '\n' ? RX_RS_LINE : RX_RS_URI;
 			r->mark = pos + 1;

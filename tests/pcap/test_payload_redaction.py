@@ -78,6 +78,11 @@ cases["path parameter past the window"] = [seg(b"GET /a;sid=" + b"s" * 520 + b"C
 cases["userinfo in an absolute-form target"] = [seg(b"GET http://alice:CANARYT1@example.com/p HTTP/1.1\r\n"
                                                     b"Host: h\r\n\r\n")]
 cases["userinfo with CONNECT"] = [seg(b"CONNECT bob:CANARYT2@example.com:443 HTTP/1.1\r\nHost: h\r\n\r\n")]
+cases["userinfo past the window"] = [seg(b"GET http://alice:CANARYT4" + b"S" * 600 + b"@h/x HTTP/1.1\r\nHost: h\r\n\r\n")]
+cases["userinfo with a ';'"] = [seg(b"GET http://alice:CANARYT5;x@h/x HTTP/1.1\r\nHost: h\r\n\r\n"),
+                                seg(b"CONNECT bob:CANARYT6;y@h:443 HTTP/1.1\r\nHost: h\r\n\r\n", sp=40001)]
+cases["userinfo over segments"] = [seg(b"GET http://alice:CANARYT7"), seg(b"X@h/x HTTP/1.1\r\nHost: h\r\n\r\n", seq=1025),
+                                   seg(b"CONNECT bob:CANARYT8", sp=40001), seg(b"X@h:443 HTTP/1.1\r\n\r\n", seq=1020, sp=40001)]
 cases["userinfo, unknown method"] = [seg(b"PROPFIND ftp://CANARYT3@h/d HTTP/1.1\r\nHost: h\r\n\r\n")]
 
 tmp = tempfile.mkdtemp()
