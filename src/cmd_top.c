@@ -40,14 +40,19 @@
 #define TOP_ITEM_NAME_MAX 24  /* name column of the small panels' rows */
 
 static const char top_usage[] =
-	"Usage: rxray top -i IFACE\n"
+	"Usage: rxray top -i IFACE [--route PATTERN ...]\n"
 	"\n"
 	"A live dashboard of the traffic arriving at IFACE, redrawn every second:\n"
 	"packets/s and bits/s with a minute of history, the protocol mix, the top\n"
 	"talkers (source addresses) and services (destination port/proto) with their\n"
-	"rates and totals, TCP segments by kind, every loss and every non-ok reason.\n"
+	"rates and totals, TCP segments by kind, the HTTP endpoints (method and route)\n"
+	"with their request and error rates, every loss and every non-ok reason.\n"
 	"\n"
-	"  -i, --interface IFACE  attach at XDP (needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON)\n"
+	"  -i, --interface IFACE  attach at XDP (needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON),\n"
+	"                         or read the running agent's counters (rxray serve)\n"
+	"      --route PATTERN    name matching paths by PATTERN, e.g. /api/{version}/items/{sku}\n"
+	"                         or /static/* (repeat; attaches its own datapath: the\n"
+	"                         agent's routes are its own)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Keys: q quit, p pause/resume, s sort (packets, bytes, rate), h help.\n"
@@ -987,9 +992,11 @@ int cmd_top(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
+		{ "route", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	struct rx_patterns routes = { .n = 0 };
 	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .traffic = 1, .tcp = 1, .http = 1,
 				     .use_agent = 1 };
 	struct sigaction sa;
@@ -1003,6 +1010,11 @@ int cmd_top(int argc, char **argv)
 		switch (c) {
 		case 'i':
 			so.ifname = optarg;
+			break;
+		case 'R':
+			if (rx_patterns_opt(&routes, optarg, "--route"))
+				return RX_EXIT_INPUT;
+			so.patterns = &routes;
 			break;
 		case 'h':
 			fputs(top_usage, stdout);

@@ -65,12 +65,12 @@ xdp_attached() {
 	ip netns exec "$NB" bpftool -j net show dev "$IFB" 2>/dev/null | jq -e '[.[].xdp[]?] | length > 0' >/dev/null
 }
 
-# start_top NAME COLS ROWS LANG: rxray top in a new tmux session; sets TOP_PID.
-# The session's shell writes rxray's exit status to $TMP/NAME.rc.
+# start_top NAME COLS ROWS LANG [ARGS]: rxray top in a new tmux session; sets
+# TOP_PID. The session's shell writes rxray's exit status to $TMP/NAME.rc.
 start_top() {
-	local name=$1 cols=$2 rows=$3 lang=$4 i shell_pid
+	local name=$1 cols=$2 rows=$3 lang=$4 args=${5:-} i shell_pid
 	tm new-session -d -s "$name" -x "$cols" -y "$rows" -e "LANG=$lang" -e "LC_ALL=$lang" \
-		"ip netns exec $NB $RXRAY top -i $IFB 2>$TMP/$name.err; echo \$? >$TMP/$name.rc" ||
+		"ip netns exec $NB $RXRAY top -i $IFB $args 2>$TMP/$name.err; echo \$? >$TMP/$name.rc" ||
 		{ fail "$name: tmux new-session"; return 1; }
 	TOP_PID=
 	for i in $(seq 1 100); do
@@ -192,10 +192,12 @@ if start_top small 80 24 C; then
 	ends small Ctrl-C
 fi
 
-# --- 200x50: two columns; SIGTERM
-if start_top wide 200 50 C.UTF-8; then
+# --- 200x50: two columns, a route pattern of top's own; SIGTERM
+if start_top wide 200 50 C.UTF-8 "--route /users/{uid}"; then
 	traffic_and_capture wide
 	fits wide 200 50
+	grep -q 'GET /users/{uid}' "$TMP/wide.screen" ||
+		{ show wide; fail "wide: --route /users/{uid} is not the endpoint's route"; }
 	grep -Eq '^192\.0\.2\.1 +[0-9].* 5353/udp +[0-9]' "$TMP/wide.screen" ||
 		{ show wide; fail "wide: talkers and services not side by side"; }
 	kill -TERM "$TOP_PID"
@@ -224,7 +226,12 @@ if ! { [ "$(cat "$TMP/badif.rc" 2>/dev/null)" = 2 ] && [ "$(wc -l <"$TMP/badif.e
 	grep -q 'nosuchif0: no such interface' "$TMP/badif.err"; }; then
 	fail "unknown interface: rc=$(cat "$TMP/badif.rc" 2>/dev/null) $(cat "$TMP/badif.err" 2>/dev/null)"
 fi
-echo "errors: no -i, not a terminal, unknown interface: one line each, exit 2"
+ip netns exec "$NB" "$RXRAY" top -i "$IFB" --route /a//b >/dev/null 2>"$TMP/badroute.err"
+rc=$?
+if ! { [ $rc -eq 2 ] && [ "$(wc -l <"$TMP/badroute.err")" -eq 1 ] && grep -q "segment 2 is empty" "$TMP/badroute.err"; }; then
+	fail "bad --route: rc=$rc $(cat "$TMP/badroute.err")"
+fi
+echo "errors: no -i, not a terminal, unknown interface, bad --route: one line each, exit 2"
 
 if [ "$FAILS" -ne 0 ]; then
 	echo "$FAILS check(s) failed"
