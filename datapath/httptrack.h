@@ -151,24 +151,6 @@ RX_INLINE int rx_http_retransmit(const struct rx_http_conn *c, int server, const
 	return (c->known & 4) && (__s32)(end - c->cli_next) <= 0;
 }
 
-/*
- * A client segment that starts no request: body bytes. The newest request
- * in flight, if its body is chunked, counts what is new in them; bytes the
- * capture never saw leave its size unknown.
- */
-RX_INLINE void rx_http_client_body(struct rx_http_conn *c, const struct rx_pkt *pkt, __u32 n)
-{
-	struct rx_http_req *q = &c->q[(c->head + c->count - 1) & (RX_HTTP_PIPE - 1)];
-	__u32 end = pkt->tcp_seq + n;
-
-	if (c->count && q->has_size == RX_REQ_SIZE_COUNTING && (c->known & 4)) {
-		if ((__s32)(pkt->tcp_seq - c->cli_next) > 0)
-			q->has_size = RX_REQ_SIZE_UNKNOWN;
-		else if ((__s32)(end - c->cli_next) > 0)
-			q->req_size += end - c->cli_next; /* (a retransmission adds only what is new) */
-	}
-}
-
 RX_INLINE void rx_http_client_seq(struct rx_http_conn *c, const struct rx_pkt *pkt)
 {
 	__u32 end = pkt->tcp_seq + pkt->payload_len;
@@ -176,6 +158,27 @@ RX_INLINE void rx_http_client_seq(struct rx_http_conn *c, const struct rx_pkt *p
 	if (!(c->known & 4) || (__s32)(end - c->cli_next) > 0)
 		c->cli_next = end;
 	c->known |= 4;
+}
+
+/*
+ * A client segment that starts no request: body bytes. The newest request
+ * in flight, if its body is chunked, counts what is new in them (and only
+ * then do they move the client's stream position: a body segment captured
+ * before its request's head must not make the head look old); bytes the
+ * capture never saw leave its size unknown.
+ */
+RX_INLINE void rx_http_client_body(struct rx_http_conn *c, const struct rx_pkt *pkt)
+{
+	struct rx_http_req *q = &c->q[(c->head + c->count - 1) & (RX_HTTP_PIPE - 1)];
+	__u32 end = pkt->tcp_seq + pkt->payload_len;
+
+	if (!c->count || q->has_size != RX_REQ_SIZE_COUNTING || !(c->known & 4))
+		return;
+	if ((__s32)(pkt->tcp_seq - c->cli_next) > 0)
+		q->has_size = RX_REQ_SIZE_UNKNOWN;
+	else if ((__s32)(end - c->cli_next) > 0)
+		q->req_size += end - c->cli_next; /* (a retransmission adds only what is new) */
+	rx_http_client_seq(c, pkt);
 }
 
 /* The response in wk->http answers the oldest request of c: one transaction. */
@@ -360,9 +363,10 @@ static long rx_http_msg_step(__u64 index __attribute__((unused)), void *ctx)
 			 * segments are counted until the response.
 			 */
 			if (!(h->flags & RX_HTTPF_CLEN) && (h->flags & RX_HTTPF_TE)) {
+				/* (the bytes sent, not only those captured: as later segments) */
 				if (h->hdr_end && m->off + h->hdr_end <= m->avail) {
 					q->has_size = RX_REQ_SIZE_COUNTING;
-					q->req_size = m->avail - (m->off + h->hdr_end);
+					q->req_size = wk->pkt.payload_len - (m->off + h->hdr_end);
 				}
 				return 1;
 			}
@@ -459,8 +463,7 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 			if (c->open.method && !again)
 				c->body += m.avail;
 		} else if (c && (c->known & 1)) {
-			rx_http_client_body(c, pkt, pkt->payload_len);
-			rx_http_client_seq(c, pkt);
+			rx_http_client_body(c, pkt);
 		}
 		if (c && (pkt->tcp_flags & 0x05))
 			rx_http_end(env, c, m.side, pkt);

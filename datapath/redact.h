@@ -132,8 +132,8 @@ static long rx_redact_step(__u64 index __attribute__((unused)), void *ctx)
 		 * nothing after. A word of a target still open may be userinfo
 		 * whose '@' is not in view ("http://alice:pa" | "ss@host/").
 		 */
-		if (st == RX_RS_URI && r->mark < pos) {
-			r->from = r->mark;
+		if ((st == RX_RS_URI || st == RX_RS_PARAM) && r->mark < pos) {
+			r->from = r->mark; /* (a parameter from its word: "user:pw;x" may be userinfo) */
 			st = RX_RS_MASK;
 		}
 		if (st == RX_RS_MASK || st == RX_RS_QUERY || st == RX_RS_PARAM) {

@@ -286,6 +286,19 @@ c.server(RESP, dt=0.002)
 c.fin()
 check("chunked request bodies: sizes", req_sizes(c.pkts),
       [("/up", len(up)), ("/cl", 3), ("/cont", len(b"3\r\nabc\r\n0\r\n\r\n")), ("/gap", None)])
+# a Content-Length body segment captured before its request's head still pairs
+c = Conn(sport=40011)
+c.client(b"GET /first HTTP/1.1\r\n\r\n")
+c.server(RESP, dt=0.002)
+head = b"POST /cl HTTP/1.1\r\nContent-Length: 5\r\n\r\n"
+c.cseq += len(head)
+c.client(b"hello")                   # the body first (reordered)
+c.cseq -= len(head) + 5
+c.client(head)
+c.cseq += 5
+c.server(RESP, dt=0.002)
+c.fin()
+check("body before its head: sizes", req_sizes(c.pkts), [("/first", None), ("/cl", 5)])
 
 # --- a client's half-close: the answer still pairs ---------------------------------
 c = Conn()

@@ -83,6 +83,10 @@ cases["userinfo with a ';'"] = [seg(b"GET http://alice:CANARYT5;x@h/x HTTP/1.1\r
                                 seg(b"CONNECT bob:CANARYT6;y@h:443 HTTP/1.1\r\nHost: h\r\n\r\n", sp=40001)]
 cases["userinfo over segments"] = [seg(b"GET http://alice:CANARYT7"), seg(b"X@h/x HTTP/1.1\r\nHost: h\r\n\r\n", seq=1025),
                                    seg(b"CONNECT bob:CANARYT8", sp=40001), seg(b"X@h:443 HTTP/1.1\r\n\r\n", seq=1020, sp=40001)]
+cases["userinfo with a ';', '@' out of view"] = [
+    seg(b"GET http://alice:CANARYT9;x" + b"S" * 600 + b"@h/x HTTP/1.1\r\nHost: h\r\n\r\n"),
+    seg(b"GET http://alice:CANARYTA;x", sp=40001), seg(b"y@h/x HTTP/1.1\r\n\r\n", seq=1027, sp=40001),
+    seg(b"CONNECT bob:CANARYTB;", sp=40002), seg(b"y@h:443 HTTP/1.1\r\n\r\n", seq=1021, sp=40002)]
 cases["userinfo, unknown method"] = [seg(b"PROPFIND ftp://CANARYT3@h/d HTTP/1.1\r\nHost: h\r\n\r\n")]
 
 tmp = tempfile.mkdtemp()
