@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include "agent.h"
+#include "picture.h"
 
 #define RX_AGENT_MAGIC 0x31535852u /* "RXS1" */
 #define RX_AGENT_MAX 16
@@ -325,7 +326,49 @@ static int by_ekey(const void *a, const void *b)
 		      sizeof(struct rx_endpoint_key));
 }
 
-/* Endpoints by key; the max cannot be subtracted and stays the agent's. */
+/*
+ * The smallest and largest duration of a window cannot be subtracted. Where
+ * the agent's changed during the window, the new one is the window's own;
+ * otherwise the window's values lie between the agent's and the edges of
+ * the window's outermost non-empty buckets: bounds, marked as such.
+ */
+static void window_min_max(struct rx_endpoint_row *e, const struct rx_endpoint *b)
+{
+	int max_new = e->v.dur_max_ns > b->dur_max_ns, min_new = e->v.dur_min_ns < b->dur_min_ns;
+	size_t lo = RX_DUR_BUCKETS, hi = 0, k;
+
+	for (k = 0; k < RX_DUR_BUCKETS; k++) {
+		if (!e->v.dur[k])
+			continue;
+		if (lo == RX_DUR_BUCKETS)
+			lo = k;
+		hi = k;
+	}
+	if (lo == RX_DUR_BUCKETS)
+		return;
+	if (e->v.count == 1 && (max_new || min_new)) {
+		/* one transaction, and its duration is known */
+		if (max_new)
+			e->v.dur_min_ns = e->v.dur_max_ns;
+		else
+			e->v.dur_max_ns = e->v.dur_min_ns;
+		return;
+	}
+	if (!max_new) {
+		/* (bucket b holds floor(us) <= its bound: ns up to (bound + 1) * 1000 - 1) */
+		if (hi < RX_DUR_BUCKETS - 1 &&
+		    ((__u64)rx_dur_bounds_us[hi] + 1) * 1000 - 1 < e->v.dur_max_ns)
+			e->v.dur_max_ns = ((__u64)rx_dur_bounds_us[hi] + 1) * 1000 - 1;
+		e->bounds = 1;
+	}
+	if (!min_new) {
+		if (lo > 0 && ((__u64)rx_dur_bounds_us[lo - 1] + 1) * 1000 > e->v.dur_min_ns)
+			e->v.dur_min_ns = ((__u64)rx_dur_bounds_us[lo - 1] + 1) * 1000;
+		e->bounds = 1;
+	}
+}
+
+/* Endpoints by key, over the window since base. */
 static void subtract_endpoints(struct rx_snapshot *s, const struct rx_snapshot *base)
 {
 	size_t i, k, out = 0;
@@ -342,6 +385,8 @@ static void subtract_endpoints(struct rx_snapshot *s, const struct rx_snapshot *
 			e->v.count -= b->v.count;
 			for (k = 0; k < RX_DUR_BUCKETS; k++)
 				e->v.dur[k] -= b->v.dur[k];
+			if (b->v.count)
+				window_min_max(e, &b->v);
 			for (k = 0; k < RX_BODY_BUCKETS; k++) {
 				e->v.req_size[k] -= b->v.req_size[k];
 				e->v.resp_size[k] -= b->v.resp_size[k];

@@ -206,12 +206,19 @@ void rx_picture_print(FILE *out, const struct rx_snapshot *s, const struct rx_to
 		json_t *eps = endpoints_json((struct rx_snapshot *)s), *e;
 		size_t i2;
 
-		fprintf(out, "\n\nendpoints\n  %-6s %-7s %-32s %8s %6s %9s %9s %9s %9s\n", "port",
-			"method", "route", "count", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms");
+		fprintf(out, "\n\nendpoints\n  %-6s %-7s %-32s %8s %6s %9s %9s %9s %9s  %s\n", "port",
+			"method", "route", "count", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms",
+			"statuses");
 		json_array_foreach(eps, i2, e) {
-			json_t *d = json_object_get(e, "duration_s");
+			json_t *d = json_object_get(e, "duration_s"), *n;
+			char max[32];
+			const char *code;
 
-			fprintf(out, "  %-6lld %-7s %-32.32s %8lld %6lld %9.2f %9.2f %9.2f %9.2f\n",
+			/* a window read from the agent may know only a bound of its max */
+			snprintf(max, sizeof(max), "%s%.2f",
+				 json_is_false(json_object_get(d, "minmax_exact")) ? "<=" : "",
+				 json_real_value(json_object_get(d, "max")) * 1e3);
+			fprintf(out, "  %-6lld %-7s %-32.32s %8lld %6lld %9.2f %9.2f %9.2f %9s ",
 				json_integer_value(json_object_get(e, "server.port")),
 				json_string_value(json_object_get(e, "http.request.method")),
 				json_string_value(json_object_get(e, "http.route")),
@@ -219,8 +226,10 @@ void rx_picture_print(FILE *out, const struct rx_snapshot *s, const struct rx_to
 				json_integer_value(json_object_get(e, "errors")),
 				json_real_value(json_object_get(d, "p50")) * 1e3,
 				json_real_value(json_object_get(d, "p90")) * 1e3,
-				json_real_value(json_object_get(d, "p99")) * 1e3,
-				json_real_value(json_object_get(d, "max")) * 1e3);
+				json_real_value(json_object_get(d, "p99")) * 1e3, max);
+			json_object_foreach(json_object_get(e, "status"), code, n)
+				fprintf(out, " %s:%lld", code, json_integer_value(n));
+			fputc('\n', out);
 		}
 		json_decref(eps);
 	}
@@ -297,6 +306,7 @@ static json_t *endpoints_json(struct rx_snapshot *s)
 		__u64 errors = 0;
 		char code[8];
 		double max, min;
+		int bounds = 0;
 
 		memset(&sum, 0, sizeof(sum));
 		for (j = i; j < s->n_endpoints && s->endpoints[j].k.port == s->endpoints[i].k.port &&
@@ -304,6 +314,7 @@ static json_t *endpoints_json(struct rx_snapshot *s)
 			    !strcmp(s->endpoints[j].route, s->endpoints[i].route);
 		     j++) {
 			rx_endpoint_add(&sum, &s->endpoints[j].v);
+			bounds |= s->endpoints[j].bounds;
 			snprintf(code, sizeof(code), "%u", s->endpoints[j].k.status);
 			json_object_set_new(st, code, json_integer((json_int_t)s->endpoints[j].v.count));
 			if (s->endpoints[j].k.status >= 500)
@@ -320,7 +331,7 @@ static json_t *endpoints_json(struct rx_snapshot *s)
 		min = (double)sum.dur_min_ns / 1e9;
 		/* interpolated in the bucket narrowed to [min, max] */
 		json_object_set_new(o, "duration_s",
-				    json_pack("{sfsfsfsfsfsf}", "p50",
+				    json_pack("{sfsfsfsfsfsfsb}", "p50",
 					      rx_quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.5, min, max),
 					      "p90",
 					      rx_quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.9, min, max),
@@ -328,7 +339,8 @@ static json_t *endpoints_json(struct rx_snapshot *s)
 					      rx_quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.99, min, max),
 					      "min", min, "max", max, "mean",
 					      sum.count ? (double)sum.dur_sum_ns / 1e9 / (double)sum.count
-							: 0.0));
+							: 0.0,
+					      "minmax_exact", !bounds));
 		json_object_set_new(o, "http.request.body.size", json_integer((json_int_t)sum.req_bytes));
 		json_object_set_new(o, "http.response.body.size",
 				    json_integer((json_int_t)sum.resp_bytes));

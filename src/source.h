@@ -49,7 +49,7 @@ struct rx_keyed {
 /* One endpoint's RED metrics, with its route's text. */
 struct rx_endpoint_row {
 	struct rx_endpoint_key k;
-	__u32 pad;
+	__u32 bounds; /* 1: v's min and max bound a window's durations, they are not its own */
 	struct rx_endpoint v;
 	char route[RX_ROUTE_TEXT];
 	char pad2[6];

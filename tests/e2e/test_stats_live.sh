@@ -49,6 +49,10 @@ ip netns exec $P-b /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8080 &
 pids+=($!)
 for _ in $(seq 50); do ip netns exec $P-b ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
 
+# before the window: a slow request and a 20 ms one (the agent's lifetime min/max
+# must not pass for the window's)
+ip netns exec $P-a curl -s -o /dev/null -o /dev/null "http://192.0.2.2:8080/slow?ms=300" \
+	http://192.0.2.2:8080/d20 || fail "curl before"
 ip netns exec $P-b "$RXRAY" stats -i $IF --duration 6 --json --top 1000 >"$tmp/live.json" 2>"$tmp/live.err" &
 stats_pid=$!
 # the oracle for the HTTP connections: tcpdump sees each SYN to the server
@@ -58,6 +62,8 @@ pids+=($tcpdump_pid)
 sleep 0.5
 ip netns exec $P-a tcpreplay -q -i ${P}a --pps 500 "$tmp/known.pcap" >/dev/null 2>&1 || fail "tcpreplay"
 ip netns exec $P-a wrk -t 1 -c 3 -d 2s http://192.0.2.2:8080/health >"$tmp/wrk.txt" 2>&1 || fail "wrk"
+ip netns exec $P-a curl -s -o /dev/null -o /dev/null -o /dev/null -o /dev/null "http://192.0.2.2:8080/slow?ms=10" \
+	http://192.0.2.2:8080/d20 http://192.0.2.2:8080/d20 http://192.0.2.2:8080/d20 || fail "curl in the window"
 wait $stats_pid || fail "stats -i: $(cat "$tmp/live.err")"
 kill -INT $tcpdump_pid
 wait $tcpdump_pid 2>/dev/null
@@ -89,5 +95,13 @@ hs=$(jq '.tcp.handshakes' "$tmp/live.json")
 [ "$conns" -ge 3 ] && [ "$hs" = "$conns" ] || fail "handshakes in the window: $hs, tcpdump saw $conns connections"
 syn=$(jq '.tcp.syn' "$tmp/live.json")
 [ "$syn" = $((syn_off + conns)) ] || fail "SYNs in the window: $syn, want $syn_off replayed + $conns from wrk"
+# the window's durations: one 10 ms /slow (not the 300 ms before it), three /d20
+jq -e '.endpoints[] | select(.["http.route"] == "/slow") | .count == 1 and .duration_s.max < 0.05 and
+	.duration_s.max == .duration_s.min and .duration_s.minmax_exact and
+	.duration_s.p50 >= 0.010 and .duration_s.p50 < 0.05' "$tmp/live.json" >/dev/null ||
+	fail "window /slow: $(jq -c '.endpoints[] | select(.["http.route"] == "/slow")' "$tmp/live.json")"
+jq -e '.endpoints[] | select(.["http.route"] == "/d20") | .count == 3 and .duration_s.max <= 0.026 and
+	.duration_s.p50 >= 0.018 and .duration_s.p50 <= 0.022' "$tmp/live.json" >/dev/null ||
+	fail "window /d20: $(jq -c '.endpoints[] | select(.["http.route"] == "/d20")' "$tmp/live.json")"
 echo "talkers, services and /metrics agree; $syn_off replayed SYNs; wrk: $hs handshakes = $conns connections"
 echo PASS
