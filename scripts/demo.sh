@@ -72,7 +72,8 @@ cat "$tmp/watch.txt"
 cat "$tmp/watch.err"
 
 say "The same traffic, every field of one packet (-v), read back from the pcap rxray wrote (-w)"
-run "$RXRAY" watch -r "$tmp/demo.pcap" -v -c 1 'tcp[tcpflags] & tcp-syn != 0' 2>/dev/null
+printf '$ %s\n' "$RXRAY watch -r demo.pcap -v -c 1 'tcp[tcpflags] & tcp-syn != 0'"
+"$RXRAY" watch -r "$tmp/demo.pcap" -v -c 1 'tcp[tcpflags] & tcp-syn != 0' 2>/dev/null
 
 say "JSON lines (--json), keys named like tshark's fields"
 printf '$ %s\n' "$RXRAY watch -r demo.pcap --json -c 1 'vlan and vlan and udp port 53' | jq ."

@@ -219,6 +219,13 @@ int cmd_requests(int argc, char **argv)
 		(unsigned long long)snap.stats[RX_STAT_HTTP_EXPIRED],
 		(unsigned long long)snap.stats[RX_STAT_TXN_LOST], (unsigned long long)missing,
 		(unsigned long long)snap.stats[RX_STAT_REQINFO_LOST], (unsigned long long)replaced);
+	/* requests but no response at all: a capture of one direction */
+	if (so.file && snap.stats[RX_STAT_HTTP_REQUESTS] && !snap.stats[RX_STAT_TXN_PRODUCED] &&
+	    !snap.stats[RX_STAT_HTTP_UNMATCHED])
+		fprintf(stderr, "rxray: %s holds requests but no response: transactions need both "
+				"directions (a pcap written by watch -i holds what arrives only; "
+				"capture with tcpdump on the interface)\n",
+			so.file);
 	if (ferror(stdout) && !r) {
 		rx_err("writing the output failed");
 		r = RX_EXIT_RUNTIME;

@@ -75,6 +75,15 @@ static const struct {
 	  "HTTP request body sizes (Content-Length), for requests that state one." },
 	{ "http_server_response_body_size_bytes", "histogram",
 	  "HTTP response body sizes (Content-Length), for responses that state one." },
+	{ "rxray_http_events_total", "counter",
+	  "HTTP tracking: requests seen, and every one not turned into a transaction or a route, by event." },
+};
+
+/* rxray_http_events_total's events: the datapath's HTTP counters, named as in stats' "lost". */
+static const unsigned int http_events[] = {
+	RX_STAT_HTTP_REQUESTS,	    RX_STAT_HTTP_UNMATCHED,	RX_STAT_HTTP_EXPIRED,
+	RX_STAT_HTTP_PIPE_FULL,	    RX_STAT_HTTP_PARTIAL,	RX_STAT_ROUTES_OVERFLOW,
+	RX_STAT_ROUTE_COLLISIONS,   RX_STAT_ENDPOINTS_OVERFLOW, RX_STAT_HTTP_CONNS_OVERFLOW,
 };
 
 /* One histogram series of an endpoint: buckets (cumulative), sum, count. */
@@ -157,6 +166,8 @@ void rx_metrics_series(struct rx_buf *b, int part, const char *ifname, struct rx
 	case 2:
 		rx_buf__printf(b, "%s{interface=\"%s\",source=\"capture\"} %llu\n", families[part].name,
 			       ifl, (unsigned long long)s->stats[RX_STAT_CAPTURE_PRODUCED]);
+		rx_buf__printf(b, "%s{interface=\"%s\",source=\"transactions\"} %llu\n",
+			       families[part].name, ifl, (unsigned long long)s->stats[RX_STAT_TXN_PRODUCED]);
 		break;
 	case 3:
 		rx_buf__printf(b, "%s{interface=\"%s\",source=\"capture\"} %llu\n", families[part].name,
@@ -165,6 +176,22 @@ void rx_metrics_series(struct rx_buf *b, int part, const char *ifname, struct rx
 			       ifl, (unsigned long long)s->stats[RX_STAT_TALKERS_OVERFLOW]);
 		rx_buf__printf(b, "%s{interface=\"%s\",source=\"services\"} %llu\n", families[part].name,
 			       ifl, (unsigned long long)s->stats[RX_STAT_SERVICES_OVERFLOW]);
+		rx_buf__printf(b, "%s{interface=\"%s\",source=\"transactions\"} %llu\n",
+			       families[part].name, ifl, (unsigned long long)s->stats[RX_STAT_TXN_LOST]);
+		rx_buf__printf(b, "%s{interface=\"%s\",source=\"request_info\"} %llu\n",
+			       families[part].name, ifl, (unsigned long long)s->stats[RX_STAT_REQINFO_LOST]);
+		rx_buf__printf(b, "%s{interface=\"%s\",source=\"scratch\"} %llu\n", families[part].name,
+			       ifl, (unsigned long long)s->stats[RX_STAT_SCRATCH_MISS]);
+		break;
+	case 14:
+		for (i = 0; i < sizeof(http_events) / sizeof(http_events[0]); i++) {
+			const char *ev = rx_stat_name(http_events[i]);
+
+			if (!strncmp(ev, "http_", 5)) /* (the family says HTTP already) */
+				ev += 5;
+			rx_buf__printf(b, "%s{interface=\"%s\",event=\"%s\"} %llu\n", families[part].name,
+				       ifl, ev, (unsigned long long)s->stats[http_events[i]]);
+		}
 		break;
 	case 4:
 		rx_picture_sum(s, &t);

@@ -18,7 +18,7 @@ void rx_buf__free(struct rx_buf *b);
 void rx_metrics_headers(struct rx_buf *b, int part);
 void rx_metrics_series(struct rx_buf *b, int part, const char *ifname, struct rx_snapshot *s,
 		       size_t top);
-#define RX_METRICS_PARTS 14
+#define RX_METRICS_PARTS 15
 
 void rx_metrics_build_info(struct rx_buf *b);
 

@@ -283,6 +283,24 @@ static struct bpf_link *pinned_link(struct rx_live *src, const char *name,
 	return link;
 }
 
+/* Is the XDP program attached to ifindex one of rxray's (by its name)? */
+static int xdp_is_rxray(__u32 ifindex)
+{
+	struct bpf_prog_info info;
+	__u32 id = 0, len = sizeof(info);
+	int fd, yes;
+
+	if (bpf_xdp_query_id((int)ifindex, 0, &id) || !id)
+		return 0;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	yes = !bpf_prog_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, "xdp_ingress");
+	close(fd);
+	return yes;
+}
+
 static struct bpf_link *attach_xdp(struct rx_live *src, struct bpf_program *prog)
 {
 	return bpf_program__attach_xdp(prog, (int)src->ifindex);
@@ -382,7 +400,12 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 			   : attach_xdp(src, src->skel->progs.xdp_ingress);
 	if (!src->link) {
 		err = -errno;
-		if (err == -EBUSY || err == -EEXIST)
+		if ((err == -EBUSY || err == -EEXIST) && xdp_is_rxray(src->ifindex))
+			rx_err("-i %s: another XDP program is attached to this interface, named as "
+			       "rxray's (a running rxray serve? stats -i and top -i read its counters; "
+			       "watch and requests need the interface to themselves)",
+			       o->ifname);
+		else if (err == -EBUSY || err == -EEXIST)
 			rx_err("-i %s: another XDP program is attached to this interface", o->ifname);
 		else
 			rx_err("-i %s: cannot attach XDP: %s", o->ifname, strerror(-err));

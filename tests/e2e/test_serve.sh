@@ -65,6 +65,12 @@ hs=$(awk -v P="${P}b" '$1 == "rxray_tcp_events_total{interface=\"" P "\",event=\
 rtt=$(awk -v P="${P}b" '$1 == "rxray_tcp_handshake_duration_seconds_count{interface=\"" P "\",phase=\"handshake_rtt\"}" {print $2}' "$tmp/metrics")
 [ "$rtt" = $C ] || fail "handshake_rtt count: $rtt, made $C"
 grep -q "^rxray_tcp_events_total{interface=\"${P}b\",event=\"rst_from_server\"} 0$" "$tmp/metrics" || fail "unexpected RSTs"
+# HTTP tracking's own counters: every request seen, none lost
+reqs=$(awk -v P="${P}b" '$1 == "rxray_http_events_total{interface=\"" P "\",event=\"requests\"}" {print $2}' "$tmp/metrics")
+[ "$reqs" = $C ] || fail "rxray_http_events_total requests: $reqs, sent $C"
+grep -q "^rxray_http_events_total{interface=\"${P}b\",event=\"unmatched\"} 0$" "$tmp/metrics" || fail "unmatched responses"
+grep -q "^rxray_records_lost_total{interface=\"${P}b\",source=\"transactions\"} 0$" "$tmp/metrics" ||
+	fail "rxray_records_lost_total transactions"
 series=$(grep -vc '^#' "$tmp/metrics")
 echo "exposition: $series series, promtool clean, icmp=$icmp"
 
@@ -91,7 +97,7 @@ code=$(inb curl -s -o "$tmp/404" -w '%{http_code}' http://127.0.0.1:19464/no/suc
 [ "$code" = 404 ] && jq -e '.error == "unknown path"' "$tmp/404" >/dev/null || fail "unknown path: $code"
 inb "$RXRAY" serve -i ${P}b --listen 127.0.0.1:19465 2>"$tmp/second.err"
 rc=$?
-[ $rc -eq 1 ] && [ "$(wc -l <"$tmp/second.err")" -eq 1 ] && grep -q "another XDP program" "$tmp/second.err" ||
+[ $rc -eq 1 ] && [ "$(wc -l <"$tmp/second.err")" -eq 1 ] && grep -q "another XDP program.*named as rxray's" "$tmp/second.err" ||
 	fail "second serve on the same interface: rc=$rc $(cat "$tmp/second.err")"
 inb "$RXRAY" serve -i lo --listen 127.0.0.1:19464 2>"$tmp/port.err"
 rc=$?

@@ -338,6 +338,16 @@ c.fin()
 txns, lost = run(c.pkts)
 check("distinct route texts", sorted(t["http.route"] for t in txns), ["/a%01", "/a.", "/{overflow}"])
 
+# --- a capture of one direction: said so, not just "0 transactions" ---------------
+c = Conn()
+c.client(REQ)
+c.client(REQ)
+path = os.path.join(TMP, "onedir.pcap")
+wrpcap(path, c.pkts)
+r = subprocess.run([RXRAY, "requests", "-r", path], capture_output=True, text=True, timeout=30)
+check("one direction: exit", r.returncode, 0)
+check("one direction: hint", "holds requests but no response" in r.stderr, True)
+
 for f in fails[:40]:
     print("FAIL", f)
 print("http split/pipelining: %d checks failed" % len(fails))
