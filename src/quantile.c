@@ -26,7 +26,11 @@ double rx_quantile(const __u64 *counts, const unsigned int *bounds_us, __u32 nb,
 	rank = q * (double)n;
 	for (b = 0; b < nb; b++) {
 		double hi = b < nb - 1 ? bounds_us[b] / 1e6 : fmax(lo, max_s);
-		double l = fmax(lo, min_s), h = fmin(hi, max_s);
+		/*
+		 * (the datapath's bucket holds whole microseconds up to its
+		 * bound: values up to 1 us past it are in it too)
+		 */
+		double l = fmax(lo, min_s), h = max_s <= hi + 1e-6 ? max_s : hi;
 
 		if (b == nb - 1 && !isfinite(hi))
 			return l;

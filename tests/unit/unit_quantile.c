@@ -69,6 +69,16 @@ static void open_bucket_and_single_value(void **state)
 	assert_float_equal(rx_quantile(c, otel, NB, 0.99, 0.101, 0.101), 0.101, 1e-12);
 }
 
+/* A bucket holds whole microseconds up to its bound: 25.0007 ms is in the 10-25 ms one. */
+static void just_past_a_bound(void **state)
+{
+	__u64 c[NB] = { 0 };
+
+	(void)state;
+	c[2] = 3;
+	assert_float_equal(rx_quantile(c, otel, NB, 0.5, 0.0250007, 0.0250007), 0.0250007, 1e-12);
+}
+
 /* min/max that contradict the buckets (read at another moment): the bucket wins. */
 static void inconsistent_bounds_fall_back(void **state)
 {
@@ -86,6 +96,7 @@ int main(void)
 		cmocka_unit_test(unbounded_is_histogram_quantile),
 		cmocka_unit_test(narrowed_to_min_max),
 		cmocka_unit_test(open_bucket_and_single_value),
+		cmocka_unit_test(just_past_a_bound),
 		cmocka_unit_test(inconsistent_bounds_fall_back),
 	};
 
