@@ -115,6 +115,28 @@ RX_INLINE __u32 rx_redact_header(struct rx_redact *r, __u32 pos)
 }
 
 /*
+ * A byte of text that is not a header value (a target, a status line, a
+ * line of a body): the state that follows it. r->mark is where the current
+ * word began; an '@' masks the word before it ("user:pass@host").
+ */
+RX_INLINE __u32 rx_redact_text(struct rx_redact *r, __u8 c, __u32 pos)
+{
+	if (c == '\n')
+		return RX_RS_LINE;
+	if (c == ' ' || c == '\t' || c == '\r' || c == '/') {
+		r->mark = pos + 1;
+	} else if (c == ';') {
+		r->from = pos + 1;
+		return RX_RS_PARAM;
+	} else if (c == '@') {
+		r->from = r->mark;
+		rx_redact_close(r, pos);
+		r->mark = pos + 1;
+	}
+	return RX_RS_URI;
+}
+
+/*
  * w->reason: state; w->n bit 0: the previous line was masked (a folded
  * continuation line is masked too).
  */
@@ -186,52 +208,27 @@ static long rx_redact_step(__u64 index __attribute__((unused)), void *ctx)
 		else if (c == '\n')
 			st = RX_RS_LINE;
 		else if (c != ' ' && c != '\t') {
-			st = RX_RS_URI; /* a request line's target, or any text */
+			/* a request line's target, or any text */
 			r->mark = pos;
-			if (c == ';') {
-				r->from = pos + 1;
-				st = RX_RS_PARAM;
-			}
+			st = rx_redact_text(r, c, pos);
 		}
 		break;
 	case RX_RS_QUERY:
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
 			rx_redact_close(r, pos);
-			st = c == '\n' ? RX_RS_LINE : RX_RS_URI;
-			r->mark = pos + 1;
+			st = rx_redact_text(r, c, pos);
 		}
 		break;
 	case RX_RS_PARAM:
-		if (c == '@') {
-			/* not a parameter: userinfo with a ';' in it ("user:pa;ss@host") */
-			r->from = r->mark;
+		/* to '/', a blank or the line end; an '@' makes it userinfo ("user:pa;ss@host") */
+		if (c == '/' || c == ' ' || c == '\t' || c == '\r' || c == '\n')
 			rx_redact_close(r, pos);
-			r->mark = pos + 1;
-			st = RX_RS_URI;
-		} else if (c == '/' || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			rx_redact_close(r, pos);
-			st = c == '\n' ? RX_RS_LINE : RX_RS_URI;
-			r->mark = pos + 1;
-		}
+		else if (c != '@')
+			break;
+		st = rx_redact_text(r, c, pos);
 		break;
 	case RX_RS_URI:
-		/*
-		 * Text that is not a header value: a target, a status line, a
-		 * line of a body. r->mark: where its current word began.
-		 */
-		if (c == '\n') {
-			st = RX_RS_LINE;
-		} else if (c == ' ' || c == '\t' || c == '/') {
-			r->mark = pos + 1;
-		} else if (c == ';') {
-			r->from = pos + 1;
-			st = RX_RS_PARAM;
-		} else if (c == '@') {
-			/* "user:pass@host": the word before the '@' */
-			r->from = r->mark;
-			rx_redact_close(r, pos);
-			r->mark = pos + 1;
-		}
+		st = rx_redact_text(r, c, pos);
 		break;
 	case RX_RS_MASK:
 		/* only LF ends it: a bare CR is a blank to a server (RFC 9112 section 2.2) */
