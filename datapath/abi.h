@@ -445,7 +445,6 @@ struct rx_hist {
 	__u64 sum_ns;
 };
 
-/* One request waiting for its response. */
 /* What a queued request knows of its body's size. */
 enum rx_req_size {
 	RX_REQ_SIZE_UNKNOWN = 0,
@@ -453,6 +452,7 @@ enum rx_req_size {
 	RX_REQ_SIZE_COUNTING = 2, /* chunked: counted until its response (or the next request) */
 };
 
+/* One request waiting for its response. */
 struct rx_http_req {
 	__u64 start_ns;  /* first request byte seen */
 	__u32 route;     /* route id */

@@ -169,10 +169,13 @@ RX_INLINE void rx_http_client_seq(struct rx_http_conn *c, const struct rx_pkt *p
  */
 RX_INLINE void rx_http_client_body(struct rx_http_conn *c, const struct rx_pkt *pkt)
 {
-	struct rx_http_req *q = &c->q[(c->head + c->count - 1) & (RX_HTTP_PIPE - 1)];
+	struct rx_http_req *q;
 	__u32 end = pkt->tcp_seq + pkt->payload_len;
 
-	if (!c->count || q->has_size != RX_REQ_SIZE_COUNTING || !(c->known & 4))
+	if (!c->count || !(c->known & 4))
+		return;
+	q = &c->q[(c->head + c->count - 1) & (RX_HTTP_PIPE - 1)];
+	if (q->has_size != RX_REQ_SIZE_COUNTING)
 		return;
 	if ((__s32)(pkt->tcp_seq - c->cli_next) > 0)
 		q->has_size = RX_REQ_SIZE_UNKNOWN;

@@ -283,8 +283,8 @@ static struct bpf_link *pinned_link(struct rx_live *src, const char *name,
 	return link;
 }
 
-/* Is the XDP program attached to ifindex one of rxray's (by its name)? */
-static int xdp_is_rxray(__u32 ifindex)
+/* Is the XDP program attached to ifindex named as prog (one of rxray's)? */
+static int xdp_named_as(__u32 ifindex, const struct bpf_program *prog)
 {
 	struct bpf_prog_info info;
 	__u32 id = 0, len = sizeof(info);
@@ -296,7 +296,8 @@ static int xdp_is_rxray(__u32 ifindex)
 	if (fd < 0)
 		return 0;
 	memset(&info, 0, sizeof(info));
-	yes = !bpf_prog_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, "xdp_ingress");
+	yes = !bpf_prog_get_info_by_fd(fd, &info, &len) &&
+	      !strncmp(info.name, bpf_program__name(prog), sizeof(info.name) - 1);
 	close(fd);
 	return yes;
 }
@@ -400,13 +401,13 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 			   : attach_xdp(src, src->skel->progs.xdp_ingress);
 	if (!src->link) {
 		err = -errno;
-		if ((err == -EBUSY || err == -EEXIST) && xdp_is_rxray(src->ifindex))
-			rx_err("-i %s: another XDP program is attached to this interface, named as "
-			       "rxray's (a running rxray serve? stats -i and top -i read its counters; "
-			       "watch and requests need the interface to themselves)",
-			       o->ifname);
-		else if (err == -EBUSY || err == -EEXIST)
-			rx_err("-i %s: another XDP program is attached to this interface", o->ifname);
+		if (err == -EBUSY || err == -EEXIST)
+			rx_err("-i %s: another XDP program is attached to this interface%s", o->ifname,
+			       xdp_named_as(src->ifindex, src->skel->progs.xdp_ingress)
+				       ? ", named as rxray's (a running rxray serve? stats -i and top -i "
+					 "read its counters; watch and requests need the interface to "
+					 "themselves)"
+				       : "");
 		else
 			rx_err("-i %s: cannot attach XDP: %s", o->ifname, strerror(-err));
 		return RX_EXIT_RUNTIME;
