@@ -277,7 +277,7 @@ RX_INLINE int rx_is_ip6ext(__u8 nxt)
  * in the work area so the verifier sees one state per step, not one per
  * combination of header lengths; the header bytes come in by load_bytes.
  */
-static long rx_ip6ext_step(__u64 index, void *ctx)
+RX_INLINE long rx_ip6ext_step(__u64 index, void *ctx, const __u32 hook)
 {
 	struct rx_optctx *oc = ctx;
 	struct rx_work *wk = oc->work;
@@ -293,7 +293,7 @@ static long rx_ip6ext_step(__u64 index, void *ctx)
 		return 1;
 	}
 	if (off > RX_HDR_OFF_MAX || off + 8 > pkt->cap_len ||
-	    rx_shim_load_bytes(oc->env, oc->hook, off, w->buf, 8, sizeof(w->buf))) {
+	    rx_shim_load_bytes(oc->env, hook, off, w->buf, 8, sizeof(w->buf))) {
 		w->reason = RX_REASON_TRUNC_IPV6_EXT;
 		return 1;
 	}
@@ -320,6 +320,22 @@ static long rx_ip6ext_step(__u64 index, void *ctx)
 	if (nxt == RX_IPPROTO_FRAGMENT && (pkt->ip6_frag & 0xfff8))
 		return 1;
 	return 0;
+}
+
+/*
+ * The step with the hook as a constant of its own, one callback per kind of
+ * hook: a callback that read the hook from its context would leave the
+ * verifier of 6.1 unsure which load-bytes helper it calls, and it refuses
+ * the other program type's ("unknown func bpf_skb_load_bytes" in XDP).
+ */
+static long rx_ip6ext_step_xdp(__u64 index, void *ctx)
+{
+	return rx_ip6ext_step(index, ctx, RX_HOOK_XDP);
+}
+
+static long rx_ip6ext_step_skb(__u64 index, void *ctx)
+{
+	return rx_ip6ext_step(index, ctx, RX_HOOK_TC_INGRESS); /* (egress: the same helper) */
 }
 
 /* IPv6 (RFC 8200) and at most RX_IP6EXT_MAX extension headers. */
@@ -354,7 +370,8 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	w->reason = RX_REASON_OK;
 	if (rx_is_ip6ext(p[6])) {
 		/* one step more than the maximum, to tell "too deep" from "done" */
-		rx_shim_loop(RX_IP6EXT_MAX + 1, rx_ip6ext_step, &ctx);
+		rx_shim_loop(RX_IP6EXT_MAX + 1,
+			     c->hook == RX_HOOK_XDP ? rx_ip6ext_step_xdp : rx_ip6ext_step_skb, &ctx);
 		if (w->reason != RX_REASON_OK)
 			return (int)w->reason;
 	}
@@ -491,6 +508,14 @@ RX_INLINE int rx_parse_tcp(struct rx_cursor *c, struct rx_work *wk, __u32 l4_len
 	pkt->proto = RX_PROTO_TCP;
 	if (hl < 20)
 		return RX_REASON_BAD_TCP;
+	/*
+	 * 6.1's verifier carries a path that cannot happen out of the tests
+	 * above (hl with umin 20 > umax 19) and then refuses the pointer math
+	 * below ("math between pkt pointer and register with unbounded min
+	 * value"): hl starts afresh from the register the mask bounds, 0..60.
+	 */
+	RX_BARRIER_VAR(hl);
+	hl &= 0x3c;
 	/*
 	 * NOP, NOP, timestamps: what Linux puts on every segment after the
 	 * handshake, decoded in place (the walk below gives the same fields).

@@ -18,6 +18,7 @@
 #include "reqjoin.h"
 #include "source_impl.h"
 #include "rxray.skel.h"
+#include "stages.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -322,6 +323,7 @@ static __s64 clock_ns(clockid_t id)
 
 int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 {
+	struct bpf_program *prog;
 	struct rx_live *src;
 	const char *cap;
 	int err;
@@ -359,9 +361,10 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 	src->pin = o->pin;
 	if (o->pin && pin_maps(src))
 		return RX_EXIT_RUNTIME;
-	/* the TC programs are loaded only when they will be attached */
-	bpf_program__set_autoload(src->skel->progs.tc_ingress, o->tcp);
-	bpf_program__set_autoload(src->skel->progs.tc_egress, o->tcp);
+	/* the TC programs and their stages are loaded only when they will be attached */
+	bpf_object__for_each_program(prog, src->skel->obj)
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS)
+			bpf_program__set_autoload(prog, o->tcp);
 	err = rxray_bpf__load(src->skel);
 	if (err && o->pin) {
 		rx_err("--pin: cannot use the maps pinned in %s (from another rxray version?): %s; "
@@ -370,6 +373,11 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 	}
 	if (err) {
 		rx_err("cannot load the BPF programs: %s", strerror(-err));
+		return RX_EXIT_RUNTIME;
+	}
+	err = rx_stages__fill(src->skel->obj);
+	if (err) {
+		rx_err("cannot join the BPF programs' stages: %s", strerror(-err));
 		return RX_EXIT_RUNTIME;
 	}
 	src->skel->bss->rx_cfg.snaplen = o->snaplen;
