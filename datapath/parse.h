@@ -223,7 +223,7 @@ RX_INLINE int rx_parse_ipv4(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 {
 	struct rx_pkt *pkt = &wk->pkt;
 	const __u8 *p = c->pos;
-	__u32 hl;
+	__u32 hl, tot;
 	int r;
 
 	if (p + 20 > c->end)
@@ -255,11 +255,20 @@ RX_INLINE int rx_parse_ipv4(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	}
 	/* where L4 (or a fragment's data) starts, even when it is not decoded */
 	pkt->l4_off = pkt->l3_off + (__u16)hl;
-	if (pkt->ip_len < hl)
+	tot = pkt->ip_len;
+	/*
+	 * BIG TCP (IPv4, Linux 6.3+): a GRO or GSO packet of more than 64 KiB
+	 * carries total length 0, and the length is the packet's, from the IP
+	 * header on (the kernel's iph_totlen()). Only a packet too long for the
+	 * field is read so: a short one with total length 0 stays malformed.
+	 */
+	if (tot == 0 && pkt->wire_len > pkt->l3_off && pkt->wire_len - pkt->l3_off > 0xffff)
+		tot = pkt->wire_len - pkt->l3_off;
+	if (tot < hl)
 		return RX_REASON_BAD_IPV4;
 	if (pkt->ip_frag & 0x1fff)
 		return RX_REASON_IP_FRAGMENT;
-	*l4_len = pkt->ip_len - hl;
+	*l4_len = tot - hl;
 	c->pos = p + hl;
 	return RX_REASON_OK;
 }
@@ -345,7 +354,7 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	struct rx_optwalk *w = &wk->opt;
 	struct rx_optctx ctx = { .work = wk, .env = c->env, .hook = c->hook };
 	const __u8 *p = c->pos;
-	__u32 off, ext_bytes;
+	__u32 off, ext_bytes, plen;
 	__u64 l4_off;
 
 	if (p + 40 > c->end)
@@ -380,9 +389,16 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	ext_bytes = w->off - off;
 	if ((pkt->layers & RX_L_IP6FRAG) && (pkt->ip6_frag & 0xfff8))
 		return RX_REASON_IP_FRAGMENT;
-	if (pkt->ip6_plen < ext_bytes)
+	plen = pkt->ip6_plen;
+	/*
+	 * BIG TCP (IPv6, Linux 5.19+): past 64 KiB, GRO leaves payload length
+	 * 0 and no jumbo option; the length is the packet's, as for IPv4.
+	 */
+	if (plen == 0 && pkt->wire_len > off && pkt->wire_len - off > 0xffff)
+		plen = pkt->wire_len - off;
+	if (plen < ext_bytes)
 		return RX_REASON_BAD_IPV6;
-	*l4_len = pkt->ip6_plen - ext_bytes;
+	*l4_len = plen - ext_bytes;
 	/*
 	 * A fresh pointer from a bounded offset: the walk's position is unknown
 	 * to the verifier, which gives a variable-offset packet pointer a range
@@ -477,7 +493,7 @@ RX_INLINE void rx_set_payload(struct rx_pkt *pkt, __u32 off, __u32 stated)
 		stated = 0;
 	else if (stated > pkt->wire_len - off)
 		stated = pkt->wire_len - off;
-	pkt->payload_len = (__u16)stated;
+	pkt->payload_len = stated;
 	pkt->layers |= RX_L_PAYLOAD;
 }
 
