@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include "reqjoin.h"
 #include "source_impl.h"
+#include "verify.h"
 #include "rxray.skel.h"
 
 #ifndef CAP_PERFMON
@@ -324,7 +325,8 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 {
 	struct rx_live *src;
 	const char *cap;
-	int err;
+	char why[512], *logs;
+	int err, found = 0;
 	__u32 i;
 
 	*out = src = calloc(1, sizeof(*src));
@@ -351,7 +353,7 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 		return RX_EXIT_RUNTIME;
 	}
 	libbpf_set_print(libbpf_print);
-	src->skel = rxray_bpf__open();
+	src->skel = rx_verify__open_skeleton();
 	if (!src->skel) {
 		rx_err("cannot open the BPF object: %s", strerror(errno));
 		return RX_EXIT_RUNTIME;
@@ -362,14 +364,19 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 	/* the TC programs are loaded only when they will be attached */
 	bpf_program__set_autoload(src->skel->progs.tc_ingress, o->tcp);
 	bpf_program__set_autoload(src->skel->progs.tc_egress, o->tcp);
+	/* statistics logs: a refusal is told in words, naming the program (verify.c) */
+	logs = rx_verify__attach_logs(src->skel->obj);
 	err = rxray_bpf__load(src->skel);
-	if (err && o->pin) {
+	if (err)
+		found = rx_verify__explain(src->skel->obj, err, why, sizeof(why));
+	free(logs);
+	if (err && o->pin && !found) {
 		rx_err("--pin: cannot use the maps pinned in %s (from another rxray version?): %s; "
 		       "remove that directory to start afresh", src->pin_dir, strerror(-err));
 		return RX_EXIT_RUNTIME;
 	}
 	if (err) {
-		rx_err("cannot load the BPF programs: %s", strerror(-err));
+		rx_err("-i %s: %s (see rxray doctor)", o->ifname, why);
 		return RX_EXIT_RUNTIME;
 	}
 	src->skel->bss->rx_cfg.snaplen = o->snaplen;
@@ -409,15 +416,20 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 					 "themselves)"
 				       : "");
 		else
-			rx_err("-i %s: cannot attach XDP: %s", o->ifname, strerror(-err));
+			rx_err("-i %s: cannot attach xdp_ingress at XDP: %s (see rxray doctor -i %s)",
+			       o->ifname, strerror(-err), o->ifname);
 		return RX_EXIT_RUNTIME;
 	}
 	if (o->tcp) {
-		err = attach_tc(src, src->skel->progs.tc_ingress, BPF_TC_INGRESS, 0);
+		struct bpf_program *tc = src->skel->progs.tc_ingress;
+
+		err = attach_tc(src, tc, BPF_TC_INGRESS, 0);
 		if (!err)
-			err = attach_tc(src, src->skel->progs.tc_egress, BPF_TC_EGRESS, 1);
+			err = attach_tc(src, tc = src->skel->progs.tc_egress, BPF_TC_EGRESS, 1);
 		if (err) {
-			rx_err("-i %s: cannot attach the TC programs: %s", o->ifname, strerror(-err));
+			rx_err("-i %s: cannot attach %s at TC (tcx, else clsact): %s; TCP and HTTP "
+			       "tracking need it (see rxray doctor -i %s)",
+			       o->ifname, bpf_program__name(tc), strerror(-err), o->ifname);
 			return RX_EXIT_RUNTIME;
 		}
 	}

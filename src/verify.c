@@ -138,6 +138,11 @@ static struct bpf_object *open_object(const char *path)
 	return bpf_object__open_mem(bytes, sz, &opts);
 }
 
+struct rxray_bpf *rx_verify__open_skeleton(void)
+{
+	return rxray_bpf__open();
+}
+
 /* Programs in obj (entry points, not subprograms), in libbpf's order. */
 static int count_programs(struct bpf_object *obj)
 {
@@ -433,11 +438,12 @@ void rx_verify__describe(const struct rx_verify_result *r, char *buf, size_t n)
 		snprintf(buf, n, "accepted");
 	} else if (r->err == -E2BIG && !strncmp(r->error, "BPF program is too large", 24)) {
 		snprintf(buf, n,
-			 "too complex for this kernel (the verifier gave up after %ld instructions, "
-			 "its limit is %d)",
-			 r->insns, RX_VERIFY_KERNEL_LIMIT);
+			 "too complex for this kernel (%s: the verifier gave up after %ld "
+			 "instructions)",
+			 rx_verify__kernel_release(), r->insns);
 	} else if (r->err == -E2BIG) {
-		snprintf(buf, n, "too complex for this kernel (%s)", r->error);
+		snprintf(buf, n, "too complex for this kernel (%s: %s)", rx_verify__kernel_release(),
+			 r->error);
 	} else if (r->err == -EPERM || (r->err == -EACCES && r->insns < 0)) {
 		snprintf(buf, n,
 			 "not permitted (%s): loading needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON, "
@@ -474,8 +480,8 @@ char *rx_verify__attach_logs(struct bpf_object *obj)
 static const char *consequence(unsigned int need)
 {
 	if (need & RX_NEED_XDP)
-		return "no live command works here (-r FILE does)";
-	return "requests -i, stats -i, top and serve need it (watch -i does not)";
+		return "no live command works without it (-r FILE does)";
+	return "requests -i, stats -i, top and serve need it, watch -i does not";
 }
 
 /*
@@ -554,8 +560,8 @@ int rx_verify__explain(struct bpf_object *obj, int err, char *buf, size_t n)
 		return 1;
 	}
 	if (p) {
-		snprintf(buf, n, "the kernel's verifier refused program %s: %s (%s); %s", r.name,
-			 r.error[0] ? r.error : strerror(-err), strerror(-err), consequence(need));
+		snprintf(buf, n, "the kernel's verifier refused program %s: %s; %s", r.name,
+			 r.error[0] ? r.error : strerror(-err), consequence(need));
 		return 1;
 	}
 	snprintf(buf, n, "cannot load the BPF programs: %s", strerror(-err));

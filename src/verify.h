@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 struct bpf_object;
+struct rxray_bpf;
 
 /*
  * Processed instructions a program may need on every kernel of the support
@@ -39,6 +40,13 @@ struct rx_verify_result {
  * results (at most max) or -errno. Needs CAP_BPF and CAP_NET_ADMIN.
  */
 int rx_verify__object(const char *obj_path, struct rx_verify_result *res, int max);
+
+/*
+ * rxray_bpf__open(): the skeleton, opened here so that the binary carries
+ * one copy of the embedded BPF object (the skeleton's ELF bytes, ~600 KiB),
+ * not one per file that opens it.
+ */
+struct rxray_bpf *rx_verify__open_skeleton(void);
 
 /* Which hook needs a kernel feature (struct rx_probe.needed_by). */
 enum {
