@@ -93,15 +93,15 @@ static void last_error_line(const char *log, char *out, size_t n)
  */
 static struct {
 	int active;
-	char prog[64];
-	int rejected;
-	char why[256]; /* libbpf's first line about a map or program */
+	char blamed[64]; /* the program libbpf says the kernel refused */
+	char why[256];   /* libbpf's first line about a map or program */
 } capture;
 
 static int capture_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[512], want[96];
-	const char *l = line;
+	static const char refused[] = "': BPF program load failed";
+	char line[512];
+	const char *l = line, *q;
 	va_list aq;
 
 	if (level != LIBBPF_DEBUG && getenv("RXRAY_DEBUG")) {
@@ -114,9 +114,9 @@ static int capture_print(enum libbpf_print_level level, const char *fmt, va_list
 	vsnprintf(line, sizeof(line), fmt, ap);
 	if (!strncmp(l, "libbpf: ", 8))
 		l += 8;
-	snprintf(want, sizeof(want), "prog '%s': BPF program load failed", capture.prog);
-	if (!strncmp(l, want, strlen(want)))
-		capture.rejected = 1;
+	q = strstr(l, refused);
+	if (!strncmp(l, "prog '", 6) && q && !capture.blamed[0])
+		snprintf(capture.blamed, sizeof(capture.blamed), "%.*s", (int)(q - l - 6), l + 6);
 	else if (capture.why[0] || (strncmp(l, "map '", 5) && strncmp(l, "prog '", 6)))
 		return 0;
 	/* the first line naming a map or program; a dumped verifier log follows it */
@@ -178,7 +178,6 @@ static int load_pass(const char *path, int idx, __u32 level, char *log, size_t s
 		if (!me)
 			continue;
 		snprintf(r->name, sizeof(r->name), "%s", bpf_program__name(p));
-		snprintf(capture.prog, sizeof(capture.prog), "%s", r->name);
 		r->prog_type = (int)bpf_program__type(p);
 		log[0] = '\0';
 		bpf_program__set_log_buf(p, log, sz);
@@ -203,19 +202,22 @@ static int load_pass(const char *path, int idx, __u32 level, char *log, size_t s
  */
 static int verify_one(const char *path, int idx, char *log, struct rx_verify_result *r)
 {
+	int err, refused;
 	char *big;
-	int err;
 
 	err = load_pass(path, idx, LOG_STATS, log, STATS_LOG_SIZE, r);
 	parse_stats(log, &r->insns, &r->time_us);
-	if (!err || (!capture.rejected && r->insns >= 0)) {
+	last_error_line(log, r->error, sizeof(r->error));
+	/* libbpf's word, or the verifier's: a statistics log holds nothing else on success */
+	refused = !strcmp(capture.blamed, r->name) || (err && r->error[0]);
+	if (!err || (!refused && r->insns >= 0)) {
 		r->ok = 1;
+		r->error[0] = '\0';
 		return 1;
 	}
-	if (!capture.rejected)
+	if (!refused)
 		return 0;
 	r->err = err;
-	last_error_line(log, r->error, sizeof(r->error));
 	if (!r->error[0] && r->insns >= 0 && (big = malloc(VERBOSE_LOG_SIZE))) {
 		/* since 6.4 the kernel keeps the tail of a log too long for the buffer */
 		struct rx_verify_result again = *r;
@@ -273,7 +275,7 @@ static void verify_together(const char *path, struct rx_verify_result *res, int 
 			continue;
 		parse_stats(log, &r->insns, &r->time_us);
 		last_error_line(log, r->error, sizeof(r->error));
-		if (!err || (r->insns >= 0 && !r->error[0])) {
+		if (!err || (r->insns >= 0 && !r->error[0] && strcmp(capture.blamed, r->name))) {
 			r->ok = 1;
 			r->error[0] = '\0';
 			continue;
