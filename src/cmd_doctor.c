@@ -108,6 +108,7 @@ struct doctor {
 	int bpffs;
 	/* XDP */
 	int xdp_native;    /* -i: DOC_OK native, DOC_NO generic only, DOC_UNKNOWN */
+	int mtu;
 	char driver[40];     /* ethtool_drvinfo.driver: 32 */
 	__u32 xdp_prog_id; /* -i: a program already attached */
 	char xdp_prog_name[16];
@@ -226,21 +227,29 @@ static int xdp_native(int ifindex, __u32 *prog_id, __u8 *mode)
 	return q.feature_flags & NETDEV_XDP_ACT_BASIC ? DOC_OK : DOC_NO;
 }
 
-/* ARPHRD_ETHER (1) or loopback (772), as live mode requires. */
-static int is_ethernet(const char *ifname)
+/* /sys/class/net/IF/ATTR as a number, or -1. */
+static int sysfs_net_int(const char *ifname, const char *attr)
 {
 	char path[64 + IF_NAMESIZE];
 	FILE *f;
-	int type = -1;
+	int v = -1;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/type", ifname);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
 	f = fopen(path, "r");
 	if (!f)
-		return 1;
-	if (fscanf(f, "%d", &type) != 1)
-		type = -1;
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
 	fclose(f);
-	return type == 1 || type == 772;
+	return v;
+}
+
+/* ARPHRD_ETHER (1) or loopback (772), as live mode requires. */
+static int is_ethernet(const char *ifname)
+{
+	int type = sysfs_net_int(ifname, "type");
+
+	return type < 0 || type == 1 || type == 772;
 }
 
 /*
@@ -265,6 +274,7 @@ static void check_attach(struct doctor *d)
 
 	if (d->ifname) {
 		d->is_ethernet = is_ethernet(d->ifname);
+		d->mtu = sysfs_net_int(d->ifname, "mtu");
 		driver_name(d->ifname, d->driver, sizeof(d->driver));
 		d->xdp_native = xdp_native(d->ifindex, &d->xdp_prog_id, &mode);
 		d->xdp_prog_mode = mode == XDP_ATTACHED_DRV    ? "native"
@@ -355,6 +365,12 @@ static void judge_command(struct doctor *d, int c)
 			 d->ifname);
 		return;
 	}
+	if (d->ifname && d->xdp_native == DOC_OK && d->mtu > RX_XDP_MTU) {
+		d->cmd_ok[c] = DOC_NO;
+		snprintf(why, n, "the MTU of %s (%d) is larger than native XDP takes for "
+			 "xdp_ingress (about %d)", d->ifname, d->mtu, RX_XDP_MTU);
+		return;
+	}
 	if ((need & NEED_PIN) && !d->bpffs) {
 		d->cmd_ok[c] = DOC_NO;
 		snprintf(why, n, "no BPF filesystem on " BPFFS " (mount -t bpf bpf " BPFFS ")");
@@ -435,6 +451,10 @@ static void print_attach(const struct doctor *d)
 		printf("  %-12s %s: ", "xdp", d->ifname);
 		if (!d->is_ethernet)
 			printf("not an Ethernet interface: rxray cannot use it\n");
+		else if (d->xdp_native == DOC_OK && d->mtu > RX_XDP_MTU)
+			printf("native (driver %s), but MTU %d: larger than single-buffer XDP "
+			       "takes (about %d), the attach will fail\n",
+			       d->driver[0] ? d->driver : "?", d->mtu, RX_XDP_MTU);
 		else if (d->xdp_native == DOC_OK)
 			printf("native (driver %s)\n", d->driver[0] ? d->driver : "?");
 		else if (d->xdp_native == DOC_NO)
@@ -612,6 +632,7 @@ static json_t *doctor_json(const struct doctor *d, int ok)
 		json_object_set_new(o, "interface", json_string(d->ifname));
 		json_object_set_new(o, "ethernet", json_boolean(d->is_ethernet));
 		json_object_set_new(o, "driver", json_string(d->driver));
+		json_object_set_new(o, "mtu", json_integer(d->mtu));
 		json_object_set_new(o, "xdp_mode", d->xdp_native == DOC_UNKNOWN
 							  ? json_null()
 							  : json_string(d->xdp_native == DOC_OK ? "native"

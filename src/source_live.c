@@ -144,6 +144,23 @@ static int is_ethernet(const char *ifname)
 	return type == 1 || type == 772;
 }
 
+/* /sys/class/net/IF/mtu, or 0. */
+static int iface_mtu(const char *ifname)
+{
+	char path[64 + IF_NAMESIZE];
+	FILE *f;
+	int mtu = 0;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", ifname);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%d", &mtu) != 1)
+		mtu = 0;
+	fclose(f);
+	return mtu;
+}
+
 static struct bpf_link *pinned_link(struct rx_live *src, const char *name,
 				    struct bpf_program *prog,
 				    struct bpf_link *(*attach)(struct rx_live *, struct bpf_program *));
@@ -415,9 +432,14 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 					 "read its counters; watch and requests need the interface to "
 					 "themselves)"
 				       : "");
+		else if ((err == -ERANGE || err == -EINVAL) && iface_mtu(o->ifname) > RX_XDP_MTU)
+			/* xdp_ingress takes single-buffer frames: drivers refuse larger MTUs */
+			rx_err("-i %s: cannot attach xdp_ingress at XDP: %s: its MTU %d is larger "
+			       "than this driver's XDP takes (about %d; see rxray doctor)",
+			       o->ifname, strerror(-err), iface_mtu(o->ifname), RX_XDP_MTU);
 		else
-			rx_err("-i %s: cannot attach xdp_ingress at XDP: %s (see rxray doctor -i %s)",
-			       o->ifname, strerror(-err), o->ifname);
+			rx_err("-i %s: cannot attach xdp_ingress at XDP: %s (see rxray doctor)",
+			       o->ifname, rx_verify__errno_words(err));
 		return RX_EXIT_RUNTIME;
 	}
 	if (o->tcp) {
@@ -428,8 +450,8 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 			err = attach_tc(src, tc = src->skel->progs.tc_egress, BPF_TC_EGRESS, 1);
 		if (err) {
 			rx_err("-i %s: cannot attach %s at TC (tcx, else clsact): %s; TCP and HTTP "
-			       "tracking need it (see rxray doctor -i %s)",
-			       o->ifname, bpf_program__name(tc), strerror(-err), o->ifname);
+			       "tracking need it (see rxray doctor)",
+			       o->ifname, bpf_program__name(tc), rx_verify__errno_words(err));
 			return RX_EXIT_RUNTIME;
 		}
 	}

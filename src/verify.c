@@ -456,6 +456,16 @@ void rx_verify__describe(const struct rx_verify_result *r, char *buf, size_t n)
 	}
 }
 
+const char *rx_verify__errno_words(int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		return err == -EPERM ? "Operation not permitted (needs CAP_BPF, CAP_NET_ADMIN and "
+				       "CAP_PERFMON, or root)"
+				     : "Permission denied (needs CAP_BPF, CAP_NET_ADMIN and "
+				       "CAP_PERFMON, or root)";
+	return strerror(-err);
+}
+
 /* ---- a failed live load, in words ------------------------------------------------- */
 
 char *rx_verify__attach_logs(struct bpf_object *obj)

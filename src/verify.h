@@ -22,6 +22,13 @@ struct rxray_bpf;
 #define RX_VERIFY_BUDGET 200000
 #define RX_VERIFY_KERNEL_LIMIT 1000000 /* BPF_COMPLEXITY_LIMIT_INSNS since 5.2 */
 
+/*
+ * The largest MTU most drivers take for a single-buffer XDP program such as
+ * xdp_ingress: a frame must fit one page with XDP's headroom and the
+ * skb_shared_info tail (veth: 4096 - 256 - 320 - 14 = 3506 with 4 KiB pages).
+ */
+#define RX_XDP_MTU 3500
+
 struct rx_verify_result {
 	char name[64];   /* the program's (function) name */
 	int ok;          /* the verifier accepted it */
@@ -82,6 +89,9 @@ const char *rx_verify__hook_name(int prog_type);
  * permitted ...", else the verifier's line.
  */
 void rx_verify__describe(const struct rx_verify_result *r, char *buf, size_t n);
+
+/* -err in words: privileges named for EPERM and EACCES, else strerror's text. */
+const char *rx_verify__errno_words(int err);
 
 /*
  * For a live load of obj: give every program that will be loaded a small

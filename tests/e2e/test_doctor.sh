@@ -11,7 +11,8 @@
 # * what doctor says about a live command is what the command does: on a
 #   veth pair, watch -i and stats -i succeed when doctor says ok, and fail
 #   with one line naming the refused program (and rxray doctor) when not;
-# * -i IFACE: the veth's driver and native XDP, nothing left attached;
+# * -i IFACE: the veth's driver and native XDP, nothing left attached; an
+#   MTU native XDP refuses is reported, and watch -i does fail on it;
 # * an unprivileged user (uid 65534), and root without CAP_PERFMON: exit 1,
 #   the missing capabilities named, the checks that need them skipped;
 # * usage errors exit 2.
@@ -186,6 +187,20 @@ timeout 20 "${NSX[@]}" "$RXRAY" stats -i "$IFB" --duration 1 >/dev/null 2>"$TMP/
 live_check stats_live $? "$TMP/stats.err"
 [ -z "$("${NSX[@]}" bpftool -j net show dev "$IFB" | jq -r '.[] | (.xdp[]?, .tc[]?) | .id')" ] ||
 	fail "a program is left attached to $IFB after the live runs"
+
+# an MTU native XDP refuses (veth: above 3506 for a single-buffer program):
+# doctor says watch -i cannot attach, and it cannot
+ip -n "$P-a" link set "${P}a" mtu 9000 && ip -n "$NB" link set "$IFB" mtu 9000
+"${NSX[@]}" "$RXRAY" doctor -i "$IFB" --json >"$TMP/docm.json" 2>/dev/null
+why=$(jq -r '.commands[] | select(.id == "watch_live") | .reason // ""' "$TMP/docm.json")
+[ "$(jq -r .attach.mtu "$TMP/docm.json")" = 9000 ] || fail "MTU 9000 reported as $(jq -r .attach.mtu "$TMP/docm.json")"
+[[ $why == *MTU* ]] || fail "MTU 9000: watch -i not said to be unavailable for it: '$why'"
+timeout -s INT 3 "${NSX[@]}" "$RXRAY" watch -i "$IFB" >/dev/null 2>"$TMP/watchm.err"
+r=$?
+[ $r -eq 1 ] || fail "MTU 9000: watch -i exited $r (want 1, the attach refused)"
+grep -q 'MTU 9000' "$TMP/watchm.err" || fail "MTU 9000: the error does not name the MTU: $(cat "$TMP/watchm.err")"
+ok "MTU 9000: doctor says '$why'; watch -i: $(cat "$TMP/watchm.err")"
+ip -n "$P-a" link set "${P}a" mtu 1500 && ip -n "$NB" link set "$IFB" mtu 1500
 
 # ---- without privileges -----------------------------------------------------------
 if setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$RXRAY"; then
