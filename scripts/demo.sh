@@ -56,10 +56,11 @@ must() {
 	"$@" 2>"$tmp/must.err" || fail "$what (exit $?): $(last_line "$tmp/must.err")"
 }
 # started PID ERR WHAT: wait until a background rxray has attached its XDP
-# program (and a moment more for TC); if it stops first, say why
+# program (and a moment more for TC); if it stops first, say why. Loading
+# can take a while on a busy machine: the verifier walks every program.
 started() {
 	local _
-	for _ in $(seq 100); do
+	for _ in $(seq 600); do
 		kill -0 "$1" 2>/dev/null || break
 		if ip -n $NS_SRV link show $IF_SRV | grep -q 'prog/xdp'; then
 			sleep 0.3
@@ -68,7 +69,7 @@ started() {
 		fi
 		sleep 0.1
 	done
-	kill -0 "$1" 2>/dev/null && fail "$3 attached no XDP program within 10 s"
+	kill -0 "$1" 2>/dev/null && fail "$3 attached no XDP program within 60 s"
 	wait "$1"
 	fail "$3 stopped (exit $?): $(last_line "$2")"
 }
