@@ -179,7 +179,8 @@ sleep 0.5
 stopped $req_pid "$tmp/requests.err" "rxray requests -i $IF_SRV"
 cat "$tmp/requests.txt" "$tmp/requests.err"
 shown=$(grep -c ' -> ' "$tmp/requests.txt")
-[ "$shown" -gt 0 ] || fail "the access log is empty: 0 of $sent requests shown ($(last_line "$tmp/requests.err"))"
+why=$(last_line "$tmp/requests.err")
+[ "$shown" -gt 0 ] || fail "the access log is empty: 0 of $sent requests shown${why:+ ($why)}"
 
 say "Per endpoint, counted in the kernel: rxray stats -i $IF_SRV while wrk and curl load the API"
 ip netns exec $NS_SRV "$RXRAY" stats -i $IF_SRV --duration 6 --top 3 >"$tmp/stats.txt" 2>"$tmp/stats.err" &
@@ -201,8 +202,8 @@ reaped $stats_pid
 sed -n '/^endpoints/,/^$/p' "$tmp/stats.txt" >"$tmp/endpoints.txt"
 cat "$tmp/endpoints.txt"
 grep -i '^http' "$tmp/stats.txt"
-grep -q '^  [0-9]' "$tmp/endpoints.txt" ||
-	fail "the endpoint table is empty ($(grep -m 1 '^lost:' "$tmp/stats.txt" || last_line "$tmp/stats.err"))"
+why=$(grep -m 1 '^lost:' "$tmp/stats.txt" || last_line "$tmp/stats.err")
+grep -q '^  [0-9]' "$tmp/endpoints.txt" || fail "the endpoint table is empty${why:+ ($why)}"
 
 echo
 echo "Next: '$RXRAY COMMAND --help' (watch, requests, stats, top, serve); the tests with 'make test'."
