@@ -127,4 +127,6 @@ deps:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# the dependency files of this build only, not of the Debian 13 chroot that
+# scripts/check_trixie.sh keeps under it (nor its /proc, /sys, /dev)
+-include $(shell find $(BUILD) -path $(BUILD)/trixie-root -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -1,39 +1,94 @@
 #!/usr/bin/env bash
-# Make a fresh Debian 12 (bookworm) machine ready to build and test rxray.
-# Adds bookworm-backports for libbpf 1.4, bpftool 7.5 and linux-libc-dev 6.12,
-# then installs the build and test dependencies from Debian's archive only.
-# Idempotent: does nothing when everything is already present.
+# Make a Debian machine ready to build and test rxray, from Debian's archive
+# only. Knows which release it is on (/etc/os-release):
+#   Debian 12 (bookworm)  adds bookworm-backports for libbpf 1.4, bpftool 7.5
+#                         and linux-libc-dev 6.12 (the tcx UAPI)
+#   Debian 13 (trixie)    its own libbpf, bpftool and linux-libc-dev
+#   anything else         names what to install, by purpose, and exits 1
+# Idempotent and quiet: does nothing when everything is already present.
+# RXRAY_OS_RELEASE=FILE reads another os-release (to try the other paths).
 set -euo pipefail
 
+# By purpose, with Debian 12's names; the names that differ on 13 are set below.
 BUILD_PKGS=(clang llvm make gcc pkg-config libelf-dev zlib1g-dev libpcap-dev
-	libjansson-dev libcmocka-dev libncurses-dev libmicrohttpd-dev libclang-rt-14-dev)
-BPO_PKGS=(libbpf-dev bpftool linux-libc-dev)
+	libjansson-dev libcmocka-dev libncurses-dev libmicrohttpd-dev)
+BPF_PKGS=(libbpf-dev bpftool linux-libc-dev) # libbpf >= 1.4, bpftool >= 7.5, UAPI >= 6.12
+FUZZ_PKGS=(libclang-rt-14-dev)               # libFuzzer + sanitizers of the default clang
 TEST_PKGS=(tshark tcpdump tcpreplay python3-scapy iproute2 iputils-ping curl
 	nginx-light wrk hping3 nmap tmux prometheus jq netsniff-ng ethtool)
+# the kernel matrix (tests/kernels): Debian's kernel packages booted in QEMU
+# with an initramfs the test builds; BPF built with clang 19 as on Debian 13
+MATRIX_PKGS=(clang-19 qemu-system-x86 busybox-static cpio kmod xz-utils zstd)
+
+# name what to install when this is not a Debian release the script knows
+unsupported() {
+	cat >&2 <<EOF
+deps.sh: $1: this script installs rxray's dependencies on Debian 12 (bookworm,
+with bookworm-backports) and Debian 13 (trixie) only. Install these yourself
+(Debian's package names; the versions are what matters):
+  build:        ${BUILD_PKGS[*]}
+  BPF:          libbpf-dev (libbpf >= 1.4), bpftool (>= 7.5),
+                kernel UAPI headers >= 6.12 (linux-libc-dev)
+  fuzzing:      the libFuzzer/sanitizer runtime of your clang (libclang-rt-N-dev)
+  tests:        ${TEST_PKGS[*]}
+                (nginx-light is nginx where the distribution has no light build)
+  kernel tests: ${MATRIX_PKGS[*]}
+Then 'make all' builds and 'tests/run.sh build' runs the tests.
+EOF
+	exit 1
+}
+
+os_release=${RXRAY_OS_RELEASE:-/etc/os-release}
+ID='' VERSION_ID='' PRETTY_NAME=''
+# shellcheck disable=SC1090 # the file is the system's, or the one asked for
+[ -r "$os_release" ] && . "$os_release"
+name=${PRETTY_NAME:-${ID:-an unknown system}}
+[ "$ID" = debian ] || unsupported "$name"
+case $VERSION_ID in
+12) release=bookworm ;;
+13) release=trixie ;;
+*) unsupported "$name" ;;
+esac
+if [ $release = trixie ]; then
+	FUZZ_PKGS=(libclang-rt-19-dev)
+	# trixie's nginx-light is a transitional package pulling in nginx
+	TEST_PKGS=("${TEST_PKGS[@]/#nginx-light/nginx}")
+fi
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
+# at_least PKG MIN: PKG is installed in version MIN or later
+at_least() {
+	local v
+	v=$(dpkg-query -W -f='${Version}' "$1" 2>/dev/null) || return 1
+	dpkg --compare-versions "$v" ge "$2"
+}
 
 missing=()
-for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+for p in "${BUILD_PKGS[@]}" "${FUZZ_PKGS[@]}" "${TEST_PKGS[@]}" "${MATRIX_PKGS[@]}"; do
+	installed "$p" || missing+=("$p")
 done
-bpo_needed=0
-ver=$(dpkg-query -W -f='${Version}' libbpf-dev 2>/dev/null || true)
-case "$ver" in 1:1.[4-9]*|1:[2-9]*) ;; *) bpo_needed=1 ;; esac
-command -v bpftool >/dev/null 2>&1 || bpo_needed=1
-ver=$(dpkg-query -W -f='${Version}' linux-libc-dev 2>/dev/null || true)
-case "$ver" in 6.1[0-9]*|6.[2-9][0-9]*) ;; *) bpo_needed=1 ;; esac
+# bookworm's own libbpf 1.1, bpftool 7.1 and 6.1 UAPI are too old: backports
+bpf_needed=0
+at_least libbpf-dev 1:1.4 || bpf_needed=1
+at_least bpftool 7.5 || bpf_needed=1
+at_least linux-libc-dev 6.12 || bpf_needed=1
 
-if [ ${#missing[@]} -eq 0 ] && [ $bpo_needed -eq 0 ]; then
+if [ ${#missing[@]} -eq 0 ] && [ $bpf_needed -eq 0 ]; then
 	exit 0
 fi
+bpf=()
+[ $bpf_needed -eq 1 ] && bpf=("${BPF_PKGS[@]}")
+all=("${missing[@]}" "${bpf[@]}")
 if [ "$(id -u)" -ne 0 ]; then
-	echo "deps.sh: missing packages (${missing[*]:-backports}); run as root to install them" >&2
+	echo "deps.sh: missing packages (${all[*]}); run as root to install them" >&2
 	exit 1
 fi
-echo "deps.sh: installing ${missing[*]:-} (and libbpf/bpftool/linux-libc-dev from bookworm-backports)..."
+from="Debian 13"
+[ $release = bookworm ] && from="Debian 12${bpf:+; ${bpf[*]} from bookworm-backports}"
+echo "deps.sh: installing ${all[*]} ($from)..."
 
-src=/etc/apt/sources.list.d/rxray-backports.sources
-if ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
-	cat >"$src" <<'SRC'
+if [ $release = bookworm ] && ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	cat >/etc/apt/sources.list.d/rxray-backports.sources <<'SRC'
 Types: deb
 URIs: http://deb.debian.org/debian
 Suites: bookworm-backports
@@ -46,7 +101,11 @@ export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer for it.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update -qq
-apt-get install -y -qq -t bookworm-backports "${BPO_PKGS[@]}" >/dev/null
+if [ ${#bpf[@]} -gt 0 ] && [ $release = bookworm ]; then
+	apt-get install -y -qq -t bookworm-backports "${bpf[@]}" >/dev/null
+else
+	missing+=("${bpf[@]}")
+fi
 if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -55,4 +114,13 @@ fi
 for s in nginx prometheus prometheus-node-exporter; do
 	systemctl disable --now "$s" >/dev/null 2>&1 || true
 done
+# what was installed must now satisfy the checks above
+for p in "${missing[@]}"; do
+	installed "$p" || { echo "deps.sh: $p did not install" >&2; exit 1; }
+done
+if ! at_least libbpf-dev 1:1.4 || ! at_least bpftool 7.5 || ! at_least linux-libc-dev 6.12; then
+	echo "deps.sh: need libbpf-dev >= 1.4, bpftool >= 7.5, linux-libc-dev >= 6.12;" \
+		"have $(dpkg-query -W -f='${Package} ${Version}, ' libbpf-dev bpftool linux-libc-dev)" >&2
+	exit 1
+fi
 echo "deps.sh: dependencies installed"

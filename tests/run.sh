@@ -5,6 +5,8 @@
 # Runs, in order: host unit tests (cmocka), BPF_PROG_RUN tests, pcap golden
 # and oracle tests, live netns tests, the fuzz replay. Ends with the summary
 # line "N passed, N failed, N skipped".
+# RXRAY_TESTS=offline keeps only the tiers that need no root, BPF or netns
+# (unit, pcap, the fuzz replay): for a chroot or an unprivileged build.
 set -u
 BUILD=${1:-build}
 PATTERN=${2:-}
@@ -18,6 +20,7 @@ mkdir -p "$LOGDIR"
 tests=()
 for t in "$BUILD"/tests/unit_*; do [ -x "$t" ] && tests+=("$t"); done
 for dir in tests/bpf tests/pcap tests/e2e tests/fuzz; do
+	[ "${RXRAY_TESTS:-}" = offline ] && [ "$dir" != tests/pcap ] && [ "$dir" != tests/fuzz ] && continue
 	for t in "$dir"/test_*; do [ -f "$t" ] && tests+=("$t"); done
 done
 

@@ -761,6 +761,7 @@ def gen_pcapng(outdir, manifest):
         recs.append((desc, cap, len(data), (BASE_SEC + 100 + i, (i * 250001) % 1000000)))
     path = os.path.join(outdir, "mixed.pcapng")
     manifest["mixed.pcapng"] = [d for d, _ in pkts]
+    w = None
     try:
         from scapy.utils import PcapNgWriter
         w = PcapNgWriter(path)
@@ -770,6 +771,11 @@ def gen_pcapng(outdir, manifest):
             w._write_packet(cap, sec=Decimal(sec) + Decimal(usec) / 1000000, caplen=len(cap), wirelen=wirelen)
         w.close()
     except (ImportError, AttributeError, TypeError):
+        # scapy 2.6 (Debian 13) changed these private methods and fails after
+        # buffering the section header: close it now, or its late flush
+        # overwrites the start of the file editcap writes below.
+        if w is not None:
+            w.close()
         tmp = Capture("mixed.tmp.pcap")
         tmp.recs = recs
         tmp.write_pcap(path + ".tmp.pcap")

@@ -233,6 +233,14 @@ def _exc_uri_query_dropped(m, ctx):
             and kept_path(m.ts.encode("latin-1", "replace")).decode("latin-1") == m.rx)
 
 
+def _exc_response_repeats_uri(m, ctx):
+    # Wireshark 4.2 and later (tshark 4.4 on Debian 13) repeat the matched
+    # request's URI in a response, as a generated field of size 0; rxray's
+    # record of a response holds the response's own fields only.
+    return (m.kind == "missing" and m.path == "http.request.uri"
+            and "code" in ctx.tp.view.get("http", {}).get("response", {}))
+
+
 def _exc_no_ja4(m, ctx):
     # tshark 4.0 has no JA4 field (added in Wireshark 4.2): nothing to compare.
     return m.path.startswith("tls.handshake.ja4") and m.kind == "extra"
@@ -289,6 +297,8 @@ EXCEPTIONS = [
     ("source-route-dst", "tshark's ip.dst is the source route's final hop; the header field is "
      "ip.cur_rt", _exc_source_route),
     ("no-ja4-in-tshark-4.0", "tshark 4.0 has no tls.handshake.ja4", _exc_no_ja4),
+    ("response-repeats-uri", "tshark 4.2+ repeats the request's URI in its response (generated); "
+     "rxray's response record has no request fields", _exc_response_repeats_uri),
     ("app-layers-not-decoded", "rxray does not decode the TLS ClientHello yet: the whole tls "
      "layer is absent", _exc_app_layers_not_decoded),
     ("uri-query-dropped", "rxray keeps only the path of a request URI (query strings may hold "
