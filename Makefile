@@ -58,7 +58,8 @@ $(BUILD)/rxray: $(OBJS)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
 # ---- tests ---------------------------------------------------------------
-$(BUILD)/tests/bpf_diff: $(BUILD)/tests/bpf_diff.o $(BUILD)/tests/pcap_each.o $(BUILD)/native/datapath.o
+$(BUILD)/tests/bpf_diff: $(BUILD)/tests/bpf_diff.o $(BUILD)/tests/pcap_each.o $(BUILD)/native/datapath.o \
+	$(BUILD)/src/pattern.o $(BUILD)/src/util.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 

@@ -17,6 +17,11 @@ Files (one theme each, so a failure points at a protocol):
                      traffic class, flow label, address text forms
   tcp.pcap           TCP options, all 256 flag combinations, payloads, HTTP,
                      TLS ClientHello
+  http.pcap          HTTP/1.x conversations over whole connections: keep-alive,
+                     pipelining, responses split over segments, chunked
+                     bodies, retransmissions, FIN/RST with a request in
+                     flight, 100-continue, a lost segment (a millisecond
+                     apart: no request times out)
   udp_icmp.pcap      UDP (DNS and other), ICMP echo/errors, ICMPv6
   trunc_snaplen.pcap full frames cut at every length (caplen < len)
   trunc_short.pcap   the same prefixes as short frames (caplen == len)
@@ -101,8 +106,9 @@ def udp(**kw):
 class Capture:
     """A list of (description, bytes, wire length, (sec, subsec)) records."""
 
-    def __init__(self, name, nano=False, snaplen=262144):
+    def __init__(self, name, nano=False, snaplen=262144, step_us=None):
         self.name = name
+        self.step_us = step_us
         self.nano = nano
         self.snaplen = snaplen
         self.recs = []
@@ -115,7 +121,11 @@ class Capture:
         if ts is None:
             i = len(self.recs)
             # Fixed, distinct, and with non-trivial sub-second digits.
-            if self.nano:
+            if self.step_us:
+                # conversations: close together (a second apart would time requests out)
+                us = i * self.step_us + 123
+                ts = (BASE_SEC + 200 + us // 1000000, us % 1000000)
+            elif self.nano:
                 ts = (BASE_SEC + i, (i * 123456789 + 1) % 1000000000)
             else:
                 ts = (BASE_SEC + i, (i * 123457 + 1) % 1000000)
@@ -570,6 +580,229 @@ def gen_tcp():
     return c
 
 
+# ---------------------------------------------------------------- HTTP conversations
+
+# Their own addresses: no flow of another file shares a connection with them.
+HC4, HS4 = "192.0.2.20", "198.51.100.20"
+HC6, HS6 = "2001:db8::20", "2001:db8::80"
+
+
+class Conn:
+    """One TCP connection of a capture: frames whose sequence numbers follow.
+
+    c()/s() send from the client/server; seq= sends at an older position
+    (a retransmission) or a newer one (a segment the capture lost), without
+    moving the sender's stream position unless advance=True.
+    """
+
+    def __init__(self, cap, name, cport, sport, v6=False, cseq=1000, sseq=9000):
+        self.cap, self.name, self.cport, self.sport, self.v6 = cap, name, cport, sport, v6
+        self.cseq, self.sseq = cseq, sseq
+
+    def _ip(self, client):
+        src, dst = ((HC6, HS6) if self.v6 else (HC4, HS4))
+        if not client:
+            src, dst = dst, src
+        return ip6(src=src, dst=dst) if self.v6 else ip4(src=src, dst=dst)
+
+    def _send(self, client, desc, data, flags, seq, advance):
+        mine = self.cseq if client else self.sseq
+        theirs = self.sseq if client else self.cseq
+        at = mine if seq is None else seq
+        sp, dp = (self.cport, self.sport) if client else (self.sport, self.cport)
+        e = eth() if client else eth(src=MAC_B, dst=MAC_A)
+        t = TCP(sport=sp, dport=dp, seq=at, ack=theirs if "A" in flags else 0, flags=flags, window=64240)
+        p = e / self._ip(client) / t
+        if data:
+            p = p / Raw(data)
+        self.cap.add(f"{self.name}: {'client' if client else 'server'} {desc}", p)
+        if seq is None or advance:
+            end = at + len(data) + (1 if "S" in flags else 0) + (1 if "F" in flags else 0)
+            if client:
+                self.cseq = end
+            else:
+                self.sseq = end
+
+    def c(self, desc, data=b"", flags="PA", seq=None, advance=False):
+        self._send(True, desc, data, flags, seq, advance)
+
+    def s(self, desc, data=b"", flags="PA", seq=None, advance=False):
+        self._send(False, desc, data, flags, seq, advance)
+
+    def handshake(self):
+        self.c("SYN", flags="S")
+        self.s("SYN-ACK", flags="SA")
+        self.c("ACK", flags="A")
+
+    def close(self):
+        self.c("FIN", flags="FA")
+        self.s("FIN", flags="FA")
+        self.c("ACK of FIN", flags="A")
+
+
+def req(method, path, headers=(), body=b"", ua=b"rxray-corpus/1.0"):
+    h = method + b" " + path + b" HTTP/1.1\r\nHost: api.example\r\n"
+    if ua:
+        h += b"User-Agent: " + ua + b"\r\n"
+    for line in headers:
+        h += line + b"\r\n"
+    return h + b"\r\n" + body
+
+
+def resp(code, reason, headers=(), body=b"", clen=True, minor=b"1"):
+    h = b"HTTP/1." + minor + b" " + str(code).encode() + b" " + reason + b"\r\n"
+    if clen:
+        h += b"Content-Length: " + str(len(body)).encode() + b"\r\n"
+    for line in headers:
+        h += line + b"\r\n"
+    return h + b"\r\n" + body
+
+
+def gen_http():
+    """HTTP/1.x conversations for the trackers (TCP health, transactions).
+
+    Short in capture time (a millisecond between frames): an answer comes
+    well within the datapath's request timeout in pcap time as in run time,
+    so bpf_diff can compare the native and BPF trackers on it.
+    """
+    c = Capture("http.pcap", step_us=1000)
+    # keep-alive: two transactions, query string, templated ids
+    k = Conn(c, "keep-alive", 41001, 80)
+    k.handshake()
+    k.c("GET /users/42", req(b"GET", b"/users/42"))
+    k.s("200 with Content-Length", resp(200, b"OK", (b"Content-Type: application/json",), b'{"id": 42}'))
+    k.c("ACK", flags="A")
+    k.c("GET /users/43?fields=name", req(b"GET", b"/users/43?fields=name"))
+    k.s("404", resp(404, b"Not Found"))
+    k.c("GET /static/css/site.css", req(b"GET", b"/static/css/site.css"))
+    k.s("304, no body", resp(304, b"Not Modified", clen=False))
+    k.close()
+    # pipelining: three requests in one segment, three responses in one
+    p = Conn(c, "pipelined", 41002, 80)
+    p.handshake()
+    p.c("3 requests in one segment", req(b"GET", b"/a") +
+        req(b"GET", b"/orders/550e8400-e29b-41d4-a716-446655440000") +
+        req(b"HEAD", b"/files/deadbeefcafe1234"))
+    p.s("3 responses in one segment (the last to HEAD: no body)", resp(200, b"OK", body=b"ok") +
+        resp(200, b"OK", body=b"order") + resp(200, b"OK", (b"Content-Length: 1000",), clen=False))
+    # two requests in their own segments, the first answer split: body then the second answer
+    p.c("GET /b (pipelined)", req(b"GET", b"/b"))
+    p.c("GET /c (pipelined)", req(b"GET", b"/c"))
+    p.s("200 headers of /b, body to follow", resp(200, b"OK", (b"Content-Length: 10",), clen=False))
+    p.s("body of /b, then the answer to /c in the same segment",
+        b"0123456789" + resp(204, b"No Content", clen=False))
+    p.c("FIN", flags="FA")
+    p.s("FIN, /c never answered where the tracker looks", flags="FA")
+    p.c("ACK of FIN", flags="A")
+    # a response split over segments: headers cut, then a status line cut
+    sp = Conn(c, "split", 41003, 8080)
+    sp.handshake()
+    sp.c("GET /big", req(b"GET", b"/big"))
+    sp.s("200, headers cut before Content-Length ends",
+         b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Le")
+    sp.s("rest of the headers and the body", b"ngth: 20\r\n\r\n" + b"x" * 20)
+    sp.c("GET /cut", req(b"GET", b"/cut"))
+    sp.s("a status line cut after 10 bytes", b"HTTP/1.1 2")
+    sp.s("the rest of that status line", b"00 OK\r\nContent-Length: 0\r\n\r\n")
+    sp.c("GET /next", req(b"GET", b"/next", ua=b""))
+    sp.s("200, short", resp(200, b"OK", body=b"k"))
+    sp.close()
+    # chunked bodies both ways, a body to the close
+    ch = Conn(c, "chunked", 41004, 80)
+    ch.handshake()
+    ch.c("POST /upload chunked, first chunk in the head's segment",
+         req(b"POST", b"/upload", (b"Transfer-Encoding: chunked",), b"5\r\nhello\r\n"))
+    ch.c("second chunk", b"6\r\n world\r\n")
+    ch.c("last chunk", b"0\r\n\r\n")
+    ch.s("200 chunked, first chunk", resp(200, b"OK", (b"Transfer-Encoding: chunked",), b"4\r\nabcd\r\n",
+                                          clen=False))
+    ch.s("last chunks", b"3\r\nefg\r\n0\r\n\r\n")
+    ch.c("GET /after (keep-alive)", req(b"GET", b"/after"))
+    ch.s("200 to the close, no length", resp(200, b"OK", (b"Connection: close",), b"bye", clen=False))
+    ch.s("more body and FIN", b"!!", flags="FPA")
+    ch.c("FIN", flags="FA")
+    ch.s("ACK of FIN", flags="A")
+    # retransmissions: a SYN, a request, a response
+    r = Conn(c, "retransmit", 41005, 80)
+    r.c("SYN", flags="S")
+    r.c("SYN again", flags="S", seq=r.cseq - 1)
+    r.s("SYN-ACK", flags="SA")
+    r.c("ACK", flags="A")
+    g = req(b"GET", b"/retry")
+    r.c("GET /retry", g)
+    r.c("GET /retry again", g, seq=r.cseq - len(g))
+    d = resp(200, b"OK", body=b"done")
+    r.s("200", d)
+    r.s("200 again", d, seq=r.sseq - len(d))
+    r.close()
+    # the end of a connection with a request in flight
+    f = Conn(c, "client-fin", 41006, 80)
+    f.handshake()
+    f.c("GET /slow with FIN (half-close)", req(b"GET", b"/slow"), flags="FPA")
+    f.s("200 after the client's FIN", resp(200, b"OK", body=b"ok"))
+    f.s("FIN", flags="FA")
+    f.c("ACK of FIN", flags="A")
+    f = Conn(c, "server-fin", 41007, 80)
+    f.handshake()
+    f.c("GET /never", req(b"GET", b"/never"))
+    f.s("FIN, no answer", flags="FA")
+    f.c("FIN", flags="FA")
+    f = Conn(c, "client-rst", 41008, 80)
+    f.handshake()
+    f.c("GET /abort", req(b"GET", b"/abort"))
+    f.c("RST", flags="R")
+    f = Conn(c, "server-rst", 41009, 80)
+    f.handshake()
+    f.c("GET /reset", req(b"GET", b"/reset"))
+    f.s("RST", flags="RA")
+    # IPv6: request bodies, a long User-Agent, 100-continue, errors
+    v = Conn(c, "v6", 41010, 8080, v6=True)
+    v.handshake()
+    v.c("POST /api/v2/items with a body", req(b"POST", b"/api/v2/items", (b"Content-Length: 11",), b"name=widget",
+                                              ua=b"Mozilla/5.0 (X11; Linux x86_64) " + b"corpus-" * 20))
+    v.s("500", resp(500, b"Internal Server Error", body=b"oops!"))
+    v.c("PUT /api/v2/items/77, Expect: 100-continue",
+        req(b"PUT", b"/api/v2/items/77", (b"Content-Length: 4", b"Expect: 100-continue")))
+    v.s("100 Continue", resp(100, b"Continue", clen=False))
+    v.c("the PUT's body", b"data")
+    v.s("200, empty", resp(200, b"OK"))
+    v.c("DELETE /api/v2/items/77", req(b"DELETE", b"/api/v2/items/77"))
+    v.s("204", resp(204, b"No Content", clen=False))
+    v.c("OPTIONS *", b"OPTIONS * HTTP/1.1\r\nHost: api.example\r\n\r\n")
+    v.s("200 HTTP/1.0", resp(200, b"OK", body=b"", minor=b"0"))
+    v.close()
+    # seen mid-stream (no handshake), the client on the lower port; an answer with no request
+    m = Conn(c, "mid-stream", 443, 8080)
+    m.c("GET /mid", req(b"GET", b"/mid"))
+    m.s("200", resp(200, b"OK", body=b"mid"))
+    m.s("a second 200 that nothing asked for", resp(200, b"OK", body=b"extra"))
+    m.c("ACK", flags="A")
+    # 17 requests in flight: one more than the tracker holds
+    q = Conn(c, "pipe-full", 41011, 80)
+    q.handshake()
+    q.c("10 requests", b"".join(req(b"GET", b"/p/%d" % i, ua=b"") for i in range(10)))
+    q.c("7 requests", b"".join(req(b"GET", b"/p/%d" % i, ua=b"") for i in range(10, 17)))
+    ok = resp(200, b"OK")
+    q.s("8 responses", ok * 8)
+    q.s("8 responses", ok * 8)
+    q.s("the 17th response", ok)
+    q.close()
+    # a server segment the capture lost: the requests in flight are given up
+    g = Conn(c, "gap", 41012, 80)
+    g.handshake()
+    g.c("GET /g1", req(b"GET", b"/g1"))
+    g.s("200", resp(200, b"OK"))
+    g.c("GET /g2", req(b"GET", b"/g2"))
+    g.c("GET /g3", req(b"GET", b"/g3"))
+    lost = resp(200, b"OK", body=b"lost")
+    g.s("200 to /g3, after the lost answer to /g2", resp(200, b"OK", body=b"g3"), seq=g.sseq + len(lost),
+        advance=True)
+    g.c("GET /g4, acknowledging all of it", req(b"GET", b"/g4"))
+    g.s("200 to /g4", resp(200, b"OK"))
+    g.close()
+    return c
+
+
 # ---------------------------------------------------------------- UDP / ICMP
 
 def gen_udp_icmp():
@@ -789,7 +1022,7 @@ def main(argv):
         return 2
     outdir = argv[1]
     os.makedirs(outdir, exist_ok=True)
-    caps = [gen_l2(), gen_ipv4(), gen_ipv6(), gen_tcp(), gen_udp_icmp()] + gen_trunc() + \
+    caps = [gen_l2(), gen_ipv4(), gen_ipv6(), gen_tcp(), gen_http(), gen_udp_icmp()] + gen_trunc() + \
         [gen_malformed(), gen_nanosec()]
     manifest = {}
     for c in caps:
