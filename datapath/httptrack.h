@@ -194,7 +194,9 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 	struct rx_http_req *req;
 	struct rx_endpoint *ep;
 	struct rx_txn *t;
+	__u32 resp_size;
 	__u64 dur;
+	int nobody;
 
 	rx_http_body_done(env, c);
 	rx_http_expire(env, c, now);
@@ -206,6 +208,12 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 	c->head = (c->head + 1) & (RX_HTTP_PIPE - 1);
 	c->count--;
 	dur = now > req->start_ns ? now - req->start_ns : 0;
+	/*
+	 * No body, whatever Content-Length says: HEAD (it states the size a
+	 * GET would get), 204, 304 (RFC 9110 section 6.4.1). Its size is 0.
+	 */
+	nobody = req->method == RX_HTTP_M_HEAD || h->status == 204 || h->status == 304;
+	resp_size = nobody ? 0 : h->content_length;
 
 	__builtin_memset(&ek, 0, sizeof(ek));
 	ek.route = req->route;
@@ -225,16 +233,15 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 			ep->req_size[rx_body_bucket(req->req_size) & 7]++;
 			ep->req_bytes += req->req_size;
 		}
-		if (h->flags & RX_HTTPF_CLEN) {
-			ep->resp_size[rx_body_bucket(h->content_length) & 7]++;
-			ep->resp_bytes += h->content_length;
+		if ((h->flags & RX_HTTPF_CLEN) || nobody) {
+			ep->resp_size[rx_body_bucket(resp_size) & 7]++;
+			ep->resp_bytes += resp_size;
 		}
 	} else {
 		rx_shim_stat(env, RX_STAT_ENDPOINTS_OVERFLOW);
 	}
 	/* no Content-Length but a body (RFC 9110 section 6.4.1): count it */
-	if (!(h->flags & RX_HTTPF_CLEN) && req->method != RX_HTTP_M_HEAD && h->status != 204 &&
-	    h->status != 304) {
+	if (!(h->flags & RX_HTTPF_CLEN) && !nobody) {
 		c->open = ek;
 		c->body = 0;
 	}
@@ -254,8 +261,8 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 		s->minor = req->minor;
 		s->route = req->route;
 		s->req_size = req->req_size;
-		s->resp_size = h->content_length;
-		s->flags = (req->has_size ? 1 : 0) | ((h->flags & RX_HTTPF_CLEN) ? 2 : 0);
+		s->resp_size = resp_size;
+		s->flags = (req->has_size ? 1 : 0) | (((h->flags & RX_HTTPF_CLEN) || nobody) ? 2 : 0);
 		s->seq = req->seq;
 		t = rx_shim_txn_reserve(env);
 		if (t) {

@@ -77,6 +77,9 @@ wait $req_pid || fail "requests -i exited $?: $(cat "$tmp/live.err")"
 wait $td_pid 2>/dev/null
 grep -q '^0 packets dropped by kernel' "$tmp/tcpdump.err" || fail "tcpdump: $(cat "$tmp/tcpdump.err")"
 
+# a route with no delay answers in the machine's own time: over 1 ms on a
+# loaded machine (2 cores, a QEMU guest beside), so /d0 is allowed 3 ms
+TOL0=3
 check_routes() { # FILE WHERE
 	local f=$1 w=$2 route n want p50 delay
 	for route in /d0 /d20 /d100 /error; do
@@ -89,8 +92,8 @@ check_routes() { # FILE WHERE
 		fail "$w: 500s"
 	for delay in 0 20 100; do
 		p50=$(jq -s --arg r /d$delay '[.[] | select(.["http.route"] == $r) | .duration_s] | sort | .[length/2|floor]' "$f")
-		awk -v p="$p50" -v d=$delay 'BEGIN { e = p * 1000 - d; if (e < 0) e = -e;
-			tol = d * 0.10; if (tol < 1) tol = 1; exit !(e <= tol) }' ||
+		awk -v p="$p50" -v d=$delay -v z=$TOL0 'BEGIN { e = p * 1000 - d; if (e < 0) e = -e;
+			tol = d * 0.10; if (tol < 1) tol = 1; if (d == 0) tol = z; exit !(e <= tol) }' ||
 			fail "$w: /d$delay p50 $p50 s, configured $delay ms"
 		echo "$w: /d$delay p50 $(awk -v p="$p50" 'BEGIN{printf "%.2f", p*1000}') ms (configured $delay)"
 	done
@@ -126,8 +129,8 @@ jq -e --argjson e $E '.endpoints[] | select(.["http.route"] == "/error") | .erro
 # the endpoints table's p50 (from the kernel's histogram) is the latency too
 for delay in 0 20 100; do
 	p50=$(jq --arg r /d$delay '.endpoints[] | select(.["http.route"] == $r) | .duration_s.p50' "$tmp/stats.json")
-	awk -v p="$p50" -v d=$delay 'BEGIN { e = p * 1000 - d; if (e < 0) e = -e;
-		tol = d * 0.10; if (tol < 1) tol = 1; exit !(e <= tol) }' ||
+	awk -v p="$p50" -v d=$delay -v z=$TOL0 'BEGIN { e = p * 1000 - d; if (e < 0) e = -e;
+		tol = d * 0.10; if (tol < 1) tol = 1; if (d == 0) tol = z; exit !(e <= tol) }' ||
 		fail "stats: /d$delay p50 $p50 s, configured $delay ms"
 	echo "stats: /d$delay p50 $(awk -v p="$p50" 'BEGIN{printf "%.2f", p*1000}') ms (configured $delay)"
 done
