@@ -109,6 +109,22 @@ RX_INLINE void rx_http_forget(struct rx_env *env, struct rx_http_conn *c)
 }
 
 /*
+ * The server began a response whose status line the segment cut (counted
+ * as http_partial): it answers the oldest request in flight, which can
+ * never be paired now. That request is given up (counted as expired), so
+ * the responses after it pair with their own requests, not one earlier.
+ */
+RX_INLINE void rx_http_cut_response(struct rx_env *env, struct rx_http_conn *c)
+{
+	rx_http_body_done(env, c); /* the body before it ended where it begins */
+	if (!c->count)
+		return;
+	rx_shim_stat(env, RX_STAT_HTTP_EXPIRED);
+	c->head = (c->head + 1) & (RX_HTTP_PIPE - 1);
+	c->count--;
+}
+
+/*
  * FIN or RST. A client's FIN is a half-close: the answers to its requests
  * may still come (wrk closing with a request in flight, or a client that
  * shuts down its sending side after the request), so nothing expires. A
@@ -412,8 +428,11 @@ RX_INLINE long rx_http_msg_step(struct rx_msgctx *m)
 		return 1;
 	m->off = (__u32)off;
 	rx_http_decode(env, (__u32)m->hook, wk, wk->pkt.payload_off + m->off, m->avail - m->off);
-	if (h->kind == RX_HTTP_NONE && (h->flags & RX_HTTPF_PARTIAL))
+	if (h->kind == RX_HTTP_NONE && (h->flags & RX_HTTPF_PARTIAL)) {
 		rx_shim_stat(env, RX_STAT_HTTP_PARTIAL);
+		if (m->side == c->server)
+			rx_http_cut_response(env, c);
+	}
 	return 0;
 }
 
@@ -499,7 +518,9 @@ RX_INLINE int rx_http_segment(struct rx_env *env, struct rx_work *wk)
 			int again = rx_http_retransmit(c, 1, pkt);
 
 			rx_http_server_seq(env, c, pkt); /* (a gap voids the count) */
-			if (c->open.method && !again)
+			if ((h->flags & RX_HTTPF_PARTIAL) && !again)
+				rx_http_cut_response(env, c);
+			else if (c->open.method && !again)
 				c->body += have;
 		} else if (c && (c->known & 1)) {
 			rx_http_client_body(c, pkt);
