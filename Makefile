@@ -24,7 +24,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) -MMD -MP
 
 SRCS := src/main.c src/quantile.c src/util.c src/agent.c src/source.c src/source_file.c src/source_live.c src/render.c \
-	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/cmd_top.c src/reqjoin.c src/pattern.c native/datapath.c
+	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/cmd_top.c src/cmd_doctor.c src/verify.c src/reqjoin.c src/pattern.c native/datapath.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 BPF_OBJ := $(BUILD)/rxray.bpf.o
 SKEL := $(BUILD)/rxray.skel.h
@@ -51,7 +51,7 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/src/source_live.o: $(SKEL)
 $(BUILD)/tests/bpf_diff.o: $(SKEL)
-$(BUILD)/tests/verifier_stats.o: $(SKEL)
+$(BUILD)/src/verify.o: $(SKEL)
 
 $(BUILD)/rxray: $(OBJS)
 	$(call msg,LINK,$@)
@@ -62,7 +62,7 @@ $(BUILD)/tests/bpf_diff: $(BUILD)/tests/bpf_diff.o $(BUILD)/tests/pcap_each.o $(
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/verifier_stats: $(BUILD)/tests/verifier_stats.o
+$(BUILD)/tests/verifier_stats: $(BUILD)/tests/verifier_stats.o $(BUILD)/src/verify.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 

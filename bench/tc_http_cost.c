@@ -58,6 +58,7 @@
 
 #include "../datapath/abi.h"
 #include "rxray.skel.h"
+#include "../src/stages.h"
 #include "bench/trivial_tc.skel.h"
 
 #define HC_PKT_MAX 1600
@@ -646,7 +647,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	x.rx = rxray_bpf__open_and_load();
-	if (!x.rx) {
+	if (!x.rx || rx_stages__fill(x.rx->obj)) {
 		err = -errno;
 		fprintf(stderr, "tc_http_cost: load rxray.bpf.o: %s\n", strerror(-err));
 		goto cleanup;

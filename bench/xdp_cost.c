@@ -46,6 +46,7 @@
 
 #include "../datapath/abi.h"
 #include "rxray.skel.h"
+#include "../src/stages.h"
 #include "bench/trivial.skel.h"
 
 #define XC_PKT_MAX 1600
@@ -662,6 +663,8 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	err = rxray_bpf__load(x.rx);
+	if (!err)
+		err = rx_stages__fill(x.rx->obj);
 	if (err) {
 		fprintf(stderr, "xdp_cost: load rxray.bpf.o: %s\n", strerror(-err));
 		goto cleanup;

@@ -2,14 +2,30 @@
 /*
  * rxray's BPF programs. Entry points only: the logic lives in datapath/, shared
  * with the native build.
+ *
+ * The TC pipeline is a chain of programs joined by tail calls (how Cilium
+ * does it): the entry decodes L2-L4 and tracks TCP health, then the HTTP
+ * stages run as programs of their own. The verifier checks each program on
+ * its own, within its own budget (200,000 processed instructions on every
+ * kernel of the matrix, docs/architecture.md): a stage added later adds its
+ * budget instead of multiplying the states of the others.
  */
 #include "shim.h"
 #include "../datapath/process.h"
 
 /*
- * XDP ingress: every wire frame, before GRO. The verdict and its reason are
- * counted and carried in capture records.
+ * XDP ingress: every wire frame, before GRO. The entry decodes, counts and
+ * decides the verdict, with its reason; while someone watches, the capture
+ * stage (a program of its own: the HTTP start line and the redaction walk
+ * are its budget, not the entry's) writes the record.
  */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, RX_XSTAGE_MAX);
+	__uint(key_size, sizeof(__u32)); /* (BTF key types are refused for program arrays) */
+	__uint(value_size, sizeof(__u32));
+} rx_xdp_stages SEC(".maps");
+
 SEC("xdp")
 int xdp_ingress(struct xdp_md *ctx)
 {
@@ -21,18 +37,72 @@ int xdp_ingress(struct xdp_md *ctx)
 		.rx_queue = ctx->rx_queue_index,
 		.hook = RX_HOOK_XDP,
 	};
+	int verdict = rx_datapath((struct rx_env *)ctx, &f);
 
-	if (rx_datapath((struct rx_env *)ctx, &f) == RX_VERDICT_DROP)
+	if (rx_shim_config((struct rx_env *)ctx)->capture) {
+		bpf_tail_call(ctx, &rx_xdp_stages, RX_XSTAGE_CAPTURE);
+		rx_shim_stat((struct rx_env *)ctx, RX_STAT_STAGE_MISS);
+	}
+	return verdict == RX_VERDICT_DROP ? XDP_DROP : XDP_PASS;
+}
+
+/* The capture stage: a tail-call target only, never attached. */
+SEC("xdp")
+int xdp_capture(struct xdp_md *ctx)
+{
+	if (rx_xdp_capture_stage((struct rx_env *)ctx, RX_HOOK_XDP) == RX_VERDICT_DROP)
 		return XDP_DROP;
 	return XDP_PASS;
 }
 
 /*
  * TC ingress and egress (tcx, or clsact on older kernels): both directions
- * of each connection, GRO super-packets included, for TCP health. Never
- * changes the packet's fate: TCX_NEXT is TC_ACT_UNSPEC for clsact too.
+ * of each connection, GRO super-packets included, for TCP health and HTTP.
+ * Never changes the packet's fate: TCX_NEXT is TC_ACT_UNSPEC for clsact too.
  */
-static __always_inline int rx_tc(struct __sk_buff *skb, __u32 hook)
+#define RX_TC_NEXT -1 /* TCX_NEXT / TC_ACT_UNSPEC */
+
+/*
+ * One program array per hook: a stage is declared with its entry's section,
+ * so the caller and its tail-call targets have the same program type and
+ * expected attach type on every kernel. User space fills the slots after
+ * load (src/stages.h), only with the programs it loaded: libbpf 1.4 fails a
+ * load whose declared slots name a program left out (watch -i loads no TC).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, RX_STAGE_MAX);
+	__uint(key_size, sizeof(__u32)); /* (BTF key types are refused for program arrays) */
+	__uint(value_size, sizeof(__u32));
+} rx_tc_in_stages SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, RX_STAGE_MAX);
+	__uint(key_size, sizeof(__u32)); /* (BTF key types are refused for program arrays) */
+	__uint(value_size, sizeof(__u32));
+} rx_tc_out_stages SEC(".maps");
+
+/*
+ * Go on to the next stage. The keys are constants, so the JIT patches a
+ * direct jump; a tail call that returns failed (slot empty, or the chain's
+ * limit of 33 reached) and is counted: that stage did not run.
+ */
+RX_INLINE int rx_tc_next(struct __sk_buff *skb, void *stages, int next)
+{
+	if (next == RX_STAGE_HTTP)
+		bpf_tail_call(skb, stages, RX_STAGE_HTTP);
+	else if (next == RX_STAGE_HTTP_SEG)
+		bpf_tail_call(skb, stages, RX_STAGE_HTTP_SEG);
+	else if (next == RX_STAGE_HTTP_MSG)
+		bpf_tail_call(skb, stages, RX_STAGE_HTTP_MSG);
+	else
+		return RX_TC_NEXT;
+	rx_shim_stat((struct rx_env *)skb, RX_STAT_STAGE_MISS);
+	return RX_TC_NEXT;
+}
+
+static __always_inline int rx_tc(struct __sk_buff *skb, __u32 hook, void *stages)
 {
 	struct rx_frame f = {
 		.data = (const __u8 *)(long)skb->data,
@@ -43,20 +113,39 @@ static __always_inline int rx_tc(struct __sk_buff *skb, __u32 hook)
 		.hook = hook,
 	};
 
-	rx_tc_datapath((struct rx_env *)skb, &f, skb->gso_segs);
-	return -1; /* TCX_NEXT / TC_ACT_UNSPEC */
+	return rx_tc_next(skb, stages, rx_tc_datapath((struct rx_env *)skb, &f, skb->gso_segs));
 }
 
 SEC("tcx/ingress")
 int tc_ingress(struct __sk_buff *skb)
 {
-	return rx_tc(skb, RX_HOOK_TC_INGRESS);
+	return rx_tc(skb, RX_HOOK_TC_INGRESS, &rx_tc_in_stages);
 }
 
 SEC("tcx/egress")
 int tc_egress(struct __sk_buff *skb)
 {
-	return rx_tc(skb, RX_HOOK_TC_EGRESS);
+	return rx_tc(skb, RX_HOOK_TC_EGRESS, &rx_tc_out_stages);
 }
+
+/* The stages: tail-call targets only, never attached. */
+#define RX_TC_STAGE(name, sec, hook, stages, stage)                            \
+	SEC(sec)                                                               \
+	int name(struct __sk_buff *skb)                                        \
+	{                                                                      \
+		return rx_tc_next(skb, &stages,                                \
+				  rx_tc_stage((struct rx_env *)skb, hook, stage)); \
+	}
+
+RX_TC_STAGE(tc_ingress_http, "tcx/ingress", RX_HOOK_TC_INGRESS, rx_tc_in_stages, RX_STAGE_HTTP)
+RX_TC_STAGE(tc_ingress_http_seg, "tcx/ingress", RX_HOOK_TC_INGRESS, rx_tc_in_stages,
+	    RX_STAGE_HTTP_SEG)
+RX_TC_STAGE(tc_ingress_http_msg, "tcx/ingress", RX_HOOK_TC_INGRESS, rx_tc_in_stages,
+	    RX_STAGE_HTTP_MSG)
+RX_TC_STAGE(tc_egress_http, "tcx/egress", RX_HOOK_TC_EGRESS, rx_tc_out_stages, RX_STAGE_HTTP)
+RX_TC_STAGE(tc_egress_http_seg, "tcx/egress", RX_HOOK_TC_EGRESS, rx_tc_out_stages,
+	    RX_STAGE_HTTP_SEG)
+RX_TC_STAGE(tc_egress_http_msg, "tcx/egress", RX_HOOK_TC_EGRESS, rx_tc_out_stages,
+	    RX_STAGE_HTTP_MSG)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -193,19 +193,36 @@ RX_INLINE void rx_shim_ring_submit(struct rx_env *env, struct rx_capture *rec)
 	bpf_ringbuf_submit(rec, 0);
 }
 
-RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 hook, __u32 off, void *dst, __u32 len,
-				 const __u32 max)
+/*
+ * A helper's length in [1, max], in the very register passed (max: a power
+ * of two, the size of the destination, a constant at every call site).
+ *
+ * The range test alone is not enough: clang folds "n < 1 || n > max" into
+ * one unsigned test of n - 1 in another register, and the verifiers of 6.1
+ * and 6.12 do not carry that bound back to n (6.18's does): 6.1 then sees a
+ * possibly zero-sized access ("invalid access to map value ... size=0"),
+ * 6.12 an unbounded one ("R4 unbounded memory access"). So the test decides,
+ * the barrier makes clang forget what it proved, and the mask and add give
+ * the register a range that every verifier computes by itself: [1, max].
+ * Returns 0 when len is out of range. Every max is a power of two
+ * (asserted where the destinations are sized, datapath/abi.h).
+ */
+RX_INLINE __u64 rx_helper_len(__u32 len, const __u32 max)
 {
 	__u64 n = len;
 
-	/*
-	 * The helper's length must be provably in [1, max] (max: the size of
-	 * dst, a constant at every call site) in the very register passed; the
-	 * barrier keeps clang from testing a zero-extended copy and passing the
-	 * unrefined original.
-	 */
-	asm volatile("" : "+r"(n));
 	if (n < 1 || n > max)
+		return 0;
+	asm volatile("" : "+r"(n));
+	return ((n - 1) & (max - 1)) + 1;
+}
+
+RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 hook, __u32 off, void *dst, __u32 len,
+				 const __u32 max)
+{
+	__u64 n = rx_helper_len(len, max);
+
+	if (!n)
 		return -1;
 	if (hook == RX_HOOK_XDP)
 		return (int)bpf_xdp_load_bytes((struct xdp_md *)env, off, dst, (__u32)n);
@@ -214,10 +231,9 @@ RX_INLINE int rx_shim_load_bytes(struct rx_env *env, __u32 hook, __u32 off, void
 
 RX_INLINE void rx_shim_mask(struct rx_env *env, __u8 *dst, const __u8 *stars, __u32 len)
 {
-	__u64 n = len;
+	__u64 n = rx_helper_len(len, RX_HTTP_PEEK);
 
-	asm volatile("" : "+r"(n));
-	if (n < 1 || n > RX_HTTP_PEEK)
+	if (!n)
 		return;
 	bpf_probe_read_kernel(dst, (__u32)n, stars);
 }

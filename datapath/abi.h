@@ -29,7 +29,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 3
+#define RX_ABI_VERSION 4
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -116,7 +116,8 @@ struct rx_pkt {
 	__u16 l3_off;
 	__u16 l4_off;
 	__u16 payload_off;
-	__u16 payload_len; /* L4 payload length as the headers state it */
+	__u16 pad0;
+	__u32 payload_len; /* L4 payload length as the headers state it (BIG TCP: > 64 KiB) */
 
 	/* IPv4 (RFC 791) */
 	__u8 ip_hl;      /* header length, bytes */
@@ -174,8 +175,9 @@ struct rx_pkt {
 	__u8 icmp_code;
 	__u16 icmp_csum;
 	__u32 icmp_rest; /* the second 32-bit word (id/seq for echo) */
+	__u32 pad3;
 };
-_Static_assert(sizeof(struct rx_pkt) == 328, "struct rx_pkt ABI size");
+_Static_assert(sizeof(struct rx_pkt) == 336, "struct rx_pkt ABI size");
 
 #define RX_HTTP_PEEK 512     /* TCP payload bytes the HTTP decoder looks at */
 #define RX_HTTP_URI_MAX 128  /* request path bytes kept (the query never is) */
@@ -231,7 +233,7 @@ struct rx_capture {
 	__u32 pad;
 	__u8 data[RX_SNAP_MAX];
 };
-_Static_assert(sizeof(struct rx_capture) == 328 + 208 + 8 + RX_SNAP_MAX,
+_Static_assert(sizeof(struct rx_capture) == 336 + 208 + 8 + RX_SNAP_MAX,
 	       "struct rx_capture ABI size");
 
 #define RX_OPT_WALK_MASK 63 /* >= 40 - 1 option bytes, a power of two minus one */
@@ -380,6 +382,42 @@ struct rx_redact {
 	__u32 mark;       /* where the current word of a target began (userinfo) */
 };
 
+/*
+ * The stages of the TC pipeline after the entry program (which decodes
+ * L2-L4 and tracks TCP health): slots of the program arrays that the entry
+ * programs tail-call into (bpf/rxray.bpf.c), run in a row by the native
+ * build. Each stage is a program of its own for the verifier, with its own
+ * budget: adding a stage does not grow another's count.
+ */
+enum rx_stage {
+	RX_STAGE_HTTP = 0,     /* the HTTP tracker: the segment's first message decoded */
+	RX_STAGE_HTTP_SEG = 1, /* ... the segment for its connection: body bytes, or a message */
+	RX_STAGE_HTTP_MSG = 2, /* one HTTP message, then the next in the segment (again) */
+	RX_STAGE_MAX,
+	RX_STAGE_DONE = -1,    /* (a stage's answer: nothing follows) */
+};
+
+/* The XDP pipeline's stages after its entry (decode, count, verdict). */
+enum rx_xdp_stage {
+	RX_XSTAGE_CAPTURE = 0, /* the capture record, while someone watches */
+	RX_XSTAGE_MAX,
+};
+
+/*
+ * What a stage of the pipeline hands to the next one through the per-CPU
+ * work area: a tail call keeps only the context, so everything else a later
+ * stage needs is here (the decoded packet is in rx_work.pkt, the HTTP
+ * tracker's connection key in rx_work.hkey).
+ */
+struct rx_stagectx {
+	__u64 now;   /* the datapath clock, read once per packet */
+	__u32 side;  /* the HTTP tracker: which side of hkey sent the segment */
+	__u32 off;   /* ... where the current message starts, from the payload */
+	__u32 avail; /* ... payload bytes at hand */
+	__u32 steps; /* ... messages handled in this segment */
+};
+_Static_assert(sizeof(struct rx_stagectx) == 24, "struct rx_stagectx ABI size");
+
 struct rx_work {
 	struct rx_pkt pkt;
 	struct rx_optwalk opt;
@@ -392,10 +430,15 @@ struct rx_work {
 	struct rx_route newroute; /* a route being registered */
 	struct rx_flow_key hkey;  /* the HTTP tracker's connection (work area: stack is short) */
 	__u8 stars[RX_HTTP_PEEK]; /* '*' x RX_HTTP_PEEK: what masked bytes become */
+	struct rx_stagectx stage; /* what one stage leaves for the next (process.h) */
 };
 _Static_assert(sizeof(struct rx_optwalk) == 80, "struct rx_optwalk ABI size");
-_Static_assert(sizeof(struct rx_work) == 328 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 40 + 4 * RX_PATTERN_SEGS + 80 +
-	       sizeof(struct rx_reqinfo) + 88 + RX_ROUTE_MAX + 8 + 40 + RX_HTTP_PEEK,
+/* helper lengths are masked to these sizes (bpf/shim.h rx_helper_len): powers of two */
+_Static_assert((RX_SNAP_MAX & (RX_SNAP_MAX - 1)) == 0, "RX_SNAP_MAX: a power of two");
+_Static_assert((RX_HTTP_PEEK & (RX_HTTP_PEEK - 1)) == 0, "RX_HTTP_PEEK: a power of two");
+_Static_assert(((RX_OPT_WALK_MASK + 1) & RX_OPT_WALK_MASK) == 0, "option buffer: a power of two");
+_Static_assert(sizeof(struct rx_work) == 336 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 40 + 4 * RX_PATTERN_SEGS + 80 +
+	       sizeof(struct rx_reqinfo) + 88 + RX_ROUTE_MAX + 8 + 40 + RX_HTTP_PEEK + 24,
 	       "struct rx_work ABI size");
 
 /* Per-CPU counter value, one per (verdict, reason, proto) slot. */

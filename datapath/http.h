@@ -13,7 +13,19 @@
 #include "parse.h"
 
 #define RX_PEEK_MASK (RX_HTTP_PEEK - 1)
-#define RX_PEEK(wk, i) ((wk)->peek[(i) & RX_PEEK_MASK])
+/*
+ * Byte i of the peek window. The mask is for the verifier and the barrier
+ * keeps it: clang drops a mask that its own range analysis proves useless
+ * (pos - 1 after "pos > from"), and the verifiers of 6.1 and 6.12, which do
+ * not learn from comparing two unknown registers, then see an unbounded
+ * index ("R0 unbounded memory access").
+ */
+#define RX_PEEK(wk, i)                                                         \
+	({                                                                     \
+		__u32 __pi = (i);                                              \
+		RX_BARRIER_VAR(__pi);                                          \
+		(wk)->peek[__pi & RX_PEEK_MASK];                               \
+	})
 
 /*
  * Eight bytes of the work area at once, byte i at bits 8*i (little endian,

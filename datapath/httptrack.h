@@ -320,12 +320,13 @@ struct rx_msgctx {
 /*
  * One HTTP message (already decoded into wk->http): queue a request or
  * complete a transaction, then decode the next message if it starts in
- * this segment. Returns 1 to stop. A bpf_loop step of its own, so that
- * pipelining costs the verifier one message, not RX_HTTP_PIPE copies.
+ * this segment. Returns 1 to stop, 0 when the next message is in wk->http.
+ * The HTTP_MSG stage runs it once per program run and tail-calls itself
+ * for the next message, so that pipelining costs the verifier one message,
+ * not RX_HTTP_PIPE copies, and no loop callback holds the decoder's states.
  */
-static long rx_http_msg_step(__u64 index __attribute__((unused)), void *ctx)
+RX_INLINE long rx_http_msg_step(struct rx_msgctx *m)
 {
-	struct rx_msgctx *m = ctx;
 	struct rx_work *wk = m->work;
 	struct rx_http *h = &wk->http;
 	struct rx_http_conn *c = m->conn;
@@ -410,20 +411,22 @@ static long rx_http_msg_step(__u64 index __attribute__((unused)), void *ctx)
 }
 
 /*
- * One TCP segment: every HTTP message that starts in it, in order. hook
- * must be the program's constant.
+ * One TCP segment, the HTTP stage: a new connection on old ports, the end
+ * of one without payload, or the first message that starts in the payload,
+ * decoded into wk->http (wk->stage says where). Returns RX_STAGE_HTTP_SEG
+ * after a decode, RX_STAGE_DONE otherwise. hook must be the program's
+ * constant.
  */
-RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk, __u64 now)
+RX_INLINE int rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk, __u64 now)
 {
 	struct rx_pkt *pkt = &wk->pkt;
-	struct rx_http *h = &wk->http;
-	struct rx_msgctx m = { .work = wk, .env = env, .hook = hook, .now = now };
+	struct rx_stagectx *st = &wk->stage;
 	struct rx_http_conn *c;
-	__u32 have;
+	__u32 have, side;
 
 	if (!(pkt->layers & RX_L_TCP))
-		return;
-	m.side = rx_flow_key_of(pkt, &wk->hkey);
+		return RX_STAGE_DONE;
+	side = rx_flow_key_of(pkt, &wk->hkey);
 	/* a new connection on the same ports: what the old one left is gone */
 	if ((pkt->tcp_flags & 0x12) == 0x02) {
 		c = rx_shim_http_conn(env, &wk->hkey, 0);
@@ -432,7 +435,7 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 			c->known = 0;
 			c->head = 0;
 		}
-		return;
+		return RX_STAGE_DONE;
 	}
 	/*
 	 * At TC the payload of a locally built (GSO) segment sits in page
@@ -446,53 +449,121 @@ RX_INLINE void rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk,
 		if (pkt->tcp_flags & 0x05) {
 			c = rx_shim_http_conn(env, &wk->hkey, 0);
 			if (c)
-				rx_http_end(env, c, m.side, pkt);
+				rx_http_end(env, c, side, pkt);
 		}
-		return;
+		return RX_STAGE_DONE;
 	}
-	m.avail = have - pkt->payload_off;
-	if (m.avail > pkt->payload_len)
-		m.avail = pkt->payload_len; /* Ethernet padding is not payload */
-	rx_http_decode(env, hook, wk, pkt->payload_off, m.avail);
+	have -= pkt->payload_off;
+	if (have > pkt->payload_len)
+		have = pkt->payload_len; /* Ethernet padding is not payload */
+	st->now = now;
+	st->side = side;
+	st->off = 0;
+	st->avail = have;
+	st->steps = 0;
+	/*
+	 * The decoder ends the stage: what follows depends on what it found,
+	 * and in a program of its own the verifier does not explore it once
+	 * per state that the decoder's walks leave behind.
+	 */
+	rx_http_decode(env, hook, wk, pkt->payload_off, have);
+	return RX_STAGE_HTTP_SEG;
+}
+
+/*
+ * The HTTP_SEG stage: the segment's first message decoded (or none).
+ * Returns RX_STAGE_HTTP_MSG when there is a message to handle,
+ * RX_STAGE_DONE otherwise.
+ */
+RX_INLINE int rx_http_segment(struct rx_env *env, struct rx_work *wk)
+{
+	struct rx_pkt *pkt = &wk->pkt;
+	struct rx_http *h = &wk->http;
+	struct rx_stagectx *st = &wk->stage;
+	struct rx_http_conn *c;
+	__u32 side = st->side, have = st->avail;
+
 	if (h->kind == RX_HTTP_NONE) {
 		if (h->flags & RX_HTTPF_PARTIAL)
 			rx_shim_stat(env, RX_STAT_HTTP_PARTIAL);
 		/* a body segment: the server's stream position still matters */
 		c = rx_shim_http_conn(env, &wk->hkey, 0);
-		if (c && (c->known & 1) && m.side == c->server) {
+		if (c && (c->known & 1) && side == c->server) {
 			int again = rx_http_retransmit(c, 1, pkt);
 
 			rx_http_server_seq(env, c, pkt); /* (a gap voids the count) */
 			if (c->open.method && !again)
-				c->body += m.avail;
+				c->body += have;
 		} else if (c && (c->known & 1)) {
 			rx_http_client_body(c, pkt);
 		}
 		if (c && (pkt->tcp_flags & 0x05))
-			rx_http_end(env, c, m.side, pkt);
-		return;
+			rx_http_end(env, c, side, pkt);
+		return RX_STAGE_DONE;
 	}
 	c = rx_shim_http_conn(env, &wk->hkey, 1);
 	if (!c) {
 		rx_shim_stat(env, RX_STAT_HTTP_CONNS_OVERFLOW);
-		return;
+		return RX_STAGE_DONE;
 	}
 	if (!(c->known & 1)) {
 		c->known |= 1;
-		c->server = (__u8)(h->kind == RX_HTTP_REQUEST ? !m.side : m.side);
+		c->server = (__u8)(h->kind == RX_HTTP_REQUEST ? !side : side);
 	}
 	/* a retransmission holds messages already counted: decode nothing twice */
-	if (rx_http_retransmit(c, m.side == c->server, pkt))
-		return;
-	if (m.side == c->server)
+	if (rx_http_retransmit(c, side == c->server, pkt))
+		return RX_STAGE_DONE;
+	if (side == c->server)
 		rx_http_server_seq(env, c, pkt);
 	else
 		rx_http_client_seq(c, pkt);
-	m.conn = c;
-	rx_shim_loop(RX_HTTP_PIPE, rx_http_msg_step, &m);
-	/* data then FIN (or RST) in one segment: the messages count first */
-	if (pkt->tcp_flags & 0x05)
-		rx_http_end(env, c, m.side, pkt);
+	return RX_STAGE_HTTP_MSG;
+}
+
+/*
+ * The HTTP_MSG stage: the message in wk->http, at wk->stage.off of the
+ * segment's payload. Returns RX_STAGE_HTTP_MSG again while the next
+ * message of the segment is decoded and fewer than RX_HTTP_PIPE were
+ * handled; then, data and FIN (or RST) in one segment, the messages count
+ * first and the end of the connection after them.
+ */
+RX_INLINE int rx_http_msg_stage(struct rx_env *env, __u32 hook, struct rx_work *wk)
+{
+	struct rx_stagectx *st = &wk->stage;
+	struct rx_msgctx m = {
+		.work = wk,
+		.env = env,
+		.hook = hook,
+		.side = st->side,
+		.off = st->off,
+		.avail = st->avail,
+		.now = st->now,
+	};
+
+	m.conn = rx_shim_http_conn(env, &wk->hkey, 0);
+	if (!m.conn)
+		return RX_STAGE_DONE; /* evicted by another CPU since the HTTP stage */
+	if (rx_http_msg_step(&m) == 0 && ++st->steps < RX_HTTP_PIPE) {
+		st->off = m.off;
+		return RX_STAGE_HTTP_MSG;
+	}
+	if (wk->pkt.tcp_flags & 0x05)
+		rx_http_end(env, m.conn, m.side, &wk->pkt);
+	return RX_STAGE_DONE;
+}
+
+/*
+ * Where tail calls are not (the native build), the stages in a row: the
+ * same code, the same order.
+ */
+RX_INLINE void rx_http_run(struct rx_env *env, __u32 hook, struct rx_work *wk, __u64 now)
+{
+	int next = rx_http_track(env, hook, wk, now);
+
+	if (next == RX_STAGE_HTTP_SEG)
+		next = rx_http_segment(env, wk);
+	while (next == RX_STAGE_HTTP_MSG)
+		next = rx_http_msg_stage(env, hook, wk);
 }
 
 #endif

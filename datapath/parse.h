@@ -223,7 +223,7 @@ RX_INLINE int rx_parse_ipv4(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 {
 	struct rx_pkt *pkt = &wk->pkt;
 	const __u8 *p = c->pos;
-	__u32 hl;
+	__u32 hl, tot;
 	int r;
 
 	if (p + 20 > c->end)
@@ -255,11 +255,20 @@ RX_INLINE int rx_parse_ipv4(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	}
 	/* where L4 (or a fragment's data) starts, even when it is not decoded */
 	pkt->l4_off = pkt->l3_off + (__u16)hl;
-	if (pkt->ip_len < hl)
+	tot = pkt->ip_len;
+	/*
+	 * BIG TCP (IPv4, Linux 6.3+): a GRO or GSO packet of more than 64 KiB
+	 * carries total length 0, and the length is the packet's, from the IP
+	 * header on (the kernel's iph_totlen()). Only a packet too long for the
+	 * field is read so: a short one with total length 0 stays malformed.
+	 */
+	if (tot == 0 && pkt->wire_len > pkt->l3_off && pkt->wire_len - pkt->l3_off > 0xffff)
+		tot = pkt->wire_len - pkt->l3_off;
+	if (tot < hl)
 		return RX_REASON_BAD_IPV4;
 	if (pkt->ip_frag & 0x1fff)
 		return RX_REASON_IP_FRAGMENT;
-	*l4_len = pkt->ip_len - hl;
+	*l4_len = tot - hl;
 	c->pos = p + hl;
 	return RX_REASON_OK;
 }
@@ -277,7 +286,7 @@ RX_INLINE int rx_is_ip6ext(__u8 nxt)
  * in the work area so the verifier sees one state per step, not one per
  * combination of header lengths; the header bytes come in by load_bytes.
  */
-static long rx_ip6ext_step(__u64 index, void *ctx)
+RX_INLINE long rx_ip6ext_step(__u64 index, void *ctx, const __u32 hook)
 {
 	struct rx_optctx *oc = ctx;
 	struct rx_work *wk = oc->work;
@@ -293,7 +302,7 @@ static long rx_ip6ext_step(__u64 index, void *ctx)
 		return 1;
 	}
 	if (off > RX_HDR_OFF_MAX || off + 8 > pkt->cap_len ||
-	    rx_shim_load_bytes(oc->env, oc->hook, off, w->buf, 8, sizeof(w->buf))) {
+	    rx_shim_load_bytes(oc->env, hook, off, w->buf, 8, sizeof(w->buf))) {
 		w->reason = RX_REASON_TRUNC_IPV6_EXT;
 		return 1;
 	}
@@ -322,6 +331,22 @@ static long rx_ip6ext_step(__u64 index, void *ctx)
 	return 0;
 }
 
+/*
+ * The step with the hook as a constant of its own, one callback per kind of
+ * hook: a callback that read the hook from its context would leave the
+ * verifier of 6.1 unsure which load-bytes helper it calls, and it refuses
+ * the other program type's ("unknown func bpf_skb_load_bytes" in XDP).
+ */
+static long rx_ip6ext_step_xdp(__u64 index, void *ctx)
+{
+	return rx_ip6ext_step(index, ctx, RX_HOOK_XDP);
+}
+
+static long rx_ip6ext_step_skb(__u64 index, void *ctx)
+{
+	return rx_ip6ext_step(index, ctx, RX_HOOK_TC_INGRESS); /* (egress: the same helper) */
+}
+
 /* IPv6 (RFC 8200) and at most RX_IP6EXT_MAX extension headers. */
 RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_len)
 {
@@ -329,7 +354,7 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	struct rx_optwalk *w = &wk->opt;
 	struct rx_optctx ctx = { .work = wk, .env = c->env, .hook = c->hook };
 	const __u8 *p = c->pos;
-	__u32 off, ext_bytes;
+	__u32 off, ext_bytes, plen;
 	__u64 l4_off;
 
 	if (p + 40 > c->end)
@@ -354,7 +379,8 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	w->reason = RX_REASON_OK;
 	if (rx_is_ip6ext(p[6])) {
 		/* one step more than the maximum, to tell "too deep" from "done" */
-		rx_shim_loop(RX_IP6EXT_MAX + 1, rx_ip6ext_step, &ctx);
+		rx_shim_loop(RX_IP6EXT_MAX + 1,
+			     c->hook == RX_HOOK_XDP ? rx_ip6ext_step_xdp : rx_ip6ext_step_skb, &ctx);
 		if (w->reason != RX_REASON_OK)
 			return (int)w->reason;
 	}
@@ -363,9 +389,16 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	ext_bytes = w->off - off;
 	if ((pkt->layers & RX_L_IP6FRAG) && (pkt->ip6_frag & 0xfff8))
 		return RX_REASON_IP_FRAGMENT;
-	if (pkt->ip6_plen < ext_bytes)
+	plen = pkt->ip6_plen;
+	/*
+	 * BIG TCP (IPv6, Linux 5.19+): past 64 KiB, GRO leaves payload length
+	 * 0 and no jumbo option; the length is the packet's, as for IPv4.
+	 */
+	if (plen == 0 && pkt->wire_len > off && pkt->wire_len - off > 0xffff)
+		plen = pkt->wire_len - off;
+	if (plen < ext_bytes)
 		return RX_REASON_BAD_IPV6;
-	*l4_len = pkt->ip6_plen - ext_bytes;
+	*l4_len = plen - ext_bytes;
 	/*
 	 * A fresh pointer from a bounded offset: the walk's position is unknown
 	 * to the verifier, which gives a variable-offset packet pointer a range
@@ -460,7 +493,7 @@ RX_INLINE void rx_set_payload(struct rx_pkt *pkt, __u32 off, __u32 stated)
 		stated = 0;
 	else if (stated > pkt->wire_len - off)
 		stated = pkt->wire_len - off;
-	pkt->payload_len = (__u16)stated;
+	pkt->payload_len = stated;
 	pkt->layers |= RX_L_PAYLOAD;
 }
 
@@ -491,6 +524,14 @@ RX_INLINE int rx_parse_tcp(struct rx_cursor *c, struct rx_work *wk, __u32 l4_len
 	pkt->proto = RX_PROTO_TCP;
 	if (hl < 20)
 		return RX_REASON_BAD_TCP;
+	/*
+	 * 6.1's verifier carries a path that cannot happen out of the tests
+	 * above (hl with umin 20 > umax 19) and then refuses the pointer math
+	 * below ("math between pkt pointer and register with unbounded min
+	 * value"): hl starts afresh from the register the mask bounds, 0..60.
+	 */
+	RX_BARRIER_VAR(hl);
+	hl &= 0x3c;
 	/*
 	 * NOP, NOP, timestamps: what Linux puts on every segment after the
 	 * handshake, decoded in place (the walk below gives the same fields).

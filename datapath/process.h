@@ -232,27 +232,46 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 	cfg = rx_shim_config(env);
 	if (cfg->traffic)
 		rx_traffic(env, pkt, f->wire_len);
-	if (cfg->capture)
-		rx_capture(env, f->hook, wk, cfg);
 	return verdict;
+}
+
+/*
+ * The XDP_CAPTURE stage: the capture record of the packet that the entry
+ * decoded into the per-CPU work area, while someone is watching. Returns
+ * the packet's verdict, as the entry decided it.
+ */
+RX_INLINE int rx_xdp_capture_stage(struct rx_env *env, __u32 hook)
+{
+	const volatile struct rx_config *cfg = rx_shim_config(env);
+	struct rx_work *wk = rx_shim_scratch(env, 0);
+
+	if (!wk) {
+		rx_shim_stat(env, RX_STAT_SCRATCH_MISS);
+		return RX_VERDICT_PASS;
+	}
+	if (cfg->capture)
+		rx_capture(env, hook, wk, cfg);
+	return wk->pkt.verdict == RX_VERDICT_DROP ? RX_VERDICT_DROP : RX_VERDICT_PASS;
 }
 
 /*
  * TC (ingress and egress): both directions of every connection, after GRO.
  * The packets were counted at XDP on the way in; here only TCP health.
+ * Returns the stage that follows (RX_STAGE_HTTP) or RX_STAGE_DONE.
  */
-RX_INLINE void rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32 segs)
+RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32 segs)
 {
 	const volatile struct rx_config *cfg = rx_shim_config(env);
 	struct rx_work *wk;
 	struct rx_pkt *pkt;
+	__u64 now;
 
 	if (!cfg->tcp)
-		return;
+		return RX_STAGE_DONE;
 	wk = rx_shim_scratch(env, 1);
 	if (!wk) {
 		rx_shim_stat(env, RX_STAT_SCRATCH_MISS);
-		return;
+		return RX_STAGE_DONE;
 	}
 	pkt = &wk->pkt;
 	__builtin_memset(pkt, 0, sizeof(*pkt));
@@ -261,13 +280,36 @@ RX_INLINE void rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u3
 	pkt->ifindex = f->ifindex;
 	pkt->hook = f->hook;
 	rx_parse(env, f->hook, wk, f->data, f->data_end);
-	if (pkt->layers & RX_L_TCP) {
-		__u64 now = rx_shim_now(env);
+	if (!(pkt->layers & RX_L_TCP))
+		return RX_STAGE_DONE;
+	now = rx_shim_now(env);
+	rx_tcp_track(env, pkt, now, segs ? segs : 1);
+	if (!cfg->http)
+		return RX_STAGE_DONE;
+	wk->stage.now = now;
+	return RX_STAGE_HTTP;
+}
 
-		rx_tcp_track(env, pkt, now, segs ? segs : 1);
-		if (cfg->http)
-			rx_http_track(env, f->hook, wk, now);
+/*
+ * A TC stage after the entry program, on the packet the entry decoded into
+ * the per-CPU work area. hook must be the program's constant. Returns the
+ * stage that follows, or RX_STAGE_DONE.
+ */
+RX_INLINE int rx_tc_stage(struct rx_env *env, __u32 hook, __u32 stage)
+{
+	struct rx_work *wk = rx_shim_scratch(env, 1);
+
+	if (!wk) {
+		rx_shim_stat(env, RX_STAT_SCRATCH_MISS);
+		return RX_STAGE_DONE;
 	}
+	if (stage == RX_STAGE_HTTP)
+		return rx_http_track(env, hook, wk, wk->stage.now);
+	if (stage == RX_STAGE_HTTP_SEG)
+		return rx_http_segment(env, wk);
+	if (stage == RX_STAGE_HTTP_MSG)
+		return rx_http_msg_stage(env, hook, wk);
+	return RX_STAGE_DONE;
 }
 
 #endif

@@ -146,20 +146,23 @@ static long rx_pattern_step(__u64 index, void *ctx)
 	struct rx_optctx *o = ctx;
 	struct rx_routewalk *rw = &o->work->route;
 	const struct rx_pattern *p = rx_shim_pattern(o->env, (__u32)index);
-	__u32 n, i;
+	__u32 n, i, bad = 0;
 
 	if (!p)
 		return 1;
 	n = p->nseg;
 	if (n > RX_PATTERN_SEGS || (p->rest ? rw->nseg <= n : rw->nseg != n) || (p->wild & rw->empty))
 		return 0;
+	/*
+	 * No break or return inside: clang 19 refuses to unroll a loop with
+	 * early exits here (-Wpass-failed under -Werror); the mismatches are
+	 * or-ed instead, a fixed RX_PATTERN_SEGS steps.
+	 */
 	RX_UNROLL
-	for (i = 0; i < RX_PATTERN_SEGS; i++) {
-		if (i >= n)
-			break;
-		if (!(p->wild & (1u << i)) && p->hash[i] != rw->segs[i])
-			return 0;
-	}
+	for (i = 0; i < RX_PATTERN_SEGS; i++)
+		bad |= i < n && !(p->wild & (1u << i)) && p->hash[i] != rw->segs[i];
+	if (bad)
+		return 0;
 	__builtin_memcpy(rw->out, p->text, RX_ROUTE_MAX);
 	rw->len = p->len > RX_ROUTE_MAX ? RX_ROUTE_MAX : p->len;
 	return 1;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Make a Debian machine ready to build and test rxray, from Debian's archive
 # only. Knows which release it is on (/etc/os-release):
-#   Debian 12 (bookworm)  adds bookworm-backports for libbpf 1.4, bpftool 7.5
-#                         and linux-libc-dev 6.12 (the tcx UAPI)
+#   Debian 12 (bookworm)  adds bookworm-backports for libbpf 1.4, bpftool 7.5,
+#                         linux-libc-dev 6.12 (the tcx UAPI) and iproute2 6.x
 #   Debian 13 (trixie)    its own libbpf, bpftool and linux-libc-dev
 #   anything else         names what to install, by purpose, and exits 1
 # Idempotent and quiet: does nothing when everything is already present.
@@ -12,7 +12,8 @@ set -euo pipefail
 # By purpose, with Debian 12's names; the names that differ on 13 are set below.
 BUILD_PKGS=(clang llvm make gcc pkg-config libelf-dev zlib1g-dev libpcap-dev
 	libjansson-dev libcmocka-dev libncurses-dev libmicrohttpd-dev)
-BPF_PKGS=(libbpf-dev bpftool linux-libc-dev) # libbpf >= 1.4, bpftool >= 7.5, UAPI >= 6.12
+BPF_PKGS=(libbpf-dev bpftool linux-libc-dev iproute2) # libbpf >= 1.4, bpftool >= 7.5, UAPI >= 6.12,
+	# iproute2 >= 6.3 (BIG TCP's gro_ipv4_max_size, for tests/e2e/test_bigtcp.sh)
 FUZZ_PKGS=(libclang-rt-14-dev)               # libFuzzer + sanitizers of the default clang
 TEST_PKGS=(tshark tcpdump tcpreplay python3-scapy iproute2 iputils-ping curl
 	nginx-light wrk hping3 nmap tmux prometheus jq netsniff-ng ethtool)
@@ -72,6 +73,7 @@ bpf_needed=0
 at_least libbpf-dev 1:1.4 || bpf_needed=1
 at_least bpftool 7.5 || bpf_needed=1
 at_least linux-libc-dev 6.12 || bpf_needed=1
+at_least iproute2 6.3 || bpf_needed=1
 
 if [ ${#missing[@]} -eq 0 ] && [ $bpf_needed -eq 0 ]; then
 	exit 0

@@ -431,6 +431,8 @@ int cmd_serve(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	/* a control client that hangs up mid-answer is its own loss, not the agent's end */
+	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < sv.n; i++) {
 		so.ifname = sv.ifname[i];
 		r = rx_source__open(&sv.src[i], &so);

@@ -12,6 +12,7 @@ static const char usage[] =
 	"  stats     the traffic picture: protocols, talkers, services, TCP, sizes\n"
 	"  top       a live dashboard of one interface (rates, talkers, services, TCP)\n"
 	"  serve     the agent: Prometheus /metrics and /api/stats for interfaces\n"
+	"  doctor    what rxray can do on this machine, and why not where it cannot\n"
 	"\n"
 	"  rxray --version | --help | COMMAND --help\n";
 
@@ -39,6 +40,8 @@ int main(int argc, char **argv)
 		return cmd_top(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "serve"))
 		return cmd_serve(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "doctor"))
+		return cmd_doctor(argc - 1, argv + 1);
 	rx_err("unknown command '%s'", argv[1]);
 	fputs(usage, stderr);
 	return RX_EXIT_INPUT;

@@ -43,5 +43,6 @@ int cmd_stats(int argc, char **argv);
 int cmd_requests(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 #endif

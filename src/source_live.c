@@ -17,7 +17,9 @@
 #include <bpf/bpf.h>
 #include "reqjoin.h"
 #include "source_impl.h"
+#include "verify.h"
 #include "rxray.skel.h"
+#include "stages.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -141,6 +143,23 @@ static int is_ethernet(const char *ifname)
 		type = -1;
 	fclose(f);
 	return type == 1 || type == 772;
+}
+
+/* /sys/class/net/IF/mtu, or 0. */
+static int iface_mtu(const char *ifname)
+{
+	char path[64 + IF_NAMESIZE];
+	FILE *f;
+	int mtu = 0;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", ifname);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%d", &mtu) != 1)
+		mtu = 0;
+	fclose(f);
+	return mtu;
 }
 
 static struct bpf_link *pinned_link(struct rx_live *src, const char *name,
@@ -322,9 +341,11 @@ static __s64 clock_ns(clockid_t id)
 
 int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 {
+	struct bpf_program *prog;
 	struct rx_live *src;
 	const char *cap;
-	int err;
+	char why[512], *logs;
+	int err, found = 0;
 	__u32 i;
 
 	*out = src = calloc(1, sizeof(*src));
@@ -351,7 +372,7 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 		return RX_EXIT_RUNTIME;
 	}
 	libbpf_set_print(libbpf_print);
-	src->skel = rxray_bpf__open();
+	src->skel = rx_verify__open_skeleton();
 	if (!src->skel) {
 		rx_err("cannot open the BPF object: %s", strerror(errno));
 		return RX_EXIT_RUNTIME;
@@ -359,17 +380,28 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 	src->pin = o->pin;
 	if (o->pin && pin_maps(src))
 		return RX_EXIT_RUNTIME;
-	/* the TC programs are loaded only when they will be attached */
-	bpf_program__set_autoload(src->skel->progs.tc_ingress, o->tcp);
-	bpf_program__set_autoload(src->skel->progs.tc_egress, o->tcp);
+	/* the TC programs and their stages are loaded only when they will be attached */
+	bpf_object__for_each_program(prog, src->skel->obj)
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS)
+			bpf_program__set_autoload(prog, o->tcp);
+	/* statistics logs: a refusal is told in words, naming the program (verify.c) */
+	logs = rx_verify__attach_logs(src->skel->obj);
 	err = rxray_bpf__load(src->skel);
-	if (err && o->pin) {
+	if (err)
+		found = rx_verify__explain(src->skel->obj, err, why, sizeof(why));
+	free(logs);
+	if (err && o->pin && !found) {
 		rx_err("--pin: cannot use the maps pinned in %s (from another rxray version?): %s; "
 		       "remove that directory to start afresh", src->pin_dir, strerror(-err));
 		return RX_EXIT_RUNTIME;
 	}
 	if (err) {
-		rx_err("cannot load the BPF programs: %s", strerror(-err));
+		rx_err("-i %s: %s (see rxray doctor)", o->ifname, why);
+		return RX_EXIT_RUNTIME;
+	}
+	err = rx_stages__fill(src->skel->obj);
+	if (err) {
+		rx_err("cannot join the BPF programs' stages: %s", strerror(-err));
 		return RX_EXIT_RUNTIME;
 	}
 	src->skel->bss->rx_cfg.snaplen = o->snaplen;
@@ -408,16 +440,26 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 					 "read its counters; watch and requests need the interface to "
 					 "themselves)"
 				       : "");
+		else if ((err == -ERANGE || err == -EINVAL) && iface_mtu(o->ifname) > RX_XDP_MTU)
+			/* xdp_ingress takes single-buffer frames: drivers refuse larger MTUs */
+			rx_err("-i %s: cannot attach xdp_ingress at XDP: %s: its MTU %d is larger "
+			       "than this driver's XDP takes (about %d; see rxray doctor)",
+			       o->ifname, strerror(-err), iface_mtu(o->ifname), RX_XDP_MTU);
 		else
-			rx_err("-i %s: cannot attach XDP: %s", o->ifname, strerror(-err));
+			rx_err("-i %s: cannot attach xdp_ingress at XDP: %s (see rxray doctor)",
+			       o->ifname, rx_verify__errno_words(err));
 		return RX_EXIT_RUNTIME;
 	}
 	if (o->tcp) {
-		err = attach_tc(src, src->skel->progs.tc_ingress, BPF_TC_INGRESS, 0);
+		struct bpf_program *tc = src->skel->progs.tc_ingress;
+
+		err = attach_tc(src, tc, BPF_TC_INGRESS, 0);
 		if (!err)
-			err = attach_tc(src, src->skel->progs.tc_egress, BPF_TC_EGRESS, 1);
+			err = attach_tc(src, tc = src->skel->progs.tc_egress, BPF_TC_EGRESS, 1);
 		if (err) {
-			rx_err("-i %s: cannot attach the TC programs: %s", o->ifname, strerror(-err));
+			rx_err("-i %s: cannot attach %s at TC (tcx, else clsact): %s; TCP and HTTP "
+			       "tracking need it (see rxray doctor)",
+			       o->ifname, bpf_program__name(tc), rx_verify__errno_words(err));
 			return RX_EXIT_RUNTIME;
 		}
 	}

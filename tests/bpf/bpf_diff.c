@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include "../../native/datapath.h"
 #include "rxray.skel.h"
+#include "../../src/stages.h"
 #include "pcap_each.h"
 
 struct diff {
@@ -261,7 +262,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	d.skel = rxray_bpf__open_and_load();
-	if (!d.skel) {
+	if (!d.skel || rx_stages__fill(d.skel->obj)) {
 		fprintf(stderr, "cannot load the BPF object: %s\n", strerror(errno));
 		return 1;
 	}

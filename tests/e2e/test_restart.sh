@@ -16,11 +16,18 @@ cleanup() {
 	wait 2>/dev/null
 	rm -rf "/sys/fs/bpf/rxray/$IF"
 	rmdir /sys/fs/bpf/rxray 2>/dev/null # only if no other interface is pinned
+	[ -n "$mounted_bpffs" ] && umount /sys/fs/bpf
 	rx_lab_down $P
 	rm -rf "$tmp"
 }
+mounted_bpffs=
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+# a machine without systemd may not mount bpffs: the test mounts it (and unmounts it after)
+if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
+	mount -t bpf bpf /sys/fs/bpf || fail "cannot mount bpffs on /sys/fs/bpf"
+	mounted_bpffs=1
+fi
 rx_lab_up $P || fail "lab setup"
 rm -rf "/sys/fs/bpf/rxray/$IF"
 
