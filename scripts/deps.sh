@@ -29,7 +29,7 @@ with bookworm-backports) and Debian 13 (trixie) only. Install these yourself
 (Debian's package names; the versions are what matters):
   build:        ${BUILD_PKGS[*]}
   BPF:          libbpf-dev (libbpf >= 1.4), bpftool (>= 7.5),
-                kernel UAPI headers >= 6.12 (linux-libc-dev)
+                kernel UAPI headers >= 6.12 (linux-libc-dev), iproute2 >= 6.3
   fuzzing:      the libFuzzer/sanitizer runtime of your clang (libclang-rt-N-dev)
   tests:        ${TEST_PKGS[*]}
                 (nginx-light is nginx where the distribution has no light build)
@@ -120,9 +120,10 @@ done
 for p in "${missing[@]}"; do
 	installed "$p" || { echo "deps.sh: $p did not install" >&2; exit 1; }
 done
-if ! at_least libbpf-dev 1:1.4 || ! at_least bpftool 7.5 || ! at_least linux-libc-dev 6.12; then
-	echo "deps.sh: need libbpf-dev >= 1.4, bpftool >= 7.5, linux-libc-dev >= 6.12;" \
-		"have $(dpkg-query -W -f='${Package} ${Version}, ' libbpf-dev bpftool linux-libc-dev)" >&2
+if ! at_least libbpf-dev 1:1.4 || ! at_least bpftool 7.5 || ! at_least linux-libc-dev 6.12 ||
+	! at_least iproute2 6.3; then
+	echo "deps.sh: need libbpf-dev >= 1.4, bpftool >= 7.5, linux-libc-dev >= 6.12, iproute2 >= 6.3;" \
+		"have $(dpkg-query -W -f='${Package} ${Version}, ' libbpf-dev bpftool linux-libc-dev iproute2)" >&2
 	exit 1
 fi
 echo "deps.sh: dependencies installed"
