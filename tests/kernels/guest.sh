@@ -60,7 +60,10 @@ check_verifier() {
 	tail -n 5 "/tmp/$cc-vs.err"
 	grep '^PROG ' "/tmp/$cc-vs.out" | while read -r _ rest; do res "RXRAY-PROG $cc $rest"; done
 	n=$(grep -c '^PROG ' "/tmp/$cc-vs.out")
-	[ "$n" -gt 0 ] || { echo "verifier_stats printed no PROG line (exit $rc; an older verifier_stats?)"; return 1; }
+	[ "$n" -gt 0 ] || {
+		echo "verifier_stats printed no PROG line (exit $rc; an older verifier_stats?): $(tail -n 1 "/tmp/$cc-vs.err")"
+		return 1
+	}
 	[ $rc -eq 0 ] || { echo "verifier_stats exit $rc: $(grep -c '^PROG [^ ]* FAIL' "/tmp/$cc-vs.out") of $n programs FAIL"; return 1; }
 }
 
