@@ -42,7 +42,7 @@ C19=$BUILD/clang19
 if ! command -v clang-19 >/dev/null; then
 	CC_WHY[clang19]="clang-19 is not installed (apt-get install clang-19; scripts/deps.sh should)"
 elif [ -f "$C19/build-failed" ]; then
-	CC_WHY[clang19]="the clang-19 build failed: $(grep -m 1 'error' "$C19/build-failed" | cut -c1-160)"
+	CC_WHY[clang19]="the clang-19 build failed: $(grep -m 1 'error:' "$C19/build-failed" | cut -c1-160)"
 elif [ ! -f "$C19/rxray.bpf.o" ] || [ ! -f "$C19/rxray" ] || [ ! -f "$C19/tests/bpf_diff" ]; then
 	CC_WHY[clang19]="$C19 is not built (make test-kernels builds it)"
 elif ! make -q --no-print-directory BUILD="$C19" CLANG=clang-19 \
