@@ -100,7 +100,7 @@ for series in 6.1 6.12; do
 			rc=1
 			continue
 		fi
-		say "$series: apt offers none; using the cached $cached"
+		say "$series: apt names no package (offline? no lists?); using the cached $cached"
 		pkg=$cached
 	elif [ ! -e "$CACHE/$pkg/.complete" ]; then
 		say "$series: downloading $pkg"
