@@ -18,8 +18,14 @@ timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m 2G -smp 2 \
 	-nographic -monitor none -serial stdio -serial "file:$OUT.results" -nic none -no-reboot \
 	-kernel "$VMLINUZ" -initrd "$INITRD" \
 	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 mitigations=off" \
-	</dev/null >"$OUT.console" 2>&1
+	</dev/null >"$OUT.console" 2>&1 &
+qpid=$!
+# stopped early (Ctrl-C, the matrix torn down): QEMU stops too (timeout
+# passes the signal on)
+trap 'kill $qpid 2>/dev/null; exit 130' INT TERM
+wait $qpid
 qrc=$?
+trap - INT TERM
 tr -d '\r' <"$OUT.results" >"$OUT.results.tmp" && mv "$OUT.results.tmp" "$OUT.results"
 rc=$(sed -n 's/^RXRAY-GUEST-RC=\([0-9]*\)$/\1/p' "$OUT.results" | tail -n 1)
 # no second serial port in the guest: the lines are on the console too

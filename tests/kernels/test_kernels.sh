@@ -84,6 +84,13 @@ if [ ${#mods[@]} -gt 0 ] && [ ${#ok_ccs[@]} -gt 0 ]; then
 	fi
 fi
 declare -A PID
+# a matrix stopped early stops its guests (those not yet waited for)
+stop_guests() {
+	local p
+	for p in "${PID[@]}"; do kill "$p" 2>/dev/null; done
+}
+trap stop_guests EXIT
+trap 'exit 130' INT TERM
 for k in "${kernels[@]}"; do
 	[ $initrd_ok -eq 1 ] && [ -n "${KDIR[$k]:-}" ] || continue
 	tests/kernels/boot.sh "${KDIR[$k]}/boot/vmlinuz-$k" "$WORK/initrd/$k.cpio.gz" "$OUT/$k" "$TIMEOUT" &
@@ -100,7 +107,8 @@ for cc in "${ok_ccs[@]}"; do
 		why="verifier_stats printed no PROG line (exit $rc; an older verifier_stats?): $(tail -n 1 "$OUT/host-$cc.err")"
 		echo "CHECK $cc $HOST verifier FAIL 0s $why" >>"$MATRIX"
 	elif [ $rc -ne 0 ]; then
-		echo "CHECK $cc $HOST verifier FAIL 0s verifier_stats exit $rc" >>"$MATRIX"
+		echo "CHECK $cc $HOST verifier FAIL 0s verifier_stats exit $rc:" \
+			"$(grep -c '^PROG [^ ]* FAIL' "$OUT/host-$cc.out") of $n programs FAIL" >>"$MATRIX"
 	else
 		echo "CHECK $cc $HOST verifier PASS 0s" >>"$MATRIX"
 	fi
@@ -116,6 +124,7 @@ for k in "${kernels[@]}"; do
 	else
 		wait "${PID[$k]}"
 		rc=$?
+		unset "PID[$k]"
 		case $rc in
 		124) why="the guest did not finish in ${TIMEOUT}s" ;;
 		125) why="the guest stopped without reporting" ;;
