@@ -71,6 +71,9 @@ check_diff() {
 	bash /rx/diff_check.sh "/rx/$1" /rx/corpus
 }
 
+# lines joined by ';'
+oneline() { printf '%s' "$1" | tr '\n' ';'; }
+
 live_down() {
 	[ -n "${httpd:-}" ] && kill "$httpd" 2>/dev/null
 	ip netns del $NS 2>/dev/null
@@ -141,9 +144,9 @@ check_live() {
 	want=$(printf '80 GET /a %s 200:%s\n80 GET /b %s 200:%s' $GETS_A $GETS_A $GETS_B $GETS_B)
 	got=$(jq -r '.endpoints[] | "\(.["server.port"]) \(.["http.request.method"]) \(.["http.route"]) \(.count) \(.status | to_entries | map("\(.key):\(.value)") | join(","))"' \
 		/tmp/live.json | sort)
-	echo "endpoints: ${got:-(none)}" | tr '\n' ';'; echo
+	echo "endpoints: $(oneline "${got:-(none)}")"
 	echo "tcp: $(jq -c .tcp /tmp/live.json)"
-	[ "$got" = "$want" ] || { echo "endpoints: got '$(echo "$got" | tr '\n' ';')', want '$(echo "$want" | tr '\n' ';')'"; return 1; }
+	[ "$got" = "$want" ] || { echo "endpoints: got '$(oneline "$got")', want '$(oneline "$want")'"; return 1; }
 	i=$(jq .tcp.handshakes /tmp/live.json)
 	[ "$i" = $((GETS_A + GETS_B)) ] || { echo "TCP handshakes: got $i, want $((GETS_A + GETS_B))"; return 1; }
 }
