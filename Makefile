@@ -1,9 +1,11 @@
 # rxray — one Makefile, out-of-tree build directory (BUILD=build), V=1 for
-# verbose. Targets: all (default), test, demo, bench, fuzz, deps, clean.
+# verbose. Targets: all (default), test, test-kernels, demo, bench, fuzz,
+# deps, clean.
 
 BUILD ?= build
 CC ?= gcc
 CLANG ?= clang
+CLANG19 ?= clang-19
 BPFTOOL ?= bpftool
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
@@ -32,7 +34,7 @@ SKEL := $(BUILD)/rxray.skel.h
 TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/tests/unit_parse \
 	$(BUILD)/tests/unit_reqjoin $(BUILD)/tests/unit_pattern $(BUILD)/tests/unit_quantile
 
-.PHONY: all tests test demo bench fuzz deps clean
+.PHONY: all tests test test-kernels clang19 demo bench fuzz deps clean
 all: $(BUILD)/rxray $(BPF_OBJ)
 
 $(BPF_OBJ): bpf/rxray.bpf.c
@@ -105,11 +107,33 @@ fuzz: $(BUILD)/fuzz/fuzz_datapath
 
 tests: all $(TEST_BINS)
 
+# ---- the kernel matrix (tests/kernels, docs/kernels.md) --------------------
+# Its second compiler: the same tree with the BPF object built by clang 19, in
+# $(BUILD)/clang19 (rxray and bpf_diff embed the object, so they are built
+# there too). A failed build is recorded in $(BUILD)/clang19/build-failed for
+# the matrix to report, instead of stopping the rest of the test suite.
+C19 := $(BUILD)/clang19
+KERNEL_BINS := $(BUILD)/rxray $(BPF_OBJ) $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats
+clang19: $(BPF_OBJ)
+	@if ! command -v $(CLANG19) >/dev/null 2>&1; then \
+		echo "  $(CLANG19) is not installed: the kernel matrix reports it"; \
+	elif mkdir -p $(C19) && $(MAKE) --no-print-directory BUILD=$(C19) CLANG=$(CLANG19) \
+		$(C19)/rxray $(C19)/rxray.bpf.o $(C19)/tests/bpf_diff >$(C19)/build.log 2>&1; then \
+		rm -f $(C19)/build-failed; \
+	else \
+		mv $(C19)/build.log $(C19)/build-failed; \
+		echo "  CLANG19  failed: $$(grep -m 1 'error:' $(C19)/build-failed)"; \
+	fi
+
+test-kernels:
+	@$(MAKE) --no-print-directory $(KERNEL_BINS) clang19
+	@tests/kernels/test_kernels.sh $(BUILD)
+
 # test and demo first make the machine ready (scripts/deps.sh is a no-op
 # when nothing is missing), then build, then run.
 test:
 	@scripts/deps.sh
-	@$(MAKE) --no-print-directory all $(TEST_BINS) fuzz
+	@$(MAKE) --no-print-directory all $(TEST_BINS) fuzz clang19
 	@tests/run.sh $(BUILD)
 
 demo:

@@ -3,7 +3,8 @@
 # 77 (skip, with a reason on its last line) or anything else (fail).
 #   tests/run.sh BUILD [PATTERN]
 # Runs, in order: host unit tests (cmocka), BPF_PROG_RUN tests, pcap golden
-# and oracle tests, live netns tests, the fuzz replay. Ends with the summary
+# and oracle tests, live netns tests, the fuzz replay, and last the kernel
+# matrix (tests/kernels: QEMU guests, the slowest). Ends with the summary
 # line "N passed, N failed, N skipped".
 # RXRAY_TESTS=offline keeps only the tiers that need no root, BPF or netns
 # (unit, pcap, the fuzz replay): for a chroot or an unprivileged build.
@@ -23,6 +24,7 @@ for dir in tests/bpf tests/pcap tests/e2e tests/fuzz; do
 	[ "${RXRAY_TESTS:-}" = offline ] && [ "$dir" != tests/pcap ] && [ "$dir" != tests/fuzz ] && continue
 	for t in "$dir"/test_*; do [ -f "$t" ] && tests+=("$t"); done
 done
+tests+=(tests/kernels/test_kernels.sh)
 
 pass=0 fail=0 skip=0 failed=()
 for t in "${tests[@]}"; do
