@@ -166,4 +166,10 @@ for cc in $(cat /rx/compilers); do
 		done
 	fi
 done
+# rxray doctor's view of this kernel, for the record (not a check: the
+# guest has no NIC, so it has no native XDP to report)
+for cc in $(cat /rx/compilers); do
+	"/rx/$cc/rxray" doctor 2>&1 | sed 's/^/RXRAY-DOCTOR /' >&3
+	break
+done
 exit $failed

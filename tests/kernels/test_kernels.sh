@@ -190,6 +190,12 @@ awk -v budget=$BUDGET -v order="$order" '
 	}' "$MATRIX" | sort -k1,1n -k2,2 -s | cut -f2- >"$OUT/table"
 printf '%-8s %-28s %-16s %9s %11s  %s\n' compiler kernel program insns verify_ms "result (budget $BUDGET insns)"
 if [ -s "$OUT/table" ]; then cat "$OUT/table"; else echo "  (no program was loaded anywhere)"; fi
+for k in "${kernels[@]}"; do
+	[ -s "$OUT/$k.results" ] && grep -q "^RXRAY-DOCTOR " "$OUT/$k.results" || continue
+	echo
+	echo "rxray doctor in the $k guest:"
+	tr -d "\r" <"$OUT/$k.results" | sed -n 's/^RXRAY-DOCTOR /  /p'
+done
 echo
 printf '%-8s %-28s %-9s %-9s %-9s\n' compiler kernel verifier diff live
 for cc in "${CCS[@]}"; do
