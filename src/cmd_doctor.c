@@ -34,13 +34,6 @@
 #include "rxray.h"
 #include "verify.h"
 
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-
 #define BTF_VMLINUX "/sys/kernel/btf/vmlinux"
 #define BPFFS "/sys/fs/bpf"
 #define BPFFS_MAGIC 0xcafe4a11

@@ -6,7 +6,16 @@
 #include <stdio.h>
 #include <signal.h>
 #include <linux/types.h>
+#include <linux/capability.h>
 #include "../datapath/abi.h"
+
+/* (older UAPI headers lack the capabilities of 5.8) */
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
 
 #define RX_VERSION "0.1.0"
 

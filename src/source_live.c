@@ -21,13 +21,6 @@
 #include "rxray.skel.h"
 #include "stages.h"
 
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-
 struct rx_live {
 	struct rxray_bpf *skel;
 	struct bpf_link *link;
