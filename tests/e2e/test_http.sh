@@ -128,10 +128,17 @@ jq -e --argjson e $E '.endpoints[] | select(.["http.route"] == "/error") | .erro
 	"$tmp/stats.json" >/dev/null || fail "stats endpoint /error"
 # the endpoints table's p50 (from the kernel's histogram) is the latency too
 for delay in 0 20 100; do
-	p50=$(jq --arg r /d$delay '.endpoints[] | select(.["http.route"] == $r) | .duration_s.p50' "$tmp/stats.json")
-	awk -v p="$p50" -v d=$delay -v z=$TOL0 'BEGIN { e = p * 1000 - d; if (e < 0) e = -e;
-		tol = d * 0.10; if (tol < 1) tol = 1; if (d == 0) tol = z; exit !(e <= tol) }' ||
-		fail "stats: /d$delay p50 $p50 s, configured $delay ms"
+	read -r p50 lo hi < <(jq -r --arg r /d$delay '.endpoints[] | select(.["http.route"] == $r) |
+		"\(.duration_s.p50) \(.duration_s.min) \(.duration_s.max)"' "$tmp/stats.json")
+	# The histogram's p50 is interpolated inside its bucket narrowed to the
+	# durations seen [min, max]: besides 10% of the delay, it may be off by
+	# up to that range (the estimator knows no more than the bucket and the
+	# range; one slow outlier on a loaded machine widens it).
+	awk -v p="$p50" -v d=$delay -v z=$TOL0 -v lo="$lo" -v hi="$hi" 'BEGIN {
+		e = p * 1000 - d; if (e < 0) e = -e; tol = d * 0.10; if (tol < 1) tol = 1
+		if (d == 0) tol = z; w = (hi - lo) * 1000; if (tol < w) tol = w
+		exit !(e <= tol && p >= lo && p <= hi) }' ||
+		fail "stats: /d$delay p50 $p50 s (durations seen $lo..$hi s), configured $delay ms"
 	echo "stats: /d$delay p50 $(awk -v p="$p50" 'BEGIN{printf "%.2f", p*1000}') ms (configured $delay)"
 done
 
