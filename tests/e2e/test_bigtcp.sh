@@ -37,7 +37,7 @@ head -c 8000000 /dev/zero >"$tmp/big"
 # the kernel's own view: packets past 64 KiB after GRO (tcpdump taps after GRO)
 ip netns exec $P-b tcpdump -i $IF -s 96 -w "$tmp/t.pcap" -U tcp port 8080 2>/dev/null &
 td=$!
-pids+=($td)
+pids+=("$td")
 RXRAY_AGENT=$tmp/none ip netns exec $P-b "$RXRAY" stats -i $IF --duration 4 --json >"$tmp/s.json" 2>"$tmp/s.err" &
 st=$!
 sleep 1.5
