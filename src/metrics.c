@@ -182,6 +182,9 @@ void rx_metrics_series(struct rx_buf *b, int part, const char *ifname, struct rx
 			       families[part].name, ifl, (unsigned long long)s->stats[RX_STAT_REQINFO_LOST]);
 		rx_buf__printf(b, "%s{interface=\"%s\",source=\"scratch\"} %llu\n", families[part].name,
 			       ifl, (unsigned long long)s->stats[RX_STAT_SCRATCH_MISS]);
+		/* packets whose next stage did not run (a failed tail call) */
+		rx_buf__printf(b, "%s{interface=\"%s\",source=\"stages\"} %llu\n", families[part].name,
+			       ifl, (unsigned long long)s->stats[RX_STAT_STAGE_MISS]);
 		break;
 	case 14:
 		for (i = 0; i < sizeof(http_events) / sizeof(http_events[0]); i++) {

@@ -261,6 +261,35 @@ static int pin_maps(struct rx_live *src)
 }
 
 /*
+ * --pin: the program arrays of the stages, pinned once the links point at
+ * this run's entry programs. The kernel empties a program array when its
+ * last user reference (a file descriptor or a pin) goes: unpinned, the
+ * pinned links would keep the entries attached after the agent exits, but
+ * every tail call into the stages would fail (stage_miss) and HTTP would go
+ * uncounted until the next agent. They are not reused from an earlier run:
+ * their stages read this run's work area and settings, not the old entry's.
+ * Replaced only now, so the old arrays stay filled while old entries run.
+ */
+static int pin_stages(struct rx_live *src)
+{
+	struct bpf_map *maps[] = { src->skel->maps.rx_xdp_stages, src->skel->maps.rx_tc_in_stages,
+				   src->skel->maps.rx_tc_out_stages };
+	char path[sizeof(src->pin_dir) + 32];
+	size_t i;
+
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		if (bpf_map__fd(maps[i]) < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", src->pin_dir, bpf_map__name(maps[i]));
+		if ((unlink(path) && errno != ENOENT) || bpf_map__pin(maps[i], path)) {
+			rx_err("--pin: %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
  * Attach prog through a link pinned at pin_dir/name: a link left by an
  * earlier agent is taken over and pointed at this program (its maps are
  * the same pinned ones, so no count is lost or repeated); a new link is
@@ -456,6 +485,8 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 			return RX_EXIT_RUNTIME;
 		}
 	}
+	if (o->pin && pin_stages(src))
+		return RX_EXIT_RUNTIME;
 	err = 0;
 	src->ring = ring_buffer__new(bpf_map__fd(src->skel->maps.rx_ring), ring_record, src, NULL);
 	if (src->ring && o->on_txn &&

@@ -47,19 +47,47 @@ icmp() {
 		awk -v I=$IF '$1 == "rxray_protocol_packets_total{interface=\"" I "\",proto=\"icmp\"}" {print $2}'
 }
 ping_n() { ip netns exec $P-a ping -c "$1" -i 0.05 -q 192.0.2.2 >/dev/null || fail "ping"; }
+# HTTP transactions of GET /users/{id}, counted by the TC stages
+http_txns() {
+	ip netns exec $P-b curl -sf http://127.0.0.1:19466/metrics |
+		awk '/^http_server_request_duration_seconds_count\{/ && /users\/\{id\}/ { n += $2 } END { print n + 0 }'
+}
+get_n() {
+	local i
+	for i in $(seq "$1"); do
+		ip netns exec $P-a curl -sf -o /dev/null "http://192.0.2.2:8080/users/$i" || fail "GET /users/$i"
+	done
+}
+stage_miss() {
+	ip netns exec $P-b curl -sf http://127.0.0.1:19466/metrics |
+		awk '/^rxray_records_lost_total\{/ && /source="stages"/ { n += $2 } END { print n + 0 }'
+}
 xdp_attached() { ip netns exec $P-b bpftool net show dev $IF | sed -n '/^xdp:/,/^$/p' | grep -q " id "; }
 tc_attached() { ip netns exec $P-b bpftool net show dev $IF | grep -q 'tc_ingress\|tc_egress'; }
 
-# --pin: 10 before, 7 while no agent runs, 5 after the restart
+ip netns exec $P-b /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8080 &
+pids+=("$!")
+for _ in $(seq 50); do ip netns exec $P-b ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
+
+# --pin: 10 before, 7 while no agent runs, 5 after the restart; HTTP too
+# (the TC stages, reached by tail calls, keep running with no agent)
 start_serve --pin
 ping_n 10
+get_n 2
 [ "$(icmp)" = 10 ] || fail "before the kill: $(icmp)"
+[ "$(http_txns)" = 2 ] || fail "before the kill: $(http_txns) HTTP transactions, want 2"
 kill -9 $serve_pid
 wait $serve_pid 2>/dev/null
 xdp_attached || fail "pinned XDP link gone after kill -9"
 ping_n 7
+get_n 3
 start_serve --pin
 [ "$(icmp)" = 17 ] || fail "after the restart: $(icmp), want 17 (10 + 7 counted while no agent ran)"
+[ "$(http_txns)" = 5 ] ||
+	fail "after the restart: $(http_txns) HTTP transactions, want 5 (2 + 3 while no agent ran)"
+[ "$(stage_miss)" = 0 ] || fail "stage_miss $(stage_miss): the stages were not there while no agent ran"
+get_n 1
+[ "$(http_txns)" = 6 ] || fail "after the restart, one more GET: $(http_txns), want 6"
 ping_n 5
 [ "$(icmp)" = 22 ] || fail "after more traffic: $(icmp), want 22"
 echo "pinned: 10 -> kill -9 -> +7 unattended -> restart -> 17 -> +5 -> 22"
