@@ -109,6 +109,20 @@ RX_INLINE void rx_http_forget(struct rx_env *env, struct rx_http_conn *c)
 }
 
 /*
+ * Is the cut start line at the head of the peek window (n bytes of it) a
+ * final response's? Only when "HTTP/1." is there whole: a short body
+ * segment that is a prefix of it ("H"), or that begins like a request line,
+ * is not taken for a response; and a cut 1xx ("HTTP/1.1 10") is interim,
+ * its request still waits for the final answer.
+ */
+RX_INLINE int rx_http_cut_final(const struct rx_work *wk, __u32 n)
+{
+	if (n < 7 || n >= 12 || !rx_peek_is(wk, n, 0, "HTTP/1.", 7))
+		return 0;
+	return !(n >= 10 && RX_PEEK(wk, 9) == '1');
+}
+
+/*
  * The server began a response whose status line the segment cut (counted
  * as http_partial): it answers the oldest request in flight, which can
  * never be paired now. That request is given up (counted as expired), so
@@ -116,6 +130,7 @@ RX_INLINE void rx_http_forget(struct rx_env *env, struct rx_http_conn *c)
  */
 RX_INLINE void rx_http_cut_response(struct rx_env *env, struct rx_http_conn *c)
 {
+	/* (the callers checked rx_http_cut_final) */
 	rx_http_body_done(env, c); /* the body before it ended where it begins */
 	if (!c->count)
 		return;
@@ -430,7 +445,7 @@ RX_INLINE long rx_http_msg_step(struct rx_msgctx *m)
 	rx_http_decode(env, (__u32)m->hook, wk, wk->pkt.payload_off + m->off, m->avail - m->off);
 	if (h->kind == RX_HTTP_NONE && (h->flags & RX_HTTPF_PARTIAL)) {
 		rx_shim_stat(env, RX_STAT_HTTP_PARTIAL);
-		if (m->side == c->server)
+		if (m->side == c->server && rx_http_cut_final(wk, m->avail - m->off))
 			rx_http_cut_response(env, c);
 	}
 	return 0;
@@ -518,7 +533,7 @@ RX_INLINE int rx_http_segment(struct rx_env *env, struct rx_work *wk)
 			int again = rx_http_retransmit(c, 1, pkt);
 
 			rx_http_server_seq(env, c, pkt); /* (a gap voids the count) */
-			if ((h->flags & RX_HTTPF_PARTIAL) && !again)
+			if ((h->flags & RX_HTTPF_PARTIAL) && !again && rx_http_cut_final(wk, have))
 				rx_http_cut_response(env, c);
 			else if (c->open.method && !again)
 				c->body += have;

@@ -707,6 +707,22 @@ def gen_http():
     sp.c("GET /next", req(b"GET", b"/next", ua=b""))
     sp.s("200, short", resp(200, b"OK", body=b"k"))
     sp.close()
+    # not cut responses: a one-byte body "H" in a segment of its own (a
+    # prefix of "HTTP/1."), and a cut interim "HTTP/1.1 10" (100 Continue):
+    # neither may give up a request; both requests pair with their answers
+    nc = Conn(c, "notcut", 41013, 8080)
+    nc.handshake()
+    nc.c("GET /h1 and GET /h2, pipelined", req(b"GET", b"/h1") + req(b"GET", b"/h2", ua=b""))
+    nc.s("200 headers, Content-Length 1", b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n")
+    nc.s("its body: one byte 'H'", b"H")
+    nc.s("200 for /h2", resp(200, b"OK", body=b"k"))
+    nc.c("POST /up, Expect: 100-continue",
+         req(b"POST", b"/up", headers=(b"Content-Length: 2", b"Expect: 100-continue"), ua=b""))
+    nc.s("an interim status line cut: HTTP/1.1 10", b"HTTP/1.1 10")
+    nc.s("the rest of it", b"0 Continue\r\n\r\n")
+    nc.c("the body", b"ok")
+    nc.s("201 for /up", resp(201, b"Created", body=b""))
+    nc.close()
     # chunked bodies both ways, a body to the close
     ch = Conn(c, "chunked", 41004, 80)
     ch.handshake()
