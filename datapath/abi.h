@@ -397,6 +397,12 @@ enum rx_stage {
 	RX_STAGE_DONE = -1,    /* (a stage's answer: nothing follows) */
 };
 
+/*
+ * The longest chain: entry, HTTP, HTTP_SEG, then HTTP_MSG once per message
+ * (at most RX_HTTP_PIPE): within the kernel's 33 tail calls per packet.
+ */
+_Static_assert(2 + RX_HTTP_PIPE <= 33, "the TC chain fits MAX_TAIL_CALL_CNT");
+
 /* The XDP pipeline's stages after its entry (decode, count, verdict). */
 enum rx_xdp_stage {
 	RX_XSTAGE_CAPTURE = 0, /* the capture record, while someone watches */

@@ -439,8 +439,17 @@ RX_INLINE long rx_http_msg_step(struct rx_msgctx *m)
 		return 1;
 	/* in 64 bits: a Content-Length near 2^32 must not wrap back into the segment */
 	off = (__u64)m->off + h->hdr_end + body;
-	if (off >= m->avail || off > 0xffff)
+	if (off >= m->avail)
 		return 1;
+	if (off > 0xffff) {
+		/*
+		 * A message past 64 KiB into one (BIG TCP) segment is out of the
+		 * walk's reach: what it answers cannot be known, so what is in
+		 * flight is given up (expired) rather than paired one off.
+		 */
+		rx_http_forget(env, c);
+		return 1;
+	}
 	m->off = (__u32)off;
 	rx_http_decode(env, (__u32)m->hook, wk, wk->pkt.payload_off + m->off, m->avail - m->off);
 	if (h->kind == RX_HTTP_NONE && (h->flags & RX_HTTPF_PARTIAL)) {
@@ -586,9 +595,20 @@ RX_INLINE int rx_http_msg_stage(struct rx_env *env, __u32 hook, struct rx_work *
 	m.conn = rx_shim_http_conn(env, &wk->hkey, 0);
 	if (!m.conn)
 		return RX_STAGE_DONE; /* evicted by another CPU since the HTTP stage */
-	if (rx_http_msg_step(&m) == 0 && ++st->steps < RX_HTTP_PIPE) {
-		st->off = m.off;
-		return RX_STAGE_HTTP_MSG;
+	if (rx_http_msg_step(&m) == 0) {
+		if (++st->steps < RX_HTTP_PIPE) {
+			st->off = m.off;
+			return RX_STAGE_HTTP_MSG;
+		}
+		/*
+		 * More messages in one segment than the walk takes: a request
+		 * (the client's side) would find the queue full; responses left
+		 * unread are given up with what they answer, as past 64 KiB.
+		 */
+		if (m.side == m.conn->server)
+			rx_http_forget(env, m.conn);
+		else
+			rx_shim_stat(env, RX_STAT_HTTP_PIPE_FULL);
 	}
 	if (wk->pkt.tcp_flags & 0x05)
 		rx_http_end(env, m.conn, m.side, &wk->pkt);
