@@ -593,8 +593,12 @@ RX_INLINE int rx_http_msg_stage(struct rx_env *env, __u32 hook, struct rx_work *
 	};
 
 	m.conn = rx_shim_http_conn(env, &wk->hkey, 0);
-	if (!m.conn)
-		return RX_STAGE_DONE; /* evicted by another CPU since the HTTP stage */
+	/*
+	 * Evicted by another CPU since the HTTP_SEG stage (LRU), or evicted and
+	 * made afresh, sides unknown: this segment's messages are not counted.
+	 */
+	if (!m.conn || !(m.conn->known & 1))
+		return RX_STAGE_DONE;
 	if (rx_http_msg_step(&m) == 0) {
 		if (++st->steps < RX_HTTP_PIPE) {
 			st->off = m.off;
