@@ -292,7 +292,7 @@ static void verify_together(const char *path, struct rx_verify_result *res, int 
 int rx_verify__object(const char *obj_path, struct rx_verify_result *res, int max)
 {
 	struct bpf_object *obj;
-	int *unknown, n, i, todo = 0;
+	int *unknown, n, i, n_unknown = 0;
 	char *log;
 
 	obj = open_object(obj_path);
@@ -312,9 +312,9 @@ int rx_verify__object(const char *obj_path, struct rx_verify_result *res, int ma
 	for (i = 0; i < n; i++) {
 		memset(&res[i], 0, sizeof(res[i]));
 		unknown[i] = !verify_one(obj_path, i, log, &res[i]);
-		todo += unknown[i];
+		n_unknown += unknown[i];
 	}
-	if (todo)
+	if (n_unknown)
 		verify_together(obj_path, res, n, unknown);
 	free(log);
 	free(unknown);
