@@ -52,6 +52,14 @@ RX_INLINE __u32 rx_body_bucket(__u32 n)
 	return b;
 }
 
+/* The oldest request in flight will never be paired: it expired (counted). */
+RX_INLINE void rx_http_give_up_oldest(struct rx_env *env, struct rx_http_conn *c)
+{
+	rx_shim_stat(env, RX_STAT_HTTP_EXPIRED);
+	c->head = (c->head + 1) & (RX_HTTP_PIPE - 1);
+	c->count--;
+}
+
 /* Requests that waited longer than RX_HTTP_TIMEOUT_NS are dropped, counted. */
 RX_INLINE void rx_http_expire(struct rx_env *env, struct rx_http_conn *c, __u64 now)
 {
@@ -63,9 +71,7 @@ RX_INLINE void rx_http_expire(struct rx_env *env, struct rx_http_conn *c, __u64 
 		/* (a capture's clock may step back: that is not an age) */
 		if (!c->count || now <= start || now - start <= RX_HTTP_TIMEOUT_NS)
 			break;
-		rx_shim_stat(env, RX_STAT_HTTP_EXPIRED);
-		c->head = (c->head + 1) & (RX_HTTP_PIPE - 1);
-		c->count--;
+		rx_http_give_up_oldest(env, c);
 	}
 }
 
@@ -132,11 +138,8 @@ RX_INLINE void rx_http_cut_response(struct rx_env *env, struct rx_http_conn *c)
 {
 	/* (the callers checked rx_http_cut_final) */
 	rx_http_body_done(env, c); /* the body before it ended where it begins */
-	if (!c->count)
-		return;
-	rx_shim_stat(env, RX_STAT_HTTP_EXPIRED);
-	c->head = (c->head + 1) & (RX_HTTP_PIPE - 1);
-	c->count--;
+	if (c->count)
+		rx_http_give_up_oldest(env, c);
 }
 
 /*
@@ -337,24 +340,6 @@ RX_INLINE void rx_http_reqinfo(struct rx_env *env, struct rx_work *wk, const str
 	}
 }
 
-/* The state of one segment's walk over the HTTP messages it holds. */
-struct rx_msgctx {
-	struct rx_work *work;
-	struct rx_env *env;
-	/*
-	 * The program's constant (see struct rx_optctx), alone in its 8 bytes:
-	 * merged into one store with an unknown neighbour, the verifier would
-	 * lose its value.
-	 */
-	__u64 hook;
-	__u32 side;
-	__u32 pad;
-	__u32 off;    /* where the current message starts, from the payload */
-	__u32 avail;  /* payload bytes in the frame */
-	struct rx_http_conn *conn;
-	__u64 now;
-};
-
 /*
  * One HTTP message (already decoded into wk->http): queue a request or
  * complete a transaction, then decode the next message if it starts in
@@ -363,12 +348,11 @@ struct rx_msgctx {
  * for the next message, so that pipelining costs the verifier one message,
  * not RX_HTTP_PIPE copies, and no loop callback holds the decoder's states.
  */
-RX_INLINE long rx_http_msg_step(struct rx_msgctx *m)
+RX_INLINE long rx_http_msg_step(struct rx_env *env, __u32 hook, struct rx_work *wk,
+				struct rx_http_conn *c)
 {
-	struct rx_work *wk = m->work;
+	struct rx_stagectx *m = &wk->stage; /* the segment's walk: side, off, avail, now */
 	struct rx_http *h = &wk->http;
-	struct rx_http_conn *c = m->conn;
-	struct rx_env *env = m->env;
 	__u32 body = (h->flags & RX_HTTPF_CLEN) ? h->content_length : 0;
 	__u64 off;
 	__u8 method;
@@ -451,7 +435,7 @@ RX_INLINE long rx_http_msg_step(struct rx_msgctx *m)
 		return 1;
 	}
 	m->off = (__u32)off;
-	rx_http_decode(env, (__u32)m->hook, wk, wk->pkt.payload_off + m->off, m->avail - m->off);
+	rx_http_decode(env, hook, wk, wk->pkt.payload_off + m->off, m->avail - m->off);
 	if (h->kind == RX_HTTP_NONE && (h->flags & RX_HTTPF_PARTIAL)) {
 		rx_shim_stat(env, RX_STAT_HTTP_PARTIAL);
 		if (m->side == c->server && rx_http_cut_final(wk, m->avail - m->off))
@@ -463,11 +447,11 @@ RX_INLINE long rx_http_msg_step(struct rx_msgctx *m)
 /*
  * One TCP segment, the HTTP stage: a new connection on old ports, the end
  * of one without payload, or the first message that starts in the payload,
- * decoded into wk->http (wk->stage says where). Returns RX_STAGE_HTTP_SEG
+ * decoded into wk->http (wk->stage says where; its clock, the caller set). Returns RX_STAGE_HTTP_SEG
  * after a decode, RX_STAGE_DONE otherwise. hook must be the program's
  * constant.
  */
-RX_INLINE int rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk, __u64 now)
+RX_INLINE int rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk)
 {
 	struct rx_pkt *pkt = &wk->pkt;
 	struct rx_stagectx *st = &wk->stage;
@@ -506,7 +490,6 @@ RX_INLINE int rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk, 
 	have -= pkt->payload_off;
 	if (have > pkt->payload_len)
 		have = pkt->payload_len; /* Ethernet padding is not payload */
-	st->now = now;
 	st->side = side;
 	st->off = 0;
 	st->avail = have;
@@ -582,40 +565,29 @@ RX_INLINE int rx_http_segment(struct rx_env *env, struct rx_work *wk)
 RX_INLINE int rx_http_msg_stage(struct rx_env *env, __u32 hook, struct rx_work *wk)
 {
 	struct rx_stagectx *st = &wk->stage;
-	struct rx_msgctx m = {
-		.work = wk,
-		.env = env,
-		.hook = hook,
-		.side = st->side,
-		.off = st->off,
-		.avail = st->avail,
-		.now = st->now,
-	};
+	struct rx_http_conn *c = rx_shim_http_conn(env, &wk->hkey, 0);
 
-	m.conn = rx_shim_http_conn(env, &wk->hkey, 0);
 	/*
 	 * Evicted by another CPU since the HTTP_SEG stage (LRU), or evicted and
 	 * made afresh, sides unknown: this segment's messages are not counted.
 	 */
-	if (!m.conn || !(m.conn->known & 1))
+	if (!c || !(c->known & 1))
 		return RX_STAGE_DONE;
-	if (rx_http_msg_step(&m) == 0) {
-		if (++st->steps < RX_HTTP_PIPE) {
-			st->off = m.off;
+	if (rx_http_msg_step(env, hook, wk, c) == 0) {
+		if (++st->steps < RX_HTTP_PIPE)
 			return RX_STAGE_HTTP_MSG;
-		}
 		/*
 		 * More messages in one segment than the walk takes: a request
 		 * (the client's side) would find the queue full; responses left
 		 * unread are given up with what they answer, as past 64 KiB.
 		 */
-		if (m.side == m.conn->server)
-			rx_http_forget(env, m.conn);
+		if (st->side == c->server)
+			rx_http_forget(env, c);
 		else
 			rx_shim_stat(env, RX_STAT_HTTP_PIPE_FULL);
 	}
 	if (wk->pkt.tcp_flags & 0x05)
-		rx_http_end(env, m.conn, m.side, &wk->pkt);
+		rx_http_end(env, c, st->side, &wk->pkt);
 	return RX_STAGE_DONE;
 }
 
@@ -625,7 +597,10 @@ RX_INLINE int rx_http_msg_stage(struct rx_env *env, __u32 hook, struct rx_work *
  */
 RX_INLINE void rx_http_run(struct rx_env *env, __u32 hook, struct rx_work *wk, __u64 now)
 {
-	int next = rx_http_track(env, hook, wk, now);
+	int next;
+
+	wk->stage.now = now;
+	next = rx_http_track(env, hook, wk);
 
 	if (next == RX_STAGE_HTTP_SEG)
 		next = rx_http_segment(env, wk);

@@ -249,8 +249,7 @@ RX_INLINE int rx_xdp_capture_stage(struct rx_env *env, __u32 hook)
 		rx_shim_stat(env, RX_STAT_SCRATCH_MISS);
 		return RX_VERDICT_PASS;
 	}
-	if (cfg->capture)
-		rx_capture(env, hook, wk, cfg);
+	rx_capture(env, hook, wk, cfg); /* (reached only while capture is on) */
 	return wk->pkt.verdict == RX_VERDICT_DROP ? RX_VERDICT_DROP : RX_VERDICT_PASS;
 }
 
@@ -304,7 +303,7 @@ RX_INLINE int rx_tc_stage(struct rx_env *env, __u32 hook, __u32 stage)
 		return RX_STAGE_DONE;
 	}
 	if (stage == RX_STAGE_HTTP)
-		return rx_http_track(env, hook, wk, wk->stage.now);
+		return rx_http_track(env, hook, wk);
 	if (stage == RX_STAGE_HTTP_SEG)
 		return rx_http_segment(env, wk);
 	if (stage == RX_STAGE_HTTP_MSG)
