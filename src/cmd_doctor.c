@@ -21,9 +21,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
-#include <linux/capability.h>
 #include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/netdev.h>
@@ -33,6 +31,7 @@
 #include <jansson.h>
 #include "rxray.h"
 #include "verify.h"
+#include "machine.h"
 
 #define BTF_VMLINUX "/sys/kernel/btf/vmlinux"
 #define BPFFS "/sys/fs/bpf"
@@ -80,13 +79,6 @@ static const struct {
 };
 #define N_COMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
 
-static const struct {
-	int cap;
-	const char *name, *key;
-} caps[] = { { CAP_BPF, "CAP_BPF", "cap_bpf" },
-	     { CAP_NET_ADMIN, "CAP_NET_ADMIN", "cap_net_admin" },
-	     { CAP_PERFMON, "CAP_PERFMON", "cap_perfmon" } };
-#define N_CAPS (int)(sizeof(caps) / sizeof(caps[0]))
 
 struct doctor {
 	const char *ifname; /* -i */
@@ -95,7 +87,7 @@ struct doctor {
 	struct utsname uts;
 	int btf;
 	unsigned int euid;
-	int cap[N_CAPS];   /* DOC_* each */
+	int cap[RX_LIVE_CAPS];   /* DOC_* each */
 	char missing[64];  /* "CAP_BPF, CAP_PERFMON": the ones lacking */
 	int privileged;    /* every capability: probes and verification run */
 	int bpffs;
@@ -114,7 +106,6 @@ struct doctor {
 	int is_ethernet;
 	/* TC */
 	int tcx;
-	int tcx_err;
 	/* kernel features */
 	struct rx_probe probe[DOCTOR_PROBES];
 	int n_probe;
@@ -131,25 +122,18 @@ struct doctor {
 
 static void check_privileges(struct doctor *d)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
-	int i, got = 0;
+	int have[RX_LIVE_CAPS], i, got;
 
 	d->euid = (unsigned int)geteuid();
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data) == 0)
-		got = 1;
+	got = rx_caps_effective(have) == 0;
 	d->privileged = 1;
-	for (i = 0; i < N_CAPS; i++) {
-		int c = caps[i].cap;
-
-		d->cap[i] = !got ? DOC_UNKNOWN : (data[c / 32].effective & (1u << (c % 32))) ? DOC_OK
-											    : DOC_NO;
+	for (i = 0; i < RX_LIVE_CAPS; i++) {
+		d->cap[i] = !got ? DOC_UNKNOWN : have[i] ? DOC_OK : DOC_NO;
 		if (d->cap[i] == DOC_OK)
 			continue;
 		d->privileged = 0;
 		snprintf(d->missing + strlen(d->missing), sizeof(d->missing) - strlen(d->missing),
-			 "%s%s", d->missing[0] ? ", " : "", caps[i].name);
+			 "%s%s", d->missing[0] ? ", " : "", rx_live_caps[i].name);
 	}
 }
 
@@ -184,11 +168,6 @@ static void driver_name(const char *ifname, char *out, size_t n)
 	close(fd);
 }
 
-/*
- * Does ifindex's driver run XDP programs itself (native), or only the
- * kernel's generic fallback? The netdev XDP features (kernel 6.3+) tell
- * without attaching anything; before 6.3 only an attach would.
- */
 /* The name of BPF program id (needs CAP_BPF; "" when it cannot be had). */
 static void prog_name(__u32 id, char *out, size_t n)
 {
@@ -205,6 +184,11 @@ static void prog_name(__u32 id, char *out, size_t n)
 	close(fd);
 }
 
+/*
+ * Does ifindex's driver run XDP programs itself (native), or only the
+ * kernel's generic fallback? The netdev XDP features (kernel 6.3+) tell
+ * without attaching anything; before 6.3 only an attach would.
+ */
 static int xdp_native(int ifindex, __u32 *prog_id, __u8 *mode)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
@@ -220,43 +204,16 @@ static int xdp_native(int ifindex, __u32 *prog_id, __u8 *mode)
 	return q.feature_flags & NETDEV_XDP_ACT_BASIC ? DOC_OK : DOC_NO;
 }
 
-/* /sys/class/net/IF/ATTR as a number, or -1. */
-static int sysfs_net_int(const char *ifname, const char *attr)
-{
-	char path[64 + IF_NAMESIZE];
-	FILE *f;
-	int v = -1;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
-/* ARPHRD_ETHER (1) or loopback (772), as live mode requires. */
-static int is_ethernet(const char *ifname)
-{
-	int type = sysfs_net_int(ifname, "type");
-
-	return type < 0 || type == 1 || type == 772;
-}
-
 /*
  * tcx (kernel 6.6+): a query of the tcx ingress hook is an error (EINVAL)
  * on kernels without it. The query needs CAP_NET_ADMIN.
  */
-static int probe_tcx(int ifindex, int *err)
+static int probe_tcx(int ifindex)
 {
 	LIBBPF_OPTS(bpf_prog_query_opts, q);
 
-	*err = 0;
 	if (!bpf_prog_query_opts(ifindex, BPF_TCX_INGRESS, &q))
 		return DOC_OK;
-	*err = -errno;
 	return errno == EINVAL ? DOC_NO : DOC_UNKNOWN;
 }
 
@@ -266,8 +223,8 @@ static void check_attach(struct doctor *d)
 	__u8 mode = 0;
 
 	if (d->ifname) {
-		d->is_ethernet = is_ethernet(d->ifname);
-		d->mtu = sysfs_net_int(d->ifname, "mtu");
+		d->is_ethernet = rx_iface_is_ethernet(d->ifname);
+		d->mtu = rx_iface_int(d->ifname, "mtu");
 		driver_name(d->ifname, d->driver, sizeof(d->driver));
 		d->xdp_native = xdp_native(d->ifindex, &d->xdp_prog_id, &mode);
 		d->xdp_prog_mode = mode == XDP_ATTACHED_DRV    ? "native"
@@ -279,14 +236,14 @@ static void check_attach(struct doctor *d)
 			prog_name(d->xdp_prog_id, d->xdp_prog_name, sizeof(d->xdp_prog_name));
 	} else if ((ifs = if_nameindex())) {
 		for (i = ifs; i->if_index && d->n_ifs < DOCTOR_IFS; i++) {
-			if (!strcmp(i->if_name, "lo") || !is_ethernet(i->if_name))
+			if (!strcmp(i->if_name, "lo") || !rx_iface_is_ethernet(i->if_name))
 				continue;
 			snprintf(d->ifs[d->n_ifs].name, IF_NAMESIZE, "%s", i->if_name);
 			d->ifs[d->n_ifs++].native = xdp_native((int)i->if_index, NULL, NULL);
 		}
 		if_freenameindex(ifs);
 	}
-	d->tcx = probe_tcx(d->ifname ? d->ifindex : (int)if_nametoindex("lo"), &d->tcx_err);
+	d->tcx = probe_tcx(d->ifname ? d->ifindex : (int)if_nametoindex("lo"));
 }
 
 /* ---- programs and commands ------------------------------------------------------- */
@@ -412,8 +369,8 @@ static void print_system(const struct doctor *d)
 	printf("  %-12s %-3s %s\n", "btf", word(d->btf ? DOC_OK : DOC_NO),
 	       d->btf ? BTF_VMLINUX : "no " BTF_VMLINUX " (rxray does not need it; bpftool does)");
 	printf("  %-12s %-3s euid %u", "privileges", word(d->privileged ? DOC_OK : DOC_NO), d->euid);
-	for (i = 0; i < N_CAPS; i++)
-		printf(", %s %s", caps[i].name, d->cap[i] == DOC_OK ? "yes" : "no");
+	for (i = 0; i < RX_LIVE_CAPS; i++)
+		printf(", %s %s", rx_live_caps[i].name, d->cap[i] == DOC_OK ? "yes" : "no");
 	putchar('\n');
 	printf("  %-12s %-3s %s\n", "bpffs", word(d->bpffs ? DOC_OK : DOC_NO),
 	       d->bpffs ? "mounted on " BPFFS
@@ -611,10 +568,10 @@ static json_t *doctor_json(const struct doctor *d, int ok)
 	json_object_set_new(root, "btf", json_pack("{sbss}", "ok", d->btf, "path", BTF_VMLINUX));
 	o = json_pack("{sbsi}", "ok", d->privileged, "euid", (int)d->euid);
 	l = json_array();
-	for (i = 0; i < N_CAPS; i++) {
-		json_object_set_new(o, caps[i].key, tri(d->cap[i]));
+	for (i = 0; i < RX_LIVE_CAPS; i++) {
+		json_object_set_new(o, rx_live_caps[i].key, tri(d->cap[i]));
 		if (d->cap[i] != DOC_OK)
-			json_array_append_new(l, json_string(caps[i].name));
+			json_array_append_new(l, json_string(rx_live_caps[i].name));
 	}
 	json_object_set_new(o, "missing", l);
 	json_object_set_new(root, "privileges", o);
@@ -696,13 +653,6 @@ static json_t *doctor_json(const struct doctor *d, int ok)
 
 /* ---- the command ------------------------------------------------------------------ */
 
-static int doctor_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG || !getenv("RXRAY_DEBUG"))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 int cmd_doctor(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -748,7 +698,7 @@ int cmd_doctor(int argc, char **argv)
 		free(d);
 		return RX_EXIT_INPUT;
 	}
-	libbpf_set_print(doctor_quiet);
+	libbpf_set_print(rx_libbpf_print);
 
 	check_system(d);
 	check_attach(d);

@@ -11,8 +11,6 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
-#include <linux/capability.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "reqjoin.h"
@@ -20,6 +18,7 @@
 #include "verify.h"
 #include "rxray.skel.h"
 #include "stages.h"
+#include "machine.h"
 
 struct rx_live {
 	struct rxray_bpf *skel;
@@ -47,37 +46,14 @@ struct rx_live {
 /* Name the first capability live mode needs and the process lacks, or NULL. */
 static const char *missing_capability(void)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
-	static const struct {
-		int cap;
-		const char *name;
-	} need[] = { { CAP_BPF, "CAP_BPF" },
-		     { CAP_NET_ADMIN, "CAP_NET_ADMIN" },
-		     { CAP_PERFMON, "CAP_PERFMON" } };
-	size_t i;
+	int have[RX_LIVE_CAPS], i;
 
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data))
+	if (rx_caps_effective(have))
 		return NULL; /* cannot tell: let the kernel decide */
-	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		int c = need[i].cap;
-
-		if (!(data[c / 32].effective & (1u << (c % 32))))
-			return need[i].name;
-	}
+	for (i = 0; i < RX_LIVE_CAPS; i++)
+		if (!have[i])
+			return rx_live_caps[i].name;
 	return NULL;
-}
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	/*
-	 * rxray reports each failure in one line of its own; libbpf's own
-	 * messages (verifier logs included) are for RXRAY_DEBUG=1.
-	 */
-	if (level == LIBBPF_DEBUG || !getenv("RXRAY_DEBUG"))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
 }
 
 static __s64 clock_ns(clockid_t id);
@@ -119,40 +95,6 @@ static int ring_record(void *ctx, void *data, size_t size)
 	if (src->fn(src->user, &src->rec))
 		src->stopped = 1;
 	return 0;
-}
-
-/* ARPHRD_ETHER (1) per /sys/class/net/IF/type; loopback (772) frames are Ethernet too. */
-static int is_ethernet(const char *ifname)
-{
-	char path[64 + IF_NAMESIZE];
-	FILE *f;
-	int type = -1;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/type", ifname);
-	f = fopen(path, "r");
-	if (!f)
-		return 1; /* cannot tell: let the attach decide */
-	if (fscanf(f, "%d", &type) != 1)
-		type = -1;
-	fclose(f);
-	return type == 1 || type == 772;
-}
-
-/* /sys/class/net/IF/mtu, or 0. */
-static int iface_mtu(const char *ifname)
-{
-	char path[64 + IF_NAMESIZE];
-	FILE *f;
-	int mtu = 0;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", ifname);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%d", &mtu) != 1)
-		mtu = 0;
-	fclose(f);
-	return mtu;
 }
 
 static struct bpf_link *pinned_link(struct rx_live *src, const char *name,
@@ -367,7 +309,7 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 	struct rx_live *src;
 	const char *cap;
 	char why[512], *logs;
-	int err, found = 0;
+	int err, found = 0, mtu;
 	__u32 i;
 
 	*out = src = calloc(1, sizeof(*src));
@@ -382,7 +324,7 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 		return RX_EXIT_INPUT;
 	}
 	snprintf(src->ifname, sizeof(src->ifname), "%s", o->ifname);
-	if (!is_ethernet(o->ifname)) {
+	if (!rx_iface_is_ethernet(o->ifname)) {
 		rx_err("-i %s: not an Ethernet interface (rxray decodes Ethernet frames)", o->ifname);
 		return RX_EXIT_INPUT;
 	}
@@ -393,7 +335,7 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 		       o->ifname, cap);
 		return RX_EXIT_RUNTIME;
 	}
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(rx_libbpf_print);
 	src->skel = rx_verify__open_skeleton();
 	if (!src->skel) {
 		rx_err("cannot open the BPF object: %s", strerror(errno));
@@ -462,11 +404,12 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 					 "read its counters; watch and requests need the interface to "
 					 "themselves)"
 				       : "");
-		else if ((err == -ERANGE || err == -EINVAL) && iface_mtu(o->ifname) > RX_XDP_MTU)
+		else if ((err == -ERANGE || err == -EINVAL) &&
+			 (mtu = rx_iface_int(o->ifname, "mtu")) > RX_XDP_MTU)
 			/* xdp_ingress takes single-buffer frames: drivers refuse larger MTUs */
 			rx_err("-i %s: cannot attach xdp_ingress at XDP: %s: its MTU %d is larger "
 			       "than this driver's XDP takes (about %d; see rxray doctor)",
-			       o->ifname, strerror(-err), iface_mtu(o->ifname), RX_XDP_MTU);
+			       o->ifname, strerror(-err), mtu, RX_XDP_MTU);
 		else
 			rx_err("-i %s: cannot attach xdp_ingress at XDP: %s (see rxray doctor)",
 			       o->ifname, rx_verify__errno_words(err));

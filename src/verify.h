@@ -20,7 +20,6 @@ struct rxray_bpf;
  * older verifiers, other compilers and the next feature still fit.
  */
 #define RX_VERIFY_BUDGET 200000
-#define RX_VERIFY_KERNEL_LIMIT 1000000 /* BPF_COMPLEXITY_LIMIT_INSNS since 5.2 */
 
 /*
  * The largest MTU most drivers take for a single-buffer XDP program such as
