@@ -218,6 +218,21 @@ bad:
 	return 1;
 }
 
+/*
+ * The length an IP header states (IPv4 total length, IPv6 payload length),
+ * counted from frame offset from. BIG TCP (IPv4 since Linux 6.3, IPv6 since
+ * 5.19): a GRO or GSO packet past 64 KiB carries 0 there (IPv6: and no jumbo
+ * option), and its length is the packet's from that offset on, as the
+ * kernel's iph_totlen() infers it. Only a packet too long for the field is
+ * read so: a short one that states 0 stays malformed.
+ */
+RX_INLINE __u32 rx_big_tcp_len(const struct rx_pkt *pkt, __u32 stated, __u32 from)
+{
+	if (stated == 0 && pkt->wire_len > from && pkt->wire_len - from > 0xffff)
+		return pkt->wire_len - from;
+	return stated;
+}
+
 /* IPv4 (RFC 791). On OK, *l4_len is the L4 length the header states. */
 RX_INLINE int rx_parse_ipv4(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_len)
 {
@@ -255,15 +270,7 @@ RX_INLINE int rx_parse_ipv4(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	}
 	/* where L4 (or a fragment's data) starts, even when it is not decoded */
 	pkt->l4_off = pkt->l3_off + (__u16)hl;
-	tot = pkt->ip_len;
-	/*
-	 * BIG TCP (IPv4, Linux 6.3+): a GRO or GSO packet of more than 64 KiB
-	 * carries total length 0, and the length is the packet's, from the IP
-	 * header on (the kernel's iph_totlen()). Only a packet too long for the
-	 * field is read so: a short one with total length 0 stays malformed.
-	 */
-	if (tot == 0 && pkt->wire_len > pkt->l3_off && pkt->wire_len - pkt->l3_off > 0xffff)
-		tot = pkt->wire_len - pkt->l3_off;
+	tot = rx_big_tcp_len(pkt, pkt->ip_len, pkt->l3_off);
 	if (tot < hl)
 		return RX_REASON_BAD_IPV4;
 	if (pkt->ip_frag & 0x1fff)
@@ -389,13 +396,7 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	ext_bytes = w->off - off;
 	if ((pkt->layers & RX_L_IP6FRAG) && (pkt->ip6_frag & 0xfff8))
 		return RX_REASON_IP_FRAGMENT;
-	plen = pkt->ip6_plen;
-	/*
-	 * BIG TCP (IPv6, Linux 5.19+): past 64 KiB, GRO leaves payload length
-	 * 0 and no jumbo option; the length is the packet's, as for IPv4.
-	 */
-	if (plen == 0 && pkt->wire_len > off && pkt->wire_len - off > 0xffff)
-		plen = pkt->wire_len - off;
+	plen = rx_big_tcp_len(pkt, pkt->ip6_plen, off);
 	if (plen < ext_bytes)
 		return RX_REASON_BAD_IPV6;
 	*l4_len = plen - ext_bytes;
