@@ -238,31 +238,41 @@ RX_INLINE void rx_shim_mask(struct rx_env *env, __u8 *dst, const __u8 *stars, __
 	bpf_probe_read_kernel(dst, (__u32)n, stars);
 }
 
+/*
+ * Set by the first insert that finds its table full. Nothing ever deletes
+ * from these tables (user space only reads them), so a full table stays
+ * full, and from then on a key that is not in it costs one lookup, not a
+ * lookup plus a failed insert. A plain global: every CPU only ever writes 1.
+ */
+volatile __u32 rx_table_full[2]; /* 0: talkers, 1: services */
+
 /* Lookup, or insert zero and look up again; NULL only when the map is full. */
-RX_INLINE struct rx_counter *rx__percpu_get(void *map, const void *key)
+RX_INLINE struct rx_counter *rx__percpu_get(void *map, const void *key, __u32 which)
 {
 	static const struct rx_counter zero;
 	struct rx_counter *c = bpf_map_lookup_elem(map, key);
 
-	if (c)
+	if (c || rx_table_full[which & 1])
 		return c;
 	/*
 	 * -EEXIST from a racing CPU is fine: the lookup below finds its entry;
 	 * a full map (-E2BIG) is the caller's overflow, without a second lookup.
 	 */
-	if (bpf_map_update_elem(map, key, &zero, BPF_NOEXIST) == -7 /* E2BIG */)
+	if (bpf_map_update_elem(map, key, &zero, BPF_NOEXIST) == -7 /* E2BIG */) {
+		rx_table_full[which & 1] = 1;
 		return NULL;
+	}
 	return bpf_map_lookup_elem(map, key);
 }
 
 RX_INLINE struct rx_counter *rx_shim_talker(struct rx_env *env, const struct rx_addr *k)
 {
-	return rx__percpu_get(&rx_talkers, k);
+	return rx__percpu_get(&rx_talkers, k, 0);
 }
 
 RX_INLINE struct rx_counter *rx_shim_service(struct rx_env *env, const struct rx_service *k)
 {
-	return rx__percpu_get(&rx_services, k);
+	return rx__percpu_get(&rx_services, k, 1);
 }
 
 RX_INLINE void rx_shim_size(struct rx_env *env, __u32 bucket, __u32 bytes)
@@ -283,18 +293,21 @@ RX_INLINE void rx_shim_tcpkind(struct rx_env *env, __u32 kind)
 		(*v)++;
 }
 
+/* The connection's entry, or NULL: a lookup only. */
 RX_INLINE struct rx_tcp_flow *rx_shim_flow(struct rx_env *env, const struct rx_flow_key *k)
 {
-	static const struct rx_tcp_flow zero;
-	struct rx_tcp_flow *f = bpf_map_lookup_elem(&rx_flows, k);
+	return bpf_map_lookup_elem(&rx_flows, k);
+}
 
-	if (f)
-		return f;
+/* A new entry for a connection that rx_shim_flow() did not find. */
+RX_INLINE struct rx_tcp_flow *rx_shim_flow_new(struct rx_env *env, const struct rx_flow_key *k)
+{
+	static const struct rx_tcp_flow zero;
+
 	/* an LRU map makes room by evicting the coldest connection */
 	bpf_map_update_elem(&rx_flows, k, &zero, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&rx_flows, k);
 }
-
 RX_INLINE void rx_shim_health(struct rx_env *env, __u32 idx, __u64 add)
 {
 	__u64 *v = bpf_map_lookup_elem(&rx_health, &idx);

@@ -8,7 +8,9 @@
  *
  * Shim (see process.h) additionally provides:
  *   struct rx_tcp_flow *rx_shim_flow(struct rx_env *env, const struct rx_flow_key *k)
- *       (lookup or insert zero; NULL when it cannot track: counted as overflow)
+ *       (lookup only: NULL when the connection has no entry)
+ *   struct rx_tcp_flow *rx_shim_flow_new(struct rx_env *env, const struct rx_flow_key *k)
+ *       (insert zero and return it; NULL when it cannot track: counted as overflow)
  *   void rx_shim_health(struct rx_env *env, __u32 idx, __u64 add)
  *   void rx_shim_latency(struct rx_env *env, __u32 which, __u32 bucket, __u64 ns)
  */
@@ -104,8 +106,24 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, const struct rx_pkt *pkt, __u64 
 	side = rx_flow_key_of(pkt, &k);
 	f = rx_shim_flow(env, &k);
 	if (!f) {
-		rx_shim_health(env, RX_TCPH_FLOWS_OVERFLOW, 1);
-		return;
+		/*
+		 * Only a handshake creates an entry. A segment of a connection
+		 * that was open before rxray started (or was evicted) costs this
+		 * one lookup: a flood of random ACKs neither pays an insert nor
+		 * pushes real connections out of the table. Its RST is still
+		 * counted, by the side with the higher port as the client.
+		 */
+		if (fl & 0x04)
+			rx_shim_health(env, side == (k.pa > k.pb ? 0u : 1u) ? RX_TCPH_RST_FROM_CLIENT
+									 : RX_TCPH_RST_FROM_SERVER,
+				       1);
+		if ((fl & 0x06) != 0x02) /* a SYN or SYN-ACK, not a RST */
+			return;
+		f = rx_shim_flow_new(env, &k);
+		if (!f) {
+			rx_shim_health(env, RX_TCPH_FLOWS_OVERFLOW, 1);
+			return;
+		}
 	}
 	if (!f->known) {
 		rx_shim_health(env, RX_TCPH_FLOWS, 1);

@@ -160,6 +160,11 @@ RX_INLINE void rx_shim_tcpkind(struct rx_env *env, __u32 kind)
 
 RX_INLINE struct rx_tcp_flow *rx_shim_flow(struct rx_env *env, const struct rx_flow_key *k)
 {
+	return rx_nhash__find(&env->flows, k);
+}
+
+RX_INLINE struct rx_tcp_flow *rx_shim_flow_new(struct rx_env *env, const struct rx_flow_key *k)
+{
 	return rx_nhash__get(&env->flows, k);
 }
 

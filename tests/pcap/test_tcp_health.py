@@ -72,6 +72,13 @@ at(5.4, s2c / TCP(sport=80, dport=42000, flags="A", seq=5001, ack=1151, window=0
 at(5.5, s2c / TCP(sport=80, dport=42000, flags="R", seq=5001))
 # a client resets another connection
 at(5.6, E() / IP(src="192.0.2.10", dst="198.51.100.1") / TCP(sport=40001, dport=80, flags="RA", seq=1001, ack=5001))
+# a connection open before the capture began: data, the same data again and
+# a server RST. Only a handshake creates a flow entry, so it is no flow and
+# no retransmission, but its RST counts, by side (the higher port is the client).
+mid_c = E() / IP(src="192.0.2.11", dst="198.51.100.1")
+at(6.0, mid_c / TCP(sport=43000, dport=80, flags="PA", seq=7001, ack=9001) / Raw(b"z" * 10))
+at(6.1, mid_c / TCP(sport=43000, dport=80, flags="PA", seq=7001, ack=9001) / Raw(b"z" * 10))
+at(6.2, E() / IP(src="198.51.100.1", dst="192.0.2.11") / TCP(sport=80, dport=43000, flags="R", seq=9001))
 
 with tempfile.TemporaryDirectory() as tmp:
     path = os.path.join(tmp, "tcp.pcap")
@@ -84,7 +91,7 @@ with tempfile.TemporaryDirectory() as tmp:
     tcp = json.loads(out.stdout)["tcp"]
 
 for k, v in (("handshakes", 13), ("syn_retransmits", 1), ("retransmits", 1), ("zero_windows", 1),
-             ("rst_from_server", 1), ("rst_from_client", 1), ("flows", 13), ("flows_overflow", 0)):
+             ("rst_from_server", 2), ("rst_from_client", 1), ("flows", 13), ("flows_overflow", 0)):
     check(f"tcp.{k}", tcp.get(k), v)
 sd, rtt = tcp.get("synack_delay_s", {}), tcp.get("handshake_rtt_s", {})
 check("synack_delay count", sd.get("count"), 13)
