@@ -254,6 +254,46 @@ RX_INLINE int rx_xdp_capture_stage(struct rx_env *env, __u32 hook)
 }
 
 /*
+ * Whether the frame [data, end) certainly carries no TCP, from its
+ * EtherType and the IP header's protocol byte alone, without a decode:
+ * an untagged frame that is not IP, IPv4 whose protocol is not TCP, IPv6
+ * whose first next header is UDP, ICMPv6 or none. Anything else (VLAN
+ * tags, IPv6 extension headers, short frames) gets the full decode, so
+ * the answer is exactly what rx_parse() would find.
+ */
+RX_INLINE int rx_surely_not_tcp(const __u8 *data, const __u8 *end)
+{
+	__u16 type;
+	__u8 nh;
+
+	if (data + 24 > end)
+		return 0;
+	type = (__u16)(data[12] << 8 | data[13]);
+	if (type == RX_ETH_P_IP)
+		return data[23] != RX_IPPROTO_TCP;
+	if (type == RX_ETH_P_IPV6) {
+		nh = data[20];
+		return nh == RX_IPPROTO_UDP || nh == RX_IPPROTO_ICMPV6 || nh == RX_IPPROTO_NONE;
+	}
+	return !rx_is_vlan_tpid(type);
+}
+
+/*
+ * Whether the HTTP stage has anything to do with pkt's segment
+ * (rx_http_track): a SYN, a FIN or RST, or a payload. A bare ACK, the
+ * most common segment, skips the tail call.
+ */
+RX_INLINE int rx_http_wants(const struct rx_pkt *pkt, __u32 hook)
+{
+	__u32 have = (hook == RX_HOOK_TC_INGRESS || hook == RX_HOOK_TC_EGRESS) ? pkt->wire_len
+									      : pkt->cap_len;
+
+	if (pkt->tcp_flags & 0x07) /* FIN, SYN, RST */
+		return 1;
+	return pkt->payload_off && (pkt->layers & RX_L_PAYLOAD) && have > pkt->payload_off;
+}
+
+/*
  * TC (ingress and egress): both directions of every connection, after GRO.
  * The packets were counted at XDP on the way in; here only TCP health.
  * Returns the stage that follows (RX_STAGE_HTTP) or RX_STAGE_DONE.
@@ -265,7 +305,7 @@ RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32
 	struct rx_pkt *pkt;
 	__u64 now;
 
-	if (!cfg->tcp)
+	if (!cfg->tcp || rx_surely_not_tcp(f->data, f->data_end))
 		return RX_STAGE_DONE;
 	wk = rx_shim_scratch(env, 1);
 	if (!wk) {
@@ -283,7 +323,7 @@ RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32
 		return RX_STAGE_DONE;
 	now = rx_shim_now(env);
 	rx_tcp_track(env, pkt, now, segs ? segs : 1);
-	if (!cfg->http)
+	if (!cfg->http || !rx_http_wants(pkt, f->hook))
 		return RX_STAGE_DONE;
 	wk->stage.now = now;
 	return RX_STAGE_HTTP;
