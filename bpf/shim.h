@@ -111,6 +111,14 @@ struct {
 	__type(value, struct rx_route);
 } rx_routes SEC(".maps");
 
+/* Templated routes by raw path, per CPU (datapath/route.h): a cache only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RX_ROUTE_MEMO);
+	__type(key, __u32);
+	__type(value, struct rx_route_memo);
+} rx_route_memos SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, RX_SERVICES_MAX);
@@ -341,6 +349,11 @@ RX_INLINE struct rx_http_conn *rx_shim_http_conn(struct rx_env *env, const struc
 RX_INLINE struct rx_route *rx_shim_route(struct rx_env *env, __u32 id)
 {
 	return bpf_map_lookup_elem(&rx_routes, &id);
+}
+
+RX_INLINE struct rx_route_memo *rx_shim_route_memo(struct rx_env *env, __u32 slot)
+{
+	return bpf_map_lookup_elem(&rx_route_memos, &slot);
 }
 
 RX_INLINE int rx_shim_route_add(struct rx_env *env, __u32 id, const struct rx_route *r)

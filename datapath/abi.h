@@ -356,6 +356,26 @@ struct rx_route {
 _Static_assert(sizeof(struct rx_route) == RX_ROUTE_MAX + 8, "struct rx_route ABI size");
 
 /*
+ * A per-CPU, direct-mapped memo of templated routes by raw path
+ * (datapath/route.h): a path seen before on the same port skips the route
+ * walk and the route table. The whole input is kept and compared, so a
+ * hit gives exactly what the walk would.
+ */
+#define RX_ROUTE_MEMO 1024 /* slots per CPU, a power of two */
+struct rx_route_memo {
+	__u16 len;   /* uri_len; 0: an empty slot */
+	__u16 port;
+	__u8 flags;  /* rx_http flags the walk reads (RX_HTTPF_URI_TRUNC) */
+	__u8 npat;   /* route patterns configured when it was made */
+	__u16 pad;
+	__u32 route; /* the route id */
+	__u32 pad2;
+	char path[RX_HTTP_URI_MAX];
+};
+_Static_assert(sizeof(struct rx_route_memo) == 16 + RX_HTTP_URI_MAX, "struct rx_route_memo ABI size");
+_Static_assert((RX_ROUTE_MEMO & (RX_ROUTE_MEMO - 1)) == 0, "RX_ROUTE_MEMO: a power of two");
+
+/*
  * A TCP connection, direction-free: endpoint a is the lower (address, port)
  * of the two, so both directions of a connection find the same entry.
  */

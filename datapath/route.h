@@ -12,6 +12,7 @@
  *   int rx_shim_route_add(struct rx_env *env, __u32 id, const struct rx_route *r)
  *   struct rx_budget *rx_shim_budget(struct rx_env *env, __u32 port) (lookup or insert)
  *   const struct rx_pattern *rx_shim_pattern(struct rx_env *env, __u32 i)
+ *   struct rx_route_memo *rx_shim_route_memo(struct rx_env *env, __u32 slot) (per CPU)
  */
 #ifndef RX_ROUTE_H
 #define RX_ROUTE_H
@@ -217,7 +218,90 @@ RX_INLINE int rx_route_same(const struct rx_route *r, const struct rx_routewalk 
  * The route id of the request in wk->http, for server port port; the
  * route is registered on first sight within the port's budget.
  */
+/*
+ * The memo slot of the request path in wk->http on port, and whether m holds
+ * exactly that path (all the walk reads: path bytes, length, truncation,
+ * port, the number of patterns). Word at a time: bytes past uri_len may be
+ * left from an earlier request, so the last word is masked.
+ */
+RX_INLINE __u32 rx_route_memo_slot(const struct rx_http *h, __u32 port, __u32 npat)
+{
+	__u64 x = 0xcbf29ce484222325ull ^ ((__u64)port << 16) ^ ((__u64)npat << 40), v;
+	__u32 len = h->uri_len, i;
+
+	RX_UNROLL
+	for (i = 0; i < RX_HTTP_URI_MAX / 8; i++) {
+		if (i * 8 >= len)
+			break;
+		v = RX_LOAD64(&h->uri[i * 8]);
+		if (len - i * 8 < 8)
+			v &= (1ull << (8 * (len - i * 8))) - 1;
+		x = (x ^ v) * 0x100000001b3ull;
+		x ^= x >> 29;
+	}
+	x ^= len;
+	return (__u32)(x ^ (x >> 32)) & (RX_ROUTE_MEMO - 1);
+}
+
+RX_INLINE int rx_route_memo_same(const struct rx_route_memo *m, const struct rx_http *h,
+				 __u32 port, __u32 npat)
+{
+	__u32 len = h->uri_len, i;
+	__u64 diff = 0, v;
+
+	if (m->len != len || !len || m->port != port || m->npat != npat ||
+	    m->flags != (h->flags & RX_HTTPF_URI_TRUNC))
+		return 0;
+	RX_UNROLL
+	for (i = 0; i < RX_HTTP_URI_MAX / 8; i++) {
+		if (i * 8 >= len)
+			break;
+		v = RX_LOAD64(&h->uri[i * 8]) ^ RX_LOAD64(&m->path[i * 8]);
+		if (len - i * 8 < 8)
+			v &= (1ull << (8 * (len - i * 8))) - 1;
+		diff |= v;
+	}
+	return diff == 0;
+}
+
+RX_INLINE void rx_route_memo_put(struct rx_route_memo *m, const struct rx_http *h, __u32 port,
+				 __u32 npat, __u32 id)
+{
+	if (!m || !h->uri_len)
+		return;
+	m->len = 0; /* (per CPU: nothing reads it meanwhile; kept honest anyway) */
+	__builtin_memcpy(m->path, h->uri, RX_HTTP_URI_MAX);
+	m->port = (__u16)port;
+	m->npat = (__u8)npat;
+	m->flags = h->flags & RX_HTTPF_URI_TRUNC;
+	m->route = id;
+	m->len = h->uri_len;
+}
+
+/*
+ * The route id of the request in wk->http on server port: from the memo,
+ * or by the walk. Only ids of routes in the table are memoized, never the
+ * overflow route (its count, a stat, is per request), so a hit is what
+ * the walk would give: routes are never deleted.
+ */
+RX_INLINE __u32 rx_route_id_walk(struct rx_env *env, struct rx_work *wk, __u32 port);
+
 RX_INLINE __u32 rx_route_id(struct rx_env *env, struct rx_work *wk, __u32 port)
+{
+	__u32 npat = rx_shim_config(env)->patterns, id;
+	struct rx_route_memo *m;
+
+	npat = npat > RX_PATTERNS_MAX ? RX_PATTERNS_MAX : npat;
+	m = rx_shim_route_memo(env, rx_route_memo_slot(&wk->http, port, npat));
+	if (m && rx_route_memo_same(m, &wk->http, port, npat))
+		return m->route;
+	id = rx_route_id_walk(env, wk, port);
+	if (id != RX_ROUTE_OVERFLOW)
+		rx_route_memo_put(m, &wk->http, port, npat, id);
+	return id;
+}
+
+RX_INLINE __u32 rx_route_id_walk(struct rx_env *env, struct rx_work *wk, __u32 port)
 {
 	struct rx_optctx ctx = { .work = wk, .env = env };
 	struct rx_routewalk *rw = &wk->route;

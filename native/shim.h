@@ -70,6 +70,7 @@ struct rx_env {
 	struct rx_nhash budgets;
 	struct rx_nhash endpoints;
 	struct rx_pattern patterns[RX_PATTERNS_MAX]; /* cfg.patterns of them */
+	struct rx_route_memo route_memos[RX_ROUTE_MEMO];
 	struct rx_txn txn;     /* the one transaction record in flight */
 	struct rx_reqinfo info; /* the one request record in flight */
 	rx_txn_fn txn_emit;
@@ -191,6 +192,11 @@ RX_INLINE struct rx_http_conn *rx_shim_http_conn(struct rx_env *env, const struc
 RX_INLINE struct rx_route *rx_shim_route(struct rx_env *env, __u32 id)
 {
 	return rx_nhash__find(&env->routes, &id);
+}
+
+RX_INLINE struct rx_route_memo *rx_shim_route_memo(struct rx_env *env, __u32 slot)
+{
+	return &env->route_memos[slot & (RX_ROUTE_MEMO - 1)];
 }
 
 RX_INLINE int rx_shim_route_add(struct rx_env *env, __u32 id, const struct rx_route *r)
