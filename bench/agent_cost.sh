@@ -24,6 +24,9 @@
 #               second instead of attaching a second datapath. Both measured.
 #   top         serve stopped: `rxray top -i IF` alone, attaching its own
 #               datapath (XDP + TC), reading the maps once a second.
+#   base        with BENCH_BASE_BUILD (set by `BENCH_BASE=REV make bench`:
+#               bench/base_build.sh): the baseline build's `rxray serve` and
+#               the scraper, like serve; before serve for every other shape.
 # (top only if BUILD's rxray has the top command.)
 #
 # Measured over each window, from /proc/PID: CPU = (utime + stime) ticks /
@@ -32,10 +35,12 @@
 # b actually received; each scrape's status, time and size. The processes'
 # CPU is their own work only: the datapath's per-packet work runs in softirq
 # and is charged to no process (bench/live_cost.sh measures it per packet).
-# Goal: under 2 % of a core and under 50 MB.
+# Goal: under 2 % of a core and under 50 MB. With base, the summary adds
+# rxray serve / base serve (CPU, max RSS) per shape.
 #
 # Environment: BENCH_AGENT_PPS (100000), BENCH_AGENT_SECONDS (30),
-# BENCH_AGENT_WARMUP (5), BENCH_AGENT_SHAPES ("udp wide").
+# BENCH_AGENT_WARMUP (5), BENCH_AGENT_SHAPES ("udp wide"), BENCH_BASE_BUILD
+# (a baseline build directory holding rxray), BENCH_BASE_DESC (its name).
 set -euo pipefail
 
 build=${1:?usage: bench/agent_cost.sh BUILD}
@@ -50,6 +55,8 @@ secs=${BENCH_AGENT_SECONDS:-30}
 warmup=${BENCH_AGENT_WARMUP:-5}
 shapes=${BENCH_AGENT_SHAPES:-udp wide}
 BL_RXRAY=$build/rxray
+base_build=${BENCH_BASE_BUILD:-}
+base_rxray=${base_build:+$base_build/rxray}
 port=19482
 P=rxbg
 sock=rxray-bench-$$ # a tmux server of our own
@@ -61,6 +68,7 @@ die() {
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP)"
 for t in trafgen curl; do command -v $t >/dev/null || die "$t not installed"; done
 [ -x "$BL_RXRAY" ] || die "$BL_RXRAY not built (make)"
+[ -z "$base_build" ] || [ -x "$base_rxray" ] || die "$base_rxray not built (bench/base_build.sh)"
 has_top=0
 "$BL_RXRAY" top --help >/dev/null 2>&1 && command -v tmux >/dev/null && has_top=1
 
@@ -85,9 +93,11 @@ ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
 # traffic at $pps in the background; -n bounds it even if the kill is lost
+windows=3
+[ -z "$base_build" ] || windows=4
 traffic_start() {
 	ip netns exec "$BL_NA" trafgen --no-sock-mem -Q -P 1 -b "${pps}pps" \
-		-n $((pps * (3 * (secs + warmup) + 60))) --dev "$BL_IFA" --conf "$1" >"$BL_TMP/trafgen.log" 2>&1 &
+		-n $((pps * (windows * (secs + warmup) + 60))) --dev "$BL_IFA" --conf "$1" >"$BL_TMP/trafgen.log" 2>&1 &
 	gen_pid=$!
 }
 traffic_stop() {
@@ -187,10 +197,27 @@ top_stop() {
 	tmux -L "$sock" kill-session -t "$name" 2>/dev/null || true
 }
 
+# base_window SHAPE: the baseline build's serve and the scraper, like serve
+base_window() {
+	echo "== $1 / base: the baseline build's rxray serve, /metrics scraped every second"
+	bl_serve_start $port "$base_rxray" || die "base serve"
+	scraper_start
+	sleep "$warmup"
+	n0=$(($(wc -l <"$BL_TMP/scrapes") + 1))
+	measure "$1" base "base:$BL_SERVE_PID"
+	scrapes "$1" base "$n0" "$(wc -l <"$BL_TMP/scrapes")"
+	scraper_stop
+	bl_serve_stop || die "base serve exit"
+}
+
 : >"$BL_TMP/results"
 echo "agent cost: $pps packets/s, windows of $secs s after $warmup s, shapes: $shapes"
+[ -z "$base_build" ] || echo "  base: ${BENCH_BASE_DESC:-$base_build} ($base_rxray)"
+nshape=0
 for shape in $shapes; do
+	nshape=$((nshape + 1))
 	traffic_start "$BL_TMP/$shape.cfg"
+	if [ -n "$base_build" ] && ((nshape % 2 == 0)); then base_window "$shape"; fi
 
 	echo "== $shape / serve: rxray serve, /metrics scraped every second"
 	bl_serve_start $port || die "serve"
@@ -215,6 +242,7 @@ for shape in $shapes; do
 		"lost talkers $(awk '/^rxray_records_lost_total.*source="talkers"/ { print $2 }' "$BL_TMP/m")," \
 		"services $(awk '/^rxray_records_lost_total.*source="services"/ { print $2 }' "$BL_TMP/m")"
 	bl_serve_stop || die "serve exit"
+	if [ -n "$base_build" ] && ((nshape % 2 == 1)); then base_window "$shape"; fi
 
 	if [ $has_top -eq 1 ]; then
 		echo "== $shape / top: rxray top -i $BL_IFB alone, its own datapath"
@@ -235,6 +263,20 @@ awk '$1 == "RESULT" && $6 ~ /^cpu_pct=/ {
 		v["rss_kb"] / 1024, v["hwm_kb"] / 1024, v["pps"],
 		(v["cpu_pct"] < 2 && v["rss_kb"] < 50 * 1024) ? "goal MET" : "goal MISSED"
 }' "$BL_TMP/results"
+if [ -n "$base_build" ]; then
+	awk '$1 == "RESULT" && $6 ~ /^cpu_pct=/ && ($4 == "serve" && $5 == "serve" || $4 == "base") {
+		for (i = 6; i <= NF; i++) { split($i, kv, "="); v[$3, $4, kv[1]] = kv[2] }
+		if (!($3 in seen)) { seen[$3] = 1; order[++n] = $3 }
+	}
+	END {
+		for (i = 1; i <= n; i++) {
+			s = order[i]; c = v[s, "base", "cpu_pct"]; r = v[s, "base", "rss_kb"]
+			printf "  %-5s rxray serve / base serve: cpu %.2fx (%.2f %% / %.2f %%), max RSS %.2fx (%.1f MB / %.1f MB)\n",
+				s, c ? v[s, "serve", "cpu_pct"] / c : 0, v[s, "serve", "cpu_pct"], c,
+				r ? v[s, "serve", "rss_kb"] / r : 0, v[s, "serve", "rss_kb"] / 1024, r / 1024
+		}
+	}' "$BL_TMP/results"
+fi
 awk '$1 == "RESULT" && $5 == "scrapes" {
 	printf "  %-5s %-10s scrapes: %s %s, median %s ms, max %s ms, %s bytes\n", $3, $4, $6, $7,
 		substr($8, 11), substr($9, 8), substr($10, 7)

@@ -21,6 +21,8 @@
 #   nohttp  the same agent, then rx_cfg.http set to 0 in its .bss map with
 #           bpftool (checked through the map's BTF): everything but the HTTP
 #           tracker, to tell its share of the cost from the rest (reference)
+#   base    `rxray serve -i IF` of the baseline build (BENCH_BASE_BUILD, set
+#           by `BENCH_BASE=REV make bench`: bench/base_build.sh), like rxray
 #
 # Rounds interleave the modes, order reversed every other round. Per run:
 # wrk's Requests/sec and its 99th percentile latency (--latency, HdrHistogram,
@@ -29,10 +31,13 @@
 # _count on /metrics, before and after) next to the requests wrk completed.
 # The table shows medians and the ratios rxray / none of the medians:
 # requests/s (goal >= 0.97) and p99 (goal <= 1.05); each round's own ratio
-# too, since the rounds are neighbours in time.
+# too, since the rounds are neighbours in time. With the base mode, the same
+# for base / none, base / pass and base / nohttp, then rxray / base.
 #
 # Environment: BENCH_HTTP_SECONDS (10), BENCH_HTTP_ROUNDS (3),
-# BENCH_HTTP_MODES ("none pass nohttp rxray"), BENCH_HTTP_WRK ("-t 2 -c 16").
+# BENCH_HTTP_MODES ("none pass nohttp rxray", and base if BENCH_BASE_BUILD is
+# set), BENCH_HTTP_WRK ("-t 2 -c 16"), BENCH_BASE_BUILD (a baseline build
+# directory holding rxray), BENCH_BASE_DESC (its name in the output).
 set -euo pipefail
 
 build=${1:?usage: bench/http_cost.sh BUILD}
@@ -42,9 +47,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../tests/lib/netns.sh"
 secs=${BENCH_HTTP_SECONDS:-10}
 rounds=${BENCH_HTTP_ROUNDS:-3}
-modes=${BENCH_HTTP_MODES:-none pass nohttp rxray}
+base_build=${BENCH_BASE_BUILD:-}
+if [ -n "$base_build" ]; then
+	modes=${BENCH_HTTP_MODES:-none pass nohttp rxray base}
+else
+	modes=${BENCH_HTTP_MODES:-none pass nohttp rxray}
+fi
 read -r -a wrkopts <<<"${BENCH_HTTP_WRK:--t 2 -c 16}"
 rxray=$build/rxray
+base_rxray=${base_build:+$base_build/rxray}
 trivial=$build/bench/trivial.bpf.o
 port=19483
 P=rxbh
@@ -60,6 +71,11 @@ for t in nginx wrk curl bpftool jq; do command -v $t >/dev/null || die "$t not i
 [ -x "$rxray" ] || die "$rxray not built (make)"
 case " $modes " in
 *" pass "*) [ -f "$trivial" ] || die "$trivial not built (make bench-bins)" ;;
+esac
+case " $modes " in *" base "*)
+	[ -n "$base_build" ] || die "mode base needs BENCH_BASE_BUILD (BENCH_BASE=REV make bench)"
+	[ -x "$base_rxray" ] || die "$base_rxray not built (bench/base_build.sh)"
+	;;
 esac
 
 tmp=$(mktemp -d /tmp/rxray-httpcost.XXXXXX)
@@ -130,6 +146,19 @@ http_off() {
 		die "could not turn rx_cfg.http off: $(bpftool -j map dump id "$map")"
 }
 
+serve_up() { # RXRAY
+	# a control socket of our own, not the host agent's /run/rxray/agent.sock
+	ip netns exec $NB "$1" serve -i $IFB --listen "127.0.0.1:$port" \
+		--control "$tmp/agent.sock" 2>>"$tmp/serve.err" &
+	serve_pid=$!
+	for _ in $(seq 100); do
+		ip netns exec $NB curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" && return 0
+		kill -0 $serve_pid 2>/dev/null || break
+		sleep 0.05
+	done
+	die "$1 serve did not come up: $(tail -1 "$tmp/serve.err")"
+}
+
 attach() { # MODE
 	case $1 in
 	none) ;;
@@ -138,18 +167,8 @@ attach() { # MODE
 		attach rxray
 		http_off
 		;;
-	rxray)
-		# a control socket of our own, not the host agent's /run/rxray/agent.sock
-		ip netns exec $NB "$rxray" serve -i $IFB --listen "127.0.0.1:$port" \
-			--control "$tmp/agent.sock" 2>>"$tmp/serve.err" &
-		serve_pid=$!
-		for _ in $(seq 100); do
-			ip netns exec $NB curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" && return 0
-			kill -0 $serve_pid 2>/dev/null || break
-			sleep 0.05
-		done
-		die "rxray serve did not come up: $(tail -1 "$tmp/serve.err")"
-		;;
+	rxray) serve_up "$rxray" ;;
+	base) serve_up "$base_rxray" ;;
 	esac
 }
 
@@ -158,11 +177,11 @@ detach() { # MODE
 	case $1 in
 	none) ;;
 	pass) ip -n $NB link set dev $IFB xdpdrv off ;;
-	rxray | nohttp)
+	rxray | nohttp | base)
 		kill -TERM $serve_pid
 		wait $serve_pid || rc=$?
 		serve_pid=
-		[ $rc -eq 0 ] || die "rxray serve exited with $rc after SIGTERM"
+		[ $rc -eq 0 ] || die "rxray serve ($1) exited with $rc after SIGTERM"
 		;;
 	esac
 	# nothing left behind on the veth
@@ -184,11 +203,11 @@ to_us() {
 run() {
 	local mode=$1 r=$2 t0=0 t1=0 rps p50 p99 reqs
 	attach "$mode"
-	[ "$mode" != rxray ] || t0=$(txns)
+	case $mode in rxray | base) t0=$(txns) ;; esac
 	ip netns exec $NA wrk "${wrkopts[@]}" -d "${secs}s" --latency $URL >"$tmp/wrk.txt" 2>&1 ||
 		die "wrk: $(cat "$tmp/wrk.txt")"
 	sleep 0.3 # wrk's connections close; rxray sees the last responses
-	[ "$mode" != rxray ] || t1=$(txns)
+	case $mode in rxray | base) t1=$(txns) ;; esac
 	detach "$mode"
 	grep -q 'Non-2xx\|Socket errors' "$tmp/wrk.txt" && die "wrk saw errors: $(cat "$tmp/wrk.txt")"
 	rps=$(awk '$1 == "Requests/sec:" { print $2 }' "$tmp/wrk.txt")
@@ -200,6 +219,7 @@ run() {
 }
 
 echo "http cost: $rounds rounds x $secs s, wrk ${wrkopts[*]} --latency $URL, modes: $modes"
+[ -z "$base_build" ] || echo "  base: ${BENCH_BASE_DESC:-$base_build} ($base_rxray)"
 echo "  warm-up"
 ip netns exec $NA wrk "${wrkopts[@]}" -d 2s $URL >/dev/null 2>&1 || die "wrk warm-up"
 : >"$tmp/runs"
@@ -235,28 +255,51 @@ case " $modes " in *" rxray "*)
 	done
 	;;
 esac
-echo
-for base in none pass nohttp; do
-	case " $modes " in *" $base "*) ;; *) continue ;; esac
-	case " $modes " in *" rxray "*) ;; *) continue ;; esac
-	per=""
+case " $modes " in *" base "*)
+	echo "  the same for the base build's rxray:"
 	for ((r = 1; r <= rounds; r++)); do
-		per="$per $(awk -v a="$(field rxray rps "$r")" -v b="$(field $base rps "$r")" \
-			-v c="$(field rxray p99_us "$r")" -v d="$(field $base p99_us "$r")" \
+		echo "    round $r: wrk $(field base requests "$r"), base $(field base counted "$r")"
+	done
+	;;
+esac
+echo
+# compare SUBJECT REF: SUBJECT / REF, medians and per round, and a RESULT line
+compare() {
+	local subj=$1 ref=$2 per="" r
+	for ((r = 1; r <= rounds; r++)); do
+		per="$per $(awk -v a="$(field "$subj" rps "$r")" -v b="$(field "$ref" rps "$r")" \
+			-v c="$(field "$subj" p99_us "$r")" -v d="$(field "$ref" p99_us "$r")" \
 			'BEGIN { printf "%.3f/%.2f", a / b, c / d }')"
 	done
-	awk -v base=$base -v a="$(field rxray rps | median)" -v b="$(field $base rps | median)" \
-		-v c="$(field rxray p99_us | median)" -v d="$(field $base p99_us | median)" -v per="$per" '
+	awk -v subj="$subj" -v base="$ref" -v a="$(field "$subj" rps | median)" -v b="$(field "$ref" rps | median)" \
+		-v c="$(field "$subj" p99_us | median)" -v d="$(field "$ref" p99_us | median)" -v per="$per" '
 		BEGIN {
 			r = a / b; l = c / d
 			if (base == "none") {
-				printf "  rxray / none: requests/s %.3f (goal >= 0.97: %s), p99 %.2f (goal <= 1.05: %s)\n",
-					r, (r >= 0.97 ? "MET" : "MISSED"), l, (l <= 1.05 ? "MET" : "MISSED")
+				printf "  %s / none: requests/s %.3f (goal >= 0.97: %s), p99 %.2f (goal <= 1.05: %s)\n",
+					subj, r, (r >= 0.97 ? "MET" : "MISSED"), l, (l <= 1.05 ? "MET" : "MISSED")
+			} else if (base == "base") {
+				printf "  %s / base (this build against the baseline build): requests/s %.3f, p99 %.2f\n",
+					subj, r, l
 			} else {
-				printf "  rxray / %s (reference): requests/s %.3f, p99 %.2f\n", base, r, l
+				printf "  %s / %s (reference): requests/s %.3f, p99 %.2f\n", subj, base, r, l
 			}
 			printf "    per round (requests/s ratio / p99 ratio):%s\n", per
-			printf "RESULT http_cost vs=%s rps_ratio=%.3f p99_ratio=%.3f base_rps=%.0f rxray_rps=%.0f base_p99_us=%.1f rxray_p99_us=%.1f\n",
-				base, r, l, b, a, d, c
+			if (subj == "rxray")
+				printf "RESULT http_cost vs=%s rps_ratio=%.3f p99_ratio=%.3f base_rps=%.0f rxray_rps=%.0f base_p99_us=%.1f rxray_p99_us=%.1f\n",
+					base, r, l, b, a, d, c
+			else
+				printf "RESULT http_cost_%s vs=%s rps_ratio=%.3f p99_ratio=%.3f ref_rps=%.0f %s_rps=%.0f ref_p99_us=%.1f %s_p99_us=%.1f\n",
+					subj, base, r, l, b, subj, a, d, subj, c
 		}'
+}
+has() { case " $modes " in *" $1 "*) return 0 ;; esac; return 1; }
+for ref in none pass nohttp; do
+	has "$ref" || continue
+	for subj in rxray base; do
+		if has "$subj"; then compare "$subj" "$ref"; fi
+	done
 done
+if has rxray && has base; then
+	compare rxray base
+fi

@@ -17,6 +17,9 @@
 #           counter, XDP_PASS. The baseline.
 #   rxray   `rxray serve -i IF`: XDP (driver mode) + TC ingress/egress, the
 #           traffic picture and TCP health on, capture off; no scrapes.
+#   base    the same with the baseline build's rxray (BENCH_BASE_BUILD, set
+#           by `BENCH_BASE=REV make bench`: bench/base_build.sh), in the same
+#           rounds; the summary adds base / pass-only and rxray / base.
 #
 # Measured per run: packets received on ns b's veth (rx_packets) per second
 # of wall time, what the program itself counted (the trivial counter, or
@@ -31,7 +34,9 @@
 # (goal >= 0.9) next to the difference in softirq time per packet.
 #
 # Environment: BENCH_LIVE_SECONDS (10), BENCH_LIVE_ROUNDS (3),
-# BENCH_LIVE_SHAPES ("udp tcp"; also tcp256, wide), BENCH_LIVE_MODES ("none pass rxray").
+# BENCH_LIVE_SHAPES ("udp tcp"; also tcp256, wide), BENCH_LIVE_MODES ("none pass
+# rxray", and base if BENCH_BASE_BUILD is set), BENCH_BASE_BUILD (a baseline
+# build directory holding rxray), BENCH_BASE_DESC (its name in the output).
 set -euo pipefail
 
 build=${1:?usage: bench/live_cost.sh BUILD}
@@ -44,8 +49,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 secs=${BENCH_LIVE_SECONDS:-10}
 rounds=${BENCH_LIVE_ROUNDS:-3}
 shapes=${BENCH_LIVE_SHAPES:-udp tcp}
-modes=${BENCH_LIVE_MODES:-none pass rxray}
+base_build=${BENCH_BASE_BUILD:-}
+if [ -n "$base_build" ]; then
+	modes=${BENCH_LIVE_MODES:-none pass rxray base}
+else
+	modes=${BENCH_LIVE_MODES:-none pass rxray}
+fi
 BL_RXRAY=$build/rxray
+base_rxray=${base_build:+$base_build/rxray}
 trivial=$build/bench/trivial.bpf.o
 port=19481
 P=rxbl
@@ -58,6 +69,11 @@ die() {
 for t in trafgen bpftool curl jq; do command -v $t >/dev/null || die "$t not installed"; done
 [ -x "$BL_RXRAY" ] || die "$BL_RXRAY not built (make)"
 [ -f "$trivial" ] || die "$trivial not built (make bench-bins)"
+case " $modes " in *" base "*)
+	[ -n "$base_build" ] || die "mode base needs BENCH_BASE_BUILD (BENCH_BASE=REV make bench)"
+	[ -x "$base_rxray" ] || die "$base_rxray not built (bench/base_build.sh)"
+	;;
+esac
 
 BL_TMP=$(mktemp -d /tmp/rxray-live.XXXXXX)
 BL_SERVE_PID=
@@ -84,6 +100,7 @@ attach() { # MODE
 	none) ;;
 	pass) ip -n "$BL_NB" link set dev "$BL_IFB" xdpdrv obj "$trivial" sec xdp ;;
 	rxray) bl_serve_start $port ;;
+	base) bl_serve_start $port "$base_rxray" ;;
 	esac
 }
 
@@ -91,7 +108,7 @@ detach() { # MODE
 	case $1 in
 	none) ;;
 	pass) ip -n "$BL_NB" link set dev "$BL_IFB" xdpdrv off ;;
-	rxray) bl_serve_stop ;;
+	rxray | base) bl_serve_stop ;;
 	esac
 }
 
@@ -105,7 +122,7 @@ counted() { # MODE
 		map=$(bpftool -j prog show id "$id" | jq '.map_ids[0]')
 		bpftool -j map lookup id "$map" key 0 0 0 0 | jq '[.formatted.values[].value] | add'
 		;;
-	rxray)
+	rxray | base)
 		ip netns exec "$BL_NB" curl -sf "http://127.0.0.1:$port/metrics" >"$BL_TMP/m"
 		bl_metric_sum rxray_packets_total "$BL_TMP/m"
 		;;
@@ -146,6 +163,7 @@ run() {
 }
 
 echo "live cost: $rounds rounds x $secs s, shapes: $shapes, modes: $modes"
+[ -z "$base_build" ] || echo "  base: ${BENCH_BASE_DESC:-$base_build} ($base_rxray)"
 echo "  warm-up"
 attach pass && blast 2 "$BL_TMP/udp.cfg" && detach pass
 : >"$BL_TMP/runs"
@@ -199,5 +217,17 @@ for shape in $shapes; do
 			s, r, (r >= 0.9 ? "MET" : "MISSED"), xc - pc
 		printf "RESULT live %s ratio=%.3f pass_pps=%.0f rxray_pps=%.0f extra_softirq_ns=%.0f goal=0.9\n",
 			s, r, p, x, xc - pc
+	}'
+	case " $modes " in *" base "*) ;; *) continue ;; esac
+	b=$(field "$shape" base pps | median)
+	bc=$(field "$shape" base softirq_ns | median)
+	awk -v s="$shape" -v p="$p" -v x="$x" -v b="$b" -v pc="$pc" -v xc="$xc" -v bc="$bc" 'BEGIN {
+		r = b / p
+		printf "  %-4s base  / pass-only = %.3f  goal >= 0.9: %s   (receive path %+.0f ns/packet)\n",
+			s, r, (r >= 0.9 ? "MET" : "MISSED"), bc - pc
+		printf "  %-4s rxray / base      = %.3f                (receive path %+.0f ns/packet against base)\n",
+			s, x / b, xc - bc
+		printf "RESULT live_base %s ratio=%.3f pass_pps=%.0f base_pps=%.0f rxray_pps=%.0f rxray_base_ratio=%.3f extra_softirq_ns=%.0f goal=0.9\n",
+			s, r, p, b, x, x / b, bc - pc
 	}'
 done

@@ -17,8 +17,9 @@
 #            talkers, 1,024 services) and the rest is counted as overflow
 #   bl_rx IF NS FIELD          /sys/class/net/IF/statistics/FIELD inside NS
 #   bl_cpustat                 "cpuN busy softirq total" lines from /proc/stat (jiffies)
-#   bl_serve_start PORT        rxray serve on BL_IFB in ns b, control socket
-#                              $BL_TMP/agent.sock; sets BL_SERVE_PID
+#   bl_serve_start PORT [RXRAY] rxray serve ($BL_RXRAY, or the binary RXRAY: a
+#                              baseline build's) on BL_IFB in ns b, control
+#                              socket $BL_TMP/agent.sock; sets BL_SERVE_PID
 #   bl_serve_stop              SIGTERM, wait; fails loudly on a bad exit
 #   bl_metric_sum FAMILY FILE  sum of a metric family's series in an exposition
 
@@ -89,9 +90,9 @@ bl_cpustat() {
 }
 
 bl_serve_start() {
-	local port=$1 _
+	local port=$1 bin=${2:-$BL_RXRAY} _
 	# a control socket of our own, not the host agent's /run/rxray/agent.sock
-	ip netns exec "$BL_NB" "$BL_RXRAY" serve -i "$BL_IFB" --listen "127.0.0.1:$port" \
+	ip netns exec "$BL_NB" "$bin" serve -i "$BL_IFB" --listen "127.0.0.1:$port" \
 		--control "$BL_TMP/agent.sock" 2>>"$BL_TMP/serve.err" &
 	BL_SERVE_PID=$!
 	for _ in $(seq 100); do

@@ -18,9 +18,17 @@
 # with a filter no packet matches ('tcp port 1'): every packet read, decoded
 # and turned into a capture record, nothing rendered.
 #
+# With BENCH_BASE_BUILD (a baseline build directory, set by `BENCH_BASE=REV
+# make bench`: bench/base_build.sh), the baseline build's `rxray watch -r
+# big.pcap --json` is timed too, in the same best-of-N: run i times this
+# build's, the baseline's and tcpdump -nn -v one after the other (the order
+# reversed every other run), and the table adds its row, its goal ratios and
+# rxray / base.
+#
 # Prints a table and RESULT lines for bench/run.sh. Environment:
 #   BENCH_PACKETS (200000), BENCH_RUNS (3), BENCH_TMP (mktemp -d),
-#   PYTHON (/usr/bin/python3: Debian's, which has scapy).
+#   PYTHON (/usr/bin/python3: Debian's, which has scapy), BENCH_BASE_BUILD,
+#   BENCH_BASE_DESC (the baseline's name in the output).
 set -euo pipefail
 
 build=${1:?usage: bench/offline.sh BUILD}
@@ -29,6 +37,8 @@ rxray=$build/rxray
 packets=${BENCH_PACKETS:-200000}
 runs=${BENCH_RUNS:-3}
 python=${PYTHON:-/usr/bin/python3}
+base_build=${BENCH_BASE_BUILD:-}
+base_rxray=${base_build:+$base_build/rxray}
 
 tmp=${BENCH_TMP:-$(mktemp -d /tmp/rxray-bench.XXXXXX)}
 cleanup() { [ -n "${BENCH_TMP:-}" ] || rm -rf "$tmp"; }
@@ -37,6 +47,7 @@ trap cleanup EXIT
 die() { echo "offline: $*" >&2; exit 1; }
 
 [ -x "$rxray" ] || die "$rxray not built (make)"
+[ -z "$base_build" ] || [ -x "$base_rxray" ] || die "$base_rxray not built (bench/base_build.sh)"
 "$python" -c 'import scapy' 2>/dev/null || die "$python has no scapy (apt-get install python3-scapy)"
 
 now_ns() { date +%s%N; }
@@ -58,19 +69,64 @@ best_of() {
 	awk -v n="$best" 'BEGIN { printf "%.6f", n / 1e9 }'
 }
 
+# best_of_set NAME=CMD...: the commands (each one word, a function) run one
+# after the other $runs times, the order reversed every other time; the
+# shortest wall time of each into secs[NAME].
+best_of_set() {
+	local i j n=$# t0 t1 dt name fn
+	local -a items=("$@") order
+	local -A best=()
+	for ((i = 0; i < runs; i++)); do
+		order=()
+		for ((j = 0; j < n; j++)); do
+			if ((i % 2)); then order+=("${items[n - 1 - j]}"); else order+=("${items[j]}"); fi
+		done
+		for name in "${order[@]}"; do
+			fn=${name#*=} name=${name%%=*}
+			t0=$(now_ns)
+			"$fn" >/dev/null 2>"$tmp/$name.err" || die "$name failed: $(tail -1 "$tmp/$name.err")"
+			t1=$(now_ns)
+			dt=$((t1 - t0))
+			if [ -z "${best[$name]:-}" ] || [ "$dt" -lt "${best[$name]}" ]; then best[$name]=$dt; fi
+			printf '    %-14s run %d: %s s\n' "$name" $((i + 1)) \
+				"$(awk -v n="$dt" 'BEGIN { printf "%.3f", n / 1e9 }')" >&2
+		done
+	done
+	for name in "${!best[@]}"; do
+		secs[$name]=$(awk -v n="${best[$name]}" 'BEGIN { printf "%.6f", n / 1e9 }')
+	done
+}
+cmd_rxray_json() { "$rxray" watch -r "$tmp/big.pcap" --json; }
+cmd_base_json() { "$base_rxray" watch -r "$tmp/big.pcap" --json; }
+cmd_tcpdump_v() { tcpdump -nn -v -r "$tmp/big.pcap"; }
+
 echo "offline: generating $packets packets in $tmp/big.pcap"
 "$python" "$here/gen_mix.py" "$tmp/big.pcap" "$packets" 2000
 
 # The benchmark must not time a failure: rxray has to print every packet.
 shown=$("$rxray" watch -r "$tmp/big.pcap" --json 2>/dev/null | wc -l)
 [ "$shown" -eq "$packets" ] || die "rxray --json printed $shown records for $packets packets"
+if [ -n "$base_build" ]; then
+	echo "offline: base = ${BENCH_BASE_DESC:-$base_build} ($base_rxray)"
+	shown=$("$base_rxray" watch -r "$tmp/big.pcap" --json 2>/dev/null | wc -l)
+	[ "$shown" -eq "$packets" ] || die "base rxray --json printed $shown records for $packets packets"
+fi
 
 declare -A secs
 echo "offline: timing, best of $runs runs each" >&2
-secs[rxray_json]=$(best_of rxray_json "$rxray" watch -r "$tmp/big.pcap" --json)
-if command -v tcpdump >/dev/null; then
-	secs[tcpdump_v]=$(best_of tcpdump_v tcpdump -nn -v -r "$tmp/big.pcap")
-	secs[tcpdump]=$(best_of tcpdump tcpdump -nn -r "$tmp/big.pcap")
+if [ -n "$base_build" ]; then
+	if command -v tcpdump >/dev/null; then
+		best_of_set rxray_json=cmd_rxray_json base_json=cmd_base_json tcpdump_v=cmd_tcpdump_v
+		secs[tcpdump]=$(best_of tcpdump tcpdump -nn -r "$tmp/big.pcap")
+	else
+		best_of_set rxray_json=cmd_rxray_json base_json=cmd_base_json
+	fi
+else
+	secs[rxray_json]=$(best_of rxray_json "$rxray" watch -r "$tmp/big.pcap" --json)
+	if command -v tcpdump >/dev/null; then
+		secs[tcpdump_v]=$(best_of tcpdump_v tcpdump -nn -v -r "$tmp/big.pcap")
+		secs[tcpdump]=$(best_of tcpdump tcpdump -nn -r "$tmp/big.pcap")
+	fi
 fi
 secs[rxray_text]=$(best_of rxray_text "$rxray" watch -r "$tmp/big.pcap")
 secs[rxray_decode]=$(best_of rxray_decode "$rxray" watch -r "$tmp/big.pcap" 'tcp port 1')
@@ -95,6 +151,7 @@ row() {
 }
 : >"$tmp/results"
 row rxray_json "rxray watch -r F --json"
+[ -z "$base_build" ] || row base_json "base rxray watch -r F --json"
 row tshark_json "tshark -r F -T json"
 row tcpdump_v "tcpdump -nn -v -r F"
 row rxray_text "rxray watch -r F (reference)"
@@ -110,13 +167,28 @@ if [ -n "${secs[tshark_json]:-}" ]; then
 	r=$(ratio "${secs[rxray_json]}" "${secs[tshark_json]}")
 	goal "rxray --json vs tshark -T json" "$r" 10
 	echo "RESULT offline ratio_vs_tshark=$r goal=10" >>"$tmp/results"
+	if [ -n "$base_build" ]; then
+		r=$(ratio "${secs[base_json]}" "${secs[tshark_json]}")
+		goal "base --json vs tshark -T json" "$r" 10
+		echo "RESULT offline base_ratio_vs_tshark=$r goal=10" >>"$tmp/results"
+	fi
 fi
 if [ -n "${secs[tcpdump_v]:-}" ]; then
 	r=$(ratio "${secs[rxray_json]}" "${secs[tcpdump_v]}")
 	goal "rxray --json vs tcpdump -nn -v" "$r" 1
 	echo "RESULT offline ratio_vs_tcpdump=$r goal=1" >>"$tmp/results"
+	if [ -n "$base_build" ]; then
+		r=$(ratio "${secs[base_json]}" "${secs[tcpdump_v]}")
+		goal "base --json vs tcpdump -nn -v" "$r" 1
+		echo "RESULT offline base_ratio_vs_tcpdump=$r goal=1" >>"$tmp/results"
+	fi
 	r=$(ratio "${secs[rxray_text]}" "${secs[tcpdump]}")
 	printf '  %-36s %8.2fx  (reference)\n' "rxray text vs tcpdump -nn" "$r"
 	echo "RESULT offline ratio_text_vs_tcpdump=$r" >>"$tmp/results"
+fi
+if [ -n "$base_build" ]; then
+	r=$(ratio "${secs[rxray_json]}" "${secs[base_json]}")
+	printf '  %-36s %8.2fx  (speed of this build against the baseline build)\n' "rxray --json vs base --json" "$r"
+	echo "RESULT offline ratio_vs_base=$r" >>"$tmp/results"
 fi
 cat "$tmp/results"

@@ -16,6 +16,22 @@
 # them by hand, with the machine they ran on.
 #
 #   bench/run.sh BUILD        (BENCH_ONLY=xdp, offline, live, agent or http for one)
+#
+# Side by side with a baseline build: BENCH_BASE=REV (any git revision:
+# HEAD~3, a tag, a commit id), e.g. `BENCH_BASE=main make bench`, first
+# builds REV into BUILD/bench-base/ (bench/base_build.sh: git archive into
+# BUILD/bench-base/src, make -j2 all bench-bins into BUILD/bench-base/build;
+# reused while REV names the same commit), then every benchmark runs the
+# baseline build's rxray next to this build's in the same run, interleaved
+# round by round, and prints both and rxray / base:
+#   xdp_cost, tc_http_cost  bench/pair_cost.sh: each build's own binary (its own
+#                         skeleton), alternately, -r 1 per invocation, for
+#                         BENCH_PAIR_ROUNDS (7) rounds; BENCH_XDP_ARGS and
+#                         BENCH_TC_ARGS add options to every invocation
+#   live, agent, http     a mode (window) base: the baseline's rxray serve
+#   offline               the baseline's rxray watch -r F --json
+# The scripts take the baseline as BENCH_BASE_BUILD (a build directory);
+# run.sh sets it. Without BENCH_BASE nothing changes.
 set -euo pipefail
 
 build=${1:?usage: bench/run.sh BUILD}
@@ -25,6 +41,19 @@ mkdir -p "$out"
 rm -f "$out/xdp_cost.log" "$out/offline.log" "$out/live_cost.log" "$out/agent_cost.log" \
 	"$out/tc_http_cost.log" "$out/http_cost.log" "$out/http_latency.log"
 only=${BENCH_ONLY:-}
+base=${BENCH_BASE:-}
+unset BENCH_BASE_BUILD BENCH_BASE_DESC
+
+if [ -n "$base" ]; then
+	echo "== 0. the baseline build: $base (bench/base_build.sh)"
+	BENCH_BASE_BUILD=$("$here/base_build.sh" "$build" "$base") || {
+		echo "the baseline build of $base failed"
+		exit 1
+	}
+	BENCH_BASE_DESC="$base = $(git -C "$here/.." describe --always "$(cat "$build/bench-base/commit")")"
+	export BENCH_BASE_BUILD BENCH_BASE_DESC
+	echo
+fi
 
 machine() {
 	echo "machine"
@@ -33,6 +62,9 @@ machine() {
 	echo "  nproc    $(nproc)"
 	echo "  date     $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "  rxray    $(git -C "$here/.." describe --always --dirty 2>/dev/null || echo unknown)"
+	if [ -n "${BENCH_BASE_BUILD:-}" ]; then
+		echo "  base     $BENCH_BASE_DESC ($BENCH_BASE_BUILD)"
+	fi
 	echo "  clang    $(clang --version | head -1)"
 	echo "  libbpf   $(pkg-config --modversion libbpf 2>/dev/null || echo unknown)"
 	echo "  tshark   $(tshark --version 2>/dev/null | head -1 || echo none)"
@@ -48,7 +80,12 @@ status=0
 if [ -z "$only" ] || [ "$only" = xdp ]; then
 	echo
 	echo "== 1. XDP per-packet cost (bench/xdp_cost)"
-	if "$out/xdp_cost" | tee "$out/xdp_cost.log"; then :; else
+	if [ -n "$base" ]; then
+		if "$here/pair_cost.sh" xdp "$build" "$BENCH_BASE_BUILD" | tee "$out/xdp_cost.log"; then :; else
+			echo "pair_cost.sh xdp failed (needs root / CAP_BPF, both builds' bench/xdp_cost)"
+			status=1
+		fi
+	elif "$out/xdp_cost" | tee "$out/xdp_cost.log"; then :; else
 		echo "xdp_cost failed (needs root / CAP_BPF, a kernel with BPF_PROG_TEST_RUN for XDP)"
 		status=1
 	fi
@@ -84,7 +121,12 @@ fi
 if [ -z "$only" ] || [ "$only" = http ]; then
 	echo
 	echo "== 5. HTTP: TC cost per request and response (bench/tc_http_cost)"
-	if "$out/tc_http_cost" | tee "$out/tc_http_cost.log"; then :; else
+	if [ -n "$base" ]; then
+		if "$here/pair_cost.sh" tc "$build" "$BENCH_BASE_BUILD" | tee "$out/tc_http_cost.log"; then :; else
+			echo "pair_cost.sh tc failed (needs root / CAP_BPF, both builds' bench/tc_http_cost)"
+			status=1
+		fi
+	elif "$out/tc_http_cost" | tee "$out/tc_http_cost.log"; then :; else
 		echo "tc_http_cost failed (needs root / CAP_BPF, BPF_PROG_TEST_RUN for SCHED_CLS)"
 		status=1
 	fi
@@ -108,21 +150,21 @@ if [ -s "$out/xdp_cost.log" ]; then
 	grep -E 'worst ratio|records produced' "$out/xdp_cost.log" | sed 's/^ */  xdp /'
 fi
 if [ -s "$out/offline.log" ]; then
-	grep -E 'x  (goal|\(reference)' "$out/offline.log" | sed 's/^ */  offline: /'
+	grep -E 'x  (goal|\(reference|\(speed)' "$out/offline.log" | sed 's/^ */  offline: /'
 fi
 if [ -s "$out/live_cost.log" ]; then
-	grep -E 'rxray / pass-only' "$out/live_cost.log" | sed 's/^ */  live: /'
+	grep -E 'rxray / pass-only|base  / pass-only|rxray / base' "$out/live_cost.log" | sed 's/^ */  live: /'
 fi
 if [ -s "$out/agent_cost.log" ]; then
-	grep -E 'goal (MET|MISSED)' "$out/agent_cost.log" | sed 's/^ */  agent: /'
+	grep -E 'goal (MET|MISSED)|serve / base serve' "$out/agent_cost.log" | sed 's/^ */  agent: /'
 fi
 if [ -s "$out/tc_http_cost.log" ]; then
-	grep -E 'the HTTP tracker|rxray http=1  +- trivial' "$out/tc_http_cost.log" | sed 's/^ */  tc_http: /'
+	grep -E 'the HTTP tracker|rxray http=1  +- trivial|http=1 transaction:' "$out/tc_http_cost.log" | sed 's/^ */  tc_http: /'
 fi
 if [ -s "$out/http_cost.log" ]; then
-	grep -E 'rxray / none' "$out/http_cost.log" | sed 's/^ */  http (wrk -t 2 -c 16): /'
+	grep -E 'rxray / none|base / none|rxray / base' "$out/http_cost.log" | sed 's/^ */  http (wrk -t 2 -c 16): /'
 fi
 if [ -s "$out/http_latency.log" ]; then
-	grep -E 'rxray / none' "$out/http_latency.log" | sed 's/^ */  http (wrk -t 1 -c 1): /'
+	grep -E 'rxray / none|base / none|rxray / base' "$out/http_latency.log" | sed 's/^ */  http (wrk -t 1 -c 1): /'
 fi
 exit $status
