@@ -152,6 +152,7 @@ deps:
 clean:
 	rm -rf $(BUILD)
 
-# the dependency files of this build only, not of the Debian 13 chroot that
+# the dependency files of this build only, not of the benchmarks' baseline
+# build (bench/base_build.sh) nor of the Debian 13 chroot that
 # scripts/check_trixie.sh keeps under it (nor its /proc, /sys, /dev)
--include $(shell find $(BUILD) -path $(BUILD)/trixie-root -prune -o -name '*.d' -type f -print 2>/dev/null)
+-include $(shell find $(BUILD) \( -path $(BUILD)/trixie-root -o -path $(BUILD)/bench-base \) -prune -o -name '*.d' -type f -print 2>/dev/null)
