@@ -490,6 +490,17 @@ RX_INLINE int rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk)
 	have -= pkt->payload_off;
 	if (have > pkt->payload_len)
 		have = pkt->payload_len; /* Ethernet padding is not payload */
+	/*
+	 * A payload whose first byte cannot start an HTTP/1 message (every
+	 * method and "HTTP/1." begin with a capital letter: rx_http_method())
+	 * on a connection the tracker does not follow has nothing for it: one
+	 * lookup instead of the decode and a tail call, for whatever else
+	 * speaks TCP here (TLS, databases, floods).
+	 */
+	if (!(pkt->tcp_flags & 0x05) &&
+	    !rx_shim_load_bytes(env, hook, pkt->payload_off, wk->peek, 1, RX_HTTP_PEEK) &&
+	    (wk->peek[0] < 'A' || wk->peek[0] > 'Z') && !rx_shim_http_conn(env, &wk->hkey, 0))
+		return RX_STAGE_DONE;
 	st->side = side;
 	st->off = 0;
 	st->avail = have;
