@@ -32,7 +32,8 @@ BPF_OBJ := $(BUILD)/rxray.bpf.o
 SKEL := $(BUILD)/rxray.skel.h
 
 TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/tests/unit_parse \
-	$(BUILD)/tests/unit_reqjoin $(BUILD)/tests/unit_pattern $(BUILD)/tests/unit_quantile
+	$(BUILD)/tests/unit_reqjoin $(BUILD)/tests/unit_pattern $(BUILD)/tests/unit_quantile \
+	$(BUILD)/tests/unit_render_json $(BUILD)/tests/json_oracle
 
 .PHONY: all tests test test-kernels clang19 demo bench fuzz deps clean
 all: $(BUILD)/rxray $(BPF_OBJ)
@@ -94,6 +95,17 @@ $(BUILD)/tests/%.o: tests/bpf/%.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+# the JSON writer against the jansson renderer it replaced (the oracle)
+$(BUILD)/tests/unit_render_json: $(BUILD)/tests/unit_render_json.o $(BUILD)/tests/render_json_jansson.o \
+	$(BUILD)/src/render.o $(BUILD)/src/jsonw.o $(BUILD)/src/util.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -ljansson
+
+$(BUILD)/tests/json_oracle: $(BUILD)/tests/json_oracle.o $(BUILD)/tests/render_json_jansson.o \
+	$(filter-out $(BUILD)/src/main.o,$(OBJS))
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
 # ---- fuzzing (clang, libFuzzer + ASan + UBSan) ----------------------------
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
