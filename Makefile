@@ -100,7 +100,7 @@ $(BUILD)/tests/%.o: tests/bpf/%.c
 $(BUILD)/tests/unit_render_json: $(BUILD)/tests/unit_render_json.o $(BUILD)/tests/render_json_jansson.o \
 	$(BUILD)/src/render.o $(BUILD)/src/jsonw.o $(BUILD)/src/util.o
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -ljansson
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -ljansson -lm
 
 $(BUILD)/tests/json_oracle: $(BUILD)/tests/json_oracle.o $(BUILD)/tests/render_json_jansson.o \
 	$(filter-out $(BUILD)/src/main.o,$(OBJS))

@@ -4,6 +4,9 @@
  * the address and time texts, each without snprintf or inet_ntop (a record
  * holds up to four of them, and they were a tenth of --json's time).
  */
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
 #include "jsonw.h"
 
 #define D10(t) t "0" t "1" t "2" t "3" t "4" t "5" t "6" t "7" t "8" t "9"
@@ -246,4 +249,38 @@ void jsonw_ts(struct jsonw *w, uint64_t ts_ns)
 		ns /= 10;
 	}
 	jsonw_raw(w, frac, sizeof(frac));
+}
+
+/* jansson's jsonp_dtostr (strconv.c) at its default precision, 17 digits */
+void jsonw_real(struct jsonw *w, double v)
+{
+	const char *point = localeconv()->decimal_point;
+	char buf[40], *e, *q, *z;
+	int n;
+
+	n = isfinite(v) ? snprintf(buf, sizeof(buf), "%.17g", v) : -1;
+	if (n < 0 || (size_t)n >= sizeof(buf) - 2) {
+		w->full = 1;
+		return;
+	}
+	if (*point != '.' && (q = strchr(buf, *point)))
+		*q = '.';
+	if (!strchr(buf, '.') && !strchr(buf, 'e')) {
+		memcpy(buf + n, ".0", 3);
+		n += 2;
+	}
+	e = strchr(buf, 'e');
+	if (e) {
+		q = e + 1;        /* where the exponent's digits go */
+		z = q + 1;        /* the first byte past its sign */
+		if (*q == '-')
+			q++;
+		while (*z == '0')
+			z++;
+		if (z != q) {
+			memmove(q, z, (size_t)(buf + n + 1 - z));
+			n -= (int)(z - q);
+		}
+	}
+	jsonw_raw(w, buf, (size_t)n);
 }

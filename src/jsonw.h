@@ -103,6 +103,13 @@ void jsonw_ipv4(struct jsonw *w, const void *addr);
 void jsonw_ipv6(struct jsonw *w, const uint8_t addr[16]);
 /* "aa:bb:cc:dd:ee:ff", quotes included */
 void jsonw_mac(struct jsonw *w, const uint8_t mac[6]);
+/*
+ * A double as jansson's json_real dumps it: "%.17g", a ".0" when that
+ * reads like an integer, no '+' or leading zeros in the exponent. NaN and
+ * infinities, which json_real refuses, are not written and mark the record
+ * (w->full): callers pass finite values.
+ */
+void jsonw_real(struct jsonw *w, double v);
 /* seconds.nanoseconds, 9 digits after the point: rx_fmt_ts's text, unquoted */
 void jsonw_ts(struct jsonw *w, uint64_t ts_ns);
 

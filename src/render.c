@@ -654,3 +654,76 @@ int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname)
 		return -1;
 	return fwrite(buf, 1, (size_t)n, out) == (size_t)n ? 0 : -1;
 }
+
+/* An address of a transaction: IPv4 as a.b.c.d, not ::ffff:a.b.c.d. */
+static void jw_addr16(struct jsonw *w, const __u8 *a)
+{
+	static const __u8 v4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (!memcmp(a, v4, sizeof(v4)))
+		jsonw_ipv4(w, a + 12);
+	else
+		jsonw_ipv6(w, a);
+}
+
+/*
+ * As rx_render_json, written into one buffer, in the key order jansson's
+ * tree had; a string that is not UTF-8 is left out as json_string did (no
+ * caller's text can be one today: they are printable ASCII).
+ */
+int rx_render_txn_json(FILE *out, const struct rx_txn *t, const char *route, const char *path,
+		       const char *ua)
+{
+	/* path, User-Agent and route at most 3 bytes a byte, doubled by escaping: < 2.5 KB */
+	char buf[4096];
+	struct jsonw w;
+	long n;
+
+	jsonw_init(&w, buf, sizeof(buf));
+	jsonw_lit(&w, "{\"ts\":");
+	jsonw_ts(&w, t->start_ns);
+	/* a u64 over 1e9: always finite, so never one json_real refuses */
+	jsonw_lit(&w, ",\"duration_s\":");
+	jsonw_real(&w, (double)t->dur_ns / 1e9);
+	jsonw_lit(&w, ",\"client.address\":");
+	jw_addr16(&w, t->client);
+	jsonw_lit(&w, ",\"client.port\":");
+	jsonw_u64(&w, t->cport);
+	jsonw_lit(&w, ",\"server.address\":");
+	jw_addr16(&w, t->server);
+	jsonw_lit(&w, ",\"server.port\":");
+	jsonw_u64(&w, t->sport);
+	jsonw_lit(&w, ",\"http.request.method\":");
+	jw_cstr(&w, rx_http_method_name(t->method));
+	if (path && jsonw_utf8_ok(path, strlen(path))) {
+		jsonw_lit(&w, ",\"url.path\":");
+		jw_cstr(&w, path);
+	}
+	if (jsonw_utf8_ok(route, strlen(route))) {
+		jsonw_lit(&w, ",\"http.route\":");
+		jw_cstr(&w, route);
+	}
+	jsonw_lit(&w, ",\"http.response.status_code\":");
+	jsonw_u64(&w, t->status);
+	if (t->flags & 1) {
+		jsonw_lit(&w, ",\"http.request.body.size\":");
+		jsonw_u64(&w, t->req_size);
+	}
+	if (t->flags & 2) {
+		jsonw_lit(&w, ",\"http.response.body.size\":");
+		jsonw_u64(&w, t->resp_size);
+	}
+	if (rx_http_minor_text(t->minor)) {
+		jsonw_lit(&w, ",\"network.protocol.version\":");
+		jw_cstr(&w, rx_http_minor_text(t->minor));
+	}
+	if (ua && jsonw_utf8_ok(ua, strlen(ua))) {
+		jsonw_lit(&w, ",\"user_agent.original\":");
+		jw_cstr(&w, ua);
+	}
+	jsonw_lit(&w, "}\n");
+	n = jsonw_done(&w);
+	if (n < 0)
+		return -1;
+	return fwrite(buf, 1, (size_t)n, out) == (size_t)n ? 0 : -1;
+}

@@ -25,4 +25,9 @@ for f in "${files[@]}"; do
 		fail "rxray watch -r $f --json: not JSON"
 	[ "$n" -gt 0 ] || fail "$f: no records"
 done
+# requests --json: written by the same writer (its oracle is in unit_render_json)
+n=$("$BUILD"/rxray requests -r "$tmp/http.pcap" --json 2>/dev/null |
+	jq -c 'select(.["http.route"] and .duration_s >= 0 and .["client.port"] > 0)' | wc -l) ||
+	fail "rxray requests -r http.pcap --json: not JSON"
+[ "$n" -ge 30 ] || fail "requests --json printed $n transactions for the corpus's http.pcap"
 echo "PASS: every record identical to the jansson renderer's, and valid JSON"

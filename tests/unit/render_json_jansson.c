@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * The oracle for rx_render_json: the jansson renderer it replaced (src/render.c
- * at 3c1626b), kept verbatim but for its name, so tests can hold the
+ * The oracles for rx_render_json and rx_render_txn_json: the jansson
+ * renderers they replaced (src/render.c and src/cmd_requests.c at 3c1626b),
+ * kept verbatim but for their names and arguments, so tests can hold the
  * direct writer (src/jsonw.c) to the exact bytes rxray printed before.
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 #include "render_json_jansson.h"
@@ -243,4 +245,55 @@ int rx_render_json_jansson(FILE *out, const struct rx_capture *rec, const char *
 		return -1;
 	fprintf(out, "{\"ts\":%s,%.*s\n", ts, (int)(n - 1), buf + 1);
 	return 0;
+}
+
+/* requests --json's jansson code (src/cmd_requests.c at 3c1626b), as a function. */
+static void fmt_addr16(char *buf, const __u8 *a)
+{
+	static const __u8 v4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (!memcmp(a, v4, 12))
+		inet_ntop(AF_INET, a + 12, buf, INET6_ADDRSTRLEN);
+	else
+		inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+int rx_render_txn_json_jansson(FILE *out, const struct rx_txn *t, const char *route,
+			       const char *path, const char *ua)
+{
+	char c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN], ts[32], ver[8];
+	json_t *o = json_object();
+	char *txt;
+	int r;
+
+	fmt_addr16(c, t->client);
+	fmt_addr16(s, t->server);
+	rx_fmt_ts(ts, sizeof(ts), t->start_ns);
+	snprintf(ver, sizeof(ver), "%s", rx_http_minor_text(t->minor) ?: "?");
+	json_object_set_new(o, "duration_s", json_real((double)t->dur_ns / 1e9));
+	json_object_set_new(o, "client.address", json_string(c));
+	json_object_set_new(o, "client.port", json_integer(t->cport));
+	json_object_set_new(o, "server.address", json_string(s));
+	json_object_set_new(o, "server.port", json_integer(t->sport));
+	json_object_set_new(o, "http.request.method", json_string(rx_http_method_name(t->method)));
+	if (path)
+		json_object_set_new(o, "url.path", json_string(path));
+	json_object_set_new(o, "http.route", json_string(route));
+	json_object_set_new(o, "http.response.status_code", json_integer(t->status));
+	if (t->flags & 1)
+		json_object_set_new(o, "http.request.body.size", json_integer(t->req_size));
+	if (t->flags & 2)
+		json_object_set_new(o, "http.response.body.size", json_integer(t->resp_size));
+	if (rx_http_minor_text(t->minor))
+		json_object_set_new(o, "network.protocol.version", json_string(ver));
+	if (ua)
+		json_object_set_new(o, "user_agent.original", json_string(ua));
+	txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	/* ts first, as exact text (see render.c) */
+	r = txt ? 0 : -1;
+	if (txt)
+		fprintf(out, "{\"ts\":%s,%s\n", ts, txt + 1);
+	free(txt);
+	return r;
 }

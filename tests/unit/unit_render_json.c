@@ -3,7 +3,8 @@
  * rx_render_json (the direct writer, src/jsonw.c) against the jansson
  * renderer it replaced (render_json_jansson.c): the same bytes for random
  * records of every layer combination, for interface names that need
- * escaping or are not UTF-8, and for every IPv6 zero-run shape. Real records
+ * escaping or are not UTF-8, and for every IPv6 zero-run shape; and so is
+ * rx_render_txn_json (requests --json) for random transactions. Real records
  * from pcaps are compared by tests/pcap/test_json_writer.sh (json_oracle).
  */
 #include <stdarg.h>
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <math.h>
+#include <jansson.h>
 #include <cmocka.h>
 #include "../../src/jsonw.h"
 #include "render_json_jansson.h"
@@ -62,6 +65,25 @@ static void both_render(struct both *t, const struct rx_capture *rec, const char
 		fprintf(stderr, "record %lu differs (returns %d and %d)\n  new: %.*s  old: %.*s", idx,
 			ra, rb, (int)(t->na - (size_t)oa), t->a + oa, (int)(t->nb - (size_t)ob),
 			t->b + ob);
+		fail();
+	}
+}
+
+static void oa_ob_render(struct both *t, const struct rx_txn *txn, const char *route,
+			 const char *path, const char *ua, unsigned long idx)
+{
+	long oa = ftell(t->fa), ob = ftell(t->fb);
+	int ra, rb;
+
+	ra = rx_render_txn_json(t->fa, txn, route, path, ua);
+	rb = rx_render_txn_json_jansson(t->fb, txn, route, path, ua);
+	fflush(t->fa);
+	fflush(t->fb);
+	if (ra != rb || t->na - (size_t)oa != t->nb - (size_t)ob ||
+	    memcmp(t->a + oa, t->b + ob, t->na - (size_t)oa)) {
+		fprintf(stderr, "transaction %lu differs (returns %d and %d)\n  new: %.*s  old: %.*s",
+			idx, ra, rb, (int)(t->na - (size_t)oa), t->a + oa,
+			(int)(t->nb - (size_t)ob), t->b + ob);
 		fail();
 	}
 }
@@ -164,6 +186,96 @@ static void random_records(void **state)
 	free(rec);
 }
 
+/* Text as requests makes it (printable ASCII, '%XX'), or at times any bytes. */
+static void rand_text(char *buf, size_t max)
+{
+	size_t n = next() % max, i;
+	int any = (next() & 7) == 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)next();
+
+		buf[i] = any ? (char)(c ? c : 'x') : (char)(0x20 + c % 0x5f);
+	}
+	buf[n] = 0;
+}
+
+static void random_transactions(void **state)
+{
+	char route[200], path[400], ua[400];
+	struct rx_txn t;
+	struct both b;
+	unsigned long i;
+	size_t k;
+
+	(void)state;
+	both_open(&b);
+	for (i = 0; i < 100000; i++) {
+		for (k = 0; k < sizeof(t); k += 8) {
+			uint64_t v = next();
+
+			memcpy((char *)&t + k, &v, 8);
+		}
+		if (next() & 1) {
+			memset(t.client, 0, 10);
+			t.client[10] = t.client[11] = 0xff;
+		}
+		if (next() & 1)
+			rand_ip6(t.server);
+		switch (next() % 4) {
+		case 0: t.dur_ns %= 1000; break;
+		case 1: t.dur_ns %= 1000000000ull; break;
+		case 2: t.dur_ns %= 100000000000ull; break;
+		}
+		t.minor %= 3;
+		t.method %= 12;
+		rand_text(route, sizeof(route));
+		rand_text(path, sizeof(path));
+		rand_text(ua, sizeof(ua));
+		oa_ob_render(&b, &t, route, (next() & 3) ? path : NULL, (next() & 1) ? ua : NULL, i);
+	}
+	both_close(&b);
+}
+
+/* Doubles as json_real dumps them: digits, ".0", exponents. */
+static void reals(void **state)
+{
+	static const double vals[] = { 0.0, 1.0, 1e-9, 0.5, 1e16, 1e17, 1.5e21, 123456789.0,
+				       1e-300, 5e-324, 1.7976931348623157e308, 0.1, 1e22, 2.0 / 3 };
+	char buf[64], *want;
+	struct jsonw w;
+	json_t *j;
+	unsigned long i;
+	double v;
+
+	(void)state;
+	for (i = 0; i < 200000 + sizeof(vals) / sizeof(vals[0]); i++) {
+		if (i < sizeof(vals) / sizeof(vals[0])) {
+			v = vals[i];
+		} else {
+			uint64_t bits = next();
+
+			memcpy(&v, &bits, sizeof(v));
+			if (!isfinite(v) || (i & 1))
+				v = (double)(next() >> (next() % 64)) / 1e9;
+		}
+		j = json_real(v);
+		want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+		json_decref(j);
+		assert_non_null(want);
+		jsonw_init(&w, buf, sizeof(buf));
+		jsonw_real(&w, v);
+		if (jsonw_done(&w) != (long)strlen(want) || memcmp(buf, want, strlen(want))) {
+			fprintf(stderr, "%.17g: new %.*s old %s\n", v, (int)(w.p - buf), buf, want);
+			fail();
+		}
+		free(want);
+	}
+	jsonw_init(&w, buf, sizeof(buf));
+	jsonw_real(&w, NAN);
+	assert_int_equal(jsonw_done(&w), -1);
+}
+
 /* Every interface name with every byte value, alone and next to text. */
 static void interface_names(void **state)
 {
@@ -257,6 +369,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(random_records),
 		cmocka_unit_test(interface_names),
+		cmocka_unit_test(random_transactions),
+		cmocka_unit_test(reals),
 		cmocka_unit_test(ipv6_text),
 		cmocka_unit_test(integers_and_room),
 	};
