@@ -25,14 +25,15 @@ LIBS := -lbpf -lelf -lz -lpcap -ljansson -lmicrohttpd -lpthread -lncursesw -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) -MMD -MP
 
-SRCS := src/main.c src/quantile.c src/util.c src/machine.c src/agent.c src/source.c src/source_file.c src/source_live.c src/render.c \
+SRCS := src/main.c src/quantile.c src/util.c src/machine.c src/agent.c src/source.c src/source_file.c src/source_live.c src/render.c src/jsonw.c \
 	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/cmd_top.c src/cmd_doctor.c src/verify.c src/reqjoin.c src/pattern.c native/datapath.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 BPF_OBJ := $(BUILD)/rxray.bpf.o
 SKEL := $(BUILD)/rxray.skel.h
 
 TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/tests/unit_parse \
-	$(BUILD)/tests/unit_reqjoin $(BUILD)/tests/unit_pattern $(BUILD)/tests/unit_quantile
+	$(BUILD)/tests/unit_reqjoin $(BUILD)/tests/unit_pattern $(BUILD)/tests/unit_quantile \
+	$(BUILD)/tests/unit_render_json $(BUILD)/tests/json_oracle
 
 .PHONY: all tests test test-kernels clang19 demo bench fuzz deps clean
 all: $(BUILD)/rxray $(BPF_OBJ)
@@ -94,6 +95,17 @@ $(BUILD)/tests/%.o: tests/bpf/%.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+# the JSON writer against the jansson renderer it replaced (the oracle)
+$(BUILD)/tests/unit_render_json: $(BUILD)/tests/unit_render_json.o $(BUILD)/tests/render_json_jansson.o \
+	$(BUILD)/src/render.o $(BUILD)/src/jsonw.o $(BUILD)/src/util.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -ljansson -lm
+
+$(BUILD)/tests/json_oracle: $(BUILD)/tests/json_oracle.o $(BUILD)/tests/render_json_jansson.o \
+	$(filter-out $(BUILD)/src/main.o,$(OBJS))
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
 # ---- fuzzing (clang, libFuzzer + ASan + UBSan) ----------------------------
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

@@ -11,7 +11,6 @@
 #include <getopt.h>
 #include <string.h>
 #include <time.h>
-#include <jansson.h>
 #include "render.h"
 #include "source.h"
 
@@ -72,15 +71,12 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 		   const struct rx_reqinfo *ri)
 {
 	struct requests *q = user;
-	char c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN], ts[32], ver[8];
+	char c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN], ver[8];
 	char path[3 * RX_HTTP_URI_MAX + 2], ua[3 * RX_HTTP_UA_MAX + 1];
 	int has_ua = ri && (ri->flags & RX_RI_UA);
 
 	if (q->count && q->shown >= q->count)
 		return;
-	fmt_addr16(c, t->client);
-	fmt_addr16(s, t->server);
-	rx_fmt_ts(ts, sizeof(ts), t->start_ns);
 	snprintf(ver, sizeof(ver), "%s", rx_http_minor_text(t->minor) ?: "?");
 	if (ri) {
 		unsigned int n = ri->path_len > RX_HTTP_URI_MAX ? RX_HTTP_URI_MAX : ri->path_len;
@@ -90,38 +86,13 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 		wire_text(ua, ri->ua, u);
 	}
 	if (q->json) {
-		json_t *o = json_object();
-		char *txt;
-
-		json_object_set_new(o, "duration_s", json_real((double)t->dur_ns / 1e9));
-		json_object_set_new(o, "client.address", json_string(c));
-		json_object_set_new(o, "client.port", json_integer(t->cport));
-		json_object_set_new(o, "server.address", json_string(s));
-		json_object_set_new(o, "server.port", json_integer(t->sport));
-		json_object_set_new(o, "http.request.method",
-				    json_string(rx_http_method_name(t->method)));
-		if (ri)
-			json_object_set_new(o, "url.path", json_string(path));
-		json_object_set_new(o, "http.route", json_string(route));
-		json_object_set_new(o, "http.response.status_code", json_integer(t->status));
-		if (t->flags & 1)
-			json_object_set_new(o, "http.request.body.size", json_integer(t->req_size));
-		if (t->flags & 2)
-			json_object_set_new(o, "http.response.body.size", json_integer(t->resp_size));
-		if (rx_http_minor_text(t->minor))
-			json_object_set_new(o, "network.protocol.version", json_string(ver));
-		if (has_ua)
-			json_object_set_new(o, "user_agent.original", json_string(ua));
-		txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		json_decref(o);
-		/* ts first, as exact text (see render.c) */
-		if (txt)
-			printf("{\"ts\":%s,%s\n", ts, txt + 1);
-		free(txt);
+		rx_render_txn_json(stdout, t, route, ri ? path : NULL, has_ua ? ua : NULL);
 	} else {
 		time_t sec = (time_t)(t->start_ns / 1000000000ull);
 		struct tm tm;
 
+		fmt_addr16(c, t->client);
+		fmt_addr16(s, t->server);
 		localtime_r(&sec, &tm);
 		/* the path when its record came (and the route when it differs) */
 		printf("%02d:%02d:%02d.%06u %s:%u -> %s:%u %s %s%s HTTP/%s %u %.3f ms", tm.tm_hour,

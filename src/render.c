@@ -7,7 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
-#include <jansson.h>
+#include "jsonw.h"
 #include "render.h"
 
 #define HAS(pkt, l) (((pkt)->layers & (l)) != 0)
@@ -290,57 +290,6 @@ void rx_render_verbose(FILE *out, const struct rx_capture *rec, const char *ifna
 
 /* ---- JSON --------------------------------------------------------------- */
 
-static void set_int(json_t *o, const char *k, json_int_t v)
-{
-	json_object_set_new_nocheck(o, k, json_integer(v));
-}
-
-static void set_str(json_t *o, const char *k, const char *v)
-{
-	json_object_set_new_nocheck(o, k, json_string(v));
-}
-
-static json_t *json_tcp(const struct rx_pkt *pkt)
-{
-	json_t *t = json_object(), *o, *sack;
-	char fl[64];
-	__u32 i;
-
-	set_int(t, "srcport", pkt->sport);
-	set_int(t, "dstport", pkt->dport);
-	set_int(t, "seq_raw", pkt->tcp_seq);
-	set_int(t, "ack_raw", pkt->tcp_ack);
-	set_int(t, "flags", pkt->tcp_flags);
-	rx_fmt_flags(fl, sizeof(fl), pkt->tcp_flags);
-	set_str(t, "flags_str", fl);
-	set_int(t, "window_size_value", pkt->tcp_win);
-	set_int(t, "hdr_len", pkt->tcp_hl);
-	set_int(t, "checksum", pkt->tcp_csum);
-	set_int(t, "urgent_pointer", pkt->tcp_urp);
-	if (pkt->tcp_optmask) {
-		o = json_object();
-		if (pkt->tcp_optmask & RX_TCPOPT_MSS)
-			set_int(o, "mss", pkt->tcp_mss);
-		if (pkt->tcp_optmask & RX_TCPOPT_WSCALE)
-			set_int(o, "wscale", pkt->tcp_wscale);
-		if (pkt->tcp_optmask & RX_TCPOPT_SACK_PERM)
-			set_int(o, "sack_perm", 1);
-		if (pkt->tcp_optmask & RX_TCPOPT_TS) {
-			set_int(o, "tsval", pkt->tcp_tsval);
-			set_int(o, "tsecr", pkt->tcp_tsecr);
-		}
-		if (pkt->tcp_optmask & RX_TCPOPT_SACK) {
-			sack = json_array();
-			for (i = 0; i < pkt->sack_n && i < RX_SACK_MAX; i++)
-				json_array_append_new(sack, json_pack("[II]", (json_int_t)pkt->sack[i][0],
-								      (json_int_t)pkt->sack[i][1]));
-			json_object_set_new_nocheck(o, "sack", sack);
-		}
-		json_object_set_new_nocheck(t, "options", o);
-	}
-	return t;
-}
-
 const char *rx_http_method_name(unsigned int m)
 {
 	static const char *const names[] = { RX_HTTP_METHODS(RX__MNAME) };
@@ -354,167 +303,427 @@ const char *rx_http_minor_text(unsigned int minor)
 }
 
 /*
- * http.request.{method,uri,version}, http.host, http.response.code, as
- * tshark names them. The URI is the path only (the datapath never keeps a
- * query string); bytes that are not UTF-8 are left out by jansson's check,
- * so they are replaced here rather than dropping the key.
+ * The JSON view is written straight into one buffer per record (jsonw.h):
+ * keys as literals, in SPEC.md's order, each nested object's first key
+ * carrying its '{' and every other key its ','. It prints what the jansson
+ * tree it replaced printed, byte for byte (tests/unit/unit_render_json.c
+ * keeps that renderer as the oracle).
  */
-static json_t *json_http(const struct rx_http *h)
+static void jw_cstr(struct jsonw *w, const char *s)
 {
-	json_t *o = json_object(), *req;
-	char buf[RX_HTTP_URI_MAX + 1], ver[16];
-
-	snprintf(ver, sizeof(ver), "HTTP/1.%u", h->minor);
-	if (h->kind == RX_HTTP_REQUEST) {
-		req = json_object();
-		set_str(req, "method", rx_http_method_name(h->method));
-		rx_http_text(buf, h->uri, h->uri_len);
-		set_str(req, "uri", buf);
-		if (rx_http_minor_text(h->minor))
-			set_str(req, "version", ver);
-		json_object_set_new_nocheck(o, "request", req);
-		if (h->flags & RX_HTTPF_HOST) {
-			rx_http_text(buf, h->host, h->host_len);
-			set_str(o, "host", buf);
-		}
-	} else {
-		json_object_set_new_nocheck(o, "response",
-					    json_pack("{sIss}", "code", (json_int_t)h->status,
-						      "version", ver));
-	}
-	return o;
+	jsonw_str(w, s, strlen(s));
 }
 
+/* tcp.flags_str: rx_fmt_flags's text, without its snprintf per name */
+static void jw_tcp_flags(struct jsonw *w, __u16 flags)
+{
+	size_t i;
+	int first = 1;
+
+	jsonw_char(w, '"');
+	for (i = 0; i < sizeof(tcp_flag_names) / sizeof(tcp_flag_names[0]); i++) {
+		if (!(flags & (1u << i)))
+			continue;
+		if (!first)
+			jsonw_char(w, ',');
+		jsonw_raw(w, tcp_flag_names[i], strlen(tcp_flag_names[i]));
+		first = 0;
+	}
+	jsonw_char(w, '"');
+}
+
+/* The source and destination, as fmt_src_dst picks them (IPv4 first). */
+static void jw_addr(struct jsonw *w, const struct rx_pkt *pkt, int dst)
+{
+	if (HAS(pkt, RX_L_IPV4))
+		jsonw_ipv4(w, dst ? &pkt->ip_dst : &pkt->ip_src);
+	else
+		jsonw_ipv6(w, dst ? pkt->ip6_dst : pkt->ip6_src);
+}
+
+static void jw_tcp(struct jsonw *w, const struct rx_pkt *pkt)
+{
+	int first = 1;
+	__u32 i;
+
+	jsonw_lit(w, ",\"tcp\":{\"srcport\":");
+	jsonw_u64(w, pkt->sport);
+	jsonw_lit(w, ",\"dstport\":");
+	jsonw_u64(w, pkt->dport);
+	jsonw_lit(w, ",\"seq_raw\":");
+	jsonw_u64(w, pkt->tcp_seq);
+	jsonw_lit(w, ",\"ack_raw\":");
+	jsonw_u64(w, pkt->tcp_ack);
+	jsonw_lit(w, ",\"flags\":");
+	jsonw_u64(w, pkt->tcp_flags);
+	jsonw_lit(w, ",\"flags_str\":");
+	jw_tcp_flags(w, pkt->tcp_flags);
+	jsonw_lit(w, ",\"window_size_value\":");
+	jsonw_u64(w, pkt->tcp_win);
+	jsonw_lit(w, ",\"hdr_len\":");
+	jsonw_u64(w, pkt->tcp_hl);
+	jsonw_lit(w, ",\"checksum\":");
+	jsonw_u64(w, pkt->tcp_csum);
+	jsonw_lit(w, ",\"urgent_pointer\":");
+	jsonw_u64(w, pkt->tcp_urp);
+	if (pkt->tcp_optmask) {
+		/* every option is optional: the first one written opens without a ',' */
+		jsonw_lit(w, ",\"options\":{");
+		if (pkt->tcp_optmask & RX_TCPOPT_MSS) {
+			jsonw_lit_sep(w, ",\"mss\":", first);
+			jsonw_u64(w, pkt->tcp_mss);
+			first = 0;
+		}
+		if (pkt->tcp_optmask & RX_TCPOPT_WSCALE) {
+			jsonw_lit_sep(w, ",\"wscale\":", first);
+			jsonw_u64(w, pkt->tcp_wscale);
+			first = 0;
+		}
+		if (pkt->tcp_optmask & RX_TCPOPT_SACK_PERM) {
+			jsonw_lit_sep(w, ",\"sack_perm\":1", first);
+			first = 0;
+		}
+		if (pkt->tcp_optmask & RX_TCPOPT_TS) {
+			jsonw_lit_sep(w, ",\"tsval\":", first);
+			jsonw_u64(w, pkt->tcp_tsval);
+			jsonw_lit(w, ",\"tsecr\":");
+			jsonw_u64(w, pkt->tcp_tsecr);
+			first = 0;
+		}
+		if (pkt->tcp_optmask & RX_TCPOPT_SACK) {
+			jsonw_lit_sep(w, ",\"sack\":[", first);
+			for (i = 0; i < pkt->sack_n && i < RX_SACK_MAX; i++) {
+				jsonw_lit_sep(w, ",[", !i);
+				jsonw_u64(w, pkt->sack[i][0]);
+				jsonw_char(w, ',');
+				jsonw_u64(w, pkt->sack[i][1]);
+				jsonw_char(w, ']');
+			}
+			jsonw_char(w, ']');
+		}
+		jsonw_char(w, '}');
+	}
+	jsonw_char(w, '}');
+}
+
+/*
+ * http.request.{method,uri,version}, http.host, http.response.code, as
+ * tshark names them. The URI is the path only (the datapath never keeps a
+ * query string); rx_http_text leaves printable ASCII only, so no byte from
+ * the wire can make the string invalid.
+ */
+static void jw_http(struct jsonw *w, const struct rx_http *h)
+{
+	char buf[RX_HTTP_URI_MAX + 1];
+	unsigned int n;
+
+	if (h->kind != RX_HTTP_REQUEST) {
+		jsonw_lit(w, ",\"http\":{\"response\":{\"code\":");
+		jsonw_u64(w, h->status);
+		jsonw_lit(w, ",\"version\":\"HTTP/1.");
+		jsonw_u64(w, h->minor);
+		jsonw_lit(w, "\"}}");
+		return;
+	}
+	jsonw_lit(w, ",\"http\":{\"request\":{\"method\":");
+	jw_cstr(w, rx_http_method_name(h->method));
+	jsonw_lit(w, ",\"uri\":");
+	n = h->uri_len < RX_HTTP_URI_MAX ? h->uri_len : RX_HTTP_URI_MAX;
+	rx_http_text(buf, h->uri, n);
+	jsonw_str(w, buf, n);
+	if (rx_http_minor_text(h->minor)) {
+		jsonw_lit(w, ",\"version\":\"HTTP/1.");
+		jsonw_u64(w, h->minor);
+		jsonw_char(w, '"');
+	}
+	jsonw_char(w, '}');
+	if (h->flags & RX_HTTPF_HOST) {
+		jsonw_lit(w, ",\"host\":");
+		n = h->host_len < RX_HTTP_HOST_MAX ? h->host_len : RX_HTTP_HOST_MAX;
+		rx_http_text(buf, h->host, n);
+		jsonw_str(w, buf, n);
+	}
+	jsonw_char(w, '}');
+}
+
+/* A live record's kernel facts; an ifname that is not UTF-8 is left out, as jansson did. */
+static void jw_kernel(struct jsonw *w, const struct rx_pkt *pkt, const char *ifname)
+{
+	jsonw_lit(w, ",\"kernel\":{\"ifindex\":");
+	jsonw_u64(w, pkt->ifindex);
+	if (ifname && jsonw_utf8_ok(ifname, strlen(ifname))) {
+		jsonw_lit(w, ",\"ifname\":");
+		jw_cstr(w, ifname);
+	}
+	jsonw_lit(w, ",\"rx_queue\":");
+	jsonw_u64(w, pkt->rx_queue);
+	jsonw_lit(w, ",\"hook\":");
+	jw_cstr(w, rx_hook_name(pkt->hook));
+	jsonw_lit(w, ",\"verdict\":");
+	jw_cstr(w, rx_verdict_name(pkt->verdict));
+	jsonw_lit(w, ",\"reason\":");
+	jw_cstr(w, rx_reason_name(pkt->reason));
+	jsonw_char(w, '}');
+}
+
+static void jw_ip(struct jsonw *w, const struct rx_pkt *pkt)
+{
+	__u32 i;
+
+	jsonw_lit(w, ",\"ip\":{\"version\":4,\"hdr_len\":");
+	jsonw_u64(w, pkt->ip_hl);
+	jsonw_lit(w, ",\"dsfield\":");
+	jsonw_u64(w, pkt->ip_tos);
+	jsonw_lit(w, ",\"len\":");
+	jsonw_u64(w, pkt->ip_len);
+	jsonw_lit(w, ",\"id\":");
+	jsonw_u64(w, pkt->ip_id);
+	jsonw_lit(w, ",\"flags\":{\"df\":");
+	jsonw_u64(w, (pkt->ip_frag >> 14) & 1);
+	jsonw_lit(w, ",\"mf\":");
+	jsonw_u64(w, (pkt->ip_frag >> 13) & 1);
+	jsonw_lit(w, "},\"frag_offset\":");
+	jsonw_u64(w, pkt->ip_frag & 0x1fff);
+	jsonw_lit(w, ",\"ttl\":");
+	jsonw_u64(w, pkt->ip_ttl);
+	jsonw_lit(w, ",\"proto\":");
+	jsonw_u64(w, pkt->ip_proto);
+	jsonw_lit(w, ",\"checksum\":");
+	jsonw_u64(w, pkt->ip_csum);
+	jsonw_lit(w, ",\"src\":");
+	jw_addr(w, pkt, 0);
+	jsonw_lit(w, ",\"dst\":");
+	jw_addr(w, pkt, 1);
+	if (pkt->ipopt_n) {
+		jsonw_lit(w, ",\"options\":[");
+		for (i = 0; i < pkt->ipopt_n && i < RX_IPOPT_MAX; i++) {
+			jsonw_lit_sep(w, ",{\"type\":", !i);
+			jsonw_u64(w, pkt->ipopt[i].type);
+			jsonw_lit(w, ",\"len\":");
+			jsonw_u64(w, pkt->ipopt[i].len);
+			jsonw_char(w, '}');
+		}
+		jsonw_char(w, ']');
+	}
+	jsonw_char(w, '}');
+}
+
+static void jw_ipv6(struct jsonw *w, const struct rx_pkt *pkt)
+{
+	__u32 i;
+
+	jsonw_lit(w, ",\"ipv6\":{\"src\":");
+	jw_addr(w, pkt, 0);
+	jsonw_lit(w, ",\"dst\":");
+	jw_addr(w, pkt, 1);
+	jsonw_lit(w, ",\"nxt\":");
+	jsonw_u64(w, pkt->ip6_nxt);
+	jsonw_lit(w, ",\"hlim\":");
+	jsonw_u64(w, pkt->ip6_hlim);
+	jsonw_lit(w, ",\"flow\":");
+	jsonw_u64(w, pkt->ip6_flow);
+	jsonw_lit(w, ",\"plen\":");
+	jsonw_u64(w, pkt->ip6_plen);
+	jsonw_lit(w, ",\"tclass\":");
+	jsonw_u64(w, pkt->ip6_tclass);
+	if (pkt->ip6ext_n) {
+		jsonw_lit(w, ",\"ext\":[");
+		for (i = 0; i < pkt->ip6ext_n && i < RX_IP6EXT_MAX; i++) {
+			jsonw_lit_sep(w, ",{\"type\":", !i);
+			jsonw_u64(w, pkt->ip6ext[i].type);
+			jsonw_lit(w, ",\"len\":");
+			jsonw_u64(w, pkt->ip6ext[i].len);
+			jsonw_char(w, '}');
+		}
+		jsonw_char(w, ']');
+	}
+	if (HAS(pkt, RX_L_IP6FRAG)) {
+		jsonw_lit(w, ",\"fraghdr\":{\"offset\":");
+		jsonw_u64(w, pkt->ip6_frag >> 3);
+		jsonw_lit(w, ",\"more\":");
+		jsonw_u64(w, pkt->ip6_frag & 1);
+		jsonw_lit(w, ",\"ident\":");
+		jsonw_u64(w, pkt->ip6_frag_id);
+		jsonw_char(w, '}');
+	}
+	jsonw_char(w, '}');
+}
+
+static void jw_l2(struct jsonw *w, const struct rx_pkt *pkt)
+{
+	__u32 i;
+
+	if (HAS(pkt, RX_L_ETH)) {
+		jsonw_lit(w, ",\"eth\":{\"src\":");
+		jsonw_mac(w, pkt->eth_src);
+		jsonw_lit(w, ",\"dst\":");
+		jsonw_mac(w, pkt->eth_dst);
+		/* below 0x0600 the field is an IEEE 802.3 length, as tshark names it */
+		if (pkt->eth_type < 0x0600)
+			jsonw_lit(w, ",\"len\":");
+		else
+			jsonw_lit(w, ",\"type\":");
+		jsonw_u64(w, pkt->eth_type);
+		jsonw_char(w, '}');
+	}
+	if (HAS(pkt, RX_L_VLAN)) {
+		jsonw_lit(w, ",\"vlan\":[");
+		for (i = 0; i < pkt->vlan_n && i < RX_VLAN_MAX; i++) {
+			jsonw_lit_sep(w, ",{\"id\":", !i);
+			jsonw_u64(w, pkt->vlan[i].tci & 0xfff);
+			jsonw_lit(w, ",\"pcp\":");
+			jsonw_u64(w, pkt->vlan[i].tci >> 13);
+			jsonw_lit(w, ",\"dei\":");
+			jsonw_u64(w, (pkt->vlan[i].tci >> 12) & 1);
+			jsonw_lit(w, ",\"tpid\":");
+			jsonw_u64(w, pkt->vlan[i].tpid);
+			jsonw_char(w, '}');
+		}
+		jsonw_char(w, ']');
+	}
+}
+
+/*
+ * One line per record. ts goes first, as exact text: nanoseconds since the
+ * epoch need 19 significant digits, more than a double holds. The record is
+ * dropped (-1) if it does not fit the buffer, which no record of the
+ * datapath's bounded arrays can reach.
+ */
 int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname)
 {
 	const struct rx_pkt *pkt = &rec->pkt;
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], ts[32];
-	json_t *root = json_object(), *o, *l;
 	char buf[8192];
-	size_t n;
-	__u32 i;
+	struct jsonw w;
+	long n;
 
-	o = json_object();
-	set_int(o, "len", pkt->wire_len);
+	jsonw_init(&w, buf, sizeof(buf));
+	jsonw_lit(&w, "{\"ts\":");
+	jsonw_ts(&w, pkt->ts_ns);
+	jsonw_lit(&w, ",\"frame\":{\"len\":");
+	jsonw_u64(&w, pkt->wire_len);
 	/* the bytes the datapath had (as tshark's frame.cap_len for the same file) */
-	set_int(o, "cap_len", pkt->cap_len);
-	json_object_set_new_nocheck(root, "frame", o);
-
-	if (HAS(pkt, RX_L_ETH)) {
-		o = json_object();
-		fmt_mac(a, pkt->eth_src);
-		fmt_mac(b, pkt->eth_dst);
-		set_str(o, "src", a);
-		set_str(o, "dst", b);
-		/* below 0x0600 the field is an IEEE 802.3 length, as tshark names it */
-		set_int(o, pkt->eth_type < 0x0600 ? "len" : "type", pkt->eth_type);
-		json_object_set_new_nocheck(root, "eth", o);
-	}
-	if (HAS(pkt, RX_L_VLAN)) {
-		l = json_array();
-		for (i = 0; i < pkt->vlan_n && i < RX_VLAN_MAX; i++)
-			json_array_append_new(l, json_pack("{sIsIsIsI}", "id",
-							  (json_int_t)(pkt->vlan[i].tci & 0xfff), "pcp",
-							  (json_int_t)(pkt->vlan[i].tci >> 13), "dei",
-							  (json_int_t)((pkt->vlan[i].tci >> 12) & 1),
-							  "tpid", (json_int_t)pkt->vlan[i].tpid));
-		json_object_set_new_nocheck(root, "vlan", l);
-	}
-	if (HAS(pkt, RX_L_IPV4)) {
-		o = json_object();
-		fmt_src_dst(pkt, a, b);
-		set_int(o, "version", 4);
-		set_int(o, "hdr_len", pkt->ip_hl);
-		set_int(o, "dsfield", pkt->ip_tos);
-		set_int(o, "len", pkt->ip_len);
-		set_int(o, "id", pkt->ip_id);
-		json_object_set_new_nocheck(o, "flags",
-					    json_pack("{sIsI}", "df",
-						      (json_int_t)((pkt->ip_frag >> 14) & 1), "mf",
-						      (json_int_t)((pkt->ip_frag >> 13) & 1)));
-		set_int(o, "frag_offset", pkt->ip_frag & 0x1fff);
-		set_int(o, "ttl", pkt->ip_ttl);
-		set_int(o, "proto", pkt->ip_proto);
-		set_int(o, "checksum", pkt->ip_csum);
-		set_str(o, "src", a);
-		set_str(o, "dst", b);
-		if (pkt->ipopt_n) {
-			l = json_array();
-			for (i = 0; i < pkt->ipopt_n && i < RX_IPOPT_MAX; i++)
-				json_array_append_new(l, json_pack("{sIsI}", "type",
-								  (json_int_t)pkt->ipopt[i].type, "len",
-								  (json_int_t)pkt->ipopt[i].len));
-			json_object_set_new_nocheck(o, "options", l);
-		}
-		json_object_set_new_nocheck(root, "ip", o);
-	}
-	if (HAS(pkt, RX_L_IPV6)) {
-		o = json_object();
-		fmt_src_dst(pkt, a, b);
-		set_str(o, "src", a);
-		set_str(o, "dst", b);
-		set_int(o, "nxt", pkt->ip6_nxt);
-		set_int(o, "hlim", pkt->ip6_hlim);
-		set_int(o, "flow", pkt->ip6_flow);
-		set_int(o, "plen", pkt->ip6_plen);
-		set_int(o, "tclass", pkt->ip6_tclass);
-		if (pkt->ip6ext_n) {
-			l = json_array();
-			for (i = 0; i < pkt->ip6ext_n && i < RX_IP6EXT_MAX; i++)
-				json_array_append_new(l, json_pack("{sIsI}", "type",
-								  (json_int_t)pkt->ip6ext[i].type, "len",
-								  (json_int_t)pkt->ip6ext[i].len));
-			json_object_set_new_nocheck(o, "ext", l);
-		}
-		if (HAS(pkt, RX_L_IP6FRAG))
-			json_object_set_new_nocheck(
-				o, "fraghdr",
-				json_pack("{sIsIsI}", "offset", (json_int_t)(pkt->ip6_frag >> 3), "more",
-					  (json_int_t)(pkt->ip6_frag & 1), "ident",
-					  (json_int_t)pkt->ip6_frag_id));
-		json_object_set_new_nocheck(root, "ipv6", o);
-	}
+	jsonw_lit(&w, ",\"cap_len\":");
+	jsonw_u64(&w, pkt->cap_len);
+	jsonw_char(&w, '}');
+	jw_l2(&w, pkt);
+	if (HAS(pkt, RX_L_IPV4))
+		jw_ip(&w, pkt);
+	if (HAS(pkt, RX_L_IPV6))
+		jw_ipv6(&w, pkt);
 	if (HAS(pkt, RX_L_TCP))
-		json_object_set_new_nocheck(root, "tcp", json_tcp(pkt));
-	if (HAS(pkt, RX_L_UDP))
-		json_object_set_new_nocheck(root, "udp",
-					    json_pack("{sIsIsIsI}", "srcport", (json_int_t)pkt->sport,
-						      "dstport", (json_int_t)pkt->dport, "length",
-						      (json_int_t)pkt->udp_len, "checksum",
-						      (json_int_t)pkt->udp_csum));
-	if (HAS(pkt, RX_L_ICMP | RX_L_ICMPV6))
-		json_object_set_new_nocheck(root, HAS(pkt, RX_L_ICMP) ? "icmp" : "icmpv6",
-					    json_pack("{sIsI}", "type", (json_int_t)pkt->icmp_type,
-						      "code", (json_int_t)pkt->icmp_code));
-	if (HAS(pkt, RX_L_PAYLOAD))
-		json_object_set_new_nocheck(root, "payload",
-					    json_pack("{sI}", "len", (json_int_t)pkt->payload_len));
-	if (rec->http.kind != RX_HTTP_NONE)
-		json_object_set_new_nocheck(root, "http", json_http(&rec->http));
-	if (pkt->hook != RX_HOOK_NONE) {
-		o = json_object();
-		set_int(o, "ifindex", pkt->ifindex);
-		if (ifname)
-			set_str(o, "ifname", ifname);
-		set_int(o, "rx_queue", pkt->rx_queue);
-		set_str(o, "hook", rx_hook_name(pkt->hook));
-		set_str(o, "verdict", rx_verdict_name(pkt->verdict));
-		set_str(o, "reason", rx_reason_name(pkt->reason));
-		json_object_set_new_nocheck(root, "kernel", o);
+		jw_tcp(&w, pkt);
+	if (HAS(pkt, RX_L_UDP)) {
+		jsonw_lit(&w, ",\"udp\":{\"srcport\":");
+		jsonw_u64(&w, pkt->sport);
+		jsonw_lit(&w, ",\"dstport\":");
+		jsonw_u64(&w, pkt->dport);
+		jsonw_lit(&w, ",\"length\":");
+		jsonw_u64(&w, pkt->udp_len);
+		jsonw_lit(&w, ",\"checksum\":");
+		jsonw_u64(&w, pkt->udp_csum);
+		jsonw_char(&w, '}');
 	}
-	json_object_set_new_nocheck(root, "rxray",
-				    json_pack("{ssssss}", "verdict", rx_verdict_name(pkt->verdict),
-					      "reason", rx_reason_name(pkt->reason), "proto",
-					      rx_proto_name(pkt->proto)));
-	/*
-	 * ts goes first, as exact text: nanoseconds since the epoch need 19
-	 * significant digits, more than a double (and so json_real) holds.
-	 */
-	rx_fmt_ts(ts, sizeof(ts), pkt->ts_ns);
-	n = json_dumpb(root, buf, sizeof(buf), JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(root);
-	if (n < 2 || n > sizeof(buf))
+	if (HAS(pkt, RX_L_ICMP | RX_L_ICMPV6)) {
+		if (HAS(pkt, RX_L_ICMP))
+			jsonw_lit(&w, ",\"icmp\":{\"type\":");
+		else
+			jsonw_lit(&w, ",\"icmpv6\":{\"type\":");
+		jsonw_u64(&w, pkt->icmp_type);
+		jsonw_lit(&w, ",\"code\":");
+		jsonw_u64(&w, pkt->icmp_code);
+		jsonw_char(&w, '}');
+	}
+	if (HAS(pkt, RX_L_PAYLOAD)) {
+		jsonw_lit(&w, ",\"payload\":{\"len\":");
+		jsonw_u64(&w, pkt->payload_len);
+		jsonw_char(&w, '}');
+	}
+	if (rec->http.kind != RX_HTTP_NONE)
+		jw_http(&w, &rec->http);
+	if (pkt->hook != RX_HOOK_NONE)
+		jw_kernel(&w, pkt, ifname);
+	jsonw_lit(&w, ",\"rxray\":{\"verdict\":");
+	jw_cstr(&w, rx_verdict_name(pkt->verdict));
+	jsonw_lit(&w, ",\"reason\":");
+	jw_cstr(&w, rx_reason_name(pkt->reason));
+	jsonw_lit(&w, ",\"proto\":");
+	jw_cstr(&w, rx_proto_name(pkt->proto));
+	jsonw_lit(&w, "}}\n");
+	n = jsonw_done(&w);
+	if (n < 0)
 		return -1;
-	fprintf(out, "{\"ts\":%s,%.*s\n", ts, (int)(n - 1), buf + 1);
-	return 0;
+	return fwrite(buf, 1, (size_t)n, out) == (size_t)n ? 0 : -1;
+}
+
+/* An address of a transaction: IPv4 as a.b.c.d, not ::ffff:a.b.c.d. */
+static void jw_addr16(struct jsonw *w, const __u8 *a)
+{
+	static const __u8 v4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (!memcmp(a, v4, sizeof(v4)))
+		jsonw_ipv4(w, a + 12);
+	else
+		jsonw_ipv6(w, a);
+}
+
+/*
+ * As rx_render_json, written into one buffer, in the key order jansson's
+ * tree had; a string that is not UTF-8 is left out as json_string did (no
+ * caller's text can be one today: they are printable ASCII).
+ */
+int rx_render_txn_json(FILE *out, const struct rx_txn *t, const char *route, const char *path,
+		       const char *ua)
+{
+	/* path, User-Agent and route at most 3 bytes a byte, doubled by escaping: < 2.5 KB */
+	char buf[4096];
+	struct jsonw w;
+	long n;
+
+	jsonw_init(&w, buf, sizeof(buf));
+	jsonw_lit(&w, "{\"ts\":");
+	jsonw_ts(&w, t->start_ns);
+	/* a u64 over 1e9: always finite, so never one json_real refuses */
+	jsonw_lit(&w, ",\"duration_s\":");
+	jsonw_real(&w, (double)t->dur_ns / 1e9);
+	jsonw_lit(&w, ",\"client.address\":");
+	jw_addr16(&w, t->client);
+	jsonw_lit(&w, ",\"client.port\":");
+	jsonw_u64(&w, t->cport);
+	jsonw_lit(&w, ",\"server.address\":");
+	jw_addr16(&w, t->server);
+	jsonw_lit(&w, ",\"server.port\":");
+	jsonw_u64(&w, t->sport);
+	jsonw_lit(&w, ",\"http.request.method\":");
+	jw_cstr(&w, rx_http_method_name(t->method));
+	if (path && jsonw_utf8_ok(path, strlen(path))) {
+		jsonw_lit(&w, ",\"url.path\":");
+		jw_cstr(&w, path);
+	}
+	if (jsonw_utf8_ok(route, strlen(route))) {
+		jsonw_lit(&w, ",\"http.route\":");
+		jw_cstr(&w, route);
+	}
+	jsonw_lit(&w, ",\"http.response.status_code\":");
+	jsonw_u64(&w, t->status);
+	if (t->flags & 1) {
+		jsonw_lit(&w, ",\"http.request.body.size\":");
+		jsonw_u64(&w, t->req_size);
+	}
+	if (t->flags & 2) {
+		jsonw_lit(&w, ",\"http.response.body.size\":");
+		jsonw_u64(&w, t->resp_size);
+	}
+	if (rx_http_minor_text(t->minor)) {
+		jsonw_lit(&w, ",\"network.protocol.version\":");
+		jw_cstr(&w, rx_http_minor_text(t->minor));
+	}
+	if (ua && jsonw_utf8_ok(ua, strlen(ua))) {
+		jsonw_lit(&w, ",\"user_agent.original\":");
+		jw_cstr(&w, ua);
+	}
+	jsonw_lit(&w, "}\n");
+	n = jsonw_done(&w);
+	if (n < 0)
+		return -1;
+	return fwrite(buf, 1, (size_t)n, out) == (size_t)n ? 0 : -1;
 }

@@ -9,6 +9,13 @@
 void rx_render_line(FILE *out, const struct rx_capture *rec, const char *ifname);
 void rx_render_verbose(FILE *out, const struct rx_capture *rec, const char *ifname);
 int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname);
+/*
+ * requests --json: one HTTP transaction with OpenTelemetry's keys. route,
+ * path and ua are texts already made printable; path and ua NULL when the
+ * request's record is missing or had no User-Agent.
+ */
+int rx_render_txn_json(FILE *out, const struct rx_txn *t, const char *route, const char *path,
+		       const char *ua);
 
 /* Text forms shared by the views. */
 void rx_fmt_flags(char *buf, size_t len, __u16 flags);  /* "SYN,ACK" */
