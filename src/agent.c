@@ -119,15 +119,18 @@ static void answer(struct rx_agent *a, int c)
 	size_t len = 0;
 	int i;
 
-	/* one short line: "SNAP IFACE\n" or "RECENT AFTER_NS IFACE\n" */
-	while (len < sizeof(req) - 1) {
-		ssize_t n = read(c, req + len, 1);
+	/* one short line, "SNAP IFACE\n" or "RECENT AFTER_NS IFACE\n", in one write as a rule */
+	while (len < sizeof(req) - 1 && !memchr(req, '\n', len)) {
+		ssize_t n = read(c, req + len, sizeof(req) - 1 - len);
 
-		if (n <= 0 || req[len] == '\n')
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
 			break;
-		len++;
+		len += (size_t)n;
 	}
 	req[len] = 0;
+	req[strcspn(req, "\n")] = 0;
 	ifname = parse_request(req, &after_ns, &after);
 	if (!ifname)
 		return;
