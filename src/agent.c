@@ -82,35 +82,70 @@ static int read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * "SNAP IFACE" or "RECENT AFTER_NS IFACE": the interface named, or NULL;
+ * *after is NULL for SNAP (the counters now), else set to AFTER_NS.
+ */
+static const char *parse_request(const char *req, __u64 *after_ns, const __u64 **after)
+{
+	const char *p;
+	char *end;
+
+	*after = NULL;
+	if (!strncmp(req, RX_AGENT_SNAP " ", sizeof(RX_AGENT_SNAP)))
+		return req + sizeof(RX_AGENT_SNAP);
+	if (strncmp(req, RX_AGENT_RECENT " ", sizeof(RX_AGENT_RECENT)))
+		return NULL;
+	p = req + sizeof(RX_AGENT_RECENT);
+	if (*p < '0' || *p > '9')
+		return NULL;
+	errno = 0;
+	*after_ns = strtoull(p, &end, 10);
+	if (errno || *end != ' ')
+		return NULL;
+	*after = after_ns;
+	return end + 1;
+}
+
 static void answer(struct rx_agent *a, int c)
 {
 	struct rx_agent_hdr h = { .magic = RX_AGENT_MAGIC, .fixed_size = sizeof(struct rx_snapshot),
 				  .netns = own_netns() };
 	struct rx_snapshot snap;
 	char req[64] = { 0 };
+	const __u64 *after;
+	const char *ifname;
+	__u64 after_ns;
 	size_t len = 0;
 	int i;
 
-	/* one short line: "SNAP IFACE\n" */
-	while (len < sizeof(req) - 1) {
-		ssize_t n = read(c, req + len, 1);
+	/* one short line, "SNAP IFACE\n" or "RECENT AFTER_NS IFACE\n", in one write as a rule */
+	while (len < sizeof(req) - 1 && !memchr(req, '\n', len)) {
+		ssize_t n = read(c, req + len, sizeof(req) - 1 - len);
 
-		if (n <= 0 || req[len] == '\n')
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
 			break;
-		len++;
+		len += (size_t)n;
 	}
 	req[len] = 0;
-	if (strncmp(req, "SNAP ", 5))
+	req[strcspn(req, "\n")] = 0;
+	ifname = parse_request(req, &after_ns, &after);
+	if (!ifname)
 		return;
 	for (i = 0; i < a->n; i++)
-		if (!strcmp(a->ifnames[i], req + 5))
+		if (!strcmp(a->ifnames[i], ifname))
 			break;
 	if (i == a->n) {
 		h.status = 1;
 		write_all(c, &h, sizeof(h));
 		return;
 	}
-	rx_source__snapshot(a->srcs[i], &snap);
+	if (after)
+		rx_source__snapshot_recent(a->srcs[i], &snap, *after);
+	else
+		rx_source__snapshot(a->srcs[i], &snap);
 	h.n_talkers = (__u32)snap.n_talkers;
 	h.n_services = (__u32)snap.n_services;
 	h.n_endpoints = (__u32)snap.n_endpoints;
@@ -243,7 +278,8 @@ void rx_agent__stop(struct rx_agent *a)
 	free(a);
 }
 
-int rx_agent_fetch(const char *path, const char *ifname, struct rx_snapshot *snap)
+int rx_agent_fetch(const char *path, const char *ifname, const __u64 *after,
+		   struct rx_snapshot *snap)
 {
 	struct rx_agent_hdr h;
 	char req[64];
@@ -255,7 +291,11 @@ int rx_agent_fetch(const char *path, const char *ifname, struct rx_snapshot *sna
 	if (fd < 0)
 		return -ENOENT;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	snprintf(req, sizeof(req), "SNAP %s\n", ifname);
+	if (after)
+		snprintf(req, sizeof(req), RX_AGENT_RECENT " %llu %s\n", (unsigned long long)*after,
+			 ifname);
+	else
+		snprintf(req, sizeof(req), RX_AGENT_SNAP " %s\n", ifname);
 	if (write_all(fd, req, strlen(req)) || read_all(fd, &h, sizeof(h)) ||
 	    h.magic != RX_AGENT_MAGIC)
 		goto out;

@@ -209,6 +209,75 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned int status
 	return reply(c, status, "application/json", s, strlen(s));
 }
 
+/* The k-th largest (from 0) of v[0..n), k < n: a quickselect, v reordered. */
+static __u64 nth_largest(__u64 *v, ssize_t n, ssize_t k)
+{
+	ssize_t lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		__u64 pivot = v[lo + (hi - lo) / 2], x;
+		ssize_t i = lo, j = hi;
+
+		while (i <= j) { /* [lo, i) >= pivot, (j, hi] <= pivot */
+			while (v[i] > pivot)
+				i++;
+			while (v[j] < pivot)
+				j--;
+			if (i <= j) {
+				x = v[i];
+				v[i++] = v[j];
+				v[j--] = x;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return v[k]; /* between the two: equal to the pivot */
+	}
+	return v[k];
+}
+
+/*
+ * Only the top N talkers and services are exported one by one, the rest
+ * summed. Every entry with at least the N-th largest packet count goes to
+ * the front, and their number is returned: the top N in rx_picture_sort's
+ * order are among them, so sorting those alone gives the same series as
+ * sorting the whole table (8,192 talkers when full) at a fraction of it.
+ */
+static size_t top_to_front(struct rx_keyed *t, size_t n, size_t top)
+{
+	__u64 *v, least;
+	struct rx_keyed x;
+	size_t i, m = 0;
+
+	if (n <= top || !top || !(v = malloc(n * sizeof(*v))))
+		return n;
+	for (i = 0; i < n; i++)
+		v[i] = t[i].c.packets;
+	least = nth_largest(v, (ssize_t)n, (ssize_t)top - 1);
+	free(v);
+	for (i = 0; i < n; i++) {
+		if (t[i].c.packets < least)
+			continue;
+		x = t[m];
+		t[m++] = t[i];
+		t[i] = x;
+	}
+	return m;
+}
+
+/* The top talkers and services first, in order; the rest after them, in none. */
+static void sort_top(struct rx_snapshot *s, size_t top)
+{
+	struct rx_snapshot head = *s;
+
+	head.n_talkers = top_to_front(s->talkers, s->n_talkers, top);
+	head.n_services = top_to_front(s->services, s->n_services, top);
+	rx_picture_sort(&head);
+}
+
 static enum MHD_Result serve_metrics(struct serve *sv, struct MHD_Connection *c)
 {
 	struct rx_snapshot snap[SERVE_MAX_IFACES];
@@ -217,7 +286,7 @@ static enum MHD_Result serve_metrics(struct serve *sv, struct MHD_Connection *c)
 
 	for (i = 0; i < sv->n; i++) {
 		rx_source__snapshot(sv->src[i], &snap[i]);
-		rx_picture_sort(&snap[i]);
+		sort_top(&snap[i], sv->top);
 	}
 	/* one family at a time, all interfaces inside it, as the format wants */
 	for (part = 0; part < RX_METRICS_PARTS; part++) {
@@ -247,7 +316,7 @@ static enum MHD_Result serve_stats(struct serve *sv, struct MHD_Connection *c)
 		json_t *o;
 
 		rx_source__snapshot(sv->src[i], &snap);
-		rx_picture_sort(&snap);
+		sort_top(&snap, sv->top);
 		rx_picture_sum(&snap, &t);
 		o = rx_picture_json(&snap, &t, sv->top);
 		json_object_set_new(o, "interface", json_string(sv->ifname[i]));

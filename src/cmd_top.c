@@ -110,7 +110,8 @@ struct top {
 	char ifname[32];
 	struct rx_snapshot prev; /* the last read, talkers and services sorted by key */
 	struct rx_totals prev_tot;
-	__s64 prev_ns, start_ns;
+	__s64 prev_ns;  /* when the last read was made (its last_ns, wall clock) */
+	__s64 start_ns; /* CLOCK_MONOTONIC */
 	int have_prev;
 	double hist_pps[TOP_HISTORY], hist_bps[TOP_HISTORY];
 	int hist_n;
@@ -329,16 +330,26 @@ static void endpoint_items(struct top_frame *f, const struct rx_snapshot *s,
 	}
 }
 
-/* Read the counters once and make the next frame of it. */
+/*
+ * Read the counters once and make the next frame of it. The read may be
+ * one the agent shared with its other readers, up to a second old: rates
+ * are over the time between the reads themselves (snapshot.last_ns), and
+ * the same read twice makes no new frame.
+ */
 static void top__sample(struct top *t)
 {
 	struct top_frame f;
 	struct rx_snapshot s;
-	__s64 now = mono_ns();
+	__s64 now = mono_ns(), at;
 	__u32 k;
 
 	memset(&f, 0, sizeof(f));
-	rx_source__snapshot(t->src, &s);
+	rx_source__snapshot_recent(t->src, &s, t->have_prev ? (__u64)t->prev_ns : 0);
+	at = s.last_ns ? (__s64)s.last_ns : now;
+	if (t->have_prev && at == t->prev_ns) {
+		rx_snapshot__free(&s);
+		return;
+	}
 	rx_picture_sum(&s, &f.tot);
 	memcpy(f.tcpkinds, s.tcpkinds, sizeof(f.tcpkinds));
 	memcpy(f.health, s.health, sizeof(f.health));
@@ -346,8 +357,8 @@ static void top__sample(struct top *t)
 	f.synack_p50 = rx_hist_quantile(&s.latency[RX_LAT_SYNACK_DELAY], 0.5);
 	memcpy(f.stats, s.stats, sizeof(f.stats));
 	f.uptime = (double)(now - t->start_ns) / 1e9;
-	f.rated = t->have_prev && now > t->prev_ns;
-	f.dt = f.rated ? (double)(now - t->prev_ns) / 1e9 : 0;
+	f.rated = t->have_prev && at > t->prev_ns;
+	f.dt = f.rated ? (double)(at - t->prev_ns) / 1e9 : 0;
 	f.pps = f.bps = -1;
 	for (k = 0; k < RX_PROTO_MAX; k++)
 		f.proto_ps[k] = f.rated ? per_s(f.tot.proto[k], t->prev_tot.proto[k], f.dt) : -1;
@@ -380,7 +391,7 @@ static void top__sample(struct top *t)
 	rx_snapshot__free(&t->prev);
 	t->prev = s;
 	t->prev_tot = f.tot;
-	t->prev_ns = now;
+	t->prev_ns = at;
 	t->have_prev = 1;
 
 	if (t->paused) {

@@ -4,9 +4,12 @@
  * implementation. The agent source reads a running `serve`'s counters over
  * its control socket, as differences from the moment it was opened, so
  * `stats -i` and `top` never attach a second datapath beside the agent.
+ * A live source keeps its last read for the readers that take a recent
+ * one (rx_source__snapshot_recent), so they share one read of the maps.
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,6 +24,11 @@ struct rx_source {
 	char ifname[32];
 	struct rx_snapshot base;
 	__u32 duration_s;
+	/* live: the last read, kept once a reader takes recent ones */
+	pthread_mutex_t lock; /* the agent's thread and the HTTP server's read alike */
+	int sharing;
+	struct rx_snapshot last;
+	__s64 last_read_ns; /* CLOCK_MONOTONIC at the start of that read; 0: none */
 };
 
 static int open_agent(struct rx_source *src, const struct rx_source_opts *o)
@@ -33,7 +41,7 @@ static int open_agent(struct rx_source *src, const struct rx_source_opts *o)
 	    (o->patterns && o->patterns->n) ||
 	    strlen(o->ifname) >= sizeof(src->ifname))
 		return -ENOENT;
-	r = rx_agent_fetch(path, o->ifname, &src->base);
+	r = rx_agent_fetch(path, o->ifname, NULL, &src->base);
 	if (r == -EPROTO)
 		rx_err("%s: the agent there is another rxray build; attaching directly", path);
 	if (r)
@@ -96,6 +104,7 @@ int rx_source__open(struct rx_source **out, const struct rx_source_opts *o)
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
 	}
+	pthread_mutex_init(&src->lock, NULL);
 	if (!o->file && !open_agent(src, o)) {
 		*out = src;
 		return 0;
@@ -126,29 +135,106 @@ void rx_snapshot__free(struct rx_snapshot *snap)
 	snap->n_talkers = snap->n_services = snap->n_endpoints = 0;
 }
 
+/* The agent's counters since this source opened: now, or a recent read made after *after. */
+static void agent_snapshot(struct rx_source *src, struct rx_snapshot *snap, const __u64 *after)
+{
+	if (rx_agent_fetch(src->agent, src->ifname, after, snap)) {
+		rx_err("%s: the agent stopped answering", src->agent);
+		rx_stop = 1;
+		memset(snap, 0, sizeof(*snap));
+		return;
+	}
+	if (agent_restarted(snap, &src->base)) {
+		rx_err("%s: the agent restarted: its counters started again", src->agent);
+		rx_stop = 1;
+		rx_snapshot__free(snap);
+		memset(snap, 0, sizeof(*snap));
+		return;
+	}
+	rx_snapshot__subtract(snap, &src->base);
+}
+
+static __s64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__s64)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static void *dup_table(const void *p, size_t n, size_t size)
+{
+	void *d = malloc(n ? n * size : 1);
+
+	if (d && n)
+		memcpy(d, p, n * size);
+	return d;
+}
+
+/* A deep copy of a snapshot; -ENOMEM leaves to with empty tables. */
+static int snapshot_copy(struct rx_snapshot *to, const struct rx_snapshot *from)
+{
+	*to = *from;
+	to->talkers = dup_table(from->talkers, from->n_talkers, sizeof(*from->talkers));
+	to->services = dup_table(from->services, from->n_services, sizeof(*from->services));
+	to->endpoints = dup_table(from->endpoints, from->n_endpoints, sizeof(*from->endpoints));
+	if (to->talkers && to->services && to->endpoints)
+		return 0;
+	rx_snapshot__free(to);
+	return -ENOMEM;
+}
+
+/* Read the maps; once readers share, keep a copy for them. Called under src->lock. */
+static void live_read(struct rx_source *src, struct rx_snapshot *snap)
+{
+	__s64 t = mono_ns();
+
+	rx_live__snapshot(src->live, snap);
+	if (!src->sharing)
+		return;
+	rx_snapshot__free(&src->last);
+	src->last_read_ns = snapshot_copy(&src->last, snap) ? 0 : t;
+}
+
 void rx_source__snapshot(struct rx_source *src, struct rx_snapshot *snap)
 {
 	memset(snap, 0, sizeof(*snap));
 	if (src->agent) {
-		if (rx_agent_fetch(src->agent, src->ifname, snap)) {
-			rx_err("%s: the agent stopped answering", src->agent);
-			rx_stop = 1;
-			memset(snap, 0, sizeof(*snap));
-			return;
-		}
-		if (agent_restarted(snap, &src->base)) {
-			rx_err("%s: the agent restarted: its counters started again", src->agent);
-			rx_stop = 1;
-			rx_snapshot__free(snap);
-			memset(snap, 0, sizeof(*snap));
-			return;
-		}
-		rx_snapshot__subtract(snap, &src->base);
+		agent_snapshot(src, snap, NULL);
 	} else if (src->file) {
 		rx_file__snapshot(src->file, snap);
 	} else {
-		rx_live__snapshot(src->live, snap);
+		pthread_mutex_lock(&src->lock);
+		live_read(src, snap);
+		pthread_mutex_unlock(&src->lock);
 	}
+}
+
+/*
+ * The kept read while it is younger than RX_SNAPSHOT_RECENT_NS (from when
+ * it started) and newer than the caller's last, else a new one. Reads
+ * happen under the lock, one at a time, so the kept read only moves
+ * forward: no reader sees a counter go back.
+ */
+void rx_source__snapshot_recent(struct rx_source *src, struct rx_snapshot *snap, __u64 after_ns)
+{
+	if (!src->live) {
+		if (src->agent) {
+			memset(snap, 0, sizeof(*snap));
+			agent_snapshot(src, snap, &after_ns);
+		} else {
+			rx_source__snapshot(src, snap);
+		}
+		return;
+	}
+	pthread_mutex_lock(&src->lock);
+	src->sharing = 1;
+	if (!src->last_read_ns || mono_ns() - src->last_read_ns >= RX_SNAPSHOT_RECENT_NS ||
+	    src->last.last_ns <= after_ns || snapshot_copy(snap, &src->last)) {
+		memset(snap, 0, sizeof(*snap)); /* (the maps' values are added into it) */
+		live_read(src, snap);
+	}
+	pthread_mutex_unlock(&src->lock);
 }
 
 const char *rx_source__ifname(const struct rx_source *src, __u32 ifindex)
@@ -163,6 +249,8 @@ void rx_source__close(struct rx_source *src)
 	rx_file__close(src->file);
 	rx_live__close(src->live);
 	rx_snapshot__free(&src->base);
+	rx_snapshot__free(&src->last);
+	pthread_mutex_destroy(&src->lock);
 	free(src);
 }
 

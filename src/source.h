@@ -88,7 +88,19 @@ struct rx_source;
 int rx_source__open(struct rx_source **out, const struct rx_source_opts *opts);
 /* Deliver records until the end of the file, rx_stop, or fn's say-so. */
 int rx_source__run(struct rx_source *src, rx_record_fn fn, void *user);
+/* The counters now: a read of the maps (live), of the agent, or of the file so far. */
 void rx_source__snapshot(struct rx_source *src, struct rx_snapshot *snap);
+/*
+ * For readers that show rates (top), not the exact counts of a moment: a
+ * read made less than RX_SNAPSHOT_RECENT_NS ago and after after_ns (the
+ * last_ns of the reader's previous one; 0: any), so every call brings a new
+ * read, at most a second old. A live source keeps its last read, whoever
+ * asked for it (a /metrics scrape, a top client), and hands out copies;
+ * an agent source asks the agent for its kept read. snap->last_ns tells
+ * when it was made. Readers of exact counts call rx_source__snapshot().
+ */
+#define RX_SNAPSHOT_RECENT_NS 1000000000ll
+void rx_source__snapshot_recent(struct rx_source *src, struct rx_snapshot *snap, __u64 after_ns);
 const char *rx_source__ifname(const struct rx_source *src, __u32 ifindex);
 void rx_source__close(struct rx_source *src);
 /* Transactions joined with their request record, and those that were not. */

@@ -467,136 +467,270 @@ int rx_live__run(struct rx_live *src, rx_record_fn fn, void *user)
 	return 0;
 }
 
-/* Sum a per-CPU hash map into a table of struct rx_keyed. */
-static struct rx_keyed *read_percpu_hash(struct bpf_map *map, size_t *n, int ncpu,
-					 struct rx_counter *pc)
-{
-	size_t cap = bpf_map__max_entries(map), ksz = bpf_map__key_size(map);
-	struct rx_keyed *out = calloc(cap ? cap : 1, sizeof(*out));
-	__u8 key[16], next[16];
-	void *prev = NULL;
-	int cpu, fd = bpf_map__fd(map);
+/*
+ * Reading a map whole. BPF_MAP_LOOKUP_BATCH (kernel 5.6+, hash and array
+ * maps, per-CPU or not) hands over up to a chunk of entries per syscall;
+ * the get_next_key + lookup walk it replaces took two syscalls per entry,
+ * about 18,000 for full talker and service tables. Per-CPU values come as
+ * one slot per possible CPU, each rounded up to 8 bytes.
+ */
+#define RX_BATCH_BYTES (64u << 10) /* values asked for per batch call */
+#define RX_MAP_KEY_MAX 64	   /* a key, or a batch position (a u32 for hash maps) */
+#define RX_ENOTSUPP 524		   /* the kernel's own "not supported", missing from libc */
 
-	*n = 0;
-	while (out && *n < cap && ksz <= sizeof(key) && !bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, ksz);
-		prev = key;
-		if (bpf_map_lookup_elem(fd, key, pc))
-			continue; /* deleted meanwhile */
-		memset(&out[*n], 0, sizeof(out[*n]));
-		memcpy(out[*n].key, key, ksz);
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			out[*n].c.packets += pc[cpu].packets;
-			out[*n].c.bytes += pc[cpu].bytes;
-		}
-		(*n)++;
+/* One entry: its key and its values (one slot per CPU for per-CPU maps). */
+typedef void (*map_entry_fn)(void *ctx, const void *key, const void *vals);
+
+static size_t map_stride(const struct bpf_map *map, int ncpu)
+{
+	size_t vsz = bpf_map__value_size(map);
+
+	switch (bpf_map__type(map)) {
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		return ((vsz + 7) & ~(size_t)7) * (size_t)ncpu;
+	default:
+		return vsz;
 	}
-	return out;
 }
 
-static void read_latency(struct rx_live *src, struct rx_snapshot *snap, int ncpu)
+/*
+ * The fallback where a kernel refuses batch reads: one entry at a time. An
+ * entry deleted between the two calls is skipped. Returns the entries seen.
+ */
+static int map_walk(int fd, __u32 ksz, void *vals, map_entry_fn fn, void *ctx, __u32 max)
 {
-	struct rx_hist *h = calloc((size_t)ncpu, sizeof(*h));
+	__u8 key[RX_MAP_KEY_MAX], next[RX_MAP_KEY_MAX];
+	void *prev = NULL;
+	__u32 n = 0;
+
+	while (n < max && !bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, ksz);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, vals))
+			continue; /* deleted meanwhile */
+		fn(ctx, key, vals);
+		n++;
+	}
+	return (int)n;
+}
+
+/*
+ * Call fn for every entry of map, read in batches; -ENOENT from the kernel
+ * ends the table (with the last chunk's entries). Where the kernel has no
+ * batch reads (-EINVAL, -ENOTSUPP) the map is walked key by key instead.
+ * Returns the entries seen, or -errno.
+ */
+static int map_read(const struct bpf_map *map, int ncpu, map_entry_fn fn, void *ctx)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 ksz = bpf_map__key_size(map), max = bpf_map__max_entries(map), chunk, n, i, seen = 0;
+	__u8 in[RX_MAP_KEY_MAX], out[RX_MAP_KEY_MAX], *keys = NULL, *vals = NULL;
+	size_t stride = map_stride(map, ncpu);
+	int fd = bpf_map__fd(map), err = 0;
+	void *from = NULL;
+
+	if (ksz > RX_MAP_KEY_MAX || !stride || !max)
+		return -EINVAL;
+	chunk = RX_BATCH_BYTES / stride;
+	chunk = chunk < 1 ? 1 : chunk > max ? max : chunk;
+	for (;;) {
+		if (!keys) {
+			keys = malloc((size_t)chunk * ksz);
+			vals = malloc((size_t)chunk * stride);
+			if (!keys || !vals) {
+				err = -ENOMEM;
+				break;
+			}
+		}
+		n = chunk;
+		err = bpf_map_lookup_batch(fd, from, out, keys, vals, &n, &opts);
+		if (err == -ENOSPC && chunk < max) {
+			/* one hash bucket holds more entries than a chunk: take more at once */
+			chunk = chunk > max / 2 ? max : chunk * 2;
+			free(keys);
+			free(vals);
+			keys = vals = NULL;
+			continue;
+		}
+		if (err && err != -ENOENT) {
+			if (!from && (err == -EINVAL || err == -EOPNOTSUPP || err == -RX_ENOTSUPP))
+				err = map_walk(fd, ksz, vals, fn, ctx, max);
+			break;
+		}
+		for (i = 0; i < n && seen < max; i++, seen++)
+			fn(ctx, keys + (size_t)i * ksz, vals + (size_t)i * stride);
+		if (err == -ENOENT || !n || seen >= max) {
+			err = (int)seen;
+			break;
+		}
+		memcpy(in, out, sizeof(in));
+		from = in;
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* Per-CPU arrays summed into the snapshot's tables, by index. */
+struct sum_into {
+	int ncpu;
+	__u32 n;   /* entries of out */
+	void *out; /* struct rx_counter[n], __u64[n] or struct rx_hist[n] */
+};
+
+static void sum_counters(void *ctx, const void *key, const void *vals)
+{
+	const struct sum_into *s = ctx;
+	const struct rx_counter *pc = vals;
+	struct rx_counter *to = s->out;
+	__u32 k;
+	int cpu;
+
+	memcpy(&k, key, sizeof(k));
+	if (k >= s->n)
+		return;
+	for (cpu = 0; cpu < s->ncpu; cpu++) {
+		to[k].packets += pc[cpu].packets;
+		to[k].bytes += pc[cpu].bytes;
+	}
+}
+
+static void sum_u64(void *ctx, const void *key, const void *vals)
+{
+	const struct sum_into *s = ctx;
+	const __u64 *pc = vals;
+	__u64 *to = s->out;
+	__u32 k;
+	int cpu;
+
+	memcpy(&k, key, sizeof(k));
+	if (k >= s->n)
+		return;
+	for (cpu = 0; cpu < s->ncpu; cpu++)
+		to[k] += pc[cpu];
+}
+
+static void sum_hist(void *ctx, const void *key, const void *vals)
+{
+	const struct sum_into *s = ctx;
+	const struct rx_hist *h = vals;
+	struct rx_hist *to = s->out;
 	__u32 k, b;
 	int cpu;
 
-	for (k = 0; h && k < RX_LAT_MAX; k++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.rx_latency), &k, h))
-			continue;
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			for (b = 0; b < RX_LAT_BUCKETS; b++)
-				snap->latency[k].count[b] += h[cpu].count[b];
-			snap->latency[k].sum_ns += h[cpu].sum_ns;
-		}
+	memcpy(&k, key, sizeof(k));
+	if (k >= s->n)
+		return;
+	for (cpu = 0; cpu < s->ncpu; cpu++) {
+		for (b = 0; b < RX_LAT_BUCKETS; b++)
+			to[k].count[b] += h[cpu].count[b];
+		to[k].sum_ns += h[cpu].sum_ns;
 	}
-	free(h);
+}
+
+static void read_sums(const struct bpf_map *map, int ncpu, map_entry_fn fn, void *out, __u32 n)
+{
+	struct sum_into s = { .ncpu = ncpu, .n = n, .out = out };
+
+	map_read(map, ncpu, fn, &s);
+}
+
+/* A per-CPU hash map of counters as a table of struct rx_keyed. */
+struct keyed_table {
+	int ncpu;
+	__u32 ksz;
+	size_t n, cap;
+	struct rx_keyed *rows;
+};
+
+static void add_keyed(void *ctx, const void *key, const void *vals)
+{
+	struct keyed_table *t = ctx;
+	const struct rx_counter *pc = vals;
+	struct rx_keyed *row;
+	int cpu;
+
+	if (t->n >= t->cap)
+		return;
+	row = &t->rows[t->n++];
+	memset(row, 0, sizeof(*row));
+	memcpy(row->key, key, t->ksz);
+	for (cpu = 0; cpu < t->ncpu; cpu++) {
+		row->c.packets += pc[cpu].packets;
+		row->c.bytes += pc[cpu].bytes;
+	}
+}
+
+/* Sum a per-CPU hash map into a table of struct rx_keyed. */
+static struct rx_keyed *read_percpu_hash(const struct bpf_map *map, size_t *n, int ncpu)
+{
+	struct keyed_table t = { .ncpu = ncpu, .ksz = bpf_map__key_size(map),
+				 .cap = bpf_map__max_entries(map) };
+
+	*n = 0;
+	if (t.ksz > sizeof(t.rows->key))
+		return NULL;
+	t.rows = calloc(t.cap ? t.cap : 1, sizeof(*t.rows));
+	if (t.rows)
+		map_read(map, ncpu, add_keyed, &t);
+	*n = t.n;
+	return t.rows;
+}
+
+struct endpoint_table {
+	int ncpu;
+	int routes; /* rx_routes: the route text of an id */
+	struct rx_snapshot *snap;
+};
+
+static void add_endpoint(void *ctx, const void *key, const void *vals)
+{
+	struct endpoint_table *t = ctx;
+	const struct rx_endpoint *v = vals;
+	struct rx_endpoint_row *row;
+	struct rx_route r;
+	int cpu;
+
+	if (t->snap->n_endpoints >= RX_ENDPOINTS_MAX)
+		return;
+	row = &t->snap->endpoints[t->snap->n_endpoints++];
+	memset(row, 0, sizeof(*row));
+	memcpy(&row->k, key, sizeof(row->k));
+	for (cpu = 0; cpu < t->ncpu; cpu++)
+		rx_endpoint_add(&row->v, &v[cpu]);
+	rx_route_name(row->route, row->k.route,
+		      bpf_map_lookup_elem(t->routes, &row->k.route, &r) ? NULL : &r);
 }
 
 static void read_endpoints(struct rx_live *src, struct rx_snapshot *snap, int ncpu)
 {
-	int fd = bpf_map__fd(src->skel->maps.rx_endpoints), rfd = bpf_map__fd(src->skel->maps.rx_routes);
-	struct rx_endpoint *v = calloc((size_t)ncpu, sizeof(*v));
-	struct rx_endpoint_key key, next, *prev = NULL;
-	size_t cap = RX_ENDPOINTS_MAX;
-	struct rx_route r;
-	int cpu;
+	struct endpoint_table t = { .ncpu = ncpu, .routes = bpf_map__fd(src->skel->maps.rx_routes),
+				    .snap = snap };
 
-	snap->endpoints = calloc(cap, sizeof(*snap->endpoints));
-	while (v && snap->endpoints && snap->n_endpoints < cap &&
-	       !bpf_map_get_next_key(fd, prev, &next)) {
-		struct rx_endpoint_row *row = &snap->endpoints[snap->n_endpoints];
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, v))
-			continue;
-		memset(row, 0, sizeof(*row));
-		row->k = key;
-		for (cpu = 0; cpu < ncpu; cpu++)
-			rx_endpoint_add(&row->v, &v[cpu]);
-		rx_route_name(row->route, key.route,
-			      bpf_map_lookup_elem(rfd, &key.route, &r) ? NULL : &r);
-		snap->n_endpoints++;
-	}
-	free(v);
+	snap->endpoints = calloc(RX_ENDPOINTS_MAX, sizeof(*snap->endpoints));
+	if (snap->endpoints)
+		map_read(src->skel->maps.rx_endpoints, ncpu, add_endpoint, &t);
 }
 
 void rx_live__snapshot(struct rx_live *src, struct rx_snapshot *snap)
 {
-	int ncpu = libbpf_num_possible_cpus(), cpu;
-	struct rx_counter *pc;
-	__u64 *ps;
-	__u32 k;
+	int ncpu = libbpf_num_possible_cpus();
 
 	if (ncpu <= 0)
 		return;
-	pc = calloc((size_t)ncpu, sizeof(*pc));
-	ps = calloc((size_t)ncpu, sizeof(*ps));
-	if (!pc || !ps)
-		goto out;
-	for (k = 0; k < RX_COUNTER_SLOTS; k++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.rx_counters), &k, pc))
-			continue;
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			snap->counters[k].packets += pc[cpu].packets;
-			snap->counters[k].bytes += pc[cpu].bytes;
-		}
-	}
-	for (k = 0; k < RX_STAT_MAX; k++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.rx_stats), &k, ps))
-			continue;
-		for (cpu = 0; cpu < ncpu; cpu++)
-			snap->stats[k] += ps[cpu];
-	}
-	for (k = 0; k < RX_TCPK_MAX; k++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.rx_tcpkinds), &k, ps))
-			continue;
-		for (cpu = 0; cpu < ncpu; cpu++)
-			snap->tcpkinds[k] += ps[cpu];
-	}
-	for (k = 0; k < RX_SIZE_BUCKETS; k++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.rx_sizes), &k, pc))
-			continue;
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			snap->sizes[k].packets += pc[cpu].packets;
-			snap->sizes[k].bytes += pc[cpu].bytes;
-		}
-	}
-	for (k = 0; k < RX_TCPH_MAX; k++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.rx_health), &k, ps))
-			continue;
-		for (cpu = 0; cpu < ncpu; cpu++)
-			snap->health[k] += ps[cpu];
-	}
-	read_latency(src, snap, ncpu);
+	read_sums(src->skel->maps.rx_counters, ncpu, sum_counters, snap->counters, RX_COUNTER_SLOTS);
+	read_sums(src->skel->maps.rx_stats, ncpu, sum_u64, snap->stats, RX_STAT_MAX);
+	read_sums(src->skel->maps.rx_tcpkinds, ncpu, sum_u64, snap->tcpkinds, RX_TCPK_MAX);
+	read_sums(src->skel->maps.rx_sizes, ncpu, sum_counters, snap->sizes, RX_SIZE_BUCKETS);
+	read_sums(src->skel->maps.rx_health, ncpu, sum_u64, snap->health, RX_TCPH_MAX);
+	read_sums(src->skel->maps.rx_latency, ncpu, sum_hist, snap->latency, RX_LAT_MAX);
 	read_endpoints(src, snap, ncpu);
-	snap->talkers = read_percpu_hash(src->skel->maps.rx_talkers, &snap->n_talkers, ncpu, pc);
-	snap->services = read_percpu_hash(src->skel->maps.rx_services, &snap->n_services, ncpu, pc);
+	snap->talkers = read_percpu_hash(src->skel->maps.rx_talkers, &snap->n_talkers, ncpu);
+	snap->services = read_percpu_hash(src->skel->maps.rx_services, &snap->n_services, ncpu);
 	snap->first_ns = (__u64)src->start_ns;
 	snap->last_ns = (__u64)(src->stop_ns ? src->stop_ns : clock_ns(CLOCK_REALTIME));
-out:
-	free(pc);
-	free(ps);
 }
 
 const char *rx_live__ifname(const struct rx_live *l, __u32 ifindex)
