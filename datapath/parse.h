@@ -6,9 +6,9 @@
  * layer of struct rx_pkt and returns an enum rx_reason: RX_REASON_OK to go
  * on, anything else to stop with that reason.
  *
- * Multi-byte fields are read byte by byte (rx_get16/32): packet data has
- * no alignment guarantee, and this keeps the host build free of unaligned
- * loads (UBSan) at no cost in BPF.
+ * Multi-byte fields are read with one load of their width (rx_pkt16/32,
+ * rx_pkt_copy): packet data has no alignment guarantee, which BPF allows
+ * on packet pointers and the host build handles with memcpy (UBSan).
  *
  * A layer's bit is set in pkt->layers only once its whole fixed header
  * (and, for IPv4 and TCP, the options area the header announces) is
@@ -79,14 +79,69 @@ struct rx_cursor {
 	const __u8 *end;
 };
 
-RX_INLINE __u16 rx_get16(const __u8 *p)
+/*
+ * Network-order loads straight from packet data, at any alignment. BPF: one
+ * load of the width and one byte swap, where byte-wise reads take two or four
+ * byte loads and as many shifts and ors; the verifier allows unaligned
+ * packet and map-value access on the architectures whose JITs allow it
+ * (x86-64, arm64: CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS), never on the
+ * stack, so these are for packet pointers only. Host: memcpy, which the
+ * compiler turns into the same load, without a misaligned pointer (UBSan).
+ */
+#if defined(__bpf__)
+#define RX_LOADU(type, p) (*(const type *)(const void *)(p))
+#define RX_STOREU(type, p, v) (*(type *)(void *)(p) = (v))
+#else
+#define RX_LOADU(type, p)                                                      \
+	({                                                                     \
+		type v__;                                                      \
+		__builtin_memcpy(&v__, (p), sizeof(v__));                      \
+		v__;                                                           \
+	})
+#define RX_STOREU(type, p, v)                                                  \
+	do {                                                                   \
+		type v__ = (v);                                                \
+		__builtin_memcpy((p), &v__, sizeof(v__));                      \
+	} while (0)
+#endif
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define RX_NTOH16(v) __builtin_bswap16(v)
+#define RX_NTOH32(v) __builtin_bswap32(v)
+#else
+#define RX_NTOH16(v) (v)
+#define RX_NTOH32(v) (v)
+#endif
+
+RX_INLINE __u16 rx_pkt16(const __u8 *p)
 {
-	return (__u16)((__u16)p[0] << 8 | p[1]);
+	return RX_NTOH16(RX_LOADU(__u16, p));
 }
 
-RX_INLINE __u32 rx_get32(const __u8 *p)
+RX_INLINE __u32 rx_pkt32(const __u8 *p)
 {
-	return (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3];
+	return RX_NTOH32(RX_LOADU(__u32, p));
+}
+
+/*
+ * n bytes (a constant, a multiple of 2) of packet data into a field of
+ * struct rx_pkt: word copies, not the byte copies clang makes of a memcpy
+ * from a pointer of unknown alignment in BPF.
+ */
+RX_INLINE void rx_pkt_copy(void *dst, const __u8 *src, const __u32 n)
+{
+	__u8 *d = dst;
+	__u32 i;
+
+	if (n % 4 == 0) {
+		RX_UNROLL
+		for (i = 0; i < n; i += 4)
+			RX_STOREU(__u32, d + i, RX_LOADU(__u32, src + i));
+	} else {
+		RX_UNROLL
+		for (i = 0; i < n; i += 2)
+			RX_STOREU(__u16, d + i, RX_LOADU(__u16, src + i));
+	}
 }
 
 RX_INLINE int rx_is_vlan_tpid(__u16 t)
@@ -108,9 +163,9 @@ RX_INLINE int rx_parse_eth(struct rx_cursor *c, struct rx_pkt *pkt)
 
 	if (p + 14 > c->end)
 		return RX_REASON_TRUNC_ETH;
-	__builtin_memcpy(pkt->eth_dst, p, 6);
-	__builtin_memcpy(pkt->eth_src, p + 6, 6);
-	type = rx_get16(p + 12);
+	rx_pkt_copy(pkt->eth_dst, p, 6);
+	rx_pkt_copy(pkt->eth_src, p + 6, 6);
+	type = rx_pkt16(p + 12);
 	pkt->eth_type = type;
 	pkt->layers |= RX_L_ETH;
 	p += 14;
@@ -122,10 +177,10 @@ RX_UNROLL
 		if (p + 4 > c->end)
 			return RX_REASON_TRUNC_VLAN;
 		pkt->vlan[i].tpid = type;
-		pkt->vlan[i].tci = rx_get16(p);
+		pkt->vlan[i].tci = rx_pkt16(p);
 		pkt->vlan_n = i + 1;
 		pkt->layers |= RX_L_VLAN;
-		type = rx_get16(p + 2);
+		type = rx_pkt16(p + 2);
 		p += 4;
 	}
 	pkt->l3_type = type;
@@ -251,15 +306,15 @@ RX_INLINE int rx_parse_ipv4(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	pkt->l3_off = (__u16)(p - c->start);
 	pkt->ip_hl = hl;
 	pkt->ip_tos = p[1];
-	pkt->ip_len = rx_get16(p + 2);
-	pkt->ip_id = rx_get16(p + 4);
-	pkt->ip_frag = rx_get16(p + 6);
+	pkt->ip_len = rx_pkt16(p + 2);
+	pkt->ip_id = rx_pkt16(p + 4);
+	pkt->ip_frag = rx_pkt16(p + 6);
 	pkt->ip_ttl = p[8];
 	pkt->ip_proto = p[9];
 	pkt->l4_nxt = p[9];
-	pkt->ip_csum = rx_get16(p + 10);
-	__builtin_memcpy(&pkt->ip_src, p + 12, 4);
-	__builtin_memcpy(&pkt->ip_dst, p + 16, 4);
+	pkt->ip_csum = rx_pkt16(p + 10);
+	rx_pkt_copy(&pkt->ip_src, p + 12, 4);
+	rx_pkt_copy(&pkt->ip_dst, p + 16, 4);
 	pkt->layers |= RX_L_IPV4;
 	pkt->proto = RX_PROTO_IPV4;
 
@@ -370,13 +425,13 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 		return RX_REASON_BAD_IPV6;
 	off = (__u32)(p - c->start);
 	pkt->l3_off = (__u16)off;
-	pkt->ip6_tclass = (__u8)(rx_get16(p) >> 4);
-	pkt->ip6_flow = rx_get32(p) & 0xfffff;
-	pkt->ip6_plen = rx_get16(p + 4);
+	pkt->ip6_tclass = (__u8)(rx_pkt16(p) >> 4);
+	pkt->ip6_flow = rx_pkt32(p) & 0xfffff;
+	pkt->ip6_plen = rx_pkt16(p + 4);
 	pkt->ip6_nxt = p[6];
 	pkt->ip6_hlim = p[7];
-	__builtin_memcpy(pkt->ip6_src, p + 8, 16);
-	__builtin_memcpy(pkt->ip6_dst, p + 24, 16);
+	rx_pkt_copy(pkt->ip6_src, p + 8, 16);
+	rx_pkt_copy(pkt->ip6_dst, p + 24, 16);
 	pkt->layers |= RX_L_IPV6;
 	pkt->proto = RX_PROTO_IPV6;
 
@@ -512,15 +567,15 @@ RX_INLINE int rx_parse_tcp(struct rx_cursor *c, struct rx_work *wk, __u32 l4_len
 	hl = (p[12] >> 4) * 4;
 	if (hl >= 20 && (p + hl > c->end || l4_len < hl))
 		return RX_REASON_TRUNC_TCP;
-	pkt->sport = rx_get16(p);
-	pkt->dport = rx_get16(p + 2);
-	pkt->tcp_seq = rx_get32(p + 4);
-	pkt->tcp_ack = rx_get32(p + 8);
+	pkt->sport = rx_pkt16(p);
+	pkt->dport = rx_pkt16(p + 2);
+	pkt->tcp_seq = rx_pkt32(p + 4);
+	pkt->tcp_ack = rx_pkt32(p + 8);
 	pkt->tcp_hl = hl;
-	pkt->tcp_flags = rx_get16(p + 12) & 0x0fff;
-	pkt->tcp_win = rx_get16(p + 14);
-	pkt->tcp_csum = rx_get16(p + 16);
-	pkt->tcp_urp = rx_get16(p + 18);
+	pkt->tcp_flags = rx_pkt16(p + 12) & 0x0fff;
+	pkt->tcp_win = rx_pkt16(p + 14);
+	pkt->tcp_csum = rx_pkt16(p + 16);
+	pkt->tcp_urp = rx_pkt16(p + 18);
 	pkt->layers |= RX_L_TCP;
 	pkt->proto = RX_PROTO_TCP;
 	if (hl < 20)
@@ -537,9 +592,9 @@ RX_INLINE int rx_parse_tcp(struct rx_cursor *c, struct rx_work *wk, __u32 l4_len
 	 * NOP, NOP, timestamps: what Linux puts on every segment after the
 	 * handshake, decoded in place (the walk below gives the same fields).
 	 */
-	if (hl == 32 && p + 32 <= c->end && rx_get32(p + 20) == 0x0101080a) {
-		pkt->tcp_tsval = rx_get32(p + 24);
-		pkt->tcp_tsecr = rx_get32(p + 28);
+	if (hl == 32 && p + 32 <= c->end && rx_pkt32(p + 20) == 0x0101080a) {
+		pkt->tcp_tsval = rx_pkt32(p + 24);
+		pkt->tcp_tsecr = rx_pkt32(p + 28);
 		pkt->tcp_optmask |= RX_TCPOPT_TS;
 	} else if (hl > 20) {
 		r = rx_optwalk(c, wk, (__u32)(p - c->start) + 20, hl - 20, rx_tcp_opt_step);
@@ -558,10 +613,10 @@ RX_INLINE int rx_parse_udp(struct rx_cursor *c, struct rx_pkt *pkt, __u32 l4_len
 
 	if (p + 8 > c->end || l4_len < 8)
 		return RX_REASON_TRUNC_UDP;
-	pkt->sport = rx_get16(p);
-	pkt->dport = rx_get16(p + 2);
-	pkt->udp_len = rx_get16(p + 4);
-	pkt->udp_csum = rx_get16(p + 6);
+	pkt->sport = rx_pkt16(p);
+	pkt->dport = rx_pkt16(p + 2);
+	pkt->udp_len = rx_pkt16(p + 4);
+	pkt->udp_csum = rx_pkt16(p + 6);
 	pkt->layers |= RX_L_UDP;
 	pkt->proto = RX_PROTO_UDP;
 	if (pkt->udp_len < 8)
@@ -588,8 +643,8 @@ RX_INLINE int rx_parse_icmp(struct rx_cursor *c, struct rx_pkt *pkt, __u32 l4_le
 		return RX_REASON_TRUNC_ICMP;
 	pkt->icmp_type = p[0];
 	pkt->icmp_code = p[1];
-	pkt->icmp_csum = rx_get16(p + 2);
-	pkt->icmp_rest = rx_get32(p + 4);
+	pkt->icmp_csum = rx_pkt16(p + 2);
+	pkt->icmp_rest = rx_pkt32(p + 4);
 	pkt->layers |= v6 ? RX_L_ICMPV6 : RX_L_ICMP;
 	pkt->proto = v6 ? RX_PROTO_ICMPV6 : RX_PROTO_ICMP;
 	rx_set_payload(pkt, (__u32)(p - c->start) + 8, l4_len - 8);
