@@ -52,6 +52,17 @@
 #define RX_IPPROTO_NONE 59
 #define RX_IPPROTO_DSTOPTS 60
 
+/*
+ * The fast paths (fixed layouts decoded in place) give exactly what the
+ * general walks give. The host unit tests hold them to it: they build this
+ * file a second time with RX_PARSE_WALK_ONLY, as the reference decoder.
+ */
+#ifdef RX_PARSE_WALK_ONLY
+#define RX_FAST_PATHS 0
+#else
+#define RX_FAST_PATHS 1
+#endif
+
 #define RX_HDR_OFF_MAX 0x3fff /* where an L4 header may start, bytes from the frame start */
 #define RX_TCP_OPT_WALK 40 /* option bytes after a 20-byte header: (15 - 5) * 4 */
 #define RX_IP_OPT_WALK 40
@@ -540,6 +551,74 @@ bad:
 }
 
 /*
+ * Option words as the wire has them (RFC 9293 section 3.2, RFC 7323, RFC 2018):
+ * kind, length, ... in network order; RX_TCPO_MSS and RX_TCPO_WS leave their
+ * value bytes out (masks below).
+ */
+#define RX_TCPO_NOP_NOP_TS 0x0101080a   /* NOP, NOP, timestamps (kind 8, len 10) */
+#define RX_TCPO_SACKP_TS 0x0402080a     /* SACK-permitted (kind 4, len 2), timestamps */
+#define RX_TCPO_NOP_NOP_SACKP 0x01010402 /* NOP, NOP, SACK-permitted */
+#define RX_TCPO_MSS 0x02040000          /* MSS (kind 2, len 4), value in the low half */
+#define RX_TCPO_MSS_MASK 0xffff0000
+#define RX_TCPO_NOP_WS 0x01030300       /* NOP, window scale (kind 3, len 3), shift in the low byte */
+#define RX_TCPO_NOP_WS_MASK 0xffffff00
+
+/*
+ * The option layouts Linux writes (tcp_options_write(), net/ipv4/tcp_output.c),
+ * recognised whole at fixed offsets of the packet and decoded in place: no
+ * copy, no walk. Nearly every TCP segment carries one of them:
+ *
+ *   hl 32  NOP NOP TS                     every segment after the handshake
+ *   hl 40  MSS SACK-perm TS NOP WS        SYN, SYN-ACK (NOP NOP in place of
+ *                                         SACK-perm when SACK is off)
+ *   hl 32  MSS NOP NOP SACK-perm NOP WS   SYN, SYN-ACK with timestamps off
+ *
+ * Returns 1 with exactly the fields rx_tcp_opt_step() would set from the
+ * same bytes (pkt was zeroed: = is its |=), or 0 for anything else, even one
+ * byte off, which the walk then decodes. p is the TCP header, hl its
+ * length, and [p, p + hl) is in the frame (the caller checked).
+ */
+RX_INLINE int rx_tcp_opts_linux(const __u8 *p, const __u8 *end, __u32 hl, struct rx_pkt *pkt)
+{
+	const __u8 *o = p + 20;
+	__u32 w0, w1;
+
+	if (hl == 32 && p + 32 <= end) {
+		w0 = rx_pkt32(o);
+		if (w0 == RX_TCPO_NOP_NOP_TS) {
+			pkt->tcp_tsval = rx_pkt32(o + 4);
+			pkt->tcp_tsecr = rx_pkt32(o + 8);
+			pkt->tcp_optmask = RX_TCPOPT_TS;
+			return 1;
+		}
+		if ((w0 & RX_TCPO_MSS_MASK) != RX_TCPO_MSS ||
+		    rx_pkt32(o + 4) != RX_TCPO_NOP_NOP_SACKP ||
+		    (rx_pkt32(o + 8) & RX_TCPO_NOP_WS_MASK) != RX_TCPO_NOP_WS)
+			return 0;
+		pkt->tcp_mss = (__u16)w0;
+		pkt->tcp_wscale = o[11];
+		pkt->tcp_optmask = RX_TCPOPT_MSS | RX_TCPOPT_SACK_PERM | RX_TCPOPT_WSCALE;
+		return 1;
+	}
+	if (hl == 40 && p + 40 <= end) {
+		w0 = rx_pkt32(o);
+		w1 = rx_pkt32(o + 4);
+		if ((w0 & RX_TCPO_MSS_MASK) != RX_TCPO_MSS ||
+		    (w1 != RX_TCPO_SACKP_TS && w1 != RX_TCPO_NOP_NOP_TS) ||
+		    (rx_pkt32(o + 16) & RX_TCPO_NOP_WS_MASK) != RX_TCPO_NOP_WS)
+			return 0;
+		pkt->tcp_mss = (__u16)w0;
+		pkt->tcp_tsval = rx_pkt32(o + 8);
+		pkt->tcp_tsecr = rx_pkt32(o + 12);
+		pkt->tcp_wscale = o[19];
+		pkt->tcp_optmask = RX_TCPOPT_MSS | RX_TCPOPT_TS | RX_TCPOPT_WSCALE |
+				   (w1 == RX_TCPO_SACKP_TS ? RX_TCPOPT_SACK_PERM : 0);
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * The payload after a header ending at frame offset off: what the headers
  * state, but no more than the frame carried on the wire (tshark's tcp.len).
  */
@@ -588,15 +667,7 @@ RX_INLINE int rx_parse_tcp(struct rx_cursor *c, struct rx_work *wk, __u32 l4_len
 	 */
 	RX_BARRIER_VAR(hl);
 	hl &= 0x3c;
-	/*
-	 * NOP, NOP, timestamps: what Linux puts on every segment after the
-	 * handshake, decoded in place (the walk below gives the same fields).
-	 */
-	if (hl == 32 && p + 32 <= c->end && rx_pkt32(p + 20) == 0x0101080a) {
-		pkt->tcp_tsval = rx_pkt32(p + 24);
-		pkt->tcp_tsecr = rx_pkt32(p + 28);
-		pkt->tcp_optmask |= RX_TCPOPT_TS;
-	} else if (hl > 20) {
+	if (hl > 20 && !(RX_FAST_PATHS && rx_tcp_opts_linux(p, c->end, hl, pkt))) {
 		r = rx_optwalk(c, wk, (__u32)(p - c->start) + 20, hl - 20, rx_tcp_opt_step);
 		if (r != RX_REASON_OK)
 			return r;

@@ -11,6 +11,13 @@
 #include <string.h>
 #include <cmocka.h>
 #include "../../native/datapath.h"
+/*
+ * The reference decoder: parse.h again, general walks only. The datapath
+ * under test (native/datapath.c) has the fast paths; both must give the
+ * same struct rx_pkt, byte for byte (test_fast_paths_*).
+ */
+#define RX_PARSE_WALK_ONLY
+#include "../../datapath/parse.h"
 
 static struct rx_capture last;
 
@@ -221,6 +228,157 @@ static void test_snaplen(void **state)
 	rx_native__free(env);
 }
 
+/*
+ * Decode f with the datapath (fast paths on) and with the reference walks,
+ * assert both give the same rx_pkt, and return 1 if the datapath took a
+ * fast path all the way: no walk ran (only the walks load bytes into the
+ * work area's option buffer, poisoned before the run).
+ */
+static int fast_vs_walk(const uint8_t *f, size_t n)
+{
+	static struct rx_env *env;
+	static struct rx_work ref;
+	static const uint8_t poison[8] = { 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5 };
+	int r;
+
+	if (!env)
+		env = rx_native__new();
+	memset(&env->work.opt, 0xa5, sizeof(env->work.opt));
+	rx_native__run(env, f, (uint32_t)n, (uint32_t)n, 0);
+
+	/* what rx_datapath() does around rx_parse(), on the reference decoder */
+	memset(&ref.pkt, 0, sizeof(ref.pkt));
+	ref.pkt.wire_len = (uint32_t)n;
+	ref.pkt.cap_len = (uint32_t)n;
+	ref.pkt.hook = RX_HOOK_NONE;
+	r = rx_parse(env, RX_HOOK_NONE, &ref, f, f + n);
+	ref.pkt.verdict = RX_VERDICT_PASS;
+	ref.pkt.reason = (uint8_t)r;
+	assert_memory_equal(&ref.pkt, &env->work.pkt, sizeof(ref.pkt));
+	return !memcmp(env->work.opt.buf, poison, sizeof(poison));
+}
+
+/* Ethernet, IPv4, TCP ACK (SYN with syn) with optlen option bytes; returns the frame length. */
+static size_t tcp4_frame(uint8_t *f, const uint8_t *opts, size_t optlen, int syn)
+{
+	static const uint8_t hdr[] = {
+		ETH(0x08, 0x00),
+		0x45, 0x00, 0x00, 0x00, 0x12, 0x34, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00,
+		192, 0, 2, 1, 198, 51, 100, 2,
+		0x04, 0xd2, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x10, 0xfa, 0xf0, 0, 0, 0, 0,
+	};
+	size_t n = sizeof(hdr) + optlen;
+
+	memcpy(f, hdr, sizeof(hdr));
+	memcpy(f + sizeof(hdr), opts, optlen);
+	f[14 + 3] = (uint8_t)(n - 14); /* IP total length */
+	f[14 + 20 + 12] = (uint8_t)((20 + optlen) / 4 << 4);
+	f[14 + 20 + 13] = syn ? 0x02 : 0x10;
+	return n;
+}
+
+/* The option layouts Linux writes; 'v' marks a value byte (any value), '.' a layout byte. */
+static const struct {
+	const char *what;
+	uint8_t opts[20];
+	size_t len;
+	const char *mask;
+	uint8_t optmask;
+} linux_layouts[] = {
+	{ "SYN: MSS SACK-perm TS NOP WS",
+	  { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0x9a, 0xbc, 0xde, 0xf0, 0x01, 0x02, 0x03, 0x04, 1, 3, 3, 7 },
+	  20, "..vv....vvvvvvvv...v",
+	  RX_TCPOPT_MSS | RX_TCPOPT_SACK_PERM | RX_TCPOPT_TS | RX_TCPOPT_WSCALE },
+	{ "SYN, SACK off: MSS NOP NOP TS NOP WS",
+	  { 2, 4, 0x23, 0x28, 1, 1, 8, 10, 0, 0, 0, 7, 0, 0, 0, 0, 1, 3, 3, 14 },
+	  20, "..vv....vvvvvvvv...v", RX_TCPOPT_MSS | RX_TCPOPT_TS | RX_TCPOPT_WSCALE },
+	{ "SYN-ACK, TS off: MSS NOP NOP SACK-perm NOP WS",
+	  { 2, 4, 0x05, 0x8c, 1, 1, 4, 2, 1, 3, 3, 9 },
+	  12, "..vv.......v", RX_TCPOPT_MSS | RX_TCPOPT_SACK_PERM | RX_TCPOPT_WSCALE },
+	{ "data: NOP NOP TS",
+	  { 1, 1, 8, 10, 0xff, 0xff, 0xff, 0xff, 0x80, 0, 0, 1 },
+	  12, "....vvvvvvvv", RX_TCPOPT_TS },
+};
+
+/* Each Linux layout takes the fast path and decodes as the walk does. */
+static void test_fast_paths_tcp(void **state)
+{
+	uint8_t f[128];
+	const struct rx_pkt *p;
+	size_t i, j, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(linux_layouts) / sizeof(linux_layouts[0]); i++) {
+		n = tcp4_frame(f, linux_layouts[i].opts, linux_layouts[i].len, i < 3);
+		if (!fast_vs_walk(f, n))
+			fail_msg("%s: not on the fast path", linux_layouts[i].what);
+		p = run(f, n);
+		assert_int_equal(p->reason, RX_REASON_OK);
+		assert_int_equal(p->tcp_optmask, linux_layouts[i].optmask);
+		/* any value in the value bytes: still the fast path, still the walk's result */
+		for (j = 0; j < linux_layouts[i].len; j++) {
+			if (linux_layouts[i].mask[j] != 'v')
+				continue;
+			f[14 + 40 + j] ^= 0xff;
+			if (!fast_vs_walk(f, n))
+				fail_msg("%s: value byte %zu changed: not on the fast path",
+					 linux_layouts[i].what, j);
+		}
+	}
+	p = run(syn4, sizeof(syn4)); /* IPv4 options first, then the SYN layout */
+	assert_int_equal(p->tcp_mss, 1460);
+	assert_int_equal(p->tcp_wscale, 7);
+	assert_int_equal(p->tcp_tsval, 7);
+	assert_int_equal(p->tcp_tsecr, 0);
+}
+
+/*
+ * One layout byte off, in every position and several ways (EOL, NOP, an
+ * unknown kind, a bad length): the fast path must let go, and the datapath
+ * must still decode exactly as the walk does (reason included). So must a
+ * header length that is not the layout's.
+ */
+static void test_fast_paths_tcp_near_miss(void **state)
+{
+	static const uint8_t alt[] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x08, 0x0a, 0x1e, 0xff };
+	uint8_t f[128], opts[24];
+	size_t i, j, k, n, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(linux_layouts) / sizeof(linux_layouts[0]); i++) {
+		len = linux_layouts[i].len;
+		for (j = 0; j < len; j++) {
+			if (linux_layouts[i].mask[j] == 'v')
+				continue;
+			for (k = 0; k < sizeof(alt); k++) {
+				if (alt[k] == linux_layouts[i].opts[j])
+					continue;
+				memcpy(opts, linux_layouts[i].opts, len);
+				opts[j] = alt[k];
+				n = tcp4_frame(f, opts, len, 1);
+				if (fast_vs_walk(f, n))
+					fail_msg("%s: byte %zu = %#x taken as the layout",
+						 linux_layouts[i].what, j, alt[k]);
+			}
+		}
+		/* the layout then 4 NOPs: another header length, the walk's */
+		memcpy(opts, linux_layouts[i].opts, len);
+		memset(opts + len, 1, 4);
+		n = tcp4_frame(f, opts, len + 4, 1);
+		assert_false(fast_vs_walk(f, n));
+		assert_int_equal(run(f, n)->tcp_optmask, linux_layouts[i].optmask);
+	}
+	/* the walk's verdicts on two near misses, spelled out */
+	memcpy(opts, linux_layouts[0].opts, 20);
+	opts[16] = 0; /* EOL in place of the NOP before WS: no window scale */
+	n = tcp4_frame(f, opts, 20, 1);
+	assert_int_equal(run(f, n)->tcp_optmask, RX_TCPOPT_MSS | RX_TCPOPT_SACK_PERM | RX_TCPOPT_TS);
+	opts[16] = 1;
+	opts[7] = 11; /* TS of length 11 */
+	n = tcp4_frame(f, opts, 20, 1);
+	assert_int_equal(run(f, n)->reason, RX_REASON_BAD_TCP_OPT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +390,8 @@ int main(void)
 		cmocka_unit_test(test_malformed_is_not_truncated),
 		cmocka_unit_test(test_snaplen),
 		cmocka_unit_test(test_http_secrets_stay),
+		cmocka_unit_test(test_fast_paths_tcp),
+		cmocka_unit_test(test_fast_paths_tcp_near_miss),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
