@@ -27,6 +27,28 @@ static void keep(void *user, const struct rx_capture *rec)
 	last = *rec;
 }
 
+/*
+ * The reference: f decoded by the walks alone into a freshly zeroed rx_pkt,
+ * as rx_datapath() prepares it. The datapath's own decode, fast paths and
+ * the partial clearing of its reused work area (rx_pkt_clear) included,
+ * must be the same bytes.
+ */
+static void same_as_reference(struct rx_env *env, const uint8_t *f, size_t n)
+{
+	static struct rx_work ref;
+	int r;
+
+	memset(&ref.pkt, 0, sizeof(ref.pkt));
+	ref.pkt.wire_len = (uint32_t)n;
+	ref.pkt.cap_len = (uint32_t)n;
+	ref.pkt.hook = RX_HOOK_NONE;
+	r = rx_parse(env, RX_HOOK_NONE, &ref, f, f + n);
+	ref.pkt.verdict = RX_VERDICT_PASS;
+	ref.pkt.reason = (uint8_t)r;
+	assert_memory_equal(&ref.pkt, &env->work.pkt, sizeof(ref.pkt));
+}
+
+/* Every frame of these tests goes through here, one work area for all, in turn. */
 static const struct rx_pkt *run(const uint8_t *f, size_t n)
 {
 	static struct rx_env *env;
@@ -37,6 +59,7 @@ static const struct rx_pkt *run(const uint8_t *f, size_t n)
 	}
 	memset(&last, 0xa5, sizeof(last));
 	rx_native__run(env, f, (uint32_t)n, (uint32_t)n, 42);
+	same_as_reference(env, f, n);
 	return &last.pkt;
 }
 
@@ -237,24 +260,13 @@ static void test_snaplen(void **state)
 static int fast_vs_walk(const uint8_t *f, size_t n)
 {
 	static struct rx_env *env;
-	static struct rx_work ref;
 	static const uint8_t poison[8] = { 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5 };
-	int r;
 
 	if (!env)
 		env = rx_native__new();
 	memset(&env->work.opt, 0xa5, sizeof(env->work.opt));
 	rx_native__run(env, f, (uint32_t)n, (uint32_t)n, 0);
-
-	/* what rx_datapath() does around rx_parse(), on the reference decoder */
-	memset(&ref.pkt, 0, sizeof(ref.pkt));
-	ref.pkt.wire_len = (uint32_t)n;
-	ref.pkt.cap_len = (uint32_t)n;
-	ref.pkt.hook = RX_HOOK_NONE;
-	r = rx_parse(env, RX_HOOK_NONE, &ref, f, f + n);
-	ref.pkt.verdict = RX_VERDICT_PASS;
-	ref.pkt.reason = (uint8_t)r;
-	assert_memory_equal(&ref.pkt, &env->work.pkt, sizeof(ref.pkt));
+	same_as_reference(env, f, n);
 	return !memcmp(env->work.opt.buf, poison, sizeof(poison));
 }
 
@@ -499,6 +511,40 @@ static void test_fast_paths_ip6ext_near_miss(void **state)
 	}
 }
 
+/*
+ * The datapath reuses one work area and clears only what the last decode
+ * may have written (rx_pkt_clear). Every frame after every other, the
+ * IPv4 option list, the IPv6 extension list and the SACK blocks dirtied
+ * and then not: each decode must equal a fresh one (run() checks).
+ */
+static void test_work_area_reuse(void **state)
+{
+	/* four SACK blocks, then a SACK option with none: sack_n ends at 0 */
+	static const uint8_t sacks[40] = { 1, 1, 5, 34, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0,
+					   0, 4, 0, 0, 0, 5, 0, 0, 0, 6, 0, 0, 0, 7, 0, 0, 0, 8,
+					   5, 2, 1, 1 };
+	static const uint8_t hbh[] = { 17, 0, 1, 4, 0, 0, 0, 0 };
+	static const uint8_t frag_first[] = { 17, 0, 0x00, 0x01, 0xde, 0xad, 0xbe, 0xef };
+	uint8_t f[6][256];
+	size_t n[6], i, j;
+
+	(void)state;
+	memcpy(f[0], syn4, sizeof(syn4));
+	n[0] = sizeof(syn4);
+	n[1] = tcp4_frame(f[1], sacks, sizeof(sacks), 0);
+	n[2] = ip6_chain(f[2], 3);
+	n[3] = tcp4_frame(f[3], sacks, 0, 0);
+	n[4] = ip6_frame(f[4], 0, hbh, sizeof(hbh), udp8, sizeof(udp8));
+	n[5] = ip6_frame(f[5], 44, frag_first, sizeof(frag_first), tcp_ts, sizeof(tcp_ts));
+	assert_int_equal(run(f[1], n[1])->sack_n, 0);
+	assert_int_equal(last.pkt.sack[3][1], 8); /* the walk keeps what it wrote */
+	for (i = 0; i < 6; i++)
+		for (j = 0; j < 6; j++) {
+			run(f[i], n[i]);
+			run(f[j], n[j]);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_fast_paths_tcp_near_miss),
 		cmocka_unit_test(test_fast_paths_ip6ext),
 		cmocka_unit_test(test_fast_paths_ip6ext_near_miss),
+		cmocka_unit_test(test_work_area_reuse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
