@@ -420,38 +420,65 @@ static long rx_ip6ext_step_skb(__u64 index, void *ctx)
 	return rx_ip6ext_step(index, ctx, RX_HOOK_TC_INGRESS); /* (egress: the same helper) */
 }
 
+#define RX_IP6EXT_FAST 3 /* extension headers read in place before the walk takes over */
+
 /*
- * Exactly one extension header, and no other after it: hop-by-hop (MLD,
- * RSVP: router alert), one fragment header, destination options or
- * routing. Decoded in place, as rx_ip6ext_step() decodes it, without the
- * copy and the callback. Returns 1 when done, 0 for the walk to decide:
- * AH, a chain, or a header the frame does not hold (the walk names the
- * truncation). e is the header, at frame offset off; [e, e + 8) is in the
- * frame (the caller checked).
+ * Up to RX_IP6EXT_FAST extension headers read in place from the packet, as
+ * rx_ip6ext_step() reads them, without its copy and callback per header:
+ * the chains seen in practice (a hop-by-hop router alert for MLD, a
+ * fragment header, a routing header and destination options). Returns 1
+ * when the chain ended within them, with the walk's fields and position
+ * (w->n, w->off) set; 0 for the walk to decide, from the first header
+ * again: a longer chain, or a header the frame does not hold (the walk
+ * names the truncation). What was written by then, the walk writes again
+ * with the same values. off: the first header's frame offset.
  */
-RX_INLINE int rx_ip6ext_one(struct rx_work *wk, const __u8 *e, __u32 off, __u8 nxt)
+RX_INLINE int rx_ip6ext_fast(const struct rx_cursor *c, struct rx_work *wk, __u32 off, __u8 nxt)
 {
 	struct rx_pkt *pkt = &wk->pkt;
 	struct rx_optwalk *w = &wk->opt;
-	__u32 len = 8;
+	const __u8 *e;
+	__u64 at;
+	__u32 i, len;
+	__u8 type;
 
-	if (nxt == RX_IPPROTO_AH || rx_is_ip6ext(e[0]))
-		return 0;
-	if (nxt != RX_IPPROTO_FRAGMENT) {
-		len = ((__u32)e[1] + 1) * 8;
+	RX_UNROLL
+	for (i = 0; i < RX_IP6EXT_FAST; i++) {
+		at = off;
+		RX_BARRIER_VAR(at); /* test and use the very same register (6.1) */
+		if (at > RX_HDR_OFF_MAX)
+			return 0;
+		e = c->start + at;
+		if (e + 8 > c->end)
+			return 0;
+		type = nxt;
+		if (type == RX_IPPROTO_FRAGMENT)
+			len = 8;
+		else if (type == RX_IPPROTO_AH)
+			len = ((__u32)e[1] + 2) * 4;
+		else
+			len = ((__u32)e[1] + 1) * 8;
 		if (off + len > pkt->cap_len)
 			return 0;
-	} else {
-		pkt->ip6_frag = rx_pkt16(e + 2);
-		pkt->ip6_frag_id = rx_pkt32(e + 4);
-		pkt->layers |= RX_L_IP6FRAG;
+		if (type == RX_IPPROTO_FRAGMENT) {
+			pkt->ip6_frag = rx_pkt16(e + 2);
+			pkt->ip6_frag_id = rx_pkt32(e + 4);
+			pkt->layers |= RX_L_IP6FRAG;
+		}
+		pkt->ip6ext[i].type = type;
+		pkt->ip6ext[i].len = (__u16)len;
+		pkt->ip6ext_n = (__u8)(i + 1);
+		nxt = e[0];
+		off += len;
+		/* after a non-first fragment's header comes payload, not more headers */
+		if (!rx_is_ip6ext(nxt) ||
+		    (type == RX_IPPROTO_FRAGMENT && (pkt->ip6_frag & 0xfff8))) {
+			w->n = nxt;
+			w->off = off;
+			return 1;
+		}
 	}
-	pkt->ip6ext[0].type = nxt;
-	pkt->ip6ext[0].len = (__u16)len;
-	pkt->ip6ext_n = 1;
-	w->n = e[0];
-	w->off = off + len;
-	return 1;
+	return 0;
 }
 
 /* IPv6 (RFC 8200) and at most RX_IP6EXT_MAX extension headers. */
@@ -485,7 +512,7 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	w->n = p[6];
 	w->reason = RX_REASON_OK;
 	if (rx_is_ip6ext(p[6]) &&
-	    !(RX_FAST_PATHS && p + 48 <= c->end && rx_ip6ext_one(wk, p + 40, off, p[6]))) {
+	    !(RX_FAST_PATHS && rx_ip6ext_fast(c, wk, off, p[6]))) {
 		/* one step more than the maximum, to tell "too deep" from "done" */
 		rx_shim_loop(RX_IP6EXT_MAX + 1,
 			     c->hook == RX_HOOK_XDP ? rx_ip6ext_step_xdp : rx_ip6ext_step_skb, &ctx);

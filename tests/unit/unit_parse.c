@@ -408,7 +408,8 @@ static size_t ip6_frame(uint8_t *f, uint8_t nxt, const uint8_t *ext, size_t extl
 	f[14 + 5] = (uint8_t)(extlen + l4len);
 	memcpy(f + n, ext, extlen);
 	n += extlen;
-	memcpy(f + n, l4, l4len);
+	if (l4len)
+		memcpy(f + n, l4, l4len);
 	return n + l4len;
 }
 
@@ -416,7 +417,7 @@ static const uint8_t udp8[] = { 0x12, 0x34, 0x00, 0x35, 0x00, 0x08, 0x00, 0x00 }
 static const uint8_t tcp_ts[] = { 0x04, 0xd2, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x80, 0x10, 0xfa,
 				  0xf0, 0, 0, 0, 0, 1, 1, 8, 10, 0, 0, 0, 9, 0, 0, 0, 8 };
 
-/* One IPv6 extension header, of the common kinds: the fast path, the walk's result. */
+/* IPv6 extension headers, up to RX_IP6EXT_FAST: the fast path, the walk's result. */
 static void test_fast_paths_ip6ext(void **state)
 {
 	/* hop-by-hop: router alert (MLD), PadN */
@@ -424,10 +425,19 @@ static void test_fast_paths_ip6ext(void **state)
 	/* fragment headers: first (offset 0, M), last (offset 1480) */
 	static const uint8_t frag_first[] = { 17, 0, 0x00, 0x01, 0xde, 0xad, 0xbe, 0xef };
 	static const uint8_t frag_last[] = { 17, 0, 0x05, 0xc8, 0xde, 0xad, 0xbe, 0xef };
+	/* a last fragment whose data happens to start like a hop-by-hop header */
+	static const uint8_t frag_then_0[] = { 0, 0, 0x05, 0xc8, 0, 0, 0, 1 };
 	/* destination options, 16 bytes: PadN of 12 */
 	static const uint8_t dst16[] = { 17, 1, 1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	/* routing type 2 (RFC 6275), 24 bytes */
 	static const uint8_t rt2[24] = { 6, 2, 2, 1 };
+	/* AH (RFC 4302): length in 4-byte words minus 2; 12 bytes here */
+	static const uint8_t ah[] = { 17, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1 };
+	/* hop-by-hop, routing, destination options (the xdp_cost shape), then TCP */
+	static const uint8_t chain3[] = { 43, 0, 1, 4, 0, 0, 0, 0, 60, 0, 0, 0, 0, 0, 0, 0,
+					  6, 0, 1, 4, 0, 0, 0, 0 };
+	/* hop-by-hop, fragment (first), then UDP */
+	static const uint8_t hbh_frag[] = { 44, 0, 1, 4, 0, 0, 0, 0, 17, 0, 0, 1, 0, 0, 0, 9 };
 	uint8_t f[256];
 	const struct rx_pkt *p;
 	size_t n;
@@ -454,6 +464,12 @@ static void test_fast_paths_ip6ext(void **state)
 	assert_true(fast_vs_walk(f, n));
 	assert_int_equal(run(f, n)->reason, RX_REASON_IP_FRAGMENT);
 
+	n = ip6_frame(f, 44, frag_then_0, sizeof(frag_then_0), udp8, sizeof(udp8));
+	assert_true(fast_vs_walk(f, n));
+	p = run(f, n);
+	assert_int_equal(p->reason, RX_REASON_IP_FRAGMENT);
+	assert_int_equal(p->ip6ext_n, 1);
+
 	n = ip6_frame(f, 60, dst16, sizeof(dst16), udp8, sizeof(udp8));
 	assert_true(fast_vs_walk(f, n));
 	assert_int_equal(run(f, n)->ip6ext[0].len, 16);
@@ -461,37 +477,45 @@ static void test_fast_paths_ip6ext(void **state)
 	n = ip6_frame(f, 43, rt2, sizeof(rt2), tcp_ts, sizeof(tcp_ts));
 	assert_true(fast_vs_walk(f, n));
 	assert_int_equal(run(f, n)->l4_off, 14 + 40 + 24);
-}
-
-/* Chains, AH, short frames: the walk decides, and the datapath matches it. */
-static void test_fast_paths_ip6ext_near_miss(void **state)
-{
-	/* hop-by-hop then destination options (8 bytes each), then UDP */
-	static const uint8_t chain[] = { 60, 0, 1, 4, 0, 0, 0, 0, 17, 0, 1, 4, 0, 0, 0, 0 };
-	/* AH (RFC 4302): length in 4-byte words minus 2; 12 bytes here */
-	static const uint8_t ah[] = { 17, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1 };
-	/* a last fragment whose data happens to start like a hop-by-hop header */
-	static const uint8_t frag_then_0[] = { 0, 0, 0x05, 0xc8, 0, 0, 0, 1 };
-	/* hop-by-hop announcing 16 bytes */
-	static const uint8_t hbh16[] = { 17, 1, 1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
-	uint8_t f[256];
-	const struct rx_pkt *p;
-	size_t n;
-
-	(void)state;
-	n = ip6_frame(f, 0, chain, sizeof(chain), udp8, sizeof(udp8));
-	assert_false(fast_vs_walk(f, n));
-	assert_int_equal(run(f, n)->ip6ext_n, 2);
 
 	n = ip6_frame(f, 51, ah, sizeof(ah), udp8, sizeof(udp8));
-	assert_false(fast_vs_walk(f, n));
+	assert_true(fast_vs_walk(f, n));
 	p = run(f, n);
 	assert_int_equal(p->ip6ext[0].len, 12);
 	assert_int_equal(p->proto, RX_PROTO_UDP);
 
-	n = ip6_frame(f, 44, frag_then_0, sizeof(frag_then_0), udp8, sizeof(udp8));
-	assert_false(fast_vs_walk(f, n));
-	assert_int_equal(run(f, n)->reason, RX_REASON_IP_FRAGMENT);
+	n = ip6_frame(f, 0, chain3, sizeof(chain3), tcp_ts, sizeof(tcp_ts));
+	assert_true(fast_vs_walk(f, n));
+	p = run(f, n);
+	assert_int_equal(p->ip6ext_n, 3);
+	assert_int_equal(p->ip6ext[2].type, 60);
+	assert_int_equal(p->l4_off, 14 + 40 + 24);
+
+	n = ip6_frame(f, 0, hbh_frag, sizeof(hbh_frag), udp8, sizeof(udp8));
+	assert_true(fast_vs_walk(f, n));
+	assert_int_equal(run(f, n)->ip6_frag_id, 9);
+}
+
+/* Longer chains, short frames: the walk decides, and the datapath matches it. */
+static void test_fast_paths_ip6ext_near_miss(void **state)
+{
+	/* hop-by-hop announcing 16 bytes */
+	static const uint8_t hbh16[] = { 17, 1, 1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	/* hop-by-hop, then a fragment header the frame cuts */
+	static const uint8_t hbh_cut[] = { 44, 0, 1, 4, 0, 0, 0, 0, 17, 0, 0, 1 };
+	uint8_t f[256];
+	size_t n;
+	int k;
+
+	(void)state;
+	/* one header more than the fast path reads, and up to past the walk's limit */
+	for (k = RX_IP6EXT_FAST + 1; k <= RX_IP6EXT_MAX + 1; k++) {
+		n = ip6_chain(f, k);
+		assert_false(fast_vs_walk(f, n));
+		assert_int_equal(run(f, n)->ip6ext_n, k <= RX_IP6EXT_MAX ? k : RX_IP6EXT_MAX);
+	}
+	for (k = 0; k <= RX_IP6EXT_FAST; k++)
+		assert_true(fast_vs_walk(f, ip6_chain(f, k)));
 
 	/* the frame ends inside the header: the walk names the truncation */
 	n = ip6_frame(f, 0, hbh16, sizeof(hbh16), udp8, sizeof(udp8));
@@ -500,14 +524,19 @@ static void test_fast_paths_ip6ext_near_miss(void **state)
 	/* ... or before its first 8 bytes (the walk stops before it copies) */
 	fast_vs_walk(f, 14 + 40 + 4);
 	assert_int_equal(run(f, 14 + 40 + 4)->reason, RX_REASON_TRUNC_IPV6_EXT);
+	/* the second header cut: the first was read in place, then the walk redoes both */
+	n = ip6_frame(f, 0, hbh_cut, sizeof(hbh_cut), NULL, 0);
+	assert_false(fast_vs_walk(f, n));
+	assert_int_equal(run(f, n)->reason, RX_REASON_TRUNC_IPV6_EXT);
+	assert_int_equal(run(f, n)->ip6ext_n, 1);
 	/* every length the header may announce: fast or not, the walk's result */
-	for (n = 0; n < 256; n++) {
+	for (k = 0; k < 256; k++) {
 		uint8_t big[14 + 40 + 8 + 2048];
-		uint8_t ext[8] = { 17, (uint8_t)n, 1, 4 };
+		uint8_t ext[8] = { 17, (uint8_t)k, 1, 4 };
 
 		memset(big, 0, sizeof(big));
 		ip6_frame(big, 0, ext, sizeof(ext), udp8, sizeof(udp8));
-		fast_vs_walk(big, 14 + 40 + 8 + 8 * n + (n & 1 ? 8 : 0));
+		fast_vs_walk(big, 14 + 40 + 8 + 8 * (size_t)k + (k & 1 ? 8 : 0));
 	}
 }
 
