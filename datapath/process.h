@@ -211,7 +211,7 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 		return RX_VERDICT_PASS;
 	}
 	pkt = &wk->pkt;
-	__builtin_memset(pkt, 0, sizeof(*pkt));
+	rx_pkt_clear(pkt);
 	pkt->wire_len = f->wire_len;
 	pkt->cap_len = (__u32)(f->data_end - f->data);
 	pkt->ifindex = f->ifindex;

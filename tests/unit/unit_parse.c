@@ -11,6 +11,13 @@
 #include <string.h>
 #include <cmocka.h>
 #include "../../native/datapath.h"
+/*
+ * The reference decoder: parse.h again, general walks only. The datapath
+ * under test (native/datapath.c) has the fast paths; both must give the
+ * same struct rx_pkt, byte for byte (test_fast_paths_*).
+ */
+#define RX_PARSE_WALK_ONLY
+#include "../../datapath/parse.h"
 
 static struct rx_capture last;
 
@@ -20,6 +27,28 @@ static void keep(void *user, const struct rx_capture *rec)
 	last = *rec;
 }
 
+/*
+ * The reference: f decoded by the walks alone into a freshly zeroed rx_pkt,
+ * as rx_datapath() prepares it. The datapath's own decode, fast paths and
+ * the partial clearing of its reused work area (rx_pkt_clear) included,
+ * must be the same bytes.
+ */
+static void same_as_reference(struct rx_env *env, const uint8_t *f, size_t n)
+{
+	static struct rx_work ref;
+	int r;
+
+	memset(&ref.pkt, 0, sizeof(ref.pkt));
+	ref.pkt.wire_len = (uint32_t)n;
+	ref.pkt.cap_len = (uint32_t)n;
+	ref.pkt.hook = RX_HOOK_NONE;
+	r = rx_parse(env, RX_HOOK_NONE, &ref, f, f + n);
+	ref.pkt.verdict = RX_VERDICT_PASS;
+	ref.pkt.reason = (uint8_t)r;
+	assert_memory_equal(&ref.pkt, &env->work.pkt, sizeof(ref.pkt));
+}
+
+/* Every frame of these tests goes through here, one work area for all, in turn. */
 static const struct rx_pkt *run(const uint8_t *f, size_t n)
 {
 	static struct rx_env *env;
@@ -30,6 +59,7 @@ static const struct rx_pkt *run(const uint8_t *f, size_t n)
 	}
 	memset(&last, 0xa5, sizeof(last));
 	rx_native__run(env, f, (uint32_t)n, (uint32_t)n, 42);
+	same_as_reference(env, f, n);
 	return &last.pkt;
 }
 
@@ -221,6 +251,329 @@ static void test_snaplen(void **state)
 	rx_native__free(env);
 }
 
+/*
+ * Decode f with the datapath (fast paths on) and with the reference walks,
+ * assert both give the same rx_pkt, and return 1 if the datapath took a
+ * fast path all the way: no walk ran (only the walks load bytes into the
+ * work area's option buffer, poisoned before the run).
+ */
+static int fast_vs_walk(const uint8_t *f, size_t n)
+{
+	static struct rx_env *env;
+	static const uint8_t poison[8] = { 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5 };
+
+	if (!env)
+		env = rx_native__new();
+	memset(&env->work.opt, 0xa5, sizeof(env->work.opt));
+	rx_native__run(env, f, (uint32_t)n, (uint32_t)n, 0);
+	same_as_reference(env, f, n);
+	return !memcmp(env->work.opt.buf, poison, sizeof(poison));
+}
+
+/* Ethernet, IPv4, TCP ACK (SYN with syn) with optlen option bytes; returns the frame length. */
+static size_t tcp4_frame(uint8_t *f, const uint8_t *opts, size_t optlen, int syn)
+{
+	static const uint8_t hdr[] = {
+		ETH(0x08, 0x00),
+		0x45, 0x00, 0x00, 0x00, 0x12, 0x34, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00,
+		192, 0, 2, 1, 198, 51, 100, 2,
+		0x04, 0xd2, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x10, 0xfa, 0xf0, 0, 0, 0, 0,
+	};
+	size_t n = sizeof(hdr) + optlen;
+
+	memcpy(f, hdr, sizeof(hdr));
+	memcpy(f + sizeof(hdr), opts, optlen);
+	f[14 + 3] = (uint8_t)(n - 14); /* IP total length */
+	f[14 + 20 + 12] = (uint8_t)((20 + optlen) / 4 << 4);
+	f[14 + 20 + 13] = syn ? 0x02 : 0x10;
+	return n;
+}
+
+/* The option layouts Linux writes; 'v' marks a value byte (any value), '.' a layout byte. */
+static const struct {
+	const char *what;
+	uint8_t opts[20];
+	size_t len;
+	const char *mask;
+	uint8_t optmask;
+} linux_layouts[] = {
+	{ "SYN: MSS SACK-perm TS NOP WS",
+	  { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0x9a, 0xbc, 0xde, 0xf0, 0x01, 0x02, 0x03, 0x04, 1, 3, 3, 7 },
+	  20, "..vv....vvvvvvvv...v",
+	  RX_TCPOPT_MSS | RX_TCPOPT_SACK_PERM | RX_TCPOPT_TS | RX_TCPOPT_WSCALE },
+	{ "SYN, SACK off: MSS NOP NOP TS NOP WS",
+	  { 2, 4, 0x23, 0x28, 1, 1, 8, 10, 0, 0, 0, 7, 0, 0, 0, 0, 1, 3, 3, 14 },
+	  20, "..vv....vvvvvvvv...v", RX_TCPOPT_MSS | RX_TCPOPT_TS | RX_TCPOPT_WSCALE },
+	{ "SYN-ACK, TS off: MSS NOP NOP SACK-perm NOP WS",
+	  { 2, 4, 0x05, 0x8c, 1, 1, 4, 2, 1, 3, 3, 9 },
+	  12, "..vv.......v", RX_TCPOPT_MSS | RX_TCPOPT_SACK_PERM | RX_TCPOPT_WSCALE },
+	{ "data: NOP NOP TS",
+	  { 1, 1, 8, 10, 0xff, 0xff, 0xff, 0xff, 0x80, 0, 0, 1 },
+	  12, "....vvvvvvvv", RX_TCPOPT_TS },
+};
+
+/* Each Linux layout takes the fast path and decodes as the walk does. */
+static void test_fast_paths_tcp(void **state)
+{
+	uint8_t f[128];
+	const struct rx_pkt *p;
+	size_t i, j, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(linux_layouts) / sizeof(linux_layouts[0]); i++) {
+		n = tcp4_frame(f, linux_layouts[i].opts, linux_layouts[i].len, i < 3);
+		if (!fast_vs_walk(f, n))
+			fail_msg("%s: not on the fast path", linux_layouts[i].what);
+		p = run(f, n);
+		assert_int_equal(p->reason, RX_REASON_OK);
+		assert_int_equal(p->tcp_optmask, linux_layouts[i].optmask);
+		/* any value in the value bytes: still the fast path, still the walk's result */
+		for (j = 0; j < linux_layouts[i].len; j++) {
+			if (linux_layouts[i].mask[j] != 'v')
+				continue;
+			f[14 + 40 + j] ^= 0xff;
+			if (!fast_vs_walk(f, n))
+				fail_msg("%s: value byte %zu changed: not on the fast path",
+					 linux_layouts[i].what, j);
+		}
+	}
+	p = run(syn4, sizeof(syn4)); /* IPv4 options first, then the SYN layout */
+	assert_int_equal(p->tcp_mss, 1460);
+	assert_int_equal(p->tcp_wscale, 7);
+	assert_int_equal(p->tcp_tsval, 7);
+	assert_int_equal(p->tcp_tsecr, 0);
+}
+
+/*
+ * One layout byte off, in every position and several ways (EOL, NOP, an
+ * unknown kind, a bad length): the fast path must let go, and the datapath
+ * must still decode exactly as the walk does (reason included). So must a
+ * header length that is not the layout's.
+ */
+static void test_fast_paths_tcp_near_miss(void **state)
+{
+	static const uint8_t alt[] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x08, 0x0a, 0x1e, 0xff };
+	uint8_t f[128], opts[24];
+	size_t i, j, k, n, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(linux_layouts) / sizeof(linux_layouts[0]); i++) {
+		len = linux_layouts[i].len;
+		for (j = 0; j < len; j++) {
+			if (linux_layouts[i].mask[j] == 'v')
+				continue;
+			for (k = 0; k < sizeof(alt); k++) {
+				if (alt[k] == linux_layouts[i].opts[j])
+					continue;
+				memcpy(opts, linux_layouts[i].opts, len);
+				opts[j] = alt[k];
+				n = tcp4_frame(f, opts, len, 1);
+				if (fast_vs_walk(f, n))
+					fail_msg("%s: byte %zu = %#x taken as the layout",
+						 linux_layouts[i].what, j, alt[k]);
+			}
+		}
+		/* the layout then 4 NOPs: another header length, the walk's */
+		memcpy(opts, linux_layouts[i].opts, len);
+		memset(opts + len, 1, 4);
+		n = tcp4_frame(f, opts, len + 4, 1);
+		assert_false(fast_vs_walk(f, n));
+		assert_int_equal(run(f, n)->tcp_optmask, linux_layouts[i].optmask);
+	}
+	/* the walk's verdicts on two near misses, spelled out */
+	memcpy(opts, linux_layouts[0].opts, 20);
+	opts[16] = 0; /* EOL in place of the NOP before WS: no window scale */
+	n = tcp4_frame(f, opts, 20, 1);
+	assert_int_equal(run(f, n)->tcp_optmask, RX_TCPOPT_MSS | RX_TCPOPT_SACK_PERM | RX_TCPOPT_TS);
+	opts[16] = 1;
+	opts[7] = 11; /* TS of length 11 */
+	n = tcp4_frame(f, opts, 20, 1);
+	assert_int_equal(run(f, n)->reason, RX_REASON_BAD_TCP_OPT);
+}
+
+/* Ethernet, IPv6 (next header nxt), ext (extlen bytes), then l4 (l4len bytes). */
+static size_t ip6_frame(uint8_t *f, uint8_t nxt, const uint8_t *ext, size_t extlen,
+			const uint8_t *l4, size_t l4len)
+{
+	static const uint8_t hdr[] = {
+		ETH(0x86, 0xdd),
+		0x60, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40,
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+	};
+	size_t n = sizeof(hdr);
+
+	memcpy(f, hdr, n);
+	f[14 + 6] = nxt;
+	f[14 + 5] = (uint8_t)(extlen + l4len);
+	memcpy(f + n, ext, extlen);
+	n += extlen;
+	if (l4len)
+		memcpy(f + n, l4, l4len);
+	return n + l4len;
+}
+
+static const uint8_t udp8[] = { 0x12, 0x34, 0x00, 0x35, 0x00, 0x08, 0x00, 0x00 };
+static const uint8_t tcp_ts[] = { 0x04, 0xd2, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x80, 0x10, 0xfa,
+				  0xf0, 0, 0, 0, 0, 1, 1, 8, 10, 0, 0, 0, 9, 0, 0, 0, 8 };
+
+/* IPv6 extension headers, up to RX_IP6EXT_FAST: the fast path, the walk's result. */
+static void test_fast_paths_ip6ext(void **state)
+{
+	/* hop-by-hop: router alert (MLD), PadN */
+	static const uint8_t hbh_ra[] = { 6, 0, 5, 2, 0, 0, 1, 0 };
+	/* fragment headers: first (offset 0, M), last (offset 1480) */
+	static const uint8_t frag_first[] = { 17, 0, 0x00, 0x01, 0xde, 0xad, 0xbe, 0xef };
+	static const uint8_t frag_last[] = { 17, 0, 0x05, 0xc8, 0xde, 0xad, 0xbe, 0xef };
+	/* a last fragment whose data happens to start like a hop-by-hop header */
+	static const uint8_t frag_then_0[] = { 0, 0, 0x05, 0xc8, 0, 0, 0, 1 };
+	/* destination options, 16 bytes: PadN of 12 */
+	static const uint8_t dst16[] = { 17, 1, 1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	/* routing type 2 (RFC 6275), 24 bytes */
+	static const uint8_t rt2[24] = { 6, 2, 2, 1 };
+	/* AH (RFC 4302): length in 4-byte words minus 2; 12 bytes here */
+	static const uint8_t ah[] = { 17, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1 };
+	/* hop-by-hop, routing, destination options (the xdp_cost shape), then TCP */
+	static const uint8_t chain3[] = { 43, 0, 1, 4, 0, 0, 0, 0, 60, 0, 0, 0, 0, 0, 0, 0,
+					  6, 0, 1, 4, 0, 0, 0, 0 };
+	/* hop-by-hop, fragment (first), then UDP */
+	static const uint8_t hbh_frag[] = { 44, 0, 1, 4, 0, 0, 0, 0, 17, 0, 0, 1, 0, 0, 0, 9 };
+	uint8_t f[256];
+	const struct rx_pkt *p;
+	size_t n;
+
+	(void)state;
+	n = ip6_frame(f, 0, hbh_ra, sizeof(hbh_ra), tcp_ts, sizeof(tcp_ts));
+	assert_true(fast_vs_walk(f, n));
+	p = run(f, n);
+	assert_int_equal(p->reason, RX_REASON_OK);
+	assert_int_equal(p->ip6ext_n, 1);
+	assert_int_equal(p->ip6ext[0].len, 8);
+	assert_int_equal(p->l4_off, 14 + 40 + 8);
+	assert_int_equal(p->tcp_tsval, 9);
+
+	n = ip6_frame(f, 44, frag_first, sizeof(frag_first), udp8, sizeof(udp8));
+	assert_true(fast_vs_walk(f, n));
+	p = run(f, n);
+	assert_int_equal(p->reason, RX_REASON_OK);
+	assert_int_equal(p->ip6_frag, 1);
+	assert_int_equal(p->ip6_frag_id, 0xdeadbeef);
+	assert_int_equal(p->proto, RX_PROTO_UDP);
+
+	n = ip6_frame(f, 44, frag_last, sizeof(frag_last), udp8, sizeof(udp8));
+	assert_true(fast_vs_walk(f, n));
+	assert_int_equal(run(f, n)->reason, RX_REASON_IP_FRAGMENT);
+
+	n = ip6_frame(f, 44, frag_then_0, sizeof(frag_then_0), udp8, sizeof(udp8));
+	assert_true(fast_vs_walk(f, n));
+	p = run(f, n);
+	assert_int_equal(p->reason, RX_REASON_IP_FRAGMENT);
+	assert_int_equal(p->ip6ext_n, 1);
+
+	n = ip6_frame(f, 60, dst16, sizeof(dst16), udp8, sizeof(udp8));
+	assert_true(fast_vs_walk(f, n));
+	assert_int_equal(run(f, n)->ip6ext[0].len, 16);
+
+	n = ip6_frame(f, 43, rt2, sizeof(rt2), tcp_ts, sizeof(tcp_ts));
+	assert_true(fast_vs_walk(f, n));
+	assert_int_equal(run(f, n)->l4_off, 14 + 40 + 24);
+
+	n = ip6_frame(f, 51, ah, sizeof(ah), udp8, sizeof(udp8));
+	assert_true(fast_vs_walk(f, n));
+	p = run(f, n);
+	assert_int_equal(p->ip6ext[0].len, 12);
+	assert_int_equal(p->proto, RX_PROTO_UDP);
+
+	n = ip6_frame(f, 0, chain3, sizeof(chain3), tcp_ts, sizeof(tcp_ts));
+	assert_true(fast_vs_walk(f, n));
+	p = run(f, n);
+	assert_int_equal(p->ip6ext_n, 3);
+	assert_int_equal(p->ip6ext[2].type, 60);
+	assert_int_equal(p->l4_off, 14 + 40 + 24);
+
+	n = ip6_frame(f, 0, hbh_frag, sizeof(hbh_frag), udp8, sizeof(udp8));
+	assert_true(fast_vs_walk(f, n));
+	assert_int_equal(run(f, n)->ip6_frag_id, 9);
+}
+
+/* Longer chains, short frames: the walk decides, and the datapath matches it. */
+static void test_fast_paths_ip6ext_near_miss(void **state)
+{
+	/* hop-by-hop announcing 16 bytes */
+	static const uint8_t hbh16[] = { 17, 1, 1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	/* hop-by-hop, then a fragment header the frame cuts */
+	static const uint8_t hbh_cut[] = { 44, 0, 1, 4, 0, 0, 0, 0, 17, 0, 0, 1 };
+	uint8_t f[256];
+	size_t n;
+	int k;
+
+	(void)state;
+	/* one header more than the fast path reads, and up to past the walk's limit */
+	for (k = RX_IP6EXT_FAST + 1; k <= RX_IP6EXT_MAX + 1; k++) {
+		n = ip6_chain(f, k);
+		assert_false(fast_vs_walk(f, n));
+		assert_int_equal(run(f, n)->ip6ext_n, k <= RX_IP6EXT_MAX ? k : RX_IP6EXT_MAX);
+	}
+	for (k = 0; k <= RX_IP6EXT_FAST; k++)
+		assert_true(fast_vs_walk(f, ip6_chain(f, k)));
+
+	/* the frame ends inside the header: the walk names the truncation */
+	n = ip6_frame(f, 0, hbh16, sizeof(hbh16), udp8, sizeof(udp8));
+	assert_false(fast_vs_walk(f, n - sizeof(udp8) - 4));
+	assert_int_equal(run(f, n - sizeof(udp8) - 4)->reason, RX_REASON_TRUNC_IPV6_EXT);
+	/* ... or before its first 8 bytes (the walk stops before it copies) */
+	fast_vs_walk(f, 14 + 40 + 4);
+	assert_int_equal(run(f, 14 + 40 + 4)->reason, RX_REASON_TRUNC_IPV6_EXT);
+	/* the second header cut: the first was read in place, then the walk redoes both */
+	n = ip6_frame(f, 0, hbh_cut, sizeof(hbh_cut), NULL, 0);
+	assert_false(fast_vs_walk(f, n));
+	assert_int_equal(run(f, n)->reason, RX_REASON_TRUNC_IPV6_EXT);
+	assert_int_equal(run(f, n)->ip6ext_n, 1);
+	/* every length the header may announce: fast or not, the walk's result */
+	for (k = 0; k < 256; k++) {
+		uint8_t big[14 + 40 + 8 + 2048];
+		uint8_t ext[8] = { 17, (uint8_t)k, 1, 4 };
+
+		memset(big, 0, sizeof(big));
+		ip6_frame(big, 0, ext, sizeof(ext), udp8, sizeof(udp8));
+		fast_vs_walk(big, 14 + 40 + 8 + 8 * (size_t)k + (k & 1 ? 8 : 0));
+	}
+}
+
+/*
+ * The datapath reuses one work area and clears only what the last decode
+ * may have written (rx_pkt_clear). Every frame after every other, the
+ * IPv4 option list, the IPv6 extension list and the SACK blocks dirtied
+ * and then not: each decode must equal a fresh one (run() checks).
+ */
+static void test_work_area_reuse(void **state)
+{
+	/* four SACK blocks, then a SACK option with none: sack_n ends at 0 */
+	static const uint8_t sacks[40] = { 1, 1, 5, 34, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0,
+					   0, 4, 0, 0, 0, 5, 0, 0, 0, 6, 0, 0, 0, 7, 0, 0, 0, 8,
+					   5, 2, 1, 1 };
+	static const uint8_t hbh[] = { 17, 0, 1, 4, 0, 0, 0, 0 };
+	static const uint8_t frag_first[] = { 17, 0, 0x00, 0x01, 0xde, 0xad, 0xbe, 0xef };
+	uint8_t f[6][256];
+	size_t n[6], i, j;
+
+	(void)state;
+	memcpy(f[0], syn4, sizeof(syn4));
+	n[0] = sizeof(syn4);
+	n[1] = tcp4_frame(f[1], sacks, sizeof(sacks), 0);
+	n[2] = ip6_chain(f[2], 3);
+	n[3] = tcp4_frame(f[3], sacks, 0, 0);
+	n[4] = ip6_frame(f[4], 0, hbh, sizeof(hbh), udp8, sizeof(udp8));
+	n[5] = ip6_frame(f[5], 44, frag_first, sizeof(frag_first), tcp_ts, sizeof(tcp_ts));
+	assert_int_equal(run(f[1], n[1])->sack_n, 0);
+	assert_int_equal(last.pkt.sack[3][1], 8); /* the walk keeps what it wrote */
+	for (i = 0; i < 6; i++)
+		for (j = 0; j < 6; j++) {
+			run(f[i], n[i]);
+			run(f[j], n[j]);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +585,11 @@ int main(void)
 		cmocka_unit_test(test_malformed_is_not_truncated),
 		cmocka_unit_test(test_snaplen),
 		cmocka_unit_test(test_http_secrets_stay),
+		cmocka_unit_test(test_fast_paths_tcp),
+		cmocka_unit_test(test_fast_paths_tcp_near_miss),
+		cmocka_unit_test(test_fast_paths_ip6ext),
+		cmocka_unit_test(test_fast_paths_ip6ext_near_miss),
+		cmocka_unit_test(test_work_area_reuse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
