@@ -545,19 +545,38 @@ struct rx_endpoint_key {
 _Static_assert(sizeof(struct rx_endpoint_key) == 12, "struct rx_endpoint_key ABI size");
 
 /* An HTTP connection: its requests in flight, in order (keep-alive, pipelining). */
+/*
+ * Bytes of one side's stream seen past bytes not seen yet: a hole, from the
+ * side's next position to end (reordering, or a loss before the capture).
+ */
+struct rx_http_hole {
+	__u64 ns;        /* when the first bytes past the hole were seen */
+	__u32 end;       /* where the bytes seen past the hole begin */
+	__u32 far;       /* where they end */
+	__u8 msgs;       /* messages that began past it (RX_HOLE_MSGS_UNKNOWN: not countable) */
+	__u8 pad[7];
+};
+_Static_assert(sizeof(struct rx_http_hole) == 24, "struct rx_http_hole ABI size");
+
+#define RX_HOLE_MSGS_UNKNOWN 0xff
+
 struct rx_http_conn {
 	struct rx_http_req q[RX_HTTP_PIPE];
 	__u8 head;       /* index of the oldest request */
 	__u8 count;      /* requests waiting */
 	__u8 server;     /* the side (0: endpoint a of the flow key) that answers */
-	__u8 known;      /* 1: server known; 2: srv_next valid; 4: cli_next valid */
-	__u32 srv_next;  /* the server's next sequence number, as far as seen */
+	__u8 known;      /* 1: server known; 2: srv_next valid; 4: cli_next valid;
+			    8: a hole in the client's stream; 16: in the server's;
+			    32: srv_next from a request's ACK, no server byte seen yet */
+	__u32 srv_next;  /* the server's next sequence number: what is before it was handled */
 	__u32 cli_next;  /* the client's */
 	__u32 body;      /* bytes counted of the open response's body */
 	struct rx_endpoint_key open; /* a response without Content-Length (method 0: none) */
 	__u32 pad;
+	struct rx_http_hole hole[2]; /* 0: the client's stream, 1: the server's */
 };
-_Static_assert(sizeof(struct rx_http_conn) == 24 * RX_HTTP_PIPE + 32, "struct rx_http_conn ABI size");
+_Static_assert(sizeof(struct rx_http_conn) == 24 * RX_HTTP_PIPE + 32 + 2 * 24,
+	       "struct rx_http_conn ABI size");
 
 
 /* Routes used so far by one server port (the budget). */

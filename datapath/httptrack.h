@@ -162,60 +162,280 @@ RX_INLINE void rx_http_end(struct rx_env *env, struct rx_http_conn *c, __u32 sid
 	rx_http_forget(env, c);
 }
 
-/* The server's stream: a gap before this segment? Then move past it. */
-RX_INLINE void rx_http_server_seq(struct rx_env *env, struct rx_http_conn *c,
-				  const struct rx_pkt *pkt)
-{
-	__u32 end = pkt->tcp_seq + pkt->payload_len;
+/*
+ * Reordering. Each side's stream has a next position (srv_next, cli_next):
+ * the bytes before it were seen and their messages handled, in order. A
+ * segment that starts past it leaves a hole of bytes not seen yet: a
+ * reordering (the segment that fills it comes a little later) or a loss
+ * before the capture point. What begins past a hole cannot be handled yet:
+ * a message there comes after any that the hole holds, so pairing it now
+ * could pair a response with another request. So the bytes past one hole
+ * are only noted (where, since when, how many messages began there), the
+ * segment that fills the hole is handled in order when it comes, and then
+ * the messages noted past it take their turn: a response is given up with
+ * the request it answers, a request is queued as a placeholder whose
+ * response is counted, not paired. A hole that will not be filled (a
+ * second one, more than RX_HTTP_HOLE_MAX bytes past it, the client
+ * acknowledging its bytes, the end of the connection) is a loss: the
+ * requests in flight expire, counted. Never is a request paired with a
+ * response that is not its own.
+ */
+#define RX_HTTP_HOLE_MAX (128u << 10) /* two 64 KiB GRO/GSO super-packets */
 
-	if ((c->known & 2) && (__s32)(pkt->tcp_seq - c->srv_next) > 0)
-		rx_http_forget(env, c);
-	if (!(c->known & 2) || (__s32)(end - c->srv_next) > 0)
-		c->srv_next = end;
-	c->known |= 2;
+RX_INLINE __u32 rx_hole_bit(int server)
+{
+	return server ? 16 : 8;
 }
 
-/* Does this segment end at or before what its side already sent? */
-RX_INLINE int rx_http_retransmit(const struct rx_http_conn *c, int server, const struct rx_pkt *pkt)
+RX_INLINE __u32 rx_next_bit(int server)
 {
-	__u32 end = pkt->tcp_seq + pkt->payload_len;
+	return server ? 2 : 4;
+}
 
+RX_INLINE void rx_http_set_next(struct rx_http_conn *c, int server, __u32 next)
+{
 	if (server)
-		return (c->known & 2) && (__s32)(end - c->srv_next) <= 0;
-	return (c->known & 4) && (__s32)(end - c->cli_next) <= 0;
+		c->srv_next = next;
+	else
+		c->cli_next = next;
+	c->known |= rx_next_bit(server);
 }
 
-RX_INLINE void rx_http_client_seq(struct rx_http_conn *c, const struct rx_pkt *pkt)
-{
-	__u32 end = pkt->tcp_seq + pkt->payload_len;
+/* Where a segment lies in its side's stream. */
+enum {
+	RX_AT_NEXT = 0, /* the next bytes (or the side's first seen): its messages are handled */
+	RX_AT_OLD = 1,  /* bytes seen already: a retransmission, nothing is decoded twice */
+	RX_AT_PAST = 2, /* past a hole of bytes not seen yet */
+};
 
-	if (!(c->known & 4) || (__s32)(end - c->cli_next) > 0)
-		c->cli_next = end;
-	c->known |= 4;
+RX_INLINE int rx_http_at(struct rx_http_conn *c, int server, const struct rx_pkt *pkt)
+{
+	const struct rx_http_hole *hl = &c->hole[server ? 1 : 0];
+	__u32 next = server ? c->srv_next : c->cli_next;
+	__u32 seq = pkt->tcp_seq, end = seq + pkt->payload_len;
+
+	int hint = server && (c->known & 32);
+
+	if (!(c->known & rx_next_bit(server)))
+		return RX_AT_NEXT;
+	if (!hint && (__s32)(end - next) <= 0)
+		return RX_AT_OLD;
+	if ((c->known & rx_hole_bit(server)) && (__s32)(seq - hl->end) >= 0 &&
+	    (__s32)(end - hl->far) <= 0)
+		return RX_AT_OLD;
+	/*
+	 * A position from a request's ACK, with no server byte seen: a first
+	 * segment before it, or far past it, shows that the ACK was not this
+	 * stream's (ports reused, the handshake out of view): forgotten.
+	 */
+	if (hint && ((__s32)(seq - next) < 0 || (__s32)(seq - next) > (__s32)RX_HTTP_HOLE_MAX)) {
+		c->known &= ~(32 | 16);
+		return RX_AT_NEXT;
+	}
+	if ((__s32)(seq - next) <= 0)
+		return RX_AT_NEXT;
+	return RX_AT_PAST;
 }
 
 /*
- * A client segment that starts no request: body bytes. The newest request
- * in flight, if its body is chunked, counts what is new in them (and only
- * then do they move the client's stream position: a body segment captured
- * before its request's head must not make the head look old); bytes the
- * capture never saw leave its size unknown.
+ * The queue index of the client's newest request if its body is being
+ * counted (chunked), else RX_HTTP_PIPE. An index, not a pointer or NULL:
+ * clang may turn that choice into a mask, and a masked pointer is a
+ * scalar to the verifier.
+ */
+RX_INLINE __u32 rx_http_counting(const struct rx_http_conn *c)
+{
+	__u32 i = (c->head + c->count - 1) & (RX_HTTP_PIPE - 1);
+
+	if (!c->count || c->q[i].has_size != RX_REQ_SIZE_COUNTING)
+		return RX_HTTP_PIPE;
+	return i;
+}
+
+/*
+ * A hole that will not be filled: a loss. The requests in flight expire
+ * (which ones the lost bytes answered, or asked, cannot be known); the
+ * stream goes on from to, or past what was seen past the hole.
+ */
+RX_INLINE void rx_http_hole_lost(struct rx_env *env, struct rx_http_conn *c, int server, __u32 to)
+{
+	const struct rx_http_hole *hl = &c->hole[server ? 1 : 0];
+
+	if ((c->known & rx_hole_bit(server)) && (__s32)(hl->far - to) > 0)
+		to = hl->far;
+	c->known &= ~(rx_hole_bit(server) | (server ? 32 : 0));
+	rx_http_set_next(c, server, to);
+	rx_http_forget(env, c);
+}
+
+/*
+ * How many messages of this side begin in a segment past a hole: its first
+ * one decoded (or a final status line it cut), and 2 when another may
+ * follow it in the segment (its end is before the segment's): not
+ * countable from one decode.
+ */
+RX_INLINE __u32 rx_http_past_msgs(const struct rx_work *wk, int server, __u32 have)
+{
+	const struct rx_http *h = &wk->http;
+	__u64 to = (__u64)h->hdr_end + ((h->flags & RX_HTTPF_CLEN) ? h->content_length : 0);
+	int open;
+
+	if (h->kind == RX_HTTP_NONE)
+		return (h->flags & RX_HTTPF_PARTIAL) && server && rx_http_cut_final(wk, have);
+	if ((h->kind == RX_HTTP_RESPONSE) != server)
+		return 0; /* not a message of this side's kind: not handled in order either */
+	/* a body of unknown length runs to the segment's end */
+	if (server)
+		open = !(h->flags & RX_HTTPF_CLEN) && h->status >= 200 && h->status != 204 &&
+		       h->status != 304;
+	else
+		open = !(h->flags & RX_HTTPF_CLEN) && (h->flags & RX_HTTPF_TE);
+	if (h->hdr_end && !open && to < have)
+		return 2;
+	return !server || h->status >= 200;
+}
+
+/* A segment past the next position: noted, its messages wait for the hole. */
+RX_INLINE void rx_http_past(struct rx_env *env, struct rx_http_conn *c, int server,
+			    const struct rx_work *wk, __u32 have)
+{
+	struct rx_http_hole *hl = &c->hole[server ? 1 : 0];
+	__u32 seq = wk->pkt.tcp_seq, end = seq + wk->pkt.payload_len;
+	__u32 next = server ? c->srv_next : c->cli_next, n, i;
+
+	if (!(c->known & rx_hole_bit(server))) {
+		c->known |= rx_hole_bit(server);
+		hl->end = seq;
+		hl->far = end;
+		hl->ns = wk->stage.now;
+		hl->msgs = 0;
+		/* a body counted as it comes: some of it is not seen (yet), its size unknown */
+		if (server) {
+			c->open.method = 0;
+		} else {
+			i = rx_http_counting(c);
+			if (i < RX_HTTP_PIPE)
+				c->q[i].has_size = RX_REQ_SIZE_UNKNOWN;
+		}
+	} else if ((__s32)(seq - hl->far) <= 0 && (__s32)(end - hl->end) >= 0) {
+		/* next to (or over) the bytes seen past the hole: they grow */
+		if ((__s32)(seq - hl->end) < 0)
+			hl->end = seq;
+		if ((__s32)(end - hl->far) > 0)
+			hl->far = end;
+	} else {
+		/* a second hole: past the one-hole window */
+		rx_http_hole_lost(env, c, server, end);
+		return;
+	}
+	if (hl->far - next > RX_HTTP_HOLE_MAX) {
+		rx_http_hole_lost(env, c, server, hl->far);
+		return;
+	}
+	n = rx_http_past_msgs(wk, server, have);
+	if (n && hl->msgs != RX_HOLE_MSGS_UNKNOWN)
+		hl->msgs = (n > 1 || hl->msgs >= RX_HTTP_PIPE) ? RX_HOLE_MSGS_UNKNOWN : hl->msgs + 1;
+}
+
+/* A segment at the next position: the stream moves to its end. */
+RX_INLINE void rx_http_advance(struct rx_http_conn *c, int server, const struct rx_pkt *pkt)
+{
+	__u32 next = server ? c->srv_next : c->cli_next, end = pkt->tcp_seq + pkt->payload_len;
+
+	if (server)
+		c->known &= ~32;
+	if (!(c->known & rx_next_bit(server)) || (__s32)(end - next) > 0)
+		rx_http_set_next(c, server, end);
+}
+
+/*
+ * After a segment at the next position and its messages: if it filled the
+ * hole, the bytes past it were seen already and the stream goes on after
+ * them; the messages that began there take their turn now, after the
+ * segment's own. A server's: each answered the oldest request in flight,
+ * which can never be paired now (given up, counted). A client's: each
+ * holds a place in the queue, so that its response pairs with no other
+ * request.
+ */
+RX_INLINE void rx_http_filled(struct rx_env *env, struct rx_http_conn *c, int server)
+{
+	struct rx_http_hole *hl = &c->hole[server ? 1 : 0];
+	__u32 next = server ? c->srv_next : c->cli_next, n = hl->msgs, i;
+
+	if (!(c->known & rx_hole_bit(server)) || (__s32)(next - hl->end) < 0)
+		return;
+	c->known &= ~rx_hole_bit(server);
+	/* a body of unknown length that the filling segment began: the bytes past are its own */
+	if (server && c->open.method && !n && (__s32)(hl->far - next) > 0)
+		c->body += hl->far - next;
+	else if (server && n)
+		c->open.method = 0;
+	i = server ? RX_HTTP_PIPE : rx_http_counting(c);
+	if (i < RX_HTTP_PIPE && !n && (__s32)(hl->far - next) > 0)
+		c->q[i].req_size += hl->far - next;
+	else if (i < RX_HTTP_PIPE && n)
+		c->q[i].has_size = RX_REQ_SIZE_UNKNOWN;
+	if ((__s32)(hl->far - next) > 0)
+		rx_http_set_next(c, server, hl->far);
+	if (n == RX_HOLE_MSGS_UNKNOWN) {
+		rx_http_forget(env, c);
+		return;
+	}
+	for (i = 0; i < RX_HTTP_PIPE; i++) {
+		if (i >= n)
+			break;
+		if (server) {
+			if (c->count)
+				rx_http_give_up_oldest(env, c);
+			else
+				rx_shim_stat(env, RX_STAT_HTTP_UNMATCHED);
+		} else if (c->count >= RX_HTTP_PIPE) {
+			rx_shim_stat(env, RX_STAT_HTTP_PIPE_FULL);
+		} else {
+			struct rx_http_req *q = &c->q[(c->head + c->count) & (RX_HTTP_PIPE - 1)];
+
+			__builtin_memset(q, 0, sizeof(*q)); /* method 0: a placeholder */
+			q->start_ns = hl->ns;
+			c->count++;
+		}
+	}
+}
+
+/*
+ * When the first byte of the message at wk->stage.off was seen: now, but
+ * in a segment that fills a hole, when the bytes past it were if the
+ * message runs on into them (its later bytes came first). to_end: the
+ * message's bytes from its start (0: it runs to the segment's end and on,
+ * a body of unknown length).
+ */
+RX_INLINE __u64 rx_http_seen(const struct rx_http_conn *c, const struct rx_work *wk, int server,
+			     __u64 to_end)
+{
+	const struct rx_http_hole *hl = &c->hole[server ? 1 : 0];
+	__u64 now = wk->stage.now;
+	__u32 at = wk->pkt.tcp_seq + wk->stage.off;
+
+	__s32 left = (__s32)(hl->end - at); /* bytes from the message to those past the hole */
+
+	if (!(c->known & rx_hole_bit(server)) || (__s32)(wk->pkt.tcp_seq - hl->end) >= 0 ||
+	    left <= 0 || hl->ns >= now || !wk->http.hdr_end)
+		return now;
+	if (to_end ? to_end <= (__u32)left : hl->msgs != 0)
+		return now;
+	return hl->ns;
+}
+
+/*
+ * A client segment at the next position that starts no request: body
+ * bytes. The newest request in flight, if its body is chunked, counts what
+ * is new in them.
  */
 RX_INLINE void rx_http_client_body(struct rx_http_conn *c, const struct rx_pkt *pkt)
 {
-	struct rx_http_req *q;
-	__u32 end = pkt->tcp_seq + pkt->payload_len;
+	__u32 end = pkt->tcp_seq + pkt->payload_len, i = rx_http_counting(c);
 
-	if (!c->count || !(c->known & 4))
-		return;
-	q = &c->q[(c->head + c->count - 1) & (RX_HTTP_PIPE - 1)];
-	if (q->has_size != RX_REQ_SIZE_COUNTING)
-		return;
-	if ((__s32)(pkt->tcp_seq - c->cli_next) > 0)
-		q->has_size = RX_REQ_SIZE_UNKNOWN;
-	else if ((__s32)(end - c->cli_next) > 0)
-		q->req_size += end - c->cli_next; /* (a retransmission adds only what is new) */
-	rx_http_client_seq(c, pkt);
+	if (i < RX_HTTP_PIPE && (__s32)(end - c->cli_next) > 0)
+		c->q[i].req_size += end - c->cli_next; /* (a retransmission adds only what is new) */
 }
 
 /* The response in wk->http answers the oldest request of c: one transaction. */
@@ -241,6 +461,11 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 	req = &c->q[c->head & (RX_HTTP_PIPE - 1)];
 	c->head = (c->head + 1) & (RX_HTTP_PIPE - 1);
 	c->count--;
+	/* a placeholder (a request seen past a hole, never decoded in order): counted */
+	if (req->method == RX_HTTP_M_NONE) {
+		rx_shim_stat(env, RX_STAT_HTTP_EXPIRED);
+		return RX_HTTP_M_NONE;
+	}
 	dur = now > req->start_ns ? now - req->start_ns : 0;
 	/*
 	 * No body, whatever Content-Length says: HEAD (it states the size a
@@ -363,17 +588,27 @@ RX_INLINE long rx_http_msg_step(struct rx_env *env, __u32 hook, struct rx_work *
 		if (m->side == c->server)
 			return 1;
 		rx_shim_stat(env, RX_STAT_HTTP_REQUESTS);
-		/* the client acknowledges server bytes never seen: responses went missing */
-		if ((c->known & 2) && (__s32)(wk->pkt.tcp_ack - c->srv_next) > 0) {
-			rx_http_forget(env, c);
-			c->srv_next = wk->pkt.tcp_ack; /* those bytes are accounted for */
+		/*
+		 * The client acknowledges server bytes never seen (a hole, or
+		 * past all seen): responses went missing. Before any server
+		 * byte, its ACK says where the server's stream begins.
+		 */
+		if ((c->known & 2) && (__s32)(wk->pkt.tcp_ack - c->srv_next) > 0)
+			rx_http_hole_lost(env, c, 1, wk->pkt.tcp_ack);
+		else if (!(c->known & 2) && (wk->pkt.tcp_flags & 0x10)) {
+			rx_http_set_next(c, 1, wk->pkt.tcp_ack);
+			c->known |= 32;
 		}
 		if (c->count >= RX_HTTP_PIPE) {
 			rx_shim_stat(env, RX_STAT_HTTP_PIPE_FULL);
 		} else {
 			struct rx_http_req *q = &c->q[(c->head + c->count) & (RX_HTTP_PIPE - 1)];
 
-			q->start_ns = m->now;
+			/* (a body of unknown length runs on: to_end 0) */
+			q->start_ns = rx_http_seen(c, wk, 0,
+						   (h->flags & RX_HTTPF_TE) && !(h->flags & RX_HTTPF_CLEN)
+							   ? 0
+							   : (__u64)h->hdr_end + body);
 			q->route = rx_route_id(env, wk, c->server ? wk->hkey.pb : wk->hkey.pa);
 			q->req_size = h->content_length;
 			q->has_size = (h->flags & RX_HTTPF_CLEN) ? RX_REQ_SIZE_KNOWN : RX_REQ_SIZE_UNKNOWN;
@@ -402,7 +637,15 @@ RX_INLINE long rx_http_msg_step(struct rx_env *env, __u32 hook, struct rx_work *
 			return 1;
 		/* 1xx are interim: the final response is still to come */
 		if (h->status >= 200) {
-			method = rx_http_complete(env, wk, c, &wk->hkey, m->now);
+			__u8 ask = c->count ? c->q[c->head & (RX_HTTP_PIPE - 1)].method : 0;
+			int open = !(h->flags & RX_HTTPF_CLEN) && h->status != 204 && h->status != 304 &&
+				   ask != RX_HTTP_M_HEAD;
+
+			method = rx_http_complete(env, wk, c, &wk->hkey,
+						  rx_http_seen(c, wk, 1,
+							       open ? 0
+								    : (__u64)h->hdr_end +
+									      (ask == RX_HTTP_M_HEAD ? 0 : body)));
 			/* no body: HEAD, 204, 304 (RFC 9110 section 6.4.1) */
 			if (method == RX_HTTP_M_HEAD || h->status == 204 || h->status == 304)
 				body = 0;
@@ -526,22 +769,29 @@ RX_INLINE int rx_http_segment(struct rx_env *env, struct rx_work *wk)
 	struct rx_stagectx *st = &wk->stage;
 	struct rx_http_conn *c;
 	__u32 side = st->side, have = st->avail;
+	int server, at;
 
 	if (h->kind == RX_HTTP_NONE) {
 		if (h->flags & RX_HTTPF_PARTIAL)
 			rx_shim_stat(env, RX_STAT_HTTP_PARTIAL);
-		/* a body segment: the server's stream position still matters */
+		/* a body segment: the stream positions still matter */
 		c = rx_shim_http_conn(env, &wk->hkey, 0);
-		if (c && (c->known & 1) && side == c->server) {
-			int again = rx_http_retransmit(c, 1, pkt);
+		/* (a client's body before any request of it: where it lies is not known) */
+		if (c && (c->known & 1) && (side == c->server || (c->known & 4))) {
+			int server = side == c->server, at = rx_http_at(c, server, pkt);
 
-			rx_http_server_seq(env, c, pkt); /* (a gap voids the count) */
-			if ((h->flags & RX_HTTPF_PARTIAL) && !again && rx_http_cut_final(wk, have))
-				rx_http_cut_response(env, c);
-			else if (c->open.method && !again)
-				c->body += have;
-		} else if (c && (c->known & 1)) {
-			rx_http_client_body(c, pkt);
+			if (at == RX_AT_PAST) {
+				rx_http_past(env, c, server, wk, have);
+			} else if (at == RX_AT_NEXT) {
+				if (!server)
+					rx_http_client_body(c, pkt);
+				else if ((h->flags & RX_HTTPF_PARTIAL) && rx_http_cut_final(wk, have))
+					rx_http_cut_response(env, c);
+				else if (c->open.method)
+					c->body += have;
+				rx_http_advance(c, server, pkt);
+				rx_http_filled(env, c, server);
+			}
 		}
 		if (c && (pkt->tcp_flags & 0x05))
 			rx_http_end(env, c, side, pkt);
@@ -556,13 +806,19 @@ RX_INLINE int rx_http_segment(struct rx_env *env, struct rx_work *wk)
 		c->known |= 1;
 		c->server = (__u8)(h->kind == RX_HTTP_REQUEST ? !side : side);
 	}
+	server = side == c->server;
+	at = rx_http_at(c, server, pkt);
 	/* a retransmission holds messages already counted: decode nothing twice */
-	if (rx_http_retransmit(c, side == c->server, pkt))
+	if (at == RX_AT_OLD)
 		return RX_STAGE_DONE;
-	if (side == c->server)
-		rx_http_server_seq(env, c, pkt);
-	else
-		rx_http_client_seq(c, pkt);
+	/* past a hole: its messages wait for the segment that fills it */
+	if (at == RX_AT_PAST) {
+		rx_http_past(env, c, server, wk, have);
+		if (pkt->tcp_flags & 0x05)
+			rx_http_end(env, c, side, pkt);
+		return RX_STAGE_DONE;
+	}
+	rx_http_advance(c, server, pkt);
 	return RX_STAGE_HTTP_MSG;
 }
 
@@ -597,6 +853,8 @@ RX_INLINE int rx_http_msg_stage(struct rx_env *env, __u32 hook, struct rx_work *
 		else
 			rx_shim_stat(env, RX_STAT_HTTP_PIPE_FULL);
 	}
+	/* the segment filled a hole: the messages seen past it take their turn */
+	rx_http_filled(env, c, st->side == c->server);
 	if (wk->pkt.tcp_flags & 0x05)
 		rx_http_end(env, c, st->side, &wk->pkt);
 	return RX_STAGE_DONE;

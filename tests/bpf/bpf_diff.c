@@ -518,6 +518,7 @@ static void tc_norm_conn(void *v)
 
 	for (i = 0; i < RX_HTTP_PIPE; i++)
 		c->q[i].start_ns = 0;
+	c->hole[0].ns = c->hole[1].ns = 0;
 }
 
 struct tc_table {
