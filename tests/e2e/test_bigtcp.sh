@@ -55,7 +55,7 @@ echo "XDP: $seg TCP segments on the wire; TC: $gp super-packets holding $gs segm
 # every wire segment of the upload reached TC as TCP, merged or not: none lost as malformed
 [ "$gs" -ge $((seg * 9 / 10)) ] || fail "only $gs of $seg wire segments counted at TC"
 n=$(jq '[.endpoints[]? | select(."http.route" == "/orders") | .count] | add // 0' "$tmp/s.json")
-[ "$n" = 1 ] || fail "POST /orders: $n transactions, want 1 ($(jq -c .endpoints "$tmp/s.json"))"
+[ "$n" = 1 ] || fail "POST /orders: $n transactions, want 1 ($(jq -c "[.endpoints, .lost, .http]" "$tmp/s.json"))"
 size=$(jq '[.endpoints[]? | select(."http.route" == "/orders") | ."http.request.body.size"] | add' "$tmp/s.json")
 [ "$size" = 8000000 ] || fail "request body size $size, want 8000000"
 echo PASS
