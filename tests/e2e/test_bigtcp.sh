@@ -38,7 +38,7 @@ head -c 8000000 /dev/zero >"$tmp/big"
 ip netns exec $P-b tcpdump -i $IF -s 96 -w "$tmp/t.pcap" -U tcp port 8080 2>/dev/null &
 td=$!
 pids+=("$td")
-RXRAY_AGENT=$tmp/none ip netns exec $P-b "$RXRAY" stats -i $IF --duration 4 --json >"$tmp/s.json" 2>"$tmp/s.err" &
+RXRAY_AGENT=$tmp/none ip netns exec $P-b "$RXRAY" stats -i $IF --duration 6 --json >"$tmp/s.json" 2>"$tmp/s.err" &
 st=$!
 sleep 1.5
 ip netns exec $P-a curl -sf -o /dev/null -X POST --data-binary @"$tmp/big" http://192.0.2.2:8080/orders || fail curl
