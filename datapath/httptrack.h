@@ -180,7 +180,7 @@ RX_INLINE void rx_http_end(struct rx_env *env, struct rx_http_conn *c, __u32 sid
  * requests in flight expire, counted. Never is a request paired with a
  * response that is not its own.
  */
-#define RX_HTTP_HOLE_MAX (128u << 10) /* two 64 KiB GRO/GSO super-packets */
+#define RX_HTTP_HOLE_MAX (1u << 20) /* two BIG TCP super-packets of up to 512 KiB */
 
 RX_INLINE __u32 rx_hole_bit(int server)
 {
