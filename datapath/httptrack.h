@@ -173,8 +173,8 @@ RX_INLINE void rx_http_end(struct rx_env *env, struct rx_http_conn *c, __u32 sid
  * are only noted (where, since when, how many messages began there), the
  * segment that fills the hole is handled in order when it comes, and then
  * the messages noted past it take their turn: a response is given up with
- * the request it answers, a request is queued as a placeholder whose
- * response is counted, not paired. A hole that will not be filled (a
+ * the request it answers, a request is queued as a stand-in (method 0,
+ * never decoded) whose response is counted, not paired. A hole that will not be filled (a
  * second one, more than RX_HTTP_HOLE_MAX bytes past it, the client
  * acknowledging its bytes, the end of the connection) is a loss: the
  * requests in flight expire, counted. Never is a request paired with a
@@ -394,7 +394,7 @@ RX_INLINE void rx_http_filled(struct rx_env *env, struct rx_http_conn *c, int se
 		} else {
 			struct rx_http_req *q = &c->q[(c->head + c->count) & (RX_HTTP_PIPE - 1)];
 
-			__builtin_memset(q, 0, sizeof(*q)); /* method 0: a placeholder */
+			__builtin_memset(q, 0, sizeof(*q)); /* method 0: a stand-in */
 			q->start_ns = hl->ns;
 			c->count++;
 		}
@@ -461,7 +461,7 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 	req = &c->q[c->head & (RX_HTTP_PIPE - 1)];
 	c->head = (c->head + 1) & (RX_HTTP_PIPE - 1);
 	c->count--;
-	/* a placeholder (a request seen past a hole, never decoded in order): counted */
+	/* a stand-in (a request seen past a hole, never decoded in order): counted */
 	if (req->method == RX_HTTP_M_NONE) {
 		rx_shim_stat(env, RX_STAT_HTTP_EXPIRED);
 		return RX_HTTP_M_NONE;
