@@ -33,7 +33,7 @@ SKEL := $(BUILD)/rxray.skel.h
 
 TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/tests/unit_parse \
 	$(BUILD)/tests/unit_reqjoin $(BUILD)/tests/unit_pattern $(BUILD)/tests/unit_quantile \
-	$(BUILD)/tests/unit_render_json $(BUILD)/tests/json_oracle
+	$(BUILD)/tests/unit_render_json $(BUILD)/tests/json_oracle $(BUILD)/tests/bench_check
 
 .PHONY: all tests test test-kernels clang19 demo bench fuzz deps clean
 all: $(BUILD)/rxray $(BPF_OBJ)
@@ -54,6 +54,7 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/src/source_live.o: $(SKEL)
 $(BUILD)/tests/bpf_diff.o: $(SKEL)
+$(BUILD)/tests/bench_check.o: $(SKEL)
 $(BUILD)/src/verify.o: $(SKEL)
 
 $(BUILD)/rxray: $(OBJS)
@@ -63,6 +64,11 @@ $(BUILD)/rxray: $(OBJS)
 # ---- tests ---------------------------------------------------------------
 $(BUILD)/tests/bpf_diff: $(BUILD)/tests/bpf_diff.o $(BUILD)/tests/pcap_each.o $(BUILD)/native/datapath.o \
 	$(BUILD)/src/pattern.o $(BUILD)/src/util.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# the benchmarks' packets take the paths they are timed for (bench/bench.mk)
+$(BUILD)/tests/bench_check: $(BUILD)/tests/bench_check.o $(BUILD)/bench/bench_lib.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 

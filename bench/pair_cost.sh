@@ -15,10 +15,11 @@
 # runs of both binaries' trivial programs), base, rxray, base / trivial,
 # rxray / trivial and rxray / base (ratios of the medians).
 #
-# Every invocation still checks what it times (xdp_cost: each shape decodes
-# as intended, no capture record lost; tc_http_cost: every pair one
-# transaction) and a failed check fails this script. Each invocation's full
-# output is kept in BUILD/bench/side/BIN.WHO.ROUND.log.
+# A failed invocation (xdp_cost: a capture record lost) fails this script;
+# that the packets timed take the paths they are timed for (each shape
+# decodes as intended, every pair one transaction) is checked by
+# tests/bpf/test_bench_check.sh, not here. Each invocation's full output is
+# kept in BUILD/bench/side/BIN.WHO.ROUND.log.
 #
 # Environment: BENCH_PAIR_ROUNDS (7), BENCH_PAIR_CPU (the CPU this starts
 # on), BENCH_XDP_ARGS / BENCH_TC_ARGS (more options for every invocation,
