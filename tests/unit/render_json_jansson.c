@@ -113,6 +113,74 @@ static json_t *json_http(const struct rx_http *h)
 	return o;
 }
 
+/* The IPv4 header, as tshark's ip.* fields. */
+static json_t *json_ipv4(const struct rx_pkt *pkt)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	json_t *o, *l;
+	__u32 i;
+
+	o = json_object();
+	fmt_src_dst(pkt, a, b);
+	set_int(o, "version", 4);
+	set_int(o, "hdr_len", pkt->ip_hl);
+	set_int(o, "dsfield", pkt->ip_tos);
+	set_int(o, "len", pkt->ip_len);
+	set_int(o, "id", pkt->ip_id);
+	json_object_set_new_nocheck(o, "flags",
+				    json_pack("{sIsI}", "df",
+					      (json_int_t)((pkt->ip_frag >> 14) & 1), "mf",
+					      (json_int_t)((pkt->ip_frag >> 13) & 1)));
+	set_int(o, "frag_offset", pkt->ip_frag & 0x1fff);
+	set_int(o, "ttl", pkt->ip_ttl);
+	set_int(o, "proto", pkt->ip_proto);
+	set_int(o, "checksum", pkt->ip_csum);
+	set_str(o, "src", a);
+	set_str(o, "dst", b);
+	if (pkt->ipopt_n) {
+		l = json_array();
+		for (i = 0; i < pkt->ipopt_n && i < RX_IPOPT_MAX; i++)
+			json_array_append_new(l, json_pack("{sIsI}", "type",
+							  (json_int_t)pkt->ipopt[i].type, "len",
+							  (json_int_t)pkt->ipopt[i].len));
+		json_object_set_new_nocheck(o, "options", l);
+	}
+	return o;
+}
+
+/* The IPv6 header and its extension headers, as tshark's ipv6.* fields. */
+static json_t *json_ipv6(const struct rx_pkt *pkt)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	json_t *o, *l;
+	__u32 i;
+
+	o = json_object();
+	fmt_src_dst(pkt, a, b);
+	set_str(o, "src", a);
+	set_str(o, "dst", b);
+	set_int(o, "nxt", pkt->ip6_nxt);
+	set_int(o, "hlim", pkt->ip6_hlim);
+	set_int(o, "flow", pkt->ip6_flow);
+	set_int(o, "plen", pkt->ip6_plen);
+	set_int(o, "tclass", pkt->ip6_tclass);
+	if (pkt->ip6ext_n) {
+		l = json_array();
+		for (i = 0; i < pkt->ip6ext_n && i < RX_IP6EXT_MAX; i++)
+			json_array_append_new(l, json_pack("{sIsI}", "type",
+							  (json_int_t)pkt->ip6ext[i].type, "len",
+							  (json_int_t)pkt->ip6ext[i].len));
+		json_object_set_new_nocheck(o, "ext", l);
+	}
+	if (HAS(pkt, RX_L_IP6FRAG))
+		json_object_set_new_nocheck(
+			o, "fraghdr",
+			json_pack("{sIsIsI}", "offset", (json_int_t)(pkt->ip6_frag >> 3), "more",
+				  (json_int_t)(pkt->ip6_frag & 1), "ident",
+				  (json_int_t)pkt->ip6_frag_id));
+	return o;
+}
+
 int rx_render_json_jansson(FILE *out, const struct rx_capture *rec, const char *ifname)
 {
 	const struct rx_pkt *pkt = &rec->pkt;
@@ -148,60 +216,10 @@ int rx_render_json_jansson(FILE *out, const struct rx_capture *rec, const char *
 							  "tpid", (json_int_t)pkt->vlan[i].tpid));
 		json_object_set_new_nocheck(root, "vlan", l);
 	}
-	if (HAS(pkt, RX_L_IPV4)) {
-		o = json_object();
-		fmt_src_dst(pkt, a, b);
-		set_int(o, "version", 4);
-		set_int(o, "hdr_len", pkt->ip_hl);
-		set_int(o, "dsfield", pkt->ip_tos);
-		set_int(o, "len", pkt->ip_len);
-		set_int(o, "id", pkt->ip_id);
-		json_object_set_new_nocheck(o, "flags",
-					    json_pack("{sIsI}", "df",
-						      (json_int_t)((pkt->ip_frag >> 14) & 1), "mf",
-						      (json_int_t)((pkt->ip_frag >> 13) & 1)));
-		set_int(o, "frag_offset", pkt->ip_frag & 0x1fff);
-		set_int(o, "ttl", pkt->ip_ttl);
-		set_int(o, "proto", pkt->ip_proto);
-		set_int(o, "checksum", pkt->ip_csum);
-		set_str(o, "src", a);
-		set_str(o, "dst", b);
-		if (pkt->ipopt_n) {
-			l = json_array();
-			for (i = 0; i < pkt->ipopt_n && i < RX_IPOPT_MAX; i++)
-				json_array_append_new(l, json_pack("{sIsI}", "type",
-								  (json_int_t)pkt->ipopt[i].type, "len",
-								  (json_int_t)pkt->ipopt[i].len));
-			json_object_set_new_nocheck(o, "options", l);
-		}
-		json_object_set_new_nocheck(root, "ip", o);
-	}
-	if (HAS(pkt, RX_L_IPV6)) {
-		o = json_object();
-		fmt_src_dst(pkt, a, b);
-		set_str(o, "src", a);
-		set_str(o, "dst", b);
-		set_int(o, "nxt", pkt->ip6_nxt);
-		set_int(o, "hlim", pkt->ip6_hlim);
-		set_int(o, "flow", pkt->ip6_flow);
-		set_int(o, "plen", pkt->ip6_plen);
-		set_int(o, "tclass", pkt->ip6_tclass);
-		if (pkt->ip6ext_n) {
-			l = json_array();
-			for (i = 0; i < pkt->ip6ext_n && i < RX_IP6EXT_MAX; i++)
-				json_array_append_new(l, json_pack("{sIsI}", "type",
-								  (json_int_t)pkt->ip6ext[i].type, "len",
-								  (json_int_t)pkt->ip6ext[i].len));
-			json_object_set_new_nocheck(o, "ext", l);
-		}
-		if (HAS(pkt, RX_L_IP6FRAG))
-			json_object_set_new_nocheck(
-				o, "fraghdr",
-				json_pack("{sIsIsI}", "offset", (json_int_t)(pkt->ip6_frag >> 3), "more",
-					  (json_int_t)(pkt->ip6_frag & 1), "ident",
-					  (json_int_t)pkt->ip6_frag_id));
-		json_object_set_new_nocheck(root, "ipv6", o);
-	}
+	if (HAS(pkt, RX_L_IPV4))
+		json_object_set_new_nocheck(root, "ip", json_ipv4(pkt));
+	if (HAS(pkt, RX_L_IPV6))
+		json_object_set_new_nocheck(root, "ipv6", json_ipv6(pkt));
 	if (HAS(pkt, RX_L_TCP))
 		json_object_set_new_nocheck(root, "tcp", json_tcp(pkt));
 	if (HAS(pkt, RX_L_UDP))
