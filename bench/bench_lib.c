@@ -5,6 +5,7 @@
  * that the packets take the paths they are timed for.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -373,8 +374,6 @@ void hc_close(struct hc_ctx *x)
 {
 	ring_buffer__free(x->ring);
 	rxray_bpf__destroy(x->rx);
-	x->ring = NULL;
-	x->rx = NULL;
 }
 
 /* ---- running -------------------------------------------------------------------- */
@@ -391,6 +390,44 @@ long bench__run(int fd, const struct bench_pkt *p, __u32 repeat, __u32 retval)
 	if (opts.retval != retval)
 		return -EPROTO;
 	return (long)opts.duration;
+}
+
+/*
+ * getopt over a table of options, each stored in the place it names; -h
+ * prints usage to stdout and exits. Returns 0, or -EINVAL after usage to
+ * stderr.
+ */
+int bench__parse_opts(int argc, char **argv, const struct bench_opt *opts, void (*usage)(FILE *))
+{
+	char optstring[64] = "h";
+	const struct bench_opt *o;
+	size_t n = 1;
+	int c;
+
+	for (o = opts; o->c && n + 2 < sizeof(optstring); o++) {
+		optstring[n++] = o->c;
+		optstring[n++] = ':';
+	}
+	optstring[n] = 0;
+	while ((c = getopt(argc, argv, optstring)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			exit(0);
+		}
+		for (o = opts; o->c && o->c != c; o++)
+			;
+		if (!o->c) {
+			usage(stderr);
+			return -EINVAL;
+		}
+		if (o->kind == 'u')
+			*(__u32 *)o->dst = strtoul(optarg, NULL, 0);
+		else if (o->kind == 'i')
+			*(int *)o->dst = atoi(optarg);
+		else
+			*(const char **)o->dst = optarg;
+	}
+	return 0;
 }
 
 /* Pin this process to cpu (-1: the one it runs on); the CPU in *pinned. */

@@ -84,6 +84,14 @@ void hc_close(struct hc_ctx *x);
 
 /* ---- running ------------------------------------------------------------------ */
 
+/* an option of bench__parse_opts(): -c ARG into *dst, a __u32 ('u'), int ('i') or string ('s') */
+struct bench_opt {
+	char c;
+	char kind;
+	void *dst;
+};
+
+int bench__parse_opts(int argc, char **argv, const struct bench_opt *opts, void (*usage)(FILE *));
 long bench__run(int fd, const struct bench_pkt *p, __u32 repeat, __u32 retval);
 int bench__pin(int cpu, int *pinned);
 int bench__stat(struct rxray_bpf *rx, int ncpus, __u32 stat, __u64 *sum);

@@ -46,7 +46,6 @@
  * rounds on one pinned CPU, the median per mode reported.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,36 +103,14 @@ static void hc_usage(FILE *f)
 
 static int hc_parse_opts(int argc, char **argv, struct hc_opts *o)
 {
-	int c;
+	const struct bench_opt opts[] = {
+		{ 'p', 'u', &o->pairs }, { 'n', 'u', &o->repeat }, { 'r', 'u', &o->rounds },
+		{ 'C', 'i', &o->cpu },   { 'P', 'u', &o->pad },    { 'w', 's', &o->pcap_out },
+		{ 0 },
+	};
 
-	while ((c = getopt(argc, argv, "p:n:r:C:P:w:h")) != -1) {
-		switch (c) {
-		case 'p':
-			o->pairs = strtoul(optarg, NULL, 0);
-			break;
-		case 'n':
-			o->repeat = strtoul(optarg, NULL, 0);
-			break;
-		case 'r':
-			o->rounds = strtoul(optarg, NULL, 0);
-			break;
-		case 'C':
-			o->cpu = atoi(optarg);
-			break;
-		case 'P':
-			o->pad = strtoul(optarg, NULL, 0);
-			break;
-		case 'w':
-			o->pcap_out = optarg;
-			break;
-		case 'h':
-			hc_usage(stdout);
-			exit(0);
-		default:
-			hc_usage(stderr);
-			return -EINVAL;
-		}
-	}
+	if (bench__parse_opts(argc, argv, opts, hc_usage))
+		return -EINVAL;
 	if (!o->pairs || !o->repeat || !o->rounds || o->rounds > HC_ROUNDS_MAX ||
 	    hc_messages(o->pad)) {
 		hc_usage(stderr);

@@ -33,7 +33,6 @@
  * small batches would take minutes and measure nothing more.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,42 +158,14 @@ static void xc_usage(FILE *f)
 
 static int xc_parse_opts(int argc, char **argv, struct xc_opts *o)
 {
-	int c;
+	const struct bench_opt opts[] = {
+		{ 'n', 'u', &o->repeat },     { 'r', 'u', &o->rounds },   { 'N', 'u', &o->cap_repeat },
+		{ 'b', 'u', &o->cap_batch },  { 'R', 'u', &o->ring_mib }, { 'C', 'i', &o->cpu },
+		{ 's', 's', &o->only },       { 'w', 's', &o->pcap_out }, { 0 },
+	};
 
-	while ((c = getopt(argc, argv, "n:r:N:b:R:C:s:w:h")) != -1) {
-		switch (c) {
-		case 'n':
-			o->repeat = strtoul(optarg, NULL, 0);
-			break;
-		case 'r':
-			o->rounds = strtoul(optarg, NULL, 0);
-			break;
-		case 'N':
-			o->cap_repeat = strtoul(optarg, NULL, 0);
-			break;
-		case 'b':
-			o->cap_batch = strtoul(optarg, NULL, 0);
-			break;
-		case 'R':
-			o->ring_mib = strtoul(optarg, NULL, 0);
-			break;
-		case 'C':
-			o->cpu = atoi(optarg);
-			break;
-		case 's':
-			o->only = optarg;
-			break;
-		case 'w':
-			o->pcap_out = optarg;
-			break;
-		case 'h':
-			xc_usage(stdout);
-			exit(0);
-		default:
-			xc_usage(stderr);
-			return -EINVAL;
-		}
-	}
+	if (bench__parse_opts(argc, argv, opts, xc_usage))
+		return -EINVAL;
 	if (!o->repeat || !o->rounds || o->rounds > XC_ROUNDS_MAX || !o->cap_repeat ||
 	    !o->cap_batch || !o->ring_mib || o->ring_mib > 1024 ||
 	    (o->ring_mib & (o->ring_mib - 1))) {
