@@ -162,26 +162,25 @@ goal() { # NAME RATIO GOAL
 	awk -v r="$2" -v g="$3" -v n="$1" \
 		'BEGIN { printf "  %-36s %8.2fx  goal >= %sx: %s\n", n, r, g, (r >= g ? "MET" : "MISSED") }'
 }
+# against KEY TOOL GOAL NAME: rxray's --json (and the base build's) against
+# the run KEY of TOOL, with the goal for the ratio; RESULT lines named NAME
+against() {
+	local r
+	r=$(ratio "${secs[rxray_json]}" "${secs[$1]}")
+	goal "rxray --json vs $2" "$r" "$3"
+	echo "RESULT offline ratio_vs_$4=$r goal=$3" >>"$tmp/results"
+	if [ -n "$base_build" ]; then
+		r=$(ratio "${secs[base_json]}" "${secs[$1]}")
+		goal "base --json vs $2" "$r" "$3"
+		echo "RESULT offline base_ratio_vs_$4=$r goal=$3" >>"$tmp/results"
+	fi
+}
 echo
 if [ -n "${secs[tshark_json]:-}" ]; then
-	r=$(ratio "${secs[rxray_json]}" "${secs[tshark_json]}")
-	goal "rxray --json vs tshark -T json" "$r" 10
-	echo "RESULT offline ratio_vs_tshark=$r goal=10" >>"$tmp/results"
-	if [ -n "$base_build" ]; then
-		r=$(ratio "${secs[base_json]}" "${secs[tshark_json]}")
-		goal "base --json vs tshark -T json" "$r" 10
-		echo "RESULT offline base_ratio_vs_tshark=$r goal=10" >>"$tmp/results"
-	fi
+	against tshark_json "tshark -T json" 10 tshark
 fi
 if [ -n "${secs[tcpdump_v]:-}" ]; then
-	r=$(ratio "${secs[rxray_json]}" "${secs[tcpdump_v]}")
-	goal "rxray --json vs tcpdump -nn -v" "$r" 1
-	echo "RESULT offline ratio_vs_tcpdump=$r goal=1" >>"$tmp/results"
-	if [ -n "$base_build" ]; then
-		r=$(ratio "${secs[base_json]}" "${secs[tcpdump_v]}")
-		goal "base --json vs tcpdump -nn -v" "$r" 1
-		echo "RESULT offline base_ratio_vs_tcpdump=$r goal=1" >>"$tmp/results"
-	fi
+	against tcpdump_v "tcpdump -nn -v" 1 tcpdump
 	r=$(ratio "${secs[rxray_text]}" "${secs[tcpdump]}")
 	printf '  %-36s %8.2fx  (reference)\n' "rxray text vs tcpdump -nn" "$r"
 	echo "RESULT offline ratio_text_vs_tcpdump=$r" >>"$tmp/results"

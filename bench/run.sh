@@ -77,94 +77,70 @@ machine() {
 machine | tee "$out/machine.log"
 status=0
 
-if [ -z "$only" ] || [ "$only" = xdp ]; then
+# step TITLE LOG FAILED CMD...: one benchmark, its output kept in $out/LOG;
+# when CMD fails, FAILED says what it needs and the run's status is 1
+step() {
+	local title=$1 log=$2 failed=$3
+	shift 3
 	echo
-	echo "== 1. XDP per-packet cost (bench/xdp_cost)"
+	echo "== $title"
+	if "$@" | tee "$out/$log"; then :; else
+		echo "$failed"
+		status=1
+	fi
+}
+wanted() { [ -z "$only" ] || [ "$only" = "$1" ]; }
+
+if wanted xdp; then
+	title="1. XDP per-packet cost (bench/xdp_cost)"
 	if [ -n "$base" ]; then
-		if "$here/pair_cost.sh" xdp "$build" "$BENCH_BASE_BUILD" | tee "$out/xdp_cost.log"; then :; else
-			echo "pair_cost.sh xdp failed (needs root / CAP_BPF, both builds' bench/xdp_cost)"
-			status=1
-		fi
-	elif "$out/xdp_cost" | tee "$out/xdp_cost.log"; then :; else
-		echo "xdp_cost failed (needs root / CAP_BPF, a kernel with BPF_PROG_TEST_RUN for XDP)"
-		status=1
+		step "$title" xdp_cost.log "pair_cost.sh xdp failed (needs root / CAP_BPF, both builds' bench/xdp_cost)" \
+			"$here/pair_cost.sh" xdp "$build" "$BENCH_BASE_BUILD"
+	else
+		step "$title" xdp_cost.log "xdp_cost failed (needs root / CAP_BPF, a kernel with BPF_PROG_TEST_RUN for XDP)" \
+			"$out/xdp_cost"
 	fi
 fi
-
-if [ -z "$only" ] || [ "$only" = offline ]; then
-	echo
-	echo "== 2. offline decoding throughput (bench/offline.sh)"
-	if "$here/offline.sh" "$build" | tee "$out/offline.log"; then :; else
-		echo "offline.sh failed"
-		status=1
-	fi
+if wanted offline; then
+	step "2. offline decoding throughput (bench/offline.sh)" offline.log "offline.sh failed" \
+		"$here/offline.sh" "$build"
 fi
-
-if [ -z "$only" ] || [ "$only" = live ]; then
-	echo
-	echo "== 3. live cost on veth (bench/live_cost.sh)"
-	if "$here/live_cost.sh" "$build" | tee "$out/live_cost.log"; then :; else
-		echo "live_cost.sh failed (needs root, trafgen, bpftool)"
-		status=1
-	fi
+if wanted live; then
+	step "3. live cost on veth (bench/live_cost.sh)" live_cost.log "live_cost.sh failed (needs root, trafgen, bpftool)" \
+		"$here/live_cost.sh" "$build"
 fi
-
-if [ -z "$only" ] || [ "$only" = agent ]; then
-	echo
-	echo "== 4. agent cost at 100,000 packets/s (bench/agent_cost.sh)"
-	if "$here/agent_cost.sh" "$build" | tee "$out/agent_cost.log"; then :; else
-		echo "agent_cost.sh failed (needs root, trafgen)"
-		status=1
-	fi
+if wanted agent; then
+	step "4. agent cost at 100,000 packets/s (bench/agent_cost.sh)" agent_cost.log "agent_cost.sh failed (needs root, trafgen)" \
+		"$here/agent_cost.sh" "$build"
 fi
-
-if [ -z "$only" ] || [ "$only" = http ]; then
-	echo
-	echo "== 5. HTTP: TC cost per request and response (bench/tc_http_cost)"
+if wanted http; then
+	title="5. HTTP: TC cost per request and response (bench/tc_http_cost)"
 	if [ -n "$base" ]; then
-		if "$here/pair_cost.sh" tc "$build" "$BENCH_BASE_BUILD" | tee "$out/tc_http_cost.log"; then :; else
-			echo "pair_cost.sh tc failed (needs root / CAP_BPF, both builds' bench/tc_http_cost)"
-			status=1
-		fi
-	elif "$out/tc_http_cost" | tee "$out/tc_http_cost.log"; then :; else
-		echo "tc_http_cost failed (needs root / CAP_BPF, BPF_PROG_TEST_RUN for SCHED_CLS)"
-		status=1
+		step "$title" tc_http_cost.log "pair_cost.sh tc failed (needs root / CAP_BPF, both builds' bench/tc_http_cost)" \
+			"$here/pair_cost.sh" tc "$build" "$BENCH_BASE_BUILD"
+	else
+		step "$title" tc_http_cost.log "tc_http_cost failed (needs root / CAP_BPF, BPF_PROG_TEST_RUN for SCHED_CLS)" \
+			"$out/tc_http_cost"
 	fi
-	echo
-	echo "== 5. HTTP: nginx under wrk with and without rxray (bench/http_cost.sh)"
-	if "$here/http_cost.sh" "$build" | tee "$out/http_cost.log"; then :; else
-		echo "http_cost.sh failed (needs root, nginx, wrk, bpftool)"
-		status=1
-	fi
-	echo
-	echo "== 5. HTTP: the same, one connection (latency without queueing; bench/http_cost.sh)"
-	if BENCH_HTTP_WRK="-t 1 -c 1" "$here/http_cost.sh" "$build" | tee "$out/http_latency.log"; then :; else
-		echo "http_cost.sh (one connection) failed"
-		status=1
-	fi
+	step "5. HTTP: nginx under wrk with and without rxray (bench/http_cost.sh)" http_cost.log \
+		"http_cost.sh failed (needs root, nginx, wrk, bpftool)" "$here/http_cost.sh" "$build"
+	step "5. HTTP: the same, one connection (latency without queueing; bench/http_cost.sh)" http_latency.log \
+		"http_cost.sh (one connection) failed" env BENCH_HTTP_WRK="-t 1 -c 1" "$here/http_cost.sh" "$build"
 fi
 
 echo
 echo "== summary"
-if [ -s "$out/xdp_cost.log" ]; then
-	grep -E 'worst ratio|records produced' "$out/xdp_cost.log" | sed 's/^ */  xdp /'
-fi
-if [ -s "$out/offline.log" ]; then
-	grep -E 'x  (goal|\(reference|\(speed)' "$out/offline.log" | sed 's/^ */  offline: /'
-fi
-if [ -s "$out/live_cost.log" ]; then
-	grep -E 'rxray / pass-only|base  / pass-only|rxray / base' "$out/live_cost.log" | sed 's/^ */  live: /'
-fi
-if [ -s "$out/agent_cost.log" ]; then
-	grep -E 'goal (MET|MISSED)|serve / base serve' "$out/agent_cost.log" | sed 's/^ */  agent: /'
-fi
-if [ -s "$out/tc_http_cost.log" ]; then
-	grep -E 'the HTTP tracker|rxray http=1  +- trivial|http=1 transaction:' "$out/tc_http_cost.log" | sed 's/^ */  tc_http: /'
-fi
-if [ -s "$out/http_cost.log" ]; then
-	grep -E 'rxray / none|base / none|rxray / base' "$out/http_cost.log" | sed 's/^ */  http (wrk -t 2 -c 16): /'
-fi
-if [ -s "$out/http_latency.log" ]; then
-	grep -E 'rxray / none|base / none|rxray / base' "$out/http_latency.log" | sed 's/^ */  http (wrk -t 1 -c 1): /'
-fi
+# summary LOG PATTERN PREFIX: the lines of $out/LOG that matter, when it ran
+summary() {
+	if [ -s "$out/$1" ]; then
+		grep -E "$2" "$out/$1" | sed "s/^ */  $3/"
+	fi
+}
+summary xdp_cost.log 'worst ratio|records produced' 'xdp '
+summary offline.log 'x  (goal|\(reference|\(speed)' 'offline: '
+summary live_cost.log 'rxray / pass-only|base  / pass-only|rxray / base' 'live: '
+summary agent_cost.log 'goal (MET|MISSED)|serve / base serve' 'agent: '
+summary tc_http_cost.log 'the HTTP tracker|rxray http=1  +- trivial|http=1 transaction:' 'tc_http: '
+summary http_cost.log 'rxray / none|base / none|rxray / base' 'http (wrk -t 2 -c 16): '
+summary http_latency.log 'rxray / none|base / none|rxray / base' 'http (wrk -t 1 -c 1): '
 exit $status

@@ -6,25 +6,15 @@
  * on). Whatever rxray's tc_ingress/tc_egress cost above this is the price
  * of TCP health and HTTP tracking.
  */
-#include <linux/bpf.h>
 #include <linux/pkt_cls.h>
-#include <bpf/bpf_helpers.h>
+#include "trivial.bpf.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} trivial_tc_count SEC(".maps");
+TRIVIAL_COUNT_MAP(trivial_tc_count);
 
 SEC("tc")
 int tc_trivial(struct __sk_buff *skb)
 {
-	__u32 zero = 0;
-	__u64 *v = bpf_map_lookup_elem(&trivial_tc_count, &zero);
-
-	if (v)
-		(*v)++;
+	trivial__count(&trivial_tc_count);
 	return TC_ACT_UNSPEC;
 }
 
