@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "../../native/datapath.h"
+#include "../lib/pktgen.h"
 /*
  * The reference decoder: parse.h again, general walks only. The datapath
  * under test (native/datapath.c) has the fast paths; both must give the
@@ -63,16 +64,39 @@ static const struct rx_pkt *run(const uint8_t *f, size_t n)
 	return &last.pkt;
 }
 
-#define ETH(type_hi, type_lo) 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, type_hi, type_lo
+static const uint8_t mac_a[6] = { 2, 0, 0, 0, 0, 1 }, mac_b[6] = { 2, 0, 0, 0, 0, 2 };
+static const uint8_t ip4_a[4] = { 192, 0, 2, 1 }, ip4_b[4] = { 198, 51, 100, 2 };
 
-/* IPv4 (ihl 6, one RR-less option word: NOP NOP NOP EOL) / TCP SYN with MSS, SACK-perm, TS, WS */
-static const uint8_t syn4[] = {
-	ETH(0x08, 0x00),
-	0x46, 0x00, 0x00, 0x40, 0x12, 0x34, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, 192, 0, 2, 1, 198, 51, 100, 2,
-	0x01, 0x01, 0x01, 0x00,
-	0x04, 0xd2, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0xa0, 0x02, 0xfa, 0xf0, 0, 0, 0, 0,
-	2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 7, 0, 0, 0, 0, 1, 3, 3, 7,
-};
+/*
+ * Ethernet, IPv4 192.0.2.1 -> 198.51.100.2 (DF, ihl 6: one option word,
+ * NOP NOP NOP EOL), TCP 1234 -> 80, seq 1, with flags and the SYN options
+ * MSS 1460, SACK-perm, TS (7, 0), NOP, WS 7, then n bytes of pl; returns
+ * the frame length.
+ */
+static size_t syn4_frame(uint8_t *f, size_t cap, uint8_t flags, const void *pl, size_t n)
+{
+	static const uint8_t ipopts[4] = { 1, 1, 1, 0 };
+	static const uint8_t opts[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 7, 0, 0, 0, 0, 1, 3, 3, 7 };
+	struct pktgen g;
+
+	pktgen__init(&g, f, (uint32_t)cap);
+	pktgen__eth(&g, mac_b, mac_a, 0x0800);
+	pktgen__ipv4(&g, ip4_a, ip4_b, IPPROTO_TCP, PKTGEN_DF, ipopts, sizeof(ipopts));
+	pktgen__tcp(&g, 1234, 80, 1, 0, flags, 0xfaf0, opts, sizeof(opts));
+	pktgen__put(&g, pl, (uint32_t)n);
+	assert_int_equal(pktgen__done(&g), 14 + 24 + 40 + n);
+	return g.len;
+}
+
+/* the SYN of syn4_frame(), built once before the tests */
+static uint8_t syn4[14 + 24 + 40];
+
+static int build_syn4(void **state)
+{
+	(void)state;
+	syn4_frame(syn4, sizeof(syn4), PKTGEN_TH_SYN, NULL, 0);
+	return 0;
+}
 
 static void test_ipv4_tcp_options(void **state)
 {
@@ -118,11 +142,19 @@ static void test_truncation_never_ok(void **state)
 
 static void test_vlan_depth(void **state)
 {
-	uint8_t f[64] = { ETH(0x81, 0x00), 0x20, 0x0a, 0x88, 0xa8, 0x00, 0x14, 0x81, 0x00, 0x00, 0x1e,
-			  0x08, 0x00 };
+	uint8_t f[64];
 	const struct rx_pkt *p;
+	struct pktgen g;
 
 	(void)state;
+	/* 802.1Q (PCP 1, VID 10), 802.1ad (VID 20), 802.1Q (VID 30): one tag too many */
+	pktgen__init(&g, f, sizeof(f));
+	pktgen__eth(&g, mac_b, mac_a, 0x0800);
+	pktgen__vlan(&g, 0x8100, 0x200a);
+	pktgen__vlan(&g, 0x88a8, 0x0014);
+	pktgen__vlan(&g, 0x8100, 0x001e);
+	pktgen__put(&g, NULL, sizeof(f) - g.len);
+	assert_int_equal(pktgen__done(&g), sizeof(f));
 	p = run(f, sizeof(f));
 	assert_int_equal(p->reason, RX_REASON_VLAN_TOO_DEEP);
 	assert_int_equal(p->vlan_n, 2);
@@ -132,21 +164,24 @@ static void test_vlan_depth(void **state)
 	assert_false(p->layers & (RX_L_IPV4 | RX_L_IPV6));
 }
 
-/* IPv6 with n hop-by-hop headers (8 bytes each) then UDP */
+/* IPv6 with n hop-by-hop headers (8 bytes each, Pad1 only) then UDP; zero addresses */
 static size_t ip6_chain(uint8_t *f, int n)
 {
-	size_t off = 14 + 40;
+	static const uint8_t zero[16];
+	uint8_t ext[8] = { 0 };
+	struct pktgen g;
 	int i;
 
-	memset(f, 0, 256);
-	f[12] = 0x86, f[13] = 0xdd;
-	f[14] = 0x60;
-	f[14 + 4] = 0, f[14 + 5] = (uint8_t)(8 * n + 8);
-	f[14 + 6] = n ? 0 : 17;
-	for (i = 0; i < n; i++, off += 8)
-		f[off] = i == n - 1 ? 17 : 60; /* next: dstopts ... then UDP */
-	f[off + 5] = 8; /* UDP length */
-	return off + 8;
+	pktgen__init(&g, f, 256);
+	pktgen__eth(&g, zero, zero, 0x86dd);
+	pktgen__ipv6(&g, zero, zero, n ? 0 : IPPROTO_UDP);
+	for (i = 0; i < n; i++) {
+		ext[0] = i == n - 1 ? IPPROTO_UDP : 60; /* next: dstopts ... then UDP */
+		pktgen__ip6ext(&g, ext, sizeof(ext));
+	}
+	pktgen__udp(&g, 0, 0);
+	assert_true(pktgen__done(&g) > 0);
+	return g.len;
 }
 
 static void test_ipv6_chain_limit(void **state)
@@ -209,10 +244,7 @@ static void test_http_secrets_stay(void **state)
 	unsigned int i;
 
 	(void)state;
-	memcpy(f, syn4, sizeof(syn4));
-	memcpy(f + sizeof(syn4), req, sizeof(req) - 1);
-	f[14 + 2] = 0, f[14 + 3] = (uint8_t)(24 + 40 + sizeof(req) - 1); /* ip len */
-	f[14 + 24 + 13] = 0x18;                                          /* PSH,ACK */
+	syn4_frame(f, sizeof(f), PKTGEN_TH_PSH | PKTGEN_TH_ACK, req, sizeof(req) - 1);
 	rx_native__set_capture(env, keep, NULL, RX_SNAP_MAX);
 	rx_native__run(env, f, sizeof(syn4) + sizeof(req) - 1, sizeof(syn4) + sizeof(req) - 1, 0);
 	assert_int_equal(last.http.kind, RX_HTTP_REQUEST);
@@ -273,20 +305,15 @@ static int fast_vs_walk(const uint8_t *f, size_t n)
 /* Ethernet, IPv4, TCP ACK (SYN with syn) with optlen option bytes; returns the frame length. */
 static size_t tcp4_frame(uint8_t *f, const uint8_t *opts, size_t optlen, int syn)
 {
-	static const uint8_t hdr[] = {
-		ETH(0x08, 0x00),
-		0x45, 0x00, 0x00, 0x00, 0x12, 0x34, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00,
-		192, 0, 2, 1, 198, 51, 100, 2,
-		0x04, 0xd2, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x10, 0xfa, 0xf0, 0, 0, 0, 0,
-	};
-	size_t n = sizeof(hdr) + optlen;
+	struct pktgen g;
 
-	memcpy(f, hdr, sizeof(hdr));
-	memcpy(f + sizeof(hdr), opts, optlen);
-	f[14 + 3] = (uint8_t)(n - 14); /* IP total length */
-	f[14 + 20 + 12] = (uint8_t)((20 + optlen) / 4 << 4);
-	f[14 + 20 + 13] = syn ? 0x02 : 0x10;
-	return n;
+	pktgen__init(&g, f, 128);
+	pktgen__eth(&g, mac_b, mac_a, 0x0800);
+	pktgen__ipv4(&g, ip4_a, ip4_b, IPPROTO_TCP, PKTGEN_DF, NULL, 0);
+	pktgen__tcp(&g, 1234, 80, 1, 0, syn ? PKTGEN_TH_SYN : PKTGEN_TH_ACK, 0xfaf0, opts,
+		    (uint32_t)optlen);
+	assert_true(pktgen__done(&g) > 0);
+	return g.len;
 }
 
 /* The option layouts Linux writes; 'v' marks a value byte (any value), '.' a layout byte. */
@@ -391,26 +418,21 @@ static void test_fast_paths_tcp_near_miss(void **state)
 	assert_int_equal(run(f, n)->reason, RX_REASON_BAD_TCP_OPT);
 }
 
-/* Ethernet, IPv6 (next header nxt), ext (extlen bytes), then l4 (l4len bytes). */
+/* Ethernet, IPv6 2001:db8::1 -> ::2 (next header nxt), ext (extlen bytes), then l4 (l4len bytes). */
 static size_t ip6_frame(uint8_t *f, uint8_t nxt, const uint8_t *ext, size_t extlen,
 			const uint8_t *l4, size_t l4len)
 {
-	static const uint8_t hdr[] = {
-		ETH(0x86, 0xdd),
-		0x60, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40,
-		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
-	};
-	size_t n = sizeof(hdr);
+	static const uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	static const uint8_t b[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	struct pktgen g;
 
-	memcpy(f, hdr, n);
-	f[14 + 6] = nxt;
-	f[14 + 5] = (uint8_t)(extlen + l4len);
-	memcpy(f + n, ext, extlen);
-	n += extlen;
-	if (l4len)
-		memcpy(f + n, l4, l4len);
-	return n + l4len;
+	pktgen__init(&g, f, 256);
+	pktgen__eth(&g, mac_b, mac_a, 0x86dd);
+	pktgen__ipv6(&g, a, b, nxt);
+	pktgen__ip6ext(&g, ext, (uint32_t)extlen);
+	pktgen__put(&g, l4, (uint32_t)l4len);
+	assert_true(pktgen__done(&g) > 0);
+	return g.len;
 }
 
 static const uint8_t udp8[] = { 0x12, 0x34, 0x00, 0x35, 0x00, 0x08, 0x00, 0x00 };
@@ -592,5 +614,5 @@ int main(void)
 		cmocka_unit_test(test_work_area_reuse),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, build_syn4, NULL);
 }
