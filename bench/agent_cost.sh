@@ -43,13 +43,11 @@
 # (a baseline build directory holding rxray), BENCH_BASE_DESC (its name).
 set -euo pipefail
 
-build=${1:?usage: bench/agent_cost.sh BUILD}
-build=$(cd "$build" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../tests/lib/netns.sh
-. "$here/../tests/lib/netns.sh"
 # shellcheck source=live_lib.sh
 . "$here/live_lib.sh"
+build=${1:?usage: bench/agent_cost.sh BUILD}
+bl_setup agent_cost trafgen curl # build made absolute
 pps=${BENCH_AGENT_PPS:-100000}
 secs=${BENCH_AGENT_SECONDS:-30}
 warmup=${BENCH_AGENT_WARMUP:-5}
@@ -61,12 +59,6 @@ port=19482
 P=rxbg
 sock=rxray-bench-$$ # a tmux server of our own
 
-die() {
-	echo "agent_cost: $*" >&2
-	exit 1
-}
-[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP)"
-for t in trafgen curl; do command -v $t >/dev/null || die "$t not installed"; done
 [ -x "$BL_RXRAY" ] || die "$BL_RXRAY not built (make)"
 [ -z "$base_build" ] || [ -x "$base_rxray" ] || die "$base_rxray not built (bench/base_build.sh)"
 has_top=0

@@ -40,11 +40,11 @@
 # directory holding rxray), BENCH_BASE_DESC (its name in the output).
 set -euo pipefail
 
-build=${1:?usage: bench/http_cost.sh BUILD}
-build=$(cd "$build" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../tests/lib/netns.sh
-. "$here/../tests/lib/netns.sh"
+# shellcheck source=live_lib.sh
+. "$here/live_lib.sh"
+build=${1:?usage: bench/http_cost.sh BUILD}
+bl_setup http_cost nginx wrk curl bpftool jq # build made absolute
 secs=${BENCH_HTTP_SECONDS:-10}
 rounds=${BENCH_HTTP_ROUNDS:-3}
 base_build=${BENCH_BASE_BUILD:-}
@@ -62,12 +62,6 @@ P=rxbh
 NA=$P-a NB=$P-b IFB=${P}b
 URL=http://192.0.2.2:8080/api/items
 
-die() {
-	echo "http_cost: $*" >&2
-	exit 1
-}
-[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP)"
-for t in nginx wrk curl bpftool jq; do command -v $t >/dev/null || die "$t not installed"; done
 [ -x "$rxray" ] || die "$rxray not built (make)"
 case " $modes " in
 *" pass "*) [ -f "$trivial" ] || die "$trivial not built (make bench-bins)" ;;
@@ -81,46 +75,18 @@ esac
 tmp=$(mktemp -d /tmp/rxray-httpcost.XXXXXX)
 chmod 755 "$tmp"
 nginx_pid=
-serve_pid=
+# bench/live_lib.sh's rxray serve: on $IFB in ns b, its control socket in $tmp
+# shellcheck disable=SC2034 # read by bench/live_lib.sh
+BL_NB=$NB BL_IFB=$IFB BL_TMP=$tmp BL_SERVE_PID=
 cleanup() {
-	if [ -n "$serve_pid" ]; then
-		kill -TERM "$serve_pid" 2>/dev/null
-		wait "$serve_pid" 2>/dev/null
-	fi
-	if [ -n "$nginx_pid" ]; then
-		kill -TERM "$nginx_pid" 2>/dev/null
-		wait "$nginx_pid" 2>/dev/null
-	fi
+	bl_stop "$BL_SERVE_PID" "$nginx_pid"
 	rx_lab_down $P
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 rx_lab_up $P || die "lab setup"
 
-mkdir -p "$tmp/t"
-cat >"$tmp/nginx.conf" <<EOF
-daemon off;
-master_process on;
-user root;
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $tmp/t;
-	proxy_temp_path $tmp/t;
-	fastcgi_temp_path $tmp/t;
-	uwsgi_temp_path $tmp/t;
-	scgi_temp_path $tmp/t;
-	keepalive_timeout 65s;
-	keepalive_requests 100000000;
-	server {
-		listen 192.0.2.2:8080;
-		location = /api/items { default_type application/json; return 200 '{"items":[1,2,3]}'; }
-	}
-}
-EOF
+bl_nginx_conf "$tmp"
 ip netns exec $NB nginx -c "$tmp/nginx.conf" -e "$tmp/error.log" 2>"$tmp/nginx.err" &
 nginx_pid=$!
 for _ in $(seq 50); do ip netns exec $NB ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
@@ -128,8 +94,8 @@ ip netns exec $NB ss -Hltn 'sport = :8080' | grep -q . || die "nginx did not sta
 
 # the transactions rxray counted so far (all series of the histogram's _count)
 txns() {
-	ip netns exec $NB curl -sf "http://127.0.0.1:$port/metrics" |
-		awk 'index($1, "http_server_request_duration_seconds_count") == 1 { s += $2 } END { printf "%d\n", s }'
+	ip netns exec $NB curl -sf "http://127.0.0.1:$port/metrics" >"$tmp/metrics"
+	bl_metric_sum http_server_request_duration_seconds_count "$tmp/metrics"
 }
 
 # rx_cfg.http = 0 in the running agent's .bss (struct rx_config: http at byte 20)
@@ -147,16 +113,7 @@ http_off() {
 }
 
 serve_up() { # RXRAY
-	# a control socket of our own, not the host agent's /run/rxray/agent.sock
-	ip netns exec $NB "$1" serve -i $IFB --listen "127.0.0.1:$port" \
-		--control "$tmp/agent.sock" 2>>"$tmp/serve.err" &
-	serve_pid=$!
-	for _ in $(seq 100); do
-		ip netns exec $NB curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" && return 0
-		kill -0 $serve_pid 2>/dev/null || break
-		sleep 0.05
-	done
-	die "$1 serve did not come up: $(tail -1 "$tmp/serve.err")"
+	bl_serve_start "$port" "$1" || die "$1 serve did not come up"
 }
 
 attach() { # MODE
@@ -173,16 +130,10 @@ attach() { # MODE
 }
 
 detach() { # MODE
-	local rc=0
 	case $1 in
 	none) ;;
 	pass) ip -n $NB link set dev $IFB xdpdrv off ;;
-	rxray | nohttp | base)
-		kill -TERM $serve_pid
-		wait $serve_pid || rc=$?
-		serve_pid=
-		[ $rc -eq 0 ] || die "rxray serve ($1) exited with $rc after SIGTERM"
-		;;
+	rxray | nohttp | base) bl_serve_stop || die "rxray serve ($1) did not stop cleanly" ;;
 	esac
 	# nothing left behind on the veth
 	if ip netns exec $NB bpftool net show dev $IFB 2>/dev/null | grep -qE 'id [0-9]+'; then

@@ -39,13 +39,11 @@
 # build directory holding rxray), BENCH_BASE_DESC (its name in the output).
 set -euo pipefail
 
-build=${1:?usage: bench/live_cost.sh BUILD}
-build=$(cd "$build" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../tests/lib/netns.sh
-. "$here/../tests/lib/netns.sh"
 # shellcheck source=live_lib.sh
 . "$here/live_lib.sh"
+build=${1:?usage: bench/live_cost.sh BUILD}
+bl_setup live_cost trafgen bpftool curl jq # build made absolute
 secs=${BENCH_LIVE_SECONDS:-10}
 rounds=${BENCH_LIVE_ROUNDS:-3}
 shapes=${BENCH_LIVE_SHAPES:-udp tcp}
@@ -61,12 +59,6 @@ trivial=$build/bench/trivial.bpf.o
 port=19481
 P=rxbl
 
-die() {
-	echo "live_cost: $*" >&2
-	exit 1
-}
-[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP)"
-for t in trafgen bpftool curl jq; do command -v $t >/dev/null || die "$t not installed"; done
 [ -x "$BL_RXRAY" ] || die "$BL_RXRAY not built (make)"
 [ -f "$trivial" ] || die "$trivial not built (make bench-bins)"
 case " $modes " in *" base "*)
@@ -78,10 +70,7 @@ esac
 BL_TMP=$(mktemp -d /tmp/rxray-live.XXXXXX)
 BL_SERVE_PID=
 cleanup() {
-	if [ -n "${BL_SERVE_PID:-}" ]; then
-		kill -TERM "$BL_SERVE_PID" 2>/dev/null
-		wait "$BL_SERVE_PID" 2>/dev/null
-	fi
+	bl_stop "${BL_SERVE_PID:-}"
 	rx_lab_down $P
 	rm -rf "$BL_TMP"
 }

@@ -1,7 +1,12 @@
 # shellcheck shell=bash
-# Helpers for the live benchmarks (bench/live_cost.sh, bench/agent_cost.sh);
-# source it after tests/lib/netns.sh. Bash only.
+# Helpers for the live benchmarks (bench/live_cost.sh, bench/agent_cost.sh,
+# bench/http_cost.sh); source it first (it sources tests/lib/netns.sh). Bash
+# only.
 #
+#   bl_setup NAME TOOL...      for the benchmark NAME: die MESSAGE (prints
+#                              "NAME: MESSAGE", exits 1), root required, every
+#                              TOOL on PATH; makes the caller's $build absolute
+#   bl_stop PID...             SIGTERM and wait, each PID that is set (cleanup)
 #   bl_lab_up PREFIX           the two-namespace lab of tests/lib/netns.sh, with
 #                              IPv6 off in ns a (its kernel sends nothing of its
 #                              own); sets BL_NA BL_NB BL_IFA BL_IFB BL_MACA BL_MACB
@@ -22,6 +27,38 @@
 #                              socket $BL_TMP/agent.sock; sets BL_SERVE_PID
 #   bl_serve_stop              SIGTERM, wait; fails loudly on a bad exit
 #   bl_metric_sum FAMILY FILE  sum of a metric family's series in an exposition
+#   bl_nginx_conf DIR          DIR/nginx.conf: nginx in the foreground, one
+#                              worker, temp files and pid in DIR, no access log,
+#                              keep-alive without a request limit, and on
+#                              192.0.2.2:8080 /api/items answering 200 with a
+#                              17-byte JSON body
+
+# shellcheck source=../tests/lib/netns.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/lib/netns.sh"
+
+bl_setup() {
+	local t
+	BL_NAME=$1
+	shift
+	build=$(cd "$build" && pwd)
+	[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP)"
+	for t in "$@"; do command -v "$t" >/dev/null || die "$t not installed"; done
+}
+
+die() {
+	echo "$BL_NAME: $*" >&2
+	exit 1
+}
+
+bl_stop() {
+	local p
+	for p in "$@"; do
+		[ -n "$p" ] || continue
+		kill -TERM "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	return 0
+}
 
 bl_lab_up() {
 	local p=$1
@@ -117,4 +154,32 @@ bl_serve_stop() {
 
 bl_metric_sum() {
 	awk -v m="$1" 'index($1, m "{") == 1 { s += $2 } END { printf "%d\n", s }' "$2"
+}
+
+bl_nginx_conf() {
+	local dir=$1 t
+	mkdir -p "$dir/t"
+	{
+		cat <<-EOF
+			daemon off;
+			master_process on;
+			user root;
+			worker_processes 1;
+			pid $dir/nginx.pid;
+			error_log $dir/error.log warn;
+			events { worker_connections 1024; }
+			http {
+			access_log off;
+		EOF
+		for t in client_body proxy fastcgi uwsgi scgi; do echo "${t}_temp_path $dir/t;"; done
+		cat <<-EOF
+			keepalive_timeout 65s;
+			keepalive_requests 100000000;
+			server {
+			listen 192.0.2.2:8080;
+			location = /api/items { default_type application/json; return 200 '{"items":[1,2,3]}'; }
+			}
+			}
+		EOF
+	} >"$dir/nginx.conf"
 }
