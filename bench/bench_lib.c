@@ -430,6 +430,20 @@ int bench__parse_opts(int argc, char **argv, const struct bench_opt *opts, void 
 	return 0;
 }
 
+static int bench__cmp_double(const void *a, const void *b)
+{
+	double p = *(const double *)a, q = *(const double *)b;
+
+	return (p > q) - (p < q);
+}
+
+/* The median of v[0..n-1] (sorted in place); of two middle values, their mean. */
+double bench__median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), bench__cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 /* Pin this process to cpu (-1: the one it runs on); the CPU in *pinned. */
 int bench__pin(int cpu, int *pinned)
 {

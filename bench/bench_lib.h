@@ -93,6 +93,7 @@ struct bench_opt {
 
 int bench__parse_opts(int argc, char **argv, const struct bench_opt *opts, void (*usage)(FILE *));
 long bench__run(int fd, const struct bench_pkt *p, __u32 repeat, __u32 retval);
+double bench__median(double *v, int n);
 int bench__pin(int cpu, int *pinned);
 int bench__stat(struct rxray_bpf *rx, int ncpus, __u32 stat, __u64 *sum);
 int bench__write_pcap(const char *path, const struct bench_pkt *const *pkts, int n,

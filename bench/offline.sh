@@ -175,19 +175,23 @@ against() {
 		echo "RESULT offline base_ratio_vs_$4=$r goal=$3" >>"$tmp/results"
 	fi
 }
+# reference A B TEXT NOTE NAME: the ratio of the runs A and B, without a goal
+reference() {
+	local r
+	r=$(ratio "${secs[$1]}" "${secs[$2]}")
+	printf '  %-36s %8.2fx  (%s)\n' "$3" "$r" "$4"
+	echo "RESULT offline ratio_$5=$r" >>"$tmp/results"
+}
 echo
 if [ -n "${secs[tshark_json]:-}" ]; then
 	against tshark_json "tshark -T json" 10 tshark
 fi
 if [ -n "${secs[tcpdump_v]:-}" ]; then
 	against tcpdump_v "tcpdump -nn -v" 1 tcpdump
-	r=$(ratio "${secs[rxray_text]}" "${secs[tcpdump]}")
-	printf '  %-36s %8.2fx  (reference)\n' "rxray text vs tcpdump -nn" "$r"
-	echo "RESULT offline ratio_text_vs_tcpdump=$r" >>"$tmp/results"
+	reference rxray_text tcpdump "rxray text vs tcpdump -nn" "reference" text_vs_tcpdump
 fi
 if [ -n "$base_build" ]; then
-	r=$(ratio "${secs[rxray_json]}" "${secs[base_json]}")
-	printf '  %-36s %8.2fx  (speed of this build against the baseline build)\n' "rxray --json vs base --json" "$r"
-	echo "RESULT offline ratio_vs_base=$r" >>"$tmp/results"
+	reference rxray_json base_json "rxray --json vs base --json" \
+		"speed of this build against the baseline build" vs_base
 fi
 cat "$tmp/results"

@@ -91,15 +91,20 @@ step() {
 }
 wanted() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 
-if wanted xdp; then
-	title="1. XDP per-packet cost (bench/xdp_cost)"
+# prog_step TITLE BIN KIND NEEDS: a BPF_PROG_TEST_RUN benchmark, this build's
+# BIN alone, or with a baseline both builds' BIN side by side (pair_cost.sh KIND)
+prog_step() {
 	if [ -n "$base" ]; then
-		step "$title" xdp_cost.log "pair_cost.sh xdp failed (needs root / CAP_BPF, both builds' bench/xdp_cost)" \
-			"$here/pair_cost.sh" xdp "$build" "$BENCH_BASE_BUILD"
+		step "$1" "$2.log" "pair_cost.sh $3 failed (needs root / CAP_BPF, both builds' bench/$2)" \
+			"$here/pair_cost.sh" "$3" "$build" "$BENCH_BASE_BUILD"
 	else
-		step "$title" xdp_cost.log "xdp_cost failed (needs root / CAP_BPF, a kernel with BPF_PROG_TEST_RUN for XDP)" \
-			"$out/xdp_cost"
+		step "$1" "$2.log" "$2 failed (needs root / CAP_BPF, $4)" "$out/$2"
 	fi
+}
+
+if wanted xdp; then
+	prog_step "1. XDP per-packet cost (bench/xdp_cost)" xdp_cost xdp \
+		"a kernel with BPF_PROG_TEST_RUN for XDP"
 fi
 if wanted offline; then
 	step "2. offline decoding throughput (bench/offline.sh)" offline.log "offline.sh failed" \
@@ -114,14 +119,8 @@ if wanted agent; then
 		"$here/agent_cost.sh" "$build"
 fi
 if wanted http; then
-	title="5. HTTP: TC cost per request and response (bench/tc_http_cost)"
-	if [ -n "$base" ]; then
-		step "$title" tc_http_cost.log "pair_cost.sh tc failed (needs root / CAP_BPF, both builds' bench/tc_http_cost)" \
-			"$here/pair_cost.sh" tc "$build" "$BENCH_BASE_BUILD"
-	else
-		step "$title" tc_http_cost.log "tc_http_cost failed (needs root / CAP_BPF, BPF_PROG_TEST_RUN for SCHED_CLS)" \
-			"$out/tc_http_cost"
-	fi
+	prog_step "5. HTTP: TC cost per request and response (bench/tc_http_cost)" tc_http_cost tc \
+		"BPF_PROG_TEST_RUN for SCHED_CLS"
 	step "5. HTTP: nginx under wrk with and without rxray (bench/http_cost.sh)" http_cost.log \
 		"http_cost.sh failed (needs root, nginx, wrk, bpftool)" "$here/http_cost.sh" "$build"
 	step "5. HTTP: the same, one connection (latency without queueing; bench/http_cost.sh)" http_latency.log \

@@ -63,19 +63,6 @@
 
 /* ---- running ---------------------------------------------------------------- */
 
-static int hc_cmp_double(const void *a, const void *b)
-{
-	double p = *(const double *)a, q = *(const double *)b;
-
-	return (p > q) - (p < q);
-}
-
-static double hc_median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), hc_cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 struct hc_opts {
 	__u32 pairs, repeat, rounds, pad;
 	int cpu;
@@ -139,7 +126,7 @@ static int hc_measure_pairs(struct hc_ctx *x, const struct hc_opts *o, double me
 	}
 	for (m = 0; m < HC_MODES; m++)
 		for (k = 0; k < 2; k++)
-			med[m][k] = hc_median(v[m][k], (int)o->rounds);
+			med[m][k] = bench__median(v[m][k], (int)o->rounds);
 	return 0;
 }
 
@@ -162,7 +149,7 @@ static int hc_measure_repeat(struct hc_ctx *x, const struct hc_opts *o, double m
 	}
 	for (m = 0; m < HC_TXN; m++)
 		for (k = 0; k < HC_PKTS; k++)
-			med[m][k] = hc_median(v[m][k], (int)o->rounds);
+			med[m][k] = bench__median(v[m][k], (int)o->rounds);
 	return 0;
 }
 

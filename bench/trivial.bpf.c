@@ -6,13 +6,5 @@
  */
 #include "trivial.bpf.h"
 
-TRIVIAL_COUNT_MAP(trivial_count);
-
-SEC("xdp")
-int xdp_trivial(struct xdp_md *ctx)
-{
-	trivial__count(&trivial_count);
-	return XDP_PASS;
-}
-
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
+/* SEC("xdp") int xdp_trivial(struct xdp_md *ctx), counting in trivial_count */
+TRIVIAL_PROGRAM("xdp", xdp_trivial, struct xdp_md, trivial_count, XDP_PASS);

@@ -2,8 +2,9 @@
 /*
  * What both trivial baselines (trivial.bpf.c for XDP, trivial_tc.bpf.c for
  * TC) do, the least a program that counts can do: one per-CPU array lookup,
- * one increment. Each defines its own map (name) with TRIVIAL_COUNT_MAP and
- * calls trivial__count() on it before its verdict.
+ * one increment, then a fixed verdict. TRIVIAL_PROGRAM(sec, name, ctx, map,
+ * verdict) defines the whole program: its count map, SEC(sec) int
+ * name(ctx *) and the license.
  */
 #ifndef RX_BENCH_TRIVIAL_BPF_H
 #define RX_BENCH_TRIVIAL_BPF_H
@@ -27,5 +28,14 @@ static __always_inline void trivial__count(void *map)
 	if (v)
 		(*v)++;
 }
+
+#define TRIVIAL_PROGRAM(sec, name, ctx_type, map, verdict) \
+	TRIVIAL_COUNT_MAP(map);                            \
+	SEC(sec) int name(ctx_type *ctx)                   \
+	{                                                  \
+		trivial__count(&map);                      \
+		return verdict;                            \
+	}                                                  \
+	char LICENSE[] SEC("license") = "Dual BSD/GPL"
 
 #endif /* RX_BENCH_TRIVIAL_BPF_H */

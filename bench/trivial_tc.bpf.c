@@ -9,13 +9,5 @@
 #include <linux/pkt_cls.h>
 #include "trivial.bpf.h"
 
-TRIVIAL_COUNT_MAP(trivial_tc_count);
-
-SEC("tc")
-int tc_trivial(struct __sk_buff *skb)
-{
-	trivial__count(&trivial_tc_count);
-	return TC_ACT_UNSPEC;
-}
-
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
+/* SEC("tc") int tc_trivial(struct __sk_buff *ctx), counting in trivial_tc_count */
+TRIVIAL_PROGRAM("tc", tc_trivial, struct __sk_buff, trivial_tc_count, TC_ACT_UNSPEC);

@@ -65,19 +65,6 @@ struct xc_ctx {
 	__u64 ring_records, ring_bytes;
 };
 
-static int xc_cmp_long(const void *a, const void *b)
-{
-	long x = *(const long *)a, y = *(const long *)b;
-
-	return (x > y) - (x < y);
-}
-
-static long xc_median(long *v, int n)
-{
-	qsort(v, n, sizeof(*v), xc_cmp_long);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static int xc_ring_record(void *ctx, void *data, size_t size)
 {
 	struct xc_ctx *x = ctx;
@@ -184,7 +171,7 @@ static int xc_parse_opts(int argc, char **argv, struct xc_opts *o)
 static int xc_measure(struct xc_ctx *x, const struct xc_opts *o, int capture,
 		      long med[XC_SHAPES][2], __u64 *drain_ns)
 {
-	long v[XC_SHAPES][2][XC_ROUNDS_MAX];
+	double v[XC_SHAPES][2][XC_ROUNDS_MAX];
 	__u32 r, i, k;
 	long d;
 
@@ -208,13 +195,13 @@ static int xc_measure(struct xc_ctx *x, const struct xc_opts *o, int capture,
 						xc_shapes[i].name, strerror((int)-d));
 					return (int)d;
 				}
-				v[i][k][r] = d;
+				v[i][k][r] = (double)d;
 			}
 		}
 	}
 	for (i = 0; i < XC_SHAPES; i++)
 		for (k = 0; k < 2; k++)
-			med[i][k] = xc_median(v[i][k], (int)o->rounds);
+			med[i][k] = (long)bench__median(v[i][k], (int)o->rounds); /* whole ns: >= 0 */
 	return 0;
 }
 
