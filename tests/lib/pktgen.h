@@ -16,9 +16,10 @@
  *	pktgen__put(&g, payload, n);
  *	len = pktgen__done(&g);
  *
- * Every write is bounds-checked: a layer that does not fit the buffer is not
- * written, g.err becomes -ENOSPC and stays so (later calls write nothing),
- * and pktgen__done() returns it. pktgen__done() fills what depends on what
+ * Every write is bounds-checked: nothing is written past the buffer. The
+ * first write that does not fit sets g.err to -ENOSPC (a bad argument, such
+ * as options that are not a multiple of 4 bytes, to -EINVAL); from then on
+ * every call writes nothing, and pktgen__done() returns g.err. pktgen__done() fills what depends on what
  * follows a header: IPv4 total length and header checksum, IPv6 payload
  * length, UDP length. Checksums over data (TCP, UDP) are left 0 unless
  * pktgen__tcp_csum() is called: the datapath does not verify them.
