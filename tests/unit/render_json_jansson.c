@@ -113,15 +113,32 @@ static json_t *json_http(const struct rx_http *h)
 	return o;
 }
 
+/* The IP header's addresses as text, "src" then "dst". */
+static void set_src_dst(json_t *o, const struct rx_pkt *pkt)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	fmt_src_dst(pkt, a, b);
+	set_str(o, "src", a);
+	set_str(o, "dst", b);
+}
+
+/* [{"type", "len"}, ...] of the first n (at most max) of arr: IPv4 options, IPv6 extension headers */
+#define JSON_TYPE_LENS(arr, n, max)                                                           \
+	({                                                                                    \
+		json_t *l_ = json_array();                                                    \
+		for (__u32 i_ = 0; i_ < (n) && i_ < (max); i_++)                              \
+			json_array_append_new(l_, json_pack("{sIsI}", "type",                  \
+							   (json_int_t)(arr)[i_].type, "len",  \
+							   (json_int_t)(arr)[i_].len));        \
+		l_;                                                                           \
+	})
+
 /* The IPv4 header, as tshark's ip.* fields. */
 static json_t *json_ipv4(const struct rx_pkt *pkt)
 {
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	json_t *o, *l;
-	__u32 i;
+	json_t *o = json_object();
 
-	o = json_object();
-	fmt_src_dst(pkt, a, b);
 	set_int(o, "version", 4);
 	set_int(o, "hdr_len", pkt->ip_hl);
 	set_int(o, "dsfield", pkt->ip_tos);
@@ -135,43 +152,27 @@ static json_t *json_ipv4(const struct rx_pkt *pkt)
 	set_int(o, "ttl", pkt->ip_ttl);
 	set_int(o, "proto", pkt->ip_proto);
 	set_int(o, "checksum", pkt->ip_csum);
-	set_str(o, "src", a);
-	set_str(o, "dst", b);
-	if (pkt->ipopt_n) {
-		l = json_array();
-		for (i = 0; i < pkt->ipopt_n && i < RX_IPOPT_MAX; i++)
-			json_array_append_new(l, json_pack("{sIsI}", "type",
-							  (json_int_t)pkt->ipopt[i].type, "len",
-							  (json_int_t)pkt->ipopt[i].len));
-		json_object_set_new_nocheck(o, "options", l);
-	}
+	set_src_dst(o, pkt);
+	if (pkt->ipopt_n)
+		json_object_set_new_nocheck(o, "options",
+					    JSON_TYPE_LENS(pkt->ipopt, pkt->ipopt_n, RX_IPOPT_MAX));
 	return o;
 }
 
 /* The IPv6 header and its extension headers, as tshark's ipv6.* fields. */
 static json_t *json_ipv6(const struct rx_pkt *pkt)
 {
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	json_t *o, *l;
-	__u32 i;
+	json_t *o = json_object();
 
-	o = json_object();
-	fmt_src_dst(pkt, a, b);
-	set_str(o, "src", a);
-	set_str(o, "dst", b);
+	set_src_dst(o, pkt);
 	set_int(o, "nxt", pkt->ip6_nxt);
 	set_int(o, "hlim", pkt->ip6_hlim);
 	set_int(o, "flow", pkt->ip6_flow);
 	set_int(o, "plen", pkt->ip6_plen);
 	set_int(o, "tclass", pkt->ip6_tclass);
-	if (pkt->ip6ext_n) {
-		l = json_array();
-		for (i = 0; i < pkt->ip6ext_n && i < RX_IP6EXT_MAX; i++)
-			json_array_append_new(l, json_pack("{sIsI}", "type",
-							  (json_int_t)pkt->ip6ext[i].type, "len",
-							  (json_int_t)pkt->ip6ext[i].len));
-		json_object_set_new_nocheck(o, "ext", l);
-	}
+	if (pkt->ip6ext_n)
+		json_object_set_new_nocheck(o, "ext",
+					    JSON_TYPE_LENS(pkt->ip6ext, pkt->ip6ext_n, RX_IP6EXT_MAX));
 	if (HAS(pkt, RX_L_IP6FRAG))
 		json_object_set_new_nocheck(
 			o, "fraghdr",

@@ -127,14 +127,14 @@ static void test_bounds(void **state)
 	assert_int_equal(pktgen__done(&g), -EINVAL);
 }
 
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_ipv4_tcp),
+	cmocka_unit_test(test_vlan),
+	cmocka_unit_test(test_ipv6_udp),
+	cmocka_unit_test(test_bounds),
+};
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ipv4_tcp),
-		cmocka_unit_test(test_vlan),
-		cmocka_unit_test(test_ipv6_udp),
-		cmocka_unit_test(test_bounds),
-	};
-
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
