@@ -85,6 +85,21 @@ gone() {
 	return 1
 }
 
+# ends MSG: rxray (RX_PID) ends within 2 s, or MSG fails and it is killed;
+# returns its exit status
+ends() {
+	local i
+	for i in $(seq 1 40); do
+		kill -0 "$RX_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$RX_PID" 2>/dev/null; then
+		fail "$1"
+		kill -9 "$RX_PID"
+	fi
+	wait "$RX_PID"
+}
+
 # --- SIGKILL: nothing runs in rxray, the kernel must clean up
 if start_rxray kill; then
 	kill -9 "$RX_PID"
@@ -116,15 +131,7 @@ for sig in INT TERM; do
 	start_rxray "$name" || continue
 	t0=$(date +%s%N)
 	kill -"$sig" "$RX_PID"
-	for i in $(seq 1 40); do
-		kill -0 "$RX_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$RX_PID" 2>/dev/null; then
-		fail "$name: still running 2 s after SIG$sig"
-		kill -9 "$RX_PID"
-	fi
-	wait "$RX_PID"
+	ends "$name: still running 2 s after SIG$sig"
 	rc=$?
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	echo "$name: exit $rc after $ms ms"
@@ -144,15 +151,7 @@ done
 # --- -c N: stops by itself after N packets shown, exit 0, detached
 # (the filter keeps ns a's IPv6 chatter from counting)
 if start_rxray count -c 2 icmp; then # start_rxray sends 2 echo requests
-	for i in $(seq 1 40); do
-		kill -0 "$RX_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$RX_PID" 2>/dev/null; then
-		fail "count: -c 2 icmp still running 2 s after 2 echo requests arrived"
-		kill -9 "$RX_PID"
-	fi
-	wait "$RX_PID"
+	ends "count: -c 2 icmp still running 2 s after 2 echo requests arrived"
 	rc=$?
 	[ "$rc" -eq 0 ] || fail "count: exit status $rc (want 0)"
 	n=$(wc -l <"$tmp/count.out")
