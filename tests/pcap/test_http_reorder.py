@@ -29,11 +29,10 @@ import subprocess
 import sys
 import tempfile
 
-try:
-    from scapy.all import Ether, IP, TCP, Raw, wrpcap
-except ImportError:
-    print("scapy is missing (Debian python3-scapy, /usr/bin/python3)")
-    sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import rxtest  # noqa: E402
+rxtest.need_scapy()
+from scapy.all import Ether, IP, TCP, Raw, wrpcap  # noqa: E402
 
 # off-link documentation addresses: a live replay into ns b reaches no socket
 C, S = "198.51.100.7", "203.0.113.9"
@@ -236,6 +235,23 @@ def verify(txns, lost, want, tol, fails, where):
         fails.append(f"{where}: http_unmatched {lost.get('http_unmatched')}, want 0")
 
 
+def verdict(txns, lost, want, tol, fails, where, note, passed):
+    """verify() and the expired count; the transactions and NOTE printed,
+    then the failures (1) or PASS: PASSED (0). Offline and live alike."""
+    verify(txns, lost, want["txns"], tol, fails, where)
+    if lost.get("http_expired") != want["expired"]:
+        fails.append(f"{where}: http_expired {lost.get('http_expired')}, want {want['expired']}")
+    for t in txns:
+        print(f"{t['url.path']:4} {t['http.response.status_code']} {t['duration_s']:.6f}")
+    print(note)
+    if fails:
+        for f in fails:
+            print("FAIL:", f)
+        return 1
+    print(f"PASS: {passed}")
+    return 0
+
+
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else "build"
     rxray = os.path.join(build, "rxray")
@@ -255,25 +271,15 @@ def main():
         return 1
     txns = [json.loads(line) for line in out.stdout.splitlines()]
     lost = json.loads(st.stdout)["lost"]
-    verify(txns, lost, want["txns"], 0.001, fails, "offline")
-    if lost.get("http_expired") != want["expired"]:
-        fails.append(f"offline: http_expired {lost.get('http_expired')}, want {want['expired']}")
     # the endpoints agree: one transaction per route, its status
     st_eps = {(e["http.route"], s) for e in json.loads(st.stdout)["endpoints"] for s in e["status"]}
     for p, status, _ in want["txns"]:
         if (p, str(status)) not in st_eps:
             fails.append(f"offline: stats has no endpoint {p} with status {status}")
-    for t in txns:
-        print(f"{t['url.path']:4} {t['http.response.status_code']} {t['duration_s']:.6f}")
-    print(f"lost: expired {lost.get('http_expired')}, unmatched {lost.get('http_unmatched')}")
-    if fails:
-        for f in fails:
-            print("FAIL:", f)
-        return 1
-    print(f"PASS: {len(txns)} transactions paired with their own responses, true durations within 1 ms; "
-          f"{want['expired']} expired")
-    return 0
-
+    return verdict(txns, lost, want, 0.001, fails, "offline",
+                   f"lost: expired {lost.get('http_expired')}, unmatched {lost.get('http_unmatched')}",
+                   f"{len(txns)} transactions paired with their own responses, true durations within 1 ms; "
+                   f"{want['expired']} expired")
 
 if __name__ == "__main__":
     sys.exit(main())
