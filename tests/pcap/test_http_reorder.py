@@ -90,6 +90,17 @@ class Conn:
     def ack(self):
         self.add(self.t, self._pkt(True, self.cseq, b"", "A"))
 
+    def exchange(self, request, d, response, req_order=None, resp_order=None, lose=()):
+        """A request 5 ms on, its response d after its first segment, the
+        client's ACK. Returns the true duration (first request byte seen to
+        first response byte seen)."""
+        self.t += 0.005
+        t_req = self.message(True, request, req_order)
+        self.t = t_req + d
+        t_resp = self.message(False, response, resp_order, lose)
+        self.ack()
+        return round(t_resp - t_req, 6)
+
     def close(self):
         self.t += 0.001
         self.add(self.t, self._pkt(True, self.cseq, b"", "FA"))
@@ -132,12 +143,7 @@ def conversations(t0=1700000000.0, mac_dst=None):
         ("/t5", 0.035, 206, 3200, None),             # in order
     )
     for path, d, status, size, order in plan:
-        k.t += 0.005
-        t_req = k.message(True, get(path))
-        k.t = t_req + d
-        t_resp = k.message(False, resp(status, size), order)
-        k.ack()
-        want.append((path, status, round(t_resp - t_req, 6)))
+        want.append((path, status, k.exchange(get(path), d, resp(status, size), resp_order=order)))
     k.close()
     frames += k.frames
 
@@ -152,12 +158,8 @@ def conversations(t0=1700000000.0, mac_dst=None):
         ("/c5", 0.025, 204, 3600, [2, 0, 1], 0),     # after the 3rd, the 2nd still to come
     )
     for path, d, status, size, order, rsize in plan:
-        p.t += 0.005
-        t_req = p.message(True, post(path, size), order)
-        p.t = t_req + d
-        t_resp = p.message(False, resp(status, rsize) if status != 204 else b"HTTP/1.1 204 X\r\n\r\n")
-        p.ack()
-        want.append((path, status, round(t_resp - t_req, 6)))
+        response = resp(status, rsize) if status != 204 else b"HTTP/1.1 204 X\r\n\r\n"
+        want.append((path, status, p.exchange(post(path, size), d, response, req_order=order)))
     p.close()
     frames += p.frames
 
@@ -170,15 +172,11 @@ def conversations(t0=1700000000.0, mac_dst=None):
         ("/g3", 0.016, 404, 3000, [1, 0, 2], ()),
     )
     for path, d, status, size, order, lose in plan:
-        g.t += 0.005
-        t_req = g.message(True, get(path))
-        g.t = t_req + d
-        t_resp = g.message(False, resp(status, size), order, lose)
-        g.ack()
+        dur = g.exchange(get(path), d, resp(status, size), resp_order=order, lose=lose)
         if lose:
             expired += 1
         else:
-            want.append((path, status, round(t_resp - t_req, 6)))
+            want.append((path, status, dur))
     g.close()
     frames += g.frames
 
