@@ -2,25 +2,12 @@
 # stats -i uses a running agent (no second attachment): through the 0600
 # control socket it reports exactly the packets sent during its window.
 set -u
-BUILD=$1
-RXRAY=$(cd "$BUILD" && pwd)/rxray
-. tests/lib/netns.sh
-rx_need_root
-P=rxag
-IF=${P}b
-tmp=$(mktemp -d)
+# shellcheck source=../lib/runner.sh
+. "${0%/*}/../lib/runner.sh"
+rx_begin "${1:-}" rxag
 SOCK=$tmp/agent.sock
 export RXRAY_AGENT=$SOCK
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rx_lab_down $P
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-rx_lab_up $P || fail "lab setup"
+rx_lab
 
 # the agent's settings from a configuration file (docs/config.md)
 cat >"$tmp/serve.conf" <<CONF
@@ -30,10 +17,9 @@ listen = 127.0.0.1:19468   # not the default port
 control = $SOCK
 top = 5
 CONF
-ip netns exec $P-b "$RXRAY" serve --config "$tmp/serve.conf" 2>"$tmp/serve.err" &
-serve_pid=$!
-pids+=($serve_pid)
-for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+rx_bg ip netns exec $P-b "$RXRAY" serve --config "$tmp/serve.conf" 2>"$tmp/serve.err"
+serve_pid=$bg_pid
+rx_until test -S "$SOCK"
 [ -S "$SOCK" ] || fail "no control socket: $(cat "$tmp/serve.err")"
 [ "$(stat -c %a "$SOCK")" = 600 ] || fail "control socket mode $(stat -c %a "$SOCK"), want 600"
 

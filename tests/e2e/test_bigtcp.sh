@@ -5,39 +5,23 @@
 # the kernel does: at TC they are TCP, never malformed_ipv4, their segments
 # count, and the HTTP upload they carry is one transaction of its full size.
 set -u
-BUILD=$1
-RXRAY=$(cd "$BUILD" && pwd)/rxray
-. tests/lib/netns.sh
-rx_need_root
-command -v ethtool >/dev/null || { echo "ethtool missing"; exit 77; }
+# shellcheck source=../lib/runner.sh
+. "${0%/*}/../lib/runner.sh"
+rx_begin "${1:-}" rxbt$$
+rx_need ethtool
 ip link help 2>&1 | grep -q gro_ipv4_max_size ||
 	{ echo "iproute2 cannot set gro_ipv4_max_size (6.3+ iproute2 needed)"; exit 77; }
-P=rxbt$$
-IF=${P}b
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rx_lab_down $P
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-rx_lab_up $P || fail "lab setup"
+rx_lab
 ip netns exec $P-b ethtool -K $IF gro on >/dev/null 2>&1 || { echo "cannot turn GRO on"; exit 77; }
 ip -n $P-b link set dev $IF gro_max_size 185000 gro_ipv4_max_size 185000 2>"$tmp/ip.err" ||
 	{ echo "this kernel does not take gro_ipv4_max_size: $(cat "$tmp/ip.err")"; exit 77; }
 # the sender's bursts must be as big: its GSO packets are what GRO merges back
 ip -n $P-a link set dev ${P}a gso_max_size 185000 gso_ipv4_max_size 185000 2>/dev/null
-ip netns exec $P-b /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8080 &
-pids+=($!)
-for _ in $(seq 50); do ip netns exec $P-b ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
+rx_demo_api
 head -c 8000000 /dev/zero >"$tmp/big"
 # the kernel's own view: packets past 64 KiB after GRO (tcpdump taps after GRO)
-ip netns exec $P-b tcpdump -i $IF -s 96 -w "$tmp/t.pcap" -U tcp port 8080 2>/dev/null &
-td=$!
-pids+=("$td")
+rx_bg ip netns exec $P-b tcpdump -i $IF -s 96 -w "$tmp/t.pcap" -U tcp port 8080 2>/dev/null
+td=$bg_pid
 RXRAY_AGENT=$tmp/none ip netns exec $P-b "$RXRAY" stats -i $IF --duration 6 --json >"$tmp/s.json" 2>"$tmp/s.err" &
 st=$!
 sleep 1.5

@@ -34,38 +34,15 @@
 # IPv6 is off in ns a, so its kernel sends nothing of its own: the counts
 # are the pcap's and nothing else. Takes about 5 s (generation ~1 s, replay ~1.1 s).
 set -u
-BUILD=${1:-build}
-BUILD=$(cd "$BUILD" && pwd)
-HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
-. "$HERE/../lib/netns.sh"
-RXRAY=$BUILD/rxray
+# shellcheck source=../lib/runner.sh
+. "${0%/*}/../lib/runner.sh"
 PYTHON=${PYTHON:-/usr/bin/python3}
 TOP=50
 PORT=19474
 
-rx_need_root
-for t in tcpreplay promtool curl jq; do
-	command -v $t >/dev/null || { echo "$t not installed"; exit 77; }
-done
-[ -x "$RXRAY" ] || { echo "no rxray binary at $RXRAY"; exit 1; }
-
-P=rxcd
-tmp=$(mktemp -d /tmp/rxray-card.XXXXXX)
-serve_pid=""
-cleanup() {
-	[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
-	rx_lab_down $P
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
-inb() { ip netns exec $P-b "$@"; }
-
-rx_lab_up $P || fail "lab setup"
+rx_begin "${1:-}" rxcd
+rx_need tcpreplay promtool curl jq
+rx_lab
 ip netns exec $P-a sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
 	net.ipv6.conf.${P}a.disable_ipv6=1 || fail "disable IPv6 in ns a"
 mac_a=$(ip netns exec $P-a cat /sys/class/net/${P}a/address)
@@ -180,10 +157,10 @@ echo "generated: $SENT packets ($(ex ipv6) IPv6) from $(ex sources) sources to $
 	"expect lost talkers=$(ex lost_talkers) services=$(ex lost_services)"
 
 # a control socket of our own: the default one belongs to whatever agent runs on the host
-ip netns exec $P-b "$RXRAY" serve -i ${P}b --listen 127.0.0.1:$PORT --top $TOP \
-	--control "$tmp/agent.sock" 2>"$tmp/serve.err" &
-serve_pid=$!
-for _ in $(seq 50); do inb curl -sf -o /dev/null http://127.0.0.1:$PORT/metrics && break; sleep 0.1; done
+rx_bg ip netns exec $P-b "$RXRAY" serve -i ${P}b --listen 127.0.0.1:$PORT --top $TOP \
+	--control "$tmp/agent.sock" 2>"$tmp/serve.err"
+serve_pid=$bg_pid
+rx_until rx_scrapes $PORT
 inb curl -sf http://127.0.0.1:$PORT/metrics >"$tmp/before" || fail "serve did not come up: $(cat "$tmp/serve.err")"
 
 # sum of a family's series, optionally only those whose labels contain $2
@@ -263,7 +240,6 @@ jq -e --argjson n "$SENT" --argjson top $TOP \
 kill -TERM $serve_pid
 wait $serve_pid
 rc=$?
-serve_pid=""
 [ $rc -eq 0 ] || fail "serve exit status after SIGTERM: $rc"
 inb ip link show dev ${P}b | grep -q ' xdp' && fail "XDP still attached after serve exited"
 if command -v bpftool >/dev/null; then

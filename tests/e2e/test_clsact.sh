@@ -3,26 +3,11 @@
 # the TC programs attach as clsact filters, count the same handshakes, and
 # are removed on exit.
 set -u
-BUILD=$1
-RXRAY=$(cd "$BUILD" && pwd)/rxray
-. tests/lib/netns.sh
-rx_need_root
-P=rxcl$$
-IF=${P}b
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rx_lab_down $P
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-rx_lab_up $P || fail "lab setup"
-ip netns exec $P-b /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8080 &
-pids+=($!)
-for _ in $(seq 50); do ip netns exec $P-b ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
+# shellcheck source=../lib/runner.sh
+. "${0%/*}/../lib/runner.sh"
+rx_begin "${1:-}" rxcl$$
+rx_lab
+rx_demo_api
 
 RXRAY_FORCE_CLSACT=1 RXRAY_AGENT=$tmp/none ip netns exec $P-b "$RXRAY" stats -i $IF --duration 3 --json \
 	>"$tmp/s.json" 2>"$tmp/s.err" &

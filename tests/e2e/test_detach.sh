@@ -17,43 +17,17 @@
 # Traffic (ping from ns a) flows while each run is attached, so the ring
 # buffer is in use when the signal lands.
 set -u
-BUILD=${1:-build}
-BUILD=$(cd "$BUILD" && pwd)
-HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
-. "$HERE/../lib/netns.sh"
-RXRAY=$BUILD/rxray
-
-rx_need_root
-command -v bpftool >/dev/null || { echo "bpftool not installed"; exit 77; }
-[ -x "$RXRAY" ] || { echo "no rxray binary at $RXRAY"; exit 1; }
-
-P=rxdt$(($$ % 100000))
-NB=$P-b IFB=${P}b NA=$P-a
-TMP=$(mktemp -d /tmp/rxray-detach.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	rx_lab_down "$P"
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-FAILS=0
-fail() {
-	echo "FAIL: $*"
-	FAILS=$((FAILS + 1))
-}
-
-rx_lab_up "$P" || { echo "FAIL: cannot set up the lab"; exit 1; }
+# shellcheck source=../lib/runner.sh
+. "${0%/*}/../lib/runner.sh"
+RX_KILL=-9
+rx_begin "${1:-}" rxdt$(($$ % 100000))
+rx_need bpftool
+rx_soft_fails
+rx_lab
 
 # bpftool's view of IF in ns b: "PROG_ID" of the XDP program, empty if none.
 xdp_prog() {
-	ip netns exec "$NB" bpftool -j net show dev "$IFB" 2>/dev/null |
+	ip netns exec "$NB" bpftool -j net show dev "$IF" 2>/dev/null |
 		jq -r '[.[].xdp[]?.id] | map(tostring) | join(" ")'
 }
 # The id of the BPF link holding PROG_ID, empty if none.
@@ -67,9 +41,8 @@ link_exists() { bpftool link show id "$1" >/dev/null 2>&1; }
 start_rxray() {
 	local name=$1 i
 	shift
-	ip netns exec "$NB" "$RXRAY" watch -i "$IFB" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-	RX_PID=$!
-	PIDS+=("$RX_PID")
+	rx_bg ip netns exec "$NB" "$RXRAY" watch -i "$IF" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
+	RX_PID=$bg_pid
 	RX_PROG=
 	for i in $(seq 1 100); do
 		RX_PROG=$(xdp_prog)
@@ -78,15 +51,15 @@ start_rxray() {
 		sleep 0.05
 	done
 	if [ -z "$RX_PROG" ]; then
-		fail "$name: no XDP program on $IFB after start (stderr: $(cat "$TMP/$name.err"))"
+		fail "$name: no XDP program on $IF after start (stderr: $(cat "$tmp/$name.err"))"
 		return 1
 	fi
 	case $RX_PROG in
-	*" "*) fail "$name: more than one XDP program on $IFB: $RX_PROG" ;;
+	*" "*) fail "$name: more than one XDP program on $IF: $RX_PROG" ;;
 	esac
 	RX_LINK=$(link_of "$RX_PROG")
 	if [ -z "$RX_LINK" ]; then
-		fail "$name: XDP program $RX_PROG on $IFB is not held by a BPF link"
+		fail "$name: XDP program $RX_PROG on $IF is not held by a BPF link"
 	fi
 	echo "$name: attached: prog $RX_PROG link ${RX_LINK:-none}"
 	# some traffic while attached
@@ -106,10 +79,25 @@ gone() {
 		fi
 		sleep 0.05
 	done
-	[ -n "$(xdp_prog)" ] && fail "$name: XDP program still on $IFB: $(ip netns exec "$NB" bpftool net show dev "$IFB")"
+	[ -n "$(xdp_prog)" ] && fail "$name: XDP program still on $IF: $(ip netns exec "$NB" bpftool net show dev "$IF")"
 	[ -n "$RX_LINK" ] && link_exists "$RX_LINK" && fail "$name: link $RX_LINK still exists"
 	prog_exists "$RX_PROG" && fail "$name: program $RX_PROG still loaded"
 	return 1
+}
+
+# ends MSG: rxray (RX_PID) ends within 2 s, or MSG fails and it is killed;
+# returns its exit status
+ends() {
+	local i
+	for i in $(seq 1 40); do
+		kill -0 "$RX_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$RX_PID" 2>/dev/null; then
+		fail "$1"
+		kill -9 "$RX_PID"
+	fi
+	wait "$RX_PID"
 }
 
 # --- SIGKILL: nothing runs in rxray, the kernel must clean up
@@ -123,14 +111,14 @@ if start_rxray kill; then
 	if start_rxray reattach; then
 		# a second rxray on the busy interface: exit 1, one line naming it,
 		# the first one's attachment untouched
-		ip netns exec "$NB" timeout 10 "$RXRAY" watch -i "$IFB" >"$TMP/second.out" 2>"$TMP/second.err"
+		ip netns exec "$NB" timeout 10 "$RXRAY" watch -i "$IF" >"$tmp/second.out" 2>"$tmp/second.err"
 		rc=$?
 		[ "$rc" -eq 1 ] || fail "second: exit status $rc on a busy interface (want 1)"
-		if [ "$(wc -l <"$TMP/second.err")" -ne 1 ] || ! grep -q "$IFB" "$TMP/second.err"; then
-			fail "second: want one line naming $IFB, got: $(cat "$TMP/second.err")"
+		if [ "$(wc -l <"$tmp/second.err")" -ne 1 ] || ! grep -q "$IF" "$tmp/second.err"; then
+			fail "second: want one line naming $IF, got: $(cat "$tmp/second.err")"
 		fi
 		[ "$(xdp_prog)" = "$RX_PROG" ] ||
-			fail "second: XDP on $IFB is now '$(xdp_prog)', was $RX_PROG"
+			fail "second: XDP on $IF is now '$(xdp_prog)', was $RX_PROG"
 		kill -INT "$RX_PID"
 		wait "$RX_PID" || fail "reattach: exit status $? after SIGINT"
 		gone reattach
@@ -143,27 +131,19 @@ for sig in INT TERM; do
 	start_rxray "$name" || continue
 	t0=$(date +%s%N)
 	kill -"$sig" "$RX_PID"
-	for i in $(seq 1 40); do
-		kill -0 "$RX_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$RX_PID" 2>/dev/null; then
-		fail "$name: still running 2 s after SIG$sig"
-		kill -9 "$RX_PID"
-	fi
-	wait "$RX_PID"
+	ends "$name: still running 2 s after SIG$sig"
 	rc=$?
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	echo "$name: exit $rc after $ms ms"
 	[ "$rc" -eq 0 ] || fail "$name: exit status $rc after SIG$sig (want 0)"
-	grep -q '^[0-9]* packets seen by the datapath' "$TMP/$name.err" ||
-		fail "$name: no end-of-run summary on stderr: $(cat "$TMP/$name.err")"
+	grep -q '^[0-9]* packets seen by the datapath' "$tmp/$name.err" ||
+		fail "$name: no end-of-run summary on stderr: $(cat "$tmp/$name.err")"
 	if grep -qv -e 'packets shown$' -e 'packets seen by the datapath' \
-		-e 'capture records produced, [0-9]* lost' "$TMP/$name.err"; then
-		fail "$name: unexpected stderr: $(cat "$TMP/$name.err")"
+		-e 'capture records produced, [0-9]* lost' "$tmp/$name.err"; then
+		fail "$name: unexpected stderr: $(cat "$tmp/$name.err")"
 	fi
 	# 2 pings => at least 2 echo requests shown
-	n=$(grep -c 'ICMP' "$TMP/$name.out")
+	n=$(grep -c 'ICMP' "$tmp/$name.out")
 	[ "$n" -ge 2 ] || fail "$name: $n ICMP lines shown, want >= 2"
 	gone "$name"
 done
@@ -171,24 +151,12 @@ done
 # --- -c N: stops by itself after N packets shown, exit 0, detached
 # (the filter keeps ns a's IPv6 chatter from counting)
 if start_rxray count -c 2 icmp; then # start_rxray sends 2 echo requests
-	for i in $(seq 1 40); do
-		kill -0 "$RX_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$RX_PID" 2>/dev/null; then
-		fail "count: -c 2 icmp still running 2 s after 2 echo requests arrived"
-		kill -9 "$RX_PID"
-	fi
-	wait "$RX_PID"
+	ends "count: -c 2 icmp still running 2 s after 2 echo requests arrived"
 	rc=$?
 	[ "$rc" -eq 0 ] || fail "count: exit status $rc (want 0)"
-	n=$(wc -l <"$TMP/count.out")
+	n=$(wc -l <"$tmp/count.out")
 	[ "$n" -eq 2 ] || fail "count: -c 2 printed $n lines"
 	gone count
 fi
 
-if [ "$FAILS" -ne 0 ]; then
-	echo "$FAILS check(s) failed"
-	exit 1
-fi
-echo "ok: SIGKILL, SIGINT, SIGTERM leave nothing attached"
+rx_end "ok: SIGKILL, SIGINT, SIGTERM leave nothing attached"

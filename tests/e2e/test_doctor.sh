@@ -17,47 +17,24 @@
 #   the missing capabilities named, the checks that need them skipped;
 # * usage errors exit 2.
 set -u
-BUILD=${1:-build}
-BUILD=$(cd "$BUILD" && pwd)
-HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
-. "$HERE/../lib/netns.sh"
-RXRAY=$BUILD/rxray
+# shellcheck source=../lib/runner.sh
+. "${0%/*}/../lib/runner.sh"
+rx_begin "${1:-}" rxdr$(($$ % 100000))
 OBJ=$BUILD/rxray.bpf.o
 VSTATS=$BUILD/tests/verifier_stats
-
-rx_need_root
-[ -x "$RXRAY" ] || { echo "no rxray binary at $RXRAY"; exit 1; }
 command -v jq >/dev/null || { echo "jq is missing (scripts/deps.sh installs it)"; exit 77; }
-
-P=rxdr$(($$ % 100000))
-NB=$P-b IFB=${P}b
-TMP=$(mktemp -d /tmp/rxray-doctor.XXXXXX)
-chmod 755 "$TMP"
-cleanup() {
-	rx_lab_down "$P"
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-FAILS=0
-fail() {
-	echo "FAIL: $*"
-	FAILS=$((FAILS + 1))
-}
+rx_soft_fails
 ok() { echo "ok   $*"; }
 
 # ---- as root, on the host ---------------------------------------------------------
-"$RXRAY" doctor --json >"$TMP/doc.json" 2>"$TMP/doc.err"
+"$RXRAY" doctor --json >"$tmp/doc.json" 2>"$tmp/doc.err"
 rc=$?
-J=$TMP/doc.json
+J=$tmp/doc.json
 if ! jq -e . "$J" >/dev/null 2>&1; then
 	fail "doctor --json is not JSON: $(head -c 300 "$J")"
 	exit 1
 fi
-[ -s "$TMP/doc.err" ] && fail "doctor --json wrote to stderr: $(head -3 "$TMP/doc.err")"
+[ -s "$tmp/doc.err" ] && fail "doctor --json wrote to stderr: $(head -3 "$tmp/doc.err")"
 jq -c '.programs[] | {name, ok, insns, time_us, errno}' "$J"
 
 rel=$(jq -r .kernel.release "$J")
@@ -81,11 +58,11 @@ got=$(jq -r '.programs[].name' "$J" | sort)
 
 # the same verdicts and counts as verifier_stats (same kernel, same object)
 if [ -x "$VSTATS" ]; then
-	"$VSTATS" "$OBJ" >"$TMP/vstats" 2>/dev/null
+	"$VSTATS" "$OBJ" >"$tmp/vstats" 2>/dev/null
 	while read -r _ name verdict insns _; do
 		d=$(jq -r --arg n "$name" '.programs[] | select(.name == $n) | "\(if .ok then "ok" else "FAIL" end) insns=\(.insns // 0)"' "$J")
 		[ "$d" = "$verdict $insns" ] || fail "$name: doctor says '$d', verifier_stats '$verdict $insns'"
-	done <"$TMP/vstats"
+	done <"$tmp/vstats"
 else
 	echo "note: $VSTATS not built, verdicts not cross-checked"
 fi
@@ -120,41 +97,41 @@ fi
 ok "doctor --json: exit $rc, $(jq -r '.programs | length' "$J") programs, failing: ${bad_xdp:-}${bad_xdp:+, }${bad_tc:-none}"
 
 # the text says the same
-"$RXRAY" doctor >"$TMP/doc.txt" 2>&1
+"$RXRAY" doctor >"$tmp/doc.txt" 2>&1
 trc=$?
 [ "$trc" -eq "$rc" ] || fail "doctor (text) exited $trc, --json $rc"
-grep -q "^  kernel  *$(uname -r) " "$TMP/doc.txt" || fail "text lacks the kernel release line"
+grep -q "^  kernel  *$(uname -r) " "$tmp/doc.txt" || fail "text lacks the kernel release line"
 while read -r name okv errno; do
 	word=FAIL
 	[ "$okv" = true ] && word=ok
-	grep -qE "^  $word +$name " "$TMP/doc.txt" || fail "text does not list $name as $word"
+	grep -qE "^  $word +$name " "$tmp/doc.txt" || fail "text does not list $name as $word"
 	if [ "$errno" = E2BIG ]; then
-		grep -E "^  FAIL +$name " "$TMP/doc.txt" | grep -q 'too complex for this kernel' ||
+		grep -E "^  FAIL +$name " "$tmp/doc.txt" | grep -q 'too complex for this kernel' ||
 			fail "text: $name refused with E2BIG is not said to be too complex"
 	fi
 done < <(jq -r '.programs[] | "\(.name) \(.ok) \(.errno // "-")"' "$J")
 while IFS=$'\t' read -r name okv; do
 	case $okv in true) word=ok ;; false) word=unavailable ;; *) word=unknown ;; esac
-	grep -qF "  $(printf '%-32s %s' "$name" "$word")" "$TMP/doc.txt" || fail "text does not say '$name' is $word"
+	grep -qF "  $(printf '%-32s %s' "$name" "$word")" "$tmp/doc.txt" || fail "text does not say '$name' is $word"
 done < <(jq -r '.commands[] | "\(.name)\t\(.ok)"' "$J")
 ok "doctor (text) agrees with --json"
 
 # ---- what doctor says is what the commands do ---------------------------------------
-rx_lab_up "$P" || { echo "FAIL: cannot set up the lab"; exit 1; }
+rx_lab
 NSX=(ip netns exec "$NB")
 
-"${NSX[@]}" "$RXRAY" doctor -i "$IFB" --json >"$TMP/doci.json" 2>/dev/null
-JI=$TMP/doci.json
-jq -e . "$JI" >/dev/null 2>&1 || fail "doctor -i $IFB --json is not JSON"
-[ "$(jq -r .attach.interface "$JI")" = "$IFB" ] || fail "attach.interface is not $IFB"
-[ "$(jq -r .attach.driver "$JI")" = veth ] || fail "driver of $IFB: $(jq -r .attach.driver "$JI") (want veth)"
+"${NSX[@]}" "$RXRAY" doctor -i "$IF" --json >"$tmp/doci.json" 2>/dev/null
+JI=$tmp/doci.json
+jq -e . "$JI" >/dev/null 2>&1 || fail "doctor -i $IF --json is not JSON"
+[ "$(jq -r .attach.interface "$JI")" = "$IF" ] || fail "attach.interface is not $IF"
+[ "$(jq -r .attach.driver "$JI")" = veth ] || fail "driver of $IF: $(jq -r .attach.driver "$JI") (want veth)"
 if [ "$(uname -r | awk -F. '{ print $1 * 1000 + $2 }')" -ge 6003 ]; then
 	[ "$(jq -r .attach.xdp_mode "$JI")" = native ] || fail "veth reported without native XDP: $(jq -c .attach "$JI")"
 fi
 [ "$(jq -r .attach.xdp_attached_prog_id "$JI")" = 0 ] || fail "an XDP program on the fresh veth?"
-[ -z "$("${NSX[@]}" bpftool -j net show dev "$IFB" | jq -r '.[] | (.xdp[]?, .tc[]?) | .id')" ] ||
-	fail "doctor -i left a program attached to $IFB"
-ok "doctor -i $IFB: driver veth, xdp $(jq -r .attach.xdp_mode "$JI"), tc $(jq -r .attach.tc_mode "$JI")"
+[ -z "$("${NSX[@]}" bpftool -j net show dev "$IF" | jq -r '.[] | (.xdp[]?, .tc[]?) | .id')" ] ||
+	fail "doctor -i left a program attached to $IF"
+ok "doctor -i $IF: driver veth, xdp $(jq -r .attach.xdp_mode "$JI"), tc $(jq -r .attach.tc_mode "$JI")"
 
 # live_check ID EXIT STDERR: doctor's verdict on command ID against the run's
 live_check() {
@@ -179,83 +156,79 @@ live_check() {
 	fi
 	ok "$id: doctor says $verdict, the command exited $got${why:+ ($why)}"
 }
-timeout -s INT 3 "${NSX[@]}" "$RXRAY" watch -i "$IFB" >/dev/null 2>"$TMP/watch.err"
+timeout -s INT 3 "${NSX[@]}" "$RXRAY" watch -i "$IF" >/dev/null 2>"$tmp/watch.err"
 r=$?
 [ $r -eq 124 ] && r=0 # stopped by SIGINT after running: the attach worked
-live_check watch_live "$r" "$TMP/watch.err"
-timeout 20 "${NSX[@]}" "$RXRAY" stats -i "$IFB" --duration 1 >/dev/null 2>"$TMP/stats.err"
-live_check stats_live $? "$TMP/stats.err"
-[ -z "$("${NSX[@]}" bpftool -j net show dev "$IFB" | jq -r '.[] | (.xdp[]?, .tc[]?) | .id')" ] ||
-	fail "a program is left attached to $IFB after the live runs"
+live_check watch_live "$r" "$tmp/watch.err"
+timeout 20 "${NSX[@]}" "$RXRAY" stats -i "$IF" --duration 1 >/dev/null 2>"$tmp/stats.err"
+live_check stats_live $? "$tmp/stats.err"
+[ -z "$("${NSX[@]}" bpftool -j net show dev "$IF" | jq -r '.[] | (.xdp[]?, .tc[]?) | .id')" ] ||
+	fail "a program is left attached to $IF after the live runs"
 
 # an MTU native XDP refuses (veth: above 3506 for a single-buffer program):
 # doctor says watch -i cannot attach, and it cannot
-ip -n "$P-a" link set "${P}a" mtu 9000 && ip -n "$NB" link set "$IFB" mtu 9000
-"${NSX[@]}" "$RXRAY" doctor -i "$IFB" --json >"$TMP/docm.json" 2>/dev/null
-why=$(jq -r '.commands[] | select(.id == "watch_live") | .reason // ""' "$TMP/docm.json")
-[ "$(jq -r .attach.mtu "$TMP/docm.json")" = 9000 ] || fail "MTU 9000 reported as $(jq -r .attach.mtu "$TMP/docm.json")"
+ip -n "$P-a" link set "${P}a" mtu 9000 && ip -n "$NB" link set "$IF" mtu 9000
+"${NSX[@]}" "$RXRAY" doctor -i "$IF" --json >"$tmp/docm.json" 2>/dev/null
+why=$(jq -r '.commands[] | select(.id == "watch_live") | .reason // ""' "$tmp/docm.json")
+[ "$(jq -r .attach.mtu "$tmp/docm.json")" = 9000 ] || fail "MTU 9000 reported as $(jq -r .attach.mtu "$tmp/docm.json")"
 [[ $why == *MTU* ]] || fail "MTU 9000: watch -i not said to be unavailable for it: '$why'"
-timeout -s INT 3 "${NSX[@]}" "$RXRAY" watch -i "$IFB" >/dev/null 2>"$TMP/watchm.err"
+timeout -s INT 3 "${NSX[@]}" "$RXRAY" watch -i "$IF" >/dev/null 2>"$tmp/watchm.err"
 r=$?
 [ $r -eq 1 ] || fail "MTU 9000: watch -i exited $r (want 1, the attach refused)"
-grep -q 'MTU 9000' "$TMP/watchm.err" || fail "MTU 9000: the error does not name the MTU: $(cat "$TMP/watchm.err")"
-ok "MTU 9000: doctor says '$why'; watch -i: $(cat "$TMP/watchm.err")"
-ip -n "$P-a" link set "${P}a" mtu 1500 && ip -n "$NB" link set "$IFB" mtu 1500
+grep -q 'MTU 9000' "$tmp/watchm.err" || fail "MTU 9000: the error does not name the MTU: $(cat "$tmp/watchm.err")"
+ok "MTU 9000: doctor says '$why'; watch -i: $(cat "$tmp/watchm.err")"
+ip -n "$P-a" link set "${P}a" mtu 1500 && ip -n "$NB" link set "$IF" mtu 1500
 
 # ---- without privileges -----------------------------------------------------------
 if setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$RXRAY"; then
 	U=$RXRAY
 else
-	cp "$RXRAY" "$TMP/rxray" && chmod 755 "$TMP/rxray"
-	U=$TMP/rxray
+	cp "$RXRAY" "$tmp/rxray" && chmod 755 "$tmp/rxray"
+	U=$tmp/rxray
 fi
-setpriv --reuid=65534 --regid=65534 --clear-groups "$U" doctor --json >"$TMP/nr.json" 2>"$TMP/nr.err"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$U" doctor --json >"$tmp/nr.json" 2>"$tmp/nr.err"
 r=$?
 [ $r -eq 1 ] || fail "unprivileged doctor exited $r (want 1)"
-jq -e . "$TMP/nr.json" >/dev/null 2>&1 || fail "unprivileged doctor --json is not JSON"
-[ "$(jq -r '.privileges.missing | join(",")' "$TMP/nr.json")" = CAP_BPF,CAP_NET_ADMIN,CAP_PERFMON ] ||
-	fail "unprivileged: missing capabilities $(jq -c .privileges.missing "$TMP/nr.json")"
-[ "$(jq -r '.needs_root | index("programs") != null' "$TMP/nr.json")" = true ] ||
-	fail "unprivileged: programs not said to need root: $(jq -c .needs_root "$TMP/nr.json")"
-[ "$(jq -r '.programs | length' "$TMP/nr.json")" = 0 ] || fail "unprivileged: program results without privileges?"
-[ "$(jq -r .kernel.release "$TMP/nr.json")" = "$(uname -r)" ] || fail "unprivileged: kernel release wrong"
-[ "$(jq -r '[.commands[] | select(.id != "offline") | .ok == false and (.reason | contains("CAP_BPF"))] | all' "$TMP/nr.json")" = true ] ||
-	fail "unprivileged: live commands not unavailable for CAP_BPF: $(jq -c .commands "$TMP/nr.json")"
-[ "$(jq -r '.commands[] | select(.id == "offline") | .ok' "$TMP/nr.json")" = true ] ||
+jq -e . "$tmp/nr.json" >/dev/null 2>&1 || fail "unprivileged doctor --json is not JSON"
+[ "$(jq -r '.privileges.missing | join(",")' "$tmp/nr.json")" = CAP_BPF,CAP_NET_ADMIN,CAP_PERFMON ] ||
+	fail "unprivileged: missing capabilities $(jq -c .privileges.missing "$tmp/nr.json")"
+[ "$(jq -r '.needs_root | index("programs") != null' "$tmp/nr.json")" = true ] ||
+	fail "unprivileged: programs not said to need root: $(jq -c .needs_root "$tmp/nr.json")"
+[ "$(jq -r '.programs | length' "$tmp/nr.json")" = 0 ] || fail "unprivileged: program results without privileges?"
+[ "$(jq -r .kernel.release "$tmp/nr.json")" = "$(uname -r)" ] || fail "unprivileged: kernel release wrong"
+[ "$(jq -r '[.commands[] | select(.id != "offline") | .ok == false and (.reason | contains("CAP_BPF"))] | all' "$tmp/nr.json")" = true ] ||
+	fail "unprivileged: live commands not unavailable for CAP_BPF: $(jq -c .commands "$tmp/nr.json")"
+[ "$(jq -r '.commands[] | select(.id == "offline") | .ok' "$tmp/nr.json")" = true ] ||
 	fail "unprivileged: offline commands reported unavailable"
-setpriv --reuid=65534 --regid=65534 --clear-groups "$U" doctor >"$TMP/nr.txt" 2>&1
+setpriv --reuid=65534 --regid=65534 --clear-groups "$U" doctor >"$tmp/nr.txt" 2>&1
 r=$?
 [ $r -eq 1 ] || fail "unprivileged doctor (text) exited $r (want 1)"
-grep -qE '^  privileges +no ' "$TMP/nr.txt" || fail "unprivileged text lacks 'privileges no'"
-grep -q 'not checked: .*CAP_BPF' "$TMP/nr.txt" || fail "unprivileged text does not say what was not checked and why"
-ok "unprivileged (uid 65534): exit 1, $(jq -r '.privileges.missing | join(" ")' "$TMP/nr.json") missing, skipped: $(jq -r '.needs_root | join(" ")' "$TMP/nr.json")"
+grep -qE '^  privileges +no ' "$tmp/nr.txt" || fail "unprivileged text lacks 'privileges no'"
+grep -q 'not checked: .*CAP_BPF' "$tmp/nr.txt" || fail "unprivileged text does not say what was not checked and why"
+ok "unprivileged (uid 65534): exit 1, $(jq -r '.privileges.missing | join(" ")' "$tmp/nr.json") missing, skipped: $(jq -r '.needs_root | join(" ")' "$tmp/nr.json")"
 
 if command -v capsh >/dev/null; then
-	capsh --drop=cap_perfmon -- -c "exec $(printf '%q' "$RXRAY") doctor --json" >"$TMP/np.json" 2>/dev/null
+	capsh --drop=cap_perfmon -- -c "exec $(printf '%q' "$RXRAY") doctor --json" >"$tmp/np.json" 2>/dev/null
 	r=$?
 	[ $r -eq 1 ] || fail "root without CAP_PERFMON: doctor exited $r (want 1)"
-	[ "$(jq -r '.privileges.missing | join(",")' "$TMP/np.json")" = CAP_PERFMON ] ||
-		fail "root without CAP_PERFMON: missing $(jq -c .privileges.missing "$TMP/np.json")"
+	[ "$(jq -r '.privileges.missing | join(",")' "$tmp/np.json")" = CAP_PERFMON ] ||
+		fail "root without CAP_PERFMON: missing $(jq -c .privileges.missing "$tmp/np.json")"
 	ok "root without CAP_PERFMON: exit 1, CAP_PERFMON named"
 fi
 
 # ---- usage ------------------------------------------------------------------------
 for args in "--bogus" "extra" "-i"; do
 	# shellcheck disable=SC2086 # word splitting wanted
-	"$RXRAY" doctor $args >"$TMP/u.out" 2>"$TMP/u.err"
+	"$RXRAY" doctor $args >"$tmp/u.out" 2>"$tmp/u.err"
 	r=$?
 	[ $r -eq 2 ] || fail "doctor $args exited $r (want 2)"
-	[ "$(wc -l <"$TMP/u.err")" -eq 1 ] || fail "doctor $args: not one line on stderr: $(cat "$TMP/u.err")"
-	[ -s "$TMP/u.out" ] && fail "doctor $args: output on stdout"
+	[ "$(wc -l <"$tmp/u.err")" -eq 1 ] || fail "doctor $args: not one line on stderr: $(cat "$tmp/u.err")"
+	[ -s "$tmp/u.out" ] && fail "doctor $args: output on stdout"
 done
-"$RXRAY" doctor -i nosuchif0 >/dev/null 2>"$TMP/u.err"
+"$RXRAY" doctor -i nosuchif0 >/dev/null 2>"$tmp/u.err"
 r=$?
 [ $r -eq 2 ] || fail "doctor -i nosuchif0: exit $r (want 2)"
-grep -q 'nosuchif0' "$TMP/u.err" || fail "doctor -i nosuchif0: the error does not name it: $(cat "$TMP/u.err")"
+grep -q 'nosuchif0' "$tmp/u.err" || fail "doctor -i nosuchif0: the error does not name it: $(cat "$tmp/u.err")"
 ok "usage errors exit 2"
 
-if [ "$FAILS" -ne 0 ]; then
-	echo "$FAILS check(s) failed"
-	exit 1
-fi
-echo "ok: rxray doctor agrees with the kernel, the commands and itself"
+rx_end "ok: rxray doctor agrees with the kernel, the commands and itself"

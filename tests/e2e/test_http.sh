@@ -11,36 +11,19 @@
 # - a canary in the query strings never appears in rxray's outputs;
 # - RED metrics: `stats -r` endpoints agree with the transactions.
 set -u
-BUILD=$1
-RXRAY=$(cd "$BUILD" && pwd)/rxray
-. tests/lib/netns.sh
-rx_need_root
-P=rxto$(($$ % 10000))h
-IF=${P}b
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rx_lab_down $P
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-keep() { cp "$tmp"/*.json "$tmp"/*.err "$tmp"/*.txt "$tmp"/*.pcap /tmp/rxht-debug/ 2>/dev/null; }
-fail() { echo "FAIL: $*"; mkdir -p /tmp/rxht-debug; keep; exit 1; }
-rx_lab_up $P || fail "lab setup"
+# shellcheck source=../lib/runner.sh
+. "${0%/*}/../lib/runner.sh"
+rx_begin "${1:-}" rxto$(($$ % 10000))h
+rx_keep_on_fail /tmp/rxht-debug '*.json' '*.err' '*.txt' '*.pcap'
+rx_lab
 
-ip netns exec $P-b /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8080 &
-pids+=($!)
-for _ in $(seq 50); do ip netns exec $P-b ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
-ip netns exec $P-b "$RXRAY" requests -i $IF --json >"$tmp/live.json" 2>"$tmp/live.err" &
-req_pid=$!
-pids+=($req_pid)
+rx_demo_api
+rx_bg ip netns exec $P-b "$RXRAY" requests -i $IF --json >"$tmp/live.json" 2>"$tmp/live.err"
+req_pid=$bg_pid
 # immediate mode: SIGINT never leaves the last packets in an unretired block
-ip netns exec $P-b tcpdump -i $IF -nn -U --immediate-mode -w "$tmp/cap.pcap" 'tcp port 8080' \
-	2>"$tmp/tcpdump.err" &
-td_pid=$!
-pids+=($td_pid)
+rx_bg ip netns exec $P-b tcpdump -i $IF -nn -U --immediate-mode -w "$tmp/cap.pcap" 'tcp port 8080' \
+	2>"$tmp/tcpdump.err"
+td_pid=$bg_pid
 sleep 1.5
 
 N=15 E=7

@@ -38,75 +38,31 @@
 # last requests left nginx, so no FIN overtakes a response here.
 # Takes about 15 s.
 set -u
-BUILD=${1:-build}
-BUILD=$(cd "$BUILD" && pwd)
-HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
-. "$HERE/../lib/netns.sh"
-RXRAY=$BUILD/rxray
-
-rx_need_root
-for t in nginx wrk jq; do
-	command -v $t >/dev/null || { echo "$t not installed"; exit 77; }
-done
-[ -x "$RXRAY" ] || { echo "no rxray binary at $RXRAY"; exit 1; }
-
+# shellcheck source=../lib/runner.sh
+. "${0%/*}/../lib/runner.sh"
 # a prefix of its own: two runs of this test at once must not share a lab
-P=rxhl$(($$ % 10000))
-IF=${P}b
+rx_begin "${1:-}" rxhl$(($$ % 10000))
+rx_need nginx wrk jq
 URL=http://192.0.2.2:8080
 WINDOW=12
-tmp=$(mktemp -d /tmp/rxray-httpload.XXXXXX)
-chmod 755 "$tmp"
 # standalone: never read a running agent's counters
 export RXRAY_AGENT=$tmp/no-agent.sock
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rx_lab_down $P
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-keep() { mkdir -p /tmp/rxhl-debug && cp "$tmp"/*.json "$tmp"/*.log "$tmp"/*.txt "$tmp"/*.err /tmp/rxhl-debug/ 2>/dev/null; }
-fail() { echo "FAIL: $*"; keep; exit 1; }
-rx_lab_up $P || fail "lab setup"
+rx_keep_on_fail /tmp/rxhl-debug '*.json' '*.log' '*.txt' '*.err'
+rx_lab
 
-mkdir -p "$tmp/client_body" "$tmp/proxy" "$tmp/fastcgi" "$tmp/uwsgi" "$tmp/scgi"
-cat >"$tmp/nginx.conf" <<EOF
-daemon off;
-master_process on;
-user root;
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/error.log warn;
-events { worker_connections 1024; }
-http {
+rx_nginx <<EOF
 	log_format rx '\$status \$uri \$connection \$connection_requests \$remote_port';
 	access_log $tmp/access.log rx;
-	client_body_temp_path $tmp/client_body;
-	proxy_temp_path $tmp/proxy;
-	fastcgi_temp_path $tmp/fastcgi;
-	uwsgi_temp_path $tmp/uwsgi;
-	scgi_temp_path $tmp/scgi;
-	keepalive_timeout 65s;
 	server {
 		listen 192.0.2.2:8080;
 		location = /hello { default_type text/plain; return 200 "hello\n"; }
 		location = /api/items { default_type application/json; return 200 '{"items":[1,2,3]}'; }
 		location = /error { return 500; }
 	}
-}
 EOF
-ip netns exec $P-b nginx -c "$tmp/nginx.conf" -e "$tmp/error.log" 2>"$tmp/nginx.err" &
-pids+=("$!")
-for _ in $(seq 50); do ip netns exec $P-b ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
-ip netns exec $P-b ss -Hltn 'sport = :8080' | grep -q . || fail "nginx did not start: $(cat "$tmp/nginx.err" "$tmp/error.log" 2>/dev/null)"
 
-ip netns exec $P-b "$RXRAY" stats -i $IF --duration $WINDOW --json --top 5 >"$tmp/stats.json" 2>"$tmp/stats.err" &
-stats_pid=$!
-pids+=("$stats_pid")
+rx_bg ip netns exec $P-b "$RXRAY" stats -i $IF --duration $WINDOW --json --top 5 >"$tmp/stats.json" 2>"$tmp/stats.err"
+stats_pid=$bg_pid
 sleep 1
 
 # wrk: two routes at full speed (a Lua script alternates them), then the 500s

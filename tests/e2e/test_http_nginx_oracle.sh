@@ -22,60 +22,19 @@
 # tcpdump must drop nothing, or the capture is no reference. About 10 s
 # (wrk's ~50,000 transactions; tshark reads the capture in ~4 s).
 set -u
-BUILD=${1:-build}
-BUILD=$(cd "$BUILD" && pwd)
-HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
-. "$HERE/../lib/netns.sh"
-RXRAY=$BUILD/rxray
+# shellcheck source=../lib/runner.sh
+. "${0%/*}/../lib/runner.sh"
 PY=${PYTHON:-/usr/bin/python3}
-
-rx_need_root
-for t in nginx wrk jq tshark tcpdump curl; do
-	command -v $t >/dev/null || { echo "$t not installed"; exit 77; }
-done
-[ -x "$RXRAY" ] || { echo "no rxray binary at $RXRAY"; exit 1; }
-
-P=rxto$(($$ % 10000))
-IF=${P}b
+rx_begin "${1:-}" rxto$(($$ % 10000))
+rx_need nginx wrk jq tshark tcpdump curl
 URL=http://192.0.2.2:8080
 CANARY=canaryT$RANDOM$RANDOM
-tmp=$(mktemp -d /tmp/rxray-nginxoracle.XXXXXX)
-chmod 755 "$tmp"
 export RXRAY_AGENT=$tmp/no-agent.sock
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rx_lab_down $P
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-keep() {
-	mkdir -p /tmp/rxto-nginx-debug &&
-		cp "$tmp"/*.json "$tmp"/*.err "$tmp"/*.txt "$tmp"/*.pcap /tmp/rxto-nginx-debug/ 2>/dev/null
-}
-fail() { echo "FAIL: $*"; keep; exit 1; }
-rx_lab_up $P || fail "lab setup"
+rx_keep_on_fail /tmp/rxto-nginx-debug '*.json' '*.err' '*.txt' '*.pcap'
+rx_lab
 
-mkdir -p "$tmp/client_body" "$tmp/proxy" "$tmp/fastcgi" "$tmp/uwsgi" "$tmp/scgi"
-cat >"$tmp/nginx.conf" <<EOF
-daemon off;
-master_process on;
-user root;
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/error.log warn;
-events { worker_connections 1024; }
-http {
+rx_nginx <<EOF
 	access_log off;
-	client_body_temp_path $tmp/client_body;
-	proxy_temp_path $tmp/proxy;
-	fastcgi_temp_path $tmp/fastcgi;
-	uwsgi_temp_path $tmp/uwsgi;
-	scgi_temp_path $tmp/scgi;
-	keepalive_timeout 65s;
 	server {
 		listen 192.0.2.2:8080;
 		default_type text/plain;
@@ -84,24 +43,16 @@ http {
 		location = /api/users { default_type application/json; return 200 '{"users":[1,2]}'; }
 		location / { return 404; }
 	}
-}
 EOF
-ip netns exec $P-b nginx -c "$tmp/nginx.conf" -e "$tmp/error.log" 2>"$tmp/nginx.err" &
-pids+=("$!")
-for _ in $(seq 50); do ip netns exec $P-b ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
-ip netns exec $P-b ss -Hltn 'sport = :8080' | grep -q . ||
-	fail "nginx did not start: $(cat "$tmp/nginx.err" "$tmp/error.log" 2>/dev/null)"
 
-ip netns exec $P-b "$RXRAY" requests -i $IF --json >"$tmp/live.json" 2>"$tmp/live.err" &
-req_pid=$!
-pids+=("$req_pid")
+rx_bg ip netns exec $P-b "$RXRAY" requests -i $IF --json >"$tmp/live.json" 2>"$tmp/live.err"
+req_pid=$bg_pid
 # immediate mode: a signal never leaves packets behind in an unretired
 # block; its ring has one slot per snaplen, so a snaplen well above the
 # largest frame here (all are under 1,500 bytes) and not the default 256 KiB
-ip netns exec $P-b tcpdump -i $IF -nn --immediate-mode -s 4096 -B 65536 -w "$tmp/cap.pcap" \
-	'tcp port 8080' 2>"$tmp/tcpdump.err" &
-td_pid=$!
-pids+=("$td_pid")
+rx_bg ip netns exec $P-b tcpdump -i $IF -nn --immediate-mode -s 4096 -B 65536 -w "$tmp/cap.pcap" \
+	'tcp port 8080' 2>"$tmp/tcpdump.err"
+td_pid=$bg_pid
 sleep 1.5
 kill -0 $req_pid 2>/dev/null || fail "requests -i did not start: $(cat "$tmp/live.err")"
 
@@ -139,7 +90,7 @@ echo "offline: $(cat "$tmp/off.err")"
 t0=$(date +%s.%N)
 # a disagreement fails the test at the end, after (b) and (c) have run too
 oracle_fail=
-"$PY" "$HERE/../lib/http_oracle.py" "$tmp/cap.pcap" "$tmp/off.json" >"$tmp/oracle.txt" 2>&1 ||
+"$PY" tests/lib/http_oracle.py "$tmp/cap.pcap" "$tmp/off.json" >"$tmp/oracle.txt" 2>&1 ||
 	oracle_fail="$(cat "$tmp/oracle.txt") [requests -r: $(cat "$tmp/off.err")]"
 cat "$tmp/oracle.txt"
 echo "oracle took $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"

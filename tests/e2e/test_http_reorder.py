@@ -114,21 +114,9 @@ def main():
         return 1
     lost = {"http_unmatched": int(m.group(1)), "http_expired": int(m.group(2))}
     _, want = r.conversations()
-    fails = []
-    r.verify(txns, lost, want["txns"], 0.005, fails, "live")
-    if lost["http_expired"] != want["expired"]:
-        fails.append(f"live: http_expired {lost['http_expired']}, want {want['expired']}")
-    for t in txns:
-        print(f"{t['url.path']:4} {t['http.response.status_code']} {t['duration_s']:.6f}")
-    print(err.strip())
-    if fails:
-        for f in fails:
-            print("FAIL:", f)
-        return 1
-    print(f"PASS: live, {len(txns)} transactions paired with their own responses, durations within 5 ms; "
-          f"{want['expired']} expired")
-    return 0
-
+    return r.verdict(txns, lost, want, 0.005, [], "live", err.strip(),
+                     f"live, {len(txns)} transactions paired with their own responses, durations within 5 ms; "
+                     f"{want['expired']} expired")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,31 +7,15 @@
 # path, Host, User-Agent). With --payload (the explicit opt-in) the payload
 # is captured and the secrets in it are masked byte for byte.
 set -u
-BUILD=$1
-RXRAY=$(cd "$BUILD" && pwd)/rxray
-. tests/lib/netns.sh
-rx_need_root
-P=rxrd
-IF=${P}b
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rx_lab_down $P
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-rx_lab_up $P || fail "lab setup"
+# shellcheck source=../lib/runner.sh
+. "${0%/*}/../lib/runner.sh"
+rx_begin "${1:-}" rxrd
+rx_lab
 C1=canaryQ$RANDOM$RANDOM C2=canaryA$RANDOM$RANDOM C3=canaryC$RANDOM$RANDOM C4=canaryK$RANDOM$RANDOM
 C5=canaryJ$RANDOM$RANDOM C6=canaryU$RANDOM$RANDOM
 
-ip netns exec $P-b /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8080 &
-pids+=($!)
-for _ in $(seq 50); do ip netns exec $P-b ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
-ip netns exec $P-b "$RXRAY" serve -i lo --listen 127.0.0.1:19471 --control "$tmp/agent.sock" 2>"$tmp/serve.err" &
-pids+=($!)
+rx_demo_api
+rx_bg ip netns exec $P-b "$RXRAY" serve -i lo --listen 127.0.0.1:19471 --control "$tmp/agent.sock" 2>"$tmp/serve.err"
 # one XDP program per interface: the three views one after the other, live
 for v in json line verbose payload requests; do
 	case $v in json) o=--json ;; verbose) o=-v ;; payload) o=--payload ;; *) o= ;; esac
@@ -41,7 +25,7 @@ for v in json line verbose payload requests; do
 		ip netns exec $P-b "$RXRAY" watch -i $IF $o -w "$tmp/$v.pcap" 'tcp port 8080' >"$tmp/$v.out" 2>"$tmp/$v.err" &
 	fi
 	watch_pid=$!
-	pids+=($watch_pid)
+	pids+=("$watch_pid")
 	sleep 1
 	for i in 1 2; do
 		ip netns exec $P-a curl -sf -o /dev/null -A "rx-agent/$i" -H "Authorization: Bearer $C2" \

@@ -3,44 +3,29 @@
 # counted twice; the pinned datapath keeps counting while no agent runs).
 # Without --pin, kill -9 leaves nothing attached.
 set -u
-BUILD=$1
-RXRAY=$(cd "$BUILD" && pwd)/rxray
-. tests/lib/netns.sh
-rx_need_root
-P=rxrs
-IF=${P}b
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
+# shellcheck source=../lib/runner.sh
+. "${0%/*}/../lib/runner.sh"
+RX_KILL=-9
+rx_begin "${1:-}" rxrs
+mounted_bpffs=
+rx_on_exit() {
 	rm -rf "/sys/fs/bpf/rxray/$IF"
 	rmdir /sys/fs/bpf/rxray 2>/dev/null # only if no other interface is pinned
 	[ -n "$mounted_bpffs" ] && umount /sys/fs/bpf
-	rx_lab_down $P
-	rm -rf "$tmp"
 }
-mounted_bpffs=
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 # a machine without systemd may not mount bpffs: the test mounts it (and unmounts it after)
 if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
 	mount -t bpf bpf /sys/fs/bpf || fail "cannot mount bpffs on /sys/fs/bpf"
 	mounted_bpffs=1
 fi
-rx_lab_up $P || fail "lab setup"
+rx_lab
 rm -rf "/sys/fs/bpf/rxray/$IF"
 
 # nsenter, not ip netns exec: the latter remounts /sys and hides /sys/fs/bpf
 start_serve() {
-	nsenter --net=/run/netns/$P-b "$RXRAY" serve -i $IF --listen 127.0.0.1:19466 --control "$tmp/agent.sock" "$@" 2>>"$tmp/serve.err" &
-	serve_pid=$!
-	pids+=($serve_pid)
-	for _ in $(seq 50); do
-		ip netns exec $P-b curl -sf -o /dev/null http://127.0.0.1:19466/metrics && return 0
-		sleep 0.1
-	done
-	fail "serve did not come up: $(cat "$tmp/serve.err")"
+	rx_bg nsenter --net=/run/netns/$P-b "$RXRAY" serve -i $IF --listen 127.0.0.1:19466 --control "$tmp/agent.sock" "$@" 2>>"$tmp/serve.err"
+	serve_pid=$bg_pid
+	rx_until rx_scrapes 19466 || fail "serve did not come up: $(cat "$tmp/serve.err")"
 }
 icmp() {
 	ip netns exec $P-b curl -sf http://127.0.0.1:19466/metrics |
@@ -65,9 +50,7 @@ stage_miss() {
 xdp_attached() { ip netns exec $P-b bpftool net show dev $IF | sed -n '/^xdp:/,/^$/p' | grep -q " id "; }
 tc_attached() { ip netns exec $P-b bpftool net show dev $IF | grep -q 'tc_ingress\|tc_egress'; }
 
-ip netns exec $P-b /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8080 &
-pids+=("$!")
-for _ in $(seq 50); do ip netns exec $P-b ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
+rx_demo_api
 
 # --pin: 10 before, 7 while no agent runs, 5 after the restart; HTTP too
 # (the TC stages, reached by tail calls, keep running with no agent)

@@ -4,27 +4,12 @@
 # before the built-in {id}/{uuid}/{hex}; paths no pattern matches keep the
 # built-in templating; serve exports the pattern as the http_route label.
 set -u
-BUILD=$1
-RXRAY=$(cd "$BUILD" && pwd)/rxray
-. tests/lib/netns.sh
-rx_need_root
-P=rxrp
-IF=${P}b
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rx_lab_down $P
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-rx_lab_up $P || fail "lab setup"
+# shellcheck source=../lib/runner.sh
+. "${0%/*}/../lib/runner.sh"
+rx_begin "${1:-}" rxrp
+rx_lab
 
-ip netns exec $P-b /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8080 &
-pids+=($!)
-for _ in $(seq 50); do ip netns exec $P-b ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
+rx_demo_api
 
 routes=(--route '/users/{uid}' --route '/static/*' --route '/users/{uid}/{what}')
 traffic() {
@@ -43,12 +28,10 @@ cat >"$tmp/want" <<'WANT'
 /things/123 /things/{id}
 WANT
 
-ip netns exec $P-b "$RXRAY" requests -i $IF --json "${routes[@]}" >"$tmp/live.json" 2>"$tmp/live.err" &
-req=$!
-pids+=($req)
-ip netns exec $P-b tcpdump -i $IF -nn -U -w "$tmp/cap.pcap" 'tcp port 8080' 2>/dev/null &
-td=$!
-pids+=($td)
+rx_bg ip netns exec $P-b "$RXRAY" requests -i $IF --json "${routes[@]}" >"$tmp/live.json" 2>"$tmp/live.err"
+req=$bg_pid
+rx_bg ip netns exec $P-b tcpdump -i $IF -nn -U -w "$tmp/cap.pcap" 'tcp port 8080' 2>/dev/null
+td=$bg_pid
 sleep 1.5
 traffic
 sleep 0.5
@@ -67,10 +50,8 @@ diff -u "$tmp/want" "$tmp/off.got" || fail "offline routes"
 
 # serve with the patterns in its config file
 printf 'interface = %s\nlisten = 127.0.0.1:19481\nroute = /users/{uid}\nroute = /static/*\n' $IF >"$tmp/serve.conf"
-ip netns exec $P-b "$RXRAY" serve --config "$tmp/serve.conf" --control "$tmp/agent.sock" 2>"$tmp/serve.err" &
-srv=$!
-pids+=($srv)
-for _ in $(seq 50); do ip netns exec $P-b curl -sf -o /dev/null http://127.0.0.1:19481/metrics && break; sleep 0.1; done
+rx_bg ip netns exec $P-b "$RXRAY" serve --config "$tmp/serve.conf" --control "$tmp/agent.sock" 2>"$tmp/serve.err"
+rx_until rx_scrapes 19481
 traffic
 sleep 0.5
 ip netns exec $P-b curl -sf http://127.0.0.1:19481/metrics >"$tmp/metrics" || fail "/metrics: $(cat "$tmp/serve.err")"

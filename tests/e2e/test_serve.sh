@@ -3,30 +3,16 @@
 # counts that were sent; promtool accepts the exposition; /api/stats agrees;
 # bad requests get clear errors and the running agent keeps working.
 set -u
-BUILD=$1
-RXRAY=$(cd "$BUILD" && pwd)/rxray
-. tests/lib/netns.sh
-rx_need_root
-command -v prometheus >/dev/null && command -v promtool >/dev/null || { echo "prometheus not installed"; exit 77; }
-P=rxsv
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rx_lab_down $P
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-rx_lab_up $P || fail "lab setup"
-inb() { ip netns exec $P-b "$@"; }
+# shellcheck source=../lib/runner.sh
+. "${0%/*}/../lib/runner.sh"
+rx_begin "${1:-}" rxsv
+rx_need prometheus promtool
+rx_lab
 
-ip netns exec $P-b "$RXRAY" serve -i ${P}b --listen 127.0.0.1:19464 --control "$tmp/agent.sock" \
-	2>"$tmp/serve.err" &
-pids+=($!)
-serve_pid=$!
-for _ in $(seq 50); do inb curl -sf -o /dev/null http://127.0.0.1:19464/metrics && break; sleep 0.1; done
+rx_bg ip netns exec $P-b "$RXRAY" serve -i ${P}b --listen 127.0.0.1:19464 --control "$tmp/agent.sock" \
+	2>"$tmp/serve.err"
+serve_pid=$bg_pid
+rx_until rx_scrapes 19464
 
 cat >"$tmp/prom.yml" <<YML
 global: { scrape_interval: 1s, evaluation_interval: 1s }
@@ -34,17 +20,14 @@ scrape_configs:
   - job_name: rxray
     static_configs: [ { targets: ['127.0.0.1:19464'] } ]
 YML
-ip netns exec $P-b prometheus --config.file="$tmp/prom.yml" --storage.tsdb.path="$tmp/tsdb" \
-	--web.listen-address=127.0.0.1:19090 --log.level=warn >"$tmp/prom.log" 2>&1 &
-pids+=($!)
+rx_bg ip netns exec $P-b prometheus --config.file="$tmp/prom.yml" --storage.tsdb.path="$tmp/tsdb" \
+	--web.listen-address=127.0.0.1:19090 --log.level=warn >"$tmp/prom.log" 2>&1
 
 N=25
 ip netns exec $P-a ping -c $N -i 0.05 -q 192.0.2.2 >/dev/null || fail "ping"
 # TCP health from the TC programs: C handshakes to a server in ns b
-ip netns exec $P-b /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8080 &
-pids+=($!)
-# wait for the listener without connecting: every handshake and RST is counted
-for _ in $(seq 50); do ip netns exec $P-b ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
+# (rx_demo_api waits for the listener without connecting: every handshake and RST is counted)
+rx_demo_api
 C=4
 for i in $(seq $C); do ip netns exec $P-a curl -sf -o /dev/null http://192.0.2.2:8080/users/$i || fail "curl"; done
 # a hostile path: quote, backslash and a high byte end up in a label value

@@ -4,25 +4,12 @@
 # same numbers in `stats -i --json` (through the agent), on /metrics, and
 # in `stats -r` of the same pcap offline.
 set -u
-BUILD=$1
-RXRAY=$(cd "$BUILD" && pwd)/rxray
-. tests/lib/netns.sh
-rx_need_root
-command -v tcpreplay >/dev/null && command -v wrk >/dev/null || { echo "tcpreplay or wrk missing"; exit 77; }
-P=rxsl
-IF=${P}b
-tmp=$(mktemp -d)
+# shellcheck source=../lib/runner.sh
+. "${0%/*}/../lib/runner.sh"
+rx_begin "${1:-}" rxsl
+rx_need tcpreplay wrk
 export RXRAY_AGENT=$tmp/agent.sock
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rx_lab_down $P
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-rx_lab_up $P || fail "lab setup"
+rx_lab
 mac=$(ip netns exec $P-b cat /sys/class/net/$IF/address)
 
 # sources 198.51.100.1..6 send i*7 packets each, spread over ports 5000..5003 (UDP) and 80 (TCP)
@@ -42,12 +29,9 @@ for i in range(1, 7):
 wrpcap(path, pkts)
 PY
 
-ip netns exec $P-b "$RXRAY" serve -i $IF --listen 127.0.0.1:19470 --control "$RXRAY_AGENT" 2>"$tmp/serve.err" &
-pids+=($!)
-for _ in $(seq 50); do [ -S "$RXRAY_AGENT" ] && break; sleep 0.1; done
-ip netns exec $P-b /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8080 &
-pids+=($!)
-for _ in $(seq 50); do ip netns exec $P-b ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
+rx_bg ip netns exec $P-b "$RXRAY" serve -i $IF --listen 127.0.0.1:19470 --control "$RXRAY_AGENT" 2>"$tmp/serve.err"
+rx_until test -S "$RXRAY_AGENT"
+rx_demo_api
 
 # before the window: a slow request and a 20 ms one (the agent's lifetime min/max
 # must not pass for the window's)
@@ -56,9 +40,8 @@ ip netns exec $P-a curl -s -o /dev/null -o /dev/null "http://192.0.2.2:8080/slow
 ip netns exec $P-b "$RXRAY" stats -i $IF --duration 6 --json --top 1000 >"$tmp/live.json" 2>"$tmp/live.err" &
 stats_pid=$!
 # the oracle for the HTTP connections: tcpdump sees each SYN to the server
-ip netns exec $P-b tcpdump -i $IF -nn -U -w "$tmp/syn.pcap" 'tcp dst port 8080 and tcp[tcpflags] & tcp-syn != 0' 2>/dev/null &
-tcpdump_pid=$!
-pids+=($tcpdump_pid)
+rx_bg ip netns exec $P-b tcpdump -i $IF -nn -U -w "$tmp/syn.pcap" 'tcp dst port 8080 and tcp[tcpflags] & tcp-syn != 0' 2>/dev/null
+tcpdump_pid=$bg_pid
 sleep 0.5
 ip netns exec $P-a tcpreplay -q -i ${P}a --pps 500 "$tmp/known.pcap" >/dev/null 2>&1 || fail "tcpreplay"
 ip netns exec $P-a wrk -t 1 -c 3 -d 2s http://192.0.2.2:8080/health >"$tmp/wrk.txt" 2>&1 || fail "wrk"

@@ -29,11 +29,10 @@ import subprocess
 import sys
 import tempfile
 
-try:
-    from scapy.all import Ether, IP, TCP, Raw, wrpcap
-except ImportError:
-    print("scapy is missing (Debian python3-scapy, /usr/bin/python3)")
-    sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import rxtest  # noqa: E402
+rxtest.need_scapy()
+from scapy.all import Ether, IP, TCP, Raw, wrpcap  # noqa: E402
 
 # off-link documentation addresses: a live replay into ns b reaches no socket
 C, S = "198.51.100.7", "203.0.113.9"
@@ -91,6 +90,17 @@ class Conn:
     def ack(self):
         self.add(self.t, self._pkt(True, self.cseq, b"", "A"))
 
+    def exchange(self, request, d, response, req_order=None, resp_order=None, lose=()):
+        """A request 5 ms on, its response d after its first segment, the
+        client's ACK. Returns the true duration (first request byte seen to
+        first response byte seen)."""
+        self.t += 0.005
+        t_req = self.message(True, request, req_order)
+        self.t = t_req + d
+        t_resp = self.message(False, response, resp_order, lose)
+        self.ack()
+        return round(t_resp - t_req, 6)
+
     def close(self):
         self.t += 0.001
         self.add(self.t, self._pkt(True, self.cseq, b"", "FA"))
@@ -133,12 +143,7 @@ def conversations(t0=1700000000.0, mac_dst=None):
         ("/t5", 0.035, 206, 3200, None),             # in order
     )
     for path, d, status, size, order in plan:
-        k.t += 0.005
-        t_req = k.message(True, get(path))
-        k.t = t_req + d
-        t_resp = k.message(False, resp(status, size), order)
-        k.ack()
-        want.append((path, status, round(t_resp - t_req, 6)))
+        want.append((path, status, k.exchange(get(path), d, resp(status, size), resp_order=order)))
     k.close()
     frames += k.frames
 
@@ -153,12 +158,8 @@ def conversations(t0=1700000000.0, mac_dst=None):
         ("/c5", 0.025, 204, 3600, [2, 0, 1], 0),     # after the 3rd, the 2nd still to come
     )
     for path, d, status, size, order, rsize in plan:
-        p.t += 0.005
-        t_req = p.message(True, post(path, size), order)
-        p.t = t_req + d
-        t_resp = p.message(False, resp(status, rsize) if status != 204 else b"HTTP/1.1 204 X\r\n\r\n")
-        p.ack()
-        want.append((path, status, round(t_resp - t_req, 6)))
+        response = resp(status, rsize) if status != 204 else b"HTTP/1.1 204 X\r\n\r\n"
+        want.append((path, status, p.exchange(post(path, size), d, response, req_order=order)))
     p.close()
     frames += p.frames
 
@@ -171,15 +172,11 @@ def conversations(t0=1700000000.0, mac_dst=None):
         ("/g3", 0.016, 404, 3000, [1, 0, 2], ()),
     )
     for path, d, status, size, order, lose in plan:
-        g.t += 0.005
-        t_req = g.message(True, get(path))
-        g.t = t_req + d
-        t_resp = g.message(False, resp(status, size), order, lose)
-        g.ack()
+        dur = g.exchange(get(path), d, resp(status, size), resp_order=order, lose=lose)
         if lose:
             expired += 1
         else:
-            want.append((path, status, round(t_resp - t_req, 6)))
+            want.append((path, status, dur))
     g.close()
     frames += g.frames
 
@@ -236,6 +233,23 @@ def verify(txns, lost, want, tol, fails, where):
         fails.append(f"{where}: http_unmatched {lost.get('http_unmatched')}, want 0")
 
 
+def verdict(txns, lost, want, tol, fails, where, note, passed):
+    """verify() and the expired count; the transactions and NOTE printed,
+    then the failures (1) or PASS: PASSED (0). Offline and live alike."""
+    verify(txns, lost, want["txns"], tol, fails, where)
+    if lost.get("http_expired") != want["expired"]:
+        fails.append(f"{where}: http_expired {lost.get('http_expired')}, want {want['expired']}")
+    for t in txns:
+        print(f"{t['url.path']:4} {t['http.response.status_code']} {t['duration_s']:.6f}")
+    print(note)
+    if fails:
+        for f in fails:
+            print("FAIL:", f)
+        return 1
+    print(f"PASS: {passed}")
+    return 0
+
+
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else "build"
     rxray = os.path.join(build, "rxray")
@@ -255,25 +269,15 @@ def main():
         return 1
     txns = [json.loads(line) for line in out.stdout.splitlines()]
     lost = json.loads(st.stdout)["lost"]
-    verify(txns, lost, want["txns"], 0.001, fails, "offline")
-    if lost.get("http_expired") != want["expired"]:
-        fails.append(f"offline: http_expired {lost.get('http_expired')}, want {want['expired']}")
     # the endpoints agree: one transaction per route, its status
     st_eps = {(e["http.route"], s) for e in json.loads(st.stdout)["endpoints"] for s in e["status"]}
     for p, status, _ in want["txns"]:
         if (p, str(status)) not in st_eps:
             fails.append(f"offline: stats has no endpoint {p} with status {status}")
-    for t in txns:
-        print(f"{t['url.path']:4} {t['http.response.status_code']} {t['duration_s']:.6f}")
-    print(f"lost: expired {lost.get('http_expired')}, unmatched {lost.get('http_unmatched')}")
-    if fails:
-        for f in fails:
-            print("FAIL:", f)
-        return 1
-    print(f"PASS: {len(txns)} transactions paired with their own responses, true durations within 1 ms; "
-          f"{want['expired']} expired")
-    return 0
-
+    return verdict(txns, lost, want, 0.001, fails, "offline",
+                   f"lost: expired {lost.get('http_expired')}, unmatched {lost.get('http_unmatched')}",
+                   f"{len(txns)} transactions paired with their own responses, true durations within 1 ms; "
+                   f"{want['expired']} expired")
 
 if __name__ == "__main__":
     sys.exit(main())

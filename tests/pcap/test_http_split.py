@@ -19,22 +19,13 @@ import subprocess
 import sys
 import tempfile
 
-try:
-    from scapy.all import Ether, IP, TCP, Raw, wrpcap
-except ImportError:
-    print("scapy is missing (Debian python3-scapy, /usr/bin/python3)")
-    sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import rxtest  # noqa: E402
+rxtest.need_scapy()
+from scapy.all import Ether, IP, TCP, Raw, wrpcap  # noqa: E402
+from rxtest import RXRAY, C, S, fails, check  # noqa: E402
 
-BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
-RXRAY = os.path.join(BUILD, "rxray")
-C, S = "192.0.2.10", "198.51.100.1"
-fails = []
 TMP = tempfile.mkdtemp()
-
-
-def check(what, got, want):
-    if got != want:
-        fails.append(f"{what}: got {got!r}, want {want!r}")
 
 
 class Conn:
@@ -348,7 +339,4 @@ r = subprocess.run([RXRAY, "requests", "-r", path], capture_output=True, text=Tr
 check("one direction: exit", r.returncode, 0)
 check("one direction: hint", "holds requests but no response" in r.stderr, True)
 
-for f in fails[:40]:
-    print("FAIL", f)
-print("http split/pipelining: %d checks failed" % len(fails))
-sys.exit(1 if fails else 0)
+rxtest.finish("http split/pipelining: %d checks failed" % len(fails), 40)

@@ -20,15 +20,12 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from httppath import kept_path  # noqa: E402
+import rxtest  # noqa: E402
 
-try:
-    from scapy.all import Ether, IP, TCP, Raw, wrpcap
-except ImportError:
-    print("scapy is missing (Debian python3-scapy, /usr/bin/python3)")
-    sys.exit(77)
+rxtest.need_scapy()
+from scapy.all import Ether, IP, TCP, Raw, wrpcap  # noqa: E402
+from rxtest import RXRAY  # noqa: E402
 
-BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
-RXRAY = os.path.join(BUILD, "rxray")
 HEX = b"0123456789abcdefABCDEF"
 
 

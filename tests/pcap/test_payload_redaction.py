@@ -17,19 +17,13 @@ import subprocess
 import sys
 import tempfile
 
-try:
-    from scapy.all import Ether, Dot1Q, IP, TCP, Raw, wrpcap, fragment
-except ImportError:
-    print("scapy is missing (Debian python3-scapy, /usr/bin/python3)")
-    sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import rxtest  # noqa: E402
+rxtest.need_scapy()
+from scapy.all import Dot1Q, IP, TCP, Raw, wrpcap, fragment  # noqa: E402
+from rxtest import RXRAY, C, S, fails  # noqa: E402
 
-BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
-RXRAY = os.path.join(BUILD, "rxray")
-C, S = "192.0.2.10", "198.51.100.1"
-
-
-def E():
-    return Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+E = rxtest.eth
 
 
 def seg(p, seq=1000, src=C, dst=S, sp=40000, dp=80):
@@ -90,7 +84,6 @@ cases["userinfo with a ';', '@' out of view"] = [
 cases["userinfo, unknown method"] = [seg(b"PROPFIND ftp://CANARYT3@h/d HTTP/1.1\r\nHost: h\r\n\r\n")]
 
 tmp = tempfile.mkdtemp()
-fails = []
 for name, pkts in cases.items():
     f = os.path.join(tmp, "in.pcap")
     wrpcap(f, pkts)
@@ -107,7 +100,4 @@ for name, pkts in cases.items():
         if opts == ["--payload"] and name == "any header name":
             if b"User-Agent: ua-visible" not in data or b"Host: h" not in data:
                 fails.append(f"{name}: harmless headers were not kept")
-for x in fails:
-    print("FAIL", x)
-print(f"payload redaction: {len(cases)} crafted cases x 4 views, {len(fails)} failures")
-sys.exit(1 if fails else 0)
+rxtest.finish(f"payload redaction: {len(cases)} crafted cases x 4 views, {len(fails)} failures")

@@ -12,30 +12,14 @@ finds the other port's route budget full.
 
   test_route_memo.py BUILD
 """
-import json
 import os
 import random
-import struct
-import subprocess
 import sys
 import tempfile
 
-BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
-fails = []
-
-
-def check(what, got, want):
-    if got != want:
-        fails.append(f"{what}: got {got!r}, want {want!r}")
-
-
-def frame(src, dst, sport, dport, seq, ack, payload):
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, 0x18, 65535, 0, 0)
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 20 + len(payload), 1, 0x4000, 64, 6, 0,
-                     bytes(src), bytes(dst))
-    eth = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00"
-    return eth + ip + tcp + payload
-
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import rxtest  # noqa: E402
+from rxtest import check, fails  # noqa: E402
 
 rng = random.Random(11)
 letters = "ghijklmnopqrstuvwxyz"  # never hex, never digits: each word its own route
@@ -85,29 +69,15 @@ extra = [(8080, a1), (8080, a2), (8080, a1)] + [(8081, f) for f in fill] + [
          (8080, "/long/" + "q" * 140 + "/a"), (8080, "/long/" + "q" * 140 + "/b")]
 reqs += extra
 
-C, S = [192, 0, 2, 10], [198, 51, 100, 1]
 resp = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
 with tempfile.TemporaryDirectory() as tmp:
     path = os.path.join(tmp, "memo.pcap")
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    with rxtest.Pcap(path) as pcap:
         seqs = {8080: [1000, 5000], 8081: [1000, 5000]}
-        t = 1700000000 * 1000000
         for port, p in reqs:
-            cseq, sseq = seqs[port]
             req = b"GET %s HTTP/1.1\r\nHost: h\r\n\r\n" % p.encode()
-            for fr in (frame(C, S, 40000, port, cseq, sseq, req),
-                       frame(S, C, port, 40000, sseq, cseq + len(req), resp)):
-                t += 10
-                f.write(struct.pack("<IIII", t // 1000000, t % 1000000, len(fr), len(fr)))
-                f.write(fr)
-            seqs[port] = [cseq + len(req), sseq + len(resp)]
-    out = subprocess.run([os.path.join(BUILD, "rxray"), "stats", "-r", path, "--json", "--top", "1000"],
-                         capture_output=True, text=True, timeout=300)
-    if out.returncode:
-        print("rxray stats failed:", out.stderr)
-        sys.exit(1)
-    s = json.loads(out.stdout)
+            seqs[port] = rxtest.http_exchange(pcap, port, *seqs[port], req, resp)
+    s = rxtest.stats_json(path, "--top", "1000")
 
 eps = s["endpoints"]
 got = {}
@@ -131,7 +101,4 @@ longs = [v for k, v in got.items() if k[1].startswith("/long/")]
 check("the two long paths: one route, both requests", longs, [2])
 check("no other route", sorted(set(got) - set(want)) if not longs else
       sorted(k for k in set(got) - set(want) if not k[1].startswith("/long/")), [])
-for f in fails[:20]:
-    print("FAIL", f)
-print("route memo: %d requests, %d routes; %d checks failed" % (len(reqs), len(got), len(fails)))
-sys.exit(1 if fails else 0)
+rxtest.finish("route memo: %d requests, %d routes; %d checks failed" % (len(reqs), len(got), len(fails)), 20)

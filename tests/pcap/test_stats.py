@@ -11,21 +11,13 @@ import subprocess
 import sys
 import tempfile
 
-try:
-    from scapy.all import Ether, IP, IPv6, TCP, UDP, ICMP, ARP, Raw, wrpcap, PcapWriter
-except ImportError:
-    print("scapy is missing (Debian python3-scapy, /usr/bin/python3)")
-    sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import rxtest  # noqa: E402
+rxtest.need_scapy()
+from scapy.all import IP, IPv6, TCP, UDP, ICMP, ARP, Raw, wrpcap, PcapWriter  # noqa: E402
+from rxtest import RXRAY, fails, check  # noqa: E402
 
-BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
-RXRAY = os.path.join(BUILD, "rxray")
 TALKERS_MAX = 8192
-fails = []
-
-
-def check(what, got, want):
-    if got != want:
-        fails.append(f"{what}: got {got!r}, want {want!r}")
 
 
 def stats(path, *extra):
@@ -36,9 +28,7 @@ def stats(path, *extra):
         return {}
     return json.loads(out.stdout)
 
-
-def eth():
-    return Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+eth = rxtest.eth
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -121,7 +111,4 @@ with tempfile.TemporaryDirectory() as tmp:
     check("many: talkers_overflow", s.get("lost", {}).get("talkers_overflow"), n_src - TALKERS_MAX)
     check("many: packets", s.get("packets"), n_src)
 
-for f in fails:
-    print("FAIL", f)
-print("stats: %d checks failed" % len(fails))
-sys.exit(1 if fails else 0)
+rxtest.finish("stats: %d checks failed" % len(fails))

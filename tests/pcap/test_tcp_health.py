@@ -12,25 +12,16 @@ import subprocess
 import sys
 import tempfile
 
-try:
-    from scapy.all import Ether, IP, IPv6, TCP, Raw, wrpcap
-except ImportError:
-    print("scapy is missing (Debian python3-scapy, /usr/bin/python3)")
-    sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import rxtest  # noqa: E402
+rxtest.need_scapy()
+from scapy.all import IP, IPv6, TCP, Raw, wrpcap  # noqa: E402
+from rxtest import BUILD, fails, check  # noqa: E402
 
-BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
-fails = []
 pkts = []
 T0 = 1700000000.0
 
-
-def E():
-    return Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
-
-
-def check(what, got, want):
-    if got != want:
-        fails.append(f"{what}: got {got!r}, want {want!r}")
+E = rxtest.eth
 
 
 def at(t, p):
@@ -104,7 +95,4 @@ check("synack_delay p50 in (1ms, 2.5ms]", 0.001 < sd.get("p50", 0) <= 0.0025, Tr
 check("handshake_rtt p50 in (2.5ms, 5ms]", 0.0025 < rtt.get("p50", 0) <= 0.005, True)
 check("handshake_rtt p99 in (25ms, 50ms]", 0.025 < rtt.get("p99", 0) <= 0.050, True)
 
-for f in fails:
-    print("FAIL", f)
-print("tcp health: %d checks failed" % len(fails))
-sys.exit(1 if fails else 0)
+rxtest.finish("tcp health: %d checks failed" % len(fails))

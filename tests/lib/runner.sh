@@ -1,0 +1,147 @@
+# shellcheck shell=bash
+# The begin and end of every tests/e2e shell test (source it), in the way of
+# xdp-tools' lib/testing/test_runner.sh: the helpers own the temp dir, the
+# pids to kill, the trap, the lab and the waits; a test defines its cases.
+#   rx_begin BUILD PREFIX  BUILD made absolute (default build), RXRAY; root
+#                          or skip; tmp (a fresh dir, mode 755), pids (killed
+#                          at exit, then the lab and tmp removed); the lab's
+#                          names: P=PREFIX, namespaces NA/NB, veth IF in NB
+#   rx_lab                 the two-namespace lab of netns.sh, or exit 1
+#   rx_need TOOL...        skip (77) unless every TOOL is on PATH
+#   fail MSG               "FAIL: MSG", exit 1; after rx_soft_fails, counts
+#                          instead, and rx_end reports the count
+#   rx_keep_on_fail DIR GLOB...  a failing test first copies these from tmp
+#   rx_bg CMD...           CMD in the background: its pid in bg_pid and pids
+#   rx_until CMD...        CMD until it succeeds, 5 s at most (status 1 then)
+#   rx_demo_api            scripts/demo_api.py on 192.0.2.2:8080 in NB, listening
+#   rx_stop [-SIG] PID...  signal PIDs (TERM) and reap them, quietly
+# A test may define rx_on_exit: run at exit, before the lab goes. Set
+# RX_KILL=-9 to kill the pids with SIGKILL at exit.
+# shellcheck source-path=SCRIPTDIR source=netns.sh
+. "${BASH_SOURCE[0]%/*}/netns.sh"
+
+rx_begin() {
+	BUILD=$(cd "${1:-build}" && pwd) || exit 2
+	RXRAY=$BUILD/rxray
+	# shellcheck disable=SC2034 # IF: the tests' name for the veth in NB
+	P=$2 NA=$2-a NB=$2-b IF=${2}b
+	rx_need_root
+	[ -x "$RXRAY" ] || { echo "no rxray binary at $RXRAY"; exit 1; }
+	local name=${0##*/}
+	name=${name%.sh}
+	tmp=$(mktemp -d "/tmp/rxray-${name#test_}.XXXXXX")
+	chmod 755 "$tmp" # the unprivileged runs read files here
+	pids=() FAILS=0 RX_SOFT='' RX_KEEP=() RX_KILL=${RX_KILL:-}
+	trap rx__cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+rx__cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill $RX_KILL "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	declare -F rx_on_exit >/dev/null && rx_on_exit
+	rx_lab_down "$P"
+	rm -rf "$tmp"
+}
+
+rx_lab() { rx_lab_up "$P" || { echo "FAIL: lab setup"; exit 1; }; }
+
+rx_need() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { echo "$t not installed"; exit 77; }
+	done
+}
+
+fail() {
+	echo "FAIL: $*"
+	if [ -n "$RX_SOFT" ]; then
+		FAILS=$((FAILS + 1))
+		return
+	fi
+	if [ ${#RX_KEEP[@]} -gt 0 ]; then
+		mkdir -p "${RX_KEEP[0]}"
+		# shellcheck disable=SC2048 # the globs expand in tmp
+		(cd "$tmp" && cp ${RX_KEEP[*]:1} "${RX_KEEP[0]}"/ 2>/dev/null)
+	fi
+	exit 1
+}
+rx_soft_fails() { RX_SOFT=1; }
+rx_keep_on_fail() { RX_KEEP=("$@"); }
+# rx_end MSG: the soft failures' count and exit 1, or MSG
+rx_end() {
+	if [ "$FAILS" -ne 0 ]; then
+		echo "$FAILS check(s) failed"
+		exit 1
+	fi
+	echo "$1"
+}
+
+rx_bg() {
+	"$@" &
+	bg_pid=$!
+	pids+=("$bg_pid")
+}
+
+rx_until() {
+	local _
+	for _ in $(seq 50); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# rx_listening PORT: a TCP listener on PORT in NB (no connection made: every
+# handshake counts in some tests)
+rx_listening() { ip netns exec "$NB" ss -Hltn "sport = :$1" | grep -q .; }
+# rx_scrapes PORT: an agent in NB answers GET /metrics on 127.0.0.1:PORT
+rx_scrapes() { ip netns exec "$NB" curl -sf -o /dev/null "http://127.0.0.1:$1/metrics"; }
+
+rx_demo_api() {
+	rx_bg ip netns exec "$NB" /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8080
+	rx_until rx_listening 8080
+}
+
+rx_stop() {
+	local sig=-TERM
+	case ${1:-} in -*) sig=$1 && shift ;; esac
+	kill "$sig" "$@" 2>/dev/null
+	wait "$@" 2>/dev/null
+}
+
+# ina/inb CMD...: CMD in namespace NA/NB
+ina() { ip netns exec "$NA" "$@"; }
+inb() { ip netns exec "$NB" "$@"; }
+
+# rx_nginx: nginx in NB on 192.0.2.2:8080, one worker, its files in tmp,
+# listening (or fail). Stdin holds the test's own lines of the http block:
+# the logs and the server block.
+rx_nginx() {
+	mkdir -p "$tmp/client_body" "$tmp/proxy" "$tmp/fastcgi" "$tmp/uwsgi" "$tmp/scgi"
+	{
+		cat <<EOF2
+daemon off;
+master_process on;
+user root;
+worker_processes 1;
+pid $tmp/nginx.pid;
+error_log $tmp/error.log warn;
+events { worker_connections 1024; }
+http {
+	client_body_temp_path $tmp/client_body;
+	proxy_temp_path $tmp/proxy;
+	fastcgi_temp_path $tmp/fastcgi;
+	uwsgi_temp_path $tmp/uwsgi;
+	scgi_temp_path $tmp/scgi;
+	keepalive_timeout 65s;
+EOF2
+		cat
+		echo "}"
+	} >"$tmp/nginx.conf"
+	rx_bg ip netns exec "$NB" nginx -c "$tmp/nginx.conf" -e "$tmp/error.log" 2>"$tmp/nginx.err"
+	rx_until rx_listening 8080 ||
+		fail "nginx did not start: $(cat "$tmp/nginx.err" "$tmp/error.log" 2>/dev/null)"
+}
