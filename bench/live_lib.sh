@@ -35,6 +35,8 @@
 
 # shellcheck source=../tests/lib/netns.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../tests/lib/netns.sh"
+# shellcheck source=../tests/lib/nginx.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/lib/nginx.sh"
 
 bl_setup() {
 	local t
@@ -157,29 +159,12 @@ bl_metric_sum() {
 }
 
 bl_nginx_conf() {
-	local dir=$1 t
-	mkdir -p "$dir/t"
-	{
-		cat <<-EOF
-			daemon off;
-			master_process on;
-			user root;
-			worker_processes 1;
-			pid $dir/nginx.pid;
-			error_log $dir/error.log warn;
-			events { worker_connections 1024; }
-			http {
-			access_log off;
-		EOF
-		for t in client_body proxy fastcgi uwsgi scgi; do echo "${t}_temp_path $dir/t;"; done
-		cat <<-EOF
-			keepalive_timeout 65s;
-			keepalive_requests 100000000;
-			server {
-			listen 192.0.2.2:8080;
-			location = /api/items { default_type application/json; return 200 '{"items":[1,2,3]}'; }
-			}
-			}
-		EOF
-	} >"$dir/nginx.conf"
+	rx_nginx_conf "$1" <<-EOF
+		access_log off;
+		keepalive_requests 100000000;
+		server {
+		listen 192.0.2.2:8080;
+		location = /api/items { default_type application/json; return 200 '{"items":[1,2,3]}'; }
+		}
+	EOF
 }

@@ -19,6 +19,8 @@
 # RX_KILL=-9 to kill the pids with SIGKILL at exit.
 # shellcheck source-path=SCRIPTDIR source=netns.sh
 . "${BASH_SOURCE[0]%/*}/netns.sh"
+# shellcheck source-path=SCRIPTDIR source=nginx.sh
+. "${BASH_SOURCE[0]%/*}/nginx.sh"
 
 rx_begin() {
 	BUILD=$(cd "${1:-build}" && pwd) || exit 2
@@ -120,27 +122,7 @@ inb() { ip netns exec "$NB" "$@"; }
 # listening (or fail). Stdin holds the test's own lines of the http block:
 # the logs and the server block.
 rx_nginx() {
-	mkdir -p "$tmp/client_body" "$tmp/proxy" "$tmp/fastcgi" "$tmp/uwsgi" "$tmp/scgi"
-	{
-		cat <<EOF2
-daemon off;
-master_process on;
-user root;
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/error.log warn;
-events { worker_connections 1024; }
-http {
-	client_body_temp_path $tmp/client_body;
-	proxy_temp_path $tmp/proxy;
-	fastcgi_temp_path $tmp/fastcgi;
-	uwsgi_temp_path $tmp/uwsgi;
-	scgi_temp_path $tmp/scgi;
-	keepalive_timeout 65s;
-EOF2
-		cat
-		echo "}"
-	} >"$tmp/nginx.conf"
+	rx_nginx_conf "$tmp"
 	rx_bg ip netns exec "$NB" nginx -c "$tmp/nginx.conf" -e "$tmp/error.log" 2>"$tmp/nginx.err"
 	rx_until rx_listening 8080 ||
 		fail "nginx did not start: $(cat "$tmp/nginx.err" "$tmp/error.log" 2>/dev/null)"
