@@ -15,6 +15,7 @@
  */
 /* first: reasons.h's X-macros name a reason OK, which curses.h defines as a macro */
 #include "picture.h"
+#include "source.h"
 #include "render.h"
 #define NCURSES_WIDECHAR 1
 #include <arpa/inet.h>
@@ -181,7 +182,7 @@ static int cmp_dbl(double x, double y)
 	return x == y ? 0 : x < y ? 1 : -1; /* descending */
 }
 
-/* Packets, then bytes, then key: the order of rx_picture_sort. */
+/* Packets, then bytes, then key: the order of rx_snapshot__sort. */
 static int row_by_packets(const void *a, const void *b)
 {
 	const struct top_row *x = a, *y = b;
@@ -350,7 +351,7 @@ static void top__sample(struct top *t)
 		rx_snapshot__free(&s);
 		return;
 	}
-	rx_picture_sum(&s, &f.tot);
+	rx_snapshot__sum(&s, &f.tot);
 	memcpy(f.tcpkinds, s.tcpkinds, sizeof(f.tcpkinds));
 	memcpy(f.health, s.health, sizeof(f.health));
 	f.rtt_p50 = rx_hist_quantile(&s.latency[RX_LAT_HANDSHAKE_RTT], 0.5);
