@@ -300,41 +300,13 @@ static __s64 clock_ns(clockid_t id)
 	return (__s64)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-static int live_open(void **impl, const struct rx_source_opts *o)
+/* Open and load the BPF object (with the TC programs only for o->tcp): 0 or RX_EXIT_*. */
+static int live_load(struct rx_live *src, const struct rx_source_opts *o)
 {
 	struct bpf_program *prog;
-	struct rx_live *src;
-	const char *cap;
 	char why[512], *logs;
-	int err, found = 0, mtu;
-	__u32 i;
+	int err, found = 0;
 
-	*impl = NULL;
-	if (o->file)
-		return -ENOENT;
-	*impl = src = calloc(1, sizeof(*src));
-	if (!src) {
-		rx_err("out of memory");
-		return RX_EXIT_RUNTIME;
-	}
-
-	src->ifindex = if_nametoindex(o->ifname);
-	if (!src->ifindex) {
-		rx_err("-i %s: no such interface", o->ifname);
-		return RX_EXIT_INPUT;
-	}
-	snprintf(src->ifname, sizeof(src->ifname), "%s", o->ifname);
-	if (!rx_iface_is_ethernet(o->ifname)) {
-		rx_err("-i %s: not an Ethernet interface (rxray decodes Ethernet frames)", o->ifname);
-		return RX_EXIT_INPUT;
-	}
-	cap = missing_capability();
-	if (cap) {
-		rx_err("-i %s: %s is missing: live mode needs CAP_BPF, CAP_NET_ADMIN and "
-		       "CAP_PERFMON (run as root or grant them)",
-		       o->ifname, cap);
-		return RX_EXIT_RUNTIME;
-	}
 	libbpf_set_print(rx_libbpf_print);
 	src->skel = rx_verify__open_skeleton();
 	if (!src->skel) {
@@ -363,6 +335,47 @@ static int live_open(void **impl, const struct rx_source_opts *o)
 		rx_err("-i %s: %s (see rxray doctor)", o->ifname, why);
 		return RX_EXIT_RUNTIME;
 	}
+	return 0;
+}
+
+static int live_attach(struct rx_live *src, const struct rx_source_opts *o);
+
+static int live_open(void **impl, const struct rx_source_opts *o)
+{
+	struct rx_live *src;
+	const char *cap;
+	int err;
+	__u32 i;
+
+	*impl = NULL;
+	if (o->file)
+		return -ENOENT;
+	*impl = src = calloc(1, sizeof(*src));
+	if (!src) {
+		rx_err("out of memory");
+		return RX_EXIT_RUNTIME;
+	}
+
+	src->ifindex = if_nametoindex(o->ifname);
+	if (!src->ifindex) {
+		rx_err("-i %s: no such interface", o->ifname);
+		return RX_EXIT_INPUT;
+	}
+	snprintf(src->ifname, sizeof(src->ifname), "%s", o->ifname);
+	if (!rx_iface_is_ethernet(o->ifname)) {
+		rx_err("-i %s: not an Ethernet interface (rxray decodes Ethernet frames)", o->ifname);
+		return RX_EXIT_INPUT;
+	}
+	cap = missing_capability();
+	if (cap) {
+		rx_err("-i %s: %s is missing: live mode needs CAP_BPF, CAP_NET_ADMIN and "
+		       "CAP_PERFMON (run as root or grant them)",
+		       o->ifname, cap);
+		return RX_EXIT_RUNTIME;
+	}
+	err = live_load(src, o);
+	if (err)
+		return err;
 	err = rx_stages__fill(src->skel->obj);
 	if (err) {
 		rx_err("cannot join the BPF programs' stages: %s", strerror(-err));
@@ -388,6 +401,17 @@ static int live_open(void **impl, const struct rx_source_opts *o)
 		return RX_EXIT_RUNTIME;
 	}
 	src->duration_s = o->duration_s;
+	return live_attach(src, o);
+}
+
+/*
+ * Attach xdp_ingress (and for o->tcp the TC programs), pinned under --pin,
+ * and open the ring buffers: 0 or RX_EXIT_*.
+ */
+static int live_attach(struct rx_live *src, const struct rx_source_opts *o)
+{
+	int err, mtu;
+
 	/*
 	 * A BPF link, not a netlink attachment: the kernel detaches it when its
 	 * last file descriptor closes, so even kill -9 leaves nothing behind.
