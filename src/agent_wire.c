@@ -23,12 +23,11 @@ __u64 rx_agent_netns(void)
 	return stat("/proc/self/ns/net", &st) ? 0 : (__u64)st.st_ino;
 }
 
-int rx_agent_write(int fd, const void *buf, size_t len)
+/* All of len bytes one way (out: write, else read), through EINTR and short counts. */
+static int transfer(int fd, char *p, size_t len, int out)
 {
-	const char *p = buf;
-
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = out ? write(fd, p, len) : read(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -40,21 +39,14 @@ int rx_agent_write(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int rx_agent_write(int fd, const void *buf, size_t len)
+{
+	return transfer(fd, (char *)buf, len, 1);
+}
+
 int rx_agent_read(int fd, void *buf, size_t len)
 {
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return transfer(fd, buf, len, 0);
 }
 
 int rx_agent_connect(const char *path)

@@ -32,9 +32,11 @@ struct rx_source {
 
 void rx_source__joins(struct rx_source *src, __u64 *joined, __u64 *missing, __u64 *replaced)
 {
-	*joined = *missing = *replaced = 0;
-	if (src->ops->joins)
-		src->ops->joins(src->impl, joined, missing, replaced);
+	const struct rx_reqjoin *j = src->ops->reqjoin ? src->ops->reqjoin(src->impl) : NULL;
+
+	*joined = j ? j->joined : 0;
+	*missing = j ? j->missing : 0;
+	*replaced = j ? j->replaced : 0;
 }
 
 int rx_source__is_agent(const struct rx_source *src)

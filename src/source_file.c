@@ -187,19 +187,17 @@ static void file_close(void *impl)
 	free(f);
 }
 
-static void file_joins(void *impl, __u64 *joined, __u64 *missing, __u64 *replaced)
+static const struct rx_reqjoin *file_reqjoin(const void *impl)
 {
-	struct rx_file *f = impl;
+	const struct rx_file *f = impl;
 
-	*joined = f->join.joined;
-	*missing = f->join.missing;
-	*replaced = f->join.replaced;
+	return &f->join;
 }
 
 const struct rx_source_ops rx_file_source = {
 	.open = file_open,
 	.run = file_run,
 	.snapshot = file_snapshot,
-	.joins = file_joins,
+	.reqjoin = file_reqjoin,
 	.close = file_close,
 };

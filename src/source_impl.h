@@ -14,6 +14,7 @@
 
 #include "rxray.h"
 #include "pattern.h"
+#include "reqjoin.h"
 #include "snapshot.h"
 
 struct rx_source_opts {
@@ -65,7 +66,8 @@ struct rx_source_ops {
 	 */
 	void (*snapshot)(void *impl, struct rx_snapshot *snap, const __u64 *after);
 	const char *(*ifname)(const void *impl, __u32 ifindex); /* NULL: never named */
-	void (*joins)(void *impl, __u64 *joined, __u64 *missing, __u64 *replaced); /* NULL: none */
+	/* the join of transactions with their request records (NULL: none) */
+	const struct rx_reqjoin *(*reqjoin)(const void *impl);
 	void (*close)(void *impl); /* takes NULL */
 	int keeps_reads; /* source.c keeps the last read for rx_source__snapshot_recent */
 };

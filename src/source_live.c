@@ -779,13 +779,11 @@ static void live_close(void *impl)
 	free(l);
 }
 
-static void live_joins(void *impl, __u64 *joined, __u64 *missing, __u64 *replaced)
+static const struct rx_reqjoin *live_reqjoin(const void *impl)
 {
 	const struct rx_live *l = impl;
 
-	*joined = l->join.joined;
-	*missing = l->join.missing;
-	*replaced = l->join.replaced;
+	return &l->join;
 }
 
 const struct rx_source_ops rx_live_source = {
@@ -793,7 +791,7 @@ const struct rx_source_ops rx_live_source = {
 	.run = live_run,
 	.snapshot = live_snapshot,
 	.ifname = live_ifname,
-	.joins = live_joins,
+	.reqjoin = live_reqjoin,
 	.close = live_close,
 	.keeps_reads = 1,
 };
