@@ -25,8 +25,8 @@ LIBS := -lbpf -lelf -lz -lpcap -ljansson -lmicrohttpd -lpthread -lncursesw -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) -MMD -MP
 
-SRCS := src/main.c src/quantile.c src/util.c src/machine.c src/agent.c src/source.c src/source_file.c src/source_live.c src/render.c src/jsonw.c \
-	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/cmd_top.c src/cmd_doctor.c src/verify.c src/reqjoin.c src/pattern.c native/datapath.c
+SRCS := src/main.c src/quantile.c src/util.c src/machine.c src/snapshot.c src/agent_wire.c src/agent.c src/source.c src/source_agent.c src/source_file.c src/source_live.c src/render.c src/jsonw.c \
+	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/cmd_top.c src/topmodel.c src/cmd_doctor.c src/verify.c src/reqjoin.c src/pattern.c native/datapath.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 BPF_OBJ := $(BUILD)/rxray.bpf.o
 SKEL := $(BUILD)/rxray.skel.h
@@ -35,6 +35,7 @@ TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/test
 	$(BUILD)/tests/unit_reqjoin $(BUILD)/tests/unit_pattern $(BUILD)/tests/unit_quantile \
 	$(BUILD)/tests/unit_render_json $(BUILD)/tests/json_oracle $(BUILD)/tests/bench_check \
 	$(BUILD)/tests/unit_pktgen
+TEST_BINS += $(BUILD)/tests/unit_topmodel
 
 .PHONY: all tests test test-kernels clang19 demo bench fuzz deps clean
 all: $(BUILD)/rxray $(BPF_OBJ)
@@ -96,6 +97,13 @@ $(BUILD)/tests/unit_pattern: $(BUILD)/tests/unit_pattern.o $(BUILD)/src/pattern.
 $(BUILD)/tests/unit_quantile: $(BUILD)/tests/unit_quantile.o $(BUILD)/src/quantile.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -lm
+
+# top's rates and the snapshot arithmetic under them
+$(BUILD)/tests/unit_topmodel: $(BUILD)/tests/unit_topmodel.o $(BUILD)/src/topmodel.o \
+	$(BUILD)/src/snapshot.o $(BUILD)/src/picture.o $(BUILD)/src/quantile.o $(BUILD)/src/render.o \
+	$(BUILD)/src/jsonw.o $(BUILD)/src/util.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -ljansson -lm
 
 $(BUILD)/tests/%.o: tests/unit/%.c
 	$(call msg,CC,$@)

@@ -126,7 +126,7 @@ int cmd_requests(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .tcp = 1, .http = 1, .on_txn = on_txn };
+	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .tcp = 1, .http = 1, .txns = 1 };
 	struct requests q = { 0 };
 	struct rx_patterns routes = { .n = 0 };
 	struct rx_source *src;
@@ -177,7 +177,7 @@ int cmd_requests(int argc, char **argv)
 	r = rx_source__open(&src, &so);
 	if (r)
 		return r;
-	r = rx_source__run(src, NULL, &q);
+	r = rx_source__run(src, &(struct rx_sink){ .on_txn = on_txn, .user = &q });
 	fflush(stdout);
 	rx_source__snapshot(src, &snap);
 	rx_source__joins(src, &joined, &missing, &replaced);

@@ -242,7 +242,7 @@ static __u64 nth_largest(__u64 *v, ssize_t n, ssize_t k)
 /*
  * Only the top N talkers and services are exported one by one, the rest
  * summed. Every entry with at least the N-th largest packet count goes to
- * the front, and their number is returned: the top N in rx_picture_sort's
+ * the front, and their number is returned: the top N in rx_snapshot__sort's
  * order are among them, so sorting those alone gives the same series as
  * sorting the whole table (8,192 talkers when full) at a fraction of it.
  */
@@ -275,7 +275,7 @@ static void sort_top(struct rx_snapshot *s, size_t top)
 
 	head.n_talkers = top_to_front(s->talkers, s->n_talkers, top);
 	head.n_services = top_to_front(s->services, s->n_services, top);
-	rx_picture_sort(&head);
+	rx_snapshot__sort(&head);
 }
 
 static enum MHD_Result serve_metrics(struct serve *sv, struct MHD_Connection *c)
@@ -317,7 +317,7 @@ static enum MHD_Result serve_stats(struct serve *sv, struct MHD_Connection *c)
 
 		rx_source__snapshot(sv->src[i], &snap);
 		sort_top(&snap, sv->top);
-		rx_picture_sum(&snap, &t);
+		rx_snapshot__sum(&snap, &t);
 		o = rx_picture_json(&snap, &t, sv->top);
 		json_object_set_new(o, "interface", json_string(sv->ifname[i]));
 		json_array_append_new(l, o);

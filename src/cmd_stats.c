@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "picture.h"
+#include "source.h"
 
 static const char stats_usage[] =
 	"Usage: rxray stats (-i IFACE [--duration SECONDS] | -r FILE) [--json] [--top N]\n"
@@ -102,10 +103,10 @@ int cmd_stats(int argc, char **argv)
 		return r;
 	if (rx_source__is_agent(src))
 		fprintf(stderr, "rxray: -i %s: reading the running agent's counters\n", so.ifname);
-	r = rx_source__run(src, NULL, NULL);
+	r = rx_source__run(src, NULL);
 	rx_source__snapshot(src, &snap);
-	rx_picture_sort(&snap);
-	rx_picture_sum(&snap, &t);
+	rx_snapshot__sort(&snap);
+	rx_snapshot__sum(&snap, &t);
 	if (json) {
 		json_t *j = rx_picture_json(&snap, &t, top);
 

@@ -15,7 +15,9 @@
  */
 /* first: reasons.h's X-macros name a reason OK, which curses.h defines as a macro */
 #include "picture.h"
+#include "source.h"
 #include "render.h"
+#include "topmodel.h"
 #define NCURSES_WIDECHAR 1
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -30,7 +32,6 @@
 #include <unistd.h>
 #include <wchar.h>
 
-#define TOP_HISTORY 60     /* samples in the sparklines: a minute */
 #define TOP_WIDE_COLS 160  /* from this width on, panels go side by side */
 #define TOP_TICK_NS 1000000000ll
 #define TOP_KEY_WAIT_MS 250 /* longest getch() wait: how soon a signal is seen */
@@ -58,63 +59,12 @@ static const char top_usage[] =
 	"Keys: q quit, p pause/resume, s sort (packets, bytes, rate), h help.\n"
 	"Needs a terminal; for scripts, rxray stats --json or rxray serve.\n";
 
-#define TOP_SHARE_NONE -1.0
-#define TOP_SHARE_IDLE -2.0
-
-enum top_sort { TOP_SORT_PACKETS, TOP_SORT_BYTES, TOP_SORT_RATE, TOP_SORT_MAX };
 static const char *const top_sort_names[] = { "packets", "bytes", "rate" };
-
-/* One talker or service: its totals and its rates over the last interval. */
-struct top_row {
-	struct rx_keyed k;
-	double pps, bps; /* packets and bytes per second; < 0 before the second read */
-};
-
-/* One named number of a small panel (protocols, TCP, losses, reasons). */
-struct top_item {
-	char name[32];
-	double rate;  /* per second; < 0: not known yet */
-	double share; /* percent, or TOP_SHARE_NONE (no column) or TOP_SHARE_IDLE ("-") */
-	__u64 total;
-	int warn;     /* worth the eye: drawn highlighted */
-};
-
-/* What one screen shows. */
-#define TOP_ENDPOINTS 16
-
-struct top_frame {
-	int rated;       /* two snapshots were read: rates are known */
-	double dt;       /* seconds between them */
-	double uptime;   /* seconds since top attached */
-	struct rx_totals tot;
-	double pps, bps; /* bits per second */
-	double proto_ps[RX_PROTO_MAX];
-	double reason_ps[RX_REASON_MAX];
-	__u64 tcpkinds[RX_TCPK_MAX];
-	double tcp_ps[RX_TCPK_MAX];
-	__u64 health[RX_TCPH_MAX];
-	double health_ps[RX_TCPH_MAX];
-	double rtt_p50, synack_p50; /* seconds; 0: none seen */
-	__u64 stats[RX_STAT_MAX];
-	double stats_ps[RX_STAT_MAX];
-	struct top_row *talkers, *services;
-	size_t n_talkers, n_services;
-	double hist_pps[TOP_HISTORY], hist_bps[TOP_HISTORY];
-	int hist_n;
-	struct top_item ep[TOP_ENDPOINTS]; /* HTTP endpoints, busiest first */
-	int n_ep;
-};
 
 struct top {
 	struct rx_source *src;
 	char ifname[32];
-	struct rx_snapshot prev; /* the last read, talkers and services sorted by key */
-	struct rx_totals prev_tot;
-	__s64 prev_ns;  /* when the last read was made (its last_ns, wall clock) */
-	__s64 start_ns; /* CLOCK_MONOTONIC */
-	int have_prev;
-	double hist_pps[TOP_HISTORY], hist_bps[TOP_HISTORY];
-	int hist_n;
+	struct top_model model;
 	struct top_frame shown;
 	SCREEN *screen;
 	enum top_sort sort;
@@ -129,12 +79,6 @@ static __s64 mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__s64)ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
-/* A counter that only grows, per second; an entry evicted and re-created restarts at 0. */
-static double per_s(__u64 now, __u64 before, double dt)
-{
-	return (double)(now >= before ? now - before : now) / dt;
 }
 
 /*
@@ -165,240 +109,20 @@ static const char *num(double v)
 
 /* ---- sampling -------------------------------------------------------------- */
 
-static int by_key(const void *a, const void *b)
-{
-	return memcmp(((const struct rx_keyed *)a)->key, ((const struct rx_keyed *)b)->key,
-		      sizeof(((const struct rx_keyed *)a)->key));
-}
-
-static int cmp_u64(__u64 x, __u64 y)
-{
-	return x == y ? 0 : x < y ? 1 : -1; /* descending */
-}
-
-static int cmp_dbl(double x, double y)
-{
-	return x == y ? 0 : x < y ? 1 : -1; /* descending */
-}
-
-/* Packets, then bytes, then key: the order of rx_picture_sort. */
-static int row_by_packets(const void *a, const void *b)
-{
-	const struct top_row *x = a, *y = b;
-	int c = cmp_u64(x->k.c.packets, y->k.c.packets);
-
-	if (!c)
-		c = cmp_u64(x->k.c.bytes, y->k.c.bytes);
-	return c ? c : by_key(&x->k, &y->k);
-}
-
-static int row_by_bytes(const void *a, const void *b)
-{
-	const struct top_row *x = a, *y = b;
-	int c = cmp_u64(x->k.c.bytes, y->k.c.bytes);
-
-	return c ? c : row_by_packets(a, b);
-}
-
-static int row_by_rate(const void *a, const void *b)
-{
-	const struct top_row *x = a, *y = b;
-	int c = cmp_dbl(x->pps, y->pps);
-
-	if (!c)
-		c = cmp_dbl(x->bps, y->bps);
-	return c ? c : row_by_packets(a, b);
-}
-
-static void frame__sort(struct top_frame *f, enum top_sort how)
-{
-	int (*cmp)(const void *, const void *) =
-		how == TOP_SORT_BYTES ? row_by_bytes : how == TOP_SORT_RATE ? row_by_rate : row_by_packets;
-
-	qsort(f->talkers, f->n_talkers, sizeof(*f->talkers), cmp);
-	qsort(f->services, f->n_services, sizeof(*f->services), cmp);
-}
-
-static void frame__free(struct top_frame *f)
-{
-	free(f->talkers);
-	free(f->services);
-	f->talkers = f->services = NULL;
-	f->n_talkers = f->n_services = 0;
-}
-
-/* Rows of a keyed table with their rates against the previous read (sorted by key). */
-static struct top_row *rows_of(const struct rx_keyed *cur, size_t n, const struct rx_keyed *prev,
-			       size_t n_prev, int rated, double dt, size_t *n_out)
-{
-	struct top_row *r = calloc(n ? n : 1, sizeof(*r));
-	size_t i;
-
-	*n_out = 0;
-	if (!r)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		const struct rx_keyed *p = NULL;
-
-		r[i].k = cur[i];
-		r[i].pps = r[i].bps = -1;
-		if (!rated)
-			continue;
-		if (n_prev)
-			p = bsearch(&cur[i], prev, n_prev, sizeof(*prev), by_key);
-		/* absent before: it appeared during the interval, from zero */
-		r[i].pps = per_s(cur[i].c.packets, p ? p->c.packets : 0, dt);
-		r[i].bps = per_s(cur[i].c.bytes, p ? p->c.bytes : 0, dt);
-	}
-	*n_out = n;
-	return r;
-}
-
-static void top__history(struct top *t, double pps, double bps)
-{
-	if (t->hist_n == TOP_HISTORY) {
-		memmove(t->hist_pps, t->hist_pps + 1, (TOP_HISTORY - 1) * sizeof(double));
-		memmove(t->hist_bps, t->hist_bps + 1, (TOP_HISTORY - 1) * sizeof(double));
-		t->hist_n--;
-	}
-	t->hist_pps[t->hist_n] = pps;
-	t->hist_bps[t->hist_n] = bps;
-	t->hist_n++;
-}
-
-/* Requests of one (port, method, route) in a snapshot, over its statuses. */
-static __u64 endpoint_count(const struct rx_snapshot *s, const struct rx_endpoint_row *e,
-			    __u64 *errors)
-{
-	__u64 n = 0;
-	size_t i;
-
-	if (errors)
-		*errors = 0;
-	for (i = 0; i < s->n_endpoints; i++) {
-		const struct rx_endpoint_row *x = &s->endpoints[i];
-
-		if (x->k.port != e->k.port || x->k.method != e->k.method || strcmp(x->route, e->route))
-			continue;
-		n += x->v.count;
-		if (errors && x->k.status >= 500)
-			*errors += x->v.count;
-	}
-	return n;
-}
-
-/*
- * The HTTP endpoints panel: "METHOD route" with requests per second and in
- * total (highlighted when it answered 5xx), busiest first, at most
- * TOP_ENDPOINTS of them.
- */
-static void endpoint_items(struct top_frame *f, const struct rx_snapshot *s,
-			   const struct rx_snapshot *prev)
-{
-	size_t i, j;
-	int k;
-
-	for (i = 0; i < s->n_endpoints; i++) {
-		const struct rx_endpoint_row *e = &s->endpoints[i];
-		struct top_item it;
-		__u64 total, errors;
-
-		/* one item per (port, method, route): skip rows already folded in */
-		for (j = 0; j < i; j++)
-			if (s->endpoints[j].k.port == e->k.port && s->endpoints[j].k.method == e->k.method &&
-			    !strcmp(s->endpoints[j].route, e->route))
-				break;
-		if (j < i)
-			continue;
-		memset(&it, 0, sizeof(it));
-		total = endpoint_count(s, e, &errors);
-		snprintf(it.name, sizeof(it.name), "%s %.24s", rx_http_method_name(e->k.method),
-			 e->route);
-		it.rate = f->rated ? per_s(total, endpoint_count(prev, e, NULL), f->dt) : -1;
-		it.share = TOP_SHARE_NONE;
-		it.total = total;
-		it.warn = errors > 0;
-		/* insertion by total, descending, keeping the first TOP_ENDPOINTS */
-		for (k = f->n_ep; k > 0 && f->ep[k - 1].total < it.total; k--)
-			if (k < TOP_ENDPOINTS)
-				f->ep[k] = f->ep[k - 1];
-		if (k < TOP_ENDPOINTS) {
-			f->ep[k] = it;
-			if (f->n_ep < TOP_ENDPOINTS)
-				f->n_ep++;
-		}
-	}
-}
-
-/*
- * Read the counters once and make the next frame of it. The read may be
- * one the agent shared with its other readers, up to a second old: rates
- * are over the time between the reads themselves (snapshot.last_ns), and
- * the same read twice makes no new frame.
- */
+/* Read the counters once and make the next frame of them (topmodel.c). */
 static void top__sample(struct top *t)
 {
 	struct top_frame f;
 	struct rx_snapshot s;
-	__s64 now = mono_ns(), at;
-	__u32 k;
 
-	memset(&f, 0, sizeof(f));
-	rx_source__snapshot_recent(t->src, &s, t->have_prev ? (__u64)t->prev_ns : 0);
-	at = s.last_ns ? (__s64)s.last_ns : now;
-	if (t->have_prev && at == t->prev_ns) {
-		rx_snapshot__free(&s);
+	rx_source__snapshot_recent(t->src, &s, top_model__after(&t->model));
+	if (!top_model__step(&t->model, &s, mono_ns(), t->sort, &f))
 		return;
-	}
-	rx_picture_sum(&s, &f.tot);
-	memcpy(f.tcpkinds, s.tcpkinds, sizeof(f.tcpkinds));
-	memcpy(f.health, s.health, sizeof(f.health));
-	f.rtt_p50 = rx_hist_quantile(&s.latency[RX_LAT_HANDSHAKE_RTT], 0.5);
-	f.synack_p50 = rx_hist_quantile(&s.latency[RX_LAT_SYNACK_DELAY], 0.5);
-	memcpy(f.stats, s.stats, sizeof(f.stats));
-	f.uptime = (double)(now - t->start_ns) / 1e9;
-	f.rated = t->have_prev && at > t->prev_ns;
-	f.dt = f.rated ? (double)(at - t->prev_ns) / 1e9 : 0;
-	f.pps = f.bps = -1;
-	for (k = 0; k < RX_PROTO_MAX; k++)
-		f.proto_ps[k] = f.rated ? per_s(f.tot.proto[k], t->prev_tot.proto[k], f.dt) : -1;
-	for (k = 0; k < RX_REASON_MAX; k++)
-		f.reason_ps[k] = f.rated ? per_s(f.tot.reason[k], t->prev_tot.reason[k], f.dt) : -1;
-	for (k = 0; k < RX_TCPK_MAX; k++)
-		f.tcp_ps[k] = f.rated ? per_s(s.tcpkinds[k], t->prev.tcpkinds[k], f.dt) : -1;
-	for (k = 0; k < RX_STAT_MAX; k++)
-		f.stats_ps[k] = f.rated ? per_s(s.stats[k], t->prev.stats[k], f.dt) : -1;
-	for (k = 0; k < RX_TCPH_MAX; k++)
-		f.health_ps[k] = f.rated ? per_s(s.health[k], t->prev.health[k], f.dt) : -1;
-	if (f.rated) {
-		f.pps = per_s(f.tot.packets, t->prev_tot.packets, f.dt);
-		f.bps = 8 * per_s(f.tot.bytes, t->prev_tot.bytes, f.dt);
-		top__history(t, f.pps, f.bps);
-	}
-	memcpy(f.hist_pps, t->hist_pps, sizeof(f.hist_pps));
-	memcpy(f.hist_bps, t->hist_bps, sizeof(f.hist_bps));
-	f.hist_n = t->hist_n;
-	endpoint_items(&f, &s, &t->prev);
-	f.talkers = rows_of(s.talkers, s.n_talkers, t->prev.talkers, t->prev.n_talkers, f.rated,
-			    f.dt, &f.n_talkers);
-	f.services = rows_of(s.services, s.n_services, t->prev.services, t->prev.n_services,
-			     f.rated, f.dt, &f.n_services);
-	frame__sort(&f, t->sort);
-
-	/* this read is the next one's baseline */
-	qsort(s.talkers, s.n_talkers, sizeof(*s.talkers), by_key);
-	qsort(s.services, s.n_services, sizeof(*s.services), by_key);
-	rx_snapshot__free(&t->prev);
-	t->prev = s;
-	t->prev_tot = f.tot;
-	t->prev_ns = at;
-	t->have_prev = 1;
-
 	if (t->paused) {
-		frame__free(&f);
+		top_frame__free(&f);
 		return;
 	}
-	frame__free(&t->shown);
+	top_frame__free(&t->shown);
 	t->shown = f;
 }
 
@@ -958,7 +682,7 @@ static int top__key(struct top *t, int ch)
 	case 's':
 	case 'S':
 		t->sort = (t->sort + 1) % TOP_SORT_MAX;
-		frame__sort(&t->shown, t->sort);
+		top_frame__sort(&t->shown, t->sort);
 		break;
 	case 'h':
 	case 'H':
@@ -1065,7 +789,7 @@ int cmd_top(int argc, char **argv)
 	r = rx_source__open(&t.src, &so);
 	if (r)
 		return r;
-	t.start_ns = mono_ns();
+	t.model.start_ns = mono_ns();
 	if (top__screen(&t)) {
 		const char *term = getenv("TERM");
 
@@ -1078,8 +802,8 @@ int cmd_top(int argc, char **argv)
 	endwin();
 	delscreen(t.screen);
 
-	frame__free(&t.shown);
-	rx_snapshot__free(&t.prev);
+	top_frame__free(&t.shown);
+	top_model__free(&t.model);
 	rx_source__close(t.src);
 	return RX_EXIT_OK;
 }

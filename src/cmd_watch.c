@@ -13,6 +13,7 @@
 #include <string.h>
 #include <pcap/pcap.h>
 #include "picture.h"
+#include "source.h"
 #include "render.h"
 
 enum { VIEW_LINE, VIEW_VERBOSE, VIEW_JSON };
@@ -99,7 +100,7 @@ static void print_summary(struct watch *w)
 	__u32 r;
 
 	rx_source__snapshot(w->src, &snap);
-	rx_picture_sum(&snap, &t);
+	rx_snapshot__sum(&snap, &t);
 	fprintf(stderr, "%lu packets shown\n%llu packets seen by the datapath", w->shown,
 		(unsigned long long)t.packets);
 	for (r = 0; r < RX_REASON_MAX; r++)
@@ -275,7 +276,7 @@ int cmd_watch(int argc, char **argv)
 			goto out;
 		}
 	}
-	r = rx_source__run(w.src, on_record, &w);
+	r = rx_source__run(w.src, &(struct rx_sink){ .on_capture = on_record, .user = &w });
 	fflush(stdout);
 	if (w.out_error && !r) {
 		rx_err("writing the output failed");

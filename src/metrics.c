@@ -197,7 +197,7 @@ void rx_metrics_series(struct rx_buf *b, int part, const char *ifname, struct rx
 		}
 		break;
 	case 4:
-		rx_picture_sum(s, &t);
+		rx_snapshot__sum(s, &t);
 		for (p = 0; p < RX_PROTO_MAX; p++)
 			rx_buf__printf(b, "%s{interface=\"%s\",proto=\"%s\"} %llu\n", families[part].name,
 				       ifl, rx_proto_name(p), (unsigned long long)t.proto[p]);

@@ -14,39 +14,6 @@ static json_t *endpoints_json(struct rx_snapshot *s);
 
 #define RX__NAME(name, str) str,
 const char *const rx_tcpkind_names[] = { RX_TCPKINDS(RX__NAME) };
-#define RX__BOUND(b) b,
-const unsigned int rx_size_bounds[] = { RX_SIZE_BOUNDS(RX__BOUND) };
-
-
-void rx_picture_sum(const struct rx_snapshot *s, struct rx_totals *t)
-{
-	__u32 v, r, p;
-
-	memset(t, 0, sizeof(*t));
-	for (v = 0; v < RX_VERDICT_MAX; v++)
-		for (r = 0; r < RX_REASON_MAX; r++)
-			for (p = 0; p < RX_PROTO_MAX; p++) {
-				const struct rx_counter *c = &s->counters[RX_COUNTER_IDX(v, r, p)];
-
-				t->packets += c->packets;
-				t->bytes += c->bytes;
-				t->proto[p] += c->packets;
-				t->reason[r] += c->packets;
-				t->verdict[v] += c->packets;
-			}
-}
-
-/* Descending by packets, then bytes, then key: a stable, total order. */
-static int by_packets(const void *a, const void *b)
-{
-	const struct rx_keyed *x = a, *y = b;
-
-	if (x->c.packets != y->c.packets)
-		return x->c.packets < y->c.packets ? 1 : -1;
-	if (x->c.bytes != y->c.bytes)
-		return x->c.bytes < y->c.bytes ? 1 : -1;
-	return memcmp(x->key, y->key, sizeof(x->key));
-}
 
 void rx_fmt_keyed_addr(char *buf, const struct rx_keyed *k)
 {
@@ -254,7 +221,6 @@ void rx_picture_print(FILE *out, const struct rx_snapshot *s, const struct rx_to
 
 const char *const rx_tcphealth_names[] = { RX_TCPHEALTH(RX__NAME) };
 const char *const rx_latency_names[] = { RX_LATENCIES(RX__NAME) };
-const unsigned int rx_lat_bounds_us[] = { RX_LAT_BOUNDS_US(RX__BOUND) };
 
 __u64 rx_hist_count(const struct rx_hist *h)
 {
@@ -271,24 +237,6 @@ double rx_hist_quantile(const struct rx_hist *h, double q)
 	return rx_quantile(h->count, rx_lat_bounds_us, RX_LAT_BUCKETS, q, 0, INFINITY);
 }
 
-const unsigned int rx_dur_bounds_us[] = { RX_DUR_BOUNDS_US(RX__BOUND) };
-const unsigned int rx_body_bounds[] = { RX_BODY_BOUNDS(RX__BOUND) };
-
-static int by_endpoint(const void *a, const void *b)
-{
-	const struct rx_endpoint_row *x = a, *y = b;
-	int c;
-
-	if (x->k.port != y->k.port)
-		return x->k.port < y->k.port ? -1 : 1;
-	if (x->k.method != y->k.method)
-		return x->k.method < y->k.method ? -1 : 1;
-	c = strcmp(x->route, y->route);
-	if (c)
-		return c;
-	return x->k.status < y->k.status ? -1 : x->k.status > y->k.status;
-}
-
 /*
  * SPEC's endpoints: one object per (server port, method, route), its
  * statuses folded in, with percentiles from the duration histogram
@@ -297,61 +245,47 @@ static int by_endpoint(const void *a, const void *b)
 static json_t *endpoints_json(struct rx_snapshot *s)
 {
 	json_t *l = json_array();
-	size_t i = 0, j;
+	struct rx_endpoint_group g;
+	size_t i, j, next;
 
-	qsort(s->endpoints, s->n_endpoints, sizeof(*s->endpoints), by_endpoint);
-	while (i < s->n_endpoints) {
-		struct rx_endpoint sum;
+	rx_snapshot__sort_endpoints(s);
+	for (i = 0; i < s->n_endpoints; i = next) {
 		json_t *o = json_object(), *st = json_object();
-		__u64 errors = 0;
 		char code[8];
 		double max, min;
-		int bounds = 0;
 
-		memset(&sum, 0, sizeof(sum));
-		for (j = i; j < s->n_endpoints && s->endpoints[j].k.port == s->endpoints[i].k.port &&
-			    s->endpoints[j].k.method == s->endpoints[i].k.method &&
-			    !strcmp(s->endpoints[j].route, s->endpoints[i].route);
-		     j++) {
-			rx_endpoint_add(&sum, &s->endpoints[j].v);
-			bounds |= s->endpoints[j].bounds;
-			snprintf(code, sizeof(code), "%u", s->endpoints[j].k.status);
-			json_object_set_new(st, code, json_integer((json_int_t)s->endpoints[j].v.count));
-			if (s->endpoints[j].k.status >= 500)
-				errors += s->endpoints[j].v.count;
+		next = rx_snapshot__fold_endpoint(s, i, &g);
+		for (j = 0; j < g.n; j++) {
+			snprintf(code, sizeof(code), "%u", g.row[j].k.status);
+			json_object_set_new(st, code, json_integer((json_int_t)g.row[j].v.count));
 		}
-		json_object_set_new(o, "server.port", json_integer(s->endpoints[i].k.port));
+		json_object_set_new(o, "server.port", json_integer(g.row->k.port));
 		json_object_set_new(o, "http.request.method",
-				    json_string(rx_http_method_name(s->endpoints[i].k.method)));
-		json_object_set_new(o, "http.route", json_string(s->endpoints[i].route));
-		json_object_set_new(o, "count", json_integer((json_int_t)sum.count));
-		json_object_set_new(o, "errors", json_integer((json_int_t)errors));
+				    json_string(rx_http_method_name(g.row->k.method)));
+		json_object_set_new(o, "http.route", json_string(g.row->route));
+		json_object_set_new(o, "count", json_integer((json_int_t)g.sum.count));
+		json_object_set_new(o, "errors", json_integer((json_int_t)g.errors));
 		json_object_set_new(o, "status", st);
-		max = (double)sum.dur_max_ns / 1e9;
-		min = (double)sum.dur_min_ns / 1e9;
+		max = (double)g.sum.dur_max_ns / 1e9;
+		min = (double)g.sum.dur_min_ns / 1e9;
 		/* interpolated in the bucket narrowed to [min, max] */
 		json_object_set_new(o, "duration_s",
 				    json_pack("{sfsfsfsfsfsfsb}", "p50",
-					      rx_quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.5, min, max),
+					      rx_quantile(g.sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.5, min, max),
 					      "p90",
-					      rx_quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.9, min, max),
+					      rx_quantile(g.sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.9, min, max),
 					      "p99",
-					      rx_quantile(sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.99, min, max),
+					      rx_quantile(g.sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.99, min, max),
 					      "min", min, "max", max, "mean",
-					      sum.count ? (double)sum.dur_sum_ns / 1e9 / (double)sum.count
-							: 0.0,
-					      "minmax_exact", !bounds));
-		json_object_set_new(o, "http.request.body.size", json_integer((json_int_t)sum.req_bytes));
+					      g.sum.count ? (double)g.sum.dur_sum_ns / 1e9 / (double)g.sum.count
+							  : 0.0,
+					      "minmax_exact", !g.bounds));
+		json_object_set_new(o, "http.request.body.size",
+				    json_integer((json_int_t)g.sum.req_bytes));
 		json_object_set_new(o, "http.response.body.size",
-				    json_integer((json_int_t)sum.resp_bytes));
+				    json_integer((json_int_t)g.sum.resp_bytes));
 		json_array_append_new(l, o);
-		i = j;
 	}
 	return l;
 }
 
-void rx_picture_sort(struct rx_snapshot *s)
-{
-	qsort(s->talkers, s->n_talkers, sizeof(*s->talkers), by_packets);
-	qsort(s->services, s->n_services, sizeof(*s->services), by_packets);
-}

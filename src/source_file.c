@@ -3,6 +3,7 @@
  * Offline source: frames from a pcap or pcapng file (libpcap) run through
  * the native build of the datapath; time is the file's.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pcap/pcap.h>
@@ -14,13 +15,9 @@ struct rx_file {
 	pcap_t *pcap;
 	const char *name;
 	struct rx_env *native;
-	rx_record_fn fn;
-	void *user;
+	struct rx_sink sink;
 	int stopped;
 	__u64 first_ns, last_ns;
-	void (*on_txn)(void *user, const struct rx_txn *t, const char *route,
-		       const struct rx_reqinfo *ri);
-	void *txn_user;
 	struct rx_reqjoin join;
 };
 
@@ -34,25 +31,30 @@ static void native_txn(void *user, const void *rec, __u32 size)
 		rx_reqjoin__put(&f->join, rec);
 		return;
 	}
+	if (!f->sink.on_txn)
+		return;
 	rx_route_name(route, t->route, rx_nhash__find(&f->native->routes, &t->route));
-	f->on_txn(f->txn_user, t, route, rx_reqjoin__take(&f->join, t));
+	f->sink.on_txn(f->sink.user, t, route, rx_reqjoin__take(&f->join, t));
 }
 
 static void native_emit(void *user, const struct rx_capture *rec)
 {
 	struct rx_file *f = user;
 
-	if (!f->stopped && f->fn(f->user, rec))
+	if (!f->stopped && f->sink.on_capture && f->sink.on_capture(f->sink.user, rec))
 		f->stopped = 1;
 }
 
-int rx_file__open(struct rx_file **out, const struct rx_source_opts *o)
+static int file_open(void **impl, const struct rx_source_opts *o)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct rx_file *f;
 	int dlt;
 
-	*out = f = calloc(1, sizeof(*f));
+	*impl = NULL;
+	if (!o->file)
+		return -ENOENT;
+	*impl = f = calloc(1, sizeof(*f));
 	if (!f) {
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
@@ -90,25 +92,23 @@ int rx_file__open(struct rx_file **out, const struct rx_source_opts *o)
 	rx_native__set_payload(f->native, o->payload);
 	if (o->patterns)
 		rx_native__set_patterns(f->native, o->patterns->p, o->patterns->n);
-	f->on_txn = o->on_txn;
-	if (o->on_txn && rx_reqjoin__init(&f->join)) {
+	if (o->txns && rx_reqjoin__init(&f->join)) {
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
 	}
-	rx_native__set_http(f->native, o->http, o->on_txn ? native_txn : NULL, f);
+	rx_native__set_http(f->native, o->http, o->txns ? native_txn : NULL, f);
 	return 0;
 }
 
-int rx_file__run(struct rx_file *f, rx_record_fn fn, void *user)
+static int file_run(void *impl, const struct rx_sink *sink)
 {
+	struct rx_file *f = impl;
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	__u64 ts;
 	int r;
 
-	f->fn = fn;
-	f->user = user;
-	f->txn_user = user;
+	f->sink = *sink;
 	while (!f->stopped && !rx_stop) {
 		r = pcap_next_ex(f->pcap, &h, &data);
 		if (r == PCAP_ERROR_BREAK)
@@ -145,8 +145,9 @@ static struct rx_keyed *copy_table(const struct rx_nhash *h, size_t *n)
 	return out;
 }
 
-void rx_file__snapshot(struct rx_file *f, struct rx_snapshot *snap)
+static void file_snapshot(void *impl, struct rx_snapshot *snap, const __u64 *after)
 {
+	struct rx_file *f = impl;
 	__u32 i;
 
 	memcpy(snap->counters, f->native->counters, sizeof(snap->counters));
@@ -173,8 +174,10 @@ void rx_file__snapshot(struct rx_file *f, struct rx_snapshot *snap)
 	}
 }
 
-void rx_file__close(struct rx_file *f)
+static void file_close(void *impl)
 {
+	struct rx_file *f = impl;
+
 	if (!f)
 		return;
 	if (f->pcap)
@@ -184,9 +187,17 @@ void rx_file__close(struct rx_file *f)
 	free(f);
 }
 
-void rx_file__joins(struct rx_file *f, __u64 *joined, __u64 *missing, __u64 *replaced)
+static const struct rx_reqjoin *file_reqjoin(const void *impl)
 {
-	*joined = f->join.joined;
-	*missing = f->join.missing;
-	*replaced = f->join.replaced;
+	const struct rx_file *f = impl;
+
+	return &f->join;
 }
+
+const struct rx_source_ops rx_file_source = {
+	.open = file_open,
+	.run = file_run,
+	.snapshot = file_snapshot,
+	.reqjoin = file_reqjoin,
+	.close = file_close,
+};

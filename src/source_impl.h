@@ -1,28 +1,79 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * The two source implementations behind source.h. They live in separate
- * files because libpcap's <pcap/bpf.h> and the kernel's <linux/bpf.h> both
- * define struct bpf_insn and cannot meet in one translation unit.
+ * What a source kind and source.c agree on: the options, the sink and the
+ * kind's ops. The kinds, one file each: source_file.c (a pcap through the
+ * native datapath), source_live.c (the BPF datapath) and source_agent.c (a
+ * running agent's counters); source.c tries them in turn through their ops
+ * (this header, not source.h, so no kind depends on source.c). The file
+ * and live kinds live in separate files because libpcap's <pcap/bpf.h> and
+ * the kernel's <linux/bpf.h> both define struct bpf_insn and cannot meet
+ * in one translation unit.
  */
 #ifndef RX_SOURCE_IMPL_H
 #define RX_SOURCE_IMPL_H
 
-#include "source.h"
+#include "rxray.h"
+#include "pattern.h"
+#include "reqjoin.h"
+#include "snapshot.h"
 
-struct rx_file;
-struct rx_live;
+struct rx_source_opts {
+	const char *ifname; /* live, or */
+	const char *file;   /* offline */
+	__u32 snaplen;      /* bytes of each packet in capture records */
+	int capture;        /* stream capture records */
+	int payload;        /* capture records carry payload bytes, not only headers */
+	int traffic;        /* keep the traffic picture (talkers, services, ...) */
+	int tcp;            /* track TCP health (live: attaches the TC programs too) */
+	int http;           /* track HTTP transactions and RED metrics (needs tcp) */
+	int txns;           /* deliver HTTP transactions to the sink's on_txn (requests) */
+	const struct rx_patterns *patterns; /* route patterns (NULL: none) */
+	__u32 duration_s;   /* live: stop after this long (0: until told) */
+	int pin;            /* live: keep maps and links under /sys/fs/bpf/rxray/IFACE */
+	int use_agent;      /* live: read a running agent's counters instead of attaching */
+};
 
-int rx_file__open(struct rx_file **out, const struct rx_source_opts *o);
-int rx_file__run(struct rx_file *f, rx_record_fn fn, void *user);
-void rx_file__snapshot(struct rx_file *f, struct rx_snapshot *snap);
-void rx_file__close(struct rx_file *f);
-void rx_file__joins(struct rx_file *f, __u64 *joined, __u64 *missing, __u64 *replaced);
+/*
+ * Called once per capture record, in order; ts_ns already on the wall clock.
+ * Return non-zero to stop the source.
+ */
+typedef int (*rx_record_fn)(void *user, const struct rx_capture *rec);
 
-int rx_live__open(struct rx_live **out, const struct rx_source_opts *o);
-int rx_live__run(struct rx_live *l, rx_record_fn fn, void *user);
-void rx_live__snapshot(struct rx_live *l, struct rx_snapshot *snap);
-const char *rx_live__ifname(const struct rx_live *l, __u32 ifindex);
-void rx_live__close(struct rx_live *l);
-void rx_live__joins(struct rx_live *l, __u64 *joined, __u64 *missing, __u64 *replaced);
+/* Where a running source delivers its records; NULL members: not wanted. */
+struct rx_sink {
+	rx_record_fn on_capture; /* capture records (opts.capture) */
+	/*
+	 * One HTTP transaction (opts.txns); route: its template; ri: the
+	 * request's path and User-Agent (NULL if that record was lost: counted
+	 * in rx_snapshot.stats[RX_STAT_REQINFO_LOST] or rx_source__joins()).
+	 */
+	void (*on_txn)(void *user, const struct rx_txn *t, const char *route,
+		       const struct rx_reqinfo *ri);
+	void *user;
+};
+
+struct rx_source_ops {
+	/*
+	 * 0: opened; > 0: an RX_EXIT_* status after printing the reason; < 0:
+	 * not this kind for these options, try the next. *impl is set in every
+	 * case (NULL or a partly opened source, for close).
+	 */
+	int (*open)(void **impl, const struct rx_source_opts *o);
+	int (*run)(void *impl, const struct rx_sink *sink);
+	/*
+	 * Add the counters into snap (zeroed): now, or (after not NULL) a
+	 * recent read made after *after, where the kind keeps one (agent).
+	 */
+	void (*snapshot)(void *impl, struct rx_snapshot *snap, const __u64 *after);
+	const char *(*ifname)(const void *impl, __u32 ifindex); /* NULL: never named */
+	/* the join of transactions with their request records (NULL: none) */
+	const struct rx_reqjoin *(*reqjoin)(const void *impl);
+	void (*close)(void *impl); /* takes NULL */
+	int keeps_reads; /* source.c keeps the last read for rx_source__snapshot_recent */
+};
+
+extern const struct rx_source_ops rx_agent_source;
+extern const struct rx_source_ops rx_file_source;
+extern const struct rx_source_ops rx_live_source;
 
 #endif

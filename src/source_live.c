@@ -27,14 +27,11 @@ struct rx_live {
 	int tc_legacy[2];             /* attached to clsact instead (kernels before 6.6) */
 	struct ring_buffer *ring;
 	struct ring_buffer *txn_ring;
-	void (*on_txn)(void *user, const struct rx_txn *t, const char *route,
-		       const struct rx_reqinfo *ri);
 	struct rx_reqjoin join;
 	__u32 ifindex;
 	char ifname[IF_NAMESIZE];
 	__s64 mono_to_wall; /* add to CLOCK_MONOTONIC ns for wall-clock ns */
-	rx_record_fn fn;
-	void *user;
+	struct rx_sink sink;
 	int stopped;
 	__u32 duration_s;
 	__s64 start_ns, stop_ns; /* wall clock */
@@ -66,7 +63,7 @@ static int txn_record(void *ctx, void *data, size_t size)
 	char route[RX_ROUTE_TEXT];
 	struct rx_route r;
 
-	if (src->stopped)
+	if (src->stopped || !src->sink.on_txn)
 		return 0;
 	if (size == sizeof(struct rx_reqinfo)) {
 		rx_reqjoin__put(&src->join, data);
@@ -79,7 +76,7 @@ static int txn_record(void *ctx, void *data, size_t size)
 	rx_route_name(route, t.route,
 		      bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.rx_routes), &t.route, &r) ? NULL
 												: &r);
-	src->on_txn(src->user, &t, route, rx_reqjoin__take(&src->join, &t));
+	src->sink.on_txn(src->sink.user, &t, route, rx_reqjoin__take(&src->join, &t));
 	return 0;
 }
 
@@ -87,12 +84,12 @@ static int ring_record(void *ctx, void *data, size_t size)
 {
 	struct rx_live *src = ctx;
 
-	if (size < sizeof(struct rx_capture) || src->stopped)
+	if (size < sizeof(struct rx_capture) || src->stopped || !src->sink.on_capture)
 		return 0;
 	/* ring memory is read-only to user space: move to the wall clock in a copy */
 	memcpy(&src->rec, data, sizeof(src->rec));
 	src->rec.pkt.ts_ns = (__u64)((__s64)src->rec.pkt.ts_ns + src->mono_to_wall);
-	if (src->fn(src->user, &src->rec))
+	if (src->sink.on_capture(src->sink.user, &src->rec))
 		src->stopped = 1;
 	return 0;
 }
@@ -303,38 +300,13 @@ static __s64 clock_ns(clockid_t id)
 	return (__s64)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
+/* Open and load the BPF object (with the TC programs only for o->tcp): 0 or RX_EXIT_*. */
+static int live_load(struct rx_live *src, const struct rx_source_opts *o)
 {
 	struct bpf_program *prog;
-	struct rx_live *src;
-	const char *cap;
 	char why[512], *logs;
-	int err, found = 0, mtu;
-	__u32 i;
+	int err, found = 0;
 
-	*out = src = calloc(1, sizeof(*src));
-	if (!src) {
-		rx_err("out of memory");
-		return RX_EXIT_RUNTIME;
-	}
-
-	src->ifindex = if_nametoindex(o->ifname);
-	if (!src->ifindex) {
-		rx_err("-i %s: no such interface", o->ifname);
-		return RX_EXIT_INPUT;
-	}
-	snprintf(src->ifname, sizeof(src->ifname), "%s", o->ifname);
-	if (!rx_iface_is_ethernet(o->ifname)) {
-		rx_err("-i %s: not an Ethernet interface (rxray decodes Ethernet frames)", o->ifname);
-		return RX_EXIT_INPUT;
-	}
-	cap = missing_capability();
-	if (cap) {
-		rx_err("-i %s: %s is missing: live mode needs CAP_BPF, CAP_NET_ADMIN and "
-		       "CAP_PERFMON (run as root or grant them)",
-		       o->ifname, cap);
-		return RX_EXIT_RUNTIME;
-	}
 	libbpf_set_print(rx_libbpf_print);
 	src->skel = rx_verify__open_skeleton();
 	if (!src->skel) {
@@ -363,6 +335,47 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 		rx_err("-i %s: %s (see rxray doctor)", o->ifname, why);
 		return RX_EXIT_RUNTIME;
 	}
+	return 0;
+}
+
+static int live_attach(struct rx_live *src, const struct rx_source_opts *o);
+
+static int live_open(void **impl, const struct rx_source_opts *o)
+{
+	struct rx_live *src;
+	const char *cap;
+	int err;
+	__u32 i;
+
+	*impl = NULL;
+	if (o->file)
+		return -ENOENT;
+	*impl = src = calloc(1, sizeof(*src));
+	if (!src) {
+		rx_err("out of memory");
+		return RX_EXIT_RUNTIME;
+	}
+
+	src->ifindex = if_nametoindex(o->ifname);
+	if (!src->ifindex) {
+		rx_err("-i %s: no such interface", o->ifname);
+		return RX_EXIT_INPUT;
+	}
+	snprintf(src->ifname, sizeof(src->ifname), "%s", o->ifname);
+	if (!rx_iface_is_ethernet(o->ifname)) {
+		rx_err("-i %s: not an Ethernet interface (rxray decodes Ethernet frames)", o->ifname);
+		return RX_EXIT_INPUT;
+	}
+	cap = missing_capability();
+	if (cap) {
+		rx_err("-i %s: %s is missing: live mode needs CAP_BPF, CAP_NET_ADMIN and "
+		       "CAP_PERFMON (run as root or grant them)",
+		       o->ifname, cap);
+		return RX_EXIT_RUNTIME;
+	}
+	err = live_load(src, o);
+	if (err)
+		return err;
 	err = rx_stages__fill(src->skel->obj);
 	if (err) {
 		rx_err("cannot join the BPF programs' stages: %s", strerror(-err));
@@ -374,7 +387,7 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 	src->skel->bss->rx_cfg.tcp = o->tcp ? 1 : 0;
 	src->skel->bss->rx_cfg.payload = o->payload ? 1 : 0;
 	src->skel->bss->rx_cfg.http = o->http && o->tcp ? 1 : 0;
-	src->skel->bss->rx_cfg.txns = o->on_txn ? 1 : 0;
+	src->skel->bss->rx_cfg.txns = o->txns ? 1 : 0;
 	for (i = 0; o->patterns && i < o->patterns->n; i++) {
 		if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.rx_patterns), &i,
 					&o->patterns->p[i], BPF_ANY)) {
@@ -383,12 +396,22 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 		}
 	}
 	src->skel->bss->rx_cfg.patterns = o->patterns ? o->patterns->n : 0;
-	src->on_txn = o->on_txn;
-	if (o->on_txn && rx_reqjoin__init(&src->join)) {
+	if (o->txns && rx_reqjoin__init(&src->join)) {
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
 	}
 	src->duration_s = o->duration_s;
+	return live_attach(src, o);
+}
+
+/*
+ * Attach xdp_ingress (and for o->tcp the TC programs), pinned under --pin,
+ * and open the ring buffers: 0 or RX_EXIT_*.
+ */
+static int live_attach(struct rx_live *src, const struct rx_source_opts *o)
+{
+	int err, mtu;
+
 	/*
 	 * A BPF link, not a netlink attachment: the kernel detaches it when its
 	 * last file descriptor closes, so even kill -9 leaves nothing behind.
@@ -432,7 +455,7 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 		return RX_EXIT_RUNTIME;
 	err = 0;
 	src->ring = ring_buffer__new(bpf_map__fd(src->skel->maps.rx_ring), ring_record, src, NULL);
-	if (src->ring && o->on_txn &&
+	if (src->ring && o->txns &&
 	    ring_buffer__add(src->ring, bpf_map__fd(src->skel->maps.rx_txn_ring), txn_record, src))
 		err = -errno;
 	if (!src->ring || err) {
@@ -444,12 +467,12 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 	return 0;
 }
 
-int rx_live__run(struct rx_live *src, rx_record_fn fn, void *user)
+static int live_run(void *impl, const struct rx_sink *sink)
 {
+	struct rx_live *src = impl;
 	int r;
 
-	src->fn = fn;
-	src->user = user;
+	src->sink = *sink;
 
 	__s64 end = src->duration_s ? clock_ns(CLOCK_MONOTONIC) + src->duration_s * 1000000000ll : 0;
 
@@ -714,8 +737,9 @@ static void read_endpoints(struct rx_live *src, struct rx_snapshot *snap, int nc
 		map_read(src->skel->maps.rx_endpoints, ncpu, add_endpoint, &t);
 }
 
-void rx_live__snapshot(struct rx_live *src, struct rx_snapshot *snap)
+static void live_snapshot(void *impl, struct rx_snapshot *snap, const __u64 *after)
 {
+	struct rx_live *src = impl;
 	int ncpu = libbpf_num_possible_cpus();
 
 	if (ncpu <= 0)
@@ -733,13 +757,17 @@ void rx_live__snapshot(struct rx_live *src, struct rx_snapshot *snap)
 	snap->last_ns = (__u64)(src->stop_ns ? src->stop_ns : clock_ns(CLOCK_REALTIME));
 }
 
-const char *rx_live__ifname(const struct rx_live *l, __u32 ifindex)
+static const char *live_ifname(const void *impl, __u32 ifindex)
 {
+	const struct rx_live *l = impl;
+
 	return ifindex == l->ifindex ? l->ifname : NULL;
 }
 
-void rx_live__close(struct rx_live *l)
+static void live_close(void *impl)
 {
+	struct rx_live *l = impl;
+
 	if (!l)
 		return;
 	ring_buffer__free(l->ring);
@@ -751,9 +779,19 @@ void rx_live__close(struct rx_live *l)
 	free(l);
 }
 
-void rx_live__joins(struct rx_live *l, __u64 *joined, __u64 *missing, __u64 *replaced)
+static const struct rx_reqjoin *live_reqjoin(const void *impl)
 {
-	*joined = l->join.joined;
-	*missing = l->join.missing;
-	*replaced = l->join.replaced;
+	const struct rx_live *l = impl;
+
+	return &l->join;
 }
+
+const struct rx_source_ops rx_live_source = {
+	.open = live_open,
+	.run = live_run,
+	.snapshot = live_snapshot,
+	.ifname = live_ifname,
+	.reqjoin = live_reqjoin,
+	.close = live_close,
+	.keeps_reads = 1,
+};

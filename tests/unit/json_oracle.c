@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 		o.file = so.file = argv[i];
 		if (rx_source__open(&src, &so))
 			return 2;
-		if (rx_source__run(src, on_record, &o) && !o.bad) {
+		if (rx_source__run(src, &(struct rx_sink){ .on_capture = on_record, .user = &o }) && !o.bad) {
 			fprintf(stderr, "%s: reading failed\n", o.file);
 			o.bad = 2;
 		}

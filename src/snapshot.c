@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Counter snapshots and their arithmetic; see snapshot.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "snapshot.h"
+
+#define RX__BOUND(b) b,
+const unsigned int rx_size_bounds[] = { RX_SIZE_BOUNDS(RX__BOUND) };
+const unsigned int rx_lat_bounds_us[] = { RX_LAT_BOUNDS_US(RX__BOUND) };
+const unsigned int rx_dur_bounds_us[] = { RX_DUR_BOUNDS_US(RX__BOUND) };
+const unsigned int rx_body_bounds[] = { RX_BODY_BOUNDS(RX__BOUND) };
+
+void rx_snapshot__free(struct rx_snapshot *snap)
+{
+	free(snap->talkers);
+	free(snap->services);
+	free(snap->endpoints);
+	snap->talkers = snap->services = NULL;
+	snap->endpoints = NULL;
+	snap->n_talkers = snap->n_services = snap->n_endpoints = 0;
+}
+
+static void *dup_table(const void *p, size_t n, size_t size)
+{
+	void *d = malloc(n ? n * size : 1);
+
+	if (d && n)
+		memcpy(d, p, n * size);
+	return d;
+}
+
+int rx_snapshot__copy(struct rx_snapshot *to, const struct rx_snapshot *from)
+{
+	*to = *from;
+	to->talkers = dup_table(from->talkers, from->n_talkers, sizeof(*from->talkers));
+	to->services = dup_table(from->services, from->n_services, sizeof(*from->services));
+	to->endpoints = dup_table(from->endpoints, from->n_endpoints, sizeof(*from->endpoints));
+	if (to->talkers && to->services && to->endpoints)
+		return 0;
+	rx_snapshot__free(to);
+	return -ENOMEM;
+}
+
+__u64 rx_counter_since(__u64 now, __u64 before)
+{
+	return now >= before ? now - before : now;
+}
+
+/* ---- totals and order -------------------------------------------------------- */
+
+void rx_snapshot__sum(const struct rx_snapshot *s, struct rx_totals *t)
+{
+	__u32 v, r, p;
+
+	memset(t, 0, sizeof(*t));
+	for (v = 0; v < RX_VERDICT_MAX; v++)
+		for (r = 0; r < RX_REASON_MAX; r++)
+			for (p = 0; p < RX_PROTO_MAX; p++) {
+				const struct rx_counter *c = &s->counters[RX_COUNTER_IDX(v, r, p)];
+
+				t->packets += c->packets;
+				t->bytes += c->bytes;
+				t->proto[p] += c->packets;
+				t->reason[r] += c->packets;
+				t->verdict[v] += c->packets;
+			}
+}
+
+int rx_keyed__cmp_key(const void *a, const void *b)
+{
+	return memcmp(((const struct rx_keyed *)a)->key, ((const struct rx_keyed *)b)->key,
+		      sizeof(((const struct rx_keyed *)a)->key));
+}
+
+/* Descending by packets, then bytes, then key: a stable, total order. */
+static int by_packets(const void *a, const void *b)
+{
+	const struct rx_keyed *x = a, *y = b;
+
+	if (x->c.packets != y->c.packets)
+		return x->c.packets < y->c.packets ? 1 : -1;
+	if (x->c.bytes != y->c.bytes)
+		return x->c.bytes < y->c.bytes ? 1 : -1;
+	return rx_keyed__cmp_key(x, y);
+}
+
+void rx_snapshot__sort(struct rx_snapshot *s)
+{
+	qsort(s->talkers, s->n_talkers, sizeof(*s->talkers), by_packets);
+	qsort(s->services, s->n_services, sizeof(*s->services), by_packets);
+}
+
+void rx_snapshot__sort_keys(struct rx_snapshot *s)
+{
+	qsort(s->talkers, s->n_talkers, sizeof(*s->talkers), rx_keyed__cmp_key);
+	qsort(s->services, s->n_services, sizeof(*s->services), rx_keyed__cmp_key);
+}
+
+/* ---- endpoints ------------------------------------------------------------------ */
+
+/* A route id's text (see RX_ROUTE_TEXT), or the overflow route's name. */
+void rx_route_name(char *buf, __u32 id, const struct rx_route *r)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned int i, n, o = 0;
+
+	if (id == RX_ROUTE_OVERFLOW) {
+		snprintf(buf, RX_ROUTE_TEXT, "{overflow}");
+		return;
+	}
+	if (!r) {
+		snprintf(buf, RX_ROUTE_TEXT, "{unknown:%08x}", id);
+		return;
+	}
+	n = r->len > RX_ROUTE_MAX ? RX_ROUTE_MAX : r->len;
+	if (!n || r->path[0] != '/')
+		buf[o++] = '/';
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)r->path[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '%') {
+			buf[o++] = (char)c;
+		} else {
+			buf[o++] = '%';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		}
+	}
+	buf[o] = 0;
+}
+
+/* Add one CPU's (or one source's) endpoint values into a row. */
+void rx_endpoint_add(struct rx_endpoint *to, const struct rx_endpoint *v)
+{
+	size_t i;
+
+	if (v->count && (!to->count || v->dur_min_ns < to->dur_min_ns))
+		to->dur_min_ns = v->dur_min_ns;
+	to->count += v->count;
+	for (i = 0; i < RX_DUR_BUCKETS; i++)
+		to->dur[i] += v->dur[i];
+	to->dur_sum_ns += v->dur_sum_ns;
+	if (v->dur_max_ns > to->dur_max_ns)
+		to->dur_max_ns = v->dur_max_ns;
+	for (i = 0; i < RX_BODY_BUCKETS; i++) {
+		to->req_size[i] += v->req_size[i];
+		to->resp_size[i] += v->resp_size[i];
+	}
+	to->req_bytes += v->req_bytes;
+	to->resp_bytes += v->resp_bytes;
+}
+
+int rx_endpoint_row__cmp(const struct rx_endpoint_row *x, const struct rx_endpoint_row *y)
+{
+	if (x->k.port != y->k.port)
+		return x->k.port < y->k.port ? -1 : 1;
+	if (x->k.method != y->k.method)
+		return x->k.method < y->k.method ? -1 : 1;
+	return strcmp(x->route, y->route);
+}
+
+static int by_endpoint(const void *a, const void *b)
+{
+	const struct rx_endpoint_row *x = a, *y = b;
+	int c = rx_endpoint_row__cmp(x, y);
+
+	if (c)
+		return c;
+	return x->k.status < y->k.status ? -1 : x->k.status > y->k.status;
+}
+
+void rx_snapshot__sort_endpoints(struct rx_snapshot *s)
+{
+	qsort(s->endpoints, s->n_endpoints, sizeof(*s->endpoints), by_endpoint);
+}
+
+size_t rx_snapshot__fold_endpoint(const struct rx_snapshot *s, size_t i,
+				  struct rx_endpoint_group *g)
+{
+	size_t j;
+
+	memset(g, 0, sizeof(*g));
+	g->row = &s->endpoints[i];
+	for (j = i; j < s->n_endpoints && !rx_endpoint_row__cmp(&s->endpoints[j], g->row); j++) {
+		const struct rx_endpoint_row *e = &s->endpoints[j];
+
+		rx_endpoint_add(&g->sum, &e->v);
+		g->bounds |= (int)e->bounds;
+		if (e->k.status >= 500)
+			g->errors += e->v.count;
+	}
+	g->n = j - i;
+	return j;
+}
+
+/* ---- windows: now minus a base ---------------------------------------------------- */
+
+static void subtract_table(struct rx_keyed *now, size_t *n, struct rx_keyed *base, size_t nb)
+{
+	size_t i, out = 0;
+
+	qsort(base, nb, sizeof(*base), rx_keyed__cmp_key);
+	for (i = 0; i < *n; i++) {
+		struct rx_keyed *b = nb ? bsearch(&now[i], base, nb, sizeof(*base), rx_keyed__cmp_key)
+					: NULL;
+
+		if (b) {
+			now[i].c.packets -= b->c.packets;
+			now[i].c.bytes -= b->c.bytes;
+		}
+		if (now[i].c.packets)
+			now[out++] = now[i];
+	}
+	*n = out;
+}
+
+static int by_ekey(const void *a, const void *b)
+{
+	return memcmp(&((const struct rx_endpoint_row *)a)->k, &((const struct rx_endpoint_row *)b)->k,
+		      sizeof(struct rx_endpoint_key));
+}
+
+/*
+ * The smallest and largest duration of a window cannot be subtracted. Where
+ * the agent's changed during the window, the new one is the window's own;
+ * otherwise the window's values lie between the agent's and the edges of
+ * the window's outermost non-empty buckets: bounds, marked as such.
+ */
+static void window_min_max(struct rx_endpoint_row *e, const struct rx_endpoint *b)
+{
+	int max_new = e->v.dur_max_ns > b->dur_max_ns, min_new = e->v.dur_min_ns < b->dur_min_ns;
+	size_t lo = RX_DUR_BUCKETS, hi = 0, k;
+
+	for (k = 0; k < RX_DUR_BUCKETS; k++) {
+		if (!e->v.dur[k])
+			continue;
+		if (lo == RX_DUR_BUCKETS)
+			lo = k;
+		hi = k;
+	}
+	if (lo == RX_DUR_BUCKETS)
+		return;
+	if (e->v.count == 1 && (max_new || min_new)) {
+		/* one transaction, and its duration is known */
+		if (max_new)
+			e->v.dur_min_ns = e->v.dur_max_ns;
+		else
+			e->v.dur_max_ns = e->v.dur_min_ns;
+		return;
+	}
+	if (!max_new) {
+		/* (bucket b holds floor(us) <= its bound: ns up to (bound + 1) * 1000 - 1) */
+		if (hi < RX_DUR_BUCKETS - 1 &&
+		    ((__u64)rx_dur_bounds_us[hi] + 1) * 1000 - 1 < e->v.dur_max_ns)
+			e->v.dur_max_ns = ((__u64)rx_dur_bounds_us[hi] + 1) * 1000 - 1;
+		e->bounds = 1;
+	}
+	if (!min_new) {
+		if (lo > 0 && ((__u64)rx_dur_bounds_us[lo - 1] + 1) * 1000 > e->v.dur_min_ns)
+			e->v.dur_min_ns = ((__u64)rx_dur_bounds_us[lo - 1] + 1) * 1000;
+		e->bounds = 1;
+	}
+}
+
+/* Endpoints by key, over the window since base. */
+static void subtract_endpoints(struct rx_snapshot *s, const struct rx_snapshot *base)
+{
+	size_t i, k, out = 0;
+
+	qsort(base->endpoints, base->n_endpoints, sizeof(*base->endpoints), by_ekey);
+	for (i = 0; i < s->n_endpoints; i++) {
+		struct rx_endpoint_row *e = &s->endpoints[i];
+		const struct rx_endpoint_row *b =
+			base->n_endpoints ? bsearch(e, base->endpoints, base->n_endpoints,
+						    sizeof(*base->endpoints), by_ekey)
+					  : NULL;
+
+		if (b) {
+			e->v.count -= b->v.count;
+			for (k = 0; k < RX_DUR_BUCKETS; k++)
+				e->v.dur[k] -= b->v.dur[k];
+			if (b->v.count)
+				window_min_max(e, &b->v);
+			for (k = 0; k < RX_BODY_BUCKETS; k++) {
+				e->v.req_size[k] -= b->v.req_size[k];
+				e->v.resp_size[k] -= b->v.resp_size[k];
+			}
+			e->v.dur_sum_ns -= b->v.dur_sum_ns;
+			e->v.req_bytes -= b->v.req_bytes;
+			e->v.resp_bytes -= b->v.resp_bytes;
+		}
+		if (e->v.count)
+			s->endpoints[out++] = *e;
+	}
+	s->n_endpoints = out;
+}
+
+void rx_snapshot__subtract(struct rx_snapshot *s, const struct rx_snapshot *base)
+{
+	struct rx_snapshot b = *base;
+	size_t i, k;
+
+	for (i = 0; i < RX_COUNTER_SLOTS; i++) {
+		s->counters[i].packets -= b.counters[i].packets;
+		s->counters[i].bytes -= b.counters[i].bytes;
+	}
+	for (i = 0; i < RX_STAT_MAX; i++)
+		s->stats[i] -= b.stats[i];
+	for (i = 0; i < RX_SIZE_BUCKETS; i++) {
+		s->sizes[i].packets -= b.sizes[i].packets;
+		s->sizes[i].bytes -= b.sizes[i].bytes;
+	}
+	for (i = 0; i < RX_TCPK_MAX; i++)
+		s->tcpkinds[i] -= b.tcpkinds[i];
+	for (i = 0; i < RX_TCPH_MAX; i++)
+		s->health[i] -= b.health[i];
+	for (i = 0; i < RX_LAT_MAX; i++) {
+		for (k = 0; k < RX_LAT_BUCKETS; k++)
+			s->latency[i].count[k] -= b.latency[i].count[k];
+		s->latency[i].sum_ns -= b.latency[i].sum_ns;
+	}
+	/* the base's tables are sorted in place: they belong to the caller's copy */
+	subtract_table(s->talkers, &s->n_talkers, base->talkers, base->n_talkers);
+	subtract_table(s->services, &s->n_services, base->services, base->n_services);
+	subtract_endpoints(s, base);
+	s->first_ns = base->last_ns;
+}
