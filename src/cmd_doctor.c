@@ -13,7 +13,6 @@
  * what needs them is said to need them. Keys of --json: docs/doctor.md.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +28,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <jansson.h>
-#include "rxray.h"
+#include "params.h"
 #include "verify.h"
 #include "machine.h"
 
@@ -653,46 +652,30 @@ static json_t *doctor_json(const struct doctor *d, int ok)
 
 /* ---- the command ------------------------------------------------------------------ */
 
+static const struct rx_option doctor_options[] = {
+	RX_OPTION_INTERFACE,
+	RX_OPTION_JSON,
+	{ 0 },
+};
+
+static const struct rx_command_line doctor_line = { "doctor", doctor_usage, doctor_options, 0 };
+
 int cmd_doctor(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	struct rx_params p = { .ifname = NULL };
 	struct doctor *d;
-	int c, i, ok = 1, r;
+	int i, ok = 1, r;
 
+	r = rx_params__parse(&doctor_line, &p, argc, argv);
+	if (r != RX_PARAMS_RUN)
+		return r;
 	d = calloc(1, sizeof(*d));
 	if (!d) {
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
 	}
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:i:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			d->ifname = optarg;
-			break;
-		case 'J':
-			d->json = 1;
-			break;
-		case 'h':
-			fputs(doctor_usage, stdout);
-			free(d);
-			return RX_EXIT_OK;
-		default:
-			free(d);
-			return rx_opt_error("doctor", c, argv);
-		}
-	}
-	if (optind < argc) {
-		rx_err("doctor: unexpected argument '%s'", argv[optind]);
-		free(d);
-		return RX_EXIT_INPUT;
-	}
+	d->ifname = p.ifname;
+	d->json = p.json;
 	if (d->ifname && !(d->ifindex = (int)if_nametoindex(d->ifname))) {
 		rx_err("-i %s: no such interface", d->ifname);
 		free(d);

@@ -8,11 +8,10 @@
  * datapath.
  */
 #include <arpa/inet.h>
-#include <getopt.h>
 #include <string.h>
 #include <time.h>
+#include "params.h"
 #include "render.h"
-#include "source.h"
 
 static const char requests_usage[] =
 	"Usage: rxray requests (-i IFACE | -r FILE) [-c N] [--json] [--route PATTERN ...]\n"
@@ -115,66 +114,34 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 		rx_stop = 1;
 }
 
+static const struct rx_option requests_options[] = {
+	RX_OPTION_INTERFACE,
+	RX_OPTION_READ,
+	RX_OPTION_COUNT("transactions"),
+	RX_OPTION_JSON,
+	RX_OPTION_ROUTE,
+	{ 0 },
+};
+
+static const struct rx_command_line requests_line = { "requests", requests_usage,
+						      requests_options, RX_PARAMS_SOURCE };
+
 int cmd_requests(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "read", required_argument, NULL, 'r' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "route", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .tcp = 1, .http = 1, .txns = 1 };
+	struct rx_params p = { .count = 0 };
 	struct requests q = { 0 };
-	struct rx_patterns routes = { .n = 0 };
 	struct rx_source *src;
 	struct rx_snapshot snap;
 	__u64 joined, missing, replaced;
-	int c, r;
+	int r;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:i:r:c:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			so.ifname = optarg;
-			break;
-		case 'r':
-			so.file = optarg;
-			break;
-		case 'c':
-			if (rx_parse_uint(optarg, 1, ~0ul, &q.count)) {
-				rx_err("-c %s: expected a positive number of transactions", optarg);
-				return RX_EXIT_INPUT;
-			}
-			break;
-		case 'J':
-			q.json = 1;
-			break;
-		case 'R':
-			if (rx_patterns_opt(&routes, optarg, "--route"))
-				return RX_EXIT_INPUT;
-			so.patterns = &routes;
-			break;
-		case 'h':
-			fputs(requests_usage, stdout);
-			return RX_EXIT_OK;
-		default:
-			return rx_opt_error("requests", c, argv);
-		}
-	}
-	if (optind < argc) {
-		rx_err("requests: unexpected argument '%s'", argv[optind]);
-		return RX_EXIT_INPUT;
-	}
-	if (!!so.ifname == !!so.file) {
-		rx_err("requests: give exactly one of -i IFACE or -r FILE (see rxray requests --help)");
-		return RX_EXIT_INPUT;
-	}
-	rx_install_signals();
-	r = rx_source__open(&src, &so);
+	r = rx_params__parse(&requests_line, &p, argc, argv);
+	if (r != RX_PARAMS_RUN)
+		return r;
+	q.json = p.json;
+	q.count = p.count;
+	r = rx_params__open(&p, &so, &src);
 	if (r)
 		return r;
 	r = rx_source__run(src, &(struct rx_sink){ .on_txn = on_txn, .user = &q });

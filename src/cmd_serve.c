@@ -7,7 +7,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <microhttpd.h>
 #include "agent.h"
 #include "metrics.h"
+#include "params.h"
 #include "picture.h"
 
 #define SERVE_MAX_IFACES 16
@@ -51,6 +51,7 @@ static const char serve_usage[] =
 
 /* Settings, from the command line and --config alike (see docs/config.md). */
 struct serve_cfg {
+	struct rx_params p; /* (its fields unused: every option goes through set_opt) */
 	const char *ifname[SERVE_MAX_IFACES];
 	int n;
 	const char *listen;
@@ -404,19 +405,33 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	return -1;
 }
 
+/* An option of the command line: a setting named as in the file, or the file itself. */
+static int serve_opt(void *cfg, const struct rx_option *o, const char *arg)
+{
+	if (!strcmp(o->name, "config"))
+		return read_config(cfg, arg);
+	return set_opt(cfg, o->name, arg ? arg : "true", o->label);
+}
+
+#define SERVE_OPT(name_, label_, arg_) \
+	{ .name = name_, .type = RX_OPT_FN, .label = label_, .has_arg = arg_, .fn = serve_opt }
+
+static const struct rx_option serve_options[] = {
+	{ .name = "interface", .short_name = 'i', .type = RX_OPT_FN, .label = "-i", .has_arg = 1,
+	  .fn = serve_opt },
+	SERVE_OPT("listen", "--listen", 1),
+	SERVE_OPT("top", "--top", 1),
+	SERVE_OPT("pin", "--pin", 0),
+	SERVE_OPT("control", "--control", 1),
+	SERVE_OPT("config", "--config", 1),
+	SERVE_OPT("route", "--route", 1),
+	{ 0 },
+};
+
+static const struct rx_command_line serve_line = { "serve", serve_usage, serve_options, 0 };
+
 int cmd_serve(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "top", required_argument, NULL, 't' },
-		{ "pin", no_argument, NULL, 'P' },
-		{ "control", required_argument, NULL, 'C' },
-		{ "config", required_argument, NULL, 'F' },
-		{ "route", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .traffic = 1, .tcp = 1, .http = 1 };
 	struct serve_cfg cfg = { .listen = "127.0.0.1:9464", .control = RX_AGENT_SOCK, .top = 50 };
 	struct serve sv = { .top = 50 };
@@ -427,42 +442,11 @@ int cmd_serve(int argc, char **argv)
 	socklen_t sl;
 	sigset_t sigs;
 	int sig;
-	int c, i, r = RX_EXIT_OK, fd = -1, one = 1;
+	int i, r = RX_EXIT_OK, fd = -1, one = 1;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:i:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			r = set_opt(&cfg, "interface", optarg, "-i");
-			break;
-		case 'l':
-			r = set_opt(&cfg, "listen", optarg, "--listen");
-			break;
-		case 't':
-			r = set_opt(&cfg, "top", optarg, "--top");
-			break;
-		case 'P':
-			r = set_opt(&cfg, "pin", "true", "--pin");
-			break;
-		case 'C':
-			r = set_opt(&cfg, "control", optarg, "--control");
-			break;
-		case 'F':
-			r = read_config(&cfg, optarg);
-			break;
-		case 'R':
-			r = set_opt(&cfg, "route", optarg, "--route");
-			break;
-		case 'h':
-			fputs(serve_usage, stdout);
-			return RX_EXIT_OK;
-		default:
-			return rx_opt_error("serve", c, argv);
-		}
-		if (r)
-			return r;
-	}
+	r = rx_params__parse(&serve_line, &cfg, argc, argv);
+	if (r != RX_PARAMS_RUN)
+		return r;
 	sv.n = cfg.n;
 	memcpy(sv.ifname, cfg.ifname, sizeof(sv.ifname));
 	sv.top = cfg.top;
@@ -470,10 +454,6 @@ int cmd_serve(int argc, char **argv)
 	so.patterns = &cfg.routes;
 	addr = cfg.listen;
 	control = cfg.control;
-	if (optind < argc) {
-		rx_err("serve: unexpected argument '%s'", argv[optind]);
-		return RX_EXIT_INPUT;
-	}
 	if (!sv.n) {
 		rx_err("serve: give at least one -i IFACE (see rxray serve --help)");
 		return RX_EXIT_INPUT;

@@ -14,6 +14,7 @@
  * every way out once it has.
  */
 /* first: reasons.h's X-macros name a reason OK, which curses.h defines as a macro */
+#include "params.h"
 #include "picture.h"
 #include "source.h"
 #include "render.h"
@@ -22,7 +23,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <curses.h>
-#include <getopt.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdarg.h>
@@ -723,70 +723,49 @@ static void top__loop(struct top *t)
 	}
 }
 
+static const struct rx_option top_options[] = {
+	RX_OPTION_INTERFACE,
+	RX_OPTION_ROUTE,
+	{ 0 },
+};
+
+static const struct rx_command_line top_line = { "top", top_usage, top_options, RX_PARAMS_IFACE };
+
 int cmd_top(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "route", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct rx_patterns routes = { .n = 0 };
 	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .traffic = 1, .tcp = 1, .http = 1,
 				     .use_agent = 1 };
+	struct rx_params p = { .ifname = NULL };
 	struct sigaction sa;
 	struct top t;
-	int c, r;
+	int r;
 	size_t i;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:i:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			so.ifname = optarg;
-			break;
-		case 'R':
-			if (rx_patterns_opt(&routes, optarg, "--route"))
-				return RX_EXIT_INPUT;
-			so.patterns = &routes;
-			break;
-		case 'h':
-			fputs(top_usage, stdout);
-			return RX_EXIT_OK;
-		default:
-			return rx_opt_error("top", c, argv);
-		}
-	}
-	if (optind < argc) {
-		rx_err("top: unexpected argument '%s'", argv[optind]);
-		return RX_EXIT_INPUT;
-	}
-	if (!so.ifname) {
-		rx_err("top: give -i IFACE (see rxray top --help)");
-		return RX_EXIT_INPUT;
-	}
+	r = rx_params__parse(&top_line, &p, argc, argv);
+	if (r != RX_PARAMS_RUN)
+		return r;
 	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
 		rx_err("top: needs a terminal on standard input and output "
 		       "(for scripts: rxray stats -i %s --json, or rxray serve)",
-		       so.ifname);
+		       p.ifname);
 		return RX_EXIT_INPUT;
 	}
 	memset(&t, 0, sizeof(t));
-	snprintf(t.ifname, sizeof(t.ifname), "%s", so.ifname);
+	snprintf(t.ifname, sizeof(t.ifname), "%s", p.ifname);
 	for (i = 0; t.ifname[i]; i++)
 		if (!isprint((unsigned char)t.ifname[i]))
 			t.ifname[i] = '?';
 	setlocale(LC_CTYPE, "");
 	t.utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
 
-	/* ours first: ncurses only takes SIGINT/SIGTERM when they are left default */
-	rx_install_signals();
+	/*
+	 * ours first (rx_params__open takes SIGINT/SIGTERM): ncurses only takes
+	 * them when they are left default
+	 */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_hangup;
 	sigaction(SIGHUP, &sa, NULL);
-
-	r = rx_source__open(&t.src, &so);
+	r = rx_params__open(&p, &so, &t.src);
 	if (r)
 		return r;
 	t.model.start_ns = mono_ns();

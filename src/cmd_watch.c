@@ -5,13 +5,13 @@
  * optional pcap writer.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pcap/pcap.h>
+#include "params.h"
 #include "picture.h"
 #include "source.h"
 #include "render.h"
@@ -170,73 +170,52 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
+/* watch's settings: the options of watch_options. */
+struct watch_cfg {
+	struct rx_params p;
+	unsigned long snaplen;
+	int view, payload;
+	const char *wfile;
+};
+
+static const struct rx_option watch_options[] = {
+	RX_OPTION_INTERFACE,
+	RX_OPTION_READ,
+	RX_OPTION_COUNT("packets"),
+	{ .name = "verbose", .short_name = 'v', .type = RX_OPT_SET,
+	  .off = offsetof(struct watch_cfg, view), .value = VIEW_VERBOSE },
+	{ .name = "json", .type = RX_OPT_SET, .off = offsetof(struct watch_cfg, view),
+	  .value = VIEW_JSON },
+	{ .name = "write", .short_name = 'w', .type = RX_OPT_STR,
+	  .off = offsetof(struct watch_cfg, wfile) },
+	{ .name = "snaplen", .short_name = 's', .type = RX_OPT_UINT,
+	  .off = offsetof(struct watch_cfg, snaplen), .min = 1, .max = RX_SNAP_MAX,
+	  .expect = "expected 1.." RX_STR(RX_SNAP_MAX) " bytes" },
+	{ .name = "payload", .type = RX_OPT_SET,
+	  .off = offsetof(struct watch_cfg, payload), .value = 1 },
+	{ 0 },
+};
+
+static const struct rx_command_line watch_line = { "watch", watch_usage, watch_options,
+						   RX_PARAMS_ARGS | RX_PARAMS_SOURCE };
+
 int cmd_watch(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "read", required_argument, NULL, 'r' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "write", required_argument, NULL, 'w' },
-		{ "snaplen", required_argument, NULL, 's' },
-		{ "payload", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .capture = 1 };
-	struct watch w = { .view = VIEW_LINE };
-	const char *wfile = NULL;
-	unsigned long v;
+	struct watch_cfg cfg = { .snaplen = RX_SNAP_MAX, .view = VIEW_LINE };
+	struct rx_source_opts so = { .capture = 1 };
+	struct watch w = { 0 };
+	const char *wfile;
 	char *expr = NULL;
-	int c, r;
+	int r;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:i:r:c:vw:s:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			so.ifname = optarg;
-			break;
-		case 'r':
-			so.file = optarg;
-			break;
-		case 'c':
-			if (rx_parse_uint(optarg, 1, ~0ul, &w.count)) {
-				rx_err("-c %s: expected a positive number of packets", optarg);
-				return RX_EXIT_INPUT;
-			}
-			break;
-		case 'v':
-			w.view = VIEW_VERBOSE;
-			break;
-		case 'J':
-			w.view = VIEW_JSON;
-			break;
-		case 'w':
-			wfile = optarg;
-			break;
-		case 's':
-			if (rx_parse_uint(optarg, 1, RX_SNAP_MAX, &v)) {
-				rx_err("--snaplen %s: expected 1..%d bytes", optarg, RX_SNAP_MAX);
-				return RX_EXIT_INPUT;
-			}
-			so.snaplen = (__u32)v;
-			break;
-		case 'p':
-			so.payload = 1;
-			break;
-		case 'h':
-			fputs(watch_usage, stdout);
-			return RX_EXIT_OK;
-		default:
-			return rx_opt_error("watch", c, argv);
-		}
-	}
-	if (!!so.ifname == !!so.file) {
-		rx_err("watch: give exactly one of -i IFACE or -r FILE (see rxray watch --help)");
-		return RX_EXIT_INPUT;
-	}
+	r = rx_params__parse(&watch_line, &cfg, argc, argv);
+	if (r != RX_PARAMS_RUN)
+		return r;
+	w.view = cfg.view;
+	w.count = cfg.p.count;
+	wfile = cfg.wfile;
+	so.snaplen = (__u32)cfg.snaplen;
+	so.payload = cfg.payload;
 
 	/* everything the user typed is checked before anything is attached */
 	w.dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, RX_SNAP_MAX,
@@ -246,8 +225,8 @@ int cmd_watch(int argc, char **argv)
 		return RX_EXIT_RUNTIME;
 	}
 	r = RX_EXIT_INPUT;
-	if (optind < argc) {
-		expr = join_args(argc - optind, argv + optind);
+	if (cfg.p.argc) {
+		expr = join_args(cfg.p.argc, cfg.p.argv);
 		if (!expr || pcap_compile(w.dead, &w.filter, expr, 1, PCAP_NETMASK_UNKNOWN)) {
 			rx_err("invalid filter '%s': %s", expr ? expr : "", pcap_geterr(w.dead));
 			goto out;
@@ -260,8 +239,7 @@ int cmd_watch(int argc, char **argv)
 	 */
 	if (wfile && check_writable(wfile))
 		goto out;
-	rx_install_signals();
-	r = rx_source__open(&w.src, &so);
+	r = rx_params__open(&cfg.p, &so, &w.src);
 	if (r)
 		goto out;
 	if (so.payload)
