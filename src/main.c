@@ -3,46 +3,57 @@
 #include <string.h>
 #include "rxray.h"
 
-static const char usage[] =
-	"Usage: rxray COMMAND [OPTIONS]\n"
-	"\n"
-	"Commands:\n"
-	"  watch     every packet, every header field (live -i IFACE, or -r FILE)\n"
-	"  requests  an access log from packets: one line per HTTP transaction\n"
-	"  stats     the traffic picture: protocols, talkers, services, TCP, sizes\n"
-	"  top       a live dashboard of one interface (rates, talkers, services, TCP)\n"
-	"  serve     the agent: Prometheus /metrics and /api/stats for interfaces\n"
-	"  doctor    what rxray can do on this machine, and why not where it cannot\n"
-	"\n"
-	"  rxray --version | --help | COMMAND --help\n";
+/* The commands: dispatch and the usage text both come from here. */
+static const struct {
+	const char *name, *help;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "watch", "every packet, every header field (live -i IFACE, or -r FILE)",
+	  cmd_watch },
+	{ "requests", "an access log from packets: one line per HTTP transaction",
+	  cmd_requests },
+	{ "stats", "the traffic picture: protocols, talkers, services, TCP, sizes",
+	  cmd_stats },
+	{ "top", "a live dashboard of one interface (rates, talkers, services, TCP)",
+	  cmd_top },
+	{ "serve", "the agent: Prometheus /metrics and /api/stats for interfaces",
+	  cmd_serve },
+	{ "doctor", "what rxray can do on this machine, and why not where it cannot",
+	  cmd_doctor },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fputs("Usage: rxray COMMAND [OPTIONS]\n\nCommands:\n", f);
+	for (i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-10s%s\n", commands[i].name, commands[i].help);
+	fputs("\n  rxray --version | --help | COMMAND --help\n", f);
+}
 
 int main(int argc, char **argv)
 {
+	size_t i;
+
 	if (argc < 2) {
-		fputs(usage, stderr);
+		usage(stderr);
 		return RX_EXIT_INPUT;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs(usage, stdout);
+		usage(stdout);
 		return RX_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("rxray %s\n", RX_VERSION);
 		return RX_EXIT_OK;
 	}
-	if (!strcmp(argv[1], "watch"))
-		return cmd_watch(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "requests"))
-		return cmd_requests(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "stats"))
-		return cmd_stats(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "top"))
-		return cmd_top(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "serve"))
-		return cmd_serve(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "doctor"))
-		return cmd_doctor(argc - 1, argv + 1);
+	for (i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
 	rx_err("unknown command '%s'", argv[1]);
-	fputs(usage, stderr);
+	usage(stderr);
 	return RX_EXIT_INPUT;
 }
