@@ -283,19 +283,13 @@ static enum MHD_Result serve_metrics(struct serve *sv, struct MHD_Connection *c)
 {
 	struct rx_snapshot snap[SERVE_MAX_IFACES];
 	struct rx_buf b = { 0 };
-	int i, part;
+	int i;
 
 	for (i = 0; i < sv->n; i++) {
 		rx_source__snapshot(sv->src[i], &snap[i]);
 		sort_top(&snap[i], sv->top);
 	}
-	/* one family at a time, all interfaces inside it, as the format wants */
-	for (part = 0; part < RX_METRICS_PARTS; part++) {
-		rx_metrics_headers(&b, part);
-		for (i = 0; i < sv->n; i++)
-			rx_metrics_series(&b, part, sv->ifname[i], &snap[i], sv->top);
-	}
-	rx_metrics_build_info(&b);
+	rx_metrics_write(&b, sv->n, sv->ifname, snap, sv->top);
 	for (i = 0; i < sv->n; i++)
 		rx_snapshot__free(&snap[i]);
 	if (b.oom) {

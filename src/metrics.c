@@ -51,40 +51,259 @@ void rx_buf__free(struct rx_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static const struct {
-	const char *name, *type, *help;
-} families[RX_METRICS_PARTS] = {
-	{ "rxray_packets_total", "counter", "Packets seen by the datapath, by verdict and reason." },
-	{ "rxray_bytes_total", "counter", "Bytes seen by the datapath, by verdict and reason." },
-	{ "rxray_records_produced_total", "counter", "Records the datapath produced for user space." },
-	{ "rxray_records_lost_total", "counter", "Records lost at the point of loss, by source." },
-	{ "rxray_protocol_packets_total", "counter", "Packets by protocol." },
-	{ "rxray_talker_packets_total", "counter",
-	  "Packets by source address: the top N, and the rest as address=\"overflow\"." },
-	{ "rxray_service_packets_total", "counter",
-	  "Packets by destination port: the top N, and the rest as port=\"overflow\"." },
-	{ "rxray_tcp_segments_total", "counter", "TCP segments by kind." },
-	{ "rxray_frame_size_bytes", "histogram", "Frame sizes on the wire." },
-	{ "rxray_tcp_events_total", "counter",
-	  "TCP health events: handshakes, retransmits, RSTs by side, zero windows, GRO." },
-	{ "rxray_tcp_handshake_duration_seconds", "histogram",
-	  "Handshake phases: synack_delay (server: SYN to SYN-ACK), handshake_rtt (SYN-ACK to ACK)." },
-	{ "http_server_request_duration_seconds", "histogram",
-	  "HTTP/1.x request durations seen in packets: first request byte to first response byte." },
-	{ "http_server_request_body_size_bytes", "histogram",
-	  "HTTP request body sizes (Content-Length), for requests that state one." },
-	{ "http_server_response_body_size_bytes", "histogram",
-	  "HTTP response body sizes (Content-Length), for responses that state one." },
-	{ "rxray_http_events_total", "counter",
-	  "HTTP tracking: requests seen, and every one not turned into a transaction or a route, by event." },
+/* Interface names are [^/\s]{1,15}: escape the two characters that matter anyway. */
+static const char *esc(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s && n + 3 < len; s++) {
+		if (*s == '"' || *s == '\\') {
+			buf[n++] = '\\';
+			buf[n++] = *s;
+		} else if (*s == '\n') {
+			buf[n++] = '\\';
+			buf[n++] = 'n';
+		} else {
+			buf[n++] = *s;
+		}
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+struct family;
+
+/* What a family's emit function writes from: one interface's snapshot. */
+struct series_of {
+	const char *ifl; /* the interface, escaped for a label */
+	struct rx_snapshot *s;
+	size_t top;      /* talkers and services one by one, the rest as "overflow" */
 };
 
-/* rxray_http_events_total's events: the datapath's HTTP counters, named as in stats' "lost". */
-static const unsigned int http_events[] = {
-	RX_STAT_HTTP_REQUESTS,	    RX_STAT_HTTP_UNMATCHED,	RX_STAT_HTTP_EXPIRED,
-	RX_STAT_HTTP_PIPE_FULL,	    RX_STAT_HTTP_PARTIAL,	RX_STAT_ROUTES_OVERFLOW,
-	RX_STAT_ROUTE_COLLISIONS,   RX_STAT_ENDPOINTS_OVERFLOW, RX_STAT_HTTP_CONNS_OVERFLOW,
+/* A metric family (HELP, TYPE) and the function writing its series. */
+struct family {
+	const char *name, *type, *help;
+	void (*emit)(struct rx_buf *b, const struct family *f, const struct series_of *x);
 };
+
+/* One series with one label besides the interface's. */
+static void series(struct rx_buf *b, const struct family *f, const struct series_of *x,
+		   const char *label, const char *value, __u64 n)
+{
+	rx_buf__printf(b, "%s{interface=\"%s\",%s=\"%s\"} %llu\n", f->name, x->ifl, label, value,
+		       (unsigned long long)n);
+}
+
+/* Packets (bytes 0) or bytes (1) by verdict and reason, over the protocols. */
+static void verdicts(struct rx_buf *b, const struct family *f, const struct series_of *x,
+		     int bytes)
+{
+	__u32 v, r, p;
+
+	for (v = 0; v < RX_VERDICT_MAX; v++)
+		for (r = 0; r < RX_REASON_MAX; r++) {
+			__u64 n = 0;
+
+			for (p = 0; p < RX_PROTO_MAX; p++) {
+				const struct rx_counter *c = &x->s->counters[RX_COUNTER_IDX(v, r, p)];
+
+				n += bytes ? c->bytes : c->packets;
+			}
+			/* every pass reason always; others once they happened */
+			if (!n && v != RX_VERDICT_PASS)
+				continue;
+			rx_buf__printf(b, "%s{interface=\"%s\",verdict=\"%s\",reason=\"%s\"} %llu\n",
+				       f->name, x->ifl, rx_verdict_name(v), rx_reason_name(r),
+				       (unsigned long long)n);
+		}
+}
+
+static void emit_packets(struct rx_buf *b, const struct family *f, const struct series_of *x)
+{
+	verdicts(b, f, x, 0);
+}
+
+static void emit_bytes(struct rx_buf *b, const struct family *f, const struct series_of *x)
+{
+	verdicts(b, f, x, 1);
+}
+
+/* Datapath counters (rx_snapshot.stats) as the values of one label. */
+struct stat_series {
+	unsigned int stat;
+	const char *value; /* NULL: the counter's name, less a leading "http_" */
+};
+
+static void stats(struct rx_buf *b, const struct family *f, const struct series_of *x,
+		  const char *label, const struct stat_series *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *v = l[i].value ? l[i].value : rx_stat_name(l[i].stat);
+
+		if (!l[i].value && !strncmp(v, "http_", 5)) /* (the family says HTTP already) */
+			v += 5;
+		series(b, f, x, label, v, x->s->stats[l[i].stat]);
+	}
+}
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static void emit_produced(struct rx_buf *b, const struct family *f, const struct series_of *x)
+{
+	static const struct stat_series l[] = {
+		{ RX_STAT_CAPTURE_PRODUCED, "capture" },
+		{ RX_STAT_TXN_PRODUCED, "transactions" },
+	};
+
+	stats(b, f, x, "source", l, N_OF(l));
+}
+
+static void emit_lost(struct rx_buf *b, const struct family *f, const struct series_of *x)
+{
+	static const struct stat_series l[] = {
+		{ RX_STAT_CAPTURE_LOST, "capture" },
+		{ RX_STAT_TALKERS_OVERFLOW, "talkers" },
+		{ RX_STAT_SERVICES_OVERFLOW, "services" },
+		{ RX_STAT_TXN_LOST, "transactions" },
+		{ RX_STAT_REQINFO_LOST, "request_info" },
+		{ RX_STAT_SCRATCH_MISS, "scratch" },
+		/* packets whose next stage did not run (a failed tail call) */
+		{ RX_STAT_STAGE_MISS, "stages" },
+	};
+
+	stats(b, f, x, "source", l, N_OF(l));
+}
+
+/* rxray_http_events_total's events: the datapath's HTTP counters, named as in stats' "lost". */
+static void emit_http_events(struct rx_buf *b, const struct family *f, const struct series_of *x)
+{
+	static const struct stat_series l[] = {
+		{ RX_STAT_HTTP_REQUESTS, NULL },
+		{ RX_STAT_HTTP_UNMATCHED, NULL },
+		{ RX_STAT_HTTP_EXPIRED, NULL },
+		{ RX_STAT_HTTP_PIPE_FULL, NULL },
+		{ RX_STAT_HTTP_PARTIAL, NULL },
+		{ RX_STAT_ROUTES_OVERFLOW, NULL },
+		{ RX_STAT_ROUTE_COLLISIONS, NULL },
+		{ RX_STAT_ENDPOINTS_OVERFLOW, NULL },
+		{ RX_STAT_HTTP_CONNS_OVERFLOW, NULL },
+	};
+
+	stats(b, f, x, "event", l, N_OF(l));
+}
+
+static void emit_protocols(struct rx_buf *b, const struct family *f, const struct series_of *x)
+{
+	struct rx_totals t;
+	__u32 p;
+
+	rx_snapshot__sum(x->s, &t);
+	for (p = 0; p < RX_PROTO_MAX; p++)
+		series(b, f, x, "proto", rx_proto_name(p), t.proto[p]);
+}
+
+static void emit_talkers(struct rx_buf *b, const struct family *f, const struct series_of *x)
+{
+	/* the table's overflow plus everything below the top N */
+	__u64 rest = x->s->stats[RX_STAT_TALKERS_OVERFLOW];
+	char a[64];
+	size_t i;
+
+	for (i = 0; i < x->s->n_talkers; i++) {
+		if (i >= x->top) {
+			rest += x->s->talkers[i].c.packets;
+			continue;
+		}
+		rx_fmt_keyed_addr(a, &x->s->talkers[i]);
+		series(b, f, x, "address", a, x->s->talkers[i].c.packets);
+	}
+	series(b, f, x, "address", "overflow", rest);
+}
+
+static void emit_services(struct rx_buf *b, const struct family *f, const struct series_of *x)
+{
+	__u64 rest = x->s->stats[RX_STAT_SERVICES_OVERFLOW];
+	size_t i;
+
+	for (i = 0; i < x->s->n_services; i++) {
+		const struct rx_keyed *k = &x->s->services[i];
+		const struct rx_service *svc = (const void *)k->key;
+
+		if (i >= x->top) {
+			rest += k->c.packets;
+			continue;
+		}
+		rx_buf__printf(b, "%s{interface=\"%s\",port=\"%u\",proto=\"%s\"} %llu\n", f->name,
+			       x->ifl, svc->port, rx_service_proto(k), (unsigned long long)k->c.packets);
+	}
+	rx_buf__printf(b, "%s{interface=\"%s\",port=\"overflow\",proto=\"any\"} %llu\n", f->name,
+		       x->ifl, (unsigned long long)rest);
+}
+
+static void emit_tcp_segments(struct rx_buf *b, const struct family *f, const struct series_of *x)
+{
+	__u32 k;
+
+	for (k = 0; k < RX_TCPK_MAX; k++)
+		series(b, f, x, "kind", rx_tcpkind_names[k], x->s->tcpkinds[k]);
+}
+
+static void emit_frame_sizes(struct rx_buf *b, const struct family *f, const struct series_of *x)
+{
+	__u64 cum = 0, sum = 0;
+	__u32 k;
+
+	for (k = 0; k < RX_SIZE_BUCKETS; k++) {
+		cum += x->s->sizes[k].packets;
+		if (k < RX_SIZE_BUCKETS - 1)
+			rx_buf__printf(b, "%s_bucket{interface=\"%s\",le=\"%u\"} %llu\n", f->name,
+				       x->ifl, rx_size_bounds[k], (unsigned long long)cum);
+		else
+			rx_buf__printf(b, "%s_bucket{interface=\"%s\",le=\"+Inf\"} %llu\n", f->name,
+				       x->ifl, (unsigned long long)cum);
+	}
+	for (k = 0; k < RX_SIZE_BUCKETS; k++)
+		sum += x->s->sizes[k].bytes;
+	rx_buf__printf(b, "%s_sum{interface=\"%s\"} %llu\n%s_count{interface=\"%s\"} %llu\n",
+		       f->name, x->ifl, (unsigned long long)sum, f->name, x->ifl,
+		       (unsigned long long)cum);
+}
+
+static void emit_tcp_events(struct rx_buf *b, const struct family *f, const struct series_of *x)
+{
+	__u32 k;
+
+	for (k = 0; k < RX_TCPH_MAX; k++)
+		series(b, f, x, "event", rx_tcphealth_names[k], x->s->health[k]);
+}
+
+static void emit_handshake(struct rx_buf *b, const struct family *f, const struct series_of *x)
+{
+	__u32 k, i;
+
+	for (k = 0; k < RX_LAT_MAX; k++) {
+		const struct rx_hist *h = &x->s->latency[k];
+		const char *phase = rx_latency_names[k];
+		__u64 cum = 0;
+
+		for (i = 0; i < RX_LAT_BUCKETS; i++) {
+			cum += h->count[i];
+			if (i < RX_LAT_BUCKETS - 1)
+				rx_buf__printf(b, "%s_bucket{interface=\"%s\",phase=\"%s\",le=\"%g\"} %llu\n",
+					       f->name, x->ifl, phase, rx_lat_bounds_us[i] / 1e6,
+					       (unsigned long long)cum);
+			else
+				rx_buf__printf(b, "%s_bucket{interface=\"%s\",phase=\"%s\",le=\"+Inf\"} %llu\n",
+					       f->name, x->ifl, phase, (unsigned long long)cum);
+		}
+		rx_buf__printf(b, "%s_sum{interface=\"%s\",phase=\"%s\"} %.9f\n", f->name, x->ifl,
+			       phase, (double)h->sum_ns / 1e9);
+		rx_buf__printf(b, "%s_count{interface=\"%s\",phase=\"%s\"} %llu\n", f->name, x->ifl,
+			       phase, (unsigned long long)cum);
+	}
+}
 
 /* One histogram series of an endpoint: buckets (cumulative), sum, count. */
 static void endpoint_hist(struct rx_buf *b, const char *name, const char *labels,
@@ -107,217 +326,125 @@ static void endpoint_hist(struct rx_buf *b, const char *name, const char *labels
 		       (unsigned long long)cum);
 }
 
-void rx_metrics_headers(struct rx_buf *b, int part)
+/* An endpoint's labels: interface, method, route, status and port. labels: 800 bytes. */
+static void endpoint_labels(char *labels, const struct series_of *x,
+			    const struct rx_endpoint_row *e)
 {
-	rx_buf__printf(b, "# HELP %s %s\n# TYPE %s %s\n", families[part].name, families[part].help,
-		       families[part].name, families[part].type);
+	char route[2 * RX_ROUTE_TEXT];
+
+	esc(e->route, route, sizeof(route));
+	snprintf(labels, 800,
+		 "interface=\"%s\",http_request_method=\"%s\",http_route=\"%s\","
+		 "http_response_status_code=\"%u\",server_port=\"%u\"",
+		 x->ifl, rx_http_method_name(e->k.method), route, e->k.status, e->k.port);
 }
 
-/* Interface names are [^/\s]{1,15}: escape the two characters that matter anyway. */
-static const char *esc(const char *s, char *buf, size_t len)
+static void emit_durations(struct rx_buf *b, const struct family *f, const struct series_of *x)
 {
-	size_t n = 0;
-
-	for (; *s && n + 3 < len; s++) {
-		if (*s == '"' || *s == '\\') {
-			buf[n++] = '\\';
-			buf[n++] = *s;
-		} else if (*s == '\n') {
-			buf[n++] = '\\';
-			buf[n++] = 'n';
-		} else {
-			buf[n++] = *s;
-		}
-	}
-	buf[n] = 0;
-	return buf;
-}
-
-void rx_metrics_series(struct rx_buf *b, int part, const char *ifname, struct rx_snapshot *s,
-		       size_t top)
-{
-	char ifl[64], a[64];
-	struct rx_totals t;
-	__u64 rest_p, cum;
-	__u32 v, r, p, k;
+	char labels[800];
 	size_t i;
 
-	esc(ifname, ifl, sizeof(ifl));
-	switch (part) {
-	case 0:
-	case 1:
-		for (v = 0; v < RX_VERDICT_MAX; v++)
-			for (r = 0; r < RX_REASON_MAX; r++) {
-				__u64 n = 0;
+	for (i = 0; i < x->s->n_endpoints; i++) {
+		const struct rx_endpoint_row *e = &x->s->endpoints[i];
 
-				for (p = 0; p < RX_PROTO_MAX; p++) {
-					const struct rx_counter *c = &s->counters[RX_COUNTER_IDX(v, r, p)];
-
-					n += part == 0 ? c->packets : c->bytes;
-				}
-				/* every pass reason always; others once they happened */
-				if (!n && v != RX_VERDICT_PASS)
-					continue;
-				rx_buf__printf(b, "%s{interface=\"%s\",verdict=\"%s\",reason=\"%s\"} %llu\n",
-					       families[part].name, ifl, rx_verdict_name(v),
-					       rx_reason_name(r), (unsigned long long)n);
-			}
-		break;
-	case 2:
-		rx_buf__printf(b, "%s{interface=\"%s\",source=\"capture\"} %llu\n", families[part].name,
-			       ifl, (unsigned long long)s->stats[RX_STAT_CAPTURE_PRODUCED]);
-		rx_buf__printf(b, "%s{interface=\"%s\",source=\"transactions\"} %llu\n",
-			       families[part].name, ifl, (unsigned long long)s->stats[RX_STAT_TXN_PRODUCED]);
-		break;
-	case 3:
-		rx_buf__printf(b, "%s{interface=\"%s\",source=\"capture\"} %llu\n", families[part].name,
-			       ifl, (unsigned long long)s->stats[RX_STAT_CAPTURE_LOST]);
-		rx_buf__printf(b, "%s{interface=\"%s\",source=\"talkers\"} %llu\n", families[part].name,
-			       ifl, (unsigned long long)s->stats[RX_STAT_TALKERS_OVERFLOW]);
-		rx_buf__printf(b, "%s{interface=\"%s\",source=\"services\"} %llu\n", families[part].name,
-			       ifl, (unsigned long long)s->stats[RX_STAT_SERVICES_OVERFLOW]);
-		rx_buf__printf(b, "%s{interface=\"%s\",source=\"transactions\"} %llu\n",
-			       families[part].name, ifl, (unsigned long long)s->stats[RX_STAT_TXN_LOST]);
-		rx_buf__printf(b, "%s{interface=\"%s\",source=\"request_info\"} %llu\n",
-			       families[part].name, ifl, (unsigned long long)s->stats[RX_STAT_REQINFO_LOST]);
-		rx_buf__printf(b, "%s{interface=\"%s\",source=\"scratch\"} %llu\n", families[part].name,
-			       ifl, (unsigned long long)s->stats[RX_STAT_SCRATCH_MISS]);
-		/* packets whose next stage did not run (a failed tail call) */
-		rx_buf__printf(b, "%s{interface=\"%s\",source=\"stages\"} %llu\n", families[part].name,
-			       ifl, (unsigned long long)s->stats[RX_STAT_STAGE_MISS]);
-		break;
-	case 14:
-		for (i = 0; i < sizeof(http_events) / sizeof(http_events[0]); i++) {
-			const char *ev = rx_stat_name(http_events[i]);
-
-			if (!strncmp(ev, "http_", 5)) /* (the family says HTTP already) */
-				ev += 5;
-			rx_buf__printf(b, "%s{interface=\"%s\",event=\"%s\"} %llu\n", families[part].name,
-				       ifl, ev, (unsigned long long)s->stats[http_events[i]]);
-		}
-		break;
-	case 4:
-		rx_snapshot__sum(s, &t);
-		for (p = 0; p < RX_PROTO_MAX; p++)
-			rx_buf__printf(b, "%s{interface=\"%s\",proto=\"%s\"} %llu\n", families[part].name,
-				       ifl, rx_proto_name(p), (unsigned long long)t.proto[p]);
-		break;
-	case 5:
-		/* the table's overflow plus everything below the top N */
-		rest_p = s->stats[RX_STAT_TALKERS_OVERFLOW];
-		for (i = 0; i < s->n_talkers; i++) {
-			if (i >= top) {
-				rest_p += s->talkers[i].c.packets;
-				continue;
-			}
-			rx_fmt_keyed_addr(a, &s->talkers[i]);
-			rx_buf__printf(b, "%s{interface=\"%s\",address=\"%s\"} %llu\n",
-				       families[part].name, ifl, a,
-				       (unsigned long long)s->talkers[i].c.packets);
-		}
-		rx_buf__printf(b, "%s{interface=\"%s\",address=\"overflow\"} %llu\n",
-			       families[part].name, ifl, (unsigned long long)rest_p);
-		break;
-	case 6:
-		rest_p = s->stats[RX_STAT_SERVICES_OVERFLOW];
-		for (i = 0; i < s->n_services; i++) {
-			const struct rx_service *svc = (const void *)s->services[i].key;
-
-			if (i >= top) {
-				rest_p += s->services[i].c.packets;
-				continue;
-			}
-			rx_buf__printf(b, "%s{interface=\"%s\",port=\"%u\",proto=\"%s\"} %llu\n",
-				       families[part].name, ifl, svc->port,
-				       rx_service_proto(&s->services[i]),
-				       (unsigned long long)s->services[i].c.packets);
-		}
-		rx_buf__printf(b, "%s{interface=\"%s\",port=\"overflow\",proto=\"any\"} %llu\n",
-			       families[part].name, ifl, (unsigned long long)rest_p);
-		break;
-	case 7:
-		for (k = 0; k < RX_TCPK_MAX; k++)
-			rx_buf__printf(b, "%s{interface=\"%s\",kind=\"%s\"} %llu\n", families[part].name,
-				       ifl, rx_tcpkind_names[k], (unsigned long long)s->tcpkinds[k]);
-		break;
-	case 9:
-		for (k = 0; k < RX_TCPH_MAX; k++)
-			rx_buf__printf(b, "%s{interface=\"%s\",event=\"%s\"} %llu\n",
-				       families[part].name, ifl, rx_tcphealth_names[k],
-				       (unsigned long long)s->health[k]);
-		break;
-	case 10:
-		for (k = 0; k < RX_LAT_MAX; k++) {
-			const struct rx_hist *h = &s->latency[k];
-			__u32 i2;
-
-			cum = 0;
-			for (i2 = 0; i2 < RX_LAT_BUCKETS; i2++) {
-				cum += h->count[i2];
-				if (i2 < RX_LAT_BUCKETS - 1)
-					rx_buf__printf(b, "%s_bucket{interface=\"%s\",phase=\"%s\",le=\"%g\"} %llu\n",
-						       families[part].name, ifl, rx_latency_names[k],
-						       rx_lat_bounds_us[i2] / 1e6, (unsigned long long)cum);
-				else
-					rx_buf__printf(b, "%s_bucket{interface=\"%s\",phase=\"%s\",le=\"+Inf\"} %llu\n",
-						       families[part].name, ifl, rx_latency_names[k],
-						       (unsigned long long)cum);
-			}
-			rx_buf__printf(b, "%s_sum{interface=\"%s\",phase=\"%s\"} %.9f\n",
-				       families[part].name, ifl, rx_latency_names[k], (double)h->sum_ns / 1e9);
-			rx_buf__printf(b, "%s_count{interface=\"%s\",phase=\"%s\"} %llu\n",
-				       families[part].name, ifl, rx_latency_names[k], (unsigned long long)cum);
-		}
-		break;
-	case 11:
-	case 12:
-	case 13:
-		for (i = 0; i < s->n_endpoints; i++) {
-			const struct rx_endpoint_row *e = &s->endpoints[i];
-			char labels[800], route[2 * RX_ROUTE_TEXT];
-			__u64 n = 0;
-			__u32 j;
-
-			esc(e->route, route, sizeof(route));
-			snprintf(labels, sizeof(labels),
-				 "interface=\"%s\",http_request_method=\"%s\",http_route=\"%s\","
-				 "http_response_status_code=\"%u\",server_port=\"%u\"",
-				 ifl, rx_http_method_name(e->k.method), route, e->k.status, e->k.port);
-			if (part == 11) {
-				endpoint_hist(b, families[part].name, labels, e->v.dur, rx_dur_bounds_us,
-					      1e-6, RX_DUR_BUCKETS, (double)e->v.dur_sum_ns / 1e9);
-				continue;
-			}
-			for (j = 0; j < RX_BODY_BUCKETS; j++)
-				n += part == 12 ? e->v.req_size[j] : e->v.resp_size[j];
-			if (!n)
-				continue;
-			endpoint_hist(b, families[part].name, labels,
-				      part == 12 ? e->v.req_size : e->v.resp_size, rx_body_bounds, 1,
-				      RX_BODY_BUCKETS,
-				      (double)(part == 12 ? e->v.req_bytes : e->v.resp_bytes));
-		}
-		break;
-	case 8:
-		cum = 0;
-		for (k = 0; k < RX_SIZE_BUCKETS; k++) {
-			cum += s->sizes[k].packets;
-			if (k < RX_SIZE_BUCKETS - 1)
-				rx_buf__printf(b, "%s_bucket{interface=\"%s\",le=\"%u\"} %llu\n",
-					       families[part].name, ifl, rx_size_bounds[k],
-					       (unsigned long long)cum);
-			else
-				rx_buf__printf(b, "%s_bucket{interface=\"%s\",le=\"+Inf\"} %llu\n",
-					       families[part].name, ifl, (unsigned long long)cum);
-		}
-		rest_p = 0;
-		for (k = 0; k < RX_SIZE_BUCKETS; k++)
-			rest_p += s->sizes[k].bytes;
-		rx_buf__printf(b, "%s_sum{interface=\"%s\"} %llu\n%s_count{interface=\"%s\"} %llu\n",
-			       families[part].name, ifl, (unsigned long long)rest_p,
-			       families[part].name, ifl, (unsigned long long)cum);
-		break;
+		endpoint_labels(labels, x, e);
+		endpoint_hist(b, f->name, labels, e->v.dur, rx_dur_bounds_us, 1e-6, RX_DUR_BUCKETS,
+			      (double)e->v.dur_sum_ns / 1e9);
 	}
+}
+
+/* Body sizes of requests (resp 0) or responses (1), for the endpoints that saw one. */
+static void body_sizes(struct rx_buf *b, const struct family *f, const struct series_of *x,
+		       int resp)
+{
+	char labels[800];
+	size_t i;
+
+	for (i = 0; i < x->s->n_endpoints; i++) {
+		const struct rx_endpoint_row *e = &x->s->endpoints[i];
+		const __u64 *counts = resp ? e->v.resp_size : e->v.req_size;
+		__u64 n = 0;
+		__u32 j;
+
+		for (j = 0; j < RX_BODY_BUCKETS; j++)
+			n += counts[j];
+		if (!n)
+			continue;
+		endpoint_labels(labels, x, e);
+		endpoint_hist(b, f->name, labels, counts, rx_body_bounds, 1, RX_BODY_BUCKETS,
+			      (double)(resp ? e->v.resp_bytes : e->v.req_bytes));
+	}
+}
+
+static void emit_request_bodies(struct rx_buf *b, const struct family *f,
+				const struct series_of *x)
+{
+	body_sizes(b, f, x, 0);
+}
+
+static void emit_response_bodies(struct rx_buf *b, const struct family *f,
+				 const struct series_of *x)
+{
+	body_sizes(b, f, x, 1);
+}
+
+/* The families, in the order of the exposition. */
+static const struct family families[] = {
+	{ "rxray_packets_total", "counter", "Packets seen by the datapath, by verdict and reason.",
+	  emit_packets },
+	{ "rxray_bytes_total", "counter", "Bytes seen by the datapath, by verdict and reason.",
+	  emit_bytes },
+	{ "rxray_records_produced_total", "counter", "Records the datapath produced for user space.",
+	  emit_produced },
+	{ "rxray_records_lost_total", "counter", "Records lost at the point of loss, by source.",
+	  emit_lost },
+	{ "rxray_protocol_packets_total", "counter", "Packets by protocol.", emit_protocols },
+	{ "rxray_talker_packets_total", "counter",
+	  "Packets by source address: the top N, and the rest as address=\"overflow\".",
+	  emit_talkers },
+	{ "rxray_service_packets_total", "counter",
+	  "Packets by destination port: the top N, and the rest as port=\"overflow\".",
+	  emit_services },
+	{ "rxray_tcp_segments_total", "counter", "TCP segments by kind.", emit_tcp_segments },
+	{ "rxray_frame_size_bytes", "histogram", "Frame sizes on the wire.", emit_frame_sizes },
+	{ "rxray_tcp_events_total", "counter",
+	  "TCP health events: handshakes, retransmits, RSTs by side, zero windows, GRO.",
+	  emit_tcp_events },
+	{ "rxray_tcp_handshake_duration_seconds", "histogram",
+	  "Handshake phases: synack_delay (server: SYN to SYN-ACK), handshake_rtt (SYN-ACK to ACK).",
+	  emit_handshake },
+	{ "http_server_request_duration_seconds", "histogram",
+	  "HTTP/1.x request durations seen in packets: first request byte to first response byte.",
+	  emit_durations },
+	{ "http_server_request_body_size_bytes", "histogram",
+	  "HTTP request body sizes (Content-Length), for requests that state one.",
+	  emit_request_bodies },
+	{ "http_server_response_body_size_bytes", "histogram",
+	  "HTTP response body sizes (Content-Length), for responses that state one.",
+	  emit_response_bodies },
+	{ "rxray_http_events_total", "counter",
+	  "HTTP tracking: requests seen, and every one not turned into a transaction or a route, by event.",
+	  emit_http_events },
+};
+
+void rx_metrics_write(struct rx_buf *b, int n, const char *const *ifname,
+		      struct rx_snapshot *snap, size_t top)
+{
+	const struct family *f;
+	char ifl[64];
+	int i;
+
+	/* one family at a time, all interfaces inside it, as the format wants */
+	for (f = families; f < families + N_OF(families); f++) {
+		rx_buf__printf(b, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name,
+			       f->type);
+		for (i = 0; i < n; i++) {
+			struct series_of x = { esc(ifname[i], ifl, sizeof(ifl)), &snap[i], top };
+
+			f->emit(b, f, &x);
+		}
+	}
+	rx_metrics_build_info(b);
 }
 
 void rx_metrics_build_info(struct rx_buf *b)

@@ -14,11 +14,13 @@ struct rx_buf {
 void rx_buf__printf(struct rx_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rx_buf__free(struct rx_buf *b);
 
-/* Series of one interface; the HELP/TYPE headers come once, from the caller. */
-void rx_metrics_headers(struct rx_buf *b, int part);
-void rx_metrics_series(struct rx_buf *b, int part, const char *ifname, struct rx_snapshot *s,
-		       size_t top);
-#define RX_METRICS_PARTS 15
+/*
+ * The exposition of n interfaces: every family (HELP and TYPE once, then
+ * the series of each interface), then rxray_build_info. snap[i]: ifname[i]'s
+ * counters, its talkers and services sorted (the top N first).
+ */
+void rx_metrics_write(struct rx_buf *b, int n, const char *const *ifname,
+		      struct rx_snapshot *snap, size_t top);
 
 void rx_metrics_build_info(struct rx_buf *b);
 
