@@ -314,6 +314,13 @@ static void jw_cstr(struct jsonw *w, const char *s)
 	jsonw_str(w, s, strlen(s));
 }
 
+/* A key (a literal: ",\"ttl\":") and its number: most fields of a record. */
+#define jw_u64(w, key, v)            \
+	do {                         \
+		jsonw_lit((w), key); \
+		jsonw_u64((w), (v)); \
+	} while (0)
+
 /* tcp.flags_str: rx_fmt_flags's text, without its snprintf per name */
 static void jw_tcp_flags(struct jsonw *w, __u16 flags)
 {
@@ -346,26 +353,17 @@ static void jw_tcp(struct jsonw *w, const struct rx_pkt *pkt)
 	int first = 1;
 	__u32 i;
 
-	jsonw_lit(w, ",\"tcp\":{\"srcport\":");
-	jsonw_u64(w, pkt->sport);
-	jsonw_lit(w, ",\"dstport\":");
-	jsonw_u64(w, pkt->dport);
-	jsonw_lit(w, ",\"seq_raw\":");
-	jsonw_u64(w, pkt->tcp_seq);
-	jsonw_lit(w, ",\"ack_raw\":");
-	jsonw_u64(w, pkt->tcp_ack);
-	jsonw_lit(w, ",\"flags\":");
-	jsonw_u64(w, pkt->tcp_flags);
+	jw_u64(w, ",\"tcp\":{\"srcport\":", pkt->sport);
+	jw_u64(w, ",\"dstport\":", pkt->dport);
+	jw_u64(w, ",\"seq_raw\":", pkt->tcp_seq);
+	jw_u64(w, ",\"ack_raw\":", pkt->tcp_ack);
+	jw_u64(w, ",\"flags\":", pkt->tcp_flags);
 	jsonw_lit(w, ",\"flags_str\":");
 	jw_tcp_flags(w, pkt->tcp_flags);
-	jsonw_lit(w, ",\"window_size_value\":");
-	jsonw_u64(w, pkt->tcp_win);
-	jsonw_lit(w, ",\"hdr_len\":");
-	jsonw_u64(w, pkt->tcp_hl);
-	jsonw_lit(w, ",\"checksum\":");
-	jsonw_u64(w, pkt->tcp_csum);
-	jsonw_lit(w, ",\"urgent_pointer\":");
-	jsonw_u64(w, pkt->tcp_urp);
+	jw_u64(w, ",\"window_size_value\":", pkt->tcp_win);
+	jw_u64(w, ",\"hdr_len\":", pkt->tcp_hl);
+	jw_u64(w, ",\"checksum\":", pkt->tcp_csum);
+	jw_u64(w, ",\"urgent_pointer\":", pkt->tcp_urp);
 	if (pkt->tcp_optmask) {
 		/* every option is optional: the first one written opens without a ',' */
 		jsonw_lit(w, ",\"options\":{");
@@ -386,8 +384,7 @@ static void jw_tcp(struct jsonw *w, const struct rx_pkt *pkt)
 		if (pkt->tcp_optmask & RX_TCPOPT_TS) {
 			jsonw_lit_sep(w, ",\"tsval\":", first);
 			jsonw_u64(w, pkt->tcp_tsval);
-			jsonw_lit(w, ",\"tsecr\":");
-			jsonw_u64(w, pkt->tcp_tsecr);
+			jw_u64(w, ",\"tsecr\":", pkt->tcp_tsecr);
 			first = 0;
 		}
 		if (pkt->tcp_optmask & RX_TCPOPT_SACK) {
@@ -418,10 +415,8 @@ static void jw_http(struct jsonw *w, const struct rx_http *h)
 	unsigned int n;
 
 	if (h->kind != RX_HTTP_REQUEST) {
-		jsonw_lit(w, ",\"http\":{\"response\":{\"code\":");
-		jsonw_u64(w, h->status);
-		jsonw_lit(w, ",\"version\":\"HTTP/1.");
-		jsonw_u64(w, h->minor);
+		jw_u64(w, ",\"http\":{\"response\":{\"code\":", h->status);
+		jw_u64(w, ",\"version\":\"HTTP/1.", h->minor);
 		jsonw_lit(w, "\"}}");
 		return;
 	}
@@ -432,8 +427,7 @@ static void jw_http(struct jsonw *w, const struct rx_http *h)
 	rx_http_text(buf, h->uri, n);
 	jsonw_str(w, buf, n);
 	if (rx_http_minor_text(h->minor)) {
-		jsonw_lit(w, ",\"version\":\"HTTP/1.");
-		jsonw_u64(w, h->minor);
+		jw_u64(w, ",\"version\":\"HTTP/1.", h->minor);
 		jsonw_char(w, '"');
 	}
 	jsonw_char(w, '}');
@@ -449,14 +443,12 @@ static void jw_http(struct jsonw *w, const struct rx_http *h)
 /* A live record's kernel facts; an ifname that is not UTF-8 is left out, as jansson did. */
 static void jw_kernel(struct jsonw *w, const struct rx_pkt *pkt, const char *ifname)
 {
-	jsonw_lit(w, ",\"kernel\":{\"ifindex\":");
-	jsonw_u64(w, pkt->ifindex);
+	jw_u64(w, ",\"kernel\":{\"ifindex\":", pkt->ifindex);
 	if (ifname && jsonw_utf8_ok(ifname, strlen(ifname))) {
 		jsonw_lit(w, ",\"ifname\":");
 		jw_cstr(w, ifname);
 	}
-	jsonw_lit(w, ",\"rx_queue\":");
-	jsonw_u64(w, pkt->rx_queue);
+	jw_u64(w, ",\"rx_queue\":", pkt->rx_queue);
 	jsonw_lit(w, ",\"hook\":");
 	jw_cstr(w, rx_hook_name(pkt->hook));
 	jsonw_lit(w, ",\"verdict\":");
@@ -466,43 +458,37 @@ static void jw_kernel(struct jsonw *w, const struct rx_pkt *pkt, const char *ifn
 	jsonw_char(w, '}');
 }
 
+/* The i-th {"type", "len"} of a list (IPv4 options, IPv6 extension headers). */
+static void jw_type_len(struct jsonw *w, __u32 i, __u64 type, __u64 len)
+{
+	jsonw_lit_sep(w, ",{\"type\":", !i);
+	jsonw_u64(w, type);
+	jw_u64(w, ",\"len\":", len);
+	jsonw_char(w, '}');
+}
+
 static void jw_ip(struct jsonw *w, const struct rx_pkt *pkt)
 {
 	__u32 i;
 
-	jsonw_lit(w, ",\"ip\":{\"version\":4,\"hdr_len\":");
-	jsonw_u64(w, pkt->ip_hl);
-	jsonw_lit(w, ",\"dsfield\":");
-	jsonw_u64(w, pkt->ip_tos);
-	jsonw_lit(w, ",\"len\":");
-	jsonw_u64(w, pkt->ip_len);
-	jsonw_lit(w, ",\"id\":");
-	jsonw_u64(w, pkt->ip_id);
-	jsonw_lit(w, ",\"flags\":{\"df\":");
-	jsonw_u64(w, (pkt->ip_frag >> 14) & 1);
-	jsonw_lit(w, ",\"mf\":");
-	jsonw_u64(w, (pkt->ip_frag >> 13) & 1);
-	jsonw_lit(w, "},\"frag_offset\":");
-	jsonw_u64(w, pkt->ip_frag & 0x1fff);
-	jsonw_lit(w, ",\"ttl\":");
-	jsonw_u64(w, pkt->ip_ttl);
-	jsonw_lit(w, ",\"proto\":");
-	jsonw_u64(w, pkt->ip_proto);
-	jsonw_lit(w, ",\"checksum\":");
-	jsonw_u64(w, pkt->ip_csum);
+	jw_u64(w, ",\"ip\":{\"version\":4,\"hdr_len\":", pkt->ip_hl);
+	jw_u64(w, ",\"dsfield\":", pkt->ip_tos);
+	jw_u64(w, ",\"len\":", pkt->ip_len);
+	jw_u64(w, ",\"id\":", pkt->ip_id);
+	jw_u64(w, ",\"flags\":{\"df\":", (pkt->ip_frag >> 14) & 1);
+	jw_u64(w, ",\"mf\":", (pkt->ip_frag >> 13) & 1);
+	jw_u64(w, "},\"frag_offset\":", pkt->ip_frag & 0x1fff);
+	jw_u64(w, ",\"ttl\":", pkt->ip_ttl);
+	jw_u64(w, ",\"proto\":", pkt->ip_proto);
+	jw_u64(w, ",\"checksum\":", pkt->ip_csum);
 	jsonw_lit(w, ",\"src\":");
 	jw_addr(w, pkt, 0);
 	jsonw_lit(w, ",\"dst\":");
 	jw_addr(w, pkt, 1);
 	if (pkt->ipopt_n) {
 		jsonw_lit(w, ",\"options\":[");
-		for (i = 0; i < pkt->ipopt_n && i < RX_IPOPT_MAX; i++) {
-			jsonw_lit_sep(w, ",{\"type\":", !i);
-			jsonw_u64(w, pkt->ipopt[i].type);
-			jsonw_lit(w, ",\"len\":");
-			jsonw_u64(w, pkt->ipopt[i].len);
-			jsonw_char(w, '}');
-		}
+		for (i = 0; i < pkt->ipopt_n && i < RX_IPOPT_MAX; i++)
+			jw_type_len(w, i, pkt->ipopt[i].type, pkt->ipopt[i].len);
 		jsonw_char(w, ']');
 	}
 	jsonw_char(w, '}');
@@ -516,34 +502,21 @@ static void jw_ipv6(struct jsonw *w, const struct rx_pkt *pkt)
 	jw_addr(w, pkt, 0);
 	jsonw_lit(w, ",\"dst\":");
 	jw_addr(w, pkt, 1);
-	jsonw_lit(w, ",\"nxt\":");
-	jsonw_u64(w, pkt->ip6_nxt);
-	jsonw_lit(w, ",\"hlim\":");
-	jsonw_u64(w, pkt->ip6_hlim);
-	jsonw_lit(w, ",\"flow\":");
-	jsonw_u64(w, pkt->ip6_flow);
-	jsonw_lit(w, ",\"plen\":");
-	jsonw_u64(w, pkt->ip6_plen);
-	jsonw_lit(w, ",\"tclass\":");
-	jsonw_u64(w, pkt->ip6_tclass);
+	jw_u64(w, ",\"nxt\":", pkt->ip6_nxt);
+	jw_u64(w, ",\"hlim\":", pkt->ip6_hlim);
+	jw_u64(w, ",\"flow\":", pkt->ip6_flow);
+	jw_u64(w, ",\"plen\":", pkt->ip6_plen);
+	jw_u64(w, ",\"tclass\":", pkt->ip6_tclass);
 	if (pkt->ip6ext_n) {
 		jsonw_lit(w, ",\"ext\":[");
-		for (i = 0; i < pkt->ip6ext_n && i < RX_IP6EXT_MAX; i++) {
-			jsonw_lit_sep(w, ",{\"type\":", !i);
-			jsonw_u64(w, pkt->ip6ext[i].type);
-			jsonw_lit(w, ",\"len\":");
-			jsonw_u64(w, pkt->ip6ext[i].len);
-			jsonw_char(w, '}');
-		}
+		for (i = 0; i < pkt->ip6ext_n && i < RX_IP6EXT_MAX; i++)
+			jw_type_len(w, i, pkt->ip6ext[i].type, pkt->ip6ext[i].len);
 		jsonw_char(w, ']');
 	}
 	if (HAS(pkt, RX_L_IP6FRAG)) {
-		jsonw_lit(w, ",\"fraghdr\":{\"offset\":");
-		jsonw_u64(w, pkt->ip6_frag >> 3);
-		jsonw_lit(w, ",\"more\":");
-		jsonw_u64(w, pkt->ip6_frag & 1);
-		jsonw_lit(w, ",\"ident\":");
-		jsonw_u64(w, pkt->ip6_frag_id);
+		jw_u64(w, ",\"fraghdr\":{\"offset\":", pkt->ip6_frag >> 3);
+		jw_u64(w, ",\"more\":", pkt->ip6_frag & 1);
+		jw_u64(w, ",\"ident\":", pkt->ip6_frag_id);
 		jsonw_char(w, '}');
 	}
 	jsonw_char(w, '}');
@@ -571,16 +544,23 @@ static void jw_l2(struct jsonw *w, const struct rx_pkt *pkt)
 		for (i = 0; i < pkt->vlan_n && i < RX_VLAN_MAX; i++) {
 			jsonw_lit_sep(w, ",{\"id\":", !i);
 			jsonw_u64(w, pkt->vlan[i].tci & 0xfff);
-			jsonw_lit(w, ",\"pcp\":");
-			jsonw_u64(w, pkt->vlan[i].tci >> 13);
-			jsonw_lit(w, ",\"dei\":");
-			jsonw_u64(w, (pkt->vlan[i].tci >> 12) & 1);
-			jsonw_lit(w, ",\"tpid\":");
-			jsonw_u64(w, pkt->vlan[i].tpid);
+			jw_u64(w, ",\"pcp\":", pkt->vlan[i].tci >> 13);
+			jw_u64(w, ",\"dei\":", (pkt->vlan[i].tci >> 12) & 1);
+			jw_u64(w, ",\"tpid\":", pkt->vlan[i].tpid);
 			jsonw_char(w, '}');
 		}
 		jsonw_char(w, ']');
 	}
+}
+
+/* Write the record out: 0, or -1 if it did not fit the buffer or the write failed. */
+static int jw_write(FILE *out, const struct jsonw *w)
+{
+	long n = jsonw_done(w);
+
+	if (n < 0)
+		return -1;
+	return fwrite(w->base, 1, (size_t)n, out) == (size_t)n ? 0 : -1;
 }
 
 /*
@@ -594,16 +574,13 @@ int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname)
 	const struct rx_pkt *pkt = &rec->pkt;
 	char buf[8192];
 	struct jsonw w;
-	long n;
 
 	jsonw_init(&w, buf, sizeof(buf));
 	jsonw_lit(&w, "{\"ts\":");
 	jsonw_ts(&w, pkt->ts_ns);
-	jsonw_lit(&w, ",\"frame\":{\"len\":");
-	jsonw_u64(&w, pkt->wire_len);
+	jw_u64(&w, ",\"frame\":{\"len\":", pkt->wire_len);
 	/* the bytes the datapath had (as tshark's frame.cap_len for the same file) */
-	jsonw_lit(&w, ",\"cap_len\":");
-	jsonw_u64(&w, pkt->cap_len);
+	jw_u64(&w, ",\"cap_len\":", pkt->cap_len);
 	jsonw_char(&w, '}');
 	jw_l2(&w, pkt);
 	if (HAS(pkt, RX_L_IPV4))
@@ -613,14 +590,10 @@ int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname)
 	if (HAS(pkt, RX_L_TCP))
 		jw_tcp(&w, pkt);
 	if (HAS(pkt, RX_L_UDP)) {
-		jsonw_lit(&w, ",\"udp\":{\"srcport\":");
-		jsonw_u64(&w, pkt->sport);
-		jsonw_lit(&w, ",\"dstport\":");
-		jsonw_u64(&w, pkt->dport);
-		jsonw_lit(&w, ",\"length\":");
-		jsonw_u64(&w, pkt->udp_len);
-		jsonw_lit(&w, ",\"checksum\":");
-		jsonw_u64(&w, pkt->udp_csum);
+		jw_u64(&w, ",\"udp\":{\"srcport\":", pkt->sport);
+		jw_u64(&w, ",\"dstport\":", pkt->dport);
+		jw_u64(&w, ",\"length\":", pkt->udp_len);
+		jw_u64(&w, ",\"checksum\":", pkt->udp_csum);
 		jsonw_char(&w, '}');
 	}
 	if (HAS(pkt, RX_L_ICMP | RX_L_ICMPV6)) {
@@ -629,13 +602,11 @@ int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname)
 		else
 			jsonw_lit(&w, ",\"icmpv6\":{\"type\":");
 		jsonw_u64(&w, pkt->icmp_type);
-		jsonw_lit(&w, ",\"code\":");
-		jsonw_u64(&w, pkt->icmp_code);
+		jw_u64(&w, ",\"code\":", pkt->icmp_code);
 		jsonw_char(&w, '}');
 	}
 	if (HAS(pkt, RX_L_PAYLOAD)) {
-		jsonw_lit(&w, ",\"payload\":{\"len\":");
-		jsonw_u64(&w, pkt->payload_len);
+		jw_u64(&w, ",\"payload\":{\"len\":", pkt->payload_len);
 		jsonw_char(&w, '}');
 	}
 	if (rec->http.kind != RX_HTTP_NONE)
@@ -649,10 +620,7 @@ int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname)
 	jsonw_lit(&w, ",\"proto\":");
 	jw_cstr(&w, rx_proto_name(pkt->proto));
 	jsonw_lit(&w, "}}\n");
-	n = jsonw_done(&w);
-	if (n < 0)
-		return -1;
-	return fwrite(buf, 1, (size_t)n, out) == (size_t)n ? 0 : -1;
+	return jw_write(out, &w);
 }
 
 /* An address of a transaction: IPv4 as a.b.c.d, not ::ffff:a.b.c.d. */
@@ -677,7 +645,6 @@ int rx_render_txn_json(FILE *out, const struct rx_txn *t, const char *route, con
 	/* path, User-Agent and route at most 3 bytes a byte, doubled by escaping: < 2.5 KB */
 	char buf[4096];
 	struct jsonw w;
-	long n;
 
 	jsonw_init(&w, buf, sizeof(buf));
 	jsonw_lit(&w, "{\"ts\":");
@@ -687,12 +654,10 @@ int rx_render_txn_json(FILE *out, const struct rx_txn *t, const char *route, con
 	jsonw_real(&w, (double)t->dur_ns / 1e9);
 	jsonw_lit(&w, ",\"client.address\":");
 	jw_addr16(&w, t->client);
-	jsonw_lit(&w, ",\"client.port\":");
-	jsonw_u64(&w, t->cport);
+	jw_u64(&w, ",\"client.port\":", t->cport);
 	jsonw_lit(&w, ",\"server.address\":");
 	jw_addr16(&w, t->server);
-	jsonw_lit(&w, ",\"server.port\":");
-	jsonw_u64(&w, t->sport);
+	jw_u64(&w, ",\"server.port\":", t->sport);
 	jsonw_lit(&w, ",\"http.request.method\":");
 	jw_cstr(&w, rx_http_method_name(t->method));
 	if (path && jsonw_utf8_ok(path, strlen(path))) {
@@ -703,15 +668,12 @@ int rx_render_txn_json(FILE *out, const struct rx_txn *t, const char *route, con
 		jsonw_lit(&w, ",\"http.route\":");
 		jw_cstr(&w, route);
 	}
-	jsonw_lit(&w, ",\"http.response.status_code\":");
-	jsonw_u64(&w, t->status);
+	jw_u64(&w, ",\"http.response.status_code\":", t->status);
 	if (t->flags & 1) {
-		jsonw_lit(&w, ",\"http.request.body.size\":");
-		jsonw_u64(&w, t->req_size);
+		jw_u64(&w, ",\"http.request.body.size\":", t->req_size);
 	}
 	if (t->flags & 2) {
-		jsonw_lit(&w, ",\"http.response.body.size\":");
-		jsonw_u64(&w, t->resp_size);
+		jw_u64(&w, ",\"http.response.body.size\":", t->resp_size);
 	}
 	if (rx_http_minor_text(t->minor)) {
 		jsonw_lit(&w, ",\"network.protocol.version\":");
@@ -722,8 +684,5 @@ int rx_render_txn_json(FILE *out, const struct rx_txn *t, const char *route, con
 		jw_cstr(&w, ua);
 	}
 	jsonw_lit(&w, "}\n");
-	n = jsonw_done(&w);
-	if (n < 0)
-		return -1;
-	return fwrite(buf, 1, (size_t)n, out) == (size_t)n ? 0 : -1;
+	return jw_write(out, &w);
 }
