@@ -42,30 +42,6 @@ static void fmt_addr16(char *buf, const __u8 *a)
 		inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
 }
 
-/*
- * Bytes from the wire as text: printable ASCII kept ('%' too: a path is
- * percent-encoded already, as OpenTelemetry's url.path is), the rest as
- * %XX. out: 3 * n + 1 bytes.
- */
-static void wire_text(char *out, const char *in, unsigned int n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	unsigned int i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		if (c >= 0x20 && c < 0x7f) {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = 0;
-}
-
 static void on_txn(void *user, const struct rx_txn *t, const char *route,
 		   const struct rx_reqinfo *ri)
 {
@@ -81,8 +57,9 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 		unsigned int n = ri->path_len > RX_HTTP_URI_MAX ? RX_HTTP_URI_MAX : ri->path_len;
 		unsigned int u = ri->ua_len > RX_HTTP_UA_MAX ? RX_HTTP_UA_MAX : ri->ua_len;
 
-		wire_text(path, ri->path, n);
-		wire_text(ua, ri->ua, u);
+		/* '%' kept: a path is percent-encoded already, as OpenTelemetry's url.path is */
+		rx_wire_text(path, ri->path, n, 0);
+		rx_wire_text(ua, ri->ua, u, 0);
 	}
 	if (q->json) {
 		rx_render_txn_json(stdout, t, route, ri ? path : NULL, has_ua ? ua : NULL);

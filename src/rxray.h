@@ -46,6 +46,13 @@ int rx_opt_error(const char *cmd, int c, char **argv);
 /* Parse a decimal in [min, max]; 0 on success. */
 int rx_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
+/*
+ * Bytes from the wire as text: printable ASCII kept, the rest as %XX, and
+ * '%' too when pct (so that two texts never print the same). out: 3 * n + 1
+ * bytes.
+ */
+void rx_wire_text(char *out, const char *in, unsigned int n, int pct);
+
 /* Subcommands. */
 int cmd_watch(int argc, char **argv);
 int cmd_stats(int argc, char **argv);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* Small helpers: errors, signals, names, number parsing. */
+/* Small helpers: errors, signals, names, number parsing, text from the wire. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -65,6 +65,25 @@ int rx_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned 
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+void rx_wire_text(char *out, const char *in, unsigned int n, int pct)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned int i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c >= 0x20 && c < 0x7f && (c != '%' || !pct)) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = 0;
 }
 
 int rx_opt_error(const char *cmd, int c, char **argv)
