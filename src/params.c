@@ -25,14 +25,15 @@ static int getopt_lists(const struct rx_option *opts, char *shorts, struct optio
 	shorts[s++] = '+'; /* options end at the first argument */
 	shorts[s++] = ':'; /* a missing argument is ':', not '?' */
 	for (i = 0; opts[i].name; i++) {
+		int has_arg = takes_arg(&opts[i]);
+
 		if (i == RX_PARAMS_MAX_OPTS)
 			return -1;
-		longs[i] = (struct option){ opts[i].name, takes_arg(&opts[i]) ? required_argument
-									  : no_argument,
+		longs[i] = (struct option){ opts[i].name, has_arg ? required_argument : no_argument,
 					    NULL, RX_OPT_LONG + i };
 		if (opts[i].short_name) {
 			shorts[s++] = (char)opts[i].short_name;
-			if (takes_arg(&opts[i]))
+			if (has_arg)
 				shorts[s++] = ':';
 		}
 	}
