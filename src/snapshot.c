@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "rxray.h"
 #include "snapshot.h"
 
 #define RX__BOUND(b) b,
@@ -102,8 +103,7 @@ void rx_snapshot__sort_keys(struct rx_snapshot *s)
 /* A route id's text (see RX_ROUTE_TEXT), or the overflow route's name. */
 void rx_route_name(char *buf, __u32 id, const struct rx_route *r)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	unsigned int i, n, o = 0;
+	unsigned int n, o = 0;
 
 	if (id == RX_ROUTE_OVERFLOW) {
 		snprintf(buf, RX_ROUTE_TEXT, "{overflow}");
@@ -116,18 +116,7 @@ void rx_route_name(char *buf, __u32 id, const struct rx_route *r)
 	n = r->len > RX_ROUTE_MAX ? RX_ROUTE_MAX : r->len;
 	if (!n || r->path[0] != '/')
 		buf[o++] = '/';
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)r->path[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '%') {
-			buf[o++] = (char)c;
-		} else {
-			buf[o++] = '%';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 15];
-		}
-	}
-	buf[o] = 0;
+	rx_wire_text(buf + o, r->path, n, 1);
 }
 
 /* Add one CPU's (or one source's) endpoint values into a row. */
