@@ -52,6 +52,28 @@ enum rx_layer {
 	RX_L_PAYLOAD = 1 << 9, /* payload_len valid */
 };
 
+/*
+ * TCP header flags (RFC 9293 section 3.1, RFC 3168), as struct rx_pkt.tcp_flags
+ * holds them: the low byte of the 12 bits after the data offset.
+ */
+#define RX_TH_FIN 0x01
+#define RX_TH_SYN 0x02
+#define RX_TH_RST 0x04
+#define RX_TH_PUSH 0x08
+#define RX_TH_ACK 0x10
+#define RX_TH_URG 0x20
+#define RX_TH_ECE 0x40
+#define RX_TH_CWR 0x80
+#define RX_TH_FLAGS 0x0fff /* reserved:3 AE CWR ECE URG ACK PSH RST SYN FIN */
+
+/* IPv4 flags and fragment offset (RFC 791), as struct rx_pkt.ip_frag holds them. */
+#define RX_IP_MF 0x2000      /* more fragments */
+#define RX_IP_OFFMASK 0x1fff /* the fragment offset, 8-byte units */
+
+/* The IPv6 fragment header's second half (RFC 8200 section 4.5): struct rx_pkt.ip6_frag. */
+#define RX_IP6F_OFFMASK 0xfff8 /* the fragment offset, 8-byte units, shifted by 3 */
+#define RX_IP6F_MORE 0x0001    /* more fragments */
+
 /* Which TCP options were present (struct rx_pkt.tcp_optmask). */
 enum rx_tcpopt {
 	RX_TCPOPT_MSS = 1 << 0,
@@ -273,12 +295,17 @@ struct rx_txn {
 	__u32 route;
 	__u32 req_size;
 	__u32 resp_size;
-	__u8 flags;      /* 1: req_size known, 2: resp_size known */
+	__u8 flags;      /* enum rx_txn_flag */
 	__u8 pad[3];
 	__u32 seq;       /* the client's sequence number at the request's first byte */
 	__u32 pad2;
 };
 _Static_assert(sizeof(struct rx_txn) == 80, "struct rx_txn ABI size");
+
+enum rx_txn_flag {
+	RX_TXN_REQ_SIZE = 1 << 0,  /* req_size known */
+	RX_TXN_RESP_SIZE = 1 << 1, /* resp_size known */
+};
 
 enum rx_reqinfo_flag {
 	RX_RI_PATH_TRUNC = 1 << 0, /* the path was longer than RX_HTTP_URI_MAX */
@@ -560,14 +587,22 @@ _Static_assert(sizeof(struct rx_http_hole) == 24, "struct rx_http_hole ABI size"
 
 #define RX_HOLE_MSGS_UNKNOWN 0xff
 
+/* What an HTTP connection knows (struct rx_http_conn.known). */
+enum rx_hconn_known {
+	RX_HC_SERVER = 1 << 0,   /* which side is the server */
+	RX_HC_SRV_NEXT = 1 << 1, /* srv_next valid */
+	RX_HC_CLI_NEXT = 1 << 2, /* cli_next valid */
+	RX_HC_CLI_HOLE = 1 << 3, /* a hole in the client's stream (hole[0]) */
+	RX_HC_SRV_HOLE = 1 << 4, /* ... in the server's (hole[1]) */
+	RX_HC_SRV_ACK = 1 << 5,  /* srv_next from a request's ACK, no server byte seen yet */
+};
+
 struct rx_http_conn {
 	struct rx_http_req q[RX_HTTP_PIPE];
 	__u8 head;       /* index of the oldest request */
 	__u8 count;      /* requests waiting */
 	__u8 server;     /* the side (0: endpoint a of the flow key) that answers */
-	__u8 known;      /* 1: server known; 2: srv_next valid; 4: cli_next valid;
-			    8: a hole in the client's stream; 16: in the server's;
-			    32: srv_next from a request's ACK, no server byte seen yet */
+	__u8 known;      /* enum rx_hconn_known */
 	__u32 srv_next;  /* the server's next sequence number: what is before it was handled */
 	__u32 cli_next;  /* the client's */
 	__u32 body;      /* bytes counted of the open response's body */

@@ -311,6 +311,13 @@ enum {
 	RX_HS_UA,       /* copying the User-Agent value (while transactions stream) */
 };
 
+/* The name walk's position (RX_HS_NAME): bytes matched, and the names ruled out. */
+#define RX_HN_MATCHED 0xffu
+#define RX_HN_NOT_UA (1u << 29)
+#define RX_HN_NOT_HOST (1u << 30)
+#define RX_HN_NOT_CLEN (1u << 31)
+#define RX_HN_NONE (RX_HN_NOT_UA | RX_HN_NOT_HOST | RX_HN_NOT_CLEN)
+
 /*
  * The header names, byte i at bits 8*i: constants in instructions, not
  * rodata arrays (clang 14 emits overlapping BTF for small static strings).
@@ -499,27 +506,27 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 		st = RX_HS_SKIP;
 		break;
 	case RX_HS_NAME:
-		/* idx counts name bytes matched; bit 29/30/31: user-agent/host/clen ruled out */
-		if (!(idx & (1u << 30)) && ((idx & 0xff) >= 5 || lc != rx_name_host(idx)))
-			idx |= 1u << 30;
-		if (!(idx & (1u << 31)) && ((idx & 0xff) >= 15 || lc != rx_name_clen(idx)))
-			idx |= 1u << 31;
-		if (!(idx & (1u << 29)) && ((idx & 0xff) >= 11 || lc != rx_name_ua(idx)))
-			idx |= 1u << 29;
-		if (!(idx & (1u << 29)) && (idx & 0xff) == 10 && !(wk->info.flags & RX_RI_UA) &&
+		/* idx counts name bytes matched (RX_HN_MATCHED), and which names are ruled out */
+		if (!(idx & RX_HN_NOT_HOST) && ((idx & RX_HN_MATCHED) >= 5 || lc != rx_name_host(idx)))
+			idx |= RX_HN_NOT_HOST;
+		if (!(idx & RX_HN_NOT_CLEN) && ((idx & RX_HN_MATCHED) >= 15 || lc != rx_name_clen(idx)))
+			idx |= RX_HN_NOT_CLEN;
+		if (!(idx & RX_HN_NOT_UA) && ((idx & RX_HN_MATCHED) >= 11 || lc != rx_name_ua(idx)))
+			idx |= RX_HN_NOT_UA;
+		if (!(idx & RX_HN_NOT_UA) && (idx & RX_HN_MATCHED) == 10 && !(wk->info.flags & RX_RI_UA) &&
 		    rx_shim_config(((struct rx_optctx *)ctx)->env)->txns) {
 			st = RX_HS_UA;
 			idx = 0;
 			wk->info.flags |= RX_RI_UA;
-		} else if (!(idx & (1u << 30)) && (idx & 0xff) == 4 && !(h->flags & RX_HTTPF_HOST)) {
+		} else if (!(idx & RX_HN_NOT_HOST) && (idx & RX_HN_MATCHED) == 4 && !(h->flags & RX_HTTPF_HOST)) {
 			st = RX_HS_HOST;
 			idx = 0;
 			h->flags |= RX_HTTPF_HOST;
-		} else if (!(idx & (1u << 31)) && (idx & 0xff) == 14 && !(h->flags & RX_HTTPF_CLEN)) {
+		} else if (!(idx & RX_HN_NOT_CLEN) && (idx & RX_HN_MATCHED) == 14 && !(h->flags & RX_HTTPF_CLEN)) {
 			st = RX_HS_CLEN;
 			idx = 0;
 			h->content_length = 0;
-		} else if ((idx & (7u << 29)) == (7u << 29)) {
+		} else if ((idx & RX_HN_NONE) == RX_HN_NONE) {
 			st = c == '\n' ? RX_HS_LINE : RX_HS_SKIP;
 		} else {
 			idx++;

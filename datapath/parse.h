@@ -339,7 +339,7 @@ RX_INLINE int rx_parse_ipv4(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	tot = rx_big_tcp_len(pkt, pkt->ip_len, pkt->l3_off);
 	if (tot < hl)
 		return RX_REASON_BAD_IPV4;
-	if (pkt->ip_frag & 0x1fff)
+	if (pkt->ip_frag & RX_IP_OFFMASK)
 		return RX_REASON_IP_FRAGMENT;
 	*l4_len = tot - hl;
 	c->pos = p + hl;
@@ -399,7 +399,7 @@ RX_INLINE long rx_ip6ext_step(__u64 index, void *ctx, const __u32 hook)
 	w->n = w->buf[0];
 	w->off = off + len;
 	/* after a non-first fragment's header comes payload, not more headers */
-	if (nxt == RX_IPPROTO_FRAGMENT && (pkt->ip6_frag & 0xfff8))
+	if (nxt == RX_IPPROTO_FRAGMENT && (pkt->ip6_frag & RX_IP6F_OFFMASK))
 		return 1;
 	return 0;
 }
@@ -472,7 +472,7 @@ RX_INLINE int rx_ip6ext_fast(const struct rx_cursor *c, struct rx_work *wk, __u3
 		off += len;
 		/* after a non-first fragment's header comes payload, not more headers */
 		if (!rx_is_ip6ext(nxt) ||
-		    (type == RX_IPPROTO_FRAGMENT && (pkt->ip6_frag & 0xfff8))) {
+		    (type == RX_IPPROTO_FRAGMENT && (pkt->ip6_frag & RX_IP6F_OFFMASK))) {
 			w->n = nxt;
 			w->off = off;
 			return 1;
@@ -522,7 +522,7 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	pkt->l4_nxt = (__u8)w->n;
 	pkt->l4_off = (__u16)w->off;
 	ext_bytes = w->off - off;
-	if ((pkt->layers & RX_L_IP6FRAG) && (pkt->ip6_frag & 0xfff8))
+	if ((pkt->layers & RX_L_IP6FRAG) && (pkt->ip6_frag & RX_IP6F_OFFMASK))
 		return RX_REASON_IP_FRAGMENT;
 	plen = rx_big_tcp_len(pkt, pkt->ip6_plen, off);
 	if (plen < ext_bytes)
@@ -541,6 +541,15 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	return RX_REASON_OK;
 }
 
+/* TCP option kinds (RFC 9293 section 3.2, RFC 7323, RFC 2018), tcpdump's TCPOPT_*. */
+#define RX_TCPOK_EOL 0       /* end of option list */
+#define RX_TCPOK_NOP 1       /* no-operation */
+#define RX_TCPOK_MSS 2       /* maximum segment size, length 4 */
+#define RX_TCPOK_WSCALE 3    /* window scale, length 3 */
+#define RX_TCPOK_SACK_PERM 4 /* SACK permitted, length 2 */
+#define RX_TCPOK_SACK 5      /* SACK blocks, length 2 + 8n */
+#define RX_TCPOK_TS 8        /* timestamps, length 10 */
+
 /* One TCP option (MSS RFC 9293, wscale and TS RFC 7323, SACK RFC 2018); returns 1 to stop. */
 static long rx_tcp_opt_step(__u64 index __attribute__((unused)), void *ctx)
 {
@@ -553,9 +562,9 @@ static long rx_tcp_opt_step(__u64 index __attribute__((unused)), void *ctx)
 	if (off >= w->len || off >= RX_TCP_OPT_WALK)
 		return 1;
 	kind = RX_OPT_BYTE(w, off);
-	if (kind == 0) /* end of option list */
+	if (kind == RX_TCPOK_EOL)
 		return 1;
-	if (kind == 1) { /* no-operation */
+	if (kind == RX_TCPOK_NOP) {
 		w->off = off + 1;
 		return 0;
 	}
@@ -565,24 +574,24 @@ static long rx_tcp_opt_step(__u64 index __attribute__((unused)), void *ctx)
 	if (len < 2 || off + len > w->len)
 		goto bad;
 	switch (kind) {
-	case 2:
+	case RX_TCPOK_MSS:
 		if (len != 4)
 			goto bad;
 		pkt->tcp_mss = (__u16)(RX_OPT_BYTE(w, off + 2) << 8 | RX_OPT_BYTE(w, off + 3));
 		pkt->tcp_optmask |= RX_TCPOPT_MSS;
 		break;
-	case 3:
+	case RX_TCPOK_WSCALE:
 		if (len != 3)
 			goto bad;
 		pkt->tcp_wscale = RX_OPT_BYTE(w, off + 2);
 		pkt->tcp_optmask |= RX_TCPOPT_WSCALE;
 		break;
-	case 4:
+	case RX_TCPOK_SACK_PERM:
 		if (len != 2)
 			goto bad;
 		pkt->tcp_optmask |= RX_TCPOPT_SACK_PERM;
 		break;
-	case 5:
+	case RX_TCPOK_SACK:
 		if ((len - 2) % 8 != 0 || len > 2 + 8 * RX_SACK_MAX)
 			goto bad;
 		n = (len - 2) / 8;
@@ -595,7 +604,7 @@ static long rx_tcp_opt_step(__u64 index __attribute__((unused)), void *ctx)
 		pkt->sack_n = n;
 		pkt->tcp_optmask |= RX_TCPOPT_SACK;
 		break;
-	case 8:
+	case RX_TCPOK_TS:
 		if (len != 10)
 			goto bad;
 		pkt->tcp_tsval = rx_opt_get32(w, off + 2);
@@ -713,7 +722,7 @@ RX_INLINE int rx_parse_tcp(struct rx_cursor *c, struct rx_work *wk, __u32 l4_len
 	pkt->tcp_seq = rx_pkt32(p + 4);
 	pkt->tcp_ack = rx_pkt32(p + 8);
 	pkt->tcp_hl = hl;
-	pkt->tcp_flags = rx_pkt16(p + 12) & 0x0fff;
+	pkt->tcp_flags = rx_pkt16(p + 12) & RX_TH_FLAGS;
 	pkt->tcp_win = rx_pkt16(p + 14);
 	pkt->tcp_csum = rx_pkt16(p + 16);
 	pkt->tcp_urp = rx_pkt16(p + 18);
@@ -788,8 +797,8 @@ RX_INLINE int rx_parse_icmp(struct rx_cursor *c, struct rx_pkt *pkt, __u32 l4_le
 /* A first fragment (more fragments follow; non-first ones never reach L4). */
 RX_INLINE int rx_first_fragment(const struct rx_pkt *pkt)
 {
-	return ((pkt->layers & RX_L_IPV4) && (pkt->ip_frag & 0x2000)) ||
-	       ((pkt->layers & RX_L_IP6FRAG) && (pkt->ip6_frag & 1));
+	return ((pkt->layers & RX_L_IPV4) && (pkt->ip_frag & RX_IP_MF)) ||
+	       ((pkt->layers & RX_L_IP6FRAG) && (pkt->ip6_frag & RX_IP6F_MORE));
 }
 
 /*

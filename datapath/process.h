@@ -178,21 +178,21 @@ RX_INLINE void rx_traffic(struct rx_env *env, const struct rx_pkt *pkt, __u32 le
 		return;
 	f = pkt->tcp_flags;
 	rx_shim_tcpkind(env, RX_TCPK_SEGMENTS);
-	if ((f & 0x12) == 0x02)
+	if ((f & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN)
 		rx_shim_tcpkind(env, RX_TCPK_SYN);
-	if ((f & 0x12) == 0x12)
+	if ((f & (RX_TH_SYN | RX_TH_ACK)) == (RX_TH_SYN | RX_TH_ACK))
 		rx_shim_tcpkind(env, RX_TCPK_SYNACK);
-	if (f & 0x04)
+	if (f & RX_TH_RST)
 		rx_shim_tcpkind(env, RX_TCPK_RST);
-	if (f & 0x01)
+	if (f & RX_TH_FIN)
 		rx_shim_tcpkind(env, RX_TCPK_FIN);
-	if (f & 0x08)
+	if (f & RX_TH_PUSH)
 		rx_shim_tcpkind(env, RX_TCPK_PSH);
-	if (f & 0x20)
+	if (f & RX_TH_URG)
 		rx_shim_tcpkind(env, RX_TCPK_URG);
-	if (f & 0x40)
+	if (f & RX_TH_ECE)
 		rx_shim_tcpkind(env, RX_TCPK_ECE);
-	if (f & 0x80)
+	if (f & RX_TH_CWR)
 		rx_shim_tcpkind(env, RX_TCPK_CWR);
 }
 
@@ -288,7 +288,7 @@ RX_INLINE int rx_http_wants(const struct rx_pkt *pkt, __u32 hook)
 	__u32 have = (hook == RX_HOOK_TC_INGRESS || hook == RX_HOOK_TC_EGRESS) ? pkt->wire_len
 									      : pkt->cap_len;
 
-	if (pkt->tcp_flags & 0x07) /* FIN, SYN, RST */
+	if (pkt->tcp_flags & (RX_TH_FIN | RX_TH_SYN | RX_TH_RST))
 		return 1;
 	return pkt->payload_off && (pkt->layers & RX_L_PAYLOAD) && have > pkt->payload_off;
 }
