@@ -27,29 +27,12 @@
 
 RX_INLINE __u32 rx_dur_bucket(__u64 ns)
 {
-	__u64 us = ns / 1000;
-	__u32 b = 0;
-
-#define RX__DBUCKET(bound)                                                     \
-	if (us <= (bound))                                                     \
-		return b;                                                      \
-	b++;
-	RX_DUR_BOUNDS_US(RX__DBUCKET)
-#undef RX__DBUCKET
-	return b;
+	return RX_BUCKET(ns / 1000, RX_DUR_BOUNDS_US);
 }
 
 RX_INLINE __u32 rx_body_bucket(__u32 n)
 {
-	__u32 b = 0;
-
-#define RX__BBUCKET(bound)                                                     \
-	if (n <= (bound))                                                      \
-		return b;                                                      \
-	b++;
-	RX_BODY_BOUNDS(RX__BBUCKET)
-#undef RX__BBUCKET
-	return b;
+	return RX_BUCKET(n, RX_BODY_BOUNDS);
 }
 
 /* The oldest request in flight will never be paired: it expired (counted). */

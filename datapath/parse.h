@@ -33,6 +33,28 @@
 #define RX_UNROLL
 #endif
 
+/*
+ * The histogram bucket of v: the first of the n ascending bounds that v does
+ * not exceed, or n (the open bucket). Every caller passes a constant array
+ * of an X-macro's bounds (RX_BOUNDS), so the unrolled loop folds to
+ * compares against immediates: no array reaches the object.
+ */
+RX_INLINE __u32 rx_bucket(__u64 v, const __u64 *bounds, const __u32 n)
+{
+	__u32 b;
+
+	RX_UNROLL
+	for (b = 0; b < n; b++)
+		if (v <= bounds[b])
+			break;
+	return b;
+}
+
+#define RX__BOUND(bound) (bound),
+/* The bounds of an X-macro list (reasons.h) as an array for rx_bucket(). */
+#define RX_BOUNDS(LIST) ((const __u64[]){ LIST(RX__BOUND) })
+#define RX_BUCKET(v, LIST) rx_bucket((v), RX_BOUNDS(LIST), sizeof(RX_BOUNDS(LIST)) / sizeof(__u64))
+
 #define RX_ETH_P_IP 0x0800
 #define RX_ETH_P_ARP 0x0806
 #define RX_ETH_P_8021Q 0x8100

@@ -122,15 +122,7 @@ RX_INLINE void rx_capture(struct rx_env *env, __u32 hook, struct rx_work *wk,
 
 RX_INLINE __u32 rx_size_bucket(__u32 len)
 {
-	__u32 b = 0;
-
-#define RX__BUCKET(bound)                                                      \
-	if (len <= (bound))                                                    \
-		return b;                                                      \
-	b++;
-	RX_SIZE_BOUNDS(RX__BUCKET)
-#undef RX__BUCKET
-	return b;
+	return RX_BUCKET(len, RX_SIZE_BOUNDS);
 }
 
 /*

@@ -21,16 +21,7 @@
 
 RX_INLINE __u32 rx_lat_bucket(__u64 ns)
 {
-	__u64 us = ns / 1000;
-	__u32 b = 0;
-
-#define RX__LBUCKET(bound)                                                     \
-	if (us <= (bound))                                                     \
-		return b;                                                      \
-	b++;
-	RX_LAT_BOUNDS_US(RX__LBUCKET)
-#undef RX__LBUCKET
-	return b;
+	return RX_BUCKET(ns / 1000, RX_LAT_BOUNDS_US);
 }
 
 /* The source endpoint of pkt as a 16-byte address. */
