@@ -265,8 +265,37 @@ struct rx_optwalk {
 	__u8 buf[RX_OPT_WALK_MASK + 1];
 	__u32 off;
 	__u32 len;
-	__u32 reason;
-	__u32 n;
+	__u32 reason;      /* RX_REASON_OK, or why the walk stopped */
+	union {
+		__u32 count; /* IPv4 options: listed so far */
+		__u32 nxt;   /* IPv6 extension headers: the next header */
+	};
+};
+
+/*
+ * The walks over the payload's first bytes (wk->peek), each a state machine
+ * whose state lives in the work area (as the option walks': see rx_work).
+ */
+struct rx_uriwalk {    /* the request target (datapath/http.h) */
+	__u32 off;     /* next byte */
+	__u32 len;     /* bytes in view */
+	__u32 state;   /* RX_US_* */
+	__u32 auth;    /* RX_US_AUTH: where the authority starts in rx_http.uri */
+};
+
+struct rx_hdrwalk {    /* the header lines (datapath/http.h) */
+	__u32 off;
+	__u32 len;
+	__u32 state;   /* RX_HS_* */
+	__u32 idx;     /* RX_HS_NAME: RX_HN_* (bytes matched, names ruled out);
+			  RX_HS_CLEN: digits read */
+};
+
+struct rx_redactwalk { /* the secrets of a capture record's payload (datapath/redact.h) */
+	__u32 off;
+	__u32 len;
+	__u32 state;   /* RX_RS_* */
+	__u32 folded;  /* 1: the previous line was masked, so is its continuation */
 };
 
 /*
@@ -473,7 +502,12 @@ _Static_assert(sizeof(struct rx_stagectx) == 24, "struct rx_stagectx ABI size");
 
 struct rx_work {
 	struct rx_pkt pkt;
-	struct rx_optwalk opt;
+	union { /* one walk at a time: each starts afresh */
+		struct rx_optwalk opt;
+		struct rx_uriwalk uri;
+		struct rx_hdrwalk hdr;
+		struct rx_redactwalk red;
+	};
 	struct rx_http http;     /* decoded here, then copied into the record */
 	__u8 peek[RX_HTTP_PEEK]; /* the payload's first bytes, for the HTTP decoder */
 	struct rx_routewalk route;

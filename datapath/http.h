@@ -163,7 +163,7 @@ RX_INLINE __u32 rx_http_method(const struct rx_work *wk, __u32 len, __u32 *uri)
 }
 
 /*
- * Where the URI walk is (w->reason). A path parameter (";jsessionid=...",
+ * Where the URI walk is (w->state). A path parameter (";jsessionid=...",
  * to the next '/') is dropped like the query: session ids travel there.
  * A target that does not start with '/' (absolute-form "http://host/p",
  * CONNECT's "host:port") may carry credentials before an '@': the walk
@@ -173,7 +173,7 @@ enum {
 	RX_US_PATH = 0,   /* copying the path (or, after a '?', skipping the query) */
 	RX_US_PARAM = 1,  /* skipping a path parameter, to the next '/' */
 	RX_US_SCHEME = 2, /* the start of a target that is not a path: its scheme */
-	RX_US_AUTH = 3,   /* the authority after "//", from w->n in uri[] */
+	RX_US_AUTH = 3,   /* the authority after "//", from w->auth in uri[] */
 };
 
 /* One more path byte, or the path is cut. */
@@ -218,9 +218,9 @@ RX_INLINE void rx_uri_cut(struct rx_http *h, __u32 n)
 static long rx_http_uri_step(__u64 index __attribute__((unused)), void *ctx)
 {
 	struct rx_work *wk = ((struct rx_optctx *)ctx)->work;
-	struct rx_optwalk *w = &wk->opt;
+	struct rx_uriwalk *w = &wk->uri;
 	struct rx_http *h = &wk->http;
-	__u32 pos = w->off, p, st = w->reason;
+	__u32 pos = w->off, p, st = w->state;
 	__u8 c;
 
 	if (pos >= w->len || pos >= RX_HTTP_PEEK)
@@ -269,12 +269,12 @@ bytewise:
 	case RX_US_PARAM:
 		if (c != '/')
 			return 0;
-		w->reason = RX_US_PATH;
+		w->state = RX_US_PATH;
 		break;
 	case RX_US_SCHEME:
 	case RX_US_AUTH:
 		if (c == '@') {
-			rx_uri_cut(h, w->n);
+			rx_uri_cut(h, w->auth);
 			return 0;
 		}
 		if (c != '/')
@@ -285,15 +285,15 @@ bytewise:
 			rx_uri_put(h, '/');
 			rx_uri_put(h, '/');
 			w->off = pos + 2;
-			w->n = h->uri_len;
-			w->reason = RX_US_AUTH;
+			w->auth = h->uri_len;
+			w->state = RX_US_AUTH;
 			return 0;
 		}
-		w->reason = RX_US_PATH;
+		w->state = RX_US_PATH;
 		break;
 	default:
 		if (c == ';') {
-			w->reason = RX_US_PARAM;
+			w->state = RX_US_PARAM;
 			return 0;
 		}
 	}
@@ -351,7 +351,7 @@ RX_INLINE __u8 rx_name_ua(__u32 i)
  * To the end of the line from p (within the window), up to 64 bytes in
  * this step: the next step starts at a line or goes on skipping.
  */
-RX_INLINE void rx_http_skip_line(struct rx_work *wk, struct rx_optwalk *w, __u32 p)
+RX_INLINE void rx_http_skip_line(struct rx_work *wk, struct rx_hdrwalk *w, __u32 p)
 {
 	__u32 k, q, i;
 
@@ -361,18 +361,18 @@ RX_INLINE void rx_http_skip_line(struct rx_work *wk, struct rx_optwalk *w, __u32
 		RX_BARRIER_VAR(q);
 		if (q + 8 > w->len || q > RX_HTTP_PEEK - 8) {
 			w->off = q;
-			w->reason = RX_HS_SKIP;
+			w->state = RX_HS_SKIP;
 			return;
 		}
 		i = rx_find_lf(RX_PEEK64(wk, q));
 		if (i < 8) {
 			w->off = q + i + 1;
-			w->reason = RX_HS_LINE;
+			w->state = RX_HS_LINE;
 			return;
 		}
 	}
 	w->off = p + 64;
-	w->reason = RX_HS_SKIP;
+	w->state = RX_HS_SKIP;
 }
 
 /*
@@ -387,9 +387,9 @@ RX_INLINE void rx_http_skip_line(struct rx_work *wk, struct rx_optwalk *w, __u32
 static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 {
 	struct rx_work *wk = ((struct rx_optctx *)ctx)->work;
-	struct rx_optwalk *w = &wk->opt;
+	struct rx_hdrwalk *w = &wk->hdr;
 	struct rx_http *h = &wk->http;
-	__u32 pos = w->off, st = w->reason, idx = w->n, p;
+	__u32 pos = w->off, st = w->state, idx = w->idx, p;
 	__u8 c, lc;
 
 	if (pos >= w->len || pos >= RX_HTTP_PEEK) {
@@ -407,25 +407,25 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 
 		c = (__u8)a0;
 		if (c != '\r' && c != '\n') {
-			w->n = 0;
+			w->idx = 0;
 			if (((a | 0x0020202020ull) & 0xffffffffffull) == RX_NAME_HOST &&
 			    !(h->flags & RX_HTTPF_HOST)) {
 				h->flags |= RX_HTTPF_HOST;
 				w->off = p + 5;
-				w->reason = RX_HS_HOST;
+				w->state = RX_HS_HOST;
 			} else if ((a | 0x0020202020202020ull) == RX_NAME_CLEN_LO &&
 				   ((b | 0x00202020202020ull) & 0xffffffffffffffull) == RX_NAME_CLEN_HI &&
 				   !(h->flags & RX_HTTPF_CLEN)) {
 				h->content_length = 0;
 				w->off = p + 15;
-				w->reason = RX_HS_CLEN;
+				w->state = RX_HS_CLEN;
 			} else if ((a | 0x2020200020202020ull) == RX_NAME_UA_LO &&
 				   ((b | 0x002020ull) & 0xffffffull) == RX_NAME_UA_HI &&
 				   !(wk->info.flags & RX_RI_UA) &&
 				   rx_shim_config(((struct rx_optctx *)ctx)->env)->txns) {
 				wk->info.flags |= RX_RI_UA;
 				w->off = p + 11;
-				w->reason = RX_HS_UA;
+				w->state = RX_HS_UA;
 			} else {
 				/* Transfer-Encoding: a request's body of unknown length (chunked) */
 				if ((a | 0x2020202020202020ull) == RX_NAME_TE_LO &&
@@ -487,7 +487,7 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 
 	if (st == RX_HS_LINE) {
 		if (c == '\r') {
-			w->reason = RX_HS_CR;
+			w->state = RX_HS_CR;
 			return 0;
 		}
 		if (c == '\n') {
@@ -604,8 +604,8 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 			st = RX_HS_LINE;
 		break;
 	}
-	w->reason = st;
-	w->n = idx;
+	w->state = st;
+	w->idx = idx;
 	return 0;
 done:
 	return 1;
@@ -614,12 +614,12 @@ done:
 /* Walk the headers from payload offset from (state st) to the blank line. */
 RX_INLINE void rx_http_headers(struct rx_optctx *ctx, __u32 from, __u32 len, __u32 st)
 {
-	struct rx_optwalk *w = &ctx->work->opt;
+	struct rx_hdrwalk *w = &ctx->work->hdr;
 
 	w->off = from;
 	w->len = len;
-	w->reason = st;
-	w->n = 0;
+	w->state = st;
+	w->idx = 0;
 	rx_shim_loop(RX_HTTP_PEEK, rx_http_hdr_step, ctx);
 }
 
@@ -631,7 +631,7 @@ RX_INLINE void rx_http_decode(struct rx_env *env, __u32 hook, struct rx_work *wk
 			      __u32 avail)
 {
 	struct rx_optctx ctx = { .work = wk, .env = env, .hook = hook };
-	struct rx_optwalk *w = &wk->opt;
+	struct rx_uriwalk *w = &wk->uri;
 	struct rx_http *h = &wk->http;
 	__u32 len = avail, uri = 0, v, method;
 
@@ -676,13 +676,13 @@ RX_INLINE void rx_http_decode(struct rx_env *env, __u32 hook, struct rx_work *wk
 		return;
 	w->off = uri;
 	w->len = len;
-	w->n = 0;
-	w->reason = uri < len && RX_PEEK(wk, uri) != '/' && RX_PEEK(wk, uri) != '*' ? RX_US_SCHEME
+	w->auth = 0;
+	w->state = uri < len && RX_PEEK(wk, uri) != '/' && RX_PEEK(wk, uri) != '*' ? RX_US_SCHEME
 										: RX_US_PATH;
 	rx_shim_loop(RX_HTTP_PEEK, rx_http_uri_step, &ctx);
 	/* the bytes ran out inside a scheme or an authority: it may all be userinfo */
-	if ((w->reason == RX_US_SCHEME || w->reason == RX_US_AUTH) && w->off >= len)
-		rx_uri_cut(h, w->n);
+	if ((w->state == RX_US_SCHEME || w->state == RX_US_AUTH) && w->off >= len)
+		rx_uri_cut(h, w->auth);
 	/* " HTTP/1.x" and the end of the line: otherwise not a request line */
 	v = w->off;
 	/*

@@ -266,25 +266,29 @@ RX_INLINE int rx_optwalk(struct rx_cursor *c, struct rx_work *wk, __u32 off, __u
 	w->off = 0;
 	w->len = optlen;
 	w->reason = RX_REASON_OK;
-	w->n = 0;
+	w->count = 0;
 	if (rx_shim_load_bytes(c->env, c->hook, off, w->buf, optlen, sizeof(w->buf)))
 		return RX_REASON_OK; /* cannot happen: the caller checked the bounds */
 	rx_shim_loop(RX_TCP_OPT_WALK, step, &ctx);
 	return (int)w->reason;
 }
 
+/* IPv4 option types (RFC 791 section 3.1) of one byte; every other has a length. */
+#define RX_IPOPT_EOL 0 /* end of option list */
+#define RX_IPOPT_NOP 1 /* no operation */
+
 /* One IPv4 option (RFC 791 section 3.1) at w->off; returns 1 to stop. */
 static long rx_ip_opt_step(__u64 index __attribute__((unused)), void *ctx)
 {
 	struct rx_work *wk = ((struct rx_optctx *)ctx)->work;
 	struct rx_optwalk *w = &wk->opt;
-	__u32 off = w->off, len = 1, n = w->n;
+	__u32 off = w->off, len = 1, n = w->count;
 	__u8 type;
 
 	if (off >= w->len || off >= RX_IP_OPT_WALK)
 		return 1;
 	type = RX_OPT_BYTE(w, off);
-	if (type > 1) {
+	if (type > RX_IPOPT_NOP) {
 		if (off + 2 > w->len)
 			goto bad;
 		len = RX_OPT_BYTE(w, off + 1);
@@ -295,9 +299,9 @@ static long rx_ip_opt_step(__u64 index __attribute__((unused)), void *ctx)
 		wk->pkt.ipopt[n].type = type;
 		wk->pkt.ipopt[n].len = (__u8)len;
 		wk->pkt.ipopt_n = (__u8)(n + 1);
-		w->n = n + 1;
+		w->count = n + 1;
 	}
-	if (type == 0) /* end of option list */
+	if (type == RX_IPOPT_EOL)
 		return 1;
 	w->off = off + len;
 	return 0;
@@ -375,7 +379,7 @@ RX_INLINE int rx_is_ip6ext(__u8 nxt)
 }
 
 /*
- * One IPv6 extension header at frame offset w->off, next header w->n: hop-by-
+ * One IPv6 extension header at frame offset w->off, next header w->nxt: hop-by-
  * hop, routing, fragment, destination options (RFC 8200 section 4) and AH
  * (RFC 4302). Returns 1 to stop. Like the option walks, the position lives
  * in the work area so the verifier sees one state per step, not one per
@@ -388,7 +392,7 @@ RX_INLINE long rx_ip6ext_step(__u64 index, void *ctx, const __u32 hook)
 	struct rx_optwalk *w = &wk->opt;
 	struct rx_pkt *pkt = &wk->pkt;
 	__u32 off = w->off, i = (__u32)index, len;
-	__u8 nxt = (__u8)w->n;
+	__u8 nxt = (__u8)w->nxt;
 
 	if (!rx_is_ip6ext(nxt))
 		return 1;
@@ -418,7 +422,7 @@ RX_INLINE long rx_ip6ext_step(__u64 index, void *ctx, const __u32 hook)
 	pkt->ip6ext[i & (RX_IP6EXT_MAX - 1)].type = nxt;
 	pkt->ip6ext[i & (RX_IP6EXT_MAX - 1)].len = (__u16)len;
 	pkt->ip6ext_n = (__u8)(i + 1);
-	w->n = w->buf[0];
+	w->nxt = w->buf[0];
 	w->off = off + len;
 	/* after a non-first fragment's header comes payload, not more headers */
 	if (nxt == RX_IPPROTO_FRAGMENT && (pkt->ip6_frag & RX_IP6F_OFFMASK))
@@ -450,7 +454,7 @@ static long rx_ip6ext_step_skb(__u64 index, void *ctx)
  * the chains seen in practice (a hop-by-hop router alert for MLD, a
  * fragment header, a routing header and destination options). Returns 1
  * when the chain ended within them, with the walk's fields and position
- * (w->n, w->off) set; 0 for the walk to decide, from the first header
+ * (w->nxt, w->off) set; 0 for the walk to decide, from the first header
  * again: a longer chain, or a header the frame does not hold (the walk
  * names the truncation). What was written by then, the walk writes again
  * with the same values. off: the first header's frame offset.
@@ -495,7 +499,7 @@ RX_INLINE int rx_ip6ext_fast(const struct rx_cursor *c, struct rx_work *wk, __u3
 		/* after a non-first fragment's header comes payload, not more headers */
 		if (!rx_is_ip6ext(nxt) ||
 		    (type == RX_IPPROTO_FRAGMENT && (pkt->ip6_frag & RX_IP6F_OFFMASK))) {
-			w->n = nxt;
+			w->nxt = nxt;
 			w->off = off;
 			return 1;
 		}
@@ -531,7 +535,7 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 
 	off += 40;
 	w->off = off;
-	w->n = p[6];
+	w->nxt = p[6];
 	w->reason = RX_REASON_OK;
 	if (rx_is_ip6ext(p[6]) &&
 	    !(RX_FAST_PATHS && rx_ip6ext_fast(c, wk, off, p[6]))) {
@@ -541,7 +545,7 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 		if (w->reason != RX_REASON_OK)
 			return (int)w->reason;
 	}
-	pkt->l4_nxt = (__u8)w->n;
+	pkt->l4_nxt = (__u8)w->nxt;
 	pkt->l4_off = (__u16)w->off;
 	ext_bytes = w->off - off;
 	if ((pkt->layers & RX_L_IP6FRAG) && (pkt->ip6_frag & RX_IP6F_OFFMASK))
