@@ -29,7 +29,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 4
+#define RX_ABI_VERSION 5
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -247,15 +247,32 @@ struct rx_http {
 _Static_assert(sizeof(struct rx_http) == 16 + RX_HTTP_URI_MAX + RX_HTTP_HOST_MAX,
 	       "struct rx_http ABI size");
 
+/*
+ * The head of every ring-buffer record: readers dispatch on its type, never
+ * on the record's size (the transaction ring carries two kinds).
+ */
+enum rx_rec_type {
+	RX_REC_CAPTURE = 1, /* struct rx_capture (rx_ring) */
+	RX_REC_TXN = 2,     /* struct rx_txn (rx_txn_ring) */
+	RX_REC_REQINFO = 3, /* struct rx_reqinfo (rx_txn_ring) */
+};
+
+struct rx_rec_hdr {
+	__u32 type;      /* enum rx_rec_type */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct rx_rec_hdr) == 8, "struct rx_rec_hdr ABI size");
+
 /* Ring-buffer record: a decoded packet and its first bytes. */
 struct rx_capture {
+	struct rx_rec_hdr hdr; /* RX_REC_CAPTURE */
 	struct rx_pkt pkt;
 	struct rx_http http;
 	__u32 data_len;  /* bytes valid in data[] */
 	__u32 pad;
 	__u8 data[RX_SNAP_MAX];
 };
-_Static_assert(sizeof(struct rx_capture) == 336 + 208 + 8 + RX_SNAP_MAX,
+_Static_assert(sizeof(struct rx_capture) == 8 + 336 + 208 + 8 + RX_SNAP_MAX,
 	       "struct rx_capture ABI size");
 
 #define RX_OPT_WALK_MASK 63 /* >= 40 - 1 option bytes, a power of two minus one */
@@ -305,13 +322,14 @@ struct rx_redactwalk { /* the secrets of a capture record's payload (datapath/re
  * one verifier state per option offset.
  */
 /*
- * The transaction ring carries two records, told apart by size: an
- * rx_reqinfo when a request is seen, an rx_txn when its response pairs
+ * The transaction ring carries two records, told apart by their type
+ * (struct rx_rec_hdr): an rx_reqinfo when a request is seen, an rx_txn when its response pairs
  * it. User space joins them on (client, server, ports, seq): the kernel
  * keeps no path or User-Agent per request in flight.
  */
 /* One HTTP transaction, streamed while someone asks for them (rxray requests). */
 struct rx_txn {
+	struct rx_rec_hdr hdr; /* RX_REC_TXN */
 	__u64 start_ns;  /* first request byte seen (datapath clock) */
 	__u64 dur_ns;    /* -> first response byte seen */
 	__u8 client[16]; /* IPv4 as ::ffff:a.b.c.d */
@@ -329,7 +347,7 @@ struct rx_txn {
 	__u32 seq;       /* the client's sequence number at the request's first byte */
 	__u32 pad2;
 };
-_Static_assert(sizeof(struct rx_txn) == 80, "struct rx_txn ABI size");
+_Static_assert(sizeof(struct rx_txn) == 8 + 80, "struct rx_txn ABI size");
 
 enum rx_txn_flag {
 	RX_TXN_REQ_SIZE = 1 << 0,  /* req_size known */
@@ -349,6 +367,7 @@ enum rx_reqinfo_flag {
  * the User-Agent. Nothing else of the headers leaves the kernel.
  */
 struct rx_reqinfo {
+	struct rx_rec_hdr hdr; /* RX_REC_REQINFO */
 	__u8 client[16];
 	__u8 server[16];
 	__u16 cport;
@@ -362,7 +381,7 @@ struct rx_reqinfo {
 	char path[RX_HTTP_URI_MAX];
 	char ua[RX_HTTP_UA_MAX];
 };
-_Static_assert(sizeof(struct rx_reqinfo) == 48 + RX_HTTP_URI_MAX + RX_HTTP_UA_MAX,
+_Static_assert(sizeof(struct rx_reqinfo) == 8 + 48 + RX_HTTP_URI_MAX + RX_HTTP_UA_MAX,
 	       "struct rx_reqinfo ABI size");
 
 #define RX_PATTERN_SEGS 8 /* segments a route pattern can name */
@@ -524,8 +543,8 @@ _Static_assert(sizeof(struct rx_optwalk) == 80, "struct rx_optwalk ABI size");
 _Static_assert((RX_SNAP_MAX & (RX_SNAP_MAX - 1)) == 0, "RX_SNAP_MAX: a power of two");
 _Static_assert((RX_HTTP_PEEK & (RX_HTTP_PEEK - 1)) == 0, "RX_HTTP_PEEK: a power of two");
 _Static_assert(((RX_OPT_WALK_MASK + 1) & RX_OPT_WALK_MASK) == 0, "option buffer: a power of two");
-_Static_assert(sizeof(struct rx_work) == 336 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 40 + 4 * RX_PATTERN_SEGS + 80 +
-	       sizeof(struct rx_reqinfo) + 88 + RX_ROUTE_MAX + 8 + 40 + RX_HTTP_PEEK + 24,
+_Static_assert(sizeof(struct rx_work) == 336 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 40 + 4 * RX_PATTERN_SEGS +
+	       sizeof(struct rx_txn) + sizeof(struct rx_reqinfo) + 88 + RX_ROUTE_MAX + 8 + 40 + RX_HTTP_PEEK + 24,
 	       "struct rx_work ABI size");
 
 /* Per-CPU counter value, one per (verdict, reason, proto) slot. */

@@ -492,6 +492,7 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 		struct rx_txn *s = &wk->txn;
 
 		__builtin_memset(s, 0, sizeof(*s));
+		s->hdr.type = RX_REC_TXN;
 		s->start_ns = req->start_ns;
 		s->dur_ns = dur;
 		__builtin_memcpy(s->client, c->server ? k->a : k->b, 16);
@@ -527,6 +528,8 @@ RX_INLINE void rx_http_reqinfo(struct rx_env *env, struct rx_work *wk, const str
 	const struct rx_http *h = &wk->http;
 
 	/* ua_len and the User-Agent flags come from the header walk */
+	ri->hdr.type = RX_REC_REQINFO;
+	ri->hdr.pad = 0;
 	__builtin_memcpy(ri->client, c->server ? k->a : k->b, 16);
 	__builtin_memcpy(ri->server, c->server ? k->b : k->a, 16);
 	ri->cport = c->server ? k->pa : k->pb;

@@ -81,6 +81,8 @@ RX_INLINE void rx_capture(struct rx_env *env, __u32 hook, struct rx_work *wk,
 		rx_shim_stat(env, RX_STAT_CAPTURE_LOST);
 		return;
 	}
+	rec->hdr.type = RX_REC_CAPTURE;
+	rec->hdr.pad = 0;
 	__builtin_memcpy(&rec->pkt, pkt, sizeof(*pkt));
 	/* the clock is read only here: ~40 ns a packet that counting alone does not need */
 	rec->pkt.ts_ns = rx_shim_now(env);

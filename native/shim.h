@@ -15,7 +15,7 @@
 #define RX_INLINE static inline __attribute__((always_inline))
 
 typedef void (*rx_emit_fn)(void *user, const struct rx_capture *rec);
-/* Transaction-stream records: an rx_txn or an rx_reqinfo, told apart by size. */
+/* Transaction-stream records: an rx_txn or an rx_reqinfo, told apart by hdr.type. */
 typedef void (*rx_txn_fn)(void *user, const void *rec, __u32 size);
 
 struct rx_env {

@@ -30,7 +30,7 @@ static void native_txn(void *user, const void *rec, __u32 size)
 	char route[RX_ROUTE_TEXT];
 	const struct rx_txn *t = rec;
 
-	if (size == sizeof(struct rx_reqinfo)) {
+	if (t->hdr.type == RX_REC_REQINFO) {
 		rx_reqjoin__put(&f->join, rec);
 		return;
 	}

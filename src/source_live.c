@@ -68,11 +68,12 @@ static int txn_record(void *ctx, void *data, size_t size)
 
 	if (src->stopped)
 		return 0;
-	if (size == sizeof(struct rx_reqinfo)) {
+	if (size >= sizeof(struct rx_reqinfo) &&
+	    ((const struct rx_rec_hdr *)data)->type == RX_REC_REQINFO) {
 		rx_reqjoin__put(&src->join, data);
 		return 0;
 	}
-	if (size < sizeof(t))
+	if (size < sizeof(t) || ((const struct rx_rec_hdr *)data)->type != RX_REC_TXN)
 		return 0;
 	memcpy(&t, data, sizeof(t));
 	t.start_ns = (__u64)((__s64)t.start_ns + src->mono_to_wall);
@@ -87,7 +88,8 @@ static int ring_record(void *ctx, void *data, size_t size)
 {
 	struct rx_live *src = ctx;
 
-	if (size < sizeof(struct rx_capture) || src->stopped)
+	if (size < sizeof(struct rx_capture) || src->stopped ||
+	    ((const struct rx_rec_hdr *)data)->type != RX_REC_CAPTURE)
 		return 0;
 	/* ring memory is read-only to user space: move to the wall clock in a copy */
 	memcpy(&src->rec, data, sizeof(src->rec));

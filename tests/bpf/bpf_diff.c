@@ -39,7 +39,7 @@
  * never by the hook.
  *
  * Compared: the transaction stream record by record (rx_txn and rx_reqinfo,
- * told apart by size as src/ does), then the stats, TCP health, and the
+ * told apart by their type as src/ does), then the stats, TCP health, and the
  * tables the trackers leave behind. Time is not comparable: BPF reads
  * bpf_ktime_get_ns() while the native build reads pcap time, so every
  * time-derived value (start_ns, dur_ns, duration buckets and sums, latency
@@ -54,7 +54,7 @@
 
 /* One record of the transaction stream. */
 struct tc_rec {
-	__u32 size; /* sizeof(struct rx_txn) or sizeof(struct rx_reqinfo) */
+	__u32 size; /* as the ring gave it; u.txn.hdr.type says which record */
 	union {
 		struct rx_txn txn;
 		struct rx_reqinfo info;
@@ -204,17 +204,17 @@ static void tc_print_rec(const char *side, const struct tc_rec *r)
 	const struct rx_txn *t = &r->u.txn;
 	const struct rx_reqinfo *ri = &r->u.info;
 
-	if (r->size == sizeof(struct rx_txn))
+	if (r->u.txn.hdr.type == RX_REC_TXN)
 		printf("  %-6s txn %u->%u method %u status %u route %08x seq %u req %u resp %u "
 		       "flags %u minor %u\n",
 		       side, t->cport, t->sport, t->method, t->status, t->route, t->seq,
 		       t->req_size, t->resp_size, t->flags, t->minor);
-	else if (r->size == sizeof(struct rx_reqinfo))
+	else if (r->u.info.hdr.type == RX_REC_REQINFO)
 		printf("  %-6s request %u->%u seq %u path \"%.*s\" ua \"%.*s\" flags %u\n", side,
 		       ri->cport, ri->sport, ri->seq, ri->path_len, ri->path, ri->ua_len, ri->ua,
 		       ri->flags);
 	else
-		printf("  %-6s a record of %u bytes\n", side, r->size);
+		printf("  %-6s a record of type %u, %u bytes\n", side, r->u.txn.hdr.type, r->size);
 }
 
 static void tc_differ(struct tc_pass *p, struct diff *d, const char *what)
@@ -227,7 +227,7 @@ static void tc_differ(struct tc_pass *p, struct diff *d, const char *what)
 /* What only time decides: the datapath clocks differ (see above). */
 static void tc_normalise(struct tc_rec *r)
 {
-	if (r->size == sizeof(struct rx_txn)) {
+	if (r->u.txn.hdr.type == RX_REC_TXN) {
 		r->u.txn.start_ns = 0;
 		r->u.txn.dur_ns = 0;
 	}
@@ -289,7 +289,7 @@ static void tc_run(struct tc_pass *p, struct diff *d, const uint8_t *data, uint3
 
 		tc_normalise(a);
 		tc_normalise(b);
-		if (a->size == sizeof(struct rx_txn))
+		if (a->u.txn.hdr.type == RX_REC_TXN)
 			p->txns++;
 		else
 			p->infos++;
