@@ -847,21 +847,4 @@ RX_INLINE int rx_http_msg_stage(struct rx_env *env, __u32 hook, struct rx_work *
 	return RX_STAGE_DONE;
 }
 
-/*
- * Where tail calls are not (the native build), the stages in a row: the
- * same code, the same order.
- */
-RX_INLINE void rx_http_run(struct rx_env *env, __u32 hook, struct rx_work *wk, __u64 now)
-{
-	int next;
-
-	wk->stage.now = now;
-	next = rx_http_track(env, hook, wk);
-
-	if (next == RX_STAGE_HTTP_SEG)
-		next = rx_http_segment(env, wk);
-	while (next == RX_STAGE_HTTP_MSG)
-		next = rx_http_msg_stage(env, hook, wk);
-}
-
 #endif

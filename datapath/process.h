@@ -288,6 +288,26 @@ RX_INLINE int rx_http_wants(const struct rx_pkt *pkt, __u32 hook)
 }
 
 /*
+ * TCP health on a decoded segment, then whether the HTTP stages follow:
+ * the TC entry's work after its decode, live, and the same offline after
+ * the one decode (rx_offline_datapath). Returns RX_STAGE_HTTP or
+ * RX_STAGE_DONE.
+ */
+RX_INLINE int rx_tcp_stage(struct rx_env *env, const volatile struct rx_config *cfg,
+			   struct rx_work *wk, __u32 hook, __u64 now, __u32 segs)
+{
+	struct rx_pkt *pkt = &wk->pkt;
+
+	if (!(pkt->layers & RX_L_TCP))
+		return RX_STAGE_DONE;
+	rx_tcp_track(env, pkt, now, segs ? segs : 1);
+	if (!cfg->http || !rx_http_wants(pkt, hook))
+		return RX_STAGE_DONE;
+	wk->stage.now = now;
+	return RX_STAGE_HTTP;
+}
+
+/*
  * TC (ingress and egress): both directions of every connection, after GRO.
  * The packets were counted at XDP on the way in; here only TCP health.
  * Returns the stage that follows (RX_STAGE_HTTP) or RX_STAGE_DONE.
@@ -297,7 +317,6 @@ RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32
 	const volatile struct rx_config *cfg = rx_shim_config(env);
 	struct rx_work *wk;
 	struct rx_pkt *pkt;
-	__u64 now;
 
 	if (!cfg->tcp || rx_surely_not_tcp(f->data, f->data_end))
 		return RX_STAGE_DONE;
@@ -315,12 +334,7 @@ RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32
 	rx_parse(env, f->hook, wk, f->data, f->data_end);
 	if (!(pkt->layers & RX_L_TCP))
 		return RX_STAGE_DONE;
-	now = rx_shim_now(env);
-	rx_tcp_track(env, pkt, now, segs ? segs : 1);
-	if (!cfg->http || !rx_http_wants(pkt, f->hook))
-		return RX_STAGE_DONE;
-	wk->stage.now = now;
-	return RX_STAGE_HTTP;
+	return rx_tcp_stage(env, cfg, wk, f->hook, rx_shim_now(env), segs);
 }
 
 /*
@@ -343,6 +357,34 @@ RX_INLINE int rx_tc_stage(struct rx_env *env, __u32 hook, __u32 stage)
 	if (stage == RX_STAGE_HTTP_MSG)
 		return rx_http_msg_stage(env, hook, wk);
 	return RX_STAGE_DONE;
+}
+
+/*
+ * Offline (the native build): one frame through the live pipelines in a
+ * row, as the hooks run them: the XDP entry and its capture stage, then the
+ * TC entry's TCP health and the HTTP stages, which tail calls join live and
+ * a loop joins here. One decode serves both: a capture holds both
+ * directions of a connection, which live only TC sees. now is the frame's
+ * time (the native clock). Returns the packet's verdict.
+ */
+RX_INLINE int rx_offline_datapath(struct rx_env *env, const struct rx_frame *f, __u64 now)
+{
+	const volatile struct rx_config *cfg = rx_shim_config(env);
+	struct rx_work *wk;
+	int verdict, next;
+
+	verdict = rx_datapath(env, f);
+	if (cfg->capture)
+		verdict = rx_xdp_capture_stage(env, f->hook);
+	if (!cfg->tcp)
+		return verdict;
+	wk = rx_shim_scratch(env, 0);
+	if (!wk)
+		return verdict;
+	next = rx_tcp_stage(env, cfg, wk, f->hook, now, 1);
+	while (next != RX_STAGE_DONE)
+		next = rx_tc_stage(env, f->hook, next);
+	return verdict;
 }
 
 #endif

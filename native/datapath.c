@@ -93,21 +93,9 @@ int rx_native__run(struct rx_env *env, const __u8 *data, __u32 caplen, __u32 wir
 		.wire_len = wire_len,
 		.hook = RX_HOOK_NONE,
 	};
-	int verdict;
 
 	env->now_ns = ts_ns;
 	env->frame = data;
 	env->frame_len = caplen;
-	verdict = rx_datapath(env, &f);
-	if (env->cfg.capture)
-		verdict = rx_xdp_capture_stage(env, RX_HOOK_NONE);
-	/*
-	 * Live, TCP health is the TC programs' (both directions, after GRO);
-	 * offline, a capture holds both directions: track on the decode just made.
-	 */
-	if (env->cfg.tcp)
-		rx_tcp_track(env, &env->work.pkt, ts_ns, 1);
-	if (env->cfg.http)
-		rx_http_run(env, RX_HOOK_NONE, &env->work, ts_ns);
-	return verdict;
+	return rx_offline_datapath(env, &f, ts_ns);
 }
