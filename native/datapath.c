@@ -31,35 +31,25 @@ struct rx_env *rx_native__new(void)
 	return env;
 }
 
-void rx_native__set_traffic(struct rx_env *env, int on)
+void rx_native__configure(struct rx_env *env, const struct rx_config *cfg,
+			  const struct rx_pattern *patterns)
 {
-	env->cfg.traffic = on ? 1 : 0;
-}
+	__u32 n = cfg->patterns;
 
-void rx_native__set_payload(struct rx_env *env, int on)
-{
-	env->cfg.payload = on ? 1 : 0;
-}
-
-void rx_native__set_http(struct rx_env *env, int on, rx_txn_fn emit, void *user)
-{
-	env->cfg.http = on ? 1 : 0;
-	env->cfg.txns = emit != NULL;
-	env->txn_emit = emit;
-	env->txn_user = user;
-}
-
-void rx_native__set_patterns(struct rx_env *env, const struct rx_pattern *p, __u32 n)
-{
 	if (n > RX_PATTERNS_MAX)
 		n = RX_PATTERNS_MAX;
-	memcpy(env->patterns, p, n * sizeof(*p));
+	env->cfg = *cfg;
 	env->cfg.patterns = n;
+	if (n)
+		memcpy(env->patterns, patterns, n * sizeof(*patterns));
 }
 
-void rx_native__set_tcp(struct rx_env *env, int on)
+void rx_native__sinks(struct rx_env *env, rx_emit_fn emit, rx_txn_fn txn, void *user)
 {
-	env->cfg.tcp = on ? 1 : 0;
+	env->emit = emit;
+	env->user = user;
+	env->txn_emit = txn;
+	env->txn_user = user;
 }
 
 void rx_native__free(struct rx_env *env)
@@ -74,14 +64,6 @@ void rx_native__free(struct rx_env *env)
 	rx_nhash__free(&env->budgets);
 	rx_nhash__free(&env->endpoints);
 	free(env);
-}
-
-void rx_native__set_capture(struct rx_env *env, rx_emit_fn emit, void *user, __u32 snaplen)
-{
-	env->emit = emit;
-	env->user = user;
-	env->cfg.capture = emit != NULL;
-	env->cfg.snaplen = snaplen;
 }
 
 int rx_native__run(struct rx_env *env, const __u8 *data, __u32 caplen, __u32 wire_len,

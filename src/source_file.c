@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pcap/pcap.h>
+#include "dpconfig.h"
 #include "reqjoin.h"
 #include "source_impl.h"
 #include "../native/datapath.h"
@@ -49,6 +50,7 @@ static void native_emit(void *user, const struct rx_capture *rec)
 int rx_file__open(struct rx_file **out, const struct rx_source_opts *o)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
+	struct rx_config cfg;
 	struct rx_file *f;
 	int dlt;
 
@@ -83,19 +85,15 @@ int rx_file__open(struct rx_file **out, const struct rx_source_opts *o)
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
 	}
-	if (o->capture)
-		rx_native__set_capture(f->native, native_emit, f, o->snaplen);
-	rx_native__set_traffic(f->native, o->traffic);
-	rx_native__set_tcp(f->native, o->tcp);
-	rx_native__set_payload(f->native, o->payload);
-	if (o->patterns)
-		rx_native__set_patterns(f->native, o->patterns->p, o->patterns->n);
+	cfg = rx_dpconfig(o);
+	rx_native__configure(f->native, &cfg, o->patterns ? o->patterns->p : NULL);
+	rx_native__sinks(f->native, o->capture ? native_emit : NULL, o->on_txn ? native_txn : NULL,
+			 f);
 	f->on_txn = o->on_txn;
 	if (o->on_txn && rx_reqjoin__init(&f->join)) {
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
 	}
-	rx_native__set_http(f->native, o->http, o->on_txn ? native_txn : NULL, f);
 	return 0;
 }
 

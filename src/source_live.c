@@ -13,6 +13,7 @@
 #include <sys/statfs.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include "dpconfig.h"
 #include "reqjoin.h"
 #include "source_impl.h"
 #include "verify.h"
@@ -370,13 +371,6 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 		rx_err("cannot join the BPF programs' stages: %s", strerror(-err));
 		return RX_EXIT_RUNTIME;
 	}
-	src->skel->bss->rx_cfg.snaplen = o->snaplen;
-	src->skel->bss->rx_cfg.capture = o->capture ? 1 : 0;
-	src->skel->bss->rx_cfg.traffic = o->traffic ? 1 : 0;
-	src->skel->bss->rx_cfg.tcp = o->tcp ? 1 : 0;
-	src->skel->bss->rx_cfg.payload = o->payload ? 1 : 0;
-	src->skel->bss->rx_cfg.http = o->http && o->tcp ? 1 : 0;
-	src->skel->bss->rx_cfg.txns = o->on_txn ? 1 : 0;
 	for (i = 0; o->patterns && i < o->patterns->n; i++) {
 		if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.rx_patterns), &i,
 					&o->patterns->p[i], BPF_ANY)) {
@@ -384,7 +378,7 @@ int rx_live__open(struct rx_live **out, const struct rx_source_opts *o)
 			return RX_EXIT_RUNTIME;
 		}
 	}
-	src->skel->bss->rx_cfg.patterns = o->patterns ? o->patterns->n : 0;
+	src->skel->bss->rx_cfg = rx_dpconfig(o);
 	src->on_txn = o->on_txn;
 	if (o->on_txn && rx_reqjoin__init(&src->join)) {
 		rx_err("out of memory");

@@ -685,6 +685,7 @@ static int tc_compare(struct tc_pass *p)
 static int tc_pass__open(struct tc_pass *p, const char *name, int egress,
 			 const struct rx_patterns *routes)
 {
+	struct rx_config cfg = { .tcp = 1, .http = 1, .txns = 1, .patterns = routes->n };
 	__u32 i;
 
 	p->name = name;
@@ -692,21 +693,18 @@ static int tc_pass__open(struct tc_pass *p, const char *name, int egress,
 	if (!p->skel || rx_stages__fill(p->skel->obj))
 		return -1;
 	p->prog = egress ? p->skel->progs.tc_egress : p->skel->progs.tc_ingress;
-	p->skel->bss->rx_cfg.tcp = 1;
-	p->skel->bss->rx_cfg.http = 1;
-	p->skel->bss->rx_cfg.txns = 1;
 	for (i = 0; i < routes->n; i++)
 		if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.rx_patterns), &i, &routes->p[i],
 					BPF_ANY))
 			return -1;
-	p->skel->bss->rx_cfg.patterns = routes->n;
+	/* one configuration for both builds */
+	p->skel->bss->rx_cfg = cfg;
 	p->ring = ring_buffer__new(bpf_map__fd(p->skel->maps.rx_txn_ring), on_bpf_txn, p, NULL);
 	p->native = rx_native__new();
 	if (!p->ring || !p->native)
 		return -1;
-	rx_native__set_tcp(p->native, 1);
-	rx_native__set_http(p->native, 1, on_native_txn, p);
-	rx_native__set_patterns(p->native, routes->p, routes->n);
+	rx_native__configure(p->native, &cfg, routes->p);
+	rx_native__sinks(p->native, NULL, on_native_txn, p);
 	return 0;
 }
 
@@ -722,6 +720,7 @@ int main(int argc, char **argv)
 	static struct diff d; /* (the TC passes' record lists: too big for the stack) */
 	struct rx_patterns routes = { .n = 0 };
 	static const char *const tc_names[TC_PASSES] = { "TC ingress", "TC egress" };
+	struct rx_config cfg = { .capture = 1, .snaplen = RX_SNAP_MAX, .traffic = 1 };
 	int i, bad, payload = 0;
 
 	d.tc_on = 1;
@@ -749,17 +748,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot load the BPF object: %s\n", strerror(errno));
 		return 1;
 	}
-	d.skel->bss->rx_cfg.capture = 1;
-	d.skel->bss->rx_cfg.snaplen = RX_SNAP_MAX;
-	d.skel->bss->rx_cfg.traffic = 1;
-	d.skel->bss->rx_cfg.payload = payload;
+	/* one configuration for both builds */
+	cfg.payload = payload ? 1 : 0;
+	d.skel->bss->rx_cfg = cfg;
 	d.ring = ring_buffer__new(bpf_map__fd(d.skel->maps.rx_ring), on_bpf, &d, NULL);
 	d.native = rx_native__new();
 	if (!d.ring || !d.native)
 		return 1;
-	rx_native__set_capture(d.native, on_native, &d, RX_SNAP_MAX);
-	rx_native__set_traffic(d.native, 1);
-	rx_native__set_payload(d.native, payload);
+	rx_native__configure(d.native, &cfg, NULL);
+	rx_native__sinks(d.native, on_native, NULL, &d);
 	for (i = 0; d.tc_on && i < TC_PASSES; i++)
 		if (tc_pass__open(&d.tc[i], tc_names[i], i == 1, &routes)) {
 			fprintf(stderr, "%s: cannot set up the BPF object: %s\n", tc_names[i],
