@@ -59,14 +59,45 @@ void *rx_nhash__get(struct rx_nhash *h, const void *key)
 	}
 }
 
-void *rx_nhash__find(struct rx_nhash *h, const void *key)
+/* The slot of key, or -1. */
+static long slot_of(const struct rx_nhash *h, const void *key)
 {
 	__u32 i = fnv1a(key, h->key_size) & (h->slots - 1);
 
 	for (;; i = (i + 1) & (h->slots - 1)) {
 		if (!h->used[i])
-			return NULL;
+			return -1;
 		if (!memcmp(rx_nhash__key(h, i), key, h->key_size))
-			return rx_nhash__val(h, i);
+			return i;
 	}
+}
+
+void *rx_nhash__find(struct rx_nhash *h, const void *key)
+{
+	long i = slot_of(h, key);
+
+	return i < 0 ? NULL : rx_nhash__val(h, i);
+}
+
+int rx_nhash__lookup(const struct rx_nhash *h, const void *key, void *value)
+{
+	long i = slot_of(h, key);
+
+	if (i < 0)
+		return -1;
+	memcpy(value, rx_nhash__val(h, i), h->value_size);
+	return 0;
+}
+
+int rx_nhash__next_key(const struct rx_nhash *h, const void *key, void *next)
+{
+	long i = key ? slot_of(h, key) : -1;
+
+	for (i++; i < (long)h->slots; i++) {
+		if (h->used[i]) {
+			memcpy(next, rx_nhash__key(h, i), h->key_size);
+			return 0;
+		}
+	}
+	return -1;
 }

@@ -32,6 +32,15 @@ void rx_nhash__free(struct rx_nhash *h);
 void *rx_nhash__get(struct rx_nhash *h, const void *key);
 /* The entry for key, or NULL: never inserts. */
 void *rx_nhash__find(struct rx_nhash *h, const void *key);
+/*
+ * As a BPF map is read from user space (bpf_map_lookup_elem,
+ * bpf_map_get_next_key), so that one reader serves both builds: copy key's
+ * value into value; put the key after key (NULL: the first) into next.
+ * Both return 0, or -1 when there is none (ENOENT). A key that is not in
+ * the table starts the walk over, as a BPF hash map does.
+ */
+int rx_nhash__lookup(const struct rx_nhash *h, const void *key, void *value);
+int rx_nhash__next_key(const struct rx_nhash *h, const void *key, void *next);
 /* The key and value of slot i, for iteration over used slots. */
 #define rx_nhash__key(h, i) ((h)->keys + (size_t)(i) * (h)->key_size)
 #define rx_nhash__val(h, i) ((void *)((h)->vals + (size_t)(i) * (h)->value_size))

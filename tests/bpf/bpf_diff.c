@@ -345,46 +345,122 @@ static int on_frame(void *user, const uint8_t *data, uint32_t caplen, uint32_t l
 	return 0;
 }
 
-/* A per-CPU hash map against its native twin: same keys, same sums. */
-static int compare_table(const char *name, struct bpf_map *map, const struct rx_nhash *h,
-			 int ncpu, struct rx_counter *pc)
+/*
+ * Read one value of a map; a per-CPU map's values (every field a __u64
+ * counter) are summed over the CPUs into out.
+ */
+static int tc_read(int fd, const void *key, void *out, __u32 size, int percpu, int ncpu)
 {
-	__u8 key[16], next[16];
-	void *prev = NULL;
-	__u32 i, n = 0;
-	int bad = 0, cpu, fd = bpf_map__fd(map);
+	__u32 words = size / 8, stride = (size + 7) / 8, w;
+	__u64 *buf, *o = out;
+	int cpu, err;
 
+	if (!percpu)
+		return bpf_map_lookup_elem(fd, key, out);
+	buf = calloc((size_t)ncpu, stride * 8);
+	if (!buf)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(fd, key, buf);
+	memset(out, 0, size);
+	for (cpu = 0; !err && cpu < ncpu; cpu++)
+		for (w = 0; w < words; w++)
+			o[w] += buf[(size_t)cpu * stride + w];
+	free(buf);
+	return err;
+}
+
+/* What time decides in each table's values (see the TC pass above). */
+static void tc_norm_endpoint(void *v)
+{
+	struct rx_endpoint *e = v;
+
+	memset(e->dur, 0, sizeof(e->dur));
+	e->dur_sum_ns = e->dur_max_ns = e->dur_min_ns = 0;
+}
+
+static void tc_norm_flow(void *v)
+{
+	struct rx_tcp_flow *f = v;
+
+	f->syn_ns = f->synack_ns = 0;
+}
+
+static void tc_norm_conn(void *v)
+{
+	struct rx_http_conn *c = v;
+	int i;
+
+	for (i = 0; i < RX_HTTP_PIPE; i++)
+		c->q[i].start_ns = 0;
+	c->hole[0].ns = c->hole[1].ns = 0;
+}
+
+struct tc_table {
+	const char *name;
+	struct bpf_map *map;
+	const struct rx_nhash *h;
+	int percpu;
+	void (*normalise)(void *val); /* NULL: nothing time-derived */
+};
+
+/*
+ * A hash map against its native twin: the same keys, the same values (a
+ * per-CPU map's summed), both read through the same interface (lookup,
+ * next key). who: what the result line begins with ("", "TC ingress ").
+ */
+static int compare_map(const char *who, const struct tc_table *t, int ncpu)
+{
+	const struct rx_nhash *h = t->h;
+	int fd = bpf_map__fd(t->map), bad = 0;
+	__u8 key[64], next[64], *a, *b;
+	void *prev = NULL;
+	__u32 n = 0, found = 0, off;
+
+	if (bpf_map__key_size(t->map) != h->key_size || h->key_size > sizeof(key) ||
+	    bpf_map__value_size(t->map) != h->value_size) {
+		printf("%stable %s: BPF and native entries differ in size\n", who, t->name);
+		return 1;
+	}
+	a = malloc(h->value_size);
+	b = malloc(h->value_size);
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return 1;
+	}
 	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, sizeof(key));
+		memcpy(key, next, h->key_size);
 		prev = key;
 		n++;
 	}
-	if (n != h->n) {
-		printf("TABLE %s: bpf has %u keys, native %u\n", name, n, h->n);
-		bad++;
-	}
-	for (i = 0; i < h->slots; i++) {
-		struct rx_counter sum = { 0 };
-
-		if (!h->used[i])
-			continue;
-		if (bpf_map_lookup_elem(fd, rx_nhash__key(h, i), pc)) {
-			printf("TABLE %s: a native key is missing in BPF\n", name);
-			bad++;
+	if (n != h->n)
+		printf("%stable %s: bpf has %u keys, native %u\n", who, t->name, n, h->n);
+	for (prev = NULL; !rx_nhash__next_key(h, prev, next); prev = key) {
+		memcpy(key, next, h->key_size);
+		if (tc_read(fd, key, a, h->value_size, t->percpu, ncpu)) {
+			if (++bad <= 5)
+				printf("%stable %s: a native key is missing in BPF\n", who, t->name);
 			continue;
 		}
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			sum.packets += pc[cpu].packets;
-			sum.bytes += pc[cpu].bytes;
+		found++;
+		rx_nhash__lookup(h, key, b);
+		if (t->normalise) {
+			t->normalise(a);
+			t->normalise(b);
 		}
-		const struct rx_counter *v = rx_nhash__val(h, i);
-
-		if (sum.packets != v->packets || sum.bytes != v->bytes) {
-			printf("TABLE %s: values differ for one key\n", name);
-			bad++;
-		}
+		if (!memcmp(a, b, h->value_size))
+			continue;
+		for (off = 0; a[off] == b[off]; off++)
+			;
+		if (++bad <= 5)
+			printf("%stable %s: values differ for one key, first at byte %u: bpf 0x%02x "
+			       "native 0x%02x\n",
+			       who, t->name, off, a[off], b[off]);
 	}
-	printf("table %s: %u keys compared, %d differ\n", name, h->n, bad);
+	bad += (int)(n - found); /* keys only BPF has */
+	printf("%stable %s: %u keys compared, %d differ\n", who, t->name, h->n, bad);
+	free(a);
+	free(b);
 	return bad;
 }
 
@@ -394,8 +470,13 @@ static int compare_traffic(struct diff *d, int ncpu, struct rx_counter *pc, __u6
 	int bad = 0, cpu;
 	__u32 k;
 
-	bad += compare_table("talkers", d->skel->maps.rx_talkers, &d->native->talkers, ncpu, pc);
-	bad += compare_table("services", d->skel->maps.rx_services, &d->native->services, ncpu, pc);
+	const struct tc_table tables[] = {
+		{ "talkers", d->skel->maps.rx_talkers, &d->native->talkers, 1, NULL },
+		{ "services", d->skel->maps.rx_services, &d->native->services, 1, NULL },
+	};
+
+	for (k = 0; k < sizeof(tables) / sizeof(tables[0]); k++)
+		bad += compare_map("", &tables[k], ncpu);
 	for (k = 0; k < RX_SIZE_BUCKETS; k++) {
 		struct rx_counter sum = { 0 };
 
@@ -471,122 +552,6 @@ static int compare_counters(struct diff *d)
 	return bad;
 }
 
-/*
- * Read one value of a map; a per-CPU map's values (every field a __u64
- * counter) are summed over the CPUs into out.
- */
-static int tc_read(int fd, const void *key, void *out, __u32 size, int percpu, int ncpu)
-{
-	__u32 words = size / 8, stride = (size + 7) / 8, w;
-	__u64 *buf, *o = out;
-	int cpu, err;
-
-	if (!percpu)
-		return bpf_map_lookup_elem(fd, key, out);
-	buf = calloc((size_t)ncpu, stride * 8);
-	if (!buf)
-		return -ENOMEM;
-	err = bpf_map_lookup_elem(fd, key, buf);
-	memset(out, 0, size);
-	for (cpu = 0; !err && cpu < ncpu; cpu++)
-		for (w = 0; w < words; w++)
-			o[w] += buf[(size_t)cpu * stride + w];
-	free(buf);
-	return err;
-}
-
-/* What time decides in each table's values (see the TC pass above). */
-static void tc_norm_endpoint(void *v)
-{
-	struct rx_endpoint *e = v;
-
-	memset(e->dur, 0, sizeof(e->dur));
-	e->dur_sum_ns = e->dur_max_ns = e->dur_min_ns = 0;
-}
-
-static void tc_norm_flow(void *v)
-{
-	struct rx_tcp_flow *f = v;
-
-	f->syn_ns = f->synack_ns = 0;
-}
-
-static void tc_norm_conn(void *v)
-{
-	struct rx_http_conn *c = v;
-	int i;
-
-	for (i = 0; i < RX_HTTP_PIPE; i++)
-		c->q[i].start_ns = 0;
-	c->hole[0].ns = c->hole[1].ns = 0;
-}
-
-struct tc_table {
-	const char *name;
-	struct bpf_map *map;
-	const struct rx_nhash *h;
-	int percpu;
-	void (*normalise)(void *val); /* NULL: nothing time-derived */
-};
-
-/* A hash map against its native twin: the same keys, the same values. */
-static int tc_compare_table(struct tc_pass *p, const struct tc_table *t, int ncpu)
-{
-	const struct rx_nhash *h = t->h;
-	int fd = bpf_map__fd(t->map), bad = 0;
-	__u8 key[64], next[64], *a, *b;
-	void *prev = NULL;
-	__u32 n = 0, found = 0, i, off;
-
-	if (bpf_map__key_size(t->map) != h->key_size || h->key_size > sizeof(key) ||
-	    bpf_map__value_size(t->map) != h->value_size) {
-		printf("%s table %s: BPF and native entries differ in size\n", p->name, t->name);
-		return 1;
-	}
-	a = malloc(h->value_size);
-	b = malloc(h->value_size);
-	if (!a || !b) {
-		free(a);
-		free(b);
-		return 1;
-	}
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, h->key_size);
-		prev = key;
-		n++;
-	}
-	if (n != h->n)
-		printf("%s table %s: bpf has %u keys, native %u\n", p->name, t->name, n, h->n);
-	for (i = 0; i < h->slots; i++) {
-		if (!h->used[i])
-			continue;
-		if (tc_read(fd, rx_nhash__key(h, i), a, h->value_size, t->percpu, ncpu)) {
-			if (++bad <= 5)
-				printf("%s table %s: a native key is missing in BPF\n", p->name, t->name);
-			continue;
-		}
-		found++;
-		memcpy(b, rx_nhash__val(h, i), h->value_size);
-		if (t->normalise) {
-			t->normalise(a);
-			t->normalise(b);
-		}
-		if (!memcmp(a, b, h->value_size))
-			continue;
-		for (off = 0; a[off] == b[off]; off++)
-			;
-		if (++bad <= 5)
-			printf("%s table %s: values differ for one key, first at byte %u: bpf 0x%02x "
-			       "native 0x%02x\n",
-			       p->name, t->name, off, a[off], b[off]);
-	}
-	bad += (int)(n - found); /* keys only BPF has */
-	printf("%s table %s: %u keys compared, %d differ\n", p->name, t->name, h->n, bad);
-	free(a);
-	free(b);
-	return bad;
-}
-
 /* A per-CPU array of __u64 counters against the native ones, slot by slot. */
 static int tc_compare_counters(struct tc_pass *p, const char *what, struct bpf_map *map,
 			       const __u64 *native, __u32 n, const char *const *names, int ncpu,
@@ -621,6 +586,7 @@ static int tc_compare(struct tc_pass *p)
 	int ncpu = libbpf_num_possible_cpus(), bad = 0, lbad = 0, b;
 	struct rx_env *env = p->native;
 	__u64 stats[RX_STAT_MAX], health[RX_TCPH_MAX];
+	char who[48];
 	struct rx_hist hist;
 	__u32 k, j;
 	const struct tc_table tables[] = {
@@ -669,8 +635,9 @@ static int tc_compare(struct tc_pass *p)
 	       (unsigned long long)health[RX_TCPH_RETRANSMITS],
 	       (unsigned long long)health[RX_TCPH_FLOWS], b + lbad);
 	bad += b + lbad;
+	snprintf(who, sizeof(who), "%s ", p->name);
 	for (k = 0; k < sizeof(tables) / sizeof(tables[0]); k++)
-		bad += tc_compare_table(p, &tables[k], ncpu);
+		bad += compare_map(who, &tables[k], ncpu);
 	printf("%s: %lu frames, %lu transactions and %lu request records compared, %lu skipped, "
 	       "%lu differ\n",
 	       p->name, p->frames, p->txns, p->infos, p->skipped, p->differ);
