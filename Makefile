@@ -27,6 +27,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 
 SRCS := src/main.c src/params.c src/quantile.c src/util.c src/machine.c src/snapshot.c src/agent_wire.c src/agent.c src/source.c src/source_agent.c src/source_file.c src/source_live.c src/render.c src/jsonw.c \
 	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/cmd_top.c src/topmodel.c src/cmd_doctor.c src/verify.c src/reqjoin.c src/pattern.c native/datapath.c
+SRCS += native/nhash.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 BPF_OBJ := $(BUILD)/rxray.bpf.o
 SKEL := $(BUILD)/rxray.skel.h
@@ -65,6 +66,7 @@ $(BUILD)/rxray: $(OBJS)
 
 # ---- tests ---------------------------------------------------------------
 $(BUILD)/tests/bpf_diff: $(BUILD)/tests/bpf_diff.o $(BUILD)/tests/pcap_each.o $(BUILD)/native/datapath.o \
+	$(BUILD)/native/nhash.o \
 	$(BUILD)/src/pattern.o $(BUILD)/src/util.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
@@ -78,7 +80,7 @@ $(BUILD)/tests/verifier_stats: $(BUILD)/tests/verifier_stats.o $(BUILD)/src/veri
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/unit_parse: $(BUILD)/tests/unit_parse.o $(BUILD)/native/datapath.o
+$(BUILD)/tests/unit_parse: $(BUILD)/tests/unit_parse.o $(BUILD)/native/datapath.o $(BUILD)/native/nhash.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka
 
@@ -129,7 +131,7 @@ $(BUILD)/tests/json_oracle: $(BUILD)/tests/json_oracle.o $(BUILD)/tests/render_j
 # ---- fuzzing (clang, libFuzzer + ASan + UBSan) ----------------------------
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Wall -Werror -D_GNU_SOURCE
-$(BUILD)/fuzz/fuzz_datapath: tests/fuzz/fuzz_datapath.c native/datapath.c
+$(BUILD)/fuzz/fuzz_datapath: tests/fuzz/fuzz_datapath.c native/datapath.c native/nhash.c
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $^

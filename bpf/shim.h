@@ -254,33 +254,45 @@ RX_INLINE void rx_shim_mask(struct rx_env *env, __u8 *dst, const __u8 *stars, __
  */
 volatile __u32 rx_table_full[2]; /* 0: talkers, 1: services */
 
-/* Lookup, or insert zero and look up again; NULL only when the map is full. */
-RX_INLINE struct rx_counter *rx__percpu_get(void *map, const void *key, __u32 which)
-{
-	static const struct rx_counter zero;
-	struct rx_counter *c = bpf_map_lookup_elem(map, key);
+#define RX_E2BIG 7 /* a full map's answer to an insert (no errno.h in BPF) */
 
-	if (c || rx_table_full[which & 1])
-		return c;
-	/*
-	 * -EEXIST from a racing CPU is fine: the lookup below finds its entry;
-	 * a full map (-E2BIG) is the caller's overflow, without a second lookup.
-	 */
-	if (bpf_map_update_elem(map, key, &zero, BPF_NOEXIST) == -7 /* E2BIG */) {
-		rx_table_full[which & 1] = 1;
+/*
+ * Insert init under key and look it up: the entry, or NULL when the map is
+ * full. -EEXIST from a racing CPU is fine: the lookup finds its entry. A
+ * full map (-E2BIG) answers NULL without the lookup and, when full is
+ * given, sets it: the caller's table stays full (see rx_table_full).
+ */
+RX_INLINE void *rx_map_try_init(void *map, const void *key, const void *init, volatile __u32 *full)
+{
+	if (full && *full)
+		return NULL;
+	if (bpf_map_update_elem(map, key, init, BPF_NOEXIST) == -RX_E2BIG) {
+		if (full)
+			*full = 1;
 		return NULL;
 	}
 	return bpf_map_lookup_elem(map, key);
 }
 
+/* The entry for key, inserted as init when new (bcc's bpf_map_lookup_or_try_init). */
+RX_INLINE void *rx_map_lookup_or_init(void *map, const void *key, const void *init,
+				      volatile __u32 *full)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	return v ? v : rx_map_try_init(map, key, init, full);
+}
+
+static const struct rx_counter rx_counter_zero;
+
 RX_INLINE struct rx_counter *rx_shim_talker(struct rx_env *env, const struct rx_addr *k)
 {
-	return rx__percpu_get(&rx_talkers, k, 0);
+	return rx_map_lookup_or_init(&rx_talkers, k, &rx_counter_zero, &rx_table_full[0]);
 }
 
 RX_INLINE struct rx_counter *rx_shim_service(struct rx_env *env, const struct rx_service *k)
 {
-	return rx__percpu_get(&rx_services, k, 1);
+	return rx_map_lookup_or_init(&rx_services, k, &rx_counter_zero, &rx_table_full[1]);
 }
 
 RX_INLINE void rx_shim_size(struct rx_env *env, __u32 bucket, __u32 bytes)
@@ -313,9 +325,9 @@ RX_INLINE struct rx_tcp_flow *rx_shim_flow_new(struct rx_env *env, const struct 
 	static const struct rx_tcp_flow zero;
 
 	/* an LRU map makes room by evicting the coldest connection */
-	bpf_map_update_elem(&rx_flows, k, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&rx_flows, k);
+	return rx_map_try_init(&rx_flows, k, &zero, NULL);
 }
+
 RX_INLINE void rx_shim_health(struct rx_env *env, __u32 idx, __u64 add)
 {
 	__u64 *v = bpf_map_lookup_elem(&rx_health, &idx);
@@ -338,12 +350,10 @@ RX_INLINE struct rx_http_conn *rx_shim_http_conn(struct rx_env *env, const struc
 						 int create)
 {
 	static const struct rx_http_conn zero;
-	struct rx_http_conn *c = bpf_map_lookup_elem(&rx_http_conns, k);
 
-	if (c || !create)
-		return c;
-	bpf_map_update_elem(&rx_http_conns, k, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&rx_http_conns, k);
+	if (!create)
+		return bpf_map_lookup_elem(&rx_http_conns, k);
+	return rx_map_lookup_or_init(&rx_http_conns, k, &zero, NULL);
 }
 
 RX_INLINE struct rx_route *rx_shim_route(struct rx_env *env, __u32 id)
@@ -369,23 +379,15 @@ RX_INLINE const struct rx_pattern *rx_shim_pattern(struct rx_env *env, __u32 i)
 RX_INLINE struct rx_budget *rx_shim_budget(struct rx_env *env, __u32 port)
 {
 	static const struct rx_budget zero;
-	struct rx_budget *b = bpf_map_lookup_elem(&rx_budgets, &port);
 
-	if (b)
-		return b;
-	bpf_map_update_elem(&rx_budgets, &port, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&rx_budgets, &port);
+	return rx_map_lookup_or_init(&rx_budgets, &port, &zero, NULL);
 }
 
 RX_INLINE struct rx_endpoint *rx_shim_endpoint(struct rx_env *env, const struct rx_endpoint_key *k)
 {
 	static const struct rx_endpoint zero;
-	struct rx_endpoint *e = bpf_map_lookup_elem(&rx_endpoints, k);
 
-	if (e)
-		return e;
-	bpf_map_update_elem(&rx_endpoints, k, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&rx_endpoints, k);
+	return rx_map_lookup_or_init(&rx_endpoints, k, &zero, NULL);
 }
 
 RX_INLINE struct rx_txn *rx_shim_txn_reserve(struct rx_env *env)

@@ -29,7 +29,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 4
+#define RX_ABI_VERSION 5
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -51,6 +51,28 @@ enum rx_layer {
 	RX_L_IP6FRAG = 1 << 8, /* IPv6 fragment header seen: ip6_frag_* valid */
 	RX_L_PAYLOAD = 1 << 9, /* payload_len valid */
 };
+
+/*
+ * TCP header flags (RFC 9293 section 3.1, RFC 3168), as struct rx_pkt.tcp_flags
+ * holds them: the low byte of the 12 bits after the data offset.
+ */
+#define RX_TH_FIN 0x01
+#define RX_TH_SYN 0x02
+#define RX_TH_RST 0x04
+#define RX_TH_PUSH 0x08
+#define RX_TH_ACK 0x10
+#define RX_TH_URG 0x20
+#define RX_TH_ECE 0x40
+#define RX_TH_CWR 0x80
+#define RX_TH_FLAGS 0x0fff /* reserved:3 AE CWR ECE URG ACK PSH RST SYN FIN */
+
+/* IPv4 flags and fragment offset (RFC 791), as struct rx_pkt.ip_frag holds them. */
+#define RX_IP_MF 0x2000      /* more fragments */
+#define RX_IP_OFFMASK 0x1fff /* the fragment offset, 8-byte units */
+
+/* The IPv6 fragment header's second half (RFC 8200 section 4.5): struct rx_pkt.ip6_frag. */
+#define RX_IP6F_OFFMASK 0xfff8 /* the fragment offset, 8-byte units, shifted by 3 */
+#define RX_IP6F_MORE 0x0001    /* more fragments */
 
 /* Which TCP options were present (struct rx_pkt.tcp_optmask). */
 enum rx_tcpopt {
@@ -225,15 +247,32 @@ struct rx_http {
 _Static_assert(sizeof(struct rx_http) == 16 + RX_HTTP_URI_MAX + RX_HTTP_HOST_MAX,
 	       "struct rx_http ABI size");
 
+/*
+ * The head of every ring-buffer record: readers dispatch on its type, never
+ * on the record's size (the transaction ring carries two kinds).
+ */
+enum rx_rec_type {
+	RX_REC_CAPTURE = 1, /* struct rx_capture (rx_ring) */
+	RX_REC_TXN = 2,     /* struct rx_txn (rx_txn_ring) */
+	RX_REC_REQINFO = 3, /* struct rx_reqinfo (rx_txn_ring) */
+};
+
+struct rx_rec_hdr {
+	__u32 type;      /* enum rx_rec_type */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct rx_rec_hdr) == 8, "struct rx_rec_hdr ABI size");
+
 /* Ring-buffer record: a decoded packet and its first bytes. */
 struct rx_capture {
+	struct rx_rec_hdr hdr; /* RX_REC_CAPTURE */
 	struct rx_pkt pkt;
 	struct rx_http http;
 	__u32 data_len;  /* bytes valid in data[] */
 	__u32 pad;
 	__u8 data[RX_SNAP_MAX];
 };
-_Static_assert(sizeof(struct rx_capture) == 336 + 208 + 8 + RX_SNAP_MAX,
+_Static_assert(sizeof(struct rx_capture) == 8 + 336 + 208 + 8 + RX_SNAP_MAX,
 	       "struct rx_capture ABI size");
 
 #define RX_OPT_WALK_MASK 63 /* >= 40 - 1 option bytes, a power of two minus one */
@@ -243,8 +282,37 @@ struct rx_optwalk {
 	__u8 buf[RX_OPT_WALK_MASK + 1];
 	__u32 off;
 	__u32 len;
-	__u32 reason;
-	__u32 n;
+	__u32 reason;      /* RX_REASON_OK, or why the walk stopped */
+	union {
+		__u32 count; /* IPv4 options: listed so far */
+		__u32 nxt;   /* IPv6 extension headers: the next header */
+	};
+};
+
+/*
+ * The walks over the payload's first bytes (wk->peek), each a state machine
+ * whose state lives in the work area (as the option walks': see rx_work).
+ */
+struct rx_uriwalk {    /* the request target (datapath/http.h) */
+	__u32 off;     /* next byte */
+	__u32 len;     /* bytes in view */
+	__u32 state;   /* RX_US_* */
+	__u32 auth;    /* RX_US_AUTH: where the authority starts in rx_http.uri */
+};
+
+struct rx_hdrwalk {    /* the header lines (datapath/http.h) */
+	__u32 off;
+	__u32 len;
+	__u32 state;   /* RX_HS_* */
+	__u32 idx;     /* RX_HS_NAME: RX_HN_* (bytes matched, names ruled out);
+			  RX_HS_CLEN: digits read */
+};
+
+struct rx_redactwalk { /* the secrets of a capture record's payload (datapath/redact.h) */
+	__u32 off;
+	__u32 len;
+	__u32 state;   /* RX_RS_* */
+	__u32 folded;  /* 1: the previous line was masked, so is its continuation */
 };
 
 /*
@@ -254,13 +322,14 @@ struct rx_optwalk {
  * one verifier state per option offset.
  */
 /*
- * The transaction ring carries two records, told apart by size: an
- * rx_reqinfo when a request is seen, an rx_txn when its response pairs
+ * The transaction ring carries two records, told apart by their type
+ * (struct rx_rec_hdr): an rx_reqinfo when a request is seen, an rx_txn when its response pairs
  * it. User space joins them on (client, server, ports, seq): the kernel
  * keeps no path or User-Agent per request in flight.
  */
 /* One HTTP transaction, streamed while someone asks for them (rxray requests). */
 struct rx_txn {
+	struct rx_rec_hdr hdr; /* RX_REC_TXN */
 	__u64 start_ns;  /* first request byte seen (datapath clock) */
 	__u64 dur_ns;    /* -> first response byte seen */
 	__u8 client[16]; /* IPv4 as ::ffff:a.b.c.d */
@@ -273,12 +342,17 @@ struct rx_txn {
 	__u32 route;
 	__u32 req_size;
 	__u32 resp_size;
-	__u8 flags;      /* 1: req_size known, 2: resp_size known */
+	__u8 flags;      /* enum rx_txn_flag */
 	__u8 pad[3];
 	__u32 seq;       /* the client's sequence number at the request's first byte */
 	__u32 pad2;
 };
-_Static_assert(sizeof(struct rx_txn) == 80, "struct rx_txn ABI size");
+_Static_assert(sizeof(struct rx_txn) == 8 + 80, "struct rx_txn ABI size");
+
+enum rx_txn_flag {
+	RX_TXN_REQ_SIZE = 1 << 0,  /* req_size known */
+	RX_TXN_RESP_SIZE = 1 << 1, /* resp_size known */
+};
 
 enum rx_reqinfo_flag {
 	RX_RI_PATH_TRUNC = 1 << 0, /* the path was longer than RX_HTTP_URI_MAX */
@@ -293,6 +367,7 @@ enum rx_reqinfo_flag {
  * the User-Agent. Nothing else of the headers leaves the kernel.
  */
 struct rx_reqinfo {
+	struct rx_rec_hdr hdr; /* RX_REC_REQINFO */
 	__u8 client[16];
 	__u8 server[16];
 	__u16 cport;
@@ -306,7 +381,7 @@ struct rx_reqinfo {
 	char path[RX_HTTP_URI_MAX];
 	char ua[RX_HTTP_UA_MAX];
 };
-_Static_assert(sizeof(struct rx_reqinfo) == 48 + RX_HTTP_URI_MAX + RX_HTTP_UA_MAX,
+_Static_assert(sizeof(struct rx_reqinfo) == 8 + 48 + RX_HTTP_URI_MAX + RX_HTTP_UA_MAX,
 	       "struct rx_reqinfo ABI size");
 
 #define RX_PATTERN_SEGS 8 /* segments a route pattern can name */
@@ -446,7 +521,12 @@ _Static_assert(sizeof(struct rx_stagectx) == 24, "struct rx_stagectx ABI size");
 
 struct rx_work {
 	struct rx_pkt pkt;
-	struct rx_optwalk opt;
+	union { /* one walk at a time: each starts afresh */
+		struct rx_optwalk opt;
+		struct rx_uriwalk uri;
+		struct rx_hdrwalk hdr;
+		struct rx_redactwalk red;
+	};
 	struct rx_http http;     /* decoded here, then copied into the record */
 	__u8 peek[RX_HTTP_PEEK]; /* the payload's first bytes, for the HTTP decoder */
 	struct rx_routewalk route;
@@ -463,8 +543,8 @@ _Static_assert(sizeof(struct rx_optwalk) == 80, "struct rx_optwalk ABI size");
 _Static_assert((RX_SNAP_MAX & (RX_SNAP_MAX - 1)) == 0, "RX_SNAP_MAX: a power of two");
 _Static_assert((RX_HTTP_PEEK & (RX_HTTP_PEEK - 1)) == 0, "RX_HTTP_PEEK: a power of two");
 _Static_assert(((RX_OPT_WALK_MASK + 1) & RX_OPT_WALK_MASK) == 0, "option buffer: a power of two");
-_Static_assert(sizeof(struct rx_work) == 336 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 40 + 4 * RX_PATTERN_SEGS + 80 +
-	       sizeof(struct rx_reqinfo) + 88 + RX_ROUTE_MAX + 8 + 40 + RX_HTTP_PEEK + 24,
+_Static_assert(sizeof(struct rx_work) == 336 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 40 + 4 * RX_PATTERN_SEGS +
+	       sizeof(struct rx_txn) + sizeof(struct rx_reqinfo) + 88 + RX_ROUTE_MAX + 8 + 40 + RX_HTTP_PEEK + 24,
 	       "struct rx_work ABI size");
 
 /* Per-CPU counter value, one per (verdict, reason, proto) slot. */
@@ -560,14 +640,22 @@ _Static_assert(sizeof(struct rx_http_hole) == 24, "struct rx_http_hole ABI size"
 
 #define RX_HOLE_MSGS_UNKNOWN 0xff
 
+/* What an HTTP connection knows (struct rx_http_conn.known). */
+enum rx_hconn_known {
+	RX_HC_SERVER = 1 << 0,   /* which side is the server */
+	RX_HC_SRV_NEXT = 1 << 1, /* srv_next valid */
+	RX_HC_CLI_NEXT = 1 << 2, /* cli_next valid */
+	RX_HC_CLI_HOLE = 1 << 3, /* a hole in the client's stream (hole[0]) */
+	RX_HC_SRV_HOLE = 1 << 4, /* ... in the server's (hole[1]) */
+	RX_HC_SRV_ACK = 1 << 5,  /* srv_next from a request's ACK, no server byte seen yet */
+};
+
 struct rx_http_conn {
 	struct rx_http_req q[RX_HTTP_PIPE];
 	__u8 head;       /* index of the oldest request */
 	__u8 count;      /* requests waiting */
 	__u8 server;     /* the side (0: endpoint a of the flow key) that answers */
-	__u8 known;      /* 1: server known; 2: srv_next valid; 4: cli_next valid;
-			    8: a hole in the client's stream; 16: in the server's;
-			    32: srv_next from a request's ACK, no server byte seen yet */
+	__u8 known;      /* enum rx_hconn_known */
 	__u32 srv_next;  /* the server's next sequence number: what is before it was handled */
 	__u32 cli_next;  /* the client's */
 	__u32 body;      /* bytes counted of the open response's body */

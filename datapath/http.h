@@ -163,7 +163,7 @@ RX_INLINE __u32 rx_http_method(const struct rx_work *wk, __u32 len, __u32 *uri)
 }
 
 /*
- * Where the URI walk is (w->reason). A path parameter (";jsessionid=...",
+ * Where the URI walk is (w->state). A path parameter (";jsessionid=...",
  * to the next '/') is dropped like the query: session ids travel there.
  * A target that does not start with '/' (absolute-form "http://host/p",
  * CONNECT's "host:port") may carry credentials before an '@': the walk
@@ -173,7 +173,7 @@ enum {
 	RX_US_PATH = 0,   /* copying the path (or, after a '?', skipping the query) */
 	RX_US_PARAM = 1,  /* skipping a path parameter, to the next '/' */
 	RX_US_SCHEME = 2, /* the start of a target that is not a path: its scheme */
-	RX_US_AUTH = 3,   /* the authority after "//", from w->n in uri[] */
+	RX_US_AUTH = 3,   /* the authority after "//", from w->auth in uri[] */
 };
 
 /* One more path byte, or the path is cut. */
@@ -218,9 +218,9 @@ RX_INLINE void rx_uri_cut(struct rx_http *h, __u32 n)
 static long rx_http_uri_step(__u64 index __attribute__((unused)), void *ctx)
 {
 	struct rx_work *wk = ((struct rx_optctx *)ctx)->work;
-	struct rx_optwalk *w = &wk->opt;
+	struct rx_uriwalk *w = &wk->uri;
 	struct rx_http *h = &wk->http;
-	__u32 pos = w->off, p, st = w->reason;
+	__u32 pos = w->off, p, st = w->state;
 	__u8 c;
 
 	if (pos >= w->len || pos >= RX_HTTP_PEEK)
@@ -269,12 +269,12 @@ bytewise:
 	case RX_US_PARAM:
 		if (c != '/')
 			return 0;
-		w->reason = RX_US_PATH;
+		w->state = RX_US_PATH;
 		break;
 	case RX_US_SCHEME:
 	case RX_US_AUTH:
 		if (c == '@') {
-			rx_uri_cut(h, w->n);
+			rx_uri_cut(h, w->auth);
 			return 0;
 		}
 		if (c != '/')
@@ -285,15 +285,15 @@ bytewise:
 			rx_uri_put(h, '/');
 			rx_uri_put(h, '/');
 			w->off = pos + 2;
-			w->n = h->uri_len;
-			w->reason = RX_US_AUTH;
+			w->auth = h->uri_len;
+			w->state = RX_US_AUTH;
 			return 0;
 		}
-		w->reason = RX_US_PATH;
+		w->state = RX_US_PATH;
 		break;
 	default:
 		if (c == ';') {
-			w->reason = RX_US_PARAM;
+			w->state = RX_US_PARAM;
 			return 0;
 		}
 	}
@@ -309,7 +309,15 @@ enum {
 	RX_HS_CLEN,     /* reading Content-Length digits */
 	RX_HS_CR,       /* a CR at a line start: the blank line, if LF follows */
 	RX_HS_UA,       /* copying the User-Agent value (while transactions stream) */
+	RX_HS_DONE,     /* (a step's answer: the blank line ends the walk; never stored) */
 };
+
+/* The name walk's position (RX_HS_NAME): bytes matched, and the names ruled out. */
+#define RX_HN_MATCHED 0xffu
+#define RX_HN_NOT_UA (1u << 29)
+#define RX_HN_NOT_HOST (1u << 30)
+#define RX_HN_NOT_CLEN (1u << 31)
+#define RX_HN_NONE (RX_HN_NOT_UA | RX_HN_NOT_HOST | RX_HN_NOT_CLEN)
 
 /*
  * The header names, byte i at bits 8*i: constants in instructions, not
@@ -344,7 +352,7 @@ RX_INLINE __u8 rx_name_ua(__u32 i)
  * To the end of the line from p (within the window), up to 64 bytes in
  * this step: the next step starts at a line or goes on skipping.
  */
-RX_INLINE void rx_http_skip_line(struct rx_work *wk, struct rx_optwalk *w, __u32 p)
+RX_INLINE void rx_http_skip_line(struct rx_work *wk, struct rx_hdrwalk *w, __u32 p)
 {
 	__u32 k, q, i;
 
@@ -354,18 +362,243 @@ RX_INLINE void rx_http_skip_line(struct rx_work *wk, struct rx_optwalk *w, __u32
 		RX_BARRIER_VAR(q);
 		if (q + 8 > w->len || q > RX_HTTP_PEEK - 8) {
 			w->off = q;
-			w->reason = RX_HS_SKIP;
+			w->state = RX_HS_SKIP;
 			return;
 		}
 		i = rx_find_lf(RX_PEEK64(wk, q));
 		if (i < 8) {
 			w->off = q + i + 1;
-			w->reason = RX_HS_LINE;
+			w->state = RX_HS_LINE;
 			return;
 		}
 	}
 	w->off = p + 64;
-	w->reason = RX_HS_SKIP;
+	w->state = RX_HS_SKIP;
+}
+
+/*
+ * A line start with 16 bytes in view: the names compared a word at a time
+ * (lower case only where the name has letters: '-' and ':' must match
+ * exactly). A name kept moves to its value; any other line is skipped to
+ * its end, in this step. Returns 0 when the line is blank (a CR or LF
+ * first), for the byte-wise step.
+ */
+RX_INLINE int rx_hs_line_words(struct rx_optctx *oc, struct rx_work *wk, struct rx_hdrwalk *w,
+			       __u32 p)
+{
+	struct rx_http *h = &wk->http;
+	__u64 a = RX_PEEK64(wk, p), b = RX_PEEK64(wk, p + 8);
+	__u8 c = (__u8)a;
+
+	if (c == '\r' || c == '\n')
+		return 0;
+	w->idx = 0;
+	if (((a | 0x0020202020ull) & 0xffffffffffull) == RX_NAME_HOST &&
+	    !(h->flags & RX_HTTPF_HOST)) {
+		h->flags |= RX_HTTPF_HOST;
+		w->off = p + 5;
+		w->state = RX_HS_HOST;
+	} else if ((a | 0x0020202020202020ull) == RX_NAME_CLEN_LO &&
+		   ((b | 0x00202020202020ull) & 0xffffffffffffffull) == RX_NAME_CLEN_HI &&
+		   !(h->flags & RX_HTTPF_CLEN)) {
+		h->content_length = 0;
+		w->off = p + 15;
+		w->state = RX_HS_CLEN;
+	} else if ((a | 0x2020200020202020ull) == RX_NAME_UA_LO &&
+		   ((b | 0x002020ull) & 0xffffffull) == RX_NAME_UA_HI &&
+		   !(wk->info.flags & RX_RI_UA) && rx_shim_config(oc->env)->txns) {
+		wk->info.flags |= RX_RI_UA;
+		w->off = p + 11;
+		w->state = RX_HS_UA;
+	} else {
+		/* Transfer-Encoding: a request's body of unknown length (chunked) */
+		if ((a | 0x2020202020202020ull) == RX_NAME_TE_LO &&
+		    (b | 0x2020202020202000ull) == RX_NAME_TE_HI && p + 18 <= w->len &&
+		    rx_lower(RX_PEEK(wk, p + 16)) == 'g' && RX_PEEK(wk, p + 17) == ':')
+			h->flags |= RX_HTTPF_TE;
+		/* not a header kept: on to the line's end, in this step */
+		rx_http_skip_line(wk, w, p);
+	}
+	return 1;
+}
+
+/*
+ * A value (Host, User-Agent) 8 bytes a step, into buf (max bytes, a
+ * constant) at *len: its blanks and its end byte by byte, by the caller.
+ * Returns 1 when it took bytes.
+ */
+RX_INLINE int rx_hs_value_word(struct rx_work *wk, struct rx_hdrwalk *w, __u32 p, char *buf,
+			       __u8 *len, const __u32 max)
+{
+	__u64 v = RX_PEEK64(wk, p);
+	__u32 n = *len, i;
+	__u8 c = (__u8)v;
+
+	RX_BARRIER_VAR(n);
+	if (n > max - 8 || c == ' ' || c == '\t')
+		return 0;
+	i = rx_first_flag(rx_bytes_eq(v, '\r') | rx_bytes_eq(v, '\n'));
+	if (i == 0)
+		return 0;
+	if (i < 8)
+		v &= (1ull << (8 * i)) - 1;
+	RX_STORE64(&buf[n], v);
+	*len = (__u8)(n + i);
+	w->off = p + i;
+	return 1;
+}
+
+/* Trailing blanks are not part of a value (a few, bounded): buf of max bytes, a constant. */
+RX_INLINE void rx_hs_trim(char *buf, __u8 *len, const __u32 max)
+{
+	__u32 k, l;
+
+	for (k = 0; k < 8; k++) {
+		l = *len;
+		if (l == 0 || l > max)
+			break;
+		/* the last byte's index, masked in the register used: clang drops a mask it can prove */
+		l--;
+		RX_BARRIER_VAR(l);
+		l &= max - 1;
+		if (buf[l] != ' ' && buf[l] != '\t')
+			break;
+		*len = (__u8)l;
+	}
+}
+
+/* RX_HS_NAME: one more name byte (lc, lower case); idx as RX_HN_*. Returns the next state. */
+RX_INLINE __u32 rx_hs_name(struct rx_optctx *oc, struct rx_work *wk, __u8 c, __u8 lc, __u32 *idx)
+{
+	struct rx_http *h = &wk->http;
+	__u32 i = *idx;
+
+	if (!(i & RX_HN_NOT_HOST) && ((i & RX_HN_MATCHED) >= 5 || lc != rx_name_host(i)))
+		i |= RX_HN_NOT_HOST;
+	if (!(i & RX_HN_NOT_CLEN) && ((i & RX_HN_MATCHED) >= 15 || lc != rx_name_clen(i)))
+		i |= RX_HN_NOT_CLEN;
+	if (!(i & RX_HN_NOT_UA) && ((i & RX_HN_MATCHED) >= 11 || lc != rx_name_ua(i)))
+		i |= RX_HN_NOT_UA;
+	*idx = 0;
+	if (!(i & RX_HN_NOT_UA) && (i & RX_HN_MATCHED) == 10 && !(wk->info.flags & RX_RI_UA) &&
+	    rx_shim_config(oc->env)->txns) {
+		wk->info.flags |= RX_RI_UA;
+		return RX_HS_UA;
+	}
+	if (!(i & RX_HN_NOT_HOST) && (i & RX_HN_MATCHED) == 4 && !(h->flags & RX_HTTPF_HOST)) {
+		h->flags |= RX_HTTPF_HOST;
+		return RX_HS_HOST;
+	}
+	if (!(i & RX_HN_NOT_CLEN) && (i & RX_HN_MATCHED) == 14 && !(h->flags & RX_HTTPF_CLEN)) {
+		h->content_length = 0;
+		return RX_HS_CLEN;
+	}
+	*idx = i;
+	if ((i & RX_HN_NONE) == RX_HN_NONE)
+		return c == '\n' ? RX_HS_LINE : RX_HS_SKIP;
+	*idx = i + 1;
+	return RX_HS_NAME;
+}
+
+/* RX_HS_HOST: one byte of the Host value. Returns the next state. */
+RX_INLINE __u32 rx_hs_host(struct rx_http *h, __u8 c)
+{
+	if (c == '\r' || c == '\n') {
+		rx_hs_trim(h->host, &h->host_len, RX_HTTP_HOST_MAX);
+		return c == '\n' ? RX_HS_LINE : RX_HS_SKIP;
+	}
+	if ((c == ' ' || c == '\t') && h->host_len == 0)
+		return RX_HS_HOST; /* leading blanks */
+	if (h->host_len < RX_HTTP_HOST_MAX) {
+		h->host[h->host_len & (RX_HTTP_HOST_MAX - 1)] = (char)c;
+		h->host_len++;
+	} else {
+		h->flags |= RX_HTTPF_HOST_TRUNC;
+	}
+	return RX_HS_HOST;
+}
+
+/* RX_HS_UA: one byte of the User-Agent value. Returns the next state. */
+RX_INLINE __u32 rx_hs_ua(struct rx_reqinfo *ri, __u8 c)
+{
+	__u32 l;
+
+	if (c == '\r' || c == '\n') {
+		rx_hs_trim(ri->ua, &ri->ua_len, RX_HTTP_UA_MAX);
+		return c == '\n' ? RX_HS_LINE : RX_HS_SKIP;
+	}
+	if ((c == ' ' || c == '\t') && ri->ua_len == 0)
+		return RX_HS_UA; /* leading blanks */
+	if (ri->ua_len < RX_HTTP_UA_MAX) {
+		l = ri->ua_len;
+		/* keep the mask: clang would drop it for the test above */
+		RX_BARRIER_VAR(l);
+		ri->ua[l & (RX_HTTP_UA_MAX - 1)] = (char)c;
+		ri->ua_len = (__u8)(l + 1);
+	} else if (c != ' ' && c != '\t') {
+		/* (blanks past the end may only be trailing ones) */
+		ri->flags |= RX_RI_UA_TRUNC;
+	}
+	return RX_HS_UA;
+}
+
+/* RX_HS_CLEN: one byte of the Content-Length value; idx: digits read. Returns the next state. */
+RX_INLINE __u32 rx_hs_clen(struct rx_http *h, __u8 c, __u32 *idx)
+{
+	if (c >= '0' && c <= '9' && *idx < 9) {
+		h->content_length = h->content_length * 10 + (c - '0');
+		h->flags |= RX_HTTPF_CLEN;
+		(*idx)++;
+		return RX_HS_CLEN;
+	}
+	if (c >= '0' && c <= '9') {
+		/* a gigabyte or more: beyond what a 32-bit length holds, so unknown */
+		h->flags &= ~RX_HTTPF_CLEN;
+		h->content_length = 0;
+		return RX_HS_SKIP;
+	}
+	if (c == ' ' && *idx == 0)
+		return RX_HS_CLEN;
+	return c == '\n' ? RX_HS_LINE : RX_HS_SKIP;
+}
+
+/*
+ * One byte where no word step applies: a state's helper decides what comes
+ * next. Returns the next state, RX_HS_DONE at the blank line.
+ */
+RX_INLINE __u32 rx_hs_byte(struct rx_optctx *oc, struct rx_work *wk, __u32 pos, __u32 st,
+			   __u32 *idx)
+{
+	struct rx_http *h = &wk->http;
+	__u8 c = RX_PEEK(wk, pos);
+
+	if (st == RX_HS_LINE) {
+		if (c == '\r')
+			return RX_HS_CR;
+		if (c == '\n') {
+			h->hdr_end = (__u16)(pos + 1);
+			return RX_HS_DONE;
+		}
+		st = RX_HS_NAME;
+		*idx = 0;
+	}
+	switch (st) {
+	case RX_HS_CR:
+		if (c != '\n')
+			return RX_HS_SKIP;
+		h->hdr_end = (__u16)(pos + 1);
+		return RX_HS_DONE;
+	case RX_HS_NAME:
+		return rx_hs_name(oc, wk, c, rx_lower(c), idx);
+	case RX_HS_HOST:
+		return rx_hs_host(h, c);
+	case RX_HS_UA:
+		return rx_hs_ua(&wk->info, c);
+	case RX_HS_CLEN:
+		return rx_hs_clen(h, c, idx);
+	default: /* RX_HS_SKIP */
+		return c == '\n' ? RX_HS_LINE : RX_HS_SKIP;
+	}
 }
 
 /*
@@ -375,244 +608,56 @@ RX_INLINE void rx_http_skip_line(struct rx_work *wk, struct rx_optwalk *w, __u32
  * the verifier's work flat; a line-per-step walk with inner loops did not.
  * Where 16 bytes are in view, a line start compares the names a word at a
  * time and the rest of an uninteresting line is skipped 8 bytes per step:
- * about five steps for a typical header line instead of its length.
+ * about five steps for a typical header line instead of its length. One
+ * helper per state (rx_hs_*).
  */
 static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 {
-	struct rx_work *wk = ((struct rx_optctx *)ctx)->work;
-	struct rx_optwalk *w = &wk->opt;
-	struct rx_http *h = &wk->http;
-	__u32 pos = w->off, st = w->reason, idx = w->n, p;
-	__u8 c, lc;
+	struct rx_optctx *oc = ctx;
+	struct rx_work *wk = oc->work;
+	struct rx_hdrwalk *w = &wk->hdr;
+	__u32 pos = w->off, st = w->state, idx = w->idx, p;
 
 	if (pos >= w->len || pos >= RX_HTTP_PEEK) {
 		/* the window ends inside the User-Agent: what is here of it, marked cut */
 		if (st == RX_HS_UA)
 			wk->info.flags |= RX_RI_UA_TRUNC;
-		goto done;
+		return 1;
 	}
 	p = pos;
 	RX_BARRIER_VAR(p);
-	if (st == RX_HS_LINE && p + 16 <= w->len && p <= RX_HTTP_PEEK - 16) {
-		__u64 a0 = RX_PEEK64(wk, p), b0 = RX_PEEK64(wk, p + 8);
-		/* lower case only where the name has letters: '-' and ':' must match exactly */
-		__u64 a = a0, b = b0;
-
-		c = (__u8)a0;
-		if (c != '\r' && c != '\n') {
-			w->n = 0;
-			if (((a | 0x0020202020ull) & 0xffffffffffull) == RX_NAME_HOST &&
-			    !(h->flags & RX_HTTPF_HOST)) {
-				h->flags |= RX_HTTPF_HOST;
-				w->off = p + 5;
-				w->reason = RX_HS_HOST;
-			} else if ((a | 0x0020202020202020ull) == RX_NAME_CLEN_LO &&
-				   ((b | 0x00202020202020ull) & 0xffffffffffffffull) == RX_NAME_CLEN_HI &&
-				   !(h->flags & RX_HTTPF_CLEN)) {
-				h->content_length = 0;
-				w->off = p + 15;
-				w->reason = RX_HS_CLEN;
-			} else if ((a | 0x2020200020202020ull) == RX_NAME_UA_LO &&
-				   ((b | 0x002020ull) & 0xffffffull) == RX_NAME_UA_HI &&
-				   !(wk->info.flags & RX_RI_UA) &&
-				   rx_shim_config(((struct rx_optctx *)ctx)->env)->txns) {
-				wk->info.flags |= RX_RI_UA;
-				w->off = p + 11;
-				w->reason = RX_HS_UA;
-			} else {
-				/* Transfer-Encoding: a request's body of unknown length (chunked) */
-				if ((a | 0x2020202020202020ull) == RX_NAME_TE_LO &&
-				    (b | 0x2020202020202000ull) == RX_NAME_TE_HI && p + 18 <= w->len &&
-				    rx_lower(RX_PEEK(wk, p + 16)) == 'g' && RX_PEEK(wk, p + 17) == ':')
-					h->flags |= RX_HTTPF_TE;
-				/* not a header kept: on to the line's end, in this step */
-				rx_http_skip_line(wk, w, p);
-			}
-			return 0;
-		}
-	}
+	if (st == RX_HS_LINE && p + 16 <= w->len && p <= RX_HTTP_PEEK - 16 &&
+	    rx_hs_line_words(oc, wk, w, p))
+		return 0;
 	if (st == RX_HS_SKIP && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8) {
 		rx_http_skip_line(wk, w, p);
 		return 0;
 	}
-	/* the User-Agent value (streaming only), 8 bytes a step, as the Host value below */
-	if (st == RX_HS_UA && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8) {
-		struct rx_reqinfo *ri = &wk->info;
-		__u64 v = RX_PEEK64(wk, p);
-		__u32 n = ri->ua_len, i;
-
-		c = (__u8)v;
-		RX_BARRIER_VAR(n);
-		if (n <= RX_HTTP_UA_MAX - 8 && c != ' ' && c != '\t') {
-			i = rx_first_flag(rx_bytes_eq(v, '\r') | rx_bytes_eq(v, '\n'));
-			if (i > 0) {
-				if (i < 8)
-					v &= (1ull << (8 * i)) - 1;
-				RX_STORE64(&ri->ua[n], v);
-				ri->ua_len = (__u8)(n + i);
-				w->off = p + i;
-				return 0;
-			}
-		}
-	}
-	/* the Host value, 8 bytes a step (its blanks and end byte by byte, below) */
-	if (st == RX_HS_HOST && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8) {
-		__u64 v = RX_PEEK64(wk, p);
-		__u32 n = h->host_len, i;
-
-		c = (__u8)v;
-		RX_BARRIER_VAR(n);
-		if (n <= RX_HTTP_HOST_MAX - 8 && c != ' ' && c != '\t') {
-			i = rx_first_flag(rx_bytes_eq(v, '\r') | rx_bytes_eq(v, '\n'));
-			if (i > 0) {
-				if (i < 8)
-					v &= (1ull << (8 * i)) - 1;
-				RX_STORE64(&h->host[n], v);
-				h->host_len = (__u8)(n + i);
-				w->off = p + i;
-				return 0;
-			}
-		}
-	}
-	c = RX_PEEK(wk, pos);
-	lc = rx_lower(c);
+	/* the User-Agent value (streaming only) and the Host value, 8 bytes a step */
+	if (st == RX_HS_UA && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8 &&
+	    rx_hs_value_word(wk, w, p, wk->info.ua, &wk->info.ua_len, RX_HTTP_UA_MAX))
+		return 0;
+	if (st == RX_HS_HOST && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8 &&
+	    rx_hs_value_word(wk, w, p, wk->http.host, &wk->http.host_len, RX_HTTP_HOST_MAX))
+		return 0;
 	w->off = pos + 1;
-
-	if (st == RX_HS_LINE) {
-		if (c == '\r') {
-			w->reason = RX_HS_CR;
-			return 0;
-		}
-		if (c == '\n') {
-			h->hdr_end = (__u16)(pos + 1);
-			goto done;
-		}
-		st = RX_HS_NAME;
-		idx = 0;
-	}
-	switch (st) {
-	case RX_HS_CR:
-		if (c == '\n') {
-			h->hdr_end = (__u16)(pos + 1);
-			goto done;
-		}
-		st = RX_HS_SKIP;
-		break;
-	case RX_HS_NAME:
-		/* idx counts name bytes matched; bit 29/30/31: user-agent/host/clen ruled out */
-		if (!(idx & (1u << 30)) && ((idx & 0xff) >= 5 || lc != rx_name_host(idx)))
-			idx |= 1u << 30;
-		if (!(idx & (1u << 31)) && ((idx & 0xff) >= 15 || lc != rx_name_clen(idx)))
-			idx |= 1u << 31;
-		if (!(idx & (1u << 29)) && ((idx & 0xff) >= 11 || lc != rx_name_ua(idx)))
-			idx |= 1u << 29;
-		if (!(idx & (1u << 29)) && (idx & 0xff) == 10 && !(wk->info.flags & RX_RI_UA) &&
-		    rx_shim_config(((struct rx_optctx *)ctx)->env)->txns) {
-			st = RX_HS_UA;
-			idx = 0;
-			wk->info.flags |= RX_RI_UA;
-		} else if (!(idx & (1u << 30)) && (idx & 0xff) == 4 && !(h->flags & RX_HTTPF_HOST)) {
-			st = RX_HS_HOST;
-			idx = 0;
-			h->flags |= RX_HTTPF_HOST;
-		} else if (!(idx & (1u << 31)) && (idx & 0xff) == 14 && !(h->flags & RX_HTTPF_CLEN)) {
-			st = RX_HS_CLEN;
-			idx = 0;
-			h->content_length = 0;
-		} else if ((idx & (7u << 29)) == (7u << 29)) {
-			st = c == '\n' ? RX_HS_LINE : RX_HS_SKIP;
-		} else {
-			idx++;
-		}
-		break;
-	case RX_HS_HOST:
-		if (c == '\r' || c == '\n') {
-			/* trailing blanks are not part of the value (a few, bounded) */
-			for (idx = 0; idx < 8; idx++) {
-				__u32 l = h->host_len;
-
-				if (l == 0 || l > RX_HTTP_HOST_MAX ||
-				    (h->host[(l - 1) & (RX_HTTP_HOST_MAX - 1)] != ' ' &&
-				     h->host[(l - 1) & (RX_HTTP_HOST_MAX - 1)] != '\t'))
-					break;
-				h->host_len = (__u8)(l - 1);
-			}
-			idx = 0;
-			st = c == '\n' ? RX_HS_LINE : RX_HS_SKIP;
-		} else if ((c == ' ' || c == '\t') && h->host_len == 0) {
-			/* leading blanks */
-		} else if (h->host_len < RX_HTTP_HOST_MAX) {
-			h->host[h->host_len & (RX_HTTP_HOST_MAX - 1)] = (char)c;
-			h->host_len++;
-		} else {
-			h->flags |= RX_HTTPF_HOST_TRUNC;
-		}
-		break;
-	case RX_HS_UA: {
-		struct rx_reqinfo *ri = &wk->info;
-
-		if (c == '\r' || c == '\n') {
-			for (idx = 0; idx < 8; idx++) {
-				__u32 l = ri->ua_len;
-
-				if (l == 0 || l > RX_HTTP_UA_MAX ||
-				    (ri->ua[(l - 1) & (RX_HTTP_UA_MAX - 1)] != ' ' &&
-				     ri->ua[(l - 1) & (RX_HTTP_UA_MAX - 1)] != '\t'))
-					break;
-				ri->ua_len = (__u8)(l - 1);
-			}
-			idx = 0;
-			st = c == '\n' ? RX_HS_LINE : RX_HS_SKIP;
-		} else if ((c == ' ' || c == '\t') && ri->ua_len == 0) {
-			/* leading blanks */
-		} else if (ri->ua_len < RX_HTTP_UA_MAX) {
-			__u32 l = ri->ua_len;
-
-			/* keep the mask: clang would drop it for the test above */
-			RX_BARRIER_VAR(l);
-			ri->ua[l & (RX_HTTP_UA_MAX - 1)] = (char)c;
-			ri->ua_len = (__u8)(l + 1);
-		} else if (c != ' ' && c != '\t') {
-			/* (blanks past the end may only be trailing ones) */
-			ri->flags |= RX_RI_UA_TRUNC;
-		}
-		break;
-	}
-	case RX_HS_CLEN:
-		if (c >= '0' && c <= '9' && idx < 9) {
-			h->content_length = h->content_length * 10 + (c - '0');
-			h->flags |= RX_HTTPF_CLEN;
-			idx++;
-		} else if (c >= '0' && c <= '9') {
-			/* a gigabyte or more: beyond what a 32-bit length holds, so unknown */
-			h->flags &= ~RX_HTTPF_CLEN;
-			h->content_length = 0;
-			st = RX_HS_SKIP;
-		} else if (!(c == ' ' && idx == 0)) {
-			st = c == '\n' ? RX_HS_LINE : RX_HS_SKIP;
-		}
-		break;
-	default: /* RX_HS_SKIP */
-		if (c == '\n')
-			st = RX_HS_LINE;
-		break;
-	}
-	w->reason = st;
-	w->n = idx;
+	st = rx_hs_byte(oc, wk, pos, st, &idx);
+	if (st == RX_HS_DONE)
+		return 1;
+	w->state = st;
+	w->idx = idx;
 	return 0;
-done:
-	return 1;
 }
 
 /* Walk the headers from payload offset from (state st) to the blank line. */
 RX_INLINE void rx_http_headers(struct rx_optctx *ctx, __u32 from, __u32 len, __u32 st)
 {
-	struct rx_optwalk *w = &ctx->work->opt;
+	struct rx_hdrwalk *w = &ctx->work->hdr;
 
 	w->off = from;
 	w->len = len;
-	w->reason = st;
-	w->n = 0;
+	w->state = st;
+	w->idx = 0;
 	rx_shim_loop(RX_HTTP_PEEK, rx_http_hdr_step, ctx);
 }
 
@@ -624,7 +669,7 @@ RX_INLINE void rx_http_decode(struct rx_env *env, __u32 hook, struct rx_work *wk
 			      __u32 avail)
 {
 	struct rx_optctx ctx = { .work = wk, .env = env, .hook = hook };
-	struct rx_optwalk *w = &wk->opt;
+	struct rx_uriwalk *w = &wk->uri;
 	struct rx_http *h = &wk->http;
 	__u32 len = avail, uri = 0, v, method;
 
@@ -669,13 +714,13 @@ RX_INLINE void rx_http_decode(struct rx_env *env, __u32 hook, struct rx_work *wk
 		return;
 	w->off = uri;
 	w->len = len;
-	w->n = 0;
-	w->reason = uri < len && RX_PEEK(wk, uri) != '/' && RX_PEEK(wk, uri) != '*' ? RX_US_SCHEME
+	w->auth = 0;
+	w->state = uri < len && RX_PEEK(wk, uri) != '/' && RX_PEEK(wk, uri) != '*' ? RX_US_SCHEME
 										: RX_US_PATH;
 	rx_shim_loop(RX_HTTP_PEEK, rx_http_uri_step, &ctx);
 	/* the bytes ran out inside a scheme or an authority: it may all be userinfo */
-	if ((w->reason == RX_US_SCHEME || w->reason == RX_US_AUTH) && w->off >= len)
-		rx_uri_cut(h, w->n);
+	if ((w->state == RX_US_SCHEME || w->state == RX_US_AUTH) && w->off >= len)
+		rx_uri_cut(h, w->auth);
 	/* " HTTP/1.x" and the end of the line: otherwise not a request line */
 	v = w->off;
 	/*

@@ -27,29 +27,12 @@
 
 RX_INLINE __u32 rx_dur_bucket(__u64 ns)
 {
-	__u64 us = ns / 1000;
-	__u32 b = 0;
-
-#define RX__DBUCKET(bound)                                                     \
-	if (us <= (bound))                                                     \
-		return b;                                                      \
-	b++;
-	RX_DUR_BOUNDS_US(RX__DBUCKET)
-#undef RX__DBUCKET
-	return b;
+	return RX_BUCKET(ns / 1000, RX_DUR_BOUNDS_US);
 }
 
 RX_INLINE __u32 rx_body_bucket(__u32 n)
 {
-	__u32 b = 0;
-
-#define RX__BBUCKET(bound)                                                     \
-	if (n <= (bound))                                                      \
-		return b;                                                      \
-	b++;
-	RX_BODY_BOUNDS(RX__BBUCKET)
-#undef RX__BBUCKET
-	return b;
+	return RX_BUCKET(n, RX_BODY_BOUNDS);
 }
 
 /* The oldest request in flight will never be paired: it expired (counted). */
@@ -153,11 +136,11 @@ RX_INLINE void rx_http_cut_response(struct rx_env *env, struct rx_http_conn *c)
 RX_INLINE void rx_http_end(struct rx_env *env, struct rx_http_conn *c, __u32 side,
 			   const struct rx_pkt *pkt)
 {
-	int server = (c->known & 1) && side == c->server;
+	int server = (c->known & RX_HC_SERVER) && side == c->server;
 
-	if (!(pkt->tcp_flags & 0x04) && (c->known & 1) && !server)
+	if (!(pkt->tcp_flags & RX_TH_RST) && (c->known & RX_HC_SERVER) && !server)
 		return;
-	if ((pkt->tcp_flags & 0x01) && server)
+	if ((pkt->tcp_flags & RX_TH_FIN) && server)
 		rx_http_body_done(env, c);
 	rx_http_forget(env, c);
 }
@@ -184,12 +167,12 @@ RX_INLINE void rx_http_end(struct rx_env *env, struct rx_http_conn *c, __u32 sid
 
 RX_INLINE __u32 rx_hole_bit(int server)
 {
-	return server ? 16 : 8;
+	return server ? RX_HC_SRV_HOLE : RX_HC_CLI_HOLE;
 }
 
 RX_INLINE __u32 rx_next_bit(int server)
 {
-	return server ? 2 : 4;
+	return server ? RX_HC_SRV_NEXT : RX_HC_CLI_NEXT;
 }
 
 RX_INLINE void rx_http_set_next(struct rx_http_conn *c, int server, __u32 next)
@@ -214,7 +197,7 @@ RX_INLINE int rx_http_at(struct rx_http_conn *c, int server, const struct rx_pkt
 	__u32 next = server ? c->srv_next : c->cli_next;
 	__u32 seq = pkt->tcp_seq, end = seq + pkt->payload_len;
 
-	int hint = server && (c->known & 32);
+	int hint = server && (c->known & RX_HC_SRV_ACK);
 
 	if (!(c->known & rx_next_bit(server)))
 		return RX_AT_NEXT;
@@ -229,7 +212,7 @@ RX_INLINE int rx_http_at(struct rx_http_conn *c, int server, const struct rx_pkt
 	 * stream's (ports reused, the handshake out of view): forgotten.
 	 */
 	if (hint && ((__s32)(seq - next) < 0 || (__s32)(seq - next) > (__s32)RX_HTTP_HOLE_MAX)) {
-		c->known &= ~(32 | 16);
+		c->known &= ~(RX_HC_SRV_ACK | RX_HC_SRV_HOLE);
 		return RX_AT_NEXT;
 	}
 	if ((__s32)(seq - next) <= 0)
@@ -263,7 +246,7 @@ RX_INLINE void rx_http_hole_lost(struct rx_env *env, struct rx_http_conn *c, int
 
 	if ((c->known & rx_hole_bit(server)) && (__s32)(hl->far - to) > 0)
 		to = hl->far;
-	c->known &= ~(rx_hole_bit(server) | (server ? 32 : 0));
+	c->known &= ~(rx_hole_bit(server) | (server ? RX_HC_SRV_ACK : 0));
 	rx_http_set_next(c, server, to);
 	rx_http_forget(env, c);
 }
@@ -343,7 +326,7 @@ RX_INLINE void rx_http_advance(struct rx_http_conn *c, int server, const struct 
 	__u32 next = server ? c->srv_next : c->cli_next, end = pkt->tcp_seq + pkt->payload_len;
 
 	if (server)
-		c->known &= ~32;
+		c->known &= ~RX_HC_SRV_ACK;
 	if (!(c->known & rx_next_bit(server)) || (__s32)(end - next) > 0)
 		rx_http_set_next(c, server, end);
 }
@@ -509,6 +492,7 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 		struct rx_txn *s = &wk->txn;
 
 		__builtin_memset(s, 0, sizeof(*s));
+		s->hdr.type = RX_REC_TXN;
 		s->start_ns = req->start_ns;
 		s->dur_ns = dur;
 		__builtin_memcpy(s->client, c->server ? k->a : k->b, 16);
@@ -521,7 +505,8 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 		s->route = req->route;
 		s->req_size = req->req_size;
 		s->resp_size = resp_size;
-		s->flags = (req->has_size ? 1 : 0) | (((h->flags & RX_HTTPF_CLEN) || nobody) ? 2 : 0);
+		s->flags = (req->has_size ? RX_TXN_REQ_SIZE : 0) |
+			   (((h->flags & RX_HTTPF_CLEN) || nobody) ? RX_TXN_RESP_SIZE : 0);
 		s->seq = req->seq;
 		t = rx_shim_txn_reserve(env);
 		if (t) {
@@ -543,6 +528,8 @@ RX_INLINE void rx_http_reqinfo(struct rx_env *env, struct rx_work *wk, const str
 	const struct rx_http *h = &wk->http;
 
 	/* ua_len and the User-Agent flags come from the header walk */
+	ri->hdr.type = RX_REC_REQINFO;
+	ri->hdr.pad = 0;
 	__builtin_memcpy(ri->client, c->server ? k->a : k->b, 16);
 	__builtin_memcpy(ri->server, c->server ? k->b : k->a, 16);
 	ri->cport = c->server ? k->pa : k->pb;
@@ -593,11 +580,11 @@ RX_INLINE long rx_http_msg_step(struct rx_env *env, __u32 hook, struct rx_work *
 		 * past all seen): responses went missing. Before any server
 		 * byte, its ACK says where the server's stream begins.
 		 */
-		if ((c->known & 2) && (__s32)(wk->pkt.tcp_ack - c->srv_next) > 0)
+		if ((c->known & RX_HC_SRV_NEXT) && (__s32)(wk->pkt.tcp_ack - c->srv_next) > 0)
 			rx_http_hole_lost(env, c, 1, wk->pkt.tcp_ack);
-		else if (!(c->known & 2) && (wk->pkt.tcp_flags & 0x10)) {
+		else if (!(c->known & RX_HC_SRV_NEXT) && (wk->pkt.tcp_flags & RX_TH_ACK)) {
 			rx_http_set_next(c, 1, wk->pkt.tcp_ack);
-			c->known |= 32;
+			c->known |= RX_HC_SRV_ACK;
 		}
 		if (c->count >= RX_HTTP_PIPE) {
 			rx_shim_stat(env, RX_STAT_HTTP_PIPE_FULL);
@@ -705,7 +692,7 @@ RX_INLINE int rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk)
 		return RX_STAGE_DONE;
 	side = rx_flow_key_of(pkt, &wk->hkey);
 	/* a new connection on the same ports: what the old one left is gone */
-	if ((pkt->tcp_flags & 0x12) == 0x02) {
+	if ((pkt->tcp_flags & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN) {
 		c = rx_shim_http_conn(env, &wk->hkey, 0);
 		if (c) {
 			rx_http_forget(env, c);
@@ -723,7 +710,7 @@ RX_INLINE int rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk)
 									    : pkt->cap_len;
 	if (!pkt->payload_off || !(pkt->layers & RX_L_PAYLOAD) || have <= pkt->payload_off) {
 		/* a connection that ends with requests in flight: they expired */
-		if (pkt->tcp_flags & 0x05) {
+		if (pkt->tcp_flags & (RX_TH_FIN | RX_TH_RST)) {
 			c = rx_shim_http_conn(env, &wk->hkey, 0);
 			if (c)
 				rx_http_end(env, c, side, pkt);
@@ -740,7 +727,7 @@ RX_INLINE int rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk)
 	 * lookup instead of the decode and a tail call, for whatever else
 	 * speaks TCP here (TLS, databases, floods).
 	 */
-	if (!(pkt->tcp_flags & 0x05) &&
+	if (!(pkt->tcp_flags & (RX_TH_FIN | RX_TH_RST)) &&
 	    !rx_shim_load_bytes(env, hook, pkt->payload_off, wk->peek, 1, RX_HTTP_PEEK) &&
 	    (wk->peek[0] < 'A' || wk->peek[0] > 'Z') && !rx_shim_http_conn(env, &wk->hkey, 0))
 		return RX_STAGE_DONE;
@@ -777,7 +764,7 @@ RX_INLINE int rx_http_segment(struct rx_env *env, struct rx_work *wk)
 		/* a body segment: the stream positions still matter */
 		c = rx_shim_http_conn(env, &wk->hkey, 0);
 		/* (a client's body before any request of it: where it lies is not known) */
-		if (c && (c->known & 1) && (side == c->server || (c->known & 4))) {
+		if (c && (c->known & RX_HC_SERVER) && (side == c->server || (c->known & RX_HC_CLI_NEXT))) {
 			int server = side == c->server, at = rx_http_at(c, server, pkt);
 
 			if (at == RX_AT_PAST) {
@@ -793,7 +780,7 @@ RX_INLINE int rx_http_segment(struct rx_env *env, struct rx_work *wk)
 				rx_http_filled(env, c, server);
 			}
 		}
-		if (c && (pkt->tcp_flags & 0x05))
+		if (c && (pkt->tcp_flags & (RX_TH_FIN | RX_TH_RST)))
 			rx_http_end(env, c, side, pkt);
 		return RX_STAGE_DONE;
 	}
@@ -802,8 +789,8 @@ RX_INLINE int rx_http_segment(struct rx_env *env, struct rx_work *wk)
 		rx_shim_stat(env, RX_STAT_HTTP_CONNS_OVERFLOW);
 		return RX_STAGE_DONE;
 	}
-	if (!(c->known & 1)) {
-		c->known |= 1;
+	if (!(c->known & RX_HC_SERVER)) {
+		c->known |= RX_HC_SERVER;
 		c->server = (__u8)(h->kind == RX_HTTP_REQUEST ? !side : side);
 	}
 	server = side == c->server;
@@ -814,7 +801,7 @@ RX_INLINE int rx_http_segment(struct rx_env *env, struct rx_work *wk)
 	/* past a hole: its messages wait for the segment that fills it */
 	if (at == RX_AT_PAST) {
 		rx_http_past(env, c, server, wk, have);
-		if (pkt->tcp_flags & 0x05)
+		if (pkt->tcp_flags & (RX_TH_FIN | RX_TH_RST))
 			rx_http_end(env, c, side, pkt);
 		return RX_STAGE_DONE;
 	}
@@ -838,7 +825,7 @@ RX_INLINE int rx_http_msg_stage(struct rx_env *env, __u32 hook, struct rx_work *
 	 * Evicted by another CPU since the HTTP_SEG stage (LRU), or evicted and
 	 * made afresh, sides unknown: this segment's messages are not counted.
 	 */
-	if (!c || !(c->known & 1))
+	if (!c || !(c->known & RX_HC_SERVER))
 		return RX_STAGE_DONE;
 	if (rx_http_msg_step(env, hook, wk, c) == 0) {
 		if (++st->steps < RX_HTTP_PIPE)
@@ -855,26 +842,9 @@ RX_INLINE int rx_http_msg_stage(struct rx_env *env, __u32 hook, struct rx_work *
 	}
 	/* the segment filled a hole: the messages seen past it take their turn */
 	rx_http_filled(env, c, st->side == c->server);
-	if (wk->pkt.tcp_flags & 0x05)
+	if (wk->pkt.tcp_flags & (RX_TH_FIN | RX_TH_RST))
 		rx_http_end(env, c, st->side, &wk->pkt);
 	return RX_STAGE_DONE;
-}
-
-/*
- * Where tail calls are not (the native build), the stages in a row: the
- * same code, the same order.
- */
-RX_INLINE void rx_http_run(struct rx_env *env, __u32 hook, struct rx_work *wk, __u64 now)
-{
-	int next;
-
-	wk->stage.now = now;
-	next = rx_http_track(env, hook, wk);
-
-	if (next == RX_STAGE_HTTP_SEG)
-		next = rx_http_segment(env, wk);
-	while (next == RX_STAGE_HTTP_MSG)
-		next = rx_http_msg_stage(env, hook, wk);
 }
 
 #endif

@@ -33,6 +33,28 @@
 #define RX_UNROLL
 #endif
 
+/*
+ * The histogram bucket of v: the first of the n ascending bounds that v does
+ * not exceed, or n (the open bucket). Every caller passes a constant array
+ * of an X-macro's bounds (RX_BOUNDS), so the unrolled loop folds to
+ * compares against immediates: no array reaches the object.
+ */
+RX_INLINE __u32 rx_bucket(__u64 v, const __u64 *bounds, const __u32 n)
+{
+	__u32 b;
+
+	RX_UNROLL
+	for (b = 0; b < n; b++)
+		if (v <= bounds[b])
+			break;
+	return b;
+}
+
+#define RX__BOUND(bound) (bound),
+/* The bounds of an X-macro list (reasons.h) as an array for rx_bucket(). */
+#define RX_BOUNDS(LIST) ((const __u64[]){ LIST(RX__BOUND) })
+#define RX_BUCKET(v, LIST) rx_bucket((v), RX_BOUNDS(LIST), sizeof(RX_BOUNDS(LIST)) / sizeof(__u64))
+
 #define RX_ETH_P_IP 0x0800
 #define RX_ETH_P_ARP 0x0806
 #define RX_ETH_P_8021Q 0x8100
@@ -244,25 +266,29 @@ RX_INLINE int rx_optwalk(struct rx_cursor *c, struct rx_work *wk, __u32 off, __u
 	w->off = 0;
 	w->len = optlen;
 	w->reason = RX_REASON_OK;
-	w->n = 0;
+	w->count = 0;
 	if (rx_shim_load_bytes(c->env, c->hook, off, w->buf, optlen, sizeof(w->buf)))
 		return RX_REASON_OK; /* cannot happen: the caller checked the bounds */
 	rx_shim_loop(RX_TCP_OPT_WALK, step, &ctx);
 	return (int)w->reason;
 }
 
+/* IPv4 option types (RFC 791 section 3.1) of one byte; every other has a length. */
+#define RX_IPOPT_EOL 0 /* end of option list */
+#define RX_IPOPT_NOP 1 /* no operation */
+
 /* One IPv4 option (RFC 791 section 3.1) at w->off; returns 1 to stop. */
 static long rx_ip_opt_step(__u64 index __attribute__((unused)), void *ctx)
 {
 	struct rx_work *wk = ((struct rx_optctx *)ctx)->work;
 	struct rx_optwalk *w = &wk->opt;
-	__u32 off = w->off, len = 1, n = w->n;
+	__u32 off = w->off, len = 1, n = w->count;
 	__u8 type;
 
 	if (off >= w->len || off >= RX_IP_OPT_WALK)
 		return 1;
 	type = RX_OPT_BYTE(w, off);
-	if (type > 1) {
+	if (type > RX_IPOPT_NOP) {
 		if (off + 2 > w->len)
 			goto bad;
 		len = RX_OPT_BYTE(w, off + 1);
@@ -273,9 +299,9 @@ static long rx_ip_opt_step(__u64 index __attribute__((unused)), void *ctx)
 		wk->pkt.ipopt[n].type = type;
 		wk->pkt.ipopt[n].len = (__u8)len;
 		wk->pkt.ipopt_n = (__u8)(n + 1);
-		w->n = n + 1;
+		w->count = n + 1;
 	}
-	if (type == 0) /* end of option list */
+	if (type == RX_IPOPT_EOL)
 		return 1;
 	w->off = off + len;
 	return 0;
@@ -339,7 +365,7 @@ RX_INLINE int rx_parse_ipv4(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	tot = rx_big_tcp_len(pkt, pkt->ip_len, pkt->l3_off);
 	if (tot < hl)
 		return RX_REASON_BAD_IPV4;
-	if (pkt->ip_frag & 0x1fff)
+	if (pkt->ip_frag & RX_IP_OFFMASK)
 		return RX_REASON_IP_FRAGMENT;
 	*l4_len = tot - hl;
 	c->pos = p + hl;
@@ -353,7 +379,7 @@ RX_INLINE int rx_is_ip6ext(__u8 nxt)
 }
 
 /*
- * One IPv6 extension header at frame offset w->off, next header w->n: hop-by-
+ * One IPv6 extension header at frame offset w->off, next header w->nxt: hop-by-
  * hop, routing, fragment, destination options (RFC 8200 section 4) and AH
  * (RFC 4302). Returns 1 to stop. Like the option walks, the position lives
  * in the work area so the verifier sees one state per step, not one per
@@ -366,7 +392,7 @@ RX_INLINE long rx_ip6ext_step(__u64 index, void *ctx, const __u32 hook)
 	struct rx_optwalk *w = &wk->opt;
 	struct rx_pkt *pkt = &wk->pkt;
 	__u32 off = w->off, i = (__u32)index, len;
-	__u8 nxt = (__u8)w->n;
+	__u8 nxt = (__u8)w->nxt;
 
 	if (!rx_is_ip6ext(nxt))
 		return 1;
@@ -396,10 +422,10 @@ RX_INLINE long rx_ip6ext_step(__u64 index, void *ctx, const __u32 hook)
 	pkt->ip6ext[i & (RX_IP6EXT_MAX - 1)].type = nxt;
 	pkt->ip6ext[i & (RX_IP6EXT_MAX - 1)].len = (__u16)len;
 	pkt->ip6ext_n = (__u8)(i + 1);
-	w->n = w->buf[0];
+	w->nxt = w->buf[0];
 	w->off = off + len;
 	/* after a non-first fragment's header comes payload, not more headers */
-	if (nxt == RX_IPPROTO_FRAGMENT && (pkt->ip6_frag & 0xfff8))
+	if (nxt == RX_IPPROTO_FRAGMENT && (pkt->ip6_frag & RX_IP6F_OFFMASK))
 		return 1;
 	return 0;
 }
@@ -428,7 +454,7 @@ static long rx_ip6ext_step_skb(__u64 index, void *ctx)
  * the chains seen in practice (a hop-by-hop router alert for MLD, a
  * fragment header, a routing header and destination options). Returns 1
  * when the chain ended within them, with the walk's fields and position
- * (w->n, w->off) set; 0 for the walk to decide, from the first header
+ * (w->nxt, w->off) set; 0 for the walk to decide, from the first header
  * again: a longer chain, or a header the frame does not hold (the walk
  * names the truncation). What was written by then, the walk writes again
  * with the same values. off: the first header's frame offset.
@@ -472,8 +498,8 @@ RX_INLINE int rx_ip6ext_fast(const struct rx_cursor *c, struct rx_work *wk, __u3
 		off += len;
 		/* after a non-first fragment's header comes payload, not more headers */
 		if (!rx_is_ip6ext(nxt) ||
-		    (type == RX_IPPROTO_FRAGMENT && (pkt->ip6_frag & 0xfff8))) {
-			w->n = nxt;
+		    (type == RX_IPPROTO_FRAGMENT && (pkt->ip6_frag & RX_IP6F_OFFMASK))) {
+			w->nxt = nxt;
 			w->off = off;
 			return 1;
 		}
@@ -509,7 +535,7 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 
 	off += 40;
 	w->off = off;
-	w->n = p[6];
+	w->nxt = p[6];
 	w->reason = RX_REASON_OK;
 	if (rx_is_ip6ext(p[6]) &&
 	    !(RX_FAST_PATHS && rx_ip6ext_fast(c, wk, off, p[6]))) {
@@ -519,10 +545,10 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 		if (w->reason != RX_REASON_OK)
 			return (int)w->reason;
 	}
-	pkt->l4_nxt = (__u8)w->n;
+	pkt->l4_nxt = (__u8)w->nxt;
 	pkt->l4_off = (__u16)w->off;
 	ext_bytes = w->off - off;
-	if ((pkt->layers & RX_L_IP6FRAG) && (pkt->ip6_frag & 0xfff8))
+	if ((pkt->layers & RX_L_IP6FRAG) && (pkt->ip6_frag & RX_IP6F_OFFMASK))
 		return RX_REASON_IP_FRAGMENT;
 	plen = rx_big_tcp_len(pkt, pkt->ip6_plen, off);
 	if (plen < ext_bytes)
@@ -541,6 +567,15 @@ RX_INLINE int rx_parse_ipv6(struct rx_cursor *c, struct rx_work *wk, __u32 *l4_l
 	return RX_REASON_OK;
 }
 
+/* TCP option kinds (RFC 9293 section 3.2, RFC 7323, RFC 2018), tcpdump's TCPOPT_*. */
+#define RX_TCPOK_EOL 0       /* end of option list */
+#define RX_TCPOK_NOP 1       /* no-operation */
+#define RX_TCPOK_MSS 2       /* maximum segment size, length 4 */
+#define RX_TCPOK_WSCALE 3    /* window scale, length 3 */
+#define RX_TCPOK_SACK_PERM 4 /* SACK permitted, length 2 */
+#define RX_TCPOK_SACK 5      /* SACK blocks, length 2 + 8n */
+#define RX_TCPOK_TS 8        /* timestamps, length 10 */
+
 /* One TCP option (MSS RFC 9293, wscale and TS RFC 7323, SACK RFC 2018); returns 1 to stop. */
 static long rx_tcp_opt_step(__u64 index __attribute__((unused)), void *ctx)
 {
@@ -553,9 +588,9 @@ static long rx_tcp_opt_step(__u64 index __attribute__((unused)), void *ctx)
 	if (off >= w->len || off >= RX_TCP_OPT_WALK)
 		return 1;
 	kind = RX_OPT_BYTE(w, off);
-	if (kind == 0) /* end of option list */
+	if (kind == RX_TCPOK_EOL)
 		return 1;
-	if (kind == 1) { /* no-operation */
+	if (kind == RX_TCPOK_NOP) {
 		w->off = off + 1;
 		return 0;
 	}
@@ -565,24 +600,24 @@ static long rx_tcp_opt_step(__u64 index __attribute__((unused)), void *ctx)
 	if (len < 2 || off + len > w->len)
 		goto bad;
 	switch (kind) {
-	case 2:
+	case RX_TCPOK_MSS:
 		if (len != 4)
 			goto bad;
 		pkt->tcp_mss = (__u16)(RX_OPT_BYTE(w, off + 2) << 8 | RX_OPT_BYTE(w, off + 3));
 		pkt->tcp_optmask |= RX_TCPOPT_MSS;
 		break;
-	case 3:
+	case RX_TCPOK_WSCALE:
 		if (len != 3)
 			goto bad;
 		pkt->tcp_wscale = RX_OPT_BYTE(w, off + 2);
 		pkt->tcp_optmask |= RX_TCPOPT_WSCALE;
 		break;
-	case 4:
+	case RX_TCPOK_SACK_PERM:
 		if (len != 2)
 			goto bad;
 		pkt->tcp_optmask |= RX_TCPOPT_SACK_PERM;
 		break;
-	case 5:
+	case RX_TCPOK_SACK:
 		if ((len - 2) % 8 != 0 || len > 2 + 8 * RX_SACK_MAX)
 			goto bad;
 		n = (len - 2) / 8;
@@ -595,7 +630,7 @@ static long rx_tcp_opt_step(__u64 index __attribute__((unused)), void *ctx)
 		pkt->sack_n = n;
 		pkt->tcp_optmask |= RX_TCPOPT_SACK;
 		break;
-	case 8:
+	case RX_TCPOK_TS:
 		if (len != 10)
 			goto bad;
 		pkt->tcp_tsval = rx_opt_get32(w, off + 2);
@@ -713,7 +748,7 @@ RX_INLINE int rx_parse_tcp(struct rx_cursor *c, struct rx_work *wk, __u32 l4_len
 	pkt->tcp_seq = rx_pkt32(p + 4);
 	pkt->tcp_ack = rx_pkt32(p + 8);
 	pkt->tcp_hl = hl;
-	pkt->tcp_flags = rx_pkt16(p + 12) & 0x0fff;
+	pkt->tcp_flags = rx_pkt16(p + 12) & RX_TH_FLAGS;
 	pkt->tcp_win = rx_pkt16(p + 14);
 	pkt->tcp_csum = rx_pkt16(p + 16);
 	pkt->tcp_urp = rx_pkt16(p + 18);
@@ -788,8 +823,8 @@ RX_INLINE int rx_parse_icmp(struct rx_cursor *c, struct rx_pkt *pkt, __u32 l4_le
 /* A first fragment (more fragments follow; non-first ones never reach L4). */
 RX_INLINE int rx_first_fragment(const struct rx_pkt *pkt)
 {
-	return ((pkt->layers & RX_L_IPV4) && (pkt->ip_frag & 0x2000)) ||
-	       ((pkt->layers & RX_L_IP6FRAG) && (pkt->ip6_frag & 1));
+	return ((pkt->layers & RX_L_IPV4) && (pkt->ip_frag & RX_IP_MF)) ||
+	       ((pkt->layers & RX_L_IP6FRAG) && (pkt->ip6_frag & RX_IP6F_MORE));
 }
 
 /*

@@ -81,6 +81,8 @@ RX_INLINE void rx_capture(struct rx_env *env, __u32 hook, struct rx_work *wk,
 		rx_shim_stat(env, RX_STAT_CAPTURE_LOST);
 		return;
 	}
+	rec->hdr.type = RX_REC_CAPTURE;
+	rec->hdr.pad = 0;
 	__builtin_memcpy(&rec->pkt, pkt, sizeof(*pkt));
 	/* the clock is read only here: ~40 ns a packet that counting alone does not need */
 	rec->pkt.ts_ns = rx_shim_now(env);
@@ -122,15 +124,7 @@ RX_INLINE void rx_capture(struct rx_env *env, __u32 hook, struct rx_work *wk,
 
 RX_INLINE __u32 rx_size_bucket(__u32 len)
 {
-	__u32 b = 0;
-
-#define RX__BUCKET(bound)                                                      \
-	if (len <= (bound))                                                    \
-		return b;                                                      \
-	b++;
-	RX_SIZE_BOUNDS(RX__BUCKET)
-#undef RX__BUCKET
-	return b;
+	return RX_BUCKET(len, RX_SIZE_BOUNDS);
 }
 
 /*
@@ -178,21 +172,21 @@ RX_INLINE void rx_traffic(struct rx_env *env, const struct rx_pkt *pkt, __u32 le
 		return;
 	f = pkt->tcp_flags;
 	rx_shim_tcpkind(env, RX_TCPK_SEGMENTS);
-	if ((f & 0x12) == 0x02)
+	if ((f & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN)
 		rx_shim_tcpkind(env, RX_TCPK_SYN);
-	if ((f & 0x12) == 0x12)
+	if ((f & (RX_TH_SYN | RX_TH_ACK)) == (RX_TH_SYN | RX_TH_ACK))
 		rx_shim_tcpkind(env, RX_TCPK_SYNACK);
-	if (f & 0x04)
+	if (f & RX_TH_RST)
 		rx_shim_tcpkind(env, RX_TCPK_RST);
-	if (f & 0x01)
+	if (f & RX_TH_FIN)
 		rx_shim_tcpkind(env, RX_TCPK_FIN);
-	if (f & 0x08)
+	if (f & RX_TH_PUSH)
 		rx_shim_tcpkind(env, RX_TCPK_PSH);
-	if (f & 0x20)
+	if (f & RX_TH_URG)
 		rx_shim_tcpkind(env, RX_TCPK_URG);
-	if (f & 0x40)
+	if (f & RX_TH_ECE)
 		rx_shim_tcpkind(env, RX_TCPK_ECE);
-	if (f & 0x80)
+	if (f & RX_TH_CWR)
 		rx_shim_tcpkind(env, RX_TCPK_CWR);
 }
 
@@ -288,9 +282,29 @@ RX_INLINE int rx_http_wants(const struct rx_pkt *pkt, __u32 hook)
 	__u32 have = (hook == RX_HOOK_TC_INGRESS || hook == RX_HOOK_TC_EGRESS) ? pkt->wire_len
 									      : pkt->cap_len;
 
-	if (pkt->tcp_flags & 0x07) /* FIN, SYN, RST */
+	if (pkt->tcp_flags & (RX_TH_FIN | RX_TH_SYN | RX_TH_RST))
 		return 1;
 	return pkt->payload_off && (pkt->layers & RX_L_PAYLOAD) && have > pkt->payload_off;
+}
+
+/*
+ * TCP health on a decoded segment, then whether the HTTP stages follow:
+ * the TC entry's work after its decode, live, and the same offline after
+ * the one decode (rx_offline_datapath). Returns RX_STAGE_HTTP or
+ * RX_STAGE_DONE.
+ */
+RX_INLINE int rx_tcp_stage(struct rx_env *env, const volatile struct rx_config *cfg,
+			   struct rx_work *wk, __u32 hook, __u64 now, __u32 segs)
+{
+	struct rx_pkt *pkt = &wk->pkt;
+
+	if (!(pkt->layers & RX_L_TCP))
+		return RX_STAGE_DONE;
+	rx_tcp_track(env, pkt, now, segs ? segs : 1);
+	if (!cfg->http || !rx_http_wants(pkt, hook))
+		return RX_STAGE_DONE;
+	wk->stage.now = now;
+	return RX_STAGE_HTTP;
 }
 
 /*
@@ -303,7 +317,6 @@ RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32
 	const volatile struct rx_config *cfg = rx_shim_config(env);
 	struct rx_work *wk;
 	struct rx_pkt *pkt;
-	__u64 now;
 
 	if (!cfg->tcp || rx_surely_not_tcp(f->data, f->data_end))
 		return RX_STAGE_DONE;
@@ -321,12 +334,7 @@ RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32
 	rx_parse(env, f->hook, wk, f->data, f->data_end);
 	if (!(pkt->layers & RX_L_TCP))
 		return RX_STAGE_DONE;
-	now = rx_shim_now(env);
-	rx_tcp_track(env, pkt, now, segs ? segs : 1);
-	if (!cfg->http || !rx_http_wants(pkt, f->hook))
-		return RX_STAGE_DONE;
-	wk->stage.now = now;
-	return RX_STAGE_HTTP;
+	return rx_tcp_stage(env, cfg, wk, f->hook, rx_shim_now(env), segs);
 }
 
 /*
@@ -349,6 +357,34 @@ RX_INLINE int rx_tc_stage(struct rx_env *env, __u32 hook, __u32 stage)
 	if (stage == RX_STAGE_HTTP_MSG)
 		return rx_http_msg_stage(env, hook, wk);
 	return RX_STAGE_DONE;
+}
+
+/*
+ * Offline (the native build): one frame through the live pipelines in a
+ * row, as the hooks run them: the XDP entry and its capture stage, then the
+ * TC entry's TCP health and the HTTP stages, which tail calls join live and
+ * a loop joins here. One decode serves both: a capture holds both
+ * directions of a connection, which live only TC sees. now is the frame's
+ * time (the native clock). Returns the packet's verdict.
+ */
+RX_INLINE int rx_offline_datapath(struct rx_env *env, const struct rx_frame *f, __u64 now)
+{
+	const volatile struct rx_config *cfg = rx_shim_config(env);
+	struct rx_work *wk;
+	int verdict, next;
+
+	verdict = rx_datapath(env, f);
+	if (cfg->capture)
+		verdict = rx_xdp_capture_stage(env, f->hook);
+	if (!cfg->tcp)
+		return verdict;
+	wk = rx_shim_scratch(env, 0);
+	if (!wk)
+		return verdict;
+	next = rx_tcp_stage(env, cfg, wk, f->hook, now, 1);
+	while (next != RX_STAGE_DONE)
+		next = rx_tc_stage(env, f->hook, next);
+	return verdict;
 }
 
 #endif

@@ -137,15 +137,15 @@ RX_INLINE __u32 rx_redact_text(struct rx_redact *r, __u8 c, __u32 pos)
 }
 
 /*
- * w->reason: state; w->n bit 0: the previous line was masked (a folded
- * continuation line is masked too).
+ * One byte of the payload; the walk's state is in wk->red (struct
+ * rx_redactwalk).
  */
 static long rx_redact_step(__u64 index __attribute__((unused)), void *ctx)
 {
 	struct rx_work *wk = ((struct rx_optctx *)ctx)->work;
-	struct rx_optwalk *w = &wk->opt;
+	struct rx_redactwalk *w = &wk->red;
 	struct rx_redact *r = &wk->redact;
-	__u32 pos = w->off, st = w->reason;
+	__u32 pos = w->off, st = w->state;
 	__u8 c;
 
 	if (pos >= w->len || pos >= RX_HTTP_PEEK) {
@@ -172,22 +172,22 @@ static long rx_redact_step(__u64 index __attribute__((unused)), void *ctx)
 		if (st == RX_RS_PARAM)
 			rx_redact_close(r, pos);
 		r->from = pos + 1;
-		w->reason = RX_RS_QUERY;
+		w->state = RX_RS_QUERY;
 		return 0;
 	}
 	switch (st) {
 	case RX_RS_LINE:
 		if (c == '\r' || c == '\n') {
-			w->n = 0;
+			w->folded = 0;
 			break;
 		}
-		if ((c == ' ' || c == '\t') && (w->n & 1)) {
+		if ((c == ' ' || c == '\t') && w->folded) {
 			/* obs-fold: the secret value goes on */
 			r->from = pos;
 			st = RX_RS_MASK;
 			break;
 		}
-		w->n = 0;
+		w->folded = 0;
 		r->hash = (2166136261u ^ rx_lower(c)) * 16777619u;
 		r->mark = pos + 1;
 		st = (c == ' ' || c == '\t') ? RX_RS_URI : RX_RS_NAME;
@@ -234,7 +234,7 @@ static long rx_redact_step(__u64 index __attribute__((unused)), void *ctx)
 		/* only LF ends it: a bare CR is a blank to a server (RFC 9112 section 2.2) */
 		if (c == '\n') {
 			rx_redact_close(r, pos > r->from && RX_PEEK(wk, pos - 1) == '\r' ? pos - 1 : pos);
-			w->n = 1;
+			w->folded = 1;
 			st = RX_RS_LINE;
 		}
 		break;
@@ -243,7 +243,7 @@ static long rx_redact_step(__u64 index __attribute__((unused)), void *ctx)
 			st = RX_RS_LINE;
 		break;
 	}
-	w->reason = st;
+	w->state = st;
 	return 0;
 }
 
@@ -256,7 +256,7 @@ RX_INLINE __u32 rx_redact(struct rx_env *env, __u32 hook, struct rx_work *wk,
 			  struct rx_capture *rec, __u32 len)
 {
 	struct rx_optctx ctx = { .work = wk, .env = env, .hook = hook };
-	struct rx_optwalk *w = &wk->opt;
+	struct rx_redactwalk *w = &wk->red;
 	struct rx_redact *r = &wk->redact;
 	__u32 poff = wk->pkt.payload_off, keep = rec->data_len, i;
 
@@ -270,16 +270,16 @@ RX_INLINE __u32 rx_redact(struct rx_env *env, __u32 hook, struct rx_work *wk,
 	r->mark = 0;
 	w->off = 0;
 	w->len = len;
-	w->n = 0;
+	w->folded = 0;
 	/*
 	 * A segment that does not start a message may start inside a secret
 	 * (a header block or a value split across segments): its first line
 	 * is masked.
 	 */
 	if (wk->http.kind != RX_HTTP_NONE || (wk->http.flags & RX_HTTPF_PARTIAL)) {
-		w->reason = RX_RS_LINE;
+		w->state = RX_RS_LINE;
 	} else {
-		w->reason = RX_RS_MASK;
+		w->state = RX_RS_MASK;
 		r->from = 0;
 	}
 	rx_shim_loop(RX_HTTP_PEEK + 1, rx_redact_step, &ctx);

@@ -21,16 +21,7 @@
 
 RX_INLINE __u32 rx_lat_bucket(__u64 ns)
 {
-	__u64 us = ns / 1000;
-	__u32 b = 0;
-
-#define RX__LBUCKET(bound)                                                     \
-	if (us <= (bound))                                                     \
-		return b;                                                      \
-	b++;
-	RX_LAT_BOUNDS_US(RX__LBUCKET)
-#undef RX__LBUCKET
-	return b;
+	return RX_BUCKET(ns / 1000, RX_LAT_BOUNDS_US);
 }
 
 /* The source endpoint of pkt as a 16-byte address. */
@@ -100,7 +91,7 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, const struct rx_pkt *pkt, __u64 
 		rx_shim_health(env, RX_TCPH_GRO_PACKETS, 1);
 		rx_shim_health(env, RX_TCPH_GRO_SEGMENTS, segs);
 	}
-	if (pkt->tcp_win == 0 && !(fl & 0x06)) /* not SYN, not RST */
+	if (pkt->tcp_win == 0 && !(fl & (RX_TH_SYN | RX_TH_RST)))
 		rx_shim_health(env, RX_TCPH_ZERO_WINDOWS, 1);
 
 	side = rx_flow_key_of(pkt, &k);
@@ -113,11 +104,11 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, const struct rx_pkt *pkt, __u64 
 		 * pushes real connections out of the table. Its RST is still
 		 * counted, by the side with the higher port as the client.
 		 */
-		if (fl & 0x04)
+		if (fl & RX_TH_RST)
 			rx_shim_health(env, side == (k.pa > k.pb ? 0u : 1u) ? RX_TCPH_RST_FROM_CLIENT
 									 : RX_TCPH_RST_FROM_SERVER,
 				       1);
-		if ((fl & 0x06) != 0x02) /* a SYN or SYN-ACK, not a RST */
+		if ((fl & (RX_TH_SYN | RX_TH_RST)) != RX_TH_SYN) /* a SYN or SYN-ACK only */
 			return;
 		f = rx_shim_flow_new(env, &k);
 		if (!f) {
@@ -132,7 +123,7 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, const struct rx_pkt *pkt, __u64 
 		f->known = 1;
 	}
 
-	if ((fl & 0x12) == 0x02) { /* SYN */
+	if ((fl & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN) {
 		if (f->state == RX_FLOW_SYN && f->client == side) {
 			rx_shim_health(env, RX_TCPH_SYN_RETRANSMITS, 1);
 			f->syn_ns = now; /* the server answers the SYN it saw last */
@@ -142,20 +133,20 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, const struct rx_pkt *pkt, __u64 
 			f->syn_ns = now;
 			f->seen[0] = f->seen[1] = 0;
 		}
-	} else if ((fl & 0x12) == 0x12) { /* SYN-ACK */
+	} else if ((fl & (RX_TH_SYN | RX_TH_ACK)) == (RX_TH_SYN | RX_TH_ACK)) {
 		if (f->state == RX_FLOW_SYN && f->client != side) {
 			rx_shim_latency(env, RX_LAT_SYNACK_DELAY, rx_lat_bucket(now - f->syn_ns),
 					now - f->syn_ns);
 			f->state = RX_FLOW_SYNACK;
 			f->synack_ns = now;
 		}
-	} else if ((fl & 0x10) && f->state == RX_FLOW_SYNACK && f->client == side) {
+	} else if ((fl & RX_TH_ACK) && f->state == RX_FLOW_SYNACK && f->client == side) {
 		rx_shim_latency(env, RX_LAT_HANDSHAKE_RTT, rx_lat_bucket(now - f->synack_ns),
 				now - f->synack_ns);
 		rx_shim_health(env, RX_TCPH_HANDSHAKES, 1);
 		f->state = RX_FLOW_EST;
 	}
-	if (fl & 0x04)
+	if (fl & RX_TH_RST)
 		rx_shim_health(env, side == f->client ? RX_TCPH_RST_FROM_CLIENT : RX_TCPH_RST_FROM_SERVER,
 			       1);
 
@@ -163,11 +154,11 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, const struct rx_pkt *pkt, __u64 
 	 * Retransmission: data (or a FIN) ending at or below the highest
 	 * sequence this side already sent. SYNs take a sequence number too.
 	 */
-	end = pkt->tcp_seq + pkt->payload_len + ((fl & 0x01) ? 1 : 0) + ((fl & 0x02) ? 1 : 0);
+	end = pkt->tcp_seq + pkt->payload_len + ((fl & RX_TH_FIN) ? 1 : 0) + ((fl & RX_TH_SYN) ? 1 : 0);
 	if (end == pkt->tcp_seq || !(pkt->layers & RX_L_PAYLOAD))
 		return;
 	side &= 1;
-	if (f->seen[side] && !(fl & 0x02) && (__s32)(end - f->end[side]) <= 0) {
+	if (f->seen[side] && !(fl & RX_TH_SYN) && (__s32)(end - f->end[side]) <= 0) {
 		rx_shim_health(env, RX_TCPH_RETRANSMITS, 1);
 		return;
 	}

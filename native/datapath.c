@@ -5,73 +5,6 @@
 #include "datapath.h"
 #include "../datapath/process.h"
 
-int rx_nhash__init(struct rx_nhash *h, __u32 key_size, __u32 value_size, __u32 max)
-{
-	__u32 slots = 1;
-
-	while (slots < 2 * max)
-		slots <<= 1;
-	memset(h, 0, sizeof(*h));
-	h->key_size = key_size;
-	h->value_size = value_size;
-	h->max = max;
-	h->slots = slots;
-	h->keys = calloc(slots, key_size);
-	h->used = calloc(slots, 1);
-	h->vals = calloc(slots, value_size);
-	return h->keys && h->used && h->vals ? 0 : -1;
-}
-
-void rx_nhash__free(struct rx_nhash *h)
-{
-	free(h->keys);
-	free(h->used);
-	free(h->vals);
-	memset(h, 0, sizeof(*h));
-}
-
-static __u32 fnv1a(const __u8 *p, __u32 n)
-{
-	__u32 h = 2166136261u;
-
-	while (n--)
-		h = (h ^ *p++) * 16777619u;
-	return h;
-}
-
-void *rx_nhash__get(struct rx_nhash *h, const void *key)
-{
-	__u32 i = fnv1a(key, h->key_size) & (h->slots - 1);
-
-	/* at most half the slots are used: the probe always ends */
-	for (;; i = (i + 1) & (h->slots - 1)) {
-		__u8 *k = rx_nhash__key(h, i);
-
-		if (!h->used[i]) {
-			if (h->n >= h->max)
-				return NULL;
-			memcpy(k, key, h->key_size);
-			h->used[i] = 1;
-			h->n++;
-			return rx_nhash__val(h, i);
-		}
-		if (!memcmp(k, key, h->key_size))
-			return rx_nhash__val(h, i);
-	}
-}
-
-void *rx_nhash__find(struct rx_nhash *h, const void *key)
-{
-	__u32 i = fnv1a(key, h->key_size) & (h->slots - 1);
-
-	for (;; i = (i + 1) & (h->slots - 1)) {
-		if (!h->used[i])
-			return NULL;
-		if (!memcmp(rx_nhash__key(h, i), key, h->key_size))
-			return rx_nhash__val(h, i);
-	}
-}
-
 struct rx_env *rx_native__new(void)
 {
 	struct rx_env *env = calloc(1, sizeof(*env));
@@ -98,35 +31,25 @@ struct rx_env *rx_native__new(void)
 	return env;
 }
 
-void rx_native__set_traffic(struct rx_env *env, int on)
+void rx_native__configure(struct rx_env *env, const struct rx_config *cfg,
+			  const struct rx_pattern *patterns)
 {
-	env->cfg.traffic = on ? 1 : 0;
-}
+	__u32 n = cfg->patterns;
 
-void rx_native__set_payload(struct rx_env *env, int on)
-{
-	env->cfg.payload = on ? 1 : 0;
-}
-
-void rx_native__set_http(struct rx_env *env, int on, rx_txn_fn emit, void *user)
-{
-	env->cfg.http = on ? 1 : 0;
-	env->cfg.txns = emit != NULL;
-	env->txn_emit = emit;
-	env->txn_user = user;
-}
-
-void rx_native__set_patterns(struct rx_env *env, const struct rx_pattern *p, __u32 n)
-{
 	if (n > RX_PATTERNS_MAX)
 		n = RX_PATTERNS_MAX;
-	memcpy(env->patterns, p, n * sizeof(*p));
+	env->cfg = *cfg;
 	env->cfg.patterns = n;
+	if (n)
+		memcpy(env->patterns, patterns, n * sizeof(*patterns));
 }
 
-void rx_native__set_tcp(struct rx_env *env, int on)
+void rx_native__sinks(struct rx_env *env, rx_emit_fn emit, rx_txn_fn txn, void *user)
 {
-	env->cfg.tcp = on ? 1 : 0;
+	env->emit = emit;
+	env->user = user;
+	env->txn_emit = txn;
+	env->txn_user = user;
 }
 
 void rx_native__free(struct rx_env *env)
@@ -143,14 +66,6 @@ void rx_native__free(struct rx_env *env)
 	free(env);
 }
 
-void rx_native__set_capture(struct rx_env *env, rx_emit_fn emit, void *user, __u32 snaplen)
-{
-	env->emit = emit;
-	env->user = user;
-	env->cfg.capture = emit != NULL;
-	env->cfg.snaplen = snaplen;
-}
-
 int rx_native__run(struct rx_env *env, const __u8 *data, __u32 caplen, __u32 wire_len,
 		   __u64 ts_ns)
 {
@@ -160,21 +75,9 @@ int rx_native__run(struct rx_env *env, const __u8 *data, __u32 caplen, __u32 wir
 		.wire_len = wire_len,
 		.hook = RX_HOOK_NONE,
 	};
-	int verdict;
 
 	env->now_ns = ts_ns;
 	env->frame = data;
 	env->frame_len = caplen;
-	verdict = rx_datapath(env, &f);
-	if (env->cfg.capture)
-		verdict = rx_xdp_capture_stage(env, RX_HOOK_NONE);
-	/*
-	 * Live, TCP health is the TC programs' (both directions, after GRO);
-	 * offline, a capture holds both directions: track on the decode just made.
-	 */
-	if (env->cfg.tcp)
-		rx_tcp_track(env, &env->work.pkt, ts_ns, 1);
-	if (env->cfg.http)
-		rx_http_run(env, RX_HOOK_NONE, &env->work, ts_ns);
-	return verdict;
+	return rx_offline_datapath(env, &f, ts_ns);
 }

@@ -10,38 +10,13 @@
 
 #include <string.h>
 #include "../datapath/abi.h"
+#include "nhash.h"
 
 #define RX_INLINE static inline __attribute__((always_inline))
 
 typedef void (*rx_emit_fn)(void *user, const struct rx_capture *rec);
-/* Transaction-stream records: an rx_txn or an rx_reqinfo, told apart by size. */
+/* Transaction-stream records: an rx_txn or an rx_reqinfo, told apart by hdr.type. */
 typedef void (*rx_txn_fn)(void *user, const void *rec, __u32 size);
-
-/*
- * A bounded hash table with the semantics the datapath relies on from a
- * preallocated BPF hash map: at most max entries, an insert into a full
- * table fails. Open addressing over twice as many slots.
- */
-struct rx_nhash {
-	__u32 key_size;
-	__u32 value_size;
-	__u32 max;
-	__u32 n;
-	__u32 slots; /* a power of two >= 2 * max */
-	__u8 *keys;
-	__u8 *used;
-	__u8 *vals;
-};
-
-int rx_nhash__init(struct rx_nhash *h, __u32 key_size, __u32 value_size, __u32 max);
-void rx_nhash__free(struct rx_nhash *h);
-/* The entry for key, inserted as zero if new; NULL when new and full. */
-void *rx_nhash__get(struct rx_nhash *h, const void *key);
-/* The entry for key, or NULL: never inserts. */
-void *rx_nhash__find(struct rx_nhash *h, const void *key);
-/* The key and value of slot i, for iteration over used slots. */
-#define rx_nhash__key(h, i) ((h)->keys + (size_t)(i) * (h)->key_size)
-#define rx_nhash__val(h, i) ((void *)((h)->vals + (size_t)(i) * (h)->value_size))
 
 struct rx_env {
 	struct rx_work work;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pcap/pcap.h>
+#include "dpconfig.h"
 #include "reqjoin.h"
 #include "source_impl.h"
 #include "../native/datapath.h"
@@ -27,7 +28,7 @@ static void native_txn(void *user, const void *rec, __u32 size)
 	char route[RX_ROUTE_TEXT];
 	const struct rx_txn *t = rec;
 
-	if (size == sizeof(struct rx_reqinfo)) {
+	if (t->hdr.type == RX_REC_REQINFO) {
 		rx_reqjoin__put(&f->join, rec);
 		return;
 	}
@@ -48,6 +49,7 @@ static void native_emit(void *user, const struct rx_capture *rec)
 static int file_open(void **impl, const struct rx_source_opts *o)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
+	struct rx_config cfg;
 	struct rx_file *f;
 	int dlt;
 
@@ -85,18 +87,13 @@ static int file_open(void **impl, const struct rx_source_opts *o)
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
 	}
-	if (o->capture)
-		rx_native__set_capture(f->native, native_emit, f, o->snaplen);
-	rx_native__set_traffic(f->native, o->traffic);
-	rx_native__set_tcp(f->native, o->tcp);
-	rx_native__set_payload(f->native, o->payload);
-	if (o->patterns)
-		rx_native__set_patterns(f->native, o->patterns->p, o->patterns->n);
+	cfg = rx_dpconfig(o);
+	rx_native__configure(f->native, &cfg, o->patterns ? o->patterns->p : NULL);
+	rx_native__sinks(f->native, o->capture ? native_emit : NULL, o->txns ? native_txn : NULL, f);
 	if (o->txns && rx_reqjoin__init(&f->join)) {
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
 	}
-	rx_native__set_http(f->native, o->http, o->txns ? native_txn : NULL, f);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <sys/statfs.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include "dpconfig.h"
 #include "reqjoin.h"
 #include "source_impl.h"
 #include "verify.h"
@@ -65,11 +66,12 @@ static int txn_record(void *ctx, void *data, size_t size)
 
 	if (src->stopped || !src->sink.on_txn)
 		return 0;
-	if (size == sizeof(struct rx_reqinfo)) {
+	if (size >= sizeof(struct rx_reqinfo) &&
+	    ((const struct rx_rec_hdr *)data)->type == RX_REC_REQINFO) {
 		rx_reqjoin__put(&src->join, data);
 		return 0;
 	}
-	if (size < sizeof(t))
+	if (size < sizeof(t) || ((const struct rx_rec_hdr *)data)->type != RX_REC_TXN)
 		return 0;
 	memcpy(&t, data, sizeof(t));
 	t.start_ns = (__u64)((__s64)t.start_ns + src->mono_to_wall);
@@ -84,7 +86,8 @@ static int ring_record(void *ctx, void *data, size_t size)
 {
 	struct rx_live *src = ctx;
 
-	if (size < sizeof(struct rx_capture) || src->stopped || !src->sink.on_capture)
+	if (size < sizeof(struct rx_capture) || src->stopped || !src->sink.on_capture ||
+	    ((const struct rx_rec_hdr *)data)->type != RX_REC_CAPTURE)
 		return 0;
 	/* ring memory is read-only to user space: move to the wall clock in a copy */
 	memcpy(&src->rec, data, sizeof(src->rec));
@@ -381,13 +384,6 @@ static int live_open(void **impl, const struct rx_source_opts *o)
 		rx_err("cannot join the BPF programs' stages: %s", strerror(-err));
 		return RX_EXIT_RUNTIME;
 	}
-	src->skel->bss->rx_cfg.snaplen = o->snaplen;
-	src->skel->bss->rx_cfg.capture = o->capture ? 1 : 0;
-	src->skel->bss->rx_cfg.traffic = o->traffic ? 1 : 0;
-	src->skel->bss->rx_cfg.tcp = o->tcp ? 1 : 0;
-	src->skel->bss->rx_cfg.payload = o->payload ? 1 : 0;
-	src->skel->bss->rx_cfg.http = o->http && o->tcp ? 1 : 0;
-	src->skel->bss->rx_cfg.txns = o->txns ? 1 : 0;
 	for (i = 0; o->patterns && i < o->patterns->n; i++) {
 		if (bpf_map_update_elem(bpf_map__fd(src->skel->maps.rx_patterns), &i,
 					&o->patterns->p[i], BPF_ANY)) {
@@ -395,7 +391,7 @@ static int live_open(void **impl, const struct rx_source_opts *o)
 			return RX_EXIT_RUNTIME;
 		}
 	}
-	src->skel->bss->rx_cfg.patterns = o->patterns ? o->patterns->n : 0;
+	src->skel->bss->rx_cfg = rx_dpconfig(o);
 	if (o->txns && rx_reqjoin__init(&src->join)) {
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;

@@ -39,7 +39,7 @@
  * never by the hook.
  *
  * Compared: the transaction stream record by record (rx_txn and rx_reqinfo,
- * told apart by size as src/ does), then the stats, TCP health, and the
+ * told apart by their type as src/ does), then the stats, TCP health, and the
  * tables the trackers leave behind. Time is not comparable: BPF reads
  * bpf_ktime_get_ns() while the native build reads pcap time, so every
  * time-derived value (start_ns, dur_ns, duration buckets and sums, latency
@@ -54,7 +54,7 @@
 
 /* One record of the transaction stream. */
 struct tc_rec {
-	__u32 size; /* sizeof(struct rx_txn) or sizeof(struct rx_reqinfo) */
+	__u32 size; /* as the ring gave it; u.txn.hdr.type says which record */
 	union {
 		struct rx_txn txn;
 		struct rx_reqinfo info;
@@ -204,17 +204,17 @@ static void tc_print_rec(const char *side, const struct tc_rec *r)
 	const struct rx_txn *t = &r->u.txn;
 	const struct rx_reqinfo *ri = &r->u.info;
 
-	if (r->size == sizeof(struct rx_txn))
+	if (r->u.txn.hdr.type == RX_REC_TXN)
 		printf("  %-6s txn %u->%u method %u status %u route %08x seq %u req %u resp %u "
 		       "flags %u minor %u\n",
 		       side, t->cport, t->sport, t->method, t->status, t->route, t->seq,
 		       t->req_size, t->resp_size, t->flags, t->minor);
-	else if (r->size == sizeof(struct rx_reqinfo))
+	else if (r->u.info.hdr.type == RX_REC_REQINFO)
 		printf("  %-6s request %u->%u seq %u path \"%.*s\" ua \"%.*s\" flags %u\n", side,
 		       ri->cport, ri->sport, ri->seq, ri->path_len, ri->path, ri->ua_len, ri->ua,
 		       ri->flags);
 	else
-		printf("  %-6s a record of %u bytes\n", side, r->size);
+		printf("  %-6s a record of type %u, %u bytes\n", side, r->u.txn.hdr.type, r->size);
 }
 
 static void tc_differ(struct tc_pass *p, struct diff *d, const char *what)
@@ -227,7 +227,7 @@ static void tc_differ(struct tc_pass *p, struct diff *d, const char *what)
 /* What only time decides: the datapath clocks differ (see above). */
 static void tc_normalise(struct tc_rec *r)
 {
-	if (r->size == sizeof(struct rx_txn)) {
+	if (r->u.txn.hdr.type == RX_REC_TXN) {
 		r->u.txn.start_ns = 0;
 		r->u.txn.dur_ns = 0;
 	}
@@ -289,7 +289,7 @@ static void tc_run(struct tc_pass *p, struct diff *d, const uint8_t *data, uint3
 
 		tc_normalise(a);
 		tc_normalise(b);
-		if (a->size == sizeof(struct rx_txn))
+		if (a->u.txn.hdr.type == RX_REC_TXN)
 			p->txns++;
 		else
 			p->infos++;
@@ -345,46 +345,122 @@ static int on_frame(void *user, const uint8_t *data, uint32_t caplen, uint32_t l
 	return 0;
 }
 
-/* A per-CPU hash map against its native twin: same keys, same sums. */
-static int compare_table(const char *name, struct bpf_map *map, const struct rx_nhash *h,
-			 int ncpu, struct rx_counter *pc)
+/*
+ * Read one value of a map; a per-CPU map's values (every field a __u64
+ * counter) are summed over the CPUs into out.
+ */
+static int tc_read(int fd, const void *key, void *out, __u32 size, int percpu, int ncpu)
 {
-	__u8 key[16], next[16];
-	void *prev = NULL;
-	__u32 i, n = 0;
-	int bad = 0, cpu, fd = bpf_map__fd(map);
+	__u32 words = size / 8, stride = (size + 7) / 8, w;
+	__u64 *buf, *o = out;
+	int cpu, err;
 
+	if (!percpu)
+		return bpf_map_lookup_elem(fd, key, out);
+	buf = calloc((size_t)ncpu, stride * 8);
+	if (!buf)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(fd, key, buf);
+	memset(out, 0, size);
+	for (cpu = 0; !err && cpu < ncpu; cpu++)
+		for (w = 0; w < words; w++)
+			o[w] += buf[(size_t)cpu * stride + w];
+	free(buf);
+	return err;
+}
+
+/* What time decides in each table's values (see the TC pass above). */
+static void tc_norm_endpoint(void *v)
+{
+	struct rx_endpoint *e = v;
+
+	memset(e->dur, 0, sizeof(e->dur));
+	e->dur_sum_ns = e->dur_max_ns = e->dur_min_ns = 0;
+}
+
+static void tc_norm_flow(void *v)
+{
+	struct rx_tcp_flow *f = v;
+
+	f->syn_ns = f->synack_ns = 0;
+}
+
+static void tc_norm_conn(void *v)
+{
+	struct rx_http_conn *c = v;
+	int i;
+
+	for (i = 0; i < RX_HTTP_PIPE; i++)
+		c->q[i].start_ns = 0;
+	c->hole[0].ns = c->hole[1].ns = 0;
+}
+
+struct tc_table {
+	const char *name;
+	struct bpf_map *map;
+	const struct rx_nhash *h;
+	int percpu;
+	void (*normalise)(void *val); /* NULL: nothing time-derived */
+};
+
+/*
+ * A hash map against its native twin: the same keys, the same values (a
+ * per-CPU map's summed), both read through the same interface (lookup,
+ * next key). who: what the result line begins with ("", "TC ingress ").
+ */
+static int compare_map(const char *who, const struct tc_table *t, int ncpu)
+{
+	const struct rx_nhash *h = t->h;
+	int fd = bpf_map__fd(t->map), bad = 0;
+	__u8 key[64], next[64], *a, *b;
+	void *prev = NULL;
+	__u32 n = 0, found = 0, off;
+
+	if (bpf_map__key_size(t->map) != h->key_size || h->key_size > sizeof(key) ||
+	    bpf_map__value_size(t->map) != h->value_size) {
+		printf("%stable %s: BPF and native entries differ in size\n", who, t->name);
+		return 1;
+	}
+	a = malloc(h->value_size);
+	b = malloc(h->value_size);
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return 1;
+	}
 	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, sizeof(key));
+		memcpy(key, next, h->key_size);
 		prev = key;
 		n++;
 	}
-	if (n != h->n) {
-		printf("TABLE %s: bpf has %u keys, native %u\n", name, n, h->n);
-		bad++;
-	}
-	for (i = 0; i < h->slots; i++) {
-		struct rx_counter sum = { 0 };
-
-		if (!h->used[i])
-			continue;
-		if (bpf_map_lookup_elem(fd, rx_nhash__key(h, i), pc)) {
-			printf("TABLE %s: a native key is missing in BPF\n", name);
-			bad++;
+	if (n != h->n)
+		printf("%stable %s: bpf has %u keys, native %u\n", who, t->name, n, h->n);
+	for (prev = NULL; !rx_nhash__next_key(h, prev, next); prev = key) {
+		memcpy(key, next, h->key_size);
+		if (tc_read(fd, key, a, h->value_size, t->percpu, ncpu)) {
+			if (++bad <= 5)
+				printf("%stable %s: a native key is missing in BPF\n", who, t->name);
 			continue;
 		}
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			sum.packets += pc[cpu].packets;
-			sum.bytes += pc[cpu].bytes;
+		found++;
+		rx_nhash__lookup(h, key, b);
+		if (t->normalise) {
+			t->normalise(a);
+			t->normalise(b);
 		}
-		const struct rx_counter *v = rx_nhash__val(h, i);
-
-		if (sum.packets != v->packets || sum.bytes != v->bytes) {
-			printf("TABLE %s: values differ for one key\n", name);
-			bad++;
-		}
+		if (!memcmp(a, b, h->value_size))
+			continue;
+		for (off = 0; a[off] == b[off]; off++)
+			;
+		if (++bad <= 5)
+			printf("%stable %s: values differ for one key, first at byte %u: bpf 0x%02x "
+			       "native 0x%02x\n",
+			       who, t->name, off, a[off], b[off]);
 	}
-	printf("table %s: %u keys compared, %d differ\n", name, h->n, bad);
+	bad += (int)(n - found); /* keys only BPF has */
+	printf("%stable %s: %u keys compared, %d differ\n", who, t->name, h->n, bad);
+	free(a);
+	free(b);
 	return bad;
 }
 
@@ -394,8 +470,13 @@ static int compare_traffic(struct diff *d, int ncpu, struct rx_counter *pc, __u6
 	int bad = 0, cpu;
 	__u32 k;
 
-	bad += compare_table("talkers", d->skel->maps.rx_talkers, &d->native->talkers, ncpu, pc);
-	bad += compare_table("services", d->skel->maps.rx_services, &d->native->services, ncpu, pc);
+	const struct tc_table tables[] = {
+		{ "talkers", d->skel->maps.rx_talkers, &d->native->talkers, 1, NULL },
+		{ "services", d->skel->maps.rx_services, &d->native->services, 1, NULL },
+	};
+
+	for (k = 0; k < sizeof(tables) / sizeof(tables[0]); k++)
+		bad += compare_map("", &tables[k], ncpu);
 	for (k = 0; k < RX_SIZE_BUCKETS; k++) {
 		struct rx_counter sum = { 0 };
 
@@ -471,122 +552,6 @@ static int compare_counters(struct diff *d)
 	return bad;
 }
 
-/*
- * Read one value of a map; a per-CPU map's values (every field a __u64
- * counter) are summed over the CPUs into out.
- */
-static int tc_read(int fd, const void *key, void *out, __u32 size, int percpu, int ncpu)
-{
-	__u32 words = size / 8, stride = (size + 7) / 8, w;
-	__u64 *buf, *o = out;
-	int cpu, err;
-
-	if (!percpu)
-		return bpf_map_lookup_elem(fd, key, out);
-	buf = calloc((size_t)ncpu, stride * 8);
-	if (!buf)
-		return -ENOMEM;
-	err = bpf_map_lookup_elem(fd, key, buf);
-	memset(out, 0, size);
-	for (cpu = 0; !err && cpu < ncpu; cpu++)
-		for (w = 0; w < words; w++)
-			o[w] += buf[(size_t)cpu * stride + w];
-	free(buf);
-	return err;
-}
-
-/* What time decides in each table's values (see the TC pass above). */
-static void tc_norm_endpoint(void *v)
-{
-	struct rx_endpoint *e = v;
-
-	memset(e->dur, 0, sizeof(e->dur));
-	e->dur_sum_ns = e->dur_max_ns = e->dur_min_ns = 0;
-}
-
-static void tc_norm_flow(void *v)
-{
-	struct rx_tcp_flow *f = v;
-
-	f->syn_ns = f->synack_ns = 0;
-}
-
-static void tc_norm_conn(void *v)
-{
-	struct rx_http_conn *c = v;
-	int i;
-
-	for (i = 0; i < RX_HTTP_PIPE; i++)
-		c->q[i].start_ns = 0;
-	c->hole[0].ns = c->hole[1].ns = 0;
-}
-
-struct tc_table {
-	const char *name;
-	struct bpf_map *map;
-	const struct rx_nhash *h;
-	int percpu;
-	void (*normalise)(void *val); /* NULL: nothing time-derived */
-};
-
-/* A hash map against its native twin: the same keys, the same values. */
-static int tc_compare_table(struct tc_pass *p, const struct tc_table *t, int ncpu)
-{
-	const struct rx_nhash *h = t->h;
-	int fd = bpf_map__fd(t->map), bad = 0;
-	__u8 key[64], next[64], *a, *b;
-	void *prev = NULL;
-	__u32 n = 0, found = 0, i, off;
-
-	if (bpf_map__key_size(t->map) != h->key_size || h->key_size > sizeof(key) ||
-	    bpf_map__value_size(t->map) != h->value_size) {
-		printf("%s table %s: BPF and native entries differ in size\n", p->name, t->name);
-		return 1;
-	}
-	a = malloc(h->value_size);
-	b = malloc(h->value_size);
-	if (!a || !b) {
-		free(a);
-		free(b);
-		return 1;
-	}
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, h->key_size);
-		prev = key;
-		n++;
-	}
-	if (n != h->n)
-		printf("%s table %s: bpf has %u keys, native %u\n", p->name, t->name, n, h->n);
-	for (i = 0; i < h->slots; i++) {
-		if (!h->used[i])
-			continue;
-		if (tc_read(fd, rx_nhash__key(h, i), a, h->value_size, t->percpu, ncpu)) {
-			if (++bad <= 5)
-				printf("%s table %s: a native key is missing in BPF\n", p->name, t->name);
-			continue;
-		}
-		found++;
-		memcpy(b, rx_nhash__val(h, i), h->value_size);
-		if (t->normalise) {
-			t->normalise(a);
-			t->normalise(b);
-		}
-		if (!memcmp(a, b, h->value_size))
-			continue;
-		for (off = 0; a[off] == b[off]; off++)
-			;
-		if (++bad <= 5)
-			printf("%s table %s: values differ for one key, first at byte %u: bpf 0x%02x "
-			       "native 0x%02x\n",
-			       p->name, t->name, off, a[off], b[off]);
-	}
-	bad += (int)(n - found); /* keys only BPF has */
-	printf("%s table %s: %u keys compared, %d differ\n", p->name, t->name, h->n, bad);
-	free(a);
-	free(b);
-	return bad;
-}
-
 /* A per-CPU array of __u64 counters against the native ones, slot by slot. */
 static int tc_compare_counters(struct tc_pass *p, const char *what, struct bpf_map *map,
 			       const __u64 *native, __u32 n, const char *const *names, int ncpu,
@@ -621,6 +586,7 @@ static int tc_compare(struct tc_pass *p)
 	int ncpu = libbpf_num_possible_cpus(), bad = 0, lbad = 0, b;
 	struct rx_env *env = p->native;
 	__u64 stats[RX_STAT_MAX], health[RX_TCPH_MAX];
+	char who[48];
 	struct rx_hist hist;
 	__u32 k, j;
 	const struct tc_table tables[] = {
@@ -669,8 +635,9 @@ static int tc_compare(struct tc_pass *p)
 	       (unsigned long long)health[RX_TCPH_RETRANSMITS],
 	       (unsigned long long)health[RX_TCPH_FLOWS], b + lbad);
 	bad += b + lbad;
+	snprintf(who, sizeof(who), "%s ", p->name);
 	for (k = 0; k < sizeof(tables) / sizeof(tables[0]); k++)
-		bad += tc_compare_table(p, &tables[k], ncpu);
+		bad += compare_map(who, &tables[k], ncpu);
 	printf("%s: %lu frames, %lu transactions and %lu request records compared, %lu skipped, "
 	       "%lu differ\n",
 	       p->name, p->frames, p->txns, p->infos, p->skipped, p->differ);
@@ -685,6 +652,7 @@ static int tc_compare(struct tc_pass *p)
 static int tc_pass__open(struct tc_pass *p, const char *name, int egress,
 			 const struct rx_patterns *routes)
 {
+	struct rx_config cfg = { .tcp = 1, .http = 1, .txns = 1, .patterns = routes->n };
 	__u32 i;
 
 	p->name = name;
@@ -692,21 +660,18 @@ static int tc_pass__open(struct tc_pass *p, const char *name, int egress,
 	if (!p->skel || rx_stages__fill(p->skel->obj))
 		return -1;
 	p->prog = egress ? p->skel->progs.tc_egress : p->skel->progs.tc_ingress;
-	p->skel->bss->rx_cfg.tcp = 1;
-	p->skel->bss->rx_cfg.http = 1;
-	p->skel->bss->rx_cfg.txns = 1;
 	for (i = 0; i < routes->n; i++)
 		if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.rx_patterns), &i, &routes->p[i],
 					BPF_ANY))
 			return -1;
-	p->skel->bss->rx_cfg.patterns = routes->n;
+	/* one configuration for both builds */
+	p->skel->bss->rx_cfg = cfg;
 	p->ring = ring_buffer__new(bpf_map__fd(p->skel->maps.rx_txn_ring), on_bpf_txn, p, NULL);
 	p->native = rx_native__new();
 	if (!p->ring || !p->native)
 		return -1;
-	rx_native__set_tcp(p->native, 1);
-	rx_native__set_http(p->native, 1, on_native_txn, p);
-	rx_native__set_patterns(p->native, routes->p, routes->n);
+	rx_native__configure(p->native, &cfg, routes->p);
+	rx_native__sinks(p->native, NULL, on_native_txn, p);
 	return 0;
 }
 
@@ -722,6 +687,7 @@ int main(int argc, char **argv)
 	static struct diff d; /* (the TC passes' record lists: too big for the stack) */
 	struct rx_patterns routes = { .n = 0 };
 	static const char *const tc_names[TC_PASSES] = { "TC ingress", "TC egress" };
+	struct rx_config cfg = { .capture = 1, .snaplen = RX_SNAP_MAX, .traffic = 1 };
 	int i, bad, payload = 0;
 
 	d.tc_on = 1;
@@ -749,17 +715,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot load the BPF object: %s\n", strerror(errno));
 		return 1;
 	}
-	d.skel->bss->rx_cfg.capture = 1;
-	d.skel->bss->rx_cfg.snaplen = RX_SNAP_MAX;
-	d.skel->bss->rx_cfg.traffic = 1;
-	d.skel->bss->rx_cfg.payload = payload;
+	/* one configuration for both builds */
+	cfg.payload = payload ? 1 : 0;
+	d.skel->bss->rx_cfg = cfg;
 	d.ring = ring_buffer__new(bpf_map__fd(d.skel->maps.rx_ring), on_bpf, &d, NULL);
 	d.native = rx_native__new();
 	if (!d.ring || !d.native)
 		return 1;
-	rx_native__set_capture(d.native, on_native, &d, RX_SNAP_MAX);
-	rx_native__set_traffic(d.native, 1);
-	rx_native__set_payload(d.native, payload);
+	rx_native__configure(d.native, &cfg, NULL);
+	rx_native__sinks(d.native, on_native, NULL, &d);
 	for (i = 0; d.tc_on && i < TC_PASSES; i++)
 		if (tc_pass__open(&d.tc[i], tc_names[i], i == 1, &routes)) {
 			fprintf(stderr, "%s: cannot set up the BPF object: %s\n", tc_names[i],

@@ -32,8 +32,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *copy;
 
 	if (!env) {
+		struct rx_config cfg = { .capture = 1, .snaplen = RX_SNAP_MAX };
+
 		env = rx_native__new();
-		rx_native__set_capture(env, on_record, NULL, RX_SNAP_MAX);
+		rx_native__configure(env, &cfg, NULL);
+		rx_native__sinks(env, on_record, NULL, NULL);
 	}
 	if (size > 65535)
 		return 0;

@@ -49,6 +49,15 @@ static void same_as_reference(struct rx_env *env, const uint8_t *f, size_t n)
 	assert_memory_equal(&ref.pkt, &env->work.pkt, sizeof(ref.pkt));
 }
 
+/* Capture records of snaplen bytes (payload too, if asked) to keep(). */
+static void capture_on(struct rx_env *env, __u32 snaplen, int payload)
+{
+	struct rx_config cfg = { .capture = 1, .snaplen = snaplen, .payload = payload ? 1 : 0 };
+
+	rx_native__configure(env, &cfg, NULL);
+	rx_native__sinks(env, keep, NULL, NULL);
+}
+
 /* Every frame of these tests goes through here, one work area for all, in turn. */
 static const struct rx_pkt *run(const uint8_t *f, size_t n)
 {
@@ -56,7 +65,7 @@ static const struct rx_pkt *run(const uint8_t *f, size_t n)
 
 	if (!env) {
 		env = rx_native__new();
-		rx_native__set_capture(env, keep, NULL, RX_SNAP_MAX);
+		capture_on(env, RX_SNAP_MAX, 0);
 	}
 	memset(&last, 0xa5, sizeof(last));
 	rx_native__run(env, f, (uint32_t)n, (uint32_t)n, 42);
@@ -245,7 +254,7 @@ static void test_http_secrets_stay(void **state)
 
 	(void)state;
 	syn4_frame(f, sizeof(f), PKTGEN_TH_PSH | PKTGEN_TH_ACK, req, sizeof(req) - 1);
-	rx_native__set_capture(env, keep, NULL, RX_SNAP_MAX);
+	capture_on(env, RX_SNAP_MAX, 0);
 	rx_native__run(env, f, sizeof(syn4) + sizeof(req) - 1, sizeof(syn4) + sizeof(req) - 1, 0);
 	assert_int_equal(last.http.kind, RX_HTTP_REQUEST);
 	assert_int_equal(last.http.method, RX_HTTP_M_GET);
@@ -257,7 +266,7 @@ static void test_http_secrets_stay(void **state)
 	for (i = 0; i + 6 <= sizeof(last); i++)
 		assert_false(!memcmp((const char *)&last + i, "CANARY", 6));
 	/* --payload: the bytes come along, the decoded fields stay the same */
-	rx_native__set_payload(env, 1);
+	capture_on(env, RX_SNAP_MAX, 1);
 	rx_native__run(env, f, sizeof(syn4) + sizeof(req) - 1, sizeof(syn4) + sizeof(req) - 1, 0);
 	assert_int_equal(last.data_len, sizeof(syn4) + sizeof(req) - 1);
 	assert_int_equal(last.http.uri_len, 9);
@@ -269,7 +278,7 @@ static void test_snaplen(void **state)
 	struct rx_env *env = rx_native__new();
 
 	(void)state;
-	rx_native__set_capture(env, keep, NULL, 20);
+	capture_on(env, 20, 0);
 	rx_native__run(env, syn4, sizeof(syn4), 1000, 0);
 	assert_int_equal(last.data_len, 20);
 	assert_int_equal(last.pkt.wire_len, 1000);
