@@ -2,12 +2,13 @@
 # rxray's test runner: every test is an executable that exits 0 (pass),
 # 77 (skip, with a reason on its last line) or anything else (fail).
 #   tests/run.sh BUILD [PATTERN]
-# Runs, in order: host unit tests (cmocka), BPF_PROG_RUN tests, pcap golden
-# and oracle tests, live netns tests, the fuzz replay, and last the kernel
+# Runs, in order: host unit tests (cmocka), the code-shape check
+# (tests/shape), BPF_PROG_RUN tests, pcap golden and oracle tests, live
+# netns tests, the fuzz replay, and last the kernel
 # matrix (tests/kernels: QEMU guests, the slowest). Ends with the summary
 # line "N passed, N failed, N skipped".
 # RXRAY_TESTS=offline keeps only the tiers that need no root, BPF or netns
-# (unit, pcap, the fuzz replay): for a chroot or an unprivileged build.
+# (unit, shape, pcap, the fuzz replay): for a chroot or an unprivileged build.
 set -u
 BUILD=${1:-build}
 PATTERN=${2:-}
@@ -20,8 +21,9 @@ mkdir -p "$LOGDIR"
 
 tests=()
 for t in "$BUILD"/tests/unit_*; do [ -x "$t" ] && tests+=("$t"); done
-for dir in tests/bpf tests/pcap tests/e2e tests/fuzz; do
-	[ "${RXRAY_TESTS:-}" = offline ] && [ "$dir" != tests/pcap ] && [ "$dir" != tests/fuzz ] && continue
+for dir in tests/shape tests/bpf tests/pcap tests/e2e tests/fuzz; do
+	[ "${RXRAY_TESTS:-}" = offline ] && [ "$dir" != tests/shape ] && [ "$dir" != tests/pcap ] &&
+		[ "$dir" != tests/fuzz ] && continue
 	for t in "$dir"/test_*; do [ -f "$t" ] && tests+=("$t"); done
 done
 tests+=(tests/kernels/test_kernels.sh)
