@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Counter snapshots (ARCHITECTURE.md section 3): what every source hands
+ * Counter snapshots (docs/architecture.md, "User space"): what every source hands
  * its readers, and their arithmetic: free, copy, subtract (a window), sum
  * (totals), sort, endpoint folding and route text. No source or view here:
  * sources fill snapshots, views (picture, metrics, top) read them.

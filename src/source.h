@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Record sources (ARCHITECTURE.md section 3): a live interface (the XDP
+ * Record sources (docs/architecture.md, "User space"): a live interface (the XDP
  * program, its ring buffer and maps), a pcap file (the native build of
  * the same datapath) or a running agent's counters (serve). Views see
  * records and counter snapshots (snapshot.h) only.

@@ -16,7 +16,7 @@ struct rxray_bpf;
 
 /*
  * Processed instructions a program may need on every kernel of the support
- * matrix (ARCHITECTURE.md section 6): a fifth of the kernel's limit, so
+ * matrix (docs/architecture.md, "The verifier budget"): a fifth of the kernel's limit, so
  * older verifiers, other compilers and the next feature still fit.
  */
 #define RX_VERIFY_BUDGET 200000

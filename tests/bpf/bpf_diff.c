@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Proof of sameness (ARCHITECTURE.md section 1): every frame of the given
+ * Proof of sameness (docs/architecture.md, "One datapath, two builds"): every frame of the given
  * pcaps runs through the real XDP program (BPF_PROG_TEST_RUN, on this
  * kernel) and through the native build; the capture records must be
  * identical byte for byte (but for what only the kernel knows: time,

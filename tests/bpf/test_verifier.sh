@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Verifier budget: every BPF program of rxray is accepted by this kernel's
 # verifier within 200,000 processed instructions (a fifth of the kernel's
-# limit; ARCHITECTURE.md section 6). The counts are printed for the log, so
+# limit; docs/architecture.md, "The verifier budget"). The counts are printed for the log, so
 # growth shows in the commit that causes it.
 #   bash tests/bpf/test_verifier.sh BUILD
 # Also pins the line format the QEMU kernel matrix parses, and that every

@@ -15,7 +15,7 @@
  * last line (or libbpf's, or the errno's text) until the end of the line.
  *
  * The budget is 200,000 processed instructions per program, a fifth of the
- * kernel's 1,000,000 limit (ARCHITECTURE.md section 6): older verifiers of
+ * kernel's 1,000,000 limit (docs/architecture.md, "The verifier budget"): older verifiers of
  * the matrix and other compilers explore more states, and a program close
  * to the limit on one kernel is over it on the next. Exit status: 0 when
  * every program loads within the budget, 1 otherwise (or on any error).
