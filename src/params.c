@@ -131,6 +131,13 @@ int rx_params__parse(const struct rx_command_line *cl, void *cfg, int argc, char
 			return RX_EXIT_OK;
 		}
 		o = option_of(cl->opts, c);
+		if (!o && c == '?' && optopt > ' ' && optopt < 0x7f && !strchr(shorts, optopt)) {
+			/* an unknown short option, perhaps inside a cluster (-nn): argv[optind - 1]
+			 * need not be the word that holds it, so name the letter itself */
+			rx_err("%s: unknown option '-%c' (see rxray %s --help)", cl->name, optopt,
+			       cl->name);
+			return RX_EXIT_INPUT;
+		}
 		if (!o)
 			return rx_opt_error(cl->name, c, argv);
 		r = apply(o, cfg, optarg);

@@ -189,6 +189,9 @@ expect "--snaplen 70000" 2 'snaplen' '--snaplen' -- "$W" watch --snaplen 70000 -
 expect "both -i and -r" 2 '-i.*-r|-r.*-i' 'exactly one' -- "$W" watch -i "$IF" -r "$G"
 expect "neither -i nor -r" 2 '-i.*-r|-r.*-i' 'exactly one' -- "$W" watch
 expect "unknown option" 2 'bogus' '--bogus' -- "$W" watch --bogus -r "$G"
+# a letter inside a cluster is named, not the word before it (watch -nn once said 'watch')
+expect "unknown short option" 2 "unknown option '-Z'" "'-Z'" -- "$W" watch -ZZ -r "$G"
+expect "unknown short option after a long one" 2 "unknown option '-Z'" "'-Z'" -- "$W" watch --json -Zv -r "$G"
 expect "-c without its argument" 2 '-c' '-c' -- "$W" watch -r "$G" -c
 expect "invalid filter 'tcp port' (-r)" 2 'filter' 'tcp port' -- "$W" watch -r "$G" 'tcp port'
 expect "invalid filter, -w given" 2 'filter' 'tcp port' -- \
