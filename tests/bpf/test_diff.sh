@@ -22,9 +22,9 @@ sys.path.insert(0, "tests/pcap")
 import test_http_reorder as t
 from scapy.all import wrpcap
 frames, _ = t.conversations()
-for ts, p in frames:
+for ts, p, _ in frames:
     p.time = ts
-wrpcap(sys.argv[1], [p for _, p in frames])
+wrpcap(sys.argv[1], [p for _, p, _ in frames])
 PY
 "$BUILD"/tests/bpf_diff "$tmp/reorder/reorder.pcap" >"$tmp/reorder/out" 2>&1 || true
 for tc in "TC ingress" "TC egress"; do

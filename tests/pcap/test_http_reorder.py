@@ -46,7 +46,7 @@ class Conn:
 
     def __init__(self, sport, t0, mac_dst=None):
         self.sport, self.cseq, self.sseq, self.t = sport, 1000, 50000, t0
-        self.frames = []  # (time, packet)
+        self.frames = []  # (time, packet, tag): tag (path, "req" | "resp") or None
         self.mac_dst = mac_dst
 
     def _pkt(self, client, seq, data, flags="PA"):
@@ -57,8 +57,8 @@ class Conn:
         p = e / IP(src=src, dst=dst) / TCP(sport=sp, dport=dp, flags=flags, seq=seq, ack=ack, window=64240)
         return p / Raw(data) if data else p
 
-    def add(self, t, p):
-        self.frames.append((t, p))
+    def add(self, t, p, tag=None):
+        self.frames.append((t, p, tag))
 
     def handshake(self):
         self.add(self.t, self._pkt(True, self.cseq - 1, b"", "S"))
@@ -67,10 +67,11 @@ class Conn:
         self.add(self.t + 0.0004, self._pkt(True, self.cseq, b"", "A"))
         self.t += 0.001
 
-    def message(self, client, data, order=None, lose=()):
+    def message(self, client, data, order=None, lose=(), tag=None):
         """data in MSS segments, arriving GAP apart in the given order (indexes
         into the segments; default in order); indexes in lose never arrive.
-        Returns the arrival time of the first segment that arrives."""
+        Returns the arrival time of the first segment that arrives. Its
+        frames carry (tag, "req" or "resp") when a tag is given."""
         segs = [data[i:i + MSS] for i in range(0, len(data), MSS)]
         base = self.cseq if client else self.sseq
         order = order if order is not None else list(range(len(segs)))
@@ -79,7 +80,7 @@ class Conn:
             p = self._pkt(client, base + i * MSS, segs[i])
             at = self.t + n * GAP
             first = at if first is None else first
-            self.add(at, p)
+            self.add(at, p, (tag, "req" if client else "resp") if tag else None)
         if client:
             self.cseq += len(data)
         else:
@@ -90,14 +91,14 @@ class Conn:
     def ack(self):
         self.add(self.t, self._pkt(True, self.cseq, b"", "A"))
 
-    def exchange(self, request, d, response, req_order=None, resp_order=None, lose=()):
+    def exchange(self, request, d, response, req_order=None, resp_order=None, lose=(), tag=None):
         """A request 5 ms on, its response d after its first segment, the
         client's ACK. Returns the true duration (first request byte seen to
         first response byte seen)."""
         self.t += 0.005
-        t_req = self.message(True, request, req_order)
+        t_req = self.message(True, request, req_order, tag=tag)
         self.t = t_req + d
-        t_resp = self.message(False, response, resp_order, lose)
+        t_resp = self.message(False, response, resp_order, lose, tag=tag)
         self.ack()
         return round(t_resp - t_req, 6)
 
@@ -128,8 +129,11 @@ def resp(status, size):
 
 
 def conversations(t0=1700000000.0, mac_dst=None):
-    """Frames [(time, packet)] sorted by time, and what must come of them:
-    {"txns": [(path, status, duration_s)], "expired": N}."""
+    """Frames [(time, packet, tag)] sorted by time, and what must come of
+    them: {"txns": [(path, status, duration_s)], "expired": N}. A tag
+    (path, "req" | "resp") marks the frames of a transaction's messages,
+    so a live replay can take the true durations from when its frames were
+    really sent (true_durations())."""
     frames, want, expired = [], [], 0
 
     # 1. server side: the head of a response after later segments of it
@@ -143,7 +147,8 @@ def conversations(t0=1700000000.0, mac_dst=None):
         ("/t5", 0.035, 206, 3200, None),             # in order
     )
     for path, d, status, size, order in plan:
-        want.append((path, status, k.exchange(get(path), d, resp(status, size), resp_order=order)))
+        want.append((path, status, k.exchange(get(path), d, resp(status, size), resp_order=order,
+                                              tag=path)))
     k.close()
     frames += k.frames
 
@@ -159,7 +164,8 @@ def conversations(t0=1700000000.0, mac_dst=None):
     )
     for path, d, status, size, order, rsize in plan:
         response = resp(status, rsize) if status != 204 else b"HTTP/1.1 204 X\r\n\r\n"
-        want.append((path, status, p.exchange(post(path, size), d, response, req_order=order)))
+        want.append((path, status, p.exchange(post(path, size), d, response, req_order=order,
+                                              tag=path)))
     p.close()
     frames += p.frames
 
@@ -172,7 +178,7 @@ def conversations(t0=1700000000.0, mac_dst=None):
         ("/g3", 0.016, 404, 3000, [1, 0, 2], ()),
     )
     for path, d, status, size, order, lose in plan:
-        dur = g.exchange(get(path), d, resp(status, size), resp_order=order, lose=lose)
+        dur = g.exchange(get(path), d, resp(status, size), resp_order=order, lose=lose, tag=path)
         if lose:
             expired += 1
         else:
@@ -184,7 +190,7 @@ def conversations(t0=1700000000.0, mac_dst=None):
     q = Conn(41004, g.t + 0.01, mac_dst)
     q.handshake()
     q.t += 0.005
-    t1 = q.message(True, get("/q1"))
+    t1 = q.message(True, get("/q1"), tag="/q1")
     q.t += 0.001
     t2 = q.message(True, get("/q2"))
     r1, r2 = resp(200, 3000), resp(404, 100)
@@ -194,7 +200,7 @@ def conversations(t0=1700000000.0, mac_dst=None):
     order = [(1, base + MSS, segs1[1]), (2, base + 2 * MSS, segs1[2]), (3, base + len(r1), r2),
              (0, base, segs1[0])]
     for n, (_, seq, data) in enumerate(order):
-        q.add(q.t + n * GAP, q._pkt(False, seq, data))
+        q.add(q.t + n * GAP, q._pkt(False, seq, data), ("/q1", "resp") if seq < base + len(r1) else None)
     q.sseq += len(r1) + len(r2)
     q.t += len(order) * GAP
     q.ack()
@@ -206,6 +212,23 @@ def conversations(t0=1700000000.0, mac_dst=None):
 
     frames.sort(key=lambda f: f[0])
     return frames, {"txns": want, "expired": expired}
+
+
+def true_durations(frames, sent, want):
+    """want with each duration taken from sent[i], the time frame i really
+    left (a replay that falls behind its schedule sends late frames at once,
+    which moves a request closer to its response): the first frame of the
+    response sent less the first frame of the request sent."""
+    first = {}
+    for (_, _, tag), t in zip(frames, sent):
+        if tag and (tag not in first or t < first[tag]):
+            first[tag] = t
+    txns = []
+    for path, status, dur in want["txns"]:
+        if (path, "req") in first and (path, "resp") in first:
+            dur = round(first[(path, "resp")] - first[(path, "req")], 6)
+        txns.append((path, status, dur))
+    return {"txns": txns, "expired": want["expired"]}
 
 
 def verify(txns, lost, want, tol, fails, where):
@@ -256,7 +279,7 @@ def main():
     tmp = tempfile.mkdtemp()
     frames, want = conversations()
     pkts = []
-    for t, p in frames:
+    for t, p, _ in frames:
         p.time = t
         pkts.append(p)
     path = os.path.join(tmp, "reorder.pcap")
