@@ -29,7 +29,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 5
+#define RX_ABI_VERSION 6
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -648,6 +648,8 @@ enum rx_hconn_known {
 	RX_HC_CLI_HOLE = 1 << 3, /* a hole in the client's stream (hole[0]) */
 	RX_HC_SRV_HOLE = 1 << 4, /* ... in the server's (hole[1]) */
 	RX_HC_SRV_ACK = 1 << 5,  /* srv_next from a request's ACK, no server byte seen yet */
+	RX_HC_CLI_BODY = 1 << 6, /* cli_body_end valid: the client's message ends there */
+	RX_HC_SRV_BODY = 1 << 7, /* srv_body_end valid: ... the server's */
 };
 
 struct rx_http_conn {
@@ -660,10 +662,17 @@ struct rx_http_conn {
 	__u32 cli_next;  /* the client's */
 	__u32 body;      /* bytes counted of the open response's body */
 	struct rx_endpoint_key open; /* a response without Content-Length (method 0: none) */
-	__u32 pad;
+	/*
+	 * Where the side's newest message ends when its length is known
+	 * (Content-Length): no message begins before, so a segment that ends
+	 * by then is handled whatever bytes before it are still missing.
+	 */
+	__u32 cli_body_end;
 	struct rx_http_hole hole[2]; /* 0: the client's stream, 1: the server's */
+	__u32 srv_body_end;
+	__u32 pad;
 };
-_Static_assert(sizeof(struct rx_http_conn) == 24 * RX_HTTP_PIPE + 32 + 2 * 24,
+_Static_assert(sizeof(struct rx_http_conn) == 24 * RX_HTTP_PIPE + 32 + 2 * 24 + 8,
 	       "struct rx_http_conn ABI size");
 
 

@@ -175,6 +175,28 @@ RX_INLINE __u32 rx_next_bit(int server)
 	return server ? RX_HC_SRV_NEXT : RX_HC_CLI_NEXT;
 }
 
+RX_INLINE __u32 rx_body_bit(int server)
+{
+	return server ? RX_HC_SRV_BODY : RX_HC_CLI_BODY;
+}
+
+/*
+ * The side's newest message begins at seq: with its length known (end:
+ * the bytes from its first to its last), no other begins before seq + end.
+ */
+RX_INLINE void rx_http_msg_end(struct rx_http_conn *c, int server, __u32 seq, __u64 end)
+{
+	if (!end || end > 0x7fffffff) {
+		c->known &= ~rx_body_bit(server);
+		return;
+	}
+	if (server)
+		c->srv_body_end = seq + (__u32)end;
+	else
+		c->cli_body_end = seq + (__u32)end;
+	c->known |= rx_body_bit(server);
+}
+
 RX_INLINE void rx_http_set_next(struct rx_http_conn *c, int server, __u32 next)
 {
 	if (server)
@@ -216,6 +238,14 @@ RX_INLINE int rx_http_at(struct rx_http_conn *c, int server, const struct rx_pkt
 		return RX_AT_NEXT;
 	}
 	if ((__s32)(seq - next) <= 0)
+		return RX_AT_NEXT;
+	/*
+	 * Within a message of known length (an upload, a download): the bytes
+	 * still missing before it hold no message's start, so nothing waits for
+	 * them. Losses inside a large body then cost nothing, however many.
+	 */
+	if ((c->known & rx_body_bit(server)) &&
+	    (__s32)(end - (server ? c->srv_body_end : c->cli_body_end)) <= 0)
 		return RX_AT_NEXT;
 	return RX_AT_PAST;
 }
@@ -329,6 +359,9 @@ RX_INLINE void rx_http_advance(struct rx_http_conn *c, int server, const struct 
 		c->known &= ~RX_HC_SRV_ACK;
 	if (!(c->known & rx_next_bit(server)) || (__s32)(end - next) > 0)
 		rx_http_set_next(c, server, end);
+	/* past the end of the known message: the mark has served (and must not wrap) */
+	if ((__s32)(end - (server ? c->srv_body_end : c->cli_body_end)) >= 0)
+		c->known &= ~rx_body_bit(server);
 }
 
 /*
@@ -586,6 +619,8 @@ RX_INLINE long rx_http_msg_step(struct rx_env *env, __u32 hook, struct rx_work *
 			rx_http_set_next(c, 1, wk->pkt.tcp_ack);
 			c->known |= RX_HC_SRV_ACK;
 		}
+		rx_http_msg_end(c, 0, wk->pkt.tcp_seq + m->off,
+				(h->flags & RX_HTTPF_CLEN) && h->hdr_end ? (__u64)h->hdr_end + body : 0);
 		if (c->count >= RX_HTTP_PIPE) {
 			rx_shim_stat(env, RX_STAT_HTTP_PIPE_FULL);
 		} else {
@@ -636,6 +671,8 @@ RX_INLINE long rx_http_msg_step(struct rx_env *env, __u32 hook, struct rx_work *
 			/* no body: HEAD, 204, 304 (RFC 9110 section 6.4.1) */
 			if (method == RX_HTTP_M_HEAD || h->status == 204 || h->status == 304)
 				body = 0;
+			rx_http_msg_end(c, 1, wk->pkt.tcp_seq + m->off,
+					!open && h->hdr_end ? (__u64)h->hdr_end + body : 0);
 			/* a body of unknown length: the rest of this segment is some of it */
 			if (c->open.method) {
 				if (h->hdr_end && m->off + h->hdr_end <= m->avail)

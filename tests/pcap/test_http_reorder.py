@@ -12,6 +12,8 @@
 - a response head the capture never sees, and pipelined responses whose
   second head comes before the first one's: what cannot be paired is
   counted as expired;
+- an upload and a download with two holes open at once inside their
+  bodies (Content-Length known): both paired, nothing expired;
 
 and every transaction reported is its own request's (path and status
 belong together) with its true duration (first request byte seen to first
@@ -209,6 +211,20 @@ def conversations(t0=1700000000.0, mac_dst=None):
     q.close()
     frames += q.frames
     _ = t2
+
+    # 5. two holes at once inside bodies of known length (an upload, a
+    #    download): no message can begin in the bytes still missing, so
+    #    nothing waits for them and nothing is given up
+    u = Conn(41005, q.t + 0.01, mac_dst)
+    u.handshake()
+    def two_holes(data):  # 5 and 9 come late: 6 opens a hole, 10 a second one
+        return [0, 1, 2, 3, 4, 6, 7, 8, 10, 11, 12, 5, 9] + list(range(13, -(-len(data) // MSS)))
+
+    up, down = post("/u1", 40000), resp(200, 40000)
+    want.append(("/u1", 201, u.exchange(up, 0.022, resp(201, 10), req_order=two_holes(up), tag="/u1")))
+    want.append(("/u2", 200, u.exchange(get("/u2"), 0.013, down, resp_order=two_holes(down), tag="/u2")))
+    u.close()
+    frames += u.frames
 
     frames.sort(key=lambda f: f[0])
     return frames, {"txns": want, "expired": expired}
