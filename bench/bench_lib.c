@@ -275,12 +275,10 @@ void hc_advance(struct bench_pkt pk[HC_PKTS], __u32 i)
 
 void hc_mode(struct hc_ctx *x, int mode)
 {
-	volatile struct rx_config *cfg = &x->rx->bss->rx_cfg;
+	volatile struct rx_config_rt *cfg = &x->rx->bss->rx_cfg;
 
+	/* (traffic = 0, payload = 0, tcp = 1: fixed at load, hc_open) */
 	cfg->capture = 0;
-	cfg->traffic = 0;
-	cfg->payload = 0;
-	cfg->tcp = 1;
 	cfg->http = mode >= HC_HTTP;
 	cfg->txns = mode == HC_TXN;
 }
@@ -355,8 +353,13 @@ int hc_open(struct hc_ctx *x, const char *who)
 {
 	int err;
 
-	x->rx = rxray_bpf__open_and_load();
-	if (!x->rx || rx_stages__fill(x->rx->obj)) {
+	x->rx = rxray_bpf__open();
+	if (x->rx) {
+		/* fixed at load (rodata): TCP health on, the rest off; hc_mode() switches http, txns */
+		memset((void *)&x->rx->rodata->rx_ro, 0, sizeof(x->rx->rodata->rx_ro));
+		x->rx->rodata->rx_ro.tcp = 1;
+	}
+	if (!x->rx || rxray_bpf__load(x->rx) || rx_stages__fill(x->rx->obj)) {
 		err = -errno;
 		fprintf(stderr, "%s: load rxray.bpf.o: %s\n", who, strerror(-err));
 		return err;

@@ -98,18 +98,27 @@ txns() {
 	bl_metric_sum http_server_request_duration_seconds_count "$tmp/metrics"
 }
 
-# rx_cfg.http = 0 in the running agent's .bss (struct rx_config: http at byte 20)
+# rx_cfg.http = 0 in the running agent's .bss (struct rx_config_rt: http at
+# byte 4); tcp and traffic, fixed at load, stay on in its rodata (rx_ro)
 http_off() {
-	local prog map v
+	local prog map bss='' ro='' v
 	prog=$(ip netns exec $NB bpftool -j net show dev $IFB | jq '[.[0].tc[] | select(.name == "tc_ingress")][0].prog_id')
 	for map in $(bpftool -j prog show id "$prog" | jq '.map_ids[]'); do
-		[ "$(bpftool -j map show id "$map" | jq -r .name)" = rxray_bp.bss ] && break
+		case "$(bpftool -j map show id "$map" | jq -r .name)" in
+		rxray_bp.bss) bss=$map ;;
+		rxray_bp.rodata) ro=$map ;;
+		esac
 	done
-	v=$(bpftool -j map dump id "$map" | jq -r '.[0].value | .[20] = "0x00" | join(" ")')
+	if [ -z "$bss" ] || [ -z "$ro" ]; then
+		die "tc_ingress (prog $prog) has no rxray .bss or .rodata map"
+	fi
+	v=$(bpftool -j map dump id "$bss" | jq -r '.[0].value | .[4] = "0x00" | join(" ")')
 	# shellcheck disable=SC2086 # one word per byte
-	bpftool map update id "$map" key 0 0 0 0 value $v
-	[ "$(bpftool -j map dump id "$map" | jq -c '.[0].formatted.value[".bss"][0].rx_cfg | [.tcp, .http, .traffic]')" = "[1,0,1]" ] ||
-		die "could not turn rx_cfg.http off: $(bpftool -j map dump id "$map")"
+	bpftool map update id "$bss" key 0 0 0 0 value $v
+	[ "$(bpftool -j map dump id "$bss" | jq -c '.[0].formatted.value[".bss"][0].rx_cfg | [.capture, .http]')" = "[0,0]" ] ||
+		die "could not turn rx_cfg.http off: $(bpftool -j map dump id "$bss")"
+	[ "$(bpftool -j map dump id "$ro" | jq -c '.[0].formatted.value[".rodata"][0].rx_ro | [.tcp, .traffic]')" = "[1,1]" ] ||
+		die "rx_ro: tcp and traffic are not both on: $(bpftool -j map dump id "$ro")"
 }
 
 serve_up() { # RXRAY

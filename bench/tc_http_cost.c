@@ -13,7 +13,9 @@
  * go through tc_ingress and responses through tc_egress (the same code: the
  * HTTP tracker tells them apart by content, not by hook).
  *
- * Three configurations of rxray's programs (rx_cfg, written in .bss):
+ * Three configurations of one load of rxray's programs: tcp = 1 and the
+ * other settings fixed at load off (rx_ro, rodata), then http and txns
+ * switched between runs (rx_cfg, written in .bss):
  *   tcp    rx_cfg.tcp = 1, http = 0: TCP health only (flow table, handshake,
  *          retransmit and RST accounting), the HTTP tracker off;
  *   http   tcp = 1, http = 1: requests queued, responses paired, the RED
@@ -268,7 +270,7 @@ int main(int argc, char **argv)
 		printf("  %-8s %4u bytes, TCP payload %4u bytes\n", hc_pkt_name[k], pk[k].len,
 		       pk[k].len - pk[k].pl);
 	printf("  requests through tc_ingress, responses through tc_egress (server side); "
-	       "modes: rx_cfg.tcp = 1 and http = 0 / 1 / 1 + txns\n");
+	       "modes: rx_ro.tcp = 1 and rx_cfg.http = 0 / 1 / 1 + txns\n");
 
 	/* warm-up: every mode, a few pairs */
 	for (m = 0; m < HC_MODES; m++) {

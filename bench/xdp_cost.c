@@ -20,7 +20,8 @@
  *
  * Two modes:
  *   decode   rx_cfg.capture = 0: decode and count (the always-on path)
- *   capture  rx_cfg.capture = 1, snaplen 2048: every packet also goes to the
+ *   capture  rx_cfg.capture = 1 (.bss, run time), snaplen 2048 (rodata, fixed
+ *            at load, like every other option, all off): every packet also goes to the
  *            ring buffer; runs are cut into batches that fit the ring and
  *            the ring is drained between batches (outside the timed part),
  *            so no reservation fails and the cost is that of a record really
@@ -254,6 +255,13 @@ static int xc_load(struct xc_ctx *x, const struct xc_opts *o)
 		fprintf(stderr, "xdp_cost: resize rx_ring: %s\n", strerror(-err));
 		return err;
 	}
+	/*
+	 * every option off but the one measured: the zero config is the
+	 * default. Fixed at load (rodata): all off, snaplen 2048 for the
+	 * capture mode; capture itself is .bss, turned on for its runs.
+	 */
+	memset((void *)&x->rx->rodata->rx_ro, 0, sizeof(x->rx->rodata->rx_ro));
+	x->rx->rodata->rx_ro.snaplen = RX_SNAP_MAX;
 	err = rxray_bpf__load(x->rx);
 	if (!err)
 		err = rx_stages__fill(x->rx->obj);
@@ -263,9 +271,7 @@ static int xc_load(struct xc_ctx *x, const struct xc_opts *o)
 	}
 	x->fd_triv = bpf_program__fd(x->triv->progs.xdp_trivial);
 	x->fd_rx = bpf_program__fd(x->rx->progs.xdp_ingress);
-	/* every run-time option off but the one measured: the zero config is the default */
 	memset((void *)&x->rx->bss->rx_cfg, 0, sizeof(x->rx->bss->rx_cfg));
-	x->rx->bss->rx_cfg.snaplen = RX_SNAP_MAX;
 	return 0;
 }
 
@@ -309,8 +315,7 @@ static int xc_capture(struct xc_ctx *x, const struct xc_opts *o, long cap[XC_SHA
 	err = xc_capture_stats(x, &produced0, &lost0);
 	if (err)
 		return err;
-	x->rx->bss->rx_cfg.capture = 1;
-	x->rx->bss->rx_cfg.snaplen = RX_SNAP_MAX;
+	x->rx->bss->rx_cfg.capture = 1; /* (snaplen: RX_SNAP_MAX, fixed at load) */
 	err = xc_measure(x, o, 1, cap, &drain_ns);
 	x->rx->bss->rx_cfg.capture = 0;
 	if (err)

@@ -39,7 +39,7 @@ int xdp_ingress(struct xdp_md *ctx)
 	};
 	int verdict = rx_datapath((struct rx_env *)ctx, &f);
 
-	if (rx_shim_config((struct rx_env *)ctx)->capture) {
+	if (rx_shim_config_rt((struct rx_env *)ctx)->capture) {
 		bpf_tail_call(ctx, &rx_xdp_stages, RX_XSTAGE_CAPTURE);
 		rx_shim_stat((struct rx_env *)ctx, RX_STAT_STAGE_MISS);
 	}

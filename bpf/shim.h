@@ -141,7 +141,7 @@ struct {
 	__type(value, __u32);
 } rx_abi SEC(".maps");
 
-/* Route patterns, written by user space before attaching (rx_cfg.patterns of them). */
+/* Route patterns, written by user space before attaching (rx_ro.patterns of them). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, RX_PATTERNS_MAX);
@@ -155,8 +155,13 @@ struct {
 	__uint(max_entries, 1 << 20);
 } rx_txn_ring SEC(".maps");
 
-/* Written by user space through the skeleton's mmap-ed .bss. */
-volatile struct rx_config rx_cfg;
+/*
+ * The configuration (datapath/abi.h). Fixed at load: rodata, written through
+ * skel->rodata between open and load; the verifier sees its values. Changed
+ * at run time: .bss, written through the skeleton's mmap-ed .bss.
+ */
+const volatile struct rx_config_ro rx_ro;
+volatile struct rx_config_rt rx_cfg;
 
 RX_INLINE struct rx_work *rx_shim_scratch(struct rx_env *env, __u32 slot)
 {
@@ -186,7 +191,12 @@ RX_INLINE __u64 rx_shim_now(struct rx_env *env)
 	return bpf_ktime_get_ns();
 }
 
-RX_INLINE const volatile struct rx_config *rx_shim_config(struct rx_env *env)
+RX_INLINE const volatile struct rx_config_ro *rx_shim_config_ro(struct rx_env *env)
+{
+	return &rx_ro;
+}
+
+RX_INLINE const volatile struct rx_config_rt *rx_shim_config_rt(struct rx_env *env)
 {
 	return &rx_cfg;
 }

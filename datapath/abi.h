@@ -696,7 +696,13 @@ struct rx_endpoint {
 };
 
 
-/* Run-time configuration written by user space (BPF: .bss). */
+/*
+ * The datapath's configuration, as user space builds it from a source's
+ * options (src/dpconfig.h) and hands it to the native build. The BPF object
+ * keeps it in two parts (bpf/shim.h), split by rx_config__ro() and
+ * rx_config__rt() below; the datapath reads each field through the part
+ * that holds it (rx_shim_config_ro(), rx_shim_config_rt()).
+ */
 struct rx_config {
 	__u32 capture;   /* 1: emit capture records */
 	__u32 snaplen;   /* bytes per capture record, 1..RX_SNAP_MAX */
@@ -708,5 +714,55 @@ struct rx_config {
 	__u32 patterns;  /* route patterns in effect (<= RX_PATTERNS_MAX) */
 };
 _Static_assert(sizeof(struct rx_config) == 32, "struct rx_config ABI size");
+
+/*
+ * The settings fixed for the life of a loaded object. BPF: rodata (rx_ro),
+ * set between the skeleton's open and load, so the verifier knows them and
+ * prunes the branches of what is off.
+ */
+struct rx_config_ro {
+	__u32 snaplen;
+	__u32 traffic;
+	__u32 tcp;
+	__u32 payload;
+	__u32 patterns;
+	__u32 pad[3];
+};
+_Static_assert(sizeof(struct rx_config_ro) == 32, "struct rx_config_ro ABI size");
+
+/*
+ * The settings changed while the object runs. BPF: .bss (rx_cfg), written
+ * through the skeleton's mmap-ed .bss: capture (bench/xdp_cost turns it on
+ * and off between runs), http and txns (bench/tc_http_cost switches modes
+ * on one loaded object; bench/http_cost.sh turns http off in a running
+ * agent with bpftool).
+ */
+struct rx_config_rt {
+	__u32 capture;
+	__u32 http;
+	__u32 txns;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct rx_config_rt) == 16, "struct rx_config_rt ABI size");
+
+static inline struct rx_config_ro rx_config__ro(const struct rx_config *c)
+{
+	struct rx_config_ro ro = {
+		.snaplen = c->snaplen,
+		.traffic = c->traffic,
+		.tcp = c->tcp,
+		.payload = c->payload,
+		.patterns = c->patterns,
+	};
+
+	return ro;
+}
+
+static inline struct rx_config_rt rx_config__rt(const struct rx_config *c)
+{
+	struct rx_config_rt rt = { .capture = c->capture, .http = c->http, .txns = c->txns };
+
+	return rt;
+}
 
 #endif

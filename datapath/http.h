@@ -406,7 +406,7 @@ RX_INLINE int rx_hs_line_words(struct rx_optctx *oc, struct rx_work *wk, struct 
 		w->state = RX_HS_CLEN;
 	} else if ((a | 0x2020200020202020ull) == RX_NAME_UA_LO &&
 		   ((b | 0x002020ull) & 0xffffffull) == RX_NAME_UA_HI &&
-		   !(wk->info.flags & RX_RI_UA) && rx_shim_config(oc->env)->txns) {
+		   !(wk->info.flags & RX_RI_UA) && rx_shim_config_rt(oc->env)->txns) {
 		wk->info.flags |= RX_RI_UA;
 		w->off = p + 11;
 		w->state = RX_HS_UA;
@@ -481,7 +481,7 @@ RX_INLINE __u32 rx_hs_name(struct rx_optctx *oc, struct rx_work *wk, __u8 c, __u
 		i |= RX_HN_NOT_UA;
 	*idx = 0;
 	if (!(i & RX_HN_NOT_UA) && (i & RX_HN_MATCHED) == 10 && !(wk->info.flags & RX_RI_UA) &&
-	    rx_shim_config(oc->env)->txns) {
+	    rx_shim_config_rt(oc->env)->txns) {
 		wk->info.flags |= RX_RI_UA;
 		return RX_HS_UA;
 	}
@@ -677,7 +677,7 @@ RX_INLINE void rx_http_decode(struct rx_env *env, __u32 hook, struct rx_work *wk
 	wk->info.ua_len = 0;
 	wk->info.flags = 0;
 	/* no byte of an earlier request's User-Agent may ride along in the record */
-	if (rx_shim_config(env)->txns)
+	if (rx_shim_config_rt(env)->txns)
 		__builtin_memset(wk->info.ua, 0, sizeof(wk->info.ua));
 	if (len > RX_HTTP_PEEK)
 		len = RX_HTTP_PEEK;

@@ -458,7 +458,7 @@ RX_INLINE void rx_http_client_body(struct rx_http_conn *c, const struct rx_pkt *
 RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct rx_http_conn *c,
 				const struct rx_flow_key *k, __u64 now)
 {
-	const volatile struct rx_config *cfg = rx_shim_config(env);
+	const volatile struct rx_config_rt *cfg = rx_shim_config_rt(env);
 	const struct rx_http *h = &wk->http;
 	struct rx_endpoint_key ek;
 	struct rx_http_req *req;
@@ -638,7 +638,7 @@ RX_INLINE long rx_http_msg_step(struct rx_env *env, __u32 hook, struct rx_work *
 			q->minor = h->minor;
 			q->seq = wk->pkt.tcp_seq + m->off;
 			c->count++;
-			if (rx_shim_config(env)->txns)
+			if (rx_shim_config_rt(env)->txns)
 				rx_http_reqinfo(env, wk, c, &wk->hkey, q->seq);
 			/*
 			 * A chunked body (Transfer-Encoding, no Content-Length): the

@@ -11,7 +11,8 @@
  *   void rx_shim_count(struct rx_env *env, __u32 slot, __u32 bytes)
  *   void rx_shim_stat(struct rx_env *env, __u32 stat)
  *   __u64 rx_shim_now(struct rx_env *env)
- *   const volatile struct rx_config *rx_shim_config(struct rx_env *env)
+ *   const volatile struct rx_config_ro *rx_shim_config_ro(struct rx_env *env)  (fixed at load)
+ *   const volatile struct rx_config_rt *rx_shim_config_rt(struct rx_env *env)  (run time)
  *   struct rx_capture *rx_shim_ring_reserve(struct rx_env *env)
  *   void rx_shim_ring_submit(struct rx_env *env, struct rx_capture *rec)
  *   int rx_shim_load_bytes(struct rx_env *env, __u32 hook, __u32 off, void *dst, __u32 len,
@@ -69,7 +70,7 @@ RX_INLINE __u32 rx_headers_end(const struct rx_pkt *pkt)
 }
 
 RX_INLINE void rx_capture(struct rx_env *env, __u32 hook, struct rx_work *wk,
-			  const volatile struct rx_config *cfg)
+			  const volatile struct rx_config_ro *cfg)
 {
 	const struct rx_pkt *pkt = &wk->pkt;
 	struct rx_capture *rec;
@@ -193,7 +194,7 @@ RX_INLINE void rx_traffic(struct rx_env *env, const struct rx_pkt *pkt, __u32 le
 /* Run one frame through the datapath; returns an enum rx_verdict. */
 RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 {
-	const volatile struct rx_config *cfg;
+	const volatile struct rx_config_ro *cfg;
 	struct rx_work *wk;
 	struct rx_pkt *pkt;
 	__u32 verdict = RX_VERDICT_PASS;
@@ -223,7 +224,7 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 	pkt->reason = reason;
 	rx_shim_count(env, RX_COUNTER_IDX(verdict, reason, proto), f->wire_len);
 
-	cfg = rx_shim_config(env);
+	cfg = rx_shim_config_ro(env);
 	if (cfg->traffic)
 		rx_traffic(env, pkt, f->wire_len);
 	return verdict;
@@ -236,7 +237,7 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
  */
 RX_INLINE int rx_xdp_capture_stage(struct rx_env *env, __u32 hook)
 {
-	const volatile struct rx_config *cfg = rx_shim_config(env);
+	const volatile struct rx_config_ro *cfg = rx_shim_config_ro(env);
 	struct rx_work *wk = rx_shim_scratch(env, 0);
 
 	if (!wk) {
@@ -293,9 +294,10 @@ RX_INLINE int rx_http_wants(const struct rx_pkt *pkt, __u32 hook)
  * the one decode (rx_offline_datapath). Returns RX_STAGE_HTTP or
  * RX_STAGE_DONE.
  */
-RX_INLINE int rx_tcp_stage(struct rx_env *env, const volatile struct rx_config *cfg,
-			   struct rx_work *wk, __u32 hook, __u64 now, __u32 segs)
+RX_INLINE int rx_tcp_stage(struct rx_env *env, struct rx_work *wk, __u32 hook, __u64 now,
+			   __u32 segs)
 {
+	const volatile struct rx_config_rt *cfg = rx_shim_config_rt(env);
 	struct rx_pkt *pkt = &wk->pkt;
 
 	if (!(pkt->layers & RX_L_TCP))
@@ -314,7 +316,7 @@ RX_INLINE int rx_tcp_stage(struct rx_env *env, const volatile struct rx_config *
  */
 RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32 segs)
 {
-	const volatile struct rx_config *cfg = rx_shim_config(env);
+	const volatile struct rx_config_ro *cfg = rx_shim_config_ro(env);
 	struct rx_work *wk;
 	struct rx_pkt *pkt;
 
@@ -334,7 +336,7 @@ RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32
 	rx_parse(env, f->hook, wk, f->data, f->data_end);
 	if (!(pkt->layers & RX_L_TCP))
 		return RX_STAGE_DONE;
-	return rx_tcp_stage(env, cfg, wk, f->hook, rx_shim_now(env), segs);
+	return rx_tcp_stage(env, wk, f->hook, rx_shim_now(env), segs);
 }
 
 /*
@@ -369,19 +371,18 @@ RX_INLINE int rx_tc_stage(struct rx_env *env, __u32 hook, __u32 stage)
  */
 RX_INLINE int rx_offline_datapath(struct rx_env *env, const struct rx_frame *f, __u64 now)
 {
-	const volatile struct rx_config *cfg = rx_shim_config(env);
 	struct rx_work *wk;
 	int verdict, next;
 
 	verdict = rx_datapath(env, f);
-	if (cfg->capture)
+	if (rx_shim_config_rt(env)->capture)
 		verdict = rx_xdp_capture_stage(env, f->hook);
-	if (!cfg->tcp)
+	if (!rx_shim_config_ro(env)->tcp)
 		return verdict;
 	wk = rx_shim_scratch(env, 0);
 	if (!wk)
 		return verdict;
-	next = rx_tcp_stage(env, cfg, wk, f->hook, now, 1);
+	next = rx_tcp_stage(env, wk, f->hook, now, 1);
 	while (next != RX_STAGE_DONE)
 		next = rx_tc_stage(env, f->hook, next);
 	return verdict;

@@ -288,7 +288,7 @@ RX_INLINE __u32 rx_route_id_walk(struct rx_env *env, struct rx_work *wk, __u32 p
 
 RX_INLINE __u32 rx_route_id(struct rx_env *env, struct rx_work *wk, __u32 port)
 {
-	__u32 npat = rx_shim_config(env)->patterns, id;
+	__u32 npat = rx_shim_config_ro(env)->patterns, id;
 	struct rx_route_memo *m;
 
 	npat = npat > RX_PATTERNS_MAX ? RX_PATTERNS_MAX : npat;
@@ -320,7 +320,7 @@ RX_INLINE __u32 rx_route_id_walk(struct rx_env *env, struct rx_work *wk, __u32 p
 	rw->slash = 0;
 	rw->empty = 0;
 	rx_shim_loop(RX_HTTP_URI_MAX + 1, rx_route_step, &ctx);
-	n = rx_shim_config(env)->patterns;
+	n = rx_shim_config_ro(env)->patterns;
 	/* (origin-form paths only: "*" and absolute URIs match no pattern) */
 	if (n && !(wk->http.flags & RX_HTTPF_URI_TRUNC) && wk->http.uri_len && wk->http.uri[0] == '/')
 		rx_shim_loop(n > RX_PATTERNS_MAX ? RX_PATTERNS_MAX : n, rx_pattern_step, &ctx);

@@ -38,8 +38,9 @@ void rx_native__configure(struct rx_env *env, const struct rx_config *cfg,
 
 	if (n > RX_PATTERNS_MAX)
 		n = RX_PATTERNS_MAX;
-	env->cfg = *cfg;
-	env->cfg.patterns = n;
+	env->cfg_ro = rx_config__ro(cfg);
+	env->cfg_ro.patterns = n;
+	env->cfg_rt = rx_config__rt(cfg);
 	if (n)
 		memcpy(env->patterns, patterns, n * sizeof(*patterns));
 }

@@ -22,7 +22,8 @@ struct rx_env {
 	struct rx_work work;
 	struct rx_counter counters[RX_COUNTER_SLOTS];
 	__u64 stats[RX_STAT_MAX];
-	struct rx_config cfg;
+	struct rx_config_ro cfg_ro; /* the BPF object's rx_ro (rodata) */
+	struct rx_config_rt cfg_rt; /* the BPF object's rx_cfg (.bss) */
 	__u64 now_ns;          /* the virtual clock */
 	const __u8 *frame;     /* the frame being processed */
 	__u32 frame_len;
@@ -44,7 +45,7 @@ struct rx_env {
 	struct rx_nhash routes;
 	struct rx_nhash budgets;
 	struct rx_nhash endpoints;
-	struct rx_pattern patterns[RX_PATTERNS_MAX]; /* cfg.patterns of them */
+	struct rx_pattern patterns[RX_PATTERNS_MAX]; /* cfg_ro.patterns of them */
 	struct rx_route_memo route_memos[RX_ROUTE_MEMO];
 	struct rx_txn txn;     /* the one transaction record in flight */
 	struct rx_reqinfo info; /* the one request record in flight */
@@ -76,9 +77,14 @@ RX_INLINE __u64 rx_shim_now(struct rx_env *env)
 	return env->now_ns;
 }
 
-RX_INLINE const volatile struct rx_config *rx_shim_config(struct rx_env *env)
+RX_INLINE const volatile struct rx_config_ro *rx_shim_config_ro(struct rx_env *env)
 {
-	return &env->cfg;
+	return &env->cfg_ro;
+}
+
+RX_INLINE const volatile struct rx_config_rt *rx_shim_config_rt(struct rx_env *env)
+{
+	return &env->cfg_rt;
 }
 
 RX_INLINE struct rx_capture *rx_shim_ring_reserve(struct rx_env *env)

@@ -2,8 +2,10 @@
 /*
  * The datapath's configuration from a source's options: one function for
  * both builds, so a pcap and an interface run the same pipeline. The live
- * source writes it to the BPF object's rx_cfg, the file source hands it to
- * the native build (rx_native__configure).
+ * source writes its settings fixed at load to the BPF object's rodata
+ * (rx_ro = rx_config__ro(), between open and load) and the rest to its
+ * .bss (rx_cfg = rx_config__rt()); the file source hands it whole to the
+ * native build (rx_native__configure), which splits it the same way.
  */
 #ifndef RX_DPCONFIG_H
 #define RX_DPCONFIG_H

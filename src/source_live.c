@@ -307,6 +307,7 @@ static __s64 clock_ns(clockid_t id)
 static int live_load(struct rx_live *src, const struct rx_source_opts *o)
 {
 	struct bpf_program *prog;
+	struct rx_config cfg;
 	char why[512], *logs;
 	int err, found = 0;
 
@@ -316,6 +317,9 @@ static int live_load(struct rx_live *src, const struct rx_source_opts *o)
 		rx_err("cannot open the BPF object: %s", strerror(errno));
 		return RX_EXIT_RUNTIME;
 	}
+	/* the settings fixed at load: rodata, known to the verifier (the rest: .bss, live_open) */
+	cfg = rx_dpconfig(o);
+	src->skel->rodata->rx_ro = rx_config__ro(&cfg);
 	src->pin = o->pin;
 	if (o->pin && pin_maps(src))
 		return RX_EXIT_RUNTIME;
@@ -345,6 +349,7 @@ static int live_attach(struct rx_live *src, const struct rx_source_opts *o);
 
 static int live_open(void **impl, const struct rx_source_opts *o)
 {
+	struct rx_config cfg;
 	struct rx_live *src;
 	const char *cap;
 	int err;
@@ -391,7 +396,8 @@ static int live_open(void **impl, const struct rx_source_opts *o)
 			return RX_EXIT_RUNTIME;
 		}
 	}
-	src->skel->bss->rx_cfg = rx_dpconfig(o);
+	cfg = rx_dpconfig(o);
+	src->skel->bss->rx_cfg = rx_config__rt(&cfg); /* the settings changed at run time */
 	if (o->txns && rx_reqjoin__init(&src->join)) {
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;

@@ -11,8 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "../datapath/abi.h" /* the skeleton's .bss types */
+#include "../datapath/abi.h" /* the skeleton's .rodata and .bss types */
 #include "verify.h"
 #include "rxray.skel.h"
 
@@ -126,16 +127,76 @@ static int capture_print(enum libbpf_print_level level, const char *fmt, va_list
 
 /* ---- one load --------------------------------------------------------------- */
 
+/*
+ * The widest configuration: every feature on. The settings fixed at load
+ * are rodata (rx_ro), whose values the verifier knows: with a feature off
+ * it prunes that feature's branches. The verifier budget is therefore
+ * measured here, with everything on, or the pruning would hide the real
+ * cost (docs/architecture.md, "The verifier budget").
+ */
+static const struct rx_config_ro widest = {
+	.snaplen = RX_SNAP_MAX,
+	.traffic = 1,
+	.tcp = 1,
+	.payload = 1,
+	.patterns = RX_PATTERNS_MAX,
+};
+
+/* rx_ro in obj's .rodata, before load: 0 or -errno. */
+static int set_widest(struct bpf_object *obj)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, ".rodata");
+	struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	size_t sz;
+	__u8 *data;
+	int id, i;
+
+	if (!map || !btf || !(data = bpf_map__initial_value(map, &sz)))
+		return -ENOENT;
+	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	sec = id < 0 ? NULL : btf__type_by_id(btf, (__u32)id);
+	if (!sec)
+		return -ENOENT;
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, vs++) {
+		const char *name = btf__name_by_offset(btf, btf__type_by_id(btf, vs->type)->name_off);
+
+		if (strcmp(name, "rx_ro"))
+			continue;
+		if (vs->size != sizeof(widest) || vs->offset + sizeof(widest) > sz)
+			return -EINVAL;
+		memcpy(data + vs->offset, &widest, sizeof(widest));
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* The object (the embedded one when path is NULL), opened, set to the widest configuration. */
 static struct bpf_object *open_object(const char *path)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "rxray_bpf");
+	struct bpf_object *obj;
 	const void *bytes;
 	size_t sz;
+	int err;
 
-	if (path)
-		return bpf_object__open_file(path, NULL);
-	bytes = rxray_bpf__elf_bytes(&sz);
-	return bpf_object__open_mem(bytes, sz, &opts);
+	if (path) {
+		obj = bpf_object__open_file(path, NULL);
+	} else {
+		bytes = rxray_bpf__elf_bytes(&sz);
+		obj = bpf_object__open_mem(bytes, sz, &opts);
+	}
+	if (!obj)
+		return NULL;
+	err = set_widest(obj);
+	if (err) {
+		bpf_object__close(obj);
+		errno = -err;
+		return NULL;
+	}
+	return obj;
 }
 
 struct rxray_bpf *rx_verify__open_skeleton(void)

@@ -88,17 +88,21 @@ static int bc_xdp_shape(struct rxray_bpf *rx, int ncpus, int cpu, const struct x
 /* Every XDP shape decodes as intended, with the config xdp_cost times (all off). */
 static int bc_xdp(int ncpus, int cpu)
 {
-	struct rxray_bpf *rx = rxray_bpf__open_and_load();
+	struct rxray_bpf *rx = rxray_bpf__open();
 	int err, i;
 
-	if (!rx || rx_stages__fill(rx->obj)) {
+	if (rx) {
+		/* as xdp_cost loads it: fixed at load (rodata) all off but snaplen */
+		memset((void *)&rx->rodata->rx_ro, 0, sizeof(rx->rodata->rx_ro));
+		rx->rodata->rx_ro.snaplen = RX_SNAP_MAX;
+	}
+	if (!rx || rxray_bpf__load(rx) || rx_stages__fill(rx->obj)) {
 		err = -errno;
 		fprintf(stderr, "bench_check: load rxray.bpf.o: %s\n", strerror(-err));
 		rxray_bpf__destroy(rx);
 		return err;
 	}
 	memset((void *)&rx->bss->rx_cfg, 0, sizeof(rx->bss->rx_cfg));
-	rx->bss->rx_cfg.snaplen = RX_SNAP_MAX;
 	xc_build_shapes();
 	for (i = 0, err = 0; i < XC_SHAPES && !err; i++)
 		err = bc_xdp_shape(rx, ncpus, cpu, &xc_shapes[i]);

@@ -645,6 +645,29 @@ static int tc_compare(struct tc_pass *p)
 }
 
 /*
+ * The BPF object loaded with cfg, as the live source loads it: opened, the
+ * settings fixed at load in rodata, loaded, the stages filled, the
+ * settings of run time in .bss. NULL on failure (errno set).
+ */
+static struct rxray_bpf *load_with(const struct rx_config *cfg)
+{
+	struct rxray_bpf *skel = rxray_bpf__open();
+	int err;
+
+	if (!skel)
+		return NULL;
+	skel->rodata->rx_ro = rx_config__ro(cfg);
+	err = rxray_bpf__load(skel) ?: rx_stages__fill(skel->obj);
+	if (err) {
+		rxray_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	skel->bss->rx_cfg = rx_config__rt(cfg);
+	return skel;
+}
+
+/*
  * A skeleton of its own per TC program: fresh maps, the TCP and HTTP
  * trackers on, transactions streamed, the route patterns in place; and
  * its native twin.
@@ -656,16 +679,15 @@ static int tc_pass__open(struct tc_pass *p, const char *name, int egress,
 	__u32 i;
 
 	p->name = name;
-	p->skel = rxray_bpf__open_and_load();
-	if (!p->skel || rx_stages__fill(p->skel->obj))
+	/* one configuration for both builds */
+	p->skel = load_with(&cfg);
+	if (!p->skel)
 		return -1;
 	p->prog = egress ? p->skel->progs.tc_egress : p->skel->progs.tc_ingress;
 	for (i = 0; i < routes->n; i++)
 		if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.rx_patterns), &i, &routes->p[i],
 					BPF_ANY))
 			return -1;
-	/* one configuration for both builds */
-	p->skel->bss->rx_cfg = cfg;
 	p->ring = ring_buffer__new(bpf_map__fd(p->skel->maps.rx_txn_ring), on_bpf_txn, p, NULL);
 	p->native = rx_native__new();
 	if (!p->ring || !p->native)
@@ -710,14 +732,13 @@ int main(int argc, char **argv)
 			"usage: bpf_diff [--payload] [--route PATTERN]... [--no-tc] FILE.pcap...\n");
 		return 2;
 	}
-	d.skel = rxray_bpf__open_and_load();
-	if (!d.skel || rx_stages__fill(d.skel->obj)) {
+	/* one configuration for both builds */
+	cfg.payload = payload ? 1 : 0;
+	d.skel = load_with(&cfg);
+	if (!d.skel) {
 		fprintf(stderr, "cannot load the BPF object: %s\n", strerror(errno));
 		return 1;
 	}
-	/* one configuration for both builds */
-	cfg.payload = payload ? 1 : 0;
-	d.skel->bss->rx_cfg = cfg;
 	d.ring = ring_buffer__new(bpf_map__fd(d.skel->maps.rx_ring), on_bpf, &d, NULL);
 	d.native = rx_native__new();
 	if (!d.ring || !d.native)
