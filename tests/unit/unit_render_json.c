@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <math.h>
 #include <jansson.h>
 #include <cmocka.h>
@@ -276,6 +277,62 @@ static void reals(void **state)
 	assert_int_equal(jsonw_done(&w), -1);
 }
 
+/*
+ * Durations (requests --json): the fewest digits that read back, as
+ * json_real dumps them at that precision; for n nanoseconds under 10^15,
+ * exactly the digits of n without its trailing zeros.
+ */
+static void short_reals(void **state)
+{
+	static const struct {
+		uint64_t ns;
+		const char *text;
+	} known[] = {
+		{ 1162492000ull, "1.162492" }, { 1000000ull, "0.001" }, { 0, "0.0" },
+		{ 2000000000ull, "2.0" }, { 123456789ull, "0.123456789" }, { 52000ull, "5.2e-5" },
+		{ 1ull, "1e-9" }, { 999999999999999ull, "999999.999999999" },
+	};
+	char buf[64], digits[24], *want;
+	struct jsonw w;
+	unsigned long i;
+	json_t *j;
+	double v;
+
+	(void)state;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		jsonw_init(&w, buf, sizeof(buf));
+		jsonw_real_short(&w, (double)known[i].ns / 1e9);
+		assert_int_equal(jsonw_done(&w), (long)strlen(known[i].text));
+		assert_memory_equal(buf, known[i].text, strlen(known[i].text));
+	}
+	for (i = 0; i < 200000; i++) {
+		uint64_t ns = next() >> (next() % 64);
+		int n, p;
+
+		v = (i & 1) ? (double)ns / 1e9 : (double)(ns % 1000000000000000ull) / 1e9;
+		p = jsonw_real_digits(v);
+		j = json_real(v);
+		want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(p));
+		json_decref(j);
+		assert_non_null(want);
+		jsonw_init(&w, buf, sizeof(buf));
+		jsonw_real_short(&w, v);
+		if (jsonw_done(&w) != (long)strlen(want) || memcmp(buf, want, strlen(want))) {
+			fprintf(stderr, "%.17g: new %.*s old %s\n", v, (int)(w.p - buf), buf, want);
+			fail();
+		}
+		assert_true(strtod(want, NULL) == v);
+		free(want);
+		if (i & 1)
+			continue;
+		/* the digits of ns % 10^15 without trailing zeros: that many, no fewer */
+		n = snprintf(digits, sizeof(digits), "%" PRIu64, (uint64_t)(ns % 1000000000000000ull));
+		while (n > 1 && digits[n - 1] == '0')
+			n--;
+		assert_int_equal(p, n);
+	}
+}
+
 /* Every interface name with every byte value, alone and next to text. */
 static void interface_names(void **state)
 {
@@ -371,6 +428,7 @@ int main(void)
 		cmocka_unit_test(interface_names),
 		cmocka_unit_test(random_transactions),
 		cmocka_unit_test(reals),
+		cmocka_unit_test(short_reals),
 		cmocka_unit_test(ipv6_text),
 		cmocka_unit_test(integers_and_room),
 	};
