@@ -71,13 +71,13 @@ static void both_render(struct both *t, const struct rx_capture *rec, const char
 }
 
 static void oa_ob_render(struct both *t, const struct rx_txn *txn, const char *route,
-			 const char *path, const char *ua, unsigned long idx)
+			 const char *path, const char *ua, const char *host, unsigned long idx)
 {
 	long oa = ftell(t->fa), ob = ftell(t->fb);
 	int ra, rb;
 
-	ra = rx_render_txn_json(t->fa, txn, route, path, ua);
-	rb = rx_render_txn_json_jansson(t->fb, txn, route, path, ua);
+	ra = rx_render_txn_json(t->fa, txn, route, path, ua, host);
+	rb = rx_render_txn_json_jansson(t->fb, txn, route, path, ua, host);
 	fflush(t->fa);
 	fflush(t->fb);
 	if (ra != rb || t->na - (size_t)oa != t->nb - (size_t)ob ||
@@ -201,9 +201,38 @@ static void rand_text(char *buf, size_t max)
 	buf[n] = 0;
 }
 
+/* Host headers: the forms RFC 9110 allows, and ones it does not. */
+static const char *const hosts[] = {
+	"example.com", "example.com:8080", "Example.COM:80", "198.51.100.7:81", "[2001:db8::1]",
+	"[2001:db8::1]:8080", "[::1]:0", "[::1]x", "[::1", "[::1]:", "[]", "[]:80", ":80", "",
+	"2001:db8::1", "a:b", "host:", "host:0", "host:65535", "host:65536", "host:99999",
+	"host:123456", "host:+1", "host: 1", "host:0080", "x]:1", "h\"q:2",
+};
+
+/* a host from the list, or text of the bytes that matter to the split */
+static void rand_host(char *buf, size_t max)
+{
+	static const char alpha[] = "[]:0123456789ab.";
+	size_t n, i;
+
+	switch (next() % 3) {
+	case 0:
+		snprintf(buf, max, "%s", hosts[next() % (sizeof(hosts) / sizeof(hosts[0]))]);
+		break;
+	case 1:
+		n = next() % 12;
+		for (i = 0; i < n && i + 1 < max; i++)
+			buf[i] = alpha[next() % (sizeof(alpha) - 1)];
+		buf[i] = 0;
+		break;
+	default:
+		rand_text(buf, max);
+	}
+}
+
 static void random_transactions(void **state)
 {
-	char route[200], path[400], ua[400];
+	char route[200], path[400], ua[400], host[200];
 	struct rx_txn t;
 	struct both b;
 	unsigned long i;
@@ -233,7 +262,11 @@ static void random_transactions(void **state)
 		rand_text(route, sizeof(route));
 		rand_text(path, sizeof(path));
 		rand_text(ua, sizeof(ua));
-		oa_ob_render(&b, &t, route, (next() & 3) ? path : NULL, (next() & 1) ? ua : NULL, i);
+		rand_host(host, sizeof(host));
+		if (next() & 1)
+			t.status = (__u16)(100 + next() % 500);
+		oa_ob_render(&b, &t, route, (next() & 3) ? path : NULL, (next() & 1) ? ua : NULL,
+			     (next() & 3) ? host : NULL, i);
 	}
 	both_close(&b);
 }
