@@ -62,7 +62,8 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 		rx_wire_text(ua, ri->ua, u, 0);
 	}
 	if (q->json) {
-		rx_render_txn_json(stdout, t, route, ri ? path : NULL, has_ua ? ua : NULL);
+		/* no Host yet: the request record carries the path and the User-Agent only */
+		rx_render_txn_json(stdout, t, route, ri ? path : NULL, has_ua ? ua : NULL, NULL);
 	} else {
 		time_t sec = (time_t)(t->start_ns / 1000000000ull);
 		struct tm tm;

@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "jsonw.h"
 
 #define D10(t) t "0" t "1" t "2" t "3" t "4" t "5" t "6" t "7" t "8" t "9"
@@ -251,14 +252,14 @@ void jsonw_ts(struct jsonw *w, uint64_t ts_ns)
 	jsonw_raw(w, frac, sizeof(frac));
 }
 
-/* jansson's jsonp_dtostr (strconv.c) at its default precision, 17 digits */
-void jsonw_real(struct jsonw *w, double v)
+/* jansson's jsonp_dtostr (strconv.c) at a precision of prec digits */
+static void real_prec(struct jsonw *w, double v, int prec)
 {
 	const char *point = localeconv()->decimal_point;
 	char buf[40], *e, *q, *z;
 	int n;
 
-	n = isfinite(v) ? snprintf(buf, sizeof(buf), "%.17g", v) : -1;
+	n = isfinite(v) ? snprintf(buf, sizeof(buf), "%.*g", prec, v) : -1;
 	if (n < 0 || (size_t)n >= sizeof(buf) - 2) {
 		w->full = 1;
 		return;
@@ -283,4 +284,30 @@ void jsonw_real(struct jsonw *w, double v)
 		}
 	}
 	jsonw_raw(w, buf, (size_t)n);
+}
+
+/* jansson's default precision, 17 digits */
+void jsonw_real(struct jsonw *w, double v)
+{
+	real_prec(w, v, 17);
+}
+
+int jsonw_real_digits(double v)
+{
+	char buf[40];
+	int p;
+
+	if (!isfinite(v))
+		return 17;
+	for (p = 1; p < 17; p++) {
+		snprintf(buf, sizeof(buf), "%.*g", p, v);
+		if (strtod(buf, NULL) == v)
+			return p;
+	}
+	return 17;
+}
+
+void jsonw_real_short(struct jsonw *w, double v)
+{
+	real_prec(w, v, jsonw_real_digits(v));
 }

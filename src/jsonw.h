@@ -110,6 +110,14 @@ void jsonw_mac(struct jsonw *w, const uint8_t mac[6]);
  * (w->full): callers pass finite values.
  */
 void jsonw_real(struct jsonw *w, double v);
+/*
+ * The fewest digits (1 to 17) that read back as v: what "%.*g" needs so
+ * that strtod returns v itself. A duration of n nanoseconds (n < 10^15)
+ * divided by 1e9 has the digits of n, trailing zeros dropped.
+ */
+int jsonw_real_digits(double v);
+/* v as json_real dumps it at JSON_REAL_PRECISION(jsonw_real_digits(v)) */
+void jsonw_real_short(struct jsonw *w, double v);
 /* seconds.nanoseconds, 9 digits after the point: rx_fmt_ts's text, unquoted */
 void jsonw_ts(struct jsonw *w, uint64_t ts_ns);
 

@@ -634,30 +634,95 @@ static void jw_addr16(struct jsonw *w, const __u8 *a)
 		jsonw_ipv6(w, a);
 }
 
+/* 1-65535 in decimal digits only, else 0 */
+static __u16 port_of(const char *s)
+{
+	unsigned long v = 0;
+	int n = 0;
+
+	for (; *s >= '0' && *s <= '9' && n < 6; s++, n++)
+		v = v * 10 + (unsigned long)(*s - '0');
+	return (*s || n == 0 || n > 5 || v > 65535) ? 0 : (__u16)v;
+}
+
+size_t rx_host_split(const char *host, const char **name, __u16 *port)
+{
+	const char *colon, *end;
+	__u16 p = 0;
+	size_t n = strlen(host);
+
+	*name = host;
+	if (host[0] == '[') {
+		/* "[2001:db8::1]" or "[2001:db8::1]:8080"; anything else is the text as it came */
+		end = strchr(host, ']');
+		if (end && (end[1] == ':' || !end[1])) {
+			*name = host + 1;
+			n = (size_t)(end - host - 1);
+			if (end[1] == ':')
+				p = port_of(end + 2);
+		}
+	} else if ((colon = strchr(host, ':')) && !strchr(colon + 1, ':')) {
+		/* "name:port"; more than one ':' is no port (a bare IPv6 address) */
+		n = (size_t)(colon - host);
+		p = port_of(colon + 1);
+	}
+	if (p)
+		*port = p;
+	return n;
+}
+
 /*
- * As rx_render_json, written into one buffer, in the key order jansson's
- * tree had; a string that is not UTF-8 is left out as json_string did (no
- * caller's text can be one today: they are printable ASCII).
+ * One transaction in the contract's key order, written into one buffer; a
+ * string that is not UTF-8 is left out as json_string did (no caller's text
+ * can be one today: they are printable ASCII). duration_s has the fewest
+ * digits that read back as the same double (jsonw_real_short): the
+ * nanoseconds' own digits, 0.001162492 and never 0.0011624920000000001.
  */
 int rx_render_txn_json(FILE *out, const struct rx_txn *t, const char *route, const char *path,
-		       const char *ua)
+		       const char *ua, const char *host)
 {
-	/* path, User-Agent and route at most 3 bytes a byte, doubled by escaping: < 2.5 KB */
+	static const __u8 v4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	/* path, User-Agent, route and host at most 3 bytes a byte, doubled by escaping: < 3 KB */
 	char buf[4096];
+	const char *name = NULL;
+	__u16 sport = t->sport;
+	size_t hlen = 0;
 	struct jsonw w;
 
+	/* split at ASCII bytes: the host of UTF-8 text is UTF-8 */
+	if (host && jsonw_utf8_ok(host, strlen(host)))
+		hlen = rx_host_split(host, &name, &sport);
 	jsonw_init(&w, buf, sizeof(buf));
 	jsonw_lit(&w, "{\"ts\":");
 	jsonw_ts(&w, t->start_ns);
 	/* a u64 over 1e9: always finite, so never one json_real refuses */
 	jsonw_lit(&w, ",\"duration_s\":");
-	jsonw_real(&w, (double)t->dur_ns / 1e9);
+	jsonw_real_short(&w, (double)t->dur_ns / 1e9);
 	jsonw_lit(&w, ",\"client.address\":");
 	jw_addr16(&w, t->client);
 	jw_u64(&w, ",\"client.port\":", t->cport);
-	jsonw_lit(&w, ",\"server.address\":");
+	if (hlen) {
+		jsonw_lit(&w, ",\"server.address\":");
+		jsonw_str(&w, name, hlen);
+	}
+	jw_u64(&w, ",\"server.port\":", sport);
+	jsonw_lit(&w, ",\"network.local.address\":");
 	jw_addr16(&w, t->server);
-	jw_u64(&w, ",\"server.port\":", t->sport);
+	jw_u64(&w, ",\"network.local.port\":", t->sport);
+	jsonw_lit(&w, ",\"network.peer.address\":");
+	jw_addr16(&w, t->client);
+	jw_u64(&w, ",\"network.peer.port\":", t->cport);
+	jsonw_lit(&w, ",\"network.transport\":\"tcp\",\"network.type\":");
+	if (!memcmp(t->server, v4, sizeof(v4)))
+		jsonw_lit(&w, "\"ipv4\"");
+	else
+		jsonw_lit(&w, "\"ipv6\"");
+	jsonw_lit(&w, ",\"url.scheme\":\"http\"");
+	if (t->status >= 500) {
+		jsonw_lit(&w, ",\"error.type\":\"");
+		jsonw_u64(&w, t->status);
+		jsonw_char(&w, '"');
+	}
 	jsonw_lit(&w, ",\"http.request.method\":");
 	jw_cstr(&w, rx_http_method_name(t->method));
 	if (path && jsonw_utf8_ok(path, strlen(path))) {
@@ -669,12 +734,10 @@ int rx_render_txn_json(FILE *out, const struct rx_txn *t, const char *route, con
 		jw_cstr(&w, route);
 	}
 	jw_u64(&w, ",\"http.response.status_code\":", t->status);
-	if (t->flags & 1) {
+	if (t->flags & RX_TXN_REQ_SIZE)
 		jw_u64(&w, ",\"http.request.body.size\":", t->req_size);
-	}
-	if (t->flags & 2) {
+	if (t->flags & RX_TXN_RESP_SIZE)
 		jw_u64(&w, ",\"http.response.body.size\":", t->resp_size);
-	}
 	if (rx_http_minor_text(t->minor)) {
 		jsonw_lit(&w, ",\"network.protocol.version\":");
 		jw_cstr(&w, rx_http_minor_text(t->minor));

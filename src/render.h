@@ -10,12 +10,21 @@ void rx_render_line(FILE *out, const struct rx_capture *rec, const char *ifname)
 void rx_render_verbose(FILE *out, const struct rx_capture *rec, const char *ifname);
 int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname);
 /*
- * requests --json: one HTTP transaction with OpenTelemetry's keys. route,
- * path and ua are texts already made printable; path and ua NULL when the
- * request's record is missing or had no User-Agent.
+ * requests --json: one HTTP transaction with OpenTelemetry's keys (the
+ * contract's "requests --json"). route, path, ua and host are texts already
+ * made printable; path, ua and host NULL when the request's record is
+ * missing or had no such header. host is the Host header's value as sent:
+ * server.address and server.port come from it (rx_host_split).
  */
 int rx_render_txn_json(FILE *out, const struct rx_txn *t, const char *route, const char *path,
-		       const char *ua);
+		       const char *ua, const char *host);
+/*
+ * A Host header's value (RFC 9110 7.2, uri-host [":" port]) apart: sets
+ * *name to where the host starts and returns its length (0: no host), an
+ * IPv6 literal without its brackets; sets *port when a port of 1-65535
+ * follows, else leaves it.
+ */
+size_t rx_host_split(const char *host, const char **name, __u16 *port);
 
 /* Text forms shared by the views. */
 void rx_fmt_flags(char *buf, size_t len, __u16 flags);  /* "SYN,ACK" */

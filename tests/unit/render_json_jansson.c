@@ -277,11 +277,58 @@ static void fmt_addr16(char *buf, const __u8 *a)
 		inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
 }
 
-int rx_render_txn_json_jansson(FILE *out, const struct rx_txn *t, const char *route,
-			       const char *path, const char *ua)
+/*
+ * The Host header apart, read again from RFC 9110 7.2 and RFC 3986 3.2.2:
+ * "[" IPv6 "]" [":" port] or name [":" port]; a port is 1 to 5 digits,
+ * 1-65535. Returns 0 when there is no host.
+ */
+static int host_parts(const char *h, char *name, size_t size, long *port)
 {
-	char c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN], ts[32], ver[8];
-	json_t *o = json_object();
+	const char *rb = strchr(h, ']'), *c = strchr(h, ':'), *p = NULL;
+
+	if (h[0] == '[' && rb && (rb[1] == '\0' || rb[1] == ':')) {
+		snprintf(name, size, "%.*s", (int)(rb - h - 1), h + 1);
+		if (rb[1] == ':')
+			p = rb + 2;
+	} else if (h[0] != '[' && c && strrchr(h, ':') == c) {
+		snprintf(name, size, "%.*s", (int)(c - h), h);
+		p = c + 1;
+	} else {
+		snprintf(name, size, "%s", h);
+	}
+	if (p && strlen(p) >= 1 && strlen(p) <= 5 && strspn(p, "0123456789") == strlen(p) &&
+	    strtol(p, NULL, 10) >= 1 && strtol(p, NULL, 10) <= 65535)
+		*port = strtol(p, NULL, 10);
+	return name[0] != '\0';
+}
+
+/* the fewest significant digits that strtod reads back as v */
+static int shortest(double v)
+{
+	char b[64];
+	int p;
+
+	for (p = 1; p < 17; p++) {
+		snprintf(b, sizeof(b), "%.*g", p, v);
+		if (strtod(b, NULL) == v)
+			break;
+	}
+	return p;
+}
+
+/*
+ * requests --json in the contract's keys and order (SPEC.md "requests
+ * --json"): the jansson form of rx_render_txn_json.
+ */
+int rx_render_txn_json_jansson(FILE *out, const struct rx_txn *t, const char *route,
+			       const char *path, const char *ua, const char *host)
+{
+	char c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN], ts[32], ver[8], name[1024], err[8];
+	static const __u8 v4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	double dur = (double)t->dur_ns / 1e9;
+	long port = t->sport;
+	int has_name = 0;
+	json_t *o = json_object(), *hj;
 	char *txt;
 	int r;
 
@@ -289,11 +336,28 @@ int rx_render_txn_json_jansson(FILE *out, const struct rx_txn *t, const char *ro
 	fmt_addr16(s, t->server);
 	rx_fmt_ts(ts, sizeof(ts), t->start_ns);
 	snprintf(ver, sizeof(ver), "%s", rx_http_minor_text(t->minor) ?: "?");
-	json_object_set_new(o, "duration_s", json_real((double)t->dur_ns / 1e9));
+	hj = host ? json_string(host) : NULL; /* NULL: not UTF-8, left out whole */
+	if (hj)
+		has_name = host_parts(host, name, sizeof(name), &port);
+	json_decref(hj);
+	json_object_set_new(o, "duration_s", json_real(dur));
 	json_object_set_new(o, "client.address", json_string(c));
 	json_object_set_new(o, "client.port", json_integer(t->cport));
-	json_object_set_new(o, "server.address", json_string(s));
-	json_object_set_new(o, "server.port", json_integer(t->sport));
+	if (has_name)
+		json_object_set_new(o, "server.address", json_string(name));
+	json_object_set_new(o, "server.port", json_integer(port));
+	json_object_set_new(o, "network.local.address", json_string(s));
+	json_object_set_new(o, "network.local.port", json_integer(t->sport));
+	json_object_set_new(o, "network.peer.address", json_string(c));
+	json_object_set_new(o, "network.peer.port", json_integer(t->cport));
+	json_object_set_new(o, "network.transport", json_string("tcp"));
+	json_object_set_new(o, "network.type",
+			    json_string(memcmp(t->server, v4, 12) ? "ipv6" : "ipv4"));
+	json_object_set_new(o, "url.scheme", json_string("http"));
+	if (t->status >= 500) {
+		snprintf(err, sizeof(err), "%u", t->status);
+		json_object_set_new(o, "error.type", json_string(err));
+	}
 	json_object_set_new(o, "http.request.method", json_string(rx_http_method_name(t->method)));
 	if (path)
 		json_object_set_new(o, "url.path", json_string(path));
@@ -307,7 +371,7 @@ int rx_render_txn_json_jansson(FILE *out, const struct rx_txn *t, const char *ro
 		json_object_set_new(o, "network.protocol.version", json_string(ver));
 	if (ua)
 		json_object_set_new(o, "user_agent.original", json_string(ua));
-	txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(shortest(dur)));
 	json_decref(o);
 	/* ts first, as exact text (see render.c) */
 	r = txt ? 0 : -1;

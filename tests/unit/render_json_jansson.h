@@ -7,6 +7,6 @@
 
 int rx_render_json_jansson(FILE *out, const struct rx_capture *rec, const char *ifname);
 int rx_render_txn_json_jansson(FILE *out, const struct rx_txn *t, const char *route,
-			       const char *path, const char *ua);
+			       const char *path, const char *ua, const char *host);
 
 #endif

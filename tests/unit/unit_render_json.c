@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <math.h>
 #include <jansson.h>
 #include <cmocka.h>
@@ -70,13 +71,13 @@ static void both_render(struct both *t, const struct rx_capture *rec, const char
 }
 
 static void oa_ob_render(struct both *t, const struct rx_txn *txn, const char *route,
-			 const char *path, const char *ua, unsigned long idx)
+			 const char *path, const char *ua, const char *host, unsigned long idx)
 {
 	long oa = ftell(t->fa), ob = ftell(t->fb);
 	int ra, rb;
 
-	ra = rx_render_txn_json(t->fa, txn, route, path, ua);
-	rb = rx_render_txn_json_jansson(t->fb, txn, route, path, ua);
+	ra = rx_render_txn_json(t->fa, txn, route, path, ua, host);
+	rb = rx_render_txn_json_jansson(t->fb, txn, route, path, ua, host);
 	fflush(t->fa);
 	fflush(t->fb);
 	if (ra != rb || t->na - (size_t)oa != t->nb - (size_t)ob ||
@@ -200,9 +201,38 @@ static void rand_text(char *buf, size_t max)
 	buf[n] = 0;
 }
 
+/* Host headers: the forms RFC 9110 allows, and ones it does not. */
+static const char *const hosts[] = {
+	"example.com", "example.com:8080", "Example.COM:80", "198.51.100.7:81", "[2001:db8::1]",
+	"[2001:db8::1]:8080", "[::1]:0", "[::1]x", "[::1", "[::1]:", "[]", "[]:80", ":80", "",
+	"2001:db8::1", "a:b", "host:", "host:0", "host:65535", "host:65536", "host:99999",
+	"host:123456", "host:+1", "host: 1", "host:0080", "x]:1", "h\"q:2",
+};
+
+/* a host from the list, or text of the bytes that matter to the split */
+static void rand_host(char *buf, size_t max)
+{
+	static const char alpha[] = "[]:0123456789ab.";
+	size_t n, i;
+
+	switch (next() % 3) {
+	case 0:
+		snprintf(buf, max, "%s", hosts[next() % (sizeof(hosts) / sizeof(hosts[0]))]);
+		break;
+	case 1:
+		n = next() % 12;
+		for (i = 0; i < n && i + 1 < max; i++)
+			buf[i] = alpha[next() % (sizeof(alpha) - 1)];
+		buf[i] = 0;
+		break;
+	default:
+		rand_text(buf, max);
+	}
+}
+
 static void random_transactions(void **state)
 {
-	char route[200], path[400], ua[400];
+	char route[200], path[400], ua[400], host[200];
 	struct rx_txn t;
 	struct both b;
 	unsigned long i;
@@ -232,7 +262,11 @@ static void random_transactions(void **state)
 		rand_text(route, sizeof(route));
 		rand_text(path, sizeof(path));
 		rand_text(ua, sizeof(ua));
-		oa_ob_render(&b, &t, route, (next() & 3) ? path : NULL, (next() & 1) ? ua : NULL, i);
+		rand_host(host, sizeof(host));
+		if (next() & 1)
+			t.status = (__u16)(100 + next() % 500);
+		oa_ob_render(&b, &t, route, (next() & 3) ? path : NULL, (next() & 1) ? ua : NULL,
+			     (next() & 3) ? host : NULL, i);
 	}
 	both_close(&b);
 }
@@ -274,6 +308,62 @@ static void reals(void **state)
 	jsonw_init(&w, buf, sizeof(buf));
 	jsonw_real(&w, NAN);
 	assert_int_equal(jsonw_done(&w), -1);
+}
+
+/*
+ * Durations (requests --json): the fewest digits that read back, as
+ * json_real dumps them at that precision; for n nanoseconds under 10^15,
+ * exactly the digits of n without its trailing zeros.
+ */
+static void short_reals(void **state)
+{
+	static const struct {
+		uint64_t ns;
+		const char *text;
+	} known[] = {
+		{ 1162492000ull, "1.162492" }, { 1000000ull, "0.001" }, { 0, "0.0" },
+		{ 2000000000ull, "2.0" }, { 123456789ull, "0.123456789" }, { 52000ull, "5.2e-5" },
+		{ 1ull, "1e-9" }, { 999999999999999ull, "999999.999999999" },
+	};
+	char buf[64], digits[24], *want;
+	struct jsonw w;
+	unsigned long i;
+	json_t *j;
+	double v;
+
+	(void)state;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		jsonw_init(&w, buf, sizeof(buf));
+		jsonw_real_short(&w, (double)known[i].ns / 1e9);
+		assert_int_equal(jsonw_done(&w), (long)strlen(known[i].text));
+		assert_memory_equal(buf, known[i].text, strlen(known[i].text));
+	}
+	for (i = 0; i < 200000; i++) {
+		uint64_t ns = next() >> (next() % 64);
+		int n, p;
+
+		v = (i & 1) ? (double)ns / 1e9 : (double)(ns % 1000000000000000ull) / 1e9;
+		p = jsonw_real_digits(v);
+		j = json_real(v);
+		want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(p));
+		json_decref(j);
+		assert_non_null(want);
+		jsonw_init(&w, buf, sizeof(buf));
+		jsonw_real_short(&w, v);
+		if (jsonw_done(&w) != (long)strlen(want) || memcmp(buf, want, strlen(want))) {
+			fprintf(stderr, "%.17g: new %.*s old %s\n", v, (int)(w.p - buf), buf, want);
+			fail();
+		}
+		assert_true(strtod(want, NULL) == v);
+		free(want);
+		if (i & 1)
+			continue;
+		/* the digits of ns % 10^15 without trailing zeros: that many, no fewer */
+		n = snprintf(digits, sizeof(digits), "%" PRIu64, (uint64_t)(ns % 1000000000000000ull));
+		while (n > 1 && digits[n - 1] == '0')
+			n--;
+		assert_int_equal(p, n);
+	}
 }
 
 /* Every interface name with every byte value, alone and next to text. */
@@ -371,6 +461,7 @@ int main(void)
 		cmocka_unit_test(interface_names),
 		cmocka_unit_test(random_transactions),
 		cmocka_unit_test(reals),
+		cmocka_unit_test(short_reals),
 		cmocka_unit_test(ipv6_text),
 		cmocka_unit_test(integers_and_room),
 	};
