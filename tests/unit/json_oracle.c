@@ -20,7 +20,7 @@ struct oracle {
 	int bad;
 };
 
-static int on_record(void *user, const struct rx_capture *rec)
+static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
 {
 	struct oracle *o = user;
 
