@@ -69,7 +69,7 @@ static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
 	}
 	switch (w->view) {
 	case VIEW_JSON:
-		rx_render_json(stdout, rec, ifname);
+		rx_render_json(stdout, rec, frame, ifname);
 		break;
 	case VIEW_VERBOSE:
 		rx_render_verbose(stdout, rec, ifname);
