@@ -55,7 +55,7 @@ static const char watch_usage[] =
 	"FILTER is a tcpdump (pcap-filter) expression, e.g. 'tcp port 80'. Live, it is\n"
 	"applied to the captured bytes in user space: counters count every packet.\n";
 
-static int on_record(void *user, const struct rx_capture *rec)
+static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
 {
 	struct watch *w = user;
 	const char *ifname = rx_source__ifname(w->src, rec->pkt.ifindex);
@@ -69,7 +69,7 @@ static int on_record(void *user, const struct rx_capture *rec)
 	}
 	switch (w->view) {
 	case VIEW_JSON:
-		rx_render_json(stdout, rec, ifname);
+		rx_render_json(stdout, rec, frame, ifname);
 		break;
 	case VIEW_VERBOSE:
 		rx_render_verbose(stdout, rec, ifname);

@@ -305,9 +305,10 @@ const char *rx_http_minor_text(unsigned int minor)
 /*
  * The JSON view is written straight into one buffer per record (jsonw.h):
  * keys as literals, in SPEC.md's order, each nested object's first key
- * carrying its '{' and every other key its ','. It prints what the jansson
- * tree it replaced printed, byte for byte (tests/unit/unit_render_json.c
- * keeps that renderer as the oracle).
+ * carrying its '{' and every other key its ','. Joined with dots, a key's
+ * path is tshark's field name (tests/pcap/test_json_names.py checks it).
+ * It prints what the jansson renderer kept as its oracle prints, byte for
+ * byte (tests/unit/render_json_jansson.c, unit_render_json).
  */
 static void jw_cstr(struct jsonw *w, const char *s)
 {
@@ -321,22 +322,51 @@ static void jw_cstr(struct jsonw *w, const char *s)
 		jsonw_u64((w), (v)); \
 	} while (0)
 
-/* tcp.flags_str: rx_fmt_flags's text, without its snprintf per name */
-static void jw_tcp_flags(struct jsonw *w, __u16 flags)
+/*
+ * tcp.flags.str as tshark prints it: the 12 flag bits from the highest, one
+ * character each, the bit's letter when set and U+00B7 (a middle dot, two
+ * bytes in UTF-8) when not ("\u00b7\u00b7...S\u00b7" for a SYN).
+ */
+static void jw_tcp_flags_str(struct jsonw *w, __u16 flags)
 {
-	size_t i;
-	int first = 1;
+	static const char letters[] = "RRRACEUAPRSF"; /* bits 11..0: reserved, AE, CWR ... FIN */
+	char *p;
+	int i;
 
-	jsonw_char(w, '"');
-	for (i = 0; i < sizeof(tcp_flag_names) / sizeof(tcp_flag_names[0]); i++) {
-		if (!(flags & (1u << i)))
-			continue;
-		if (!first)
-			jsonw_char(w, ',');
-		jsonw_raw(w, tcp_flag_names[i], strlen(tcp_flag_names[i]));
-		first = 0;
+	if (!jsonw_room(w, 2 + 2 * (sizeof(letters) - 1)))
+		return;
+	p = w->p;
+	*p++ = '"';
+	for (i = 0; i < (int)sizeof(letters) - 1; i++) {
+		if (flags & (0x800u >> i)) {
+			*p++ = letters[i];
+		} else {
+			*p++ = (char)0xc2;
+			*p++ = (char)0xb7;
+		}
 	}
-	jsonw_char(w, '"');
+	*p++ = '"';
+	w->p = p;
+}
+
+/*
+ * tcp.flags is a number and the parent of tcp.flags.fin ...: the children
+ * are keys "flags.fin" ... of the same object, so the path joined with dots
+ * is tshark's name.
+ */
+static void jw_tcp_flags(struct jsonw *w, __u16 f)
+{
+	jw_u64(w, ",\"flags\":", f);
+	jw_u64(w, ",\"flags.fin\":", (f & RX_TH_FIN) != 0);
+	jw_u64(w, ",\"flags.syn\":", (f & RX_TH_SYN) != 0);
+	jw_u64(w, ",\"flags.reset\":", (f & RX_TH_RST) != 0);
+	jw_u64(w, ",\"flags.push\":", (f & RX_TH_PUSH) != 0);
+	jw_u64(w, ",\"flags.ack\":", (f & RX_TH_ACK) != 0);
+	jw_u64(w, ",\"flags.urg\":", (f & RX_TH_URG) != 0);
+	jw_u64(w, ",\"flags.ece\":", (f & RX_TH_ECE) != 0);
+	jw_u64(w, ",\"flags.cwr\":", (f & RX_TH_CWR) != 0);
+	jsonw_lit(w, ",\"flags.str\":");
+	jw_tcp_flags_str(w, f);
 }
 
 /* The source and destination, as fmt_src_dst picks them (IPv4 first). */
@@ -357,8 +387,6 @@ static void jw_tcp(struct jsonw *w, const struct rx_pkt *pkt)
 	jw_u64(w, ",\"dstport\":", pkt->dport);
 	jw_u64(w, ",\"seq_raw\":", pkt->tcp_seq);
 	jw_u64(w, ",\"ack_raw\":", pkt->tcp_ack);
-	jw_u64(w, ",\"flags\":", pkt->tcp_flags);
-	jsonw_lit(w, ",\"flags_str\":");
 	jw_tcp_flags(w, pkt->tcp_flags);
 	jw_u64(w, ",\"window_size_value\":", pkt->tcp_win);
 	jw_u64(w, ",\"hdr_len\":", pkt->tcp_hl);
@@ -368,13 +396,14 @@ static void jw_tcp(struct jsonw *w, const struct rx_pkt *pkt)
 		/* every option is optional: the first one written opens without a ',' */
 		jsonw_lit(w, ",\"options\":{");
 		if (pkt->tcp_optmask & RX_TCPOPT_MSS) {
-			jsonw_lit_sep(w, ",\"mss\":", first);
+			jsonw_lit_sep(w, ",\"mss_val\":", first);
 			jsonw_u64(w, pkt->tcp_mss);
 			first = 0;
 		}
 		if (pkt->tcp_optmask & RX_TCPOPT_WSCALE) {
-			jsonw_lit_sep(w, ",\"wscale\":", first);
+			jsonw_lit_sep(w, ",\"wscale\":{\"shift\":", first);
 			jsonw_u64(w, pkt->tcp_wscale);
+			jsonw_char(w, '}');
 			first = 0;
 		}
 		if (pkt->tcp_optmask & RX_TCPOPT_SACK_PERM) {
@@ -382,9 +411,10 @@ static void jw_tcp(struct jsonw *w, const struct rx_pkt *pkt)
 			first = 0;
 		}
 		if (pkt->tcp_optmask & RX_TCPOPT_TS) {
-			jsonw_lit_sep(w, ",\"tsval\":", first);
+			jsonw_lit_sep(w, ",\"timestamp\":{\"tsval\":", first);
 			jsonw_u64(w, pkt->tcp_tsval);
 			jw_u64(w, ",\"tsecr\":", pkt->tcp_tsecr);
+			jsonw_char(w, '}');
 			first = 0;
 		}
 		if (pkt->tcp_optmask & RX_TCPOPT_SACK) {
@@ -564,21 +594,22 @@ static int jw_write(FILE *out, const struct jsonw *w)
 }
 
 /*
- * One line per record. ts goes first, as exact text: nanoseconds since the
- * epoch need 19 significant digits, more than a double holds. The record is
- * dropped (-1) if it does not fit the buffer, which no record of the
- * datapath's bounded arrays can reach.
+ * One line per record. frame.time_epoch goes first, as exact text:
+ * nanoseconds since the epoch need 19 significant digits, more than a
+ * double holds. The record is dropped (-1) if it does not fit the buffer,
+ * which no record of the datapath's bounded arrays can reach.
  */
-int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname)
+int rx_render_json(FILE *out, const struct rx_capture *rec, __u64 frame, const char *ifname)
 {
 	const struct rx_pkt *pkt = &rec->pkt;
 	char buf[8192];
 	struct jsonw w;
 
 	jsonw_init(&w, buf, sizeof(buf));
-	jsonw_lit(&w, "{\"ts\":");
+	jsonw_lit(&w, "{\"frame\":{\"time_epoch\":");
 	jsonw_ts(&w, pkt->ts_ns);
-	jw_u64(&w, ",\"frame\":{\"len\":", pkt->wire_len);
+	jw_u64(&w, ",\"number\":", frame);
+	jw_u64(&w, ",\"len\":", pkt->wire_len);
 	/* the bytes the datapath had (as tshark's frame.cap_len for the same file) */
 	jw_u64(&w, ",\"cap_len\":", pkt->cap_len);
 	jsonw_char(&w, '}');

@@ -8,7 +8,11 @@
 /* ifname: the interface's name for live records, NULL offline. */
 void rx_render_line(FILE *out, const struct rx_capture *rec, const char *ifname);
 void rx_render_verbose(FILE *out, const struct rx_capture *rec, const char *ifname);
-int rx_render_json(FILE *out, const struct rx_capture *rec, const char *ifname);
+/*
+ * watch --json: keys are tshark's field names (jq .ip.ttl = tshark -e
+ * ip.ttl); frame: the packet's frame.number (rx_record_fn's).
+ */
+int rx_render_json(FILE *out, const struct rx_capture *rec, __u64 frame, const char *ifname);
 /*
  * requests --json: one HTTP transaction with OpenTelemetry's keys (the
  * contract's "requests --json"). route, path, ua and host are texts already

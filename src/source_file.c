@@ -18,6 +18,7 @@ struct rx_file {
 	struct rx_env *native;
 	struct rx_sink sink;
 	int stopped;
+	__u64 frames; /* packets read so far: the number of the one being run */
 	__u64 first_ns, last_ns;
 	struct rx_reqjoin join;
 };
@@ -42,7 +43,8 @@ static void native_emit(void *user, const struct rx_capture *rec)
 {
 	struct rx_file *f = user;
 
-	if (!f->stopped && f->sink.on_capture && f->sink.on_capture(f->sink.user, rec))
+	if (!f->stopped && f->sink.on_capture &&
+	    f->sink.on_capture(f->sink.user, rec, f->frames))
 		f->stopped = 1;
 }
 
@@ -114,6 +116,7 @@ static int file_run(void *impl, const struct rx_sink *sink)
 			rx_err("%s: %s", f->name, pcap_geterr(f->pcap));
 			return RX_EXIT_INPUT;
 		}
+		f->frames++;
 		/* opened with nanosecond precision: tv_usec holds nanoseconds */
 		ts = (__u64)h->ts.tv_sec * 1000000000ull + (__u64)h->ts.tv_usec;
 		if (!f->first_ns)

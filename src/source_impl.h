@@ -35,9 +35,12 @@ struct rx_source_opts {
 
 /*
  * Called once per capture record, in order; ts_ns already on the wall clock.
+ * frame is the packet's number, from 1 (tshark's frame.number): offline its
+ * index in the file, counting every packet read, shown or not; live the
+ * record's index since the start, in the order records are delivered.
  * Return non-zero to stop the source.
  */
-typedef int (*rx_record_fn)(void *user, const struct rx_capture *rec);
+typedef int (*rx_record_fn)(void *user, const struct rx_capture *rec, __u64 frame);
 
 /* Where a running source delivers its records; NULL members: not wanted. */
 struct rx_sink {

@@ -39,6 +39,7 @@ struct rx_live {
 	int pin;
 	char pin_dir[64 + IF_NAMESIZE];
 	struct rx_capture rec;
+	__u64 delivered; /* capture records handed to the sink: the last one's number */
 };
 
 /* Name the first capability live mode needs and the process lacks, or NULL. */
@@ -92,7 +93,7 @@ static int ring_record(void *ctx, void *data, size_t size)
 	/* ring memory is read-only to user space: move to the wall clock in a copy */
 	memcpy(&src->rec, data, sizeof(src->rec));
 	src->rec.pkt.ts_ns = (__u64)((__s64)src->rec.pkt.ts_ns + src->mono_to_wall);
-	if (src->sink.on_capture(src->sink.user, &src->rec))
+	if (src->sink.on_capture(src->sink.user, &src->rec, ++src->delivered))
 		src->stopped = 1;
 	return 0;
 }

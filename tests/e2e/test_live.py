@@ -26,20 +26,23 @@ Asserts:
      "N capture records produced" == frames tcpdump saw in the same interval,
      "0 lost", "N packets shown" == lines;
   2. the replayed frames appear in send order, and each JSON object equals
-     (minus ts and kernel) what `rxray watch -r` prints for the generated
-     pcap; the kernel object says hook xdp, this ifindex and ifname,
-     verdict/reason equal to rxray's;
+     (minus frame.time_epoch and kernel) what `rxray watch -r` prints for
+     the generated pcap, frame.number included (live: 1, 2, ... in the
+     order records arrive); the kernel object says hook xdp, this ifindex
+     and ifname, verdict/reason equal to rxray's;
   3. the 3 echo requests and the HTTP SYN (with its MSS option) appear;
      nothing else does;
-  4. ts values lie inside the run's wall-clock interval, within 50 ms of
+  4. frame.time_epoch values lie inside the run's wall-clock interval, within 50 ms of
      tcpdump's timestamp for the same frame;
   5. the -w file opens in tshark, its frames are byte-identical to
      tcpdump's and (for the replayed ones) to the generated pcap, its
-     timestamps are the JSON ts to the nanosecond, and `rxray watch -r` on it
-     reproduces the live JSON (ts included, minus kernel);
+     timestamps are the JSON frame.time_epoch to the nanosecond, and `rxray
+     watch -r` on it reproduces the live JSON (times and numbers included,
+     minus kernel);
   6. a filter works live: `rxray watch -i IF --json icmp` shows exactly the
      frames libpcap's 'icmp' matches (tcpdump -r on the generated pcap, plus
-     the pings) and the datapath still counts every frame.
+     the pings) and the datapath still counts every frame; frame.number
+     counts the records the filter hid too, as offline.
 """
 
 import atexit
@@ -230,15 +233,16 @@ def read_pcap(path):
     return out
 
 
-TS_RE = re.compile(r'^\{"ts":([0-9]+\.[0-9]{9}),')
+TS_RE = re.compile(r'^\{"frame":\{"time_epoch":([0-9]+\.[0-9]{9}),')
+TIME = "frame.time_epoch"
 
 
 def parse_json_lines(text, where):
-    """[(ts_text, obj)]: ts kept as text (19 significant digits)."""
+    """[(ts_text, obj)]: frame.time_epoch kept as text (19 significant digits)."""
     out = []
     for i, line in enumerate(text.splitlines()):
         m = TS_RE.match(line)
-        if not check(m is not None, "%s line %d: no leading ts with 9 decimals: %.120s"
+        if not check(m is not None, "%s line %d: no leading frame.time_epoch with 9 decimals: %.120s"
                      % (where, i + 1, line)):
             continue
         out.append((m.group(1), json.loads(line)))
@@ -246,7 +250,13 @@ def parse_json_lines(text, where):
 
 
 def strip(obj, *keys):
-    return {k: v for k, v in obj.items() if k not in keys}
+    """obj without keys; a dotted one (frame.time_epoch) is taken from its object."""
+    out = {k: v for k, v in obj.items() if k not in keys}
+    for k in keys:
+        head, _, rest = k.partition(".")
+        if rest and isinstance(out.get(head), dict):
+            out[head] = strip(out[head], rest)
+    return out
 
 
 # --payload is a visible opt-in: one line says so before the summary
@@ -485,9 +495,9 @@ def main():
     live_objs = [o for _, o in live]
     pos, replayed_idx = 0, []
     for i, (desc, _) in enumerate(frames):
-        want = strip(offline[i][1], "ts")
+        want = strip(offline[i][1], TIME)
         j = pos
-        while j < len(live_objs) and strip(live_objs[j], "ts", "kernel") != want:
+        while j < len(live_objs) and strip(live_objs[j], TIME, "kernel") != want:
             j += 1
         if j == len(live_objs):
             fail("replayed frame %d (%s) missing (or decoded differently) after live line %d;"
@@ -497,6 +507,9 @@ def main():
         pos = j + 1
     check(replayed_idx == list(range(len(frames))) or len(replayed_idx) != len(frames),
           "replayed frames are not the first %d live lines: %s" % (len(frames), replayed_idx))
+    numbers = [o.get("frame", {}).get("number") for o in live_objs]
+    check(numbers == list(range(1, len(live_objs) + 1)),
+          "live frame.number is not 1, 2, ... in delivery order: %s" % numbers[:20])
     for (ts, o) in live:
         k = o.get("kernel")
         if not check(isinstance(k, dict), "live line without kernel object: %s" % json.dumps(o)):
@@ -518,9 +531,10 @@ def main():
              and o.get("ip", {}).get("src") == "192.0.2.1" and o["ip"].get("dst") == DST4]
     http = [o for o in rest if "tcp" in o and o.get("ip", {}).get("src") == "192.0.2.1"
             and o["ip"].get("dst") == DST4 and o["tcp"]["dstport"] == HTTP_PORT]
-    syns = [o for o in http if o["tcp"]["flags_str"] == "SYN"]
+    syns = [o for o in http if o["tcp"]["flags.str"] == "\u00b7" * 10 + "S\u00b7"]  # tshark's text
     check(len(pings) == 3, "%d ICMP echo requests from 192.0.2.1 seen (want 3)" % len(pings))
-    check(len(syns) == 1 and "mss" in syns[0]["tcp"].get("options", {}),
+    check(len(syns) == 1 and syns[0]["tcp"]["flags.syn"] == 1 and syns[0]["tcp"]["flags.ack"] == 0
+          and "mss_val" in syns[0]["tcp"].get("options", {}),
           "HTTP SYN (with MSS) not seen exactly once: %s" % json.dumps(syns))
     check(any(o.get("payload", {}).get("len", 0) > 0 for o in http),
           "no HTTP request segment (payload) seen from the client")
@@ -559,12 +573,12 @@ def main():
                   (rxw[j][3] == masked(gen_bytes[n]) or frames[n][0] in REDACTED),
                   "-w frame %d differs from replayed frame %d (%s)"
                   % (j, n, frames[n][0]))
-    check([r[0] for r in rxw] == [ts for ts, _ in live], "-w timestamps differ from JSON ts")
+    check([r[0] for r in rxw] == [ts for ts, _ in live], "-w timestamps differ from JSON frame.time_epoch")
     skew = [abs(float(a[0]) - float(b[0])) for a, b in zip(rxw, td)]
     check(not skew or max(skew) < 0.05, "rxray's timestamps are up to %.6f s away from tcpdump's"
           % max(skew or [0]))
     check([line.split("\t")[0] for line in tsh_lines] == [ts for ts, _ in live],
-          "tshark's frame.time_epoch differs from JSON ts")
+          "tshark's frame.time_epoch differs from rxray's")
     again = run([RXRAY, "watch", "-r", rx_pcap, "--json"], check_rc=False)
     check(again.returncode == 0, "rxray -r on the -w file: exit %d" % again.returncode)
     re_read = parse_json_lines(again.stdout, "rxray -r -w-file")
@@ -575,7 +589,7 @@ def main():
         return o
 
     check([(ts, no_cap(o)) for ts, o in re_read] == [(ts, no_cap(strip(o, "kernel"))) for ts, o in live],
-          "rxray -r on the -w file does not reproduce the live JSON (ts included, minus kernel)")
+          "rxray -r on the -w file does not reproduce the live JSON (times and numbers included, minus kernel)")
 
     # 6. a filter, live
     exp = run(["tcpdump", "-n", "-r", gen, "icmp"], check_rc=False)
@@ -601,8 +615,12 @@ def main():
           "live 'icmp' filter let through: %s" % [json.dumps(o)[:150] for _, o in fl if "icmp" not in o])
     check(len(fl) == exp_n + 2, "live 'icmp' filter shows %d frames, want %d (%d replayed + 2 pings)"
           % (len(fl), exp_n + 2, exp_n))
-    check([strip(o, "ts", "kernel") for _, o in fl[:exp_n]] == [strip(o, "ts") for _, o in off_icmp],
+    # frame.number included: live, as offline, it counts the frames the filter hid
+    check([strip(o, TIME, "kernel") for _, o in fl[:exp_n]] == [strip(o, TIME) for _, o in off_icmp],
           "live 'icmp' frames differ from rxray -r gen.pcap icmp")
+    check([o.get("frame", {}).get("number") for _, o in fl[exp_n:]] == [len(frames) + 1, len(frames) + 2],
+          "the pings' frame.number is not %d, %d (after every replayed frame): %s"
+          % (len(frames) + 1, len(frames) + 2, [o.get("frame", {}).get("number") for _, o in fl[exp_n:]]))
     if fs:
         check(fs["shown"] == len(fl), "filter run: summary says %d shown, %d lines"
               % (fs["shown"], len(fl)))

@@ -54,8 +54,9 @@ def same(conv, *names):
 
 
 # ---------------------------------------------------------------------------
-# SPEC name  <->  tshark field. One row per rxray JSON path. `[]` marks a
-# list element. Conversions: int (tshark decimal or 0x hex), bool (1/0,
+# SPEC name  <->  tshark field. One row per rxray JSON path (the keys joined
+# with dots: tcp.flags.syn is the key "flags.syn" beside the number "flags"
+# in the tcp object, see NUMBER_PARENTS). `[]` marks a list element. Conversions: int (tshark decimal or 0x hex), bool (1/0,
 # True/False), str, mac (lower case), time (exact decimal), present (an
 # FT_PROTOCOL/FT_NONE item: present -> 1), list (all occurrences), and
 # derived (computed from other tshark fields, rule in the note).
@@ -64,7 +65,8 @@ def same(conv, *names):
 # ---------------------------------------------------------------------------
 FIELD_MAP = [
     # rxray path                      tshark field                               conv      note
-    ("ts",                            "frame.time_epoch",                        "time",   ""),
+    ("frame.time_epoch",              "frame.time_epoch",                        "time",   "9 decimals"),
+    ("frame.number",                  "frame.number",                            "int",    "index in the file, from 1"),
     *same("int", "frame.len", "frame.cap_len"),
     *same("mac", "eth.src", "eth.dst"),
     ("eth.type",                      "eth.type",                                "int",    "type right after the MACs"),
@@ -96,16 +98,16 @@ FIELD_MAP = [
     ("ipv6.fraghdr.ident",            "ipv6.fraghdr.ident",                      "derived", "as above"),
     *same("int", "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.ack_raw"),
     ("tcp.flags",                     "tcp.flags",                               "int",    "all 12 bits, as tshark"),
-    ("tcp.flags_str",                 "tcp.flags",                               "derived",
-     "names of the set bits of tcp.flags in SPEC order FIN SYN RST PSH ACK URG ECE CWR, comma-joined"),
+    *same("bool", "tcp.flags.fin", "tcp.flags.syn", "tcp.flags.reset", "tcp.flags.push",
+          "tcp.flags.ack", "tcp.flags.urg", "tcp.flags.ece", "tcp.flags.cwr"),
+    ("tcp.flags.str",                 "tcp.flags.str",                           "str",
+     "12 characters, bit 11 first: the letter of a set bit, U+00B7 for a clear one"),
     ("tcp.window_size_value",         "tcp.window_size_value",                   "int",    ""),
     ("tcp.hdr_len",                   "tcp.hdr_len",                             "int",    "bytes"),
     *same("int", "tcp.checksum", "tcp.urgent_pointer"),
-    ("tcp.options.mss",               "tcp.options.mss_val",                     "int",    ""),
-    ("tcp.options.wscale",            "tcp.options.wscale.shift",                "int",    ""),
+    *same("int", "tcp.options.mss_val", "tcp.options.wscale.shift"),
     ("tcp.options.sack_perm",         "tcp.options.sack_perm",                   "present", ""),
-    ("tcp.options.tsval",             "tcp.options.timestamp.tsval",             "int",    ""),
-    ("tcp.options.tsecr",             "tcp.options.timestamp.tsecr",             "int",    ""),
+    *same("int", "tcp.options.timestamp.tsval", "tcp.options.timestamp.tsecr"),
     ("tcp.options.sack[][]",          "tcp.options.sack_le, tcp.options.sack_re", "derived",
      "pairs [le, re] in order (relative sequence numbers off)"),
     *same("int", "udp.srcport", "udp.dstport", "udp.length", "udp.checksum"),
@@ -122,6 +124,11 @@ FIELD_MAP = [
 
 # rxray keys with no tshark counterpart: never compared, by design.
 RXRAY_ONLY = ("rxray.", "kernel.")
+
+# tshark fields that are a number and a parent at once: rxray prints the
+# number under the last key and the children as dotted keys beside it
+# ("tcp":{"flags":2,"flags.syn":1,...}), so the joined path is the name.
+NUMBER_PARENTS = ("tcp.flags",)
 
 # ---------------------------------------------------------------------------
 # Where rxray and tshark legitimately differ. Each entry: a name, the reason,
@@ -312,9 +319,6 @@ TSHARK_OPTS = [
     "-o", "ipv6.tso_support:FALSE",
 ]
 
-FLAG_ORDER = [(0x01, "FIN"), (0x02, "SYN"), (0x04, "RST"), (0x08, "PSH"), (0x10, "ACK"), (0x20, "URG"),
-              (0x40, "ECE"), (0x80, "CWR")]
-
 EXT_TYPES = {"ipv6.hopopts": 0, "ipv6.routing": 43, "ipv6.fraghdr": 44, "ipv6.dstopts": 60, "ah": 51}
 
 
@@ -381,12 +385,22 @@ def scalar_layer(layer_name, fields):
         vals = fields.get(tsf)
         if not vals or vals[0] is None:
             continue
-        cur = out
-        keys = path.split(".")[1:]
-        for k in keys[:-1]:
-            cur = cur.setdefault(k, {})
-        cur[keys[-1]] = CONV[conv](vals[0])
+        put_path(out, path.split(".", 1)[1], CONV[conv](vals[0]), layer_name)
     return out
+
+
+def put_path(obj, rel, value, layer_name):
+    """Store value at the dotted path rel of obj as rxray nests it: objects,
+    but under a NUMBER_PARENTS name the rest of the path is one dotted key."""
+    keys = rel.split(".")
+    cur, done = obj, layer_name
+    for i, k in enumerate(keys[:-1]):
+        done = f"{done}.{k}"
+        if done in NUMBER_PARENTS:
+            cur[".".join(keys[i:])] = value
+            return
+        cur = cur.setdefault(k, {})
+    cur[keys[-1]] = value
 
 
 class TsharkPacket:
@@ -414,8 +428,8 @@ class TsharkPacket:
             first.setdefault(p.get("name"), p)
         v = self.view
         fr = proto_fields(first["frame"])
-        v["ts"] = Decimal(fr["frame.time_epoch"][0])
-        v["frame"] = {"len": int(fr["frame.len"][0]), "cap_len": int(fr["frame.cap_len"][0])}
+        v["frame"] = {"time_epoch": Decimal(fr["frame.time_epoch"][0]), "number": int(fr["frame.number"][0]),
+                      "len": int(fr["frame.len"][0]), "cap_len": int(fr["frame.cap_len"][0])}
         self.cap_len = v["frame"]["cap_len"]
         self.wire_len = v["frame"]["len"]
         if "eth" in first:
@@ -505,8 +519,6 @@ class TsharkPacket:
         if "tcp" in first:
             f = proto_fields(first["tcp"])
             t = scalar_layer("tcp", f)
-            if "flags" in t:
-                t["flags_str"] = ",".join(n for bit, n in FLAG_ORDER if t["flags"] & bit)
             opts = t.setdefault("options", {})
             if f.get("tcp.options.sack_perm") is not None and "tcp.options.sack_perm" in f:
                 opts["sack_perm"] = 1
@@ -570,7 +582,7 @@ def path_layer(path):
         return "vlan", int(head[5:head.index("]")])
     if path.startswith("ipv6.ext["):
         return "ipv6.ext", int(path[9:path.index("]")])
-    if head == "frame" or head == "ts":
+    if head == "frame":
         return "frame", None
     return head, None
 
@@ -733,7 +745,7 @@ def gen(outdir):
 def dump_tshark(path):
     for i, tp in enumerate(tshark_packets(path)):
         v = dict(tp.view)
-        v["ts"] = str(v["ts"])
+        v["frame"] = dict(v["frame"], time_epoch=str(v["frame"]["time_epoch"]))
         print(i + 1, json.dumps(v, sort_keys=True), "| protos:", ",".join(tp.protos),
               "| malformed" if tp.malformed else "", "| short" if tp.short else "", " ".join(sorted(tp.experts)))
 

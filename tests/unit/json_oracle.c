@@ -20,13 +20,13 @@ struct oracle {
 	int bad;
 };
 
-static int on_record(void *user, const struct rx_capture *rec)
+static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
 {
 	struct oracle *o = user;
 
 	rewind(o->fa);
 	rewind(o->fb);
-	if (rx_render_json(o->fa, rec, NULL) || rx_render_json_jansson(o->fb, rec, NULL) ||
+	if (rx_render_json(o->fa, rec, frame, NULL) || rx_render_json_jansson(o->fb, rec, frame, NULL) ||
 	    fflush(o->fa) || fflush(o->fb)) {
 		fprintf(stderr, "%s: record %lu: a renderer failed\n", o->file, o->n);
 		o->bad = 1;

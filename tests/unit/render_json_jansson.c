@@ -3,7 +3,10 @@
  * The oracles for rx_render_json and rx_render_txn_json: the jansson
  * renderers they replaced (src/render.c and src/cmd_requests.c at 3c1626b),
  * kept verbatim but for their names and arguments, so tests can hold the
- * direct writer (src/jsonw.c) to the exact bytes rxray printed before.
+ * direct writer (src/jsonw.c) to the exact bytes rxray printed before; since
+ * issue 15, with watch --json's keys renamed to tshark's field names (the
+ * frame number, tcp.flags.*, tcp.options.mss_val, wscale.shift, timestamp.*)
+ * in both alike.
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -40,8 +43,26 @@ static void set_str(json_t *o, const char *k, const char *v)
 	json_object_set_new_nocheck(o, k, json_string(v));
 }
 
+/* tshark's tcp.flags.str: bits 11..0, the letter if set, else U+00B7 (MIDDLE DOT) */
+static void fmt_flags_str(char *buf, __u16 flags)
+{
+	static const char letters[] = "RRRACEUAPRSF";
+	int bit;
+
+	buf[0] = 0;
+	for (bit = 11; bit >= 0; bit--) {
+		if ((flags >> bit) & 1)
+			strncat(buf, &letters[11 - bit], 1);
+		else
+			strcat(buf, "\u00b7");
+	}
+}
+
 static json_t *json_tcp(const struct rx_pkt *pkt)
 {
+	/* tcp.flags.NAME, in SPEC.md's order */
+	static const char *const bits[] = { "flags.fin", "flags.syn", "flags.reset", "flags.push",
+					    "flags.ack", "flags.urg", "flags.ece", "flags.cwr" };
 	json_t *t = json_object(), *o, *sack;
 	char fl[64];
 	__u32 i;
@@ -50,9 +71,12 @@ static json_t *json_tcp(const struct rx_pkt *pkt)
 	set_int(t, "dstport", pkt->dport);
 	set_int(t, "seq_raw", pkt->tcp_seq);
 	set_int(t, "ack_raw", pkt->tcp_ack);
+	/* a number and a parent: the children are dotted keys beside it */
 	set_int(t, "flags", pkt->tcp_flags);
-	rx_fmt_flags(fl, sizeof(fl), pkt->tcp_flags);
-	set_str(t, "flags_str", fl);
+	for (i = 0; i < 8; i++)
+		set_int(t, bits[i], (pkt->tcp_flags >> i) & 1);
+	fmt_flags_str(fl, pkt->tcp_flags);
+	set_str(t, "flags.str", fl);
 	set_int(t, "window_size_value", pkt->tcp_win);
 	set_int(t, "hdr_len", pkt->tcp_hl);
 	set_int(t, "checksum", pkt->tcp_csum);
@@ -60,15 +84,18 @@ static json_t *json_tcp(const struct rx_pkt *pkt)
 	if (pkt->tcp_optmask) {
 		o = json_object();
 		if (pkt->tcp_optmask & RX_TCPOPT_MSS)
-			set_int(o, "mss", pkt->tcp_mss);
+			set_int(o, "mss_val", pkt->tcp_mss);
 		if (pkt->tcp_optmask & RX_TCPOPT_WSCALE)
-			set_int(o, "wscale", pkt->tcp_wscale);
+			json_object_set_new_nocheck(o, "wscale",
+						    json_pack("{sI}", "shift",
+							      (json_int_t)pkt->tcp_wscale));
 		if (pkt->tcp_optmask & RX_TCPOPT_SACK_PERM)
 			set_int(o, "sack_perm", 1);
-		if (pkt->tcp_optmask & RX_TCPOPT_TS) {
-			set_int(o, "tsval", pkt->tcp_tsval);
-			set_int(o, "tsecr", pkt->tcp_tsecr);
-		}
+		if (pkt->tcp_optmask & RX_TCPOPT_TS)
+			json_object_set_new_nocheck(o, "timestamp",
+						    json_pack("{sIsI}", "tsval",
+							      (json_int_t)pkt->tcp_tsval, "tsecr",
+							      (json_int_t)pkt->tcp_tsecr));
 		if (pkt->tcp_optmask & RX_TCPOPT_SACK) {
 			sack = json_array();
 			for (i = 0; i < pkt->sack_n && i < RX_SACK_MAX; i++)
@@ -182,7 +209,10 @@ static json_t *json_ipv6(const struct rx_pkt *pkt)
 	return o;
 }
 
-int rx_render_json_jansson(FILE *out, const struct rx_capture *rec, const char *ifname)
+#define FRAME_OPEN "{\"frame\":{"
+
+int rx_render_json_jansson(FILE *out, const struct rx_capture *rec, __u64 frame,
+			   const char *ifname)
 {
 	const struct rx_pkt *pkt = &rec->pkt;
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], ts[32];
@@ -192,6 +222,7 @@ int rx_render_json_jansson(FILE *out, const struct rx_capture *rec, const char *
 	__u32 i;
 
 	o = json_object();
+	set_int(o, "number", (json_int_t)frame);
 	set_int(o, "len", pkt->wire_len);
 	/* the bytes the datapath had (as tshark's frame.cap_len for the same file) */
 	set_int(o, "cap_len", pkt->cap_len);
@@ -254,15 +285,18 @@ int rx_render_json_jansson(FILE *out, const struct rx_capture *rec, const char *
 					      "reason", rx_reason_name(pkt->reason), "proto",
 					      rx_proto_name(pkt->proto)));
 	/*
-	 * ts goes first, as exact text: nanoseconds since the epoch need 19
-	 * significant digits, more than a double (and so json_real) holds.
+	 * frame.time_epoch goes first, as exact text: nanoseconds since the
+	 * epoch need 19 significant digits, more than a double (and so
+	 * json_real) holds. The dump starts {"frame":{"number":...
 	 */
 	rx_fmt_ts(ts, sizeof(ts), pkt->ts_ns);
 	n = json_dumpb(root, buf, sizeof(buf), JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(root);
-	if (n < 2 || n > sizeof(buf))
+	if (n < sizeof(FRAME_OPEN) || n > sizeof(buf) ||
+	    memcmp(buf, FRAME_OPEN, sizeof(FRAME_OPEN) - 1))
 		return -1;
-	fprintf(out, "{\"ts\":%s,%.*s\n", ts, (int)(n - 1), buf + 1);
+	fprintf(out, FRAME_OPEN "\"time_epoch\":%s,%.*s\n", ts,
+		(int)(n - (sizeof(FRAME_OPEN) - 1)), buf + sizeof(FRAME_OPEN) - 1);
 	return 0;
 }
 

@@ -5,7 +5,8 @@
 
 #include "../../src/render.h"
 
-int rx_render_json_jansson(FILE *out, const struct rx_capture *rec, const char *ifname);
+int rx_render_json_jansson(FILE *out, const struct rx_capture *rec, __u64 frame,
+			   const char *ifname);
 int rx_render_txn_json_jansson(FILE *out, const struct rx_txn *t, const char *route,
 			       const char *path, const char *ua, const char *host);
 

@@ -49,16 +49,16 @@ static void both_open(struct both *t)
 }
 
 /* Renders rec with both; fails on the first record whose text differs. */
-static void both_render(struct both *t, const struct rx_capture *rec, const char *ifname,
-			unsigned long idx)
+static void both_render(struct both *t, const struct rx_capture *rec, __u64 frame,
+			const char *ifname, unsigned long idx)
 {
 	long oa, ob;
 	int ra, rb;
 
 	oa = ftell(t->fa);
 	ob = ftell(t->fb);
-	ra = rx_render_json(t->fa, rec, ifname);
-	rb = rx_render_json_jansson(t->fb, rec, ifname);
+	ra = rx_render_json(t->fa, rec, frame, ifname);
+	rb = rx_render_json_jansson(t->fb, rec, frame, ifname);
 	fflush(t->fa);
 	fflush(t->fb);
 	if (ra != rb || t->na - (size_t)oa != t->nb - (size_t)ob ||
@@ -180,7 +180,8 @@ static void random_records(void **state)
 		rand_record(rec);
 		if (next() & 1)
 			ifname = ifnames[next() % (sizeof(ifnames) / sizeof(ifnames[0]))];
-		both_render(&t, rec, ifname, i);
+		/* frame numbers as a file has them, and any below 2^63 (jansson's json_int_t) */
+		both_render(&t, rec, (next() & 1) ? i + 1 : next() >> 1, ifname, i);
 	}
 	assert_true(t.na > 100 * 200000ul); /* something was printed */
 	both_close(&t);
@@ -380,16 +381,52 @@ static void interface_names(void **state)
 	rec->pkt.hook = 1;
 	both_open(&t);
 	for (i = 0; i < sizeof(ifnames) / sizeof(ifnames[0]); i++)
-		both_render(&t, rec, ifnames[i], i);
+		both_render(&t, rec, i + 1, ifnames[i], i);
 	for (c = 1; c < 256; c++) {
 		snprintf(name, sizeof(name), "x%cy", c);
-		both_render(&t, rec, name, c);
+		both_render(&t, rec, c, name, c);
 		snprintf(name, sizeof(name), "%c", c);
-		both_render(&t, rec, name, c);
+		both_render(&t, rec, c, name, c);
 	}
 	/* the new writer's own answer: escaped, and the key gone when not UTF-8 */
 	assert_non_null(strstr(t.a, "\"ifname\":\"a\\\"b\""));
 	assert_non_null(strstr(t.a, "\"ifname\":\"\\u0001\\u001F\x7f\""));
+	both_close(&t);
+	free(rec);
+}
+
+/*
+ * A SYN-ACK with ECE and every option, in tshark's names: frame.number,
+ * frame.time_epoch with 9 decimals, tcp.flags (a number) beside its
+ * children tcp.flags.*, tcp.flags.str as tshark prints it (U+00B7 for a
+ * clear bit), tcp.options.mss_val, .wscale.shift, .timestamp.tsval/tsecr.
+ */
+static void tshark_names(void **state)
+{
+	struct rx_capture *rec = calloc(1, sizeof(*rec));
+	struct both t;
+
+	(void)state;
+	assert_non_null(rec);
+	rec->pkt.ts_ns = 1700000000000000042ull;
+	rec->pkt.layers = RX_L_TCP;
+	rec->pkt.tcp_flags = RX_TH_SYN | RX_TH_ACK | RX_TH_ECE | 0x100;
+	rec->pkt.tcp_optmask = RX_TCPOPT_MSS | RX_TCPOPT_WSCALE | RX_TCPOPT_SACK_PERM | RX_TCPOPT_TS;
+	rec->pkt.tcp_mss = 1460;
+	rec->pkt.tcp_wscale = 7;
+	rec->pkt.tcp_tsval = 11;
+	rec->pkt.tcp_tsecr = 12;
+	both_open(&t);
+	both_render(&t, rec, 123456789012ull, NULL, 0);
+	fflush(t.fa);
+	assert_non_null(strstr(t.a, "{\"frame\":{\"time_epoch\":1700000000.000000042,"
+				    "\"number\":123456789012,\"len\":0,\"cap_len\":0}"));
+	assert_non_null(strstr(t.a, "\"flags\":338,\"flags.fin\":0,\"flags.syn\":1,"
+				    "\"flags.reset\":0,\"flags.push\":0,\"flags.ack\":1,"
+				    "\"flags.urg\":0,\"flags.ece\":1,\"flags.cwr\":0,"
+				    "\"flags.str\":\"\u00b7\u00b7\u00b7A\u00b7E\u00b7A\u00b7\u00b7S\u00b7\","));
+	assert_non_null(strstr(t.a, "\"options\":{\"mss_val\":1460,\"wscale\":{\"shift\":7},"
+				    "\"sack_perm\":1,\"timestamp\":{\"tsval\":11,\"tsecr\":12}}"));
 	both_close(&t);
 	free(rec);
 }
@@ -459,6 +496,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(random_records),
 		cmocka_unit_test(interface_names),
+		cmocka_unit_test(tshark_names),
 		cmocka_unit_test(random_transactions),
 		cmocka_unit_test(reals),
 		cmocka_unit_test(short_reals),
