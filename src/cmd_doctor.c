@@ -51,7 +51,7 @@ static const char doctor_usage[] =
 	"command works here, 1 otherwise.\n"
 	"\n"
 	"  -i, --interface IFACE  the attach modes of IFACE (default: of every interface)\n"
-	"      --json             one JSON object (keys: docs/doctor.md)\n"
+	"      --json             one JSON object (keys: docs/json.md)\n"
 	"  -h, --help             this text\n";
 
 /* A check's outcome: yes, no, or not known (needs privileges, or the kernel cannot tell). */

@@ -32,7 +32,7 @@ static const char serve_usage[] =
 	"                   [--control PATH] [--config FILE] [--route PATTERN ...]\n"
 	"\n"
 	"Attach to each IFACE and serve, until SIGINT/SIGTERM:\n"
-	"  GET /metrics     Prometheus text exposition (SPEC.md names)\n"
+	"  GET /metrics     Prometheus text exposition (docs/metrics.md)\n"
 	"  GET /api/stats   the traffic picture of each interface as JSON\n"
 	"\n"
 	"  -i, --interface IFACE  attach here (repeatable, up to 16)\n"

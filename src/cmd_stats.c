@@ -20,7 +20,7 @@ static const char stats_usage[] =
 	"  -i, --interface IFACE  count live at XDP (Ctrl-C or --duration to stop)\n"
 	"      --duration S       live: stop after S seconds\n"
 	"  -r, --read FILE        count a pcap/pcapng file (native build, no privileges)\n"
-	"      --json             one JSON object (keys: SPEC.md)\n"
+	"      --json             one JSON object (keys: docs/json.md)\n"
 	"      --top N            talkers and services listed (default 10)\n"
 	"      --route PATTERN    name matching paths by PATTERN, e.g. /api/{version}/items/{sku}\n"
 	"                         or /static/* (repeat; tried in order before {id}/{uuid}/{hex})\n"

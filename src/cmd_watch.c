@@ -41,7 +41,7 @@ static const char watch_usage[] =
 	"  -r, --read FILE        read packets from FILE\n"
 	"  -c, --count N          stop after N packets shown\n"
 	"  -v, --verbose          every field of every layer\n"
-	"      --json             one JSON object per packet (keys: SPEC.md)\n"
+	"      --json             one JSON object per packet (keys: docs/json.md)\n"
 	"  -w, --write OUT.pcap   also write the shown packets to OUT.pcap\n"
 	"      --snaplen N        bytes of each packet captured, 1..2048 (default 2048)\n"
 	"      --payload          capture payload bytes too (for -w); by default records stop\n"

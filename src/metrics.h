@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* Prometheus text exposition of counter snapshots (SPEC.md metric names). */
+/* Prometheus text exposition of counter snapshots (names: docs/metrics.md). */
 #ifndef RX_METRICS_H
 #define RX_METRICS_H
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The traffic picture built from a counter snapshot: totals, ordering, and
- * its two renderings (report text, SPEC JSON), shared by stats and serve.
+ * its two renderings (report text, JSON: docs/json.md), shared by stats and serve.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -238,9 +238,10 @@ double rx_hist_quantile(const struct rx_hist *h, double q)
 }
 
 /*
- * SPEC's endpoints: one object per (server port, method, route), its
- * statuses folded in, with percentiles from the duration histogram
- * (interpolated in the bucket, as histogram_quantile() does) and the max.
+ * The endpoints (docs/json.md, `stats --json`): one object per (server
+ * port, method, route), its statuses folded in, with percentiles from the
+ * duration histogram (interpolated in the bucket, as histogram_quantile()
+ * does) and the max.
  */
 static json_t *endpoints_json(struct rx_snapshot *s)
 {

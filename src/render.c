@@ -24,7 +24,7 @@ void rx_http_text(char *dst, const char *src, unsigned int len)
 	dst[len] = 0;
 }
 
-/* SPEC.md's order; the AE/NS bit (0x100) is in the number only */
+/* docs/json.md's order; the AE/NS bit (0x100) is in the number only */
 static const char *const tcp_flag_names[] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR" };
 
 void rx_fmt_flags(char *buf, size_t len, __u16 flags)
@@ -304,7 +304,7 @@ const char *rx_http_minor_text(unsigned int minor)
 
 /*
  * The JSON view is written straight into one buffer per record (jsonw.h):
- * keys as literals, in SPEC.md's order, each nested object's first key
+ * keys as literals, in docs/json.md's order, each nested object's first key
  * carrying its '{' and every other key its ','. Joined with dots, a key's
  * path is tshark's field name (tests/pcap/test_json_names.py checks it).
  * It prints what the jansson renderer kept as its oracle prints, byte for

@@ -19,7 +19,7 @@
 
 #define RX_VERSION "0.1.0"
 
-/* Exit status (SPEC.md): 0 success, 1 runtime failure, 2 usage or input error. */
+/* Exit status (README.md, "Usage"): 0 success, 1 runtime failure, 2 usage or input error. */
 enum {
 	RX_EXIT_OK = 0,
 	RX_EXIT_RUNTIME = 1,

@@ -549,7 +549,7 @@ char *rx_verify__attach_logs(struct bpf_object *obj)
 	return logs;
 }
 
-/* What a hook's failure takes away (commands as in SPEC.md). */
+/* What a hook's failure takes away (commands as in README.md, "Usage"). */
 static const char *consequence(unsigned int need)
 {
 	if (need & RX_NEED_XDP)

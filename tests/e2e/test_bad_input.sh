@@ -3,7 +3,7 @@
 # attached, nothing clobbered.
 #   bash tests/e2e/test_bad_input.sh BUILD
 #
-# The rule (SPEC.md, "Exit status"): an error is ONE line on stderr,
+# The rule (README.md, "Usage": exit status): an error is ONE line on stderr,
 # "rxray: ...", naming what was wrong (the file, the flag, the interface);
 # exit 2 for usage/input errors, 1 for runtime failures (missing
 # capabilities); never a signal death (status >= 128) or sanitizer report;

@@ -515,7 +515,7 @@ def main():
         if not check(isinstance(k, dict), "live line without kernel object: %s" % json.dumps(o)):
             continue
         check(set(k) == {"ifindex", "ifname", "rx_queue", "hook", "verdict", "reason"},
-              "kernel object keys %s (SPEC: ifindex ifname rx_queue hook verdict reason)" % sorted(k))
+              "kernel object keys %s (docs/json.md: ifindex ifname rx_queue hook verdict reason)" % sorted(k))
         check(k.get("hook") == "xdp" and k.get("ifname") == IF_B and k.get("ifindex") == ifindex_b
               and isinstance(k.get("rx_queue"), int)
               and k.get("verdict") == o.get("rxray", {}).get("verdict")

@@ -3,7 +3,7 @@
 
     /usr/bin/python3 tests/pcap/test_json_names.py [BUILD_DIR]     (default: build)
 
-SPEC.md ("watch --json: one packet"): the JSON is nested objects whose
+docs/json.md ("watch --json: one packet"): the JSON is nested objects whose
 paths are tshark's field names, so `jq .ip.ttl` is `tshark -e ip.ttl`; a
 key that is a number and a parent at once keeps the number and has its
 children as dotted keys beside it ("tcp":{"flags":2,"flags.syn":1}), so
@@ -40,29 +40,29 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# rxray's own keys: not tshark field names, each for the reason given. SPEC.md
+# rxray's own keys: not tshark field names, each for the reason given. docs/json.md
 # names the first five; docs/json.md lists them for users.
 RXRAY_OWN = {
     "kernel": "live only: what the kernel knew of the packet (ifindex, ifname, rx_queue, "
-              "hook, verdict, reason); SPEC: rxray's own",
-    "rxray": "rxray's own verdict, reason and protocol class of the packet; SPEC: rxray's own",
-    "vlan": "a list of {id, pcp, dei, tpid}, outermost tag first (SPEC); tshark has one "
+              "hook, verdict, reason); the contract: rxray's own",
+    "rxray": "rxray's own verdict, reason and protocol class of the packet; the contract: rxray's own",
+    "vlan": "a list of {id, pcp, dei, tpid}, outermost tag first (docs/json.md); tshark has one "
             "vlan.* or ieee8021ad.* protocol per tag, names the PCP vlan.priority and has "
             "no TPID field",
-    "ipv6.ext": "a list of {type, len}, one per extension header in order (SPEC); tshark "
+    "ipv6.ext": "a list of {type, len}, one per extension header in order (docs/json.md); tshark "
                 "has one protocol per header kind (ipv6.hopopts, ipv6.routing, "
                 "ipv6.fraghdr, ipv6.dstopts, ah), which a list cannot name",
-    "payload.len": "bytes after the last decoded header (SPEC); tshark's are tcp.len for "
+    "payload.len": "bytes after the last decoded header (docs/json.md); tshark's are tcp.len for "
                    "TCP and udp.length - 8 for UDP, and it has none after ICMP",
     "ip.options": "a list of {type, len}, one per IPv4 option in order (SPEC names it); "
                   "tshark has ip.opt.type and ip.opt.len, one subtree per option, and no "
                   "ip.options field: a list keeps the order and EOL/NOP (no length byte) "
                   "as len 1",
-    "tls.handshake.ja4": "SPEC names it; tshark has it from Wireshark 4.2 on, tshark 4.0 "
+    "tls.handshake.ja4": "the contract names it; tshark has it from Wireshark 4.2 on, tshark 4.0 "
                          "does not list it",
 }
 
-# What rxray printed before issue 15 corrected SPEC.md to tshark's names:
+# What rxray printed before issue 15 corrected the contract to tshark's names:
 # the self-check (3) must refuse each of these paths.
 OLD_RECORD = {
     "ts": 1700000000.000001,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`requests --json` keys as the contract names them (SPEC.md, "requests
+"""`requests --json` keys as the contract names them (docs/json.md, "requests
 --json: one HTTP transaction": OpenTelemetry's HTTP semantic conventions).
 
 Runs `rxray requests -r F --json` over every capture of the corpus
@@ -35,7 +35,7 @@ from rxtest import check, fails  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# The contract's keys in its order, with the type of their values (SPEC.md).
+# The contract's keys in its order, with the type of their values (docs/json.md).
 KEYS = [
     ("ts", float),
     ("duration_s", float),

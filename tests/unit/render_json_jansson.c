@@ -60,7 +60,7 @@ static void fmt_flags_str(char *buf, __u16 flags)
 
 static json_t *json_tcp(const struct rx_pkt *pkt)
 {
-	/* tcp.flags.NAME, in SPEC.md's order */
+	/* tcp.flags.NAME, in docs/json.md's order */
 	static const char *const bits[] = { "flags.fin", "flags.syn", "flags.reset", "flags.push",
 					    "flags.ack", "flags.urg", "flags.ece", "flags.cwr" };
 	json_t *t = json_object(), *o, *sack;
@@ -351,7 +351,7 @@ static int shortest(double v)
 }
 
 /*
- * requests --json in the contract's keys and order (SPEC.md "requests
+ * requests --json in the contract's keys and order (docs/json.md "requests
  * --json"): the jansson form of rx_render_txn_json.
  */
 int rx_render_txn_json_jansson(FILE *out, const struct rx_txn *t, const char *route,
