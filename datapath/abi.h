@@ -376,12 +376,13 @@ struct rx_reqinfo {
 	__u8 path_len;
 	__u8 ua_len;
 	__u8 flags;      /* enum rx_reqinfo_flag */
-	__u8 pad;
+	__u8 host_len;   /* RX_HTTP_HOST_MAX: the Host header may be cut */
 	__u32 pad2;
 	char path[RX_HTTP_URI_MAX];
 	char ua[RX_HTTP_UA_MAX];
+	char host[RX_HTTP_HOST_MAX]; /* the Host header's value (OTel server.address, server.port) */
 };
-_Static_assert(sizeof(struct rx_reqinfo) == 8 + 48 + RX_HTTP_URI_MAX + RX_HTTP_UA_MAX,
+_Static_assert(sizeof(struct rx_reqinfo) == 8 + 48 + RX_HTTP_URI_MAX + RX_HTTP_UA_MAX + RX_HTTP_HOST_MAX,
 	       "struct rx_reqinfo ABI size");
 
 #define RX_PATTERN_SEGS 8 /* segments a route pattern can name */

@@ -574,7 +574,8 @@ RX_INLINE void rx_http_reqinfo(struct rx_env *env, struct rx_work *wk, const str
 		ri->flags |= RX_RI_PATH_TRUNC;
 	if (h->flags & RX_HTTPF_QUERY)
 		ri->flags |= RX_RI_QUERY;
-	ri->pad = 0;
+	__builtin_memcpy(ri->host, h->host, RX_HTTP_HOST_MAX);
+	ri->host_len = h->host_len;
 	ri->pad2 = 0;
 	t = rx_shim_info_reserve(env);
 	if (t) {

@@ -47,8 +47,10 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 {
 	struct requests *q = user;
 	char c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN], ver[8];
-	char path[3 * RX_HTTP_URI_MAX + 2], ua[3 * RX_HTTP_UA_MAX + 1];
+	char path[3 * RX_HTTP_URI_MAX + 2], ua[3 * RX_HTTP_UA_MAX + 1], host[3 * RX_HTTP_HOST_MAX + 1];
 	int has_ua = ri && (ri->flags & RX_RI_UA);
+	/* a Host of RX_HTTP_HOST_MAX bytes may be cut: no server.address is better than a wrong one */
+	int has_host = ri && ri->host_len && ri->host_len < RX_HTTP_HOST_MAX;
 
 	if (q->count && q->shown >= q->count)
 		return;
@@ -60,10 +62,12 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 		/* '%' kept: a path is percent-encoded already, as OpenTelemetry's url.path is */
 		rx_wire_text(path, ri->path, n, 0);
 		rx_wire_text(ua, ri->ua, u, 0);
+		if (has_host)
+			rx_wire_text(host, ri->host, ri->host_len, 0);
 	}
 	if (q->json) {
-		/* no Host yet: the request record carries the path and the User-Agent only */
-		rx_render_txn_json(stdout, t, route, ri ? path : NULL, has_ua ? ua : NULL, NULL);
+		rx_render_txn_json(stdout, t, route, ri ? path : NULL, has_ua ? ua : NULL,
+				   has_host ? host : NULL);
 	} else {
 		time_t sec = (time_t)(t->start_ns / 1000000000ull);
 		struct tm tm;

@@ -67,11 +67,10 @@ REQUIRED = ["ts", "duration_s", "client.address", "client.port", "server.port",
             "network.local.address", "network.local.port", "network.peer.address",
             "network.peer.port", "network.transport", "network.type", "url.scheme",
             "http.request.method", "http.route", "http.response.status_code"]
-# The request record (struct rx_reqinfo) carries the path and the User-Agent
-# but not the Host header, so server.address cannot be printed yet: it is
-# absent, and server.port is the destination port. Set to True when the Host
-# reaches `requests`: server.address is then required wherever a Host was sent.
-HOST_REACHES_REQUESTS = False
+# The request record (struct rx_reqinfo) carries the Host header (up to
+# RX_HTTP_HOST_MAX - 1 bytes; a longer one may be cut, and is left out):
+# server.address is required wherever a Host was sent.
+HOST_REACHES_REQUESTS = True
 
 
 def host_split(h):
@@ -178,7 +177,8 @@ def self_test():
             "error.type": "503", "http.request.method": "GET", "url.path": "/", "http.route": "/",
             "http.response.status_code": 503}
     conns = {("192.0.2.10", 40001, "198.51.100.1", 80): ["example.com:8080"]}
-    check("self-test: a right record passes", judge("good", good, conns), [])
+    hostless = {("192.0.2.10", 40001, "198.51.100.1", 80): []}
+    check("self-test: a right record passes", judge("good", good, hostless), [])
     items = [(k, v) for k, v in good.items() if k != "server.port"]
     named = dict(items[:4] + [("server.address", "example.com"), ("server.port", 8080)] + items[4:])
     check("self-test: a right record with its Host passes", judge("good", named, conns), [])
@@ -195,6 +195,7 @@ def self_test():
         ("an empty value", dict(good, **{"url.path": ""})),
         ("keys out of order", dict(reversed(list(good.items())))),
         ("server.port not the Host's", dict(named, **{"server.port": 80})),
+        ("server.address missing though a Host was sent", good),
     ]
     for what, r in wrong:
         if not judge(what, r, conns):
