@@ -66,7 +66,7 @@ $(BUILD)/rxray: $(OBJS)
 
 # ---- tests ---------------------------------------------------------------
 $(BUILD)/tests/bpf_diff: $(BUILD)/tests/bpf_diff.o $(BUILD)/tests/pcap_each.o $(BUILD)/native/datapath.o \
-	$(BUILD)/native/nhash.o \
+	$(BUILD)/native/nhash.o $(BUILD)/src/snapshot_read.o $(BUILD)/src/snapshot.o \
 	$(BUILD)/src/pattern.o $(BUILD)/src/util.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
