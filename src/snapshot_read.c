@@ -250,54 +250,52 @@ struct sum_into {
 	void *out; /* struct rx_counter[n], __u64[n] or struct rx_hist[n] */
 };
 
+/* The snapshot's entry of an array's key (its index), or NULL past the end. */
+static void *sum_slot(const struct sum_into *s, const void *key, size_t size)
+{
+	__u32 k;
+
+	memcpy(&k, key, sizeof(k));
+	return k < s->n ? (__u8 *)s->out + (size_t)k * size : NULL;
+}
+
 static void sum_counters(void *ctx, const void *key, const void *vals)
 {
 	const struct sum_into *s = ctx;
-	struct rx_counter *to = s->out;
-	__u32 k;
+	struct rx_counter *to = sum_slot(s, key, sizeof(*to));
 	int cpu;
 
-	memcpy(&k, key, sizeof(k));
-	if (k >= s->n)
-		return;
-	for (cpu = 0; cpu < s->t->ncpu; cpu++) {
+	for (cpu = 0; to && cpu < s->t->ncpu; cpu++) {
 		const struct rx_counter *c = RX_CPU_VAL(s->t, vals, cpu);
 
-		to[k].packets += c->packets;
-		to[k].bytes += c->bytes;
+		to->packets += c->packets;
+		to->bytes += c->bytes;
 	}
 }
 
 static void sum_u64(void *ctx, const void *key, const void *vals)
 {
 	const struct sum_into *s = ctx;
-	__u64 *to = s->out;
-	__u32 k;
+	__u64 *to = sum_slot(s, key, sizeof(*to));
 	int cpu;
 
-	memcpy(&k, key, sizeof(k));
-	if (k >= s->n)
-		return;
-	for (cpu = 0; cpu < s->t->ncpu; cpu++)
-		to[k] += *(const __u64 *)RX_CPU_VAL(s->t, vals, cpu);
+	for (cpu = 0; to && cpu < s->t->ncpu; cpu++)
+		*to += *(const __u64 *)RX_CPU_VAL(s->t, vals, cpu);
 }
 
 static void sum_hist(void *ctx, const void *key, const void *vals)
 {
 	const struct sum_into *s = ctx;
-	struct rx_hist *to = s->out;
-	__u32 k, b;
+	struct rx_hist *to = sum_slot(s, key, sizeof(*to));
+	__u32 b;
 	int cpu;
 
-	memcpy(&k, key, sizeof(k));
-	if (k >= s->n)
-		return;
-	for (cpu = 0; cpu < s->t->ncpu; cpu++) {
+	for (cpu = 0; to && cpu < s->t->ncpu; cpu++) {
 		const struct rx_hist *h = RX_CPU_VAL(s->t, vals, cpu);
 
 		for (b = 0; b < RX_LAT_BUCKETS; b++)
-			to[k].count[b] += h->count[b];
-		to[k].sum_ns += h->sum_ns;
+			to->count[b] += h->count[b];
+		to->sum_ns += h->sum_ns;
 	}
 }
 
