@@ -9,6 +9,7 @@
 #include <pcap/pcap.h>
 #include "dpconfig.h"
 #include "reqjoin.h"
+#include "snapshot_read.h"
 #include "source_impl.h"
 #include "../native/datapath.h"
 
@@ -129,49 +130,15 @@ static int file_run(void *impl, const struct rx_sink *sink)
 	return 0;
 }
 
-static struct rx_keyed *copy_table(const struct rx_nhash *h, size_t *n)
-{
-	struct rx_keyed *out = calloc(h->n ? h->n : 1, sizeof(*out));
-	__u32 i;
-
-	*n = 0;
-	for (i = 0; out && i < h->slots; i++) {
-		if (!h->used[i])
-			continue;
-		memcpy(out[*n].key, rx_nhash__key(h, i), h->key_size);
-		memcpy(&out[*n].c, rx_nhash__val(h, i), sizeof(out[*n].c));
-		(*n)++;
-	}
-	return out;
-}
-
 static void file_snapshot(void *impl, struct rx_snapshot *snap, const __u64 *after)
 {
 	struct rx_file *f = impl;
-	__u32 i;
+	struct rx_tables ts;
 
-	memcpy(snap->counters, f->native->counters, sizeof(snap->counters));
-	memcpy(snap->stats, f->native->stats, sizeof(snap->stats));
-	memcpy(snap->sizes, f->native->sizes, sizeof(snap->sizes));
-	memcpy(snap->tcpkinds, f->native->tcpkinds, sizeof(snap->tcpkinds));
-	memcpy(snap->health, f->native->health, sizeof(snap->health));
-	memcpy(snap->latency, f->native->latency, sizeof(snap->latency));
-	snap->talkers = copy_table(&f->native->talkers, &snap->n_talkers);
-	snap->services = copy_table(&f->native->services, &snap->n_services);
+	rx_tables__native(&ts, f->native);
+	rx_snapshot__read(snap, &ts);
 	snap->first_ns = f->first_ns;
 	snap->last_ns = f->last_ns;
-	snap->endpoints = calloc(f->native->endpoints.n + 1, sizeof(*snap->endpoints));
-	for (i = 0; snap->endpoints && i < f->native->endpoints.slots; i++) {
-		struct rx_endpoint_row *row = &snap->endpoints[snap->n_endpoints];
-
-		if (!f->native->endpoints.used[i])
-			continue;
-		memcpy(&row->k, rx_nhash__key(&f->native->endpoints, i), sizeof(row->k));
-		memcpy(&row->v, rx_nhash__val(&f->native->endpoints, i), sizeof(row->v));
-		rx_route_name(row->route, row->k.route,
-			      rx_nhash__find(&f->native->routes, &row->k.route));
-		snap->n_endpoints++;
-	}
 }
 
 static void file_close(void *impl)

@@ -20,6 +20,7 @@
  * silently; so are, at TC only, frames cut by the capture's snaplen.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include "rxray.skel.h"
 #include "../../src/stages.h"
 #include "../../src/pattern.h"
+#include "../../src/snapshot_read.h"
 #include "pcap_each.h"
 
 /*
@@ -346,34 +348,298 @@ static int on_frame(void *user, const uint8_t *data, uint32_t caplen, uint32_t l
 }
 
 /*
- * Read one value of a map; a per-CPU map's values (every field a __u64
- * counter) are summed over the CPUs into out.
+ * The counters and tables at the end: each build's read by the one reader
+ * of src/snapshot_read.c (the BPF maps as the live source reads them, the
+ * native tables as the file source does), then compared row by row. A
+ * difference names its table and key.
  */
-static int tc_read(int fd, const void *key, void *out, __u32 size, int percpu, int ncpu)
-{
-	__u32 words = size / 8, stride = (size + 7) / 8, w;
-	__u64 *buf, *o = out;
-	int cpu, err;
 
-	if (!percpu)
-		return bpf_map_lookup_elem(fd, key, out);
-	buf = calloc((size_t)ncpu, stride * 8);
-	if (!buf)
-		return -ENOMEM;
-	err = bpf_map_lookup_elem(fd, key, buf);
-	memset(out, 0, size);
-	for (cpu = 0; !err && cpu < ncpu; cpu++)
-		for (w = 0; w < words; w++)
-			o[w] += buf[(size_t)cpu * stride + w];
-	free(buf);
-	return err;
+/* The snapshot of each build, and the tables of each: 0, or 1 when the BPF maps cannot be read. */
+static int read_both(struct rxray_bpf *skel, struct rx_env *env, struct rx_tables *bt,
+		     struct rx_tables *nt, struct rx_snapshot *b, struct rx_snapshot *n)
+{
+	memset(b, 0, sizeof(*b));
+	memset(n, 0, sizeof(*n));
+	if (rx_tables__bpf(bt, skel->obj)) {
+		printf("cannot read the BPF maps\n");
+		return 1;
+	}
+	rx_tables__native(nt, env);
+	rx_snapshot__read(b, bt);
+	rx_snapshot__read(n, nt);
+	return 0;
+}
+
+/* Entries of two arrays of __u64 that differ, a line each: "WHO WHAT NAME: bpf A native B". */
+static int diff_u64(const char *who, const char *what, const char *const *names, const __u64 *a,
+		    const __u64 *b, __u32 n)
+{
+	int bad = 0;
+	__u32 k;
+
+	for (k = 0; k < n; k++) {
+		if (a[k] == b[k])
+			continue;
+		bad++;
+		if (names)
+			printf("%s%s %s: bpf %llu native %llu\n", who, what, names[k],
+			       (unsigned long long)a[k], (unsigned long long)b[k]);
+		else
+			printf("%s%s %u: bpf %llu native %llu\n", who, what, k,
+			       (unsigned long long)a[k], (unsigned long long)b[k]);
+	}
+	return bad;
+}
+
+/* The same for arrays of struct rx_counter: "WHAT K: bpf P/B native P/B". */
+static int diff_counters(const char *what, const struct rx_counter *a, const struct rx_counter *b,
+			 __u32 n)
+{
+	int bad = 0;
+	__u32 k;
+
+	for (k = 0; k < n; k++) {
+		if (a[k].packets == b[k].packets && a[k].bytes == b[k].bytes)
+			continue;
+		bad++;
+		printf("%s %u: bpf %llu/%llu native %llu/%llu\n", what, k,
+		       (unsigned long long)a[k].packets, (unsigned long long)a[k].bytes,
+		       (unsigned long long)b[k].packets, (unsigned long long)b[k].bytes);
+	}
+	return bad;
+}
+
+/*
+ * A keyed table of each build as rows of `size` bytes, matched by key
+ * (cmp orders by key; differ gives the first differing byte of two rows
+ * with the same key, or -1; key writes a key's text).
+ */
+struct rowset {
+	const char *name;
+	size_t size;
+	__u32 key_size;
+	int (*cmp)(const void *x, const void *y);
+	long (*differ)(const struct rowset *s, const void *x, const void *y);
+	void (*key)(const struct rowset *s, const void *row, char *buf, size_t n);
+};
+
+static long first_differ(const void *x, const void *y, size_t from, size_t to)
+{
+	const __u8 *a = x, *b = y;
+	size_t i;
+
+	for (i = from; i < to; i++)
+		if (a[i] != b[i])
+			return (long)i;
+	return -1;
+}
+
+static void key_hex(const void *key, __u32 n, char *buf, size_t size)
+{
+	const __u8 *k = key;
+	__u32 i;
+
+	buf[0] = 0;
+	for (i = 0; i < n && 2 * i + 3 <= size; i++)
+		snprintf(buf + 2 * i, 3, "%02x", k[i]);
+}
+
+/* The rows of bpf and native (sorted here) matched by key: the rows that differ. */
+static int diff_rows(const char *who, const struct rowset *s, void *bpf, size_t nb, void *nat,
+		     size_t nn)
+{
+	size_t i = 0, j = 0;
+	int bad = 0, c;
+	char key[160];
+	long off;
+
+	qsort(bpf, nb, s->size, s->cmp);
+	qsort(nat, nn, s->size, s->cmp);
+	while (i < nb || j < nn) {
+		const __u8 *x = (const __u8 *)bpf + i * s->size, *y = (const __u8 *)nat + j * s->size;
+
+		c = i >= nb ? 1 : j >= nn ? -1 : s->cmp(x, y);
+		off = c ? 0 : s->differ(s, x, y);
+		i += c <= 0;
+		j += c >= 0;
+		if (!c && off < 0)
+			continue;
+		if (++bad > 5)
+			continue;
+		s->key(s, c > 0 ? y : x, key, sizeof(key));
+		if (c)
+			printf("%stable %s key %s: only in %s\n", who, s->name, key, c < 0 ? "BPF" : "native");
+		else
+			printf("%stable %s key %s: values differ, first at byte %ld: bpf 0x%02x native "
+			       "0x%02x\n",
+			       who, s->name, key, off, x[off], y[off]);
+	}
+	printf("%stable %s: %zu keys compared, %d differ\n", who, s->name, nn, bad);
+	return bad;
+}
+
+/* Talkers and services: struct rx_keyed. */
+static long keyed_differ(const struct rowset *s, const void *x, const void *y)
+{
+	return first_differ(x, y, offsetof(struct rx_keyed, c), sizeof(struct rx_keyed));
+}
+
+static void keyed_key(const struct rowset *s, const void *row, char *buf, size_t n)
+{
+	key_hex(((const struct rx_keyed *)row)->key, s->key_size, buf, n);
+}
+
+/* Endpoints: struct rx_endpoint_row, its values and route text. */
+static int endpoint_cmp(const void *x, const void *y)
+{
+	return memcmp(&((const struct rx_endpoint_row *)x)->k, &((const struct rx_endpoint_row *)y)->k,
+		      sizeof(struct rx_endpoint_key));
+}
+
+static long endpoint_differ(const struct rowset *s, const void *x, const void *y)
+{
+	return first_differ(x, y, 0, sizeof(struct rx_endpoint_row));
+}
+
+static void endpoint_key(const struct rowset *s, const void *row, char *buf, size_t n)
+{
+	const struct rx_endpoint_row *e = row;
+
+	snprintf(buf, n, "port %u method %u status %u route %s", e->k.port, e->k.method, e->k.status,
+		 e->route);
+}
+
+/*
+ * Any other table (not in a snapshot): a row is the key, zero-padded to
+ * TAB_KEY bytes, then the value (a per-CPU map's summed over the CPUs,
+ * every field a __u64 counter).
+ */
+#define TAB_KEY 64
+
+struct tab_rows {
+	const struct rx_table *t;
+	void (*normalise)(void *val); /* NULL: nothing time-derived */
+	size_t size, n, cap;
+	__u8 *rows;
+};
+
+static void add_tab_row(void *ctx, const void *key, const void *vals)
+{
+	struct tab_rows *r = ctx;
+	const struct rx_table *t = r->t;
+	__u64 *sum;
+	__u8 *row, *grown;
+	__u32 w;
+	int cpu;
+
+	if (r->n == r->cap) {
+		grown = realloc(r->rows, (r->cap ? 2 * r->cap : 64) * r->size);
+		if (!grown)
+			return;
+		r->rows = grown;
+		r->cap = r->cap ? 2 * r->cap : 64;
+	}
+	row = r->rows + r->n++ * r->size;
+	memset(row, 0, r->size);
+	memcpy(row, key, t->key_size);
+	sum = (__u64 *)(row + TAB_KEY);
+	if (t->ncpu == 1)
+		memcpy(sum, vals, t->value_size);
+	for (cpu = 0; t->ncpu > 1 && cpu < t->ncpu; cpu++)
+		for (w = 0; w < t->value_size / 8; w++)
+			sum[w] += ((const __u64 *)((const __u8 *)vals + (size_t)cpu * t->stride))[w];
+	if (r->normalise)
+		r->normalise(sum);
+}
+
+static int tab_cmp(const void *x, const void *y)
+{
+	return memcmp(x, y, TAB_KEY);
+}
+
+static long tab_differ(const struct rowset *s, const void *x, const void *y)
+{
+	return first_differ(x, y, TAB_KEY, s->size);
+}
+
+static void tab_key(const struct rowset *s, const void *row, char *buf, size_t n)
+{
+	key_hex(row, s->key_size, buf, n);
+}
+
+/* One table (not in a snapshot) of each build, both read through the same interface. */
+static int compare_table(const char *who, const struct rx_table *bt, const struct rx_table *nt,
+			 void (*normalise)(void *val))
+{
+	struct tab_rows b = { .t = bt, .normalise = normalise }, n = { .t = nt, .normalise = normalise };
+	struct rowset s = { .name = nt->name, .key_size = nt->key_size, .cmp = tab_cmp,
+			    .differ = tab_differ, .key = tab_key };
+	int bad;
+
+	if (bt->key_size != nt->key_size || nt->key_size > TAB_KEY ||
+	    bt->value_size != nt->value_size) {
+		printf("%stable %s: BPF and native entries differ in size\n", who, nt->name);
+		return 1;
+	}
+	s.size = b.size = n.size = TAB_KEY + ((nt->value_size + 7) & ~7u);
+	if (rx_table__each(bt, add_tab_row, &b) < 0 || rx_table__each(nt, add_tab_row, &n) < 0) {
+		printf("%stable %s: cannot be read\n", who, nt->name);
+		bad = 1;
+	} else {
+		bad = diff_rows(who, &s, b.rows, b.n, n.rows, n.n);
+	}
+	free(b.rows);
+	free(n.rows);
+	return bad;
+}
+
+/* The talkers or services of each snapshot. */
+static int compare_keyed(const char *name, __u32 key_size, struct rx_keyed *b, size_t nb,
+			 struct rx_keyed *n, size_t nn)
+{
+	const struct rowset s = { .name = name, .size = sizeof(*b), .key_size = key_size,
+				  .cmp = rx_keyed__cmp_key, .differ = keyed_differ,
+				  .key = keyed_key };
+
+	return diff_rows("", &s, b, nb, n, nn);
+}
+
+#define TC__NAME(name, str) str,
+static const char *const tc_stat_names[] = { RX_STATS(TC__NAME) };
+static const char *const tc_health_names[] = { RX_TCPHEALTH(TC__NAME) };
+static const char *const tc_lat_names[] = { RX_LATENCIES(TC__NAME) };
+
+/* The XDP pass: counters, stats, talkers, services, sizes, TCP kinds. */
+static int compare_counters(struct diff *d)
+{
+	struct rx_snapshot b, n;
+	struct rx_tables bt, nt;
+	__u64 total = 0;
+	int bad;
+	__u32 k;
+
+	if (read_both(d->skel, d->native, &bt, &nt, &b, &n))
+		return 1;
+	for (k = 0; k < RX_COUNTER_SLOTS; k++)
+		total += b.counters[k].packets;
+	bad = diff_counters("COUNTER slot", b.counters, n.counters, RX_COUNTER_SLOTS);
+	bad += diff_u64("", "STAT", tc_stat_names, b.stats, n.stats, RX_STAT_MAX);
+	printf("counters: %llu packets in %d slots compared, %d differ\n",
+	       (unsigned long long)total, RX_COUNTER_SLOTS, bad);
+	bad += compare_keyed("talkers", nt.t[RX_TAB_TALKERS].key_size, b.talkers, b.n_talkers,
+			     n.talkers, n.n_talkers);
+	bad += compare_keyed("services", nt.t[RX_TAB_SERVICES].key_size, b.services, b.n_services,
+			     n.services, n.n_services);
+	bad += diff_counters("SIZES bucket", b.sizes, n.sizes, RX_SIZE_BUCKETS);
+	bad += diff_u64("", "TCPKIND", NULL, b.tcpkinds, n.tcpkinds, RX_TCPK_MAX);
+	rx_snapshot__free(&b);
+	rx_snapshot__free(&n);
+	return bad;
 }
 
 /* What time decides in each table's values (see the TC pass above). */
-static void tc_norm_endpoint(void *v)
+static void tc_norm_endpoint(struct rx_endpoint *e)
 {
-	struct rx_endpoint *e = v;
-
 	memset(e->dur, 0, sizeof(e->dur));
 	e->dur_sum_ns = e->dur_max_ns = e->dur_min_ns = 0;
 }
@@ -395,249 +661,88 @@ static void tc_norm_conn(void *v)
 	c->hole[0].ns = c->hole[1].ns = 0;
 }
 
-struct tc_table {
-	const char *name;
-	struct bpf_map *map;
-	const struct rx_nhash *h;
-	int percpu;
-	void (*normalise)(void *val); /* NULL: nothing time-derived */
-};
-
-/*
- * A hash map against its native twin: the same keys, the same values (a
- * per-CPU map's summed), both read through the same interface (lookup,
- * next key). who: what the result line begins with ("", "TC ingress ").
- */
-static int compare_map(const char *who, const struct tc_table *t, int ncpu)
+/* A TC pass's stats, with stage_miss, and its summary line. */
+static int tc_compare_stats(struct tc_pass *p, const struct rx_snapshot *b,
+			    const struct rx_snapshot *n, const char *who)
 {
-	const struct rx_nhash *h = t->h;
-	int fd = bpf_map__fd(t->map), bad = 0;
-	__u8 key[64], next[64], *a, *b;
-	void *prev = NULL;
-	__u32 n = 0, found = 0, off;
+	int bad = diff_u64(who, "stat", tc_stat_names, b->stats, n->stats, RX_STAT_MAX);
 
-	if (bpf_map__key_size(t->map) != h->key_size || h->key_size > sizeof(key) ||
-	    bpf_map__value_size(t->map) != h->value_size) {
-		printf("%stable %s: BPF and native entries differ in size\n", who, t->name);
-		return 1;
-	}
-	a = malloc(h->value_size);
-	b = malloc(h->value_size);
-	if (!a || !b) {
-		free(a);
-		free(b);
-		return 1;
-	}
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, h->key_size);
-		prev = key;
-		n++;
-	}
-	if (n != h->n)
-		printf("%stable %s: bpf has %u keys, native %u\n", who, t->name, n, h->n);
-	for (prev = NULL; !rx_nhash__next_key(h, prev, next); prev = key) {
-		memcpy(key, next, h->key_size);
-		if (tc_read(fd, key, a, h->value_size, t->percpu, ncpu)) {
-			if (++bad <= 5)
-				printf("%stable %s: a native key is missing in BPF\n", who, t->name);
-			continue;
-		}
-		found++;
-		rx_nhash__lookup(h, key, b);
-		if (t->normalise) {
-			t->normalise(a);
-			t->normalise(b);
-		}
-		if (!memcmp(a, b, h->value_size))
-			continue;
-		for (off = 0; a[off] == b[off]; off++)
-			;
-		if (++bad <= 5)
-			printf("%stable %s: values differ for one key, first at byte %u: bpf 0x%02x "
-			       "native 0x%02x\n",
-			       who, t->name, off, a[off], b[off]);
-	}
-	bad += (int)(n - found); /* keys only BPF has */
-	printf("%stable %s: %u keys compared, %d differ\n", who, t->name, h->n, bad);
-	free(a);
-	free(b);
-	return bad;
-}
-
-/* The traffic picture: talkers, services, sizes, TCP kinds. */
-static int compare_traffic(struct diff *d, int ncpu, struct rx_counter *pc, __u64 *ps)
-{
-	int bad = 0, cpu;
-	__u32 k;
-
-	const struct tc_table tables[] = {
-		{ "talkers", d->skel->maps.rx_talkers, &d->native->talkers, 1, NULL },
-		{ "services", d->skel->maps.rx_services, &d->native->services, 1, NULL },
-	};
-
-	for (k = 0; k < sizeof(tables) / sizeof(tables[0]); k++)
-		bad += compare_map("", &tables[k], ncpu);
-	for (k = 0; k < RX_SIZE_BUCKETS; k++) {
-		struct rx_counter sum = { 0 };
-
-		bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.rx_sizes), &k, pc);
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			sum.packets += pc[cpu].packets;
-			sum.bytes += pc[cpu].bytes;
-		}
-		if (sum.packets != d->native->sizes[k].packets ||
-		    sum.bytes != d->native->sizes[k].bytes) {
-			printf("SIZES bucket %u differs\n", k);
-			bad++;
-		}
-	}
-	for (k = 0; k < RX_TCPK_MAX; k++) {
-		__u64 sum = 0;
-
-		bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.rx_tcpkinds), &k, ps);
-		for (cpu = 0; cpu < ncpu; cpu++)
-			sum += ps[cpu];
-		if (sum != d->native->tcpkinds[k]) {
-			printf("TCPKIND %u: bpf %llu native %llu\n", k, (unsigned long long)sum,
-			       (unsigned long long)d->native->tcpkinds[k]);
-			bad++;
-		}
-	}
-	return bad;
-}
-
-/* Sum the per-CPU counters and compare with the native ones, slot by slot. */
-static int compare_counters(struct diff *d)
-{
-	int ncpu = libbpf_num_possible_cpus(), bad = 0, cpu;
-	struct rx_counter *pc = calloc((size_t)ncpu, sizeof(*pc));
-	__u64 *ps = calloc((size_t)ncpu, sizeof(*ps)), total = 0;
-	__u32 k;
-
-	for (k = 0; pc && k < RX_COUNTER_SLOTS; k++) {
-		struct rx_counter sum = { 0 };
-
-		bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.rx_counters), &k, pc);
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			sum.packets += pc[cpu].packets;
-			sum.bytes += pc[cpu].bytes;
-		}
-		total += sum.packets;
-		if (sum.packets != d->native->counters[k].packets ||
-		    sum.bytes != d->native->counters[k].bytes) {
-			printf("COUNTER slot %u: bpf %llu/%llu native %llu/%llu\n", k,
-			       (unsigned long long)sum.packets, (unsigned long long)sum.bytes,
-			       (unsigned long long)d->native->counters[k].packets,
-			       (unsigned long long)d->native->counters[k].bytes);
-			bad++;
-		}
-	}
-	for (k = 0; ps && k < RX_STAT_MAX; k++) {
-		__u64 sum = 0;
-
-		bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.rx_stats), &k, ps);
-		for (cpu = 0; cpu < ncpu; cpu++)
-			sum += ps[cpu];
-		if (sum != d->native->stats[k]) {
-			printf("STAT %u: bpf %llu native %llu\n", k, (unsigned long long)sum,
-			       (unsigned long long)d->native->stats[k]);
-			bad++;
-		}
-	}
-	printf("counters: %llu packets in %d slots compared, %d differ\n",
-	       (unsigned long long)total, RX_COUNTER_SLOTS, bad);
-	bad += compare_traffic(d, ncpu, pc, ps);
-	free(pc);
-	free(ps);
-	return bad;
-}
-
-/* A per-CPU array of __u64 counters against the native ones, slot by slot. */
-static int tc_compare_counters(struct tc_pass *p, const char *what, struct bpf_map *map,
-			       const __u64 *native, __u32 n, const char *const *names, int ncpu,
-			       __u64 *sums)
-{
-	int bad = 0;
-	__u32 k;
-
-	for (k = 0; k < n; k++) {
-		if (tc_read(bpf_map__fd(map), &k, &sums[k], sizeof(sums[k]), 1, ncpu))
-			sums[k] = ~0ull;
-		if (sums[k] != native[k]) {
-			printf("%s %s %s: bpf %llu native %llu\n", p->name, what, names[k],
-			       (unsigned long long)sums[k], (unsigned long long)native[k]);
-			bad++;
-		}
-	}
-	return bad;
-}
-
-#define TC__NAME(name, str) str,
-static const char *const tc_stat_names[] = { RX_STATS(TC__NAME) };
-static const char *const tc_health_names[] = { RX_TCPHEALTH(TC__NAME) };
-static const char *const tc_lat_names[] = { RX_LATENCIES(TC__NAME) };
-
-/*
- * The end of a TC pass: stats, TCP health (the latency histograms by their
- * counts only: their buckets are time), and the tables.
- */
-static int tc_compare(struct tc_pass *p)
-{
-	int ncpu = libbpf_num_possible_cpus(), bad = 0, lbad = 0, b;
-	struct rx_env *env = p->native;
-	__u64 stats[RX_STAT_MAX], health[RX_TCPH_MAX];
-	char who[48];
-	struct rx_hist hist;
-	__u32 k, j;
-	const struct tc_table tables[] = {
-		{ "endpoints", p->skel->maps.rx_endpoints, &env->endpoints, 1, tc_norm_endpoint },
-		{ "routes", p->skel->maps.rx_routes, &env->routes, 0, NULL },
-		{ "budgets", p->skel->maps.rx_budgets, &env->budgets, 0, NULL },
-		{ "flows", p->skel->maps.rx_flows, &env->flows, 0, tc_norm_flow },
-		{ "http_conns", p->skel->maps.rx_http_conns, &env->http_conns, 0, tc_norm_conn },
-	};
-
-	b = tc_compare_counters(p, "stat", p->skel->maps.rx_stats, env->stats, RX_STAT_MAX,
-				tc_stat_names, ncpu, stats);
-	if (stats[RX_STAT_STAGE_MISS]) {
+	if (b->stats[RX_STAT_STAGE_MISS]) {
 		printf("%s: %llu tail calls failed (stage_miss)\n", p->name,
-		       (unsigned long long)stats[RX_STAT_STAGE_MISS]);
-		b++;
+		       (unsigned long long)b->stats[RX_STAT_STAGE_MISS]);
+		bad++;
 	}
 	printf("%s stats: %d counters compared (http_requests %llu, txn_produced %llu, "
 	       "http_unmatched %llu, http_expired %llu, stage_miss %llu), %d differ\n",
-	       p->name, RX_STAT_MAX, (unsigned long long)stats[RX_STAT_HTTP_REQUESTS],
-	       (unsigned long long)stats[RX_STAT_TXN_PRODUCED],
-	       (unsigned long long)stats[RX_STAT_HTTP_UNMATCHED],
-	       (unsigned long long)stats[RX_STAT_HTTP_EXPIRED],
-	       (unsigned long long)stats[RX_STAT_STAGE_MISS], b);
-	bad += b;
-	b = tc_compare_counters(p, "health", p->skel->maps.rx_health, env->health, RX_TCPH_MAX,
-				tc_health_names, ncpu, health);
+	       p->name, RX_STAT_MAX, (unsigned long long)b->stats[RX_STAT_HTTP_REQUESTS],
+	       (unsigned long long)b->stats[RX_STAT_TXN_PRODUCED],
+	       (unsigned long long)b->stats[RX_STAT_HTTP_UNMATCHED],
+	       (unsigned long long)b->stats[RX_STAT_HTTP_EXPIRED],
+	       (unsigned long long)b->stats[RX_STAT_STAGE_MISS], bad);
+	return bad;
+}
+
+/* TCP health, and the latency histograms by their counts only: their buckets are time. */
+static int tc_compare_health(struct tc_pass *p, const struct rx_snapshot *b,
+			     const struct rx_snapshot *n, const char *who)
+{
+	int bad = diff_u64(who, "health", tc_health_names, b->health, n->health, RX_TCPH_MAX);
+	__u32 k, j;
+
 	for (k = 0; k < RX_LAT_MAX; k++) {
 		__u64 nb = 0, nn = 0;
 
-		if (tc_read(bpf_map__fd(p->skel->maps.rx_latency), &k, &hist, sizeof(hist), 1, ncpu))
-			memset(&hist, 0xff, sizeof(hist));
 		for (j = 0; j < RX_LAT_BUCKETS; j++) {
-			nb += hist.count[j];
-			nn += env->latency[k].count[j];
+			nb += b->latency[k].count[j];
+			nn += n->latency[k].count[j];
 		}
 		if (nb != nn) {
 			printf("%s latency %s: bpf %llu samples, native %llu\n", p->name, tc_lat_names[k],
 			       (unsigned long long)nb, (unsigned long long)nn);
-			lbad++;
+			bad++;
 		}
 	}
 	printf("%s health: %d counters and %d latency counts compared (handshakes %llu, "
 	       "retransmits %llu, flows %llu), %d differ\n",
-	       p->name, RX_TCPH_MAX, RX_LAT_MAX, (unsigned long long)health[RX_TCPH_HANDSHAKES],
-	       (unsigned long long)health[RX_TCPH_RETRANSMITS],
-	       (unsigned long long)health[RX_TCPH_FLOWS], b + lbad);
-	bad += b + lbad;
+	       p->name, RX_TCPH_MAX, RX_LAT_MAX, (unsigned long long)b->health[RX_TCPH_HANDSHAKES],
+	       (unsigned long long)b->health[RX_TCPH_RETRANSMITS],
+	       (unsigned long long)b->health[RX_TCPH_FLOWS], bad);
+	return bad;
+}
+
+/* The end of a TC pass: stats, TCP health, endpoints, and the trackers' tables. */
+static int tc_compare(struct tc_pass *p)
+{
+	static const struct rowset endpoints = { .name = "endpoints",
+						 .size = sizeof(struct rx_endpoint_row),
+						 .cmp = endpoint_cmp, .differ = endpoint_differ,
+						 .key = endpoint_key };
+	static const struct {
+		enum rx_table_id id;
+		void (*normalise)(void *val);
+	} tables[] = { { RX_TAB_ROUTES, NULL }, { RX_TAB_BUDGETS, NULL },
+		       { RX_TAB_FLOWS, tc_norm_flow }, { RX_TAB_HTTP_CONNS, tc_norm_conn } };
+	struct rx_snapshot b, n;
+	struct rx_tables bt, nt;
+	char who[48];
+	int bad;
+	size_t k;
+
+	if (read_both(p->skel, p->native, &bt, &nt, &b, &n))
+		return 1;
 	snprintf(who, sizeof(who), "%s ", p->name);
+	bad = tc_compare_stats(p, &b, &n, who);
+	bad += tc_compare_health(p, &b, &n, who);
+	for (k = 0; k < b.n_endpoints; k++)
+		tc_norm_endpoint(&b.endpoints[k].v);
+	for (k = 0; k < n.n_endpoints; k++)
+		tc_norm_endpoint(&n.endpoints[k].v);
+	bad += diff_rows(who, &endpoints, b.endpoints, b.n_endpoints, n.endpoints, n.n_endpoints);
 	for (k = 0; k < sizeof(tables) / sizeof(tables[0]); k++)
-		bad += compare_map(who, &tables[k], ncpu);
+		bad += compare_table(who, &bt.t[tables[k].id], &nt.t[tables[k].id],
+				     tables[k].normalise);
+	rx_snapshot__free(&b);
+	rx_snapshot__free(&n);
 	printf("%s: %lu frames, %lu transactions and %lu request records compared, %lu skipped, "
 	       "%lu differ\n",
 	       p->name, p->frames, p->txns, p->infos, p->skipped, p->differ);

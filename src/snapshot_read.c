@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* One snapshot reader over BPF maps and native tables; see snapshot_read.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "snapshot_read.h"
+#include "../native/shim.h"
+
+#define RX__TAB_NAME(id, name) name,
+static const char *const table_names[RX_TABS] = { RX_TABLES(RX__TAB_NAME) };
+
+/* ---- BPF maps ------------------------------------------------------------------ */
+
+int rx_tables__bpf(struct rx_tables *ts, const struct bpf_object *obj)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	char name[32];
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	memset(ts, 0, sizeof(*ts));
+	for (i = 0; i < RX_TABS; i++) {
+		struct rx_table *t = &ts->t[i];
+		const struct bpf_map *m;
+
+		snprintf(name, sizeof(name), "rx_%s", table_names[i]);
+		m = bpf_object__find_map_by_name(obj, name);
+		if (!m)
+			return -ENOENT;
+		t->name = table_names[i];
+		t->map = m;
+		t->key_size = bpf_map__key_size(m);
+		t->value_size = bpf_map__value_size(m);
+		t->max_entries = bpf_map__max_entries(m);
+		switch (bpf_map__type(m)) {
+		case BPF_MAP_TYPE_PERCPU_ARRAY:
+		case BPF_MAP_TYPE_PERCPU_HASH:
+		case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+			/* one slot per possible CPU, each rounded up to 8 bytes */
+			t->ncpu = ncpu;
+			t->stride = (t->value_size + 7) & ~(size_t)7;
+			break;
+		default:
+			t->ncpu = 1;
+			t->stride = t->value_size;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Reading a map whole. BPF_MAP_LOOKUP_BATCH (kernel 5.6+, hash and array
+ * maps, per-CPU or not) hands over up to a chunk of entries per syscall;
+ * the get_next_key + lookup walk it replaces took two syscalls per entry,
+ * about 18,000 for full talker and service tables.
+ */
+#define RX_BATCH_BYTES (64u << 10) /* values asked for per batch call */
+#define RX_MAP_KEY_MAX 64	   /* a key, or a batch position (a u32 for hash maps) */
+#define RX_ENOTSUPP 524		   /* the kernel's own "not supported", missing from libc */
+
+/*
+ * The fallback where a kernel refuses batch reads: one entry at a time. An
+ * entry deleted between the two calls is skipped. Returns the entries seen.
+ */
+static int map_walk(int fd, __u32 ksz, void *vals, rx_table_fn fn, void *ctx, __u32 max)
+{
+	__u8 key[RX_MAP_KEY_MAX], next[RX_MAP_KEY_MAX];
+	void *prev = NULL;
+	__u32 n = 0;
+
+	while (n < max && !bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, ksz);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, vals))
+			continue; /* deleted meanwhile */
+		fn(ctx, key, vals);
+		n++;
+	}
+	return (int)n;
+}
+
+/*
+ * Call fn for every entry of map, read in batches; -ENOENT from the kernel
+ * ends the table (with the last chunk's entries). Where the kernel has no
+ * batch reads (-EINVAL, -ENOTSUPP) the map is walked key by key instead.
+ * Returns the entries seen, or -errno.
+ */
+static int map_read(const struct rx_table *t, rx_table_fn fn, void *ctx)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 ksz = t->key_size, max = t->max_entries, chunk, n, i, seen = 0;
+	__u8 in[RX_MAP_KEY_MAX], out[RX_MAP_KEY_MAX], *keys = NULL, *vals = NULL;
+	size_t stride = t->stride * (size_t)t->ncpu;
+	int fd = bpf_map__fd(t->map), err = 0;
+	void *from = NULL;
+
+	if (ksz > RX_MAP_KEY_MAX || !stride || !max)
+		return -EINVAL;
+	chunk = RX_BATCH_BYTES / stride;
+	chunk = chunk < 1 ? 1 : chunk > max ? max : chunk;
+	for (;;) {
+		if (!keys) {
+			keys = malloc((size_t)chunk * ksz);
+			vals = malloc((size_t)chunk * stride);
+			if (!keys || !vals) {
+				err = -ENOMEM;
+				break;
+			}
+		}
+		n = chunk;
+		err = bpf_map_lookup_batch(fd, from, out, keys, vals, &n, &opts);
+		if (err == -ENOSPC && chunk < max) {
+			/* one hash bucket holds more entries than a chunk: take more at once */
+			chunk = chunk > max / 2 ? max : chunk * 2;
+			free(keys);
+			free(vals);
+			keys = vals = NULL;
+			continue;
+		}
+		if (err && err != -ENOENT) {
+			if (!from && (err == -EINVAL || err == -EOPNOTSUPP || err == -RX_ENOTSUPP))
+				err = map_walk(fd, ksz, vals, fn, ctx, max);
+			break;
+		}
+		for (i = 0; i < n && seen < max; i++, seen++)
+			fn(ctx, keys + (size_t)i * ksz, vals + (size_t)i * stride);
+		if (err == -ENOENT || !n || seen >= max) {
+			err = (int)seen;
+			break;
+		}
+		memcpy(in, out, sizeof(in));
+		from = in;
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* ---- native tables ---------------------------------------------------------------- */
+
+static void native_hash(struct rx_table *t, const struct rx_nhash *h)
+{
+	t->h = h;
+	t->key_size = h->key_size;
+	t->value_size = h->value_size;
+	t->max_entries = h->max;
+}
+
+static void native_array(struct rx_table *t, const void *array, __u32 value_size, __u32 n)
+{
+	t->array = array;
+	t->key_size = sizeof(__u32);
+	t->value_size = value_size;
+	t->max_entries = n;
+}
+
+#define RX__ARRAY(a) (a), sizeof((a)[0]), sizeof(a) / sizeof((a)[0])
+
+void rx_tables__native(struct rx_tables *ts, const struct rx_env *env)
+{
+	int i;
+
+	memset(ts, 0, sizeof(*ts));
+	native_array(&ts->t[RX_TAB_COUNTERS], RX__ARRAY(env->counters));
+	native_array(&ts->t[RX_TAB_STATS], RX__ARRAY(env->stats));
+	native_array(&ts->t[RX_TAB_SIZES], RX__ARRAY(env->sizes));
+	native_array(&ts->t[RX_TAB_TCPKINDS], RX__ARRAY(env->tcpkinds));
+	native_array(&ts->t[RX_TAB_HEALTH], RX__ARRAY(env->health));
+	native_array(&ts->t[RX_TAB_LATENCY], RX__ARRAY(env->latency));
+	native_hash(&ts->t[RX_TAB_TALKERS], &env->talkers);
+	native_hash(&ts->t[RX_TAB_SERVICES], &env->services);
+	native_hash(&ts->t[RX_TAB_ENDPOINTS], &env->endpoints);
+	native_hash(&ts->t[RX_TAB_ROUTES], &env->routes);
+	native_hash(&ts->t[RX_TAB_BUDGETS], &env->budgets);
+	native_hash(&ts->t[RX_TAB_FLOWS], &env->flows);
+	native_hash(&ts->t[RX_TAB_HTTP_CONNS], &env->http_conns);
+	for (i = 0; i < RX_TABS; i++) {
+		ts->t[i].name = table_names[i];
+		ts->t[i].ncpu = 1;
+		ts->t[i].stride = ts->t[i].value_size;
+	}
+}
+
+/* A native hash table walked as a BPF map is: next key, then its value. */
+static int nhash_read(const struct rx_table *t, rx_table_fn fn, void *ctx)
+{
+	__u8 key[RX_MAP_KEY_MAX], next[RX_MAP_KEY_MAX], *val;
+	const void *prev = NULL;
+	__u32 n = 0;
+
+	if (t->key_size > RX_MAP_KEY_MAX)
+		return -EINVAL;
+	val = malloc(t->value_size ? t->value_size : 1);
+	if (!val)
+		return -ENOMEM;
+	while (n < t->max_entries && !rx_nhash__next_key(t->h, prev, next)) {
+		memcpy(key, next, t->key_size);
+		prev = key;
+		if (rx_nhash__lookup(t->h, key, val))
+			continue;
+		fn(ctx, key, val);
+		n++;
+	}
+	free(val);
+	return (int)n;
+}
+
+/* ---- one interface -------------------------------------------------------------- */
+
+int rx_table__each(const struct rx_table *t, rx_table_fn fn, void *ctx)
+{
+	__u32 i;
+
+	if (t->map)
+		return map_read(t, fn, ctx);
+	if (t->h)
+		return nhash_read(t, fn, ctx);
+	for (i = 0; t->array && i < t->max_entries; i++)
+		fn(ctx, &i, (const __u8 *)t->array + (size_t)i * t->value_size);
+	return t->array ? (int)t->max_entries : -EINVAL;
+}
+
+int rx_table__lookup(const struct rx_table *t, const void *key, void *vals)
+{
+	__u32 i;
+
+	if (t->map)
+		return bpf_map_lookup_elem(bpf_map__fd(t->map), key, vals) ? -1 : 0;
+	if (t->h)
+		return rx_nhash__lookup(t->h, key, vals);
+	memcpy(&i, key, sizeof(i));
+	if (!t->array || i >= t->max_entries)
+		return -1;
+	memcpy(vals, (const __u8 *)t->array + (size_t)i * t->value_size, t->value_size);
+	return 0;
+}
+
+/* ---- the reader ------------------------------------------------------------------- */
+
+/* CPU cpu's value of an entry. */
+#define RX_CPU_VAL(t, vals, cpu) ((const void *)((const __u8 *)(vals) + (size_t)(cpu) * (t)->stride))
+
+/* Arrays summed over CPUs into the snapshot's, by index. */
+struct sum_into {
+	const struct rx_table *t;
+	__u32 n;   /* entries of out */
+	void *out; /* struct rx_counter[n], __u64[n] or struct rx_hist[n] */
+};
+
+/* The snapshot's entry of an array's key (its index), or NULL past the end. */
+static void *sum_slot(const struct sum_into *s, const void *key, size_t size)
+{
+	__u32 k;
+
+	memcpy(&k, key, sizeof(k));
+	return k < s->n ? (__u8 *)s->out + (size_t)k * size : NULL;
+}
+
+static void sum_counters(void *ctx, const void *key, const void *vals)
+{
+	const struct sum_into *s = ctx;
+	struct rx_counter *to = sum_slot(s, key, sizeof(*to));
+	int cpu;
+
+	for (cpu = 0; to && cpu < s->t->ncpu; cpu++) {
+		const struct rx_counter *c = RX_CPU_VAL(s->t, vals, cpu);
+
+		to->packets += c->packets;
+		to->bytes += c->bytes;
+	}
+}
+
+static void sum_u64(void *ctx, const void *key, const void *vals)
+{
+	const struct sum_into *s = ctx;
+	__u64 *to = sum_slot(s, key, sizeof(*to));
+	int cpu;
+
+	for (cpu = 0; to && cpu < s->t->ncpu; cpu++)
+		*to += *(const __u64 *)RX_CPU_VAL(s->t, vals, cpu);
+}
+
+static void sum_hist(void *ctx, const void *key, const void *vals)
+{
+	const struct sum_into *s = ctx;
+	struct rx_hist *to = sum_slot(s, key, sizeof(*to));
+	__u32 b;
+	int cpu;
+
+	for (cpu = 0; to && cpu < s->t->ncpu; cpu++) {
+		const struct rx_hist *h = RX_CPU_VAL(s->t, vals, cpu);
+
+		for (b = 0; b < RX_LAT_BUCKETS; b++)
+			to->count[b] += h->count[b];
+		to->sum_ns += h->sum_ns;
+	}
+}
+
+static void read_sums(const struct rx_table *t, rx_table_fn fn, void *out, __u32 n)
+{
+	struct sum_into s = { .t = t, .n = n, .out = out };
+
+	rx_table__each(t, fn, &s);
+}
+
+/* A per-CPU hash table of counters as a table of struct rx_keyed. */
+struct keyed_table {
+	const struct rx_table *t;
+	size_t n, cap;
+	struct rx_keyed *rows;
+};
+
+static void add_keyed(void *ctx, const void *key, const void *vals)
+{
+	struct keyed_table *k = ctx;
+	struct rx_keyed *row;
+	int cpu;
+
+	if (k->n >= k->cap)
+		return;
+	row = &k->rows[k->n++];
+	memset(row, 0, sizeof(*row));
+	memcpy(row->key, key, k->t->key_size);
+	for (cpu = 0; cpu < k->t->ncpu; cpu++) {
+		const struct rx_counter *c = RX_CPU_VAL(k->t, vals, cpu);
+
+		row->c.packets += c->packets;
+		row->c.bytes += c->bytes;
+	}
+}
+
+static struct rx_keyed *read_keyed(const struct rx_table *t, size_t *n)
+{
+	struct keyed_table k = { .t = t, .cap = t->max_entries };
+
+	*n = 0;
+	if (t->key_size > sizeof(k.rows->key))
+		return NULL;
+	k.rows = calloc(k.cap ? k.cap : 1, sizeof(*k.rows));
+	if (k.rows)
+		rx_table__each(t, add_keyed, &k);
+	*n = k.n;
+	return k.rows;
+}
+
+struct endpoint_table {
+	const struct rx_table *t;
+	const struct rx_table *routes; /* the route text of an id */
+	struct rx_snapshot *snap;
+};
+
+static void add_endpoint(void *ctx, const void *key, const void *vals)
+{
+	struct endpoint_table *e = ctx;
+	struct rx_endpoint_row *row;
+	struct rx_route r;
+	int cpu;
+
+	if (e->snap->n_endpoints >= RX_ENDPOINTS_MAX)
+		return;
+	row = &e->snap->endpoints[e->snap->n_endpoints++];
+	memset(row, 0, sizeof(*row));
+	memcpy(&row->k, key, sizeof(row->k));
+	for (cpu = 0; cpu < e->t->ncpu; cpu++)
+		rx_endpoint_add(&row->v, RX_CPU_VAL(e->t, vals, cpu));
+	rx_route_name(row->route, row->k.route,
+		      rx_table__lookup(e->routes, &row->k.route, &r) ? NULL : &r);
+}
+
+static void read_endpoints(const struct rx_tables *ts, struct rx_snapshot *snap)
+{
+	struct endpoint_table e = { .t = &ts->t[RX_TAB_ENDPOINTS],
+				    .routes = &ts->t[RX_TAB_ROUTES], .snap = snap };
+
+	snap->endpoints = calloc(RX_ENDPOINTS_MAX, sizeof(*snap->endpoints));
+	if (snap->endpoints)
+		rx_table__each(e.t, add_endpoint, &e);
+}
+
+void rx_snapshot__read(struct rx_snapshot *snap, const struct rx_tables *ts)
+{
+	const struct rx_table *t = ts->t;
+
+	read_sums(&t[RX_TAB_COUNTERS], sum_counters, snap->counters, RX_COUNTER_SLOTS);
+	read_sums(&t[RX_TAB_STATS], sum_u64, snap->stats, RX_STAT_MAX);
+	read_sums(&t[RX_TAB_TCPKINDS], sum_u64, snap->tcpkinds, RX_TCPK_MAX);
+	read_sums(&t[RX_TAB_SIZES], sum_counters, snap->sizes, RX_SIZE_BUCKETS);
+	read_sums(&t[RX_TAB_HEALTH], sum_u64, snap->health, RX_TCPH_MAX);
+	read_sums(&t[RX_TAB_LATENCY], sum_hist, snap->latency, RX_LAT_MAX);
+	read_endpoints(ts, snap);
+	snap->talkers = read_keyed(&t[RX_TAB_TALKERS], &snap->n_talkers);
+	snap->services = read_keyed(&t[RX_TAB_SERVICES], &snap->n_services);
+}
