@@ -343,21 +343,33 @@ static void draw_table(const struct top *t, int y, int x, int w, int h, int serv
 		put(y + h - 1, x, w, A_DIM, "... %zu more", n - (size_t)shown);
 }
 
+/* One named number of a panel; returns 1 (one item written). */
+static int __attribute__((format(printf, 6, 7)))
+item(struct top_item *it, double rate, double share, __u64 total, int warn, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(it->name, sizeof(it->name), fmt, ap);
+	va_end(ap);
+	it->rate = rate;
+	it->share = share;
+	it->total = total;
+	it->warn = warn;
+	return 1;
+}
+
 static int protocol_items(const struct top_frame *f, struct top_item *it)
 {
 	int n = 0;
 	__u32 k;
 
-	for (k = 0; k < RX_PROTO_MAX; k++) {
-		if (!f->tot.proto[k])
-			continue;
-		snprintf(it[n].name, sizeof(it[n].name), "%s", rx_proto_name(k));
-		it[n].rate = f->proto_ps[k];
-		/* share of the last interval's packets; "-" while idle */
-		it[n].share = f->pps > 0 ? 100.0 * f->proto_ps[k] / f->pps : TOP_SHARE_IDLE;
-		it[n].total = f->tot.proto[k];
-		n++;
-	}
+	for (k = 0; k < RX_PROTO_MAX; k++)
+		if (f->tot.proto[k])
+			/* share of the last interval's packets; "-" while idle */
+			n += item(&it[n], f->proto_ps[k],
+				  f->pps > 0 ? 100.0 * f->proto_ps[k] / f->pps : TOP_SHARE_IDLE,
+				  f->tot.proto[k], 0, "%s", rx_proto_name(k));
 	return n;
 }
 
@@ -366,39 +378,32 @@ static int tcp_items(const struct top_frame *f, struct top_item *it)
 {
 	static const __u32 kinds[] = { RX_TCPK_SYN, RX_TCPK_SYNACK, RX_TCPK_RST, RX_TCPK_FIN,
 				       RX_TCPK_SEGMENTS };
-	int n = 0;
-	size_t i;
-
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++, n++) {
-		snprintf(it[n].name, sizeof(it[n].name), "%s", rx_tcpkind_names[kinds[i]]);
-		it[n].rate = f->tcp_ps[kinds[i]];
-		it[n].share = TOP_SHARE_NONE;
-		it[n].total = f->tcpkinds[kinds[i]];
-		it[n].warn = kinds[i] == RX_TCPK_RST && f->tcp_ps[kinds[i]] > 0;
-	}
 	/* TCP health from the TC programs: events, and handshake latency medians */
 	static const __u32 health[] = { RX_TCPH_HANDSHAKES, RX_TCPH_RETRANSMITS,
 					RX_TCPH_RST_FROM_CLIENT, RX_TCPH_RST_FROM_SERVER,
 					RX_TCPH_ZERO_WINDOWS, RX_TCPH_SYN_RETRANSMITS };
-	for (i = 0; i < sizeof(health) / sizeof(health[0]); i++, n++) {
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		n += item(&it[n], f->tcp_ps[kinds[i]], TOP_SHARE_NONE, f->tcpkinds[kinds[i]],
+			  kinds[i] == RX_TCPK_RST && f->tcp_ps[kinds[i]] > 0, "%s",
+			  rx_tcpkind_names[kinds[i]]);
+	for (i = 0; i < sizeof(health) / sizeof(health[0]); i++) {
+		double ps = f->health_ps[health[i]];
+		__u64 total = f->health[health[i]];
+
 		if (health[i] == RX_TCPH_HANDSHAKES && f->rtt_p50 > 0)
-			snprintf(it[n].name, sizeof(it[n].name), "handshakes rtt p50 %.2fms",
-				 f->rtt_p50 * 1e3);
+			n += item(&it[n], ps, TOP_SHARE_NONE, total, 0, "handshakes rtt p50 %.2fms",
+				  f->rtt_p50 * 1e3);
 		else
-			snprintf(it[n].name, sizeof(it[n].name), "%s", rx_tcphealth_names[health[i]]);
-		it[n].rate = f->health_ps[health[i]];
-		it[n].share = TOP_SHARE_NONE;
-		it[n].total = f->health[health[i]];
-		it[n].warn = health[i] != RX_TCPH_HANDSHAKES && f->health_ps[health[i]] > 0;
+			n += item(&it[n], ps, TOP_SHARE_NONE, total,
+				  health[i] != RX_TCPH_HANDSHAKES && ps > 0, "%s",
+				  rx_tcphealth_names[health[i]]);
 	}
-	if (f->synack_p50 > 0) {
-		snprintf(it[n].name, sizeof(it[n].name), "synack p50 %.2fms", f->synack_p50 * 1e3);
-		it[n].rate = -1;
-		it[n].share = TOP_SHARE_NONE;
-		it[n].total = f->health[RX_TCPH_HANDSHAKES];
-		it[n].warn = 0;
-		n++;
-	}
+	if (f->synack_p50 > 0)
+		n += item(&it[n], -1, TOP_SHARE_NONE, f->health[RX_TCPH_HANDSHAKES], 0,
+			  "synack p50 %.2fms", f->synack_p50 * 1e3);
 	return n;
 }
 
@@ -408,17 +413,11 @@ static int lost_items(const struct top_frame *f, struct top_item *it)
 	int n = 0;
 	__u32 k;
 
-	for (k = 0; k < RX_STAT_MAX; k++) {
-		if (k == RX_STAT_CAPTURE_PRODUCED || k == RX_STAT_TXN_PRODUCED ||
-		    k == RX_STAT_HTTP_REQUESTS)
-			continue;
-		snprintf(it[n].name, sizeof(it[n].name), "%s", rx_stat_name(k));
-		it[n].rate = f->stats_ps[k];
-		it[n].share = TOP_SHARE_NONE;
-		it[n].total = f->stats[k];
-		it[n].warn = f->stats[k] > 0;
-		n++;
-	}
+	for (k = 0; k < RX_STAT_MAX; k++)
+		if (k != RX_STAT_CAPTURE_PRODUCED && k != RX_STAT_TXN_PRODUCED &&
+		    k != RX_STAT_HTTP_REQUESTS)
+			n += item(&it[n], f->stats_ps[k], TOP_SHARE_NONE, f->stats[k], f->stats[k] > 0,
+				  "%s", rx_stat_name(k));
 	return n;
 }
 
@@ -427,16 +426,10 @@ static int reason_items(const struct top_frame *f, struct top_item *it)
 	int n = 0;
 	__u32 k;
 
-	for (k = 0; k < RX_REASON_MAX; k++) {
-		if (k == RX_REASON_OK || !f->tot.reason[k])
-			continue;
-		snprintf(it[n].name, sizeof(it[n].name), "%s", rx_reason_name(k));
-		it[n].rate = f->reason_ps[k];
-		it[n].share = TOP_SHARE_NONE;
-		it[n].total = f->tot.reason[k];
-		it[n].warn = f->reason_ps[k] > 0;
-		n++;
-	}
+	for (k = 0; k < RX_REASON_MAX; k++)
+		if (k != RX_REASON_OK && f->tot.reason[k])
+			n += item(&it[n], f->reason_ps[k], TOP_SHARE_NONE, f->tot.reason[k],
+				  f->reason_ps[k] > 0, "%s", rx_reason_name(k));
 	return n;
 }
 
