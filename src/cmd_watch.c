@@ -32,7 +32,7 @@ struct watch {
 
 static const char watch_usage[] =
 	"Usage: rxray watch (-i IFACE | -r FILE) [-c N] [-v] [--json] [-w OUT.pcap]\n"
-	"                   [--snaplen N] [--payload] [FILTER]\n"
+	"                   [-s N] [-n] [--payload] [FILTER]\n"
 	"\n"
 	"Decode every packet arriving at IFACE (XDP, live) or stored in FILE (pcap or\n"
 	"pcapng, the same datapath code run natively, no privileges needed).\n"
@@ -43,17 +43,19 @@ static const char watch_usage[] =
 	"  -v, --verbose          every field of every layer\n"
 	"      --json             one JSON object per packet (keys: docs/json.md)\n"
 	"  -w, --write OUT.pcap   also write the shown packets to OUT.pcap\n"
-	"      --snaplen N        bytes of each packet captured, 1..2048 (default 2048)\n"
+	"  -s, --snaplen N        bytes of each packet captured, 0..2048 (0 and the default: 2048)\n"
+	"  -n, -nn                accepted as tcpdump takes them: rxray never resolves names\n"
 	"      --payload          capture payload bytes too (for -w); by default records stop\n"
 	"                         after the last decoded header, so application data (tokens,\n"
 	"                         cookies, bodies) never leaves the kernel. Even then, in TCP\n"
-	"                         payload the kernel masks with '*' every header value but a few\n"
-	"                         harmless ones (Authorization, Cookie, tokens...) and every\n"
-	"                         query string, and keeps at most 512 payload bytes\n"
+	"                         payload the kernel masks with '*' every header value (so\n"
+	"                         Authorization, Cookie, tokens...), but for a few harmless\n"
+	"                         ones, and every query string, and keeps at most 512 bytes\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"FILTER is a tcpdump (pcap-filter) expression, e.g. 'tcp port 80'. Live, it is\n"
-	"applied to the captured bytes in user space: counters count every packet.\n";
+	"applied to the captured bytes in user space: counters count every packet.\n"
+	"Options may also follow it, as with tcpdump; after \"--\" all is FILTER.\n";
 
 static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
 {
@@ -176,6 +178,7 @@ struct watch_cfg {
 	unsigned long snaplen;
 	int view, payload;
 	const char *wfile;
+	int numeric; /* -n, -nn: what rxray does anyway */
 };
 
 static const struct rx_option watch_options[] = {
@@ -189,8 +192,10 @@ static const struct rx_option watch_options[] = {
 	{ .name = "write", .short_name = 'w', .type = RX_OPT_STR,
 	  .off = offsetof(struct watch_cfg, wfile) },
 	{ .name = "snaplen", .short_name = 's', .type = RX_OPT_UINT,
-	  .off = offsetof(struct watch_cfg, snaplen), .min = 1, .max = RX_SNAP_MAX,
-	  .expect = "expected 1.." RX_STR(RX_SNAP_MAX) " bytes" },
+	  .off = offsetof(struct watch_cfg, snaplen), .min = 0, .max = RX_SNAP_MAX,
+	  .expect = "expected 0.." RX_STR(RX_SNAP_MAX) " bytes (0: " RX_STR(RX_SNAP_MAX) ")" },
+	{ .name = "numeric", .short_name = 'n', .type = RX_OPT_SET,
+	  .off = offsetof(struct watch_cfg, numeric), .value = 1 },
 	{ .name = "payload", .type = RX_OPT_SET,
 	  .off = offsetof(struct watch_cfg, payload), .value = 1 },
 	{ 0 },
@@ -214,7 +219,7 @@ int cmd_watch(int argc, char **argv)
 	w.view = cfg.view;
 	w.count = cfg.p.count;
 	wfile = cfg.wfile;
-	so.snaplen = (__u32)cfg.snaplen;
+	so.snaplen = cfg.snaplen ? (__u32)cfg.snaplen : RX_SNAP_MAX; /* -s 0: all, as tcpdump */
 	so.payload = cfg.payload;
 
 	/* everything the user typed is checked before anything is attached */

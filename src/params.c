@@ -22,7 +22,10 @@ static int getopt_lists(const struct rx_option *opts, char *shorts, struct optio
 	size_t s = 0;
 	int i;
 
-	shorts[s++] = '+'; /* options end at the first argument */
+	/*
+	 * No '+': options may follow the arguments, as tcpdump takes them
+	 * (watch -r F tcp port 80 -c 2); "--" ends the options.
+	 */
 	shorts[s++] = ':'; /* a missing argument is ':', not '?' */
 	for (i = 0; opts[i].name; i++) {
 		int has_arg = takes_arg(&opts[i]);

@@ -184,7 +184,7 @@ expect "non-Ethernet link type" 2 'link type|RAW' "$tmp/raw_ip.pcap" -- \
 expect "-c abc" 2 '-c' 'abc' -- "$W" watch -c abc -r "$G"
 expect "-c 0" 2 '-c' '-c' -- "$W" watch -c 0 -r "$G"
 expect "-c -5" 2 '-c' '-c' -- "$W" watch -c -5 -r "$G"
-expect "--snaplen 0" 2 'snaplen' '--snaplen' -- "$W" watch --snaplen 0 -r "$G"
+expect "--snaplen 2049" 2 'snaplen' '--snaplen' -- "$W" watch --snaplen 2049 -r "$G"
 expect "--snaplen 70000" 2 'snaplen' '--snaplen' -- "$W" watch --snaplen 70000 -r "$G"
 expect "both -i and -r" 2 '-i.*-r|-r.*-i' 'exactly one' -- "$W" watch -i "$IF" -r "$G"
 expect "neither -i nor -r" 2 '-i.*-r|-r.*-i' 'exactly one' -- "$W" watch
@@ -233,9 +233,9 @@ never_attached "invalid filter 'tcp port' (-i)"
 expect "unwritable -w (-i)" 2 '-w' "$tmp/nodir/out.pcap" -- \
 	"${NSX[@]}" "${TRACE[@]}" "$W" watch -i "$IF" -w "$tmp/nodir/out.pcap"
 never_attached "unwritable -w (-i)"
-expect "--snaplen 0 (-i)" 2 'snaplen' '--snaplen' -- \
-	"${NSX[@]}" "${TRACE[@]}" "$W" watch -i "$IF" --snaplen 0
-never_attached "--snaplen 0 (-i)"
+expect "--snaplen 70000 (-i)" 2 'snaplen' '--snaplen' -- \
+	"${NSX[@]}" "${TRACE[@]}" "$W" watch -i "$IF" --snaplen 70000
+never_attached "--snaplen 70000 (-i)"
 
 # ---- missing privileges: exit 1, the capability named -------------------------
 if setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$W"; then
