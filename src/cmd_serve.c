@@ -17,6 +17,8 @@
 #include "metrics.h"
 #include "params.h"
 #include "picture.h"
+#include "webauth.h"
+#include "webconfig.h"
 
 #define SERVE_MAX_IFACES 16
 
@@ -25,18 +27,24 @@ struct serve {
 	const char *ifname[SERVE_MAX_IFACES];
 	int n;
 	size_t top;
+	struct rx_webauth *auth; /* NULL: no --web-config */
 };
 
 static const char serve_usage[] =
 	"Usage: rxray serve -i IFACE [-i IFACE ...] [--listen ADDR:PORT] [--top N] [--pin]\n"
-	"                   [--control PATH] [--config FILE] [--route PATTERN ...]\n"
+	"                   [--control PATH] [--config FILE] [--web-config FILE]\n"
+	"                   [--route PATTERN ...]\n"
 	"\n"
 	"Attach to each IFACE and serve, until SIGINT/SIGTERM:\n"
 	"  GET /metrics     Prometheus text exposition (docs/metrics.md)\n"
 	"  GET /api/stats   the traffic picture of each interface as JSON\n"
 	"\n"
 	"  -i, --interface IFACE  attach here (repeatable, up to 16)\n"
-	"      --listen ADDR:PORT where to serve (default 127.0.0.1:9464; [::1]:PORT for IPv6)\n"
+	"      --listen ADDR:PORT where to serve (default 127.0.0.1:9464; [::1]:PORT for IPv6);\n"
+	"                         beyond loopback, give --web-config too\n"
+	"      --web-config FILE  TLS and basic auth, in the Prometheus exporters' web config\n"
+	"                         format (YAML: tls_server_config, basic_auth_users; see\n"
+	"                         docs/config.md)\n"
 	"      --top N            talkers and services exported per interface (default 50)\n"
 	"      --config FILE      settings from FILE (docs/config.md); later options override\n"
 	"                         (route and interface lines add up)\n"
@@ -56,6 +64,7 @@ struct serve_cfg {
 	int n;
 	const char *listen;
 	const char *control;
+	const char *web_config;
 	unsigned long top;
 	int pin;
 	struct rx_patterns routes;
@@ -86,6 +95,8 @@ static int set_opt(struct serve_cfg *c, const char *key, const char *val, const 
 		return rx_patterns_opt(&c->routes, val, where);
 	} else if (!strcmp(key, "control")) {
 		c->control = val;
+	} else if (!strcmp(key, "web-config")) {
+		c->web_config = val;
 	} else if (!strcmp(key, "top")) {
 		if (rx_parse_uint(val, 1, 1000, &c->top)) {
 			rx_err("%s %s: expected 1..1000", where, val);
@@ -101,7 +112,7 @@ static int set_opt(struct serve_cfg *c, const char *key, const char *val, const 
 			return RX_EXIT_INPUT;
 		}
 	} else {
-		rx_err("%s: unknown key (known: interface, listen, top, pin, control, route)", where);
+		rx_err("%s: unknown key (known: interface, listen, top, pin, control, route, web-config)", where);
 		return RX_EXIT_INPUT;
 	}
 	return 0;
@@ -331,9 +342,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  size_t *upload_size, void **state)
 {
 	struct serve *sv = cls;
+	enum MHD_Result ret;
 
 	(void)version;
 	(void)upload;
+	/* who may ask comes first: a refused client learns nothing else */
+	if (!*state && !rx_webauth__request(sv->auth, c, &ret))
+		return ret;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		*upload_size = 0;
 		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET", url);
@@ -399,6 +414,69 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	return -1;
 }
 
+static int is_loopback(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *in4 = (const struct sockaddr_in *)ss;
+	const struct in6_addr *a6 = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+	if (ss->ss_family == AF_INET)
+		return (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(a6) || (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+}
+
+/*
+ * Beyond loopback, one line on what the listener gives away: without TLS
+ * the metrics (and any password) cross the network in cleartext; without
+ * users or client certificates anyone who reaches it reads them.
+ */
+static void warn_exposed(const char *addr, const struct sockaddr_storage *ss,
+			 const struct rx_webconfig *w)
+{
+	const char *risk;
+
+	if (is_loopback(ss))
+		return;
+	if (!w->tls && !w->n_users)
+		risk = "metrics go to the network unauthenticated and in cleartext (give "
+		       "--web-config with tls_server_config and basic_auth_users)";
+	else if (!w->tls)
+		risk = "basic-auth passwords and metrics go to the network in cleartext "
+		       "(no tls_server_config)";
+	else if (!w->n_users && !w->verify_client)
+		risk = "metrics go to the network unauthenticated (no basic_auth_users)";
+	else
+		return;
+	fprintf(stderr, "rxray: warning: --listen %s is not loopback: %s\n", addr, risk);
+}
+
+/* The HTTP server on the bound socket fd, with TLS if w says so; NULL on failure. */
+static struct MHD_Daemon *http_start(struct serve *sv, const struct rx_webconfig *w, int fd)
+{
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem web[RX_WEB_MHD_OPTS];
+
+	rx_webconfig__mhd(w, &flags, web);
+	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, sv, MHD_OPTION_LISTEN_SOCKET, fd,
+				MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_ARRAY, web,
+				MHD_OPTION_END);
+}
+
+/* --web-config FILE (or none) into w, and sv's authenticator when it names users. */
+static int web_setup(struct serve *sv, struct rx_webconfig *w, const char *path)
+{
+	int r;
+
+	memset(w, 0, sizeof(*w));
+	if (!path)
+		return 0;
+	r = rx_webconfig__load(w, path);
+	if (!r && (w->n_users || w->verify_client))
+		r = rx_webauth__new(&sv->auth, w);
+	if (r)
+		rx_webconfig__free(w);
+	return r;
+}
+
 /* An option of the command line: a setting named as in the file, or the file itself. */
 static int serve_opt(void *cfg, const struct rx_option *o, const char *arg)
 {
@@ -419,6 +497,7 @@ static const struct rx_option serve_options[] = {
 	SERVE_OPT("control", "--control", 1),
 	SERVE_OPT("config", "--config", 1),
 	SERVE_OPT("route", "--route", 1),
+	SERVE_OPT("web-config", "--web-config", 1),
 	{ 0 },
 };
 
@@ -429,6 +508,7 @@ int cmd_serve(int argc, char **argv)
 	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .traffic = 1, .tcp = 1, .http = 1 };
 	struct serve_cfg cfg = { .listen = "127.0.0.1:9464", .control = RX_AGENT_SOCK, .top = 50 };
 	struct serve sv = { .top = 50 };
+	struct rx_webconfig web;
 	const char *addr, *control;
 	struct rx_agent *agent = NULL;
 	struct sockaddr_storage ss;
@@ -456,15 +536,19 @@ int cmd_serve(int argc, char **argv)
 		rx_err("--listen %s: expected ADDR:PORT, e.g. 127.0.0.1:9464 or [::1]:9464", addr);
 		return RX_EXIT_INPUT;
 	}
+	/* the web configuration is checked in full before anything is bound or attached */
+	r = web_setup(&sv, &web, cfg.web_config);
+	if (r)
+		return r;
 	/* bind before attaching anything: a taken port leaves nothing behind */
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 64)) {
 		rx_err("--listen %s: %s", addr, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return RX_EXIT_RUNTIME;
+		r = RX_EXIT_RUNTIME;
+		goto out;
 	}
+	warn_exposed(addr, &ss, &web);
 	/*
 	 * SIGINT/SIGTERM are blocked in every thread (libmicrohttpd's inherits
 	 * the mask) and taken by sigwait() below: no lost wake-up, and no
@@ -485,17 +569,15 @@ int cmd_serve(int argc, char **argv)
 	r = rx_agent__start(&agent, control, sv.src, sv.ifname, sv.n);
 	if (r)
 		goto out;
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-			     on_request, &sv, MHD_OPTION_LISTEN_SOCKET, fd,
-			     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+	d = http_start(&sv, &web, fd);
 	if (!d) {
 		rx_err("--listen %s: cannot start the HTTP server", addr);
 		r = RX_EXIT_RUNTIME;
 		goto out;
 	}
 	fd = -1; /* the daemon owns it */
-	fprintf(stderr, "rxray: serving http://%s/metrics and /api/stats for %d interface(s)\n",
-		addr, sv.n);
+	fprintf(stderr, "rxray: serving http%s://%s/metrics and /api/stats for %d interface(s)%s\n",
+		web.tls ? "s" : "", addr, sv.n, sv.auth ? ", clients authenticated" : "");
 	sigwait(&sigs, &sig);
 out:
 	if (d)
@@ -505,5 +587,7 @@ out:
 		close(fd);
 	for (i = 0; i < sv.n; i++)
 		rx_source__close(sv.src[i]);
+	rx_webauth__free(sv.auth);
+	rx_webconfig__free(&web);
 	return r;
 }
