@@ -11,12 +11,14 @@ set -euo pipefail
 
 # By purpose, with Debian 12's names; the names that differ on 13 are set below.
 BUILD_PKGS=(clang llvm make gcc pkg-config libelf-dev zlib1g-dev libpcap-dev
-	libjansson-dev libcmocka-dev libncurses-dev libmicrohttpd-dev)
+	libjansson-dev libcmocka-dev libncurses-dev libmicrohttpd-dev
+	libyaml-dev libgnutls28-dev libcrypt-dev) # the last three: serve --web-config
 BPF_PKGS=(libbpf-dev bpftool linux-libc-dev iproute2) # libbpf >= 1.4, bpftool >= 7.5, UAPI >= 6.12,
 	# iproute2 >= 6.3 (BIG TCP's gro_ipv4_max_size, for tests/e2e/test_bigtcp.sh)
 FUZZ_PKGS=(libclang-rt-14-dev)               # libFuzzer + sanitizers of the default clang
 TEST_PKGS=(tshark tcpdump tcpreplay python3-scapy iproute2 iputils-ping curl
-	nginx-light wrk hping3 nmap tmux prometheus jq netsniff-ng ethtool)
+	nginx-light wrk hping3 nmap tmux prometheus jq netsniff-ng ethtool
+	openssl whois) # certificates and bcrypt hashes (mkpasswd) for tests/e2e/test_serve_tls.sh
 # the kernel matrix (tests/kernels): Debian's kernel packages booted in QEMU
 # with an initramfs the test builds; BPF built with clang 19 as on Debian 13
 MATRIX_PKGS=(clang-19 qemu-system-x86 busybox-static cpio kmod xz-utils zstd)

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# rxray serve beyond loopback, with --web-config (exporter-toolkit format):
+# a real Prometheus in another namespace scrapes it over TLS with basic auth
+# and gets the series; a wrong password gets 401 with WWW-Authenticate;
+# plain HTTP and TLS 1.1 to the TLS port are refused; the control socket
+# stays 0600 and root-only; a bad web config is one line, exit 2, nothing
+# served; binding beyond loopback without one warns.
+set -u
+# shellcheck source=../lib/runner.sh
+. "${0%/*}/../lib/runner.sh"
+rx_begin "${1:-}" tls
+rx_need prometheus openssl mkpasswd curl jq
+rx_lab
+PORT=19464
+
+# a CA and a server certificate for 192.0.2.2, and a bcrypt hash
+cd "$tmp" || exit 1
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=rxray-test-ca \
+	-keyout ca.key -out ca.crt 2>/dev/null || fail "openssl: CA"
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=192.0.2.2 \
+	-keyout server.key -out server.csr 2>/dev/null || fail "openssl: request"
+printf 'subjectAltName=IP:192.0.2.2\n' >san.cnf
+openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -extfile san.cnf \
+	-out server.crt 2>/dev/null || fail "openssl: certificate"
+chmod 644 server.crt
+hash=$(mkpasswd -m bcrypt -R 10 's3cret pass') || fail "mkpasswd"
+cat >web.yml <<YML
+# relative names are the file's directory's, as exporter-toolkit has them
+tls_server_config:
+  cert_file: server.crt
+  key_file: server.key
+basic_auth_users:
+  prom: '$hash'
+YML
+cd - >/dev/null || exit 1
+
+rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 192.0.2.2:$PORT --web-config "$tmp/web.yml" \
+	--control "$tmp/agent.sock" 2>"$tmp/serve.err"
+serve_pid=$bg_pid
+rx_until grep -q serving "$tmp/serve.err" || fail "serve did not start: $(cat "$tmp/serve.err")"
+grep -q "serving https://192.0.2.2:$PORT/metrics.*clients authenticated" "$tmp/serve.err" ||
+	fail "serve's start line: $(cat "$tmp/serve.err")"
+grep -q warning "$tmp/serve.err" && fail "a warning with TLS and basic auth: $(cat "$tmp/serve.err")"
+
+# a real Prometheus on the other side of the veth scrapes over TLS with basic auth
+cat >"$tmp/prom.yml" <<YML
+global: { scrape_interval: 1s, evaluation_interval: 1s }
+scrape_configs:
+  - job_name: rxray
+    scheme: https
+    tls_config: { ca_file: $tmp/ca.crt }
+    basic_auth: { username: prom, password: 's3cret pass' }
+    static_configs: [ { targets: ['192.0.2.2:$PORT'] } ]
+YML
+rx_bg ip netns exec "$NA" prometheus --config.file="$tmp/prom.yml" --storage.tsdb.path="$tmp/tsdb" \
+	--web.listen-address=127.0.0.1:19091 --log.level=warn >"$tmp/prom.log" 2>&1
+N=7
+ina ping -c $N -i 0.05 -q 192.0.2.2 >/dev/null || fail "ping"
+# promql QUERY WANT: wait (15 s at most) until QUERY's first value is WANT
+promql() {
+	local val="" _
+	for _ in $(seq 60); do
+		val=$(ina curl -sf -G http://127.0.0.1:19091/api/v1/query --data-urlencode "query=$1" |
+			jq -r '.data.result[0].value[1] // empty')
+		[ "$val" = "$2" ] && break
+		sleep 0.25
+	done
+	[ "$val" = "$2" ] || fail "PromQL $1 = '$val', want $2 ($(tail -n 3 "$tmp/prom.log"))"
+	echo "prometheus: $1 = $val"
+}
+promql 'up{job="rxray"}' 1
+promql 'sum(rxray_protocol_packets_total{proto="icmp"})' $N
+promql 'count(rxray_build_info)' 1
+
+# curl: the right password, a wrong one, an unknown user, none
+C=(--cacert "$tmp/ca.crt" -s -o "$tmp/body" -D "$tmp/head" -w '%{http_code}')
+code=$(ina curl "${C[@]}" -u 'prom:s3cret pass' https://192.0.2.2:$PORT/api/stats)
+[ "$code" = 200 ] && jq -e ".interfaces[0].protocols.icmp == $N" "$tmp/body" >/dev/null ||
+	fail "GET /api/stats with the password: $code"
+for cred in prom:wrong nobody:'s3cret pass' -; do
+	auth=(-u "$cred")
+	[ "$cred" = - ] && auth=()
+	code=$(ina curl "${C[@]}" "${auth[@]}" https://192.0.2.2:$PORT/metrics)
+	[ "$code" = 401 ] || fail "credentials '$cred': HTTP $code, want 401"
+	grep -qi '^WWW-Authenticate: Basic realm="rxray"' "$tmp/head" || fail "401 without WWW-Authenticate ($cred)"
+	grep -q rxray_ "$tmp/body" && fail "metrics in a 401 ($cred)"
+done
+# an unauthenticated client learns nothing else: not even which paths exist
+code=$(ina curl "${C[@]}" https://192.0.2.2:$PORT/no/such/path)
+[ "$code" = 401 ] || fail "unknown path without credentials: $code"
+echo "curl: 200 with the password, 401 with WWW-Authenticate for a wrong one, an unknown user and none"
+
+# plain HTTP to the TLS port: no answer
+code=$(ina curl -s -o "$tmp/plain" -w '%{http_code}' -u 'prom:s3cret pass' --max-time 5 \
+	http://192.0.2.2:$PORT/metrics)
+rc=$?
+[ $rc -ne 0 ] && [ "$code" = 000 ] && [ ! -s "$tmp/plain" ] || fail "plain HTTP: curl rc=$rc code=$code"
+echo "plain HTTP: refused (curl exit $rc)"
+
+# TLS 1.1 is refused by the server: the client offers it (SECLEVEL=0 lets
+# OpenSSL send the hello) and the server hangs up without answering
+ina openssl s_client -connect 192.0.2.2:$PORT -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' </dev/null \
+	>"$tmp/tls11" 2>&1 && fail "TLS 1.1 handshake succeeded"
+grep -q 'SSL handshake has read 0 bytes and written [1-9][0-9]* bytes' "$tmp/tls11" ||
+	fail "TLS 1.1: no hello sent, or an answer: $(grep -m 2 -i 'error\|handshake has' "$tmp/tls11")"
+ina openssl s_client -connect 192.0.2.2:$PORT -tls1_2 -CAfile "$tmp/ca.crt" -verify_return_error \
+	</dev/null >"$tmp/tls12" 2>&1 || fail "TLS 1.2 handshake: $(grep -m 2 -i error "$tmp/tls12")"
+echo "TLS 1.1: the server hung up on the hello; TLS 1.2: accepted"
+
+# the control socket: 0600, root's, and a nobody client is refused
+perm=$(stat -c '%a %U' "$tmp/agent.sock")
+[ "$perm" = "600 root" ] || fail "control socket: $perm"
+setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(sys.argv[1])
+except PermissionError:
+    sys.exit(0)
+sys.exit("nobody connected to the control socket")' "$tmp/agent.sock" || fail "control socket open to nobody"
+echo "control socket: $perm, nobody refused"
+
+# bad web configs: one line naming file, line and key, exit 2, nothing bound or attached
+# (run as nobody, so that an unreadable key is unreadable)
+printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n' >"$tmp/nokey.yml"
+printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: ca.key\n' >"$tmp/mismatch.yml"
+printf 'basic_auth_users:\n  prom: [oops\n' >"$tmp/notyaml.yml"
+printf 'tls_server_config:\n  cert_file: server.crt\n  keyfile: server.key\n' >"$tmp/unknown.yml"
+printf 'basic_auth_users:\n  prom: plaintext\n' >"$tmp/badhash.yml"
+printf 'tls_server_config:\n  min_version: TLS14\n' >"$tmp/badver.yml"
+chmod 600 "$tmp/server.key"
+chmod 644 "$tmp"/*.yml "$tmp/ca.key" # ca.key: readable, but not server.crt's key
+for c in "nokey.yml:nokey.yml:3: tls_server_config.key_file: .*server.key: Permission denied" \
+	"mismatch.yml:mismatch.yml:2: tls_server_config.cert_file/key_file: .*not match" \
+	"notyaml.yml:notyaml.yml:3: not YAML" \
+	"unknown.yml:unknown.yml:3: tls_server_config.keyfile: unknown key" \
+	"badhash.yml:badhash.yml:2: basic_auth_users.prom: not a bcrypt hash" \
+	"badver.yml:badver.yml:2: tls_server_config.min_version: TLS14: expected" \
+	"missing.yml:missing.yml: No such file"; do
+	f=${c%%:*} want=${c#*:}
+	inb setpriv --reuid=65534 --regid=65534 --clear-groups "$RXRAY" serve -i "$IF" \
+		--listen 192.0.2.2:19465 --web-config "$tmp/$f" --control "$tmp/x.sock" 2>"$tmp/cfg.err"
+	rc=$?
+	[ $rc -eq 2 ] && [ "$(wc -l <"$tmp/cfg.err")" -eq 1 ] && grep -q "$want" "$tmp/cfg.err" ||
+		fail "web config $f: rc=$rc: $(cat "$tmp/cfg.err")"
+done
+rx_listening 19465 && fail "a bad web config left a listener"
+echo "bad web configs: one line each, exit 2"
+
+# beyond loopback without a web config: one warning naming the risk; on loopback none
+inb "$RXRAY" serve -i nosuchif0 --listen 192.0.2.2:19466 2>"$tmp/warn.err"
+grep -q "warning: --listen 192.0.2.2:19466 is not loopback: metrics go to the network unauthenticated and in cleartext" \
+	"$tmp/warn.err" && [ "$(grep -c warning "$tmp/warn.err")" -eq 1 ] ||
+	fail "no warning beyond loopback: $(cat "$tmp/warn.err")"
+inb "$RXRAY" serve -i nosuchif0 --listen 127.0.0.1:19466 2>"$tmp/lo.err"
+grep -q warning "$tmp/lo.err" && fail "a warning on loopback: $(cat "$tmp/lo.err")"
+printf 'basic_auth_users:\n  prom: %s\n' "$hash" >"$tmp/authonly.yml"
+inb "$RXRAY" serve -i nosuchif0 --listen 0.0.0.0:19466 --web-config "$tmp/authonly.yml" 2>"$tmp/warn2.err"
+grep -q "warning: .*passwords and metrics go to the network in cleartext" "$tmp/warn2.err" ||
+	fail "no warning for basic auth without TLS: $(cat "$tmp/warn2.err")"
+echo "warnings: $(grep -h warning "$tmp/warn.err")"
+
+kill -0 "$serve_pid" || fail "the agent died"
+kill -TERM "$serve_pid"
+wait "$serve_pid"
+rc=$?
+[ $rc -eq 0 ] || fail "serve exit status after SIGTERM: $rc"
+echo "PASS"
