@@ -40,7 +40,7 @@ TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/test
 	$(BUILD)/tests/unit_reqjoin $(BUILD)/tests/unit_pattern $(BUILD)/tests/unit_quantile \
 	$(BUILD)/tests/unit_render_json $(BUILD)/tests/json_oracle $(BUILD)/tests/bench_check \
 	$(BUILD)/tests/unit_pktgen
-TEST_BINS += $(BUILD)/tests/unit_topmodel
+TEST_BINS += $(BUILD)/tests/unit_topmodel $(BUILD)/tests/unit_webconfig
 
 .PHONY: all tests test test-kernels clang19 demo bench fuzz deps clean
 all: $(BUILD)/rxray $(BPF_OBJ)
@@ -110,6 +110,12 @@ $(BUILD)/tests/unit_topmodel: $(BUILD)/tests/unit_topmodel.o $(BUILD)/src/topmod
 	$(BUILD)/src/jsonw.o $(BUILD)/src/util.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -ljansson -lm
+
+# serve's --web-config and its basic-auth check, on real files and bcrypt hashes
+$(BUILD)/tests/unit_webconfig: $(BUILD)/tests/unit_webconfig.o $(BUILD)/src/webconfig.o \
+	$(BUILD)/src/webauth.o $(BUILD)/src/util.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -lmicrohttpd $(WEB_LIBS)
 
 $(BUILD)/tests/%.o: tests/unit/%.c
 	$(call msg,CC,$@)

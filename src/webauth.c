@@ -14,7 +14,9 @@
 #include "rxray.h"
 #include "webauth.h"
 
-#define WA_CACHE 64          /* remembered successes, oldest replaced first */
+/* remembered successes, oldest replaced first: each user has one good password, so
+ * RX_WEB_USERS_MAX entries hold them all */
+#define WA_CACHE RX_WEB_USERS_MAX
 #define WA_MAC 32            /* HMAC-SHA256 */
 #define WA_REALM "rxray"
 

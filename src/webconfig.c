@@ -244,21 +244,22 @@ static int wc_tls_check(struct wc *x, const struct wc_tls *t)
 	return 0;
 }
 
-static int wc_tls(struct wc *x, yaml_node_t *m)
+/* tls_server_config (the key k, its value m) */
+static int wc_tls(struct wc *x, const yaml_node_t *k, yaml_node_t *m)
 {
 	struct wc_tls *t = &x->tls;
 	struct rx_webconfig *w = x->w;
 	const char *key = "tls_server_config";
 	int r, i;
 
-	*t = (struct wc_tls){ .min = 2, .max = 3, .node = m };
+	*t = (struct wc_tls){ .min = 2, .max = 3, .node = k };
 	r = wc_mapping(x, m, key, tls_keys, tls_unsupported, wc_tls_pair);
 	if (r)
 		return r;
 	if (!w->cert_pem || !w->key_pem)
-		return wc_err(x, m, key, "needs both cert_file and key_file");
+		return wc_err(x, k, key, "needs both cert_file and key_file");
 	if (t->min > t->max)
-		return wc_err(x, m, key, "min_version %s is above max_version %s",
+		return wc_err(x, k, key, "min_version %s is above max_version %s",
 			      tls_versions[t->min], tls_versions[t->max]);
 	if (w->verify_client && !w->ca_pem)
 		return wc_err(x, t->auth, "tls_server_config.client_auth_type",
@@ -352,8 +353,7 @@ static const char *const top_unsupported[] = { "http_server_config", NULL };
 
 static int wc_top_pair(struct wc *x, const yaml_node_t *k, yaml_node_t *v, int idx)
 {
-	(void)k;
-	return idx == TOP_TLS ? wc_tls(x, v) : wc_users(x, v);
+	return idx == TOP_TLS ? wc_tls(x, k, v) : wc_users(x, v);
 }
 
 /* The YAML document of path in x->doc: 0, or the error (its line) after it. */
