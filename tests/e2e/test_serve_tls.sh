@@ -120,6 +120,47 @@ except PermissionError:
 sys.exit("nobody connected to the control socket")' "$tmp/agent.sock" || fail "control socket open to nobody"
 echo "control socket: $perm, nobody refused"
 
+# client certificates (RequireAndVerifyClientCert): a second agent, on the
+# other end of the veth, takes only clients with a certificate from the CA
+cd "$tmp" || exit 1
+for c in client:ca other:self; do
+	n=${c%%:*}
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$n" \
+		-keyout $n.key -out $n.csr 2>/dev/null || fail "openssl: $n request"
+	if [ "${c#*:}" = ca ]; then
+		openssl x509 -req -in $n.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -out $n.crt
+	else
+		openssl x509 -req -in $n.csr -signkey $n.key -days 1 -out $n.crt
+	fi 2>/dev/null || fail "openssl: $n certificate"
+done
+printf 'subjectAltName=IP:192.0.2.1\n' >san1.cnf
+openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -extfile san1.cnf \
+	-out server1.crt 2>/dev/null || fail "openssl: certificate for 192.0.2.1"
+cat >mtls.yml <<YML
+tls_server_config:
+  cert_file: server1.crt
+  key_file: server.key
+  min_version: TLS13
+  client_auth_type: RequireAndVerifyClientCert
+  client_ca_file: ca.crt
+YML
+cd - >/dev/null || exit 1
+rx_bg ip netns exec "$NA" "$RXRAY" serve -i "${P}a" --listen 192.0.2.1:19467 --web-config "$tmp/mtls.yml" \
+	--control "$tmp/agent2.sock" 2>"$tmp/serve2.err"
+rx_until grep -q serving "$tmp/serve2.err" || fail "second serve did not start: $(cat "$tmp/serve2.err")"
+grep -q warning "$tmp/serve2.err" && fail "a warning with client certificates: $(cat "$tmp/serve2.err")"
+code=$(inb curl "${C[@]}" --cert "$tmp/client.crt" --key "$tmp/client.key" https://192.0.2.1:19467/metrics)
+[ "$code" = 200 ] && grep -q '^rxray_build_info' "$tmp/body" || fail "client certificate from the CA: $code"
+for k in other -; do
+	cert=(--cert "$tmp/$k.crt" --key "$tmp/$k.key")
+	[ $k = - ] && cert=()
+	code=$(inb curl "${C[@]}" "${cert[@]}" https://192.0.2.1:19467/metrics)
+	[ "$code" = 403 ] && ! grep -q rxray_ "$tmp/body" || fail "client certificate '$k': HTTP $code, want 403"
+done
+inb curl "${C[@]}" --cert "$tmp/client.crt" --key "$tmp/client.key" --tls-max 1.2 \
+	https://192.0.2.1:19467/metrics >/dev/null && fail "TLS 1.2 taken with min_version TLS13"
+echo "client certificates: 200 with the CA's, 403 with a self-signed one and with none; TLS 1.2 refused"
+
 # bad web configs: one line naming file, line and key, exit 2, nothing bound or attached
 # (run as nobody, so that an unreadable key is unreadable)
 printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n' >"$tmp/nokey.yml"
