@@ -145,8 +145,10 @@ tls_server_config:
   client_ca_file: ca.crt
 YML
 cd - >/dev/null || exit 1
-rx_bg ip netns exec "$NA" "$RXRAY" serve -i "${P}a" --listen 192.0.2.1:19467 --web-config "$tmp/mtls.yml" \
-	--control "$tmp/agent2.sock" 2>"$tmp/serve2.err"
+# (its settings from a --config file: web-config is a key there too)
+printf 'interface = %s\nlisten = 192.0.2.1:19467\nweb-config = %s\ncontrol = %s\n' "${P}a" \
+	"$tmp/mtls.yml" "$tmp/agent2.sock" >"$tmp/serve2.conf"
+rx_bg ip netns exec "$NA" "$RXRAY" serve --config "$tmp/serve2.conf" 2>"$tmp/serve2.err"
 rx_until grep -q serving "$tmp/serve2.err" || fail "second serve did not start: $(cat "$tmp/serve2.err")"
 grep -q warning "$tmp/serve2.err" && fail "a warning with client certificates: $(cat "$tmp/serve2.err")"
 code=$(inb curl "${C[@]}" --cert "$tmp/client.crt" --key "$tmp/client.key" https://192.0.2.1:19467/metrics)
