@@ -88,6 +88,16 @@ done
 # an unauthenticated client learns nothing else: not even which paths exist
 code=$(ina curl "${C[@]}" https://192.0.2.2:$PORT/no/such/path)
 [ "$code" = 401 ] || fail "unknown path without credentials: $code"
+# 20 authenticated requests (one connection): the cache spares 19 bcrypts
+urls=()
+for _ in $(seq 20); do urls+=(https://192.0.2.2:$PORT/metrics); done
+t=$(ina curl --cacert "$tmp/ca.crt" -sf -o /dev/null -w '%{time_total}\n' -u 'prom:s3cret pass' "${urls[@]}" |
+	awk '{s += $1} END {printf "%.3f", s}') || fail "20 authenticated requests"
+t1=$(ina curl --cacert "$tmp/ca.crt" -s -o /dev/null -w '%{time_total}' -u 'prom:wrong' \
+	https://192.0.2.2:$PORT/metrics)
+echo "20 authenticated GET /metrics: ${t}s in all; one wrong password (a bcrypt, cost 10): ${t1}s"
+# without the cache the 20 would cost 20 bcrypts; with it, one
+awk -v t="$t" -v b="$t1" 'BEGIN {exit !(t < 5 * b)}' || fail "20 requests took ${t}s, a bcrypt ${t1}s: no cache?"
 echo "curl: 200 with the password, 401 with WWW-Authenticate for a wrong one, an unknown user and none"
 
 # plain HTTP to the TLS port: no answer
