@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <microhttpd.h>
 #include "agent.h"
@@ -449,6 +450,35 @@ static void warn_exposed(const char *addr, const struct sockaddr_storage *ss,
 	fprintf(stderr, "rxray: warning: --listen %s is not loopback: %s\n", addr, risk);
 }
 
+#define HTTP_LOG_PER_MIN 10
+
+/*
+ * libmicrohttpd's messages (a failed TLS handshake, a refused start) as
+ * rxray's lines, at most HTTP_LOG_PER_MIN a minute: a scanner knocking on a
+ * listener beyond loopback must not flood the log.
+ */
+static void http_log(void *cls, const char *fmt, va_list ap)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static time_t minute;
+	static unsigned int n;
+	char msg[256];
+	time_t now = time(NULL) / 60;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = 0;
+	pthread_mutex_lock(&lock);
+	if (now != minute) {
+		minute = now;
+		n = 0;
+	}
+	if (++n <= HTTP_LOG_PER_MIN)
+		fprintf(stderr, "rxray: http server: %s%s\n", msg,
+			n == HTTP_LOG_PER_MIN ? " (more this minute are not shown)" : "");
+	pthread_mutex_unlock(&lock);
+}
+
 /* The HTTP server on the bound socket fd, with TLS if w says so; NULL on failure. */
 static struct MHD_Daemon *http_start(struct serve *sv, const struct rx_webconfig *w, int fd)
 {
@@ -456,7 +486,9 @@ static struct MHD_Daemon *http_start(struct serve *sv, const struct rx_webconfig
 	struct MHD_OptionItem web[RX_WEB_MHD_OPTS];
 
 	rx_webconfig__mhd(w, &flags, web);
-	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, sv, MHD_OPTION_LISTEN_SOCKET, fd,
+	/* (the logger first: libmicrohttpd's own would print the other options' complaints) */
+	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, sv, MHD_OPTION_EXTERNAL_LOGGER,
+				http_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
 				MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_ARRAY, web,
 				MHD_OPTION_END);
 }
