@@ -130,6 +130,28 @@ static void cache_repeats(void **state)
 	rx_webconfig__free(&w);
 }
 
+/* htpasswd's $2y$ and the older $2a$ are the same bcrypt for crypt(3) */
+static void hash_variants(void **state)
+{
+	static const char *const prefix[] = { "$2y$", "$2a$" };
+	struct rx_webconfig w;
+	struct rx_webauth *a;
+	char yml[512], h[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		snprintf(h, sizeof(h), "%s%s", prefix[i], hash_a + 4);
+		snprintf(yml, sizeof(yml), "basic_auth_users:\n  alice: '%s'\n", h);
+		assert_int_equal(rx_webconfig__load(&w, write_file("variant.yml", yml)), 0);
+		assert_int_equal(rx_webauth__new(&a, &w), 0);
+		assert_int_equal(rx_webauth__check(a, "alice", "alpha pass", 10), 1);
+		assert_int_equal(rx_webauth__check(a, "alice", "alpha", 5), 0);
+		rx_webauth__free(a);
+		rx_webconfig__free(&w);
+	}
+}
+
 /* Load text as a web config: its status, and stderr's first line in err. */
 static int load_err(const char *name, const char *text, char *err, size_t n)
 {
@@ -225,6 +247,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(users_and_checks),
 		cmocka_unit_test(cache_repeats),
+		cmocka_unit_test(hash_variants),
 		cmocka_unit_test(refuses),
 		cmocka_unit_test(empty),
 	};
