@@ -415,6 +415,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	return -1;
 }
 
+/* 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104: what only this host reaches */
 static int is_loopback(const struct sockaddr_storage *ss)
 {
 	const struct sockaddr_in *in4 = (const struct sockaddr_in *)ss;
