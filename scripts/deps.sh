@@ -16,7 +16,8 @@ BPF_PKGS=(libbpf-dev bpftool linux-libc-dev iproute2) # libbpf >= 1.4, bpftool >
 	# iproute2 >= 6.3 (BIG TCP's gro_ipv4_max_size, for tests/e2e/test_bigtcp.sh)
 FUZZ_PKGS=(libclang-rt-14-dev)               # libFuzzer + sanitizers of the default clang
 TEST_PKGS=(tshark tcpdump tcpreplay python3-scapy iproute2 iputils-ping curl
-	nginx-light wrk hping3 nmap tmux prometheus jq netsniff-ng ethtool)
+	nginx-light wrk hping3 nmap tmux prometheus jq netsniff-ng ethtool
+	chromium chromium-driver) # chromium: the page of serve in a real browser (tests/e2e/test_web.sh)
 # the kernel matrix (tests/kernels): Debian's kernel packages booted in QEMU
 # with an initramfs the test builds; BPF built with clang 19 as on Debian 13
 MATRIX_PKGS=(clang-19 qemu-system-x86 busybox-static cpio kmod xz-utils zstd)

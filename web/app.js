@@ -20,13 +20,14 @@
 
 	/* ---- formatting (tests/lib/web_page.py formats the same way) ---- */
 
-	/* about three significant digits */
-	function num3(v) {
-		const a = Math.abs(v);
-		return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2);
-	}
+	/* digits grouped by thousands with commas */
 	function fmtInt(n) {
 		return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+	}
+	/* about three significant digits (all of them from 100 up, grouped) */
+	function num3(v) {
+		const a = Math.abs(v);
+		return a >= 100 ? fmtInt(v.toFixed(0)) : a >= 10 ? v.toFixed(1) : v.toFixed(2);
 	}
 	function fmtRate(v) {
 		return v === null ? '—' : num3(v);
@@ -196,7 +197,7 @@
 		g.lineWidth = 1.5;
 		g.beginPath();
 		v.forEach((x, j) => {
-			const px = (j / (HISTORY - 1)) * w + (HISTORY - v.length) * (w / (HISTORY - 1));
+			const px = (j / (v.length - 1)) * (w - 2) + 1;
 			const py = h - 2 - (x / max) * (h - 4);
 			if (j)
 				g.lineTo(px, py);
@@ -363,7 +364,7 @@
 		if (typeof uPlot === 'undefined')
 			return;
 		const axis = { stroke: css('--fg'), grid: { stroke: css('--grid') }, ticks: { stroke: css('--grid') } };
-		const yaxis = Object.assign({}, axis, { size: 56, values: (u, vals) => vals.map((v) => fmtSi(v)) });
+		const yaxis = Object.assign({}, axis, { size: 56, values: (u, vals) => vals.map((v) => (v ? fmtSi(v) : '0')) });
 		const mk = (id, opts, data) => {
 			state.charts[id] = new uPlot(Object.assign({ width: chartWidth(id), height: 180 }, opts), data,
 				document.getElementById(id));
