@@ -263,7 +263,11 @@
 				tr.querySelector('[data-field=errors]').classList.add('bad');
 			return tr;
 		});
+		/* the rows are new each time: keep the keyboard's focus on the same endpoint */
+		const focused = document.activeElement && document.activeElement.getAttribute('data-endpoint');
 		tb.replaceChildren(...rows);
+		if (focused)
+			rows.find((tr) => tr.getAttribute('data-endpoint') === focused)?.focus();
 		$('#endpoints-note').textContent = !eps.length
 			? 'No HTTP transaction seen yet.'
 			: eps.length > shown.length
@@ -478,13 +482,16 @@
 			state.selected = null;
 			render();
 		});
-		$('#endpoints tbody').addEventListener('click', (ev) => {
+		const choose = (ev) => {
 			const tr = ev.target.closest('tr[data-endpoint]');
-			if (!tr)
+			if (!tr || (ev.type === 'keydown' && ev.key !== 'Enter' && ev.key !== ' '))
 				return;
+			ev.preventDefault();
 			state.selected = tr.getAttribute('data-endpoint');
 			render();
-		});
+		};
+		$('#endpoints tbody').addEventListener('click', choose);
+		$('#endpoints tbody').addEventListener('keydown', choose);
 		tick();
 	}
 

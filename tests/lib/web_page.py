@@ -10,9 +10,12 @@ runs it inside the namespace of the agent, while traffic flows):
 - the body never overflows horizontally (scrollWidth <= innerWidth);
 - the console has no error (a refused script or style under the page's
   Content-Security-Policy, a failed fetch, an exception would be one);
-- a screenshot of each size goes to OUTDIR.
+- a screenshot of each size (the viewport, and the whole page as -full)
+  goes to OUTDIR;
+- with IFACE2, the agent's second interface chosen in the page's selector
+  shows its own numbers likewise.
 
-    web_page.py URL OUTDIR
+    web_page.py URL OUTDIR [IFACE2]
 """
 import json
 import os
@@ -177,15 +180,20 @@ def sample_until(b, after, size):
     return b.execute(READ)
 
 
-def one_size(b, w, h, mobile, out, stats_seen):
-    size = f"{w}x{h}"
+def one_size(b, w, h, mobile, out, stats_seen, iface=None):
+    size = f"{w}x{h}" + (f" {iface}" if iface else "")
     b.viewport(w, h, mobile)
+    if iface:
+        b.execute("const s = document.getElementById('iface'); s.value = arguments[0];"
+                  "s.dispatchEvent(new Event('change'));", iface)
     s = b.execute(READ)
     packets = []
     for _ in range(3):
         s = sample_until(b, s["fetches"], size)
         check(f"{size}: viewport", (s["innerWidth"], s["innerHeight"]), (w, h))
         check(f"{size}: status", s["status"], "ok")
+        if iface:
+            check(f"{size}: interface shown", s["iface"], iface)
         if not s["prev"]:
             continue
         cur, positive = check_sample(s, size)
@@ -197,13 +205,16 @@ def one_size(b, w, h, mobile, out, stats_seen):
         stats_seen.append(s["stats"])
     if len(set(packets)) < 2:
         fails.append(f"{size}: the numbers did not move under load: packets {packets}")
-    b.screenshot(os.path.join(out, f"web-{size}.png"))
+    shot = "web-%dx%d%s.png" % (w, h, "-" + iface if iface else "")
+    b.screenshot(os.path.join(out, shot))
+    b.full_screenshot(os.path.join(out, shot.replace(".png", "-full.png")))
     print(f"{size}: {len(packets)} refreshes checked, packets {packets}, "
-          f"{len(s['endpoints'])} endpoints, scrollWidth {s['scrollWidth']}, screenshot web-{size}.png")
+          f"{len(s['endpoints'])} endpoints, scrollWidth {s['scrollWidth']}, screenshot {shot}")
 
 
 def main():
     url, out = sys.argv[1], sys.argv[2]
+    second = sys.argv[3] if len(sys.argv) > 3 else None
     os.makedirs(out, exist_ok=True)
     t0 = time.monotonic()
     seen = []
@@ -217,6 +228,8 @@ def main():
         b.wait("return Number(document.body.dataset.fetches || 0) >= 2", 15)
         one_size(b, 1280, 800, False, out, seen)
         one_size(b, 390, 844, True, out, seen)
+        if second:
+            one_size(b, 1280, 800, False, out, seen, second)
         log = b.browser_log()
         title = b.execute("return document.title")
     check("title", title, "rxray")

@@ -115,6 +115,16 @@ class Chrome:
         with open(path, "wb") as f:
             f.write(base64.b64decode(self._s("GET", "/screenshot")))
 
+    def full_screenshot(self, path):
+        """The whole page, below the fold too (DevTools' captureBeyondViewport)."""
+        w, h = self.execute("return [document.documentElement.scrollWidth,"
+                            " document.documentElement.scrollHeight]")
+        shot = self._s("POST", "/goog/cdp/execute", {"cmd": "Page.captureScreenshot", "params": {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": w, "height": h, "scale": 1}}})
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(shot["data"]))
+
     def browser_log(self):
         """The console's entries since the last call: [{level, message, ...}]."""
         return self._s("POST", "/se/log", {"type": "browser"})
