@@ -73,16 +73,17 @@ const struct rx_web_file *rx_web_find(const char *url)
 /* If-None-Match names f's ETag (or is "*"): a list of tags, weak ones compared weakly. */
 static int web_not_modified(struct MHD_Connection *c, const struct rx_web_file *f)
 {
-	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						      MHD_HTTP_HEADER_IF_NONE_MATCH);
 
 	return inm && (!strcmp(inm, "*") || strstr(inm, f->etag));
 }
 
 enum MHD_Result rx_web_reply(struct MHD_Connection *c, const struct rx_web_file *f)
 {
-	int fresh = 0;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
+	int fresh;
 
 	pthread_once(&web_once, web_etags);
 	fresh = web_not_modified(c, f);
