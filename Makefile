@@ -31,8 +31,11 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 
 SRCS := src/main.c src/params.c src/quantile.c src/util.c src/machine.c src/snapshot.c src/snapshot_read.c src/agent_wire.c src/agent.c src/source.c src/source_agent.c src/source_file.c src/source_live.c src/render.c src/jsonw.c \
 	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/webconfig.c src/webauth.c src/cmd_top.c src/topmodel.c src/cmd_doctor.c src/verify.c src/reqjoin.c src/pattern.c native/datapath.c
-SRCS += native/nhash.c
-OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+SRCS += native/nhash.c src/web.c
+# serve's page (web/), embedded by src/web_assets.S: an installed rxray needs no other file
+WEB_FILES := web/index.html web/app.js web/style.css web/icon.svg \
+	web/vendor/uplot/uPlot.iife.min.js web/vendor/uplot/uPlot.min.css
+OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/src/web_assets.o
 BPF_OBJ := $(BUILD)/rxray.bpf.o
 SKEL := $(BUILD)/rxray.skel.h
 
@@ -59,6 +62,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
+# (.incbin is the assembler's: -MMD does not see the files it reads)
+$(BUILD)/%.o: %.S
+	$(call msg,AS,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(BUILD)/src/web_assets.o: $(WEB_FILES)
 $(BUILD)/src/source_live.o: $(SKEL)
 $(BUILD)/tests/bpf_diff.o: $(SKEL)
 $(BUILD)/tests/bench_check.o: $(SKEL)

@@ -18,7 +18,8 @@ BPF_PKGS=(libbpf-dev bpftool linux-libc-dev iproute2) # libbpf >= 1.4, bpftool >
 FUZZ_PKGS=(libclang-rt-14-dev)               # libFuzzer + sanitizers of the default clang
 TEST_PKGS=(tshark tcpdump tcpreplay python3-scapy iproute2 iputils-ping curl
 	nginx-light wrk hping3 nmap tmux prometheus jq netsniff-ng ethtool
-	openssl whois) # certificates and bcrypt hashes (mkpasswd) for tests/e2e/test_serve_tls.sh
+	openssl whois # certificates and bcrypt hashes (mkpasswd) for tests/e2e/test_serve_tls.sh
+	chromium chromium-driver) # chromium: the page of serve in a real browser (tests/e2e/test_web.sh)
 # the kernel matrix (tests/kernels): Debian's kernel packages booted in QEMU
 # with an initramfs the test builds; BPF built with clang 19 as on Debian 13
 MATRIX_PKGS=(clang-19 qemu-system-x86 busybox-static cpio kmod xz-utils zstd)

@@ -3,7 +3,8 @@
  * rxray serve: the long-running agent. Attaches the datapath to each -i
  * interface (traffic picture on, capture off) and serves, on loopback by
  * default, the Prometheus exposition (/metrics) and the picture as JSON
- * (/api/stats) with libmicrohttpd. Counter reads happen per request.
+ * (/api/stats) with libmicrohttpd, and a live page of it (/, src/web.c).
+ * Counter reads happen per request.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include "picture.h"
 #include "webauth.h"
 #include "webconfig.h"
+#include "web.h"
 
 #define SERVE_MAX_IFACES 16
 
@@ -39,6 +41,8 @@ static const char serve_usage[] =
 	"Attach to each IFACE and serve, until SIGINT/SIGTERM:\n"
 	"  GET /metrics     Prometheus text exposition (docs/metrics.md)\n"
 	"  GET /api/stats   the traffic picture of each interface as JSON\n"
+	"  GET /            a live page of it (endpoints, talkers, services, TCP health),\n"
+	"                   refreshed every second, read-only\n"
 	"\n"
 	"  -i, --interface IFACE  attach here (repeatable, up to 16)\n"
 	"      --listen ADDR:PORT where to serve (default 127.0.0.1:9464; [::1]:PORT for IPv6);\n"
@@ -344,6 +348,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	struct serve *sv = cls;
 	enum MHD_Result ret;
+	const struct rx_web_file *page;
 
 	(void)version;
 	(void)upload;
@@ -362,6 +367,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return serve_metrics(sv, c);
 	if (!strcmp(url, "/api/stats"))
 		return serve_stats(sv, c);
+	page = rx_web_find(url);
+	if (page)
+		return rx_web_reply(c, page);
 	return reply_error(c, MHD_HTTP_NOT_FOUND, "unknown path", url);
 }
 
