@@ -14,7 +14,7 @@
 #include "render.h"
 
 static const char requests_usage[] =
-	"Usage: rxray requests (-i IFACE | -r FILE) [-c N] [--json] [--route PATTERN ...]\n"
+	"Usage: rxray requests (-i IFACE | -r FILE) [-c N] [--json] [-l] [--route PATTERN ...]\n"
 	"\n"
 	"An access log derived from packets: one line per HTTP/1.x transaction\n"
 	"(request and its response paired in the datapath), no change to the service.\n"
@@ -23,6 +23,7 @@ static const char requests_usage[] =
 	"  -r, --read FILE        a pcap/pcapng holding both directions (no privileges)\n"
 	"  -c, --count N          stop after N transactions\n"
 	"      --json             one JSON object per transaction (OpenTelemetry keys)\n"
+	"  -l, --line-buffered    write each line at once (tcpdump -l)\n"
 	"      --route PATTERN    name matching paths by PATTERN, e.g. /api/{version}/items/{sku}\n"
 	"                         or /static/* (repeat; tried in order before {id}/{uuid}/{hex})\n"
 	"  -h, --help             this text\n";
@@ -92,7 +93,8 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 		putchar('\n');
 	}
 	q->shown++;
-	if (q->count && q->shown >= q->count)
+	/* done, or the output's reader went away (rx_out_end() tells which) */
+	if ((q->count && q->shown >= q->count) || ferror(stdout))
 		rx_stop = 1;
 }
 
@@ -101,6 +103,7 @@ static const struct rx_option requests_options[] = {
 	RX_OPTION_READ,
 	RX_OPTION_COUNT("transactions"),
 	RX_OPTION_JSON,
+	RX_OPTION_LINE_BUFFERED,
 	RX_OPTION_ROUTE,
 	{ 0 },
 };
@@ -146,10 +149,7 @@ int cmd_requests(int argc, char **argv)
 				"directions (a pcap written by watch -i holds what arrives only; "
 				"capture with tcpdump on the interface)\n",
 			so.file);
-	if (ferror(stdout) && !r) {
-		rx_err("writing the output failed");
-		r = RX_EXIT_RUNTIME;
-	}
+	r = rx_out_end(r, 0);
 	rx_snapshot__free(&snap);
 	rx_source__close(src);
 	return r;

@@ -77,10 +77,7 @@ int cmd_stats(int argc, char **argv)
 	} else {
 		rx_picture_print(stdout, &snap, &t, cfg.top);
 	}
-	if ((fflush(stdout) || ferror(stdout)) && !r) {
-		rx_err("writing the output failed");
-		r = RX_EXIT_RUNTIME;
-	}
+	r = rx_out_end(r, 0);
 	rx_snapshot__free(&snap);
 	rx_source__close(src);
 	return r;

@@ -16,7 +16,7 @@
 #include "source.h"
 #include "render.h"
 
-enum { VIEW_LINE, VIEW_VERBOSE, VIEW_JSON };
+enum { VIEW_LINE, VIEW_VERBOSE, VIEW_JSON, VIEW_NONE /* -w -: stdout holds the pcap */ };
 
 struct watch {
 	struct rx_source *src;
@@ -27,12 +27,12 @@ struct watch {
 	int has_filter;
 	pcap_t *dead;            /* for -w */
 	pcap_dumper_t *dumper;
-	int out_error;
+	int flush_each;          /* -U: the pcap flushed after each packet */
 };
 
 static const char watch_usage[] =
-	"Usage: rxray watch (-i IFACE | -r FILE) [-c N] [-v] [--json] [-w OUT.pcap]\n"
-	"                   [-s N] [-n] [--payload] [FILTER]\n"
+	"Usage: rxray watch (-i IFACE | -r FILE) [-c N] [-v] [--json] [-w OUT.pcap] [-U]\n"
+	"                   [-l] [-s N] [-n] [--payload] [FILTER]\n"
 	"\n"
 	"Decode every packet arriving at IFACE (XDP, live) or stored in FILE (pcap or\n"
 	"pcapng, the same datapath code run natively, no privileges needed).\n"
@@ -42,7 +42,10 @@ static const char watch_usage[] =
 	"  -c, --count N          stop after N packets shown\n"
 	"  -v, --verbose          every field of every layer\n"
 	"      --json             one JSON object per packet (keys: docs/json.md)\n"
-	"  -w, --write OUT.pcap   also write the shown packets to OUT.pcap\n"
+	"  -w, --write OUT.pcap   also write the shown packets to OUT.pcap; -w - writes the\n"
+	"                         pcap to stdout, and no text (summary on stderr)\n"
+	"  -U, --packet-buffered  write each packet to OUT.pcap at once (tcpdump -U)\n"
+	"  -l, --line-buffered    write each text line at once (tcpdump -l)\n"
 	"  -s, --snaplen N        bytes of each packet captured, 0..2048 (0 and the default: 2048)\n"
 	"  -n, -nn                accepted as tcpdump takes them: rxray never resolves names\n"
 	"      --payload          capture payload bytes too (for -w); by default records stop\n"
@@ -76,6 +79,8 @@ static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
 	case VIEW_VERBOSE:
 		rx_render_verbose(stdout, rec, ifname);
 		break;
+	case VIEW_NONE:
+		break;
 	default:
 		rx_render_line(stdout, rec, ifname);
 	}
@@ -85,11 +90,11 @@ static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
 		h.caplen = rec->data_len;
 		h.len = rec->pkt.wire_len;
 		pcap_dump((u_char *)w->dumper, &h, rec->data);
+		if (w->flush_each)
+			pcap_dump_flush(w->dumper);
 	}
-	if (ferror(stdout)) {
-		w->out_error = 1;
-		return 1;
-	}
+	if (ferror(stdout))
+		return 1; /* rx_out_end() tells why */
 	w->shown++;
 	return w->count && w->shown >= w->count;
 }
@@ -179,6 +184,7 @@ struct watch_cfg {
 	int view, payload;
 	const char *wfile;
 	int numeric; /* -n, -nn: what rxray does anyway */
+	int flush_each; /* -U */
 };
 
 static const struct rx_option watch_options[] = {
@@ -194,6 +200,9 @@ static const struct rx_option watch_options[] = {
 	{ .name = "snaplen", .short_name = 's', .type = RX_OPT_UINT,
 	  .off = offsetof(struct watch_cfg, snaplen), .min = 0, .max = RX_SNAP_MAX,
 	  .expect = "expected 0.." RX_STR(RX_SNAP_MAX) " bytes (0: " RX_STR(RX_SNAP_MAX) ")" },
+	{ .name = "packet-buffered", .short_name = 'U', .type = RX_OPT_SET,
+	  .off = offsetof(struct watch_cfg, flush_each), .value = 1 },
+	RX_OPTION_LINE_BUFFERED,
 	{ .name = "numeric", .short_name = 'n', .type = RX_OPT_SET,
 	  .off = offsetof(struct watch_cfg, numeric), .value = 1 },
 	{ .name = "payload", .type = RX_OPT_SET,
@@ -216,9 +225,11 @@ int cmd_watch(int argc, char **argv)
 	r = rx_params__parse(&watch_line, &cfg, argc, argv);
 	if (r != RX_PARAMS_RUN)
 		return r;
-	w.view = cfg.view;
 	w.count = cfg.p.count;
 	wfile = cfg.wfile;
+	/* -w -: the pcap is stdout, and nothing else may go there (tcpdump -w -) */
+	w.view = wfile && !strcmp(wfile, "-") ? VIEW_NONE : cfg.view;
+	w.flush_each = cfg.flush_each;
 	so.snaplen = cfg.snaplen ? (__u32)cfg.snaplen : RX_SNAP_MAX; /* -s 0: all, as tcpdump */
 	so.payload = cfg.payload;
 
@@ -242,7 +253,7 @@ int cmd_watch(int argc, char **argv)
 	 * -w is checked now but opened (created, truncated) only once the source
 	 * is: a run that fails before reading must leave an existing file alone.
 	 */
-	if (wfile && check_writable(wfile))
+	if (wfile && strcmp(wfile, "-") && check_writable(wfile))
 		goto out;
 	r = rx_params__open(&cfg.p, &so, &w.src);
 	if (r)
@@ -260,15 +271,12 @@ int cmd_watch(int argc, char **argv)
 		}
 	}
 	r = rx_source__run(w.src, &(struct rx_sink){ .on_capture = on_record, .user = &w });
-	fflush(stdout);
-	if (w.out_error && !r) {
-		rx_err("writing the output failed");
-		r = RX_EXIT_RUNTIME;
-	}
-	if (w.dumper && (pcap_dump_flush(w.dumper) || ferror(pcap_dump_file(w.dumper))) && !r) {
+	if (w.dumper && w.view != VIEW_NONE &&
+	    (pcap_dump_flush(w.dumper) || ferror(pcap_dump_file(w.dumper))) && !r) {
 		rx_err("-w %s: writing the file failed", wfile);
 		r = RX_EXIT_RUNTIME;
 	}
+	r = rx_out_end(r, w.view == VIEW_NONE);
 	print_summary(&w);
 out:
 	if (w.dumper)
