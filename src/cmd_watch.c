@@ -28,11 +28,13 @@ struct watch {
 	pcap_t *dead;            /* for -w */
 	pcap_dumper_t *dumper;
 	int flush_each;          /* -U: the pcap flushed after each packet */
+	struct rx_tcpseq seqs;   /* relative sequence numbers (not with -S) */
+	int absolute;            /* -S */
 };
 
 static const char watch_usage[] =
 	"Usage: rxray watch (-i IFACE | -r FILE) [-c N] [-v] [--json] [-w OUT.pcap] [-U]\n"
-	"                   [-l] [-s N] [-n] [--payload] [FILTER]\n"
+	"                   [-l] [-S] [-s N] [-n] [--payload] [FILTER]\n"
 	"\n"
 	"Decode every packet arriving at IFACE (XDP, live) or stored in FILE (pcap or\n"
 	"pcapng, the same datapath code run natively, no privileges needed).\n"
@@ -46,6 +48,10 @@ static const char watch_usage[] =
 	"                         pcap to stdout, and no text (summary on stderr)\n"
 	"  -U, --packet-buffered  write each packet to OUT.pcap at once (tcpdump -U)\n"
 	"  -l, --line-buffered    write each text line at once (tcpdump -l)\n"
+	"  -S, --absolute-tcp-sequence-numbers\n"
+	"                         TCP seq and ack as sent; by default, as tcpdump, relative\n"
+	"                         to the first ones seen with an ACK in each connection\n"
+	"                         (README, \"Sequence numbers\")\n"
 	"  -s, --snaplen N        bytes of each packet captured, 0..2048 (0 and the default: 2048)\n"
 	"  -n, -nn                accepted as tcpdump takes them: rxray never resolves names\n"
 	"      --payload          capture payload bytes too (for -w); by default records stop\n"
@@ -77,12 +83,12 @@ static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
 		rx_render_json(stdout, rec, frame, ifname);
 		break;
 	case VIEW_VERBOSE:
-		rx_render_verbose(stdout, rec, ifname);
+		rx_render_verbose(stdout, rec, ifname, w->absolute ? NULL : &w->seqs);
 		break;
 	case VIEW_NONE:
 		break;
 	default:
-		rx_render_line(stdout, rec, ifname);
+		rx_render_line(stdout, rec, ifname, w->absolute ? NULL : &w->seqs);
 	}
 	if (w->dumper) {
 		h.ts.tv_sec = (time_t)(rec->pkt.ts_ns / 1000000000ull);
@@ -185,6 +191,7 @@ struct watch_cfg {
 	const char *wfile;
 	int numeric; /* -n, -nn: what rxray does anyway */
 	int flush_each; /* -U */
+	int absolute;   /* -S */
 };
 
 static const struct rx_option watch_options[] = {
@@ -203,6 +210,8 @@ static const struct rx_option watch_options[] = {
 	{ .name = "packet-buffered", .short_name = 'U', .type = RX_OPT_SET,
 	  .off = offsetof(struct watch_cfg, flush_each), .value = 1 },
 	RX_OPTION_LINE_BUFFERED,
+	{ .name = "absolute-tcp-sequence-numbers", .short_name = 'S', .type = RX_OPT_SET,
+	  .off = offsetof(struct watch_cfg, absolute), .value = 1 },
 	{ .name = "numeric", .short_name = 'n', .type = RX_OPT_SET,
 	  .off = offsetof(struct watch_cfg, numeric), .value = 1 },
 	{ .name = "payload", .type = RX_OPT_SET,
@@ -230,6 +239,7 @@ int cmd_watch(int argc, char **argv)
 	/* -w -: the pcap is stdout, and nothing else may go there (tcpdump -w -) */
 	w.view = wfile && !strcmp(wfile, "-") ? VIEW_NONE : cfg.view;
 	w.flush_each = cfg.flush_each;
+	w.absolute = cfg.absolute;
 	so.snaplen = cfg.snaplen ? (__u32)cfg.snaplen : RX_SNAP_MAX; /* -s 0: all, as tcpdump */
 	so.payload = cfg.payload;
 
@@ -285,6 +295,7 @@ out:
 	if (w.has_filter)
 		pcap_freecode(&w.filter);
 	pcap_close(w.dead);
+	rx_tcpseq__free(&w.seqs);
 	free(expr);
 	return r;
 }
