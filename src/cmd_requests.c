@@ -8,13 +8,16 @@
  * datapath.
  */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "filter.h"
 #include "params.h"
 #include "render.h"
 
 static const char requests_usage[] =
 	"Usage: rxray requests (-i IFACE | -r FILE) [-c N] [--json] [-l] [--route PATTERN ...]\n"
+	"                      [FILTER]\n"
 	"\n"
 	"An access log derived from packets: one line per HTTP/1.x transaction\n"
 	"(request and its response paired in the datapath), no change to the service.\n"
@@ -26,9 +29,16 @@ static const char requests_usage[] =
 	"  -l, --line-buffered    write each line at once (tcpdump -l)\n"
 	"      --route PATTERN    name matching paths by PATTERN, e.g. /api/{version}/items/{sku}\n"
 	"                         or /static/* (repeat; tried in order before {id}/{uuid}/{hex})\n"
-	"  -h, --help             this text\n";
+	"  -h, --help             this text\n"
+	"\n"
+	"FILTER is a tcpdump (pcap-filter) expression, e.g. 'host 192.0.2.1 and port 80':\n"
+	"a transaction is shown when a segment of its connection matches, the request's\n"
+	"(client to server) or the response's, as an IP/TCP header with ACK and PSH and\n"
+	"no payload (so addresses, ports and protocol, live and offline alike). Options\n"
+	"may also follow it; after \"--\" all is FILTER.\n";
 
 struct requests {
+	const struct rx_filter *filter; /* FILTER, or NULL */
 	int json;
 	unsigned long count, shown;
 };
@@ -53,7 +63,7 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 	/* a Host of RX_HTTP_HOST_MAX bytes may be cut: no server.address is better than a wrong one */
 	int has_host = ri && ri->host_len && ri->host_len < RX_HTTP_HOST_MAX;
 
-	if (q->count && q->shown >= q->count)
+	if ((q->count && q->shown >= q->count) || (q->filter && !rx_filter__match_txn(q->filter, t)))
 		return;
 	snprintf(ver, sizeof(ver), "%s", rx_http_minor_text(t->minor) ?: "?");
 	if (ri) {
@@ -109,7 +119,8 @@ static const struct rx_option requests_options[] = {
 };
 
 static const struct rx_command_line requests_line = { "requests", requests_usage,
-						      requests_options, RX_PARAMS_SOURCE };
+						      requests_options,
+						      RX_PARAMS_ARGS | RX_PARAMS_SOURCE };
 
 int cmd_requests(int argc, char **argv)
 {
@@ -118,7 +129,9 @@ int cmd_requests(int argc, char **argv)
 	struct requests q = { 0 };
 	struct rx_source *src;
 	struct rx_snapshot snap;
+	struct rx_filter *filter;
 	__u64 joined, missing, replaced;
+	char *expr;
 	int r;
 
 	r = rx_params__parse(&requests_line, &p, argc, argv);
@@ -126,9 +139,16 @@ int cmd_requests(int argc, char **argv)
 		return r;
 	q.json = p.json;
 	q.count = p.count;
-	r = rx_params__open(&p, &so, &src);
+	r = rx_filter__compile(&filter, &expr, p.argc, p.argv);
+	free(expr);
 	if (r)
 		return r;
+	q.filter = filter;
+	r = rx_params__open(&p, &so, &src);
+	if (r) {
+		rx_filter__free(filter);
+		return r;
+	}
 	r = rx_source__run(src, &(struct rx_sink){ .on_txn = on_txn, .user = &q });
 	fflush(stdout);
 	rx_source__snapshot(src, &snap);
@@ -152,5 +172,6 @@ int cmd_requests(int argc, char **argv)
 	r = rx_out_end(r, 0);
 	rx_snapshot__free(&snap);
 	rx_source__close(src);
+	rx_filter__free(filter);
 	return r;
 }

@@ -6,13 +6,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "filter.h"
 #include "params.h"
 #include "picture.h"
 #include "source.h"
 
 static const char stats_usage[] =
 	"Usage: rxray stats (-i IFACE [--duration SECONDS] | -r FILE) [--json] [--top N]\n"
-	"                   [--route PATTERN ...]\n"
+	"                   [--route PATTERN ...] [FILTER]\n"
 	"\n"
 	"The traffic picture: packets and bytes by protocol, top source addresses,\n"
 	"top destination services, TCP segments by kind, frame sizes, and every loss.\n"
@@ -24,7 +25,11 @@ static const char stats_usage[] =
 	"      --top N            talkers and services listed (default 10)\n"
 	"      --route PATTERN    name matching paths by PATTERN, e.g. /api/{version}/items/{sku}\n"
 	"                         or /static/* (repeat; tried in order before {id}/{uuid}/{hex})\n"
-	"  -h, --help             this text\n";
+	"  -h, --help             this text\n"
+	"\n"
+	"FILTER (-r only) is a tcpdump (pcap-filter) expression, e.g. 'tcp port 80': only\n"
+	"the packets it matches are counted, as if the file held no others. Options may\n"
+	"also follow it; after \"--\" all is FILTER.\n";
 
 /* stats' settings: the options of stats_options. */
 struct stats_cfg {
@@ -44,7 +49,7 @@ static const struct rx_option stats_options[] = {
 };
 
 static const struct rx_command_line stats_line = { "stats", stats_usage, stats_options,
-						   RX_PARAMS_SOURCE };
+						   RX_PARAMS_ARGS | RX_PARAMS_SOURCE };
 
 int cmd_stats(int argc, char **argv)
 {
@@ -54,14 +59,26 @@ int cmd_stats(int argc, char **argv)
 	struct rx_source *src = NULL;
 	struct rx_snapshot snap;
 	struct rx_totals t;
+	struct rx_filter *filter;
+	char *expr;
 	int r;
 
 	r = rx_params__parse(&stats_line, &cfg, argc, argv);
 	if (r != RX_PARAMS_RUN)
 		return r;
-	r = rx_params__open(&cfg.p, &so, &src);
-	if (r)
+	r = rx_filter__compile(&filter, &expr, cfg.p.argc, cfg.p.argv); /* the syntax, first */
+	rx_filter__free(filter);
+	if (!r && expr && cfg.p.ifname) {
+		rx_err("stats -i: FILTER applies to -r only (live, the datapath counts every packet)");
+		r = RX_EXIT_INPUT;
+	}
+	so.filter = expr;
+	if (!r)
+		r = rx_params__open(&cfg.p, &so, &src);
+	if (r) {
+		free(expr);
 		return r;
+	}
 	if (rx_source__is_agent(src))
 		fprintf(stderr, "rxray: -i %s: reading the running agent's counters\n", cfg.p.ifname);
 	r = rx_source__run(src, NULL);
@@ -80,5 +97,6 @@ int cmd_stats(int argc, char **argv)
 	r = rx_out_end(r, 0);
 	rx_snapshot__free(&snap);
 	rx_source__close(src);
+	free(expr);
 	return r;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pcap/pcap.h>
+#include "filter.h"
 #include "params.h"
 #include "picture.h"
 #include "source.h"
@@ -23,8 +24,7 @@ struct watch {
 	int view;
 	unsigned long count;     /* -c: stop after this many records (0: no limit) */
 	unsigned long shown;
-	struct bpf_program filter;
-	int has_filter;
+	struct rx_filter *filter; /* FILTER, or NULL */
 	pcap_t *dead;            /* for -w */
 	pcap_dumper_t *dumper;
 	int flush_each;          /* -U: the pcap flushed after each packet */
@@ -72,12 +72,8 @@ static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
 	const char *ifname = rx_source__ifname(w->src, rec->pkt.ifindex);
 	struct pcap_pkthdr h;
 
-	if (w->has_filter) {
-		h.caplen = rec->data_len;
-		h.len = rec->pkt.wire_len;
-		if (!pcap_offline_filter(&w->filter, &h, rec->data))
-			return 0;
-	}
+	if (w->filter && !rx_filter__match(w->filter, rec->data, rec->data_len, rec->pkt.wire_len))
+		return 0;
 	switch (w->view) {
 	case VIEW_JSON:
 		rx_render_json(stdout, rec, frame, ifname);
@@ -163,26 +159,6 @@ static int check_writable(const char *path)
 	return 0;
 }
 
-/* Join the non-option arguments into one filter expression, as tcpdump does. */
-static char *join_args(int argc, char **argv)
-{
-	size_t len = 1;
-	char *s;
-	int i;
-
-	for (i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = calloc(1, len);
-	if (!s)
-		return NULL;
-	for (i = 0; i < argc; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
 /* watch's settings: the options of watch_options. */
 struct watch_cfg {
 	struct rx_params p;
@@ -250,15 +226,10 @@ int cmd_watch(int argc, char **argv)
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
 	}
+	r = rx_filter__compile(&w.filter, &expr, cfg.p.argc, cfg.p.argv);
+	if (r)
+		goto out;
 	r = RX_EXIT_INPUT;
-	if (cfg.p.argc) {
-		expr = join_args(cfg.p.argc, cfg.p.argv);
-		if (!expr || pcap_compile(w.dead, &w.filter, expr, 1, PCAP_NETMASK_UNKNOWN)) {
-			rx_err("invalid filter '%s': %s", expr ? expr : "", pcap_geterr(w.dead));
-			goto out;
-		}
-		w.has_filter = 1;
-	}
 	/*
 	 * -w is checked now but opened (created, truncated) only once the source
 	 * is: a run that fails before reading must leave an existing file alone.
@@ -292,8 +263,7 @@ out:
 	if (w.dumper)
 		pcap_dump_close(w.dumper);
 	rx_source__close(w.src);
-	if (w.has_filter)
-		pcap_freecode(&w.filter);
+	rx_filter__free(w.filter);
 	pcap_close(w.dead);
 	rx_tcpseq__free(&w.seqs);
 	free(expr);

@@ -28,7 +28,10 @@ struct rx_source_opts {
 	int http;           /* track HTTP transactions and RED metrics (needs tcp) */
 	int txns;           /* deliver HTTP transactions to the sink's on_txn (requests) */
 	const struct rx_patterns *patterns; /* route patterns (NULL: none) */
+	const char *filter; /* offline: only packets this pcap-filter expression matches enter the
+			     * datapath (NULL: all), compiled for the file's link type */
 	__u32 duration_s;   /* live: stop after this long (0: until told) */
+	double speed;       /* offline: replay at this multiple of the capture's pace (0: at once) */
 	int pin;            /* live: keep maps and links under /sys/fs/bpf/rxray/IFACE */
 	int use_agent;      /* live: read a running agent's counters instead of attaching */
 };

@@ -12,7 +12,11 @@
 #   - a reader that went away (a broken pipe: `| head`) ends watch,
 #     requests and stats, text and --json, quietly: no message, status 1
 #     (tcpdump 4.99 ends with 14 there, after a message), and watch -w -
-#     with 0, as tcpdump -w - does.
+#     with 0, as tcpdump -w - does;
+#   - stats -r F FILTER counts what tcpdump -r F FILTER reads (and options
+#     may follow the FILTER); requests -r F FILTER shows the transactions of
+#     the plain run whose addresses or ports the FILTER names; a bad FILTER
+#     is one line, exit 2; stats -i with a FILTER is refused (exit 2).
 # Each case compares against the plain spelling of the same command, so a
 # case fails if the habit is refused or changes what is shown.
 #   bash tests/pcap/test_tcpdump_habits.sh BUILD
@@ -174,6 +178,46 @@ else
 	echo "FAIL: watch -r BIG | head -1: exit $rc: $(grep '^rxray:' "$tmp/err")"
 	fails=$((fails + 1))
 fi
+
+# FILTER for stats and requests
+if command -v tcpdump >/dev/null && command -v jq >/dev/null; then
+	for case in "http.pcap:tcp port 80" "udp_icmp.pcap:udp" "udp_icmp.pcap:icmp or icmp6" \
+		"http.pcap:host 192.0.2.20 and not port 443" "l2.pcap:vlan"; do
+		g=$tmp/${case%%:*} flt=${case#*:}
+		want=$(tcpdump -nn -r "$g" $flt 2>/dev/null | grep -c "^[0-9]")
+		# shellcheck disable=SC2086 # the filter's words
+		got=$("$RXRAY" stats -r "$g" $flt --json 2>/dev/null | jq .packets)
+		[ "$got" = "$want" ] && [ "$want" -gt 0 ] &&
+			echo "ok   stats -r ${case%%:*} $flt --json: $got packets, as tcpdump" ||
+			{ echo "FAIL: stats -r ${case%%:*} $flt: $got packets, tcpdump reads $want"; fails=$((fails + 1)); }
+	done
+else
+	echo "skip stats FILTER against tcpdump (no tcpdump or jq)"
+fi
+"$RXRAY" requests -r "$F" >"$tmp/all" 2>/dev/null
+# requests FILTER WANT_AWK: the plain run's lines WANT_AWK selects ($2 client, $4 server)
+req_filter() {
+	local flt=$1 sel=$2
+	awk "$sel" "$tmp/all" >"$tmp/want"
+	# shellcheck disable=SC2086 # the filter's words
+	same "requests -r F $flt" "$tmp/want" -- "$RXRAY" requests -r "$F" $flt
+}
+req_filter "port 80" '$2 ~ /[.:]80$/ || $4 ~ /[.:]80$/'
+req_filter "not port 80" '!($2 ~ /:80$/ || $4 ~ /:80$/)'
+req_filter "src host 198.51.100.20" '$2 ~ /^198\.51\.100\.20:/ || $4 ~ /^198\.51\.100\.20:/'
+[ "$(wc -l <"$tmp/want")" -gt 0 ] && [ "$(wc -l <"$tmp/want")" -lt "$(wc -l <"$tmp/all")" ] ||
+	{ echo "FAIL: the requests FILTER cases select nothing or all"; fails=$((fails + 1)); }
+for c in "requests -r $F tcp port" "stats -r $F tcp port" "stats -i lo tcp"; do
+	# shellcheck disable=SC2086 # the words
+	"$RXRAY" $c >/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]; then
+		echo "ok   ${c/$F/F}: exit 2, $(cat "$tmp/err")"
+	else
+		echo "FAIL: ${c/$F/F}: exit $rc: $(cat "$tmp/err")"
+		fails=$((fails + 1))
+	fi
+done
 
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
 echo PASS
