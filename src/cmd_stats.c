@@ -27,9 +27,11 @@ static const char stats_usage[] =
 	"                         or /static/* (repeat; tried in order before {id}/{uuid}/{hex})\n"
 	"  -h, --help             this text\n"
 	"\n"
-	"FILTER (-r only) is a tcpdump (pcap-filter) expression, e.g. 'tcp port 80': only\n"
-	"the packets it matches are counted, as if the file held no others. Options may\n"
-	"also follow it; after \"--\" all is FILTER.\n";
+	"FILTER is a tcpdump (pcap-filter) expression, e.g. 'tcp port 80': only the\n"
+	"packets it matches are counted, as if there were no others. Live, the kernel\n"
+	"then only captures (XDP, headers only) and the counting is done in user space:\n"
+	"no HTTP endpoints, capture losses counted. Options may also follow it; after\n"
+	"\"--\" all is FILTER.\n";
 
 /* stats' settings: the options of stats_options. */
 struct stats_cfg {
@@ -68,11 +70,9 @@ int cmd_stats(int argc, char **argv)
 		return r;
 	r = rx_filter__compile(&filter, &expr, cfg.p.argc, cfg.p.argv); /* the syntax, first */
 	rx_filter__free(filter);
-	if (!r && expr && cfg.p.ifname) {
-		rx_err("stats -i: FILTER applies to -r only (live, the datapath counts every packet)");
-		r = RX_EXIT_INPUT;
-	}
 	so.filter = expr;
+	if (expr)
+		so.use_agent = 0; /* the agent counts every packet */
 	if (!r)
 		r = rx_params__open(&cfg.p, &so, &src);
 	if (r) {
