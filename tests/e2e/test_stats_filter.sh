@@ -4,7 +4,9 @@
 # ports 5000..5003 and TCP SYNs to port 80) is replayed across a veth while
 # `stats -i --json FILTER` runs; its packets, talkers and services equal
 # those of `stats -r` on the same pcap with the same FILTER, and differ from
-# the unfiltered ones (so the filter did something).
+# the unfiltered ones (so the filter did something). And requests -i FILTER:
+# with 'tcp port 8080 and host 192.0.2.1' the 3 requests curl sends to the
+# demo API are shown; with 'port 9999' none is, though all are seen.
 #   bash tests/e2e/test_stats_filter.sh BUILD
 set -u
 # shellcheck source=../lib/runner.sh
@@ -52,4 +54,26 @@ cmp -s "$tmp/off" "$tmp/all" && fail "the FILTER changed nothing: $(cat "$tmp/of
 n=$(jq .packets "$tmp/off.json")
 [ "$n" -gt 0 ] || fail "no packet matched offline"
 jq -e '.lost.records == 0' "$tmp/live.json" >/dev/null || fail "capture records lost: $(jq -c .lost "$tmp/live.json")"
-rx_end "ok: stats -i FILTER counted $n packets, the same talkers and services as stats -r FILTER ($(jq .packets "$tmp/all.json") unfiltered)"
+# requests -i FILTER (live): the filter decides per transaction
+rx_demo_api
+live_requests() { # live_requests NAME FILTER...: 3 requests to the API under requests -i FILTER
+	local name=$1 pid
+	shift
+	ip netns exec "$NB" "$RXRAY" requests -i "$IF" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	pid=$!
+	pids+=("$pid")
+	sleep 1.5
+	ip netns exec "$NA" curl -s -o /dev/null -o /dev/null -o /dev/null http://192.0.2.2:8080/users/1 \
+		http://192.0.2.2:8080/users/2 http://192.0.2.2:8080/health || fail "$name: curl"
+	sleep 0.5
+	kill -INT "$pid"
+	wait "$pid" || fail "$name: requests -i exited $?: $(cat "$tmp/$name.err")"
+}
+live_requests match tcp port 8080 and host 192.0.2.1
+[ "$(wc -l <"$tmp/match.out")" -eq 3 ] || fail "requests -i 'tcp port 8080 and host 192.0.2.1': $(wc -l <"$tmp/match.out") lines, want 3: $(cat "$tmp/match.out" "$tmp/match.err")"
+live_requests none port 9999
+[ -s "$tmp/none.out" ] && fail "requests -i 'port 9999' showed: $(cat "$tmp/none.out")"
+grep -q '^0 transactions shown; 3 requests seen' "$tmp/none.err" ||
+	fail "requests -i 'port 9999': $(cat "$tmp/none.err")"
+
+rx_end "ok: requests -i FILTER shows 3 of 3 and 0 of 3; stats -i FILTER counted $n packets, the same talkers and services as stats -r FILTER ($(jq .packets "$tmp/all.json") unfiltered)"
