@@ -12,7 +12,7 @@ set -u
 # shellcheck source=../lib/runner.sh
 . "${0%/*}/../lib/runner.sh"
 rx_begin "${1:-}" rxpipe
-rx_need tcpreplay jq
+rx_need tcpreplay jq bpftool curl
 rx_lab
 mac=$(ip netns exec "$NB" cat "/sys/class/net/$IF/address")
 
@@ -37,7 +37,11 @@ ip netns exec "$NB" "$RXRAY" stats -i "$IF" --duration 4 --json --top 100 $FILTE
 	>"$tmp/live.json" 2>"$tmp/live.err" &
 stats_pid=$!
 pids+=("$stats_pid")
-sleep 1
+for _ in $(seq 100); do # attached: XDP on the veth
+	ip netns exec "$NB" bpftool net show dev "$IF" 2>/dev/null | grep -q xdp && break
+	sleep 0.05
+done
+sleep 0.3
 ip netns exec "$NA" tcpreplay -q -i "${P}a" --pps 500 "$tmp/known.pcap" >/dev/null 2>&1 || fail "tcpreplay"
 wait "$stats_pid" || fail "stats -i FILTER: $(cat "$tmp/live.err")"
 # shellcheck disable=SC2086 # the filter's words
@@ -62,7 +66,12 @@ live_requests() { # live_requests NAME FILTER...: 3 requests to the API under re
 	ip netns exec "$NB" "$RXRAY" requests -i "$IF" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	pid=$!
 	pids+=("$pid")
-	sleep 1.5
+	# attached: the TC programs on the veth (both directions make a transaction)
+	for _ in $(seq 100); do
+		ip netns exec "$NB" bpftool net show dev "$IF" 2>/dev/null | grep -q tc_egress && break
+		sleep 0.05
+	done
+	sleep 0.3
 	ip netns exec "$NA" curl -s -o /dev/null -o /dev/null -o /dev/null http://192.0.2.2:8080/users/1 \
 		http://192.0.2.2:8080/users/2 http://192.0.2.2:8080/health || fail "$name: curl"
 	sleep 0.5
