@@ -41,7 +41,7 @@ for _ in $(seq 100); do # attached: XDP on the veth
 	ip netns exec "$NB" bpftool net show dev "$IF" 2>/dev/null | grep -q xdp && break
 	sleep 0.05
 done
-sleep 0.3
+sleep 1 # (a veth's XDP sets up its peer's NAPI: the first frames after the attach may be lost)
 ip netns exec "$NA" tcpreplay -q -i "${P}a" --pps 500 "$tmp/known.pcap" >/dev/null 2>&1 || fail "tcpreplay"
 wait "$stats_pid" || fail "stats -i FILTER: $(cat "$tmp/live.err")"
 # shellcheck disable=SC2086 # the filter's words
