@@ -33,6 +33,7 @@ wrpcap(path, pkts)
 PY
 
 FILTER='src net 198.51.100.0/24 and (udp dst port 5001 or tcp)'
+# shellcheck disable=SC2086 # the filter's words
 ip netns exec "$NB" "$RXRAY" stats -i "$IF" --duration 4 --json --top 100 $FILTER \
 	>"$tmp/live.json" 2>"$tmp/live.err" &
 stats_pid=$!

@@ -184,6 +184,7 @@ if command -v tcpdump >/dev/null && command -v jq >/dev/null; then
 	for case in "http.pcap:tcp port 80" "udp_icmp.pcap:udp" "udp_icmp.pcap:icmp or icmp6" \
 		"http.pcap:host 192.0.2.20 and not port 443" "l2.pcap:vlan"; do
 		g=$tmp/${case%%:*} flt=${case#*:}
+		# shellcheck disable=SC2086 # the filter's words
 		want=$(tcpdump -nn -r "$g" $flt 2>/dev/null | grep -c "^[0-9]")
 		# shellcheck disable=SC2086 # the filter's words
 		got=$("$RXRAY" stats -r "$g" $flt --json 2>/dev/null | jq .packets)
