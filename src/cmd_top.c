@@ -47,11 +47,10 @@ static const char top_usage[] =
 	"\n"
 	"A live dashboard of the traffic arriving at IFACE, redrawn every second, or a\n"
 	"replay of FILE at its own pace (its times): packets/s and bits/s with a minute\n"
-	"of history, the protocol mix, the top\n"
-	"packets/s and bits/s with a minute of history, the protocol mix, the top\n"
-	"talkers (source addresses) and services (destination port/proto) with their\n"
-	"rates and totals, TCP segments by kind, the HTTP endpoints (method and route)\n"
-	"with their request and error rates, every loss and every non-ok reason.\n"
+	"of history, the protocol mix, the top talkers (source addresses) and services\n"
+	"(destination port/proto) with their rates and totals, TCP segments by kind, the\n"
+	"HTTP endpoints (method and route) with their request and error rates, every\n"
+	"loss and every non-ok reason.\n"
 	"\n"
 	"  -i, --interface IFACE  attach at XDP (needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON),\n"
 	"                         or read the running agent's counters (rxray serve)\n"
@@ -65,7 +64,8 @@ static const char top_usage[] =
 	"  -h, --help             this text\n"
 	"\n"
 	"Keys: q quit, p pause/resume, s sort (packets, bytes, rate), h help.\n"
-	"Needs a terminal; for scripts, rxray stats --json or rxray serve.\n";
+	"Needs a terminal; for scripts, rxray stats --json or rxray serve. A replay's last\n"
+	"frame stays on the screen once the file ends.\n";
 
 static const char *const top_sort_names[] = { "packets", "bytes", "rate" };
 
