@@ -8,13 +8,16 @@
  * datapath.
  */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "filter.h"
 #include "params.h"
 #include "render.h"
 
 static const char requests_usage[] =
-	"Usage: rxray requests (-i IFACE | -r FILE) [-c N] [--json] [--route PATTERN ...]\n"
+	"Usage: rxray requests (-i IFACE | -r FILE) [-c N] [--json] [-l] [--route PATTERN ...]\n"
+	"                      [FILTER]\n"
 	"\n"
 	"An access log derived from packets: one line per HTTP/1.x transaction\n"
 	"(request and its response paired in the datapath), no change to the service.\n"
@@ -23,11 +26,19 @@ static const char requests_usage[] =
 	"  -r, --read FILE        a pcap/pcapng holding both directions (no privileges)\n"
 	"  -c, --count N          stop after N transactions\n"
 	"      --json             one JSON object per transaction (OpenTelemetry keys)\n"
+	"  -l, --line-buffered    write each line at once (tcpdump -l)\n"
 	"      --route PATTERN    name matching paths by PATTERN, e.g. /api/{version}/items/{sku}\n"
 	"                         or /static/* (repeat; tried in order before {id}/{uuid}/{hex})\n"
-	"  -h, --help             this text\n";
+	"  -h, --help             this text\n"
+	"\n"
+	"FILTER is a tcpdump (pcap-filter) expression, e.g. 'host 192.0.2.1 and port 80':\n"
+	"a transaction is shown when a segment of its connection matches, the request's\n"
+	"(client to server) or the response's, as an IP/TCP header with ACK and PSH and\n"
+	"no payload (so addresses, ports and protocol, live and offline alike). Options\n"
+	"may also follow it; after \"--\" all is FILTER.\n";
 
 struct requests {
+	const struct rx_filter *filter; /* FILTER, or NULL */
 	int json;
 	unsigned long count, shown;
 };
@@ -52,7 +63,7 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 	/* a Host of RX_HTTP_HOST_MAX bytes may be cut: no server.address is better than a wrong one */
 	int has_host = ri && ri->host_len && ri->host_len < RX_HTTP_HOST_MAX;
 
-	if (q->count && q->shown >= q->count)
+	if ((q->count && q->shown >= q->count) || (q->filter && !rx_filter__match_txn(q->filter, t)))
 		return;
 	snprintf(ver, sizeof(ver), "%s", rx_http_minor_text(t->minor) ?: "?");
 	if (ri) {
@@ -92,7 +103,8 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 		putchar('\n');
 	}
 	q->shown++;
-	if (q->count && q->shown >= q->count)
+	/* done, or the output's reader went away (rx_out_end() tells which) */
+	if ((q->count && q->shown >= q->count) || ferror(stdout))
 		rx_stop = 1;
 }
 
@@ -101,12 +113,14 @@ static const struct rx_option requests_options[] = {
 	RX_OPTION_READ,
 	RX_OPTION_COUNT("transactions"),
 	RX_OPTION_JSON,
+	RX_OPTION_LINE_BUFFERED,
 	RX_OPTION_ROUTE,
 	{ 0 },
 };
 
 static const struct rx_command_line requests_line = { "requests", requests_usage,
-						      requests_options, RX_PARAMS_SOURCE };
+						      requests_options,
+						      RX_PARAMS_ARGS | RX_PARAMS_SOURCE };
 
 int cmd_requests(int argc, char **argv)
 {
@@ -115,7 +129,9 @@ int cmd_requests(int argc, char **argv)
 	struct requests q = { 0 };
 	struct rx_source *src;
 	struct rx_snapshot snap;
+	struct rx_filter *filter;
 	__u64 joined, missing, replaced;
+	char *expr;
 	int r;
 
 	r = rx_params__parse(&requests_line, &p, argc, argv);
@@ -123,9 +139,16 @@ int cmd_requests(int argc, char **argv)
 		return r;
 	q.json = p.json;
 	q.count = p.count;
-	r = rx_params__open(&p, &so, &src);
+	r = rx_filter__compile(&filter, &expr, p.argc, p.argv);
+	free(expr);
 	if (r)
 		return r;
+	q.filter = filter;
+	r = rx_params__open(&p, &so, &src);
+	if (r) {
+		rx_filter__free(filter);
+		return r;
+	}
 	r = rx_source__run(src, &(struct rx_sink){ .on_txn = on_txn, .user = &q });
 	fflush(stdout);
 	rx_source__snapshot(src, &snap);
@@ -146,11 +169,9 @@ int cmd_requests(int argc, char **argv)
 				"directions (a pcap written by watch -i holds what arrives only; "
 				"capture with tcpdump on the interface)\n",
 			so.file);
-	if (ferror(stdout) && !r) {
-		rx_err("writing the output failed");
-		r = RX_EXIT_RUNTIME;
-	}
+	r = rx_out_end(r, 0);
 	rx_snapshot__free(&snap);
 	rx_source__close(src);
+	rx_filter__free(filter);
 	return r;
 }

@@ -6,13 +6,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "filter.h"
 #include "params.h"
 #include "picture.h"
 #include "source.h"
 
 static const char stats_usage[] =
 	"Usage: rxray stats (-i IFACE [--duration SECONDS] | -r FILE) [--json] [--top N]\n"
-	"                   [--route PATTERN ...]\n"
+	"                   [--route PATTERN ...] [FILTER]\n"
 	"\n"
 	"The traffic picture: packets and bytes by protocol, top source addresses,\n"
 	"top destination services, TCP segments by kind, frame sizes, and every loss.\n"
@@ -24,7 +25,13 @@ static const char stats_usage[] =
 	"      --top N            talkers and services listed (default 10)\n"
 	"      --route PATTERN    name matching paths by PATTERN, e.g. /api/{version}/items/{sku}\n"
 	"                         or /static/* (repeat; tried in order before {id}/{uuid}/{hex})\n"
-	"  -h, --help             this text\n";
+	"  -h, --help             this text\n"
+	"\n"
+	"FILTER is a tcpdump (pcap-filter) expression, e.g. 'tcp port 80': only the\n"
+	"packets it matches are counted, as if there were no others. Live, the kernel\n"
+	"then only captures (XDP, headers only) and the counting is done in user space:\n"
+	"no HTTP endpoints, capture losses counted. Options may also follow it; after\n"
+	"\"--\" all is FILTER.\n";
 
 /* stats' settings: the options of stats_options. */
 struct stats_cfg {
@@ -44,7 +51,7 @@ static const struct rx_option stats_options[] = {
 };
 
 static const struct rx_command_line stats_line = { "stats", stats_usage, stats_options,
-						   RX_PARAMS_SOURCE };
+						   RX_PARAMS_ARGS | RX_PARAMS_SOURCE };
 
 int cmd_stats(int argc, char **argv)
 {
@@ -54,14 +61,24 @@ int cmd_stats(int argc, char **argv)
 	struct rx_source *src = NULL;
 	struct rx_snapshot snap;
 	struct rx_totals t;
+	struct rx_filter *filter;
+	char *expr;
 	int r;
 
 	r = rx_params__parse(&stats_line, &cfg, argc, argv);
 	if (r != RX_PARAMS_RUN)
 		return r;
-	r = rx_params__open(&cfg.p, &so, &src);
-	if (r)
+	r = rx_filter__compile(&filter, &expr, cfg.p.argc, cfg.p.argv); /* the syntax, first */
+	rx_filter__free(filter);
+	so.filter = expr;
+	if (expr)
+		so.use_agent = 0; /* the agent counts every packet */
+	if (!r)
+		r = rx_params__open(&cfg.p, &so, &src);
+	if (r) {
+		free(expr);
 		return r;
+	}
 	if (rx_source__is_agent(src))
 		fprintf(stderr, "rxray: -i %s: reading the running agent's counters\n", cfg.p.ifname);
 	r = rx_source__run(src, NULL);
@@ -77,11 +94,9 @@ int cmd_stats(int argc, char **argv)
 	} else {
 		rx_picture_print(stdout, &snap, &t, cfg.top);
 	}
-	if ((fflush(stdout) || ferror(stdout)) && !r) {
-		rx_err("writing the output failed");
-		r = RX_EXIT_RUNTIME;
-	}
+	r = rx_out_end(r, 0);
 	rx_snapshot__free(&snap);
 	rx_source__close(src);
+	free(expr);
 	return r;
 }

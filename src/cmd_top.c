@@ -22,6 +22,8 @@
 #define NCURSES_WIDECHAR 1
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
 #include <curses.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -41,23 +43,29 @@
 #define TOP_ITEM_NAME_MAX 24  /* name column of the small panels' rows */
 
 static const char top_usage[] =
-	"Usage: rxray top -i IFACE [--route PATTERN ...]\n"
+	"Usage: rxray top (-i IFACE | -r FILE [--speed X]) [--route PATTERN ...]\n"
 	"\n"
-	"A live dashboard of the traffic arriving at IFACE, redrawn every second:\n"
-	"packets/s and bits/s with a minute of history, the protocol mix, the top\n"
-	"talkers (source addresses) and services (destination port/proto) with their\n"
-	"rates and totals, TCP segments by kind, the HTTP endpoints (method and route)\n"
-	"with their request and error rates, every loss and every non-ok reason.\n"
+	"A live dashboard of the traffic arriving at IFACE, redrawn every second, or a\n"
+	"replay of FILE at its own pace (its times): packets/s and bits/s with a minute\n"
+	"of history, the protocol mix, the top talkers (source addresses) and services\n"
+	"(destination port/proto) with their rates and totals, TCP segments by kind, the\n"
+	"HTTP endpoints (method and route) with their request and error rates, every\n"
+	"loss and every non-ok reason.\n"
 	"\n"
 	"  -i, --interface IFACE  attach at XDP (needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON),\n"
 	"                         or read the running agent's counters (rxray serve)\n"
+	"  -r, --read FILE        replay a pcap/pcapng file (native build, no privileges);\n"
+	"                         rates are per second of the capture's time\n"
+	"      --speed X          -r: replay at X times the capture's pace (default 1;\n"
+	"                         0: as fast as it reads), e.g. 10 or 0.5\n"
 	"      --route PATTERN    name matching paths by PATTERN, e.g. /api/{version}/items/{sku}\n"
 	"                         or /static/* (repeat; attaches its own datapath: the\n"
 	"                         agent's routes are its own)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Keys: q quit, p pause/resume, s sort (packets, bytes, rate), h help.\n"
-	"Needs a terminal; for scripts, rxray stats --json or rxray serve.\n";
+	"Needs a terminal; for scripts, rxray stats --json or rxray serve. A replay's last\n"
+	"frame stays on the screen once the file ends.\n";
 
 static const char *const top_sort_names[] = { "packets", "bytes", "rate" };
 
@@ -69,6 +77,7 @@ struct top {
 	SCREEN *screen;
 	enum top_sort sort;
 	int paused, help, utf8, colors;
+	int replay; /* -r: the counters' times are the capture's */
 };
 
 enum { TOP_PAIR_TITLE = 1, TOP_PAIR_WARN, TOP_PAIR_PAUSED, TOP_PAIR_SPARK };
@@ -116,6 +125,11 @@ static void top__sample(struct top *t)
 	struct rx_snapshot s;
 
 	rx_source__snapshot_recent(t->src, &s, top_model__after(&t->model));
+	if (t->replay && !s.last_ns) {
+		/* no packet replayed yet: no time of the capture's to rate over */
+		rx_snapshot__free(&s);
+		return;
+	}
 	if (!top_model__step(&t->model, &s, mono_ns(), t->sort, &f))
 		return;
 	if (t->paused) {
@@ -716,35 +730,80 @@ static void top__loop(struct top *t)
 	}
 }
 
+/* top's settings: the options of top_options. */
+struct top_cfg {
+	struct rx_params p;
+	double speed;
+	int speed_given;
+};
+
+/* --speed X: a decimal, 0 (as fast as the file reads) to 1000000 */
+static int top_speed(void *cfg, const struct rx_option *o, const char *arg)
+{
+	struct top_cfg *c = cfg;
+	char *end;
+
+	(void)o;
+	errno = 0;
+	c->speed = strtod(arg, &end);
+	if (errno || end == arg || *end || !(c->speed >= 0 && c->speed <= 1e6)) {
+		rx_err("--speed %s: expected a number from 0 (as fast as it reads) to 1000000", arg);
+		return RX_EXIT_INPUT;
+	}
+	c->speed_given = 1;
+	return 0;
+}
+
 static const struct rx_option top_options[] = {
 	RX_OPTION_INTERFACE,
+	RX_OPTION_READ,
+	{ .name = "speed", .type = RX_OPT_FN, .has_arg = 1, .fn = top_speed },
 	RX_OPTION_ROUTE,
 	{ 0 },
 };
 
-static const struct rx_command_line top_line = { "top", top_usage, top_options, RX_PARAMS_IFACE };
+static const struct rx_command_line top_line = { "top", top_usage, top_options, RX_PARAMS_SOURCE };
+
+/* The replay's thread: the file through the datapath, paced (the counters are read meanwhile). */
+static void *top__replay(void *src)
+{
+	rx_source__run(src, NULL);
+	return NULL;
+}
 
 int cmd_top(int argc, char **argv)
 {
 	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .traffic = 1, .tcp = 1, .http = 1,
 				     .use_agent = 1 };
-	struct rx_params p = { .ifname = NULL };
+	struct top_cfg cfg = { .speed = 1 };
+	struct rx_params *p = &cfg.p;
+	const char *name;
+	pthread_t replay;
 	struct sigaction sa;
 	struct top t;
 	int r;
 	size_t i;
 
-	r = rx_params__parse(&top_line, &p, argc, argv);
+	r = rx_params__parse(&top_line, &cfg, argc, argv);
 	if (r != RX_PARAMS_RUN)
 		return r;
+	if (cfg.speed_given && !p->file) {
+		rx_err("top: --speed applies to -r only");
+		return RX_EXIT_INPUT;
+	}
 	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
 		rx_err("top: needs a terminal on standard input and output "
-		       "(for scripts: rxray stats -i %s --json, or rxray serve)",
-		       p.ifname);
+		       "(for scripts: rxray stats %s %s --json, or rxray serve)",
+		       p->file ? "-r" : "-i", p->file ? p->file : p->ifname);
 		return RX_EXIT_INPUT;
 	}
 	memset(&t, 0, sizeof(t));
-	snprintf(t.ifname, sizeof(t.ifname), "%s", p.ifname);
+	name = p->ifname;
+	if (p->file)
+		name = strrchr(p->file, '/') && strrchr(p->file, '/')[1] ? strrchr(p->file, '/') + 1
+									: p->file;
+	snprintf(t.ifname, sizeof(t.ifname), "%s", name);
+	t.replay = !!p->file;
 	for (i = 0; t.ifname[i]; i++)
 		if (!isprint((unsigned char)t.ifname[i]))
 			t.ifname[i] = '?';
@@ -758,7 +817,8 @@ int cmd_top(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_hangup;
 	sigaction(SIGHUP, &sa, NULL);
-	r = rx_params__open(&p, &so, &t.src);
+	so.speed = cfg.speed;
+	r = rx_params__open(p, &so, &t.src);
 	if (r)
 		return r;
 	t.model.start_ns = mono_ns();
@@ -769,10 +829,21 @@ int cmd_top(int argc, char **argv)
 		rx_err("top: cannot drive the terminal (TERM=%s)", term ? term : "unset");
 		return RX_EXIT_INPUT;
 	}
+	if (p->file && pthread_create(&replay, NULL, top__replay, t.src)) {
+		endwin();
+		delscreen(t.screen);
+		rx_source__close(t.src);
+		rx_err("top: cannot start the replay");
+		return RX_EXIT_RUNTIME;
+	}
 	top__sample(&t);
 	top__loop(&t);
 	endwin();
 	delscreen(t.screen);
+	if (p->file) {
+		rx_stop = 1; /* the replay, if still running, stops at its next packet */
+		pthread_join(replay, NULL);
+	}
 
 	top_frame__free(&t.shown);
 	top_model__free(&t.model);

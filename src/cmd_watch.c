@@ -11,28 +11,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pcap/pcap.h>
+#include "filter.h"
 #include "params.h"
 #include "picture.h"
 #include "source.h"
 #include "render.h"
 
-enum { VIEW_LINE, VIEW_VERBOSE, VIEW_JSON };
+enum { VIEW_LINE, VIEW_VERBOSE, VIEW_JSON, VIEW_NONE /* -w -: stdout holds the pcap */ };
 
 struct watch {
 	struct rx_source *src;
 	int view;
 	unsigned long count;     /* -c: stop after this many records (0: no limit) */
 	unsigned long shown;
-	struct bpf_program filter;
-	int has_filter;
+	struct rx_filter *filter; /* FILTER, or NULL */
 	pcap_t *dead;            /* for -w */
 	pcap_dumper_t *dumper;
-	int out_error;
+	int flush_each;          /* -U: the pcap flushed after each packet */
+	struct rx_tcpseq seqs;   /* relative sequence numbers (not with -S) */
+	int absolute;            /* -S */
 };
 
 static const char watch_usage[] =
-	"Usage: rxray watch (-i IFACE | -r FILE) [-c N] [-v] [--json] [-w OUT.pcap]\n"
-	"                   [-s N] [-n] [--payload] [FILTER]\n"
+	"Usage: rxray watch (-i IFACE | -r FILE) [-c N] [-v] [--json] [-w OUT.pcap] [-U]\n"
+	"                   [-l] [-S] [-s N] [-n] [--payload] [FILTER]\n"
 	"\n"
 	"Decode every packet arriving at IFACE (XDP, live) or stored in FILE (pcap or\n"
 	"pcapng, the same datapath code run natively, no privileges needed).\n"
@@ -42,7 +44,14 @@ static const char watch_usage[] =
 	"  -c, --count N          stop after N packets shown\n"
 	"  -v, --verbose          every field of every layer\n"
 	"      --json             one JSON object per packet (keys: docs/json.md)\n"
-	"  -w, --write OUT.pcap   also write the shown packets to OUT.pcap\n"
+	"  -w, --write OUT.pcap   also write the shown packets to OUT.pcap; -w - writes the\n"
+	"                         pcap to stdout, and no text (summary on stderr)\n"
+	"  -U, --packet-buffered  write each packet to OUT.pcap at once (tcpdump -U)\n"
+	"  -l, --line-buffered    write each text line at once (tcpdump -l)\n"
+	"  -S, --absolute-tcp-sequence-numbers\n"
+	"                         TCP seq and ack as sent; by default, as tcpdump, relative\n"
+	"                         to the first ones seen with an ACK in each connection\n"
+	"                         (README, \"Sequence numbers\")\n"
 	"  -s, --snaplen N        bytes of each packet captured, 0..2048 (0 and the default: 2048)\n"
 	"  -n, -nn                accepted as tcpdump takes them: rxray never resolves names\n"
 	"      --payload          capture payload bytes too (for -w); by default records stop\n"
@@ -63,21 +72,19 @@ static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
 	const char *ifname = rx_source__ifname(w->src, rec->pkt.ifindex);
 	struct pcap_pkthdr h;
 
-	if (w->has_filter) {
-		h.caplen = rec->data_len;
-		h.len = rec->pkt.wire_len;
-		if (!pcap_offline_filter(&w->filter, &h, rec->data))
-			return 0;
-	}
+	if (w->filter && !rx_filter__match(w->filter, rec->data, rec->data_len, rec->pkt.wire_len))
+		return 0;
 	switch (w->view) {
 	case VIEW_JSON:
 		rx_render_json(stdout, rec, frame, ifname);
 		break;
 	case VIEW_VERBOSE:
-		rx_render_verbose(stdout, rec, ifname);
+		rx_render_verbose(stdout, rec, ifname, w->absolute ? NULL : &w->seqs);
+		break;
+	case VIEW_NONE:
 		break;
 	default:
-		rx_render_line(stdout, rec, ifname);
+		rx_render_line(stdout, rec, ifname, w->absolute ? NULL : &w->seqs);
 	}
 	if (w->dumper) {
 		h.ts.tv_sec = (time_t)(rec->pkt.ts_ns / 1000000000ull);
@@ -85,11 +92,11 @@ static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
 		h.caplen = rec->data_len;
 		h.len = rec->pkt.wire_len;
 		pcap_dump((u_char *)w->dumper, &h, rec->data);
+		if (w->flush_each)
+			pcap_dump_flush(w->dumper);
 	}
-	if (ferror(stdout)) {
-		w->out_error = 1;
-		return 1;
-	}
+	if (ferror(stdout))
+		return 1; /* rx_out_end() tells why */
 	w->shown++;
 	return w->count && w->shown >= w->count;
 }
@@ -152,26 +159,6 @@ static int check_writable(const char *path)
 	return 0;
 }
 
-/* Join the non-option arguments into one filter expression, as tcpdump does. */
-static char *join_args(int argc, char **argv)
-{
-	size_t len = 1;
-	char *s;
-	int i;
-
-	for (i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = calloc(1, len);
-	if (!s)
-		return NULL;
-	for (i = 0; i < argc; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
 /* watch's settings: the options of watch_options. */
 struct watch_cfg {
 	struct rx_params p;
@@ -179,6 +166,8 @@ struct watch_cfg {
 	int view, payload;
 	const char *wfile;
 	int numeric; /* -n, -nn: what rxray does anyway */
+	int flush_each; /* -U */
+	int absolute;   /* -S */
 };
 
 static const struct rx_option watch_options[] = {
@@ -194,6 +183,11 @@ static const struct rx_option watch_options[] = {
 	{ .name = "snaplen", .short_name = 's', .type = RX_OPT_UINT,
 	  .off = offsetof(struct watch_cfg, snaplen), .min = 0, .max = RX_SNAP_MAX,
 	  .expect = "expected 0.." RX_STR(RX_SNAP_MAX) " bytes (0: " RX_STR(RX_SNAP_MAX) ")" },
+	{ .name = "packet-buffered", .short_name = 'U', .type = RX_OPT_SET,
+	  .off = offsetof(struct watch_cfg, flush_each), .value = 1 },
+	RX_OPTION_LINE_BUFFERED,
+	{ .name = "absolute-tcp-sequence-numbers", .short_name = 'S', .type = RX_OPT_SET,
+	  .off = offsetof(struct watch_cfg, absolute), .value = 1 },
 	{ .name = "numeric", .short_name = 'n', .type = RX_OPT_SET,
 	  .off = offsetof(struct watch_cfg, numeric), .value = 1 },
 	{ .name = "payload", .type = RX_OPT_SET,
@@ -216,9 +210,12 @@ int cmd_watch(int argc, char **argv)
 	r = rx_params__parse(&watch_line, &cfg, argc, argv);
 	if (r != RX_PARAMS_RUN)
 		return r;
-	w.view = cfg.view;
 	w.count = cfg.p.count;
 	wfile = cfg.wfile;
+	/* -w -: the pcap is stdout, and nothing else may go there (tcpdump -w -) */
+	w.view = wfile && !strcmp(wfile, "-") ? VIEW_NONE : cfg.view;
+	w.flush_each = cfg.flush_each;
+	w.absolute = cfg.absolute;
 	so.snaplen = cfg.snaplen ? (__u32)cfg.snaplen : RX_SNAP_MAX; /* -s 0: all, as tcpdump */
 	so.payload = cfg.payload;
 
@@ -229,20 +226,15 @@ int cmd_watch(int argc, char **argv)
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
 	}
+	r = rx_filter__compile(&w.filter, &expr, cfg.p.argc, cfg.p.argv);
+	if (r)
+		goto out;
 	r = RX_EXIT_INPUT;
-	if (cfg.p.argc) {
-		expr = join_args(cfg.p.argc, cfg.p.argv);
-		if (!expr || pcap_compile(w.dead, &w.filter, expr, 1, PCAP_NETMASK_UNKNOWN)) {
-			rx_err("invalid filter '%s': %s", expr ? expr : "", pcap_geterr(w.dead));
-			goto out;
-		}
-		w.has_filter = 1;
-	}
 	/*
 	 * -w is checked now but opened (created, truncated) only once the source
 	 * is: a run that fails before reading must leave an existing file alone.
 	 */
-	if (wfile && check_writable(wfile))
+	if (wfile && strcmp(wfile, "-") && check_writable(wfile))
 		goto out;
 	r = rx_params__open(&cfg.p, &so, &w.src);
 	if (r)
@@ -260,23 +252,20 @@ int cmd_watch(int argc, char **argv)
 		}
 	}
 	r = rx_source__run(w.src, &(struct rx_sink){ .on_capture = on_record, .user = &w });
-	fflush(stdout);
-	if (w.out_error && !r) {
-		rx_err("writing the output failed");
-		r = RX_EXIT_RUNTIME;
-	}
-	if (w.dumper && (pcap_dump_flush(w.dumper) || ferror(pcap_dump_file(w.dumper))) && !r) {
+	if (w.dumper && w.view != VIEW_NONE &&
+	    (pcap_dump_flush(w.dumper) || ferror(pcap_dump_file(w.dumper))) && !r) {
 		rx_err("-w %s: writing the file failed", wfile);
 		r = RX_EXIT_RUNTIME;
 	}
+	r = rx_out_end(r, w.view == VIEW_NONE);
 	print_summary(&w);
 out:
 	if (w.dumper)
 		pcap_dump_close(w.dumper);
 	rx_source__close(w.src);
-	if (w.has_filter)
-		pcap_freecode(&w.filter);
+	rx_filter__free(w.filter);
 	pcap_close(w.dead);
+	rx_tcpseq__free(&w.seqs);
 	free(expr);
 	return r;
 }

@@ -165,5 +165,7 @@ int rx_params__open(struct rx_params *p, struct rx_source_opts *so, struct rx_so
 {
 	rx_params__source(p, so);
 	rx_install_signals();
+	if (p->line_buffered)
+		setvbuf(stdout, NULL, _IOLBF, 0); /* before anything is written */
 	return rx_source__open(src, so);
 }

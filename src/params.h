@@ -22,6 +22,7 @@ struct rx_params {
 	unsigned long count;       /* -c N: stop after N shown (0: no limit) */
 	unsigned long duration_s;  /* --duration S (0: until told) */
 	int json;                  /* --json */
+	int line_buffered;         /* -l: stdout line-buffered (tcpdump -l) */
 	struct rx_patterns routes; /* --route PATTERN ... */
 	int argc;                  /* the arguments after the options */
 	char **argv;
@@ -66,6 +67,9 @@ struct rx_option {
 	  .min = 1, .max = 86400 * 365, .expect = "expected a positive number of seconds" }
 #define RX_OPTION_JSON \
 	{ .name = "json", .type = RX_OPT_SET, .off = offsetof(struct rx_params, json), .value = 1 }
+#define RX_OPTION_LINE_BUFFERED \
+	{ .name = "line-buffered", .short_name = 'l', .type = RX_OPT_SET, \
+	  .off = offsetof(struct rx_params, line_buffered), .value = 1 }
 #define RX_OPTION_ROUTE \
 	{ .name = "route", .type = RX_OPT_ROUTE, .off = offsetof(struct rx_params, routes) }
 
@@ -96,7 +100,10 @@ int rx_params__parse(const struct rx_command_line *cl, void *cfg, int argc, char
 /* The source options that p gives: -i, -r, --duration, --route. */
 void rx_params__source(struct rx_params *p, struct rx_source_opts *so);
 
-/* Take SIGINT/SIGTERM and open the source p and so describe: 0 or an RX_EXIT_* status. */
+/*
+ * Take SIGINT/SIGTERM, make stdout line-buffered for -l, and open the
+ * source p and so describe: 0 or an RX_EXIT_* status.
+ */
 int rx_params__open(struct rx_params *p, struct rx_source_opts *so, struct rx_source **src);
 
 #endif

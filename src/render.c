@@ -82,7 +82,7 @@ static void fmt_tcp_short(char *buf, __u16 f)
 	buf[n] = 0;
 }
 
-static void print_tcp_opts(FILE *out, const struct rx_pkt *pkt)
+static void print_tcp_opts(FILE *out, const struct rx_pkt *pkt, __u32 sack_base)
 {
 	const char *sep = "";
 	__u32 i;
@@ -101,7 +101,8 @@ static void print_tcp_opts(FILE *out, const struct rx_pkt *pkt)
 	if (pkt->tcp_optmask & RX_TCPOPT_SACK) {
 		fprintf(out, "%ssack %u", sep, pkt->sack_n);
 		for (i = 0; i < pkt->sack_n && i < RX_SACK_MAX; i++)
-			fprintf(out, " {%u:%u}", pkt->sack[i][0], pkt->sack[i][1]);
+			fprintf(out, " {%u:%u}", pkt->sack[i][0] - sack_base,
+				pkt->sack[i][1] - sack_base);
 		sep = ",";
 	}
 	if (pkt->tcp_optmask & RX_TCPOPT_TS) {
@@ -113,7 +114,8 @@ static void print_tcp_opts(FILE *out, const struct rx_pkt *pkt)
 	fputc(']', out);
 }
 
-void rx_render_line(FILE *out, const struct rx_capture *rec, const char *ifname)
+void rx_render_line(FILE *out, const struct rx_capture *rec, const char *ifname,
+		    struct rx_tcpseq *seqs)
 {
 	const struct rx_pkt *pkt = &rec->pkt;
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], fl[16];
@@ -134,13 +136,22 @@ void rx_render_line(FILE *out, const struct rx_capture *rec, const char *ifname)
 
 		fmt_src_dst(pkt, src, dst);
 		if (HAS(pkt, RX_L_TCP)) {
+			struct rx_tcpseq_view v;
+			__u32 len = HAS(pkt, RX_L_PAYLOAD) ? pkt->payload_len : 0;
+
+			rx_tcpseq__map(seqs, pkt, &v);
 			fmt_tcp_short(fl, pkt->tcp_flags);
-			fprintf(out, "%s %s.%u > %s.%u: Flags [%s], seq %u", ipv, src, pkt->sport,
-				dst, pkt->dport, fl, pkt->tcp_seq);
-			if (pkt->tcp_flags & 0x10)
-				fprintf(out, ", ack %u", pkt->tcp_ack);
+			fprintf(out, "%s %s.%u > %s.%u: Flags [%s]", ipv, src, pkt->sport, dst,
+				pkt->dport, fl);
+			/* as tcpdump: seq for data, SYN, FIN or RST; its range for data */
+			if (len || (pkt->tcp_flags & (RX_TH_SYN | RX_TH_FIN | RX_TH_RST)))
+				fprintf(out, ", seq %u", v.seq);
+			if (len)
+				fprintf(out, ":%u", v.seq + len);
+			if (pkt->tcp_flags & RX_TH_ACK)
+				fprintf(out, ", ack %u", v.ack);
 			fprintf(out, ", win %u", pkt->tcp_win);
-			print_tcp_opts(out, pkt);
+			print_tcp_opts(out, pkt, v.sack_base);
 			fprintf(out, ", length %u", pkt->payload_len);
 		} else if (HAS(pkt, RX_L_UDP)) {
 			fprintf(out, "%s %s.%u > %s.%u: UDP, length %u", ipv, src, pkt->sport, dst,
@@ -190,13 +201,14 @@ void rx_render_line(FILE *out, const struct rx_capture *rec, const char *ifname)
 	fputc('\n', out);
 }
 
-void rx_render_verbose(FILE *out, const struct rx_capture *rec, const char *ifname)
+void rx_render_verbose(FILE *out, const struct rx_capture *rec, const char *ifname,
+		       struct rx_tcpseq *seqs)
 {
 	const struct rx_pkt *pkt = &rec->pkt;
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], ts[32], fl[64];
 	__u32 i;
 
-	rx_render_line(out, rec, ifname);
+	rx_render_line(out, rec, ifname, seqs);
 	rx_fmt_ts(ts, sizeof(ts), pkt->ts_ns);
 	fprintf(out, "  frame: ts %s len %u cap_len %u\n", ts, pkt->wire_len, pkt->cap_len);
 	if (pkt->hook != RX_HOOK_NONE)

@@ -4,10 +4,18 @@
 #define RX_RENDER_H
 
 #include "rxray.h"
+#include "tcpseq.h"
 
-/* ifname: the interface's name for live records, NULL offline. */
-void rx_render_line(FILE *out, const struct rx_capture *rec, const char *ifname);
-void rx_render_verbose(FILE *out, const struct rx_capture *rec, const char *ifname);
+/*
+ * ifname: the interface's name for live records, NULL offline. seqs: the
+ * conversations' relative sequence numbers (tcpseq.h), NULL for absolute
+ * ones (-S).
+ */
+void rx_render_line(FILE *out, const struct rx_capture *rec, const char *ifname,
+		    struct rx_tcpseq *seqs);
+/* The line, then every field (the numbers as sent). */
+void rx_render_verbose(FILE *out, const struct rx_capture *rec, const char *ifname,
+		       struct rx_tcpseq *seqs);
 /*
  * watch --json: keys are tshark's field names (jq .ip.ttl = tshark -e
  * ip.ttl); frame: the packet's frame.number (rx_record_fn's).

@@ -24,6 +24,13 @@ enum {
 	RX_EXIT_OK = 0,
 	RX_EXIT_RUNTIME = 1,
 	RX_EXIT_INPUT = 2,
+	/*
+	 * The reader of the text output went away (`| head`): tcpdump 4.99
+	 * fails then too (its status 14, after a message); rxray ends quietly
+	 * with its own runtime failure. A pcap on stdout (-w -) ends with 0, as
+	 * tcpdump's does.
+	 */
+	RX_EXIT_PIPE = RX_EXIT_RUNTIME,
 };
 
 /* One line on stderr, prefixed "rxray: ". */
@@ -32,6 +39,18 @@ void rx_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Set by SIGINT/SIGTERM; every loop polls it. */
 extern volatile sig_atomic_t rx_stop;
 void rx_install_signals(void);
+
+/* rx_out_failed(): why writing to a stream failed. */
+enum { RX_OUT_GONE = 1, RX_OUT_ERROR = 2 };
+/* 0 if f has not failed; RX_OUT_GONE if its reader went away (a broken pipe); RX_OUT_ERROR. */
+int rx_out_failed(FILE *f);
+/*
+ * The end of a command's standard output, after r (its status so far):
+ * flushed and checked. A reader gone (`| head`) ends quietly, with
+ * RX_EXIT_PIPE (pcap: RX_EXIT_OK), as tcpdump; another failure prints one
+ * line and makes r RX_EXIT_RUNTIME. Returns the command's status.
+ */
+int rx_out_end(int r, int pcap);
 
 /* Names from datapath/reasons.h. */
 const char *rx_verdict_name(unsigned int v);

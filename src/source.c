@@ -17,6 +17,7 @@
 static const struct rx_source_ops *const kinds[] = {
 	&rx_agent_source,
 	&rx_file_source,
+	&rx_filtered_source,
 	&rx_live_source,
 };
 

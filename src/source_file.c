@@ -4,8 +4,10 @@
  * the native build of the datapath; time is the file's.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <pcap/pcap.h>
 #include "dpconfig.h"
 #include "reqjoin.h"
@@ -22,7 +24,39 @@ struct rx_file {
 	__u64 frames; /* packets read so far: the number of the one being run */
 	__u64 first_ns, last_ns;
 	struct rx_reqjoin join;
+	/* a replay (speed > 0) is read by another thread (top): the datapath's tables under lock */
+	pthread_mutex_t lock;
+	double speed;
+	__s64 replay_start; /* CLOCK_MONOTONIC when the first packet was run; 0: none yet */
 };
+
+static __s64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__s64)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/* A replay: wait until the packet of time ts is due, at f->speed times the capture's pace. */
+static void pace(struct rx_file *f, __u64 ts)
+{
+	__s64 due, now;
+
+	if (!f->replay_start) {
+		f->replay_start = mono_ns();
+		return;
+	}
+	if (ts <= f->first_ns)
+		return;
+	due = f->replay_start + (__s64)((double)(ts - f->first_ns) / f->speed);
+	while (!rx_stop && (now = mono_ns()) < due) {
+		__s64 ns = due - now < 100000000 ? due - now : 100000000; /* see rx_stop soon */
+		struct timespec d = { ns / 1000000000, ns % 1000000000 };
+
+		nanosleep(&d, NULL);
+	}
+}
 
 static void native_txn(void *user, const void *rec, __u32 size)
 {
@@ -49,6 +83,23 @@ static void native_emit(void *user, const struct rx_capture *rec)
 		f->stopped = 1;
 }
 
+/* Only packets that match expr are read: 0, or -1 after the error. */
+static int file_filter(struct rx_file *f, const char *expr)
+{
+	struct bpf_program prog;
+	int r;
+
+	if (pcap_compile(f->pcap, &prog, expr, 1, PCAP_NETMASK_UNKNOWN)) {
+		rx_err("invalid filter '%s': %s", expr, pcap_geterr(f->pcap));
+		return -1;
+	}
+	r = pcap_setfilter(f->pcap, &prog);
+	if (r)
+		rx_err("%s: filter '%s': %s", f->name, expr, pcap_geterr(f->pcap));
+	pcap_freecode(&prog);
+	return r ? -1 : 0;
+}
+
 static int file_open(void **impl, const struct rx_source_opts *o)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
@@ -65,6 +116,8 @@ static int file_open(void **impl, const struct rx_source_opts *o)
 		return RX_EXIT_RUNTIME;
 	}
 	f->name = o->file;
+	f->speed = o->speed;
+	pthread_mutex_init(&f->lock, NULL);
 	f->pcap = pcap_open_offline_with_tstamp_precision(o->file, PCAP_TSTAMP_PRECISION_NANO,
 							 errbuf);
 	if (!f->pcap) {
@@ -85,6 +138,8 @@ static int file_open(void **impl, const struct rx_source_opts *o)
 		       name ? name : "unknown");
 		return RX_EXIT_INPUT;
 	}
+	if (o->filter && file_filter(f, o->filter))
+		return RX_EXIT_INPUT;
 	f->native = rx_native__new();
 	if (!f->native) {
 		rx_err("out of memory");
@@ -120,12 +175,16 @@ static int file_run(void *impl, const struct rx_sink *sink)
 		f->frames++;
 		/* opened with nanosecond precision: tv_usec holds nanoseconds */
 		ts = (__u64)h->ts.tv_sec * 1000000000ull + (__u64)h->ts.tv_usec;
+		if (f->speed > 0)
+			pace(f, ts);
+		pthread_mutex_lock(&f->lock);
 		if (!f->first_ns)
 			f->first_ns = ts;
 		f->last_ns = ts;
 		/* a record claiming fewer bytes on the wire than it holds: believe the bytes */
 		rx_native__run(f->native, data, h->caplen, h->len < h->caplen ? h->caplen : h->len,
 			       ts);
+		pthread_mutex_unlock(&f->lock);
 	}
 	return 0;
 }
@@ -135,10 +194,12 @@ static void file_snapshot(void *impl, struct rx_snapshot *snap, const __u64 *aft
 	struct rx_file *f = impl;
 	struct rx_tables ts;
 
+	pthread_mutex_lock(&f->lock);
 	rx_tables__native(&ts, f->native);
 	rx_snapshot__read(snap, &ts);
 	snap->first_ns = f->first_ns;
 	snap->last_ns = f->last_ns;
+	pthread_mutex_unlock(&f->lock);
 }
 
 static void file_close(void *impl)
@@ -151,6 +212,7 @@ static void file_close(void *impl)
 		pcap_close(f->pcap);
 	rx_native__free(f->native);
 	rx_reqjoin__free(&f->join);
+	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
 

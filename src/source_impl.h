@@ -28,7 +28,11 @@ struct rx_source_opts {
 	int http;           /* track HTTP transactions and RED metrics (needs tcp) */
 	int txns;           /* deliver HTTP transactions to the sink's on_txn (requests) */
 	const struct rx_patterns *patterns; /* route patterns (NULL: none) */
+	const char *filter; /* only packets this pcap-filter expression matches are counted (NULL:
+			     * all): offline compiled for the file's link type; live the
+			     * capture records go through a native datapath (source_filtered.c) */
 	__u32 duration_s;   /* live: stop after this long (0: until told) */
+	double speed;       /* offline: replay at this multiple of the capture's pace (0: at once) */
 	int pin;            /* live: keep maps and links under /sys/fs/bpf/rxray/IFACE */
 	int use_agent;      /* live: read a running agent's counters instead of attaching */
 };
@@ -78,5 +82,6 @@ struct rx_source_ops {
 extern const struct rx_source_ops rx_agent_source;
 extern const struct rx_source_ops rx_file_source;
 extern const struct rx_source_ops rx_live_source;
+extern const struct rx_source_ops rx_filtered_source; /* live, with a FILTER (stats -i) */
 
 #endif

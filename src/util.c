@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <getopt.h>
+#include <poll.h>
+#include <unistd.h>
 #include "rxray.h"
 
 volatile sig_atomic_t rx_stop;
@@ -35,6 +37,34 @@ void rx_install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The reader of f went away: a pipe without readers (POLLERR), a socket hung up. */
+static int reader_gone(FILE *f)
+{
+	struct pollfd p = { .fd = fileno(f), .events = POLLOUT };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
+int rx_out_failed(FILE *f)
+{
+	return ferror(f) ? (reader_gone(f) ? RX_OUT_GONE : RX_OUT_ERROR) : 0;
+}
+
+int rx_out_end(int r, int pcap)
+{
+	int e;
+
+	fflush(stdout);
+	e = rx_out_failed(stdout);
+	if (e == RX_OUT_GONE)
+		return r ? r : pcap ? RX_EXIT_OK : RX_EXIT_PIPE;
+	if (e && !r) {
+		rx_err("writing the output failed");
+		return RX_EXIT_RUNTIME;
+	}
+	return r;
 }
 
 #define RX__NAME(name, str) str,

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# rxray top -r FILE: a replay of a capture at its own pace (--speed X), in a
+# real terminal (tmux), no root. The capture: 400 UDP datagrams from
+# 192.0.2.1 to port 5353, one every 10 ms (4 s, 100 pkt/s). Read from the
+# pane (tmux capture-pane -p):
+#   --speed 1 (the default): after ~1.6 s the talker's total is above 0 and
+#     below 400 (paced, not read at once), after ~2.6 s the rate is 100
+#     pkt/s (per second of the capture), after ~5 s all 400 are there; q
+#     exits 0.
+#   --speed 4: all 400 after ~2 s; --speed 0: all 400 at the first frame.
+#   Errors, one line and exit 2: --speed without -r, --speed abc, no terminal.
+#   bash tests/pcap/test_top_replay.sh BUILD
+set -u
+BUILD=$(cd "${1:-build}" && pwd) || exit 2
+RXRAY=$BUILD/rxray
+PY=${PYTHON:-/usr/bin/python3}
+command -v tmux >/dev/null || { echo "tmux is missing (Debian tmux)"; exit 77; }
+"$PY" -c 'import scapy.all' 2>/dev/null ||
+	{ echo "scapy is missing (Debian python3-scapy, /usr/bin/python3)"; exit 77; }
+tmp=$(mktemp -d)
+SOCK=rxray-pipe-top-$$ # a tmux server of our own
+tm() { tmux -L "$SOCK" "$@"; }
+trap 'tm kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+"$PY" - "$tmp/paced.pcap" <<'PYEOF' 2>/dev/null || { echo "FAIL: writing the capture"; exit 1; }
+import sys
+from scapy.all import Ether, IP, UDP, Raw, wrpcap
+pk = []
+for i in range(400):
+    p = (Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src="192.0.2.1", dst="192.0.2.2")
+         / UDP(sport=40000, dport=5353) / Raw(b"rxray"))
+    p.time = 1700000000 + i * 0.01
+    pk.append(p)
+wrpcap(sys.argv[1], pk)
+PYEOF
+
+# talker NAME: the packets column of 192.0.2.1's row (empty if none)
+talker() { tm capture-pane -p -t "$1" | awk '$1 == "192.0.2.1" { print $4; exit }'; }
+
+# start NAME ARGS...: top -r in a 100x30 terminal
+start() {
+	local name=$1
+	shift
+	tm new-session -d -s "$name" -x 100 -y 30 \
+		"$RXRAY top -r $tmp/paced.pcap $* 2>$tmp/$name.err; echo \$? >$tmp/$name.rc" ||
+		fail "$name: tmux new-session"
+}
+
+# quit NAME: q, then exit 0 within 2 s
+quit() {
+	local name=$1
+	tm send-keys -t "$name" q
+	for _ in $(seq 40); do
+		[ -s "$tmp/$name.rc" ] && break
+		sleep 0.05
+	done
+	[ "$(cat "$tmp/$name.rc" 2>/dev/null)" = 0 ] ||
+		fail "$name: exit '$(cat "$tmp/$name.rc" 2>/dev/null)' after q: $(cat "$tmp/$name.err")"
+}
+
+start paced
+sleep 1.6
+n=$(talker paced)
+head=$(tm capture-pane -p -t paced | head -n 1)
+if [ -n "$n" ] && [ "$n" -gt 0 ] && [ "$n" -lt 400 ]; then
+	echo "ok   --speed 1: $n of 400 packets after 1.6 s ($head)"
+else
+	fail "--speed 1: talker total '$n' after 1.6 s, want 1..399"
+	tm capture-pane -p -t paced | head -n 8
+fi
+sleep 1
+head=$(tm capture-pane -p -t paced | head -n 1)
+echo "$head" | grep -Eq ' (99|100|101) pkt/s ' && echo "ok   --speed 1: 100 pkt/s after 2.6 s" ||
+	fail "--speed 1: not 100 pkt/s after 2.6 s: $head"
+sleep 2.6
+n=$(talker paced)
+[ "$n" = 400 ] && echo "ok   --speed 1: all 400 after 5.2 s" || fail "--speed 1: '$n' packets after 5.2 s, want 400"
+quit paced
+
+start fast --speed 4
+sleep 2
+n=$(talker fast)
+[ "$n" = 400 ] && echo "ok   --speed 4: all 400 after 2 s" || fail "--speed 4: '$n' packets after 2 s, want 400"
+quit fast
+
+start once --speed 0
+sleep 1.2
+n=$(talker once)
+[ "$n" = 400 ] && echo "ok   --speed 0: all 400 at once" || fail "--speed 0: '$n' packets after 1.2 s, want 400"
+quit once
+
+err() { # err NAME ARGS...: one line, exit 2 (stdin and stdout not a terminal)
+	local name=$1 rc
+	shift
+	"$RXRAY" top "$@" </dev/null >/dev/null 2>"$tmp/e"
+	rc=$?
+	if [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/e")" -eq 1 ]; then
+		echo "ok   $name: exit 2, $(cat "$tmp/e")"
+	else
+		fail "$name: exit $rc: $(cat "$tmp/e")"
+	fi
+}
+err "--speed without -r" -i lo --speed 2
+err "--speed abc" -r "$tmp/paced.pcap" --speed abc
+err "no terminal" -r "$tmp/paced.pcap"
+grep -q 'stats -r' "$tmp/e" || fail "no terminal: does not name stats -r: $(cat "$tmp/e")"
+
+[ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
+echo PASS
