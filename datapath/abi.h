@@ -29,7 +29,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 6
+#define RX_ABI_VERSION 7
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -589,11 +589,20 @@ struct rx_tcp_flow {
 };
 _Static_assert(sizeof(struct rx_tcp_flow) == 32, "struct rx_tcp_flow ABI size");
 
-/* A latency histogram (RX_LAT_BOUNDS_US, then one open bucket). */
+/*
+ * A latency histogram (RX_LAT_BOUNDS_US, then one open bucket), with its
+ * smallest and largest value: percentiles stay within [min, max], as an
+ * endpoint's do (one SYN-ACK after 272 ms is 272 ms, not the 250-500 ms
+ * bucket's middle).
+ */
 struct rx_hist {
 	__u64 count[RX_LAT_BUCKETS];
 	__u64 sum_ns;
+	__u64 n;      /* values counted (the buckets' sum) */
+	__u64 min_ns; /* when n > 0 */
+	__u64 max_ns;
 };
+_Static_assert(sizeof(struct rx_hist) == 8 * (RX_LAT_BUCKETS + 4), "struct rx_hist ABI size");
 
 /* What a queued request knows of its body's size. */
 enum rx_req_size {

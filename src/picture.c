@@ -82,11 +82,13 @@ json_t *rx_picture_json(const struct rx_snapshot *s, const struct rx_totals *t, 
 
 		snprintf(key, sizeof(key), "%s_s", rx_latency_names[k]);
 		json_object_set_new(o, key,
-				    n ? json_pack("{sIsfsfsfsf}", "count", (json_int_t)n, "mean",
+				    n ? json_pack("{sIsfsfsfsfsfsf}", "count", (json_int_t)n, "mean",
 						  (double)h->sum_ns / 1e9 / (double)n, "p50",
 						  rx_hist_quantile(h, 0.50), "p90",
 						  rx_hist_quantile(h, 0.90), "p99",
-						  rx_hist_quantile(h, 0.99))
+						  rx_hist_quantile(h, 0.99), "min",
+						  (double)h->min_ns / 1e9, "max",
+						  (double)h->max_ns / 1e9)
 				      : json_pack("{sI}", "count", (json_int_t)0));
 	}
 	json_object_set_new(root, "tcp", o);
@@ -234,7 +236,11 @@ __u64 rx_hist_count(const struct rx_hist *h)
 
 double rx_hist_quantile(const struct rx_hist *h, double q)
 {
-	return rx_quantile(h->count, rx_lat_bounds_us, RX_LAT_BUCKETS, q, 0, INFINITY);
+	/* narrowed to [min, max], as an endpoint's durations */
+	if (!h->n)
+		return rx_quantile(h->count, rx_lat_bounds_us, RX_LAT_BUCKETS, q, 0, INFINITY);
+	return rx_quantile(h->count, rx_lat_bounds_us, RX_LAT_BUCKETS, q, (double)h->min_ns / 1e9,
+			   (double)h->max_ns / 1e9);
 }
 
 /*
