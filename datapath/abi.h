@@ -240,7 +240,9 @@ struct rx_http {
 	__u8 host_len;
 	__u32 content_length; /* when RX_HTTPF_CLEN */
 	__u16 hdr_end;        /* payload offset just past the blank line; 0: not in view */
-	__u16 pad;
+	__u8 path_off;        /* where the path starts in uri[]: after an absolute-form's
+				 "scheme://authority" (routes and url.path come from there) */
+	__u8 pad;
 	char uri[RX_HTTP_URI_MAX];
 	char host[RX_HTTP_HOST_MAX];
 };
@@ -377,7 +379,8 @@ struct rx_reqinfo {
 	__u8 ua_len;
 	__u8 flags;      /* enum rx_reqinfo_flag */
 	__u8 host_len;   /* RX_HTTP_HOST_MAX: the Host header may be cut */
-	__u32 pad2;
+	__u8 path_off;   /* rx_http.path_off: path[] holds "scheme://authority" before it */
+	__u8 pad2[3];
 	char path[RX_HTTP_URI_MAX];
 	char ua[RX_HTTP_UA_MAX];
 	char host[RX_HTTP_HOST_MAX]; /* the Host header's value (OTel server.address, server.port) */

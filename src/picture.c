@@ -180,17 +180,19 @@ void rx_picture_print(FILE *out, const struct rx_snapshot *s, const struct rx_to
 			"statuses");
 		json_array_foreach(eps, i2, e) {
 			json_t *d = json_object_get(e, "duration_s"), *n;
-			char max[32];
+			char max[32], route[40];
 			const char *code;
 
 			/* a window read from the agent may know only a bound of its max */
 			snprintf(max, sizeof(max), "%s%.2f",
 				 json_is_false(json_object_get(d, "minmax_exact")) ? "<=" : "",
 				 json_real_value(json_object_get(d, "max")) * 1e3);
-			fprintf(out, "  %-6lld %-7s %-32.32s %8lld %6lld %9.2f %9.2f %9.2f %9s ",
+			/* a route longer than its column ends in "..." */
+			fprintf(out, "  %-6lld %-7s %-32s %8lld %6lld %9.2f %9.2f %9.2f %9s ",
 				json_integer_value(json_object_get(e, "server.port")),
 				json_string_value(json_object_get(e, "http.request.method")),
-				json_string_value(json_object_get(e, "http.route")),
+				rx_cut_text(route, sizeof(route),
+					    json_string_value(json_object_get(e, "http.route")), 32),
 				json_integer_value(json_object_get(e, "count")),
 				json_integer_value(json_object_get(e, "errors")),
 				json_real_value(json_object_get(d, "p50")) * 1e3,

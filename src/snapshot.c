@@ -114,7 +114,11 @@ void rx_route_name(char *buf, __u32 id, const struct rx_route *r)
 		return;
 	}
 	n = r->len > RX_ROUTE_MAX ? RX_ROUTE_MAX : r->len;
-	if (!n || r->path[0] != '/')
+	/*
+	 * (the asterisk-form "OPTIONS *" names the server, not a path: a '/'
+	 * first would read like a pattern's wildcard)
+	 */
+	if (!n || (r->path[0] != '/' && !(n == 1 && r->path[0] == '*')))
 		buf[o++] = '/';
 	rx_wire_text(buf + o, r->path, n, 1);
 }
