@@ -38,7 +38,7 @@ TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/test
 	$(BUILD)/tests/unit_pktgen
 TEST_BINS += $(BUILD)/tests/unit_topmodel
 
-.PHONY: all tests test test-kernels clang19 demo bench fuzz deps clean
+.PHONY: all tests test test-kernels clang19 demo bench fuzz deps clean FORCE
 all: $(BUILD)/rxray $(BPF_OBJ)
 
 $(BPF_OBJ): bpf/rxray.bpf.c
@@ -54,6 +54,16 @@ $(BUILD)/%.o: %.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+# the commit built, for rxray --version (GIT_COMMIT=... where there is no git):
+# rewritten on every make, replaced only when it changed
+GIT_COMMIT ?= $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+$(BUILD)/gitversion.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define RX_GIT_COMMIT "%s"\n' '$(GIT_COMMIT)' >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/src/main.o: $(BUILD)/gitversion.h
+FORCE:
 
 $(BUILD)/src/source_live.o: $(SKEL)
 $(BUILD)/tests/bpf_diff.o: $(SKEL)
