@@ -25,7 +25,7 @@ LIBS := -lbpf -lelf -lz -lpcap -ljansson -lmicrohttpd -lpthread -lncursesw -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) -MMD -MP
 
-SRCS := src/main.c src/params.c src/quantile.c src/util.c src/machine.c src/snapshot.c src/snapshot_read.c src/agent_wire.c src/agent.c src/source.c src/source_agent.c src/source_file.c src/source_live.c src/render.c src/jsonw.c \
+SRCS := src/main.c src/params.c src/quantile.c src/util.c src/machine.c src/snapshot.c src/snapshot_read.c src/agent_wire.c src/snapshot_json.c src/agent.c src/source.c src/source_agent.c src/source_file.c src/source_live.c src/render.c src/jsonw.c \
 	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/cmd_top.c src/topmodel.c src/cmd_doctor.c src/verify.c src/reqjoin.c src/pattern.c native/datapath.c
 SRCS += native/nhash.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
