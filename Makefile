@@ -38,7 +38,7 @@ TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/test
 	$(BUILD)/tests/unit_pktgen
 TEST_BINS += $(BUILD)/tests/unit_topmodel
 
-.PHONY: all tests test test-kernels clang19 demo bench fuzz deps clean FORCE
+.PHONY: all tests test test-kernels clang19 demo bench fuzz deps clean
 all: $(BUILD)/rxray $(BPF_OBJ)
 
 $(BPF_OBJ): bpf/rxray.bpf.c
@@ -56,14 +56,13 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
 # the commit built, for rxray --version (GIT_COMMIT=... where there is no git):
-# rewritten on every make, replaced only when it changed
+# written as the Makefile is read, and only when it changed (no rule: make -q
+# stays true while the commit is the same)
 GIT_COMMIT ?= $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
-$(BUILD)/gitversion.h: FORCE
-	@mkdir -p $(@D)
-	@printf '#define RX_GIT_COMMIT "%s"\n' '$(GIT_COMMIT)' >$@.tmp
-	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+RX_GITVERSION := $(shell mkdir -p $(BUILD) && f=$(BUILD)/gitversion.h && \
+	printf '\043define RX_GIT_COMMIT "%s"\n' '$(GIT_COMMIT)' >$$f.tmp && \
+	{ cmp -s $$f.tmp $$f && rm -f $$f.tmp || mv $$f.tmp $$f; })
 $(BUILD)/src/main.o: $(BUILD)/gitversion.h
-FORCE:
 
 $(BUILD)/src/source_live.o: $(SKEL)
 $(BUILD)/tests/bpf_diff.o: $(SKEL)
