@@ -29,7 +29,7 @@ LIBS += $(WEB_LIBS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) -MMD -MP
 
-SRCS := src/main.c src/params.c src/quantile.c src/util.c src/tcpseq.c src/filter.c src/machine.c src/snapshot.c src/snapshot_read.c src/agent_wire.c src/agent.c src/source.c src/source_agent.c src/source_file.c src/source_live.c src/source_filtered.c src/render.c src/jsonw.c \
+SRCS := src/main.c src/params.c src/quantile.c src/util.c src/tcpseq.c src/filter.c src/machine.c src/snapshot.c src/snapshot_read.c src/agent_wire.c src/snapshot_json.c src/agent.c src/source.c src/source_agent.c src/source_file.c src/source_live.c src/source_filtered.c src/render.c src/jsonw.c \
 	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/webconfig.c src/webauth.c src/cmd_top.c src/topmodel.c src/cmd_doctor.c src/verify.c src/reqjoin.c src/pattern.c native/datapath.c
 SRCS += native/nhash.c src/web.c
 # serve's page (web/), embedded by src/web_assets.S: an installed rxray needs no other file
@@ -69,6 +69,16 @@ $(BUILD)/%.o: %.S
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
 $(BUILD)/src/web_assets.o: $(WEB_FILES)
+
+# the commit built, for rxray --version (GIT_COMMIT=... where there is no git):
+# written as the Makefile is read, and only when it changed (no rule: make -q
+# stays true while the commit is the same)
+GIT_COMMIT ?= $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+RX_GITVERSION := $(shell mkdir -p $(BUILD) && f=$(BUILD)/gitversion.h && \
+	printf '\043define RX_GIT_COMMIT "%s"\n' '$(GIT_COMMIT)' >$$f.tmp && \
+	{ cmp -s $$f.tmp $$f && rm -f $$f.tmp || mv $$f.tmp $$f; })
+$(BUILD)/src/main.o: $(BUILD)/gitversion.h
+
 $(BUILD)/src/source_live.o: $(SKEL)
 $(BUILD)/tests/bpf_diff.o: $(SKEL)
 $(BUILD)/tests/bench_check.o: $(SKEL)

@@ -346,14 +346,9 @@ RX_INLINE void rx_shim_health(struct rx_env *env, __u32 idx, __u64 add)
 		*v += add;
 }
 
-RX_INLINE void rx_shim_latency(struct rx_env *env, __u32 which, __u32 bucket, __u64 ns)
+RX_INLINE struct rx_hist *rx_shim_latency(struct rx_env *env, __u32 which)
 {
-	struct rx_hist *h = bpf_map_lookup_elem(&rx_latency, &which);
-
-	if (h && bucket < RX_LAT_BUCKETS) {
-		h->count[bucket]++;
-		h->sum_ns += ns;
-	}
+	return bpf_map_lookup_elem(&rx_latency, &which);
 }
 
 RX_INLINE struct rx_http_conn *rx_shim_http_conn(struct rx_env *env, const struct rx_flow_key *k,

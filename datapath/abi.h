@@ -29,7 +29,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 6
+#define RX_ABI_VERSION 7
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -240,7 +240,9 @@ struct rx_http {
 	__u8 host_len;
 	__u32 content_length; /* when RX_HTTPF_CLEN */
 	__u16 hdr_end;        /* payload offset just past the blank line; 0: not in view */
-	__u16 pad;
+	__u8 path_off;        /* where the path starts in uri[]: after an absolute-form's
+				 "scheme://authority" (routes and url.path come from there) */
+	__u8 pad;
 	char uri[RX_HTTP_URI_MAX];
 	char host[RX_HTTP_HOST_MAX];
 };
@@ -377,7 +379,8 @@ struct rx_reqinfo {
 	__u8 ua_len;
 	__u8 flags;      /* enum rx_reqinfo_flag */
 	__u8 host_len;   /* RX_HTTP_HOST_MAX: the Host header may be cut */
-	__u32 pad2;
+	__u8 path_off;   /* rx_http.path_off: path[] holds "scheme://authority" before it */
+	__u8 pad2[3];
 	char path[RX_HTTP_URI_MAX];
 	char ua[RX_HTTP_UA_MAX];
 	char host[RX_HTTP_HOST_MAX]; /* the Host header's value (OTel server.address, server.port) */
@@ -589,11 +592,20 @@ struct rx_tcp_flow {
 };
 _Static_assert(sizeof(struct rx_tcp_flow) == 32, "struct rx_tcp_flow ABI size");
 
-/* A latency histogram (RX_LAT_BOUNDS_US, then one open bucket). */
+/*
+ * A latency histogram (RX_LAT_BOUNDS_US, then one open bucket), with its
+ * smallest and largest value: percentiles stay within [min, max], as an
+ * endpoint's do (one SYN-ACK after 272 ms is 272 ms, not the 250-500 ms
+ * bucket's middle).
+ */
 struct rx_hist {
 	__u64 count[RX_LAT_BUCKETS];
 	__u64 sum_ns;
+	__u64 n;      /* values counted (the buckets' sum) */
+	__u64 min_ns; /* when n > 0 */
+	__u64 max_ns;
 };
+_Static_assert(sizeof(struct rx_hist) == 8 * (RX_LAT_BUCKETS + 4), "struct rx_hist ABI size");
 
 /* What a queued request knows of its body's size. */
 enum rx_req_size {

@@ -279,6 +279,9 @@ bytewise:
 		}
 		if (c != '/')
 			break;
+		/* the path after an authority: routes start there */
+		if (st == RX_US_AUTH)
+			h->path_off = h->uri_len;
 		if (st == RX_US_SCHEME && pos > 0 && RX_PEEK(wk, pos - 1) == ':' &&
 		    pos + 1 < w->len && RX_PEEK(wk, pos + 1) == '/') {
 			/* "scheme://": the authority follows */
@@ -721,6 +724,9 @@ RX_INLINE void rx_http_decode(struct rx_env *env, __u32 hook, struct rx_work *wk
 	/* the bytes ran out inside a scheme or an authority: it may all be userinfo */
 	if ((w->state == RX_US_SCHEME || w->state == RX_US_AUTH) && w->off >= len)
 		rx_uri_cut(h, w->auth);
+	/* "http://host" and no path: the path is empty (the route "/") */
+	if (w->state == RX_US_AUTH)
+		h->path_off = h->uri_len;
 	/* " HTTP/1.x" and the end of the line: otherwise not a request line */
 	v = w->off;
 	/*

@@ -576,7 +576,8 @@ RX_INLINE void rx_http_reqinfo(struct rx_env *env, struct rx_work *wk, const str
 		ri->flags |= RX_RI_QUERY;
 	__builtin_memcpy(ri->host, h->host, RX_HTTP_HOST_MAX);
 	ri->host_len = h->host_len;
-	ri->pad2 = 0;
+	ri->path_off = h->path_off;
+	ri->pad2[0] = ri->pad2[1] = ri->pad2[2] = 0;
 	t = rx_shim_info_reserve(env);
 	if (t) {
 		__builtin_memcpy(t, ri, sizeof(*t));

@@ -310,7 +310,7 @@ RX_INLINE __u32 rx_route_id_walk(struct rx_env *env, struct rx_work *wk, __u32 p
 	__u32 id, n;
 
 	__builtin_memset(rw->out, 0, sizeof(rw->out));
-	rw->pos = 0;
+	rw->pos = wk->http.path_off; /* absolute-form: the path, never the host */
 	rw->len = 0;
 	rw->seg = 0;
 	rw->seglen = 0;
@@ -321,8 +321,9 @@ RX_INLINE __u32 rx_route_id_walk(struct rx_env *env, struct rx_work *wk, __u32 p
 	rw->empty = 0;
 	rx_shim_loop(RX_HTTP_URI_MAX + 1, rx_route_step, &ctx);
 	n = rx_shim_config_ro(env)->patterns;
-	/* (origin-form paths only: "*" and absolute URIs match no pattern) */
-	if (n && !(wk->http.flags & RX_HTTPF_URI_TRUNC) && wk->http.uri_len && wk->http.uri[0] == '/')
+	/* (paths only: "*" and CONNECT's "host:port" match no pattern) */
+	if (n && !(wk->http.flags & RX_HTTPF_URI_TRUNC) && wk->http.uri_len > wk->http.path_off &&
+	    wk->http.uri[wk->http.path_off & (RX_HTTP_URI_MAX - 1)] == '/')
 		rx_shim_loop(n > RX_PATTERNS_MAX ? RX_PATTERNS_MAX : n, rx_pattern_step, &ctx);
 	if (rw->len == 0) {
 		rw->out[0] = '/';

@@ -12,7 +12,8 @@
  *   struct rx_tcp_flow *rx_shim_flow_new(struct rx_env *env, const struct rx_flow_key *k)
  *       (insert zero and return it; NULL when it cannot track: counted as overflow)
  *   void rx_shim_health(struct rx_env *env, __u32 idx, __u64 add)
- *   void rx_shim_latency(struct rx_env *env, __u32 which, __u32 bucket, __u64 ns)
+ *   struct rx_hist *rx_shim_latency(struct rx_env *env, __u32 which)
+ *       (this CPU's histogram of latency which, or NULL)
  */
 #ifndef RX_TCP_H
 #define RX_TCP_H
@@ -22,6 +23,23 @@
 RX_INLINE __u32 rx_lat_bucket(__u64 ns)
 {
 	return RX_BUCKET(ns / 1000, RX_LAT_BOUNDS_US);
+}
+
+/* One latency of ns into histogram which: its bucket, sum, count, min and max. */
+RX_INLINE void rx_latency_add(struct rx_env *env, __u32 which, __u64 ns)
+{
+	struct rx_hist *h = rx_shim_latency(env, which);
+	__u32 b = rx_lat_bucket(ns);
+
+	if (!h || b >= RX_LAT_BUCKETS)
+		return;
+	h->count[b]++;
+	h->sum_ns += ns;
+	if (!h->n || ns < h->min_ns)
+		h->min_ns = ns;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+	h->n++;
 }
 
 /* The source endpoint of pkt as a 16-byte address. */
@@ -135,14 +153,12 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, const struct rx_pkt *pkt, __u64 
 		}
 	} else if ((fl & (RX_TH_SYN | RX_TH_ACK)) == (RX_TH_SYN | RX_TH_ACK)) {
 		if (f->state == RX_FLOW_SYN && f->client != side) {
-			rx_shim_latency(env, RX_LAT_SYNACK_DELAY, rx_lat_bucket(now - f->syn_ns),
-					now - f->syn_ns);
+			rx_latency_add(env, RX_LAT_SYNACK_DELAY, now - f->syn_ns);
 			f->state = RX_FLOW_SYNACK;
 			f->synack_ns = now;
 		}
 	} else if ((fl & RX_TH_ACK) && f->state == RX_FLOW_SYNACK && f->client == side) {
-		rx_shim_latency(env, RX_LAT_HANDSHAKE_RTT, rx_lat_bucket(now - f->synack_ns),
-				now - f->synack_ns);
+		rx_latency_add(env, RX_LAT_HANDSHAKE_RTT, now - f->synack_ns);
 		rx_shim_health(env, RX_TCPH_HANDSHAKES, 1);
 		f->state = RX_FLOW_EST;
 	}

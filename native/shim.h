@@ -156,12 +156,9 @@ RX_INLINE void rx_shim_health(struct rx_env *env, __u32 idx, __u64 add)
 		env->health[idx] += add;
 }
 
-RX_INLINE void rx_shim_latency(struct rx_env *env, __u32 which, __u32 bucket, __u64 ns)
+RX_INLINE struct rx_hist *rx_shim_latency(struct rx_env *env, __u32 which)
 {
-	if (which < RX_LAT_MAX && bucket < RX_LAT_BUCKETS) {
-		env->latency[which].count[bucket]++;
-		env->latency[which].sum_ns += ns;
-	}
+	return which < RX_LAT_MAX ? &env->latency[which] : NULL;
 }
 
 RX_INLINE struct rx_http_conn *rx_shim_http_conn(struct rx_env *env, const struct rx_flow_key *k,

@@ -21,46 +21,13 @@ struct rx_agent {
 	int n;
 };
 
-/*
- * "SNAP IFACE" or "RECENT AFTER_NS IFACE": the interface named, or NULL;
- * *after is NULL for SNAP (the counters now), else set to AFTER_NS.
- */
-static const char *parse_request(const char *req, __u64 *after_ns, const __u64 **after)
+/* One request line, at most len - 1 bytes (a short JSON line, in one write as a rule). */
+static void read_request(int c, char *req, size_t size)
 {
-	const char *p;
-	char *end;
-
-	*after = NULL;
-	if (!strncmp(req, RX_AGENT_SNAP " ", sizeof(RX_AGENT_SNAP)))
-		return req + sizeof(RX_AGENT_SNAP);
-	if (strncmp(req, RX_AGENT_RECENT " ", sizeof(RX_AGENT_RECENT)))
-		return NULL;
-	p = req + sizeof(RX_AGENT_RECENT);
-	if (*p < '0' || *p > '9')
-		return NULL;
-	errno = 0;
-	*after_ns = strtoull(p, &end, 10);
-	if (errno || *end != ' ')
-		return NULL;
-	*after = after_ns;
-	return end + 1;
-}
-
-static void answer(struct rx_agent *a, int c)
-{
-	struct rx_agent_hdr h = { .magic = RX_AGENT_MAGIC, .fixed_size = sizeof(struct rx_snapshot),
-				  .netns = rx_agent_netns() };
-	struct rx_snapshot snap;
-	char req[64] = { 0 };
-	const __u64 *after;
-	const char *ifname;
-	__u64 after_ns;
 	size_t len = 0;
-	int i;
 
-	/* one short line, "SNAP IFACE\n" or "RECENT AFTER_NS IFACE\n", in one write as a rule */
-	while (len < sizeof(req) - 1 && !memchr(req, '\n', len)) {
-		ssize_t n = read(c, req + len, sizeof(req) - 1 - len);
+	while (len < size - 1 && !memchr(req, '\n', len)) {
+		ssize_t n = read(c, req + len, size - 1 - len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -70,28 +37,36 @@ static void answer(struct rx_agent *a, int c)
 	}
 	req[len] = 0;
 	req[strcspn(req, "\n")] = 0;
-	ifname = parse_request(req, &after_ns, &after);
-	if (!ifname)
+}
+
+static void answer(struct rx_agent *a, int c)
+{
+	struct rx_snapshot snap;
+	char req[256] = { 0 }, ifname[64];
+	__u64 after_ns = 0;
+	int i, r, has_after;
+
+	read_request(c, req, sizeof(req));
+	r = rx_agent_request_parse(req, ifname, sizeof(ifname), &after_ns, &has_after);
+	if (r > 0) {
+		/* another version: ours, so that the client can name both */
+		rx_agent_answer_write(c, "version", NULL);
 		return;
+	}
+	if (r)
+		return; /* not our protocol at all (a version-1 client hears "another build") */
 	for (i = 0; i < a->n; i++)
 		if (!strcmp(a->ifnames[i], ifname))
 			break;
 	if (i == a->n) {
-		h.status = 1;
-		rx_agent_write(c, &h, sizeof(h));
+		rx_agent_answer_write(c, "unknown interface", NULL);
 		return;
 	}
-	if (after)
-		rx_source__snapshot_recent(a->srcs[i], &snap, *after);
+	if (has_after)
+		rx_source__snapshot_recent(a->srcs[i], &snap, after_ns);
 	else
 		rx_source__snapshot(a->srcs[i], &snap);
-	h.n_talkers = (__u32)snap.n_talkers;
-	h.n_services = (__u32)snap.n_services;
-	h.n_endpoints = (__u32)snap.n_endpoints;
-	if (!rx_agent_write(c, &h, sizeof(h)) && !rx_agent_write(c, &snap, sizeof(snap)) &&
-	    !rx_agent_write(c, snap.talkers, snap.n_talkers * sizeof(*snap.talkers)) &&
-	    !rx_agent_write(c, snap.services, snap.n_services * sizeof(*snap.services)))
-		rx_agent_write(c, snap.endpoints, snap.n_endpoints * sizeof(*snap.endpoints));
+	rx_agent_answer_write(c, "ok", &snap);
 	rx_snapshot__free(&snap);
 }
 

@@ -3,12 +3,20 @@
  * The agent's control socket protocol, shared by the server (agent.c) and
  * its client (source_agent.c): a 0600 unix socket through which `top` and
  * `stats -i` read the counters of a running `serve` instead of attaching a
- * second datapath. One request per connection: "SNAP IFACE\n" (the counters
- * now: stats -i counts its window exactly) or "RECENT AFTER_NS IFACE\n"
- * (rx_source__snapshot_recent: top shares the agent's last read with the
- * /metrics scrapes and other top clients). The answer is a header and the
- * snapshot in the ABI's own layout (same build only). An older agent does
- * not answer RECENT, and its client hears "another rxray build".
+ * second datapath. One request per connection, one JSON line each way
+ * (docs/architecture.md, "User space"):
+ *
+ *   {"rxray.agent":2,"op":"snap","interface":"eth0"}
+ *   {"rxray.agent":2,"op":"recent","interface":"eth0","after_ns":N}
+ *   {"rxray.agent":2,"status":"ok","netns":N,"snapshot":{...}}
+ *
+ * "snap" is the counters now (stats -i counts its window exactly);
+ * "recent" a read made after after_ns (rx_source__snapshot_recent: top
+ * shares the agent's last read with the /metrics scrapes). Every message
+ * names its protocol version; an agent asked in another one answers with
+ * its own and "status":"version", and each end says both in one line.
+ * Version 1, before this, sent raw structs (same build only); its answer
+ * starts with RX_AGENT_MAGIC, and is recognised by it.
  */
 #ifndef RX_AGENT_WIRE_H
 #define RX_AGENT_WIRE_H
@@ -18,20 +26,9 @@
 
 #define RX_AGENT_DIR "/run/rxray"
 #define RX_AGENT_SOCK RX_AGENT_DIR "/agent.sock"
-#define RX_AGENT_SNAP "SNAP"
-#define RX_AGENT_RECENT "RECENT"
-#define RX_AGENT_MAGIC 0x31535852u /* "RXS1" */
-
-/* The answer's header; the snapshot and its tables follow. */
-struct rx_agent_hdr {
-	__u32 magic;
-	__u32 status;     /* 0 ok, 1 unknown interface */
-	__u32 fixed_size; /* sizeof(struct rx_snapshot): same build */
-	__u32 n_talkers;
-	__u32 n_services;
-	__u32 n_endpoints;
-	__u64 netns;      /* the agent's network namespace (inode): interface names are per netns */
-};
+#define RX_AGENT_KEY "rxray.agent"  /* the key of every message's protocol version */
+#define RX_AGENT_PROTO 2              /* this build's; raised when a message changes */
+#define RX_AGENT_MAGIC 0x31535852u    /* "RXS1": the first bytes of a version-1 answer */
 
 /* Where clients look: $RXRAY_AGENT, else RX_AGENT_SOCK. */
 const char *rx_agent_path(void);
@@ -42,5 +39,23 @@ __u64 rx_agent_netns(void);
 /* All of len bytes, through EINTR and short counts: 0, or -1. */
 int rx_agent_write(int fd, const void *buf, size_t len);
 int rx_agent_read(int fd, void *buf, size_t len);
+
+struct rx_snapshot;
+/* The request: the counters of ifname now (after NULL) or read after *after. 0, or -1. */
+int rx_agent_request_write(int fd, const char *ifname, const __u64 *after);
+/*
+ * A request line: 0 (ifname, of n bytes, and *has_after and *after_ns set),
+ * -EPROTO when it is none, or the version it speaks (> 0) when not ours.
+ */
+int rx_agent_request_parse(const char *line, char *ifname, size_t n, __u64 *after_ns,
+			   int *has_after);
+/* The answer: status "ok" (with snap), "unknown interface" or "version". 0, or -1. */
+int rx_agent_answer_write(int fd, const char *status, const struct rx_snapshot *snap);
+/*
+ * Read the answer (until the agent closes): 0 and snap; -ESRCH (the agent
+ * does not watch the interface, here); -EPROTONOSUPPORT, *peer_version the
+ * agent's protocol (1: raw structs; 0: none said); -EPROTO (garbled).
+ */
+int rx_agent_answer_read(int fd, struct rx_snapshot *snap, int *peer_version);
 
 #endif

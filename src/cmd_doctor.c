@@ -660,6 +660,50 @@ static const struct rx_option doctor_options[] = {
 
 static const struct rx_command_line doctor_line = { "doctor", doctor_usage, doctor_options, 0 };
 
+/*
+ * rxray --version's lines after its first: libbpf's version, and what
+ * doctor's own checks find of the kernel features rxray uses here (BTF,
+ * the tc hook, each interface's XDP mode; the probes need privileges).
+ */
+void rx_doctor__version(void)
+{
+	struct doctor *d = calloc(1, sizeof(*d));
+	int i, ok = 0;
+
+	printf("libbpf %u.%u (built against %d.%d)\n", libbpf_major_version(), libbpf_minor_version(),
+	       LIBBPF_MAJOR_VERSION, LIBBPF_MINOR_VERSION);
+	if (!d)
+		return;
+	libbpf_set_print(rx_libbpf_print);
+	check_system(d);
+	check_attach(d);
+	run_checks_kernel(d);
+	printf("kernel %s %s: btf %s, tc %s, xdp native:", d->uts.release, d->uts.machine,
+	       d->btf ? "yes" : "no",
+	       d->tcx == DOC_OK ? "tcx" : d->tcx == DOC_NO ? "clsact"
+			       : rx_verify__kernel_version() >= 6006 ? "tcx (probably)" : "clsact (probably)");
+	if (rx_verify__kernel_version() < 6003) {
+		printf(" by driver (kernels before 6.3 cannot tell)\n");
+	} else {
+		print_ifs(d, DOC_OK);
+		printf(", generic only:");
+		print_ifs(d, DOC_NO);
+		putchar('\n');
+	}
+	if (!d->privileged) {
+		printf("kernel features: not probed (needs %s; rxray doctor)\n", d->missing);
+	} else {
+		for (i = 0; i < d->n_probe; i++)
+			ok += d->probe[i].ok == 1;
+		printf("kernel features: %d of %d", ok, d->n_probe);
+		for (i = 0; i < d->n_probe; i++)
+			printf("%s %s%s", i ? "," : ":", d->probe[i].ok == 1 ? "" : "no ",
+			       d->probe[i].name);
+		putchar('\n');
+	}
+	free(d);
+}
+
 int cmd_doctor(int argc, char **argv)
 {
 	struct rx_params p = { .ifname = NULL };

@@ -53,12 +53,27 @@ static void fmt_addr16(char *buf, const __u8 *a)
 		inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
 }
 
+/*
+ * The authority of an absolute-form target (uri[0..off): "http://host:port"),
+ * as text into buf, when the request has no Host header: 1, or 0 if none.
+ */
+static int authority(char *buf, const char *uri, unsigned int off)
+{
+	const char *a = memmem(uri, off, "//", 2);
+
+	if (!a || a + 2 >= uri + off)
+		return 0;
+	a += 2;
+	rx_wire_text(buf, a, (unsigned int)(uri + off - a), 0);
+	return 1;
+}
+
 static void on_txn(void *user, const struct rx_txn *t, const char *route,
 		   const struct rx_reqinfo *ri)
 {
 	struct requests *q = user;
 	char c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN], ver[8];
-	char path[3 * RX_HTTP_URI_MAX + 2], ua[3 * RX_HTTP_UA_MAX + 1], host[3 * RX_HTTP_HOST_MAX + 1];
+	char path[3 * RX_HTTP_URI_MAX + 2], ua[3 * RX_HTTP_UA_MAX + 1], host[3 * RX_HTTP_URI_MAX + 1];
 	int has_ua = ri && (ri->flags & RX_RI_UA);
 	/* a Host of RX_HTTP_HOST_MAX bytes may be cut: no server.address is better than a wrong one */
 	int has_host = ri && ri->host_len && ri->host_len < RX_HTTP_HOST_MAX;
@@ -70,11 +85,18 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 		unsigned int n = ri->path_len > RX_HTTP_URI_MAX ? RX_HTTP_URI_MAX : ri->path_len;
 		unsigned int u = ri->ua_len > RX_HTTP_UA_MAX ? RX_HTTP_UA_MAX : ri->ua_len;
 
+		/* absolute-form: "scheme://authority" before the path (an empty one is "/") */
+		unsigned int off = ri->path_off < n ? ri->path_off : n;
+
 		/* '%' kept: a path is percent-encoded already, as OpenTelemetry's url.path is */
-		rx_wire_text(path, ri->path, n, 0);
+		rx_wire_text(path, ri->path + off, n - off, 0);
+		if (off && off == n)
+			strcpy(path, "/");
 		rx_wire_text(ua, ri->ua, u, 0);
 		if (has_host)
 			rx_wire_text(host, ri->host, ri->host_len, 0);
+		else if (authority(host, ri->path, off))
+			has_host = 1;
 	}
 	if (q->json) {
 		rx_render_txn_json(stdout, t, route, ri ? path : NULL, has_ua ? ua : NULL,
@@ -106,6 +128,27 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 	/* done, or the output's reader went away (rx_out_end() tells which) */
 	if ((q->count && q->shown >= q->count) || ferror(stdout))
 		rx_stop = 1;
+}
+
+/*
+ * Requests but no response at all: say why, as far as the capture tells.
+ * A server that sent a SYN-ACK or an RST is in it (both directions are), and
+ * answered no request in view; otherwise it may hold one direction only.
+ */
+static void no_response_hint(const char *file, const struct rx_snapshot *s)
+{
+	if (s->latency[RX_LAT_SYNACK_DELAY].n || s->health[RX_TCPH_RST_FROM_SERVER])
+		fprintf(stderr,
+			"rxray: %s holds requests but no response, and their server's side is "
+			"there (a SYN-ACK or RST from it): it answered none of them in the capture "
+			"(it reset the connection, or its responses were not captured)\n",
+			file);
+	else
+		fprintf(stderr,
+			"rxray: %s holds requests but no response, nor a SYN-ACK or RST from their "
+			"server: transactions need both directions (a pcap written by watch -i holds "
+			"what arrives only; capture with tcpdump on the interface)\n",
+			file);
 }
 
 static const struct rx_option requests_options[] = {
@@ -162,13 +205,9 @@ int cmd_requests(int argc, char **argv)
 		(unsigned long long)snap.stats[RX_STAT_HTTP_EXPIRED],
 		(unsigned long long)snap.stats[RX_STAT_TXN_LOST], (unsigned long long)missing,
 		(unsigned long long)snap.stats[RX_STAT_REQINFO_LOST], (unsigned long long)replaced);
-	/* requests but no response at all: a capture of one direction */
 	if (so.file && snap.stats[RX_STAT_HTTP_REQUESTS] && !snap.stats[RX_STAT_TXN_PRODUCED] &&
 	    !snap.stats[RX_STAT_HTTP_UNMATCHED])
-		fprintf(stderr, "rxray: %s holds requests but no response: transactions need both "
-				"directions (a pcap written by watch -i holds what arrives only; "
-				"capture with tcpdump on the interface)\n",
-			so.file);
+		no_response_hint(so.file, &snap);
 	r = rx_out_end(r, 0);
 	rx_snapshot__free(&snap);
 	rx_source__close(src);

@@ -2,6 +2,7 @@
 /* rxray: what eBPF can tell about the packets arriving at a Linux host. */
 #include <string.h>
 #include "rxray.h"
+#include "gitversion.h"
 
 /* The commands: dispatch and the usage text both come from here. */
 static const struct {
@@ -47,8 +48,10 @@ int main(int argc, char **argv)
 		return RX_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("rxray %s\n", RX_VERSION);
-		return RX_EXIT_OK;
+		printf("rxray %s (git %s)\n", RX_VERSION, RX_GIT_COMMIT);
+		fflush(stdout);
+		rx_doctor__version();
+		return fflush(stdout) ? RX_EXIT_RUNTIME : RX_EXIT_OK;
 	}
 	for (i = 0; i < N_COMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))

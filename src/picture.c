@@ -82,11 +82,13 @@ json_t *rx_picture_json(const struct rx_snapshot *s, const struct rx_totals *t, 
 
 		snprintf(key, sizeof(key), "%s_s", rx_latency_names[k]);
 		json_object_set_new(o, key,
-				    n ? json_pack("{sIsfsfsfsf}", "count", (json_int_t)n, "mean",
+				    n ? json_pack("{sIsfsfsfsfsfsf}", "count", (json_int_t)n, "mean",
 						  (double)h->sum_ns / 1e9 / (double)n, "p50",
 						  rx_hist_quantile(h, 0.50), "p90",
 						  rx_hist_quantile(h, 0.90), "p99",
-						  rx_hist_quantile(h, 0.99))
+						  rx_hist_quantile(h, 0.99), "min",
+						  (double)h->min_ns / 1e9, "max",
+						  (double)h->max_ns / 1e9)
 				      : json_pack("{sI}", "count", (json_int_t)0));
 	}
 	json_object_set_new(root, "tcp", o);
@@ -178,17 +180,19 @@ void rx_picture_print(FILE *out, const struct rx_snapshot *s, const struct rx_to
 			"statuses");
 		json_array_foreach(eps, i2, e) {
 			json_t *d = json_object_get(e, "duration_s"), *n;
-			char max[32];
+			char max[32], route[40];
 			const char *code;
 
 			/* a window read from the agent may know only a bound of its max */
 			snprintf(max, sizeof(max), "%s%.2f",
 				 json_is_false(json_object_get(d, "minmax_exact")) ? "<=" : "",
 				 json_real_value(json_object_get(d, "max")) * 1e3);
-			fprintf(out, "  %-6lld %-7s %-32.32s %8lld %6lld %9.2f %9.2f %9.2f %9s ",
+			/* a route longer than its column ends in "..." */
+			fprintf(out, "  %-6lld %-7s %-32s %8lld %6lld %9.2f %9.2f %9.2f %9s ",
 				json_integer_value(json_object_get(e, "server.port")),
 				json_string_value(json_object_get(e, "http.request.method")),
-				json_string_value(json_object_get(e, "http.route")),
+				rx_cut_text(route, sizeof(route),
+					    json_string_value(json_object_get(e, "http.route")), 32),
 				json_integer_value(json_object_get(e, "count")),
 				json_integer_value(json_object_get(e, "errors")),
 				json_real_value(json_object_get(d, "p50")) * 1e3,
@@ -234,7 +238,11 @@ __u64 rx_hist_count(const struct rx_hist *h)
 
 double rx_hist_quantile(const struct rx_hist *h, double q)
 {
-	return rx_quantile(h->count, rx_lat_bounds_us, RX_LAT_BUCKETS, q, 0, INFINITY);
+	/* narrowed to [min, max], as an endpoint's durations */
+	if (!h->n)
+		return rx_quantile(h->count, rx_lat_bounds_us, RX_LAT_BUCKETS, q, 0, INFINITY);
+	return rx_quantile(h->count, rx_lat_bounds_us, RX_LAT_BUCKETS, q, (double)h->min_ns / 1e9,
+			   (double)h->max_ns / 1e9);
 }
 
 /*

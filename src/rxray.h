@@ -66,11 +66,18 @@ int rx_opt_error(const char *cmd, int c, char **argv);
 int rx_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
 /*
- * Bytes from the wire as text: printable ASCII kept, the rest as %XX, and
- * '%' too when pct (so that two texts never print the same). out: 3 * n + 1
- * bytes.
+ * Bytes from the wire as text: printable ASCII kept (a path's '%XX' as
+ * sent), the rest as %XX; or, when distinct, as \xHH, '\' too, so that two
+ * texts never print the same (route texts). out: 3 * n + 1 bytes
+ * (4 * n + 1 when distinct).
  */
-void rx_wire_text(char *out, const char *in, unsigned int n, int pct);
+void rx_wire_text(char *out, const char *in, unsigned int n, int distinct);
+
+/*
+ * s for a column of width bytes: whole when it fits, else cut to width - 3
+ * and "..." (a cut shows). Returns buf (size > width).
+ */
+const char *rx_cut_text(char *buf, size_t size, const char *s, size_t width);
 
 /* Subcommands. */
 int cmd_watch(int argc, char **argv);
@@ -79,5 +86,7 @@ int cmd_requests(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+/* rxray --version's lines after the first (cmd_doctor.c: doctor's checks, briefly). */
+void rx_doctor__version(void);
 
 #endif

@@ -114,7 +114,11 @@ void rx_route_name(char *buf, __u32 id, const struct rx_route *r)
 		return;
 	}
 	n = r->len > RX_ROUTE_MAX ? RX_ROUTE_MAX : r->len;
-	if (!n || r->path[0] != '/')
+	/*
+	 * (the asterisk-form "OPTIONS *" names the server, not a path: a '/'
+	 * first would read like a pattern's wildcard)
+	 */
+	if (!n || (r->path[0] != '/' && !(n == 1 && r->path[0] == '*')))
 		buf[o++] = '/';
 	rx_wire_text(buf + o, r->path, n, 1);
 }
@@ -211,45 +215,48 @@ static int by_ekey(const void *a, const void *b)
 }
 
 /*
- * The smallest and largest duration of a window cannot be subtracted. Where
- * the agent's changed during the window, the new one is the window's own;
- * otherwise the window's values lie between the agent's and the edges of
- * the window's outermost non-empty buckets: bounds, marked as such.
+ * The smallest and largest value of a window cannot be subtracted. Where
+ * the source's changed during the window, the new one is the window's own;
+ * otherwise the window's values lie between the source's and the edges of
+ * the window's outermost non-empty buckets (counts[nb] over bounds_us):
+ * bounds, and then 1 is returned. *min and *max are the source's now,
+ * bmin and bmax its at the base, count the values in the window.
  */
-static void window_min_max(struct rx_endpoint_row *e, const struct rx_endpoint *b)
+static int window_min_max(const __u64 *counts, const unsigned int *bounds_us, size_t nb,
+			  __u64 count, __u64 *min, __u64 *max, __u64 bmin, __u64 bmax)
 {
-	int max_new = e->v.dur_max_ns > b->dur_max_ns, min_new = e->v.dur_min_ns < b->dur_min_ns;
-	size_t lo = RX_DUR_BUCKETS, hi = 0, k;
+	int max_new = *max > bmax, min_new = *min < bmin, bounds = 0;
+	size_t lo = nb, hi = 0, k;
 
-	for (k = 0; k < RX_DUR_BUCKETS; k++) {
-		if (!e->v.dur[k])
+	for (k = 0; k < nb; k++) {
+		if (!counts[k])
 			continue;
-		if (lo == RX_DUR_BUCKETS)
+		if (lo == nb)
 			lo = k;
 		hi = k;
 	}
-	if (lo == RX_DUR_BUCKETS)
-		return;
-	if (e->v.count == 1 && (max_new || min_new)) {
-		/* one transaction, and its duration is known */
+	if (lo == nb)
+		return 0;
+	if (count == 1 && (max_new || min_new)) {
+		/* one value, and it is known */
 		if (max_new)
-			e->v.dur_min_ns = e->v.dur_max_ns;
+			*min = *max;
 		else
-			e->v.dur_max_ns = e->v.dur_min_ns;
-		return;
+			*max = *min;
+		return 0;
 	}
 	if (!max_new) {
 		/* (bucket b holds floor(us) <= its bound: ns up to (bound + 1) * 1000 - 1) */
-		if (hi < RX_DUR_BUCKETS - 1 &&
-		    ((__u64)rx_dur_bounds_us[hi] + 1) * 1000 - 1 < e->v.dur_max_ns)
-			e->v.dur_max_ns = ((__u64)rx_dur_bounds_us[hi] + 1) * 1000 - 1;
-		e->bounds = 1;
+		if (hi < nb - 1 && ((__u64)bounds_us[hi] + 1) * 1000 - 1 < *max)
+			*max = ((__u64)bounds_us[hi] + 1) * 1000 - 1;
+		bounds = 1;
 	}
 	if (!min_new) {
-		if (lo > 0 && ((__u64)rx_dur_bounds_us[lo - 1] + 1) * 1000 > e->v.dur_min_ns)
-			e->v.dur_min_ns = ((__u64)rx_dur_bounds_us[lo - 1] + 1) * 1000;
-		e->bounds = 1;
+		if (lo > 0 && ((__u64)bounds_us[lo - 1] + 1) * 1000 > *min)
+			*min = ((__u64)bounds_us[lo - 1] + 1) * 1000;
+		bounds = 1;
 	}
+	return bounds;
 }
 
 /* Endpoints by key, over the window since base. */
@@ -269,8 +276,11 @@ static void subtract_endpoints(struct rx_snapshot *s, const struct rx_snapshot *
 			e->v.count -= b->v.count;
 			for (k = 0; k < RX_DUR_BUCKETS; k++)
 				e->v.dur[k] -= b->v.dur[k];
-			if (b->v.count)
-				window_min_max(e, &b->v);
+			if (b->v.count && window_min_max(e->v.dur, rx_dur_bounds_us, RX_DUR_BUCKETS,
+							 e->v.count, &e->v.dur_min_ns,
+							 &e->v.dur_max_ns, b->v.dur_min_ns,
+							 b->v.dur_max_ns))
+				e->bounds = 1;
 			for (k = 0; k < RX_BODY_BUCKETS; k++) {
 				e->v.req_size[k] -= b->v.req_size[k];
 				e->v.resp_size[k] -= b->v.resp_size[k];
@@ -305,9 +315,15 @@ void rx_snapshot__subtract(struct rx_snapshot *s, const struct rx_snapshot *base
 	for (i = 0; i < RX_TCPH_MAX; i++)
 		s->health[i] -= b.health[i];
 	for (i = 0; i < RX_LAT_MAX; i++) {
+		struct rx_hist *h = &s->latency[i];
+
 		for (k = 0; k < RX_LAT_BUCKETS; k++)
-			s->latency[i].count[k] -= b.latency[i].count[k];
-		s->latency[i].sum_ns -= b.latency[i].sum_ns;
+			h->count[k] -= b.latency[i].count[k];
+		h->sum_ns -= b.latency[i].sum_ns;
+		h->n -= b.latency[i].n;
+		if (b.latency[i].n)
+			window_min_max(h->count, rx_lat_bounds_us, RX_LAT_BUCKETS, h->n, &h->min_ns,
+				       &h->max_ns, b.latency[i].min_ns, b.latency[i].max_ns);
 	}
 	/* the base's tables are sorted in place: they belong to the caller's copy */
 	subtract_table(s->talkers, &s->n_talkers, base->talkers, base->n_talkers);

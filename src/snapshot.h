@@ -18,11 +18,12 @@ struct rx_keyed {
 };
 
 /*
- * A route's text: its bytes, printable ASCII kept and everything else (and
- * '%') as %XX, so different routes never print the same; a route that does
- * not start with '/' gets one, so none can read like "{overflow}".
+ * A route's text: its bytes, printable ASCII kept ('%' too: a path is
+ * percent-encoded as sent) and everything else (and '\') as \xHH, so
+ * different routes never print the same; a route that does not start with
+ * '/' gets one, so none can read like "{overflow}", except OPTIONS's "*".
  */
-#define RX_ROUTE_TEXT (3 * RX_ROUTE_MAX + 2)
+#define RX_ROUTE_TEXT (4 * RX_ROUTE_MAX + 2)
 
 /* One endpoint's RED metrics, with its route's text. */
 struct rx_endpoint_row {

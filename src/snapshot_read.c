@@ -296,6 +296,11 @@ static void sum_hist(void *ctx, const void *key, const void *vals)
 		for (b = 0; b < RX_LAT_BUCKETS; b++)
 			to->count[b] += h->count[b];
 		to->sum_ns += h->sum_ns;
+		if (h->n && (!to->n || h->min_ns < to->min_ns))
+			to->min_ns = h->min_ns;
+		if (h->max_ns > to->max_ns)
+			to->max_ns = h->max_ns;
+		to->n += h->n;
 	}
 }
 

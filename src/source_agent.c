@@ -24,63 +24,23 @@ struct rx_agent_client {
 /*
  * Ask the agent on path for ifname's counters: now (after NULL), or a
  * recent read made after *after (rx_source__snapshot_recent). 0, or
- * -ENOENT (no agent), -ESRCH (the agent does not watch ifname), -EPROTO
- * (another rxray build).
+ * -ENOENT (no agent), -ESRCH (the agent does not watch ifname),
+ * -EPROTONOSUPPORT (another protocol version: *peer the agent's), -EPROTO.
  */
 static int agent_fetch(const char *path, const char *ifname, const __u64 *after,
-		       struct rx_snapshot *snap)
+		       struct rx_snapshot *snap, int *peer)
 {
-	struct rx_agent_hdr h;
-	char req[64];
-	int fd, r = -EPROTO;
 	struct timeval tv = { .tv_sec = 5 };
+	int fd, r = -EPROTO;
 
 	memset(snap, 0, sizeof(*snap));
+	*peer = 0;
 	fd = rx_agent_connect(path);
 	if (fd < 0)
 		return -ENOENT;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (after)
-		snprintf(req, sizeof(req), RX_AGENT_RECENT " %llu %s\n", (unsigned long long)*after,
-			 ifname);
-	else
-		snprintf(req, sizeof(req), RX_AGENT_SNAP " %s\n", ifname);
-	if (rx_agent_write(fd, req, strlen(req)) || rx_agent_read(fd, &h, sizeof(h)) ||
-	    h.magic != RX_AGENT_MAGIC)
-		goto out;
-	/* an interface of the same name in another namespace is another interface */
-	if (h.status == 1 || h.netns != rx_agent_netns()) {
-		r = -ESRCH;
-		goto out;
-	}
-	if (h.status || h.fixed_size != sizeof(*snap) || h.n_talkers > RX_TALKERS_MAX ||
-	    h.n_services > RX_SERVICES_MAX || h.n_endpoints > RX_ENDPOINTS_MAX ||
-	    rx_agent_read(fd, snap, sizeof(*snap)))
-		goto out;
-	snap->endpoints = NULL;
-	snap->talkers = calloc(h.n_talkers + 1, sizeof(*snap->talkers));
-	snap->services = calloc(h.n_services + 1, sizeof(*snap->services));
-	snap->endpoints = calloc(h.n_endpoints + 1, sizeof(*snap->endpoints));
-	snap->n_talkers = h.n_talkers;
-	snap->n_services = h.n_services;
-	snap->n_endpoints = h.n_endpoints;
-	if (!snap->talkers || !snap->services || !snap->endpoints ||
-	    rx_agent_read(fd, snap->talkers, h.n_talkers * sizeof(*snap->talkers)) ||
-	    rx_agent_read(fd, snap->services, h.n_services * sizeof(*snap->services)) ||
-	    rx_agent_read(fd, snap->endpoints, h.n_endpoints * sizeof(*snap->endpoints))) {
-		rx_snapshot__free(snap);
-		goto out;
-	}
-	/* text from another process ends inside its field, whatever it sent */
-	for (size_t i = 0; i < snap->n_endpoints; i++)
-		snap->endpoints[i].route[sizeof(snap->endpoints[i].route) - 1] = 0;
-	r = 0;
-out:
-	if (r && r != -ESRCH) {
-		snap->talkers = snap->services = NULL;
-		snap->endpoints = NULL;
-		snap->n_talkers = snap->n_services = snap->n_endpoints = 0;
-	}
+	if (!rx_agent_request_write(fd, ifname, after))
+		r = rx_agent_answer_read(fd, snap, peer);
 	close(fd);
 	return r;
 }
@@ -90,7 +50,7 @@ static int agent_open(void **impl, const struct rx_source_opts *o)
 {
 	const char *path = rx_agent_path();
 	struct rx_agent_client *a;
-	int r;
+	int r, peer;
 
 	*impl = NULL;
 	/* (route patterns change what the datapath counts: the agent has its own) */
@@ -100,9 +60,20 @@ static int agent_open(void **impl, const struct rx_source_opts *o)
 	*impl = a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	r = agent_fetch(path, o->ifname, NULL, &a->base);
+	r = agent_fetch(path, o->ifname, NULL, &a->base, &peer);
+	if (r == -EPROTONOSUPPORT) {
+		/* two builds that cannot read each other: one line naming both, and fail */
+		char theirs[32] = "no known control protocol";
+
+		if (peer)
+			snprintf(theirs, sizeof(theirs), "control protocol %d", peer);
+		rx_err("%s: the agent speaks %s, this rxray speaks %d: run this command with the "
+		       "agent's rxray build (or restart the agent with this one)",
+		       path, theirs, RX_AGENT_PROTO);
+		return RX_EXIT_RUNTIME;
+	}
 	if (r == -EPROTO)
-		rx_err("%s: the agent there is another rxray build; attaching directly", path);
+		rx_err("%s: the agent's answer is garbled; attaching directly", path);
 	if (r)
 		return r;
 	a->path = path;
@@ -145,8 +116,9 @@ static int agent_restarted(const struct rx_snapshot *now, const struct rx_snapsh
 static void agent_snapshot(void *impl, struct rx_snapshot *snap, const __u64 *after)
 {
 	struct rx_agent_client *a = impl;
+	int peer;
 
-	if (agent_fetch(a->path, a->ifname, after, snap)) {
+	if (agent_fetch(a->path, a->ifname, after, snap, &peer)) {
 		rx_err("%s: the agent stopped answering", a->path);
 		rx_stop = 1;
 		memset(snap, 0, sizeof(*snap));

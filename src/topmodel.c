@@ -141,13 +141,18 @@ static void endpoint_items(struct top_frame *f, const struct rx_snapshot *s,
 
 	for (i = 0; i < s->n_endpoints; i = next) {
 		struct top_item it;
+		char route[sizeof(it.name)];
+		const char *method;
 		__u64 before;
 
 		next = rx_snapshot__fold_endpoint(s, i, &g);
 		before = endpoint_before(prev, &p, g.row);
 		memset(&it, 0, sizeof(it));
-		snprintf(it.name, sizeof(it.name), "%s %.24s", rx_http_method_name(g.row->k.method),
-			 g.row->route);
+		/* a route longer than the item's name has room for ends in "..." */
+		method = rx_http_method_name(g.row->k.method);
+		snprintf(it.name, sizeof(it.name), "%s %s", method,
+			 rx_cut_text(route, sizeof(route), g.row->route,
+				     sizeof(it.name) - 2 - strlen(method)));
 		it.rate = f->rated ? per_s(g.sum.count, before, f->dt) : -1;
 		it.share = TOP_SHARE_NONE;
 		it.total = g.sum.count;

@@ -97,7 +97,7 @@ int rx_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned 
 	return 0;
 }
 
-void rx_wire_text(char *out, const char *in, unsigned int n, int pct)
+void rx_wire_text(char *out, const char *in, unsigned int n, int distinct)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	unsigned int i, o = 0;
@@ -105,15 +105,33 @@ void rx_wire_text(char *out, const char *in, unsigned int n, int pct)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)in[i];
 
-		if (c >= 0x20 && c < 0x7f && (c != '%' || !pct)) {
+		if (c >= 0x20 && c < 0x7f && (c != '\\' || !distinct)) {
 			out[o++] = (char)c;
+			continue;
+		}
+		if (distinct) {
+			out[o++] = '\\';
+			out[o++] = 'x';
 		} else {
 			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
 		}
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
 	}
 	out[o] = 0;
+}
+
+const char *rx_cut_text(char *buf, size_t size, const char *s, size_t width)
+{
+	size_t n = strlen(s);
+
+	if (width >= size)
+		width = size - 1;
+	if (n <= width)
+		snprintf(buf, size, "%s", s);
+	else
+		snprintf(buf, size, "%.*s...", (int)(width - 3), s);
+	return buf;
 }
 
 int rx_opt_error(const char *cmd, int c, char **argv)

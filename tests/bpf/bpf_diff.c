@@ -701,6 +701,14 @@ static int tc_compare_health(struct tc_pass *p, const struct rx_snapshot *b,
 			       (unsigned long long)nb, (unsigned long long)nn);
 			bad++;
 		}
+		/* each build's count of values (beside its min and max) is its buckets' sum */
+		if (b->latency[k].n != nb || n->latency[k].n != nn) {
+			printf("%s latency %s: n bpf %llu native %llu, buckets %llu %llu\n", p->name,
+			       tc_lat_names[k], (unsigned long long)b->latency[k].n,
+			       (unsigned long long)n->latency[k].n, (unsigned long long)nb,
+			       (unsigned long long)nn);
+			bad++;
+		}
 	}
 	printf("%s health: %d counters and %d latency counts compared (handshakes %llu, "
 	       "retransmits %llu, flows %llu), %d differ\n",

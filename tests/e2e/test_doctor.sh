@@ -48,6 +48,19 @@ rel=$(jq -r .kernel.release "$J")
 [ "$(jq '[.probes[] | select(.ok != true)] | length' "$J")" = 0 ] ||
 	fail "kernel features missing on $(uname -r)?: $(jq -c '[.probes[] | select(.ok != true)]' "$J")"
 
+# --version: the commit, libbpf's version, and doctor's view of the kernel features
+"$RXRAY" --version >"$tmp/ver.txt" 2>&1 || fail "--version exited $?"
+head -1 "$tmp/ver.txt" | grep -qE '^rxray [0-9.]+ \(git ([0-9a-f]{7,}(-dirty)?|unknown)\)$' ||
+	fail "--version: no commit on its first line: $(head -1 "$tmp/ver.txt")"
+lib=$(sed -n 2p "$tmp/ver.txt")
+[[ $lib =~ ^libbpf\ ([0-9]+\.[0-9]+)\ \(built ]] || fail "--version: no libbpf line: $lib"
+grep -qF "kernel $(uname -r) $(uname -m): btf $(jq -r 'if .btf.ok then "yes" else "no" end' "$J"), tc " \
+	"$tmp/ver.txt" || fail "--version: no kernel line agreeing with doctor: $(cat "$tmp/ver.txt")"
+nprobe=$(jq '.probes | length' "$J")
+grep -qE "^kernel features: $nprobe of $nprobe: " "$tmp/ver.txt" ||
+	fail "--version: features not those of doctor ($nprobe probes): $(tail -1 "$tmp/ver.txt")"
+ok "--version: $(head -2 "$tmp/ver.txt" | tr '\n' ' ')"
+
 # every entry program of the object (global functions outside .text), no other
 text=$(readelf -SW "$OBJ" | awk '$2 == ".text" { gsub(/[][]/, "", $1); print $1 }')
 want=$(readelf -sW "$OBJ" | awk -v t="${text:-none}" '$4 == "FUNC" && $5 == "GLOBAL" && $7 != t { print $8 }' | sort)
@@ -205,6 +218,10 @@ r=$?
 [ $r -eq 1 ] || fail "unprivileged doctor (text) exited $r (want 1)"
 grep -qE '^  privileges +no ' "$tmp/nr.txt" || fail "unprivileged text lacks 'privileges no'"
 grep -q 'not checked: .*CAP_BPF' "$tmp/nr.txt" || fail "unprivileged text does not say what was not checked and why"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$U" --version >"$tmp/nrv.txt" 2>&1 ||
+	fail "unprivileged --version exited $?"
+grep -q '^kernel features: not probed (needs CAP_BPF' "$tmp/nrv.txt" ||
+	fail "unprivileged --version does not say the features were not probed: $(cat "$tmp/nrv.txt")"
 ok "unprivileged (uid 65534): exit 1, $(jq -r '.privileges.missing | join(" ")' "$tmp/nr.json") missing, skipped: $(jq -r '.needs_root | join(" ")' "$tmp/nr.json")"
 
 if command -v capsh >/dev/null; then

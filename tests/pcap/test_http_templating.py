@@ -50,8 +50,8 @@ def route_of(path):
 
 
 def text(b):
-    """A route's text: printable ASCII but '%' kept, else %XX."""
-    return "".join(chr(c) if 0x20 <= c < 0x7f and c != 0x25 else "%%%02X" % c for c in b)
+    """A route's text: printable ASCII but '\\' kept ('%' too), else \\xHH."""
+    return "".join(chr(c) if 0x20 <= c < 0x7f and c != 0x5c else "\\x%02X" % c for c in b)
 
 
 def path_text(b):

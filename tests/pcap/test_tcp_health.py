@@ -95,4 +95,20 @@ check("synack_delay p50 in (1ms, 2.5ms]", 0.001 < sd.get("p50", 0) <= 0.0025, Tr
 check("handshake_rtt p50 in (2.5ms, 5ms]", 0.0025 < rtt.get("p50", 0) <= 0.005, True)
 check("handshake_rtt p99 in (25ms, 50ms]", 0.025 < rtt.get("p99", 0) <= 0.050, True)
 
+
+# One handshake whose SYN-ACK comes 272.554 ms after its SYN, and whose ACK
+# 40 us later: each percentile is that one value (narrowed to the histogram's
+# min and max), not the middle of its bucket (250-500 ms: 375 ms).
+pkts = []
+conn(0.0, 44000, 0.272554, 0.000040)
+with tempfile.TemporaryDirectory() as tmp:
+    path = os.path.join(tmp, "one.pcap")
+    wrpcap(path, pkts)
+    one = rxtest.stats_json(path)["tcp"]
+for key, want in (("synack_delay_s", 0.272554), ("handshake_rtt_s", 0.000040)):
+    h = one.get(key, {})
+    check(f"one sample: {key} count", h.get("count"), 1)
+    for q in ("p50", "p90", "p99", "min", "max"):
+        check(f"one sample: {key} {q} (us)", round(h.get(q, 0) * 1e6), round(want * 1e6))
+
 rxtest.finish("tcp health: %d checks failed" % len(fails))

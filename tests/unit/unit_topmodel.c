@@ -153,6 +153,26 @@ static void endpoints_fold_over_statuses(void **state)
 	top_model__free(&m);
 }
 
+/* A route longer than the item's name has room for ends in "...": the cut shows. */
+static void endpoint_cut_route_marked(void **state)
+{
+	static const char route[] = "/abcdefghij/abcdefghij/abcdefghij/abcdefghij";
+	struct top_model m = { 0 };
+	struct top_frame f;
+	struct rx_snapshot s;
+
+	(void)state;
+	snap(&s, 1, 10, 1000, 0, 1, 5, 1, 10);
+	snprintf(s.endpoints[1].route, sizeof(s.endpoints[1].route), "%s", route); /* POST, the busiest */
+	top_model__step(&m, &s, NS, TOP_SORT_PACKETS, &f);
+	assert_int_equal(f.n_ep, 2);
+	assert_int_equal(strlen(f.ep[0].name), sizeof(f.ep[0].name) - 1);
+	assert_memory_equal(f.ep[0].name, "POST /abcdefghij", 16);
+	assert_string_equal(f.ep[0].name + sizeof(f.ep[0].name) - 4, "...");
+	top_frame__free(&f);
+	top_model__free(&m);
+}
+
 static void fold_groups_rows(void **state)
 {
 	struct rx_snapshot s;
@@ -213,6 +233,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rates_are_differences_over_dt),
 		cmocka_unit_test(endpoints_fold_over_statuses),
+		cmocka_unit_test(endpoint_cut_route_marked),
 		cmocka_unit_test(fold_groups_rows),
 		cmocka_unit_test(subtract_is_a_window),
 	};
