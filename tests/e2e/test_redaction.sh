@@ -63,8 +63,11 @@ grep -qF "/users/3;$(printf '%*s' $((${#C5} + 11)) '' | tr ' ' '*')" "$tmp/paylo
 	fail "--payload: path parameter not masked in place: $(cat "$tmp/payload.fields")"
 jq -se 'any(.[]; .["url.path"] == "/users/3")' "$tmp/requests.out" >/dev/null ||
 	fail "requests: the path parameter was not dropped from url.path"
-jq -se 'any(.[]; .["url.path"] == "http://192.0.2.2:8080/users/4")' "$tmp/requests.out" >/dev/null ||
-	fail "requests: userinfo was not dropped from url.path"
+# absolute-form: url.path is the path alone; the userinfo appears nowhere
+jq -se 'any(.[]; .["url.path"] == "/users/4")' "$tmp/requests.out" >/dev/null ||
+	fail "requests: url.path of the absolute-form target is not its path"
+! grep -qF -e "bob:" -e "$C6" "$tmp/requests.out" ||
+	fail "requests: userinfo of the absolute-form target reached the output"
 grep -q 'X-Api-Key:\*\*\*' <(tshark -r "$tmp/payload.pcap" -Y http.request -V 2>/dev/null) ||
 	fail "--payload: X-Api-Key"
 # every byte rxray wrote anywhere, pcaps included (binary-safe search)
