@@ -77,21 +77,27 @@ int rx_agent_connect(const char *path)
 
 /* ---- the messages: one JSON line each way (protocol RX_AGENT_PROTO) ----------------- */
 
-int rx_agent_request_write(int fd, const char *ifname, const __u64 *after)
+/* One message: j as one compact JSON line, then j released (NULL: out of memory). */
+static int write_line(int fd, json_t *j)
 {
-	json_t *j = json_pack("{sissss}", RX_AGENT_KEY, RX_AGENT_PROTO, "op",
-			      after ? "recent" : "snap", "interface", ifname);
-	char *s;
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	int r = -1;
 
-	if (j && after)
-		json_object_set_new(j, "after_ns", json_integer((json_int_t)*after));
-	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	if (s)
 		r = rx_agent_write(fd, s, strlen(s)) || rx_agent_write(fd, "\n", 1) ? -1 : 0;
 	free(s);
 	json_decref(j);
 	return r;
+}
+
+int rx_agent_request_write(int fd, const char *ifname, const __u64 *after)
+{
+	json_t *j = json_pack("{sissss}", RX_AGENT_KEY, RX_AGENT_PROTO, "op",
+			      after ? "recent" : "snap", "interface", ifname);
+
+	if (j && after)
+		json_object_set_new(j, "after_ns", json_integer((json_int_t)*after));
+	return write_line(fd, j);
 }
 
 /* The version a message says it speaks (its RX_AGENT_KEY), or 0 when it says none. */
@@ -137,17 +143,10 @@ int rx_agent_answer_write(int fd, const char *status, const struct rx_snapshot *
 {
 	json_t *j = json_pack("{sisssI}", RX_AGENT_KEY, RX_AGENT_PROTO, "status", status, "netns",
 			      (json_int_t)rx_agent_netns());
-	char *s;
-	int r = -1;
 
 	if (j && snap)
 		json_object_set_new(j, "snapshot", rx_snapshot__to_json(snap));
-	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	if (s)
-		r = rx_agent_write(fd, s, strlen(s)) || rx_agent_write(fd, "\n", 1) ? -1 : 0;
-	free(s);
-	json_decref(j);
-	return r;
+	return write_line(fd, j);
 }
 
 /* All the peer sends until it closes, at most max bytes, NUL-ended; NULL on failure. */
