@@ -58,16 +58,7 @@ series=$(grep -vc '^#' "$tmp/metrics")
 echo "exposition: $series series, promtool clean, icmp=$icmp"
 
 # the same numbers through a real Prometheus and PromQL
-q='sum(rxray_protocol_packets_total{proto="icmp"})'
-val=""
-for _ in $(seq 60); do
-	val=$(inb curl -sf -G http://127.0.0.1:19090/api/v1/query --data-urlencode "query=$q" |
-		jq -r '.data.result[0].value[1] // empty')
-	[ "$val" = "$N" ] && break
-	sleep 0.5
-done
-[ "$val" = "$N" ] || fail "PromQL $q = '$val', sent $N"
-echo "prometheus: $q = $val"
+rx_promql "$NB" 19090 'sum(rxray_protocol_packets_total{proto="icmp"})' "$N"
 
 # /api/stats agrees and names the talker
 inb curl -sf http://127.0.0.1:19464/api/stats >"$tmp/stats.json" || fail "GET /api/stats"

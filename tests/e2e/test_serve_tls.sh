@@ -56,18 +56,8 @@ rx_bg ip netns exec "$NA" prometheus --config.file="$tmp/prom.yml" --storage.tsd
 	--web.listen-address=127.0.0.1:19091 --log.level=warn >"$tmp/prom.log" 2>&1
 N=7
 ina ping -c $N -i 0.05 -q 192.0.2.2 >/dev/null || fail "ping"
-# promql QUERY WANT: wait (15 s at most) until QUERY's first value is WANT
-promql() {
-	local val="" _
-	for _ in $(seq 60); do
-		val=$(ina curl -sf -G http://127.0.0.1:19091/api/v1/query --data-urlencode "query=$1" |
-			jq -r '.data.result[0].value[1] // empty')
-		[ "$val" = "$2" ] && break
-		sleep 0.25
-	done
-	[ "$val" = "$2" ] || fail "PromQL $1 = '$val', want $2 ($(tail -n 3 "$tmp/prom.log"))"
-	echo "prometheus: $1 = $val"
-}
+# promql QUERY WANT: the Prometheus in NA gives QUERY's first value as WANT
+promql() { rx_promql "$NA" 19091 "$1" "$2"; }
 promql 'up{job="rxray"}' 1
 promql 'sum(rxray_protocol_packets_total{proto="icmp"})' $N
 promql 'count(rxray_build_info)' 1

@@ -16,21 +16,7 @@ rx_need tcpreplay jq bpftool curl
 rx_lab
 mac=$(ip netns exec "$NB" cat "/sys/class/net/$IF/address")
 
-"${PYTHON:-/usr/bin/python3}" - "$tmp/known.pcap" "$mac" <<'PY'
-import sys
-from scapy.all import Ether, IP, UDP, TCP, Raw, wrpcap
-path, mac = sys.argv[1:3]
-pkts = []
-for i in range(1, 7):
-    for j in range(i * 7):
-        e = Ether(src="02:00:00:00:00:aa", dst=mac) / IP(src=f"198.51.100.{i}", dst="192.0.2.2")
-        if j % 5 == 4:
-            p = e / TCP(sport=30000 + j, dport=80, flags="S")
-        else:
-            p = e / UDP(sport=40000 + j, dport=5000 + j % 4) / Raw(b"k" * (j % 50))
-        pkts.append(p)
-wrpcap(path, pkts)
-PY
+"${PYTHON:-/usr/bin/python3}" "${0%/*}/../lib/known_pcap.py" "$tmp/known.pcap" "$mac"
 
 FILTER='src net 198.51.100.0/24 and (udp dst port 5001 or tcp)'
 # shellcheck disable=SC2086 # the filter's words

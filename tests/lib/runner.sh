@@ -96,6 +96,22 @@ rx_until() {
 	return 1
 }
 
+# rx_promql NETNS PORT QUERY WANT: wait (30 s at most) until the Prometheus on
+# 127.0.0.1:PORT in NETNS gives QUERY's first value as WANT; fail otherwise
+# (with the tail of $tmp/prom.log, where the tests keep Prometheus' log)
+rx_promql() {
+	local val="" _
+	for _ in $(seq 120); do
+		val=$(ip netns exec "$1" curl -sf -G "http://127.0.0.1:$2/api/v1/query" \
+			--data-urlencode "query=$3" | jq -r '.data.result[0].value[1] // empty')
+		[ "$val" = "$4" ] && break
+		sleep 0.25
+	done
+	[ "$val" = "$4" ] ||
+		fail "PromQL $3 = '$val', want $4 ($(tail -n 3 "$tmp/prom.log" 2>/dev/null))"
+	echo "prometheus: $3 = $val"
+}
+
 # rx_listening PORT: a TCP listener on PORT in NB (no connection made: every
 # handshake counts in some tests)
 rx_listening() { ip netns exec "$NB" ss -Hltn "sport = :$1" | grep -q .; }
