@@ -71,8 +71,6 @@ int cmd_stats(int argc, char **argv)
 	r = rx_filter__compile(&filter, &expr, cfg.p.argc, cfg.p.argv); /* the syntax, first */
 	rx_filter__free(filter);
 	so.filter = expr;
-	if (expr)
-		so.use_agent = 0; /* the agent counts every packet */
 	if (!r)
 		r = rx_params__open(&cfg.p, &so, &src);
 	if (r) {

@@ -53,8 +53,8 @@ static int agent_open(void **impl, const struct rx_source_opts *o)
 	int r, peer;
 
 	*impl = NULL;
-	/* (route patterns change what the datapath counts: the agent has its own) */
-	if (o->file || !o->use_agent || !o->ifname || o->capture || o->pin || o->txns ||
+	/* (route patterns and a FILTER change what is counted: the agent counts all, its way) */
+	if (o->file || !o->use_agent || !o->ifname || o->capture || o->pin || o->txns || o->filter ||
 	    (o->patterns && o->patterns->n) || strlen(o->ifname) >= sizeof(a->ifname))
 		return -ENOENT;
 	*impl = a = calloc(1, sizeof(*a));

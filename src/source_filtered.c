@@ -73,8 +73,6 @@ static int filtered_open(void **impl, const struct rx_source_opts *o)
 	lo.capture = 1;
 	lo.payload = 0;
 	lo.traffic = lo.tcp = lo.http = lo.txns = 0;
-	lo.use_agent = 0;
-	lo.filter = NULL;
 	return rx_live_source.open(&f->live, &lo);
 }
 
