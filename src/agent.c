@@ -21,24 +21,6 @@ struct rx_agent {
 	int n;
 };
 
-/* One request line, at most len - 1 bytes (a short JSON line, in one write as a rule). */
-static void read_request(int c, char *req, size_t size)
-{
-	size_t len = 0;
-
-	while (len < size - 1 && !memchr(req, '\n', len)) {
-		ssize_t n = read(c, req + len, size - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	req[len] = 0;
-	req[strcspn(req, "\n")] = 0;
-}
-
 static void answer(struct rx_agent *a, int c)
 {
 	struct rx_snapshot snap;
@@ -46,7 +28,7 @@ static void answer(struct rx_agent *a, int c)
 	__u64 after_ns = 0;
 	int i, r, has_after;
 
-	read_request(c, req, sizeof(req));
+	rx_agent_request_read(c, req, sizeof(req));
 	r = rx_agent_request_parse(req, ifname, sizeof(ifname), &after_ns, &has_after);
 	if (r > 0) {
 		/* another version: ours, so that the client can name both */

@@ -26,11 +26,12 @@ __u64 rx_agent_netns(void)
 	return stat("/proc/self/ns/net", &st) ? 0 : (__u64)st.st_ino;
 }
 
-/* All of len bytes one way (out: write, else read), through EINTR and short counts. */
-static int transfer(int fd, char *p, size_t len, int out)
+int rx_agent_write(int fd, const void *buf, size_t len)
 {
+	const char *p = buf;
+
 	while (len) {
-		ssize_t n = out ? write(fd, p, len) : read(fd, p, len);
+		ssize_t n = write(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -42,14 +43,21 @@ static int transfer(int fd, char *p, size_t len, int out)
 	return 0;
 }
 
-int rx_agent_write(int fd, const void *buf, size_t len)
+void rx_agent_request_read(int fd, char *line, size_t size)
 {
-	return transfer(fd, (char *)buf, len, 1);
-}
+	size_t len = 0;
 
-int rx_agent_read(int fd, void *buf, size_t len)
-{
-	return transfer(fd, buf, len, 0);
+	while (len < size - 1 && !memchr(line, '\n', len)) {
+		ssize_t n = read(fd, line + len, size - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	line[len] = 0;
+	line[strcspn(line, "\n")] = 0;
 }
 
 int rx_agent_connect(const char *path)

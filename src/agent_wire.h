@@ -38,7 +38,8 @@ int rx_agent_connect(const char *path);
 __u64 rx_agent_netns(void);
 /* All of len bytes, through EINTR and short counts: 0, or -1. */
 int rx_agent_write(int fd, const void *buf, size_t len);
-int rx_agent_read(int fd, void *buf, size_t len);
+/* One request line into line (at most size - 1 bytes, no newline), NUL-ended; "" if none. */
+void rx_agent_request_read(int fd, char *line, size_t size);
 
 struct rx_snapshot;
 /* The request: the counters of ifname now (after NULL) or read after *after. 0, or -1. */
