@@ -28,8 +28,8 @@ struct watch {
 	pcap_t *dead;            /* for -w */
 	pcap_dumper_t *dumper;
 	int flush_each;          /* -U: the pcap flushed after each packet */
-	struct rx_tcpseq seqs;   /* relative sequence numbers (not with -S) */
-	int absolute;            /* -S */
+	struct rx_tcpseq seqs;   /* relative sequence numbers */
+	struct rx_tcpseq *seq;   /* &seqs, or NULL with -S (absolute numbers) */
 };
 
 static const char watch_usage[] =
@@ -79,12 +79,12 @@ static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
 		rx_render_json(stdout, rec, frame, ifname);
 		break;
 	case VIEW_VERBOSE:
-		rx_render_verbose(stdout, rec, ifname, w->absolute ? NULL : &w->seqs);
+		rx_render_verbose(stdout, rec, ifname, w->seq);
 		break;
 	case VIEW_NONE:
 		break;
 	default:
-		rx_render_line(stdout, rec, ifname, w->absolute ? NULL : &w->seqs);
+		rx_render_line(stdout, rec, ifname, w->seq);
 	}
 	if (w->dumper) {
 		h.ts.tv_sec = (time_t)(rec->pkt.ts_ns / 1000000000ull);
@@ -215,7 +215,7 @@ int cmd_watch(int argc, char **argv)
 	/* -w -: the pcap is stdout, and nothing else may go there (tcpdump -w -) */
 	w.view = wfile && !strcmp(wfile, "-") ? VIEW_NONE : cfg.view;
 	w.flush_each = cfg.flush_each;
-	w.absolute = cfg.absolute;
+	w.seq = cfg.absolute ? NULL : &w.seqs;
 	so.snaplen = cfg.snaplen ? (__u32)cfg.snaplen : RX_SNAP_MAX; /* -s 0: all, as tcpdump */
 	so.payload = cfg.payload;
 

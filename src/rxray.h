@@ -40,10 +40,6 @@ void rx_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern volatile sig_atomic_t rx_stop;
 void rx_install_signals(void);
 
-/* rx_out_failed(): why writing to a stream failed. */
-enum { RX_OUT_GONE = 1, RX_OUT_ERROR = 2 };
-/* 0 if f has not failed; RX_OUT_GONE if its reader went away (a broken pipe); RX_OUT_ERROR. */
-int rx_out_failed(FILE *f);
 /*
  * The end of a command's standard output, after r (its status so far):
  * flushed and checked. A reader gone (`| head`) ends quietly, with

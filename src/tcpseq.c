@@ -94,10 +94,8 @@ void rx_tcpseq__map(struct rx_tcpseq *t, const struct rx_pkt *pkt, struct rx_tcp
 	}
 	rev = key_of(pkt, &k);
 	e = find(t, &k, pkt->ts_ns | 1, &fresh);
-	if (!e) {
-		t->absolute++;
-		return;
-	}
+	if (!e)
+		return; /* absolute: the set is full of live conversations */
 	e->last_ns = pkt->ts_ns | 1; /* never 0: 0 marks a free way */
 	if (fresh || (pkt->tcp_flags & RX_TH_SYN)) {
 		/* a new conversation: this segment's numbers are the bases, shown as they are */

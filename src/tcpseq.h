@@ -10,8 +10,7 @@
  * The table is bounded: RX_TCPSEQ_SETS sets of RX_TCPSEQ_WAYS
  * conversations. A new conversation whose set is full takes the place of
  * the one idle longest if that one saw no segment for RX_TCPSEQ_IDLE_NS of
- * packet time; else it is shown with absolute numbers (as -S), counted in
- * rx_tcpseq.absolute.
+ * packet time; else it is shown with absolute numbers (as -S).
  */
 #ifndef RX_TCPSEQ_H
 #define RX_TCPSEQ_H
@@ -26,7 +25,6 @@ struct rx_tcpseq_ent;
 
 struct rx_tcpseq {
 	struct rx_tcpseq_ent *e; /* RX_TCPSEQ_SETS * RX_TCPSEQ_WAYS, allocated on first use */
-	__u64 absolute;          /* segments shown absolute because the table was full */
 };
 
 /* What one segment shows. */

@@ -47,9 +47,12 @@ static int reader_gone(FILE *f)
 	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
 }
 
-int rx_out_failed(FILE *f)
+enum { OUT_GONE = 1, OUT_ERROR = 2 };
+
+/* 0 if f has not failed; OUT_GONE if its reader went away (a broken pipe); OUT_ERROR. */
+static int out_failed(FILE *f)
 {
-	return ferror(f) ? (reader_gone(f) ? RX_OUT_GONE : RX_OUT_ERROR) : 0;
+	return ferror(f) ? (reader_gone(f) ? OUT_GONE : OUT_ERROR) : 0;
 }
 
 int rx_out_end(int r, int pcap)
@@ -57,8 +60,8 @@ int rx_out_end(int r, int pcap)
 	int e;
 
 	fflush(stdout);
-	e = rx_out_failed(stdout);
-	if (e == RX_OUT_GONE)
+	e = out_failed(stdout);
+	if (e == OUT_GONE)
 		return r ? r : pcap ? RX_EXIT_OK : RX_EXIT_PIPE;
 	if (e && !r) {
 		rx_err("writing the output failed");
