@@ -818,6 +818,7 @@ int cmd_top(int argc, char **argv)
 	sa.sa_handler = on_hangup;
 	sigaction(SIGHUP, &sa, NULL);
 	so.speed = cfg.speed;
+	so.shared = 1; /* -r: the replay runs in its own thread */
 	r = rx_params__open(p, &so, &t.src);
 	if (r)
 		return r;

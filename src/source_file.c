@@ -24,8 +24,9 @@ struct rx_file {
 	__u64 frames; /* packets read so far: the number of the one being run */
 	__u64 first_ns, last_ns;
 	struct rx_reqjoin join;
-	/* a replay (speed > 0) is read by another thread (top): the datapath's tables under lock */
+	/* read by another thread while it runs (shared: top -r): the datapath's tables under lock */
 	pthread_mutex_t lock;
+	int shared;
 	double speed;
 	__s64 replay_start; /* CLOCK_MONOTONIC when the first packet was run; 0: none yet */
 };
@@ -117,6 +118,7 @@ static int file_open(void **impl, const struct rx_source_opts *o)
 	}
 	f->name = o->file;
 	f->speed = o->speed;
+	f->shared = o->shared;
 	pthread_mutex_init(&f->lock, NULL);
 	f->pcap = pcap_open_offline_with_tstamp_precision(o->file, PCAP_TSTAMP_PRECISION_NANO,
 							 errbuf);
@@ -177,14 +179,16 @@ static int file_run(void *impl, const struct rx_sink *sink)
 		ts = (__u64)h->ts.tv_sec * 1000000000ull + (__u64)h->ts.tv_usec;
 		if (f->speed > 0)
 			pace(f, ts);
-		pthread_mutex_lock(&f->lock);
+		if (f->shared)
+			pthread_mutex_lock(&f->lock);
 		if (!f->first_ns)
 			f->first_ns = ts;
 		f->last_ns = ts;
 		/* a record claiming fewer bytes on the wire than it holds: believe the bytes */
 		rx_native__run(f->native, data, h->caplen, h->len < h->caplen ? h->caplen : h->len,
 			       ts);
-		pthread_mutex_unlock(&f->lock);
+		if (f->shared)
+			pthread_mutex_unlock(&f->lock);
 	}
 	return 0;
 }

@@ -33,6 +33,7 @@ struct rx_source_opts {
 			     * capture records go through a native datapath (source_filtered.c) */
 	__u32 duration_s;   /* live: stop after this long (0: until told) */
 	double speed;       /* offline: replay at this multiple of the capture's pace (0: at once) */
+	int shared;         /* offline: snapshots are taken by another thread while it runs (top) */
 	int pin;            /* live: keep maps and links under /sys/fs/bpf/rxray/IFACE */
 	int use_agent;      /* live: read a running agent's counters instead of attaching */
 };
