@@ -82,14 +82,6 @@ struct top {
 
 enum { TOP_PAIR_TITLE = 1, TOP_PAIR_WARN, TOP_PAIR_PAUSED, TOP_PAIR_SPARK };
 
-static __s64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__s64)ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
 /*
  * A number in at most 6 columns: 0.5, 12, 99999, 123k, 1.23M; "-" when not
  * known (v < 0). Results live in a small ring, enough for one line.
@@ -130,7 +122,7 @@ static void top__sample(struct top *t)
 		rx_snapshot__free(&s);
 		return;
 	}
-	if (!top_model__step(&t->model, &s, mono_ns(), t->sort, &f))
+	if (!top_model__step(&t->model, &s, rx_clock_ns(CLOCK_MONOTONIC), t->sort, &f))
 		return;
 	if (t->paused) {
 		top_frame__free(&f);
@@ -704,11 +696,11 @@ static int top__key(struct top *t, int ch)
 
 static void top__loop(struct top *t)
 {
-	__s64 next = mono_ns() + TOP_TICK_NS;
+	__s64 next = rx_clock_ns(CLOCK_MONOTONIC) + TOP_TICK_NS;
 
 	top__draw(t);
 	while (!rx_stop) {
-		__s64 now = mono_ns(), wait_ms;
+		__s64 now = rx_clock_ns(CLOCK_MONOTONIC), wait_ms;
 		int ch;
 
 		if (now >= next) {
@@ -822,7 +814,7 @@ int cmd_top(int argc, char **argv)
 	r = rx_params__open(p, &so, &t.src);
 	if (r)
 		return r;
-	t.model.start_ns = mono_ns();
+	t.model.start_ns = rx_clock_ns(CLOCK_MONOTONIC);
 	if (top__screen(&t)) {
 		const char *term = getenv("TERM");
 

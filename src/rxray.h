@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <signal.h>
+#include <time.h>
 #include <linux/types.h>
 #include <linux/capability.h>
 #include "../datapath/abi.h"
@@ -39,6 +40,8 @@ void rx_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Set by SIGINT/SIGTERM; every loop polls it. */
 extern volatile sig_atomic_t rx_stop;
 void rx_install_signals(void);
+/* clock id (CLOCK_MONOTONIC, CLOCK_REALTIME...) now, in nanoseconds */
+__s64 rx_clock_ns(clockid_t id);
 
 /*
  * The end of a command's standard output, after r (its status so far):

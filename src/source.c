@@ -83,18 +83,10 @@ int rx_source__run(struct rx_source *src, const struct rx_sink *sink)
 	return src->ops->run(src->impl, sink ? sink : &none);
 }
 
-static __s64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__s64)ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
 /* Read the counters; once readers share, keep a copy for them. Called under src->lock. */
 static void read_counters(struct rx_source *src, struct rx_snapshot *snap, const __u64 *after)
 {
-	__s64 t = mono_ns();
+	__s64 t = rx_clock_ns(CLOCK_MONOTONIC);
 
 	memset(snap, 0, sizeof(*snap)); /* (the maps' values are added into it) */
 	src->ops->snapshot(src->impl, snap, after);
@@ -122,7 +114,7 @@ void rx_source__snapshot_recent(struct rx_source *src, struct rx_snapshot *snap,
 	pthread_mutex_lock(&src->lock);
 	if (src->ops->keeps_reads) {
 		src->sharing = 1;
-		if (!src->last_read_ns || mono_ns() - src->last_read_ns >= RX_SNAPSHOT_RECENT_NS ||
+		if (!src->last_read_ns || rx_clock_ns(CLOCK_MONOTONIC) - src->last_read_ns >= RX_SNAPSHOT_RECENT_NS ||
 		    src->last.last_ns <= after_ns || rx_snapshot__copy(snap, &src->last))
 			read_counters(src, snap, &after_ns);
 	} else {

@@ -31,27 +31,19 @@ struct rx_file {
 	__s64 replay_start; /* CLOCK_MONOTONIC when the first packet was run; 0: none yet */
 };
 
-static __s64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__s64)ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
 /* A replay: wait until the packet of time ts is due, at f->speed times the capture's pace. */
 static void pace(struct rx_file *f, __u64 ts)
 {
 	__s64 due, now;
 
 	if (!f->replay_start) {
-		f->replay_start = mono_ns();
+		f->replay_start = rx_clock_ns(CLOCK_MONOTONIC);
 		return;
 	}
 	if (ts <= f->first_ns)
 		return;
 	due = f->replay_start + (__s64)((double)(ts - f->first_ns) / f->speed);
-	while (!rx_stop && (now = mono_ns()) < due) {
+	while (!rx_stop && (now = rx_clock_ns(CLOCK_MONOTONIC)) < due) {
 		__s64 ns = due - now < 100000000 ? due - now : 100000000; /* see rx_stop soon */
 		struct timespec d = { ns / 1000000000, ns % 1000000000 };
 

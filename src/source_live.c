@@ -56,8 +56,6 @@ static const char *missing_capability(void)
 	return NULL;
 }
 
-static __s64 clock_ns(clockid_t id);
-
 /* One HTTP transaction from the kernel: wall clock, route text, to the view. */
 static int txn_record(void *ctx, void *data, size_t size)
 {
@@ -297,14 +295,6 @@ static struct bpf_link *attach_tcx(struct rx_live *src, struct bpf_program *prog
 	return bpf_program__attach_tcx(prog, (int)src->ifindex, NULL);
 }
 
-static __s64 clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (__s64)ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
 /* Open and load the BPF object (with the TC programs only for o->tcp): 0 or RX_EXIT_*. */
 static int live_load(struct rx_live *src, const struct rx_source_opts *o)
 {
@@ -466,8 +456,8 @@ static int live_attach(struct rx_live *src, const struct rx_source_opts *o)
 		rx_err("cannot open the ring buffer: %s", strerror(errno));
 		return RX_EXIT_RUNTIME;
 	}
-	src->mono_to_wall = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-	src->start_ns = clock_ns(CLOCK_REALTIME);
+	src->mono_to_wall = rx_clock_ns(CLOCK_REALTIME) - rx_clock_ns(CLOCK_MONOTONIC);
+	src->start_ns = rx_clock_ns(CLOCK_REALTIME);
 	return 0;
 }
 
@@ -478,9 +468,9 @@ static int live_run(void *impl, const struct rx_sink *sink)
 
 	src->sink = *sink;
 
-	__s64 end = src->duration_s ? clock_ns(CLOCK_MONOTONIC) + src->duration_s * 1000000000ll : 0;
+	__s64 end = src->duration_s ? rx_clock_ns(CLOCK_MONOTONIC) + src->duration_s * 1000000000ll : 0;
 
-	while (!src->stopped && !rx_stop && (!end || clock_ns(CLOCK_MONOTONIC) < end)) {
+	while (!src->stopped && !rx_stop && (!end || rx_clock_ns(CLOCK_MONOTONIC) < end)) {
 		r = ring_buffer__poll(src->ring, 100);
 		if (r < 0 && r != -EINTR) {
 			rx_err("ring buffer: %s", strerror(-r));
@@ -490,7 +480,7 @@ static int live_run(void *impl, const struct rx_sink *sink)
 	/* what is already in the ring was counted as produced: deliver it */
 	if (!src->stopped)
 		ring_buffer__consume(src->ring);
-	src->stop_ns = clock_ns(CLOCK_REALTIME);
+	src->stop_ns = rx_clock_ns(CLOCK_REALTIME);
 	return 0;
 }
 
@@ -503,7 +493,7 @@ static void live_snapshot(void *impl, struct rx_snapshot *snap, const __u64 *aft
 		return;
 	rx_snapshot__read(snap, &ts);
 	snap->first_ns = (__u64)src->start_ns;
-	snap->last_ns = (__u64)(src->stop_ns ? src->stop_ns : clock_ns(CLOCK_REALTIME));
+	snap->last_ns = (__u64)(src->stop_ns ? src->stop_ns : rx_clock_ns(CLOCK_REALTIME));
 }
 
 static const char *live_ifname(const void *impl, __u32 ifindex)

@@ -28,6 +28,14 @@ static void on_signal(int sig)
 	rx_stop = 1;
 }
 
+__s64 rx_clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (__s64)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
 void rx_install_signals(void)
 {
 	struct sigaction sa;
