@@ -73,7 +73,7 @@ int rx_native__run(struct rx_env *env, const __u8 *data, __u32 caplen, __u32 wir
 	struct rx_frame f = {
 		.data = data,
 		.data_end = data + caplen,
-		.wire_len = wire_len,
+		.wire_len = wire_len < caplen ? caplen : wire_len, /* believe the bytes */
 		.hook = RX_HOOK_NONE,
 	};
 

@@ -24,7 +24,11 @@ void rx_native__configure(struct rx_env *env, const struct rx_config *cfg,
 /* Where records go: capture records to emit, transaction-stream ones to txn (NULL: none). */
 void rx_native__sinks(struct rx_env *env, rx_emit_fn emit, rx_txn_fn txn, void *user);
 
-/* One frame: caplen bytes at data, wire_len on the wire, at ts_ns (virtual clock). */
+/*
+ * One frame: caplen bytes at data, wire_len on the wire, at ts_ns (virtual
+ * clock). A record claiming fewer bytes on the wire than it holds is taken at
+ * its bytes (wire_len raised to caplen).
+ */
 int rx_native__run(struct rx_env *env, const __u8 *data, __u32 caplen, __u32 wire_len,
 		   __u64 ts_ns);
 

@@ -29,24 +29,18 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
-int rx_filter__compile(struct rx_filter **out, char **expr, int argc, char **argv)
+int rx_filter__new(struct rx_filter **out, const char *expr)
 {
-	struct rx_filter *f;
-	pcap_t *dead;
+	struct rx_filter *f = calloc(1, sizeof(*f));
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, RX_SNAP_MAX);
 	int r = 0;
 
 	*out = NULL;
-	*expr = NULL;
-	if (!argc)
-		return 0;
-	*expr = join_args(argc, argv);
-	f = calloc(1, sizeof(*f));
-	dead = pcap_open_dead(DLT_EN10MB, RX_SNAP_MAX);
-	if (!*expr || !f || !dead) {
+	if (!expr || !f || !dead) {
 		rx_err("out of memory");
 		r = RX_EXIT_RUNTIME;
-	} else if (pcap_compile(dead, &f->prog, *expr, 1, PCAP_NETMASK_UNKNOWN)) {
-		rx_err("invalid filter '%s': %s", *expr, pcap_geterr(dead));
+	} else if (pcap_compile(dead, &f->prog, expr, 1, PCAP_NETMASK_UNKNOWN)) {
+		rx_err("invalid filter '%s': %s", expr, pcap_geterr(dead));
 		r = RX_EXIT_INPUT;
 	}
 	if (dead)
@@ -57,6 +51,16 @@ int rx_filter__compile(struct rx_filter **out, char **expr, int argc, char **arg
 	}
 	*out = f;
 	return 0;
+}
+
+int rx_filter__compile(struct rx_filter **out, char **expr, int argc, char **argv)
+{
+	*out = NULL;
+	*expr = NULL;
+	if (!argc)
+		return 0;
+	*expr = join_args(argc, argv);
+	return rx_filter__new(out, *expr);
 }
 
 int rx_filter__match(const struct rx_filter *f, const void *data, __u32 caplen, __u32 wirelen)

@@ -18,6 +18,8 @@ struct rx_filter;
  * *expr (malloc'd) is the expression's text.
  */
 int rx_filter__compile(struct rx_filter **out, char **expr, int argc, char **argv);
+/* The same for one expression (expr NULL: out of memory, said as such). */
+int rx_filter__new(struct rx_filter **out, const char *expr);
 /* Does the frame (caplen bytes of wirelen) match? */
 int rx_filter__match(const struct rx_filter *f, const void *data, __u32 caplen, __u32 wirelen);
 /*

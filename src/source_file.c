@@ -176,9 +176,7 @@ static int file_run(void *impl, const struct rx_sink *sink)
 		if (!f->first_ns)
 			f->first_ns = ts;
 		f->last_ns = ts;
-		/* a record claiming fewer bytes on the wire than it holds: believe the bytes */
-		rx_native__run(f->native, data, h->caplen, h->len < h->caplen ? h->caplen : h->len,
-			       ts);
+		rx_native__run(f->native, data, h->caplen, h->len, ts);
 		if (f->shared)
 			pthread_mutex_unlock(&f->lock);
 	}

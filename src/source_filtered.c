@@ -11,8 +11,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pcap/pcap.h>
 #include "dpconfig.h"
+#include "filter.h"
 #include "snapshot_read.h"
 #include "source_impl.h"
 #include "../native/datapath.h"
@@ -20,23 +20,19 @@
 struct rx_filtered {
 	void *live;              /* the live kind's source */
 	struct rx_env *native;
-	struct bpf_program prog;
-	int compiled;
+	struct rx_filter *filter; /* FILTER, for the capture records' Ethernet frames */
 	pthread_mutex_t lock;    /* the native tables: run and snapshot may be two threads */
 };
 
 static int filtered_record(void *user, const struct rx_capture *rec, __u64 frame)
 {
 	struct rx_filtered *f = user;
-	struct pcap_pkthdr h = { .caplen = rec->data_len, .len = rec->pkt.wire_len };
 
 	(void)frame;
-	if (!pcap_offline_filter(&f->prog, &h, rec->data))
+	if (!rx_filter__match(f->filter, rec->data, rec->data_len, rec->pkt.wire_len))
 		return 0;
 	pthread_mutex_lock(&f->lock);
-	rx_native__run(f->native, rec->data, rec->data_len,
-		       rec->pkt.wire_len < rec->data_len ? rec->data_len : rec->pkt.wire_len,
-		       rec->pkt.ts_ns);
+	rx_native__run(f->native, rec->data, rec->data_len, rec->pkt.wire_len, rec->pkt.ts_ns);
 	pthread_mutex_unlock(&f->lock);
 	return 0;
 }
@@ -46,27 +42,20 @@ static int filtered_open(void **impl, const struct rx_source_opts *o)
 	struct rx_source_opts lo = *o;
 	struct rx_filtered *f;
 	struct rx_config cfg;
-	pcap_t *dead;
+	int r;
 
 	*impl = NULL;
 	if (!o->ifname || !o->filter)
 		return -ENOENT;
 	*impl = f = calloc(1, sizeof(*f));
-	dead = pcap_open_dead(DLT_EN10MB, RX_SNAP_MAX);
-	if (!f || !dead || !(f->native = rx_native__new())) {
-		if (dead)
-			pcap_close(dead);
+	if (!f || !(f->native = rx_native__new())) {
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
 	}
 	pthread_mutex_init(&f->lock, NULL);
-	if (pcap_compile(dead, &f->prog, o->filter, 1, PCAP_NETMASK_UNKNOWN)) {
-		rx_err("invalid filter '%s': %s", o->filter, pcap_geterr(dead));
-		pcap_close(dead);
-		return RX_EXIT_INPUT;
-	}
-	pcap_close(dead);
-	f->compiled = 1;
+	r = rx_filter__new(&f->filter, o->filter);
+	if (r)
+		return r;
 	cfg = rx_dpconfig(o);
 	rx_native__configure(f->native, &cfg, o->patterns ? o->patterns->p : NULL);
 	/* the kernel only captures; the counting is the native datapath's */
@@ -118,8 +107,7 @@ static void filtered_close(void *impl)
 	if (!f)
 		return;
 	rx_live_source.close(f->live);
-	if (f->compiled)
-		pcap_freecode(&f->prog);
+	rx_filter__free(f->filter);
 	rx_native__free(f->native);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
