@@ -15,18 +15,17 @@ rx_begin "${1:-}" bugs
 SOCK=$tmp/agent.sock
 export RXRAY_AGENT=$SOCK
 PY=${PYTHON:-/usr/bin/python3}
-command -v jq >/dev/null || { echo "jq is missing (scripts/deps.sh installs it)"; exit 77; }
+rx_need jq
 rx_lab
 
 rx_bg ip netns exec "$P-b" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:19477 --control "$SOCK" \
 	2>"$tmp/serve.err"
 serve_pid=$bg_pid
-rx_until test -S "$SOCK"
-[ -S "$SOCK" ] || fail "no control socket: $(cat "$tmp/serve.err")"
+rx_until test -S "$SOCK" || fail "no control socket: $(cat "$tmp/serve.err")"
 
 # a real read through the protocol: the window's packets, by name
-ip netns exec "$P-b" "$RXRAY" stats -i "$IF" --duration 2 --json >"$tmp/s.json" 2>"$tmp/s.err" &
-spid=$!
+rx_bg inb "$RXRAY" stats -i "$IF" --duration 2 --json >"$tmp/s.json" 2>"$tmp/s.err"
+spid=$bg_pid
 sleep 0.5
 ip netns exec "$P-a" ping -c 5 -i 0.05 -q 192.0.2.2 >/dev/null
 wait $spid || fail "stats -i through the agent exited $?: $(cat "$tmp/s.err")"
@@ -91,8 +90,8 @@ PY
 for mode in v99 v1; do
 	rm -f "$SOCK"
 	want=$([ $mode = v99 ] && echo 99 || echo 1)
-	ip netns exec "$P-b" "$PY" "$tmp/agent.py" "$SOCK" $mode >"$tmp/fake.out" 2>&1 &
-	fpid=$!
+	rx_bg inb "$PY" "$tmp/agent.py" "$SOCK" $mode >"$tmp/fake.out" 2>&1
+	fpid=$bg_pid
 	rx_until test -S "$SOCK"
 	ip netns exec "$P-b" "$RXRAY" stats -i "$IF" --duration 1 --json >"$tmp/m.out" 2>"$tmp/m.err"
 	r=$?
@@ -103,7 +102,8 @@ for mode in v99 v1; do
 	grep -q "control protocol $want, this rxray speaks 2" "$tmp/m.err" ||
 		fail "$mode agent: the line does not name both versions: $(cat "$tmp/m.err")"
 	[ -s "$tmp/m.out" ] && fail "$mode agent: output on stdout"
-	n=$(ip netns exec "$P-b" bpftool net show dev "$IF" 2>/dev/null | grep -c " id ")
+	# (" id ": XDP and clsact; tcx links print prog_id, so the programs by name too)
+	n=$(inb bpftool net show dev "$IF" 2>/dev/null | grep -c " id \|tc_ingress\|tc_egress")
 	[ "$n" = 0 ] || fail "$mode agent: $n programs attached after the failure"
 	echo "ok   $mode agent: $(cat "$tmp/m.err")"
 done

@@ -47,7 +47,6 @@ stage_miss() {
 	ip netns exec $P-b curl -sf http://127.0.0.1:19466/metrics |
 		awk '/^rxray_records_lost_total\{/ && /source="stages"/ { n += $2 } END { print n + 0 }'
 }
-xdp_attached() { ip netns exec $P-b bpftool net show dev $IF | sed -n '/^xdp:/,/^$/p' | grep -q " id "; }
 tc_attached() { ip netns exec $P-b bpftool net show dev $IF | grep -q 'tc_ingress\|tc_egress'; }
 
 rx_demo_api
@@ -61,7 +60,7 @@ get_n 2
 [ "$(http_txns)" = 2 ] || fail "before the kill: $(http_txns) HTTP transactions, want 2"
 kill -9 $serve_pid
 wait $serve_pid 2>/dev/null
-xdp_attached || fail "pinned XDP link gone after kill -9"
+rx_xdp_attached || fail "pinned XDP link gone after kill -9"
 ping_n 7
 get_n 3
 start_serve --pin
@@ -77,10 +76,10 @@ echo "pinned: 10 -> kill -9 -> +7 unattended -> restart -> 17 -> +5 -> 22"
 # a clean stop keeps the pins (that is what --pin is for); removing them detaches
 kill -TERM $serve_pid
 wait $serve_pid
-xdp_attached || fail "pinned XDP link gone after SIGTERM"
+rx_xdp_attached || fail "pinned XDP link gone after SIGTERM"
 rm -rf "/sys/fs/bpf/rxray/$IF"
 sleep 0.2
-xdp_attached && fail "XDP still attached after removing the pins"
+rx_xdp_attached && fail "XDP still attached after removing the pins"
 tc_attached && fail "TC still attached after removing the pins"
 
 # without --pin: kill -9 leaves nothing, and a new agent starts from zero
@@ -89,8 +88,8 @@ ping_n 3
 [ "$(icmp)" = 3 ] || fail "unpinned: $(icmp)"
 kill -9 $serve_pid
 wait $serve_pid 2>/dev/null
-for _ in $(seq 25); do xdp_attached || tc_attached || break; sleep 0.1; done
-xdp_attached && fail "XDP left attached after kill -9 without --pin"
+for _ in $(seq 25); do rx_xdp_attached || tc_attached || break; sleep 0.1; done
+rx_xdp_attached && fail "XDP left attached after kill -9 without --pin"
 tc_attached && fail "TC left attached after kill -9 without --pin"
 [ -e "/sys/fs/bpf/rxray/$IF" ] && fail "pins created without --pin"
 echo PASS

@@ -171,6 +171,12 @@ echo "client certificates: 200 with the CA's, 403 with a self-signed one and wit
 
 # bad web configs: one line naming file, line and key, exit 2, nothing bound or attached
 # (run as nobody, so that an unreadable key is unreadable)
+TRACE=()
+if command -v strace >/dev/null && strace -f -qq -o /dev/null true 2>/dev/null; then
+	TRACE=(strace -f -qq -e trace=bind,bpf -o "$tmp/cfg.strace")
+else
+	echo "note: strace unusable, binds and attaches of a refused config not checked"
+fi
 printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n' >"$tmp/nokey.yml"
 printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: ca.key\n' >"$tmp/mismatch.yml"
 printf 'basic_auth_users:\n  prom: [oops\n' >"$tmp/notyaml.yml"
@@ -187,13 +193,16 @@ for c in "nokey.yml:nokey.yml:3: tls_server_config.key_file: .*server.key: Permi
 	"badver.yml:badver.yml:2: tls_server_config.min_version: TLS14: expected" \
 	"missing.yml:missing.yml: No such file"; do
 	f=${c%%:*} want=${c#*:}
-	inb setpriv --reuid=65534 --regid=65534 --clear-groups "$RXRAY" serve -i "$IF" \
+	rm -f "$tmp/cfg.strace"
+	inb "${TRACE[@]}" setpriv --reuid=65534 --regid=65534 --clear-groups "$RXRAY" serve -i "$IF" \
 		--listen 192.0.2.2:19465 --web-config "$tmp/$f" --control "$tmp/x.sock" 2>"$tmp/cfg.err"
 	rc=$?
 	[ $rc -eq 2 ] && [ "$(wc -l <"$tmp/cfg.err")" -eq 1 ] && grep -q "$want" "$tmp/cfg.err" ||
 		fail "web config $f: rc=$rc: $(cat "$tmp/cfg.err")"
+	# nothing bound or attached, even for a moment (seen with strace)
+	[ -f "$tmp/cfg.strace" ] && grep -E '^[0-9]+ +(bind\(|bpf\(BPF_LINK_CREATE)' "$tmp/cfg.strace" &&
+		fail "web config $f: bound or attached before refusing it"
 done
-rx_listening 19465 && fail "a bad web config left a listener"
 echo "bad web configs: one line each, exit 2"
 
 # beyond loopback without a web config: one warning naming the risk; on loopback none

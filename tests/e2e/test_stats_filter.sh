@@ -20,14 +20,10 @@ mac=$(ip netns exec "$NB" cat "/sys/class/net/$IF/address")
 
 FILTER='src net 198.51.100.0/24 and (udp dst port 5001 or tcp)'
 # shellcheck disable=SC2086 # the filter's words
-ip netns exec "$NB" "$RXRAY" stats -i "$IF" --duration 4 --json --top 100 $FILTER \
-	>"$tmp/live.json" 2>"$tmp/live.err" &
-stats_pid=$!
-pids+=("$stats_pid")
-for _ in $(seq 100); do # attached: XDP on the veth
-	ip netns exec "$NB" bpftool net show dev "$IF" 2>/dev/null | grep -q xdp && break
-	sleep 0.05
-done
+rx_bg ip netns exec "$NB" "$RXRAY" stats -i "$IF" --duration 4 --json --top 100 $FILTER \
+	>"$tmp/live.json" 2>"$tmp/live.err"
+stats_pid=$bg_pid
+rx_until rx_xdp_attached || fail "stats -i FILTER did not attach: $(cat "$tmp/live.err")"
 sleep 1 # (a veth's XDP sets up its peer's NAPI: the first frames after the attach may be lost)
 ip netns exec "$NA" tcpreplay -q -i "${P}a" --pps 500 "$tmp/known.pcap" >/dev/null 2>&1 || fail "tcpreplay"
 wait "$stats_pid" || fail "stats -i FILTER: $(cat "$tmp/live.err")"

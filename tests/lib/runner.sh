@@ -112,6 +112,10 @@ rx_promql() {
 	echo "prometheus: $3 = $val"
 }
 
+# rx_xdp_attached: a program is attached at XDP on IF in NB (bpftool prints
+# the "xdp:" heading even when none is)
+rx_xdp_attached() { ip netns exec "$NB" bpftool net show dev "$IF" 2>/dev/null | sed -n '/^xdp:/,/^$/p' | grep -q " id "; }
+
 # rx_listening PORT: a TCP listener on PORT in NB (no connection made: every
 # handshake counts in some tests)
 rx_listening() { ip netns exec "$NB" ss -Hltn "sport = :$1" | grep -q .; }

@@ -3,7 +3,9 @@
 runs it inside the namespace of the agent, while traffic flows):
 
 - at 1280x800 and at a phone's 390x844, several times each, the numbers
-  the page shows equal those of the /api/stats responses it last fetched
+  in the page's tables (endpoints, talkers, services, TCP health; not the
+  summary cards or the charts) equal those of the /api/stats responses it
+  last fetched
   (counts and quantiles from the last, rates from the last two), formatted
   as the page formats them (web/app.js; mirrored below);
 - the endpoints table lists the busiest endpoints, with rates > 0 under load;
