@@ -791,9 +791,11 @@ int cmd_top(int argc, char **argv)
 	}
 	memset(&t, 0, sizeof(t));
 	name = p->ifname;
-	if (p->file)
-		name = strrchr(p->file, '/') && strrchr(p->file, '/')[1] ? strrchr(p->file, '/') + 1
-									: p->file;
+	if (p->file) { /* the file's base name */
+		const char *slash = strrchr(p->file, '/');
+
+		name = slash && slash[1] ? slash + 1 : p->file;
+	}
 	snprintf(t.ifname, sizeof(t.ifname), "%s", name);
 	t.replay = !!p->file;
 	for (i = 0; t.ifname[i]; i++)

@@ -127,7 +127,6 @@ static int check_writable(const char *path)
 {
 	char dir[PATH_MAX];
 	struct stat st;
-	char *slash;
 
 	if (!stat(path, &st)) {
 		if (S_ISDIR(st.st_mode)) {
@@ -144,14 +143,7 @@ static int check_writable(const char *path)
 		rx_err("-w %s: %s", path, strerror(errno));
 		return -1;
 	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = 0;
-	else
-		*slash = 0;
+	rx_dirname(dir, sizeof(dir), path);
 	if (access(dir, W_OK | X_OK)) {
 		rx_err("-w %s: %s", path, strerror(errno));
 		return -1;

@@ -42,6 +42,8 @@ extern volatile sig_atomic_t rx_stop;
 void rx_install_signals(void);
 /* clock id (CLOCK_MONOTONIC, CLOCK_REALTIME...) now, in nanoseconds */
 __s64 rx_clock_ns(clockid_t id);
+/* The directory of path into dir (n bytes): "." for a bare name, "/" for "/name". */
+void rx_dirname(char *dir, size_t n, const char *path);
 
 /*
  * The end of a command's standard output, after r (its status so far):

@@ -36,6 +36,18 @@ __s64 rx_clock_ns(clockid_t id)
 	return (__s64)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
+void rx_dirname(char *dir, size_t n, const char *path)
+{
+	char *slash;
+
+	snprintf(dir, n, "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, n, ".");
+	else
+		slash[slash == dir] = 0; /* "/name": the directory is "/" */
+}
+
 void rx_install_signals(void)
 {
 	struct sigaction sa;

@@ -393,16 +393,10 @@ int rx_webconfig__load(struct rx_webconfig *w, const char *path)
 {
 	struct wc x = { .path = path, .w = w };
 	yaml_node_t *root;
-	char *slash;
 	int r;
 
 	memset(w, 0, sizeof(*w));
-	snprintf(x.dir, sizeof(x.dir), "%s", path);
-	slash = strrchr(x.dir, '/');
-	if (!slash)
-		strcpy(x.dir, ".");
-	else
-		slash[slash == x.dir] = 0; /* "/web.yml": the directory is "/" */
+	rx_dirname(x.dir, sizeof(x.dir), path);
 	r = wc_parse(&x);
 	if (r)
 		return r;
