@@ -123,6 +123,21 @@ void rx_route_name(char *buf, __u32 id, const struct rx_route *r)
 	rx_wire_text(buf + o, r->path, n, 1);
 }
 
+/* Add one CPU's latency histogram into a sum: buckets, sum, count, min and max. */
+void rx_hist_add(struct rx_hist *to, const struct rx_hist *h)
+{
+	__u32 b;
+
+	for (b = 0; b < RX_LAT_BUCKETS; b++)
+		to->count[b] += h->count[b];
+	to->sum_ns += h->sum_ns;
+	if (h->n && (!to->n || h->min_ns < to->min_ns))
+		to->min_ns = h->min_ns;
+	if (h->max_ns > to->max_ns)
+		to->max_ns = h->max_ns;
+	to->n += h->n;
+}
+
 /* Add one CPU's (or one source's) endpoint values into a row. */
 void rx_endpoint_add(struct rx_endpoint *to, const struct rx_endpoint *v)
 {

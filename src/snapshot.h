@@ -86,6 +86,8 @@ int rx_keyed__cmp_key(const void *a, const void *b);
 __u64 rx_counter_since(__u64 now, __u64 before);
 
 void rx_route_name(char *buf, __u32 id, const struct rx_route *r); /* buf: RX_ROUTE_TEXT */
+/* Add one CPU's latency histogram into a sum (count, min and max kept true). */
+void rx_hist_add(struct rx_hist *to, const struct rx_hist *h);
 void rx_endpoint_add(struct rx_endpoint *to, const struct rx_endpoint *v);
 
 /*

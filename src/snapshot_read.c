@@ -287,21 +287,10 @@ static void sum_hist(void *ctx, const void *key, const void *vals)
 {
 	const struct sum_into *s = ctx;
 	struct rx_hist *to = sum_slot(s, key, sizeof(*to));
-	__u32 b;
 	int cpu;
 
-	for (cpu = 0; to && cpu < s->t->ncpu; cpu++) {
-		const struct rx_hist *h = RX_CPU_VAL(s->t, vals, cpu);
-
-		for (b = 0; b < RX_LAT_BUCKETS; b++)
-			to->count[b] += h->count[b];
-		to->sum_ns += h->sum_ns;
-		if (h->n && (!to->n || h->min_ns < to->min_ns))
-			to->min_ns = h->min_ns;
-		if (h->max_ns > to->max_ns)
-			to->max_ns = h->max_ns;
-		to->n += h->n;
-	}
+	for (cpu = 0; to && cpu < s->t->ncpu; cpu++)
+		rx_hist_add(to, RX_CPU_VAL(s->t, vals, cpu));
 }
 
 static void read_sums(const struct rx_table *t, rx_table_fn fn, void *out, __u32 n)
