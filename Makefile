@@ -25,7 +25,7 @@ LIBS := -lbpf -lelf -lz -lpcap -ljansson -lmicrohttpd -lpthread -lncursesw -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) -MMD -MP
 
-SRCS := src/main.c src/params.c src/quantile.c src/util.c src/machine.c src/snapshot.c src/snapshot_read.c src/agent_wire.c src/agent.c src/source.c src/source_agent.c src/source_file.c src/source_live.c src/render.c src/jsonw.c \
+SRCS := src/main.c src/params.c src/quantile.c src/util.c src/machine.c src/snapshot.c src/snapshot_read.c src/agent_wire.c src/agent.c src/source.c src/source_agent.c src/source_file.c src/source_live.c src/render.c src/linklayer.c src/jsonw.c \
 	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/cmd_top.c src/topmodel.c src/cmd_doctor.c src/verify.c src/reqjoin.c src/pattern.c native/datapath.c
 SRCS += native/nhash.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
@@ -103,7 +103,7 @@ $(BUILD)/tests/unit_quantile: $(BUILD)/tests/unit_quantile.o $(BUILD)/src/quanti
 # top's rates and the snapshot arithmetic under them
 $(BUILD)/tests/unit_topmodel: $(BUILD)/tests/unit_topmodel.o $(BUILD)/src/topmodel.o \
 	$(BUILD)/src/snapshot.o $(BUILD)/src/picture.o $(BUILD)/src/quantile.o $(BUILD)/src/render.o \
-	$(BUILD)/src/jsonw.o $(BUILD)/src/util.o
+	$(BUILD)/src/linklayer.o $(BUILD)/src/jsonw.o $(BUILD)/src/util.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -ljansson -lm
 
@@ -119,7 +119,7 @@ $(BUILD)/tests/%.o: tests/bpf/%.c
 
 # the JSON writer against the jansson renderer it replaced (the oracle)
 $(BUILD)/tests/unit_render_json: $(BUILD)/tests/unit_render_json.o $(BUILD)/tests/render_json_jansson.o \
-	$(BUILD)/src/render.o $(BUILD)/src/jsonw.o $(BUILD)/src/util.o
+	$(BUILD)/src/render.o $(BUILD)/src/linklayer.o $(BUILD)/src/jsonw.o $(BUILD)/src/util.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -ljansson -lm
 

@@ -172,6 +172,41 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
+/*
+ * The filter and the -w writer speak the link type of the records' bytes:
+ * Ethernet live, a file's own (LINUX_SLL2, NULL, RAW...) offline, so that
+ * `-w` keeps it and tcpdump's expressions mean what they mean on the file.
+ * Live, the filter is compiled before anything is attached; a file's, once
+ * it is open (which attaches nothing), for its link type.
+ */
+static int watch_link(struct watch *w, const char *expr, int dlt)
+{
+	const char *name;
+
+	if (pcap_datalink(w->dead) != dlt) {
+		pcap_close(w->dead);
+		w->dead = pcap_open_dead_with_tstamp_precision(dlt, RX_SNAP_MAX,
+							      PCAP_TSTAMP_PRECISION_NANO);
+		if (!w->dead) {
+			rx_err("out of memory");
+			return RX_EXIT_RUNTIME;
+		}
+	}
+	if (!expr)
+		return 0;
+	if (pcap_compile(w->dead, &w->filter, expr, 1, PCAP_NETMASK_UNKNOWN)) {
+		name = pcap_datalink_val_to_name(dlt);
+		if (dlt == DLT_EN10MB)
+			rx_err("invalid filter '%s': %s", expr, pcap_geterr(w->dead));
+		else
+			rx_err("invalid filter '%s' (link type %s): %s", expr, name ? name : "?",
+			       pcap_geterr(w->dead));
+		return RX_EXIT_INPUT;
+	}
+	w->has_filter = 1;
+	return 0;
+}
+
 /* watch's settings: the options of watch_options. */
 struct watch_cfg {
 	struct rx_params p;
@@ -229,15 +264,17 @@ int cmd_watch(int argc, char **argv)
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
 	}
-	r = RX_EXIT_INPUT;
 	if (cfg.p.argc) {
 		expr = join_args(cfg.p.argc, cfg.p.argv);
-		if (!expr || pcap_compile(w.dead, &w.filter, expr, 1, PCAP_NETMASK_UNKNOWN)) {
-			rx_err("invalid filter '%s': %s", expr ? expr : "", pcap_geterr(w.dead));
+		if (!expr) {
+			rx_err("out of memory");
+			r = RX_EXIT_RUNTIME;
 			goto out;
 		}
-		w.has_filter = 1;
 	}
+	if (!cfg.p.file && (r = watch_link(&w, expr, DLT_EN10MB)))
+		goto out;
+	r = RX_EXIT_INPUT;
 	/*
 	 * -w is checked now but opened (created, truncated) only once the source
 	 * is: a run that fails before reading must leave an existing file alone.
@@ -246,6 +283,8 @@ int cmd_watch(int argc, char **argv)
 		goto out;
 	r = rx_params__open(&cfg.p, &so, &w.src);
 	if (r)
+		goto out;
+	if (cfg.p.file && (r = watch_link(&w, expr, rx_source__datalink(w.src))))
 		goto out;
 	if (so.payload)
 		fprintf(stderr, "rxray: --payload: capture records carry application data "
@@ -276,7 +315,8 @@ out:
 	rx_source__close(w.src);
 	if (w.has_filter)
 		pcap_freecode(&w.filter);
-	pcap_close(w.dead);
+	if (w.dead)
+		pcap_close(w.dead);
 	free(expr);
 	return r;
 }

@@ -17,6 +17,7 @@ struct rx_file {
 	pcap_t *pcap;
 	const char *name;
 	struct rx_env *native;
+	int dlt; /* the file's link type, for filters and -w (rx_source__datalink) */
 	struct rx_sink sink;
 	int stopped;
 	__u64 frames; /* packets read so far: the number of the one being run */
@@ -49,12 +50,59 @@ static void native_emit(void *user, const struct rx_capture *rec)
 		f->stopped = 1;
 }
 
+/* DLT_RAW is 14 on OpenBSD (and 12 here, where 14 has no other meaning). */
+#define RX_DLT_RAW_OPENBSD 14
+
+/* The datapath's enum rx_link of a capture's DLT_ value, or -1: not decoded. */
+static int file_link(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB:
+		return RX_LINK_ETH;
+	case DLT_LINUX_SLL:
+		return RX_LINK_SLL;
+	case DLT_LINUX_SLL2:
+		return RX_LINK_SLL2;
+	case DLT_NULL:
+		return RX_LINK_NULL;
+	case DLT_LOOP:
+		return RX_LINK_LOOP;
+	case DLT_RAW: /* LINKTYPE_RAW (101) in the file */
+	case RX_DLT_RAW_OPENBSD:
+		return RX_LINK_RAW;
+	case DLT_IPV4:
+		return RX_LINK_IPV4;
+	case DLT_IPV6:
+		return RX_LINK_IPV6;
+	default:
+		return -1;
+	}
+}
+
+/* The file's link type, or one error line naming it. */
+static int file_datalink(struct rx_file *f)
+{
+	int dlt = pcap_datalink(f->pcap), link = file_link(dlt);
+	const char *name = pcap_datalink_val_to_name(dlt);
+
+	if (link < 0) {
+		rx_err("%s: link type %s (DLT %d) is not supported: rxray reads Ethernet, "
+		       "Linux cooked (LINUX_SLL, LINUX_SLL2), loopback (NULL, LOOP) and raw IP "
+		       "(RAW, IPV4, IPV6)",
+		       f->name, name ? name : "unknown", dlt);
+		return -1;
+	}
+	/* libpcap cannot compile filters for 14 (tcpdump refuses the file): raw IP it is */
+	f->dlt = dlt == RX_DLT_RAW_OPENBSD ? DLT_RAW : dlt;
+	return link;
+}
+
 static int file_open(void **impl, const struct rx_source_opts *o)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct rx_config cfg;
 	struct rx_file *f;
-	int dlt;
+	int link;
 
 	*impl = NULL;
 	if (!o->file)
@@ -77,19 +125,15 @@ static int file_open(void **impl, const struct rx_source_opts *o)
 			rx_err("%s: %s", o->file, errbuf);
 		return RX_EXIT_INPUT;
 	}
-	dlt = pcap_datalink(f->pcap);
-	if (dlt != DLT_EN10MB) {
-		const char *name = pcap_datalink_val_to_name(dlt);
-
-		rx_err("%s: link type %s is not supported (Ethernet only)", o->file,
-		       name ? name : "unknown");
+	link = file_datalink(f);
+	if (link < 0)
 		return RX_EXIT_INPUT;
-	}
 	f->native = rx_native__new();
 	if (!f->native) {
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
 	}
+	rx_native__link(f->native, (__u32)link);
 	cfg = rx_dpconfig(o);
 	rx_native__configure(f->native, &cfg, o->patterns ? o->patterns->p : NULL);
 	rx_native__sinks(f->native, o->capture ? native_emit : NULL, o->txns ? native_txn : NULL, f);
@@ -161,10 +205,18 @@ static const struct rx_reqjoin *file_reqjoin(const void *impl)
 	return &f->join;
 }
 
+static int file_dlt(const void *impl)
+{
+	const struct rx_file *f = impl;
+
+	return f->dlt;
+}
+
 const struct rx_source_ops rx_file_source = {
 	.open = file_open,
 	.run = file_run,
 	.snapshot = file_snapshot,
+	.datalink = file_dlt,
 	.reqjoin = file_reqjoin,
 	.close = file_close,
 };

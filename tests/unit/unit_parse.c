@@ -43,7 +43,7 @@ static void same_as_reference(struct rx_env *env, const uint8_t *f, size_t n)
 	ref.pkt.wire_len = (uint32_t)n;
 	ref.pkt.cap_len = (uint32_t)n;
 	ref.pkt.hook = RX_HOOK_NONE;
-	r = rx_parse(env, RX_HOOK_NONE, &ref, f, f + n);
+	r = rx_parse(env, RX_HOOK_NONE, &ref, f, f + n, env->link);
 	ref.pkt.verdict = RX_VERDICT_PASS;
 	ref.pkt.reason = (uint8_t)r;
 	assert_memory_equal(&ref.pkt, &env->work.pkt, sizeof(ref.pkt));
