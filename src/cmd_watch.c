@@ -177,9 +177,10 @@ static char *join_args(int argc, char **argv)
  * Ethernet live, a file's own (LINUX_SLL2, NULL, RAW...) offline, so that
  * `-w` keeps it and tcpdump's expressions mean what they mean on the file.
  * Live, the filter is compiled before anything is attached; a file's, once
- * it is open (which attaches nothing), for its link type.
+ * it is open (which attaches nothing), for its link type, with its own
+ * handle where libpcap has one (compiler: NULL for the dead one).
  */
-static int watch_link(struct watch *w, const char *expr, int dlt)
+static int watch_link(struct watch *w, const char *expr, int dlt, pcap_t *compiler)
 {
 	const char *name;
 
@@ -194,13 +195,15 @@ static int watch_link(struct watch *w, const char *expr, int dlt)
 	}
 	if (!expr)
 		return 0;
-	if (pcap_compile(w->dead, &w->filter, expr, 1, PCAP_NETMASK_UNKNOWN)) {
+	if (!compiler)
+		compiler = w->dead;
+	if (pcap_compile(compiler, &w->filter, expr, 1, PCAP_NETMASK_UNKNOWN)) {
 		name = pcap_datalink_val_to_name(dlt);
 		if (dlt == DLT_EN10MB)
-			rx_err("invalid filter '%s': %s", expr, pcap_geterr(w->dead));
+			rx_err("invalid filter '%s': %s", expr, pcap_geterr(compiler));
 		else
 			rx_err("invalid filter '%s' (link type %s): %s", expr, name ? name : "?",
-			       pcap_geterr(w->dead));
+			       pcap_geterr(compiler));
 		return RX_EXIT_INPUT;
 	}
 	w->has_filter = 1;
@@ -272,7 +275,7 @@ int cmd_watch(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (!cfg.p.file && (r = watch_link(&w, expr, DLT_EN10MB)))
+	if (!cfg.p.file && (r = watch_link(&w, expr, DLT_EN10MB, NULL)))
 		goto out;
 	r = RX_EXIT_INPUT;
 	/*
@@ -284,7 +287,8 @@ int cmd_watch(int argc, char **argv)
 	r = rx_params__open(&cfg.p, &so, &w.src);
 	if (r)
 		goto out;
-	if (cfg.p.file && (r = watch_link(&w, expr, rx_source__datalink(w.src))))
+	if (cfg.p.file && (r = watch_link(&w, expr, rx_source__datalink(w.src),
+						    rx_source__filter_pcap(w.src))))
 		goto out;
 	if (so.payload)
 		fprintf(stderr, "rxray: --payload: capture records carry application data "

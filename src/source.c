@@ -141,6 +141,11 @@ int rx_source__datalink(const struct rx_source *src)
 	return src->ops->datalink ? src->ops->datalink(src->impl) : DLT_EN10MB;
 }
 
+struct pcap *rx_source__filter_pcap(const struct rx_source *src)
+{
+	return src->ops->filter_pcap ? src->ops->filter_pcap(src->impl) : NULL;
+}
+
 void rx_source__close(struct rx_source *src)
 {
 	if (!src)

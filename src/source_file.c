@@ -86,10 +86,10 @@ static int file_datalink(struct rx_file *f)
 	const char *name = pcap_datalink_val_to_name(dlt);
 
 	if (link < 0) {
-		rx_err("%s: link type %s (DLT %d) is not supported: rxray reads Ethernet, "
+		rx_err("%s: link type %s%sDLT %d%s is not supported: rxray reads Ethernet, "
 		       "Linux cooked (LINUX_SLL, LINUX_SLL2), loopback (NULL, LOOP) and raw IP "
 		       "(RAW, IPV4, IPV6)",
-		       f->name, name ? name : "unknown", dlt);
+		       f->name, name ? name : "", name ? " (" : "", dlt, name ? ")" : "");
 		return -1;
 	}
 	/* libpcap cannot compile filters for 14 (tcpdump refuses the file): raw IP it is */
@@ -212,11 +212,20 @@ static int file_dlt(const void *impl)
 	return f->dlt;
 }
 
+/* libpcap compiles no filter for DLT 14: that file's are compiled for DLT_RAW. */
+static struct pcap *file_filter_pcap(const void *impl)
+{
+	const struct rx_file *f = impl;
+
+	return pcap_datalink(f->pcap) == f->dlt ? f->pcap : NULL;
+}
+
 const struct rx_source_ops rx_file_source = {
 	.open = file_open,
 	.run = file_run,
 	.snapshot = file_snapshot,
 	.datalink = file_dlt,
+	.filter_pcap = file_filter_pcap,
 	.reqjoin = file_reqjoin,
 	.close = file_close,
 };
