@@ -135,8 +135,9 @@ static void jw_key_u64(struct jsonw *w, const char *key, size_t n, __u64 v)
 
 void rx_link_json(struct jsonw *w, const struct rx_pkt *pkt)
 {
-	static const char *const src_obj[] = { "", ",\"src\":{\"eth\":\"", ",\"src\":{\"ipv4\":\"",
-					       ",\"src\":{\"other\":\"" };
+	/* dotted keys: tshark has sll.src.eth and its kin, but no sll.src */
+	static const char *const src_key[] = { "", ",\"src.eth\":\"", ",\"src.ipv4\":\"",
+					       ",\"src.other\":\"" };
 	const char *key;
 	char src[24];
 	enum sll_src k;
@@ -148,9 +149,9 @@ void rx_link_json(struct jsonw *w, const struct rx_pkt *pkt)
 		k = sll_src_kind(pkt);
 		if (k != SRC_NONE) {
 			sll_src_text(src, pkt);
-			jsonw_raw(w, src_obj[k], strlen(src_obj[k]));
+			jsonw_raw(w, src_key[k], strlen(src_key[k]));
 			jsonw_raw(w, src, strlen(src));
-			jsonw_lit(w, "\"}");
+			jsonw_char(w, '"');
 		}
 		key = sll_proto_key(pkt);
 		jsonw_char(w, ',');

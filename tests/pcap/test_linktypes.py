@@ -18,7 +18,8 @@ For each file:
 
   1. `watch --json` against tshark, field by field (test_tshark.py's
      comparison: sll.*, null.family, every layer above), and the raw
-     protocol of tshark as rxray's "raw" object;
+     protocol of tshark as rxray's "raw" object; every key a tshark name
+     (test_json_names.py's list of rxray's own aside) and in docs/json.md;
   2. `requests --json` against tshark's HTTP pairs (tests/lib/http_oracle.py),
      and the transactions equal to the Ethernet capture's (same methods,
      paths, statuses, durations);
@@ -53,9 +54,12 @@ if shutil.which("tshark") is None:
     sys.exit(77)
 sys.path.insert(0, HERE)
 import test_tshark as tt  # noqa: E402
+import test_docs_keys as dk  # noqa: E402
+import test_json_names as jn  # noqa: E402
 from scapy.all import ARP, IP, IPv6, TCP, UDP, Ether, Raw  # noqa: E402
 
 RXRAY = rxtest.RXRAY
+TSHARK_NAMES, DOCUMENTED = set(), []   # main() reads them
 C4, S4, C6, S6 = "192.0.2.10", "198.51.100.1", "2001:db8::10", "2001:db8::1"
 MAC_C = bytes.fromhex("020000000c01")
 ETH_P = {4: 0x0800, 6: 0x86dd}
@@ -263,6 +267,14 @@ def compare_watch(name, path, descs):
     tps = tt.tshark_packets(path)
     for e in errors:
         rxtest.fails.append(f"{name}: {e}")
+    # every key a tshark name (or rxray's own) and in docs/json.md
+    paths, flat = set(), {}
+    for rx in recs:
+        jn.key_paths(rx, out=paths)
+        dk.flatten(rx, "", flat, name)
+    rxtest.check(f"{name}: keys that are not tshark's", sorted(jn.not_tshark(paths, TSHARK_NAMES)), [])
+    rxtest.check(f"{name}: keys missing from docs/json.md",
+                 sorted(k for k in flat if not any(r.match(k) for r in DOCUMENTED)), [])
     rxtest.check(f"{name}: records", len(recs), len(tps))
     fields, unmapped = 0, collections.Counter()
     for i, (rx, tp) in enumerate(zip(recs, tps)):
@@ -378,6 +390,9 @@ def one_file(name, file, ref, ref_stats, tmp):
 
 
 def main():
+    global TSHARK_NAMES, DOCUMENTED
+    TSHARK_NAMES = jn.tshark_names()
+    DOCUMENTED = dk.documented_keys()["watch"]
     tmp = tempfile.mkdtemp(prefix="rxray-linktypes-")
     try:
         files = make_files(tmp)

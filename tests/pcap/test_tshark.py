@@ -138,7 +138,8 @@ RXRAY_ONLY = ("rxray.", "kernel.")
 # tshark fields that are a number and a parent at once: rxray prints the
 # number under the last key and the children as dotted keys beside it
 # ("tcp":{"flags":2,"flags.syn":1,...}), so the joined path is the name.
-NUMBER_PARENTS = ("tcp.flags",)
+# So too the parents that are no tshark name ("sll":{"src.eth":...}).
+NUMBER_PARENTS = ("tcp.flags", "sll.src")
 
 # ---------------------------------------------------------------------------
 # Where rxray and tshark legitimately differ. Each entry: a name, the reason,

@@ -229,11 +229,11 @@ static json_t *json_link(const struct rx_pkt *pkt, const char **key)
 		set_int(o, "halen", pkt->sll_halen);
 		if (pkt->sll_halen == 4 && pkt->sll_hatype == 778) {
 			inet_ntop(AF_INET, pkt->sll_addr, src, sizeof(src));
-			json_object_set_new_nocheck(o, "src", json_pack("{ss}", "ipv4", src));
+			set_str(o, "src.ipv4", src);
 		} else if (n) {
 			for (i = 0; i < n; i++)
 				sprintf(src + strlen(src), "%s%02x", i ? ":" : "", pkt->sll_addr[i]);
-			json_object_set_new_nocheck(o, "src", json_pack("{ss}", n == 6 && pkt->sll_halen == 6 ? "eth" : "other", src));
+			set_str(o, n == 6 && pkt->sll_halen == 6 ? "src.eth" : "src.other", src);
 		}
 		set_int(o, pkt->sll_hatype == 778 ? "gretype" : pkt->sll_proto < 0x0600 ? "ltype" : "etype",
 			pkt->sll_proto);
