@@ -29,7 +29,7 @@ LIBS += $(WEB_LIBS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) -MMD -MP
 
-SRCS := src/main.c src/params.c src/quantile.c src/util.c src/tcpseq.c src/filter.c src/machine.c src/snapshot.c src/snapshot_read.c src/agent_wire.c src/snapshot_json.c src/agent.c src/source.c src/source_agent.c src/source_file.c src/source_live.c src/source_filtered.c src/render.c src/jsonw.c \
+SRCS := src/main.c src/params.c src/quantile.c src/util.c src/tcpseq.c src/filter.c src/machine.c src/snapshot.c src/snapshot_read.c src/agent_wire.c src/snapshot_json.c src/agent.c src/source.c src/source_agent.c src/source_file.c src/source_live.c src/source_filtered.c src/render.c src/linklayer.c src/jsonw.c \
 	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/webconfig.c src/webauth.c src/cmd_top.c src/topmodel.c src/cmd_doctor.c src/verify.c src/reqjoin.c src/pattern.c native/datapath.c
 SRCS += native/nhash.c src/web.c
 # serve's page (web/), embedded by src/web_assets.S: an installed rxray needs no other file
@@ -127,7 +127,7 @@ $(BUILD)/tests/unit_quantile: $(BUILD)/tests/unit_quantile.o $(BUILD)/src/quanti
 # top's rates and the snapshot arithmetic under them
 $(BUILD)/tests/unit_topmodel: $(BUILD)/tests/unit_topmodel.o $(BUILD)/src/topmodel.o \
 	$(BUILD)/src/snapshot.o $(BUILD)/src/picture.o $(BUILD)/src/quantile.o $(BUILD)/src/render.o \
-	$(BUILD)/src/tcpseq.o $(BUILD)/src/jsonw.o $(BUILD)/src/util.o
+	$(BUILD)/src/tcpseq.o $(BUILD)/src/linklayer.o $(BUILD)/src/jsonw.o $(BUILD)/src/util.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -ljansson -lm
 
@@ -149,7 +149,7 @@ $(BUILD)/tests/%.o: tests/bpf/%.c
 
 # the JSON writer against the jansson renderer it replaced (the oracle)
 $(BUILD)/tests/unit_render_json: $(BUILD)/tests/unit_render_json.o $(BUILD)/tests/render_json_jansson.o \
-	$(BUILD)/src/render.o $(BUILD)/src/tcpseq.o $(BUILD)/src/jsonw.o $(BUILD)/src/util.o
+	$(BUILD)/src/render.o $(BUILD)/src/tcpseq.o $(BUILD)/src/linklayer.o $(BUILD)/src/jsonw.o $(BUILD)/src/util.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -ljansson -lm
 

@@ -50,6 +50,25 @@ enum rx_layer {
 	RX_L_ICMPV6 = 1 << 7,
 	RX_L_IP6FRAG = 1 << 8, /* IPv6 fragment header seen: ip6_frag_* valid */
 	RX_L_PAYLOAD = 1 << 9, /* payload_len valid */
+	RX_L_LINK = 1 << 10,   /* a link header other than Ethernet: link_* or sll_* valid */
+};
+
+/*
+ * The link layer a frame starts with (struct rx_pkt.link). The hooks see
+ * Ethernet; a capture file may hold any of these (src/source_file.c maps
+ * the file's DLT), and the same decoder starts at the layer the link
+ * header names (datapath/parse.h, rx_parse_link).
+ */
+enum rx_link {
+	RX_LINK_ETH = 0,  /* Ethernet II (DLT_EN10MB) */
+	RX_LINK_SLL = 1,  /* Linux cooked capture v1 (DLT_LINUX_SLL, 113) */
+	RX_LINK_SLL2 = 2, /* Linux cooked capture v2 (DLT_LINUX_SLL2, 276: tcpdump -i any) */
+	RX_LINK_NULL = 3, /* BSD loopback, family in the writer's byte order (DLT_NULL, 0) */
+	RX_LINK_LOOP = 4, /* OpenBSD loopback, family in network order (DLT_LOOP, 108) */
+	RX_LINK_RAW = 5,  /* raw IP, the version nibble tells which (DLT_RAW: 12, 14, 101) */
+	RX_LINK_IPV4 = 6, /* raw IPv4 (DLT_IPV4, 228) */
+	RX_LINK_IPV6 = 7, /* raw IPv6 (DLT_IPV6, 229) */
+	RX_LINK_MAX,
 };
 
 /*
@@ -197,9 +216,22 @@ struct rx_pkt {
 	__u8 icmp_code;
 	__u16 icmp_csum;
 	__u32 icmp_rest; /* the second 32-bit word (id/seq for echo) */
+
+	/*
+	 * The link layer: its type for every frame, its header's fields (tshark's
+	 * sll.* and null.*) with RX_L_LINK. Ethernet's are eth_* above.
+	 */
+	__u8 link;          /* enum rx_link */
+	__u8 sll_halen;     /* SLL, SLL2: link-layer address length as stated */
+	__u16 sll_proto;    /* SLL, SLL2: an EtherType, or a Linux LINUX_SLL_P_* below 0x0600 */
+	__u32 link_ifindex; /* SLL2: the capturing host's interface index */
+	__u32 link_family;  /* NULL, LOOP: the address family (AF_INET 2; AF_INET6 24, 28, 30) */
+	__u16 sll_pkttype;  /* SLL, SLL2: PACKET_HOST 0 ... PACKET_OUTGOING 4 */
+	__u16 sll_hatype;   /* SLL, SLL2: ARPHRD_* */
+	__u8 sll_addr[8];   /* SLL, SLL2: the source link-layer address, sll_halen bytes of it */
 	__u32 pad3;
 };
-_Static_assert(sizeof(struct rx_pkt) == 336, "struct rx_pkt ABI size");
+_Static_assert(sizeof(struct rx_pkt) == 360, "struct rx_pkt ABI size");
 
 #define RX_HTTP_PEEK 512     /* TCP payload bytes the HTTP decoder looks at */
 #define RX_HTTP_URI_MAX 128  /* request path bytes kept (the query never is) */
@@ -274,7 +306,7 @@ struct rx_capture {
 	__u32 pad;
 	__u8 data[RX_SNAP_MAX];
 };
-_Static_assert(sizeof(struct rx_capture) == 8 + 336 + 208 + 8 + RX_SNAP_MAX,
+_Static_assert(sizeof(struct rx_capture) == 8 + 360 + 208 + 8 + RX_SNAP_MAX,
 	       "struct rx_capture ABI size");
 
 #define RX_OPT_WALK_MASK 63 /* >= 40 - 1 option bytes, a power of two minus one */
@@ -547,7 +579,7 @@ _Static_assert(sizeof(struct rx_optwalk) == 80, "struct rx_optwalk ABI size");
 _Static_assert((RX_SNAP_MAX & (RX_SNAP_MAX - 1)) == 0, "RX_SNAP_MAX: a power of two");
 _Static_assert((RX_HTTP_PEEK & (RX_HTTP_PEEK - 1)) == 0, "RX_HTTP_PEEK: a power of two");
 _Static_assert(((RX_OPT_WALK_MASK + 1) & RX_OPT_WALK_MASK) == 0, "option buffer: a power of two");
-_Static_assert(sizeof(struct rx_work) == 336 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 40 + 4 * RX_PATTERN_SEGS +
+_Static_assert(sizeof(struct rx_work) == 360 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 40 + 4 * RX_PATTERN_SEGS +
 	       sizeof(struct rx_txn) + sizeof(struct rx_reqinfo) + 88 + RX_ROUTE_MAX + 8 + 40 + RX_HTTP_PEEK + 24,
 	       "struct rx_work ABI size");
 

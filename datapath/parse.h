@@ -183,25 +183,16 @@ RX_INLINE int rx_is_vlan_tpid(__u16 t)
 }
 
 /*
- * Ethernet II (IEEE 802.3) and up to RX_VLAN_MAX 802.1Q/802.1ad tags. A tag
- * beyond the maximum stops decoding with vlan_too_deep: what follows it is
- * not looked at, so a deep stack cannot hide a payload from the counters
- * under a wrong protocol.
+ * Up to RX_VLAN_MAX 802.1Q/802.1ad tags from the cursor, the first one
+ * announced by type (the EtherType after the link header). A tag beyond the
+ * maximum stops decoding with vlan_too_deep: what follows it is not looked
+ * at, so a deep stack cannot hide a payload from the counters under a wrong
+ * protocol.
  */
-RX_INLINE int rx_parse_eth(struct rx_cursor *c, struct rx_pkt *pkt)
+RX_INLINE int rx_parse_vlans(struct rx_cursor *c, struct rx_pkt *pkt, __u16 type)
 {
 	const __u8 *p = c->pos;
-	__u16 type;
 	int i;
-
-	if (p + 14 > c->end)
-		return RX_REASON_TRUNC_ETH;
-	rx_pkt_copy(pkt->eth_dst, p, 6);
-	rx_pkt_copy(pkt->eth_src, p + 6, 6);
-	type = rx_pkt16(p + 12);
-	pkt->eth_type = type;
-	pkt->layers |= RX_L_ETH;
-	p += 14;
 
 RX_UNROLL
 	for (i = 0; i < RX_VLAN_MAX; i++) {
@@ -221,6 +212,176 @@ RX_UNROLL
 	if (rx_is_vlan_tpid(type))
 		return RX_REASON_VLAN_TOO_DEEP;
 	return RX_REASON_OK;
+}
+
+/* Ethernet II (IEEE 802.3) and its VLAN tags. */
+RX_INLINE int rx_parse_eth(struct rx_cursor *c, struct rx_pkt *pkt)
+{
+	const __u8 *p = c->pos;
+	__u16 type;
+
+	if (p + 14 > c->end)
+		return RX_REASON_TRUNC_ETH;
+	rx_pkt_copy(pkt->eth_dst, p, 6);
+	rx_pkt_copy(pkt->eth_src, p + 6, 6);
+	type = rx_pkt16(p + 12);
+	pkt->eth_type = type;
+	pkt->layers |= RX_L_ETH;
+	c->pos = p + 14;
+	return rx_parse_vlans(c, pkt, type);
+}
+
+/*
+ * The link headers of capture files that do not start with Ethernet
+ * (https://www.tcpdump.org/linktypes.html). None of them reaches a hook:
+ * the native build decodes them, then goes on at the network layer they
+ * name, with the decoders the hooks use.
+ */
+#define RX_SLL_HDR_LEN 16  /* LINKTYPE_LINUX_SLL */
+#define RX_SLL2_HDR_LEN 20 /* LINKTYPE_LINUX_SLL2 */
+#define RX_NULL_HDR_LEN 4  /* LINKTYPE_NULL, LINKTYPE_LOOP */
+#define RX_SLL_ADDR_MAX 8  /* address bytes either SLL header holds */
+
+/* BSD address families of the loopback headers (LINKTYPE_NULL, LINKTYPE_LOOP). */
+#define RX_BSD_AF_INET 2
+#define RX_BSD_AF_INET6_BSD 24     /* NetBSD, OpenBSD, BSD/OS */
+#define RX_BSD_AF_INET6_FREEBSD 28 /* FreeBSD, DragonFly BSD */
+#define RX_BSD_AF_INET6_DARWIN 30  /* macOS, iOS */
+
+/*
+ * The protocol field of an SLL header: below 0x0600 a Linux LINUX_SLL_P_*
+ * value (802.2 LLC, CAN, ...), from 0x0600 an EtherType, which may
+ * announce VLAN tags (libpcap puts back the tag the kernel took off).
+ */
+RX_INLINE int rx_sll_proto(struct rx_cursor *c, struct rx_pkt *pkt, __u16 proto)
+{
+	pkt->sll_proto = proto;
+	pkt->layers |= RX_L_LINK;
+	if (proto < 0x0600)
+		return RX_REASON_OK; /* l3_type stays 0: not IP */
+	return rx_parse_vlans(c, pkt, proto);
+}
+
+/*
+ * Linux cooked capture v1 (LINKTYPE_LINUX_SLL): packet type, ARPHRD_ type,
+ * address length, 8 address bytes, protocol; all in network order.
+ */
+RX_INLINE int rx_parse_sll(struct rx_cursor *c, struct rx_pkt *pkt)
+{
+	const __u8 *p = c->pos;
+
+	if (p + RX_SLL_HDR_LEN > c->end)
+		return RX_REASON_TRUNC_LINK;
+	pkt->sll_pkttype = rx_pkt16(p);
+	pkt->sll_hatype = rx_pkt16(p + 2);
+	pkt->sll_halen = rx_pkt16(p + 4) > 0xff ? 0xff : (__u8)rx_pkt16(p + 4);
+	rx_pkt_copy(pkt->sll_addr, p + 6, RX_SLL_ADDR_MAX);
+	c->pos = p + RX_SLL_HDR_LEN;
+	return rx_sll_proto(c, pkt, rx_pkt16(p + 14));
+}
+
+/*
+ * Linux cooked capture v2 (LINKTYPE_LINUX_SLL2, what `tcpdump -i any`
+ * writes): protocol, 2 reserved bytes, interface index, ARPHRD_ type,
+ * packet type, address length, 8 address bytes.
+ */
+RX_INLINE int rx_parse_sll2(struct rx_cursor *c, struct rx_pkt *pkt)
+{
+	const __u8 *p = c->pos;
+
+	if (p + RX_SLL2_HDR_LEN > c->end)
+		return RX_REASON_TRUNC_LINK;
+	pkt->link_ifindex = rx_pkt32(p + 4);
+	pkt->sll_hatype = rx_pkt16(p + 8);
+	pkt->sll_pkttype = p[10];
+	pkt->sll_halen = p[11];
+	rx_pkt_copy(pkt->sll_addr, p + 12, RX_SLL_ADDR_MAX);
+	c->pos = p + RX_SLL2_HDR_LEN;
+	return rx_sll_proto(c, pkt, rx_pkt16(p));
+}
+
+/*
+ * The loopback headers: a 4-byte BSD address family, in the byte order of
+ * the host that wrote the file (LINKTYPE_NULL) or in network order
+ * (LINKTYPE_LOOP). A NULL family with bits in its upper half was written
+ * on a host of the other byte order (families are small), and is read
+ * swapped, as tshark reads it.
+ */
+RX_INLINE int rx_parse_null(struct rx_cursor *c, struct rx_pkt *pkt, __u32 link)
+{
+	const __u8 *p = c->pos;
+	__u32 fam;
+
+	if (p + RX_NULL_HDR_LEN > c->end)
+		return RX_REASON_TRUNC_LINK;
+	fam = rx_pkt32(p);
+	if (link == RX_LINK_NULL)
+		fam = __builtin_bswap32(fam); /* little-endian writers, the usual case */
+	if (fam & 0xffff0000)
+		fam = __builtin_bswap32(fam);
+	pkt->link_family = fam;
+	pkt->layers |= RX_L_LINK;
+	c->pos = p + RX_NULL_HDR_LEN;
+	if (fam == RX_BSD_AF_INET)
+		pkt->l3_type = RX_ETH_P_IP;
+	else if (fam == RX_BSD_AF_INET6_BSD || fam == RX_BSD_AF_INET6_FREEBSD ||
+		 fam == RX_BSD_AF_INET6_DARWIN)
+		pkt->l3_type = RX_ETH_P_IPV6;
+	return RX_REASON_OK; /* any other family: l3_type 0, not IP */
+}
+
+/* The length of the link header pkt's frame starts with (0: raw IP). */
+RX_INLINE __u32 rx_link_hdr_len(const struct rx_pkt *pkt)
+{
+	switch (pkt->link) {
+	case RX_LINK_ETH:
+		return 14;
+	case RX_LINK_SLL:
+		return RX_SLL_HDR_LEN;
+	case RX_LINK_SLL2:
+		return RX_SLL2_HDR_LEN;
+	case RX_LINK_NULL:
+	case RX_LINK_LOOP:
+		return RX_NULL_HDR_LEN;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The link layer of a frame that does not start with Ethernet: decode its
+ * header and leave the cursor and l3_type where the network layer starts,
+ * as rx_parse_eth() leaves them. Raw IP has no header: the version nibble
+ * (LINKTYPE_RAW) or the link type itself names the protocol.
+ */
+RX_INLINE int rx_parse_link(struct rx_cursor *c, struct rx_pkt *pkt, __u32 link)
+{
+	pkt->link = (__u8)link;
+	switch (link) {
+	case RX_LINK_SLL:
+		return rx_parse_sll(c, pkt);
+	case RX_LINK_SLL2:
+		return rx_parse_sll2(c, pkt);
+	case RX_LINK_NULL:
+	case RX_LINK_LOOP:
+		return rx_parse_null(c, pkt, link);
+	case RX_LINK_RAW:
+		if (c->pos + 1 > c->end)
+			return RX_REASON_TRUNC_LINK;
+		if (c->pos[0] >> 4 == 4)
+			pkt->l3_type = RX_ETH_P_IP;
+		else if (c->pos[0] >> 4 == 6)
+			pkt->l3_type = RX_ETH_P_IPV6;
+		return RX_REASON_OK;
+	case RX_LINK_IPV4:
+		pkt->l3_type = RX_ETH_P_IP;
+		return RX_REASON_OK;
+	case RX_LINK_IPV6:
+		pkt->l3_type = RX_ETH_P_IPV6;
+		return RX_REASON_OK;
+	default:
+		return RX_REASON_NOT_IP;
+	}
 }
 
 /*
@@ -864,8 +1025,8 @@ RX_INLINE void rx_pkt_zero(struct rx_pkt *pkt, const __u32 from, const __u32 to)
  * but skipping what the last decode into it cannot have written: the IPv4
  * option list, the IPv6 header and extension list, the SACK blocks. Each
  * is written only together with its mark (ipopt_n, RX_L_IPV6, ip6ext_n,
- * RX_TCPOPT_SACK), read here before they are cleared; the rest (84 bytes
- * of 336 for IPv4 TCP) is zeroed always. A third of the fixed cost per
+ * RX_TCPOPT_SACK), read here before they are cleared; the rest (108 bytes
+ * of 360 for IPv4 TCP) is zeroed always. A third of the fixed cost per
  * packet was the full memset (issue 10).
  *
  * Only for a work area that nothing but this and rx_parse() writes, and
@@ -895,18 +1056,23 @@ RX_INLINE void rx_pkt_clear(struct rx_pkt *pkt)
 /*
  * Decode one frame [start, end) into wk->pkt (which the caller zeroed and
  * whose cap_len it set to end - start). hook must be the program's
- * constant, not a value read back from memory (see struct rx_optctx).
- * Returns the parse outcome.
+ * constant, not a value read back from memory (see struct rx_optctx);
+ * link (enum rx_link) too: the hooks pass RX_LINK_ETH, and the other link
+ * layers' decoders are left out of their programs. Offsets in pkt count
+ * from start, the link header included. Returns the parse outcome.
  */
 RX_INLINE int rx_parse(struct rx_env *env, __u32 hook, struct rx_work *wk, const __u8 *start,
-			const __u8 *end)
+			const __u8 *end, __u32 link)
 {
 	struct rx_pkt *pkt = &wk->pkt;
 	struct rx_cursor c = { .env = env, .hook = hook, .start = start, .pos = start, .end = end };
 	__u32 l4_len = 0;
 	int r;
 
-	r = rx_parse_eth(&c, pkt);
+	if (link == RX_LINK_ETH)
+		r = rx_parse_eth(&c, pkt);
+	else
+		r = rx_parse_link(&c, pkt, link);
 	if (r != RX_REASON_OK)
 		return r;
 	switch (pkt->l3_type) {

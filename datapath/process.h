@@ -42,6 +42,7 @@ struct rx_frame {
 	__u32 ifindex;
 	__u32 rx_queue;
 	__u32 hook;
+	__u32 link; /* enum rx_link: RX_LINK_ETH at every hook, a constant there */
 };
 
 /*
@@ -57,7 +58,7 @@ RX_INLINE __u32 rx_headers_end(const struct rx_pkt *pkt)
 {
 	/* more tags than decoded: what they carry (IP, TCP, HTTP) is not known here */
 	if (pkt->reason == RX_REASON_VLAN_TOO_DEEP)
-		return 14 + 4 * (__u32)pkt->vlan_n;
+		return rx_link_hdr_len(pkt) + 4 * (__u32)pkt->vlan_n;
 	if (pkt->payload_off)
 		return pkt->payload_off;
 	if (pkt->l4_off)
@@ -213,7 +214,7 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 	pkt->rx_queue = f->rx_queue;
 	pkt->hook = f->hook;
 
-	reason = rx_parse(env, f->hook, wk, f->data, f->data_end);
+	reason = rx_parse(env, f->hook, wk, f->data, f->data_end, f->link);
 	proto = pkt->proto;
 	/* masks keep the slot index provably in range for the verifier */
 	if (reason >= RX_REASON_MAX)
@@ -333,7 +334,7 @@ RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32
 	pkt->cap_len = (__u32)(f->data_end - f->data);
 	pkt->ifindex = f->ifindex;
 	pkt->hook = f->hook;
-	rx_parse(env, f->hook, wk, f->data, f->data_end);
+	rx_parse(env, f->hook, wk, f->data, f->data_end, RX_LINK_ETH);
 	if (!(pkt->layers & RX_L_TCP))
 		return RX_STAGE_DONE;
 	return rx_tcp_stage(env, wk, f->hook, rx_shim_now(env), segs);

@@ -38,7 +38,8 @@
 	X(TRUNC_UDP, "truncated_udp")                                          \
 	X(BAD_UDP, "malformed_udp")                                            \
 	X(TRUNC_ICMP, "truncated_icmp")                                        \
-	X(IPV6_EXT_TOO_LONG, "ipv6_ext_too_long") /* L4 past RX_HDR_OFF_MAX bytes */
+	X(IPV6_EXT_TOO_LONG, "ipv6_ext_too_long") /* L4 past RX_HDR_OFF_MAX bytes */ \
+	X(TRUNC_LINK, "truncated_link") /* a capture file's link header (SLL, NULL...) cut */
 
 #define RX_PROTOS(X)                                                           \
 	X(OTHER, "other")                                                      \

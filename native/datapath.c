@@ -53,6 +53,11 @@ void rx_native__sinks(struct rx_env *env, rx_emit_fn emit, rx_txn_fn txn, void *
 	env->txn_user = user;
 }
 
+void rx_native__link(struct rx_env *env, __u32 link)
+{
+	env->link = link;
+}
+
 void rx_native__free(struct rx_env *env)
 {
 	if (!env)
@@ -75,6 +80,7 @@ int rx_native__run(struct rx_env *env, const __u8 *data, __u32 caplen, __u32 wir
 		.data_end = data + caplen,
 		.wire_len = wire_len < caplen ? caplen : wire_len, /* believe the bytes */
 		.hook = RX_HOOK_NONE,
+		.link = env->link,
 	};
 
 	env->now_ns = ts_ns;

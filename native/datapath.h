@@ -25,6 +25,12 @@ void rx_native__configure(struct rx_env *env, const struct rx_config *cfg,
 void rx_native__sinks(struct rx_env *env, rx_emit_fn emit, rx_txn_fn txn, void *user);
 
 /*
+ * The link layer the frames start with (enum rx_link; a new env starts
+ * with RX_LINK_ETH): a capture file's, as src/source_file.c maps its DLT.
+ */
+void rx_native__link(struct rx_env *env, __u32 link);
+
+/*
  * One frame: caplen bytes at data, wire_len on the wire, at ts_ns (virtual
  * clock). A record claiming fewer bytes on the wire than it holds is taken at
  * its bytes (wire_len raised to caplen).

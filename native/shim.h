@@ -27,6 +27,7 @@ struct rx_env {
 	__u64 now_ns;          /* the virtual clock */
 	const __u8 *frame;     /* the frame being processed */
 	__u32 frame_len;
+	__u32 link;            /* enum rx_link of the frames (rx_native__link) */
 	__u32 ring_free;       /* records the ring can take (test hook); ~0: unbounded */
 	struct rx_capture rec; /* the one record in flight */
 	rx_emit_fn emit;       /* consumer of submitted records */

@@ -37,7 +37,9 @@ static const char watch_usage[] =
 	"                   [-l] [-S] [-s N] [-n] [--payload] [FILTER]\n"
 	"\n"
 	"Decode every packet arriving at IFACE (XDP, live) or stored in FILE (pcap or\n"
-	"pcapng, the same datapath code run natively, no privileges needed).\n"
+	"pcapng, the same datapath code run natively, no privileges needed). FILE may\n"
+	"be Ethernet, Linux cooked v1/v2 (tcpdump -i any), BSD loopback (NULL, LOOP)\n"
+	"or raw IP (RAW, IPV4, IPV6); FILTER and -w use its link type.\n"
 	"\n"
 	"  -i, --interface IFACE  attach to IFACE (needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON)\n"
 	"  -r, --read FILE        read packets from FILE\n"
@@ -151,6 +153,29 @@ static int check_writable(const char *path)
 	return 0;
 }
 
+/*
+ * The filter and the -w writer speak the link type of the records' bytes:
+ * Ethernet live, a file's own (LINUX_SLL2, NULL, RAW...) offline, so that
+ * `-w` keeps it and tcpdump's expressions mean what they mean on the file
+ * ("inbound" on a cooked capture). A file's filter is compiled once it is
+ * open (which attaches nothing), with its own libpcap handle.
+ */
+static int watch_link(struct watch *w, const char *expr)
+{
+	int dlt = rx_source__datalink(w->src);
+
+	if (pcap_datalink(w->dead) != dlt) {
+		pcap_close(w->dead);
+		w->dead = pcap_open_dead_with_tstamp_precision(dlt, RX_SNAP_MAX,
+							      PCAP_TSTAMP_PRECISION_NANO);
+		if (!w->dead) {
+			rx_err("out of memory");
+			return RX_EXIT_RUNTIME;
+		}
+	}
+	return expr ? rx_filter__new_link(&w->filter, expr, dlt, rx_source__filter_pcap(w->src)) : 0;
+}
+
 /* watch's settings: the options of watch_options. */
 struct watch_cfg {
 	struct rx_params p;
@@ -218,8 +243,13 @@ int cmd_watch(int argc, char **argv)
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
 	}
-	r = rx_filter__compile(&w.filter, &expr, cfg.p.argc, cfg.p.argv);
-	if (r)
+	if (cfg.p.argc && !(expr = rx_filter__join(cfg.p.argc, cfg.p.argv))) {
+		rx_err("out of memory");
+		r = RX_EXIT_RUNTIME;
+		goto out;
+	}
+	/* live, the filter is checked before anything is attached */
+	if (expr && !cfg.p.file && (r = rx_filter__new(&w.filter, expr)))
 		goto out;
 	r = RX_EXIT_INPUT;
 	/*
@@ -230,6 +260,8 @@ int cmd_watch(int argc, char **argv)
 		goto out;
 	r = rx_params__open(&cfg.p, &so, &w.src);
 	if (r)
+		goto out;
+	if (cfg.p.file && (r = watch_link(&w, expr)))
 		goto out;
 	if (so.payload)
 		fprintf(stderr, "rxray: --payload: capture records carry application data "
@@ -256,7 +288,8 @@ out:
 		pcap_dump_close(w.dumper);
 	rx_source__close(w.src);
 	rx_filter__free(w.filter);
-	pcap_close(w.dead);
+	if (w.dead)
+		pcap_close(w.dead);
 	rx_tcpseq__free(&w.seqs);
 	free(expr);
 	return r;

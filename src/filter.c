@@ -9,8 +9,7 @@ struct rx_filter {
 	struct bpf_program prog;
 };
 
-/* Join the non-option arguments into one filter expression, as tcpdump does. */
-static char *join_args(int argc, char **argv)
+char *rx_filter__join(int argc, char **argv)
 {
 	size_t len = 1;
 	char *s;
@@ -29,18 +28,24 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
-int rx_filter__new(struct rx_filter **out, const char *expr)
+int rx_filter__new_link(struct rx_filter **out, const char *expr, int dlt, struct pcap *compiler)
 {
 	struct rx_filter *f = calloc(1, sizeof(*f));
-	pcap_t *dead = pcap_open_dead(DLT_EN10MB, RX_SNAP_MAX);
+	pcap_t *dead = compiler ? NULL : pcap_open_dead(dlt, RX_SNAP_MAX);
+	pcap_t *c = compiler ? compiler : dead;
+	const char *name = pcap_datalink_val_to_name(dlt);
 	int r = 0;
 
 	*out = NULL;
-	if (!expr || !f || !dead) {
+	if (!expr || !f || !c) {
 		rx_err("out of memory");
 		r = RX_EXIT_RUNTIME;
-	} else if (pcap_compile(dead, &f->prog, expr, 1, PCAP_NETMASK_UNKNOWN)) {
-		rx_err("invalid filter '%s': %s", expr, pcap_geterr(dead));
+	} else if (pcap_compile(c, &f->prog, expr, 1, PCAP_NETMASK_UNKNOWN)) {
+		if (dlt == DLT_EN10MB)
+			rx_err("invalid filter '%s': %s", expr, pcap_geterr(c));
+		else
+			rx_err("invalid filter '%s' (link type %s): %s", expr, name ? name : "?",
+			       pcap_geterr(c));
 		r = RX_EXIT_INPUT;
 	}
 	if (dead)
@@ -53,13 +58,18 @@ int rx_filter__new(struct rx_filter **out, const char *expr)
 	return 0;
 }
 
+int rx_filter__new(struct rx_filter **out, const char *expr)
+{
+	return rx_filter__new_link(out, expr, DLT_EN10MB, NULL);
+}
+
 int rx_filter__compile(struct rx_filter **out, char **expr, int argc, char **argv)
 {
 	*out = NULL;
 	*expr = NULL;
 	if (!argc)
 		return 0;
-	*expr = join_args(argc, argv);
+	*expr = rx_filter__join(argc, argv);
 	return rx_filter__new(out, *expr);
 }
 
@@ -116,6 +126,11 @@ int rx_filter__match_txn(const struct rx_filter *f, const struct rx_txn *t)
 		return 1;
 	n = frame(b, t->server, t->sport, t->client, t->cport);
 	return rx_filter__match(f, b, n, n);
+}
+
+struct bpf_program *rx_filter__prog(struct rx_filter *f)
+{
+	return &f->prog;
 }
 
 void rx_filter__free(struct rx_filter *f)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "jsonw.h"
+#include "linklayer.h"
 #include "render.h"
 
 #define HAS(pkt, l) (((pkt)->layers & (l)) != 0)
@@ -128,6 +129,7 @@ void rx_render_line(FILE *out, const struct rx_capture *rec, const char *ifname,
 		(unsigned int)(pkt->ts_ns % 1000000000ull / 1000));
 	if (ifname)
 		fprintf(out, "%s ", ifname);
+	rx_link_line(out, pkt);
 	for (i = 0; i < pkt->vlan_n && i < RX_VLAN_MAX; i++)
 		fprintf(out, "vlan %u, ", pkt->vlan[i].tci & 0xfff);
 
@@ -178,7 +180,7 @@ void rx_render_line(FILE *out, const struct rx_capture *rec, const char *ifname,
 		fputs("ARP", out);
 	} else if (HAS(pkt, RX_L_ETH)) {
 		fprintf(out, "ethertype 0x%04x", pkt->l3_type);
-	} else {
+	} else if (!rx_link_not_ip(out, pkt)) {
 		fputs("frame", out);
 	}
 	if (rec->http.kind == RX_HTTP_REQUEST) {
@@ -225,6 +227,7 @@ void rx_render_verbose(FILE *out, const struct rx_capture *rec, const char *ifna
 		fmt_mac(b, pkt->eth_dst);
 		fprintf(out, "  eth: src %s dst %s type 0x%04x\n", a, b, pkt->eth_type);
 	}
+	rx_link_verbose(out, pkt);
 	for (i = 0; i < pkt->vlan_n && i < RX_VLAN_MAX; i++)
 		fprintf(out, "  vlan: id %u pcp %u dei %u tpid 0x%04x\n", pkt->vlan[i].tci & 0xfff,
 			pkt->vlan[i].tci >> 13, (pkt->vlan[i].tci >> 12) & 1, pkt->vlan[i].tpid);
@@ -568,6 +571,7 @@ static void jw_l2(struct jsonw *w, const struct rx_pkt *pkt)
 {
 	__u32 i;
 
+	rx_link_json(w, pkt);
 	if (HAS(pkt, RX_L_ETH)) {
 		jsonw_lit(w, ",\"eth\":{\"src\":");
 		jsonw_mac(w, pkt->eth_src);

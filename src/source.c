@@ -8,6 +8,7 @@
  * (rx_source__snapshot_recent), so they share one read of the maps.
  */
 #include <pthread.h>
+#include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -126,6 +127,16 @@ void rx_source__snapshot_recent(struct rx_source *src, struct rx_snapshot *snap,
 const char *rx_source__ifname(const struct rx_source *src, __u32 ifindex)
 {
 	return src->ops->ifname ? src->ops->ifname(src->impl, ifindex) : NULL;
+}
+
+int rx_source__datalink(const struct rx_source *src)
+{
+	return src->ops->datalink ? src->ops->datalink(src->impl) : DLT_EN10MB;
+}
+
+struct pcap *rx_source__filter_pcap(const struct rx_source *src)
+{
+	return src->ops->filter_pcap ? src->ops->filter_pcap(src->impl) : NULL;
 }
 
 void rx_source__close(struct rx_source *src)

@@ -30,6 +30,21 @@ void rx_source__snapshot(struct rx_source *src, struct rx_snapshot *snap);
 #define RX_SNAPSHOT_RECENT_NS 1000000000ll
 void rx_source__snapshot_recent(struct rx_source *src, struct rx_snapshot *snap, __u64 after_ns);
 const char *rx_source__ifname(const struct rx_source *src, __u32 ifindex);
+/*
+ * The pcap link type (DLT_) the capture records' bytes start with: a
+ * file's own (LINUX_SLL2, NULL, RAW...), Ethernet live. Filters compile
+ * for it, pcap writers write it.
+ */
+int rx_source__datalink(const struct rx_source *src);
+/*
+ * The libpcap handle to compile filters with, NULL for one opened dead
+ * for rx_source__datalink(): a file's own, as tcpdump compiles them, for
+ * libpcap compiles some expressions by where the capture came from
+ * (`ip6` on BSD loopback: a file's three BSD AF_INET6 values, not this
+ * host's).
+ */
+struct pcap;
+struct pcap *rx_source__filter_pcap(const struct rx_source *src);
 void rx_source__close(struct rx_source *src);
 /* Transactions joined with their request record, and those that were not. */
 void rx_source__joins(struct rx_source *src, __u64 *joined, __u64 *missing, __u64 *replaced);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <pcap/pcap.h>
 #include "dpconfig.h"
+#include "filter.h"
 #include "reqjoin.h"
 #include "snapshot_read.h"
 #include "source_impl.h"
@@ -19,6 +20,7 @@ struct rx_file {
 	pcap_t *pcap;
 	const char *name;
 	struct rx_env *native;
+	int dlt; /* the file's link type, for filters and -w (rx_source__datalink) */
 	struct rx_sink sink;
 	int stopped;
 	__u64 frames; /* packets read so far: the number of the one being run */
@@ -76,20 +78,70 @@ static void native_emit(void *user, const struct rx_capture *rec)
 		f->stopped = 1;
 }
 
-/* Only packets that match expr are read: 0, or -1 after the error. */
-static int file_filter(struct rx_file *f, const char *expr)
-{
-	struct bpf_program prog;
-	int r;
+/* DLT_RAW is 14 on OpenBSD (and 12 here, where 14 has no other meaning). */
+#define RX_DLT_RAW_OPENBSD 14
 
-	if (pcap_compile(f->pcap, &prog, expr, 1, PCAP_NETMASK_UNKNOWN)) {
-		rx_err("invalid filter '%s': %s", expr, pcap_geterr(f->pcap));
+/* The datapath's enum rx_link of a capture's DLT_ value, or -1: not decoded. */
+static int file_link(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB:
+		return RX_LINK_ETH;
+	case DLT_LINUX_SLL:
+		return RX_LINK_SLL;
+	case DLT_LINUX_SLL2:
+		return RX_LINK_SLL2;
+	case DLT_NULL:
+		return RX_LINK_NULL;
+	case DLT_LOOP:
+		return RX_LINK_LOOP;
+	case DLT_RAW: /* LINKTYPE_RAW (101) in the file */
+	case RX_DLT_RAW_OPENBSD:
+		return RX_LINK_RAW;
+	case DLT_IPV4:
+		return RX_LINK_IPV4;
+	case DLT_IPV6:
+		return RX_LINK_IPV6;
+	default:
 		return -1;
 	}
-	r = pcap_setfilter(f->pcap, &prog);
+}
+
+/* The file's link type, or one error line naming it. */
+static int file_datalink(struct rx_file *f)
+{
+	int dlt = pcap_datalink(f->pcap), link = file_link(dlt);
+	const char *name = pcap_datalink_val_to_name(dlt);
+
+	if (link < 0) {
+		rx_err("%s: link type %s%sDLT %d%s is not supported: rxray reads Ethernet, "
+		       "Linux cooked (LINUX_SLL, LINUX_SLL2), loopback (NULL, LOOP) and raw IP "
+		       "(RAW, IPV4, IPV6)",
+		       f->name, name ? name : "", name ? " (" : "", dlt, name ? ")" : "");
+		return -1;
+	}
+	/* libpcap cannot compile filters for 14 (tcpdump refuses the file): raw IP it is */
+	f->dlt = dlt == RX_DLT_RAW_OPENBSD ? DLT_RAW : dlt;
+	return link;
+}
+
+/*
+ * Only packets that match expr are read: 0, or -1 after the error. The
+ * file's own handle compiles it for its link type (a dead one for DLT 14,
+ * which libpcap does not know: file_datalink reads it as DLT_RAW).
+ */
+static int file_filter(struct rx_file *f, const char *expr)
+{
+	struct rx_filter *prog;
+	int r;
+
+	if (rx_filter__new_link(&prog, expr, f->dlt,
+				pcap_datalink(f->pcap) == f->dlt ? f->pcap : NULL))
+		return -1;
+	r = pcap_setfilter(f->pcap, rx_filter__prog(prog));
 	if (r)
 		rx_err("%s: filter '%s': %s", f->name, expr, pcap_geterr(f->pcap));
-	pcap_freecode(&prog);
+	rx_filter__free(prog);
 	return r ? -1 : 0;
 }
 
@@ -98,7 +150,7 @@ static int file_open(void **impl, const struct rx_source_opts *o)
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct rx_config cfg;
 	struct rx_file *f;
-	int dlt;
+	int link;
 
 	*impl = NULL;
 	if (!o->file)
@@ -124,14 +176,9 @@ static int file_open(void **impl, const struct rx_source_opts *o)
 			rx_err("%s: %s", o->file, errbuf);
 		return RX_EXIT_INPUT;
 	}
-	dlt = pcap_datalink(f->pcap);
-	if (dlt != DLT_EN10MB) {
-		const char *name = pcap_datalink_val_to_name(dlt);
-
-		rx_err("%s: link type %s is not supported (Ethernet only)", o->file,
-		       name ? name : "unknown");
+	link = file_datalink(f);
+	if (link < 0)
 		return RX_EXIT_INPUT;
-	}
 	if (o->filter && file_filter(f, o->filter))
 		return RX_EXIT_INPUT;
 	f->native = rx_native__new();
@@ -139,6 +186,7 @@ static int file_open(void **impl, const struct rx_source_opts *o)
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
 	}
+	rx_native__link(f->native, (__u32)link);
 	cfg = rx_dpconfig(o);
 	rx_native__configure(f->native, &cfg, o->patterns ? o->patterns->p : NULL);
 	rx_native__sinks(f->native, o->capture ? native_emit : NULL, o->txns ? native_txn : NULL, f);
@@ -217,10 +265,27 @@ static const struct rx_reqjoin *file_reqjoin(const void *impl)
 	return &f->join;
 }
 
+static int file_dlt(const void *impl)
+{
+	const struct rx_file *f = impl;
+
+	return f->dlt;
+}
+
+/* libpcap compiles no filter for DLT 14: that file's are compiled for DLT_RAW. */
+static struct pcap *file_filter_pcap(const void *impl)
+{
+	const struct rx_file *f = impl;
+
+	return pcap_datalink(f->pcap) == f->dlt ? f->pcap : NULL;
+}
+
 const struct rx_source_ops rx_file_source = {
 	.open = file_open,
 	.run = file_run,
 	.snapshot = file_snapshot,
+	.datalink = file_dlt,
+	.filter_pcap = file_filter_pcap,
 	.reqjoin = file_reqjoin,
 	.close = file_close,
 };

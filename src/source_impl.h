@@ -74,6 +74,8 @@ struct rx_source_ops {
 	 */
 	void (*snapshot)(void *impl, struct rx_snapshot *snap, const __u64 *after);
 	const char *(*ifname)(const void *impl, __u32 ifindex); /* NULL: never named */
+	int (*datalink)(const void *impl); /* the records' pcap DLT_ (NULL: Ethernet) */
+	struct pcap *(*filter_pcap)(const void *impl); /* NULL, or returns NULL: a dead handle's */
 	/* the join of transactions with their request records (NULL: none) */
 	const struct rx_reqjoin *(*reqjoin)(const void *impl);
 	void (*close)(void *impl); /* takes NULL */

@@ -64,7 +64,8 @@ put("bad_caplen.pcap", c)
 c = bytearray(data)
 c[offs[2]:offs[2] + 16] = b"\xff" * 16                      # record 3: all-ones header
 put("garbage_hdr.pcap", c)
-wrpcap(os.path.join(d, "raw_ip.pcap"), [IP(dst="192.0.2.2") / UDP()], linktype=101)
+# 802.11 (DLT 105): a link type rxray does not decode (raw IP, SLL, NULL... it does)
+wrpcap(os.path.join(d, "wifi.pcap"), [Raw(bytes(24)) / IP(dst="192.0.2.2") / UDP()], linktype=105)
 w = PcapNgWriter(os.path.join(d, "good.pcapng"))
 for p in pk:
     w.write(p)
@@ -177,8 +178,8 @@ expect "missing file" 2 'No such file' "$tmp/missing.pcap" -- "$W" watch -r "$tm
 expect "missing file, -w given" 2 'No such file' "$tmp/missing.pcap" -- \
 	"$W" watch -r "$tmp/missing.pcap" -w "$tmp/precious.pcap"
 untouched "missing file, -w given"
-expect "non-Ethernet link type" 2 'link type|RAW' "$tmp/raw_ip.pcap" -- \
-	"$W" watch -r "$tmp/raw_ip.pcap"
+expect "unsupported link type" 2 'link type IEEE802_11 \(DLT 105\) is not supported' "$tmp/wifi.pcap" -- \
+	"$W" watch -r "$tmp/wifi.pcap"
 
 # ---- flags and filter -------------------------------------------------------------
 expect "-c abc" 2 '-c' 'abc' -- "$W" watch -c abc -r "$G"

@@ -5,6 +5,10 @@
  * ASan + UBSan watching every read. The invariants checked are the ones
  * the BPF verifier enforces in the kernel build and more: offsets stay
  * inside the frame, lists stay inside their arrays, one record per frame.
+ * Each input runs twice: as an Ethernet frame (the hooks' link type) and
+ * under one of the capture files' link headers (SLL, SLL2, NULL, LOOP,
+ * raw IP), chosen by its length, so those decoders are fuzzed from the
+ * same corpus.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,7 +27,8 @@ static void on_record(void *user, const struct rx_capture *rec)
 	if (rec->data_len > p->cap_len || p->l3_off > p->cap_len || p->l4_off > p->cap_len ||
 	    p->payload_off > p->cap_len || p->vlan_n > RX_VLAN_MAX ||
 	    p->ipopt_n > RX_IPOPT_MAX || p->ip6ext_n > RX_IP6EXT_MAX ||
-	    p->sack_n > RX_SACK_MAX || p->reason >= RX_REASON_MAX || p->proto >= RX_PROTO_MAX)
+	    p->sack_n > RX_SACK_MAX || p->reason >= RX_REASON_MAX || p->proto >= RX_PROTO_MAX ||
+	    p->link >= RX_LINK_MAX || p->sll_halen > 0xff)
 		abort();
 }
 
@@ -44,8 +49,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	copy = malloc(size ? size : 1);
 	memcpy(copy, data, size);
 	records = 0;
+	rx_native__link(env, RX_LINK_ETH);
 	rx_native__run(env, copy, (uint32_t)size, (uint32_t)size, 0);
-	if (records != 1)
+	rx_native__link(env, 1 + (uint32_t)(size % (RX_LINK_MAX - 1)));
+	rx_native__run(env, copy, (uint32_t)size, (uint32_t)size, 0);
+	if (records != 2)
 		abort();
 	free(copy);
 	return 0;

@@ -68,6 +68,16 @@ FIELD_MAP = [
     ("frame.time_epoch",              "frame.time_epoch",                        "time",   "9 decimals"),
     ("frame.number",                  "frame.number",                            "int",    "index in the file, from 1"),
     *same("int", "frame.len", "frame.cap_len"),
+    # link headers of captures that are not Ethernet (tests/pcap/test_linktypes.py)
+    *same("int", "sll.pkttype", "sll.hatype", "sll.halen", "sll.ifindex"),
+    ("sll.src.eth",                   "sll.src.eth",                             "mac",    "halen 6"),
+    ("sll.src.ipv4",                  "sll.src.ipv4",                            "str",    "GRE (hatype 778), halen 4"),
+    ("sll.src.other",                 "sll.src.other",                           "str",    "other lengths: aa:bb:..."),
+    ("sll.etype",                     "sll.etype",                               "int",    "protocol >= 0x0600"),
+    ("sll.ltype",                     "sll.ltype",                               "int",    "protocol < 0x0600 (Linux's own)"),
+    ("sll.gretype",                   "sll.gretype",                             "int",    "protocol under GRE"),
+    ("null.family",                   "null.family",                             "int",
+     "LINKTYPE_NULL and LINKTYPE_LOOP alike: tshark dissects both as null"),
     *same("mac", "eth.src", "eth.dst"),
     ("eth.type",                      "eth.type",                                "int",    "type right after the MACs"),
     ("vlan[].id",                     "vlan.id | ieee8021ad.id",                 "int",    ""),
@@ -128,7 +138,8 @@ RXRAY_ONLY = ("rxray.", "kernel.")
 # tshark fields that are a number and a parent at once: rxray prints the
 # number under the last key and the children as dotted keys beside it
 # ("tcp":{"flags":2,"flags.syn":1,...}), so the joined path is the name.
-NUMBER_PARENTS = ("tcp.flags",)
+# So too the parents that are no tshark name ("sll":{"src.eth":...}).
+NUMBER_PARENTS = ("tcp.flags", "sll.src")
 
 # ---------------------------------------------------------------------------
 # Where rxray and tshark legitimately differ. Each entry: a name, the reason,
@@ -141,9 +152,9 @@ NUMBER_PARENTS = ("tcp.flags",)
 TRUNC_LAYER = {
     "truncated_eth": "eth", "truncated_vlan": "vlan", "truncated_ipv4": "ip", "truncated_ipv6": "ipv6",
     "truncated_ipv6_ext": "ipv6.ext", "truncated_tcp": "tcp", "truncated_udp": "udp",
-    "truncated_icmp": "icmp",
+    "truncated_icmp": "icmp", "truncated_link": "sll",
 }
-LAYER_ORDER = ["eth", "vlan", "ip", "ipv6", "ipv6.ext", "tcp", "udp", "icmp", "icmpv6", "payload", "http", "tls"]
+LAYER_ORDER = ["sll", "null", "eth", "vlan", "ip", "ipv6", "ipv6.ext", "tcp", "udp", "icmp", "icmpv6", "payload", "http", "tls"]
 L4_AND_UP = ("tcp", "udp", "icmp", "icmpv6", "payload", "http", "tls")
 
 
@@ -432,13 +443,17 @@ class TsharkPacket:
                       "len": int(fr["frame.len"][0]), "cap_len": int(fr["frame.cap_len"][0])}
         self.cap_len = v["frame"]["cap_len"]
         self.wire_len = v["frame"]["len"]
-        if "eth" in first:
-            ef = proto_fields(first["eth"])
-            v["eth"] = scalar_layer("eth", ef)
-            # VLAN tags: the run of tag protocols right after eth.
+        for name in ("sll", "null"):
+            if name in first:
+                v[name] = scalar_layer(name, proto_fields(first[name]))
+        l2 = first.get("eth", first.get("sll"))
+        if l2 is not None:
+            if "eth" in first:
+                v["eth"] = scalar_layer("eth", proto_fields(l2))
+            # VLAN tags: the run of tag protocols right after eth (or sll).
             tags = []
-            tpid = v["eth"].get("type")
-            idx = top.index(first["eth"]) + 1
+            tpid = v[l2.get("name")].get("type" if "eth" in first else "etype")
+            idx = top.index(l2) + 1
             while idx < len(top) and top[idx].get("name") in ("vlan", "ieee8021ad"):
                 tf = proto_fields(top[idx])
                 pre = top[idx].get("name")

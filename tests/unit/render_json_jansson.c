@@ -209,6 +209,50 @@ static json_t *json_ipv6(const struct rx_pkt *pkt)
 	return o;
 }
 
+/*
+ * The link layer of a file that is not Ethernet (src/linklayer.c, written
+ * after the oracle was frozen): tshark's sll.* and null.family, raw.
+ */
+static json_t *json_link(const struct rx_pkt *pkt, const char **key)
+{
+	unsigned int i, n = pkt->sll_halen < 8 ? pkt->sll_halen : 8;
+	char src[32] = "";
+	json_t *o;
+
+	*key = NULL;
+	if (!HAS(pkt, RX_L_LINK) && pkt->link != RX_LINK_RAW)
+		return NULL;
+	if (pkt->link == RX_LINK_SLL || pkt->link == RX_LINK_SLL2) {
+		o = json_object();
+		set_int(o, "pkttype", pkt->sll_pkttype);
+		set_int(o, "hatype", pkt->sll_hatype);
+		set_int(o, "halen", pkt->sll_halen);
+		if (pkt->sll_halen == 4 && pkt->sll_hatype == 778) {
+			inet_ntop(AF_INET, pkt->sll_addr, src, sizeof(src));
+			set_str(o, "src.ipv4", src);
+		} else if (n) {
+			for (i = 0; i < n; i++)
+				sprintf(src + strlen(src), "%s%02x", i ? ":" : "", pkt->sll_addr[i]);
+			set_str(o, n == 6 && pkt->sll_halen == 6 ? "src.eth" : "src.other", src);
+		}
+		set_int(o, pkt->sll_hatype == 778 ? "gretype" : pkt->sll_proto < 0x0600 ? "ltype" : "etype",
+			pkt->sll_proto);
+		if (pkt->link == RX_LINK_SLL2)
+			set_int(o, "ifindex", pkt->link_ifindex);
+		*key = "sll";
+		return o;
+	}
+	if (pkt->link == RX_LINK_NULL || pkt->link == RX_LINK_LOOP) {
+		*key = "null";
+		return json_pack("{sI}", "family", (json_int_t)pkt->link_family);
+	}
+	if (pkt->link == RX_LINK_RAW) {
+		*key = "raw";
+		return json_object();
+	}
+	return NULL;
+}
+
 #define FRAME_OPEN "{\"frame\":{"
 
 int rx_render_json_jansson(FILE *out, const struct rx_capture *rec, __u64 frame,
@@ -217,6 +261,7 @@ int rx_render_json_jansson(FILE *out, const struct rx_capture *rec, __u64 frame,
 	const struct rx_pkt *pkt = &rec->pkt;
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], ts[32];
 	json_t *root = json_object(), *o, *l;
+	const char *key;
 	char buf[8192];
 	size_t n;
 	__u32 i;
@@ -228,6 +273,9 @@ int rx_render_json_jansson(FILE *out, const struct rx_capture *rec, __u64 frame,
 	set_int(o, "cap_len", pkt->cap_len);
 	json_object_set_new_nocheck(root, "frame", o);
 
+	o = json_link(pkt, &key);
+	if (o)
+		json_object_set_new_nocheck(root, key, o);
 	if (HAS(pkt, RX_L_ETH)) {
 		o = json_object();
 		fmt_mac(a, pkt->eth_src);

@@ -43,7 +43,7 @@ static void same_as_reference(struct rx_env *env, const uint8_t *f, size_t n)
 	ref.pkt.wire_len = (uint32_t)n;
 	ref.pkt.cap_len = (uint32_t)n;
 	ref.pkt.hook = RX_HOOK_NONE;
-	r = rx_parse(env, RX_HOOK_NONE, &ref, f, f + n);
+	r = rx_parse(env, RX_HOOK_NONE, &ref, f, f + n, env->link);
 	ref.pkt.verdict = RX_VERDICT_PASS;
 	ref.pkt.reason = (uint8_t)r;
 	assert_memory_equal(&ref.pkt, &env->work.pkt, sizeof(ref.pkt));
@@ -58,6 +58,8 @@ static void capture_on(struct rx_env *env, __u32 snaplen, int payload)
 	rx_native__sinks(env, keep, NULL, NULL);
 }
 
+static __u32 run_link; /* enum rx_link of the frames run() decodes */
+
 /* Every frame of these tests goes through here, one work area for all, in turn. */
 static const struct rx_pkt *run(const uint8_t *f, size_t n)
 {
@@ -67,6 +69,7 @@ static const struct rx_pkt *run(const uint8_t *f, size_t n)
 		env = rx_native__new();
 		capture_on(env, RX_SNAP_MAX, 0);
 	}
+	rx_native__link(env, run_link);
 	memset(&last, 0xa5, sizeof(last));
 	rx_native__run(env, f, (uint32_t)n, (uint32_t)n, 42);
 	same_as_reference(env, f, n);
@@ -605,6 +608,85 @@ static void test_work_area_reuse(void **state)
 		}
 }
 
+/*
+ * f (an Ethernet frame of n bytes) under another link header: hdr (hlen
+ * bytes) in place of the Ethernet header, decoded as link; returns the
+ * decoded packet, held to the reference decode by run().
+ */
+static const struct rx_pkt *run_as(__u32 link, const uint8_t *hdr, size_t hlen, const uint8_t *f,
+				   size_t n)
+{
+	static uint8_t g[512];
+	const struct rx_pkt *p;
+
+	memcpy(g, hdr, hlen);
+	memcpy(g + hlen, f + 14, n - 14);
+	run_link = link;
+	p = run(g, hlen + n - 14);
+	run_link = RX_LINK_ETH;
+	return p;
+}
+
+/* Capture files' link headers: decoded, then the same layers as under Ethernet. */
+static void test_link_types(void **state)
+{
+	static const uint8_t sll2[20] = { 0x08, 0x00, 0, 0, 0, 0, 0, 7, 0x03, 0x04, 4, 6,
+					  2, 0, 0, 0, 0, 1 };
+	static const uint8_t sll_v6[16] = { 0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x86, 0xdd };
+	static const uint8_t sll_llc[16] = { 0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x00, 0x04 };
+	static const uint8_t null_darwin6[4] = { 30, 0, 0, 0 }, null_be4[4] = { 0, 0, 0, 2 };
+	static const uint8_t loop6[4] = { 0, 0, 0, 28 }, null_other[4] = { 7, 0, 0, 0 };
+	uint8_t f6[256];
+	size_t n6 = ip6_frame(f6, 17, NULL, 0, udp8, sizeof(udp8));
+	struct rx_pkt eth4 = *run(syn4, sizeof(syn4));
+	const struct rx_pkt *p;
+
+	(void)state;
+	p = run_as(RX_LINK_SLL2, sll2, sizeof(sll2), syn4, sizeof(syn4));
+	assert_int_equal(p->reason, RX_REASON_OK);
+	assert_int_equal(p->layers, (eth4.layers & ~RX_L_ETH) | RX_L_LINK);
+	assert_int_equal(p->link, RX_LINK_SLL2);
+	assert_int_equal(p->link_ifindex, 7);
+	assert_int_equal(p->sll_hatype, 772);
+	assert_int_equal(p->sll_pkttype, 4);
+	assert_int_equal(p->sll_halen, 6);
+	assert_int_equal(p->sll_proto, 0x0800);
+	assert_memory_equal(p->sll_addr, mac_a, 6);
+	assert_int_equal(p->l3_off, 20);
+	assert_int_equal(p->l4_off, eth4.l4_off + 6);
+	assert_int_equal(p->dport, eth4.dport);
+	assert_int_equal(p->tcp_mss, eth4.tcp_mss);
+	/* the next Ethernet frame in the same work area keeps nothing of it */
+	assert_int_equal(run(syn4, sizeof(syn4))->link, RX_LINK_ETH);
+	assert_int_equal(last.pkt.link_ifindex, 0);
+
+	assert_true(run_as(RX_LINK_SLL, sll_v6, sizeof(sll_v6), f6, n6)->layers & RX_L_UDP);
+	assert_int_equal(run_as(RX_LINK_SLL, sll_llc, sizeof(sll_llc), f6, n6)->reason,
+			 RX_REASON_NOT_IP);
+	assert_int_equal(last.pkt.sll_proto, 4);
+	assert_int_equal(run_as(RX_LINK_SLL, sll_v6, 10, f6, 14)->reason, RX_REASON_TRUNC_LINK);
+	assert_false(last.pkt.layers & RX_L_LINK);
+	assert_int_equal(run_as(RX_LINK_SLL2, sll2, 19, f6, 14)->reason, RX_REASON_TRUNC_LINK);
+
+	assert_true(run_as(RX_LINK_NULL, null_darwin6, 4, f6, n6)->layers & RX_L_UDP);
+	assert_int_equal(last.pkt.link_family, 30);
+	assert_true(run_as(RX_LINK_NULL, null_be4, 4, syn4, sizeof(syn4))->layers & RX_L_TCP);
+	assert_int_equal(last.pkt.link_family, 2); /* a big-endian writer's, read swapped */
+	assert_true(run_as(RX_LINK_LOOP, loop6, 4, f6, n6)->layers & RX_L_IPV6);
+	assert_int_equal(run_as(RX_LINK_NULL, null_other, 4, f6, n6)->reason, RX_REASON_NOT_IP);
+	assert_int_equal(last.pkt.link_family, 7);
+	assert_int_equal(run_as(RX_LINK_NULL, null_other, 3, f6, 14)->reason, RX_REASON_TRUNC_LINK);
+
+	assert_true(run_as(RX_LINK_RAW, NULL, 0, syn4, sizeof(syn4))->layers & RX_L_TCP);
+	assert_int_equal(last.pkt.l3_off, 0);
+	assert_false(last.pkt.layers & RX_L_LINK);
+	assert_true(run_as(RX_LINK_RAW, NULL, 0, f6, n6)->layers & RX_L_IPV6);
+	assert_int_equal(run_as(RX_LINK_RAW, NULL, 0, f6, 14)->reason, RX_REASON_TRUNC_LINK);
+	assert_int_equal(run_as(RX_LINK_IPV6, NULL, 0, f6, n6)->proto, RX_PROTO_UDP);
+	/* an IPv4 link type holding IPv6: malformed, not silently another protocol */
+	assert_int_equal(run_as(RX_LINK_IPV4, NULL, 0, f6, n6)->reason, RX_REASON_BAD_IPV4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -621,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_fast_paths_ip6ext),
 		cmocka_unit_test(test_fast_paths_ip6ext_near_miss),
 		cmocka_unit_test(test_work_area_reuse),
+		cmocka_unit_test(test_link_types),
 	};
 
 	return cmocka_run_group_tests(tests, build_syn4, NULL);
