@@ -18,7 +18,7 @@ BPF_PKGS=(libbpf-dev bpftool linux-libc-dev iproute2) # libbpf >= 1.4, bpftool >
 FUZZ_PKGS=(libclang-rt-14-dev)               # libFuzzer + sanitizers of the default clang
 TEST_PKGS=(tshark tcpdump tcpreplay python3-scapy iproute2 iputils-ping curl
 	nginx-light wrk hping3 nmap tmux prometheus jq netsniff-ng ethtool
-	bash-completion strace systemd) # the completion, and serve under the unit's grants
+	bash-completion strace systemd python3-yaml) # the completion, serve under the unit's grants, the rules
 # the Debian package (debian/, scripts/check_deb.sh): built with debhelper,
 # checked by lintian, installed in a debootstrap chroot
 PACKAGING_PKGS=(debhelper dpkg-dev lintian debootstrap)
