@@ -240,5 +240,8 @@ clean:
 
 # the dependency files of this build only, not of the benchmarks' baseline
 # build (bench/base_build.sh) nor of the Debian 13 chroot that
-# scripts/check_trixie.sh keeps under it (nor its /proc, /sys, /dev)
--include $(shell find $(BUILD) \( -path $(BUILD)/trixie-root -o -path $(BUILD)/bench-base \) -prune -o -name '*.d' -type f -print 2>/dev/null)
+# scripts/check_trixie.sh keeps under it (nor its /proc, /sys, /dev), nor
+# of the package build and chroot of scripts/check_deb.sh
+-include $(shell find $(BUILD) \( -path $(BUILD)/trixie-root -o -path $(BUILD)/bench-base \
+	-o -path $(BUILD)/deb -o -path $(BUILD)/deb-root -o -path $(BUILD)/deb-cache \) -prune \
+	-o -name '*.d' -type f -print 2>/dev/null)
