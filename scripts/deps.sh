@@ -21,7 +21,7 @@ TEST_PKGS=(tshark tcpdump tcpreplay python3-scapy iproute2 iputils-ping curl
 	bash-completion strace systemd python3-yaml) # the completion, serve under the unit's grants, the rules
 # the Debian package (debian/, scripts/check_deb.sh): built with debhelper,
 # checked by lintian, installed in a debootstrap chroot
-PACKAGING_PKGS=(debhelper dpkg-dev lintian debootstrap)
+PACKAGING_PKGS=(build-essential debhelper dpkg-dev lintian debootstrap)
 # the kernel matrix (tests/kernels): Debian's kernel packages booted in QEMU
 # with an initramfs the test builds; BPF built with clang 19 as on Debian 13
 MATRIX_PKGS=(clang-19 qemu-system-x86 busybox-static cpio kmod xz-utils zstd)
