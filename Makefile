@@ -87,6 +87,7 @@ man: $(MANS)
 
 $(BUILD)/man/%: docs/man/%.scd
 	$(call msg,SCDOC,$@)
+	@command -v $(SCDOC) >/dev/null || { echo "the man pages need scdoc (Debian's scdoc; scripts/deps.sh)" >&2; exit 1; }
 	@mkdir -p $(@D)
 	$(Q)$(SCDOC) <$< >$@.tmp && mv $@.tmp $@
 
