@@ -1,6 +1,6 @@
 # rxray — one Makefile, out-of-tree build directory (BUILD=build), V=1 for
-# verbose. Targets: all (default), test, test-kernels, demo, bench, fuzz,
-# deps, clean.
+# verbose. Targets: all (default), man, install, uninstall, test,
+# test-kernels, demo, bench, fuzz, deps, clean.
 
 BUILD ?= build
 CC ?= gcc
@@ -20,7 +20,7 @@ endif
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS ?= -O2 -g
-USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) -MMD -MP
+USER_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) -MMD -MP
 LIBS := -lbpf -lelf -lz -lpcap -ljansson -lmicrohttpd -lpthread -lncursesw -lm
 # serve's --web-config: YAML (libyaml), TLS checks and HMAC (GnuTLS, as
 # libmicrohttpd's), bcrypt (libxcrypt's crypt_r)
@@ -45,7 +45,7 @@ TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/test
 	$(BUILD)/tests/unit_pktgen
 TEST_BINS += $(BUILD)/tests/unit_topmodel $(BUILD)/tests/unit_webconfig
 
-.PHONY: all tests test test-kernels clang19 demo bench fuzz deps clean
+.PHONY: all tests test test-kernels clang19 demo bench fuzz deps clean man install uninstall
 all: $(BUILD)/rxray $(BPF_OBJ)
 
 $(BPF_OBJ): bpf/rxray.bpf.c
@@ -86,7 +86,61 @@ $(BUILD)/src/verify.o: $(SKEL)
 
 $(BUILD)/rxray: $(OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# ---- man pages and install ------------------------------------------------
+# The man pages are scdoc sources (docs/man/*.scd, Debian's scdoc), built
+# into $(BUILD)/man; tests/pcap/test_man_help.sh keeps them and --help in
+# step. The BPF object is embedded in the binary (the bpftool skeleton), so
+# at run time rxray needs only itself: install puts the binary, the man
+# pages, the bash completion, the systemd unit and a default config that an
+# existing one is never replaced by. PREFIX=/usr for a distribution package.
+SCDOC ?= scdoc
+MAN_SRCS := $(sort $(wildcard docs/man/*.8.scd))
+MANS := $(MAN_SRCS:docs/man/%.scd=$(BUILD)/man/%)
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL ?= install
+CONF := $(DESTDIR)$(SYSCONFDIR)/rxray/rxray.conf
+
+man: $(MANS)
+
+$(BUILD)/man/%: docs/man/%.scd
+	$(call msg,SCDOC,$@)
+	@command -v $(SCDOC) >/dev/null || { echo "the man pages need scdoc (Debian's scdoc; scripts/deps.sh)" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(Q)$(SCDOC) <$< >$@.tmp && mv $@.tmp $@
+
+install: $(BUILD)/rxray $(MANS)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/rxray
+	$(INSTALL) -m 0755 $(BUILD)/rxray $(DESTDIR)$(BINDIR)/rxray
+	$(INSTALL) -m 0644 $(MANS) $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 0644 completions/rxray $(DESTDIR)$(BASHCOMPDIR)/rxray
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		contrib/systemd/rxray.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/rxray.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/rxray.service
+	@if [ -e $(CONF) ]; then \
+		echo "  keeping $(CONF) (the default is contrib/rxray.conf)"; \
+	else \
+		echo "$(INSTALL) -m 0644 contrib/rxray.conf $(CONF)"; \
+		$(INSTALL) -m 0644 contrib/rxray.conf $(CONF); \
+	fi
+
+# the config goes only if it is still the default; the directories only if empty
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/rxray $(DESTDIR)$(BASHCOMPDIR)/rxray \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/rxray.service \
+		$(MAN_SRCS:docs/man/%.scd=$(DESTDIR)$(MANDIR)/man8/%)
+	@if [ -e $(CONF) ] && ! cmp -s contrib/rxray.conf $(CONF); then \
+		echo "  keeping $(CONF): it differs from the default"; \
+	else \
+		rm -f $(CONF); rmdir $(DESTDIR)$(SYSCONFDIR)/rxray 2>/dev/null || true; \
+	fi
 
 # ---- tests ---------------------------------------------------------------
 $(BUILD)/tests/bpf_diff: $(BUILD)/tests/bpf_diff.o $(BUILD)/tests/pcap_each.o $(BUILD)/native/datapath.o \
@@ -217,5 +271,8 @@ clean:
 
 # the dependency files of this build only, not of the benchmarks' baseline
 # build (bench/base_build.sh) nor of the Debian 13 chroot that
-# scripts/check_trixie.sh keeps under it (nor its /proc, /sys, /dev)
--include $(shell find $(BUILD) \( -path $(BUILD)/trixie-root -o -path $(BUILD)/bench-base \) -prune -o -name '*.d' -type f -print 2>/dev/null)
+# scripts/check_trixie.sh keeps under it (nor its /proc, /sys, /dev), nor
+# of the package build and chroot of scripts/check_deb.sh
+-include $(shell find $(BUILD) \( -path $(BUILD)/trixie-root -o -path $(BUILD)/bench-base \
+	-o -path $(BUILD)/deb -o -path $(BUILD)/deb-root -o -path $(BUILD)/deb-cache \) -prune \
+	-o -name '*.d' -type f -print 2>/dev/null)

@@ -12,14 +12,19 @@ set -euo pipefail
 # By purpose, with Debian 12's names; the names that differ on 13 are set below.
 BUILD_PKGS=(clang llvm make gcc pkg-config libelf-dev zlib1g-dev libpcap-dev
 	libjansson-dev libcmocka-dev libncurses-dev libmicrohttpd-dev
-	libyaml-dev libgnutls28-dev libcrypt-dev) # the last three: serve --web-config
+	libyaml-dev libgnutls28-dev libcrypt-dev # these three: serve --web-config
+	scdoc) # scdoc: the man pages (docs/man)
 BPF_PKGS=(libbpf-dev bpftool linux-libc-dev iproute2) # libbpf >= 1.4, bpftool >= 7.5, UAPI >= 6.12,
 	# iproute2 >= 6.3 (BIG TCP's gro_ipv4_max_size, for tests/e2e/test_bigtcp.sh)
 FUZZ_PKGS=(libclang-rt-14-dev)               # libFuzzer + sanitizers of the default clang
 TEST_PKGS=(tshark tcpdump tcpreplay python3-scapy iproute2 iputils-ping curl
 	nginx-light wrk hping3 nmap tmux prometheus jq netsniff-ng ethtool
 	openssl whois # certificates and bcrypt hashes (mkpasswd) for tests/e2e/test_serve_tls.sh
-	chromium chromium-driver) # chromium: the page of serve in a real browser (tests/e2e/test_web.sh)
+	chromium chromium-driver # chromium: the page of serve in a real browser (tests/e2e/test_web.sh)
+	bash-completion strace systemd python3-yaml) # the completion, serve under the unit's grants, the rules
+# the Debian package (debian/, scripts/check_deb.sh): built with debhelper,
+# checked by lintian, installed in a debootstrap chroot
+PACKAGING_PKGS=(build-essential debhelper dpkg-dev lintian debootstrap)
 # the kernel matrix (tests/kernels): Debian's kernel packages booted in QEMU
 # with an initramfs the test builds; BPF built with clang 19 as on Debian 13
 MATRIX_PKGS=(clang-19 qemu-system-x86 busybox-static cpio kmod xz-utils zstd)
@@ -36,6 +41,7 @@ with bookworm-backports) and Debian 13 (trixie) only. Install these yourself
   fuzzing:      the libFuzzer/sanitizer runtime of your clang (libclang-rt-N-dev)
   tests:        ${TEST_PKGS[*]}
                 (nginx-light is nginx where the distribution has no light build)
+  packaging:    ${PACKAGING_PKGS[*]}
   kernel tests: ${MATRIX_PKGS[*]}
 Then 'make all' builds and 'tests/run.sh build' runs the tests.
 EOF
@@ -57,6 +63,8 @@ if [ $release = trixie ]; then
 	FUZZ_PKGS=(libclang-rt-19-dev)
 	# trixie's nginx-light is a transitional package pulling in nginx
 	TEST_PKGS=("${TEST_PKGS[@]/#nginx-light/nginx}")
+	# systemd.pc (the unit directory, for debian/rules) moved to systemd-dev
+	PACKAGING_PKGS+=(systemd-dev)
 fi
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
@@ -68,7 +76,7 @@ at_least() {
 }
 
 missing=()
-for p in "${BUILD_PKGS[@]}" "${FUZZ_PKGS[@]}" "${TEST_PKGS[@]}" "${MATRIX_PKGS[@]}"; do
+for p in "${BUILD_PKGS[@]}" "${FUZZ_PKGS[@]}" "${TEST_PKGS[@]}" "${PACKAGING_PKGS[@]}" "${MATRIX_PKGS[@]}"; do
 	installed "$p" || missing+=("$p")
 done
 # bookworm's own libbpf 1.1, bpftool 7.1 and 6.1 UAPI are too old: backports
