@@ -14,6 +14,8 @@ table row, in backticks, under the `## ` heading that names the command;
 `*` in a documented name stands for one key that is data (a status code, a
 reason). The keys of the outputs live only (`kernel.*`) or not emitted yet
 are documented too, but cannot be printed here: the check is one way.
+Every object printed carries `rxray.schema`, the number docs/json.md gives
+("today **N**"; `."rxray.schema"` on the flat `requests` lines).
 """
 import json
 import os
@@ -30,6 +32,7 @@ JSON_MD = os.path.join(ROOT, "docs", "json.md")
 METRICS_MD = os.path.join(ROOT, "docs", "metrics.md")
 METRICS_C = os.path.join(ROOT, "src", "metrics.c")
 ROW = re.compile(r"^\|\s*`([^`]+)`\s*\|")
+SCHEMA = re.compile(r"`rxray\.schema` \(an integer, today \*\*(\d+)\*\*\)")
 
 # the heading's words that name each output's section of docs/json.md
 SECTIONS = {"watch": "`watch --json`", "requests": "`requests --json`",
@@ -65,6 +68,22 @@ def flatten(v, path, out, where):
                 flatten(x, path + "[]", out, where)
 
 
+def documented_schema():
+    """The schema number docs/json.md states, or None."""
+    with open(JSON_MD, encoding="utf-8") as f:
+        m = SCHEMA.search(f.read())
+    return int(m.group(1)) if m else None
+
+
+def check_schema(obj, argv):
+    """obj carries rxray.schema, the documented number (nested, or one flat key)."""
+    want = documented_schema()
+    got = obj.get("rxray.schema", obj.get("rxray", {}).get("schema"))
+    if want is None or got != want or isinstance(got, bool):
+        rxtest.fails.append(f"rxray {' '.join(argv)}: rxray.schema is {got!r}, "
+                            f"docs/json.md says {want!r}")
+
+
 def keys_of(argv, where, out, lines=True):
     """Runs rxray ARGV and adds the keys of its JSON output to OUT."""
     p = subprocess.run([rxtest.RXRAY, *argv], capture_output=True, text=True, timeout=300)
@@ -78,7 +97,9 @@ def keys_of(argv, where, out, lines=True):
         if not d.strip():
             continue
         try:
-            flatten(json.loads(d), "", out, where)
+            obj = json.loads(d)
+            flatten(obj, "", out, where)
+            check_schema(obj, argv)
         except ValueError as e:
             rxtest.fails.append(f"rxray {' '.join(argv)}: not JSON ({e}): {d[:80]!r}")
             return
