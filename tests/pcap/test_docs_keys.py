@@ -14,7 +14,9 @@ table row, in backticks, under the `## ` heading that names the command;
 `*` in a documented name stands for one key that is data (a status code, a
 reason). The keys of the outputs live only (`kernel.*`) or not emitted yet
 are documented too, but cannot be printed here: the check is one way.
-Every object printed carries `rxray.schema`, the number docs/json.md gives
+Every loss counter of `stats` (the keys under `lost`, and
+tcp.flows_overflow) is explained in docs/glossary.md, in a row of its
+table of counters. Every object printed carries `rxray.schema`, the number docs/json.md gives
 ("today **N**"; `."rxray.schema"` on the flat `requests` lines).
 """
 import json
@@ -29,6 +31,7 @@ import rxtest  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 JSON_MD = os.path.join(ROOT, "docs", "json.md")
+GLOSSARY_MD = os.path.join(ROOT, "docs", "glossary.md")
 METRICS_MD = os.path.join(ROOT, "docs", "metrics.md")
 METRICS_C = os.path.join(ROOT, "src", "metrics.c")
 ROW = re.compile(r"^\|\s*`([^`]+)`\s*\|")
@@ -132,7 +135,22 @@ def check_json(corpus):
             if not any(p.match(k) for p in doc[out]):
                 rxtest.fails.append(f"{out} --json prints `{k}` ({where}), "
                                     f"not in docs/json.md's {SECTIONS[out]} section")
+    check_glossary(printed["stats"])
     return n
+
+
+def check_glossary(stats_keys):
+    """Each loss counter stats prints is a row of docs/glossary.md."""
+    with open(GLOSSARY_MD, encoding="utf-8") as f:
+        rows = {m.group(1) for m in map(ROW.match, f) if m}
+    counters = sorted(k.split(".", 1)[1] for k in stats_keys
+                      if k.startswith("lost.") or k == "tcp.flows_overflow")
+    if len(counters) < 10:
+        rxtest.fails.append(f"stats --json printed only {len(counters)} loss counters: {counters}")
+    for c in counters:
+        if c not in rows:
+            rxtest.fails.append(f"stats prints the loss counter `{c}`, which docs/glossary.md's "
+                                f"table does not explain")
 
 
 def check_metrics():
