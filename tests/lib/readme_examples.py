@@ -20,7 +20,6 @@ the sample, so that the test breaks if the README drops them.
 Exit status 0 all as the README says, 1 not (each difference printed with
 the command's output), 2 usage.
 """
-import os
 import re
 import subprocess
 import sys
