@@ -38,6 +38,12 @@ echo "make as $NOBODY in the fresh clone: $((ms / 1000)).$((ms % 1000 / 100)) s 
 "$PY" "$tmp/rxray/tests/lib/readme_examples.py" "$tmp/rxray/README.md" "$tmp/rxray" --user "$NOBODY" ||
 	fail "the README's sample-capture commands, as $NOBODY"
 
+# watch --help says plainly that --payload masks Authorization and Cookie
+runuser -u "$NOBODY" -- "$tmp/rxray/build/rxray" watch --help >"$tmp/help" 2>&1 || fail "watch --help"
+sed -n '/--payload/,/^  -[a-z-]/p' "$tmp/help" | tr '\n' ' ' >"$tmp/payload"
+grep -q 'masks.*Authorization, Cookie' "$tmp/payload" || fail "watch --help on --payload: $(cat "$tmp/payload")"
+echo "watch --help: --payload masks Authorization and Cookie"
+
 # the checker can fail: one line of the README changed, the same commands
 sed 's/^8 transactions shown; /9 transactions shown; /' "$tmp/rxray/README.md" >"$tmp/README.wrong"
 cmp -s "$tmp/README.wrong" "$tmp/rxray/README.md" && fail "self-check: the README has no '8 transactions shown' line"
