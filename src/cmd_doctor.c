@@ -562,6 +562,7 @@ static json_t *doctor_json(const struct doctor *d, int ok)
 	int i;
 
 	json_object_set_new(root, "rxray_version", json_string(RX_VERSION));
+	json_object_set_new(root, "rxray", json_pack("{si}", "schema", RX_JSON_SCHEMA));
 	json_object_set_new(root, "kernel", json_pack("{ssss}", "release", d->uts.release,
 						      "machine", d->uts.machine));
 	json_object_set_new(root, "btf", json_pack("{sbss}", "ok", d->btf, "path", BTF_VMLINUX));

@@ -317,7 +317,7 @@ static enum MHD_Result serve_metrics(struct serve *sv, struct MHD_Connection *c)
 
 static enum MHD_Result serve_stats(struct serve *sv, struct MHD_Connection *c)
 {
-	json_t *root = json_object(), *l = json_array();
+	json_t *root = json_pack("{s{si}}", "rxray", "schema", RX_JSON_SCHEMA), *l = json_array();
 	struct rx_snapshot snap;
 	struct rx_totals t;
 	char *s;

@@ -666,6 +666,7 @@ int rx_render_json(FILE *out, const struct rx_capture *rec, __u64 frame, const c
 	jw_cstr(&w, rx_reason_name(pkt->reason));
 	jsonw_lit(&w, ",\"proto\":");
 	jw_cstr(&w, rx_proto_name(pkt->proto));
+	jw_u64(&w, ",\"schema\":", RX_JSON_SCHEMA);
 	jsonw_lit(&w, "}}\n");
 	return jw_write(out, &w);
 }
@@ -793,6 +794,7 @@ int rx_render_txn_json(FILE *out, const struct rx_txn *t, const char *route, con
 		jsonw_lit(&w, ",\"user_agent.original\":");
 		jw_cstr(&w, ua);
 	}
+	jw_u64(&w, ",\"rxray.schema\":", RX_JSON_SCHEMA);
 	jsonw_lit(&w, "}\n");
 	return jw_write(out, &w);
 }

@@ -20,6 +20,13 @@
 
 #define RX_VERSION "0.1.0"
 
+/*
+ * rxray.schema, in every --json output (docs/json.md, "rxray.schema"): the
+ * version of the JSON contract. It goes up by one when a key is renamed or
+ * removed, or its type, unit or meaning changes; new keys leave it as is.
+ */
+#define RX_JSON_SCHEMA 1
+
 /* Exit status (README.md, "Usage"): 0 success, 1 runtime failure, 2 usage or input error. */
 enum {
 	RX_EXIT_OK = 0,

@@ -63,6 +63,10 @@ rx_promql "$NB" 19090 'sum(rxray_protocol_packets_total{proto="icmp"})' "$N"
 # /api/stats agrees and names the talker
 inb curl -sf http://127.0.0.1:19464/api/stats >"$tmp/stats.json" || fail "GET /api/stats"
 jq -e --argjson n $N '.interfaces[0].protocols.icmp == $n' "$tmp/stats.json" >/dev/null || fail "/api/stats icmp"
+# the contract's version, as docs/json.md gives it, on the answer and on each interface's picture
+schema=$(sed -n 's/.*`rxray\.schema` (an integer, today \*\*\([0-9]*\)\*\*).*/\1/p' docs/json.md)
+jq -e --argjson v "${schema:-null}" '.rxray.schema == $v and .interfaces[0].rxray.schema == $v' \
+	"$tmp/stats.json" >/dev/null || fail "/api/stats rxray.schema: $(jq -c .rxray "$tmp/stats.json"), docs say '$schema'"
 jq -e --argjson n $N '[.interfaces[0].talkers[] | select(.address == "192.0.2.1") | .packets >= $n] | any' \
 	"$tmp/stats.json" >/dev/null || fail "/api/stats talker 192.0.2.1"
 

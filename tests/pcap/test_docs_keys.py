@@ -14,6 +14,10 @@ table row, in backticks, under the `## ` heading that names the command;
 `*` in a documented name stands for one key that is data (a status code, a
 reason). The keys of the outputs live only (`kernel.*`) or not emitted yet
 are documented too, but cannot be printed here: the check is one way.
+Every loss counter of `stats` (the keys under `lost`, and
+tcp.flows_overflow) is explained in docs/glossary.md, in a row of its
+table of counters. Every object printed carries `rxray.schema`, the number docs/json.md gives
+("today **N**"; `."rxray.schema"` on the flat `requests` lines).
 """
 import json
 import os
@@ -27,9 +31,11 @@ import rxtest  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 JSON_MD = os.path.join(ROOT, "docs", "json.md")
+GLOSSARY_MD = os.path.join(ROOT, "docs", "glossary.md")
 METRICS_MD = os.path.join(ROOT, "docs", "metrics.md")
 METRICS_C = os.path.join(ROOT, "src", "metrics.c")
 ROW = re.compile(r"^\|\s*`([^`]+)`\s*\|")
+SCHEMA = re.compile(r"`rxray\.schema` \(an integer, today \*\*(\d+)\*\*\)")
 
 # the heading's words that name each output's section of docs/json.md
 SECTIONS = {"watch": "`watch --json`", "requests": "`requests --json`",
@@ -65,6 +71,22 @@ def flatten(v, path, out, where):
                 flatten(x, path + "[]", out, where)
 
 
+def documented_schema():
+    """The schema number docs/json.md states, or None."""
+    with open(JSON_MD, encoding="utf-8") as f:
+        m = SCHEMA.search(f.read())
+    return int(m.group(1)) if m else None
+
+
+def check_schema(obj, argv):
+    """obj carries rxray.schema, the documented number (nested, or one flat key)."""
+    want = documented_schema()
+    got = obj.get("rxray.schema", obj.get("rxray", {}).get("schema"))
+    if want is None or got != want or isinstance(got, bool):
+        rxtest.fails.append(f"rxray {' '.join(argv)}: rxray.schema is {got!r}, "
+                            f"docs/json.md says {want!r}")
+
+
 def keys_of(argv, where, out, lines=True):
     """Runs rxray ARGV and adds the keys of its JSON output to OUT."""
     p = subprocess.run([rxtest.RXRAY, *argv], capture_output=True, text=True, timeout=300)
@@ -78,7 +100,9 @@ def keys_of(argv, where, out, lines=True):
         if not d.strip():
             continue
         try:
-            flatten(json.loads(d), "", out, where)
+            obj = json.loads(d)
+            flatten(obj, "", out, where)
+            check_schema(obj, argv)
         except ValueError as e:
             rxtest.fails.append(f"rxray {' '.join(argv)}: not JSON ({e}): {d[:80]!r}")
             return
@@ -111,7 +135,22 @@ def check_json(corpus):
             if not any(p.match(k) for p in doc[out]):
                 rxtest.fails.append(f"{out} --json prints `{k}` ({where}), "
                                     f"not in docs/json.md's {SECTIONS[out]} section")
+    check_glossary(printed["stats"])
     return n
+
+
+def check_glossary(stats_keys):
+    """Each loss counter stats prints is a row of docs/glossary.md."""
+    with open(GLOSSARY_MD, encoding="utf-8") as f:
+        rows = {m.group(1) for m in map(ROW.match, f) if m}
+    counters = sorted(k.split(".", 1)[1] for k in stats_keys
+                      if k.startswith("lost.") or k == "tcp.flows_overflow")
+    if len(counters) < 10:
+        rxtest.fails.append(f"stats --json printed only {len(counters)} loss counters: {counters}")
+    for c in counters:
+        if c not in rows:
+            rxtest.fails.append(f"stats prints the loss counter `{c}`, which docs/glossary.md's "
+                                f"table does not explain")
 
 
 def check_metrics():

@@ -46,6 +46,8 @@ RXRAY_OWN = {
     "kernel": "live only: what the kernel knew of the packet (ifindex, ifname, rx_queue, "
               "hook, verdict, reason); the contract: rxray's own",
     "rxray": "rxray's own verdict, reason and protocol class of the packet; the contract: rxray's own",
+    "rxray.schema": "the version of rxray's JSON contract, in every --json output (docs/json.md, "
+                    "\"rxray.schema\"); tshark has no such field",
     "vlan": "a list of {id, pcp, dei, tpid}, outermost tag first (docs/json.md); tshark has one "
             "vlan.* or ieee8021ad.* protocol per tag, names the PCP vlan.priority and has "
             "no TPID field",

@@ -60,13 +60,14 @@ KEYS = [
     ("http.response.body.size", int),
     ("network.protocol.version", str),
     ("user_agent.original", str),
+    ("rxray.schema", int),  # rxray's own: the contract's version (docs/json.md), last
 ]
 ORDER = {k: i for i, (k, _) in enumerate(KEYS)}
 TYPES = dict(KEYS)
 REQUIRED = ["ts", "duration_s", "client.address", "client.port", "server.port",
             "network.local.address", "network.local.port", "network.peer.address",
             "network.peer.port", "network.transport", "network.type", "url.scheme",
-            "http.request.method", "http.route", "http.response.status_code"]
+            "http.request.method", "http.route", "http.response.status_code", "rxray.schema"]
 # The request record (struct rx_reqinfo) carries the Host header (up to
 # RX_HTTP_HOST_MAX - 1 bytes; a longer one may be cut, and is left out):
 # server.address is required wherever a Host was sent.
@@ -175,7 +176,7 @@ def self_test():
             "network.peer.address": "192.0.2.10", "network.peer.port": 40001,
             "network.transport": "tcp", "network.type": "ipv4", "url.scheme": "http",
             "error.type": "503", "http.request.method": "GET", "url.path": "/", "http.route": "/",
-            "http.response.status_code": 503}
+            "http.response.status_code": 503, "rxray.schema": 1}
     conns = {("192.0.2.10", 40001, "198.51.100.1", 80): ["example.com:8080"]}
     hostless = {("192.0.2.10", 40001, "198.51.100.1", 80): []}
     check("self-test: a right record passes", judge("good", good, hostless), [])
@@ -196,6 +197,8 @@ def self_test():
         ("keys out of order", dict(reversed(list(good.items())))),
         ("server.port not the Host's", dict(named, **{"server.port": 80})),
         ("server.address missing though a Host was sent", good),
+        ("no rxray.schema", {k: v for k, v in good.items() if k != "rxray.schema"}),
+        ("rxray.schema a string", dict(good, **{"rxray.schema": "1"})),
     ]
     for what, r in wrong:
         if not judge(what, r, conns):

@@ -329,9 +329,9 @@ int rx_render_json_jansson(FILE *out, const struct rx_capture *rec, __u64 frame,
 		json_object_set_new_nocheck(root, "kernel", o);
 	}
 	json_object_set_new_nocheck(root, "rxray",
-				    json_pack("{ssssss}", "verdict", rx_verdict_name(pkt->verdict),
+				    json_pack("{sssssssi}", "verdict", rx_verdict_name(pkt->verdict),
 					      "reason", rx_reason_name(pkt->reason), "proto",
-					      rx_proto_name(pkt->proto)));
+					      rx_proto_name(pkt->proto), "schema", RX_JSON_SCHEMA));
 	/*
 	 * frame.time_epoch goes first, as exact text: nanoseconds since the
 	 * epoch need 19 significant digits, more than a double (and so
@@ -453,6 +453,7 @@ int rx_render_txn_json_jansson(FILE *out, const struct rx_txn *t, const char *ro
 		json_object_set_new(o, "network.protocol.version", json_string(ver));
 	if (ua)
 		json_object_set_new(o, "user_agent.original", json_string(ua));
+	json_object_set_new(o, "rxray.schema", json_integer(RX_JSON_SCHEMA));
 	txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(shortest(dur)));
 	json_decref(o);
 	/* ts first, as exact text (see render.c) */
