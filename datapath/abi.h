@@ -29,7 +29,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 7
+#define RX_ABI_VERSION 8
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -449,7 +449,7 @@ struct rx_routewalk {
 	__u32 seg;       /* output offset where the current segment starts */
 	__u32 seglen;    /* its length in the URI */
 	__u32 flags;     /* what the segment can still be: digits, hex, uuid */
-	__u32 hash;
+	__u32 cut;       /* output bytes were dropped: the route is cut at RX_ROUTE_MAX */
 	__u32 seghash;   /* FNV-1a of the current segment's URI bytes */
 	__u32 nseg;      /* segments closed after a '/' */
 	__u32 slash;     /* a '/' was seen: segments count from there */
@@ -458,11 +458,14 @@ struct rx_routewalk {
 };
 
 /* A templated route: /users/{id}, per server port. Keyed by its id (a hash). */
+enum {
+	RX_ROUTEF_CUT = 1 << 0, /* longer than RX_ROUTE_MAX (or its path than RX_HTTP_URI_MAX): cut */
+};
 struct rx_route {
 	char path[RX_ROUTE_MAX];
 	__u16 port;
 	__u16 len;
-	__u32 pad;
+	__u32 flags; /* RX_ROUTEF_* */
 };
 _Static_assert(sizeof(struct rx_route) == RX_ROUTE_MAX + 8, "struct rx_route ABI size");
 

@@ -62,6 +62,12 @@ RX_INLINE void rx_route_close(struct rx_routewalk *rw)
 		rw->out[(rw->seg + i) & (RX_ROUTE_MAX - 1)] = (char)(ph >> (8 * i));
 	}
 	rw->len = rw->seg + i;
+	/*
+	 * The placeholder stands for the whole segment: if it fits, nothing of
+	 * this segment is lost (an earlier cut leaves seg at RX_ROUTE_MAX, so
+	 * it never fits then).
+	 */
+	rw->cut = i < n;
 }
 
 /* One URI byte (or, at uri_len, the end); returns 1 when done. */
@@ -94,6 +100,8 @@ static long rx_route_step(__u64 index __attribute__((unused)), void *ctx)
 		if (rw->len < RX_ROUTE_MAX) {
 			rw->out[rw->len & (RX_ROUTE_MAX - 1)] = '/';
 			rw->len++;
+		} else {
+			rw->cut = 1;
 		}
 		rw->seg = rw->len;
 		rw->seglen = 0;
@@ -130,6 +138,8 @@ static long rx_route_step(__u64 index __attribute__((unused)), void *ctx)
 		if (len < RX_ROUTE_MAX) {
 			rw->out[len & (RX_ROUTE_MAX - 1)] = (char)c;
 			len++;
+		} else {
+			rw->cut = 1;
 		}
 		k++;
 	}
@@ -166,6 +176,7 @@ static long rx_pattern_step(__u64 index, void *ctx)
 		return 0;
 	__builtin_memcpy(rw->out, p->text, RX_ROUTE_MAX);
 	rw->len = p->len > RX_ROUTE_MAX ? RX_ROUTE_MAX : p->len;
+	rw->cut = 0;
 	return 1;
 }
 
@@ -176,7 +187,7 @@ static long rx_pattern_step(__u64 index, void *ctx)
  */
 RX_INLINE __u32 rx_route_hash(const struct rx_routewalk *rw, __u32 port)
 {
-	__u64 h = 0xcbf29ce484222325ull ^ port, v;
+	__u64 h = 0xcbf29ce484222325ull ^ port ^ ((__u64)!!rw->cut << 32), v;
 	__u32 len = rw->len, i;
 
 	RX_UNROLL
@@ -199,7 +210,7 @@ RX_INLINE int rx_route_same(const struct rx_route *r, const struct rx_routewalk 
 	__u32 len = rw->len, i;
 	__u64 x;
 
-	if (r->len != len || r->port != port)
+	if (r->len != len || r->port != port || r->flags != (rw->cut ? RX_ROUTEF_CUT : 0))
 		return 0;
 	RX_UNROLL
 	for (i = 0; i < RX_ROUTE_MAX / 8; i++) {
@@ -319,7 +330,11 @@ RX_INLINE __u32 rx_route_id_walk(struct rx_env *env, struct rx_work *wk, __u32 p
 	rw->nseg = 0;
 	rw->slash = 0;
 	rw->empty = 0;
+	rw->cut = 0;
 	rx_shim_loop(RX_HTTP_URI_MAX + 1, rx_route_step, &ctx);
+	/* the path was cut before the walk: so is the route */
+	if (wk->http.flags & RX_HTTPF_URI_TRUNC)
+		rw->cut = 1;
 	n = rx_shim_config_ro(env)->patterns;
 	/* (paths only: "*" and CONNECT's "host:port" match no pattern) */
 	if (n && !(wk->http.flags & RX_HTTPF_URI_TRUNC) && wk->http.uri_len > wk->http.path_off &&
@@ -348,7 +363,7 @@ RX_INLINE __u32 rx_route_id_walk(struct rx_env *env, struct rx_work *wk, __u32 p
 	__builtin_memcpy(r->path, rw->out, RX_ROUTE_MAX);
 	r->port = (__u16)port;
 	r->len = (__u16)(rw->len > RX_ROUTE_MAX ? RX_ROUTE_MAX : rw->len);
-	r->pad = 0;
+	r->flags = rw->cut ? RX_ROUTEF_CUT : 0;
 	if (rx_shim_route_add(env, id, r)) {
 		/* another CPU registered it first: the same route, or a collision */
 		known = rx_shim_route(env, id);

@@ -23,7 +23,7 @@ struct rx_keyed {
  * different routes never print the same; a route that does not start with
  * '/' gets one, so none can read like "{overflow}", except OPTIONS's "*".
  */
-#define RX_ROUTE_TEXT (4 * RX_ROUTE_MAX + 2)
+#define RX_ROUTE_TEXT (4 * RX_ROUTE_MAX + 5) /* '/', each byte as \xHH, "..." (cut), NUL */
 
 /* One endpoint's RED metrics, with its route's text. */
 struct rx_endpoint_row {

@@ -8,7 +8,7 @@ authority). At most PATH_MAX bytes are kept."""
 PATH_MAX = 128  # RX_HTTP_URI_MAX
 
 
-def kept_path(uri):
+def kept_path(uri, limit=PATH_MAX):
     out = bytearray()
     st = "path" if uri[:1] in (b"/", b"*") else "scheme"
     n, i = 0, 0
@@ -39,7 +39,7 @@ def kept_path(uri):
             continue
         out += c
         i += 1
-    return bytes(out[:PATH_MAX])
+    return bytes(out[:limit] if limit else out)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 README's rules, on paths made to hit every edge: digits -> {id}; UUIDs
 (36 bytes, '-' at 8/13/18/23, hex elsewhere, any case) -> {uuid}; hex of
 16 or more -> {hex}; one byte off each rule; bytes >= 0x80 and controls;
-long paths (a route keeps 64 bytes, url.path 128); path parameters
+long paths (a route keeps 64 bytes, url.path 128; a cut route ends in ...); path parameters
 (dropped, tests/lib/httppath.py); and 2,000 random paths from a hostile
 alphabet. Offline (native build) and, through BPF, the same
 code: what this pins is the word-at-a-time walk in datapath/route.h and
@@ -41,12 +41,15 @@ def classify(seg):
     return seg
 
 
-def route_of(path):
-    """The reference: path (no query, at most 128 bytes) -> route text."""
+def route_of(path, cut=False):
+    """The reference: path (no query, at most 128 bytes; cut: it was longer)
+    -> route text. A route longer than 64 bytes is cut there and, as a path
+    that was cut, ends in "..."."""
     parts = path.split(b"/")  # every path here starts with '/'
     out = b"".join(b"/" + classify(p) for p in parts[1:])
+    cut = cut or len(out) > 64
     out = out[:64] or b"/"
-    return text(out if out[:1] == b"/" else b"/" + out)
+    return text(out if out[:1] == b"/" else b"/" + out) + ("..." if cut else "")
 
 
 def text(b):
@@ -94,7 +97,7 @@ def main():
                   TCP(sport=sp, dport=dp, flags="PA", seq=seq, ack=ack) / Raw(data))
             pk.time = 1700000000 + t
             pkts.append(pk)
-        want.append((path_text(kept_path(p)), route_of(kept_path(p))))
+        want.append((path_text(kept_path(p)), route_of(kept_path(p), len(kept_path(p, None)) > 128)))
     f = os.path.join(tmp, "t.pcap")
     wrpcap(f, pkts)
     out = subprocess.run([RXRAY, "requests", "-r", f, "--json"], capture_output=True, text=True, timeout=60)

@@ -24,6 +24,11 @@ from rxtest import RXRAY, check, fails  # noqa: E402
 E = rxtest.eth
 RESP = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
 LONG = "/" + "abcdefghij" * 5
+# routes longer than the datapath keeps (RX_ROUTE_MAX, 64 bytes): cut, and marked
+LONGER = "/" + "abcdefghij" * 8                      # 81 bytes: cut at 64
+SEG_CUT = "/" + "g" * 60 + "/123456"                 # "/a{60}/{id}", 66 bytes: cut
+SEG_FITS = "/" + "k" * 50 + "/" + "1" * 30           # digits past 64, but "{id}" fits: not cut
+HUGE = "/x/" + "z" * 140                             # longer than the path kept (128)
 
 
 def capture(path, reqs, port=80):
@@ -60,9 +65,13 @@ capture(f, [
     b"GET HTTP://User:pw@three.example HTTP/1.1\r\n\r\n",
     b"OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n",
     b"GET " + LONG.encode() + b" HTTP/1.1\r\nHost: h\r\n\r\n",
+    b"GET " + LONGER.encode() + b" HTTP/1.1\r\nHost: h\r\n\r\n",
+    b"GET " + SEG_CUT.encode() + b" HTTP/1.1\r\nHost: h\r\n\r\n",
+    b"GET " + SEG_FITS.encode() + b" HTTP/1.1\r\nHost: h\r\n\r\n",
+    b"GET " + HUGE.encode() + b" HTTP/1.1\r\nHost: h\r\n\r\n",
 ])
 txns = requests(f)
-got = [(t.get("url.path"), t.get("http.route"), t.get("server.address")) for t in txns]
+got = [(t.get("url.path"), t.get("http.route"), t.get("server.address")) for t in txns[:6]]
 check("routes, paths and server.address", got, [
     ("/files/a%20b", "/files/a%20b", "h"),
     ("/users/7", "/users/{id}", "one.example"),
@@ -70,6 +79,13 @@ check("routes, paths and server.address", got, [
     ("/", "/", "three.example"),
     ("*", "*", "h"),
     (LONG, LONG, "h"),
+])
+# the datapath's cut is marked: the route's first 64 bytes, then "..."
+check("route cut at 64 bytes ends in ...", [t.get("http.route") for t in txns[6:]], [
+    LONGER[:64] + "...",
+    ("/" + "g" * 60 + "/{id}")[:64] + "...",
+    "/" + "k" * 50 + "/{id}",
+    (HUGE[:64]) + "...",
 ])
 # --route names a path with a '%': its text as written
 txns = requests(f, "--route", "/files/a%20b", "--route", "/users/{uid}")
