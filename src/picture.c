@@ -252,6 +252,31 @@ double rx_hist_quantile(const struct rx_hist *h, double q)
  * duration histogram (interpolated in the bucket, as histogram_quantile()
  * does) and the max.
  */
+/*
+ * The latency histogram as OpenTelemetry's histogram data point has it:
+ * explicit_bounds (seconds), bucket_counts (one more: the last is above
+ * the last bound), per bucket, not cumulative.
+ */
+static json_t *dur_bounds(void)
+{
+	json_t *a = json_array();
+	__u32 b;
+
+	for (b = 0; b + 1 < RX_DUR_BUCKETS; b++)
+		json_array_append_new(a, json_real(rx_dur_bounds_us[b] / 1e6));
+	return a;
+}
+
+static json_t *dur_counts(const __u64 *dur)
+{
+	json_t *a = json_array();
+	__u32 b;
+
+	for (b = 0; b < RX_DUR_BUCKETS; b++)
+		json_array_append_new(a, json_integer((json_int_t)dur[b]));
+	return a;
+}
+
 static json_t *endpoints_json(struct rx_snapshot *s)
 {
 	json_t *l = json_array();
@@ -290,6 +315,9 @@ static json_t *endpoints_json(struct rx_snapshot *s)
 					      g.sum.count ? (double)g.sum.dur_sum_ns / 1e9 / (double)g.sum.count
 							  : 0.0,
 					      "minmax_exact", !g.bounds));
+		json_object_set_new(json_object_get(o, "duration_s"), "explicit_bounds", dur_bounds());
+		json_object_set_new(json_object_get(o, "duration_s"), "bucket_counts",
+				    dur_counts(g.sum.dur));
 		json_object_set_new(o, "http.request.body.size",
 				    json_integer((json_int_t)g.sum.req_bytes));
 		json_object_set_new(o, "http.response.body.size",

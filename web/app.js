@@ -108,6 +108,7 @@
 		prev: null,           /* the one before */
 		hist: new Map(),      /* interface -> { t, pps, bps, rps, eps, ep: Map(key -> rates), lat: Map } */
 		selected: null,       /* the endpoint key whose latency is charted */
+		histLabels: [],       /* its histogram's bucket labels */
 		charts: {},
 	};
 
@@ -385,6 +386,13 @@
 				{ label: 'p99 ms', stroke: css('--bad'), width: 1.5 }],
 			axes: [axis, yaxis],
 		}, [[], [], [], []]);
+		mk('chart-hist', {
+			scales: { x: { time: false } },
+			series: [{ label: 'bucket', value: (u, i) => (i === null ? '—' : state.histLabels[i] || '') },
+				{ label: 'requests', fill: css('--good'), stroke: css('--good'),
+					paths: uPlot.paths.bars({ size: [0.7, 60] }), points: { show: false } }],
+			axes: [Object.assign({}, axis, { values: (u, vals) => vals.map((i) => state.histLabels[i] || '') }), yaxis],
+		}, [[], []]);
 		mk('chart-sizes', {
 			scales: { x: { time: false } },
 			series: [{ label: 'bucket', value: (u, i) => (i === null ? '—' : SIZE_LABELS[i]) },
@@ -398,6 +406,27 @@
 		});
 	}
 
+	/* the selected endpoint's latency histogram: its buckets as /api/stats gave them */
+	function histLabel(lo, hi) {
+		return hi === undefined ? '>' + fmtDur(lo) : '≤' + fmtDur(hi);
+	}
+	function renderHist(cur, chart) {
+		const e = cur.endpoints.find((x) => endpointKey(x) === state.selected);
+		const d = e ? e.duration_s : null;
+		const fig = $('#latency-hist');
+		$('#hist-of').textContent = state.selected || 'no endpoint yet';
+		if (!d || !d.bucket_counts) {
+			fig.removeAttribute('data-counts');
+			chart.setData([[], []]);
+			return;
+		}
+		const b = d.explicit_bounds;
+		state.histLabels = d.bucket_counts.map((n, i) => histLabel(b[i - 1], b[i]));
+		fig.setAttribute('data-endpoint', state.selected);
+		fig.setAttribute('data-counts', JSON.stringify(d.bucket_counts));
+		chart.setData([d.bucket_counts.map((n, i) => i), d.bucket_counts.slice()]);
+	}
+
 	function renderCharts(cur, h) {
 		const c = state.charts;
 		if (!c['chart-traffic'])
@@ -406,6 +435,7 @@
 		const l = state.selected ? h.lat.get(state.selected) : null;
 		$('#latency-of').textContent = state.selected || 'no endpoint yet';
 		c['chart-latency'].setData(l ? [l.t.slice(), l.p50.slice(), l.p90.slice(), l.p99.slice()] : [[], [], [], []]);
+		renderHist(cur, c['chart-hist']);
 		c['chart-sizes'].setData([cur.sizes.map((s, i) => i), cur.sizes.map((s) => s.packets)]);
 	}
 

@@ -110,6 +110,8 @@ return {
 	tcp: rows('#tcp tr[data-tcp], #tcp-latency tr[data-tcp]', 'data-tcp'),
 	lost: [...document.querySelectorAll('#lost [data-lost]')].map((li) => li.dataset.lost),
 	alerts: document.querySelectorAll('#alerts tr[data-alert]').length,
+	hist: { endpoint: document.getElementById('latency-hist').dataset.endpoint || null,
+		counts: document.getElementById('latency-hist').dataset.counts || null },
 	status: document.getElementById('status').dataset.state,
 	scrollWidth: document.documentElement.scrollWidth, innerWidth: innerWidth, innerHeight: innerHeight,
 };
@@ -171,6 +173,13 @@ def check_sample(s, size):
         else:
             check(f"{size}: tcp {k}", r["count"], fmt_int(t[k]))
             check(f"{size}: tcp {k}/s", r["rate"], fmt_rate(rate(t[k], pt[k], dt) if dt else None))
+    # the latency histogram: the selected endpoint's buckets, as the response has them
+    sel = next((e for e in cur["endpoints"] if ep_key(e) == s["hist"]["endpoint"]), None)
+    check(f"{size}: histogram of a listed endpoint", sel is not None and s["hist"]["endpoint"] in
+          [r["key"] for r in s["endpoints"]], True)
+    if sel is not None:
+        check(f"{size}: histogram buckets", json.loads(s["hist"]["counts"] or "null"),
+              sel["duration_s"]["bucket_counts"])
     check(f"{size}: losses listed", s["lost"], [k for k, v in cur["lost"].items() if v])
     check(f"{size}: alerts listed", s["alerts"], len(cur["alerts"]))
     return cur, positive
