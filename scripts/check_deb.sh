@@ -78,14 +78,9 @@ cleanup
 
 # ---- 1. build and lint ------------------------------------------------------
 rm -rf --one-file-system "$WORK"
-mkdir -p "$WORK/rxray"
-if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-	git ls-files -z --cached --others --exclude-standard |
-		while IFS= read -r -d '' f; do if [ -e "$f" ]; then printf '%s\0' "$f"; fi; done |
-		tar --null -T - -cf - | tar -C "$WORK/rxray" -xf -
-else
-	tar --exclude=./.git --exclude="./${BUILD#"$SRC"/}" -cf - . | tar -C "$WORK/rxray" -xf -
-fi
+# shellcheck source=scripts/source_tree.sh
+. scripts/source_tree.sh
+rx_copy_source "$WORK/rxray"
 start=$(date +%s)
 (cd "$WORK/rxray" && dpkg-buildpackage -us -uc -b) >"$WORK/build.log" 2>&1 ||
 	die "dpkg-buildpackage: $(tail -n 3 "$WORK/build.log" | tr '\n' ' ') ($WORK/build.log)"

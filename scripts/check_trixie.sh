@@ -78,15 +78,9 @@ printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
 chmod 755 "$ROOT/usr/sbin/policy-rc.d"
 
 # the source tree as it is (tracked and untracked files, not the build dir)
-rm -rf --one-file-system "$ROOT/src/rxray"
-mkdir -p "$ROOT/src/rxray"
-if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-	git ls-files -z --cached --others --exclude-standard |
-		while IFS= read -r -d '' f; do if [ -e "$f" ]; then printf '%s\0' "$f"; fi; done |
-		tar --null -T - -cf - | tar -C "$ROOT/src/rxray" -xf -
-else
-	tar --exclude=./.git --exclude="./${BUILD#"$SRC"/}" -cf - . | tar -C "$ROOT/src/rxray" -xf -
-fi
+# shellcheck source=scripts/source_tree.sh
+. scripts/source_tree.sh
+rx_copy_source "$ROOT/src/rxray"
 
 mount -t proc proc "$ROOT/proc"
 mount -t sysfs -o ro sysfs "$ROOT/sys"
