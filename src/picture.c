@@ -247,12 +247,6 @@ double rx_hist_quantile(const struct rx_hist *h, double q)
 }
 
 /*
- * The endpoints (docs/json.md, `stats --json`): one object per (server
- * port, method, route), its statuses folded in, with percentiles from the
- * duration histogram (interpolated in the bucket, as histogram_quantile()
- * does) and the max.
- */
-/*
  * The latency histogram as OpenTelemetry's histogram data point has it:
  * explicit_bounds (seconds), bucket_counts (one more: the last is above
  * the last bound), per bucket, not cumulative.
@@ -277,6 +271,12 @@ static json_t *dur_counts(const __u64 *dur)
 	return a;
 }
 
+/*
+ * The endpoints (docs/json.md, `stats --json`): one object per (server
+ * port, method, route), its statuses folded in, with percentiles from the
+ * duration histogram (interpolated in the bucket, as histogram_quantile()
+ * does) and the max.
+ */
 static json_t *endpoints_json(struct rx_snapshot *s)
 {
 	json_t *l = json_array();
@@ -291,8 +291,14 @@ static json_t *endpoints_json(struct rx_snapshot *s)
 
 		next = rx_snapshot__fold_endpoint(s, i, &g);
 		for (j = 0; j < g.n; j++) {
+			json_t *was;
+
 			snprintf(code, sizeof(code), "%u", g.row[j].k.status);
-			json_object_set_new(st, code, json_integer((json_int_t)g.row[j].v.count));
+			/* (rows of one text and status: summed, never one hiding another) */
+			was = json_object_get(st, code);
+			json_object_set_new(st, code,
+					    json_integer((was ? json_integer_value(was) : 0) +
+							 (json_int_t)g.row[j].v.count));
 		}
 		json_object_set_new(o, "server.port", json_integer(g.row->k.port));
 		json_object_set_new(o, "http.request.method",

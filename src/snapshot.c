@@ -121,8 +121,11 @@ void rx_route_name(char *buf, __u32 id, const struct rx_route *r)
 	if (!n || (r->path[0] != '/' && !(n == 1 && r->path[0] == '*')))
 		buf[o++] = '/';
 	rx_wire_text(buf + o, r->path, n, 1);
+	o = strlen(buf);
 	if (r->flags & RX_ROUTEF_CUT) /* cut by the datapath: marked as the tables mark their cuts */
 		strcat(buf, "...");
+	else if (o >= 3 && !strcmp(buf + o - 3, "...")) /* a whole route never reads as a cut one */
+		strcpy(buf + o - 1, "\\x2E");
 }
 
 /* Add one CPU's latency histogram into a sum: buckets, sum, count, min and max. */

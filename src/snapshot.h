@@ -22,6 +22,8 @@ struct rx_keyed {
  * percent-encoded as sent) and everything else (and '\') as \xHH, so
  * different routes never print the same; a route that does not start with
  * '/' gets one, so none can read like "{overflow}", except OPTIONS's "*".
+ * A route the datapath cut ends in "..."; a whole one never does (its last
+ * '.' of three is written \x2E).
  */
 #define RX_ROUTE_TEXT (4 * RX_ROUTE_MAX + 5) /* '/', each byte as \xHH, "..." (cut), NUL */
 

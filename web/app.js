@@ -417,6 +417,7 @@
 		$('#hist-of').textContent = state.selected || 'no endpoint yet';
 		if (!d || !d.bucket_counts) {
 			fig.removeAttribute('data-counts');
+			fig.removeAttribute('data-endpoint');
 			chart.setData([[], []]);
 			return;
 		}

@@ -29,6 +29,8 @@ LONGER = "/" + "abcdefghij" * 8                      # 81 bytes: cut at 64
 SEG_CUT = "/" + "g" * 60 + "/123456"                 # "/a{60}/{id}", 66 bytes: cut
 SEG_FITS = "/" + "k" * 50 + "/" + "1" * 30           # digits past 64, but "{id}" fits: not cut
 HUGE = "/x/" + "z" * 140                             # longer than the path kept (128)
+DIGITS = "/" + "1" * 200                              # /{id}, cut: its path was longer than 128
+DOTS = "/{id}..."                                     # a whole route that reads like that cut one
 
 
 def capture(path, reqs, port=80):
@@ -69,6 +71,9 @@ capture(f, [
     b"GET " + SEG_CUT.encode() + b" HTTP/1.1\r\nHost: h\r\n\r\n",
     b"GET " + SEG_FITS.encode() + b" HTTP/1.1\r\nHost: h\r\n\r\n",
     b"GET " + HUGE.encode() + b" HTTP/1.1\r\nHost: h\r\n\r\n",
+    b"GET " + DIGITS.encode() + b" HTTP/1.1\r\nHost: h\r\n\r\n",
+    b"GET " + DOTS.encode() + b" HTTP/1.1\r\nHost: h\r\n\r\n",
+    b"GET " + DOTS.encode() + b" HTTP/1.1\r\nHost: h\r\n\r\n",
 ])
 txns = requests(f)
 got = [(t.get("url.path"), t.get("http.route"), t.get("server.address")) for t in txns[:6]]
@@ -86,7 +91,15 @@ check("route cut at 64 bytes ends in ...", [t.get("http.route") for t in txns[6:
     ("/" + "g" * 60 + "/{id}")[:64] + "...",
     "/" + "k" * 50 + "/{id}",
     (HUGE[:64]) + "...",
+    "/{id}...",
+    "/{id}..\\x2E",
+    "/{id}..\\x2E",
 ])
+# two routes never print the same: stats keeps them apart, every status counted
+eps = {e["http.route"]: e for e in rxtest.stats_json(f)["endpoints"]}
+check("cut /{id}... and whole /{id}..\\x2E apart",
+      [(eps[r]["count"], eps[r]["status"]) for r in ("/{id}...", "/{id}..\\x2E")],
+      [(1, {"200": 1}), (2, {"200": 2})])
 # --route names a path with a '%': its text as written
 txns = requests(f, "--route", "/files/a%20b", "--route", "/users/{uid}")
 check("--route texts", [t.get("http.route") for t in txns][:3],
