@@ -305,7 +305,8 @@ RX_INLINE int rx_parse_sll2(struct rx_cursor *c, struct rx_pkt *pkt)
  * the host that wrote the file (LINKTYPE_NULL) or in network order
  * (LINKTYPE_LOOP). A NULL family with bits in its upper half was written
  * on a host of the other byte order (families are small), and is read
- * swapped, as tshark reads it.
+ * swapped, as tshark reads it. LOOP's is never swapped (tshark's reading,
+ * and libpcap's filters': a byte-swapped LOOP family is not IP).
  */
 RX_INLINE int rx_parse_null(struct rx_cursor *c, struct rx_pkt *pkt, __u32 link)
 {
@@ -315,10 +316,11 @@ RX_INLINE int rx_parse_null(struct rx_cursor *c, struct rx_pkt *pkt, __u32 link)
 	if (p + RX_NULL_HDR_LEN > c->end)
 		return RX_REASON_TRUNC_LINK;
 	fam = rx_pkt32(p);
-	if (link == RX_LINK_NULL)
+	if (link == RX_LINK_NULL) {
 		fam = __builtin_bswap32(fam); /* little-endian writers, the usual case */
-	if (fam & 0xffff0000)
-		fam = __builtin_bswap32(fam);
+		if (fam & 0xffff0000)
+			fam = __builtin_bswap32(fam);
+	}
 	pkt->link_family = fam;
 	pkt->layers |= RX_L_LINK;
 	c->pos = p + RX_NULL_HDR_LEN;

@@ -45,7 +45,7 @@ static unsigned int sll_addr_len(const struct rx_pkt *pkt)
 	return pkt->sll_halen < sizeof(pkt->sll_addr) ? pkt->sll_halen : sizeof(pkt->sll_addr);
 }
 
-/* "aa:bb:..." (eth, other) or a dotted quad (ipv4); buf: 24 bytes. */
+/* "aa:bb:..." (eth), "aabb..." (other: tshark's bytes) or a dotted quad (ipv4); buf: 24 bytes. */
 static void sll_src_text(char *buf, const struct rx_pkt *pkt)
 {
 	unsigned int i, n = sll_addr_len(pkt);
@@ -57,7 +57,7 @@ static void sll_src_text(char *buf, const struct rx_pkt *pkt)
 		return;
 	}
 	for (i = 0; i < n; i++)
-		p += sprintf(p, i ? ":%02x" : "%02x", pkt->sll_addr[i]);
+		p += sprintf(p, i && sll_src_kind(pkt) != SRC_OTHER ? ":%02x" : "%02x", pkt->sll_addr[i]);
 }
 
 /* sll.etype for an EtherType, sll.ltype for Linux's own, sll.gretype under GRE */

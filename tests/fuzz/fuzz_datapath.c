@@ -28,7 +28,7 @@ static void on_record(void *user, const struct rx_capture *rec)
 	    p->payload_off > p->cap_len || p->vlan_n > RX_VLAN_MAX ||
 	    p->ipopt_n > RX_IPOPT_MAX || p->ip6ext_n > RX_IP6EXT_MAX ||
 	    p->sack_n > RX_SACK_MAX || p->reason >= RX_REASON_MAX || p->proto >= RX_PROTO_MAX ||
-	    p->link >= RX_LINK_MAX || p->sll_halen > 0xff)
+	    p->link >= RX_LINK_MAX)
 		abort();
 }
 

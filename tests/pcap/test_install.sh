@@ -13,7 +13,7 @@ if ! command -v scdoc >/dev/null; then
 	exit 77
 fi
 D=$(mktemp -d)
-trap 'rm -rf "$D"' EXIT
+trap 'rm -rf "$D" "$D.log"' EXIT
 fails=0
 fail() {
 	echo "FAIL $*"

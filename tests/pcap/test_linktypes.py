@@ -163,6 +163,8 @@ def extras(name):
                 ("cut header", sll2(0x0800, 0)[:12])]
     if name == "null":
         return [("family 7, not IP", struct.pack("<I", 7) + b"\x00" * 20)]
+    if name == "loop":
+        return [("family 2 little-endian: not IP (never swapped)", struct.pack("<I", 2) + UDP4)]
     if name == "raw":
         return [("version 5, not IP", b"\x50" + b"\x00" * 19)]
     return []

@@ -72,7 +72,7 @@ FIELD_MAP = [
     *same("int", "sll.pkttype", "sll.hatype", "sll.halen", "sll.ifindex"),
     ("sll.src.eth",                   "sll.src.eth",                             "mac",    "halen 6"),
     ("sll.src.ipv4",                  "sll.src.ipv4",                            "str",    "GRE (hatype 778), halen 4"),
-    ("sll.src.other",                 "sll.src.other",                           "str",    "other lengths: aa:bb:..."),
+    ("sll.src.other",                 "sll.src.other",                           "bytes",  "other lengths: aabb..."),
     ("sll.etype",                     "sll.etype",                               "int",    "protocol >= 0x0600"),
     ("sll.ltype",                     "sll.ltype",                               "int",    "protocol < 0x0600 (Linux's own)"),
     ("sll.gretype",                   "sll.gretype",                             "int",    "protocol under GRE"),
@@ -348,7 +348,9 @@ def conv_bool(s):
     raise ValueError(f"not a boolean: {s!r}")
 
 
-CONV = {"int": conv_int, "bool": conv_bool, "str": str, "mac": str.lower, "time": Decimal}
+# "bytes": PDML shows a byte string as aa:bb:..., tshark -T fields (what rxray matches) as aabb...
+CONV = {"int": conv_int, "bool": conv_bool, "str": str, "mac": str.lower, "time": Decimal,
+        "bytes": lambda s: s.replace(":", "").lower()}
 
 
 # ---------------------------------------------------------------- tshark side

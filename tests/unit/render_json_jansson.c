@@ -232,7 +232,8 @@ static json_t *json_link(const struct rx_pkt *pkt, const char **key)
 			set_str(o, "src.ipv4", src);
 		} else if (n) {
 			for (i = 0; i < n; i++)
-				sprintf(src + strlen(src), "%s%02x", i ? ":" : "", pkt->sll_addr[i]);
+				sprintf(src + strlen(src), "%s%02x",
+					i && n == 6 && pkt->sll_halen == 6 ? ":" : "", pkt->sll_addr[i]);
 			set_str(o, n == 6 && pkt->sll_halen == 6 ? "src.eth" : "src.other", src);
 		}
 		set_int(o, pkt->sll_hatype == 778 ? "gretype" : pkt->sll_proto < 0x0600 ? "ltype" : "etype",

@@ -619,7 +619,8 @@ static const struct rx_pkt *run_as(__u32 link, const uint8_t *hdr, size_t hlen, 
 	static uint8_t g[512];
 	const struct rx_pkt *p;
 
-	memcpy(g, hdr, hlen);
+	if (hlen) /* (RAW, IPV4, IPV6: no header, hdr may be NULL) */
+		memcpy(g, hdr, hlen);
 	memcpy(g + hlen, f + 14, n - 14);
 	run_link = link;
 	p = run(g, hlen + n - 14);
