@@ -252,7 +252,7 @@ static json_t *alert_labels(const struct alert *al)
 /* The contract's alert object, extended (docs/json.md, "Alerts"). */
 static json_t *alert_json(const struct alert *al)
 {
-	char fp[17], ts[64];
+	char fp[17], ts[64], *ev;
 	json_t *j;
 
 	snprintf(fp, sizeof(fp), "%016llx", (unsigned long long)al->fp);
@@ -264,7 +264,11 @@ static json_t *alert_json(const struct alert *al)
 		return NULL;
 	json_object_set_new(j, "fingerprint", json_string(fp));
 	json_object_set_new(j, "labels", alert_labels(al));
-	json_object_set_new(j, "annotations", json_pack("{ss}", "summary", al->summary));
+	/* Alertmanager's annotations are strings: the evidence goes as compact JSON */
+	ev = json_dumps(al->evidence, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_object_set_new(j, "annotations",
+			    json_pack("{ssss}", "summary", al->summary, "evidence", ev ? ev : "{}"));
+	free(ev);
 	rfc3339(ts, sizeof(ts), al->since_ns);
 	json_object_set_new(j, "startsAt", json_string(ts));
 	if (!al->firing) {
