@@ -59,6 +59,7 @@ static const struct cfg_key cfg_keys[] = {
 	    "expected 1..1000000000"),
 	CFG("alert-error-ratio", error_ratio, 0.05, 0, 1, 1, "expected 0..1"),
 	CFG("alert-error-min", error_min, 5, 1, 1e9, 1, "expected 1..1000000000"),
+	CFG("alert-tcp-min", tcp_min, 50, 1, 1e12, 1, "expected 1..1e12 per second"),
 };
 #define N_CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
@@ -66,7 +67,7 @@ const char rx_alerts_cfg_keys[] =
 	"alert-resolve-after, alert-warmup, alert-baseline, alert-syn-half-open, alert-syn-ratio, "
 	"alert-spike-ratio, alert-spike-spread, alert-spike-min-pps, alert-drop-ratio, "
 	"alert-drop-min-pps, alert-latency-ratio, alert-latency-min-ms, "
-	"alert-latency-min-requests, alert-error-ratio, alert-error-min";
+	"alert-latency-min-requests, alert-error-ratio, alert-error-min, alert-tcp-min";
 
 void rx_alerts_cfg__defaults(struct rx_alerts_cfg *c)
 {
@@ -166,7 +167,9 @@ static struct baseline *baseline_get(struct rx_alerts *a, const char *key)
 static void baseline_learn(struct rx_alerts *a, struct baseline *b, double v, double dur_s,
 			   int anomalous)
 {
-	double alpha = dur_s / a->cfg.baseline_s;
+	/* a plain mean while younger than the time constant: the first sample does not dominate */
+	double alpha = dur_s / (b->age_s + dur_s < a->cfg.baseline_s ? b->age_s + dur_s
+								      : a->cfg.baseline_s);
 
 	if (alpha > 1)
 		alpha = 1;
@@ -512,9 +515,9 @@ static void detect_rate(struct rx_alerts *a, const char *service, const char *wh
 		spike = pps >= a->cfg.spike_min_pps && v >= a->cfg.spike_ratio * mean &&
 			v > mean + a->cfg.spike_spread * dev;
 		/* a drop is judged on packets: bytes would say it twice */
+		/* (no spread test: below a tenth of the mean is far whatever the spread) */
 		drop = !strcmp(what, "packets") && mean >= a->cfg.drop_min_pps &&
-		       v <= a->cfg.drop_ratio * mean &&
-		       v < mean - a->cfg.spike_spread * dev;
+		       v <= a->cfg.drop_ratio * mean;
 	}
 	baseline_learn(a, b, v, dur, spike || drop);
 	if (!spike && !drop)
@@ -571,6 +574,49 @@ static void detect_silent(struct rx_alerts *a, double dur, __u64 now)
 		    b->mean < a->cfg.drop_min_pps || sscanf(b->key + 5, "%31s %15s", svc, what) != 2)
 			continue;
 		detect_rate(a, svc, what, 0, 0, dur, now);
+	}
+}
+
+/*
+ * tcp_storm: RSTs (both sides), retransmissions or zero windows per second
+ * at least cfg.tcp_min, cfg.spike_ratio times their baseline and
+ * cfg.spike_spread spreads above it. (The counters are per interface: the
+ * top ports of the window are the evidence, not a per-service judgement.)
+ */
+static void detect_tcp_storms(struct rx_alerts *a, struct rx_snapshot *w, double dur, __u64 now)
+{
+	static const char *const events[] = { "rst", "retransmits", "zero_windows" };
+	const double v[] = {
+		(double)(w->health[RX_TCPH_RST_FROM_CLIENT] + w->health[RX_TCPH_RST_FROM_SERVER]) / dur,
+		(double)w->health[RX_TCPH_RETRANSMITS] / dur,
+		(double)w->health[RX_TCPH_ZERO_WINDOWS] / dur,
+	};
+	char key[KEY_LEN], summary[512];
+	struct baseline *b;
+	size_t i;
+	int storm;
+	json_t *e;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(key, sizeof(key), "tcp %s", events[i]);
+		b = baseline_get(a, key);
+		if (!b)
+			continue;
+		storm = baseline_ready(a, b) && v[i] >= a->cfg.tcp_min &&
+			v[i] >= a->cfg.spike_ratio * b->mean && v[i] > b->mean + a->cfg.spike_spread * b->dev;
+		if (storm) {
+			e = json_pack("{sfsfsfsfsf}", "per_s", v[i], "baseline_per_s", b->mean,
+				      "spread_per_s", b->dev, "threshold_per_s", a->cfg.tcp_min,
+				      "threshold_ratio", a->cfg.spike_ratio);
+			top_ports(e, w);
+			snprintf(summary, sizeof(summary),
+				 "TCP %s storm on %s: %.0f/s against a baseline of %.1f/s (threshold %.0f/s)",
+				 events[i], a->ifname, v[i], b->mean, a->cfg.tcp_min);
+			alert_raise(a, RX_ALERT_TCP_STORM,
+				    json_pack("{ssss}", "interface", a->ifname, "event", events[i]), e,
+				    summary, now);
+		}
+		baseline_learn(a, b, v[i], dur, storm);
 	}
 }
 
@@ -687,6 +733,7 @@ void rx_alerts__tick(struct rx_alerts *a, struct rx_snapshot *w, __u64 now_ns)
 	detect_rates(a, w, dur, now_ns);
 	detect_silent(a, dur, now_ns);
 	detect_endpoints(a, w, dur, now_ns);
+	detect_tcp_storms(a, w, dur, now_ns);
 	alerts_expire(a, now_ns);
 	pthread_mutex_unlock(&a->lock);
 }

@@ -27,7 +27,8 @@
 	X(RATE_SPIKE, "rate_spike", "warning")                                 \
 	X(TRAFFIC_DROP, "traffic_drop", "critical")                            \
 	X(LATENCY_SPIKE, "latency_spike", "warning")                           \
-	X(ERROR_SPIKE, "error_spike", "critical")
+	X(ERROR_SPIKE, "error_spike", "critical")                              \
+	X(TCP_STORM, "tcp_storm", "warning")
 
 #define RX__ALERT_ENUM(name, str, sev) RX_ALERT_##name,
 enum rx_alert_kind { RX_ALERT_KINDS(RX__ALERT_ENUM) RX_ALERT_MAX };
@@ -55,6 +56,7 @@ struct rx_alerts_cfg {
 	double latency_min_requests; /* alert-latency-min-requests: per window */
 	double error_ratio;      /* alert-error-ratio: 5xx per request */
 	double error_min;        /* alert-error-min: 5xx per window */
+	double tcp_min;          /* alert-tcp-min: RSTs, retransmits, zero windows per second */
 	rx_alert_fn on_change;
 	void *user;
 };
