@@ -21,7 +21,8 @@ TEST_PKGS=(tshark tcpdump tcpreplay python3-scapy iproute2 iputils-ping curl
 	nginx-light wrk hping3 nmap tmux prometheus jq netsniff-ng ethtool
 	openssl whois # certificates and bcrypt hashes (mkpasswd) for tests/e2e/test_serve_tls.sh
 	chromium chromium-driver # chromium: the page of serve in a real browser (tests/e2e/test_web.sh)
-	bash-completion strace systemd python3-yaml) # the completion, serve under the unit's grants, the rules
+	bash-completion strace systemd python3-yaml # the completion, serve under the unit's grants, the rules
+	prometheus-alertmanager) # a real Alertmanager receiving rxray's alerts (tests/e2e/test_alerts.sh)
 # the Debian package (debian/, scripts/check_deb.sh): built with debhelper,
 # checked by lintian, installed in a debootstrap chroot
 PACKAGING_PKGS=(build-essential debhelper dpkg-dev lintian debootstrap)
@@ -124,7 +125,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # Debian's nginx and prometheus packages start services on install; the
 # tests start their own instances on their own ports and addresses.
-for s in nginx prometheus prometheus-node-exporter; do
+for s in nginx prometheus prometheus-node-exporter prometheus-alertmanager; do
 	systemctl disable --now "$s" >/dev/null 2>&1 || true
 done
 # what was installed must now satisfy the checks above

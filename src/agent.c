@@ -19,16 +19,44 @@ struct rx_agent {
 	struct rx_source *srcs[RX_AGENT_MAX];
 	const char *ifnames[RX_AGENT_MAX];
 	int n;
+	pthread_mutex_t lock; /* alerts_fn, set after the thread started */
+	json_t *(*alerts_fn)(void *user, int history);
+	void *alerts_user;
 };
+
+void rx_agent__alerts(struct rx_agent *a, json_t *(*fn)(void *user, int history), void *user)
+{
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->alerts_fn = fn;
+	a->alerts_user = user;
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void answer_alerts(struct rx_agent *a, int c, int history)
+{
+	json_t *j = NULL;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->alerts_fn)
+		j = a->alerts_fn(a->alerts_user, history);
+	pthread_mutex_unlock(&a->lock);
+	rx_agent_alerts_answer_write(c, j);
+}
 
 static void answer(struct rx_agent *a, int c)
 {
 	struct rx_snapshot snap;
 	char req[256] = { 0 }, ifname[64];
 	__u64 after_ns = 0;
-	int i, r, has_after;
+	int i, r, has_after, history;
 
 	rx_agent_request_read(c, req, sizeof(req));
+	if (rx_agent_request_is_alerts(req, &history)) {
+		answer_alerts(a, c, history);
+		return;
+	}
 	r = rx_agent_request_parse(req, ifname, sizeof(ifname), &after_ns, &has_after);
 	if (r > 0) {
 		/* another version: ours, so that the client can name both */
@@ -129,6 +157,7 @@ int rx_agent__start(struct rx_agent **out, const char *path, struct rx_source **
 		a->ifnames[i] = ifnames[i];
 	}
 	a->n = n;
+	pthread_mutex_init(&a->lock, NULL);
 	if (pthread_create(&a->thread, NULL, serve_thread, a)) {
 		rx_err("--control %s: cannot start its thread", path);
 		close(a->fd);

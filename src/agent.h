@@ -16,5 +16,10 @@ struct rx_agent;
 int rx_agent__start(struct rx_agent **out, const char *path, struct rx_source **srcs,
 		    const char **ifnames, int n);
 void rx_agent__stop(struct rx_agent *a);
+/*
+ * Answer "alerts" requests with fn(user, history) (a new reference; see
+ * alertd.h): without it, such a request is answered "unavailable".
+ */
+void rx_agent__alerts(struct rx_agent *a, json_t *(*fn)(void *user, int history), void *user);
 
 #endif

@@ -222,3 +222,54 @@ out:
 	free(buf);
 	return r;
 }
+
+/* ---- the "alerts" request ------------------------------------------------------------ */
+
+int rx_agent_alerts_request_write(int fd, int history)
+{
+	return write_line(fd, json_pack("{sisssb}", RX_AGENT_KEY, RX_AGENT_PROTO, "op", "alerts",
+					"history", history));
+}
+
+int rx_agent_request_is_alerts(const char *line, int *history)
+{
+	json_t *j = json_loads(line, 0, NULL);
+	const char *op = json_string_value(json_object_get(j, "op"));
+	int r = message_version(j) == RX_AGENT_PROTO && op && !strcmp(op, "alerts");
+
+	*history = json_is_true(json_object_get(j, "history"));
+	json_decref(j);
+	return r;
+}
+
+int rx_agent_alerts_answer_write(int fd, json_t *alerts)
+{
+	json_t *j = json_pack("{sisssI}", RX_AGENT_KEY, RX_AGENT_PROTO, "status",
+			      alerts ? "ok" : "unavailable", "netns", (json_int_t)rx_agent_netns());
+
+	if (j && alerts)
+		json_object_set_new(j, "alerts", alerts);
+	else
+		json_decref(alerts);
+	return write_line(fd, j);
+}
+
+int rx_agent_alerts_answer_read(int fd, json_t **alerts, int *peer_version)
+{
+	size_t len = 0;
+	char *buf = read_all(fd, 64u << 20, &len);
+	json_t *j = buf ? json_loadb(buf, len, 0, NULL) : NULL, *a;
+	int r = -EPROTO;
+
+	*alerts = NULL;
+	*peer_version = message_version(j);
+	if (j && *peer_version != RX_AGENT_PROTO) {
+		r = -EPROTONOSUPPORT;
+	} else if (json_is_object(a = json_object_get(j, "alerts"))) {
+		*alerts = json_incref(a);
+		r = 0;
+	}
+	json_decref(j);
+	free(buf);
+	return r;
+}

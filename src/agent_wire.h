@@ -9,10 +9,14 @@
  *   {"rxray.agent":2,"op":"snap","interface":"eth0"}
  *   {"rxray.agent":2,"op":"recent","interface":"eth0","after_ns":N}
  *   {"rxray.agent":2,"status":"ok","netns":N,"snapshot":{...}}
+ *   {"rxray.agent":2,"op":"alerts","history":true}
+ *   {"rxray.agent":2,"status":"ok","netns":N,"alerts":{"alerts":[...],"delivery":{...}}}
  *
  * "snap" is the counters now (stats -i counts its window exactly);
  * "recent" a read made after after_ns (rx_source__snapshot_recent: top
- * shares the agent's last read with the /metrics scrapes). Every message
+ * shares the agent's last read with the /metrics scrapes); "alerts" the
+ * agent's alerts (`rxray alerts`: firing, and with history the resolved
+ * ones kept; an agent of before it closes without an answer). Every message
  * names its protocol version; an agent asked in another one answers with
  * its own and "status":"version", and each end says both in one line.
  * Version 1, before this, sent raw structs (same build only); its answer
@@ -22,6 +26,7 @@
 #define RX_AGENT_WIRE_H
 
 #include <stddef.h>
+#include <jansson.h>
 #include "rxray.h"
 
 #define RX_AGENT_DIR "/run/rxray"
@@ -58,5 +63,18 @@ int rx_agent_answer_write(int fd, const char *status, const struct rx_snapshot *
  * agent's protocol (1: raw structs; 0: none said); -EPROTO (garbled).
  */
 int rx_agent_answer_read(int fd, struct rx_snapshot *snap, int *peer_version);
+
+/* The "alerts" request (history: the resolved ones too). 0, or -1. */
+int rx_agent_alerts_request_write(int fd, int history);
+/* A request line is an "alerts" one of our version: 1 (and *history), else 0. */
+int rx_agent_request_is_alerts(const char *line, int *history);
+/* The "alerts" answer (alerts taken, NULL: status "unavailable"). 0, or -1. */
+int rx_agent_alerts_answer_write(int fd, json_t *alerts);
+/*
+ * Read the "alerts" answer: 0 and *alerts (the caller's); -EPROTONOSUPPORT
+ * (another version, *peer_version); -EPROTO (garbled, or an agent that
+ * does not know the request: it closed without an answer).
+ */
+int rx_agent_alerts_answer_read(int fd, json_t **alerts, int *peer_version);
 
 #endif

@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <microhttpd.h>
 #include "agent.h"
+#include "alertd.h"
+#include "alertmgr.h"
 #include "metrics.h"
 #include "params.h"
 #include "picture.h"
@@ -31,16 +33,18 @@ struct serve {
 	int n;
 	size_t top;
 	struct rx_webauth *auth; /* NULL: no --web-config */
+	struct rx_alertd *alerts;
 };
 
 static const char serve_usage[] =
 	"Usage: rxray serve -i IFACE [-i IFACE ...] [--listen ADDR:PORT] [--top N] [--pin]\n"
 	"                   [--control PATH] [--config FILE] [--web-config FILE]\n"
-	"                   [--route PATTERN ...]\n"
+	"                   [--route PATTERN ...] [--alertmanager URL] [--alert-log FILE]\n"
 	"\n"
 	"Attach to each IFACE and serve, until SIGINT/SIGTERM:\n"
 	"  GET /metrics     Prometheus text exposition (docs/metrics.md)\n"
 	"  GET /api/stats   the traffic picture of each interface as JSON\n"
+	"  GET /api/alerts  the alerts firing and recently resolved (docs/alerts.md)\n"
 	"  GET /            a live page of it (endpoints, talkers, services, TCP health),\n"
 	"                   refreshed every second, read-only\n"
 	"\n"
@@ -55,6 +59,11 @@ static const char serve_usage[] =
 	"                         (route and interface lines add up)\n"
 	"      --route PATTERN    name matching paths by PATTERN, e.g. /api/{version}/items/{sku}\n"
 	"                         or /static/* (repeat; tried in order before {id}/{uuid}/{hex})\n"
+	"      --alertmanager URL send alerts to this Alertmanager (API v2), e.g.\n"
+	"                         http://127.0.0.1:9093\n"
+	"      --alert-log FILE   append each alert's changes there as JSON lines (default: stdout)\n"
+	"      --alert-resend S   send firing alerts to Alertmanager again every S seconds\n"
+	"                         (default 60); thresholds: alert-* keys in --config\n"
 	"      --control PATH     the 0600 control socket that top and stats -i use\n"
 	"                         (default " RX_AGENT_SOCK ")\n"
 	"      --pin              keep maps and links in /sys/fs/bpf/rxray/IFACE: counting goes on\n"
@@ -73,6 +82,7 @@ struct serve_cfg {
 	unsigned long top;
 	int pin;
 	struct rx_patterns routes;
+	struct rx_alertd_opts alerts;
 };
 
 /*
@@ -81,7 +91,9 @@ struct serve_cfg {
  */
 static int set_opt(struct serve_cfg *c, const char *key, const char *val, const char *where)
 {
-	int i;
+	const char *why = NULL;
+	unsigned long n;
+	int i, r;
 
 	if (!strcmp(key, "interface")) {
 		if (c->n == SERVE_MAX_IFACES) {
@@ -107,6 +119,27 @@ static int set_opt(struct serve_cfg *c, const char *key, const char *val, const 
 			rx_err("%s %s: expected 1..1000", where, val);
 			return RX_EXIT_INPUT;
 		}
+	} else if (!strcmp(key, "alertmanager")) {
+		const char *why;
+
+		if (rx_alertmgr_url_check(val, &why)) {
+			rx_err("%s %s: %s", where, val, why);
+			return RX_EXIT_INPUT;
+		}
+		c->alerts.alertmanager = val;
+	} else if (!strcmp(key, "alert-log")) {
+		c->alerts.log_path = val;
+	} else if (!strcmp(key, "alert-resend")) {
+		if (rx_parse_uint(val, 1, 86400, &n)) {
+			rx_err("%s %s: expected 1..86400 seconds", where, val);
+			return RX_EXIT_INPUT;
+		}
+		c->alerts.resend_s = (double)n;
+	} else if (!strncmp(key, "alert-", 6) && (r = rx_alerts_cfg__set(&c->alerts.cfg, key, val, &why)) != -ENOENT) {
+		if (r) {
+			rx_err("%s %s: %s", where, val, why);
+			return RX_EXIT_INPUT;
+		}
 	} else if (!strcmp(key, "pin")) {
 		if (!strcmp(val, "true") || !strcmp(val, "yes") || !strcmp(val, "1")) {
 			c->pin = 1;
@@ -117,7 +150,8 @@ static int set_opt(struct serve_cfg *c, const char *key, const char *val, const 
 			return RX_EXIT_INPUT;
 		}
 	} else {
-		rx_err("%s: unknown key (known: interface, listen, top, pin, control, route, web-config)", where);
+		rx_err("%s: unknown key (known: interface, listen, top, pin, control, route, web-config, "
+		       "alertmanager, alert-log, alert-resend, %s)", where, rx_alerts_cfg_keys);
 		return RX_EXIT_INPUT;
 	}
 	return 0;
@@ -306,6 +340,7 @@ static enum MHD_Result serve_metrics(struct serve *sv, struct MHD_Connection *c)
 		sort_top(&snap[i], sv->top);
 	}
 	rx_metrics_write(&b, sv->n, sv->ifname, snap, sv->top);
+	rx_alertd__metrics(sv->alerts, &b);
 	for (i = 0; i < sv->n; i++)
 		rx_snapshot__free(&snap[i]);
 	if (b.oom) {
@@ -342,6 +377,19 @@ static enum MHD_Result serve_stats(struct serve *sv, struct MHD_Connection *c)
 	return reply(c, MHD_HTTP_OK, "application/json", s, strlen(s));
 }
 
+static enum MHD_Result serve_alerts(struct serve *sv, struct MHD_Connection *c)
+{
+	json_t *root = rx_alertd__json(sv->alerts, 1);
+	char *s;
+
+	json_object_set_new(root, "rxray", json_pack("{si}", "schema", RX_JSON_SCHEMA));
+	s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (!s)
+		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", "/api/alerts");
+	return reply(c, MHD_HTTP_OK, "application/json", s, strlen(s));
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **state)
@@ -367,6 +415,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return serve_metrics(sv, c);
 	if (!strcmp(url, "/api/stats"))
 		return serve_stats(sv, c);
+	if (!strcmp(url, "/api/alerts"))
+		return serve_alerts(sv, c);
 	page = rx_web_find(url);
 	if (page)
 		return rx_web_reply(c, page);
@@ -518,6 +568,14 @@ static int web_setup(struct serve *sv, struct rx_webconfig *w, const char *path)
 	return r;
 }
 
+/* The control socket's "alerts" answer (agent.h). */
+static json_t *serve_alerts_json(void *user, int history)
+{
+	struct serve *sv = user;
+
+	return rx_alertd__json(sv->alerts, history);
+}
+
 /* An option of the command line: a setting named as in the file, or the file itself. */
 static int serve_opt(void *cfg, const struct rx_option *o, const char *arg)
 {
@@ -539,6 +597,9 @@ static const struct rx_option serve_options[] = {
 	SERVE_OPT("config", "--config", 1),
 	SERVE_OPT("route", "--route", 1),
 	SERVE_OPT("web-config", "--web-config", 1),
+	SERVE_OPT("alertmanager", "--alertmanager", 1),
+	SERVE_OPT("alert-log", "--alert-log", 1),
+	SERVE_OPT("alert-resend", "--alert-resend", 1),
 	{ 0 },
 };
 
@@ -549,6 +610,7 @@ int cmd_serve(int argc, char **argv)
 	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .traffic = 1, .tcp = 1, .http = 1 };
 	struct serve_cfg cfg = { .listen = "127.0.0.1:9464", .control = RX_AGENT_SOCK, .top = 50 };
 	struct serve sv = { .top = 50 };
+	char generator[128];
 	struct rx_webconfig web;
 	const char *addr, *control;
 	struct rx_agent *agent = NULL;
@@ -559,6 +621,8 @@ int cmd_serve(int argc, char **argv)
 	int sig;
 	int i, r = RX_EXIT_OK, fd = -1, one = 1;
 
+	rx_alerts_cfg__defaults(&cfg.alerts.cfg);
+	cfg.alerts.resend_s = 60;
 	r = rx_params__parse(&serve_line, &cfg, argc, argv);
 	if (r != RX_PARAMS_RUN)
 		return r;
@@ -607,9 +671,15 @@ int cmd_serve(int argc, char **argv)
 		if (r)
 			goto out;
 	}
+	snprintf(generator, sizeof(generator), "http%s://%s/api/alerts", web.tls ? "s" : "", addr);
+	cfg.alerts.generator = generator;
+	r = rx_alertd__start(&sv.alerts, &cfg.alerts, sv.src, sv.ifname, sv.n);
+	if (r)
+		goto out;
 	r = rx_agent__start(&agent, control, sv.src, sv.ifname, sv.n);
 	if (r)
 		goto out;
+	rx_agent__alerts(agent, serve_alerts_json, &sv);
 	d = http_start(&sv, &web, fd);
 	if (!d) {
 		rx_err("--listen %s: cannot start the HTTP server", addr);
@@ -624,6 +694,7 @@ out:
 	if (d)
 		MHD_stop_daemon(d);
 	rx_agent__stop(agent);
+	rx_alertd__stop(sv.alerts);
 	if (fd >= 0)
 		close(fd);
 	for (i = 0; i < sv.n; i++)

@@ -19,6 +19,8 @@ static const struct {
 	  cmd_top },
 	{ "serve", "the agent: Prometheus /metrics and /api/stats for interfaces",
 	  cmd_serve },
+	{ "alerts", "anomaly alerts: of a file (-r FILE), or the running agent's",
+	  cmd_alerts },
 	{ "doctor", "what rxray can do on this machine, and why not where it cannot",
 	  cmd_doctor },
 };

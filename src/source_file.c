@@ -219,6 +219,8 @@ static int file_run(void *impl, const struct rx_sink *sink)
 		ts = (__u64)h->ts.tv_sec * 1000000000ull + (__u64)h->ts.tv_usec;
 		if (f->speed > 0)
 			pace(f, ts);
+		if (f->sink.on_second && f->last_ns && ts / 1000000000ull != f->last_ns / 1000000000ull)
+			f->sink.on_second(f->sink.user, ts);
 		if (f->shared)
 			pthread_mutex_lock(&f->lock);
 		if (!f->first_ns)

@@ -57,6 +57,12 @@ struct rx_sink {
 	 */
 	void (*on_txn)(void *user, const struct rx_txn *t, const char *route,
 		       const struct rx_reqinfo *ri);
+	/*
+	 * Offline: called before the first packet of each new second of the
+	 * capture's time (ts_ns: that packet's), when the counters hold every
+	 * packet before it (rxray alerts -r takes its windows there). Live: never.
+	 */
+	void (*on_second)(void *user, __u64 ts_ns);
 	void *user;
 };
 

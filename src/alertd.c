@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* The alerts of `serve`; see alertd.h. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "alertd.h"
+#include "alertmgr.h"
+
+#define ALERTD_MAX 16
+
+struct rx_alertd {
+	struct rx_alertd_opts o;
+	struct rx_source *srcs[ALERTD_MAX];
+	const char *ifnames[ALERTD_MAX];
+	struct rx_alerts *eng[ALERTD_MAX];
+	int n;
+	FILE *log;
+	pthread_mutex_t log_lock;
+	struct rx_alertmgr *am;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int stop;
+	int running; /* the thread runs */
+	__u64 log_errors; /* lines that could not be written */
+};
+
+/* One change of state: a JSON line, and to Alertmanager. */
+static void on_change(void *user, const json_t *j)
+{
+	struct rx_alertd *d = user;
+	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	pthread_mutex_lock(&d->log_lock);
+	if (!s || fprintf(d->log, "%s\n", s) < 0 || fflush(d->log))
+		d->log_errors++;
+	pthread_mutex_unlock(&d->log_lock);
+	free(s);
+	if (d->am)
+		rx_alertmgr__push(d->am, j, d->o.resend_s);
+}
+
+/* Every firing alert to Alertmanager again (Prometheus's resend). */
+static void resend(struct rx_alertd *d)
+{
+	json_t *l, *a;
+	size_t k;
+	int i;
+
+	for (i = 0; i < d->n; i++) {
+		l = rx_alerts__json(d->eng[i], 0);
+		json_array_foreach(l, k, a)
+			rx_alertmgr__push(d->am, a, d->o.resend_s);
+		json_decref(l);
+	}
+}
+
+/* Sleep until t (CLOCK_REALTIME, for the condition variable) or the stop: 1 when stopped. */
+static int wait_until(struct rx_alertd *d, const struct timespec *t)
+{
+	int stop;
+
+	pthread_mutex_lock(&d->lock);
+	while (!d->stop && pthread_cond_timedwait(&d->wake, &d->lock, t) != ETIMEDOUT)
+		;
+	stop = d->stop;
+	pthread_mutex_unlock(&d->lock);
+	return stop;
+}
+
+/*
+ * Once a second: each interface's counters now, minus the read before,
+ * through its detectors. The windows are timed by the reads themselves
+ * (first_ns, last_ns), so a late wake-up makes a longer window, not a
+ * wrong rate.
+ */
+static void *alertd_thread(void *arg)
+{
+	struct rx_alertd *d = arg;
+	struct rx_snapshot prev[ALERTD_MAX], cur, win;
+	struct timespec next;
+	double since_resend = 0;
+	int i;
+
+	for (i = 0; i < d->n; i++)
+		rx_source__snapshot(d->srcs[i], &prev[i]);
+	clock_gettime(CLOCK_REALTIME, &next);
+	for (;;) {
+		next.tv_sec++;
+		if (wait_until(d, &next))
+			break;
+		for (i = 0; i < d->n; i++) {
+			rx_source__snapshot(d->srcs[i], &cur);
+			if (!rx_snapshot__copy(&win, &cur)) {
+				rx_snapshot__subtract(&win, &prev[i]);
+				rx_alerts__tick(d->eng[i], &win, cur.last_ns);
+			}
+			rx_snapshot__free(&win);
+			rx_snapshot__free(&prev[i]);
+			prev[i] = cur;
+		}
+		since_resend += 1;
+		if (d->am && since_resend >= d->o.resend_s) {
+			since_resend = 0;
+			resend(d);
+		}
+	}
+	for (i = 0; i < d->n; i++)
+		rx_snapshot__free(&prev[i]);
+	return NULL;
+}
+
+int rx_alertd__start(struct rx_alertd **out, const struct rx_alertd_opts *o,
+		     struct rx_source **srcs, const char **ifnames, int n)
+{
+	struct rx_alertd *d = calloc(1, sizeof(*d));
+	struct rx_alerts_cfg cfg = o->cfg;
+	int i;
+
+	*out = NULL;
+	if (!d || n > ALERTD_MAX) {
+		free(d);
+		rx_err("out of memory");
+		return RX_EXIT_RUNTIME;
+	}
+	d->o = *o;
+	d->n = n;
+	d->log = stdout;
+	pthread_mutex_init(&d->log_lock, NULL);
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->wake, NULL);
+	*out = d;
+	if (o->log_path && !(d->log = fopen(o->log_path, "ae"))) {
+		d->log = stdout;
+		rx_err("--alert-log %s: %s", o->log_path, strerror(errno));
+		return RX_EXIT_INPUT;
+	}
+	if (o->alertmanager && !(d->am = rx_alertmgr__start(o->alertmanager, o->generator)))
+		return RX_EXIT_INPUT;
+	cfg.on_change = on_change;
+	cfg.user = d;
+	for (i = 0; i < n; i++) {
+		d->srcs[i] = srcs[i];
+		d->ifnames[i] = ifnames[i];
+		d->eng[i] = rx_alerts__new(&cfg, ifnames[i]);
+		if (!d->eng[i]) {
+			d->n = i;
+			rx_err("out of memory");
+			return RX_EXIT_RUNTIME;
+		}
+	}
+	if (pthread_create(&d->thread, NULL, alertd_thread, d)) {
+		rx_err("alerts: cannot start the detectors' thread");
+		return RX_EXIT_RUNTIME;
+	}
+	d->running = 1;
+	return 0;
+}
+
+void rx_alertd__stop(struct rx_alertd *d)
+{
+	int i;
+
+	if (!d)
+		return;
+	if (d->running) {
+		pthread_mutex_lock(&d->lock);
+		d->stop = 1;
+		pthread_cond_signal(&d->wake);
+		pthread_mutex_unlock(&d->lock);
+		pthread_join(d->thread, NULL);
+	}
+	for (i = 0; i < d->n; i++)
+		rx_alerts__free(d->eng[i]);
+	rx_alertmgr__stop(d->am);
+	if (d->log && d->log != stdout)
+		fclose(d->log);
+	pthread_mutex_destroy(&d->lock);
+	pthread_mutex_destroy(&d->log_lock);
+	pthread_cond_destroy(&d->wake);
+	free(d);
+}
+
+static json_t *delivery_json(struct rx_alertd *d)
+{
+	struct rx_alertmgr_stats st = { 0 };
+	json_t *j;
+
+	if (d->am)
+		rx_alertmgr__stats(d->am, &st);
+	j = json_pack("{sbsIsIsIsI}", "alertmanager", d->am != NULL, "sent", (json_int_t)st.sent,
+		      "undelivered", (json_int_t)st.undelivered, "failed_posts",
+		      (json_int_t)st.failed, "queued", (json_int_t)st.queued);
+	pthread_mutex_lock(&d->log_lock);
+	json_object_set_new(j, "log_errors", json_integer((json_int_t)d->log_errors));
+	pthread_mutex_unlock(&d->log_lock);
+	return j;
+}
+
+json_t *rx_alertd__json(struct rx_alertd *d, int history)
+{
+	json_t *all = json_array(), *l, *j;
+	int i;
+
+	for (i = 0; i < d->n; i++) {
+		l = rx_alerts__json(d->eng[i], history);
+		json_array_extend(all, l);
+		json_decref(l);
+	}
+	j = json_pack("{so}", "alerts", all);
+	json_object_set_new(j, "delivery", delivery_json(d));
+	return j;
+}
+
+void rx_alertd__metrics(struct rx_alertd *d, struct rx_buf *b)
+{
+	unsigned int firing[RX_ALERT_MAX], sum[RX_ALERT_MAX] = { 0 };
+	struct rx_alertmgr_stats st = { 0 };
+	struct rx_alert_gauge g[8];
+	size_t k, ng;
+	int i;
+
+	for (i = 0; i < d->n; i++) {
+		rx_alerts__firing(d->eng[i], firing);
+		for (k = 0; k < RX_ALERT_MAX; k++)
+			sum[k] += firing[k];
+	}
+	rx_buf__printf(b, "# HELP rxray_alerts_firing Alerts firing now, by alert and severity.\n"
+			  "# TYPE rxray_alerts_firing gauge\n");
+	for (k = 0; k < RX_ALERT_MAX; k++)
+		rx_buf__printf(b, "rxray_alerts_firing{alert=\"%s\",severity=\"%s\"} %u\n",
+			       rx_alert_names[k], rx_alert_severities[k], sum[k]);
+	if (d->am)
+		rx_alertmgr__stats(d->am, &st);
+	rx_buf__printf(b,
+		       "# HELP rxray_alerts_sent_total Alerts Alertmanager accepted.\n"
+		       "# TYPE rxray_alerts_sent_total counter\nrxray_alerts_sent_total %llu\n"
+		       "# HELP rxray_alerts_undelivered_total Alerts dropped from the full "
+		       "Alertmanager queue: never delivered.\n"
+		       "# TYPE rxray_alerts_undelivered_total counter\n"
+		       "rxray_alerts_undelivered_total %llu\n"
+		       "# HELP rxray_alerts_post_failures_total POSTs to Alertmanager that failed "
+		       "(their alerts are retried).\n"
+		       "# TYPE rxray_alerts_post_failures_total counter\n"
+		       "rxray_alerts_post_failures_total %llu\n"
+		       "# HELP rxray_alerts_queued Alerts waiting for Alertmanager.\n"
+		       "# TYPE rxray_alerts_queued gauge\nrxray_alerts_queued %llu\n",
+		       (unsigned long long)st.sent, (unsigned long long)st.undelivered,
+		       (unsigned long long)st.failed, (unsigned long long)st.queued);
+	rx_buf__printf(b, "# HELP rxray_alert_input The detectors' inputs in the last second.\n"
+			  "# TYPE rxray_alert_input gauge\n");
+	for (i = 0; i < d->n; i++) {
+		ng = rx_alerts__gauges(d->eng[i], g, 8);
+		for (k = 0; k < ng; k++)
+			rx_buf__printf(b, "rxray_alert_input{interface=\"%s\",input=\"%s\"} %.17g\n",
+				       d->ifnames[i], g[k].name, g[k].value);
+	}
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The alerts of `serve` (docs/alerts.md): once a second, a window of each
+ * interface's counters (a read minus the one before) goes through that
+ * interface's detectors (alerts.h); every change of state is written as a
+ * JSON line (stdout or --alert-log FILE) and queued for Alertmanager
+ * (alertmgr.h) when one is given, and firing alerts are sent again every
+ * resend interval, as Prometheus does.
+ */
+#ifndef RX_ALERTD_H
+#define RX_ALERTD_H
+
+#include <jansson.h>
+#include "alerts.h"
+#include "metrics.h"
+#include "source.h"
+
+struct rx_alertd_opts {
+	struct rx_alerts_cfg cfg;
+	const char *log_path;     /* NULL: stdout */
+	const char *alertmanager; /* NULL: none */
+	double resend_s;          /* firing alerts again after this long */
+	const char *generator;    /* the generatorURL */
+};
+
+struct rx_alertd;
+
+/* 0, or an RX_EXIT_* status after the error. */
+int rx_alertd__start(struct rx_alertd **out, const struct rx_alertd_opts *o,
+		     struct rx_source **srcs, const char **ifnames, int n);
+void rx_alertd__stop(struct rx_alertd *d);
+/*
+ * {"alerts": [...], "delivery": {...}}: the alerts of every interface,
+ * firing first, then (history) the resolved ones kept.
+ */
+json_t *rx_alertd__json(struct rx_alertd *d, int history);
+/* rxray_alerts_firing, the delivery counters and the detectors' inputs. */
+void rx_alertd__metrics(struct rx_alertd *d, struct rx_buf *b);
+
+#endif

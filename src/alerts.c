@@ -1,0 +1,793 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Immediate anomaly alerts: the detectors and the alerts' lifecycle; see
+ * alerts.h and docs/alerts.md.
+ *
+ * Baselines are an exponentially weighted mean with, as its spread, an
+ * exponentially weighted mean absolute deviation (robust enough, O(1),
+ * no window kept): a value is anomalous when it is far from the mean both
+ * relatively (ratio) and in spreads. A baseline judges only after
+ * cfg.warmup_s of samples, and an anomalous sample moves it a tenth as
+ * much as a normal one, so that a flood does not become the new normal
+ * within a minute, while a lasting change of level still does.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "alerts.h"
+#include "picture.h"
+#include "quantile.h"
+#include "render.h"
+
+#define RX__ALERT_NAME(name, str, sev) str,
+#define RX__ALERT_SEV(name, str, sev) sev,
+const char *const rx_alert_names[] = { RX_ALERT_KINDS(RX__ALERT_NAME) };
+const char *const rx_alert_severities[] = { RX_ALERT_KINDS(RX__ALERT_SEV) };
+
+/* ---- the configuration ----------------------------------------------------------- */
+
+struct cfg_key {
+	const char *key;
+	size_t off;    /* the double in struct rx_alerts_cfg */
+	double def;    /* the default */
+	double min, max;
+	double scale;  /* the value as given times this is stored (ms -> s) */
+	const char *expect;
+};
+
+#define CFG(k, field, d, lo, hi, sc, ex) \
+	{ k, offsetof(struct rx_alerts_cfg, field), d, lo, hi, sc, ex }
+
+/* Defaults: see docs/config.md, "Alerts", which lists the same table. */
+static const struct cfg_key cfg_keys[] = {
+	CFG("alert-resolve-after", resolve_after_s, 30, 1, 3600, 1, "expected 1..3600 seconds"),
+	CFG("alert-warmup", warmup_s, 60, 1, 86400, 1, "expected 1..86400 seconds"),
+	CFG("alert-baseline", baseline_s, 300, 2, 86400, 1, "expected 2..86400 seconds"),
+	CFG("alert-syn-half-open", syn_half_open, 200, 1, 1e9, 1, "expected 1..1000000000 per second"),
+	CFG("alert-syn-ratio", syn_ratio, 3, 0, 1e6, 1, "expected 0..1000000"),
+	CFG("alert-spike-ratio", spike_ratio, 3, 1, 1e6, 1, "expected 1..1000000"),
+	CFG("alert-spike-spread", spike_spread, 6, 0, 1e6, 1, "expected 0..1000000"),
+	CFG("alert-spike-min-pps", spike_min_pps, 100, 0, 1e12, 1, "expected 0..1e12 per second"),
+	CFG("alert-drop-ratio", drop_ratio, 0.1, 0, 1, 1, "expected 0..1"),
+	CFG("alert-drop-min-pps", drop_min_pps, 20, 0, 1e12, 1, "expected 0..1e12 per second"),
+	CFG("alert-latency-ratio", latency_ratio, 3, 1, 1e6, 1, "expected 1..1000000"),
+	CFG("alert-latency-min-ms", latency_min_s, 50, 0, 3600000, 1e-3, "expected 0..3600000 ms"),
+	CFG("alert-latency-min-requests", latency_min_requests, 20, 1, 1e9, 1,
+	    "expected 1..1000000000"),
+	CFG("alert-error-ratio", error_ratio, 0.05, 0, 1, 1, "expected 0..1"),
+	CFG("alert-error-min", error_min, 5, 1, 1e9, 1, "expected 1..1000000000"),
+	CFG("alert-tcp-min", tcp_min, 50, 1, 1e12, 1, "expected 1..1e12 per second"),
+};
+#define N_CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+
+const char rx_alerts_cfg_keys[] =
+	"alert-resolve-after, alert-warmup, alert-baseline, alert-syn-half-open, alert-syn-ratio, "
+	"alert-spike-ratio, alert-spike-spread, alert-spike-min-pps, alert-drop-ratio, "
+	"alert-drop-min-pps, alert-latency-ratio, alert-latency-min-ms, "
+	"alert-latency-min-requests, alert-error-ratio, alert-error-min, alert-tcp-min";
+
+void rx_alerts_cfg__defaults(struct rx_alerts_cfg *c)
+{
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < N_CFG_KEYS; i++)
+		*(double *)((char *)c + cfg_keys[i].off) = cfg_keys[i].def * cfg_keys[i].scale;
+}
+
+int rx_alerts_cfg__set(struct rx_alerts_cfg *c, const char *key, const char *val,
+		       const char **why)
+{
+	const struct cfg_key *k = NULL;
+	char *end;
+	double v;
+	size_t i;
+
+	for (i = 0; i < N_CFG_KEYS && !k; i++)
+		if (!strcmp(cfg_keys[i].key, key))
+			k = &cfg_keys[i];
+	if (!k)
+		return -ENOENT;
+	*why = k->expect;
+	errno = 0;
+	v = strtod(val, &end);
+	if (!*val || *end || errno || !isfinite(v) || v < k->min || v > k->max)
+		return -ERANGE;
+	*(double *)((char *)c + k->off) = v * k->scale;
+	return 0;
+}
+
+/* ---- baselines --------------------------------------------------------------------- */
+
+#define KEY_LEN 320 /* a subject as JSON: a route of RX_ROUTE_TEXT fits */
+
+struct baseline {
+	char key[KEY_LEN];
+	double mean, dev; /* EWMA of the value and of |value - mean| */
+	double age_s;     /* seconds of samples learnt */
+	__u64 tick;       /* the last window that saw it */
+};
+
+struct alert {
+	enum rx_alert_kind kind;
+	char key[KEY_LEN]; /* the subject, as text: identity within the kind */
+	__u64 fp;
+	int firing;
+	__u64 since_ns, ends_ns, last_true_ns;
+	json_t *subject, *evidence;
+	char summary[512];
+};
+
+struct rx_alerts {
+	pthread_mutex_t lock;
+	struct rx_alerts_cfg cfg;
+	char ifname[64];
+	__u64 tick;
+	struct baseline base[RX_ALERTS_BASELINES];
+	size_t n_base;
+	struct alert active[RX_ALERTS_ACTIVE];
+	size_t n_active;
+	struct alert hist[RX_ALERTS_HISTORY]; /* a ring: hist_n kept, the newest at hist_head - 1 */
+	size_t hist_head, hist_n;
+	__u64 dropped_alerts, dropped_baselines;
+	/* the detectors' inputs of the last window */
+	double g_pps, g_bps, g_syn, g_half_open, g_handshakes;
+};
+
+/* The baseline of key (made on first use); NULL when the table is full (counted). */
+static struct baseline *baseline_get(struct rx_alerts *a, const char *key)
+{
+	size_t i, oldest = 0;
+
+	for (i = 0; i < a->n_base; i++)
+		if (!strcmp(a->base[i].key, key))
+			return &a->base[i];
+	if (a->n_base < RX_ALERTS_BASELINES) {
+		i = a->n_base++;
+	} else {
+		/* the one unseen longest goes, if it has not been seen for a baseline's time */
+		for (i = 1; i < a->n_base; i++)
+			if (a->base[i].tick < a->base[oldest].tick)
+				oldest = i;
+		if ((double)(a->tick - a->base[oldest].tick) < a->cfg.baseline_s) {
+			a->dropped_baselines++;
+			return NULL;
+		}
+		i = oldest;
+	}
+	memset(&a->base[i], 0, sizeof(a->base[i]));
+	snprintf(a->base[i].key, KEY_LEN, "%s", key);
+	return &a->base[i];
+}
+
+/* Learn one sample of dur_s seconds; anomalous ones a tenth as much. */
+static void baseline_learn(struct rx_alerts *a, struct baseline *b, double v, double dur_s,
+			   int anomalous)
+{
+	/* a plain mean while younger than the time constant: the first sample does not dominate */
+	double alpha = dur_s / (b->age_s + dur_s < a->cfg.baseline_s ? b->age_s + dur_s
+								      : a->cfg.baseline_s);
+
+	if (alpha > 1)
+		alpha = 1;
+	if (anomalous)
+		alpha /= 10;
+	if (b->age_s == 0) {
+		b->mean = v;
+		b->dev = 0;
+	} else {
+		b->dev += alpha * (fabs(v - b->mean) - b->dev);
+		b->mean += alpha * (v - b->mean);
+	}
+	b->age_s += dur_s;
+	b->tick = a->tick;
+}
+
+static int baseline_ready(const struct rx_alerts *a, const struct baseline *b)
+{
+	return b && b->age_s >= a->cfg.warmup_s;
+}
+
+/* ---- alerts ------------------------------------------------------------------------ */
+
+/* FNV-1a, 64 bits: the fingerprint of alertname and subject (stable across runs). */
+static __u64 fnv1a(__u64 h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	h ^= 0;
+	h *= 0x100000001b3ull; /* the terminator: "a","bc" differs from "ab","c" */
+	return h;
+}
+
+static struct alert *alert_find(struct rx_alerts *a, enum rx_alert_kind kind, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_active; i++)
+		if (a->active[i].kind == kind && !strcmp(a->active[i].key, key))
+			return &a->active[i];
+	return NULL;
+}
+
+static double ns_to_s(__u64 ns)
+{
+	return (double)ns / 1e9;
+}
+
+/* RFC 3339 UTC with milliseconds, as Alertmanager's startsAt/endsAt. */
+static void rfc3339(char *buf, size_t n, __u64 ns)
+{
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned int)(ns % 1000000000ull / 1000000));
+}
+
+/* The labels: alertname, severity, then the subject's string and number fields. */
+static json_t *alert_labels(const struct alert *al)
+{
+	json_t *l = json_pack("{ssss}", "alertname", rx_alert_names[al->kind], "severity",
+			      rx_alert_severities[al->kind]);
+	const char *k;
+	json_t *v;
+	char num[32];
+
+	json_object_foreach(al->subject, k, v) {
+		if (json_is_string(v)) {
+			json_object_set(l, k, v);
+		} else if (json_is_integer(v)) {
+			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+			json_object_set_new(l, k, json_string(num));
+		}
+	}
+	return l;
+}
+
+/* The contract's alert object, extended (docs/json.md, "Alerts"). */
+static json_t *alert_json(const struct alert *al)
+{
+	char fp[17], ts[64], *ev;
+	json_t *j;
+
+	snprintf(fp, sizeof(fp), "%016llx", (unsigned long long)al->fp);
+	j = json_pack("{sssssssfsOsOss}", "alert", rx_alert_names[al->kind], "state",
+		      al->firing ? "firing" : "resolved", "severity",
+		      rx_alert_severities[al->kind], "since", ns_to_s(al->since_ns), "subject",
+		      al->subject, "evidence", al->evidence, "action", "none");
+	if (!j)
+		return NULL;
+	json_object_set_new(j, "fingerprint", json_string(fp));
+	json_object_set_new(j, "labels", alert_labels(al));
+	/* Alertmanager's annotations are strings: the evidence goes as compact JSON */
+	ev = json_dumps(al->evidence, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_object_set_new(j, "annotations",
+			    json_pack("{ssss}", "summary", al->summary, "evidence", ev ? ev : "{}"));
+	free(ev);
+	rfc3339(ts, sizeof(ts), al->since_ns);
+	json_object_set_new(j, "startsAt", json_string(ts));
+	if (!al->firing) {
+		json_object_set_new(j, "ends", json_real(ns_to_s(al->ends_ns)));
+		rfc3339(ts, sizeof(ts), al->ends_ns);
+		json_object_set_new(j, "endsAt", json_string(ts));
+	}
+	return j;
+}
+
+static void alert_notify(struct rx_alerts *a, const struct alert *al)
+{
+	json_t *j;
+
+	if (!a->cfg.on_change)
+		return;
+	j = alert_json(al);
+	if (j)
+		a->cfg.on_change(a->cfg.user, j);
+	json_decref(j);
+}
+
+/*
+ * The condition of (kind, key) holds in this window: fire it, or refresh
+ * its evidence. subject and evidence are taken (released here).
+ */
+static void alert_raise(struct rx_alerts *a, enum rx_alert_kind kind, json_t *subject,
+			json_t *evidence, const char *summary, __u64 now_ns)
+{
+	char key[KEY_LEN];
+	char *s = json_dumps(subject, JSON_COMPACT | JSON_SORT_KEYS);
+	struct alert *al;
+
+	snprintf(key, sizeof(key), "%s", s ? s : "");
+	free(s);
+	al = alert_find(a, kind, key);
+	if (!al) {
+		if (a->n_active == RX_ALERTS_ACTIVE) {
+			a->dropped_alerts++;
+			json_decref(subject);
+			json_decref(evidence);
+			return;
+		}
+		al = &a->active[a->n_active++];
+		memset(al, 0, sizeof(*al));
+		al->kind = kind;
+		snprintf(al->key, sizeof(al->key), "%s", key);
+		al->fp = fnv1a(fnv1a(0xcbf29ce484222325ull, rx_alert_names[kind]), key);
+		al->since_ns = now_ns;
+		al->firing = 1;
+	}
+	json_decref(al->subject);
+	json_decref(al->evidence);
+	al->subject = subject;
+	al->evidence = evidence;
+	snprintf(al->summary, sizeof(al->summary), "%s", summary);
+	al->last_true_ns = now_ns;
+	if (al->since_ns == now_ns)
+		alert_notify(a, al);
+}
+
+/* Resolve the alerts whose condition has been clear for cfg.resolve_after_s. */
+static void alerts_expire(struct rx_alerts *a, __u64 now_ns)
+{
+	size_t i = 0;
+	struct alert *h;
+
+	while (i < a->n_active) {
+		struct alert *al = &a->active[i];
+
+		if (al->last_true_ns == now_ns ||
+		    ns_to_s(now_ns - al->last_true_ns) < a->cfg.resolve_after_s) {
+			i++;
+			continue;
+		}
+		al->firing = 0;
+		al->ends_ns = now_ns;
+		alert_notify(a, al);
+		h = &a->hist[a->hist_head];
+		if (a->hist_n == RX_ALERTS_HISTORY) { /* the oldest makes room */
+			json_decref(h->subject);
+			json_decref(h->evidence);
+		} else {
+			a->hist_n++;
+		}
+		*h = *al;
+		a->hist_head = (a->hist_head + 1) % RX_ALERTS_HISTORY;
+		a->active[i] = a->active[--a->n_active];
+	}
+}
+
+/* ---- evidence: the top sources, subnets and ports of a window ------------------------- */
+
+#define TOP_N 5
+
+static int by_packets_desc(const void *x, const void *y)
+{
+	const struct rx_keyed *a = x, *b = y;
+
+	return a->c.packets < b->c.packets ? 1 : a->c.packets > b->c.packets ? -1 : 0;
+}
+
+/* A source's subnet: /24 for IPv4 (::ffff:a.b.c.0), /48 for IPv6. */
+static void to_subnet(struct rx_keyed *k)
+{
+	static const __u8 v4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (!memcmp(k->key, v4, sizeof(v4)))
+		k->key[15] = 0;
+	else
+		memset(k->key + 6, 0, 10);
+}
+
+static int by_key(const void *x, const void *y)
+{
+	return memcmp(((const struct rx_keyed *)x)->key, ((const struct rx_keyed *)y)->key, 16);
+}
+
+/* The top subnets of the window's talkers, "198.51.100.0/24": {"subnet", "packets"}. */
+static json_t *top_subnets(const struct rx_snapshot *w)
+{
+	struct rx_keyed *t = w->n_talkers ? malloc(w->n_talkers * sizeof(*t)) : NULL;
+	json_t *l = json_array();
+	size_t i, n = 0;
+	char buf[64];
+
+	if (!t)
+		return l;
+	for (i = 0; i < w->n_talkers; i++) {
+		t[i] = w->talkers[i];
+		to_subnet(&t[i]);
+	}
+	qsort(t, w->n_talkers, sizeof(*t), by_key);
+	for (i = 0; i < w->n_talkers; i++) { /* merge runs of one subnet */
+		if (n && !memcmp(t[n - 1].key, t[i].key, 16)) {
+			t[n - 1].c.packets += t[i].c.packets;
+			t[n - 1].c.bytes += t[i].c.bytes;
+		} else {
+			t[n++] = t[i];
+		}
+	}
+	qsort(t, n, sizeof(*t), by_packets_desc);
+	for (i = 0; i < n && i < TOP_N; i++) {
+		rx_fmt_keyed_addr(buf, &t[i]);
+		strcat(buf, strchr(buf, ':') ? "/48" : "/24");
+		json_array_append_new(l, json_pack("{sssI}", "subnet", buf, "packets",
+						    (json_int_t)t[i].c.packets));
+	}
+	free(t);
+	return l;
+}
+
+/* The top TOP_N talkers ({"address", "packets"}), and the number of sources, into e. */
+static void top_sources(json_t *e, struct rx_snapshot *w)
+{
+	json_t *l = json_array();
+	char buf[64];
+	size_t i;
+
+	qsort(w->talkers, w->n_talkers, sizeof(*w->talkers), by_packets_desc);
+	for (i = 0; i < w->n_talkers && i < TOP_N; i++) {
+		rx_fmt_keyed_addr(buf, &w->talkers[i]);
+		json_array_append_new(l, json_pack("{sssI}", "address", buf, "packets",
+						   (json_int_t)w->talkers[i].c.packets));
+	}
+	json_object_set_new(e, "top_sources", l);
+	json_object_set_new(e, "top_subnets", top_subnets(w));
+	json_object_set_new(e, "sources", json_integer((json_int_t)w->n_talkers));
+}
+
+static void top_ports(json_t *e, struct rx_snapshot *w)
+{
+	json_t *l = json_array();
+	size_t i;
+
+	qsort(w->services, w->n_services, sizeof(*w->services), by_packets_desc);
+	for (i = 0; i < w->n_services && i < TOP_N; i++) {
+		const struct rx_service *s = (const void *)w->services[i].key;
+
+		json_array_append_new(l, json_pack("{sisssI}", "port", s->port, "proto",
+						   rx_service_proto(&w->services[i]), "packets",
+						   (json_int_t)w->services[i].c.packets));
+	}
+	json_object_set_new(e, "top_ports", l);
+}
+
+/* ---- the detectors ----------------------------------------------------------------- */
+
+/*
+ * syn_flood: half-open handshakes (SYNs without ACK minus handshakes
+ * completed, per second) at or over cfg.syn_half_open, and at least
+ * cfg.syn_ratio per completed one. (Per destination port the counters
+ * hold no SYN count: the top ports of the window are its evidence.)
+ */
+static void detect_syn_flood(struct rx_alerts *a, struct rx_snapshot *w, double dur, __u64 now)
+{
+	double syn = (double)w->tcpkinds[RX_TCPK_SYN] / dur;
+	double done = (double)w->health[RX_TCPH_HANDSHAKES] / dur;
+	double half = syn > done ? syn - done : 0, ratio = done > 0 ? half / done : half;
+	char summary[512];
+	json_t *e;
+
+	a->g_syn = syn;
+	a->g_half_open = half;
+	a->g_handshakes = done;
+	if (half < a->cfg.syn_half_open || half < a->cfg.syn_ratio * done)
+		return;
+	e = json_pack("{sfsfsfsfsfsf}", "half_open_per_s", half, "syn_per_s", syn,
+		      "handshakes_per_s", done, "half_open_ratio", ratio, "threshold_per_s",
+		      a->cfg.syn_half_open, "threshold_ratio", a->cfg.syn_ratio);
+	top_sources(e, w);
+	top_ports(e, w);
+	snprintf(summary, sizeof(summary),
+		 "SYN flood on %s: %.0f half-open handshakes/s (threshold %.0f/s), %.1f per "
+		 "completed one (threshold %.1f), from %zu sources",
+		 a->ifname, half, a->cfg.syn_half_open, ratio, a->cfg.syn_ratio, w->n_talkers);
+	alert_raise(a, RX_ALERT_SYN_FLOOD, json_pack("{ss}", "interface", a->ifname), e, summary,
+		    now);
+}
+
+/*
+ * One rate (what: "packets" or "bytes") of one subject (service: NULL for
+ * the interface as a whole) against its baseline: rate_spike above it,
+ * traffic_drop below it.
+ */
+static void detect_rate(struct rx_alerts *a, const char *service, const char *what, double v,
+			double pps, double dur, __u64 now)
+{
+	char key[KEY_LEN], summary[512];
+	struct baseline *b;
+	int spike = 0, drop = 0;
+	double mean, dev;
+
+	snprintf(key, sizeof(key), "rate %s %s", service ? service : "*", what);
+	b = baseline_get(a, key);
+	if (!b)
+		return;
+	mean = b->mean;
+	dev = b->dev;
+	if (baseline_ready(a, b)) {
+		spike = pps >= a->cfg.spike_min_pps && v >= a->cfg.spike_ratio * mean &&
+			v > mean + a->cfg.spike_spread * dev;
+		/* a drop is judged on packets: bytes would say it twice */
+		/* (no spread test: below a tenth of the mean is far whatever the spread) */
+		drop = !strcmp(what, "packets") && mean >= a->cfg.drop_min_pps &&
+		       v <= a->cfg.drop_ratio * mean;
+	}
+	baseline_learn(a, b, v, dur, spike || drop);
+	if (!spike && !drop)
+		return;
+	snprintf(summary, sizeof(summary), "%s %s/s on %s%s%s: %.0f against a baseline of %.0f (spread %.0f)",
+		 spike ? "spike in" : "drop in", what, a->ifname, service ? " service " : "",
+		 service ? service : "", v, mean, dev);
+	alert_raise(a, spike ? RX_ALERT_RATE_SPIKE : RX_ALERT_TRAFFIC_DROP,
+		    service ? json_pack("{ssssss}", "interface", a->ifname, "service", service,
+					"measure", what)
+			    : json_pack("{ssss}", "interface", a->ifname, "measure", what),
+		    json_pack("{sfsfsfsfsf}", "per_s", v, "baseline_per_s", mean, "spread_per_s", dev,
+			      "threshold_ratio", spike ? a->cfg.spike_ratio : a->cfg.drop_ratio,
+			      "threshold_spreads", a->cfg.spike_spread),
+		    summary, now);
+}
+
+/* Packets and bytes per second, overall and per service. */
+static void detect_rates(struct rx_alerts *a, struct rx_snapshot *w, double dur, __u64 now)
+{
+	struct rx_totals t;
+	char svc[32];
+	size_t i;
+
+	rx_snapshot__sum(w, &t);
+	a->g_pps = (double)t.packets / dur;
+	a->g_bps = (double)t.bytes / dur;
+	detect_rate(a, NULL, "packets", a->g_pps, a->g_pps, dur, now);
+	detect_rate(a, NULL, "bytes", a->g_bps, a->g_pps, dur, now);
+	for (i = 0; i < w->n_services; i++) {
+		const struct rx_service *s = (const void *)w->services[i].key;
+		double pps = (double)w->services[i].c.packets / dur;
+
+		snprintf(svc, sizeof(svc), "%u/%s", s->port, rx_service_proto(&w->services[i]));
+		detect_rate(a, svc, "packets", pps, pps, dur, now);
+		detect_rate(a, svc, "bytes", (double)w->services[i].c.bytes / dur, pps, dur, now);
+	}
+}
+
+/*
+ * Services that had a baseline and sent nothing this window (the window's
+ * table lists only those that grew): their rate is 0.
+ */
+static void detect_silent(struct rx_alerts *a, double dur, __u64 now)
+{
+	char svc[32], what[16];
+	size_t i, n = a->n_base;
+
+	for (i = 0; i < n; i++) {
+		struct baseline *b = &a->base[i];
+
+		/* (those that cannot drop are left alone: unlearnt, they age out of the table) */
+		if (b->tick == a->tick || strncmp(b->key, "rate ", 5) || b->key[5] == '*' ||
+		    b->mean < a->cfg.drop_min_pps || sscanf(b->key + 5, "%31s %15s", svc, what) != 2)
+			continue;
+		detect_rate(a, svc, what, 0, 0, dur, now);
+	}
+}
+
+/*
+ * tcp_storm: RSTs (both sides), retransmissions or zero windows per second
+ * at least cfg.tcp_min, cfg.spike_ratio times their baseline and
+ * cfg.spike_spread spreads above it. (The counters are per interface: the
+ * top ports of the window are the evidence, not a per-service judgement.)
+ */
+static void detect_tcp_storms(struct rx_alerts *a, struct rx_snapshot *w, double dur, __u64 now)
+{
+	static const char *const events[] = { "rst", "retransmits", "zero_windows" };
+	const double v[] = {
+		(double)(w->health[RX_TCPH_RST_FROM_CLIENT] + w->health[RX_TCPH_RST_FROM_SERVER]) / dur,
+		(double)w->health[RX_TCPH_RETRANSMITS] / dur,
+		(double)w->health[RX_TCPH_ZERO_WINDOWS] / dur,
+	};
+	char key[KEY_LEN], summary[512];
+	struct baseline *b;
+	size_t i;
+	int storm;
+	json_t *e;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(key, sizeof(key), "tcp %s", events[i]);
+		b = baseline_get(a, key);
+		if (!b)
+			continue;
+		storm = baseline_ready(a, b) && v[i] >= a->cfg.tcp_min &&
+			v[i] >= a->cfg.spike_ratio * b->mean && v[i] > b->mean + a->cfg.spike_spread * b->dev;
+		if (storm) {
+			e = json_pack("{sfsfsfsfsf}", "per_s", v[i], "baseline_per_s", b->mean,
+				      "spread_per_s", b->dev, "threshold_per_s", a->cfg.tcp_min,
+				      "threshold_ratio", a->cfg.spike_ratio);
+			top_ports(e, w);
+			snprintf(summary, sizeof(summary),
+				 "TCP %s storm on %s: %.0f/s against a baseline of %.1f/s (threshold %.0f/s)",
+				 events[i], a->ifname, v[i], b->mean, a->cfg.tcp_min);
+			alert_raise(a, RX_ALERT_TCP_STORM,
+				    json_pack("{ssss}", "interface", a->ifname, "event", events[i]), e,
+				    summary, now);
+		}
+		baseline_learn(a, b, v[i], dur, storm);
+	}
+}
+
+/* latency_spike and error_spike of one endpoint (a group of rows, folded). */
+static void detect_endpoint(struct rx_alerts *a, const struct rx_endpoint_group *g, double dur,
+			    __u64 now)
+{
+	const struct rx_endpoint_row *r = g->row;
+	char key[KEY_LEN], summary[512], port[8];
+	double p99, ratio;
+	struct baseline *b;
+	int spike = 0;
+
+	snprintf(port, sizeof(port), "%u", r->k.port);
+	ratio = g->sum.count ? (double)g->errors / (double)g->sum.count : 0;
+	if ((double)g->errors >= a->cfg.error_min && ratio >= a->cfg.error_ratio) {
+		snprintf(summary, sizeof(summary),
+			 "%s %.300s on port %u: %.1f%% of %llu requests answered 5xx (threshold %.1f%%)",
+			 rx_http_method_name(r->k.method), r->route, r->k.port, 100 * ratio,
+			 (unsigned long long)g->sum.count, 100 * a->cfg.error_ratio);
+		alert_raise(a, RX_ALERT_ERROR_SPIKE,
+			    json_pack("{ssssssss}", "interface", a->ifname, "server_port", port,
+				      "http_request_method", rx_http_method_name(r->k.method),
+				      "http_route", r->route),
+			    json_pack("{sIsIsfsfsf}", "requests", (json_int_t)g->sum.count, "errors",
+				      (json_int_t)g->errors, "error_ratio", ratio, "threshold_ratio",
+				      a->cfg.error_ratio, "threshold_errors", a->cfg.error_min),
+			    summary, now);
+	}
+	if ((double)g->sum.count < a->cfg.latency_min_requests)
+		return;
+	p99 = rx_quantile(g->sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.99,
+			  (double)g->sum.dur_min_ns / 1e9, (double)g->sum.dur_max_ns / 1e9);
+	snprintf(key, sizeof(key), "p99 %u %u %s", r->k.port, r->k.method, r->route);
+	b = baseline_get(a, key);
+	if (!b)
+		return;
+	if (baseline_ready(a, b))
+		spike = p99 >= a->cfg.latency_min_s && p99 >= a->cfg.latency_ratio * b->mean &&
+			p99 > b->mean + a->cfg.spike_spread * b->dev;
+	if (spike) {
+		snprintf(summary, sizeof(summary),
+			 "%s %.300s on port %u: p99 %.1f ms against a baseline of %.1f ms (threshold %.1fx)",
+			 rx_http_method_name(r->k.method), r->route, r->k.port, p99 * 1e3,
+			 b->mean * 1e3, a->cfg.latency_ratio);
+		alert_raise(a, RX_ALERT_LATENCY_SPIKE,
+			    json_pack("{ssssssss}", "interface", a->ifname, "server_port", port,
+				      "http_request_method", rx_http_method_name(r->k.method),
+				      "http_route", r->route),
+			    json_pack("{sfsfsfsfsI}", "p99_s", p99, "baseline_p99_s", b->mean,
+				      "spread_s", b->dev, "threshold_ratio", a->cfg.latency_ratio,
+				      "requests", (json_int_t)g->sum.count),
+			    summary, now);
+	}
+	baseline_learn(a, b, p99, dur, spike);
+}
+
+static void detect_endpoints(struct rx_alerts *a, struct rx_snapshot *w, double dur, __u64 now)
+{
+	struct rx_endpoint_group g;
+	size_t i, next;
+
+	rx_snapshot__sort_endpoints(w);
+	for (i = 0; i < w->n_endpoints; i = next) {
+		next = rx_snapshot__fold_endpoint(w, i, &g);
+		detect_endpoint(a, &g, dur, now);
+	}
+}
+
+/* ---- the engine --------------------------------------------------------------------- */
+
+struct rx_alerts *rx_alerts__new(const struct rx_alerts_cfg *cfg, const char *ifname)
+{
+	struct rx_alerts *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	pthread_mutex_init(&a->lock, NULL);
+	a->cfg = *cfg;
+	snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
+	return a;
+}
+
+static void alert_release(struct alert *al)
+{
+	json_decref(al->subject);
+	json_decref(al->evidence);
+}
+
+void rx_alerts__free(struct rx_alerts *a)
+{
+	size_t i;
+
+	if (!a)
+		return;
+	for (i = 0; i < a->n_active; i++)
+		alert_release(&a->active[i]);
+	for (i = 0; i < a->hist_n; i++)
+		alert_release(&a->hist[i]);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}
+
+void rx_alerts__tick(struct rx_alerts *a, struct rx_snapshot *w, __u64 now_ns)
+{
+	double dur = w->last_ns > w->first_ns ? (double)(w->last_ns - w->first_ns) / 1e9 : 1;
+
+	/* a window of less than a tenth of a second (a file's last, partial one) says little */
+	if (dur < 0.1)
+		dur = 0.1;
+	pthread_mutex_lock(&a->lock);
+	a->tick++;
+	detect_syn_flood(a, w, dur, now_ns);
+	detect_rates(a, w, dur, now_ns);
+	detect_silent(a, dur, now_ns);
+	detect_endpoints(a, w, dur, now_ns);
+	detect_tcp_storms(a, w, dur, now_ns);
+	alerts_expire(a, now_ns);
+	pthread_mutex_unlock(&a->lock);
+}
+
+json_t *rx_alerts__json(struct rx_alerts *a, int history)
+{
+	json_t *l = json_array();
+	size_t i;
+
+	pthread_mutex_lock(&a->lock);
+	for (i = 0; i < a->n_active; i++)
+		json_array_append_new(l, alert_json(&a->active[i]));
+	for (i = 1; history && i <= a->hist_n; i++)
+		json_array_append_new(
+			l, alert_json(&a->hist[(a->hist_head + RX_ALERTS_HISTORY - i) % RX_ALERTS_HISTORY]));
+	pthread_mutex_unlock(&a->lock);
+	return l;
+}
+
+void rx_alerts__firing(struct rx_alerts *a, unsigned int firing[RX_ALERT_MAX])
+{
+	size_t i;
+
+	memset(firing, 0, RX_ALERT_MAX * sizeof(*firing));
+	pthread_mutex_lock(&a->lock);
+	for (i = 0; i < a->n_active; i++)
+		firing[a->active[i].kind]++;
+	pthread_mutex_unlock(&a->lock);
+}
+
+size_t rx_alerts__gauges(struct rx_alerts *a, struct rx_alert_gauge *v, size_t n)
+{
+	static const char *const names[] = { "packets_per_second", "bytes_per_second",
+					     "syn_per_second", "half_open_per_second",
+					     "handshakes_per_second" };
+	size_t i;
+
+	pthread_mutex_lock(&a->lock);
+	{
+		const double g[] = { a->g_pps, a->g_bps, a->g_syn, a->g_half_open, a->g_handshakes };
+
+		for (i = 0; i < sizeof(g) / sizeof(g[0]) && i < n; i++) {
+			v[i].name = names[i];
+			v[i].value = g[i];
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
+	return i;
+}
+
+void rx_alerts__dropped(struct rx_alerts *a, __u64 *alerts, __u64 *baselines)
+{
+	pthread_mutex_lock(&a->lock);
+	*alerts = a->dropped_alerts;
+	*baselines = a->dropped_baselines;
+	pthread_mutex_unlock(&a->lock);
+}

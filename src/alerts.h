@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Immediate anomaly alerts (docs/alerts.md): detectors over the per-second
+ * windows of counter snapshots (the difference of two reads one second
+ * apart), and the alerts they raise, as the contract's alert objects
+ * (docs/json.md, "Alerts"). Pure logic: the sources, the clock and the
+ * delivery (alertsend.c) are the caller's.
+ *
+ *	rx_alerts_cfg__defaults(&cfg);  (then rx_alerts_cfg__set() per config key)
+ *	a = rx_alerts__new(&cfg, "eth0");
+ *	every second: rx_alerts__tick(a, &window, now_ns);
+ *
+ * An alert fires the first window its condition holds, and is resolved once
+ * the condition has been clear for cfg.resolve_after_s (hysteresis: an
+ * alert that comes back within that time is the same alert, still firing).
+ * Every change of state goes to cfg.on_change, in order.
+ */
+#ifndef RX_ALERTS_H
+#define RX_ALERTS_H
+
+#include <jansson.h>
+#include "snapshot.h"
+
+/* The detectors, with their alert names (the contract's "alert"). */
+#define RX_ALERT_KINDS(X)                                                      \
+	X(SYN_FLOOD, "syn_flood", "critical")                                  \
+	X(RATE_SPIKE, "rate_spike", "warning")                                 \
+	X(TRAFFIC_DROP, "traffic_drop", "critical")                            \
+	X(LATENCY_SPIKE, "latency_spike", "warning")                           \
+	X(ERROR_SPIKE, "error_spike", "critical")                              \
+	X(TCP_STORM, "tcp_storm", "warning")
+
+#define RX__ALERT_ENUM(name, str, sev) RX_ALERT_##name,
+enum rx_alert_kind { RX_ALERT_KINDS(RX__ALERT_ENUM) RX_ALERT_MAX };
+extern const char *const rx_alert_names[];
+extern const char *const rx_alert_severities[];
+
+struct rx_alert;
+/* One change of state: alert j (an alert object, borrowed for the call). */
+typedef void (*rx_alert_fn)(void *user, const json_t *j);
+
+/* The thresholds (config keys in docs/config.md, "Alerts"; defaults there and in alerts.c). */
+struct rx_alerts_cfg {
+	double resolve_after_s;  /* alert-resolve-after: clear this long before "resolved" */
+	double warmup_s;         /* alert-warmup: baselines learn this long before they judge */
+	double baseline_s;       /* alert-baseline: the EWMA's time constant (seconds) */
+	double syn_half_open;    /* alert-syn-half-open: half-open handshakes per second */
+	double syn_ratio;        /* alert-syn-ratio: half-open per completed handshake */
+	double spike_ratio;      /* alert-spike-ratio: rate at least this times its baseline */
+	double spike_spread;     /* alert-spike-spread: and this many spreads above it */
+	double spike_min_pps;    /* alert-spike-min-pps: rates below this never spike */
+	double drop_ratio;       /* alert-drop-ratio: traffic_drop below this share of baseline */
+	double drop_min_pps;     /* alert-drop-min-pps: baselines below this never drop */
+	double latency_ratio;    /* alert-latency-ratio: p99 at least this times its baseline */
+	double latency_min_s;    /* alert-latency-min-ms (stored in seconds): and at least this */
+	double latency_min_requests; /* alert-latency-min-requests: per window */
+	double error_ratio;      /* alert-error-ratio: 5xx per request */
+	double error_min;        /* alert-error-min: 5xx per window */
+	double tcp_min;          /* alert-tcp-min: RSTs, retransmits, zero windows per second */
+	rx_alert_fn on_change;
+	void *user;
+};
+
+void rx_alerts_cfg__defaults(struct rx_alerts_cfg *c);
+/*
+ * One config key ("alert-syn-half-open") and its value: 0; -ENOENT when
+ * the key is no alert key; -ERANGE (*why set: "expected 1..1000000")
+ * when the value is not a number in the key's range.
+ */
+int rx_alerts_cfg__set(struct rx_alerts_cfg *c, const char *key, const char *val,
+		       const char **why);
+/* The keys, comma-separated, for the "unknown key" error. */
+extern const char rx_alerts_cfg_keys[];
+
+struct rx_alerts;
+/* NULL when out of memory. ifname: the interface, in every alert's subject and labels. */
+struct rx_alerts *rx_alerts__new(const struct rx_alerts_cfg *cfg, const char *ifname);
+void rx_alerts__free(struct rx_alerts *a);
+/*
+ * One window: w holds the counters of [w->first_ns, w->last_ns] (a
+ * snapshot minus the one before; its tables may be reordered). now_ns:
+ * the window's end on the wall clock (live) or the capture's (offline).
+ */
+void rx_alerts__tick(struct rx_alerts *a, struct rx_snapshot *w, __u64 now_ns);
+/*
+ * The alerts as a JSON array: firing ones first, then resolved ones from
+ * the bounded history (newest first) when history is set.
+ */
+json_t *rx_alerts__json(struct rx_alerts *a, int history);
+/* Alerts firing now, per kind. */
+void rx_alerts__firing(struct rx_alerts *a, unsigned int firing[RX_ALERT_MAX]);
+/* The detectors' inputs of the last window (gauges): name, value pairs into v (n max). */
+struct rx_alert_gauge {
+	const char *name;
+	double value;
+};
+size_t rx_alerts__gauges(struct rx_alerts *a, struct rx_alert_gauge *v, size_t n);
+
+/* Bounds. */
+#define RX_ALERTS_ACTIVE 128   /* alerts firing at once per interface (more: counted, dropped) */
+#define RX_ALERTS_HISTORY 256  /* resolved alerts kept per interface */
+#define RX_ALERTS_BASELINES 512 /* baselines (overall, services, endpoints) per interface */
+
+/* Alerts that did not fit RX_ALERTS_ACTIVE, and baselines RX_ALERTS_BASELINES. */
+void rx_alerts__dropped(struct rx_alerts *a, __u64 *alerts, __u64 *baselines);
+
+#endif

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The anomaly detectors (src/alerts.c): hand-made one-second windows in,
+ * alert objects out. Pure logic: what fires, when, with which subject and
+ * evidence, what stays quiet (warm-up, guards), and the hysteresis.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <cmocka.h>
+#include "../../src/alerts.h"
+
+#define NS 1000000000ull
+#define T0 (1700000000ull * NS)
+#define SLOT RX_COUNTER_IDX(RX_VERDICT_PASS, RX_REASON_OK, RX_PROTO_IPV4)
+
+/* What on_change saw: the last change's alert, state and the number of changes. */
+struct seen {
+	int n;
+	char alert[32], state[16], fp[20];
+	json_t *last;
+};
+
+static void on_change(void *user, const json_t *j)
+{
+	struct seen *s = user;
+
+	s->n++;
+	snprintf(s->alert, sizeof(s->alert), "%s", json_string_value(json_object_get(j, "alert")));
+	snprintf(s->state, sizeof(s->state), "%s", json_string_value(json_object_get(j, "state")));
+	snprintf(s->fp, sizeof(s->fp), "%s", json_string_value(json_object_get(j, "fingerprint")));
+	json_decref(s->last);
+	s->last = json_deep_copy(j);
+}
+
+static struct rx_alerts *engine(struct seen *s, struct rx_alerts_cfg *c)
+{
+	rx_alerts_cfg__defaults(c);
+	memset(s, 0, sizeof(*s));
+	c->on_change = on_change;
+	c->user = s;
+	return rx_alerts__new(c, "veth0");
+}
+
+/* A window of second sec: packets of 100 bytes, syn SYNs, done handshakes. */
+static void window(struct rx_snapshot *w, unsigned int sec, __u64 packets, __u64 syn, __u64 done)
+{
+	memset(w, 0, sizeof(*w));
+	w->first_ns = T0 + (sec - 1) * NS;
+	w->last_ns = T0 + sec * NS;
+	w->counters[SLOT].packets = packets;
+	w->counters[SLOT].bytes = packets * 100;
+	w->tcpkinds[RX_TCPK_SYN] = syn;
+	w->health[RX_TCPH_HANDSHAKES] = done;
+}
+
+/* n sources, ::ffff:198.51.100.x then ::ffff:203.0.113.x, one packet each. */
+static void sources(struct rx_snapshot *w, size_t n)
+{
+	size_t i;
+
+	w->talkers = calloc(n, sizeof(*w->talkers));
+	w->n_talkers = n;
+	for (i = 0; i < n; i++) {
+		__u8 *k = w->talkers[i].key;
+
+		k[10] = k[11] = 0xff;
+		k[12] = i < 250 ? 198 : 203;
+		k[13] = i < 250 ? 51 : 0;
+		k[14] = i < 250 ? 100 : 113;
+		k[15] = (__u8)(i % 250 + 1);
+		w->talkers[i].c.packets = 1 + (i == 7) * 10; /* 198.51.100.8 sends most */
+		w->talkers[i].c.bytes = 60;
+	}
+}
+
+static void config_keys(void **state)
+{
+	struct rx_alerts_cfg c;
+	const char *why = NULL;
+
+	(void)state;
+	rx_alerts_cfg__defaults(&c);
+	assert_true(c.resolve_after_s == 30);
+	assert_true(c.syn_half_open == 200);
+	assert_true(c.latency_min_s > 0.0499 && c.latency_min_s < 0.0501); /* 50 ms */
+	assert_int_equal(rx_alerts_cfg__set(&c, "alert-nonsense", "1", &why), -ENOENT);
+	assert_int_equal(rx_alerts_cfg__set(&c, "alert-error-ratio", "1.5", &why), -ERANGE);
+	assert_string_equal(why, "expected 0..1");
+	assert_int_equal(rx_alerts_cfg__set(&c, "alert-syn-half-open", "10x", &why), -ERANGE);
+	assert_int_equal(rx_alerts_cfg__set(&c, "alert-syn-half-open", "", &why), -ERANGE);
+	assert_int_equal(rx_alerts_cfg__set(&c, "alert-resolve-after", "0", &why), -ERANGE);
+	assert_int_equal(rx_alerts_cfg__set(&c, "alert-latency-min-ms", "200", &why), 0);
+	assert_true(c.latency_min_s > 0.1999 && c.latency_min_s < 0.2001);
+	assert_non_null(strstr(rx_alerts_cfg_keys, "alert-syn-half-open"));
+}
+
+/* Fires in the first window over the threshold, names its sources, resolves after the hysteresis. */
+static void syn_flood_fires_and_resolves(void **state)
+{
+	struct rx_alerts_cfg c;
+	struct rx_snapshot w;
+	struct seen s;
+	struct rx_alerts *a = engine(&s, &c);
+	unsigned int firing[RX_ALERT_MAX], sec;
+	json_t *e, *l;
+	char fp[20];
+
+	(void)state;
+	window(&w, 1, 500, 150, 100); /* 50 half-open: quiet */
+	rx_alerts__tick(a, &w, w.last_ns);
+	assert_int_equal(s.n, 0);
+	window(&w, 2, 2000, 1500, 10);
+	sources(&w, 1000);
+	rx_alerts__tick(a, &w, w.last_ns);
+	rx_snapshot__free(&w);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.alert, "syn_flood");
+	assert_string_equal(s.state, "firing");
+	snprintf(fp, sizeof(fp), "%s", s.fp);
+	e = json_object_get(s.last, "evidence");
+	assert_true(json_real_value(json_object_get(e, "half_open_per_s")) == 1490);
+	assert_int_equal(json_integer_value(json_object_get(e, "sources")), 1000);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(e, "top_sources"), 0), "address")),
+			    "198.51.100.8");
+	l = json_object_get(e, "top_subnets");
+	assert_int_equal(json_array_size(l), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "subnet")),
+			    "203.0.113.0/24"); /* 750 sources there */
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(s.last, "labels"), "alertname")), "syn_flood");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(s.last, "labels"), "interface")), "veth0");
+	assert_string_equal(json_string_value(json_object_get(s.last, "action")), "none");
+	assert_non_null(strstr(json_string_value(json_object_get(
+				       json_object_get(s.last, "annotations"), "summary")), "1490"));
+	rx_alerts__firing(a, firing);
+	assert_int_equal(firing[RX_ALERT_SYN_FLOOD], 1);
+	/* quiet for 29 s: still firing (hysteresis), then resolved at 30 s */
+	for (sec = 3; sec <= 31; sec++) {
+		window(&w, sec, 100, 0, 0);
+		rx_alerts__tick(a, &w, w.last_ns);
+	}
+	assert_int_equal(s.n, 1);
+	window(&w, 32, 100, 0, 0);
+	rx_alerts__tick(a, &w, w.last_ns);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.state, "resolved");
+	assert_string_equal(s.fp, fp); /* the same alert */
+	assert_true(json_real_value(json_object_get(s.last, "ends")) == (double)(T0 / NS + 32));
+	assert_non_null(json_object_get(s.last, "endsAt"));
+	rx_alerts__firing(a, firing);
+	assert_int_equal(firing[RX_ALERT_SYN_FLOOD], 0);
+	l = rx_alerts__json(a, 1); /* in the history */
+	assert_int_equal(json_array_size(l), 1);
+	json_decref(l);
+	l = rx_alerts__json(a, 0);
+	assert_int_equal(json_array_size(l), 0);
+	json_decref(l);
+	json_decref(s.last);
+	rx_alerts__free(a);
+}
+
+/* Many SYNs that complete their handshakes are load, not a flood. */
+static void syn_completed_is_no_flood(void **state)
+{
+	struct rx_alerts_cfg c;
+	struct rx_snapshot w;
+	struct seen s;
+	struct rx_alerts *a = engine(&s, &c);
+
+	(void)state;
+	window(&w, 1, 9000, 3000, 2400); /* 600 half-open, but 0.25 per completed */
+	rx_alerts__tick(a, &w, w.last_ns);
+	assert_int_equal(s.n, 0);
+	json_decref(s.last);
+	rx_alerts__free(a);
+}
+
+/* Nothing fires during the warm-up; after it, a tenfold rate does; a silence drops. */
+static void rate_spike_after_warmup_and_drop(void **state)
+{
+	struct rx_alerts_cfg c;
+	struct rx_snapshot w;
+	struct seen s;
+	struct rx_alerts *a = engine(&s, &c);
+	unsigned int sec;
+
+	(void)state;
+	window(&w, 1, 1000, 0, 0);
+	rx_alerts__tick(a, &w, w.last_ns);
+	window(&w, 2, 50000, 0, 0); /* a spike, but no baseline yet */
+	rx_alerts__tick(a, &w, w.last_ns);
+	assert_int_equal(s.n, 0);
+	for (sec = 3; sec <= 70; sec++) { /* normal: 1000/s, +-10 % */
+		window(&w, sec, 900 + (sec % 3) * 100, 0, 0);
+		rx_alerts__tick(a, &w, w.last_ns);
+	}
+	assert_int_equal(s.n, 0);
+	window(&w, 71, 40000, 0, 0); /* (the warm-up learnt the 50,000 too: a wider spread) */
+	rx_alerts__tick(a, &w, w.last_ns);
+	assert_true(s.n >= 1);
+	assert_string_equal(s.alert, "rate_spike");
+	assert_string_equal(s.state, "firing");
+	s.n = 0;
+	window(&w, 72, 0, 0, 0);
+	rx_alerts__tick(a, &w, w.last_ns);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.alert, "traffic_drop");
+	json_decref(s.last);
+	rx_alerts__free(a);
+}
+
+static void endpoint(struct rx_snapshot *w, __u16 status, __u64 count, __u64 dur_ns, int more)
+{
+	struct rx_endpoint_row *e;
+
+	w->endpoints = realloc(more ? w->endpoints : NULL, (w->n_endpoints + 1) * sizeof(*e));
+	e = &w->endpoints[w->n_endpoints++];
+	memset(e, 0, sizeof(*e));
+	e->k.port = 8080;
+	e->k.method = 1; /* GET */
+	e->k.status = status;
+	snprintf(e->route, sizeof(e->route), "/checkout");
+	e->v.count = count;
+	e->v.dur[dur_ns <= 5000000 ? 0 : 6] = count; /* <= 5 ms, or (100, 250] ms */
+	e->v.dur_min_ns = dur_ns;
+	e->v.dur_max_ns = dur_ns;
+	e->v.dur_sum_ns = dur_ns * count;
+}
+
+/* 5xx: the ratio alone is not enough without cfg.error_min errors. */
+static void error_spike_with_guard(void **state)
+{
+	struct rx_alerts_cfg c;
+	struct rx_snapshot w;
+	struct seen s;
+	struct rx_alerts *a = engine(&s, &c);
+
+	(void)state;
+	window(&w, 1, 100, 0, 0);
+	endpoint(&w, 200, 10, 1000000, 0);
+	endpoint(&w, 500, 4, 1000000, 1); /* 4 of 14: a high ratio, too few */
+	rx_alerts__tick(a, &w, w.last_ns);
+	rx_snapshot__free(&w);
+	assert_int_equal(s.n, 0);
+	window(&w, 2, 100, 0, 0);
+	endpoint(&w, 200, 90, 1000000, 0);
+	endpoint(&w, 500, 10, 1000000, 1);
+	rx_alerts__tick(a, &w, w.last_ns);
+	rx_snapshot__free(&w);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.alert, "error_spike");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(s.last, "labels"), "http_route")), "/checkout");
+	assert_true(json_real_value(json_object_get(json_object_get(s.last, "evidence"),
+						    "error_ratio")) == 0.1);
+	json_decref(s.last);
+	rx_alerts__free(a);
+}
+
+/* p99 from 5 ms to 200 ms: a spike once the baseline exists; few requests never judge. */
+static void latency_spike_with_guard(void **state)
+{
+	struct rx_alerts_cfg c;
+	struct rx_snapshot w;
+	struct seen s;
+	struct rx_alerts *a = engine(&s, &c);
+	unsigned int sec;
+
+	(void)state;
+	c.warmup_s = 10;
+	rx_alerts__free(a);
+	a = rx_alerts__new(&c, "veth0");
+	for (sec = 1; sec <= 12; sec++) {
+		window(&w, sec, 100, 0, 0);
+		endpoint(&w, 200, 50, 5000000, 0);
+		rx_alerts__tick(a, &w, w.last_ns);
+		rx_snapshot__free(&w);
+	}
+	window(&w, 13, 100, 0, 0);
+	endpoint(&w, 200, 5, 200000000, 0); /* slow, but 5 < 20 requests */
+	rx_alerts__tick(a, &w, w.last_ns);
+	rx_snapshot__free(&w);
+	assert_int_equal(s.n, 0);
+	window(&w, 14, 100, 0, 0);
+	endpoint(&w, 200, 50, 200000000, 0);
+	rx_alerts__tick(a, &w, w.last_ns);
+	rx_snapshot__free(&w);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.alert, "latency_spike");
+	assert_true(json_real_value(json_object_get(json_object_get(s.last, "evidence"),
+						    "p99_s")) > 0.19);
+	json_decref(s.last);
+	rx_alerts__free(a);
+}
+
+/* RSTs: quiet at a steady 10/s, a storm at 500/s once the baseline exists. */
+static void tcp_rst_storm(void **state)
+{
+	struct rx_alerts_cfg c;
+	struct rx_snapshot w;
+	struct seen s;
+	struct rx_alerts *a = engine(&s, &c);
+	unsigned int sec;
+
+	(void)state;
+	window(&w, 1, 100, 0, 0);
+	w.health[RX_TCPH_RST_FROM_SERVER] = 500; /* before the warm-up: quiet */
+	rx_alerts__tick(a, &w, w.last_ns);
+	for (sec = 2; sec <= 70; sec++) {
+		window(&w, sec, 100, 0, 0);
+		w.health[RX_TCPH_RST_FROM_CLIENT] = 10;
+		rx_alerts__tick(a, &w, w.last_ns);
+	}
+	if (s.n)
+		print_message("unexpected: %s %s\n", s.alert, s.state);
+	assert_int_equal(s.n, 0);
+	window(&w, 71, 100, 0, 0);
+	w.health[RX_TCPH_RST_FROM_SERVER] = 500;
+	rx_alerts__tick(a, &w, w.last_ns);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.alert, "tcp_storm");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(s.last, "labels"), "event")), "rst");
+	json_decref(s.last);
+	rx_alerts__free(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(config_keys),
+		cmocka_unit_test(syn_flood_fires_and_resolves),
+		cmocka_unit_test(syn_completed_is_no_flood),
+		cmocka_unit_test(rate_spike_after_warmup_and_drop),
+		cmocka_unit_test(error_spike_with_guard),
+		cmocka_unit_test(latency_spike_with_guard),
+		cmocka_unit_test(tcp_rst_storm),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
