@@ -15,29 +15,18 @@
 
 struct rx_env; /* never defined: the context pointer is the hook's */
 
-/* Counters by (verdict, reason, proto): see RX_COUNTER_IDX(). */
+/*
+ * The work areas and every per-CPU counter (struct rx_percpu): entry 0 for
+ * the XDP programs, 1 for the TC programs. The decoded packet and the walks
+ * live here, not on the 512-byte stack; the counters sit next to them, so
+ * the one lookup that finds the work area finds them too.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RX_COUNTER_SLOTS);
+	__uint(max_entries, 2);
 	__type(key, __u32);
-	__type(value, struct rx_counter);
-} rx_counters SEC(".maps");
-
-/* Self-accounting, indexed by enum rx_stat. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RX_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} rx_stats SEC(".maps");
-
-/* The decoded packet and option walk live here, not on the 512-byte stack. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2); /* 0: XDP, 1: TC */
-	__type(key, __u32);
-	__type(value, struct rx_work);
-} rx_scratch SEC(".maps");
+	__type(value, struct rx_percpu);
+} rx_percpu SEC(".maps");
 
 /* Capture records; user space may resize it before load. */
 struct {
@@ -60,20 +49,6 @@ struct {
 	__type(value, struct rx_counter);
 } rx_services SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RX_SIZE_BUCKETS);
-	__type(key, __u32);
-	__type(value, struct rx_counter);
-} rx_sizes SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RX_TCPK_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} rx_tcpkinds SEC(".maps");
-
 /* TCP connections, both directions in one entry (datapath/tcp.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -81,20 +56,6 @@ struct {
 	__type(key, struct rx_flow_key);
 	__type(value, struct rx_tcp_flow);
 } rx_flows SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RX_TCPH_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} rx_health SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RX_LAT_MAX);
-	__type(key, __u32);
-	__type(value, struct rx_hist);
-} rx_latency SEC(".maps");
 
 /* HTTP: connections with requests in flight, routes, budgets, RED metrics. */
 struct {
@@ -165,25 +126,50 @@ volatile struct rx_config_rt rx_cfg;
 
 RX_INLINE struct rx_work *rx_shim_scratch(struct rx_env *env, __u32 slot)
 {
-	return bpf_map_lookup_elem(&rx_scratch, &slot);
+	struct rx_percpu *p = bpf_map_lookup_elem(&rx_percpu, &slot);
+
+	return p ? &p->work : NULL;
 }
 
-RX_INLINE void rx_shim_count(struct rx_env *env, __u32 slot, __u32 bytes)
+/* The counters next to a work area that rx_shim_scratch() returned. */
+RX_INLINE struct rx_tally *rx_tally_of(struct rx_work *wk)
 {
-	struct rx_counter *c = bpf_map_lookup_elem(&rx_counters, &slot);
-
-	if (c) {
-		c->packets++;
-		c->bytes += bytes;
-	}
+	return &((struct rx_percpu *)((__u8 *)wk - __builtin_offsetof(struct rx_percpu, work)))->tally;
 }
 
-RX_INLINE void rx_shim_stat(struct rx_env *env, __u32 stat)
+/*
+ * An index into one of the tally's arrays, checked on the very register
+ * that indexes (see rx_helper_len below for why the barrier): n, out of
+ * range, when i >= n.
+ */
+RX_INLINE __u32 rx_tally_idx(__u32 i, const __u32 n)
 {
-	__u64 *v = bpf_map_lookup_elem(&rx_stats, &stat);
+	asm volatile("" : "+r"(i));
+	return i < n ? i : n;
+}
 
-	if (v)
-		(*v)++;
+RX_INLINE void rx_shim_count(struct rx_env *env, struct rx_work *wk, __u32 slot, __u32 bytes)
+{
+	struct rx_counter *c;
+
+	slot = rx_tally_idx(slot, RX_COUNTER_SLOTS);
+	if (slot >= RX_COUNTER_SLOTS)
+		return;
+	c = &rx_tally_of(wk)->counters[slot];
+	c->packets++;
+	c->bytes += bytes;
+}
+
+/* wk: the program's work area, or NULL where none is at hand (then a lookup). */
+RX_INLINE void rx_shim_stat(struct rx_env *env, struct rx_work *wk, __u32 stat)
+{
+	stat = rx_tally_idx(stat, RX_STAT_MAX);
+	if (stat >= RX_STAT_MAX)
+		return;
+	if (!wk)
+		wk = rx_shim_scratch(env, 0); /* any entry: user space sums them */
+	if (wk)
+		rx_tally_of(wk)->stats[stat]++;
 }
 
 RX_INLINE __u64 rx_shim_now(struct rx_env *env)
@@ -305,22 +291,23 @@ RX_INLINE struct rx_counter *rx_shim_service(struct rx_env *env, const struct rx
 	return rx_map_lookup_or_init(&rx_services, k, &rx_counter_zero, &rx_table_full[1]);
 }
 
-RX_INLINE void rx_shim_size(struct rx_env *env, __u32 bucket, __u32 bytes)
+RX_INLINE void rx_shim_size(struct rx_env *env, struct rx_work *wk, __u32 bucket, __u32 bytes)
 {
-	struct rx_counter *c = bpf_map_lookup_elem(&rx_sizes, &bucket);
+	struct rx_counter *c;
 
-	if (c) {
-		c->packets++;
-		c->bytes += bytes;
-	}
+	bucket = rx_tally_idx(bucket, RX_SIZE_BUCKETS);
+	if (bucket >= RX_SIZE_BUCKETS)
+		return;
+	c = &rx_tally_of(wk)->sizes[bucket];
+	c->packets++;
+	c->bytes += bytes;
 }
 
-RX_INLINE void rx_shim_tcpkind(struct rx_env *env, __u32 kind)
+RX_INLINE void rx_shim_tcpkind(struct rx_env *env, struct rx_work *wk, __u32 kind)
 {
-	__u64 *v = bpf_map_lookup_elem(&rx_tcpkinds, &kind);
-
-	if (v)
-		(*v)++;
+	kind = rx_tally_idx(kind, RX_TCPK_MAX);
+	if (kind < RX_TCPK_MAX)
+		rx_tally_of(wk)->tcpkinds[kind]++;
 }
 
 /* The connection's entry, or NULL: a lookup only. */
@@ -338,17 +325,17 @@ RX_INLINE struct rx_tcp_flow *rx_shim_flow_new(struct rx_env *env, const struct 
 	return rx_map_try_init(&rx_flows, k, &zero, NULL);
 }
 
-RX_INLINE void rx_shim_health(struct rx_env *env, __u32 idx, __u64 add)
+RX_INLINE void rx_shim_health(struct rx_env *env, struct rx_work *wk, __u32 idx, __u64 add)
 {
-	__u64 *v = bpf_map_lookup_elem(&rx_health, &idx);
-
-	if (v)
-		*v += add;
+	idx = rx_tally_idx(idx, RX_TCPH_MAX);
+	if (idx < RX_TCPH_MAX)
+		rx_tally_of(wk)->health[idx] += add;
 }
 
-RX_INLINE struct rx_hist *rx_shim_latency(struct rx_env *env, __u32 which)
+RX_INLINE struct rx_hist *rx_shim_latency(struct rx_env *env, struct rx_work *wk, __u32 which)
 {
-	return bpf_map_lookup_elem(&rx_latency, &which);
+	which = rx_tally_idx(which, RX_LAT_MAX);
+	return which < RX_LAT_MAX ? &rx_tally_of(wk)->latency[which] : NULL;
 }
 
 RX_INLINE struct rx_http_conn *rx_shim_http_conn(struct rx_env *env, const struct rx_flow_key *k,
