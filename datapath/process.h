@@ -302,18 +302,18 @@ RX_INLINE int rx_http_wants(const struct rx_pkt *pkt, __u32 hook)
  * the one decode (rx_offline_datapath). Returns RX_STAGE_HTTP or
  * RX_STAGE_DONE.
  */
-RX_INLINE int rx_tcp_stage(struct rx_env *env, struct rx_work *wk, __u32 hook, __u64 now,
-			   __u32 segs)
+RX_INLINE int rx_tcp_stage(struct rx_env *env, struct rx_work *wk, __u32 hook, __u32 segs)
 {
 	const volatile struct rx_config_rt *cfg = rx_shim_config_rt(env);
 	struct rx_pkt *pkt = &wk->pkt;
+	__u64 now = 0; /* the clock, read once and only when needed */
 
 	if (!(pkt->layers & RX_L_TCP))
 		return RX_STAGE_DONE;
-	rx_tcp_track(env, wk, now, segs ? segs : 1);
+	rx_tcp_track(env, wk, &now, segs ? segs : 1);
 	if (!cfg->http || !rx_http_wants(pkt, hook))
 		return RX_STAGE_DONE;
-	wk->stage.now = now;
+	wk->stage.now = rx_clock(env, &now);
 	return RX_STAGE_HTTP;
 }
 
@@ -344,7 +344,7 @@ RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32
 	rx_parse(env, f->hook, wk, f->data, f->data_end, RX_LINK_ETH);
 	if (!(pkt->layers & RX_L_TCP))
 		return RX_STAGE_DONE;
-	return rx_tcp_stage(env, wk, f->hook, rx_shim_now(env), segs);
+	return rx_tcp_stage(env, wk, f->hook, segs);
 }
 
 /*
@@ -374,10 +374,11 @@ RX_INLINE int rx_tc_stage(struct rx_env *env, __u32 hook, __u32 stage)
  * row, as the hooks run them: the XDP entry and its capture stage, then the
  * TC entry's TCP health and the HTTP stages, which tail calls join live and
  * a loop joins here. One decode serves both: a capture holds both
- * directions of a connection, which live only TC sees. now is the frame's
- * time (the native clock). Returns the packet's verdict.
+ * directions of a connection, which live only TC sees. The clock is the
+ * frame's time (the native shim's, set by the caller). Returns the
+ * packet's verdict.
  */
-RX_INLINE int rx_offline_datapath(struct rx_env *env, const struct rx_frame *f, __u64 now)
+RX_INLINE int rx_offline_datapath(struct rx_env *env, const struct rx_frame *f)
 {
 	struct rx_work *wk;
 	int verdict, next;
@@ -390,7 +391,7 @@ RX_INLINE int rx_offline_datapath(struct rx_env *env, const struct rx_frame *f, 
 	wk = rx_shim_scratch(env, 0);
 	if (!wk)
 		return verdict;
-	next = rx_tcp_stage(env, wk, f->hook, now, 1);
+	next = rx_tcp_stage(env, wk, f->hook, 1);
 	while (next != RX_STAGE_DONE)
 		next = rx_tc_stage(env, f->hook, next);
 	return verdict;

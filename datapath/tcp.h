@@ -93,10 +93,24 @@ RX_INLINE __u32 rx_flow_key_of(const struct rx_pkt *pkt, struct rx_flow_key *k)
 }
 
 /*
- * One TCP segment (wk->pkt has a decoded TCP header) at datapath time now;
- * segs is the number of wire segments it stands for (GRO), at least 1.
+ * The packet's datapath time: the clock read on first use (*now 0: not
+ * yet), then the same value. Most segments never need it: a segment of a
+ * connection without an entry, or past its handshake, reads no clock (in a
+ * VM, a clock read costs about as much as the flow lookup).
  */
-RX_INLINE void rx_tcp_track(struct rx_env *env, struct rx_work *wk, __u64 now, __u32 segs)
+RX_INLINE __u64 rx_clock(struct rx_env *env, __u64 *now)
+{
+	if (!*now)
+		*now = rx_shim_now(env);
+	return *now;
+}
+
+/*
+ * One TCP segment (wk->pkt has a decoded TCP header); *now is its datapath
+ * time, read when first needed (rx_clock). segs is the number of wire
+ * segments it stands for (GRO), at least 1.
+ */
+RX_INLINE void rx_tcp_track(struct rx_env *env, struct rx_work *wk, __u64 *now, __u32 segs)
 {
 	const struct rx_pkt *pkt = &wk->pkt;
 	struct rx_flow_key k;
@@ -145,21 +159,21 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, struct rx_work *wk, __u64 now, _
 	if ((fl & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN) {
 		if (f->state == RX_FLOW_SYN && f->client == side) {
 			rx_shim_health(env, wk, RX_TCPH_SYN_RETRANSMITS, 1);
-			f->syn_ns = now; /* the server answers the SYN it saw last */
+			f->syn_ns = rx_clock(env, now); /* the server answers the SYN it saw last */
 		} else {
 			f->state = RX_FLOW_SYN;
 			f->client = (__u8)side;
-			f->syn_ns = now;
+			f->syn_ns = rx_clock(env, now);
 			f->seen[0] = f->seen[1] = 0;
 		}
 	} else if ((fl & (RX_TH_SYN | RX_TH_ACK)) == (RX_TH_SYN | RX_TH_ACK)) {
 		if (f->state == RX_FLOW_SYN && f->client != side) {
-			rx_latency_add(env, wk, RX_LAT_SYNACK_DELAY, now - f->syn_ns);
+			rx_latency_add(env, wk, RX_LAT_SYNACK_DELAY, rx_clock(env, now) - f->syn_ns);
 			f->state = RX_FLOW_SYNACK;
-			f->synack_ns = now;
+			f->synack_ns = rx_clock(env, now);
 		}
 	} else if ((fl & RX_TH_ACK) && f->state == RX_FLOW_SYNACK && f->client == side) {
-		rx_latency_add(env, wk, RX_LAT_HANDSHAKE_RTT, now - f->synack_ns);
+		rx_latency_add(env, wk, RX_LAT_HANDSHAKE_RTT, rx_clock(env, now) - f->synack_ns);
 		rx_shim_health(env, wk, RX_TCPH_HANDSHAKES, 1);
 		f->state = RX_FLOW_EST;
 	}
