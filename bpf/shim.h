@@ -57,6 +57,14 @@ struct {
 	__type(value, struct rx_tcp_flow);
 } rx_flows SEC(".maps");
 
+/* What may be in rx_flows and rx_http_conns (struct rx_conn_filter, one entry). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rx_conn_filter);
+} rx_conn_filter SEC(".maps");
+
 /* HTTP: connections with requests in flight, routes, budgets, RED metrics. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -310,9 +318,53 @@ RX_INLINE void rx_shim_tcpkind(struct rx_env *env, struct rx_work *wk, __u32 kin
 		rx_tally_of(wk)->tcpkinds[kind]++;
 }
 
-/* The connection's entry, or NULL: a lookup only. */
+/*
+ * k's byte in the connection filter (struct rx_conn_filter) of rx_flows
+ * (http 0) or rx_http_conns (http 1), or NULL (never: an array's only
+ * entry). The hash covers the addresses and ports, never the padding.
+ */
+RX_INLINE __u8 *rx_conn_filter_of(const struct rx_flow_key *k, int http)
+{
+	const __u32 *w = (const __u32 *)k;
+	struct rx_conn_filter *cf;
+	__u32 zero = 0, h = 0, i;
+
+	cf = bpf_map_lookup_elem(&rx_conn_filter, &zero);
+	if (!cf)
+		return NULL;
+#pragma unroll
+	for (i = 0; i < __builtin_offsetof(struct rx_flow_key, pad) / 4; i++)
+		h = (h ^ w[i]) * 0x9e3779b1u; /* Fibonacci hashing: the high bits mix best */
+	h = (h >> 17) & (RX_CONN_FILTER - 1);
+	return http ? &cf->http[h] : &cf->flows[h];
+}
+
+/* Whether k may have an entry: 0 proves it has none (no lookup needed). */
+RX_INLINE int rx_conn_maybe(const struct rx_flow_key *k, int http)
+{
+	const __u8 *b = rx_conn_filter_of(k, http);
+
+	return !b || *b;
+}
+
+/*
+ * Before an entry for k is made: its byte set, so that every lookup that
+ * could find the entry looks. A byte store, not a read-modify-write: CPUs
+ * setting neighbouring bytes at once lose none of them.
+ */
+RX_INLINE void rx_conn_mark(const struct rx_flow_key *k, int http)
+{
+	__u8 *b = rx_conn_filter_of(k, http);
+
+	if (b && !*b)
+		*b = 1;
+}
+
+/* The connection's entry, or NULL: a byte of the filter, then a lookup. */
 RX_INLINE struct rx_tcp_flow *rx_shim_flow(struct rx_env *env, const struct rx_flow_key *k)
 {
+	if (!rx_conn_maybe(k, 0))
+		return NULL;
 	return bpf_map_lookup_elem(&rx_flows, k);
 }
 
@@ -321,6 +373,7 @@ RX_INLINE struct rx_tcp_flow *rx_shim_flow_new(struct rx_env *env, const struct 
 {
 	static const struct rx_tcp_flow zero;
 
+	rx_conn_mark(k, 0);
 	/* an LRU map makes room by evicting the coldest connection */
 	return rx_map_try_init(&rx_flows, k, &zero, NULL);
 }
@@ -344,7 +397,8 @@ RX_INLINE struct rx_http_conn *rx_shim_http_conn(struct rx_env *env, const struc
 	static const struct rx_http_conn zero;
 
 	if (!create)
-		return bpf_map_lookup_elem(&rx_http_conns, k);
+		return rx_conn_maybe(k, 1) ? bpf_map_lookup_elem(&rx_http_conns, k) : NULL;
+	rx_conn_mark(k, 1);
 	return rx_map_lookup_or_init(&rx_http_conns, k, &zero, NULL);
 }
 

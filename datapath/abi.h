@@ -499,6 +499,22 @@ struct rx_flow_key {
 };
 _Static_assert(sizeof(struct rx_flow_key) == 40, "struct rx_flow_key ABI size");
 
+/*
+ * Which connections may have an entry in rx_flows and rx_http_conns (BPF
+ * only, bpf/shim.h): one byte per hash of the connection's key, set before
+ * an entry is made and never cleared. A zero byte proves there is no entry,
+ * so a segment of an unknown connection (a flood of random ACKs) costs a
+ * byte read in a small table instead of a lookup in a big one (a cache miss
+ * at random); a set byte may be another connection's (or an evicted one's):
+ * then the lookup decides, as before. No answer changes, only its cost.
+ */
+#define RX_CONN_FILTER 32768 /* bytes per table, a power of two */
+struct rx_conn_filter {
+	__u8 flows[RX_CONN_FILTER];
+	__u8 http[RX_CONN_FILTER];
+};
+_Static_assert((RX_CONN_FILTER & (RX_CONN_FILTER - 1)) == 0, "RX_CONN_FILTER: a power of two");
+
 #define RX_REDACT_RANGES 16 /* secret values masked per capture record; past them, cut */
 
 /* Secrets found in a capture record's payload (datapath/redact.h). */
