@@ -134,15 +134,14 @@ volatile struct rx_config_rt rx_cfg;
 
 RX_INLINE struct rx_work *rx_shim_scratch(struct rx_env *env, __u32 slot)
 {
-	struct rx_percpu *p = bpf_map_lookup_elem(&rx_percpu, &slot);
-
-	return p ? &p->work : NULL;
+	/* &p->work is p itself (its first member): nothing to add before the NULL check */
+	return bpf_map_lookup_elem(&rx_percpu, &slot);
 }
 
 /* The counters next to a work area that rx_shim_scratch() returned. */
 RX_INLINE struct rx_tally *rx_tally_of(struct rx_work *wk)
 {
-	return &((struct rx_percpu *)((__u8 *)wk - __builtin_offsetof(struct rx_percpu, work)))->tally;
+	return &((struct rx_percpu *)wk)->tally; /* work is the value's first member */
 }
 
 /*

@@ -783,12 +783,14 @@ _Static_assert(sizeof(struct rx_tally) ==
  * both entries and every CPU are the counts (src/snapshot_read.c).
  */
 struct rx_percpu {
+	struct rx_work work;   /* first: the lookup's pointer is the work area's, with no
+				  arithmetic on a maybe-NULL value (refused by 6.1 and 6.12) */
 	struct rx_tally tally;
-	struct rx_work work;
 };
 _Static_assert(sizeof(struct rx_percpu) == sizeof(struct rx_tally) + sizeof(struct rx_work),
 	       "struct rx_percpu ABI size");
 _Static_assert(sizeof(struct rx_percpu) % 8 == 0, "struct rx_percpu: no per-CPU rounding");
+_Static_assert(__builtin_offsetof(struct rx_percpu, work) == 0, "rx_shim_scratch: work first");
 
 
 /*
