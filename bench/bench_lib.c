@@ -464,18 +464,22 @@ int bench__pin(int cpu, int *pinned)
 	return 0;
 }
 
-/* One of rxray's stats, summed over every CPU. */
+/* One of rxray's stats, summed over every CPU and both hooks' entries of rx_percpu. */
 int bench__stat(struct rxray_bpf *rx, int ncpus, __u32 stat, __u64 *sum)
 {
-	__u64 *v = calloc(ncpus, sizeof(*v));
-	int err, i;
+	struct rx_percpu *v = calloc(ncpus, sizeof(*v));
+	__u32 slot;
+	int err = 0, i;
 
 	*sum = 0;
 	if (!v)
 		return -ENOMEM;
-	err = bpf_map__lookup_elem(rx->maps.rx_stats, &stat, sizeof(stat), v, sizeof(*v) * ncpus, 0);
-	for (i = 0; !err && i < ncpus; i++)
-		*sum += v[i];
+	for (slot = 0; !err && slot < 2 && stat < RX_STAT_MAX; slot++) {
+		err = bpf_map__lookup_elem(rx->maps.rx_percpu, &slot, sizeof(slot), v,
+					   sizeof(*v) * ncpus, 0);
+		for (i = 0; !err && i < ncpus; i++)
+			*sum += v[i].tally.stats[stat];
+	}
 	free(v);
 	return err;
 }

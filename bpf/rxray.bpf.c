@@ -41,7 +41,7 @@ int xdp_ingress(struct xdp_md *ctx)
 
 	if (rx_shim_config_rt((struct rx_env *)ctx)->capture) {
 		bpf_tail_call(ctx, &rx_xdp_stages, RX_XSTAGE_CAPTURE);
-		rx_shim_stat((struct rx_env *)ctx, RX_STAT_STAGE_MISS);
+		rx_shim_stat((struct rx_env *)ctx, NULL, RX_STAT_STAGE_MISS);
 	}
 	return verdict == RX_VERDICT_DROP ? XDP_DROP : XDP_PASS;
 }
@@ -98,7 +98,7 @@ RX_INLINE int rx_tc_next(struct __sk_buff *skb, void *stages, int next)
 		bpf_tail_call(skb, stages, RX_STAGE_HTTP_MSG);
 	else
 		return RX_TC_NEXT;
-	rx_shim_stat((struct rx_env *)skb, RX_STAT_STAGE_MISS);
+	rx_shim_stat((struct rx_env *)skb, NULL, RX_STAT_STAGE_MISS);
 	return RX_TC_NEXT;
 }
 

@@ -15,29 +15,18 @@
 
 struct rx_env; /* never defined: the context pointer is the hook's */
 
-/* Counters by (verdict, reason, proto): see RX_COUNTER_IDX(). */
+/*
+ * The work areas and every per-CPU counter (struct rx_percpu): entry 0 for
+ * the XDP programs, 1 for the TC programs. The decoded packet and the walks
+ * live here, not on the 512-byte stack; the counters sit next to them, so
+ * the one lookup that finds the work area finds them too.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RX_COUNTER_SLOTS);
+	__uint(max_entries, 2);
 	__type(key, __u32);
-	__type(value, struct rx_counter);
-} rx_counters SEC(".maps");
-
-/* Self-accounting, indexed by enum rx_stat. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RX_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} rx_stats SEC(".maps");
-
-/* The decoded packet and option walk live here, not on the 512-byte stack. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2); /* 0: XDP, 1: TC */
-	__type(key, __u32);
-	__type(value, struct rx_work);
-} rx_scratch SEC(".maps");
+	__type(value, struct rx_percpu);
+} rx_percpu SEC(".maps");
 
 /* Capture records; user space may resize it before load. */
 struct {
@@ -60,20 +49,6 @@ struct {
 	__type(value, struct rx_counter);
 } rx_services SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RX_SIZE_BUCKETS);
-	__type(key, __u32);
-	__type(value, struct rx_counter);
-} rx_sizes SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RX_TCPK_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} rx_tcpkinds SEC(".maps");
-
 /* TCP connections, both directions in one entry (datapath/tcp.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -82,19 +57,13 @@ struct {
 	__type(value, struct rx_tcp_flow);
 } rx_flows SEC(".maps");
 
+/* What may be in rx_flows and rx_http_conns (struct rx_conn_filter, one entry). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RX_TCPH_MAX);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
-} rx_health SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RX_LAT_MAX);
-	__type(key, __u32);
-	__type(value, struct rx_hist);
-} rx_latency SEC(".maps");
+	__type(value, struct rx_conn_filter);
+} rx_conn_filter SEC(".maps");
 
 /* HTTP: connections with requests in flight, routes, budgets, RED metrics. */
 struct {
@@ -165,25 +134,49 @@ volatile struct rx_config_rt rx_cfg;
 
 RX_INLINE struct rx_work *rx_shim_scratch(struct rx_env *env, __u32 slot)
 {
-	return bpf_map_lookup_elem(&rx_scratch, &slot);
+	/* &p->work is p itself (its first member): nothing to add before the NULL check */
+	return bpf_map_lookup_elem(&rx_percpu, &slot);
 }
 
-RX_INLINE void rx_shim_count(struct rx_env *env, __u32 slot, __u32 bytes)
+/* The counters next to a work area that rx_shim_scratch() returned. */
+RX_INLINE struct rx_tally *rx_tally_of(struct rx_work *wk)
 {
-	struct rx_counter *c = bpf_map_lookup_elem(&rx_counters, &slot);
-
-	if (c) {
-		c->packets++;
-		c->bytes += bytes;
-	}
+	return &((struct rx_percpu *)wk)->tally; /* work is the value's first member */
 }
 
-RX_INLINE void rx_shim_stat(struct rx_env *env, __u32 stat)
+/*
+ * An index into one of the tally's arrays, checked on the very register
+ * that indexes (see rx_helper_len below for why the barrier): n, out of
+ * range, when i >= n.
+ */
+RX_INLINE __u32 rx_tally_idx(__u32 i, const __u32 n)
 {
-	__u64 *v = bpf_map_lookup_elem(&rx_stats, &stat);
+	asm volatile("" : "+r"(i));
+	return i < n ? i : n;
+}
 
-	if (v)
-		(*v)++;
+RX_INLINE void rx_shim_count(struct rx_env *env, struct rx_work *wk, __u32 slot, __u32 bytes)
+{
+	struct rx_counter *c;
+
+	slot = rx_tally_idx(slot, RX_COUNTER_SLOTS);
+	if (slot >= RX_COUNTER_SLOTS)
+		return;
+	c = &rx_tally_of(wk)->counters[slot];
+	c->packets++;
+	c->bytes += bytes;
+}
+
+/* wk: the program's work area, or NULL where none is at hand (then a lookup). */
+RX_INLINE void rx_shim_stat(struct rx_env *env, struct rx_work *wk, __u32 stat)
+{
+	stat = rx_tally_idx(stat, RX_STAT_MAX);
+	if (stat >= RX_STAT_MAX)
+		return;
+	if (!wk)
+		wk = rx_shim_scratch(env, 0); /* any entry: user space sums them */
+	if (wk)
+		rx_tally_of(wk)->stats[stat]++;
 }
 
 RX_INLINE __u64 rx_shim_now(struct rx_env *env)
@@ -305,27 +298,72 @@ RX_INLINE struct rx_counter *rx_shim_service(struct rx_env *env, const struct rx
 	return rx_map_lookup_or_init(&rx_services, k, &rx_counter_zero, &rx_table_full[1]);
 }
 
-RX_INLINE void rx_shim_size(struct rx_env *env, __u32 bucket, __u32 bytes)
+RX_INLINE void rx_shim_size(struct rx_env *env, struct rx_work *wk, __u32 bucket, __u32 bytes)
 {
-	struct rx_counter *c = bpf_map_lookup_elem(&rx_sizes, &bucket);
+	struct rx_counter *c;
 
-	if (c) {
-		c->packets++;
-		c->bytes += bytes;
-	}
+	bucket = rx_tally_idx(bucket, RX_SIZE_BUCKETS);
+	if (bucket >= RX_SIZE_BUCKETS)
+		return;
+	c = &rx_tally_of(wk)->sizes[bucket];
+	c->packets++;
+	c->bytes += bytes;
 }
 
-RX_INLINE void rx_shim_tcpkind(struct rx_env *env, __u32 kind)
+RX_INLINE void rx_shim_tcpkind(struct rx_env *env, struct rx_work *wk, __u32 kind)
 {
-	__u64 *v = bpf_map_lookup_elem(&rx_tcpkinds, &kind);
-
-	if (v)
-		(*v)++;
+	kind = rx_tally_idx(kind, RX_TCPK_MAX);
+	if (kind < RX_TCPK_MAX)
+		rx_tally_of(wk)->tcpkinds[kind]++;
 }
 
-/* The connection's entry, or NULL: a lookup only. */
+/*
+ * k's byte in the connection filter (struct rx_conn_filter) of rx_flows
+ * (http 0) or rx_http_conns (http 1), or NULL (never: an array's only
+ * entry). The hash covers the addresses and ports, never the padding.
+ */
+RX_INLINE __u8 *rx_conn_filter_of(const struct rx_flow_key *k, int http)
+{
+	const __u32 *w = (const __u32 *)k;
+	struct rx_conn_filter *cf;
+	__u32 zero = 0, h = 0, i;
+
+	cf = bpf_map_lookup_elem(&rx_conn_filter, &zero);
+	if (!cf)
+		return NULL;
+#pragma unroll
+	for (i = 0; i < __builtin_offsetof(struct rx_flow_key, pad) / 4; i++)
+		h = (h ^ w[i]) * 0x9e3779b1u; /* Fibonacci hashing: the high bits mix best */
+	h = (h >> 17) & (RX_CONN_FILTER - 1);
+	return http ? &cf->http[h] : &cf->flows[h];
+}
+
+/* Whether k may have an entry: 0 proves it has none (no lookup needed). */
+RX_INLINE int rx_conn_maybe(const struct rx_flow_key *k, int http)
+{
+	const __u8 *b = rx_conn_filter_of(k, http);
+
+	return !b || *b;
+}
+
+/*
+ * Before an entry for k is made: its byte set, so that every lookup that
+ * could find the entry looks. A byte store, not a read-modify-write: CPUs
+ * setting neighbouring bytes at once lose none of them.
+ */
+RX_INLINE void rx_conn_mark(const struct rx_flow_key *k, int http)
+{
+	__u8 *b = rx_conn_filter_of(k, http);
+
+	if (b && !*b)
+		*b = 1;
+}
+
+/* The connection's entry, or NULL: a byte of the filter, then a lookup. */
 RX_INLINE struct rx_tcp_flow *rx_shim_flow(struct rx_env *env, const struct rx_flow_key *k)
 {
+	if (!rx_conn_maybe(k, 0))
+		return NULL;
 	return bpf_map_lookup_elem(&rx_flows, k);
 }
 
@@ -334,21 +372,22 @@ RX_INLINE struct rx_tcp_flow *rx_shim_flow_new(struct rx_env *env, const struct 
 {
 	static const struct rx_tcp_flow zero;
 
+	rx_conn_mark(k, 0);
 	/* an LRU map makes room by evicting the coldest connection */
 	return rx_map_try_init(&rx_flows, k, &zero, NULL);
 }
 
-RX_INLINE void rx_shim_health(struct rx_env *env, __u32 idx, __u64 add)
+RX_INLINE void rx_shim_health(struct rx_env *env, struct rx_work *wk, __u32 idx, __u64 add)
 {
-	__u64 *v = bpf_map_lookup_elem(&rx_health, &idx);
-
-	if (v)
-		*v += add;
+	idx = rx_tally_idx(idx, RX_TCPH_MAX);
+	if (idx < RX_TCPH_MAX)
+		rx_tally_of(wk)->health[idx] += add;
 }
 
-RX_INLINE struct rx_hist *rx_shim_latency(struct rx_env *env, __u32 which)
+RX_INLINE struct rx_hist *rx_shim_latency(struct rx_env *env, struct rx_work *wk, __u32 which)
 {
-	return bpf_map_lookup_elem(&rx_latency, &which);
+	which = rx_tally_idx(which, RX_LAT_MAX);
+	return which < RX_LAT_MAX ? &rx_tally_of(wk)->latency[which] : NULL;
 }
 
 RX_INLINE struct rx_http_conn *rx_shim_http_conn(struct rx_env *env, const struct rx_flow_key *k,
@@ -357,7 +396,8 @@ RX_INLINE struct rx_http_conn *rx_shim_http_conn(struct rx_env *env, const struc
 	static const struct rx_http_conn zero;
 
 	if (!create)
-		return bpf_map_lookup_elem(&rx_http_conns, k);
+		return rx_conn_maybe(k, 1) ? bpf_map_lookup_elem(&rx_http_conns, k) : NULL;
+	rx_conn_mark(k, 1);
 	return rx_map_lookup_or_init(&rx_http_conns, k, &zero, NULL);
 }
 

@@ -29,7 +29,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 8
+#define RX_ABI_VERSION 9 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut) */
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -502,6 +502,22 @@ struct rx_flow_key {
 };
 _Static_assert(sizeof(struct rx_flow_key) == 40, "struct rx_flow_key ABI size");
 
+/*
+ * Which connections may have an entry in rx_flows and rx_http_conns (BPF
+ * only, bpf/shim.h): one byte per hash of the connection's key, set before
+ * an entry is made and never cleared. A zero byte proves there is no entry,
+ * so a segment of an unknown connection (a flood of random ACKs) costs a
+ * byte read in a small table instead of a lookup in a big one (a cache miss
+ * at random); a set byte may be another connection's (or an evicted one's):
+ * then the lookup decides, as before. No answer changes, only its cost.
+ */
+#define RX_CONN_FILTER 32768 /* bytes per table, a power of two */
+struct rx_conn_filter {
+	__u8 flows[RX_CONN_FILTER];
+	__u8 http[RX_CONN_FILTER];
+};
+_Static_assert((RX_CONN_FILTER & (RX_CONN_FILTER - 1)) == 0, "RX_CONN_FILTER: a power of two");
+
 #define RX_REDACT_RANGES 16 /* secret values masked per capture record; past them, cut */
 
 /* Secrets found in a capture record's payload (datapath/redact.h). */
@@ -742,6 +758,42 @@ struct rx_endpoint {
 	__u64 req_bytes;
 	__u64 resp_bytes;
 };
+
+
+/*
+ * Every per-CPU counter array of the datapath, in one value: a program
+ * finds them with the work area it already looked up (struct rx_percpu),
+ * not with a map lookup per counter. Indexed as the enums and X-macros of
+ * datapath/reasons.h say; user space sums them over CPUs and hooks.
+ */
+struct rx_tally {
+	struct rx_counter counters[RX_COUNTER_SLOTS]; /* RX_COUNTER_IDX(verdict, reason, proto) */
+	__u64 stats[RX_STAT_MAX];                     /* enum rx_stat */
+	struct rx_counter sizes[RX_SIZE_BUCKETS];     /* RX_SIZE_BOUNDS, then one open bucket */
+	__u64 tcpkinds[RX_TCPK_MAX];                  /* enum rx_tcpkind */
+	__u64 health[RX_TCPH_MAX];                    /* enum rx_tcphealth */
+	struct rx_hist latency[RX_LAT_MAX];           /* enum rx_latency */
+};
+_Static_assert(sizeof(struct rx_tally) ==
+		       16 * RX_COUNTER_SLOTS + 8 * RX_STAT_MAX + 16 * RX_SIZE_BUCKETS +
+			       8 * RX_TCPK_MAX + 8 * RX_TCPH_MAX + sizeof(struct rx_hist) * RX_LAT_MAX,
+	       "struct rx_tally ABI size");
+
+/*
+ * The BPF build's per-CPU value (map rx_percpu, entry 0: the XDP programs,
+ * 1: the TC programs): one lookup per program gives both the work area and
+ * the counters. Each hook counts into its own entry's tally; the sums over
+ * both entries and every CPU are the counts (src/snapshot_read.c).
+ */
+struct rx_percpu {
+	struct rx_work work;   /* first: the lookup's pointer is the work area's, with no
+				  arithmetic on a maybe-NULL value (refused by 6.1 and 6.12) */
+	struct rx_tally tally;
+};
+_Static_assert(sizeof(struct rx_percpu) == sizeof(struct rx_tally) + sizeof(struct rx_work),
+	       "struct rx_percpu ABI size");
+_Static_assert(sizeof(struct rx_percpu) % 8 == 0, "struct rx_percpu: no per-CPU rounding");
+_Static_assert(__builtin_offsetof(struct rx_percpu, work) == 0, "rx_shim_scratch: work first");
 
 
 /*

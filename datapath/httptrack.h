@@ -38,7 +38,7 @@ RX_INLINE __u32 rx_body_bucket(__u32 n)
 /* The oldest request in flight will never be paired: it expired (counted). */
 RX_INLINE void rx_http_give_up_oldest(struct rx_env *env, struct rx_http_conn *c)
 {
-	rx_shim_stat(env, RX_STAT_HTTP_EXPIRED);
+	rx_shim_stat(env, NULL, RX_STAT_HTTP_EXPIRED);
 	c->head = (c->head + 1) & (RX_HTTP_PIPE - 1);
 	c->count--;
 }
@@ -92,7 +92,7 @@ RX_INLINE void rx_http_forget(struct rx_env *env, struct rx_http_conn *c)
 	c->open.method = 0; /* its size, if it had one open, is unknown now */
 
 	for (i = 0; i < RX_HTTP_PIPE && c->count; i++) {
-		rx_shim_stat(env, RX_STAT_HTTP_EXPIRED);
+		rx_shim_stat(env, NULL, RX_STAT_HTTP_EXPIRED);
 		c->count--;
 	}
 }
@@ -404,9 +404,9 @@ RX_INLINE void rx_http_filled(struct rx_env *env, struct rx_http_conn *c, int se
 			if (c->count)
 				rx_http_give_up_oldest(env, c);
 			else
-				rx_shim_stat(env, RX_STAT_HTTP_UNMATCHED);
+				rx_shim_stat(env, NULL, RX_STAT_HTTP_UNMATCHED);
 		} else if (c->count >= RX_HTTP_PIPE) {
-			rx_shim_stat(env, RX_STAT_HTTP_PIPE_FULL);
+			rx_shim_stat(env, NULL, RX_STAT_HTTP_PIPE_FULL);
 		} else {
 			struct rx_http_req *q = &c->q[(c->head + c->count) & (RX_HTTP_PIPE - 1)];
 
@@ -471,7 +471,7 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 	rx_http_body_done(env, c);
 	rx_http_expire(env, c, now);
 	if (!c->count) {
-		rx_shim_stat(env, RX_STAT_HTTP_UNMATCHED);
+		rx_shim_stat(env, wk, RX_STAT_HTTP_UNMATCHED);
 		return RX_HTTP_M_NONE;
 	}
 	req = &c->q[c->head & (RX_HTTP_PIPE - 1)];
@@ -479,7 +479,7 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 	c->count--;
 	/* a stand-in (a request seen past a hole, never decoded in order): counted */
 	if (req->method == RX_HTTP_M_NONE) {
-		rx_shim_stat(env, RX_STAT_HTTP_EXPIRED);
+		rx_shim_stat(env, wk, RX_STAT_HTTP_EXPIRED);
 		return RX_HTTP_M_NONE;
 	}
 	dur = now > req->start_ns ? now - req->start_ns : 0;
@@ -513,7 +513,7 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 			ep->resp_bytes += resp_size;
 		}
 	} else {
-		rx_shim_stat(env, RX_STAT_ENDPOINTS_OVERFLOW);
+		rx_shim_stat(env, wk, RX_STAT_ENDPOINTS_OVERFLOW);
 	}
 	/* no Content-Length but a body (RFC 9110 section 6.4.1): count it */
 	if (!(h->flags & RX_HTTPF_CLEN) && !nobody) {
@@ -545,9 +545,9 @@ RX_INLINE __u8 rx_http_complete(struct rx_env *env, struct rx_work *wk, struct r
 		if (t) {
 			__builtin_memcpy(t, s, sizeof(*t));
 			rx_shim_txn_submit(env, t);
-			rx_shim_stat(env, RX_STAT_TXN_PRODUCED);
+			rx_shim_stat(env, wk, RX_STAT_TXN_PRODUCED);
 		} else {
-			rx_shim_stat(env, RX_STAT_TXN_LOST);
+			rx_shim_stat(env, wk, RX_STAT_TXN_LOST);
 		}
 	}
 	return req->method;
@@ -583,7 +583,7 @@ RX_INLINE void rx_http_reqinfo(struct rx_env *env, struct rx_work *wk, const str
 		__builtin_memcpy(t, ri, sizeof(*t));
 		rx_shim_info_submit(env, t);
 	} else {
-		rx_shim_stat(env, RX_STAT_REQINFO_LOST);
+		rx_shim_stat(env, wk, RX_STAT_REQINFO_LOST);
 	}
 }
 
@@ -609,7 +609,7 @@ RX_INLINE long rx_http_msg_step(struct rx_env *env, __u32 hook, struct rx_work *
 	if (h->kind == RX_HTTP_REQUEST) {
 		if (m->side == c->server)
 			return 1;
-		rx_shim_stat(env, RX_STAT_HTTP_REQUESTS);
+		rx_shim_stat(env, wk, RX_STAT_HTTP_REQUESTS);
 		/*
 		 * The client acknowledges server bytes never seen (a hole, or
 		 * past all seen): responses went missing. Before any server
@@ -624,7 +624,7 @@ RX_INLINE long rx_http_msg_step(struct rx_env *env, __u32 hook, struct rx_work *
 		rx_http_msg_end(c, 0, wk->pkt.tcp_seq + m->off,
 				(h->flags & RX_HTTPF_CLEN) && h->hdr_end ? (__u64)h->hdr_end + body : 0);
 		if (c->count >= RX_HTTP_PIPE) {
-			rx_shim_stat(env, RX_STAT_HTTP_PIPE_FULL);
+			rx_shim_stat(env, wk, RX_STAT_HTTP_PIPE_FULL);
 		} else {
 			struct rx_http_req *q = &c->q[(c->head + c->count) & (RX_HTTP_PIPE - 1)];
 
@@ -706,7 +706,7 @@ RX_INLINE long rx_http_msg_step(struct rx_env *env, __u32 hook, struct rx_work *
 	m->off = (__u32)off;
 	rx_http_decode(env, hook, wk, wk->pkt.payload_off + m->off, m->avail - m->off);
 	if (h->kind == RX_HTTP_NONE && (h->flags & RX_HTTPF_PARTIAL)) {
-		rx_shim_stat(env, RX_STAT_HTTP_PARTIAL);
+		rx_shim_stat(env, wk, RX_STAT_HTTP_PARTIAL);
 		if (m->side == c->server && rx_http_cut_final(wk, m->avail - m->off))
 			rx_http_cut_response(env, c);
 	}
@@ -799,7 +799,7 @@ RX_INLINE int rx_http_segment(struct rx_env *env, struct rx_work *wk)
 
 	if (h->kind == RX_HTTP_NONE) {
 		if (h->flags & RX_HTTPF_PARTIAL)
-			rx_shim_stat(env, RX_STAT_HTTP_PARTIAL);
+			rx_shim_stat(env, wk, RX_STAT_HTTP_PARTIAL);
 		/* a body segment: the stream positions still matter */
 		c = rx_shim_http_conn(env, &wk->hkey, 0);
 		/* (a client's body before any request of it: where it lies is not known) */
@@ -825,7 +825,7 @@ RX_INLINE int rx_http_segment(struct rx_env *env, struct rx_work *wk)
 	}
 	c = rx_shim_http_conn(env, &wk->hkey, 1);
 	if (!c) {
-		rx_shim_stat(env, RX_STAT_HTTP_CONNS_OVERFLOW);
+		rx_shim_stat(env, wk, RX_STAT_HTTP_CONNS_OVERFLOW);
 		return RX_STAGE_DONE;
 	}
 	if (!(c->known & RX_HC_SERVER)) {
@@ -877,7 +877,7 @@ RX_INLINE int rx_http_msg_stage(struct rx_env *env, __u32 hook, struct rx_work *
 		if (st->side == c->server)
 			rx_http_forget(env, c);
 		else
-			rx_shim_stat(env, RX_STAT_HTTP_PIPE_FULL);
+			rx_shim_stat(env, wk, RX_STAT_HTTP_PIPE_FULL);
 	}
 	/* the segment filled a hole: the messages seen past it take their turn */
 	rx_http_filled(env, c, st->side == c->server);

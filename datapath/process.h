@@ -8,8 +8,8 @@
  * provides before including this file (bpf/shim.h or native/shim.h):
  *
  *   struct rx_work *rx_shim_scratch(struct rx_env *env, __u32 slot)  (0: XDP, 1: TC)
- *   void rx_shim_count(struct rx_env *env, __u32 slot, __u32 bytes)
- *   void rx_shim_stat(struct rx_env *env, __u32 stat)
+ *   void rx_shim_count(struct rx_env *env, struct rx_work *wk, __u32 slot, __u32 bytes)
+ *   void rx_shim_stat(struct rx_env *env, struct rx_work *wk, __u32 stat)  (wk may be NULL)
  *   __u64 rx_shim_now(struct rx_env *env)
  *   const volatile struct rx_config_ro *rx_shim_config_ro(struct rx_env *env)  (fixed at load)
  *   const volatile struct rx_config_rt *rx_shim_config_rt(struct rx_env *env)  (run time)
@@ -19,11 +19,17 @@
  *                          __u32 max)   (max: dst's size, a constant)
  *   struct rx_counter *rx_shim_talker(struct rx_env *env, const struct rx_addr *k)
  *   struct rx_counter *rx_shim_service(struct rx_env *env, const struct rx_service *k)
- *   void rx_shim_size(struct rx_env *env, __u32 bucket, __u32 bytes)
- *   void rx_shim_tcpkind(struct rx_env *env, __u32 kind)
+ *   void rx_shim_size(struct rx_env *env, struct rx_work *wk, __u32 bucket, __u32 bytes)
+ *   void rx_shim_tcpkind(struct rx_env *env, struct rx_work *wk, __u32 kind)
  *
  * The talker and service lookups insert a zeroed entry when the key is new
  * and return NULL only when the table is full.
+ *
+ * The counters take the work area wk that the program looked up with
+ * rx_shim_scratch(): in BPF the counters sit next to it in one per-CPU
+ * value (struct rx_percpu), so counting needs no lookup of its own; a
+ * packet costs one per-CPU lookup per program. rx_shim_stat() also takes
+ * NULL, where no work area is at hand (then it looks one up).
  */
 #ifndef RX_PROCESS_H
 #define RX_PROCESS_H
@@ -80,7 +86,7 @@ RX_INLINE void rx_capture(struct rx_env *env, __u32 hook, struct rx_work *wk,
 
 	rec = rx_shim_ring_reserve(env);
 	if (!rec) {
-		rx_shim_stat(env, RX_STAT_CAPTURE_LOST);
+		rx_shim_stat(env, wk, RX_STAT_CAPTURE_LOST);
 		return;
 	}
 	rec->hdr.type = RX_REC_CAPTURE;
@@ -121,7 +127,7 @@ RX_INLINE void rx_capture(struct rx_env *env, __u32 hook, struct rx_work *wk,
 		rec->data_len = rx_redact(env, hook, wk, rec, len > RX_HTTP_PEEK ? RX_HTTP_PEEK : len);
 	}
 	rx_shim_ring_submit(env, rec);
-	rx_shim_stat(env, RX_STAT_CAPTURE_PRODUCED);
+	rx_shim_stat(env, wk, RX_STAT_CAPTURE_PRODUCED);
 }
 
 RX_INLINE __u32 rx_size_bucket(__u32 len)
@@ -135,14 +141,15 @@ RX_INLINE __u32 rx_size_bucket(__u32 len)
  * histogram and TCP segments by kind. Tables are bounded: what does not fit
  * is counted as overflow, never dropped silently.
  */
-RX_INLINE void rx_traffic(struct rx_env *env, const struct rx_pkt *pkt, __u32 len)
+RX_INLINE void rx_traffic(struct rx_env *env, struct rx_work *wk, __u32 len)
 {
+	const struct rx_pkt *pkt = &wk->pkt;
 	struct rx_counter *c;
 	struct rx_addr a = {};
 	struct rx_service svc = {};
 	__u16 f;
 
-	rx_shim_size(env, rx_size_bucket(len), len);
+	rx_shim_size(env, wk, rx_size_bucket(len), len);
 	if (pkt->layers & RX_L_IPV4) {
 		a.a[10] = 0xff;
 		a.a[11] = 0xff;
@@ -157,7 +164,7 @@ RX_INLINE void rx_traffic(struct rx_env *env, const struct rx_pkt *pkt, __u32 le
 		c->packets++;
 		c->bytes += len;
 	} else {
-		rx_shim_stat(env, RX_STAT_TALKERS_OVERFLOW);
+		rx_shim_stat(env, wk, RX_STAT_TALKERS_OVERFLOW);
 	}
 	if (!(pkt->layers & (RX_L_TCP | RX_L_UDP)))
 		return;
@@ -168,28 +175,28 @@ RX_INLINE void rx_traffic(struct rx_env *env, const struct rx_pkt *pkt, __u32 le
 		c->packets++;
 		c->bytes += len;
 	} else {
-		rx_shim_stat(env, RX_STAT_SERVICES_OVERFLOW);
+		rx_shim_stat(env, wk, RX_STAT_SERVICES_OVERFLOW);
 	}
 	if (!(pkt->layers & RX_L_TCP))
 		return;
 	f = pkt->tcp_flags;
-	rx_shim_tcpkind(env, RX_TCPK_SEGMENTS);
+	rx_shim_tcpkind(env, wk, RX_TCPK_SEGMENTS);
 	if ((f & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN)
-		rx_shim_tcpkind(env, RX_TCPK_SYN);
+		rx_shim_tcpkind(env, wk, RX_TCPK_SYN);
 	if ((f & (RX_TH_SYN | RX_TH_ACK)) == (RX_TH_SYN | RX_TH_ACK))
-		rx_shim_tcpkind(env, RX_TCPK_SYNACK);
+		rx_shim_tcpkind(env, wk, RX_TCPK_SYNACK);
 	if (f & RX_TH_RST)
-		rx_shim_tcpkind(env, RX_TCPK_RST);
+		rx_shim_tcpkind(env, wk, RX_TCPK_RST);
 	if (f & RX_TH_FIN)
-		rx_shim_tcpkind(env, RX_TCPK_FIN);
+		rx_shim_tcpkind(env, wk, RX_TCPK_FIN);
 	if (f & RX_TH_PUSH)
-		rx_shim_tcpkind(env, RX_TCPK_PSH);
+		rx_shim_tcpkind(env, wk, RX_TCPK_PSH);
 	if (f & RX_TH_URG)
-		rx_shim_tcpkind(env, RX_TCPK_URG);
+		rx_shim_tcpkind(env, wk, RX_TCPK_URG);
 	if (f & RX_TH_ECE)
-		rx_shim_tcpkind(env, RX_TCPK_ECE);
+		rx_shim_tcpkind(env, wk, RX_TCPK_ECE);
 	if (f & RX_TH_CWR)
-		rx_shim_tcpkind(env, RX_TCPK_CWR);
+		rx_shim_tcpkind(env, wk, RX_TCPK_CWR);
 }
 
 /* Run one frame through the datapath; returns an enum rx_verdict. */
@@ -203,7 +210,7 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 
 	wk = rx_shim_scratch(env, 0);
 	if (!wk) {
-		rx_shim_stat(env, RX_STAT_SCRATCH_MISS);
+		rx_shim_stat(env, NULL, RX_STAT_SCRATCH_MISS);
 		return RX_VERDICT_PASS;
 	}
 	pkt = &wk->pkt;
@@ -223,11 +230,11 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 		proto = RX_PROTO_OTHER;
 	pkt->verdict = verdict;
 	pkt->reason = reason;
-	rx_shim_count(env, RX_COUNTER_IDX(verdict, reason, proto), f->wire_len);
+	rx_shim_count(env, wk, RX_COUNTER_IDX(verdict, reason, proto), f->wire_len);
 
 	cfg = rx_shim_config_ro(env);
 	if (cfg->traffic)
-		rx_traffic(env, pkt, f->wire_len);
+		rx_traffic(env, wk, f->wire_len);
 	return verdict;
 }
 
@@ -242,7 +249,7 @@ RX_INLINE int rx_xdp_capture_stage(struct rx_env *env, __u32 hook)
 	struct rx_work *wk = rx_shim_scratch(env, 0);
 
 	if (!wk) {
-		rx_shim_stat(env, RX_STAT_SCRATCH_MISS);
+		rx_shim_stat(env, NULL, RX_STAT_SCRATCH_MISS);
 		return RX_VERDICT_PASS;
 	}
 	rx_capture(env, hook, wk, cfg); /* (reached only while capture is on) */
@@ -295,18 +302,18 @@ RX_INLINE int rx_http_wants(const struct rx_pkt *pkt, __u32 hook)
  * the one decode (rx_offline_datapath). Returns RX_STAGE_HTTP or
  * RX_STAGE_DONE.
  */
-RX_INLINE int rx_tcp_stage(struct rx_env *env, struct rx_work *wk, __u32 hook, __u64 now,
-			   __u32 segs)
+RX_INLINE int rx_tcp_stage(struct rx_env *env, struct rx_work *wk, __u32 hook, __u32 segs)
 {
 	const volatile struct rx_config_rt *cfg = rx_shim_config_rt(env);
 	struct rx_pkt *pkt = &wk->pkt;
+	__u64 now = 0; /* the clock, read once and only when needed */
 
 	if (!(pkt->layers & RX_L_TCP))
 		return RX_STAGE_DONE;
-	rx_tcp_track(env, pkt, now, segs ? segs : 1);
+	rx_tcp_track(env, wk, &now, segs ? segs : 1);
 	if (!cfg->http || !rx_http_wants(pkt, hook))
 		return RX_STAGE_DONE;
-	wk->stage.now = now;
+	wk->stage.now = rx_clock(env, &now);
 	return RX_STAGE_HTTP;
 }
 
@@ -325,7 +332,7 @@ RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32
 		return RX_STAGE_DONE;
 	wk = rx_shim_scratch(env, 1);
 	if (!wk) {
-		rx_shim_stat(env, RX_STAT_SCRATCH_MISS);
+		rx_shim_stat(env, NULL, RX_STAT_SCRATCH_MISS);
 		return RX_STAGE_DONE;
 	}
 	pkt = &wk->pkt;
@@ -337,7 +344,7 @@ RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32
 	rx_parse(env, f->hook, wk, f->data, f->data_end, RX_LINK_ETH);
 	if (!(pkt->layers & RX_L_TCP))
 		return RX_STAGE_DONE;
-	return rx_tcp_stage(env, wk, f->hook, rx_shim_now(env), segs);
+	return rx_tcp_stage(env, wk, f->hook, segs);
 }
 
 /*
@@ -350,7 +357,7 @@ RX_INLINE int rx_tc_stage(struct rx_env *env, __u32 hook, __u32 stage)
 	struct rx_work *wk = rx_shim_scratch(env, 1);
 
 	if (!wk) {
-		rx_shim_stat(env, RX_STAT_SCRATCH_MISS);
+		rx_shim_stat(env, NULL, RX_STAT_SCRATCH_MISS);
 		return RX_STAGE_DONE;
 	}
 	if (stage == RX_STAGE_HTTP)
@@ -367,10 +374,11 @@ RX_INLINE int rx_tc_stage(struct rx_env *env, __u32 hook, __u32 stage)
  * row, as the hooks run them: the XDP entry and its capture stage, then the
  * TC entry's TCP health and the HTTP stages, which tail calls join live and
  * a loop joins here. One decode serves both: a capture holds both
- * directions of a connection, which live only TC sees. now is the frame's
- * time (the native clock). Returns the packet's verdict.
+ * directions of a connection, which live only TC sees. The clock is the
+ * frame's time (the native shim's, set by the caller). Returns the
+ * packet's verdict.
  */
-RX_INLINE int rx_offline_datapath(struct rx_env *env, const struct rx_frame *f, __u64 now)
+RX_INLINE int rx_offline_datapath(struct rx_env *env, const struct rx_frame *f)
 {
 	struct rx_work *wk;
 	int verdict, next;
@@ -383,7 +391,7 @@ RX_INLINE int rx_offline_datapath(struct rx_env *env, const struct rx_frame *f, 
 	wk = rx_shim_scratch(env, 0);
 	if (!wk)
 		return verdict;
-	next = rx_tcp_stage(env, wk, f->hook, now, 1);
+	next = rx_tcp_stage(env, wk, f->hook, 1);
 	while (next != RX_STAGE_DONE)
 		next = rx_tc_stage(env, f->hook, next);
 	return verdict;

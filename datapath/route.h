@@ -352,7 +352,7 @@ RX_INLINE __u32 rx_route_id_walk(struct rx_env *env, struct rx_work *wk, __u32 p
 		if (rx_route_same(known, rw, port))
 			return id;
 		/* another route with this id (a 32-bit hash): never count one as the other */
-		rx_shim_stat(env, RX_STAT_ROUTE_COLLISIONS);
+		rx_shim_stat(env, wk, RX_STAT_ROUTE_COLLISIONS);
 		goto overflow;
 	}
 	b = rx_shim_budget(env, port);
@@ -375,7 +375,7 @@ RX_INLINE __u32 rx_route_id_walk(struct rx_env *env, struct rx_work *wk, __u32 p
 	__sync_fetch_and_add(&b->routes, 1);
 	return id;
 overflow:
-	rx_shim_stat(env, RX_STAT_ROUTES_OVERFLOW);
+	rx_shim_stat(env, wk, RX_STAT_ROUTES_OVERFLOW);
 	return RX_ROUTE_OVERFLOW;
 }
 

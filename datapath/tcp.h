@@ -11,8 +11,8 @@
  *       (lookup only: NULL when the connection has no entry)
  *   struct rx_tcp_flow *rx_shim_flow_new(struct rx_env *env, const struct rx_flow_key *k)
  *       (insert zero and return it; NULL when it cannot track: counted as overflow)
- *   void rx_shim_health(struct rx_env *env, __u32 idx, __u64 add)
- *   struct rx_hist *rx_shim_latency(struct rx_env *env, __u32 which)
+ *   void rx_shim_health(struct rx_env *env, struct rx_work *wk, __u32 idx, __u64 add)
+ *   struct rx_hist *rx_shim_latency(struct rx_env *env, struct rx_work *wk, __u32 which)
  *       (this CPU's histogram of latency which, or NULL)
  */
 #ifndef RX_TCP_H
@@ -26,9 +26,9 @@ RX_INLINE __u32 rx_lat_bucket(__u64 ns)
 }
 
 /* One latency of ns into histogram which: its bucket, sum, count, min and max. */
-RX_INLINE void rx_latency_add(struct rx_env *env, __u32 which, __u64 ns)
+RX_INLINE void rx_latency_add(struct rx_env *env, struct rx_work *wk, __u32 which, __u64 ns)
 {
-	struct rx_hist *h = rx_shim_latency(env, which);
+	struct rx_hist *h = rx_shim_latency(env, wk, which);
 	__u32 b = rx_lat_bucket(ns);
 
 	if (!h || b >= RX_LAT_BUCKETS)
@@ -93,11 +93,26 @@ RX_INLINE __u32 rx_flow_key_of(const struct rx_pkt *pkt, struct rx_flow_key *k)
 }
 
 /*
- * One TCP segment (pkt has a decoded TCP header) at datapath time now;
- * segs is the number of wire segments it stands for (GRO), at least 1.
+ * The packet's datapath time: the clock read on first use (*now 0: not
+ * yet), then the same value. Most segments never need it: a segment of a
+ * connection without an entry, or past its handshake, reads no clock (in a
+ * VM, a clock read costs about as much as the flow lookup).
  */
-RX_INLINE void rx_tcp_track(struct rx_env *env, const struct rx_pkt *pkt, __u64 now, __u32 segs)
+RX_INLINE __u64 rx_clock(struct rx_env *env, __u64 *now)
 {
+	if (!*now)
+		*now = rx_shim_now(env);
+	return *now;
+}
+
+/*
+ * One TCP segment (wk->pkt has a decoded TCP header); *now is its datapath
+ * time, read when first needed (rx_clock). segs is the number of wire
+ * segments it stands for (GRO), at least 1.
+ */
+RX_INLINE void rx_tcp_track(struct rx_env *env, struct rx_work *wk, __u64 *now, __u32 segs)
+{
+	const struct rx_pkt *pkt = &wk->pkt;
 	struct rx_flow_key k;
 	struct rx_tcp_flow *f;
 	__u16 fl = pkt->tcp_flags;
@@ -106,11 +121,11 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, const struct rx_pkt *pkt, __u64 
 	if (!(pkt->layers & RX_L_TCP) || !(pkt->layers & (RX_L_IPV4 | RX_L_IPV6)))
 		return;
 	if (segs > 1) {
-		rx_shim_health(env, RX_TCPH_GRO_PACKETS, 1);
-		rx_shim_health(env, RX_TCPH_GRO_SEGMENTS, segs);
+		rx_shim_health(env, wk, RX_TCPH_GRO_PACKETS, 1);
+		rx_shim_health(env, wk, RX_TCPH_GRO_SEGMENTS, segs);
 	}
 	if (pkt->tcp_win == 0 && !(fl & (RX_TH_SYN | RX_TH_RST)))
-		rx_shim_health(env, RX_TCPH_ZERO_WINDOWS, 1);
+		rx_shim_health(env, wk, RX_TCPH_ZERO_WINDOWS, 1);
 
 	side = rx_flow_key_of(pkt, &k);
 	f = rx_shim_flow(env, &k);
@@ -123,19 +138,19 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, const struct rx_pkt *pkt, __u64 
 		 * counted, by the side with the higher port as the client.
 		 */
 		if (fl & RX_TH_RST)
-			rx_shim_health(env, side == (k.pa > k.pb ? 0u : 1u) ? RX_TCPH_RST_FROM_CLIENT
+			rx_shim_health(env, wk, side == (k.pa > k.pb ? 0u : 1u) ? RX_TCPH_RST_FROM_CLIENT
 									 : RX_TCPH_RST_FROM_SERVER,
 				       1);
 		if ((fl & (RX_TH_SYN | RX_TH_RST)) != RX_TH_SYN) /* a SYN or SYN-ACK only */
 			return;
 		f = rx_shim_flow_new(env, &k);
 		if (!f) {
-			rx_shim_health(env, RX_TCPH_FLOWS_OVERFLOW, 1);
+			rx_shim_health(env, wk, RX_TCPH_FLOWS_OVERFLOW, 1);
 			return;
 		}
 	}
 	if (!f->known) {
-		rx_shim_health(env, RX_TCPH_FLOWS, 1);
+		rx_shim_health(env, wk, RX_TCPH_FLOWS, 1);
 		/* until a SYN says otherwise: the client is the side with the higher port */
 		f->client = k.pa > k.pb ? 0 : 1;
 		f->known = 1;
@@ -143,27 +158,27 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, const struct rx_pkt *pkt, __u64 
 
 	if ((fl & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN) {
 		if (f->state == RX_FLOW_SYN && f->client == side) {
-			rx_shim_health(env, RX_TCPH_SYN_RETRANSMITS, 1);
-			f->syn_ns = now; /* the server answers the SYN it saw last */
+			rx_shim_health(env, wk, RX_TCPH_SYN_RETRANSMITS, 1);
+			f->syn_ns = rx_clock(env, now); /* the server answers the SYN it saw last */
 		} else {
 			f->state = RX_FLOW_SYN;
 			f->client = (__u8)side;
-			f->syn_ns = now;
+			f->syn_ns = rx_clock(env, now);
 			f->seen[0] = f->seen[1] = 0;
 		}
 	} else if ((fl & (RX_TH_SYN | RX_TH_ACK)) == (RX_TH_SYN | RX_TH_ACK)) {
 		if (f->state == RX_FLOW_SYN && f->client != side) {
-			rx_latency_add(env, RX_LAT_SYNACK_DELAY, now - f->syn_ns);
+			rx_latency_add(env, wk, RX_LAT_SYNACK_DELAY, rx_clock(env, now) - f->syn_ns);
 			f->state = RX_FLOW_SYNACK;
-			f->synack_ns = now;
+			f->synack_ns = rx_clock(env, now);
 		}
 	} else if ((fl & RX_TH_ACK) && f->state == RX_FLOW_SYNACK && f->client == side) {
-		rx_latency_add(env, RX_LAT_HANDSHAKE_RTT, now - f->synack_ns);
-		rx_shim_health(env, RX_TCPH_HANDSHAKES, 1);
+		rx_latency_add(env, wk, RX_LAT_HANDSHAKE_RTT, rx_clock(env, now) - f->synack_ns);
+		rx_shim_health(env, wk, RX_TCPH_HANDSHAKES, 1);
 		f->state = RX_FLOW_EST;
 	}
 	if (fl & RX_TH_RST)
-		rx_shim_health(env, side == f->client ? RX_TCPH_RST_FROM_CLIENT : RX_TCPH_RST_FROM_SERVER,
+		rx_shim_health(env, wk, side == f->client ? RX_TCPH_RST_FROM_CLIENT : RX_TCPH_RST_FROM_SERVER,
 			       1);
 
 	/*
@@ -175,7 +190,7 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, const struct rx_pkt *pkt, __u64 
 		return;
 	side &= 1;
 	if (f->seen[side] && !(fl & RX_TH_SYN) && (__s32)(end - f->end[side]) <= 0) {
-		rx_shim_health(env, RX_TCPH_RETRANSMITS, 1);
+		rx_shim_health(env, wk, RX_TCPH_RETRANSMITS, 1);
 		return;
 	}
 	if (!f->seen[side] || (__s32)(end - f->end[side]) > 0) {

@@ -86,5 +86,5 @@ int rx_native__run(struct rx_env *env, const __u8 *data, __u32 caplen, __u32 wir
 	env->now_ns = ts_ns;
 	env->frame = data;
 	env->frame_len = caplen;
-	return rx_offline_datapath(env, &f, ts_ns);
+	return rx_offline_datapath(env, &f);
 }

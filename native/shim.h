@@ -59,7 +59,11 @@ RX_INLINE struct rx_work *rx_shim_scratch(struct rx_env *env, __u32 slot)
 	return &env->work;
 }
 
-RX_INLINE void rx_shim_count(struct rx_env *env, __u32 slot, __u32 bytes)
+/*
+ * The counters: one "CPU", in env. The BPF build finds them next to the
+ * work area wk (struct rx_percpu); here wk is not needed.
+ */
+RX_INLINE void rx_shim_count(struct rx_env *env, struct rx_work *wk, __u32 slot, __u32 bytes)
 {
 	if (slot < RX_COUNTER_SLOTS) {
 		env->counters[slot].packets++;
@@ -67,7 +71,7 @@ RX_INLINE void rx_shim_count(struct rx_env *env, __u32 slot, __u32 bytes)
 	}
 }
 
-RX_INLINE void rx_shim_stat(struct rx_env *env, __u32 stat)
+RX_INLINE void rx_shim_stat(struct rx_env *env, struct rx_work *wk, __u32 stat)
 {
 	if (stat < RX_STAT_MAX)
 		env->stats[stat]++;
@@ -127,7 +131,7 @@ RX_INLINE struct rx_counter *rx_shim_service(struct rx_env *env, const struct rx
 	return rx_nhash__get(&env->services, k);
 }
 
-RX_INLINE void rx_shim_size(struct rx_env *env, __u32 bucket, __u32 bytes)
+RX_INLINE void rx_shim_size(struct rx_env *env, struct rx_work *wk, __u32 bucket, __u32 bytes)
 {
 	if (bucket < RX_SIZE_BUCKETS) {
 		env->sizes[bucket].packets++;
@@ -135,7 +139,7 @@ RX_INLINE void rx_shim_size(struct rx_env *env, __u32 bucket, __u32 bytes)
 	}
 }
 
-RX_INLINE void rx_shim_tcpkind(struct rx_env *env, __u32 kind)
+RX_INLINE void rx_shim_tcpkind(struct rx_env *env, struct rx_work *wk, __u32 kind)
 {
 	if (kind < RX_TCPK_MAX)
 		env->tcpkinds[kind]++;
@@ -151,13 +155,13 @@ RX_INLINE struct rx_tcp_flow *rx_shim_flow_new(struct rx_env *env, const struct 
 	return rx_nhash__get(&env->flows, k);
 }
 
-RX_INLINE void rx_shim_health(struct rx_env *env, __u32 idx, __u64 add)
+RX_INLINE void rx_shim_health(struct rx_env *env, struct rx_work *wk, __u32 idx, __u64 add)
 {
 	if (idx < RX_TCPH_MAX)
 		env->health[idx] += add;
 }
 
-RX_INLINE struct rx_hist *rx_shim_latency(struct rx_env *env, __u32 which)
+RX_INLINE struct rx_hist *rx_shim_latency(struct rx_env *env, struct rx_work *wk, __u32 which)
 {
 	return which < RX_LAT_MAX ? &env->latency[which] : NULL;
 }

@@ -14,23 +14,57 @@ static const char *const table_names[RX_TABS] = { RX_TABLES(RX__TAB_NAME) };
 
 /* ---- BPF maps ------------------------------------------------------------------ */
 
+/* The counter arrays in rx_percpu's value (struct rx_tally), by table. */
+#define RX__SLICE(tab, field)                                                            \
+	[RX_TAB_##tab] = { __builtin_offsetof(struct rx_percpu, tally.field),             \
+			   sizeof(((struct rx_tally *)0)->field[0]),                       \
+			   sizeof(((struct rx_tally *)0)->field) /                         \
+				   sizeof(((struct rx_tally *)0)->field[0]) }
+static const struct {
+	__u32 off, size, n; /* n == 0: a map of its own */
+} tally_slices[RX_TABS] = {
+	RX__SLICE(COUNTERS, counters), RX__SLICE(STATS, stats),   RX__SLICE(SIZES, sizes),
+	RX__SLICE(TCPKINDS, tcpkinds), RX__SLICE(HEALTH, health), RX__SLICE(LATENCY, latency),
+};
+
+/* A counter array carved out of rx_percpu (the map m): see struct rx_table. */
+static void tally_table(struct rx_table *t, const struct bpf_map *m, int i, int ncpu)
+{
+	t->map = m;
+	t->slots = bpf_map__max_entries(m);
+	t->off = tally_slices[i].off;
+	t->key_size = sizeof(__u32);
+	t->value_size = tally_slices[i].size;
+	t->max_entries = tally_slices[i].n;
+	t->ncpu = ncpu;
+	t->stride = (bpf_map__value_size(m) + 7) & ~(size_t)7;
+}
+
 int rx_tables__bpf(struct rx_tables *ts, const struct bpf_object *obj)
 {
 	int ncpu = libbpf_num_possible_cpus(), i;
+	const struct bpf_map *percpu;
 	char name[32];
 
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
 	memset(ts, 0, sizeof(*ts));
+	percpu = bpf_object__find_map_by_name(obj, "rx_percpu");
+	if (!percpu || bpf_map__value_size(percpu) != sizeof(struct rx_percpu))
+		return -ENOENT;
 	for (i = 0; i < RX_TABS; i++) {
 		struct rx_table *t = &ts->t[i];
 		const struct bpf_map *m;
 
+		t->name = table_names[i];
+		if (tally_slices[i].n) {
+			tally_table(t, percpu, i, ncpu);
+			continue;
+		}
 		snprintf(name, sizeof(name), "rx_%s", table_names[i]);
 		m = bpf_object__find_map_by_name(obj, name);
 		if (!m)
 			return -ENOENT;
-		t->name = table_names[i];
 		t->map = m;
 		t->key_size = bpf_map__key_size(m);
 		t->value_size = bpf_map__value_size(m);
@@ -139,6 +173,31 @@ static int map_read(const struct rx_table *t, rx_table_fn fn, void *ctx)
 	return err;
 }
 
+/*
+ * A counter array of rx_percpu: every entry (one per hook) read whole, and
+ * each index of the array visited once per entry, its per-CPU values
+ * t->stride apart as for any per-CPU map. Returns the visits, or -errno.
+ */
+static int tally_read(const struct rx_table *t, rx_table_fn fn, void *ctx)
+{
+	__u8 *vals = malloc(t->stride * (size_t)t->ncpu);
+	int fd = bpf_map__fd(t->map), err = 0;
+	__u32 k, i;
+
+	if (!vals)
+		return -ENOMEM;
+	for (k = 0; k < t->slots && !err; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals)) {
+			err = -errno;
+			break;
+		}
+		for (i = 0; i < t->max_entries; i++)
+			fn(ctx, &i, vals + t->off + (size_t)i * t->value_size);
+	}
+	free(vals);
+	return err ? err : (int)(t->slots * t->max_entries);
+}
+
 /* ---- native tables ---------------------------------------------------------------- */
 
 static void native_hash(struct rx_table *t, const struct rx_nhash *h)
@@ -214,6 +273,8 @@ int rx_table__each(const struct rx_table *t, rx_table_fn fn, void *ctx)
 {
 	__u32 i;
 
+	if (t->map && t->slots)
+		return tally_read(t, fn, ctx);
 	if (t->map)
 		return map_read(t, fn, ctx);
 	if (t->h)
@@ -227,6 +288,8 @@ int rx_table__lookup(const struct rx_table *t, const void *key, void *vals)
 {
 	__u32 i;
 
+	if (t->map && t->slots)
+		return -1;
 	if (t->map)
 		return bpf_map_lookup_elem(bpf_map__fd(t->map), key, vals) ? -1 : 0;
 	if (t->h)

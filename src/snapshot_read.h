@@ -35,6 +35,11 @@ enum rx_table_id { RX_TABLES(RX__TAB_ID) RX_TABS };
  * One table: a BPF map (map), or a native hash table (h) or array (array,
  * max_entries values, the key a __u32 index). An entry's values are ncpu
  * (the possible CPUs for a per-CPU map, else 1), stride bytes apart.
+ *
+ * The BPF build keeps its counter arrays in one per-CPU value (struct
+ * rx_percpu, map rx_percpu): such a table (slots > 0) is the array at
+ * offset off of every one of the map's slots entries; each index is
+ * visited once per entry, so summing visitors add up every hook's counts.
  */
 struct rx_table {
 	const char *name;
@@ -42,6 +47,7 @@ struct rx_table {
 	int ncpu;
 	size_t stride;
 	const struct bpf_map *map;
+	__u32 slots, off;
 	const struct rx_nhash *h;
 	const void *array;
 };
@@ -60,7 +66,10 @@ typedef void (*rx_table_fn)(void *ctx, const void *key, const void *vals);
 
 /* Call fn for every entry, at most max_entries: the entries seen, or -errno. */
 int rx_table__each(const struct rx_table *t, rx_table_fn fn, void *ctx);
-/* key's values into vals (t->ncpu * t->stride bytes): 0, or -1 when there is none. */
+/*
+ * key's values into vals (t->ncpu * t->stride bytes): 0, or -1 when there
+ * is none (and for the counter arrays of rx_percpu: read them with each).
+ */
 int rx_table__lookup(const struct rx_table *t, const void *key, void *vals);
 
 /*

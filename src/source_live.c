@@ -162,9 +162,8 @@ static void detach_tc(struct rx_live *src)
 static struct bpf_map *pinned_map(struct rxray_bpf *skel, int i)
 {
 	struct bpf_map *maps[] = {
-		skel->maps.rx_counters, skel->maps.rx_stats,  skel->maps.rx_talkers,
-		skel->maps.rx_services, skel->maps.rx_sizes,  skel->maps.rx_tcpkinds,
-		skel->maps.rx_flows,    skel->maps.rx_health, skel->maps.rx_latency,
+		skel->maps.rx_percpu,   skel->maps.rx_talkers, skel->maps.rx_services,
+		skel->maps.rx_flows,    skel->maps.rx_conn_filter,
 		skel->maps.rx_http_conns, skel->maps.rx_routes, skel->maps.rx_budgets,
 		skel->maps.rx_endpoints, skel->maps.rx_abi,
 	};

@@ -44,18 +44,18 @@ static void bc_expect(int ok, const char *what)
 
 /* ---- xdp ---------------------------------------------------------------------- */
 
-/* rxray's decoded packet for this CPU, as the last run left it in rx_scratch. */
+/* rxray's decoded packet for this CPU, as the last run left it in rx_percpu (XDP's entry). */
 static int bc_decoded(struct rxray_bpf *rx, int ncpus, int cpu, struct rx_pkt *pk)
 {
-	struct rx_work *w = calloc(ncpus, sizeof(*w));
+	struct rx_percpu *w = calloc(ncpus, sizeof(*w));
 	__u32 zero = 0;
 	int err;
 
 	if (!w)
 		return -ENOMEM;
-	err = bpf_map__lookup_elem(rx->maps.rx_scratch, &zero, sizeof(zero), w, sizeof(*w) * ncpus, 0);
+	err = bpf_map__lookup_elem(rx->maps.rx_percpu, &zero, sizeof(zero), w, sizeof(*w) * ncpus, 0);
 	if (!err)
-		*pk = w[cpu].pkt;
+		*pk = w[cpu].work.pkt;
 	free(w);
 	return err;
 }
