@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "agent_wire.h"
 #include "alerts.h"
+#include "alerts_replay.h"
 #include "params.h"
 
 static const char alerts_usage[] =
@@ -79,67 +80,9 @@ static void print_alert(const json_t *j, int json)
 
 /* ---- -r FILE: the detectors over the capture's seconds ------------------------------------ */
 
-struct replay {
-	struct rx_source *src;
-	struct rx_alerts *eng;
-	struct rx_snapshot prev;
-	__u64 boundary; /* the end of the window being filled (ns), 0: none yet */
-	int json;
-};
-
-#define REPLAY_GAP_MAX 3600 /* empty seconds ticked through in a gap of the capture, at most */
-
-/* The window [prev's end, end): the counters now minus prev. */
-static void replay_window(struct replay *r, __u64 end)
-{
-	struct rx_snapshot cur, win;
-
-	rx_source__snapshot(r->src, &cur);
-	if (!rx_snapshot__copy(&win, &cur)) {
-		rx_snapshot__subtract(&win, &r->prev);
-		win.first_ns = end - 1000000000ull < r->prev.last_ns ? r->prev.last_ns
-								     : end - 1000000000ull;
-		win.last_ns = end;
-		rx_alerts__tick(r->eng, &win, end);
-	}
-	rx_snapshot__free(&win);
-	rx_snapshot__free(&r->prev);
-	r->prev = cur;
-	r->prev.last_ns = end;
-}
-
-/* The first second's end, from the capture's first packet. */
-static void replay_start(struct replay *r)
-{
-	struct rx_snapshot s;
-
-	rx_source__snapshot(r->src, &s);
-	r->boundary = (s.first_ns / 1000000000ull + 1) * 1000000000ull;
-	r->prev.last_ns = r->boundary - 1000000000ull;
-	rx_snapshot__free(&s);
-}
-
-/* A packet of a new second: the seconds before it are complete. */
-static void replay_second(void *user, __u64 ts)
-{
-	struct replay *r = user;
-	unsigned int n = 0;
-
-	if (!r->boundary)
-		replay_start(r);
-	while (r->boundary <= ts && n++ < REPLAY_GAP_MAX) {
-		replay_window(r, r->boundary);
-		r->boundary += 1000000000ull;
-	}
-	if (r->boundary <= ts) /* a longer gap: on from the new second */
-		r->boundary = (ts / 1000000000ull + 1) * 1000000000ull;
-}
-
 static void replay_change(void *user, const json_t *j)
 {
-	const struct replay *r = user;
-
-	print_alert(j, r->json);
+	print_alert(j, *(const int *)user);
 }
 
 static int read_thresholds(struct rx_alerts_cfg *c, const char *path);
@@ -147,38 +90,32 @@ static int read_thresholds(struct rx_alerts_cfg *c, const char *path);
 static int alerts_replay(struct alerts_cmd *cfg)
 {
 	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .traffic = 1, .tcp = 1, .http = 1 };
-	struct replay r = { .json = cfg->p.json };
 	struct rx_alerts_cfg ac;
-	struct rx_sink sink = { .on_second = replay_second, .user = &r };
-	struct rx_snapshot end;
+	struct rx_source *src;
+	struct rx_replay *r;
+	struct rx_sink sink = { .on_second = rx_replay__second };
 	int ret;
 
 	rx_alerts_cfg__defaults(&ac);
 	ac.on_change = replay_change;
-	ac.user = &r;
+	ac.user = &cfg->p.json;
 	if (cfg->config && (ret = read_thresholds(&ac, cfg->config)))
 		return ret;
-	ret = rx_params__open(&cfg->p, &so, &r.src);
+	ret = rx_params__open(&cfg->p, &so, &src);
 	if (ret)
 		return ret;
-	r.eng = rx_alerts__new(&ac, cfg->p.file);
-	if (!r.eng) {
-		rx_source__close(r.src);
+	r = rx_replay__new(src, &ac, cfg->p.file);
+	if (!r) {
+		rx_source__close(src);
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
 	}
-	memset(&r.prev, 0, sizeof(r.prev));
-	ret = rx_source__run(r.src, &sink);
-	rx_source__snapshot(r.src, &end);
-	if (!ret && end.first_ns) {
-		replay_second(&r, end.last_ns);
-		/* the last second, counted as a whole one (its rates are not inflated) */
-		replay_window(&r, r.boundary);
-	}
-	rx_snapshot__free(&end);
-	rx_snapshot__free(&r.prev);
-	rx_alerts__free(r.eng);
-	rx_source__close(r.src);
+	sink.user = r;
+	ret = rx_source__run(src, &sink);
+	if (!ret)
+		rx_replay__finish(r);
+	rx_replay__free(r);
+	rx_source__close(src);
 	return rx_out_end(ret, 0);
 }
 

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "alerts_replay.h"
 #include "filter.h"
 #include "params.h"
 #include "picture.h"
@@ -53,6 +54,45 @@ static const struct rx_option stats_options[] = {
 static const struct rx_command_line stats_line = { "stats", stats_usage, stats_options,
 						   RX_PARAMS_ARGS | RX_PARAMS_SOURCE };
 
+/*
+ * A file's alerts: the detectors over its seconds (alerts_replay.h), with
+ * the default thresholds; each alert's last state, by fingerprint, in the
+ * order they first fired.
+ */
+static void keep_alert(void *user, const json_t *j)
+{
+	const char *fp = json_string_value(json_object_get(j, "fingerprint"));
+
+	if (fp)
+		json_object_set_new(user, fp, json_deep_copy(j));
+}
+
+static json_t *alerts_list(json_t *by_fp)
+{
+	json_t *l = json_array(), *v;
+	const char *k;
+
+	json_object_foreach(by_fp, k, v)
+		json_array_append(l, v);
+	return l;
+}
+
+static void print_alerts(const json_t *l)
+{
+	size_t i;
+	json_t *a;
+
+	if (!json_array_size(l))
+		return;
+	printf("\nalerts (the detectors over the capture's seconds; rxray alerts -r lists every change):\n");
+	json_array_foreach(l, i, a)
+		printf("  %-8s %-13s %-8s since %.3f: %s\n", json_string_value(json_object_get(a, "state")),
+		       json_string_value(json_object_get(a, "alert")),
+		       json_string_value(json_object_get(a, "severity")),
+		       json_number_value(json_object_get(a, "since")),
+		       json_string_value(json_object_get(json_object_get(a, "annotations"), "summary")));
+}
+
 int cmd_stats(int argc, char **argv)
 {
 	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .traffic = 1, .tcp = 1, .http = 1,
@@ -62,6 +102,10 @@ int cmd_stats(int argc, char **argv)
 	struct rx_snapshot snap;
 	struct rx_totals t;
 	struct rx_filter *filter;
+	struct rx_alerts_cfg ac;
+	struct rx_replay *replay = NULL;
+	struct rx_sink sink = { .on_second = rx_replay__second };
+	json_t *by_fp = NULL, *alerts;
 	char *expr;
 	int r;
 
@@ -79,19 +123,34 @@ int cmd_stats(int argc, char **argv)
 	}
 	if (rx_source__is_agent(src))
 		fprintf(stderr, "rxray: -i %s: reading the running agent's counters\n", cfg.p.ifname);
-	r = rx_source__run(src, NULL);
+	if (cfg.p.file) {
+		rx_alerts_cfg__defaults(&ac);
+		ac.on_change = keep_alert;
+		ac.user = by_fp = json_object();
+		replay = by_fp ? rx_replay__new(src, &ac, cfg.p.file) : NULL;
+		sink.user = replay;
+	}
+	r = rx_source__run(src, replay ? &sink : NULL);
+	if (!r && replay)
+		rx_replay__finish(replay);
+	alerts = by_fp ? alerts_list(by_fp) : json_array();
 	rx_source__snapshot(src, &snap);
 	rx_snapshot__sort(&snap);
 	rx_snapshot__sum(&snap, &t);
 	if (cfg.p.json) {
 		json_t *j = rx_picture_json(&snap, &t, cfg.top);
 
+		json_object_set(j, "alerts", alerts);
 		json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(j);
 	} else {
 		rx_picture_print(stdout, &snap, &t, cfg.top);
+		print_alerts(alerts);
 	}
+	json_decref(alerts);
+	json_decref(by_fp);
+	rx_replay__free(replay);
 	r = rx_out_end(r, 0);
 	rx_snapshot__free(&snap);
 	rx_source__close(src);

@@ -94,6 +94,16 @@ text = alerts()
 check("text exit", text.returncode, 0)
 check("text line", text.stdout.startswith("2023-11-14T22:13:41.000Z firing   syn_flood"), True)
 
+# stats -r: the same detectors; each alert's last state in "alerts" (SPEC's stats --json key)
+st = subprocess.run([RXRAY, "stats", "-r", pcap, "--json"], capture_output=True, text=True, timeout=120)
+check("stats exit", st.returncode, 0)
+sa = json.loads(st.stdout)["alerts"] if st.returncode == 0 else []
+check("stats alerts: the flood, resolved", [(a["alert"], a["state"]) for a in sa], [("syn_flood", "resolved")])
+if sa and len(lines) == 2:
+    check("stats alert = alerts -r's last change", sa[0], lines[-1])
+st = subprocess.run([RXRAY, "stats", "-r", pcap], capture_output=True, text=True, timeout=120)
+check("stats text lists it", "resolved syn_flood" in st.stdout, True)
+
 conf = os.path.join(tmp, "rxray.conf")
 with open(conf, "w") as fh:
     fh.write("# more than the flood\nalert-syn-half-open = 5000\n")
