@@ -27,6 +27,7 @@ RULES = os.path.join(ROOT, "contrib", "prometheus", "rxray.rules.yml")
 RULES_TEST = os.path.join(ROOT, "contrib", "prometheus", "rxray.rules.test.yml")
 DASHBOARD = os.path.join(ROOT, "contrib", "grafana", "rxray.json")
 METRICS_C = os.path.join(ROOT, "src", "metrics.c")
+ALERTD_C = os.path.join(ROOT, "src", "alertd.c")  # the alert metrics (rxray_alerts_*)
 METRICS_MD = os.path.join(ROOT, "docs", "metrics.md")
 
 KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "and", "or",
@@ -35,10 +36,12 @@ GROUPING = re.compile(r"\b(by|without|on|ignoring|group_left|group_right)\s*\(([
 
 
 def exported():
-    """The metric names rxray serve writes: src/metrics.c's families (as
+    """The metric names rxray serve writes: src/metrics.c's and src/alertd.c's families (as
     tests/pcap/test_docs_keys.py reads them), histograms with their series."""
-    with open(METRICS_C, encoding="utf-8") as f:
-        src = f.read()
+    src = ""
+    for path in (METRICS_C, ALERTD_C):
+        with open(path, encoding="utf-8") as f:
+            src += f.read()
     fams = dict(re.findall(r'\{\s*"([a-z_]+)",\s*"(counter|gauge|histogram)"', src))
     fams.update(re.findall(r"# TYPE ([a-z_]+) (counter|gauge|histogram)", src))
     names = set()
