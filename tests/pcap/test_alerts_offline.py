@@ -92,6 +92,7 @@ if len(lines) == 2:
 
 text = alerts()
 check("text exit", text.returncode, 0)
+check("summary on stderr", text.stderr.startswith("2 changes of alert state over "), True)
 check("text line", text.stdout.startswith("2023-11-14T22:13:41.000Z firing   syn_flood"), True)
 
 # stats -r: the same detectors; each alert's last state in "alerts" (SPEC's stats --json key)
