@@ -36,6 +36,22 @@ static void replay_window(struct rx_replay *r, __u64 end)
 	r->prev.last_ns = end;
 }
 
+/*
+ * A second of the gap that follows: no packet came, so the window is empty
+ * (no snapshot read, which costs more than the detectors: a day-long capture
+ * of one packet a minute is 86,400 such seconds).
+ */
+static void replay_empty(struct rx_replay *r, __u64 end)
+{
+	struct rx_snapshot win;
+
+	memset(&win, 0, sizeof(win));
+	win.first_ns = end - 1000000000ull;
+	win.last_ns = end;
+	rx_alerts__tick(r->eng, &win, end);
+	r->prev.last_ns = end;
+}
+
 /* The first second's end, from the capture's first packet. */
 static void replay_start(struct rx_replay *r)
 {
@@ -56,7 +72,10 @@ void rx_replay__second(void *user, __u64 ts)
 	if (!r->boundary)
 		replay_start(r);
 	while (r->boundary <= ts && n++ < REPLAY_GAP_MAX) {
-		replay_window(r, r->boundary);
+		if (n == 1)
+			replay_window(r, r->boundary);
+		else
+			replay_empty(r, r->boundary);
 		r->boundary += 1000000000ull;
 	}
 	if (r->boundary <= ts) /* a longer gap: on from the new second */
