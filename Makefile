@@ -121,7 +121,7 @@ install: $(BUILD)/rxray $(MANS)
 		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/rxray
 	$(INSTALL) -m 0755 $(BUILD)/rxray $(DESTDIR)$(BINDIR)/rxray
 	$(INSTALL) -m 0644 $(MANS) $(DESTDIR)$(MANDIR)/man8/
-	$(INSTALL) -m 0644 completions/rxray $(DESTDIR)$(BASHCOMPDIR)/rxray
+	$(INSTALL) -m 0644 completions/rxray.bash $(DESTDIR)$(BASHCOMPDIR)/rxray
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		contrib/systemd/rxray.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/rxray.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/rxray.service

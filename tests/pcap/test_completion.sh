@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The bash completion (completions/rxray) in a real bash with Debian's
+# The bash completion (completions/rxray.bash) in a real bash with Debian's
 # bash-completion: commands, options per command (read from --help), the
 # interfaces after -i, files after -r/-w/--config, and nothing after an
 # option whose value is free (--listen). Offline.
@@ -21,7 +21,7 @@ touch "$TMP/caps/a.pcap" "$TMP/caps/b.pcapng"
 # complete LINE: the candidates bash offers at the end of LINE, sorted, one a line
 complete_line() {
 	PATH="$TMP/bin:$PATH" LINE="$1" bash --norc --noprofile -c '
-		source "$0" && source completions/rxray || exit 3
+		source "$0" && source completions/rxray.bash || exit 3
 		COMP_LINE=$LINE COMP_POINT=${#LINE}
 		read -ra COMP_WORDS <<<"$LINE"
 		[[ $LINE == *" " ]] && COMP_WORDS+=("")

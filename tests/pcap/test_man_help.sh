@@ -14,8 +14,8 @@ if ! command -v scdoc >/dev/null; then
 	echo "scdoc is missing (Debian scdoc)"
 	exit 77
 fi
-# shellcheck source=completions/rxray
-. completions/rxray # _rxray_commands, _rxray_options: the completion's reading of --help
+# shellcheck source=completions/rxray.bash
+. completions/rxray.bash # _rxray_commands, _rxray_options: the completion's reading of --help
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fails=0
