@@ -63,9 +63,10 @@ RX_INLINE void rx_route_close(struct rx_routewalk *rw)
 	}
 	rw->len = rw->seg + i;
 	/*
-	 * The placeholder stands for the whole segment: if it fits, nothing of
-	 * this segment is lost (an earlier cut leaves seg at RX_ROUTE_MAX, so
-	 * it never fits then).
+	 * The route is cut when the placeholder was not written in full. A
+	 * placeholder written in full stands for all of its segment's bytes.
+	 * An earlier cut left seg at RX_ROUTE_MAX, where no placeholder is
+	 * written in full, so that cut is kept.
 	 */
 	rw->cut = i < n;
 }

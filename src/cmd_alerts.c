@@ -210,38 +210,20 @@ static int alerts_agent(struct alerts_cmd *cfg)
 
 /* ---- --config FILE: its alert-* keys ------------------------------------------------------- */
 
+/* serve's config file, for its alert-* keys (serve checks the rest when it reads it) */
+static int threshold_pair(void *user, const char *key, char *val, const char *where)
+{
+	const char *why;
+
+	if (strncmp(key, "alert-", 6) || rx_alerts_cfg__set(user, key, val, &why) != -ERANGE)
+		return 0;
+	rx_err("%s %s: %s", where, val, why);
+	return RX_EXIT_INPUT;
+}
+
 static int read_thresholds(struct rx_alerts_cfg *c, const char *path)
 {
-	char line[512], *key, *val, *eq, *e;
-	const char *why;
-	FILE *f = fopen(path, "r");
-	unsigned int n = 0;
-	int r = 0;
-
-	if (!f) {
-		rx_err("--config %s: %s", path, strerror(errno));
-		return RX_EXIT_INPUT;
-	}
-	while (!r && fgets(line, sizeof(line), f)) {
-		n++;
-		line[strcspn(line, "#\r\n")] = 0;
-		eq = strchr(line, '=');
-		if (!eq)
-			continue; /* serve's reading of the file reports what is malformed */
-		*eq = 0;
-		key = line + strspn(line, " \t");
-		for (e = eq; e > key && (e[-1] == ' ' || e[-1] == '\t');)
-			*--e = 0;
-		val = eq + 1 + strspn(eq + 1, " \t");
-		for (e = val + strlen(val); e > val && (e[-1] == ' ' || e[-1] == '\t');)
-			*--e = 0;
-		if (strncmp(key, "alert-", 6) || rx_alerts_cfg__set(c, key, val, &why) != -ERANGE)
-			continue;
-		rx_err("%s:%u: %s %s: %s", path, n, key, val, why);
-		r = RX_EXIT_INPUT;
-	}
-	fclose(f);
-	return r;
+	return rx_config__read(path, threshold_pair, c);
 }
 
 int cmd_alerts(int argc, char **argv)

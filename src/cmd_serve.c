@@ -157,72 +157,22 @@ static int set_opt(struct serve_cfg *c, const char *key, const char *val, const 
 	return 0;
 }
 
-static char *trim(char *s)
+/* One key of the configuration file (rx_config__read); values outlive the file: the settings point at them. */
+static int config_pair(void *user, const char *key, char *val, const char *where)
 {
-	char *e;
+	char *v = strdup(val);
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-		*--e = 0;
-	return s;
+	if (!v) {
+		rx_err("out of memory");
+		return RX_EXIT_RUNTIME;
+	}
+	return set_opt(user, key, v, where);
 }
 
-/*
- * The configuration file: "key = value" lines, '#' starts a comment.
- * Options given after --config on the command line override it.
- */
+/* The configuration file. Options given after --config on the command line override it. */
 static int read_config(struct serve_cfg *c, const char *path)
 {
-	char line[512], where[300], *key, *val, *eq, *hash;
-	FILE *f = fopen(path, "r");
-	unsigned int n = 0;
-	int r = 0;
-
-	if (!f) {
-		rx_err("--config %s: %s", path, strerror(errno));
-		return RX_EXIT_INPUT;
-	}
-	while (!r && fgets(line, sizeof(line), f)) {
-		n++;
-		snprintf(where, sizeof(where), "%s:%u:", path, n);
-		if (!strchr(line, '\n') && !feof(f)) {
-			rx_err("%s line too long", where);
-			r = RX_EXIT_INPUT;
-			break;
-		}
-		hash = strchr(line, '#');
-		if (hash)
-			*hash = 0;
-		key = trim(line);
-		if (!*key)
-			continue;
-		eq = strchr(key, '=');
-		if (!eq) {
-			rx_err("%s expected 'key = value', got '%s'", where, key);
-			r = RX_EXIT_INPUT;
-			break;
-		}
-		*eq = 0;
-		key = trim(key);
-		val = trim(eq + 1);
-		snprintf(where, sizeof(where), "%s:%u: %s", path, n, key);
-		/* values outlive the file: the settings point at them */
-		val = strdup(val);
-		if (!val) {
-			rx_err("out of memory");
-			r = RX_EXIT_RUNTIME;
-			break;
-		}
-		r = set_opt(c, key, val, where);
-	}
-	if (!r && ferror(f)) {
-		rx_err("--config %s: %s", path, strerror(errno));
-		r = RX_EXIT_INPUT;
-	}
-	fclose(f);
-	return r;
+	return rx_config__read(path, config_pair, c);
 }
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type,

@@ -87,6 +87,16 @@ void rx_wire_text(char *out, const char *in, unsigned int n, int distinct);
  */
 const char *rx_cut_text(char *buf, size_t size, const char *s, size_t width);
 
+/*
+ * A configuration file: "key = value" lines, '#' starts a comment, blanks
+ * around both trimmed. fn gets each pair and where ("PATH:LINE: KEY", for
+ * its error lines); it returns 0 or an exit status, which ends the read.
+ * A line that is no pair, too long, or an unreadable file: one line, and
+ * RX_EXIT_INPUT.
+ */
+typedef int (*rx_config_fn)(void *user, const char *key, char *val, const char *where);
+int rx_config__read(const char *path, rx_config_fn fn, void *user);
+
 /* Subcommands. */
 int cmd_watch(int argc, char **argv);
 int cmd_stats(int argc, char **argv);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Small helpers: errors, signals, names, number parsing, text from the wire. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,4 +167,60 @@ int rx_opt_error(const char *cmd, int c, char **argv)
 	else
 		rx_err("%s: unknown option '%s' (see rxray %s --help)", cmd, argv[optind - 1], cmd);
 	return RX_EXIT_INPUT;
+}
+
+static char *cfg_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = 0;
+	return s;
+}
+
+int rx_config__read(const char *path, rx_config_fn fn, void *user)
+{
+	char line[512], where[300], *key, *eq, *hash;
+	FILE *f = fopen(path, "r");
+	unsigned int n = 0;
+	int r = 0;
+
+	if (!f) {
+		rx_err("--config %s: %s", path, strerror(errno));
+		return RX_EXIT_INPUT;
+	}
+	while (!r && fgets(line, sizeof(line), f)) {
+		n++;
+		snprintf(where, sizeof(where), "%s:%u:", path, n);
+		if (!strchr(line, '\n') && !feof(f)) {
+			rx_err("%s line too long", where);
+			r = RX_EXIT_INPUT;
+			break;
+		}
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = 0;
+		key = cfg_trim(line);
+		if (!*key)
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			rx_err("%s expected 'key = value', got '%s'", where, key);
+			r = RX_EXIT_INPUT;
+			break;
+		}
+		*eq = 0;
+		key = cfg_trim(key);
+		snprintf(where, sizeof(where), "%s:%u: %s", path, n, key);
+		r = fn(user, key, cfg_trim(eq + 1), where);
+	}
+	if (!r && ferror(f)) {
+		rx_err("--config %s: %s", path, strerror(errno));
+		r = RX_EXIT_INPUT;
+	}
+	fclose(f);
+	return r;
 }
