@@ -31,7 +31,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 
 SRCS := src/main.c src/params.c src/quantile.c src/util.c src/tcpseq.c src/filter.c src/machine.c src/snapshot.c src/snapshot_read.c src/agent_wire.c src/snapshot_json.c src/agent.c src/source.c src/source_agent.c src/source_file.c src/source_live.c src/source_filtered.c src/render.c src/linklayer.c src/jsonw.c \
 	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/webconfig.c src/webauth.c src/cmd_top.c src/topmodel.c src/cmd_doctor.c src/verify.c src/reqjoin.c src/pattern.c native/datapath.c \
-	src/alerts.c src/alerts_replay.c src/alertmgr.c src/alertd.c src/cmd_alerts.c
+	src/alerts.c src/slo.c src/seenset.c src/alerts_replay.c src/alertmgr.c src/alertd.c src/cmd_alerts.c
 SRCS += native/nhash.c src/web.c
 # serve's page (web/), embedded by src/web_assets.S: an installed rxray needs no other file
 WEB_FILES := web/index.html web/app.js web/style.css web/icon.svg \
@@ -187,7 +187,7 @@ $(BUILD)/tests/unit_topmodel: $(BUILD)/tests/unit_topmodel.o $(BUILD)/src/topmod
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -ljansson -lm
 
 # the anomaly detectors and the alerts' lifecycle, on made-up windows
-$(BUILD)/tests/unit_alerts: $(BUILD)/tests/unit_alerts.o $(BUILD)/src/alerts.o \
+$(BUILD)/tests/unit_alerts: $(BUILD)/tests/unit_alerts.o $(BUILD)/src/alerts.o $(BUILD)/src/slo.o $(BUILD)/src/seenset.o \
 	$(BUILD)/src/snapshot.o $(BUILD)/src/picture.o $(BUILD)/src/quantile.o $(BUILD)/src/render.o \
 	$(BUILD)/src/tcpseq.o $(BUILD)/src/linklayer.o $(BUILD)/src/jsonw.o $(BUILD)/src/util.o
 	$(call msg,LINK,$@)
