@@ -171,7 +171,7 @@ mode '{"users": {"delay_ms": 200}, "items": {"delay_ms": 5, "fail_pct": 0}}'
 L='.http_route == "/users/{id}" and .server_port == "8080" and .http_request_method == "GET"'
 fired latency_spike "$L" "$t0"
 [ "$(jq -r .labels.severity <<<"$a")" = warning ] && [ "$(jq -r .labels.interface <<<"$a")" = "$IF" ] || fail "latency_spike labels: $a"
-jq -e '.p99_s >= 0.15 and .baseline_p99_s < 0.05' <<<"$ev" >/dev/null || fail "latency_spike evidence: $ev"
+jq -e '.p99_s >= 0.15 and .p99_s >= 3 * .baseline_p99_s and .requests >= 5' <<<"$ev" >/dev/null || fail "latency_spike evidence: $ev"
 stop=$(now)
 mode '{"users": {"delay_ms": 5}, "items": {"delay_ms": 5, "fail_pct": 0}}'
 resolved latency_spike "$L" "$stop" $BOUND
