@@ -98,10 +98,6 @@ mode '{"users": {"delay_ms": 5}, "items": {"delay_ms": 5, "fail_pct": 0}}'
 rx_bg ip netns exec "$NB" /usr/bin/python3 tests/lib/mode_api.py serve 192.0.2.2 8080 "$tmp/mode.json"
 rx_bg ip netns exec "$NB" /usr/bin/python3 tests/lib/mode_api.py serve 192.0.2.2 8081 "$tmp/mode.json"
 rx_until rx_listening 8080 || fail "the API did not start"
-rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$LISTEN --config "$tmp/rxray.conf" \
-	--control "$tmp/agent.sock" --alert-log "$tmp/alerts.json" 2>"$tmp/serve.err"
-serve_pid=$bg_pid
-rx_until rx_scrapes $LISTEN || fail "serve did not start: $(cat "$tmp/serve.err")"
 
 # the API's steady clients: 30 requests a second to each of /users/N and /items/N
 clients() {
@@ -111,6 +107,13 @@ clients() {
 	items_pid=$bg_pid
 }
 clients
+# the clients all connected before the agent starts: its baselines learn steady traffic
+six_conns() { [ "$(inb ss -Htn state established '( sport = :8080 )' | wc -l)" -ge 6 ]; }
+rx_until six_conns || rx_until six_conns || fail "the API's clients did not connect"
+rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$LISTEN --config "$tmp/rxray.conf" \
+	--control "$tmp/agent.sock" --alert-log "$tmp/alerts.json" 2>"$tmp/serve.err"
+serve_pid=$bg_pid
+rx_until rx_scrapes $LISTEN || fail "serve did not start: $(cat "$tmp/serve.err")"
 # both endpoints answered (python starts slowly on a busy machine), then the warm-up (5 s) and some
 routes_seen() {
 	local m
