@@ -72,7 +72,8 @@ RX_INLINE void rx_scan_bump(struct rx_env *env, struct rx_work *wk, const struct
 		rx_shim_stat(env, wk, RX_STAT_SCAN_OVERFLOW);
 		return;
 	}
-	if (!r->first_ns || now - r->first_ns > RX_SCAN_WINDOW_NS) {
+	/* (a clock that went back, as a capture's may, does not start it over) */
+	if (!r->first_ns || (now > r->first_ns && now - r->first_ns > RX_SCAN_WINDOW_NS)) {
 		__builtin_memset(r, 0, sizeof(*r));
 		r->first_ns = now ? now : 1;
 	}
