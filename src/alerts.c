@@ -715,21 +715,23 @@ static json_t *scan_evidence(const struct rx_scan_row *r, const struct rx_snapsh
 {
 	const struct rx_scan_rec *v = &r->v;
 	int host = r->k.scope == RX_SCAN_HOST;
-	double span = (double)(v->last_ns - v->first_ns) / 1e9, last = ns_to_s(now);
+	double last = ns_to_s(now), first = last - (double)(v->last_ns - v->first_ns) / 1e9;
 	json_t *e, *ports = json_array();
 	struct rx_keyed a;
 	char buf[64];
 	__u32 i;
 
-	if (v->last_ns >= w->first_ns && v->last_ns <= w->last_ns)
+	if (v->last_ns >= w->first_ns && v->last_ns <= w->last_ns) {
+		first = ns_to_s(v->first_ns);
 		last = ns_to_s(v->last_ns);
+	}
 	for (i = 0; host && i < v->touches && i < RX_SCAN_PORTS; i++)
 		json_array_append_new(ports, json_integer(v->ports[i]));
 	e = json_pack("{sssIsIsIsfsososfsf}", "scope", host ? "host" : "port",
 		      host ? "distinct_ports" : "distinct_hosts", (json_int_t)v->touches, "unanswered",
 		      (json_int_t)unanswered, "answered", (json_int_t)v->answered, "threshold",
 		      threshold, "first_ports", ports, "kinds", scan_kinds(v->kinds), "first_seen",
-		      last - span, "last_seen", last);
+		      first, "last_seen", last);
 	memcpy(a.key, host ? r->k.dst : r->k.src, 16);
 	rx_fmt_keyed_addr(buf, &a);
 	if (host)
