@@ -32,6 +32,7 @@
 	X(LATENCY_SPIKE, "latency_spike", "warning")                           \
 	X(ERROR_SPIKE, "error_spike", "critical")                              \
 	X(TCP_STORM, "tcp_storm", "warning")                                   \
+	X(PORT_SCAN, "port_scan", "warning")                                   \
 	X(SLO_BURN, "slo_burn", "critical")                                    \
 	X(SLO_BURN_TICKET, "slo_burn_ticket", "warning")                       \
 	X(TALKER_SURGE, "talker_surge", "warning")
@@ -63,6 +64,8 @@ struct rx_alerts_cfg {
 	double error_ratio;      /* alert-error-ratio: 5xx per request */
 	double error_min;        /* alert-error-min: 5xx per window */
 	double tcp_min;          /* alert-tcp-min: RSTs, retransmits, zero windows per second */
+	double scan_ports;       /* alert-scan-ports: unanswered ports of one host, one source */
+	double scan_hosts;       /* alert-scan-hosts: unanswered hosts on one port, one source */
 	/* slo_burn: the windows (seconds) and burn rates of the page pairs and the ticket pair */
 	double slo_fast_long, slo_fast_short, slo_fast_burn;
 	double slo_slow_long, slo_slow_short, slo_slow_burn;
