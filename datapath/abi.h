@@ -295,7 +295,7 @@ _Static_assert(sizeof(struct rx_http) == 16 + RX_HTTP_URI_MAX + RX_HTTP_HOST_MAX
 #define RX_TLS_VERSIONS_MAX 8 /* supported_versions kept */
 #define RX_TLS_ECPF_MAX 4     /* ec_point_formats kept */
 #define RX_TLS_SNI_MAX 128    /* server name bytes kept */
-#define RX_TLS_ALPN_MAX 32    /* bytes of the first ALPN protocol kept */
+#define RX_TLS_ALPN_MAX 64    /* bytes of the ALPN protocol_name_list kept, as on the wire */
 
 enum rx_tls_kind {
 	RX_TLS_NONE = 0,
@@ -307,7 +307,7 @@ enum rx_tls_flag {
 	RX_TLSF_SNI = 1 << 0,        /* a server_name extension with a host_name */
 	RX_TLSF_ALPN = 1 << 1,       /* an ALPN extension with a protocol */
 	RX_TLSF_SNI_TRUNC = 1 << 2,  /* the name was longer than RX_TLS_SNI_MAX */
-	RX_TLSF_ALPN_TRUNC = 1 << 3, /* the protocol was longer than RX_TLS_ALPN_MAX */
+	RX_TLSF_ALPN_TRUNC = 1 << 3, /* the protocol list was longer than RX_TLS_ALPN_MAX */
 	RX_TLSF_CUT = 1 << 4,        /* a list was longer than rxray keeps */
 	RX_TLSF_PARTIAL = 1 << 5,    /* the hello runs past the segment (or RX_TLS_BUF) */
 	RX_TLSF_MALFORMED = 1 << 6,  /* a length disagrees with its container: stopped there */
@@ -341,7 +341,7 @@ struct rx_tls {
 	__u16 versions[RX_TLS_VERSIONS_MAX];
 	__u8 ecpf[RX_TLS_ECPF_MAX];
 	char sni[RX_TLS_SNI_MAX];
-	char alpn[RX_TLS_ALPN_MAX];
+	char alpn[RX_TLS_ALPN_MAX]; /* ALPN's protocol_name_list: length-prefixed names */
 };
 _Static_assert(sizeof(struct rx_tls) == 28 + 2 * (RX_TLS_CIPHERS_MAX + RX_TLS_EXTS_MAX +
 						   RX_TLS_SIGALGS_MAX + RX_TLS_GROUPS_MAX +

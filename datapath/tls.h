@@ -47,7 +47,7 @@ enum rx_tls_state {
 	RX_TLS_S_EXTS = 1,    /* extension headers */
 	RX_TLS_S_LIST16 = 2,  /* a list of 16-bit values in an extension */
 	RX_TLS_S_LIST8 = 3,   /* a list of bytes in an extension */
-	RX_TLS_S_NAME = 4,    /* the server name or ALPN protocol, a byte a step */
+	RX_TLS_S_NAME = 4,    /* the server name or ALPN protocol list, a byte a step */
 	RX_TLS_S_DONE = 5,
 };
 
@@ -150,8 +150,10 @@ RX_INLINE long rx_tls_ext(struct rx_work *wk, struct rx_tls *t, struct rx_tlswal
 		}
 		if (type == RX_TLS_EXT_ALPN && len >= 3 && data + 3 <= w->end) {
 			t->flags |= RX_TLSF_ALPN;
-			return rx_tls_list(t, w, data + 3, RX_TLS_BYTE(wk, data + 2), RX_TLS_S_NAME);
+			return rx_tls_list(t, w, data + 2, rx_tls_u16(wk, data), RX_TLS_S_NAME);
 		}
+		if (type == RX_TLS_EXT_ECPF && len >= 1 && data + 1 <= w->end)
+			return rx_tls_list(t, w, data + 1, RX_TLS_BYTE(wk, data), RX_TLS_S_LIST8);
 		return 0;
 	}
 	if (data + 2 > w->end || len < 2)
@@ -164,11 +166,11 @@ RX_INLINE long rx_tls_ext(struct rx_work *wk, struct rx_tls *t, struct rx_tlswal
 		t->flags |= RX_TLSF_SNI;
 		return rx_tls_list(t, w, data + 5, rx_tls_u16(wk, data + 3), RX_TLS_S_NAME);
 	case RX_TLS_EXT_ALPN:
-		/* protocol_name_list (2), then length-prefixed names: the first */
+		/* protocol_name_list (2), then length-prefixed names: kept as they are */
 		if (len < 3 || data + 3 > w->end)
 			return 0;
 		t->flags |= RX_TLSF_ALPN;
-		return rx_tls_list(t, w, data + 3, RX_TLS_BYTE(wk, data + 2), RX_TLS_S_NAME);
+		return rx_tls_list(t, w, data + 2, rx_tls_u16(wk, data), RX_TLS_S_NAME);
 	case RX_TLS_EXT_VERSIONS:
 		t->flags |= RX_TLSF_VERSIONS;
 		return rx_tls_list(t, w, data + 1, RX_TLS_BYTE(wk, data), RX_TLS_S_LIST16);
@@ -183,7 +185,7 @@ RX_INLINE long rx_tls_ext(struct rx_work *wk, struct rx_tls *t, struct rx_tlswal
 	return 0;
 }
 
-/* One byte of the server name or ALPN protocol being read. */
+/* One byte of the server name or ALPN protocol list being read. */
 RX_INLINE long rx_tls_name(struct rx_work *wk, struct rx_tls *t, struct rx_tlswalk *w)
 {
 	__u32 off = w->off, n;

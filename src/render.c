@@ -673,6 +673,10 @@ int rx_render_json(FILE *out, const struct rx_capture *rec, __u64 frame, const c
 	jw_cstr(&w, rx_reason_name(pkt->reason));
 	jsonw_lit(&w, ",\"proto\":");
 	jw_cstr(&w, rx_proto_name(pkt->proto));
+	if (rec->tls.kind != RX_TLS_NONE && rx_tls_status(&rec->tls)) {
+		jsonw_lit(&w, ",\"tls_status\":");
+		jw_cstr(&w, rx_tls_status(&rec->tls));
+	}
 	jw_u64(&w, ",\"schema\":", RX_JSON_SCHEMA);
 	jsonw_lit(&w, "}}\n");
 	return jw_write(out, &w);

@@ -32,6 +32,17 @@ const char *rx_tls_version_name(unsigned int v, char *buf)
 	return buf;
 }
 
+const char *rx_tls_status(const struct rx_tls *t)
+{
+	if (t->flags & RX_TLSF_MALFORMED)
+		return "malformed";
+	if (t->flags & RX_TLSF_PARTIAL)
+		return "partial";
+	if (t->flags & RX_TLSF_CUT)
+		return "lists_cut";
+	return NULL;
+}
+
 /* The hello's lists are whole: JA3 and JA4 can be made from them. */
 static int lists_whole(const struct rx_tls *t)
 {
@@ -124,27 +135,69 @@ static int alnum(unsigned char c)
 	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
-/* JA4's ALPN: the first protocol's first and last characters (hex digits if not alphanumeric). */
-static void ja4_alpn(const struct rx_tls *t, char *out)
+/*
+ * The first ALPN protocol in the kept list: its bytes at *p, its length
+ * (0: none, or -1 when the list kept stops inside it).
+ */
+static int alpn_first(const struct rx_tls *t, const unsigned char **p)
 {
+	unsigned int n = t->alpn_len < RX_TLS_ALPN_MAX ? t->alpn_len : RX_TLS_ALPN_MAX;
+	unsigned int len;
+
+	if (!(t->flags & RX_TLSF_ALPN) || !n)
+		return 0;
+	len = (unsigned char)t->alpn[0];
+	*p = (const unsigned char *)t->alpn + 1;
+	return 1 + len <= n ? (int)len : -1;
+}
+
+/* JA4's ALPN: the first protocol's first and last characters (hex digits if not alphanumeric). */
+static int ja4_alpn(const struct rx_tls *t, char *out)
+{
+	const unsigned char *p = NULL;
+	int n = alpn_first(t, &p);
 	unsigned char a, z;
 	char hex[3];
 
-	if (!(t->flags & RX_TLSF_ALPN) || !t->alpn_len) {
+	if (n < 0)
+		return -1;
+	if (!n) {
 		memcpy(out, "00", 2);
-		return;
+		return 0;
 	}
-	a = (unsigned char)t->alpn[0];
-	z = (unsigned char)t->alpn[(t->alpn_len - 1) & (RX_TLS_ALPN_MAX - 1)];
+	a = p[0];
+	z = p[n - 1];
 	if (alnum(a) && alnum(z)) {
 		out[0] = (char)a;
 		out[1] = (char)z;
-		return;
+		return 0;
 	}
 	snprintf(hex, sizeof(hex), "%02x", a);
 	out[0] = hex[0];
 	snprintf(hex, sizeof(hex), "%02x", z);
 	out[1] = hex[1];
+	return 0;
+}
+
+/*
+ * The ALPN protocols as text, comma-joined as tshark -T fields prints
+ * them, bytes outside printable ASCII as '.' (out: RX_TLS_ALPN_MAX + 1
+ * bytes; a protocol the kept list cuts is shown as far as it goes).
+ */
+static size_t alpn_text(const struct rx_tls *t, char *out)
+{
+	unsigned int n = t->alpn_len < RX_TLS_ALPN_MAX ? t->alpn_len : RX_TLS_ALPN_MAX;
+	unsigned int i = 0, k = 0, len, j;
+
+	while (i < n) {
+		len = (unsigned char)t->alpn[i++];
+		if (k)
+			out[k++] = ',';
+		for (j = 0; j < len && i < n; j++, i++)
+			out[k++] = (t->alpn[i] >= 0x20 && t->alpn[i] < 0x7f) ? t->alpn[i] : '.';
+	}
+	out[k] = 0;
+	return k;
 }
 
 int rx_tls_ja4(const struct rx_tls *t, char *out)
@@ -153,12 +206,11 @@ int rx_tls_ja4(const struct rx_tls *t, char *out)
 	unsigned int i, sni = 0;
 	size_t n;
 
-	/* a truncated ALPN protocol still has its first byte, not its last */
-	if (!lists_whole(t) || (t->flags & RX_TLSF_ALPN_TRUNC))
+	/* a first ALPN protocol cut by the kept list has its first byte, not its last */
+	if (!lists_whole(t) || ja4_alpn(t, alpn))
 		return -1;
 	for (i = 0; i < t->n_exts; i++)
 		sni |= t->exts[i] == RX_TLS_EXT_SNI;
-	ja4_alpn(t, alpn);
 	hex_list(list, t->ciphers, t->n_ciphers, 1, -1, -1);
 	sha12(list, ciph);
 	hex_list(list, t->exts, t->n_exts, 1, RX_TLS_EXT_SNI, RX_TLS_EXT_ALPN);
@@ -245,7 +297,7 @@ void rx_tls_line(FILE *out, const struct rx_tls *t)
 	char sni[RX_TLS_SNI_MAX + 1], alpn[RX_TLS_ALPN_MAX + 1], vb[8], ja4[RX_JA4_LEN + 1];
 
 	name_text(sni, t->sni, t->sni_len < RX_TLS_SNI_MAX ? t->sni_len : RX_TLS_SNI_MAX);
-	name_text(alpn, t->alpn, t->alpn_len < RX_TLS_ALPN_MAX ? t->alpn_len : RX_TLS_ALPN_MAX);
+	alpn_text(t, alpn);
 	fprintf(out, ": TLS %s %s", kind_name(t), rx_tls_version_name(hello_version(t), vb));
 	if (t->flags & RX_TLSF_SNI)
 		fprintf(out, " sni %s%s", sni, (t->flags & RX_TLSF_SNI_TRUNC) ? "..." : "");
@@ -340,7 +392,7 @@ static void jw_name(struct jsonw *w, const char *key, const char *s, unsigned in
  */
 void rx_tls_json(struct jsonw *w, const struct rx_tls *t)
 {
-	char ja[1600];
+	char ja[1600], alpn[RX_TLS_ALPN_MAX + 1];
 	unsigned int i;
 
 	jsonw_lit(w, ",\"tls\":{\"record\":{\"version\":");
@@ -364,8 +416,10 @@ void rx_tls_json(struct jsonw *w, const struct rx_tls *t)
 	}
 	if (t->flags & RX_TLSF_SNI)
 		jw_name(w, ",\"extensions_server_name\":", t->sni, t->sni_len, RX_TLS_SNI_MAX);
-	if (t->flags & RX_TLSF_ALPN)
-		jw_name(w, ",\"extensions_alpn_str\":", t->alpn, t->alpn_len, RX_TLS_ALPN_MAX);
+	if (t->flags & RX_TLSF_ALPN) {
+		jsonw_lit(w, ",\"extensions_alpn_str\":");
+		jsonw_str(w, alpn, alpn_text(t, alpn));
+	}
 	if (t->n_sigalgs)
 		jw_list16(w, ",\"sig_hash_alg\":", t->sigalgs, t->n_sigalgs);
 	if (t->n_groups)

@@ -27,6 +27,8 @@ int rx_tls_ja4(const struct rx_tls *t, char *out);
  * rx_tls_ja4() (or when len is too small).
  */
 int rx_tls_ja3_full(const struct rx_tls *t, char *out, size_t len);
+/* What keeps the hello from being whole: "partial", "malformed", "lists_cut", or NULL. */
+const char *rx_tls_status(const struct rx_tls *t);
 /* "TLS 1.2", "TLS 1.3", "SSL 3.0"; "0x%04x" for others (buf: 8 bytes) */
 const char *rx_tls_version_name(unsigned int v, char *buf);
 /* The views: ": TLS ClientHello ..." on the line; "  tls..." lines (-v); JSON keys. */
