@@ -79,3 +79,45 @@ def chrome_like(name=b"www.example.com"):
          ext(45, b"\x01\x01"), versions([GREASE[9], 0x0304, 0x0303]), ext(27, b"\x02\x00\x02"),
          ext(GREASE[12], b"\x00")],
         sid=bytes(range(100, 132)))
+
+
+def bad_input():
+    """Hellos that are cut, lie or overflow, as (description, TCP payload),
+    and the counts rxray must give them: {"partial": n, "malformed": n, "cut": n}."""
+    out, whole = [], chrome_like(b"every.length.example")
+    for n in range(1, len(whole)):
+        out.append((f"ClientHello cut at {n} of {len(whole)} bytes", whole[:n]))
+    partial = len(out)
+    # a hello longer than the 2 KiB rxray looks at, in one segment
+    out.append(("ClientHello of 3 KiB (padding)", client_hello([0x1301], [sni(b"big.example"), ext(21, bytes(3000))])))
+    partial += 1
+    cut = 0
+    for desc, h in (("300 cipher suites", client_hello(list(range(1, 301)), [sni(b"many.example")])),
+                    ("100 extensions", client_hello([0x1301], [ext(0x2000 + i, b"") for i in range(100)])),
+                    ("40 signature algorithms", client_hello([0x1301], [sigalgs(list(range(0x0400, 0x0428)))]))):
+        out.append((f"ClientHello with {desc}", h))
+        cut += 1
+    for desc, name in (("high bytes", bytes(range(0x80, 0xA0))), ("NUL, quote, backslash", b'a\x00b"c\\d'),
+                       ("UTF-8", "bücher.example".encode())):
+        out.append((f"ClientHello SNI with {desc}", client_hello([0x1301], [sni(name)])))
+    good = client_hello([0x1301, 0x1302], [sni(b"m.example"), alpn([b"h2"])])
+    # offsets in good: record 5 + handshake 4 + version 2 + random 32 = 43: session id length
+    lies = []
+    b = bytearray(good)
+    b[43] = 33  # session id longer than 32
+    lies.append(("session id of 33 bytes", bytes(b)))
+    b = bytearray(good)
+    b[45] = 3  # cipher_suites length odd (44: high byte)
+    lies.append(("odd cipher_suites length", bytes(b)))
+    b = bytearray(good)
+    ext_len_at = 44 + 2 + 4 + 2  # ciphers, compression (1 + 1)
+    b[ext_len_at:ext_len_at + 2] = (0xFF00).to_bytes(2, "big")  # the list runs past the hello
+    lies.append(("extensions length past the hello", bytes(b)))
+    b = bytearray(good)
+    b[ext_len_at + 2 + 2:ext_len_at + 2 + 4] = (0x0F00).to_bytes(2, "big")  # SNI extension past the list
+    lies.append(("an extension past its list", bytes(b)))
+    b = bytearray(good)
+    b[ext_len_at + 2 + 4 + 3:ext_len_at + 2 + 4 + 5] = (0x00FF).to_bytes(2, "big")  # the name past its extension
+    lies.append(("a server name past its extension", bytes(b)))
+    out += [(f"ClientHello with {d}", p) for d, p in lies]
+    return out, {"partial": partial, "malformed": len(lies), "cut": cut}
