@@ -44,7 +44,8 @@ TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/test
 	$(BUILD)/tests/unit_reqjoin $(BUILD)/tests/unit_pattern $(BUILD)/tests/unit_quantile \
 	$(BUILD)/tests/unit_render_json $(BUILD)/tests/json_oracle $(BUILD)/tests/bench_check \
 	$(BUILD)/tests/unit_pktgen
-TEST_BINS += $(BUILD)/tests/unit_topmodel $(BUILD)/tests/unit_webconfig $(BUILD)/tests/unit_alerts
+TEST_BINS += $(BUILD)/tests/unit_topmodel $(BUILD)/tests/unit_webconfig $(BUILD)/tests/unit_alerts \
+	$(BUILD)/tests/unit_tls
 
 .PHONY: all tests test test-kernels clang19 demo bench fuzz deps clean man install uninstall
 all: $(BUILD)/rxray $(BPF_OBJ)
@@ -178,6 +179,11 @@ $(BUILD)/tests/unit_pattern: $(BUILD)/tests/unit_pattern.o $(BUILD)/src/pattern.
 $(BUILD)/tests/unit_quantile: $(BUILD)/tests/unit_quantile.o $(BUILD)/src/quantile.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -lm
+
+# JA3 and JA4 against published values
+$(BUILD)/tests/unit_tls: $(BUILD)/tests/unit_tls.o $(BUILD)/src/tlsview.o $(BUILD)/src/jsonw.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka $(WEB_LIBS)
 
 # top's rates and the snapshot arithmetic under them
 $(BUILD)/tests/unit_topmodel: $(BUILD)/tests/unit_topmodel.o $(BUILD)/src/topmodel.o \

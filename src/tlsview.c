@@ -200,8 +200,32 @@ static size_t alpn_text(const struct rx_tls *t, char *out)
 	return k;
 }
 
-int rx_tls_ja4(const struct rx_tls *t, char *out)
+/*
+ * The record with every count within its list: the views trust the
+ * datapath's bounds no further than this (a record is read from the ring
+ * as sent).
+ */
+static struct rx_tls bounded(const struct rx_tls *t)
 {
+	struct rx_tls b = *t;
+
+#define RX_TLS_CLAMP(n, max) ((n) = (__u8)((n) > (max) ? (max) : (n)))
+	RX_TLS_CLAMP(b.n_ciphers, RX_TLS_CIPHERS_MAX);
+	RX_TLS_CLAMP(b.n_exts, RX_TLS_EXTS_MAX);
+	RX_TLS_CLAMP(b.n_sigalgs, RX_TLS_SIGALGS_MAX);
+	RX_TLS_CLAMP(b.n_groups, RX_TLS_GROUPS_MAX);
+	RX_TLS_CLAMP(b.n_versions, RX_TLS_VERSIONS_MAX);
+	RX_TLS_CLAMP(b.n_ecpf, RX_TLS_ECPF_MAX);
+	RX_TLS_CLAMP(b.sni_len, RX_TLS_SNI_MAX);
+	RX_TLS_CLAMP(b.alpn_len, RX_TLS_ALPN_MAX);
+#undef RX_TLS_CLAMP
+	return b;
+}
+
+int rx_tls_ja4(const struct rx_tls *rec, char *out)
+{
+	struct rx_tls b = bounded(rec);
+	const struct rx_tls *t = &b;
 	char list[RX_TLS_LIST_TEXT * 2], ciph[13] = { 0 }, ext[13] = { 0 }, alpn[2];
 	unsigned int i, sni = 0;
 	size_t n;
@@ -245,8 +269,10 @@ static size_t dec_list(char *p, size_t len, const void *v, unsigned int n, int w
 	return off;
 }
 
-int rx_tls_ja3_full(const struct rx_tls *t, char *out, size_t len)
+int rx_tls_ja3_full(const struct rx_tls *rec, char *out, size_t len)
 {
+	struct rx_tls b = bounded(rec);
+	const struct rx_tls *t = &b;
 	size_t off;
 
 	if (!lists_whole(t) || len < 16)
@@ -292,8 +318,10 @@ static unsigned int hello_version(const struct rx_tls *t)
 	return v;
 }
 
-void rx_tls_line(FILE *out, const struct rx_tls *t)
+void rx_tls_line(FILE *out, const struct rx_tls *rec)
 {
+	struct rx_tls b = bounded(rec);
+	const struct rx_tls *t = &b;
 	char sni[RX_TLS_SNI_MAX + 1], alpn[RX_TLS_ALPN_MAX + 1], vb[8], ja4[RX_JA4_LEN + 1];
 
 	name_text(sni, t->sni, t->sni_len < RX_TLS_SNI_MAX ? t->sni_len : RX_TLS_SNI_MAX);
@@ -325,8 +353,10 @@ static void hex_line(FILE *out, const char *name, const __u16 *v, unsigned int n
 	fputc('\n', out);
 }
 
-void rx_tls_verbose(FILE *out, const struct rx_tls *t)
+void rx_tls_verbose(FILE *out, const struct rx_tls *rec)
 {
+	struct rx_tls b = bounded(rec);
+	const struct rx_tls *t = &b;
 	char vb[8], vb2[8], ja[1600];
 
 	fprintf(out, "  tls: %s record version %s handshake version %s length %u%s%s%s\n",
@@ -390,8 +420,10 @@ static void jw_name(struct jsonw *w, const char *key, const char *s, unsigned in
  * extensions_server_name, extensions_alpn_str, sig_hash_alg,
  * extensions_supported_group, ja3_full} and rxray's tls.handshake.ja4.
  */
-void rx_tls_json(struct jsonw *w, const struct rx_tls *t)
+void rx_tls_json(struct jsonw *w, const struct rx_tls *rec)
 {
+	struct rx_tls b = bounded(rec);
+	const struct rx_tls *t = &b;
 	char ja[1600], alpn[RX_TLS_ALPN_MAX + 1];
 	unsigned int i;
 
