@@ -26,7 +26,18 @@ for v in json line verbose payload requests; do
 	fi
 	watch_pid=$!
 	pids+=("$watch_pid")
-	sleep 1
+	# attached (XDP; requests also TC egress, attached last), not a guess of
+	# how long loading takes: a loaded machine took 1.4 s
+	for i in $(seq 100); do
+		if [ $v = requests ]; then
+			ip netns exec $P-b bpftool net show dev $IF 2>/dev/null | grep -q tc_egress && break
+		else
+			ip -n $P-b link show dev $IF | grep -q 'prog/xdp' && break
+		fi
+		kill -0 $watch_pid 2>/dev/null || break
+		sleep 0.1
+	done
+	sleep 0.3
 	for i in 1 2; do
 		ip netns exec $P-a curl -sf -o /dev/null -A "rx-agent/$i" -H "Authorization: Bearer $C2" \
 			-H "Cookie: session=$C3" -H "X-Api-Key: $C4" \
