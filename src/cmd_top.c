@@ -14,7 +14,6 @@
  * every way out once it has.
  */
 /* first: reasons.h's X-macros name a reason OK, which curses.h defines as a macro */
-#include "alertd.h"
 #include "alerts_replay.h"
 #include "params.h"
 #include "picture.h"
@@ -84,7 +83,7 @@ struct top {
 	/* the detectors' firing alerts (default thresholds), by fingerprint, oldest first */
 	pthread_mutex_t alock;
 	json_t *firing;
-	struct rx_alertd *alertd; /* -i: the detectors over each second's reads */
+	struct rx_alerts *alerts; /* -i: the detectors over each pair of top's reads */
 	struct rx_replay *areplay; /* -r: over each second of the capture */
 	int alines; /* lines the alerts take in the frame being drawn */
 };
@@ -119,6 +118,24 @@ static const char *num(double v)
 
 /* ---- sampling -------------------------------------------------------------- */
 
+/*
+ * Live, the detectors over the window between the last read and s (as
+ * serve's over its reads a second apart): top's own reads, so that no
+ * other reader's come between them.
+ */
+static void top__detect(struct top *t, const struct rx_snapshot *s)
+{
+	struct rx_snapshot w;
+
+	if (!t->alerts || !t->model.have_prev || s->last_ns <= t->model.prev.last_ns)
+		return;
+	if (!rx_snapshot__copy(&w, s)) {
+		rx_snapshot__subtract(&w, &t->model.prev);
+		rx_alerts__tick(t->alerts, &w, s->last_ns);
+	}
+	rx_snapshot__free(&w);
+}
+
 /* Read the counters once and make the next frame of them (topmodel.c). */
 static void top__sample(struct top *t)
 {
@@ -131,6 +148,7 @@ static void top__sample(struct top *t)
 		rx_snapshot__free(&s);
 		return;
 	}
+	top__detect(t, &s);
 	if (!top_model__step(&t->model, &s, rx_clock_ns(CLOCK_MONOTONIC), t->sort, &f))
 		return;
 	if (t->paused) {
@@ -856,28 +874,22 @@ static void *top__replay(void *arg)
 
 /*
  * The detectors, with the default thresholds: over the replay's seconds
- * (-r), else a thread of their own over a read of the counters each second
- * (alertd.h), as serve's. Without them (out of memory), top shows no alerts.
+ * (-r, in the capture's time), else over top's own reads a second apart.
+ * Without them (out of memory), top shows no alerts.
  */
 static void top__detectors(struct top *t)
 {
-	struct rx_alertd_opts ao = { .keep = top__alert, .keep_user = t, .resend_s = 60 };
 	struct rx_alerts_cfg ac;
 
 	pthread_mutex_init(&t->alock, NULL);
 	t->firing = json_object();
 	rx_alerts_cfg__defaults(&ac);
-	if (t->replay) {
-		ac.on_change = top__alert;
-		ac.user = t;
+	ac.on_change = top__alert;
+	ac.user = t;
+	if (t->replay)
 		t->areplay = rx_replay__new(t->src, &ac, t->ifname);
-		return;
-	}
-	ao.cfg = ac;
-	if (rx_alertd__start(&t->alertd, &ao, &t->src, (const char *[]){ t->ifname }, 1)) {
-		rx_alertd__stop(t->alertd);
-		t->alertd = NULL;
-	}
+	else
+		t->alerts = rx_alerts__new(&ac, t->ifname);
 }
 
 int cmd_top(int argc, char **argv)
@@ -960,7 +972,7 @@ int cmd_top(int argc, char **argv)
 		pthread_join(replay, NULL);
 	}
 
-	rx_alertd__stop(t.alertd);
+	rx_alerts__free(t.alerts);
 	rx_replay__free(t.areplay);
 	json_decref(t.firing);
 	top_frame__free(&t.shown);
