@@ -162,6 +162,8 @@ int rx_alertd__start(struct rx_alertd **out, const struct rx_alertd_opts *o,
 			return RX_EXIT_RUNTIME;
 		}
 	}
+	if (o->off) /* the API and the metrics stay, with nothing firing */
+		return 0;
 	if (pthread_create(&d->thread, NULL, alertd_thread, d)) {
 		rx_err("alerts: cannot start the detectors' thread");
 		return RX_EXIT_RUNTIME;

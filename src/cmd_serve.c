@@ -138,6 +138,15 @@ static int set_opt(struct serve_cfg *c, const char *key, const char *val, const 
 			return RX_EXIT_INPUT;
 		}
 		c->alerts.webhook = val;
+	} else if (!strcmp(key, "alert-detectors")) {
+		if (!strcmp(val, "true") || !strcmp(val, "yes") || !strcmp(val, "1")) {
+			c->alerts.off = 0;
+		} else if (!strcmp(val, "false") || !strcmp(val, "no") || !strcmp(val, "0")) {
+			c->alerts.off = 1;
+		} else {
+			rx_err("%s %s: expected true or false", where, val);
+			return RX_EXIT_INPUT;
+		}
 	} else if (!strcmp(key, "alert-log")) {
 		c->alerts.log_path = val;
 	} else if (!strcmp(key, "alert-resend")) {
@@ -162,7 +171,7 @@ static int set_opt(struct serve_cfg *c, const char *key, const char *val, const 
 		}
 	} else {
 		rx_err("%s: unknown key (known: interface, listen, top, pin, control, route, web-config, "
-		       "alertmanager, alert-webhook, alert-log, alert-resend, %s)", where, rx_alerts_cfg_keys);
+		       "alertmanager, alert-webhook, alert-log, alert-resend, alert-detectors, %s)", where, rx_alerts_cfg_keys);
 		return RX_EXIT_INPUT;
 	}
 	return 0;
