@@ -38,7 +38,7 @@ static void on_change(void *user, const json_t *j)
 		d->o.keep(d->o.keep_user, j);
 		return;
 	}
-	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
 	pthread_mutex_lock(&d->log_lock);
 	if (!s || fprintf(d->log, "%s\n", s) < 0 || fflush(d->log))
 		d->log_errors++;
