@@ -79,8 +79,9 @@ static int wait_until(struct rx_alertd *d, const struct timespec *t)
 }
 
 /*
- * Once a second: each interface's counters now, minus the read before,
- * through its detectors. The windows are timed by the reads themselves
+ * Once a second: each interface's counters (a read at most a second
+ * old, shared with the other readers), minus the read before, through its
+ * detectors. The windows are timed by the reads themselves
  * (first_ns, last_ns), so a late wake-up makes a longer window, not a
  * wrong rate.
  */
@@ -102,7 +103,12 @@ static void *alertd_thread(void *arg)
 		if (wait_until(d, &next))
 			break;
 		for (i = 0; i < d->n; i++) {
-			rx_source__snapshot(d->srcs[i], &cur);
+			/*
+			 * a read newer than the last, made less than a second ago: a
+			 * /metrics scrape's or a top client's when there was one, so
+			 * that the tables are walked once a second, not once per reader
+			 */
+			rx_source__snapshot_recent(d->srcs[i], &cur, prev[i].last_ns);
 			if (!rx_snapshot__copy(&win, &cur)) {
 				rx_snapshot__subtract(&win, &prev[i]);
 				rx_alerts__tick(d->eng[i], &win, cur.last_ns);
