@@ -26,6 +26,15 @@ mac=$(ip netns exec "$NB" cat /sys/class/net/"$IF"/address)
 flood() { ip netns exec "$NA" /usr/bin/python3 tests/lib/synflood.py "$IF_A" "$mac" 192.0.2.2 2001:db8::2 8080 "$1" >/dev/null ||
 	fail "synflood.py"; }
 IF_A=${P}a
+# detached: no XDP program on IF (the last run's link goes a moment after its process)
+detached() {
+	local _
+	for _ in $(seq 200); do
+		ip -n "$NB" link show "$IF" | grep -q 'prog/xdp' || return 0
+		sleep 0.05
+	done
+	return 1
+}
 # attached: an XDP program on IF (loading and verifying take a while on a busy machine)
 attached() {
 	local _
@@ -45,6 +54,7 @@ wait $sp || fail "stats -i (quiet): $(cat "$tmp/quiet.err")"
 jq -e '.alerts == [] and .packets >= 20' "$tmp/quiet.json" >/dev/null ||
 	fail "stats -i without a flood: alerts $(jq -c '.alerts' "$tmp/quiet.json")"
 
+detached || fail "the quiet run's XDP program still attached after 10 s"
 ip netns exec "$NB" "$RXRAY" stats -i "$IF" --duration 7 --json >"$tmp/flood.json" 2>"$tmp/flood.err" &
 sp=$!
 attached || fail "stats -i: not attached after 10 s"
@@ -59,6 +69,7 @@ jq -e --arg i "$IF" '.alerts | length == 1 and .[0].alert == "syn_flood" and .[0
 echo "stats -i: $(jq -r '.alerts[] | "\(.alert) \(.state): \(.annotations.summary)"' "$tmp/flood.json")"
 
 # ---- 2. top -i: the firing alert above the key line ----------------------------------
+detached || fail "stats' XDP program still attached after 10 s"
 tm new-session -d -s alv -x 100 -y 30 -e LANG=C -e LC_ALL=C \
 	"ip netns exec $NB $RXRAY top -i $IF 2>$tmp/top.err; echo \$? >$tmp/top.rc" || fail "tmux new-session"
 for _ in $(seq 100); do
