@@ -13,6 +13,8 @@
 #     before;
 #   * curl, a new connection each, 2-4 requests/s on three routes;
 #   * background UDP to port 5353, ~15 datagrams/s with jitter;
+#   * (nginx reniced to -10: on a host loaded by other jobs, a starved server
+#     is a real latency spike; the traffic's own load stays small)
 #   * a few new clients: five addresses (192.0.2.11-15) joining one after
 #     another every 30 s, curling about twice a second from then on.
 # Checked: the agent's alert log is empty, /api/alerts lists none,
@@ -39,6 +41,11 @@ rx_nginx <<EOF
 		location ~ ^/users/[0-9]+$ { default_type application/json; return 200 '{"user":1}'; }
 	}
 EOF
+# nginx ahead of the rest of the machine: on a loaded host (other jobs) a server
+# starved for 200 ms is a real latency spike, not the traffic's; what is tested
+# here is that normal traffic raises none (by pid: master and worker)
+# shellcheck disable=SC2046
+renice -n -10 -p $(cat "$tmp/nginx.pid") $(pgrep -P "$(cat "$tmp/nginx.pid")") >/dev/null 2>&1
 printf 'alert-warmup = 20\n' >"$tmp/rxray.conf"
 rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$LISTEN --config "$tmp/rxray.conf" \
 	--control "$tmp/agent.sock" --alert-log "$tmp/alerts.json" 2>"$tmp/serve.err"
@@ -69,7 +76,7 @@ wrk_ramp() {
 }
 curls() { # curls FROM: a new connection each, every 0.25-0.5 s (FROM: a source address or "")
 	local n=0
-	while [ "$(date +%s)" -lt "$end" ]; do
+	while [ "$(date +%s)" -lt "$end" ] && [ -e "/run/netns/$NA" ]; do
 		n=$((n + 1))
 		ina curl -s -o /dev/null ${1:+--interface "$1"} "http://192.0.2.2:8080/users/$((n % 50))"
 		sleep "0.$((25 + RANDOM % 25))"
