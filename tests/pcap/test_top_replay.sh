@@ -68,9 +68,15 @@ talker() { tm capture-pane -p -t "$1" | awk '$1 == "192.0.2.1" { print $4; exit 
 start() {
 	local name=$1
 	shift
-	tm new-session -d -s "$name" -x 100 -y 30 \
-		"$RXRAY top -r ${PCAP:-$tmp/paced.pcap} $* 2>$tmp/$name.err; echo \$? >$tmp/$name.rc" ||
-		fail "$name: tmux new-session"
+	local _
+	# (the last session's server may still be exiting: "server exited unexpectedly")
+	for _ in 1 2 3 4 5; do
+		tm new-session -d -s "$name" -x 100 -y 30 \
+			"$RXRAY top -r ${PCAP:-$tmp/paced.pcap} $* 2>$tmp/$name.err; echo \$? >$tmp/$name.rc" 2>/dev/null &&
+			return 0
+		sleep 0.3
+	done
+	fail "$name: tmux new-session"
 }
 
 # quit NAME: q, then exit 0 within 2 s
