@@ -15,9 +15,10 @@
 
 /*
  * XDP ingress: every wire frame, before GRO. The entry decodes, counts and
- * decides the verdict, with its reason; while someone watches, the capture
- * stage (a program of its own: the HTTP start line and the redaction walk
- * are its budget, not the entry's) writes the record.
+ * decides the verdict, with its reason; while someone watches, the TLS
+ * stage decodes a TLS hello, then the capture stage (a program of its own:
+ * the HTTP start line and the redaction walk are its budget, not the
+ * entry's) writes the record.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -40,10 +41,23 @@ int xdp_ingress(struct xdp_md *ctx)
 	int verdict = rx_datapath((struct rx_env *)ctx, &f);
 
 	if (rx_shim_config_rt((struct rx_env *)ctx)->capture) {
-		bpf_tail_call(ctx, &rx_xdp_stages, RX_XSTAGE_CAPTURE);
+		bpf_tail_call(ctx, &rx_xdp_stages, RX_XSTAGE_TLS);
 		rx_shim_stat((struct rx_env *)ctx, NULL, RX_STAT_STAGE_MISS);
 	}
 	return verdict == RX_VERDICT_DROP ? XDP_DROP : XDP_PASS;
+}
+
+/* The TLS stage: a tail-call target only, never attached; then the capture stage. */
+SEC("xdp")
+int xdp_tls(struct xdp_md *ctx)
+{
+	struct rx_work *wk;
+
+	rx_xdp_tls_stage((struct rx_env *)ctx, RX_HOOK_XDP);
+	bpf_tail_call(ctx, &rx_xdp_stages, RX_XSTAGE_CAPTURE);
+	rx_shim_stat((struct rx_env *)ctx, NULL, RX_STAT_STAGE_MISS);
+	wk = rx_shim_scratch((struct rx_env *)ctx, 0);
+	return wk && wk->pkt.verdict == RX_VERDICT_DROP ? XDP_DROP : XDP_PASS;
 }
 
 /* The capture stage: a tail-call target only, never attached. */

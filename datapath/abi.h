@@ -29,7 +29,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 10 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps */
+#define RX_ABI_VERSION 11 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats) */
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -282,6 +282,86 @@ _Static_assert(sizeof(struct rx_http) == 16 + RX_HTTP_URI_MAX + RX_HTTP_HOST_MAX
 	       "struct rx_http ABI size");
 
 /*
+ * TLS hellos (datapath/tls.h): what a ClientHello or ServerHello in one
+ * segment says, as the TLS stage decodes it from its first RX_TLS_BUF
+ * bytes. Lists keep their first entries in wire order, GREASE values
+ * included (RFC 8701); user space computes JA3 and JA4 from them.
+ */
+#define RX_TLS_BUF 2048       /* segment bytes the TLS stage looks at */
+#define RX_TLS_CIPHERS_MAX 64 /* cipher suites kept; more: RX_TLSF_CUT */
+#define RX_TLS_EXTS_MAX 32    /* extension types kept */
+#define RX_TLS_SIGALGS_MAX 32 /* signature_algorithms kept */
+#define RX_TLS_GROUPS_MAX 16  /* supported_groups kept */
+#define RX_TLS_VERSIONS_MAX 8 /* supported_versions kept */
+#define RX_TLS_ECPF_MAX 4     /* ec_point_formats kept */
+#define RX_TLS_SNI_MAX 128    /* server name bytes kept */
+#define RX_TLS_ALPN_MAX 64    /* bytes of the ALPN protocol_name_list kept, as on the wire */
+
+enum rx_tls_kind {
+	RX_TLS_NONE = 0,
+	RX_TLS_CLIENT_HELLO = 1, /* handshake type 1 */
+	RX_TLS_SERVER_HELLO = 2, /* handshake type 2 */
+};
+
+enum rx_tls_flag {
+	RX_TLSF_SNI = 1 << 0,        /* a server_name extension with a host_name */
+	RX_TLSF_ALPN = 1 << 1,       /* an ALPN extension with a protocol */
+	RX_TLSF_SNI_TRUNC = 1 << 2,  /* the name was longer than RX_TLS_SNI_MAX */
+	RX_TLSF_ALPN_TRUNC = 1 << 3, /* the protocol list was longer than RX_TLS_ALPN_MAX */
+	RX_TLSF_CUT = 1 << 4,        /* a list was longer than rxray keeps */
+	RX_TLSF_PARTIAL = 1 << 5,    /* the hello runs past the segment (or RX_TLS_BUF) */
+	RX_TLSF_MALFORMED = 1 << 6,  /* a length disagrees with its container: stopped there */
+	RX_TLSF_VERSIONS = 1 << 7,   /* a supported_versions extension */
+	RX_TLSF_SIGALGS = 1 << 8,    /* a signature_algorithms extension */
+};
+
+struct rx_tls {
+	__u8 kind;          /* enum rx_tls_kind */
+	__u8 pad0;
+	__u16 flags;        /* enum rx_tls_flag */
+	__u16 rec_version;  /* the record header's version (tls.record.version) */
+	__u16 hs_version;   /* the hello's legacy_version (tls.handshake.version) */
+	__u16 cipher;       /* ServerHello: the chosen suite */
+	__u16 sel_version;  /* ServerHello: supported_versions' selected version */
+	__u32 hs_len;       /* the handshake message's length as stated */
+	__u8 n_ciphers;     /* entries kept in ciphers[] ... */
+	__u8 n_exts;
+	__u8 n_sigalgs;
+	__u8 n_groups;
+	__u8 n_versions;
+	__u8 n_ecpf;
+	__u8 sni_len;
+	__u8 alpn_len;
+	__u16 ciphers_all;  /* cipher suites seen, kept or not */
+	__u16 exts_all;     /* extensions seen, kept or not */
+	__u16 ciphers[RX_TLS_CIPHERS_MAX];
+	__u16 exts[RX_TLS_EXTS_MAX];
+	__u16 sigalgs[RX_TLS_SIGALGS_MAX];
+	__u16 groups[RX_TLS_GROUPS_MAX];
+	__u16 versions[RX_TLS_VERSIONS_MAX];
+	__u8 ecpf[RX_TLS_ECPF_MAX];
+	char sni[RX_TLS_SNI_MAX];
+	char alpn[RX_TLS_ALPN_MAX]; /* ALPN's protocol_name_list: length-prefixed names */
+};
+_Static_assert(sizeof(struct rx_tls) == 28 + 2 * (RX_TLS_CIPHERS_MAX + RX_TLS_EXTS_MAX +
+						   RX_TLS_SIGALGS_MAX + RX_TLS_GROUPS_MAX +
+						   RX_TLS_VERSIONS_MAX) +
+	       RX_TLS_ECPF_MAX + RX_TLS_SNI_MAX + RX_TLS_ALPN_MAX, "struct rx_tls ABI size");
+
+/* The TLS stage's walk over the hello (datapath/tls.h). */
+struct rx_tlswalk {
+	__u32 off;      /* next byte */
+	__u32 end;      /* where the bytes of the hello in view end */
+	__u32 hs_end;   /* where the hello ends as stated */
+	__u32 exts_end; /* where the extension list ends, as stated */
+	__u32 list_end; /* where the list (or name) being read ends, within end */
+	__u32 ext_end;  /* where the extension being read ends, as stated */
+	__u32 ext_type;
+	__u32 state;    /* RX_TLS_S_* */
+};
+_Static_assert(sizeof(struct rx_tlswalk) == 32, "struct rx_tlswalk ABI size");
+
+/*
  * The head of every ring-buffer record: readers dispatch on its type, never
  * on the record's size (the transaction ring carries two kinds).
  */
@@ -302,11 +382,12 @@ struct rx_capture {
 	struct rx_rec_hdr hdr; /* RX_REC_CAPTURE */
 	struct rx_pkt pkt;
 	struct rx_http http;
+	struct rx_tls tls; /* a TLS hello's fields (kind RX_TLS_NONE: none) */
 	__u32 data_len;  /* bytes valid in data[] */
 	__u32 pad;
 	__u8 data[RX_SNAP_MAX];
 };
-_Static_assert(sizeof(struct rx_capture) == 8 + 360 + 208 + 8 + RX_SNAP_MAX,
+_Static_assert(sizeof(struct rx_capture) == 8 + 360 + 208 + sizeof(struct rx_tls) + 8 + RX_SNAP_MAX,
 	       "struct rx_capture ABI size");
 
 #define RX_OPT_WALK_MASK 63 /* >= 40 - 1 option bytes, a power of two minus one */
@@ -556,6 +637,7 @@ _Static_assert(2 + RX_HTTP_PIPE <= 33, "the TC chain fits MAX_TAIL_CALL_CNT");
 /* The XDP pipeline's stages after its entry (decode, count, verdict). */
 enum rx_xdp_stage {
 	RX_XSTAGE_CAPTURE = 0, /* the capture record, while someone watches */
+	RX_XSTAGE_TLS = 1,     /* a TLS hello decoded for it (datapath/tls.h), then CAPTURE */
 	RX_XSTAGE_MAX,
 };
 
@@ -592,6 +674,9 @@ struct rx_work {
 	struct rx_flow_key hkey;  /* the HTTP tracker's connection (work area: stack is short) */
 	__u8 stars[RX_HTTP_PEEK]; /* '*' x RX_HTTP_PEEK: what masked bytes become */
 	struct rx_stagectx stage; /* what one stage leaves for the next (process.h) */
+	struct rx_tls tls;        /* the TLS stage's hello, for the capture record */
+	struct rx_tlswalk tlsw;
+	__u8 tlsbuf[RX_TLS_BUF];  /* the segment's first bytes, for the TLS stage */
 };
 _Static_assert(sizeof(struct rx_optwalk) == 80, "struct rx_optwalk ABI size");
 /* helper lengths are masked to these sizes (bpf/shim.h rx_helper_len): powers of two */
@@ -599,7 +684,8 @@ _Static_assert((RX_SNAP_MAX & (RX_SNAP_MAX - 1)) == 0, "RX_SNAP_MAX: a power of 
 _Static_assert((RX_HTTP_PEEK & (RX_HTTP_PEEK - 1)) == 0, "RX_HTTP_PEEK: a power of two");
 _Static_assert(((RX_OPT_WALK_MASK + 1) & RX_OPT_WALK_MASK) == 0, "option buffer: a power of two");
 _Static_assert(sizeof(struct rx_work) == 360 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 40 + 4 * RX_PATTERN_SEGS +
-	       sizeof(struct rx_txn) + sizeof(struct rx_reqinfo) + 88 + RX_ROUTE_MAX + 8 + 40 + RX_HTTP_PEEK + 24,
+	       sizeof(struct rx_txn) + sizeof(struct rx_reqinfo) + 88 + RX_ROUTE_MAX + 8 + 40 + RX_HTTP_PEEK + 24 +
+	       sizeof(struct rx_tls) + sizeof(struct rx_tlswalk) + RX_TLS_BUF,
 	       "struct rx_work ABI size");
 
 /* Per-CPU counter value, one per (verdict, reason, proto) slot. */

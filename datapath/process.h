@@ -40,6 +40,7 @@
 #include "httptrack.h"
 #include "redact.h"
 #include "scan.h"
+#include "tls.h"
 
 /* Where a packet came from, as the hook reports it. */
 struct rx_frame {
@@ -103,6 +104,8 @@ RX_INLINE void rx_capture(struct rx_env *env, __u32 hook, struct rx_work *wk,
 	} else {
 		__builtin_memset(&rec->http, 0, sizeof(rec->http));
 	}
+	/* the TLS stage ran before this one, on this packet (rx_xdp_tls_stage) */
+	__builtin_memcpy(&rec->tls, &wk->tls, sizeof(rec->tls));
 	n = pkt->cap_len;
 	if (n > snaplen)
 		n = snaplen;
@@ -260,6 +263,23 @@ RX_INLINE int rx_xdp_capture_stage(struct rx_env *env, __u32 hook)
 }
 
 /*
+ * The XDP_TLS stage, before the capture stage while someone is watching: a
+ * TLS hello at the start of the packet's TCP payload decoded into the work
+ * area (datapath/tls.h), for the capture record. A stage of its own: the
+ * walk is its budget, not the capture stage's.
+ */
+RX_INLINE void rx_xdp_tls_stage(struct rx_env *env, __u32 hook)
+{
+	struct rx_work *wk = rx_shim_scratch(env, 0);
+
+	if (!wk) {
+		rx_shim_stat(env, NULL, RX_STAT_SCRATCH_MISS);
+		return;
+	}
+	rx_tls_decode(env, hook, wk);
+}
+
+/*
  * Whether the frame [data, end) certainly carries no TCP, from its
  * EtherType and the IP header's protocol byte alone, without a decode:
  * an untagged frame that is not IP, IPv4 whose protocol is not TCP, IPv6
@@ -389,8 +409,10 @@ RX_INLINE int rx_offline_datapath(struct rx_env *env, const struct rx_frame *f)
 	int verdict, next;
 
 	verdict = rx_datapath(env, f);
-	if (rx_shim_config_rt(env)->capture)
+	if (rx_shim_config_rt(env)->capture) {
+		rx_xdp_tls_stage(env, f->hook);
 		verdict = rx_xdp_capture_stage(env, f->hook);
+	}
 	if (!rx_shim_config_ro(env)->tcp)
 		return verdict;
 	wk = rx_shim_scratch(env, 0);

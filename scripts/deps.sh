@@ -22,7 +22,8 @@ TEST_PKGS=(tshark tcpdump tcpreplay python3-scapy iproute2 iputils-ping curl
 	openssl whois # certificates and bcrypt hashes (mkpasswd) for tests/e2e/test_serve_tls.sh
 	chromium chromium-driver # chromium: the page of serve in a real browser (tests/e2e/test_web.sh)
 	bash-completion strace systemd python3-yaml # the completion, serve under the unit's grants, the rules
-	prometheus-alertmanager) # a real Alertmanager receiving rxray's alerts (tests/e2e/test_alerts.sh)
+	prometheus-alertmanager # a real Alertmanager receiving rxray's alerts (tests/e2e/test_alerts.sh)
+	nftables) # packet loss for tests/e2e/test_alerts_more.sh (the kernels here lack netem)
 # the Debian package (debian/, scripts/check_deb.sh): built with debhelper,
 # checked by lintian, installed in a debootstrap chroot
 PACKAGING_PKGS=(build-essential debhelper dpkg-dev lintian debootstrap)

@@ -248,7 +248,7 @@ void rx_alertd__metrics(struct rx_alertd *d, struct rx_buf *b)
 {
 	unsigned int firing[RX_ALERT_MAX], sum[RX_ALERT_MAX] = { 0 };
 	struct rx_alertmgr_stats st = { 0 };
-	struct rx_alert_gauge g[8];
+	struct rx_alert_gauge g[16];
 	size_t k, ng;
 	int i;
 
@@ -301,7 +301,7 @@ void rx_alertd__metrics(struct rx_alertd *d, struct rx_buf *b)
 	rx_buf__printf(b, "# HELP rxray_alert_input The detectors' inputs in the last second.\n"
 			  "# TYPE rxray_alert_input gauge\n");
 	for (i = 0; i < d->n; i++) {
-		ng = rx_alerts__gauges(d->eng[i], g, 8);
+		ng = rx_alerts__gauges(d->eng[i], g, 16);
 		for (k = 0; k < ng; k++)
 			rx_buf__printf(b, "rxray_alert_input{interface=\"%s\",input=\"%s\"} %.17g\n",
 				       d->ifnames[i], g[k].name, g[k].value);

@@ -21,6 +21,7 @@
 #include "picture.h"
 #include "quantile.h"
 #include "render.h"
+#include "seenset.h"
 
 #define RX__ALERT_NAME(name, str, sev) str,
 #define RX__ALERT_SEV(name, str, sev) sev,
@@ -62,6 +63,18 @@ static const struct cfg_key cfg_keys[] = {
 	CFG("alert-tcp-min", tcp_min, 50, 1, 1e12, 1, "expected 1..1e12 per second"),
 	CFG("alert-scan-ports", scan_ports, 15, 2, 65536, 1, "expected 2..65536 ports"),
 	CFG("alert-scan-hosts", scan_hosts, 25, 2, 1e9, 1, "expected 2..1000000000 hosts"),
+	/* slo_burn: the SRE workbook's pairs (page: 14.4x over 1 h and 5 min, 6x over 6 h and 30 min; ticket: 1x over 3 d and 6 h) */
+	CFG("alert-slo-fast-long", slo_fast_long, 3600, 1, 259200, 1, "expected 1..259200 seconds"),
+	CFG("alert-slo-fast-short", slo_fast_short, 300, 1, 259200, 1, "expected 1..259200 seconds"),
+	CFG("alert-slo-fast-burn", slo_fast_burn, 14.4, 0.01, 1e6, 1, "expected 0.01..1000000"),
+	CFG("alert-slo-slow-long", slo_slow_long, 21600, 1, 259200, 1, "expected 1..259200 seconds"),
+	CFG("alert-slo-slow-short", slo_slow_short, 1800, 1, 259200, 1, "expected 1..259200 seconds"),
+	CFG("alert-slo-slow-burn", slo_slow_burn, 6, 0.01, 1e6, 1, "expected 0.01..1000000"),
+	CFG("alert-slo-ticket-long", slo_ticket_long, 259200, 1, 259200, 1, "expected 1..259200 seconds"),
+	CFG("alert-slo-ticket-short", slo_ticket_short, 21600, 1, 259200, 1, "expected 1..259200 seconds"),
+	CFG("alert-slo-ticket-burn", slo_ticket_burn, 1, 0.01, 1e6, 1, "expected 0.01..1000000"),
+	CFG("alert-slo-min-requests", slo_min_requests, 10, 1, 1e9, 1, "expected 1..1000000000"),
+	CFG("alert-talker-new-min", talker_new_min, 100, 1, 1e9, 1, "expected 1..1000000000 per second"),
 };
 #define N_CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
@@ -70,7 +83,10 @@ const char rx_alerts_cfg_keys[] =
 	"alert-spike-ratio, alert-spike-spread, alert-spike-min-pps, alert-drop-ratio, "
 	"alert-drop-min-pps, alert-latency-ratio, alert-latency-min-ms, "
 	"alert-latency-min-requests, alert-error-ratio, alert-error-min, alert-tcp-min, "
-	"alert-scan-ports, alert-scan-hosts";
+	"alert-scan-ports, alert-scan-hosts, "
+	"alert-slo-fast-long, alert-slo-fast-short, alert-slo-fast-burn, alert-slo-slow-long, "
+	"alert-slo-slow-short, alert-slo-slow-burn, alert-slo-ticket-long, alert-slo-ticket-short, "
+	"alert-slo-ticket-burn, alert-slo-min-requests, alert-talker-new-min, slo";
 
 void rx_alerts_cfg__defaults(struct rx_alerts_cfg *c)
 {
@@ -100,6 +116,27 @@ int rx_alerts_cfg__set(struct rx_alerts_cfg *c, const char *key, const char *val
 	if (!*val || *end || errno || !isfinite(v) || v < k->min || v > k->max)
 		return -ERANGE;
 	*(double *)((char *)c + k->off) = v * k->scale;
+	return 0;
+}
+
+int rx_alerts_cfg__slo(struct rx_alerts_cfg *c, const char *val, char *err, size_t n)
+{
+	struct rx_slo_def d;
+	size_t i;
+
+	if (rx_slo_def__parse(&d, val, err, n))
+		return -EINVAL;
+	for (i = 0; i < c->n_slo; i++)
+		if (c->slo[i].port == d.port && !strcmp(c->slo[i].method, d.method) &&
+		    !strcmp(c->slo[i].route, d.route)) {
+			snprintf(err, n, "%s %s %u has an SLO already", d.method, d.route, d.port);
+			return -EINVAL;
+		}
+	if (c->n_slo == RX_ALERTS_SLOS) {
+		snprintf(err, n, "at most %d SLOs", RX_ALERTS_SLOS);
+		return -EINVAL;
+	}
+	c->slo[c->n_slo++] = d;
 	return 0;
 }
 
@@ -137,7 +174,9 @@ struct rx_alerts {
 	size_t hist_head, hist_n;
 	__u64 dropped_alerts, dropped_baselines;
 	/* the detectors' inputs of the last window */
-	double g_pps, g_bps, g_syn, g_half_open, g_handshakes;
+	double g_pps, g_bps, g_syn, g_half_open, g_handshakes, g_new_sources;
+	struct rx_seen seen;            /* talker_surge: the sources seen */
+	struct rx_slo_ring *slo_ring;   /* slo_burn: one per cfg.slo[] */
 };
 
 /* The baseline of key (made on first use); NULL when the table is full (counted). */
@@ -781,6 +820,248 @@ static void detect_port_scans(struct rx_alerts *a, const struct rx_snapshot *w, 
 	}
 }
 
+/* ---- slo_burn: multi-window, multi-burn-rate (the SRE workbook, "Alerting on SLOs") ---- */
+
+/* A pair of windows: both burn at least burn (and the short one saw enough requests). */
+struct slo_pair {
+	const char *name;
+	double long_s, short_s, burn;
+};
+
+/* One window of a pair, into the evidence; its burn rate. */
+static double slo_window(json_t *wins, const struct rx_slo_ring *r, const char *pair, double win_s,
+			 double threshold, double target, int latency, double *requests)
+{
+	struct rx_slo_cum c;
+	double covered = rx_slo_ring__window(r, win_s, &c);
+	double bad = latency ? c.bad_latency : c.bad_avail;
+	double burn = rx_slo_burn_rate(bad, c.requests, target);
+
+	json_array_append_new(wins, json_pack("{sssfsfsfsfsfsf}", "pair", pair, "window_s", win_s,
+					      "covered_s", covered, "requests", c.requests, "bad", bad,
+					      "burn_rate", burn, "threshold", threshold));
+	*requests = c.requests;
+	return burn;
+}
+
+static void slo_raise(struct rx_alerts *a, enum rx_alert_kind kind, const struct rx_slo_def *d,
+		      const char *objective, json_t *evidence, const struct slo_pair *p,
+		      const double burn[2], __u64 now)
+{
+	char summary[512], port[8];
+	double target = json_real_value(json_object_get(evidence, "target"));
+
+	snprintf(port, sizeof(port), "%u", d->port);
+	snprintf(summary, sizeof(summary),
+		 "SLO %s %.3g%% of %s %.300s on port %u: burning %.1fx the error budget over %.0f s "
+		 "and %.1fx over %.0f s (%s at %.1fx)",
+		 objective, 100 * target, d->method, d->route, d->port, burn[0], p->long_s, burn[1],
+		 p->short_s, kind == RX_ALERT_SLO_BURN ? "page" : "ticket", p->burn);
+	alert_raise(a, kind,
+		    json_pack("{ssssssssss}", "interface", a->ifname, "server_port", port,
+			      "http_request_method", d->method, "http_route", d->route, "objective",
+			      objective),
+		    evidence, summary, now);
+}
+
+/*
+ * One objective (availability, or latency) of one SLO: slo_burn when a
+ * page pair (fast or slow) burns, slo_burn_ticket when the ticket pair does.
+ */
+static void slo_objective(struct rx_alerts *a, const struct rx_slo_def *d,
+			  const struct rx_slo_ring *r, int latency, __u64 now)
+{
+	const struct slo_pair pairs[3] = {
+		{ "fast", a->cfg.slo_fast_long, a->cfg.slo_fast_short, a->cfg.slo_fast_burn },
+		{ "slow", a->cfg.slo_slow_long, a->cfg.slo_slow_short, a->cfg.slo_slow_burn },
+		{ "ticket", a->cfg.slo_ticket_long, a->cfg.slo_ticket_short, a->cfg.slo_ticket_burn },
+	};
+	double target = latency ? d->latency_target : d->availability;
+	double burn[3][2], req;
+	json_t *wins = json_array(), *e;
+	int hit[3], page;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		burn[i][0] = slo_window(wins, r, pairs[i].name, pairs[i].long_s, pairs[i].burn,
+					target, latency, &req);
+		burn[i][1] = slo_window(wins, r, pairs[i].name, pairs[i].short_s, pairs[i].burn,
+					target, latency, &req);
+		hit[i] = req >= a->cfg.slo_min_requests && burn[i][0] >= pairs[i].burn &&
+			 burn[i][1] >= pairs[i].burn;
+	}
+	if (!hit[0] && !hit[1] && !hit[2]) {
+		json_decref(wins);
+		return;
+	}
+	/* the budget: the share of requests allowed to be bad; left of it over the ticket's long window */
+	e = json_pack("{sssfsfsfso}", "objective", latency ? "latency" : "availability", "target",
+		      target, "budget", 1 - target, "budget_left",
+		      burn[2][0] < 1 ? 1 - burn[2][0] : 0.0, "windows", wins);
+	if (latency)
+		json_object_set_new(e, "latency_threshold_s", json_real(d->latency_s));
+	page = hit[0] || hit[1];
+	if (page)
+		slo_raise(a, RX_ALERT_SLO_BURN, d, latency ? "latency" : "availability",
+			  hit[2] ? json_deep_copy(e) : json_incref(e), &pairs[hit[0] ? 0 : 1],
+			  burn[hit[0] ? 0 : 1], now);
+	if (hit[2])
+		slo_raise(a, RX_ALERT_SLO_BURN_TICKET, d, latency ? "latency" : "availability",
+			  json_incref(e), &pairs[2], burn[2], now);
+	json_decref(e);
+}
+
+/*
+ * The endpoints the config gives an SLO: this window's requests, 5xx and
+ * requests slower than the threshold into their running sums, then their
+ * objectives judged. (After detect_endpoints: the rows are sorted.)
+ */
+static void detect_slos(struct rx_alerts *a, struct rx_snapshot *w, __u64 now)
+{
+	double req[RX_ALERTS_SLOS] = { 0 }, bad_a[RX_ALERTS_SLOS] = { 0 },
+	       bad_l[RX_ALERTS_SLOS] = { 0 };
+	struct rx_endpoint_group g;
+	const struct rx_slo_def *d;
+	size_t i, j, next;
+
+	if (!a->cfg.n_slo)
+		return;
+	for (i = 0; i < w->n_endpoints; i = next) {
+		next = rx_snapshot__fold_endpoint(w, i, &g);
+		for (j = 0; j < a->cfg.n_slo; j++) {
+			d = &a->cfg.slo[j];
+			if (g.row->k.port != d->port || strcmp(g.row->route, d->route) ||
+			    strcmp(rx_http_method_name(g.row->k.method), d->method))
+				continue;
+			req[j] += (double)g.sum.count;
+			bad_a[j] += (double)g.errors;
+			if (d->latency_s > 0)
+				bad_l[j] += rx_slo_slower(g.sum.dur, rx_dur_bounds_us, RX_DUR_BUCKETS,
+							  d->latency_s);
+		}
+	}
+	for (j = 0; j < a->cfg.n_slo; j++) {
+		d = &a->cfg.slo[j];
+		rx_slo_ring__add(&a->slo_ring[j], req[j], bad_a[j], bad_l[j]);
+		if (d->availability > 0)
+			slo_objective(a, d, &a->slo_ring[j], 0, now);
+		if (d->latency_s > 0)
+			slo_objective(a, d, &a->slo_ring[j], 1, now);
+	}
+}
+
+/* ---- talker_surge: never-seen sources ---------------------------------------------- */
+
+struct new_subnet {
+	__u8 key[16];
+	__u64 sources, packets;
+};
+
+static int by_sources_desc(const void *x, const void *y)
+{
+	const struct new_subnet *a = x, *b = y;
+
+	return a->sources < b->sources ? 1 : a->sources > b->sources ? -1 : memcmp(a->key, b->key, 16);
+}
+
+/* The subnets (/24, /48) with the most new sources: {"subnet", "sources", "packets"}. */
+static json_t *new_subnets(struct rx_keyed *fresh, size_t n)
+{
+	struct new_subnet *s = n ? calloc(n, sizeof(*s)) : NULL;
+	json_t *l = json_array();
+	struct rx_keyed k;
+	size_t i, m = 0;
+	char buf[64];
+
+	if (!s)
+		return l;
+	for (i = 0; i < n; i++) {
+		to_subnet(&fresh[i]);
+	}
+	qsort(fresh, n, sizeof(*fresh), by_key);
+	for (i = 0; i < n; i++) {
+		if (!m || memcmp(s[m - 1].key, fresh[i].key, 16))
+			memcpy(s[m++].key, fresh[i].key, 16);
+		s[m - 1].sources++;
+		s[m - 1].packets += fresh[i].c.packets;
+	}
+	qsort(s, m, sizeof(*s), by_sources_desc);
+	for (i = 0; i < m && i < TOP_N; i++) {
+		memset(&k, 0, sizeof(k));
+		memcpy(k.key, s[i].key, 16);
+		rx_fmt_keyed_addr(buf, &k);
+		strcat(buf, strchr(buf, ':') ? "/48" : "/24");
+		json_array_append_new(l, json_pack("{sssIsI}", "subnet", buf, "sources",
+						   (json_int_t)s[i].sources, "packets",
+						   (json_int_t)s[i].packets));
+	}
+	free(s);
+	return l;
+}
+
+/* The evidence of a surge: the counts and the top new sources and subnets (fresh is consumed). */
+static json_t *surge_evidence(struct rx_alerts *a, const struct baseline *b, struct rx_snapshot *w,
+			      struct rx_keyed *fresh, size_t n_new, double rate)
+{
+	json_t *e = json_pack("{sIsfsfsfsfsfsIsf}", "new_sources", (json_int_t)n_new, "new_per_s",
+			      rate, "baseline_per_s", b->mean, "spread_per_s", b->dev,
+			      "threshold_per_s", a->cfg.talker_new_min, "threshold_ratio",
+			      a->cfg.spike_ratio, "sources", (json_int_t)w->n_talkers,
+			      "seen_false_positive_bound", rx_seen__fp_bound());
+	json_t *l = json_array();
+	char buf[64];
+	size_t i;
+
+	qsort(fresh, n_new, sizeof(*fresh), by_packets_desc);
+	for (i = 0; i < n_new && i < TOP_N; i++) {
+		rx_fmt_keyed_addr(buf, &fresh[i]);
+		json_array_append_new(l, json_pack("{sssI}", "address", buf, "packets",
+						   (json_int_t)fresh[i].c.packets));
+	}
+	json_object_set_new(e, "top_new_sources", l);
+	json_object_set_new(e, "top_new_subnets", new_subnets(fresh, n_new));
+	return e;
+}
+
+/*
+ * talker_surge: sources never seen before (the seen-set, seenset.h) per
+ * second at least cfg.talker_new_min, cfg.spike_ratio times their baseline
+ * and cfg.spike_spread spreads above it. The first window only fills the
+ * set: every source is new then.
+ */
+static void detect_talker_surge(struct rx_alerts *a, struct rx_snapshot *w, double dur, __u64 now)
+{
+	struct rx_keyed *fresh = w->n_talkers ? malloc(w->n_talkers * sizeof(*fresh)) : NULL;
+	char summary[512];
+	struct baseline *b;
+	size_t i, n_new = 0;
+	double rate;
+	int surge;
+
+	for (i = 0; i < w->n_talkers; i++)
+		if (rx_seen__add(&a->seen, w->talkers[i].key, 16) && fresh)
+			fresh[n_new++] = w->talkers[i];
+	rate = (double)n_new / dur;
+	a->g_new_sources = rate;
+	b = a->tick > 1 ? baseline_get(a, "talkers new") : NULL;
+	if (!b || (w->n_talkers && !fresh)) {
+		free(fresh);
+		return;
+	}
+	surge = baseline_ready(a, b) && rate >= a->cfg.talker_new_min &&
+		rate >= a->cfg.spike_ratio * b->mean && rate > b->mean + a->cfg.spike_spread * b->dev;
+	if (surge) {
+		snprintf(summary, sizeof(summary),
+			 "new talker surge on %s: %zu never-seen sources in %.1f s (%.0f/s against a "
+			 "baseline of %.1f/s, threshold %.0f/s)",
+			 a->ifname, n_new, dur, rate, b->mean, a->cfg.talker_new_min);
+		alert_raise(a, RX_ALERT_TALKER_SURGE, json_pack("{ss}", "interface", a->ifname),
+			    surge_evidence(a, b, w, fresh, n_new, rate), summary, now);
+	}
+	baseline_learn(a, b, rate, dur, surge);
+	free(fresh);
+}
+
 /* ---- the engine --------------------------------------------------------------------- */
 
 struct rx_alerts *rx_alerts__new(const struct rx_alerts_cfg *cfg, const char *ifname)
@@ -792,6 +1073,11 @@ struct rx_alerts *rx_alerts__new(const struct rx_alerts_cfg *cfg, const char *if
 	pthread_mutex_init(&a->lock, NULL);
 	a->cfg = *cfg;
 	snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
+	a->slo_ring = cfg->n_slo ? calloc(cfg->n_slo, sizeof(*a->slo_ring)) : NULL;
+	if (rx_seen__init(&a->seen) || (cfg->n_slo && !a->slo_ring)) {
+		rx_alerts__free(a);
+		return NULL;
+	}
 	return a;
 }
 
@@ -811,6 +1097,8 @@ void rx_alerts__free(struct rx_alerts *a)
 		alert_release(&a->active[i]);
 	for (i = 0; i < a->hist_n; i++)
 		alert_release(&a->hist[i]);
+	rx_seen__free(&a->seen);
+	free(a->slo_ring);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
@@ -828,8 +1116,10 @@ void rx_alerts__tick(struct rx_alerts *a, struct rx_snapshot *w, __u64 now_ns)
 	detect_rates(a, w, dur, now_ns);
 	detect_silent(a, dur, now_ns);
 	detect_endpoints(a, w, dur, now_ns);
+	detect_slos(a, w, now_ns);
 	detect_tcp_storms(a, w, dur, now_ns);
 	detect_port_scans(a, w, now_ns);
+	detect_talker_surge(a, w, dur, now_ns);
 	alerts_expire(a, now_ns);
 	pthread_mutex_unlock(&a->lock);
 }
@@ -864,12 +1154,13 @@ size_t rx_alerts__gauges(struct rx_alerts *a, struct rx_alert_gauge *v, size_t n
 {
 	static const char *const names[] = { "packets_per_second", "bytes_per_second",
 					     "syn_per_second", "half_open_per_second",
-					     "handshakes_per_second" };
+					     "handshakes_per_second", "new_sources_per_second" };
 	size_t i;
 
 	pthread_mutex_lock(&a->lock);
 	{
-		const double g[] = { a->g_pps, a->g_bps, a->g_syn, a->g_half_open, a->g_handshakes };
+		const double g[] = { a->g_pps, a->g_bps, a->g_syn, a->g_half_open, a->g_handshakes,
+				     a->g_new_sources };
 
 		for (i = 0; i < sizeof(g) / sizeof(g[0]) && i < n; i++) {
 			v[i].name = names[i];

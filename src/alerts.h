@@ -19,7 +19,10 @@
 #define RX_ALERTS_H
 
 #include <jansson.h>
+#include "slo.h"
 #include "snapshot.h"
+
+#define RX_ALERTS_SLOS 16 /* "slo" lines (endpoints with an SLO) */
 
 /* The detectors, with their alert names (the contract's "alert"). */
 #define RX_ALERT_KINDS(X)                                                      \
@@ -29,7 +32,10 @@
 	X(LATENCY_SPIKE, "latency_spike", "warning")                           \
 	X(ERROR_SPIKE, "error_spike", "critical")                              \
 	X(TCP_STORM, "tcp_storm", "warning")                                   \
-	X(PORT_SCAN, "port_scan", "warning")
+	X(PORT_SCAN, "port_scan", "warning")                                   \
+	X(SLO_BURN, "slo_burn", "critical")                                    \
+	X(SLO_BURN_TICKET, "slo_burn_ticket", "warning")                       \
+	X(TALKER_SURGE, "talker_surge", "warning")
 
 #define RX__ALERT_ENUM(name, str, sev) RX_ALERT_##name,
 enum rx_alert_kind { RX_ALERT_KINDS(RX__ALERT_ENUM) RX_ALERT_MAX };
@@ -60,6 +66,14 @@ struct rx_alerts_cfg {
 	double tcp_min;          /* alert-tcp-min: RSTs, retransmits, zero windows per second */
 	double scan_ports;       /* alert-scan-ports: unanswered ports of one host, one source */
 	double scan_hosts;       /* alert-scan-hosts: unanswered hosts on one port, one source */
+	/* slo_burn: the windows (seconds) and burn rates of the page pairs and the ticket pair */
+	double slo_fast_long, slo_fast_short, slo_fast_burn;
+	double slo_slow_long, slo_slow_short, slo_slow_burn;
+	double slo_ticket_long, slo_ticket_short, slo_ticket_burn;
+	double slo_min_requests; /* alert-slo-min-requests: in the short window, at least */
+	double talker_new_min;   /* alert-talker-new-min: never-seen sources per second */
+	struct rx_slo_def slo[RX_ALERTS_SLOS]; /* "slo" lines */
+	size_t n_slo;
 	rx_alert_fn on_change;
 	void *user;
 };
@@ -72,6 +86,11 @@ void rx_alerts_cfg__defaults(struct rx_alerts_cfg *c);
  */
 int rx_alerts_cfg__set(struct rx_alerts_cfg *c, const char *key, const char *val,
 		       const char **why);
+/*
+ * One "slo" line's value: 0; -EINVAL with the reason in err (n bytes): a
+ * bad part, a second SLO for the same endpoint, more than RX_ALERTS_SLOS.
+ */
+int rx_alerts_cfg__slo(struct rx_alerts_cfg *c, const char *val, char *err, size_t n);
 /* The keys, comma-separated, for the "unknown key" error. */
 extern const char rx_alerts_cfg_keys[];
 

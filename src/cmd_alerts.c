@@ -214,7 +214,14 @@ static int alerts_agent(struct alerts_cmd *cfg)
 static int threshold_pair(void *user, const char *key, char *val, const char *where)
 {
 	const char *why;
+	char err[256];
 
+	if (!strcmp(key, "slo")) {
+		if (!rx_alerts_cfg__slo(user, val, err, sizeof(err)))
+			return 0;
+		rx_err("%s: %s", where, err);
+		return RX_EXIT_INPUT;
+	}
 	if (strncmp(key, "alert-", 6) || rx_alerts_cfg__set(user, key, val, &why) != -ERANGE)
 		return 0;
 	rx_err("%s %s: %s", where, val, why);

@@ -155,6 +155,13 @@ static int set_opt(struct serve_cfg *c, const char *key, const char *val, const 
 			return RX_EXIT_INPUT;
 		}
 		c->alerts.resend_s = (double)n;
+	} else if (!strcmp(key, "slo")) {
+		char err[256];
+
+		if (rx_alerts_cfg__slo(&c->alerts.cfg, val, err, sizeof(err))) {
+			rx_err("%s: %s", where, err);
+			return RX_EXIT_INPUT;
+		}
 	} else if (!strncmp(key, "alert-", 6) && (r = rx_alerts_cfg__set(&c->alerts.cfg, key, val, &why)) != -ENOENT) {
 		if (r) {
 			rx_err("%s %s: %s", where, val, why);

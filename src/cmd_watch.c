@@ -122,6 +122,13 @@ static void print_summary(struct watch *w)
 	fprintf(stderr, "\n%llu capture records produced, %llu lost (ring buffer full)\n",
 		(unsigned long long)snap.stats[RX_STAT_CAPTURE_PRODUCED],
 		(unsigned long long)snap.stats[RX_STAT_CAPTURE_LOST]);
+	/* TLS hellos not wholly decoded (datapath/tls.h), only when there are some */
+	if (snap.stats[RX_STAT_TLS_PARTIAL] || snap.stats[RX_STAT_TLS_MALFORMED] ||
+	    snap.stats[RX_STAT_TLS_CUT])
+		fprintf(stderr, "TLS hellos: %llu partial, %llu malformed, %llu with lists cut\n",
+			(unsigned long long)snap.stats[RX_STAT_TLS_PARTIAL],
+			(unsigned long long)snap.stats[RX_STAT_TLS_MALFORMED],
+			(unsigned long long)snap.stats[RX_STAT_TLS_CUT]);
 }
 
 /* Would opening path for writing succeed? One error line if not. */

@@ -10,6 +10,7 @@
 #include "jsonw.h"
 #include "linklayer.h"
 #include "render.h"
+#include "tlsview.h"
 
 #define HAS(pkt, l) (((pkt)->layers & (l)) != 0)
 
@@ -194,6 +195,8 @@ void rx_render_line(FILE *out, const struct rx_capture *rec, const char *ifname,
 			(rec->http.flags & RX_HTTPF_HOST) ? " host " : "", h);
 	} else if (rec->http.kind == RX_HTTP_RESPONSE) {
 		fprintf(out, ": HTTP/1.%u %u", rec->http.minor, rec->http.status);
+	} else if (rec->tls.kind != RX_TLS_NONE) {
+		rx_tls_line(out, &rec->tls);
 	}
 	fprintf(out, " (%u bytes)", pkt->wire_len);
 	if (pkt->reason != RX_REASON_OK && pkt->reason != RX_REASON_NOT_IP)
@@ -301,6 +304,8 @@ void rx_render_verbose(FILE *out, const struct rx_capture *rec, const char *ifna
 		fprintf(out, "  http.response: code %u version HTTP/1.%u\n", rec->http.status,
 			rec->http.minor);
 	}
+	if (rec->tls.kind != RX_TLS_NONE)
+		rx_tls_verbose(out, &rec->tls);
 }
 
 /* ---- JSON --------------------------------------------------------------- */
@@ -658,6 +663,8 @@ int rx_render_json(FILE *out, const struct rx_capture *rec, __u64 frame, const c
 	}
 	if (rec->http.kind != RX_HTTP_NONE)
 		jw_http(&w, &rec->http);
+	if (rec->tls.kind != RX_TLS_NONE)
+		rx_tls_json(&w, &rec->tls);
 	if (pkt->hook != RX_HOOK_NONE)
 		jw_kernel(&w, pkt, ifname);
 	jsonw_lit(&w, ",\"rxray\":{\"verdict\":");
@@ -666,6 +673,10 @@ int rx_render_json(FILE *out, const struct rx_capture *rec, __u64 frame, const c
 	jw_cstr(&w, rx_reason_name(pkt->reason));
 	jsonw_lit(&w, ",\"proto\":");
 	jw_cstr(&w, rx_proto_name(pkt->proto));
+	if (rec->tls.kind != RX_TLS_NONE && rx_tls_status(&rec->tls)) {
+		jsonw_lit(&w, ",\"tls_status\":");
+		jw_cstr(&w, rx_tls_status(&rec->tls));
+	}
 	jw_u64(&w, ",\"schema\":", RX_JSON_SCHEMA);
 	jsonw_lit(&w, "}}\n");
 	return jw_write(out, &w);

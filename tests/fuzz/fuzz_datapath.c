@@ -30,6 +30,13 @@ static void on_record(void *user, const struct rx_capture *rec)
 	    p->sack_n > RX_SACK_MAX || p->reason >= RX_REASON_MAX || p->proto >= RX_PROTO_MAX ||
 	    p->link >= RX_LINK_MAX)
 		abort();
+	/* a TLS hello's lists and names within what the record holds (datapath/tls.h) */
+	if (rec->tls.kind > RX_TLS_SERVER_HELLO || rec->tls.n_ciphers > RX_TLS_CIPHERS_MAX ||
+	    rec->tls.n_exts > RX_TLS_EXTS_MAX || rec->tls.n_sigalgs > RX_TLS_SIGALGS_MAX ||
+	    rec->tls.n_groups > RX_TLS_GROUPS_MAX || rec->tls.n_versions > RX_TLS_VERSIONS_MAX ||
+	    rec->tls.n_ecpf > RX_TLS_ECPF_MAX || rec->tls.sni_len > RX_TLS_SNI_MAX ||
+	    rec->tls.alpn_len > RX_TLS_ALPN_MAX || (!rec->tls.kind && rec->tls.flags))
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -40,6 +40,9 @@ import subprocess
 import sys
 from decimal import Decimal
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import tlshello  # noqa: E402
+
 import logging
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
@@ -478,6 +481,41 @@ def tls_client_hello(sni=b"example.com", alpn=(b"h2", b"http/1.1")):
             struct.pack(">H", len(exts)) + exts)
     hs = b"\x01" + struct.pack(">I", len(body))[1:] + body
     return b"\x16\x03\x01" + struct.pack(">H", len(hs)) + hs
+
+
+def gen_tls():
+    """TLS hellos (datapath/tls.h): GREASE, with and without SNI and ALPN,
+    ServerHellos of TLS 1.2 and 1.3, a name with non-ASCII bytes, lists
+    longer than rxray keeps, a hello over two segments, a length that lies."""
+    c = Capture("tls.pcap")
+    cli = eth() / ip4() / tcp(sport=41000, dport=443, flags="PA")
+    srv = eth(src=MAC_B, dst=MAC_A) / ip4(src=V4_B, dst=V4_A) / tcp(sport=443, dport=41000, flags="PA")
+    c.add("ClientHello GREASE, SNI, ALPN h2,http/1.1", cli / Raw(tlshello.chrome_like()))
+    c.add("ClientHello TLS 1.2, no SNI, no ALPN, no supported_versions",
+          cli / Raw(tlshello.client_hello([0xC02F, 0xC030, 0x009E, 0x00FF],
+                                          [tlshello.groups([0x0017, 0x0018]), tlshello.ecpf([0, 1, 2]),
+                                           tlshello.sigalgs([0x0401, 0x0501])])))
+    c.add("ClientHello without extensions", cli / Raw(tlshello.client_hello([0x002F, 0x0035], None)))
+    c.add("ClientHello ALPN odd bytes", cli / Raw(tlshello.client_hello(
+        [0x1301], [tlshello.sni(b"a.example"), tlshello.alpn([b"\x01x-", b"h2"]),
+                   tlshello.versions([0x0304])])))
+    c.add("ClientHello non-ASCII SNI", cli / Raw(tlshello.client_hello(
+        [0x1301, 0x1302], [tlshello.sni(b"caf\xc3\xa9.example\x01"), tlshello.versions([0x0304])])))
+    c.add("ClientHello 100 ciphers, 40 extensions (more than kept)", cli / Raw(tlshello.client_hello(
+        list(range(0x0001, 0x0065)), [tlshello.ext(0x1000 + i, b"") for i in range(40)])))
+    c.add("ClientHello IPv6", eth(type=0x86DD) / ip6() / tcp(sport=41001, dport=8443, flags="PA") /
+          Raw(tlshello.chrome_like(b"v6.example.net")))
+    c.add("ServerHello TLS 1.3", srv / Raw(tlshello.server_hello(
+        0x1301, [tlshello.ext(43, b"\x03\x04"), tlshello.ext(51, b"\x00\x1d\x00\x00")])))
+    c.add("ServerHello TLS 1.2 ALPN h2", srv / Raw(tlshello.server_hello(
+        0xC02F, [tlshello.ext(0xFF01, b"\x00"), tlshello.alpn([b"h2"]), tlshello.ecpf([0])])))
+    c.add("ServerHello TLS 1.2 without extensions", srv / Raw(tlshello.server_hello(0x009C, [])))
+    big = tlshello.chrome_like(b"split.example.com")
+    c.add("ClientHello over two segments: the first", eth() / ip4() / tcp(sport=41002, dport=443, flags="A", seq=1000) /
+          Raw(big[:150]))
+    c.add("ClientHello over two segments: the rest", eth() / ip4() / tcp(sport=41002, dport=443, flags="PA",
+                                                                         seq=1150) / Raw(big[150:]))
+    return c
 
 
 def gen_tcp():
@@ -1039,7 +1077,7 @@ def main(argv):
     outdir = argv[1]
     os.makedirs(outdir, exist_ok=True)
     caps = [gen_l2(), gen_ipv4(), gen_ipv6(), gen_tcp(), gen_http(), gen_udp_icmp()] + gen_trunc() + \
-        [gen_malformed(), gen_nanosec()]
+        [gen_malformed(), gen_nanosec(), gen_tls()]
     manifest = {}
     for c in caps:
         c.write_pcap(os.path.join(outdir, c.name))

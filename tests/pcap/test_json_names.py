@@ -54,6 +54,8 @@ RXRAY_OWN = {
     "ipv6.ext": "a list of {type, len}, one per extension header in order (docs/json.md); tshark "
                 "has one protocol per header kind (ipv6.hopopts, ipv6.routing, "
                 "ipv6.fraghdr, ipv6.dstopts, ah), which a list cannot name",
+    "tls.handshake.ja4": "the JA4 fingerprint of a ClientHello (FoxIO's specification); "
+                         "Debian 12's tshark 4.0 has no JA4 field (docs/json.md)",
     "payload.len": "bytes after the last decoded header (docs/json.md); tshark's are tcp.len for "
                    "TCP and udp.length - 8 for UDP, and it has none after ICMP",
     "ip.options": "a list of {type, len}, one per IPv4 option in order (SPEC names it); "

@@ -34,6 +34,7 @@ import collections
 import concurrent.futures
 import importlib.util
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -127,6 +128,20 @@ FIELD_MAP = [
      "tcp.len for TCP; udp.length - 8 for UDP (absent when udp.length < 8)"),
     *same("str", "http.request.method", "http.request.uri", "http.request.version", "http.host"),
     ("http.response.code",            "http.response.code",                      "int",    ""),
+    ("tls.record.version",            "tls.record.version",                      "int",    "the hello's record"),
+    ("tls.handshake.type",            "tls.handshake.type",                      "int",    "1 or 2: hellos only"),
+    ("tls.handshake.version",         "tls.handshake.version",                   "int",    ""),
+    ("tls.handshake.ciphersuite",     "tls.handshake.ciphersuite",               "derived",
+     "ClientHello: every occurrence, in order; ServerHello: the one"),
+    ("tls.handshake.extension.type",  "tls.handshake.extension.type",            "derived", "every occurrence"),
+    ("tls.handshake.extensions.supported_version", "tls.handshake.extensions.supported_version", "derived",
+     "ClientHello: every occurrence; ServerHello: the one"),
+    ("tls.handshake.sig_hash_alg",    "tls.handshake.sig_hash_alg",              "derived", "every occurrence"),
+    ("tls.handshake.extensions_supported_group", "tls.handshake.extensions_supported_group", "derived",
+     "every occurrence"),
+    ("tls.handshake.extensions_ec_point_format", "tls.handshake.extensions_ec_point_format", "derived",
+     "every occurrence"),
+    ("tls.handshake.ja3_full",        "tls.handshake.ja3_full",                  "str",    ""),
     ("tls.handshake.extensions_server_name", "tls.handshake.extensions_server_name", "str", ""),
     ("tls.handshake.extensions_alpn_str", "tls.handshake.extensions_alpn_str",   "list",
      "all occurrences; rxray may print a list or the comma-joined string tshark -T fields prints"),
@@ -217,9 +232,12 @@ def _exc_icmp_payload(m, ctx):
 
 
 def _exc_app_layers_not_decoded(m, ctx):
-    # rxray's datapath does not decode the TLS ClientHello yet. Excused only
-    # as a whole missing layer, so a partial or wrong tls object would fail.
-    return m.kind == "layer_missing" and m.layer == "tls"
+    # rxray decodes a TLS record only when it starts a segment with a
+    # ClientHello or ServerHello: any other TLS record (application data,
+    # alerts, a hello's continuation) is excused as a whole missing layer,
+    # so a partial or wrong tls object of a hello would fail.
+    return (m.kind == "layer_missing" and m.layer == "tls"
+            and ctx.tp.view.get("tls", {}).get("handshake", {}).get("type") not in (1, 2))
 
 
 def _exc_uri_query_dropped(m, ctx):
@@ -244,6 +262,41 @@ def _exc_response_repeats_uri(m, ctx):
 def _exc_no_ja4(m, ctx):
     # tshark 4.0 has no JA4 field (added in Wireshark 4.2): nothing to compare.
     return m.path.startswith("tls.handshake.ja4") and m.kind == "extra"
+
+
+def _exc_tls_name_bytes(m, ctx):
+    # rxray shows a byte of a server name or ALPN protocol outside printable
+    # ASCII as '.'; tshark as UTF-8 or an escape (\\x1). Every other
+    # character must be the same, in order.
+    if m.kind != "value" or not isinstance(m.rx, str) or not isinstance(m.ts, str) or "." not in m.rx:
+        return False
+    if not (m.path == "tls.handshake.extensions_server_name"
+            or m.path.startswith("tls.handshake.extensions_alpn_str")):
+        return False
+    pat = "".join(".{1,4}" if ch == "." else re.escape(ch) for ch in m.rx)
+    return re.fullmatch(pat, m.ts, re.S) is not None
+
+
+TLS_KEPT = {"tls.handshake.ciphersuite": 64, "tls.handshake.extension.type": 32}
+
+
+def _exc_tls_lists_cut(m, ctx):
+    # Past the entries rxray keeps (64 cipher suites, 32 extensions), it
+    # says so (rxray.tls_status "lists_cut") and prints no JA3.
+    if ctx.rx.get("rxray", {}).get("tls_status") != "lists_cut" or m.kind != "missing":
+        return False
+    if m.path == "tls.handshake.ja3_full":
+        return True
+    base, _, idx = m.path.partition("[")
+    return base in TLS_KEPT and idx.rstrip("]").isdigit() and int(idx.rstrip("]")) >= TLS_KEPT[base]
+
+
+def _exc_tls_partial(m, ctx):
+    # A hello that runs past its segment: rxray decodes what the segment
+    # holds (rxray.tls_status "partial"); tshark, desegmentation off, no
+    # TLS layer at all.
+    return (m.kind == "layer_extra" and m.layer == "tls"
+            and ctx.rx.get("rxray", {}).get("tls_status") == "partial")
 
 
 def _exc_bogus_length_field(m, ctx):
@@ -297,9 +350,15 @@ EXCEPTIONS = [
     ("source-route-dst", "tshark's ip.dst is the source route's final hop; the header field is "
      "ip.cur_rt", _exc_source_route),
     ("no-ja4-in-tshark-4.0", "tshark 4.0 has no tls.handshake.ja4", _exc_no_ja4),
+    ("tls-name-bytes", "rxray shows a byte of a TLS name outside printable ASCII as '.'",
+     _exc_tls_name_bytes),
+    ("tls-lists-cut", "rxray keeps 64 cipher suites and 32 extensions of a hello, and says so",
+     _exc_tls_lists_cut),
+    ("tls-partial", "a hello that runs past its segment: rxray decodes its first part, tshark "
+     "(no desegmentation) nothing", _exc_tls_partial),
     ("response-repeats-uri", "tshark 4.2+ repeats the request's URI in its response (generated); "
      "rxray's response record has no request fields", _exc_response_repeats_uri),
-    ("app-layers-not-decoded", "rxray does not decode the TLS ClientHello yet: the whole tls "
+    ("app-layers-not-decoded", "rxray decodes only the TLS hellos that start a segment: the whole tls "
      "layer is absent", _exc_app_layers_not_decoded),
     ("uri-query-dropped", "rxray keeps only the path of a request URI (query strings may hold "
      "secrets); tshark's is the same path plus ?query", _exc_uri_query_dropped),
@@ -562,8 +621,24 @@ class TsharkPacket:
                     alpn = f.get("tls.handshake.extensions_alpn_str")
                     if alpn:
                         lay.setdefault("handshake", {})["extensions_alpn_str"] = list(alpn)
+                    tls_lists(lay, f)
                 if lay or name in ("icmp", "icmpv6"):
                     v[name] = lay
+
+
+def tls_lists(lay, f):
+    """The hello's lists as rxray prints them: numbers in order; a
+    ServerHello's cipher suite and selected version are one number."""
+    hs = lay.setdefault("handshake", {})
+    sh = hs.get("type") == 2
+    for key in ("ciphersuite", "extension.type", "extensions.supported_version", "sig_hash_alg",
+                "extensions_supported_group", "extensions_ec_point_format"):
+        vals = [conv_int(v) for v in f.get("tls.handshake." + key, [])]
+        if not vals:
+            continue
+        hs[key] = vals[0] if sh and key in ("ciphersuite", "extensions.supported_version") else vals
+    if not hs:
+        del lay["handshake"]
 
 
 def tshark_packets(path):

@@ -3,7 +3,8 @@
  * json_oracle [--payload] FILE...: every record rxray's offline source makes
  * from each pcap, rendered by rx_render_json and by the jansson renderer it
  * replaced (render_json_jansson.c); exits 1 at the first record whose bytes
- * differ, printing both. Run by tests/pcap/test_json_writer.sh.
+ * differ, printing both. Run by tests/pcap/test_json_writer.sh. Records
+ * of TLS hellos are compared without their tls object (see on_record).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +21,22 @@ struct oracle {
 	int bad;
 };
 
-static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
+static int on_record(void *user, const struct rx_capture *in, __u64 frame)
 {
+	static struct rx_capture copy;
+	const struct rx_capture *rec = in;
 	struct oracle *o = user;
+
+	/*
+	 * The TLS keys came after the jansson renderer: compared without them
+	 * here (tests/pcap/test_tshark.py compares them with tshark, and the
+	 * rest of this test requires every line to be JSON).
+	 */
+	if (in->tls.kind != RX_TLS_NONE) {
+		copy = *in;
+		memset(&copy.tls, 0, sizeof(copy.tls));
+		rec = &copy;
+	}
 
 	rewind(o->fa);
 	rewind(o->fb);

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <cmocka.h>
 #include "../../src/alerts.h"
+#include "../../src/seenset.h"
 
 #define NS 1000000000ull
 #define T0 (1700000000ull * NS)
@@ -425,6 +426,225 @@ static void port_scan_thresholds(void **state)
 	rx_alerts__free(a);
 }
 
+/* ---- slo_burn: the arithmetic, the config line, the detector ------------------------------ */
+
+static void slo_burn_arithmetic(void **state)
+{
+	static struct rx_slo_ring r; /* 190 KB: not on the stack */
+	struct rx_slo_cum c;
+	unsigned int i;
+	__u64 h[RX_DUR_BUCKETS] = { 0 };
+
+	(void)state;
+	/* 1 bad in 100 against a 99.9 % target: 10x the budget */
+	assert_true(fabs(rx_slo_burn_rate(1, 100, 0.999) - 10) < 1e-9);
+	assert_true(rx_slo_burn_rate(0, 0, 0.999) == 0);
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < 10; i++)
+		rx_slo_ring__add(&r, 100, 0, 0);
+	for (i = 0; i < 5; i++)
+		rx_slo_ring__add(&r, 100, 10, 1);
+	assert_true(rx_slo_ring__window(&r, 5, &c) == 5);
+	assert_true(c.requests == 500 && c.bad_avail == 50 && c.bad_latency == 5);
+	assert_true(fabs(rx_slo_burn_rate(c.bad_avail, c.requests, 0.999) - 100) < 1e-9);
+	assert_true(rx_slo_ring__window(&r, 10, &c) == 10);
+	assert_true(fabs(rx_slo_burn_rate(c.bad_avail, c.requests, 0.999) - 50) < 1e-9);
+	/* younger than the window: all there is */
+	assert_true(rx_slo_ring__window(&r, 3600, &c) == 15);
+	assert_true(c.requests == 1500);
+	/* past an hour: minutes; 7200 s of 1 request, window 5000 s starts on a minute */
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < 7200; i++)
+		rx_slo_ring__add(&r, 1, i >= 7200 - 100, 0);
+	assert_true(rx_slo_ring__window(&r, 5000, &c) == 5040);
+	assert_true(c.requests == 5040 && c.bad_avail == 100);
+	assert_true(rx_slo_ring__window(&r, 1800, &c) == 1800 && c.requests == 1800);
+	/* slower than 200 ms: a third of (100, 250] ms and all above */
+	h[6] = 150;  /* (100, 250] ms */
+	h[7] = 10;   /* (250, 500] ms */
+	h[RX_DUR_BUCKETS - 1] = 1; /* +Inf */
+	h[0] = 1000; /* <= 5 ms */
+	assert_true(fabs(rx_slo_slower(h, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.2) - 61) < 1e-6);
+	assert_true(fabs(rx_slo_slower(h, rx_dur_bounds_us, RX_DUR_BUCKETS, 0.25) - 11) < 1e-6);
+}
+
+static void slo_config_lines(void **state)
+{
+	struct rx_alerts_cfg c;
+	char err[256];
+
+	(void)state;
+	rx_alerts_cfg__defaults(&c);
+	assert_true(fabs(c.slo_fast_burn - 14.4) < 1e-9 && c.slo_fast_long == 3600 &&
+		    c.slo_fast_short == 300 && c.slo_slow_burn == 6 && c.slo_ticket_long == 259200);
+	assert_int_equal(rx_alerts_cfg__slo(&c, "GET /users/{id} 8080 availability=99.9 latency_ms=200 "
+						"latency_target=99", err, sizeof(err)), 0);
+	assert_int_equal(c.n_slo, 1);
+	assert_true(fabs(c.slo[0].availability - 0.999) < 1e-12 && fabs(c.slo[0].latency_s - 0.2) < 1e-12);
+	assert_int_equal(rx_alerts_cfg__slo(&c, "GET /users/{id} 8080 availability=99", err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "has an SLO already"));
+	assert_int_equal(rx_alerts_cfg__slo(&c, "GET /x 80 availability=100", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "availability=100: expected"));
+	assert_int_equal(rx_alerts_cfg__slo(&c, "GET /x 80 speed=1", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "speed: unknown key (known: availability, latency_ms, latency_target)");
+	assert_int_equal(rx_alerts_cfg__slo(&c, "GET /x 80 latency_ms=100", err, sizeof(err)), -EINVAL);
+	assert_int_equal(rx_alerts_cfg__slo(&c, "GET /x 0 availability=99", err, sizeof(err)), -EINVAL);
+	assert_int_equal(rx_alerts_cfg__slo(&c, "get /x 80 availability=99", err, sizeof(err)), -EINVAL);
+	assert_int_equal(rx_alerts_cfg__slo(&c, "GET /x 80", err, sizeof(err)), -EINVAL);
+	assert_int_equal(c.n_slo, 1);
+}
+
+/* 100 requests a second to GET /checkout; then 10 % answered 500: the fast pair pages. */
+static void slo_burn_fires_and_resolves(void **state)
+{
+	struct rx_alerts_cfg c;
+	struct rx_snapshot w;
+	struct seen s;
+	struct rx_alerts *a = engine(&s, &c);
+	const char *why;
+	char err[256];
+	unsigned int sec;
+	json_t *e;
+
+	(void)state;
+	rx_alerts__free(a);
+	assert_int_equal(rx_alerts_cfg__slo(&c, "GET /checkout 8080 availability=99.9", err, sizeof(err)), 0);
+	assert_int_equal(rx_alerts_cfg__set(&c, "alert-slo-fast-long", "20", &why), 0);
+	assert_int_equal(rx_alerts_cfg__set(&c, "alert-slo-fast-short", "4", &why), 0);
+	assert_int_equal(rx_alerts_cfg__set(&c, "alert-resolve-after", "3", &why), 0);
+	assert_int_equal(rx_alerts_cfg__set(&c, "alert-error-ratio", "0.5", &why), 0); /* no error_spike */
+	/* the slow and ticket pairs out of the way (their windows hold all 33 s here) */
+	assert_int_equal(rx_alerts_cfg__set(&c, "alert-slo-slow-burn", "1000", &why), 0);
+	assert_int_equal(rx_alerts_cfg__set(&c, "alert-slo-ticket-burn", "1000", &why), 0);
+	a = rx_alerts__new(&c, "veth0");
+	for (sec = 1; sec <= 30; sec++) {
+		window(&w, sec, 100, 0, 0);
+		endpoint(&w, 200, 100, 1000000, 0);
+		rx_alerts__tick(a, &w, w.last_ns);
+		rx_snapshot__free(&w);
+	}
+	assert_int_equal(s.n, 0);
+	/* 10 % bad: the 20 s window crosses 14.4x (1.44 %) in its third second */
+	for (sec = 31; sec <= 33; sec++) {
+		window(&w, sec, 100, 0, 0);
+		endpoint(&w, 200, 90, 1000000, 0);
+		endpoint(&w, 500, 10, 1000000, 1);
+		rx_alerts__tick(a, &w, w.last_ns);
+		rx_snapshot__free(&w);
+		if (sec < 33)
+			assert_int_equal(s.n, 0);
+	}
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.alert, "slo_burn");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(s.last, "labels"),
+							      "objective")), "availability");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(s.last, "labels"),
+							      "severity")), "critical");
+	e = json_object_get(s.last, "evidence");
+	assert_true(fabs(json_real_value(json_object_get(e, "budget")) - 0.001) < 1e-9);
+	/* the short window: 30 bad in 400 = 75x; the long one: 30 bad in 2000 = 15x */
+	assert_true(fabs(json_real_value(json_object_get(json_array_get(json_object_get(e, "windows"), 1),
+							 "burn_rate")) - 75) < 1e-6);
+	assert_true(fabs(json_real_value(json_object_get(json_array_get(json_object_get(e, "windows"), 0),
+							 "burn_rate")) - 15) < 1e-6);
+	json_decref(s.last);
+	s.last = NULL;
+	/* healthy again: the short window clears in 4 s, then the hysteresis of 3 */
+	for (sec = 34; sec <= 45 && strcmp(s.state, "resolved"); sec++) {
+		window(&w, sec, 100, 0, 0);
+		endpoint(&w, 200, 100, 1000000, 0);
+		rx_alerts__tick(a, &w, w.last_ns);
+		rx_snapshot__free(&w);
+	}
+	assert_string_equal(s.state, "resolved");
+	assert_true(sec - 1 <= 33 + 4 + 3 + 1);
+	json_decref(s.last);
+	rx_alerts__free(a);
+}
+
+/* ---- talker_surge and its seen-set ---------------------------------------------------------- */
+
+static void seen_set_bounds(void **state)
+{
+	struct rx_seen set;
+	__u32 i, fresh = 0, fp = 0, key[4] = { 0 };
+
+	(void)state;
+	assert_int_equal(rx_seen__init(&set), 0);
+	for (i = 0; i < RX_SEEN_CAP - 1000; i++) { /* a generation nearly full */
+		key[0] = i;
+		fresh += rx_seen__add(&set, key, sizeof(key));
+	}
+	/* (a key may be taken for seen as the generation fills: within the bound) */
+	assert_true(fresh >= (RX_SEEN_CAP - 1000) * (1 - rx_seen__fp_bound()));
+	for (i = 0; i < RX_SEEN_CAP - 1000; i += 97) { /* no false negatives */
+		key[0] = i;
+		assert_int_equal(rx_seen__add(&set, key, sizeof(key)), 0);
+	}
+	/* keys never added: the share taken for seen stays under the bound; the generation rotates */
+	key[1] = 1;
+	for (i = 0; i < 90000; i++) {
+		key[0] = i;
+		fp += !rx_seen__add(&set, key, sizeof(key));
+	}
+	print_message("seen-set: %u false positives in 90000 (bound %.3f %%)\n", fp,
+		      100 * rx_seen__fp_bound());
+	assert_int_equal(set.rotations, 1);
+	assert_true(fp <= 90000 * rx_seen__fp_bound());
+	assert_true(rx_seen__fp_bound() < 0.002);
+	/* the first generation is the old one now: its keys are still seen */
+	key[1] = 0;
+	key[0] = 77;
+	assert_int_equal(rx_seen__add(&set, key, sizeof(key)), 0);
+	rx_seen__free(&set);
+}
+
+/* Two steady sources, then 400 never seen in one second: talker_surge with the new subnets. */
+static void talker_surge_fires(void **state)
+{
+	struct rx_alerts_cfg c;
+	struct rx_snapshot w;
+	struct seen s;
+	struct rx_alerts *a = engine(&s, &c);
+	unsigned int sec;
+	json_t *e;
+
+	(void)state;
+	for (sec = 1; sec <= 70; sec++) {
+		window(&w, sec, 100, 0, 0);
+		sources(&w, 2);
+		rx_alerts__tick(a, &w, w.last_ns);
+		rx_snapshot__free(&w);
+	}
+	assert_int_equal(s.n, 0);
+	window(&w, 71, 100, 0, 0);
+	sources(&w, 50); /* 48 new: under alert-talker-new-min (100) */
+	rx_alerts__tick(a, &w, w.last_ns);
+	rx_snapshot__free(&w);
+	assert_int_equal(s.n, 0);
+	window(&w, 72, 100, 0, 0);
+	sources(&w, 450); /* 400 new */
+	rx_alerts__tick(a, &w, w.last_ns);
+	rx_snapshot__free(&w);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.alert, "talker_surge");
+	e = json_object_get(s.last, "evidence");
+	assert_int_equal(json_integer_value(json_object_get(e, "new_sources")), 400);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+				    json_object_get(e, "top_new_subnets"), 0), "subnet")), "198.51.100.0/24");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(
+				 json_object_get(e, "top_new_subnets"), 0), "sources")), 200);
+	json_decref(s.last);
+	s.last = NULL;
+	window(&w, 73, 100, 0, 0);
+	sources(&w, 450); /* the same again: seen, no longer new */
+	rx_alerts__tick(a, &w, w.last_ns);
+	rx_snapshot__free(&w);
+	assert_true(json_real_value(json_object_get(json_array_get(rx_alerts__json(a, 0), 0), "since")) > 0);
+	rx_alerts__free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +656,11 @@ int main(void)
 		cmocka_unit_test(latency_spike_with_guard),
 		cmocka_unit_test(tcp_rst_storm),
 		cmocka_unit_test(port_scan_thresholds),
+		cmocka_unit_test(slo_burn_arithmetic),
+		cmocka_unit_test(slo_config_lines),
+		cmocka_unit_test(slo_burn_fires_and_resolves),
+		cmocka_unit_test(seen_set_bounds),
+		cmocka_unit_test(talker_surge_fires),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * TLS hellos from packets: the ClientHello (RFC 8446 section 4.1.2, RFC
+ * 5246 section 7.4.1.2) and the ServerHello (RFC 8446 section 4.1.3) at
+ * the start of a TCP segment, decoded into struct rx_tls for the capture
+ * record. Only the handshake's clear text: the record header (RFC 8446
+ * section 5.1), the handshake header, the versions, the cipher suites and
+ * the extensions server_name (RFC 6066 section 3), supported_groups (RFC
+ * 8422 section 5.1.1), ec_point_formats, signature_algorithms (RFC 8446
+ * section 4.2.3), ALPN (RFC 7301 section 3.1) and supported_versions (RFC
+ * 8446 section 4.2.1): what JA3 and JA4 are made of.
+ *
+ * The segment's first RX_TLS_BUF bytes are copied into the work area and
+ * walked one item (a list entry, a name byte, an extension header) per
+ * rx_shim_loop() step, the walk's state in the work area: as the option
+ * walks (parse.h), a callback over a fixed buffer is verified once, where
+ * an open-coded walk over packet pointers forks a verifier state per
+ * offset. Every read masks its index into the buffer and is checked
+ * against the bytes in view first.
+ *
+ * A hello longer than its segment is decoded as far as it goes and counted
+ * as tls_partial; a length that disagrees with its container stops the
+ * walk and is counted as tls_malformed; lists longer than kept, as
+ * tls_lists_cut. The hello is still shown, with what was decoded.
+ */
+#ifndef RX_TLS_H
+#define RX_TLS_H
+
+#include "parse.h"
+
+#define RX_TLS_CT_HANDSHAKE 22   /* record content type (RFC 8446 section 5.1) */
+#define RX_TLS_HS_CLIENT_HELLO 1 /* handshake types (RFC 8446 section 4) */
+#define RX_TLS_HS_SERVER_HELLO 2
+#define RX_TLS_EXT_SNI 0         /* extension types (IANA TLS ExtensionType Values) */
+#define RX_TLS_EXT_GROUPS 10
+#define RX_TLS_EXT_ECPF 11
+#define RX_TLS_EXT_SIGALGS 13
+#define RX_TLS_EXT_ALPN 16
+#define RX_TLS_EXT_VERSIONS 43
+#define RX_TLS_SNI_HOST_NAME 0   /* NameType host_name (RFC 6066 section 3) */
+#define RX_TLS_HDR 9             /* record header (5) + handshake header (4) */
+#define RX_TLS_SID_OFF 43        /* + legacy_version (2) + random (32): legacy_session_id */
+#define RX_TLS_STEPS (2 * RX_TLS_BUF) /* an item per step, at least a byte; and an end per list */
+
+enum rx_tls_state {
+	RX_TLS_S_CIPHERS = 0, /* cipher_suites entries */
+	RX_TLS_S_EXTS = 1,    /* extension headers */
+	RX_TLS_S_LIST16 = 2,  /* a list of 16-bit values in an extension */
+	RX_TLS_S_LIST8 = 3,   /* a list of bytes in an extension */
+	RX_TLS_S_NAME = 4,    /* the server name or ALPN protocol list, a byte a step */
+	RX_TLS_S_DONE = 5,
+};
+
+#define RX_TLS_M (RX_TLS_BUF - 1)
+#define RX_TLS_BYTE(wk, i) ((__u32)(wk)->tlsbuf[(i) & RX_TLS_M])
+
+_Static_assert((RX_TLS_BUF & RX_TLS_M) == 0, "RX_TLS_BUF: a power of two");
+_Static_assert((RX_TLS_CIPHERS_MAX & (RX_TLS_CIPHERS_MAX - 1)) == 0 &&
+		       (RX_TLS_EXTS_MAX & (RX_TLS_EXTS_MAX - 1)) == 0 &&
+		       (RX_TLS_SIGALGS_MAX & (RX_TLS_SIGALGS_MAX - 1)) == 0 &&
+		       (RX_TLS_GROUPS_MAX & (RX_TLS_GROUPS_MAX - 1)) == 0 &&
+		       (RX_TLS_VERSIONS_MAX & (RX_TLS_VERSIONS_MAX - 1)) == 0 &&
+		       (RX_TLS_ECPF_MAX & (RX_TLS_ECPF_MAX - 1)) == 0 &&
+		       (RX_TLS_SNI_MAX & (RX_TLS_SNI_MAX - 1)) == 0 &&
+		       (RX_TLS_ALPN_MAX & (RX_TLS_ALPN_MAX - 1)) == 0,
+	       "TLS lists: powers of two (indexes are masked)");
+
+RX_INLINE __u32 rx_tls_u16(const struct rx_work *wk, __u32 i)
+{
+	return RX_TLS_BYTE(wk, i) << 8 | RX_TLS_BYTE(wk, i + 1);
+}
+
+RX_INLINE __u32 rx_tls_min(__u32 a, __u32 b)
+{
+	return a < b ? a : b;
+}
+
+/* Append v to a list of max entries (n: its count); past max, the hello is cut. */
+#define RX_TLS_PUT(t, list, n, max, v)                                         \
+	do {                                                                   \
+		__u32 i__ = (t)->n;                                            \
+		if (i__ < (max)) {                                             \
+			(t)->list[i__ & ((max) - 1)] = (v);                    \
+			(t)->n = (__u8)(i__ + 1);                              \
+		} else {                                                       \
+			(t)->flags |= RX_TLSF_CUT;                             \
+		}                                                              \
+	} while (0)
+
+/* One entry of the 16-bit list of the extension being read. */
+RX_INLINE void rx_tls_put16(struct rx_tls *t, __u32 ext, __u16 v)
+{
+	if (ext == RX_TLS_EXT_SIGALGS)
+		RX_TLS_PUT(t, sigalgs, n_sigalgs, RX_TLS_SIGALGS_MAX, v);
+	else if (ext == RX_TLS_EXT_GROUPS)
+		RX_TLS_PUT(t, groups, n_groups, RX_TLS_GROUPS_MAX, v);
+	else
+		RX_TLS_PUT(t, versions, n_versions, RX_TLS_VERSIONS_MAX, v);
+}
+
+/* The walk stops: the bytes say what cannot be. */
+RX_INLINE long rx_tls_bad(struct rx_tls *t, struct rx_tlswalk *w)
+{
+	t->flags |= RX_TLSF_MALFORMED;
+	w->state = RX_TLS_S_DONE;
+	return 1;
+}
+
+/* A list inside the extension at data: [start, start + len), within the extension. */
+RX_INLINE long rx_tls_list(struct rx_tls *t, struct rx_tlswalk *w, __u32 start, __u32 len,
+			   __u32 state)
+{
+	if (start + len > w->ext_end)
+		return rx_tls_bad(t, w);
+	w->off = start;
+	w->list_end = rx_tls_min(start + len, w->end);
+	w->state = state;
+	return 0;
+}
+
+/*
+ * One extension header at w->off (RFC 8446 section 4.2): its type is
+ * listed; the extensions of JA3 and JA4 go on to their lists, the others
+ * are skipped whole.
+ */
+RX_INLINE long rx_tls_ext(struct rx_work *wk, struct rx_tls *t, struct rx_tlswalk *w)
+{
+	__u32 off = w->off, type, len, data;
+
+	if (off >= w->exts_end || off >= w->end)
+		return 1;
+	if (off + 4 > w->end)
+		return 1; /* cut by the view: partial, already flagged */
+	if (off + 4 > w->exts_end)
+		return rx_tls_bad(t, w);
+	type = rx_tls_u16(wk, off);
+	len = rx_tls_u16(wk, off + 2);
+	data = off + 4;
+	if (data + len > w->exts_end)
+		return rx_tls_bad(t, w);
+	t->exts_all++;
+	RX_TLS_PUT(t, exts, n_exts, RX_TLS_EXTS_MAX, (__u16)type);
+	w->ext_type = type;
+	w->ext_end = data + len;
+	w->off = data + len; /* unless a list below is read first */
+	if (t->kind == RX_TLS_SERVER_HELLO) {
+		if (type == RX_TLS_EXT_VERSIONS && len >= 2 && data + 2 <= w->end) {
+			t->sel_version = (__u16)rx_tls_u16(wk, data);
+			t->flags |= RX_TLSF_VERSIONS;
+		}
+		if (type == RX_TLS_EXT_ALPN && len >= 3 && data + 3 <= w->end) {
+			t->flags |= RX_TLSF_ALPN;
+			return rx_tls_list(t, w, data + 2, rx_tls_u16(wk, data), RX_TLS_S_NAME);
+		}
+		if (type == RX_TLS_EXT_ECPF && len >= 1 && data + 1 <= w->end)
+			return rx_tls_list(t, w, data + 1, RX_TLS_BYTE(wk, data), RX_TLS_S_LIST8);
+		return 0;
+	}
+	if (data + 2 > w->end || len < 2)
+		return 0; /* nothing of it in view (partial), or an empty one */
+	switch (type) {
+	case RX_TLS_EXT_SNI:
+		/* server_name_list (2), NameType (1), HostName length (2), the name */
+		if (len < 5 || data + 5 > w->end || RX_TLS_BYTE(wk, data + 2) != RX_TLS_SNI_HOST_NAME)
+			return 0;
+		t->flags |= RX_TLSF_SNI;
+		return rx_tls_list(t, w, data + 5, rx_tls_u16(wk, data + 3), RX_TLS_S_NAME);
+	case RX_TLS_EXT_ALPN:
+		/* protocol_name_list (2), then length-prefixed names: kept as they are */
+		if (len < 3 || data + 3 > w->end)
+			return 0;
+		t->flags |= RX_TLSF_ALPN;
+		return rx_tls_list(t, w, data + 2, rx_tls_u16(wk, data), RX_TLS_S_NAME);
+	case RX_TLS_EXT_VERSIONS:
+		t->flags |= RX_TLSF_VERSIONS;
+		return rx_tls_list(t, w, data + 1, RX_TLS_BYTE(wk, data), RX_TLS_S_LIST16);
+	case RX_TLS_EXT_SIGALGS:
+		t->flags |= RX_TLSF_SIGALGS;
+		return rx_tls_list(t, w, data + 2, rx_tls_u16(wk, data), RX_TLS_S_LIST16);
+	case RX_TLS_EXT_GROUPS:
+		return rx_tls_list(t, w, data + 2, rx_tls_u16(wk, data), RX_TLS_S_LIST16);
+	case RX_TLS_EXT_ECPF:
+		return rx_tls_list(t, w, data + 1, RX_TLS_BYTE(wk, data), RX_TLS_S_LIST8);
+	}
+	return 0;
+}
+
+/* One byte of the server name or ALPN protocol list being read. */
+RX_INLINE long rx_tls_name(struct rx_work *wk, struct rx_tls *t, struct rx_tlswalk *w)
+{
+	__u32 off = w->off, n;
+	__u8 c;
+
+	if (off >= w->list_end) {
+		w->off = w->ext_end;
+		w->state = RX_TLS_S_EXTS;
+		return 0;
+	}
+	c = (__u8)RX_TLS_BYTE(wk, off);
+	if (w->ext_type == RX_TLS_EXT_SNI) {
+		n = t->sni_len;
+		if (n >= RX_TLS_SNI_MAX) {
+			t->flags |= RX_TLSF_SNI_TRUNC;
+			w->list_end = off; /* the rest is not kept */
+			return 0;
+		}
+		t->sni[n & (RX_TLS_SNI_MAX - 1)] = (char)c;
+		t->sni_len = (__u8)(n + 1);
+	} else {
+		n = t->alpn_len;
+		if (n >= RX_TLS_ALPN_MAX) {
+			t->flags |= RX_TLSF_ALPN_TRUNC;
+			w->list_end = off;
+			return 0;
+		}
+		t->alpn[n & (RX_TLS_ALPN_MAX - 1)] = (char)c;
+		t->alpn_len = (__u8)(n + 1);
+	}
+	w->off = off + 1;
+	return 0;
+}
+
+RX_INLINE long rx_tls_exts_start(struct rx_work *wk, struct rx_tls *t, struct rx_tlswalk *w,
+				 __u32 off)
+{
+	__u32 len;
+
+	if (off > w->hs_end)
+		return rx_tls_bad(t, w);
+	if (off == w->hs_end || off + 2 > w->end)
+		return 1; /* no extensions, or not in view */
+	len = rx_tls_u16(wk, off);
+	if (off + 2 + len > w->hs_end)
+		return rx_tls_bad(t, w);
+	w->exts_end = off + 2 + len;
+	w->off = off + 2;
+	w->state = RX_TLS_S_EXTS;
+	return 0;
+}
+
+/*
+ * After cipher_suites: legacy_compression_methods (1-byte length), then the
+ * extensions' 2-byte length, and the extensions (absent in a TLS 1.0-1.2
+ * hello that has none).
+ */
+RX_INLINE long rx_tls_after_ciphers(struct rx_work *wk, struct rx_tls *t, struct rx_tlswalk *w)
+{
+	__u32 off = w->list_end;
+
+	if (off + 1 > w->end)
+		return 1;
+	off += 1 + RX_TLS_BYTE(wk, off);
+	return rx_tls_exts_start(wk, t, w, off);
+}
+
+/* One step of the walk (an rx_shim_loop() callback): returns 1 when done. */
+static long rx_tls_step(__u64 index __attribute__((unused)), void *ctx)
+{
+	struct rx_work *wk = ((struct rx_optctx *)ctx)->work;
+	struct rx_tlswalk *w = &wk->tlsw;
+	struct rx_tls *t = &wk->tls;
+	__u32 off = w->off, state = w->state;
+
+	if (state == RX_TLS_S_CIPHERS) {
+		if (off + 2 > w->list_end)
+			return rx_tls_after_ciphers(wk, t, w);
+		t->ciphers_all++;
+		RX_TLS_PUT(t, ciphers, n_ciphers, RX_TLS_CIPHERS_MAX, (__u16)rx_tls_u16(wk, off));
+		w->off = off + 2;
+		return 0;
+	}
+	if (state == RX_TLS_S_EXTS)
+		return rx_tls_ext(wk, t, w);
+	if (state == RX_TLS_S_NAME)
+		return rx_tls_name(wk, t, w);
+	if (state == RX_TLS_S_LIST16 || state == RX_TLS_S_LIST8) {
+		__u32 size = state == RX_TLS_S_LIST16 ? 2 : 1;
+
+		if (off + size > w->list_end) {
+			w->off = w->ext_end;
+			w->state = RX_TLS_S_EXTS;
+			return 0;
+		}
+		if (size == 2)
+			rx_tls_put16(t, w->ext_type, (__u16)rx_tls_u16(wk, off));
+		else
+			RX_TLS_PUT(t, ecpf, n_ecpf, RX_TLS_ECPF_MAX, (__u8)RX_TLS_BYTE(wk, off));
+		w->off = off + size;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The fixed part of a hello, from the record header to the first list:
+ * where the walk starts. Returns 0 to walk, 1 when nothing is to walk
+ * (the flags say why).
+ */
+RX_INLINE int rx_tls_fixed(struct rx_work *wk, struct rx_tls *t, struct rx_tlswalk *w)
+{
+	__u32 sid, off, len;
+
+	if (RX_TLS_SID_OFF + 1 > w->end)
+		return 1;
+	t->hs_version = (__u16)rx_tls_u16(wk, RX_TLS_HDR);
+	sid = RX_TLS_BYTE(wk, RX_TLS_SID_OFF);
+	if (sid > 32)
+		return rx_tls_bad(t, w);
+	off = RX_TLS_SID_OFF + 1 + sid;
+	if (t->kind == RX_TLS_SERVER_HELLO) {
+		/* cipher_suite (2), legacy_compression_method (1), extensions */
+		if (off + 2 > w->end)
+			return 1;
+		t->cipher = (__u16)rx_tls_u16(wk, off);
+		return (int)rx_tls_exts_start(wk, t, w, off + 3);
+	}
+	if (off + 2 > w->end)
+		return 1;
+	len = rx_tls_u16(wk, off);
+	if ((len & 1) || off + 2 + len > w->hs_end)
+		return rx_tls_bad(t, w);
+	w->off = off + 2;
+	w->list_end = rx_tls_min(off + 2 + len, w->end);
+	w->state = RX_TLS_S_CIPHERS;
+	return 0;
+}
+
+/*
+ * Decode the hello that starts the TCP segment of wk->pkt, if it starts
+ * one, into wk->tls (kind RX_TLS_NONE otherwise). hook must be the
+ * program's constant (it picks the load-bytes helper).
+ */
+RX_INLINE void rx_tls_decode(struct rx_env *env, __u32 hook, struct rx_work *wk)
+{
+	const struct rx_pkt *pkt = &wk->pkt;
+	struct rx_tls *t = &wk->tls;
+	struct rx_tlswalk *w = &wk->tlsw;
+	struct rx_optctx ctx = { .work = wk, .env = env, .hook = hook };
+	__u32 avail, n, hs_type, rec_len;
+
+	__builtin_memset(t, 0, sizeof(*t));
+	if (!(pkt->layers & RX_L_TCP) || !pkt->payload_off || pkt->cap_len <= pkt->payload_off)
+		return;
+	avail = pkt->cap_len - pkt->payload_off;
+	n = rx_tls_min(avail, RX_TLS_BUF);
+	if (rx_shim_load_bytes(env, hook, pkt->payload_off, wk->tlsbuf, n, RX_TLS_BUF))
+		return;
+	/* a handshake record of SSL 3.0 to TLS 1.3 (record versions 0x0300-0x0304) */
+	if (RX_TLS_BYTE(wk, 0) != RX_TLS_CT_HANDSHAKE || (n > 1 && RX_TLS_BYTE(wk, 1) != 3) ||
+	    (n > 2 && RX_TLS_BYTE(wk, 2) > 4))
+		return;
+	if (n < 6) {
+		/* too short to say which message: a hello cut in its header */
+		rx_shim_stat(env, wk, RX_STAT_TLS_PARTIAL);
+		return;
+	}
+	hs_type = RX_TLS_BYTE(wk, 5);
+	if (hs_type != RX_TLS_HS_CLIENT_HELLO && hs_type != RX_TLS_HS_SERVER_HELLO)
+		return;
+	t->kind = (__u8)hs_type;
+	t->rec_version = (__u16)rx_tls_u16(wk, 1);
+	rec_len = rx_tls_u16(wk, 3);
+	t->hs_len = n >= RX_TLS_HDR ? RX_TLS_BYTE(wk, 6) << 16 | rx_tls_u16(wk, 7) : 0;
+	__builtin_memset(w, 0, sizeof(*w));
+	w->hs_end = RX_TLS_HDR + t->hs_len;
+	w->end = rx_tls_min(n, w->hs_end);
+	w->state = RX_TLS_S_DONE;
+	/* the hello in more bytes than this segment (or the buffer) has, or in more records */
+	if (n < RX_TLS_HDR || avail < w->hs_end || n < w->hs_end || 5 + rec_len < w->hs_end)
+		t->flags |= RX_TLSF_PARTIAL;
+	if (n >= RX_TLS_HDR && !rx_tls_fixed(wk, t, w))
+		rx_shim_loop(RX_TLS_STEPS, rx_tls_step, &ctx);
+	if (t->flags & RX_TLSF_PARTIAL)
+		rx_shim_stat(env, wk, RX_STAT_TLS_PARTIAL);
+	if (t->flags & RX_TLSF_MALFORMED)
+		rx_shim_stat(env, wk, RX_STAT_TLS_MALFORMED);
+	if (t->flags & RX_TLSF_CUT)
+		rx_shim_stat(env, wk, RX_STAT_TLS_CUT);
+}
+
+#endif
