@@ -22,6 +22,12 @@
 #               (120x40, a tmux server of our own) with RXRAY_AGENT pointing
 #               at the agent's socket: top reads the agent's counters once a
 #               second instead of attaching a second datapath. Both measured.
+#   serve-nodet the serve window again, with the anomaly detectors off
+#               (config alert-detectors = false): serve - serve-nodet is
+#               what the detectors cost with the readers they share reads
+#               with; their own thread (rxray-alerts, /proc/PID/task) is
+#               measured in every serve window too (det_pct; goal < 0.5 % of
+#               a core, issue 12). BENCH_AGENT_DETECTORS=0 leaves it out.
 #   top         serve stopped: `rxray top -i IF` alone, attaching its own
 #               datapath (XDP + TC), reading the maps once a second.
 #   base        with BENCH_BASE_BUILD (set by `BENCH_BASE=REV make bench`:
@@ -52,11 +58,12 @@ pps=${BENCH_AGENT_PPS:-100000}
 secs=${BENCH_AGENT_SECONDS:-30}
 warmup=${BENCH_AGENT_WARMUP:-5}
 shapes=${BENCH_AGENT_SHAPES:-udp wide}
+detectors=${BENCH_AGENT_DETECTORS:-1}
 BL_RXRAY=$build/rxray
 base_build=${BENCH_BASE_BUILD:-}
 base_rxray=${base_build:+$base_build/rxray}
 port=19482
-P=rxbg
+P=${BENCH_PREFIX:-rxbg} # BENCH_PREFIX: other lab names (parallel runs)
 sock=rxray-bench-$$ # a tmux server of our own
 
 [ -x "$BL_RXRAY" ] || die "$BL_RXRAY not built (make)"
@@ -82,18 +89,28 @@ bl_lab_up $P || die "lab setup"
 for s in $shapes; do bl_trafgen_cfg "$s" "$BL_TMP/$s.cfg" || die "unknown shape $s"; done
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# det_ticks PID: the CPU ticks of its detectors' thread (named rxray-alerts), 0 without one
+det_ticks() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = rxray-alerts ] && { awk '{ print $14 + $15 }' "$t/stat"; return; }
+	done
+	echo 0
+}
 kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
 # traffic at $pps in the background; -n bounds it even if the kill is lost
-windows=3
-[ -z "$base_build" ] || windows=4
+windows=$((3 + detectors))
+[ -z "$base_build" ] || windows=$((windows + 1))
 traffic_start() {
 	ip netns exec "$BL_NA" trafgen --no-sock-mem -Q -P 1 -b "${pps}pps" \
 		-n $((pps * (windows * (secs + warmup) + 60))) --dev "$BL_IFA" --conf "$1" >"$BL_TMP/trafgen.log" 2>&1 &
 	gen_pid=$!
 }
 traffic_stop() {
-	kill -INT "$gen_pid" 2>/dev/null || true
+	# trafgen's worker is a child of its own: both, by pid (the parent alone may outwait -n)
+	# shellcheck disable=SC2046
+	kill -INT "$gen_pid" $(pgrep -P "$gen_pid" || true) 2>/dev/null || true
 	wait "$gen_pid" 2>/dev/null || true
 	gen_pid=
 }
@@ -102,9 +119,10 @@ traffic_stop() {
 measure() {
 	local shape=$1 window=$2 t0 t1 rx0 rx1 i np name pid rss
 	shift 2
-	declare -A c0 max
+	declare -A c0 d0 max
 	for np in "$@"; do
 		c0[$np]=$(ticks "${np#*:}")
+		d0[$np]=$(det_ticks "${np#*:}")
 		max[$np]=0
 	done
 	rx0=$(bl_rx "$BL_IFB" "$BL_NB" rx_packets)
@@ -121,9 +139,11 @@ measure() {
 	for np in "$@"; do
 		name=${np%%:*} pid=${np#*:}
 		awk -v w="$window" -v n="$name" -v s="$shape" -v c=$(($(ticks "$pid") - c0[$np])) \
+			-v d=$(($(det_ticks "$pid") - d0[$np])) \
 			-v ns=$((t1 - t0)) -v rx=$((rx1 - rx0)) -v rss="${max[$np]}" -v hwm="$(kb "$pid" VmHWM)" 'BEGIN {
-			printf "RESULT agent %s %s %s cpu_pct=%.2f ticks=%d seconds=%.1f rss_kb=%d hwm_kb=%d pps=%.0f\n",
-				s, w, n, c / 100 / (ns / 1e9) * 100, c, ns / 1e9, rss, hwm, rx / (ns / 1e9)
+			printf "RESULT agent %s %s %s cpu_pct=%.2f ticks=%d seconds=%.1f rss_kb=%d hwm_kb=%d pps=%.0f det_pct=%.2f det_ticks=%d\n",
+				s, w, n, c / 100 / (ns / 1e9) * 100, c, ns / 1e9, rss, hwm, rx / (ns / 1e9),
+				d / 100 / (ns / 1e9) * 100, d
 		}' | tee -a "$BL_TMP/results"
 	done
 }
@@ -234,6 +254,18 @@ for shape in $shapes; do
 		"lost talkers $(awk '/^rxray_records_lost_total.*source="talkers"/ { print $2 }' "$BL_TMP/m")," \
 		"services $(awk '/^rxray_records_lost_total.*source="services"/ { print $2 }' "$BL_TMP/m")"
 	bl_serve_stop || die "serve exit"
+	if [ "$detectors" = 1 ]; then
+		echo "== $shape / serve-nodet: rxray serve with alert-detectors = false, /metrics scraped every second"
+		printf 'alert-detectors = false\n' >"$BL_TMP/nodet.conf"
+		BL_SERVE_ARGS="--config $BL_TMP/nodet.conf" bl_serve_start $port || die "serve (detectors off)"
+		scraper_start
+		sleep "$warmup"
+		n0=$(($(wc -l <"$BL_TMP/scrapes") + 1))
+		measure "$shape" serve-nodet "serve:$BL_SERVE_PID"
+		scrapes "$shape" serve-nodet "$n0" "$(wc -l <"$BL_TMP/scrapes")"
+		scraper_stop
+		bl_serve_stop || die "serve exit"
+	fi
 	if [ -n "$base_build" ] && ((nshape % 2 == 1)); then base_window "$shape"; fi
 
 	if [ $has_top -eq 1 ]; then
@@ -266,6 +298,20 @@ if [ -n "$base_build" ]; then
 			printf "  %-5s rxray serve / base serve: cpu %.2fx (%.2f %% / %.2f %%), max RSS %.2fx (%.1f MB / %.1f MB)\n",
 				s, c ? v[s, "serve", "cpu_pct"] / c : 0, v[s, "serve", "cpu_pct"], c,
 				r ? v[s, "serve", "rss_kb"] / r : 0, v[s, "serve", "rss_kb"] / 1024, r / 1024
+		}
+	}' "$BL_TMP/results"
+fi
+if [ "$detectors" = 1 ]; then
+	awk '$1 == "RESULT" && $6 ~ /^cpu_pct=/ && $5 == "serve" && ($4 == "serve" || $4 == "serve-nodet") {
+		for (i = 6; i <= NF; i++) { split($i, kv, "="); v[$3, $4, kv[1]] = kv[2] }
+		if (!($3 in seen)) { seen[$3] = 1; order[++n] = $3 }
+	}
+	END {
+		for (i = 1; i <= n; i++) {
+			s = order[i]; on = v[s, "serve", "cpu_pct"]; off = v[s, "serve-nodet", "cpu_pct"]
+			d = v[s, "serve", "det_pct"]
+			printf "  %-5s detectors: serve %.2f %% with, %.2f %% without (%.2fx); their thread %.2f %% of a core  %s\n",
+				s, on, off, off ? on / off : 0, d, d < 0.5 ? "goal < 0.5 % MET" : "goal < 0.5 % MISSED"
 		}
 	}' "$BL_TMP/results"
 fi

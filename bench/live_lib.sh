@@ -24,7 +24,9 @@
 #   bl_cpustat                 "cpuN busy softirq total" lines from /proc/stat (jiffies)
 #   bl_serve_start PORT [RXRAY] rxray serve ($BL_RXRAY, or the binary RXRAY: a
 #                              baseline build's) on BL_IFB in ns b, control
-#                              socket $BL_TMP/agent.sock; sets BL_SERVE_PID
+#                              socket $BL_TMP/agent.sock, options
+#                              $BL_SERVE_ARGS, alerts to $BL_TMP/alerts.log;
+#                              sets BL_SERVE_PID
 #   bl_serve_stop              SIGTERM, wait; fails loudly on a bad exit
 #   bl_metric_sum FAMILY FILE  sum of a metric family's series in an exposition
 #   bl_nginx_conf DIR          DIR/nginx.conf: nginx in the foreground, one
@@ -131,8 +133,9 @@ bl_cpustat() {
 bl_serve_start() {
 	local port=$1 bin=${2:-$BL_RXRAY} _
 	# a control socket of our own, not the host agent's /run/rxray/agent.sock
+	# shellcheck disable=SC2086 # BL_SERVE_ARGS: more options, split
 	ip netns exec "$BL_NB" "$bin" serve -i "$BL_IFB" --listen "127.0.0.1:$port" \
-		--control "$BL_TMP/agent.sock" 2>>"$BL_TMP/serve.err" &
+		--control "$BL_TMP/agent.sock" ${BL_SERVE_ARGS:-} 2>>"$BL_TMP/serve.err" >>"$BL_TMP/alerts.log" &
 	BL_SERVE_PID=$!
 	for _ in $(seq 100); do
 		ip netns exec "$BL_NB" curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" && return 0

@@ -12,6 +12,9 @@
 #      bench/http_cost.sh nginx under wrk across a veth, with and without
 #                         rxray serve attached, 16 connections then one
 #                         (root, nginx, wrk)
+#   6. bench/alerts_day.sh false alarms of the anomaly detectors over a
+#                         generated normal day (24 h, ~14 M frames through
+#                         rxray alerts -r; about 10 min; BENCH_ONLY=alerts)
 # and a summary. Full logs go to BUILD/bench/*.log; bench/RESULTS.md records
 # them by hand, with the machine they ran on.
 #
@@ -39,7 +42,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=$build/bench
 mkdir -p "$out"
 rm -f "$out/xdp_cost.log" "$out/offline.log" "$out/live_cost.log" "$out/agent_cost.log" \
-	"$out/tc_http_cost.log" "$out/http_cost.log" "$out/http_latency.log"
+	"$out/tc_http_cost.log" "$out/http_cost.log" "$out/http_latency.log" "$out/alerts_day.log"
 only=${BENCH_ONLY:-}
 base=${BENCH_BASE:-}
 unset BENCH_BASE_BUILD BENCH_BASE_DESC
@@ -126,6 +129,10 @@ if wanted http; then
 	step "5. HTTP: the same, one connection (latency without queueing; bench/http_cost.sh)" http_latency.log \
 		"http_cost.sh (one connection) failed" env BENCH_HTTP_WRK="-t 1 -c 1" "$here/http_cost.sh" "$build"
 fi
+if wanted alerts; then
+	step "6. alerts: false alarms over a normal day (bench/alerts_day.sh)" alerts_day.log \
+		"alerts_day.sh failed (needs jq, python3)" "$here/alerts_day.sh" "$build"
+fi
 
 echo
 echo "== summary"
@@ -138,8 +145,9 @@ summary() {
 summary xdp_cost.log 'worst ratio|records produced' 'xdp '
 summary offline.log 'x  (goal|\(reference|\(speed)' 'offline: '
 summary live_cost.log 'rxray / pass-only|base  / pass-only|rxray / base' 'live: '
-summary agent_cost.log 'goal (MET|MISSED)|serve / base serve' 'agent: '
+summary agent_cost.log 'goal (MET|MISSED)|serve / base serve|goal < 0.5' 'agent: '
 summary tc_http_cost.log 'the HTTP tracker|rxray http=1  +- trivial|http=1 transaction:' 'tc_http: '
 summary http_cost.log 'rxray / none|base / none|rxray / base' 'http (wrk -t 2 -c 16): '
 summary http_latency.log 'rxray / none|base / none|rxray / base' 'http (wrk -t 1 -c 1): '
+summary alerts_day.log '^RESULT alerts_day' 'alerts: '
 exit $status

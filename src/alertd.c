@@ -19,6 +19,7 @@ struct rx_alertd {
 	FILE *log;
 	pthread_mutex_t log_lock;
 	struct rx_alertmgr *am;
+	struct rx_alertmgr *wh; /* the webhook's sender: each change, no resend */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -31,8 +32,13 @@ struct rx_alertd {
 static void on_change(void *user, const json_t *j)
 {
 	struct rx_alertd *d = user;
-	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
+	char *s;
 
+	if (d->o.keep) {
+		d->o.keep(d->o.keep_user, j);
+		return;
+	}
+	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
 	pthread_mutex_lock(&d->log_lock);
 	if (!s || fprintf(d->log, "%s\n", s) < 0 || fflush(d->log))
 		d->log_errors++;
@@ -40,6 +46,8 @@ static void on_change(void *user, const json_t *j)
 	free(s);
 	if (d->am)
 		rx_alertmgr__push(d->am, j, d->o.resend_s);
+	if (d->wh)
+		rx_alertmgr__push(d->wh, j, d->o.resend_s);
 }
 
 /* Every firing alert to Alertmanager again (Prometheus's resend). */
@@ -71,8 +79,9 @@ static int wait_until(struct rx_alertd *d, const struct timespec *t)
 }
 
 /*
- * Once a second: each interface's counters now, minus the read before,
- * through its detectors. The windows are timed by the reads themselves
+ * Once a second: each interface's counters (a read at most a second
+ * old, shared with the other readers), minus the read before, through its
+ * detectors. The windows are timed by the reads themselves
  * (first_ns, last_ns), so a late wake-up makes a longer window, not a
  * wrong rate.
  */
@@ -84,6 +93,8 @@ static void *alertd_thread(void *arg)
 	double since_resend = 0;
 	int i;
 
+	/* named, so that its CPU can be told from the rest (bench/agent_cost.sh) */
+	pthread_setname_np(pthread_self(), "rxray-alerts");
 	for (i = 0; i < d->n; i++)
 		rx_source__snapshot(d->srcs[i], &prev[i]);
 	clock_gettime(CLOCK_REALTIME, &next);
@@ -92,7 +103,12 @@ static void *alertd_thread(void *arg)
 		if (wait_until(d, &next))
 			break;
 		for (i = 0; i < d->n; i++) {
-			rx_source__snapshot(d->srcs[i], &cur);
+			/*
+			 * a read newer than the last, made less than a second ago: a
+			 * /metrics scrape's or a top client's when there was one, so
+			 * that the tables are walked once a second, not once per reader
+			 */
+			rx_source__snapshot_recent(d->srcs[i], &cur, prev[i].last_ns);
 			if (!rx_snapshot__copy(&win, &cur)) {
 				rx_snapshot__subtract(&win, &prev[i]);
 				rx_alerts__tick(d->eng[i], &win, cur.last_ns);
@@ -139,6 +155,9 @@ int rx_alertd__start(struct rx_alertd **out, const struct rx_alertd_opts *o,
 	}
 	if (o->alertmanager && !(d->am = rx_alertmgr__start(o->alertmanager, o->generator)))
 		return RX_EXIT_INPUT;
+	if (o->webhook &&
+	    !(d->wh = rx_alertmgr__start_kind(o->webhook, o->generator, RX_ALERTMGR_WEBHOOK)))
+		return RX_EXIT_INPUT;
 	cfg.on_change = on_change;
 	cfg.user = d;
 	for (i = 0; i < n; i++) {
@@ -151,6 +170,8 @@ int rx_alertd__start(struct rx_alertd **out, const struct rx_alertd_opts *o,
 			return RX_EXIT_RUNTIME;
 		}
 	}
+	if (o->off) /* the API and the metrics stay, with nothing firing */
+		return 0;
 	if (pthread_create(&d->thread, NULL, alertd_thread, d)) {
 		rx_err("alerts: cannot start the detectors' thread");
 		return RX_EXIT_RUNTIME;
@@ -175,6 +196,7 @@ void rx_alertd__stop(struct rx_alertd *d)
 	for (i = 0; i < d->n; i++)
 		rx_alerts__free(d->eng[i]);
 	rx_alertmgr__stop(d->am);
+	rx_alertmgr__stop(d->wh);
 	if (d->log && d->log != stdout)
 		fclose(d->log);
 	pthread_mutex_destroy(&d->lock);
@@ -193,6 +215,14 @@ static json_t *delivery_json(struct rx_alertd *d)
 	j = json_pack("{sbsIsIsIsI}", "alertmanager", d->am != NULL, "sent", (json_int_t)st.sent,
 		      "undelivered", (json_int_t)st.undelivered, "failed_posts",
 		      (json_int_t)st.failed, "queued", (json_int_t)st.queued);
+	memset(&st, 0, sizeof(st));
+	if (d->wh)
+		rx_alertmgr__stats(d->wh, &st);
+	json_object_set_new(j, "webhook",
+			    json_pack("{sbsIsIsIsI}", "configured", d->wh != NULL, "sent",
+				      (json_int_t)st.sent, "undelivered", (json_int_t)st.undelivered,
+				      "failed_posts", (json_int_t)st.failed, "queued",
+				      (json_int_t)st.queued));
 	pthread_mutex_lock(&d->log_lock);
 	json_object_set_new(j, "log_errors", json_integer((json_int_t)d->log_errors));
 	pthread_mutex_unlock(&d->log_lock);
@@ -247,6 +277,25 @@ void rx_alertd__metrics(struct rx_alertd *d, struct rx_buf *b)
 		       "rxray_alerts_post_failures_total %llu\n"
 		       "# HELP rxray_alerts_queued Alerts waiting for Alertmanager.\n"
 		       "# TYPE rxray_alerts_queued gauge\nrxray_alerts_queued %llu\n",
+		       (unsigned long long)st.sent, (unsigned long long)st.undelivered,
+		       (unsigned long long)st.failed, (unsigned long long)st.queued);
+	memset(&st, 0, sizeof(st));
+	if (d->wh)
+		rx_alertmgr__stats(d->wh, &st);
+	rx_buf__printf(b,
+		       "# HELP rxray_alerts_webhook_sent_total Alerts the webhook accepted.\n"
+		       "# TYPE rxray_alerts_webhook_sent_total counter\n"
+		       "rxray_alerts_webhook_sent_total %llu\n"
+		       "# HELP rxray_alerts_webhook_undelivered_total Alerts dropped from the full "
+		       "webhook queue: never delivered.\n"
+		       "# TYPE rxray_alerts_webhook_undelivered_total counter\n"
+		       "rxray_alerts_webhook_undelivered_total %llu\n"
+		       "# HELP rxray_alerts_webhook_post_failures_total POSTs to the webhook that "
+		       "failed (their alerts are retried).\n"
+		       "# TYPE rxray_alerts_webhook_post_failures_total counter\n"
+		       "rxray_alerts_webhook_post_failures_total %llu\n"
+		       "# HELP rxray_alerts_webhook_queued Alerts waiting for the webhook.\n"
+		       "# TYPE rxray_alerts_webhook_queued gauge\nrxray_alerts_webhook_queued %llu\n",
 		       (unsigned long long)st.sent, (unsigned long long)st.undelivered,
 		       (unsigned long long)st.failed, (unsigned long long)st.queued);
 	rx_buf__printf(b, "# HELP rxray_alert_input The detectors' inputs in the last second.\n"

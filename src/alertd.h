@@ -19,8 +19,12 @@ struct rx_alertd_opts {
 	struct rx_alerts_cfg cfg;
 	const char *log_path;     /* NULL: stdout */
 	const char *alertmanager; /* NULL: none */
+	const char *webhook;      /* NULL: none; else each change, Alertmanager's webhook JSON */
 	double resend_s;          /* firing alerts again after this long */
 	const char *generator;    /* the generatorURL */
+	int off;                  /* alert-detectors = false: no detectors run (nothing fires) */
+	rx_alert_fn keep;         /* not NULL: each change to keep(keep_user, ...), no line written */
+	void *keep_user;
 };
 
 struct rx_alertd;

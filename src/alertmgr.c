@@ -20,6 +20,8 @@
 #define AM_RETRY_MAX_S 30 /* the longest wait between retries */
 
 struct rx_alertmgr {
+	enum rx_alertmgr_kind kind;
+	const char *opt; /* the option, for errors: "--alertmanager" */
 	char host[256], port[8], path[512];
 	char generator[256];
 	pthread_t thread;
@@ -58,7 +60,12 @@ static int url_parse(struct rx_alertmgr *m, const char *url, const char **why)
 		hl = slash ? strcspn(slash, "?#") : 0;
 		while (hl && slash[hl - 1] == '/')
 			hl--;
-		snprintf(m->path, sizeof(m->path), "%.*s/api/v2/alerts", (int)hl, slash ? slash : "");
+		if (m->kind == RX_ALERTMGR_WEBHOOK) /* the receiver's own path, as given */
+			snprintf(m->path, sizeof(m->path), "%.*s", (int)(slash ? strcspn(slash, "#") : 1),
+				 slash ? slash : "/");
+		else
+			snprintf(m->path, sizeof(m->path), "%.*s/api/v2/alerts", (int)hl,
+				 slash ? slash : "");
 	}
 	return 0;
 }
@@ -151,16 +158,68 @@ static int am_post(const struct rx_alertmgr *m, const char *body)
 	return status;
 }
 
+/* The labels (or annotations) every alert of the batch has, with the same value. */
+static json_t *common(const json_t *batch, const char *what)
+{
+	json_t *c = json_deep_copy(json_object_get(json_array_get(batch, 0), what)), *a, *v;
+	const char *k;
+	void *tmp;
+	size_t i;
+
+	if (!c)
+		return json_object();
+	json_array_foreach(batch, i, a) {
+		json_object_foreach_safe(c, tmp, k, v) {
+			if (!json_equal(v, json_object_get(json_object_get(a, what), k)))
+				json_object_del(c, k);
+		}
+	}
+	return c;
+}
+
+/*
+ * Alertmanager's webhook message (version 4) of the batch: one group, the
+ * root route's ({}:{}, no group labels), firing while any alert of it is.
+ */
+static json_t *webhook_msg(const struct rx_alertmgr *m, json_t *b)
+{
+	const char *status = "resolved";
+	char ext[256];
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(b, i, o) {
+		if (!strcmp(json_string_value(json_object_get(o, "status")), "firing"))
+			status = "firing";
+	}
+	/* the externalURL: the generator's scheme and authority (serve's listener) */
+	snprintf(ext, sizeof(ext), "%s", m->generator);
+	if (strstr(ext, "://") && strchr(strstr(ext, "://") + 3, '/'))
+		*strchr(strstr(ext, "://") + 3, '/') = 0;
+	return json_pack("{ss ss si ss ss s{} so so ss sO}", "version", "4", "groupKey", "{}:{}",
+			 "truncatedAlerts", 0, "status", status, "receiver", "rxray", "groupLabels",
+			 "commonLabels", common(b, "labels"), "commonAnnotations",
+			 common(b, "annotations"), "externalURL", ext, "alerts", b);
+}
+
 /* The POST's body: the batch without the fingerprints kept for the queue. */
-static char *am_body(const json_t *batch)
+static char *am_body(const struct rx_alertmgr *m, const json_t *batch)
 {
 	json_t *b = json_deep_copy(batch), *o;
 	char *s;
 	size_t i;
 
-	json_array_foreach(b, i, o)
+	json_array_foreach(b, i, o) {
+		if (m->kind == RX_ALERTMGR_WEBHOOK) /* its "fingerprint" is the same one */
+			json_object_set(o, "fingerprint", json_object_get(o, "_fp"));
 		json_object_del(o, "_fp");
-	s = b ? json_dumps(b, JSON_COMPACT) : NULL;
+	}
+	if (b && m->kind == RX_ALERTMGR_WEBHOOK) {
+		o = webhook_msg(m, b);
+		json_decref(b);
+		b = o;
+	}
+	s = b ? json_dumps(b, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(b);
 	return s;
 }
@@ -187,7 +246,7 @@ static void *am_thread(void *arg)
 		batch = m->queue;
 		m->queue = json_array();
 		pthread_mutex_unlock(&m->lock);
-		body = am_body(batch);
+		body = am_body(m, batch);
 		status = body ? am_post(m, body) : -1;
 		free(body);
 		pthread_mutex_lock(&m->lock);
@@ -214,6 +273,12 @@ static void *am_thread(void *arg)
 
 struct rx_alertmgr *rx_alertmgr__start(const char *url, const char *generator)
 {
+	return rx_alertmgr__start_kind(url, generator, RX_ALERTMGR_API_V2);
+}
+
+struct rx_alertmgr *rx_alertmgr__start_kind(const char *url, const char *generator,
+					    enum rx_alertmgr_kind kind)
+{
 	struct rx_alertmgr *m = calloc(1, sizeof(*m));
 	const char *why;
 
@@ -221,8 +286,10 @@ struct rx_alertmgr *rx_alertmgr__start(const char *url, const char *generator)
 		rx_err("out of memory");
 		return NULL;
 	}
+	m->kind = kind;
+	m->opt = kind == RX_ALERTMGR_WEBHOOK ? "--alert-webhook" : "--alertmanager";
 	if (url_parse(m, url, &why)) {
-		rx_err("--alertmanager %s: %s", url, why);
+		rx_err("%s %s: %s", m->opt, url, why);
 		free(m);
 		return NULL;
 	}
@@ -231,7 +298,7 @@ struct rx_alertmgr *rx_alertmgr__start(const char *url, const char *generator)
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->wake, NULL);
 	if (pthread_create(&m->thread, NULL, am_thread, m)) {
-		rx_err("--alertmanager %s: cannot start its thread", url);
+		rx_err("%s %s: cannot start its thread", m->opt, url);
 		json_decref(m->queue);
 		free(m);
 		return NULL;
@@ -268,6 +335,12 @@ static json_t *am_alert(const struct rx_alertmgr *m, const json_t *a, double res
 
 	if (!o)
 		return NULL;
+	if (m->kind == RX_ALERTMGR_WEBHOOK) {
+		/* as Alertmanager's webhook: its status; a firing alert's endsAt is the zero time */
+		json_object_set(o, "status", json_object_get(a, "state"));
+		json_object_set_new(o, "endsAt", ends ? json_incref(ends) : json_string("0001-01-01T00:00:00Z"));
+		return o;
+	}
 	if (ends) {
 		json_object_set(o, "endsAt", ends);
 		return o;

@@ -15,6 +15,12 @@
 
 struct rx_alertmgr;
 
+/* What a sender posts. */
+enum rx_alertmgr_kind {
+	RX_ALERTMGR_API_V2,  /* Alertmanager: POST URL/api/v2/alerts, [{labels, ...}] */
+	RX_ALERTMGR_WEBHOOK, /* a generic webhook: POST URL, Alertmanager's webhook JSON (version 4) */
+};
+
 /* The counters of a sender (each only grows, but queued). */
 struct rx_alertmgr_stats {
 	__u64 sent;        /* alerts Alertmanager accepted (2xx) */
@@ -30,6 +36,15 @@ struct rx_alertmgr_stats {
 int rx_alertmgr_url_check(const char *url, const char **why);
 /* Start the sender; NULL (after the error) on failure. generator: the generatorURL. */
 struct rx_alertmgr *rx_alertmgr__start(const char *url, const char *generator);
+/*
+ * The same sender for kind (same queue, retries and counters): a webhook
+ * gets {version "4", groupKey, status, receiver, groupLabels, commonLabels,
+ * commonAnnotations, externalURL, alerts [{status, labels, annotations,
+ * startsAt, endsAt, generatorURL, fingerprint}]}, one message per POST of
+ * the queue, as an Alertmanager webhook receiver does.
+ */
+struct rx_alertmgr *rx_alertmgr__start_kind(const char *url, const char *generator,
+					    enum rx_alertmgr_kind kind);
 void rx_alertmgr__stop(struct rx_alertmgr *m);
 /*
  * Queue one alert object (alerts.h's; state firing or resolved) for

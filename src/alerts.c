@@ -554,12 +554,20 @@ static void detect_rate(struct rx_alerts *a, const char *service, const char *wh
 	mean = b->mean;
 	dev = b->dev;
 	if (baseline_ready(a, b)) {
+		/*
+		 * the excess over the baseline, in packets/s, at least the minimum:
+		 * a few bursts of a quiet service are not a spike (bench/alerts_day.sh)
+		 */
 		spike = pps >= a->cfg.spike_min_pps && v >= a->cfg.spike_ratio * mean &&
-			v > mean + a->cfg.spike_spread * dev;
-		/* a drop is judged on packets: bytes would say it twice */
-		/* (no spread test: below a tenth of the mean is far whatever the spread) */
+			v > mean + a->cfg.spike_spread * dev &&
+			pps * (1 - mean / v) >= a->cfg.spike_min_pps;
+		/*
+		 * a drop is judged on packets (bytes would say it twice), and only
+		 * beyond the spreads too: a service whose seconds are often near
+		 * empty (a few requests a second) cannot be judged on one
+		 */
 		drop = !strcmp(what, "packets") && mean >= a->cfg.drop_min_pps &&
-		       v <= a->cfg.drop_ratio * mean;
+		       v <= a->cfg.drop_ratio * mean && mean - v > a->cfg.spike_spread * dev;
 	}
 	baseline_learn(a, b, v, dur, spike || drop);
 	if (!spike && !drop)

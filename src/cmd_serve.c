@@ -39,7 +39,8 @@ struct serve {
 static const char serve_usage[] =
 	"Usage: rxray serve -i IFACE [-i IFACE ...] [--listen ADDR:PORT] [--top N] [--pin]\n"
 	"                   [--control PATH] [--config FILE] [--web-config FILE]\n"
-	"                   [--route PATTERN ...] [--alertmanager URL] [--alert-log FILE]\n"
+	"                   [--route PATTERN ...] [--alertmanager URL] [--alert-webhook URL]\n"
+	"                   [--alert-log FILE]\n"
 	"\n"
 	"Attach to each IFACE and serve, until SIGINT/SIGTERM:\n"
 	"  GET /metrics     Prometheus text exposition (docs/metrics.md)\n"
@@ -61,6 +62,8 @@ static const char serve_usage[] =
 	"                         or /static/* (repeat; tried in order before {id}/{uuid}/{hex})\n"
 	"      --alertmanager URL send alerts to this Alertmanager (API v2), e.g.\n"
 	"                         http://127.0.0.1:9093\n"
+	"      --alert-webhook URL post each alert's changes there in Alertmanager's webhook\n"
+	"                         JSON, e.g. http://127.0.0.1:5001/hook\n"
 	"      --alert-log FILE   append each alert's changes there as JSON lines (default: stdout)\n"
 	"      --alert-resend S   send firing alerts to Alertmanager again every S seconds\n"
 	"                         (default 60); thresholds: alert-* keys in --config\n"
@@ -127,6 +130,23 @@ static int set_opt(struct serve_cfg *c, const char *key, const char *val, const 
 			return RX_EXIT_INPUT;
 		}
 		c->alerts.alertmanager = val;
+	} else if (!strcmp(key, "alert-webhook")) {
+		const char *why;
+
+		if (rx_alertmgr_url_check(val, &why)) {
+			rx_err("%s %s: %s", where, val, why);
+			return RX_EXIT_INPUT;
+		}
+		c->alerts.webhook = val;
+	} else if (!strcmp(key, "alert-detectors")) {
+		if (!strcmp(val, "true") || !strcmp(val, "yes") || !strcmp(val, "1")) {
+			c->alerts.off = 0;
+		} else if (!strcmp(val, "false") || !strcmp(val, "no") || !strcmp(val, "0")) {
+			c->alerts.off = 1;
+		} else {
+			rx_err("%s %s: expected true or false", where, val);
+			return RX_EXIT_INPUT;
+		}
 	} else if (!strcmp(key, "alert-log")) {
 		c->alerts.log_path = val;
 	} else if (!strcmp(key, "alert-resend")) {
@@ -158,7 +178,7 @@ static int set_opt(struct serve_cfg *c, const char *key, const char *val, const 
 		}
 	} else {
 		rx_err("%s: unknown key (known: interface, listen, top, pin, control, route, web-config, "
-		       "alertmanager, alert-log, alert-resend, %s)", where, rx_alerts_cfg_keys);
+		       "alertmanager, alert-webhook, alert-log, alert-resend, alert-detectors, %s)", where, rx_alerts_cfg_keys);
 		return RX_EXIT_INPUT;
 	}
 	return 0;
@@ -555,6 +575,7 @@ static const struct rx_option serve_options[] = {
 	SERVE_OPT("route", "--route", 1),
 	SERVE_OPT("web-config", "--web-config", 1),
 	SERVE_OPT("alertmanager", "--alertmanager", 1),
+	SERVE_OPT("alert-webhook", "--alert-webhook", 1),
 	SERVE_OPT("alert-log", "--alert-log", 1),
 	SERVE_OPT("alert-resend", "--alert-resend", 1),
 	{ 0 },

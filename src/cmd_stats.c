@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "alertd.h"
 #include "alerts_replay.h"
 #include "filter.h"
 #include "params.h"
@@ -55,8 +56,9 @@ static const struct rx_command_line stats_line = { "stats", stats_usage, stats_o
 						   RX_PARAMS_ARGS | RX_PARAMS_SOURCE };
 
 /*
- * A file's alerts: the detectors over its seconds (alerts_replay.h), with
- * the default thresholds; each alert's last state, by fingerprint, in the
+ * The run's alerts: the detectors, with the default thresholds, over a
+ * file's seconds (alerts_replay.h) or live over each second of the run (the
+ * agent's alertd.h thread); each alert's last state, by fingerprint, in the
  * order they first fired.
  */
 static void keep_alert(void *user, const json_t *j)
@@ -84,7 +86,7 @@ static void print_alerts(const json_t *l)
 
 	if (!json_array_size(l))
 		return;
-	printf("\nalerts (the detectors over the capture's seconds; rxray alerts -r lists every change):\n");
+	printf("\nalerts (the detectors over each second, default thresholds; rxray alerts lists every change):\n");
 	json_array_foreach(l, i, a)
 		printf("  %-8s %-13s %-8s since %.3f: %s\n", json_string_value(json_object_get(a, "state")),
 		       json_string_value(json_object_get(a, "alert")),
@@ -104,6 +106,8 @@ int cmd_stats(int argc, char **argv)
 	struct rx_filter *filter;
 	struct rx_alerts_cfg ac;
 	struct rx_replay *replay = NULL;
+	struct rx_alertd_opts ao = { .keep = keep_alert, .resend_s = 60 };
+	struct rx_alertd *live = NULL;
 	struct rx_sink sink = { .on_second = rx_replay__second };
 	json_t *by_fp = NULL, *alerts;
 	char *expr;
@@ -129,10 +133,17 @@ int cmd_stats(int argc, char **argv)
 		ac.user = by_fp = json_object();
 		replay = by_fp ? rx_replay__new(src, &ac, cfg.p.file) : NULL;
 		sink.user = replay;
+	} else if ((ao.keep_user = by_fp = json_object())) {
+		rx_alerts_cfg__defaults(&ao.cfg);
+		if (rx_alertd__start(&live, &ao, &src, (const char *[]){ cfg.p.ifname }, 1)) {
+			rx_alertd__stop(live); /* (said why) the picture without alerts */
+			live = NULL;
+		}
 	}
 	r = rx_source__run(src, replay ? &sink : NULL);
 	if (!r && replay)
 		rx_replay__finish(replay);
+	rx_alertd__stop(live);
 	alerts = by_fp ? alerts_list(by_fp) : json_array();
 	rx_source__snapshot(src, &snap);
 	rx_snapshot__sort(&snap);

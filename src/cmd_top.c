@@ -14,6 +14,7 @@
  * every way out once it has.
  */
 /* first: reasons.h's X-macros name a reason OK, which curses.h defines as a macro */
+#include "alerts_replay.h"
 #include "params.h"
 #include "picture.h"
 #include "source.h"
@@ -41,6 +42,7 @@
 #define TOP_MIN_LINES 8
 #define TOP_KEY_MAX 42        /* address column: an IPv6 address fits, numbers stay close */
 #define TOP_ITEM_NAME_MAX 24  /* name column of the small panels' rows */
+#define TOP_ALERT_LINES 3     /* firing alerts shown above the footer, at most */
 
 static const char top_usage[] =
 	"Usage: rxray top (-i IFACE | -r FILE [--speed X]) [--route PATTERN ...]\n"
@@ -78,6 +80,12 @@ struct top {
 	enum top_sort sort;
 	int paused, help, utf8, colors;
 	int replay; /* -r: the counters' times are the capture's */
+	/* the detectors' firing alerts (default thresholds), by fingerprint, oldest first */
+	pthread_mutex_t alock;
+	json_t *firing;
+	struct rx_alerts *alerts; /* -i: the detectors over each pair of top's reads */
+	struct rx_replay *areplay; /* -r: over each second of the capture */
+	int alines; /* lines the alerts take in the frame being drawn */
 };
 
 enum { TOP_PAIR_TITLE = 1, TOP_PAIR_WARN, TOP_PAIR_PAUSED, TOP_PAIR_SPARK };
@@ -110,6 +118,24 @@ static const char *num(double v)
 
 /* ---- sampling -------------------------------------------------------------- */
 
+/*
+ * Live, the detectors over the window between the last read and s (as
+ * serve's over its reads a second apart): top's own reads, so that no
+ * other reader's come between them.
+ */
+static void top__detect(struct top *t, const struct rx_snapshot *s)
+{
+	struct rx_snapshot w;
+
+	if (!t->alerts || !t->model.have_prev || s->last_ns <= t->model.prev.last_ns)
+		return;
+	if (!rx_snapshot__copy(&w, s)) {
+		rx_snapshot__subtract(&w, &t->model.prev);
+		rx_alerts__tick(t->alerts, &w, s->last_ns);
+	}
+	rx_snapshot__free(&w);
+}
+
 /* Read the counters once and make the next frame of them (topmodel.c). */
 static void top__sample(struct top *t)
 {
@@ -122,6 +148,7 @@ static void top__sample(struct top *t)
 		rx_snapshot__free(&s);
 		return;
 	}
+	top__detect(t, &s);
 	if (!top_model__step(&t->model, &s, rx_clock_ns(CLOCK_MONOTONIC), t->sort, &f))
 		return;
 	if (t->paused) {
@@ -439,6 +466,78 @@ static int reason_items(const struct top_frame *f, struct top_item *it)
 	return n;
 }
 
+/* ---- alerts ----------------------------------------------------------------- */
+
+/* A change of an alert's state (the detectors' thread, or the replay's). */
+static void top__alert(void *user, const json_t *j)
+{
+	struct top *t = user;
+	const char *fp = json_string_value(json_object_get(j, "fingerprint"));
+	const char *state = json_string_value(json_object_get(j, "state"));
+
+	if (!fp || !state)
+		return;
+	pthread_mutex_lock(&t->alock);
+	if (!strcmp(state, "firing"))
+		json_object_set_new(t->firing, fp, json_deep_copy(j));
+	else
+		json_object_del(t->firing, fp);
+	pthread_mutex_unlock(&t->alock);
+}
+
+/* The lines the firing alerts take above the footer (0: none, the layout as without). */
+static int alert_lines(struct top *t)
+{
+	size_t n;
+
+	pthread_mutex_lock(&t->alock);
+	n = json_object_size(t->firing);
+	pthread_mutex_unlock(&t->alock);
+	if (!n || LINES < TOP_MIN_LINES + 4)
+		return 0;
+	return n > TOP_ALERT_LINES ? TOP_ALERT_LINES : (int)n;
+}
+
+/* The firing alerts, critical first, on the h lines from y; the last says how many more. */
+static void draw_alerts(struct top *t, int y, int h)
+{
+	attr_t a = top__attr(t, TOP_PAIR_WARN, A_BOLD) | A_REVERSE;
+	const char *fp, *k;
+	json_t *al, *sub, *v;
+	int i = 0, p, n;
+
+	pthread_mutex_lock(&t->alock);
+	n = (int)json_object_size(t->firing);
+	for (p = 0; p < 2; p++) {
+		json_object_foreach(t->firing, fp, al) {
+			const char *sev = json_string_value(json_object_get(al, "severity"));
+			char subj[96] = "";
+			size_t len = 0;
+
+			/* critical ones first, then the rest */
+			if (!sev || (p == 0) != !strcmp(sev, "critical") || i >= h)
+				continue;
+			sub = json_object_get(al, "subject");
+			json_object_foreach(sub, k, v) {
+				if (strcmp(k, "interface") && json_is_string(v) && len < sizeof(subj))
+					len += (size_t)snprintf(subj + len, sizeof(subj) - len, " %s",
+								json_string_value(v));
+			}
+			mvhline(y + i, 0, ' ' | a, COLS);
+			if (i == h - 1 && n > h)
+				put(y + i, 0, COLS, a, " ALERT %s%s and %d more (rxray alerts)",
+				    json_string_value(json_object_get(al, "alert")), subj, n - h);
+			else
+				put(y + i, 0, COLS, a, " ALERT %-8s %s%s: %s", sev,
+				    json_string_value(json_object_get(al, "alert")), subj,
+				    json_string_value(json_object_get(json_object_get(al, "annotations"),
+								      "summary")));
+			i++;
+		}
+	}
+	pthread_mutex_unlock(&t->alock);
+}
+
 static void draw_header(const struct top *t)
 {
 	const struct top_frame *f = &t->shown;
@@ -528,7 +627,7 @@ static void draw_narrow(const struct top *t)
 	struct top_item proto[RX_PROTO_MAX], tcp[16], lost[RX_STAT_MAX], reas[RX_REASON_MAX];
 	int np = protocol_items(f, proto), nt = tcp_items(f, tcp), nl = lost_items(f, lost),
 	    nr = reason_items(f, reas);
-	int y = 3, bottom = LINES - 1, w = COLS, hp, ht, he, hl, hr, rest, cap = 2;
+	int y = 3, bottom = LINES - 1 - t->alines, w = COLS, hp, ht, he, hl, hr, rest, cap = 2;
 
 	draw_spark(t, 1, 0, w, "pkt/s", f->hist_pps, f->hist_n);
 	draw_spark(t, 2, 0, w, "bit/s", f->hist_bps, f->hist_n);
@@ -574,7 +673,7 @@ static void draw_wide(const struct top *t)
 	struct top_item proto[RX_PROTO_MAX], tcp[16], lost[RX_STAT_MAX], reas[RX_REASON_MAX];
 	int np = protocol_items(f, proto), nt = tcp_items(f, tcp), nl = lost_items(f, lost),
 	    nr = reason_items(f, reas);
-	int lw = (COLS - 2) / 2, rx = lw + 2, rw = COLS - rx, y = 3, bottom = LINES - 1;
+	int lw = (COLS - 2) / 2, rx = lw + 2, rw = COLS - rx, y = 3, bottom = LINES - 1 - t->alines;
 	int htop = 1 + (np > nt ? np : nt), hbot = 1 + (nl > nr ? nl : nr), mid, need;
 	int he = draw_flow(t, 0, 0, COLS, 0, "endpoints", f->ep, f->n_ep, 0);
 
@@ -612,7 +711,7 @@ static void draw_wide(const struct top *t)
 	draw_item_rows(t, y, rx, rw, hbot, "non-ok reasons", reas, nr);
 }
 
-static void top__draw(const struct top *t)
+static void top__draw(struct top *t)
 {
 	erase();
 	if (COLS < TOP_MIN_COLS || LINES < TOP_MIN_LINES) {
@@ -622,10 +721,13 @@ static void top__draw(const struct top *t)
 		return;
 	}
 	draw_header(t);
+	t->alines = alert_lines(t);
 	if (COLS >= TOP_WIDE_COLS)
 		draw_wide(t);
 	else
 		draw_narrow(t);
+	if (t->alines)
+		draw_alerts(t, LINES - 1 - t->alines, t->alines);
 	draw_footer(t);
 	if (t->help)
 		draw_help();
@@ -756,11 +858,38 @@ static const struct rx_option top_options[] = {
 
 static const struct rx_command_line top_line = { "top", top_usage, top_options, RX_PARAMS_SOURCE };
 
-/* The replay's thread: the file through the datapath, paced (the counters are read meanwhile). */
-static void *top__replay(void *src)
+/*
+ * The replay's thread: the file through the datapath, paced (the counters
+ * are read meanwhile), the detectors over each of its seconds.
+ */
+static void *top__replay(void *arg)
 {
-	rx_source__run(src, NULL);
+	struct top *t = arg;
+	struct rx_sink sink = { .on_second = rx_replay__second, .user = t->areplay };
+
+	if (!rx_source__run(t->src, t->areplay ? &sink : NULL) && t->areplay)
+		rx_replay__finish(t->areplay);
 	return NULL;
+}
+
+/*
+ * The detectors, with the default thresholds: over the replay's seconds
+ * (-r, in the capture's time), else over top's own reads a second apart.
+ * Without them (out of memory), top shows no alerts.
+ */
+static void top__detectors(struct top *t)
+{
+	struct rx_alerts_cfg ac;
+
+	pthread_mutex_init(&t->alock, NULL);
+	t->firing = json_object();
+	rx_alerts_cfg__defaults(&ac);
+	ac.on_change = top__alert;
+	ac.user = t;
+	if (t->replay)
+		t->areplay = rx_replay__new(t->src, &ac, t->ifname);
+	else
+		t->alerts = rx_alerts__new(&ac, t->ifname);
 }
 
 int cmd_top(int argc, char **argv)
@@ -824,9 +953,12 @@ int cmd_top(int argc, char **argv)
 		rx_err("top: cannot drive the terminal (TERM=%s)", term ? term : "unset");
 		return RX_EXIT_INPUT;
 	}
-	if (p->file && pthread_create(&replay, NULL, top__replay, t.src)) {
+	top__detectors(&t);
+	if (p->file && pthread_create(&replay, NULL, top__replay, &t)) {
 		endwin();
 		delscreen(t.screen);
+		rx_replay__free(t.areplay);
+		json_decref(t.firing);
 		rx_source__close(t.src);
 		rx_err("top: cannot start the replay");
 		return RX_EXIT_RUNTIME;
@@ -840,6 +972,9 @@ int cmd_top(int argc, char **argv)
 		pthread_join(replay, NULL);
 	}
 
+	rx_alerts__free(t.alerts);
+	rx_replay__free(t.areplay);
+	json_decref(t.firing);
 	top_frame__free(&t.shown);
 	top_model__free(&t.model);
 	rx_source__close(t.src);

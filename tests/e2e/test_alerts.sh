@@ -13,6 +13,10 @@
 #      baseline gives rate_spike;
 #   3. Alertmanager down: the alert is queued (bounded), its POSTs fail and
 #      are counted, nothing is lost silently;
+#   5. serve's own generic webhook (--alert-webhook, a second receiver):
+#      Alertmanager's webhook JSON (version 4) of syn_flood, firing then
+#      resolved, within 2 s of the crossing; still delivered while
+#      Alertmanager is down;
 #   4. a bad config (unknown key, out-of-range threshold) is one line, exit 2.
 set -u
 # shellcheck source=../lib/runner.sh
@@ -22,12 +26,14 @@ rx_need prometheus-alertmanager wrk curl jq
 rx_lab
 rx_keep_on_fail "${RXRAY_KEEP:-/tmp/rxray-alerts-fail}" '*.log' '*.err' '*.json' '*.conf' '*.yml'
 
-AM=19093 HOOK=19094 LISTEN=19464
-# the thresholds for a small lab: short warm-up and hysteresis
+AM=19093 HOOK=19094 LISTEN=19464 HOOK2=19095
+# the thresholds for a small lab: short warm-up and hysteresis (6 s: the checks
+# of the firing alert, a few jq runs, outlast 3 s on a loaded machine)
 cat >"$tmp/rxray.conf" <<CONF
 alertmanager = http://127.0.0.1:$AM
+alert-webhook = http://127.0.0.1:$HOOK2/rxray
 alert-resend = 2
-alert-resolve-after = 3
+alert-resolve-after = 6
 alert-warmup = 6
 alert-baseline = 30
 alert-syn-half-open = 300
@@ -51,6 +57,7 @@ rx_bg ip netns exec "$NB" prometheus-alertmanager --config.file="$tmp/am.yml" --
 	--web.listen-address=127.0.0.1:$AM --cluster.listen-address= --log.level=warn \
 	>"$tmp/am.log" 2>&1
 am_pid=$bg_pid
+rx_bg ip netns exec "$NB" /usr/bin/python3 tests/lib/webhook_sink.py 127.0.0.1 $HOOK2 "$tmp/hook2.json"
 rx_until inb curl -sf -o /dev/null http://127.0.0.1:$AM/-/ready ||
 	rx_until inb curl -sf -o /dev/null http://127.0.0.1:$AM/-/ready ||
 	fail "alertmanager did not start: $(tail -n 3 "$tmp/am.log")"
@@ -144,9 +151,26 @@ inb "$RXRAY" alerts | grep -q "firing   syn_flood" || fail "rxray alerts (text)"
 RESOLVED='any(.alerts[]; .labels.alertname == "syn_flood" and .status == "resolved")'
 wait_hook "$RESOLVED" 15 || fail "syn_flood not resolved at Alertmanager"
 t_res=$(hook_time "$RESOLVED")
-echo "syn_flood: resolved at Alertmanager $(jq -n "$t_res - $t_flood - $secs_flood" | cut -c1-5)s after the flood ended (hysteresis 3 s)"
+echo "syn_flood: resolved at Alertmanager $(jq -n "$t_res - $t_flood - $secs_flood" | cut -c1-5)s after the flood ended (hysteresis 6 s)"
 jq -e -s 'any(.alert == "syn_flood" and .state == "resolved" and .ends > .since)' "$tmp/alerts.json" >/dev/null ||
 	fail "no resolved line in the alert log"
+
+# ---- 5. the generic webhook: syn_flood firing, then resolved ---------------------------
+WH='.version == "4" and .groupKey == "{}:{}" and .receiver == "rxray" and .groupLabels == {}
+	and (.externalURL | test("^http://127.0.0.1:'$LISTEN'$")) and (.commonAnnotations | type) == "object"'
+WA='.labels.alertname == "syn_flood" and .labels.severity == "critical" and (.annotations.summary | test("half-open"))
+	and (.fingerprint | test("^[0-9a-f]{16}$")) and (.generatorURL | test("/api/alerts$")) and (.startsAt | test("Z$"))'
+wh_has() { [ -s "$tmp/hook2.json" ] && jq -e -s "[.[] | select(.body | $1)] | length > 0" "$tmp/hook2.json" >/dev/null; }
+WFIRE="$WH and .status == \"firing\" and .commonLabels.interface == \"$IF\" and (.commonLabels as \$c | all(.alerts[]; .labels | contains(\$c)))
+	and any(.alerts[]; $WA and .status == \"firing\" and .endsAt == \"0001-01-01T00:00:00Z\")"
+WRES="$WH and any(.alerts[]; $WA and .status == \"resolved\" and .endsAt > .startsAt)"
+wh_has "$WFIRE" || fail "webhook: no firing syn_flood in Alertmanager's webhook form: $(head -c 700 "$tmp/hook2.json" 2>/dev/null)"
+wh_has "$WRES" || fail "webhook: no resolved syn_flood: $(tail -c 700 "$tmp/hook2.json" 2>/dev/null)"
+t_wh=$(jq -s "[.[] | select(.body | $WFIRE)][0].t // 1e12" "$tmp/hook2.json")
+jq -e -n "$t_wh - $since <= 2" >/dev/null || fail "webhook: firing $(jq -n "$t_wh - $since")s after the crossing (> 2 s)"
+[ "$(jq -s "[.[] | select(.body | $WFIRE)] | length" "$tmp/hook2.json")" = 1 ] ||
+	fail "webhook: the firing state posted more than once (each change once)"
+echo "webhook: syn_flood firing $(jq -n "$t_wh - $since" | cut -c1-5)s after the crossing, then resolved, in Alertmanager's webhook JSON"
 
 # ---- 2. error_spike and rate_spike ----------------------------------------------------
 for _ in $(seq 30); do ina curl -s -o /dev/null http://192.0.2.2:8080/error; done
@@ -171,6 +195,11 @@ jq -e ".delivery.failed_posts >= 1 and .delivery.queued >= 1 and .delivery.sent 
 inb curl -sf http://127.0.0.1:$LISTEN/metrics | grep -q '^rxray_alerts_post_failures_total [1-9]' ||
 	fail "rxray_alerts_post_failures_total"
 echo "alertmanager down: $(jq -c .delivery "$tmp/down.json")"
+jq -e '.delivery.webhook.configured and .delivery.webhook.sent >= 3 and .delivery.webhook.failed_posts == 0
+	and .delivery.webhook.undelivered == 0' "$tmp/down.json" >/dev/null ||
+	fail "webhook delivery while Alertmanager is down: $(jq -c .delivery.webhook "$tmp/down.json")"
+inb curl -sf http://127.0.0.1:$LISTEN/metrics | awk '$1 == "rxray_alerts_webhook_sent_total" && $2 >= 3 { ok = 1 } END { exit !ok }' ||
+	fail "rxray_alerts_webhook_sent_total: $(inb curl -sf http://127.0.0.1:$LISTEN/metrics | grep webhook)"
 
 rx_stop "$serve_pid"
 echo "alerts: syn_flood at Alertmanager ${lag}s after the crossing; error_spike, rate_spike; delivery failures counted"

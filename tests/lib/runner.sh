@@ -26,6 +26,7 @@ rx_begin() {
 	BUILD=$(cd "${1:-build}" && pwd) || exit 2
 	RXRAY=$BUILD/rxray
 	# shellcheck disable=SC2034 # IF: the tests' name for the veth in NB
+	set -- "$1" "${RX_PREFIX:-$2}" # RX_PREFIX: run a test under other names (parallel runs)
 	P=$2 NA=$2-a NB=$2-b IF=${2}b
 	rx_need_root
 	[ -x "$RXRAY" ] || { echo "no rxray binary at $RXRAY"; exit 1; }
