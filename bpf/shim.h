@@ -455,4 +455,6 @@ RX_INLINE void rx_shim_info_submit(struct rx_env *env, struct rx_reqinfo *r)
 	bpf_ringbuf_submit(r, 0);
 }
 
+#include "guard_maps.h"
+
 #endif

@@ -29,7 +29,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 9 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut) */
+#define RX_ABI_VERSION 10 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: guard reasons */
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -556,6 +556,7 @@ _Static_assert(2 + RX_HTTP_PIPE <= 33, "the TC chain fits MAX_TAIL_CALL_CNT");
 /* The XDP pipeline's stages after its entry (decode, count, verdict). */
 enum rx_xdp_stage {
 	RX_XSTAGE_CAPTURE = 0, /* the capture record, while someone watches */
+	RX_XSTAGE_GUARD = 1,   /* the guard's verdict (datapath/guard.h), while it is on */
 	RX_XSTAGE_MAX,
 };
 
@@ -841,7 +842,7 @@ struct rx_config_rt {
 	__u32 capture;
 	__u32 http;
 	__u32 txns;
-	__u32 pad;
+	__u32 guard; /* 1: the guard stage decides (datapath/guard.h); the agent's on/off */
 };
 _Static_assert(sizeof(struct rx_config_rt) == 16, "struct rx_config_rt ABI size");
 

@@ -52,6 +52,7 @@ struct rx_env {
 	struct rx_reqinfo info; /* the one request record in flight */
 	rx_txn_fn txn_emit;
 	void *txn_user;
+	struct rx_nguard *guard; /* the guard's rules (native/guard_shim.h), NULL: none */
 };
 
 RX_INLINE struct rx_work *rx_shim_scratch(struct rx_env *env, __u32 slot)
@@ -226,5 +227,7 @@ RX_INLINE void rx_shim_info_submit(struct rx_env *env, struct rx_reqinfo *r)
 {
 	env->txn_emit(env->txn_user, r, sizeof(*r));
 }
+
+#include "guard_shim.h"
 
 #endif

@@ -524,6 +524,14 @@ static const struct rx_reqjoin *live_reqjoin(const void *impl)
 	return &l->join;
 }
 
+struct bpf_object *rx_live__bpf(void *impl, volatile struct rx_config_rt **rt)
+{
+	struct rx_live *l = impl;
+
+	*rt = &l->skel->bss->rx_cfg;
+	return l->skel->obj;
+}
+
 const struct rx_source_ops rx_live_source = {
 	.open = live_open,
 	.run = live_run,
