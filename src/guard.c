@@ -69,6 +69,7 @@ struct rx_guard {
 	__u64 retired[G_OWNERS][2][2]; /* deleted rules' [owner][deny, limit][dropped, would_drop] */
 	pthread_t expiry;
 	int expiry_started, stop;
+	int bulk; /* loading the configuration's rules: one audit line and one settings write in all */
 	pthread_cond_t wake;
 };
 
@@ -260,6 +261,8 @@ static void cfg_write(struct rx_guard *g)
 	__u32 zero = 0;
 	int i;
 
+	if (g->bulk)
+		return;
 	for (i = 0; i < g->nt; i++) {
 		bpf_map_update_elem(g->t[i].fd[GM_CFG], &zero, &cfg, BPF_ANY);
 		g->t[i].rt->guard = g->on && g->n > 0;
@@ -402,7 +405,7 @@ static void audit(struct rx_guard *g, const char *action, const char *by, json_t
 	json_t *j;
 	char *s;
 
-	if (!g->log) {
+	if (!g->log || g->bulk) {
 		json_decref(rule);
 		return;
 	}
@@ -941,6 +944,7 @@ static int conf_rules(struct rx_guard *g, const struct rx_guard_conf *c)
 	size_t i;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	g->bulk = 1;
 	for (i = 0; i < c->n; i++) {
 		req = json_pack("{ssss}", "cmd", c->rules[i].allow ? "allow" : "block", "cidr",
 				c->rules[i].cidr);
@@ -950,10 +954,17 @@ static int conf_rules(struct rx_guard *g, const struct rx_guard_conf *c)
 			rx_err("%s %s", c->rules[i].where,
 			       json_string_value(json_object_get(a, "error")));
 			json_decref(a);
+			g->bulk = 0;
 			return RX_EXIT_INPUT;
 		}
 		json_decref(a);
 	}
+	g->bulk = 0;
+	pthread_mutex_lock(&g->lock);
+	cfg_write(g);
+	/* one line for the file's rules: each is in guard list, owner "config" */
+	audit(g, "config", "config", json_pack("{sI}", "rules", (json_int_t)c->n));
+	pthread_mutex_unlock(&g->lock);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (c->n)
 		fprintf(stderr, "rxray: guard: %zu rules from the configuration loaded in %.3f s\n",
