@@ -55,6 +55,15 @@ struct {
 	__type(value, struct rx_guard_bucket);
 } rx_guard_buckets SEC(".maps");
 
+/* The rules' metadata: the agent's only (struct rx_guard_meta). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RX_GUARD_RULES_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct rx_guard_meta);
+} rx_guard_meta SEC(".maps");
+
 RX_INLINE const struct rx_guard_cfg *rx_shim_guard_cfg(struct rx_env *env)
 {
 	__u32 zero = 0;

@@ -56,7 +56,8 @@ _Static_assert(sizeof(struct rx_guard_hits) == 32, "struct rx_guard_hits ABI siz
 struct rx_guard_cfg {
 	__u32 dry_run; /* 1: every rule counts what it would drop, none drops */
 	__u32 limits;  /* rate limits in rx_guard_limits (0: no bucket lookups) */
-	__u32 pad[2];
+	__u32 on;      /* the agent's switch (user space only) */
+	__u32 active;  /* rx_cfg.guard as the agent set it: a --pin restart sets it before attaching */
 };
 _Static_assert(sizeof(struct rx_guard_cfg) == 16, "struct rx_guard_cfg ABI size");
 
@@ -76,6 +77,30 @@ struct rx_guard_limit {
 	__u64 syn_burst_ns;
 };
 _Static_assert(sizeof(struct rx_guard_limit) == 40, "struct rx_guard_limit ABI size");
+
+/*
+ * A rule's metadata, for user space only (map rx_guard_meta, by id): the
+ * datapath never reads it; it is a map so that with --pin the rules, their
+ * owners, reasons and TTLs survive an agent restart with the tries.
+ */
+struct rx_guard_meta {
+	__u32 id;
+	__u8 kind;     /* 0 allow, 1 block, 2 limit (src/guard.c) */
+	__u8 dry;
+	__u8 v6;
+	__u8 plen;
+	__u8 addr[16]; /* network order */
+	__u16 port;    /* limit: destination port, 0: every port */
+	__u16 pad;
+	__u32 pps;     /* limit: packets/s per source */
+	__u32 syn;     /* limit: SYN/s per source */
+	__u32 pad2;
+	__s64 created; /* seconds since the epoch */
+	__s64 expires; /* 0: no TTL */
+	char owner[32];
+	char reason[96];
+};
+_Static_assert(sizeof(struct rx_guard_meta) == 184, "struct rx_guard_meta ABI size");
 
 /* A source's bucket (LRU map rx_guard_buckets): per source and limit port. */
 struct rx_guard_bucket_key {

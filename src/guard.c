@@ -41,11 +41,11 @@ struct grule {
 };
 
 /* The guard's maps in one BPF object, in this order (bpf/guard_maps.h). */
-enum { GM_ALLOW4, GM_DENY4, GM_ALLOW6, GM_DENY6, GM_HITS, GM_CFG, GM_LIMITS, GM_MAX };
+enum { GM_ALLOW4, GM_DENY4, GM_ALLOW6, GM_DENY6, GM_HITS, GM_CFG, GM_LIMITS, GM_META, GM_MAX };
 static const char *const gm_names[GM_MAX] = { "rx_guard_allow4", "rx_guard_deny4",
 					      "rx_guard_allow6", "rx_guard_deny6",
 					      "rx_guard_hits",   "rx_guard_cfg",
-					      "rx_guard_limits" };
+					      "rx_guard_limits", "rx_guard_meta" };
 
 struct gtarget {
 	int fd[GM_MAX];
@@ -70,6 +70,7 @@ struct rx_guard {
 	pthread_t expiry;
 	int expiry_started, stop;
 	int bulk; /* loading the configuration's rules: one audit line and one settings write in all */
+	int resumed; /* rules taken over from pinned maps: the configuration's are there already */
 	pthread_cond_t wake;
 };
 
@@ -257,7 +258,8 @@ static int owner_of(struct rx_guard *g, const char *name)
 /* The settings of every target: dry run, how many limits, and on (while there are rules). */
 static void cfg_write(struct rx_guard *g)
 {
-	struct rx_guard_cfg cfg = { .dry_run = (__u32)g->dry_run, .limits = (__u32)g->limits };
+	struct rx_guard_cfg cfg = { .dry_run = (__u32)g->dry_run, .limits = (__u32)g->limits,
+				    .on = (__u32)g->on, .active = g->on && g->n > 0 };
 	__u32 zero = 0;
 	int i;
 
@@ -285,6 +287,28 @@ static void limit_value(const struct grule *r, struct rx_guard_limit *l)
 	}
 }
 
+/* r's metadata into the map fd (rx_guard_meta): 0, or -1 with errno. */
+static int meta_write(struct rx_guard *g, int fd, const struct grule *r)
+{
+	struct rx_guard_meta m;
+
+	memset(&m, 0, sizeof(m));
+	m.id = r->id;
+	m.kind = r->kind;
+	m.dry = r->dry;
+	m.v6 = (__u8)r->cidr.v6;
+	m.plen = (__u8)r->cidr.plen;
+	memcpy(m.addr, r->cidr.addr, 16);
+	m.port = r->port;
+	m.pps = r->pps;
+	m.syn = r->syn;
+	m.created = r->created;
+	m.expires = r->expires;
+	snprintf(m.owner, sizeof(m.owner), "%s", g->owners[r->owner]);
+	snprintf(m.reason, sizeof(m.reason), "%s", r->reason);
+	return bpf_map_update_elem(fd, &m.id, &m, BPF_ANY);
+}
+
 /* Write (or with del, delete) r's entry in every target: 0, or -errno. */
 static int rule_write(struct rx_guard *g, const struct grule *r, int del)
 {
@@ -307,11 +331,14 @@ static int rule_write(struct rx_guard *g, const struct grule *r, int del)
 	for (i = 0; i < g->nt; i++) {
 		int fd = g->t[i].fd[m];
 
-		if (del)
+		if (del) {
 			bpf_map_delete_elem(fd, key);
-		else if (bpf_map_update_elem(fd, key, r->kind == GK_LIMIT ? (void *)&l : (void *)&v,
-					     BPF_ANY))
+			bpf_map_delete_elem(g->t[i].fd[GM_META], &r->id);
+		} else if (bpf_map_update_elem(fd, key, r->kind == GK_LIMIT ? (void *)&l : (void *)&v,
+					       BPF_ANY) ||
+			   meta_write(g, g->t[i].fd[GM_META], r)) {
 			err = -errno;
+		}
 	}
 	return err;
 }
@@ -443,7 +470,7 @@ static json_t *fail(int exit_code, const char *fmt, ...)
 static json_t *rule_add(struct rx_guard *g, struct grule *r, const char *by)
 {
 	__u32 *free_slot, *s;
-	struct grule *dup;
+	struct grule *dup = NULL;
 	char what[96];
 	int err;
 
@@ -452,7 +479,9 @@ static json_t *rule_add(struct rx_guard *g, struct grule *r, const char *by)
 		snprintf(what, sizeof(what), "port %u", r->port);
 	else
 		rx_cidr_format(&r->cidr, what, sizeof(what));
-	if (s && (dup = rule_by_id(g, *s)))
+	if (s && (dup = rule_by_id(g, *s)) && g->bulk && g->resumed)
+		return json_pack("{ss}", "status", "ok"); /* the file's rule, pinned by the last agent */
+	if (dup)
 		return fail(RX_EXIT_INPUT, "%s: rule %u already %ss it (del %u first)", what,
 			    dup->id, gk_names[r->kind], dup->id);
 	if (g->n >= g->max || !free_slot)
@@ -828,6 +857,78 @@ int rx_guard__new(struct rx_guard **out, const struct rx_guard_opts *o)
 	return 0;
 }
 
+static int by_id(const void *a, const void *b)
+{
+	const struct grule *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * The rules of pinned maps (--pin: an earlier agent's), taken over with
+ * their metadata, switches and counters: the first target's maps are the
+ * pinned ones. 0, or -errno.
+ */
+static int resume(struct rx_guard *g, const struct gtarget *t)
+{
+	struct rx_guard_meta m;
+	struct rx_guard_cfg cfg;
+	__u32 key, next, *prev, *free_slot, zero = 0;
+	size_t i;
+
+	for (prev = NULL; !bpf_map_get_next_key(t->fd[GM_META], prev, &next); prev = &key) {
+		struct grule r = { 0 };
+
+		key = next;
+		if (bpf_map_lookup_elem(t->fd[GM_META], &key, &m) || m.kind >= GK_MAX)
+			continue;
+		if (g->n == g->cap) {
+			size_t cap = g->cap ? 2 * g->cap : 1024;
+			struct grule *nr = realloc(g->rules, cap * sizeof(*nr));
+
+			if (!nr)
+				return -ENOMEM;
+			g->rules = nr;
+			g->cap = cap;
+		}
+		r.id = m.id;
+		r.kind = m.kind;
+		r.dry = m.dry;
+		r.cidr.v6 = m.v6;
+		r.cidr.plen = m.plen;
+		memcpy(r.cidr.addr, m.addr, 16);
+		r.port = m.port;
+		r.pps = m.pps;
+		r.syn = m.syn;
+		r.created = m.created;
+		r.expires = m.expires;
+		m.owner[sizeof(m.owner) - 1] = 0;
+		m.reason[sizeof(m.reason) - 1] = 0;
+		r.owner = owner_of(g, m.owner);
+		snprintf(r.reason, sizeof(r.reason), "%s", m.reason);
+		g->rules[g->n++] = r;
+		g->limits += r.kind == GK_LIMIT;
+		if (r.id >= g->next_id)
+			g->next_id = r.id + 1;
+	}
+	if (!g->n)
+		return 0;
+	qsort(g->rules, g->n, sizeof(*g->rules), by_id);
+	for (i = 0; i < g->n; i++) {
+		slot_find(g, g->rules[i].kind, &g->rules[i].cidr, g->rules[i].port, &free_slot);
+		if (free_slot)
+			*free_slot = g->rules[i].id;
+	}
+	if (!bpf_map_lookup_elem(t->fd[GM_CFG], &zero, &cfg)) {
+		g->on = cfg.on != 0;
+		g->dry_run = cfg.dry_run != 0;
+	}
+	g->resumed = 1;
+	fprintf(stderr, "rxray: guard: %zu rules taken over from the pinned maps\n", g->n);
+	audit(g, "resume", "pin", json_pack("{sI}", "rules", (json_int_t)g->n));
+	return 0;
+}
+
 int rx_guard__attach(struct rx_guard *g, struct bpf_object *obj, volatile struct rx_config_rt *rt)
 {
 	struct gtarget *t;
@@ -848,6 +949,8 @@ int rx_guard__attach(struct rx_guard *g, struct bpf_object *obj, volatile struct
 		if (t->fd[m] < 0)
 			err = -ENOENT;
 	}
+	if (!err && !g->n && !g->nt)
+		err = resume(g, t);
 	if (!err) {
 		g->nt++;
 		for (i = 0; i < g->n && !err; i++)
