@@ -176,6 +176,15 @@ int rx_native__guard_limit(struct rx_env *env, __u32 port, const struct rx_guard
 	return 0;
 }
 
+__u32 rx_native__guard_last(struct rx_env *env)
+{
+	__u32 id = env->guard ? env->guard->last_id : 0;
+
+	if (env->guard)
+		env->guard->last_id = 0;
+	return id;
+}
+
 int rx_native__guard_hits(struct rx_env *env, __u32 id, struct rx_guard_hits *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -49,5 +49,7 @@ int rx_native__guard_rule(struct rx_env *env, __u32 list, int v6, const __u8 *ad
 			  const struct rx_guard_rule *rule);
 int rx_native__guard_limit(struct rx_env *env, __u32 port, const struct rx_guard_limit *l);
 int rx_native__guard_hits(struct rx_env *env, __u32 id, struct rx_guard_hits *out);
+/* The rule that matched since the last call (0: none), and forget it. */
+__u32 rx_native__guard_last(struct rx_env *env);
 
 #endif

@@ -27,6 +27,7 @@ struct rx_nguard {
 	struct rx_nhash limits;   /* __u32 port -> struct rx_guard_limit */
 	struct rx_nhash buckets;  /* struct rx_guard_bucket_key -> struct rx_guard_bucket */
 	struct rx_guard_cfg cfg;
+	__u32 last_id; /* the last rule that matched (guard --replay reads it per frame) */
 };
 
 /* addr's first plen bits, the rest zero, into out (n bytes). */
@@ -85,7 +86,10 @@ RX_INLINE const struct rx_guard_rule *rx_shim_guard_match(struct rx_env *env, __
 
 RX_INLINE struct rx_guard_hits *rx_shim_guard_hits(struct rx_env *env, __u32 id)
 {
-	return env->guard ? rx_nhash__get(&env->guard->hits, &id) : NULL;
+	if (!env->guard)
+		return NULL;
+	env->guard->last_id = id;
+	return rx_nhash__get(&env->guard->hits, &id);
 }
 
 RX_INLINE const struct rx_guard_limit *rx_shim_guard_limit(struct rx_env *env, __u32 port)

@@ -7,17 +7,21 @@
  * a full table and unknown ids only it can tell).
  */
 #include <errno.h>
+#include <pcap/pcap.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "agent_wire.h"
 #include "guard.h"
 #include "params.h"
+#include "../native/datapath.h"
 
 static const char guard_usage[] =
 	"Usage: rxray guard (list | block CIDR [--ttl SECONDS] [--reason R] [--dry-run] |\n"
 	"                    unblock CIDR | allow CIDR | limit [--port P] --per-source N/s [--syn N/s] |\n"
 	"                    del ID | dry-run on|off | off | on | explain ADDR) [--json]\n"
+	"       rxray guard --replay -r FILE --config C\n"
 	"\n"
 	"Traffic control at XDP (docs/guard.md), through the running rxray serve.\n"
 	"\n"
@@ -38,6 +42,10 @@ static const char guard_usage[] =
 	"      --per-source N/s   limit: packets per second per source address\n"
 	"      --syn N/s          limit: also SYNs (new connections) per second per source\n"
 	"      --json             the agent's answer as one JSON object\n"
+	"      --replay           with -r: the guard-* rules of --config over a capture, packet by\n"
+	"                         packet: what they would drop, and why (no agent, no privileges)\n"
+	"  -r, --read FILE        the capture (pcap or pcapng, Ethernet) for --replay\n"
+	"      --config FILE      serve's configuration: its guard-* keys (docs/config.md)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"The agent is the rxray serve at $RXRAY_AGENT (default " RX_AGENT_SOCK ").\n"
@@ -45,12 +53,15 @@ static const char guard_usage[] =
 
 struct guard_cmd {
 	struct rx_params p;
-	const char *ttl, *reason, *port, *pps, *syn;
-	int dry;
+	const char *ttl, *reason, *port, *pps, *syn, *config;
+	int dry, replay;
 };
 
 static const struct rx_option guard_options[] = {
 	RX_OPTION_JSON,
+	RX_OPTION_READ,
+	{ .name = "replay", .type = RX_OPT_SET, .off = offsetof(struct guard_cmd, replay), .value = 1 },
+	{ .name = "config", .type = RX_OPT_STR, .off = offsetof(struct guard_cmd, config) },
 	{ .name = "ttl", .type = RX_OPT_STR, .off = offsetof(struct guard_cmd, ttl) },
 	{ .name = "reason", .type = RX_OPT_STR, .off = offsetof(struct guard_cmd, reason) },
 	{ .name = "dry-run", .type = RX_OPT_SET, .off = offsetof(struct guard_cmd, dry), .value = 1 },
@@ -290,6 +301,160 @@ static int ask_agent(const char *cmd, json_t *req, int json)
 	return rx_out_end(RX_EXIT_OK, 0);
 }
 
+/* ---- --replay -r FILE --config C: the rules over a capture, natively ------------------------ */
+
+/* The configuration's guard-* keys (serve checks the rest when it reads it). */
+static int replay_pair(void *user, const char *key, char *val, const char *where)
+{
+	char *v;
+	int r;
+
+	if (strncmp(key, "guard", 5))
+		return 0;
+	v = strdup(val);
+	if (!v)
+		return RX_EXIT_RUNTIME;
+	r = rx_guard_conf__set(user, key, v, where);
+	return r == -ENOENT ? 0 : r;
+}
+
+/* The rules of c into env, ids from 1 in the file's order. 0, or RX_EXIT_INPUT. */
+static int replay_rules(struct rx_env *env, const struct rx_guard_conf *c)
+{
+	struct rx_guard_cfg gc = { .dry_run = (__u32)c->o.dry_run };
+	struct rx_cidr cidr;
+	char why[128];
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		const struct rx_guard_conf_rule *r = &c->rules[i];
+		struct rx_guard_rule v = { .id = (__u32)i + 1 };
+		struct rx_guard_limit l = { .id = (__u32)i + 1 };
+
+		if (!r->cidr) {
+			l.pkt_ns = 1000000000ULL / r->pps;
+			l.pkt_burst_ns = l.pkt_ns * (r->pps / 20 > 1 ? r->pps / 20 : 1);
+			if (r->syn) {
+				l.syn_ns = 1000000000ULL / r->syn;
+				l.syn_burst_ns = l.syn_ns * (r->syn / 20 > 1 ? r->syn / 20 : 1);
+			}
+			if (rx_native__guard_limit(env, r->port, &l))
+				return RX_EXIT_RUNTIME;
+			gc.limits++;
+			continue;
+		}
+		rx_cidr_parse(r->cidr, &cidr, why, sizeof(why)); /* (checked when read) */
+		if (rx_native__guard_rule(env, r->allow ? RX_GUARD_ALLOW : RX_GUARD_DENY, cidr.v6,
+					  cidr.addr, cidr.plen, &v))
+			return RX_EXIT_RUNTIME;
+	}
+	return rx_native__guard_on(env, &gc, !c->o.off) ? RX_EXIT_RUNTIME : 0;
+}
+
+struct replay_tally {
+	unsigned long frames, dropped, would, allowed;
+};
+
+/* One frame's decision, when a rule decided: a line. */
+static void replay_line(struct rx_env *env, const struct rx_guard_conf *c, unsigned long frame,
+			__u64 ts_ns, int verdict, struct replay_tally *t)
+{
+	const struct rx_pkt *pkt = &env->work.pkt;
+	__u32 id = rx_native__guard_last(env);
+	const struct rx_guard_conf_rule *r;
+	const char *what;
+	char src[INET6_ADDRSTRLEN], rule[96];
+
+	if (!id || id > c->n)
+		return;
+	r = &c->rules[id - 1];
+	if (r->cidr && r->allow) {
+		t->allowed++;
+		return; /* passed, as without the guard */
+	}
+	if (verdict == RX_VERDICT_DROP) {
+		t->dropped++;
+		what = pkt->reason == RX_REASON_GUARD_RATE_LIMITED ? "drop rate_limited" : "drop blocked";
+	} else {
+		t->would++;
+		what = r->cidr ? "would_drop blocked" : "would_drop rate_limited";
+	}
+	if (pkt->layers & RX_L_IPV4)
+		inet_ntop(AF_INET, &pkt->ip_src, src, sizeof(src));
+	else
+		inet_ntop(AF_INET6, pkt->ip6_src, src, sizeof(src));
+	if (r->cidr)
+		snprintf(rule, sizeof(rule), "block %s", r->cidr);
+	else
+		snprintf(rule, sizeof(rule), "limit port %u %u/s syn %u/s", r->port, r->pps, r->syn);
+	printf("%lu %llu.%09llu %s %s rule %u (%s, %s)\n", frame,
+	       (unsigned long long)(ts_ns / 1000000000ULL), (unsigned long long)(ts_ns % 1000000000ULL),
+	       src, what, id, rule, r->where);
+}
+
+static int replay_run(pcap_t *pc, struct rx_env *env, const struct rx_guard_conf *c)
+{
+	struct replay_tally t = { 0 };
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int r, verdict;
+
+	while ((r = pcap_next_ex(pc, &h, &data)) == 1) {
+		__u64 ts = (__u64)h->ts.tv_sec * 1000000000ULL + (__u64)h->ts.tv_usec; /* (nano) */
+
+		t.frames++;
+		rx_native__guard_last(env);
+		verdict = rx_native__run(env, data, h->caplen, h->len, ts);
+		replay_line(env, c, t.frames, ts, verdict, &t);
+	}
+	if (r == -1) {
+		rx_err("guard --replay: %s", pcap_geterr(pc));
+		return RX_EXIT_INPUT;
+	}
+	fprintf(stderr, "%lu packets: %lu dropped, %lu would be dropped (dry run), %lu passed by an "
+			"allow rule, %zu rules\n", t.frames, t.dropped, t.would, t.allowed, c->n);
+	return rx_out_end(RX_EXIT_OK, 0);
+}
+
+static int guard_replay(struct guard_cmd *cfg)
+{
+	struct rx_config dp = { .traffic = 0, .snaplen = RX_SNAP_MAX };
+	struct rx_guard_conf c = { 0 };
+	char err[PCAP_ERRBUF_SIZE];
+	struct rx_env *env;
+	pcap_t *pc;
+	int r;
+
+	if (!cfg->p.file || cfg->p.argc) {
+		rx_err("guard --replay: give -r FILE (and --config C), no command");
+		return RX_EXIT_INPUT;
+	}
+	if (cfg->config && (r = rx_config__read(cfg->config, replay_pair, &c)))
+		return r;
+	pc = pcap_open_offline_with_tstamp_precision(cfg->p.file, PCAP_TSTAMP_PRECISION_NANO, err);
+	if (!pc) {
+		rx_err("guard --replay: %s: %s", cfg->p.file, err);
+		return RX_EXIT_INPUT;
+	}
+	if (pcap_datalink(pc) != DLT_EN10MB) {
+		rx_err("guard --replay: %s: link type %s: only Ethernet captures (the XDP hook's)",
+		       cfg->p.file, pcap_datalink_val_to_name(pcap_datalink(pc)));
+		pcap_close(pc);
+		return RX_EXIT_INPUT;
+	}
+	env = rx_native__new();
+	r = env ? 0 : RX_EXIT_RUNTIME;
+	if (!r) {
+		rx_native__configure(env, &dp, NULL);
+		r = replay_rules(env, &c);
+	}
+	if (!r)
+		r = replay_run(pc, env, &c);
+	rx_native__free(env);
+	pcap_close(pc);
+	return r;
+}
+
 int cmd_guard(int argc, char **argv)
 {
 	struct guard_cmd cfg = { 0 };
@@ -298,6 +463,13 @@ int cmd_guard(int argc, char **argv)
 
 	if (r != RX_PARAMS_RUN)
 		return r;
+	if (cfg.replay || cfg.p.file || cfg.config) {
+		if (!cfg.replay) {
+			rx_err("guard: -r and --config go with --replay");
+			return RX_EXIT_INPUT;
+		}
+		return guard_replay(&cfg);
+	}
 	req = build_request(&cfg);
 	if (!req)
 		return RX_EXIT_INPUT;

@@ -992,6 +992,37 @@ static int conf_bool(const char *val, int *out)
 	return 0;
 }
 
+/* "[PORT:]N/s[,M/s]" into l: 0, or -1. */
+static int conf_limit(const char *val, struct rx_guard_conf_rule *l)
+{
+	unsigned long port = 0, pps, syn = 0;
+	char *end;
+
+	if (strchr(val, ':')) {
+		port = strtoul(val, &end, 10);
+		if (end == val || *end != ':' || port < 1 || port > 65535)
+			return -1;
+		val = end + 1;
+	}
+	pps = strtoul(val, &end, 10);
+	if (end == val || strncmp(end, "/s", 2) || pps < 1 || pps > G_RATE_MAX)
+		return -1;
+	end += 2;
+	if (*end == ',') {
+		val = end + 1;
+		syn = strtoul(val, &end, 10);
+		if (end == val || strncmp(end, "/s", 2) || syn < 1 || syn > G_RATE_MAX)
+			return -1;
+		end += 2;
+	}
+	if (*end)
+		return -1;
+	l->port = (__u32)port;
+	l->pps = (__u32)pps;
+	l->syn = (__u32)syn;
+	return 0;
+}
+
 int rx_guard_conf__set(struct rx_guard_conf *c, const char *key, const char *val, const char *where)
 {
 	struct rx_guard_conf_rule *nr;
@@ -1015,9 +1046,15 @@ int rx_guard_conf__set(struct rx_guard_conf *c, const char *key, const char *val
 			rx_err("%s %s: expected 1..%u", where, val, RX_GUARD_RULES_MAX);
 			return RX_EXIT_INPUT;
 		}
-	} else if (!strcmp(key, "guard-block") || !strcmp(key, "guard-allow")) {
-		if (rx_cidr_parse(val, &cidr, why, sizeof(why))) {
-			rx_err("%s %s: %s", where, val, why);
+	} else if (!strcmp(key, "guard-block") || !strcmp(key, "guard-allow") ||
+		   !strcmp(key, "guard-limit")) {
+		struct rx_guard_conf_rule lim = { 0 };
+
+		if (!strcmp(key, "guard-limit") ? conf_limit(val, &lim)
+						: rx_cidr_parse(val, &cidr, why, sizeof(why))) {
+			rx_err("%s %s: %s", where, val,
+			       strcmp(key, "guard-limit") ? why
+			       : "expected [PORT:]N/s[,M/s] (packets/s, then SYN/s, per source)");
 			return RX_EXIT_INPUT;
 		}
 		if (c->n == c->cap) {
@@ -1029,7 +1066,8 @@ int rx_guard_conf__set(struct rx_guard_conf *c, const char *key, const char *val
 			c->rules = nr;
 			c->cap = c->cap ? 2 * c->cap : 64;
 		}
-		c->rules[c->n].cidr = (char *)val;
+		c->rules[c->n] = lim;
+		c->rules[c->n].cidr = strcmp(key, "guard-limit") ? (char *)val : NULL;
 		c->rules[c->n].allow = !strcmp(key, "guard-allow");
 		snprintf(c->rules[c->n].where, sizeof(c->rules[0].where), "%s", where);
 		c->n++;
@@ -1049,8 +1087,12 @@ static int conf_rules(struct rx_guard *g, const struct rx_guard_conf *c)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	g->bulk = 1;
 	for (i = 0; i < c->n; i++) {
-		req = json_pack("{ssss}", "cmd", c->rules[i].allow ? "allow" : "block", "cidr",
-				c->rules[i].cidr);
+		if (c->rules[i].cidr)
+			req = json_pack("{ssss}", "cmd", c->rules[i].allow ? "allow" : "block", "cidr",
+					c->rules[i].cidr);
+		else
+			req = json_pack("{sssisisi}", "cmd", "limit", "port", (int)c->rules[i].port,
+					"per_source", (int)c->rules[i].pps, "syn", (int)c->rules[i].syn);
 		a = rx_guard__request(g, req, "config");
 		json_decref(req);
 		if (strcmp(json_string_value(json_object_get(a, "status")), "ok")) {

@@ -59,8 +59,9 @@ void rx_guard__metrics(struct rx_guard *g, struct rx_buf *b);
  * "config". Each rule keeps where it was given, for its error.
  */
 struct rx_guard_conf_rule {
-	char *cidr;
+	char *cidr;   /* guard-block, guard-allow; NULL: a guard-limit */
 	int allow;
+	__u32 port, pps, syn; /* guard-limit */
 	char where[96];
 };
 
@@ -70,7 +71,8 @@ struct rx_guard_conf {
 	size_t n, cap;
 };
 
-#define RX_GUARD_CONF_KEYS "guard, guard-log, guard-dry-run, guard-max-rules, guard-block, guard-allow"
+#define RX_GUARD_CONF_KEYS \
+	"guard, guard-log, guard-dry-run, guard-max-rules, guard-block, guard-allow, guard-limit"
 
 /* One guard-* setting: 0, RX_EXIT_INPUT after the error (where: "-i" or FILE:LINE), -ENOENT: not one. */
 int rx_guard_conf__set(struct rx_guard_conf *c, const char *key, const char *val, const char *where);
