@@ -31,8 +31,15 @@ struct rx_alertd {
 static void on_change(void *user, const json_t *j)
 {
 	struct rx_alertd *d = user;
-	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	const char *action = d->o.on_alert ? d->o.on_alert(d->o.on_alert_user, j) : NULL;
+	json_t *acted = action ? json_copy((json_t *)j) : NULL;
+	char *s;
 
+	if (acted) {
+		json_object_set_new(acted, "action", json_string(action));
+		j = acted;
+	}
+	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	pthread_mutex_lock(&d->log_lock);
 	if (!s || fprintf(d->log, "%s\n", s) < 0 || fflush(d->log))
 		d->log_errors++;
@@ -40,6 +47,7 @@ static void on_change(void *user, const json_t *j)
 	free(s);
 	if (d->am)
 		rx_alertmgr__push(d->am, j, d->o.resend_s);
+	json_decref(acted);
 }
 
 /* Every firing alert to Alertmanager again (Prometheus's resend). */

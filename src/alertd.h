@@ -21,6 +21,9 @@ struct rx_alertd_opts {
 	const char *alertmanager; /* NULL: none */
 	double resend_s;          /* firing alerts again after this long */
 	const char *generator;    /* the generatorURL */
+	/* each change first (the guard's automatic blocks): its "action", or NULL (none) */
+	const char *(*on_alert)(void *user, const json_t *alert);
+	void *on_alert_user;
 };
 
 struct rx_alertd;

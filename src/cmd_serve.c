@@ -538,6 +538,12 @@ static json_t *serve_alerts_json(void *user, int history)
 	return rx_alertd__json(sv->alerts, history);
 }
 
+/* An alert's change: the guard's automatic action (guard-auto), if any. */
+static const char *serve_on_alert(void *user, const json_t *alert)
+{
+	return rx_guard__on_alert(user, alert);
+}
+
 /* The control socket's guard requests: `rxray guard` is the operator's ("manual"). */
 static json_t *serve_guard_json(void *user, const json_t *req)
 {
@@ -591,6 +597,7 @@ int cmd_serve(int argc, char **argv)
 	int i, r = RX_EXIT_OK, fd = -1, one = 1;
 
 	rx_alerts_cfg__defaults(&cfg.alerts.cfg);
+	rx_guard_auto__defaults(&cfg.guard.o.autob);
 	cfg.alerts.resend_s = 60;
 	r = rx_params__parse(&serve_line, &cfg, argc, argv);
 	if (r != RX_PARAMS_RUN)
@@ -643,6 +650,8 @@ int cmd_serve(int argc, char **argv)
 	r = rx_guard__start(&sv.guard, &cfg.guard, sv.src, sv.n);
 	if (r)
 		goto out;
+	cfg.alerts.on_alert = serve_on_alert;
+	cfg.alerts.on_alert_user = sv.guard;
 	snprintf(generator, sizeof(generator), "http%s://%s/api/alerts", web.tls ? "s" : "", addr);
 	cfg.alerts.generator = generator;
 	r = rx_alertd__start(&sv.alerts, &cfg.alerts, sv.src, sv.ifname, sv.n);

@@ -71,6 +71,7 @@ struct rx_guard {
 	int expiry_started, stop;
 	int bulk; /* loading the configuration's rules: one audit line and one settings write in all */
 	int resumed; /* rules taken over from pinned maps: the configuration's are there already */
+	struct rx_guard_auto autob;
 	pthread_cond_t wake;
 };
 
@@ -788,6 +789,46 @@ void rx_guard__metrics(struct rx_guard *g, struct rx_buf *b)
 	pthread_mutex_unlock(&g->lock);
 }
 
+const char *rx_guard__on_alert(struct rx_guard *g, const json_t *alert)
+{
+	const char *name = json_string_value(json_object_get(alert, "alert")), *why, *st;
+	char src[80], reason[96];
+	size_t i, autos = 0;
+	struct timespec ts;
+	json_t *req, *a, *ev;
+	const char *action = NULL;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pthread_mutex_lock(&g->lock);
+	for (i = 0; i < g->n; i++)
+		autos += g->rules[i].owner >= 2; /* (0: manual, 1: config, the rest detectors) */
+	if (!rx_guard_auto__want(&g->autob, alert, (double)ts.tv_sec + ts.tv_nsec / 1e9, autos, src,
+				 sizeof(src), &why)) {
+		pthread_mutex_unlock(&g->lock);
+		return NULL;
+	}
+	snprintf(reason, sizeof(reason), "alert %s %s", name,
+		 json_string_value(json_object_get(alert, "fingerprint")) ?: "");
+	req = json_pack("{sssssssIsb}", "cmd", "block", "cidr", src, "reason", reason, "ttl",
+			(json_int_t)g->autob.ttl_s, "dry_run", g->autob.dry_run);
+	a = op_add(g, req, GK_DENY, name);
+	st = json_string_value(json_object_get(a, "status"));
+	if (st && !strcmp(st, "ok")) {
+		action = g->autob.dry_run ? "would_block" : "blocked";
+		/* the evidence with the rule: what crossed which threshold, and when */
+		ev = json_pack("{sOsOsOsO}", "alert", json_object_get(alert, "alert"), "subject",
+			       json_object_get(alert, "subject"), "evidence",
+			       json_object_get(alert, "evidence") ?: json_null(), "since",
+			       json_object_get(alert, "since") ?: json_null());
+		json_object_set(ev, "rule", json_object_get(a, "rule"));
+		audit(g, "auto", name, ev);
+	}
+	json_decref(a);
+	json_decref(req);
+	pthread_mutex_unlock(&g->lock);
+	return action;
+}
+
 void rx_guard__expire(struct rx_guard *g, __s64 now)
 {
 	size_t i;
@@ -832,6 +873,7 @@ int rx_guard__new(struct rx_guard **out, const struct rx_guard_opts *o)
 		return RX_EXIT_RUNTIME;
 	}
 	g->max = o->max_rules ? o->max_rules : RX_GUARD_RULES_MAX;
+	g->autob = o->autob;
 	g->on = !o->off;
 	g->dry_run = o->dry_run;
 	g->next_id = 1;
@@ -1039,6 +1081,16 @@ int rx_guard_conf__set(struct rx_guard_conf *c, const char *key, const char *val
 			c->o.off = !b;
 		else
 			c->o.dry_run = b;
+	} else if (!strncmp(key, "guard-auto", 10)) {
+		const char *why = "";
+		int r = rx_guard_auto__set(&c->o.autob, key, val, &why);
+
+		if (r == -ENOENT)
+			return r;
+		if (r) {
+			rx_err("%s %s: %s", where, val, why);
+			return RX_EXIT_INPUT;
+		}
 	} else if (!strcmp(key, "guard-log")) {
 		c->o.log_path = val;
 	} else if (!strcmp(key, "guard-max-rules")) {

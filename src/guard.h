@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <linux/types.h>
+#include "guard_auto.h"
 #include "metrics.h"
 
 struct rx_guard;
@@ -38,6 +39,7 @@ struct rx_guard_opts {
 	unsigned long max_rules; /* 1..RX_GUARD_RULES_MAX (0: the maximum) */
 	int off;               /* start with the guard off */
 	int dry_run;           /* start in global dry run */
+	struct rx_guard_auto autob; /* automatic blocks from alerts (guard_auto.h) */
 };
 
 /* 0, or an RX_EXIT_* after the error. */
@@ -72,7 +74,8 @@ struct rx_guard_conf {
 };
 
 #define RX_GUARD_CONF_KEYS \
-	"guard, guard-log, guard-dry-run, guard-max-rules, guard-block, guard-allow, guard-limit"
+	"guard, guard-log, guard-dry-run, guard-max-rules, guard-block, guard-allow, guard-limit, " \
+	"guard-auto, guard-auto-ttl, guard-auto-max, guard-auto-rate, guard-auto-dry-run"
 
 /* One guard-* setting: 0, RX_EXIT_INPUT after the error (where: "-i" or FILE:LINE), -ENOENT: not one. */
 int rx_guard_conf__set(struct rx_guard_conf *c, const char *key, const char *val, const char *where);
@@ -83,6 +86,14 @@ int rx_guard_conf__set(struct rx_guard_conf *c, const char *key, const char *val
  */
 struct rx_source;
 int rx_guard__start(struct rx_guard **out, struct rx_guard_conf *c, struct rx_source **src, int n);
+
+/*
+ * An alert's change of state (serve's detectors): an automatic block of its
+ * subject's source when guard-auto enables it and the caps allow (owner:
+ * the alert's name; evidence in the audit log). Returns the alert's action,
+ * "blocked" or "would_block" (guard-auto-dry-run), or NULL (none).
+ */
+const char *rx_guard__on_alert(struct rx_guard *g, const json_t *alert);
 
 /* Rules whose TTL ran out at now (seconds since the epoch) are deleted, and logged. */
 void rx_guard__expire(struct rx_guard *g, __s64 now);
