@@ -39,7 +39,7 @@ static void on_change(void *user, const json_t *j)
 		json_object_set_new(acted, "action", json_string(action));
 		j = acted;
 	}
-	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
 	pthread_mutex_lock(&d->log_lock);
 	if (!s || fprintf(d->log, "%s\n", s) < 0 || fflush(d->log))
 		d->log_errors++;

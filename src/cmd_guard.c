@@ -290,7 +290,7 @@ static int ask_agent(const char *cmd, json_t *req, int json)
 	}
 	json_object_del(a, RX_AGENT_KEY);
 	if (json) {
-		s = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		s = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
 		if (s)
 			printf("%s\n", s);
 		free(s);

@@ -141,7 +141,7 @@ int cmd_stats(int argc, char **argv)
 		json_t *j = rx_picture_json(&snap, &t, cfg.top);
 
 		json_object_set(j, "alerts", alerts);
-		json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
 		putchar('\n');
 		json_decref(j);
 	} else {

@@ -444,7 +444,7 @@ static void audit(struct rx_guard *g, const char *action, const char *by, json_t
 		json_object_set_new(j, "rule", rule);
 	json_object_set_new(j, "on", json_boolean(g->on));
 	json_object_set_new(j, "dry_run", json_boolean(g->dry_run));
-	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
 	if (s)
 		fprintf(g->log, "%s\n", s);
 	fflush(g->log);
