@@ -128,9 +128,11 @@ rate=$(awk -v n="$n" -v s="$span" 'BEGIN { printf "%.1f", (n - 50) / s }')
 echo "rate limit 1000/s: a source at 5x got $n packets over $span s = $rate/s"
 awk -v r="$rate" 'BEGIN { exit !(r >= 950 && r <= 1050) }' || fail "limited rate $rate/s, want 1000 +- 5 %"
 under=$(tcpdump -nn -r "$tmp/rate.pcap" src host 203.0.113.6 2>/dev/null | wc -l)
-[ "$under" = "$sent2" ] || fail "the source under its limit lost packets: $under of $sent2 arrived"
+# (tcpdump has once seen 1,001 of hping3's 1,000: at least all, and no rate_limited drop is its, below)
+[ "$under" -ge "$sent2" ] || fail "the source under its limit lost packets: $under of $sent2 arrived"
 lim=$(metric 'rxray_packets_total{interface="'"$IF"'",verdict="drop",reason="rate_limited"}')
-[ "$((lim + n))" = "$sent" ] || fail "rate_limited drops $lim + passed $n != $sent sent"
+# every rate_limited drop is the heavy source's: the light one lost none
+[ "$((lim + n))" = "$sent" ] || fail "rate_limited drops $lim + the heavy source's passed $n != its $sent sent"
 echo "rate limit: the source under its limit lost none of $sent2; $lim counted rate_limited"
 
 # ---- TTL, audit log -------------------------------------------------------------------------
