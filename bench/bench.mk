@@ -6,7 +6,8 @@
 # which tests/bpf/bench_check.c links too. `make bench` builds them and runs
 # bench/run.sh.
 BENCH_DIR := $(BUILD)/bench
-BENCH_BINS := $(BENCH_DIR)/xdp_cost $(BENCH_DIR)/trivial.bpf.o $(BENCH_DIR)/tc_http_cost
+BENCH_BINS := $(BENCH_DIR)/xdp_cost $(BENCH_DIR)/trivial.bpf.o $(BENCH_DIR)/tc_http_cost \
+	$(BENCH_DIR)/guard_cost
 
 .PHONY: bench-bins
 bench-bins: $(BENCH_BINS)
@@ -26,5 +27,11 @@ $(BENCH_DIR)/xdp_cost.o: $(SKEL) $(BENCH_DIR)/trivial.skel.h
 $(BENCH_DIR)/tc_http_cost.o: $(SKEL) $(BENCH_DIR)/trivial_tc.skel.h
 
 $(BENCH_DIR)/xdp_cost $(BENCH_DIR)/tc_http_cost: %: %.o $(BENCH_DIR)/bench_lib.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# the guard's cost: allowed packets with and without it, blocked against a drop-only program
+$(BENCH_DIR)/guard_cost.o: $(SKEL) $(BENCH_DIR)/trivial_drop.skel.h
+$(BENCH_DIR)/guard_cost: $(BENCH_DIR)/guard_cost.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)

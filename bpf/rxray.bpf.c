@@ -40,6 +40,26 @@ int xdp_ingress(struct xdp_md *ctx)
 	};
 	int verdict = rx_datapath((struct rx_env *)ctx, &f);
 
+	if (verdict == RX_GUARD_NEXT) {
+		bpf_tail_call(ctx, &rx_xdp_stages, RX_XSTAGE_GUARD);
+		verdict = rx_guard_missed((struct rx_env *)ctx);
+	}
+	if (rx_shim_config_rt((struct rx_env *)ctx)->capture) {
+		bpf_tail_call(ctx, &rx_xdp_stages, RX_XSTAGE_TLS);
+		rx_shim_stat((struct rx_env *)ctx, NULL, RX_STAT_STAGE_MISS);
+	}
+	return verdict == RX_VERDICT_DROP ? XDP_DROP : XDP_PASS;
+}
+
+/*
+ * The guard stage (datapath/guard.h): the rules' verdict, then the TLS and
+ * capture stages while someone watches. A tail-call target only, never attached.
+ */
+SEC("xdp")
+int xdp_guard(struct xdp_md *ctx)
+{
+	int verdict = rx_guard_stage((struct rx_env *)ctx);
+
 	if (rx_shim_config_rt((struct rx_env *)ctx)->capture) {
 		bpf_tail_call(ctx, &rx_xdp_stages, RX_XSTAGE_TLS);
 		rx_shim_stat((struct rx_env *)ctx, NULL, RX_STAT_STAGE_MISS);

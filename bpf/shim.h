@@ -489,4 +489,6 @@ RX_INLINE struct rx_scan_rec *rx_shim_scan_rec(struct rx_env *env, const struct 
 		      : bpf_map_lookup_elem(&rx_scan_sources, k);
 }
 
+#include "guard_maps.h"
+
 #endif

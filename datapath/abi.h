@@ -29,7 +29,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 11 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats) */
+#define RX_ABI_VERSION 12 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps */
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -638,6 +638,7 @@ _Static_assert(2 + RX_HTTP_PIPE <= 33, "the TC chain fits MAX_TAIL_CALL_CNT");
 enum rx_xdp_stage {
 	RX_XSTAGE_CAPTURE = 0, /* the capture record, while someone watches */
 	RX_XSTAGE_TLS = 1,     /* a TLS hello decoded for it (datapath/tls.h), then CAPTURE */
+	RX_XSTAGE_GUARD = 2,   /* the guard's verdict (datapath/guard.h), while it is on; then TLS */
 	RX_XSTAGE_MAX,
 };
 
@@ -927,7 +928,7 @@ struct rx_config_rt {
 	__u32 capture;
 	__u32 http;
 	__u32 txns;
-	__u32 pad;
+	__u32 guard; /* 1: the guard stage decides (datapath/guard.h); the agent's on/off */
 };
 _Static_assert(sizeof(struct rx_config_rt) == 16, "struct rx_config_rt ABI size");
 

@@ -41,6 +41,7 @@
 #include "redact.h"
 #include "scan.h"
 #include "tls.h"
+#include "guard.h"
 
 /* Where a packet came from, as the hook reports it. */
 struct rx_frame {
@@ -203,7 +204,10 @@ RX_INLINE void rx_traffic(struct rx_env *env, struct rx_work *wk, __u32 len)
 		rx_shim_tcpkind(env, wk, RX_TCPK_CWR);
 }
 
-/* Run one frame through the datapath; returns an enum rx_verdict. */
+/*
+ * Run one frame through the datapath; returns an enum rx_verdict, or
+ * RX_GUARD_NEXT when the guard stage decides (and counts) the packet.
+ */
 RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 {
 	const volatile struct rx_config_ro *cfg;
@@ -234,13 +238,14 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 		proto = RX_PROTO_OTHER;
 	pkt->verdict = verdict;
 	pkt->reason = reason;
-	rx_shim_count(env, wk, RX_COUNTER_IDX(verdict, reason, proto), f->wire_len);
-
 	cfg = rx_shim_config_ro(env);
 	if (cfg->traffic) {
 		rx_traffic(env, wk, f->wire_len);
 		rx_scan_probe(env, wk);
 	}
+	if (rx_guard_wants(env, pkt))
+		return RX_GUARD_NEXT; /* the guard stage decides, and counts the packet */
+	rx_shim_count(env, wk, RX_COUNTER_IDX(verdict, reason, proto), f->wire_len);
 	return verdict;
 }
 
@@ -409,6 +414,8 @@ RX_INLINE int rx_offline_datapath(struct rx_env *env, const struct rx_frame *f)
 	int verdict, next;
 
 	verdict = rx_datapath(env, f);
+	if (verdict == RX_GUARD_NEXT)
+		verdict = rx_guard_stage(env);
 	if (rx_shim_config_rt(env)->capture) {
 		rx_xdp_tls_stage(env, f->hook);
 		verdict = rx_xdp_capture_stage(env, f->hook);

@@ -39,7 +39,9 @@
 	X(BAD_UDP, "malformed_udp")                                            \
 	X(TRUNC_ICMP, "truncated_icmp")                                        \
 	X(IPV6_EXT_TOO_LONG, "ipv6_ext_too_long") /* L4 past RX_HDR_OFF_MAX bytes */ \
-	X(TRUNC_LINK, "truncated_link") /* a capture file's link header (SLL, NULL...) cut */
+	X(TRUNC_LINK, "truncated_link") /* a capture file's link header (SLL, NULL...) cut */ \
+	X(GUARD_BLOCKED, "blocked")     /* the guard: a deny rule (datapath/guard.h) */ \
+	X(GUARD_RATE_LIMITED, "rate_limited") /* the guard: over a source's rate limit */
 
 #define RX_PROTOS(X)                                                           \
 	X(OTHER, "other")                                                      \

@@ -62,6 +62,8 @@ void rx_native__link(struct rx_env *env, __u32 link)
 	env->link = link;
 }
 
+static void nguard_free(struct rx_nguard *g);
+
 void rx_native__free(struct rx_env *env)
 {
 	if (!env)
@@ -75,6 +77,7 @@ void rx_native__free(struct rx_env *env)
 	rx_nhash__free(&env->endpoints);
 	rx_nhash__free(&env->scan_touches);
 	rx_nhash__free(&env->scan_sources);
+	nguard_free(env->guard);
 	free(env);
 }
 
@@ -93,4 +96,103 @@ int rx_native__run(struct rx_env *env, const __u8 *data, __u32 caplen, __u32 wir
 	env->frame = data;
 	env->frame_len = caplen;
 	return rx_offline_datapath(env, &f);
+}
+
+/* The guard's tables, made on first use. NULL when out of memory. */
+static struct rx_nguard *nguard(struct rx_env *env)
+{
+	struct rx_nguard *g = env->guard;
+
+	if (g)
+		return g;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	if (rx_nhash__init(&g->prefixes, sizeof(struct rx_nguard_key), sizeof(struct rx_guard_rule),
+			   4 * RX_GUARD_RULES_MAX) ||
+	    rx_nhash__init(&g->hits, sizeof(__u32), sizeof(struct rx_guard_hits),
+			   RX_GUARD_RULES_MAX) ||
+	    rx_nhash__init(&g->limits, sizeof(__u32), sizeof(struct rx_guard_limit),
+			   RX_GUARD_LIMITS_MAX) ||
+	    rx_nhash__init(&g->buckets, sizeof(struct rx_guard_bucket_key),
+			   sizeof(struct rx_guard_bucket), RX_GUARD_BUCKETS_MAX)) {
+		rx_nhash__free(&g->prefixes);
+		rx_nhash__free(&g->hits);
+		rx_nhash__free(&g->limits);
+		rx_nhash__free(&g->buckets);
+		free(g);
+		return NULL;
+	}
+	env->guard = g;
+	return g;
+}
+
+static void nguard_free(struct rx_nguard *g)
+{
+	if (!g)
+		return;
+	rx_nhash__free(&g->prefixes);
+	rx_nhash__free(&g->hits);
+	rx_nhash__free(&g->limits);
+	rx_nhash__free(&g->buckets);
+	free(g);
+}
+
+int rx_native__guard_on(struct rx_env *env, const struct rx_guard_cfg *cfg, int on)
+{
+	struct rx_nguard *g = nguard(env);
+
+	if (!g)
+		return -1;
+	g->cfg = *cfg;
+	env->cfg_rt.guard = on ? 1 : 0;
+	return 0;
+}
+
+int rx_native__guard_rule(struct rx_env *env, __u32 list, int v6, const __u8 *addr, __u32 plen,
+			  const struct rx_guard_rule *rule)
+{
+	struct rx_nguard *g = nguard(env);
+	struct rx_nguard_key k = { .list = (__u8)list, .fam = v6 ? 1 : 0, .plen = (__u8)plen };
+	struct rx_guard_rule *r;
+
+	if (!g || list > 1 || plen > (v6 ? 128u : 32u))
+		return -1;
+	rx_nguard_mask(k.addr, addr, v6 ? 16 : 4, plen);
+	r = rx_nhash__find(&g->prefixes, &k);
+	if (!r) {
+		r = rx_nhash__get(&g->prefixes, &k);
+		if (!r)
+			return -1;
+		g->used[list][k.fam][plen]++;
+	}
+	*r = *rule;
+	return 0;
+}
+
+int rx_native__guard_limit(struct rx_env *env, __u32 port, const struct rx_guard_limit *l)
+{
+	struct rx_nguard *g = nguard(env);
+	struct rx_guard_limit *v;
+
+	if (!g || !(v = rx_nhash__get(&g->limits, &port)))
+		return -1;
+	*v = *l;
+	g->cfg.limits++;
+	return 0;
+}
+
+__u32 rx_native__guard_last(struct rx_env *env)
+{
+	__u32 id = env->guard ? env->guard->last_id : 0;
+
+	if (env->guard)
+		env->guard->last_id = 0;
+	return id;
+}
+
+int rx_native__guard_hits(struct rx_env *env, __u32 id, struct rx_guard_hits *out)
+{
+	memset(out, 0, sizeof(*out));
+	return env->guard ? rx_nhash__lookup(&env->guard->hits, &id, out) : -1;
 }

@@ -38,4 +38,18 @@ void rx_native__link(struct rx_env *env, __u32 link);
 int rx_native__run(struct rx_env *env, const __u8 *data, __u32 caplen, __u32 wire_len,
 		   __u64 ts_ns);
 
+/*
+ * The guard (datapath/guard.h), as the agent sets it in the BPF maps: its
+ * settings and on/off, a rule of the allow (list 0) or deny list for the
+ * prefix addr/plen (4 or 16 bytes, network order), a rate limit (port 0:
+ * every port; adds to cfg.limits), and what rule id matched. 0, or -1.
+ */
+int rx_native__guard_on(struct rx_env *env, const struct rx_guard_cfg *cfg, int on);
+int rx_native__guard_rule(struct rx_env *env, __u32 list, int v6, const __u8 *addr, __u32 plen,
+			  const struct rx_guard_rule *rule);
+int rx_native__guard_limit(struct rx_env *env, __u32 port, const struct rx_guard_limit *l);
+int rx_native__guard_hits(struct rx_env *env, __u32 id, struct rx_guard_hits *out);
+/* The rule that matched since the last call (0: none), and forget it. */
+__u32 rx_native__guard_last(struct rx_env *env);
+
 #endif

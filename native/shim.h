@@ -55,6 +55,7 @@ struct rx_env {
 	struct rx_reqinfo info; /* the one request record in flight */
 	rx_txn_fn txn_emit;
 	void *txn_user;
+	struct rx_nguard *guard; /* the guard's rules (native/guard_shim.h), NULL: none */
 };
 
 RX_INLINE struct rx_work *rx_shim_scratch(struct rx_env *env, __u32 slot)
@@ -241,5 +242,7 @@ RX_INLINE struct rx_scan_rec *rx_shim_scan_rec(struct rx_env *env, const struct 
 {
 	return create ? rx_nhash__get(&env->scan_sources, k) : rx_nhash__find(&env->scan_sources, k);
 }
+
+#include "guard_shim.h"
 
 #endif

@@ -22,7 +22,33 @@ struct rx_agent {
 	pthread_mutex_t lock; /* alerts_fn, set after the thread started */
 	json_t *(*alerts_fn)(void *user, int history);
 	void *alerts_user;
+	json_t *(*guard_fn)(void *user, const json_t *req);
+	void *guard_user;
 };
+
+void rx_agent__guard(struct rx_agent *a, json_t *(*fn)(void *user, const json_t *req), void *user)
+{
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->guard_fn = fn;
+	a->guard_user = user;
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void answer_guard(struct rx_agent *a, int c, json_t *req)
+{
+	json_t *(*fn)(void *user, const json_t *req);
+	void *user;
+
+	pthread_mutex_lock(&a->lock);
+	fn = a->guard_fn;
+	user = a->guard_user;
+	pthread_mutex_unlock(&a->lock);
+	/* (the guard locks itself: a big list is not answered under the agent's lock) */
+	rx_agent_guard_answer_write(c, fn ? fn(user, req) : NULL);
+	json_decref(req);
+}
 
 void rx_agent__alerts(struct rx_agent *a, json_t *(*fn)(void *user, int history), void *user)
 {
@@ -48,11 +74,17 @@ static void answer_alerts(struct rx_agent *a, int c, int history)
 static void answer(struct rx_agent *a, int c)
 {
 	struct rx_snapshot snap;
-	char req[256] = { 0 }, ifname[64];
+	char req[4096] = { 0 }, ifname[64]; /* (a guard request carries a reason) */
+	json_t *guard;
 	__u64 after_ns = 0;
 	int i, r, has_after, history;
 
 	rx_agent_request_read(c, req, sizeof(req));
+	guard = rx_agent_request_guard(req);
+	if (guard) {
+		answer_guard(a, c, guard);
+		return;
+	}
 	if (rx_agent_request_is_alerts(req, &history)) {
 		answer_alerts(a, c, history);
 		return;

@@ -21,5 +21,10 @@ void rx_agent__stop(struct rx_agent *a);
  * alertd.h): without it, such a request is answered "unavailable".
  */
 void rx_agent__alerts(struct rx_agent *a, json_t *(*fn)(void *user, int history), void *user);
+/*
+ * Answer "guard" requests with fn(user, request's guard object) (a new
+ * reference): without it, such a request is answered "unavailable".
+ */
+void rx_agent__guard(struct rx_agent *a, json_t *(*fn)(void *user, const json_t *req), void *user);
 
 #endif

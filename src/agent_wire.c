@@ -273,3 +273,52 @@ int rx_agent_alerts_answer_read(int fd, json_t **alerts, int *peer_version)
 	free(buf);
 	return r;
 }
+
+/* ---- the "guard" request ------------------------------------------------------------- */
+
+int rx_agent_guard_request_write(int fd, const json_t *guard)
+{
+	return write_line(fd, json_pack("{sisssO}", RX_AGENT_KEY, RX_AGENT_PROTO, "op", "guard",
+					"guard", guard));
+}
+
+json_t *rx_agent_request_guard(const char *line)
+{
+	json_t *j = json_loads(line, 0, NULL), *g = NULL;
+	const char *op = json_string_value(json_object_get(j, "op"));
+
+	if (message_version(j) == RX_AGENT_PROTO && op && !strcmp(op, "guard") &&
+	    json_is_object(json_object_get(j, "guard")))
+		g = json_incref(json_object_get(j, "guard"));
+	json_decref(j);
+	return g;
+}
+
+int rx_agent_guard_answer_write(int fd, json_t *answer)
+{
+	json_t *j = answer ? answer : json_pack("{ss}", "status", "unavailable");
+
+	if (j)
+		json_object_set_new(j, RX_AGENT_KEY, json_integer(RX_AGENT_PROTO));
+	return write_line(fd, j);
+}
+
+int rx_agent_guard_answer_read(int fd, json_t **answer, int *peer_version)
+{
+	size_t len = 0;
+	char *buf = read_all(fd, 256u << 20, &len);
+	json_t *j = buf ? json_loadb(buf, len, 0, NULL) : NULL;
+	int r = -EPROTO;
+
+	*answer = NULL;
+	*peer_version = message_version(j);
+	if (j && *peer_version != RX_AGENT_PROTO) {
+		r = -EPROTONOSUPPORT;
+	} else if (json_is_string(json_object_get(j, "status"))) {
+		*answer = json_incref(j);
+		r = 0;
+	}
+	json_decref(j);
+	free(buf);
+	return r;
+}

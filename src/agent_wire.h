@@ -11,6 +11,8 @@
  *   {"rxray.agent":2,"status":"ok","netns":N,"snapshot":{...}}
  *   {"rxray.agent":2,"op":"alerts","history":true}
  *   {"rxray.agent":2,"status":"ok","netns":N,"alerts":{"alerts":[...],"delivery":{...}}}
+ *   {"rxray.agent":2,"op":"guard","guard":{"cmd":"block","cidr":"192.0.2.0/24",...}}
+ *   {"rxray.agent":2,"status":"ok","rule":{...}}   (or "error", with "error" and "exit")
  *
  * "snap" is the counters now (stats -i counts its window exactly);
  * "recent" a read made after after_ns (rx_source__snapshot_recent: top
@@ -76,5 +78,19 @@ int rx_agent_alerts_answer_write(int fd, json_t *alerts);
  * does not know the request: it closed without an answer).
  */
 int rx_agent_alerts_answer_read(int fd, json_t **alerts, int *peer_version);
+
+/*
+ * The "guard" request (`rxray guard`, docs/guard.md): {"op":"guard",
+ * "guard":{"cmd":"block","cidr":...}}; its answer is the guard's object
+ * ({"status":"ok"|"error"|"unavailable",...}). An agent of before it
+ * closes without an answer.
+ */
+int rx_agent_guard_request_write(int fd, const json_t *guard);
+/* A request line's "guard" object (a new reference) when it is a guard request of ours, else NULL. */
+json_t *rx_agent_request_guard(const char *line);
+/* The answer (taken; NULL: "unavailable"). 0, or -1. */
+int rx_agent_guard_answer_write(int fd, json_t *answer);
+/* Read it: 0 and *answer (the caller's); -EPROTONOSUPPORT (*peer_version); -EPROTO. */
+int rx_agent_guard_answer_read(int fd, json_t **answer, int *peer_version);
 
 #endif

@@ -32,10 +32,17 @@ struct rx_alertd {
 static void on_change(void *user, const json_t *j)
 {
 	struct rx_alertd *d = user;
+	const char *action = d->o.on_alert ? d->o.on_alert(d->o.on_alert_user, j) : NULL;
+	json_t *acted = action ? json_copy((json_t *)j) : NULL;
 	char *s;
 
+	if (acted) {
+		json_object_set_new(acted, "action", json_string(action));
+		j = acted;
+	}
 	if (d->o.keep) {
 		d->o.keep(d->o.keep_user, j);
+		json_decref(acted);
 		return;
 	}
 	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
@@ -48,6 +55,7 @@ static void on_change(void *user, const json_t *j)
 		rx_alertmgr__push(d->am, j, d->o.resend_s);
 	if (d->wh)
 		rx_alertmgr__push(d->wh, j, d->o.resend_s);
+	json_decref(acted);
 }
 
 /* Every firing alert to Alertmanager again (Prometheus's resend). */

@@ -25,6 +25,9 @@ struct rx_alertd_opts {
 	int off;                  /* alert-detectors = false: no detectors run (nothing fires) */
 	rx_alert_fn keep;         /* not NULL: each change to keep(keep_user, ...), no line written */
 	void *keep_user;
+	/* each change first (the guard's automatic blocks): its "action", or NULL (none) */
+	const char *(*on_alert)(void *user, const json_t *alert);
+	void *on_alert_user;
 };
 
 struct rx_alertd;

@@ -18,6 +18,7 @@
 #include "agent.h"
 #include "alertd.h"
 #include "alertmgr.h"
+#include "guard.h"
 #include "metrics.h"
 #include "params.h"
 #include "picture.h"
@@ -34,13 +35,14 @@ struct serve {
 	size_t top;
 	struct rx_webauth *auth; /* NULL: no --web-config */
 	struct rx_alertd *alerts;
+	struct rx_guard *guard;
 };
 
 static const char serve_usage[] =
 	"Usage: rxray serve -i IFACE [-i IFACE ...] [--listen ADDR:PORT] [--top N] [--pin]\n"
 	"                   [--control PATH] [--config FILE] [--web-config FILE]\n"
 	"                   [--route PATTERN ...] [--alertmanager URL] [--alert-webhook URL]\n"
-	"                   [--alert-log FILE]\n"
+	"                   [--alert-log FILE] [--guard-log FILE]\n"
 	"\n"
 	"Attach to each IFACE and serve, until SIGINT/SIGTERM:\n"
 	"  GET /metrics     Prometheus text exposition (docs/metrics.md)\n"
@@ -67,6 +69,8 @@ static const char serve_usage[] =
 	"      --alert-log FILE   append each alert's changes there as JSON lines (default: stdout)\n"
 	"      --alert-resend S   send firing alerts to Alertmanager again every S seconds\n"
 	"                         (default 60); thresholds: alert-* keys in --config\n"
+	"      --guard-log FILE   append every action of the guard (rxray guard, TTLs) there as\n"
+	"                         JSON lines (docs/guard.md); rules: guard-* keys in --config\n"
 	"      --control PATH     the 0600 control socket that top and stats -i use\n"
 	"                         (default " RX_AGENT_SOCK ")\n"
 	"      --pin              keep maps and links in /sys/fs/bpf/rxray/IFACE: counting goes on\n"
@@ -86,6 +90,7 @@ struct serve_cfg {
 	int pin;
 	struct rx_patterns routes;
 	struct rx_alertd_opts alerts;
+	struct rx_guard_conf guard;
 };
 
 /*
@@ -176,9 +181,13 @@ static int set_opt(struct serve_cfg *c, const char *key, const char *val, const 
 			rx_err("%s %s: expected true or false", where, val);
 			return RX_EXIT_INPUT;
 		}
+	} else if (!strncmp(key, "guard", 5) &&
+		   (r = rx_guard_conf__set(&c->guard, key, val, where)) != -ENOENT) {
+		return r;
 	} else {
 		rx_err("%s: unknown key (known: interface, listen, top, pin, control, route, web-config, "
-		       "alertmanager, alert-webhook, alert-log, alert-resend, alert-detectors, %s)", where, rx_alerts_cfg_keys);
+		       "alertmanager, alert-webhook, alert-log, alert-resend, alert-detectors, %s, "
+		       RX_GUARD_CONF_KEYS ")", where, rx_alerts_cfg_keys);
 		return RX_EXIT_INPUT;
 	}
 	return 0;
@@ -318,6 +327,8 @@ static enum MHD_Result serve_metrics(struct serve *sv, struct MHD_Connection *c)
 	}
 	rx_metrics_write(&b, sv->n, sv->ifname, snap, sv->top);
 	rx_alertd__metrics(sv->alerts, &b);
+	if (sv->guard)
+		rx_guard__metrics(sv->guard, &b);
 	for (i = 0; i < sv->n; i++)
 		rx_snapshot__free(&snap[i]);
 	if (b.oom) {
@@ -553,6 +564,18 @@ static json_t *serve_alerts_json(void *user, int history)
 	return rx_alertd__json(sv->alerts, history);
 }
 
+/* An alert's change: the guard's automatic action (guard-auto), if any. */
+static const char *serve_on_alert(void *user, const json_t *alert)
+{
+	return rx_guard__on_alert(user, alert);
+}
+
+/* The control socket's guard requests: `rxray guard` is the operator's ("manual"). */
+static json_t *serve_guard_json(void *user, const json_t *req)
+{
+	return rx_guard__request(user, req, "manual");
+}
+
 /* An option of the command line: a setting named as in the file, or the file itself. */
 static int serve_opt(void *cfg, const struct rx_option *o, const char *arg)
 {
@@ -578,6 +601,7 @@ static const struct rx_option serve_options[] = {
 	SERVE_OPT("alert-webhook", "--alert-webhook", 1),
 	SERVE_OPT("alert-log", "--alert-log", 1),
 	SERVE_OPT("alert-resend", "--alert-resend", 1),
+	SERVE_OPT("guard-log", "--guard-log", 1),
 	{ 0 },
 };
 
@@ -600,6 +624,7 @@ int cmd_serve(int argc, char **argv)
 	int i, r = RX_EXIT_OK, fd = -1, one = 1;
 
 	rx_alerts_cfg__defaults(&cfg.alerts.cfg);
+	rx_guard_auto__defaults(&cfg.guard.o.autob);
 	cfg.alerts.resend_s = 60;
 	r = rx_params__parse(&serve_line, &cfg, argc, argv);
 	if (r != RX_PARAMS_RUN)
@@ -649,6 +674,11 @@ int cmd_serve(int argc, char **argv)
 		if (r)
 			goto out;
 	}
+	r = rx_guard__start(&sv.guard, &cfg.guard, sv.src, sv.n);
+	if (r)
+		goto out;
+	cfg.alerts.on_alert = serve_on_alert;
+	cfg.alerts.on_alert_user = sv.guard;
 	snprintf(generator, sizeof(generator), "http%s://%s/api/alerts", web.tls ? "s" : "", addr);
 	cfg.alerts.generator = generator;
 	r = rx_alertd__start(&sv.alerts, &cfg.alerts, sv.src, sv.ifname, sv.n);
@@ -658,6 +688,7 @@ int cmd_serve(int argc, char **argv)
 	if (r)
 		goto out;
 	rx_agent__alerts(agent, serve_alerts_json, &sv);
+	rx_agent__guard(agent, serve_guard_json, sv.guard);
 	d = http_start(&sv, &web, fd);
 	if (!d) {
 		rx_err("--listen %s: cannot start the HTTP server", addr);
@@ -673,6 +704,7 @@ out:
 		MHD_stop_daemon(d);
 	rx_agent__stop(agent);
 	rx_alertd__stop(sv.alerts);
+	rx_guard__free(sv.guard);
 	if (fd >= 0)
 		close(fd);
 	for (i = 0; i < sv.n; i++)

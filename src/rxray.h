@@ -112,6 +112,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_alerts(int argc, char **argv);
+int cmd_guard(int argc, char **argv);
 /* rxray --version's lines after the first (cmd_doctor.c: doctor's checks, briefly). */
 void rx_doctor__version(void);
 

@@ -46,6 +46,11 @@ int rx_source__is_agent(const struct rx_source *src)
 	return src->ops == &rx_agent_source;
 }
 
+struct bpf_object *rx_source__bpf(struct rx_source *src, volatile struct rx_config_rt **rt)
+{
+	return src->ops == &rx_live_source ? rx_live__bpf(src->impl, rt) : NULL;
+}
+
 int rx_source__open(struct rx_source **out, const struct rx_source_opts *o)
 {
 	struct rx_source *src = calloc(1, sizeof(*src));

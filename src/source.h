@@ -50,5 +50,11 @@ void rx_source__close(struct rx_source *src);
 void rx_source__joins(struct rx_source *src, __u64 *joined, __u64 *missing, __u64 *replaced);
 /* The source reads a running agent (serve) rather than its own datapath. */
 int rx_source__is_agent(const struct rx_source *src);
+/*
+ * A live source's loaded BPF object and its run-time settings (the guard
+ * writes its maps there, src/guard.h); NULL for other sources.
+ */
+struct bpf_object;
+struct bpf_object *rx_source__bpf(struct rx_source *src, volatile struct rx_config_rt **rt);
 
 #endif

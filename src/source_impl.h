@@ -91,6 +91,8 @@ struct rx_source_ops {
 extern const struct rx_source_ops rx_agent_source;
 extern const struct rx_source_ops rx_file_source;
 extern const struct rx_source_ops rx_live_source;
+/* The live source's object and its .bss settings (rx_source__bpf). */
+struct bpf_object *rx_live__bpf(void *impl, volatile struct rx_config_rt **rt);
 extern const struct rx_source_ops rx_filtered_source; /* live, with a FILTER (stats -i) */
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/statfs.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include "../datapath/guard_abi.h"
 #include "dpconfig.h"
 #include "reqjoin.h"
 #include "snapshot_read.h"
@@ -167,6 +168,10 @@ static struct bpf_map *pinned_map(struct rxray_bpf *skel, int i)
 		skel->maps.rx_http_conns, skel->maps.rx_routes, skel->maps.rx_budgets,
 		skel->maps.rx_endpoints, skel->maps.rx_abi,
 		skel->maps.rx_scan_touches, skel->maps.rx_scan_sources,
+		/* the guard's rules and counters (docs/guard.md) */
+		skel->maps.rx_guard_allow4, skel->maps.rx_guard_deny4, skel->maps.rx_guard_allow6,
+		skel->maps.rx_guard_deny6, skel->maps.rx_guard_hits, skel->maps.rx_guard_cfg,
+		skel->maps.rx_guard_limits, skel->maps.rx_guard_buckets, skel->maps.rx_guard_meta,
 	};
 
 	return i < (int)(sizeof(maps) / sizeof(maps[0])) ? maps[i] : NULL;
@@ -295,6 +300,20 @@ static struct bpf_link *attach_tcx(struct rx_live *src, struct bpf_program *prog
 	return bpf_program__attach_tcx(prog, (int)src->ifindex, NULL);
 }
 
+/*
+ * --pin: the guard's pinned rules act from this program's first packet, as
+ * they did in the one it replaces: its switch as the last agent left it
+ * (src/guard.c takes over once serve starts it).
+ */
+static void guard_resume(struct rx_live *src)
+{
+	struct rx_guard_cfg gc;
+	__u32 zero = 0;
+
+	if (!bpf_map_lookup_elem(bpf_map__fd(src->skel->maps.rx_guard_cfg), &zero, &gc))
+		src->skel->bss->rx_cfg.guard = gc.active ? 1 : 0;
+}
+
 /* Open and load the BPF object (with the TC programs only for o->tcp): 0 or RX_EXIT_*. */
 static int live_load(struct rx_live *src, const struct rx_source_opts *o)
 {
@@ -390,6 +409,8 @@ static int live_open(void **impl, const struct rx_source_opts *o)
 	}
 	cfg = rx_dpconfig(o);
 	src->skel->bss->rx_cfg = rx_config__rt(&cfg); /* the settings changed at run time */
+	if (o->pin)
+		guard_resume(src);
 	if (o->txns && rx_reqjoin__init(&src->join)) {
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
@@ -523,6 +544,14 @@ static const struct rx_reqjoin *live_reqjoin(const void *impl)
 	const struct rx_live *l = impl;
 
 	return &l->join;
+}
+
+struct bpf_object *rx_live__bpf(void *impl, volatile struct rx_config_rt **rt)
+{
+	struct rx_live *l = impl;
+
+	*rt = &l->skel->bss->rx_cfg;
+	return l->skel->obj;
 }
 
 const struct rx_source_ops rx_live_source = {

@@ -22,6 +22,7 @@ struct rx_stage_slot {
 static const struct rx_stage_slot rx_stage_slots[] = {
 	{ "rx_xdp_stages", RX_XSTAGE_CAPTURE, "xdp_capture" },
 	{ "rx_xdp_stages", RX_XSTAGE_TLS, "xdp_tls" },
+	{ "rx_xdp_stages", RX_XSTAGE_GUARD, "xdp_guard" },
 	{ "rx_tc_in_stages", RX_STAGE_HTTP, "tc_ingress_http" },
 	{ "rx_tc_in_stages", RX_STAGE_HTTP_SEG, "tc_ingress_http_seg" },
 	{ "rx_tc_in_stages", RX_STAGE_HTTP_MSG, "tc_ingress_http_msg" },

@@ -11,7 +11,11 @@
  * TCP and HTTP trackers: the transaction stream, the stats, TCP health and
  * the trackers' tables must be identical but for time (see the TC pass).
  *
- *   bpf_diff [--payload] [--route PATTERN]... [--no-tc] FILE.pcap...
+ *   bpf_diff [--payload] [--route PATTERN]... [--no-tc] [--guard] FILE.pcap...
+ *
+ * --guard puts the guard's rules of guard_rules[] (allow and deny, IPv4 and
+ * IPv6, dry run) in both builds: the XDP verdicts, the reasons in the
+ * records and counters, and what each rule matched must agree too.
  *
  * --route adds a route pattern (src/pattern.c) for the TC passes.
  *
@@ -24,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "../../native/datapath.h"
@@ -91,6 +96,8 @@ struct diff {
 	unsigned long base; /* frames in earlier files: frame numbers are per file */
 	const char *file;
 	int tc_on;
+	int guard;
+	int nat_verdict; /* the native build's verdict of the frame */
 	struct tc_pass tc[TC_PASSES];
 };
 
@@ -161,7 +168,7 @@ static void xdp_frame(struct diff *d, const uint8_t *data, uint32_t caplen, uint
 	}
 	ring_buffer__consume(d->ring);
 	/* XDP sees exactly the captured bytes: give the native build the same */
-	rx_native__run(d->native, data, caplen, caplen, ts_ns);
+	d->nat_verdict = rx_native__run(d->native, data, caplen, caplen, ts_ns);
 	d->compared++;
 	if (d->bpf_n != 1 || d->nat_n != 1) {
 		printf("MISMATCH %s frame %lu: %d BPF records, %d native records\n", d->file,
@@ -169,8 +176,8 @@ static void xdp_frame(struct diff *d, const uint8_t *data, uint32_t caplen, uint
 		d->mismatched++;
 		return;
 	}
-	if (opts.retval != XDP_PASS)
-		report(d, "XDP verdict is not XDP_PASS");
+	if (opts.retval != (d->nat_verdict == RX_VERDICT_DROP ? XDP_DROP : XDP_PASS))
+		report(d, "XDP verdicts differ");
 	normalise(&d->bpf_rec);
 	normalise(&d->nat_rec);
 	if (memcmp(&d->bpf_rec, &d->nat_rec, sizeof(d->bpf_rec)))
@@ -771,6 +778,92 @@ static int tc_compare(struct tc_pass *p)
  * settings fixed at load in rodata, loaded, the stages filled, the
  * settings of run time in .bss. NULL on failure (errno set).
  */
+/*
+ * The guard's rules for --guard, over the corpus's addresses (gen_corpus.py):
+ * a block of 192.0.2.0/24 that an allow of 192.0.2.20 overrides, a dry-run
+ * block of 2001:db8::/32 inside which a longer block drops, a small block
+ * of 198.51.100.0/30.
+ */
+static const struct {
+	__u32 list, v6, plen, flags;
+	const char *addr;
+} guard_rules[] = {
+	{ RX_GUARD_DENY, 0, 24, 0, "192.0.2.0" },
+	{ RX_GUARD_ALLOW, 0, 32, 0, "192.0.2.20" },
+	{ RX_GUARD_DENY, 1, 32, RX_GUARD_F_DRY_RUN, "2001:db8::" },
+	{ RX_GUARD_DENY, 1, 128, 0, "2001:db8::1" },
+	{ RX_GUARD_DENY, 0, 30, 0, "198.51.100.0" },
+};
+#define GUARD_RULES (sizeof(guard_rules) / sizeof(guard_rules[0]))
+
+/* The rules in both builds, the guard on: 0, or -1. */
+static int guard_load(struct diff *d)
+{
+	struct rx_guard_cfg cfg = { 0 };
+	__u32 i, zero = 0;
+	int fd;
+
+	if (rx_native__guard_on(d->native, &cfg, 1) ||
+	    bpf_map_update_elem(bpf_map__fd(d->skel->maps.rx_guard_cfg), &zero, &cfg, BPF_ANY))
+		return -1;
+	for (i = 0; i < GUARD_RULES; i++) {
+		struct rx_guard_rule r = { .id = i + 1, .flags = guard_rules[i].flags };
+		struct rx_guard_key6 k = { .prefixlen = guard_rules[i].plen };
+
+		if (inet_pton(guard_rules[i].v6 ? AF_INET6 : AF_INET, guard_rules[i].addr, k.addr) != 1)
+			return -1;
+		if (guard_rules[i].v6)
+			fd = bpf_map__fd(guard_rules[i].list == RX_GUARD_ALLOW ? d->skel->maps.rx_guard_allow6
+									 : d->skel->maps.rx_guard_deny6);
+		else
+			fd = bpf_map__fd(guard_rules[i].list == RX_GUARD_ALLOW ? d->skel->maps.rx_guard_allow4
+									 : d->skel->maps.rx_guard_deny4);
+		/* (an IPv4 key is the first 8 bytes of this one: prefixlen, then 4 address bytes) */
+		if (bpf_map_update_elem(fd, &k, &r, BPF_ANY) ||
+		    rx_native__guard_rule(d->native, guard_rules[i].list, (int)guard_rules[i].v6, k.addr,
+					  guard_rules[i].plen, &r))
+			return -1;
+	}
+	d->skel->bss->rx_cfg.guard = 1;
+	return 0;
+}
+
+/* What each rule matched, both builds; nothing matched at all fails too. */
+static int guard_compare(struct diff *d)
+{
+	int ncpu = libbpf_num_possible_cpus(), c, bad = 0;
+	struct rx_guard_hits v[ncpu > 0 ? ncpu : 1], b, n;
+	__u64 dropped = 0, would = 0, allowed = 0;
+	__u32 id;
+
+	for (id = 1; id <= GUARD_RULES; id++) {
+		memset(&b, 0, sizeof(b));
+		if (!bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.rx_guard_hits), &id, v))
+			for (c = 0; c < ncpu; c++) {
+				b.dropped += v[c].dropped;
+				b.would_drop += v[c].would_drop;
+				b.allowed += v[c].allowed;
+				b.bytes += v[c].bytes;
+			}
+		rx_native__guard_hits(d->native, id, &n);
+		if (memcmp(&b, &n, sizeof(b))) {
+			printf("GUARD rule %u: bpf %llu/%llu/%llu native %llu/%llu/%llu "
+			       "(dropped/would_drop/allowed)\n", id, (unsigned long long)b.dropped,
+			       (unsigned long long)b.would_drop, (unsigned long long)b.allowed,
+			       (unsigned long long)n.dropped, (unsigned long long)n.would_drop,
+			       (unsigned long long)n.allowed);
+			bad++;
+		}
+		dropped += b.dropped;
+		would += b.would_drop;
+		allowed += b.allowed;
+	}
+	printf("guard: %zu rules compared (%llu dropped, %llu would drop, %llu allowed), %d differ\n",
+	       GUARD_RULES, (unsigned long long)dropped, (unsigned long long)would,
+	       (unsigned long long)allowed, bad);
+	return bad + !dropped + !would + !allowed;
+}
+
 static struct rxray_bpf *load_with(const struct rx_config *cfg)
 {
 	struct rxray_bpf *skel = rxray_bpf__open();
@@ -840,6 +933,8 @@ int main(int argc, char **argv)
 			payload = 1;
 		} else if (!strcmp(argv[1], "--no-tc")) {
 			d.tc_on = 0;
+		} else if (!strcmp(argv[1], "--guard")) {
+			d.guard = 1;
 		} else if (!strcmp(argv[1], "--route") && argc > 2) {
 			if (rx_patterns_opt(&routes, argv[2], "--route"))
 				return 2;
@@ -851,7 +946,7 @@ int main(int argc, char **argv)
 	}
 	if (argc < 2) {
 		fprintf(stderr,
-			"usage: bpf_diff [--payload] [--route PATTERN]... [--no-tc] FILE.pcap...\n");
+			"usage: bpf_diff [--payload] [--route PATTERN]... [--no-tc] [--guard] FILE.pcap...\n");
 		return 2;
 	}
 	/* one configuration for both builds */
@@ -867,6 +962,10 @@ int main(int argc, char **argv)
 		return 1;
 	rx_native__configure(d.native, &cfg, NULL);
 	rx_native__sinks(d.native, on_native, NULL, &d);
+	if (d.guard && guard_load(&d)) {
+		fprintf(stderr, "--guard: cannot load the rules: %s\n", strerror(errno));
+		return 1;
+	}
 	for (i = 0; d.tc_on && i < TC_PASSES; i++)
 		if (tc_pass__open(&d.tc[i], tc_names[i], i == 1, &routes)) {
 			fprintf(stderr, "%s: cannot set up the BPF object: %s\n", tc_names[i],
@@ -882,6 +981,8 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	bad = compare_counters(&d);
+	if (d.guard)
+		bad += guard_compare(&d);
 	for (i = 0; d.tc_on && i < TC_PASSES; i++) {
 		bad += tc_compare(&d.tc[i]);
 		tc_pass__close(&d.tc[i]);

@@ -76,3 +76,10 @@ for f in "$CORPUS"/*.pcap "$CORPUS"/*.pcapng; do
 done
 [ $n -ge 1 ] || fail "--payload captured no masked header"
 echo "payload capture: secrets masked, none in the records"
+# --guard: the guard's rules (allow over deny, IPv4 and IPv6, a dry run) give
+# the same verdicts, reasons, counters and per-rule hits both ways
+run_diff "$tmp/out.guard" --guard --no-tc
+tail -n 1 "$tmp/out.guard" | need "--guard records or verdicts: BPF and native differ: $(tail -n 1 "$tmp/out.guard")" ' 0 mismatched$'
+need "--guard counter slots differ" 'slots compared, 0 differ' "$tmp/out.guard"
+need "--guard: rule hits differ (or a kind never matched)" '^guard: [0-9]* rules compared (.* dropped, .* would drop, .* allowed), 0 differ$' "$tmp/out.guard"
+echo "guard: BPF and native verdicts agree: $(grep '^guard:' "$tmp/out.guard")"

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The guard: traffic control at XDP (docs/guard.md). A stage of its own in
+ * the XDP pipeline (RX_XSTAGE_GUARD), after the entry's decode and before
+ * the capture stage, with its own verifier budget. It decides the packet's
+ * verdict from the rules that the agent (src/guard.c) writes:
+ *
+ *   1. allow lists (LPM tries, IPv4 and IPv6): a match passes, always;
+ *   2. deny lists (LPM tries): a match drops (reason "blocked"), or only
+ *      counts what it would drop when the rule or the guard is in dry run;
+ *   3. per-source token buckets (packets/s and SYN/s), global or per
+ *      destination port: past the rate, reason "rate_limited".
+ *
+ * Each matching rule counts per CPU (struct rx_guard_hits, by rule id).
+ * The stage counts the packet under its final (verdict, reason, proto): the
+ * entry leaves that to it whenever the guard is on (rx_guard_wants).
+ *
+ * Shim (bpf/guard_maps.h, native/guard_shim.h):
+ *   const struct rx_guard_cfg *rx_shim_guard_cfg(struct rx_env *env)
+ *   const struct rx_guard_rule *rx_shim_guard_match(struct rx_env *env, __u32 list,
+ *                                                   const struct rx_pkt *pkt)
+ *   struct rx_guard_hits *rx_shim_guard_hits(struct rx_env *env, __u32 id)
+ *   const struct rx_guard_limit *rx_shim_guard_limit(struct rx_env *env, __u32 port)
+ *   struct rx_guard_bucket *rx_shim_guard_bucket(struct rx_env *env,
+ *                                                const struct rx_guard_bucket_key *k)
+ */
+#ifndef RX_GUARD_H
+#define RX_GUARD_H
+
+#include "guard_abi.h"
+
+/* Whether the guard stage decides this packet: the guard is on and it has an IP source. */
+RX_INLINE int rx_guard_wants(struct rx_env *env, const struct rx_pkt *pkt)
+{
+	return rx_shim_config_rt(env)->guard && (pkt->layers & (RX_L_IPV4 | RX_L_IPV6));
+}
+
+/*
+ * One GCRA step on *tat at now with interval and burst (ns): 1 when the
+ * packet is admitted (and *tat moved), 0 when it is over the rate.
+ */
+RX_INLINE int rx_guard_gcra(__u64 *tat, __u64 now, __u64 interval, __u64 burst)
+{
+	__u64 t = *tat;
+
+	if (!interval)
+		return 1;
+	if (t < now)
+		t = now;
+	if (t - now > burst)
+		return 0;
+	*tat = t + interval;
+	return 1;
+}
+
+/* The rate limit that applies to pkt (its port's, else the global one), or NULL. */
+RX_INLINE const struct rx_guard_limit *rx_guard_limit_of(struct rx_env *env,
+							 const struct rx_pkt *pkt, __u16 *port)
+{
+	const struct rx_guard_limit *l = NULL;
+
+	*port = 0;
+	if ((pkt->layers & (RX_L_TCP | RX_L_UDP)) && pkt->dport) {
+		l = rx_shim_guard_limit(env, pkt->dport);
+		if (l)
+			*port = pkt->dport;
+	}
+	return l ? l : rx_shim_guard_limit(env, 0);
+}
+
+/*
+ * The token buckets of pkt's source: 1 when it is over its limit (and
+ * *id, *flags name the limit), else 0.
+ */
+RX_INLINE int rx_guard_limited(struct rx_env *env, const struct rx_pkt *pkt, __u32 *id,
+			       __u32 *flags)
+{
+	struct rx_guard_bucket_key k = {};
+	const struct rx_guard_limit *l;
+	struct rx_guard_bucket *b;
+	__u64 now;
+	int syn;
+
+	l = rx_guard_limit_of(env, pkt, &k.port);
+	if (!l)
+		return 0;
+	if (pkt->layers & RX_L_IPV4) {
+		k.addr[10] = 0xff;
+		k.addr[11] = 0xff;
+		__builtin_memcpy(&k.addr[12], &pkt->ip_src, 4);
+	} else {
+		__builtin_memcpy(k.addr, pkt->ip6_src, 16);
+	}
+	b = rx_shim_guard_bucket(env, &k);
+	if (!b)
+		return 0; /* (never: an LRU map makes room) */
+	now = rx_shim_now(env);
+	*id = l->id;
+	*flags = l->flags;
+	syn = (pkt->layers & RX_L_TCP) && (pkt->tcp_flags & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN;
+	if (syn && !rx_guard_gcra(&b->syn_tat, now, l->syn_ns, l->syn_burst_ns))
+		return 1;
+	return !rx_guard_gcra(&b->pkt_tat, now, l->pkt_ns, l->pkt_burst_ns);
+}
+
+/* Count a rule's match: drop (1), would drop (dry run), or an allow rule's pass. */
+RX_INLINE void rx_guard_hit(struct rx_env *env, __u32 id, int what, __u32 bytes)
+{
+	struct rx_guard_hits *h = rx_shim_guard_hits(env, id);
+
+	if (!h)
+		return;
+	if (what == 1)
+		h->dropped++;
+	else if (what == 2)
+		h->would_drop++;
+	else
+		h->allowed++;
+	h->bytes += bytes;
+}
+
+/*
+ * The rules on the packet the entry decoded: the verdict (enum rx_verdict)
+ * and *reason. The allow list first: a match there ends the walk.
+ */
+RX_INLINE __u32 rx_guard_decide(struct rx_env *env, const struct rx_pkt *pkt, __u32 *reason)
+{
+	const struct rx_guard_cfg *cfg = rx_shim_guard_cfg(env);
+	const struct rx_guard_rule *r;
+	__u32 id = 0, flags = 0, why = 0, dry;
+
+	if (!cfg)
+		return RX_VERDICT_PASS;
+	r = rx_shim_guard_match(env, RX_GUARD_ALLOW, pkt);
+	if (r) {
+		rx_guard_hit(env, r->id, 0, pkt->wire_len);
+		return RX_VERDICT_PASS;
+	}
+	r = rx_shim_guard_match(env, RX_GUARD_DENY, pkt);
+	if (r) {
+		id = r->id;
+		flags = r->flags;
+		why = RX_REASON_GUARD_BLOCKED;
+	} else if (cfg->limits && rx_guard_limited(env, pkt, &id, &flags)) {
+		why = RX_REASON_GUARD_RATE_LIMITED;
+	}
+	if (!why)
+		return RX_VERDICT_PASS;
+	dry = cfg->dry_run || (flags & RX_GUARD_F_DRY_RUN);
+	rx_guard_hit(env, id, dry ? 2 : 1, pkt->wire_len);
+	if (dry)
+		return RX_VERDICT_PASS;
+	*reason = why;
+	return RX_VERDICT_DROP;
+}
+
+/*
+ * The guard stage on the packet in the XDP work area: decide, then count
+ * the packet as the entry would have (it left the count to this stage).
+ * Returns the verdict.
+ */
+RX_INLINE int rx_guard_stage(struct rx_env *env)
+{
+	struct rx_work *wk = rx_shim_scratch(env, 0);
+	struct rx_pkt *pkt;
+	__u32 verdict, reason, proto;
+
+	if (!wk) {
+		rx_shim_stat(env, NULL, RX_STAT_SCRATCH_MISS);
+		return RX_VERDICT_PASS;
+	}
+	pkt = &wk->pkt;
+	reason = pkt->reason;
+	verdict = rx_guard_decide(env, pkt, &reason);
+	proto = pkt->proto;
+	if (reason >= RX_REASON_MAX)
+		reason = RX_REASON_OK;
+	if (proto >= RX_PROTO_MAX)
+		proto = RX_PROTO_OTHER;
+	if (verdict != RX_VERDICT_DROP)
+		verdict = RX_VERDICT_PASS;
+	pkt->verdict = verdict;
+	pkt->reason = reason;
+	rx_shim_count(env, wk, RX_COUNTER_IDX(verdict, reason, proto), pkt->wire_len);
+	return (int)verdict;
+}
+
+/*
+ * The guard stage did not run (its tail call failed): the packet passes,
+ * counted as the entry would have counted it, and the miss is counted.
+ */
+RX_INLINE int rx_guard_missed(struct rx_env *env)
+{
+	struct rx_work *wk = rx_shim_scratch(env, 0);
+	__u32 reason, proto;
+
+	rx_shim_stat(env, wk, RX_STAT_STAGE_MISS);
+	if (!wk)
+		return RX_VERDICT_PASS;
+	reason = wk->pkt.reason;
+	proto = wk->pkt.proto;
+	if (reason >= RX_REASON_MAX)
+		reason = RX_REASON_OK;
+	if (proto >= RX_PROTO_MAX)
+		proto = RX_PROTO_OTHER;
+	rx_shim_count(env, wk, RX_COUNTER_IDX(RX_VERDICT_PASS, reason, proto), wk->pkt.wire_len);
+	return RX_VERDICT_PASS;
+}
+
+#endif

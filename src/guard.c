@@ -1,0 +1,1199 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* The guard's rules in the agent; see guard.h and docs/guard.md. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "guard.h"
+#include "rxray.h"
+#include "source.h"
+#include "../datapath/guard_abi.h"
+
+enum { GK_ALLOW, GK_DENY, GK_LIMIT, GK_MAX };
+static const char *const gk_names[GK_MAX] = { "allow", "block", "limit" };
+
+#define G_TTL_MAX (86400L * 365)
+#define G_RATE_MAX 100000000UL
+#define G_TARGETS 16
+#define G_OWNERS 16
+#define G_SLOTS (1u << 19) /* the duplicate index: a power of two, >= 2 * rules */
+#define G_TOMB 0xffffffffu
+
+struct grule {
+	__u32 id;
+	__u8 kind;
+	__u8 dry;
+	__u16 port;   /* GK_LIMIT: the destination port, 0: every port */
+	__u32 pps;    /* GK_LIMIT: packets/s per source (0: not limited) */
+	__u32 syn;    /* GK_LIMIT: SYN/s per source (0: not limited) */
+	struct rx_cidr cidr; /* GK_ALLOW, GK_DENY */
+	__s64 created, expires; /* seconds since the epoch; expires 0: no TTL */
+	int owner;    /* index into rx_guard.owners */
+	char reason[96];
+};
+
+/* The guard's maps in one BPF object, in this order (bpf/guard_maps.h). */
+enum { GM_ALLOW4, GM_DENY4, GM_ALLOW6, GM_DENY6, GM_HITS, GM_CFG, GM_LIMITS, GM_META, GM_MAX };
+static const char *const gm_names[GM_MAX] = { "rx_guard_allow4", "rx_guard_deny4",
+					      "rx_guard_allow6", "rx_guard_deny6",
+					      "rx_guard_hits",   "rx_guard_cfg",
+					      "rx_guard_limits", "rx_guard_meta" };
+
+struct gtarget {
+	int fd[GM_MAX];
+	volatile struct rx_config_rt *rt;
+};
+
+struct rx_guard {
+	pthread_mutex_t lock;
+	struct grule *rules; /* ascending ids */
+	size_t n, cap;
+	__u32 next_id;
+	__u32 *slots; /* ids by rule key (open addressing, G_TOMB for deleted) */
+	size_t tombs;
+	unsigned long max;
+	int on, dry_run, limits;
+	FILE *log;
+	struct gtarget t[G_TARGETS];
+	int nt, ncpu;
+	char owners[G_OWNERS][32];
+	int nowners;
+	__u64 retired[G_OWNERS][2][2]; /* deleted rules' [owner][deny, limit][dropped, would_drop] */
+	pthread_t expiry;
+	int expiry_started, stop;
+	int bulk; /* loading the configuration's rules: one audit line and one settings write in all */
+	int resumed; /* rules taken over from pinned maps: the configuration's are there already */
+	struct rx_guard_auto autob;
+	pthread_cond_t wake;
+};
+
+/* ---- CIDRs ------------------------------------------------------------------------------ */
+
+static void cidr_mask(__u8 *a, __u32 n, __u32 plen)
+{
+	__u32 i;
+
+	for (i = 0; i < n; i++) {
+		if (plen >= 8 * (i + 1))
+			continue;
+		a[i] = plen > 8 * i ? a[i] & (__u8)(0xff << (8 - (plen - 8 * i))) : 0;
+	}
+}
+
+int rx_cidr_parse(const char *s, struct rx_cidr *c, char *why, size_t n)
+{
+	char host[64], fixed[80];
+	const char *slash = strchr(s, '/');
+	size_t hl = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long plen;
+	__u8 orig[16];
+
+	memset(c, 0, sizeof(*c));
+	if (hl == 0 || hl >= sizeof(host)) {
+		snprintf(why, n, "not an address or CIDR (e.g. 192.0.2.0/24, 2001:db8::/32)");
+		return -1;
+	}
+	memcpy(host, s, hl);
+	host[hl] = 0;
+	if (inet_pton(AF_INET, host, c->addr) == 1) {
+		c->plen = 32;
+	} else if (inet_pton(AF_INET6, host, c->addr) == 1) {
+		c->v6 = 1;
+		c->plen = 128;
+	} else {
+		snprintf(why, n, "not an address or CIDR (e.g. 192.0.2.0/24, 2001:db8::/32)");
+		return -1;
+	}
+	if (slash) {
+		if (rx_parse_uint(slash + 1, 0, c->plen, &plen)) {
+			snprintf(why, n, "prefix length must be 0..%u", c->plen);
+			return -1;
+		}
+		c->plen = (__u32)plen;
+	}
+	memcpy(orig, c->addr, 16);
+	cidr_mask(c->addr, c->v6 ? 16 : 4, c->plen);
+	if (memcmp(orig, c->addr, 16)) {
+		rx_cidr_format(c, fixed, sizeof(fixed));
+		snprintf(why, n, "host bits set (did you mean %s?)", fixed);
+		return -1;
+	}
+	return 0;
+}
+
+void rx_cidr_format(const struct rx_cidr *c, char *buf, size_t n)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(c->v6 ? AF_INET6 : AF_INET, c->addr, a, sizeof(a));
+	snprintf(buf, n, "%s/%u", a, c->plen);
+}
+
+/* Whether c contains the address a (of c's family). */
+static int cidr_has(const struct rx_cidr *c, const __u8 *a)
+{
+	__u8 m[16];
+
+	memcpy(m, a, 16);
+	cidr_mask(m, c->v6 ? 16 : 4, c->plen);
+	return !memcmp(m, c->addr, c->v6 ? 16 : 4);
+}
+
+/* ---- the table: rules by id, and an index by key for duplicates --------------------------- */
+
+static __u32 rule_hash(int kind, const struct rx_cidr *c, __u16 port)
+{
+	__u32 h = 2166136261u, i;
+
+	h = (h ^ (__u32)kind) * 16777619u;
+	h = (h ^ (__u32)c->v6) * 16777619u;
+	h = (h ^ c->plen) * 16777619u;
+	h = (h ^ port) * 16777619u;
+	for (i = 0; i < 16; i++)
+		h = (h ^ c->addr[i]) * 16777619u;
+	return h;
+}
+
+static int same_key(const struct grule *r, int kind, const struct rx_cidr *c, __u16 port)
+{
+	if (r->kind != kind)
+		return 0;
+	if (kind == GK_LIMIT)
+		return r->port == port;
+	return r->cidr.v6 == c->v6 && r->cidr.plen == c->plen && !memcmp(r->cidr.addr, c->addr, 16);
+}
+
+static struct grule *rule_by_id(struct rx_guard *g, __u32 id)
+{
+	size_t lo = 0, hi = g->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (g->rules[mid].id == id)
+			return &g->rules[mid];
+		if (g->rules[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The slot holding the rule of this key, or (not there) NULL and *free the first free slot. */
+static __u32 *slot_find(struct rx_guard *g, int kind, const struct rx_cidr *c, __u16 port,
+			__u32 **free_slot)
+{
+	__u32 i = rule_hash(kind, c, port) & (G_SLOTS - 1), k;
+
+	*free_slot = NULL;
+	for (k = 0; k < G_SLOTS; k++, i = (i + 1) & (G_SLOTS - 1)) {
+		__u32 *s = &g->slots[i];
+		struct grule *r;
+
+		if (!*s) {
+			if (!*free_slot)
+				*free_slot = s;
+			return NULL;
+		}
+		if (*s == G_TOMB) {
+			if (!*free_slot)
+				*free_slot = s;
+			continue;
+		}
+		r = rule_by_id(g, *s);
+		if (r && same_key(r, kind, c, port))
+			return s;
+	}
+	return NULL;
+}
+
+static struct grule *rule_by_key(struct rx_guard *g, int kind, const struct rx_cidr *c,
+				 __u16 port)
+{
+	__u32 *free_slot, *s = slot_find(g, kind, c, port, &free_slot);
+
+	return s ? rule_by_id(g, *s) : NULL;
+}
+
+/* Rebuild the index once deletions left too many tombstones. */
+static void slots_rebuild(struct rx_guard *g)
+{
+	__u32 *free_slot;
+	size_t i;
+
+	memset(g->slots, 0, G_SLOTS * sizeof(*g->slots));
+	g->tombs = 0;
+	for (i = 0; i < g->n; i++) {
+		struct grule *r = &g->rules[i];
+
+		slot_find(g, r->kind, &r->cidr, r->port, &free_slot);
+		if (free_slot)
+			*free_slot = r->id;
+	}
+}
+
+static int owner_of(struct rx_guard *g, const char *name)
+{
+	int i;
+
+	for (i = 0; i < g->nowners; i++)
+		if (!strcmp(g->owners[i], name))
+			return i;
+	if (g->nowners == G_OWNERS)
+		return G_OWNERS - 1; /* (bounded labels: the last one takes the rest) */
+	snprintf(g->owners[g->nowners], sizeof(g->owners[0]), "%s", name);
+	return g->nowners++;
+}
+
+/* ---- the maps ---------------------------------------------------------------------------- */
+
+/* The settings of every target: dry run, how many limits, and on (while there are rules). */
+static void cfg_write(struct rx_guard *g)
+{
+	struct rx_guard_cfg cfg = { .dry_run = (__u32)g->dry_run, .limits = (__u32)g->limits,
+				    .on = (__u32)g->on, .active = g->on && g->n > 0 };
+	__u32 zero = 0;
+	int i;
+
+	if (g->bulk)
+		return;
+	for (i = 0; i < g->nt; i++) {
+		bpf_map_update_elem(g->t[i].fd[GM_CFG], &zero, &cfg, BPF_ANY);
+		g->t[i].rt->guard = g->on && g->n > 0;
+	}
+}
+
+static void limit_value(const struct grule *r, struct rx_guard_limit *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->id = r->id;
+	l->flags = r->dry ? RX_GUARD_F_DRY_RUN : 0;
+	/* a burst of 1/20 s of the rate (at least one): bursts of a paced sender pass */
+	if (r->pps) {
+		l->pkt_ns = 1000000000ULL / r->pps;
+		l->pkt_burst_ns = l->pkt_ns * (r->pps / 20 > 1 ? r->pps / 20 : 1);
+	}
+	if (r->syn) {
+		l->syn_ns = 1000000000ULL / r->syn;
+		l->syn_burst_ns = l->syn_ns * (r->syn / 20 > 1 ? r->syn / 20 : 1);
+	}
+}
+
+/* r's metadata into the map fd (rx_guard_meta): 0, or -1 with errno. */
+static int meta_write(struct rx_guard *g, int fd, const struct grule *r)
+{
+	struct rx_guard_meta m;
+
+	memset(&m, 0, sizeof(m));
+	m.id = r->id;
+	m.kind = r->kind;
+	m.dry = r->dry;
+	m.v6 = (__u8)r->cidr.v6;
+	m.plen = (__u8)r->cidr.plen;
+	memcpy(m.addr, r->cidr.addr, 16);
+	m.port = r->port;
+	m.pps = r->pps;
+	m.syn = r->syn;
+	m.created = r->created;
+	m.expires = r->expires;
+	snprintf(m.owner, sizeof(m.owner), "%s", g->owners[r->owner]);
+	snprintf(m.reason, sizeof(m.reason), "%s", r->reason);
+	return bpf_map_update_elem(fd, &m.id, &m, BPF_ANY);
+}
+
+/* Write (or with del, delete) r's entry in every target: 0, or -errno. */
+static int rule_write(struct rx_guard *g, const struct grule *r, int del)
+{
+	struct rx_guard_rule v = { .id = r->id, .flags = r->dry ? RX_GUARD_F_DRY_RUN : 0 };
+	struct rx_guard_key6 k6 = { .prefixlen = r->cidr.plen };
+	struct rx_guard_key4 k4 = { .prefixlen = r->cidr.plen };
+	struct rx_guard_limit l;
+	__u32 port = r->port;
+	const void *key = r->cidr.v6 ? (const void *)&k6 : (const void *)&k4;
+	int i, m, err = 0;
+
+	memcpy(k6.addr, r->cidr.addr, 16);
+	memcpy(k4.addr, r->cidr.addr, 4);
+	m = (r->cidr.v6 ? GM_ALLOW6 : GM_ALLOW4) + (r->kind == GK_DENY);
+	if (r->kind == GK_LIMIT) {
+		m = GM_LIMITS;
+		key = &port;
+		limit_value(r, &l);
+	}
+	for (i = 0; i < g->nt; i++) {
+		int fd = g->t[i].fd[m];
+
+		if (del) {
+			bpf_map_delete_elem(fd, key);
+			bpf_map_delete_elem(g->t[i].fd[GM_META], &r->id);
+		} else if (bpf_map_update_elem(fd, key, r->kind == GK_LIMIT ? (void *)&l : (void *)&v,
+					       BPF_ANY) ||
+			   meta_write(g, g->t[i].fd[GM_META], r)) {
+			err = -errno;
+		}
+	}
+	return err;
+}
+
+/* What rule id matched, over every target and CPU (zero when nothing did). */
+static void hits_read(struct rx_guard *g, __u32 id, struct rx_guard_hits *sum)
+{
+	struct rx_guard_hits v[g->ncpu > 0 ? g->ncpu : 1];
+	int i, c;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < g->nt; i++) {
+		if (bpf_map_lookup_elem(g->t[i].fd[GM_HITS], &id, v))
+			continue;
+		for (c = 0; c < g->ncpu; c++) {
+			sum->dropped += v[c].dropped;
+			sum->would_drop += v[c].would_drop;
+			sum->allowed += v[c].allowed;
+			sum->bytes += v[c].bytes;
+		}
+	}
+}
+
+/*
+ * Every rule's hits, by index (acc: g->n of them, zeroed here): a walk of
+ * the hits maps, which hold only rules that matched, not a lookup per rule.
+ */
+static void hits_all(struct rx_guard *g, struct rx_guard_hits *acc)
+{
+	struct rx_guard_hits v[g->ncpu > 0 ? g->ncpu : 1];
+	__u32 key, next, *prev;
+	int i, c;
+
+	memset(acc, 0, g->n * sizeof(*acc));
+	for (i = 0; i < g->nt; i++) {
+		for (prev = NULL; !bpf_map_get_next_key(g->t[i].fd[GM_HITS], prev, &next);
+		     prev = &key) {
+			struct grule *r = rule_by_id(g, next);
+			struct rx_guard_hits *a;
+
+			key = next;
+			if (!r || bpf_map_lookup_elem(g->t[i].fd[GM_HITS], &key, v))
+				continue;
+			a = &acc[r - g->rules];
+			for (c = 0; c < g->ncpu; c++) {
+				a->dropped += v[c].dropped;
+				a->would_drop += v[c].would_drop;
+				a->allowed += v[c].allowed;
+				a->bytes += v[c].bytes;
+			}
+		}
+	}
+}
+
+/* ---- rules as JSON, the audit log ------------------------------------------------------- */
+
+static json_t *rule_json(struct rx_guard *g, const struct grule *r, const struct rx_guard_hits *h)
+{
+	json_t *j = json_pack("{sIss}", "id", (json_int_t)r->id, "action", gk_names[r->kind]);
+	char cidr[80];
+
+	if (r->kind == GK_LIMIT) {
+		json_object_set_new(j, "port", json_integer(r->port));
+		if (r->pps)
+			json_object_set_new(j, "per_source", json_integer(r->pps));
+		if (r->syn)
+			json_object_set_new(j, "syn", json_integer(r->syn));
+	} else {
+		rx_cidr_format(&r->cidr, cidr, sizeof(cidr));
+		json_object_set_new(j, "cidr", json_string(cidr));
+	}
+	json_object_set_new(j, "reason", json_string(r->reason));
+	json_object_set_new(j, "owner", json_string(g->owners[r->owner]));
+	json_object_set_new(j, "created", json_integer(r->created));
+	if (r->expires)
+		json_object_set_new(j, "expires", json_integer(r->expires));
+	json_object_set_new(j, "dry_run", json_boolean(r->dry));
+	if (h) {
+		json_object_set_new(j, "dropped", json_integer((json_int_t)h->dropped));
+		json_object_set_new(j, "would_drop", json_integer((json_int_t)h->would_drop));
+		json_object_set_new(j, "allowed", json_integer((json_int_t)h->allowed));
+		json_object_set_new(j, "bytes", json_integer((json_int_t)h->bytes));
+	}
+	return j;
+}
+
+/* One line of the audit log: what was done, by whom, to which rule (taken; NULL: none). */
+static void audit(struct rx_guard *g, const char *action, const char *by, json_t *rule)
+{
+	struct timespec ts;
+	json_t *j;
+	char *s;
+
+	if (!g->log || g->bulk) {
+		json_decref(rule);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	j = json_pack("{sfssss}", "ts", (double)ts.tv_sec + ts.tv_nsec / 1e9, "action", action,
+		      "by", by);
+	if (rule)
+		json_object_set_new(j, "rule", rule);
+	json_object_set_new(j, "on", json_boolean(g->on));
+	json_object_set_new(j, "dry_run", json_boolean(g->dry_run));
+	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
+	if (s)
+		fprintf(g->log, "%s\n", s);
+	fflush(g->log);
+	free(s);
+	json_decref(j);
+}
+
+/* ---- the operations ----------------------------------------------------------------------- */
+
+static json_t *fail(int exit_code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static json_t *fail(int exit_code, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return json_pack("{sssssi}", "status", "error", "error", msg, "exit", exit_code);
+}
+
+/* Add rule r (id, created set here): the answer. */
+static json_t *rule_add(struct rx_guard *g, struct grule *r, const char *by)
+{
+	__u32 *free_slot, *s;
+	struct grule *dup = NULL;
+	char what[96];
+	int err;
+
+	s = slot_find(g, r->kind, &r->cidr, r->port, &free_slot);
+	if (r->kind == GK_LIMIT)
+		snprintf(what, sizeof(what), "port %u", r->port);
+	else
+		rx_cidr_format(&r->cidr, what, sizeof(what));
+	if (s && (dup = rule_by_id(g, *s)) && g->bulk && g->resumed)
+		return json_pack("{ss}", "status", "ok"); /* the file's rule, pinned by the last agent */
+	if (dup)
+		return fail(RX_EXIT_INPUT, "%s: rule %u already %ss it (del %u first)", what,
+			    dup->id, gk_names[r->kind], dup->id);
+	if (g->n >= g->max || !free_slot)
+		return fail(RX_EXIT_INPUT, "%s: the rule table is full (%zu rules, guard-max-rules %lu)",
+			    what, g->n, g->max);
+	if (r->kind == GK_LIMIT && g->limits >= RX_GUARD_LIMITS_MAX)
+		return fail(RX_EXIT_INPUT, "%s: the limit table is full (%d limits)", what, g->limits);
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 1024;
+		struct grule *nr = realloc(g->rules, cap * sizeof(*nr));
+
+		if (!nr)
+			return fail(RX_EXIT_RUNTIME, "out of memory");
+		g->rules = nr;
+		g->cap = cap;
+	}
+	r->id = g->next_id++;
+	r->created = (__s64)time(NULL);
+	if (r->expires)
+		r->expires += r->created; /* (given as the TTL) */
+	err = rule_write(g, r, 0);
+	if (err) {
+		rule_write(g, r, 1);
+		return fail(err == -E2BIG || err == -ENOSPC || err == -ENOMEM ? RX_EXIT_INPUT
+									     : RX_EXIT_RUNTIME,
+			    "%s: the datapath refused the rule: %s", what, strerror(-err));
+	}
+	if (*free_slot == G_TOMB)
+		g->tombs--;
+	*free_slot = r->id;
+	g->rules[g->n++] = *r;
+	if (r->kind == GK_LIMIT)
+		g->limits++;
+	cfg_write(g);
+	audit(g, gk_names[r->kind], by, rule_json(g, r, NULL));
+	return json_pack("{ssso}", "status", "ok", "rule", rule_json(g, r, NULL));
+}
+
+/* Delete rule r (why: "del", "unblock", "expire"): the answer. */
+static json_t *rule_del(struct rx_guard *g, struct grule *r, const char *why, const char *by)
+{
+	__u32 *free_slot, *s = slot_find(g, r->kind, &r->cidr, r->port, &free_slot);
+	struct rx_guard_hits h;
+	json_t *j;
+	int i;
+
+	hits_read(g, r->id, &h);
+	if (r->kind != GK_ALLOW) {
+		g->retired[r->owner][r->kind == GK_LIMIT][0] += h.dropped;
+		g->retired[r->owner][r->kind == GK_LIMIT][1] += h.would_drop;
+	}
+	rule_write(g, r, 1);
+	for (i = 0; i < g->nt; i++)
+		bpf_map_delete_elem(g->t[i].fd[GM_HITS], &r->id);
+	if (s) {
+		*s = G_TOMB;
+		g->tombs++;
+	}
+	if (r->kind == GK_LIMIT)
+		g->limits--;
+	j = rule_json(g, r, &h);
+	memmove(r, r + 1, (size_t)(g->rules + g->n - (r + 1)) * sizeof(*r));
+	g->n--;
+	if (g->tombs > G_SLOTS / 4)
+		slots_rebuild(g);
+	cfg_write(g);
+	audit(g, why, by, json_incref(j));
+	return json_pack("{ssso}", "status", "ok", "rule", j);
+}
+
+/* A CIDR of the request's key "cidr": 0, or the error answer in *err. */
+static int req_cidr(const json_t *req, struct rx_cidr *c, json_t **err)
+{
+	const char *s = json_string_value(json_object_get(req, "cidr"));
+	char why[128];
+
+	if (!s) {
+		*err = fail(RX_EXIT_INPUT, "missing CIDR");
+		return -1;
+	}
+	if (rx_cidr_parse(s, c, why, sizeof(why))) {
+		*err = fail(RX_EXIT_INPUT, "%s: %s", s, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* block, allow, limit: the rule of the request, added. */
+static json_t *op_add(struct rx_guard *g, const json_t *req, int kind, const char *by)
+{
+	struct grule r = { .kind = (__u8)kind, .owner = owner_of(g, by) };
+	const char *reason = json_string_value(json_object_get(req, "reason"));
+	json_t *ttl = json_object_get(req, "ttl"), *err;
+	json_int_t v;
+
+	if (kind != GK_LIMIT && req_cidr(req, &r.cidr, &err))
+		return err;
+	if (ttl) {
+		v = json_integer_value(ttl);
+		if (!json_is_integer(ttl) || v < 1 || v > G_TTL_MAX)
+			return fail(RX_EXIT_INPUT, "--ttl %s: expected 1..%ld seconds",
+				    json_is_integer(ttl) ? (v == 0 ? "0" : "out of range") : "?",
+				    G_TTL_MAX);
+		r.expires = v;
+	}
+	if (kind == GK_LIMIT) {
+		json_int_t port = json_integer_value(json_object_get(req, "port"));
+		json_int_t pps = json_integer_value(json_object_get(req, "per_source"));
+		json_int_t syn = json_integer_value(json_object_get(req, "syn"));
+
+		if (port < 0 || port > 65535)
+			return fail(RX_EXIT_INPUT, "--port %lld: expected 1..65535", (long long)port);
+		if (pps < 1 || pps > (json_int_t)G_RATE_MAX || syn < 0 || syn > (json_int_t)G_RATE_MAX)
+			return fail(RX_EXIT_INPUT, "--per-source: expected 1..%lu/s", G_RATE_MAX);
+		r.port = (__u16)port;
+		r.pps = (__u32)pps;
+		r.syn = (__u32)syn;
+	}
+	r.dry = json_is_true(json_object_get(req, "dry_run"));
+	snprintf(r.reason, sizeof(r.reason), "%s", reason ? reason : "");
+	return rule_add(g, &r, by);
+}
+
+static json_t *op_unblock(struct rx_guard *g, const json_t *req, const char *by)
+{
+	struct rx_cidr c;
+	struct grule *r;
+	json_t *err;
+	char s[80];
+
+	if (req_cidr(req, &c, &err))
+		return err;
+	r = rule_by_key(g, GK_DENY, &c, 0);
+	if (!r) {
+		rx_cidr_format(&c, s, sizeof(s));
+		return fail(RX_EXIT_INPUT, "%s: no block rule for it (guard list)", s);
+	}
+	return rule_del(g, r, "unblock", by);
+}
+
+static json_t *op_del(struct rx_guard *g, const json_t *req, const char *by)
+{
+	json_t *id = json_object_get(req, "id");
+	struct grule *r;
+
+	if (!json_is_integer(id) || json_integer_value(id) < 1 ||
+	    json_integer_value(id) > 0xffffffffLL)
+		return fail(RX_EXIT_INPUT, "del: expected a rule id (guard list)");
+	r = rule_by_id(g, (__u32)json_integer_value(id));
+	if (!r)
+		return fail(RX_EXIT_INPUT, "del %lld: no rule has this id (guard list)",
+			    (long long)json_integer_value(id));
+	return rule_del(g, r, "del", by);
+}
+
+static json_t *op_list(struct rx_guard *g)
+{
+	struct rx_guard_hits *acc = calloc(g->n ? g->n : 1, sizeof(*acc));
+	json_t *l = json_array();
+	size_t i;
+
+	if (!acc)
+		return fail(RX_EXIT_RUNTIME, "out of memory");
+	hits_all(g, acc);
+	for (i = 0; i < g->n; i++)
+		json_array_append_new(l, rule_json(g, &g->rules[i], &acc[i]));
+	free(acc);
+	return json_pack("{sssbsbsIso}", "status", "ok", "on", g->on, "dry_run", g->dry_run,
+			 "max_rules", (json_int_t)g->max, "rules", l);
+}
+
+/* The rule that decides for addr: the longest allow match, else the longest block match, else a limit. */
+static json_t *op_explain(struct rx_guard *g, const json_t *req)
+{
+	const char *s = json_string_value(json_object_get(req, "address"));
+	const struct grule *best[2] = { NULL, NULL }, *lim = NULL, *r;
+	struct rx_cidr a;
+	char why[128];
+	size_t i;
+	json_t *j;
+
+	if (!s || rx_cidr_parse(s, &a, why, sizeof(why)) || a.plen != (a.v6 ? 128u : 32u))
+		return fail(RX_EXIT_INPUT, "%s: not an address (explain takes one, e.g. 192.0.2.7)",
+			    s ? s : "");
+	for (i = 0; i < g->n; i++) {
+		r = &g->rules[i];
+		if (r->kind == GK_LIMIT) {
+			if (!lim || !r->port)
+				lim = r;
+			continue;
+		}
+		if (r->cidr.v6 == a.v6 && cidr_has(&r->cidr, a.addr) &&
+		    (!best[r->kind] || best[r->kind]->cidr.plen < r->cidr.plen))
+			best[r->kind] = r;
+	}
+	j = json_pack("{sssssbsb}", "status", "ok", "address", s, "on", g->on, "dry_run", g->dry_run);
+	if (!g->on)
+		json_object_set_new(j, "verdict", json_string("pass"));
+	else if (best[GK_ALLOW])
+		json_object_set_new(j, "verdict", json_string("pass"));
+	else if (best[GK_DENY])
+		json_object_set_new(j, "verdict", json_string(best[GK_DENY]->dry || g->dry_run
+								      ? "would_drop" : "drop"));
+	else
+		json_object_set_new(j, "verdict", json_string(lim ? "rate_limited_above" : "pass"));
+	r = best[GK_ALLOW] ? best[GK_ALLOW] : best[GK_DENY] ? best[GK_DENY] : lim;
+	if (r)
+		json_object_set_new(j, "rule", rule_json(g, r, NULL));
+	if (best[GK_ALLOW] && best[GK_DENY])
+		json_object_set_new(j, "overrides", rule_json(g, best[GK_DENY], NULL));
+	return j;
+}
+
+/* on, off, dry-run on|off: a global switch. */
+static json_t *op_switch(struct rx_guard *g, const char *cmd, const json_t *req, const char *by)
+{
+	if (!strcmp(cmd, "on") || !strcmp(cmd, "off")) {
+		g->on = !strcmp(cmd, "on");
+	} else {
+		const char *v = json_string_value(json_object_get(req, "value"));
+
+		if (!v || (strcmp(v, "on") && strcmp(v, "off")))
+			return fail(RX_EXIT_INPUT, "dry-run: expected on or off");
+		g->dry_run = !strcmp(v, "on");
+	}
+	cfg_write(g);
+	audit(g, cmd, by, NULL);
+	return json_pack("{sssbsb}", "status", "ok", "on", g->on, "dry_run", g->dry_run);
+}
+
+json_t *rx_guard__request(struct rx_guard *g, const json_t *req, const char *owner)
+{
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+	json_t *a;
+
+	if (!cmd)
+		return fail(RX_EXIT_INPUT, "guard: no command");
+	pthread_mutex_lock(&g->lock);
+	if (!strcmp(cmd, "list"))
+		a = op_list(g);
+	else if (!strcmp(cmd, "block"))
+		a = op_add(g, req, GK_DENY, owner);
+	else if (!strcmp(cmd, "allow"))
+		a = op_add(g, req, GK_ALLOW, owner);
+	else if (!strcmp(cmd, "limit"))
+		a = op_add(g, req, GK_LIMIT, owner);
+	else if (!strcmp(cmd, "unblock"))
+		a = op_unblock(g, req, owner);
+	else if (!strcmp(cmd, "del"))
+		a = op_del(g, req, owner);
+	else if (!strcmp(cmd, "explain"))
+		a = op_explain(g, req);
+	else if (!strcmp(cmd, "on") || !strcmp(cmd, "off") || !strcmp(cmd, "dry-run"))
+		a = op_switch(g, cmd, req, owner);
+	else
+		a = fail(RX_EXIT_INPUT, "guard %s: unknown command", cmd);
+	pthread_mutex_unlock(&g->lock);
+	return a;
+}
+
+/* ---- metrics, expiry, life cycle --------------------------------------------------------- */
+
+void rx_guard__metrics(struct rx_guard *g, struct rx_buf *b)
+{
+	static const char *const reasons[2] = { "blocked", "rate_limited" };
+	__u64 sum[G_OWNERS][2][2];
+	unsigned int rules[G_OWNERS] = { 0 };
+	struct rx_guard_hits *acc;
+	size_t i;
+	int o, k, w;
+
+	pthread_mutex_lock(&g->lock);
+	memcpy(sum, g->retired, sizeof(sum));
+	acc = calloc(g->n ? g->n : 1, sizeof(*acc));
+	if (acc)
+		hits_all(g, acc);
+	for (i = 0; i < g->n; i++) {
+		const struct grule *r = &g->rules[i];
+
+		rules[r->owner]++;
+		if (acc && r->kind != GK_ALLOW) {
+			sum[r->owner][r->kind == GK_LIMIT][0] += acc[i].dropped;
+			sum[r->owner][r->kind == GK_LIMIT][1] += acc[i].would_drop;
+		}
+	}
+	free(acc);
+	for (w = 0; w < 2; w++) {
+		const char *name = w ? "rxray_guard_would_drop_packets_total"
+				     : "rxray_guard_dropped_packets_total";
+
+		rx_buf__printf(b, "# HELP %s Packets the guard %s, by the owner of the rule and the "
+				  "reason.\n# TYPE %s counter\n", name,
+			       w ? "would have dropped (dry run)" : "dropped", name);
+		for (o = 0; o < g->nowners; o++)
+			for (k = 0; k < 2; k++)
+				rx_buf__printf(b, "%s{owner=\"%s\",reason=\"%s\"} %llu\n", name,
+					       g->owners[o], reasons[k],
+					       (unsigned long long)sum[o][k][w]);
+	}
+	rx_buf__printf(b, "# HELP rxray_guard_rules Rules of the guard, by owner.\n"
+			  "# TYPE rxray_guard_rules gauge\n");
+	for (o = 0; o < g->nowners; o++)
+		rx_buf__printf(b, "rxray_guard_rules{owner=\"%s\"} %u\n", g->owners[o], rules[o]);
+	pthread_mutex_unlock(&g->lock);
+}
+
+const char *rx_guard__on_alert(struct rx_guard *g, const json_t *alert)
+{
+	const char *name = json_string_value(json_object_get(alert, "alert")), *why, *st;
+	char src[80], reason[96];
+	size_t i, autos = 0;
+	struct timespec ts;
+	json_t *req, *a, *ev;
+	const char *action = NULL;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pthread_mutex_lock(&g->lock);
+	for (i = 0; i < g->n; i++)
+		autos += g->rules[i].owner >= 2; /* (0: manual, 1: config, the rest detectors) */
+	if (!rx_guard_auto__want(&g->autob, alert, (double)ts.tv_sec + ts.tv_nsec / 1e9, autos, src,
+				 sizeof(src), &why)) {
+		pthread_mutex_unlock(&g->lock);
+		return NULL;
+	}
+	snprintf(reason, sizeof(reason), "alert %s %s", name,
+		 json_string_value(json_object_get(alert, "fingerprint")) ?: "");
+	req = json_pack("{sssssssIsb}", "cmd", "block", "cidr", src, "reason", reason, "ttl",
+			(json_int_t)g->autob.ttl_s, "dry_run", g->autob.dry_run);
+	a = op_add(g, req, GK_DENY, name);
+	st = json_string_value(json_object_get(a, "status"));
+	if (st && !strcmp(st, "ok")) {
+		action = g->autob.dry_run ? "would_block" : "blocked";
+		/* the evidence with the rule: what crossed which threshold, and when */
+		ev = json_pack("{sOsOsOsO}", "alert", json_object_get(alert, "alert"), "subject",
+			       json_object_get(alert, "subject"), "evidence",
+			       json_object_get(alert, "evidence") ?: json_null(), "since",
+			       json_object_get(alert, "since") ?: json_null());
+		json_object_set(ev, "rule", json_object_get(a, "rule"));
+		audit(g, "auto", name, ev);
+	}
+	json_decref(a);
+	json_decref(req);
+	pthread_mutex_unlock(&g->lock);
+	return action;
+}
+
+void rx_guard__expire(struct rx_guard *g, __s64 now)
+{
+	size_t i;
+
+	pthread_mutex_lock(&g->lock);
+	for (i = g->n; i-- > 0;)
+		if (g->rules[i].expires && g->rules[i].expires <= now)
+			json_decref(rule_del(g, &g->rules[i], "expire", "ttl"));
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* Once a second: rules past their TTL go. */
+static void *expiry_thread(void *arg)
+{
+	struct rx_guard *g = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&g->lock);
+	while (!g->stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&g->wake, &g->lock, &ts);
+		if (g->stop)
+			break;
+		pthread_mutex_unlock(&g->lock);
+		rx_guard__expire(g, (__s64)time(NULL));
+		pthread_mutex_lock(&g->lock);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
+}
+
+int rx_guard__new(struct rx_guard **out, const struct rx_guard_opts *o)
+{
+	struct rx_guard *g = calloc(1, sizeof(*g));
+	int fd;
+
+	*out = NULL;
+	if (!g || !(g->slots = calloc(G_SLOTS, sizeof(*g->slots)))) {
+		free(g);
+		rx_err("out of memory");
+		return RX_EXIT_RUNTIME;
+	}
+	g->max = o->max_rules ? o->max_rules : RX_GUARD_RULES_MAX;
+	g->autob = o->autob;
+	g->on = !o->off;
+	g->dry_run = o->dry_run;
+	g->next_id = 1;
+	g->ncpu = libbpf_num_possible_cpus();
+	owner_of(g, "manual");
+	owner_of(g, "config");
+	if (o->log_path) {
+		fd = open(o->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		g->log = fd >= 0 ? fdopen(fd, "a") : NULL;
+		if (!g->log) {
+			rx_err("--guard-log %s: %s", o->log_path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			free(g->slots);
+			free(g);
+			return RX_EXIT_INPUT;
+		}
+	}
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_cond_init(&g->wake, NULL);
+	g->expiry_started = !pthread_create(&g->expiry, NULL, expiry_thread, g);
+	*out = g;
+	return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct grule *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * The rules of pinned maps (--pin: an earlier agent's), taken over with
+ * their metadata, switches and counters: the first target's maps are the
+ * pinned ones. 0, or -errno.
+ */
+static int resume(struct rx_guard *g, const struct gtarget *t)
+{
+	struct rx_guard_meta m;
+	struct rx_guard_cfg cfg;
+	__u32 key, next, *prev, *free_slot, zero = 0;
+	size_t i;
+
+	for (prev = NULL; !bpf_map_get_next_key(t->fd[GM_META], prev, &next); prev = &key) {
+		struct grule r = { 0 };
+
+		key = next;
+		if (bpf_map_lookup_elem(t->fd[GM_META], &key, &m) || m.kind >= GK_MAX)
+			continue;
+		if (g->n == g->cap) {
+			size_t cap = g->cap ? 2 * g->cap : 1024;
+			struct grule *nr = realloc(g->rules, cap * sizeof(*nr));
+
+			if (!nr)
+				return -ENOMEM;
+			g->rules = nr;
+			g->cap = cap;
+		}
+		r.id = m.id;
+		r.kind = m.kind;
+		r.dry = m.dry;
+		r.cidr.v6 = m.v6;
+		r.cidr.plen = m.plen;
+		memcpy(r.cidr.addr, m.addr, 16);
+		r.port = m.port;
+		r.pps = m.pps;
+		r.syn = m.syn;
+		r.created = m.created;
+		r.expires = m.expires;
+		m.owner[sizeof(m.owner) - 1] = 0;
+		m.reason[sizeof(m.reason) - 1] = 0;
+		r.owner = owner_of(g, m.owner);
+		snprintf(r.reason, sizeof(r.reason), "%s", m.reason);
+		g->rules[g->n++] = r;
+		g->limits += r.kind == GK_LIMIT;
+		if (r.id >= g->next_id)
+			g->next_id = r.id + 1;
+	}
+	if (!g->n)
+		return 0;
+	qsort(g->rules, g->n, sizeof(*g->rules), by_id);
+	for (i = 0; i < g->n; i++) {
+		slot_find(g, g->rules[i].kind, &g->rules[i].cidr, g->rules[i].port, &free_slot);
+		if (free_slot)
+			*free_slot = g->rules[i].id;
+	}
+	if (!bpf_map_lookup_elem(t->fd[GM_CFG], &zero, &cfg)) {
+		g->on = cfg.on != 0;
+		g->dry_run = cfg.dry_run != 0;
+	}
+	g->resumed = 1;
+	fprintf(stderr, "rxray: guard: %zu rules taken over from the pinned maps\n", g->n);
+	audit(g, "resume", "pin", json_pack("{sI}", "rules", (json_int_t)g->n));
+	return 0;
+}
+
+int rx_guard__attach(struct rx_guard *g, struct bpf_object *obj, volatile struct rx_config_rt *rt)
+{
+	struct gtarget *t;
+	size_t i;
+	int m, err = 0;
+
+	pthread_mutex_lock(&g->lock);
+	if (g->nt == G_TARGETS) {
+		pthread_mutex_unlock(&g->lock);
+		return -E2BIG;
+	}
+	t = &g->t[g->nt];
+	t->rt = rt;
+	for (m = 0; m < GM_MAX; m++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, gm_names[m]);
+
+		t->fd[m] = map ? bpf_map__fd(map) : -1;
+		if (t->fd[m] < 0)
+			err = -ENOENT;
+	}
+	if (!err && !g->n && !g->nt)
+		err = resume(g, t);
+	if (!err) {
+		g->nt++;
+		for (i = 0; i < g->n && !err; i++)
+			err = rule_write(g, &g->rules[i], 0);
+		cfg_write(g);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return err;
+}
+
+void rx_guard__free(struct rx_guard *g)
+{
+	if (!g)
+		return;
+	pthread_mutex_lock(&g->lock);
+	g->stop = 1;
+	pthread_cond_signal(&g->wake);
+	pthread_mutex_unlock(&g->lock);
+	if (g->expiry_started)
+		pthread_join(g->expiry, NULL);
+	if (g->log)
+		fclose(g->log);
+	free(g->rules);
+	free(g->slots);
+	free(g);
+}
+
+/* ---- serve: the settings and the start ---------------------------------------------------- */
+
+static int conf_bool(const char *val, int *out)
+{
+	if (!strcmp(val, "true") || !strcmp(val, "yes") || !strcmp(val, "1") || !strcmp(val, "on"))
+		*out = 1;
+	else if (!strcmp(val, "false") || !strcmp(val, "no") || !strcmp(val, "0") ||
+		 !strcmp(val, "off"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+/* "[PORT:]N/s[,M/s]" into l: 0, or -1. */
+static int conf_limit(const char *val, struct rx_guard_conf_rule *l)
+{
+	unsigned long port = 0, pps, syn = 0;
+	char *end;
+
+	if (strchr(val, ':')) {
+		port = strtoul(val, &end, 10);
+		if (end == val || *end != ':' || port < 1 || port > 65535)
+			return -1;
+		val = end + 1;
+	}
+	pps = strtoul(val, &end, 10);
+	if (end == val || strncmp(end, "/s", 2) || pps < 1 || pps > G_RATE_MAX)
+		return -1;
+	end += 2;
+	if (*end == ',') {
+		val = end + 1;
+		syn = strtoul(val, &end, 10);
+		if (end == val || strncmp(end, "/s", 2) || syn < 1 || syn > G_RATE_MAX)
+			return -1;
+		end += 2;
+	}
+	if (*end)
+		return -1;
+	l->port = (__u32)port;
+	l->pps = (__u32)pps;
+	l->syn = (__u32)syn;
+	return 0;
+}
+
+int rx_guard_conf__set(struct rx_guard_conf *c, const char *key, const char *val, const char *where)
+{
+	struct rx_guard_conf_rule *nr;
+	struct rx_cidr cidr;
+	char why[128];
+	int b;
+
+	if (!strcmp(key, "guard") || !strcmp(key, "guard-dry-run")) {
+		if (conf_bool(val, &b)) {
+			rx_err("%s %s: expected on or off", where, val);
+			return RX_EXIT_INPUT;
+		}
+		if (!strcmp(key, "guard"))
+			c->o.off = !b;
+		else
+			c->o.dry_run = b;
+	} else if (!strncmp(key, "guard-auto", 10)) {
+		const char *why = "";
+		int r = rx_guard_auto__set(&c->o.autob, key, val, &why);
+
+		if (r == -ENOENT)
+			return r;
+		if (r) {
+			rx_err("%s %s: %s", where, val, why);
+			return RX_EXIT_INPUT;
+		}
+	} else if (!strcmp(key, "guard-log")) {
+		c->o.log_path = val;
+	} else if (!strcmp(key, "guard-max-rules")) {
+		if (rx_parse_uint(val, 1, RX_GUARD_RULES_MAX, &c->o.max_rules)) {
+			rx_err("%s %s: expected 1..%u", where, val, RX_GUARD_RULES_MAX);
+			return RX_EXIT_INPUT;
+		}
+	} else if (!strcmp(key, "guard-block") || !strcmp(key, "guard-allow") ||
+		   !strcmp(key, "guard-limit")) {
+		struct rx_guard_conf_rule lim = { 0 };
+
+		if (!strcmp(key, "guard-limit") ? conf_limit(val, &lim)
+						: rx_cidr_parse(val, &cidr, why, sizeof(why))) {
+			rx_err("%s %s: %s", where, val,
+			       strcmp(key, "guard-limit") ? why
+			       : "expected [PORT:]N/s[,M/s] (packets/s, then SYN/s, per source)");
+			return RX_EXIT_INPUT;
+		}
+		if (c->n == c->cap) {
+			nr = realloc(c->rules, (c->cap ? 2 * c->cap : 64) * sizeof(*nr));
+			if (!nr) {
+				rx_err("out of memory");
+				return RX_EXIT_RUNTIME;
+			}
+			c->rules = nr;
+			c->cap = c->cap ? 2 * c->cap : 64;
+		}
+		c->rules[c->n] = lim;
+		c->rules[c->n].cidr = strcmp(key, "guard-limit") ? (char *)val : NULL;
+		c->rules[c->n].allow = !strcmp(key, "guard-allow");
+		snprintf(c->rules[c->n].where, sizeof(c->rules[0].where), "%s", where);
+		c->n++;
+	} else {
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* The configuration's rules, as owner "config": 0, or RX_EXIT_INPUT after the error. */
+static int conf_rules(struct rx_guard *g, const struct rx_guard_conf *c)
+{
+	struct timespec t0, t1;
+	json_t *req, *a;
+	size_t i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	g->bulk = 1;
+	for (i = 0; i < c->n; i++) {
+		if (c->rules[i].cidr)
+			req = json_pack("{ssss}", "cmd", c->rules[i].allow ? "allow" : "block", "cidr",
+					c->rules[i].cidr);
+		else
+			req = json_pack("{sssisisi}", "cmd", "limit", "port", (int)c->rules[i].port,
+					"per_source", (int)c->rules[i].pps, "syn", (int)c->rules[i].syn);
+		a = rx_guard__request(g, req, "config");
+		json_decref(req);
+		if (strcmp(json_string_value(json_object_get(a, "status")), "ok")) {
+			rx_err("%s %s", c->rules[i].where,
+			       json_string_value(json_object_get(a, "error")));
+			json_decref(a);
+			g->bulk = 0;
+			return RX_EXIT_INPUT;
+		}
+		json_decref(a);
+	}
+	g->bulk = 0;
+	pthread_mutex_lock(&g->lock);
+	cfg_write(g);
+	/* one line for the file's rules: each is in guard list, owner "config" */
+	audit(g, "config", "config", json_pack("{sI}", "rules", (json_int_t)c->n));
+	pthread_mutex_unlock(&g->lock);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (c->n)
+		fprintf(stderr, "rxray: guard: %zu rules from the configuration loaded in %.3f s\n",
+			c->n, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
+}
+
+int rx_guard__start(struct rx_guard **out, struct rx_guard_conf *c, struct rx_source **src, int n)
+{
+	volatile struct rx_config_rt *rt;
+	struct bpf_object *obj;
+	int i, r, err;
+
+	r = rx_guard__new(out, &c->o);
+	if (r)
+		return r;
+	for (i = 0; i < n; i++) {
+		obj = rx_source__bpf(src[i], &rt);
+		if (!obj)
+			continue;
+		err = rx_guard__attach(*out, obj, rt);
+		if (err) {
+			rx_err("guard: cannot use the BPF object's guard maps: %s", strerror(-err));
+			r = RX_EXIT_RUNTIME;
+			break;
+		}
+	}
+	if (!r)
+		r = conf_rules(*out, c);
+	if (r) {
+		rx_guard__free(*out);
+		*out = NULL;
+	}
+	return r;
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# rxray guard --replay -r FILE --config C (docs/guard.md): the guard-* rules
+# of a configuration over a capture, in the native build, packet by packet.
+# Crafted capture (scapy), exact expectations: blocked sources dropped with
+# the rule and its line, an allow rule beating a block, a limit at 100/s
+# over a source sending 1,000/s for 1 s of capture time (100 + the burst of
+# 5 pass), the global dry run, and bad input (a bad key value, a non-Ethernet
+# capture) as one line and exit 2. Offline: no root.
+#   tests/pcap/test_guard_replay.sh BUILD
+set -u
+BUILD=$(cd "${1:-build}" && pwd)
+RX=$BUILD/rxray
+PY=${PYTHON:-/usr/bin/python3}
+"$PY" -c "import scapy" 2>/dev/null || { echo "scapy is missing"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$PY" - "$tmp/in.pcap" "$tmp/raw.pcap" <<'PY'
+import sys
+from scapy.all import Ether, IP, IPv6, UDP, TCP, wrpcap, conf
+pk, t = [], 1700000000.0
+def add(p, dt=0.01):
+    global t
+    t += dt
+    p.time = t
+    pk.append(p)
+e = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+for i in range(5):
+    add(e / IP(src="198.51.100.9", dst="192.0.2.2") / UDP(dport=53))
+for i in range(3):
+    add(e / IP(src="198.51.100.7", dst="192.0.2.2") / UDP(dport=53))
+for i in range(4):
+    add(e / IPv6(src="2001:db8:bad::1", dst="2001:db8::2") / TCP(dport=443, flags="S"))
+for i in range(2):
+    add(e / IP(src="203.0.113.70", dst="192.0.2.2") / UDP(dport=53))
+for i in range(1000):  # 1,000/s for 1 s to port 8080
+    add(e / IP(src="203.0.113.5", dst="192.0.2.2") / TCP(dport=8080, flags="A"), 0.001)
+wrpcap(sys.argv[1], pk)
+wrpcap(sys.argv[2], [IP(src="198.51.100.9", dst="192.0.2.2") / UDP()], linktype=101)
+PY
+cat >"$tmp/c.conf" <<'EOF2'
+# serve's other keys are ignored by --replay
+interface = eth0
+guard-block = 198.51.100.0/24
+guard-allow = 198.51.100.7
+guard-block = 2001:db8:bad::/48
+guard-limit = 8080:100/s
+EOF2
+"$RX" guard --replay -r "$tmp/in.pcap" --config "$tmp/c.conf" >"$tmp/out" 2>"$tmp/err" ||
+	fail "guard --replay exited $?: $(cat "$tmp/err")"
+n() { grep -c "$1" "$tmp/out"; }
+[ "$(n ' 198.51.100.9 drop blocked rule 1 (block 198.51.100.0/24, .*c.conf:3: guard-block)')" = 5 ] || fail "198.51.100.9: $(n 198.51.100.9) lines, want 5 drops by rule 1: $(head -3 "$tmp/out")"
+[ "$(n 198.51.100.7)" = 0 ] || fail "the allowed source was reported"
+[ "$(n ' 2001:db8:bad::1 drop blocked rule 3 ')" = 4 ] || fail "IPv6 drops: $(n 2001:db8:bad::1), want 4"
+[ "$(n 203.0.113.70)" = 0 ] || fail "an unruled source was reported"
+limited=$(n ' 203.0.113.5 drop rate_limited rule 4 (limit port 8080 100/s')
+# 1 s at 1,000/s against 100/s with a burst of 5: 1000 - (100 + 5) limited, +- 2
+[ "$limited" -ge 893 ] && [ "$limited" -le 897 ] || fail "rate limited $limited of 1000, want 895 +- 2"
+grep -q "^1014 packets: $((9 + limited)) dropped, 0 would be dropped (dry run), 3 passed by an allow rule, 4 rules$" "$tmp/err" ||
+	fail "summary: $(cat "$tmp/err")"
+echo "replay: 5 + 4 blocked, 3 allowed over a block, $limited of 1000 rate limited at 100/s"
+
+# the global dry run: the same decisions, as would_drop
+echo "guard-dry-run = on" >>"$tmp/c.conf"
+"$RX" guard --replay -r "$tmp/in.pcap" --config "$tmp/c.conf" >"$tmp/out" 2>"$tmp/err" || fail "dry run: exit $?"
+[ "$(n ' would_drop blocked ')" = 9 ] || fail "dry run: $(n ' would_drop blocked ') would_drop blocked, want 9"
+[ "$(n ' drop ')" = 0 ] || fail "dry run dropped"
+echo "replay dry run: 9 blocked and $(n ' would_drop rate_limited ') rate-limited packets reported as would_drop"
+
+# bad input: one line, exit 2
+bad() {
+	local want=$1 rc
+	shift
+	"$RX" guard "$@" >/dev/null 2>"$tmp/bad"
+	rc=$?
+	[ $rc = 2 ] || fail "guard $*: exit $rc, want 2"
+	[ "$(wc -l <"$tmp/bad")" = 1 ] && grep -q -- "$want" "$tmp/bad" || fail "guard $*: $(cat "$tmp/bad")"
+}
+printf 'guard-block = 198.51.100.1/24\n' >"$tmp/bad.conf"
+bad "bad.conf:1: guard-block 198.51.100.1/24: host bits set" --replay -r "$tmp/in.pcap" --config "$tmp/bad.conf"
+printf 'guard-limit = 0/s\n' >"$tmp/bad.conf"
+bad "expected \[PORT:\]N/s" --replay -r "$tmp/in.pcap" --config "$tmp/bad.conf"
+bad "only Ethernet captures" --replay -r "$tmp/raw.pcap" --config "$tmp/c.conf"
+bad "go with --replay" -r "$tmp/in.pcap"
+echo "guard --replay: as specified"
