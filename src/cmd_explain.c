@@ -228,7 +228,8 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 	endpoint(&e->rec.pkt, 1, pd);
 	if (!((!memcmp(c, pk, 18) && !memcmp(s, pd, 18)) || (!memcmp(c, pd, 18) && !memcmp(s, pk, 18))))
 		return;
-	if (t->start_ns > e->rec.pkt.ts_ns || (e->have_txn && t->start_ns < e->txn.start_ns))
+	/* pipelined requests in one segment start together: the segment's first one */
+	if (t->start_ns > e->rec.pkt.ts_ns || (e->have_txn && t->start_ns <= e->txn.start_ns))
 		return;
 	e->txn = *t;
 	e->have_txn = 1;
