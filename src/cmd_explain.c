@@ -22,6 +22,7 @@
 #include "source.h"
 
 #define FLOWS 4096       /* flows followed until the packet: direct-mapped, newest wins */
+#define TXN_SLACK_NS 1000000ull  /* live: TC's clock against XDP's, for the same segment */
 #define WAIT_TXN_NS 3000000000ull /* live: how long to wait for the packet's transaction */
 
 /* One connection's facts so far, as TCP health counts them (datapath/tcp.h). */
@@ -52,6 +53,7 @@ struct explain {
 	char route[RX_ROUTE_MAX + 1], path[3 * RX_HTTP_URI_MAX + 2];
 	struct rx_proc_info proc;
 	int have_proc;
+	int kernel_flow;            /* live: the flow's state from the datapath's entry */
 };
 
 static const char explain_usage[] =
@@ -228,8 +230,13 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 	endpoint(&e->rec.pkt, 1, pd);
 	if (!((!memcmp(c, pk, 18) && !memcmp(s, pd, 18)) || (!memcmp(c, pd, 18) && !memcmp(s, pk, 18))))
 		return;
-	/* pipelined requests in one segment start together: the segment's first one */
-	if (t->start_ns > e->rec.pkt.ts_ns || (e->have_txn && t->start_ns <= e->txn.start_ns))
+	/*
+	 * Pipelined requests in one segment start together: the segment's
+	 * first one. Live, the transaction's clock is TC's, a little after
+	 * XDP's capture record: TXN_SLACK_NS of it.
+	 */
+	if (t->start_ns > e->rec.pkt.ts_ns + (e->live ? TXN_SLACK_NS : 0) ||
+	    (e->have_txn && t->start_ns <= e->txn.start_ns))
 		return;
 	e->txn = *t;
 	e->have_txn = 1;
@@ -239,7 +246,7 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 		n = ri->path_len > RX_HTTP_URI_MAX ? RX_HTTP_URI_MAX : ri->path_len;
 		rx_wire_text(e->path, ri->path, n, 0);
 	}
-	if (e->live && t->start_ns + t->dur_ns >= e->rec.pkt.ts_ns)
+	if (e->live && t->start_ns + t->dur_ns + TXN_SLACK_NS >= e->rec.pkt.ts_ns)
 		rx_stop = 1; /* the packet's own transaction: all is known */
 }
 
@@ -263,8 +270,10 @@ static void print_text(struct explain *e)
 			printf("  tcp: state %s", flow_states[f->state & 3]);
 			if (f->state >= 2)
 				printf(", syn-ack delay %.6f s", f->synack_delay_ns / 1e9);
-			if (f->state >= 3)
+			if (f->state >= 3 && !e->kernel_flow)
 				printf(", handshake rtt %.6f s", f->rtt_ns / 1e9);
+			if (e->kernel_flow)
+				printf(" (the datapath's entry: both directions)");
 			printf(", retransmits so far %llu, syn retransmits %llu\n",
 			       (unsigned long long)f->retransmits, (unsigned long long)f->syn_retransmits);
 		}
@@ -300,19 +309,25 @@ static json_t *flow_json(const struct explain *e)
 	json_object_set_new(o, "state", json_string(flow_states[f->state & 3]));
 	if (f->state >= 2)
 		json_object_set_new(o, "syn_ack_delay_s", json_real(f->synack_delay_ns / 1e9));
-	if (f->state >= 3)
+	if (f->state >= 3 && !e->kernel_flow)
 		json_object_set_new(o, "handshake_rtt_s", json_real(f->rtt_ns / 1e9));
+	if (e->kernel_flow) /* live: the state is the kernel's; RTT and retransmits not kept there */
+		json_object_set_new(o, "from", json_string("kernel"));
 	json_object_set_new(o, "retransmits", json_integer((json_int_t)f->retransmits));
 	json_object_set_new(o, "syn_retransmits", json_integer((json_int_t)f->syn_retransmits));
 	return o;
 }
 
-/* The packet's watch --json object with "explain" added. */
+/*
+ * The packet's watch --json object with "explain" added: the packet's text
+ * as watch prints it (frame.time_epoch keeps its nine decimals, which a
+ * double would not), its closing brace replaced by the explain object.
+ */
 static int print_json(struct explain *e)
 {
 	struct rx_render_extra x = { .p0f = e->fp };
-	json_t *root, *ex, *t;
-	char *buf = NULL;
+	json_t *ex, *t;
+	char *buf = NULL, *tail;
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
 	int r;
@@ -321,10 +336,10 @@ static int print_json(struct explain *e)
 		return -1;
 	r = rx_render_json_x(m, &e->rec, e->frame, rx_source__ifname(e->src, e->rec.pkt.ifindex), &x);
 	fclose(m);
-	root = r ? NULL : json_loads(buf, 0, NULL);
-	free(buf);
-	if (!root)
+	if (r || len < 3 || memcmp(buf + len - 2, "}\n", 2)) {
+		free(buf);
 		return -1;
+	}
 	ex = json_object();
 	if (e->target.used)
 		json_object_set_new(ex, "flow", flow_json(e));
@@ -345,11 +360,51 @@ static int print_json(struct explain *e)
 		rx_procmap__set_json(t, &e->proc);
 		json_object_set_new(ex, "process", t);
 	}
-	json_object_set_new(root, "explain", ex);
-	r = json_dumpf(root, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	putchar('\n');
-	json_decref(root);
+	tail = json_dumps(ex, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(ex);
+	if (!tail) {
+		free(buf);
+		return -1;
+	}
+	r = printf("%.*s,\"explain\":%s}\n", (int)(len - 2), buf, tail) < 0 ? -1 : 0;
+	free(tail);
+	free(buf);
 	return r;
+}
+
+/*
+ * Live, capture records come from XDP, the arriving direction only: the
+ * handshake's state and SYN-ACK delay are the datapath's own (its TCP
+ * health entry, which TC fills from both directions). The handshake RTT
+ * and per-flow retransmissions are not kept there: absent live.
+ */
+static void kernel_flow(struct explain *e)
+{
+	const struct rx_pkt *pkt = &e->rec.pkt;
+	struct flow *f = &e->target;
+	struct rx_flow_key k = { 0 };
+	struct rx_tcp_flow tf;
+	__u8 s[18], d[18];
+	int swap;
+
+	/* a SYN or SYN-ACK is its own state; the entry has moved on since (read after) */
+	if (!e->live || !(pkt->layers & RX_L_TCP) || !f->used || (pkt->tcp_flags & RX_TH_SYN))
+		return;
+	endpoint(pkt, 0, s);
+	endpoint(pkt, 1, d);
+	swap = memcmp(s, d, 16) > 0 || (!memcmp(s, d, 16) && pkt->sport > pkt->dport);
+	memcpy(k.a, swap ? d : s, 16);
+	memcpy(k.b, swap ? s : d, 16);
+	k.pa = swap ? pkt->dport : pkt->sport;
+	k.pb = swap ? pkt->sport : pkt->dport;
+	if (rx_source__tcp_flow(e->src, &k, &tf) || !tf.known)
+		return;
+	f->state = tf.state & 3;
+	f->client = tf.client == (__u8)swap ? (__u8)e->target_side : (__u8)!e->target_side;
+	if (tf.state >= RX_FLOW_SYNACK)
+		f->synack_delay_ns = tf.synack_ns - tf.syn_ns;
+	f->rtt_ns = 0;
+	e->kernel_flow = 1;
 }
 
 /* Live: the process behind the local socket that receives the packet. */
@@ -406,6 +461,7 @@ static int explain_end(struct explain *e, const char *expr, int r)
 		return RX_EXIT_RUNTIME;
 	}
 	find_process(e);
+	kernel_flow(e);
 	if (e->json) {
 		if (print_json(e))
 			rx_err("the packet's JSON does not fit");
