@@ -31,7 +31,7 @@ struct rx_alertd {
 static void on_change(void *user, const json_t *j)
 {
 	struct rx_alertd *d = user;
-	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
 
 	pthread_mutex_lock(&d->log_lock);
 	if (!s || fprintf(d->log, "%s\n", s) < 0 || fflush(d->log))

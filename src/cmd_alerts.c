@@ -59,7 +59,7 @@ static void print_alert(const json_t *j, int json)
 	char *s;
 
 	if (json) {
-		s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
 		if (s)
 			printf("%s\n", s);
 		free(s);

@@ -328,7 +328,7 @@ static enum MHD_Result serve_stats(struct serve *sv, struct MHD_Connection *c)
 		rx_snapshot__free(&snap);
 	}
 	json_object_set_new(root, "interfaces", l);
-	s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
 	json_decref(root);
 	if (!s)
 		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", "/api/stats");
@@ -341,7 +341,7 @@ static enum MHD_Result serve_alerts(struct serve *sv, struct MHD_Connection *c)
 	char *s;
 
 	json_object_set_new(root, "rxray", json_pack("{si}", "schema", RX_JSON_SCHEMA));
-	s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
 	json_decref(root);
 	if (!s)
 		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", "/api/alerts");

@@ -148,7 +148,7 @@ int cmd_stats(int argc, char **argv)
 		rx_procmap__free(pm);
 
 		json_object_set(j, "alerts", alerts);
-		json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
 		putchar('\n');
 		json_decref(j);
 	} else {

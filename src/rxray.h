@@ -27,6 +27,13 @@
  */
 #define RX_JSON_SCHEMA 1
 
+/*
+ * How jansson documents are dumped: 16 significant digits, not jansson's 17,
+ * so 0.005 prints as 0.005 (not 0.0050000000000000001) while an epoch in
+ * seconds keeps its microseconds. Needs jansson >= 2.7 (Debian 12: 2.14).
+ */
+#define RX_JSON_REALS JSON_REAL_PRECISION(16)
+
 /* Exit status (README.md, "Usage"): 0 success, 1 runtime failure, 2 usage or input error. */
 enum {
 	RX_EXIT_OK = 0,
