@@ -360,7 +360,7 @@ static int print_json(struct explain *e)
 		rx_procmap__set_json(t, &e->proc);
 		json_object_set_new(ex, "process", t);
 	}
-	tail = json_dumps(ex, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	tail = json_dumps(ex, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
 	json_decref(ex);
 	if (!tail) {
 		free(buf);
