@@ -18,11 +18,11 @@ rx_until rx_listening 8080 || fail "the API did not start"
 
 # explain LABEL FILTER: runs explain -i in NB for FILTER while curl asks; $tmp/LABEL.json
 explain() {
-	local label=$1 filter=$2 pid i
+	local label=$1 filter=$2 pid
 	ip netns exec "$NB" "$RXRAY" explain -i "$IF" --json --duration 20 "$filter" \
 		>"$tmp/$label.json" 2>"$tmp/$label.err" &
 	pid=$!
-	for i in $(seq 50); do rx_xdp_attached && break; sleep 0.1; done
+	for _ in $(seq 50); do rx_xdp_attached && break; sleep 0.1; done
 	sleep 0.3
 	ip netns exec "$NA" curl -sf -o /dev/null http://192.0.2.2:8080/users/5 || fail "curl"
 	wait $pid || fail "explain $label: exit $? $(cat "$tmp/$label.err")"
@@ -58,7 +58,7 @@ if command -v p0f >/dev/null; then
 	rx_bg ip netns exec "$NB" tcpdump -i "$IF" -nn -U -w "$tmp/syn.pcap" 'tcp[13] & 2 != 0 or ip6' 2>/dev/null
 	td=$bg_pid
 	sleep 1
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		ip netns exec "$NA" curl -sf -o /dev/null http://192.0.2.2:8080/health || fail "curl v4"
 		ip netns exec "$NA" curl -sf -o /dev/null "http://[2001:db8::2]:8080/health" 2>/dev/null || true
 	done
