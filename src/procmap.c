@@ -21,6 +21,7 @@ struct sock_ent {
 	__u64 inode;
 	__u16 port;
 	__u8 proto;
+	__u8 listen; /* TCP: a listener (else a connection); UDP: 1 */
 };
 
 struct rx_procmap {
@@ -61,8 +62,8 @@ void rx_procmap__free(struct rx_procmap *m)
 }
 
 /*
- * One table (/proc/self/net/tcp...): TCP listeners (state 0A) or every
- * UDP socket, appended to m->socks.
+ * One table (/proc/self/net/tcp...): every socket with an inode (TCP
+ * listeners, state 0A, marked), appended to m->socks.
  */
 static void read_table(struct rx_procmap *m, const char *path, __u8 proto)
 {
@@ -81,9 +82,8 @@ static void read_table(struct rx_procmap *m, const char *path, __u8 proto)
 		if (sscanf(line, " %*u: %63[0-9A-Fa-f]:%x %*s %x %*s %*s %*s %*u %*u %lu", addr, &port,
 			   &st, &inode) != 4 || !inode)
 			continue;
-		if (proto == 6 && st != 0x0a)
-			continue;
-		m->socks[m->nsocks++] = (struct sock_ent){ inode, (__u16)port, proto };
+		m->socks[m->nsocks++] =
+			(struct sock_ent){ inode, (__u16)port, proto, proto != 6 || st == 0x0a };
 	}
 	fclose(f);
 }
@@ -276,34 +276,62 @@ static void walk_procs(struct rx_procmap *m)
 	closedir(dir);
 }
 
+/* The process of the first socket of (proto, port) with listen == want: 0, or -1. */
+static int lookup_pass(struct rx_procmap *m, int proto, __u16 port, int want,
+		       struct rx_proc_info **out, int *walked, __s64 now)
+{
+	size_t i;
+
+	for (i = 0; i < m->nsocks; i++) {
+		if (m->socks[i].proto != proto || m->socks[i].port != port ||
+		    m->socks[i].listen != want)
+			continue;
+		*out = proc_by_inode(m, m->socks[i].inode);
+		if (!*out && !*walked && (now - m->walk_at >= REFRESH_NS || !m->walk_at)) {
+			walk_procs(m); /* a socket not seen before: a new owner */
+			*walked = 1;
+			*out = proc_by_inode(m, m->socks[i].inode);
+		}
+		if (*out)
+			return 0;
+	}
+	return -1;
+}
+
+static void refresh(struct rx_procmap *m, __s64 now)
+{
+	if (now - m->socks_at >= REFRESH_NS || !m->socks_at)
+		read_socks(m);
+}
+
 int rx_procmap__lookup(struct rx_procmap *m, int proto, __u16 port, struct rx_proc_info *out)
 {
 	struct rx_proc_info *pi = NULL;
 	__s64 now = now_ns();
-	size_t i;
 	int walked = 0;
 
-	if (now - m->socks_at >= REFRESH_NS || !m->socks_at)
-		read_socks(m);
-	for (i = 0; i < m->nsocks; i++) {
-		if (m->socks[i].proto != proto || m->socks[i].port != port)
-			continue;
-		pi = proc_by_inode(m, m->socks[i].inode);
-		if (!pi && !walked && (now - m->walk_at >= REFRESH_NS || !m->walk_at)) {
-			walk_procs(m); /* a socket not seen before: a new owner */
-			walked = 1;
-			pi = proc_by_inode(m, m->socks[i].inode);
-		}
-		if (pi)
-			break;
-	}
-	if (!pi) {
+	refresh(m, now);
+	/* a listener receives new connections; else a connection's own socket */
+	if (lookup_pass(m, proto, port, 1, &pi, &walked, now) &&
+	    lookup_pass(m, proto, port, 0, &pi, &walked, now)) {
 		m->misses++;
 		return -1;
 	}
 	m->hits++;
 	*out = *pi;
 	return 0;
+}
+
+int rx_procmap__socket(struct rx_procmap *m, int proto, __u16 port)
+{
+	size_t i;
+	int r = 0;
+
+	refresh(m, now_ns());
+	for (i = 0; i < m->nsocks; i++)
+		if (m->socks[i].proto == proto && m->socks[i].port == port)
+			r = m->socks[i].listen ? 2 : r ? r : 1;
+	return r;
 }
 
 void rx_procmap__set_json(json_t *o, const struct rx_proc_info *p)
@@ -324,12 +352,19 @@ void rx_procmap__annotate(struct rx_procmap *m, json_t *picture)
 	size_t i;
 	const char *proto;
 
+	static const char *const socket_words[2][3] = { { "none", "connected", "listening" },
+							{ "none", "bound", "bound" } };
 	json_array_foreach(json_object_get(picture, "services"), i, row) {
+		__u16 port = (__u16)json_integer_value(json_object_get(row, "port"));
+		int udp;
+
 		proto = json_string_value(json_object_get(row, "proto"));
 		if (!proto || (strcmp(proto, "tcp") && strcmp(proto, "udp")))
 			continue;
-		if (!rx_procmap__lookup(m, proto[0] == 't' ? 6 : 17,
-					(__u16)json_integer_value(json_object_get(row, "port")), &pi))
+		udp = proto[0] == 'u';
+		json_object_set_new(row, "socket",
+				    json_string(socket_words[udp][rx_procmap__socket(m, udp ? 17 : 6, port)]));
+		if (!rx_procmap__lookup(m, udp ? 17 : 6, port, &pi))
 			rx_procmap__set_json(row, &pi);
 	}
 	json_array_foreach(json_object_get(picture, "endpoints"), i, row) {

@@ -42,11 +42,18 @@ void rx_procmap__free(struct rx_procmap *m);
  * socket, or its process not known yet).
  */
 int rx_procmap__lookup(struct rx_procmap *m, int proto, __u16 port, struct rx_proc_info *out);
+/*
+ * Does a socket of rxray's namespace have proto's local port now? 2 a TCP
+ * listener (UDP: any socket), 1 only connections, 0 none: its packets go
+ * to no socket (a closed port).
+ */
+int rx_procmap__socket(struct rx_procmap *m, int proto, __u16 port);
 /* The OpenTelemetry keys of p into o: process.pid, process.executable.name... */
 void rx_procmap__set_json(json_t *o, const struct rx_proc_info *p);
 /*
  * The rows of a traffic picture (picture.h) that a local socket receives,
- * services and endpoints, each given its process (docs/json.md).
+ * services and endpoints, each given its process; each services row its
+ * socket: listening, bound, connected or none (docs/json.md).
  */
 void rx_procmap__annotate(struct rx_procmap *m, json_t *picture);
 /* Lookups answered, and those left unanswered. */

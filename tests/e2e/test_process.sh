@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The receiving process (issue 14, part 4): three servers in the lab's
 # namespace, nginx on 8080, a Python API (scripts/demo_api.py) on 8081 and a
-# UDP echo service on 9999, each get their packets; the services and
+# UDP echo service on 9999, each get their packets (and a closed TCP port
+# 8099 and UDP port 9998 get some too: their services rows say socket
+# "none", no socket received them); the services and
 # endpoints rows of serve's /api/stats and of `stats -i --json` carry the
 # right process.pid and process.command, also after the API restarts on the
 # same port with a new pid. The agent runs in the servers' namespace (as
@@ -53,7 +55,11 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2)
 for i in range(3):
     s.sendto(b"ping", ("192.0.2.2", 9999))
-    s.recvfrom(100)' || fail "udp echo"
+    s.recvfrom(100)
+for i in range(3):  # and to a closed port: no socket receives these
+    s.sendto(b"lost", ("192.0.2.2", 9998))' || fail "udp echo"
+	# a closed TCP port: the SYN gets a RST, no socket receives it
+	ip netns exec "$NA" curl -s -o /dev/null --max-time 2 http://192.0.2.2:8099/ && fail "8099 answered"
 }
 
 # check FILE WHAT PORT PROTO PID COMM: the services row and (TCP) the endpoints' rows
@@ -76,6 +82,15 @@ ip netns exec "$NB" curl -sf "http://127.0.0.1:$PORT/api/stats" >"$tmp/s1.json" 
 check "$tmp/s1.json" "/api/stats" 8080 tcp "$nginx_pid" nginx
 check "$tmp/s1.json" "/api/stats" 8081 tcp "$api_pid" python3
 check "$tmp/s1.json" "/api/stats" 9999 udp "$udp_pid" python3
+# the socket of each port: the closed ones' packets went to none
+sockets=$(jq -c '[.interfaces[0].services[] | select(.port == 8080 or .port == 8099 or .port == 9998 or .port == 9999)
+	| "\(.port)/\(.proto) \(.socket) \(.packets)"] | sort' "$tmp/s1.json")
+case $sockets in
+'["8080/tcp listening '*'","8099/tcp none '*'","9998/udp none 3","9999/udp bound 3"]') ;;
+*) fail "sockets of the ports: $sockets" ;;
+esac
+jq -e '.interfaces[0].services[] | select(.port == 8099 or .port == 9998) | has("process.pid") | not' \
+	"$tmp/s1.json" >/dev/null || fail "a closed port has a process"
 
 # the API restarts on its port: a new pid
 rx_stop "$api_pid"
