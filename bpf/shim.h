@@ -102,6 +102,21 @@ struct {
 	__type(value, struct rx_endpoint);
 } rx_endpoints SEC(".maps");
 
+/* Port scans (datapath/scan.h): first touches, and the records user space reads. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RX_SCAN_TOUCHES_MAX);
+	__type(key, struct rx_scan_touch_key);
+	__type(value, struct rx_scan_touch);
+} rx_scan_touches SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RX_SCAN_SOURCES_MAX);
+	__type(key, struct rx_scan_key);
+	__type(value, struct rx_scan_rec);
+} rx_scan_sources SEC(".maps");
+
 /* Never read: its size is RX_ABI_VERSION, so pins of another version do not fit. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -453,6 +468,25 @@ RX_INLINE struct rx_reqinfo *rx_shim_info_reserve(struct rx_env *env)
 RX_INLINE void rx_shim_info_submit(struct rx_env *env, struct rx_reqinfo *r)
 {
 	bpf_ringbuf_submit(r, 0);
+}
+
+/* An LRU map: a new entry makes room by evicting the coldest one. */
+RX_INLINE struct rx_scan_touch *rx_shim_scan_touch(struct rx_env *env,
+						   const struct rx_scan_touch_key *k, int create)
+{
+	static const struct rx_scan_touch zero;
+
+	return create ? rx_map_try_init(&rx_scan_touches, k, &zero, NULL)
+		      : bpf_map_lookup_elem(&rx_scan_touches, k);
+}
+
+RX_INLINE struct rx_scan_rec *rx_shim_scan_rec(struct rx_env *env, const struct rx_scan_key *k,
+					       int create)
+{
+	static const struct rx_scan_rec zero;
+
+	return create ? rx_map_lookup_or_init(&rx_scan_sources, k, &zero, NULL)
+		      : bpf_map_lookup_elem(&rx_scan_sources, k);
 }
 
 #endif

@@ -29,7 +29,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 9 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut) */
+#define RX_ABI_VERSION 10 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps */
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -864,5 +864,74 @@ static inline struct rx_config_rt rx_config__rt(const struct rx_config *c)
 
 	return rt;
 }
+
+
+/*
+ * Port scans (datapath/scan.h, docs/alerts.md "port_scan"). A probe is a
+ * TCP SYN without ACK, a TCP segment with none of SYN, ACK, RST (FIN, NULL,
+ * Xmas scans) or a UDP datagram to a port below RX_SCAN_UDP_EPHEMERAL from
+ * a port of 1024 or more (a reply to this host's own client has it the other
+ * way round). Its first touch of (source, host, port, proto) makes an entry
+ * in rx_scan_touches and bumps two records of rx_scan_sources: the source
+ * on that host (distinct ports) and the source on that port (distinct hosts).
+ * A SYN-ACK sent back (TC) marks the touch answered.
+ */
+#define RX_SCAN_TOUCHES_MAX 65536 /* first touches remembered (BPF: LRU; native: then scan_overflow) */
+#define RX_SCAN_SOURCES_MAX 4096  /* (source, host) and (source, port) records (as above) */
+#define RX_SCAN_WINDOW_NS (300ull * 1000000000ull) /* a record older than this starts over */
+#define RX_SCAN_PORTS 8           /* the first ports of a (source, host) record */
+#define RX_SCAN_UDP_EPHEMERAL 32768 /* UDP to ports from here on is no probe (Linux's range) */
+
+enum rx_scan_kind { /* bits of struct rx_scan_rec.kinds */
+	RX_SCAN_SYN = 1 << 0,
+	RX_SCAN_FIN = 1 << 1,
+	RX_SCAN_NULL = 1 << 2,
+	RX_SCAN_XMAS = 1 << 3,
+	RX_SCAN_UDP = 1 << 4,
+	RX_SCAN_OTHER = 1 << 5, /* another flag mix without SYN, ACK, RST (e.g. FIN+PSH) */
+};
+
+/* Key of rx_scan_touches: one probe target of one source. */
+struct rx_scan_touch_key {
+	__u8 src[16];   /* network order, IPv4 as ::ffff:a.b.c.d */
+	__u8 dst[16];
+	__u16 port;     /* host order */
+	__u8 proto;     /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad[5];
+};
+_Static_assert(sizeof(struct rx_scan_touch_key) == 40, "struct rx_scan_touch_key ABI size");
+
+struct rx_scan_touch {
+	__u32 answered; /* 1: the host answered it (SYN-ACK) */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct rx_scan_touch) == 8, "struct rx_scan_touch ABI size");
+
+enum rx_scan_scope {
+	RX_SCAN_HOST = 0, /* key: source and host (dst), port 0: counts distinct ports */
+	RX_SCAN_PORT = 1, /* key: source and port (dst zero): counts distinct hosts */
+};
+
+/* Key of rx_scan_sources. */
+struct rx_scan_key {
+	__u8 src[16];
+	__u8 dst[16];   /* the host (RX_SCAN_HOST), else zero */
+	__u16 port;     /* the port (RX_SCAN_PORT), else 0 */
+	__u8 proto;     /* RX_SCAN_PORT: IPPROTO_TCP or IPPROTO_UDP, else 0 */
+	__u8 scope;     /* enum rx_scan_scope */
+	__u8 pad[4];
+};
+_Static_assert(sizeof(struct rx_scan_key) == 40, "struct rx_scan_key ABI size");
+
+struct rx_scan_rec {
+	__u64 first_ns;  /* datapath clock of the window's first touch */
+	__u64 last_ns;   /* and of the last */
+	__u32 touches;   /* first touches in the window: distinct ports (HOST) or hosts (PORT) */
+	__u32 answered;  /* of them answered with a SYN-ACK */
+	__u32 kinds;     /* enum rx_scan_kind bits of the probes */
+	__u16 ports[RX_SCAN_PORTS]; /* HOST: the first ports touched, host order */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct rx_scan_rec) == 48, "struct rx_scan_rec ABI size");
 
 #endif

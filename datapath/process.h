@@ -39,6 +39,7 @@
 #include "http.h"
 #include "httptrack.h"
 #include "redact.h"
+#include "scan.h"
 
 /* Where a packet came from, as the hook reports it. */
 struct rx_frame {
@@ -233,8 +234,10 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 	rx_shim_count(env, wk, RX_COUNTER_IDX(verdict, reason, proto), f->wire_len);
 
 	cfg = rx_shim_config_ro(env);
-	if (cfg->traffic)
+	if (cfg->traffic) {
 		rx_traffic(env, wk, f->wire_len);
+		rx_scan_probe(env, wk);
+	}
 	return verdict;
 }
 
@@ -311,6 +314,8 @@ RX_INLINE int rx_tcp_stage(struct rx_env *env, struct rx_work *wk, __u32 hook, _
 	if (!(pkt->layers & RX_L_TCP))
 		return RX_STAGE_DONE;
 	rx_tcp_track(env, wk, &now, segs ? segs : 1);
+	if (rx_shim_config_ro(env)->traffic)
+		rx_scan_answer(env, wk);
 	if (!cfg->http || !rx_http_wants(pkt, hook))
 		return RX_STAGE_DONE;
 	wk->stage.now = rx_clock(env, &now);

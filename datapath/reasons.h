@@ -70,7 +70,8 @@
 	X(ENDPOINTS_OVERFLOW, "endpoints_overflow") /* transactions past RX_ENDPOINTS_MAX */ \
 	X(HTTP_CONNS_OVERFLOW, "http_conns_overflow") /* segments of untracked connections (native) */ \
 	X(HTTP_PARTIAL, "http_partial")      /* start lines cut by the segment end: not parsed */ \
-	X(STAGE_MISS, "stage_miss")          /* a stage's tail call failed: it did not run */
+	X(STAGE_MISS, "stage_miss")          /* a stage's tail call failed: it did not run */ \
+	X(SCAN_OVERFLOW, "scan_overflow")    /* scan probes not counted: a scan table full (native) */
 
 /* TCP segments by kind, counted at XDP (the traffic picture's "tcp" object). */
 #define RX_TCPKINDS(X)                                                         \

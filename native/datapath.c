@@ -24,7 +24,11 @@ struct rx_env *rx_native__new(void)
 	    rx_nhash__init(&env->budgets, sizeof(__u32), sizeof(struct rx_budget),
 			   RX_SERVICES_MAX) ||
 	    rx_nhash__init(&env->endpoints, sizeof(struct rx_endpoint_key),
-			   sizeof(struct rx_endpoint), RX_ENDPOINTS_MAX)) {
+			   sizeof(struct rx_endpoint), RX_ENDPOINTS_MAX) ||
+	    rx_nhash__init(&env->scan_touches, sizeof(struct rx_scan_touch_key),
+			   sizeof(struct rx_scan_touch), RX_SCAN_TOUCHES_MAX) ||
+	    rx_nhash__init(&env->scan_sources, sizeof(struct rx_scan_key),
+			   sizeof(struct rx_scan_rec), RX_SCAN_SOURCES_MAX)) {
 		rx_native__free(env);
 		return NULL;
 	}
@@ -69,6 +73,8 @@ void rx_native__free(struct rx_env *env)
 	rx_nhash__free(&env->routes);
 	rx_nhash__free(&env->budgets);
 	rx_nhash__free(&env->endpoints);
+	rx_nhash__free(&env->scan_touches);
+	rx_nhash__free(&env->scan_sources);
 	free(env);
 }
 

@@ -46,6 +46,9 @@ struct rx_env {
 	struct rx_nhash routes;
 	struct rx_nhash budgets;
 	struct rx_nhash endpoints;
+	/* port scans */
+	struct rx_nhash scan_touches;
+	struct rx_nhash scan_sources;
 	struct rx_pattern patterns[RX_PATTERNS_MAX]; /* cfg_ro.patterns of them */
 	struct rx_route_memo route_memos[RX_ROUTE_MEMO];
 	struct rx_txn txn;     /* the one transaction record in flight */
@@ -225,6 +228,18 @@ RX_INLINE struct rx_reqinfo *rx_shim_info_reserve(struct rx_env *env)
 RX_INLINE void rx_shim_info_submit(struct rx_env *env, struct rx_reqinfo *r)
 {
 	env->txn_emit(env->txn_user, r, sizeof(*r));
+}
+
+RX_INLINE struct rx_scan_touch *rx_shim_scan_touch(struct rx_env *env,
+						   const struct rx_scan_touch_key *k, int create)
+{
+	return create ? rx_nhash__get(&env->scan_touches, k) : rx_nhash__find(&env->scan_touches, k);
+}
+
+RX_INLINE struct rx_scan_rec *rx_shim_scan_rec(struct rx_env *env, const struct rx_scan_key *k,
+					       int create)
+{
+	return create ? rx_nhash__get(&env->scan_sources, k) : rx_nhash__find(&env->scan_sources, k);
 }
 
 #endif

@@ -60,6 +60,8 @@ static const struct cfg_key cfg_keys[] = {
 	CFG("alert-error-ratio", error_ratio, 0.05, 0, 1, 1, "expected 0..1"),
 	CFG("alert-error-min", error_min, 5, 1, 1e9, 1, "expected 1..1000000000"),
 	CFG("alert-tcp-min", tcp_min, 50, 1, 1e12, 1, "expected 1..1e12 per second"),
+	CFG("alert-scan-ports", scan_ports, 15, 2, 65536, 1, "expected 2..65536 ports"),
+	CFG("alert-scan-hosts", scan_hosts, 25, 2, 1e9, 1, "expected 2..1000000000 hosts"),
 };
 #define N_CFG_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
@@ -67,7 +69,8 @@ const char rx_alerts_cfg_keys[] =
 	"alert-resolve-after, alert-warmup, alert-baseline, alert-syn-half-open, alert-syn-ratio, "
 	"alert-spike-ratio, alert-spike-spread, alert-spike-min-pps, alert-drop-ratio, "
 	"alert-drop-min-pps, alert-latency-ratio, alert-latency-min-ms, "
-	"alert-latency-min-requests, alert-error-ratio, alert-error-min, alert-tcp-min";
+	"alert-latency-min-requests, alert-error-ratio, alert-error-min, alert-tcp-min, "
+	"alert-scan-ports, alert-scan-hosts";
 
 void rx_alerts_cfg__defaults(struct rx_alerts_cfg *c)
 {
@@ -686,6 +689,90 @@ static void detect_endpoints(struct rx_alerts *a, struct rx_snapshot *w, double 
 	}
 }
 
+/* ---- port scans (the datapath's records, datapath/scan.h) ---------------------------- */
+
+/* The kinds of probes of a record, by name. */
+static json_t *scan_kinds(__u32 kinds)
+{
+	static const char *const names[] = { "syn", "fin", "null", "xmas", "udp", "other" };
+	json_t *l = json_array();
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (kinds & (1u << i))
+			json_array_append_new(l, json_string(names[i]));
+	return l;
+}
+
+/*
+ * The evidence of one record. Its times are the datapath's clock: the
+ * capture's offline (then they fall in the window and are given as they
+ * are), the monotonic clock live (then last_seen is the window's end and
+ * first_seen as long before it as the record lasted).
+ */
+static json_t *scan_evidence(const struct rx_scan_row *r, const struct rx_snapshot *w,
+			     __u32 unanswered, double threshold, __u64 now)
+{
+	const struct rx_scan_rec *v = &r->v;
+	int host = r->k.scope == RX_SCAN_HOST;
+	double last = ns_to_s(now), first = last - (double)(v->last_ns - v->first_ns) / 1e9;
+	json_t *e, *ports = json_array();
+	struct rx_keyed a;
+	char buf[64];
+	__u32 i;
+
+	if (v->last_ns >= w->first_ns && v->last_ns <= w->last_ns) {
+		first = ns_to_s(v->first_ns);
+		last = ns_to_s(v->last_ns);
+	}
+	for (i = 0; host && i < v->touches && i < RX_SCAN_PORTS; i++)
+		json_array_append_new(ports, json_integer(v->ports[i]));
+	e = json_pack("{sssIsIsIsfsososfsf}", "scope", host ? "host" : "port",
+		      host ? "distinct_ports" : "distinct_hosts", (json_int_t)v->touches, "unanswered",
+		      (json_int_t)unanswered, "answered", (json_int_t)v->answered, "threshold",
+		      threshold, "first_ports", ports, "kinds", scan_kinds(v->kinds), "first_seen",
+		      first, "last_seen", last);
+	memcpy(a.key, host ? r->k.dst : r->k.src, 16);
+	rx_fmt_keyed_addr(buf, &a);
+	if (host)
+		json_object_set_new(e, "host", json_string(buf));
+	else
+		json_object_set_new(e, "port", json_integer(r->k.port));
+	return e;
+}
+
+/*
+ * port_scan: one source whose probes touched at least cfg.scan_ports
+ * distinct ports of one host, or cfg.scan_hosts distinct hosts on one
+ * port, within the datapath's window (RX_SCAN_WINDOW_NS), not counting the
+ * ports that answered with a SYN-ACK. Only records that grew in this window
+ * are in it: a scan that stopped is clear, and resolves after the hysteresis.
+ */
+static void detect_port_scans(struct rx_alerts *a, const struct rx_snapshot *w, __u64 now)
+{
+	char src[64], summary[512];
+	struct rx_keyed k;
+	size_t i;
+
+	for (i = 0; i < w->n_scans; i++) {
+		const struct rx_scan_row *r = &w->scans[i];
+		int host = r->k.scope == RX_SCAN_HOST;
+		double th = host ? a->cfg.scan_ports : a->cfg.scan_hosts;
+		__u32 un = r->v.touches > r->v.answered ? r->v.touches - r->v.answered : 0;
+
+		if ((double)un < th)
+			continue;
+		memcpy(k.key, r->k.src, 16);
+		rx_fmt_keyed_addr(src, &k);
+		snprintf(summary, sizeof(summary),
+			 "port scan on %s from %s: %u unanswered %s (threshold %.0f)", a->ifname,
+			 src, un, host ? "ports of one host" : "hosts on one port", th);
+		alert_raise(a, RX_ALERT_PORT_SCAN,
+			    json_pack("{ssss}", "interface", a->ifname, "source", src),
+			    scan_evidence(r, w, un, th, now), summary, now);
+	}
+}
+
 /* ---- the engine --------------------------------------------------------------------- */
 
 struct rx_alerts *rx_alerts__new(const struct rx_alerts_cfg *cfg, const char *ifname)
@@ -734,6 +821,7 @@ void rx_alerts__tick(struct rx_alerts *a, struct rx_snapshot *w, __u64 now_ns)
 	detect_silent(a, dur, now_ns);
 	detect_endpoints(a, w, dur, now_ns);
 	detect_tcp_storms(a, w, dur, now_ns);
+	detect_port_scans(a, w, now_ns);
 	alerts_expire(a, now_ns);
 	pthread_mutex_unlock(&a->lock);
 }

@@ -28,7 +28,8 @@
 	X(TRAFFIC_DROP, "traffic_drop", "critical")                            \
 	X(LATENCY_SPIKE, "latency_spike", "warning")                           \
 	X(ERROR_SPIKE, "error_spike", "critical")                              \
-	X(TCP_STORM, "tcp_storm", "warning")
+	X(TCP_STORM, "tcp_storm", "warning")                                   \
+	X(PORT_SCAN, "port_scan", "warning")
 
 #define RX__ALERT_ENUM(name, str, sev) RX_ALERT_##name,
 enum rx_alert_kind { RX_ALERT_KINDS(RX__ALERT_ENUM) RX_ALERT_MAX };
@@ -57,6 +58,8 @@ struct rx_alerts_cfg {
 	double error_ratio;      /* alert-error-ratio: 5xx per request */
 	double error_min;        /* alert-error-min: 5xx per window */
 	double tcp_min;          /* alert-tcp-min: RSTs, retransmits, zero windows per second */
+	double scan_ports;       /* alert-scan-ports: unanswered ports of one host, one source */
+	double scan_hosts;       /* alert-scan-hosts: unanswered hosts on one port, one source */
 	rx_alert_fn on_change;
 	void *user;
 };

@@ -20,7 +20,7 @@ static const char alerts_usage[] =
 	"Usage: rxray alerts (-r FILE | [--follow]) [--json] [--config FILE]\n"
 	"\n"
 	"Anomaly alerts: syn_flood, rate_spike, traffic_drop, latency_spike, error_spike,\n"
-	"tcp_storm "
+	"tcp_storm, port_scan "
 	"(docs/alerts.md). Each line is a change of state: when, firing or resolved, the\n"
 	"alert, its severity, its subject and a summary of the numbers that crossed.\n"
 	"\n"

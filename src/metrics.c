@@ -171,6 +171,8 @@ static void emit_lost(struct rx_buf *b, const struct family *f, const struct ser
 		{ RX_STAT_SCRATCH_MISS, "scratch" },
 		/* packets whose next stage did not run (a failed tail call) */
 		{ RX_STAT_STAGE_MISS, "stages" },
+		/* port-scan probes past a full scan table (native) */
+		{ RX_STAT_SCAN_OVERFLOW, "scans" },
 	};
 
 	stats(b, f, x, "source", l, N_OF(l));

@@ -17,9 +17,11 @@ void rx_snapshot__free(struct rx_snapshot *snap)
 	free(snap->talkers);
 	free(snap->services);
 	free(snap->endpoints);
+	free(snap->scans);
 	snap->talkers = snap->services = NULL;
 	snap->endpoints = NULL;
-	snap->n_talkers = snap->n_services = snap->n_endpoints = 0;
+	snap->scans = NULL;
+	snap->n_talkers = snap->n_services = snap->n_endpoints = snap->n_scans = 0;
 }
 
 static void *dup_table(const void *p, size_t n, size_t size)
@@ -37,7 +39,8 @@ int rx_snapshot__copy(struct rx_snapshot *to, const struct rx_snapshot *from)
 	to->talkers = dup_table(from->talkers, from->n_talkers, sizeof(*from->talkers));
 	to->services = dup_table(from->services, from->n_services, sizeof(*from->services));
 	to->endpoints = dup_table(from->endpoints, from->n_endpoints, sizeof(*from->endpoints));
-	if (to->talkers && to->services && to->endpoints)
+	to->scans = dup_table(from->scans, from->n_scans, sizeof(*from->scans));
+	if (to->talkers && to->services && to->endpoints && to->scans)
 		return 0;
 	rx_snapshot__free(to);
 	return -ENOMEM;
@@ -46,6 +49,36 @@ int rx_snapshot__copy(struct rx_snapshot *to, const struct rx_snapshot *from)
 __u64 rx_counter_since(__u64 now, __u64 before)
 {
 	return now >= before ? now - before : now;
+}
+
+static int scan_cmp_key(const void *a, const void *b)
+{
+	return memcmp(&((const struct rx_scan_row *)a)->k, &((const struct rx_scan_row *)b)->k,
+		      sizeof(struct rx_scan_key));
+}
+
+/*
+ * A window's scan records are not differences: each is kept whole when it
+ * grew (a new touch, or a new window of its own) since base, else dropped.
+ * base's records are sorted in place.
+ */
+static void keep_grown_scans(struct rx_snapshot *s, struct rx_snapshot *base)
+{
+	const struct rx_scan_row *b;
+	size_t i, n = 0;
+
+	if (base->n_scans)
+		qsort(base->scans, base->n_scans, sizeof(*base->scans), scan_cmp_key);
+	for (i = 0; i < s->n_scans; i++) {
+		b = base->n_scans ? bsearch(&s->scans[i], base->scans, base->n_scans,
+					    sizeof(*base->scans), scan_cmp_key)
+				  : NULL;
+		if (b && b->v.touches == s->scans[i].v.touches &&
+		    b->v.first_ns == s->scans[i].v.first_ns)
+			continue;
+		s->scans[n++] = s->scans[i];
+	}
+	s->n_scans = n;
 }
 
 /* ---- totals and order -------------------------------------------------------- */
@@ -349,5 +382,6 @@ void rx_snapshot__subtract(struct rx_snapshot *s, const struct rx_snapshot *base
 	subtract_table(s->talkers, &s->n_talkers, base->talkers, base->n_talkers);
 	subtract_table(s->services, &s->n_services, base->services, base->n_services);
 	subtract_endpoints(s, base);
+	keep_grown_scans(s, &b);
 	s->first_ns = base->last_ns;
 }

@@ -36,6 +36,12 @@ struct rx_endpoint_row {
 	char pad2[6];
 };
 
+/* A port-scan record (datapath/scan.h) and its key. */
+struct rx_scan_row {
+	struct rx_scan_key k;
+	struct rx_scan_rec v;
+};
+
 /* Counters summed over CPUs, as the datapath keeps them. */
 struct rx_snapshot {
 	struct rx_counter counters[RX_COUNTER_SLOTS];
@@ -50,6 +56,8 @@ struct rx_snapshot {
 	struct rx_hist latency[RX_LAT_MAX];
 	struct rx_endpoint_row *endpoints;
 	size_t n_endpoints;
+	struct rx_scan_row *scans; /* records as read (a window: those that grew in it) */
+	size_t n_scans;
 	__u64 first_ns, last_ns; /* time span covered (pcap time offline, wall time live) */
 };
 

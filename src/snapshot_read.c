@@ -236,6 +236,7 @@ void rx_tables__native(struct rx_tables *ts, const struct rx_env *env)
 	native_hash(&ts->t[RX_TAB_BUDGETS], &env->budgets);
 	native_hash(&ts->t[RX_TAB_FLOWS], &env->flows);
 	native_hash(&ts->t[RX_TAB_HTTP_CONNS], &env->http_conns);
+	native_hash(&ts->t[RX_TAB_SCAN_SOURCES], &env->scan_sources);
 	for (i = 0; i < RX_TABS; i++) {
 		ts->t[i].name = table_names[i];
 		ts->t[i].ncpu = 1;
@@ -437,6 +438,27 @@ static void read_endpoints(const struct rx_tables *ts, struct rx_snapshot *snap)
 		rx_table__each(e.t, add_endpoint, &e);
 }
 
+static void add_scan(void *ctx, const void *key, const void *vals)
+{
+	struct rx_snapshot *snap = ctx;
+	struct rx_scan_row *row;
+
+	if (snap->n_scans >= RX_SCAN_SOURCES_MAX)
+		return;
+	row = &snap->scans[snap->n_scans++];
+	memcpy(&row->k, key, sizeof(row->k));
+	memcpy(&row->v, vals, sizeof(row->v));
+}
+
+/* The port-scan records (datapath/scan.h): a bounded map, read whole. */
+static void read_scans(const struct rx_table *t, struct rx_snapshot *snap)
+{
+	snap->scans = calloc(RX_SCAN_SOURCES_MAX, sizeof(*snap->scans));
+	if (snap->scans && t->key_size == sizeof(struct rx_scan_key) &&
+	    t->value_size == sizeof(struct rx_scan_rec))
+		rx_table__each(t, add_scan, snap);
+}
+
 void rx_snapshot__read(struct rx_snapshot *snap, const struct rx_tables *ts)
 {
 	const struct rx_table *t = ts->t;
@@ -450,4 +472,5 @@ void rx_snapshot__read(struct rx_snapshot *snap, const struct rx_tables *ts)
 	read_endpoints(ts, snap);
 	snap->talkers = read_keyed(&t[RX_TAB_TALKERS], &snap->n_talkers);
 	snap->services = read_keyed(&t[RX_TAB_SERVICES], &snap->n_services);
+	read_scans(&t[RX_TAB_SCAN_SOURCES], snap);
 }

@@ -166,6 +166,7 @@ static struct bpf_map *pinned_map(struct rxray_bpf *skel, int i)
 		skel->maps.rx_flows,    skel->maps.rx_conn_filter,
 		skel->maps.rx_http_conns, skel->maps.rx_routes, skel->maps.rx_budgets,
 		skel->maps.rx_endpoints, skel->maps.rx_abi,
+		skel->maps.rx_scan_touches, skel->maps.rx_scan_sources,
 	};
 
 	return i < (int)(sizeof(maps) / sizeof(maps[0])) ? maps[i] : NULL;

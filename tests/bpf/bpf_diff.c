@@ -609,7 +609,15 @@ static const char *const tc_stat_names[] = { RX_STATS(TC__NAME) };
 static const char *const tc_health_names[] = { RX_TCPHEALTH(TC__NAME) };
 static const char *const tc_lat_names[] = { RX_LATENCIES(TC__NAME) };
 
-/* The XDP pass: counters, stats, talkers, services, sizes, TCP kinds. */
+/* The port-scan records but for time: their first and last touch. */
+static void norm_scan(void *v)
+{
+	struct rx_scan_rec *r = v;
+
+	r->first_ns = r->last_ns = 0;
+}
+
+/* The XDP pass: counters, stats, talkers, services, sizes, TCP kinds, scan records. */
 static int compare_counters(struct diff *d)
 {
 	struct rx_snapshot b, n;
@@ -632,6 +640,7 @@ static int compare_counters(struct diff *d)
 			     n.services, n.n_services);
 	bad += diff_counters("SIZES bucket", b.sizes, n.sizes, RX_SIZE_BUCKETS);
 	bad += diff_u64("", "TCPKIND", NULL, b.tcpkinds, n.tcpkinds, RX_TCPK_MAX);
+	bad += compare_table("", &bt.t[RX_TAB_SCAN_SOURCES], &nt.t[RX_TAB_SCAN_SOURCES], norm_scan);
 	rx_snapshot__free(&b);
 	rx_snapshot__free(&n);
 	return bad;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <math.h>
 #include <cmocka.h>
 #include "../../src/alerts.h"
 
@@ -332,6 +333,90 @@ static void tcp_rst_storm(void **state)
 	rx_alerts__free(a);
 }
 
+/* One scan record in window w: source 198.51.100.7 on 192.0.2.1 (host) or on port 445. */
+static void scan_row(struct rx_snapshot *w, int host, __u32 touches, __u32 answered)
+{
+	struct rx_scan_row *r = calloc(1, sizeof(*r));
+
+	r->k.src[10] = r->k.src[11] = 0xff;
+	r->k.src[12] = 198, r->k.src[13] = 51, r->k.src[14] = 100, r->k.src[15] = 7;
+	if (host) {
+		r->k.dst[10] = r->k.dst[11] = 0xff;
+		r->k.dst[12] = 192, r->k.dst[13] = 0, r->k.dst[14] = 2, r->k.dst[15] = 1;
+		r->k.scope = RX_SCAN_HOST;
+	} else {
+		r->k.port = 445;
+		r->k.proto = 6;
+		r->k.scope = RX_SCAN_PORT;
+	}
+	r->v.touches = touches;
+	r->v.answered = answered;
+	r->v.kinds = RX_SCAN_SYN | RX_SCAN_FIN;
+	r->v.ports[0] = 21;
+	r->v.ports[1] = 22;
+	r->v.first_ns = w->first_ns + 100000000ull; /* in the window's clock: given as is */
+	r->v.last_ns = w->last_ns - 100000000ull;
+	w->scans = r;
+	w->n_scans = 1;
+}
+
+/*
+ * port_scan: 15 unanswered ports (answered ones do not count), or 25
+ * hosts on one port; quiet below; resolved once the records stop growing.
+ */
+static void port_scan_thresholds(void **state)
+{
+	struct rx_alerts_cfg c;
+	struct rx_snapshot w;
+	struct seen s;
+	struct rx_alerts *a = engine(&s, &c);
+	json_t *e;
+
+	(void)state;
+	window(&w, 1, 10, 0, 0);
+	scan_row(&w, 1, 16, 2); /* 14 unanswered */
+	rx_alerts__tick(a, &w, w.last_ns);
+	free(w.scans);
+	window(&w, 2, 10, 0, 0);
+	scan_row(&w, 0, 24, 0); /* 24 hosts */
+	rx_alerts__tick(a, &w, w.last_ns);
+	free(w.scans);
+	assert_int_equal(s.n, 0);
+	window(&w, 3, 10, 0, 0);
+	scan_row(&w, 1, 17, 2);
+	rx_alerts__tick(a, &w, w.last_ns);
+	free(w.scans);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.alert, "port_scan");
+	assert_string_equal(s.state, "firing");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(s.last, "subject"),
+							      "source")), "198.51.100.7");
+	e = json_object_get(s.last, "evidence");
+	assert_string_equal(json_string_value(json_object_get(e, "host")), "192.0.2.1");
+	assert_int_equal(json_integer_value(json_object_get(e, "unanswered")), 15);
+	assert_int_equal(json_integer_value(json_object_get(e, "distinct_ports")), 17);
+	assert_int_equal(json_array_size(json_object_get(e, "first_ports")), 8);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(e, "kinds"), 1)), "fin");
+	assert_true(fabs(json_real_value(json_object_get(e, "first_seen")) - 1700000002.1) < 1e-6);
+	assert_true(fabs(json_real_value(json_object_get(e, "last_seen")) - 1700000002.9) < 1e-6);
+	/* the port sweep of the same source is the same alert (its subject) */
+	window(&w, 4, 10, 0, 0);
+	scan_row(&w, 0, 25, 0);
+	rx_alerts__tick(a, &w, w.last_ns);
+	free(w.scans);
+	assert_int_equal(s.n, 1);
+	/* nothing new: resolved cfg.resolve_after_s (30) after the last window it held */
+	for (unsigned int sec = 5; sec <= 34; sec++) {
+		window(&w, sec, 10, 0, 0);
+		rx_alerts__tick(a, &w, w.last_ns);
+	}
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.state, "resolved");
+	assert_true(json_real_value(json_object_get(s.last, "ends")) == 1700000034.0);
+	json_decref(s.last);
+	rx_alerts__free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +427,7 @@ int main(void)
 		cmocka_unit_test(error_spike_with_guard),
 		cmocka_unit_test(latency_spike_with_guard),
 		cmocka_unit_test(tcp_rst_storm),
+		cmocka_unit_test(port_scan_thresholds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

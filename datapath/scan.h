@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Port-scan accounting (datapath/abi.h, "Port scans"; docs/alerts.md,
+ * "port_scan"): the first touch of each (source, host, port, proto) by a
+ * probe, and per source the distinct ports it touched on a host and the
+ * distinct hosts it touched on a port. User space reads only the records
+ * (rx_scan_sources, bounded), never the touches.
+ *
+ * Cost: a packet that is no probe (anything with ACK, RST, ICMP...) costs
+ * nothing; a probe of a known target one lookup; only a new target reads
+ * the clock and updates two records. Shim:
+ *
+ *   struct rx_scan_touch *rx_shim_scan_touch(struct rx_env *env,
+ *                                            const struct rx_scan_touch_key *k, int create)
+ *   struct rx_scan_rec *rx_shim_scan_rec(struct rx_env *env, const struct rx_scan_key *k,
+ *                                        int create)
+ *
+ * (create: insert a zeroed entry when new; NULL when new and the table is
+ * full, or when not found and create is 0.)
+ */
+#ifndef RX_SCAN_H
+#define RX_SCAN_H
+
+/* The rx_scan_kind of a decoded packet, or 0 when it is no probe. */
+RX_INLINE __u32 rx_scan_kind_of(const struct rx_pkt *pkt)
+{
+	__u16 f = pkt->tcp_flags & (RX_TH_FIN | RX_TH_SYN | RX_TH_RST | RX_TH_PUSH | RX_TH_ACK |
+				    RX_TH_URG);
+
+	if (pkt->layers & RX_L_UDP)
+		return pkt->sport >= 1024 && pkt->dport < RX_SCAN_UDP_EPHEMERAL ? RX_SCAN_UDP : 0;
+	if (!(pkt->layers & RX_L_TCP))
+		return 0;
+	if ((f & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN)
+		return RX_SCAN_SYN;
+	if (f & (RX_TH_SYN | RX_TH_ACK | RX_TH_RST))
+		return 0;
+	if (f == 0)
+		return RX_SCAN_NULL;
+	if (f == RX_TH_FIN)
+		return RX_SCAN_FIN;
+	if (f == (RX_TH_FIN | RX_TH_PUSH | RX_TH_URG))
+		return RX_SCAN_XMAS;
+	return RX_SCAN_OTHER;
+}
+
+/* The packet's addresses as 16 bytes each (IPv4 as ::ffff:a.b.c.d); 0 when not IP. */
+RX_INLINE int rx_scan_addrs(const struct rx_pkt *pkt, __u8 *src, __u8 *dst)
+{
+	if (pkt->layers & RX_L_IPV4) {
+		src[10] = src[11] = dst[10] = dst[11] = 0xff;
+		__builtin_memcpy(&src[12], &pkt->ip_src, 4);
+		__builtin_memcpy(&dst[12], &pkt->ip_dst, 4);
+		return 1;
+	}
+	if (pkt->layers & RX_L_IPV6) {
+		__builtin_memcpy(src, pkt->ip6_src, 16);
+		__builtin_memcpy(dst, pkt->ip6_dst, 16);
+		return 1;
+	}
+	return 0;
+}
+
+/* One record: a new touch (kind, port) at now; a record past its window starts over. */
+RX_INLINE void rx_scan_bump(struct rx_env *env, struct rx_work *wk, const struct rx_scan_key *k,
+			    __u32 kind, __u16 port, __u64 now)
+{
+	struct rx_scan_rec *r = rx_shim_scan_rec(env, k, 1);
+	__u32 n;
+
+	if (!r) {
+		rx_shim_stat(env, wk, RX_STAT_SCAN_OVERFLOW);
+		return;
+	}
+	/* (a clock that went back, as a capture's may, does not start it over) */
+	if (!r->first_ns || (now > r->first_ns && now - r->first_ns > RX_SCAN_WINDOW_NS)) {
+		__builtin_memset(r, 0, sizeof(*r));
+		r->first_ns = now ? now : 1;
+	}
+	r->last_ns = now;
+	r->kinds |= kind;
+	n = r->touches;
+	if (k->scope == RX_SCAN_HOST && n < RX_SCAN_PORTS)
+		r->ports[n & (RX_SCAN_PORTS - 1)] = port;
+	r->touches = n + 1;
+}
+
+/* XDP: a probe's first touch of its target, counted in its two records. */
+RX_INLINE void rx_scan_probe(struct rx_env *env, struct rx_work *wk)
+{
+	const struct rx_pkt *pkt = &wk->pkt;
+	struct rx_scan_touch_key t = {};
+	struct rx_scan_key k = {};
+	__u32 kind = rx_scan_kind_of(pkt);
+	__u64 now;
+
+	if (!kind || !rx_scan_addrs(pkt, t.src, t.dst))
+		return;
+	t.port = pkt->dport;
+	t.proto = (pkt->layers & RX_L_TCP) ? RX_IPPROTO_TCP : RX_IPPROTO_UDP;
+	if (rx_shim_scan_touch(env, &t, 0))
+		return; /* the common case: a target touched before */
+	if (!rx_shim_scan_touch(env, &t, 1)) {
+		rx_shim_stat(env, wk, RX_STAT_SCAN_OVERFLOW);
+		return;
+	}
+	now = rx_shim_now(env);
+	__builtin_memcpy(k.src, t.src, 16);
+	__builtin_memcpy(k.dst, t.dst, 16);
+	k.scope = RX_SCAN_HOST;
+	rx_scan_bump(env, wk, &k, kind, t.port, now);
+	__builtin_memset(k.dst, 0, 16);
+	k.port = t.port;
+	k.proto = t.proto;
+	k.scope = RX_SCAN_PORT;
+	rx_scan_bump(env, wk, &k, kind, t.port, now);
+}
+
+/* One record's answered count, when it has one. */
+RX_INLINE void rx_scan_answered(struct rx_env *env, const struct rx_scan_key *k)
+{
+	struct rx_scan_rec *r = rx_shim_scan_rec(env, k, 0);
+
+	if (r && r->answered < r->touches)
+		r->answered++;
+}
+
+/*
+ * TC: a SYN-ACK is the host accepting a probe's port: that touch is
+ * answered (once), and so are its records. Anything else costs nothing.
+ */
+RX_INLINE void rx_scan_answer(struct rx_env *env, struct rx_work *wk)
+{
+	const struct rx_pkt *pkt = &wk->pkt;
+	struct rx_scan_touch_key t = {};
+	struct rx_scan_touch *v;
+	struct rx_scan_key k = {};
+
+	if ((pkt->tcp_flags & (RX_TH_SYN | RX_TH_ACK)) != (RX_TH_SYN | RX_TH_ACK) ||
+	    !rx_scan_addrs(pkt, t.dst, t.src)) /* the reply's source is the probe's target */
+		return;
+	t.port = pkt->sport;
+	t.proto = RX_IPPROTO_TCP;
+	v = rx_shim_scan_touch(env, &t, 0);
+	if (!v || v->answered)
+		return;
+	v->answered = 1;
+	__builtin_memcpy(k.src, t.src, 16);
+	__builtin_memcpy(k.dst, t.dst, 16);
+	k.scope = RX_SCAN_HOST;
+	rx_scan_answered(env, &k);
+	__builtin_memset(k.dst, 0, 16);
+	k.port = t.port;
+	k.proto = t.proto;
+	k.scope = RX_SCAN_PORT;
+	rx_scan_answered(env, &k);
+}
+
+#endif
