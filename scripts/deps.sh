@@ -22,6 +22,7 @@ TEST_PKGS=(tshark tcpdump tcpreplay python3-scapy iproute2 iputils-ping curl
 	openssl whois # certificates and bcrypt hashes (mkpasswd) for tests/e2e/test_serve_tls.sh
 	chromium chromium-driver # chromium: the page of serve in a real browser (tests/e2e/test_web.sh)
 	bash-completion strace systemd python3-yaml # the completion, serve under the unit's grants, the rules
+	p0f # /etc/p0f/p0f.fp, the SYN fingerprints rxray reads, and `p0f -r`, the oracle of tests/pcap/test_p0f.py
 	prometheus-alertmanager # a real Alertmanager receiving rxray's alerts (tests/e2e/test_alerts.sh)
 	nftables) # packet loss for tests/e2e/test_alerts_more.sh (the kernels here lack netem)
 # the Debian package (debian/, scripts/check_deb.sh): built with debhelper,

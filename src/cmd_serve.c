@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "params.h"
 #include "picture.h"
+#include "procmap.h"
 #include "webauth.h"
 #include "webconfig.h"
 #include "web.h"
@@ -36,6 +37,8 @@ struct serve {
 	struct rx_webauth *auth; /* NULL: no --web-config */
 	struct rx_alertd *alerts;
 	struct rx_guard *guard;
+	struct rx_procmap *procmap; /* the rows' processes (procmap.h), NULL if out of memory */
+	pthread_mutex_t procmap_lock;
 };
 
 static const char serve_usage[] =
@@ -353,6 +356,11 @@ static enum MHD_Result serve_stats(struct serve *sv, struct MHD_Connection *c)
 		sort_top(&snap, sv->top);
 		rx_snapshot__sum(&snap, &t);
 		o = rx_picture_json(&snap, &t, sv->top);
+		if (sv->procmap) {
+			pthread_mutex_lock(&sv->procmap_lock);
+			rx_procmap__annotate(sv->procmap, o);
+			pthread_mutex_unlock(&sv->procmap_lock);
+		}
 		json_object_set_new(o, "interface", json_string(sv->ifname[i]));
 		json_array_append_new(l, o);
 		rx_snapshot__free(&snap);
@@ -611,7 +619,7 @@ int cmd_serve(int argc, char **argv)
 {
 	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .traffic = 1, .tcp = 1, .http = 1 };
 	struct serve_cfg cfg = { .listen = "127.0.0.1:9464", .control = RX_AGENT_SOCK, .top = 50 };
-	struct serve sv = { .top = 50 };
+	struct serve sv = { .top = 50, .procmap_lock = PTHREAD_MUTEX_INITIALIZER };
 	char generator[128];
 	struct rx_webconfig web;
 	const char *addr, *control;
@@ -648,6 +656,7 @@ int cmd_serve(int argc, char **argv)
 	r = web_setup(&sv, &web, cfg.web_config);
 	if (r)
 		return r;
+	sv.procmap = rx_procmap__new();
 	/* bind before attaching anything: a taken port leaves nothing behind */
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
@@ -711,5 +720,6 @@ out:
 		rx_source__close(sv.src[i]);
 	rx_webauth__free(sv.auth);
 	rx_webconfig__free(&web);
+	rx_procmap__free(sv.procmap);
 	return r;
 }

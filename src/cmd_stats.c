@@ -11,6 +11,7 @@
 #include "filter.h"
 #include "params.h"
 #include "picture.h"
+#include "procmap.h"
 #include "source.h"
 
 static const char stats_usage[] =
@@ -150,6 +151,12 @@ int cmd_stats(int argc, char **argv)
 	rx_snapshot__sum(&snap, &t);
 	if (cfg.p.json) {
 		json_t *j = rx_picture_json(&snap, &t, cfg.top);
+		struct rx_procmap *pm = cfg.p.file ? NULL : rx_procmap__new();
+
+		/* live: the local sockets of this namespace receive the rows' packets */
+		if (pm)
+			rx_procmap__annotate(pm, j);
+		rx_procmap__free(pm);
 
 		json_object_set(j, "alerts", alerts);
 		json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);

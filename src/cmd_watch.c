@@ -12,6 +12,7 @@
 #include <string.h>
 #include <pcap/pcap.h>
 #include "filter.h"
+#include "p0f.h"
 #include "params.h"
 #include "picture.h"
 #include "source.h"
@@ -30,6 +31,7 @@ struct watch {
 	int flush_each;          /* -U: the pcap flushed after each packet */
 	struct rx_tcpseq seqs;   /* relative sequence numbers */
 	struct rx_tcpseq *seq;   /* &seqs, or NULL with -S (absolute numbers) */
+	struct rx_p0f_memo *p0f; /* -v, --json: SYNs' MSS for the SYN+ACKs' fingerprints */
 };
 
 static const char watch_usage[] =
@@ -68,20 +70,47 @@ static const char watch_usage[] =
 	"applied to the captured bytes in user space: counters count every packet.\n"
 	"Options may also follow it, as with tcpdump; after \"--\" all is FILTER.\n";
 
+/*
+ * The p0f fingerprint of a SYN or SYN+ACK record (p0f.h): res filled and
+ * returned, or NULL (also without p0f's database). The database is read at
+ * the first SYN.
+ */
+const struct rx_p0f_result *rx_watch_p0f(struct rx_p0f_memo *memo, const struct rx_capture *rec,
+					 struct rx_p0f_result *res)
+{
+	const struct rx_pkt *pkt = &rec->pkt;
+	const struct rx_p0f_db *db;
+
+	if (!(pkt->layers & RX_L_TCP) || !(pkt->tcp_flags & RX_TH_SYN) ||
+	    pkt->l3_off >= rec->data_len)
+		return NULL;
+	db = rx_p0f__default(); /* without it, no guess: no p0f at all */
+	if (!db || rx_p0f__packet(memo, db, rec->data + pkt->l3_off,
+			   rec->data_len - pkt->l3_off, res))
+		return NULL;
+	return res;
+}
+
 static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
 {
 	struct watch *w = user;
 	const char *ifname = rx_source__ifname(w->src, rec->pkt.ifindex);
+	struct rx_render_extra x = { 0 };
+	struct rx_p0f_result fp;
 	struct pcap_pkthdr h;
 
 	if (w->filter && !rx_filter__match(w->filter, rec->data, rec->data_len, rec->pkt.wire_len))
 		return 0;
+	if (w->p0f)
+		x.p0f = rx_watch_p0f(w->p0f, rec, &fp);
 	switch (w->view) {
 	case VIEW_JSON:
-		rx_render_json(stdout, rec, frame, ifname);
+		rx_render_json_x(stdout, rec, frame, ifname, &x);
 		break;
 	case VIEW_VERBOSE:
 		rx_render_verbose(stdout, rec, ifname, w->seq);
+		if (x.p0f)
+			rx_render_p0f_verbose(stdout, x.p0f);
 		break;
 	case VIEW_NONE:
 		break;
@@ -242,6 +271,11 @@ int cmd_watch(int argc, char **argv)
 	w.seq = cfg.absolute ? NULL : &w.seqs;
 	so.snaplen = cfg.snaplen ? (__u32)cfg.snaplen : RX_SNAP_MAX; /* -s 0: all, as tcpdump */
 	so.payload = cfg.payload;
+	if ((w.view == VIEW_JSON || w.view == VIEW_VERBOSE) &&
+	    !(w.p0f = calloc(1, sizeof(*w.p0f)))) {
+		rx_err("out of memory");
+		return RX_EXIT_RUNTIME;
+	}
 
 	/* everything the user typed is checked before anything is attached */
 	w.dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, RX_SNAP_MAX,
@@ -298,6 +332,7 @@ out:
 	if (w.dead)
 		pcap_close(w.dead);
 	rx_tcpseq__free(&w.seqs);
+	free(w.p0f);
 	free(expr);
 	return r;
 }

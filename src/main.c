@@ -21,6 +21,8 @@ static const struct {
 	  cmd_serve },
 	{ "alerts", "anomaly alerts: of a file (-r FILE), or the running agent's",
 	  cmd_alerts },
+	{ "explain", "one packet's whole story: fields, fingerprint, flow, request, process",
+	  cmd_explain },
 	{ "guard", "traffic control at XDP: block, allow and rate-limit sources (the agent's)",
 	  cmd_guard },
 	{ "doctor", "what rxray can do on this machine, and why not where it cannot",

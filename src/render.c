@@ -9,6 +9,7 @@
 #include <time.h>
 #include "jsonw.h"
 #include "linklayer.h"
+#include "p0f.h"
 #include "render.h"
 #include "tlsview.h"
 
@@ -622,6 +623,47 @@ static int jw_write(FILE *out, const struct jsonw *w)
  */
 int rx_render_json(FILE *out, const struct rx_capture *rec, __u64 frame, const char *ifname)
 {
+	return rx_render_json_x(out, rec, frame, ifname, NULL);
+}
+
+/* The quality of a p0f match as one word (rx_p0f__quality's, without p0f.o). */
+static const char *p0f_quality(const struct rx_p0f_result *r)
+{
+	return !r->os ? "none" : r->fuzzy ? "fuzzy" : r->generic ? "generic" : "exact";
+}
+
+/*
+ * p0f.*: the SYN's fingerprint (docs/json.md). p0f's own words: os for a
+ * system, app for a tool (nmap), neither without a match.
+ */
+static void jw_p0f(struct jsonw *w, const struct rx_p0f_result *r)
+{
+	if (r->os) {
+		if (r->user)
+			jsonw_lit(w, ",\"p0f\":{\"app\":");
+		else
+			jsonw_lit(w, ",\"p0f\":{\"os\":");
+		jw_cstr(w, r->os);
+		jsonw_lit(w, ",\"quality\":");
+	} else {
+		jsonw_lit(w, ",\"p0f\":{\"quality\":");
+	}
+	jw_cstr(w, p0f_quality(r));
+	jw_u64(w, ",\"dist\":", (__u64)(r->dist < 0 ? 0 : r->dist));
+	jsonw_lit(w, ",\"sig\":");
+	jw_cstr(w, r->sig);
+	jsonw_char(w, '}');
+}
+
+void rx_render_p0f_verbose(FILE *out, const struct rx_p0f_result *r)
+{
+	fprintf(out, "  p0f: %s %s (%s) dist %s%d sig %s\n", r->os && r->user ? "app" : "os",
+		r->os ? r->os : "???", p0f_quality(r), r->bad_ttl ? "<= " : "", r->dist, r->sig);
+}
+
+int rx_render_json_x(FILE *out, const struct rx_capture *rec, __u64 frame, const char *ifname,
+		     const struct rx_render_extra *x)
+{
 	const struct rx_pkt *pkt = &rec->pkt;
 	char buf[8192];
 	struct jsonw w;
@@ -665,6 +707,8 @@ int rx_render_json(FILE *out, const struct rx_capture *rec, __u64 frame, const c
 		jw_http(&w, &rec->http);
 	if (rec->tls.kind != RX_TLS_NONE)
 		rx_tls_json(&w, &rec->tls);
+	if (x && x->p0f)
+		jw_p0f(&w, x->p0f);
 	if (pkt->hook != RX_HOOK_NONE)
 		jw_kernel(&w, pkt, ifname);
 	jsonw_lit(&w, ",\"rxray\":{\"verdict\":");

@@ -21,6 +21,16 @@ void rx_render_verbose(FILE *out, const struct rx_capture *rec, const char *ifna
  * ip.ttl); frame: the packet's frame.number (rx_record_fn's).
  */
 int rx_render_json(FILE *out, const struct rx_capture *rec, __u64 frame, const char *ifname);
+/* What rxray knows of a packet beyond its record, for the views that show it. */
+struct rx_p0f_result;
+struct rx_render_extra {
+	const struct rx_p0f_result *p0f; /* the SYN's fingerprint (p0f.h), or NULL */
+};
+/* rx_render_json with x's facts too (x NULL: none). */
+int rx_render_json_x(FILE *out, const struct rx_capture *rec, __u64 frame, const char *ifname,
+		     const struct rx_render_extra *x);
+/* watch -v's line for a SYN's fingerprint. */
+void rx_render_p0f_verbose(FILE *out, const struct rx_p0f_result *r);
 /*
  * requests --json: one HTTP transaction with OpenTelemetry's keys (the
  * contract's "requests --json"). route, path, ua and host are texts already

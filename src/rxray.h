@@ -106,6 +106,7 @@ int rx_config__read(const char *path, rx_config_fn fn, void *user);
 
 /* Subcommands. */
 int cmd_watch(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_requests(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

@@ -41,6 +41,11 @@ void rx_source__joins(struct rx_source *src, __u64 *joined, __u64 *missing, __u6
 	*replaced = j ? j->replaced : 0;
 }
 
+int rx_source__tcp_flow(struct rx_source *src, const struct rx_flow_key *k, struct rx_tcp_flow *f)
+{
+	return src->ops->tcp_flow ? src->ops->tcp_flow(src->impl, k, f) : -1;
+}
+
 int rx_source__is_agent(const struct rx_source *src)
 {
 	return src->ops == &rx_agent_source;

@@ -48,6 +48,11 @@ struct pcap *rx_source__filter_pcap(const struct rx_source *src);
 void rx_source__close(struct rx_source *src);
 /* Transactions joined with their request record, and those that were not. */
 void rx_source__joins(struct rx_source *src, __u64 *joined, __u64 *missing, __u64 *replaced);
+/*
+ * The datapath's TCP health entry of connection k (live: the BPF map, the
+ * kernel's view of both directions): 0 and *f, or -1.
+ */
+int rx_source__tcp_flow(struct rx_source *src, const struct rx_flow_key *k, struct rx_tcp_flow *f);
 /* The source reads a running agent (serve) rather than its own datapath. */
 int rx_source__is_agent(const struct rx_source *src);
 /*

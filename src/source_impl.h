@@ -84,6 +84,8 @@ struct rx_source_ops {
 	struct pcap *(*filter_pcap)(const void *impl); /* NULL, or returns NULL: a dead handle's */
 	/* the join of transactions with their request records (NULL: none) */
 	const struct rx_reqjoin *(*reqjoin)(const void *impl);
+	/* the datapath's entry for a TCP connection: 0 and *f, or -1 (none; NULL: never) */
+	int (*tcp_flow)(void *impl, const struct rx_flow_key *k, struct rx_tcp_flow *f);
 	void (*close)(void *impl); /* takes NULL */
 	int keeps_reads; /* source.c keeps the last read for rx_source__snapshot_recent */
 };

@@ -554,12 +554,20 @@ struct bpf_object *rx_live__bpf(void *impl, volatile struct rx_config_rt **rt)
 	return l->skel->obj;
 }
 
+static int live_tcp_flow(void *impl, const struct rx_flow_key *k, struct rx_tcp_flow *f)
+{
+	struct rx_live *l = impl;
+
+	return bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.rx_flows), k, f) ? -1 : 0;
+}
+
 const struct rx_source_ops rx_live_source = {
 	.open = live_open,
 	.run = live_run,
 	.snapshot = live_snapshot,
 	.ifname = live_ifname,
 	.reqjoin = live_reqjoin,
+	.tcp_flow = live_tcp_flow,
 	.close = live_close,
 	.keeps_reads = 1,
 };

@@ -39,7 +39,8 @@ SCHEMA = re.compile(r"`rxray\.schema` \(an integer, today \*\*(\d+)\*\*\)")
 
 # the heading's words that name each output's section of docs/json.md
 SECTIONS = {"watch": "`watch --json`", "requests": "`requests --json`",
-            "stats": "`stats --json`", "doctor": "`doctor --json`"}
+            "stats": "`stats --json`", "doctor": "`doctor --json`",
+            "explain": "`explain --json`"}
 
 
 def documented_keys():
@@ -120,6 +121,12 @@ def check_json(corpus):
         keys_of(["requests", "-r", path, "--json"], f"requests {f}", printed["requests"])
         keys_of(["stats", "-r", path, "--json", "--top", "1000"], f"stats {f}",
                 printed["stats"], lines=False)
+        # explain: a SYN, a data segment, a UDP datagram and the first packet of each file
+        for sel in (["--frame", "1"], ["tcp[13] & 2 != 0"], ["tcp[13] & 8 != 0"], ["udp"]):
+            keys_of(["explain", "-r", path, "--json", *sel], f"explain {' '.join(sel)} {f}",
+                    printed["explain"])
+    # the packet's own keys are watch's (checked above): explain's section lists explain.*
+    printed["explain"] = {k: w for k, w in printed["explain"].items() if k.startswith("explain.")}
     keys_of(["doctor", "--json"], "doctor", printed["doctor"], lines=False)
     keys_of(["doctor", "-i", "lo", "--json"], "doctor -i lo", printed["doctor"], lines=False)
 

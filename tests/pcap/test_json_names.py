@@ -43,6 +43,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # rxray's own keys: not tshark field names, each for the reason given. docs/json.md
 # names the first five; docs/json.md lists them for users.
 RXRAY_OWN = {
+    "p0f": "the SYN's fingerprint as p0f 3 takes it (os or app, quality, dist, sig; docs/json.md); "
+           "tshark has no OS fingerprinting",
     "kernel": "live only: what the kernel knew of the packet (ifindex, ifname, rx_queue, "
               "hook, verdict, reason); the contract: rxray's own",
     "rxray": "rxray's own verdict, reason and protocol class of the packet; the contract: rxray's own",

@@ -148,7 +148,7 @@ FIELD_MAP = [
 ]
 
 # rxray keys with no tshark counterpart: never compared, by design.
-RXRAY_ONLY = ("rxray.", "kernel.")
+RXRAY_ONLY = ("rxray.", "kernel.", "p0f.")  # p0f.*: the SYN fingerprint, tshark has none
 
 # tshark fields that are a number and a parent at once: rxray prints the
 # number under the last key and the children as dotted keys beside it
