@@ -6,8 +6,8 @@
  * SYN fingerprint (p0f.h), the flow it belongs to so far (TCP health's
  * rules, datapath/tcp.h, followed here for every flow until the packet),
  * the HTTP transaction in progress at it (the datapath's), and live the
- * process whose socket receives it (procmap.h). TLS facts and the guard's
- * rule have their place, empty until those exist.
+ * process whose socket receives it (procmap.h), the TLS hello it carries
+ * (tlsview.h) and what the running agent's guard decides for its source.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,11 +15,14 @@
 #include <string.h>
 #include <jansson.h>
 #include "filter.h"
+#include "agent_wire.h"
+#include "guard.h"
 #include "p0f.h"
 #include "params.h"
 #include "procmap.h"
 #include "render.h"
 #include "source.h"
+#include "tlsview.h"
 
 #define FLOWS 4096       /* flows followed until the packet: direct-mapped, newest wins */
 #define TXN_SLACK_NS 1000000ull  /* live: TC's clock against XDP's, for the same segment */
@@ -250,6 +253,88 @@ static void on_txn(void *user, const struct rx_txn *t, const char *route,
 		rx_stop = 1; /* the packet's own transaction: all is known */
 }
 
+/* The packet's source address as text ("" without an IP layer). */
+static void source_text(const struct rx_pkt *p, char *buf, size_t n)
+{
+	buf[0] = 0;
+	if (p->layers & RX_L_IPV4)
+		inet_ntop(AF_INET, &p->ip_src, buf, (socklen_t)n);
+	else if (p->layers & RX_L_IPV6)
+		inet_ntop(AF_INET6, p->ip6_src, buf, (socklen_t)n);
+}
+
+/*
+ * The TLS hello of the packet, if it carries one: its kind, whether it is
+ * whole, its JA4. The hello's own fields are in the packet's (watch -v's).
+ */
+static json_t *tls_json(const struct rx_capture *rec)
+{
+	const struct rx_tls *t = &rec->tls;
+	const char *status = rx_tls_status(t);
+	char ja4[RX_JA4_LEN + 1];
+	json_t *o;
+
+	if (t->kind != RX_TLS_CLIENT_HELLO && t->kind != RX_TLS_SERVER_HELLO)
+		return NULL;
+	o = json_pack("{ssss}", "hello", t->kind == RX_TLS_CLIENT_HELLO ? "client" : "server",
+		      "status", status ? status : "whole");
+	if (!rx_tls_ja4(t, ja4))
+		json_object_set_new(o, "ja4", json_string(ja4));
+	return o;
+}
+
+/*
+ * The guard's word on the packet: the datapath's own verdict when a rule
+ * dropped it (it was captured by the XDP program that decided), and the
+ * running agent's "guard explain" of its source, when an agent answers.
+ */
+static json_t *guard_json(const struct rx_capture *rec)
+{
+	char src[INET6_ADDRSTRLEN];
+	json_t *o = json_object(), *a;
+	__u32 reason = rec->pkt.reason;
+
+	if (reason == RX_REASON_GUARD_BLOCKED || reason == RX_REASON_GUARD_RATE_LIMITED)
+		json_object_set_new(o, "dropped_here", json_string(rx_reason_name(reason)));
+	source_text(&rec->pkt, src, sizeof(src));
+	a = src[0] ? rx_guard__explain(src) : NULL;
+	json_object_set_new(o, "agent", a ? a : json_null());
+	return o;
+}
+
+static void print_tls_guard(const struct rx_capture *rec)
+{
+	json_t *t = tls_json(rec), *g = guard_json(rec), *a = json_object_get(g, "agent"), *r;
+	const char *d = json_string_value(json_object_get(g, "dropped_here"));
+
+	if (t)
+		printf("tls: a %s hello (%s)%s%s; its fields above\n",
+		       json_string_value(json_object_get(t, "hello")),
+		       json_string_value(json_object_get(t, "status")),
+		       json_object_get(t, "ja4") ? ", ja4 " : "",
+		       json_object_get(t, "ja4") ? json_string_value(json_object_get(t, "ja4")) : "");
+	else
+		printf("tls: no TLS hello in this packet\n");
+	if (d)
+		printf("guard: dropped at XDP here (%s)\n", d);
+	if (json_is_object(a)) {
+		r = json_object_get(a, "rule");
+		printf("guard: the agent's rules for %s: %s", json_string_value(json_object_get(a, "address")),
+		       json_string_value(json_object_get(a, "verdict")));
+		if (r)
+			printf(" by rule %lld (%s %s, owner %s)", (long long)json_integer_value(json_object_get(r, "id")),
+			       json_string_value(json_object_get(r, "action")),
+			       json_string_value(json_object_get(r, "cidr")) ?: "",
+			       json_string_value(json_object_get(r, "owner")));
+		printf("\n");
+	} else if (!d) {
+		printf("guard: no rxray serve answers at %s: no rules to check (offline: rxray guard "
+		       "--replay -r FILE --config C)\n", rx_agent_path());
+	}
+	json_decref(t);
+	json_decref(g);
+}
+
 static const char *const flow_states[] = { "none", "syn", "syn_ack", "established" };
 
 static void print_text(struct explain *e)
@@ -293,8 +378,7 @@ static void print_text(struct explain *e)
 		       e->proc.container);
 	else if (e->live)
 		printf("process: no local socket receives it (or its process is not known)\n");
-	printf("tls: not decoded (rxray does not decode TLS yet)\n");
-	printf("guard: no rule (rxray has no guard yet)\n");
+	print_tls_guard(&e->rec);
 }
 
 static json_t *flow_json(const struct explain *e)
@@ -360,6 +444,9 @@ static int print_json(struct explain *e)
 		rx_procmap__set_json(t, &e->proc);
 		json_object_set_new(ex, "process", t);
 	}
+	if ((t = tls_json(&e->rec)))
+		json_object_set_new(ex, "tls", t);
+	json_object_set_new(ex, "guard", guard_json(&e->rec));
 	tail = json_dumps(ex, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
 	json_decref(ex);
 	if (!tail) {

@@ -255,6 +255,34 @@ static void print_answer(const char *cmd, const json_t *a)
 	}
 }
 
+/*
+ * For rxray explain: the running agent's answer to "guard explain ADDR"
+ * (its "status" and protocol keys removed), or NULL with no agent, an agent
+ * without a guard, or any other failure. Says nothing on stderr.
+ */
+json_t *rx_guard__explain(const char *addr)
+{
+	json_t *req = json_pack("{ssss}", "cmd", "explain", "address", addr), *a = NULL;
+	int fd = rx_agent_connect(rx_agent_path()), v = 0, r;
+
+	if (fd < 0 || !req) {
+		if (fd >= 0)
+			close(fd);
+		json_decref(req);
+		return NULL;
+	}
+	r = rx_agent_guard_request_write(fd, req) ? -EPROTO : rx_agent_guard_answer_read(fd, &a, &v);
+	close(fd);
+	json_decref(req);
+	if (r || !a || strcmp(json_string_value(json_object_get(a, "status")) ?: "", "ok")) {
+		json_decref(a);
+		return NULL;
+	}
+	json_object_del(a, "status");
+	json_object_del(a, RX_AGENT_KEY);
+	return a;
+}
+
 /* Send req to the agent, print its answer: the exit status. */
 static int ask_agent(const char *cmd, json_t *req, int json)
 {

@@ -53,6 +53,8 @@ int rx_guard__attach(struct rx_guard *g, struct bpf_object *obj, volatile struct
  * {"status":"error","error":"...","exit":2}), a new reference.
  */
 json_t *rx_guard__request(struct rx_guard *g, const json_t *req, const char *owner);
+/* rxray explain: the running agent's "guard explain ADDR" answer, or NULL (cmd_guard.c) */
+json_t *rx_guard__explain(const char *addr);
 /* Prometheus families rxray_guard_* (docs/metrics.md). */
 void rx_guard__metrics(struct rx_guard *g, struct rx_buf *b);
 /*

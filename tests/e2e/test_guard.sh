@@ -91,6 +91,19 @@ seen() { tcpdump -nn -r "$tmp/seen.pcap" "$1" 2>/dev/null | wc -l; }
 [ "$(metric 'rxray_guard_rules{owner="config"}')" = 100002 ] || fail "rxray_guard_rules{owner=config} not 100002"
 guard explain 198.51.100.7 | grep -q "^198.51.100.7: pass" || fail "explain: the allow rule does not decide 198.51.100.7"
 guard explain 198.51.100.8 | grep -q "^198.51.100.8: drop" || fail "explain 198.51.100.8: not drop"
+# rxray explain asks the running agent's guard about a packet's source
+"$PY" -c 'import sys; from scapy.all import Ether, IP, UDP, wrpcap
+wrpcap(sys.argv[1], [Ether() / IP(src=s, dst="192.0.2.2") / UDP(sport=4000, dport=9) / b"x"
+       for s in ("198.51.100.8", "198.51.100.7", "203.0.113.50")])' "$tmp/explain.pcap" || fail "scapy wrpcap"
+ex() { "$RXRAY" explain -r "$tmp/explain.pcap" --frame "$1" --json | jq -c "$2"; }
+[ "$(ex 1 '.explain.guard.agent | [.verdict, .rule.action, .rule.owner]')" = '["drop","block","config"]' ] ||
+	fail "explain frame 1 (198.51.100.8): guard $(ex 1 .explain.guard)"
+[ "$(ex 2 '.explain.guard.agent | [.verdict, .rule.action]')" = '["pass","allow"]' ] ||
+	fail "explain frame 2 (198.51.100.7): guard $(ex 2 .explain.guard)"
+[ "$(ex 3 '.explain.guard.agent | [.verdict, .rule]')" = '["pass",null]' ] ||
+	fail "explain frame 3 (203.0.113.50): guard $(ex 3 .explain.guard)"
+"$RXRAY" explain -r "$tmp/explain.pcap" --frame 1 | grep -q "^guard: the agent's rules for 198.51.100.8: drop by rule" ||
+	fail "explain's text: $("$RXRAY" explain -r "$tmp/explain.pcap" --frame 1 | grep guard)"
 echo "block: 1200 of 1200 blocked packets dropped at XDP (IPv4 and IPv6), 500 allowed and unruled all arrived"
 
 # ---- dry run: per rule and global ---------------------------------------------------------

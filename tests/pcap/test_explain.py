@@ -184,6 +184,34 @@ def check_bad(path, nframes):
         rxtest.fails.append(f"missing file: {p.stderr!r}")
 
 
+def check_tls_guard(path):
+    """Every TLS hello of tls.pcap: explain.tls agrees with the packet's own
+    tls.* keys (kind, JA4); with no agent, explain.guard.agent is null and
+    the text says so. Returns the number of hellos checked."""
+    os.environ["RXRAY_AGENT"] = os.path.join(os.path.dirname(path), "no-agent.sock")
+    n = 0
+    for line in run("watch", "-r", path, "--json").stdout.splitlines():
+        w = json.loads(line)
+        fr = w["frame"]["number"]
+        ex = json.loads(run("explain", "-r", path, "--frame", str(fr), "--json").stdout)["explain"]
+        kind = get(w, "tls.handshake.type")
+        t = ex.get("tls")
+        if kind is None:
+            rxtest.check(f"tls.pcap frame {fr}: no explain.tls without a hello", t, None)
+            continue
+        n += 1
+        rxtest.check(f"tls.pcap frame {fr}: explain.tls.hello", (t or {}).get("hello"),
+                     {1: "client", 2: "server"}.get(kind))
+        rxtest.check(f"tls.pcap frame {fr}: explain.tls.ja4 = tls.handshake.ja4",
+                     (t or {}).get("ja4"), get(w, "tls.handshake.ja4"))
+        rxtest.check(f"tls.pcap frame {fr}: explain.guard without an agent",
+                     ex.get("guard"), {"agent": None})
+    text = run("explain", "-r", path, "--frame", "1").stdout
+    if "guard: no rxray serve answers at" not in text or "tls: " not in text:
+        rxtest.fails.append(f"explain's text lacks its tls/guard lines: {text[-300:]!r}")
+    return n
+
+
 def main():
     rxtest.need_scapy()
     if not shutil.which("tshark"):
@@ -200,13 +228,16 @@ def main():
         compared += check_frames(path, name, lines)
     txns = check_transactions(os.path.join(tmp, "http.pcap"))
     check_flow(os.path.join(ROOT, "samples", "sample.pcap"))
+    hellos = check_tls_guard(os.path.join(tmp, "tls.pcap"))
+    if hellos < 5:
+        rxtest.fails.append(f"only {hellos} TLS hellos in tls.pcap")
     n = len(run("watch", "-r", files[0][1], "--json").stdout.splitlines())
     check_bad(files[0][1], n)
     shutil.rmtree(tmp)
     if compared < 100:
         rxtest.fails.append(f"only {compared} fields compared with tshark")
     rxtest.finish(f"explain: {compared} fields equal tshark's, {txns} transactions equal "
-                  f"requests', bad input refused", most=30)
+                  f"requests', {hellos} TLS hellos agree, bad input refused", most=30)
 
 
 if __name__ == "__main__":
