@@ -55,9 +55,9 @@ rx_xdp_attached && fail "an invalid filter left a program attached"
 
 # real SYNs of this kernel (curl, IPv4 and IPv6): rxray's guess is p0f's
 if command -v p0f >/dev/null; then
-	rx_bg ip netns exec "$NB" tcpdump -i "$IF" -nn -U -w "$tmp/syn.pcap" 'tcp[13] & 2 != 0 or ip6' 2>/dev/null
+	rx_bg ip netns exec "$NB" tcpdump -i "$IF" -nn -U --immediate-mode -w "$tmp/syn.pcap" 'tcp[13] & 2 != 0 or ip6' 2>"$tmp/td.err"
 	td=$bg_pid
-	sleep 1
+	rx_until grep -q "listening on" "$tmp/td.err" || fail "tcpdump did not start: $(cat "$tmp/td.err")"
 	for _ in 1 2 3; do
 		ip netns exec "$NA" curl -sf -o /dev/null http://192.0.2.2:8080/health || fail "curl v4"
 		ip netns exec "$NA" curl -sf -o /dev/null "http://[2001:db8::2]:8080/health" 2>/dev/null || true
@@ -68,7 +68,7 @@ if command -v p0f >/dev/null; then
 	grep 'mod=syn|' "$tmp/p0f.log" | sed 's/.*|cli=\([^|]*\)\/\([0-9]*\)|.*|os=\([^|]*\)|.*/\2 \3/' | sort >"$tmp/p0f.os"
 	"$RXRAY" watch -r "$tmp/syn.pcap" --json 2>/dev/null |
 		jq -r 'select(.p0f and .tcp["flags.ack"] == 0) | "\(.tcp.srcport) \(.p0f.os // "???")"' | sort >"$tmp/rx.os"
-	[ -s "$tmp/p0f.os" ] || fail "p0f labelled no SYN of curl"
+	[ -s "$tmp/p0f.os" ] || fail "p0f labelled no SYN of curl ($(tcpdump -r "$tmp/syn.pcap" -nn 2>/dev/null | wc -l) packets captured; p0f: $(tail -3 "$tmp/p0f.log" 2>&1))"
 	cmp -s "$tmp/p0f.os" "$tmp/rx.os" || fail "curl's SYNs: p0f $(cat "$tmp/p0f.os") rxray $(cat "$tmp/rx.os")"
 	echo "curl's SYNs: $(wc -l <"$tmp/p0f.os") labelled alike by p0f and rxray: $(cut -d' ' -f2- "$tmp/p0f.os" | sort -u | tr '\n' ';')"
 fi
