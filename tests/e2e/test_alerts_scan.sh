@@ -54,7 +54,7 @@ for i in 11 12 13 14; do ip -n "$NA" addr add 192.0.2.$i/24 dev "${P}a"; done
 inb sysctl -qw net.ipv4.icmp_ratelimit=0 || fail "icmp_ratelimit"
 
 rx_demo_api
-rx_bg ip netns exec "$NB" tcpdump -i "$IF" -n -U -w "$tmp/probes.pcap" 'src net 192.0.2.8/29 or src host 192.0.2.1' \
+rx_bg ip netns exec "$NB" tcpdump -i "$IF" -n -U --immediate-mode -w "$tmp/probes.pcap" 'src net 192.0.2.8/29 or src host 192.0.2.1' \
 	2>"$tmp/tcpdump.err"
 rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$LISTEN --config "$tmp/rxray.conf" \
 	--control "$tmp/agent.sock" --alert-log "$tmp/alerts.json" 2>"$tmp/serve.err"

@@ -20,7 +20,7 @@ ip -n $P-a link set dev ${P}a gso_max_size 185000 gso_ipv4_max_size 185000 2>/de
 rx_demo_api
 head -c 8000000 /dev/zero >"$tmp/big"
 # the kernel's own view: packets past 64 KiB after GRO (tcpdump taps after GRO)
-rx_bg ip netns exec $P-b tcpdump -i $IF -s 96 -w "$tmp/t.pcap" -U tcp port 8080 2>/dev/null
+rx_bg ip netns exec $P-b tcpdump -i $IF -s 96 -w "$tmp/t.pcap" -U --immediate-mode tcp port 8080 2>/dev/null
 td=$bg_pid
 RXRAY_AGENT=$tmp/none ip netns exec $P-b "$RXRAY" stats -i $IF --duration 6 --json >"$tmp/s.json" 2>"$tmp/s.err" &
 st=$!

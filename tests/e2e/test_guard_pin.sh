@@ -40,7 +40,7 @@ guard() { ip netns exec "$NB" "$RXRAY" guard "$@"; }
 
 start_serve
 guard block 2001:db8:bad::/48 --reason "pinned v6" >/dev/null || fail "guard block failed"
-rx_bg ip netns exec "$NB" tcpdump -Q in -i "$IF" -nn -w "$tmp/seen.pcap" udp port 9 or udp port 10 2>"$tmp/tcpdump.err"
+rx_bg ip netns exec "$NB" tcpdump -Q in -i "$IF" -nn --immediate-mode -w "$tmp/seen.pcap" udp port 9 or udp port 10 2>"$tmp/tcpdump.err"
 tcpd=$bg_pid
 rx_until grep -q "listening on" "$tmp/tcpdump.err" || fail "tcpdump did not start"
 
@@ -64,7 +64,8 @@ rx_stop "$tcpd"
 through=$(tcpdump -nn -r "$tmp/seen.pcap" src host 198.51.100.66 2>/dev/null | wc -l)
 [ "$through" = 0 ] || fail "$through attack packets reached the host around the restart"
 legit_n=$(tcpdump -nn -r "$tmp/seen.pcap" src host 192.0.2.1 and udp dst port 10 2>/dev/null | wc -l)
-[ "$legit_n" = 1200 ] || fail "the legitimate source lost packets: $legit_n of 1200 arrived"
+# (hping3 has been seen sending one packet more than -c on a loaded machine)
+[ "$legit_n" = 1200 ] || [ "$legit_n" = 1201 ] || fail "the legitimate source lost packets: $legit_n of 1200 arrived"
 guard list --json >"$tmp/list.json" || fail "guard list after the restart"
 [ "$(jq '.rules | length' "$tmp/list.json")" = 2 ] || fail "rules after the restart: $(jq -c .rules "$tmp/list.json")"
 jq -e '.rules[] | select(.cidr == "198.51.100.0/24" and .owner == "config" and .id == 1)' "$tmp/list.json" >/dev/null ||
