@@ -837,6 +837,13 @@ static double slo_window(json_t *wins, const struct rx_slo_ring *r, const char *
 	double bad = latency ? c.bad_latency : c.bad_avail;
 	double burn = rx_slo_burn_rate(bad, c.requests, target);
 
+	/*
+	 * A window longer than the history seen: its unseen part counts as
+	 * good, so a few early errors do not read as an hour's burn (a whole
+	 * window of them still pages once they outweigh it).
+	 */
+	if (covered < win_s && win_s > 0)
+		burn *= covered / win_s;
 	json_array_append_new(wins, json_pack("{sssfsfsfsfsfsf}", "pair", pair, "window_s", win_s,
 					      "covered_s", covered, "requests", c.requests, "bad", bad,
 					      "burn_rate", burn, "threshold", threshold));

@@ -495,6 +495,49 @@ static void slo_config_lines(void **state)
 	assert_int_equal(c.n_slo, 1);
 }
 
+/*
+ * A fresh agent: the 1 h and 5 min windows are not yet covered, their
+ * unseen part counts as good. A few early errors do not page; a whole
+ * outage does, once it outweighs the window.
+ */
+static void slo_burn_young_history(void **state)
+{
+	struct rx_alerts_cfg c;
+	struct rx_snapshot w;
+	struct seen s;
+	struct rx_alerts *a = engine(&s, &c);
+	const char *why;
+	char err[256];
+	unsigned int sec;
+
+	(void)state;
+	rx_alerts__free(a);
+	assert_int_equal(rx_alerts_cfg__slo(&c, "GET /checkout 8080 availability=99.9", err, sizeof(err)), 0);
+	assert_int_equal(rx_alerts_cfg__set(&c, "alert-error-min", "1000000", &why), 0); /* no error_spike */
+	a = rx_alerts__new(&c, "veth0");
+	for (sec = 1; sec <= 40; sec++) { /* 1 bad in 20: 50x over the seconds seen */
+		window(&w, sec, 100, 0, 0);
+		endpoint(&w, 200, sec % 2 ? 19 : 20, 1000000, 0);
+		if (sec % 2)
+			endpoint(&w, 500, 1, 1000000, 1);
+		rx_alerts__tick(a, &w, w.last_ns);
+		rx_snapshot__free(&w);
+	}
+	assert_int_equal(s.n, 0);
+	for (sec = 41; sec <= 130 && !s.n; sec++) { /* an outage: every request fails */
+		window(&w, sec, 100, 0, 0);
+		endpoint(&w, 500, 20, 1000000, 1);
+		rx_alerts__tick(a, &w, w.last_ns);
+		rx_snapshot__free(&w);
+	}
+	/* 20 + 20 (t - 40) bad of 20 t, times t / 3600, reaches 14.4x at t = 91 */
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.alert, "slo_burn");
+	assert_int_equal(sec - 1, 91);
+	rx_alerts__free(a);
+	json_decref(s.last);
+}
+
 /* 100 requests a second to GET /checkout; then 10 % answered 500: the fast pair pages. */
 static void slo_burn_fires_and_resolves(void **state)
 {
@@ -659,6 +702,7 @@ int main(void)
 		cmocka_unit_test(slo_burn_arithmetic),
 		cmocka_unit_test(slo_config_lines),
 		cmocka_unit_test(slo_burn_fires_and_resolves),
+		cmocka_unit_test(slo_burn_young_history),
 		cmocka_unit_test(seen_set_bounds),
 		cmocka_unit_test(talker_surge_fires),
 	};
