@@ -363,8 +363,16 @@ void rx_alertmgr__push(struct rx_alertmgr *m, const json_t *alert, double resend
 		return;
 	json_object_set_new(o, "_fp", json_string(fp ? fp : "")); /* removed before sending */
 	pthread_mutex_lock(&m->lock);
+	/*
+	 * A newer state of a queued alert replaces it for Alertmanager (its
+	 * latest state is all it keeps). A webhook is told each change: only a
+	 * queued entry of the same state is replaced, so a receiver that was
+	 * down sees "firing" before "resolved".
+	 */
 	json_array_foreach(m->queue, i, q) {
-		if (fp && !strcmp(json_string_value(json_object_get(q, "_fp")), fp)) {
+		if (fp && !strcmp(json_string_value(json_object_get(q, "_fp")), fp) &&
+		    (m->kind != RX_ALERTMGR_WEBHOOK ||
+		     json_equal(json_object_get(q, "status"), json_object_get(o, "status")))) {
 			json_array_remove(m->queue, i);
 			break;
 		}
