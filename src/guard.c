@@ -602,6 +602,8 @@ static json_t *op_add(struct rx_guard *g, const json_t *req, int kind, const cha
 		r.syn = (__u32)syn;
 	}
 	r.dry = json_is_true(json_object_get(req, "dry_run"));
+	if (reason && strlen(reason) >= sizeof(r.reason))
+		return fail(RX_EXIT_INPUT, "--reason: at most %zu bytes", sizeof(r.reason) - 1);
 	snprintf(r.reason, sizeof(r.reason), "%s", reason ? reason : "");
 	return rule_add(g, &r, by);
 }
@@ -881,7 +883,7 @@ int rx_guard__new(struct rx_guard **out, const struct rx_guard_opts *o)
 	owner_of(g, "manual");
 	owner_of(g, "config");
 	if (o->log_path) {
-		fd = open(o->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		fd = open(o->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		g->log = fd >= 0 ? fdopen(fd, "a") : NULL;
 		if (!g->log) {
 			rx_err("--guard-log %s: %s", o->log_path, strerror(errno));
