@@ -185,7 +185,8 @@ bad "--ttl 0" block 192.0.2.128/25 --ttl 0
 bad "no rule has this id" del 999999
 bad "no block rule" unblock 192.0.2.0/28
 bad "expected on or off" dry-run maybe
+bad "--reason: at most" block 192.0.2.128/25 --reason "$(printf 'é%.0s' $(seq 60))"
 after=$(guard list --json | jq -c '[.rules[] | del(.dropped, .would_drop, .allowed, .bytes)]' | md5sum)
 [ "$before" = "$after" ] || fail "bad input changed the rules"
-echo "bad input: 9 cases, one line each, exit 2, rules unchanged"
+echo "bad input: 10 cases, one line each, exit 2, rules unchanged"
 rx_end "guard: block, allow, dry run, rate limit, TTL, audit and bad input as specified"
