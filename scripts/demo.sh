@@ -206,4 +206,4 @@ why=$(grep -m 1 '^lost:' "$tmp/stats.txt" || last_line "$tmp/stats.err")
 grep -q '^  [0-9]' "$tmp/endpoints.txt" || fail "the endpoint table is empty${why:+ ($why)}"
 
 echo
-echo "Next: '$RXRAY COMMAND --help' (watch, requests, stats, top, serve); the tests with 'make test'."
+echo "Next: '$RXRAY COMMAND --help' (watch, requests, stats, top, serve, alerts, guard, explain); the tests with 'make test'."
