@@ -21,6 +21,8 @@
 set -u
 # shellcheck source=../lib/runner.sh
 . "${0%/*}/../lib/runner.sh"
+# shellcheck source=../lib/alertmanager.sh
+. "${0%/*}/../lib/alertmanager.sh"
 rx_begin "${1:-}" alrt
 rx_need prometheus-alertmanager wrk curl jq
 rx_lab
@@ -39,28 +41,8 @@ alert-baseline = 30
 alert-syn-half-open = 300
 CONF
 
-cat >"$tmp/am.yml" <<YML
-route:
-  receiver: sink
-  group_by: ['alertname', 'interface']
-  group_wait: 100ms
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: sink
-    webhook_configs:
-      - url: http://127.0.0.1:$HOOK/
-        send_resolved: true
-YML
-rx_bg ip netns exec "$NB" /usr/bin/python3 tests/lib/webhook_sink.py 127.0.0.1 $HOOK "$tmp/hook.json"
-rx_bg ip netns exec "$NB" prometheus-alertmanager --config.file="$tmp/am.yml" --storage.path="$tmp/am" \
-	--web.listen-address=127.0.0.1:$AM --cluster.listen-address= --log.level=warn \
-	>"$tmp/am.log" 2>&1
-am_pid=$bg_pid
 rx_bg ip netns exec "$NB" /usr/bin/python3 tests/lib/webhook_sink.py 127.0.0.1 $HOOK2 "$tmp/hook2.json"
-rx_until inb curl -sf -o /dev/null http://127.0.0.1:$AM/-/ready ||
-	rx_until inb curl -sf -o /dev/null http://127.0.0.1:$AM/-/ready ||
-	fail "alertmanager did not start: $(tail -n 3 "$tmp/am.log")"
+rx_alertmanager "'alertname', 'interface'"
 
 # ---- 4. bad config: one line, exit 2, nothing attached ---------------------------
 printf 'alert-syn-half-open = 0\n' >"$tmp/bad.conf"

@@ -25,6 +25,8 @@
 set -u
 # shellcheck source=../lib/runner.sh
 . "${0%/*}/../lib/runner.sh"
+# shellcheck source=../lib/alertmanager.sh
+. "${0%/*}/../lib/alertmanager.sh"
 rx_begin "${1:-}" dtc
 rx_need prometheus-alertmanager curl jq nft
 /usr/bin/python3 -c 'import scapy' 2>/dev/null || { echo "scapy not installed"; exit 77; }
@@ -54,19 +56,6 @@ alert-slo-slow-burn = 1000
 alert-slo-ticket-burn = 1000
 slo = GET /items/{id} 8080 availability=99.9
 CONF
-cat >"$tmp/am.yml" <<YML
-route:
-  receiver: sink
-  group_by: ['alertname', 'interface']
-  group_wait: 100ms
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: sink
-    webhook_configs:
-      - url: http://127.0.0.1:$HOOK/
-        send_resolved: true
-YML
 
 # ---- a bad slo line: one line naming the file, the line and the key; exit 2 -------------
 printf 'alert-warmup = 5\nslo = GET /items/{id} 8080 availability=99.9 speed=2\n' >"$tmp/bad.conf"
@@ -87,12 +76,7 @@ rc=$?
 echo "bad config: exit 2, one line naming the line and the key"
 
 # ---- Alertmanager, its webhook receiver, the API and the agent --------------------------
-rx_bg ip netns exec "$NB" /usr/bin/python3 tests/lib/webhook_sink.py 127.0.0.1 $HOOK "$tmp/hook.json"
-rx_bg ip netns exec "$NB" prometheus-alertmanager --config.file="$tmp/am.yml" --storage.path="$tmp/am" \
-	--web.listen-address=127.0.0.1:$AM --cluster.listen-address= --log.level=warn >"$tmp/am.log" 2>&1
-rx_until inb curl -sf -o /dev/null http://127.0.0.1:$AM/-/ready ||
-	rx_until inb curl -sf -o /dev/null http://127.0.0.1:$AM/-/ready ||
-	fail "alertmanager did not start: $(tail -n 3 "$tmp/am.log")"
+rx_alertmanager "'alertname', 'interface'"
 mode() { printf '%s\n' "$1" >"$tmp/mode.json.new" && mv "$tmp/mode.json.new" "$tmp/mode.json"; }
 mode '{"users": {"delay_ms": 5}, "items": {"delay_ms": 5, "fail_pct": 0}}'
 rx_bg ip netns exec "$NB" /usr/bin/python3 tests/lib/mode_api.py serve 192.0.2.2 8080 "$tmp/mode.json"

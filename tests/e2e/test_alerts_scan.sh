@@ -17,6 +17,8 @@
 set -u
 # shellcheck source=../lib/runner.sh
 . "${0%/*}/../lib/runner.sh"
+# shellcheck source=../lib/alertmanager.sh
+. "${0%/*}/../lib/alertmanager.sh"
 rx_begin "${1:-}" psc
 rx_need prometheus-alertmanager nmap tcpdump curl jq
 rx_lab
@@ -28,26 +30,7 @@ alertmanager = http://127.0.0.1:$AM
 alert-resend = 60
 alert-resolve-after = $HYST
 CONF
-cat >"$tmp/am.yml" <<YML
-route:
-  receiver: sink
-  group_by: ['alertname', 'interface', 'source']
-  group_wait: 100ms
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: sink
-    webhook_configs:
-      - url: http://127.0.0.1:$HOOK/
-        send_resolved: true
-YML
-rx_bg ip netns exec "$NB" /usr/bin/python3 tests/lib/webhook_sink.py 127.0.0.1 $HOOK "$tmp/hook.json"
-rx_bg ip netns exec "$NB" prometheus-alertmanager --config.file="$tmp/am.yml" --storage.path="$tmp/am" \
-	--web.listen-address=127.0.0.1:$AM --cluster.listen-address= --log.level=warn \
-	>"$tmp/am.log" 2>&1
-rx_until inb curl -sf -o /dev/null http://127.0.0.1:$AM/-/ready ||
-	rx_until inb curl -sf -o /dev/null http://127.0.0.1:$AM/-/ready ||
-	fail "alertmanager did not start: $(tail -n 3 "$tmp/am.log")"
+rx_alertmanager "'alertname', 'interface', 'source'"
 
 # the scanners' own addresses; closed UDP ports answer at once (no ICMP rate limit here)
 for i in 11 12 13 14; do ip -n "$NA" addr add 192.0.2.$i/24 dev "${P}a"; done
