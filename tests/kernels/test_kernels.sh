@@ -9,13 +9,13 @@
 # program loads within the budget. Prints the kernels, a table compiler x
 # kernel x program -> processed instructions and verification time, and the
 # checks; exits 0 only when all of them pass (77: cannot run here).
-# Environment: RXRAY_KERNELS_TIMEOUT (seconds per guest, default 600).
+# Environment: RXRAY_KERNELS_TIMEOUT (seconds per guest, default 900).
 set -u
 BUILD=${1:-build}
 cd "$(dirname "$0")/../.." || exit 2
 BUILD=$(cd "$BUILD" && pwd) || exit 2
 BUDGET=200000
-TIMEOUT=${RXRAY_KERNELS_TIMEOUT:-600}
+TIMEOUT=${RXRAY_KERNELS_TIMEOUT:-900}
 WORK=$BUILD/kernels
 OUT=$WORK/out
 MATRIX=$OUT/matrix # PROG cc kernel name ok|FAIL insns time_us [error] / CHECK cc kernel check PASS|FAIL secs [why]
@@ -91,9 +91,41 @@ stop_guests() {
 }
 trap stop_guests EXIT
 trap 'exit 130' INT TERM
+# what a guest's console says of its end: the kernel's first panic, oops or
+# BUG line, else the console's last line
+crash_line() {
+	local c
+	c=$(tr -d '\r' <"$1" | grep -v '^RXRAY-' | grep -m 1 -E 'Kernel panic|not syncing|BUG:|Oops|general protection|watchdog|Unable to|Attempted to kill')
+	[ -n "$c" ] || c=$(tr -d '\r' <"$1" | grep -v '^RXRAY-' | grep -v '^[[:space:]]*$' | tail -n 1)
+	printf '%s' "${c:-the console is empty}" | sed 's/^\[ *[0-9.]*\] //' | cut -c1-150
+}
+# boot_guest K: boot K's guest; a guest whose kernel died (boot.sh: 125, no
+# exit status reported) is booted once more, all its checks afresh, and the
+# first crash is kept in K.retry and shown. A check that failed is never
+# retried: only a guest that died.
+boot_once() {
+	local b
+	tests/kernels/boot.sh "${KDIR[$1]}/boot/vmlinuz-$1" "$WORK/initrd/$1.cpio.gz" "$OUT/$1" "$TIMEOUT" &
+	b=$!
+	# stopped (stop_guests): boot.sh stops its QEMU
+	trap 'kill $b 2>/dev/null; wait $b; exit 130' TERM
+	wait $b
+}
+boot_guest() {
+	local k=$1 rc
+	boot_once "$k"
+	rc=$?
+	if [ $rc -eq 125 ]; then
+		cp "$OUT/$k.console" "$OUT/$k.console.first"
+		echo "the first boot stopped without reporting ($(crash_line "$OUT/$k.console")); booted again" >"$OUT/$k.retry"
+		boot_once "$k"
+		rc=$?
+	fi
+	return $rc
+}
 for k in "${kernels[@]}"; do
 	[ $initrd_ok -eq 1 ] && [ -n "${KDIR[$k]:-}" ] || continue
-	tests/kernels/boot.sh "${KDIR[$k]}/boot/vmlinuz-$k" "$WORK/initrd/$k.cpio.gz" "$OUT/$k" "$TIMEOUT" &
+	boot_guest "$k" &
 	PID[$k]=$!
 done
 
@@ -117,11 +149,11 @@ for cc in "${ok_ccs[@]}"; do
 		rm -rf "$WORK/corpus" && mkdir -p "$WORK/corpus"
 		"${PYTHON:-/usr/bin/python3}" tests/pcap/gen_corpus.py "$WORK/corpus" >/dev/null
 	fi
-	start=$(date +%s)
+	dstart=$(date +%s)
 	if tests/lib/diff_check.sh "$(cc_dir $cc)" "$WORK/corpus" >"$OUT/host-$cc.diff" 2>&1; then
-		echo "CHECK $cc $HOST diff PASS $(($(date +%s) - start))s" >>"$MATRIX"
+		echo "CHECK $cc $HOST diff PASS $(($(date +%s) - dstart))s" >>"$MATRIX"
 	else
-		echo "CHECK $cc $HOST diff FAIL $(($(date +%s) - start))s $(tail -n 1 "$OUT/host-$cc.diff")" >>"$MATRIX"
+		echo "CHECK $cc $HOST diff FAIL $(($(date +%s) - dstart))s $(tail -n 1 "$OUT/host-$cc.diff")" >>"$MATRIX"
 	fi
 done
 
@@ -138,9 +170,10 @@ for k in "${kernels[@]}"; do
 		unset "PID[$k]"
 		case $rc in
 		124) why="the guest did not finish in ${TIMEOUT}s" ;;
-		125) why="the guest stopped without reporting" ;;
+		125) why="the guest stopped without reporting: $(crash_line "$OUT/$k.console")" ;;
 		*) why="no result from the guest (exit $rc)" ;;
 		esac
+		[ -f "$OUT/$k.retry" ] && echo "== $k: $(cat "$OUT/$k.retry")"
 		sed -n "s/^RXRAY-PROG \([^ ]*\) /PROG \1 $k /p; s/^RXRAY-CHECK \([^ ]*\) /CHECK \1 $k /p" \
 			"$res" >>"$MATRIX"
 		if [ "$rc" -ne 0 ]; then
