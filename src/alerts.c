@@ -546,7 +546,7 @@ static json_t *port_subject(struct rx_alerts *a, __u32 port, const char *event)
 	char svc[16];
 
 	snprintf(svc, sizeof(svc), "%u/tcp", port);
-	return event ? json_pack("{sssss}", "interface", a->ifname, "service", svc, "event", event)
+	return event ? json_pack("{ssssss}", "interface", a->ifname, "service", svc, "event", event)
 		     : json_pack("{ssss}", "interface", a->ifname, "service", svc);
 }
 
