@@ -754,7 +754,7 @@ struct rx_tcp_port {
 };
 _Static_assert(sizeof(struct rx_tcp_port) == 48, "struct rx_tcp_port ABI size");
 
-/* Bits of one segment's events in struct rx_tcp_port (rx_tcp_track). */
+/* Bits of one segment's events in struct rx_tcp_port (rx_tcp_track), in its fields' order. */
 enum rx_tcp_port_ev {
 	RX_TPE_SYN = 1 << 0,
 	RX_TPE_HANDSHAKE = 1 << 1,
