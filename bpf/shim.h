@@ -57,6 +57,14 @@ struct {
 	__type(value, struct rx_tcp_flow);
 } rx_flows SEC(".maps");
 
+/* TCP health per server port (datapath/tcp.h): the coldest port makes room. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, RX_TCP_PORTS_MAX);
+	__type(key, __u32);
+	__type(value, struct rx_tcp_port);
+} rx_tcp_ports SEC(".maps");
+
 /* What may be in rx_flows and rx_http_conns (struct rx_conn_filter, one entry). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -397,6 +405,13 @@ RX_INLINE void rx_shim_health(struct rx_env *env, struct rx_work *wk, __u32 idx,
 	idx = rx_tally_idx(idx, RX_TCPH_MAX);
 	if (idx < RX_TCPH_MAX)
 		rx_tally_of(wk)->health[idx] += add;
+}
+
+RX_INLINE struct rx_tcp_port *rx_shim_tcp_port(struct rx_env *env, __u32 port)
+{
+	static const struct rx_tcp_port zero;
+
+	return rx_map_lookup_or_init(&rx_tcp_ports, &port, &zero, NULL);
 }
 
 RX_INLINE struct rx_hist *rx_shim_latency(struct rx_env *env, struct rx_work *wk, __u32 which)

@@ -24,12 +24,13 @@
 #define RX_FLOWS_MAX 65536   /* TCP connections tracked (BPF: LRU; native: then flows_overflow) */
 #define RX_HTTP_CONNS_MAX 16384 /* HTTP connections with requests in flight (BPF: LRU) */
 #define RX_HTTP_PIPE 16         /* requests awaiting their responses, per connection */
+#define RX_TCP_PORTS_MAX 4096   /* server ports with TCP health counts (BPF: LRU; native: then tcp_ports_overflow) */
 /*
  * The meaning of pinned state (route ids, map layouts): raised whenever a
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 12 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps */
+#define RX_ABI_VERSION 13 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps; 13: TCP health per destination port (rx_tcp_ports, stat tcp_ports_overflow) */
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -654,8 +655,15 @@ struct rx_stagectx {
 	__u32 off;   /* ... where the current message starts, from the payload */
 	__u32 avail; /* ... payload bytes at hand */
 	__u32 steps; /* ... messages handled in this segment */
+	/*
+	 * TCP health: the segment's events (enum rx_tcp_port_ev) and its server
+	 * port, for rx_tcp_ports. In the work area, not on the stack: the
+	 * verifier does not tell paths apart by what they left here.
+	 */
+	__u32 tcp_ev;
+	__u32 tcp_port;
 };
-_Static_assert(sizeof(struct rx_stagectx) == 24, "struct rx_stagectx ABI size");
+_Static_assert(sizeof(struct rx_stagectx) == 32, "struct rx_stagectx ABI size");
 
 struct rx_work {
 	struct rx_pkt pkt;
@@ -685,7 +693,7 @@ _Static_assert((RX_SNAP_MAX & (RX_SNAP_MAX - 1)) == 0, "RX_SNAP_MAX: a power of 
 _Static_assert((RX_HTTP_PEEK & (RX_HTTP_PEEK - 1)) == 0, "RX_HTTP_PEEK: a power of two");
 _Static_assert(((RX_OPT_WALK_MASK + 1) & RX_OPT_WALK_MASK) == 0, "option buffer: a power of two");
 _Static_assert(sizeof(struct rx_work) == 360 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 40 + 4 * RX_PATTERN_SEGS +
-	       sizeof(struct rx_txn) + sizeof(struct rx_reqinfo) + 88 + RX_ROUTE_MAX + 8 + 40 + RX_HTTP_PEEK + 24 +
+	       sizeof(struct rx_txn) + sizeof(struct rx_reqinfo) + 88 + RX_ROUTE_MAX + 8 + 40 + RX_HTTP_PEEK + 32 +
 	       sizeof(struct rx_tls) + sizeof(struct rx_tlswalk) + RX_TLS_BUF,
 	       "struct rx_work ABI size");
 
@@ -729,6 +737,31 @@ struct rx_tcp_flow {
 	__u8 pad[3];
 };
 _Static_assert(sizeof(struct rx_tcp_flow) == 32, "struct rx_tcp_flow ABI size");
+
+/*
+ * TCP health per server port (map rx_tcp_ports, datapath/tcp.h): what the
+ * tally's health counts per interface, by the connection's server port
+ * (the SYN's destination port; for a segment of a connection not tracked,
+ * the lower of its two ports). Key: the port, host order, as a __u32.
+ */
+struct rx_tcp_port {
+	__u64 syn;          /* SYNs without ACK to the port (retransmitted ones too) */
+	__u64 handshakes;   /* handshakes completed */
+	__u64 rst;          /* RSTs, both sides */
+	__u64 retransmits;  /* data retransmissions, both sides */
+	__u64 zero_windows; /* zero-window advertisements, both sides */
+	__u64 pad;
+};
+_Static_assert(sizeof(struct rx_tcp_port) == 48, "struct rx_tcp_port ABI size");
+
+/* Bits of one segment's events in struct rx_tcp_port (rx_tcp_track), in its fields' order. */
+enum rx_tcp_port_ev {
+	RX_TPE_SYN = 1 << 0,
+	RX_TPE_HANDSHAKE = 1 << 1,
+	RX_TPE_RST = 1 << 2,
+	RX_TPE_RETRANSMIT = 1 << 3,
+	RX_TPE_ZERO_WINDOW = 1 << 4,
+};
 
 /*
  * A latency histogram (RX_LAT_BOUNDS_US, then one open bucket), with its

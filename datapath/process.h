@@ -336,11 +336,12 @@ RX_INLINE int rx_tcp_stage(struct rx_env *env, struct rx_work *wk, __u32 hook, _
 	struct rx_pkt *pkt = &wk->pkt;
 	__u64 now = 0; /* the clock, read once and only when needed */
 
+	/* a SYN-ACK, or a UDP answer of this host (TC egress; offline, any frame) */
+	if (rx_shim_config_ro(env)->traffic && ((pkt->layers & RX_L_TCP) || hook != RX_HOOK_TC_INGRESS))
+		rx_scan_answer(env, wk);
 	if (!(pkt->layers & RX_L_TCP))
 		return RX_STAGE_DONE;
 	rx_tcp_track(env, wk, &now, segs ? segs : 1);
-	if (rx_shim_config_ro(env)->traffic)
-		rx_scan_answer(env, wk);
 	if (!cfg->http || !rx_http_wants(pkt, hook))
 		return RX_STAGE_DONE;
 	wk->stage.now = rx_clock(env, &now);
@@ -348,9 +349,35 @@ RX_INLINE int rx_tcp_stage(struct rx_env *env, struct rx_work *wk, __u32 hook, _
 }
 
 /*
+ * Whether an untagged frame that is surely not TCP may be a UDP answer to a
+ * port-scan probe (rx_scan_answer): UDP from a port below 32768 to one of
+ * 1024 or more, read at the fixed offsets of IPv4 without options and of
+ * IPv6 without extension headers (others: decoded, to be sure). Most UDP a
+ * host sends (its own queries, from ephemeral ports) is no answer and
+ * costs no decode.
+ */
+RX_INLINE int rx_maybe_udp_answer(const __u8 *data, const __u8 *end)
+{
+	__u16 type;
+
+	if (data + 42 > end)
+		return 0; /* too short for IPv4 + UDP */
+	type = (__u16)(data[12] << 8 | data[13]);
+	if (type == RX_ETH_P_IP) {
+		if (data[23] != RX_IPPROTO_UDP)
+			return 0;
+		return data[14] != 0x45 || (data[34] < 0x80 && data[36] >= 4);
+	}
+	if (type != RX_ETH_P_IPV6 || data[20] != RX_IPPROTO_UDP || data + 62 > end)
+		return 0;
+	return data[54] < 0x80 && data[56] >= 4;
+}
+
+/*
  * TC (ingress and egress): both directions of every connection, after GRO.
- * The packets were counted at XDP on the way in; here only TCP health.
- * Returns the stage that follows (RX_STAGE_HTTP) or RX_STAGE_DONE.
+ * The packets were counted at XDP on the way in; here only TCP health, and
+ * at egress UDP answers to port-scan probes. Returns the stage that
+ * follows (RX_STAGE_HTTP) or RX_STAGE_DONE.
  */
 RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32 segs)
 {
@@ -358,7 +385,11 @@ RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32
 	struct rx_work *wk;
 	struct rx_pkt *pkt;
 
-	if (!cfg->tcp || rx_surely_not_tcp(f->data, f->data_end))
+	if (!cfg->tcp)
+		return RX_STAGE_DONE;
+	if (rx_surely_not_tcp(f->data, f->data_end) &&
+	    (f->hook != RX_HOOK_TC_EGRESS || !cfg->traffic ||
+	     !rx_maybe_udp_answer(f->data, f->data_end)))
 		return RX_STAGE_DONE;
 	wk = rx_shim_scratch(env, 1);
 	if (!wk) {
@@ -372,7 +403,7 @@ RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32
 	pkt->ifindex = f->ifindex;
 	pkt->hook = f->hook;
 	rx_parse(env, f->hook, wk, f->data, f->data_end, RX_LINK_ETH);
-	if (!(pkt->layers & RX_L_TCP))
+	if (!(pkt->layers & (RX_L_TCP | RX_L_UDP)))
 		return RX_STAGE_DONE;
 	return rx_tcp_stage(env, wk, f->hook, segs);
 }

@@ -126,8 +126,12 @@ RX_INLINE void rx_scan_answered(struct rx_env *env, const struct rx_scan_key *k)
 }
 
 /*
- * TC: a SYN-ACK is the host accepting a probe's port: that touch is
- * answered (once), and so are its records. Anything else costs nothing.
+ * TC egress (offline: every frame): an answer from the host to a probe of
+ * one of its ports: a SYN-ACK, or a UDP datagram from that port (below
+ * RX_SCAN_UDP_EPHEMERAL) back to a port of 1024 or more, as a probe came
+ * from. That touch is answered (once), and so are its records; a port
+ * that answers does not count as probed. Anything else costs nothing; an
+ * answer, one lookup.
  */
 RX_INLINE void rx_scan_answer(struct rx_env *env, struct rx_work *wk)
 {
@@ -136,11 +140,19 @@ RX_INLINE void rx_scan_answer(struct rx_env *env, struct rx_work *wk)
 	struct rx_scan_touch *v;
 	struct rx_scan_key k = {};
 
-	if ((pkt->tcp_flags & (RX_TH_SYN | RX_TH_ACK)) != (RX_TH_SYN | RX_TH_ACK) ||
-	    !rx_scan_addrs(pkt, t.dst, t.src)) /* the reply's source is the probe's target */
+	if (pkt->layers & RX_L_UDP) {
+		if (pkt->sport >= RX_SCAN_UDP_EPHEMERAL || pkt->dport < 1024)
+			return;
+		t.proto = RX_IPPROTO_UDP;
+	} else if ((pkt->layers & RX_L_TCP) &&
+		   (pkt->tcp_flags & (RX_TH_SYN | RX_TH_ACK)) == (RX_TH_SYN | RX_TH_ACK)) {
+		t.proto = RX_IPPROTO_TCP;
+	} else {
+		return;
+	}
+	if (!rx_scan_addrs(pkt, t.dst, t.src)) /* the reply's source is the probe's target */
 		return;
 	t.port = pkt->sport;
-	t.proto = RX_IPPROTO_TCP;
 	v = rx_shim_scan_touch(env, &t, 0);
 	if (!v || v->answered)
 		return;

@@ -14,6 +14,9 @@
  *   void rx_shim_health(struct rx_env *env, struct rx_work *wk, __u32 idx, __u64 add)
  *   struct rx_hist *rx_shim_latency(struct rx_env *env, struct rx_work *wk, __u32 which)
  *       (this CPU's histogram of latency which, or NULL)
+ *   struct rx_tcp_port *rx_shim_tcp_port(struct rx_env *env, __u32 port)
+ *       (the port's counters, inserted zero when new; NULL when it cannot count:
+ *       counted as tcp_ports_overflow)
  */
 #ifndef RX_TCP_H
 #define RX_TCP_H
@@ -108,11 +111,15 @@ RX_INLINE __u64 rx_clock(struct rx_env *env, __u64 *now)
 /*
  * One TCP segment (wk->pkt has a decoded TCP header); *now is its datapath
  * time, read when first needed (rx_clock). segs is the number of wire
- * segments it stands for (GRO), at least 1.
+ * segments it stands for (GRO), at least 1. Leaves the segment's events
+ * (enum rx_tcp_port_ev) in wk->stage.tcp_ev (zeroed by the caller) and in
+ * wk->stage.tcp_port the connection's server port (a SYN's destination
+ * port; untracked, the lower of the two).
  */
-RX_INLINE void rx_tcp_track(struct rx_env *env, struct rx_work *wk, __u64 *now, __u32 segs)
+RX_INLINE void rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now, __u32 segs)
 {
 	const struct rx_pkt *pkt = &wk->pkt;
+	__u32 *ev = &wk->stage.tcp_ev, *port = &wk->stage.tcp_port;
 	struct rx_flow_key k;
 	struct rx_tcp_flow *f;
 	__u16 fl = pkt->tcp_flags;
@@ -124,8 +131,15 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, struct rx_work *wk, __u64 *now, 
 		rx_shim_health(env, wk, RX_TCPH_GRO_PACKETS, 1);
 		rx_shim_health(env, wk, RX_TCPH_GRO_SEGMENTS, segs);
 	}
-	if (pkt->tcp_win == 0 && !(fl & (RX_TH_SYN | RX_TH_RST)))
+	*port = pkt->sport < pkt->dport ? pkt->sport : pkt->dport;
+	if (pkt->tcp_win == 0 && !(fl & (RX_TH_SYN | RX_TH_RST))) {
 		rx_shim_health(env, wk, RX_TCPH_ZERO_WINDOWS, 1);
+		*ev |= RX_TPE_ZERO_WINDOW;
+	}
+	if ((fl & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN) {
+		*port = pkt->dport; /* counted even when the connection cannot be tracked */
+		*ev |= RX_TPE_SYN;
+	}
 
 	side = rx_flow_key_of(pkt, &k);
 	f = rx_shim_flow(env, &k);
@@ -137,10 +151,12 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, struct rx_work *wk, __u64 *now, 
 		 * pushes real connections out of the table. Its RST is still
 		 * counted, by the side with the higher port as the client.
 		 */
-		if (fl & RX_TH_RST)
+		if (fl & RX_TH_RST) {
 			rx_shim_health(env, wk, side == (k.pa > k.pb ? 0u : 1u) ? RX_TCPH_RST_FROM_CLIENT
 									 : RX_TCPH_RST_FROM_SERVER,
 				       1);
+			*ev |= RX_TPE_RST;
+		}
 		if ((fl & (RX_TH_SYN | RX_TH_RST)) != RX_TH_SYN) /* a SYN or SYN-ACK only */
 			return;
 		f = rx_shim_flow_new(env, &k);
@@ -176,10 +192,14 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, struct rx_work *wk, __u64 *now, 
 		rx_latency_add(env, wk, RX_LAT_HANDSHAKE_RTT, rx_clock(env, now) - f->synack_ns);
 		rx_shim_health(env, wk, RX_TCPH_HANDSHAKES, 1);
 		f->state = RX_FLOW_EST;
+		*ev |= RX_TPE_HANDSHAKE;
 	}
-	if (fl & RX_TH_RST)
+	*port = f->client ? k.pa : k.pb; /* the side that did not send the SYN serves */
+	if (fl & RX_TH_RST) {
 		rx_shim_health(env, wk, side == f->client ? RX_TCPH_RST_FROM_CLIENT : RX_TCPH_RST_FROM_SERVER,
 			       1);
+		*ev |= RX_TPE_RST;
+	}
 
 	/*
 	 * Retransmission: data (or a FIN) ending at or below the highest
@@ -191,12 +211,45 @@ RX_INLINE void rx_tcp_track(struct rx_env *env, struct rx_work *wk, __u64 *now, 
 	side &= 1;
 	if (f->seen[side] && !(fl & RX_TH_SYN) && (__s32)(end - f->end[side]) <= 0) {
 		rx_shim_health(env, wk, RX_TCPH_RETRANSMITS, 1);
+		*ev |= RX_TPE_RETRANSMIT;
 		return;
 	}
 	if (!f->seen[side] || (__s32)(end - f->end[side]) > 0) {
 		f->end[side] = end;
 		f->seen[side] = 1;
 	}
+}
+
+/*
+ * The events of one segment on its server port (rx_tcp_ports): one lookup
+ * for a segment with any, none for the others (most segments).
+ */
+RX_INLINE void rx_tcp_port_count(struct rx_env *env, struct rx_work *wk, __u32 port, __u32 ev)
+{
+	struct rx_tcp_port *p;
+
+	if (!ev)
+		return;
+	p = rx_shim_tcp_port(env, port);
+	if (!p) {
+		rx_shim_stat(env, wk, RX_STAT_TCP_PORTS_OVERFLOW);
+		return;
+	}
+	/* adds, not branches: the verifier walks one path */
+	p->syn += ev & 1;
+	p->handshakes += (ev >> 1) & 1;
+	p->rst += (ev >> 2) & 1;
+	p->retransmits += (ev >> 3) & 1;
+	p->zero_windows += (ev >> 4) & 1;
+}
+
+/* One TCP segment: TCP health (rx_tcp_events), per interface and per server port. */
+RX_INLINE void rx_tcp_track(struct rx_env *env, struct rx_work *wk, __u64 *now, __u32 segs)
+{
+	wk->stage.tcp_ev = 0;
+	wk->stage.tcp_port = 0;
+	rx_tcp_events(env, wk, now, segs);
+	rx_tcp_port_count(env, wk, wk->stage.tcp_port, wk->stage.tcp_ev);
 }
 
 #endif

@@ -28,7 +28,9 @@ struct rx_env *rx_native__new(void)
 	    rx_nhash__init(&env->scan_touches, sizeof(struct rx_scan_touch_key),
 			   sizeof(struct rx_scan_touch), RX_SCAN_TOUCHES_MAX) ||
 	    rx_nhash__init(&env->scan_sources, sizeof(struct rx_scan_key),
-			   sizeof(struct rx_scan_rec), RX_SCAN_SOURCES_MAX)) {
+			   sizeof(struct rx_scan_rec), RX_SCAN_SOURCES_MAX) ||
+	    rx_nhash__init(&env->tcp_ports, sizeof(__u32), sizeof(struct rx_tcp_port),
+			   RX_TCP_PORTS_MAX)) {
 		rx_native__free(env);
 		return NULL;
 	}
@@ -77,6 +79,7 @@ void rx_native__free(struct rx_env *env)
 	rx_nhash__free(&env->endpoints);
 	rx_nhash__free(&env->scan_touches);
 	rx_nhash__free(&env->scan_sources);
+	rx_nhash__free(&env->tcp_ports);
 	nguard_free(env->guard);
 	free(env);
 }

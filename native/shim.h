@@ -41,6 +41,7 @@ struct rx_env {
 	struct rx_nhash flows;
 	__u64 health[RX_TCPH_MAX];
 	struct rx_hist latency[RX_LAT_MAX];
+	struct rx_nhash tcp_ports; /* per server port */
 	/* HTTP */
 	struct rx_nhash http_conns;
 	struct rx_nhash routes;
@@ -163,6 +164,11 @@ RX_INLINE void rx_shim_health(struct rx_env *env, struct rx_work *wk, __u32 idx,
 {
 	if (idx < RX_TCPH_MAX)
 		env->health[idx] += add;
+}
+
+RX_INLINE struct rx_tcp_port *rx_shim_tcp_port(struct rx_env *env, __u32 port)
+{
+	return rx_nhash__get(&env->tcp_ports, &port);
 }
 
 RX_INLINE struct rx_hist *rx_shim_latency(struct rx_env *env, struct rx_work *wk, __u32 which)

@@ -49,6 +49,8 @@ static const struct cfg_key cfg_keys[] = {
 	CFG("alert-baseline", baseline_s, 300, 2, 86400, 1, "expected 2..86400 seconds"),
 	CFG("alert-syn-half-open", syn_half_open, 200, 1, 1e9, 1, "expected 1..1000000000 per second"),
 	CFG("alert-syn-ratio", syn_ratio, 3, 0, 1e6, 1, "expected 0..1000000"),
+	CFG("alert-syn-port-half-open", syn_port_half_open, 100, 1, 1e9, 1,
+	    "expected 1..1000000000 per second"),
 	CFG("alert-spike-ratio", spike_ratio, 3, 1, 1e6, 1, "expected 1..1000000"),
 	CFG("alert-spike-spread", spike_spread, 6, 0, 1e6, 1, "expected 0..1000000"),
 	CFG("alert-spike-min-pps", spike_min_pps, 100, 0, 1e12, 1, "expected 0..1e12 per second"),
@@ -61,6 +63,7 @@ static const struct cfg_key cfg_keys[] = {
 	CFG("alert-error-ratio", error_ratio, 0.05, 0, 1, 1, "expected 0..1"),
 	CFG("alert-error-min", error_min, 5, 1, 1e9, 1, "expected 1..1000000000"),
 	CFG("alert-tcp-min", tcp_min, 50, 1, 1e12, 1, "expected 1..1e12 per second"),
+	CFG("alert-tcp-port-min", tcp_port_min, 50, 1, 1e12, 1, "expected 1..1e12 per second"),
 	CFG("alert-scan-ports", scan_ports, 15, 2, 65536, 1, "expected 2..65536 ports"),
 	CFG("alert-scan-hosts", scan_hosts, 25, 2, 1e9, 1, "expected 2..1000000000 hosts"),
 	/* slo_burn: the SRE workbook's pairs (page: 14.4x over 1 h and 5 min, 6x over 6 h and 30 min; ticket: 1x over 3 d and 6 h) */
@@ -80,9 +83,10 @@ static const struct cfg_key cfg_keys[] = {
 
 const char rx_alerts_cfg_keys[] =
 	"alert-resolve-after, alert-warmup, alert-baseline, alert-syn-half-open, alert-syn-ratio, "
-	"alert-spike-ratio, alert-spike-spread, alert-spike-min-pps, alert-drop-ratio, "
+	"alert-syn-port-half-open, alert-spike-ratio, alert-spike-spread, alert-spike-min-pps, alert-drop-ratio, "
 	"alert-drop-min-pps, alert-latency-ratio, alert-latency-min-ms, "
 	"alert-latency-min-requests, alert-error-ratio, alert-error-min, alert-tcp-min, "
+	"alert-tcp-port-min, "
 	"alert-scan-ports, alert-scan-hosts, "
 	"alert-slo-fast-long, alert-slo-fast-short, alert-slo-fast-burn, alert-slo-slow-long, "
 	"alert-slo-slow-short, alert-slo-slow-burn, alert-slo-ticket-long, alert-slo-ticket-short, "
@@ -175,6 +179,8 @@ struct rx_alerts {
 	__u64 dropped_alerts, dropped_baselines;
 	/* the detectors' inputs of the last window */
 	double g_pps, g_bps, g_syn, g_half_open, g_handshakes, g_new_sources;
+	double g_port_half_open; /* the highest of any destination port */
+	double age_s;           /* seconds of windows seen */
 	struct rx_seen seen;            /* talker_surge: the sources seen */
 	struct rx_slo_ring *slo_ring;   /* slo_burn: one per cfg.slo[] */
 };
@@ -534,6 +540,51 @@ static void detect_syn_flood(struct rx_alerts *a, struct rx_snapshot *w, double 
 		    now);
 }
 
+/* The subject of a per-port alert: the interface and "PORT/tcp". */
+static json_t *port_subject(struct rx_alerts *a, __u32 port, const char *event)
+{
+	char svc[16];
+
+	snprintf(svc, sizeof(svc), "%u/tcp", port);
+	return event ? json_pack("{ssssss}", "interface", a->ifname, "service", svc, "event", event)
+		     : json_pack("{ssss}", "interface", a->ifname, "service", svc);
+}
+
+/*
+ * syn_flood per destination port (rx_tcp_ports): a port's half-open
+ * handshakes per second at or over cfg.syn_port_half_open, and at least
+ * cfg.syn_ratio per completed one.
+ */
+static void detect_syn_flood_ports(struct rx_alerts *a, const struct rx_snapshot *w, double dur,
+				   __u64 now)
+{
+	char summary[512];
+	double worst = 0;
+	size_t i;
+
+	for (i = 0; i < w->n_tcp_ports; i++) {
+		const struct rx_tcp_port_row *r = &w->tcp_ports[i];
+		double syn = (double)r->v.syn / dur, done = (double)r->v.handshakes / dur;
+		double half = syn > done ? syn - done : 0, ratio = done > 0 ? half / done : half;
+
+		if (half > worst)
+			worst = half;
+		if (half < a->cfg.syn_port_half_open || half < a->cfg.syn_ratio * done)
+			continue;
+		snprintf(summary, sizeof(summary),
+			 "SYN flood on %s port %u/tcp: %.0f half-open handshakes/s (threshold %.0f/s), "
+			 "%.1f per completed one (threshold %.1f)",
+			 a->ifname, r->port, half, a->cfg.syn_port_half_open, ratio, a->cfg.syn_ratio);
+		alert_raise(a, RX_ALERT_SYN_FLOOD, port_subject(a, r->port, NULL),
+			    json_pack("{sisfsfsfsfsfsf}", "port", (int)r->port, "half_open_per_s", half,
+				      "syn_per_s", syn, "handshakes_per_s", done, "half_open_ratio",
+				      ratio, "threshold_per_s", a->cfg.syn_port_half_open,
+				      "threshold_ratio", a->cfg.syn_ratio),
+			    summary, now);
+	}
+	a->g_port_half_open = worst;
+}
+
 /*
  * One rate (what: "packets" or "bytes") of one subject (service: NULL for
  * the interface as a whole) against its baseline: rate_spike above it,
@@ -668,6 +719,81 @@ static void detect_tcp_storms(struct rx_alerts *a, struct rx_snapshot *w, double
 		}
 		baseline_learn(a, b, v[i], dur, storm);
 	}
+}
+
+/*
+ * The baseline of one port's TCP event, made only for a rate of at least
+ * cfg.tcp_port_min (a port scan answered by RSTs does not fill the table).
+ * One made after the detectors' warm-up starts judged, at 0: the port had
+ * less than the minimum in every window before.
+ */
+static struct baseline *port_baseline(struct rx_alerts *a, const char *key, double v)
+{
+	struct baseline *b = NULL;
+	size_t i;
+
+	for (i = 0; i < a->n_base && !b; i++)
+		if (!strcmp(a->base[i].key, key))
+			b = &a->base[i];
+	if (b || v < a->cfg.tcp_port_min)
+		return b;
+	b = baseline_get(a, key);
+	if (b && a->age_s >= a->cfg.warmup_s)
+		b->age_s = a->cfg.warmup_s;
+	return b;
+}
+
+/* One port's RSTs, retransmissions or zero windows per second against its baseline. */
+static void detect_tcp_storm_port(struct rx_alerts *a, __u32 port, const char *event, double v,
+				  double dur, __u64 now)
+{
+	char key[KEY_LEN], summary[512];
+	struct baseline *b;
+	int storm;
+
+	snprintf(key, sizeof(key), "tcpport %u %s", port, event);
+	b = port_baseline(a, key, v);
+	if (!b)
+		return;
+	storm = baseline_ready(a, b) && v >= a->cfg.tcp_port_min && v >= a->cfg.spike_ratio * b->mean &&
+		v > b->mean + a->cfg.spike_spread * b->dev;
+	if (storm) {
+		snprintf(summary, sizeof(summary),
+			 "TCP %s storm on %s port %u/tcp: %.0f/s against a baseline of %.1f/s "
+			 "(threshold %.0f/s)",
+			 event, a->ifname, port, v, b->mean, a->cfg.tcp_port_min);
+		alert_raise(a, RX_ALERT_TCP_STORM, port_subject(a, port, event),
+			    json_pack("{sisfsfsfsfsf}", "port", (int)port, "per_s", v, "baseline_per_s",
+				      b->mean, "spread_per_s", b->dev, "threshold_per_s",
+				      a->cfg.tcp_port_min, "threshold_ratio", a->cfg.spike_ratio),
+			    summary, now);
+	}
+	baseline_learn(a, b, v, dur, storm);
+}
+
+/*
+ * tcp_storm per server port (rx_tcp_ports). A port's baseline that saw no
+ * event this window learns a 0 (the window lists only ports that had
+ * some), until it is below one a second: then it ages out of the table.
+ */
+static void detect_tcp_storm_ports(struct rx_alerts *a, const struct rx_snapshot *w, double dur,
+				   __u64 now)
+{
+	size_t i;
+
+	for (i = 0; i < w->n_tcp_ports; i++) {
+		const struct rx_tcp_port_row *r = &w->tcp_ports[i];
+
+		detect_tcp_storm_port(a, r->port, "rst", (double)r->v.rst / dur, dur, now);
+		detect_tcp_storm_port(a, r->port, "retransmits", (double)r->v.retransmits / dur, dur,
+				      now);
+		detect_tcp_storm_port(a, r->port, "zero_windows", (double)r->v.zero_windows / dur, dur,
+				      now);
+	}
+	for (i = 0; i < a->n_base; i++)
+		if (a->base[i].tick != a->tick && !strncmp(a->base[i].key, "tcpport ", 8) &&
+		    a->base[i].mean >= 1)
+			baseline_learn(a, &a->base[i], 0, dur, 0);
 }
 
 /* latency_spike and error_spike of one endpoint (a group of rows, folded). */
@@ -1120,14 +1246,17 @@ void rx_alerts__tick(struct rx_alerts *a, struct rx_snapshot *w, __u64 now_ns)
 	pthread_mutex_lock(&a->lock);
 	a->tick++;
 	detect_syn_flood(a, w, dur, now_ns);
+	detect_syn_flood_ports(a, w, dur, now_ns);
 	detect_rates(a, w, dur, now_ns);
 	detect_silent(a, dur, now_ns);
 	detect_endpoints(a, w, dur, now_ns);
 	detect_slos(a, w, now_ns);
 	detect_tcp_storms(a, w, dur, now_ns);
+	detect_tcp_storm_ports(a, w, dur, now_ns);
 	detect_port_scans(a, w, now_ns);
 	detect_talker_surge(a, w, dur, now_ns);
 	alerts_expire(a, now_ns);
+	a->age_s += dur;
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -1161,13 +1290,14 @@ size_t rx_alerts__gauges(struct rx_alerts *a, struct rx_alert_gauge *v, size_t n
 {
 	static const char *const names[] = { "packets_per_second", "bytes_per_second",
 					     "syn_per_second", "half_open_per_second",
-					     "handshakes_per_second", "new_sources_per_second" };
+					     "handshakes_per_second", "new_sources_per_second",
+					     "port_half_open_per_second_max" };
 	size_t i;
 
 	pthread_mutex_lock(&a->lock);
 	{
 		const double g[] = { a->g_pps, a->g_bps, a->g_syn, a->g_half_open, a->g_handshakes,
-				     a->g_new_sources };
+				     a->g_new_sources, a->g_port_half_open };
 
 		for (i = 0; i < sizeof(g) / sizeof(g[0]) && i < n; i++) {
 			v[i].name = names[i];

@@ -53,6 +53,7 @@ struct rx_alerts_cfg {
 	double baseline_s;       /* alert-baseline: the EWMA's time constant (seconds) */
 	double syn_half_open;    /* alert-syn-half-open: half-open handshakes per second */
 	double syn_ratio;        /* alert-syn-ratio: half-open per completed handshake */
+	double syn_port_half_open; /* alert-syn-port-half-open: the same per destination port */
 	double spike_ratio;      /* alert-spike-ratio: rate at least this times its baseline */
 	double spike_spread;     /* alert-spike-spread: and this many spreads above it */
 	double spike_min_pps;    /* alert-spike-min-pps: rates below this never spike */
@@ -64,6 +65,7 @@ struct rx_alerts_cfg {
 	double error_ratio;      /* alert-error-ratio: 5xx per request */
 	double error_min;        /* alert-error-min: 5xx per window */
 	double tcp_min;          /* alert-tcp-min: RSTs, retransmits, zero windows per second */
+	double tcp_port_min;     /* alert-tcp-port-min: the same per server port */
 	double scan_ports;       /* alert-scan-ports: unanswered ports of one host, one source */
 	double scan_hosts;       /* alert-scan-hosts: unanswered hosts on one port, one source */
 	/* slo_burn: the windows (seconds) and burn rates of the page pairs and the ticket pair */

@@ -173,6 +173,8 @@ static void emit_lost(struct rx_buf *b, const struct family *f, const struct ser
 		{ RX_STAT_STAGE_MISS, "stages" },
 		/* port-scan probes past a full scan table (native) */
 		{ RX_STAT_SCAN_OVERFLOW, "scans" },
+		/* TCP health events of server ports past a full rx_tcp_ports (native) */
+		{ RX_STAT_TCP_PORTS_OVERFLOW, "tcp_ports" },
 	};
 
 	stats(b, f, x, "source", l, N_OF(l));

@@ -18,10 +18,13 @@ void rx_snapshot__free(struct rx_snapshot *snap)
 	free(snap->services);
 	free(snap->endpoints);
 	free(snap->scans);
+	free(snap->tcp_ports);
 	snap->talkers = snap->services = NULL;
 	snap->endpoints = NULL;
 	snap->scans = NULL;
+	snap->tcp_ports = NULL;
 	snap->n_talkers = snap->n_services = snap->n_endpoints = snap->n_scans = 0;
+	snap->n_tcp_ports = 0;
 }
 
 static void *dup_table(const void *p, size_t n, size_t size)
@@ -40,7 +43,8 @@ int rx_snapshot__copy(struct rx_snapshot *to, const struct rx_snapshot *from)
 	to->services = dup_table(from->services, from->n_services, sizeof(*from->services));
 	to->endpoints = dup_table(from->endpoints, from->n_endpoints, sizeof(*from->endpoints));
 	to->scans = dup_table(from->scans, from->n_scans, sizeof(*from->scans));
-	if (to->talkers && to->services && to->endpoints && to->scans)
+	to->tcp_ports = dup_table(from->tcp_ports, from->n_tcp_ports, sizeof(*from->tcp_ports));
+	if (to->talkers && to->services && to->endpoints && to->scans && to->tcp_ports)
 		return 0;
 	rx_snapshot__free(to);
 	return -ENOMEM;
@@ -261,6 +265,47 @@ static void subtract_table(struct rx_keyed *now, size_t *n, struct rx_keyed *bas
 	*n = out;
 }
 
+static int by_port(const void *a, const void *b)
+{
+	__u32 x = ((const struct rx_tcp_port_row *)a)->port, y = ((const struct rx_tcp_port_row *)b)->port;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The per-port TCP health of the window, matched by port; a port whose
+ * counters went back was evicted and made again (rx_counter_since). Ports
+ * with no event in the window are dropped; the rest stay sorted by port.
+ */
+static void subtract_tcp_ports(struct rx_snapshot *s, const struct rx_snapshot *base)
+{
+	size_t i, out = 0;
+
+	if (!s->tcp_ports)
+		return;
+	qsort(s->tcp_ports, s->n_tcp_ports, sizeof(*s->tcp_ports), by_port);
+	if (base->n_tcp_ports)
+		qsort(base->tcp_ports, base->n_tcp_ports, sizeof(*base->tcp_ports), by_port);
+	for (i = 0; i < s->n_tcp_ports; i++) {
+		struct rx_tcp_port *v = &s->tcp_ports[i].v;
+		const struct rx_tcp_port_row *b =
+			base->n_tcp_ports ? bsearch(&s->tcp_ports[i], base->tcp_ports, base->n_tcp_ports,
+						    sizeof(*base->tcp_ports), by_port)
+					  : NULL;
+
+		if (b) {
+			v->syn = rx_counter_since(v->syn, b->v.syn);
+			v->handshakes = rx_counter_since(v->handshakes, b->v.handshakes);
+			v->rst = rx_counter_since(v->rst, b->v.rst);
+			v->retransmits = rx_counter_since(v->retransmits, b->v.retransmits);
+			v->zero_windows = rx_counter_since(v->zero_windows, b->v.zero_windows);
+		}
+		if (v->syn || v->handshakes || v->rst || v->retransmits || v->zero_windows)
+			s->tcp_ports[out++] = s->tcp_ports[i];
+	}
+	s->n_tcp_ports = out;
+}
+
 static int by_ekey(const void *a, const void *b)
 {
 	return memcmp(&((const struct rx_endpoint_row *)a)->k, &((const struct rx_endpoint_row *)b)->k,
@@ -383,5 +428,6 @@ void rx_snapshot__subtract(struct rx_snapshot *s, const struct rx_snapshot *base
 	subtract_table(s->services, &s->n_services, base->services, base->n_services);
 	subtract_endpoints(s, base);
 	keep_grown_scans(s, &b);
+	subtract_tcp_ports(s, base);
 	s->first_ns = base->last_ns;
 }

@@ -42,6 +42,13 @@ struct rx_scan_row {
 	struct rx_scan_rec v;
 };
 
+/* TCP health of one server port (datapath/tcp.h), summed over CPUs. */
+struct rx_tcp_port_row {
+	__u32 port;
+	__u32 pad;
+	struct rx_tcp_port v;
+};
+
 /* Counters summed over CPUs, as the datapath keeps them. */
 struct rx_snapshot {
 	struct rx_counter counters[RX_COUNTER_SLOTS];
@@ -58,6 +65,8 @@ struct rx_snapshot {
 	size_t n_endpoints;
 	struct rx_scan_row *scans; /* records as read (a window: those that grew in it) */
 	size_t n_scans;
+	struct rx_tcp_port_row *tcp_ports; /* per server port (a window: those that grew, by port) */
+	size_t n_tcp_ports;
 	__u64 first_ns, last_ns; /* time span covered (pcap time offline, wall time live) */
 };
 

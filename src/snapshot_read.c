@@ -237,6 +237,7 @@ void rx_tables__native(struct rx_tables *ts, const struct rx_env *env)
 	native_hash(&ts->t[RX_TAB_FLOWS], &env->flows);
 	native_hash(&ts->t[RX_TAB_HTTP_CONNS], &env->http_conns);
 	native_hash(&ts->t[RX_TAB_SCAN_SOURCES], &env->scan_sources);
+	native_hash(&ts->t[RX_TAB_TCP_PORTS], &env->tcp_ports);
 	for (i = 0; i < RX_TABS; i++) {
 		ts->t[i].name = table_names[i];
 		ts->t[i].ncpu = 1;
@@ -369,6 +370,7 @@ struct keyed_table {
 	const struct rx_table *t;
 	size_t n, cap;
 	struct rx_keyed *rows;
+	struct rx_snapshot *snap; /* read_tcp_ports: rows go to snap->tcp_ports */
 };
 
 static void add_keyed(void *ctx, const void *key, const void *vals)
@@ -459,6 +461,42 @@ static void read_scans(const struct rx_table *t, struct rx_snapshot *snap)
 		rx_table__each(t, add_scan, snap);
 }
 
+static void add_tcp_port(void *ctx, const void *key, const void *vals)
+{
+	struct keyed_table *k = ctx;
+	struct rx_tcp_port_row *row;
+	__u32 port;
+	int cpu;
+
+	if (k->n >= k->cap)
+		return;
+	memcpy(&port, key, sizeof(port));
+	row = &k->snap->tcp_ports[k->n++];
+	memset(row, 0, sizeof(*row));
+	row->port = port;
+	for (cpu = 0; cpu < k->t->ncpu; cpu++) {
+		const struct rx_tcp_port *p = RX_CPU_VAL(k->t, vals, cpu);
+
+		row->v.syn += p->syn;
+		row->v.handshakes += p->handshakes;
+		row->v.rst += p->rst;
+		row->v.retransmits += p->retransmits;
+		row->v.zero_windows += p->zero_windows;
+	}
+}
+
+/* TCP health per server port (datapath/tcp.h): a bounded map, read whole. */
+static void read_tcp_ports(const struct rx_table *t, struct rx_snapshot *snap)
+{
+	struct keyed_table k = { .t = t, .cap = RX_TCP_PORTS_MAX, .snap = snap };
+
+	snap->tcp_ports = calloc(RX_TCP_PORTS_MAX, sizeof(*snap->tcp_ports));
+	if (snap->tcp_ports && t->key_size == sizeof(__u32) &&
+	    t->value_size == sizeof(struct rx_tcp_port))
+		rx_table__each(t, add_tcp_port, &k);
+	snap->n_tcp_ports = k.n;
+}
+
 void rx_snapshot__read(struct rx_snapshot *snap, const struct rx_tables *ts)
 {
 	const struct rx_table *t = ts->t;
@@ -473,4 +511,5 @@ void rx_snapshot__read(struct rx_snapshot *snap, const struct rx_tables *ts)
 	snap->talkers = read_keyed(&t[RX_TAB_TALKERS], &snap->n_talkers);
 	snap->services = read_keyed(&t[RX_TAB_SERVICES], &snap->n_services);
 	read_scans(&t[RX_TAB_SCAN_SOURCES], snap);
+	read_tcp_ports(&t[RX_TAB_TCP_PORTS], snap);
 }

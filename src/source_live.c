@@ -167,7 +167,7 @@ static struct bpf_map *pinned_map(struct rxray_bpf *skel, int i)
 		skel->maps.rx_flows,    skel->maps.rx_conn_filter,
 		skel->maps.rx_http_conns, skel->maps.rx_routes, skel->maps.rx_budgets,
 		skel->maps.rx_endpoints, skel->maps.rx_abi,
-		skel->maps.rx_scan_touches, skel->maps.rx_scan_sources,
+		skel->maps.rx_scan_touches, skel->maps.rx_scan_sources, skel->maps.rx_tcp_ports,
 		/* the guard's rules and counters (docs/guard.md) */
 		skel->maps.rx_guard_allow4, skel->maps.rx_guard_deny4, skel->maps.rx_guard_allow6,
 		skel->maps.rx_guard_deny6, skel->maps.rx_guard_hits, skel->maps.rx_guard_cfg,

@@ -745,7 +745,8 @@ static int tc_compare(struct tc_pass *p)
 		enum rx_table_id id;
 		void (*normalise)(void *val);
 	} tables[] = { { RX_TAB_ROUTES, NULL }, { RX_TAB_BUDGETS, NULL },
-		       { RX_TAB_FLOWS, tc_norm_flow }, { RX_TAB_HTTP_CONNS, tc_norm_conn } };
+		       { RX_TAB_FLOWS, tc_norm_flow }, { RX_TAB_HTTP_CONNS, tc_norm_conn },
+		       { RX_TAB_TCP_PORTS, NULL } };
 	struct rx_snapshot b, n;
 	struct rx_tables bt, nt;
 	char who[48];

@@ -4,7 +4,7 @@
 # (tests/lib/synflood.py, scapy) into the lab.
 #   1. `stats -i IF --duration 7 --json` (attached itself, no agent): its
 #      `alerts` holds syn_flood (firing, subject interface IF, the flood's
-#      subnets in the evidence); a run without a flood has `alerts` [].
+#      subnets in the evidence; and the flooded port's own, 8080/tcp); a run without a flood has `alerts` [].
 #   2. `top -i IF` in a real terminal (tmux, 100x30): no ALERT line on quiet
 #      traffic, then "ALERT critical syn_flood" above the key line within
 #      3 s of the flood, the key line still the last line.
@@ -61,11 +61,14 @@ attached || fail "stats -i: not attached after 10 s"
 sleep 2
 flood 3
 wait $sp || fail "stats -i (flood): $(cat "$tmp/flood.err")"
-jq -e --arg i "$IF" '.alerts | length == 1 and .[0].alert == "syn_flood" and .[0].severity == "critical"
+# the interface's syn_flood (the flooded port, 8080/tcp, has its own: alerts.md, "Per port")
+jq -e --arg i "$IF" '[.alerts[] | select(.subject.service == null)] | length == 1 and .[0].alert == "syn_flood" and .[0].severity == "critical"
 	and .[0].subject.interface == $i and (.[0].fingerprint | length) == 16
 	and ([(.[0].evidence.top_subnets // (.[0].annotations.evidence | fromjson).top_subnets)[].subnet]
 	     | index("198.51.100.0/24") != null)' "$tmp/flood.json" >/dev/null ||
 	fail "stats -i --duration during a SYN flood: alerts $(jq -c '.alerts' "$tmp/flood.json" | head -c 600)"
+jq -e '.alerts | any(.alert == "syn_flood" and .subject.service == "8080/tcp")' "$tmp/flood.json" >/dev/null ||
+	fail "stats -i: no syn_flood for 8080/tcp: $(jq -c '[.alerts[].subject]' "$tmp/flood.json")"
 echo "stats -i: $(jq -r '.alerts[] | "\(.alert) \(.state): \(.annotations.summary)"' "$tmp/flood.json")"
 
 # ---- 2. top -i: the firing alert above the key line ----------------------------------

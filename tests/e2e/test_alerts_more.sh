@@ -186,9 +186,9 @@ mac=$(inb cat /sys/class/net/"$IF"/address)
 t0=$(now)
 ina /usr/bin/python3 tests/lib/tcp_storms.py "${P}a" "$mac" 192.0.2.1 192.0.2.2 rst 200 3 >/dev/null || fail "tcp_storms.py rst"
 stop=$(now)
-fired tcp_storm '.event == "rst"' "$t0"
+fired tcp_storm '.event == "rst" and .service == null' "$t0"
 jq -e '.per_s >= 20 and .threshold_per_s == 20 and any(.top_ports[]; .port == 9)' <<<"$ev" >/dev/null || fail "tcp_storm rst evidence: $ev"
-resolved tcp_storm '.event == "rst"' "$stop" $BOUND
+resolved tcp_storm '.event == "rst" and .service == null' "$stop" $BOUND
 report "tcp_storm rst" $BOUND
 
 # ---- 4. tcp_storm retransmits: 20 % loss from the server under bulk downloads ----------------------
@@ -206,12 +206,12 @@ for _ in 1 2 3 4; do
 	rx_bg ip netns exec "$NA" curl -s -o /dev/null --max-time 4 http://192.0.2.2:8081/bulk/64
 	dl+=("$bg_pid")
 done
-fired tcp_storm '.event == "retransmits"' "$t0"
+fired tcp_storm '.event == "retransmits" and .service == null' "$t0"
 jq -e '.per_s >= 20' <<<"$ev" >/dev/null || fail "tcp_storm retransmits evidence: $ev"
 ina nft delete table inet dtc_loss
 rx_stop "${dl[@]}"
 stop=$(now)
-resolved tcp_storm '.event == "retransmits"' "$stop" $BOUND
+resolved tcp_storm '.event == "retransmits" and .service == null' "$stop" $BOUND
 report "tcp_storm retransmits" $BOUND
 
 # ---- 5. tcp_storm zero_windows: 200 ACKs a second advertising window 0, for 3 s -------------------
@@ -219,9 +219,9 @@ t0=$(now)
 ina /usr/bin/python3 tests/lib/tcp_storms.py "${P}a" "$mac" 192.0.2.1 192.0.2.2 zerowin 200 3 >/dev/null ||
 	fail "tcp_storms.py zerowin"
 stop=$(now)
-fired tcp_storm '.event == "zero_windows"' "$t0"
+fired tcp_storm '.event == "zero_windows" and .service == null' "$t0"
 jq -e '.per_s >= 20 and .baseline_per_s < 20' <<<"$ev" >/dev/null || fail "tcp_storm zero_windows evidence: $ev"
-resolved tcp_storm '.event == "zero_windows"' "$stop" $BOUND
+resolved tcp_storm '.event == "zero_windows" and .service == null' "$stop" $BOUND
 report "tcp_storm zero_windows" $BOUND
 
 # ---- 6. talker_surge: 400 never-seen sources ----------------------------------------------------

@@ -5,8 +5,10 @@ handshakes, then 3 s of a SYN flood from 500 addresses in 198.51.100.0/24
 and 203.0.113.0/24 (no handshake completes), then normal again. Expected:
 syn_flood fires at the end of the flood's first second (capture time),
 names the sources' subnets, and is resolved alert-resolve-after seconds of
-quiet later; no other alert. Then the thresholds from --config: a higher
-syn threshold keeps it quiet, an out-of-range one is one line, exit 2.
+quiet later; so does syn_flood for the flooded port alone (service 80/tcp,
+from the datapath's per-port counts); no other alert. Then the thresholds
+from --config: higher syn thresholds keep it quiet, an out-of-range one is
+one line, exit 2.
 
   test_alerts_offline.py BUILD
 """
@@ -71,9 +73,17 @@ out = alerts("--json")
 check("exit", out.returncode, 0)
 lines = [json.loads(x) for x in out.stdout.splitlines()]
 names = [(a["alert"], a["state"]) for a in lines]
-check("changes", names, [("syn_flood", "firing"), ("syn_flood", "resolved")])
-if len(lines) == 2:
-    f, r = lines
+check("changes", names, [("syn_flood", "firing")] * 2 + [("syn_flood", "resolved")] * 2)
+if len(lines) == 4:
+    f, p, r, pr = lines
+    check("interface's subject", f["subject"], {"interface": pcap})
+    check("port's subject", p["subject"], {"interface": pcap, "service": "80/tcp"})
+    check("port's label", p["labels"]["service"], "80/tcp")
+    check("port's since", p["since"], T0 + 21)
+    pev = p["evidence"]
+    check("port's evidence", (pev["port"], pev["half_open_per_s"] > 1000, pev["handshakes_per_s"] > 0),
+          (80, True, True))
+    check("port resolved", (pr["subject"], pr["ends"]), (p["subject"], T0 + 23 + 30))
     # the flood starts at T0+20: the window [T0+20, T0+21) is the first over the threshold
     check("since (capture time)", f["since"], T0 + 21)
     check("startsAt", f["startsAt"], "2023-11-14T22:13:41.000Z")
@@ -92,22 +102,22 @@ if len(lines) == 2:
 
 text = alerts()
 check("text exit", text.returncode, 0)
-check("summary on stderr", text.stderr.startswith("2 changes of alert state over "), True)
+check("summary on stderr", text.stderr.startswith("4 changes of alert state over "), True)
 check("text line", text.stdout.startswith("2023-11-14T22:13:41.000Z firing   syn_flood"), True)
 
 # stats -r: the same detectors; each alert's last state in "alerts" (SPEC's stats --json key)
 st = subprocess.run([RXRAY, "stats", "-r", pcap, "--json"], capture_output=True, text=True, timeout=120)
 check("stats exit", st.returncode, 0)
 sa = json.loads(st.stdout)["alerts"] if st.returncode == 0 else []
-check("stats alerts: the flood, resolved", [(a["alert"], a["state"]) for a in sa], [("syn_flood", "resolved")])
-if sa and len(lines) == 2:
-    check("stats alert = alerts -r's last change", sa[0], lines[-1])
+check("stats alerts: the flood, resolved", [(a["alert"], a["state"]) for a in sa], [("syn_flood", "resolved")] * 2)
+if len(sa) == 2 and len(lines) == 4:
+    check("stats alerts = alerts -r's last changes", sa, lines[2:])
 st = subprocess.run([RXRAY, "stats", "-r", pcap], capture_output=True, text=True, timeout=120)
 check("stats text lists it", "resolved syn_flood" in st.stdout, True)
 
 conf = os.path.join(tmp, "rxray.conf")
 with open(conf, "w") as fh:
-    fh.write("# more than the flood\nalert-syn-half-open = 5000\n")
+    fh.write("# more than the flood\nalert-syn-half-open = 5000\nalert-syn-port-half-open = 5000\n")
 quiet = alerts("--json", "--config", conf)
 check("threshold from --config", (quiet.returncode, quiet.stdout), (0, ""))
 with open(conf, "w") as fh:

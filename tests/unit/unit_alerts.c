@@ -99,6 +99,11 @@ static void config_keys(void **state)
 	assert_int_equal(rx_alerts_cfg__set(&c, "alert-latency-min-ms", "200", &why), 0);
 	assert_true(c.latency_min_s > 0.1999 && c.latency_min_s < 0.2001);
 	assert_non_null(strstr(rx_alerts_cfg_keys, "alert-syn-half-open"));
+	assert_int_equal(rx_alerts_cfg__set(&c, "alert-syn-port-half-open", "0", &why), -ERANGE);
+	assert_int_equal(rx_alerts_cfg__set(&c, "alert-tcp-port-min", "25", &why), 0);
+	assert_true(c.tcp_port_min == 25);
+	assert_non_null(strstr(rx_alerts_cfg_keys, "alert-syn-port-half-open"));
+	assert_non_null(strstr(rx_alerts_cfg_keys, "alert-tcp-port-min"));
 }
 
 /* Fires in the first window over the threshold, names its sources, resolves after the hysteresis. */
@@ -338,6 +343,100 @@ static void tcp_rst_storm(void **state)
 	assert_string_equal(s.alert, "tcp_storm");
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(s.last, "labels"), "event")), "rst");
+	json_decref(s.last);
+	rx_alerts__free(a);
+}
+
+/* Window w's per-port TCP health: n rows of (port, syn, handshakes, rst). */
+static void tcp_ports(struct rx_snapshot *w, size_t n, const __u32 (*rows)[4])
+{
+	size_t i;
+
+	w->tcp_ports = calloc(n, sizeof(*w->tcp_ports));
+	w->n_tcp_ports = n;
+	for (i = 0; i < n; i++) {
+		w->tcp_ports[i].port = rows[i][0];
+		w->tcp_ports[i].v.syn = rows[i][1];
+		w->tcp_ports[i].v.handshakes = rows[i][2];
+		w->tcp_ports[i].v.rst = rows[i][3];
+	}
+}
+
+static const char *label(const json_t *alert, const char *name)
+{
+	return json_string_value(json_object_get(json_object_get(alert, "labels"), name));
+}
+
+/*
+ * syn_flood per destination port: 150 half-open a second at 8080 (under the
+ * interface's 200, over a port's 100) fires for service 8080/tcp alone;
+ * 500 SYNs at 80 with 400 completed (0.25 per completed one) does not.
+ */
+static void syn_flood_per_port(void **state)
+{
+	static const __u32 flood[][4] = { { 8080, 150, 0, 0 }, { 80, 500, 400, 0 } };
+	static const __u32 calm[][4] = { { 80, 50, 50, 0 } };
+	struct rx_alerts_cfg c;
+	struct rx_snapshot w;
+	struct seen s;
+	struct rx_alerts *a = engine(&s, &c);
+	unsigned int sec;
+
+	(void)state;
+	window(&w, 1, 700, 650, 400);
+	tcp_ports(&w, 2, flood);
+	rx_alerts__tick(a, &w, w.last_ns);
+	free(w.tcp_ports);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.alert, "syn_flood");
+	assert_string_equal(label(s.last, "service"), "8080/tcp");
+	assert_string_equal(label(s.last, "interface"), "veth0");
+	for (sec = 2; sec <= 40; sec++) {
+		window(&w, sec, 100, 50, 50);
+		tcp_ports(&w, 1, calm);
+		rx_alerts__tick(a, &w, w.last_ns);
+		free(w.tcp_ports);
+	}
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.state, "resolved");
+	assert_string_equal(label(s.last, "service"), "8080/tcp");
+	json_decref(s.last);
+	rx_alerts__free(a);
+}
+
+/*
+ * tcp_storm per server port: after the warm-up, 200 RSTs a second at 443
+ * (10 a second before: under alert-tcp-port-min, no baseline) fires for
+ * 443/tcp; port 22 with 60 a second from the start learnt them: quiet.
+ */
+static void tcp_storm_per_port(void **state)
+{
+	static const __u32 before[][4] = { { 443, 0, 0, 10 }, { 22, 0, 0, 60 } };
+	static const __u32 storm[][4] = { { 443, 0, 0, 200 }, { 22, 0, 0, 60 } };
+	struct rx_alerts_cfg c;
+	struct rx_snapshot w;
+	struct seen s;
+	struct rx_alerts *a = engine(&s, &c);
+	unsigned int sec;
+
+	(void)state;
+	for (sec = 1; sec <= 70; sec++) {
+		window(&w, sec, 100, 0, 0);
+		tcp_ports(&w, 2, before);
+		rx_alerts__tick(a, &w, w.last_ns);
+		free(w.tcp_ports);
+	}
+	if (s.n)
+		print_message("unexpected: %s %s\n", s.alert, s.state);
+	assert_int_equal(s.n, 0);
+	window(&w, 71, 100, 0, 0);
+	tcp_ports(&w, 2, storm);
+	rx_alerts__tick(a, &w, w.last_ns);
+	free(w.tcp_ports);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.alert, "tcp_storm");
+	assert_string_equal(label(s.last, "service"), "443/tcp");
+	assert_string_equal(label(s.last, "event"), "rst");
 	json_decref(s.last);
 	rx_alerts__free(a);
 }
@@ -698,6 +797,8 @@ int main(void)
 		cmocka_unit_test(error_spike_with_guard),
 		cmocka_unit_test(latency_spike_with_guard),
 		cmocka_unit_test(tcp_rst_storm),
+		cmocka_unit_test(syn_flood_per_port),
+		cmocka_unit_test(tcp_storm_per_port),
 		cmocka_unit_test(port_scan_thresholds),
 		cmocka_unit_test(slo_burn_arithmetic),
 		cmocka_unit_test(slo_config_lines),
