@@ -72,6 +72,7 @@ struct rx_guard {
 	int bulk; /* loading the configuration's rules: one audit line and one settings write in all */
 	int resumed; /* rules taken over from pinned maps: the configuration's are there already */
 	struct rx_guard_auto autob;
+	json_t *why_auto; /* automatic rules' alerts, by rule id (text): what made them, its evidence */
 	pthread_cond_t wake;
 };
 
@@ -417,6 +418,13 @@ static json_t *rule_json(struct rx_guard *g, const struct grule *r, const struct
 	if (r->expires)
 		json_object_set_new(j, "expires", json_integer(r->expires));
 	json_object_set_new(j, "dry_run", json_boolean(r->dry));
+	if (r->owner >= 2) { /* (an automatic rule: the alert that made it, while this agent runs) */
+		char id[16];
+
+		snprintf(id, sizeof(id), "%u", r->id);
+		if (json_object_get(g->why_auto, id))
+			json_object_set(j, "alert", json_object_get(g->why_auto, id));
+	}
 	if (h) {
 		json_object_set_new(j, "dropped", json_integer((json_int_t)h->dropped));
 		json_object_set_new(j, "would_drop", json_integer((json_int_t)h->would_drop));
@@ -544,6 +552,12 @@ static json_t *rule_del(struct rx_guard *g, struct grule *r, const char *why, co
 	if (r->kind == GK_LIMIT)
 		g->limits--;
 	j = rule_json(g, r, &h);
+	if (r->owner >= 2) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "%u", r->id);
+		json_object_del(g->why_auto, id);
+	}
 	memmove(r, r + 1, (size_t)(g->rules + g->n - (r + 1)) * sizeof(*r));
 	g->n--;
 	if (g->tombs > G_SLOTS / 4)
@@ -846,6 +860,21 @@ static json_t *op_summary(struct rx_guard *g)
 			 by_reason(g, &t, -1, 1), "owners", owners);
 }
 
+/* An automatic rule's alert (its name, fingerprint, since and evidence), kept by the rule's id. */
+static void why_auto_set(struct rx_guard *g, const json_t *id, const json_t *alert)
+{
+	char key[24];
+
+	if (!json_is_integer(id))
+		return;
+	snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(id));
+	json_object_set_new(g->why_auto, key,
+			    json_pack("{sOsOsOsO}", "name", json_object_get(alert, "alert"),
+				      "fingerprint", json_object_get(alert, "fingerprint") ?: json_null(),
+				      "since", json_object_get(alert, "since") ?: json_null(), "evidence",
+				      json_object_get(alert, "evidence") ?: json_null()));
+}
+
 const char *rx_guard__on_alert(struct rx_guard *g, const json_t *alert)
 {
 	const char *name = json_string_value(json_object_get(alert, "alert")), *why, *st;
@@ -878,6 +907,7 @@ const char *rx_guard__on_alert(struct rx_guard *g, const json_t *alert)
 			       json_object_get(alert, "evidence") ?: json_null(), "since",
 			       json_object_get(alert, "since") ?: json_null());
 		json_object_set(ev, "rule", json_object_get(a, "rule"));
+		why_auto_set(g, json_object_get(json_object_get(a, "rule"), "id"), alert);
 		audit(g, "auto", name, ev);
 	}
 	json_decref(a);
@@ -931,6 +961,7 @@ int rx_guard__new(struct rx_guard **out, const struct rx_guard_opts *o)
 	}
 	g->max = o->max_rules ? o->max_rules : RX_GUARD_RULES_MAX;
 	g->autob = o->autob;
+	g->why_auto = json_object();
 	g->on = !o->off;
 	g->dry_run = o->dry_run;
 	g->next_id = 1;
@@ -944,6 +975,7 @@ int rx_guard__new(struct rx_guard **out, const struct rx_guard_opts *o)
 			rx_err("--guard-log %s: %s", o->log_path, strerror(errno));
 			if (fd >= 0)
 				close(fd);
+			json_decref(g->why_auto);
 			free(g->slots);
 			free(g);
 			return RX_EXIT_INPUT;
@@ -1072,6 +1104,7 @@ void rx_guard__free(struct rx_guard *g)
 		pthread_join(g->expiry, NULL);
 	if (g->log)
 		fclose(g->log);
+	json_decref(g->why_auto);
 	free(g->rules);
 	free(g->slots);
 	free(g);

@@ -8,8 +8,10 @@
 #      is blocked (owner port_scan, reason "alert port_scan FINGERPRINT")
 #      within 1 s of the alert's since, by the agent's own clocks (the
 #      alert's since against the audit log's time of the block; the figure
-#      is printed); the audit log's "auto" line carries the evidence
-#      (distinct ports, unanswered, first and last seen) and the rule; then
+#      is printed, and the time from the scan's 15th unanswered port in the
+#      server's capture); the rule (guard list, its "alert") and the audit
+#      log's "auto" line carry the alert's fingerprint and evidence
+#      (distinct ports, unanswered, first and last seen); then
 #      N probes from the scanner are all counted dropped by the rule and
 #      none reaches the server (its tcpdump behind XDP);
 #   2. guard-auto-dry-run: the same scan only makes a dry-run rule; the
@@ -121,7 +123,7 @@ CONF
 		sleep 0.1
 	done
 	[ -n "$rule" ] || fail "$name: no rule for $SCANNER after the scan: $(guard list --json | head -c 400); alerts: $(cat "$tmp/alerts-$name.json" 2>/dev/null)"
-	echo "$name: rule $rule"
+	echo "$name: rule $(jq -c 'del(.alert.evidence.first_ports)' <<<"$rule")"
 	jq -e --argjson d "$([ "$dry" = on ] && echo true || echo false)" \
 		'.action == "block" and .owner == "port_scan" and (.reason | test("^alert port_scan [0-9a-f]+$")) and
 		.dry_run == $d and .expires > .created' <<<"$rule" >/dev/null || fail "$name: the rule $rule"
@@ -141,6 +143,11 @@ CONF
 		.rule.subject.source == $s and .rule.evidence.distinct_ports >= 15 and .rule.evidence.unanswered >= 15 and
 		.rule.evidence.first_seen <= .rule.evidence.last_seen and .rule.rule.reason == "alert port_scan " + $fp' \
 		<<<"$ev" >/dev/null || fail "$name: the audit's evidence $ev"
+	# the rule itself carries the alert: its fingerprint, since and evidence
+	jq -e --arg fp "$fp" --argjson since "$(jq .since <<<"$a")" '.alert.name == "port_scan" and
+		.alert.fingerprint == $fp and .alert.since == $since and .alert.evidence.distinct_ports >= 15 and
+		.alert.evidence.unanswered >= 15 and .alert.evidence.first_seen <= .alert.evidence.last_seen' \
+		<<<"$rule" >/dev/null || fail "$name: the rule does not carry its alert's evidence: $rule"
 	# the agent's own clocks: the alert's since, the block's time in the audit log
 	since=$(jq .since <<<"$a")
 	ts=$(jq -s --argjson id "$id" '[.[] | select(.action == "block" and .rule.id == $id)][0].ts' "$tmp/audit-$name.log")
