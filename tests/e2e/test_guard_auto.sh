@@ -201,7 +201,7 @@ CONF
 	wait "$legit_pid"
 	read -r ok bad <"$tmp/legit.result"
 	echo "$name: the legitimate client: $ok requests answered, $bad failed"
-	[ "$bad" = 0 ] && [ "$ok" -gt 5 ] || fail "$name: the legitimate client: $ok answered, $bad failed"
+	{ [ "$bad" = 0 ] && [ "$ok" -gt 5 ]; } || fail "$name: the legitimate client: $ok answered, $bad failed"
 	guard list --json | jq -e --arg c "$LEGIT/32" '[.rules[] | select(.cidr == $c)] | length == 0' >/dev/null ||
 		fail "$name: a rule for the legitimate client"
 	guard explain $LEGIT | grep -q "^$LEGIT: pass" || fail "$name: explain $LEGIT: $(guard explain $LEGIT)"

@@ -2,7 +2,7 @@
 # The guard in top and stats (docs/guard.md, "In top and stats"): over a
 # running agent with rules of three owners (config, manual, a dry-run one),
 # known packets from documentation addresses (scapy), then
-#   * stats -i --json: the guard object's rules by owner, dropped and
+#   * stats -i --json (a rate limit too): the guard object's rules by owner, dropped and
 #     would_drop by reason (in all and by owner) equal the agent's
 #     rxray_guard_* metrics, and its keys are in docs/json.md;
 #   * stats -i (text): the guard section with the same numbers;
@@ -36,16 +36,18 @@ rx_until rx_scrapes $LISTEN || fail "serve did not start: $(cat "$tmp/serve.err"
 guard() { inb "$RXRAY" guard "$@"; }
 guard block 203.0.113.0/26 --reason views >/dev/null || fail "guard block"
 guard block 203.0.113.64/26 --dry-run >/dev/null || fail "guard block --dry-run"
+guard limit --port 7777 --per-source 100/s >/dev/null || fail "guard limit"
 
 MAC=$(ip -n "$NB" link show "$IF" | awk '/ether/ { print $2 }')
-# send SRC N [RATE]: N UDP packets from SRC to the lab's B (RATE a second: spaced)
+# send SRC N [RATE [DPORT]]: N UDP packets from SRC to the lab's B (RATE a second: spaced; 0: at once)
 send() {
-	ina "$PY" - "$MAC" "$1" "$2" "${3:-0}" "${P}a" <<'PY'
+	ina "$PY" - "$MAC" "$1" "$2" "${3:-0}" "${P}a" "${4:-9}" <<'PY'
 import sys
 from scapy.all import Ether, IP, UDP, sendp, conf
 conf.verb = 0
 mac, src, n, rate, ifname = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
-sendp([Ether(dst=mac) / IP(src=src, dst="192.0.2.2") / UDP(sport=4000, dport=9) / b"guard"] * n,
+dport = int(sys.argv[6])
+sendp([Ether(dst=mac) / IP(src=src, dst="192.0.2.2") / UDP(sport=4000, dport=dport) / b"guard"] * n,
       iface=ifname, inter=1 / rate if rate else 0)
 PY
 }
@@ -57,6 +59,7 @@ send 198.51.100.9 300   # config: dropped
 send 203.0.113.9 200    # manual: dropped
 send 203.0.113.70 150   # manual, dry run: would_drop
 send 192.0.2.1 50       # no rule
+send 192.0.2.1 400 0 7777 # over the limit at once: rate_limited, all but a burst
 sleep 0.5
 
 # ---- stats -i --json and text ------------------------------------------------------------------
@@ -83,19 +86,20 @@ for reason in blocked rate_limited; do
 		[ "$(jq ".$w.$reason" <<<"$g")" = "$want" ] || fail "guard.$w.$reason = $(jq ".$w.$reason" <<<"$g"), metrics $want"
 	done
 done
-jq -e '.on == true and .dry_run == false and .rules == 4 and .dropped.blocked == 500 and
-	.would_drop.blocked == 150 and .owners.config.dropped.blocked == 300 and .owners.manual.rules == 2' <<<"$g" >/dev/null ||
-	fail "the guard object's numbers: $g (sent 300 + 200 blocked, 150 dry run)"
+jq -e '.on == true and .dry_run == false and .rules == 5 and .dropped.blocked == 500 and
+	.would_drop.blocked == 150 and .owners.config.dropped.blocked == 300 and .owners.manual.rules == 3 and
+	.dropped.rate_limited > 300 and .dropped.rate_limited < 400' <<<"$g" >/dev/null ||
+	fail "the guard object's numbers: $g (sent 300 + 200 blocked, 150 dry run, 400 over a limit)"
 # every key of the guard object is documented (docs/json.md, "stats --json")
 for k in $(jq -r '.guard | paths(scalars) | map(if type == "number" then "[]" else . end) | join(".")' "$tmp/stats.json" |
 	sed -E 's/^owners\.[^.]+\./owners.*./'); do
-	grep -qF "| \`guard.$k\` |" docs/json.md || fail "guard.$k is not in docs/json.md"
+	grep -qF "| \`guard.$k\` |" "${0%/*}/../../docs/json.md" || fail "guard.$k is not in docs/json.md"
 done
 grep -q '^guard (the agent' "$tmp/stats.txt" || fail "no guard section in stats -i: $(tail -n 12 "$tmp/stats.txt")"
 read -r _ db dl wb wl <<<"$(grep -E '^  all ' "$tmp/stats.txt")"
-[ "$db $dl $wb $wl" = "500 0 150 0" ] || fail "stats -i text, guard line 'all': $db $dl $wb $wl"
+[ "$db $dl $wb $wl" = "500 $(jq .dropped.rate_limited <<<"$g") 150 0" ] || fail "stats -i text, guard line 'all': $db $dl $wb $wl"
 grep -qE '^  config +2 +300 +0 +0 +0$' "$tmp/stats.txt" || fail "stats -i text, config: $(grep -E '^  config' "$tmp/stats.txt")"
-echo "stats -i: the guard object and section equal rxray_guard_* (500 dropped, 150 would_drop, 4 rules)"
+echo "stats -i: the guard object and section equal rxray_guard_* (500 blocked, $(jq .dropped.rate_limited <<<"$g") rate_limited, 150 would_drop, 5 rules)"
 
 # ---- top over the agent ------------------------------------------------------------------------
 tm new-session -d -s top -x 160 -y 40 -e LANG=C.UTF-8 -e "RXRAY_AGENT=$SOCK" \
@@ -115,9 +119,11 @@ rate_over() {
 # near RATE MEASURED: top's RATE within 25 % (and 5/s) of the metrics' over the same second
 near() { awk -v r="$1" -v m="$2" 'BEGIN { d = r - m; if (d < 0) d = -d; exit !(m >= 30 && d <= 0.25 * m + 5) }'; }
 # a blocked source at 100 packets/s for 6 s; top's line 2.5 s into it
+metrics
+base=$(m rxray_guard_dropped_packets_total '')
 send 203.0.113.9 600 100 &
 sender=$!
-rx_until flowing rxray_guard_dropped_packets_total 500 || fail "the flow did not start"
+rx_until flowing rxray_guard_dropped_packets_total "$base" || fail "the flow did not start"
 sleep 1.5
 measured=$(rate_over rxray_guard_dropped_packets_total)
 tm capture-pane -p -t top >"$tmp/top-flow.screen"
@@ -134,16 +140,18 @@ echo "top, after: $line"
 grep -qF "GUARD on  rules $(m rxray_guard_rules '') (" <<<"$line" || fail "top: '$line', want 'GUARD on  rules $(m rxray_guard_rules '')'"
 for owner in manual config; do
 	want="$owner $(m rxray_guard_rules "owner=\"$owner\"")"
-	grep -qE "[(,] $want[,)]|\($want[,)]" <<<"$line" || fail "top: '$line', want '$want' (rxray_guard_rules)"
+	grep -qE "(\(|, )${want}(,|\))" <<<"$line" || fail "top: '$line', want '$want' (rxray_guard_rules)"
 done
 want="(total $(m rxray_guard_dropped_packets_total ''), $(m rxray_guard_would_drop_packets_total ''))"
 grep -qF "$want" <<<"$line" || fail "top: '$line', want totals $want"
 grep -qF "dropped 0/s" <<<"$line" || fail "top: dropped per second after the flow: $line"
 # the global dry run: the state, and would-drop per second
 guard dry-run on >/dev/null || fail "guard dry-run on"
+metrics
+base=$(m rxray_guard_would_drop_packets_total '')
 send 198.51.100.9 400 100 &
 sender=$!
-rx_until flowing rxray_guard_would_drop_packets_total 150 || fail "the dry-run flow did not start"
+rx_until flowing rxray_guard_would_drop_packets_total "$base" || fail "the dry-run flow did not start"
 sleep 1.5
 measured=$(rate_over rxray_guard_would_drop_packets_total)
 tm capture-pane -p -t top >"$tmp/top-dry.screen"
