@@ -87,6 +87,7 @@ struct top {
 	struct rx_alerts *alerts; /* -i: the detectors over each pair of top's reads */
 	struct rx_replay *areplay; /* -r: over each second of the capture */
 	int alines; /* lines the alerts take in the frame being drawn */
+	int glines; /* the GUARD line's: 1 over an agent with a guard, on a screen of 10 lines or more */
 	/* over the agent: its guard (rx_guard__summary) and its drops' rates, for the GUARD line */
 	int agent;
 	json_t *guard;
@@ -682,6 +683,8 @@ static void draw_help(void)
 		"Rates: the difference between two reads",
 		"of the datapath's counters, once a second.",
 		"Totals: since rxray top attached.",
+		"GUARD (over rxray serve): its state, rules",
+		"by owner, dropped and would-drop pkt/s.",
 	};
 	int n = (int)(sizeof(text) / sizeof(text[0])), w = 46, i;
 	int y = (LINES - n - 2) / 2, x = (COLS - w) / 2;
@@ -701,7 +704,7 @@ static void draw_narrow(const struct top *t)
 	struct top_item proto[RX_PROTO_MAX], tcp[16], lost[RX_STAT_MAX], reas[RX_REASON_MAX];
 	int np = protocol_items(f, proto), nt = tcp_items(f, tcp), nl = lost_items(f, lost),
 	    nr = reason_items(f, reas);
-	int y = 3, bottom = LINES - 1 - t->alines - !!t->guard, w = COLS, hp, ht, he, hl, hr, rest, cap = 2;
+	int y = 3, bottom = LINES - 1 - t->alines - t->glines, w = COLS, hp, ht, he, hl, hr, rest, cap = 2;
 
 	draw_spark(t, 1, 0, w, "pkt/s", f->hist_pps, f->hist_n);
 	draw_spark(t, 2, 0, w, "bit/s", f->hist_bps, f->hist_n);
@@ -748,7 +751,7 @@ static void draw_wide(const struct top *t)
 	int np = protocol_items(f, proto), nt = tcp_items(f, tcp), nl = lost_items(f, lost),
 	    nr = reason_items(f, reas);
 	int lw = (COLS - 2) / 2, rx = lw + 2, rw = COLS - rx, y = 3;
-	int bottom = LINES - 1 - t->alines - !!t->guard;
+	int bottom = LINES - 1 - t->alines - t->glines;
 	int htop = 1 + (np > nt ? np : nt), hbot = 1 + (nl > nr ? nl : nr), mid, need;
 	int he = draw_flow(t, 0, 0, COLS, 0, "endpoints", f->ep, f->n_ep, 0);
 
@@ -797,13 +800,14 @@ static void top__draw(struct top *t)
 	}
 	draw_header(t);
 	t->alines = alert_lines(t);
+	t->glines = t->guard && LINES >= TOP_MIN_LINES + 2;
 	if (COLS >= TOP_WIDE_COLS)
 		draw_wide(t);
 	else
 		draw_narrow(t);
 	if (t->alines)
 		draw_alerts(t, LINES - 1 - t->alines, t->alines);
-	if (t->guard)
+	if (t->glines)
 		draw_guard(t, LINES - 2 - t->alines);
 	draw_footer(t);
 	if (t->help)
