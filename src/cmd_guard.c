@@ -256,14 +256,14 @@ static void print_answer(const char *cmd, const json_t *a)
 }
 
 /*
- * For rxray explain: the running agent's answer to "guard explain ADDR"
- * (its "status" and protocol keys removed), or NULL with no agent, an agent
+ * The running agent's answer to the guard request req (taken), its
+ * "status" and protocol keys removed; or NULL with no agent, an agent
  * without a guard, or any other failure. Says nothing on stderr.
  */
-json_t *rx_guard__explain(const char *addr)
+static json_t *ask_quietly(json_t *req)
 {
-	json_t *req = json_pack("{ssss}", "cmd", "explain", "address", addr), *a = NULL;
 	int fd = rx_agent_connect(rx_agent_path()), v = 0, r;
+	json_t *a = NULL;
 
 	if (fd < 0 || !req) {
 		if (fd >= 0)
@@ -281,6 +281,18 @@ json_t *rx_guard__explain(const char *addr)
 	json_object_del(a, "status");
 	json_object_del(a, RX_AGENT_KEY);
 	return a;
+}
+
+/* For rxray explain: the running agent's answer to "guard explain ADDR", or NULL. */
+json_t *rx_guard__explain(const char *addr)
+{
+	return ask_quietly(json_pack("{ssss}", "cmd", "explain", "address", addr));
+}
+
+/* For top and stats -i: the running agent's answer to "guard summary", or NULL. */
+json_t *rx_guard__summary(void)
+{
+	return ask_quietly(json_pack("{ss}", "cmd", "summary"));
 }
 
 /* Send req to the agent, print its answer: the exit status. */

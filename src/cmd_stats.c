@@ -9,6 +9,7 @@
 #include "alertd.h"
 #include "alerts_replay.h"
 #include "filter.h"
+#include "guard.h"
 #include "params.h"
 #include "picture.h"
 #include "procmap.h"
@@ -96,6 +97,43 @@ static void print_alerts(const json_t *l)
 		       json_string_value(json_object_get(json_object_get(a, "annotations"), "summary")));
 }
 
+static __u64 reason_n(const json_t *by, const char *reason)
+{
+	return (__u64)json_integer_value(json_object_get(by, reason));
+}
+
+/* The running agent's guard (rx_guard__summary), as text. */
+static void print_guard(const json_t *g)
+{
+	const json_t *o;
+	const char *name;
+
+	if (!g)
+		return;
+	printf("\nguard (the agent's rules, its counters since it started): %s, dry run %s, %llu rules\n",
+	       json_is_true(json_object_get(g, "on")) ? "on" : "off",
+	       json_is_true(json_object_get(g, "dry_run")) ? "on" : "off",
+	       (unsigned long long)json_integer_value(json_object_get(g, "rules")));
+	printf("  %-16s %8s %27s %27s\n", "", "", "dropped, by reason", "would drop (dry run)");
+	printf("  %-16s %8s %12s %14s %12s %14s\n", "owner", "rules", "blocked", "rate_limited",
+	       "blocked", "rate_limited");
+	json_object_foreach((json_t *)json_object_get(g, "owners"), name, o) {
+		const json_t *d = json_object_get(o, "dropped"), *w = json_object_get(o, "would_drop");
+
+		printf("  %-16s %8llu %12llu %14llu %12llu %14llu\n", name,
+		       (unsigned long long)json_integer_value(json_object_get(o, "rules")),
+		       (unsigned long long)reason_n(d, "blocked"),
+		       (unsigned long long)reason_n(d, "rate_limited"),
+		       (unsigned long long)reason_n(w, "blocked"),
+		       (unsigned long long)reason_n(w, "rate_limited"));
+	}
+	printf("  %-16s %8s %12llu %14llu %12llu %14llu\n", "all", "",
+	       (unsigned long long)reason_n(json_object_get(g, "dropped"), "blocked"),
+	       (unsigned long long)reason_n(json_object_get(g, "dropped"), "rate_limited"),
+	       (unsigned long long)reason_n(json_object_get(g, "would_drop"), "blocked"),
+	       (unsigned long long)reason_n(json_object_get(g, "would_drop"), "rate_limited"));
+}
+
 int cmd_stats(int argc, char **argv)
 {
 	struct rx_source_opts so = { .snaplen = RX_SNAP_MAX, .traffic = 1, .tcp = 1, .http = 1,
@@ -110,7 +148,7 @@ int cmd_stats(int argc, char **argv)
 	struct rx_alertd_opts ao = { .keep = keep_alert, .resend_s = 60 };
 	struct rx_alertd *live = NULL;
 	struct rx_sink sink = { .on_second = rx_replay__second };
-	json_t *by_fp = NULL, *alerts;
+	json_t *by_fp = NULL, *alerts, *guard = NULL;
 	char *expr;
 	int r;
 
@@ -145,6 +183,9 @@ int cmd_stats(int argc, char **argv)
 	if (!r && replay)
 		rx_replay__finish(replay);
 	rx_alertd__stop(live);
+	/* over the agent: its guard, as its metrics count (docs/guard.md) */
+	if (rx_source__is_agent(src))
+		guard = rx_guard__summary();
 	alerts = by_fp ? alerts_list(by_fp) : json_array();
 	rx_source__snapshot(src, &snap);
 	rx_snapshot__sort(&snap);
@@ -159,13 +200,17 @@ int cmd_stats(int argc, char **argv)
 		rx_procmap__free(pm);
 
 		json_object_set(j, "alerts", alerts);
+		if (guard)
+			json_object_set(j, "guard", guard);
 		json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
 		putchar('\n');
 		json_decref(j);
 	} else {
 		rx_picture_print(stdout, &snap, &t, cfg.top);
 		print_alerts(alerts);
+		print_guard(guard);
 	}
+	json_decref(guard);
 	json_decref(alerts);
 	json_decref(by_fp);
 	rx_replay__free(replay);

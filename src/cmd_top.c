@@ -15,6 +15,7 @@
  */
 /* first: reasons.h's X-macros name a reason OK, which curses.h defines as a macro */
 #include "alerts_replay.h"
+#include "guard.h"
 #include "params.h"
 #include "picture.h"
 #include "source.h"
@@ -86,6 +87,13 @@ struct top {
 	struct rx_alerts *alerts; /* -i: the detectors over each pair of top's reads */
 	struct rx_replay *areplay; /* -r: over each second of the capture */
 	int alines; /* lines the alerts take in the frame being drawn */
+	int glines; /* the GUARD line's: 1 over an agent with a guard, on a screen of 10 lines or more */
+	/* over the agent: its guard (rx_guard__summary) and its drops' rates, for the GUARD line */
+	int agent;
+	json_t *guard;
+	double g_drop_ps, g_would_ps; /* < 0: not known yet */
+	__u64 g_drop, g_would;
+	__s64 g_ns;
 };
 
 enum { TOP_PAIR_TITLE = 1, TOP_PAIR_WARN, TOP_PAIR_PAUSED, TOP_PAIR_SPARK };
@@ -136,6 +144,45 @@ static void top__detect(struct top *t, const struct rx_snapshot *s)
 	rx_snapshot__free(&w);
 }
 
+/* Both reasons' packets of a guard summary's "dropped" or "would_drop". */
+static __u64 guard_sum(const json_t *g, const char *key)
+{
+	const json_t *by = json_object_get(g, key);
+
+	return (__u64)json_integer_value(json_object_get(by, "blocked")) +
+	       (__u64)json_integer_value(json_object_get(by, "rate_limited"));
+}
+
+/* Over the agent: its guard now, and the rates of its drops since the last read. */
+static void top__guard(struct top *t)
+{
+	json_t *g;
+	__s64 now;
+	__u64 d, w;
+
+	if (!t->agent)
+		return;
+	g = rx_guard__summary();
+	now = rx_clock_ns(CLOCK_MONOTONIC);
+	if (!g)
+		return; /* (an agent without a guard, or a slow answer: the line as it was) */
+	d = guard_sum(g, "dropped");
+	w = guard_sum(g, "would_drop");
+	if (t->g_ns && now > t->g_ns && d >= t->g_drop && w >= t->g_would) {
+		t->g_drop_ps = (double)(d - t->g_drop) * 1e9 / (double)(now - t->g_ns);
+		t->g_would_ps = (double)(w - t->g_would) * 1e9 / (double)(now - t->g_ns);
+	}
+	t->g_drop = d;
+	t->g_would = w;
+	t->g_ns = now;
+	if (t->paused) {
+		json_decref(g);
+		return;
+	}
+	json_decref(t->guard);
+	t->guard = g;
+}
+
 /* Read the counters once and make the next frame of them (topmodel.c). */
 static void top__sample(struct top *t)
 {
@@ -149,6 +196,7 @@ static void top__sample(struct top *t)
 		return;
 	}
 	top__detect(t, &s);
+	top__guard(t);
 	if (!top_model__step(&t->model, &s, rx_clock_ns(CLOCK_MONOTONIC), t->sort, &f))
 		return;
 	if (t->paused) {
@@ -538,6 +586,33 @@ static void draw_alerts(struct top *t, int y, int h)
 	pthread_mutex_unlock(&t->alock);
 }
 
+/*
+ * The GUARD line (over the agent): its state, its rules by owner, the
+ * packets it drops and would drop (dry run) per second, and their totals
+ * since the agent started, as rxray_guard_* count them.
+ */
+static void draw_guard(const struct top *t, int y)
+{
+	const json_t *g = t->guard, *o;
+	char owners[160] = "";
+	const char *name;
+	size_t len = 0;
+	int on = json_is_true(json_object_get(g, "on")), dry = json_is_true(json_object_get(g, "dry_run"));
+
+	json_object_foreach((json_t *)json_object_get(g, "owners"), name, o) {
+		json_int_t n = json_integer_value(json_object_get(o, "rules"));
+
+		if (n && len < sizeof(owners))
+			len += (size_t)snprintf(owners + len, sizeof(owners) - len, "%s%s %lld",
+						len ? ", " : "", name, (long long)n);
+	}
+	put(y, 0, COLS, A_BOLD, " GUARD %s  rules %lld%s%s%s  dropped %s/s  would-drop %s/s  "
+	    "(total %s, %s)", !on ? "off" : dry ? "dry-run" : "on",
+	    (long long)json_integer_value(json_object_get(g, "rules")), len ? " (" : "", owners,
+	    len ? ")" : "", num(t->g_drop_ps), num(t->g_would_ps),
+	    num((double)guard_sum(g, "dropped")), num((double)guard_sum(g, "would_drop")));
+}
+
 static void draw_header(const struct top *t)
 {
 	const struct top_frame *f = &t->shown;
@@ -608,6 +683,8 @@ static void draw_help(void)
 		"Rates: the difference between two reads",
 		"of the datapath's counters, once a second.",
 		"Totals: since rxray top attached.",
+		"GUARD (over rxray serve): its state, rules",
+		"by owner, dropped and would-drop pkt/s.",
 	};
 	int n = (int)(sizeof(text) / sizeof(text[0])), w = 46, i;
 	int y = (LINES - n - 2) / 2, x = (COLS - w) / 2;
@@ -627,7 +704,7 @@ static void draw_narrow(const struct top *t)
 	struct top_item proto[RX_PROTO_MAX], tcp[16], lost[RX_STAT_MAX], reas[RX_REASON_MAX];
 	int np = protocol_items(f, proto), nt = tcp_items(f, tcp), nl = lost_items(f, lost),
 	    nr = reason_items(f, reas);
-	int y = 3, bottom = LINES - 1 - t->alines, w = COLS, hp, ht, he, hl, hr, rest, cap = 2;
+	int y = 3, bottom = LINES - 1 - t->alines - t->glines, w = COLS, hp, ht, he, hl, hr, rest, cap = 2;
 
 	draw_spark(t, 1, 0, w, "pkt/s", f->hist_pps, f->hist_n);
 	draw_spark(t, 2, 0, w, "bit/s", f->hist_bps, f->hist_n);
@@ -673,7 +750,8 @@ static void draw_wide(const struct top *t)
 	struct top_item proto[RX_PROTO_MAX], tcp[16], lost[RX_STAT_MAX], reas[RX_REASON_MAX];
 	int np = protocol_items(f, proto), nt = tcp_items(f, tcp), nl = lost_items(f, lost),
 	    nr = reason_items(f, reas);
-	int lw = (COLS - 2) / 2, rx = lw + 2, rw = COLS - rx, y = 3, bottom = LINES - 1 - t->alines;
+	int lw = (COLS - 2) / 2, rx = lw + 2, rw = COLS - rx, y = 3;
+	int bottom = LINES - 1 - t->alines - t->glines;
 	int htop = 1 + (np > nt ? np : nt), hbot = 1 + (nl > nr ? nl : nr), mid, need;
 	int he = draw_flow(t, 0, 0, COLS, 0, "endpoints", f->ep, f->n_ep, 0);
 
@@ -722,12 +800,15 @@ static void top__draw(struct top *t)
 	}
 	draw_header(t);
 	t->alines = alert_lines(t);
+	t->glines = t->guard && LINES >= TOP_MIN_LINES + 2;
 	if (COLS >= TOP_WIDE_COLS)
 		draw_wide(t);
 	else
 		draw_narrow(t);
 	if (t->alines)
 		draw_alerts(t, LINES - 1 - t->alines, t->alines);
+	if (t->glines)
+		draw_guard(t, LINES - 2 - t->alines);
 	draw_footer(t);
 	if (t->help)
 		draw_help();
@@ -946,6 +1027,8 @@ int cmd_top(int argc, char **argv)
 	if (r)
 		return r;
 	t.model.start_ns = rx_clock_ns(CLOCK_MONOTONIC);
+	t.agent = rx_source__is_agent(t.src);
+	t.g_drop_ps = t.g_would_ps = -1;
 	if (top__screen(&t)) {
 		const char *term = getenv("TERM");
 
@@ -975,6 +1058,7 @@ int cmd_top(int argc, char **argv)
 	rx_alerts__free(t.alerts);
 	rx_replay__free(t.areplay);
 	json_decref(t.firing);
+	json_decref(t.guard);
 	top_frame__free(&t.shown);
 	top_model__free(&t.model);
 	rx_source__close(t.src);

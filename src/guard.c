@@ -72,6 +72,7 @@ struct rx_guard {
 	int bulk; /* loading the configuration's rules: one audit line and one settings write in all */
 	int resumed; /* rules taken over from pinned maps: the configuration's are there already */
 	struct rx_guard_auto autob;
+	json_t *why_auto; /* automatic rules' alerts, by rule id (text): what made them, its evidence */
 	pthread_cond_t wake;
 };
 
@@ -417,6 +418,13 @@ static json_t *rule_json(struct rx_guard *g, const struct grule *r, const struct
 	if (r->expires)
 		json_object_set_new(j, "expires", json_integer(r->expires));
 	json_object_set_new(j, "dry_run", json_boolean(r->dry));
+	if (r->owner >= 2) { /* (an automatic rule: the alert that made it, while this agent runs) */
+		char id[16];
+
+		snprintf(id, sizeof(id), "%u", r->id);
+		if (json_object_get(g->why_auto, id))
+			json_object_set(j, "alert", json_object_get(g->why_auto, id));
+	}
 	if (h) {
 		json_object_set_new(j, "dropped", json_integer((json_int_t)h->dropped));
 		json_object_set_new(j, "would_drop", json_integer((json_int_t)h->would_drop));
@@ -544,6 +552,12 @@ static json_t *rule_del(struct rx_guard *g, struct grule *r, const char *why, co
 	if (r->kind == GK_LIMIT)
 		g->limits--;
 	j = rule_json(g, r, &h);
+	if (r->owner >= 2) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "%u", r->id);
+		json_object_del(g->why_auto, id);
+	}
 	memmove(r, r + 1, (size_t)(g->rules + g->n - (r + 1)) * sizeof(*r));
 	g->n--;
 	if (g->tombs > G_SLOTS / 4)
@@ -715,6 +729,8 @@ static json_t *op_switch(struct rx_guard *g, const char *cmd, const json_t *req,
 	return json_pack("{sssbsb}", "status", "ok", "on", g->on, "dry_run", g->dry_run);
 }
 
+static json_t *op_summary(struct rx_guard *g);
+
 json_t *rx_guard__request(struct rx_guard *g, const json_t *req, const char *owner)
 {
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
@@ -737,6 +753,8 @@ json_t *rx_guard__request(struct rx_guard *g, const json_t *req, const char *own
 		a = op_del(g, req, owner);
 	else if (!strcmp(cmd, "explain"))
 		a = op_explain(g, req);
+	else if (!strcmp(cmd, "summary"))
+		a = op_summary(g);
 	else if (!strcmp(cmd, "on") || !strcmp(cmd, "off") || !strcmp(cmd, "dry-run"))
 		a = op_switch(g, cmd, req, owner);
 	else
@@ -747,30 +765,44 @@ json_t *rx_guard__request(struct rx_guard *g, const json_t *req, const char *own
 
 /* ---- metrics, expiry, life cycle --------------------------------------------------------- */
 
-void rx_guard__metrics(struct rx_guard *g, struct rx_buf *b)
-{
-	static const char *const reasons[2] = { "blocked", "rate_limited" };
+static const char *const g_reasons[2] = { "blocked", "rate_limited" };
+
+/* What the rules did, by owner: [owner][deny, limit][dropped, would_drop], deleted rules' included. */
+struct gtally {
 	__u64 sum[G_OWNERS][2][2];
-	unsigned int rules[G_OWNERS] = { 0 };
+	unsigned int rules[G_OWNERS];
+};
+
+/* (under g->lock) */
+static void tally(struct rx_guard *g, struct gtally *t)
+{
 	struct rx_guard_hits *acc;
 	size_t i;
-	int o, k, w;
 
-	pthread_mutex_lock(&g->lock);
-	memcpy(sum, g->retired, sizeof(sum));
+	memcpy(t->sum, g->retired, sizeof(t->sum));
+	memset(t->rules, 0, sizeof(t->rules));
 	acc = calloc(g->n ? g->n : 1, sizeof(*acc));
 	if (acc)
 		hits_all(g, acc);
 	for (i = 0; i < g->n; i++) {
 		const struct grule *r = &g->rules[i];
 
-		rules[r->owner]++;
+		t->rules[r->owner]++;
 		if (acc && r->kind != GK_ALLOW) {
-			sum[r->owner][r->kind == GK_LIMIT][0] += acc[i].dropped;
-			sum[r->owner][r->kind == GK_LIMIT][1] += acc[i].would_drop;
+			t->sum[r->owner][r->kind == GK_LIMIT][0] += acc[i].dropped;
+			t->sum[r->owner][r->kind == GK_LIMIT][1] += acc[i].would_drop;
 		}
 	}
 	free(acc);
+}
+
+void rx_guard__metrics(struct rx_guard *g, struct rx_buf *b)
+{
+	struct gtally t;
+	int o, k, w;
+
+	pthread_mutex_lock(&g->lock);
+	tally(g, &t);
 	for (w = 0; w < 2; w++) {
 		const char *name = w ? "rxray_guard_would_drop_packets_total"
 				     : "rxray_guard_dropped_packets_total";
@@ -781,14 +813,66 @@ void rx_guard__metrics(struct rx_guard *g, struct rx_buf *b)
 		for (o = 0; o < g->nowners; o++)
 			for (k = 0; k < 2; k++)
 				rx_buf__printf(b, "%s{owner=\"%s\",reason=\"%s\"} %llu\n", name,
-					       g->owners[o], reasons[k],
-					       (unsigned long long)sum[o][k][w]);
+					       g->owners[o], g_reasons[k],
+					       (unsigned long long)t.sum[o][k][w]);
 	}
 	rx_buf__printf(b, "# HELP rxray_guard_rules Rules of the guard, by owner.\n"
 			  "# TYPE rxray_guard_rules gauge\n");
 	for (o = 0; o < g->nowners; o++)
-		rx_buf__printf(b, "rxray_guard_rules{owner=\"%s\"} %u\n", g->owners[o], rules[o]);
+		rx_buf__printf(b, "rxray_guard_rules{owner=\"%s\"} %u\n", g->owners[o], t.rules[o]);
 	pthread_mutex_unlock(&g->lock);
+}
+
+/* {"blocked": N, "rate_limited": M} of t's column w (0: dropped, 1: would_drop), for owner o or all (-1). */
+static json_t *by_reason(const struct rx_guard *g, const struct gtally *t, int o, int w)
+{
+	__u64 n[2] = { 0, 0 };
+	int i, k;
+
+	for (i = 0; i < g->nowners; i++)
+		for (k = 0; k < 2; k++)
+			n[k] += o < 0 || o == i ? t->sum[i][k][w] : 0;
+	return json_pack("{sIsI}", g_reasons[0], (json_int_t)n[0], g_reasons[1], (json_int_t)n[1]);
+}
+
+/*
+ * The guard in numbers, as its metrics count (top, stats -i): the switches,
+ * the rules, and the packets dropped and would-drop by reason, in all and
+ * by owner (every owner the metrics name).
+ */
+static json_t *op_summary(struct rx_guard *g)
+{
+	json_t *owners = json_object();
+	struct gtally t;
+	unsigned int n = 0;
+	int o;
+
+	tally(g, &t);
+	for (o = 0; o < g->nowners; o++) {
+		n += t.rules[o];
+		json_object_set_new(owners, g->owners[o],
+				    json_pack("{sIsoso}", "rules", (json_int_t)t.rules[o], "dropped",
+					      by_reason(g, &t, o, 0), "would_drop",
+					      by_reason(g, &t, o, 1)));
+	}
+	return json_pack("{sssbsbsIsososo}", "status", "ok", "on", g->on, "dry_run", g->dry_run,
+			 "rules", (json_int_t)n, "dropped", by_reason(g, &t, -1, 0), "would_drop",
+			 by_reason(g, &t, -1, 1), "owners", owners);
+}
+
+/* An automatic rule's alert (its name, fingerprint, since and evidence), kept by the rule's id. */
+static void why_auto_set(struct rx_guard *g, const json_t *id, const json_t *alert)
+{
+	char key[24];
+
+	if (!json_is_integer(id))
+		return;
+	snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(id));
+	json_object_set_new(g->why_auto, key,
+			    json_pack("{sOsOsOsO}", "name", json_object_get(alert, "alert"),
+				      "fingerprint", json_object_get(alert, "fingerprint") ?: json_null(),
+				      "since", json_object_get(alert, "since") ?: json_null(), "evidence",
+				      json_object_get(alert, "evidence") ?: json_null()));
 }
 
 const char *rx_guard__on_alert(struct rx_guard *g, const json_t *alert)
@@ -823,6 +907,7 @@ const char *rx_guard__on_alert(struct rx_guard *g, const json_t *alert)
 			       json_object_get(alert, "evidence") ?: json_null(), "since",
 			       json_object_get(alert, "since") ?: json_null());
 		json_object_set(ev, "rule", json_object_get(a, "rule"));
+		why_auto_set(g, json_object_get(json_object_get(a, "rule"), "id"), alert);
 		audit(g, "auto", name, ev);
 	}
 	json_decref(a);
@@ -876,6 +961,7 @@ int rx_guard__new(struct rx_guard **out, const struct rx_guard_opts *o)
 	}
 	g->max = o->max_rules ? o->max_rules : RX_GUARD_RULES_MAX;
 	g->autob = o->autob;
+	g->why_auto = json_object();
 	g->on = !o->off;
 	g->dry_run = o->dry_run;
 	g->next_id = 1;
@@ -889,6 +975,7 @@ int rx_guard__new(struct rx_guard **out, const struct rx_guard_opts *o)
 			rx_err("--guard-log %s: %s", o->log_path, strerror(errno));
 			if (fd >= 0)
 				close(fd);
+			json_decref(g->why_auto);
 			free(g->slots);
 			free(g);
 			return RX_EXIT_INPUT;
@@ -1017,6 +1104,7 @@ void rx_guard__free(struct rx_guard *g)
 		pthread_join(g->expiry, NULL);
 	if (g->log)
 		fclose(g->log);
+	json_decref(g->why_auto);
 	free(g->rules);
 	free(g->slots);
 	free(g);

@@ -55,6 +55,13 @@ int rx_guard__attach(struct rx_guard *g, struct bpf_object *obj, volatile struct
 json_t *rx_guard__request(struct rx_guard *g, const json_t *req, const char *owner);
 /* rxray explain: the running agent's "guard explain ADDR" answer, or NULL (cmd_guard.c) */
 json_t *rx_guard__explain(const char *addr);
+/*
+ * top and stats -i: the running agent's guard in numbers (its answer to
+ * "guard summary": on, dry_run, rules, dropped and would_drop by reason,
+ * owners: the same by owner, as rxray_guard_* count them), or NULL when no
+ * agent with a guard answers (cmd_guard.c).
+ */
+json_t *rx_guard__summary(void);
 /* Prometheus families rxray_guard_* (docs/metrics.md). */
 void rx_guard__metrics(struct rx_guard *g, struct rx_buf *b);
 /*
