@@ -429,6 +429,7 @@ static json_t *rule_json(struct rx_guard *g, const struct grule *r, const struct
 
 	if (is_srclim(r)) {
 		rx_cidr_format(&r->cidr, cidr, sizeof(cidr));
+		cidr[strcspn(cidr, "/")] = 0; /* an address */
 		json_object_set_new(j, "source", json_string(cidr));
 	}
 	if (r->kind == GK_LIMIT) {
@@ -521,6 +522,7 @@ static json_t *rule_add(struct rx_guard *g, struct grule *r, const char *by)
 	s = slot_find(g, r->kind, &r->cidr, r->port, &free_slot);
 	if (is_srclim(r)) {
 		rx_cidr_format(&r->cidr, what, sizeof(what) - 16);
+		what[strcspn(what, "/")] = 0;
 		snprintf(what + strlen(what), 16, " port %u", r->port);
 	} else if (r->kind == GK_LIMIT)
 		snprintf(what, sizeof(what), "port %u", r->port);
@@ -949,6 +951,7 @@ static void slo_act(struct rx_guard *g, const struct rx_gslo_ep *e, const struct
 
 	slo_addr(a->addr, &c);
 	rx_cidr_format(&c, src, sizeof(src));
+	src[strcspn(src, "/")] = 0;
 	snprintf(ep, sizeof(ep), "%s %s %u", e->method, e->route, e->port);
 	r = rule_by_key(g, GK_LIMIT, &c, e->port);
 	if (a->step == RX_GSLO_LIMIT) {
