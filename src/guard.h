@@ -81,7 +81,7 @@ struct rx_guard_conf {
 	"guard, guard-log, guard-dry-run, guard-max-rules, guard-block, guard-allow, guard-limit, " \
 	"guard-auto, guard-auto-ttl, guard-auto-max, guard-auto-rate, guard-auto-dry-run, guard-slo, " \
 	"guard-slo-sources, guard-slo-share, guard-slo-syn, guard-slo-min, guard-slo-step, " \
-	"guard-slo-interval, guard-slo-ttl"
+	"guard-slo-interval, guard-slo-calm, guard-slo-ttl"
 
 /* One guard-* setting: 0, RX_EXIT_INPUT after the error (where: "-i" or FILE:LINE), -ENOENT: not one. */
 int rx_guard_conf__set(struct rx_guard_conf *c, const char *key, const char *val, const char *where);

@@ -19,6 +19,7 @@ void rx_guard_slo__defaults(struct rx_guard_slo_cfg *c)
 	c->min = 2;
 	c->step = 2;
 	c->interval_s = 5;
+	c->calm_s = 30;
 	c->ttl_s = 120;
 }
 
@@ -74,6 +75,10 @@ int rx_guard_slo__set(struct rx_guard_slo_cfg *c, const char *key, const char *v
 	if (!strcmp(key, "guard-slo-interval")) {
 		*why = "expected 1..3600 seconds";
 		return rx_parse_uint(val, 1, 3600, &c->interval_s) ? -EINVAL : 0;
+	}
+	if (!strcmp(key, "guard-slo-calm")) {
+		*why = "expected 0..86400 seconds";
+		return rx_parse_uint(val, 0, 86400, &c->calm_s) ? -EINVAL : 0;
 	}
 	if (!strcmp(key, "guard-slo-ttl")) {
 		*why = "expected 2..86400 seconds";
@@ -159,12 +164,22 @@ size_t rx_guard_slo__step(const struct rx_guard_slo_cfg *c, struct rx_gslo_ep *e
 	size_t i, j, got = 0;
 	__u32 to;
 
+	/* recovered: relaxed only once calm for guard-slo-calm (a damper on oscillation) */
+	if (burning)
+		e->calm_since = 0;
+	else if (!e->calm_since)
+		e->calm_since = now;
 	/* the sources limited already: a step each, once an interval */
 	for (i = 0; i < RX_GSLO_SOURCES_MAX; i++) {
 		s = &e->src[i];
 		if (!s->rate || now - s->last < (double)c->interval_s)
 			continue;
-		st = next_rate(c, burning, s->rate, &to);
+		if (!burning && now - e->calm_since < (double)c->calm_s) {
+			st = RX_GSLO_HOLD; /* not calm long enough: the rule only renewed */
+			to = s->rate;
+		} else {
+			st = next_rate(c, burning, s->rate, &to);
+		}
 		got = emit(out, got, max, st, s->addr, s->rate, to, 0);
 		s->rate = to;
 		s->last = now;

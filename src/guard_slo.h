@@ -28,6 +28,7 @@ struct rx_guard_slo_cfg {
 	unsigned long min;        /* guard-slo-min: the floor, SYN/s (2) */
 	double step;              /* guard-slo-step: tighten divides by it, relax multiplies (2) */
 	unsigned long interval_s; /* guard-slo-interval: seconds between steps of a source (5) */
+	unsigned long calm_s;     /* guard-slo-calm: resolved this long before the first relax (30) */
 	unsigned long ttl_s;      /* guard-slo-ttl: a rule not stepped or held this long expires (120) */
 };
 
@@ -65,6 +66,7 @@ struct rx_gslo_ep {
 	char route[256];
 	__u16 port;
 	unsigned int firing; /* objectives whose slo_burn fires: 1 availability, 2 latency */
+	double calm_since;   /* when the step first saw it not firing (0: firing) */
 	struct rx_gslo_src src[RX_GSLO_SOURCES_MAX];
 };
 

@@ -9,8 +9,9 @@
 #   goes on: slo_limit, slo_tighten lines in the audit log;
 # * the SLO recovers (slo_burn resolves) while the heavy client still runs;
 # * the light client is never limited and all its requests succeed;
-# * once the heavy client stops: slo_relax steps, then slo_release, and no
-#   slo rule is left; rxray_guard_slo_steps_total counts the steps;
+# * once the heavy client stops (and guard-slo-calm, 20 s, after the
+#   recovery): slo_relax steps, then slo_release, and no slo rule is left;
+#   rxray_guard_slo_steps_total counts the steps;
 # * a bad guard-slo value: one line naming it, exit 2.
 # Prints the loop's timeline (bench/RESULTS.md, section 17).
 set -u
@@ -38,7 +39,7 @@ import sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 WORKERS = threading.Semaphore(4)
 class Api(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+    protocol_version = "HTTP/1.0"  # one request a connection, closed after it
     def log_message(self, *a):
         pass
     def do_GET(self):
@@ -64,6 +65,7 @@ guard-slo-syn = 40
 guard-slo-min = 5
 guard-slo-step = 2
 guard-slo-interval = 3
+guard-slo-calm = 20
 guard-slo-ttl = 30
 guard-slo-share = 30
 alert-resolve-after = 2
@@ -80,25 +82,33 @@ rx_bg inb "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$LISTEN --config "$tmp/rxra
 	--control "$tmp/agent.sock" --alert-log "$tmp/alerts.json" 2>"$tmp/serve.err"
 rx_until rx_scrapes $LISTEN || rx_until rx_scrapes $LISTEN || fail "serve did not start: $(cat "$tmp/serve.err")"
 
-# the light client: 4 requests a second from $LIGHT, each one's status and time
-light() {
-	local i=0
-	while :; do
-		i=$((i + 1))
-		curl -s -o /dev/null --interface $LIGHT --max-time 10 -w '%{http_code} %{time_total}\n' \
-			"http://192.0.2.2:$API/users/$i" >>"$tmp/light.txt"
-		sleep 0.25
-	done
-}
-export -f light
-export LIGHT API tmp
-rx_bg ina bash -c light
+# the light client: 4 requests a second from $LIGHT for 45 s, each one's status and time
+cat >"$tmp/light.py" <<'PY'
+import http.client, sys, time
+src, port, out, dur = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+end = time.monotonic() + dur
+i = 0
+with open(out, "a", buffering=1) as f:
+    while time.monotonic() < end:
+        i += 1
+        t0 = time.monotonic()
+        try:
+            c = http.client.HTTPConnection("192.0.2.2", port, timeout=10, source_address=(src, 0))
+            c.request("GET", "/users/%d" % i)
+            code = c.getresponse().status
+            c.close()
+        except OSError as e:
+            code = "error:" + type(e).__name__
+        f.write("%s %.6f\n" % (code, time.monotonic() - t0))
+        time.sleep(0.25)
+PY
+rx_bg ip netns exec "$NA" /usr/bin/python3 "$tmp/light.py" $LIGHT $API "$tmp/light.txt" 45
 light_pid=$bg_pid
 sleep 3
 now() { date +%s.%N; }
 t_start=$(now)
-# the heavy client: 40 connections, a new one per request, for 30 s
-rx_bg ina wrk -t2 -c40 -d30s --timeout 10s -H 'Connection: close' "http://192.0.2.2:$API/users/7"
+# the heavy client: 40 connections, a new one per request, for 25 s
+rx_bg ip netns exec "$NA" wrk -t2 -c40 -d25s --timeout 10s -H 'Connection: close' "http://192.0.2.2:$API/users/7"
 heavy_pid=$bg_pid
 audit_has() { [ -s "$tmp/audit.log" ] && jq -e -s "any(.[]; $1)" "$tmp/audit.log" >/dev/null; }
 first_ts() { jq -s "[.[] | select($1) | .ts][0]" "$tmp/audit.log"; }

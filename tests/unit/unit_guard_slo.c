@@ -89,6 +89,7 @@ static void loop(void **state)
 
 	(void)state;
 	rx_guard_slo__defaults(&c); /* syn 50, min 2, step 2, interval 5, share 0.2, 3 sources */
+	c.calm_s = 0;
 	memset(&e, 0, sizeof(e));
 	addr(cands[0].addr, 9);
 	cands[0].share = 0.8; /* heavy */
@@ -158,16 +159,17 @@ static void burns_again(void **state)
 
 	(void)state;
 	rx_guard_slo__defaults(&c);
+	c.calm_s = 0;
 	memset(&e, 0, sizeof(e));
 	addr(cand.addr, 9);
 	cand.share = 0.5;
 	e.firing = 1;
-	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 0, a, 32), 1);
+	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1000, a, 32), 1);
 	e.firing = 0;
-	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 5, a, 32), 1);
+	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1005, a, 32), 1);
 	assert_int_equal(a[0].step, RX_GSLO_RELEASE); /* 100 > 50: relaxed past the first limit */
 	e.firing = 1;
-	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 6, a, 32), 1);
+	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1006, a, 32), 1);
 	assert_int_equal(a[0].step, RX_GSLO_LIMIT);
 	/* at most guard-slo-sources sources, and no more slots than RX_GSLO_SOURCES_MAX */
 	{
@@ -179,9 +181,44 @@ static void burns_again(void **state)
 			many[i].share = 0.3;
 		}
 		c.sources = RX_GSLO_SOURCES_MAX;
-		assert_int_equal(rx_guard_slo__step(&c, &e, many, RX_GSLO_SOURCES_MAX, 7, a, 32),
+		assert_int_equal(rx_guard_slo__step(&c, &e, many, RX_GSLO_SOURCES_MAX, 1007, a, 32),
 				 RX_GSLO_SOURCES_MAX - 1);
 	}
+}
+
+/* recovered: no relax before guard-slo-calm seconds without a burn */
+static void calm(void **state)
+{
+	struct rx_guard_slo_cfg c;
+	struct rx_gslo_ep e;
+	struct rx_gslo_cand cand;
+	struct rx_gslo_action a[32];
+
+	(void)state;
+	rx_guard_slo__defaults(&c); /* calm 30 s, interval 5 s */
+	memset(&e, 0, sizeof(e));
+	addr(cand.addr, 9);
+	cand.share = 0.5;
+	e.firing = 1;
+	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1000, a, 32), 1);
+	e.firing = 0;
+	/* calm since 1010: the rule only held (renewed), not relaxed */
+	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1010, a, 32), 1);
+	assert_int_equal(a[0].step, RX_GSLO_HOLD);
+	assert_int_equal(a[0].to, 50);
+	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1012, a, 32), 0); /* within the interval */
+	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1039, a, 32), 1);
+	assert_int_equal(a[0].step, RX_GSLO_HOLD);
+	e.firing = 1; /* burns again: the calm starts over, and it is tightened */
+	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1044, a, 32), 1);
+	assert_int_equal(a[0].step, RX_GSLO_TIGHTEN);
+	e.firing = 0;
+	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1049, a, 32), 1);
+	assert_int_equal(a[0].step, RX_GSLO_HOLD); /* calm since 1049 */
+	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1079, a, 32), 1);
+	assert_int_equal(a[0].step, RX_GSLO_RELAX);
+	assert_int_equal(a[0].from, 25);
+	assert_int_equal(a[0].to, 50);
 }
 
 int main(void)
@@ -191,6 +228,7 @@ int main(void)
 		cmocka_unit_test(heaviest),
 		cmocka_unit_test(loop),
 		cmocka_unit_test(burns_again),
+		cmocka_unit_test(calm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
