@@ -12,7 +12,8 @@
 # * once the heavy client stops (and guard-slo-calm, 20 s, after the
 #   recovery): slo_relax steps, then slo_release, and no slo rule is left;
 #   rxray_guard_slo_steps_total counts the steps;
-# * a bad guard-slo value: one line naming it, exit 2.
+# * a bad guard-slo value: one line naming it, exit 2; guard limit --source
+#   by hand, and its bad forms (a CIDR, no port, a duplicate): exit 2.
 # Prints the loop's timeline (bench/RESULTS.md, section 17).
 set -u
 # shellcheck source=../lib/runner.sh
@@ -152,6 +153,18 @@ audit_has '.action == "slo_relax"' || fail "no slo_relax step"
 rules=$(RXRAY_AGENT=$tmp/agent.sock inb "$RXRAY" guard list --json)
 [ "$(jq '[.rules[] | select(.owner == "slo")] | length' <<<"$rules")" = 0 ] || fail "slo rules left: $(jq -c .rules <<<"$rules")"
 rx_stop "$light_pid"
+# the same kind of rule by hand: a limit of one source on one port; bad ones exit 2
+g() { RXRAY_AGENT=$tmp/agent.sock inb "$RXRAY" guard "$@"; }
+g limit --source 203.0.113.9 --port $API --syn 10/s --reason e2e >/dev/null || fail "guard limit --source failed"
+g list | grep -q "limit  source 203.0.113.9 port $API" || fail "guard list: $(g list)"
+[ "$(g explain 203.0.113.9 --json | jq -r '.rule.source')" = 203.0.113.9 ] || fail "explain: $(g explain 203.0.113.9 --json)"
+for bad in "--source 203.0.113.0/24 --port $API --syn 1/s" "--source 203.0.113.9 --syn 1/s" \
+	"--source 203.0.113.9 --port $API --syn 10/s" "--source 203.0.113.9 --port $API"; do
+	# shellcheck disable=SC2086 # the options, split
+	g limit $bad >/dev/null 2>"$tmp/bad.err"
+	rc=$?
+	[ $rc = 2 ] && [ "$(wc -l <"$tmp/bad.err")" = 1 ] || fail "guard limit $bad: exit $rc, '$(cat "$tmp/bad.err")'"
+done
 # the light client: never limited, every request answered
 audit_has '.slo.source == "'$LIGHT'"' && fail "the light client was limited: $(grep $LIGHT "$tmp/audit.log")"
 n_light=$(wc -l <"$tmp/light.txt")
