@@ -941,8 +941,22 @@ static void slo_addr(const __u8 *a, struct rx_cidr *c)
 	memcpy(c->addr, c->v6 ? a : a + 12, c->v6 ? 16 : 4);
 }
 
-/* One step of the loop on the rules (a new one, a rate changed, one deleted), and its audit line. */
-static void slo_act(struct rx_guard *g, const struct rx_gslo_ep *e, const struct rx_gslo_action *a)
+/* The loop's state of a source forgotten: its rule is gone (TTL, or deleted by hand). */
+static void slo_forget(struct rx_gslo_ep *e, const __u8 *addr)
+{
+	size_t i;
+
+	for (i = 0; i < RX_GSLO_SOURCES_MAX; i++)
+		if (!memcmp(e->src[i].addr, addr, 16))
+			e->src[i].rate = 0;
+}
+
+/*
+ * One step of the loop on the rules (a new one, a rate changed, one
+ * deleted), and its audit line. A source whose rule is gone is forgotten:
+ * still heavy while the burn goes on, it is limited anew.
+ */
+static void slo_act(struct rx_guard *g, struct rx_gslo_ep *e, const struct rx_gslo_action *a)
 {
 	char src[64], ep[300], reason[96], action[32];
 	struct rx_cidr c;
@@ -955,8 +969,10 @@ static void slo_act(struct rx_guard *g, const struct rx_gslo_ep *e, const struct
 	snprintf(ep, sizeof(ep), "%s %s %u", e->method, e->route, e->port);
 	r = rule_by_key(g, GK_LIMIT, &c, e->port);
 	if (a->step == RX_GSLO_LIMIT) {
-		if (r)
-			return; /* a limit of its own exists already (an operator's): it stays */
+		if (r) { /* a limit of its own exists already (an operator's): it stays, the loop's not made */
+			slo_forget(e, a->addr);
+			return;
+		}
 		snprintf(reason, sizeof(reason), "slo_burn %s %.80s", e->ifname, ep);
 		req = json_pack("{sssssisisIss}", "cmd", "limit", "source", src, "port", (int)e->port,
 				"syn", (int)a->to, "ttl", (json_int_t)g->slo.ttl_s, "reason", reason);
@@ -965,8 +981,11 @@ static void slo_act(struct rx_guard *g, const struct rx_gslo_ep *e, const struct
 		g->quiet = 0;
 		json_decref(req);
 		rule = json_incref(json_object_get(ans, "rule"));
+		if (!rule)
+			slo_forget(e, a->addr); /* refused (a full table): tried again next step */
 	} else if (!r || strcmp(g->owners[r->owner], "slo")) {
-		return; /* expired, or deleted by hand: nothing to step */
+		slo_forget(e, a->addr); /* expired, or deleted by hand: nothing to step */
+		return;
 	} else if (a->step == RX_GSLO_RELEASE) {
 		g->quiet = 1;
 		ans = rule_del(g, r, "slo_release", "slo");

@@ -96,11 +96,13 @@ with open(out, "a", buffering=1) as f:
         try:
             c = http.client.HTTPConnection("192.0.2.2", port, timeout=10, source_address=(src, 0))
             c.request("GET", "/users/%d" % i)
-            code = c.getresponse().status
+            r = c.getresponse()
+            r.read()
+            code = r.status
             c.close()
         except OSError as e:
             code = "error:" + type(e).__name__
-        f.write("%s %.6f\n" % (code, time.monotonic() - t0))
+        f.write("%s %.6f %.6f\n" % (code, time.monotonic() - t0, time.time()))
         time.sleep(0.25)
 PY
 rx_bg ip netns exec "$NA" /usr/bin/python3 "$tmp/light.py" $LIGHT $API "$tmp/light.txt" 45
@@ -181,6 +183,12 @@ n_release=$(jq -s '[.[] | select(.action == "slo_release")] | length' "$tmp/audi
 # the light client's slowest request while limited and after, against before
 p99() { sort -n | awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1; print v[i] }'; }
 echo "light client: $ok_light of $n_light answered 200, slowest $(awk '{ print $2 }' "$tmp/light.txt" | sort -n | tail -n 1) s, p99 $(awk '{ print $2 }' "$tmp/light.txt" | p99) s"
+# its requests' times by phase: before the heavy client, until its limit, limited (after the recovery), after it
+phase() { # FROM TO: median and slowest of the light requests started in [FROM, TO)
+	awk -v a="$1" -v b="$2" '$3 - $2 >= a && $3 - $2 < b { print $2 }' "$tmp/light.txt" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) printf "%d requests, median %.0f ms, slowest %.0f ms", NR, 1000 * v[int((NR + 1) / 2)], 1000 * v[NR]; else printf "none" }'
+}
+echo "light client before the heavy one: $(phase 0 "$t_start"); heavy, not yet limited: $(phase "$t_start" "$t_limit"); limited, until the SLO recovered: $(phase "$t_limit" "$t_recover"); recovered, heavy still running: $(phase "$t_recover" "$t_heavy_end"); after: $(phase "$t_heavy_end" 9999999999)"
 printf 'timeline (s after the heavy client started): slo_burn fired %.1f, slo_limit %.1f, first slo_tighten %.1f, slo_burn resolved %.1f (heavy client still running: %s), heavy client stopped %.1f, slo_release %.1f\n' \
 	"$(jq -n "$fired - $t_start")" "$(jq -n "$t_limit - $t_start")" "$(jq -n "$t_tighten - $t_start")" \
 	"$(jq -n "$t_recover - $t_start")" "$heavy_running" "$(jq -n "$t_heavy_end - $t_start")" "$(jq -n "$t_release - $t_start")"
