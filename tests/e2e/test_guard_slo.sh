@@ -14,7 +14,8 @@
 #   rxray_guard_slo_steps_total counts the steps;
 # * a bad guard-slo value: one line naming it, exit 2; guard limit --source
 #   by hand, and its bad forms (a CIDR, no port, a duplicate): exit 2.
-# Prints the loop's timeline (bench/RESULTS.md, section 17).
+# Prints the loop's timeline (bench/RESULTS.md, section 17). GLS_SLO=off runs
+# the same traffic without the loop and only reports (the baseline).
 set -u
 # shellcheck source=../lib/runner.sh
 . "${0%/*}/../lib/runner.sh"
@@ -61,7 +62,7 @@ rx_until rx_listening $API || fail "the API did not start"
 
 cat >"$tmp/rxray.conf" <<CONF
 guard-log = $tmp/audit.log
-guard-slo = on
+guard-slo = ${GLS_SLO:-on}
 guard-slo-syn = 40
 guard-slo-min = 5
 guard-slo-step = 2
@@ -111,7 +112,7 @@ sleep 3
 now() { date +%s.%N; }
 t_start=$(now)
 # the heavy client: 40 connections, a new one per request, for 25 s
-rx_bg ip netns exec "$NA" wrk -t2 -c40 -d25s --timeout 10s -H 'Connection: close' "http://192.0.2.2:$API/users/7"
+rx_bg ip netns exec "$NA" wrk -t2 -c40 -d25s --timeout 10s -H 'Connection: close' "http://192.0.2.2:$API/users/7" >"$tmp/wrk.txt"
 heavy_pid=$bg_pid
 audit_has() { [ -s "$tmp/audit.log" ] && jq -e -s "any(.[]; $1)" "$tmp/audit.log" >/dev/null; }
 first_ts() { jq -s "[.[] | select($1) | .ts][0]" "$tmp/audit.log"; }
@@ -120,6 +121,25 @@ wait_for() { # FILTER SECONDS: the audit log has a line satisfying FILTER
 	for _ in $(seq $(($2 * 10))); do audit_has "$1" && return 0; sleep 0.1; done
 	return 1
 }
+phase() { # FROM TO: median and slowest of the light requests started in [FROM, TO)
+	awk -v a="$1" -v b="$2" '$3 - $2 >= a && $3 - $2 < b { print $2 }' "$tmp/light.txt" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) printf "%d requests, median %.0f ms, slowest %.0f ms", NR, 1000 * v[int((NR + 1) / 2)], 1000 * v[NR]; else printf "none" }'
+}
+if [ "${GLS_SLO:-on}" = off ]; then # the baseline: the same traffic, no loop
+	wait "$heavy_pid" 2>/dev/null
+	t_heavy_end=$(now)
+	sleep 2
+	[ -s "$tmp/audit.log" ] && audit_has '.action | startswith("slo_")' && fail "slo steps with guard-slo = off"
+	f=$(jq -s "[.[] | select(.alert == \"slo_burn\" and .state == \"firing\" and .since >= $t_start)][0].since" "$tmp/alerts.json")
+	r=$(jq -s "[.[] | select(.alert == \"slo_burn\" and .state == \"resolved\" and .ends >= $t_start) | .ends][0]" "$tmp/alerts.json")
+	printf 'baseline (guard-slo = off; s after the heavy client started): slo_burn fired %s, resolved %s, heavy client stopped %.1f\n' \
+		"$([ "$f" = null ] && echo never || printf %.1f "$(jq -n "$f - $t_start")")" \
+		"$([ "$r" = null ] && echo never || printf %.1f "$(jq -n "$r - $t_start")")" "$(jq -n "$t_heavy_end - $t_start")"
+	echo "heavy client (wrk): $(grep -o '[0-9]* requests in [0-9.]*s' "$tmp/wrk.txt")"
+	echo "light client before the heavy one: $(phase 0 "$t_start"); heavy running: $(phase "$t_start" "$t_heavy_end"); after: $(phase "$t_heavy_end" 9999999999)"
+	rx_end "guard slo baseline: reported"
+	exit 0
+fi
 wait_for '.action == "slo_limit"' 25 ||
 	fail "no slo_limit: $(jq -c '[.alert,.state,.summary // .annotations.summary]' "$tmp/alerts.json" 2>/dev/null | tail -n 3)"
 lim=$(jq -s -c '[.[] | select(.action == "slo_limit")][0]' "$tmp/audit.log")
@@ -150,6 +170,7 @@ wait "$heavy_pid" 2>/dev/null
 t_heavy_end=$(now)
 # after the heavy client: relaxed, then released, nothing of the loop left
 wait_for '.action == "slo_release" and .ts >= '"$t_heavy_end" 30 || fail "no slo_release after the heavy client stopped"
+t_relax=$(first_ts '.action == "slo_relax"')
 t_release=$(jq -s "[.[] | select(.action == \"slo_release\" and .ts >= $t_heavy_end) | .ts][0]" "$tmp/audit.log")
 audit_has '.action == "slo_relax"' || fail "no slo_relax step"
 rules=$(RXRAY_AGENT=$tmp/agent.sock inb "$RXRAY" guard list --json)
@@ -184,13 +205,12 @@ n_release=$(jq -s '[.[] | select(.action == "slo_release")] | length' "$tmp/audi
 p99() { sort -n | awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1; print v[i] }'; }
 echo "light client: $ok_light of $n_light answered 200, slowest $(awk '{ print $2 }' "$tmp/light.txt" | sort -n | tail -n 1) s, p99 $(awk '{ print $2 }' "$tmp/light.txt" | p99) s"
 # its requests' times by phase: before the heavy client, until its limit, limited (after the recovery), after it
-phase() { # FROM TO: median and slowest of the light requests started in [FROM, TO)
-	awk -v a="$1" -v b="$2" '$3 - $2 >= a && $3 - $2 < b { print $2 }' "$tmp/light.txt" | sort -n |
-		awk '{ v[NR] = $1 } END { if (NR) printf "%d requests, median %.0f ms, slowest %.0f ms", NR, 1000 * v[int((NR + 1) / 2)], 1000 * v[NR]; else printf "none" }'
-}
+echo "light client before the heavy one: $(phase 0 "$t_start"); heavy running: $(phase "$t_start" "$t_heavy_end"); after: $(phase "$t_heavy_end" 9999999999)"
 echo "light client before the heavy one: $(phase 0 "$t_start"); heavy, not yet limited: $(phase "$t_start" "$t_limit"); limited, until the SLO recovered: $(phase "$t_limit" "$t_recover"); recovered, heavy still running: $(phase "$t_recover" "$t_heavy_end"); after: $(phase "$t_heavy_end" 9999999999)"
-printf 'timeline (s after the heavy client started): slo_burn fired %.1f, slo_limit %.1f, first slo_tighten %.1f, slo_burn resolved %.1f (heavy client still running: %s), heavy client stopped %.1f, slo_release %.1f\n' \
+printf 'timeline (s after the heavy client started): slo_burn fired %.1f, slo_limit %.1f, first slo_tighten %.1f, slo_burn resolved %.1f (heavy client still running: %s), heavy client stopped %.1f, first slo_relax %.1f, slo_release %.1f\n' \
 	"$(jq -n "$fired - $t_start")" "$(jq -n "$t_limit - $t_start")" "$(jq -n "$t_tighten - $t_start")" \
-	"$(jq -n "$t_recover - $t_start")" "$heavy_running" "$(jq -n "$t_heavy_end - $t_start")" "$(jq -n "$t_release - $t_start")"
+	"$(jq -n "$t_recover - $t_start")" "$heavy_running" "$(jq -n "$t_heavy_end - $t_start")" \
+	"$(jq -n "$t_relax - $t_start")" "$(jq -n "$t_release - $t_start")"
+echo "heavy client (wrk): $(grep -o '[0-9]* requests in [0-9.]*s' "$tmp/wrk.txt")"
 echo "steps: $n_limit limit, $n_tighten tighten, $n_relax relax, $n_release release; rates of the heavy source: $(jq -s -r '[.[] | select(.action | startswith("slo_")) | "\(.action | ltrimstr("slo_")) \(.slo.from)->\(.slo.to)"] | join(", ")' "$tmp/audit.log")"
 rx_end "guard slo: the heavy source limited and tightened, the SLO recovered, the light client never limited, relaxed and released after"
