@@ -9,7 +9,7 @@
 #   goes on: slo_limit, slo_tighten lines in the audit log;
 # * the SLO recovers (slo_burn resolves) while the heavy client still runs;
 # * the light client is never limited and all its requests succeed;
-# * once the heavy client stops (and guard-slo-calm, 20 s, after the
+# * once the heavy client stops (and guard-slo-calm, 25 s, after the
 #   recovery): slo_relax steps, then slo_release, and no slo rule is left;
 #   rxray_guard_slo_steps_total counts the steps;
 # * a bad guard-slo value: one line naming it, exit 2; guard limit --source
@@ -67,7 +67,7 @@ guard-slo-syn = 40
 guard-slo-min = 5
 guard-slo-step = 2
 guard-slo-interval = 3
-guard-slo-calm = 20
+guard-slo-calm = 25
 guard-slo-ttl = 30
 guard-slo-share = 30
 alert-resolve-after = 2
