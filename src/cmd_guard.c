@@ -219,7 +219,10 @@ static void print_rule(const json_t *r)
 	printf("%4lld %-6s ", (long long)json_integer_value(json_object_get(r, "id")), action);
 	if (json_object_get(r, "source"))
 		printf("source %s ", json_string_value(json_object_get(r, "source")));
-	if (!strcmp(action, "limit"))
+	if (!strcmp(action, "limit") && !json_object_get(r, "per_source")) /* SYNs only */
+		printf("port %-5lld syn %lld/s", (long long)json_integer_value(json_object_get(r, "port")),
+		       (long long)json_integer_value(json_object_get(r, "syn")));
+	else if (!strcmp(action, "limit"))
 		printf("port %-5lld %lld/s syn %lld/s", (long long)json_integer_value(json_object_get(r, "port")),
 		       (long long)json_integer_value(json_object_get(r, "per_source")),
 		       (long long)json_integer_value(json_object_get(r, "syn")));
