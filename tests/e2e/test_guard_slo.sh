@@ -154,6 +154,9 @@ t_limit=$(first_ts '.action == "slo_limit"')
 rules=$(RXRAY_AGENT=$tmp/agent.sock inb "$RXRAY" guard list --json)
 jq -e --arg h $HEAVY '[.rules[] | select(.owner == "slo")] | length == 1 and .[0].source == $h' <<<"$rules" >/dev/null ||
 	fail "guard list: $(jq -c '.rules' <<<"$rules")"
+# and it drops (the heavy client's SYNs over the limit: reason rate_limited)
+slo_dropped() { RXRAY_AGENT=$tmp/agent.sock inb "$RXRAY" guard list --json | jq -e '[.rules[] | select(.owner == "slo") | .dropped] | add > 0' >/dev/null; }
+rx_until slo_dropped || rx_until slo_dropped || fail "the slo rule dropped nothing"
 wait_for '.action == "slo_tighten" and .slo.source == "'$HEAVY'"' 15 || fail "no slo_tighten"
 tight=$(jq -s -c '[.[] | select(.action == "slo_tighten")][0].slo' "$tmp/audit.log")
 jq -e '.from == 40 and .to == 20' <<<"$tight" >/dev/null || fail "slo_tighten: $tight"
@@ -201,6 +204,9 @@ n_relax=$(jq -s '[.[] | select(.action == "slo_relax")] | length' "$tmp/audit.lo
 n_release=$(jq -s '[.[] | select(.action == "slo_release")] | length' "$tmp/audit.log")
 [ "$(steps limit)" = "$n_limit" ] && [ "$(steps tighten)" = "$n_tighten" ] && [ "$(steps relax)" = "$n_relax" ] &&
 	[ "$(steps release)" = "$n_release" ] || fail "rxray_guard_slo_steps_total: $(grep slo_steps <<<"$m")"
+dropped=$(awk '$1 == "rxray_guard_dropped_packets_total{owner=\"slo\",reason=\"rate_limited\"}" { print $2 }' <<<"$m")
+[ "${dropped:-0}" -gt 0 ] || fail "rxray_guard_dropped_packets_total{owner=\"slo\"}: '$dropped'"
+echo "the heavy client's SYNs the slo rule dropped: $dropped"
 # the light client's slowest request while limited and after, against before
 p99() { sort -n | awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1; print v[i] }'; }
 echo "light client: $ok_light of $n_light answered 200, slowest $(awk '{ print $2 }' "$tmp/light.txt" | sort -n | tail -n 1) s, p99 $(awk '{ print $2 }' "$tmp/light.txt" | p99) s"
