@@ -184,6 +184,9 @@ g() { RXRAY_AGENT=$tmp/agent.sock inb "$RXRAY" guard "$@"; }
 g limit --source 203.0.113.9 --port $API --syn 10/s --reason e2e >/dev/null || fail "guard limit --source failed"
 g list | grep -q "limit  source 203.0.113.9 port $API" || fail "guard list: $(g list)"
 [ "$(g explain 203.0.113.9 --json | jq -r '.rule.source')" = 203.0.113.9 ] || fail "explain: $(g explain 203.0.113.9 --json)"
+g limit --source 2001:db8::77 --port $API --syn 5/s --ttl 60 >/dev/null || fail "guard limit --source (IPv6) failed"
+[ "$(g list --json | jq -r '[.rules[] | select(.source == "2001:db8::77")][0] | "\(.port) \(.syn) \(.per_source // 0)"')" = "$API 5 0" ] ||
+	fail "guard list (IPv6 source limit): $(g list --json | jq -c .rules)"
 for bad in "--source 203.0.113.0/24 --port $API --syn 1/s" "--source 203.0.113.9 --syn 1/s" \
 	"--source 203.0.113.9 --port $API --syn 10/s" "--source 203.0.113.9 --port $API"; do
 	# shellcheck disable=SC2086 # the options, split
