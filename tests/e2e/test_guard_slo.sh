@@ -57,7 +57,7 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
 Server((sys.argv[1], int(sys.argv[2])), Api).serve_forever()
 PY
-rx_bg inb /usr/bin/python3 "$tmp/slow_api.py" 192.0.2.2 $API
+rx_bg ip netns exec "$NB" /usr/bin/python3 "$tmp/slow_api.py" 192.0.2.2 $API
 rx_until rx_listening $API || fail "the API did not start"
 
 cat >"$tmp/rxray.conf" <<CONF
@@ -80,7 +80,7 @@ alert-slo-slow-burn = 1000
 alert-slo-ticket-burn = 1000
 slo = GET /users/{id} $API latency_ms=100 latency_target=95
 CONF
-rx_bg inb "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$LISTEN --config "$tmp/rxray.conf" \
+rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$LISTEN --config "$tmp/rxray.conf" \
 	--control "$tmp/agent.sock" --alert-log "$tmp/alerts.json" 2>"$tmp/serve.err"
 rx_until rx_scrapes $LISTEN || rx_until rx_scrapes $LISTEN || fail "serve did not start: $(cat "$tmp/serve.err")"
 
