@@ -55,6 +55,14 @@ struct {
 	__type(value, struct rx_guard_bucket);
 } rx_guard_buckets SEC(".maps");
 
+/* Limits of one source on one port (the SLO loop's): key pad 0, bucket key pad 1. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RX_GUARD_SRCLIMITS_MAX);
+	__type(key, struct rx_guard_bucket_key);
+	__type(value, struct rx_guard_limit);
+} rx_guard_srclimits SEC(".maps");
+
 /* The rules' metadata: the agent's only (struct rx_guard_meta). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -100,6 +108,12 @@ RX_INLINE struct rx_guard_hits *rx_shim_guard_hits(struct rx_env *env, __u32 id)
 RX_INLINE const struct rx_guard_limit *rx_shim_guard_limit(struct rx_env *env, __u32 port)
 {
 	return bpf_map_lookup_elem(&rx_guard_limits, &port);
+}
+
+RX_INLINE const struct rx_guard_limit *rx_shim_guard_srclimit(struct rx_env *env,
+							      const struct rx_guard_bucket_key *k)
+{
+	return bpf_map_lookup_elem(&rx_guard_srclimits, k);
 }
 
 RX_INLINE struct rx_guard_bucket *rx_shim_guard_bucket(struct rx_env *env,

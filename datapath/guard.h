@@ -9,7 +9,8 @@
  *   2. deny lists (LPM tries): a match drops (reason "blocked"), or only
  *      counts what it would drop when the rule or the guard is in dry run;
  *   3. per-source token buckets (packets/s and SYN/s), global or per
- *      destination port: past the rate, reason "rate_limited".
+ *      destination port, and a source's own limit on a port (the SLO
+ *      loop's, src/guard_slo.c): past the rate, reason "rate_limited".
  *
  * Each matching rule counts per CPU (struct rx_guard_hits, by rule id).
  * The stage counts the packet under its final (verdict, reason, proto): the
@@ -21,6 +22,8 @@
  *                                                   const struct rx_pkt *pkt)
  *   struct rx_guard_hits *rx_shim_guard_hits(struct rx_env *env, __u32 id)
  *   const struct rx_guard_limit *rx_shim_guard_limit(struct rx_env *env, __u32 port)
+ *   const struct rx_guard_limit *rx_shim_guard_srclimit(struct rx_env *env,
+ *                                                       const struct rx_guard_bucket_key *k)
  *   struct rx_guard_bucket *rx_shim_guard_bucket(struct rx_env *env,
  *                                                const struct rx_guard_bucket_key *k)
  */
@@ -68,22 +71,33 @@ RX_INLINE const struct rx_guard_limit *rx_guard_limit_of(struct rx_env *env,
 	return l ? l : rx_shim_guard_limit(env, 0);
 }
 
+/* One packet through bucket k of limit l: 1 when it is over the rate, else 0. */
+RX_INLINE int rx_guard_over(struct rx_env *env, const struct rx_guard_limit *l,
+			    const struct rx_guard_bucket_key *k, int syn)
+{
+	struct rx_guard_bucket *b = rx_shim_guard_bucket(env, k);
+	__u64 now;
+
+	if (!b)
+		return 0; /* (never: an LRU map makes room) */
+	now = rx_shim_now(env);
+	if (syn && !rx_guard_gcra(&b->syn_tat, now, l->syn_ns, l->syn_burst_ns))
+		return 1;
+	return !rx_guard_gcra(&b->pkt_tat, now, l->pkt_ns, l->pkt_burst_ns);
+}
+
 /*
- * The token buckets of pkt's source: 1 when it is over its limit (and
- * *id, *flags name the limit), else 0.
+ * The token buckets of pkt's source: its own limit on the destination port
+ * (the SLO loop's, when cfg->src_limits), then its port's or the global
+ * one. 1 when it is over one of them (and *id, *flags name it), else 0.
  */
-RX_INLINE int rx_guard_limited(struct rx_env *env, const struct rx_pkt *pkt, __u32 *id,
-			       __u32 *flags)
+RX_INLINE int rx_guard_limited(struct rx_env *env, const struct rx_guard_cfg *cfg,
+			       const struct rx_pkt *pkt, __u32 *id, __u32 *flags)
 {
 	struct rx_guard_bucket_key k = {};
 	const struct rx_guard_limit *l;
-	struct rx_guard_bucket *b;
-	__u64 now;
 	int syn;
 
-	l = rx_guard_limit_of(env, pkt, &k.port);
-	if (!l)
-		return 0;
 	if (pkt->layers & RX_L_IPV4) {
 		k.addr[10] = 0xff;
 		k.addr[11] = 0xff;
@@ -91,16 +105,27 @@ RX_INLINE int rx_guard_limited(struct rx_env *env, const struct rx_pkt *pkt, __u
 	} else {
 		__builtin_memcpy(k.addr, pkt->ip6_src, 16);
 	}
-	b = rx_shim_guard_bucket(env, &k);
-	if (!b)
-		return 0; /* (never: an LRU map makes room) */
-	now = rx_shim_now(env);
+	syn = (pkt->layers & RX_L_TCP) && (pkt->tcp_flags & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN;
+	if (cfg->src_limits && (pkt->layers & (RX_L_TCP | RX_L_UDP)) && pkt->dport) {
+		k.port = pkt->dport;
+		l = rx_shim_guard_srclimit(env, &k);
+		if (l) {
+			k.pad = 1;
+			*id = l->id;
+			*flags = l->flags;
+			if (rx_guard_over(env, l, &k, syn))
+				return 1;
+			k.pad = 0;
+		}
+	}
+	if (!cfg->limits)
+		return 0;
+	l = rx_guard_limit_of(env, pkt, &k.port);
+	if (!l)
+		return 0;
 	*id = l->id;
 	*flags = l->flags;
-	syn = (pkt->layers & RX_L_TCP) && (pkt->tcp_flags & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN;
-	if (syn && !rx_guard_gcra(&b->syn_tat, now, l->syn_ns, l->syn_burst_ns))
-		return 1;
-	return !rx_guard_gcra(&b->pkt_tat, now, l->pkt_ns, l->pkt_burst_ns);
+	return rx_guard_over(env, l, &k, syn);
 }
 
 /* Count a rule's match: drop (1), would drop (dry run), or an allow rule's pass. */
@@ -141,7 +166,7 @@ RX_INLINE __u32 rx_guard_decide(struct rx_env *env, const struct rx_pkt *pkt, __
 		id = r->id;
 		flags = r->flags;
 		why = RX_REASON_GUARD_BLOCKED;
-	} else if (cfg->limits && rx_guard_limited(env, pkt, &id, &flags)) {
+	} else if ((cfg->limits || cfg->src_limits) && rx_guard_limited(env, cfg, pkt, &id, &flags)) {
 		why = RX_REASON_GUARD_RATE_LIMITED;
 	}
 	if (!why)

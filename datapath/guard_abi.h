@@ -12,6 +12,7 @@
 #define RX_GUARD_RULES_MAX 131072 /* entries of each LPM trie (and rules in all) */
 #define RX_GUARD_LIMITS_MAX 1024  /* rate limits: one global, the rest per port */
 #define RX_GUARD_BUCKETS_MAX 65536 /* sources with a token bucket (LRU) */
+#define RX_GUARD_SRCLIMITS_MAX 1024 /* limits of one source on one port (the SLO loop's) */
 #define RX_GUARD_NEXT (-2)        /* rx_datapath's answer: the guard stage decides */
 
 enum rx_guard_list {
@@ -58,8 +59,10 @@ struct rx_guard_cfg {
 	__u32 limits;  /* rate limits in rx_guard_limits (0: no bucket lookups) */
 	__u32 on;      /* the agent's switch (user space only) */
 	__u32 active;  /* rx_cfg.guard as the agent set it: a --pin restart sets it before attaching */
+	__u32 src_limits; /* limits of one source in rx_guard_srclimits (0: no lookups) */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct rx_guard_cfg) == 16, "struct rx_guard_cfg ABI size");
+_Static_assert(sizeof(struct rx_guard_cfg) == 24, "struct rx_guard_cfg ABI size");
 
 /*
  * A rate limit (map rx_guard_limits, by destination port; 0: every port),
@@ -102,11 +105,15 @@ struct rx_guard_meta {
 };
 _Static_assert(sizeof(struct rx_guard_meta) == 184, "struct rx_guard_meta ABI size");
 
-/* A source's bucket (LRU map rx_guard_buckets): per source and limit port. */
+/*
+ * A source's bucket (LRU map rx_guard_buckets): per source and limit port.
+ * Also the key of a limit of one source on one port (map
+ * rx_guard_srclimits, pad 0), whose bucket is the same key with pad 1.
+ */
 struct rx_guard_bucket_key {
 	__u8 addr[16]; /* IPv6, or IPv4 mapped (::ffff:a.b.c.d) */
 	__u16 port;    /* the limit's port, 0: global (host order) */
-	__u16 pad;
+	__u16 pad;     /* 1: the bucket of a source's own limit (rx_guard_srclimits) */
 };
 _Static_assert(sizeof(struct rx_guard_bucket_key) == 20, "struct rx_guard_bucket_key ABI size");
 

@@ -26,6 +26,7 @@ struct rx_nguard {
 	struct rx_nhash hits;     /* __u32 id -> struct rx_guard_hits */
 	struct rx_nhash limits;   /* __u32 port -> struct rx_guard_limit */
 	struct rx_nhash buckets;  /* struct rx_guard_bucket_key -> struct rx_guard_bucket */
+	struct rx_nhash srclimits; /* struct rx_guard_bucket_key -> struct rx_guard_limit */
 	struct rx_guard_cfg cfg;
 	__u32 last_id; /* the last rule that matched (guard --replay reads it per frame) */
 };
@@ -95,6 +96,12 @@ RX_INLINE struct rx_guard_hits *rx_shim_guard_hits(struct rx_env *env, __u32 id)
 RX_INLINE const struct rx_guard_limit *rx_shim_guard_limit(struct rx_env *env, __u32 port)
 {
 	return env->guard ? rx_nhash__find(&env->guard->limits, &port) : NULL;
+}
+
+RX_INLINE const struct rx_guard_limit *rx_shim_guard_srclimit(struct rx_env *env,
+							      const struct rx_guard_bucket_key *k)
+{
+	return env->guard ? rx_nhash__find(&env->guard->srclimits, k) : NULL;
 }
 
 /* (a full table answers NULL: the source goes unlimited; the LRU map would evict) */

@@ -120,6 +120,8 @@ static void *alertd_thread(void *arg)
 			if (!rx_snapshot__copy(&win, &cur)) {
 				rx_snapshot__subtract(&win, &prev[i]);
 				rx_alerts__tick(d->eng[i], &win, cur.last_ns);
+				if (d->o.on_window)
+					d->o.on_window(d->o.on_window_user, d->ifnames[i], &win);
 			}
 			rx_snapshot__free(&win);
 			rx_snapshot__free(&prev[i]);

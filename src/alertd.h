@@ -28,6 +28,9 @@ struct rx_alertd_opts {
 	/* each change first (the guard's automatic blocks): its "action", or NULL (none) */
 	const char *(*on_alert)(void *user, const json_t *alert);
 	void *on_alert_user;
+	/* each interface's window after its detectors (the guard's SLO loop), or NULL */
+	void (*on_window)(void *user, const char *ifname, const struct rx_snapshot *w);
+	void *on_window_user;
 };
 
 struct rx_alertd;

@@ -20,6 +20,7 @@
 static const char guard_usage[] =
 	"Usage: rxray guard (list | block CIDR [--ttl SECONDS] [--reason R] [--dry-run] |\n"
 	"                    unblock CIDR | allow CIDR | limit [--port P] --per-source N/s [--syn N/s] |\n"
+	"                    limit --source ADDR --port P [--per-source N/s] [--syn N/s] |\n"
 	"                    del ID | dry-run on|off | off | on | explain ADDR) [--json]\n"
 	"       rxray guard --replay -r FILE --config C\n"
 	"\n"
@@ -41,6 +42,7 @@ static const char guard_usage[] =
 	"      --port P           limit: only packets to destination port P (default: every port)\n"
 	"      --per-source N/s   limit: packets per second per source address\n"
 	"      --syn N/s          limit: also SYNs (new connections) per second per source\n"
+	"      --source ADDR      limit: a limit of this one source on --port (the SLO loop's kind)\n"
 	"      --json             the agent's answer as one JSON object\n"
 	"      --replay           with -r: the guard-* rules of --config over a capture, packet by\n"
 	"                         packet: what they would drop, and why (no agent, no privileges)\n"
@@ -53,7 +55,7 @@ static const char guard_usage[] =
 
 struct guard_cmd {
 	struct rx_params p;
-	const char *ttl, *reason, *port, *pps, *syn, *config;
+	const char *ttl, *reason, *port, *pps, *syn, *source, *config;
 	int dry, replay;
 };
 
@@ -68,6 +70,7 @@ static const struct rx_option guard_options[] = {
 	{ .name = "port", .type = RX_OPT_STR, .off = offsetof(struct guard_cmd, port) },
 	{ .name = "per-source", .type = RX_OPT_STR, .off = offsetof(struct guard_cmd, pps) },
 	{ .name = "syn", .type = RX_OPT_STR, .off = offsetof(struct guard_cmd, syn) },
+	{ .name = "source", .type = RX_OPT_STR, .off = offsetof(struct guard_cmd, source) },
 	{ 0 },
 };
 
@@ -98,8 +101,8 @@ static int check_opts(const struct guard_cmd *c, const char *cmd)
 
 	if ((c->ttl || c->reason || c->dry) && !add && !lim && strcmp(cmd, "allow"))
 		bad = c->ttl ? "--ttl" : c->reason ? "--reason" : "--dry-run";
-	else if ((c->port || c->pps || c->syn) && !lim)
-		bad = c->port ? "--port" : c->pps ? "--per-source" : "--syn";
+	else if ((c->port || c->pps || c->syn || c->source) && !lim)
+		bad = c->port ? "--port" : c->pps ? "--per-source" : c->syn ? "--syn" : "--source";
 	if (bad) {
 		rx_err("guard %s: %s does not apply here (rxray guard --help)", cmd, bad);
 		return -1;
@@ -130,6 +133,8 @@ static int add_opts(const struct guard_cmd *c, json_t *req)
 		}
 		json_object_set_new(req, "port", json_integer((json_int_t)v));
 	}
+	if (c->source)
+		json_object_set_new(req, "source", json_string(c->source));
 	if (c->pps) {
 		if (parse_rate("--per-source", c->pps, &v))
 			return -1;
@@ -193,8 +198,8 @@ static json_t *build_request(struct guard_cmd *c)
 		json_object_set_new(req, "value", json_string(arg));
 	} else if (!strcmp(cmd, "explain")) {
 		json_object_set_new(req, "address", json_string(arg));
-	} else if (!strcmp(cmd, "limit") && !c->pps) {
-		rx_err("guard limit: --per-source N/s is needed");
+	} else if (!strcmp(cmd, "limit") && !c->pps && !(c->source && c->syn)) {
+		rx_err("guard limit: --per-source N/s is needed (or --source ADDR with --syn N/s)");
 		goto bad;
 	}
 	if (!add_opts(c, req))
@@ -212,7 +217,12 @@ static void print_rule(const json_t *r)
 	json_t *exp = json_object_get(r, "expires");
 
 	printf("%4lld %-6s ", (long long)json_integer_value(json_object_get(r, "id")), action);
-	if (!strcmp(action, "limit"))
+	if (json_object_get(r, "source"))
+		printf("source %s ", json_string_value(json_object_get(r, "source")));
+	if (!strcmp(action, "limit") && !json_object_get(r, "per_source")) /* SYNs only */
+		printf("port %-5lld syn %lld/s", (long long)json_integer_value(json_object_get(r, "port")),
+		       (long long)json_integer_value(json_object_get(r, "syn")));
+	else if (!strcmp(action, "limit"))
 		printf("port %-5lld %lld/s syn %lld/s", (long long)json_integer_value(json_object_get(r, "port")),
 		       (long long)json_integer_value(json_object_get(r, "per_source")),
 		       (long long)json_integer_value(json_object_get(r, "syn")));

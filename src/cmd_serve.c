@@ -578,6 +578,12 @@ static const char *serve_on_alert(void *user, const json_t *alert)
 	return rx_guard__on_alert(user, alert);
 }
 
+/* Each interface's window: the guard's SLO loop (guard-slo), if on. */
+static void serve_on_window(void *user, const char *ifname, const struct rx_snapshot *w)
+{
+	rx_guard__on_window(user, ifname, w);
+}
+
 /* The control socket's guard requests: `rxray guard` is the operator's ("manual"). */
 static json_t *serve_guard_json(void *user, const json_t *req)
 {
@@ -633,6 +639,7 @@ int cmd_serve(int argc, char **argv)
 
 	rx_alerts_cfg__defaults(&cfg.alerts.cfg);
 	rx_guard_auto__defaults(&cfg.guard.o.autob);
+	rx_guard_slo__defaults(&cfg.guard.o.slo);
 	cfg.alerts.resend_s = 60;
 	r = rx_params__parse(&serve_line, &cfg, argc, argv);
 	if (r != RX_PARAMS_RUN)
@@ -688,6 +695,8 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	cfg.alerts.on_alert = serve_on_alert;
 	cfg.alerts.on_alert_user = sv.guard;
+	cfg.alerts.on_window = serve_on_window;
+	cfg.alerts.on_window_user = sv.guard;
 	snprintf(generator, sizeof(generator), "http%s://%s/api/alerts", web.tls ? "s" : "", addr);
 	cfg.alerts.generator = generator;
 	r = rx_alertd__start(&sv.alerts, &cfg.alerts, sv.src, sv.ifname, sv.n);

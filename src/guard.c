@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include "guard.h"
 #include "rxray.h"
+#include "snapshot.h"
 #include "source.h"
 #include "../datapath/guard_abi.h"
 
@@ -34,18 +35,20 @@ struct grule {
 	__u16 port;   /* GK_LIMIT: the destination port, 0: every port */
 	__u32 pps;    /* GK_LIMIT: packets/s per source (0: not limited) */
 	__u32 syn;    /* GK_LIMIT: SYN/s per source (0: not limited) */
-	struct rx_cidr cidr; /* GK_ALLOW, GK_DENY */
+	struct rx_cidr cidr; /* GK_ALLOW, GK_DENY; GK_LIMIT of one source: its address (plen 32, 128) */
 	__s64 created, expires; /* seconds since the epoch; expires 0: no TTL */
 	int owner;    /* index into rx_guard.owners */
 	char reason[96];
 };
 
 /* The guard's maps in one BPF object, in this order (bpf/guard_maps.h). */
-enum { GM_ALLOW4, GM_DENY4, GM_ALLOW6, GM_DENY6, GM_HITS, GM_CFG, GM_LIMITS, GM_META, GM_MAX };
+enum { GM_ALLOW4, GM_DENY4, GM_ALLOW6, GM_DENY6, GM_HITS, GM_CFG, GM_LIMITS, GM_META, GM_SRCLIM,
+       GM_MAX };
 static const char *const gm_names[GM_MAX] = { "rx_guard_allow4", "rx_guard_deny4",
 					      "rx_guard_allow6", "rx_guard_deny6",
 					      "rx_guard_hits",   "rx_guard_cfg",
-					      "rx_guard_limits", "rx_guard_meta" };
+					      "rx_guard_limits", "rx_guard_meta",
+					      "rx_guard_srclimits" };
 
 struct gtarget {
 	int fd[GM_MAX];
@@ -60,7 +63,8 @@ struct rx_guard {
 	__u32 *slots; /* ids by rule key (open addressing, G_TOMB for deleted) */
 	size_t tombs;
 	unsigned long max;
-	int on, dry_run, limits;
+	int on, dry_run, limits, srclimits;
+	int quiet; /* the SLO loop writes its own audit line for the rule it adds */
 	FILE *log;
 	struct gtarget t[G_TARGETS];
 	int nt, ncpu;
@@ -73,6 +77,10 @@ struct rx_guard {
 	int resumed; /* rules taken over from pinned maps: the configuration's are there already */
 	struct rx_guard_auto autob;
 	json_t *why_auto; /* automatic rules' alerts, by rule id (text): what made them, its evidence */
+	struct rx_guard_slo_cfg slo; /* the SLO loop: its settings, endpoints and steps */
+	struct rx_gslo_ep slo_eps[RX_GSLO_ENDPOINTS];
+	size_t slo_neps;
+	__u64 slo_steps[RX_GSLO_STEPS];
 	pthread_cond_t wake;
 };
 
@@ -163,12 +171,18 @@ static __u32 rule_hash(int kind, const struct rx_cidr *c, __u16 port)
 	return h;
 }
 
+/* A limit of one source on one port (the SLO loop's), not of every source. */
+static int is_srclim(const struct grule *r)
+{
+	return r->kind == GK_LIMIT && r->cidr.plen;
+}
+
 static int same_key(const struct grule *r, int kind, const struct rx_cidr *c, __u16 port)
 {
 	if (r->kind != kind)
 		return 0;
-	if (kind == GK_LIMIT)
-		return r->port == port;
+	if (kind == GK_LIMIT && r->port != port)
+		return 0;
 	return r->cidr.v6 == c->v6 && r->cidr.plen == c->plen && !memcmp(r->cidr.addr, c->addr, 16);
 }
 
@@ -261,7 +275,8 @@ static int owner_of(struct rx_guard *g, const char *name)
 static void cfg_write(struct rx_guard *g)
 {
 	struct rx_guard_cfg cfg = { .dry_run = (__u32)g->dry_run, .limits = (__u32)g->limits,
-				    .on = (__u32)g->on, .active = g->on && g->n > 0 };
+				    .on = (__u32)g->on, .active = g->on && g->n > 0,
+				    .src_limits = (__u32)g->srclimits };
 	__u32 zero = 0;
 	int i;
 
@@ -317,6 +332,7 @@ static int rule_write(struct rx_guard *g, const struct grule *r, int del)
 	struct rx_guard_rule v = { .id = r->id, .flags = r->dry ? RX_GUARD_F_DRY_RUN : 0 };
 	struct rx_guard_key6 k6 = { .prefixlen = r->cidr.plen };
 	struct rx_guard_key4 k4 = { .prefixlen = r->cidr.plen };
+	struct rx_guard_bucket_key sk = { .port = r->port };
 	struct rx_guard_limit l;
 	__u32 port = r->port;
 	const void *key = r->cidr.v6 ? (const void *)&k6 : (const void *)&k4;
@@ -329,6 +345,16 @@ static int rule_write(struct rx_guard *g, const struct grule *r, int del)
 		m = GM_LIMITS;
 		key = &port;
 		limit_value(r, &l);
+	}
+	if (is_srclim(r)) { /* keyed by the source, IPv4 mapped (::ffff:a.b.c.d), and the port */
+		m = GM_SRCLIM;
+		key = &sk;
+		if (r->cidr.v6) {
+			memcpy(sk.addr, r->cidr.addr, 16);
+		} else {
+			sk.addr[10] = sk.addr[11] = 0xff;
+			memcpy(&sk.addr[12], r->cidr.addr, 4);
+		}
 	}
 	for (i = 0; i < g->nt; i++) {
 		int fd = g->t[i].fd[m];
@@ -402,6 +428,11 @@ static json_t *rule_json(struct rx_guard *g, const struct grule *r, const struct
 	json_t *j = json_pack("{sIss}", "id", (json_int_t)r->id, "action", gk_names[r->kind]);
 	char cidr[80];
 
+	if (is_srclim(r)) {
+		rx_cidr_format(&r->cidr, cidr, sizeof(cidr));
+		cidr[strcspn(cidr, "/")] = 0; /* an address */
+		json_object_set_new(j, "source", json_string(cidr));
+	}
 	if (r->kind == GK_LIMIT) {
 		json_object_set_new(j, "port", json_integer(r->port));
 		if (r->pps)
@@ -434,15 +465,20 @@ static json_t *rule_json(struct rx_guard *g, const struct grule *r, const struct
 	return j;
 }
 
-/* One line of the audit log: what was done, by whom, to which rule (taken; NULL: none). */
-static void audit(struct rx_guard *g, const char *action, const char *by, json_t *rule)
+/*
+ * One line of the audit log: what was done, by whom, to which rule (taken;
+ * NULL: none), and the keys of extra (taken; NULL: none) after them.
+ */
+static void audit_ext(struct rx_guard *g, const char *action, const char *by, json_t *rule,
+		      json_t *extra)
 {
 	struct timespec ts;
 	json_t *j;
 	char *s;
 
-	if (!g->log || g->bulk) {
+	if (!g->log || g->bulk || g->quiet) {
 		json_decref(rule);
+		json_decref(extra);
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -450,6 +486,9 @@ static void audit(struct rx_guard *g, const char *action, const char *by, json_t
 		      "by", by);
 	if (rule)
 		json_object_set_new(j, "rule", rule);
+	if (extra)
+		json_object_update(j, extra);
+	json_decref(extra);
 	json_object_set_new(j, "on", json_boolean(g->on));
 	json_object_set_new(j, "dry_run", json_boolean(g->dry_run));
 	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
@@ -458,6 +497,11 @@ static void audit(struct rx_guard *g, const char *action, const char *by, json_t
 	fflush(g->log);
 	free(s);
 	json_decref(j);
+}
+
+static void audit(struct rx_guard *g, const char *action, const char *by, json_t *rule)
+{
+	audit_ext(g, action, by, rule, NULL);
 }
 
 /* ---- the operations ----------------------------------------------------------------------- */
@@ -484,7 +528,11 @@ static json_t *rule_add(struct rx_guard *g, struct grule *r, const char *by)
 	int err;
 
 	s = slot_find(g, r->kind, &r->cidr, r->port, &free_slot);
-	if (r->kind == GK_LIMIT)
+	if (is_srclim(r)) {
+		rx_cidr_format(&r->cidr, what, sizeof(what) - 16);
+		what[strcspn(what, "/")] = 0;
+		snprintf(what + strlen(what), 16, " port %u", r->port);
+	} else if (r->kind == GK_LIMIT)
 		snprintf(what, sizeof(what), "port %u", r->port);
 	else
 		rx_cidr_format(&r->cidr, what, sizeof(what));
@@ -496,8 +544,10 @@ static json_t *rule_add(struct rx_guard *g, struct grule *r, const char *by)
 	if (g->n >= g->max || !free_slot)
 		return fail(RX_EXIT_INPUT, "%s: the rule table is full (%zu rules, guard-max-rules %lu)",
 			    what, g->n, g->max);
-	if (r->kind == GK_LIMIT && g->limits >= RX_GUARD_LIMITS_MAX)
-		return fail(RX_EXIT_INPUT, "%s: the limit table is full (%d limits)", what, g->limits);
+	if (is_srclim(r) ? g->srclimits >= RX_GUARD_SRCLIMITS_MAX
+			 : r->kind == GK_LIMIT && g->limits >= RX_GUARD_LIMITS_MAX)
+		return fail(RX_EXIT_INPUT, "%s: the limit table is full (%d limits)", what,
+			    is_srclim(r) ? g->srclimits : g->limits);
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? 2 * g->cap : 1024;
 		struct grule *nr = realloc(g->rules, cap * sizeof(*nr));
@@ -522,7 +572,9 @@ static json_t *rule_add(struct rx_guard *g, struct grule *r, const char *by)
 		g->tombs--;
 	*free_slot = r->id;
 	g->rules[g->n++] = *r;
-	if (r->kind == GK_LIMIT)
+	if (is_srclim(r))
+		g->srclimits++;
+	else if (r->kind == GK_LIMIT)
 		g->limits++;
 	cfg_write(g);
 	audit(g, gk_names[r->kind], by, rule_json(g, r, NULL));
@@ -549,7 +601,9 @@ static json_t *rule_del(struct rx_guard *g, struct grule *r, const char *why, co
 		*s = G_TOMB;
 		g->tombs++;
 	}
-	if (r->kind == GK_LIMIT)
+	if (is_srclim(r))
+		g->srclimits--;
+	else if (r->kind == GK_LIMIT)
 		g->limits--;
 	j = rule_json(g, r, &h);
 	if (r->owner >= 2) {
@@ -584,6 +638,23 @@ static int req_cidr(const json_t *req, struct rx_cidr *c, json_t **err)
 	return 0;
 }
 
+/* The request's "source" of a limit of one source: an address, and a port with it. */
+static int req_source(const json_t *req, struct rx_cidr *c, json_int_t port, json_t **err)
+{
+	const char *s = json_string_value(json_object_get(req, "source"));
+	char why[128];
+
+	if (!s || rx_cidr_parse(s, c, why, sizeof(why)) || c->plen != (c->v6 ? 128u : 32u)) {
+		*err = fail(RX_EXIT_INPUT, "--source %s: expected an address (192.0.2.7)", s ? s : "");
+		return -1;
+	}
+	if (!port) {
+		*err = fail(RX_EXIT_INPUT, "--source: give the --port it is limited on");
+		return -1;
+	}
+	return 0;
+}
+
 /* block, allow, limit: the rule of the request, added. */
 static json_t *op_add(struct rx_guard *g, const json_t *req, int kind, const char *by)
 {
@@ -609,7 +680,10 @@ static json_t *op_add(struct rx_guard *g, const json_t *req, int kind, const cha
 
 		if (port < 0 || port > 65535)
 			return fail(RX_EXIT_INPUT, "--port %lld: expected 1..65535", (long long)port);
-		if (pps < 1 || pps > (json_int_t)G_RATE_MAX || syn < 0 || syn > (json_int_t)G_RATE_MAX)
+		if (json_object_get(req, "source") && req_source(req, &r.cidr, port, &err))
+			return err;
+		if ((pps < (r.cidr.plen ? 0 : 1)) || pps > (json_int_t)G_RATE_MAX || syn < 0 ||
+		    syn > (json_int_t)G_RATE_MAX || (!pps && !syn))
 			return fail(RX_EXIT_INPUT, "--per-source: expected 1..%lu/s", G_RATE_MAX);
 		r.port = (__u16)port;
 		r.pps = (__u32)pps;
@@ -685,8 +759,13 @@ static json_t *op_explain(struct rx_guard *g, const json_t *req)
 			    s ? s : "");
 	for (i = 0; i < g->n; i++) {
 		r = &g->rules[i];
+		if (is_srclim(r)) {
+			if (r->cidr.v6 == a.v6 && !memcmp(r->cidr.addr, a.addr, 16))
+				lim = r; /* its own limit first */
+			continue;
+		}
 		if (r->kind == GK_LIMIT) {
-			if (!lim || !r->port)
+			if (!lim || (!r->port && !is_srclim(lim)))
 				lim = r;
 			continue;
 		}
@@ -820,6 +899,176 @@ void rx_guard__metrics(struct rx_guard *g, struct rx_buf *b)
 			  "# TYPE rxray_guard_rules gauge\n");
 	for (o = 0; o < g->nowners; o++)
 		rx_buf__printf(b, "rxray_guard_rules{owner=\"%s\"} %u\n", g->owners[o], t.rules[o]);
+	rx_buf__printf(b, "# HELP rxray_guard_slo_steps_total Steps of the guard's SLO loop: "
+			  "limits made, tightened, relaxed, released.\n"
+			  "# TYPE rxray_guard_slo_steps_total counter\n");
+	for (k = 0; k < RX_GSLO_HOLD; k++)
+		rx_buf__printf(b, "rxray_guard_slo_steps_total{step=\"%s\"} %llu\n",
+			       rx_gslo_step_names[k], (unsigned long long)g->slo_steps[k]);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* ---- the SLO loop (guard_slo.h) ----------------------------------------------------------- */
+
+/* The endpoint of a slo_burn alert's subject (made when make and new): NULL when none or full. */
+static struct rx_gslo_ep *slo_ep(struct rx_guard *g, const json_t *subj, int make)
+{
+	const char *ifn = json_string_value(json_object_get(subj, "interface"));
+	const char *m = json_string_value(json_object_get(subj, "http_request_method"));
+	const char *route = json_string_value(json_object_get(subj, "http_route"));
+	const char *port = json_string_value(json_object_get(subj, "server_port"));
+	struct rx_gslo_ep *e, *idle = NULL;
+	size_t i;
+
+	if (!ifn || !m || !route || !port)
+		return NULL;
+	for (i = 0; i < g->slo_neps; i++) {
+		e = &g->slo_eps[i];
+		if (!strcmp(e->ifname, ifn) && !strcmp(e->method, m) && !strcmp(e->route, route) &&
+		    e->port == (__u16)atoi(port))
+			return e;
+		if (!idle && !e->firing && !rx_guard_slo__busy(e))
+			idle = e;
+	}
+	if (!make)
+		return NULL;
+	if (!idle && g->slo_neps < RX_GSLO_ENDPOINTS)
+		idle = &g->slo_eps[g->slo_neps++];
+	if (!idle)
+		return NULL;
+	memset(idle, 0, sizeof(*idle));
+	snprintf(idle->ifname, sizeof(idle->ifname), "%s", ifn);
+	snprintf(idle->method, sizeof(idle->method), "%s", m);
+	snprintf(idle->route, sizeof(idle->route), "%s", route);
+	idle->port = (__u16)atoi(port);
+	return idle;
+}
+
+/* A slo_burn alert's change: its endpoint's objective burns (firing) or not. */
+static void slo_on_alert(struct rx_guard *g, const json_t *alert)
+{
+	const json_t *subj = json_object_get(alert, "subject");
+	const char *state = json_string_value(json_object_get(alert, "state"));
+	const char *obj = json_string_value(json_object_get(subj, "objective"));
+	int firing = state && !strcmp(state, "firing");
+	unsigned int bit = obj && !strcmp(obj, "latency") ? 2 : 1;
+	struct rx_gslo_ep *e = slo_ep(g, subj, firing);
+
+	if (!e)
+		return;
+	if (firing)
+		e->firing |= bit;
+	else
+		e->firing &= ~bit;
+}
+
+/* A 16-byte address (IPv4 as ::ffff:a.b.c.d) as a /32 or /128. */
+static void slo_addr(const __u8 *a, struct rx_cidr *c)
+{
+	static const __u8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	memset(c, 0, sizeof(*c));
+	c->v6 = memcmp(a, mapped, 12) != 0;
+	c->plen = c->v6 ? 128 : 32;
+	memcpy(c->addr, c->v6 ? a : a + 12, c->v6 ? 16 : 4);
+}
+
+/* The loop's state of a source forgotten: its rule is gone (TTL, or deleted by hand). */
+static void slo_forget(struct rx_gslo_ep *e, const __u8 *addr)
+{
+	size_t i;
+
+	for (i = 0; i < RX_GSLO_SOURCES_MAX; i++)
+		if (!memcmp(e->src[i].addr, addr, 16))
+			e->src[i].rate = 0;
+}
+
+/*
+ * One step of the loop on the rules (a new one, a rate changed, one
+ * deleted), and its audit line. A source whose rule is gone is forgotten:
+ * still heavy while the burn goes on, it is limited anew.
+ */
+static void slo_act(struct rx_guard *g, struct rx_gslo_ep *e, const struct rx_gslo_action *a)
+{
+	char src[64], ep[300], reason[96], action[32];
+	struct rx_cidr c;
+	struct grule *r;
+	json_t *ans = NULL, *rule = NULL, *req, *extra;
+
+	slo_addr(a->addr, &c);
+	rx_cidr_format(&c, src, sizeof(src));
+	src[strcspn(src, "/")] = 0;
+	snprintf(ep, sizeof(ep), "%s %s %u", e->method, e->route, e->port);
+	r = rule_by_key(g, GK_LIMIT, &c, e->port);
+	if (a->step == RX_GSLO_LIMIT) {
+		if (r) { /* a limit of its own exists already (an operator's): it stays, the loop's not made */
+			slo_forget(e, a->addr);
+			return;
+		}
+		snprintf(reason, sizeof(reason), "slo_burn %s %.80s", e->ifname, ep);
+		req = json_pack("{sssssisisIss}", "cmd", "limit", "source", src, "port", (int)e->port,
+				"syn", (int)a->to, "ttl", (json_int_t)g->slo.ttl_s, "reason", reason);
+		g->quiet = 1;
+		ans = op_add(g, req, GK_LIMIT, "slo");
+		g->quiet = 0;
+		json_decref(req);
+		rule = json_incref(json_object_get(ans, "rule"));
+		if (!rule)
+			slo_forget(e, a->addr); /* refused (a full table): tried again next step */
+	} else if (!r || strcmp(g->owners[r->owner], "slo")) {
+		slo_forget(e, a->addr); /* expired, or deleted by hand: nothing to step */
+		return;
+	} else if (a->step == RX_GSLO_RELEASE) {
+		g->quiet = 1;
+		ans = rule_del(g, r, "slo_release", "slo");
+		g->quiet = 0;
+		rule = json_incref(json_object_get(ans, "rule"));
+	} else {
+		r->syn = a->to;
+		r->expires = (__s64)time(NULL) + (__s64)g->slo.ttl_s;
+		rule_write(g, r, 0);
+		if (a->step == RX_GSLO_HOLD)
+			return;
+		rule = rule_json(g, r, NULL);
+	}
+	if (!rule) {
+		json_decref(ans);
+		return;
+	}
+	g->slo_steps[a->step]++;
+	extra = json_pack("{s{sssssisssisi}}", "slo", "endpoint", ep, "interface", e->ifname,
+			  "port", (int)e->port, "source", src, "from", (int)a->from, "to", (int)a->to);
+	if (a->step == RX_GSLO_LIMIT)
+		json_object_set_new(json_object_get(extra, "slo"), "share", json_real(a->share));
+	snprintf(action, sizeof(action), "slo_%s", rx_gslo_step_names[a->step]);
+	audit_ext(g, action, "slo", rule, extra);
+	json_decref(ans);
+}
+
+void rx_guard__on_window(struct rx_guard *g, const char *ifname, const struct rx_snapshot *w)
+{
+	struct rx_gslo_action act[2 * RX_GSLO_SOURCES_MAX];
+	struct rx_gslo_cand cands[RX_GSLO_SOURCES_MAX];
+	size_t i, k, na, nc = 0;
+	struct timespec ts;
+	int ranked = 0;
+
+	if (!g || !g->slo.on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_mutex_lock(&g->lock);
+	for (i = 0; i < g->slo_neps; i++) {
+		struct rx_gslo_ep *e = &g->slo_eps[i];
+
+		if (strcmp(e->ifname, ifname) || (!e->firing && !rx_guard_slo__busy(e)))
+			continue;
+		if (!ranked++)
+			nc = rx_guard_slo__heaviest(w->talkers, w->n_talkers, g->slo.sources, cands);
+		na = rx_guard_slo__step(&g->slo, e, cands, nc,
+					(double)ts.tv_sec + ts.tv_nsec / 1e9, act, 2 * RX_GSLO_SOURCES_MAX);
+		for (k = 0; k < na; k++)
+			slo_act(g, e, &act[k]);
+	}
 	pthread_mutex_unlock(&g->lock);
 }
 
@@ -886,8 +1135,11 @@ const char *rx_guard__on_alert(struct rx_guard *g, const json_t *alert)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	pthread_mutex_lock(&g->lock);
+	if (g->slo.on && name && !strcmp(name, "slo_burn"))
+		slo_on_alert(g, alert);
 	for (i = 0; i < g->n; i++)
-		autos += g->rules[i].owner >= 2; /* (0: manual, 1: config, the rest detectors) */
+		autos += g->rules[i].owner >= 2 && /* (0: manual, 1: config, the rest detectors) */
+			 strcmp(g->owners[g->rules[i].owner], "slo");
 	if (!rx_guard_auto__want(&g->autob, alert, (double)ts.tv_sec + ts.tv_nsec / 1e9, autos, src,
 				 sizeof(src), &why)) {
 		pthread_mutex_unlock(&g->lock);
@@ -962,6 +1214,7 @@ int rx_guard__new(struct rx_guard **out, const struct rx_guard_opts *o)
 	g->max = o->max_rules ? o->max_rules : RX_GUARD_RULES_MAX;
 	g->autob = o->autob;
 	g->why_auto = json_object();
+	g->slo = o->slo;
 	g->on = !o->off;
 	g->dry_run = o->dry_run;
 	g->next_id = 1;
@@ -1038,7 +1291,8 @@ static int resume(struct rx_guard *g, const struct gtarget *t)
 		r.owner = owner_of(g, m.owner);
 		snprintf(r.reason, sizeof(r.reason), "%s", m.reason);
 		g->rules[g->n++] = r;
-		g->limits += r.kind == GK_LIMIT;
+		g->limits += r.kind == GK_LIMIT && !r.cidr.plen;
+		g->srclimits += r.kind == GK_LIMIT && r.cidr.plen;
 		if (r.id >= g->next_id)
 			g->next_id = r.id + 1;
 	}
@@ -1181,6 +1435,16 @@ int rx_guard_conf__set(struct rx_guard_conf *c, const char *key, const char *val
 			rx_err("%s %s: %s", where, val, why);
 			return RX_EXIT_INPUT;
 		}
+	} else if (!strncmp(key, "guard-slo", 9)) {
+		const char *why = "";
+		int r = rx_guard_slo__set(&c->o.slo, key, val, &why);
+
+		if (r == -ENOENT)
+			return r;
+		if (r) {
+			rx_err("%s %s: %s", where, val, why);
+			return RX_EXIT_INPUT;
+		}
 	} else if (!strcmp(key, "guard-log")) {
 		c->o.log_path = val;
 	} else if (!strcmp(key, "guard-max-rules")) {
@@ -1263,8 +1527,13 @@ int rx_guard__start(struct rx_guard **out, struct rx_guard_conf *c, struct rx_so
 {
 	volatile struct rx_config_rt *rt;
 	struct bpf_object *obj;
+	const char *why;
 	int i, r, err;
 
+	if (rx_guard_slo__check(&c->o.slo, &why)) {
+		rx_err("%s", why);
+		return RX_EXIT_INPUT;
+	}
 	r = rx_guard__new(out, &c->o);
 	if (r)
 		return r;

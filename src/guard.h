@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <linux/types.h>
 #include "guard_auto.h"
+#include "guard_slo.h"
 #include "metrics.h"
 
 struct rx_guard;
@@ -40,6 +41,7 @@ struct rx_guard_opts {
 	int off;               /* start with the guard off */
 	int dry_run;           /* start in global dry run */
 	struct rx_guard_auto autob; /* automatic blocks from alerts (guard_auto.h) */
+	struct rx_guard_slo_cfg slo; /* the SLO loop (guard_slo.h) */
 };
 
 /* 0, or an RX_EXIT_* after the error. */
@@ -84,7 +86,9 @@ struct rx_guard_conf {
 
 #define RX_GUARD_CONF_KEYS \
 	"guard, guard-log, guard-dry-run, guard-max-rules, guard-block, guard-allow, guard-limit, " \
-	"guard-auto, guard-auto-ttl, guard-auto-max, guard-auto-rate, guard-auto-dry-run"
+	"guard-auto, guard-auto-ttl, guard-auto-max, guard-auto-rate, guard-auto-dry-run, guard-slo, " \
+	"guard-slo-sources, guard-slo-share, guard-slo-syn, guard-slo-min, guard-slo-step, " \
+	"guard-slo-interval, guard-slo-calm, guard-slo-ttl"
 
 /* One guard-* setting: 0, RX_EXIT_INPUT after the error (where: "-i" or FILE:LINE), -ENOENT: not one. */
 int rx_guard_conf__set(struct rx_guard_conf *c, const char *key, const char *val, const char *where);
@@ -103,6 +107,17 @@ int rx_guard__start(struct rx_guard **out, struct rx_guard_conf *c, struct rx_so
  * "blocked" or "would_block" (guard-auto-dry-run), or NULL (none).
  */
 const char *rx_guard__on_alert(struct rx_guard *g, const json_t *alert);
+
+/*
+ * The SLO loop (guard-slo, guard_slo.h): one window of interface ifname
+ * (its talkers: the heaviest sources). While a slo_burn alert of an
+ * endpoint of it fires (rx_guard__on_alert keeps track), its heaviest
+ * sources get a SYN/s limit on its port, tightened, relaxed once it
+ * resolved, and released; each step in the audit log (slo_limit,
+ * slo_tighten, slo_relax, slo_release) and rxray_guard_slo_steps_total.
+ */
+struct rx_snapshot;
+void rx_guard__on_window(struct rx_guard *g, const char *ifname, const struct rx_snapshot *w);
 
 /* Rules whose TTL ran out at now (seconds since the epoch) are deleted, and logged. */
 void rx_guard__expire(struct rx_guard *g, __s64 now);

@@ -172,6 +172,7 @@ static struct bpf_map *pinned_map(struct rxray_bpf *skel, int i)
 		skel->maps.rx_guard_allow4, skel->maps.rx_guard_deny4, skel->maps.rx_guard_allow6,
 		skel->maps.rx_guard_deny6, skel->maps.rx_guard_hits, skel->maps.rx_guard_cfg,
 		skel->maps.rx_guard_limits, skel->maps.rx_guard_buckets, skel->maps.rx_guard_meta,
+		skel->maps.rx_guard_srclimits,
 	};
 
 	return i < (int)(sizeof(maps) / sizeof(maps[0])) ? maps[i] : NULL;
