@@ -118,6 +118,22 @@ struct {
 } rx_tc_out_stages SEC(".maps");
 
 /*
+ * A tail call whose key is the instruction's own constant (as Cilium's
+ * tail_call_static). With bpf_tail_call(), clang merges the calls of a
+ * stage that can go on to two stages into one call whose key register
+ * holds either value: the verifier then cannot prove the key constant,
+ * and the JIT makes an indirect jump (through a retpoline) instead of
+ * patching a direct one.
+ */
+#define RX_TAIL_CALL_STATIC(ctx, map, slot)                                    \
+	asm volatile("r1 = %[c]\n\t"                                            \
+		     "r2 = %[m]\n\t"                                            \
+		     "r3 = %[s]\n\t"                                            \
+		     "call 12\n\t" ::[c] "r"(ctx),                               \
+		     [m] "r"(map), [s] "i"(slot)                               \
+		     : "r0", "r1", "r2", "r3", "r4", "r5")
+
+/*
  * Go on to the next stage. The keys are constants, so the JIT patches a
  * direct jump; a tail call that returns failed (slot empty, or the chain's
  * limit of 33 reached) and is counted: that stage did not run.
@@ -125,11 +141,11 @@ struct {
 RX_INLINE int rx_tc_next(struct __sk_buff *skb, void *stages, int next)
 {
 	if (next == RX_STAGE_HTTP)
-		bpf_tail_call(skb, stages, RX_STAGE_HTTP);
+		RX_TAIL_CALL_STATIC(skb, stages, RX_STAGE_HTTP);
 	else if (next == RX_STAGE_HTTP_SEG)
-		bpf_tail_call(skb, stages, RX_STAGE_HTTP_SEG);
+		RX_TAIL_CALL_STATIC(skb, stages, RX_STAGE_HTTP_SEG);
 	else if (next == RX_STAGE_HTTP_MSG)
-		bpf_tail_call(skb, stages, RX_STAGE_HTTP_MSG);
+		RX_TAIL_CALL_STATIC(skb, stages, RX_STAGE_HTTP_MSG);
 	else
 		return RX_TC_NEXT;
 	rx_shim_stat((struct rx_env *)skb, NULL, RX_STAT_STAGE_MISS);

@@ -424,11 +424,16 @@ RX_INLINE struct rx_http_conn *rx_shim_http_conn(struct rx_env *env, const struc
 						 int create)
 {
 	static const struct rx_http_conn zero;
+	struct rx_http_conn *c;
 
 	if (!create)
 		return rx_conn_maybe(k, 1) ? bpf_map_lookup_elem(&rx_http_conns, k) : NULL;
-	rx_conn_mark(k, 1);
-	return rx_map_lookup_or_init(&rx_http_conns, k, &zero, NULL);
+	/* a connection followed already (most messages): one lookup, no filter byte */
+	c = bpf_map_lookup_elem(&rx_http_conns, k);
+	if (c)
+		return c;
+	rx_conn_mark(k, 1); /* (before the entry is made) */
+	return rx_map_try_init(&rx_http_conns, k, &zero, NULL);
 }
 
 RX_INLINE struct rx_route *rx_shim_route(struct rx_env *env, __u32 id)

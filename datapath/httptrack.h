@@ -777,14 +777,17 @@ RX_INLINE int rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk)
 	/*
 	 * The decoder ends the stage: what follows depends on what it found,
 	 * and in a program of its own the verifier does not explore it once
-	 * per state that the decoder's walks leave behind.
+	 * per state that the decoder's walks leave behind. A message goes
+	 * straight to the HTTP_MSG stage, which looks its connection up once
+	 * for the segment (rx_http_first); body bytes to HTTP_SEG.
 	 */
 	rx_http_decode(env, hook, wk, pkt->payload_off, have);
-	return RX_STAGE_HTTP_SEG;
+	return wk->http.kind == RX_HTTP_NONE ? RX_STAGE_HTTP_SEG : RX_STAGE_HTTP_MSG;
 }
 
 /*
- * The HTTP_SEG stage: the segment's first message decoded (or none).
+ * The HTTP_SEG stage: a segment that starts no message (body bytes), or
+ * one whose first message lies past a hole (rx_http_first sends it here).
  * Returns RX_STAGE_HTTP_MSG when there is a message to handle,
  * RX_STAGE_DONE otherwise.
  */
@@ -844,7 +847,7 @@ RX_INLINE int rx_http_segment(struct rx_env *env, struct rx_work *wk)
 			rx_http_end(env, c, side, pkt);
 		return RX_STAGE_DONE;
 	}
-	rx_http_advance(c, server, pkt);
+	/* (at the next position after all, another CPU moved it: rx_http_first handles it) */
 	return RX_STAGE_HTTP_MSG;
 }
 
@@ -855,14 +858,59 @@ RX_INLINE int rx_http_segment(struct rx_env *env, struct rx_work *wk)
  * handled; then, data and FIN (or RST) in one segment, the messages count
  * first and the end of the connection after them.
  */
+/*
+ * The segment's first message (wk->stage.steps 0): its connection, made
+ * if new, looked up once and used in place for the segment's position and
+ * the message (one lookup, one tail call fewer than through HTTP_SEG).
+ * NULL with *next set when the message is not handled here: a
+ * retransmission (RX_STAGE_DONE), or past a hole (RX_STAGE_HTTP_SEG,
+ * which notes it: rare, so its code stays out of this stage's budget).
+ */
+RX_INLINE struct rx_http_conn *rx_http_first(struct rx_env *env, struct rx_work *wk, int *next)
+{
+	struct rx_http_conn *c = rx_shim_http_conn(env, &wk->hkey, 1);
+	__u32 side = wk->stage.side;
+	int server, at;
+
+	*next = RX_STAGE_DONE;
+	if (!c) {
+		rx_shim_stat(env, wk, RX_STAT_HTTP_CONNS_OVERFLOW);
+		return NULL;
+	}
+	if (!(c->known & RX_HC_SERVER)) {
+		c->known |= RX_HC_SERVER;
+		c->server = (__u8)(wk->http.kind == RX_HTTP_REQUEST ? !side : side);
+	}
+	server = side == c->server;
+	at = rx_http_at(c, server, &wk->pkt);
+	/* a retransmission holds messages already counted: decode nothing twice */
+	if (at == RX_AT_OLD)
+		return NULL;
+	if (at == RX_AT_PAST) {
+		*next = RX_STAGE_HTTP_SEG;
+		return NULL;
+	}
+	rx_http_advance(c, server, &wk->pkt);
+	return c;
+}
+
 RX_INLINE int rx_http_msg_stage(struct rx_env *env, __u32 hook, struct rx_work *wk)
 {
 	struct rx_stagectx *st = &wk->stage;
-	struct rx_http_conn *c = rx_shim_http_conn(env, &wk->hkey, 0);
+	struct rx_http_conn *c;
+	int next = RX_STAGE_DONE;
 
+	if (!st->steps) {
+		c = rx_http_first(env, wk, &next);
+		if (!c)
+			return next;
+	} else {
+		c = rx_shim_http_conn(env, &wk->hkey, 0);
+	}
 	/*
-	 * Evicted by another CPU since the HTTP_SEG stage (LRU), or evicted and
-	 * made afresh, sides unknown: this segment's messages are not counted.
+	 * Evicted by another CPU since the segment's first message (LRU), or
+	 * evicted and made afresh, sides unknown: its later messages are not
+	 * counted.
 	 */
 	if (!c || !(c->known & RX_HC_SERVER))
 		return RX_STAGE_DONE;

@@ -24,7 +24,9 @@ req_pid=$bg_pid
 rx_bg ip netns exec $P-b tcpdump -i $IF -nn -U --immediate-mode -w "$tmp/cap.pcap" 'tcp port 8080' \
 	2>"$tmp/tcpdump.err"
 td_pid=$bg_pid
-sleep 1.5
+rx_until rx_tc_attached || rx_until rx_tc_attached ||
+	fail "requests -i: TC programs not attached after 10 s: $(cat "$tmp/live.err")"
+rx_until rx_capturing "$tmp/tcpdump.err" || fail "tcpdump: $(cat "$tmp/tcpdump.err")"
 
 N=15 E=7
 urls=()

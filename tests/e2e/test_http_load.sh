@@ -63,7 +63,8 @@ EOF
 
 rx_bg ip netns exec $P-b "$RXRAY" stats -i $IF --duration $WINDOW --json --top 5 >"$tmp/stats.json" 2>"$tmp/stats.err"
 stats_pid=$bg_pid
-sleep 1
+rx_until rx_tc_attached || rx_until rx_tc_attached ||
+	fail "stats -i: TC programs not attached after 10 s: $(cat "$tmp/stats.err")"
 
 # wrk: two routes at full speed (a Lua script alternates them), then the 500s
 cat >"$tmp/two.lua" <<'EOF'

@@ -53,8 +53,9 @@ req_pid=$bg_pid
 rx_bg ip netns exec $P-b tcpdump -i $IF -nn --immediate-mode -s 4096 -B 65536 -w "$tmp/cap.pcap" \
 	'tcp port 8080' 2>"$tmp/tcpdump.err"
 td_pid=$bg_pid
-sleep 1.5
-kill -0 $req_pid 2>/dev/null || fail "requests -i did not start: $(cat "$tmp/live.err")"
+rx_until rx_tc_attached || rx_until rx_tc_attached ||
+	fail "requests -i did not start: $(cat "$tmp/live.err")"
+rx_until rx_capturing "$tmp/tcpdump.err" || fail "tcpdump: $(cat "$tmp/tcpdump.err")"
 
 c() { ip netns exec $P-a curl -s -o /dev/null -w '%{http_code}\n' "$@" >>"$tmp/curl.txt" || fail "curl $*"; }
 c $URL/hello

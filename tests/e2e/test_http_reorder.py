@@ -74,6 +74,18 @@ def up():
     return json.loads(sh("ip", "-n", NB, "-j", "link", "show", IB).stdout)[0]["address"]
 
 
+def tc_attached(limit=10.0):
+    """rxray's tc_ingress and tc_egress attached on IB (as runner.sh's rx_tc_attached)."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        out = subprocess.run(["ip", "netns", "exec", NB, "bpftool", "net", "show", "dev", IB],
+                             capture_output=True, text=True).stdout
+        if "tc_ingress" in out and "tc_egress" in out:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def main():
     if os.geteuid() != 0:
         print("needs root (network namespaces, BPF)")
@@ -90,9 +102,10 @@ def main():
     try:
         req = subprocess.Popen(["ip", "netns", "exec", NB, RXRAY, "requests", "-i", IB, "--json"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(2.0)
-        if req.poll() is not None:
-            print("FAIL: rxray requests -i exited:", req.stderr.read())
+        if not tc_attached() or req.poll() is not None:
+            if req.poll() is None:
+                req.kill()
+            print("FAIL: rxray requests -i did not attach:", req.stderr.read())
             return 1
         snd = subprocess.run(["ip", "netns", "exec", NA, "/usr/bin/python3", "-c", SENDER,
                               os.path.join(HERE, "..", "pcap"), IA, mac],

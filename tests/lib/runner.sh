@@ -13,6 +13,8 @@
 #   rx_keep_on_fail DIR GLOB...  a failing test first copies these from tmp
 #   rx_bg CMD...           CMD in the background: its pid in bg_pid and pids
 #   rx_until CMD...        CMD until it succeeds, 5 s at most (status 1 then)
+#   rx_tc_attached         rxray's TC programs are attached on IF in NB
+#   rx_capturing FILE      the tcpdump writing its stderr to FILE is capturing
 #   rx_demo_api            scripts/demo_api.py on 192.0.2.2:8080 in NB, listening
 #   rx_stop [-SIG] PID...  signal PIDs (TERM) and reap them, quietly
 # A test may define rx_on_exit: run at exit, before the lab goes. Set
@@ -116,6 +118,17 @@ rx_promql() {
 # rx_xdp_attached: a program is attached at XDP on IF in NB (bpftool prints
 # the "xdp:" heading even when none is)
 rx_xdp_attached() { ip netns exec "$NB" bpftool net show dev "$IF" 2>/dev/null | sed -n '/^xdp:/,/^$/p' | grep -q " id "; }
+
+# rx_tc_attached: rxray's tc_ingress and tc_egress are attached on IF in NB
+# (tcx or clsact; the last step of an agent's start before its ring buffers,
+# which keep what comes meanwhile): a readiness check instead of a fixed sleep
+rx_tc_attached() {
+	local out
+	out=$(ip netns exec "$NB" bpftool net show dev "$IF" 2>/dev/null) || return 1
+	grep -q "tc_ingress" <<<"$out" && grep -q "tc_egress" <<<"$out"
+}
+# rx_capturing FILE: the tcpdump whose stderr goes to FILE is capturing
+rx_capturing() { grep -q "listening on" "$1" 2>/dev/null; }
 
 # rx_listening PORT: a TCP listener on PORT in NB (no connection made: every
 # handshake counts in some tests)
