@@ -349,28 +349,36 @@ RX_INLINE int rx_tcp_stage(struct rx_env *env, struct rx_work *wk, __u32 hook, _
 }
 
 /*
- * Whether an untagged frame that is surely not TCP may be a UDP answer to a
- * port-scan probe (rx_scan_answer): UDP from a port below 32768 to one of
- * 1024 or more, read at the fixed offsets of IPv4 without options and of
- * IPv6 without extension headers (others: decoded, to be sure). Most UDP a
- * host sends (its own queries, from ephemeral ports) is no answer and
- * costs no decode.
+ * Whether an untagged frame that is surely not TCP (rx_surely_not_tcp: its
+ * first 24 bytes are there) may be a UDP answer to a port-scan probe
+ * (rx_scan_answer): UDP from a port below 32768 to one of 1024 or more,
+ * its ports read at the fixed offsets of IPv4 without options and of IPv6
+ * without extension headers (others: decoded, to be sure). Most UDP a host
+ * sends (its own queries, from ephemeral ports) is no answer and costs no
+ * decode. The ports are copied, not read in place: a longer checked packet
+ * range here would make the verifier walk the decode a second time.
  */
-RX_INLINE int rx_maybe_udp_answer(const __u8 *data, const __u8 *end)
+RX_INLINE int rx_maybe_udp_answer(struct rx_env *env, const struct rx_frame *f)
 {
-	__u16 type;
+	const __u8 *data = f->data;
+	__u8 ports[4];
+	__u32 off;
 
-	if (data + 42 > end)
-		return 0; /* too short for IPv4 + UDP */
-	type = (__u16)(data[12] << 8 | data[13]);
-	if (type == RX_ETH_P_IP) {
+	if (data[12] == (RX_ETH_P_IP >> 8) && data[13] == (RX_ETH_P_IP & 0xff)) {
 		if (data[23] != RX_IPPROTO_UDP)
 			return 0;
-		return data[14] != 0x45 || (data[34] < 0x80 && data[36] >= 4);
-	}
-	if (type != RX_ETH_P_IPV6 || data[20] != RX_IPPROTO_UDP || data + 62 > end)
+		if (data[14] != 0x45)
+			return 1;
+		off = 34;
+	} else if (data[12] == (RX_ETH_P_IPV6 >> 8) && data[13] == (RX_ETH_P_IPV6 & 0xff) &&
+		   data[20] == RX_IPPROTO_UDP) {
+		off = 54;
+	} else {
 		return 0;
-	return data[54] < 0x80 && data[56] >= 4;
+	}
+	if (rx_shim_load_bytes(env, f->hook, off, ports, 4, 4))
+		return 0; /* too short for its UDP header */
+	return ports[0] < 0x80 && ports[2] >= 4;
 }
 
 /*
@@ -389,7 +397,7 @@ RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32
 		return RX_STAGE_DONE;
 	if (rx_surely_not_tcp(f->data, f->data_end) &&
 	    (f->hook != RX_HOOK_TC_EGRESS || !cfg->traffic ||
-	     !rx_maybe_udp_answer(f->data, f->data_end)))
+	     !rx_maybe_udp_answer(env, f)))
 		return RX_STAGE_DONE;
 	wk = rx_shim_scratch(env, 1);
 	if (!wk) {

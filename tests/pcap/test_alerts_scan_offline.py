@@ -9,12 +9,15 @@ to this host's own queries (30 ephemeral ports), then
      not count), the rest RST;
   B. a FIN scan of 30 ports from 198.51.100.8, a NULL and an Xmas probe;
   C. a UDP scan of 30 ports from 198.51.100.9;
-  D. a sweep of 25 hosts on port 445 from 203.0.113.5.
+  D. a sweep of 25 hosts on port 445 from 203.0.113.5;
+  E. a UDP client of 30 ports of 192.0.2.1 from 198.51.100.20, every
+     datagram answered from its port (a UDP service: answered, no scan).
 Expected: exactly four port_scan alerts, one per scanning source, each
 firing at the end of the second of its 15th unanswered port (25th host),
 with evidence (distinct ports or hosts, first ports, kinds, first and last
 seen exact in capture time) and resolved alert-resolve-after (30 s) after
-its last probe's window; no alert from the client or the UDP replies.
+its last probe's window; no alert from the client, the UDP replies or the
+answered UDP client E.
 
   test_alerts_scan_offline.py BUILD
 """
@@ -90,6 +93,10 @@ for i in range(30):  # C: UDP scan, from 45.2 s
     probe(C, 45.2 + 0.05 * i, 1 + i)
 for i in range(25):  # D: 25 hosts on port 445, from 50.1 s
     probe(D, 50.1 + 0.02 * i, 445, "S", host="192.0.2.%d" % (100 + i))
+for i in range(30):  # E: a UDP service's client, every datagram answered, from 60.1 s
+    t = 60.1 + 0.05 * i
+    at(t, E() / IP(src="198.51.100.20", dst=HOST) / UDP(sport=40123, dport=2000 + i))
+    at(t + 0.001, E() / IP(src=HOST, dst="198.51.100.20") / UDP(sport=2000 + i, dport=40123))
 pkts.sort(key=lambda p: p.time)
 
 tmp = tempfile.mkdtemp(prefix="rxray-scan-")
