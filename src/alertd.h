@@ -11,6 +11,7 @@
 #define RX_ALERTD_H
 
 #include <jansson.h>
+#include "alertpcap.h"
 #include "alerts.h"
 #include "metrics.h"
 #include "source.h"
@@ -28,6 +29,7 @@ struct rx_alertd_opts {
 	/* each change first (the guard's automatic blocks): its "action", or NULL (none) */
 	const char *(*on_alert)(void *user, const json_t *alert);
 	void *on_alert_user;
+	struct rx_alertpcap_opts pcap; /* pcap.dir NULL: no packets as evidence (alertpcap.h) */
 };
 
 struct rx_alertd;
@@ -41,7 +43,7 @@ void rx_alertd__stop(struct rx_alertd *d);
  * firing first, then (history) the resolved ones kept.
  */
 json_t *rx_alertd__json(struct rx_alertd *d, int history);
-/* rxray_alerts_firing, the delivery counters and the detectors' inputs. */
+/* rxray_alerts_firing, the delivery counters, the detectors' inputs (and rxray_alert_pcap_*). */
 void rx_alertd__metrics(struct rx_alertd *d, struct rx_buf *b);
 
 #endif

@@ -314,6 +314,9 @@ static json_t *alert_json(const struct alert *al)
 	json_object_set_new(j, "annotations",
 			    json_pack("{ssss}", "summary", al->summary, "evidence", ev ? ev : "{}"));
 	free(ev);
+	if (json_is_string(json_object_get(al->evidence, "pcap"))) /* serve's packets (alertpcap.h) */
+		json_object_set(json_object_get(j, "annotations"), "pcap",
+				json_object_get(al->evidence, "pcap"));
 	rfc3339(ts, sizeof(ts), al->since_ns);
 	json_object_set_new(j, "startsAt", json_string(ts));
 	if (!al->firing) {
@@ -334,6 +337,30 @@ static void alert_notify(struct rx_alerts *a, const struct alert *al)
 	if (j)
 		a->cfg.on_change(a->cfg.user, j);
 	json_decref(j);
+}
+
+/*
+ * The caller's keys of a firing alert's evidence (on_evidence: serve's
+ * "pcap"): kept from the evidence before while it fires, asked for in the
+ * alert's first seconds until there is a file (its first window may have
+ * found no packet of its subject among those sampled).
+ */
+static void evidence_more(struct rx_alerts *a, const struct alert *al, const json_t *subject,
+			  json_t *evidence, __u64 now_ns)
+{
+	static const char *const keys[] = { "pcap", "pcap_packets" };
+	json_t *v;
+	size_t k;
+
+	if (!a->cfg.on_evidence)
+		return;
+	for (k = 0; al->evidence && k < sizeof(keys) / sizeof(keys[0]); k++)
+		if ((v = json_object_get(al->evidence, keys[k])))
+			json_object_set(evidence, keys[k], v);
+	if (!json_object_get(evidence, "pcap") &&
+	    ns_to_s(now_ns - al->since_ns) < RX_ALERTS_EVIDENCE_S)
+		a->cfg.on_evidence(a->cfg.evidence_user, a->ifname, rx_alert_names[al->kind], al->fp,
+				   subject, evidence);
 }
 
 /*
@@ -365,6 +392,7 @@ static void alert_raise(struct rx_alerts *a, enum rx_alert_kind kind, json_t *su
 		al->since_ns = now_ns;
 		al->firing = 1;
 	}
+	evidence_more(a, al, subject, evidence, now_ns);
 	json_decref(al->subject);
 	json_decref(al->evidence);
 	al->subject = subject;
