@@ -144,11 +144,15 @@ int rx_alerts_cfg__slo(struct rx_alerts_cfg *c, const char *val, char *err, size
 
 #define KEY_LEN 320 /* a subject as JSON: a route of RX_ROUTE_TEXT fits */
 
+#define BASE_BUCKETS 1024 /* the baselines' hash chains: a power of two, 2 x RX_ALERTS_BASELINES */
+
 struct baseline {
 	char key[KEY_LEN];
 	double mean, dev; /* EWMA of the value and of |value - mean| */
 	double age_s;     /* seconds of samples learnt */
 	__u64 tick;       /* the last window that saw it */
+	__u32 hash;       /* of key (base_hash) */
+	__u32 next;       /* the next of its chain, as index + 1; 0: none */
 };
 
 struct alert {
@@ -168,6 +172,8 @@ struct rx_alerts {
 	__u64 tick;
 	struct baseline base[RX_ALERTS_BASELINES];
 	size_t n_base;
+	__u32 base_head[BASE_BUCKETS]; /* each chain's first, as index + 1; 0: empty */
+	__u64 base_full_until;         /* the table is full and none old enough to go before this tick */
 	struct alert active[RX_ALERTS_ACTIVE];
 	size_t n_active;
 	struct alert hist[RX_ALERTS_HISTORY]; /* a ring: hist_n kept, the newest at hist_head - 1 */
@@ -179,30 +185,85 @@ struct rx_alerts {
 	struct rx_slo_ring *slo_ring;   /* slo_burn: one per cfg.slo[] */
 };
 
-/* The baseline of key (made on first use); NULL when the table is full (counted). */
-static struct baseline *baseline_get(struct rx_alerts *a, const char *key)
+/* FNV-1a, 32 bits: a baseline key's chain. */
+static __u32 base_hash(const char *s)
+{
+	__u32 h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Take baseline i out of its chain. */
+static void base_unlink(struct rx_alerts *a, size_t i)
+{
+	__u32 *p = &a->base_head[a->base[i].hash & (BASE_BUCKETS - 1)];
+
+	while (*p && *p != i + 1)
+		p = &a->base[*p - 1].next;
+	if (*p)
+		*p = a->base[i].next;
+}
+
+/*
+ * A full table: the baseline unseen longest, if it has not been seen for a
+ * baseline's time; else none (-1). Ticks only grow, so until the oldest
+ * could have aged enough (base_full_until) no walk is needed: a second
+ * with a thousand services beyond the table costs no walk per service.
+ */
+static long base_victim(struct rx_alerts *a)
 {
 	size_t i, oldest = 0;
 
-	for (i = 0; i < a->n_base; i++)
-		if (!strcmp(a->base[i].key, key))
-			return &a->base[i];
+	if (a->tick < a->base_full_until)
+		return -1;
+	for (i = 1; i < a->n_base; i++)
+		if (a->base[i].tick < a->base[oldest].tick)
+			oldest = i;
+	if ((double)(a->tick - a->base[oldest].tick) < a->cfg.baseline_s) {
+		a->base_full_until = a->base[oldest].tick + (__u64)ceil(a->cfg.baseline_s);
+		return -1;
+	}
+	return (long)oldest;
+}
+
+/*
+ * The baseline of key (made on first use); NULL when the table is full
+ * (counted). Found through a hash of chains (1,024 services a second,
+ * each judged on two rates, against up to 512 keys: bench/RESULTS.md, 16).
+ */
+static struct baseline *baseline_get(struct rx_alerts *a, const char *key)
+{
+	__u32 h = base_hash(key), *head = &a->base_head[h & (BASE_BUCKETS - 1)];
+	struct baseline *b;
+	long victim;
+	size_t i;
+
+	for (i = *head; i; i = b->next) {
+		b = &a->base[i - 1];
+		if (b->hash == h && !strcmp(b->key, key))
+			return b;
+	}
 	if (a->n_base < RX_ALERTS_BASELINES) {
 		i = a->n_base++;
 	} else {
-		/* the one unseen longest goes, if it has not been seen for a baseline's time */
-		for (i = 1; i < a->n_base; i++)
-			if (a->base[i].tick < a->base[oldest].tick)
-				oldest = i;
-		if ((double)(a->tick - a->base[oldest].tick) < a->cfg.baseline_s) {
+		victim = base_victim(a);
+		if (victim < 0) {
 			a->dropped_baselines++;
 			return NULL;
 		}
-		i = oldest;
+		i = (size_t)victim;
+		base_unlink(a, i);
 	}
-	memset(&a->base[i], 0, sizeof(a->base[i]));
-	snprintf(a->base[i].key, KEY_LEN, "%s", key);
-	return &a->base[i];
+	b = &a->base[i];
+	memset(b, 0, sizeof(*b));
+	snprintf(b->key, KEY_LEN, "%s", key);
+	b->hash = h;
+	b->tick = a->tick; /* (learnt at once by every caller) */
+	b->next = *head;
+	*head = (__u32)i + 1;
+	return b;
 }
 
 /* Learn one sample of dur_s seconds; anomalous ones a tenth as much. */
