@@ -80,7 +80,7 @@ void rx_snapshot__free(struct rx_snapshot *snap);
 int rx_snapshot__copy(struct rx_snapshot *to, const struct rx_snapshot *from);
 /*
  * snap -= base, table entries matched by key; entries that did not grow are
- * dropped. base's tables are sorted in place (by key).
+ * dropped. base's tables may be sorted in place (by key).
  */
 void rx_snapshot__subtract(struct rx_snapshot *snap, const struct rx_snapshot *base);
 void rx_snapshot__sum(const struct rx_snapshot *s, struct rx_totals *t);
