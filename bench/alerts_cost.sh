@@ -7,7 +7,9 @@
 # new, ...) so that the machine's load falls on both alike. No root, no
 # lab: the windows are made up (full tables: 8,192 talkers, 1,024 services).
 #
-#   bench/alerts_cost.sh BUILD REV [ROUNDS [SECONDS [TALKERS [SERVICES]]]]
+#   bench/alerts_cost.sh BUILD REV [ROUNDS [SECONDS [TALKERS [SERVICES [FLOOD]]]]]
+#
+# FLOOD 1: syn_flood fires every second (its evidence made again each time).
 #
 # Prints each run's line and, per build, the median us per second and % of
 # a core; then new / base.
@@ -15,7 +17,7 @@ set -euo pipefail
 
 build=${1:?usage: bench/alerts_cost.sh BUILD REV [ROUNDS [SECONDS [TALKERS [SERVICES]]]]}
 rev=${2:?usage: bench/alerts_cost.sh BUILD REV [ROUNDS [SECONDS [TALKERS [SERVICES]]]]}
-rounds=${3:-5} secs=${4:-300} talkers=${5:-8192} services=${6:-1024}
+rounds=${3:-5} secs=${4:-300} talkers=${5:-8192} services=${6:-1024} flood=${7:-0}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 out=$(mkdir -p "$build/bench-alerts" && cd "$build/bench-alerts" && pwd)
 MODS="src/alerts.c src/slo.c src/seenset.c src/snapshot.c src/picture.c src/quantile.c src/render.c
@@ -46,8 +48,8 @@ echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 : >"$out/runs"
 for i in $(seq "$rounds"); do
 	for b in base new; do
-		line=$("$out/alerts_cost.$b" "$secs" "$talkers" "$services" 2>/dev/null)
-		echo "$b round $i: $line"
+		line=$("$out/alerts_cost.$b" "$secs" "$talkers" "$services" "$flood" 2>"$out/err.$b")
+		echo "$b round $i: $line ($(sed 's/^alerts_cost: //' "$out/err.$b"))"
 		echo "$b $line" >>"$out/runs"
 	done
 done
