@@ -521,35 +521,87 @@ static int by_key(const void *x, const void *y)
 	return memcmp(((const struct rx_keyed *)x)->key, ((const struct rx_keyed *)y)->key, 16);
 }
 
+/* Whether x goes before y in a top list: more packets; on a tie, the first (or, by_key, the lower key). */
+static int top_before(const struct rx_keyed *x, const struct rx_keyed *y, int by_key)
+{
+	return x->c.packets > y->c.packets ||
+	       (by_key && x->c.packets == y->c.packets && memcmp(x->key, y->key, 16) < 0);
+}
+
+/*
+ * The positions of t's TOP_N first by packets into top, in order: how
+ * many. One pass with an insertion into TOP_N places, not a sort of the
+ * window (8,192 talkers: bench/RESULTS.md, 16); ties as a stable sort
+ * leaves them (by_key: the lower key first).
+ */
+static size_t top_k(const struct rx_keyed *t, size_t n, size_t top[TOP_N], int by_key)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (k == TOP_N && !top_before(&t[i], &t[top[k - 1]], by_key))
+			continue;
+		j = k < TOP_N ? k++ : k - 1;
+		for (; j > 0 && top_before(&t[i], &t[top[j - 1]], by_key); j--)
+			top[j] = top[j - 1];
+		top[j] = i;
+	}
+	return k;
+}
+
+/*
+ * The window's talkers summed by subnet into sub (n places): how many
+ * subnets, or -1 when out of memory. Through an index of subnets (open
+ * addressing), not a sort.
+ */
+static long subnets_of(const struct rx_keyed *t, size_t n, struct rx_keyed *sub)
+{
+	size_t cap = 16, mask, i, k, m = 0;
+	struct rx_keyed key;
+	__u32 *idx;
+
+	while (cap < 2 * n)
+		cap <<= 1;
+	idx = calloc(cap, sizeof(*idx));
+	if (!idx)
+		return -1;
+	mask = cap - 1;
+	for (i = 0; i < n; i++) {
+		key = t[i];
+		to_subnet(&key);
+		for (k = rx_keyed__slot(key.key, mask); idx[k] && memcmp(sub[idx[k] - 1].key, key.key, 16);
+		     k = (k + 1) & mask)
+			;
+		if (idx[k]) {
+			sub[idx[k] - 1].c.packets += key.c.packets;
+			sub[idx[k] - 1].c.bytes += key.c.bytes;
+		} else {
+			sub[m] = key;
+			idx[k] = (__u32)++m;
+		}
+	}
+	free(idx);
+	return (long)m;
+}
+
 /* The top subnets of the window's talkers, "198.51.100.0/24": {"subnet", "packets"}. */
 static json_t *top_subnets(const struct rx_snapshot *w)
 {
 	struct rx_keyed *t = w->n_talkers ? malloc(w->n_talkers * sizeof(*t)) : NULL;
 	json_t *l = json_array();
-	size_t i, n = 0;
+	size_t i, k, top[TOP_N];
 	char buf[64];
+	long n;
 
 	if (!t)
 		return l;
-	for (i = 0; i < w->n_talkers; i++) {
-		t[i] = w->talkers[i];
-		to_subnet(&t[i]);
-	}
-	qsort(t, w->n_talkers, sizeof(*t), by_key);
-	for (i = 0; i < w->n_talkers; i++) { /* merge runs of one subnet */
-		if (n && !memcmp(t[n - 1].key, t[i].key, 16)) {
-			t[n - 1].c.packets += t[i].c.packets;
-			t[n - 1].c.bytes += t[i].c.bytes;
-		} else {
-			t[n++] = t[i];
-		}
-	}
-	qsort(t, n, sizeof(*t), by_packets_desc);
-	for (i = 0; i < n && i < TOP_N; i++) {
-		rx_fmt_keyed_addr(buf, &t[i]);
+	n = subnets_of(w->talkers, w->n_talkers, t);
+	k = n > 0 ? top_k(t, (size_t)n, top, 1) : 0;
+	for (i = 0; i < k; i++) {
+		rx_fmt_keyed_addr(buf, &t[top[i]]);
 		strcat(buf, strchr(buf, ':') ? "/48" : "/24");
 		json_array_append_new(l, json_pack("{sssI}", "subnet", buf, "packets",
-						    (json_int_t)t[i].c.packets));
+						    (json_int_t)t[top[i]].c.packets));
 	}
 	free(t);
 	return l;
@@ -559,14 +611,14 @@ static json_t *top_subnets(const struct rx_snapshot *w)
 static void top_sources(json_t *e, struct rx_snapshot *w)
 {
 	json_t *l = json_array();
+	size_t i, k, top[TOP_N];
 	char buf[64];
-	size_t i;
 
-	qsort(w->talkers, w->n_talkers, sizeof(*w->talkers), by_packets_desc);
-	for (i = 0; i < w->n_talkers && i < TOP_N; i++) {
-		rx_fmt_keyed_addr(buf, &w->talkers[i]);
+	k = top_k(w->talkers, w->n_talkers, top, 0);
+	for (i = 0; i < k; i++) {
+		rx_fmt_keyed_addr(buf, &w->talkers[top[i]]);
 		json_array_append_new(l, json_pack("{sssI}", "address", buf, "packets",
-						   (json_int_t)w->talkers[i].c.packets));
+						   (json_int_t)w->talkers[top[i]].c.packets));
 	}
 	json_object_set_new(e, "top_sources", l);
 	json_object_set_new(e, "top_subnets", top_subnets(w));
@@ -576,15 +628,16 @@ static void top_sources(json_t *e, struct rx_snapshot *w)
 static void top_ports(json_t *e, struct rx_snapshot *w)
 {
 	json_t *l = json_array();
-	size_t i;
+	size_t i, k, top[TOP_N];
 
-	qsort(w->services, w->n_services, sizeof(*w->services), by_packets_desc);
-	for (i = 0; i < w->n_services && i < TOP_N; i++) {
-		const struct rx_service *s = (const void *)w->services[i].key;
+	k = top_k(w->services, w->n_services, top, 0);
+	for (i = 0; i < k; i++) {
+		const struct rx_keyed *sv = &w->services[top[i]];
+		const struct rx_service *s = (const void *)sv->key;
 
 		json_array_append_new(l, json_pack("{sisssI}", "port", s->port, "proto",
-						   rx_service_proto(&w->services[i]), "packets",
-						   (json_int_t)w->services[i].c.packets));
+						   rx_service_proto(sv), "packets",
+						   (json_int_t)sv->c.packets));
 	}
 	json_object_set_new(e, "top_ports", l);
 }

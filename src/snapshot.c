@@ -242,8 +242,7 @@ size_t rx_snapshot__fold_endpoint(const struct rx_snapshot *s, size_t i,
 
 /* ---- windows: now minus a base ---------------------------------------------------- */
 
-/* A 16-byte key's slot in an index of mask + 1 slots. */
-static size_t key_slot(const __u8 *key, size_t mask)
+size_t rx_keyed__slot(const __u8 *key, size_t mask)
 {
 	__u64 x, y;
 
@@ -277,7 +276,7 @@ static __u32 *key_index(const struct rx_keyed *base, size_t nb, size_t *mask)
 		return NULL;
 	*mask = cap - 1;
 	for (j = 0; j < nb; j++) {
-		for (k = key_slot(base[j].key, *mask); idx[k]; k = (k + 1) & *mask)
+		for (k = rx_keyed__slot(base[j].key, *mask); idx[k]; k = (k + 1) & *mask)
 			;
 		idx[k] = (__u32)j + 1;
 	}
@@ -289,7 +288,7 @@ static const struct rx_keyed *key_find(const __u32 *idx, size_t mask, const stru
 {
 	size_t k;
 
-	for (k = key_slot(e->key, mask); idx[k]; k = (k + 1) & mask)
+	for (k = rx_keyed__slot(e->key, mask); idx[k]; k = (k + 1) & mask)
 		if (!memcmp(base[idx[k] - 1].key, e->key, 16))
 			return &base[idx[k] - 1];
 	return NULL;

@@ -89,6 +89,8 @@ void rx_snapshot__sort(struct rx_snapshot *s);
 /* Talkers and services by key, for bsearch() with rx_keyed__cmp_key. */
 void rx_snapshot__sort_keys(struct rx_snapshot *s);
 int rx_keyed__cmp_key(const void *a, const void *b);
+/* A 16-byte key's slot in an index of mask + 1 slots (a power of two): all its bits mixed. */
+size_t rx_keyed__slot(const __u8 *key, size_t mask);
 /*
  * now - before of a counter that only grows: one that went back was an
  * entry evicted and made again, counted from 0.
