@@ -6,7 +6,7 @@
  * alert names its subject after the packets that raised it went by, and a
  * kernel filter of subjects would be one more map lookup per packet and a
  * stage of its own. One packet in N at random costs the packets not taken
- * one bpf_get_prandom_u32() (bench/RESULTS.md, 16), keeps the packets from
+ * one bpf_get_prandom_u32() and a division, keeps the packets from
  * before the alert fired, and bounds the ring's traffic to 1/N of the
  * packet rate (at 100k packets/s and N = 64, about 1,600 records a second).
  */

@@ -11,7 +11,8 @@
 #      only (each frame's captured bytes end at its TCP header, its wire
 #      length is longer: the payload was there and is not in the file);
 #   3. an nmap SYN scan from 192.0.2.11: port_scan's pcap holds only the
-#      scanner's packets to the host scanned; the metrics count the files.
+#      scanner's packets to the host scanned; the metrics count the files;
+#      alert-pcap-files = 1: the flood's file was removed for it.
 set -u
 # shellcheck source=../lib/runner.sh
 . "${0%/*}/../lib/runner.sh"
@@ -76,7 +77,7 @@ rx_stop "$serve_pid"
 echo "without alert-pcap-dir: syn_flood, no pcap"
 
 # ---- 2. with them: the flood -------------------------------------------------------------
-serve key "alert-pcap-dir = $PDIR" "alert-pcap-packets = 50" "alert-pcap-sample = 2" "alert-pcap-files = 8"
+serve key "alert-pcap-dir = $PDIR" "alert-pcap-packets = 50" "alert-pcap-sample = 2" "alert-pcap-files = 1"
 [ "$(stat -c %a "$PDIR")" = 700 ] || fail "$PDIR: mode $(stat -c %a "$PDIR")"
 flood key
 a=$(firing "$tmp/key.json" syn_flood) || fail "no syn_flood: $(cat "$tmp/key.json" "$tmp/key.err")"
@@ -92,6 +93,7 @@ got=$(wc -l <"$tmp/flood.fields")
 echo "syn_flood: $f, $got packets (pcap_packets $n)"
 [ "$got" -ge 1 ] && [ "$got" = "$n" ] || fail "$f holds $got packets, the evidence says $n"
 [ "$got" -le 50 ] || fail "$f holds $got packets, more than alert-pcap-packets"
+flood_pcap=$f
 # every packet: to the flood's port, a SYN, its captured bytes end at the TCP header, its payload cut
 awk '$5 != 9999 || $6 != 1 || $2 != 14 + $3 + $4 || $1 != $2 + 120 { bad++ } END { exit bad > 0 }' \
 	"$tmp/flood.fields" || fail "packets beyond the subject or with payload: $(head -n 5 "$tmp/flood.fields")"
@@ -117,6 +119,7 @@ grep "^rxray_alert_pcap\|source=\"capture\"" "$tmp/metrics"
 inb curl -sf http://127.0.0.1:$LISTEN/api/alerts >"$tmp/api.json" || fail "GET /api/alerts"
 jq -e --arg f "$f" '(.alerts | any(.alert == "port_scan" and .evidence.pcap == $f)) and .delivery.pcap.files == 2' \
 	"$tmp/api.json" >/dev/null || fail "/api/alerts: $(head -c 800 "$tmp/api.json")"
-[ "$(find "$PDIR" -type f | wc -l)" = 2 ] || fail "files in $PDIR: $(ls -l "$PDIR")"
+# alert-pcap-files = 1: the port scan's file took the flood's place
+[ "$(find "$PDIR" -type f)" = "$f" ] && [ ! -e "$flood_pcap" ] || fail "files in $PDIR (want only $f): $(ls -l "$PDIR")"
 rx_stop "$serve_pid"
 rx_end "alert pcaps: syn_flood and port_scan evidence read by tshark, subject only, headers only, 0600"
