@@ -373,46 +373,54 @@ static FILE *file_new(struct rx_alertpcap *ap, const char *ifname, const char *a
 	return fd < 0 ? NULL : fdopen(fd, "w");
 }
 
+/*
+ * The matching packets are copied out under the lock and written without
+ * it: the ring's reader is not held up by the file (its records would be
+ * lost, counted, while it waits).
+ */
 void rx_alertpcap__evidence(struct rx_alertpcap *ap, int i, const char *alert, __u64 fp,
 			    const json_t *subject, json_t *evidence)
 {
+	struct rx_alertpcap_pkt *pk;
 	struct ap_iface *ifc;
 	struct ap_filter flt;
-	size_t *idx, k, j;
 	char path[4096];
 	int n = 0, w;
+	size_t k, j;
 	FILE *f;
 
 	if (!ap || i < 0 || i >= ap->n)
 		return;
 	ifc = &ap->ifs[i];
 	filter_of(&flt, subject, evidence);
-	idx = malloc(ap->o.packets * sizeof(*idx));
-	if (!idx)
+	pk = malloc(ap->o.packets * sizeof(*pk));
+	if (!pk)
 		return;
 	pthread_mutex_lock(&ap->lock);
 	for (k = 0; k < ifc->n && (unsigned long)n < ap->o.packets; k++) { /* newest first */
 		j = (ifc->head + RX_ALERTPCAP_KEPT - 1 - k) % RX_ALERTPCAP_KEPT;
 		if (filter_match(&flt, &ifc->kept[j]))
-			idx[n++] = j;
+			pk[n++] = ifc->kept[j];
 	}
+	pthread_mutex_unlock(&ap->lock);
 	if (n) {
 		rotate(ap);
 		f = file_new(ap, ifc->ifname, alert, fp, path, sizeof(path));
-		w = f ? rx_alertpcap__dump(f, ifc->kept, idx, n) : -1;
+		w = f ? rx_alertpcap__dump(f, pk, n) : -1;
+		if (w < 0 && f)
+			unlink(path);
+		pthread_mutex_lock(&ap->lock);
 		if (w < 0) {
 			ap->errors++;
-			if (f)
-				unlink(path);
 			n = 0;
 		} else {
 			ap->files++;
 			ap->packets += (__u64)w;
 			json_object_set_new(evidence, "pcap", json_string(path));
 		}
+		pthread_mutex_unlock(&ap->lock);
 	}
-	pthread_mutex_unlock(&ap->lock);
-	free(idx);
+	free(pk);
 	json_object_set_new(evidence, "pcap_packets", json_integer(n));
 }
 

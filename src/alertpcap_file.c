@@ -3,7 +3,7 @@
 #include <pcap/pcap.h>
 #include "alertpcap_file.h"
 
-int rx_alertpcap__dump(FILE *f, const struct rx_alertpcap_pkt *kept, const size_t *idx, int n)
+int rx_alertpcap__dump(FILE *f, const struct rx_alertpcap_pkt *pk, int n)
 {
 	pcap_t *dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, RX_ALERTPCAP_SNAP,
 							    PCAP_TSTAMP_PRECISION_NANO);
@@ -18,7 +18,7 @@ int rx_alertpcap__dump(FILE *f, const struct rx_alertpcap_pkt *kept, const size_
 		return -1;
 	}
 	for (i = n - 1; i >= 0; i--) {
-		const struct rx_alertpcap_pkt *p = &kept[idx[i]];
+		const struct rx_alertpcap_pkt *p = &pk[i];
 
 		h.ts.tv_sec = (time_t)(p->ts_ns / 1000000000ull);
 		h.ts.tv_usec = (suseconds_t)(p->ts_ns % 1000000000ull); /* nanosecond file */

@@ -23,9 +23,9 @@ struct rx_alertpcap_pkt {
 };
 
 /*
- * Write kept[idx[n - 1]], ..., kept[idx[0]] (oldest first) to f as a
- * nanosecond pcap and close f: n, or -1 on a write error.
+ * Write pk[n - 1], ..., pk[0] (newest first there: oldest first here) to
+ * f as a nanosecond pcap and close f: n, or -1 on a write error.
  */
-int rx_alertpcap__dump(FILE *f, const struct rx_alertpcap_pkt *kept, const size_t *idx, int n);
+int rx_alertpcap__dump(FILE *f, const struct rx_alertpcap_pkt *pk, int n);
 
 #endif
