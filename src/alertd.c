@@ -67,7 +67,7 @@ static void on_evidence(void *user, const char *ifname, const char *alert, __u64
 	int i;
 
 	for (i = 0; i < d->n; i++)
-		if (d->ifnames[i] == ifname || !strcmp(d->ifnames[i], ifname))
+		if (!strcmp(d->ifnames[i], ifname))
 			rx_alertpcap__evidence(d->pcap, i, alert, fp, subject, evidence);
 }
 
