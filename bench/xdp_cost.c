@@ -18,7 +18,7 @@
  * to exercise, so the benchmark cannot silently time an early exit. This
  * program only measures.
  *
- * Two modes:
+ * Two modes (three with -S N):
  *   decode   rx_cfg.capture = 0: decode and count (the always-on path)
  *   capture  rx_cfg.capture = 1 (.bss, run time), snaplen 2048 (rodata, fixed
  *            at load, like every other option, all off): every packet also goes to the
@@ -26,6 +26,9 @@
  *            the ring is drained between batches (outside the timed part),
  *            so no reservation fails and the cost is that of a record really
  *            produced. Lost records are counted and reported.
+ *   sampled  rx_cfg.capture = 1, rx_cfg.sample = N: one packet in N (at
+ *            random) goes to the capture stages and the ring, as serve's
+ *            alert evidence takes them (alert-pcap-sample); batched as capture.
  *
  * The ring is enlarged before load (-R, default 256 MiB) rather than the
  * batches made small: with repeat > 1 every XDP test run swaps the program
@@ -122,13 +125,14 @@ struct xc_opts {
 	int cpu;
 	const char *only;
 	const char *pcap_out;
+	__u32 sample; /* -S: the sampled mode too, one packet in this many */
 };
 
 static void xc_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: xdp_cost [-n REPEAT] [-r ROUNDS] [-N CAP_REPEAT] [-b CAP_BATCH]\n"
-		"                [-R RING_MIB] [-C CPU] [-s SHAPE] [-w SHAPES.pcap]\n"
+		"                [-R RING_MIB] [-C CPU] [-s SHAPE] [-w SHAPES.pcap] [-S N]\n"
 		"\n"
 		"Per-packet cost of rxray's xdp_ingress against a trivial counting XDP\n"
 		"program, by BPF_PROG_TEST_RUN, interleaved, median of ROUNDS.\n"
@@ -140,7 +144,9 @@ static void xc_usage(FILE *f)
 		"  -R RING_MIB    rx_ring size, a power of two (default 256)\n"
 		"  -C CPU         CPU to pin to (default: the one this starts on)\n"
 		"  -s SHAPE       time only SHAPE, decode mode only (for perf record)\n"
-		"  -w FILE        write the packet shapes to FILE (pcap) and exit\n",
+		"  -w FILE        write the packet shapes to FILE (pcap) and exit\n"
+		"  -S N           also the sampled mode: capture on, one packet in N taken\n"
+		"                 (rx_cfg.sample: serve's alert-pcap-sample), CAP_REPEAT runs\n",
 		XC_ROUNDS_MAX);
 }
 
@@ -149,7 +155,8 @@ static int xc_parse_opts(int argc, char **argv, struct xc_opts *o)
 	const struct bench_opt opts[] = {
 		{ 'n', 'u', &o->repeat },     { 'r', 'u', &o->rounds },   { 'N', 'u', &o->cap_repeat },
 		{ 'b', 'u', &o->cap_batch },  { 'R', 'u', &o->ring_mib }, { 'C', 'i', &o->cpu },
-		{ 's', 's', &o->only },       { 'w', 's', &o->pcap_out }, { 0 },
+		{ 's', 's', &o->only },       { 'w', 's', &o->pcap_out }, { 'S', 'u', &o->sample },
+		{ 0 },
 	};
 
 	if (bench__parse_opts(argc, argv, opts, xc_usage))
@@ -342,6 +349,37 @@ static int xc_capture(struct xc_ctx *x, const struct xc_opts *o, long cap[XC_SHA
 	return 0;
 }
 
+/* The sampled mode (-S N): capture on for one packet in N, as serve's alert evidence. */
+static int xc_sampled(struct xc_ctx *x, const struct xc_opts *o, long med[XC_SHAPES][2])
+{
+	__u64 produced0, produced1, lost0, lost1, drain_ns = 0;
+	int err;
+
+	err = xc_capture_stats(x, &produced0, &lost0);
+	if (err)
+		return err;
+	x->rx->bss->rx_cfg.sample = o->sample;
+	x->rx->bss->rx_cfg.capture = 1;
+	err = xc_measure(x, o, 1, med, &drain_ns);
+	x->rx->bss->rx_cfg.capture = 0;
+	x->rx->bss->rx_cfg.sample = 0;
+	if (err)
+		return err;
+	err = xc_capture_stats(x, &produced1, &lost1);
+	if (err)
+		return err;
+	printf("\ndecode + count + sampled capture (rx_cfg.capture = 1, sample = %u)\n"
+	       "  (%u runs per shape and round)\n", o->sample, o->cap_repeat);
+	xc_print("sampled", med, 0, NULL);
+	printf("  sampled: records produced %llu (one in %.1f), lost %llu\n",
+	       (unsigned long long)(produced1 - produced0),
+	       produced1 > produced0 ? (double)o->rounds * XC_SHAPES * o->cap_repeat /
+					       (double)(produced1 - produced0)
+				     : 0.0,
+	       (unsigned long long)(lost1 - lost0));
+	return 0;
+}
+
 static int xc_write_pcap(const char *path)
 {
 	const struct bench_pkt *pkts[XC_SHAPES];
@@ -360,7 +398,7 @@ int main(int argc, char **argv)
 	struct xc_opts o = { .repeat = 1000000, .rounds = 7, .cap_repeat = 200000,
 			     .cap_batch = 100000, .ring_mib = 256, .cpu = -1 };
 	struct xc_ctx x = { 0 };
-	long dec[XC_SHAPES][2], cap[XC_SHAPES][2];
+	long dec[XC_SHAPES][2], cap[XC_SHAPES][2], smp[XC_SHAPES][2];
 	int err, i;
 
 	err = xc_parse_opts(argc, argv, &o);
@@ -403,6 +441,11 @@ int main(int argc, char **argv)
 	err = xc_capture(&x, &o, cap);
 	if (err && err != -ENOSPC)
 		goto cleanup;
+	if (o.sample) {
+		err = xc_sampled(&x, &o, smp);
+		if (err)
+			goto cleanup;
+	}
 
 	/* machine-readable lines for bench/run.sh */
 	for (i = 0; i < XC_SHAPES; i++)

@@ -15,7 +15,8 @@
 
 /*
  * XDP ingress: every wire frame, before GRO. The entry decodes, counts and
- * decides the verdict, with its reason; while someone watches, the TLS
+ * decides the verdict, with its reason; while someone watches (every
+ * packet, or one in rx_cfg.sample: serve's alert evidence), the TLS
  * stage decodes a TLS hello, then the capture stage (a program of its own:
  * the HTTP start line and the redaction walk are its budget, not the
  * entry's) writes the record.
@@ -44,7 +45,8 @@ int xdp_ingress(struct xdp_md *ctx)
 		bpf_tail_call(ctx, &rx_xdp_stages, RX_XSTAGE_GUARD);
 		verdict = rx_guard_missed((struct rx_env *)ctx);
 	}
-	if (rx_shim_config_rt((struct rx_env *)ctx)->capture) {
+	if (rx_shim_config_rt((struct rx_env *)ctx)->capture &&
+	    rx_capture_sampled((struct rx_env *)ctx)) {
 		bpf_tail_call(ctx, &rx_xdp_stages, RX_XSTAGE_TLS);
 		rx_shim_stat((struct rx_env *)ctx, NULL, RX_STAT_STAGE_MISS);
 	}
@@ -60,7 +62,8 @@ int xdp_guard(struct xdp_md *ctx)
 {
 	int verdict = rx_guard_stage((struct rx_env *)ctx);
 
-	if (rx_shim_config_rt((struct rx_env *)ctx)->capture) {
+	if (rx_shim_config_rt((struct rx_env *)ctx)->capture &&
+	    rx_capture_sampled((struct rx_env *)ctx)) {
 		bpf_tail_call(ctx, &rx_xdp_stages, RX_XSTAGE_TLS);
 		rx_shim_stat((struct rx_env *)ctx, NULL, RX_STAT_STAGE_MISS);
 	}

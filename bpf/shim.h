@@ -207,6 +207,12 @@ RX_INLINE __u64 rx_shim_now(struct rx_env *env)
 	return bpf_ktime_get_ns();
 }
 
+/* A pseudo-random number: which packets a sampled capture takes (rx_capture_sampled). */
+RX_INLINE __u32 rx_shim_random(struct rx_env *env)
+{
+	return bpf_get_prandom_u32();
+}
+
 RX_INLINE const volatile struct rx_config_ro *rx_shim_config_ro(struct rx_env *env)
 {
 	return &rx_ro;

@@ -250,6 +250,19 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 }
 
 /*
+ * Whether this packet goes on to the capture stages, once capture is on:
+ * every packet, or one in rt->sample at random (serve's alert evidence,
+ * docs/alerts.md): the packets not taken cost one random number, not the
+ * TLS and capture stages and a ring record.
+ */
+RX_INLINE int rx_capture_sampled(struct rx_env *env)
+{
+	__u32 n = rx_shim_config_rt(env)->sample;
+
+	return n <= 1 || rx_shim_random(env) % n == 0;
+}
+
+/*
  * The XDP_CAPTURE stage: the capture record of the packet that the entry
  * decoded into the per-CPU work area, while someone is watching. Returns
  * the packet's verdict, as the entry decided it.
@@ -455,7 +468,7 @@ RX_INLINE int rx_offline_datapath(struct rx_env *env, const struct rx_frame *f)
 	verdict = rx_datapath(env, f);
 	if (verdict == RX_GUARD_NEXT)
 		verdict = rx_guard_stage(env);
-	if (rx_shim_config_rt(env)->capture) {
+	if (rx_shim_config_rt(env)->capture && rx_capture_sampled(env)) {
 		rx_xdp_tls_stage(env, f->hook);
 		verdict = rx_xdp_capture_stage(env, f->hook);
 	}

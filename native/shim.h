@@ -87,6 +87,15 @@ RX_INLINE __u64 rx_shim_now(struct rx_env *env)
 	return env->now_ns;
 }
 
+/*
+ * Offline a capture takes every packet (only serve samples, live): 0 makes
+ * rx_capture_sampled() take each one even if a sample rate were set.
+ */
+RX_INLINE __u32 rx_shim_random(struct rx_env *env)
+{
+	return 0;
+}
+
 RX_INLINE const volatile struct rx_config_ro *rx_shim_config_ro(struct rx_env *env)
 {
 	return &env->cfg_ro;

@@ -20,6 +20,7 @@ struct rx_alertd {
 	pthread_mutex_t log_lock;
 	struct rx_alertmgr *am;
 	struct rx_alertmgr *wh; /* the webhook's sender: each change, no resend */
+	struct rx_alertpcap *pcap; /* NULL: no packets as evidence */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -56,6 +57,18 @@ static void on_change(void *user, const json_t *j)
 	if (d->wh)
 		rx_alertmgr__push(d->wh, j, d->o.resend_s);
 	json_decref(acted);
+}
+
+/* A firing alert's evidence: the pcap of its packets (alertpcap.h). */
+static void on_evidence(void *user, const char *ifname, const char *alert, __u64 fp,
+			const json_t *subject, json_t *evidence)
+{
+	struct rx_alertd *d = user;
+	int i;
+
+	for (i = 0; i < d->n; i++)
+		if (!strcmp(d->ifnames[i], ifname))
+			rx_alertpcap__evidence(d->pcap, i, alert, fp, subject, evidence);
 }
 
 /* Every firing alert to Alertmanager again (Prometheus's resend). */
@@ -170,6 +183,10 @@ int rx_alertd__start(struct rx_alertd **out, const struct rx_alertd_opts *o,
 		return RX_EXIT_INPUT;
 	cfg.on_change = on_change;
 	cfg.user = d;
+	if (o->pcap.dir && !o->off) {
+		cfg.on_evidence = on_evidence;
+		cfg.evidence_user = d;
+	}
 	for (i = 0; i < n; i++) {
 		d->srcs[i] = srcs[i];
 		d->ifnames[i] = ifnames[i];
@@ -182,6 +199,8 @@ int rx_alertd__start(struct rx_alertd **out, const struct rx_alertd_opts *o,
 	}
 	if (o->off) /* the API and the metrics stay, with nothing firing */
 		return 0;
+	if (o->pcap.dir && (i = rx_alertpcap__start(&d->pcap, &o->pcap, srcs, ifnames, n)))
+		return i;
 	if (pthread_create(&d->thread, NULL, alertd_thread, d)) {
 		rx_err("alerts: cannot start the detectors' thread");
 		return RX_EXIT_RUNTIME;
@@ -205,6 +224,7 @@ void rx_alertd__stop(struct rx_alertd *d)
 	}
 	for (i = 0; i < d->n; i++)
 		rx_alerts__free(d->eng[i]);
+	rx_alertpcap__stop(d->pcap);
 	rx_alertmgr__stop(d->am);
 	rx_alertmgr__stop(d->wh);
 	if (d->log && d->log != stdout)
@@ -235,6 +255,8 @@ static json_t *delivery_json(struct rx_alertd *d)
 				      (json_int_t)st.queued));
 	pthread_mutex_lock(&d->log_lock);
 	json_object_set_new(j, "log_errors", json_integer((json_int_t)d->log_errors));
+	if (d->pcap)
+		json_object_set_new(j, "pcap", rx_alertpcap__json(d->pcap));
 	pthread_mutex_unlock(&d->log_lock);
 	return j;
 }
@@ -308,6 +330,7 @@ void rx_alertd__metrics(struct rx_alertd *d, struct rx_buf *b)
 		       "# TYPE rxray_alerts_webhook_queued gauge\nrxray_alerts_webhook_queued %llu\n",
 		       (unsigned long long)st.sent, (unsigned long long)st.undelivered,
 		       (unsigned long long)st.failed, (unsigned long long)st.queued);
+	rx_alertpcap__metrics(d->pcap, b);
 	rx_buf__printf(b, "# HELP rxray_alert_input The detectors' inputs in the last second.\n"
 			  "# TYPE rxray_alert_input gauge\n");
 	for (i = 0; i < d->n; i++) {

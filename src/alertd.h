@@ -11,6 +11,7 @@
 #define RX_ALERTD_H
 
 #include <jansson.h>
+#include "alertpcap.h"
 #include "alerts.h"
 #include "metrics.h"
 #include "source.h"
@@ -31,6 +32,7 @@ struct rx_alertd_opts {
 	/* each interface's window after its detectors (the guard's SLO loop), or NULL */
 	void (*on_window)(void *user, const char *ifname, const struct rx_snapshot *w);
 	void *on_window_user;
+	struct rx_alertpcap_opts pcap; /* pcap.dir NULL: no packets as evidence (alertpcap.h) */
 };
 
 struct rx_alertd;
@@ -44,7 +46,7 @@ void rx_alertd__stop(struct rx_alertd *d);
  * firing first, then (history) the resolved ones kept.
  */
 json_t *rx_alertd__json(struct rx_alertd *d, int history);
-/* rxray_alerts_firing, the delivery counters and the detectors' inputs. */
+/* rxray_alerts_firing, the delivery counters, the detectors' inputs (and rxray_alert_pcap_*). */
 void rx_alertd__metrics(struct rx_alertd *d, struct rx_buf *b);
 
 #endif

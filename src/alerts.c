@@ -148,11 +148,15 @@ int rx_alerts_cfg__slo(struct rx_alerts_cfg *c, const char *val, char *err, size
 
 #define KEY_LEN 320 /* a subject as JSON: a route of RX_ROUTE_TEXT fits */
 
+#define BASE_BUCKETS 1024 /* the baselines' hash chains: a power of two, 2 x RX_ALERTS_BASELINES */
+
 struct baseline {
 	char key[KEY_LEN];
 	double mean, dev; /* EWMA of the value and of |value - mean| */
 	double age_s;     /* seconds of samples learnt */
 	__u64 tick;       /* the last window that saw it */
+	__u32 hash;       /* of key (base_hash) */
+	__u32 next;       /* the next of its chain, as index + 1; 0: none */
 };
 
 struct alert {
@@ -172,6 +176,8 @@ struct rx_alerts {
 	__u64 tick;
 	struct baseline base[RX_ALERTS_BASELINES];
 	size_t n_base;
+	__u32 base_head[BASE_BUCKETS]; /* each chain's first, as index + 1; 0: empty */
+	__u64 base_full_until;         /* the table is full and none old enough to go before this tick */
 	struct alert active[RX_ALERTS_ACTIVE];
 	size_t n_active;
 	struct alert hist[RX_ALERTS_HISTORY]; /* a ring: hist_n kept, the newest at hist_head - 1 */
@@ -185,30 +191,85 @@ struct rx_alerts {
 	struct rx_slo_ring *slo_ring;   /* slo_burn: one per cfg.slo[] */
 };
 
-/* The baseline of key (made on first use); NULL when the table is full (counted). */
-static struct baseline *baseline_get(struct rx_alerts *a, const char *key)
+/* FNV-1a, 32 bits: a baseline key's chain. */
+static __u32 base_hash(const char *s)
+{
+	__u32 h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Take baseline i out of its chain. */
+static void base_unlink(struct rx_alerts *a, size_t i)
+{
+	__u32 *p = &a->base_head[a->base[i].hash & (BASE_BUCKETS - 1)];
+
+	while (*p && *p != i + 1)
+		p = &a->base[*p - 1].next;
+	if (*p)
+		*p = a->base[i].next;
+}
+
+/*
+ * A full table: the baseline unseen longest, if it has not been seen for a
+ * baseline's time; else none (-1). Ticks only grow, so until the oldest
+ * could have aged enough (base_full_until) no walk is needed: a second
+ * with a thousand services beyond the table costs no walk per service.
+ */
+static long base_victim(struct rx_alerts *a)
 {
 	size_t i, oldest = 0;
 
-	for (i = 0; i < a->n_base; i++)
-		if (!strcmp(a->base[i].key, key))
-			return &a->base[i];
+	if (a->tick < a->base_full_until)
+		return -1;
+	for (i = 1; i < a->n_base; i++)
+		if (a->base[i].tick < a->base[oldest].tick)
+			oldest = i;
+	if ((double)(a->tick - a->base[oldest].tick) < a->cfg.baseline_s) {
+		a->base_full_until = a->base[oldest].tick + (__u64)ceil(a->cfg.baseline_s);
+		return -1;
+	}
+	return (long)oldest;
+}
+
+/*
+ * The baseline of key (made on first use); NULL when the table is full
+ * (counted). Found through a hash of chains (1,024 services a second,
+ * each judged on two rates, against up to 512 keys: bench/RESULTS.md, 16).
+ */
+static struct baseline *baseline_get(struct rx_alerts *a, const char *key)
+{
+	__u32 h = base_hash(key), *head = &a->base_head[h & (BASE_BUCKETS - 1)];
+	struct baseline *b;
+	long victim;
+	size_t i;
+
+	for (i = *head; i; i = b->next) {
+		b = &a->base[i - 1];
+		if (b->hash == h && !strcmp(b->key, key))
+			return b;
+	}
 	if (a->n_base < RX_ALERTS_BASELINES) {
 		i = a->n_base++;
 	} else {
-		/* the one unseen longest goes, if it has not been seen for a baseline's time */
-		for (i = 1; i < a->n_base; i++)
-			if (a->base[i].tick < a->base[oldest].tick)
-				oldest = i;
-		if ((double)(a->tick - a->base[oldest].tick) < a->cfg.baseline_s) {
+		victim = base_victim(a);
+		if (victim < 0) {
 			a->dropped_baselines++;
 			return NULL;
 		}
-		i = oldest;
+		i = (size_t)victim;
+		base_unlink(a, i);
 	}
-	memset(&a->base[i], 0, sizeof(a->base[i]));
-	snprintf(a->base[i].key, KEY_LEN, "%s", key);
-	return &a->base[i];
+	b = &a->base[i];
+	memset(b, 0, sizeof(*b));
+	snprintf(b->key, KEY_LEN, "%s", key);
+	b->hash = h;
+	b->tick = a->tick; /* (learnt at once by every caller) */
+	b->next = *head;
+	*head = (__u32)i + 1;
+	return b;
 }
 
 /* Learn one sample of dur_s seconds; anomalous ones a tenth as much. */
@@ -320,6 +381,9 @@ static json_t *alert_json(const struct alert *al)
 	json_object_set_new(j, "annotations",
 			    json_pack("{ssss}", "summary", al->summary, "evidence", ev ? ev : "{}"));
 	free(ev);
+	if (json_is_string(json_object_get(al->evidence, "pcap"))) /* serve's packets (alertpcap.h) */
+		json_object_set(json_object_get(j, "annotations"), "pcap",
+				json_object_get(al->evidence, "pcap"));
 	rfc3339(ts, sizeof(ts), al->since_ns);
 	json_object_set_new(j, "startsAt", json_string(ts));
 	if (!al->firing) {
@@ -340,6 +404,30 @@ static void alert_notify(struct rx_alerts *a, const struct alert *al)
 	if (j)
 		a->cfg.on_change(a->cfg.user, j);
 	json_decref(j);
+}
+
+/*
+ * The caller's keys of a firing alert's evidence (on_evidence: serve's
+ * "pcap"): kept from the evidence before while it fires, asked for in the
+ * alert's first seconds until there is a file (its first window may have
+ * found no packet of its subject among those sampled).
+ */
+static void evidence_more(struct rx_alerts *a, const struct alert *al, const json_t *subject,
+			  json_t *evidence, __u64 now_ns)
+{
+	static const char *const keys[] = { "pcap", "pcap_packets" };
+	json_t *v;
+	size_t k;
+
+	if (!a->cfg.on_evidence)
+		return;
+	for (k = 0; al->evidence && k < sizeof(keys) / sizeof(keys[0]); k++)
+		if ((v = json_object_get(al->evidence, keys[k])))
+			json_object_set(evidence, keys[k], v);
+	if (!json_object_get(evidence, "pcap") &&
+	    ns_to_s(now_ns - al->since_ns) < RX_ALERTS_EVIDENCE_S)
+		a->cfg.on_evidence(a->cfg.evidence_user, a->ifname, rx_alert_names[al->kind], al->fp,
+				   subject, evidence);
 }
 
 /*
@@ -371,6 +459,7 @@ static void alert_raise(struct rx_alerts *a, enum rx_alert_kind kind, json_t *su
 		al->since_ns = now_ns;
 		al->firing = 1;
 	}
+	evidence_more(a, al, subject, evidence, now_ns);
 	json_decref(al->subject);
 	json_decref(al->evidence);
 	al->subject = subject;
@@ -438,35 +527,87 @@ static int by_key(const void *x, const void *y)
 	return memcmp(((const struct rx_keyed *)x)->key, ((const struct rx_keyed *)y)->key, 16);
 }
 
+/* Whether x goes before y in a top list: more packets; on a tie, the first (or, by_key, the lower key). */
+static int top_before(const struct rx_keyed *x, const struct rx_keyed *y, int by_key)
+{
+	return x->c.packets > y->c.packets ||
+	       (by_key && x->c.packets == y->c.packets && memcmp(x->key, y->key, 16) < 0);
+}
+
+/*
+ * The positions of t's TOP_N first by packets into top, in order: how
+ * many. One pass with an insertion into TOP_N places, not a sort of the
+ * window (8,192 talkers: bench/RESULTS.md, 16); ties as a stable sort
+ * leaves them (by_key: the lower key first).
+ */
+static size_t top_k(const struct rx_keyed *t, size_t n, size_t top[TOP_N], int by_key)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (k == TOP_N && !top_before(&t[i], &t[top[k - 1]], by_key))
+			continue;
+		j = k < TOP_N ? k++ : k - 1;
+		for (; j > 0 && top_before(&t[i], &t[top[j - 1]], by_key); j--)
+			top[j] = top[j - 1];
+		top[j] = i;
+	}
+	return k;
+}
+
+/*
+ * The window's talkers summed by subnet into sub (n places): how many
+ * subnets, or -1 when out of memory. Through an index of subnets (open
+ * addressing), not a sort.
+ */
+static long subnets_of(const struct rx_keyed *t, size_t n, struct rx_keyed *sub)
+{
+	size_t cap = 16, mask, i, k, m = 0;
+	struct rx_keyed key;
+	__u32 *idx;
+
+	while (cap < 2 * n)
+		cap <<= 1;
+	idx = calloc(cap, sizeof(*idx));
+	if (!idx)
+		return -1;
+	mask = cap - 1;
+	for (i = 0; i < n; i++) {
+		key = t[i];
+		to_subnet(&key);
+		for (k = rx_keyed__slot(key.key, mask); idx[k] && memcmp(sub[idx[k] - 1].key, key.key, 16);
+		     k = (k + 1) & mask)
+			;
+		if (idx[k]) {
+			sub[idx[k] - 1].c.packets += key.c.packets;
+			sub[idx[k] - 1].c.bytes += key.c.bytes;
+		} else {
+			sub[m] = key;
+			idx[k] = (__u32)++m;
+		}
+	}
+	free(idx);
+	return (long)m;
+}
+
 /* The top subnets of the window's talkers, "198.51.100.0/24": {"subnet", "packets"}. */
 static json_t *top_subnets(const struct rx_snapshot *w)
 {
 	struct rx_keyed *t = w->n_talkers ? malloc(w->n_talkers * sizeof(*t)) : NULL;
 	json_t *l = json_array();
-	size_t i, n = 0;
+	size_t i, k, top[TOP_N];
 	char buf[64];
+	long n;
 
 	if (!t)
 		return l;
-	for (i = 0; i < w->n_talkers; i++) {
-		t[i] = w->talkers[i];
-		to_subnet(&t[i]);
-	}
-	qsort(t, w->n_talkers, sizeof(*t), by_key);
-	for (i = 0; i < w->n_talkers; i++) { /* merge runs of one subnet */
-		if (n && !memcmp(t[n - 1].key, t[i].key, 16)) {
-			t[n - 1].c.packets += t[i].c.packets;
-			t[n - 1].c.bytes += t[i].c.bytes;
-		} else {
-			t[n++] = t[i];
-		}
-	}
-	qsort(t, n, sizeof(*t), by_packets_desc);
-	for (i = 0; i < n && i < TOP_N; i++) {
-		rx_fmt_keyed_addr(buf, &t[i]);
+	n = subnets_of(w->talkers, w->n_talkers, t);
+	k = n > 0 ? top_k(t, (size_t)n, top, 1) : 0;
+	for (i = 0; i < k; i++) {
+		rx_fmt_keyed_addr(buf, &t[top[i]]);
 		strcat(buf, strchr(buf, ':') ? "/48" : "/24");
 		json_array_append_new(l, json_pack("{sssI}", "subnet", buf, "packets",
-						    (json_int_t)t[i].c.packets));
+						    (json_int_t)t[top[i]].c.packets));
 	}
 	free(t);
 	return l;
@@ -476,14 +617,14 @@ static json_t *top_subnets(const struct rx_snapshot *w)
 static void top_sources(json_t *e, struct rx_snapshot *w)
 {
 	json_t *l = json_array();
+	size_t i, k, top[TOP_N];
 	char buf[64];
-	size_t i;
 
-	qsort(w->talkers, w->n_talkers, sizeof(*w->talkers), by_packets_desc);
-	for (i = 0; i < w->n_talkers && i < TOP_N; i++) {
-		rx_fmt_keyed_addr(buf, &w->talkers[i]);
+	k = top_k(w->talkers, w->n_talkers, top, 0);
+	for (i = 0; i < k; i++) {
+		rx_fmt_keyed_addr(buf, &w->talkers[top[i]]);
 		json_array_append_new(l, json_pack("{sssI}", "address", buf, "packets",
-						   (json_int_t)w->talkers[i].c.packets));
+						   (json_int_t)w->talkers[top[i]].c.packets));
 	}
 	json_object_set_new(e, "top_sources", l);
 	json_object_set_new(e, "top_subnets", top_subnets(w));
@@ -493,15 +634,16 @@ static void top_sources(json_t *e, struct rx_snapshot *w)
 static void top_ports(json_t *e, struct rx_snapshot *w)
 {
 	json_t *l = json_array();
-	size_t i;
+	size_t i, k, top[TOP_N];
 
-	qsort(w->services, w->n_services, sizeof(*w->services), by_packets_desc);
-	for (i = 0; i < w->n_services && i < TOP_N; i++) {
-		const struct rx_service *s = (const void *)w->services[i].key;
+	k = top_k(w->services, w->n_services, top, 0);
+	for (i = 0; i < k; i++) {
+		const struct rx_keyed *sv = &w->services[top[i]];
+		const struct rx_service *s = (const void *)sv->key;
 
 		json_array_append_new(l, json_pack("{sisssI}", "port", s->port, "proto",
-						   rx_service_proto(&w->services[i]), "packets",
-						   (json_int_t)w->services[i].c.packets));
+						   rx_service_proto(sv), "packets",
+						   (json_int_t)sv->c.packets));
 	}
 	json_object_set_new(e, "top_ports", l);
 }

@@ -78,7 +78,17 @@ struct rx_alerts_cfg {
 	size_t n_slo;
 	rx_alert_fn on_change;
 	void *user;
+	/*
+	 * Not NULL: a firing alert's evidence, before the change is told, in
+	 * its first RX_ALERTS_EVIDENCE_S seconds until it holds "pcap"
+	 * (serve's packets, alertpcap.h): it may add keys, which the alert
+	 * keeps while it fires.
+	 */
+	void (*on_evidence)(void *user, const char *ifname, const char *alert, __u64 fp,
+			    const json_t *subject, json_t *evidence);
+	void *evidence_user;
 };
+#define RX_ALERTS_EVIDENCE_S 10
 
 void rx_alerts_cfg__defaults(struct rx_alerts_cfg *c);
 /*

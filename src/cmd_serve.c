@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * rxray serve: the long-running agent. Attaches the datapath to each -i
- * interface (traffic picture on, capture off) and serves, on loopback by
+ * interface (traffic picture on, capture off, or sampled for alert evidence
+ * with alert-pcap-dir: alertpcap.h) and serves, on loopback by
  * default, the Prometheus exposition (/metrics) and the picture as JSON
  * (/api/stats) with libmicrohttpd, and a live page of it (/, src/web.c).
  * Counter reads happen per request.
@@ -170,6 +171,12 @@ static int set_opt(struct serve_cfg *c, const char *key, const char *val, const 
 			rx_err("%s: %s", where, err);
 			return RX_EXIT_INPUT;
 		}
+	} else if (!strncmp(key, "alert-pcap-", 11) &&
+		   (r = rx_alertpcap_opts__set(&c->alerts.pcap, key, val, &why)) != -ENOENT) {
+		if (r) {
+			rx_err("%s %s: %s", where, val, why);
+			return RX_EXIT_INPUT;
+		}
 	} else if (!strncmp(key, "alert-", 6) && (r = rx_alerts_cfg__set(&c->alerts.cfg, key, val, &why)) != -ENOENT) {
 		if (r) {
 			rx_err("%s %s: %s", where, val, why);
@@ -189,8 +196,9 @@ static int set_opt(struct serve_cfg *c, const char *key, const char *val, const 
 		return r;
 	} else {
 		rx_err("%s: unknown key (known: interface, listen, top, pin, control, route, web-config, "
-		       "alertmanager, alert-webhook, alert-log, alert-resend, alert-detectors, %s, "
-		       RX_GUARD_CONF_KEYS ")", where, rx_alerts_cfg_keys);
+		       "alertmanager, alert-webhook, alert-log, alert-resend, alert-detectors, "
+		       RX_ALERTPCAP_KEYS ", %s, " RX_GUARD_CONF_KEYS ")",
+		       where, rx_alerts_cfg_keys);
 		return RX_EXIT_INPUT;
 	}
 	return 0;
@@ -638,6 +646,7 @@ int cmd_serve(int argc, char **argv)
 	int i, r = RX_EXIT_OK, fd = -1, one = 1;
 
 	rx_alerts_cfg__defaults(&cfg.alerts.cfg);
+	rx_alertpcap_opts__defaults(&cfg.alerts.pcap);
 	rx_guard_auto__defaults(&cfg.guard.o.autob);
 	rx_guard_slo__defaults(&cfg.guard.o.slo);
 	cfg.alerts.resend_s = 60;

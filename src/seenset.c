@@ -50,7 +50,7 @@ int rx_seen__add(struct rx_seen *s, const void *key, size_t len)
 	const unsigned char *p = key;
 	__u64 h = 0xcbf29ce484222325ull, h1, h2;
 	__u32 bit[RX_SEEN_HASHES];
-	int in_cur, in_old;
+	int in_old;
 	unsigned int i;
 
 	for (i = 0; i < len; i++) {
@@ -61,10 +61,10 @@ int rx_seen__add(struct rx_seen *s, const void *key, size_t len)
 	h2 = mix(h1 ^ 0x9e3779b97f4a7c15ull) | 1; /* double hashing: h1 + i h2 */
 	for (i = 0; i < RX_SEEN_HASHES; i++)
 		bit[i] = (__u32)((h1 + i * h2) % RX_SEEN_BITS);
-	in_cur = gen_has(s->gen[s->cur], bit);
-	in_old = gen_has(s->gen[!s->cur], bit);
-	if (in_cur)
+	/* a source seen lately is in the current generation: one walk (4 cache misses), not two */
+	if (gen_has(s->gen[s->cur], bit))
 		return 0;
+	in_old = gen_has(s->gen[!s->cur], bit);
 	/* into the current generation, so that a source still active outlives the old one */
 	for (i = 0; i < RX_SEEN_HASHES; i++)
 		s->gen[s->cur][bit[i] / 64] |= 1ull << (bit[i] % 64);

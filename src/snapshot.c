@@ -246,14 +246,69 @@ size_t rx_snapshot__fold_endpoint(const struct rx_snapshot *s, size_t i,
 
 /* ---- windows: now minus a base ---------------------------------------------------- */
 
+size_t rx_keyed__slot(const __u8 *key, size_t mask)
+{
+	__u64 x, y;
+
+	memcpy(&x, key, 8);
+	memcpy(&y, key + 8, 8);
+	/* MurmurHash3's 64-bit finaliser: every key bit reaches the low bits the mask keeps */
+	x = x * 0x9e3779b97f4a7c15ull ^ y;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return (size_t)x & mask;
+}
+
+/*
+ * base's entries by key: an index (open addressing, at most half full) of
+ * their positions + 1, or NULL when out of memory. A full table's window
+ * (8,192 talkers) then costs one probe an entry, not a sort of the base
+ * and a binary search (bench/RESULTS.md, 16).
+ */
+static __u32 *key_index(const struct rx_keyed *base, size_t nb, size_t *mask)
+{
+	size_t cap = 16, j, k;
+	__u32 *idx;
+
+	while (cap < 2 * nb)
+		cap <<= 1;
+	idx = calloc(cap, sizeof(*idx));
+	if (!idx)
+		return NULL;
+	*mask = cap - 1;
+	for (j = 0; j < nb; j++) {
+		for (k = rx_keyed__slot(base[j].key, *mask); idx[k]; k = (k + 1) & *mask)
+			;
+		idx[k] = (__u32)j + 1;
+	}
+	return idx;
+}
+
+static const struct rx_keyed *key_find(const __u32 *idx, size_t mask, const struct rx_keyed *base,
+				       const struct rx_keyed *e)
+{
+	size_t k;
+
+	for (k = rx_keyed__slot(e->key, mask); idx[k]; k = (k + 1) & mask)
+		if (!memcmp(base[idx[k] - 1].key, e->key, 16))
+			return &base[idx[k] - 1];
+	return NULL;
+}
+
 static void subtract_table(struct rx_keyed *now, size_t *n, struct rx_keyed *base, size_t nb)
 {
-	size_t i, out = 0;
+	size_t i, out = 0, mask = 0;
+	__u32 *idx = nb ? key_index(base, nb, &mask) : NULL;
 
-	qsort(base, nb, sizeof(*base), rx_keyed__cmp_key);
+	if (nb && !idx) /* out of memory: sorted, and a binary search */
+		qsort(base, nb, sizeof(*base), rx_keyed__cmp_key);
 	for (i = 0; i < *n; i++) {
-		struct rx_keyed *b = nb ? bsearch(&now[i], base, nb, sizeof(*base), rx_keyed__cmp_key)
-					: NULL;
+		const struct rx_keyed *b =
+			idx ? key_find(idx, mask, base, &now[i])
+			    : nb ? bsearch(&now[i], base, nb, sizeof(*base), rx_keyed__cmp_key) : NULL;
 
 		if (b) {
 			now[i].c.packets -= b->c.packets;
@@ -262,6 +317,7 @@ static void subtract_table(struct rx_keyed *now, size_t *n, struct rx_keyed *bas
 		if (now[i].c.packets)
 			now[out++] = now[i];
 	}
+	free(idx);
 	*n = out;
 }
 
@@ -423,7 +479,7 @@ void rx_snapshot__subtract(struct rx_snapshot *s, const struct rx_snapshot *base
 			window_min_max(h->count, rx_lat_bounds_us, RX_LAT_BUCKETS, h->n, &h->min_ns,
 				       &h->max_ns, b.latency[i].min_ns, b.latency[i].max_ns);
 	}
-	/* the base's tables are sorted in place: they belong to the caller's copy */
+	/* the base's tables may be sorted in place: they belong to the caller's copy */
 	subtract_table(s->talkers, &s->n_talkers, base->talkers, base->n_talkers);
 	subtract_table(s->services, &s->n_services, base->services, base->n_services);
 	subtract_endpoints(s, base);

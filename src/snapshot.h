@@ -89,7 +89,7 @@ void rx_snapshot__free(struct rx_snapshot *snap);
 int rx_snapshot__copy(struct rx_snapshot *to, const struct rx_snapshot *from);
 /*
  * snap -= base, table entries matched by key; entries that did not grow are
- * dropped. base's tables are sorted in place (by key).
+ * dropped. base's tables may be sorted in place (by key).
  */
 void rx_snapshot__subtract(struct rx_snapshot *snap, const struct rx_snapshot *base);
 void rx_snapshot__sum(const struct rx_snapshot *s, struct rx_totals *t);
@@ -98,6 +98,8 @@ void rx_snapshot__sort(struct rx_snapshot *s);
 /* Talkers and services by key, for bsearch() with rx_keyed__cmp_key. */
 void rx_snapshot__sort_keys(struct rx_snapshot *s);
 int rx_keyed__cmp_key(const void *a, const void *b);
+/* A 16-byte key's slot in an index of mask + 1 slots (a power of two): all its bits mixed. */
+size_t rx_keyed__slot(const __u8 *key, size_t mask);
 /*
  * now - before of a counter that only grows: one that went back was an
  * entry evicted and made again, counted from 0.

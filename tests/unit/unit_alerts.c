@@ -231,6 +231,164 @@ static void rate_spike_after_warmup_and_drop(void **state)
 	rx_alerts__free(a);
 }
 
+/* The top lists of an evidence: the five first by packets, ties in the window's order (subnets: by key). */
+static void top_lists_order(void **state)
+{
+	static const char *const want[] = { "198.51.100.1", "203.0.113.250", "198.51.100.8",
+					     "198.51.100.2", "198.51.100.3" };
+	struct rx_alerts_cfg c;
+	struct rx_snapshot w;
+	struct seen s;
+	struct rx_alerts *a = engine(&s, &c);
+	json_t *l;
+	size_t i;
+
+	(void)state;
+	window(&w, 1, 2000, 1500, 10);
+	sources(&w, 1000);
+	w.talkers[0].c.packets = 751;   /* 198.51.100.1 */
+	w.talkers[999].c.packets = 261; /* 203.0.113.250: now both /24s have 1,010 packets */
+	rx_alerts__tick(a, &w, w.last_ns);
+	rx_snapshot__free(&w);
+	assert_int_equal(s.n, 1);
+	l = json_object_get(json_object_get(s.last, "evidence"), "top_sources");
+	assert_int_equal(json_array_size(l), 5);
+	for (i = 0; i < 5; i++)
+		assert_string_equal(json_string_value(json_object_get(json_array_get(l, i), "address")),
+				    want[i]);
+	l = json_object_get(json_object_get(s.last, "evidence"), "top_subnets");
+	assert_int_equal(json_array_size(l), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(l, 0), "packets")), 1010);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "subnet")),
+			    "198.51.100.0/24"); /* the tie: the lower key first */
+	json_decref(s.last);
+	rx_alerts__free(a);
+}
+
+/* w's services: n of them from port first, 100 packets each. */
+static void services(struct rx_snapshot *w, unsigned int first, size_t n)
+{
+	size_t i;
+
+	w->services = calloc(n, sizeof(*w->services));
+	w->n_services = n;
+	for (i = 0; i < n; i++) {
+		struct rx_service sv = { .port = (__u16)(first + i), .proto = 6 };
+
+		memcpy(w->services[i].key, &sv, sizeof(sv));
+		w->services[i].c.packets = 100;
+		w->services[i].c.bytes = 10000;
+	}
+}
+
+/*
+ * The baselines' table (hashed): full, a new service is counted and not
+ * judged while every baseline was seen within alert-baseline; once some
+ * have not been, new ones take their places, and one still seen keeps
+ * its baseline (found again: it does not spike on its own level).
+ */
+static void baseline_table_full(void **state)
+{
+	struct rx_alerts_cfg c;
+	struct rx_snapshot w;
+	struct seen s;
+	struct rx_alerts *a = engine(&s, &c);
+	__u64 dropped_alerts, d1, d2, d3;
+	unsigned int sec;
+
+	(void)state;
+	c.baseline_s = 20;
+	c.drop_min_pps = 1e6; /* a silent service is not judged (nor learnt at 0): it ages */
+	rx_alerts__free(a);
+	a = rx_alerts__new(&c, "veth0");
+	/* 400 services: 2 baselines each (packets, bytes), 800 > 512 - the overall ones */
+	for (sec = 1; sec <= 5; sec++) {
+		window(&w, sec, 40000, 0, 0);
+		services(&w, 1000, 400);
+		rx_alerts__tick(a, &w, w.last_ns);
+		rx_snapshot__free(&w);
+	}
+	rx_alerts__dropped(a, &dropped_alerts, &d1);
+	assert_true(d1 >= 5 * (800 - 510));
+	/* only the first 100 go on; after 20 s unseen the others make room for new ones */
+	for (sec = 6; sec <= 40; sec++) {
+		window(&w, sec, 40000, 0, 0);
+		services(&w, 1000, 100);
+		rx_alerts__tick(a, &w, w.last_ns);
+		rx_snapshot__free(&w);
+	}
+	rx_alerts__dropped(a, &dropped_alerts, &d2);
+	assert_true(d2 - d1 <= 4 * 20); /* tcp storms and new talkers: no room for 20 s */
+	window(&w, 41, 40000, 0, 0);
+	services(&w, 3000, 150); /* 300 new baselines: room for them all now */
+	rx_alerts__tick(a, &w, w.last_ns);
+	rx_snapshot__free(&w);
+	rx_alerts__dropped(a, &dropped_alerts, &d3);
+	assert_int_equal(d3, d2);
+	window(&w, 42, 40000, 0, 0);
+	services(&w, 3000, 150); /* found again */
+	rx_alerts__tick(a, &w, w.last_ns);
+	rx_snapshot__free(&w);
+	rx_alerts__dropped(a, &dropped_alerts, &d3);
+	assert_int_equal(d3, d2);
+	assert_int_equal(s.n, 0);
+	rx_alerts__free(a);
+}
+
+struct pcap_seen {
+	int calls;
+	char alert[32];
+};
+
+/* serve's hook (alertpcap.h): the first time, no file; then one. */
+static void on_evidence(void *user, const char *ifname, const char *alert, __u64 fp,
+			const json_t *subject, json_t *evidence)
+{
+	struct pcap_seen *p = user;
+
+	snprintf(p->alert, sizeof(p->alert), "%s", alert);
+	if (p->calls++)
+		json_object_set_new(evidence, "pcap", json_string("/var/lib/rxray/x.pcap"));
+	json_object_set_new(evidence, "pcap_packets", json_integer(p->calls - 1));
+}
+
+/* The evidence hook: asked at the first window and until there is a file; the file kept while firing. */
+static void evidence_hook_pcap(void **state)
+{
+	struct pcap_seen p = { 0 };
+	struct rx_alerts_cfg c;
+	struct rx_snapshot w;
+	struct seen s;
+	struct rx_alerts *a = engine(&s, &c);
+	json_t *l, *e;
+	unsigned int sec;
+
+	(void)state;
+	c.on_evidence = on_evidence;
+	c.evidence_user = &p;
+	rx_alerts__free(a);
+	a = rx_alerts__new(&c, "veth0");
+	for (sec = 1; sec <= 4; sec++) {
+		window(&w, sec, 2000, 1500, 10);
+		rx_alerts__tick(a, &w, w.last_ns);
+	}
+	assert_int_equal(s.n, 1);
+	assert_int_equal(p.calls, 2); /* the first window (no file), the second (a file); then none */
+	assert_string_equal(p.alert, "syn_flood");
+	e = json_object_get(s.last, "evidence");
+	assert_int_equal(json_integer_value(json_object_get(e, "pcap_packets")), 0);
+	l = rx_alerts__json(a, 0);
+	e = json_object_get(json_array_get(l, 0), "evidence");
+	assert_string_equal(json_string_value(json_object_get(e, "pcap")), "/var/lib/rxray/x.pcap");
+	assert_int_equal(json_integer_value(json_object_get(e, "pcap_packets")), 1);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_array_get(l, 0), "annotations"), "pcap")),
+			    "/var/lib/rxray/x.pcap");
+	json_decref(l);
+	json_decref(s.last);
+	rx_alerts__free(a);
+}
+
 static void endpoint(struct rx_snapshot *w, __u16 status, __u64 count, __u64 dur_ns, int more)
 {
 	struct rx_endpoint_row *e;
@@ -793,6 +951,9 @@ int main(void)
 		cmocka_unit_test(config_keys),
 		cmocka_unit_test(syn_flood_fires_and_resolves),
 		cmocka_unit_test(syn_completed_is_no_flood),
+		cmocka_unit_test(top_lists_order),
+		cmocka_unit_test(baseline_table_full),
+		cmocka_unit_test(evidence_hook_pcap),
 		cmocka_unit_test(rate_spike_after_warmup_and_drop),
 		cmocka_unit_test(error_spike_with_guard),
 		cmocka_unit_test(latency_spike_with_guard),
