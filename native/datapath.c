@@ -115,7 +115,10 @@ static struct rx_nguard *nguard(struct rx_env *env)
 	    rx_nhash__init(&g->limits, sizeof(__u32), sizeof(struct rx_guard_limit),
 			   RX_GUARD_LIMITS_MAX) ||
 	    rx_nhash__init(&g->buckets, sizeof(struct rx_guard_bucket_key),
-			   sizeof(struct rx_guard_bucket), RX_GUARD_BUCKETS_MAX)) {
+			   sizeof(struct rx_guard_bucket), RX_GUARD_BUCKETS_MAX) ||
+	    rx_nhash__init(&g->good, sizeof(struct rx_guard_good_key), sizeof(__u64),
+			   RX_GUARD_GOOD_MAX)) {
+		rx_nhash__free(&g->good);
 		rx_nhash__free(&g->prefixes);
 		rx_nhash__free(&g->hits);
 		rx_nhash__free(&g->limits);
@@ -135,6 +138,7 @@ static void nguard_free(struct rx_nguard *g)
 	rx_nhash__free(&g->hits);
 	rx_nhash__free(&g->limits);
 	rx_nhash__free(&g->buckets);
+	rx_nhash__free(&g->good);
 	free(g);
 }
 
