@@ -200,3 +200,8 @@ int rx_native__guard_hits(struct rx_env *env, __u32 id, struct rx_guard_hits *ou
 	memset(out, 0, sizeof(*out));
 	return env->guard ? rx_nhash__lookup(&env->guard->hits, &id, out) : -1;
 }
+
+__u64 rx_native__total(struct rx_env *env, int what)
+{
+	return what ? env->health[RX_TCPH_HANDSHAKES] : env->tcpkinds[RX_TCPK_SYN];
+}
