@@ -71,6 +71,7 @@ struct rx_guard {
 	int on, dry_run, limits, caps;
 	struct rx_synguard sg; /* the SYN guard's switch, while a syn-guard rule exists */
 	unsigned long sg_engagements; /* over every syn-guard rule there was */
+	int has_syn; /* a syn-guard rule exists (at most one) */
 	struct rx_percpu *pcpu; /* ncpu values of rx_percpu: the SYN and handshake totals */
 	FILE *log;
 	struct gtarget t[G_TARGETS];
@@ -285,12 +286,13 @@ static void cfg_write(struct rx_guard *g)
 	struct rx_guard_cfg cfg = { .dry_run = (__u32)g->dry_run, .limits = (__u32)g->limits,
 				    .on = (__u32)g->on, .active = g->on && g->n > 0,
 				    .caps = (__u32)g->caps };
-	const struct grule *sg = syn_rule(g);
+	const struct grule *sg;
 	__u32 zero = 0;
 	int i;
 
 	if (g->bulk)
 		return;
+	sg = g->has_syn ? syn_rule(g) : NULL; /* (a walk: not per rule of a bulk load) */
 	if (sg) {
 		cfg.syn_guard = (__u32)g->sg.engaged;
 		cfg.sg_id = sg->id;
@@ -566,8 +568,10 @@ static json_t *rule_add(struct rx_guard *g, struct grule *r, const char *by)
 	g->rules[g->n++] = *r;
 	g->limits += r->kind == GK_LIMIT;
 	g->caps += r->kind == GK_CAP;
-	if (r->kind == GK_SYN)
+	if (r->kind == GK_SYN) {
 		rx_synguard__init(&g->sg, r->pps);
+		g->has_syn = 1;
+	}
 	cfg_write(g);
 	audit(g, gk_names[r->kind], by, rule_json(g, r, NULL));
 	return json_pack("{ssso}", "status", "ok", "rule", rule_json(g, r, NULL));
@@ -596,8 +600,10 @@ static json_t *rule_del(struct rx_guard *g, struct grule *r, const char *why, co
 	g->limits -= r->kind == GK_LIMIT;
 	g->caps -= r->kind == GK_CAP;
 	j = rule_json(g, r, &h);
-	if (r->kind == GK_SYN)
+	if (r->kind == GK_SYN) {
 		rx_synguard__init(&g->sg, 0); /* disengaged with it */
+		g->has_syn = 0;
+	}
 	memmove(r, r + 1, (size_t)(g->rules + g->n - (r + 1)) * sizeof(*r));
 	g->n--;
 	if (g->tombs > G_SLOTS / 4)
@@ -840,14 +846,14 @@ static void syn_metrics(struct rx_guard *g, struct rx_buf *b)
 	rx_buf__printf(b, "# HELP rxray_guard_syn_guard_engaged 1 while the SYN guard limits the SYNs "
 			  "of sources that completed no handshake.\n"
 			  "# TYPE rxray_guard_syn_guard_engaged gauge\n"
-			  "rxray_guard_syn_guard_engaged %d\n", syn_rule(g) && g->sg.engaged);
+			  "rxray_guard_syn_guard_engaged %d\n", g->has_syn && g->sg.engaged);
 	rx_buf__printf(b, "# HELP rxray_guard_syn_guard_engagements_total Times the SYN guard "
 			  "engaged.\n# TYPE rxray_guard_syn_guard_engagements_total counter\n"
 			  "rxray_guard_syn_guard_engagements_total %lu\n", g->sg_engagements);
 	rx_buf__printf(b, "# HELP rxray_guard_half_open_per_second Half-open TCP handshakes a "
 			  "second (SYNs at XDP minus completed handshakes), as the SYN guard last "
 			  "measured them.\n# TYPE rxray_guard_half_open_per_second gauge\n"
-			  "rxray_guard_half_open_per_second %.1f\n", syn_rule(g) ? g->sg.half_open : 0.0);
+			  "rxray_guard_half_open_per_second %.1f\n", g->has_syn ? g->sg.half_open : 0.0);
 }
 
 void rx_guard__metrics(struct rx_guard *g, struct rx_buf *b)
@@ -972,7 +978,7 @@ static void syn_step(struct rx_guard *g, double now)
 	int ch;
 
 	pthread_mutex_lock(&g->lock);
-	r = syn_rule(g);
+	r = g->has_syn ? syn_rule(g) : NULL;
 	if (r) {
 		syn_totals(g, &syn, &done);
 		ch = rx_synguard__step(&g->sg, now, syn, done);
@@ -1118,8 +1124,10 @@ static int resume(struct rx_guard *g, const struct gtarget *t)
 		g->rules[g->n++] = r;
 		g->limits += r.kind == GK_LIMIT;
 		g->caps += r.kind == GK_CAP;
-		if (r.kind == GK_SYN)
+		if (r.kind == GK_SYN) {
 			rx_synguard__init(&g->sg, r.pps);
+			g->has_syn = 1;
+		}
 		if (r.id >= g->next_id)
 			g->next_id = r.id + 1;
 	}
