@@ -16,9 +16,10 @@
 # $BENCH_SYN_SECONDS per run in one of these modes:
 #
 #   calm     no attack (the agent and its guard attached)
-#   decoy    the flood's sender, as below, but out of a dummy interface of
-#            ns a: its CPU time on this machine without a packet reaching
-#            ns b (on 2 shared cores the sender alone moves the p99)
+#   decoy    the flood's sender, as below, but out of a second veth pair with
+#            both ends in ns a (which drops the SYNs: not its address): the
+#            sender's CPU time on this machine without a packet reaching ns b
+#            (on 2 shared cores the sender alone moves the p99)
 #   guard    tests/lib/synflood.py from ns a at $BENCH_SYN_RATE SYNs/s from
 #            1,008 documentation addresses through the run; the SYN guard on
 #   noguard  the same flood, `rxray guard off` (the agent still attached)
@@ -63,8 +64,9 @@ trap cleanup EXIT
 rx_lab_up $P || die "lab setup"
 ip -n $NB route add 198.51.100.0/24 via 192.0.2.1
 ip -n $NB route add 203.0.113.0/24 via 192.0.2.1
-ip -n $NA link add ${P}d type dummy
+ip -n $NA link add ${P}d type veth peer name ${P}e
 ip -n $NA link set ${P}d up
+ip -n $NA link set ${P}e up
 
 bl_nginx_conf "$tmp"
 ip netns exec $NB nginx -c "$tmp/nginx.conf" -e "$tmp/error.log" 2>"$tmp/nginx.err" &
