@@ -125,11 +125,22 @@ grep -q " syn-guard let go: " "$tmp/err" || fail "syn-guard replay: never let go
 sg=$(n ' drop rate_limited rule 1 (syn-guard half-open 500/s syn 0/s')
 # engaged at the first step (0.1 s) after the flood began: about 200 of 2,000 pass
 [ "$sg" -ge 1700 ] && [ "$sg" = "$(wc -l <"$tmp/out")" ] || fail "syn-guard replay: $sg flood SYNs dropped: $(head -3 "$tmp/out")"
+# with 2/s per unproven source: each of the 400 sources sends a SYN every
+# 0.2 s; once engaged (0.3 s) a source's bucket (2/s, a burst of one) admits
+# 3 of its 4 or 5 SYNs left: 200 sources lose 2, 200 lose 1 (599 here: one
+# source's fourth fell before the step)
+printf 'guard-syn-guard = 500/s,2/s\n' >"$tmp/syn2.conf"
+"$RX" guard --replay -r "$tmp/syn.pcap" --config "$tmp/syn2.conf" >"$tmp/out" 2>"$tmp/err" ||
+	fail "syn-guard 2/s replay: exit $?"
+sg2=$(n ' drop rate_limited rule 1 (syn-guard half-open 500/s syn 2/s')
+most=$(awk '{ print $3 }' "$tmp/out" | sort | uniq -c | sort -n | awk 'END { print $1 }')
+[ "$sg2" -ge 590 ] && [ "$sg2" -le 610 ] && [ "$most" = 2 ] && [ "$(n 192.0.2.1)" = 0 ] ||
+	fail "syn-guard 2/s replay: $sg2 dropped (want 600 +- 10), at most $most of one source (want 2)"
 printf 'guard-cap = 8081:100/s\n' >"$tmp/cap.conf"
 "$RX" guard --replay -r "$tmp/cap.pcap" --config "$tmp/cap.conf" >"$tmp/out" 2>"$tmp/err" || fail "cap replay: exit $?"
 capped=$(n ' drop rate_limited rule 1 (cap port 8081 syn 100/s')
 [ "$capped" -ge 893 ] && [ "$capped" -le 897 ] || fail "cap replay: $capped of 1000 capped, want 895 +- 2"
-echo "replay: the SYN guard engaged and let go, dropped $sg of 2000 spoofed SYNs and none of the client's; a cap of 100/s dropped $capped of 1000"
+echo "replay: the SYN guard engaged and let go, dropped $sg of 2000 spoofed SYNs and none of the client's ($sg2 at 2/s per source); a cap of 100/s dropped $capped of 1000"
 bad "expected PORT:N/s" --replay -r "$tmp/in.pcap" --config <(printf 'guard-cap = 100/s\n')
 bad "expected N/s\[,M/s\]" --replay -r "$tmp/in.pcap" --config <(printf 'guard-syn-guard = 80:100/s\n')
 echo "guard --replay: as specified"
