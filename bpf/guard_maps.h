@@ -63,6 +63,14 @@ struct {
 	__type(value, struct rx_guard_limit);
 } rx_guard_srclimits SEC(".maps");
 
+/* Sources that completed a handshake (TC, datapath/tcp.h): the SYN guard passes their SYNs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RX_GUARD_GOOD_MAX);
+	__type(key, struct rx_guard_good_key);
+	__type(value, __u64); /* when it last completed one (ns) */
+} rx_guard_good SEC(".maps");
+
 /* The rules' metadata: the agent's only (struct rx_guard_meta). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -122,6 +130,17 @@ RX_INLINE struct rx_guard_bucket *rx_shim_guard_bucket(struct rx_env *env,
 	static const struct rx_guard_bucket zero;
 
 	return rx_map_lookup_or_init(&rx_guard_buckets, k, &zero, NULL);
+}
+
+RX_INLINE int rx_shim_guard_good(struct rx_env *env, const struct rx_guard_good_key *k)
+{
+	return bpf_map_lookup_elem(&rx_guard_good, k) != NULL;
+}
+
+RX_INLINE void rx_shim_guard_good_mark(struct rx_env *env, const struct rx_guard_good_key *k,
+				       __u64 now)
+{
+	bpf_map_update_elem(&rx_guard_good, k, &now, BPF_ANY);
 }
 
 #endif

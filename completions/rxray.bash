@@ -80,7 +80,7 @@ _rxray()
 		COMPREPLY=($(compgen -W "$(awk '{ print $1 }' <<<"$spec")" -- "$cur"))
 	elif [[ $cmd == guard && $prev == guard ]]; then
 		# shellcheck disable=SC2207 # guard's subcommands (rxray-guard(8))
-		COMPREPLY=($(compgen -W "list block unblock allow limit del dry-run off on explain" -- "$cur"))
+		COMPREPLY=($(compgen -W "list block unblock allow limit cap syn-guard del dry-run off on explain" -- "$cur"))
 	elif [[ $cmd == guard && $prev == dry-run ]]; then
 		# shellcheck disable=SC2207
 		COMPREPLY=($(compgen -W "on off" -- "$cur"))

@@ -30,7 +30,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 13 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps; 13: TCP health per destination port (rx_tcp_ports, stat tcp_ports_overflow); per-source limits (rx_guard_srclimits, rx_guard_cfg.src_limits) for the guard's SLO loop; rx_config_rt.sample (serve's sampled capture for alert evidence) */
+#define RX_ABI_VERSION 13 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps; 13: TCP health per destination port (rx_tcp_ports, stat tcp_ports_overflow); per-source limits (rx_guard_srclimits, rx_guard_cfg.src_limits) for the guard's SLO loop; rx_config_rt.sample (serve's sampled capture for alert evidence); SYN guard and port caps (rx_guard_cfg, rx_guard_good) */
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */

@@ -8,9 +8,14 @@
  *   1. allow lists (LPM tries, IPv4 and IPv6): a match passes, always;
  *   2. deny lists (LPM tries): a match drops (reason "blocked"), or only
  *      counts what it would drop when the rule or the guard is in dry run;
- *   3. per-source token buckets (packets/s and SYN/s), global or per
+ *   3. the SYN guard, while the agent has engaged it: SYNs of sources that
+ *      never completed a handshake (not in rx_guard_good, which the TC
+ *      program fills) are limited per source, or dropped;
+ *   4. per-port SYN caps: one token bucket per port for every source;
+ *   5. per-source token buckets (packets/s and SYN/s), global or per
  *      destination port, and a source's own limit on a port (the SLO
- *      loop's, src/guard_slo.c): past the rate, reason "rate_limited".
+ *      loop's, src/guard_slo.c): past the rate, reason "rate_limited"
+ *      (3-5 alike).
  *
  * Each matching rule counts per CPU (struct rx_guard_hits, by rule id).
  * The stage counts the packet under its final (verdict, reason, proto): the
@@ -26,6 +31,8 @@
  *                                                       const struct rx_guard_bucket_key *k)
  *   struct rx_guard_bucket *rx_shim_guard_bucket(struct rx_env *env,
  *                                                const struct rx_guard_bucket_key *k)
+ *   int rx_shim_guard_good(struct rx_env *env, const struct rx_guard_good_key *k)
+ *   void rx_shim_guard_good_mark(struct rx_env *env, const struct rx_guard_good_key *k, __u64 now)
  */
 #ifndef RX_GUARD_H
 #define RX_GUARD_H
@@ -86,6 +93,75 @@ RX_INLINE int rx_guard_over(struct rx_env *env, const struct rx_guard_limit *l,
 	return !rx_guard_gcra(&b->pkt_tat, now, l->pkt_ns, l->pkt_burst_ns);
 }
 
+/* pkt's source into addr: IPv6, or IPv4 mapped (::ffff:a.b.c.d); addr is zero. */
+RX_INLINE void rx_guard_src(const struct rx_pkt *pkt, __u8 *addr)
+{
+	if (pkt->layers & RX_L_IPV4) {
+		addr[10] = 0xff;
+		addr[11] = 0xff;
+		__builtin_memcpy(&addr[12], &pkt->ip_src, 4);
+	} else {
+		__builtin_memcpy(addr, pkt->ip6_src, 16);
+	}
+}
+
+/* Whether pkt opens a connection: a TCP SYN without ACK. */
+RX_INLINE int rx_guard_is_syn(const struct rx_pkt *pkt)
+{
+	return (pkt->layers & RX_L_TCP) && (pkt->tcp_flags & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN;
+}
+
+/*
+ * The SYN guard, engaged, on a SYN: 1 when its source never completed a
+ * handshake and is over the rate for such sources (or the rate is 0), with
+ * *id, *flags the SYN guard's rule; else 0.
+ */
+RX_INLINE int rx_guard_unproven(struct rx_env *env, const struct rx_pkt *pkt,
+				const struct rx_guard_cfg *cfg, __u32 *id, __u32 *flags)
+{
+	struct rx_guard_bucket_key k = { .pad = RX_GUARD_BK_SYN_GUARD };
+	struct rx_guard_good_key g = {};
+	struct rx_guard_bucket *b;
+
+	rx_guard_src(pkt, g.addr);
+	if (rx_shim_guard_good(env, &g))
+		return 0;
+	*id = cfg->sg_id;
+	*flags = cfg->sg_flags;
+	if (!cfg->sg_syn_ns)
+		return 1;
+	__builtin_memcpy(k.addr, g.addr, 16);
+	b = rx_shim_guard_bucket(env, &k);
+	if (!b)
+		return 0;
+	return !rx_guard_gcra(&b->syn_tat, rx_shim_now(env), cfg->sg_syn_ns, cfg->sg_syn_burst_ns);
+}
+
+/*
+ * A SYN to a port with a cap: 1 when the port's one bucket (every source
+ * shares it) is over the cap, with *id, *flags the cap's rule; else 0.
+ */
+RX_INLINE int rx_guard_capped(struct rx_env *env, const struct rx_pkt *pkt, __u32 *id,
+			      __u32 *flags)
+{
+	struct rx_guard_bucket_key k = { .pad = RX_GUARD_BK_CAP };
+	const struct rx_guard_limit *l;
+	struct rx_guard_bucket *b;
+
+	if (!pkt->dport)
+		return 0;
+	l = rx_shim_guard_limit(env, RX_GUARD_CAP_KEY | pkt->dport);
+	if (!l)
+		return 0;
+	k.port = pkt->dport;
+	b = rx_shim_guard_bucket(env, &k);
+	if (!b)
+		return 0;
+	*id = l->id;
+	*flags = l->flags;
+	return !rx_guard_gcra(&b->syn_tat, rx_shim_now(env), l->syn_ns, l->syn_burst_ns);
+}
+
 /*
  * The token buckets of pkt's source: its own limit on the destination port
  * (the SLO loop's, when cfg->src_limits), then its port's or the global
@@ -98,24 +174,18 @@ RX_INLINE int rx_guard_limited(struct rx_env *env, const struct rx_guard_cfg *cf
 	const struct rx_guard_limit *l;
 	int syn;
 
-	if (pkt->layers & RX_L_IPV4) {
-		k.addr[10] = 0xff;
-		k.addr[11] = 0xff;
-		__builtin_memcpy(&k.addr[12], &pkt->ip_src, 4);
-	} else {
-		__builtin_memcpy(k.addr, pkt->ip6_src, 16);
-	}
-	syn = (pkt->layers & RX_L_TCP) && (pkt->tcp_flags & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN;
+	rx_guard_src(pkt, k.addr);
+	syn = rx_guard_is_syn(pkt);
 	if (cfg->src_limits && (pkt->layers & (RX_L_TCP | RX_L_UDP)) && pkt->dport) {
 		k.port = pkt->dport;
 		l = rx_shim_guard_srclimit(env, &k);
 		if (l) {
-			k.pad = 1;
+			k.pad = RX_GUARD_BK_SRCLIMIT;
 			*id = l->id;
 			*flags = l->flags;
 			if (rx_guard_over(env, l, &k, syn))
 				return 1;
-			k.pad = 0;
+			k.pad = RX_GUARD_BK_SOURCE;
 		}
 	}
 	if (!cfg->limits)
@@ -166,6 +236,11 @@ RX_INLINE __u32 rx_guard_decide(struct rx_env *env, const struct rx_pkt *pkt, __
 		id = r->id;
 		flags = r->flags;
 		why = RX_REASON_GUARD_BLOCKED;
+	} else if (cfg->syn_guard && rx_guard_is_syn(pkt) &&
+		   rx_guard_unproven(env, pkt, cfg, &id, &flags)) {
+		why = RX_REASON_GUARD_RATE_LIMITED;
+	} else if (cfg->caps && rx_guard_is_syn(pkt) && rx_guard_capped(env, pkt, &id, &flags)) {
+		why = RX_REASON_GUARD_RATE_LIMITED;
 	} else if ((cfg->limits || cfg->src_limits) && rx_guard_limited(env, cfg, pkt, &id, &flags)) {
 		why = RX_REASON_GUARD_RATE_LIMITED;
 	}

@@ -14,6 +14,16 @@
 #define RX_GUARD_BUCKETS_MAX 65536 /* sources with a token bucket (LRU) */
 #define RX_GUARD_SRCLIMITS_MAX 1024 /* limits of one source on one port (the SLO loop's) */
 #define RX_GUARD_NEXT (-2)        /* rx_datapath's answer: the guard stage decides */
+#define RX_GUARD_GOOD_MAX 65536   /* sources that completed a handshake (LRU rx_guard_good) */
+#define RX_GUARD_CAP_KEY 0x10000u /* rx_guard_limits key of port P's SYN cap: RX_GUARD_CAP_KEY | P */
+
+/* struct rx_guard_bucket_key.pad: whose bucket it is. */
+enum rx_guard_bucket_kind {
+	RX_GUARD_BK_SOURCE = 0,    /* a source's, under a limit (port: the limit's) */
+	RX_GUARD_BK_CAP = 1,       /* a port's SYN cap, shared by every source (addr zero) */
+	RX_GUARD_BK_SYN_GUARD = 2, /* an unproven source's SYNs while the SYN guard is engaged */
+	RX_GUARD_BK_SRCLIMIT = 3,  /* a source's own limit on a port (rx_guard_srclimits, the SLO loop) */
+};
 
 enum rx_guard_list {
 	RX_GUARD_ALLOW = 0,
@@ -60,9 +70,15 @@ struct rx_guard_cfg {
 	__u32 on;      /* the agent's switch (user space only) */
 	__u32 active;  /* rx_cfg.guard as the agent set it: a --pin restart sets it before attaching */
 	__u32 src_limits; /* limits of one source in rx_guard_srclimits (0: no lookups) */
+	__u32 caps;    /* per-port SYN caps in rx_guard_limits (keys RX_GUARD_CAP_KEY | port) */
+	__u32 syn_guard; /* 1: engaged: SYNs of sources not in rx_guard_good are limited */
+	__u32 sg_id;   /* the SYN guard's rule id (its hits) */
+	__u32 sg_flags; /* RX_GUARD_F_* of the SYN guard's rule */
 	__u32 pad;
+	__u64 sg_syn_ns; /* ns per SYN per unproven source while engaged; 0: their SYNs drop */
+	__u64 sg_syn_burst_ns;
 };
-_Static_assert(sizeof(struct rx_guard_cfg) == 24, "struct rx_guard_cfg ABI size");
+_Static_assert(sizeof(struct rx_guard_cfg) == 56, "struct rx_guard_cfg ABI size");
 
 /*
  * A rate limit (map rx_guard_limits, by destination port; 0: every port),
@@ -88,15 +104,15 @@ _Static_assert(sizeof(struct rx_guard_limit) == 40, "struct rx_guard_limit ABI s
  */
 struct rx_guard_meta {
 	__u32 id;
-	__u8 kind;     /* 0 allow, 1 block, 2 limit (src/guard.c) */
+	__u8 kind;     /* 0 allow, 1 block, 2 limit, 3 cap, 4 syn-guard (src/guard.c) */
 	__u8 dry;
 	__u8 v6;
 	__u8 plen;
 	__u8 addr[16]; /* network order */
 	__u16 port;    /* limit: destination port, 0: every port */
 	__u16 pad;
-	__u32 pps;     /* limit: packets/s per source */
-	__u32 syn;     /* limit: SYN/s per source */
+	__u32 pps;     /* limit: packets/s per source; syn-guard: half-open/s that engages it */
+	__u32 syn;     /* limit: SYN/s per source; cap: SYN/s of the port; syn-guard: per unproven source */
 	__u32 pad2;
 	__s64 created; /* seconds since the epoch */
 	__s64 expires; /* 0: no TTL */
@@ -113,7 +129,7 @@ _Static_assert(sizeof(struct rx_guard_meta) == 184, "struct rx_guard_meta ABI si
 struct rx_guard_bucket_key {
 	__u8 addr[16]; /* IPv6, or IPv4 mapped (::ffff:a.b.c.d) */
 	__u16 port;    /* the limit's port, 0: global (host order) */
-	__u16 pad;     /* 1: the bucket of a source's own limit (rx_guard_srclimits) */
+	__u16 pad;     /* enum rx_guard_bucket_kind */
 };
 _Static_assert(sizeof(struct rx_guard_bucket_key) == 20, "struct rx_guard_bucket_key ABI size");
 
@@ -122,5 +138,11 @@ struct rx_guard_bucket {
 	__u64 syn_tat;
 };
 _Static_assert(sizeof(struct rx_guard_bucket) == 16, "struct rx_guard_bucket ABI size");
+
+/* A source that completed a handshake (LRU map rx_guard_good, written by TC). */
+struct rx_guard_good_key {
+	__u8 addr[16]; /* IPv6, or IPv4 mapped (::ffff:a.b.c.d) */
+};
+_Static_assert(sizeof(struct rx_guard_good_key) == 16, "struct rx_guard_good_key ABI size");
 
 #endif

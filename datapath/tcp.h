@@ -109,6 +109,24 @@ RX_INLINE __u64 rx_clock(struct rx_env *env, __u64 *now)
 }
 
 /*
+ * pkt's source completed a handshake: into rx_guard_good, the sources the
+ * SYN guard lets through while it is engaged (datapath/guard.h).
+ */
+RX_INLINE void rx_tcp_proven(struct rx_env *env, const struct rx_pkt *pkt, __u64 now)
+{
+	struct rx_guard_good_key g = {};
+
+	if (pkt->layers & RX_L_IPV4) {
+		g.addr[10] = 0xff;
+		g.addr[11] = 0xff;
+		__builtin_memcpy(&g.addr[12], &pkt->ip_src, 4);
+	} else {
+		__builtin_memcpy(g.addr, pkt->ip6_src, 16);
+	}
+	rx_shim_guard_good_mark(env, &g, now);
+}
+
+/*
  * One TCP segment (wk->pkt has a decoded TCP header); *now is its datapath
  * time, read when first needed (rx_clock). segs is the number of wire
  * segments it stands for (GRO), at least 1. Leaves the segment's events
@@ -193,6 +211,8 @@ RX_INLINE void rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now,
 		rx_shim_health(env, wk, RX_TCPH_HANDSHAKES, 1);
 		f->state = RX_FLOW_EST;
 		*ev |= RX_TPE_HANDSHAKE;
+		if (rx_shim_config_rt(env)->guard) /* the SYN guard's proven sources (guard.h) */
+			rx_tcp_proven(env, pkt, rx_clock(env, now));
 	}
 	*port = f->client ? k.pa : k.pb; /* the side that did not send the SYN serves */
 	if (fl & RX_TH_RST) {

@@ -120,7 +120,10 @@ static struct rx_nguard *nguard(struct rx_env *env)
 	    rx_nhash__init(&g->buckets, sizeof(struct rx_guard_bucket_key),
 			   sizeof(struct rx_guard_bucket), RX_GUARD_BUCKETS_MAX) ||
 	    rx_nhash__init(&g->srclimits, sizeof(struct rx_guard_bucket_key),
-			   sizeof(struct rx_guard_limit), RX_GUARD_SRCLIMITS_MAX)) {
+			   sizeof(struct rx_guard_limit), RX_GUARD_SRCLIMITS_MAX) ||
+	    rx_nhash__init(&g->good, sizeof(struct rx_guard_good_key), sizeof(__u64),
+			   RX_GUARD_GOOD_MAX)) {
+		rx_nhash__free(&g->good);
 		rx_nhash__free(&g->prefixes);
 		rx_nhash__free(&g->hits);
 		rx_nhash__free(&g->limits);
@@ -142,6 +145,7 @@ static void nguard_free(struct rx_nguard *g)
 	rx_nhash__free(&g->limits);
 	rx_nhash__free(&g->buckets);
 	rx_nhash__free(&g->srclimits);
+	rx_nhash__free(&g->good);
 	free(g);
 }
 
@@ -202,4 +206,9 @@ int rx_native__guard_hits(struct rx_env *env, __u32 id, struct rx_guard_hits *ou
 {
 	memset(out, 0, sizeof(*out));
 	return env->guard ? rx_nhash__lookup(&env->guard->hits, &id, out) : -1;
+}
+
+__u64 rx_native__total(struct rx_env *env, int what)
+{
+	return what ? env->health[RX_TCPH_HANDSHAKES] : env->tcpkinds[RX_TCPK_SYN];
 }

@@ -49,6 +49,8 @@ int rx_native__guard_rule(struct rx_env *env, __u32 list, int v6, const __u8 *ad
 			  const struct rx_guard_rule *rule);
 int rx_native__guard_limit(struct rx_env *env, __u32 port, const struct rx_guard_limit *l);
 int rx_native__guard_hits(struct rx_env *env, __u32 id, struct rx_guard_hits *out);
+/* The SYN guard's input: the SYNs counted so far (what 0), or the completed handshakes (1). */
+__u64 rx_native__total(struct rx_env *env, int what);
 /* The rule that matched since the last call (0: none), and forget it. */
 __u32 rx_native__guard_last(struct rx_env *env);
 

@@ -27,6 +27,7 @@ struct rx_nguard {
 	struct rx_nhash limits;   /* __u32 port -> struct rx_guard_limit */
 	struct rx_nhash buckets;  /* struct rx_guard_bucket_key -> struct rx_guard_bucket */
 	struct rx_nhash srclimits; /* struct rx_guard_bucket_key -> struct rx_guard_limit */
+	struct rx_nhash good;     /* struct rx_guard_good_key -> __u64 (a full table adds none) */
 	struct rx_guard_cfg cfg;
 	__u32 last_id; /* the last rule that matched (guard --replay reads it per frame) */
 };
@@ -109,6 +110,20 @@ RX_INLINE struct rx_guard_bucket *rx_shim_guard_bucket(struct rx_env *env,
 						      const struct rx_guard_bucket_key *k)
 {
 	return env->guard ? rx_nhash__get(&env->guard->buckets, k) : NULL;
+}
+
+RX_INLINE int rx_shim_guard_good(struct rx_env *env, const struct rx_guard_good_key *k)
+{
+	return env->guard && rx_nhash__find(&env->guard->good, k) != NULL;
+}
+
+RX_INLINE void rx_shim_guard_good_mark(struct rx_env *env, const struct rx_guard_good_key *k,
+				       __u64 now)
+{
+	__u64 *v = env->guard ? rx_nhash__get(&env->guard->good, k) : NULL;
+
+	if (v)
+		*v = now;
 }
 
 #endif

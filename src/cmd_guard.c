@@ -15,12 +15,14 @@
 #include "agent_wire.h"
 #include "guard.h"
 #include "params.h"
+#include "synguard.h"
 #include "../native/datapath.h"
 
 static const char guard_usage[] =
 	"Usage: rxray guard (list | block CIDR [--ttl SECONDS] [--reason R] [--dry-run] |\n"
 	"                    unblock CIDR | allow CIDR | limit [--port P] --per-source N/s [--syn N/s] |\n"
 	"                    limit --source ADDR --port P [--per-source N/s] [--syn N/s] |\n"
+	"                    cap --port P --syn N/s | syn-guard --half-open N/s [--syn M/s] |\n"
 	"                    del ID | dry-run on|off | off | on | explain ADDR) [--json]\n"
 	"       rxray guard --replay -r FILE --config C\n"
 	"\n"
@@ -31,6 +33,9 @@ static const char guard_usage[] =
 	"  unblock CIDR           delete the block rule of CIDR\n"
 	"  allow CIDR             never drop packets from CIDR: the allow list beats every block\n"
 	"  limit                  a token bucket per source: packets/s, and SYNs/s\n"
+	"  cap                    one token bucket for the SYNs of every source to port P\n"
+	"  syn-guard              past N half-open handshakes/s, SYNs of sources that never\n"
+	"                         completed a handshake are limited to M/s each (dropped: no --syn)\n"
 	"  del ID                 delete rule ID\n"
 	"  dry-run on|off         every rule only counts what it would drop (on), or acts (off)\n"
 	"  off, on                the guard off (nothing dropped, rules kept), or on again\n"
@@ -41,7 +46,9 @@ static const char guard_usage[] =
 	"      --dry-run          this rule only counts what it would drop\n"
 	"      --port P           limit: only packets to destination port P (default: every port)\n"
 	"      --per-source N/s   limit: packets per second per source address\n"
-	"      --syn N/s          limit: also SYNs (new connections) per second per source\n"
+	"      --syn N/s          limit: also SYNs (new connections) per second per source;\n"
+	"                         cap: SYNs per second to the port; syn-guard: per unproven source\n"
+	"      --half-open N/s    syn-guard: the half-open handshakes a second that engage it\n"
 	"      --source ADDR      limit: a limit of this one source on --port (the SLO loop's kind)\n"
 	"      --json             the agent's answer as one JSON object\n"
 	"      --replay           with -r: the guard-* rules of --config over a capture, packet by\n"
@@ -55,7 +62,7 @@ static const char guard_usage[] =
 
 struct guard_cmd {
 	struct rx_params p;
-	const char *ttl, *reason, *port, *pps, *syn, *source, *config;
+	const char *ttl, *reason, *port, *pps, *syn, *source, *config, *half;
 	int dry, replay;
 };
 
@@ -71,6 +78,7 @@ static const struct rx_option guard_options[] = {
 	{ .name = "per-source", .type = RX_OPT_STR, .off = offsetof(struct guard_cmd, pps) },
 	{ .name = "syn", .type = RX_OPT_STR, .off = offsetof(struct guard_cmd, syn) },
 	{ .name = "source", .type = RX_OPT_STR, .off = offsetof(struct guard_cmd, source) },
+	{ .name = "half-open", .type = RX_OPT_STR, .off = offsetof(struct guard_cmd, half) },
 	{ 0 },
 };
 
@@ -96,13 +104,22 @@ static int parse_rate(const char *opt, const char *s, unsigned long *v)
 /* The options that cmd takes: any other given is an error. */
 static int check_opts(const struct guard_cmd *c, const char *cmd)
 {
-	int add = !strcmp(cmd, "block"), lim = !strcmp(cmd, "limit");
+	int add = !strcmp(cmd, "block"), lim = !strcmp(cmd, "limit"), cap = !strcmp(cmd, "cap");
+	int sg = !strcmp(cmd, "syn-guard");
 	const char *bad = NULL;
 
-	if ((c->ttl || c->reason || c->dry) && !add && !lim && strcmp(cmd, "allow"))
+	if ((c->ttl || c->reason || c->dry) && !add && !lim && !cap && !sg && strcmp(cmd, "allow"))
 		bad = c->ttl ? "--ttl" : c->reason ? "--reason" : "--dry-run";
-	else if ((c->port || c->pps || c->syn || c->source) && !lim)
-		bad = c->port ? "--port" : c->pps ? "--per-source" : c->syn ? "--syn" : "--source";
+	else if (c->port && !lim && !cap)
+		bad = "--port";
+	else if (c->pps && !lim)
+		bad = "--per-source";
+	else if (c->syn && !lim && !cap && !sg)
+		bad = "--syn";
+	else if (c->half && !sg)
+		bad = "--half-open";
+	else if (c->source && !lim)
+		bad = "--source";
 	if (bad) {
 		rx_err("guard %s: %s does not apply here (rxray guard --help)", cmd, bad);
 		return -1;
@@ -145,6 +162,11 @@ static int add_opts(const struct guard_cmd *c, json_t *req)
 			return -1;
 		json_object_set_new(req, "syn", json_integer((json_int_t)v));
 	}
+	if (c->half) {
+		if (parse_rate("--half-open", c->half, &v))
+			return -1;
+		json_object_set_new(req, "half_open", json_integer((json_int_t)v));
+	}
 	return 0;
 }
 
@@ -153,7 +175,7 @@ static json_t *build_request(struct guard_cmd *c)
 {
 	static const char *const one_arg[] = { "block", "unblock", "allow", "del", "dry-run",
 					       "explain" };
-	static const char *const no_arg[] = { "list", "off", "on", "limit" };
+	static const char *const no_arg[] = { "list", "off", "on", "limit", "cap", "syn-guard" };
 	const char *cmd = c->p.argc ? c->p.argv[0] : NULL, *arg;
 	struct rx_cidr cidr;
 	unsigned long id;
@@ -201,6 +223,12 @@ static json_t *build_request(struct guard_cmd *c)
 	} else if (!strcmp(cmd, "limit") && !c->pps && !(c->source && c->syn)) {
 		rx_err("guard limit: --per-source N/s is needed (or --source ADDR with --syn N/s)");
 		goto bad;
+	} else if (!strcmp(cmd, "cap") && (!c->port || !c->syn)) {
+		rx_err("guard cap: --port P and --syn N/s are needed");
+		goto bad;
+	} else if (!strcmp(cmd, "syn-guard") && !c->half) {
+		rx_err("guard syn-guard: --half-open N/s is needed");
+		goto bad;
 	}
 	if (!add_opts(c, req))
 		return req;
@@ -226,6 +254,16 @@ static void print_rule(const json_t *r)
 		printf("port %-5lld %lld/s syn %lld/s", (long long)json_integer_value(json_object_get(r, "port")),
 		       (long long)json_integer_value(json_object_get(r, "per_source")),
 		       (long long)json_integer_value(json_object_get(r, "syn")));
+	else if (!strcmp(action, "cap"))
+		printf("port %-5lld syn %lld/s", (long long)json_integer_value(json_object_get(r, "port")),
+		       (long long)json_integer_value(json_object_get(r, "syn")));
+	else if (!strcmp(action, "syn-guard"))
+		printf("half-open %lld/s syn %lld/s per unproven source, %s (%lld engagements, "
+		       "%.0f half-open/s)", (long long)json_integer_value(json_object_get(r, "half_open")),
+		       (long long)json_integer_value(json_object_get(r, "syn")),
+		       json_is_true(json_object_get(r, "engaged")) ? "engaged" : "not engaged",
+		       (long long)json_integer_value(json_object_get(r, "engagements")),
+		       json_number_value(json_object_get(r, "half_open_per_s")));
 	else
 		printf("%-24s", json_string_value(json_object_get(r, "cidr")));
 	printf(" owner=%s", json_string_value(json_object_get(r, "owner")));
@@ -368,19 +406,51 @@ static int replay_pair(void *user, const char *key, char *val, const char *where
 	return r == -ENOENT ? 0 : r;
 }
 
-/* The rules of c into env, ids from 1 in the file's order. 0, or RX_EXIT_INPUT. */
-static int replay_rules(struct rx_env *env, const struct rx_guard_conf *c)
+/* The replay's guard: its settings, and the SYN guard's switch stepped in the capture's time. */
+struct replay_guard {
+	struct rx_guard_cfg gc;
+	struct rx_synguard sg;
+	int has_sg;
+};
+
+/* A guard-syn-guard rule (id) into rg. */
+static void replay_syn_guard(struct replay_guard *rg, const struct rx_guard_conf_rule *r, __u32 id)
 {
-	struct rx_guard_cfg gc = { .dry_run = (__u32)c->o.dry_run };
+	rg->has_sg = 1;
+	rx_synguard__init(&rg->sg, r->pps);
+	rg->gc.sg_id = id;
+	if (r->syn) {
+		rg->gc.sg_syn_ns = 1000000000ULL / r->syn;
+		rg->gc.sg_syn_burst_ns = rg->gc.sg_syn_ns * (r->syn / 20 > 1 ? r->syn / 20 : 1);
+	}
+}
+
+/* The rules of c into env, ids from 1 in the file's order. 0, or RX_EXIT_INPUT. */
+static int replay_rules(struct rx_env *env, const struct rx_guard_conf *c, struct replay_guard *rg)
+{
+	struct rx_guard_cfg *gc = &rg->gc;
 	struct rx_cidr cidr;
 	char why[128];
 	size_t i;
 
+	gc->dry_run = (__u32)c->o.dry_run;
 	for (i = 0; i < c->n; i++) {
 		const struct rx_guard_conf_rule *r = &c->rules[i];
 		struct rx_guard_rule v = { .id = (__u32)i + 1 };
 		struct rx_guard_limit l = { .id = (__u32)i + 1 };
 
+		if (r->syn_guard) {
+			replay_syn_guard(rg, r, (__u32)i + 1);
+			continue;
+		}
+		if (r->cap) {
+			l.syn_ns = 1000000000ULL / r->syn;
+			l.syn_burst_ns = l.syn_ns * (r->syn / 20 > 1 ? r->syn / 20 : 1);
+			if (rx_native__guard_limit(env, RX_GUARD_CAP_KEY | r->port, &l))
+				return RX_EXIT_RUNTIME;
+			gc->caps++;
+			continue;
+		}
 		if (!r->cidr) {
 			l.pkt_ns = 1000000000ULL / r->pps;
 			l.pkt_burst_ns = l.pkt_ns * (r->pps / 20 > 1 ? r->pps / 20 : 1);
@@ -390,7 +460,7 @@ static int replay_rules(struct rx_env *env, const struct rx_guard_conf *c)
 			}
 			if (rx_native__guard_limit(env, r->port, &l))
 				return RX_EXIT_RUNTIME;
-			gc.limits++;
+			gc->limits++;
 			continue;
 		}
 		rx_cidr_parse(r->cidr, &cidr, why, sizeof(why)); /* (checked when read) */
@@ -398,7 +468,7 @@ static int replay_rules(struct rx_env *env, const struct rx_guard_conf *c)
 					  cidr.addr, cidr.plen, &v))
 			return RX_EXIT_RUNTIME;
 	}
-	return rx_native__guard_on(env, &gc, !c->o.off) ? RX_EXIT_RUNTIME : 0;
+	return rx_native__guard_on(env, gc, !c->o.off) ? RX_EXIT_RUNTIME : 0;
 }
 
 struct replay_tally {
@@ -435,6 +505,10 @@ static void replay_line(struct rx_env *env, const struct rx_guard_conf *c, unsig
 		inet_ntop(AF_INET6, pkt->ip6_src, src, sizeof(src));
 	if (r->cidr)
 		snprintf(rule, sizeof(rule), "block %s", r->cidr);
+	else if (r->cap)
+		snprintf(rule, sizeof(rule), "cap port %u syn %u/s", r->port, r->syn);
+	else if (r->syn_guard)
+		snprintf(rule, sizeof(rule), "syn-guard half-open %u/s syn %u/s", r->pps, r->syn);
 	else
 		snprintf(rule, sizeof(rule), "limit port %u %u/s syn %u/s", r->port, r->pps, r->syn);
 	printf("%lu %llu.%09llu %s %s rule %u (%s, %s)\n", frame,
@@ -442,7 +516,28 @@ static void replay_line(struct rx_env *env, const struct rx_guard_conf *c, unsig
 	       src, what, id, rule, r->where);
 }
 
-static int replay_run(pcap_t *pc, struct rx_env *env, const struct rx_guard_conf *c)
+/*
+ * The SYN guard's step at the capture's time ts (ns), on the datapath's
+ * totals, as the agent steps it: engaged or let go, said on stderr.
+ */
+static void replay_step(struct rx_env *env, const struct rx_guard_conf *c,
+			struct replay_guard *rg, unsigned long frame, __u64 ts)
+{
+	int ch;
+
+	ch = rx_synguard__step(&rg->sg, (double)ts / 1e9, rx_native__total(env, 0),
+			       rx_native__total(env, 1));
+	if (ch == RX_SYNGUARD_SAME)
+		return;
+	rg->gc.syn_guard = ch == RX_SYNGUARD_ENGAGE;
+	rx_native__guard_on(env, &rg->gc, !c->o.off);
+	fprintf(stderr, "%lu %llu.%09llu syn-guard %s: %.0f half-open handshakes/s\n", frame,
+		(unsigned long long)(ts / 1000000000ULL), (unsigned long long)(ts % 1000000000ULL),
+		rg->gc.syn_guard ? "engaged" : "let go", rg->sg.half_open);
+}
+
+static int replay_run(pcap_t *pc, struct rx_env *env, const struct rx_guard_conf *c,
+		      struct replay_guard *rg)
 {
 	struct replay_tally t = { 0 };
 	struct pcap_pkthdr *h;
@@ -453,6 +548,8 @@ static int replay_run(pcap_t *pc, struct rx_env *env, const struct rx_guard_conf
 		__u64 ts = (__u64)h->ts.tv_sec * 1000000000ULL + (__u64)h->ts.tv_usec; /* (nano) */
 
 		t.frames++;
+		if (rg->has_sg)
+			replay_step(env, c, rg, t.frames, ts);
 		rx_native__guard_last(env);
 		verdict = rx_native__run(env, data, h->caplen, h->len, ts);
 		replay_line(env, c, t.frames, ts, verdict, &t);
@@ -469,7 +566,9 @@ static int replay_run(pcap_t *pc, struct rx_env *env, const struct rx_guard_conf
 static int guard_replay(struct guard_cmd *cfg)
 {
 	struct rx_config dp = { .traffic = 0, .snaplen = RX_SNAP_MAX };
+	struct replay_guard rg = { 0 };
 	struct rx_guard_conf c = { 0 };
+	size_t i;
 	char err[PCAP_ERRBUF_SIZE];
 	struct rx_env *env;
 	pcap_t *pc;
@@ -492,14 +591,17 @@ static int guard_replay(struct guard_cmd *cfg)
 		pcap_close(pc);
 		return RX_EXIT_INPUT;
 	}
+	for (i = 0; i < c.n; i++)
+		if (c.rules[i].syn_guard) /* SYNs counted, handshakes tracked: the SYN guard's input */
+			dp.traffic = dp.tcp = 1;
 	env = rx_native__new();
 	r = env ? 0 : RX_EXIT_RUNTIME;
 	if (!r) {
 		rx_native__configure(env, &dp, NULL);
-		r = replay_rules(env, &c);
+		r = replay_rules(env, &c, &rg);
 	}
 	if (!r)
-		r = replay_run(pc, env, &c);
+		r = replay_run(pc, env, &c, &rg);
 	rx_native__free(env);
 	pcap_close(pc);
 	return r;

@@ -97,9 +97,15 @@ static void print_alerts(const json_t *l)
 		       json_string_value(json_object_get(json_object_get(a, "annotations"), "summary")));
 }
 
+/* A reason's packets; "rate_limited" with the caps' and the SYN guard's (rate limits all three). */
 static __u64 reason_n(const json_t *by, const char *reason)
 {
-	return (__u64)json_integer_value(json_object_get(by, reason));
+	__u64 n = (__u64)json_integer_value(json_object_get(by, reason));
+
+	if (!strcmp(reason, "rate_limited"))
+		n += (__u64)json_integer_value(json_object_get(by, "port_cap")) +
+		     (__u64)json_integer_value(json_object_get(by, "syn_guard"));
+	return n;
 }
 
 /* The running agent's guard (rx_guard__summary), as text. */

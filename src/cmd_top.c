@@ -144,13 +144,16 @@ static void top__detect(struct top *t, const struct rx_snapshot *s)
 	rx_snapshot__free(&w);
 }
 
-/* Both reasons' packets of a guard summary's "dropped" or "would_drop". */
+/* Every reason's packets of a guard summary's "dropped" or "would_drop". */
 static __u64 guard_sum(const json_t *g, const char *key)
 {
-	const json_t *by = json_object_get(g, key);
+	const json_t *n;
+	const char *reason;
+	__u64 sum = 0;
 
-	return (__u64)json_integer_value(json_object_get(by, "blocked")) +
-	       (__u64)json_integer_value(json_object_get(by, "rate_limited"));
+	json_object_foreach((json_t *)json_object_get(g, key), reason, n)
+		sum += (__u64)json_integer_value(n);
+	return sum;
 }
 
 /* Over the agent: its guard now, and the rates of its drops since the last read. */

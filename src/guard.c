@@ -16,10 +16,15 @@
 #include "rxray.h"
 #include "snapshot.h"
 #include "source.h"
+#include "synguard.h"
 #include "../datapath/guard_abi.h"
 
-enum { GK_ALLOW, GK_DENY, GK_LIMIT, GK_MAX };
-static const char *const gk_names[GK_MAX] = { "allow", "block", "limit" };
+enum { GK_ALLOW, GK_DENY, GK_LIMIT, GK_CAP, GK_SYN, GK_MAX };
+static const char *const gk_names[GK_MAX] = { "allow", "block", "limit", "cap", "syn-guard" };
+/* the reason label of what each kind drops (rxray_guard_dropped_packets_total) */
+enum { GR_BLOCKED, GR_RATE, GR_CAP, GR_SYN, GR_MAX };
+static const char *const gr_names[GR_MAX] = { "blocked", "rate_limited", "port_cap", "syn_guard" };
+static const int gk_reason[GK_MAX] = { -1, GR_BLOCKED, GR_RATE, GR_CAP, GR_SYN };
 
 #define G_TTL_MAX (86400L * 365)
 #define G_RATE_MAX 100000000UL
@@ -32,9 +37,10 @@ struct grule {
 	__u32 id;
 	__u8 kind;
 	__u8 dry;
-	__u16 port;   /* GK_LIMIT: the destination port, 0: every port */
-	__u32 pps;    /* GK_LIMIT: packets/s per source (0: not limited) */
-	__u32 syn;    /* GK_LIMIT: SYN/s per source (0: not limited) */
+	__u16 port;   /* GK_LIMIT: the destination port, 0: every port; GK_CAP: the port */
+	__u32 pps;    /* GK_LIMIT: packets/s per source (0: not limited); GK_SYN: half-open/s */
+	__u32 syn;    /* GK_LIMIT: SYN/s per source (0: not limited); GK_CAP: SYN/s of the port;
+			 GK_SYN: SYN/s per unproven source while engaged (0: dropped) */
 	struct rx_cidr cidr; /* GK_ALLOW, GK_DENY; GK_LIMIT of one source: its address (plen 32, 128) */
 	__s64 created, expires; /* seconds since the epoch; expires 0: no TTL */
 	int owner;    /* index into rx_guard.owners */
@@ -42,13 +48,13 @@ struct grule {
 };
 
 /* The guard's maps in one BPF object, in this order (bpf/guard_maps.h). */
-enum { GM_ALLOW4, GM_DENY4, GM_ALLOW6, GM_DENY6, GM_HITS, GM_CFG, GM_LIMITS, GM_META, GM_SRCLIM,
+enum { GM_ALLOW4, GM_DENY4, GM_ALLOW6, GM_DENY6, GM_HITS, GM_CFG, GM_LIMITS, GM_META, GM_SRCLIM, GM_PERCPU,
        GM_MAX };
 static const char *const gm_names[GM_MAX] = { "rx_guard_allow4", "rx_guard_deny4",
 					      "rx_guard_allow6", "rx_guard_deny6",
 					      "rx_guard_hits",   "rx_guard_cfg",
 					      "rx_guard_limits", "rx_guard_meta",
-					      "rx_guard_srclimits" };
+					      "rx_guard_srclimits", "rx_percpu" };
 
 struct gtarget {
 	int fd[GM_MAX];
@@ -63,14 +69,18 @@ struct rx_guard {
 	__u32 *slots; /* ids by rule key (open addressing, G_TOMB for deleted) */
 	size_t tombs;
 	unsigned long max;
-	int on, dry_run, limits, srclimits;
+	int on, dry_run, limits, srclimits, caps;
 	int quiet; /* the SLO loop writes its own audit line for the rule it adds */
+	struct rx_synguard sg; /* the SYN guard's switch, while a syn-guard rule exists */
+	unsigned long sg_engagements; /* over every syn-guard rule there was */
+	int has_syn; /* a syn-guard rule exists (at most one) */
+	struct rx_percpu *pcpu; /* ncpu values of rx_percpu: the SYN and handshake totals */
 	FILE *log;
 	struct gtarget t[G_TARGETS];
 	int nt, ncpu;
 	char owners[G_OWNERS][32];
 	int nowners;
-	__u64 retired[G_OWNERS][2][2]; /* deleted rules' [owner][deny, limit][dropped, would_drop] */
+	__u64 retired[G_OWNERS][GR_MAX][2]; /* deleted rules' [owner][reason][dropped, would_drop] */
 	pthread_t expiry;
 	int expiry_started, stop;
 	int bulk; /* loading the configuration's rules: one audit line and one settings write in all */
@@ -181,6 +191,10 @@ static int same_key(const struct grule *r, int kind, const struct rx_cidr *c, __
 {
 	if (r->kind != kind)
 		return 0;
+	if (kind == GK_CAP)
+		return r->port == port;
+	if (kind == GK_SYN)
+		return 1; /* one SYN guard */
 	if (kind == GK_LIMIT && r->port != port)
 		return 0;
 	return r->cidr.v6 == c->v6 && r->cidr.plen == c->plen && !memcmp(r->cidr.addr, c->addr, 16);
@@ -271,17 +285,39 @@ static int owner_of(struct rx_guard *g, const char *name)
 
 /* ---- the maps ---------------------------------------------------------------------------- */
 
+static const struct grule *syn_rule(const struct rx_guard *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (g->rules[i].kind == GK_SYN)
+			return &g->rules[i];
+	return NULL;
+}
+
 /* The settings of every target: dry run, how many limits, and on (while there are rules). */
 static void cfg_write(struct rx_guard *g)
 {
 	struct rx_guard_cfg cfg = { .dry_run = (__u32)g->dry_run, .limits = (__u32)g->limits,
 				    .on = (__u32)g->on, .active = g->on && g->n > 0,
-				    .src_limits = (__u32)g->srclimits };
+				    .src_limits = (__u32)g->srclimits,
+				    .caps = (__u32)g->caps };
+	const struct grule *sg;
 	__u32 zero = 0;
 	int i;
 
 	if (g->bulk)
 		return;
+	sg = g->has_syn ? syn_rule(g) : NULL; /* (a walk: not per rule of a bulk load) */
+	if (sg) {
+		cfg.syn_guard = (__u32)g->sg.engaged;
+		cfg.sg_id = sg->id;
+		cfg.sg_flags = sg->dry ? RX_GUARD_F_DRY_RUN : 0;
+		if (sg->syn) {
+			cfg.sg_syn_ns = 1000000000ULL / sg->syn;
+			cfg.sg_syn_burst_ns = cfg.sg_syn_ns * (sg->syn / 20 > 1 ? sg->syn / 20 : 1);
+		}
+	}
 	for (i = 0; i < g->nt; i++) {
 		bpf_map_update_elem(g->t[i].fd[GM_CFG], &zero, &cfg, BPF_ANY);
 		g->t[i].rt->guard = g->on && g->n > 0;
@@ -341,10 +377,12 @@ static int rule_write(struct rx_guard *g, const struct grule *r, int del)
 	memcpy(k6.addr, r->cidr.addr, 16);
 	memcpy(k4.addr, r->cidr.addr, 4);
 	m = (r->cidr.v6 ? GM_ALLOW6 : GM_ALLOW4) + (r->kind == GK_DENY);
-	if (r->kind == GK_LIMIT) {
+	if (r->kind == GK_LIMIT || r->kind == GK_CAP) {
 		m = GM_LIMITS;
 		key = &port;
 		limit_value(r, &l);
+		if (r->kind == GK_CAP)
+			port |= RX_GUARD_CAP_KEY;
 	}
 	if (is_srclim(r)) { /* keyed by the source, IPv4 mapped (::ffff:a.b.c.d), and the port */
 		m = GM_SRCLIM;
@@ -359,10 +397,15 @@ static int rule_write(struct rx_guard *g, const struct grule *r, int del)
 	for (i = 0; i < g->nt; i++) {
 		int fd = g->t[i].fd[m];
 
-		if (del) {
+		if (r->kind == GK_SYN) { /* (its settings are rx_guard_cfg's: cfg_write) */
+			if (del)
+				bpf_map_delete_elem(g->t[i].fd[GM_META], &r->id);
+			else if (meta_write(g, g->t[i].fd[GM_META], r))
+				err = -errno;
+		} else if (del) {
 			bpf_map_delete_elem(fd, key);
 			bpf_map_delete_elem(g->t[i].fd[GM_META], &r->id);
-		} else if (bpf_map_update_elem(fd, key, r->kind == GK_LIMIT ? (void *)&l : (void *)&v,
+		} else if (bpf_map_update_elem(fd, key, m == GM_LIMITS ? (void *)&l : (void *)&v,
 					       BPF_ANY) ||
 			   meta_write(g, g->t[i].fd[GM_META], r)) {
 			err = -errno;
@@ -433,12 +476,18 @@ static json_t *rule_json(struct rx_guard *g, const struct grule *r, const struct
 		cidr[strcspn(cidr, "/")] = 0; /* an address */
 		json_object_set_new(j, "source", json_string(cidr));
 	}
-	if (r->kind == GK_LIMIT) {
+	if (r->kind == GK_LIMIT || r->kind == GK_CAP) {
 		json_object_set_new(j, "port", json_integer(r->port));
 		if (r->pps)
 			json_object_set_new(j, "per_source", json_integer(r->pps));
 		if (r->syn)
 			json_object_set_new(j, "syn", json_integer(r->syn));
+	} else if (r->kind == GK_SYN) {
+		json_object_set_new(j, "half_open", json_integer(r->pps));
+		json_object_set_new(j, "syn", json_integer(r->syn));
+		json_object_set_new(j, "engaged", json_boolean(g->sg.engaged));
+		json_object_set_new(j, "engagements", json_integer((json_int_t)g->sg.engagements));
+		json_object_set_new(j, "half_open_per_s", json_real(g->sg.half_open));
 	} else {
 		rx_cidr_format(&r->cidr, cidr, sizeof(cidr));
 		json_object_set_new(j, "cidr", json_string(cidr));
@@ -532,8 +581,10 @@ static json_t *rule_add(struct rx_guard *g, struct grule *r, const char *by)
 		rx_cidr_format(&r->cidr, what, sizeof(what) - 16);
 		what[strcspn(what, "/")] = 0;
 		snprintf(what + strlen(what), 16, " port %u", r->port);
-	} else if (r->kind == GK_LIMIT)
+	} else if (r->kind == GK_LIMIT || r->kind == GK_CAP)
 		snprintf(what, sizeof(what), "port %u", r->port);
+	else if (r->kind == GK_SYN)
+		snprintf(what, sizeof(what), "syn-guard");
 	else
 		rx_cidr_format(&r->cidr, what, sizeof(what));
 	if (s && (dup = rule_by_id(g, *s)) && g->bulk && g->resumed)
@@ -544,10 +595,13 @@ static json_t *rule_add(struct rx_guard *g, struct grule *r, const char *by)
 	if (g->n >= g->max || !free_slot)
 		return fail(RX_EXIT_INPUT, "%s: the rule table is full (%zu rules, guard-max-rules %lu)",
 			    what, g->n, g->max);
-	if (is_srclim(r) ? g->srclimits >= RX_GUARD_SRCLIMITS_MAX
-			 : r->kind == GK_LIMIT && g->limits >= RX_GUARD_LIMITS_MAX)
+	if (is_srclim(r) && g->srclimits >= RX_GUARD_SRCLIMITS_MAX)
 		return fail(RX_EXIT_INPUT, "%s: the limit table is full (%d limits)", what,
-			    is_srclim(r) ? g->srclimits : g->limits);
+			    g->srclimits);
+	if (!is_srclim(r) && (r->kind == GK_LIMIT || r->kind == GK_CAP) &&
+	    g->limits + g->caps >= RX_GUARD_LIMITS_MAX)
+		return fail(RX_EXIT_INPUT, "%s: the limit table is full (%d limits and caps)", what,
+			    g->limits + g->caps);
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? 2 * g->cap : 1024;
 		struct grule *nr = realloc(g->rules, cap * sizeof(*nr));
@@ -576,6 +630,11 @@ static json_t *rule_add(struct rx_guard *g, struct grule *r, const char *by)
 		g->srclimits++;
 	else if (r->kind == GK_LIMIT)
 		g->limits++;
+	g->caps += r->kind == GK_CAP;
+	if (r->kind == GK_SYN) {
+		rx_synguard__init(&g->sg, r->pps);
+		g->has_syn = 1;
+	}
 	cfg_write(g);
 	audit(g, gk_names[r->kind], by, rule_json(g, r, NULL));
 	return json_pack("{ssso}", "status", "ok", "rule", rule_json(g, r, NULL));
@@ -591,8 +650,8 @@ static json_t *rule_del(struct rx_guard *g, struct grule *r, const char *why, co
 
 	hits_read(g, r->id, &h);
 	if (r->kind != GK_ALLOW) {
-		g->retired[r->owner][r->kind == GK_LIMIT][0] += h.dropped;
-		g->retired[r->owner][r->kind == GK_LIMIT][1] += h.would_drop;
+		g->retired[r->owner][gk_reason[r->kind]][0] += h.dropped;
+		g->retired[r->owner][gk_reason[r->kind]][1] += h.would_drop;
 	}
 	rule_write(g, r, 1);
 	for (i = 0; i < g->nt; i++)
@@ -605,7 +664,12 @@ static json_t *rule_del(struct rx_guard *g, struct grule *r, const char *why, co
 		g->srclimits--;
 	else if (r->kind == GK_LIMIT)
 		g->limits--;
+	g->caps -= r->kind == GK_CAP;
 	j = rule_json(g, r, &h);
+	if (r->kind == GK_SYN) {
+		rx_synguard__init(&g->sg, 0); /* disengaged with it */
+		g->has_syn = 0;
+	}
 	if (r->owner >= 2) {
 		char id[16];
 
@@ -655,7 +719,32 @@ static int req_source(const json_t *req, struct rx_cidr *c, json_int_t port, jso
 	return 0;
 }
 
-/* block, allow, limit: the rule of the request, added. */
+/* cap, syn-guard: their rates into r. NULL, or the error answer. */
+static json_t *syn_rates(const json_t *req, struct grule *r)
+{
+	json_int_t port = json_integer_value(json_object_get(req, "port"));
+	json_int_t syn = json_integer_value(json_object_get(req, "syn"));
+	json_int_t half = json_integer_value(json_object_get(req, "half_open"));
+
+	if (r->kind == GK_CAP) {
+		if (port < 1 || port > 65535)
+			return fail(RX_EXIT_INPUT, "cap: --port: expected 1..65535");
+		if (syn < 1 || syn > (json_int_t)G_RATE_MAX)
+			return fail(RX_EXIT_INPUT, "cap: --syn: expected 1..%lu/s", G_RATE_MAX);
+		r->port = (__u16)port;
+	} else {
+		if (half < 1 || half > (json_int_t)G_RATE_MAX)
+			return fail(RX_EXIT_INPUT, "syn-guard: --half-open: expected 1..%lu/s",
+				    G_RATE_MAX);
+		if (syn < 0 || syn > (json_int_t)G_RATE_MAX)
+			return fail(RX_EXIT_INPUT, "syn-guard: --syn: expected 1..%lu/s", G_RATE_MAX);
+		r->pps = (__u32)half;
+	}
+	r->syn = (__u32)syn;
+	return NULL;
+}
+
+/* block, allow, limit, cap, syn-guard: the rule of the request, added. */
 static json_t *op_add(struct rx_guard *g, const json_t *req, int kind, const char *by)
 {
 	struct grule r = { .kind = (__u8)kind, .owner = owner_of(g, by) };
@@ -663,7 +752,7 @@ static json_t *op_add(struct rx_guard *g, const json_t *req, int kind, const cha
 	json_t *ttl = json_object_get(req, "ttl"), *err;
 	json_int_t v;
 
-	if (kind != GK_LIMIT && req_cidr(req, &r.cidr, &err))
+	if ((kind == GK_ALLOW || kind == GK_DENY) && req_cidr(req, &r.cidr, &err))
 		return err;
 	if (ttl) {
 		v = json_integer_value(ttl);
@@ -689,6 +778,8 @@ static json_t *op_add(struct rx_guard *g, const json_t *req, int kind, const cha
 		r.pps = (__u32)pps;
 		r.syn = (__u32)syn;
 	}
+	if ((kind == GK_CAP || kind == GK_SYN) && (err = syn_rates(req, &r)))
+		return err;
 	r.dry = json_is_true(json_object_get(req, "dry_run"));
 	if (reason && strlen(reason) >= sizeof(r.reason))
 		return fail(RX_EXIT_INPUT, "--reason: at most %zu bytes", sizeof(r.reason) - 1);
@@ -769,6 +860,8 @@ static json_t *op_explain(struct rx_guard *g, const json_t *req)
 				lim = r;
 			continue;
 		}
+		if (r->kind != GK_ALLOW && r->kind != GK_DENY)
+			continue; /* caps and the SYN guard: not about one source */
 		if (r->cidr.v6 == a.v6 && cidr_has(&r->cidr, a.addr) &&
 		    (!best[r->kind] || best[r->kind]->cidr.plen < r->cidr.plen))
 			best[r->kind] = r;
@@ -826,6 +919,10 @@ json_t *rx_guard__request(struct rx_guard *g, const json_t *req, const char *own
 		a = op_add(g, req, GK_ALLOW, owner);
 	else if (!strcmp(cmd, "limit"))
 		a = op_add(g, req, GK_LIMIT, owner);
+	else if (!strcmp(cmd, "cap"))
+		a = op_add(g, req, GK_CAP, owner);
+	else if (!strcmp(cmd, "syn-guard"))
+		a = op_add(g, req, GK_SYN, owner);
 	else if (!strcmp(cmd, "unblock"))
 		a = op_unblock(g, req, owner);
 	else if (!strcmp(cmd, "del"))
@@ -844,11 +941,25 @@ json_t *rx_guard__request(struct rx_guard *g, const json_t *req, const char *own
 
 /* ---- metrics, expiry, life cycle --------------------------------------------------------- */
 
-static const char *const g_reasons[2] = { "blocked", "rate_limited" };
+/* The SYN guard's families: engaged, engagements, the half-open rate. */
+static void syn_metrics(struct rx_guard *g, struct rx_buf *b)
+{
+	rx_buf__printf(b, "# HELP rxray_guard_syn_guard_engaged 1 while the SYN guard limits the SYNs "
+			  "of sources that completed no handshake.\n"
+			  "# TYPE rxray_guard_syn_guard_engaged gauge\n"
+			  "rxray_guard_syn_guard_engaged %d\n", g->has_syn && g->sg.engaged);
+	rx_buf__printf(b, "# HELP rxray_guard_syn_guard_engagements_total Times the SYN guard "
+			  "engaged.\n# TYPE rxray_guard_syn_guard_engagements_total counter\n"
+			  "rxray_guard_syn_guard_engagements_total %lu\n", g->sg_engagements);
+	rx_buf__printf(b, "# HELP rxray_guard_half_open_per_second Half-open TCP handshakes a "
+			  "second (SYNs at XDP minus completed handshakes), as the SYN guard last "
+			  "measured them.\n# TYPE rxray_guard_half_open_per_second gauge\n"
+			  "rxray_guard_half_open_per_second %.1f\n", g->has_syn ? g->sg.half_open : 0.0);
+}
 
-/* What the rules did, by owner: [owner][deny, limit][dropped, would_drop], deleted rules' included. */
+/* What the rules did, by owner: [owner][reason][dropped, would_drop], deleted rules' included. */
 struct gtally {
-	__u64 sum[G_OWNERS][2][2];
+	__u64 sum[G_OWNERS][GR_MAX][2];
 	unsigned int rules[G_OWNERS];
 };
 
@@ -868,8 +979,8 @@ static void tally(struct rx_guard *g, struct gtally *t)
 
 		t->rules[r->owner]++;
 		if (acc && r->kind != GK_ALLOW) {
-			t->sum[r->owner][r->kind == GK_LIMIT][0] += acc[i].dropped;
-			t->sum[r->owner][r->kind == GK_LIMIT][1] += acc[i].would_drop;
+			t->sum[r->owner][gk_reason[r->kind]][0] += acc[i].dropped;
+			t->sum[r->owner][gk_reason[r->kind]][1] += acc[i].would_drop;
 		}
 	}
 	free(acc);
@@ -890,9 +1001,9 @@ void rx_guard__metrics(struct rx_guard *g, struct rx_buf *b)
 				  "reason.\n# TYPE %s counter\n", name,
 			       w ? "would have dropped (dry run)" : "dropped", name);
 		for (o = 0; o < g->nowners; o++)
-			for (k = 0; k < 2; k++)
+			for (k = 0; k < GR_MAX; k++)
 				rx_buf__printf(b, "%s{owner=\"%s\",reason=\"%s\"} %llu\n", name,
-					       g->owners[o], g_reasons[k],
+					       g->owners[o], gr_names[k],
 					       (unsigned long long)t.sum[o][k][w]);
 	}
 	rx_buf__printf(b, "# HELP rxray_guard_rules Rules of the guard, by owner.\n"
@@ -905,6 +1016,7 @@ void rx_guard__metrics(struct rx_guard *g, struct rx_buf *b)
 	for (k = 0; k < RX_GSLO_HOLD; k++)
 		rx_buf__printf(b, "rxray_guard_slo_steps_total{step=\"%s\"} %llu\n",
 			       rx_gslo_step_names[k], (unsigned long long)g->slo_steps[k]);
+	syn_metrics(g, b);
 	pthread_mutex_unlock(&g->lock);
 }
 
@@ -1072,16 +1184,19 @@ void rx_guard__on_window(struct rx_guard *g, const char *ifname, const struct rx
 	pthread_mutex_unlock(&g->lock);
 }
 
-/* {"blocked": N, "rate_limited": M} of t's column w (0: dropped, 1: would_drop), for owner o or all (-1). */
+/* {"blocked": N, "rate_limited": M, ...} of t's column w (0: dropped, 1: would_drop), for owner o or all (-1). */
 static json_t *by_reason(const struct rx_guard *g, const struct gtally *t, int o, int w)
 {
-	__u64 n[2] = { 0, 0 };
+	json_t *j = json_object();
+	__u64 n;
 	int i, k;
 
-	for (i = 0; i < g->nowners; i++)
-		for (k = 0; k < 2; k++)
-			n[k] += o < 0 || o == i ? t->sum[i][k][w] : 0;
-	return json_pack("{sIsI}", g_reasons[0], (json_int_t)n[0], g_reasons[1], (json_int_t)n[1]);
+	for (k = 0; k < GR_MAX; k++) {
+		for (i = 0, n = 0; i < g->nowners; i++)
+			n += o < 0 || o == i ? t->sum[i][k][w] : 0;
+		json_object_set_new(j, gr_names[k], json_integer((json_int_t)n));
+	}
+	return j;
 }
 
 /*
@@ -1179,21 +1294,75 @@ void rx_guard__expire(struct rx_guard *g, __s64 now)
 	pthread_mutex_unlock(&g->lock);
 }
 
-/* Once a second: rules past their TTL go. */
+/* The totals of SYNs (counted at XDP) and completed handshakes (TC), every target and CPU. */
+static void syn_totals(struct rx_guard *g, __u64 *syn, __u64 *done)
+{
+	__u32 key;
+	int i, c;
+
+	*syn = *done = 0;
+	for (i = 0; g->pcpu && i < g->nt; i++) {
+		for (key = 0; key < 2; key++) {
+			if (bpf_map_lookup_elem(g->t[i].fd[GM_PERCPU], &key, g->pcpu))
+				continue;
+			for (c = 0; c < g->ncpu; c++) {
+				*syn += g->pcpu[c].tally.tcpkinds[RX_TCPK_SYN];
+				*done += g->pcpu[c].tally.health[RX_TCPH_HANDSHAKES];
+			}
+		}
+	}
+}
+
+/* One step of the SYN guard's switch at now (seconds): engaged or let go, written and logged. */
+static void syn_step(struct rx_guard *g, double now)
+{
+	const struct grule *r;
+	__u64 syn, done;
+	int ch;
+
+	pthread_mutex_lock(&g->lock);
+	r = g->has_syn ? syn_rule(g) : NULL;
+	if (r) {
+		syn_totals(g, &syn, &done);
+		ch = rx_synguard__step(&g->sg, now, syn, done);
+		if (ch != RX_SYNGUARD_SAME) {
+			g->sg_engagements += ch == RX_SYNGUARD_ENGAGE;
+			cfg_write(g);
+			fprintf(stderr, "rxray: guard: SYN guard %s: %.0f half-open handshakes/s "
+					"(threshold %u/s)\n", ch == RX_SYNGUARD_ENGAGE ? "engaged" : "let go",
+				g->sg.half_open, r->pps);
+			audit(g, ch == RX_SYNGUARD_ENGAGE ? "engage" : "disengage", "syn-guard",
+			      rule_json(g, r, NULL));
+		}
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* A few times a second the SYN guard's step; once a second, rules past their TTL go. */
 static void *expiry_thread(void *arg)
 {
 	struct rx_guard *g = arg;
-	struct timespec ts;
+	struct timespec ts, mono;
+	__s64 last = 0, now;
 
 	pthread_mutex_lock(&g->lock);
 	while (!g->stop) {
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
+		ts.tv_nsec += (long)(RX_SYNGUARD_STEP_S * 1e9);
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
 		pthread_cond_timedwait(&g->wake, &g->lock, &ts);
 		if (g->stop)
 			break;
 		pthread_mutex_unlock(&g->lock);
-		rx_guard__expire(g, (__s64)time(NULL));
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		syn_step(g, (double)mono.tv_sec + mono.tv_nsec / 1e9);
+		now = (__s64)time(NULL);
+		if (now != last)
+			rx_guard__expire(g, now);
+		last = now;
 		pthread_mutex_lock(&g->lock);
 	}
 	pthread_mutex_unlock(&g->lock);
@@ -1211,6 +1380,14 @@ int rx_guard__new(struct rx_guard **out, const struct rx_guard_opts *o)
 		rx_err("out of memory");
 		return RX_EXIT_RUNTIME;
 	}
+	g->ncpu = libbpf_num_possible_cpus();
+	g->pcpu = calloc(g->ncpu > 0 ? (size_t)g->ncpu : 1, sizeof(*g->pcpu));
+	if (!g->pcpu) {
+		free(g->slots);
+		free(g);
+		rx_err("out of memory");
+		return RX_EXIT_RUNTIME;
+	}
 	g->max = o->max_rules ? o->max_rules : RX_GUARD_RULES_MAX;
 	g->autob = o->autob;
 	g->why_auto = json_object();
@@ -1218,7 +1395,6 @@ int rx_guard__new(struct rx_guard **out, const struct rx_guard_opts *o)
 	g->on = !o->off;
 	g->dry_run = o->dry_run;
 	g->next_id = 1;
-	g->ncpu = libbpf_num_possible_cpus();
 	owner_of(g, "manual");
 	owner_of(g, "config");
 	if (o->log_path) {
@@ -1229,6 +1405,7 @@ int rx_guard__new(struct rx_guard **out, const struct rx_guard_opts *o)
 			if (fd >= 0)
 				close(fd);
 			json_decref(g->why_auto);
+			free(g->pcpu);
 			free(g->slots);
 			free(g);
 			return RX_EXIT_INPUT;
@@ -1293,6 +1470,11 @@ static int resume(struct rx_guard *g, const struct gtarget *t)
 		g->rules[g->n++] = r;
 		g->limits += r.kind == GK_LIMIT && !r.cidr.plen;
 		g->srclimits += r.kind == GK_LIMIT && r.cidr.plen;
+		g->caps += r.kind == GK_CAP;
+		if (r.kind == GK_SYN) {
+			rx_synguard__init(&g->sg, r.pps);
+			g->has_syn = 1;
+		}
 		if (r.id >= g->next_id)
 			g->next_id = r.id + 1;
 	}
@@ -1361,6 +1543,7 @@ void rx_guard__free(struct rx_guard *g)
 	json_decref(g->why_auto);
 	free(g->rules);
 	free(g->slots);
+	free(g->pcpu);
 	free(g);
 }
 
@@ -1409,9 +1592,48 @@ static int conf_limit(const char *val, struct rx_guard_conf_rule *l)
 	return 0;
 }
 
-int rx_guard_conf__set(struct rx_guard_conf *c, const char *key, const char *val, const char *where)
+/* One rule of the file into c: 0, or RX_EXIT_RUNTIME after the error. */
+static int conf_add(struct rx_guard_conf *c, const struct rx_guard_conf_rule *r, char *cidr,
+		    int allow, const char *where)
 {
 	struct rx_guard_conf_rule *nr;
+
+	if (c->n == c->cap) {
+		nr = realloc(c->rules, (c->cap ? 2 * c->cap : 64) * sizeof(*nr));
+		if (!nr) {
+			rx_err("out of memory");
+			return RX_EXIT_RUNTIME;
+		}
+		c->rules = nr;
+		c->cap = c->cap ? 2 * c->cap : 64;
+	}
+	c->rules[c->n] = *r;
+	c->rules[c->n].cidr = cidr;
+	c->rules[c->n].allow = allow;
+	snprintf(c->rules[c->n].where, sizeof(c->rules[0].where), "%s", where);
+	c->n++;
+	return 0;
+}
+
+/* guard-cap = PORT:N/s; guard-syn-guard = N/s[,M/s]: into l, 0 or -1. */
+static int conf_syn(const char *key, const char *val, struct rx_guard_conf_rule *l)
+{
+	if (!strcmp(key, "guard-cap")) {
+		if (!strchr(val, ':') || strchr(val, ',') || conf_limit(val, l))
+			return -1;
+		l->cap = 1;
+		l->syn = l->pps; /* (the cap is of SYNs) */
+		l->pps = 0;
+		return 0;
+	}
+	if (strchr(val, ':') || conf_limit(val, l))
+		return -1;
+	l->syn_guard = 1;
+	return 0;
+}
+
+int rx_guard_conf__set(struct rx_guard_conf *c, const char *key, const char *val, const char *where)
+{
 	struct rx_cidr cidr;
 	char why[128];
 	int b;
@@ -1452,6 +1674,17 @@ int rx_guard_conf__set(struct rx_guard_conf *c, const char *key, const char *val
 			rx_err("%s %s: expected 1..%u", where, val, RX_GUARD_RULES_MAX);
 			return RX_EXIT_INPUT;
 		}
+	} else if (!strcmp(key, "guard-cap") || !strcmp(key, "guard-syn-guard")) {
+		struct rx_guard_conf_rule lim = { 0 };
+
+		if (conf_syn(key, val, &lim)) {
+			rx_err("%s %s: %s", where, val, !strcmp(key, "guard-cap")
+			       ? "expected PORT:N/s (SYNs a second to the port, from every source)"
+			       : "expected N/s[,M/s] (half-open handshakes a second that engage it, "
+				 "then SYNs a second per unproven source)");
+			return RX_EXIT_INPUT;
+		}
+		return conf_add(c, &lim, NULL, 0, where);
 	} else if (!strcmp(key, "guard-block") || !strcmp(key, "guard-allow") ||
 		   !strcmp(key, "guard-limit")) {
 		struct rx_guard_conf_rule lim = { 0 };
@@ -1463,20 +1696,8 @@ int rx_guard_conf__set(struct rx_guard_conf *c, const char *key, const char *val
 			       : "expected [PORT:]N/s[,M/s] (packets/s, then SYN/s, per source)");
 			return RX_EXIT_INPUT;
 		}
-		if (c->n == c->cap) {
-			nr = realloc(c->rules, (c->cap ? 2 * c->cap : 64) * sizeof(*nr));
-			if (!nr) {
-				rx_err("out of memory");
-				return RX_EXIT_RUNTIME;
-			}
-			c->rules = nr;
-			c->cap = c->cap ? 2 * c->cap : 64;
-		}
-		c->rules[c->n] = lim;
-		c->rules[c->n].cidr = strcmp(key, "guard-limit") ? (char *)val : NULL;
-		c->rules[c->n].allow = !strcmp(key, "guard-allow");
-		snprintf(c->rules[c->n].where, sizeof(c->rules[0].where), "%s", where);
-		c->n++;
+		return conf_add(c, &lim, strcmp(key, "guard-limit") ? (char *)val : NULL,
+				!strcmp(key, "guard-allow"), where);
 	} else {
 		return -ENOENT;
 	}
@@ -1496,6 +1717,12 @@ static int conf_rules(struct rx_guard *g, const struct rx_guard_conf *c)
 		if (c->rules[i].cidr)
 			req = json_pack("{ssss}", "cmd", c->rules[i].allow ? "allow" : "block", "cidr",
 					c->rules[i].cidr);
+		else if (c->rules[i].cap)
+			req = json_pack("{sssisi}", "cmd", "cap", "port", (int)c->rules[i].port, "syn",
+					(int)c->rules[i].syn);
+		else if (c->rules[i].syn_guard)
+			req = json_pack("{sssisi}", "cmd", "syn-guard", "half_open",
+					(int)c->rules[i].pps, "syn", (int)c->rules[i].syn);
 		else
 			req = json_pack("{sssisisi}", "cmd", "limit", "port", (int)c->rules[i].port,
 					"per_source", (int)c->rules[i].pps, "syn", (int)c->rules[i].syn);

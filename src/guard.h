@@ -72,8 +72,10 @@ void rx_guard__metrics(struct rx_guard *g, struct rx_buf *b);
  * "config". Each rule keeps where it was given, for its error.
  */
 struct rx_guard_conf_rule {
-	char *cidr;   /* guard-block, guard-allow; NULL: a guard-limit */
+	char *cidr;   /* guard-block, guard-allow; NULL: a guard-limit, guard-cap, guard-syn-guard */
 	int allow;
+	int cap;      /* guard-cap = PORT:N/s (port, syn) */
+	int syn_guard; /* guard-syn-guard = N/s[,M/s] (pps: half-open/s; syn: per unproven source) */
 	__u32 port, pps, syn; /* guard-limit */
 	char where[96];
 };
@@ -86,6 +88,7 @@ struct rx_guard_conf {
 
 #define RX_GUARD_CONF_KEYS \
 	"guard, guard-log, guard-dry-run, guard-max-rules, guard-block, guard-allow, guard-limit, " \
+	"guard-cap, guard-syn-guard, " \
 	"guard-auto, guard-auto-ttl, guard-auto-max, guard-auto-rate, guard-auto-dry-run, guard-slo, " \
 	"guard-slo-sources, guard-slo-share, guard-slo-syn, guard-slo-min, guard-slo-step, " \
 	"guard-slo-interval, guard-slo-calm, guard-slo-ttl"
