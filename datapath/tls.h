@@ -426,10 +426,15 @@ RX_INLINE int rx_tls_record(const struct rx_work *wk, __u32 n)
 	       (n <= 2 || RX_TLS_BYTE(wk, 2) <= 4);
 }
 
-/* After the walk: the counters of what it found. */
+/*
+ * After the walk: the counters of what it found. A held piece counts
+ * nothing yet: its hello is counted once, when completed or given up.
+ */
 RX_INLINE void rx_tls_count(struct rx_env *env, struct rx_work *wk, const struct rx_tls *t)
 {
-	if ((t->flags & RX_TLSF_PARTIAL) && !(t->flags & RX_TLSF_HELD))
+	if (t->flags & RX_TLSF_HELD)
+		return;
+	if (t->flags & RX_TLSF_PARTIAL)
 		rx_shim_stat(env, wk, RX_STAT_TLS_PARTIAL);
 	if (t->flags & RX_TLSF_REASSEMBLED)
 		rx_shim_stat(env, wk, RX_STAT_TLS_REASSEMBLED);
