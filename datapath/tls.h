@@ -463,7 +463,14 @@ RX_INLINE void rx_tls_decode(struct rx_env *env, __u32 hook, struct rx_work *wk)
 	if (!(pkt->layers & RX_L_TCP) || !pkt->payload_off || pkt->cap_len <= pkt->payload_off)
 		return;
 	avail = pkt->cap_len - pkt->payload_off;
-	held = rx_tls_resume(env, wk, &again) & RX_TLS_M;
+	held = rx_tls_resume(env, wk, &again);
+	/*
+	 * < RX_TLS_BUF already, but clang 19 drops a mask it can prove
+	 * redundant and the verifier, after the bpf_loop() call, no longer
+	 * knows the bound: the barrier keeps the mask.
+	 */
+	RX_BARRIER_VAR(held);
+	held &= RX_TLS_M;
 	n = rx_tls_min(avail, RX_TLS_BUF - held);
 	if (rx_shim_load_bytes(env, hook, pkt->payload_off, wk->tlsbuf + held, n, RX_TLS_BUF)) {
 		if (held)
