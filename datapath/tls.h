@@ -405,7 +405,8 @@ RX_INLINE int rx_tls_hold(struct rx_env *env, __u32 hook, struct rx_work *wk, __
 	if (avail == 0 || avail >= RX_TLS_BUF || avail != pkt->payload_len)
 		return -1;
 	h->seq = pkt->tcp_seq;
-	h->next = pkt->tcp_seq + avail;
+	/* data on a SYN (TCP Fast Open) starts after the SYN's sequence number */
+	h->next = pkt->tcp_seq + avail + ((pkt->tcp_flags & RX_TH_SYN) ? 1 : 0);
 	h->len = avail;
 	h->pad = 0;
 	if (rx_shim_load_bytes(env, hook, pkt->payload_off, h->data, avail, RX_TLS_BUF) ||

@@ -75,10 +75,10 @@ class Pcap:
     def __init__(self):
         self.pkts, self.port, self.t = [], 30000, 1700000000.0
 
-    def frame(self, sport, flags, seq, ack, payload=b""):
-        from scapy.all import IP, TCP, Raw
-        p = (rxtest.eth() / IP(src=rxtest.C, dst=rxtest.S) /
-             TCP(sport=sport, dport=443, flags=flags, seq=seq, ack=ack, window=64240))
+    def frame(self, sport, flags, seq, ack, payload=b"", v6=False):
+        from scapy.all import IP, IPv6, TCP, Raw
+        ip = IPv6(src="2001:db8::10", dst="2001:db8::1") if v6 else IP(src=rxtest.C, dst=rxtest.S)
+        p = rxtest.eth() / ip / TCP(sport=sport, dport=443, flags=flags, seq=seq, ack=ack, window=64240)
         if payload:
             p = p / Raw(payload)
         self.t += 0.001
@@ -115,6 +115,21 @@ def write_pcap(pcap_path):
             cases.append((f"{name} split at {at} of {len(h)}", f1, f2))
             want["held"] += 1
             want["reassembled"] += 1
+    # IPv6; and data on the SYN (TCP Fast Open): the second piece starts after the SYN's number
+    for v6, syn in ((True, False), (False, True)):
+        h = th.chrome_like(b"v6.split.example" if v6 else b"fastopen.example")
+        pc.port += 1
+        sport, seq = pc.port, 7000
+        if syn:
+            f1 = pc.frame(sport, "S", seq, 0, h[:200])
+            f2 = pc.frame(sport, "PA", seq + 1 + 200, 5001, h[200:])
+        else:
+            pc.frame(sport, "S", seq, 0, v6=True)
+            f1 = pc.frame(sport, "PA", seq + 1, 5001, h[:200], v6=True)
+            f2 = pc.frame(sport, "PA", seq + 1 + 200, 5001, h[200:], v6=True)
+        cases.append(("IPv6" if v6 else "data on the SYN", f1, f2))
+        want["held"] += 1
+        want["reassembled"] += 1
     h = th.chrome_like(b"retransmit.example")
     sport, seq, ack = pc.conn()
     f1 = pc.frame(sport, "PA", seq, ack, h[:100])
