@@ -461,9 +461,11 @@ RX_INLINE void rx_tls_decode(struct rx_env *env, __u32 hook, struct rx_work *wk)
 	int again = 0;
 
 	__builtin_memset(t, 0, sizeof(*t));
-	if (!(pkt->layers & RX_L_TCP) || !pkt->payload_off || pkt->cap_len <= pkt->payload_off)
+	if (!(pkt->layers & RX_L_TCP) || !pkt->payload_off || pkt->cap_len <= pkt->payload_off ||
+	    !pkt->payload_len)
 		return;
-	avail = pkt->cap_len - pkt->payload_off;
+	/* the segment's bytes, not the Ethernet padding of a tiny frame (a 1-5 byte piece) */
+	avail = rx_tls_min(pkt->cap_len - pkt->payload_off, pkt->payload_len);
 	held = rx_tls_resume(env, wk, &again);
 	/*
 	 * < RX_TLS_BUF already, but clang 19 drops a mask it can prove

@@ -115,6 +115,18 @@ def write_pcap(pcap_path):
             cases.append((f"{name} split at {at} of {len(h)}", f1, f2))
             want["held"] += 1
             want["reassembled"] += 1
+    # tiny first pieces in frames padded to Ethernet's 60 bytes: the padding is no part of the hello
+    for at in (1, 2, 5):
+        from scapy.all import Padding
+        h = th.chrome_like(b"padded.example")
+        sport, seq, ack = pc.conn()
+        f1 = pc.frame(sport, "PA", seq, ack, h[:at])
+        pc.pkts[-1] = pc.pkts[-1] / Padding(b"\x00" * (60 - len(pc.pkts[-1])))
+        pc.pkts[-1].time = pc.t
+        f2 = pc.frame(sport, "PA", seq + at, ack, h[at:])
+        cases.append((f"{at}-byte first piece, padded frame", f1, f2))
+        want["held"] += 1
+        want["reassembled"] += 1
     # IPv6; and data on the SYN (TCP Fast Open): the second piece starts after the SYN's number
     for v6, syn in ((True, False), (False, True)):
         h = th.chrome_like(b"v6.split.example" if v6 else b"fastopen.example")
