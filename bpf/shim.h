@@ -125,6 +125,14 @@ struct {
 	__type(value, struct rx_scan_rec);
 } rx_scan_sources SEC(".maps");
 
+/* TLS ClientHellos' first pieces, held for the next segment (datapath/tls.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RX_TLS_HOLDS_MAX);
+	__type(key, struct rx_flow_key);
+	__type(value, struct rx_tls_hold);
+} rx_tls_holds SEC(".maps");
+
 /* Never read: its size is RX_ABI_VERSION, so pins of another version do not fit. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -513,6 +521,23 @@ RX_INLINE struct rx_scan_rec *rx_shim_scan_rec(struct rx_env *env, const struct 
 
 	return create ? rx_map_lookup_or_init(&rx_scan_sources, k, &zero, NULL)
 		      : bpf_map_lookup_elem(&rx_scan_sources, k);
+}
+
+/* A held piece of a ClientHello; an LRU map: a new one makes room by evicting the coldest. */
+RX_INLINE struct rx_tls_hold *rx_shim_tls_hold(struct rx_env *env, const struct rx_flow_key *k)
+{
+	return bpf_map_lookup_elem(&rx_tls_holds, k);
+}
+
+RX_INLINE int rx_shim_tls_hold_put(struct rx_env *env, const struct rx_flow_key *k,
+				   const struct rx_tls_hold *h)
+{
+	return bpf_map_update_elem(&rx_tls_holds, k, h, BPF_ANY) ? -1 : 0;
+}
+
+RX_INLINE void rx_shim_tls_hold_del(struct rx_env *env, const struct rx_flow_key *k)
+{
+	bpf_map_delete_elem(&rx_tls_holds, k);
 }
 
 #include "guard_maps.h"

@@ -30,7 +30,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 13 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps; 13: TCP health per destination port (rx_tcp_ports, stat tcp_ports_overflow); per-source limits (rx_guard_srclimits, rx_guard_cfg.src_limits) for the guard's SLO loop; rx_config_rt.sample (serve's sampled capture for alert evidence); SYN guard and port caps (rx_guard_cfg, rx_guard_good) */
+#define RX_ABI_VERSION 13 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps; 13: TCP health per destination port (rx_tcp_ports, stat tcp_ports_overflow); per-source limits (rx_guard_srclimits, rx_guard_cfg.src_limits) for the guard's SLO loop; rx_config_rt.sample (serve's sampled capture for alert evidence); SYN guard and port caps (rx_guard_cfg, rx_guard_good); TLS hellos over two segments (rx_tls_holds, work area) */
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -314,6 +314,8 @@ enum rx_tls_flag {
 	RX_TLSF_MALFORMED = 1 << 6,  /* a length disagrees with its container: stopped there */
 	RX_TLSF_VERSIONS = 1 << 7,   /* a supported_versions extension */
 	RX_TLSF_SIGALGS = 1 << 8,    /* a signature_algorithms extension */
+	RX_TLSF_HELD = 1 << 9,       /* a ClientHello's first piece, held for the next segment */
+	RX_TLSF_REASSEMBLED = 1 << 10, /* decoded from a held piece and this segment */
 };
 
 struct rx_tls {
@@ -348,6 +350,22 @@ _Static_assert(sizeof(struct rx_tls) == 28 + 2 * (RX_TLS_CIPHERS_MAX + RX_TLS_EX
 						   RX_TLS_SIGALGS_MAX + RX_TLS_GROUPS_MAX +
 						   RX_TLS_VERSIONS_MAX) +
 	       RX_TLS_ECPF_MAX + RX_TLS_SNI_MAX + RX_TLS_ALPN_MAX, "struct rx_tls ABI size");
+
+/*
+ * A ClientHello's first piece, held until the next segment of its
+ * connection and direction (rx_tls_holds, keyed by struct rx_flow_key
+ * with pad the sender's side): when that segment starts at next, the two
+ * are decoded as one hello. Sequence numbers in host order.
+ */
+#define RX_TLS_HOLDS_MAX 1024 /* connections with a piece held (BPF: LRU) */
+struct rx_tls_hold {
+	__u32 seq;  /* the piece's first sequence number */
+	__u32 next; /* where the next piece must start: seq + the piece's length */
+	__u32 len;  /* bytes held, at most RX_TLS_BUF */
+	__u32 pad;
+	__u8 data[RX_TLS_BUF];
+};
+_Static_assert(sizeof(struct rx_tls_hold) == 16 + RX_TLS_BUF, "struct rx_tls_hold ABI size");
 
 /* The TLS stage's walk over the hello (datapath/tls.h). */
 struct rx_tlswalk {
@@ -685,7 +703,16 @@ struct rx_work {
 	struct rx_stagectx stage; /* what one stage leaves for the next (process.h) */
 	struct rx_tls tls;        /* the TLS stage's hello, for the capture record */
 	struct rx_tlswalk tlsw;
-	__u8 tlsbuf[RX_TLS_BUF];  /* the segment's first bytes, for the TLS stage */
+	struct rx_flow_key tlskey; /* the connection and direction of a held piece */
+	struct rx_tls_hold tlsh;  /* a piece being held, built here for the map update */
+	/*
+	 * The hello's bytes, for the TLS stage: a held piece, then the
+	 * segment's. Twice RX_TLS_BUF: the second piece is loaded at the
+	 * first's length (masked, < RX_TLS_BUF) with a length up to
+	 * RX_TLS_BUF, bounds the verifier can check; the decoder reads the
+	 * first RX_TLS_BUF only.
+	 */
+	__u8 tlsbuf[2 * RX_TLS_BUF];
 };
 _Static_assert(sizeof(struct rx_optwalk) == 80, "struct rx_optwalk ABI size");
 /* helper lengths are masked to these sizes (bpf/shim.h rx_helper_len): powers of two */
@@ -694,7 +721,8 @@ _Static_assert((RX_HTTP_PEEK & (RX_HTTP_PEEK - 1)) == 0, "RX_HTTP_PEEK: a power 
 _Static_assert(((RX_OPT_WALK_MASK + 1) & RX_OPT_WALK_MASK) == 0, "option buffer: a power of two");
 _Static_assert(sizeof(struct rx_work) == 360 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 40 + 4 * RX_PATTERN_SEGS +
 	       sizeof(struct rx_txn) + sizeof(struct rx_reqinfo) + 88 + RX_ROUTE_MAX + 8 + 40 + RX_HTTP_PEEK + 32 +
-	       sizeof(struct rx_tls) + sizeof(struct rx_tlswalk) + RX_TLS_BUF,
+	       sizeof(struct rx_tls) + sizeof(struct rx_tlswalk) + 40 + sizeof(struct rx_tls_hold) +
+	       2 * RX_TLS_BUF,
 	       "struct rx_work ABI size");
 
 /* Per-CPU counter value, one per (verdict, reason, proto) slot. */

@@ -77,7 +77,9 @@
 	X(TLS_PARTIAL, "tls_partial")        /* TLS hellos running past their segment */ \
 	X(TLS_MALFORMED, "tls_malformed")    /* TLS hellos whose lengths disagree */ \
 	X(TLS_CUT, "tls_lists_cut")          /* TLS hellos with lists longer than kept */ \
-	X(TCP_PORTS_OVERFLOW, "tcp_ports_overflow") /* TCP health events of ports past RX_TCP_PORTS_MAX */
+	X(TCP_PORTS_OVERFLOW, "tcp_ports_overflow") /* TCP health events of ports past RX_TCP_PORTS_MAX */ \
+	X(TLS_HELD, "tls_held")              /* ClientHello first pieces held for the next segment */ \
+	X(TLS_REASSEMBLED, "tls_reassembled") /* ClientHellos decoded whole from two segments */
 
 /* TCP segments by kind, counted at XDP (the traffic picture's "tcp" object). */
 #define RX_TCPKINDS(X)                                                         \

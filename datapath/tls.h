@@ -18,15 +18,31 @@
  * offset. Every read masks its index into the buffer and is checked
  * against the bytes in view first.
  *
- * A hello longer than its segment is decoded as far as it goes and counted
- * as tls_partial; a length that disagrees with its container stops the
- * walk and is counted as tls_malformed; lists longer than kept, as
- * tls_lists_cut. The hello is still shown, with what was decoded.
+ * A ClientHello longer than its segment is held (its first RX_TLS_BUF
+ * bytes, in rx_tls_holds, per connection and direction) and counted as
+ * tls_held; when the connection's next segment starts where the piece
+ * ends, the two are decoded as one hello (tls_reassembled). Anything
+ * else is counted as tls_partial, never dropped unsaid: a hello longer
+ * than two segments (or RX_TLS_BUF), a held piece that the next segment
+ * does not continue (out of order, a gap), one replaced by another hello,
+ * a ServerHello longer than its segment. A retransmitted first piece
+ * leaves the held one as it is. A hello longer than its segment is
+ * decoded as far as it goes; a length that disagrees with its container
+ * stops the walk and is counted as tls_malformed; lists longer than kept,
+ * as tls_lists_cut. The hello is still shown, with what was decoded.
+ *
+ * The shim provides the holds (bpf/shim.h: an LRU map; native/shim.h):
+ *
+ *   struct rx_tls_hold *rx_shim_tls_hold(struct rx_env *env, const struct rx_flow_key *k)
+ *   int rx_shim_tls_hold_put(struct rx_env *env, const struct rx_flow_key *k,
+ *                            const struct rx_tls_hold *h)   (0, or -1: not held)
+ *   void rx_shim_tls_hold_del(struct rx_env *env, const struct rx_flow_key *k)
  */
 #ifndef RX_TLS_H
 #define RX_TLS_H
 
 #include "parse.h"
+#include "tcp.h"
 
 #define RX_TLS_CT_HANDSHAKE 22   /* record content type (RFC 8446 section 5.1) */
 #define RX_TLS_HS_CLIENT_HELLO 1 /* handshake types (RFC 8446 section 4) */
@@ -325,10 +341,115 @@ RX_INLINE int rx_tls_fixed(struct rx_work *wk, struct rx_tls *t, struct rx_tlswa
 	return 0;
 }
 
+/* A held piece being copied to the start of the work buffer, 8 bytes a step. */
+struct rx_tls_copyctx {
+	struct rx_work *wk;
+	const struct rx_tls_hold *h;
+};
+
+static long rx_tls_copy_step(__u64 index, void *ctx)
+{
+	struct rx_tls_copyctx *c = ctx;
+	__u32 off = ((__u32)index * 8) & (RX_TLS_BUF - 8);
+
+	__builtin_memcpy(&c->wk->tlsbuf[off], &c->h->data[off], 8);
+	return 0;
+}
+
 /*
- * Decode the hello that starts the TCP segment of wk->pkt, if it starts
- * one, into wk->tls (kind RX_TLS_NONE otherwise). hook must be the
- * program's constant (it picks the load-bytes helper).
+ * The piece held for this segment's connection and direction, if any: when
+ * the segment starts where the piece ends, the piece is copied to the
+ * buffer's start and its length returned; a retransmit of the piece
+ * (*again set) leaves it held; any other segment ends the hold, counted as
+ * tls_partial (the hello was not completed). 0: nothing to go on from.
+ */
+RX_INLINE __u32 rx_tls_resume(struct rx_env *env, struct rx_work *wk, int *again)
+{
+	const struct rx_pkt *pkt = &wk->pkt;
+	struct rx_tls_copyctx c = { .wk = wk };
+	struct rx_tls_hold *h;
+	__u32 len, side;
+
+	side = rx_flow_key_of(pkt, &wk->tlskey);
+	wk->tlskey.pad = side;
+	h = rx_shim_tls_hold(env, &wk->tlskey);
+	if (!h)
+		return 0;
+	if (pkt->tcp_seq == h->seq) {
+		*again = 1;
+		return 0;
+	}
+	len = h->len;
+	if (pkt->tcp_seq != h->next || len == 0 || len >= RX_TLS_BUF) {
+		rx_shim_tls_hold_del(env, &wk->tlskey);
+		rx_shim_stat(env, wk, RX_STAT_TLS_PARTIAL);
+		return 0;
+	}
+	c.h = h;
+	rx_shim_loop((len + 7) / 8, rx_tls_copy_step, &c);
+	rx_shim_tls_hold_del(env, &wk->tlskey);
+	return len;
+}
+
+/*
+ * Hold the segment's bytes (avail of them, all of its payload, fewer than
+ * RX_TLS_BUF) as the first piece of a ClientHello: 0 when held (counted as
+ * tls_held, unless it is the held piece again), -1 when not.
+ */
+RX_INLINE int rx_tls_hold(struct rx_env *env, __u32 hook, struct rx_work *wk, __u32 avail,
+			  int again)
+{
+	const struct rx_pkt *pkt = &wk->pkt;
+	struct rx_tls_hold *h = &wk->tlsh;
+
+	if (avail == 0 || avail >= RX_TLS_BUF || avail != pkt->payload_len)
+		return -1;
+	h->seq = pkt->tcp_seq;
+	/* data on a SYN (TCP Fast Open) starts after the SYN's sequence number */
+	h->next = pkt->tcp_seq + avail + ((pkt->tcp_flags & RX_TH_SYN) ? 1 : 0);
+	h->len = avail;
+	h->pad = 0;
+	if (rx_shim_load_bytes(env, hook, pkt->payload_off, h->data, avail, RX_TLS_BUF) ||
+	    rx_shim_tls_hold_put(env, &wk->tlskey, h))
+		return -1;
+	if (!again)
+		rx_shim_stat(env, wk, RX_STAT_TLS_HELD);
+	return 0;
+}
+
+/*
+ * Whether the bytes in view start a handshake record of SSL 3.0 to TLS 1.3
+ * (record versions 0x0300-0x0304), as far as n of them say.
+ */
+RX_INLINE int rx_tls_record(const struct rx_work *wk, __u32 n)
+{
+	return RX_TLS_BYTE(wk, 0) == RX_TLS_CT_HANDSHAKE && (n <= 1 || RX_TLS_BYTE(wk, 1) == 3) &&
+	       (n <= 2 || RX_TLS_BYTE(wk, 2) <= 4);
+}
+
+/*
+ * After the walk: the counters of what it found. A held piece counts
+ * nothing yet: its hello is counted once, when completed or given up.
+ */
+RX_INLINE void rx_tls_count(struct rx_env *env, struct rx_work *wk, const struct rx_tls *t)
+{
+	if (t->flags & RX_TLSF_HELD)
+		return;
+	if (t->flags & RX_TLSF_PARTIAL)
+		rx_shim_stat(env, wk, RX_STAT_TLS_PARTIAL);
+	if (t->flags & RX_TLSF_REASSEMBLED)
+		rx_shim_stat(env, wk, RX_STAT_TLS_REASSEMBLED);
+	if (t->flags & RX_TLSF_MALFORMED)
+		rx_shim_stat(env, wk, RX_STAT_TLS_MALFORMED);
+	if (t->flags & RX_TLSF_CUT)
+		rx_shim_stat(env, wk, RX_STAT_TLS_CUT);
+}
+
+/*
+ * Decode the hello that starts the TCP segment of wk->pkt (or that a held
+ * piece of its connection started), if it starts one, into wk->tls (kind
+ * RX_TLS_NONE otherwise). hook must be the program's constant (it picks
+ * the load-bytes helper).
  */
 RX_INLINE void rx_tls_decode(struct rx_env *env, __u32 hook, struct rx_work *wk)
 {
@@ -336,27 +457,44 @@ RX_INLINE void rx_tls_decode(struct rx_env *env, __u32 hook, struct rx_work *wk)
 	struct rx_tls *t = &wk->tls;
 	struct rx_tlswalk *w = &wk->tlsw;
 	struct rx_optctx ctx = { .work = wk, .env = env, .hook = hook };
-	__u32 avail, n, hs_type, rec_len;
+	__u32 avail, n, hs_type, rec_len, held;
+	int again = 0;
 
 	__builtin_memset(t, 0, sizeof(*t));
-	if (!(pkt->layers & RX_L_TCP) || !pkt->payload_off || pkt->cap_len <= pkt->payload_off)
+	if (!(pkt->layers & RX_L_TCP) || !pkt->payload_off || pkt->cap_len <= pkt->payload_off ||
+	    !pkt->payload_len)
 		return;
-	avail = pkt->cap_len - pkt->payload_off;
-	n = rx_tls_min(avail, RX_TLS_BUF);
-	if (rx_shim_load_bytes(env, hook, pkt->payload_off, wk->tlsbuf, n, RX_TLS_BUF))
+	/* the segment's bytes, not the Ethernet padding of a tiny frame (a 1-5 byte piece) */
+	avail = rx_tls_min(pkt->cap_len - pkt->payload_off, pkt->payload_len);
+	held = rx_tls_resume(env, wk, &again);
+	/*
+	 * < RX_TLS_BUF already, but clang 19 drops a mask it can prove
+	 * redundant and the verifier, after the bpf_loop() call, no longer
+	 * knows the bound: the barrier keeps the mask.
+	 */
+	RX_BARRIER_VAR(held);
+	held &= RX_TLS_M;
+	n = rx_tls_min(avail, RX_TLS_BUF - held);
+	if (rx_shim_load_bytes(env, hook, pkt->payload_off, wk->tlsbuf + held, n, RX_TLS_BUF)) {
+		if (held)
+			rx_shim_stat(env, wk, RX_STAT_TLS_PARTIAL);
 		return;
-	/* a handshake record of SSL 3.0 to TLS 1.3 (record versions 0x0300-0x0304) */
-	if (RX_TLS_BYTE(wk, 0) != RX_TLS_CT_HANDSHAKE || (n > 1 && RX_TLS_BYTE(wk, 1) != 3) ||
-	    (n > 2 && RX_TLS_BYTE(wk, 2) > 4))
+	}
+	avail += held;
+	n += held;
+	if (!rx_tls_record(wk, n) || (n >= 6 && RX_TLS_BYTE(wk, 5) != RX_TLS_HS_CLIENT_HELLO &&
+				      RX_TLS_BYTE(wk, 5) != RX_TLS_HS_SERVER_HELLO)) {
+		if (held) /* the held piece and this segment are no hello together */
+			rx_shim_stat(env, wk, RX_STAT_TLS_PARTIAL);
 		return;
+	}
 	if (n < 6) {
-		/* too short to say which message: a hello cut in its header */
-		rx_shim_stat(env, wk, RX_STAT_TLS_PARTIAL);
+		/* too short to say which message: held for the next segment, or cut in its header */
+		if (held || rx_tls_hold(env, hook, wk, avail, again))
+			rx_shim_stat(env, wk, RX_STAT_TLS_PARTIAL);
 		return;
 	}
 	hs_type = RX_TLS_BYTE(wk, 5);
-	if (hs_type != RX_TLS_HS_CLIENT_HELLO && hs_type != RX_TLS_HS_SERVER_HELLO)
-		return;
 	t->kind = (__u8)hs_type;
 	t->rec_version = (__u16)rx_tls_u16(wk, 1);
 	rec_len = rx_tls_u16(wk, 3);
@@ -368,14 +506,17 @@ RX_INLINE void rx_tls_decode(struct rx_env *env, __u32 hook, struct rx_work *wk)
 	/* the hello in more bytes than this segment (or the buffer) has, or in more records */
 	if (n < RX_TLS_HDR || avail < w->hs_end || n < w->hs_end || 5 + rec_len < w->hs_end)
 		t->flags |= RX_TLSF_PARTIAL;
+	else if (held)
+		t->flags |= RX_TLSF_REASSEMBLED;
+	/* the first piece of a ClientHello in one record: held for the next segment */
+	if (!held && hs_type == RX_TLS_HS_CLIENT_HELLO && (t->flags & RX_TLSF_PARTIAL) &&
+	    (n < RX_TLS_HDR || 5 + rec_len >= w->hs_end) && !rx_tls_hold(env, hook, wk, avail, again))
+		t->flags |= RX_TLSF_HELD;
+	else if (again) /* the held piece came again, whole this time */
+		rx_shim_tls_hold_del(env, &wk->tlskey);
 	if (n >= RX_TLS_HDR && !rx_tls_fixed(wk, t, w))
 		rx_shim_loop(RX_TLS_STEPS, rx_tls_step, &ctx);
-	if (t->flags & RX_TLSF_PARTIAL)
-		rx_shim_stat(env, wk, RX_STAT_TLS_PARTIAL);
-	if (t->flags & RX_TLSF_MALFORMED)
-		rx_shim_stat(env, wk, RX_STAT_TLS_MALFORMED);
-	if (t->flags & RX_TLSF_CUT)
-		rx_shim_stat(env, wk, RX_STAT_TLS_CUT);
+	rx_tls_count(env, wk, t);
 }
 
 #endif

@@ -30,7 +30,9 @@ struct rx_env *rx_native__new(void)
 	    rx_nhash__init(&env->scan_sources, sizeof(struct rx_scan_key),
 			   sizeof(struct rx_scan_rec), RX_SCAN_SOURCES_MAX) ||
 	    rx_nhash__init(&env->tcp_ports, sizeof(__u32), sizeof(struct rx_tcp_port),
-			   RX_TCP_PORTS_MAX)) {
+			   RX_TCP_PORTS_MAX) ||
+	    rx_nhash__init(&env->tls_holds, sizeof(struct rx_flow_key),
+			   sizeof(struct rx_tls_hold), RX_TLS_HOLDS_MAX)) {
 		rx_native__free(env);
 		return NULL;
 	}
@@ -64,6 +66,16 @@ void rx_native__link(struct rx_env *env, __u32 link)
 	env->link = link;
 }
 
+void rx_native__end(struct rx_env *env)
+{
+	struct rx_nhash *h = &env->tls_holds;
+
+	env->stats[RX_STAT_TLS_PARTIAL] += h->n;
+	memset(h->used, 0, h->slots);
+	memset(h->vals, 0, (size_t)h->slots * h->value_size);
+	h->n = 0;
+}
+
 static void nguard_free(struct rx_nguard *g);
 
 void rx_native__free(struct rx_env *env)
@@ -80,6 +92,7 @@ void rx_native__free(struct rx_env *env)
 	rx_nhash__free(&env->scan_touches);
 	rx_nhash__free(&env->scan_sources);
 	rx_nhash__free(&env->tcp_ports);
+	rx_nhash__free(&env->tls_holds);
 	nguard_free(env->guard);
 	free(env);
 }

@@ -39,6 +39,12 @@ int rx_native__run(struct rx_env *env, const __u8 *data, __u32 caplen, __u32 wir
 		   __u64 ts_ns);
 
 /*
+ * The capture's end: what still waits for a segment never will. The TLS
+ * ClientHello pieces still held are counted as tls_partial, and let go.
+ */
+void rx_native__end(struct rx_env *env);
+
+/*
  * The guard (datapath/guard.h), as the agent sets it in the BPF maps: its
  * settings and on/off, a rule of the allow (list 0) or deny list for the
  * prefix addr/plen (4 or 16 bytes, network order), a rate limit (port 0:

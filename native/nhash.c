@@ -79,6 +79,34 @@ void *rx_nhash__find(struct rx_nhash *h, const void *key)
 	return i < 0 ? NULL : rx_nhash__val(h, i);
 }
 
+/*
+ * Linear probing's deletion without tombstones: the entries after the
+ * freed slot, up to the next empty one, move back into it when their home
+ * slot does not lie cyclically in (freed, their slot].
+ */
+void rx_nhash__del(struct rx_nhash *h, const void *key)
+{
+	long at = slot_of(h, key);
+	__u32 i, j, home, m = h->slots - 1;
+
+	if (at < 0)
+		return;
+	i = (__u32)at;
+	h->used[i] = 0;
+	h->n--;
+	for (j = (i + 1) & m; h->used[j]; j = (j + 1) & m) {
+		home = fnv1a(rx_nhash__key(h, j), h->key_size) & m;
+		if (((j - home) & m) < ((j - i) & m))
+			continue; /* home in (i, j]: stays */
+		memcpy(rx_nhash__key(h, i), rx_nhash__key(h, j), h->key_size);
+		memcpy(rx_nhash__val(h, i), rx_nhash__val(h, j), h->value_size);
+		h->used[i] = 1;
+		h->used[j] = 0;
+		i = j;
+	}
+	memset(rx_nhash__val(h, i), 0, h->value_size);
+}
+
 int rx_nhash__lookup(const struct rx_nhash *h, const void *key, void *value)
 {
 	long i = slot_of(h, key);

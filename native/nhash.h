@@ -32,6 +32,8 @@ void rx_nhash__free(struct rx_nhash *h);
 void *rx_nhash__get(struct rx_nhash *h, const void *key);
 /* The entry for key, or NULL: never inserts. */
 void *rx_nhash__find(struct rx_nhash *h, const void *key);
+/* Remove key's entry, if any (as bpf_map_delete_elem). */
+void rx_nhash__del(struct rx_nhash *h, const void *key);
 /*
  * As a BPF map is read from user space (bpf_map_lookup_elem,
  * bpf_map_get_next_key), so that one reader serves both builds: copy key's

@@ -50,6 +50,8 @@ struct rx_env {
 	/* port scans */
 	struct rx_nhash scan_touches;
 	struct rx_nhash scan_sources;
+	/* TLS ClientHellos' first pieces */
+	struct rx_nhash tls_holds;
 	struct rx_pattern patterns[RX_PATTERNS_MAX]; /* cfg_ro.patterns of them */
 	struct rx_route_memo route_memos[RX_ROUTE_MEMO];
 	struct rx_txn txn;     /* the one transaction record in flight */
@@ -256,6 +258,31 @@ RX_INLINE struct rx_scan_rec *rx_shim_scan_rec(struct rx_env *env, const struct 
 					       int create)
 {
 	return create ? rx_nhash__get(&env->scan_sources, k) : rx_nhash__find(&env->scan_sources, k);
+}
+
+/*
+ * A held piece of a ClientHello. The BPF map is an LRU; this table refuses
+ * a new piece when RX_TLS_HOLDS_MAX are held at once (counted as tls_partial).
+ */
+RX_INLINE struct rx_tls_hold *rx_shim_tls_hold(struct rx_env *env, const struct rx_flow_key *k)
+{
+	return rx_nhash__find(&env->tls_holds, k);
+}
+
+RX_INLINE int rx_shim_tls_hold_put(struct rx_env *env, const struct rx_flow_key *k,
+				   const struct rx_tls_hold *h)
+{
+	struct rx_tls_hold *v = rx_nhash__get(&env->tls_holds, k);
+
+	if (!v)
+		return -1;
+	memcpy(v, h, sizeof(*v));
+	return 0;
+}
+
+RX_INLINE void rx_shim_tls_hold_del(struct rx_env *env, const struct rx_flow_key *k)
+{
+	rx_nhash__del(&env->tls_holds, k);
 }
 
 #include "guard_shim.h"

@@ -499,7 +499,7 @@ static int lost_items(const struct top_frame *f, struct top_item *it)
 
 	for (k = 0; k < RX_STAT_MAX; k++)
 		if (k != RX_STAT_CAPTURE_PRODUCED && k != RX_STAT_TXN_PRODUCED &&
-		    k != RX_STAT_HTTP_REQUESTS)
+		    k != RX_STAT_HTTP_REQUESTS && !rx_stat_tls_split(k))
 			n += item(&it[n], f->stats_ps[k], TOP_SHARE_NONE, f->stats[k], f->stats[k] > 0,
 				  "%s", rx_stat_name(k));
 	return n;

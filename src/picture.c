@@ -111,11 +111,14 @@ json_t *rx_picture_json(const struct rx_snapshot *s, const struct rx_totals *t, 
 	json_object_set_new(o, "records", json_integer((json_int_t)s->stats[RX_STAT_CAPTURE_LOST]));
 	for (k = 0; k < RX_STAT_MAX; k++)
 		if (k != RX_STAT_CAPTURE_PRODUCED && k != RX_STAT_CAPTURE_LOST &&
-		    k != RX_STAT_TXN_PRODUCED && k != RX_STAT_HTTP_REQUESTS)
+		    k != RX_STAT_TXN_PRODUCED && k != RX_STAT_HTTP_REQUESTS && !rx_stat_tls_split(k))
 			json_object_set_new(o, rx_stat_name(k), json_integer((json_int_t)s->stats[k]));
 	json_object_set_new(root, "lost", o);
 	json_object_set_new(root, "http",
 			    json_pack("{sI}", "requests", (json_int_t)s->stats[RX_STAT_HTTP_REQUESTS]));
+	json_object_set_new(root, "tls",
+			    json_pack("{sIsI}", "held", (json_int_t)s->stats[RX_STAT_TLS_HELD],
+				      "reassembled", (json_int_t)s->stats[RX_STAT_TLS_REASSEMBLED]));
 	json_object_set_new(root, "rxray", json_pack("{si}", "schema", RX_JSON_SCHEMA));
 	return root;
 }
@@ -219,7 +222,7 @@ void rx_picture_print(FILE *out, const struct rx_snapshot *s, const struct rx_to
 	fprintf(out, "\nlost: records %llu", (unsigned long long)s->stats[RX_STAT_CAPTURE_LOST]);
 	for (k = 0; k < RX_STAT_MAX; k++)
 		if (k != RX_STAT_CAPTURE_PRODUCED && k != RX_STAT_CAPTURE_LOST &&
-		    k != RX_STAT_TXN_PRODUCED && k != RX_STAT_HTTP_REQUESTS)
+		    k != RX_STAT_TXN_PRODUCED && k != RX_STAT_HTTP_REQUESTS && !rx_stat_tls_split(k))
 			fprintf(out, ", %s %llu", rx_stat_name(k), (unsigned long long)s->stats[k]);
 	fputc('\n', out);
 }

@@ -721,6 +721,11 @@ int rx_render_json_x(FILE *out, const struct rx_capture *rec, __u64 frame, const
 		jsonw_lit(&w, ",\"tls_status\":");
 		jw_cstr(&w, rx_tls_status(&rec->tls));
 	}
+	/* a ClientHello over two segments: its first piece, and where it was completed */
+	if (rec->tls.kind != RX_TLS_NONE && (rec->tls.flags & RX_TLSF_HELD))
+		jsonw_lit(&w, ",\"tls_held\":true");
+	if (rec->tls.kind != RX_TLS_NONE && (rec->tls.flags & RX_TLSF_REASSEMBLED))
+		jsonw_lit(&w, ",\"tls_reassembled\":true");
 	jw_u64(&w, ",\"schema\":", RX_JSON_SCHEMA);
 	jsonw_lit(&w, "}}\n");
 	return jw_write(out, &w);

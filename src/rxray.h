@@ -72,6 +72,11 @@ const char *rx_verdict_name(unsigned int v);
 const char *rx_reason_name(unsigned int r);
 const char *rx_proto_name(unsigned int p);
 const char *rx_stat_name(unsigned int s);
+/* tls_held, tls_reassembled: what the TLS stage did, not a loss (stats' "tls", not "lost") */
+static inline int rx_stat_tls_split(unsigned int s)
+{
+	return s == RX_STAT_TLS_HELD || s == RX_STAT_TLS_REASSEMBLED;
+}
 const char *rx_hook_name(unsigned int h);
 
 /* One line for a getopt error (c is ':' or '?'); returns RX_EXIT_INPUT. */

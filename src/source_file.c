@@ -208,8 +208,14 @@ static int file_run(void *impl, const struct rx_sink *sink)
 	f->sink = *sink;
 	while (!f->stopped && !rx_stop) {
 		r = pcap_next_ex(f->pcap, &h, &data);
-		if (r == PCAP_ERROR_BREAK)
+		if (r == PCAP_ERROR_BREAK) {
+			if (f->shared)
+				pthread_mutex_lock(&f->lock);
+			rx_native__end(f->native);
+			if (f->shared)
+				pthread_mutex_unlock(&f->lock);
 			return 0;
+		}
 		if (r != 1) {
 			rx_err("%s: %s", f->name, pcap_geterr(f->pcap));
 			return RX_EXIT_INPUT;

@@ -38,6 +38,7 @@ struct rx_live {
 	int stopped;
 	__u32 duration_s;
 	__s64 start_ns, stop_ns; /* wall clock */
+	__u64 holds_left; /* TLS ClientHello pieces still held when the run ended */
 	int pin;
 	char pin_dir[64 + IF_NAMESIZE];
 	struct rx_capture rec;
@@ -483,6 +484,24 @@ static int live_attach(struct rx_live *src, const struct rx_source_opts *o)
 	return 0;
 }
 
+/*
+ * The ClientHello pieces still held in rx_tls_holds (datapath/tls.h): the
+ * connections' next segments will not be seen. Counted as tls_partial once
+ * the run ends, as the file source counts them at the capture's end.
+ */
+static __u64 live_holds_left(struct rx_live *src)
+{
+	int fd = bpf_map__fd(src->skel->maps.rx_tls_holds);
+	struct rx_flow_key k, next;
+	__u64 n = 0;
+
+	while (n <= RX_TLS_HOLDS_MAX && !bpf_map_get_next_key(fd, n ? &k : NULL, &next)) {
+		k = next;
+		n++;
+	}
+	return n;
+}
+
 static int live_run(void *impl, const struct rx_sink *sink)
 {
 	struct rx_live *src = impl;
@@ -502,6 +521,7 @@ static int live_run(void *impl, const struct rx_sink *sink)
 	/* what is already in the ring was counted as produced: deliver it */
 	if (!src->stopped)
 		ring_buffer__consume(src->ring);
+	src->holds_left = live_holds_left(src);
 	src->stop_ns = rx_clock_ns(CLOCK_REALTIME);
 	return 0;
 }
@@ -514,6 +534,8 @@ static void live_snapshot(void *impl, struct rx_snapshot *snap, const __u64 *aft
 	if (rx_tables__bpf(&ts, src->skel->obj))
 		return;
 	rx_snapshot__read(snap, &ts);
+	if (src->stop_ns)
+		snap->stats[RX_STAT_TLS_PARTIAL] += src->holds_left;
 	snap->first_ns = (__u64)src->start_ns;
 	snap->last_ns = (__u64)(src->stop_ns ? src->stop_ns : rx_clock_ns(CLOCK_REALTIME));
 }

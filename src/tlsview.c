@@ -336,7 +336,9 @@ void rx_tls_line(FILE *out, const struct rx_tls *rec)
 	else if (!rx_tls_ja4(t, ja4))
 		fprintf(out, " ja4 %s", ja4);
 	if (t->flags & RX_TLSF_PARTIAL)
-		fputs(" [partial]", out);
+		fputs((t->flags & RX_TLSF_HELD) ? " [partial, held]" : " [partial]", out);
+	if (t->flags & RX_TLSF_REASSEMBLED)
+		fputs(" [reassembled]", out);
 	if (t->flags & RX_TLSF_MALFORMED)
 		fputs(" [malformed]", out);
 }
@@ -362,7 +364,10 @@ void rx_tls_verbose(FILE *out, const struct rx_tls *rec)
 	fprintf(out, "  tls: %s record version %s handshake version %s length %u%s%s%s\n",
 		kind_name(t), rx_tls_version_name(t->rec_version, vb),
 		rx_tls_version_name(t->hs_version, vb2), t->hs_len,
-		(t->flags & RX_TLSF_PARTIAL) ? " (partial: runs past the segment)" : "",
+		(t->flags & RX_TLSF_HELD)	 ? " (partial: runs past the segment, held for the next)"
+		: (t->flags & RX_TLSF_PARTIAL) ? " (partial: runs past the segment)"
+		: (t->flags & RX_TLSF_REASSEMBLED) ? " (reassembled from two segments)"
+						   : "",
 		(t->flags & RX_TLSF_MALFORMED) ? " (malformed: a length disagrees)" : "",
 		(t->flags & RX_TLSF_CUT) ? " (lists cut)" : "");
 	if (t->kind == RX_TLS_SERVER_HELLO)

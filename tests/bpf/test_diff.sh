@@ -44,6 +44,13 @@ mkdir "$tmp/tls"
 tail -n 1 "$tmp/tls/out" | grep -q '^320 frames, 319 compared, 1 skipped, 0 mismatched$' ||
 	{ tail -n 5 "$tmp/tls/out"; echo "FAIL: bad TLS hellos: records differ"; exit 1; }
 echo "bad TLS hellos: BPF and native agree ($(tail -n 1 "$tmp/tls/out"))"
+# ClientHellos split over two segments (tests/pcap/test_tls_split.py): the
+# held pieces and the reassembled hellos, retransmits, gaps, out of order
+"${PYTHON:-/usr/bin/python3}" tests/pcap/test_tls_split.py "$BUILD" "$tmp/tls/split.pcap"
+"$BUILD"/tests/bpf_diff "$tmp/tls/split.pcap" >"$tmp/tls/split.out" 2>&1 || true
+tail -n 1 "$tmp/tls/split.out" | grep -q '^\([0-9]*\) frames, \1 compared, 0 skipped, 0 mismatched$' ||
+	{ tail -n 5 "$tmp/tls/split.out"; echo "FAIL: split TLS hellos: records differ"; exit 1; }
+echo "split TLS hellos: BPF and native agree ($(tail -n 1 "$tmp/tls/split.out"))"
 # routes the datapath cuts at 64 bytes (RX_ROUTE_MAX) and paths cut at 128:
 # the cut is part of the route's id and its flags, the same both ways
 mkdir "$tmp/routes"

@@ -12,7 +12,9 @@
    specification (technical_details/JA4.md) over tshark's fields, not
    from rxray's code.
 3. The ClientHello split over two segments: rxray shows its first part as
-   partial, with the SNI tshark finds in the reassembled hello.
+   partial (held), with the SNI tshark finds in the reassembled hello, and
+   on the second segment the whole hello (rxray.tls_reassembled), equal to
+   tshark's desegmented decode of that frame, JA3 and JA4 included.
 4. Live = offline: the records of `watch -i` on each side (XDP ingress:
    ClientHellos on the server's veth, ServerHellos on the client's) have
    the same tls objects as the offline records of the same segments.
@@ -143,15 +145,26 @@ def main(rxray, pcap, live_b, live_a):
     stats = collections.Counter()
     for row in tshark(pcap, desegment=False):
         compare(by_frame.get(int(row["frame.number"]), {}), row, stats)
-    # 3. the split hello: whole in tshark's reassembly, partial in rxray's first segment
+    # 3. the split hello: its first segment held (partial, with the SNI tshark finds in the
+    # reassembled hello, no JA4), its second the whole hello, as tshark's desegmented decode
     partial = [r for r in recs if r.get("rxray", {}).get("tls_status") == "partial"]
-    snis = {row["tls.handshake.extensions_server_name"] for row in tshark(pcap, desegment=True)}
+    done = [r for r in recs if r.get("rxray", {}).get("tls_reassembled")]
+    deseg = {int(row["frame.number"]): row for row in tshark(pcap, desegment=True)}
+    snis = {row["tls.handshake.extensions_server_name"] for row in deseg.values()}
     if not partial:
         fails.append("no partial ClientHello (the split one)")
     for r in partial:
         sni = r["tls"]["handshake"].get("extensions_server_name")
-        if sni not in snis or "ja4" in r["tls"]["handshake"]:
-            fails.append(f"split hello: SNI {sni!r} not in tshark's reassembled {sorted(snis)}, or a JA4")
+        if sni not in snis or "ja4" in r["tls"]["handshake"] or not r["rxray"].get("tls_held"):
+            fails.append(f"split hello: SNI {sni!r} not in tshark's reassembled {sorted(snis)}, a JA4, or not held")
+    if len(done) != len(partial):
+        fails.append(f"{len(done)} hellos reassembled, {len(partial)} held")
+    for r in done:
+        row = deseg.get(r["frame"]["number"])
+        if row is None:
+            fails.append(f"frame {r['frame']['number']}: reassembled, tshark's desegmented decode has no hello there")
+        else:
+            compare(r, row, collections.Counter())
     # 4. live = offline, per segment
     offline = {key(r): r["tls"] for r in recs if "tls" in r}
     live = 0
@@ -177,7 +190,8 @@ def main(rxray, pcap, live_b, live_a):
     print(f"{stats['client']} ClientHellos and {stats['server']} ServerHellos agree with tshark "
           f"({stats['sni']} with SNI, {stats['alpn']} with ALPN, {stats['grease']} GREASE, "
           f"{stats['server1.2']} TLS 1.2 and {stats['server1.3']} TLS 1.3 ServerHellos), "
-          f"{len(stats['ja4s'])} distinct JA4 equal the spec's, {len(partial)} split hello partial, "
+          f"{len(stats['ja4s'])} distinct JA4 equal the spec's, {len(partial)} split hello held, "
+          f"{len(done)} reassembled as tshark desegments it, "
           f"{live} live records equal offline")
     for f in fails[:30]:
         print("FAIL:", f)

@@ -299,6 +299,15 @@ def _exc_tls_partial(m, ctx):
             and ctx.rx.get("rxray", {}).get("tls_status") == "partial")
 
 
+def _exc_tls_reassembled(m, ctx):
+    # A ClientHello over two segments: rxray decodes it whole on the segment
+    # that completes it (rxray.tls_reassembled); tshark, desegmentation off,
+    # no TLS layer there. tests/pcap/test_tls_split.py compares these with
+    # tshark's desegmented decode.
+    return (m.kind == "layer_extra" and m.layer == "tls"
+            and ctx.rx.get("rxray", {}).get("tls_reassembled") is True)
+
+
 def _exc_bogus_length_field(m, ctx):
     # tshark stops reading a header at a length field it finds impossible
     # (IPv4 total length < header length, TCP data offset < 5, UDP length
@@ -356,6 +365,8 @@ EXCEPTIONS = [
      _exc_tls_lists_cut),
     ("tls-partial", "a hello that runs past its segment: rxray decodes its first part, tshark "
      "(no desegmentation) nothing", _exc_tls_partial),
+    ("tls-reassembled", "a ClientHello over two segments: rxray decodes it whole on the second, tshark "
+     "(no desegmentation) nothing", _exc_tls_reassembled),
     ("response-repeats-uri", "tshark 4.2+ repeats the request's URI in its response (generated); "
      "rxray's response record has no request fields", _exc_response_repeats_uri),
     ("app-layers-not-decoded", "rxray decodes only the TLS hellos that start a segment: the whole tls "

@@ -688,6 +688,55 @@ static void test_link_types(void **state)
 	assert_int_equal(run_as(RX_LINK_IPV4, NULL, 0, f6, n6)->reason, RX_REASON_BAD_IPV4);
 }
 
+/*
+ * native/nhash.c's delete (the TLS holds, datapath/tls.h): keys inserted
+ * and deleted at random, every key's presence and value checked against a
+ * plain array after each step; a small table, so probe chains are long,
+ * wrap around, and the backward shift moves entries across the end.
+ */
+static void test_nhash_delete(void **state)
+{
+	enum { KEYS = 200, MAX = 48, STEPS = 20000 };
+	__u32 val[KEYS] = { 0 }, k, i, step, n = 0, seed = 12345;
+	struct rx_nhash h;
+
+	(void)state;
+	assert_int_equal(rx_nhash__init(&h, sizeof(__u32), sizeof(__u32), MAX), 0);
+	for (step = 1; step <= STEPS; step++) {
+		seed = seed * 1103515245u + 12345u;
+		k = (seed >> 8) % KEYS;
+		if (val[k]) {
+			rx_nhash__del(&h, &k);
+			val[k] = 0;
+			n--;
+		} else {
+			__u32 *v = rx_nhash__get(&h, &k);
+
+			if (n >= MAX) {
+				assert_null(v);
+				continue;
+			}
+			assert_non_null(v);
+			assert_int_equal(*v, 0); /* a new entry is zero, whatever the slot held */
+			*v = step;
+			val[k] = step;
+			n++;
+		}
+		assert_int_equal(h.n, n);
+		for (i = 0; i < KEYS; i++) {
+			__u32 *v = rx_nhash__find(&h, &i);
+
+			if (val[i]) {
+				assert_non_null(v);
+				assert_int_equal(*v, val[i]);
+			} else {
+				assert_null(v);
+			}
+		}
+	}
+	rx_nhash__free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -705,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_fast_paths_ip6ext_near_miss),
 		cmocka_unit_test(test_work_area_reuse),
 		cmocka_unit_test(test_link_types),
+		cmocka_unit_test(test_nhash_delete),
 	};
 
 	return cmocka_run_group_tests(tests, build_syn4, NULL);
