@@ -76,7 +76,9 @@
 	X(SCAN_OVERFLOW, "scan_overflow")    /* scan probes not counted: a scan table full (native) */ \
 	X(TLS_PARTIAL, "tls_partial")        /* TLS hellos running past their segment */ \
 	X(TLS_MALFORMED, "tls_malformed")    /* TLS hellos whose lengths disagree */ \
-	X(TLS_CUT, "tls_lists_cut")          /* TLS hellos with lists longer than kept */
+	X(TLS_CUT, "tls_lists_cut")          /* TLS hellos with lists longer than kept */ \
+	X(TLS_CONNS_OVERFLOW, "tls_conns_overflow") /* TLS connections not followed: table full (native) */ \
+	X(TLS_EPS_OVERFLOW, "tls_eps_overflow") /* TLS events past RX_TLS_EPS_MAX rows */
 
 /* TCP segments by kind, counted at XDP (the traffic picture's "tcp" object). */
 #define RX_TCPKINDS(X)                                                         \

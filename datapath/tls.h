@@ -327,10 +327,11 @@ RX_INLINE int rx_tls_fixed(struct rx_work *wk, struct rx_tls *t, struct rx_tlswa
 
 /*
  * Decode the hello that starts the TCP segment of wk->pkt, if it starts
- * one, into wk->tls (kind RX_TLS_NONE otherwise). hook must be the
+ * one, into wk->tls (kind RX_TLS_NONE otherwise); what went wrong is in
+ * its flags, not counted (rx_tls_decode counts). hook must be the
  * program's constant (it picks the load-bytes helper).
  */
-RX_INLINE void rx_tls_decode(struct rx_env *env, __u32 hook, struct rx_work *wk)
+RX_INLINE void rx_tls_hello(struct rx_env *env, __u32 hook, struct rx_work *wk)
 {
 	const struct rx_pkt *pkt = &wk->pkt;
 	struct rx_tls *t = &wk->tls;
@@ -351,7 +352,7 @@ RX_INLINE void rx_tls_decode(struct rx_env *env, __u32 hook, struct rx_work *wk)
 		return;
 	if (n < 6) {
 		/* too short to say which message: a hello cut in its header */
-		rx_shim_stat(env, wk, RX_STAT_TLS_PARTIAL);
+		t->flags |= RX_TLSF_PARTIAL;
 		return;
 	}
 	hs_type = RX_TLS_BYTE(wk, 5);
@@ -370,6 +371,14 @@ RX_INLINE void rx_tls_decode(struct rx_env *env, __u32 hook, struct rx_work *wk)
 		t->flags |= RX_TLSF_PARTIAL;
 	if (n >= RX_TLS_HDR && !rx_tls_fixed(wk, t, w))
 		rx_shim_loop(RX_TLS_STEPS, rx_tls_step, &ctx);
+}
+
+/* rx_tls_hello() for the capture record, its troubles counted. */
+RX_INLINE void rx_tls_decode(struct rx_env *env, __u32 hook, struct rx_work *wk)
+{
+	const struct rx_tls *t = &wk->tls;
+
+	rx_tls_hello(env, hook, wk);
 	if (t->flags & RX_TLSF_PARTIAL)
 		rx_shim_stat(env, wk, RX_STAT_TLS_PARTIAL);
 	if (t->flags & RX_TLSF_MALFORMED)
