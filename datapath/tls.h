@@ -325,6 +325,18 @@ RX_INLINE int rx_tls_fixed(struct rx_work *wk, struct rx_tls *t, struct rx_tlswa
 	return 0;
 }
 
+/* The payload bytes of the segment at hand (TC: the whole skb, load_bytes reaches it). */
+RX_INLINE __u32 rx_tls_have(const struct rx_pkt *pkt, __u32 hook)
+{
+	__u32 have = (hook == RX_HOOK_TC_INGRESS || hook == RX_HOOK_TC_EGRESS) ? pkt->wire_len
+									      : pkt->cap_len;
+
+	if (!pkt->payload_off || !(pkt->layers & RX_L_PAYLOAD) || have <= pkt->payload_off)
+		return 0;
+	have -= pkt->payload_off;
+	return have > pkt->payload_len ? pkt->payload_len : have;
+}
+
 /*
  * Decode the hello that starts the TCP segment of wk->pkt, if it starts
  * one, into wk->tls (kind RX_TLS_NONE otherwise); what went wrong is in
@@ -340,9 +352,15 @@ RX_INLINE void rx_tls_hello(struct rx_env *env, __u32 hook, struct rx_work *wk)
 	__u32 avail, n, hs_type, rec_len;
 
 	__builtin_memset(t, 0, sizeof(*t));
-	if (!(pkt->layers & RX_L_TCP) || !pkt->payload_off || pkt->cap_len <= pkt->payload_off)
+	if (!(pkt->layers & RX_L_TCP) || !pkt->payload_off)
 		return;
-	avail = pkt->cap_len - pkt->payload_off;
+	/* at TC, a locally built segment's payload is past the linear data: load_bytes reaches it */
+	if (hook == RX_HOOK_TC_INGRESS || hook == RX_HOOK_TC_EGRESS)
+		avail = rx_tls_have(pkt, hook);
+	else
+		avail = pkt->cap_len > pkt->payload_off ? pkt->cap_len - pkt->payload_off : 0;
+	if (!avail)
+		return;
 	n = rx_tls_min(avail, RX_TLS_BUF);
 	if (rx_shim_load_bytes(env, hook, pkt->payload_off, wk->tlsbuf, n, RX_TLS_BUF))
 		return;

@@ -105,18 +105,6 @@ RX_INLINE void rx_tls_failed(struct rx_env *env, struct rx_work *wk, struct rx_t
 		ep->hs_failed++;
 }
 
-/* The payload bytes of the segment at hand (TC: the whole skb, load_bytes reaches it). */
-RX_INLINE __u32 rx_tls_have(const struct rx_pkt *pkt, __u32 hook)
-{
-	__u32 have = (hook == RX_HOOK_TC_INGRESS || hook == RX_HOOK_TC_EGRESS) ? pkt->wire_len
-									      : pkt->cap_len;
-
-	if (!pkt->payload_off || !(pkt->layers & RX_L_PAYLOAD) || have <= pkt->payload_off)
-		return 0;
-	have -= pkt->payload_off;
-	return have > pkt->payload_len ? pkt->payload_len : have;
-}
-
 /* Whether the 5 bytes at b look like a record header (RFC 8446 section 5.1). */
 RX_INLINE int rx_tls_rec_ok(const __u8 *b)
 {

@@ -42,6 +42,13 @@ struct rx_scan_row {
 	struct rx_scan_rec v;
 };
 
+/* A TLS row (datapath/tlsconn.h): (port, SNI, ALPN) and its counts, summed over CPUs. */
+struct rx_tls_row {
+	struct rx_tls_ep_key k;
+	__u32 bounds; /* 1: the histograms' min and max bound a window's values, not its own */
+	struct rx_tls_ep v;
+};
+
 /* Counters summed over CPUs, as the datapath keeps them. */
 struct rx_snapshot {
 	struct rx_counter counters[RX_COUNTER_SLOTS];
@@ -58,6 +65,8 @@ struct rx_snapshot {
 	size_t n_endpoints;
 	struct rx_scan_row *scans; /* records as read (a window: those that grew in it) */
 	size_t n_scans;
+	struct rx_tls_row *tls; /* TLS rows, in the table's order */
+	size_t n_tls;
 	__u64 first_ns, last_ns; /* time span covered (pcap time offline, wall time live) */
 };
 
@@ -96,6 +105,10 @@ int rx_keyed__cmp_key(const void *a, const void *b);
 __u64 rx_counter_since(__u64 now, __u64 before);
 
 void rx_route_name(char *buf, __u32 id, const struct rx_route *r); /* buf: RX_ROUTE_TEXT */
+/* Add one CPU's TLS row values into a sum. */
+void rx_tls_ep_add(struct rx_tls_ep *to, const struct rx_tls_ep *v);
+/* TLS rows by port, SNI, ALPN. */
+void rx_snapshot__sort_tls(struct rx_snapshot *s);
 /* Add one CPU's latency histogram into a sum (count, min and max kept true). */
 void rx_hist_add(struct rx_hist *to, const struct rx_hist *h);
 void rx_endpoint_add(struct rx_endpoint *to, const struct rx_endpoint *v);

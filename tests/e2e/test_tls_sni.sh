@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Per-SNI insight without decryption (docs/tls.md): nginx with TLS and
+# keep-alive in front of an API that answers after 0, 20 and 100 ms
+# (scripts/demo_api.py /d0 /d20 /d100, chosen by the SNI d0.example,
+# d20.example, d100.example); curl sends several requests on each
+# connection. `rxray stats -i` on the server's veth (TC) and `stats -r` on a
+# tcpdump capture of the same run must show, per SNI, the connections, the
+# completed handshakes and an exchange p50 within 10 % of the delay or 1 ms,
+# whichever is larger (0 ms: the machine's own time, 3 ms, as test_http.sh);
+# and the same rows. A ClientHello followed by an RST is a failed handshake.
+set -u
+# shellcheck source=../lib/runner.sh
+. "${0%/*}/../lib/runner.sh"
+rx_begin "${1:-}" tsn
+rx_need openssl curl nginx tcpdump jq
+rx_lab
+rx_keep_on_fail "$BUILD/test-logs/tls_sni" tls.pcap live.json offline.json '*.log' '*.err'
+ROOT=$PWD
+cd "$tmp" || exit 1
+CONNS=2 REQS=8 TOL0=3
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=d0.example \
+	-addext "subjectAltName=DNS:d0.example,DNS:d20.example,DNS:d100.example" \
+	-keyout srv.key -out srv.crt 2>/dev/null || fail "openssl: certificate"
+
+# the API: GET /dN answers after N ms, in one segment (Nagle off: a header
+# and a body written apart would wait for nginx's delayed ACK, 40 ms)
+cat >api.py <<'PY'
+import sys, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class Api(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    def log_message(self, *a): pass
+    def do_GET(self):
+        time.sleep(int(self.path.lstrip("/d") or 0) / 1000)
+        body = b'{"ok": true}\n'
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), Api).serve_forever()
+PY
+rx_bg ip netns exec "$NB" /usr/bin/python3 api.py 127.0.0.1 9000
+rx_until rx_listening 9000 || fail "API did not start"
+rx_nginx <<NGINX
+	access_log off;
+	map \$ssl_server_name \$dpath { d20.example /d20; d100.example /d100; default /d0; }
+	upstream api { server 127.0.0.1:9000; keepalive 8; }
+	server {
+		listen 192.0.2.2:8080 ssl;
+		server_name d0.example d20.example d100.example;
+		ssl_certificate $tmp/srv.crt;
+		ssl_certificate_key $tmp/srv.key;
+		ssl_protocols TLSv1.2 TLSv1.3;
+		keepalive_requests 1000;
+		location / {
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+			proxy_pass http://api\$dpath;
+		}
+	}
+NGINX
+
+rx_bg ip netns exec "$NB" tcpdump -i "$IF" -w "$tmp/tls.pcap" -U 'tcp port 8080' 2>"$tmp/tcpdump.err"
+td_pid=$bg_pid
+ip netns exec "$NB" "$RXRAY" stats -i "$IF" --duration 14 --json >"$tmp/live.json" 2>"$tmp/stats.err" &
+stats_pid=$!
+pids+=("$stats_pid")
+sleep 2 # attached before the first connection
+
+# CONNS connections per SNI, REQS keep-alive requests on each; TLS 1.3 and 1.2
+for host in d0.example d20.example d100.example; do
+	for c in $(seq $CONNS); do
+		tlsopt=--tlsv1.3
+		[ "$c" = 2 ] && tlsopt="--tlsv1.2 --tls-max 1.2"
+		urls=()
+		for r in $(seq $REQS); do urls+=("https://$host:8080/r$r"); done
+		# shellcheck disable=SC2086 # tlsopt: several options
+		ina curl -sk --http1.1 $tlsopt --resolve "$host:8080:192.0.2.2" -m 10 "${urls[@]}" >/dev/null ||
+			fail "curl $host ($tlsopt)"
+	done
+done
+# a ClientHello, then an RST: a handshake that failed
+ina /usr/bin/python3 - 192.0.2.2 8080 <<'PY' || fail "aborted handshake"
+import socket, ssl, struct, sys, time
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+obj = ctx.wrap_bio(inc, out, server_hostname="bad.example")
+try:
+    obj.do_handshake()
+except ssl.SSLWantReadError:
+    pass
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+s.sendall(out.read())
+time.sleep(0.2)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+PY
+wait "$stats_pid" || fail "stats -i exited $?: $(cat "$tmp/stats.err")"
+sleep 0.5
+rx_stop -INT "$td_pid"
+[ -s "$tmp/tls.pcap" ] || fail "tcpdump wrote nothing: $(cat "$tmp/tcpdump.err")"
+"$RXRAY" stats -r "$tmp/tls.pcap" --json >"$tmp/offline.json" 2>"$tmp/offline.err" ||
+	fail "stats -r: $(cat "$tmp/offline.err")"
+
+# check FILE WHERE: per SNI, its counts and the exchange p50
+check() {
+	local f=$1 w=$2 host delay row conns done xn p50
+	for delay in 0 20 100; do
+		host=d$delay.example
+		row=$(jq -c --arg h $host '[.tls[] | select(.sni == $h and .port == 8080)] | .[0]' "$f")
+		[ "$row" != null ] || fail "$w: no TLS row for $host: $(jq -c .tls "$f")"
+		conns=$(jq '.connections' <<<"$row")
+		done=$(jq '.handshakes.completed' <<<"$row")
+		xn=$(jq '.exchange_s.count' <<<"$row")
+		p50=$(jq '.exchange_s.p50' <<<"$row")
+		echo "$w $host: connections $conns completed $done exchanges $xn p50 $p50 s" \
+			"alpn $(jq -r .alpn <<<"$row") handshake p50 $(jq .handshake_s.app_data.p50 <<<"$row") s"
+		[ "$conns" = $CONNS ] || fail "$w: $host: $conns connections, made $CONNS"
+		[ "$done" = $CONNS ] || fail "$w: $host: $done handshakes completed, made $CONNS"
+		[ "$(jq -r .alpn <<<"$row")" = http/1.1 ] || fail "$w: $host: alpn $(jq -r .alpn <<<"$row")"
+		# TLS 1.3's first exchange (the session tickets) is not counted, and may take
+		# the first request with it: at least REQS - 1 per connection
+		[ "$xn" -ge $((CONNS * (REQS - 1))) ] && [ "$xn" -le $((CONNS * REQS)) ] ||
+			fail "$w: $host: $xn exchanges, sent $((CONNS * REQS)) requests"
+		awk -v p="$p50" -v d=$delay -v z=$TOL0 'BEGIN { e = p * 1000 - d; if (e < 0) e = -e;
+			tol = d * 0.10; if (tol < 1) tol = 1; if (d == 0) tol = z; exit !(e <= tol) }' ||
+			fail "$w: $host: exchange p50 $p50 s, delay $delay ms"
+	done
+	row=$(jq -c '[.tls[] | select(.sni == "bad.example")] | .[0]' "$f")
+	[ "$(jq '.handshakes.failed' <<<"$row")" = 1 ] && [ "$(jq '.handshakes.completed' <<<"$row")" = 0 ] ||
+		fail "$w: the aborted handshake: $row"
+}
+check "$tmp/live.json" live
+check "$tmp/offline.json" offline
+# the same rows: counts equal, p50s within the tolerance of each other
+same() { jq -c '[.tls[] | {port, sni, alpn, connections, handshakes, n: .exchange_s.count}]' "$1"; }
+[ "$(same "$tmp/live.json")" = "$(same "$tmp/offline.json")" ] ||
+	fail "live and offline rows differ: $(same "$tmp/live.json") / $(same "$tmp/offline.json")"
+rx_end "TLS per SNI: exchange p50 = the API's delay live and offline, failed handshake counted"
