@@ -238,6 +238,7 @@ void rx_tables__native(struct rx_tables *ts, const struct rx_env *env)
 	native_hash(&ts->t[RX_TAB_HTTP_CONNS], &env->http_conns);
 	native_hash(&ts->t[RX_TAB_SCAN_SOURCES], &env->scan_sources);
 	native_hash(&ts->t[RX_TAB_TLS_EPS], &env->tls_eps);
+	native_hash(&ts->t[RX_TAB_TLS_CONNS], &env->tls_conns);
 	for (i = 0; i < RX_TABS; i++) {
 		ts->t[i].name = table_names[i];
 		ts->t[i].ncpu = 1;
