@@ -7,7 +7,7 @@
 # bench/run.sh.
 BENCH_DIR := $(BUILD)/bench
 BENCH_BINS := $(BENCH_DIR)/xdp_cost $(BENCH_DIR)/trivial.bpf.o $(BENCH_DIR)/tc_http_cost \
-	$(BENCH_DIR)/guard_cost
+	$(BENCH_DIR)/guard_cost $(BENCH_DIR)/tls_cost
 
 .PHONY: bench-bins
 bench-bins: $(BENCH_BINS)
@@ -33,5 +33,11 @@ $(BENCH_DIR)/xdp_cost $(BENCH_DIR)/tc_http_cost: %: %.o $(BENCH_DIR)/bench_lib.o
 # the guard's cost: allowed packets with and without it, blocked against a drop-only program
 $(BENCH_DIR)/guard_cost.o: $(SKEL) $(BENCH_DIR)/trivial_drop.skel.h
 $(BENCH_DIR)/guard_cost: $(BENCH_DIR)/guard_cost.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# the TLS stage's cost per ClientHello and per application record, against a non-TLS segment
+$(BENCH_DIR)/tls_cost.o: $(SKEL) $(BENCH_DIR)/trivial_tc.skel.h
+$(BENCH_DIR)/tls_cost: $(BENCH_DIR)/tls_cost.o $(BENCH_DIR)/bench_lib.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
