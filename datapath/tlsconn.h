@@ -47,7 +47,6 @@
 enum rx_tls_seen {
 	RX_TLSR_APP = 1 << 0,    /* an application-data record */
 	RX_TLSR_ALERT = 1 << 1,  /* an alert */
-	RX_TLSR_HELLO = 1 << 2,  /* a handshake record whose message is a ClientHello or ServerHello */
 };
 
 RX_INLINE void rx_tls_hist_add(struct rx_tls_hist *h, __u64 ns)
@@ -136,22 +135,16 @@ RX_INLINE __u32 rx_tls_records(struct rx_env *env, __u32 hook, struct rx_work *w
 	c->flags &= ~bit;
 	for (i = 0; i < RX_TLS_RECS; i++) {
 		__u8 *b = wk->peek;
-		__u32 n = have - off;
 
 		if (off >= have)
 			break;
-		if (n > 6)
-			n = 6;
-		if (n < 5 || rx_shim_load_bytes(env, hook, pkt->payload_off + off, b, n, RX_HTTP_PEEK) ||
+		if (have - off < 5 || rx_shim_load_bytes(env, hook, pkt->payload_off + off, b, 5, RX_HTTP_PEEK) ||
 		    !rx_tls_rec_ok(b))
 			return seen; /* a header cut, or not one: position lost */
 		if (b[0] == RX_TLS_CT_APPDATA)
 			seen |= RX_TLSR_APP;
 		else if (b[0] == RX_TLS_CT_ALERT)
 			seen |= RX_TLSR_ALERT;
-		else if (b[0] == RX_TLS_CT_HANDSHAKE && n > 5 &&
-			 (b[5] == RX_TLS_HS_CLIENT_HELLO || b[5] == RX_TLS_HS_SERVER_HELLO) && !off)
-			seen |= RX_TLSR_HELLO;
 		off += 5 + (__u32)(b[3] << 8 | b[4]);
 	}
 	if (off < have)
