@@ -439,9 +439,10 @@ static void tls_print(FILE *out, struct rx_snapshot *s)
 	if (!s->n_tls)
 		return;
 	rx_snapshot__sort_tls(s);
-	fprintf(out, "\n\ntls (port, SNI, ALPN)\n  %-6s %-32s %-12s %6s %6s %6s %9s %9s %9s %9s\n",
-		"port", "sni", "alpn", "conns", "ok", "failed", "hs p50ms", "exchanges", "p50 ms",
-		"p90 ms");
+	/* (after the endpoints' rows the line is ended; after the latencies it is not) */
+	fprintf(out, "%s\ntls (port, SNI, ALPN)\n  %-6s %-32s %-12s %6s %6s %6s %9s %9s %9s %9s\n",
+		s->n_endpoints ? "" : "\n", "port", "sni", "alpn", "conns", "ok", "failed", "hs p50ms",
+		"exchanges", "p50 ms", "p90 ms");
 	for (i = 0; i < s->n_tls; i++) {
 		const struct rx_tls_row *r = &s->tls[i];
 
