@@ -248,6 +248,18 @@ RX_INLINE int rx_tls_conn_stage(struct rx_env *env, __u32 hook, struct rx_work *
 	__u32 side, have, seen;
 	int server;
 
+	have = rx_tls_have(pkt, hook);
+	/*
+	 * Every HTTP/1 message begins with a capital letter, no TLS record
+	 * does: HTTP's segments go on without a lookup. (A TLS segment that
+	 * begins inside a record with such a byte is skipped: the record's
+	 * remainder, mostly; a header past it is found again at a later
+	 * segment's start.)
+	 */
+	if (have && !(pkt->tcp_flags & (RX_TH_FIN | RX_TH_RST)) &&
+	    !rx_shim_load_bytes(env, hook, pkt->payload_off, wk->peek, 1, RX_HTTP_PEEK) &&
+	    wk->peek[0] >= 'A' && wk->peek[0] <= 'Z')
+		return RX_STAGE_HTTP;
 	side = rx_flow_key_of(pkt, &wk->hkey);
 	c = rx_shim_tls_conn(env, &wk->hkey, 0);
 	if ((pkt->tcp_flags & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN) {
@@ -255,7 +267,6 @@ RX_INLINE int rx_tls_conn_stage(struct rx_env *env, __u32 hook, struct rx_work *
 			c->phase = 0; /* a new connection on the same ports */
 		return RX_STAGE_HTTP;
 	}
-	have = rx_tls_have(pkt, hook);
 	wk->tls.kind = RX_TLS_NONE;
 	if (have && (!c || !c->phase || (c->phase == RX_TLS_P_HELLO && side != c->client))) {
 		/* a hello starts the segment: a ClientHello begins a connection */
