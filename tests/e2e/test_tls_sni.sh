@@ -112,7 +112,7 @@ rx_stop -INT "$td_pid"
 
 # check FILE WHERE: per SNI, its counts and the exchange p50
 check() {
-	local f=$1 w=$2 host delay row conns done xn p50 base=0
+	local f=$1 w=$2 host delay row conns done xn p50 lo hi base=0
 	for delay in 0 20 100; do
 		host=d$delay.example
 		row=$(jq -c --arg h $host '[.tls[] | select(.sni == $h and .port == 8080)] | .[0]' "$f")
@@ -130,18 +130,30 @@ check() {
 		# the first request with it: at least REQS - 1 per connection
 		[ "$xn" -ge $((CONNS * (REQS - 1))) ] && [ "$xn" -le $((CONNS * REQS)) ] ||
 			fail "$w: $host: $xn exchanges, sent $((CONNS * REQS)) requests"
-		# strict: within max(10 %, 1 ms) of the delay, reported; asserted with the
-		# stack's own time added (nginx, the proxy hop, Python: the d0 row's p50,
-		# at most TOL0 ms), which a loaded machine (2 cores, 7 test runs) adds to
-		# every exchange
+		# The p50 is the kernel histogram's (the HTTP endpoints' buckets: 100 to
+		# 250 ms is one), interpolated in the bucket narrowed to [min, max]: one
+		# slow exchange on a loaded machine (2 cores, 7 test runs) stretches it.
+		# Strict (within max(10 %, 1 ms) of the delay): reported. Asserted: the
+		# fastest exchange (exact, not bucketed) is no faster than the delay and
+		# within the tolerance plus the stack's own time (nginx, the proxy hop,
+		# Python: the d0 row's p50, at most TOL0 ms); the p50 within that or, as
+		# tests/e2e/test_http.sh allows the same histogram, within [min, max].
+		read -r lo hi < <(jq -r '"\(.exchange_s.min) \(.exchange_s.max)"' <<<"$row")
 		[ $delay = 0 ] && base=$(awk -v p="$p50" 'BEGIN { printf "%.3f", p * 1000 }')
-		awk -v p="$p50" -v d=$delay 'BEGIN { e = p * 1000 - d; if (e < 0) e = -e;
-			tol = d * 0.10; if (tol < 1) tol = 1; exit !(e <= tol) }' &&
-			echo "$w $host: strict: within max(10 %, 1 ms) of $delay ms" ||
-			echo "$w $host: strict: NOT within max(10 %, 1 ms) of $delay ms (stack's own time $base ms)"
-		awk -v p="$p50" -v d=$delay -v z=$TOL0 -v b="$base" 'BEGIN { e = p * 1000 - d; if (e < 0) e = -e;
-			tol = d * 0.10; if (tol < 1) tol = 1; if (b > z) b = z; if (d == 0) tol = z; else tol += b;
-			exit !(e <= tol) }' ||
+		if awk -v p="$p50" -v d=$delay 'BEGIN { e = p * 1000 - d; if (e < 0) e = -e;
+			tol = d * 0.10; if (tol < 1) tol = 1; exit !(e <= tol) }'; then
+			echo "$w $host: strict: p50 within max(10 %, 1 ms) of $delay ms"
+		else
+			echo "$w $host: strict: p50 NOT within max(10 %, 1 ms) of $delay ms" \
+				"(exchanges $lo..$hi s, stack's own time $base ms)"
+		fi
+		awk -v m="$lo" -v d=$delay -v z=$TOL0 -v b="$base" 'BEGIN { tol = d * 0.10; if (tol < 1) tol = 1
+			if (b > z) b = z; tol += b; exit !(m * 1000 >= d && m * 1000 - d <= tol) }' ||
+			fail "$w: $host: fastest exchange $lo s, delay $delay ms (stack $base ms)"
+		awk -v p="$p50" -v d=$delay -v z=$TOL0 -v b="$base" -v lo="$lo" -v hi="$hi" 'BEGIN {
+			e = p * 1000 - d; if (e < 0) e = -e; tol = d * 0.10; if (tol < 1) tol = 1
+			if (b > z) b = z; if (d == 0) tol = z; else tol += b
+			exit !(e <= tol || (p >= lo && p <= hi)) }' ||
 			fail "$w: $host: exchange p50 $p50 s, delay $delay ms (stack $base ms)"
 	done
 	row=$(jq -c '[.tls[] | select(.sni == "bad.example")] | .[0]' "$f")
@@ -154,4 +166,10 @@ check "$tmp/offline.json" offline
 same() { jq -c '[.tls[] | {port, sni, alpn, connections, handshakes, n: .exchange_s.count}]' "$1"; }
 [ "$(same "$tmp/live.json")" = "$(same "$tmp/offline.json")" ] ||
 	fail "live and offline rows differ: $(same "$tmp/live.json") / $(same "$tmp/offline.json")"
+for delay in 0 20 100; do
+	a=$(jq --arg h d$delay.example '.tls[] | select(.sni == $h) | .exchange_s.p50' "$tmp/live.json")
+	b=$(jq --arg h d$delay.example '.tls[] | select(.sni == $h) | .exchange_s.p50' "$tmp/offline.json")
+	awk -v a="$a" -v b="$b" 'BEGIN { e = a - b; if (e < 0) e = -e; exit !(e <= 0.001) }' ||
+		fail "d$delay.example: p50 live $a s, offline $b s"
+done
 rx_end "TLS per SNI: exchange p50 = the API's delay live and offline, failed handshake counted"
