@@ -12,7 +12,7 @@ set -u
 # shellcheck source=../lib/runner.sh
 . "${0%/*}/../lib/runner.sh"
 rx_begin "${1:-}" tsn
-rx_need openssl curl nginx tcpdump jq
+rx_need openssl curl nginx tcpdump jq promtool
 rx_lab
 rx_keep_on_fail "$BUILD/test-logs/tls_sni" tls.pcap live.json offline.json '*.log' '*.err'
 ROOT=$PWD
@@ -172,4 +172,34 @@ for delay in 0 20 100; do
 	awk -v a="$a" -v b="$b" 'BEGIN { e = a - b; if (e < 0) e = -e; exit !(e <= 0.001) }' ||
 		fail "d$delay.example: p50 live $a s, offline $b s"
 done
+# serve: the same rows as rxray_tls_* (promtool-clean), and stats -i through
+# the agent's socket reads them as a window
+rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:19470 --control "$tmp/agent.sock" \
+	2>"$tmp/serve.err"
+serve_pid=$bg_pid
+for _ in $(seq 300); do rx_scrapes 19470 && break; sleep 0.1; done
+rx_scrapes 19470 || fail "serve did not answer: $(cat "$tmp/serve.err")"
+RXRAY_AGENT=$tmp/agent.sock ip netns exec "$NB" "$RXRAY" stats -i "$IF" --duration 6 --json \
+	>"$tmp/window.json" 2>"$tmp/window.err" &
+win_pid=$!
+pids+=("$win_pid")
+sleep 1
+ina curl -sk --http1.1 --tlsv1.2 --tls-max 1.2 --resolve d20.example:8080:192.0.2.2 -m 10 \
+	https://d20.example:8080/a https://d20.example:8080/b https://d20.example:8080/c >/dev/null ||
+	fail "curl (serve)"
+wait "$win_pid" || fail "stats -i beside the agent: $(cat "$tmp/window.err")"
+grep -q "reading the running agent" "$tmp/window.err" || fail "stats did not use the agent: $(cat "$tmp/window.err")"
+inb curl -sf http://127.0.0.1:19470/metrics >"$tmp/metrics" || fail "scrape"
+rx_stop "$serve_pid"
+lbl="interface=\"$IF\",port=\"8080\",sni=\"d20.example\",alpn=\"http/1.1\""
+grep -q "^rxray_tls_connections_total{$lbl} 1$" "$tmp/metrics" &&
+	grep -q "^rxray_tls_handshakes_total{$lbl,result=\"completed\"} 1$" "$tmp/metrics" &&
+	grep -q "^rxray_tls_exchange_seconds_count{$lbl} 3$" "$tmp/metrics" &&
+	grep -q "^rxray_tls_handshake_seconds_count{$lbl,phase=\"server_hello\"} 1$" "$tmp/metrics" ||
+	fail "serve: rxray_tls_*: $(grep rxray_tls_ "$tmp/metrics" | grep -v _bucket | head -8)"
+promtool check metrics <"$tmp/metrics" >/dev/null 2>&1 ||
+	fail "promtool check metrics: $(promtool check metrics <"$tmp/metrics" 2>&1 | head -3)"
+jq -e '[.tls[] | select(.sni == "d20.example")] | .[0] | .connections == 1 and .exchange_s.count == 3' \
+	"$tmp/window.json" >/dev/null || fail "stats -i through the agent: $(jq -c .tls "$tmp/window.json")"
+echo "serve: rxray_tls_* for d20.example: 1 connection, 3 exchanges; promtool ok; stats -i via the agent: the same"
 rx_end "TLS per SNI: exchange p50 = the API's delay live and offline, failed handshake counted"
