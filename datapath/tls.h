@@ -340,10 +340,12 @@ RX_INLINE __u32 rx_tls_have(const struct rx_pkt *pkt, __u32 hook)
 /*
  * Decode the hello that starts the TCP segment of wk->pkt, if it starts
  * one, into wk->tls (kind RX_TLS_NONE otherwise); what went wrong is in
- * its flags, not counted (rx_tls_decode counts). hook must be the
- * program's constant (it picks the load-bytes helper).
+ * its flags, not counted (rx_tls_decode counts). Returns 1 for a hello
+ * cut in its header (kind RX_TLS_NONE, no flags: the capture record shows
+ * no hello), else 0. hook must be the program's constant (it picks the
+ * load-bytes helper).
  */
-RX_INLINE void rx_tls_hello(struct rx_env *env, __u32 hook, struct rx_work *wk)
+RX_INLINE int rx_tls_hello(struct rx_env *env, __u32 hook, struct rx_work *wk)
 {
 	const struct rx_pkt *pkt = &wk->pkt;
 	struct rx_tls *t = &wk->tls;
@@ -353,29 +355,26 @@ RX_INLINE void rx_tls_hello(struct rx_env *env, __u32 hook, struct rx_work *wk)
 
 	__builtin_memset(t, 0, sizeof(*t));
 	if (!(pkt->layers & RX_L_TCP) || !pkt->payload_off)
-		return;
+		return 0;
 	/* at TC, a locally built segment's payload is past the linear data: load_bytes reaches it */
 	if (hook == RX_HOOK_TC_INGRESS || hook == RX_HOOK_TC_EGRESS)
 		avail = rx_tls_have(pkt, hook);
 	else
 		avail = pkt->cap_len > pkt->payload_off ? pkt->cap_len - pkt->payload_off : 0;
 	if (!avail)
-		return;
+		return 0;
 	n = rx_tls_min(avail, RX_TLS_BUF);
 	if (rx_shim_load_bytes(env, hook, pkt->payload_off, wk->tlsbuf, n, RX_TLS_BUF))
-		return;
+		return 0;
 	/* a handshake record of SSL 3.0 to TLS 1.3 (record versions 0x0300-0x0304) */
 	if (RX_TLS_BYTE(wk, 0) != RX_TLS_CT_HANDSHAKE || (n > 1 && RX_TLS_BYTE(wk, 1) != 3) ||
 	    (n > 2 && RX_TLS_BYTE(wk, 2) > 4))
-		return;
-	if (n < 6) {
-		/* too short to say which message: a hello cut in its header */
-		t->flags |= RX_TLSF_PARTIAL;
-		return;
-	}
+		return 0;
+	if (n < 6)
+		return 1; /* too short to say which message: a hello cut in its header */
 	hs_type = RX_TLS_BYTE(wk, 5);
 	if (hs_type != RX_TLS_HS_CLIENT_HELLO && hs_type != RX_TLS_HS_SERVER_HELLO)
-		return;
+		return 0;
 	t->kind = (__u8)hs_type;
 	t->rec_version = (__u16)rx_tls_u16(wk, 1);
 	rec_len = rx_tls_u16(wk, 3);
@@ -389,6 +388,7 @@ RX_INLINE void rx_tls_hello(struct rx_env *env, __u32 hook, struct rx_work *wk)
 		t->flags |= RX_TLSF_PARTIAL;
 	if (n >= RX_TLS_HDR && !rx_tls_fixed(wk, t, w))
 		rx_shim_loop(RX_TLS_STEPS, rx_tls_step, &ctx);
+	return 0;
 }
 
 /* rx_tls_hello() for the capture record, its troubles counted. */
@@ -396,8 +396,7 @@ RX_INLINE void rx_tls_decode(struct rx_env *env, __u32 hook, struct rx_work *wk)
 {
 	const struct rx_tls *t = &wk->tls;
 
-	rx_tls_hello(env, hook, wk);
-	if (t->flags & RX_TLSF_PARTIAL)
+	if (rx_tls_hello(env, hook, wk) || (t->flags & RX_TLSF_PARTIAL))
 		rx_shim_stat(env, wk, RX_STAT_TLS_PARTIAL);
 	if (t->flags & RX_TLSF_MALFORMED)
 		rx_shim_stat(env, wk, RX_STAT_TLS_MALFORMED);
