@@ -249,6 +249,9 @@ RX_INLINE int rx_tls_conn_stage(struct rx_env *env, __u32 hook, struct rx_work *
 	int server;
 
 	have = rx_tls_have(pkt, hook);
+	wk->peek[0] = 0;
+	if (have && rx_shim_load_bytes(env, hook, pkt->payload_off, wk->peek, 1, RX_HTTP_PEEK))
+		have = 0;
 	/*
 	 * Every HTTP/1 message begins with a capital letter, no TLS record
 	 * does: HTTP's segments go on without a lookup. (A TLS segment that
@@ -256,9 +259,8 @@ RX_INLINE int rx_tls_conn_stage(struct rx_env *env, __u32 hook, struct rx_work *
 	 * remainder, mostly; a header past it is found again at a later
 	 * segment's start.)
 	 */
-	if (have && !(pkt->tcp_flags & (RX_TH_FIN | RX_TH_RST)) &&
-	    !rx_shim_load_bytes(env, hook, pkt->payload_off, wk->peek, 1, RX_HTTP_PEEK) &&
-	    wk->peek[0] >= 'A' && wk->peek[0] <= 'Z')
+	if (have && !(pkt->tcp_flags & (RX_TH_FIN | RX_TH_RST)) && wk->peek[0] >= 'A' &&
+	    wk->peek[0] <= 'Z')
 		return RX_STAGE_HTTP;
 	side = rx_flow_key_of(pkt, &wk->hkey);
 	c = rx_shim_tls_conn(env, &wk->hkey, 0);
@@ -268,7 +270,8 @@ RX_INLINE int rx_tls_conn_stage(struct rx_env *env, __u32 hook, struct rx_work *
 		return RX_STAGE_HTTP;
 	}
 	wk->tls.kind = RX_TLS_NONE;
-	if (have && (!c || !c->phase || (c->phase == RX_TLS_P_HELLO && side != c->client))) {
+	if (have && wk->peek[0] == RX_TLS_CT_HANDSHAKE &&
+	    (!c || !c->phase || (c->phase == RX_TLS_P_HELLO && side != c->client))) {
 		/* a hello starts the segment: a ClientHello begins a connection */
 		rx_tls_hello(env, hook, wk);
 		if (wk->tls.kind == RX_TLS_CLIENT_HELLO)
