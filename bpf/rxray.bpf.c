@@ -4,8 +4,8 @@
  * with the native build.
  *
  * The TC pipeline is a chain of programs joined by tail calls (how Cilium
- * does it): the entry decodes L2-L4 and tracks TCP health, then the HTTP
- * stages run as programs of their own. The verifier checks each program on
+ * does it): the entry decodes L2-L4 and tracks TCP health, then the TLS
+ * and HTTP stages run as programs of their own. The verifier checks each program on
  * its own, within its own budget (200,000 processed instructions on every
  * kernel of the matrix, docs/architecture.md): a stage added later adds its
  * budget instead of multiplying the states of the others.
@@ -143,7 +143,9 @@ struct {
  */
 RX_INLINE int rx_tc_next(struct __sk_buff *skb, void *stages, int next)
 {
-	if (next == RX_STAGE_HTTP)
+	if (next == RX_STAGE_TLS)
+		RX_TAIL_CALL_STATIC(skb, stages, RX_STAGE_TLS);
+	else if (next == RX_STAGE_HTTP)
 		RX_TAIL_CALL_STATIC(skb, stages, RX_STAGE_HTTP);
 	else if (next == RX_STAGE_HTTP_SEG)
 		RX_TAIL_CALL_STATIC(skb, stages, RX_STAGE_HTTP_SEG);
@@ -190,6 +192,8 @@ int tc_egress(struct __sk_buff *skb)
 				  rx_tc_stage((struct rx_env *)skb, hook, stage)); \
 	}
 
+RX_TC_STAGE(tc_ingress_tls, "tcx/ingress", RX_HOOK_TC_INGRESS, rx_tc_in_stages, RX_STAGE_TLS)
+RX_TC_STAGE(tc_egress_tls, "tcx/egress", RX_HOOK_TC_EGRESS, rx_tc_out_stages, RX_STAGE_TLS)
 RX_TC_STAGE(tc_ingress_http, "tcx/ingress", RX_HOOK_TC_INGRESS, rx_tc_in_stages, RX_STAGE_HTTP)
 RX_TC_STAGE(tc_ingress_http_seg, "tcx/ingress", RX_HOOK_TC_INGRESS, rx_tc_in_stages,
 	    RX_STAGE_HTTP_SEG)

@@ -110,6 +110,21 @@ struct {
 	__type(value, struct rx_endpoint);
 } rx_endpoints SEC(".maps");
 
+/* TLS (datapath/tlsconn.h): connections begun with a ClientHello, per-(port, SNI, ALPN) rows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RX_TLS_CONNS_MAX);
+	__type(key, struct rx_flow_key);
+	__type(value, struct rx_tls_conn);
+} rx_tls_conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, RX_TLS_EPS_MAX);
+	__type(key, struct rx_tls_ep_key);
+	__type(value, struct rx_tls_ep);
+} rx_tls_eps SEC(".maps");
+
 /* Port scans (datapath/scan.h): first touches, and the records user space reads. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -482,6 +497,24 @@ RX_INLINE struct rx_endpoint *rx_shim_endpoint(struct rx_env *env, const struct 
 	static const struct rx_endpoint zero;
 
 	return rx_map_lookup_or_init(&rx_endpoints, k, &zero, NULL);
+}
+
+RX_INLINE struct rx_tls_conn *rx_shim_tls_conn(struct rx_env *env, const struct rx_flow_key *k,
+					       int create)
+{
+	static const struct rx_tls_conn zero;
+
+	if (!create)
+		return bpf_map_lookup_elem(&rx_tls_conns, k);
+	/* an LRU map makes room by evicting the coldest connection */
+	return rx_map_lookup_or_init(&rx_tls_conns, k, &zero, NULL);
+}
+
+RX_INLINE struct rx_tls_ep *rx_shim_tls_ep(struct rx_env *env, const struct rx_tls_ep_key *k)
+{
+	static const struct rx_tls_ep zero;
+
+	return rx_map_lookup_or_init(&rx_tls_eps, k, &zero, NULL);
 }
 
 RX_INLINE struct rx_txn *rx_shim_txn_reserve(struct rx_env *env)

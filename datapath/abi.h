@@ -30,7 +30,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 13 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps; 13: TCP health per destination port (rx_tcp_ports, stat tcp_ports_overflow); per-source limits (rx_guard_srclimits, rx_guard_cfg.src_limits) for the guard's SLO loop; rx_config_rt.sample (serve's sampled capture for alert evidence); SYN guard and port caps (rx_guard_cfg, rx_guard_good); TLS hellos over two segments (rx_tls_holds, work area) */
+#define RX_ABI_VERSION 13 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps; 13: TCP health per destination port (rx_tcp_ports, stat tcp_ports_overflow); per-source limits (rx_guard_srclimits, rx_guard_cfg.src_limits) for the guard's SLO loop; rx_config_rt.sample (serve's sampled capture for alert evidence); SYN guard and port caps (rx_guard_cfg, rx_guard_good); TLS hellos over two segments (rx_tls_holds, work area); TLS connections and per-SNI rows (rx_tls_conns, rx_tls_eps, stage TLS, stats) */
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -643,15 +643,16 @@ enum rx_stage {
 	RX_STAGE_HTTP = 0,     /* the HTTP tracker: the segment's first message decoded */
 	RX_STAGE_HTTP_SEG = 1, /* ... the segment for its connection: body bytes, or a message */
 	RX_STAGE_HTTP_MSG = 2, /* one HTTP message, then the next in the segment (again) */
+	RX_STAGE_TLS = 3,      /* TLS records per connection (datapath/tlsconn.h), before HTTP */
 	RX_STAGE_MAX,
 	RX_STAGE_DONE = -1,    /* (a stage's answer: nothing follows) */
 };
 
 /*
- * The longest chain: entry, HTTP, HTTP_SEG, then HTTP_MSG once per message
+ * The longest chain: entry, TLS, HTTP, HTTP_SEG, then HTTP_MSG once per message
  * (at most RX_HTTP_PIPE): within the kernel's 33 tail calls per packet.
  */
-_Static_assert(2 + RX_HTTP_PIPE <= 33, "the TC chain fits MAX_TAIL_CALL_CNT");
+_Static_assert(3 + RX_HTTP_PIPE <= 33, "the TC chain fits MAX_TAIL_CALL_CNT");
 
 /* The XDP pipeline's stages after its entry (decode, count, verdict). */
 enum rx_xdp_stage {
@@ -907,6 +908,83 @@ struct rx_endpoint {
 	__u64 resp_bytes;
 };
 
+
+/*
+ * TLS without decryption (datapath/tlsconn.h, docs/tls.md): per connection
+ * that began with a ClientHello, its phase and the times that make its
+ * handshake and exchange durations; per (server port, SNI, ALPN) a row of
+ * counts and histograms (the HTTP endpoints' buckets, RX_DUR_BOUNDS_US).
+ */
+#define RX_TLS_CONNS_MAX 16384 /* TLS connections followed (BPF: LRU; native: then tls_conns_overflow) */
+#define RX_TLS_EPS_MAX 256     /* (port, SNI, ALPN) rows; more: tls_eps_overflow */
+#define RX_TLS_EP_SNI 64       /* SNI bytes in a row's key (longer names are cut) */
+#define RX_TLS_EP_ALPN 16      /* bytes of the client's ALPN list in a row's key, as on the wire */
+#define RX_TLS_RECS 8          /* record headers followed per segment; more: resync at a segment start */
+
+struct rx_tls_ep_key {
+	__u16 port;      /* the server's port, host order */
+	__u8 sni_len;    /* bytes of sni[] used (0: no server_name) */
+	__u8 alpn_len;   /* bytes of alpn[] used (0: no ALPN) */
+	char sni[RX_TLS_EP_SNI];
+	char alpn[RX_TLS_EP_ALPN]; /* length-prefixed names, cut at RX_TLS_EP_ALPN bytes */
+};
+_Static_assert(sizeof(struct rx_tls_ep_key) == 4 + RX_TLS_EP_SNI + RX_TLS_EP_ALPN,
+	       "struct rx_tls_ep_key ABI size");
+
+/* A duration histogram in the HTTP endpoints' buckets. */
+struct rx_tls_hist {
+	__u64 count[RX_DUR_BUCKETS]; /* RX_DUR_BOUNDS_US, then +Inf */
+	__u64 n;
+	__u64 sum_ns;
+	__u64 min_ns; /* when n > 0 */
+	__u64 max_ns;
+};
+
+enum rx_tls_phase_hist {
+	RX_TLS_PH_SERVER_HELLO = 0, /* ClientHello -> ServerHello */
+	RX_TLS_PH_APP_DATA = 1,     /* ClientHello -> the client's first application-data record */
+	RX_TLS_PH_MAX,
+};
+
+struct rx_tls_ep {
+	__u64 conns;       /* ClientHellos: connections begun */
+	__u64 hs_done;     /* handshakes completed (the client sent application data) */
+	__u64 hs_failed;   /* ... failed: an alert, RST or FIN before that */
+	__u64 pad0;
+	struct rx_tls_hist hs[RX_TLS_PH_MAX]; /* enum rx_tls_phase_hist */
+	struct rx_tls_hist xchg;              /* request-response exchanges */
+};
+_Static_assert(sizeof(struct rx_tls_hist) == 8 * (RX_DUR_BUCKETS + 4), "struct rx_tls_hist ABI size");
+_Static_assert(sizeof(struct rx_tls_ep) == 32 + 3 * sizeof(struct rx_tls_hist),
+	       "struct rx_tls_ep ABI size");
+
+enum rx_tls_phase {
+	RX_TLS_P_HELLO = 1,  /* the ClientHello seen, the ServerHello not yet */
+	RX_TLS_P_SERVER = 2, /* the ServerHello seen, no client application data yet */
+	RX_TLS_P_DONE = 3,   /* handshake completed: exchanges are measured */
+	RX_TLS_P_FAILED = 4, /* an alert, RST or FIN before the handshake completed */
+};
+
+enum rx_tls_conn_flag {
+	RX_TLSC_NEXT0 = 1 << 0, /* next[0] known: where side 0's next record header begins */
+	RX_TLSC_NEXT1 = 1 << 1, /* next[1] known */
+	RX_TLSC_TLS13 = 1 << 2, /* the ServerHello selected TLS 1.3 */
+	RX_TLSC_TURN = 1 << 3,  /* the client's turn is open: turn_ns is its first record's time */
+	RX_TLSC_SKIP = 1 << 4,  /* TLS 1.3: the next server turn answers the client's Finished */
+};
+
+struct rx_tls_conn {
+	__u64 ch_ns;             /* the ClientHello's time */
+	__u64 turn_ns;           /* the client's turn began */
+	__u32 next[2];           /* per side of the flow key: the next record header's sequence number */
+	__u8 client;             /* the side of the flow key that sent the ClientHello */
+	__u8 phase;              /* enum rx_tls_phase (0: none: a new connection on its ports) */
+	__u8 flags;              /* enum rx_tls_conn_flag */
+	__u8 pad0;
+	struct rx_tls_ep_key ep; /* its row */
+};
+_Static_assert(sizeof(struct rx_tls_conn) == 28 + sizeof(struct rx_tls_ep_key),
+	       "struct rx_tls_conn ABI size");
 
 /*
  * Every per-CPU counter array of the datapath, in one value: a program

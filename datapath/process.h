@@ -41,6 +41,7 @@
 #include "redact.h"
 #include "scan.h"
 #include "tls.h"
+#include "tlsconn.h"
 #include "guard.h"
 
 /* Where a packet came from, as the hook reports it. */
@@ -340,8 +341,8 @@ RX_INLINE int rx_http_wants(const struct rx_pkt *pkt, __u32 hook)
 /*
  * TCP health on a decoded segment, then whether the HTTP stages follow:
  * the TC entry's work after its decode, live, and the same offline after
- * the one decode (rx_offline_datapath). Returns RX_STAGE_HTTP or
- * RX_STAGE_DONE.
+ * the one decode (rx_offline_datapath). Returns RX_STAGE_TLS (the TLS
+ * stage, then HTTP) or RX_STAGE_DONE.
  */
 RX_INLINE int rx_tcp_stage(struct rx_env *env, struct rx_work *wk, __u32 hook, __u32 segs)
 {
@@ -358,7 +359,7 @@ RX_INLINE int rx_tcp_stage(struct rx_env *env, struct rx_work *wk, __u32 hook, _
 	if (!cfg->http || !rx_http_wants(pkt, hook))
 		return RX_STAGE_DONE;
 	wk->stage.now = rx_clock(env, &now);
-	return RX_STAGE_HTTP;
+	return RX_STAGE_TLS; /* (then HTTP, for a connection that is not TLS) */
 }
 
 /*
@@ -398,7 +399,7 @@ RX_INLINE int rx_maybe_udp_answer(struct rx_env *env, const struct rx_frame *f)
  * TC (ingress and egress): both directions of every connection, after GRO.
  * The packets were counted at XDP on the way in; here only TCP health, and
  * at egress UDP answers to port-scan probes. Returns the stage that
- * follows (RX_STAGE_HTTP) or RX_STAGE_DONE.
+ * follows (RX_STAGE_TLS) or RX_STAGE_DONE.
  */
 RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32 segs)
 {
@@ -442,6 +443,8 @@ RX_INLINE int rx_tc_stage(struct rx_env *env, __u32 hook, __u32 stage)
 		rx_shim_stat(env, NULL, RX_STAT_SCRATCH_MISS);
 		return RX_STAGE_DONE;
 	}
+	if (stage == RX_STAGE_TLS)
+		return rx_tls_conn_stage(env, hook, wk);
 	if (stage == RX_STAGE_HTTP)
 		return rx_http_track(env, hook, wk);
 	if (stage == RX_STAGE_HTTP_SEG)

@@ -79,7 +79,9 @@
 	X(TLS_CUT, "tls_lists_cut")          /* TLS hellos with lists longer than kept */ \
 	X(TCP_PORTS_OVERFLOW, "tcp_ports_overflow") /* TCP health events of ports past RX_TCP_PORTS_MAX */ \
 	X(TLS_HELD, "tls_held")              /* ClientHello first pieces held for the next segment */ \
-	X(TLS_REASSEMBLED, "tls_reassembled") /* ClientHellos decoded whole from two segments */
+	X(TLS_REASSEMBLED, "tls_reassembled") /* ClientHellos decoded whole from two segments */ \
+	X(TLS_CONNS_OVERFLOW, "tls_conns_overflow") /* TLS connections not followed: table full (native) */ \
+	X(TLS_EPS_OVERFLOW, "tls_eps_overflow") /* TLS events past RX_TLS_EPS_MAX rows */
 
 /* TCP segments by kind, counted at XDP (the traffic picture's "tcp" object). */
 #define RX_TCPKINDS(X)                                                         \

@@ -519,4 +519,70 @@ RX_INLINE void rx_tls_decode(struct rx_env *env, __u32 hook, struct rx_work *wk)
 	rx_tls_count(env, wk, t);
 }
 
+/* The payload bytes of the segment at hand (TC: the whole skb, load_bytes reaches it). */
+RX_INLINE __u32 rx_tls_have(const struct rx_pkt *pkt, __u32 hook)
+{
+	__u32 have = (hook == RX_HOOK_TC_INGRESS || hook == RX_HOOK_TC_EGRESS) ? pkt->wire_len
+									      : pkt->cap_len;
+
+	if (!pkt->payload_off || !(pkt->layers & RX_L_PAYLOAD) || have <= pkt->payload_off)
+		return 0;
+	have -= pkt->payload_off;
+	return have > pkt->payload_len ? pkt->payload_len : have;
+}
+
+/*
+ * Decode the hello that starts the TCP segment of wk->pkt, if it starts
+ * one, into wk->tls (kind RX_TLS_NONE otherwise); what went wrong is in
+ * its flags, not counted, and nothing held (the TC TLS stage's, tlsconn.h;
+ * the capture record's is rx_tls_decode, which holds and counts). Returns 1
+ * for a hello cut in its header (kind RX_TLS_NONE, no flags), else 0. hook must be the program's constant (it picks the
+ * load-bytes helper).
+ */
+RX_INLINE int rx_tls_hello(struct rx_env *env, __u32 hook, struct rx_work *wk)
+{
+	const struct rx_pkt *pkt = &wk->pkt;
+	struct rx_tls *t = &wk->tls;
+	struct rx_tlswalk *w = &wk->tlsw;
+	struct rx_optctx ctx = { .work = wk, .env = env, .hook = hook };
+	__u32 avail, n, hs_type, rec_len;
+
+	__builtin_memset(t, 0, sizeof(*t));
+	if (!(pkt->layers & RX_L_TCP) || !pkt->payload_off)
+		return 0;
+	/* at TC, a locally built segment's payload is past the linear data: load_bytes reaches it */
+	if (hook == RX_HOOK_TC_INGRESS || hook == RX_HOOK_TC_EGRESS)
+		avail = rx_tls_have(pkt, hook);
+	else
+		avail = pkt->cap_len > pkt->payload_off ? pkt->cap_len - pkt->payload_off : 0;
+	if (!avail)
+		return 0;
+	n = rx_tls_min(avail, RX_TLS_BUF);
+	if (rx_shim_load_bytes(env, hook, pkt->payload_off, wk->tlsbuf, n, RX_TLS_BUF))
+		return 0;
+	/* a handshake record of SSL 3.0 to TLS 1.3 (record versions 0x0300-0x0304) */
+	if (RX_TLS_BYTE(wk, 0) != RX_TLS_CT_HANDSHAKE || (n > 1 && RX_TLS_BYTE(wk, 1) != 3) ||
+	    (n > 2 && RX_TLS_BYTE(wk, 2) > 4))
+		return 0;
+	if (n < 6)
+		return 1; /* too short to say which message: a hello cut in its header */
+	hs_type = RX_TLS_BYTE(wk, 5);
+	if (hs_type != RX_TLS_HS_CLIENT_HELLO && hs_type != RX_TLS_HS_SERVER_HELLO)
+		return 0;
+	t->kind = (__u8)hs_type;
+	t->rec_version = (__u16)rx_tls_u16(wk, 1);
+	rec_len = rx_tls_u16(wk, 3);
+	t->hs_len = n >= RX_TLS_HDR ? RX_TLS_BYTE(wk, 6) << 16 | rx_tls_u16(wk, 7) : 0;
+	__builtin_memset(w, 0, sizeof(*w));
+	w->hs_end = RX_TLS_HDR + t->hs_len;
+	w->end = rx_tls_min(n, w->hs_end);
+	w->state = RX_TLS_S_DONE;
+	/* the hello in more bytes than this segment (or the buffer) has, or in more records */
+	if (n < RX_TLS_HDR || avail < w->hs_end || n < w->hs_end || 5 + rec_len < w->hs_end)
+		t->flags |= RX_TLSF_PARTIAL;
+	if (n >= RX_TLS_HDR && !rx_tls_fixed(wk, t, w))
+		rx_shim_loop(RX_TLS_STEPS, rx_tls_step, &ctx);
+	return 0;
+}
+
 #endif

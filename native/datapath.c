@@ -25,6 +25,10 @@ struct rx_env *rx_native__new(void)
 			   RX_SERVICES_MAX) ||
 	    rx_nhash__init(&env->endpoints, sizeof(struct rx_endpoint_key),
 			   sizeof(struct rx_endpoint), RX_ENDPOINTS_MAX) ||
+	    rx_nhash__init(&env->tls_conns, sizeof(struct rx_flow_key),
+			   sizeof(struct rx_tls_conn), RX_TLS_CONNS_MAX) ||
+	    rx_nhash__init(&env->tls_eps, sizeof(struct rx_tls_ep_key), sizeof(struct rx_tls_ep),
+			   RX_TLS_EPS_MAX) ||
 	    rx_nhash__init(&env->scan_touches, sizeof(struct rx_scan_touch_key),
 			   sizeof(struct rx_scan_touch), RX_SCAN_TOUCHES_MAX) ||
 	    rx_nhash__init(&env->scan_sources, sizeof(struct rx_scan_key),
@@ -89,6 +93,8 @@ void rx_native__free(struct rx_env *env)
 	rx_nhash__free(&env->routes);
 	rx_nhash__free(&env->budgets);
 	rx_nhash__free(&env->endpoints);
+	rx_nhash__free(&env->tls_conns);
+	rx_nhash__free(&env->tls_eps);
 	rx_nhash__free(&env->scan_touches);
 	rx_nhash__free(&env->scan_sources);
 	rx_nhash__free(&env->tcp_ports);

@@ -47,6 +47,9 @@ struct rx_env {
 	struct rx_nhash routes;
 	struct rx_nhash budgets;
 	struct rx_nhash endpoints;
+	/* TLS */
+	struct rx_nhash tls_conns;
+	struct rx_nhash tls_eps;
 	/* port scans */
 	struct rx_nhash scan_touches;
 	struct rx_nhash scan_sources;
@@ -226,6 +229,17 @@ RX_INLINE struct rx_budget *rx_shim_budget(struct rx_env *env, __u32 port)
 RX_INLINE struct rx_endpoint *rx_shim_endpoint(struct rx_env *env, const struct rx_endpoint_key *k)
 {
 	return rx_nhash__get(&env->endpoints, k);
+}
+
+RX_INLINE struct rx_tls_conn *rx_shim_tls_conn(struct rx_env *env, const struct rx_flow_key *k,
+					       int create)
+{
+	return create ? rx_nhash__get(&env->tls_conns, k) : rx_nhash__find(&env->tls_conns, k);
+}
+
+RX_INLINE struct rx_tls_ep *rx_shim_tls_ep(struct rx_env *env, const struct rx_tls_ep_key *k)
+{
+	return rx_nhash__get(&env->tls_eps, k);
 }
 
 RX_INLINE struct rx_txn *rx_shim_txn_reserve(struct rx_env *env)

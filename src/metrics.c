@@ -175,6 +175,9 @@ static void emit_lost(struct rx_buf *b, const struct family *f, const struct ser
 		{ RX_STAT_SCAN_OVERFLOW, "scans" },
 		/* TCP health events of server ports past a full rx_tcp_ports (native) */
 		{ RX_STAT_TCP_PORTS_OVERFLOW, "tcp_ports" },
+		/* TLS connections past a full table (native), events past the rows */
+		{ RX_STAT_TLS_CONNS_OVERFLOW, "tls_conns" },
+		{ RX_STAT_TLS_EPS_OVERFLOW, "tls_rows" },
 	};
 
 	stats(b, f, x, "source", l, N_OF(l));
@@ -392,6 +395,81 @@ static void emit_response_bodies(struct rx_buf *b, const struct family *f,
 	body_sizes(b, f, x, 1);
 }
 
+/* A TLS row's labels: interface, port, sni, alpn (datapath/tlsconn.h). labels: 800 bytes. */
+static void tls_labels(char *labels, const struct series_of *x, const struct rx_tls_row *r)
+{
+	char sni[RX_TLS_TEXT], alpn[RX_TLS_TEXT], esni[2 * RX_TLS_TEXT], ealpn[2 * RX_TLS_TEXT];
+
+	rx_tls_sni_text(sni, &r->k);
+	rx_tls_alpn_text(alpn, &r->k);
+	snprintf(labels, 800, "interface=\"%s\",port=\"%u\",sni=\"%s\",alpn=\"%s\"", x->ifl,
+		 r->k.port, esc(sni, esni, sizeof(esni)), esc(alpn, ealpn, sizeof(ealpn)));
+}
+
+static void emit_tls_connections(struct rx_buf *b, const struct family *f,
+				 const struct series_of *x)
+{
+	char labels[800];
+	size_t i;
+
+	for (i = 0; i < x->s->n_tls; i++) {
+		tls_labels(labels, x, &x->s->tls[i]);
+		rx_buf__printf(b, "%s{%s} %llu\n", f->name, labels,
+			       (unsigned long long)x->s->tls[i].v.conns);
+	}
+}
+
+static void emit_tls_handshakes(struct rx_buf *b, const struct family *f,
+				const struct series_of *x)
+{
+	char labels[800];
+	size_t i;
+
+	for (i = 0; i < x->s->n_tls; i++) {
+		const struct rx_tls_row *r = &x->s->tls[i];
+
+		tls_labels(labels, x, r);
+		rx_buf__printf(b, "%s{%s,result=\"completed\"} %llu\n%s{%s,result=\"failed\"} %llu\n",
+			       f->name, labels, (unsigned long long)r->v.hs_done, f->name, labels,
+			       (unsigned long long)r->v.hs_failed);
+	}
+}
+
+static void emit_tls_handshake_seconds(struct rx_buf *b, const struct family *f,
+				       const struct series_of *x)
+{
+	static const char *const phase[RX_TLS_PH_MAX] = { "server_hello", "app_data" };
+	char labels[800], more[900];
+	size_t i;
+	__u32 k;
+
+	for (i = 0; i < x->s->n_tls; i++) {
+		const struct rx_tls_row *r = &x->s->tls[i];
+
+		tls_labels(labels, x, r);
+		for (k = 0; k < RX_TLS_PH_MAX; k++) {
+			snprintf(more, sizeof(more), "%s,phase=\"%s\"", labels, phase[k]);
+			endpoint_hist(b, f->name, more, r->v.hs[k].count, rx_dur_bounds_us, 1e-6,
+				      RX_DUR_BUCKETS, (double)r->v.hs[k].sum_ns / 1e9);
+		}
+	}
+}
+
+static void emit_tls_exchange_seconds(struct rx_buf *b, const struct family *f,
+				      const struct series_of *x)
+{
+	char labels[800];
+	size_t i;
+
+	for (i = 0; i < x->s->n_tls; i++) {
+		const struct rx_tls_row *r = &x->s->tls[i];
+
+		tls_labels(labels, x, r);
+		endpoint_hist(b, f->name, labels, r->v.xchg.count, rx_dur_bounds_us, 1e-6,
+			      RX_DUR_BUCKETS, (double)r->v.xchg.sum_ns / 1e9);
+	}
+}
+
 /* The families, in the order of the exposition. */
 static const struct family families[] = {
 	{ "rxray_packets_total", "counter", "Packets seen by the datapath, by verdict and reason.",
@@ -426,6 +504,18 @@ static const struct family families[] = {
 	{ "http_server_response_body_size_bytes", "histogram",
 	  "HTTP response body sizes (Content-Length), for responses that state one.",
 	  emit_response_bodies },
+	{ "rxray_tls_connections_total", "counter",
+	  "TLS connections begun with a ClientHello, by server port, SNI and the client's ALPN list.",
+	  emit_tls_connections },
+	{ "rxray_tls_handshakes_total", "counter",
+	  "TLS handshakes by result: completed (the client sent application data) or failed (an alert, RST or FIN before).",
+	  emit_tls_handshakes },
+	{ "rxray_tls_handshake_seconds", "histogram",
+	  "TLS handshake phases from the ClientHello: server_hello, app_data (the client's first application record).",
+	  emit_tls_handshake_seconds },
+	{ "rxray_tls_exchange_seconds", "histogram",
+	  "TLS request-response exchanges: the client's first record after the server's, to the server's first after it.",
+	  emit_tls_exchange_seconds },
 	{ "rxray_http_events_total", "counter",
 	  "HTTP tracking: requests seen, and every one not turned into a transaction or a route, by event.",
 	  emit_http_events },

@@ -11,6 +11,7 @@
 #include "render.h"
 
 static json_t *endpoints_json(struct rx_snapshot *s);
+static void tls_print(FILE *out, struct rx_snapshot *s);
 
 #define RX__NAME(name, str) str,
 const char *const rx_tcpkind_names[] = { RX_TCPKINDS(RX__NAME) };
@@ -70,6 +71,7 @@ json_t *rx_picture_json(const struct rx_snapshot *s, const struct rx_totals *t, 
 	}
 	json_object_set_new(root, "services", l);
 	json_object_set_new(root, "endpoints", endpoints_json((struct rx_snapshot *)s));
+	json_object_set_new(root, "tls", rx_tls_rows_json((struct rx_snapshot *)s));
 	o = json_object();
 	for (k = 0; k < RX_TCPK_MAX; k++)
 		json_object_set_new(o, rx_tcpkind_names[k], json_integer((json_int_t)s->tcpkinds[k]));
@@ -208,6 +210,7 @@ void rx_picture_print(FILE *out, const struct rx_snapshot *s, const struct rx_to
 		}
 		json_decref(eps);
 	}
+	tls_print(out, (struct rx_snapshot *)s);
 	fprintf(out, "\nframe sizes:");
 	for (k = 0; k < RX_SIZE_BUCKETS; k++) {
 		if (k < RX_SIZE_BUCKETS - 1)
@@ -336,3 +339,124 @@ static json_t *endpoints_json(struct rx_snapshot *s)
 	return l;
 }
 
+
+/* ---- TLS rows (datapath/tlsconn.h, docs/tls.md) ---------------------------------- */
+
+void rx_tls_sni_text(char *buf, const struct rx_tls_ep_key *k)
+{
+	size_t i, o = 0, n = k->sni_len < RX_TLS_EP_SNI ? k->sni_len : RX_TLS_EP_SNI;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)k->sni[i];
+
+		if (c > 0x20 && c < 0x7f && c != '\\')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, 5, "\\x%02X", c);
+	}
+	buf[o] = 0;
+}
+
+/* The ALPN protocol_name_list (length-prefixed names) as "a,b"; a name cut short ends in "...". */
+void rx_tls_alpn_text(char *buf, const struct rx_tls_ep_key *k)
+{
+	size_t i = 0, o = 0, n = k->alpn_len < RX_TLS_EP_ALPN ? k->alpn_len : RX_TLS_EP_ALPN;
+
+	while (i < n) {
+		size_t len = (unsigned char)k->alpn[i++], j;
+
+		if (o)
+			buf[o++] = ',';
+		for (j = 0; j < len && i < n; j++, i++) {
+			unsigned char c = (unsigned char)k->alpn[i];
+
+			buf[o++] = c > 0x20 && c < 0x7f && c != ',' ? (char)c : '?';
+		}
+		if (j < len) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+		}
+	}
+	buf[o] = 0;
+}
+
+double rx_tls_hist_quantile(const struct rx_tls_hist *h, double q)
+{
+	if (!h->n)
+		return 0;
+	return rx_quantile(h->count, rx_dur_bounds_us, RX_DUR_BUCKETS, q, (double)h->min_ns / 1e9,
+			   (double)h->max_ns / 1e9);
+}
+
+/* A duration histogram as an endpoint's duration_s, with its count. */
+static json_t *tls_hist_json(const struct rx_tls_hist *h, __u32 bounds)
+{
+	json_t *o = json_pack("{sIsfsfsfsfsfsfsb}", "count", (json_int_t)h->n, "p50",
+			      rx_tls_hist_quantile(h, 0.5), "p90", rx_tls_hist_quantile(h, 0.9),
+			      "p99", rx_tls_hist_quantile(h, 0.99), "min",
+			      h->n ? (double)h->min_ns / 1e9 : 0.0, "max", (double)h->max_ns / 1e9,
+			      "mean", h->n ? (double)h->sum_ns / 1e9 / (double)h->n : 0.0,
+			      "minmax_exact", !bounds);
+
+	json_object_set_new(o, "explicit_bounds", dur_bounds());
+	json_object_set_new(o, "bucket_counts", dur_counts(h->count));
+	return o;
+}
+
+json_t *rx_tls_rows_json(struct rx_snapshot *s)
+{
+	json_t *l = json_array();
+	char sni[RX_TLS_TEXT], alpn[RX_TLS_TEXT];
+	size_t i;
+
+	rx_snapshot__sort_tls(s);
+	for (i = 0; i < s->n_tls; i++) {
+		const struct rx_tls_row *r = &s->tls[i];
+		json_t *o = json_object();
+
+		rx_tls_sni_text(sni, &r->k);
+		rx_tls_alpn_text(alpn, &r->k);
+		json_object_set_new(o, "port", json_integer(r->k.port));
+		json_object_set_new(o, "sni", json_string(sni));
+		json_object_set_new(o, "alpn", json_string(alpn));
+		json_object_set_new(o, "connections", json_integer((json_int_t)r->v.conns));
+		json_object_set_new(o, "handshakes",
+				    json_pack("{sIsI}", "completed", (json_int_t)r->v.hs_done,
+					      "failed", (json_int_t)r->v.hs_failed));
+		json_object_set_new(
+			o, "handshake_s",
+			json_pack("{soso}", "server_hello",
+				  tls_hist_json(&r->v.hs[RX_TLS_PH_SERVER_HELLO], r->bounds),
+				  "app_data", tls_hist_json(&r->v.hs[RX_TLS_PH_APP_DATA], r->bounds)));
+		json_object_set_new(o, "exchange_s", tls_hist_json(&r->v.xchg, r->bounds));
+		json_array_append_new(l, o);
+	}
+	return l;
+}
+
+static void tls_print(FILE *out, struct rx_snapshot *s)
+{
+	char sni[RX_TLS_TEXT], alpn[RX_TLS_TEXT], cut[40];
+	size_t i;
+
+	if (!s->n_tls)
+		return;
+	rx_snapshot__sort_tls(s);
+	/* (after the endpoints' rows the line is ended; after the latencies it is not) */
+	fprintf(out, "%s\ntls (port, SNI, ALPN)\n  %-6s %-32s %-12s %6s %6s %6s %9s %9s %9s %9s\n",
+		s->n_endpoints ? "" : "\n", "port", "sni", "alpn", "conns", "ok", "failed", "hs p50ms",
+		"exchanges", "p50 ms", "p90 ms");
+	for (i = 0; i < s->n_tls; i++) {
+		const struct rx_tls_row *r = &s->tls[i];
+
+		rx_tls_sni_text(sni, &r->k);
+		rx_tls_alpn_text(alpn, &r->k);
+		fprintf(out, "  %-6u %-32s %-12s %6llu %6llu %6llu %9.2f %9llu %9.2f %9.2f\n",
+			r->k.port, rx_cut_text(cut, sizeof(cut), sni[0] ? sni : "-", 32),
+			alpn[0] ? alpn : "-", (unsigned long long)r->v.conns,
+			(unsigned long long)r->v.hs_done, (unsigned long long)r->v.hs_failed,
+			rx_tls_hist_quantile(&r->v.hs[RX_TLS_PH_APP_DATA], 0.5) * 1e3,
+			(unsigned long long)r->v.xchg.n, rx_tls_hist_quantile(&r->v.xchg, 0.5) * 1e3,
+			rx_tls_hist_quantile(&r->v.xchg, 0.9) * 1e3);
+	}
+}

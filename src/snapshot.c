@@ -19,6 +19,9 @@ void rx_snapshot__free(struct rx_snapshot *snap)
 	free(snap->endpoints);
 	free(snap->scans);
 	free(snap->tcp_ports);
+	free(snap->tls);
+	snap->tls = NULL;
+	snap->n_tls = 0;
 	snap->talkers = snap->services = NULL;
 	snap->endpoints = NULL;
 	snap->scans = NULL;
@@ -44,7 +47,8 @@ int rx_snapshot__copy(struct rx_snapshot *to, const struct rx_snapshot *from)
 	to->endpoints = dup_table(from->endpoints, from->n_endpoints, sizeof(*from->endpoints));
 	to->scans = dup_table(from->scans, from->n_scans, sizeof(*from->scans));
 	to->tcp_ports = dup_table(from->tcp_ports, from->n_tcp_ports, sizeof(*from->tcp_ports));
-	if (to->talkers && to->services && to->endpoints && to->scans && to->tcp_ports)
+	to->tls = dup_table(from->tls, from->n_tls, sizeof(*from->tls));
+	if (to->talkers && to->services && to->endpoints && to->scans && to->tcp_ports && to->tls)
 		return 0;
 	rx_snapshot__free(to);
 	return -ENOMEM;
@@ -449,6 +453,89 @@ static void subtract_endpoints(struct rx_snapshot *s, const struct rx_snapshot *
 	s->n_endpoints = out;
 }
 
+static void tls_hist_add(struct rx_tls_hist *to, const struct rx_tls_hist *h)
+{
+	size_t k;
+
+	if (!h->n)
+		return;
+	for (k = 0; k < RX_DUR_BUCKETS; k++)
+		to->count[k] += h->count[k];
+	if (!to->n || h->min_ns < to->min_ns)
+		to->min_ns = h->min_ns;
+	if (h->max_ns > to->max_ns)
+		to->max_ns = h->max_ns;
+	to->n += h->n;
+	to->sum_ns += h->sum_ns;
+}
+
+void rx_tls_ep_add(struct rx_tls_ep *to, const struct rx_tls_ep *v)
+{
+	size_t k;
+
+	to->conns += v->conns;
+	to->hs_done += v->hs_done;
+	to->hs_failed += v->hs_failed;
+	for (k = 0; k < RX_TLS_PH_MAX; k++)
+		tls_hist_add(&to->hs[k], &v->hs[k]);
+	tls_hist_add(&to->xchg, &v->xchg);
+}
+
+static int by_tkey(const void *a, const void *b)
+{
+	const struct rx_tls_row *x = a, *y = b;
+
+	if (x->k.port != y->k.port)
+		return x->k.port < y->k.port ? -1 : 1;
+	return memcmp(&x->k, &y->k, sizeof(x->k));
+}
+
+void rx_snapshot__sort_tls(struct rx_snapshot *s)
+{
+	if (s->n_tls)
+		qsort(s->tls, s->n_tls, sizeof(*s->tls), by_tkey);
+}
+
+/* h -= b, a window's histogram: 1 when its min and max are bounds only. */
+static int tls_hist_sub(struct rx_tls_hist *h, const struct rx_tls_hist *b)
+{
+	size_t k;
+
+	for (k = 0; k < RX_DUR_BUCKETS; k++)
+		h->count[k] -= b->count[k];
+	h->n -= b->n;
+	h->sum_ns -= b->sum_ns;
+	return b->n && window_min_max(h->count, rx_dur_bounds_us, RX_DUR_BUCKETS, h->n, &h->min_ns,
+				      &h->max_ns, b->min_ns, b->max_ns);
+}
+
+/* TLS rows by key, over the window since base; rows without new events dropped. */
+static void subtract_tls(struct rx_snapshot *s, const struct rx_snapshot *base)
+{
+	size_t i, k, out = 0;
+
+	if (base->n_tls)
+		qsort(base->tls, base->n_tls, sizeof(*base->tls), by_tkey);
+	for (i = 0; i < s->n_tls; i++) {
+		struct rx_tls_row *e = &s->tls[i];
+		const struct rx_tls_row *b =
+			base->n_tls ? bsearch(e, base->tls, base->n_tls, sizeof(*base->tls), by_tkey)
+				    : NULL;
+
+		if (b) {
+			e->v.conns -= b->v.conns;
+			e->v.hs_done -= b->v.hs_done;
+			e->v.hs_failed -= b->v.hs_failed;
+			for (k = 0; k < RX_TLS_PH_MAX; k++)
+				e->bounds |= (__u32)tls_hist_sub(&e->v.hs[k], &b->v.hs[k]);
+			e->bounds |= (__u32)tls_hist_sub(&e->v.xchg, &b->v.xchg);
+		}
+		if (e->v.conns || e->v.hs_done || e->v.hs_failed || e->v.xchg.n)
+			s->tls[out++] = *e;
+	}
+	s->n_tls = out;
+}
+
 void rx_snapshot__subtract(struct rx_snapshot *s, const struct rx_snapshot *base)
 {
 	struct rx_snapshot b = *base;
@@ -485,5 +572,6 @@ void rx_snapshot__subtract(struct rx_snapshot *s, const struct rx_snapshot *base
 	subtract_endpoints(s, base);
 	keep_grown_scans(s, &b);
 	subtract_tcp_ports(s, base);
+	subtract_tls(s, base);
 	s->first_ns = base->last_ns;
 }

@@ -49,6 +49,13 @@ struct rx_tcp_port_row {
 	struct rx_tcp_port v;
 };
 
+/* A TLS row (datapath/tlsconn.h): (port, SNI, ALPN) and its counts, summed over CPUs. */
+struct rx_tls_row {
+	struct rx_tls_ep_key k;
+	__u32 bounds; /* 1: the histograms' min and max bound a window's values, not its own */
+	struct rx_tls_ep v;
+};
+
 /* Counters summed over CPUs, as the datapath keeps them. */
 struct rx_snapshot {
 	struct rx_counter counters[RX_COUNTER_SLOTS];
@@ -67,6 +74,8 @@ struct rx_snapshot {
 	size_t n_scans;
 	struct rx_tcp_port_row *tcp_ports; /* per server port (a window: those that grew, by port) */
 	size_t n_tcp_ports;
+	struct rx_tls_row *tls; /* TLS rows, in the table's order */
+	size_t n_tls;
 	__u64 first_ns, last_ns; /* time span covered (pcap time offline, wall time live) */
 };
 
@@ -107,6 +116,10 @@ size_t rx_keyed__slot(const __u8 *key, size_t mask);
 __u64 rx_counter_since(__u64 now, __u64 before);
 
 void rx_route_name(char *buf, __u32 id, const struct rx_route *r); /* buf: RX_ROUTE_TEXT */
+/* Add one CPU's TLS row values into a sum. */
+void rx_tls_ep_add(struct rx_tls_ep *to, const struct rx_tls_ep *v);
+/* TLS rows by port, SNI, ALPN. */
+void rx_snapshot__sort_tls(struct rx_snapshot *s);
 /* Add one CPU's latency histogram into a sum (count, min and max kept true). */
 void rx_hist_add(struct rx_hist *to, const struct rx_hist *h);
 void rx_endpoint_add(struct rx_endpoint *to, const struct rx_endpoint *v);

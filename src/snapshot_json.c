@@ -129,6 +129,82 @@ static json_t *endpoint(const struct rx_endpoint_row *e)
 			 (json_int_t)v->req_bytes, "resp_bytes", (json_int_t)v->resp_bytes);
 }
 
+/* A TLS row's histogram (datapath/tlsconn.h). */
+static json_t *tls_hist(const struct rx_tls_hist *h)
+{
+	return json_pack("{sosIsIsIsI}", "count", u64s(h->count, RX_DUR_BUCKETS), "n",
+			 (json_int_t)h->n, "sum_ns", (json_int_t)h->sum_ns, "min_ns",
+			 (json_int_t)h->min_ns, "max_ns", (json_int_t)h->max_ns);
+}
+
+static int tls_hist_from(const json_t *x, struct rx_tls_hist *h)
+{
+	if (!json_is_object(x) || u64s_from(json_object_get(x, "count"), h->count, RX_DUR_BUCKETS))
+		return -EPROTO;
+	h->n = (__u64)json_integer_value(json_object_get(x, "n"));
+	h->sum_ns = (__u64)json_integer_value(json_object_get(x, "sum_ns"));
+	h->min_ns = (__u64)json_integer_value(json_object_get(x, "min_ns"));
+	h->max_ns = (__u64)json_integer_value(json_object_get(x, "max_ns"));
+	return 0;
+}
+
+/* A TLS row: its key as hex (the bytes of struct rx_tls_ep_key), its counts. */
+static json_t *tls_row(const struct rx_tls_row *r)
+{
+	char key[2 * sizeof(r->k) + 1];
+	size_t b;
+
+	for (b = 0; b < sizeof(r->k); b++)
+		snprintf(key + 2 * b, 3, "%02x", ((const __u8 *)&r->k)[b]);
+	return json_pack("{sssisIsIsIsososo}", "key", key, "bounds", (int)r->bounds, "conns",
+			 (json_int_t)r->v.conns, "done", (json_int_t)r->v.hs_done, "failed",
+			 (json_int_t)r->v.hs_failed, "server_hello",
+			 tls_hist(&r->v.hs[RX_TLS_PH_SERVER_HELLO]), "app_data",
+			 tls_hist(&r->v.hs[RX_TLS_PH_APP_DATA]), "exchange", tls_hist(&r->v.xchg));
+}
+
+static int tls_row_from(const json_t *x, struct rx_tls_row *r)
+{
+	json_int_t bounds, conns, done, failed;
+	const char *key;
+	size_t b;
+
+	memset(r, 0, sizeof(*r));
+	if (json_unpack((json_t *)x, "{sssIsIsIsI}", "key", &key, "bounds", &bounds, "conns",
+			&conns, "done", &done, "failed", &failed) ||
+	    strlen(key) != 2 * sizeof(r->k) ||
+	    tls_hist_from(json_object_get(x, "server_hello"), &r->v.hs[RX_TLS_PH_SERVER_HELLO]) ||
+	    tls_hist_from(json_object_get(x, "app_data"), &r->v.hs[RX_TLS_PH_APP_DATA]) ||
+	    tls_hist_from(json_object_get(x, "exchange"), &r->v.xchg))
+		return -EPROTO;
+	for (b = 0; b < sizeof(r->k); b++)
+		sscanf(key + 2 * b, "%2hhx", &((__u8 *)&r->k)[b]);
+	r->bounds = bounds != 0;
+	r->v.conns = (__u64)conns;
+	r->v.hs_done = (__u64)done;
+	r->v.hs_failed = (__u64)failed;
+	return 0;
+}
+
+/* The TLS rows; an agent of an older build sends none. */
+static int tls_rows_from(const json_t *a, struct rx_snapshot *s)
+{
+	json_t *x;
+	size_t i;
+
+	if (!a)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > RX_TLS_EPS_MAX ||
+	    !(s->tls = calloc(json_array_size(a) + 1, sizeof(*s->tls))))
+		return -EPROTO;
+	json_array_foreach(a, i, x) {
+		if (tls_row_from(x, &s->tls[s->n_tls]))
+			return -EPROTO;
+		s->n_tls++;
+	}
+	return 0;
+}
+
 static const char *method_name(unsigned int m) { return rx_http_method_name(m); }
 
 static int endpoint_from(const json_t *x, struct rx_endpoint_row *e)
@@ -231,6 +307,10 @@ json_t *rx_snapshot__to_json(const struct rx_snapshot *s)
 	for (i = 0; i < s->n_endpoints; i++)
 		json_array_append_new(a, endpoint(&s->endpoints[i]));
 	json_object_set_new(j, "endpoints", a);
+	a = json_array();
+	for (i = 0; i < s->n_tls; i++)
+		json_array_append_new(a, tls_row(&s->tls[i]));
+	json_object_set_new(j, "tls", a);
 	json_object_set_new(j, "first_ns", json_integer((json_int_t)s->first_ns));
 	json_object_set_new(j, "last_ns", json_integer((json_int_t)s->last_ns));
 	return j;
@@ -289,6 +369,8 @@ int rx_snapshot__from_json(struct rx_snapshot *s, const json_t *j)
 			goto bad;
 		s->n_endpoints++;
 	}
+	if (tls_rows_from(json_object_get(j, "tls"), s))
+		goto bad;
 	return 0;
 bad:
 	rx_snapshot__free(s);

@@ -92,7 +92,7 @@ int rx_tables__bpf(struct rx_tables *ts, const struct bpf_object *obj)
  * about 18,000 for full talker and service tables.
  */
 #define RX_BATCH_BYTES (64u << 10) /* values asked for per batch call */
-#define RX_MAP_KEY_MAX 64	   /* a key, or a batch position (a u32 for hash maps) */
+#define RX_MAP_KEY_MAX 128	   /* a key, or a batch position (a u32 for hash maps) */
 #define RX_ENOTSUPP 524		   /* the kernel's own "not supported", missing from libc */
 
 /*
@@ -238,6 +238,8 @@ void rx_tables__native(struct rx_tables *ts, const struct rx_env *env)
 	native_hash(&ts->t[RX_TAB_HTTP_CONNS], &env->http_conns);
 	native_hash(&ts->t[RX_TAB_SCAN_SOURCES], &env->scan_sources);
 	native_hash(&ts->t[RX_TAB_TCP_PORTS], &env->tcp_ports);
+	native_hash(&ts->t[RX_TAB_TLS_EPS], &env->tls_eps);
+	native_hash(&ts->t[RX_TAB_TLS_CONNS], &env->tls_conns);
 	for (i = 0; i < RX_TABS; i++) {
 		ts->t[i].name = table_names[i];
 		ts->t[i].ncpu = 1;
@@ -497,6 +499,33 @@ static void read_tcp_ports(const struct rx_table *t, struct rx_snapshot *snap)
 	snap->n_tcp_ports = k.n;
 }
 
+static void add_tls(void *ctx, const void *key, const void *vals)
+{
+	struct sum_into *s = ctx;
+	struct rx_snapshot *snap = s->out;
+	struct rx_tls_row *row;
+	int cpu;
+
+	if (snap->n_tls >= RX_TLS_EPS_MAX)
+		return;
+	row = &snap->tls[snap->n_tls++];
+	memset(row, 0, sizeof(*row));
+	memcpy(&row->k, key, sizeof(row->k));
+	for (cpu = 0; cpu < s->t->ncpu; cpu++)
+		rx_tls_ep_add(&row->v, RX_CPU_VAL(s->t, vals, cpu));
+}
+
+/* The TLS rows (datapath/tlsconn.h): a bounded per-CPU map, summed over CPUs. */
+static void read_tls(const struct rx_table *t, struct rx_snapshot *snap)
+{
+	struct sum_into s = { .t = t, .out = snap };
+
+	snap->tls = calloc(RX_TLS_EPS_MAX, sizeof(*snap->tls));
+	if (snap->tls && t->key_size == sizeof(struct rx_tls_ep_key) &&
+	    t->value_size == sizeof(struct rx_tls_ep))
+		rx_table__each(t, add_tls, &s);
+}
+
 void rx_snapshot__read(struct rx_snapshot *snap, const struct rx_tables *ts)
 {
 	const struct rx_table *t = ts->t;
@@ -512,4 +541,5 @@ void rx_snapshot__read(struct rx_snapshot *snap, const struct rx_tables *ts)
 	snap->services = read_keyed(&t[RX_TAB_SERVICES], &snap->n_services);
 	read_scans(&t[RX_TAB_SCAN_SOURCES], snap);
 	read_tcp_ports(&t[RX_TAB_TCP_PORTS], snap);
+	read_tls(&t[RX_TAB_TLS_EPS], snap);
 }

@@ -26,7 +26,7 @@ struct rx_env;
 	X(HEALTH, "health") X(LATENCY, "latency") X(TALKERS, "talkers")                            \
 	X(SERVICES, "services") X(ENDPOINTS, "endpoints") X(ROUTES, "routes")                      \
 	X(BUDGETS, "budgets") X(FLOWS, "flows") X(HTTP_CONNS, "http_conns")      \
-	X(SCAN_SOURCES, "scan_sources") X(TCP_PORTS, "tcp_ports")
+	X(SCAN_SOURCES, "scan_sources") X(TCP_PORTS, "tcp_ports") X(TLS_EPS, "tls_eps") X(TLS_CONNS, "tls_conns")
 
 #define RX__TAB_ID(id, name) RX_TAB_##id,
 enum rx_table_id { RX_TABLES(RX__TAB_ID) RX_TABS };

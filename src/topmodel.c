@@ -127,6 +127,21 @@ static __u64 endpoint_before(const struct rx_snapshot *prev, size_t *p,
 	return 0;
 }
 
+/* Into the endpoints panel: by total, descending, keeping the first TOP_ENDPOINTS. */
+static void ep_insert(struct top_frame *f, const struct top_item *it)
+{
+	int k;
+
+	for (k = f->n_ep; k > 0 && f->ep[k - 1].total < it->total; k--)
+		if (k < TOP_ENDPOINTS)
+			f->ep[k] = f->ep[k - 1];
+	if (k < TOP_ENDPOINTS) {
+		f->ep[k] = *it;
+		if (f->n_ep < TOP_ENDPOINTS)
+			f->n_ep++;
+	}
+}
+
 /*
  * The HTTP endpoints panel: "METHOD route" with requests per second and in
  * total (highlighted when it answered 5xx), busiest first, at most
@@ -137,7 +152,6 @@ static void endpoint_items(struct top_frame *f, const struct rx_snapshot *s,
 {
 	struct rx_endpoint_group g;
 	size_t i, next, p = 0;
-	int k;
 
 	for (i = 0; i < s->n_endpoints; i = next) {
 		struct top_item it;
@@ -157,15 +171,48 @@ static void endpoint_items(struct top_frame *f, const struct rx_snapshot *s,
 		it.share = TOP_SHARE_NONE;
 		it.total = g.sum.count;
 		it.warn = g.errors > 0;
-		/* insertion by total, descending, keeping the first TOP_ENDPOINTS */
-		for (k = f->n_ep; k > 0 && f->ep[k - 1].total < it.total; k--)
-			if (k < TOP_ENDPOINTS)
-				f->ep[k] = f->ep[k - 1];
-		if (k < TOP_ENDPOINTS) {
-			f->ep[k] = it;
-			if (f->n_ep < TOP_ENDPOINTS)
-				f->n_ep++;
-		}
+		ep_insert(f, &it);
+	}
+}
+
+/* The exchanges of s's TLS row r before, in prev (0: a new row). */
+static __u64 tls_before(const struct rx_snapshot *prev, const struct rx_tls_row *r)
+{
+	size_t i;
+
+	for (i = 0; i < prev->n_tls; i++)
+		if (!memcmp(&prev->tls[i].k, &r->k, sizeof(r->k)))
+			return prev->tls[i].v.xchg.n;
+	return 0;
+}
+
+/*
+ * TLS rows in the same panel: "TLS sni" (port 443 left out) with exchanges
+ * per second and in total (highlighted when a handshake failed).
+ */
+static void tls_items(struct top_frame *f, const struct rx_snapshot *s,
+		      const struct rx_snapshot *prev)
+{
+	char sni[RX_TLS_TEXT], cut[sizeof(f->ep[0].name)];
+	size_t i;
+
+	for (i = 0; i < s->n_tls; i++) {
+		const struct rx_tls_row *r = &s->tls[i];
+		struct top_item it;
+
+		memset(&it, 0, sizeof(it));
+		rx_tls_sni_text(sni, &r->k);
+		if (r->k.port == 443)
+			snprintf(it.name, sizeof(it.name), "TLS %s",
+				 rx_cut_text(cut, sizeof(cut), sni[0] ? sni : "-", sizeof(it.name) - 5));
+		else
+			snprintf(it.name, sizeof(it.name), "TLS :%u %s", r->k.port,
+				 rx_cut_text(cut, sizeof(cut), sni[0] ? sni : "-", sizeof(it.name) - 12));
+		it.rate = f->rated ? per_s(r->v.xchg.n, tls_before(prev, r), f->dt) : -1;
+		it.share = TOP_SHARE_NONE;
+		it.total = r->v.xchg.n;
+		it.warn = r->v.hs_failed > 0;
+		ep_insert(f, &it);
 	}
 }
 
@@ -195,6 +242,7 @@ static void frame_rates(struct top_frame *f, const struct top_model *m,
 	f->services = rows_of(s->services, s->n_services, m->prev.services, m->prev.n_services,
 			      f->rated, f->dt, &f->n_services);
 	endpoint_items(f, s, &m->prev);
+	tls_items(f, s, &m->prev);
 }
 
 __u64 top_model__after(const struct top_model *m)

@@ -677,6 +677,73 @@ static void tc_norm_conn(void *v)
 	c->hole[0].ns = c->hole[1].ns = 0;
 }
 
+/* A TLS connection but for time (datapath/tlsconn.h). */
+static void tc_norm_tls_conn(void *v)
+{
+	struct rx_tls_conn *c = v;
+
+	c->ch_ns = c->turn_ns = 0;
+}
+
+/* A TLS histogram but for time: the number of values it holds. */
+static void tc_norm_tls_hist(struct rx_tls_hist *h)
+{
+	__u64 n = h->n;
+
+	memset(h, 0, sizeof(*h));
+	h->n = n;
+}
+
+static int tls_row_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct rx_tls_row *)a)->k, &((const struct rx_tls_row *)b)->k,
+		      sizeof(struct rx_tls_ep_key));
+}
+
+/* The TLS rows (port, SNI, ALPN) by their counts: connections, handshakes, values per histogram. */
+static int tc_compare_tls(struct tc_pass *p, struct rx_snapshot *b, struct rx_snapshot *n)
+{
+	struct rx_snapshot *s[2] = { b, n };
+	__u64 conns = 0, xchg = 0;
+	size_t i, k;
+	int bad = 0;
+
+	for (i = 0; i < 2; i++) {
+		qsort(s[i]->tls, s[i]->n_tls, sizeof(*s[i]->tls), tls_row_cmp);
+		for (k = 0; k < s[i]->n_tls; k++) {
+			struct rx_tls_row *r = &s[i]->tls[k];
+
+			tc_norm_tls_hist(&r->v.hs[RX_TLS_PH_SERVER_HELLO]);
+			tc_norm_tls_hist(&r->v.hs[RX_TLS_PH_APP_DATA]);
+			tc_norm_tls_hist(&r->v.xchg);
+			r->bounds = 0;
+		}
+	}
+	if (b->n_tls != n->n_tls) {
+		printf("%s TLS: bpf %zu rows, native %zu\n", p->name, b->n_tls, n->n_tls);
+		bad++;
+	}
+	for (k = 0; k < b->n_tls && k < n->n_tls; k++) {
+		const struct rx_tls_row *x = &b->tls[k], *y = &n->tls[k];
+
+		conns += x->v.conns;
+		xchg += x->v.xchg.n;
+		if (memcmp(x, y, sizeof(*x))) {
+			printf("%s TLS row %zu (port %u): bpf conns %llu done %llu failed %llu "
+			       "exchanges %llu, native %llu %llu %llu %llu\n",
+			       p->name, k, x->k.port, (unsigned long long)x->v.conns,
+			       (unsigned long long)x->v.hs_done, (unsigned long long)x->v.hs_failed,
+			       (unsigned long long)x->v.xchg.n, (unsigned long long)y->v.conns,
+			       (unsigned long long)y->v.hs_done, (unsigned long long)y->v.hs_failed,
+			       (unsigned long long)y->v.xchg.n);
+			bad++;
+		}
+	}
+	printf("%s TLS: %zu rows compared (connections %llu, exchanges %llu), %d differ\n", p->name,
+	       b->n_tls, (unsigned long long)conns, (unsigned long long)xchg, bad);
+	return bad;
+}
+
 /* A TC pass's stats, with stage_miss, and its summary line. */
 static int tc_compare_stats(struct tc_pass *p, const struct rx_snapshot *b,
 			    const struct rx_snapshot *n, const char *who)
@@ -746,7 +813,8 @@ static int tc_compare(struct tc_pass *p)
 		void (*normalise)(void *val);
 	} tables[] = { { RX_TAB_ROUTES, NULL }, { RX_TAB_BUDGETS, NULL },
 		       { RX_TAB_FLOWS, tc_norm_flow }, { RX_TAB_HTTP_CONNS, tc_norm_conn },
-		       { RX_TAB_TCP_PORTS, NULL } };
+		       { RX_TAB_TCP_PORTS, NULL },
+		       { RX_TAB_TLS_CONNS, tc_norm_tls_conn } };
 	struct rx_snapshot b, n;
 	struct rx_tables bt, nt;
 	char who[48];
@@ -763,6 +831,7 @@ static int tc_compare(struct tc_pass *p)
 	for (k = 0; k < n.n_endpoints; k++)
 		tc_norm_endpoint(&n.endpoints[k].v);
 	bad += diff_rows(who, &endpoints, b.endpoints, b.n_endpoints, n.endpoints, n.n_endpoints);
+	bad += tc_compare_tls(p, &b, &n);
 	for (k = 0; k < sizeof(tables) / sizeof(tables[0]); k++)
 		bad += compare_table(who, &bt.t[tables[k].id], &nt.t[tables[k].id],
 				     tables[k].normalise);

@@ -4,7 +4,7 @@
 # payload capture on (secrets masked in place: the same bytes both ways).
 # The TC programs (tc_ingress, tc_egress) and the native TCP and HTTP
 # trackers agree too: transactions, request records, stats, TCP health and
-# the trackers' tables. The checks live in tests/lib/diff_check.sh, shared with the kernel matrix.
+# the trackers' tables, the TLS rows. The checks live in tests/lib/diff_check.sh, shared with the kernel matrix.
 set -eu
 BUILD=$1
 [ "$(id -u)" -eq 0 ] || { echo "needs root (BPF_PROG_TEST_RUN)"; exit 77; }
@@ -51,6 +51,18 @@ echo "bad TLS hellos: BPF and native agree ($(tail -n 1 "$tmp/tls/out"))"
 tail -n 1 "$tmp/tls/split.out" | grep -q '^\([0-9]*\) frames, \1 compared, 0 skipped, 0 mismatched$' ||
 	{ tail -n 5 "$tmp/tls/split.out"; echo "FAIL: split TLS hellos: records differ"; exit 1; }
 echo "split TLS hellos: BPF and native agree ($(tail -n 1 "$tmp/tls/split.out"))"
+# TLS conversations (tests/pcap/tls_conv.py): the TLS stage's connections
+# and its (port, SNI, ALPN) rows agree both ways (counts; the times are each
+# build's clock): 6 connections, 12 exchanges, on each TC hook
+mkdir "$tmp/tlsconv"
+"${PYTHON:-/usr/bin/python3}" tests/pcap/tls_conv.py "$tmp/tlsconv/conv.pcap"
+"$BUILD"/tests/bpf_diff "$tmp/tlsconv/conv.pcap" >"$tmp/tlsconv/out" 2>&1 || true
+for tc in "TC ingress" "TC egress"; do
+	grep -q "^$tc TLS: 3 rows compared (connections 6, exchanges 12), 0 differ$" "$tmp/tlsconv/out" &&
+		grep -q "^$tc table tls_conns: 6 keys compared, 0 differ$" "$tmp/tlsconv/out" ||
+		{ grep TLS "$tmp/tlsconv/out"; echo "FAIL: TLS conversations: $tc rows differ"; exit 1; }
+done
+echo "TLS conversations: BPF and native agree ($(grep -m1 'TC ingress TLS' "$tmp/tlsconv/out"))"
 # routes the datapath cuts at 64 bytes (RX_ROUTE_MAX) and paths cut at 128:
 # the cut is part of the route's id and its flags, the same both ways
 mkdir "$tmp/routes"

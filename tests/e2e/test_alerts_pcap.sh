@@ -48,7 +48,8 @@ echo "bad values: exit 2, one line each"
 serve() {
 	local name=$1
 	shift
-	printf '%s\n' "alert-resolve-after = 2" "$@" >"$tmp/$name.conf"
+	# the per-port syn_flood kept out: one flood alert, one file (alert-pcap-files = 1 below)
+	printf '%s\n' "alert-resolve-after = 2" "alert-syn-port-half-open = 1e9" "$@" >"$tmp/$name.conf"
 	rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$LISTEN --config "$tmp/$name.conf" \
 		--control "$tmp/$name.sock" --alert-log "$tmp/$name.json" 2>"$tmp/$name.err"
 	serve_pid=$bg_pid

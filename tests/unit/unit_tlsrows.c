@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The TLS rows in user space (datapath/tlsconn.h, docs/tls.md): the SNI and
+ * ALPN texts, a window's subtraction (src/snapshot.c), top's TLS items
+ * (src/topmodel.c), and the agent's wire form (src/snapshot_json.c) there
+ * and back. Pure logic on hand-made snapshots.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "../../src/picture.h"
+#include "../../src/snapshot_json.h"
+#include "../../src/topmodel.h"
+
+#define NS 1000000000ll
+
+static void row(struct rx_tls_row *r, __u16 port, const char *sni, const char *alpn, __u32 alen,
+		__u64 conns, __u64 xchg)
+{
+	memset(r, 0, sizeof(*r));
+	r->k.port = port;
+	r->k.sni_len = (__u8)strlen(sni);
+	memcpy(r->k.sni, sni, strlen(sni));
+	r->k.alpn_len = (__u8)alen;
+	memcpy(r->k.alpn, alpn, alen);
+	r->v.conns = conns;
+	r->v.hs_done = conns;
+	r->v.xchg.n = xchg;
+	r->v.xchg.count[2] = xchg;
+	r->v.xchg.min_ns = 20000000;
+	r->v.xchg.max_ns = 21000000;
+	r->v.xchg.sum_ns = xchg * 20500000;
+}
+
+static void test_texts(void **state)
+{
+	struct rx_tls_row r;
+	char b[RX_TLS_TEXT];
+
+	(void)state;
+	row(&r, 443, "api.example", "\x02h2\x08http/1.1", 12, 1, 0);
+	rx_tls_sni_text(b, &r.k);
+	assert_string_equal(b, "api.example");
+	rx_tls_alpn_text(b, &r.k);
+	assert_string_equal(b, "h2,http/1.1");
+	/* a name cut by the key's 16 bytes, a byte that is not printable */
+	row(&r, 443, "a\x01" "b", "\x02h2\x08http/1.1\x05spdy3", 16, 1, 0);
+	rx_tls_sni_text(b, &r.k);
+	assert_string_equal(b, "a\\x01b");
+	rx_tls_alpn_text(b, &r.k);
+	assert_string_equal(b, "h2,http/1.1,spd...");
+}
+
+static void test_window(void **state)
+{
+	struct rx_snapshot s = { 0 }, base = { 0 };
+
+	(void)state;
+	s.tls = calloc(2, sizeof(*s.tls));
+	base.tls = calloc(2, sizeof(*base.tls));
+	assert_non_null(s.tls);
+	assert_non_null(base.tls);
+	row(&s.tls[0], 443, "a.example", "", 0, 5, 40);
+	row(&s.tls[1], 443, "b.example", "", 0, 2, 10);
+	s.n_tls = 2;
+	row(&base.tls[0], 443, "b.example", "", 0, 2, 10); /* b did not grow */
+	row(&base.tls[1], 443, "a.example", "", 0, 3, 30);
+	base.n_tls = 2;
+	rx_snapshot__subtract(&s, &base);
+	assert_int_equal(s.n_tls, 1);
+	assert_int_equal(s.tls[0].k.sni[0], 'a');
+	assert_int_equal(s.tls[0].v.conns, 2);
+	assert_int_equal(s.tls[0].v.xchg.n, 10);
+	assert_int_equal(s.tls[0].v.xchg.count[2], 10);
+	rx_snapshot__free(&s);
+	rx_snapshot__free(&base);
+}
+
+static void test_top(void **state)
+{
+	struct rx_snapshot a = { 0 }, b = { 0 };
+	struct top_model m = { 0 };
+	struct top_frame f = { 0 };
+
+	(void)state;
+	a.tls = calloc(1, sizeof(*a.tls));
+	b.tls = calloc(1, sizeof(*b.tls));
+	assert_non_null(a.tls);
+	assert_non_null(b.tls);
+	row(&a.tls[0], 8443, "d20.example", "", 0, 1, 10);
+	a.n_tls = 1;
+	a.last_ns = 1 * NS;
+	row(&b.tls[0], 8443, "d20.example", "", 0, 1, 30);
+	b.tls[0].v.hs_failed = 1;
+	b.n_tls = 1;
+	b.last_ns = 2 * NS;
+	assert_int_equal(top_model__step(&m, &a, 1 * NS, TOP_SORT_PACKETS, &f), 1);
+	top_frame__free(&f);
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(top_model__step(&m, &b, 2 * NS, TOP_SORT_PACKETS, &f), 1);
+	assert_int_equal(f.n_ep, 1);
+	assert_string_equal(f.ep[0].name, "TLS :8443 d20.example");
+	assert_int_equal(f.ep[0].total, 30);
+	assert_true(f.ep[0].rate > 19.9 && f.ep[0].rate < 20.1);
+	assert_true(f.ep[0].warn);
+	top_frame__free(&f);
+	top_model__free(&m);
+}
+
+static void test_wire(void **state)
+{
+	struct rx_snapshot s = { 0 }, back;
+	json_t *j;
+
+	(void)state;
+	s.tls = calloc(1, sizeof(*s.tls));
+	assert_non_null(s.tls);
+	row(&s.tls[0], 443, "api.example", "\x08http/1.1", 9, 3, 7);
+	s.tls[0].v.hs_failed = 1;
+	s.tls[0].v.hs[RX_TLS_PH_SERVER_HELLO].n = 3;
+	s.tls[0].bounds = 1;
+	s.n_tls = 1;
+	j = rx_snapshot__to_json(&s);
+	assert_non_null(j);
+	assert_int_equal(rx_snapshot__from_json(&back, j), 0);
+	assert_int_equal(back.n_tls, 1);
+	assert_memory_equal(&back.tls[0], &s.tls[0], sizeof(s.tls[0]));
+	json_decref(j);
+	rx_snapshot__free(&back);
+	rx_snapshot__free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_texts),
+		cmocka_unit_test(test_window),
+		cmocka_unit_test(test_top),
+		cmocka_unit_test(test_wire),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
