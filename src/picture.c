@@ -118,7 +118,7 @@ json_t *rx_picture_json(const struct rx_snapshot *s, const struct rx_totals *t, 
 	json_object_set_new(root, "lost", o);
 	json_object_set_new(root, "http",
 			    json_pack("{sI}", "requests", (json_int_t)s->stats[RX_STAT_HTTP_REQUESTS]));
-	json_object_set_new(root, "tls",
+	json_object_set_new(root, "tls_hellos",
 			    json_pack("{sIsI}", "held", (json_int_t)s->stats[RX_STAT_TLS_HELD],
 				      "reassembled", (json_int_t)s->stats[RX_STAT_TLS_REASSEMBLED]));
 	json_object_set_new(root, "rxray", json_pack("{si}", "schema", RX_JSON_SCHEMA));
