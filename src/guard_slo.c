@@ -15,6 +15,7 @@ void rx_guard_slo__defaults(struct rx_guard_slo_cfg *c)
 	memset(c, 0, sizeof(*c));
 	c->sources = 3;
 	c->share = 0.2;
+	c->min_pps = 100;
 	c->syn = 50;
 	c->min = 2;
 	c->step = 2;
@@ -62,6 +63,10 @@ int rx_guard_slo__set(struct rx_guard_slo_cfg *c, const char *key, const char *v
 			return -EINVAL;
 		c->share = pct / 100;
 		return 0;
+	}
+	if (!strcmp(key, "guard-slo-min-pps")) {
+		*why = "expected 0..1000000000 packets/s";
+		return rx_parse_uint(val, 0, 1000000000, &c->min_pps) ? -EINVAL : 0;
 	}
 	if (!strcmp(key, "guard-slo-syn") || !strcmp(key, "guard-slo-min")) {
 		*why = "expected 1..1000000 SYN/s";
@@ -186,9 +191,14 @@ size_t rx_guard_slo__step(const struct rx_guard_slo_cfg *c, struct rx_gslo_ep *e
 	}
 	if (!burning)
 		return got;
-	/* burning: the heaviest sources, above the share, limited */
+	/*
+	 * burning: the heaviest sources, above the share and the packet rate,
+	 * limited (the rate: when a limited source's packets stop, a light
+	 * one's share of what is left grows; limiting it relieves nothing)
+	 */
 	for (i = 0; i < n && i < c->sources; i++) {
-		if (cands[i].share < c->share || src_of(e, cands[i].addr))
+		if (cands[i].share < c->share || cands[i].packets < c->min_pps ||
+		    src_of(e, cands[i].addr))
 			continue;
 		for (j = 0; j < RX_GSLO_SOURCES_MAX && e->src[j].rate; j++)
 			;
@@ -227,7 +237,9 @@ size_t rx_guard_slo__heaviest(const struct rx_keyed *t, size_t n, size_t k,
 		top[j] = p;
 		memcpy(out[j].addr, t[i].key, 16);
 	}
-	for (i = 0; i < got; i++)
+	for (i = 0; i < got; i++) {
 		out[i].share = total ? (double)top[i] / (double)total : 0;
+		out[i].packets = top[i];
+	}
 	return got;
 }

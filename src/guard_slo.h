@@ -24,6 +24,7 @@ struct rx_guard_slo_cfg {
 	int on;                   /* guard-slo */
 	unsigned long sources;    /* guard-slo-sources: the heaviest K sources (3) */
 	double share;             /* guard-slo-share: and at least this share of the packets (0.2) */
+	unsigned long min_pps;    /* guard-slo-min-pps: and at least this many packets a second (100) */
 	unsigned long syn;        /* guard-slo-syn: the first limit, SYN/s (50) */
 	unsigned long min;        /* guard-slo-min: the floor, SYN/s (2) */
 	double step;              /* guard-slo-step: tighten divides by it, relax multiplies (2) */
@@ -74,6 +75,7 @@ struct rx_gslo_ep {
 struct rx_gslo_cand {
 	__u8 addr[16];
 	double share;
+	__u64 packets; /* in the last second */
 };
 
 struct rx_gslo_action {

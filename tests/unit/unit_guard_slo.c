@@ -88,13 +88,16 @@ static void loop(void **state)
 	double t = 1000;
 
 	(void)state;
-	rx_guard_slo__defaults(&c); /* syn 50, min 2, step 2, interval 5, share 0.2, 3 sources */
+	rx_guard_slo__defaults(&c); /* syn 50, min 2, step 2, interval 5, share 0.2, 3 sources, 100/s */
 	c.calm_s = 0;
 	memset(&e, 0, sizeof(e));
+	memset(cands, 0, sizeof(cands));
 	addr(cands[0].addr, 9);
 	cands[0].share = 0.8; /* heavy */
+	cands[0].packets = 800;
 	addr(cands[1].addr, 7);
 	cands[1].share = 0.1; /* light: below the share, never limited */
+	cands[1].packets = 100;
 	/* not burning: nothing */
 	assert_int_equal(rx_guard_slo__step(&c, &e, cands, 2, t, a, 32), 0);
 	e.firing = 2;
@@ -149,6 +152,33 @@ static void loop(void **state)
 	assert_int_equal(rx_guard_slo__step(&c, &e, cands, 2, t + 5, a, 32), 0);
 }
 
+/*
+ * a light source whose share grew because the heavy one's packets stopped
+ * (its SYNs limited): under guard-slo-min-pps, not limited; at it, limited
+ */
+static void light_share_rises(void **state)
+{
+	struct rx_guard_slo_cfg c;
+	struct rx_gslo_ep e;
+	struct rx_gslo_cand cand;
+	struct rx_gslo_action a[32];
+	const char *why;
+
+	(void)state;
+	rx_guard_slo__defaults(&c);
+	memset(&e, 0, sizeof(e));
+	memset(&cand, 0, sizeof(cand));
+	addr(cand.addr, 3);
+	cand.share = 0.375;
+	cand.packets = 32;
+	e.firing = 1;
+	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1000, a, 32), 0);
+	assert_int_equal(rx_guard_slo__set(&c, "guard-slo-min-pps", "32", &why), 0);
+	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1001, a, 32), 1);
+	assert_int_equal(a[0].step, RX_GSLO_LIMIT);
+	assert_int_equal(rx_guard_slo__set(&c, "guard-slo-min-pps", "-1", &why), -EINVAL);
+}
+
 /* burning again while relaxing: tightened again (the loop can oscillate) */
 static void burns_again(void **state)
 {
@@ -163,6 +193,7 @@ static void burns_again(void **state)
 	memset(&e, 0, sizeof(e));
 	addr(cand.addr, 9);
 	cand.share = 0.5;
+	cand.packets = 1000;
 	e.firing = 1;
 	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1000, a, 32), 1);
 	e.firing = 0;
@@ -179,6 +210,7 @@ static void burns_again(void **state)
 		for (i = 0; i < RX_GSLO_SOURCES_MAX; i++) {
 			addr(many[i].addr, 100 + i);
 			many[i].share = 0.3;
+			many[i].packets = 1000;
 		}
 		c.sources = RX_GSLO_SOURCES_MAX;
 		assert_int_equal(rx_guard_slo__step(&c, &e, many, RX_GSLO_SOURCES_MAX, 1007, a, 32),
@@ -199,6 +231,7 @@ static void calm(void **state)
 	memset(&e, 0, sizeof(e));
 	addr(cand.addr, 9);
 	cand.share = 0.5;
+	cand.packets = 1000;
 	e.firing = 1;
 	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1000, a, 32), 1);
 	e.firing = 0;
@@ -227,6 +260,7 @@ int main(void)
 		cmocka_unit_test(settings),
 		cmocka_unit_test(heaviest),
 		cmocka_unit_test(loop),
+		cmocka_unit_test(light_share_rises),
 		cmocka_unit_test(burns_again),
 		cmocka_unit_test(calm),
 	};
