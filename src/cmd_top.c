@@ -14,6 +14,7 @@
  * every way out once it has.
  */
 /* first: reasons.h's X-macros name a reason OK, which curses.h defines as a macro */
+#include "agent_wire.h"
 #include "alerts_replay.h"
 #include "guard.h"
 #include "params.h"
@@ -135,8 +136,8 @@ static void top__detect(struct top *t, const struct rx_snapshot *s)
 {
 	struct rx_snapshot w;
 
-	if (!t->alerts || !t->model.have_prev || s->last_ns <= t->model.prev.last_ns)
-		return;
+	if (t->agent || !t->alerts || !t->model.have_prev || s->last_ns <= t->model.prev.last_ns)
+		return; /* (over the agent: its own alerts, top__agent_alerts) */
 	if (!rx_snapshot__copy(&w, s)) {
 		rx_snapshot__subtract(&w, &t->model.prev);
 		rx_alerts__tick(t->alerts, &w, s->last_ns);
@@ -154,6 +155,43 @@ static __u64 guard_sum(const json_t *g, const char *key)
 	json_object_foreach((json_t *)json_object_get(g, key), reason, n)
 		sum += (__u64)json_integer_value(n);
 	return sum;
+}
+
+/*
+ * Over the agent: its own firing alerts (its detectors, with its
+ * configured thresholds), as `rxray alerts` reads them, in place of the
+ * ones top's default detectors would raise. An agent that does not answer
+ * leaves the alerts as they were.
+ */
+static void top__agent_alerts(struct top *t)
+{
+	int fd, v = 0;
+	json_t *j = NULL, *firing, *a;
+	size_t i;
+
+	if (!t->agent)
+		return;
+	fd = rx_agent_connect(rx_agent_path());
+	if (fd < 0)
+		return;
+	if (rx_agent_alerts_request_write(fd, 0) || rx_agent_alerts_answer_read(fd, &j, &v)) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	firing = json_object();
+	json_array_foreach(json_object_get(j, "alerts"), i, a) {
+		const char *fp = json_string_value(json_object_get(a, "fingerprint"));
+		const char *state = json_string_value(json_object_get(a, "state"));
+
+		if (fp && state && !strcmp(state, "firing"))
+			json_object_set(firing, fp, a);
+	}
+	json_decref(j);
+	pthread_mutex_lock(&t->alock);
+	json_decref(t->firing);
+	t->firing = firing;
+	pthread_mutex_unlock(&t->alock);
 }
 
 /* Over the agent: its guard now, and the rates of its drops since the last read. */
@@ -199,6 +237,7 @@ static void top__sample(struct top *t)
 		return;
 	}
 	top__detect(t, &s);
+	top__agent_alerts(t);
 	top__guard(t);
 	if (!top_model__step(&t->model, &s, rx_clock_ns(CLOCK_MONOTONIC), t->sort, &f))
 		return;
