@@ -124,7 +124,8 @@ _Static_assert(sizeof(struct rx_guard_meta) == 184, "struct rx_guard_meta ABI si
 /*
  * A source's bucket (LRU map rx_guard_buckets): per source and limit port.
  * Also the key of a limit of one source on one port (map
- * rx_guard_srclimits, pad 0), whose bucket is the same key with pad 1.
+ * rx_guard_srclimits, pad 0), whose bucket is the same key with pad
+ * RX_GUARD_BK_SRCLIMIT (enum rx_guard_bucket_kind).
  */
 struct rx_guard_bucket_key {
 	__u8 addr[16]; /* IPv6, or IPv4 mapped (::ffff:a.b.c.d) */

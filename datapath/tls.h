@@ -404,6 +404,12 @@ RX_INLINE int rx_tls_hold(struct rx_env *env, __u32 hook, struct rx_work *wk, __
 
 	if (avail == 0 || avail >= RX_TLS_BUF || avail != pkt->payload_len)
 		return -1;
+	/*
+	 * sampled (serve's alert evidence, one packet in N): the next segment
+	 * would seldom be seen, so nothing is held (the hello is partial)
+	 */
+	if (rx_shim_config_rt(env)->sample > 1)
+		return -1;
 	h->seq = pkt->tcp_seq;
 	/* data on a SYN (TCP Fast Open) starts after the SYN's sequence number */
 	h->next = pkt->tcp_seq + avail + ((pkt->tcp_flags & RX_TH_SYN) ? 1 : 0);

@@ -405,7 +405,8 @@ static int rule_write(struct rx_guard *g, const struct grule *r, int del)
 		} else if (del) {
 			bpf_map_delete_elem(fd, key);
 			bpf_map_delete_elem(g->t[i].fd[GM_META], &r->id);
-		} else if (bpf_map_update_elem(fd, key, m == GM_LIMITS ? (void *)&l : (void *)&v,
+		} else if (bpf_map_update_elem(fd, key,
+					       m == GM_LIMITS || m == GM_SRCLIM ? (void *)&l : (void *)&v,
 					       BPF_ANY) ||
 			   meta_write(g, g->t[i].fd[GM_META], r)) {
 			err = -errno;

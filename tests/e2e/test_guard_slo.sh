@@ -184,6 +184,12 @@ g() { RXRAY_AGENT=$tmp/agent.sock inb "$RXRAY" guard "$@"; }
 g limit --source 203.0.113.9 --port $API --syn 10/s --reason e2e >/dev/null || fail "guard limit --source failed"
 g list | grep -q "limit  source 203.0.113.9 port $API" || fail "guard list: $(g list)"
 [ "$(g explain 203.0.113.9 --json | jq -r '.rule.source')" = 203.0.113.9 ] || fail "explain: $(g explain 203.0.113.9 --json)"
+# what the datapath enforces: the map rx_guard_srclimits holds the limit itself (10 SYN/s: 1e8 ns a SYN, no packet limit)
+sl=$(for id in $(bpftool -j map show 2>/dev/null | jq '.[] | select(.name == "rx_guard_srclim") | .id'); do
+	bpftool -j map dump id "$id" 2>/dev/null | jq -c '.[] | .formatted.value? // empty' 2>/dev/null
+done)
+jq -se 'any(.[]; .syn_ns == 100000000 and .pkt_ns == 0)' <<<"$sl" >/dev/null ||
+	fail "rx_guard_srclimits does not hold 10 SYN/s for 203.0.113.9: $sl"
 g limit --source 2001:db8::77 --port $API --syn 5/s --ttl 60 >/dev/null || fail "guard limit --source (IPv6) failed"
 [ "$(g list --json | jq -r '[.rules[] | select(.source == "2001:db8::77")][0] | "\(.port) \(.syn) \(.per_source // 0)"')" = "$API 5 0" ] ||
 	fail "guard list (IPv6 source limit): $(g list --json | jq -c .rules)"
