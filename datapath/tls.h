@@ -434,6 +434,29 @@ RX_INLINE int rx_tls_record(const struct rx_work *wk, __u32 n)
 }
 
 /*
+ * The hello's headers (record, handshake) from the n bytes in the buffer
+ * (avail in the segment, or the held piece and it) into t, and the walk
+ * over its body set up in w; 1 when the hello is longer than those bytes
+ * (or its record), else 0.
+ */
+RX_INLINE int rx_tls_head(struct rx_work *wk, struct rx_tls *t, struct rx_tlswalk *w, __u32 hs_type,
+			  __u32 n, __u32 avail)
+{
+	__u32 rec_len;
+
+	t->kind = (__u8)hs_type;
+	t->rec_version = (__u16)rx_tls_u16(wk, 1);
+	rec_len = rx_tls_u16(wk, 3);
+	t->hs_len = n >= RX_TLS_HDR ? RX_TLS_BYTE(wk, 6) << 16 | rx_tls_u16(wk, 7) : 0;
+	__builtin_memset(w, 0, sizeof(*w));
+	w->hs_end = RX_TLS_HDR + t->hs_len;
+	w->end = rx_tls_min(n, w->hs_end);
+	w->state = RX_TLS_S_DONE;
+	/* the hello in more bytes than this segment (or the buffer) has, or in more records */
+	return n < RX_TLS_HDR || avail < w->hs_end || n < w->hs_end || 5 + rec_len < w->hs_end;
+}
+
+/*
  * After the walk: the counters of what it found. A held piece counts
  * nothing yet: its hello is counted once, when completed or given up.
  */
@@ -463,7 +486,7 @@ RX_INLINE void rx_tls_decode(struct rx_env *env, __u32 hook, struct rx_work *wk)
 	struct rx_tls *t = &wk->tls;
 	struct rx_tlswalk *w = &wk->tlsw;
 	struct rx_optctx ctx = { .work = wk, .env = env, .hook = hook };
-	__u32 avail, n, hs_type, rec_len, held;
+	__u32 avail, n, hs_type, held;
 	int again = 0;
 
 	__builtin_memset(t, 0, sizeof(*t));
@@ -501,22 +524,13 @@ RX_INLINE void rx_tls_decode(struct rx_env *env, __u32 hook, struct rx_work *wk)
 		return;
 	}
 	hs_type = RX_TLS_BYTE(wk, 5);
-	t->kind = (__u8)hs_type;
-	t->rec_version = (__u16)rx_tls_u16(wk, 1);
-	rec_len = rx_tls_u16(wk, 3);
-	t->hs_len = n >= RX_TLS_HDR ? RX_TLS_BYTE(wk, 6) << 16 | rx_tls_u16(wk, 7) : 0;
-	__builtin_memset(w, 0, sizeof(*w));
-	w->hs_end = RX_TLS_HDR + t->hs_len;
-	w->end = rx_tls_min(n, w->hs_end);
-	w->state = RX_TLS_S_DONE;
-	/* the hello in more bytes than this segment (or the buffer) has, or in more records */
-	if (n < RX_TLS_HDR || avail < w->hs_end || n < w->hs_end || 5 + rec_len < w->hs_end)
+	if (rx_tls_head(wk, t, w, hs_type, n, avail))
 		t->flags |= RX_TLSF_PARTIAL;
 	else if (held)
 		t->flags |= RX_TLSF_REASSEMBLED;
 	/* the first piece of a ClientHello in one record: held for the next segment */
 	if (!held && hs_type == RX_TLS_HS_CLIENT_HELLO && (t->flags & RX_TLSF_PARTIAL) &&
-	    (n < RX_TLS_HDR || 5 + rec_len >= w->hs_end) && !rx_tls_hold(env, hook, wk, avail, again))
+	    (n < RX_TLS_HDR || 5 + rx_tls_u16(wk, 3) >= w->hs_end) && !rx_tls_hold(env, hook, wk, avail, again))
 		t->flags |= RX_TLSF_HELD;
 	else if (again) /* the held piece came again, whole this time */
 		rx_shim_tls_hold_del(env, &wk->tlskey);
@@ -551,7 +565,7 @@ RX_INLINE int rx_tls_hello(struct rx_env *env, __u32 hook, struct rx_work *wk)
 	struct rx_tls *t = &wk->tls;
 	struct rx_tlswalk *w = &wk->tlsw;
 	struct rx_optctx ctx = { .work = wk, .env = env, .hook = hook };
-	__u32 avail, n, hs_type, rec_len;
+	__u32 avail, n, hs_type;
 
 	__builtin_memset(t, 0, sizeof(*t));
 	if (!(pkt->layers & RX_L_TCP) || !pkt->payload_off)
@@ -575,16 +589,7 @@ RX_INLINE int rx_tls_hello(struct rx_env *env, __u32 hook, struct rx_work *wk)
 	hs_type = RX_TLS_BYTE(wk, 5);
 	if (hs_type != RX_TLS_HS_CLIENT_HELLO && hs_type != RX_TLS_HS_SERVER_HELLO)
 		return 0;
-	t->kind = (__u8)hs_type;
-	t->rec_version = (__u16)rx_tls_u16(wk, 1);
-	rec_len = rx_tls_u16(wk, 3);
-	t->hs_len = n >= RX_TLS_HDR ? RX_TLS_BYTE(wk, 6) << 16 | rx_tls_u16(wk, 7) : 0;
-	__builtin_memset(w, 0, sizeof(*w));
-	w->hs_end = RX_TLS_HDR + t->hs_len;
-	w->end = rx_tls_min(n, w->hs_end);
-	w->state = RX_TLS_S_DONE;
-	/* the hello in more bytes than this segment (or the buffer) has, or in more records */
-	if (n < RX_TLS_HDR || avail < w->hs_end || n < w->hs_end || 5 + rec_len < w->hs_end)
+	if (rx_tls_head(wk, t, w, hs_type, n, avail))
 		t->flags |= RX_TLSF_PARTIAL;
 	if (n >= RX_TLS_HDR && !rx_tls_fixed(wk, t, w))
 		rx_shim_loop(RX_TLS_STEPS, rx_tls_step, &ctx);
