@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "../src/alerts.h"
+#include "alerts.h" /* -I TREE/src: this tree's or the base's (bench/alerts_cost.sh) */
 
 #define WARM 70
 

@@ -25,14 +25,12 @@ MODS="src/alerts.c src/slo.c src/seenset.c src/snapshot.c src/picture.c src/quan
 CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE"
 LIBS="-ljansson -lm -lpthread -lpcap $(pkg-config --libs gnutls 2>/dev/null || echo -lgnutls)"
 
-# compile TREE OUT: bench/alerts_cost.c (this tree's) against TREE's detector modules
+# compile TREE OUT: bench/alerts_cost.c (this tree's) against TREE's detector modules and headers
 compile() {
 	local tree=$1 bin=$2 m srcs=()
-	mkdir -p "$tree/bench"
-	cp "$repo/bench/alerts_cost.c" "$tree/bench/alerts_cost_run.c"
 	for m in $MODS; do srcs+=("$tree/$m"); done
 	# shellcheck disable=SC2086 # flags are words
-	gcc $CFLAGS -o "$bin" "$tree/bench/alerts_cost_run.c" "${srcs[@]}" $LIBS
+	gcc $CFLAGS -I"$tree/src" -o "$bin" "$repo/bench/alerts_cost.c" "${srcs[@]}" $LIBS
 }
 
 commit=$(git -C "$repo" rev-parse --verify "$rev^{commit}")

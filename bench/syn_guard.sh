@@ -50,7 +50,7 @@ NA=$P-a NB=$P-b IFA=${P}a IFB=${P}b
 URL=http://192.0.2.2:8080/api/items
 [ -x "$rxray" ] || die "$rxray not built (make)"
 
-tmp=$(mktemp -d /tmp/rxray-syngb.XXXXXX)
+tmp=$(mktemp -d)
 chmod 755 "$tmp"
 nginx_pid=
 # shellcheck disable=SC2034 # read by bench/live_lib.sh
