@@ -93,18 +93,6 @@ RX_INLINE int rx_guard_over(struct rx_env *env, const struct rx_guard_limit *l,
 	return !rx_guard_gcra(&b->pkt_tat, now, l->pkt_ns, l->pkt_burst_ns);
 }
 
-/* pkt's source into addr: IPv6, or IPv4 mapped (::ffff:a.b.c.d); addr is zero. */
-RX_INLINE void rx_guard_src(const struct rx_pkt *pkt, __u8 *addr)
-{
-	if (pkt->layers & RX_L_IPV4) {
-		addr[10] = 0xff;
-		addr[11] = 0xff;
-		__builtin_memcpy(&addr[12], &pkt->ip_src, 4);
-	} else {
-		__builtin_memcpy(addr, pkt->ip6_src, 16);
-	}
-}
-
 /* Whether pkt opens a connection: a TCP SYN without ACK. */
 RX_INLINE int rx_guard_is_syn(const struct rx_pkt *pkt)
 {
@@ -123,7 +111,7 @@ RX_INLINE int rx_guard_unproven(struct rx_env *env, const struct rx_pkt *pkt,
 	struct rx_guard_good_key g = {};
 	struct rx_guard_bucket *b;
 
-	rx_guard_src(pkt, g.addr);
+	rx_pkt_src16(pkt, g.addr);
 	if (rx_shim_guard_good(env, &g))
 		return 0;
 	*id = cfg->sg_id;
@@ -174,7 +162,7 @@ RX_INLINE int rx_guard_limited(struct rx_env *env, const struct rx_guard_cfg *cf
 	const struct rx_guard_limit *l;
 	int syn;
 
-	rx_guard_src(pkt, k.addr);
+	rx_pkt_src16(pkt, k.addr);
 	syn = rx_guard_is_syn(pkt);
 	if (cfg->src_limits && (pkt->layers & (RX_L_TCP | RX_L_UDP)) && pkt->dport) {
 		k.port = pkt->dport;

@@ -1127,4 +1127,16 @@ RX_INLINE int rx_parse(struct rx_env *env, __u32 hook, struct rx_work *wk, const
 	return r;
 }
 
+/* pkt's source into addr: IPv6, or IPv4 mapped (::ffff:a.b.c.d); addr is zero. */
+RX_INLINE void rx_pkt_src16(const struct rx_pkt *pkt, __u8 *addr)
+{
+	if (pkt->layers & RX_L_IPV4) {
+		addr[10] = 0xff;
+		addr[11] = 0xff;
+		__builtin_memcpy(&addr[12], &pkt->ip_src, 4);
+	} else {
+		__builtin_memcpy(addr, pkt->ip6_src, 16);
+	}
+}
+
 #endif

@@ -116,13 +116,7 @@ RX_INLINE void rx_tcp_proven(struct rx_env *env, const struct rx_pkt *pkt, __u64
 {
 	struct rx_guard_good_key g = {};
 
-	if (pkt->layers & RX_L_IPV4) {
-		g.addr[10] = 0xff;
-		g.addr[11] = 0xff;
-		__builtin_memcpy(&g.addr[12], &pkt->ip_src, 4);
-	} else {
-		__builtin_memcpy(g.addr, pkt->ip6_src, 16);
-	}
+	rx_pkt_src16(pkt, g.addr);
 	rx_shim_guard_good_mark(env, &g, now);
 }
 
