@@ -11,30 +11,33 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 
-/* The kernel's types, only the fields read (CO-RE finds their offsets in the kernel's BTF). */
-struct rx_k_inode___x {
+/*
+ * The kernel's types, only the fields read: CO-RE finds their offsets in the
+ * kernel's BTF, by the name before "___" (struct sock...).
+ */
+struct inode___rx {
 	unsigned long i_ino;
 } __attribute__((preserve_access_index));
 
-struct rx_k_file___x {
-	struct rx_k_inode___x *f_inode;
+struct file___rx {
+	struct inode___rx *f_inode;
 } __attribute__((preserve_access_index));
 
-struct rx_k_socket___x {
-	struct rx_k_file___x *file;
+struct socket___rx {
+	struct file___rx *file;
 } __attribute__((preserve_access_index));
 
-struct rx_k_sock_common___x {
+struct sock_common___rx {
 	struct {
 		__s64 counter;
 	} skc_cookie;
 } __attribute__((preserve_access_index));
 
-struct rx_k_sock___x {
-	struct rx_k_sock_common___x __sk_common;
+struct sock___rx {
+	struct sock_common___rx __sk_common;
 	__u32 sk_ack_backlog;
 	__u32 sk_max_ack_backlog;
-	struct rx_k_socket___x *sk_socket;
+	struct socket___rx *sk_socket;
 } __attribute__((preserve_access_index));
 
 /* Per local port, the socket found last (datapath/sock.h); the coldest port makes room. */
@@ -57,7 +60,7 @@ struct {
 RX_INLINE void rx_sock_read(struct rx_work *wk, struct bpf_sock *sk, int full, int listen)
 {
 	struct rx_sock_port *sp = &wk->sock.port;
-	const struct rx_k_sock___x *s;
+	const struct sock___rx *s;
 
 	*(volatile __u64 *)&wk->sock.addr = (__u64)(long)sk;
 	s = (const void *)(long)*(volatile __u64 *)&wk->sock.addr;
