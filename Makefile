@@ -47,7 +47,7 @@ TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/test
 TEST_BINS += $(BUILD)/tests/unit_topmodel $(BUILD)/tests/unit_webconfig $(BUILD)/tests/unit_alerts \
 	$(BUILD)/tests/unit_tls $(BUILD)/tests/unit_tlsrows \
 	$(BUILD)/tests/unit_guard_auto $(BUILD)/tests/unit_synguard
-TEST_BINS += $(BUILD)/tests/unit_p0f $(BUILD)/tests/unit_guard_slo
+TEST_BINS += $(BUILD)/tests/unit_p0f $(BUILD)/tests/unit_guard_slo $(BUILD)/tests/unit_sockdiag
 
 .PHONY: all tests test test-kernels clang19 demo bench fuzz deps clean man install uninstall
 all: $(BUILD)/rxray $(BPF_OBJ)
@@ -168,6 +168,11 @@ $(BUILD)/tests/unit_parse: $(BUILD)/tests/unit_parse.o $(BUILD)/native/datapath.
 
 # p0f's signature parser and matcher
 $(BUILD)/tests/unit_p0f: $(BUILD)/tests/unit_p0f.o $(BUILD)/src/p0f.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka
+
+# sock_diag's message parser
+$(BUILD)/tests/unit_sockdiag: $(BUILD)/tests/unit_sockdiag.o $(BUILD)/src/sockdiag.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka
 
