@@ -11,7 +11,11 @@
  *
  * The packets (127.0.0.2 -> 127.0.0.1):
  *   udp bound     a 32-byte UDP datagram to a bound socket of this process:
- *                 bpf_sk_lookup_udp finds it, its cookie and inode read;
+ *                 bpf_sk_lookup_udp finds it, its cookie read, which is the
+ *                 port's socket's: its inode known (the sockets of this
+ *                 process have cookies, as sock_diag makes them for serve);
+ *   udp no cookie the same to a socket without a cookie yet: its inode read
+ *                 (socket, file, inode: four probe reads);
  *   udp closed    the same to a port no socket has: counted as nosocket;
  *   syn           a SYN to a listener of this process: the lookup finds
  *                 the listener, its cookie, inode and accept queue read;
@@ -38,12 +42,13 @@
 #include "bench_lib.h"
 #include "../tests/lib/pktgen.h"
 
-enum { SC_UDP_BOUND, SC_UDP_CLOSED, SC_SYN, SC_ACK_UNTRACKED, SC_ACK_TRACKED, SC_KINDS };
+enum { SC_UDP_BOUND, SC_UDP_NOCOOKIE, SC_UDP_CLOSED, SC_SYN, SC_ACK_UNTRACKED, SC_ACK_TRACKED,
+       SC_KINDS };
 static const char *const sc_kind_name[SC_KINDS] = {
-	"udp bound", "udp closed", "syn", "ack untracked", "ack tracked",
+	"udp bound", "udp no cookie", "udp closed", "syn", "ack untracked", "ack tracked",
 };
 static const char *const sc_kind_key[SC_KINDS] = {
-	"udp_bound", "udp_closed", "syn", "ack_untracked", "ack_tracked",
+	"udp_bound", "udp_nocookie", "udp_closed", "syn", "ack_untracked", "ack_tracked",
 };
 
 struct sc_opts {
@@ -98,12 +103,21 @@ static int sc_socket(int type, __u16 *port, __u64 *inode)
 	return fd;
 }
 
+/* The kernel makes a socket's cookie when first asked (as sock_diag does, src/sockdiag.c). */
+static int sc_cookie(int fd)
+{
+	__u64 c;
+	socklen_t cl = sizeof(c);
+
+	return getsockopt(fd, SOL_SOCKET, SO_COOKIE, &c, &cl) ? -errno : 0;
+}
+
 struct sc_ctx {
 	struct rxray_bpf *rx;
 	int fd, ncpus;
-	int udp, tcp;         /* this process's sockets */
-	__u16 udp_port, tcp_port;
-	__u64 udp_ino, tcp_ino;
+	int udp, tcp, udp2;   /* this process's sockets (udp2: no cookie) */
+	__u16 udp_port, tcp_port, udp2_port;
+	__u64 udp_ino, tcp_ino, udp2_ino;
 	struct bench_pkt pkt[SC_KINDS];
 };
 
@@ -124,14 +138,19 @@ static int sc_setup(struct sc_ctx *x)
 	x->ncpus = libbpf_num_possible_cpus();
 	x->udp = sc_socket(SOCK_DGRAM, &x->udp_port, &x->udp_ino);
 	x->tcp = sc_socket(SOCK_STREAM, &x->tcp_port, &x->tcp_ino);
-	if (x->udp < 0 || x->tcp < 0)
-		return x->udp < 0 ? x->udp : x->tcp;
+	x->udp2 = sc_socket(SOCK_DGRAM, &x->udp2_port, &x->udp2_ino);
+	if (x->udp < 0 || x->tcp < 0 || x->udp2 < 0)
+		return x->udp < 0 ? x->udp : x->tcp < 0 ? x->tcp : x->udp2;
+	err = sc_cookie(x->udp) ?: sc_cookie(x->tcp);
+	if (err)
+		return err;
 	/* a closed port: one that was bound a moment ago */
 	fd = sc_socket(SOCK_DGRAM, &closed, &ino);
 	if (fd < 0)
 		return fd;
 	close(fd);
 	err = sc_frame(&x->pkt[SC_UDP_BOUND], 40000, x->udp_port, 0) ?:
+	      sc_frame(&x->pkt[SC_UDP_NOCOOKIE], 40000, x->udp2_port, 0) ?:
 	      sc_frame(&x->pkt[SC_UDP_CLOSED], 40000, closed, 0) ?:
 	      sc_frame(&x->pkt[SC_SYN], 40001, x->tcp_port, PKTGEN_TH_SYN) ?:
 	      sc_frame(&x->pkt[SC_ACK_UNTRACKED], 40002, x->tcp_port, PKTGEN_TH_ACK) ?:
@@ -173,6 +192,11 @@ static int sc_check(struct sc_ctx *x)
 				  sizeof(*v) * x->ncpus, 0))
 		for (i = 0; i < x->ncpus; i++)
 			udp |= v[i].inode == x->udp_ino;
+	key = RX_SOCK_KEY(IPPROTO_UDP, x->udp2_port);
+	if (!bpf_map__lookup_elem(x->rx->maps.rx_sock_ports, &key, sizeof(key), v,
+				  sizeof(*v) * x->ncpus, 0))
+		for (i = 0; i < x->ncpus; i++)
+			udp &= v[i].inode == x->udp2_ino || !v[i].proto;
 	key = RX_SOCK_KEY(IPPROTO_TCP, x->tcp_port);
 	if (!bpf_map__lookup_elem(x->rx->maps.rx_sock_ports, &key, sizeof(key), v,
 				  sizeof(*v) * x->ncpus, 0))
@@ -203,7 +227,7 @@ int main(int argc, char **argv)
 	};
 	static double v[SC_KINDS][2][BENCH_ROUNDS_MAX];
 	double r[SC_KINDS][2], med[SC_KINDS][2];
-	struct sc_ctx x = { .udp = -1, .tcp = -1 };
+	struct sc_ctx x = { .udp = -1, .tcp = -1, .udp2 = -1 };
 	int err, cpu, k, on;
 	__u32 i;
 
@@ -250,6 +274,8 @@ cleanup:
 		close(x.udp);
 	if (x.tcp >= 0)
 		close(x.tcp);
+	if (x.udp2 >= 0)
+		close(x.udp2);
 	rxray_bpf__destroy(x.rx);
 	return err ? 1 : 0;
 }
