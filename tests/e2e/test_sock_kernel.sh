@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The receiving socket from the kernel's own lookup at TC ingress (issue 14,
 # part 4; datapath/sock.h): in the lab's server namespace, nginx on 8080, a
-# Python API on 8081 and a UDP echo on 9999 are each attributed to their
-# pid and comm with process.found_by "kernel" (the socket's inode from the
-# lookup, mapped to a process by sock_diag and /proc/PID/fd), also after
+# Python API on 8081, a UDP echo on 9999 and a UDP service on IPv6 port
+# 9996 are each attributed to their pid and comm with process.found_by
+# "kernel" (the socket's inode from the lookup, mapped to a process by sock_diag and /proc/PID/fd), also after
 # the API restarts on its port with a new pid. Packets that no socket
 # receives are counted exactly: 8 SYNs (hping3) to the closed TCP port
 # 8099, 9 datagrams to the closed UDP port 9998, in sockets.nosocket and
@@ -41,6 +41,15 @@ EOF2
 rx_bg ip netns exec "$NB" /usr/bin/python3 "$tmp/udp_echo.py"
 udp_pid=$bg_pid
 rx_until sh -c "ip netns exec $NB ss -Hlun 'sport = :9999' | grep -q ." || fail "the UDP service did not start"
+# IPv6: a UDP service on 2001:db8::2 (the lookup's IPv6 tuple)
+rx_bg ip netns exec "$NB" /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("2001:db8::2", 9996))
+while True:
+    s.recvfrom(2048)'
+udp6_pid=$bg_pid
+rx_until sh -c "ip netns exec $NB ss -Hlun 'sport = :9996' | grep -q ." || fail "the IPv6 UDP service did not start"
 # a listener that never accepts, its accept queue 0 long
 cat >"$tmp/full.py" <<'EOF2'
 import socket, time
@@ -67,7 +76,10 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2)
 for i in range(3):
     s.sendto(b"ping", ("192.0.2.2", 9999))
-    s.recvfrom(100)' || fail "udp echo"
+    s.recvfrom(100)
+s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+for i in range(2):
+    s6.sendto(b"ping", ("2001:db8::2", 9996))' || fail "udp echo"
 }
 
 # check FILE WHAT PORT PROTO PID COMM: the services row and (TCP) the endpoints' rows, found by the kernel
@@ -100,6 +112,7 @@ inb curl -sf "http://127.0.0.1:$PORT/api/stats" >"$tmp/s1.json" || fail "/api/st
 check "$tmp/s1.json" "/api/stats" 8080 tcp "$nginx_pid" nginx
 check "$tmp/s1.json" "/api/stats" 8081 tcp "$api_pid" python3
 check "$tmp/s1.json" "/api/stats" 9999 udp "$udp_pid" python3
+check "$tmp/s1.json" "/api/stats" 9996 udp "$udp6_pid" python3
 
 overflows=$(inb nstat -az TcpExtListenOverflows | awk '$1 == "TcpExtListenOverflows" { print $2 }')
 sockets=$(jq -c '.interfaces[0].sockets' "$tmp/s1.json")
