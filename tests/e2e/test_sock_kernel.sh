@@ -62,6 +62,7 @@ rx_bg ip netns exec "$NB" /usr/bin/python3 "$tmp/full.py"
 rx_until rx_listening 8097 || fail "the full listener did not start"
 
 rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$PORT --control "$RXRAY_AGENT" 2>"$tmp/serve.err"
+serve_pid=$bg_pid
 rx_until rx_scrapes $PORT || fail "serve did not start: $(cat "$tmp/serve.err")"
 
 traffic() {
@@ -139,5 +140,21 @@ inb curl -sf "http://127.0.0.1:$PORT/api/stats" >"$tmp/s2.json" || fail "/api/st
 check "$tmp/s2.json" "/api/stats after the restart" 8081 tcp "$api2" python3
 check "$tmp/s2.json" "/api/stats after the restart" 8080 tcp "$nginx_pid" nginx
 check "$tmp/s2.json" "/api/stats after the restart" 9999 udp "$udp_pid" python3
+# lookups off (RXRAY_NO_SOCKET_LOOKUP, serve stopped): no sockets counted, processes found by port
+rx_stop "$serve_pid"
+RXRAY_NO_SOCKET_LOOKUP=1 RXRAY_AGENT=$tmp/none ip netns exec "$NB" "$RXRAY" stats -i "$IF" --duration 3 \
+	--json >"$tmp/off.json" 2>"$tmp/off.err" &
+st=$!
+rx_until rx_tc_attached || fail "stats -i did not attach: $(cat "$tmp/off.err")"
+traffic
+ina /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(4):
+    s.sendto(b"lost", ("192.0.2.2", 9998))'
+wait $st || fail "stats -i, lookups off: $(cat "$tmp/off.err")"
+got=$(jq -c '[.sockets, ([.services[] | select(.port == 9999)][0] | [.["process.pid"], .["process.found_by"]])]' "$tmp/off.json")
+[ "$got" = "[{\"nosocket\":{\"tcp\":0,\"udp\":0},\"listen_full\":0},[$udp_pid,\"port\"]]" ] ||
+	fail "lookups off: $got, want no sockets counted and 9999 found by port"
 echo "nginx $nginx_pid, api $api_pid then $api2, udp $udp_pid: found by the kernel; nosocket tcp 8 udp 9, listen_full $overflows"
 echo PASS
