@@ -11,7 +11,7 @@
 # accepts, its queue filled by one connection, drops 5 more SYNs: listen_full
 # equals the kernel's own TcpExtListenOverflows.
 set -u
-# shellcheck shell=bash source=../lib/runner.sh
+# shellcheck source=../lib/runner.sh
 . "${0%/*}/../lib/runner.sh"
 rx_begin "${1:-}" skk
 rx_need nginx curl jq hping3 nstat
