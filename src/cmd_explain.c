@@ -499,10 +499,13 @@ static void find_process(struct explain *e)
 {
 	const struct rx_pkt *pkt = &e->rec.pkt;
 	struct rx_procmap *pm;
+	volatile struct rx_config_rt *rt;
 	int proto = pkt->layers & RX_L_TCP ? 6 : 17;
 
 	if (!e->live || !(pkt->layers & (RX_L_TCP | RX_L_UDP)) || !(pm = rx_procmap__new()))
 		return;
+	/* the socket the kernel's lookup found at TC ingress, when TC runs (datapath/sock.h) */
+	rx_procmap__kernel(pm, e->src ? rx_source__bpf(e->src, &rt) : NULL);
 	/* the receiver's port: the destination's, or (a reply leaving) the source's */
 	e->have_proc = !rx_procmap__lookup(pm, proto, pkt->dport, &e->proc) ||
 		       !rx_procmap__lookup(pm, proto, pkt->sport, &e->proc);
