@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "guard.h"
+#include "guard_explain.h"
 #include "rxray.h"
 #include "snapshot.h"
 #include "source.h"
@@ -49,12 +50,13 @@ struct grule {
 
 /* The guard's maps in one BPF object, in this order (bpf/guard_maps.h). */
 enum { GM_ALLOW4, GM_DENY4, GM_ALLOW6, GM_DENY6, GM_HITS, GM_CFG, GM_LIMITS, GM_META, GM_SRCLIM, GM_PERCPU,
-       GM_MAX };
+       GM_GOOD, GM_MAX };
 static const char *const gm_names[GM_MAX] = { "rx_guard_allow4", "rx_guard_deny4",
 					      "rx_guard_allow6", "rx_guard_deny6",
 					      "rx_guard_hits",   "rx_guard_cfg",
 					      "rx_guard_limits", "rx_guard_meta",
-					      "rx_guard_srclimits", "rx_percpu" };
+					      "rx_guard_srclimits", "rx_percpu",
+					      "rx_guard_good" };
 
 struct gtarget {
 	int fd[GM_MAX];
@@ -154,16 +156,6 @@ void rx_cidr_format(const struct rx_cidr *c, char *buf, size_t n)
 
 	inet_ntop(c->v6 ? AF_INET6 : AF_INET, c->addr, a, sizeof(a));
 	snprintf(buf, n, "%s/%u", a, c->plen);
-}
-
-/* Whether c contains the address a (of c's family). */
-static int cidr_has(const struct rx_cidr *c, const __u8 *a)
-{
-	__u8 m[16];
-
-	memcpy(m, a, 16);
-	cidr_mask(m, c->v6 ? 16 : 4, c->plen);
-	return !memcmp(m, c->addr, c->v6 ? 16 : 4);
 }
 
 /* ---- the table: rules by id, and an index by key for duplicates --------------------------- */
@@ -836,52 +828,97 @@ static json_t *op_list(struct rx_guard *g)
 			 "max_rules", (json_int_t)g->max, "rules", l);
 }
 
-/* The rule that decides for addr: the longest allow match, else the longest block match, else a limit. */
+/* The guard's rule r as the explain walk sees it (guard_explain.h). */
+static void gx_rule(const struct grule *r, struct rx_gx_rule *v)
+{
+	static const int kinds[GK_MAX] = { RX_GXR_ALLOW, RX_GXR_DENY, RX_GXR_LIMIT, RX_GXR_CAP,
+					   RX_GXR_SYN_GUARD };
+
+	memset(v, 0, sizeof(*v));
+	v->id = r->id;
+	v->kind = is_srclim(r) ? RX_GXR_SRCLIMIT : kinds[r->kind];
+	v->dry = r->dry;
+	v->v6 = r->cidr.v6;
+	v->plen = r->cidr.plen;
+	memcpy(v->addr, r->cidr.addr, 16);
+	v->port = r->port;
+	v->pps = r->pps;
+	v->syn = r->syn;
+}
+
+/* Whether source a completed a handshake (rx_guard_good of any target): 1, 0, -1 not known. */
+static int gx_proven(struct rx_guard *g, const struct rx_cidr *a)
+{
+	struct rx_guard_good_key k = {};
+	__u64 when;
+	int i, known = 0;
+
+	if (a->v6) {
+		memcpy(k.addr, a->addr, 16);
+	} else {
+		k.addr[10] = k.addr[11] = 0xff;
+		memcpy(k.addr + 12, a->addr, 4);
+	}
+	for (i = 0; i < g->nt; i++) {
+		if (g->t[i].fd[GM_GOOD] < 0)
+			continue;
+		known = 1;
+		if (!bpf_map_lookup_elem(g->t[i].fd[GM_GOOD], &k, &when))
+			return 1;
+	}
+	return known ? 0 : -1;
+}
+
+/*
+ * explain ADDR [port P] [syn]: every rule kind walked in the datapath's
+ * order (guard_explain.h): steps[], the step that decides, why; and, as
+ * before, the verdict, the deciding rule and the deny rule an allow overrides.
+ */
 static json_t *op_explain(struct rx_guard *g, const json_t *req)
 {
 	const char *s = json_string_value(json_object_get(req, "address"));
-	const struct grule *best[2] = { NULL, NULL }, *lim = NULL, *r;
+	json_t *port = json_object_get(req, "port"), *j, *steps;
+	struct rx_gx_query q = { 0 };
+	struct rx_gx_result res;
+	struct rx_gx_rule *v;
+	const struct grule *r;
 	struct rx_cidr a;
 	char why[128];
 	size_t i;
-	json_t *j;
 
 	if (!s || rx_cidr_parse(s, &a, why, sizeof(why)) || a.plen != (a.v6 ? 128u : 32u))
 		return fail(RX_EXIT_INPUT, "%s: not an address (explain takes one, e.g. 192.0.2.7)",
 			    s ? s : "");
-	for (i = 0; i < g->n; i++) {
-		r = &g->rules[i];
-		if (is_srclim(r)) {
-			if (r->cidr.v6 == a.v6 && !memcmp(r->cidr.addr, a.addr, 16))
-				lim = r; /* its own limit first */
-			continue;
-		}
-		if (r->kind == GK_LIMIT) {
-			if (!lim || (!r->port && !is_srclim(lim)))
-				lim = r;
-			continue;
-		}
-		if (r->kind != GK_ALLOW && r->kind != GK_DENY)
-			continue; /* caps and the SYN guard: not about one source */
-		if (r->cidr.v6 == a.v6 && cidr_has(&r->cidr, a.addr) &&
-		    (!best[r->kind] || best[r->kind]->cidr.plen < r->cidr.plen))
-			best[r->kind] = r;
-	}
-	j = json_pack("{sssssbsb}", "status", "ok", "address", s, "on", g->on, "dry_run", g->dry_run);
-	if (!g->on)
-		json_object_set_new(j, "verdict", json_string("pass"));
-	else if (best[GK_ALLOW])
-		json_object_set_new(j, "verdict", json_string("pass"));
-	else if (best[GK_DENY])
-		json_object_set_new(j, "verdict", json_string(best[GK_DENY]->dry || g->dry_run
-								      ? "would_drop" : "drop"));
-	else
-		json_object_set_new(j, "verdict", json_string(lim ? "rate_limited_above" : "pass"));
-	r = best[GK_ALLOW] ? best[GK_ALLOW] : best[GK_DENY] ? best[GK_DENY] : lim;
+	if (port && (!json_is_integer(port) || json_integer_value(port) < 0 ||
+		     json_integer_value(port) > 65535))
+		return fail(RX_EXIT_INPUT, "explain --port: expected 0..65535");
+	v = calloc(g->n ? g->n : 1, sizeof(*v));
+	if (!v)
+		return fail(RX_EXIT_RUNTIME, "out of memory");
+	for (i = 0; i < g->n; i++)
+		gx_rule(&g->rules[i], &v[i]);
+	q.v6 = a.v6;
+	memcpy(q.addr, a.addr, 16);
+	q.port = port ? (__u16)json_integer_value(port) : 0;
+	q.syn = json_is_true(json_object_get(req, "syn"));
+	q.on = g->on;
+	q.dry_run = g->dry_run;
+	q.sg_engaged = g->has_syn && g->sg.engaged;
+	q.proven = q.sg_engaged && q.syn ? gx_proven(g, &a) : -1;
+	rx_gx_walk(&q, v, g->n, &res);
+	j = json_pack("{sssssbsbsisbss}", "status", "ok", "address", s, "on", g->on, "dry_run",
+		      g->dry_run, "port", (int)q.port, "syn", q.syn, "verdict", rx_gx_verdict(&res));
+	steps = rx_gx_json(&res);
+	json_object_update(j, steps);
+	json_decref(steps);
+	if (q.proven >= 0)
+		json_object_set_new(j, "proven", json_boolean(q.proven));
+	r = res.decides >= 0 ? &g->rules[res.steps[res.decides].rule - v] : NULL;
 	if (r)
 		json_object_set_new(j, "rule", rule_json(g, r, NULL));
-	if (best[GK_ALLOW] && best[GK_DENY])
-		json_object_set_new(j, "overrides", rule_json(g, best[GK_DENY], NULL));
+	if (res.overridden)
+		json_object_set_new(j, "overrides", rule_json(g, &g->rules[res.overridden - v], NULL));
+	free(v);
 	return j;
 }
 
