@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include "guard.h"
 #include "guard_explain.h"
+#include "flowtab.h"
 #include "rxray.h"
 #include "snapshot.h"
 #include "source.h"
@@ -60,6 +61,7 @@ static const char *const gm_names[GM_MAX] = { "rx_guard_allow4", "rx_guard_deny4
 
 struct gtarget {
 	int fd[GM_MAX];
+	int flows; /* rx_flows (TCP connections): the SLO loop's ranking by new connections */
 	volatile struct rx_config_rt *rt;
 };
 
@@ -93,6 +95,8 @@ struct rx_guard {
 	struct rx_gslo_ep slo_eps[RX_GSLO_ENDPOINTS];
 	size_t slo_neps;
 	__u64 slo_steps[RX_GSLO_STEPS];
+	struct rx_flowtab slo_flows; /* the connections tables, read once a window while an SLO burns */
+	double slo_read_ms;          /* how long the last read took */
 	pthread_cond_t wake;
 };
 
@@ -1188,34 +1192,64 @@ static void slo_act(struct rx_guard *g, struct rx_gslo_ep *e, const struct rx_gs
 	g->slo_steps[a->step]++;
 	extra = json_pack("{s{sssssisssisi}}", "slo", "endpoint", ep, "interface", e->ifname,
 			  "port", (int)e->port, "source", src, "from", (int)a->from, "to", (int)a->to);
-	if (a->step == RX_GSLO_LIMIT)
-		json_object_set_new(json_object_get(extra, "slo"), "share", json_real(a->share));
+	if (a->step == RX_GSLO_LIMIT) {
+		json_t *o = json_object_get(extra, "slo");
+
+		json_object_set_new(o, "share", json_real(a->share));
+		json_object_set_new(o, "syn_per_s", json_integer((json_int_t)a->syn));
+	}
 	snprintf(action, sizeof(action), "slo_%s", rx_gslo_step_names[a->step]);
 	audit_ext(g, action, "slo", rule, extra);
 	json_decref(ans);
+}
+
+/*
+ * The connections tables of every target, read (once a window, only while
+ * an SLO burns): the SYNs of the last second are in them, by source and port.
+ */
+static void slo_read_flows(struct rx_guard *g)
+{
+	struct timespec a, b;
+	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	g->slo_flows.n = 0;
+	for (i = 0; i < g->nt; i++)
+		if (g->t[i].flows >= 0)
+			rx_flowtab__read(&g->slo_flows, g->t[i].flows);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	g->slo_read_ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
 }
 
 void rx_guard__on_window(struct rx_guard *g, const char *ifname, const struct rx_snapshot *w)
 {
 	struct rx_gslo_action act[2 * RX_GSLO_SOURCES_MAX];
 	struct rx_gslo_cand cands[RX_GSLO_SOURCES_MAX];
-	size_t i, k, na, nc = 0;
+	size_t i, k, na, nc;
 	struct timespec ts;
-	int ranked = 0;
+	__u64 now_ns;
+	int read = 0;
 
+	(void)w;
 	if (!g || !g->slo.on)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* the datapath's clock (bpf_ktime_get_ns) */
+	now_ns = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
 	pthread_mutex_lock(&g->lock);
 	for (i = 0; i < g->slo_neps; i++) {
 		struct rx_gslo_ep *e = &g->slo_eps[i];
 
 		if (strcmp(e->ifname, ifname) || (!e->firing && !rx_guard_slo__busy(e)))
 			continue;
-		if (!ranked++)
-			nc = rx_guard_slo__heaviest(w->talkers, w->n_talkers, g->slo.sources, cands);
-		na = rx_guard_slo__step(&g->slo, e, cands, nc,
-					(double)ts.tv_sec + ts.tv_nsec / 1e9, act, 2 * RX_GSLO_SOURCES_MAX);
+		nc = 0;
+		if (e->firing) { /* the ranking, only while it burns: new connections to its port */
+			if (!read++)
+				slo_read_flows(g);
+			nc = rx_guard_slo__by_syn(g->slo_flows.keys, g->slo_flows.flows, g->slo_flows.n,
+						  e->port, now_ns - 1000000000ull, g->slo.sources, cands);
+		}
+		na = rx_guard_slo__step(&g->slo, e, cands, nc, (double)ts.tv_sec + ts.tv_nsec / 1e9,
+					act, 2 * RX_GSLO_SOURCES_MAX);
 		for (k = 0; k < na; k++)
 			slo_act(g, e, &act[k]);
 	}
@@ -1443,6 +1477,7 @@ int rx_guard__new(struct rx_guard **out, const struct rx_guard_opts *o)
 			if (fd >= 0)
 				close(fd);
 			json_decref(g->why_auto);
+	rx_flowtab__free(&g->slo_flows);
 			free(g->pcpu);
 			free(g->slots);
 			free(g);
@@ -1554,6 +1589,7 @@ int rx_guard__attach(struct rx_guard *g, struct bpf_object *obj, volatile struct
 		if (t->fd[m] < 0)
 			err = -ENOENT;
 	}
+	t->flows = bpf_object__find_map_fd_by_name(obj, "rx_flows");
 	if (!err && !g->n && !g->nt)
 		err = resume(g, t);
 	if (!err) {

@@ -93,7 +93,7 @@ struct rx_guard_conf {
 	"guard, guard-log, guard-dry-run, guard-max-rules, guard-block, guard-allow, guard-limit, " \
 	"guard-cap, guard-syn-guard, " \
 	"guard-auto, guard-auto-ttl, guard-auto-max, guard-auto-rate, guard-auto-dry-run, guard-slo, " \
-	"guard-slo-sources, guard-slo-share, guard-slo-min-pps, guard-slo-syn, guard-slo-min, guard-slo-step, " \
+	"guard-slo-sources, guard-slo-share, guard-slo-min-pps, guard-slo-min-syn, guard-slo-syn, guard-slo-min, guard-slo-step, " \
 	"guard-slo-interval, guard-slo-calm, guard-slo-ttl"
 
 /* One guard-* setting: 0, RX_EXIT_INPUT after the error (where: "-i" or FILE:LINE), -ENOENT: not one. */

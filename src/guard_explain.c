@@ -37,7 +37,10 @@ static const struct rx_gx_rule *longest(const struct rx_gx_rule *rules, size_t n
 	return best;
 }
 
-/* The first rule of kind k on port (any port for SYN_GUARD; of q's source for SRCLIMIT), or NULL. */
+/*
+ * The first rule of kind k on port (any port for SYN_GUARD; of q's source
+ * for SRCLIMIT, on any port when port is 0), or NULL.
+ */
 static const struct rx_gx_rule *find(const struct rx_gx_rule *rules, size_t n, int k, __u16 port,
 				     const struct rx_gx_query *q)
 {
@@ -46,7 +49,8 @@ static const struct rx_gx_rule *find(const struct rx_gx_rule *rules, size_t n, i
 	for (i = 0; i < n; i++) {
 		const struct rx_gx_rule *r = &rules[i];
 
-		if (r->kind != k || (k != RX_GXR_SYN_GUARD && r->port != port))
+		if (r->kind != k || (k != RX_GXR_SYN_GUARD && r->port != port &&
+				     !(k == RX_GXR_SRCLIMIT && !port)))
 			continue;
 		if (k == RX_GXR_SRCLIMIT &&
 		    (r->v6 != q->v6 || memcmp(r->addr, q->addr, q->v6 ? 16 : 4)))
@@ -121,8 +125,9 @@ static void limits(const struct rx_gx_query *q, const struct rx_gx_rule *rules, 
 		s->rate = r->syn;
 		s->syn_rate = 1;
 	}
-	if (!q->port)
-		set(&out->steps[RX_GX_SOURCE_LIMIT], RX_GXV_NOT_APPLICABLE, NULL, "no destination port");
+	if (!q->port) /* (a limit of the source on some port: named, for --port) */
+		set(&out->steps[RX_GX_SOURCE_LIMIT], RX_GXV_NOT_APPLICABLE,
+		    find(rules, n, RX_GXR_SRCLIMIT, 0, q), "no destination port (--port P)");
 	else
 		bucket(&out->steps[RX_GX_SOURCE_LIMIT], find(rules, n, RX_GXR_SRCLIMIT, q->port, q), q);
 	r = q->port ? find(rules, n, RX_GXR_LIMIT, q->port, q) : NULL;

@@ -183,7 +183,8 @@ rx_stop "$light_pid"
 g() { RXRAY_AGENT=$tmp/agent.sock inb "$RXRAY" guard "$@"; }
 g limit --source 203.0.113.9 --port $API --syn 10/s --reason e2e >/dev/null || fail "guard limit --source failed"
 g list | grep -q "limit  source 203.0.113.9 port $API" || fail "guard list: $(g list)"
-[ "$(g explain 203.0.113.9 --json | jq -r '.rule.source')" = 203.0.113.9 ] || fail "explain: $(g explain 203.0.113.9 --json)"
+[ "$(g explain 203.0.113.9 --port $API --syn --json | jq -r '[.decides, .rule.source] | join(" ")')" = "source_limit 203.0.113.9" ] ||
+	fail "explain: $(g explain 203.0.113.9 --port $API --syn --json)"
 # what the datapath enforces: the map rx_guard_srclimits holds the limit itself (10 SYN/s: 1e8 ns a SYN, no packet limit)
 sl=$(for id in $(bpftool -j map show 2>/dev/null | jq '.[] | select(.name == "rx_guard_srclim") | .id'); do
 	bpftool -j map dump id "$id" 2>/dev/null | jq -c '.[] | .formatted.value? // empty' 2>/dev/null

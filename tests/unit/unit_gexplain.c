@@ -184,6 +184,10 @@ static void source_limit(void **state)
 	walk(&q, &r);
 	assert_int_equal(r.steps[RX_GX_SOURCE_LIMIT].verdict, RX_GXV_NOT_APPLICABLE);
 	assert_int_equal(r.decides, RX_GX_LIMIT);
+	q = query("203.0.113.9", 0, 1); /* no port: not applicable, the limit named */
+	walk(&q, &r);
+	assert_int_equal(r.steps[RX_GX_SOURCE_LIMIT].verdict, RX_GXV_NOT_APPLICABLE);
+	assert_int_equal(r.steps[RX_GX_SOURCE_LIMIT].rule->id, 7);
 	q = query("203.0.113.10", 18080, 1); /* another source */
 	walk(&q, &r);
 	assert_int_equal(r.steps[RX_GX_SOURCE_LIMIT].verdict, RX_GXV_NO_MATCH);
