@@ -308,14 +308,19 @@ static void print_explain(const json_t *a)
 	if (json_object_get(a, "why"))
 		printf("  why: %s\n", json_string_value(json_object_get(a, "why")));
 	json_array_foreach(json_object_get(a, "steps"), i, st) {
-		printf("  %zu. %-12s %-18s", i + 1, json_string_value(json_object_get(st, "kind")),
-		       json_string_value(json_object_get(st, "verdict")));
+		char what[64] = "";
+
 		if (json_object_get(st, "rule"))
-			printf(" rule %lld", (long long)json_integer_value(json_object_get(st, "rule")));
+			snprintf(what, sizeof(what), "rule %lld",
+				 (long long)json_integer_value(json_object_get(st, "rule")));
 		if (json_object_get(st, "rate"))
-			printf(" (%lld %s)", (long long)json_integer_value(json_object_get(st, "rate")),
-			       json_string_value(json_object_get(st, "unit")));
-		printf("  %s%s\n", json_string_value(json_object_get(st, "note")),
+			snprintf(what + strlen(what), sizeof(what) - strlen(what), " (%lld %s)",
+				 (long long)json_integer_value(json_object_get(st, "rate")),
+				 json_string_value(json_object_get(st, "unit")));
+		printf("  %zu. %-12s %-18s %-22s %s%s\n", i + 1,
+		       json_string_value(json_object_get(st, "kind")),
+		       json_string_value(json_object_get(st, "verdict")), what,
+		       json_string_value(json_object_get(st, "note")),
 		       !strcmp(json_string_value(json_object_get(a, "decides")) ?: "",
 			       json_string_value(json_object_get(st, "kind")))
 			       ? "  <- decides" : "");

@@ -99,6 +99,7 @@ echo "port cap: UDP to the port passes uncounted as explained; $c of 200 SYNs dr
 # ---- a source's own limit, and the port's limit ----------------------------------------------------
 [ "$(ex 203.0.113.9 --port 18080 --syn)" = "source_limit rate_limited_above $SRC" ] ||
 	fail "explain 203.0.113.9 --port 18080 --syn: $(ex 203.0.113.9 --port 18080 --syn)"
+guard explain 203.0.113.9 --port 18080 --syn
 [ "$(ex 203.0.113.10 --port 18080 --syn)" = "none pass 0" ] || fail "explain 203.0.113.10: $(ex 203.0.113.10 --port 18080 --syn)"
 before=$(all)
 send 203.0.113.10 100 18080 syn
