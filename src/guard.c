@@ -96,6 +96,7 @@ struct rx_guard {
 	size_t slo_neps;
 	__u64 slo_steps[RX_GSLO_STEPS];
 	struct rx_flowtab slo_flows; /* the connections tables, read once a window while an SLO burns */
+	pthread_mutex_t slo_read_lock; /* slo_flows' (taken before lock: the read is not under it) */
 	double slo_read_ms;          /* how long the last read took */
 	pthread_cond_t wake;
 };
@@ -1058,6 +1059,10 @@ void rx_guard__metrics(struct rx_guard *g, struct rx_buf *b)
 	for (k = 0; k < RX_GSLO_HOLD; k++)
 		rx_buf__printf(b, "rxray_guard_slo_steps_total{step=\"%s\"} %llu\n",
 			       rx_gslo_step_names[k], (unsigned long long)g->slo_steps[k]);
+	rx_buf__printf(b, "# HELP rxray_guard_slo_flows_read_seconds How long the SLO loop's last "
+			  "read of the connections tables took (once a second while an SLO burns).\n"
+			  "# TYPE rxray_guard_slo_flows_read_seconds gauge\n"
+			  "rxray_guard_slo_flows_read_seconds %.6f\n", g->slo_read_ms / 1e3);
 	syn_metrics(g, b);
 	pthread_mutex_unlock(&g->lock);
 }
@@ -1207,7 +1212,7 @@ static void slo_act(struct rx_guard *g, struct rx_gslo_ep *e, const struct rx_gs
  * The connections tables of every target, read (once a window, only while
  * an SLO burns): the SYNs of the last second are in them, by source and port.
  */
-static void slo_read_flows(struct rx_guard *g)
+static double slo_read_flows(struct rx_guard *g)
 {
 	struct timespec a, b;
 	int i;
@@ -1218,7 +1223,20 @@ static void slo_read_flows(struct rx_guard *g)
 		if (g->t[i].flows >= 0)
 			rx_flowtab__read(&g->slo_flows, g->t[i].flows);
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	g->slo_read_ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
+	return (double)(b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
+}
+
+/* Whether an endpoint of ifname burns (its sources are ranked this window). */
+static int slo_burns(struct rx_guard *g, const char *ifname)
+{
+	size_t i;
+	int any = 0;
+
+	pthread_mutex_lock(&g->lock);
+	for (i = 0; i < g->slo_neps && !any; i++)
+		any = g->slo_eps[i].firing && !strcmp(g->slo_eps[i].ifname, ifname);
+	pthread_mutex_unlock(&g->lock);
+	return any;
 }
 
 void rx_guard__on_window(struct rx_guard *g, const char *ifname, const struct rx_snapshot *w)
@@ -1228,32 +1246,40 @@ void rx_guard__on_window(struct rx_guard *g, const char *ifname, const struct rx
 	size_t i, k, na, nc;
 	struct timespec ts;
 	__u64 now_ns;
-	int read = 0;
+	double read_ms = 0;
+	int burns;
 
 	(void)w;
 	if (!g || !g->slo.on)
 		return;
+	/* the tables are read outside the guard's lock (tens of ms): requests do not wait on it */
+	burns = slo_burns(g, ifname);
+	if (burns) {
+		pthread_mutex_lock(&g->slo_read_lock);
+		read_ms = slo_read_flows(g);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &ts); /* the datapath's clock (bpf_ktime_get_ns) */
 	now_ns = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
 	pthread_mutex_lock(&g->lock);
+	if (burns)
+		g->slo_read_ms = read_ms;
 	for (i = 0; i < g->slo_neps; i++) {
 		struct rx_gslo_ep *e = &g->slo_eps[i];
 
 		if (strcmp(e->ifname, ifname) || (!e->firing && !rx_guard_slo__busy(e)))
 			continue;
 		nc = 0;
-		if (e->firing) { /* the ranking, only while it burns: new connections to its port */
-			if (!read++)
-				slo_read_flows(g);
+		if (e->firing && burns) /* the ranking, only while it burns: new connections to its port */
 			nc = rx_guard_slo__by_syn(g->slo_flows.keys, g->slo_flows.flows, g->slo_flows.n,
 						  e->port, now_ns - 1000000000ull, g->slo.sources, cands);
-		}
 		na = rx_guard_slo__step(&g->slo, e, cands, nc, (double)ts.tv_sec + ts.tv_nsec / 1e9,
 					act, 2 * RX_GSLO_SOURCES_MAX);
 		for (k = 0; k < na; k++)
 			slo_act(g, e, &act[k]);
 	}
 	pthread_mutex_unlock(&g->lock);
+	if (burns)
+		pthread_mutex_unlock(&g->slo_read_lock);
 }
 
 /* {"blocked": N, "rate_limited": M, ...} of t's column w (0: dropped, 1: would_drop), for owner o or all (-1). */
@@ -1477,7 +1503,6 @@ int rx_guard__new(struct rx_guard **out, const struct rx_guard_opts *o)
 			if (fd >= 0)
 				close(fd);
 			json_decref(g->why_auto);
-	rx_flowtab__free(&g->slo_flows);
 			free(g->pcpu);
 			free(g->slots);
 			free(g);
@@ -1485,6 +1510,7 @@ int rx_guard__new(struct rx_guard **out, const struct rx_guard_opts *o)
 		}
 	}
 	pthread_mutex_init(&g->lock, NULL);
+	pthread_mutex_init(&g->slo_read_lock, NULL);
 	pthread_cond_init(&g->wake, NULL);
 	g->expiry_started = !pthread_create(&g->expiry, NULL, expiry_thread, g);
 	*out = g;
@@ -1615,6 +1641,8 @@ void rx_guard__free(struct rx_guard *g)
 	if (g->log)
 		fclose(g->log);
 	json_decref(g->why_auto);
+	rx_flowtab__free(&g->slo_flows);
+	pthread_mutex_destroy(&g->slo_read_lock);
 	free(g->rules);
 	free(g->slots);
 	free(g->pcpu);

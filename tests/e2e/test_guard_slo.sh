@@ -254,6 +254,9 @@ n_relax=$(jq -s '[.[] | select(.action == "slo_relax")] | length' "$tmp/audit.lo
 n_release=$(jq -s '[.[] | select(.action == "slo_release")] | length' "$tmp/audit.log")
 [ "$(steps limit)" = "$n_limit" ] && [ "$(steps tighten)" = "$n_tighten" ] && [ "$(steps relax)" = "$n_relax" ] &&
 	[ "$(steps release)" = "$n_release" ] || fail "rxray_guard_slo_steps_total: $(grep slo_steps <<<"$m")"
+read_s=$(awk '$1 == "rxray_guard_slo_flows_read_seconds" { print $2 }' <<<"$m")
+awk -v r="${read_s:-0}" 'BEGIN { exit !(r > 0 && r < 0.5) }' || fail "rxray_guard_slo_flows_read_seconds: '$read_s'"
+echo "the last read of the connections table took $read_s s"
 dropped=$(awk '$1 == "rxray_guard_dropped_packets_total{owner=\"slo\",reason=\"rate_limited\"}" { print $2 }' <<<"$m")
 [ "${dropped:-0}" -gt 0 ] || fail "rxray_guard_dropped_packets_total{owner=\"slo\"}: '$dropped'"
 echo "the heavy client's SYNs the slo rule dropped: $dropped"
