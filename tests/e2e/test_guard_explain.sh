@@ -5,7 +5,8 @@
 # guard). For an address hit by each kind, explain's deciding step, verdict
 # and rule are asserted, and then checked against the datapath: packets
 # like the explained one are sent (scapy, documentation addresses) and the
-# rule that explain named must count them (dropped, would_drop, allowed),
+# rule that explain named must count them (dropped, would_drop, allowed;
+# for limits, at least half of what is over the rate even on a loaded machine),
 # while one that explain says passes must leave every counter unchanged.
 # `rxray explain` (a packet's story) gives the packet's port and SYN flag
 # to the same walk.
@@ -93,7 +94,7 @@ send 192.0.2.50 100 8080 udp
 [ "$(all)" = "$before" ] || fail "UDP to the capped port: explain said pass, a rule counted: $before -> $(all)"
 send 192.0.2.50 200 8080 syn
 c=$(count "$CAP" dropped)
-[ "$c" -ge 150 ] || fail "cap rule $CAP dropped $c of 200 SYNs at 20/s"
+[ "$c" -ge 100 ] || fail "cap rule $CAP dropped $c of 200 SYNs at 20/s"
 echo "port cap: UDP to the port passes uncounted as explained; $c of 200 SYNs dropped by rule $CAP"
 
 # ---- a source's own limit, and the port's limit ----------------------------------------------------
@@ -106,11 +107,11 @@ send 203.0.113.10 100 18080 syn
 [ "$(all)" = "$before" ] || fail "another source's SYNs: explain said pass, a rule counted"
 send 203.0.113.9 100 18080 syn
 c=$(count "$SRC" dropped)
-[ "$c" -ge 80 ] || fail "source limit $SRC dropped $c of 100 SYNs at 10/s"
+[ "$c" -ge 50 ] || fail "source limit $SRC dropped $c of 100 SYNs at 10/s"
 [ "$(ex 192.0.2.60 --port 9090)" = "limit rate_limited_above $LIM" ] || fail "explain 192.0.2.60 --port 9090: $(ex 192.0.2.60 --port 9090)"
 send 192.0.2.60 300 9090 udp
 l=$(count "$LIM" dropped)
-[ "$l" -ge 200 ] || fail "port limit $LIM dropped $l of 300 at 50/s"
+[ "$l" -ge 150 ] || fail "port limit $LIM dropped $l of 300 at 50/s"
 [ "$(ex 192.0.2.60 --port 9091)" = "none pass 0" ] || fail "explain 192.0.2.60 --port 9091: $(ex 192.0.2.60 --port 9091)"
 before=$(all)
 send 192.0.2.60 100 9091 udp
