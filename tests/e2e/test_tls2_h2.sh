@@ -87,6 +87,26 @@ wait "$stats_pid" || fail "stats -i exited $?: $(cat "$tmp/stats.err")"
 sleep 0.5
 rx_stop -INT "$td_pid"
 [ -s "$tmp/h2.pcap" ] || fail "tcpdump wrote nothing: $(cat "$tmp/tcpdump.err")"
+# live: explain -i on a ClientHello: its row and the hello's facts (the
+# exchange is told offline only: the TLS stage runs at TC, after XDP's record)
+ip netns exec "$NB" "$RXRAY" explain -i "$IF" --json --duration 20 \
+	'tcp dst port 8080 and tcp[tcpflags] & tcp-push != 0' >"$tmp/live_explain.json" 2>"$tmp/live_explain.err" &
+xpid=$!
+pids+=("$xpid")
+for _ in $(seq 200); do
+	ip netns exec "$NB" bpftool net show dev "$IF" 2>/dev/null | grep -q tc_egress && break
+	sleep 0.1
+done
+sleep 0.3
+ina curl -sk --http2 --resolve d100.example:8080:192.0.2.2 -m 10 https://d100.example:8080/live >/dev/null ||
+	fail "curl (live explain)"
+wait "$xpid" || fail "explain -i: exit $? $(cat "$tmp/live_explain.err")"
+jq -e '.explain.tls.hello == "client" and .explain.tls.connection.sni == "d100.example" and
+	.explain.tls.connection.alpn == "h2,http/1.1" and .explain.tls.connection["server.port"] == 8080 and
+	(.explain.tls.connection.client_ja4 | length) == 36 and .explain.tls.connection.client_version == "TLS 1.3" and
+	(.explain.tls.connection | has("exchange") | not)' "$tmp/live_explain.json" >/dev/null ||
+	fail "explain -i: $(jq -c .explain.tls "$tmp/live_explain.json")"
+echo "explain -i on a ClientHello: $(jq -c .explain.tls.connection "$tmp/live_explain.json")"
 "$RXRAY" stats -r "$tmp/h2.pcap" --json >"$tmp/offline.json" 2>"$tmp/offline.err" ||
 	fail "stats -r: $(cat "$tmp/offline.err")"
 
