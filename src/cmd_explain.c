@@ -363,7 +363,7 @@ static json_t *guard_json(const struct rx_capture *rec)
 	return o;
 }
 
-static void print_tls_guard(const struct rx_capture *rec)
+static void print_tls_guard(const struct rx_capture *rec, const json_t *conn)
 {
 	json_t *t = tls_json(rec), *g = guard_json(rec), *a = json_object_get(g, "agent"), *r;
 	const char *d = json_string_value(json_object_get(g, "dropped_here"));
@@ -376,6 +376,8 @@ static void print_tls_guard(const struct rx_capture *rec)
 		       json_object_get(t, "ja4") ? json_string_value(json_object_get(t, "ja4")) : "");
 	else
 		printf("tls: no TLS hello in this packet\n");
+	if (conn)
+		rx_xtls_print(stdout, conn);
 	if (d)
 		printf("guard: dropped at XDP here (%s)\n", d);
 	if (json_is_object(a)) {
@@ -440,11 +442,9 @@ static void print_text(struct explain *e)
 		       e->proc.container);
 	else if (e->live)
 		printf("process: no local socket receives it (or its process is not known)\n");
-	print_tls_guard(&e->rec);
-	if ((c = rx_xtls_json(&e->xt, !e->live))) {
-		rx_xtls_print(stdout, c);
-		json_decref(c);
-	}
+	c = rx_xtls_json(&e->xt, !e->live);
+	print_tls_guard(&e->rec, c);
+	json_decref(c);
 }
 
 static json_t *flow_json(const struct explain *e)
