@@ -20,7 +20,10 @@ datapath/tlsconn.h):
     tshark says, exchange 1 of 2, 20 ms.
 
     /usr/bin/python3 tests/pcap/test_tls2_sh_split.py BUILD [OUT.pcap]
-(OUT.pcap: only write the capture, for tests/bpf/test_diff.sh.)
+    /usr/bin/python3 tests/pcap/test_tls2_sh_split.py --seeds tests/fuzz/corpus
+(OUT.pcap: only write the capture, for tests/bpf/test_diff.sh. --seeds: the
+two pieces of some split hellos as fuzz seeds, "RXS2", the first frame's
+length (2 bytes), the two frames, as tests/pcap/test_tls_split.py writes them.)
 """
 import json
 import os
@@ -105,7 +108,25 @@ def rxray_sh(rec):
             "cipher": hs.get("ciphersuite"), "alpn": hs.get("extensions_alpn_str")}
 
 
+def write_seeds(d):
+    """A seed per 16th case: the ServerHello's two pieces, named by SHA-1."""
+    import hashlib
+    from scapy.all import rdpcap
+    with tempfile.TemporaryDirectory() as t:
+        cases = write_pcap(os.path.join(t, "s.pcap"))
+        pkts = [bytes(p) for p in rdpcap(os.path.join(t, "s.pcap"))]
+    for c in cases[::16]:
+        a, b = pkts[c["f1"] - 1], pkts[c["f2"] - 1]
+        blob = b"RXS2" + struct.pack(">H", len(a)) + a + b
+        with open(os.path.join(d, hashlib.sha1(blob).hexdigest()), "wb") as f:
+            f.write(blob)
+    print(f"{len(cases[::16])} seeds in {d}")
+    return 0
+
+
 def main(argv):
+    if len(argv) > 2 and argv[1] == "--seeds":
+        return write_seeds(argv[2])
     build = argv[1] if len(argv) > 1 else "build"
     rxray = os.path.join(build, "rxray")
     if len(argv) > 2:
