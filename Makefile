@@ -45,7 +45,7 @@ TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/test
 	$(BUILD)/tests/unit_render_json $(BUILD)/tests/json_oracle $(BUILD)/tests/bench_check \
 	$(BUILD)/tests/unit_pktgen
 TEST_BINS += $(BUILD)/tests/unit_topmodel $(BUILD)/tests/unit_webconfig $(BUILD)/tests/unit_alerts \
-	$(BUILD)/tests/unit_tls $(BUILD)/tests/unit_tlsrows \
+	$(BUILD)/tests/unit_tls $(BUILD)/tests/unit_tlsrows $(BUILD)/tests/unit_explain_tls \
 	$(BUILD)/tests/unit_guard_auto $(BUILD)/tests/unit_synguard
 TEST_BINS += $(BUILD)/tests/unit_p0f $(BUILD)/tests/unit_guard_slo
 
@@ -202,6 +202,14 @@ $(BUILD)/tests/unit_topmodel: $(BUILD)/tests/unit_topmodel.o $(BUILD)/src/topmod
 # the TLS rows in user space: texts, windows, top, the agent's wire form
 $(BUILD)/tests/unit_tlsrows: $(BUILD)/tests/unit_tlsrows.o $(BUILD)/src/topmodel.o \
 	$(BUILD)/src/snapshot.o $(BUILD)/src/snapshot_json.o $(BUILD)/src/picture.o $(BUILD)/src/quantile.o \
+	$(BUILD)/src/render.o $(BUILD)/src/tlsview.o $(BUILD)/src/tcpseq.o $(BUILD)/src/linklayer.o \
+	$(BUILD)/src/jsonw.o $(BUILD)/src/util.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -ljansson -lm $(WEB_LIBS)
+
+# explain's TLS story from the datapath's entries
+$(BUILD)/tests/unit_explain_tls: $(BUILD)/tests/unit_explain_tls.o $(BUILD)/src/explain_tls.o \
+	$(BUILD)/src/snapshot.o $(BUILD)/src/picture.o $(BUILD)/src/quantile.o \
 	$(BUILD)/src/render.o $(BUILD)/src/tlsview.o $(BUILD)/src/tcpseq.o $(BUILD)/src/linklayer.o \
 	$(BUILD)/src/jsonw.o $(BUILD)/src/util.o
 	$(call msg,LINK,$@)
