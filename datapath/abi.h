@@ -999,6 +999,8 @@ enum rx_tls_conn_flag {
 	RX_TLSC_TLS13 = 1 << 2, /* the ServerHello selected TLS 1.3 */
 	RX_TLSC_TURN = 1 << 3,  /* the client's turn is open: turn_ns is its first record's time */
 	RX_TLSC_SKIP = 1 << 4,  /* TLS 1.3: the next server turn answers the client's Finished */
+	RX_TLSC_V_UNKNOWN = 1 << 5, /* the ServerHello ran past its segment before its supported_versions */
+	RX_TLSC_TLS13_INFERRED = 1 << 6, /* TLS13 from the records after a ServerHello cut before its version */
 };
 
 struct rx_tls_conn {

@@ -18,14 +18,15 @@
  * offset. Every read masks its index into the buffer and is checked
  * against the bytes in view first.
  *
- * A ClientHello longer than its segment is held (its first RX_TLS_BUF
- * bytes, in rx_tls_holds, per connection and direction) and counted as
- * tls_held; when the connection's next segment starts where the piece
- * ends, the two are decoded as one hello (tls_reassembled). Anything
+ * A ClientHello or ServerHello longer than its segment is held (its first
+ * RX_TLS_BUF bytes, in rx_tls_holds, per connection and direction) and
+ * counted as tls_held; when the connection's next segment starts where the
+ * piece ends, the two are decoded as one hello (tls_reassembled). Anything
  * else is counted as tls_partial, never dropped unsaid: a hello longer
  * than two segments (or RX_TLS_BUF), a held piece that the next segment
- * does not continue (out of order, a gap), one replaced by another hello,
- * a ServerHello longer than its segment. A retransmitted first piece
+ * does not continue (out of order, a gap), one replaced by another hello.
+ * (The TC stage, rx_tls_hello, holds nothing: it takes what the first
+ * piece has, tlsconn.h.) A retransmitted first piece
  * leaves the held one as it is. A hello longer than its segment is
  * decoded as far as it goes; a length that disagrees with its container
  * stops the walk and is counted as tls_malformed; lists longer than kept,
@@ -528,8 +529,8 @@ RX_INLINE void rx_tls_decode(struct rx_env *env, __u32 hook, struct rx_work *wk)
 		t->flags |= RX_TLSF_PARTIAL;
 	else if (held)
 		t->flags |= RX_TLSF_REASSEMBLED;
-	/* the first piece of a ClientHello in one record: held for the next segment */
-	if (!held && hs_type == RX_TLS_HS_CLIENT_HELLO && (t->flags & RX_TLSF_PARTIAL) &&
+	/* the first piece of a hello in one record: held for the next segment */
+	if (!held && (t->flags & RX_TLSF_PARTIAL) &&
 	    (n < RX_TLS_HDR || 5 + rx_tls_u16(wk, 3) >= w->hs_end) && !rx_tls_hold(env, hook, wk, avail, again))
 		t->flags |= RX_TLSF_HELD;
 	else if (again) /* the held piece came again, whole this time */

@@ -24,6 +24,9 @@
  * after it closes the turn, and the time between is the exchange. In TLS
  * 1.3 the client's first record is its Finished, answered by the server's
  * session tickets: that first exchange is not a request, and is skipped.
+ * TLS 1.3 is the ServerHello's supported_versions; when the hello runs
+ * past its segment before it, the next flight's records tell: application
+ * data, 1.3 (RX_TLSC_TLS13_INFERRED), handshake records, 1.2.
  *
  * Shim (see process.h) additionally provides:
  *   struct rx_tls_conn *rx_shim_tls_conn(struct rx_env *env, const struct rx_flow_key *k,
@@ -43,10 +46,12 @@
 #define RX_TLS_REC_MAX (16384 + 2048) /* TLSCiphertext.length's bound (RFC 5246 section 6.2.3) */
 #define RX_TLS_V13 0x0304
 
-/* What began in a segment's records (rx_tls_records). */
+/* What began in a segment's records (rx_tls_records): 1 << (content type - 20). */
 enum rx_tls_seen {
-	RX_TLSR_APP = 1 << 0,    /* an application-data record */
+	RX_TLSR_CCS = 1 << 0,    /* a change_cipher_spec record */
 	RX_TLSR_ALERT = 1 << 1,  /* an alert */
+	RX_TLSR_HS = 1 << 2,     /* a handshake record */
+	RX_TLSR_APP = 1 << 3,    /* an application-data record */
 };
 
 RX_INLINE void rx_tls_hist_add(struct rx_tls_hist *h, __u64 ns)
@@ -141,10 +146,7 @@ RX_INLINE __u32 rx_tls_records(struct rx_env *env, __u32 hook, struct rx_work *w
 		if (have - off < 5 || rx_shim_load_bytes(env, hook, pkt->payload_off + off, b, 5, RX_HTTP_PEEK) ||
 		    !rx_tls_rec_ok(b))
 			return seen; /* a header cut, or not one: position lost */
-		if (b[0] == RX_TLS_CT_APPDATA)
-			seen |= RX_TLSR_APP;
-		else if (b[0] == RX_TLS_CT_ALERT)
-			seen |= RX_TLSR_ALERT;
+		seen |= 1u << ((b[0] - RX_TLS_CT_CCS) & 3); /* enum rx_tls_seen: a bit per type */
 		off += 5 + (__u32)(b[3] << 8 | b[4]);
 	}
 	if (off < have)
@@ -214,7 +216,21 @@ RX_INLINE void rx_tls_events(struct rx_env *env, struct rx_work *wk, struct rx_t
 		c->phase = RX_TLS_P_SERVER;
 		if (wk->tls.sel_version == RX_TLS_V13)
 			c->flags |= RX_TLSC_TLS13;
+		else if ((wk->tls.flags & (RX_TLSF_PARTIAL | RX_TLSF_VERSIONS)) == RX_TLSF_PARTIAL)
+			c->flags |= RX_TLSC_V_UNKNOWN; /* split before supported_versions */
 		rx_tls_time(env, wk, c, RX_TLS_PH_SERVER_HELLO, now - c->ch_ns);
+	} else if (c->phase == RX_TLS_P_SERVER && (c->flags & RX_TLSC_V_UNKNOWN) &&
+		   (seen & (RX_TLSR_APP | RX_TLSR_HS))) {
+		/*
+		 * The version not seen. After the ServerHello, TLS 1.2's flights
+		 * (both sides') are handshake records up to the Finished (itself
+		 * a handshake record); TLS 1.3's are application data (the
+		 * encrypted handshake, the client's Finished). The first record
+		 * of either kind tells.
+		 */
+		c->flags &= (__u8)~RX_TLSC_V_UNKNOWN;
+		if (!(seen & RX_TLSR_HS))
+			c->flags |= RX_TLSC_TLS13 | RX_TLSC_TLS13_INFERRED;
 	}
 	if ((seen & RX_TLSR_ALERT) && c->phase != RX_TLS_P_DONE) {
 		rx_tls_failed(env, wk, c);
@@ -272,8 +288,15 @@ RX_INLINE int rx_tls_conn_stage(struct rx_env *env, __u32 hook, struct rx_work *
 	wk->tls.kind = RX_TLS_NONE;
 	if (have && wk->peek[0] == RX_TLS_CT_HANDSHAKE &&
 	    (!c || !c->phase || (c->phase == RX_TLS_P_HELLO && side != c->client))) {
-		/* a hello starts the segment: a ClientHello begins a connection */
-		rx_tls_hello(env, hook, wk);
+		/*
+		 * a hello starts the segment: a ClientHello begins a connection.
+		 * The server's first handshake record cut in its header is its
+		 * ServerHello (its version unknown, as a hello cut later)
+		 */
+		if (rx_tls_hello(env, hook, wk) && c && c->phase == RX_TLS_P_HELLO && side != c->client) {
+			wk->tls.kind = RX_TLS_SERVER_HELLO;
+			wk->tls.flags = RX_TLSF_PARTIAL;
+		}
 		if (wk->tls.kind == RX_TLS_CLIENT_HELLO)
 			c = rx_tls_begin(env, wk, side);
 	}

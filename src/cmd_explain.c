@@ -23,6 +23,7 @@
 #include "render.h"
 #include "source.h"
 #include "tlsview.h"
+#include "explain_tls.h"
 
 #define FLOWS 4096       /* flows followed until the packet: direct-mapped, newest wins */
 #define TXN_SLACK_NS 1000000ull  /* live: TC's clock against XDP's, for the same segment */
@@ -37,6 +38,7 @@ struct flow {
 	__u32 end[2];
 	__u64 packets, retransmits, syn_retransmits;
 	__u64 syn_ns, synack_ns, synack_delay_ns, rtt_ns;
+	struct rx_xtls tls; /* offline: its TLS story so far (explain_tls.h) */
 };
 
 struct explain {
@@ -57,6 +59,8 @@ struct explain {
 	struct rx_proc_info proc;
 	int have_proc;
 	int kernel_flow;            /* live: the flow's state from the datapath's entry */
+	struct rx_xtls xt;          /* the packet's TLS connection, followed past the packet */
+	int xt_pending;             /* the read that shows the packet's effect is still to come */
 };
 
 static const char explain_usage[] =
@@ -166,6 +170,55 @@ static void flow_tcp(struct flow *f, const struct rx_pkt *pkt, int side)
 	}
 }
 
+/* The datapath's key of the packet's flow (datapath/tcp.h, rx_flow_key_of); 1: swapped. */
+static int dp_key(const struct rx_pkt *pkt, struct rx_flow_key *k)
+{
+	__u8 s[18], d[18];
+	int swap;
+
+	endpoint(pkt, 0, s);
+	endpoint(pkt, 1, d);
+	swap = memcmp(s, d, 16) > 0 || (!memcmp(s, d, 16) && pkt->sport > pkt->dport);
+	memset(k, 0, sizeof(*k));
+	memcpy(k->a, swap ? d : s, 16);
+	memcpy(k->b, swap ? s : d, 16);
+	k->pa = swap ? pkt->dport : pkt->sport;
+	k->pb = swap ? pkt->sport : pkt->dport;
+	return swap;
+}
+
+/*
+ * Offline, the datapath's TLS entry of the packet's connection, read
+ * before the packet runs (capture records come from the XDP stage, TLS is
+ * TC's): what the previous packet of the connection did. ts_ns 0: the
+ * last read, after the file.
+ */
+static void tls_read(struct explain *e, struct rx_xtls *x, const struct rx_pkt *pkt, __u64 ts_ns)
+{
+	struct rx_flow_key k;
+	struct rx_tls_conn c;
+
+	dp_key(pkt, &k);
+	rx_xtls_read(x, rx_source__tls_conn(e->src, &k, &c) ? NULL : &c, ts_ns);
+}
+
+/* After the packet: its connection's records (its exchange closes, the count of them). */
+static void tls_follow(struct explain *e, const struct rx_capture *rec)
+{
+	__u8 key[37];
+
+	if (!(rec->pkt.layers & RX_L_TCP) || !e->target.used)
+		return;
+	flow_key(&rec->pkt, key);
+	if (memcmp(key, e->target.key, 37))
+		return;
+	tls_read(e, &e->xt, &rec->pkt, rec->pkt.ts_ns);
+	if (e->xt_pending)
+		rx_xtls_target(&e->xt);
+	e->xt_pending = 0;
+	rx_xtls_hello(&e->xt, &rec->tls);
+}
+
 /* Is this the packet to explain? */
 static int wanted(struct explain *e, const struct rx_capture *rec, __u64 frame)
 {
@@ -186,6 +239,8 @@ static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
 
 	e->frames = frame;
 	if (e->found) {
+		if (!e->live)
+			tls_follow(e, rec);
 		/* live: long enough for the transaction */
 		return e->live && rec->pkt.ts_ns > e->rec.pkt.ts_ns + WAIT_TXN_NS;
 	}
@@ -193,8 +248,12 @@ static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
 		side = flow_key(pkt, key);
 		f = flow_of(e, key);
 		f->packets++;
-		if (pkt->layers & RX_L_TCP)
+		if (pkt->layers & RX_L_TCP) {
 			flow_tcp(f, pkt, side);
+			if (!e->live)
+				tls_read(e, &f->tls, pkt, pkt->ts_ns);
+			rx_xtls_hello(&f->tls, &rec->tls);
+		}
 	}
 	if (pkt->layers & RX_L_TCP) /* every SYN: a SYN+ACK's fingerprint needs its SYN's MSS */
 		fp = rx_watch_p0f(&e->p0f_memo, rec, &res);
@@ -210,6 +269,8 @@ static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
 	if (f) {
 		e->target = *f;
 		e->target_side = side;
+		e->xt = f->tls;
+		e->xt_pending = 1;
 	}
 	/* live, a packet without payload has no transaction to wait for (offline: to the end) */
 	return e->live && !(pkt->layers & RX_L_TCP && pkt->layers & RX_L_PAYLOAD && pkt->payload_len);
@@ -306,7 +367,7 @@ static json_t *guard_json(const struct rx_capture *rec)
 	return o;
 }
 
-static void print_tls_guard(const struct rx_capture *rec)
+static void print_tls_guard(const struct rx_capture *rec, const json_t *conn)
 {
 	json_t *t = tls_json(rec), *g = guard_json(rec), *a = json_object_get(g, "agent"), *r;
 	const char *d = json_string_value(json_object_get(g, "dropped_here"));
@@ -319,6 +380,8 @@ static void print_tls_guard(const struct rx_capture *rec)
 		       json_object_get(t, "ja4") ? json_string_value(json_object_get(t, "ja4")) : "");
 	else
 		printf("tls: no TLS hello in this packet\n");
+	if (conn)
+		rx_xtls_print(stdout, conn);
 	if (d)
 		printf("guard: dropped at XDP here (%s)\n", d);
 	if (json_is_object(a)) {
@@ -347,6 +410,7 @@ static void print_text(struct explain *e)
 {
 	const struct flow *f = &e->target;
 	const char *ifname = rx_source__ifname(e->src, e->rec.pkt.ifindex);
+	json_t *c;
 
 	printf("packet %llu\n", (unsigned long long)e->frame);
 	rx_render_verbose(stdout, &e->rec, ifname, NULL);
@@ -384,7 +448,9 @@ static void print_text(struct explain *e)
 		       e->proc.container);
 	else if (e->live)
 		printf("process: no local socket receives it (or its process is not known)\n");
-	print_tls_guard(&e->rec);
+	c = rx_xtls_json(&e->xt, !e->live);
+	print_tls_guard(&e->rec, c);
+	json_decref(c);
 }
 
 static json_t *flow_json(const struct explain *e)
@@ -416,7 +482,7 @@ static json_t *flow_json(const struct explain *e)
 static int print_json(struct explain *e)
 {
 	struct rx_render_extra x = { .p0f = e->fp };
-	json_t *ex, *t;
+	json_t *ex, *t, *c;
 	char *buf = NULL, *tail;
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
@@ -450,7 +516,13 @@ static int print_json(struct explain *e)
 		rx_procmap__set_json(t, &e->proc);
 		json_object_set_new(ex, "process", t);
 	}
-	if ((t = tls_json(&e->rec)))
+	t = tls_json(&e->rec);
+	if ((c = rx_xtls_json(&e->xt, !e->live))) {
+		if (!t)
+			t = json_object();
+		json_object_set_new(t, "connection", c);
+	}
+	if (t)
 		json_object_set_new(ex, "tls", t);
 	json_object_set_new(ex, "guard", guard_json(&e->rec));
 	tail = json_dumps(ex, JSON_COMPACT | JSON_PRESERVE_ORDER | RX_JSON_REALS);
@@ -475,21 +547,14 @@ static void kernel_flow(struct explain *e)
 {
 	const struct rx_pkt *pkt = &e->rec.pkt;
 	struct flow *f = &e->target;
-	struct rx_flow_key k = { 0 };
+	struct rx_flow_key k;
 	struct rx_tcp_flow tf;
-	__u8 s[18], d[18];
 	int swap;
 
 	/* a SYN or SYN-ACK is its own state; the entry has moved on since (read after) */
 	if (!e->live || !(pkt->layers & RX_L_TCP) || !f->used || (pkt->tcp_flags & RX_TH_SYN))
 		return;
-	endpoint(pkt, 0, s);
-	endpoint(pkt, 1, d);
-	swap = memcmp(s, d, 16) > 0 || (!memcmp(s, d, 16) && pkt->sport > pkt->dport);
-	memcpy(k.a, swap ? d : s, 16);
-	memcpy(k.b, swap ? s : d, 16);
-	k.pa = swap ? pkt->dport : pkt->sport;
-	k.pb = swap ? pkt->sport : pkt->dport;
+	swap = dp_key(pkt, &k);
 	if (rx_source__tcp_flow(e->src, &k, &tf) || !tf.known)
 		return;
 	f->state = tf.state & 3;
@@ -558,6 +623,13 @@ static int explain_end(struct explain *e, const char *expr, int r)
 	}
 	find_process(e);
 	kernel_flow(e);
+	if ((e->rec.pkt.layers & RX_L_TCP) && e->target.used) {
+		/* the last read: what the connection's last packet did (live: the entry now) */
+		tls_read(e, &e->xt, &e->rec.pkt, 0);
+		if (e->xt_pending)
+			rx_xtls_target(&e->xt);
+		e->xt_pending = 0;
+	}
 	if (e->json) {
 		if (print_json(e))
 			rx_err("the packet's JSON does not fit");

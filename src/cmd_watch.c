@@ -158,9 +158,9 @@ static void print_summary(struct watch *w)
 			(unsigned long long)snap.stats[RX_STAT_TLS_PARTIAL],
 			(unsigned long long)snap.stats[RX_STAT_TLS_MALFORMED],
 			(unsigned long long)snap.stats[RX_STAT_TLS_CUT]);
-	/* ClientHellos over two segments (datapath/tls.h), only when there are some */
+	/* hellos over two segments (datapath/tls.h), only when there are some */
 	if (snap.stats[RX_STAT_TLS_HELD])
-		fprintf(stderr, "TLS ClientHellos over two segments: %llu held, %llu reassembled\n",
+		fprintf(stderr, "TLS hellos over two segments: %llu held, %llu reassembled\n",
 			(unsigned long long)snap.stats[RX_STAT_TLS_HELD],
 			(unsigned long long)snap.stats[RX_STAT_TLS_REASSEMBLED]);
 }

@@ -46,6 +46,11 @@ int rx_source__tcp_flow(struct rx_source *src, const struct rx_flow_key *k, stru
 	return src->ops->tcp_flow ? src->ops->tcp_flow(src->impl, k, f) : -1;
 }
 
+int rx_source__tls_conn(struct rx_source *src, const struct rx_flow_key *k, struct rx_tls_conn *c)
+{
+	return src->ops->tls_conn ? src->ops->tls_conn(src->impl, k, c) : -1;
+}
+
 int rx_source__is_agent(const struct rx_source *src)
 {
 	return src->ops == &rx_agent_source;

@@ -53,6 +53,11 @@ void rx_source__joins(struct rx_source *src, __u64 *joined, __u64 *missing, __u6
  * kernel's view of both directions): 0 and *f, or -1.
  */
 int rx_source__tcp_flow(struct rx_source *src, const struct rx_flow_key *k, struct rx_tcp_flow *f);
+/*
+ * The datapath's TLS entry of connection k (datapath/tlsconn.h; offline
+ * as the packets run so far left it, live the BPF map's): 0 and *c, or -1.
+ */
+int rx_source__tls_conn(struct rx_source *src, const struct rx_flow_key *k, struct rx_tls_conn *c);
 /* The source reads a running agent (serve) rather than its own datapath. */
 int rx_source__is_agent(const struct rx_source *src);
 /*

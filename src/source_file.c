@@ -288,6 +288,17 @@ static struct pcap *file_filter_pcap(const void *impl)
 	return pcap_datalink(f->pcap) == f->dlt ? f->pcap : NULL;
 }
 
+static int file_tls_conn(void *impl, const struct rx_flow_key *k, struct rx_tls_conn *c)
+{
+	struct rx_file *f = impl;
+	const struct rx_tls_conn *e = rx_nhash__find(&f->native->tls_conns, k);
+
+	if (!e)
+		return -1;
+	*c = *e;
+	return 0;
+}
+
 const struct rx_source_ops rx_file_source = {
 	.open = file_open,
 	.run = file_run,
@@ -295,5 +306,6 @@ const struct rx_source_ops rx_file_source = {
 	.datalink = file_dlt,
 	.filter_pcap = file_filter_pcap,
 	.reqjoin = file_reqjoin,
+	.tls_conn = file_tls_conn,
 	.close = file_close,
 };

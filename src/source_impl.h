@@ -86,6 +86,7 @@ struct rx_source_ops {
 	const struct rx_reqjoin *(*reqjoin)(const void *impl);
 	/* the datapath's entry for a TCP connection: 0 and *f, or -1 (none; NULL: never) */
 	int (*tcp_flow)(void *impl, const struct rx_flow_key *k, struct rx_tcp_flow *f);
+	int (*tls_conn)(void *impl, const struct rx_flow_key *k, struct rx_tls_conn *c);
 	void (*close)(void *impl); /* takes NULL */
 	int keeps_reads; /* source.c keeps the last read for rx_source__snapshot_recent */
 };

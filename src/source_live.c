@@ -586,6 +586,13 @@ static int live_tcp_flow(void *impl, const struct rx_flow_key *k, struct rx_tcp_
 	return bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.rx_flows), k, f) ? -1 : 0;
 }
 
+static int live_tls_conn(void *impl, const struct rx_flow_key *k, struct rx_tls_conn *c)
+{
+	struct rx_live *l = impl;
+
+	return bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.rx_tls_conns), k, c) ? -1 : 0;
+}
+
 const struct rx_source_ops rx_live_source = {
 	.open = live_open,
 	.run = live_run,
@@ -593,6 +600,7 @@ const struct rx_source_ops rx_live_source = {
 	.ifname = live_ifname,
 	.reqjoin = live_reqjoin,
 	.tcp_flow = live_tcp_flow,
+	.tls_conn = live_tls_conn,
 	.close = live_close,
 	.keeps_reads = 1,
 };

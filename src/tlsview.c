@@ -95,8 +95,7 @@ static unsigned int count_real(const __u16 *v, unsigned int n)
 	return k > 99 ? 99 : k;
 }
 
-/* JA4's version: the highest of supported_versions, else the hello's. */
-static const char *ja4_version(const struct rx_tls *t)
+unsigned int rx_tls_max_version(const struct rx_tls *t)
 {
 	unsigned int v = t->hs_version, i;
 
@@ -106,7 +105,13 @@ static const char *ja4_version(const struct rx_tls *t)
 			if (!rx_tls_grease(t->versions[i]) && t->versions[i] > v)
 				v = t->versions[i];
 	}
-	switch (v) {
+	return v;
+}
+
+/* JA4's version: the highest of supported_versions, else the hello's. */
+static const char *ja4_version(const struct rx_tls *t)
+{
+	switch (rx_tls_max_version(t)) {
 	case 0x0304:
 		return "13";
 	case 0x0303:

@@ -27,6 +27,12 @@ int rx_tls_ja4(const struct rx_tls *t, char *out);
  * rx_tls_ja4() (or when len is too small).
  */
 int rx_tls_ja3_full(const struct rx_tls *t, char *out, size_t len);
+/*
+ * A ClientHello's highest version offered (supported_versions' highest,
+ * GREASE left out, else the legacy version); a ServerHello's chosen one
+ * is its sel_version when set, else its hs_version.
+ */
+unsigned int rx_tls_max_version(const struct rx_tls *t);
 /* What keeps the hello from being whole: "partial", "malformed", "lists_cut", or NULL. */
 const char *rx_tls_status(const struct rx_tls *t);
 /* "TLS 1.2", "TLS 1.3", "SSL 3.0"; "0x%04x" for others (buf: 8 bytes) */

@@ -63,6 +63,18 @@ for tc in "TC ingress" "TC egress"; do
 		{ grep TLS "$tmp/tlsconv/out"; echo "FAIL: TLS conversations: $tc rows differ"; exit 1; }
 done
 echo "TLS conversations: BPF and native agree ($(grep -m1 'TC ingress TLS' "$tmp/tlsconv/out"))"
+# ServerHellos split over two segments (tests/pcap/test_tls2_sh_split.py): the
+# capture records (held, reassembled) and the TLS stage's version inference
+"${PYTHON:-/usr/bin/python3}" tests/pcap/test_tls2_sh_split.py "$BUILD" "$tmp/tlsconv/sh.pcap"
+"$BUILD"/tests/bpf_diff "$tmp/tlsconv/sh.pcap" >"$tmp/tlsconv/sh.out" 2>&1 || true
+for tc in "TC ingress" "TC egress"; do
+	grep -q "^$tc TLS: 151 rows compared (connections 151, exchanges 302), 0 differ$" "$tmp/tlsconv/sh.out" &&
+		grep -q "^$tc table tls_conns: 151 keys compared, 0 differ$" "$tmp/tlsconv/sh.out" ||
+		{ grep TLS "$tmp/tlsconv/sh.out"; echo "FAIL: split ServerHellos: $tc rows differ"; exit 1; }
+done
+tail -n 1 "$tmp/tlsconv/sh.out" | grep -q '^\([0-9]*\) frames, \1 compared, 0 skipped, 0 mismatched$' ||
+	{ tail -n 5 "$tmp/tlsconv/sh.out"; echo "FAIL: split ServerHellos: records differ"; exit 1; }
+echo "split ServerHellos: BPF and native agree ($(tail -n 1 "$tmp/tlsconv/sh.out"))"
 # routes the datapath cuts at 64 bytes (RX_ROUTE_MAX) and paths cut at 128:
 # the cut is part of the route's id and its flags, the same both ways
 mkdir "$tmp/routes"

@@ -55,7 +55,7 @@ send([h[:60], h[60:130], h[130:]])     # three segments: partial
 PY
 sleep 0.5
 rx_stop -INT "$watch_b"
-grep -q "TLS ClientHellos over two segments: 3 held, 1 reassembled" "$tmp/watch.log" ||
+grep -q "TLS hellos over two segments: 3 held, 1 reassembled" "$tmp/watch.log" ||
 	fail "held/reassembled: $(grep TLS "$tmp/watch.log")"
 grep -q "TLS hellos: 2 partial, 0 malformed, 0 with lists cut" "$tmp/watch.log" ||
 	fail "partial: $(grep TLS "$tmp/watch.log")"

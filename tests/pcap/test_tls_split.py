@@ -274,7 +274,7 @@ def main(argv):
                 hs = recs[f - 1].get("tls", {}).get("handshake", {})
                 rxtest.check(f"{desc}: frame {f} no JA3 of a hello not whole", hs.get("ja3_full"), None)
         err = out.stderr.decode()
-        m = re.search(r"TLS ClientHellos over two segments: (\d+) held, (\d+) reassembled", err)
+        m = re.search(r"TLS hellos over two segments: (\d+) held, (\d+) reassembled", err)
         p = re.search(r"TLS hellos: (\d+) partial", err)
         got = {"held": int(m.group(1)) if m else None, "reassembled": int(m.group(2)) if m else None,
                "partial": int(p.group(1)) if p else 0}

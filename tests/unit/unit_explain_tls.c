@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * explain's TLS story (src/explain_tls.c): the datapath's TLS entry of a
+ * connection, read before each of its packets, told back as the handshake's
+ * times and the exchange a packet is part of. Pure logic on hand-made
+ * entries, as datapath/tlsconn.h leaves them.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "../../src/explain_tls.h"
+
+static struct rx_tls_conn entry(__u8 phase, __u8 flags, __u64 turn_ns)
+{
+	struct rx_tls_conn c;
+
+	memset(&c, 0, sizeof(c));
+	c.ch_ns = 1000;
+	c.phase = phase;
+	c.flags = flags;
+	c.turn_ns = turn_ns;
+	c.ep.port = 443;
+	c.ep.sni_len = 9;
+	memcpy(c.ep.sni, "a.example", 9);
+	c.ep.alpn_len = 3;
+	memcpy(c.ep.alpn, "\x02h2", 3);
+	return c;
+}
+
+static double num(const json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* A TLS 1.3 connection: the Finished's turn is no exchange; the request's is exchange 1. */
+static void test_tls13_request(void **state)
+{
+	struct rx_xtls x;
+	struct rx_tls_conn c;
+	json_t *o;
+
+	(void)state;
+	memset(&x, 0, sizeof(x));
+	rx_xtls_read(&x, NULL, 1000);                        /* the ClientHello */
+	c = entry(RX_TLS_P_HELLO, 0, 0);
+	rx_xtls_read(&x, &c, 2000);                          /* the ServerHello */
+	c = entry(RX_TLS_P_SERVER, RX_TLSC_TLS13, 0);
+	rx_xtls_read(&x, &c, 3000);                          /* the client's Finished */
+	c = entry(RX_TLS_P_DONE, RX_TLSC_TLS13 | RX_TLSC_TURN | RX_TLSC_SKIP, 3000);
+	rx_xtls_read(&x, &c, 4000);                          /* the tickets */
+	c = entry(RX_TLS_P_DONE, RX_TLSC_TLS13, 3000);
+	rx_xtls_read(&x, &c, 5000);                          /* the request: explained */
+	c = entry(RX_TLS_P_DONE, RX_TLSC_TLS13 | RX_TLSC_TURN, 5000);
+	rx_xtls_read(&x, &c, 25000);                         /* the response */
+	rx_xtls_target(&x);
+	c = entry(RX_TLS_P_DONE, RX_TLSC_TLS13, 5000);
+	rx_xtls_read(&x, &c, 0);                             /* the end */
+	o = rx_xtls_json(&x, 1);
+	assert_non_null(o);
+	assert_string_equal(str(o, "sni"), "a.example");
+	assert_string_equal(str(o, "alpn"), "h2");
+	assert_string_equal(str(o, "phase"), "established");
+	assert_string_equal(str(o, "part"), "request");
+	assert_int_equal(json_integer_value(json_object_get(o, "exchange")), 1);
+	assert_int_equal(json_integer_value(json_object_get(o, "exchanges")), 1);
+	assert_true(num(o, "exchange_s") > 1.99e-5 && num(o, "exchange_s") < 2.01e-5);
+	assert_true(num(o, "handshake_server_hello_s") > 0.99e-6 && num(o, "handshake_server_hello_s") < 1.01e-6);
+	assert_true(num(o, "handshake_app_data_s") > 1.99e-6 && num(o, "handshake_app_data_s") < 2.01e-6);
+	json_decref(o);
+}
+
+/* The Finished's own turn, a packet of the handshake, and a new connection on the same ports. */
+static void test_parts_and_restart(void **state)
+{
+	struct rx_xtls x;
+	struct rx_tls_conn c;
+	json_t *o;
+
+	(void)state;
+	memset(&x, 0, sizeof(x));
+	c = entry(RX_TLS_P_DONE, RX_TLSC_TLS13, 0);
+	rx_xtls_read(&x, &c, 3000);
+	c = entry(RX_TLS_P_DONE, RX_TLSC_TLS13 | RX_TLSC_TURN | RX_TLSC_SKIP, 3000);
+	rx_xtls_read(&x, &c, 4000);
+	rx_xtls_target(&x);
+	o = rx_xtls_json(&x, 1);
+	assert_string_equal(str(o, "part"), "tls13_finished");
+	assert_null(json_object_get(o, "exchange"));
+	json_decref(o);
+
+	memset(&x, 0, sizeof(x));
+	c = entry(RX_TLS_P_HELLO, 0, 0);
+	rx_xtls_read(&x, &c, 2000);
+	rx_xtls_target(&x);
+	c = entry(RX_TLS_P_DONE, RX_TLSC_TURN, 2500);
+	rx_xtls_read(&x, &c, 3000);
+	c = entry(RX_TLS_P_DONE, 0, 2500);
+	rx_xtls_read(&x, &c, 4000);
+	assert_int_equal(x.closed, 1);
+	c = entry(RX_TLS_P_HELLO, 0, 0);
+	c.ch_ns = 9000; /* a new connection: the explained one is over */
+	rx_xtls_read(&x, &c, 9000);
+	c = entry(RX_TLS_P_DONE, RX_TLSC_TURN, 9500);
+	rx_xtls_read(&x, &c, 9900);
+	assert_int_equal(x.closed, 1);
+	assert_int_equal(x.ended, 1);
+	o = rx_xtls_json(&x, 1);
+	assert_string_equal(str(o, "part"), "handshake");
+	assert_string_equal(str(o, "phase"), "client_hello");
+	json_decref(o);
+	/* live (offline 0): the row and the hellos only */
+	o = rx_xtls_json(&x, 0);
+	assert_null(json_object_get(o, "part"));
+	assert_null(json_object_get(o, "handshake_app_data_s"));
+	json_decref(o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tls13_request),
+		cmocka_unit_test(test_parts_and_restart),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
