@@ -54,10 +54,7 @@ rx_alertmanager "'alertname', 'interface', 'service', 'event'"
 rx_demo_api
 rx_bg ip netns exec "$NB" /usr/bin/python3 -m http.server 8081 --bind 192.0.2.2 --directory "$tmp" >"$tmp/http8081.log" 2>&1
 rx_until ina curl -sf -o /dev/null http://192.0.2.2:8081/ || fail "the server on 8081 did not start"
-rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$LISTEN --config "$tmp/rxray.conf" \
-	--control "$tmp/agent.sock" --alert-log "$tmp/alerts.json" 2>"$tmp/serve.err"
-serve_pid=$bg_pid
-rx_until rx_scrapes $LISTEN || fail "serve did not start: $(cat "$tmp/serve.err")"
+rx_alert_serve
 
 # normal N: N requests to each port, 5 a second
 normal() {
@@ -71,16 +68,6 @@ normal() {
 normal 30 # past the warm-up
 [ -s "$tmp/alerts.json" ] && fail "alerts on normal traffic: $(cat "$tmp/alerts.json")"
 
-hook_has() { [ -s "$tmp/hook.json" ] && jq -e -s "[.[] | select(.body | $1)] | length > 0" "$tmp/hook.json" >/dev/null; }
-hook_time() { jq -s "[.[] | select(.body | $1)][0].t" "$tmp/hook.json"; }
-wait_hook() {
-	local _
-	for _ in $(seq $(($2 * 10))); do
-		hook_has "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # port_alert NAME SERVICE STATE: jq over Alertmanager's webhook body
 port_alert() {
 	echo "any(.alerts[]; .labels.alertname == \"$1\" and .labels.service == \"$2\" and .status == \"$3\")"
