@@ -156,8 +156,12 @@ rx_stop "$am_pid"
 sleep 3
 sent_before=$(inb curl -sf http://127.0.0.1:$LISTEN/api/alerts | jq .delivery.sent)
 ina /usr/bin/python3 tests/lib/synflood.py "${P}a" "$mac" 192.0.2.2 2001:db8::2 8080 2 >/dev/null || fail "synflood.py"
-sleep 4
-inb curl -sf http://127.0.0.1:$LISTEN/api/alerts >"$tmp/down.json" || fail "GET /api/alerts"
+# the flood's alert queued and its POST failed (polled, 10 s at most)
+down_seen() {
+	inb curl -sf http://127.0.0.1:$LISTEN/api/alerts >"$tmp/down.json" &&
+		jq -e '.delivery.failed_posts >= 1 and .delivery.queued >= 1' "$tmp/down.json" >/dev/null
+}
+rx_until down_seen || rx_until down_seen || [ -s "$tmp/down.json" ] || fail "GET /api/alerts"
 jq -e ".delivery.failed_posts >= 1 and .delivery.queued >= 1 and .delivery.sent == $sent_before" "$tmp/down.json" >/dev/null ||
 	fail "Alertmanager down: $(jq -c .delivery "$tmp/down.json")"
 inb curl -sf http://127.0.0.1:$LISTEN/metrics | grep -q '^rxray_alerts_post_failures_total [1-9]' ||
