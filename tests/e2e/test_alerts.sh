@@ -95,7 +95,7 @@ echo "syn_flood: crossed in the window ending ${since_flood}s after the first SY
 jq -e -n "$lag <= 2 and $lag >= 0" >/dev/null || fail "syn_flood reached Alertmanager ${lag}s after the crossing (> 2 s)"
 jq -e -n "$since_flood <= 2.5" >/dev/null || fail "syn_flood crossed ${since_flood}s after the flood began"
 # the interface's alert (the flooded port has its own, service 8080/tcp: alerts.md, "Per port")
-a=$(jq -s -c "[.[] | select(.body | $FIRING)][0].body.alerts[] | select(.labels.alertname == \"syn_flood\" and .labels.service == null)" "$tmp/hook.json")
+a=$(hook_alert "$FIRING" '.labels.alertname == "syn_flood" and .labels.service == null')
 [ "$(jq -r .labels.severity <<<"$a")" = critical ] || fail "severity: $a"
 [ "$(jq -r .labels.interface <<<"$a")" = "$IF" ] || fail "interface label: $a"
 jq -e '.annotations.summary | test("half-open")' <<<"$a" >/dev/null || fail "summary: $a"

@@ -124,7 +124,7 @@ fired() {
 	[ "$since" != null ] || fail "$1: not in the alert log"
 	lag=$(jq -n "$t_hook - $since")
 	jq -e -n "$lag >= 0 and $lag <= 2" >/dev/null || fail "$1 reached Alertmanager ${lag}s after the crossing (> 2 s)"
-	a=$(jq -s -c "[.[] | select(.t >= $3 and (.body | $f))][0].body.alerts[] | select(.labels.alertname == \"$1\" and .status == \"firing\" and (.labels | $2))" "$tmp/hook.json" | head -n 1)
+	a=$(hook_alert "$f" ".labels.alertname == \"$1\" and .status == \"firing\" and (.labels | $2)" "$3" | head -n 1)
 	ev=$(jq -r .annotations.evidence <<<"$a")
 }
 # resolved NAME LABELS STOPPED BOUND: resolved at Alertmanager at most BOUND s after STOPPED

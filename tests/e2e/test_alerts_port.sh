@@ -93,7 +93,7 @@ s=$(since syn_flood 8080/tcp)
 lag=$(jq -n "$t_hook - $s")
 echo "syn_flood 8080/tcp: crossed in the window ending $(jq -n "$s - $t_flood" | cut -c1-5)s after the first SYN; at Alertmanager ${lag}s after that"
 jq -e -n "$lag >= 0 and $lag <= 2" >/dev/null || fail "syn_flood 8080/tcp at Alertmanager ${lag}s after the crossing (> 2 s)"
-a=$(jq -s -c "[.[] | select(.body | $FIRING)][0].body.alerts[] | select(.labels.service == \"8080/tcp\")" "$tmp/hook.json")
+a=$(hook_alert "$FIRING" '.labels.service == "8080/tcp"')
 [ "$(jq -r '[.labels.alertname, .labels.severity, .labels.interface, .labels.service] | join(" ")' <<<"$a")" = \
 	"syn_flood critical $IF 8080/tcp" ] || fail "syn_flood labels: $a"
 ev=$(jq -r .annotations.evidence <<<"$a")
@@ -128,7 +128,7 @@ s=$(since tcp_storm 9/tcp)
 lag=$(jq -n "$t_hook - $s")
 echo "tcp_storm 9/tcp: crossed $(jq -n "$s - $t_storm" | cut -c1-5)s after the first RST; at Alertmanager ${lag}s after that"
 jq -e -n "$lag >= 0 and $lag <= 2" >/dev/null || fail "tcp_storm 9/tcp at Alertmanager ${lag}s after the crossing (> 2 s)"
-a=$(jq -s -c "[.[] | select(.body | $FIRING)][0].body.alerts[] | select(.labels.service == \"9/tcp\")" "$tmp/hook.json")
+a=$(hook_alert "$FIRING" '.labels.service == "9/tcp"')
 [ "$(jq -r '[.labels.alertname, .labels.severity, .labels.service, .labels.event] | join(" ")' <<<"$a")" = \
 	"tcp_storm warning 9/tcp rst" ] || fail "tcp_storm labels: $a"
 ev=$(jq -r .annotations.evidence <<<"$a")

@@ -84,7 +84,7 @@ scan() {
 	read -r t15 tlast <<<"$(probe_times "$src")"
 	[ "$t15" != None ] || fail "$name: fewer than 15 unanswered ports in the capture"
 	delay=$(jq -n "$t_hook - $t15")
-	a=$(jq -s -c "[.[] | select(.body | $FIRING)][0].body.alerts[] | select(.labels.source == \"$src\")" "$tmp/hook.json")
+	a=$(hook_alert "$FIRING" ".labels.source == \"$src\"")
 	ev=$(jq -r .annotations.evidence <<<"$a")
 	echo "$name: port_scan at Alertmanager ${delay}s after the 15th unanswered port; evidence $ev"
 	jq -e -n "$delay >= 0 and $delay <= 2" >/dev/null || fail "$name: ${delay}s from the 15th port to Alertmanager (> 2 s)"

@@ -59,3 +59,6 @@ wait_hook() {
 	done
 	return 1
 }
+# hook_alert JQ SEL [AFTER]: the alerts satisfying SEL (as Alertmanager sent them on,
+# one a line) in the first notification received at or after AFTER that satisfies JQ
+hook_alert() { jq -s -c "[.[] | select(.t >= ${3:-0} and (.body | $1))][0].body.alerts[] | select($2)" "$tmp/hook.json"; }

@@ -83,6 +83,13 @@ static struct rx_alerts *fx_renew(struct fx *f)
 	return f->a;
 }
 
+/* The window w through the fixture's engine, then freed. */
+static void tick(struct fx *f, struct rx_snapshot *w)
+{
+	rx_alerts__tick(f->a, w, w->last_ns);
+	rx_snapshot__free(w);
+}
+
 /* A window of second sec: packets of 100 bytes, syn SYNs, done handshakes. */
 static void window(struct rx_snapshot *w, unsigned int sec, __u64 packets, __u64 syn, __u64 done)
 {
@@ -152,12 +159,11 @@ static void syn_flood_fires_and_resolves(void **state)
 	char fp[20];
 
 	window(&w, 1, 500, 150, 100); /* 50 half-open: quiet */
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	assert_int_equal(f->s.n, 0);
 	window(&w, 2, 2000, 1500, 10);
 	sources(&w, 1000);
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
+	tick(f, &w);
 	assert_int_equal(f->s.n, 1);
 	assert_string_equal(f->s.alert, "syn_flood");
 	assert_string_equal(f->s.state, "firing");
@@ -184,11 +190,11 @@ static void syn_flood_fires_and_resolves(void **state)
 	/* quiet for 29 s: still firing (hysteresis), then resolved at 30 s */
 	for (sec = 3; sec <= 31; sec++) {
 		window(&w, sec, 100, 0, 0);
-		rx_alerts__tick(a, &w, w.last_ns);
+		tick(f, &w);
 	}
 	assert_int_equal(f->s.n, 1);
 	window(&w, 32, 100, 0, 0);
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	assert_int_equal(f->s.n, 2);
 	assert_string_equal(f->s.state, "resolved");
 	assert_string_equal(f->s.fp, fp); /* the same alert */
@@ -209,10 +215,9 @@ static void syn_completed_is_no_flood(void **state)
 {
 	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct rx_alerts *a = f->a;
 
 	window(&w, 1, 9000, 3000, 2400); /* 600 half-open, but 0.25 per completed */
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	assert_int_equal(f->s.n, 0);
 }
 
@@ -221,21 +226,20 @@ static void rate_spike_after_warmup_and_drop(void **state)
 {
 	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct rx_alerts *a = f->a;
 	unsigned int sec;
 
 	window(&w, 1, 1000, 0, 0);
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	window(&w, 2, 50000, 0, 0); /* a spike, but no baseline yet */
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	assert_int_equal(f->s.n, 0);
 	for (sec = 3; sec <= 70; sec++) { /* normal: 1000/s, +-10 % */
 		window(&w, sec, 900 + (sec % 3) * 100, 0, 0);
-		rx_alerts__tick(a, &w, w.last_ns);
+		tick(f, &w);
 	}
 	assert_int_equal(f->s.n, 0);
 	window(&w, 71, 40000, 0, 0); /* (the warm-up learnt the 50,000 too: a wider spread) */
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	assert_true(f->s.n >= 1);
 	assert_string_equal(f->s.alert, "rate_spike");
 	assert_string_equal(f->s.state, "firing");
@@ -245,11 +249,11 @@ static void rate_spike_after_warmup_and_drop(void **state)
 	 */
 	for (sec = 72; sec <= 1300; sec++) {
 		window(&w, sec, 900 + (sec % 3) * 100, 0, 0);
-		rx_alerts__tick(a, &w, w.last_ns);
+		tick(f, &w);
 	}
 	f->s.n = 0;
 	window(&w, 1301, 0, 0, 0);
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	assert_int_equal(f->s.n, 1);
 	assert_string_equal(f->s.alert, "traffic_drop");
 }
@@ -261,7 +265,6 @@ static void top_lists_order(void **state)
 					     "198.51.100.2", "198.51.100.3" };
 	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct rx_alerts *a = f->a;
 	json_t *l;
 	size_t i;
 
@@ -269,8 +272,7 @@ static void top_lists_order(void **state)
 	sources(&w, 1000);
 	w.talkers[0].c.packets = 751;   /* 198.51.100.1 */
 	w.talkers[999].c.packets = 261; /* 203.0.113.250: now both /24s have 1,010 packets */
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
+	tick(f, &w);
 	assert_int_equal(f->s.n, 1);
 	l = json_object_get(json_object_get(f->s.last, "evidence"), "top_sources");
 	assert_int_equal(json_array_size(l), 5);
@@ -321,8 +323,7 @@ static void baseline_table_full(void **state)
 	for (sec = 1; sec <= 5; sec++) {
 		window(&w, sec, 40000, 0, 0);
 		services(&w, 1000, 400);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 	}
 	rx_alerts__dropped(a, &dropped_alerts, &d1);
 	assert_true(d1 >= 5 * (800 - 510));
@@ -330,21 +331,18 @@ static void baseline_table_full(void **state)
 	for (sec = 6; sec <= 40; sec++) {
 		window(&w, sec, 40000, 0, 0);
 		services(&w, 1000, 100);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 	}
 	rx_alerts__dropped(a, &dropped_alerts, &d2);
 	assert_true(d2 - d1 <= 4 * 20); /* tcp storms and new talkers: no room for 20 s */
 	window(&w, 41, 40000, 0, 0);
 	services(&w, 3000, 150); /* 300 new baselines: room for them all now */
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
+	tick(f, &w);
 	rx_alerts__dropped(a, &dropped_alerts, &d3);
 	assert_int_equal(d3, d2);
 	window(&w, 42, 40000, 0, 0);
 	services(&w, 3000, 150); /* found again */
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
+	tick(f, &w);
 	rx_alerts__dropped(a, &dropped_alerts, &d3);
 	assert_int_equal(d3, d2);
 	assert_int_equal(f->s.n, 0);
@@ -382,7 +380,7 @@ static void evidence_hook_pcap(void **state)
 	a = fx_renew(f);
 	for (sec = 1; sec <= 4; sec++) {
 		window(&w, sec, 2000, 1500, 10);
-		rx_alerts__tick(a, &w, w.last_ns);
+		tick(f, &w);
 	}
 	assert_int_equal(f->s.n, 1);
 	assert_int_equal(p.calls, 2); /* the first window (no file), the second (a file); then none */
@@ -422,19 +420,16 @@ static void error_spike_with_guard(void **state)
 {
 	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct rx_alerts *a = f->a;
 
 	window(&w, 1, 100, 0, 0);
 	endpoint(&w, 200, 10, 1000000, 0);
 	endpoint(&w, 500, 4, 1000000, 1); /* 4 of 14: a high ratio, too few */
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
+	tick(f, &w);
 	assert_int_equal(f->s.n, 0);
 	window(&w, 2, 100, 0, 0);
 	endpoint(&w, 200, 90, 1000000, 0);
 	endpoint(&w, 500, 10, 1000000, 1);
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
+	tick(f, &w);
 	assert_int_equal(f->s.n, 1);
 	assert_string_equal(f->s.alert, "error_spike");
 	assert_string_equal(json_string_value(json_object_get(
@@ -448,26 +443,22 @@ static void latency_spike_with_guard(void **state)
 {
 	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct rx_alerts *a = f->a;
 	unsigned int sec;
 
 	f->c.warmup_s = 10;
-	a = fx_renew(f);
+	fx_renew(f);
 	for (sec = 1; sec <= 12; sec++) {
 		window(&w, sec, 100, 0, 0);
 		endpoint(&w, 200, 50, 5000000, 0);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 	}
 	window(&w, 13, 100, 0, 0);
 	endpoint(&w, 200, 5, 200000000, 0); /* slow, but 5 < 20 requests */
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
+	tick(f, &w);
 	assert_int_equal(f->s.n, 0);
 	window(&w, 14, 100, 0, 0);
 	endpoint(&w, 200, 50, 200000000, 0);
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
+	tick(f, &w);
 	assert_int_equal(f->s.n, 1);
 	assert_string_equal(f->s.alert, "latency_spike");
 	assert_true(json_real_value(json_object_get(json_object_get(f->s.last, "evidence"),
@@ -479,23 +470,22 @@ static void tcp_rst_storm(void **state)
 {
 	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct rx_alerts *a = f->a;
 	unsigned int sec;
 
 	window(&w, 1, 100, 0, 0);
 	w.health[RX_TCPH_RST_FROM_SERVER] = 500; /* before the warm-up: quiet */
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	for (sec = 2; sec <= 70; sec++) {
 		window(&w, sec, 100, 0, 0);
 		w.health[RX_TCPH_RST_FROM_CLIENT] = 10;
-		rx_alerts__tick(a, &w, w.last_ns);
+		tick(f, &w);
 	}
 	if (f->s.n)
 		print_message("unexpected: %s %s\n", f->s.alert, f->s.state);
 	assert_int_equal(f->s.n, 0);
 	window(&w, 71, 100, 0, 0);
 	w.health[RX_TCPH_RST_FROM_SERVER] = 500;
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	assert_int_equal(f->s.n, 1);
 	assert_string_equal(f->s.alert, "tcp_storm");
 	assert_string_equal(json_string_value(json_object_get(
@@ -533,12 +523,11 @@ static void syn_flood_per_port(void **state)
 	static const __u32 calm[][4] = { { 80, 50, 50, 0 } };
 	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct rx_alerts *a = f->a;
 	unsigned int sec;
 
 	window(&w, 1, 700, 650, 400);
 	tcp_ports(&w, 2, flood);
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	free(w.tcp_ports);
 	assert_int_equal(f->s.n, 1);
 	assert_string_equal(f->s.alert, "syn_flood");
@@ -547,7 +536,7 @@ static void syn_flood_per_port(void **state)
 	for (sec = 2; sec <= 40; sec++) {
 		window(&w, sec, 100, 50, 50);
 		tcp_ports(&w, 1, calm);
-		rx_alerts__tick(a, &w, w.last_ns);
+		tick(f, &w);
 		free(w.tcp_ports);
 	}
 	assert_int_equal(f->s.n, 2);
@@ -566,13 +555,12 @@ static void tcp_storm_per_port(void **state)
 	static const __u32 storm[][4] = { { 443, 0, 0, 200 }, { 22, 0, 0, 60 } };
 	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct rx_alerts *a = f->a;
 	unsigned int sec;
 
 	for (sec = 1; sec <= 70; sec++) {
 		window(&w, sec, 100, 0, 0);
 		tcp_ports(&w, 2, before);
-		rx_alerts__tick(a, &w, w.last_ns);
+		tick(f, &w);
 		free(w.tcp_ports);
 	}
 	if (f->s.n)
@@ -580,7 +568,7 @@ static void tcp_storm_per_port(void **state)
 	assert_int_equal(f->s.n, 0);
 	window(&w, 71, 100, 0, 0);
 	tcp_ports(&w, 2, storm);
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	free(w.tcp_ports);
 	assert_int_equal(f->s.n, 1);
 	assert_string_equal(f->s.alert, "tcp_storm");
@@ -623,21 +611,20 @@ static void port_scan_thresholds(void **state)
 {
 	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct rx_alerts *a = f->a;
 	json_t *e;
 
 	window(&w, 1, 10, 0, 0);
 	scan_row(&w, 1, 16, 2); /* 14 unanswered */
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	free(w.scans);
 	window(&w, 2, 10, 0, 0);
 	scan_row(&w, 0, 24, 0); /* 24 hosts */
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	free(w.scans);
 	assert_int_equal(f->s.n, 0);
 	window(&w, 3, 10, 0, 0);
 	scan_row(&w, 1, 17, 2);
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	free(w.scans);
 	assert_int_equal(f->s.n, 1);
 	assert_string_equal(f->s.alert, "port_scan");
@@ -655,13 +642,13 @@ static void port_scan_thresholds(void **state)
 	/* the port sweep of the same source is the same alert (its subject) */
 	window(&w, 4, 10, 0, 0);
 	scan_row(&w, 0, 25, 0);
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	free(w.scans);
 	assert_int_equal(f->s.n, 1);
 	/* nothing new: resolved cfg.resolve_after_s (30) after the last window it held */
 	for (unsigned int sec = 5; sec <= 34; sec++) {
 		window(&w, sec, 10, 0, 0);
-		rx_alerts__tick(a, &w, w.last_ns);
+		tick(f, &w);
 	}
 	assert_int_equal(f->s.n, 2);
 	assert_string_equal(f->s.state, "resolved");
@@ -746,28 +733,25 @@ static void slo_burn_young_history(void **state)
 {
 	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct rx_alerts *a = f->a;
 	const char *why;
 	char err[256];
 	unsigned int sec;
 
 	assert_int_equal(rx_alerts_cfg__slo(&f->c, "GET /checkout 8080 availability=99.9", err, sizeof(err)), 0);
 	assert_int_equal(rx_alerts_cfg__set(&f->c, "alert-error-min", "1000000", &why), 0); /* no error_spike */
-	a = fx_renew(f);
+	fx_renew(f);
 	for (sec = 1; sec <= 40; sec++) { /* 1 bad in 20: 50x over the seconds seen */
 		window(&w, sec, 100, 0, 0);
 		endpoint(&w, 200, sec % 2 ? 19 : 20, 1000000, 0);
 		if (sec % 2)
 			endpoint(&w, 500, 1, 1000000, 1);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 	}
 	assert_int_equal(f->s.n, 0);
 	for (sec = 41; sec <= 130 && !f->s.n; sec++) { /* an outage: every request fails */
 		window(&w, sec, 100, 0, 0);
 		endpoint(&w, 500, 20, 1000000, 1);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 	}
 	/* 20 + 20 (t - 40) bad of 20 t, times t / 3600, reaches 14.4x at t = 91 */
 	assert_int_equal(f->s.n, 1);
@@ -780,7 +764,6 @@ static void slo_burn_fires_and_resolves(void **state)
 {
 	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct rx_alerts *a = f->a;
 	const char *why;
 	char err[256];
 	unsigned int sec;
@@ -794,12 +777,11 @@ static void slo_burn_fires_and_resolves(void **state)
 	/* the slow and ticket pairs out of the way (their windows hold all 33 s here) */
 	assert_int_equal(rx_alerts_cfg__set(&f->c, "alert-slo-slow-burn", "1000", &why), 0);
 	assert_int_equal(rx_alerts_cfg__set(&f->c, "alert-slo-ticket-burn", "1000", &why), 0);
-	a = fx_renew(f);
+	fx_renew(f);
 	for (sec = 1; sec <= 30; sec++) {
 		window(&w, sec, 100, 0, 0);
 		endpoint(&w, 200, 100, 1000000, 0);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 	}
 	assert_int_equal(f->s.n, 0);
 	/* 10 % bad: the 20 s window crosses 14.4x (1.44 %) in its third second */
@@ -807,8 +789,7 @@ static void slo_burn_fires_and_resolves(void **state)
 		window(&w, sec, 100, 0, 0);
 		endpoint(&w, 200, 90, 1000000, 0);
 		endpoint(&w, 500, 10, 1000000, 1);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 		if (sec < 33)
 			assert_int_equal(f->s.n, 0);
 	}
@@ -831,8 +812,7 @@ static void slo_burn_fires_and_resolves(void **state)
 	for (sec = 34; sec <= 45 && strcmp(f->s.state, "resolved"); sec++) {
 		window(&w, sec, 100, 0, 0);
 		endpoint(&w, 200, 100, 1000000, 0);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 	}
 	assert_string_equal(f->s.state, "resolved");
 	assert_true(sec - 1 <= 33 + 4 + 3 + 1);
@@ -887,19 +867,16 @@ static void talker_surge_fires(void **state)
 	for (sec = 1; sec <= 70; sec++) {
 		window(&w, sec, 100, 0, 0);
 		sources(&w, 2);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 	}
 	assert_int_equal(f->s.n, 0);
 	window(&w, 71, 100, 0, 0);
 	sources(&w, 50); /* 48 new: under alert-talker-new-min (100) */
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
+	tick(f, &w);
 	assert_int_equal(f->s.n, 0);
 	window(&w, 72, 100, 0, 0);
 	sources(&w, 450); /* 400 new */
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
+	tick(f, &w);
 	assert_int_equal(f->s.n, 1);
 	assert_string_equal(f->s.alert, "talker_surge");
 	e = json_object_get(f->s.last, "evidence");
@@ -912,8 +889,7 @@ static void talker_surge_fires(void **state)
 	f->s.last = NULL;
 	window(&w, 73, 100, 0, 0);
 	sources(&w, 450); /* the same again: seen, no longer new */
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
+	tick(f, &w);
 	l = rx_alerts__json(a, 0); /* (the caller's) */
 	assert_true(json_real_value(json_object_get(json_array_get(l, 0), "since")) > 0);
 	json_decref(l);
