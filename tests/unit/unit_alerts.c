@@ -895,28 +895,31 @@ static void talker_surge_fires(void **state)
 	json_decref(l);
 }
 
+/* a test of the fixture */
+#define FX(test) cmocka_unit_test_setup_teardown(test, fx_setup, fx_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(config_keys),
-		cmocka_unit_test_setup_teardown(syn_flood_fires_and_resolves, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(syn_completed_is_no_flood, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(top_lists_order, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(baseline_table_full, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(evidence_hook_pcap, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(rate_spike_after_warmup_and_drop, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(error_spike_with_guard, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(latency_spike_with_guard, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(tcp_rst_storm, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(syn_flood_per_port, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(tcp_storm_per_port, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(port_scan_thresholds, fx_setup, fx_teardown),
+		FX(syn_flood_fires_and_resolves),
+		FX(syn_completed_is_no_flood),
+		FX(top_lists_order),
+		FX(baseline_table_full),
+		FX(evidence_hook_pcap),
+		FX(rate_spike_after_warmup_and_drop),
+		FX(error_spike_with_guard),
+		FX(latency_spike_with_guard),
+		FX(tcp_rst_storm),
+		FX(syn_flood_per_port),
+		FX(tcp_storm_per_port),
+		FX(port_scan_thresholds),
 		cmocka_unit_test(slo_burn_arithmetic),
 		cmocka_unit_test(slo_config_lines),
-		cmocka_unit_test_setup_teardown(slo_burn_fires_and_resolves, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(slo_burn_young_history, fx_setup, fx_teardown),
+		FX(slo_burn_fires_and_resolves),
+		FX(slo_burn_young_history),
 		cmocka_unit_test(seen_set_bounds),
-		cmocka_unit_test_setup_teardown(talker_surge_fires, fx_setup, fx_teardown),
+		FX(talker_surge_fires),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
