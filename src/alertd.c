@@ -2,6 +2,7 @@
 /* The alerts of `serve`; see alertd.h. */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -235,15 +236,33 @@ void rx_alertd__stop(struct rx_alertd *d)
 	free(d);
 }
 
+/* A sender's metric (docs/metrics.md): its figure at off in struct rx_alertmgr_stats. */
+struct sender_metric {
+	const char *name, *type, *help;
+	size_t off;
+};
+#define FIGURE(f) offsetof(struct rx_alertmgr_stats, f)
+
 /* The two senders: Alertmanager's and the generic webhook's. */
 static const struct sender_kind {
-	const char *flag;   /* its JSON key saying whether it is configured */
-	const char *prefix; /* of its metric names, after rxray_alerts_ */
-	const char *who;    /* its name in the metrics' help, and as a queue's */
-	const char *queue;
+	const char *flag; /* its JSON key saying whether it is configured */
+	struct sender_metric m[4];
 } senders[] = {
-	{ "alertmanager", "", "Alertmanager", "Alertmanager" },
-	{ "configured", "webhook_", "the webhook", "webhook" },
+	{ "alertmanager",
+	  { { "rxray_alerts_sent_total", "counter", "Alerts Alertmanager accepted.", FIGURE(sent) },
+	    { "rxray_alerts_undelivered_total", "counter",
+	      "Alerts dropped from the full Alertmanager queue: never delivered.", FIGURE(undelivered) },
+	    { "rxray_alerts_post_failures_total", "counter",
+	      "POSTs to Alertmanager that failed (their alerts are retried).", FIGURE(failed) },
+	    { "rxray_alerts_queued", "gauge", "Alerts waiting for Alertmanager.", FIGURE(queued) } } },
+	{ "configured",
+	  { { "rxray_alerts_webhook_sent_total", "counter", "Alerts the webhook accepted.", FIGURE(sent) },
+	    { "rxray_alerts_webhook_undelivered_total", "counter",
+	      "Alerts dropped from the full webhook queue: never delivered.", FIGURE(undelivered) },
+	    { "rxray_alerts_webhook_post_failures_total", "counter",
+	      "POSTs to the webhook that failed (their alerts are retried).", FIGURE(failed) },
+	    { "rxray_alerts_webhook_queued", "gauge", "Alerts waiting for the webhook.",
+	      FIGURE(queued) } } },
 };
 
 /* A sender's figures (all 0 when it is not configured: m NULL). */
@@ -279,31 +298,19 @@ static json_t *delivery_json(struct rx_alertd *d)
 	return j;
 }
 
-/* A sender's metrics (docs/metrics.md): one table, its help around the sender's name. */
+/* A sender's metrics. */
 static void sender_metrics(struct rx_buf *b, struct rx_alertmgr *m, const struct sender_kind *k)
 {
 	struct rx_alertmgr_stats st = sender_stats(m);
-	const struct {
-		const char *name, *type, *help, *after;
-		int queue; /* the help names the sender's queue, not the sender */
-		__u64 v;
-	} t[] = {
-		{ "sent_total", "counter", "Alerts ", " accepted.", 0, st.sent },
-		{ "undelivered_total", "counter", "Alerts dropped from the full ",
-		  " queue: never delivered.", 1, st.undelivered },
-		{ "post_failures_total", "counter", "POSTs to ",
-		  " that failed (their alerts are retried).", 0, st.failed },
-		{ "queued", "gauge", "Alerts waiting for ", ".", 0, st.queued },
-	};
+	const struct sender_metric *t;
 	size_t i;
 
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		rx_buf__printf(b,
-			       "# HELP rxray_alerts_%s%s %s%s%s\n# TYPE rxray_alerts_%s%s %s\n"
-			       "rxray_alerts_%s%s %llu\n",
-			       k->prefix, t[i].name, t[i].help, t[i].queue ? k->queue : k->who,
-			       t[i].after, k->prefix, t[i].name, t[i].type, k->prefix, t[i].name,
-			       (unsigned long long)t[i].v);
+	for (i = 0; i < sizeof(k->m) / sizeof(k->m[0]); i++) {
+		t = &k->m[i];
+		rx_buf__printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", t->name, t->help, t->name,
+			       t->type, t->name,
+			       (unsigned long long)*(const __u64 *)((const char *)&st + t->off));
+	}
 }
 
 json_t *rx_alertd__json(struct rx_alertd *d, int history)
