@@ -274,6 +274,20 @@ int rx_agent_alerts_answer_read(int fd, json_t **alerts, int *peer_version)
 	return r;
 }
 
+int rx_agent_alerts(const char *path, int history, json_t **alerts, int *peer_version)
+{
+	int fd = rx_agent_connect(path), r;
+
+	*alerts = NULL;
+	*peer_version = 0;
+	if (fd < 0)
+		return 1; /* (errno: the connect's) */
+	r = rx_agent_alerts_request_write(fd, history) ? -EPROTO
+						       : rx_agent_alerts_answer_read(fd, alerts, peer_version);
+	close(fd);
+	return r;
+}
+
 /* ---- the "guard" request ------------------------------------------------------------- */
 
 int rx_agent_guard_request_write(int fd, const json_t *guard)

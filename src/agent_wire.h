@@ -78,6 +78,13 @@ int rx_agent_alerts_answer_write(int fd, json_t *alerts);
  * does not know the request: it closed without an answer).
  */
 int rx_agent_alerts_answer_read(int fd, json_t **alerts, int *peer_version);
+/*
+ * The running agent's alerts (`rxray alerts`, `top` over an agent): connect
+ * to path, ask (history: the resolved ones too), read. 0 and *alerts (the
+ * caller's); 1 when no agent answers at path (errno says why); else as
+ * rx_agent_alerts_answer_read.
+ */
+int rx_agent_alerts(const char *path, int history, json_t **alerts, int *peer_version);
 
 /*
  * The "guard" request (`rxray guard`, docs/guard.md): {"op":"guard",

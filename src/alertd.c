@@ -2,6 +2,7 @@
 /* The alerts of `serve`; see alertd.h. */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -235,30 +236,81 @@ void rx_alertd__stop(struct rx_alertd *d)
 	free(d);
 }
 
-static json_t *delivery_json(struct rx_alertd *d)
+/* A sender's metric (docs/metrics.md): its figure at off in struct rx_alertmgr_stats. */
+struct sender_metric {
+	const char *name, *type, *help;
+	size_t off;
+};
+#define FIGURE(f) offsetof(struct rx_alertmgr_stats, f)
+
+/* The two senders: Alertmanager's and the generic webhook's. */
+static const struct sender_kind {
+	const char *flag; /* its JSON key saying whether it is configured */
+	struct sender_metric m[4];
+} senders[] = {
+	{ "alertmanager",
+	  { { "rxray_alerts_sent_total", "counter", "Alerts Alertmanager accepted.", FIGURE(sent) },
+	    { "rxray_alerts_undelivered_total", "counter",
+	      "Alerts dropped from the full Alertmanager queue: never delivered.", FIGURE(undelivered) },
+	    { "rxray_alerts_post_failures_total", "counter",
+	      "POSTs to Alertmanager that failed (their alerts are retried).", FIGURE(failed) },
+	    { "rxray_alerts_queued", "gauge", "Alerts waiting for Alertmanager.", FIGURE(queued) } } },
+	{ "configured",
+	  { { "rxray_alerts_webhook_sent_total", "counter", "Alerts the webhook accepted.", FIGURE(sent) },
+	    { "rxray_alerts_webhook_undelivered_total", "counter",
+	      "Alerts dropped from the full webhook queue: never delivered.", FIGURE(undelivered) },
+	    { "rxray_alerts_webhook_post_failures_total", "counter",
+	      "POSTs to the webhook that failed (their alerts are retried).", FIGURE(failed) },
+	    { "rxray_alerts_webhook_queued", "gauge", "Alerts waiting for the webhook.",
+	      FIGURE(queued) } } },
+};
+
+/* A sender's figures (all 0 when it is not configured: m NULL). */
+static struct rx_alertmgr_stats sender_stats(struct rx_alertmgr *m)
 {
 	struct rx_alertmgr_stats st = { 0 };
-	json_t *j;
 
-	if (d->am)
-		rx_alertmgr__stats(d->am, &st);
-	j = json_pack("{sbsIsIsIsI}", "alertmanager", d->am != NULL, "sent", (json_int_t)st.sent,
-		      "undelivered", (json_int_t)st.undelivered, "failed_posts",
-		      (json_int_t)st.failed, "queued", (json_int_t)st.queued);
-	memset(&st, 0, sizeof(st));
-	if (d->wh)
-		rx_alertmgr__stats(d->wh, &st);
-	json_object_set_new(j, "webhook",
-			    json_pack("{sbsIsIsIsI}", "configured", d->wh != NULL, "sent",
-				      (json_int_t)st.sent, "undelivered", (json_int_t)st.undelivered,
-				      "failed_posts", (json_int_t)st.failed, "queued",
-				      (json_int_t)st.queued));
+	if (m)
+		rx_alertmgr__stats(m, &st);
+	return st;
+}
+
+/* Its object of the delivery JSON. */
+static json_t *sender_json(struct rx_alertmgr *m, const struct sender_kind *k)
+{
+	struct rx_alertmgr_stats st = sender_stats(m);
+
+	return json_pack("{sbsIsIsIsI}", k->flag, m != NULL, "sent", (json_int_t)st.sent, "undelivered",
+			 (json_int_t)st.undelivered, "failed_posts", (json_int_t)st.failed, "queued",
+			 (json_int_t)st.queued);
+}
+
+static json_t *delivery_json(struct rx_alertd *d)
+{
+	json_t *j = sender_json(d->am, &senders[0]);
+
+	json_object_set_new(j, "webhook", sender_json(d->wh, &senders[1]));
 	pthread_mutex_lock(&d->log_lock);
 	json_object_set_new(j, "log_errors", json_integer((json_int_t)d->log_errors));
 	if (d->pcap)
 		json_object_set_new(j, "pcap", rx_alertpcap__json(d->pcap));
 	pthread_mutex_unlock(&d->log_lock);
 	return j;
+}
+
+/* A sender's metrics. */
+static void sender_metrics(struct rx_buf *b, struct rx_alertmgr *m, const struct sender_kind *k)
+{
+	struct rx_alertmgr_stats st = sender_stats(m);
+	const struct sender_metric *t;
+	size_t i;
+
+	for (i = 0; i < sizeof(k->m) / sizeof(k->m[0]); i++) {
+		t = &k->m[i];
+		rx_buf__printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", t->name, t->help, t->name,
+			       t->type, t->name,
+			       (unsigned long long)*(const __u64 *)((const char *)&st + t->off));
+	}
 }
 
 json_t *rx_alertd__json(struct rx_alertd *d, int history)
@@ -279,7 +331,6 @@ json_t *rx_alertd__json(struct rx_alertd *d, int history)
 void rx_alertd__metrics(struct rx_alertd *d, struct rx_buf *b)
 {
 	unsigned int firing[RX_ALERT_MAX], sum[RX_ALERT_MAX] = { 0 };
-	struct rx_alertmgr_stats st = { 0 };
 	struct rx_alert_gauge g[16];
 	size_t k, ng;
 	int i;
@@ -294,42 +345,8 @@ void rx_alertd__metrics(struct rx_alertd *d, struct rx_buf *b)
 	for (k = 0; k < RX_ALERT_MAX; k++)
 		rx_buf__printf(b, "rxray_alerts_firing{alert=\"%s\",severity=\"%s\"} %u\n",
 			       rx_alert_names[k], rx_alert_severities[k], sum[k]);
-	if (d->am)
-		rx_alertmgr__stats(d->am, &st);
-	rx_buf__printf(b,
-		       "# HELP rxray_alerts_sent_total Alerts Alertmanager accepted.\n"
-		       "# TYPE rxray_alerts_sent_total counter\nrxray_alerts_sent_total %llu\n"
-		       "# HELP rxray_alerts_undelivered_total Alerts dropped from the full "
-		       "Alertmanager queue: never delivered.\n"
-		       "# TYPE rxray_alerts_undelivered_total counter\n"
-		       "rxray_alerts_undelivered_total %llu\n"
-		       "# HELP rxray_alerts_post_failures_total POSTs to Alertmanager that failed "
-		       "(their alerts are retried).\n"
-		       "# TYPE rxray_alerts_post_failures_total counter\n"
-		       "rxray_alerts_post_failures_total %llu\n"
-		       "# HELP rxray_alerts_queued Alerts waiting for Alertmanager.\n"
-		       "# TYPE rxray_alerts_queued gauge\nrxray_alerts_queued %llu\n",
-		       (unsigned long long)st.sent, (unsigned long long)st.undelivered,
-		       (unsigned long long)st.failed, (unsigned long long)st.queued);
-	memset(&st, 0, sizeof(st));
-	if (d->wh)
-		rx_alertmgr__stats(d->wh, &st);
-	rx_buf__printf(b,
-		       "# HELP rxray_alerts_webhook_sent_total Alerts the webhook accepted.\n"
-		       "# TYPE rxray_alerts_webhook_sent_total counter\n"
-		       "rxray_alerts_webhook_sent_total %llu\n"
-		       "# HELP rxray_alerts_webhook_undelivered_total Alerts dropped from the full "
-		       "webhook queue: never delivered.\n"
-		       "# TYPE rxray_alerts_webhook_undelivered_total counter\n"
-		       "rxray_alerts_webhook_undelivered_total %llu\n"
-		       "# HELP rxray_alerts_webhook_post_failures_total POSTs to the webhook that "
-		       "failed (their alerts are retried).\n"
-		       "# TYPE rxray_alerts_webhook_post_failures_total counter\n"
-		       "rxray_alerts_webhook_post_failures_total %llu\n"
-		       "# HELP rxray_alerts_webhook_queued Alerts waiting for the webhook.\n"
-		       "# TYPE rxray_alerts_webhook_queued gauge\nrxray_alerts_webhook_queued %llu\n",
-		       (unsigned long long)st.sent, (unsigned long long)st.undelivered,
-		       (unsigned long long)st.failed, (unsigned long long)st.queued);
+	sender_metrics(b, d->am, &senders[0]);
+	sender_metrics(b, d->wh, &senders[1]);
 	rx_alertpcap__metrics(d->pcap, b);
 	rx_buf__printf(b, "# HELP rxray_alert_input The detectors' inputs in the last second.\n"
 			  "# TYPE rxray_alert_input gauge\n");

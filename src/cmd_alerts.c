@@ -142,18 +142,14 @@ static int alerts_replay(struct alerts_cmd *cfg)
 static json_t *agent_alerts(int *status)
 {
 	const char *path = rx_agent_path();
-	int fd = rx_agent_connect(path), v = 0, r;
-	json_t *j = NULL;
+	json_t *j;
+	int v, r = rx_agent_alerts(path, 1, &j, &v);
 
 	*status = RX_EXIT_RUNTIME;
-	if (fd < 0) {
+	if (r == 1)
 		rx_err("alerts: no rxray serve answers at %s (%s): start one, or give -r FILE", path,
 		       strerror(errno));
-		return NULL;
-	}
-	r = rx_agent_alerts_request_write(fd, 1) ? -EPROTO : rx_agent_alerts_answer_read(fd, &j, &v);
-	close(fd);
-	if (r == -EPROTONOSUPPORT)
+	else if (r == -EPROTONOSUPPORT)
 		rx_err("alerts: the agent at %s speaks protocol %d, this rxray %d: run the same "
 		       "version", path, v, RX_AGENT_PROTO);
 	else if (r)

@@ -165,20 +165,12 @@ static __u64 guard_sum(const json_t *g, const char *key)
  */
 static void top__agent_alerts(struct top *t)
 {
-	int fd, v = 0;
-	json_t *j = NULL, *firing, *a;
+	json_t *j, *firing, *a;
 	size_t i;
+	int v;
 
-	if (!t->agent)
+	if (!t->agent || rx_agent_alerts(rx_agent_path(), 0, &j, &v))
 		return;
-	fd = rx_agent_connect(rx_agent_path());
-	if (fd < 0)
-		return;
-	if (rx_agent_alerts_request_write(fd, 0) || rx_agent_alerts_answer_read(fd, &j, &v)) {
-		close(fd);
-		return;
-	}
-	close(fd);
 	firing = json_object();
 	json_array_foreach(json_object_get(j, "alerts"), i, a) {
 		const char *fp = json_string_value(json_object_get(a, "fingerprint"));

@@ -64,10 +64,7 @@ echo "bad config: exit 2, one line each"
 
 # ---- the agent ----------------------------------------------------------------------
 rx_demo_api
-rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$LISTEN --config "$tmp/rxray.conf" \
-	--control "$tmp/agent.sock" --alert-log "$tmp/alerts.json" 2>"$tmp/serve.err"
-serve_pid=$bg_pid
-rx_until rx_scrapes $LISTEN || fail "serve did not start: $(cat "$tmp/serve.err")"
+rx_alert_serve
 export RXRAY_AGENT=$tmp/agent.sock
 
 # normal traffic through the warm-up: a few requests a second
@@ -81,19 +78,6 @@ normal() {
 normal 40
 [ -s "$tmp/alerts.json" ] && fail "alerts on normal traffic: $(cat "$tmp/alerts.json")"
 
-# hook_has JQ: some notification the webhook received satisfies JQ (over .body)
-hook_has() { [ -s "$tmp/hook.json" ] && jq -e -s "[.[] | select(.body | $1)] | length > 0" "$tmp/hook.json" >/dev/null; }
-# hook_time JQ: the receive time of the first such notification
-hook_time() { jq -s "[.[] | select(.body | $1)][0].t" "$tmp/hook.json"; }
-# wait_hook JQ SECONDS
-wait_hook() {
-	local _
-	for _ in $(seq $(($2 * 10))); do
-		hook_has "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # ---- 1. SYN flood ---------------------------------------------------------------------
 mac=$(inb cat /sys/class/net/"$IF"/address)
@@ -111,7 +95,7 @@ echo "syn_flood: crossed in the window ending ${since_flood}s after the first SY
 jq -e -n "$lag <= 2 and $lag >= 0" >/dev/null || fail "syn_flood reached Alertmanager ${lag}s after the crossing (> 2 s)"
 jq -e -n "$since_flood <= 2.5" >/dev/null || fail "syn_flood crossed ${since_flood}s after the flood began"
 # the interface's alert (the flooded port has its own, service 8080/tcp: alerts.md, "Per port")
-a=$(jq -s -c "[.[] | select(.body | $FIRING)][0].body.alerts[] | select(.labels.alertname == \"syn_flood\" and .labels.service == null)" "$tmp/hook.json")
+a=$(hook_alert "$FIRING" '.labels.alertname == "syn_flood" and .labels.service == null')
 [ "$(jq -r .labels.severity <<<"$a")" = critical ] || fail "severity: $a"
 [ "$(jq -r .labels.interface <<<"$a")" = "$IF" ] || fail "interface label: $a"
 jq -e '.annotations.summary | test("half-open")' <<<"$a" >/dev/null || fail "summary: $a"
@@ -144,7 +128,7 @@ WH='.version == "4" and .groupKey == "{}:{}" and .receiver == "rxray" and .group
 	and (.externalURL | test("^http://127.0.0.1:'$LISTEN'$")) and (.commonAnnotations | type) == "object"'
 WA='.labels.alertname == "syn_flood" and .labels.service == null and .labels.severity == "critical" and (.annotations.summary | test("half-open"))
 	and (.fingerprint | test("^[0-9a-f]{16}$")) and (.generatorURL | test("/api/alerts$")) and (.startsAt | test("Z$"))'
-wh_has() { [ -s "$tmp/hook2.json" ] && jq -e -s "[.[] | select(.body | $1)] | length > 0" "$tmp/hook2.json" >/dev/null; }
+wh_has() { hook_has "$1" 0 "$tmp/hook2.json"; }
 WFIRE="$WH and .status == \"firing\" and .commonLabels.interface == \"$IF\" and (.commonLabels as \$c | all(.alerts[]; .labels | contains(\$c)))
 	and any(.alerts[]; $WA and .status == \"firing\" and .endsAt == \"0001-01-01T00:00:00Z\")"
 WRES="$WH and any(.alerts[]; $WA and .status == \"resolved\" and .endsAt > .startsAt)"
@@ -172,8 +156,12 @@ rx_stop "$am_pid"
 sleep 3
 sent_before=$(inb curl -sf http://127.0.0.1:$LISTEN/api/alerts | jq .delivery.sent)
 ina /usr/bin/python3 tests/lib/synflood.py "${P}a" "$mac" 192.0.2.2 2001:db8::2 8080 2 >/dev/null || fail "synflood.py"
-sleep 4
-inb curl -sf http://127.0.0.1:$LISTEN/api/alerts >"$tmp/down.json" || fail "GET /api/alerts"
+# the flood's alert queued and its POST failed (polled, 10 s at most)
+down_seen() {
+	inb curl -sf http://127.0.0.1:$LISTEN/api/alerts >"$tmp/down.json" &&
+		jq -e '.delivery.failed_posts >= 1 and .delivery.queued >= 1' "$tmp/down.json" >/dev/null
+}
+rx_until down_seen || rx_until down_seen || [ -s "$tmp/down.json" ] || fail "GET /api/alerts"
 jq -e ".delivery.failed_posts >= 1 and .delivery.queued >= 1 and .delivery.sent == $sent_before" "$tmp/down.json" >/dev/null ||
 	fail "Alertmanager down: $(jq -c .delivery "$tmp/down.json")"
 inb curl -sf http://127.0.0.1:$LISTEN/metrics | grep -q '^rxray_alerts_post_failures_total [1-9]' ||

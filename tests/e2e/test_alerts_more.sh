@@ -94,10 +94,7 @@ clients
 # the clients all connected before the agent starts: its baselines learn steady traffic
 six_conns() { [ "$(inb ss -Htn state established '( sport = :8080 )' | wc -l)" -ge 6 ]; }
 rx_until six_conns || rx_until six_conns || fail "the API's clients did not connect"
-rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$LISTEN --config "$tmp/rxray.conf" \
-	--control "$tmp/agent.sock" --alert-log "$tmp/alerts.json" 2>"$tmp/serve.err"
-serve_pid=$bg_pid
-rx_until rx_scrapes $LISTEN || fail "serve did not start: $(cat "$tmp/serve.err")"
+rx_alert_serve
 # both endpoints answered (python starts slowly on a busy machine), then the warm-up (5 s) and some
 routes_seen() {
 	local m
@@ -113,16 +110,6 @@ now() { date +%s.%N; }
 # sel NAME STATUS LABELS: a webhook notification (.body) has alert NAME in
 # STATUS whose labels satisfy the jq filter LABELS
 sel() { echo "any(.alerts[]; .labels.alertname == \"$1\" and .status == \"$2\" and (.labels | $3))"; }
-# wait_hook FILTER SECONDS AFTER: a notification received after AFTER satisfies FILTER
-wait_hook() {
-	local _
-	for _ in $(seq $(($2 * 10))); do
-		[ -s "$tmp/hook.json" ] && jq -e -s "any(.[]; .t >= $3 and (.body | $1))" "$tmp/hook.json" >/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-hook_time() { jq -s "[.[] | select(.t >= $2 and (.body | $1))][0].t" "$tmp/hook.json"; }
 
 # fired NAME LABELS AFTER: the alert at Alertmanager within 2 s of its
 # crossing (its since in the alert log); sets lag, a (the alert as
@@ -137,7 +124,7 @@ fired() {
 	[ "$since" != null ] || fail "$1: not in the alert log"
 	lag=$(jq -n "$t_hook - $since")
 	jq -e -n "$lag >= 0 and $lag <= 2" >/dev/null || fail "$1 reached Alertmanager ${lag}s after the crossing (> 2 s)"
-	a=$(jq -s -c "[.[] | select(.t >= $3 and (.body | $f))][0].body.alerts[] | select(.labels.alertname == \"$1\" and .status == \"firing\" and (.labels | $2))" "$tmp/hook.json" | head -n 1)
+	a=$(hook_alert "$f" ".labels.alertname == \"$1\" and .status == \"firing\" and (.labels | $2)" "$3" | head -n 1)
 	ev=$(jq -r .annotations.evidence <<<"$a")
 }
 # resolved NAME LABELS STOPPED BOUND: resolved at Alertmanager at most BOUND s after STOPPED

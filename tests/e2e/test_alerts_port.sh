@@ -54,10 +54,7 @@ rx_alertmanager "'alertname', 'interface', 'service', 'event'"
 rx_demo_api
 rx_bg ip netns exec "$NB" /usr/bin/python3 -m http.server 8081 --bind 192.0.2.2 --directory "$tmp" >"$tmp/http8081.log" 2>&1
 rx_until ina curl -sf -o /dev/null http://192.0.2.2:8081/ || fail "the server on 8081 did not start"
-rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$LISTEN --config "$tmp/rxray.conf" \
-	--control "$tmp/agent.sock" --alert-log "$tmp/alerts.json" 2>"$tmp/serve.err"
-serve_pid=$bg_pid
-rx_until rx_scrapes $LISTEN || fail "serve did not start: $(cat "$tmp/serve.err")"
+rx_alert_serve
 
 # normal N: N requests to each port, 5 a second
 normal() {
@@ -71,16 +68,6 @@ normal() {
 normal 30 # past the warm-up
 [ -s "$tmp/alerts.json" ] && fail "alerts on normal traffic: $(cat "$tmp/alerts.json")"
 
-hook_has() { [ -s "$tmp/hook.json" ] && jq -e -s "[.[] | select(.body | $1)] | length > 0" "$tmp/hook.json" >/dev/null; }
-hook_time() { jq -s "[.[] | select(.body | $1)][0].t" "$tmp/hook.json"; }
-wait_hook() {
-	local _
-	for _ in $(seq $(($2 * 10))); do
-		hook_has "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # port_alert NAME SERVICE STATE: jq over Alertmanager's webhook body
 port_alert() {
 	echo "any(.alerts[]; .labels.alertname == \"$1\" and .labels.service == \"$2\" and .status == \"$3\")"
@@ -106,7 +93,7 @@ s=$(since syn_flood 8080/tcp)
 lag=$(jq -n "$t_hook - $s")
 echo "syn_flood 8080/tcp: crossed in the window ending $(jq -n "$s - $t_flood" | cut -c1-5)s after the first SYN; at Alertmanager ${lag}s after that"
 jq -e -n "$lag >= 0 and $lag <= 2" >/dev/null || fail "syn_flood 8080/tcp at Alertmanager ${lag}s after the crossing (> 2 s)"
-a=$(jq -s -c "[.[] | select(.body | $FIRING)][0].body.alerts[] | select(.labels.service == \"8080/tcp\")" "$tmp/hook.json")
+a=$(hook_alert "$FIRING" '.labels.service == "8080/tcp"')
 [ "$(jq -r '[.labels.alertname, .labels.severity, .labels.interface, .labels.service] | join(" ")' <<<"$a")" = \
 	"syn_flood critical $IF 8080/tcp" ] || fail "syn_flood labels: $a"
 ev=$(jq -r .annotations.evidence <<<"$a")
@@ -141,7 +128,7 @@ s=$(since tcp_storm 9/tcp)
 lag=$(jq -n "$t_hook - $s")
 echo "tcp_storm 9/tcp: crossed $(jq -n "$s - $t_storm" | cut -c1-5)s after the first RST; at Alertmanager ${lag}s after that"
 jq -e -n "$lag >= 0 and $lag <= 2" >/dev/null || fail "tcp_storm 9/tcp at Alertmanager ${lag}s after the crossing (> 2 s)"
-a=$(jq -s -c "[.[] | select(.body | $FIRING)][0].body.alerts[] | select(.labels.service == \"9/tcp\")" "$tmp/hook.json")
+a=$(hook_alert "$FIRING" '.labels.service == "9/tcp"')
 [ "$(jq -r '[.labels.alertname, .labels.severity, .labels.service, .labels.event] | join(" ")' <<<"$a")" = \
 	"tcp_storm warning 9/tcp rst" ] || fail "tcp_storm labels: $a"
 ev=$(jq -r .annotations.evidence <<<"$a")

@@ -25,6 +25,8 @@
 set -u
 # shellcheck source=../lib/runner.sh
 . "${0%/*}/../lib/runner.sh"
+# shellcheck source=../lib/alertmanager.sh
+. "${0%/*}/../lib/alertmanager.sh"
 rx_begin "${1:-}" alvq
 rx_need nginx wrk curl jq
 /usr/bin/python3 -c 'import scapy.all' 2>/dev/null || { echo "scapy is missing (python3-scapy)"; exit 77; }
@@ -47,10 +49,7 @@ EOF
 # shellcheck disable=SC2046
 renice -n -10 -p $(cat "$tmp/nginx.pid") $(pgrep -P "$(cat "$tmp/nginx.pid")") >/dev/null 2>&1
 printf 'alert-warmup = 20\n' >"$tmp/rxray.conf"
-rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$LISTEN --config "$tmp/rxray.conf" \
-	--control "$tmp/agent.sock" --alert-log "$tmp/alerts.json" 2>"$tmp/serve.err"
-serve_pid=$bg_pid
-rx_until rx_scrapes $LISTEN || rx_until rx_scrapes $LISTEN || fail "serve did not start: $(cat "$tmp/serve.err")"
+rx_alert_serve
 t_start=$(date +%s)
 end=$((t_start + QUIET_S))
 

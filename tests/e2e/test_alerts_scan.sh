@@ -39,10 +39,7 @@ inb sysctl -qw net.ipv4.icmp_ratelimit=0 || fail "icmp_ratelimit"
 rx_demo_api
 rx_bg ip netns exec "$NB" tcpdump -i "$IF" -n -U --immediate-mode -w "$tmp/probes.pcap" 'src net 192.0.2.8/29 or src host 192.0.2.1' \
 	2>"$tmp/tcpdump.err"
-rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$LISTEN --config "$tmp/rxray.conf" \
-	--control "$tmp/agent.sock" --alert-log "$tmp/alerts.json" 2>"$tmp/serve.err"
-serve_pid=$bg_pid
-rx_until rx_scrapes $LISTEN || fail "serve did not start: $(cat "$tmp/serve.err")"
+rx_alert_serve
 
 # ---- 1. a client with many requests to one port ------------------------------------------
 for _ in $(seq 60); do ina curl -s -o /dev/null http://192.0.2.2:8080/health; done
@@ -50,16 +47,6 @@ sleep 2
 grep -q port_scan "$tmp/alerts.json" 2>/dev/null && fail "port_scan on a client's requests: $(cat "$tmp/alerts.json")"
 echo "client: 60 requests to 8080, no port_scan"
 
-hook_has() { [ -s "$tmp/hook.json" ] && jq -e -s "[.[] | select(.body | $1)] | length > 0" "$tmp/hook.json" >/dev/null; }
-hook_time() { jq -s "[.[] | select(.body | $1)][0].t" "$tmp/hook.json"; }
-wait_hook() {
-	local _
-	for _ in $(seq $(($2 * 10))); do
-		hook_has "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # probe_times SRC: "T15 TLAST": the capture time of the probe of SRC's 15th
 # distinct unanswered port (8080 answers), and of its last probe
@@ -97,7 +84,7 @@ scan() {
 	read -r t15 tlast <<<"$(probe_times "$src")"
 	[ "$t15" != None ] || fail "$name: fewer than 15 unanswered ports in the capture"
 	delay=$(jq -n "$t_hook - $t15")
-	a=$(jq -s -c "[.[] | select(.body | $FIRING)][0].body.alerts[] | select(.labels.source == \"$src\")" "$tmp/hook.json")
+	a=$(hook_alert "$FIRING" ".labels.source == \"$src\"")
 	ev=$(jq -r .annotations.evidence <<<"$a")
 	echo "$name: port_scan at Alertmanager ${delay}s after the 15th unanswered port; evidence $ev"
 	jq -e -n "$delay >= 0 and $delay <= 2" >/dev/null || fail "$name: ${delay}s from the 15th port to Alertmanager (> 2 s)"

@@ -93,7 +93,7 @@ guard explain 198.51.100.7 | grep -q "^198.51.100.7: pass" || fail "explain: the
 guard explain 198.51.100.8 | grep -q "^198.51.100.8: drop" || fail "explain 198.51.100.8: not drop"
 # rxray explain asks the running agent's guard about a packet's source
 "$PY" -c 'import sys; from scapy.all import Ether, IP, UDP, wrpcap
-wrpcap(sys.argv[1], [Ether() / IP(src=s, dst="192.0.2.2") / UDP(sport=4000, dport=9) / b"x"
+wrpcap(sys.argv[1], [Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src=s, dst="192.0.2.2") / UDP(sport=4000, dport=9) / b"x"
        for s in ("198.51.100.8", "198.51.100.7", "203.0.113.50")])' "$tmp/explain.pcap" || fail "scapy wrpcap"
 ex() { "$RXRAY" explain -r "$tmp/explain.pcap" --frame "$1" --json | jq -c "$2"; }
 [ "$(ex 1 '.explain.guard.agent | [.verdict, .rule.action, .rule.owner]')" = '["drop","block","config"]' ] ||

@@ -26,6 +26,19 @@ from scapy.all import Ether, IP, TCP, Raw, wrpcap  # noqa: E402
 from rxtest import RXRAY, C, S, fails, check  # noqa: E402
 
 TMP = tempfile.mkdtemp()
+# fixed MACs: a bare Ether() makes scapy resolve the destination by ARP on the
+# host's interfaces (a timeout per frame)
+MAC_C, MAC_S = "02:00:00:00:00:01", "02:00:00:00:00:02"
+
+
+def c2s():
+    """The Ethernet header of a frame from the client."""
+    return Ether(src=MAC_C, dst=MAC_S)
+
+
+def s2c():
+    """The Ethernet header of a frame from the server."""
+    return Ether(src=MAC_S, dst=MAC_C)
 
 
 class Conn:
@@ -40,21 +53,21 @@ class Conn:
 
     def client(self, data, dt=0.001):
         self.t += dt
-        self._at(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src=C, dst=S) /
+        self._at(c2s() / IP(src=C, dst=S) /
                  TCP(sport=self.sport, dport=80, flags="PA", seq=self.cseq, ack=self.sseq) / Raw(data))
         self.cseq += len(data)
 
     def server(self, data, dt=0.001, send=True):
         self.t += dt
         if send:
-            self._at(Ether(src="02:00:00:00:00:02", dst="02:00:00:00:00:01") / IP(src=S, dst=C) /
+            self._at(s2c() / IP(src=S, dst=C) /
                      TCP(sport=80, dport=self.sport, flags="PA", seq=self.sseq, ack=self.cseq) / Raw(data))
         self.sseq += len(data)
 
     def server_fin(self, data, dt=0.001):
         """The response and the FIN in one segment (write, then close)."""
         self.t += dt
-        self._at(Ether(src="02:00:00:00:00:02", dst="02:00:00:00:00:01") / IP(src=S, dst=C) /
+        self._at(s2c() / IP(src=S, dst=C) /
                  TCP(sport=80, dport=self.sport, flags="FPA", seq=self.sseq, ack=self.cseq) / Raw(data))
         self.sseq += len(data) + 1
 
@@ -62,16 +75,16 @@ class Conn:
         """A new connection on the same ports."""
         self.t += 0.001
         self.cseq = isn
-        self._at(Ether() / IP(src=C, dst=S) / TCP(sport=self.sport, dport=80, flags="S", seq=self.cseq))
+        self._at(c2s() / IP(src=C, dst=S) / TCP(sport=self.sport, dport=80, flags="S", seq=self.cseq))
         self.cseq += 1
 
     def fin(self):
         """The client closes, then the server: a client's FIN alone is a
         half-close, after which answers may still come."""
         self.t += 0.001
-        self._at(Ether() / IP(src=C, dst=S) / TCP(sport=self.sport, dport=80, flags="FA", seq=self.cseq, ack=self.sseq))
+        self._at(c2s() / IP(src=C, dst=S) / TCP(sport=self.sport, dport=80, flags="FA", seq=self.cseq, ack=self.sseq))
         self.t += 0.001
-        self._at(Ether() / IP(src=S, dst=C) / TCP(sport=80, dport=self.sport, flags="FA", seq=self.sseq,
+        self._at(s2c() / IP(src=S, dst=C) / TCP(sport=80, dport=self.sport, flags="FA", seq=self.sseq,
                                                   ack=self.cseq + 1))
 
 
@@ -240,7 +253,7 @@ c3 = Conn(sport=40002)
 c3.client(b"GET /cut HTTP/1.0\r\n\r\n")
 c3.server(b"HTTP/1.0 200 OK\r\n\r\n" + b"x" * 100, dt=0.002)
 c3.t += 0.001
-c3._at(Ether() / IP(src=S, dst=C) / TCP(sport=80, dport=c3.sport, flags="R", seq=c3.sseq))
+c3._at(s2c() / IP(src=S, dst=C) / TCP(sport=80, dport=c3.sport, flags="R", seq=c3.sseq))
 sizes = ep_sizes(c.pkts + c2.pkts + c3.pkts)
 check("chunked response: counted body", sizes.get("/chunked"), chunked_body)
 check("next response: Content-Length", sizes.get("/next"), 2)
@@ -295,7 +308,7 @@ check("body before its head: sizes", req_sizes(c.pkts), [("/first", None), ("/cl
 c = Conn()
 c.client(b"GET /half HTTP/1.1\r\n\r\n")
 c.t += 0.001
-c._at(Ether() / IP(src=C, dst=S) / TCP(sport=c.sport, dport=80, flags="FA", seq=c.cseq, ack=c.sseq))
+c._at(c2s() / IP(src=C, dst=S) / TCP(sport=c.sport, dport=80, flags="FA", seq=c.cseq, ack=c.sseq))
 c.cseq += 1
 c.server_fin(RESP, dt=0.004)
 txns, lost = run(c.pkts)

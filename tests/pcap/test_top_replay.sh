@@ -5,9 +5,10 @@
 # pane (tmux capture-pane -p):
 #   --speed 1 (the default): after ~1.6 s the talker's total is above 0 and
 #     below 400 (paced, not read at once), after ~2.6 s the rate is 100
-#     pkt/s (per second of the capture), after ~5 s all 400 are there; q
+#     pkt/s (per second of the capture), within ~5 s all 400 are there; q
 #     exits 0.
-#   --speed 4: all 400 after ~2 s; --speed 0: all 400 at the first frame.
+#   --speed 4: all 400 within 2 s; --speed 0: all 400 at the first frame.
+#   (each waits by polling the pane, at most as long as said)
 #   A firing alert: top -r --speed 0 of a SYN flood (1,000 SYNs in a second
 #     from 198.51.100.0/24 and 203.0.113.0/24, nothing answered) shows
 #     "ALERT critical syn_flood" above the key line (the detectors over the
@@ -91,6 +92,18 @@ quit() {
 		fail "$name: exit '$(cat "$tmp/$name.rc" 2>/dev/null)' after q: $(cat "$tmp/$name.err")"
 }
 
+# wait_talker NAME TENTHS: poll (every 0.1 s, at most TENTHS tenths of a
+# second) until the talker's total is 400; prints the total last read
+wait_talker() {
+	local n end=$(($(date +%s%N) / 100000000 + $2))
+	while :; do
+		n=$(talker "$1")
+		[ "$n" = 400 ] || [ $(($(date +%s%N) / 100000000)) -ge $end ] && break
+		sleep 0.1
+	done
+	echo "$n"
+}
+
 start paced
 sleep 1.6
 n=$(talker paced)
@@ -105,27 +118,28 @@ sleep 1
 head=$(tm capture-pane -p -t paced | head -n 1)
 echo "$head" | grep -Eq ' (99|100|101) pkt/s ' && echo "ok   --speed 1: 100 pkt/s after 2.6 s" ||
 	fail "--speed 1: not 100 pkt/s after 2.6 s: $head"
-sleep 2.6
-n=$(talker paced)
-[ "$n" = 400 ] && echo "ok   --speed 1: all 400 after 5.2 s" || fail "--speed 1: '$n' packets after 5.2 s, want 400"
+n=$(wait_talker paced 26)
+[ "$n" = 400 ] && echo "ok   --speed 1: all 400 within 5.2 s" || fail "--speed 1: '$n' packets after 5.2 s, want 400"
 quit paced
 
 start fast --speed 4
-sleep 2
-n=$(talker fast)
-[ "$n" = 400 ] && echo "ok   --speed 4: all 400 after 2 s" || fail "--speed 4: '$n' packets after 2 s, want 400"
+n=$(wait_talker fast 20)
+[ "$n" = 400 ] && echo "ok   --speed 4: all 400 within 2 s" || fail "--speed 4: '$n' packets after 2 s, want 400"
 quit fast
 
 start once --speed 0
-sleep 1.2
-n=$(talker once)
+n=$(wait_talker once 12)
 [ "$n" = 400 ] && echo "ok   --speed 0: all 400 at once" || fail "--speed 0: '$n' packets after 1.2 s, want 400"
 tm capture-pane -p -t once | grep -q ALERT && fail "--speed 0: an ALERT line on the quiet capture"
 quit once
 
 PCAP=$tmp/flood.pcap start flood --speed 0
-sleep 1.2
-tm capture-pane -p -t flood >"$tmp/flood.screen"
+for _ in $(seq 12); do # the ALERT line and the key line, within 1.2 s
+	tm capture-pane -p -t flood >"$tmp/flood.screen"
+	grep -q '^ ALERT critical syn_flood' "$tmp/flood.screen" && tail -n 1 "$tmp/flood.screen" | grep -q '^q quit' &&
+		break
+	sleep 0.1
+done
 if grep -q '^ ALERT critical syn_flood: SYN flood on flood.pcap: 1000 half-open' "$tmp/flood.screen" &&
 	tail -n 1 "$tmp/flood.screen" | grep -q '^q quit'; then
 	echo "ok   SYN flood capture: $(grep -m1 ALERT "$tmp/flood.screen" | cut -c1-80)"

@@ -39,13 +39,55 @@ static void on_change(void *user, const json_t *j)
 	s->last = json_deep_copy(j);
 }
 
-static struct rx_alerts *engine(struct seen *s, struct rx_alerts_cfg *c)
+/*
+ * The fixture of the engine's tests (setup, teardown): an engine of the
+ * default config on veth0, what its on_change saw; freed however the test
+ * ends (a failed assertion too).
+ */
+struct fx {
+	struct rx_alerts_cfg c;
+	struct seen s;
+	struct rx_alerts *a;
+};
+
+static int fx_setup(void **state)
 {
-	rx_alerts_cfg__defaults(c);
-	memset(s, 0, sizeof(*s));
-	c->on_change = on_change;
-	c->user = s;
-	return rx_alerts__new(c, "veth0");
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	rx_alerts_cfg__defaults(&f->c);
+	f->c.on_change = on_change;
+	f->c.user = &f->s;
+	f->a = rx_alerts__new(&f->c, "veth0");
+	*state = f;
+	return f->a ? 0 : -1;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+
+	json_decref(f->s.last);
+	rx_alerts__free(f->a);
+	free(f);
+	return 0;
+}
+
+/* The engine again, of f->c as the test changed it (the old one freed). */
+static struct rx_alerts *fx_renew(struct fx *f)
+{
+	rx_alerts__free(f->a);
+	f->a = rx_alerts__new(&f->c, "veth0");
+	assert_non_null(f->a);
+	return f->a;
+}
+
+/* The window w through the fixture's engine, then freed. */
+static void tick(struct fx *f, struct rx_snapshot *w)
+{
+	rx_alerts__tick(f->a, w, w->last_ns);
+	rx_snapshot__free(w);
 }
 
 /* A window of second sec: packets of 100 bytes, syn SYNs, done handshakes. */
@@ -109,27 +151,24 @@ static void config_keys(void **state)
 /* Fires in the first window over the threshold, names its sources, resolves after the hysteresis. */
 static void syn_flood_fires_and_resolves(void **state)
 {
-	struct rx_alerts_cfg c;
+	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct seen s;
-	struct rx_alerts *a = engine(&s, &c);
+	struct rx_alerts *a = f->a;
 	unsigned int firing[RX_ALERT_MAX], sec;
 	json_t *e, *l;
 	char fp[20];
 
-	(void)state;
 	window(&w, 1, 500, 150, 100); /* 50 half-open: quiet */
-	rx_alerts__tick(a, &w, w.last_ns);
-	assert_int_equal(s.n, 0);
+	tick(f, &w);
+	assert_int_equal(f->s.n, 0);
 	window(&w, 2, 2000, 1500, 10);
 	sources(&w, 1000);
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
-	assert_int_equal(s.n, 1);
-	assert_string_equal(s.alert, "syn_flood");
-	assert_string_equal(s.state, "firing");
-	snprintf(fp, sizeof(fp), "%s", s.fp);
-	e = json_object_get(s.last, "evidence");
+	tick(f, &w);
+	assert_int_equal(f->s.n, 1);
+	assert_string_equal(f->s.alert, "syn_flood");
+	assert_string_equal(f->s.state, "firing");
+	snprintf(fp, sizeof(fp), "%s", f->s.fp);
+	e = json_object_get(f->s.last, "evidence");
 	assert_true(json_real_value(json_object_get(e, "half_open_per_s")) == 1490);
 	assert_int_equal(json_integer_value(json_object_get(e, "sources")), 1000);
 	assert_string_equal(json_string_value(json_object_get(
@@ -140,27 +179,27 @@ static void syn_flood_fires_and_resolves(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "subnet")),
 			    "203.0.113.0/24"); /* 750 sources there */
 	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(s.last, "labels"), "alertname")), "syn_flood");
+				    json_object_get(f->s.last, "labels"), "alertname")), "syn_flood");
 	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(s.last, "labels"), "interface")), "veth0");
-	assert_string_equal(json_string_value(json_object_get(s.last, "action")), "none");
+				    json_object_get(f->s.last, "labels"), "interface")), "veth0");
+	assert_string_equal(json_string_value(json_object_get(f->s.last, "action")), "none");
 	assert_non_null(strstr(json_string_value(json_object_get(
-				       json_object_get(s.last, "annotations"), "summary")), "1490"));
+				       json_object_get(f->s.last, "annotations"), "summary")), "1490"));
 	rx_alerts__firing(a, firing);
 	assert_int_equal(firing[RX_ALERT_SYN_FLOOD], 1);
 	/* quiet for 29 s: still firing (hysteresis), then resolved at 30 s */
 	for (sec = 3; sec <= 31; sec++) {
 		window(&w, sec, 100, 0, 0);
-		rx_alerts__tick(a, &w, w.last_ns);
+		tick(f, &w);
 	}
-	assert_int_equal(s.n, 1);
+	assert_int_equal(f->s.n, 1);
 	window(&w, 32, 100, 0, 0);
-	rx_alerts__tick(a, &w, w.last_ns);
-	assert_int_equal(s.n, 2);
-	assert_string_equal(s.state, "resolved");
-	assert_string_equal(s.fp, fp); /* the same alert */
-	assert_true(json_real_value(json_object_get(s.last, "ends")) == (double)(T0 / NS + 32));
-	assert_non_null(json_object_get(s.last, "endsAt"));
+	tick(f, &w);
+	assert_int_equal(f->s.n, 2);
+	assert_string_equal(f->s.state, "resolved");
+	assert_string_equal(f->s.fp, fp); /* the same alert */
+	assert_true(json_real_value(json_object_get(f->s.last, "ends")) == (double)(T0 / NS + 32));
+	assert_non_null(json_object_get(f->s.last, "endsAt"));
 	rx_alerts__firing(a, firing);
 	assert_int_equal(firing[RX_ALERT_SYN_FLOOD], 0);
 	l = rx_alerts__json(a, 1); /* in the history */
@@ -169,66 +208,54 @@ static void syn_flood_fires_and_resolves(void **state)
 	l = rx_alerts__json(a, 0);
 	assert_int_equal(json_array_size(l), 0);
 	json_decref(l);
-	json_decref(s.last);
-	rx_alerts__free(a);
 }
 
 /* Many SYNs that complete their handshakes are load, not a flood. */
 static void syn_completed_is_no_flood(void **state)
 {
-	struct rx_alerts_cfg c;
+	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct seen s;
-	struct rx_alerts *a = engine(&s, &c);
 
-	(void)state;
 	window(&w, 1, 9000, 3000, 2400); /* 600 half-open, but 0.25 per completed */
-	rx_alerts__tick(a, &w, w.last_ns);
-	assert_int_equal(s.n, 0);
-	json_decref(s.last);
-	rx_alerts__free(a);
+	tick(f, &w);
+	assert_int_equal(f->s.n, 0);
 }
 
 /* Nothing fires during the warm-up; after it, a tenfold rate does; a silence drops. */
 static void rate_spike_after_warmup_and_drop(void **state)
 {
-	struct rx_alerts_cfg c;
+	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct seen s;
-	struct rx_alerts *a = engine(&s, &c);
 	unsigned int sec;
 
-	(void)state;
 	window(&w, 1, 1000, 0, 0);
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	window(&w, 2, 50000, 0, 0); /* a spike, but no baseline yet */
-	rx_alerts__tick(a, &w, w.last_ns);
-	assert_int_equal(s.n, 0);
+	tick(f, &w);
+	assert_int_equal(f->s.n, 0);
 	for (sec = 3; sec <= 70; sec++) { /* normal: 1000/s, +-10 % */
 		window(&w, sec, 900 + (sec % 3) * 100, 0, 0);
-		rx_alerts__tick(a, &w, w.last_ns);
+		tick(f, &w);
 	}
-	assert_int_equal(s.n, 0);
+	assert_int_equal(f->s.n, 0);
 	window(&w, 71, 40000, 0, 0); /* (the warm-up learnt the 50,000 too: a wider spread) */
-	rx_alerts__tick(a, &w, w.last_ns);
-	assert_true(s.n >= 1);
-	assert_string_equal(s.alert, "rate_spike");
-	assert_string_equal(s.state, "firing");
+	tick(f, &w);
+	assert_true(f->s.n >= 1);
+	assert_string_equal(f->s.alert, "rate_spike");
+	assert_string_equal(f->s.state, "firing");
 	/*
 	 * a drop is judged beyond the spreads too: once the warm-up's 50,000
 	 * is forgotten (the spread back near the noise's), traffic stopping is
 	 */
 	for (sec = 72; sec <= 1300; sec++) {
 		window(&w, sec, 900 + (sec % 3) * 100, 0, 0);
-		rx_alerts__tick(a, &w, w.last_ns);
+		tick(f, &w);
 	}
-	s.n = 0;
+	f->s.n = 0;
 	window(&w, 1301, 0, 0, 0);
-	rx_alerts__tick(a, &w, w.last_ns);
-	assert_int_equal(s.n, 1);
-	assert_string_equal(s.alert, "traffic_drop");
-	json_decref(s.last);
-	rx_alerts__free(a);
+	tick(f, &w);
+	assert_int_equal(f->s.n, 1);
+	assert_string_equal(f->s.alert, "traffic_drop");
 }
 
 /* The top lists of an evidence: the five first by packets, ties in the window's order (subnets: by key). */
@@ -236,33 +263,27 @@ static void top_lists_order(void **state)
 {
 	static const char *const want[] = { "198.51.100.1", "203.0.113.250", "198.51.100.8",
 					     "198.51.100.2", "198.51.100.3" };
-	struct rx_alerts_cfg c;
+	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct seen s;
-	struct rx_alerts *a = engine(&s, &c);
 	json_t *l;
 	size_t i;
 
-	(void)state;
 	window(&w, 1, 2000, 1500, 10);
 	sources(&w, 1000);
 	w.talkers[0].c.packets = 751;   /* 198.51.100.1 */
 	w.talkers[999].c.packets = 261; /* 203.0.113.250: now both /24s have 1,010 packets */
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
-	assert_int_equal(s.n, 1);
-	l = json_object_get(json_object_get(s.last, "evidence"), "top_sources");
+	tick(f, &w);
+	assert_int_equal(f->s.n, 1);
+	l = json_object_get(json_object_get(f->s.last, "evidence"), "top_sources");
 	assert_int_equal(json_array_size(l), 5);
 	for (i = 0; i < 5; i++)
 		assert_string_equal(json_string_value(json_object_get(json_array_get(l, i), "address")),
 				    want[i]);
-	l = json_object_get(json_object_get(s.last, "evidence"), "top_subnets");
+	l = json_object_get(json_object_get(f->s.last, "evidence"), "top_subnets");
 	assert_int_equal(json_array_size(l), 2);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(l, 0), "packets")), 1010);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "subnet")),
 			    "198.51.100.0/24"); /* the tie: the lower key first */
-	json_decref(s.last);
-	rx_alerts__free(a);
 }
 
 /* w's services: n of them from port first, 100 packets each. */
@@ -289,24 +310,20 @@ static void services(struct rx_snapshot *w, unsigned int first, size_t n)
  */
 static void baseline_table_full(void **state)
 {
-	struct rx_alerts_cfg c;
+	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct seen s;
-	struct rx_alerts *a = engine(&s, &c);
+	struct rx_alerts *a = f->a;
 	__u64 dropped_alerts, d1, d2, d3;
 	unsigned int sec;
 
-	(void)state;
-	c.baseline_s = 20;
-	c.drop_min_pps = 1e6; /* a silent service is not judged (nor learnt at 0): it ages */
-	rx_alerts__free(a);
-	a = rx_alerts__new(&c, "veth0");
+	f->c.baseline_s = 20;
+	f->c.drop_min_pps = 1e6; /* a silent service is not judged (nor learnt at 0): it ages */
+	a = fx_renew(f);
 	/* 400 services: 2 baselines each (packets, bytes), 800 > 512 - the overall ones */
 	for (sec = 1; sec <= 5; sec++) {
 		window(&w, sec, 40000, 0, 0);
 		services(&w, 1000, 400);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 	}
 	rx_alerts__dropped(a, &dropped_alerts, &d1);
 	assert_true(d1 >= 5 * (800 - 510));
@@ -314,25 +331,21 @@ static void baseline_table_full(void **state)
 	for (sec = 6; sec <= 40; sec++) {
 		window(&w, sec, 40000, 0, 0);
 		services(&w, 1000, 100);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 	}
 	rx_alerts__dropped(a, &dropped_alerts, &d2);
 	assert_true(d2 - d1 <= 4 * 20); /* tcp storms and new talkers: no room for 20 s */
 	window(&w, 41, 40000, 0, 0);
 	services(&w, 3000, 150); /* 300 new baselines: room for them all now */
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
+	tick(f, &w);
 	rx_alerts__dropped(a, &dropped_alerts, &d3);
 	assert_int_equal(d3, d2);
 	window(&w, 42, 40000, 0, 0);
 	services(&w, 3000, 150); /* found again */
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
+	tick(f, &w);
 	rx_alerts__dropped(a, &dropped_alerts, &d3);
 	assert_int_equal(d3, d2);
-	assert_int_equal(s.n, 0);
-	rx_alerts__free(a);
+	assert_int_equal(f->s.n, 0);
 }
 
 struct pcap_seen {
@@ -356,26 +369,23 @@ static void on_evidence(void *user, const char *ifname, const char *alert, __u64
 static void evidence_hook_pcap(void **state)
 {
 	struct pcap_seen p = { 0 };
-	struct rx_alerts_cfg c;
+	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct seen s;
-	struct rx_alerts *a = engine(&s, &c);
+	struct rx_alerts *a = f->a;
 	json_t *l, *e;
 	unsigned int sec;
 
-	(void)state;
-	c.on_evidence = on_evidence;
-	c.evidence_user = &p;
-	rx_alerts__free(a);
-	a = rx_alerts__new(&c, "veth0");
+	f->c.on_evidence = on_evidence;
+	f->c.evidence_user = &p;
+	a = fx_renew(f);
 	for (sec = 1; sec <= 4; sec++) {
 		window(&w, sec, 2000, 1500, 10);
-		rx_alerts__tick(a, &w, w.last_ns);
+		tick(f, &w);
 	}
-	assert_int_equal(s.n, 1);
+	assert_int_equal(f->s.n, 1);
 	assert_int_equal(p.calls, 2); /* the first window (no file), the second (a file); then none */
 	assert_string_equal(p.alert, "syn_flood");
-	e = json_object_get(s.last, "evidence");
+	e = json_object_get(f->s.last, "evidence");
 	assert_int_equal(json_integer_value(json_object_get(e, "pcap_packets")), 0);
 	l = rx_alerts__json(a, 0);
 	e = json_object_get(json_array_get(l, 0), "evidence");
@@ -385,8 +395,6 @@ static void evidence_hook_pcap(void **state)
 				    json_object_get(json_array_get(l, 0), "annotations"), "pcap")),
 			    "/var/lib/rxray/x.pcap");
 	json_decref(l);
-	json_decref(s.last);
-	rx_alerts__free(a);
 }
 
 static void endpoint(struct rx_snapshot *w, __u16 status, __u64 count, __u64 dur_ns, int more)
@@ -410,99 +418,78 @@ static void endpoint(struct rx_snapshot *w, __u16 status, __u64 count, __u64 dur
 /* 5xx: the ratio alone is not enough without cfg.error_min errors. */
 static void error_spike_with_guard(void **state)
 {
-	struct rx_alerts_cfg c;
+	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct seen s;
-	struct rx_alerts *a = engine(&s, &c);
 
-	(void)state;
 	window(&w, 1, 100, 0, 0);
 	endpoint(&w, 200, 10, 1000000, 0);
 	endpoint(&w, 500, 4, 1000000, 1); /* 4 of 14: a high ratio, too few */
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
-	assert_int_equal(s.n, 0);
+	tick(f, &w);
+	assert_int_equal(f->s.n, 0);
 	window(&w, 2, 100, 0, 0);
 	endpoint(&w, 200, 90, 1000000, 0);
 	endpoint(&w, 500, 10, 1000000, 1);
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
-	assert_int_equal(s.n, 1);
-	assert_string_equal(s.alert, "error_spike");
+	tick(f, &w);
+	assert_int_equal(f->s.n, 1);
+	assert_string_equal(f->s.alert, "error_spike");
 	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(s.last, "labels"), "http_route")), "/checkout");
-	assert_true(json_real_value(json_object_get(json_object_get(s.last, "evidence"),
+				    json_object_get(f->s.last, "labels"), "http_route")), "/checkout");
+	assert_true(json_real_value(json_object_get(json_object_get(f->s.last, "evidence"),
 						    "error_ratio")) == 0.1);
-	json_decref(s.last);
-	rx_alerts__free(a);
 }
 
 /* p99 from 5 ms to 200 ms: a spike once the baseline exists; few requests never judge. */
 static void latency_spike_with_guard(void **state)
 {
-	struct rx_alerts_cfg c;
+	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct seen s;
-	struct rx_alerts *a = engine(&s, &c);
 	unsigned int sec;
 
-	(void)state;
-	c.warmup_s = 10;
-	rx_alerts__free(a);
-	a = rx_alerts__new(&c, "veth0");
+	f->c.warmup_s = 10;
+	fx_renew(f);
 	for (sec = 1; sec <= 12; sec++) {
 		window(&w, sec, 100, 0, 0);
 		endpoint(&w, 200, 50, 5000000, 0);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 	}
 	window(&w, 13, 100, 0, 0);
 	endpoint(&w, 200, 5, 200000000, 0); /* slow, but 5 < 20 requests */
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
-	assert_int_equal(s.n, 0);
+	tick(f, &w);
+	assert_int_equal(f->s.n, 0);
 	window(&w, 14, 100, 0, 0);
 	endpoint(&w, 200, 50, 200000000, 0);
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
-	assert_int_equal(s.n, 1);
-	assert_string_equal(s.alert, "latency_spike");
-	assert_true(json_real_value(json_object_get(json_object_get(s.last, "evidence"),
+	tick(f, &w);
+	assert_int_equal(f->s.n, 1);
+	assert_string_equal(f->s.alert, "latency_spike");
+	assert_true(json_real_value(json_object_get(json_object_get(f->s.last, "evidence"),
 						    "p99_s")) > 0.19);
-	json_decref(s.last);
-	rx_alerts__free(a);
 }
 
 /* RSTs: quiet at a steady 10/s, a storm at 500/s once the baseline exists. */
 static void tcp_rst_storm(void **state)
 {
-	struct rx_alerts_cfg c;
+	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct seen s;
-	struct rx_alerts *a = engine(&s, &c);
 	unsigned int sec;
 
-	(void)state;
 	window(&w, 1, 100, 0, 0);
 	w.health[RX_TCPH_RST_FROM_SERVER] = 500; /* before the warm-up: quiet */
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	for (sec = 2; sec <= 70; sec++) {
 		window(&w, sec, 100, 0, 0);
 		w.health[RX_TCPH_RST_FROM_CLIENT] = 10;
-		rx_alerts__tick(a, &w, w.last_ns);
+		tick(f, &w);
 	}
-	if (s.n)
-		print_message("unexpected: %s %s\n", s.alert, s.state);
-	assert_int_equal(s.n, 0);
+	if (f->s.n)
+		print_message("unexpected: %s %s\n", f->s.alert, f->s.state);
+	assert_int_equal(f->s.n, 0);
 	window(&w, 71, 100, 0, 0);
 	w.health[RX_TCPH_RST_FROM_SERVER] = 500;
-	rx_alerts__tick(a, &w, w.last_ns);
-	assert_int_equal(s.n, 1);
-	assert_string_equal(s.alert, "tcp_storm");
+	tick(f, &w);
+	assert_int_equal(f->s.n, 1);
+	assert_string_equal(f->s.alert, "tcp_storm");
 	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(s.last, "labels"), "event")), "rst");
-	json_decref(s.last);
-	rx_alerts__free(a);
+				    json_object_get(f->s.last, "labels"), "event")), "rst");
 }
 
 /* Window w's per-port TCP health: n rows of (port, syn, handshakes, rst). */
@@ -534,32 +521,27 @@ static void syn_flood_per_port(void **state)
 {
 	static const __u32 flood[][4] = { { 8080, 150, 0, 0 }, { 80, 500, 400, 0 } };
 	static const __u32 calm[][4] = { { 80, 50, 50, 0 } };
-	struct rx_alerts_cfg c;
+	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct seen s;
-	struct rx_alerts *a = engine(&s, &c);
 	unsigned int sec;
 
-	(void)state;
 	window(&w, 1, 700, 650, 400);
 	tcp_ports(&w, 2, flood);
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	free(w.tcp_ports);
-	assert_int_equal(s.n, 1);
-	assert_string_equal(s.alert, "syn_flood");
-	assert_string_equal(label(s.last, "service"), "8080/tcp");
-	assert_string_equal(label(s.last, "interface"), "veth0");
+	assert_int_equal(f->s.n, 1);
+	assert_string_equal(f->s.alert, "syn_flood");
+	assert_string_equal(label(f->s.last, "service"), "8080/tcp");
+	assert_string_equal(label(f->s.last, "interface"), "veth0");
 	for (sec = 2; sec <= 40; sec++) {
 		window(&w, sec, 100, 50, 50);
 		tcp_ports(&w, 1, calm);
-		rx_alerts__tick(a, &w, w.last_ns);
+		tick(f, &w);
 		free(w.tcp_ports);
 	}
-	assert_int_equal(s.n, 2);
-	assert_string_equal(s.state, "resolved");
-	assert_string_equal(label(s.last, "service"), "8080/tcp");
-	json_decref(s.last);
-	rx_alerts__free(a);
+	assert_int_equal(f->s.n, 2);
+	assert_string_equal(f->s.state, "resolved");
+	assert_string_equal(label(f->s.last, "service"), "8080/tcp");
 }
 
 /*
@@ -571,32 +553,27 @@ static void tcp_storm_per_port(void **state)
 {
 	static const __u32 before[][4] = { { 443, 0, 0, 10 }, { 22, 0, 0, 60 } };
 	static const __u32 storm[][4] = { { 443, 0, 0, 200 }, { 22, 0, 0, 60 } };
-	struct rx_alerts_cfg c;
+	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct seen s;
-	struct rx_alerts *a = engine(&s, &c);
 	unsigned int sec;
 
-	(void)state;
 	for (sec = 1; sec <= 70; sec++) {
 		window(&w, sec, 100, 0, 0);
 		tcp_ports(&w, 2, before);
-		rx_alerts__tick(a, &w, w.last_ns);
+		tick(f, &w);
 		free(w.tcp_ports);
 	}
-	if (s.n)
-		print_message("unexpected: %s %s\n", s.alert, s.state);
-	assert_int_equal(s.n, 0);
+	if (f->s.n)
+		print_message("unexpected: %s %s\n", f->s.alert, f->s.state);
+	assert_int_equal(f->s.n, 0);
 	window(&w, 71, 100, 0, 0);
 	tcp_ports(&w, 2, storm);
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	free(w.tcp_ports);
-	assert_int_equal(s.n, 1);
-	assert_string_equal(s.alert, "tcp_storm");
-	assert_string_equal(label(s.last, "service"), "443/tcp");
-	assert_string_equal(label(s.last, "event"), "rst");
-	json_decref(s.last);
-	rx_alerts__free(a);
+	assert_int_equal(f->s.n, 1);
+	assert_string_equal(f->s.alert, "tcp_storm");
+	assert_string_equal(label(f->s.last, "service"), "443/tcp");
+	assert_string_equal(label(f->s.last, "event"), "rst");
 }
 
 /* One scan record in window w: source 198.51.100.7 on 192.0.2.1 (host) or on port 445. */
@@ -632,32 +609,29 @@ static void scan_row(struct rx_snapshot *w, int host, __u32 touches, __u32 answe
  */
 static void port_scan_thresholds(void **state)
 {
-	struct rx_alerts_cfg c;
+	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct seen s;
-	struct rx_alerts *a = engine(&s, &c);
 	json_t *e;
 
-	(void)state;
 	window(&w, 1, 10, 0, 0);
 	scan_row(&w, 1, 16, 2); /* 14 unanswered */
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	free(w.scans);
 	window(&w, 2, 10, 0, 0);
 	scan_row(&w, 0, 24, 0); /* 24 hosts */
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	free(w.scans);
-	assert_int_equal(s.n, 0);
+	assert_int_equal(f->s.n, 0);
 	window(&w, 3, 10, 0, 0);
 	scan_row(&w, 1, 17, 2);
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	free(w.scans);
-	assert_int_equal(s.n, 1);
-	assert_string_equal(s.alert, "port_scan");
-	assert_string_equal(s.state, "firing");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(s.last, "subject"),
+	assert_int_equal(f->s.n, 1);
+	assert_string_equal(f->s.alert, "port_scan");
+	assert_string_equal(f->s.state, "firing");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(f->s.last, "subject"),
 							      "source")), "198.51.100.7");
-	e = json_object_get(s.last, "evidence");
+	e = json_object_get(f->s.last, "evidence");
 	assert_string_equal(json_string_value(json_object_get(e, "host")), "192.0.2.1");
 	assert_int_equal(json_integer_value(json_object_get(e, "unanswered")), 15);
 	assert_int_equal(json_integer_value(json_object_get(e, "distinct_ports")), 17);
@@ -668,19 +642,17 @@ static void port_scan_thresholds(void **state)
 	/* the port sweep of the same source is the same alert (its subject) */
 	window(&w, 4, 10, 0, 0);
 	scan_row(&w, 0, 25, 0);
-	rx_alerts__tick(a, &w, w.last_ns);
+	tick(f, &w);
 	free(w.scans);
-	assert_int_equal(s.n, 1);
+	assert_int_equal(f->s.n, 1);
 	/* nothing new: resolved cfg.resolve_after_s (30) after the last window it held */
 	for (unsigned int sec = 5; sec <= 34; sec++) {
 		window(&w, sec, 10, 0, 0);
-		rx_alerts__tick(a, &w, w.last_ns);
+		tick(f, &w);
 	}
-	assert_int_equal(s.n, 2);
-	assert_string_equal(s.state, "resolved");
-	assert_true(json_real_value(json_object_get(s.last, "ends")) == 1700000034.0);
-	json_decref(s.last);
-	rx_alerts__free(a);
+	assert_int_equal(f->s.n, 2);
+	assert_string_equal(f->s.state, "resolved");
+	assert_true(json_real_value(json_object_get(f->s.last, "ends")) == 1700000034.0);
 }
 
 /* ---- slo_burn: the arithmetic, the config line, the detector ------------------------------ */
@@ -759,108 +731,91 @@ static void slo_config_lines(void **state)
  */
 static void slo_burn_young_history(void **state)
 {
-	struct rx_alerts_cfg c;
+	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct seen s;
-	struct rx_alerts *a = engine(&s, &c);
 	const char *why;
 	char err[256];
 	unsigned int sec;
 
-	(void)state;
-	rx_alerts__free(a);
-	assert_int_equal(rx_alerts_cfg__slo(&c, "GET /checkout 8080 availability=99.9", err, sizeof(err)), 0);
-	assert_int_equal(rx_alerts_cfg__set(&c, "alert-error-min", "1000000", &why), 0); /* no error_spike */
-	a = rx_alerts__new(&c, "veth0");
+	assert_int_equal(rx_alerts_cfg__slo(&f->c, "GET /checkout 8080 availability=99.9", err, sizeof(err)), 0);
+	assert_int_equal(rx_alerts_cfg__set(&f->c, "alert-error-min", "1000000", &why), 0); /* no error_spike */
+	fx_renew(f);
 	for (sec = 1; sec <= 40; sec++) { /* 1 bad in 20: 50x over the seconds seen */
 		window(&w, sec, 100, 0, 0);
 		endpoint(&w, 200, sec % 2 ? 19 : 20, 1000000, 0);
 		if (sec % 2)
 			endpoint(&w, 500, 1, 1000000, 1);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 	}
-	assert_int_equal(s.n, 0);
-	for (sec = 41; sec <= 130 && !s.n; sec++) { /* an outage: every request fails */
+	assert_int_equal(f->s.n, 0);
+	for (sec = 41; sec <= 130 && !f->s.n; sec++) { /* an outage: every request fails */
 		window(&w, sec, 100, 0, 0);
 		endpoint(&w, 500, 20, 1000000, 1);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 	}
 	/* 20 + 20 (t - 40) bad of 20 t, times t / 3600, reaches 14.4x at t = 91 */
-	assert_int_equal(s.n, 1);
-	assert_string_equal(s.alert, "slo_burn");
+	assert_int_equal(f->s.n, 1);
+	assert_string_equal(f->s.alert, "slo_burn");
 	assert_int_equal(sec - 1, 91);
-	rx_alerts__free(a);
-	json_decref(s.last);
 }
 
 /* 100 requests a second to GET /checkout; then 10 % answered 500: the fast pair pages. */
 static void slo_burn_fires_and_resolves(void **state)
 {
-	struct rx_alerts_cfg c;
+	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct seen s;
-	struct rx_alerts *a = engine(&s, &c);
 	const char *why;
 	char err[256];
 	unsigned int sec;
 	json_t *e;
 
-	(void)state;
-	rx_alerts__free(a);
-	assert_int_equal(rx_alerts_cfg__slo(&c, "GET /checkout 8080 availability=99.9", err, sizeof(err)), 0);
-	assert_int_equal(rx_alerts_cfg__set(&c, "alert-slo-fast-long", "20", &why), 0);
-	assert_int_equal(rx_alerts_cfg__set(&c, "alert-slo-fast-short", "4", &why), 0);
-	assert_int_equal(rx_alerts_cfg__set(&c, "alert-resolve-after", "3", &why), 0);
-	assert_int_equal(rx_alerts_cfg__set(&c, "alert-error-ratio", "0.5", &why), 0); /* no error_spike */
+	assert_int_equal(rx_alerts_cfg__slo(&f->c, "GET /checkout 8080 availability=99.9", err, sizeof(err)), 0);
+	assert_int_equal(rx_alerts_cfg__set(&f->c, "alert-slo-fast-long", "20", &why), 0);
+	assert_int_equal(rx_alerts_cfg__set(&f->c, "alert-slo-fast-short", "4", &why), 0);
+	assert_int_equal(rx_alerts_cfg__set(&f->c, "alert-resolve-after", "3", &why), 0);
+	assert_int_equal(rx_alerts_cfg__set(&f->c, "alert-error-ratio", "0.5", &why), 0); /* no error_spike */
 	/* the slow and ticket pairs out of the way (their windows hold all 33 s here) */
-	assert_int_equal(rx_alerts_cfg__set(&c, "alert-slo-slow-burn", "1000", &why), 0);
-	assert_int_equal(rx_alerts_cfg__set(&c, "alert-slo-ticket-burn", "1000", &why), 0);
-	a = rx_alerts__new(&c, "veth0");
+	assert_int_equal(rx_alerts_cfg__set(&f->c, "alert-slo-slow-burn", "1000", &why), 0);
+	assert_int_equal(rx_alerts_cfg__set(&f->c, "alert-slo-ticket-burn", "1000", &why), 0);
+	fx_renew(f);
 	for (sec = 1; sec <= 30; sec++) {
 		window(&w, sec, 100, 0, 0);
 		endpoint(&w, 200, 100, 1000000, 0);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 	}
-	assert_int_equal(s.n, 0);
+	assert_int_equal(f->s.n, 0);
 	/* 10 % bad: the 20 s window crosses 14.4x (1.44 %) in its third second */
 	for (sec = 31; sec <= 33; sec++) {
 		window(&w, sec, 100, 0, 0);
 		endpoint(&w, 200, 90, 1000000, 0);
 		endpoint(&w, 500, 10, 1000000, 1);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 		if (sec < 33)
-			assert_int_equal(s.n, 0);
+			assert_int_equal(f->s.n, 0);
 	}
-	assert_int_equal(s.n, 1);
-	assert_string_equal(s.alert, "slo_burn");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(s.last, "labels"),
+	assert_int_equal(f->s.n, 1);
+	assert_string_equal(f->s.alert, "slo_burn");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(f->s.last, "labels"),
 							      "objective")), "availability");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(s.last, "labels"),
+	assert_string_equal(json_string_value(json_object_get(json_object_get(f->s.last, "labels"),
 							      "severity")), "critical");
-	e = json_object_get(s.last, "evidence");
+	e = json_object_get(f->s.last, "evidence");
 	assert_true(fabs(json_real_value(json_object_get(e, "budget")) - 0.001) < 1e-9);
 	/* the short window: 30 bad in 400 = 75x; the long one: 30 bad in 2000 = 15x */
 	assert_true(fabs(json_real_value(json_object_get(json_array_get(json_object_get(e, "windows"), 1),
 							 "burn_rate")) - 75) < 1e-6);
 	assert_true(fabs(json_real_value(json_object_get(json_array_get(json_object_get(e, "windows"), 0),
 							 "burn_rate")) - 15) < 1e-6);
-	json_decref(s.last);
-	s.last = NULL;
+	json_decref(f->s.last);
+	f->s.last = NULL;
 	/* healthy again: the short window clears in 4 s, then the hysteresis of 3 */
-	for (sec = 34; sec <= 45 && strcmp(s.state, "resolved"); sec++) {
+	for (sec = 34; sec <= 45 && strcmp(f->s.state, "resolved"); sec++) {
 		window(&w, sec, 100, 0, 0);
 		endpoint(&w, 200, 100, 1000000, 0);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 	}
-	assert_string_equal(s.state, "resolved");
+	assert_string_equal(f->s.state, "resolved");
 	assert_true(sec - 1 <= 33 + 4 + 3 + 1);
-	json_decref(s.last);
-	rx_alerts__free(a);
 }
 
 /* ---- talker_surge and its seen-set ---------------------------------------------------------- */
@@ -903,70 +858,68 @@ static void seen_set_bounds(void **state)
 /* Two steady sources, then 400 never seen in one second: talker_surge with the new subnets. */
 static void talker_surge_fires(void **state)
 {
-	struct rx_alerts_cfg c;
+	struct fx *f = *state;
 	struct rx_snapshot w;
-	struct seen s;
-	struct rx_alerts *a = engine(&s, &c);
+	struct rx_alerts *a = f->a;
 	unsigned int sec;
-	json_t *e;
+	json_t *e, *l;
 
-	(void)state;
 	for (sec = 1; sec <= 70; sec++) {
 		window(&w, sec, 100, 0, 0);
 		sources(&w, 2);
-		rx_alerts__tick(a, &w, w.last_ns);
-		rx_snapshot__free(&w);
+		tick(f, &w);
 	}
-	assert_int_equal(s.n, 0);
+	assert_int_equal(f->s.n, 0);
 	window(&w, 71, 100, 0, 0);
 	sources(&w, 50); /* 48 new: under alert-talker-new-min (100) */
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
-	assert_int_equal(s.n, 0);
+	tick(f, &w);
+	assert_int_equal(f->s.n, 0);
 	window(&w, 72, 100, 0, 0);
 	sources(&w, 450); /* 400 new */
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
-	assert_int_equal(s.n, 1);
-	assert_string_equal(s.alert, "talker_surge");
-	e = json_object_get(s.last, "evidence");
+	tick(f, &w);
+	assert_int_equal(f->s.n, 1);
+	assert_string_equal(f->s.alert, "talker_surge");
+	e = json_object_get(f->s.last, "evidence");
 	assert_int_equal(json_integer_value(json_object_get(e, "new_sources")), 400);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 				    json_object_get(e, "top_new_subnets"), 0), "subnet")), "198.51.100.0/24");
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(
 				 json_object_get(e, "top_new_subnets"), 0), "sources")), 200);
-	json_decref(s.last);
-	s.last = NULL;
+	json_decref(f->s.last);
+	f->s.last = NULL;
 	window(&w, 73, 100, 0, 0);
 	sources(&w, 450); /* the same again: seen, no longer new */
-	rx_alerts__tick(a, &w, w.last_ns);
-	rx_snapshot__free(&w);
-	assert_true(json_real_value(json_object_get(json_array_get(rx_alerts__json(a, 0), 0), "since")) > 0);
-	rx_alerts__free(a);
+	tick(f, &w);
+	l = rx_alerts__json(a, 0); /* (the caller's) */
+	assert_true(json_real_value(json_object_get(json_array_get(l, 0), "since")) > 0);
+	json_decref(l);
 }
+
+/* a test of the fixture */
+#define FX(test) cmocka_unit_test_setup_teardown(test, fx_setup, fx_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(config_keys),
-		cmocka_unit_test(syn_flood_fires_and_resolves),
-		cmocka_unit_test(syn_completed_is_no_flood),
-		cmocka_unit_test(top_lists_order),
-		cmocka_unit_test(baseline_table_full),
-		cmocka_unit_test(evidence_hook_pcap),
-		cmocka_unit_test(rate_spike_after_warmup_and_drop),
-		cmocka_unit_test(error_spike_with_guard),
-		cmocka_unit_test(latency_spike_with_guard),
-		cmocka_unit_test(tcp_rst_storm),
-		cmocka_unit_test(syn_flood_per_port),
-		cmocka_unit_test(tcp_storm_per_port),
-		cmocka_unit_test(port_scan_thresholds),
+		FX(syn_flood_fires_and_resolves),
+		FX(syn_completed_is_no_flood),
+		FX(top_lists_order),
+		FX(baseline_table_full),
+		FX(evidence_hook_pcap),
+		FX(rate_spike_after_warmup_and_drop),
+		FX(error_spike_with_guard),
+		FX(latency_spike_with_guard),
+		FX(tcp_rst_storm),
+		FX(syn_flood_per_port),
+		FX(tcp_storm_per_port),
+		FX(port_scan_thresholds),
 		cmocka_unit_test(slo_burn_arithmetic),
 		cmocka_unit_test(slo_config_lines),
-		cmocka_unit_test(slo_burn_fires_and_resolves),
-		cmocka_unit_test(slo_burn_young_history),
+		FX(slo_burn_fires_and_resolves),
+		FX(slo_burn_young_history),
 		cmocka_unit_test(seen_set_bounds),
-		cmocka_unit_test(talker_surge_fires),
+		FX(talker_surge_fires),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
