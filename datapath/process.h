@@ -43,6 +43,7 @@
 #include "tls.h"
 #include "tlsconn.h"
 #include "guard.h"
+#include "guard_early.h"
 
 /* Where a packet came from, as the hook reports it. */
 struct rx_frame {
@@ -53,6 +54,7 @@ struct rx_frame {
 	__u32 rx_queue;
 	__u32 hook;
 	__u32 link; /* enum rx_link: RX_LINK_ETH at every hook, a constant there */
+	__u32 guard; /* enum rx_guard_early: what the guard's early check settled (XDP) */
 };
 
 /*
@@ -244,8 +246,10 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 		rx_traffic(env, wk, f->wire_len);
 		rx_scan_probe(env, wk);
 	}
-	if (rx_guard_wants(env, pkt))
+	if (f->guard != RX_GE_DONE && rx_guard_wants(env, pkt)) {
+		wk->stage.guard = f->guard;
 		return RX_GUARD_NEXT; /* the guard stage decides, and counts the packet */
+	}
 	rx_shim_count(env, wk, RX_COUNTER_IDX(verdict, reason, proto), f->wire_len);
 	return verdict;
 }
