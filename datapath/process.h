@@ -241,6 +241,11 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 		proto = RX_PROTO_OTHER;
 	pkt->verdict = verdict;
 	pkt->reason = reason;
+	if (f->guard == RX_GE_DROP) { /* (offline: decoded for the replay's line, counted already) */
+		pkt->verdict = RX_VERDICT_DROP;
+		pkt->reason = RX_REASON_GUARD_BLOCKED;
+		return RX_VERDICT_DROP;
+	}
 	cfg = rx_shim_config_ro(env);
 	if (cfg->traffic) {
 		rx_traffic(env, wk, f->wire_len);
@@ -469,10 +474,16 @@ RX_INLINE int rx_tc_stage(struct rx_env *env, __u32 hook, __u32 stage)
  */
 RX_INLINE int rx_offline_datapath(struct rx_env *env, const struct rx_frame *f)
 {
+	struct rx_frame ef = *f;
 	struct rx_work *wk;
 	int verdict, next;
 
-	verdict = rx_datapath(env, f);
+	/* the guard's early check, as at XDP: a blocked source's packet goes no further */
+	if (f->link == RX_LINK_ETH && rx_shim_config_rt(env)->guard)
+		ef.guard = (__u32)rx_guard_early(env, f->data, f->data_end, f->wire_len);
+	verdict = rx_datapath(env, &ef);
+	if (ef.guard == RX_GE_DROP)
+		return verdict;
 	if (verdict == RX_GUARD_NEXT)
 		verdict = rx_guard_stage(env);
 	if (rx_shim_config_rt(env)->capture && rx_capture_sampled(env)) {

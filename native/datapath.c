@@ -227,6 +227,15 @@ int rx_native__guard_hits(struct rx_env *env, __u32 id, struct rx_guard_hits *ou
 	return env->guard ? rx_nhash__lookup(&env->guard->hits, &id, out) : -1;
 }
 
+int rx_native__guard_full(struct rx_env *env)
+{
+	__u32 reason = RX_REASON_OK;
+
+	if (!(env->work.pkt.layers & (RX_L_IPV4 | RX_L_IPV6)))
+		return RX_VERDICT_PASS; /* (rx_guard_wants: no IP source, no guard) */
+	return (int)rx_guard_decide(env, &env->work.pkt, &reason, 0);
+}
+
 __u64 rx_native__total(struct rx_env *env, int what)
 {
 	return what ? env->health[RX_TCPH_HANDSHAKES] : env->tcpkinds[RX_TCPK_SYN];
