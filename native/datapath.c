@@ -168,13 +168,26 @@ static void nguard_free(struct rx_nguard *g)
 	free(g);
 }
 
+/* The rx_guard_cfg.lists bit of a trie (enum rx_guard_lists). */
+static __u32 nguard_list_bit(__u32 list, __u32 fam)
+{
+	return (__u32)RX_GUARD_L_ALLOW4 << (2 * fam + list);
+}
+
 int rx_native__guard_on(struct rx_env *env, const struct rx_guard_cfg *cfg, int on)
 {
 	struct rx_nguard *g = nguard(env);
+	__u32 list, fam, plen;
 
 	if (!g)
 		return -1;
 	g->cfg = *cfg;
+	g->cfg.lists = 0; /* (the tables know which tries hold a rule, whatever cfg says) */
+	for (list = 0; list < 2; list++)
+		for (fam = 0; fam < 2; fam++)
+			for (plen = 0; plen <= 128; plen++)
+				if (g->used[list][fam][plen])
+					g->cfg.lists |= nguard_list_bit(list, fam);
 	env->cfg_rt.guard = on ? 1 : 0;
 	return 0;
 }
@@ -195,6 +208,7 @@ int rx_native__guard_rule(struct rx_env *env, __u32 list, int v6, const __u8 *ad
 		if (!r)
 			return -1;
 		g->used[list][k.fam][plen]++;
+		g->cfg.lists |= nguard_list_bit(list, k.fam);
 	}
 	*r = *rule;
 	return 0;

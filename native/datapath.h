@@ -49,6 +49,7 @@ void rx_native__end(struct rx_env *env);
  * settings and on/off, a rule of the allow (list 0) or deny list for the
  * prefix addr/plen (4 or 16 bytes, network order), a rate limit (port 0:
  * every port; adds to cfg.limits), and what rule id matched. 0, or -1.
+ * cfg.lists is the tables' own: the tries that hold a rule.
  */
 int rx_native__guard_on(struct rx_env *env, const struct rx_guard_cfg *cfg, int on);
 int rx_native__guard_rule(struct rx_env *env, __u32 list, int v6, const __u8 *addr, __u32 plen,
