@@ -144,7 +144,7 @@ send 198.51.100.9 250
 sleep 0.5
 [ "$(hits 198.51.100.0/24 would_drop)" = 250 ] || fail "global dry run: would_drop $(hits 198.51.100.0/24 would_drop), want 250"
 [ "$(hits 198.51.100.0/24 dropped)" = $((700 + d)) ] || fail "global dry run dropped packets"
-[ "$(metric 'rxray_guard_would_drop_packets_total{owner="manual",reason="blocked"}')" = 400 ] || fail "would-drop metric (manual) not 400"
+[ "$(metric 'rxray_guard_would_drop_packets_total{owner="manual",reason="blocked"}')" = 400 ] || fail "would-drop metric (manual) $(metric 'rxray_guard_would_drop_packets_total{owner="manual",reason="blocked"}'), not 400"
 guard dry-run off >/dev/null
 echo "dry run: 650 packets counted as would-drop, none dropped"
 
