@@ -30,7 +30,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) -MMD -MP
 
 SRCS := src/main.c src/params.c src/quantile.c src/util.c src/tcpseq.c src/filter.c src/machine.c src/snapshot.c src/snapshot_read.c src/agent_wire.c src/snapshot_json.c src/agent.c src/source.c src/source_agent.c src/source_file.c src/source_live.c src/source_filtered.c src/render.c src/tlsview.c src/linklayer.c src/jsonw.c \
-	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_explain.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/webconfig.c src/webauth.c src/cmd_top.c src/topmodel.c src/cmd_doctor.c src/verify.c src/reqjoin.c src/pattern.c src/p0f.c src/procmap.c src/guard.c src/guard_auto.c src/guard_slo.c src/synguard.c src/cmd_guard.c native/datapath.c \
+	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_explain.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/webconfig.c src/webauth.c src/cmd_top.c src/topmodel.c src/cmd_doctor.c src/verify.c src/reqjoin.c src/pattern.c src/p0f.c src/procmap.c src/sockdiag.c src/guard.c src/guard_auto.c src/guard_slo.c src/guard_explain.c src/flowtab.c src/synguard.c src/cmd_guard.c native/datapath.c \
 	src/alerts.c src/slo.c src/seenset.c src/alerts_replay.c src/alertmgr.c src/alertd.c src/alertpcap.c src/alertpcap_file.c src/cmd_alerts.c
 SRCS += native/nhash.c src/web.c
 # serve's page (web/), embedded by src/web_assets.S: an installed rxray needs no other file
@@ -47,7 +47,8 @@ TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/test
 TEST_BINS += $(BUILD)/tests/unit_topmodel $(BUILD)/tests/unit_webconfig $(BUILD)/tests/unit_alerts \
 	$(BUILD)/tests/unit_tls $(BUILD)/tests/unit_tlsrows \
 	$(BUILD)/tests/unit_guard_auto $(BUILD)/tests/unit_synguard
-TEST_BINS += $(BUILD)/tests/unit_p0f $(BUILD)/tests/unit_guard_slo $(BUILD)/tests/gearly_check
+TEST_BINS += $(BUILD)/tests/unit_p0f $(BUILD)/tests/unit_guard_slo $(BUILD)/tests/unit_sockdiag $(BUILD)/tests/unit_gexplain \
+	$(BUILD)/tests/gearly_check
 
 .PHONY: all tests test test-kernels clang19 demo bench fuzz deps clean man install uninstall
 all: $(BUILD)/rxray $(BPF_OBJ)
@@ -178,6 +179,11 @@ $(BUILD)/tests/unit_p0f: $(BUILD)/tests/unit_p0f.o $(BUILD)/src/p0f.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka
 
+# sock_diag's message parser
+$(BUILD)/tests/unit_sockdiag: $(BUILD)/tests/unit_sockdiag.o $(BUILD)/src/sockdiag.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka
+
 $(BUILD)/tests/unit_pktgen: $(BUILD)/tests/unit_pktgen.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka
@@ -232,6 +238,11 @@ $(BUILD)/tests/unit_guard_slo: $(BUILD)/tests/unit_guard_slo.o $(BUILD)/src/guar
 	$(BUILD)/src/util.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -ljansson -lm
+
+# guard explain: the walk over every rule kind, in the datapath's order
+$(BUILD)/tests/unit_gexplain: $(BUILD)/tests/unit_gexplain.o $(BUILD)/src/guard_explain.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka -ljansson
 
 # the SYN guard's switch: thresholds and hysteresis
 $(BUILD)/tests/unit_synguard: $(BUILD)/tests/unit_synguard.o $(BUILD)/src/synguard.o

@@ -7,7 +7,8 @@
 # bench/run.sh.
 BENCH_DIR := $(BUILD)/bench
 BENCH_BINS := $(BENCH_DIR)/xdp_cost $(BENCH_DIR)/trivial.bpf.o $(BENCH_DIR)/tc_http_cost \
-	$(BENCH_DIR)/guard_cost $(BENCH_DIR)/tls_cost $(BENCH_DIR)/tls_conn_cost
+	$(BENCH_DIR)/guard_cost $(BENCH_DIR)/tls_cost $(BENCH_DIR)/tls_conn_cost $(BENCH_DIR)/sock_cost \
+	$(BENCH_DIR)/flowtab_cost
 
 .PHONY: bench-bins
 bench-bins: $(BENCH_BINS)
@@ -45,5 +46,17 @@ $(BENCH_DIR)/tls_cost: $(BENCH_DIR)/tls_cost.o $(BENCH_DIR)/bench_lib.o
 # the TC TLS stage per ClientHello and per application record, against a non-TLS segment
 $(BENCH_DIR)/tls_conn_cost.o: $(SKEL) $(BENCH_DIR)/trivial_tc.skel.h
 $(BENCH_DIR)/tls_conn_cost: $(BENCH_DIR)/tls_conn_cost.o $(BENCH_DIR)/bench_lib.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# the receiving socket's lookup at TC ingress per packet, lookups on against off
+$(BENCH_DIR)/sock_cost.o: $(SKEL)
+$(BENCH_DIR)/sock_cost: $(BENCH_DIR)/sock_cost.o $(BENCH_DIR)/bench_lib.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# the SLO loop's once-a-second read of a full connections table (65,536) and its ranking by SYNs
+$(BENCH_DIR)/flowtab_cost: $(BENCH_DIR)/flowtab_cost.o $(BUILD)/src/flowtab.o $(BUILD)/src/guard_slo.o \
+	$(BUILD)/src/util.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)

@@ -574,5 +574,6 @@ RX_INLINE void rx_shim_tls_hold_del(struct rx_env *env, const struct rx_flow_key
 }
 
 #include "guard_maps.h"
+#include "sock.h"
 
 #endif

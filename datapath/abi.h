@@ -30,7 +30,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 14 /* 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps; 13: TCP health per destination port (rx_tcp_ports, stat tcp_ports_overflow); per-source limits (rx_guard_srclimits, rx_guard_cfg.src_limits) for the guard's SLO loop; rx_config_rt.sample (serve's sampled capture for alert evidence); SYN guard and port caps (rx_guard_cfg, rx_guard_good); TLS hellos over two segments (rx_tls_holds, work area); TLS connections and per-SNI rows (rx_tls_conns, rx_tls_eps, stage TLS, stats); 14: the guard's early check at XDP entry (rx_guard_cfg.lists, rx_stagectx.guard) */
+#define RX_ABI_VERSION 15 /* 14: the receiving socket at TC ingress (rx_sock_ports, rx_config_rt.nosock, work area, stats nosocket_tcp/udp, listen_full, sock_ports_lost); 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps; 13: TCP health per destination port (rx_tcp_ports, stat tcp_ports_overflow); per-source limits (rx_guard_srclimits, rx_guard_cfg.src_limits) for the guard's SLO loop; rx_config_rt.sample (serve's sampled capture for alert evidence); SYN guard and port caps (rx_guard_cfg, rx_guard_good); TLS hellos over two segments (rx_tls_holds, work area); TLS connections and per-SNI rows (rx_tls_conns, rx_tls_eps, stage TLS, stats); 15: the guard's early check at XDP entry (rx_guard_cfg.lists, rx_stagectx.guard) */
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -687,6 +687,33 @@ struct rx_stagectx {
 };
 _Static_assert(sizeof(struct rx_stagectx) == 40, "struct rx_stagectx ABI size");
 
+/*
+ * The receiving socket (datapath/sock.h): at TC ingress the kernel's own
+ * lookup finds the local socket that will receive a TCP segment or UDP
+ * datagram; rx_sock_ports keeps, per local port, the last one found.
+ */
+#define RX_SOCK_PORTS_MAX 4096 /* (port, proto) kept (BPF: per-CPU LRU) */
+#define RX_SOCK_KEY(proto, port) ((__u32)(proto) << 16 | (__u32)(port))
+
+enum rx_sock_flag {
+	RX_SOCKF_LISTEN = 1 << 0, /* a TCP listener (else a connection's or a UDP socket) */
+	RX_SOCKF_FULL = 1 << 1,   /* a listener whose accept queue is full (never stored) */
+};
+
+struct rx_sock_port {
+	__u64 cookie; /* the socket's cookie (0: the kernel has not made one yet) */
+	__u64 inode;  /* the socket's inode (0: not reachable: a request or time-wait socket) */
+	__u32 proto;  /* 6 TCP, 17 UDP */
+	__u32 flags;  /* enum rx_sock_flag */
+};
+_Static_assert(sizeof(struct rx_sock_port) == 24, "struct rx_sock_port ABI size");
+
+struct rx_sockwork {
+	__u64 addr;               /* the socket's address, as a number (bpf/sock.h) */
+	struct rx_sock_port port; /* the socket found, for the map update */
+};
+_Static_assert(sizeof(struct rx_sockwork) == 32, "struct rx_sockwork ABI size");
+
 struct rx_work {
 	struct rx_pkt pkt;
 	union { /* one walk at a time: each starts afresh */
@@ -717,6 +744,7 @@ struct rx_work {
 	 * first RX_TLS_BUF only.
 	 */
 	__u8 tlsbuf[2 * RX_TLS_BUF];
+	struct rx_sockwork sock; /* the receiving socket's lookup (datapath/sock.h) */
 };
 _Static_assert(sizeof(struct rx_optwalk) == 80, "struct rx_optwalk ABI size");
 /* helper lengths are masked to these sizes (bpf/shim.h rx_helper_len): powers of two */
@@ -726,7 +754,7 @@ _Static_assert(((RX_OPT_WALK_MASK + 1) & RX_OPT_WALK_MASK) == 0, "option buffer:
 _Static_assert(sizeof(struct rx_work) == 360 + 80 + 208 + RX_HTTP_PEEK + RX_ROUTE_MAX + 40 + 4 * RX_PATTERN_SEGS +
 	       sizeof(struct rx_txn) + sizeof(struct rx_reqinfo) + 88 + RX_ROUTE_MAX + 8 + 40 + RX_HTTP_PEEK + 40 +
 	       sizeof(struct rx_tls) + sizeof(struct rx_tlswalk) + 40 + sizeof(struct rx_tls_hold) +
-	       2 * RX_TLS_BUF,
+	       2 * RX_TLS_BUF + sizeof(struct rx_sockwork),
 	       "struct rx_work ABI size");
 
 /* Per-CPU counter value, one per (verdict, reason, proto) slot. */
@@ -1073,7 +1101,8 @@ struct rx_config_rt {
 	__u32 guard; /* 1: the guard stage decides (datapath/guard.h); the agent's on/off */
 	__u32 sample; /* capture: 0 or 1 every packet; N > 1: one in N at random (serve's
 			 alert evidence, docs/alerts.md "Packets as evidence") */
-	__u32 pad[3];
+	__u32 nosock; /* 1: no socket lookups at TC ingress (datapath/sock.h); bpf_diff sets it */
+	__u32 pad[2];
 };
 _Static_assert(sizeof(struct rx_config_rt) == 32, "struct rx_config_rt ABI size");
 

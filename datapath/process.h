@@ -44,6 +44,7 @@
 #include "tlsconn.h"
 #include "guard.h"
 #include "guard_early.h"
+#include "sock.h"
 
 /* Where a packet came from, as the hook reports it. */
 struct rx_frame {
@@ -362,9 +363,11 @@ RX_INLINE int rx_tcp_stage(struct rx_env *env, struct rx_work *wk, __u32 hook, _
 	/* a SYN-ACK, or a UDP answer of this host (TC egress; offline, any frame) */
 	if (rx_shim_config_ro(env)->traffic && ((pkt->layers & RX_L_TCP) || hook != RX_HOOK_TC_INGRESS))
 		rx_scan_answer(env, wk);
-	if (!(pkt->layers & RX_L_TCP))
+	if (!(pkt->layers & RX_L_TCP)) {
+		rx_sock_find(env, wk, hook, 0); /* a UDP datagram at TC ingress */
 		return RX_STAGE_DONE;
-	rx_tcp_track(env, wk, &now, segs ? segs : 1);
+	}
+	rx_sock_find(env, wk, hook, rx_tcp_track(env, wk, &now, segs ? segs : 1));
 	if (!cfg->http || !rx_http_wants(pkt, hook))
 		return RX_STAGE_DONE;
 	wk->stage.now = rx_clock(env, &now);
@@ -405,10 +408,33 @@ RX_INLINE int rx_maybe_udp_answer(struct rx_env *env, const struct rx_frame *f)
 }
 
 /*
+ * Whether a frame that is surely not TCP (rx_surely_not_tcp) is UDP over
+ * IPv4 or over IPv6 without extension headers: at TC ingress, a datagram
+ * whose receiving socket is looked up (datapath/sock.h).
+ */
+RX_INLINE int rx_surely_udp(const __u8 *data)
+{
+	if (data[12] == (RX_ETH_P_IP >> 8) && data[13] == (RX_ETH_P_IP & 0xff))
+		return data[23] == RX_IPPROTO_UDP;
+	return data[12] == (RX_ETH_P_IPV6 >> 8) && data[13] == (RX_ETH_P_IPV6 & 0xff) &&
+	       data[20] == RX_IPPROTO_UDP;
+}
+
+/* Whether TC decodes a frame that is surely not TCP: a UDP scan answer, a UDP socket lookup. */
+RX_INLINE int rx_tc_wants_udp(struct rx_env *env, const struct rx_frame *f)
+{
+	if (f->hook == RX_HOOK_TC_INGRESS)
+		return !rx_shim_config_rt(env)->nosock && rx_surely_udp(f->data);
+	return f->hook == RX_HOOK_TC_EGRESS && rx_shim_config_ro(env)->traffic &&
+	       rx_maybe_udp_answer(env, f);
+}
+
+/*
  * TC (ingress and egress): both directions of every connection, after GRO.
- * The packets were counted at XDP on the way in; here only TCP health, and
- * at egress UDP answers to port-scan probes. Returns the stage that
- * follows (RX_STAGE_TLS) or RX_STAGE_DONE.
+ * The packets were counted at XDP on the way in; here only TCP health, at
+ * ingress the receiving socket (datapath/sock.h), and at egress UDP answers
+ * to port-scan probes. Returns the stage that follows (RX_STAGE_TLS) or
+ * RX_STAGE_DONE.
  */
 RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32 segs)
 {
@@ -418,9 +444,7 @@ RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32
 
 	if (!cfg->tcp)
 		return RX_STAGE_DONE;
-	if (rx_surely_not_tcp(f->data, f->data_end) &&
-	    (f->hook != RX_HOOK_TC_EGRESS || !cfg->traffic ||
-	     !rx_maybe_udp_answer(env, f)))
+	if (rx_surely_not_tcp(f->data, f->data_end) && !rx_tc_wants_udp(env, f))
 		return RX_STAGE_DONE;
 	wk = rx_shim_scratch(env, 1);
 	if (!wk) {

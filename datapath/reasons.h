@@ -81,7 +81,11 @@
 	X(TLS_HELD, "tls_held")              /* ClientHello first pieces held for the next segment */ \
 	X(TLS_REASSEMBLED, "tls_reassembled") /* ClientHellos decoded whole from two segments */ \
 	X(TLS_CONNS_OVERFLOW, "tls_conns_overflow") /* TLS connections not followed: table full (native) */ \
-	X(TLS_EPS_OVERFLOW, "tls_eps_overflow") /* TLS events past RX_TLS_EPS_MAX rows */
+	X(TLS_EPS_OVERFLOW, "tls_eps_overflow") /* TLS events past RX_TLS_EPS_MAX rows */ \
+	X(NOSOCK_TCP, "nosocket_tcp")        /* TC ingress: TCP segments no socket receives */ \
+	X(NOSOCK_UDP, "nosocket_udp")        /* ... UDP datagrams no socket receives */ \
+	X(LISTEN_FULL, "listen_full")        /* SYNs to a listener whose accept queue is full */ \
+	X(SOCK_PORTS_LOST, "sock_ports_lost") /* sockets found, not kept: rx_sock_ports update failed */
 
 /* TCP segments by kind, counted at XDP (the traffic picture's "tcp" object). */
 #define RX_TCPKINDS(X)                                                         \

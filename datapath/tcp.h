@@ -126,9 +126,10 @@ RX_INLINE void rx_tcp_proven(struct rx_env *env, const struct rx_pkt *pkt, __u64
  * segments it stands for (GRO), at least 1. Leaves the segment's events
  * (enum rx_tcp_port_ev) in wk->stage.tcp_ev (zeroed by the caller) and in
  * wk->stage.tcp_port the connection's server port (a SYN's destination
- * port; untracked, the lower of the two).
+ * port; untracked, the lower of the two). Returns whether the connection
+ * is in rx_flows (found, or made by this SYN or SYN-ACK).
  */
-RX_INLINE void rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now, __u32 segs)
+RX_INLINE int rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now, __u32 segs)
 {
 	const struct rx_pkt *pkt = &wk->pkt;
 	__u32 *ev = &wk->stage.tcp_ev, *port = &wk->stage.tcp_port;
@@ -138,7 +139,7 @@ RX_INLINE void rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now,
 	__u32 side, end;
 
 	if (!(pkt->layers & RX_L_TCP) || !(pkt->layers & (RX_L_IPV4 | RX_L_IPV6)))
-		return;
+		return 0;
 	if (segs > 1) {
 		rx_shim_health(env, wk, RX_TCPH_GRO_PACKETS, 1);
 		rx_shim_health(env, wk, RX_TCPH_GRO_SEGMENTS, segs);
@@ -170,11 +171,11 @@ RX_INLINE void rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now,
 			*ev |= RX_TPE_RST;
 		}
 		if ((fl & (RX_TH_SYN | RX_TH_RST)) != RX_TH_SYN) /* a SYN or SYN-ACK only */
-			return;
+			return 0;
 		f = rx_shim_flow_new(env, &k);
 		if (!f) {
 			rx_shim_health(env, wk, RX_TCPH_FLOWS_OVERFLOW, 1);
-			return;
+			return 0;
 		}
 	}
 	if (!f->known) {
@@ -221,17 +222,18 @@ RX_INLINE void rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now,
 	 */
 	end = pkt->tcp_seq + pkt->payload_len + ((fl & RX_TH_FIN) ? 1 : 0) + ((fl & RX_TH_SYN) ? 1 : 0);
 	if (end == pkt->tcp_seq || !(pkt->layers & RX_L_PAYLOAD))
-		return;
+		return 1;
 	side &= 1;
 	if (f->seen[side] && !(fl & RX_TH_SYN) && (__s32)(end - f->end[side]) <= 0) {
 		rx_shim_health(env, wk, RX_TCPH_RETRANSMITS, 1);
 		*ev |= RX_TPE_RETRANSMIT;
-		return;
+		return 1;
 	}
 	if (!f->seen[side] || (__s32)(end - f->end[side]) > 0) {
 		f->end[side] = end;
 		f->seen[side] = 1;
 	}
+	return 1;
 }
 
 /*
@@ -257,13 +259,19 @@ RX_INLINE void rx_tcp_port_count(struct rx_env *env, struct rx_work *wk, __u32 p
 	p->zero_windows += (ev >> 4) & 1;
 }
 
-/* One TCP segment: TCP health (rx_tcp_events), per interface and per server port. */
-RX_INLINE void rx_tcp_track(struct rx_env *env, struct rx_work *wk, __u64 *now, __u32 segs)
+/*
+ * One TCP segment: TCP health (rx_tcp_events), per interface and per server
+ * port. Returns whether its connection is in rx_flows.
+ */
+RX_INLINE int rx_tcp_track(struct rx_env *env, struct rx_work *wk, __u64 *now, __u32 segs)
 {
+	int tracked;
+
 	wk->stage.tcp_ev = 0;
 	wk->stage.tcp_port = 0;
-	rx_tcp_events(env, wk, now, segs);
+	tracked = rx_tcp_events(env, wk, now, segs);
 	rx_tcp_port_count(env, wk, wk->stage.tcp_port, wk->stage.tcp_ev);
+	return tracked;
 }
 
 #endif

@@ -299,6 +299,17 @@ RX_INLINE void rx_shim_tls_hold_del(struct rx_env *env, const struct rx_flow_key
 	rx_nhash__del(&env->tls_holds, k);
 }
 
+/* The receiving socket (datapath/sock.h): offline there are no kernel sockets, nothing is looked up. */
+RX_INLINE int rx_shim_sock_lookup(struct rx_env *env, struct rx_work *wk)
+{
+	return -1;
+}
+
+RX_INLINE int rx_shim_sock_port_put(struct rx_env *env, __u32 key, const struct rx_sock_port *sp)
+{
+	return 0;
+}
+
 #include "guard_shim.h"
 
 #endif

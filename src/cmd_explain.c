@@ -286,7 +286,8 @@ static json_t *tls_json(const struct rx_capture *rec)
 /*
  * The guard's word on the packet: the datapath's own verdict when a rule
  * dropped it (it was captured by the XDP program that decided), and the
- * running agent's "guard explain" of its source, when an agent answers.
+ * running agent's "guard explain" of its source, destination port and SYN
+ * flag (every rule kind walked, as the datapath would), when an agent answers.
  */
 static json_t *guard_json(const struct rx_capture *rec)
 {
@@ -297,7 +298,10 @@ static json_t *guard_json(const struct rx_capture *rec)
 	if (reason == RX_REASON_GUARD_BLOCKED || reason == RX_REASON_GUARD_RATE_LIMITED)
 		json_object_set_new(o, "dropped_here", json_string(rx_reason_name(reason)));
 	source_text(&rec->pkt, src, sizeof(src));
-	a = src[0] ? rx_guard__explain(src) : NULL;
+	a = src[0] ? rx_guard__explain(src, (rec->pkt.layers & (RX_L_TCP | RX_L_UDP)) ? rec->pkt.dport : 0,
+				      (rec->pkt.layers & RX_L_TCP) &&
+					      (rec->pkt.tcp_flags & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN)
+		   : NULL;
 	json_object_set_new(o, "agent", a ? a : json_null());
 	return o;
 }
@@ -327,6 +331,8 @@ static void print_tls_guard(const struct rx_capture *rec)
 			       json_string_value(json_object_get(r, "cidr")) ?: "",
 			       json_string_value(json_object_get(r, "owner")));
 		printf("\n");
+		if (json_object_get(a, "why"))
+			printf("guard: %s\n", json_string_value(json_object_get(a, "why")));
 	} else if (!d) {
 		printf("guard: no rxray serve answers at %s: no rules to check (offline: rxray guard "
 		       "--replay -r FILE --config C)\n", rx_agent_path());
@@ -499,10 +505,13 @@ static void find_process(struct explain *e)
 {
 	const struct rx_pkt *pkt = &e->rec.pkt;
 	struct rx_procmap *pm;
+	volatile struct rx_config_rt *rt;
 	int proto = pkt->layers & RX_L_TCP ? 6 : 17;
 
 	if (!e->live || !(pkt->layers & (RX_L_TCP | RX_L_UDP)) || !(pm = rx_procmap__new()))
 		return;
+	/* the socket the kernel's lookup found at TC ingress, when TC runs (datapath/sock.h) */
+	rx_procmap__kernel(pm, e->src ? rx_source__bpf(e->src, &rt) : NULL);
 	/* the receiver's port: the destination's, or (a reply leaving) the source's */
 	e->have_proc = !rx_procmap__lookup(pm, proto, pkt->dport, &e->proc) ||
 		       !rx_procmap__lookup(pm, proto, pkt->sport, &e->proc);

@@ -23,7 +23,8 @@ static const char guard_usage[] =
 	"                    unblock CIDR | allow CIDR | limit [--port P] --per-source N/s [--syn N/s] |\n"
 	"                    limit --source ADDR --port P [--per-source N/s] [--syn N/s] |\n"
 	"                    cap --port P --syn N/s | syn-guard --half-open N/s [--syn M/s] |\n"
-	"                    del ID | dry-run on|off | off | on | explain ADDR) [--json]\n"
+	"                    del ID | dry-run on|off | off | on | explain ADDR [--port P] [--syn])\n"
+	"                    [--json]\n"
 	"       rxray guard --replay -r FILE --config C\n"
 	"\n"
 	"Traffic control at XDP (docs/guard.md), through the running rxray serve.\n"
@@ -39,15 +40,18 @@ static const char guard_usage[] =
 	"  del ID                 delete rule ID\n"
 	"  dry-run on|off         every rule only counts what it would drop (on), or acts (off)\n"
 	"  off, on                the guard off (nothing dropped, rules kept), or on again\n"
-	"  explain ADDR           which rule decides for ADDR, and why\n"
+	"  explain ADDR           which rule decides for a packet from ADDR (to --port P, a SYN\n"
+	"                         with --syn), and why: every rule kind in the datapath's order\n"
 	"\n"
 	"      --ttl SECONDS      the rule goes after SECONDS (1..31536000)\n"
 	"      --reason R         why, kept with the rule and in the audit log\n"
 	"      --dry-run          this rule only counts what it would drop\n"
-	"      --port P           limit: only packets to destination port P (default: every port)\n"
+	"      --port P           limit: only packets to destination port P (default: every port);\n"
+	"                         explain: the packet's destination port\n"
 	"      --per-source N/s   limit: packets per second per source address\n"
 	"      --syn N/s          limit: also SYNs (new connections) per second per source;\n"
-	"                         cap: SYNs per second to the port; syn-guard: per unproven source\n"
+	"                         cap: SYNs per second to the port; syn-guard: per unproven source;\n"
+	"                         explain: the packet is a SYN (no rate)\n"
 	"      --half-open N/s    syn-guard: the half-open handshakes a second that engage it\n"
 	"      --source ADDR      limit: a limit of this one source on --port (the SLO loop's kind)\n"
 	"      --json             the agent's answer as one JSON object\n"
@@ -105,16 +109,16 @@ static int parse_rate(const char *opt, const char *s, unsigned long *v)
 static int check_opts(const struct guard_cmd *c, const char *cmd)
 {
 	int add = !strcmp(cmd, "block"), lim = !strcmp(cmd, "limit"), cap = !strcmp(cmd, "cap");
-	int sg = !strcmp(cmd, "syn-guard");
+	int sg = !strcmp(cmd, "syn-guard"), ex = !strcmp(cmd, "explain");
 	const char *bad = NULL;
 
 	if ((c->ttl || c->reason || c->dry) && !add && !lim && !cap && !sg && strcmp(cmd, "allow"))
 		bad = c->ttl ? "--ttl" : c->reason ? "--reason" : "--dry-run";
-	else if (c->port && !lim && !cap)
+	else if (c->port && !lim && !cap && !ex)
 		bad = "--port";
 	else if (c->pps && !lim)
 		bad = "--per-source";
-	else if (c->syn && !lim && !cap && !sg)
+	else if (c->syn && !lim && !cap && !sg && !ex)
 		bad = "--syn";
 	else if (c->half && !sg)
 		bad = "--half-open";
@@ -220,6 +224,15 @@ static json_t *build_request(struct guard_cmd *c)
 		json_object_set_new(req, "value", json_string(arg));
 	} else if (!strcmp(cmd, "explain")) {
 		json_object_set_new(req, "address", json_string(arg));
+		if (c->syn)
+			json_object_set_new(req, "syn", json_true());
+		if (c->port && rx_parse_uint(c->port, 1, 65535, &id)) {
+			rx_err("guard: --port %s: expected 1..65535", c->port);
+			goto bad;
+		}
+		if (c->port)
+			json_object_set_new(req, "port", json_integer((json_int_t)id));
+		return req;
 	} else if (!strcmp(cmd, "limit") && !c->pps && !(c->source && c->syn)) {
 		rx_err("guard limit: --per-source N/s is needed (or --source ADDR with --syn N/s)");
 		goto bad;
@@ -281,6 +294,45 @@ static void print_rule(const json_t *r)
 	printf("\n");
 }
 
+/* explain's answer: the verdict and why, one line per step, the deciding rule. */
+static void print_explain(const json_t *a)
+{
+	const json_t *st, *r;
+	size_t i;
+
+	printf("%s", json_string_value(json_object_get(a, "address")));
+	if (json_integer_value(json_object_get(a, "port")))
+		printf(" to port %lld", (long long)json_integer_value(json_object_get(a, "port")));
+	printf("%s: %s\n", json_is_true(json_object_get(a, "syn")) ? " (SYN)" : "",
+	       json_string_value(json_object_get(a, "verdict")));
+	if (json_object_get(a, "why"))
+		printf("  why: %s\n", json_string_value(json_object_get(a, "why")));
+	json_array_foreach(json_object_get(a, "steps"), i, st) {
+		char what[64] = "";
+
+		if (json_object_get(st, "rule"))
+			snprintf(what, sizeof(what), "rule %lld",
+				 (long long)json_integer_value(json_object_get(st, "rule")));
+		if (json_object_get(st, "rate"))
+			snprintf(what + strlen(what), sizeof(what) - strlen(what), " (%lld %s)",
+				 (long long)json_integer_value(json_object_get(st, "rate")),
+				 json_string_value(json_object_get(st, "unit")));
+		printf("  %zu. %-12s %-18s %-22s %s%s\n", i + 1,
+		       json_string_value(json_object_get(st, "kind")),
+		       json_string_value(json_object_get(st, "verdict")), what,
+		       json_string_value(json_object_get(st, "note")),
+		       !strcmp(json_string_value(json_object_get(a, "decides")) ?: "",
+			       json_string_value(json_object_get(st, "kind")))
+			       ? "  <- decides" : "");
+	}
+	if ((r = json_object_get(a, "rule")))
+		print_rule(r);
+	if ((r = json_object_get(a, "overrides"))) {
+		printf("  (the allow rule above overrides:)\n");
+		print_rule(r);
+	}
+}
+
 static void print_answer(const char *cmd, const json_t *a)
 {
 	const json_t *rules = json_object_get(a, "rules"), *r;
@@ -290,9 +342,10 @@ static void print_answer(const char *cmd, const json_t *a)
 					 !strcmp(cmd, "off") || !strcmp(cmd, "dry-run")))
 		printf("guard %s%s\n", json_is_true(json_object_get(a, "on")) ? "on" : "off",
 		       json_is_true(json_object_get(a, "dry_run")) ? ", dry run" : "");
-	if (!strcmp(cmd, "explain"))
-		printf("%s: %s\n", json_string_value(json_object_get(a, "address")),
-		       json_string_value(json_object_get(a, "verdict")));
+	if (!strcmp(cmd, "explain")) {
+		print_explain(a);
+		return;
+	}
 	json_array_foreach(rules, i, r)
 		print_rule(r);
 	if ((r = json_object_get(a, "rule")))
@@ -331,10 +384,11 @@ static json_t *ask_quietly(json_t *req)
 	return a;
 }
 
-/* For rxray explain: the running agent's answer to "guard explain ADDR", or NULL. */
-json_t *rx_guard__explain(const char *addr)
+/* For rxray explain: the running agent's answer to "guard explain ADDR --port P [--syn]", or NULL. */
+json_t *rx_guard__explain(const char *addr, unsigned int port, int syn)
 {
-	return ask_quietly(json_pack("{ssss}", "cmd", "explain", "address", addr));
+	return ask_quietly(json_pack("{sssssisb}", "cmd", "explain", "address", addr, "port", (int)port,
+				     "syn", syn));
 }
 
 /* For top and stats -i: the running agent's answer to "guard summary", or NULL. */
@@ -607,12 +661,31 @@ static int guard_replay(struct guard_cmd *cfg)
 	return r;
 }
 
+/*
+ * explain's --syn is a flag (the packet is a SYN), the other commands'
+ * takes a rate: with explain among the arguments, a bare --syn becomes
+ * --syn=1 for the parser.
+ */
+static void syn_flag(int argc, char **argv)
+{
+	static char flag[] = "--syn=1";
+	int i, ex = 0;
+
+	for (i = 1; i < argc; i++)
+		ex |= !strcmp(argv[i], "explain");
+	for (i = 1; ex && i < argc; i++)
+		if (!strcmp(argv[i], "--syn"))
+			argv[i] = flag;
+}
+
 int cmd_guard(int argc, char **argv)
 {
 	struct guard_cmd cfg = { 0 };
-	int r = rx_params__parse(&guard_line, &cfg, argc, argv);
 	json_t *req;
+	int r;
 
+	syn_flag(argc, argv);
+	r = rx_params__parse(&guard_line, &cfg, argc, argv);
 	if (r != RX_PARAMS_RUN)
 		return r;
 	if (cfg.replay || cfg.p.file || cfg.config) {

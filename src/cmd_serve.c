@@ -365,7 +365,10 @@ static enum MHD_Result serve_stats(struct serve *sv, struct MHD_Connection *c)
 		rx_snapshot__sum(&snap, &t);
 		o = rx_picture_json(&snap, &t, sv->top);
 		if (sv->procmap) {
+			volatile struct rx_config_rt *rt;
+
 			pthread_mutex_lock(&sv->procmap_lock);
+			rx_procmap__kernel(sv->procmap, rx_source__bpf(sv->src[i], &rt));
 			rx_procmap__annotate(sv->procmap, o);
 			pthread_mutex_unlock(&sv->procmap_lock);
 		}

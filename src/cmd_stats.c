@@ -201,8 +201,12 @@ int cmd_stats(int argc, char **argv)
 		struct rx_procmap *pm = cfg.p.file ? NULL : rx_procmap__new();
 
 		/* live: the local sockets of this namespace receive the rows' packets */
-		if (pm)
+		if (pm) {
+			volatile struct rx_config_rt *rt;
+
+			rx_procmap__kernel(pm, rx_source__bpf(src, &rt));
 			rx_procmap__annotate(pm, j);
+		}
 		rx_procmap__free(pm);
 
 		json_object_set(j, "alerts", alerts);

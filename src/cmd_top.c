@@ -538,7 +538,8 @@ static int lost_items(const struct top_frame *f, struct top_item *it)
 
 	for (k = 0; k < RX_STAT_MAX; k++)
 		if (k != RX_STAT_CAPTURE_PRODUCED && k != RX_STAT_TXN_PRODUCED &&
-		    k != RX_STAT_HTTP_REQUESTS && !rx_stat_tls_split(k))
+		    k != RX_STAT_HTTP_REQUESTS && !rx_stat_tls_split(k) &&
+		    !rx_stat_sockets(k))
 			n += item(&it[n], f->stats_ps[k], TOP_SHARE_NONE, f->stats[k], f->stats[k] > 0,
 				  "%s", rx_stat_name(k));
 	return n;

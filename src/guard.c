@@ -13,6 +13,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "guard.h"
+#include "guard_explain.h"
+#include "flowtab.h"
 #include "rxray.h"
 #include "snapshot.h"
 #include "source.h"
@@ -49,15 +51,17 @@ struct grule {
 
 /* The guard's maps in one BPF object, in this order (bpf/guard_maps.h). */
 enum { GM_ALLOW4, GM_DENY4, GM_ALLOW6, GM_DENY6, GM_HITS, GM_CFG, GM_LIMITS, GM_META, GM_SRCLIM, GM_PERCPU,
-       GM_MAX };
+       GM_GOOD, GM_MAX };
 static const char *const gm_names[GM_MAX] = { "rx_guard_allow4", "rx_guard_deny4",
 					      "rx_guard_allow6", "rx_guard_deny6",
 					      "rx_guard_hits",   "rx_guard_cfg",
 					      "rx_guard_limits", "rx_guard_meta",
-					      "rx_guard_srclimits", "rx_percpu" };
+					      "rx_guard_srclimits", "rx_percpu",
+					      "rx_guard_good" };
 
 struct gtarget {
 	int fd[GM_MAX];
+	int flows; /* rx_flows (TCP connections): the SLO loop's ranking by new connections */
 	volatile struct rx_config_rt *rt;
 };
 
@@ -92,6 +96,9 @@ struct rx_guard {
 	struct rx_gslo_ep slo_eps[RX_GSLO_ENDPOINTS];
 	size_t slo_neps;
 	__u64 slo_steps[RX_GSLO_STEPS];
+	struct rx_flowtab slo_flows; /* the connections tables, read once a window while an SLO burns */
+	pthread_mutex_t slo_read_lock; /* slo_flows' (taken before lock: the read is not under it) */
+	double slo_read_ms;          /* how long the last read took */
 	pthread_cond_t wake;
 };
 
@@ -155,16 +162,6 @@ void rx_cidr_format(const struct rx_cidr *c, char *buf, size_t n)
 
 	inet_ntop(c->v6 ? AF_INET6 : AF_INET, c->addr, a, sizeof(a));
 	snprintf(buf, n, "%s/%u", a, c->plen);
-}
-
-/* Whether c contains the address a (of c's family). */
-static int cidr_has(const struct rx_cidr *c, const __u8 *a)
-{
-	__u8 m[16];
-
-	memcpy(m, a, 16);
-	cidr_mask(m, c->v6 ? 16 : 4, c->plen);
-	return !memcmp(m, c->addr, c->v6 ? 16 : 4);
 }
 
 /* ---- the table: rules by id, and an index by key for duplicates --------------------------- */
@@ -848,52 +845,97 @@ static json_t *op_list(struct rx_guard *g)
 			 "max_rules", (json_int_t)g->max, "rules", l);
 }
 
-/* The rule that decides for addr: the longest allow match, else the longest block match, else a limit. */
+/* The guard's rule r as the explain walk sees it (guard_explain.h). */
+static void gx_rule(const struct grule *r, struct rx_gx_rule *v)
+{
+	static const int kinds[GK_MAX] = { RX_GXR_ALLOW, RX_GXR_DENY, RX_GXR_LIMIT, RX_GXR_CAP,
+					   RX_GXR_SYN_GUARD };
+
+	memset(v, 0, sizeof(*v));
+	v->id = r->id;
+	v->kind = is_srclim(r) ? RX_GXR_SRCLIMIT : kinds[r->kind];
+	v->dry = r->dry;
+	v->v6 = r->cidr.v6;
+	v->plen = r->cidr.plen;
+	memcpy(v->addr, r->cidr.addr, 16);
+	v->port = r->port;
+	v->pps = r->pps;
+	v->syn = r->syn;
+}
+
+/* Whether source a completed a handshake (rx_guard_good of any target): 1, 0, -1 not known. */
+static int gx_proven(struct rx_guard *g, const struct rx_cidr *a)
+{
+	struct rx_guard_good_key k = {};
+	__u64 when;
+	int i, known = 0;
+
+	if (a->v6) {
+		memcpy(k.addr, a->addr, 16);
+	} else {
+		k.addr[10] = k.addr[11] = 0xff;
+		memcpy(k.addr + 12, a->addr, 4);
+	}
+	for (i = 0; i < g->nt; i++) {
+		if (g->t[i].fd[GM_GOOD] < 0)
+			continue;
+		known = 1;
+		if (!bpf_map_lookup_elem(g->t[i].fd[GM_GOOD], &k, &when))
+			return 1;
+	}
+	return known ? 0 : -1;
+}
+
+/*
+ * explain ADDR [port P] [syn]: every rule kind walked in the datapath's
+ * order (guard_explain.h): steps[], the step that decides, why; and, as
+ * before, the verdict, the deciding rule and the deny rule an allow overrides.
+ */
 static json_t *op_explain(struct rx_guard *g, const json_t *req)
 {
 	const char *s = json_string_value(json_object_get(req, "address"));
-	const struct grule *best[2] = { NULL, NULL }, *lim = NULL, *r;
+	json_t *port = json_object_get(req, "port"), *j, *steps;
+	struct rx_gx_query q = { 0 };
+	struct rx_gx_result res;
+	struct rx_gx_rule *v;
+	const struct grule *r;
 	struct rx_cidr a;
 	char why[128];
 	size_t i;
-	json_t *j;
 
 	if (!s || rx_cidr_parse(s, &a, why, sizeof(why)) || a.plen != (a.v6 ? 128u : 32u))
 		return fail(RX_EXIT_INPUT, "%s: not an address (explain takes one, e.g. 192.0.2.7)",
 			    s ? s : "");
-	for (i = 0; i < g->n; i++) {
-		r = &g->rules[i];
-		if (is_srclim(r)) {
-			if (r->cidr.v6 == a.v6 && !memcmp(r->cidr.addr, a.addr, 16))
-				lim = r; /* its own limit first */
-			continue;
-		}
-		if (r->kind == GK_LIMIT) {
-			if (!lim || (!r->port && !is_srclim(lim)))
-				lim = r;
-			continue;
-		}
-		if (r->kind != GK_ALLOW && r->kind != GK_DENY)
-			continue; /* caps and the SYN guard: not about one source */
-		if (r->cidr.v6 == a.v6 && cidr_has(&r->cidr, a.addr) &&
-		    (!best[r->kind] || best[r->kind]->cidr.plen < r->cidr.plen))
-			best[r->kind] = r;
-	}
-	j = json_pack("{sssssbsb}", "status", "ok", "address", s, "on", g->on, "dry_run", g->dry_run);
-	if (!g->on)
-		json_object_set_new(j, "verdict", json_string("pass"));
-	else if (best[GK_ALLOW])
-		json_object_set_new(j, "verdict", json_string("pass"));
-	else if (best[GK_DENY])
-		json_object_set_new(j, "verdict", json_string(best[GK_DENY]->dry || g->dry_run
-								      ? "would_drop" : "drop"));
-	else
-		json_object_set_new(j, "verdict", json_string(lim ? "rate_limited_above" : "pass"));
-	r = best[GK_ALLOW] ? best[GK_ALLOW] : best[GK_DENY] ? best[GK_DENY] : lim;
+	if (port && (!json_is_integer(port) || json_integer_value(port) < 0 ||
+		     json_integer_value(port) > 65535))
+		return fail(RX_EXIT_INPUT, "explain --port: expected 0..65535");
+	v = calloc(g->n ? g->n : 1, sizeof(*v));
+	if (!v)
+		return fail(RX_EXIT_RUNTIME, "out of memory");
+	for (i = 0; i < g->n; i++)
+		gx_rule(&g->rules[i], &v[i]);
+	q.v6 = a.v6;
+	memcpy(q.addr, a.addr, 16);
+	q.port = port ? (__u16)json_integer_value(port) : 0;
+	q.syn = json_is_true(json_object_get(req, "syn"));
+	q.on = g->on;
+	q.dry_run = g->dry_run;
+	q.sg_engaged = g->has_syn && g->sg.engaged;
+	q.proven = q.sg_engaged && q.syn ? gx_proven(g, &a) : -1;
+	rx_gx_walk(&q, v, g->n, &res);
+	j = json_pack("{sssssbsbsisbss}", "status", "ok", "address", s, "on", g->on, "dry_run",
+		      g->dry_run, "port", (int)q.port, "syn", q.syn, "verdict", rx_gx_verdict(&res));
+	steps = rx_gx_json(&res);
+	json_object_update(j, steps);
+	json_decref(steps);
+	if (q.proven >= 0)
+		json_object_set_new(j, "proven", json_boolean(q.proven));
+	r = res.decides >= 0 ? &g->rules[res.steps[res.decides].rule - v] : NULL;
 	if (r)
 		json_object_set_new(j, "rule", rule_json(g, r, NULL));
-	if (best[GK_ALLOW] && best[GK_DENY])
-		json_object_set_new(j, "overrides", rule_json(g, best[GK_DENY], NULL));
+	if (res.overridden)
+		json_object_set_new(j, "overrides", rule_json(g, &g->rules[res.overridden - v], NULL));
+	free(v);
 	return j;
 }
 
@@ -1029,6 +1071,10 @@ void rx_guard__metrics(struct rx_guard *g, struct rx_buf *b)
 	for (k = 0; k < RX_GSLO_HOLD; k++)
 		rx_buf__printf(b, "rxray_guard_slo_steps_total{step=\"%s\"} %llu\n",
 			       rx_gslo_step_names[k], (unsigned long long)g->slo_steps[k]);
+	rx_buf__printf(b, "# HELP rxray_guard_slo_flows_read_seconds How long the SLO loop's last "
+			  "read of the connections tables took (once a second while an SLO burns).\n"
+			  "# TYPE rxray_guard_slo_flows_read_seconds gauge\n"
+			  "rxray_guard_slo_flows_read_seconds %.6f\n", g->slo_read_ms / 1e3);
 	syn_metrics(g, b);
 	pthread_mutex_unlock(&g->lock);
 }
@@ -1163,38 +1209,89 @@ static void slo_act(struct rx_guard *g, struct rx_gslo_ep *e, const struct rx_gs
 	g->slo_steps[a->step]++;
 	extra = json_pack("{s{sssssisssisi}}", "slo", "endpoint", ep, "interface", e->ifname,
 			  "port", (int)e->port, "source", src, "from", (int)a->from, "to", (int)a->to);
-	if (a->step == RX_GSLO_LIMIT)
-		json_object_set_new(json_object_get(extra, "slo"), "share", json_real(a->share));
+	if (a->step == RX_GSLO_LIMIT) {
+		json_t *o = json_object_get(extra, "slo");
+
+		json_object_set_new(o, "share", json_real(a->share));
+		json_object_set_new(o, "syn_per_s", json_integer((json_int_t)a->syn));
+	}
 	snprintf(action, sizeof(action), "slo_%s", rx_gslo_step_names[a->step]);
 	audit_ext(g, action, "slo", rule, extra);
 	json_decref(ans);
+}
+
+/*
+ * The connections tables of every target, read (once a window, only while
+ * an SLO burns): the SYNs of the last second are in them, by source and port.
+ */
+static double slo_read_flows(struct rx_guard *g)
+{
+	struct timespec a, b;
+	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	g->slo_flows.n = 0;
+	for (i = 0; i < g->nt; i++)
+		if (g->t[i].flows >= 0)
+			rx_flowtab__read(&g->slo_flows, g->t[i].flows);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
+}
+
+/* Whether an endpoint of ifname burns (its sources are ranked this window). */
+static int slo_burns(struct rx_guard *g, const char *ifname)
+{
+	size_t i;
+	int any = 0;
+
+	pthread_mutex_lock(&g->lock);
+	for (i = 0; i < g->slo_neps && !any; i++)
+		any = g->slo_eps[i].firing && !strcmp(g->slo_eps[i].ifname, ifname);
+	pthread_mutex_unlock(&g->lock);
+	return any;
 }
 
 void rx_guard__on_window(struct rx_guard *g, const char *ifname, const struct rx_snapshot *w)
 {
 	struct rx_gslo_action act[2 * RX_GSLO_SOURCES_MAX];
 	struct rx_gslo_cand cands[RX_GSLO_SOURCES_MAX];
-	size_t i, k, na, nc = 0;
+	size_t i, k, na, nc;
 	struct timespec ts;
-	int ranked = 0;
+	__u64 now_ns;
+	double read_ms = 0;
+	int burns;
 
+	(void)w;
 	if (!g || !g->slo.on)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* the tables are read outside the guard's lock (tens of ms): requests do not wait on it */
+	burns = slo_burns(g, ifname);
+	if (burns) {
+		pthread_mutex_lock(&g->slo_read_lock);
+		read_ms = slo_read_flows(g);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* the datapath's clock (bpf_ktime_get_ns) */
+	now_ns = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
 	pthread_mutex_lock(&g->lock);
+	if (burns)
+		g->slo_read_ms = read_ms;
 	for (i = 0; i < g->slo_neps; i++) {
 		struct rx_gslo_ep *e = &g->slo_eps[i];
 
 		if (strcmp(e->ifname, ifname) || (!e->firing && !rx_guard_slo__busy(e)))
 			continue;
-		if (!ranked++)
-			nc = rx_guard_slo__heaviest(w->talkers, w->n_talkers, g->slo.sources, cands);
-		na = rx_guard_slo__step(&g->slo, e, cands, nc,
-					(double)ts.tv_sec + ts.tv_nsec / 1e9, act, 2 * RX_GSLO_SOURCES_MAX);
+		nc = 0;
+		if (e->firing && burns) /* the ranking, only while it burns: new connections to its port */
+			nc = rx_guard_slo__by_syn(g->slo_flows.keys, g->slo_flows.flows, g->slo_flows.n,
+						  e->port, now_ns - 1000000000ull, g->slo.sources, cands);
+		na = rx_guard_slo__step(&g->slo, e, cands, nc, (double)ts.tv_sec + ts.tv_nsec / 1e9,
+					act, 2 * RX_GSLO_SOURCES_MAX);
 		for (k = 0; k < na; k++)
 			slo_act(g, e, &act[k]);
 	}
 	pthread_mutex_unlock(&g->lock);
+	if (burns)
+		pthread_mutex_unlock(&g->slo_read_lock);
 }
 
 /* {"blocked": N, "rate_limited": M, ...} of t's column w (0: dropped, 1: would_drop), for owner o or all (-1). */
@@ -1425,6 +1522,7 @@ int rx_guard__new(struct rx_guard **out, const struct rx_guard_opts *o)
 		}
 	}
 	pthread_mutex_init(&g->lock, NULL);
+	pthread_mutex_init(&g->slo_read_lock, NULL);
 	pthread_cond_init(&g->wake, NULL);
 	g->expiry_started = !pthread_create(&g->expiry, NULL, expiry_thread, g);
 	*out = g;
@@ -1527,6 +1625,7 @@ int rx_guard__attach(struct rx_guard *g, struct bpf_object *obj, volatile struct
 		if (t->fd[m] < 0)
 			err = -ENOENT;
 	}
+	t->flows = bpf_object__find_map_fd_by_name(obj, "rx_flows");
 	if (!err && !g->n && !g->nt)
 		err = resume(g, t);
 	if (!err) {
@@ -1552,6 +1651,8 @@ void rx_guard__free(struct rx_guard *g)
 	if (g->log)
 		fclose(g->log);
 	json_decref(g->why_auto);
+	rx_flowtab__free(&g->slo_flows);
+	pthread_mutex_destroy(&g->slo_read_lock);
 	free(g->rules);
 	free(g->slots);
 	free(g->pcpu);

@@ -55,8 +55,11 @@ int rx_guard__attach(struct rx_guard *g, struct bpf_object *obj, volatile struct
  * {"status":"error","error":"...","exit":2}), a new reference.
  */
 json_t *rx_guard__request(struct rx_guard *g, const json_t *req, const char *owner);
-/* rxray explain: the running agent's "guard explain ADDR" answer, or NULL (cmd_guard.c) */
-json_t *rx_guard__explain(const char *addr);
+/*
+ * rxray explain: the running agent's "guard explain ADDR" answer for a
+ * packet to port (0: none), a SYN or not, or NULL (cmd_guard.c)
+ */
+json_t *rx_guard__explain(const char *addr, unsigned int port, int syn);
 /*
  * top and stats -i: the running agent's guard in numbers (its answer to
  * "guard summary": on, dry_run, rules, dropped and would_drop by reason,
@@ -90,7 +93,7 @@ struct rx_guard_conf {
 	"guard, guard-log, guard-dry-run, guard-max-rules, guard-block, guard-allow, guard-limit, " \
 	"guard-cap, guard-syn-guard, " \
 	"guard-auto, guard-auto-ttl, guard-auto-max, guard-auto-rate, guard-auto-dry-run, guard-slo, " \
-	"guard-slo-sources, guard-slo-share, guard-slo-min-pps, guard-slo-syn, guard-slo-min, guard-slo-step, " \
+	"guard-slo-sources, guard-slo-share, guard-slo-min-pps, guard-slo-min-syn, guard-slo-syn, guard-slo-min, guard-slo-step, " \
 	"guard-slo-interval, guard-slo-calm, guard-slo-ttl"
 
 /* One guard-* setting: 0, RX_EXIT_INPUT after the error (where: "-i" or FILE:LINE), -ENOENT: not one. */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "guard_slo.h"
-#include "snapshot.h"
+#include "rxray.h"
 
 const char *const rx_gslo_step_names[RX_GSLO_STEPS] = { "limit", "tighten", "relax", "release",
 							"hold" };
@@ -16,6 +16,7 @@ void rx_guard_slo__defaults(struct rx_guard_slo_cfg *c)
 	c->sources = 3;
 	c->share = 0.2;
 	c->min_pps = 100;
+	c->min_syn = 10;
 	c->syn = 50;
 	c->min = 2;
 	c->step = 2;
@@ -67,6 +68,10 @@ int rx_guard_slo__set(struct rx_guard_slo_cfg *c, const char *key, const char *v
 	if (!strcmp(key, "guard-slo-min-pps")) {
 		*why = "expected 0..1000000000 packets/s";
 		return rx_parse_uint(val, 0, 1000000000, &c->min_pps) ? -EINVAL : 0;
+	}
+	if (!strcmp(key, "guard-slo-min-syn")) {
+		*why = "expected 0..1000000 new connections/s";
+		return rx_parse_uint(val, 0, 1000000, &c->min_syn) ? -EINVAL : 0;
 	}
 	if (!strcmp(key, "guard-slo-syn") || !strcmp(key, "guard-slo-min")) {
 		*why = "expected 1..1000000 SYN/s";
@@ -147,7 +152,7 @@ static enum rx_gslo_step next_rate(const struct rx_guard_slo_cfg *c, int burning
 }
 
 static size_t emit(struct rx_gslo_action *out, size_t n, size_t max, enum rx_gslo_step step,
-		   const __u8 *addr, __u32 from, __u32 to, double share)
+		   const __u8 *addr, __u32 from, __u32 to, const struct rx_gslo_cand *cand)
 {
 	if (n >= max)
 		return n;
@@ -155,7 +160,8 @@ static size_t emit(struct rx_gslo_action *out, size_t n, size_t max, enum rx_gsl
 	memcpy(out[n].addr, addr, 16);
 	out[n].from = from;
 	out[n].to = to;
-	out[n].share = share;
+	out[n].share = cand ? cand->share : 0;
+	out[n].syn = cand ? cand->syn : 0;
 	return n + 1;
 }
 
@@ -185,19 +191,20 @@ size_t rx_guard_slo__step(const struct rx_guard_slo_cfg *c, struct rx_gslo_ep *e
 		} else {
 			st = next_rate(c, burning, s->rate, &to);
 		}
-		got = emit(out, got, max, st, s->addr, s->rate, to, 0);
+		got = emit(out, got, max, st, s->addr, s->rate, to, NULL);
 		s->rate = to;
 		s->last = now;
 	}
 	if (!burning)
 		return got;
 	/*
-	 * burning: the heaviest sources, above the share and the packet rate,
-	 * limited (the rate: when a limited source's packets stop, a light
-	 * one's share of what is left grows; limiting it relieves nothing)
+	 * burning: the heaviest sources by new connections to the port, above
+	 * the share and guard-slo-min-syn, limited (the rate: when a limited
+	 * source's SYNs stop, a light one's share of what is left grows;
+	 * limiting it relieves nothing)
 	 */
 	for (i = 0; i < n && i < c->sources; i++) {
-		if (cands[i].share < c->share || cands[i].packets < c->min_pps ||
+		if (cands[i].share < c->share || cands[i].syn < c->min_syn ||
 		    src_of(e, cands[i].addr))
 			continue;
 		for (j = 0; j < RX_GSLO_SOURCES_MAX && e->src[j].rate; j++)
@@ -207,39 +214,58 @@ size_t rx_guard_slo__step(const struct rx_guard_slo_cfg *c, struct rx_gslo_ep *e
 		memcpy(e->src[j].addr, cands[i].addr, 16);
 		e->src[j].rate = (__u32)c->syn;
 		e->src[j].last = now;
-		got = emit(out, got, max, RX_GSLO_LIMIT, cands[i].addr, 0, (__u32)c->syn,
-			   cands[i].share);
+		got = emit(out, got, max, RX_GSLO_LIMIT, cands[i].addr, 0, (__u32)c->syn, &cands[i]);
 	}
 	return got;
 }
 
-size_t rx_guard_slo__heaviest(const struct rx_keyed *t, size_t n, size_t k,
-			      struct rx_gslo_cand *out)
+static int addr_cmp(const void *a, const void *b)
 {
-	__u64 top[RX_GSLO_SOURCES_MAX], total = 0;
-	size_t i, j, got = 0;
+	return memcmp(a, b, 16);
+}
+
+/* Insert (addr, n) into the k heaviest out[0..*got), heaviest first. */
+static void top_k(struct rx_gslo_cand *out, size_t *got, size_t k, const __u8 *addr, __u64 n)
+{
+	size_t j;
+
+	if (*got == k && n <= out[k - 1].syn)
+		return;
+	j = *got < k ? (*got)++ : k - 1;
+	for (; j > 0 && out[j - 1].syn < n; j--)
+		out[j] = out[j - 1];
+	memcpy(out[j].addr, addr, 16);
+	out[j].syn = n;
+}
+
+size_t rx_guard_slo__by_syn(const struct rx_flow_key *keys, const struct rx_tcp_flow *flows,
+			    size_t n, __u16 port, __u64 since_ns, size_t k,
+			    struct rx_gslo_cand *out)
+{
+	__u8 (*src)[16];
+	size_t i, j, m = 0, got = 0;
 
 	if (k > RX_GSLO_SOURCES_MAX)
 		k = RX_GSLO_SOURCES_MAX;
-	if (!k)
+	if (!k || !n || !(src = malloc(n * 16)))
 		return 0;
 	for (i = 0; i < n; i++) {
-		__u64 p = t[i].c.packets;
+		const struct rx_tcp_flow *f = &flows[i];
+		int c = f->client; /* 0: a sent the SYN, to b's port */
 
-		total += p;
-		if (!p || (got == k && p <= top[k - 1]))
+		if (!f->known || f->state < RX_FLOW_SYN || !f->syn_ns || f->syn_ns < since_ns ||
+		    (c ? keys[i].pa : keys[i].pb) != port)
 			continue;
-		j = got < k ? got++ : k - 1; /* insertion into the k heaviest, heaviest first */
-		for (; j > 0 && top[j - 1] < p; j--) {
-			top[j] = top[j - 1];
-			out[j] = out[j - 1];
-		}
-		top[j] = p;
-		memcpy(out[j].addr, t[i].key, 16);
+		memcpy(src[m++], c ? keys[i].b : keys[i].a, 16);
 	}
-	for (i = 0; i < got; i++) {
-		out[i].share = total ? (double)top[i] / (double)total : 0;
-		out[i].packets = top[i];
+	qsort(src, m, 16, addr_cmp);
+	for (i = 0; i < m; i = j) {
+		for (j = i + 1; j < m && !memcmp(src[j], src[i], 16); j++)
+			;
+		top_k(out, &got, k, src[i], j - i);
 	}
+	for (i = 0; i < got; i++)
+		out[i].share = (double)out[i].syn / (double)m;
+	free(src);
 	return got;
 }

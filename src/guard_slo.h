@@ -24,7 +24,8 @@ struct rx_guard_slo_cfg {
 	int on;                   /* guard-slo */
 	unsigned long sources;    /* guard-slo-sources: the heaviest K sources (3) */
 	double share;             /* guard-slo-share: and at least this share of the packets (0.2) */
-	unsigned long min_pps;    /* guard-slo-min-pps: and at least this many packets a second (100) */
+	unsigned long min_pps;    /* guard-slo-min-pps: accepted, no longer used (the ranking is by SYNs) */
+	unsigned long min_syn;    /* guard-slo-min-syn: and at least this many new connections a second (10) */
 	unsigned long syn;        /* guard-slo-syn: the first limit, SYN/s (50) */
 	unsigned long min;        /* guard-slo-min: the floor, SYN/s (2) */
 	double step;              /* guard-slo-step: tighten divides by it, relax multiplies (2) */
@@ -71,11 +72,11 @@ struct rx_gslo_ep {
 	struct rx_gslo_src src[RX_GSLO_SOURCES_MAX];
 };
 
-/* A heavy source of the last second: its share of the interface's packets. */
+/* A heavy source of the last second: its share of the new connections to the endpoint's port. */
 struct rx_gslo_cand {
 	__u8 addr[16];
 	double share;
-	__u64 packets; /* in the last second */
+	__u64 syn; /* connections it opened to the port in the last second */
 };
 
 struct rx_gslo_action {
@@ -83,11 +84,12 @@ struct rx_gslo_action {
 	__u8 addr[16];
 	__u32 from, to; /* SYN/s (from 0: a first limit; to 0: released) */
 	double share;   /* the source's share in the last second (a first limit) */
+	__u64 syn;      /* and the connections it opened to the port in that second */
 };
 
 /*
- * One step of endpoint e at now (seconds): cands are the heaviest sources,
- * heaviest first (n). The actions into out (at most max; at most
+ * One step of endpoint e at now (seconds): cands are the heaviest sources
+ * by new connections to e's port, heaviest first (n). The actions into out (at most max; at most
  * 2 * RX_GSLO_SOURCES_MAX happen), e's sources updated. Returns how many.
  */
 size_t rx_guard_slo__step(const struct rx_guard_slo_cfg *c, struct rx_gslo_ep *e,
@@ -98,11 +100,17 @@ size_t rx_guard_slo__step(const struct rx_guard_slo_cfg *c, struct rx_gslo_ep *e
 int rx_guard_slo__busy(const struct rx_gslo_ep *e);
 
 /*
- * The heaviest k (at most RX_GSLO_SOURCES_MAX) talkers of a window (n)
- * into out, heaviest first, with their shares of all their packets: how many.
+ * The heaviest k (at most RX_GSLO_SOURCES_MAX) sources by new connections
+ * to port: of the TCP connections of a flows table (keys[i], flows[i], n;
+ * datapath/abi.h), those whose SYN (its datapath time) came at since_ns or
+ * later, counted by their client's address, heaviest first, each with its
+ * share of them all, into out: how many. A bulk sender on few connections
+ * ranks low, however many bytes it sends.
  */
-struct rx_keyed;
-size_t rx_guard_slo__heaviest(const struct rx_keyed *t, size_t n, size_t k,
-			      struct rx_gslo_cand *out);
+struct rx_flow_key;
+struct rx_tcp_flow;
+size_t rx_guard_slo__by_syn(const struct rx_flow_key *keys, const struct rx_tcp_flow *flows,
+			    size_t n, __u16 port, __u64 since_ns, size_t k,
+			    struct rx_gslo_cand *out);
 
 #endif

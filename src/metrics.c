@@ -178,9 +178,29 @@ static void emit_lost(struct rx_buf *b, const struct family *f, const struct ser
 		/* TLS connections past a full table (native), events past the rows */
 		{ RX_STAT_TLS_CONNS_OVERFLOW, "tls_conns" },
 		{ RX_STAT_TLS_EPS_OVERFLOW, "tls_rows" },
+		/* sockets found at TC ingress, not kept: rx_sock_ports refused the update */
+		{ RX_STAT_SOCK_PORTS_LOST, "sock_ports" },
 	};
 
 	stats(b, f, x, "source", l, N_OF(l));
+}
+
+/* Packets that no local socket receives (datapath/sock.h), by protocol. */
+static void emit_nosocket(struct rx_buf *b, const struct family *f, const struct series_of *x)
+{
+	static const struct stat_series l[] = {
+		{ RX_STAT_NOSOCK_TCP, "tcp" },
+		{ RX_STAT_NOSOCK_UDP, "udp" },
+	};
+
+	stats(b, f, x, "proto", l, N_OF(l));
+}
+
+static void emit_listen_full(struct rx_buf *b, const struct family *f, const struct series_of *x)
+{
+	static const struct stat_series l[] = { { RX_STAT_LISTEN_FULL, "tcp" } };
+
+	stats(b, f, x, "proto", l, N_OF(l));
 }
 
 /* rxray_http_events_total's events: the datapath's HTTP counters, named as in stats' "lost". */
@@ -519,6 +539,12 @@ static const struct family families[] = {
 	{ "rxray_http_events_total", "counter",
 	  "HTTP tracking: requests seen, and every one not turned into a transaction or a route, by event.",
 	  emit_http_events },
+	{ "rxray_nosocket_packets_total", "counter",
+	  "Packets at TC ingress that no local socket receives (a closed port), by protocol.",
+	  emit_nosocket },
+	{ "rxray_listen_full_total", "counter",
+	  "SYNs at TC ingress to a listener whose accept queue is full (the kernel drops them).",
+	  emit_listen_full },
 };
 
 void rx_metrics_write(struct rx_buf *b, int n, const char *const *ifname,

@@ -113,7 +113,8 @@ json_t *rx_picture_json(const struct rx_snapshot *s, const struct rx_totals *t, 
 	json_object_set_new(o, "records", json_integer((json_int_t)s->stats[RX_STAT_CAPTURE_LOST]));
 	for (k = 0; k < RX_STAT_MAX; k++)
 		if (k != RX_STAT_CAPTURE_PRODUCED && k != RX_STAT_CAPTURE_LOST &&
-		    k != RX_STAT_TXN_PRODUCED && k != RX_STAT_HTTP_REQUESTS && !rx_stat_tls_split(k))
+		    k != RX_STAT_TXN_PRODUCED && k != RX_STAT_HTTP_REQUESTS && !rx_stat_tls_split(k) &&
+		    !rx_stat_sockets(k))
 			json_object_set_new(o, rx_stat_name(k), json_integer((json_int_t)s->stats[k]));
 	json_object_set_new(root, "lost", o);
 	json_object_set_new(root, "http",
@@ -121,6 +122,11 @@ json_t *rx_picture_json(const struct rx_snapshot *s, const struct rx_totals *t, 
 	json_object_set_new(root, "tls_hellos",
 			    json_pack("{sIsI}", "held", (json_int_t)s->stats[RX_STAT_TLS_HELD],
 				      "reassembled", (json_int_t)s->stats[RX_STAT_TLS_REASSEMBLED]));
+	json_object_set_new(root, "sockets",
+			    json_pack("{s{sIsI}sI}", "nosocket", "tcp",
+				      (json_int_t)s->stats[RX_STAT_NOSOCK_TCP], "udp",
+				      (json_int_t)s->stats[RX_STAT_NOSOCK_UDP], "listen_full",
+				      (json_int_t)s->stats[RX_STAT_LISTEN_FULL]));
 	json_object_set_new(root, "rxray", json_pack("{si}", "schema", RX_JSON_SCHEMA));
 	return root;
 }
@@ -225,9 +231,15 @@ void rx_picture_print(FILE *out, const struct rx_snapshot *s, const struct rx_to
 	fprintf(out, "\nlost: records %llu", (unsigned long long)s->stats[RX_STAT_CAPTURE_LOST]);
 	for (k = 0; k < RX_STAT_MAX; k++)
 		if (k != RX_STAT_CAPTURE_PRODUCED && k != RX_STAT_CAPTURE_LOST &&
-		    k != RX_STAT_TXN_PRODUCED && k != RX_STAT_HTTP_REQUESTS && !rx_stat_tls_split(k))
+		    k != RX_STAT_TXN_PRODUCED && k != RX_STAT_HTTP_REQUESTS && !rx_stat_tls_split(k) &&
+		    !rx_stat_sockets(k))
 			fprintf(out, ", %s %llu", rx_stat_name(k), (unsigned long long)s->stats[k]);
 	fputc('\n', out);
+	if (s->stats[RX_STAT_NOSOCK_TCP] || s->stats[RX_STAT_NOSOCK_UDP] || s->stats[RX_STAT_LISTEN_FULL])
+		fprintf(out, "sockets: nosocket tcp %llu udp %llu, listen_full %llu\n",
+			(unsigned long long)s->stats[RX_STAT_NOSOCK_TCP],
+			(unsigned long long)s->stats[RX_STAT_NOSOCK_UDP],
+			(unsigned long long)s->stats[RX_STAT_LISTEN_FULL]);
 }
 
 const char *const rx_tcphealth_names[] = { RX_TCPHEALTH(RX__NAME) };

@@ -12,21 +12,21 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "procmap.h"
+#include "sockdiag.h"
+#include "../datapath/abi.h"
 
 #define SOCK_MAX 4096   /* local sockets kept from the tables */
 #define REFRESH_NS 1000000000ll
 
-struct sock_ent {
-	__u64 inode;
-	__u16 port;
-	__u8 proto;
-	__u8 listen; /* TCP: a listener (else a connection); UDP: 1 */
-};
+#define sock_ent rx_sockdiag_ent /* TCP: listen, a listener (else a connection); UDP: 1 */
 
 struct rx_procmap {
 	struct sock_ent *socks;
 	size_t nsocks;
+	int kfd;                    /* rx_sock_ports of the datapath being annotated, or -1 */
 	struct rx_proc_info *procs; /* by socket inode, from the last walk */
 	size_t nprocs;
 	__s64 socks_at, walk_at;    /* CLOCK_MONOTONIC of the last read and walk */
@@ -49,6 +49,8 @@ struct rx_procmap *rx_procmap__new(void)
 		free(m);
 		return NULL;
 	}
+	if (m)
+		m->kfd = -1;
 	return m;
 }
 
@@ -82,20 +84,27 @@ static void read_table(struct rx_procmap *m, const char *path, __u8 proto)
 		if (sscanf(line, " %*u: %63[0-9A-Fa-f]:%x %*s %x %*s %*s %*s %*u %*u %lu", addr, &port,
 			   &st, &inode) != 4 || !inode)
 			continue;
-		m->socks[m->nsocks++] =
-			(struct sock_ent){ inode, (__u16)port, proto, proto != 6 || st == 0x0a };
+		m->socks[m->nsocks++] = (struct sock_ent){ .inode = inode, .port = (__u16)port,
+							   .proto = proto, .listen = proto != 6 || st == 0x0a };
 	}
 	fclose(f);
 }
 
+/* The namespace's sockets: sock_diag, else (no netlink) the /proc/self/net tables. */
 static void read_socks(struct rx_procmap *m)
 {
+	struct rx_sockdiag_tab t = { .ent = m->socks, .cap = SOCK_MAX };
+
+	m->socks_at = now_ns();
+	if (!rx_sockdiag__dump(&t)) {
+		m->nsocks = t.n;
+		return;
+	}
 	m->nsocks = 0;
 	read_table(m, "/proc/self/net/tcp", 6);
 	read_table(m, "/proc/self/net/tcp6", 6);
 	read_table(m, "/proc/self/net/udp", 17);
 	read_table(m, "/proc/self/net/udp6", 17);
-	m->socks_at = now_ns();
 }
 
 /* A file's first line into buf, without its newline: 0, or -1. */
@@ -304,22 +313,74 @@ static void refresh(struct rx_procmap *m, __s64 now)
 		read_socks(m);
 }
 
+/*
+ * The inode of the socket that the datapath's lookup found for (proto,
+ * port) (rx_sock_ports, datapath/sock.h), one still open: a listener's
+ * first. Per CPU, the entries may differ (a server restarted): an inode
+ * gone from the namespace's sockets is one closed since. 0: none.
+ */
+static __u64 kernel_inode(struct rx_procmap *m, int proto, __u16 port)
+{
+	__u32 key = RX_SOCK_KEY(proto, port);
+	int ncpu = libbpf_num_possible_cpus(), i;
+	struct rx_sock_port *v;
+	struct sock_ent *se;
+	__u64 best = 0;
+
+	if (m->kfd < 0 || ncpu < 1 || !(v = calloc((size_t)ncpu, sizeof(*v))))
+		return 0;
+	if (!bpf_map_lookup_elem(m->kfd, &key, v))
+		for (i = 0; i < ncpu; i++) {
+			if (!v[i].inode || !(se = sock_by_inode(m, v[i].inode)))
+				continue;
+			if (!best || se->listen)
+				best = v[i].inode;
+			if (se->listen)
+				break;
+		}
+	free(v);
+	return best;
+}
+
+/* The process holding the socket of inode: 0 and *out, or -1. */
+static int lookup_inode(struct rx_procmap *m, __u64 inode, struct rx_proc_info **out, int *walked,
+			__s64 now)
+{
+	*out = proc_by_inode(m, inode);
+	if (!*out && !*walked && (now - m->walk_at >= REFRESH_NS || !m->walk_at)) {
+		walk_procs(m);
+		*walked = 1;
+		*out = proc_by_inode(m, inode);
+	}
+	return *out ? 0 : -1;
+}
+
 int rx_procmap__lookup(struct rx_procmap *m, int proto, __u16 port, struct rx_proc_info *out)
 {
 	struct rx_proc_info *pi = NULL;
 	__s64 now = now_ns();
-	int walked = 0;
+	int walked = 0, kernel = 0;
+	__u64 inode;
 
 	refresh(m, now);
-	/* a listener receives new connections; else a connection's own socket */
-	if (lookup_pass(m, proto, port, 1, &pi, &walked, now) &&
-	    lookup_pass(m, proto, port, 0, &pi, &walked, now)) {
+	/* the socket the kernel's lookup found; else by port: a listener, else a connection's */
+	inode = kernel_inode(m, proto, port);
+	if (inode && !lookup_inode(m, inode, &pi, &walked, now))
+		kernel = 1;
+	else if (lookup_pass(m, proto, port, 1, &pi, &walked, now) &&
+		 lookup_pass(m, proto, port, 0, &pi, &walked, now)) {
 		m->misses++;
 		return -1;
 	}
 	m->hits++;
 	*out = *pi;
+	out->kernel = (__u8)kernel;
 	return 0;
+}
+
+void rx_procmap__kernel(struct rx_procmap *m, const struct bpf_object *obj)
+{
+	m->kfd = obj ? bpf_object__find_map_fd_by_name(obj, "rx_sock_ports") : -1;
 }
 
 int rx_procmap__socket(struct rx_procmap *m, int proto, __u16 port)
@@ -339,6 +400,7 @@ void rx_procmap__set_json(json_t *o, const struct rx_proc_info *p)
 	json_object_set_new(o, "process.pid", json_integer(p->pid));
 	json_object_set_new(o, "process.command", json_string(p->comm));
 	json_object_set_new(o, "process.executable.name", json_string(p->exe));
+	json_object_set_new(o, "process.found_by", json_string(p->kernel ? "kernel" : "port"));
 	if (p->unit[0])
 		json_object_set_new(o, "service.name", json_string(p->unit));
 	if (p->container[0])

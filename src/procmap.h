@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * The receiving socket and its process (issue 14, part 4), from user
- * space: the local sockets of rxray's own network namespace
- * (/proc/self/net/{tcp,tcp6,udp,udp6}) mapped to the processes that hold
+ * space: the local sockets of rxray's own network namespace (sock_diag,
+ * src/sockdiag.h; else /proc/self/net/{tcp,tcp6,udp,udp6}) mapped to the processes that hold
  * them (/proc/PID/fd links "socket:[INODE]"), each with its comm,
  * executable, systemd unit and container id (/proc/PID/cgroup).
  *
@@ -30,6 +30,8 @@ struct rx_proc_info {
 	char unit[96];        /* the systemd unit without ".service", "" when none */
 	char container[65];   /* a 64-hex container id in the cgroup path, "" when none */
 	__u64 inode;          /* the socket's */
+	__u8 kernel;          /* 1: the socket the datapath's lookup found (found_by "kernel"),
+				 0: the port's socket in the namespace's table ("port") */
 };
 
 struct rx_procmap;
@@ -42,6 +44,13 @@ void rx_procmap__free(struct rx_procmap *m);
  * socket, or its process not known yet).
  */
 int rx_procmap__lookup(struct rx_procmap *m, int proto, __u16 port, struct rx_proc_info *out);
+/*
+ * The loaded datapath (a live source's, source.h rx_source__bpf) whose
+ * rx_sock_ports (datapath/sock.h) the lookups try first; NULL: by port only
+ * (offline, over an agent).
+ */
+struct bpf_object;
+void rx_procmap__kernel(struct rx_procmap *m, const struct bpf_object *obj);
 /*
  * Does a socket of rxray's namespace have proto's local port now? 2 a TCP
  * listener (UDP: any socket), 1 only connections, 0 none: its packets go

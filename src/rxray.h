@@ -77,6 +77,11 @@ static inline int rx_stat_tls_split(unsigned int s)
 {
 	return s == RX_STAT_TLS_HELD || s == RX_STAT_TLS_REASSEMBLED;
 }
+/* The receiving socket's counts (datapath/sock.h): "sockets", not losses. */
+static inline int rx_stat_sockets(unsigned int s)
+{
+	return s == RX_STAT_NOSOCK_TCP || s == RX_STAT_NOSOCK_UDP || s == RX_STAT_LISTEN_FULL;
+}
 const char *rx_hook_name(unsigned int h);
 
 /* One line for a getopt error (c is ':' or '?'); returns RX_EXIT_INPUT. */

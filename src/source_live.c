@@ -411,6 +411,8 @@ static int live_open(void **impl, const struct rx_source_opts *o)
 	}
 	cfg = rx_dpconfig(o);
 	src->skel->bss->rx_cfg = rx_config__rt(&cfg); /* the settings changed at run time */
+	/* no receiving-socket lookups at TC ingress (datapath/sock.h; README, "The receiving process") */
+	src->skel->bss->rx_cfg.nosock = getenv("RXRAY_NO_SOCKET_LOOKUP") ? 1 : 0;
 	if (o->pin)
 		guard_resume(src);
 	if (o->txns && rx_reqjoin__init(&src->join)) {

@@ -954,6 +954,7 @@ static struct rxray_bpf *load_with(const struct rx_config *cfg)
 		return NULL;
 	}
 	skel->bss->rx_cfg = rx_config__rt(cfg);
+	skel->bss->rx_cfg.nosock = 1; /* the native build finds no kernel sockets (datapath/sock.h) */
 	return skel;
 }
 

@@ -3,12 +3,16 @@
 # lab's B whose latency grows with its load (4 workers, 20 ms a request: a
 # queue past 4 at once), an SLO on its endpoint (95 % under 100 ms), a
 # heavy client (wrk, a new connection per request) from 192.0.2.1 and a
-# light one (curl, 4 a second) from 192.0.2.3.
+# light one (curl, 4 a second) from 192.0.2.3, and a bulk sender from
+# 192.0.2.4: one connection uploading 3 MB/s to the same port, far more
+# packets and bytes than the heavy client, and no new connections.
 # * slo_burn fires under the heavy client; the heavy source gets a SYN/s
 #   limit of its own on the port (owner slo) and is tightened while the burn
 #   goes on: slo_limit, slo_tighten lines in the audit log;
 # * the SLO recovers (slo_burn resolves) while the heavy client still runs;
 # * the light client is never limited and all its requests succeed;
+# * the bulk sender is never limited: the loop ranks by new connections to
+#   the port (the heavy source's SYN/s is in its slo_limit line), not bytes;
 # * once the heavy client stops (and guard-slo-calm, 25 s, after the
 #   recovery): slo_relax steps, then slo_release, and no slo rule is left;
 #   rxray_guard_slo_steps_total counts the steps;
@@ -23,8 +27,9 @@ rx_begin "${1:-}" gls
 rx_need jq curl wrk
 rx_lab
 rx_keep_on_fail "${RXRAY_KEEP:-/tmp/rxray-guard-slo-fail}" '*.log' '*.err' '*.json' '*.conf' '*.txt'
-LISTEN=19571 API=18080 HEAVY=192.0.2.1 LIGHT=192.0.2.3
+LISTEN=19571 API=18080 HEAVY=192.0.2.1 LIGHT=192.0.2.3 BULK=192.0.2.4
 ip -n "$NA" addr add $LIGHT/24 dev "${P}a" || fail "cannot add $LIGHT"
+ip -n "$NA" addr add $BULK/24 dev "${P}a" || fail "cannot add $BULK"
 
 # ---- bad values: one line, exit 2 -----------------------------------------------------------
 for bad in "guard-slo = maybe" "guard-slo-step = 1" "guard-slo-share = 0" $'guard-slo = on\nguard-slo-min = 80'; do
@@ -52,6 +57,15 @@ class Api(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+    def do_PUT(self):  # the bulk sender's upload: read and dropped, no worker taken
+        left = int(self.headers.get("Content-Length", "0"))
+        while left > 0:
+            got = self.rfile.read(min(left, 65536))
+            if not got:
+                break
+            left -= len(got)
+        self.send_response(204)
+        self.end_headers()
 class Server(ThreadingHTTPServer):
     request_queue_size = 1024
     daemon_threads = True
@@ -108,6 +122,26 @@ with open(out, "a", buffering=1) as f:
 PY
 rx_bg ip netns exec "$NA" /usr/bin/python3 "$tmp/light.py" $LIGHT $API "$tmp/light.txt" 45
 light_pid=$bg_pid
+# the bulk sender: one connection, one PUT of 3 MB/s for 40 s (paced), its bytes at the end
+cat >"$tmp/bulk.py" <<'PY'
+import socket, sys, time
+src, port, out, rate, dur = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+total = int(rate * dur)
+s = socket.create_connection(("192.0.2.2", port), timeout=10, source_address=(src, 0))
+s.sendall(b"PUT /upload HTTP/1.0\r\nContent-Length: %d\r\n\r\n" % total)
+chunk, sent, t0 = b"x" * 65536, 0, time.monotonic()
+while sent < total:
+    n = min(len(chunk), total - sent)
+    s.sendall(chunk[:n])
+    sent += n
+    ahead = sent / rate - (time.monotonic() - t0)
+    if ahead > 0:
+        time.sleep(ahead)
+status = s.recv(64).split(b" ")[1].decode() if sent == total else "cut"
+open(out, "w").write("%d %s %.1f\n" % (sent, status, time.monotonic() - t0))
+PY
+rx_bg ip netns exec "$NA" /usr/bin/python3 "$tmp/bulk.py" $BULK $API "$tmp/bulk.txt" 3000000 40
+bulk_pid=$bg_pid
 sleep 3
 now() { date +%s.%N; }
 t_start=$(now)
@@ -143,7 +177,7 @@ fi
 wait_for '.action == "slo_limit"' 25 ||
 	fail "no slo_limit: $(jq -c '[.alert,.state,.summary // .annotations.summary]' "$tmp/alerts.json" 2>/dev/null | tail -n 3)"
 lim=$(jq -s -c '[.[] | select(.action == "slo_limit")][0]' "$tmp/audit.log")
-jq -e --arg h $HEAVY --argjson p $API '.by == "slo" and .rule.owner == "slo" and .rule.source == $h and
+jq -e --arg h $HEAVY --argjson p $API '.by == "slo" and .rule.owner == "slo" and .rule.source == $h and .slo.syn_per_s >= 10 and
 	.rule.port == $p and .rule.syn == 40 and .slo.source == $h and .slo.from == 0 and .slo.to == 40 and
 	(.slo.endpoint | test("GET /users/\\{id\\} 18080")) and (.rule.reason | test("slo_burn")) and .rule.expires > 0' \
 	<<<"$lim" >/dev/null || fail "slo_limit line: $lim"
@@ -183,7 +217,8 @@ rx_stop "$light_pid"
 g() { RXRAY_AGENT=$tmp/agent.sock inb "$RXRAY" guard "$@"; }
 g limit --source 203.0.113.9 --port $API --syn 10/s --reason e2e >/dev/null || fail "guard limit --source failed"
 g list | grep -q "limit  source 203.0.113.9 port $API" || fail "guard list: $(g list)"
-[ "$(g explain 203.0.113.9 --json | jq -r '.rule.source')" = 203.0.113.9 ] || fail "explain: $(g explain 203.0.113.9 --json)"
+[ "$(g explain 203.0.113.9 --port $API --syn --json | jq -r '[.decides, .rule.source] | join(" ")')" = "source_limit 203.0.113.9" ] ||
+	fail "explain: $(g explain 203.0.113.9 --port $API --syn --json)"
 # what the datapath enforces: the map rx_guard_srclimits holds the limit itself (10 SYN/s: 1e8 ns a SYN, no packet limit)
 sl=$(for id in $(bpftool -j map show 2>/dev/null | jq '.[] | select(.name == "rx_guard_srclim") | .id'); do
 	bpftool -j map dump id "$id" 2>/dev/null | jq -c '.[] | .formatted.value? // empty' 2>/dev/null
@@ -200,6 +235,12 @@ for bad in "--source 203.0.113.0/24 --port $API --syn 1/s" "--source 203.0.113.9
 	rc=$?
 	[ $rc = 2 ] && [ "$(wc -l <"$tmp/bad.err")" = 1 ] || fail "guard limit $bad: exit $rc, '$(cat "$tmp/bad.err")'"
 done
+# the bulk sender: never limited, its upload whole
+wait "$bulk_pid" 2>/dev/null
+audit_has '.slo.source == "'$BULK'"' && fail "the bulk sender was limited: $(grep $BULK "$tmp/audit.log")"
+read -r bulk_bytes bulk_status bulk_secs <"$tmp/bulk.txt" || fail "the bulk sender did not finish"
+[ "$bulk_status" = 204 ] && [ "$bulk_bytes" = 120000000 ] || fail "bulk upload: $(cat "$tmp/bulk.txt")"
+echo "bulk sender: $bulk_bytes bytes on one connection in ${bulk_secs}s, never limited; the heavy source limited at $(jq -s -r '[.[] | select(.action == "slo_limit")][0].slo | "\(.syn_per_s) SYN/s, share \(.share)"' "$tmp/audit.log") of the port's new connections"
 # the light client: never limited, every request answered
 audit_has '.slo.source == "'$LIGHT'"' && fail "the light client was limited: $(grep $LIGHT "$tmp/audit.log")"
 n_light=$(wc -l <"$tmp/light.txt")
@@ -213,6 +254,9 @@ n_relax=$(jq -s '[.[] | select(.action == "slo_relax")] | length' "$tmp/audit.lo
 n_release=$(jq -s '[.[] | select(.action == "slo_release")] | length' "$tmp/audit.log")
 [ "$(steps limit)" = "$n_limit" ] && [ "$(steps tighten)" = "$n_tighten" ] && [ "$(steps relax)" = "$n_relax" ] &&
 	[ "$(steps release)" = "$n_release" ] || fail "rxray_guard_slo_steps_total: $(grep slo_steps <<<"$m")"
+read_s=$(awk '$1 == "rxray_guard_slo_flows_read_seconds" { print $2 }' <<<"$m")
+awk -v r="${read_s:-0}" 'BEGIN { exit !(r > 0 && r < 0.5) }' || fail "rxray_guard_slo_flows_read_seconds: '$read_s'"
+echo "the last read of the connections table took $read_s s"
 dropped=$(awk '$1 == "rxray_guard_dropped_packets_total{owner=\"slo\",reason=\"rate_limited\"}" { print $2 }' <<<"$m")
 [ "${dropped:-0}" -gt 0 ] || fail "rxray_guard_dropped_packets_total{owner=\"slo\"}: '$dropped'"
 echo "the heavy client's SYNs the slo rule dropped: $dropped"

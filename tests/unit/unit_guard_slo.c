@@ -54,28 +54,81 @@ static void settings(void **state)
 	assert_int_equal(rx_guard_slo__check(&c, &why), -EINVAL); /* ttl 120 <= interval */
 }
 
-static void heaviest(void **state)
+/* A connection from source 198.51.100.SRC:SPORT to 192.0.2.2:DPORT whose SYN came at syn_ns. */
+static size_t conn(struct rx_flow_key *kk, struct rx_tcp_flow *ff, size_t n, int src, __u16 sport,
+		   __u16 dport, __u64 syn_ns)
 {
-	struct rx_keyed t[5];
+	struct rx_flow_key *k = &kk[n];
+	struct rx_tcp_flow *f = &ff[n];
+	__u8 a[16], b[16];
+
+	memset(k, 0, sizeof(*k));
+	memset(f, 0, sizeof(*f));
+	addr(a, src);
+	memset(b, 0, 16);
+	b[10] = b[11] = 0xff;
+	b[12] = 192;
+	b[14] = 2;
+	b[15] = 2;
+	/* the direction-free key: a is the lower address (192.0.2.2 < 198.51.100.x) */
+	memcpy(k->a, b, 16);
+	memcpy(k->b, a, 16);
+	k->pa = dport;
+	k->pb = sport;
+	f->client = 1; /* b sent the SYN */
+	f->state = RX_FLOW_EST;
+	f->known = 1;
+	f->syn_ns = syn_ns;
+	return n + 1;
+}
+
+/*
+ * The ranking by new connections to the port in the last second: a
+ * connection opener ranks above a bulk sender (one connection, however
+ * many bytes), connections to other ports and older SYNs do not count.
+ */
+static void by_syn(void **state)
+{
+	struct rx_flow_key k[64];
+	struct rx_tcp_flow f[64];
 	struct rx_gslo_cand out[RX_GSLO_SOURCES_MAX];
-	const __u64 pk[5] = { 10, 600, 0, 300, 90 };
-	size_t i, n;
+	const __u64 now = 100000000000ull, since = now - 1000000000ull;
+	size_t i, n = 0;
 
 	(void)state;
-	memset(t, 0, sizeof(t));
-	for (i = 0; i < 5; i++) {
-		addr(t[i].key, (int)i + 1);
-		t[i].c.packets = pk[i];
-	}
-	n = rx_guard_slo__heaviest(t, 5, 3, out);
-	assert_int_equal(n, 3);
-	assert_int_equal(out[0].addr[15], 2);
-	assert_int_equal(out[1].addr[15], 4);
-	assert_int_equal(out[2].addr[15], 5);
-	assert_true(out[0].share > 0.599 && out[0].share < 0.601); /* 600 of 1000 */
-	assert_int_equal(rx_guard_slo__heaviest(t, 0, 3, out), 0);
-	n = rx_guard_slo__heaviest(t, 5, 16, out); /* the empty source is none */
-	assert_int_equal(n, 4);
+	for (i = 0; i < 30; i++) /* the opener: 30 connections in the last second */
+		n = conn(k, f, n, 1, (__u16)(40000 + i), 18080, now - 10000000ull * i);
+	n = conn(k, f, n, 2, 50000, 18080, now - 500000000ull); /* the bulk sender: one */
+	for (i = 0; i < 5; i++) /* a light client: 5 */
+		n = conn(k, f, n, 3, (__u16)(41000 + i), 18080, now - 100000000ull * i);
+	for (i = 0; i < 20; i++) /* another port: not counted */
+		n = conn(k, f, n, 4, (__u16)(42000 + i), 9090, now);
+	for (i = 0; i < 5; i++) /* SYNs older than the second: not counted */
+		n = conn(k, f, n, 5, (__u16)(43000 + i), 18080, since - 1);
+	f[n - 1].state = RX_FLOW_NONE; /* (and a connection whose SYN was never seen) */
+	assert_int_equal(rx_guard_slo__by_syn(k, f, n, 18080, since, 3, out), 3);
+	assert_int_equal(out[0].addr[15], 1);
+	assert_int_equal(out[0].syn, 30);
+	assert_true(out[0].share > 0.83 && out[0].share < 0.84); /* 30 of 36 */
+	assert_int_equal(out[1].addr[15], 3);
+	assert_int_equal(out[1].syn, 5);
+	assert_int_equal(out[2].addr[15], 2);
+	assert_int_equal(out[2].syn, 1);
+	assert_int_equal(rx_guard_slo__by_syn(k, f, n, 18080, since, 1, out), 1);
+	assert_int_equal(rx_guard_slo__by_syn(k, f, n, 9090, since, 16, out), 1);
+	assert_int_equal(out[0].addr[15], 4);
+	assert_true(out[0].share > 0.999);
+	assert_int_equal(rx_guard_slo__by_syn(k, f, n, 7, since, 3, out), 0);
+	assert_int_equal(rx_guard_slo__by_syn(k, f, 0, 18080, since, 3, out), 0);
+	/* the client on the lower side (a): its server port is b's */
+	conn(k, f, 0, 1, 18080, 40000, now);
+	memcpy(k[0].a, k[0].b, 16);
+	addr(k[0].b, 9);
+	k[0].pa = 40000;
+	k[0].pb = 18080;
+	f[0].client = 0;
+	assert_int_equal(rx_guard_slo__by_syn(k, f, 1, 18080, since, 3, out), 1);
+	assert_int_equal(out[0].addr[15], 1); /* a: 198.51.100.1, the client */
 }
 
 static void loop(void **state)
@@ -94,10 +147,10 @@ static void loop(void **state)
 	memset(cands, 0, sizeof(cands));
 	addr(cands[0].addr, 9);
 	cands[0].share = 0.8; /* heavy */
-	cands[0].packets = 800;
+	cands[0].syn = 80;
 	addr(cands[1].addr, 7);
 	cands[1].share = 0.1; /* light: below the share, never limited */
-	cands[1].packets = 100;
+	cands[1].syn = 5;
 	/* not burning: nothing */
 	assert_int_equal(rx_guard_slo__step(&c, &e, cands, 2, t, a, 32), 0);
 	e.firing = 2;
@@ -153,8 +206,8 @@ static void loop(void **state)
 }
 
 /*
- * a light source whose share grew because the heavy one's packets stopped
- * (its SYNs limited): under guard-slo-min-pps, not limited; at it, limited
+ * a light source whose share grew because the heavy one's SYNs stopped
+ * (limited): under guard-slo-min-syn, not limited; at it, limited
  */
 static void light_share_rises(void **state)
 {
@@ -170,13 +223,15 @@ static void light_share_rises(void **state)
 	memset(&cand, 0, sizeof(cand));
 	addr(cand.addr, 3);
 	cand.share = 0.375;
-	cand.packets = 32;
+	cand.syn = 4; /* 4 new connections a second: under guard-slo-min-syn (10) */
 	e.firing = 1;
 	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1000, a, 32), 0);
-	assert_int_equal(rx_guard_slo__set(&c, "guard-slo-min-pps", "32", &why), 0);
+	assert_int_equal(rx_guard_slo__set(&c, "guard-slo-min-syn", "4", &why), 0);
 	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1001, a, 32), 1);
 	assert_int_equal(a[0].step, RX_GSLO_LIMIT);
-	assert_int_equal(rx_guard_slo__set(&c, "guard-slo-min-pps", "-1", &why), -EINVAL);
+	assert_int_equal(a[0].syn, 4);
+	assert_int_equal(rx_guard_slo__set(&c, "guard-slo-min-syn", "-1", &why), -EINVAL);
+	assert_int_equal(rx_guard_slo__set(&c, "guard-slo-min-pps", "32", &why), 0); /* (kept, unused) */
 }
 
 /* burning again while relaxing: tightened again (the loop can oscillate) */
@@ -193,7 +248,7 @@ static void burns_again(void **state)
 	memset(&e, 0, sizeof(e));
 	addr(cand.addr, 9);
 	cand.share = 0.5;
-	cand.packets = 1000;
+	cand.syn = 100;
 	e.firing = 1;
 	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1000, a, 32), 1);
 	e.firing = 0;
@@ -210,7 +265,7 @@ static void burns_again(void **state)
 		for (i = 0; i < RX_GSLO_SOURCES_MAX; i++) {
 			addr(many[i].addr, 100 + i);
 			many[i].share = 0.3;
-			many[i].packets = 1000;
+			many[i].syn = 100;
 		}
 		c.sources = RX_GSLO_SOURCES_MAX;
 		assert_int_equal(rx_guard_slo__step(&c, &e, many, RX_GSLO_SOURCES_MAX, 1007, a, 32),
@@ -231,7 +286,7 @@ static void calm(void **state)
 	memset(&e, 0, sizeof(e));
 	addr(cand.addr, 9);
 	cand.share = 0.5;
-	cand.packets = 1000;
+	cand.syn = 100;
 	e.firing = 1;
 	assert_int_equal(rx_guard_slo__step(&c, &e, &cand, 1, 1000, a, 32), 1);
 	e.firing = 0;
@@ -258,7 +313,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(settings),
-		cmocka_unit_test(heaviest),
+		cmocka_unit_test(by_syn),
 		cmocka_unit_test(loop),
 		cmocka_unit_test(light_share_rises),
 		cmocka_unit_test(burns_again),

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The receiving socket's shim (datapath/sock.h): the kernel's own lookup at
+ * TC ingress, bpf_skc_lookup_tcp() or bpf_sk_lookup_udp() (each reference
+ * released), and the socket's cookie, inode and accept queue read with
+ * CO-RE. Included by bpf/shim.h.
+ */
+#ifndef RX_BPF_SOCK_H
+#define RX_BPF_SOCK_H
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+/*
+ * The kernel's types, only the fields read: CO-RE finds their offsets in the
+ * kernel's BTF, by the name before "___" (struct sock...).
+ */
+struct inode___rx {
+	unsigned long i_ino;
+} __attribute__((preserve_access_index));
+
+struct file___rx {
+	struct inode___rx *f_inode;
+} __attribute__((preserve_access_index));
+
+struct socket___rx {
+	struct file___rx *file;
+} __attribute__((preserve_access_index));
+
+struct sock_common___rx {
+	struct {
+		__s64 counter;
+	} skc_cookie;
+} __attribute__((preserve_access_index));
+
+struct sock___rx {
+	struct sock_common___rx __sk_common;
+	__u32 sk_ack_backlog;
+	__u32 sk_max_ack_backlog;
+	struct socket___rx *sk_socket;
+} __attribute__((preserve_access_index));
+
+/* Per local port, the socket found last (datapath/sock.h); the coldest port makes room. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, RX_SOCK_PORTS_MAX);
+	__type(key, __u32);
+	__type(value, struct rx_sock_port);
+} rx_sock_ports SEC(".maps");
+
+#define RX_TCP_LISTEN 10       /* the kernel's TCP states (include/net/tcp_states.h) */
+#define RX_TCP_TIME_WAIT 6
+#define RX_TCP_NEW_SYN_RECV 12
+
+/*
+ * The socket's own fields, by its address as a number: the lookup's
+ * pointer allows no arithmetic, so the address goes through the work area
+ * (a map value keeps no pointer type) and is read with probe reads.
+ */
+RX_INLINE void rx_sock_read(struct rx_work *wk, struct bpf_sock *sk, int full, int listen)
+{
+	struct rx_sock_port *sp = &wk->sock.port, *old;
+	const struct sock___rx *s;
+	__u32 key;
+
+	*(volatile __u64 *)&wk->sock.addr = (__u64)(long)sk;
+	s = (const void *)(long)*(volatile __u64 *)&wk->sock.addr;
+	sp->cookie = 0;
+	sp->inode = 0;
+	sp->flags = listen ? RX_SOCKF_LISTEN : 0;
+	if (bpf_core_field_exists(s->__sk_common.skc_cookie))
+		sp->cookie = (__u64)BPF_CORE_READ(s, __sk_common.skc_cookie.counter);
+	if (!full)
+		return; /* a request or time-wait socket: only its common part */
+	/*
+	 * The port's socket as last found, when it is this one (a cookie is
+	 * never reused; the kernel makes one when asked, as sock_diag does):
+	 * its inode is known, four reads fewer.
+	 */
+	key = RX_SOCK_KEY((wk->pkt.layers & RX_L_TCP) ? 6 : 17, wk->pkt.dport); /* (TCP, UDP) */
+	old = bpf_map_lookup_elem(&rx_sock_ports, &key);
+	if (sp->cookie && old && old->cookie == sp->cookie)
+		sp->inode = old->inode;
+	else if (bpf_core_field_exists(s->sk_socket))
+		sp->inode = BPF_CORE_READ(s, sk_socket, file, f_inode, i_ino);
+	if (listen && bpf_core_field_exists(s->sk_max_ack_backlog) &&
+	    BPF_CORE_READ(s, sk_ack_backlog) > BPF_CORE_READ(s, sk_max_ack_backlog))
+		sp->flags |= RX_SOCKF_FULL;
+}
+
+RX_INLINE int rx_shim_sock_lookup(struct rx_env *env, struct rx_work *wk)
+{
+	const struct rx_pkt *pkt = &wk->pkt;
+	struct __sk_buff *skb = (struct __sk_buff *)env;
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
+	__u32 len, state;
+
+	if (pkt->layers & RX_L_IPV4) {
+		t.ipv4.saddr = pkt->ip_src;
+		t.ipv4.daddr = pkt->ip_dst;
+		t.ipv4.sport = bpf_htons(pkt->sport);
+		t.ipv4.dport = bpf_htons(pkt->dport);
+		len = sizeof(t.ipv4);
+	} else {
+		__builtin_memcpy(t.ipv6.saddr, pkt->ip6_src, 16);
+		__builtin_memcpy(t.ipv6.daddr, pkt->ip6_dst, 16);
+		t.ipv6.sport = bpf_htons(pkt->sport);
+		t.ipv6.dport = bpf_htons(pkt->dport);
+		len = sizeof(t.ipv6);
+	}
+	/* each lookup's pointer type is its own: the reads stay in their branch */
+	if (!(pkt->layers & RX_L_TCP)) {
+		sk = bpf_sk_lookup_udp(skb, &t, len, BPF_F_CURRENT_NETNS, 0);
+		if (!sk)
+			return 0;
+		rx_sock_read(wk, sk, 1, 0);
+		bpf_sk_release(sk);
+		return 1;
+	}
+	sk = bpf_skc_lookup_tcp(skb, &t, len, BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return 0;
+	state = sk->state;
+	rx_sock_read(wk, sk, state != RX_TCP_TIME_WAIT && state != RX_TCP_NEW_SYN_RECV,
+		     state == RX_TCP_LISTEN);
+	bpf_sk_release(sk);
+	return 1;
+}
+
+/*
+ * Keep sp for its port, unless the port's entry is the same socket, or a
+ * listener and sp only a connection of it (the listener names the server).
+ */
+RX_INLINE int rx_shim_sock_port_put(struct rx_env *env, __u32 key, const struct rx_sock_port *sp)
+{
+	struct rx_sock_port *old = bpf_map_lookup_elem(&rx_sock_ports, &key);
+
+	if (old && old->inode == sp->inode && old->cookie == sp->cookie && old->flags == sp->flags)
+		return 0;
+	if (old && (old->flags & RX_SOCKF_LISTEN) && !(sp->flags & RX_SOCKF_LISTEN))
+		return 0;
+	if (!sp->inode && old)
+		return 0; /* a request or time-wait socket tells nothing new */
+	return bpf_map_update_elem(&rx_sock_ports, &key, sp, BPF_ANY) ? -1 : 0;
+}
+
+#endif

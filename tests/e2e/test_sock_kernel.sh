@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# The receiving socket from the kernel's own lookup at TC ingress (issue 14,
+# part 4; datapath/sock.h): in the lab's server namespace, nginx on 8080, a
+# Python API on 8081, a UDP echo on 9999 and a UDP service on IPv6 port
+# 9996 are each attributed to their pid and comm with process.found_by
+# "kernel" (the socket's inode from the lookup, mapped to a process by sock_diag and /proc/PID/fd), also after
+# the API restarts on its port with a new pid. Packets that no socket
+# receives are counted exactly: 8 SYNs (hping3) to the closed TCP port
+# 8099, 9 datagrams to the closed UDP port 9998, in sockets.nosocket and
+# rxray_nosocket_packets_total. A listener with a backlog of 0 that never
+# accepts, its queue filled by one connection, drops 5 more SYNs: listen_full
+# equals the kernel's own TcpExtListenOverflows.
+set -u
+# shellcheck source=../lib/runner.sh
+. "${0%/*}/../lib/runner.sh"
+rx_begin "${1:-}" skk
+rx_need nginx curl jq hping3 nstat
+export RXRAY_AGENT=$tmp/agent.sock
+PORT=19483
+rx_lab
+
+rx_nginx_conf "$tmp" <<EOF2
+	access_log off;
+	server { listen 192.0.2.2:8080; location / { return 200 "nginx\n"; } }
+EOF2
+rx_bg ip netns exec "$NB" nginx -c "$tmp/nginx.conf" -e "$tmp/error.log" 2>"$tmp/nginx.err"
+rx_until rx_listening 8080 || fail "nginx did not start: $(cat "$tmp/nginx.err")"
+rx_until test -s "$tmp/nginx.pid" || fail "no nginx pid file"
+nginx_pid=$(cat "$tmp/nginx.pid")
+rx_bg ip netns exec "$NB" /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8081
+api_pid=$bg_pid
+rx_until rx_listening 8081 || fail "the API did not start"
+cat >"$tmp/udp_echo.py" <<'EOF2'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.2", 9999))
+while True:
+    d, a = s.recvfrom(2048)
+    s.sendto(d, a)
+EOF2
+rx_bg ip netns exec "$NB" /usr/bin/python3 "$tmp/udp_echo.py"
+udp_pid=$bg_pid
+rx_until sh -c "ip netns exec $NB ss -Hlun 'sport = :9999' | grep -q ." || fail "the UDP service did not start"
+# IPv6: a UDP service on 2001:db8::2 (the lookup's IPv6 tuple)
+rx_bg ip netns exec "$NB" /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("2001:db8::2", 9996))
+while True:
+    s.recvfrom(2048)'
+udp6_pid=$bg_pid
+rx_until sh -c "ip netns exec $NB ss -Hlun 'sport = :9996' | grep -q ." || fail "the IPv6 UDP service did not start"
+# a listener that never accepts, its accept queue 0 long
+cat >"$tmp/full.py" <<'EOF2'
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.bind(("192.0.2.2", 8097))
+s.listen(0)
+time.sleep(120)
+EOF2
+rx_bg ip netns exec "$NB" /usr/bin/python3 "$tmp/full.py"
+rx_until rx_listening 8097 || fail "the full listener did not start"
+
+rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$PORT --control "$RXRAY_AGENT" 2>"$tmp/serve.err"
+serve_pid=$bg_pid
+rx_until rx_scrapes $PORT || fail "serve did not start: $(cat "$tmp/serve.err")"
+
+traffic() {
+	local i
+	for i in 1 2 3; do
+		ina curl -sf -o /dev/null http://192.0.2.2:8080/ || fail "curl nginx"
+		ina curl -sf -o /dev/null http://192.0.2.2:8081/users/$i || fail "curl api"
+	done
+	ina /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+for i in range(3):
+    s.sendto(b"ping", ("192.0.2.2", 9999))
+    s.recvfrom(100)
+s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+for i in range(2):
+    s6.sendto(b"ping", ("2001:db8::2", 9996))' || fail "udp echo"
+}
+
+# check FILE WHAT PORT PROTO PID COMM: the services row and (TCP) the endpoints' rows, found by the kernel
+check() {
+	local f=$1 what=$2 port=$3 proto=$4 pid=$5 comm=$6 got
+	got=$(jq -c --argjson p "$port" --arg pr "$proto" \
+		'[.. | objects | select(.port? == $p and .proto? == $pr)][0] | [.["process.pid"], .["process.command"], .["process.found_by"]]' "$f")
+	[ "$got" = "[$pid,\"$comm\",\"kernel\"]" ] || fail "$what: services $port/$proto: $got, want [$pid,\"$comm\",\"kernel\"]"
+	[ "$proto" = tcp ] || return 0
+	got=$(jq -c --argjson p "$port" '[.. | objects | select(.["server.port"]? == $p) | [.["process.pid"], .["process.found_by"]]] | unique' "$f")
+	[ "$got" = "[[$pid,\"kernel\"]]" ] || fail "$what: endpoints of port $port: $got, want [[$pid,\"kernel\"]]"
+}
+
+traffic
+# no socket receives these: 8 SYNs to a closed TCP port, 9 datagrams to a closed UDP port
+ina hping3 -q -S -p 8099 -c 8 -i u20000 192.0.2.2 >/dev/null 2>&1
+ina /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(9):
+    s.sendto(b"lost", ("192.0.2.2", 9998))'
+# the full listener: one connection fills its queue, then 5 SYNs are dropped
+ina /usr/bin/python3 -c '
+import socket, time
+c = socket.create_connection(("192.0.2.2", 8097), timeout=2)
+time.sleep(0.3)' || fail "the first connection to the full listener"
+ina hping3 -q -S -p 8097 -c 5 -i u20000 192.0.2.2 >/dev/null 2>&1
+sleep 1.2 # the agent's maps are read at most once a second
+inb curl -sf "http://127.0.0.1:$PORT/api/stats" >"$tmp/s1.json" || fail "/api/stats"
+check "$tmp/s1.json" "/api/stats" 8080 tcp "$nginx_pid" nginx
+check "$tmp/s1.json" "/api/stats" 8081 tcp "$api_pid" python3
+check "$tmp/s1.json" "/api/stats" 9999 udp "$udp_pid" python3
+check "$tmp/s1.json" "/api/stats" 9996 udp "$udp6_pid" python3
+
+overflows=$(inb nstat -az TcpExtListenOverflows | awk '$1 == "TcpExtListenOverflows" { print $2 }')
+sockets=$(jq -c '.interfaces[0].sockets' "$tmp/s1.json")
+[ "$sockets" = "{\"nosocket\":{\"tcp\":8,\"udp\":9},\"listen_full\":$overflows}" ] ||
+	fail "sockets $sockets, want nosocket tcp 8, udp 9, listen_full $overflows (TcpExtListenOverflows)"
+[ "$overflows" = 5 ] || fail "TcpExtListenOverflows $overflows, want 5 (the SYNs to the full listener)"
+inb curl -sf "http://127.0.0.1:$PORT/metrics" >"$tmp/m1.txt" || fail "/metrics"
+for want in "rxray_nosocket_packets_total{interface=\"$IF\",proto=\"tcp\"} 8" \
+	"rxray_nosocket_packets_total{interface=\"$IF\",proto=\"udp\"} 9" \
+	"rxray_listen_full_total{interface=\"$IF\",proto=\"tcp\"} 5" \
+	"rxray_records_lost_total{interface=\"$IF\",source=\"sock_ports\"} 0"; do
+	grep -qxF "$want" "$tmp/m1.txt" || fail "/metrics has no line: $want"
+done
+
+# the API restarts on its port: a new pid, found by the kernel
+rx_stop "$api_pid"
+rx_bg ip netns exec "$NB" /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8081
+api2=$bg_pid
+rx_until rx_listening 8081 || fail "the API did not restart"
+[ "$api2" != "$api_pid" ] || fail "the restarted API has the same pid"
+traffic
+sleep 1.2 # a new socket: the process walk is at most once a second
+inb curl -sf "http://127.0.0.1:$PORT/api/stats" >"$tmp/s2.json" || fail "/api/stats"
+check "$tmp/s2.json" "/api/stats after the restart" 8081 tcp "$api2" python3
+check "$tmp/s2.json" "/api/stats after the restart" 8080 tcp "$nginx_pid" nginx
+check "$tmp/s2.json" "/api/stats after the restart" 9999 udp "$udp_pid" python3
+# lookups off (RXRAY_NO_SOCKET_LOOKUP, serve stopped): no sockets counted, processes found by port
+rx_stop "$serve_pid"
+RXRAY_NO_SOCKET_LOOKUP=1 RXRAY_AGENT=$tmp/none ip netns exec "$NB" "$RXRAY" stats -i "$IF" --duration 3 \
+	--json >"$tmp/off.json" 2>"$tmp/off.err" &
+st=$!
+rx_until rx_tc_attached || fail "stats -i did not attach: $(cat "$tmp/off.err")"
+traffic
+ina /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(4):
+    s.sendto(b"lost", ("192.0.2.2", 9998))'
+wait $st || fail "stats -i, lookups off: $(cat "$tmp/off.err")"
+got=$(jq -c '[.sockets, ([.services[] | select(.port == 9999)][0] | [.["process.pid"], .["process.found_by"]])]' "$tmp/off.json")
+[ "$got" = "[{\"nosocket\":{\"tcp\":0,\"udp\":0},\"listen_full\":0},[$udp_pid,\"port\"]]" ] ||
+	fail "lookups off: $got, want no sockets counted and 9999 found by port"
+echo "nginx $nginx_pid, api $api_pid then $api2, udp $udp_pid: found by the kernel; nosocket tcp 8 udp 9, listen_full $overflows"
+echo PASS
