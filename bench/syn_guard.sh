@@ -45,7 +45,7 @@ rate=${BENCH_SYN_RATE:-3000}
 half=${BENCH_SYN_HALF:-400}
 rxray=$build/rxray
 port=19593
-P=sygb
+P=${RX_PREFIX:-sygb} # RX_PREFIX: other names (parallel runs), as the tests
 NA=$P-a NB=$P-b IFA=${P}a IFB=${P}b
 URL=http://192.0.2.2:8080/api/items
 [ -x "$rxray" ] || die "$rxray not built (make)"

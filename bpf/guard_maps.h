@@ -87,23 +87,32 @@ RX_INLINE const struct rx_guard_cfg *rx_shim_guard_cfg(struct rx_env *env)
 	return bpf_map_lookup_elem(&rx_guard_cfg, &zero);
 }
 
-/* pkt's source in the allow (list 0) or deny list of its family: the rule, or NULL. */
-RX_INLINE const struct rx_guard_rule *rx_shim_guard_match(struct rx_env *env, __u32 list,
-							  const struct rx_pkt *pkt)
+/* addr (4 bytes, or 16 with v6) in the allow (list 0) or deny list of its family: the rule, or NULL. */
+RX_INLINE const struct rx_guard_rule *rx_shim_guard_find(struct rx_env *env, __u32 list, __u32 v6,
+							 const __u8 *addr)
 {
-	if (pkt->layers & RX_L_IPV4) {
+	if (!v6) {
 		struct rx_guard_key4 k = { .prefixlen = 32 };
 
-		__builtin_memcpy(k.addr, &pkt->ip_src, 4);
+		__builtin_memcpy(k.addr, addr, 4);
 		return bpf_map_lookup_elem(list == RX_GUARD_ALLOW ? (void *)&rx_guard_allow4
 								  : (void *)&rx_guard_deny4, &k);
 	} else {
 		struct rx_guard_key6 k = { .prefixlen = 128 };
 
-		__builtin_memcpy(k.addr, pkt->ip6_src, 16);
+		__builtin_memcpy(k.addr, addr, 16);
 		return bpf_map_lookup_elem(list == RX_GUARD_ALLOW ? (void *)&rx_guard_allow6
 								  : (void *)&rx_guard_deny6, &k);
 	}
+}
+
+/* pkt's source in the allow (list 0) or deny list of its family: the rule, or NULL. */
+RX_INLINE const struct rx_guard_rule *rx_shim_guard_match(struct rx_env *env, __u32 list,
+							  const struct rx_pkt *pkt)
+{
+	if (pkt->layers & RX_L_IPV4)
+		return rx_shim_guard_find(env, list, 0, (const __u8 *)&pkt->ip_src);
+	return rx_shim_guard_find(env, list, 1, pkt->ip6_src);
 }
 
 RX_INLINE struct rx_guard_hits *rx_shim_guard_hits(struct rx_env *env, __u32 id)

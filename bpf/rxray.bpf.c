@@ -28,9 +28,30 @@ struct {
 	__uint(value_size, sizeof(__u32));
 } rx_xdp_stages SEC(".maps");
 
+/*
+ * The guard's early check (datapath/guard_early.h): a global function, so
+ * the verifier checks it once on its own, not on each of the entry's paths
+ * (inlined, it took xdp_ingress past its budget).
+ */
+__attribute__((noinline)) int rx_xdp_guard_early(struct xdp_md *ctx)
+{
+	if (!ctx)
+		return RX_GE_NONE;
+	return rx_guard_early((struct rx_env *)ctx, (const __u8 *)(long)ctx->data,
+			      (const __u8 *)(long)ctx->data_end, (__u32)bpf_xdp_get_buff_len(ctx));
+}
+
 SEC("xdp")
 int xdp_ingress(struct xdp_md *ctx)
 {
+	__u32 early = RX_GE_NONE;
+
+	/* a blocked source's packet goes at once: no decode, no traffic picture, no capture */
+	if (rx_shim_config_rt((struct rx_env *)ctx)->guard) {
+		early = (__u32)rx_xdp_guard_early(ctx);
+		if (early == RX_GE_DROP)
+			return XDP_DROP;
+	}
 	struct rx_frame f = {
 		.data = (const __u8 *)(long)ctx->data,
 		.data_end = (const __u8 *)(long)ctx->data_end,
@@ -38,6 +59,7 @@ int xdp_ingress(struct xdp_md *ctx)
 		.ifindex = ctx->ingress_ifindex,
 		.rx_queue = ctx->rx_queue_index,
 		.hook = RX_HOOK_XDP,
+		.guard = early,
 	};
 	int verdict = rx_datapath((struct rx_env *)ctx, &f);
 

@@ -25,6 +25,8 @@
  *   const struct rx_guard_cfg *rx_shim_guard_cfg(struct rx_env *env)
  *   const struct rx_guard_rule *rx_shim_guard_match(struct rx_env *env, __u32 list,
  *                                                   const struct rx_pkt *pkt)
+ *   const struct rx_guard_rule *rx_shim_guard_find(struct rx_env *env, __u32 list, __u32 v6,
+ *                                                  const __u8 *addr)
  *   struct rx_guard_hits *rx_shim_guard_hits(struct rx_env *env, __u32 id)
  *   const struct rx_guard_limit *rx_shim_guard_limit(struct rx_env *env, __u32 port)
  *   const struct rx_guard_limit *rx_shim_guard_srclimit(struct rx_env *env,
@@ -38,6 +40,18 @@
 #define RX_GUARD_H
 
 #include "guard_abi.h"
+
+/*
+ * What the early check at XDP entry (guard_early.h) settled, before the
+ * full decode: the frame's rx_frame.guard, then the work area's
+ * stage.guard for the guard stage.
+ */
+enum rx_guard_early {
+	RX_GE_NONE = 0,  /* nothing: the guard stage decides from the start */
+	RX_GE_LISTS = 1, /* the source is in neither list: the stage starts at the SYN guard */
+	RX_GE_DONE = 2,  /* decided, the packet passes (and is counted): no guard stage */
+	RX_GE_DROP = 3,  /* a deny rule dropped it, counted: nothing else runs */
+};
 
 /* Whether the guard stage decides this packet: the guard is on and it has an IP source. */
 RX_INLINE int rx_guard_wants(struct rx_env *env, const struct rx_pkt *pkt)
@@ -204,22 +218,27 @@ RX_INLINE void rx_guard_hit(struct rx_env *env, __u32 id, int what, __u32 bytes)
 
 /*
  * The rules on the packet the entry decoded: the verdict (enum rx_verdict)
- * and *reason. The allow list first: a match there ends the walk.
+ * and *reason. The allow list first: a match there ends the walk. With
+ * lists_done, the early check (guard_early.h) found the source in neither
+ * list: the walk starts at the SYN guard.
  */
-RX_INLINE __u32 rx_guard_decide(struct rx_env *env, const struct rx_pkt *pkt, __u32 *reason)
+RX_INLINE __u32 rx_guard_decide(struct rx_env *env, const struct rx_pkt *pkt, __u32 *reason,
+				__u32 lists_done)
 {
 	const struct rx_guard_cfg *cfg = rx_shim_guard_cfg(env);
-	const struct rx_guard_rule *r;
+	const struct rx_guard_rule *r = NULL;
 	__u32 id = 0, flags = 0, why = 0, dry;
 
 	if (!cfg)
 		return RX_VERDICT_PASS;
-	r = rx_shim_guard_match(env, RX_GUARD_ALLOW, pkt);
-	if (r) {
-		rx_guard_hit(env, r->id, 0, pkt->wire_len);
-		return RX_VERDICT_PASS;
+	if (!lists_done) {
+		r = rx_shim_guard_match(env, RX_GUARD_ALLOW, pkt);
+		if (r) {
+			rx_guard_hit(env, r->id, 0, pkt->wire_len);
+			return RX_VERDICT_PASS;
+		}
+		r = rx_shim_guard_match(env, RX_GUARD_DENY, pkt);
 	}
-	r = rx_shim_guard_match(env, RX_GUARD_DENY, pkt);
 	if (r) {
 		id = r->id;
 		flags = r->flags;
@@ -259,7 +278,7 @@ RX_INLINE int rx_guard_stage(struct rx_env *env)
 	}
 	pkt = &wk->pkt;
 	reason = pkt->reason;
-	verdict = rx_guard_decide(env, pkt, &reason);
+	verdict = rx_guard_decide(env, pkt, &reason, wk->stage.guard == RX_GE_LISTS);
 	proto = pkt->proto;
 	if (reason >= RX_REASON_MAX)
 		reason = RX_REASON_OK;

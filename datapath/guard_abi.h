@@ -43,6 +43,14 @@ struct rx_guard_key6 {
 };
 _Static_assert(sizeof(struct rx_guard_key6) == 20, "struct rx_guard_key6 ABI size");
 
+/* struct rx_guard_cfg.lists: the tries that hold a rule (the early check skips the others). */
+enum rx_guard_lists {
+	RX_GUARD_L_ALLOW4 = 1 << 0,
+	RX_GUARD_L_DENY4 = 1 << 1,
+	RX_GUARD_L_ALLOW6 = 1 << 2,
+	RX_GUARD_L_DENY6 = 1 << 3,
+};
+
 enum {
 	RX_GUARD_F_DRY_RUN = 1 << 0, /* count what it would drop, drop nothing */
 };
@@ -74,7 +82,7 @@ struct rx_guard_cfg {
 	__u32 syn_guard; /* 1: engaged: SYNs of sources not in rx_guard_good are limited */
 	__u32 sg_id;   /* the SYN guard's rule id (its hits) */
 	__u32 sg_flags; /* RX_GUARD_F_* of the SYN guard's rule */
-	__u32 pad;
+	__u32 lists;   /* enum rx_guard_lists: which tries hold rules (an empty one is not looked up) */
 	__u64 sg_syn_ns; /* ns per SYN per unproven source while engaged; 0: their SYNs drop */
 	__u64 sg_syn_burst_ns;
 };

@@ -43,6 +43,7 @@
 #include "tls.h"
 #include "tlsconn.h"
 #include "guard.h"
+#include "guard_early.h"
 #include "sock.h"
 
 /* Where a packet came from, as the hook reports it. */
@@ -54,6 +55,7 @@ struct rx_frame {
 	__u32 rx_queue;
 	__u32 hook;
 	__u32 link; /* enum rx_link: RX_LINK_ETH at every hook, a constant there */
+	__u32 guard; /* enum rx_guard_early: what the guard's early check settled (XDP) */
 };
 
 /*
@@ -240,13 +242,20 @@ RX_INLINE int rx_datapath(struct rx_env *env, const struct rx_frame *f)
 		proto = RX_PROTO_OTHER;
 	pkt->verdict = verdict;
 	pkt->reason = reason;
+	if (f->guard == RX_GE_DROP) { /* (offline: decoded for the replay's line, counted already) */
+		pkt->verdict = RX_VERDICT_DROP;
+		pkt->reason = RX_REASON_GUARD_BLOCKED;
+		return RX_VERDICT_DROP;
+	}
 	cfg = rx_shim_config_ro(env);
 	if (cfg->traffic) {
 		rx_traffic(env, wk, f->wire_len);
 		rx_scan_probe(env, wk);
 	}
-	if (rx_guard_wants(env, pkt))
+	if (f->guard != RX_GE_DONE && rx_guard_wants(env, pkt)) {
+		wk->stage.guard = f->guard;
 		return RX_GUARD_NEXT; /* the guard stage decides, and counts the packet */
+	}
 	rx_shim_count(env, wk, RX_COUNTER_IDX(verdict, reason, proto), f->wire_len);
 	return verdict;
 }
@@ -489,10 +498,16 @@ RX_INLINE int rx_tc_stage(struct rx_env *env, __u32 hook, __u32 stage)
  */
 RX_INLINE int rx_offline_datapath(struct rx_env *env, const struct rx_frame *f)
 {
+	struct rx_frame ef = *f;
 	struct rx_work *wk;
 	int verdict, next;
 
-	verdict = rx_datapath(env, f);
+	/* the guard's early check, as at XDP: a blocked source's packet goes no further */
+	if (f->link == RX_LINK_ETH && rx_shim_config_rt(env)->guard)
+		ef.guard = (__u32)rx_guard_early(env, f->data, f->data_end, f->wire_len);
+	verdict = rx_datapath(env, &ef);
+	if (ef.guard == RX_GE_DROP)
+		return verdict;
 	if (verdict == RX_GUARD_NEXT)
 		verdict = rx_guard_stage(env);
 	if (rx_shim_config_rt(env)->capture && rx_capture_sampled(env)) {

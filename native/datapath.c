@@ -168,13 +168,26 @@ static void nguard_free(struct rx_nguard *g)
 	free(g);
 }
 
+/* The rx_guard_cfg.lists bit of a trie (enum rx_guard_lists). */
+static __u32 nguard_list_bit(__u32 list, __u32 fam)
+{
+	return (__u32)RX_GUARD_L_ALLOW4 << (2 * fam + list);
+}
+
 int rx_native__guard_on(struct rx_env *env, const struct rx_guard_cfg *cfg, int on)
 {
 	struct rx_nguard *g = nguard(env);
+	__u32 list, fam, plen;
 
 	if (!g)
 		return -1;
 	g->cfg = *cfg;
+	g->cfg.lists = 0; /* (the tables know which tries hold a rule, whatever cfg says) */
+	for (list = 0; list < 2; list++)
+		for (fam = 0; fam < 2; fam++)
+			for (plen = 0; plen <= 128; plen++)
+				if (g->used[list][fam][plen])
+					g->cfg.lists |= nguard_list_bit(list, fam);
 	env->cfg_rt.guard = on ? 1 : 0;
 	return 0;
 }
@@ -195,6 +208,7 @@ int rx_native__guard_rule(struct rx_env *env, __u32 list, int v6, const __u8 *ad
 		if (!r)
 			return -1;
 		g->used[list][k.fam][plen]++;
+		g->cfg.lists |= nguard_list_bit(list, k.fam);
 	}
 	*r = *rule;
 	return 0;
@@ -225,6 +239,15 @@ int rx_native__guard_hits(struct rx_env *env, __u32 id, struct rx_guard_hits *ou
 {
 	memset(out, 0, sizeof(*out));
 	return env->guard ? rx_nhash__lookup(&env->guard->hits, &id, out) : -1;
+}
+
+int rx_native__guard_full(struct rx_env *env)
+{
+	__u32 reason = RX_REASON_OK;
+
+	if (!(env->work.pkt.layers & (RX_L_IPV4 | RX_L_IPV6)))
+		return RX_VERDICT_PASS; /* (rx_guard_wants: no IP source, no guard) */
+	return (int)rx_guard_decide(env, &env->work.pkt, &reason, 0);
 }
 
 __u64 rx_native__total(struct rx_env *env, int what)

@@ -49,12 +49,20 @@ void rx_native__end(struct rx_env *env);
  * settings and on/off, a rule of the allow (list 0) or deny list for the
  * prefix addr/plen (4 or 16 bytes, network order), a rate limit (port 0:
  * every port; adds to cfg.limits), and what rule id matched. 0, or -1.
+ * cfg.lists is the tables' own: the tries that hold a rule.
  */
 int rx_native__guard_on(struct rx_env *env, const struct rx_guard_cfg *cfg, int on);
 int rx_native__guard_rule(struct rx_env *env, __u32 list, int v6, const __u8 *addr, __u32 plen,
 			  const struct rx_guard_rule *rule);
 int rx_native__guard_limit(struct rx_env *env, __u32 port, const struct rx_guard_limit *l);
 int rx_native__guard_hits(struct rx_env *env, __u32 id, struct rx_guard_hits *out);
+/*
+ * The guard stage's own walk (datapath/guard.h rx_guard_decide, from the
+ * lists on) over the packet the last rx_native__run() decoded, whether the
+ * guard is on or not: enum rx_verdict, its rule's hits counted. The early
+ * check's tests compare against it (tests/bpf/gearly_check.c).
+ */
+int rx_native__guard_full(struct rx_env *env);
 /* The SYN guard's input: the SYNs counted so far (what 0), or the completed handshakes (1). */
 __u64 rx_native__total(struct rx_env *env, int what);
 /* The rule that matched since the last call (0: none), and forget it. */

@@ -76,14 +76,20 @@ RX_INLINE const struct rx_guard_cfg *rx_shim_guard_cfg(struct rx_env *env)
 	return env->guard ? &env->guard->cfg : NULL;
 }
 
-RX_INLINE const struct rx_guard_rule *rx_shim_guard_match(struct rx_env *env, __u32 list,
-							  const struct rx_pkt *pkt)
+RX_INLINE const struct rx_guard_rule *rx_shim_guard_find(struct rx_env *env, __u32 list, __u32 v6,
+							 const __u8 *addr)
 {
 	if (!env->guard || list > 1)
 		return NULL;
+	return rx_nguard_lpm(env->guard, list, v6 ? 1 : 0, addr);
+}
+
+RX_INLINE const struct rx_guard_rule *rx_shim_guard_match(struct rx_env *env, __u32 list,
+							  const struct rx_pkt *pkt)
+{
 	if (pkt->layers & RX_L_IPV4)
-		return rx_nguard_lpm(env->guard, list, 0, (const __u8 *)&pkt->ip_src);
-	return rx_nguard_lpm(env->guard, list, 1, pkt->ip6_src);
+		return rx_shim_guard_find(env, list, 0, (const __u8 *)&pkt->ip_src);
+	return rx_shim_guard_find(env, list, 1, pkt->ip6_src);
 }
 
 RX_INLINE struct rx_guard_hits *rx_shim_guard_hits(struct rx_env *env, __u32 id)

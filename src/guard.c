@@ -74,6 +74,7 @@ struct rx_guard {
 	size_t tombs;
 	unsigned long max;
 	int on, dry_run, limits, srclimits, caps;
+	size_t lists[2][2]; /* allow and block rules, [GK_ALLOW or GK_DENY][IPv6]: rx_guard_cfg.lists */
 	int quiet; /* the SLO loop writes its own audit line for the rule it adds */
 	struct rx_synguard sg; /* the SYN guard's switch, while a syn-guard rule exists */
 	unsigned long sg_engagements; /* over every syn-guard rule there was */
@@ -282,6 +283,25 @@ static int owner_of(struct rx_guard *g, const char *name)
 
 /* ---- the maps ---------------------------------------------------------------------------- */
 
+/* Rule r counted in (d 1) or out of (d -1) the tallies that cfg_write() hands the datapath. */
+static void kinds_count(struct rx_guard *g, const struct grule *r, int d)
+{
+	if (is_srclim(r))
+		g->srclimits += d;
+	else if (r->kind == GK_LIMIT)
+		g->limits += d;
+	g->caps += r->kind == GK_CAP ? d : 0;
+	if (r->kind == GK_ALLOW || r->kind == GK_DENY)
+		g->lists[r->kind == GK_DENY][r->cidr.v6 ? 1 : 0] += (size_t)d;
+}
+
+/* rx_guard_cfg.lists: the tries that hold a rule (the early check looks up no other). */
+static __u32 lists_bits(const struct rx_guard *g)
+{
+	return (g->lists[0][0] ? RX_GUARD_L_ALLOW4 : 0) | (g->lists[1][0] ? RX_GUARD_L_DENY4 : 0) |
+	       (g->lists[0][1] ? RX_GUARD_L_ALLOW6 : 0) | (g->lists[1][1] ? RX_GUARD_L_DENY6 : 0);
+}
+
 static const struct grule *syn_rule(const struct rx_guard *g)
 {
 	size_t i;
@@ -298,7 +318,7 @@ static void cfg_write(struct rx_guard *g)
 	struct rx_guard_cfg cfg = { .dry_run = (__u32)g->dry_run, .limits = (__u32)g->limits,
 				    .on = (__u32)g->on, .active = g->on && g->n > 0,
 				    .src_limits = (__u32)g->srclimits,
-				    .caps = (__u32)g->caps };
+				    .caps = (__u32)g->caps, .lists = lists_bits(g) };
 	const struct grule *sg;
 	__u32 zero = 0;
 	int i;
@@ -624,11 +644,7 @@ static json_t *rule_add(struct rx_guard *g, struct grule *r, const char *by)
 		g->tombs--;
 	*free_slot = r->id;
 	g->rules[g->n++] = *r;
-	if (is_srclim(r))
-		g->srclimits++;
-	else if (r->kind == GK_LIMIT)
-		g->limits++;
-	g->caps += r->kind == GK_CAP;
+	kinds_count(g, r, 1);
 	if (r->kind == GK_SYN) {
 		rx_synguard__init(&g->sg, r->pps);
 		g->has_syn = 1;
@@ -658,11 +674,7 @@ static json_t *rule_del(struct rx_guard *g, struct grule *r, const char *why, co
 		*s = G_TOMB;
 		g->tombs++;
 	}
-	if (is_srclim(r))
-		g->srclimits--;
-	else if (r->kind == GK_LIMIT)
-		g->limits--;
-	g->caps -= r->kind == GK_CAP;
+	kinds_count(g, r, -1);
 	j = rule_json(g, r, &h);
 	if (r->kind == GK_SYN) {
 		rx_synguard__init(&g->sg, 0); /* disengaged with it */
@@ -1567,9 +1579,7 @@ static int resume(struct rx_guard *g, const struct gtarget *t)
 		r.owner = owner_of(g, m.owner);
 		snprintf(r.reason, sizeof(r.reason), "%s", m.reason);
 		g->rules[g->n++] = r;
-		g->limits += r.kind == GK_LIMIT && !r.cidr.plen;
-		g->srclimits += r.kind == GK_LIMIT && r.cidr.plen;
-		g->caps += r.kind == GK_CAP;
+		kinds_count(g, &r, 1);
 		if (r.kind == GK_SYN) {
 			rx_synguard__init(&g->sg, r.pps);
 			g->has_syn = 1;

@@ -29,8 +29,9 @@ while IFS= read -r line; do
 	[[ $line =~ $re ]] || fail "malformed line: $line"
 done <"$OUT"
 
-# entry programs: global functions outside .text (subprograms live in .text)
-text=$(readelf -SW "$OBJ" | awk '$2 == ".text" { gsub(/[][]/, "", $1); print $1 }')
+# entry programs: global functions outside .text (subprograms live in .text, global
+# ones too: rx_xdp_guard_early). readelf writes a one-digit index as "[ 2]".
+text=$(readelf -SW "$OBJ" | sed -n 's/^ *\[ *\([0-9]*\)\] \.text .*/\1/p')
 text=${text:-none}
 want=$(readelf -sW "$OBJ" | awk -v t="$text" '$4 == "FUNC" && $5 == "GLOBAL" && $7 != t { print $8 }' | sort)
 got=$(awk '{ print $2 }' "$OUT" | sort)
