@@ -107,7 +107,7 @@ static void limits(const struct rx_gx_query *q, const struct rx_gx_rule *rules, 
 		set(s, r->syn ? RX_GXV_RATE_LIMITED : RX_GXV_DROP, r,
 		    q->proven ? "engaged; not known whether the source completed a handshake"
 			      : "engaged, and the source never completed a handshake");
-		s->dry = r->dry;
+		s->dry = q->dry_run || r->dry; /* the datapath: the global switch or the rule's */
 		s->rate = r->syn;
 		s->syn_rate = 1;
 		if (s->verdict == RX_GXV_DROP && s->dry)
