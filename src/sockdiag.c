@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/inet_diag.h>
+#include <limits.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
@@ -19,8 +20,11 @@ int rx_sockdiag__parse(const void *buf, size_t len, __u8 proto, struct rx_sockdi
 {
 	const struct nlmsghdr *h = buf;
 	const struct inet_diag_msg *m;
+	/* signed: NLMSG_NEXT takes a message's aligned length, which a short
+	 * last message (not from the kernel) makes more than what is left */
+	int rem = len > INT_MAX ? INT_MAX : (int)len;
 
-	for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+	for (; NLMSG_OK(h, rem); h = NLMSG_NEXT(h, rem)) {
 		if (h->nlmsg_type == NLMSG_DONE)
 			return 1;
 		if (h->nlmsg_type == NLMSG_ERROR)
@@ -42,11 +46,11 @@ int rx_sockdiag__parse(const void *buf, size_t len, __u8 proto, struct rx_sockdi
 			.listen = proto != IPPROTO_TCP || m->idiag_state == RX_TCP_LISTEN,
 		};
 	}
-	return len ? -1 : 0; /* bytes left that are no whole message */
+	return rem > 0 ? -1 : 0; /* bytes left that are no whole message */
 }
 
 /* One dump (family, proto) on fd: 0, or -1. */
-static int dump_one(int fd, __u8 family, __u8 proto, struct rx_sockdiag_tab *t)
+static int dump_one(int fd, __u8 family, __u8 proto, __u32 states, struct rx_sockdiag_tab *t)
 {
 	struct {
 		struct nlmsghdr h;
@@ -54,7 +58,7 @@ static int dump_one(int fd, __u8 family, __u8 proto, struct rx_sockdiag_tab *t)
 	} req = {
 		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
 		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.r = { .sdiag_family = family, .sdiag_protocol = proto, .idiag_states = ~0u },
+		.r = { .sdiag_family = family, .sdiag_protocol = proto, .idiag_states = states },
 	};
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	static __u32 buf[8192]; /* 32 KiB, aligned for the headers */
@@ -76,17 +80,26 @@ static int dump_one(int fd, __u8 family, __u8 proto, struct rx_sockdiag_tab *t)
 
 int rx_sockdiag__dump(struct rx_sockdiag_tab *t)
 {
-	static const __u8 fam[] = { AF_INET, AF_INET6 }, pro[] = { IPPROTO_TCP, IPPROTO_UDP };
+	/* What names a service first (listeners, UDP sockets), connections
+	 * last: a table that fills up loses connections, not services. */
+	static const struct {
+		__u8 proto;
+		__u32 states;
+	} pass[] = { { IPPROTO_TCP, 1u << RX_TCP_LISTEN },
+		     { IPPROTO_UDP, ~0u },
+		     { IPPROTO_TCP, ~(1u << RX_TCP_LISTEN) } };
+	static const __u8 fam[] = { AF_INET, AF_INET6 };
 	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	int i, j, err = 0;
+	size_t i, j;
+	int err = 0;
 
 	t->n = 0;
 	t->dropped = 0;
 	if (fd < 0)
 		return -1;
-	for (i = 0; i < 2 && !err; i++)
+	for (i = 0; i < sizeof(pass) / sizeof(pass[0]) && !err; i++)
 		for (j = 0; j < 2 && !err; j++)
-			err = dump_one(fd, fam[i], pro[j], t);
+			err = dump_one(fd, fam[j], pass[i].proto, pass[i].states, t);
 	close(fd);
 	return err;
 }

@@ -107,6 +107,18 @@ static void refuses_bad_input(void **state)
 	assert_int_equal(rx_sockdiag__parse(buf, 6, IPPROTO_TCP, &t), -1);
 	assert_int_equal(rx_sockdiag__parse(buf, 0, IPPROTO_TCP, &t), 0);
 	assert_int_equal(t.n, 0);
+
+	/* a last message whose length is no multiple of 4, the buffer ending
+	 * with it: taken, and nothing read past its end (its aligned length
+	 * is more than what is left) */
+	reset();
+	put_sock(8443, 10, 3001, 0);
+	h = (struct nlmsghdr *)buf;
+	h->nlmsg_len += 1;
+	memset((char *)buf + h->nlmsg_len, 0xff, 64); /* what a read past the end would see */
+	assert_int_equal(rx_sockdiag__parse(buf, h->nlmsg_len, IPPROTO_TCP, &t), 0);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(e[0].inode, 3001);
 }
 
 static void counts_what_does_not_fit(void **state)
