@@ -633,9 +633,16 @@ static json_t *rule_add(struct rx_guard *g, struct grule *r, const char *by)
 	r->created = (__s64)time(NULL);
 	if (r->expires)
 		r->expires += r->created; /* (given as the TTL) */
+	/* The datapath learns of the rule's kind (rx_guard_cfg.lists, the
+	 * limit and cap tallies) before its entry exists: until then, a lookup
+	 * that finds nothing; never an entry that the early check skips. */
+	kinds_count(g, r, 1);
+	cfg_write(g);
 	err = rule_write(g, r, 0);
 	if (err) {
 		rule_write(g, r, 1);
+		kinds_count(g, r, -1);
+		cfg_write(g);
 		return fail(err == -E2BIG || err == -ENOSPC || err == -ENOMEM ? RX_EXIT_INPUT
 									     : RX_EXIT_RUNTIME,
 			    "%s: the datapath refused the rule: %s", what, strerror(-err));
@@ -644,7 +651,6 @@ static json_t *rule_add(struct rx_guard *g, struct grule *r, const char *by)
 		g->tombs--;
 	*free_slot = r->id;
 	g->rules[g->n++] = *r;
-	kinds_count(g, r, 1);
 	if (r->kind == GK_SYN) {
 		rx_synguard__init(&g->sg, r->pps);
 		g->has_syn = 1;
