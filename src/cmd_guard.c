@@ -663,17 +663,20 @@ static int guard_replay(struct guard_cmd *cfg)
 
 /*
  * explain's --syn is a flag (the packet is a SYN), the other commands'
- * takes a rate: with explain among the arguments, a bare --syn becomes
- * --syn=1 for the parser.
+ * takes a rate: when the subcommand (the first argument that is no
+ * option) is explain, a bare --syn after it becomes --syn=1 for the parser.
+ * (Not any "explain": `guard limit --syn 5/s --reason explain` keeps its rate.)
  */
 static void syn_flag(int argc, char **argv)
 {
 	static char flag[] = "--syn=1";
-	int i, ex = 0;
+	int i = 1;
 
-	for (i = 1; i < argc; i++)
-		ex |= !strcmp(argv[i], "explain");
-	for (i = 1; ex && i < argc; i++)
+	while (i < argc && argv[i][0] == '-')
+		i++;
+	if (i >= argc || strcmp(argv[i], "explain"))
+		return;
+	for (i++; i < argc; i++)
 		if (!strcmp(argv[i], "--syn"))
 			argv[i] = flag;
 }
