@@ -172,8 +172,10 @@ void rx_xtls_print(FILE *out, const json_t *o)
 	if ((v = json_object_get(o, "handshake_server_hello_s")))
 		fprintf(out, "  tls handshake: server hello after %.6f s", json_real_value(v));
 	if ((v = json_object_get(o, "handshake_app_data_s")))
-		fprintf(out, ", first application data after %.6f s", json_real_value(v));
-	if (json_object_get(o, "handshake_server_hello_s"))
+		fprintf(out, "%sfirst application data after %.6f s",
+			json_object_get(o, "handshake_server_hello_s") ? ", " : "  tls handshake: ",
+			json_real_value(v));
+	if (json_object_get(o, "handshake_server_hello_s") || json_object_get(o, "handshake_app_data_s"))
 		fprintf(out, "\n");
 	if (!json_object_get(o, "part"))
 		return;

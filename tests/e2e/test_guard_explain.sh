@@ -143,6 +143,7 @@ ip netns exec "$NA" curl -sf -o /dev/null http://192.0.2.2:7071/ || fail "curl b
 # 6 rounds of 1,008 sources at 500/s (about 12 s), in the background
 ip netns exec "$NA" "$PY" tests/lib/synflood.py "${P}a" "$MAC" 192.0.2.2 2001:db8::2 7070 6 500 >"$tmp/flood.out" 2>&1 &
 flood=$!
+pids+=("$flood")
 for _ in $(seq 100); do [ "$(metric rxray_guard_syn_guard_engaged)" = 1 ] && break; sleep 0.1; done
 [ "$(metric rxray_guard_syn_guard_engaged)" = 1 ] || fail "the SYN guard did not engage"
 [ "$(ex 192.0.2.80 --port 7070 --syn)" = "syn_guard drop $SG" ] || fail "explain while engaged: $(guard explain 192.0.2.80 --port 7070 --syn)"
