@@ -743,7 +743,10 @@ static void draw_narrow(const struct top *t)
 
 	draw_spark(t, 1, 0, w, "pkt/s", f->hist_pps, f->hist_n);
 	draw_spark(t, 2, 0, w, "bit/s", f->hist_bps, f->hist_n);
-	/* the tables get what the small panels leave; those shrink first to one line */
+	/*
+	 * the tables get what the small panels leave; those shrink first to one
+	 * line. The endpoints (HTTP and TLS rows, one long item each) get a line more.
+	 */
 	for (;;) {
 		hp = draw_flow(t, 0, 0, w, 0, "protocols", proto, np, 0);
 		ht = draw_flow(t, 0, 0, w, 0, "tcp", tcp, nt, 0);
@@ -752,7 +755,7 @@ static void draw_narrow(const struct top *t)
 		hr = draw_flow(t, 0, 0, w, 0, "reasons", reas, nr, 0);
 		hp = hp > cap ? cap : hp;
 		ht = ht > cap ? cap : ht;
-		he = he > cap ? cap : he;
+		he = he > cap + (cap > 1) ? cap + (cap > 1) : he;
 		hl = hl > cap ? cap : hl;
 		hr = hr > cap ? cap : hr;
 		rest = bottom - y - hp - ht - he - hl - hr;

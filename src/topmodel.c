@@ -155,7 +155,7 @@ static void endpoint_items(struct top_frame *f, const struct rx_snapshot *s,
 
 	for (i = 0; i < s->n_endpoints; i = next) {
 		struct top_item it;
-		char route[sizeof(it.name)];
+		char route[TOP_ROUTE_NAME];
 		const char *method;
 		__u64 before;
 
@@ -166,7 +166,7 @@ static void endpoint_items(struct top_frame *f, const struct rx_snapshot *s,
 		method = rx_http_method_name(g.row->k.method);
 		snprintf(it.name, sizeof(it.name), "%s %s", method,
 			 rx_cut_text(route, sizeof(route), g.row->route,
-				     sizeof(it.name) - 2 - strlen(method)));
+				     sizeof(route) - 2 - strlen(method)));
 		it.rate = f->rated ? per_s(g.sum.count, before, f->dt) : -1;
 		it.share = TOP_SHARE_NONE;
 		it.total = g.sum.count;
@@ -187,27 +187,35 @@ static __u64 tls_before(const struct rx_snapshot *prev, const struct rx_tls_row 
 }
 
 /*
- * TLS rows in the same panel: "TLS sni" (port 443 left out) with exchanges
- * per second and in total (highlighted when a handshake failed).
+ * TLS rows in the same panel, one per (port, SNI, ALPN) as in stats:
+ * "TLS[ :port] sni[ alpn] hs done/conns" (port 443 left out; the SNI cut
+ * so that the counts stay) with exchanges per second and in total
+ * (highlighted when a handshake failed).
  */
 static void tls_items(struct top_frame *f, const struct rx_snapshot *s,
 		      const struct rx_snapshot *prev)
 {
-	char sni[RX_TLS_TEXT], cut[sizeof(f->ep[0].name)];
+	char sni[RX_TLS_TEXT], alpn[RX_TLS_TEXT], cut[sizeof(f->ep[0].name)];
+	char port[16] = "", tail[72];
 	size_t i;
 
 	for (i = 0; i < s->n_tls; i++) {
 		const struct rx_tls_row *r = &s->tls[i];
 		struct top_item it;
+		size_t used, room;
 
 		memset(&it, 0, sizeof(it));
 		rx_tls_sni_text(sni, &r->k);
-		if (r->k.port == 443)
-			snprintf(it.name, sizeof(it.name), "TLS %s",
-				 rx_cut_text(cut, sizeof(cut), sni[0] ? sni : "-", sizeof(it.name) - 5));
-		else
-			snprintf(it.name, sizeof(it.name), "TLS :%u %s", r->k.port,
-				 rx_cut_text(cut, sizeof(cut), sni[0] ? sni : "-", sizeof(it.name) - 12));
+		rx_tls_alpn_text(alpn, &r->k);
+		port[0] = 0;
+		if (r->k.port != 443)
+			snprintf(port, sizeof(port), ":%u ", r->k.port);
+		snprintf(tail, sizeof(tail), "%s%.19s hs %llu/%llu", alpn[0] ? " " : "", alpn,
+			 (unsigned long long)r->v.hs_done, (unsigned long long)r->v.conns);
+		used = 4 + strlen(port) + strlen(tail);
+		room = used + 8 < sizeof(it.name) ? sizeof(it.name) - 1 - used : 8;
+		snprintf(it.name, sizeof(it.name), "TLS %s%s%s", port,
+			 rx_cut_text(cut, sizeof(cut), sni[0] ? sni : "-", room), tail);
 		it.rate = f->rated ? per_s(r->v.xchg.n, tls_before(prev, r), f->dt) : -1;
 		it.share = TOP_SHARE_NONE;
 		it.total = r->v.xchg.n;

@@ -13,6 +13,7 @@
 
 #define TOP_HISTORY 60    /* samples in the sparklines: a minute */
 #define TOP_ENDPOINTS 16  /* rows of the HTTP endpoints panel */
+#define TOP_ROUTE_NAME 32 /* an endpoint's "METHOD route", with its NUL */
 
 #define TOP_SHARE_NONE -1.0
 #define TOP_SHARE_IDLE -2.0
@@ -27,7 +28,7 @@ struct top_row {
 
 /* One named number of a small panel (protocols, TCP, endpoints, losses, reasons). */
 struct top_item {
-	char name[32];
+	char name[48]; /* TLS rows: "TLS :port sni alpn hs done/conns" */
 	double rate;  /* per second; < 0: not known yet */
 	double share; /* percent, or TOP_SHARE_NONE (no column) or TOP_SHARE_IDLE ("-") */
 	__u64 total;

@@ -103,10 +103,39 @@ static void test_top(void **state)
 	memset(&f, 0, sizeof(f));
 	assert_int_equal(top_model__step(&m, &b, 2 * NS, TOP_SORT_PACKETS, &f), 1);
 	assert_int_equal(f.n_ep, 1);
-	assert_string_equal(f.ep[0].name, "TLS :8443 d20.example");
+	assert_string_equal(f.ep[0].name, "TLS :8443 d20.example hs 1/1");
 	assert_int_equal(f.ep[0].total, 30);
 	assert_true(f.ep[0].rate > 19.9 && f.ep[0].rate < 20.1);
 	assert_true(f.ep[0].warn);
+	top_frame__free(&f);
+	top_model__free(&m);
+}
+
+/* One item per (port, SNI, ALPN): the ALPN and the counts in the name; a long SNI is cut, not the counts. */
+static void test_top_names(void **state)
+{
+	struct rx_snapshot a = { 0 };
+	struct top_model m = { 0 };
+	struct top_frame f = { 0 };
+	int i, h2 = 0, h1 = 0, cut = 0;
+
+	(void)state;
+	a.tls = calloc(3, sizeof(*a.tls));
+	assert_non_null(a.tls);
+	row(&a.tls[0], 443, "api.example", "\x02h2", 3, 4, 10);
+	row(&a.tls[1], 443, "api.example", "\x08http/1.1", 9, 2, 5);
+	row(&a.tls[2], 443, "a-very-long-name-of-a-service.internal.example", "\x02h2", 3, 12, 1);
+	a.tls[2].v.hs_done = 11;
+	a.n_tls = 3;
+	a.last_ns = 1 * NS;
+	assert_int_equal(top_model__step(&m, &a, 1 * NS, TOP_SORT_PACKETS, &f), 1);
+	assert_int_equal(f.n_ep, 3);
+	for (i = 0; i < f.n_ep; i++) {
+		h2 += !strcmp(f.ep[i].name, "TLS api.example h2 hs 4/4");
+		h1 += !strcmp(f.ep[i].name, "TLS api.example http/1.1 hs 2/2");
+		cut += !strcmp(f.ep[i].name, "TLS a-very-long-name-of-a-servic... h2 hs 11/12");
+	}
+	assert_int_equal(h2 + h1 + cut, 3);
 	top_frame__free(&f);
 	top_model__free(&m);
 }
@@ -140,6 +169,7 @@ int main(void)
 		cmocka_unit_test(test_texts),
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_top),
+		cmocka_unit_test(test_top_names),
 		cmocka_unit_test(test_wire),
 	};
 

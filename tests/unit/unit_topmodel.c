@@ -153,7 +153,7 @@ static void endpoints_fold_over_statuses(void **state)
 	top_model__free(&m);
 }
 
-/* A route longer than the item's name has room for ends in "...": the cut shows. */
+/* A route longer than an endpoint's name has room for ends in "...": the cut shows. */
 static void endpoint_cut_route_marked(void **state)
 {
 	static const char route[] = "/abcdefghij/abcdefghij/abcdefghij/abcdefghij";
@@ -166,9 +166,9 @@ static void endpoint_cut_route_marked(void **state)
 	snprintf(s.endpoints[1].route, sizeof(s.endpoints[1].route), "%s", route); /* POST, the busiest */
 	top_model__step(&m, &s, NS, TOP_SORT_PACKETS, &f);
 	assert_int_equal(f.n_ep, 2);
-	assert_int_equal(strlen(f.ep[0].name), sizeof(f.ep[0].name) - 1);
+	assert_int_equal(strlen(f.ep[0].name), TOP_ROUTE_NAME - 1);
 	assert_memory_equal(f.ep[0].name, "POST /abcdefghij", 16);
-	assert_string_equal(f.ep[0].name + sizeof(f.ep[0].name) - 4, "...");
+	assert_string_equal(f.ep[0].name + TOP_ROUTE_NAME - 4, "...");
 	top_frame__free(&f);
 	top_model__free(&m);
 }
