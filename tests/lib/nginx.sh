@@ -53,6 +53,17 @@ EOF2
 	rx_until sh -c "ip netns exec $NB ss -Hlun 'sport = :9999' | grep -q ." || fail "the UDP service did not start"
 }
 
+# rx_api_restart: the demo API of rx_nginx_api_udp restarts on its port
+# (api_pid stopped) with a new pid, api2 (or fail)
+# shellcheck disable=SC2034 # api2: the caller's
+rx_api_restart() {
+	rx_stop "$api_pid"
+	rx_bg ip netns exec "$NB" /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8081
+	api2=$bg_pid
+	rx_until rx_listening 8081 || fail "the API did not restart"
+	[ "$api2" != "$api_pid" ] || fail "the restarted API has the same pid"
+}
+
 # rx_tls_delay_lab LISTEN PCAP: nginx with TLS on 192.0.2.2:8080 (its listen
 # options LISTEN: "ssl" or "ssl http2"; a certificate in $tmp for d0, d20 and
 # d100.example) in front of an API on 127.0.0.1:9000 in NB that answers
