@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The packets bench/xdp_cost and bench/tc_http_cost time, and the running
- * of them (bench_lib.h). tests/bpf/bench_check.c links this too, to check
- * that the packets take the paths they are timed for.
+ * of them and of the other TEST_RUN benchmarks' rounds (bench_lib.h).
+ * tests/bpf/bench_check.c links this too, to check that the packets take
+ * the paths they are timed for.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -353,14 +354,8 @@ int hc_open(struct hc_ctx *x, const char *who)
 {
 	int err;
 
-	x->rx = rxray_bpf__open();
-	if (x->rx) {
-		/* fixed at load (rodata): TCP health on, the rest off; hc_mode() switches http, txns */
-		memset((void *)&x->rx->rodata->rx_ro, 0, sizeof(x->rx->rodata->rx_ro));
-		x->rx->rodata->rx_ro.tcp = 1;
-	}
-	if (!x->rx || rxray_bpf__load(x->rx) || rx_stages__fill(x->rx->obj)) {
-		err = -errno;
+	err = bench__load(&x->rx); /* hc_mode() switches http, txns */
+	if (err) {
 		fprintf(stderr, "%s: load rxray.bpf.o: %s\n", who, strerror(-err));
 		return err;
 	}
@@ -380,6 +375,22 @@ void hc_close(struct hc_ctx *x)
 }
 
 /* ---- running -------------------------------------------------------------------- */
+
+/*
+ * rxray's programs loaded, their stage table filled; fixed at load (rodata):
+ * TCP health on, the rest off. 0 or -errno.
+ */
+int bench__load(struct rxray_bpf **rx)
+{
+	*rx = rxray_bpf__open();
+	if (!*rx)
+		return -errno;
+	memset((void *)&(*rx)->rodata->rx_ro, 0, sizeof((*rx)->rodata->rx_ro));
+	(*rx)->rodata->rx_ro.tcp = 1;
+	if (rxray_bpf__load(*rx) || rx_stages__fill((*rx)->obj))
+		return -errno;
+	return 0;
+}
 
 /* One BPF_PROG_TEST_RUN of repeat runs; the kernel's ns per run, or -errno. */
 long bench__run(int fd, const struct bench_pkt *p, __u32 repeat, __u32 retval)
@@ -431,6 +442,65 @@ int bench__parse_opts(int argc, char **argv, const struct bench_opt *opts, void 
 			*(const char **)o->dst = optarg;
 	}
 	return 0;
+}
+
+/* The options into b (its defaults first); 0, or -EINVAL after usage to stderr. */
+int bench__rounds_opts(int argc, char **argv, struct bench_rounds *b, void (*usage)(FILE *))
+{
+	const struct bench_opt opts[] = {
+		{ 'p', 'u', &b->runs }, { 'r', 'u', &b->rounds }, { 'C', 'i', &b->cpu }, { 0 },
+	};
+
+	b->runs = 20000;
+	b->rounds = 7;
+	b->cpu = -1;
+	if (bench__parse_opts(argc, argv, opts, usage) || !b->runs || !b->rounds ||
+	    b->rounds > BENCH_ROUNDS_MAX) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Pin, set up, warm up and run the rounds; med[nvals] their medians, and a
+ * heading that says how they were measured. 0 or -errno (said).
+ */
+int bench__rounds_run(struct bench_rounds *b, double *med)
+{
+	double *v, *r;
+	__u32 i;
+	int err, k;
+
+	err = bench__pin(b->cpu, &b->cpu);
+	if (!err)
+		err = b->setup(b->ctx);
+	if (err) {
+		fprintf(stderr, "%s: %s\n", b->who, strerror(-err));
+		return err;
+	}
+	v = calloc((size_t)b->nvals * (BENCH_ROUNDS_MAX + 1), sizeof(*v));
+	if (!v) {
+		fprintf(stderr, "%s: %s\n", b->who, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	r = v + (size_t)b->nvals * BENCH_ROUNDS_MAX;
+	err = b->round(b->ctx, 1000, r); /* warm-up */
+	for (i = 0; i < b->rounds && !err; i++) {
+		err = b->round(b->ctx, b->runs, r);
+		for (k = 0; k < b->nvals; k++)
+			v[k * BENCH_ROUNDS_MAX + i] = r[k];
+	}
+	if (err)
+		fprintf(stderr, "%s: test run: %s\n", b->who, strerror(-err));
+	for (k = 0; k < b->nvals && !err; k++)
+		med[k] = bench__median(v + k * BENCH_ROUNDS_MAX, (int)b->rounds);
+	free(v);
+	if (!err)
+		printf("%s: BPF_PROG_TEST_RUN (SCHED_CLS, tc_ingress) on CPU %d, kernel-reported ns "
+		       "per packet, median of %u interleaved rounds of %u %s each\n",
+		       b->who, b->cpu, b->rounds, b->runs, b->unit);
+	return err;
 }
 
 static int bench__cmp_double(const void *a, const void *b)

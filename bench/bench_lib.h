@@ -92,6 +92,27 @@ struct bench_opt {
 };
 
 int bench__parse_opts(int argc, char **argv, const struct bench_opt *opts, void (*usage)(FILE *));
+
+/*
+ * The rounds of bench/sock_cost and bench/tls_conn_cost: options -p RUNS,
+ * -r ROUNDS, -C CPU; pinned, set up, one warm-up round of 1,000, then ROUNDS
+ * rounds of RUNS, each giving nvals values (ns per packet of tc_ingress, by
+ * BPF_PROG_TEST_RUN), and their medians.
+ */
+struct bench_rounds {
+	__u32 runs, rounds; /* -p (20000), -r (7, at most BENCH_ROUNDS_MAX) */
+	int cpu; /* -C (-1: the one this starts on), then the CPU pinned to */
+	const char *who; /* the benchmark, in its heading and errors */
+	const char *unit; /* what RUNS counts, in the heading */
+	int nvals; /* the values of one round */
+	void *ctx;
+	int (*setup)(void *ctx);
+	int (*round)(void *ctx, __u32 runs, double *val); /* val[nvals] */
+};
+
+int bench__rounds_opts(int argc, char **argv, struct bench_rounds *b, void (*usage)(FILE *));
+int bench__rounds_run(struct bench_rounds *b, double *med);
+int bench__load(struct rxray_bpf **rx);
 long bench__run(int fd, const struct bench_pkt *p, __u32 repeat, __u32 retval);
 double bench__median(double *v, int n);
 int bench__pin(int cpu, int *pinned);

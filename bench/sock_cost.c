@@ -38,7 +38,6 @@
 
 #include "../datapath/abi.h"
 #include "rxray.skel.h"
-#include "../src/stages.h"
 #include "bench_lib.h"
 #include "../tests/lib/pktgen.h"
 
@@ -49,11 +48,6 @@ static const char *const sc_kind_name[SC_KINDS] = {
 };
 static const char *const sc_kind_key[SC_KINDS] = {
 	"udp_bound", "udp_nocookie", "udp_closed", "syn", "ack_untracked", "ack_tracked",
-};
-
-struct sc_opts {
-	__u32 runs, rounds;
-	int cpu;
 };
 
 static const __u8 sc_mac1[6] = { 2, 0, 0, 0, 0, 1 }, sc_mac2[6] = { 2, 0, 0, 0, 0, 2 };
@@ -121,19 +115,16 @@ struct sc_ctx {
 	struct bench_pkt pkt[SC_KINDS];
 };
 
-static int sc_setup(struct sc_ctx *x)
+static int sc_setup(void *ctx)
 {
+	struct sc_ctx *x = ctx;
 	__u16 closed;
 	__u64 ino;
 	int fd, err;
 
-	x->rx = rxray_bpf__open();
-	if (!x->rx)
-		return -errno;
-	memset((void *)&x->rx->rodata->rx_ro, 0, sizeof(x->rx->rodata->rx_ro));
-	x->rx->rodata->rx_ro.tcp = 1;
-	if (rxray_bpf__load(x->rx) || rx_stages__fill(x->rx->obj))
-		return -errno;
+	err = bench__load(&x->rx);
+	if (err)
+		return err;
 	x->fd = bpf_program__fd(x->rx->progs.tc_ingress);
 	x->ncpus = libbpf_num_possible_cpus();
 	x->udp = sc_socket(SOCK_DGRAM, &x->udp_port, &x->udp_ino);
@@ -158,9 +149,10 @@ static int sc_setup(struct sc_ctx *x)
 	return err;
 }
 
-/* One round: every kind, lookups off then on; ns[k][on]. */
-static int sc_round(struct sc_ctx *x, __u32 runs, double ns[SC_KINDS][2])
+/* One round: every kind, lookups off then on; ns[k * 2 + on]. */
+static int sc_round(void *ctx, __u32 runs, double *ns)
 {
+	struct sc_ctx *x = ctx;
 	int k, on;
 	long d;
 
@@ -172,7 +164,7 @@ static int sc_round(struct sc_ctx *x, __u32 runs, double ns[SC_KINDS][2])
 			d = bench__run(x->fd, &x->pkt[k], runs, (__u32)TC_ACT_UNSPEC);
 			if (d < 0)
 				return (int)d;
-			ns[k][on] = (double)d;
+			ns[k * 2 + on] = (double)d;
 		}
 	return 0;
 }
@@ -221,48 +213,22 @@ static void sc_usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	struct sc_opts o = { .runs = 20000, .rounds = 7, .cpu = -1 };
-	const struct bench_opt opts[] = {
-		{ 'p', 'u', &o.runs }, { 'r', 'u', &o.rounds }, { 'C', 'i', &o.cpu }, { 0 },
-	};
-	static double v[SC_KINDS][2][BENCH_ROUNDS_MAX];
-	double r[SC_KINDS][2], med[SC_KINDS][2];
 	struct sc_ctx x = { .udp = -1, .tcp = -1, .udp2 = -1 };
-	int err, cpu, k, on;
-	__u32 i;
+	struct bench_rounds b = {
+		.who = "sock_cost", .unit = "repeats", .nvals = SC_KINDS * 2,
+		.ctx = &x, .setup = sc_setup, .round = sc_round,
+	};
+	double med[SC_KINDS][2];
+	int err, k;
 
-	if (bench__parse_opts(argc, argv, opts, sc_usage) || !o.runs || !o.rounds ||
-	    o.rounds > BENCH_ROUNDS_MAX) {
-		sc_usage(stderr);
+	if (bench__rounds_opts(argc, argv, &b, sc_usage))
 		return 2;
-	}
-	err = bench__pin(o.cpu, &cpu);
-	if (!err)
-		err = sc_setup(&x);
-	if (err) {
-		fprintf(stderr, "sock_cost: %s\n", strerror(-err));
+	err = bench__rounds_run(&b, &med[0][0]);
+	if (err)
 		goto cleanup;
-	}
-	err = sc_round(&x, 1000, r); /* warm-up */
-	for (i = 0; i < o.rounds && !err; i++) {
-		err = sc_round(&x, o.runs, r);
-		for (k = 0; k < SC_KINDS; k++)
-			for (on = 0; on < 2; on++)
-				v[k][on][i] = r[k][on];
-	}
-	if (err) {
-		fprintf(stderr, "sock_cost: test run: %s\n", strerror(-err));
-		goto cleanup;
-	}
-	printf("sock_cost: BPF_PROG_TEST_RUN (SCHED_CLS, tc_ingress) on CPU %d, kernel-reported ns "
-	       "per packet, median of %u interleaved rounds of %u repeats each\n",
-	       cpu, o.rounds, o.runs);
-	for (k = 0; k < SC_KINDS; k++) {
-		for (on = 0; on < 2; on++)
-			med[k][on] = bench__median(v[k][on], (int)o.rounds);
+	for (k = 0; k < SC_KINDS; k++)
 		printf("  %-14s lookups off %7.1f ns  on %7.1f ns  lookup %+6.1f ns\n", sc_kind_name[k],
 		       med[k][0], med[k][1], med[k][1] - med[k][0]);
-	}
 	err = sc_check(&x);
 	printf("RESULT sock_cost");
 	for (k = 0; k < SC_KINDS; k++)

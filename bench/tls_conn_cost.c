@@ -35,7 +35,6 @@
 
 #include "../datapath/abi.h"
 #include "rxray.skel.h"
-#include "../src/stages.h"
 #include "bench/trivial_tc.skel.h"
 #include "bench_lib.h"
 #include "../tests/lib/pktgen.h"
@@ -44,11 +43,6 @@ enum { TC_TRIV, TC_PLAIN_OFF, TC_PLAIN, TC_HELLO, TC_RECORD, TC_KINDS };
 static const char *const tc_kind_name[TC_KINDS] = {
 	"trivial (record packet)", "plain segment, http off", "plain segment", "ClientHello",
 	"application record",
-};
-
-struct tc_opts {
-	__u32 runs, rounds;
-	int cpu;
 };
 
 static const __u8 tc_cmac[6] = { 2, 0, 0, 0, 0, 1 }, tc_smac[6] = { 2, 0, 0, 0, 0, 2 };
@@ -213,8 +207,9 @@ static int tc_records(struct tc_ctx *x, int fd, int plain, __u32 n, __u64 *ns)
 }
 
 /* One round: ns per packet of each kind, interleaved. */
-static int tc_round(struct tc_ctx *x, __u32 n, double out[TC_KINDS])
+static int tc_round(void *ctx, __u32 n, double *out)
 {
+	struct tc_ctx *x = ctx;
 	volatile struct rx_config_rt *cfg = &x->rx->bss->rx_cfg;
 	__u64 ns[TC_KINDS] = { 0 };
 	int err;
@@ -283,16 +278,17 @@ static void tc_usage(FILE *f)
 		BENCH_ROUNDS_MAX);
 }
 
-static int tc_load(struct tc_ctx *x)
+static int tc_load(void *ctx)
 {
+	struct tc_ctx *x = ctx;
+	int err;
+
 	x->triv = trivial_tc_bpf__open_and_load();
-	x->rx = rxray_bpf__open();
-	if (!x->triv || !x->rx)
+	if (!x->triv)
 		return -errno;
-	memset((void *)&x->rx->rodata->rx_ro, 0, sizeof(x->rx->rodata->rx_ro));
-	x->rx->rodata->rx_ro.tcp = 1;
-	if (rxray_bpf__load(x->rx) || rx_stages__fill(x->rx->obj))
-		return -errno;
+	err = bench__load(&x->rx);
+	if (err)
+		return err;
 	x->fd = bpf_program__fd(x->rx->progs.tc_ingress);
 	x->fd_triv = bpf_program__fd(x->triv->progs.tc_trivial);
 	return 0;
@@ -300,43 +296,19 @@ static int tc_load(struct tc_ctx *x)
 
 int main(int argc, char **argv)
 {
-	struct tc_opts o = { .runs = 20000, .rounds = 7, .cpu = -1 };
-	const struct bench_opt opts[] = {
-		{ 'p', 'u', &o.runs }, { 'r', 'u', &o.rounds }, { 'C', 'i', &o.cpu }, { 0 },
-	};
-	static double v[TC_KINDS][BENCH_ROUNDS_MAX];
-	double r[TC_KINDS], med[TC_KINDS];
 	struct tc_ctx x = { .port = 10000 };
-	int err, cpu, k;
-	__u32 i;
+	struct bench_rounds b = {
+		.who = "tls_conn_cost", .unit = "packets", .nvals = TC_KINDS,
+		.ctx = &x, .setup = tc_load, .round = tc_round,
+	};
+	double med[TC_KINDS];
+	int err, k;
 
-	if (bench__parse_opts(argc, argv, opts, tc_usage) || !o.runs || !o.rounds ||
-	    o.rounds > BENCH_ROUNDS_MAX) {
-		tc_usage(stderr);
+	if (bench__rounds_opts(argc, argv, &b, tc_usage))
 		return 2;
-	}
-	err = bench__pin(o.cpu, &cpu);
-	if (!err)
-		err = tc_load(&x);
-	if (err) {
-		fprintf(stderr, "tls_conn_cost: %s\n", strerror(-err));
+	err = bench__rounds_run(&b, med);
+	if (err)
 		goto cleanup;
-	}
-	err = tc_round(&x, 1000, r); /* warm-up */
-	for (i = 0; i < o.rounds && !err; i++) {
-		err = tc_round(&x, o.runs, r);
-		for (k = 0; k < TC_KINDS; k++)
-			v[k][i] = r[k];
-	}
-	if (err) {
-		fprintf(stderr, "tls_conn_cost: test run: %s\n", strerror(-err));
-		goto cleanup;
-	}
-	for (k = 0; k < TC_KINDS; k++)
-		med[k] = bench__median(v[k], (int)o.rounds);
-	printf("tls_conn_cost: BPF_PROG_TEST_RUN (SCHED_CLS, tc_ingress) on CPU %d, kernel-reported ns "
-	       "per packet, median of %u interleaved rounds of %u packets each\n",
-	       cpu, o.rounds, o.runs);
 	for (k = 0; k < TC_KINDS; k++)
 		printf("  %-28s %8.1f ns  %5.2fx trivial  %5.2fx plain segment\n", tc_kind_name[k],
 		       med[k], med[k] / med[TC_TRIV], med[k] / med[TC_PLAIN]);

@@ -17,28 +17,7 @@ export RXRAY_AGENT=$tmp/agent.sock
 PORT=19481
 rx_lab
 
-rx_nginx_conf "$tmp" <<EOF2
-	access_log off;
-	server { listen 192.0.2.2:8080; location / { return 200 "nginx\n"; } }
-EOF2
-rx_bg ip netns exec "$NB" nginx -c "$tmp/nginx.conf" -e "$tmp/error.log" 2>"$tmp/nginx.err"
-rx_until rx_listening 8080 || fail "nginx did not start: $(cat "$tmp/nginx.err")"
-rx_until test -s "$tmp/nginx.pid" || fail "no nginx pid file"
-nginx_pid=$(cat "$tmp/nginx.pid")
-rx_bg ip netns exec "$NB" /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8081
-api_pid=$bg_pid
-rx_until rx_listening 8081 || fail "the API did not start"
-cat >"$tmp/udp_echo.py" <<'EOF2'
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("192.0.2.2", 9999))
-while True:
-    d, a = s.recvfrom(2048)
-    s.sendto(d, a)
-EOF2
-rx_bg ip netns exec "$NB" /usr/bin/python3 "$tmp/udp_echo.py"
-udp_pid=$bg_pid
-rx_until sh -c "ip netns exec $NB ss -Hlun 'sport = :9999' | grep -q ." || fail "the UDP service did not start"
+rx_nginx_api_udp
 
 rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$PORT --control "$RXRAY_AGENT" 2>"$tmp/serve.err"
 rx_until rx_scrapes $PORT || fail "serve did not start: $(cat "$tmp/serve.err")"
@@ -93,11 +72,7 @@ jq -e '.interfaces[0].services[] | select(.port == 8099 or .port == 9998) | has(
 	"$tmp/s1.json" >/dev/null || fail "a closed port has a process"
 
 # the API restarts on its port: a new pid
-rx_stop "$api_pid"
-rx_bg ip netns exec "$NB" /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8081
-api2=$bg_pid
-rx_until rx_listening 8081 || fail "the API did not restart"
-[ "$api2" != "$api_pid" ] || fail "the restarted API has the same pid"
+rx_api_restart
 traffic
 sleep 1.2 # a new socket: the process walk is at most once a second
 ip netns exec "$NB" curl -sf "http://127.0.0.1:$PORT/api/stats" >"$tmp/s2.json" || fail "/api/stats"

@@ -19,28 +19,7 @@ export RXRAY_AGENT=$tmp/agent.sock
 PORT=19483
 rx_lab
 
-rx_nginx_conf "$tmp" <<EOF2
-	access_log off;
-	server { listen 192.0.2.2:8080; location / { return 200 "nginx\n"; } }
-EOF2
-rx_bg ip netns exec "$NB" nginx -c "$tmp/nginx.conf" -e "$tmp/error.log" 2>"$tmp/nginx.err"
-rx_until rx_listening 8080 || fail "nginx did not start: $(cat "$tmp/nginx.err")"
-rx_until test -s "$tmp/nginx.pid" || fail "no nginx pid file"
-nginx_pid=$(cat "$tmp/nginx.pid")
-rx_bg ip netns exec "$NB" /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8081
-api_pid=$bg_pid
-rx_until rx_listening 8081 || fail "the API did not start"
-cat >"$tmp/udp_echo.py" <<'EOF2'
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("192.0.2.2", 9999))
-while True:
-    d, a = s.recvfrom(2048)
-    s.sendto(d, a)
-EOF2
-rx_bg ip netns exec "$NB" /usr/bin/python3 "$tmp/udp_echo.py"
-udp_pid=$bg_pid
-rx_until sh -c "ip netns exec $NB ss -Hlun 'sport = :9999' | grep -q ." || fail "the UDP service did not start"
+rx_nginx_api_udp
 # IPv6: a UDP service on 2001:db8::2 (the lookup's IPv6 tuple)
 rx_bg ip netns exec "$NB" /usr/bin/python3 -c '
 import socket
@@ -129,11 +108,7 @@ for want in "rxray_nosocket_packets_total{interface=\"$IF\",proto=\"tcp\"} 8" \
 done
 
 # the API restarts on its port: a new pid, found by the kernel
-rx_stop "$api_pid"
-rx_bg ip netns exec "$NB" /usr/bin/python3 scripts/demo_api.py 192.0.2.2 8081
-api2=$bg_pid
-rx_until rx_listening 8081 || fail "the API did not restart"
-[ "$api2" != "$api_pid" ] || fail "the restarted API has the same pid"
+rx_api_restart
 traffic
 sleep 1.2 # a new socket: the process walk is at most once a second
 inb curl -sf "http://127.0.0.1:$PORT/api/stats" >"$tmp/s2.json" || fail "/api/stats"

@@ -50,10 +50,7 @@ live_requests() { # live_requests NAME FILTER...: 3 requests to the API under re
 	pid=$!
 	pids+=("$pid")
 	# attached: the TC programs on the veth (both directions make a transaction)
-	for _ in $(seq 100); do
-		ip netns exec "$NB" bpftool net show dev "$IF" 2>/dev/null | grep -q tc_egress && break
-		sleep 0.05
-	done
+	rx_wait_tc_egress 100 0.05
 	sleep 0.3
 	ip netns exec "$NA" curl -s -o /dev/null -o /dev/null -o /dev/null http://192.0.2.2:8080/users/1 \
 		http://192.0.2.2:8080/users/2 http://192.0.2.2:8080/health || fail "$name: curl"

@@ -19,59 +19,8 @@ ROOT=$PWD
 cd "$tmp" || exit 1
 CONNS=2 REQS=8 TOL0=5
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=d0.example \
-	-addext "subjectAltName=DNS:d0.example,DNS:d20.example,DNS:d100.example" \
-	-keyout srv.key -out srv.crt 2>/dev/null || fail "openssl: certificate"
-
-# the API: GET /dN answers after N ms, in one segment (Nagle off: a header
-# and a body written apart would wait for nginx's delayed ACK, 40 ms)
-cat >api.py <<'PY'
-import sys, time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-class Api(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    def log_message(self, *a): pass
-    def do_GET(self):
-        time.sleep(int(self.path.lstrip("/d") or 0) / 1000)
-        body = b'{"ok": true}\n'
-        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), Api).serve_forever()
-PY
-rx_bg ip netns exec "$NB" /usr/bin/python3 api.py 127.0.0.1 9000
-rx_until rx_listening 9000 || fail "API did not start"
-rx_nginx <<NGINX
-	access_log off;
-	map \$ssl_server_name \$dpath { d20.example /d20; d100.example /d100; default /d0; }
-	upstream api { server 127.0.0.1:9000; keepalive 8; }
-	server {
-		listen 192.0.2.2:8080 ssl;
-		server_name d0.example d20.example d100.example;
-		ssl_certificate $tmp/srv.crt;
-		ssl_certificate_key $tmp/srv.key;
-		ssl_protocols TLSv1.2 TLSv1.3;
-		keepalive_requests 1000;
-		location / {
-			proxy_http_version 1.1;
-			proxy_set_header Connection "";
-			proxy_pass http://api\$dpath;
-		}
-	}
-NGINX
-
-rx_bg ip netns exec "$NB" tcpdump -i "$IF" -w "$tmp/tls.pcap" -U 'tcp port 8080' 2>"$tmp/tcpdump.err"
-td_pid=$bg_pid
-ip netns exec "$NB" "$RXRAY" stats -i "$IF" --duration 20 --json >"$tmp/live.json" 2>"$tmp/stats.err" &
-stats_pid=$!
-pids+=("$stats_pid")
-# attached (TC: its programs loaded, which takes seconds on a loaded machine) before the first connection
-for _ in $(seq 200); do
-	ip netns exec "$NB" bpftool net show dev "$IF" 2>/dev/null | grep -q tc_egress && break
-	sleep 0.1
-done
-ip netns exec "$NB" bpftool net show dev "$IF" 2>/dev/null | grep -q tc_egress || fail "stats -i did not attach"
-sleep 0.5
+# nginx with TLS in front of the API (tests/lib/nginx.sh), tcpdump and stats -i
+rx_tls_delay_lab ssl tls.pcap
 
 # CONNS connections per SNI, REQS keep-alive requests on each; TLS 1.3 and 1.2
 for host in d0.example d20.example d100.example; do

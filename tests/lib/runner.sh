@@ -127,6 +127,19 @@ rx_tc_attached() {
 	out=$(ip netns exec "$NB" bpftool net show dev "$IF" 2>/dev/null) || return 1
 	grep -q "tc_ingress" <<<"$out" && grep -q "tc_egress" <<<"$out"
 }
+# rx_tc_egress: rxray's tc_egress is attached on IF in NB
+rx_tc_egress() { ip netns exec "$NB" bpftool net show dev "$IF" 2>/dev/null | grep -q tc_egress; }
+# rx_wait_tc_egress [TRIES [STEP]]: wait until rx_tc_egress, checking TRIES
+# times (200) STEP seconds (0.1) apart and once more at the end
+# shellcheck disable=SC2120 # TRIES and STEP: some callers give them
+rx_wait_tc_egress() {
+	local _
+	for _ in $(seq "${1:-200}"); do
+		rx_tc_egress && return 0
+		sleep "${2:-0.1}"
+	done
+	rx_tc_egress
+}
 # rx_capturing FILE: the tcpdump whose stderr goes to FILE is capturing
 rx_capturing() { grep -q "listening on" "$1" 2>/dev/null; }
 
