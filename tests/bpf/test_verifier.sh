@@ -29,11 +29,10 @@ while IFS= read -r line; do
 	[[ $line =~ $re ]] || fail "malformed line: $line"
 done <"$OUT"
 
-# entry programs: global functions outside .text (subprograms live in .text, global
-# ones too: rx_xdp_guard_early). readelf writes a one-digit index as "[ 2]".
-text=$(readelf -SW "$OBJ" | sed -n 's/^ *\[ *\([0-9]*\)\] \.text .*/\1/p')
-text=${text:-none}
-want=$(readelf -sW "$OBJ" | awk -v t="$text" '$4 == "FUNC" && $5 == "GLOBAL" && $7 != t { print $8 }' | sort)
+# the object's entry programs (tests/lib/bpfobj.sh)
+# shellcheck source=../lib/bpfobj.sh
+. "${0%/*}/../lib/bpfobj.sh"
+want=$(rx_bpf_entries "$OBJ")
 got=$(awk '{ print $2 }' "$OUT" | sort)
 [ -n "$want" ] || fail "no programs found in $OBJ"
 [ "$want" = "$got" ] || fail "programs reported ($(tr '\n' ' ' <<<"$got")) are not the object's ($(tr '\n' ' ' <<<"$want"))"

@@ -19,6 +19,8 @@
 set -u
 # shellcheck source=../lib/runner.sh
 . "${0%/*}/../lib/runner.sh"
+# shellcheck source=../lib/bpfobj.sh
+. "${0%/*}/../lib/bpfobj.sh"
 rx_begin "${1:-}" rxdr$(($$ % 100000))
 OBJ=$BUILD/rxray.bpf.o
 VSTATS=$BUILD/tests/verifier_stats
@@ -61,9 +63,8 @@ grep -qE "^kernel features: $nprobe of $nprobe: " "$tmp/ver.txt" ||
 	fail "--version: features not those of doctor ($nprobe probes): $(tail -1 "$tmp/ver.txt")"
 ok "--version: $(head -2 "$tmp/ver.txt" | tr '\n' ' ')"
 
-# every entry program of the object (global functions outside .text), no other
-text=$(readelf -SW "$OBJ" | awk '$2 == ".text" { gsub(/[][]/, "", $1); print $1 }')
-want=$(readelf -sW "$OBJ" | awk -v t="${text:-none}" '$4 == "FUNC" && $5 == "GLOBAL" && $7 != t { print $8 }' | sort)
+# every entry program of the object, no other
+want=$(rx_bpf_entries "$OBJ")
 got=$(jq -r '.programs[].name' "$J" | sort)
 [ -n "$want" ] || fail "no programs found in $OBJ"
 [ "$want" = "$got" ] ||
