@@ -3,10 +3,12 @@
 # bench/live_cost.sh and bench/http_cost.sh attach to a veth), and
 # bench/tc_http_cost with its trivial TC baseline. Both link bench/bench_lib.c
 # (their packets, built with tests/lib/pktgen.h, and the running of them),
-# which tests/bpf/bench_check.c links too. `make bench` builds them and runs
-# bench/run.sh.
+# which tests/bpf/bench_check.c links too. The drop-only XDP baseline
+# (trivial_drop.bpf.o) is bench/guard_cost's, and bench/guard_drop.sh attaches
+# it to a veth. `make bench` builds them and runs bench/run.sh.
 BENCH_DIR := $(BUILD)/bench
-BENCH_BINS := $(BENCH_DIR)/xdp_cost $(BENCH_DIR)/trivial.bpf.o $(BENCH_DIR)/tc_http_cost \
+BENCH_BINS := $(BENCH_DIR)/xdp_cost $(BENCH_DIR)/trivial.bpf.o $(BENCH_DIR)/trivial_drop.bpf.o \
+	$(BENCH_DIR)/tc_http_cost \
 	$(BENCH_DIR)/guard_cost $(BENCH_DIR)/tls_cost $(BENCH_DIR)/tls_conn_cost $(BENCH_DIR)/sock_cost \
 	$(BENCH_DIR)/flowtab_cost
 

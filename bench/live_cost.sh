@@ -20,10 +20,21 @@
 #   base    the same with the baseline build's rxray (BENCH_BASE_BUILD, set
 #           by `BENCH_BASE=REV make bench`: bench/base_build.sh), in the same
 #           rounds; the summary adds base / pass-only and rxray / base.
+#   drop    bench/trivial_drop.bpf.c's xdp_trivial_drop in driver mode: one
+#           per-CPU counter, XDP_DROP. The drop-rate baseline (issue 13).
+#   guard   `rxray serve -i IF` as in rxray, with the guard on and a block
+#           list of BENCH_GUARD_RULES (100,000) CIDRs from a config file
+#           (guard-block lines: IPv4 /32s in 10/8, IPv6 /64s in
+#           2001:db8:8000::/33, half each, and 198.18.0.0/24, the udp and tcp
+#           shapes' sources): every packet is dropped by the guard's early
+#           check; it counts rxray_guard_dropped_packets_total. With drop and
+#           guard, the summary adds guard / drop-only: the drop rate's ratio
+#           (goal >= 0.9). bench/guard_drop.sh runs these modes.
 #
 # Measured per run: packets received on ns b's veth (rx_packets) per second
 # of wall time, what the program itself counted (the trivial counter, or
-# the sum of rxray_packets_total), drops on either side, and from /proc/stat
+# the sum of rxray_packets_total; in drop and guard, the packets dropped) and
+# that per second (counted/s: the drop rate), drops on either side, and from /proc/stat
 # CPU 0's busy time per packet received (cpu0_ns: trafgen sends and, veth
 # scheduling its NAPI on the sending CPU, the receive path runs there too:
 # the whole cost of a packet in this lab) and its softirq time per packet
@@ -36,7 +47,8 @@
 # Environment: BENCH_LIVE_SECONDS (10), BENCH_LIVE_ROUNDS (3),
 # BENCH_LIVE_SHAPES ("udp tcp"; also tcp256, wide), BENCH_LIVE_MODES ("none pass
 # rxray", and base if BENCH_BASE_BUILD is set), BENCH_BASE_BUILD (a baseline
-# build directory holding rxray), BENCH_BASE_DESC (its name in the output).
+# build directory holding rxray), BENCH_BASE_DESC (its name in the output),
+# BENCH_GUARD_RULES (100000: the guard mode's block list, at least 1).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -56,11 +68,15 @@ fi
 BL_RXRAY=$build/rxray
 base_rxray=${base_build:+$base_build/rxray}
 trivial=$build/bench/trivial.bpf.o
+trivial_drop=$build/bench/trivial_drop.bpf.o
+guard_rules=${BENCH_GUARD_RULES:-100000}
 port=19481
 P=rxbl
 
 [ -x "$BL_RXRAY" ] || die "$BL_RXRAY not built (make)"
 [ -f "$trivial" ] || die "$trivial not built (make bench-bins)"
+case " $modes " in *" drop "*) [ -f "$trivial_drop" ] || die "$trivial_drop not built (make bench-bins)" ;; esac
+[ "$guard_rules" -ge 1 ] 2>/dev/null || die "BENCH_GUARD_RULES=$guard_rules: want at least 1"
 case " $modes " in *" base "*)
 	[ -n "$base_build" ] || die "mode base needs BENCH_BASE_BUILD (BENCH_BASE=REV make bench)"
 	[ -x "$base_rxray" ] || die "$base_rxray not built (bench/base_build.sh)"
@@ -78,6 +94,21 @@ trap cleanup EXIT
 bl_lab_up $P || die "lab setup"
 for s in $shapes; do bl_trafgen_cfg "$s" "$BL_TMP/$s.cfg" || die "unknown shape $s"; done
 
+# the guard mode's configuration: N-1 CIDRs that match no traffic, IPv4 and
+# IPv6 alternately, and the flood's sources
+guard_conf() { # N FILE
+	awk -v n="$1" 'BEGIN {
+		printf "guard = on\nguard-max-rules = %d\n", (n > 131072 ? 131072 : (n < 1024 ? 1024 : n))
+		for (i = 0; i < n - 1; i++)
+			if (i % 2 == 0)
+				printf "guard-block = 10.%d.%d.%d\n", int(i / 2 / 65536), int(i / 2 / 256) % 256, int(i / 2) % 256
+			else
+				printf "guard-block = 2001:db8:%x:%x::/64\n", 32768 + int(i / 2 / 65536), int(i / 2) % 65536
+		print "guard-block = 198.18.0.0/24"
+	}' >"$2"
+}
+case " $modes " in *" guard "*) guard_conf "$guard_rules" "$BL_TMP/guard.conf" ;; esac
+
 # trafgen for $1 seconds, one process; -n bounds it even if the signal is lost
 blast() {
 	timeout -s INT "$1" ip netns exec "$BL_NA" trafgen --no-sock-mem -Q -P 1 -n 50000000 \
@@ -88,7 +119,17 @@ attach() { # MODE
 	case $1 in
 	none) ;;
 	pass) ip -n "$BL_NB" link set dev "$BL_IFB" xdpdrv obj "$trivial" sec xdp ;;
+	drop) ip -n "$BL_NB" link set dev "$BL_IFB" xdpdrv obj "$trivial_drop" sec xdp ;;
 	rxray) bl_serve_start $port ;;
+	guard)
+		: >"$BL_TMP/serve.err"
+		BL_SERVE_WAIT=120 BL_SERVE_ARGS="${BL_SERVE_ARGS:-} --config $BL_TMP/guard.conf" bl_serve_start $port ||
+			return 1
+		grep -q "guard: $guard_rules rules from the configuration loaded" "$BL_TMP/serve.err" || {
+			echo "the guard's $guard_rules rules did not load: $(tail -1 "$BL_TMP/serve.err")" >&2
+			return 1
+		}
+		;;
 	base) bl_serve_start $port "$base_rxray" ;;
 	esac
 }
@@ -96,17 +137,18 @@ attach() { # MODE
 detach() { # MODE
 	case $1 in
 	none) ;;
-	pass) ip -n "$BL_NB" link set dev "$BL_IFB" xdpdrv off ;;
-	rxray | base) bl_serve_stop ;;
+	pass | drop) ip -n "$BL_NB" link set dev "$BL_IFB" xdpdrv off ;;
+	rxray | base | guard) bl_serve_stop ;;
 	esac
 }
 
-# what the program counted so far: the trivial program's per-CPU counter, or rxray's packets
+# what the program counted so far: the trivial program's per-CPU counter,
+# rxray's packets, or the packets its guard dropped
 counted() { # MODE
 	local id map
 	case $1 in
 	none) echo 0 ;;
-	pass)
+	pass | drop)
 		id=$(ip netns exec "$BL_NB" bpftool -j net show dev "$BL_IFB" | jq '.[0].xdp[0].id')
 		map=$(bpftool -j prog show id "$id" | jq '.map_ids[0]')
 		bpftool -j map lookup id "$map" key 0 0 0 0 | jq '[.formatted.values[].value] | add'
@@ -114,6 +156,10 @@ counted() { # MODE
 	rxray | base)
 		ip netns exec "$BL_NB" curl -sf "http://127.0.0.1:$port/metrics" >"$BL_TMP/m"
 		bl_metric_sum rxray_packets_total "$BL_TMP/m"
+		;;
+	guard)
+		ip netns exec "$BL_NB" curl -sf "http://127.0.0.1:$port/metrics" >"$BL_TMP/m"
+		bl_metric_sum rxray_guard_dropped_packets_total "$BL_TMP/m"
 		;;
 	esac
 }
@@ -143,8 +189,8 @@ run() {
 		{ b[$1] = $6 - $2; si[$1] = $7 - $3; tot[$1] = $8 - $4 }
 		END {
 			hz = 100 # USER_HZ: /proc/stat counts 10 ms ticks
-			printf "RUN %s %s pps=%.0f rx=%d tx=%d drop=%d counted=%d", shape, mode,
-				rx / (ns / 1e9), rx, tx, drop, cnt
+			printf "RUN %s %s pps=%.0f rx=%d tx=%d drop=%d counted=%d counted_pps=%.0f", shape, mode,
+				rx / (ns / 1e9), rx, tx, drop, cnt, cnt / (ns / 1e9)
 			printf " cpu0_ns=%.0f softirq_ns=%.0f cpu0_busy=%.0f%% cpu1_busy=%.0f%%\n",
 				rx ? b["cpu0"] / hz * 1e9 / rx : 0, rx ? si["cpu0"] / hz * 1e9 / rx : 0,
 				100 * b["cpu0"] / tot["cpu0"], 100 * b["cpu1"] / tot["cpu1"]
@@ -183,16 +229,30 @@ field() { # SHAPE MODE KEY
 
 echo
 echo "live cost on veth, packets/s received by ns b (median of $rounds x $secs s)"
-printf '  %-6s %-6s %10s %12s %12s  %s\n' shape mode pps "cpu0 ns/pkt" "softirq ns" "runs (pps)"
+printf '  %-6s %-6s %10s %10s %12s %12s  %s\n' shape mode pps counted/s "cpu0 ns/pkt" "softirq ns" "runs (pps)"
 for shape in $shapes; do
 	for mode in $modes; do
-		printf '  %-6s %-6s %10.0f %12.0f %12.0f  %s\n' "$shape" "$mode" \
-			"$(field "$shape" "$mode" pps | median)" "$(field "$shape" "$mode" cpu0_ns | median)" \
+		printf '  %-6s %-6s %10.0f %10.0f %12.0f %12.0f  %s\n' "$shape" "$mode" \
+			"$(field "$shape" "$mode" pps | median)" "$(field "$shape" "$mode" counted_pps | median)" \
+			"$(field "$shape" "$mode" cpu0_ns | median)" \
 			"$(field "$shape" "$mode" softirq_ns | median)" \
 			"$(field "$shape" "$mode" pps | tr '\n' ' ')"
 	done
 done
 echo
+for shape in $shapes; do
+	case " $modes " in *" drop "*) ;; *) continue ;; esac
+	case " $modes " in *" guard "*) ;; *) continue ;; esac
+	awk -v s="$shape" -v d="$(field "$shape" drop counted_pps | median)" \
+		-v g="$(field "$shape" guard counted_pps | median)" -v dc="$(field "$shape" drop softirq_ns | median)" \
+		-v gc="$(field "$shape" guard softirq_ns | median)" -v n="$guard_rules" 'BEGIN {
+		r = d ? g / d : 0
+		printf "  %-4s guard / drop-only = %.3f  goal >= 0.9: %s   (dropped/s, %d rules; receive path %+.0f ns/packet)\n",
+			s, r, (r >= 0.9 ? "MET" : "MISSED"), n, gc - dc
+		printf "RESULT live_drop %s ratio=%.3f drop_pps=%.0f guard_pps=%.0f rules=%d extra_softirq_ns=%.0f goal=0.9\n",
+			s, r, d, g, n, gc - dc
+	}'
+done
 for shape in $shapes; do
 	case " $modes " in *" pass "*) ;; *) continue ;; esac
 	case " $modes " in *" rxray "*) ;; *) continue ;; esac

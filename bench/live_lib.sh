@@ -26,7 +26,8 @@
 #                              baseline build's) on BL_IFB in ns b, control
 #                              socket $BL_TMP/agent.sock, options
 #                              $BL_SERVE_ARGS, alerts to $BL_TMP/alerts.log;
-#                              sets BL_SERVE_PID
+#                              sets BL_SERVE_PID; waits BL_SERVE_WAIT seconds
+#                              (5) for /metrics (a big configuration loads first)
 #   bl_serve_stop              SIGTERM, wait; fails loudly on a bad exit
 #   bl_metric_sum FAMILY FILE  sum of a metric family's series in an exposition
 #   bl_nginx_conf DIR          DIR/nginx.conf: nginx in the foreground, one
@@ -137,7 +138,7 @@ bl_serve_start() {
 	ip netns exec "$BL_NB" "$bin" serve -i "$BL_IFB" --listen "127.0.0.1:$port" \
 		--control "$BL_TMP/agent.sock" ${BL_SERVE_ARGS:-} 2>>"$BL_TMP/serve.err" >>"$BL_TMP/alerts.log" &
 	BL_SERVE_PID=$!
-	for _ in $(seq 100); do
+	for _ in $(seq $((${BL_SERVE_WAIT:-5} * 20))); do
 		ip netns exec "$BL_NB" curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" && return 0
 		kill -0 "$BL_SERVE_PID" 2>/dev/null || break
 		sleep 0.05

@@ -5,6 +5,8 @@
 #   2. bench/offline.sh   offline decoding throughput against tshark and tcpdump
 #   3. bench/live_cost.sh packets/s on a veth with rxray serve attached against
 #                         a pass-only XDP program (trafgen; root)
+#      bench/guard_drop.sh packets/s dropped on the same veth by rxray's guard
+#                         (100,000 rules) against a drop-only XDP program
 #   4. bench/agent_cost.sh CPU and RSS of rxray serve (and top) at 100,000
 #                         packets/s with /metrics scraped every second (root)
 #   5. bench/tc_http_cost TC per-packet cost of an HTTP request and its response
@@ -18,7 +20,7 @@
 # and a summary. Full logs go to BUILD/bench/*.log; bench/RESULTS.md records
 # them by hand, with the machine they ran on.
 #
-#   bench/run.sh BUILD        (BENCH_ONLY=xdp, offline, live, agent or http for one)
+#   bench/run.sh BUILD        (BENCH_ONLY=xdp, offline, live, gdrop, agent or http for one)
 #
 # Side by side with a baseline build: BENCH_BASE=REV (any git revision:
 # HEAD~3, a tag, a commit id), e.g. `BENCH_BASE=main make bench`, first
@@ -42,7 +44,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=$build/bench
 mkdir -p "$out"
 rm -f "$out/xdp_cost.log" "$out/offline.log" "$out/live_cost.log" "$out/agent_cost.log" \
-	"$out/tc_http_cost.log" "$out/http_cost.log" "$out/http_latency.log" "$out/alerts_day.log"
+	"$out/guard_drop.log" "$out/tc_http_cost.log" "$out/http_cost.log" "$out/http_latency.log" "$out/alerts_day.log"
 only=${BENCH_ONLY:-}
 base=${BENCH_BASE:-}
 unset BENCH_BASE_BUILD BENCH_BASE_DESC
@@ -117,6 +119,10 @@ if wanted live; then
 	step "3. live cost on veth (bench/live_cost.sh)" live_cost.log "live_cost.sh failed (needs root, trafgen, bpftool)" \
 		"$here/live_cost.sh" "$build"
 fi
+if wanted gdrop; then
+	step "3. the guard's drop rate on veth (bench/guard_drop.sh)" guard_drop.log \
+		"guard_drop.sh failed (needs root, trafgen, bpftool)" "$here/guard_drop.sh" "$build"
+fi
 if wanted agent; then
 	step "4. agent cost at 100,000 packets/s (bench/agent_cost.sh)" agent_cost.log "agent_cost.sh failed (needs root, trafgen)" \
 		"$here/agent_cost.sh" "$build"
@@ -145,6 +151,7 @@ summary() {
 summary xdp_cost.log 'worst ratio|records produced' 'xdp '
 summary offline.log 'x  (goal|\(reference|\(speed)' 'offline: '
 summary live_cost.log 'rxray / pass-only|base  / pass-only|rxray / base' 'live: '
+summary guard_drop.log 'guard / drop-only' 'guard drop rate: '
 summary agent_cost.log 'goal (MET|MISSED)|serve / base serve|goal < 0.5' 'agent: '
 summary tc_http_cost.log 'the HTTP tracker|rxray http=1  +- trivial|http=1 transaction:' 'tc_http: '
 summary http_cost.log 'rxray / none|base / none|rxray / base' 'http (wrk -t 2 -c 16): '
