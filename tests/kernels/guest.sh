@@ -9,6 +9,8 @@
 #   live      rxray stats -i on one end of a veth pair in a netns (XDP + TC,
 #             tcx or clsact), 5 + 3 HTTP GETs from busybox wget to busybox
 #             httpd across it; the endpoint counts must be exact
+#             and 3 SYNs to a closed port counted exactly as no socket
+#             (the kernel's socket lookup at TC ingress)
 # Lines for the host (tests/kernels/test_kernels.sh), on the console and on
 # ttyS1:
 #   RXRAY-KERNEL <release>
@@ -28,6 +30,7 @@ exec 4>&1
 NS=rxsrv
 GETS_A=5
 GETS_B=3
+CLOSED_SYNS=3 # to a closed port: counted as sockets.nosocket.tcp
 failed=0
 
 res() {
@@ -132,6 +135,9 @@ check_live() {
 			answered=$((answered + 1))
 	done
 	echo "HTTP: $answered of $((GETS_A + GETS_B)) GETs answered"
+	# SYNs to a port where nothing listens: the kernel's socket lookup at TC
+	# ingress (bpf_skc_lookup_tcp, datapath/sock.h) finds no socket for each
+	for _ in $(seq $CLOSED_SYNS); do timeout 20 wget -q -O /dev/null http://192.0.2.2:81/ 2>/dev/null; done
 	sleep 1
 	kill -TERM $st
 	wait $st
@@ -149,6 +155,9 @@ check_live() {
 	[ "$got" = "$want" ] || { echo "endpoints: got '$(oneline "$got")', want '$(oneline "$want")'"; return 1; }
 	i=$(jq .tcp.handshakes /tmp/live.json)
 	[ "$i" = $((GETS_A + GETS_B)) ] || { echo "TCP handshakes: got $i, want $((GETS_A + GETS_B))"; return 1; }
+	echo "sockets: $(jq -c .sockets /tmp/live.json); port 80's process: $(jq -c '[.services[] | select(.port == 80) | .process] | .[0]' /tmp/live.json)"
+	i=$(jq .sockets.nosocket.tcp /tmp/live.json)
+	[ "$i" = $CLOSED_SYNS ] || { echo "SYNs no socket receives: got $i, want $CLOSED_SYNS"; return 1; }
 }
 
 res "RXRAY-KERNEL $(uname -r)"
