@@ -16,6 +16,7 @@ rx_need openssl curl nginx tcpdump jq promtool
 rx_lab
 rx_keep_on_fail "$BUILD/test-logs/tls_sni" tls.pcap live.json offline.json '*.log' '*.err'
 ROOT=$PWD
+TLS_ABORT=$(realpath "${0%/*}/../lib/tls_abort.py") # (before the cd)
 cd "$tmp" || exit 1
 CONNS=2 REQS=8 TOL0=5
 
@@ -35,23 +36,7 @@ for host in d0.example d20.example d100.example; do
 	done
 done
 # a ClientHello, then an RST: a handshake that failed
-ina /usr/bin/python3 - 192.0.2.2 8080 <<'PY' || fail "aborted handshake"
-import socket, ssl, struct, sys, time
-ctx = ssl.create_default_context()
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
-obj = ctx.wrap_bio(inc, out, server_hostname="bad.example")
-try:
-    obj.do_handshake()
-except ssl.SSLWantReadError:
-    pass
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
-s.sendall(out.read())
-time.sleep(0.2)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-s.close()
-PY
+ina /usr/bin/python3 "$TLS_ABORT" 192.0.2.2 8080 bad.example || fail "aborted handshake"
 wait "$stats_pid" || fail "stats -i exited $?: $(cat "$tmp/stats.err")"
 sleep 0.5
 rx_stop -INT "$td_pid"

@@ -21,6 +21,7 @@ rx_on_exit() { tmux -L "$SOCK" kill-server 2>/dev/null; }
 tm() { tmux -L "$SOCK" "$@"; }
 rx_lab
 rx_keep_on_fail "$BUILD/test-logs/tls_top" tls.pcap stats.json '*.screen' '*.err'
+TLS_ABORT=$(realpath "${0%/*}/../lib/tls_abort.py") # (before the cd)
 cd "$tmp" || exit 1
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=d0.example \
@@ -55,23 +56,7 @@ curl_conn d0.example 5 --tlsv1.2 --tls-max 1.2
 curl_conn d0.example 5 --tlsv1.3
 curl_conn d20.example 4 --tlsv1.2 --tls-max 1.2
 curl_conn d20.example 4 --tlsv1.3
-ina /usr/bin/python3 - 192.0.2.2 8080 <<'PY' || fail "aborted handshake"
-import socket, ssl, struct, sys, time
-ctx = ssl.create_default_context()
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
-obj = ctx.wrap_bio(inc, out, server_hostname="bad.example")
-try:
-    obj.do_handshake()
-except ssl.SSLWantReadError:
-    pass
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
-s.sendall(out.read())
-time.sleep(0.2)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-s.close()
-PY
+ina /usr/bin/python3 "$TLS_ABORT" 192.0.2.2 8080 bad.example || fail "aborted handshake"
 sleep 0.3 # the RST's answer on the wire
 rx_stop -INT "$td_pid"
 [ -s "$tmp/tls.pcap" ] || fail "tcpdump wrote nothing: $(cat "$tmp/tcpdump.err")"
