@@ -16,7 +16,7 @@ rx_need openssl curl nginx tcpdump jq promtool
 rx_lab
 rx_keep_on_fail "$BUILD/test-logs/tls_sni" tls.pcap live.json offline.json '*.log' '*.err'
 ROOT=$PWD
-TLS_ABORT=$(realpath "${0%/*}/../lib/tls_abort.py") # (before the cd)
+TLS_ABORT=$ROOT/tests/lib/tls_abort.py
 cd "$tmp" || exit 1
 CONNS=2 REQS=8 TOL0=5
 
