@@ -134,10 +134,11 @@ while read -r sni alpn n med; do
 		tol = d * 0.10; if (tol < 1) tol = 1; if (b > z) b = z; if (d == 0) tol = z; else tol += b
 		exit !(e <= tol) }' || fail "$sni $alpn: exchange median $med s, delay $delay ms (stack $base ms)"
 done < <(grep -v '^stream' "$tmp/explain.txt")
-# live: the request's exchange within max(10 %, 1 ms) of 20 ms, plus the
-# stack's own time (as above) and 1 ms for the entry's reads (every 0.25 ms)
-awk -v x="$live_s" -v z=$TOL0 -v b="$base" 'BEGIN { if (b > z) b = z; e = x * 1000 - 20
-	exit !(e >= -2 && e <= 2 + b + 1) }' || fail "explain -i: exchange $live_s s, delay 20 ms (stack $base ms)"
+# live: the request's exchange within max(10 %, 1 ms) of 20 ms, plus up to
+# TOL0 ms for the stack's own time and the entry's reads (every 0.25 ms, a
+# process woken on a loaded machine: 1 to 3 ms above the row's seen)
+awk -v x="$live_s" -v z=$TOL0 'BEGIN { e = x * 1000 - 20
+	exit !(e >= -2 && e <= 2 + z) }' || fail "explain -i: exchange $live_s s, delay 20 ms"
 echo "explain -i on a request: exchange $live_s s (delay 20 ms, stack $base ms)"
 # the text view says the same as the JSON
 "$RXRAY" explain -r "$tmp/h2.pcap" 'tcp src port 8080 and tcp[tcpflags] & tcp-push != 0' >"$tmp/text.txt" ||
