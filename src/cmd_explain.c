@@ -228,7 +228,7 @@ static int tls_poll(struct explain *e)
 	if (!have && !e->xt.live)
 		return -1;
 	e->tls_done = rx_xtls_live(&e->xt, have ? &c : NULL, e->rec.pkt.ts_ns - (__u64)(wall - mono),
-				   (__u64)mono, c.client == side);
+				   (__u64)mono, have && c.client == side);
 	return e->tls_done;
 }
 

@@ -30,7 +30,7 @@ struct rx_xtls {
 	__u8 watched;            /* its time is known: watch_ns */
 	__u64 watch_ns;
 	/* live (rx_xtls_live): the packet's turn, watched in the entry until it closes */
-	__u8 live, status;       /* status: XTLS_LIVE_* */
+	__u8 live, status;       /* status: RX_XTLS_* */
 	__u64 turn_ns, ch_ns;    /* the packet's turn's start; its connection's ClientHello */
 };
 
