@@ -32,7 +32,7 @@
 #define TXN_SLACK_NS 1000000ull  /* live: TC's clock against XDP's, for the same segment */
 #define WAIT_TXN_NS 3000000000ull /* live: how long to wait for the packet's transaction */
 #define WAIT_TLS_S 5             /* live: --wait's default, for the packet's TLS exchange */
-#define POLL_TLS_NS 250000       /* live: how often the TLS entry is read while waiting */
+#define POLL_TLS_NS 1000000      /* live: how often the TLS entry is read while waiting */
 
 /* One connection's facts so far, as TCP health counts them (datapath/tcp.h). */
 struct flow {
@@ -222,13 +222,21 @@ static int tls_poll(struct explain *e)
 	__s64 mono = rx_clock_ns(CLOCK_MONOTONIC), wall = rx_clock_ns(CLOCK_REALTIME);
 	struct rx_flow_key k;
 	struct rx_tls_conn c;
-	int side = dp_key(&e->rec.pkt, &k), have;
+	int side = dp_key(&e->rec.pkt, &k), have, row;
+	__u64 n, sum;
 
+	/* the row first: a turn found open below closed after it */
+	row = e->xt.live && !rx_source__tls_xchg(e->src, &e->xt.last.ep, &n, &sum);
 	have = !rx_source__tls_conn(e->src, &k, &c) && c.phase;
 	if (!have && !e->xt.live)
 		return -1;
+	e->xt.pend_have = 0;
+	if (row)
+		rx_xtls_live_row(&e->xt, n, sum, 1);
 	e->tls_done = rx_xtls_live(&e->xt, have ? &c : NULL, e->rec.pkt.ts_ns - (__u64)(wall - mono),
 				   (__u64)mono, have && c.client == side);
+	if (e->tls_done && have && !rx_source__tls_xchg(e->src, &c.ep, &n, &sum))
+		rx_xtls_live_row(&e->xt, n, sum, 0);
 	return e->tls_done;
 }
 

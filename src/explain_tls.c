@@ -137,14 +137,32 @@ int rx_xtls_live(struct rx_xtls *x, const struct rx_tls_conn *c, __u64 pkt_ns, _
 		x->part = PART_REQUEST;
 		x->status = RX_XTLS_OPEN;
 		x->turn_ns = c->turn_ns;
+		x->have_row = x->pend_have; /* read before this read: before the turn closed */
+		x->row_n = x->pend_n;
+		x->row_sum = x->pend_sum;
+		x->pend_have = 0;
 		return 0;
 	}
+	x->pend_have = 0;
 	if (x->status != RX_XTLS_OPEN)
 		return 0; /* TC has not run the packet yet: its turn is still to open */
 	x->status = RX_XTLS_CLOSED;
 	x->watched = now_ns >= x->turn_ns;
 	x->watch_ns = x->watched ? now_ns - x->turn_ns : 0;
 	return 1;
+}
+
+void rx_xtls_live_row(struct rx_xtls *x, __u64 n, __u64 sum_ns, int before)
+{
+	if (before) {
+		x->pend_have = 1;
+		x->pend_n = n;
+		x->pend_sum = sum_ns;
+	} else if (!before && x->status == RX_XTLS_CLOSED && x->have_row && n == x->row_n + 1 &&
+		   sum_ns >= x->row_sum) {
+		x->watch_ns = sum_ns - x->row_sum;
+		x->watched = x->exact = 1;
+	}
 }
 
 /* Live: the part and, for a request, its exchange (docs/json.md). */
@@ -158,6 +176,8 @@ static void live_json(const struct rx_xtls *x, json_t *o)
 	json_object_set_new(o, "exchange_status", json_string(status[x->status]));
 	if (x->watched)
 		json_object_set_new(o, "exchange_s", json_real(x->watch_ns / 1e9));
+	if (x->watched)
+		json_object_set_new(o, "exchange_from", json_string(x->exact ? "row" : "reads"));
 }
 
 json_t *rx_xtls_json(const struct rx_xtls *x, int offline)

@@ -148,9 +148,32 @@ static void test_live(void **state)
 	assert_string_equal(str(o, "part"), "request");
 	assert_string_equal(str(o, "exchange_status"), "closed");
 	assert_true(num(o, "exchange_s") > 0.019999 && num(o, "exchange_s") < 0.020001);
+	assert_string_equal(str(o, "exchange_from"), "reads");
 	assert_null(json_object_get(o, "exchange"));
 	assert_null(json_object_get(o, "exchanges"));
 	json_decref(o);
+
+	memset(&x, 0, sizeof(x));      /* the row counted one exchange between: the datapath's time */
+	c = entry(RX_TLS_P_DONE, RX_TLSC_TURN, 10000050);
+	rx_xtls_live_row(&x, 7, 5000, 1);
+	assert_int_equal(rx_xtls_live(&x, &c, 10000000, 10000200, 1), 0);
+	rx_xtls_live_row(&x, 8, 99, 1);                          /* read after the close */
+	c = entry(RX_TLS_P_DONE, 0, 10000050);
+	assert_int_equal(rx_xtls_live(&x, &c, 10000000, 35000000, 1), 1);
+	rx_xtls_live_row(&x, 8, 5000 + 20100000, 0);
+	rx_xtls_read(&x, &c, 0);
+	o = rx_xtls_json(&x, 0);
+	assert_true(num(o, "exchange_s") > 0.0200999 && num(o, "exchange_s") < 0.0201001);
+	assert_string_equal(str(o, "exchange_from"), "row");
+	json_decref(o);
+	memset(&x, 0, sizeof(x));      /* two (another connection's too): the reads' time */
+	c = entry(RX_TLS_P_DONE, RX_TLSC_TURN, 10000050);
+	rx_xtls_live_row(&x, 7, 5000, 1);
+	assert_int_equal(rx_xtls_live(&x, &c, 10000000, 10000200, 1), 0);
+	c = entry(RX_TLS_P_DONE, 0, 10000050);
+	assert_int_equal(rx_xtls_live(&x, &c, 10000000, 30000050, 1), 1);
+	rx_xtls_live_row(&x, 9, 5000 + 40000000, 0);
+	assert_true(x.watch_ns == 20000000 && !x.exact);
 
 	memset(&x, 0, sizeof(x));                                /* still open: no time */
 	c = entry(RX_TLS_P_DONE, RX_TLSC_TURN, 10000050);
