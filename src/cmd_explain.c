@@ -7,10 +7,13 @@
  * rules, datapath/tcp.h, followed here for every flow until the packet),
  * the HTTP transaction in progress at it (the datapath's), and live the
  * process whose socket receives it (procmap.h), the TLS hello it carries
- * (tlsview.h) and what the running agent's guard decides for its source.
+ * (tlsview.h), the TLS exchange it is part of (explain_tls.h; live, waited
+ * for in the datapath's entry) and what the running agent's guard decides
+ * for its source.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
@@ -28,6 +31,8 @@
 #define FLOWS 4096       /* flows followed until the packet: direct-mapped, newest wins */
 #define TXN_SLACK_NS 1000000ull  /* live: TC's clock against XDP's, for the same segment */
 #define WAIT_TXN_NS 3000000000ull /* live: how long to wait for the packet's transaction */
+#define WAIT_TLS_S 5             /* live: --wait's default, for the packet's TLS exchange */
+#define POLL_TLS_NS 1000000      /* live: how often the TLS entry is read while waiting */
 
 /* One connection's facts so far, as TCP health counts them (datapath/tcp.h). */
 struct flow {
@@ -61,15 +66,18 @@ struct explain {
 	int kernel_flow;            /* live: the flow's state from the datapath's entry */
 	struct rx_xtls xt;          /* the packet's TLS connection, followed past the packet */
 	int xt_pending;             /* the read that shows the packet's effect is still to come */
+	int tls_live, tls_done;     /* live: the packet's connection is TLS: its exchange is waited */
+	unsigned long wait_s;       /* live: --wait S for it */
 };
 
 static const char explain_usage[] =
-	"Usage: rxray explain (-i IFACE | -r FILE) [--frame N] [--json] [--duration S] [FILTER]\n"
+	"Usage: rxray explain (-i IFACE | -r FILE) [--frame N] [--json] [--duration S] [--wait S]\n"
+	"                     [FILTER]\n"
 	"\n"
 	"One packet's whole story: every decoded field, its SYN fingerprint (p0f), the\n"
 	"flow it belongs to so far (handshake, retransmissions), the HTTP transaction\n"
-	"in progress at it (route, status, latency) and, live, the process whose\n"
-	"socket receives it.\n"
+	"in progress at it (route, status, latency) or the TLS exchange it is part of\n"
+	"and, live, the process whose socket receives it.\n"
 	"\n"
 	"  -r, --read FILE        the packet numbered --frame N in FILE (tshark's frame.number),\n"
 	"                         or the first one FILTER matches (default: the first packet)\n"
@@ -78,6 +86,8 @@ static const char explain_usage[] =
 	"      --frame N          offline: the packet numbered N, from 1\n"
 	"      --json             one JSON object (keys: docs/json.md, \"explain --json\")\n"
 	"      --duration S       live: give up after S seconds without a match (default 60)\n"
+	"      --wait S           live, a TLS request: wait up to S seconds for its exchange\n"
+	"                         to close (default 5)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"FILTER is a tcpdump (pcap-filter) expression. Exit status: 0 explained, 1 no\n"
@@ -202,6 +212,49 @@ static void tls_read(struct explain *e, struct rx_xtls *x, const struct rx_pkt *
 	rx_xtls_read(x, rx_source__tls_conn(e->src, &k, &c) ? NULL : &c, ts_ns);
 }
 
+/*
+ * Live: one read of the packet's connection's TLS entry for its exchange
+ * (explain_tls.h). -1: no TLS entry at the first read; 1: all is known.
+ * The entry's clock is CLOCK_MONOTONIC, the record's the wall clock.
+ */
+static int tls_poll(struct explain *e)
+{
+	__s64 mono = rx_clock_ns(CLOCK_MONOTONIC), wall = rx_clock_ns(CLOCK_REALTIME);
+	struct rx_flow_key k;
+	struct rx_tls_conn c;
+	int side = dp_key(&e->rec.pkt, &k), have, row;
+	__u64 n, sum;
+
+	/* the row first: a turn found open below closed after it */
+	row = e->xt.live && !rx_source__tls_xchg(e->src, &e->xt.last.ep, &n, &sum);
+	have = !rx_source__tls_conn(e->src, &k, &c) && c.phase;
+	if (!have && !e->xt.live)
+		return -1;
+	e->xt.pend_have = 0;
+	if (row)
+		rx_xtls_live_row(&e->xt, n, sum, 1);
+	e->tls_done = rx_xtls_live(&e->xt, have ? &c : NULL, e->rec.pkt.ts_ns - (__u64)(wall - mono),
+				   (__u64)mono, have && c.client == side);
+	if (e->tls_done && have && !rx_source__tls_xchg(e->src, &c.ep, &n, &sum))
+		rx_xtls_live_row(&e->xt, n, sum, 0);
+	return e->tls_done;
+}
+
+/*
+ * Live: the packet's TLS exchange, read from the datapath's entry every
+ * POLL_TLS_NS until it closes or --wait runs out.
+ */
+static void tls_wait(struct explain *e)
+{
+	struct timespec poll = { 0, POLL_TLS_NS };
+	__s64 end = rx_clock_ns(CLOCK_MONOTONIC) + (__s64)e->wait_s * 1000000000ll;
+
+	while (!e->tls_done && !rx_stop && rx_clock_ns(CLOCK_MONOTONIC) < end) {
+		nanosleep(&poll, NULL);
+		tls_poll(e);
+	}
+}
+
 /* After the packet: its connection's records (its exchange closes, the count of them). */
 static void tls_follow(struct explain *e, const struct rx_capture *rec)
 {
@@ -273,7 +326,13 @@ static int on_record(void *user, const struct rx_capture *rec, __u64 frame)
 		e->xt_pending = 1;
 	}
 	/* live, a packet without payload has no transaction to wait for (offline: to the end) */
-	return e->live && !(pkt->layers & RX_L_TCP && pkt->layers & RX_L_PAYLOAD && pkt->payload_len);
+	if (!e->live)
+		return 0;
+	if (!(pkt->layers & RX_L_TCP && pkt->layers & RX_L_PAYLOAD && pkt->payload_len))
+		return 1;
+	/* live TLS: its HTTP is not seen; its exchange is the entry's, read now and in tls_wait() */
+	e->tls_live = tls_poll(e) >= 0;
+	return e->tls_live;
 }
 
 /* The transaction of the packet's connection in progress at it: the last started by then. */
@@ -585,7 +644,7 @@ static void find_process(struct explain *e)
 
 struct explain_cfg {
 	struct rx_params p;
-	unsigned long frame;
+	unsigned long frame, wait;
 };
 
 static const struct rx_option explain_options[] = {
@@ -595,6 +654,8 @@ static const struct rx_option explain_options[] = {
 	RX_OPTION_DURATION,
 	{ .name = "frame", .type = RX_OPT_UINT, .off = offsetof(struct explain_cfg, frame),
 	  .min = 1, .max = ~0ul, .expect = "expected a frame number, from 1" },
+	{ .name = "wait", .type = RX_OPT_UINT, .off = offsetof(struct explain_cfg, wait),
+	  .min = 1, .max = 3600, .expect = "expected seconds, 1 to 3600" },
 	{ 0 },
 };
 
@@ -626,9 +687,11 @@ static int explain_end(struct explain *e, const char *expr, int r)
 	if ((e->rec.pkt.layers & RX_L_TCP) && e->target.used) {
 		/* the last read: what the connection's last packet did (live: the entry now) */
 		tls_read(e, &e->xt, &e->rec.pkt, 0);
-		if (e->xt_pending)
+		if (e->xt_pending && !e->tls_live)
 			rx_xtls_target(&e->xt);
 		e->xt_pending = 0;
+		if (e->tls_live)
+			tls_wait(e);
 	}
 	if (e->json) {
 		if (print_json(e))
@@ -655,6 +718,10 @@ int cmd_explain(int argc, char **argv)
 		rx_err("--frame: offline only (-r FILE); live, give a FILTER");
 		return RX_EXIT_INPUT;
 	}
+	if (cfg.wait && !cfg.p.ifname) {
+		rx_err("--wait: live only (-i IFACE)");
+		return RX_EXIT_INPUT;
+	}
 	e = calloc(1, sizeof(*e));
 	if (!e || !(e->flows = calloc(FLOWS, sizeof(*e->flows)))) {
 		free(e);
@@ -664,6 +731,7 @@ int cmd_explain(int argc, char **argv)
 	e->frame_wanted = cfg.frame;
 	e->json = cfg.p.json;
 	e->live = cfg.p.ifname != NULL;
+	e->wait_s = cfg.wait ? cfg.wait : WAIT_TLS_S;
 	if (!cfg.frame && !cfg.p.argc && !e->live)
 		e->frame_wanted = 1; /* offline, nothing asked: the first packet */
 	if (e->live && !cfg.p.duration_s)

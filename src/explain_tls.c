@@ -105,6 +105,81 @@ void rx_xtls_target(struct rx_xtls *x)
 	x->watch_ns = x->watched ? x->last_ns : 0;
 }
 
+#define LIVE_SLACK_NS 1000000ull /* TC's clock against XDP's, for the same segment */
+
+int rx_xtls_live(struct rx_xtls *x, const struct rx_tls_conn *c, __u64 pkt_ns, __u64 now_ns,
+		 int client)
+{
+	if (!x->live) {
+		x->live = 1;
+		x->ch_ns = c ? c->ch_ns : 0;
+		x->part = PART_NONE;
+		x->watched = 0;
+	}
+	if (!c || !c->phase || c->ch_ns != x->ch_ns)
+		return 1; /* no TLS connection, or it ended: what is known stays */
+	x->phase = c->phase <= RX_TLS_P_FAILED ? c->phase : 0;
+	if (c->phase != RX_TLS_P_DONE) {
+		x->part = PART_HANDSHAKE;
+		return 1;
+	}
+	if (!client) {
+		x->part = PART_RESPONSE; /* the turn it closed: its time is the entry's no more */
+		return 1;
+	}
+	if (c->flags & RX_TLSC_TURN) {
+		if (c->turn_ns > pkt_ns + LIVE_SLACK_NS) /* a later turn: the packet's closed unseen */
+			return x->status == RX_XTLS_OPEN ? (x->status = RX_XTLS_CLOSED, 1) : 1;
+		if (c->flags & RX_TLSC_SKIP) {
+			x->part = PART_FINISHED;
+			return 1;
+		}
+		x->part = PART_REQUEST;
+		x->status = RX_XTLS_OPEN;
+		x->turn_ns = c->turn_ns;
+		x->have_row = x->pend_have; /* read before this read: before the turn closed */
+		x->row_n = x->pend_n;
+		x->row_sum = x->pend_sum;
+		x->pend_have = 0;
+		return 0;
+	}
+	x->pend_have = 0;
+	if (x->status != RX_XTLS_OPEN)
+		return 0; /* TC has not run the packet yet: its turn is still to open */
+	x->status = RX_XTLS_CLOSED;
+	x->watched = now_ns >= x->turn_ns;
+	x->watch_ns = x->watched ? now_ns - x->turn_ns : 0;
+	return 1;
+}
+
+void rx_xtls_live_row(struct rx_xtls *x, __u64 n, __u64 sum_ns, int before)
+{
+	if (before) {
+		x->pend_have = 1;
+		x->pend_n = n;
+		x->pend_sum = sum_ns;
+	} else if (!before && x->status == RX_XTLS_CLOSED && x->have_row && n == x->row_n + 1 &&
+		   sum_ns >= x->row_sum) {
+		x->watch_ns = sum_ns - x->row_sum;
+		x->watched = x->exact = 1;
+	}
+}
+
+/* Live: the part and, for a request, its exchange (docs/json.md). */
+static void live_json(const struct rx_xtls *x, json_t *o)
+{
+	static const char *const status[] = { "none", "open", "closed" };
+
+	json_object_set_new(o, "part", json_string(parts[x->part]));
+	if (x->part != PART_REQUEST)
+		return;
+	json_object_set_new(o, "exchange_status", json_string(status[x->status]));
+	if (x->watched)
+		json_object_set_new(o, "exchange_s", json_real(x->watch_ns / 1e9));
+	if (x->watched)
+		json_object_set_new(o, "exchange_from", json_string(x->exact ? "row" : "reads"));
+}
+
 json_t *rx_xtls_json(const struct rx_xtls *x, int offline)
 {
 	const struct rx_tls_conn *c = &x->last;
@@ -137,6 +212,8 @@ json_t *rx_xtls_json(const struct rx_xtls *x, int offline)
 		json_object_set_new(o, "handshake_server_hello_s", json_real(x->sh_ns / 1e9));
 	if (offline && x->done_ns)
 		json_object_set_new(o, "handshake_app_data_s", json_real(x->done_ns / 1e9));
+	if (!offline && x->live)
+		live_json(x, o);
 	if (!offline)
 		return o;
 	json_object_set_new(o, "part", json_string(parts[part]));
@@ -186,6 +263,13 @@ void rx_xtls_print(FILE *out, const json_t *o)
 		fprintf(out, ", which took %.6f s", json_real_value(v));
 	else if (json_object_get(o, "exchange"))
 		fprintf(out, ", not answered in the capture");
+	else if (json_object_get(o, "exchange_status"))
+		fprintf(out, ", %s", !strcmp(str(o, "exchange_status"), "closed") ?
+					     "answered (its time not seen)" : "not answered in the wait");
+	if (!json_object_get(o, "exchanges")) {
+		fprintf(out, "\n");
+		return;
+	}
 	fprintf(out, " (%lld exchanges on the connection in the capture)\n",
 		(long long)json_integer_value(json_object_get(o, "exchanges")));
 }

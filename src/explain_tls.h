@@ -29,7 +29,15 @@ struct rx_xtls {
 	__u32 watch;             /* the exchange of the explained packet (0: none) */
 	__u8 watched;            /* its time is known: watch_ns */
 	__u64 watch_ns;
+	/* live (rx_xtls_live): the packet's turn, watched in the entry until it closes */
+	__u8 live, status;       /* status: RX_XTLS_* */
+	__u64 turn_ns, ch_ns;    /* the packet's turn's start; its connection's ClientHello */
+	__u8 have_row, exact;    /* row_n/row_sum read before a read that found the turn open */
+	__u8 pend_have;          /* pend_*: the row read before the next entry's read */
+	__u64 row_n, row_sum, pend_n, pend_sum; /* the row's exchanges: count, summed time */
 };
+
+enum { RX_XTLS_NONE, RX_XTLS_OPEN, RX_XTLS_CLOSED };
 
 /* A capture record's hello of the connection (rec->tls): its facts. */
 void rx_xtls_hello(struct rx_xtls *x, const struct rx_tls *t);
@@ -40,6 +48,22 @@ void rx_xtls_hello(struct rx_xtls *x, const struct rx_tls *t);
 void rx_xtls_read(struct rx_xtls *x, const struct rx_tls_conn *c, __u64 ts_ns);
 /* After the explained packet's read: the exchange it is part of is watched until it closes. */
 void rx_xtls_target(struct rx_xtls *x);
+/*
+ * Live: the datapath's entry now (NULL: none) at now_ns, for the explained
+ * packet of time pkt_ns sent by the client (client) or not. Capture records
+ * are XDP's, before TC's TLS stage, and the server's answer leaves unseen:
+ * the exchange is the entry's turn, from its opening to when a read finds
+ * it closed. 1: all is known (the turn closed, or nothing to wait for).
+ */
+int rx_xtls_live(struct rx_xtls *x, const struct rx_tls_conn *c, __u64 pkt_ns, __u64 now_ns,
+		 int client);
+/*
+ * Live: the connection's TLS row's exchanges (count n, summed time), read
+ * before each read of the entry above (before: 1) and after the one that
+ * found the turn closed (before: 0). When the row counted exactly one
+ * exchange between, it is this one: its time is the datapath's, exact.
+ */
+void rx_xtls_live_row(struct rx_xtls *x, __u64 n, __u64 sum_ns, int before);
 /* The story (docs/json.md "explain.tls"); NULL when the connection is not TLS. */
 json_t *rx_xtls_json(const struct rx_xtls *x, int offline);
 /* Its text lines, "tls: ..." (from the JSON above). */

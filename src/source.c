@@ -51,6 +51,12 @@ int rx_source__tls_conn(struct rx_source *src, const struct rx_flow_key *k, stru
 	return src->ops->tls_conn ? src->ops->tls_conn(src->impl, k, c) : -1;
 }
 
+int rx_source__tls_xchg(struct rx_source *src, const struct rx_tls_ep_key *k, __u64 *n,
+			__u64 *sum_ns)
+{
+	return src->ops->tls_xchg ? src->ops->tls_xchg(src->impl, k, n, sum_ns) : -1;
+}
+
 int rx_source__is_agent(const struct rx_source *src)
 {
 	return src->ops == &rx_agent_source;

@@ -58,6 +58,9 @@ int rx_source__tcp_flow(struct rx_source *src, const struct rx_flow_key *k, stru
  * as the packets run so far left it, live the BPF map's): 0 and *c, or -1.
  */
 int rx_source__tls_conn(struct rx_source *src, const struct rx_flow_key *k, struct rx_tls_conn *c);
+/* Live: the TLS row k's exchanges so far, their count and summed time (all CPUs'): 0, or -1. */
+int rx_source__tls_xchg(struct rx_source *src, const struct rx_tls_ep_key *k, __u64 *n,
+			__u64 *sum_ns);
 /* The source reads a running agent (serve) rather than its own datapath. */
 int rx_source__is_agent(const struct rx_source *src);
 /*

@@ -87,6 +87,7 @@ struct rx_source_ops {
 	/* the datapath's entry for a TCP connection: 0 and *f, or -1 (none; NULL: never) */
 	int (*tcp_flow)(void *impl, const struct rx_flow_key *k, struct rx_tcp_flow *f);
 	int (*tls_conn)(void *impl, const struct rx_flow_key *k, struct rx_tls_conn *c);
+	int (*tls_xchg)(void *impl, const struct rx_tls_ep_key *k, __u64 *n, __u64 *sum_ns);
 	void (*close)(void *impl); /* takes NULL */
 	int keeps_reads; /* source.c keeps the last read for rx_source__snapshot_recent */
 };

@@ -593,6 +593,25 @@ static int live_tls_conn(void *impl, const struct rx_flow_key *k, struct rx_tls_
 	return bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.rx_tls_conns), k, c) ? -1 : 0;
 }
 
+/* The row's exchanges: rx_tls_eps is per CPU. */
+static int live_tls_xchg(void *impl, const struct rx_tls_ep_key *k, __u64 *n, __u64 *sum_ns)
+{
+	struct rx_live *l = impl;
+	int ncpu = libbpf_num_possible_cpus(), i, r;
+	struct rx_tls_ep *v;
+
+	if (ncpu <= 0 || !(v = calloc((size_t)ncpu, sizeof(*v))))
+		return -1;
+	r = bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.rx_tls_eps), k, v) ? -1 : 0;
+	*n = *sum_ns = 0;
+	for (i = 0; !r && i < ncpu; i++) {
+		*n += v[i].xchg.n;
+		*sum_ns += v[i].xchg.sum_ns;
+	}
+	free(v);
+	return r;
+}
+
 const struct rx_source_ops rx_live_source = {
 	.open = live_open,
 	.run = live_run,
@@ -601,6 +620,7 @@ const struct rx_source_ops rx_live_source = {
 	.reqjoin = live_reqjoin,
 	.tcp_flow = live_tcp_flow,
 	.tls_conn = live_tls_conn,
+	.tls_xchg = live_tls_xchg,
 	.close = live_close,
 	.keeps_reads = 1,
 };

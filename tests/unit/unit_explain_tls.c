@@ -123,11 +123,97 @@ static void test_parts_and_restart(void **state)
 	json_decref(o);
 }
 
+/*
+ * Live: a request's turn read in the entry until it closes (the read that
+ * finds it closed times it); an entry that has not run the packet yet waits;
+ * a turn opened after the packet is not its; a server segment, the Finished.
+ */
+static void test_live(void **state)
+{
+	struct rx_xtls x;
+	struct rx_tls_conn c;
+	json_t *o;
+
+	(void)state;
+	memset(&x, 0, sizeof(x));
+	c = entry(RX_TLS_P_DONE, 0, 500);                        /* TC has not run it yet */
+	assert_int_equal(rx_xtls_live(&x, &c, 10000000, 10000100, 1), 0);
+	c = entry(RX_TLS_P_DONE, RX_TLSC_TURN, 10000050);        /* its turn opened */
+	assert_int_equal(rx_xtls_live(&x, &c, 10000000, 10000200, 1), 0);
+	assert_int_equal(rx_xtls_live(&x, &c, 10000000, 20000000, 1), 0);
+	c = entry(RX_TLS_P_DONE, 0, 10000050);                   /* answered */
+	assert_int_equal(rx_xtls_live(&x, &c, 10000000, 30000050, 1), 1);
+	rx_xtls_read(&x, &c, 0);
+	o = rx_xtls_json(&x, 0);
+	assert_string_equal(str(o, "part"), "request");
+	assert_string_equal(str(o, "exchange_status"), "closed");
+	assert_true(num(o, "exchange_s") > 0.019999 && num(o, "exchange_s") < 0.020001);
+	assert_string_equal(str(o, "exchange_from"), "reads");
+	assert_null(json_object_get(o, "exchange"));
+	assert_null(json_object_get(o, "exchanges"));
+	json_decref(o);
+
+	memset(&x, 0, sizeof(x));      /* the row counted one exchange between: the datapath's time */
+	c = entry(RX_TLS_P_DONE, RX_TLSC_TURN, 10000050);
+	rx_xtls_live_row(&x, 7, 5000, 1);
+	assert_int_equal(rx_xtls_live(&x, &c, 10000000, 10000200, 1), 0);
+	rx_xtls_live_row(&x, 8, 99, 1);                          /* read after the close */
+	c = entry(RX_TLS_P_DONE, 0, 10000050);
+	assert_int_equal(rx_xtls_live(&x, &c, 10000000, 35000000, 1), 1);
+	rx_xtls_live_row(&x, 8, 5000 + 20100000, 0);
+	rx_xtls_read(&x, &c, 0);
+	o = rx_xtls_json(&x, 0);
+	assert_true(num(o, "exchange_s") > 0.0200999 && num(o, "exchange_s") < 0.0201001);
+	assert_string_equal(str(o, "exchange_from"), "row");
+	json_decref(o);
+	memset(&x, 0, sizeof(x));      /* two (another connection's too): the reads' time */
+	c = entry(RX_TLS_P_DONE, RX_TLSC_TURN, 10000050);
+	rx_xtls_live_row(&x, 7, 5000, 1);
+	assert_int_equal(rx_xtls_live(&x, &c, 10000000, 10000200, 1), 0);
+	c = entry(RX_TLS_P_DONE, 0, 10000050);
+	assert_int_equal(rx_xtls_live(&x, &c, 10000000, 30000050, 1), 1);
+	rx_xtls_live_row(&x, 9, 5000 + 40000000, 0);
+	assert_true(x.watch_ns == 20000000 && !x.exact);
+
+	memset(&x, 0, sizeof(x));                                /* still open: no time */
+	c = entry(RX_TLS_P_DONE, RX_TLSC_TURN, 10000050);
+	assert_int_equal(rx_xtls_live(&x, &c, 10000000, 10000200, 1), 0);
+	rx_xtls_read(&x, &c, 0);
+	o = rx_xtls_json(&x, 0);
+	assert_string_equal(str(o, "exchange_status"), "open");
+	assert_null(json_object_get(o, "exchange_s"));
+	json_decref(o);
+
+	memset(&x, 0, sizeof(x));                                /* a later turn: not its */
+	c = entry(RX_TLS_P_DONE, RX_TLSC_TURN, 90000000);
+	assert_int_equal(rx_xtls_live(&x, &c, 10000000, 90000100, 1), 1);
+	assert_int_equal(x.status, RX_XTLS_NONE);
+	memset(&x, 0, sizeof(x));                                /* the server's: a response */
+	c = entry(RX_TLS_P_DONE, 0, 500);
+	assert_int_equal(rx_xtls_live(&x, &c, 10000000, 10000100, 0), 1);
+	memset(&x, 0, sizeof(x));                                /* TLS 1.3's Finished */
+	c = entry(RX_TLS_P_DONE, RX_TLSC_TURN | RX_TLSC_SKIP, 10000000);
+	assert_int_equal(rx_xtls_live(&x, &c, 10000000, 10000100, 1), 1);
+	rx_xtls_read(&x, &c, 0);
+	o = rx_xtls_json(&x, 0);
+	assert_string_equal(str(o, "part"), "tls13_finished");
+	assert_null(json_object_get(o, "exchange_status"));
+	json_decref(o);
+	memset(&x, 0, sizeof(x));                                /* the handshake */
+	c = entry(RX_TLS_P_SERVER, 0, 0);
+	assert_int_equal(rx_xtls_live(&x, &c, 10000000, 10000100, 1), 1);
+	rx_xtls_read(&x, &c, 0);
+	o = rx_xtls_json(&x, 0);
+	assert_string_equal(str(o, "part"), "handshake");
+	json_decref(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tls13_request),
 		cmocka_unit_test(test_parts_and_restart),
+		cmocka_unit_test(test_live),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
