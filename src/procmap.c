@@ -435,6 +435,11 @@ void rx_procmap__annotate(struct rx_procmap *m, json_t *picture)
 					&pi))
 			rx_procmap__set_json(row, &pi);
 	}
+	/* the per-SNI rows: the server behind their port (TCP) */
+	json_array_foreach(json_object_get(picture, "tls"), i, row) {
+		if (!rx_procmap__lookup(m, 6, (__u16)json_integer_value(json_object_get(row, "port")), &pi))
+			rx_procmap__set_json(row, &pi);
+	}
 }
 
 void rx_procmap__counts(const struct rx_procmap *m, __u64 *hits, __u64 *misses)

@@ -106,6 +106,13 @@ for delay in 0 20 100; do
 	awk -v a="$a" -v b="$b" 'BEGIN { e = a - b; if (e < 0) e = -e; exit !(e <= 0.001) }' ||
 		fail "d$delay.example: p50 live $a s, offline $b s"
 done
+# live, each row carries the server behind its port: nginx (issue 14: TLS rows carry the process)
+jq -e '[.tls[] | select(.port == 8080)] | length > 0 and all(.["process.command"] == "nginx" and (.["process.pid"] | type) == "number")' \
+	"$tmp/live.json" >/dev/null ||
+	fail "live TLS rows without nginx as their process: $(jq -c '[.tls[] | {sni, pid: .["process.pid"], command: .["process.command"], by: .["process.found_by"]}]' "$tmp/live.json")"
+jq -e '[.tls[] | has("process.pid")] | any | not' "$tmp/offline.json" >/dev/null ||
+	fail "offline TLS rows with a process"
+echo "live TLS rows' process: $(jq -c '[.tls[] | [.sni, .["process.command"], .["process.found_by"]]]' "$tmp/live.json")"
 # serve: the same rows as rxray_tls_* (promtool-clean), and stats -i through
 # the agent's socket reads them as a window
 rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:19470 --control "$tmp/agent.sock" \
