@@ -48,7 +48,7 @@ TEST_BINS += $(BUILD)/tests/unit_topmodel $(BUILD)/tests/unit_webconfig $(BUILD)
 	$(BUILD)/tests/unit_tls $(BUILD)/tests/unit_tlsrows $(BUILD)/tests/unit_explain_tls \
 	$(BUILD)/tests/unit_guard_auto $(BUILD)/tests/unit_synguard
 TEST_BINS += $(BUILD)/tests/unit_p0f $(BUILD)/tests/unit_guard_slo $(BUILD)/tests/unit_sockdiag $(BUILD)/tests/unit_gexplain \
-	$(BUILD)/tests/gearly_check
+	$(BUILD)/tests/gearly_check $(BUILD)/tests/scanbudget_check
 
 .PHONY: all tests test test-kernels clang19 demo bench fuzz deps clean man install uninstall
 all: $(BUILD)/rxray $(BPF_OBJ)
@@ -87,6 +87,7 @@ $(BUILD)/src/main.o: $(BUILD)/gitversion.h
 $(BUILD)/src/source_live.o: $(SKEL)
 $(BUILD)/tests/bpf_diff.o: $(SKEL)
 $(BUILD)/tests/gearly_check.o: $(SKEL)
+$(BUILD)/tests/scanbudget_check.o: $(SKEL)
 $(BUILD)/tests/bench_check.o: $(SKEL)
 $(BUILD)/src/verify.o: $(SKEL)
 
@@ -158,6 +159,11 @@ $(BUILD)/tests/bpf_diff: $(BUILD)/tests/bpf_diff.o $(BUILD)/tests/pcap_each.o $(
 # the guard's early check against the guard stage's walk (tests/bpf/test_gearly.sh)
 $(BUILD)/tests/gearly_check: $(BUILD)/tests/gearly_check.o $(BUILD)/tests/pcap_each.o \
 	$(BUILD)/native/datapath.o $(BUILD)/native/nhash.o $(BUILD)/src/pattern.o $(BUILD)/src/util.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# the port-scan accounting's budget in the BPF build (tests/bpf/test_scan_budget.sh)
+$(BUILD)/tests/scanbudget_check: $(BUILD)/tests/scanbudget_check.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 

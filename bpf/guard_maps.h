@@ -119,7 +119,7 @@ RX_INLINE struct rx_guard_hits *rx_shim_guard_hits(struct rx_env *env, __u32 id)
 {
 	static const struct rx_guard_hits zero;
 
-	return rx_map_lookup_or_init(&rx_guard_hits, &id, &zero, NULL);
+	return rx_map_lookup_or_init(&rx_guard_hits, &id, &zero, NULL, NULL);
 }
 
 RX_INLINE const struct rx_guard_limit *rx_shim_guard_limit(struct rx_env *env, __u32 port)
@@ -138,7 +138,7 @@ RX_INLINE struct rx_guard_bucket *rx_shim_guard_bucket(struct rx_env *env,
 {
 	static const struct rx_guard_bucket zero;
 
-	return rx_map_lookup_or_init(&rx_guard_buckets, k, &zero, NULL);
+	return rx_map_lookup_or_init(&rx_guard_buckets, k, &zero, NULL, NULL);
 }
 
 RX_INLINE int rx_shim_guard_good(struct rx_env *env, const struct rx_guard_good_key *k)

@@ -73,6 +73,14 @@ struct {
 	__type(value, struct rx_conn_filter);
 } rx_conn_filter SEC(".maps");
 
+/* What may be in rx_talkers and rx_services (struct rx_pict_filter, one entry). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rx_pict_filter);
+} rx_pict_filter SEC(".maps");
+
 /* HTTP: connections with requests in flight, routes, budgets, RED metrics. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -230,6 +238,22 @@ RX_INLINE __u64 rx_shim_now(struct rx_env *env)
 	return bpf_ktime_get_ns();
 }
 
+/* Whether this CPU may track one more new scan target in now's second (RX_SCAN_NEW_PER_S). */
+RX_INLINE int rx_shim_scan_admit(struct rx_env *env, struct rx_work *wk, __u64 now)
+{
+	struct rx_scan_budget *b = &((struct rx_percpu *)wk)->scan;
+	__u64 sec = now / 1000000000ull;
+
+	if (b->second != sec) {
+		b->second = sec;
+		b->taken = 0;
+	}
+	if (b->taken >= RX_SCAN_NEW_PER_S)
+		return 0;
+	b->taken++;
+	return 1;
+}
+
 /* A pseudo-random number: which packets a sampled capture takes (rx_capture_sampled). */
 RX_INLINE __u32 rx_shim_random(struct rx_env *env)
 {
@@ -329,25 +353,74 @@ RX_INLINE void *rx_map_try_init(void *map, const void *key, const void *init, vo
 	return bpf_map_lookup_elem(map, key);
 }
 
-/* The entry for key, inserted as init when new (bcc's bpf_map_lookup_or_try_init). */
+/*
+ * The entry for key, inserted as init when new (bcc's bpf_map_lookup_or_try_init).
+ * seen is the key's byte in a filter of the map's keys (struct
+ * rx_pict_filter): zero proves the key is not in the map, so no lookup is
+ * made; the byte is set before the insert, so that every later lookup that
+ * could find the entry looks. A full table answers NULL with neither a
+ * lookup nor an insert.
+ */
 RX_INLINE void *rx_map_lookup_or_init(void *map, const void *key, const void *init,
-				      volatile __u32 *full)
+				      volatile __u32 *full, __u8 *seen)
 {
-	void *v = bpf_map_lookup_elem(map, key);
+	void *v;
 
+	if (seen && !*seen) {
+		if (full && *full)
+			return NULL;
+		*seen = 1; /* a byte store: CPUs setting neighbours lose none */
+		return rx_map_try_init(map, key, init, full);
+	}
+	v = bpf_map_lookup_elem(map, key);
 	return v ? v : rx_map_try_init(map, key, init, full);
 }
 
 static const struct rx_counter rx_counter_zero;
 
+/* Fibonacci hashing of n 32-bit words: the high bits mix best. */
+RX_INLINE __u32 rx_fib_hash(const __u32 *w, __u32 n)
+{
+	__u32 h = 0, i;
+
+#pragma unroll
+	for (i = 0; i < 4; i++)
+		if (i < n)
+			h = (h ^ w[i]) * 0x9e3779b1u;
+	return h;
+}
+
+RX_INLINE struct rx_pict_filter *rx_pict_filter_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&rx_pict_filter, &zero);
+}
+
 RX_INLINE struct rx_counter *rx_shim_talker(struct rx_env *env, const struct rx_addr *k)
 {
-	return rx_map_lookup_or_init(&rx_talkers, k, &rx_counter_zero, &rx_table_full[0]);
+	struct rx_pict_filter *pf = rx_pict_filter_get();
+	__u8 *seen = NULL;
+	__u32 w[4];
+
+	__builtin_memcpy(w, k, sizeof(w)); /* a byte array: no alignment to rely on */
+	if (pf)
+		seen = &pf->talkers[(rx_fib_hash(w, 4) >> 16) &
+				    (RX_PICT_FILTER_TALKERS - 1)];
+	return rx_map_lookup_or_init(&rx_talkers, k, &rx_counter_zero, &rx_table_full[0], seen);
 }
 
 RX_INLINE struct rx_counter *rx_shim_service(struct rx_env *env, const struct rx_service *k)
 {
-	return rx_map_lookup_or_init(&rx_services, k, &rx_counter_zero, &rx_table_full[1]);
+	struct rx_pict_filter *pf = rx_pict_filter_get();
+	__u8 *seen = NULL;
+	__u32 w;
+
+	__builtin_memcpy(&w, k, sizeof(w));
+	if (pf)
+		seen = &pf->services[(rx_fib_hash(&w, 1) >> 19) &
+				     (RX_PICT_FILTER_SERVICES - 1)];
+	return rx_map_lookup_or_init(&rx_services, k, &rx_counter_zero, &rx_table_full[1], seen);
 }
 
 RX_INLINE void rx_shim_size(struct rx_env *env, struct rx_work *wk, __u32 bucket, __u32 bytes)
@@ -440,7 +513,7 @@ RX_INLINE struct rx_tcp_port *rx_shim_tcp_port(struct rx_env *env, __u32 port)
 {
 	static const struct rx_tcp_port zero;
 
-	return rx_map_lookup_or_init(&rx_tcp_ports, &port, &zero, NULL);
+	return rx_map_lookup_or_init(&rx_tcp_ports, &port, &zero, NULL, NULL);
 }
 
 RX_INLINE struct rx_hist *rx_shim_latency(struct rx_env *env, struct rx_work *wk, __u32 which)
@@ -489,14 +562,14 @@ RX_INLINE struct rx_budget *rx_shim_budget(struct rx_env *env, __u32 port)
 {
 	static const struct rx_budget zero;
 
-	return rx_map_lookup_or_init(&rx_budgets, &port, &zero, NULL);
+	return rx_map_lookup_or_init(&rx_budgets, &port, &zero, NULL, NULL);
 }
 
 RX_INLINE struct rx_endpoint *rx_shim_endpoint(struct rx_env *env, const struct rx_endpoint_key *k)
 {
 	static const struct rx_endpoint zero;
 
-	return rx_map_lookup_or_init(&rx_endpoints, k, &zero, NULL);
+	return rx_map_lookup_or_init(&rx_endpoints, k, &zero, NULL, NULL);
 }
 
 RX_INLINE struct rx_tls_conn *rx_shim_tls_conn(struct rx_env *env, const struct rx_flow_key *k,
@@ -507,14 +580,14 @@ RX_INLINE struct rx_tls_conn *rx_shim_tls_conn(struct rx_env *env, const struct 
 	if (!create)
 		return bpf_map_lookup_elem(&rx_tls_conns, k);
 	/* an LRU map makes room by evicting the coldest connection */
-	return rx_map_lookup_or_init(&rx_tls_conns, k, &zero, NULL);
+	return rx_map_lookup_or_init(&rx_tls_conns, k, &zero, NULL, NULL);
 }
 
 RX_INLINE struct rx_tls_ep *rx_shim_tls_ep(struct rx_env *env, const struct rx_tls_ep_key *k)
 {
 	static const struct rx_tls_ep zero;
 
-	return rx_map_lookup_or_init(&rx_tls_eps, k, &zero, NULL);
+	return rx_map_lookup_or_init(&rx_tls_eps, k, &zero, NULL, NULL);
 }
 
 RX_INLINE struct rx_txn *rx_shim_txn_reserve(struct rx_env *env)
@@ -552,7 +625,7 @@ RX_INLINE struct rx_scan_rec *rx_shim_scan_rec(struct rx_env *env, const struct 
 {
 	static const struct rx_scan_rec zero;
 
-	return create ? rx_map_lookup_or_init(&rx_scan_sources, k, &zero, NULL)
+	return create ? rx_map_lookup_or_init(&rx_scan_sources, k, &zero, NULL, NULL)
 		      : bpf_map_lookup_elem(&rx_scan_sources, k);
 }
 

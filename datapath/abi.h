@@ -30,7 +30,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 15 /* 14: the receiving socket at TC ingress (rx_sock_ports, rx_config_rt.nosock, work area, stats nosocket_tcp/udp, listen_full, sock_ports_lost); 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps; 13: TCP health per destination port (rx_tcp_ports, stat tcp_ports_overflow); per-source limits (rx_guard_srclimits, rx_guard_cfg.src_limits) for the guard's SLO loop; rx_config_rt.sample (serve's sampled capture for alert evidence); SYN guard and port caps (rx_guard_cfg, rx_guard_good); TLS hellos over two segments (rx_tls_holds, work area); TLS connections and per-SNI rows (rx_tls_conns, rx_tls_eps, stage TLS, stats); 15: the guard's early check at XDP entry (rx_guard_cfg.lists, rx_stagectx.guard) */
+#define RX_ABI_VERSION 16 /* 16: the traffic picture's key filter (rx_pict_filter), the scan budget (rx_percpu.scan); 14: the receiving socket at TC ingress (rx_sock_ports, rx_config_rt.nosock, work area, stats nosocket_tcp/udp, listen_full, sock_ports_lost); 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps; 13: TCP health per destination port (rx_tcp_ports, stat tcp_ports_overflow); per-source limits (rx_guard_srclimits, rx_guard_cfg.src_limits) for the guard's SLO loop; rx_config_rt.sample (serve's sampled capture for alert evidence); SYN guard and port caps (rx_guard_cfg, rx_guard_good); TLS hellos over two segments (rx_tls_holds, work area); TLS connections and per-SNI rows (rx_tls_conns, rx_tls_eps, stage TLS, stats); 15: the guard's early check at XDP entry (rx_guard_cfg.lists, rx_stagectx.guard) */
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -618,6 +618,26 @@ struct rx_conn_filter {
 };
 _Static_assert((RX_CONN_FILTER & (RX_CONN_FILTER - 1)) == 0, "RX_CONN_FILTER: a power of two");
 
+/*
+ * Which sources and services may have an entry in rx_talkers and
+ * rx_services (BPF only, bpf/shim.h), as struct rx_conn_filter does for
+ * connections: one byte per hash of the key, set before an entry is made
+ * and never cleared (nothing deletes from those tables). A zero byte proves
+ * the key has no entry, so a packet of a new source or port skips the
+ * lookup: when the table is full (a flood of random sources or ports, the
+ * case that costs most) it costs a byte read and no hash lookup at all.
+ * With the tables' 8,192 and 1,024 keys, about one byte in eight is set.
+ */
+#define RX_PICT_FILTER_TALKERS 65536 /* bytes, a power of two */
+#define RX_PICT_FILTER_SERVICES 8192 /* bytes, a power of two */
+struct rx_pict_filter {
+	__u8 talkers[RX_PICT_FILTER_TALKERS];
+	__u8 services[RX_PICT_FILTER_SERVICES];
+};
+_Static_assert((RX_PICT_FILTER_TALKERS & (RX_PICT_FILTER_TALKERS - 1)) == 0 &&
+		       (RX_PICT_FILTER_SERVICES & (RX_PICT_FILTER_SERVICES - 1)) == 0,
+	       "RX_PICT_FILTER_*: powers of two");
+
 #define RX_REDACT_RANGES 16 /* secret values masked per capture record; past them, cut */
 
 /* Secrets found in a capture record's payload (datapath/redact.h). */
@@ -1044,12 +1064,20 @@ _Static_assert(sizeof(struct rx_tally) ==
  * the counters. Each hook counts into its own entry's tally; the sums over
  * both entries and every CPU are the counts (src/snapshot_read.c).
  */
+/* Per CPU: the port-scan accounting's new targets this second (RX_SCAN_NEW_PER_S). */
+struct rx_scan_budget {
+	__u64 second; /* the clock's second the count is of */
+	__u64 taken;  /* new targets tracked in it */
+};
+
 struct rx_percpu {
 	struct rx_work work;   /* first: the lookup's pointer is the work area's, with no
 				  arithmetic on a maybe-NULL value (refused by 6.1 and 6.12) */
 	struct rx_tally tally;
+	struct rx_scan_budget scan;
 };
-_Static_assert(sizeof(struct rx_percpu) == sizeof(struct rx_tally) + sizeof(struct rx_work),
+_Static_assert(sizeof(struct rx_percpu) ==
+		       sizeof(struct rx_tally) + sizeof(struct rx_work) + sizeof(struct rx_scan_budget),
 	       "struct rx_percpu ABI size");
 _Static_assert(sizeof(struct rx_percpu) % 8 == 0, "struct rx_percpu: no per-CPU rounding");
 _Static_assert(__builtin_offsetof(struct rx_percpu, work) == 0, "rx_shim_scratch: work first");
@@ -1144,6 +1172,16 @@ static inline struct rx_config_rt rx_config__rt(const struct rx_config *c)
 #define RX_SCAN_WINDOW_NS (300ull * 1000000000ull) /* a record older than this starts over */
 #define RX_SCAN_PORTS 8           /* the first ports of a (source, host) record */
 #define RX_SCAN_UDP_EPHEMERAL 32768 /* UDP to ports from here on is no probe (Linux's range) */
+/*
+ * New targets taken per second (of the packets' clock) per CPU; past them a
+ * probe of a new target is counted in scan_overflow, not tracked. A flood of
+ * spoofed sources makes every probe a new target: tracking each would cost
+ * three table inserts per packet (about 2 us live) and would churn the
+ * tables, which then forget a real scanner's touches in milliseconds. At
+ * this rate the 65,536 touches last about three seconds on one CPU; nmap
+ * -T5 sends fewer than 10,000 probes a second.
+ */
+#define RX_SCAN_NEW_PER_S 20000
 
 enum rx_scan_kind { /* bits of struct rx_scan_rec.kinds */
 	RX_SCAN_SYN = 1 << 0,

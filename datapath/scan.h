@@ -8,12 +8,15 @@
  *
  * Cost: a packet that is no probe (anything with ACK, RST, ICMP...) costs
  * nothing; a probe of a known target one lookup; only a new target reads
- * the clock and updates two records. Shim:
+ * the clock and updates two records, and only RX_SCAN_NEW_PER_S of them a
+ * second per CPU (rx_shim_scan_admit; past that, scan_overflow): a flood
+ * of spoofed sources costs a lookup per probe, not three inserts. Shim:
  *
  *   struct rx_scan_touch *rx_shim_scan_touch(struct rx_env *env,
  *                                            const struct rx_scan_touch_key *k, int create)
  *   struct rx_scan_rec *rx_shim_scan_rec(struct rx_env *env, const struct rx_scan_key *k,
  *                                        int create)
+ *   int rx_shim_scan_admit(struct rx_env *env, struct rx_work *wk, __u64 now)
  *
  * (create: insert a zeroed entry when new; NULL when new and the table is
  * full, or when not found and create is 0.)
@@ -100,11 +103,11 @@ RX_INLINE void rx_scan_probe(struct rx_env *env, struct rx_work *wk)
 	t.proto = (pkt->layers & RX_L_TCP) ? RX_IPPROTO_TCP : RX_IPPROTO_UDP;
 	if (rx_shim_scan_touch(env, &t, 0))
 		return; /* the common case: a target touched before */
-	if (!rx_shim_scan_touch(env, &t, 1)) {
+	now = rx_shim_now(env);
+	if (!rx_shim_scan_admit(env, wk, now) || !rx_shim_scan_touch(env, &t, 1)) {
 		rx_shim_stat(env, wk, RX_STAT_SCAN_OVERFLOW);
 		return;
 	}
-	now = rx_shim_now(env);
 	__builtin_memcpy(k.src, t.src, 16);
 	__builtin_memcpy(k.dst, t.dst, 16);
 	k.scope = RX_SCAN_HOST;

@@ -165,7 +165,7 @@ static struct bpf_map *pinned_map(struct rxray_bpf *skel, int i)
 {
 	struct bpf_map *maps[] = {
 		skel->maps.rx_percpu,   skel->maps.rx_talkers, skel->maps.rx_services,
-		skel->maps.rx_flows,    skel->maps.rx_conn_filter,
+		skel->maps.rx_flows,    skel->maps.rx_conn_filter, skel->maps.rx_pict_filter,
 		skel->maps.rx_http_conns, skel->maps.rx_routes, skel->maps.rx_budgets,
 		skel->maps.rx_endpoints, skel->maps.rx_abi,
 		skel->maps.rx_scan_touches, skel->maps.rx_scan_sources, skel->maps.rx_tcp_ports,

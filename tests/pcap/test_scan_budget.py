@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""The port-scan accounting's budget (datapath/scan.h, RX_SCAN_NEW_PER_S:
+20,000 new targets a second per CPU; the native build is one CPU), over a
+crafted capture in the capture's time. A flood of spoofed sources makes
+every probe a new target; past the budget a probe is counted in
+lost.scan_overflow instead of being tracked, and nothing is lost:
+
+  1. 25,000 UDP probes from 198.51.100.30 to 25,000 ports of 192.0.2.1,
+     all within one second of the capture's clock: 20,000 tracked, 5,000
+     in scan_overflow;
+  2. 100 probes of new ports two seconds later: a new second, all tracked;
+  3. one probe of a port of the first second again (tracked then: a known
+     target, nothing new, no overflow), one of a port that overflowed
+     (a new target now: tracked);
+  4. a last datagram at 40 s, so that the alert resolves and shows its
+     final count.
+
+Expected: the source's port_scan alert resolves with distinct_ports 20,101
+(20,000 + 100 + 1), where without the budget it would be 25,100; and
+scan_overflow counts the 5,000 probes past the budget plus, as before, every
+tracked probe whose (source, port) record found the native table full
+(RX_SCAN_SOURCES_MAX 4,096 records, one of them the (source, host) record):
+5,000 + 20,101 - 4,095 = 21,006.
+
+  test_scan_budget.py BUILD
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import rxtest  # noqa: E402
+from rxtest import RXRAY, check  # noqa: E402
+
+T0 = 1700000000
+SRC, HOST = (198, 51, 100, 30), (192, 0, 2, 1)
+BUDGET = 20000
+RECORDS = 4096  # RX_SCAN_SOURCES_MAX
+
+
+def udp(src, dst, sport, dport):
+    payload = b"x"
+    u = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(u), 1, 0, 64, 17, 0, bytes(src),
+                     bytes(dst))
+    return b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00" + ip + u
+
+
+tmp = tempfile.mkdtemp(prefix="rxray-scanbudget.")
+pcap = os.path.join(tmp, "budget.pcap")
+frames = []
+for i in range(25000):  # 1: within [T0, T0 + 0.5 s)
+    frames.append((T0 * 10**6 + i * 20, udp(SRC, HOST, 40000, 1 + i)))
+for i in range(100):  # 2: two seconds later
+    frames.append(((T0 + 2) * 10**6 + i * 100, udp(SRC, HOST, 40000, 25001 + i)))
+# 3: a port tracked in the first second (known), one that overflowed (new now)
+frames.append(((T0 + 3) * 10**6, udp(SRC, HOST, 40000, 1)))
+frames.append(((T0 + 3) * 10**6 + 100, udp(SRC, HOST, 40000, 24000)))
+# 4: no probe (from a port below 1024), past the alert's hysteresis
+frames.append(((T0 + 40) * 10**6, udp((192, 0, 2, 50), HOST, 53, 40000)))
+with open(pcap, "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for t, fr in frames:
+        f.write(struct.pack("<IIII", t // 10**6, t % 10**6, len(fr), len(fr)))
+        f.write(fr)
+
+st = rxtest.stats_json(pcap)
+over = st["lost"]["scan_overflow"]
+tracked = BUDGET + 100 + 1
+check("scan_overflow: past the budget, and port records past the native table", over,
+      (25000 - BUDGET) + (tracked - (RECORDS - 1)))
+
+out = subprocess.run([RXRAY, "alerts", "-r", pcap, "--json"], capture_output=True, text=True,
+                     timeout=300)
+check("alerts: exit", out.returncode, 0)
+alerts = [json.loads(x) for x in out.stdout.splitlines() if x.strip()]
+mine = [a for a in alerts if a.get("alert") == "port_scan"
+        and a.get("subject", {}).get("source") == "198.51.100.30"]
+check("port_scan: firing, then resolved", [a["state"] for a in mine], ["firing", "resolved"])
+if mine:
+    n = mine[-1]["evidence"]["distinct_ports"]
+    check("distinct ports tracked: the budget, the next second's 100, the overflowed one",
+          n, tracked)
+    check("first ports", mine[-1]["evidence"]["first_ports"], list(range(1, 9)))
+
+os.unlink(pcap)
+os.rmdir(tmp)
+rxtest.finish(f"scan budget: {len(frames)} frames, overflow {over}, "
+              f"{len(mine)} port_scan lines")
