@@ -1176,7 +1176,7 @@ static inline struct rx_config_rt rx_config__rt(const struct rx_config *c)
  * New targets taken per second (of the packets' clock) per CPU; past them a
  * probe of a new target is counted in scan_overflow, not tracked. A flood of
  * spoofed sources makes every probe a new target: tracking each would cost
- * three table inserts per packet (about 2 us live) and would churn the
+ * three table inserts per packet (about 2.7 us live) and would churn the
  * tables, which then forget a real scanner's touches in milliseconds. At
  * this rate the 65,536 touches last about three seconds on one CPU; nmap
  * -T5 sends fewer than 10,000 probes a second.
