@@ -238,20 +238,10 @@ RX_INLINE __u64 rx_shim_now(struct rx_env *env)
 	return bpf_ktime_get_ns();
 }
 
-/* Whether this CPU may track one more new scan target in now's second (RX_SCAN_NEW_PER_S). */
-RX_INLINE int rx_shim_scan_admit(struct rx_env *env, struct rx_work *wk, __u64 now)
+/* This CPU's scan budget (datapath/scan.h rx_scan_admit): in the per-CPU value of wk. */
+RX_INLINE struct rx_scan_budget *rx_shim_scan_budget(struct rx_env *env, struct rx_work *wk)
 {
-	struct rx_scan_budget *b = &((struct rx_percpu *)wk)->scan;
-	__u64 sec = now / 1000000000ull;
-
-	if (b->second != sec) {
-		b->second = sec;
-		b->taken = 0;
-	}
-	if (b->taken >= RX_SCAN_NEW_PER_S)
-		return 0;
-	b->taken++;
-	return 1;
+	return &((struct rx_percpu *)wk)->scan;
 }
 
 /* A pseudo-random number: which packets a sampled capture takes (rx_capture_sampled). */
@@ -333,6 +323,23 @@ RX_INLINE void rx_shim_mask(struct rx_env *env, __u8 *dst, const __u8 *stars, __
  */
 volatile __u32 rx_table_full[2]; /* 0: talkers, 1: services */
 
+/*
+ * Fibonacci hashing of n (a constant, at most 16) 32-bit words: the high bits mix best.
+ * The filters' bytes are pinned with their tables (--pin): changing this
+ * hash, or which bits a filter takes, needs an RX_ABI_VERSION bump, or a
+ * reused filter would call present keys absent.
+ */
+RX_INLINE __u32 rx_fib_hash(const __u32 *w, __u32 n)
+{
+	__u32 h = 0, i;
+
+#pragma unroll
+	for (i = 0; i < 16; i++)
+		if (i < n)
+			h = (h ^ w[i]) * 0x9e3779b1u;
+	return h;
+}
+
 #define RX_E2BIG 7 /* a full map's answer to an insert (no errno.h in BPF) */
 
 /*
@@ -377,18 +384,6 @@ RX_INLINE void *rx_map_lookup_or_init(void *map, const void *key, const void *in
 }
 
 static const struct rx_counter rx_counter_zero;
-
-/* Fibonacci hashing of n 32-bit words: the high bits mix best. */
-RX_INLINE __u32 rx_fib_hash(const __u32 *w, __u32 n)
-{
-	__u32 h = 0, i;
-
-#pragma unroll
-	for (i = 0; i < 4; i++)
-		if (i < n)
-			h = (h ^ w[i]) * 0x9e3779b1u;
-	return h;
-}
 
 RX_INLINE struct rx_pict_filter *rx_pict_filter_get(void)
 {
@@ -442,6 +437,7 @@ RX_INLINE void rx_shim_tcpkind(struct rx_env *env, struct rx_work *wk, __u32 kin
 		rx_tally_of(wk)->tcpkinds[kind]++;
 }
 
+
 /*
  * k's byte in the connection filter (struct rx_conn_filter) of rx_flows
  * (http 0) or rx_http_conns (http 1), or NULL (never: an array's only
@@ -449,17 +445,14 @@ RX_INLINE void rx_shim_tcpkind(struct rx_env *env, struct rx_work *wk, __u32 kin
  */
 RX_INLINE __u8 *rx_conn_filter_of(const struct rx_flow_key *k, int http)
 {
-	const __u32 *w = (const __u32 *)k;
 	struct rx_conn_filter *cf;
-	__u32 zero = 0, h = 0, i;
+	__u32 zero = 0, h;
 
 	cf = bpf_map_lookup_elem(&rx_conn_filter, &zero);
 	if (!cf)
 		return NULL;
-#pragma unroll
-	for (i = 0; i < __builtin_offsetof(struct rx_flow_key, pad) / 4; i++)
-		h = (h ^ w[i]) * 0x9e3779b1u; /* Fibonacci hashing: the high bits mix best */
-	h = (h >> 17) & (RX_CONN_FILTER - 1);
+	h = (rx_fib_hash((const __u32 *)k, __builtin_offsetof(struct rx_flow_key, pad) / 4) >> 17) &
+	    (RX_CONN_FILTER - 1);
 	return http ? &cf->http[h] : &cf->flows[h];
 }
 

@@ -1059,17 +1059,21 @@ _Static_assert(sizeof(struct rx_tally) ==
 	       "struct rx_tally ABI size");
 
 /*
- * The BPF build's per-CPU value (map rx_percpu, entry 0: the XDP programs,
- * 1: the TC programs): one lookup per program gives both the work area and
- * the counters. Each hook counts into its own entry's tally; the sums over
- * both entries and every CPU are the counts (src/snapshot_read.c).
+ * The port-scan accounting's new targets this second (RX_SCAN_NEW_PER_S,
+ * datapath/scan.h rx_scan_admit): per CPU in rx_percpu (entry 0 only: the
+ * probes are counted at XDP), one in the native build.
  */
-/* Per CPU: the port-scan accounting's new targets this second (RX_SCAN_NEW_PER_S). */
 struct rx_scan_budget {
 	__u64 second; /* the clock's second the count is of */
 	__u64 taken;  /* new targets tracked in it */
 };
 
+/*
+ * The BPF build's per-CPU value (map rx_percpu, entry 0: the XDP programs,
+ * 1: the TC programs): one lookup per program gives both the work area and
+ * the counters. Each hook counts into its own entry's tally; the sums over
+ * both entries and every CPU are the counts (src/snapshot_read.c).
+ */
 struct rx_percpu {
 	struct rx_work work;   /* first: the lookup's pointer is the work area's, with no
 				  arithmetic on a maybe-NULL value (refused by 6.1 and 6.12) */
@@ -1176,10 +1180,12 @@ static inline struct rx_config_rt rx_config__rt(const struct rx_config *c)
  * New targets taken per second (of the packets' clock) per CPU; past them a
  * probe of a new target is counted in scan_overflow, not tracked. A flood of
  * spoofed sources makes every probe a new target: tracking each would cost
- * three table inserts per packet (about 2.7 us live) and would churn the
- * tables, which then forget a real scanner's touches in milliseconds. At
- * this rate the 65,536 touches last about three seconds on one CPU; nmap
- * -T5 sends fewer than 10,000 probes a second.
+ * three table inserts per packet (about 2.7 us live). The budget bounds
+ * that cost per CPU (at most 20,000 x 2.7 us = 5 % of a CPU); a host whose
+ * flood arrives on N CPUs tracks up to N times as many, and its tables
+ * turn over faster (at 20,000 a second: the 65,536 touches in about three
+ * seconds, the 4,096 records in 0.1 s). nmap -T5 sends fewer than 10,000
+ * probes a second.
  */
 #define RX_SCAN_NEW_PER_S 20000
 

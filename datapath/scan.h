@@ -9,14 +9,15 @@
  * Cost: a packet that is no probe (anything with ACK, RST, ICMP...) costs
  * nothing; a probe of a known target one lookup; only a new target reads
  * the clock and updates two records, and only RX_SCAN_NEW_PER_S of them a
- * second per CPU (rx_shim_scan_admit; past that, scan_overflow): a flood
+ * second per CPU (rx_scan_admit; past that, scan_overflow): a flood
  * of spoofed sources costs a lookup per probe, not three inserts. Shim:
  *
  *   struct rx_scan_touch *rx_shim_scan_touch(struct rx_env *env,
  *                                            const struct rx_scan_touch_key *k, int create)
  *   struct rx_scan_rec *rx_shim_scan_rec(struct rx_env *env, const struct rx_scan_key *k,
  *                                        int create)
- *   int rx_shim_scan_admit(struct rx_env *env, struct rx_work *wk, __u64 now)
+ *   struct rx_scan_budget *rx_shim_scan_budget(struct rx_env *env, struct rx_work *wk)
+ *       (this CPU's; native: one)
  *
  * (create: insert a zeroed entry when new; NULL when new and the table is
  * full, or when not found and create is 0.)
@@ -88,6 +89,28 @@ RX_INLINE void rx_scan_bump(struct rx_env *env, struct rx_work *wk, const struct
 	r->touches = n + 1;
 }
 
+/*
+ * Whether one more new target is tracked in now's second (RX_SCAN_NEW_PER_S).
+ * The count starts over when the clock enters a later second, or goes back
+ * by more than a second (a capture's clock may jump); a step back within a
+ * second stays in the current count, so a capture whose frames are slightly
+ * out of order gets no fresh budget at each flip (the kernel's clock never
+ * goes back: both builds agree on ordered time).
+ */
+RX_INLINE int rx_scan_admit(struct rx_scan_budget *b, __u64 now)
+{
+	__u64 sec = now / 1000000000ull;
+
+	if (sec > b->second || sec + 1 < b->second) {
+		b->second = sec;
+		b->taken = 0;
+	}
+	if (b->taken >= RX_SCAN_NEW_PER_S)
+		return 0;
+	b->taken++;
+	return 1;
+}
+
 /* XDP: a probe's first touch of its target, counted in its two records. */
 RX_INLINE void rx_scan_probe(struct rx_env *env, struct rx_work *wk)
 {
@@ -104,7 +127,7 @@ RX_INLINE void rx_scan_probe(struct rx_env *env, struct rx_work *wk)
 	if (rx_shim_scan_touch(env, &t, 0))
 		return; /* the common case: a target touched before */
 	now = rx_shim_now(env);
-	if (!rx_shim_scan_admit(env, wk, now) || !rx_shim_scan_touch(env, &t, 1)) {
+	if (!rx_scan_admit(rx_shim_scan_budget(env, wk), now) || !rx_shim_scan_touch(env, &t, 1)) {
 		rx_shim_stat(env, wk, RX_STAT_SCAN_OVERFLOW);
 		return;
 	}

@@ -25,7 +25,7 @@ struct rx_env {
 	struct rx_config_ro cfg_ro; /* the BPF object's rx_ro (rodata) */
 	struct rx_config_rt cfg_rt; /* the BPF object's rx_cfg (.bss) */
 	__u64 now_ns;          /* the virtual clock */
-	struct rx_scan_budget scan; /* rx_shim_scan_admit */
+	struct rx_scan_budget scan; /* rx_shim_scan_budget */
 	const __u8 *frame;     /* the frame being processed */
 	__u32 frame_len;
 	__u32 link;            /* enum rx_link of the frames (rx_native__link) */
@@ -93,20 +93,11 @@ RX_INLINE __u64 rx_shim_now(struct rx_env *env)
 	return env->now_ns;
 }
 
-/* Whether one more new scan target is tracked in now's second (RX_SCAN_NEW_PER_S; one "CPU"). */
-RX_INLINE int rx_shim_scan_admit(struct rx_env *env, struct rx_work *wk, __u64 now)
+/* The scan budget (datapath/scan.h rx_scan_admit): one, as if one CPU. */
+RX_INLINE struct rx_scan_budget *rx_shim_scan_budget(struct rx_env *env, struct rx_work *wk)
 {
-	__u64 sec = now / 1000000000ull;
-
 	(void)wk;
-	if (env->scan.second != sec) {
-		env->scan.second = sec;
-		env->scan.taken = 0;
-	}
-	if (env->scan.taken >= RX_SCAN_NEW_PER_S)
-		return 0;
-	env->scan.taken++;
-	return 1;
+	return &env->scan;
 }
 
 /*

@@ -171,7 +171,7 @@ static void emit_lost(struct rx_buf *b, const struct family *f, const struct ser
 		{ RX_STAT_SCRATCH_MISS, "scratch" },
 		/* packets whose next stage did not run (a failed tail call) */
 		{ RX_STAT_STAGE_MISS, "stages" },
-		/* port-scan probes past a full scan table (native) */
+		/* port-scan probes past the new-target budget, or a full scan table (native) */
 		{ RX_STAT_SCAN_OVERFLOW, "scans" },
 		/* TCP health events of server ports past a full rx_tcp_ports (native) */
 		{ RX_STAT_TCP_PORTS_OVERFLOW, "tcp_ports" },

@@ -54,7 +54,9 @@
  * time makes (a request expires after RX_HTTP_TIMEOUT_NS of pcap time
  * natively, of run time in BPF) agree only while every request is answered
  * within that time in pcap time: the corpus keeps its HTTP conversations
- * short (tests/pcap/gen_corpus.py).
+ * short (tests/pcap/gen_corpus.py). So does the port-scan budget (new
+ * targets a second per CPU, datapath/scan.h): both agree while no second,
+ * of pcap or run time, has more than RX_SCAN_NEW_PER_S new targets.
  */
 #define RX_TC_NEXT -1 /* what the TC programs return: TCX_NEXT / TC_ACT_UNSPEC */
 #define TC_RECS_MAX 64 /* > the stream records one frame makes: one per message, RX_HTTP_PIPE */

@@ -3,14 +3,15 @@
  * The port-scan accounting's budget in the BPF build (datapath/scan.h,
  * RX_SCAN_NEW_PER_S new targets a second per CPU): 25,000 UDP probes of
  * distinct ports of one host, from one source, go through xdp_ingress by
- * BPF_PROG_TEST_RUN on CPU 0 within one second of the kernel's clock
+ * BPF_PROG_TEST_RUN on one CPU (the one it starts on) within one second of the kernel's clock
  * (bpf_ktime_get_ns is CLOCK_MONOTONIC: the run starts early in a second and
  * is repeated, on a fresh object, if it ended in the next one). The live
  * tables are LRU and never refuse an entry, so scan_overflow counts exactly
  * the probes past the budget: 5,000; the source's (source, host) record
  * holds the 20,000 tracked, and rx_scan_touches as many entries.
  *   scanbudget_check
- * Prints one line; exits 0 when the counts are exact.
+ * Prints one line; exits 0 when the counts are exact, 77 (skip) when no
+ * run fitted in a second (a very slow or loaded machine).
  */
 #include <errno.h>
 #include <sched.h>
@@ -125,7 +126,7 @@ static int run(__u64 *over, __u32 *touches, unsigned long *entries)
 											     : rec.touches;
 	*entries = map_entries(bpf_map__fd(skel->maps.rx_scan_touches),
 			       sizeof(struct rx_scan_touch_key));
-	printf("%d probes in %.1f ms on CPU 0: ", PROBES, (double)(t1 - t0) / 1e6);
+	printf("%d probes in %.1f ms on CPU %d: ", PROBES, (double)(t1 - t0) / 1e6, sched_getcpu());
 	ret = 0;
 out:
 	rxray_bpf__destroy(skel);
@@ -138,21 +139,22 @@ int main(void)
 	__u32 touches = 0;
 	__u64 over = 0;
 	cpu_set_t set;
-	int tries, r = 1;
+	int tries, r = 1, cpu = sched_getcpu();
 
 	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
-		fprintf(stderr, "scanbudget_check: CPU 0: %s\n", strerror(errno));
+	CPU_SET(cpu < 0 ? 0 : cpu, &set); /* one CPU's budget: a CPU this may run on */
+	if (cpu < 0 || sched_setaffinity(0, sizeof(set), &set)) {
+		fprintf(stderr, "scanbudget_check: cannot stay on CPU %d: %s\n", cpu, strerror(errno));
 		return 1;
 	}
 	for (tries = 0; tries < 3 && r == 1; tries++)
 		r = run(&over, &touches, &entries);
-	if (r) {
-		fprintf(stderr, "scanbudget_check: %s\n",
-			r > 0 ? "every run crossed a second (a loaded machine?)" : "failed");
-		return 1;
+	if (r > 0) {
+		printf("every run crossed a second of the clock: too slow a machine to tell\n");
+		return 77;
 	}
+	if (r)
+		return 1;
 	printf("scan_overflow %llu (want %d), host record %u distinct ports (want %d), "
 	       "%lu touches (want %d)\n", (unsigned long long)over, PROBES - RX_SCAN_NEW_PER_S,
 	       touches, RX_SCAN_NEW_PER_S, entries, RX_SCAN_NEW_PER_S);

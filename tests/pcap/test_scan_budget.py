@@ -37,8 +37,20 @@ from rxtest import RXRAY, check  # noqa: E402
 
 T0 = 1700000000
 SRC, HOST = (198, 51, 100, 30), (192, 0, 2, 1)
-BUDGET = 20000
-RECORDS = 4096  # RX_SCAN_SOURCES_MAX
+
+def abi(name):
+    """A #define of datapath/abi.h, as an integer."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "datapath", "abi.h")
+    with open(path) as f:
+        for line in f:
+            w = line.split()
+            if len(w) >= 3 and w[0] == "#define" and w[1] == name:
+                return int(w[2].rstrip("uUlL"))
+    raise SystemExit(f"{name} not in datapath/abi.h")
+
+
+BUDGET = abi("RX_SCAN_NEW_PER_S")  # 20,000
+RECORDS = abi("RX_SCAN_SOURCES_MAX")  # 4,096
 
 
 def udp(src, dst, sport, dport):
@@ -85,6 +97,28 @@ if mine:
     check("distinct ports tracked: the budget, the next second's 100, the overflowed one",
           n, tracked)
     check("first ports", mine[-1]["evidence"]["first_ports"], list(range(1, 9)))
+
+# A clock that steps back and forth across a second (a merged capture): a
+# step back within a second keeps the count, so the flips give no fresh
+# budget: the first probe is T0's, the next BUDGET are T0 + 1's, the rest
+# overflow (distinct ports BUDGET + 1, not all 25,000).
+flip = os.path.join(tmp, "flip.pcap")
+with open(flip, "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(25000):
+        t = T0 * 10**6 + (999999 if i % 2 == 0 else 1000000)
+        fr = udp(SRC, HOST, 40000, 1 + i)
+        f.write(struct.pack("<IIII", t // 10**6, t % 10**6, len(fr), len(fr)) + fr)
+    t = (T0 + 40) * 10**6
+    fr = udp((192, 0, 2, 50), HOST, 53, 40000)
+    f.write(struct.pack("<IIII", t // 10**6, t % 10**6, len(fr), len(fr)) + fr)
+out = subprocess.run([RXRAY, "alerts", "-r", flip, "--json"], capture_output=True, text=True,
+                     timeout=300)
+flips = [json.loads(x) for x in out.stdout.splitlines() if x.strip()]
+flips = [a for a in flips if a.get("alert") == "port_scan"]
+check("a clock flipping across a second: distinct ports",
+      flips[-1]["evidence"]["distinct_ports"] if flips else None, BUDGET + 1)
+os.unlink(flip)
 
 os.unlink(pcap)
 os.rmdir(tmp)
