@@ -437,7 +437,6 @@ RX_INLINE void rx_shim_tcpkind(struct rx_env *env, struct rx_work *wk, __u32 kin
 		rx_tally_of(wk)->tcpkinds[kind]++;
 }
 
-
 /*
  * k's byte in the connection filter (struct rx_conn_filter) of rx_flows
  * (http 0) or rx_http_conns (http 1), or NULL (never: an array's only
