@@ -19,6 +19,8 @@ rx_need openssl curl nginx tcpdump jq tmux
 SOCK=rxray-tlstop-$$ # a tmux server of our own, never the user's
 rx_on_exit() { tmux -L "$SOCK" kill-server 2>/dev/null; }
 tm() { tmux -L "$SOCK" "$@"; }
+# shellcheck source=../lib/tmux.sh
+. "${0%/*}/../lib/tmux.sh" # (before the cd)
 rx_lab
 rx_keep_on_fail "$BUILD/test-logs/tls_top" tls.pcap stats.json '*.screen' '*.err'
 TLS_ABORT=$(realpath "${0%/*}/../lib/tls_abort.py") # (before the cd)
@@ -107,13 +109,7 @@ pane() {
 	# (C: top draws pure ASCII, a byte a column)
 	[ "$lang" != C ] || LC_ALL=C awk -v w="$cols" 'length($0) > w { bad = 1 } END { exit bad }' "$tmp/$name.screen" ||
 		fail "$name: a line wider than $cols columns"
-	tm send-keys -t "$name" q
-	for _ in $(seq 40); do
-		[ -s "$tmp/$name.rc" ] && break
-		sleep 0.05
-	done
-	[ "$(cat "$tmp/$name.rc" 2>/dev/null)" = 0 ] ||
-		fail "$name: exit '$(cat "$tmp/$name.rc" 2>/dev/null)' after q: $(cat "$tmp/$name.err")"
+	rx_tmux_quit "$name"
 }
 pane narrow 80 24 C
 pane wide 100 30 C.UTF-8

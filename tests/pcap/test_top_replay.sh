@@ -83,16 +83,9 @@ start() {
 }
 
 # quit NAME: q, then exit 0 within 2 s
-quit() {
-	local name=$1
-	tm send-keys -t "$name" q
-	for _ in $(seq 40); do
-		[ -s "$tmp/$name.rc" ] && break
-		sleep 0.05
-	done
-	[ "$(cat "$tmp/$name.rc" 2>/dev/null)" = 0 ] ||
-		fail "$name: exit '$(cat "$tmp/$name.rc" 2>/dev/null)' after q: $(cat "$tmp/$name.err")"
-}
+# shellcheck source=../lib/tmux.sh
+. "${0%/*}/../lib/tmux.sh"
+quit() { rx_tmux_quit "$1"; }
 
 # wait_talker NAME TENTHS: poll (every 0.1 s, at most TENTHS tenths of a
 # second) until the talker's total is 400; prints the total last read
