@@ -1208,6 +1208,18 @@ struct rx_scan_touch_key {
 };
 _Static_assert(sizeof(struct rx_scan_touch_key) == 40, "struct rx_scan_touch_key ABI size");
 
+/*
+ * BPF only: targets known to be in rx_scan_touches, one 64-bit tag per slot
+ * of a direct-mapped array (bpf/shim.h rx_shim_scan_known). A probe of a
+ * known target reads one slot instead of looking its 40-byte key up in the
+ * LRU table. Soft state: never pinned, a zero slot is empty.
+ */
+#define RX_SCAN_SEEN 16384 /* slots, a power of two: 128 KiB (65,536 cost a flood of new targets a cache miss each) */
+struct rx_scan_seen {
+	__u64 tag[RX_SCAN_SEEN];
+};
+_Static_assert((RX_SCAN_SEEN & (RX_SCAN_SEEN - 1)) == 0, "RX_SCAN_SEEN: a power of two");
+
 struct rx_scan_touch {
 	__u32 answered; /* 1: the host answered it (SYN-ACK) */
 	__u32 pad;

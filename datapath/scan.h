@@ -14,6 +14,9 @@
  *
  *   struct rx_scan_touch *rx_shim_scan_touch(struct rx_env *env,
  *                                            const struct rx_scan_touch_key *k, int create)
+ *   int rx_shim_scan_known(struct rx_env *env, const struct rx_scan_touch_key *k)
+ *       (whether k is in the touches; BPF: a tag cache in front of the
+ *       lookup, which the create above fills)
  *   struct rx_scan_rec *rx_shim_scan_rec(struct rx_env *env, const struct rx_scan_key *k,
  *                                        int create)
  *   struct rx_scan_budget *rx_shim_scan_budget(struct rx_env *env, struct rx_work *wk)
@@ -124,7 +127,7 @@ RX_INLINE void rx_scan_probe(struct rx_env *env, struct rx_work *wk)
 		return;
 	t.port = pkt->dport;
 	t.proto = (pkt->layers & RX_L_TCP) ? RX_IPPROTO_TCP : RX_IPPROTO_UDP;
-	if (rx_shim_scan_touch(env, &t, 0))
+	if (rx_shim_scan_known(env, &t))
 		return; /* the common case: a target touched before */
 	now = rx_shim_now(env);
 	if (!rx_scan_admit(rx_shim_scan_budget(env, wk), now) || !rx_shim_scan_touch(env, &t, 1)) {

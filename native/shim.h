@@ -276,6 +276,11 @@ RX_INLINE struct rx_scan_touch *rx_shim_scan_touch(struct rx_env *env,
 	return create ? rx_nhash__get(&env->scan_touches, k) : rx_nhash__find(&env->scan_touches, k);
 }
 
+RX_INLINE int rx_shim_scan_known(struct rx_env *env, const struct rx_scan_touch_key *k)
+{
+	return rx_nhash__find(&env->scan_touches, k) != NULL;
+}
+
 RX_INLINE struct rx_scan_rec *rx_shim_scan_rec(struct rx_env *env, const struct rx_scan_key *k,
 					       int create)
 {
