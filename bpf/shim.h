@@ -141,7 +141,7 @@ struct {
 	__type(value, struct rx_scan_touch);
 } rx_scan_touches SEC(".maps");
 
-/* Targets known to be in rx_scan_touches (struct rx_scan_seen, one entry; rx_shim_scan_known). */
+/* Targets known to be in rx_scan_touches (struct rx_scan_seen, one entry; datapath/scan.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -610,63 +610,22 @@ RX_INLINE void rx_shim_info_submit(struct rx_env *env, struct rx_reqinfo *r)
 	bpf_ringbuf_submit(r, 0);
 }
 
-/*
- * k's slot in rx_scan_seen (NULL: never, an array's only entry), and in
- * *tag its tag: two Fibonacci hashes of the key's first 36 bytes (the
- * addresses, port, proto and a zero pad byte), never 0 (an empty slot).
- */
-RX_INLINE __u64 *rx_scan_seen_slot(const struct rx_scan_touch_key *k, __u64 *tag)
+/* The known-targets cache (datapath/scan.h rx_scan_tag): NULL never (an array's only entry). */
+RX_INLINE struct rx_scan_seen *rx_shim_scan_seen(struct rx_env *env)
 {
-	struct rx_scan_seen *s;
-	__u32 w[9], zero = 0, h1, h2 = 0x6a09e667u, i;
+	__u32 zero = 0;
 
-	__builtin_memcpy(w, k, sizeof(w)); /* byte arrays: no alignment to rely on */
-	h1 = rx_fib_hash(w, 9);
-#pragma unroll
-	for (i = 0; i < 9; i++)
-		h2 = (h2 + w[i]) * 0x85ebca6bu ^ (h2 >> 15);
-	*tag = ((__u64)h1 << 32 | h2) | 1;
-	s = bpf_map_lookup_elem(&rx_scan_seen, &zero);
-	return s ? &s->tag[(h1 >> 16) & (RX_SCAN_SEEN - 1)] : NULL;
+	return bpf_map_lookup_elem(&rx_scan_seen, &zero);
 }
 
-/*
- * An LRU map: a new entry makes room by evicting the coldest one. A made
- * entry's tag goes into rx_scan_seen, so the next probe of it reads a slot.
- */
+/* An LRU map: a new entry makes room by evicting the coldest one. */
 RX_INLINE struct rx_scan_touch *rx_shim_scan_touch(struct rx_env *env,
 						   const struct rx_scan_touch_key *k, int create)
 {
 	static const struct rx_scan_touch zero;
-	struct rx_scan_touch *v;
-	__u64 tag, *slot;
 
-	if (!create)
-		return bpf_map_lookup_elem(&rx_scan_touches, k);
-	v = rx_map_try_init(&rx_scan_touches, k, &zero, NULL);
-	if (v && (slot = rx_scan_seen_slot(k, &tag)))
-		*slot = tag;
-	return v;
-}
-
-/*
- * Whether k is a known target: its tag in its slot, else a lookup (which,
- * when it finds k, puts the tag there). A 64-bit store: CPUs racing on a
- * slot leave one whole tag, and a lost one costs a lookup later. A target
- * the LRU evicted while its tag stayed is still known: it was touched, and
- * its first touch was counted (without the cache it would count twice).
- */
-RX_INLINE int rx_shim_scan_known(struct rx_env *env, const struct rx_scan_touch_key *k)
-{
-	__u64 tag, *slot = rx_scan_seen_slot(k, &tag);
-
-	if (slot && *slot == tag)
-		return 1;
-	if (!bpf_map_lookup_elem(&rx_scan_touches, k))
-		return 0;
-	if (slot)
-		*slot = tag;
-	return 1;
+	return create ? rx_map_try_init(&rx_scan_touches, k, &zero, NULL)
+		      : bpf_map_lookup_elem(&rx_scan_touches, k);
 }
 
 RX_INLINE struct rx_scan_rec *rx_shim_scan_rec(struct rx_env *env, const struct rx_scan_key *k,

@@ -1209,10 +1209,12 @@ struct rx_scan_touch_key {
 _Static_assert(sizeof(struct rx_scan_touch_key) == 40, "struct rx_scan_touch_key ABI size");
 
 /*
- * BPF only: targets known to be in rx_scan_touches, one 64-bit tag per slot
- * of a direct-mapped array (bpf/shim.h rx_shim_scan_known). A probe of a
- * known target reads one slot instead of looking its 40-byte key up in the
- * LRU table. Soft state: never pinned, a zero slot is empty.
+ * Targets known to be in the touches, one 64-bit tag per slot of a
+ * direct-mapped array (datapath/scan.h rx_scan_tag; BPF: the map
+ * rx_scan_seen, native: in the environment). A probe of a known target
+ * reads one slot instead of looking its 40-byte key up. Soft state: never
+ * pinned, a zero slot is empty. The tag's hash is in both builds' code
+ * only, so changing it needs no ABI bump.
  */
 #define RX_SCAN_SEEN 16384 /* slots, a power of two: 128 KiB (65,536 cost a flood of new targets a cache miss each) */
 struct rx_scan_seen {

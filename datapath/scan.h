@@ -7,16 +7,19 @@
  * (rx_scan_sources, bounded), never the touches.
  *
  * Cost: a packet that is no probe (anything with ACK, RST, ICMP...) costs
- * nothing; a probe of a known target one lookup; only a new target reads
- * the clock and updates two records, and only RX_SCAN_NEW_PER_S of them a
- * second per CPU (rx_scan_admit; past that, scan_overflow): a flood
- * of spoofed sources costs a lookup per probe, not three inserts. Shim:
+ * nothing; a probe of a known target one slot of the known-targets cache
+ * (rx_scan_tag), or, when its tag is not there, a lookup; only a new
+ * target updates two records, and only RX_SCAN_NEW_PER_S of them a second
+ * per CPU (rx_scan_admit; past that, scan_overflow). While a second's
+ * budget is spent a probe whose tag is not cached is counted in
+ * scan_overflow with no lookup: a flood of spoofed sources costs a slot
+ * read and the clock per probe, not a lookup that misses (the touches'
+ * table, full, spills to memory). Shim:
  *
  *   struct rx_scan_touch *rx_shim_scan_touch(struct rx_env *env,
  *                                            const struct rx_scan_touch_key *k, int create)
- *   int rx_shim_scan_known(struct rx_env *env, const struct rx_scan_touch_key *k)
- *       (whether k is in the touches; BPF: a tag cache in front of the
- *       lookup, which the create above fills)
+ *   struct rx_scan_seen *rx_shim_scan_seen(struct rx_env *env)
+ *       (the known-targets cache; NULL: none)
  *   struct rx_scan_rec *rx_shim_scan_rec(struct rx_env *env, const struct rx_scan_key *k,
  *                                        int create)
  *   struct rx_scan_budget *rx_shim_scan_budget(struct rx_env *env, struct rx_work *wk)
@@ -100,11 +103,16 @@ RX_INLINE void rx_scan_bump(struct rx_env *env, struct rx_work *wk, const struct
  * out of order gets no fresh budget at each flip (the kernel's clock never
  * goes back: both builds agree on ordered time).
  */
+RX_INLINE int rx_scan_new_second(const struct rx_scan_budget *b, __u64 sec)
+{
+	return sec > b->second || sec + 1 < b->second;
+}
+
 RX_INLINE int rx_scan_admit(struct rx_scan_budget *b, __u64 now)
 {
 	__u64 sec = now / 1000000000ull;
 
-	if (sec > b->second || sec + 1 < b->second) {
+	if (rx_scan_new_second(b, sec)) {
 		b->second = sec;
 		b->taken = 0;
 	}
@@ -114,26 +122,85 @@ RX_INLINE int rx_scan_admit(struct rx_scan_budget *b, __u64 now)
 	return 1;
 }
 
-/* XDP: a probe's first touch of its target, counted in its two records. */
+/* Whether now's second has spent its budget of new targets (rx_scan_admit), without taking one. */
+RX_INLINE int rx_scan_spent(const struct rx_scan_budget *b, __u64 now)
+{
+	return !rx_scan_new_second(b, now / 1000000000ull) && b->taken >= RX_SCAN_NEW_PER_S;
+}
+
+/*
+ * k's tag in the known-targets cache (struct rx_scan_seen), never 0 (an
+ * empty slot), and in *slot its slot: two Fibonacci-style hashes of the
+ * key's first 36 bytes (addresses, port, proto and a zero pad byte). A
+ * direct-mapped array, so a target's tag is overwritten by a later one of
+ * the same slot; a 64-bit store, so CPUs racing on a slot leave one whole
+ * tag. Both builds keep it, so that they count alike.
+ */
+RX_INLINE __u64 rx_scan_tag(const struct rx_scan_touch_key *k, __u32 *slot)
+{
+	__u32 w[9], h1 = 0, h2 = 0x6a09e667u, i;
+
+	__builtin_memcpy(w, k, sizeof(w)); /* byte arrays: no alignment to rely on */
+	RX_UNROLL
+	for (i = 0; i < 9; i++) {
+		h1 = (h1 ^ w[i]) * 0x9e3779b1u;
+		h2 = (h2 + w[i]) * 0x85ebca6bu ^ (h2 >> 15);
+	}
+	/*
+	 * The slot from h1 mixed once more (murmur3's finaliser): a product's
+	 * high bits never reach its low ones, so h1's bits 16-29 alone kept
+	 * only the top 6 bits of an IPv4 source's last byte (2,048 targets of
+	 * 256 sources and 8 ports fell into 512 slots; mixed, 1,937).
+	 */
+	i = h1 ^ (h1 >> 16);
+	i *= 0x85ebca6bu;
+	i ^= i >> 13;
+	i *= 0xc2b2ae35u;
+	*slot = (i ^ (i >> 16)) & (RX_SCAN_SEEN - 1);
+	return ((__u64)h1 << 32 | h2) | 1;
+}
+
+/*
+ * XDP: a probe's first touch of its target, counted in its two records.
+ * A target known by its tag counts nothing more; one whose touch the live
+ * LRU table dropped while its tag stayed is still known (its first touch
+ * was counted).
+ */
 RX_INLINE void rx_scan_probe(struct rx_env *env, struct rx_work *wk)
 {
 	const struct rx_pkt *pkt = &wk->pkt;
 	struct rx_scan_touch_key t = {};
+	struct rx_scan_budget *b;
+	struct rx_scan_seen *seen;
 	struct rx_scan_key k = {};
-	__u32 kind = rx_scan_kind_of(pkt);
-	__u64 now;
+	__u32 kind = rx_scan_kind_of(pkt), slot;
+	__u64 now, tag;
 
 	if (!kind || !rx_scan_addrs(pkt, t.src, t.dst))
 		return;
 	t.port = pkt->dport;
 	t.proto = (pkt->layers & RX_L_TCP) ? RX_IPPROTO_TCP : RX_IPPROTO_UDP;
-	if (rx_shim_scan_known(env, &t))
+	tag = rx_scan_tag(&t, &slot);
+	seen = rx_shim_scan_seen(env);
+	if (seen && seen->tag[slot & (RX_SCAN_SEEN - 1)] == tag)
 		return; /* the common case: a target touched before */
 	now = rx_shim_now(env);
-	if (!rx_scan_admit(rx_shim_scan_budget(env, wk), now) || !rx_shim_scan_touch(env, &t, 1)) {
+	b = rx_shim_scan_budget(env, wk);
+	if (rx_scan_spent(b, now)) {
 		rx_shim_stat(env, wk, RX_STAT_SCAN_OVERFLOW);
 		return;
 	}
+	if (rx_shim_scan_touch(env, &t, 0)) {
+		if (seen)
+			seen->tag[slot & (RX_SCAN_SEEN - 1)] = tag;
+		return; /* known, its tag not cached */
+	}
+	if (!rx_scan_admit(b, now) || !rx_shim_scan_touch(env, &t, 1)) {
+		rx_shim_stat(env, wk, RX_STAT_SCAN_OVERFLOW);
+		return;
+	}
+	if (seen)
+		seen->tag[slot & (RX_SCAN_SEEN - 1)] = tag;
 	__builtin_memcpy(k.src, t.src, 16);
 	__builtin_memcpy(k.dst, t.dst, 16);
 	k.scope = RX_SCAN_HOST;

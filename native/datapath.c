@@ -29,6 +29,7 @@ struct rx_env *rx_native__new(void)
 			   sizeof(struct rx_tls_conn), RX_TLS_CONNS_MAX) ||
 	    rx_nhash__init(&env->tls_eps, sizeof(struct rx_tls_ep_key), sizeof(struct rx_tls_ep),
 			   RX_TLS_EPS_MAX) ||
+	    !(env->scan_seen = calloc(1, sizeof(*env->scan_seen))) ||
 	    rx_nhash__init(&env->scan_touches, sizeof(struct rx_scan_touch_key),
 			   sizeof(struct rx_scan_touch), RX_SCAN_TOUCHES_MAX) ||
 	    rx_nhash__init(&env->scan_sources, sizeof(struct rx_scan_key),
@@ -96,6 +97,7 @@ void rx_native__free(struct rx_env *env)
 	rx_nhash__free(&env->tls_conns);
 	rx_nhash__free(&env->tls_eps);
 	rx_nhash__free(&env->scan_touches);
+	free(env->scan_seen);
 	rx_nhash__free(&env->scan_sources);
 	rx_nhash__free(&env->tcp_ports);
 	rx_nhash__free(&env->tls_holds);

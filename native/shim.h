@@ -54,6 +54,7 @@ struct rx_env {
 	/* port scans */
 	struct rx_nhash scan_touches;
 	struct rx_nhash scan_sources;
+	struct rx_scan_seen *scan_seen; /* the known-targets cache (datapath/scan.h) */
 	/* TLS ClientHellos' first pieces */
 	struct rx_nhash tls_holds;
 	struct rx_pattern patterns[RX_PATTERNS_MAX]; /* cfg_ro.patterns of them */
@@ -276,9 +277,9 @@ RX_INLINE struct rx_scan_touch *rx_shim_scan_touch(struct rx_env *env,
 	return create ? rx_nhash__get(&env->scan_touches, k) : rx_nhash__find(&env->scan_touches, k);
 }
 
-RX_INLINE int rx_shim_scan_known(struct rx_env *env, const struct rx_scan_touch_key *k)
+RX_INLINE struct rx_scan_seen *rx_shim_scan_seen(struct rx_env *env)
 {
-	return rx_nhash__find(&env->scan_touches, k) != NULL;
+	return env->scan_seen;
 }
 
 RX_INLINE struct rx_scan_rec *rx_shim_scan_rec(struct rx_env *env, const struct rx_scan_key *k,

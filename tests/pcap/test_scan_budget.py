@@ -8,6 +8,11 @@ lost.scan_overflow instead of being tracked, and nothing is lost:
   1. 25,000 UDP probes from 198.51.100.30 to 25,000 ports of 192.0.2.1,
      all within one second of the capture's clock: 20,000 tracked, 5,000
      in scan_overflow;
+  1a. still in that second, its budget spent: a probe of the last port
+     tracked (its tag in the known-targets cache: nothing counted) and one
+     of a port tracked earlier whose cache slot a later port took (not
+     looked up while the budget is spent: one more in scan_overflow, and
+     not counted twice);
   2. 100 probes of new ports two seconds later: a new second, all tracked;
   3. one probe of a port of the first second again (tracked then: a known
      target, nothing new, no overflow), one of a port that overflowed
@@ -19,8 +24,8 @@ Expected: the source's port_scan alert resolves with distinct_ports 20,101
 (20,000 + 100 + 1), where without the budget it would be 25,100; and
 scan_overflow counts the 5,000 probes past the budget plus, as before, every
 tracked probe whose (source, port) record found the native table full
-(RX_SCAN_SOURCES_MAX 4,096 records, one of them the (source, host) record):
-5,000 + 20,101 - 4,095 = 21,006.
+(RX_SCAN_SOURCES_MAX 4,096 records, one of them the (source, host) record),
+and the uncached probe of 1a: 5,000 + 20,101 - 4,095 + 1 = 21,007.
 
   test_scan_budget.py BUILD
 """
@@ -51,6 +56,29 @@ def abi(name):
 
 BUDGET = abi("RX_SCAN_NEW_PER_S")  # 20,000
 RECORDS = abi("RX_SCAN_SOURCES_MAX")  # 4,096
+SEEN = abi("RX_SCAN_SEEN")  # the known-targets cache's slots
+
+
+def seen_slot(src, dst, port, proto):
+    """A target's slot in the known-targets cache, as datapath/scan.h rx_scan_tag."""
+    m = 0xffffffff
+    k = (bytes(10) + b"\xff\xff" + bytes(src) + bytes(10) + b"\xff\xff" + bytes(dst) +
+         struct.pack("<HB", port, proto) + bytes(1))
+    h = 0
+    for w in struct.unpack("<9I", k):
+        h = ((h ^ w) * 0x9e3779b1) & m
+    h ^= h >> 16
+    h = (h * 0x85ebca6b) & m
+    h ^= h >> 13
+    h = (h * 0xc2b2ae35) & m
+    return (h ^ (h >> 16)) & (SEEN - 1)
+
+
+# a port tracked in the first second whose slot a later tracked port took
+owner = {}
+for port in range(1, BUDGET + 1):
+    owner[seen_slot(SRC, HOST, port, 17)] = port
+EVICTED = next(p for p in range(1, BUDGET + 1) if owner[seen_slot(SRC, HOST, p, 17)] != p)
 
 
 def udp(src, dst, sport, dport):
@@ -66,6 +94,9 @@ pcap = os.path.join(tmp, "budget.pcap")
 frames = []
 for i in range(25000):  # 1: within [T0, T0 + 0.5 s)
     frames.append((T0 * 10**6 + i * 20, udp(SRC, HOST, 40000, 1 + i)))
+# 1a: the same second, its budget spent: the last port tracked (cached), one uncached
+frames.append((T0 * 10**6 + 600000, udp(SRC, HOST, 40000, BUDGET)))
+frames.append((T0 * 10**6 + 600020, udp(SRC, HOST, 40000, EVICTED)))
 for i in range(100):  # 2: two seconds later
     frames.append(((T0 + 2) * 10**6 + i * 100, udp(SRC, HOST, 40000, 25001 + i)))
 # 3: a port tracked in the first second (known), one that overflowed (new now)
@@ -82,8 +113,8 @@ with open(pcap, "wb") as f:
 st = rxtest.stats_json(pcap)
 over = st["lost"]["scan_overflow"]
 tracked = BUDGET + 100 + 1
-check("scan_overflow: past the budget, and port records past the native table", over,
-      (25000 - BUDGET) + (tracked - (RECORDS - 1)))
+check("scan_overflow: past the budget, port records past the native table, one uncached "
+      f"known target (port {EVICTED})", over, (25000 - BUDGET) + (tracked - (RECORDS - 1)) + 1)
 
 out = subprocess.run([RXRAY, "alerts", "-r", pcap, "--json"], capture_output=True, text=True,
                      timeout=300)
