@@ -236,7 +236,8 @@ paired() { # SHAPE MODE REF
 	awk -v s="$1" -v m="$2" -v ref="$3" '$1 == "RUN" && $2 == s && ($3 == m || $3 == ref) {
 		for (i = 4; i <= NF; i++) if (index($i, "pps=") == 1) v = substr($i, 5)
 		if ($3 == m) a[++na] = v; else b[++nb] = v
-	} END { for (i = 1; i <= na && i <= nb; i++) if (b[i] > 0) print a[i] / b[i] }' "$BL_TMP/runs" | median
+	} END { for (i = 1; i <= na && i <= nb; i++) if (b[i] + 0 > 0) print a[i] / b[i] }' "$BL_TMP/runs" >"$BL_TMP/paired"
+	if [ -s "$BL_TMP/paired" ]; then median <"$BL_TMP/paired" | awk '{ printf "%.3f\n", $1 }'; else echo n/a; fi
 }
 
 echo
@@ -274,9 +275,9 @@ for shape in $shapes; do
 	xc=$(field "$shape" rxray softirq_ns | median)
 	awk -v s="$shape" -v p="$p" -v x="$x" -v pc="$pc" -v xc="$xc" -v q="$(paired "$shape" rxray pass)" 'BEGIN {
 		r = x / p
-		printf "  %-4s rxray / pass-only = %.3f  goal >= 0.9: %s   (receive path %+.0f ns/packet; paired by round %.3f)\n",
+		printf "  %-4s rxray / pass-only = %.3f  goal >= 0.9: %s   (receive path %+.0f ns/packet; paired by round %s)\n",
 			s, r, (r >= 0.9 ? "MET" : "MISSED"), xc - pc, q
-		printf "RESULT live %s ratio=%.3f pass_pps=%.0f rxray_pps=%.0f extra_softirq_ns=%.0f paired=%.3f goal=0.9\n",
+		printf "RESULT live %s ratio=%.3f pass_pps=%.0f rxray_pps=%.0f extra_softirq_ns=%.0f paired=%s goal=0.9\n",
 			s, r, p, x, xc - pc, q
 	}'
 	case " $modes " in *" base "*) ;; *) continue ;; esac
@@ -285,11 +286,11 @@ for shape in $shapes; do
 	awk -v s="$shape" -v p="$p" -v x="$x" -v b="$b" -v pc="$pc" -v xc="$xc" -v bc="$bc" \
 		-v qb="$(paired "$shape" base pass)" -v qx="$(paired "$shape" rxray base)" 'BEGIN {
 		r = b / p
-		printf "  %-4s base  / pass-only = %.3f  goal >= 0.9: %s   (receive path %+.0f ns/packet; paired by round %.3f)\n",
+		printf "  %-4s base  / pass-only = %.3f  goal >= 0.9: %s   (receive path %+.0f ns/packet; paired by round %s)\n",
 			s, r, (r >= 0.9 ? "MET" : "MISSED"), bc - pc, qb
-		printf "  %-4s rxray / base      = %.3f                (receive path %+.0f ns/packet against base; paired by round %.3f)\n",
+		printf "  %-4s rxray / base      = %.3f                (receive path %+.0f ns/packet against base; paired by round %s)\n",
 			s, x / b, xc - bc, qx
-		printf "RESULT live_base %s ratio=%.3f pass_pps=%.0f base_pps=%.0f rxray_pps=%.0f rxray_base_ratio=%.3f extra_softirq_ns=%.0f paired=%.3f rxray_base_paired=%.3f goal=0.9\n",
+		printf "RESULT live_base %s ratio=%.3f pass_pps=%.0f base_pps=%.0f rxray_pps=%.0f rxray_base_ratio=%.3f extra_softirq_ns=%.0f paired=%s rxray_base_paired=%s goal=0.9\n",
 			s, r, p, b, x, x / b, bc - pc, qb, qx
 	}'
 done

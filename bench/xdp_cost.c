@@ -128,6 +128,8 @@ struct xc_opts {
 	__u32 sample; /* -S: the sampled mode too, one packet in this many */
 };
 
+#define XC_BATCH_DEFAULT 0xffffffffu /* -b not given */
+
 static void xc_usage(FILE *f)
 {
 	fprintf(f,
@@ -140,8 +142,8 @@ static void xc_usage(FILE *f)
 		"  -n REPEAT      runs per test-run call, decode mode (default 1000000)\n"
 		"  -r ROUNDS      interleaved rounds, odd is best (default 7, max %d)\n"
 		"  -N CAP_REPEAT  runs per shape and round, capture mode (default 200000)\n"
-		"  -b CAP_BATCH   runs per test-run call between ring drains (default: 100000,\n"
-		"                 or as many records as the ring holds if fewer)\n"
+		"  -b CAP_BATCH   runs per test-run call between ring drains (default: as many\n"
+		"                 records as the ring holds, at most 100000)\n"
 		"  -R RING_MIB    rx_ring size, a power of two (default 256)\n"
 		"  -C CPU         CPU to pin to (default: the one this starts on)\n"
 		"  -s SHAPE       time only SHAPE, decode mode only (for perf record)\n"
@@ -162,7 +164,7 @@ static int xc_parse_opts(int argc, char **argv, struct xc_opts *o)
 
 	if (bench__parse_opts(argc, argv, opts, xc_usage))
 		return -EINVAL;
-	if (!o->cap_batch) { /* not given: what the ring holds, at most 100,000 */
+	if (o->cap_batch == XC_BATCH_DEFAULT) { /* not given: what the ring holds, at most 100,000 */
 		__u64 fit = ((__u64)o->ring_mib << 20) / XC_RING_REC;
 
 		o->cap_batch = fit < 100000 ? (__u32)fit : 100000;
@@ -186,19 +188,9 @@ static int xc_measure(struct xc_ctx *x, const struct xc_opts *o, int capture,
 		      long med[XC_SHAPES][2], __u64 *drain_ns)
 {
 	double v[XC_SHAPES][2][XC_ROUNDS_MAX];
-	__u64 warm_ns = 0;
 	__u32 r, i, k;
 	long d;
 
-	/*
-	 * One untimed pass over the whole ring first: the first records written
-	 * into a new ring cost microseconds each (its pages touched for the
-	 * first time), which the first shape timed would carry (tcp_syn_opts
-	 * measured 2-5.7 us with capture, the others 0.25-0.9 us).
-	 */
-	if (capture && xc_run_batched(x, x->fd_rx, &xc_shapes[0].pkt, o->cap_batch, o->cap_batch,
-				      &warm_ns) < 0)
-		return -EIO;
 	for (r = 0; r < o->rounds; r++) {
 		for (i = 0; i < XC_SHAPES; i++) {
 			for (k = 0; k < 2; k++) {
@@ -335,10 +327,23 @@ static int xc_capture(struct xc_ctx *x, const struct xc_opts *o, long cap[XC_SHA
 		fprintf(stderr, "xdp_cost: ring buffer: %s\n", strerror(-err));
 		return err;
 	}
+	x->rx->bss->rx_cfg.capture = 1; /* (snaplen: RX_SNAP_MAX, fixed at load) */
+	/*
+	 * One untimed pass over the whole ring first: the first records written
+	 * into a new ring cost microseconds each (its pages touched for the
+	 * first time), which the first shape timed would carry (tcp_syn_opts
+	 * measured 2-5.7 us with capture, the others 0.25-0.9 us). Not counted
+	 * in the records or the drain time below.
+	 */
+	if (xc_run_batched(x, x->fd_rx, &xc_shapes[0].pkt,
+			   (__u32)(((__u64)o->ring_mib << 20) / XC_RING_REC), o->cap_batch,
+			   &drain_ns) < 0)
+		return -EIO;
+	drain_ns = 0;
+	x->ring_records = x->ring_bytes = 0;
 	err = xc_capture_stats(x, &produced0, &lost0);
 	if (err)
 		return err;
-	x->rx->bss->rx_cfg.capture = 1; /* (snaplen: RX_SNAP_MAX, fixed at load) */
 	err = xc_measure(x, o, 1, cap, &drain_ns);
 	x->rx->bss->rx_cfg.capture = 0;
 	if (err)
@@ -412,7 +417,7 @@ static int xc_write_pcap(const char *path)
 int main(int argc, char **argv)
 {
 	struct xc_opts o = { .repeat = 1000000, .rounds = 7, .cap_repeat = 200000,
-			     .cap_batch = 0, .ring_mib = 256, .cpu = -1 };
+			     .cap_batch = XC_BATCH_DEFAULT, .ring_mib = 256, .cpu = -1 };
 	struct xc_ctx x = { 0 };
 	long dec[XC_SHAPES][2], cap[XC_SHAPES][2], smp[XC_SHAPES][2];
 	int err, i;

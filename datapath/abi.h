@@ -1178,7 +1178,8 @@ static inline struct rx_config_rt rx_config__rt(const struct rx_config *c)
 #define RX_SCAN_UDP_EPHEMERAL 32768 /* UDP to ports from here on is no probe (Linux's range) */
 /*
  * New targets taken per second (of the packets' clock) per CPU; past them a
- * probe of a new target is counted in scan_overflow, not tracked. A flood of
+ * probe of a new target is counted in scan_overflow, not tracked (and so is
+ * a known target whose tag is not in the known-targets cache: no lookup). A flood of
  * spoofed sources makes every probe a new target: tracking each would cost
  * three table inserts per packet (about 2.7 us live). The budget bounds
  * that cost per CPU (at most 20,000 x 2.7 us = 5 % of a CPU); a host whose
@@ -1216,7 +1217,7 @@ _Static_assert(sizeof(struct rx_scan_touch_key) == 40, "struct rx_scan_touch_key
  * pinned, a zero slot is empty. The tag's hash is in both builds' code
  * only, so changing it needs no ABI bump.
  */
-#define RX_SCAN_SEEN 16384 /* slots, a power of two: 128 KiB (65,536 cost a flood of new targets a cache miss each) */
+#define RX_SCAN_SEEN 16384 /* slots, a power of two: 128 KiB (65,536 slots, 512 KiB, cost a CPU cache miss per new target in a flood) */
 struct rx_scan_seen {
 	__u64 tag[RX_SCAN_SEEN];
 };

@@ -73,7 +73,7 @@
 	X(HTTP_CONNS_OVERFLOW, "http_conns_overflow") /* segments of untracked connections (native) */ \
 	X(HTTP_PARTIAL, "http_partial")      /* start lines cut by the segment end: not parsed */ \
 	X(STAGE_MISS, "stage_miss")          /* a stage's tail call failed: it did not run */ \
-	X(SCAN_OVERFLOW, "scan_overflow")    /* scan probes not counted: a scan table full (native), or past RX_SCAN_NEW_PER_S new targets a second */ \
+	X(SCAN_OVERFLOW, "scan_overflow")    /* scan probes not counted: a scan table full (native), or past RX_SCAN_NEW_PER_S new targets a second (then also uncached known ones) */ \
 	X(TLS_PARTIAL, "tls_partial")        /* TLS hellos running past their segment */ \
 	X(TLS_MALFORMED, "tls_malformed")    /* TLS hellos whose lengths disagree */ \
 	X(TLS_CUT, "tls_lists_cut")          /* TLS hellos with lists longer than kept */ \

@@ -10,7 +10,8 @@
  * the probes past the budget: 5,000; the source's (source, host) record
  * holds the 20,000 tracked, and rx_scan_touches as many entries.
  *   scanbudget_check
- * Then the cache of known targets (bpf/shim.h rx_shim_scan_known), on a
+ * Then the cache of known targets (datapath/scan.h rx_scan_tag, the map
+ * rx_scan_seen), on a
  * fresh object: a target probed twice is one touch; with its touch deleted
  * from rx_scan_touches (as the LRU may evict it) its tag still knows it, so
  * a third probe counts nothing; with the cache zeroed as well, a fourth
