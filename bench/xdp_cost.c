@@ -153,6 +153,12 @@ static void xc_usage(FILE *f)
 		XC_ROUNDS_MAX);
 }
 
+/* Capture records the ring holds. */
+static __u64 xc_ring_fit(const struct xc_opts *o)
+{
+	return ((__u64)o->ring_mib << 20) / XC_RING_REC;
+}
+
 static int xc_parse_opts(int argc, char **argv, struct xc_opts *o)
 {
 	const struct bench_opt opts[] = {
@@ -165,7 +171,7 @@ static int xc_parse_opts(int argc, char **argv, struct xc_opts *o)
 	if (bench__parse_opts(argc, argv, opts, xc_usage))
 		return -EINVAL;
 	if (o->cap_batch == XC_BATCH_DEFAULT) { /* not given: what the ring holds, at most 100,000 */
-		__u64 fit = ((__u64)o->ring_mib << 20) / XC_RING_REC;
+		__u64 fit = xc_ring_fit(o);
 
 		o->cap_batch = fit < 100000 ? (__u32)fit : 100000;
 	}
@@ -175,7 +181,7 @@ static int xc_parse_opts(int argc, char **argv, struct xc_opts *o)
 		xc_usage(stderr);
 		return -EINVAL;
 	}
-	if ((__u64)o->cap_batch * XC_RING_REC > (__u64)o->ring_mib << 20) {
+	if (o->cap_batch > xc_ring_fit(o)) {
 		fprintf(stderr, "xdp_cost: -b %u records of %lu bytes do not fit a %u MiB ring\n",
 			o->cap_batch, XC_RING_REC, o->ring_mib);
 		return -EINVAL;
@@ -336,7 +342,7 @@ static int xc_capture(struct xc_ctx *x, const struct xc_opts *o, long cap[XC_SHA
 	 * in the records or the drain time below.
 	 */
 	if (xc_run_batched(x, x->fd_rx, &xc_shapes[0].pkt,
-			   (__u32)(((__u64)o->ring_mib << 20) / XC_RING_REC), o->cap_batch,
+			   (__u32)xc_ring_fit(o), o->cap_batch,
 			   &drain_ns) < 0)
 		return -EIO;
 	drain_ns = 0;

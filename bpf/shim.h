@@ -331,23 +331,6 @@ RX_INLINE void rx_shim_mask(struct rx_env *env, __u8 *dst, const __u8 *stars, __
  */
 volatile __u32 rx_table_full[2]; /* 0: talkers, 1: services */
 
-/*
- * Fibonacci hashing of n (a constant, at most 16) 32-bit words: the high bits mix best.
- * The filters' bytes are pinned with their tables (--pin): changing this
- * hash, or which bits a filter takes, needs an RX_ABI_VERSION bump, or a
- * reused filter would call present keys absent.
- */
-RX_INLINE __u32 rx_fib_hash(const __u32 *w, __u32 n)
-{
-	__u32 h = 0, i;
-
-#pragma unroll
-	for (i = 0; i < 16; i++)
-		if (i < n)
-			h = (h ^ w[i]) * 0x9e3779b1u;
-	return h;
-}
-
 #define RX_E2BIG 7 /* a full map's answer to an insert (no errno.h in BPF) */
 
 /*

@@ -1217,6 +1217,27 @@ _Static_assert(sizeof(struct rx_scan_touch_key) == 40, "struct rx_scan_touch_key
  * pinned, a zero slot is empty. The tag's hash is in both builds' code
  * only, so changing it needs no ABI bump.
  */
+/*
+ * Fibonacci hashing of n (a constant, at most 16) 32-bit words: the high
+ * bits mix best. Both builds (the known-targets cache) and the BPF filters
+ * (rx_pict_filter, rx_conn_filter) use it. The filters' bytes are pinned
+ * with their tables (--pin): changing this hash, or which bits a filter
+ * takes, needs an RX_ABI_VERSION bump, or a reused filter would call
+ * present keys absent.
+ */
+static inline __u32 rx_fib_hash(const __u32 *w, __u32 n)
+{
+	__u32 h = 0, i;
+
+#if defined(__clang__)
+#pragma unroll
+#endif
+	for (i = 0; i < 16; i++)
+		if (i < n)
+			h = (h ^ w[i]) * 0x9e3779b1u;
+	return h;
+}
+
 #define RX_SCAN_SEEN 16384 /* slots, a power of two: 128 KiB (65,536 slots, 512 KiB, cost a CPU cache miss per new target in a flood) */
 struct rx_scan_seen {
 	__u64 tag[RX_SCAN_SEEN];

@@ -130,22 +130,21 @@ RX_INLINE int rx_scan_spent(const struct rx_scan_budget *b, __u64 now)
 
 /*
  * k's tag in the known-targets cache (struct rx_scan_seen), never 0 (an
- * empty slot), and in *slot its slot: two Fibonacci-style hashes of the
- * key's first 36 bytes (addresses, port, proto and a zero pad byte). A
+ * empty slot), and in *slot its slot: two multiplicative hashes of the
+ * key's first 36 bytes (rx_fib_hash and a second one) (addresses, port, proto and a zero pad byte). A
  * direct-mapped array, so a target's tag is overwritten by a later one of
  * the same slot; a 64-bit store, so CPUs racing on a slot leave one whole
  * tag. Both builds keep it, so that they count alike.
  */
 RX_INLINE __u64 rx_scan_tag(const struct rx_scan_touch_key *k, __u32 *slot)
 {
-	__u32 w[9], h1 = 0, h2 = 0x6a09e667u, i;
+	__u32 w[9], h1, h2 = 0x6a09e667u, i;
 
 	__builtin_memcpy(w, k, sizeof(w)); /* byte arrays: no alignment to rely on */
+	h1 = rx_fib_hash(w, 9);
 	RX_UNROLL
-	for (i = 0; i < 9; i++) {
-		h1 = (h1 ^ w[i]) * 0x9e3779b1u;
+	for (i = 0; i < 9; i++)
 		h2 = (h2 + w[i]) * 0x85ebca6bu ^ (h2 >> 15);
-	}
 	/*
 	 * The slot from h1 mixed once more (murmur3's finaliser): a product's
 	 * high bits never reach its low ones, so h1's bits 16-29 alone kept
@@ -174,7 +173,8 @@ RX_INLINE void rx_scan_probe(struct rx_env *env, struct rx_work *wk)
 	struct rx_scan_seen *seen;
 	struct rx_scan_key k = {};
 	__u32 kind = rx_scan_kind_of(pkt), slot;
-	__u64 now, tag;
+	__u64 now, tag, *cached = NULL;
+	int known;
 
 	if (!kind || !rx_scan_addrs(pkt, t.src, t.dst))
 		return;
@@ -182,7 +182,9 @@ RX_INLINE void rx_scan_probe(struct rx_env *env, struct rx_work *wk)
 	t.proto = (pkt->layers & RX_L_TCP) ? RX_IPPROTO_TCP : RX_IPPROTO_UDP;
 	tag = rx_scan_tag(&t, &slot);
 	seen = rx_shim_scan_seen(env);
-	if (seen && seen->tag[slot & (RX_SCAN_SEEN - 1)] == tag)
+	if (seen)
+		cached = &seen->tag[slot & (RX_SCAN_SEEN - 1)];
+	if (cached && *cached == tag)
 		return; /* the common case: a target touched before */
 	now = rx_shim_now(env);
 	b = rx_shim_scan_budget(env, wk);
@@ -190,17 +192,16 @@ RX_INLINE void rx_scan_probe(struct rx_env *env, struct rx_work *wk)
 		rx_shim_stat(env, wk, RX_STAT_SCAN_OVERFLOW);
 		return;
 	}
-	if (rx_shim_scan_touch(env, &t, 0)) {
-		if (seen)
-			seen->tag[slot & (RX_SCAN_SEEN - 1)] = tag;
-		return; /* known, its tag not cached */
-	}
-	if (!rx_scan_admit(b, now) || !rx_shim_scan_touch(env, &t, 1)) {
+	/* known (its tag not cached), or new and within the second's budget */
+	known = rx_shim_scan_touch(env, &t, 0) != NULL;
+	if (!known && (!rx_scan_admit(b, now) || !rx_shim_scan_touch(env, &t, 1))) {
 		rx_shim_stat(env, wk, RX_STAT_SCAN_OVERFLOW);
 		return;
 	}
-	if (seen)
-		seen->tag[slot & (RX_SCAN_SEEN - 1)] = tag;
+	if (cached)
+		*cached = tag;
+	if (known)
+		return;
 	__builtin_memcpy(k.src, t.src, 16);
 	__builtin_memcpy(k.dst, t.dst, 16);
 	k.scope = RX_SCAN_HOST;
