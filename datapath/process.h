@@ -336,7 +336,9 @@ RX_INLINE int rx_surely_not_tcp(const __u8 *data, const __u8 *end)
 /*
  * Whether the HTTP stage has anything to do with pkt's segment
  * (rx_http_track): a SYN, a FIN or RST, or a payload. A bare ACK, the
- * most common segment, skips the tail call.
+ * most common segment, skips the tail calls, also when Ethernet padding
+ * follows it (54 bytes without TCP timestamps, padded to 60: bytes past
+ * the headers that the IP header does not count).
  */
 RX_INLINE int rx_http_wants(const struct rx_pkt *pkt, __u32 hook)
 {
@@ -345,7 +347,8 @@ RX_INLINE int rx_http_wants(const struct rx_pkt *pkt, __u32 hook)
 
 	if (pkt->tcp_flags & (RX_TH_FIN | RX_TH_SYN | RX_TH_RST))
 		return 1;
-	return pkt->payload_off && (pkt->layers & RX_L_PAYLOAD) && have > pkt->payload_off;
+	return pkt->payload_off && (pkt->layers & RX_L_PAYLOAD) && pkt->payload_len &&
+	       have > pkt->payload_off;
 }
 
 /*
