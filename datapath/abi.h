@@ -1238,6 +1238,32 @@ static inline __u32 rx_fib_hash(const __u32 *w, __u32 n)
 	return h;
 }
 
+/*
+ * A 64-bit tag of n (a constant, at most 16) words, for a direct-mapped
+ * cache: never 0 (an empty slot), rx_fib_hash above a second
+ * multiplicative hash. *mix is the first hash through murmur3's finaliser:
+ * its low bits pick the slot (a product's high bits never reach its low
+ * ones: bits 16-29 of rx_fib_hash alone kept only the top 6 bits of an
+ * IPv4 address's last byte). Both builds' code only: no ABI.
+ */
+static inline __u64 rx_tag64(const __u32 *w, __u32 n, __u32 *mix)
+{
+	__u32 h1 = rx_fib_hash(w, n), h2 = 0x6a09e667u, i;
+
+#if defined(__clang__)
+#pragma unroll
+#endif
+	for (i = 0; i < 16; i++)
+		if (i < n)
+			h2 = (h2 + w[i]) * 0x85ebca6bu ^ (h2 >> 15);
+	i = h1 ^ (h1 >> 16);
+	i *= 0x85ebca6bu;
+	i ^= i >> 13;
+	i *= 0xc2b2ae35u;
+	*mix = i ^ (i >> 16);
+	return ((__u64)h1 << 32 | h2) | 1;
+}
+
 #define RX_SCAN_SEEN 16384 /* slots, a power of two: 128 KiB (65,536 slots, 512 KiB, cost a CPU cache miss per new target in a flood) */
 struct rx_scan_seen {
 	__u64 tag[RX_SCAN_SEEN];

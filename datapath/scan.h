@@ -130,33 +130,21 @@ RX_INLINE int rx_scan_spent(const struct rx_scan_budget *b, __u64 now)
 
 /*
  * k's tag in the known-targets cache (struct rx_scan_seen), never 0 (an
- * empty slot), and in *slot its slot: two multiplicative hashes of the
- * key's first 36 bytes (rx_fib_hash and a second one) (addresses, port, proto and a zero pad byte). A
- * direct-mapped array, so a target's tag is overwritten by a later one of
- * the same slot; a 64-bit store, so CPUs racing on a slot leave one whole
- * tag. Both builds keep it, so that they count alike.
+ * empty slot), and in *slot its slot: rx_tag64 of the key's first 36 bytes
+ * (addresses, port, proto and a zero pad byte). A direct-mapped array, so a
+ * target's tag is overwritten by a later one of the same slot; a 64-bit
+ * store, so CPUs racing on a slot leave one whole tag. Both builds keep it,
+ * so that they count alike.
  */
 RX_INLINE __u64 rx_scan_tag(const struct rx_scan_touch_key *k, __u32 *slot)
 {
-	__u32 w[9], h1, h2 = 0x6a09e667u, i;
+	__u32 w[9], mix;
+	__u64 tag;
 
 	__builtin_memcpy(w, k, sizeof(w)); /* byte arrays: no alignment to rely on */
-	h1 = rx_fib_hash(w, 9);
-	RX_UNROLL
-	for (i = 0; i < 9; i++)
-		h2 = (h2 + w[i]) * 0x85ebca6bu ^ (h2 >> 15);
-	/*
-	 * The slot from h1 mixed once more (murmur3's finaliser): a product's
-	 * high bits never reach its low ones, so h1's bits 16-29 alone kept
-	 * only the top 6 bits of an IPv4 source's last byte (2,048 targets of
-	 * 256 sources and 8 ports fell into 512 slots; mixed, 1,937).
-	 */
-	i = h1 ^ (h1 >> 16);
-	i *= 0x85ebca6bu;
-	i ^= i >> 13;
-	i *= 0xc2b2ae35u;
-	*slot = (i ^ (i >> 16)) & (RX_SCAN_SEEN - 1);
-	return ((__u64)h1 << 32 | h2) | 1;
+	tag = rx_tag64(w, 9, &mix);
+	*slot = mix & (RX_SCAN_SEEN - 1);
+	return tag;
 }
 
 /*
