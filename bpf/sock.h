@@ -48,7 +48,16 @@ struct {
 	__type(value, struct rx_sock_port);
 } rx_sock_ports SEC(".maps");
 
-#define RX_TCP_LISTEN 10       /* the kernel's TCP states (include/net/tcp_states.h) */
+/* The kernel's answers kept a moment, per local address, port and protocol (struct rx_sock_seen). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rx_sock_seen);
+} rx_sock_seen SEC(".maps");
+
+#define RX_TCP_ESTABLISHED 1   /* the kernel's TCP states (include/net/tcp_states.h); */
+#define RX_TCP_LISTEN 10       /* a connected UDP socket is "established" */
 #define RX_TCP_TIME_WAIT 6
 #define RX_TCP_NEW_SYN_RECV 12
 
@@ -88,13 +97,69 @@ RX_INLINE void rx_sock_read(struct rx_work *wk, struct bpf_sock *sk, int full, i
 		sp->flags |= RX_SOCKF_FULL;
 }
 
+/* Keep the kernel's answer (found: 1, or 0) in its slot, when there is one (rx_sock_seen_slot). */
+RX_INLINE void rx_sock_seen_keep(struct rx_sock_seen *seen, __u32 slot, __u64 tag, __u64 now,
+				 __u64 found)
+{
+	if (!seen)
+		return;
+	slot &= RX_SOCK_SEEN - 1;
+	seen->slot[slot].tag = tag;
+	seen->slot[slot].at = now | found;
+}
+
+/*
+ * The slot of pkt's local end (destination address, port, protocol) in
+ * the kept answers, and its tag; NULL when the packet's answer is its own:
+ * a SYN (a listener that just opened, its accept queue).
+ */
+RX_INLINE struct rx_sock_seen *rx_sock_seen_slot(const struct rx_pkt *pkt, __u64 *tag, __u32 *slot)
+{
+	__u32 w[5] = {}, zero = 0, mix;
+
+	if (pkt->tcp_flags & RX_TH_SYN)
+		return NULL;
+	if (pkt->layers & RX_L_IPV4)
+		w[0] = pkt->ip_dst;
+	else
+		__builtin_memcpy(w, pkt->ip6_dst, 16);
+	w[4] = (pkt->layers & RX_L_TCP ? 6u : 17u) << 24 | (pkt->layers & RX_L_IPV4 ? 1u : 0u) << 16 |
+	       pkt->dport;
+	*tag = rx_tag64(w, 5, &mix);
+	*slot = mix & (RX_SOCK_SEEN - 1);
+	return bpf_map_lookup_elem(&rx_sock_seen, &zero);
+}
+
+/*
+ * 2: found, kept a moment ago (nothing new to keep), 1: found (into
+ * wk->sock.port), 0: no socket. The kernel's answer for a segment of an
+ * untracked connection or a datagram, when it holds for every peer (no
+ * socket, a listener, an unconnected UDP socket), is kept RX_SOCK_SEEN_NS
+ * for the same address, port and protocol: a flood to a closed port, or
+ * to a listener, costs a slot read and the coarse clock, not a lookup. So
+ * a socket that opens or closes there is seen up to 67 ms late, and a
+ * segment of a connection that rx_flows does not know (open before rxray
+ * started), in the 67 ms after a stray packet to its closed port, is
+ * counted as received by no socket.
+ */
 RX_INLINE int rx_shim_sock_lookup(struct rx_env *env, struct rx_work *wk)
 {
 	const struct rx_pkt *pkt = &wk->pkt;
 	struct __sk_buff *skb = (struct __sk_buff *)env;
 	struct bpf_sock_tuple t = {};
+	struct rx_sock_seen *seen;
 	struct bpf_sock *sk;
-	__u32 len, state;
+	__u64 tag = 0, now = 0;
+	__u32 len, state, slot = 0;
+	int keep;
+
+	seen = rx_sock_seen_slot(pkt, &tag, &slot);
+	if (seen) {
+		now = bpf_ktime_get_coarse_ns() & ~1ull;
+		slot &= RX_SOCK_SEEN - 1;
+		if (seen->slot[slot].tag == tag && now - (seen->slot[slot].at & ~1ull) < RX_SOCK_SEEN_NS)
+			return seen->slot[slot].at & 1 ? 2 : 0;
+	}
 
 	if (pkt->layers & RX_L_IPV4) {
 		t.ipv4.saddr = pkt->ip_src;
@@ -112,19 +177,28 @@ RX_INLINE int rx_shim_sock_lookup(struct rx_env *env, struct rx_work *wk)
 	/* each lookup's pointer type is its own: the reads stay in their branch */
 	if (!(pkt->layers & RX_L_TCP)) {
 		sk = bpf_sk_lookup_udp(skb, &t, len, BPF_F_CURRENT_NETNS, 0);
-		if (!sk)
+		if (!sk) {
+			rx_sock_seen_keep(seen, slot, tag, now, 0);
 			return 0;
+		}
+		keep = sk->state != RX_TCP_ESTABLISHED; /* not connected: any peer's datagrams */
 		rx_sock_read(wk, sk, 1, 0);
 		bpf_sk_release(sk);
+		if (keep)
+			rx_sock_seen_keep(seen, slot, tag, now, 1);
 		return 1;
 	}
 	sk = bpf_skc_lookup_tcp(skb, &t, len, BPF_F_CURRENT_NETNS, 0);
-	if (!sk)
+	if (!sk) {
+		rx_sock_seen_keep(seen, slot, tag, now, 0);
 		return 0;
+	}
 	state = sk->state;
 	rx_sock_read(wk, sk, state != RX_TCP_TIME_WAIT && state != RX_TCP_NEW_SYN_RECV,
 		     state == RX_TCP_LISTEN);
 	bpf_sk_release(sk);
+	if (state == RX_TCP_LISTEN)
+		rx_sock_seen_keep(seen, slot, tag, now, 1);
 	return 1;
 }
 

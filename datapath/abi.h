@@ -734,6 +734,26 @@ struct rx_sockwork {
 };
 _Static_assert(sizeof(struct rx_sockwork) == 32, "struct rx_sockwork ABI size");
 
+/*
+ * The kernel's answers kept a moment (bpf/sock.h, the map rx_sock_seen, per
+ * CPU, one entry; the native build makes no lookups): per local address,
+ * port and protocol, only answers that hold for every peer: no socket, a
+ * TCP listener, an unconnected UDP socket. A segment of an untracked
+ * connection or a datagram to the same place within RX_SOCK_SEEN_NS gets
+ * the kept answer instead of a lookup. Direct-mapped: a later place of the
+ * same slot takes it. Soft state, never pinned; a zero slot is empty.
+ */
+#define RX_SOCK_SEEN 1024              /* slots, a power of two: 16 KiB per CPU */
+#define RX_SOCK_SEEN_NS (1ull << 26)   /* how long an answer is kept: 67 ms */
+struct rx_sock_seen {
+	struct {
+		__u64 tag; /* rx_tag64 of the address, port and protocol; 0: empty */
+		__u64 at;  /* the coarse clock when the kernel answered; bit 0: a socket */
+	} slot[RX_SOCK_SEEN];
+};
+_Static_assert((RX_SOCK_SEEN & (RX_SOCK_SEEN - 1)) == 0, "RX_SOCK_SEEN: a power of two");
+_Static_assert(sizeof(struct rx_sock_seen) == 16 * RX_SOCK_SEEN, "struct rx_sock_seen ABI size");
+
 struct rx_work {
 	struct rx_pkt pkt;
 	union { /* one walk at a time: each starts afresh */

@@ -14,7 +14,10 @@
  * native/shim.h: unknown, never counted):
  *
  *   int rx_shim_sock_lookup(struct rx_env *env, struct rx_work *wk)
- *       1: found, into wk->sock.port; 0: no socket; -1: no lookup made
+ *       1: found, into wk->sock.port; 0: no socket; -1: no lookup made;
+ *       2: found, as for this address and port a moment ago: nothing new
+ *       (BPF keeps answers that hold for every peer 67 ms: no socket, a
+ *       listener, an unconnected UDP socket; bpf/sock.h)
  *   int rx_shim_sock_port_put(struct rx_env *env, __u32 key, const struct rx_sock_port *sp)
  *       0, or -1 when the table refused the entry
  *
@@ -54,7 +57,7 @@ RX_INLINE void rx_sock_find(struct rx_env *env, struct rx_work *wk, __u32 hook, 
 	if (tcp ? tracked && !syn : !(pkt->layers & RX_L_UDP) || rx_pkt_to_group(pkt))
 		return;
 	r = rx_shim_sock_lookup(env, wk);
-	if (r < 0)
+	if (r < 0 || r == 2)
 		return;
 	if (r == 0) {
 		rx_shim_stat(env, wk, tcp ? RX_STAT_NOSOCK_TCP : RX_STAT_NOSOCK_UDP);
