@@ -65,7 +65,7 @@ struct {
 	__type(value, struct rx_tcp_port);
 } rx_tcp_ports SEC(".maps");
 
-/* What may be in rx_flows and rx_http_conns (struct rx_conn_filter, one entry). */
+/* What may be in rx_flows, rx_http_conns and rx_tls_conns (struct rx_conn_filter, one entry). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -429,11 +429,11 @@ RX_INLINE void rx_shim_tcpkind(struct rx_env *env, struct rx_work *wk, __u32 kin
 }
 
 /*
- * k's byte in the connection filter (struct rx_conn_filter) of rx_flows
- * (http 0) or rx_http_conns (http 1), or NULL (never: an array's only
- * entry). The hash covers the addresses and ports, never the padding.
+ * k's byte in the connection filter (struct rx_conn_filter) of a table
+ * (enum rx_conn_table), or NULL (never: an array's only entry). The hash
+ * covers the addresses and ports, never the padding.
  */
-RX_INLINE __u8 *rx_conn_filter_of(const struct rx_flow_key *k, int http)
+RX_INLINE __u8 *rx_conn_filter_of(const struct rx_flow_key *k, int table)
 {
 	struct rx_conn_filter *cf;
 	__u32 zero = 0, h;
@@ -443,13 +443,13 @@ RX_INLINE __u8 *rx_conn_filter_of(const struct rx_flow_key *k, int http)
 		return NULL;
 	h = (rx_fib_hash((const __u32 *)k, __builtin_offsetof(struct rx_flow_key, pad) / 4) >> 17) &
 	    (RX_CONN_FILTER - 1);
-	return http ? &cf->http[h] : &cf->flows[h];
+	return table == RX_CT_TLS ? &cf->tls[h] : table == RX_CT_HTTP ? &cf->http[h] : &cf->flows[h];
 }
 
 /* Whether k may have an entry: 0 proves it has none (no lookup needed). */
-RX_INLINE int rx_conn_maybe(const struct rx_flow_key *k, int http)
+RX_INLINE int rx_conn_maybe(const struct rx_flow_key *k, int table)
 {
-	const __u8 *b = rx_conn_filter_of(k, http);
+	const __u8 *b = rx_conn_filter_of(k, table);
 
 	return !b || *b;
 }
@@ -459,9 +459,9 @@ RX_INLINE int rx_conn_maybe(const struct rx_flow_key *k, int http)
  * could find the entry looks. A byte store, not a read-modify-write: CPUs
  * setting neighbouring bytes at once lose none of them.
  */
-RX_INLINE void rx_conn_mark(const struct rx_flow_key *k, int http)
+RX_INLINE void rx_conn_mark(const struct rx_flow_key *k, int table)
 {
-	__u8 *b = rx_conn_filter_of(k, http);
+	__u8 *b = rx_conn_filter_of(k, table);
 
 	if (b && !*b)
 		*b = 1;
@@ -470,7 +470,7 @@ RX_INLINE void rx_conn_mark(const struct rx_flow_key *k, int http)
 /* The connection's entry, or NULL: a byte of the filter, then a lookup. */
 RX_INLINE struct rx_tcp_flow *rx_shim_flow(struct rx_env *env, const struct rx_flow_key *k)
 {
-	if (!rx_conn_maybe(k, 0))
+	if (!rx_conn_maybe(k, RX_CT_FLOWS))
 		return NULL;
 	return bpf_map_lookup_elem(&rx_flows, k);
 }
@@ -480,7 +480,7 @@ RX_INLINE struct rx_tcp_flow *rx_shim_flow_new(struct rx_env *env, const struct 
 {
 	static const struct rx_tcp_flow zero;
 
-	rx_conn_mark(k, 0);
+	rx_conn_mark(k, RX_CT_FLOWS);
 	/* an LRU map makes room by evicting the coldest connection */
 	return rx_map_try_init(&rx_flows, k, &zero, NULL);
 }
@@ -512,12 +512,12 @@ RX_INLINE struct rx_http_conn *rx_shim_http_conn(struct rx_env *env, const struc
 	struct rx_http_conn *c;
 
 	if (!create)
-		return rx_conn_maybe(k, 1) ? bpf_map_lookup_elem(&rx_http_conns, k) : NULL;
+		return rx_conn_maybe(k, RX_CT_HTTP) ? bpf_map_lookup_elem(&rx_http_conns, k) : NULL;
 	/* a connection followed already (most messages): one lookup, no filter byte */
 	c = bpf_map_lookup_elem(&rx_http_conns, k);
 	if (c)
 		return c;
-	rx_conn_mark(k, 1); /* (before the entry is made) */
+	rx_conn_mark(k, RX_CT_HTTP); /* (before the entry is made) */
 	return rx_map_try_init(&rx_http_conns, k, &zero, NULL);
 }
 
@@ -560,8 +560,9 @@ RX_INLINE struct rx_tls_conn *rx_shim_tls_conn(struct rx_env *env, const struct 
 {
 	static const struct rx_tls_conn zero;
 
-	if (!create)
-		return bpf_map_lookup_elem(&rx_tls_conns, k);
+	if (!create) /* a segment of no TLS connection (most): a filter byte, no lookup */
+		return rx_conn_maybe(k, RX_CT_TLS) ? bpf_map_lookup_elem(&rx_tls_conns, k) : NULL;
+	rx_conn_mark(k, RX_CT_TLS); /* (before the entry is made) */
 	/* an LRU map makes room by evicting the coldest connection */
 	return rx_map_lookup_or_init(&rx_tls_conns, k, &zero, NULL, NULL);
 }

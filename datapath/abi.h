@@ -30,7 +30,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 16 /* 16: the traffic picture's key filter (rx_pict_filter), the scan budget (rx_percpu.scan); 14: the receiving socket at TC ingress (rx_sock_ports, rx_config_rt.nosock, work area, stats nosocket_tcp/udp, listen_full, sock_ports_lost); 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps; 13: TCP health per destination port (rx_tcp_ports, stat tcp_ports_overflow); per-source limits (rx_guard_srclimits, rx_guard_cfg.src_limits) for the guard's SLO loop; rx_config_rt.sample (serve's sampled capture for alert evidence); SYN guard and port caps (rx_guard_cfg, rx_guard_good); TLS hellos over two segments (rx_tls_holds, work area); TLS connections and per-SNI rows (rx_tls_conns, rx_tls_eps, stage TLS, stats); 15: the guard's early check at XDP entry (rx_guard_cfg.lists, rx_stagectx.guard) */
+#define RX_ABI_VERSION 17 /* 17: the connection filter's third table, TLS connections (rx_conn_filter.tls); 16: the traffic picture's key filter (rx_pict_filter), the scan budget (rx_percpu.scan); 14: the receiving socket at TC ingress (rx_sock_ports, rx_config_rt.nosock, work area, stats nosocket_tcp/udp, listen_full, sock_ports_lost); 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps; 13: TCP health per destination port (rx_tcp_ports, stat tcp_ports_overflow); per-source limits (rx_guard_srclimits, rx_guard_cfg.src_limits) for the guard's SLO loop; rx_config_rt.sample (serve's sampled capture for alert evidence); SYN guard and port caps (rx_guard_cfg, rx_guard_good); TLS hellos over two segments (rx_tls_holds, work area); TLS connections and per-SNI rows (rx_tls_conns, rx_tls_eps, stage TLS, stats); 15: the guard's early check at XDP entry (rx_guard_cfg.lists, rx_stagectx.guard) */
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -603,8 +603,8 @@ struct rx_flow_key {
 _Static_assert(sizeof(struct rx_flow_key) == 40, "struct rx_flow_key ABI size");
 
 /*
- * Which connections may have an entry in rx_flows and rx_http_conns (BPF
- * only, bpf/shim.h): one byte per hash of the connection's key, set before
+ * Which connections may have an entry in rx_flows, rx_http_conns and
+ * rx_tls_conns (BPF only, bpf/shim.h): one byte per hash of the connection's key, set before
  * an entry is made and never cleared. A zero byte proves there is no entry,
  * so a segment of an unknown connection (a flood of random ACKs) costs a
  * byte read in a small table instead of a lookup in a big one (a cache miss
@@ -612,9 +612,11 @@ _Static_assert(sizeof(struct rx_flow_key) == 40, "struct rx_flow_key ABI size");
  * then the lookup decides, as before. No answer changes, only its cost.
  */
 #define RX_CONN_FILTER 32768 /* bytes per table, a power of two */
+enum rx_conn_table { RX_CT_FLOWS, RX_CT_HTTP, RX_CT_TLS }; /* which table's bytes */
 struct rx_conn_filter {
 	__u8 flows[RX_CONN_FILTER];
 	__u8 http[RX_CONN_FILTER];
+	__u8 tls[RX_CONN_FILTER];
 };
 _Static_assert((RX_CONN_FILTER & (RX_CONN_FILTER - 1)) == 0, "RX_CONN_FILTER: a power of two");
 
