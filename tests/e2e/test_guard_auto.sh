@@ -173,7 +173,16 @@ CONF
 	local tcpd=$bg_pid
 	rx_until grep -q "listening on" "$tmp/tcpdump-$name.err" || fail "$name: tcpdump did not start"
 	probes $N
-	sleep 0.5
+	# until the rule's counts stop moving (in dry run the scanner's resets
+	# trail its probes): the capture then holds every packet they count
+	local last='' now _
+	for _ in $(seq 30); do
+		sleep 0.3
+		now=$(guard list --json | jq -c --argjson id "$id" '.rules[] | select(.id == $id) | [.dropped, .would_drop]')
+		[ "$now" = "$last" ] && break
+		last=$now
+	done
+	sleep 0.3
 	rx_stop "$tcpd"
 	rule=$(guard list --json | jq -c --argjson id "$id" '.rules[] | select(.id == $id)')
 	d1=$(jq .dropped <<<"$rule") w1=$(jq .would_drop <<<"$rule")
