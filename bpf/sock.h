@@ -131,12 +131,42 @@ RX_INLINE struct rx_sock_seen *rx_sock_seen_slot(const struct rx_pkt *pkt, __u64
 }
 
 /*
+ * Whether a listener takes new connections at t's destination: the lookup
+ * of a peer with no connection there (source address and port 0), which
+ * finds no established socket and falls through to the listeners. Then
+ * every segment to that address and port finds a socket: the answer for a
+ * connection open before rxray started (untracked: a lookup for each of
+ * its segments) is kept as a listener's, for all of them.
+ */
+RX_INLINE int rx_sock_listener(struct __sk_buff *skb, struct bpf_sock_tuple *t, __u32 len)
+{
+	struct bpf_sock *sk;
+	int listen;
+
+	if (len == sizeof(t->ipv4)) {
+		t->ipv4.saddr = 0;
+		t->ipv4.sport = 0;
+	} else {
+		__builtin_memset(t->ipv6.saddr, 0, 16);
+		t->ipv6.sport = 0;
+	}
+	sk = bpf_skc_lookup_tcp(skb, t, len, BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return 0;
+	listen = sk->state == RX_TCP_LISTEN;
+	bpf_sk_release(sk);
+	return listen;
+}
+
+/*
  * 2: found, kept a moment ago (nothing new to keep), 1: found (into
  * wk->sock.port), 0: no socket. The kernel's answer for a segment of an
  * untracked connection or a datagram, when it holds for every peer (no
- * socket, a listener, an unconnected UDP socket), is kept RX_SOCK_SEEN_NS
- * for the same address, port and protocol: a flood to a closed port, or
- * to a listener, costs a slot read and the coarse clock, not a lookup. So
+ * socket, a listener or a connection of a port with one, an unconnected
+ * UDP socket), is kept RX_SOCK_SEEN_NS for the same address, port and
+ * protocol: a flood to a closed port, or to a listener, and the segments
+ * of connections opened before rxray started cost a slot read and the
+ * coarse clock, not a lookup. So
  * a socket that opens or closes there is seen up to 67 ms late, and a
  * segment of a connection that rx_flows does not know (open before rxray
  * started), in the 67 ms after a stray packet to its closed port, is
@@ -197,7 +227,9 @@ RX_INLINE int rx_shim_sock_lookup(struct rx_env *env, struct rx_work *wk)
 	rx_sock_read(wk, sk, state != RX_TCP_TIME_WAIT && state != RX_TCP_NEW_SYN_RECV,
 		     state == RX_TCP_LISTEN);
 	bpf_sk_release(sk);
-	if (state == RX_TCP_LISTEN)
+	if (state == RX_TCP_LISTEN ||
+	    (seen && state != RX_TCP_TIME_WAIT && state != RX_TCP_NEW_SYN_RECV &&
+	     rx_sock_listener(skb, &t, len)))
 		rx_sock_seen_keep(seen, slot, tag, now, 1);
 	return 1;
 }

@@ -740,7 +740,8 @@ _Static_assert(sizeof(struct rx_sockwork) == 32, "struct rx_sockwork ABI size");
  * The kernel's answers kept a moment (bpf/sock.h, the map rx_sock_seen, per
  * CPU, one entry; the native build makes no lookups): per local address,
  * port and protocol, only answers that hold for every peer: no socket, a
- * TCP listener, an unconnected UDP socket. A segment of an untracked
+ * TCP listener or a connection of a port where one listens, an
+ * unconnected UDP socket. A segment of an untracked
  * connection or a datagram to the same place within RX_SOCK_SEEN_NS gets
  * the kept answer instead of a lookup. Direct-mapped: a later place of the
  * same slot takes it. Soft state, never pinned; a zero slot is empty.

@@ -40,6 +40,53 @@ EOF2
 rx_bg ip netns exec "$NB" /usr/bin/python3 "$tmp/full.py"
 rx_until rx_listening 8097 || fail "the full listener did not start"
 
+# a connection open before rxray starts (untracked: a lookup for each of its
+# segments), to a port whose listener then closes: see "no listener" below
+cat >"$tmp/old_srv.py" <<'EOF2'
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.bind(("192.0.2.2", 8096))
+s.listen(1)
+c, _ = s.accept()
+s.close()
+while c.recv(2048):
+    pass
+EOF2
+cat >"$tmp/old_cli.py" <<'EOF2'
+import os, socket, struct, sys, time
+tmp = sys.argv[1]
+c = socket.create_connection(("192.0.2.2", 8096), timeout=5)
+open(tmp + "/old.up", "w").close()
+while not os.path.exists(tmp + "/old.go"):
+    time.sleep(0.05)
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    n = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while n >> 16:
+        n = (n & 0xffff) + (n >> 16)
+    return ~n & 0xffff
+raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+src, dst = socket.inet_aton("192.0.2.1"), socket.inet_aton("192.0.2.2")
+acks = []
+for i in range(5):
+    h = struct.pack("!HHIIBBHHH", 46000 + i, 8096, 1000, 2000, 5 << 4, 0x10, 502, 0, 0)
+    ck = csum(src + dst + struct.pack("!BBH", 0, 6, len(h)) + h)
+    acks.append(h[:16] + struct.pack("!H", ck) + h[18:])
+# a segment of the old connection, then at once 5 ACKs of no connection to its port
+c.send(b"x" * 10)  # then, 10 ms later, in order:
+time.sleep(0.01)
+for a in acks:
+    raw.sendto(a, ("192.0.2.2", 0))
+open(tmp + "/old.done", "w").close()
+time.sleep(2)
+EOF2
+rx_bg ip netns exec "$NB" /usr/bin/python3 "$tmp/old_srv.py"
+rx_until rx_listening 8096 || fail "the old connection's server did not start"
+rx_bg ip netns exec "$NA" /usr/bin/python3 "$tmp/old_cli.py" "$tmp"
+rx_until test -e "$tmp/old.up" || fail "the old connection was not made"
+rx_until sh -c "! ip netns exec $NB ss -Hltn 'sport = :8096' | grep -q ." || fail "the old connection's listener did not close"
+
 rx_bg ip netns exec "$NB" "$RXRAY" serve -i "$IF" --listen 127.0.0.1:$PORT --control "$RXRAY_AGENT" 2>"$tmp/serve.err"
 serve_pid=$bg_pid
 rx_until rx_scrapes $PORT || fail "serve did not start: $(cat "$tmp/serve.err")"
@@ -154,6 +201,17 @@ sockets=$(jq -c '.interfaces[0].sockets.nosocket' "$tmp/s3.json")
 [ "$sockets" = '{"tcp":15,"udp":15}' ] ||
 	fail "kept answers: nosocket $sockets, want tcp 15 (8 SYNs + 7 ACKs to 8099; none of the 6 ACKs to 8080), udp 15 (9 + the 6 before the service opened)"
 check "$tmp/s3.json" "/api/stats, the late service" 9995 udp "$late_pid" python3
+# No listener: the old connection's segment finds its socket, but no
+# listener takes its port (bpf/sock.h rx_sock_listener), so that answer is
+# not kept for the port: the 5 ACKs of no connection that follow it at once
+# are no socket's (kept as found, they would count none).
+touch "$tmp/old.go"
+rx_until test -e "$tmp/old.done" || fail "the old connection's client did not send"
+sleep 1.2
+inb curl -sf "http://127.0.0.1:$PORT/api/stats" >"$tmp/s4.json" || fail "/api/stats"
+sockets=$(jq -c '.interfaces[0].sockets.nosocket' "$tmp/s4.json")
+[ "$sockets" = '{"tcp":20,"udp":15}' ] ||
+	fail "no listener: nosocket $sockets, want tcp 20 (15 + the 5 ACKs to 8096 after the old connection's segment), udp 15"
 
 # lookups off (RXRAY_NO_SOCKET_LOOKUP, serve stopped): no sockets counted, processes found by port
 rx_stop "$serve_pid"
