@@ -34,6 +34,16 @@
 # too, since the rounds are neighbours in time. With the base mode, the same
 # for base / none, base / pass and base / nohttp, then rxray / base.
 #
+# BENCH_HTTP_HOOKS=1 adds, for each rxray and base run, the time each of
+# rxray's attached programs took per run (with its tail-called stages:
+# kernel.bpf_stats_enabled on for that run, its two clock reads per run
+# inflating every figure and every rate drop alike), and a table of their
+# medians. BENCH_HTTP_LATE=1 attaches rxray and base only once wrk's
+# connections are open, as on a server already busy when rxray starts (its
+# connections are then untracked: no handshake seen); wrk runs for
+# $BENCH_HTTP_SECONDS + 3 s in all, so its requests/s and p99 mix the time
+# before and after the attach: with LATE compare the hooks, not the goals.
+#
 # Environment: BENCH_HTTP_SECONDS (10), BENCH_HTTP_ROUNDS (3),
 # BENCH_HTTP_MODES ("none pass nohttp rxray", and base if BENCH_BASE_BUILD is
 # set), BENCH_HTTP_WRK ("-t 2 -c 16"), BENCH_BASE_BUILD (a baseline build
@@ -54,6 +64,10 @@ else
 	modes=${BENCH_HTTP_MODES:-none pass nohttp rxray}
 fi
 read -r -a wrkopts <<<"${BENCH_HTTP_WRK:--t 2 -c 16}"
+hooks=${BENCH_HTTP_HOOKS:-0}
+late=${BENCH_HTTP_LATE:-0}
+[ "$late" = 1 ] && hooks=1
+has() { case " $modes " in *" $1 "*) return 0 ;; esac; return 1; }
 rxray=$build/rxray
 base_rxray=${base_build:+$base_build/rxray}
 trivial=$build/bench/trivial.bpf.o
@@ -84,6 +98,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+[ "$hooks" = 1 ] && trap 'sysctl -qw kernel.bpf_stats_enabled=0; cleanup' EXIT
 rx_lab_up $P || die "lab setup"
 
 bl_nginx_conf "$tmp"
@@ -159,15 +174,47 @@ to_us() {
 		printf "%.1f\n", n * f }'
 }
 
-# one run: MODE ROUND -> a "RUN" line in $tmp/runs
+# the attached programs' run counts and times: "NAME RUNS NS" lines into FILE
+progstats() {
+	bpftool -j prog show | jq -r '.[] | select(.run_cnt != null) | "\(.id) \(.name) \(.run_cnt) \(.run_time_ns)"' >"$1"
+}
+
+# "HOOK name=ns ..." for the programs that ran in a run, from two progstats files
+hookline() { # MODE ROUND BEFORE AFTER
+	awk -v m="$1" -v r="$2" 'NR == FNR { c[$1] = $3; t[$1] = $4; next }
+		$3 - c[$1] > 1000 { s = s sprintf(" %s=%.0f", $2, ($4 - t[$1]) / ($3 - c[$1])) }
+		END { print "HOOK " m " round=" r s }' "$3" "$4"
+}
+
+# one run: MODE ROUND -> a "RUN" line in $tmp/runs (and a "HOOK" line with BENCH_HTTP_HOOKS)
 run() {
-	local mode=$1 r=$2 t0=0 t1=0 rps p50 p99 reqs
-	attach "$mode"
-	case $mode in rxray | base) t0=$(txns) ;; esac
-	ip netns exec $NA wrk "${wrkopts[@]}" -d "${secs}s" --latency $URL >"$tmp/wrk.txt" 2>&1 ||
-		die "wrk: $(cat "$tmp/wrk.txt")"
+	local mode=$1 r=$2 t0=0 t1=0 rps p50 p99 reqs wrk_pid rxr=0
+	case $mode in rxray | base) rxr=1 ;; esac
+	if [ "$late" = 1 ] && [ $rxr = 1 ]; then
+		ip netns exec $NA wrk "${wrkopts[@]}" -d "$((secs + 3))s" --latency $URL >"$tmp/wrk.txt" 2>&1 &
+		wrk_pid=$!
+		sleep 1 # its connections are open
+		attach "$mode"
+		t0=$(txns)
+		sysctl -qw kernel.bpf_stats_enabled=1
+		progstats "$tmp/p0"
+		wait "$wrk_pid" || die "wrk: $(cat "$tmp/wrk.txt")"
+	else
+		attach "$mode"
+		if [ $rxr = 1 ]; then
+			t0=$(txns)
+			[ "$hooks" = 1 ] && sysctl -qw kernel.bpf_stats_enabled=1 && progstats "$tmp/p0"
+		fi
+		ip netns exec $NA wrk "${wrkopts[@]}" -d "${secs}s" --latency $URL >"$tmp/wrk.txt" 2>&1 ||
+			die "wrk: $(cat "$tmp/wrk.txt")"
+	fi
+	if [ $rxr = 1 ] && [ "$hooks" = 1 ]; then
+		progstats "$tmp/p1"
+		sysctl -qw kernel.bpf_stats_enabled=0
+		hookline "$mode" "$r" "$tmp/p0" "$tmp/p1" | tee -a "$tmp/runs"
+	fi
 	sleep 0.3 # wrk's connections close; rxray sees the last responses
-	case $mode in rxray | base) t1=$(txns) ;; esac
+	[ $rxr = 1 ] && t1=$(txns)
 	detach "$mode"
 	grep -q 'Non-2xx\|Socket errors' "$tmp/wrk.txt" && die "wrk saw errors: $(cat "$tmp/wrk.txt")"
 	rps=$(awk '$1 == "Requests/sec:" { print $2 }' "$tmp/wrk.txt")
@@ -222,6 +269,20 @@ case " $modes " in *" base "*)
 	done
 	;;
 esac
+if [ "$hooks" = 1 ]; then
+	echo
+	echo "  ns per run of each attached program, with its tail-called stages (bpf_stats; median$([ "$late" = 1 ] && echo ", attached after wrk's connections opened")):"
+	for mode in rxray base; do
+		has "$mode" || continue
+		for prog in xdp_ingress tc_ingress tc_egress; do
+			v=$(awk -v m="$mode" -v p="$prog" '$1 == "HOOK" && $2 == m {
+				for (i = 4; i <= NF; i++) if (index($i, p "=") == 1) print substr($i, length(p) + 2) }' "$tmp/runs" | median)
+			printf '    %-6s %-12s %6s ns\n' "$mode" "$prog" "$v"
+			echo "RESULT http_hook mode=$mode prog=$prog ns=$v late=$late" >>"$tmp/hooks"
+		done
+	done
+	cat "$tmp/hooks"
+fi
 echo
 # compare SUBJECT REF: SUBJECT / REF, medians and per round, and a RESULT line
 compare() {
@@ -253,7 +314,6 @@ compare() {
 					subj, base, r, l, b, subj, a, d, subj, c
 		}'
 }
-has() { case " $modes " in *" $1 "*) return 0 ;; esac; return 1; }
 for ref in none pass nohttp; do
 	has "$ref" || continue
 	for subj in rxray base; do
