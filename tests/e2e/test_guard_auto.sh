@@ -175,7 +175,7 @@ CONF
 	probes $N
 	# until the rule's counts stop moving (in dry run the scanner's resets
 	# trail its probes): the capture then holds every packet they count
-	local last='' now _
+	local last=- now _
 	for _ in $(seq 30); do
 		sleep 0.3
 		now=$(guard list --json | jq -c --argjson id "$id" '.rules[] | select(.id == $id) | [.dropped, .would_drop]')
