@@ -56,8 +56,9 @@ struct {
 	__type(value, struct rx_sock_seen);
 } rx_sock_seen SEC(".maps");
 
-#define RX_TCP_ESTABLISHED 1   /* the kernel's TCP states (include/net/tcp_states.h); */
-#define RX_TCP_LISTEN 10       /* a connected UDP socket is "established" */
+/* the kernel's TCP states (include/net/tcp_states.h); a connected UDP socket is "established" */
+#define RX_TCP_ESTABLISHED 1
+#define RX_TCP_LISTEN 10
 #define RX_TCP_TIME_WAIT 6
 #define RX_TCP_NEW_SYN_RECV 12
 
@@ -97,27 +98,29 @@ RX_INLINE void rx_sock_read(struct rx_work *wk, struct bpf_sock *sk, int full, i
 		sp->flags |= RX_SOCKF_FULL;
 }
 
-/* Keep the kernel's answer (found: 1, or 0) in its slot, when there is one (rx_sock_seen_slot). */
+/* Keep the kernel's answer (enum rx_sock_seen_flag) in its slot, when there is one (rx_sock_seen_slot). */
 RX_INLINE void rx_sock_seen_keep(struct rx_sock_seen *seen, __u32 slot, __u64 tag, __u64 now,
-				 __u64 found)
+				 __u64 flags)
 {
 	if (!seen)
 		return;
 	slot &= RX_SOCK_SEEN - 1;
 	seen->slot[slot].tag = tag;
-	seen->slot[slot].at = now | found;
+	seen->slot[slot].at = now | flags;
 }
 
 /*
  * The slot of pkt's local end (destination address, port, protocol) in
- * the kept answers, and its tag; NULL when the packet's answer is its own:
- * a SYN (a listener that just opened, its accept queue).
+ * the kept answers, and its tag; NULL when the packet's answer is its own
+ * (a SYN: a listener that just opened, its accept queue) or when none are
+ * kept (rx_config_rt.sock_keep 0).
  */
-RX_INLINE struct rx_sock_seen *rx_sock_seen_slot(const struct rx_pkt *pkt, __u64 *tag, __u32 *slot)
+RX_INLINE struct rx_sock_seen *rx_sock_seen_slot(struct rx_env *env, const struct rx_pkt *pkt,
+						 __u64 *tag, __u32 *slot)
 {
 	__u32 w[5] = {}, zero = 0, mix;
 
-	if (pkt->tcp_flags & RX_TH_SYN)
+	if ((pkt->tcp_flags & RX_TH_SYN) || !rx_shim_config_rt(env)->sock_keep)
 		return NULL;
 	if (pkt->layers & RX_L_IPV4)
 		w[0] = pkt->ip_dst;
@@ -161,16 +164,17 @@ RX_INLINE int rx_sock_listener(struct __sk_buff *skb, struct bpf_sock_tuple *t, 
 /*
  * 2: found, kept a moment ago (nothing new to keep), 1: found (into
  * wk->sock.port), 0: no socket. The kernel's answer for a segment of an
- * untracked connection or a datagram, when it holds for every peer (no
- * socket, a listener or a connection of a port with one, an unconnected
- * UDP socket), is kept RX_SOCK_SEEN_NS for the same address, port and
- * protocol: a flood to a closed port, or to a listener, and the segments
- * of connections opened before rxray started cost a slot read and the
- * coarse clock, not a lookup. So
- * a socket that opens or closes there is seen up to 67 ms late, and a
- * segment of a connection that rx_flows does not know (open before rxray
- * started), in the 67 ms after a stray packet to its closed port, is
- * counted as received by no socket.
+ * untracked connection or a datagram, when it holds for every peer, is
+ * kept RX_SOCK_SEEN_NS for the same address, port and protocol (struct
+ * rx_sock_seen): no socket, on a port below the ephemeral ones (a client's
+ * connection there is found only by its own peer); a listener, or a
+ * connection of a port where one listens; an unconnected UDP socket. A
+ * flood to a closed port or to a listener, and the segments of
+ * connections opened before rxray started (or evicted from rx_flows) to a
+ * port that listens, cost a slot read and the coarse clock, not a lookup.
+ * A connection of a port where none listens (a client's, a server's whose
+ * listener closed) keeps its lookup, without the listener check for the
+ * same time. So a socket that opens or closes is seen up to 67 ms late.
  */
 RX_INLINE int rx_shim_sock_lookup(struct rx_env *env, struct rx_work *wk)
 {
@@ -179,16 +183,22 @@ RX_INLINE int rx_shim_sock_lookup(struct rx_env *env, struct rx_work *wk)
 	struct bpf_sock_tuple t = {};
 	struct rx_sock_seen *seen;
 	struct bpf_sock *sk;
-	__u64 tag = 0, now = 0;
+	__u64 tag = 0, now = 0, at, none = 0;
 	__u32 len, state, slot = 0;
-	int keep;
+	int keep, check = 1;
 
-	seen = rx_sock_seen_slot(pkt, &tag, &slot);
+	seen = rx_sock_seen_slot(env, pkt, &tag, &slot);
 	if (seen) {
-		now = bpf_ktime_get_coarse_ns() & ~1ull;
+		now = bpf_ktime_get_coarse_ns() & ~RX_SEEN_FLAGS;
 		slot &= RX_SOCK_SEEN - 1;
-		if (seen->slot[slot].tag == tag && now - (seen->slot[slot].at & ~1ull) < RX_SOCK_SEEN_NS)
-			return seen->slot[slot].at & 1 ? 2 : 0;
+		at = seen->slot[slot].at;
+		if (seen->slot[slot].tag == tag && now - (at & ~RX_SEEN_FLAGS) < RX_SOCK_SEEN_NS) {
+			if (!(at & RX_SEEN_NOLISTEN))
+				return at & RX_SEEN_FOUND ? 2 : 0;
+			check = 0; /* connections here, no listener: look up, no check */
+		}
+		/* "no socket" holds for every peer only on a port no client is given */
+		none = pkt->dport < rx_shim_config_rt(env)->sock_none_below;
 	}
 
 	if (pkt->layers & RX_L_IPV4) {
@@ -208,29 +218,32 @@ RX_INLINE int rx_shim_sock_lookup(struct rx_env *env, struct rx_work *wk)
 	if (!(pkt->layers & RX_L_TCP)) {
 		sk = bpf_sk_lookup_udp(skb, &t, len, BPF_F_CURRENT_NETNS, 0);
 		if (!sk) {
-			rx_sock_seen_keep(seen, slot, tag, now, 0);
+			if (none)
+				rx_sock_seen_keep(seen, slot, tag, now, 0);
 			return 0;
 		}
 		keep = sk->state != RX_TCP_ESTABLISHED; /* not connected: any peer's datagrams */
 		rx_sock_read(wk, sk, 1, 0);
 		bpf_sk_release(sk);
 		if (keep)
-			rx_sock_seen_keep(seen, slot, tag, now, 1);
+			rx_sock_seen_keep(seen, slot, tag, now, RX_SEEN_FOUND);
 		return 1;
 	}
 	sk = bpf_skc_lookup_tcp(skb, &t, len, BPF_F_CURRENT_NETNS, 0);
 	if (!sk) {
-		rx_sock_seen_keep(seen, slot, tag, now, 0);
+		if (none)
+			rx_sock_seen_keep(seen, slot, tag, now, 0);
 		return 0;
 	}
 	state = sk->state;
 	rx_sock_read(wk, sk, state != RX_TCP_TIME_WAIT && state != RX_TCP_NEW_SYN_RECV,
 		     state == RX_TCP_LISTEN);
 	bpf_sk_release(sk);
-	if (state == RX_TCP_LISTEN ||
-	    (seen && state != RX_TCP_TIME_WAIT && state != RX_TCP_NEW_SYN_RECV &&
-	     rx_sock_listener(skb, &t, len)))
-		rx_sock_seen_keep(seen, slot, tag, now, 1);
+	if (state == RX_TCP_LISTEN)
+		rx_sock_seen_keep(seen, slot, tag, now, RX_SEEN_FOUND);
+	else if (seen && check && state != RX_TCP_TIME_WAIT && state != RX_TCP_NEW_SYN_RECV)
+		rx_sock_seen_keep(seen, slot, tag, now,
+				  rx_sock_listener(skb, &t, len) ? RX_SEEN_FOUND : RX_SEEN_NOLISTEN);
 	return 1;
 }
 

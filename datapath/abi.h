@@ -739,11 +739,13 @@ _Static_assert(sizeof(struct rx_sockwork) == 32, "struct rx_sockwork ABI size");
 /*
  * The kernel's answers kept a moment (bpf/sock.h, the map rx_sock_seen, per
  * CPU, one entry; the native build makes no lookups): per local address,
- * port and protocol, only answers that hold for every peer: no socket, a
- * TCP listener or a connection of a port where one listens, an
- * unconnected UDP socket. A segment of an untracked
- * connection or a datagram to the same place within RX_SOCK_SEEN_NS gets
- * the kept answer instead of a lookup. Direct-mapped: a later place of the
+ * port and protocol, only answers that hold for every peer: no socket (on
+ * a port below the ephemeral ones), a TCP listener or a connection of a
+ * port where one listens, an unconnected UDP socket. A segment of an
+ * untracked connection or a datagram to the same place within
+ * RX_SOCK_SEEN_NS gets the kept answer instead of a lookup; one of a TCP
+ * connection of a port where none listens, the lookup without the
+ * listener check. Direct-mapped: a later place of the
  * same slot takes it. Soft state, never pinned; a zero slot is empty.
  */
 #define RX_SOCK_SEEN 1024              /* slots, a power of two: 16 KiB per CPU */
@@ -751,10 +753,15 @@ _Static_assert(sizeof(struct rx_sockwork) == 32, "struct rx_sockwork ABI size");
 struct rx_sock_seen {
 	struct {
 		__u64 tag; /* rx_tag64 of the address, port and protocol; 0: empty */
-		__u64 at;  /* the coarse clock when the kernel answered; bit 0: a socket */
+		__u64 at;  /* the coarse clock when the kernel answered, and flags */
 	} slot[RX_SOCK_SEEN];
 };
 _Static_assert((RX_SOCK_SEEN & (RX_SOCK_SEEN - 1)) == 0, "RX_SOCK_SEEN: a power of two");
+enum rx_sock_seen_flag { /* the low bits of rx_sock_seen's at */
+	RX_SEEN_FOUND = 1 << 0,    /* a socket receives them */
+	RX_SEEN_NOLISTEN = 1 << 1, /* TCP connections here, no listener: look up, no check */
+	RX_SEEN_FLAGS = 3,
+};
 _Static_assert(sizeof(struct rx_sock_seen) == 16 * RX_SOCK_SEEN, "struct rx_sock_seen ABI size");
 
 struct rx_work {
@@ -1159,7 +1166,16 @@ struct rx_config_rt {
 	__u32 sample; /* capture: 0 or 1 every packet; N > 1: one in N at random (serve's
 			 alert evidence, docs/alerts.md "Packets as evidence") */
 	__u32 nosock; /* 1: no socket lookups at TC ingress (datapath/sock.h); bpf_diff sets it */
-	__u32 pad[2];
+	/*
+	 * The socket lookup's kept answers (bpf/sock.h, struct rx_sock_seen):
+	 * sock_keep 1 keeps them (0: none kept: a BPF sk_lookup program in the
+	 * namespace may answer by peer); "no socket" is kept only for local
+	 * ports below sock_none_below, the first of the namespace's ephemeral
+	 * ports (a client's connection there is found only by its own peer).
+	 * Set by user space (src/source_live.c), checked again at every read.
+	 */
+	__u32 sock_keep;
+	__u32 sock_none_below;
 };
 _Static_assert(sizeof(struct rx_config_rt) == 32, "struct rx_config_rt ABI size");
 

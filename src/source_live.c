@@ -4,6 +4,8 @@
  * link, its capture records from the ring buffer, its per-CPU counters.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +319,39 @@ static void guard_resume(struct rx_live *src)
 }
 
 /* Open and load the BPF object (with the TC programs only for o->tcp): 0 or RX_EXIT_*. */
+/*
+ * Which of the socket lookup's answers the datapath keeps (bpf/sock.h;
+ * rx_config_rt.sock_keep, sock_none_below), from this process's network
+ * namespace, the interface's: none while a BPF sk_lookup program is
+ * attached there (it may answer by peer; an error asking counts as one),
+ * and "no socket" only below the first ephemeral port
+ * (net.ipv4.ip_local_port_range, IPv6's too; unknown: never). At load and
+ * at every read of the counters (serve: each second).
+ */
+static void sock_keep_check(struct rx_live *src)
+{
+	volatile struct rx_config_rt *rt = &src->skel->bss->rx_cfg;
+	__u32 progs = 1;
+	unsigned lo = 0, hi;
+	FILE *f;
+	int fd;
+
+	fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		progs = 0;
+		if (bpf_prog_query(fd, BPF_SK_LOOKUP, 0, NULL, NULL, &progs))
+			progs = 1;
+		close(fd);
+	}
+	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+	if (!f || fscanf(f, "%u %u", &lo, &hi) != 2 || lo > 65535)
+		lo = 0;
+	if (f)
+		fclose(f);
+	rt->sock_keep = progs == 0;
+	rt->sock_none_below = lo;
+}
+
 static int live_load(struct rx_live *src, const struct rx_source_opts *o)
 {
 	struct bpf_program *prog;
@@ -413,6 +448,7 @@ static int live_open(void **impl, const struct rx_source_opts *o)
 	src->skel->bss->rx_cfg = rx_config__rt(&cfg); /* the settings changed at run time */
 	/* no receiving-socket lookups at TC ingress (datapath/sock.h; README, "The receiving process") */
 	src->skel->bss->rx_cfg.nosock = getenv("RXRAY_NO_SOCKET_LOOKUP") ? 1 : 0;
+	sock_keep_check(src);
 	if (o->pin)
 		guard_resume(src);
 	if (o->txns && rx_reqjoin__init(&src->join)) {
@@ -533,6 +569,7 @@ static void live_snapshot(void *impl, struct rx_snapshot *snap, const __u64 *aft
 	struct rx_live *src = impl;
 	struct rx_tables ts;
 
+	sock_keep_check(src);
 	if (rx_tables__bpf(&ts, src->skel->obj))
 		return;
 	rx_snapshot__read(snap, &ts);

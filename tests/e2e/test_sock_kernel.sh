@@ -83,7 +83,8 @@ time.sleep(2)
 EOF2
 rx_bg ip netns exec "$NB" /usr/bin/python3 "$tmp/old_srv.py"
 rx_until rx_listening 8096 || fail "the old connection's server did not start"
-rx_bg ip netns exec "$NA" /usr/bin/python3 "$tmp/old_cli.py" "$tmp"
+# (on one CPU: the kept answers are per CPU, and its packets are received where they are sent)
+rx_bg ip netns exec "$NA" taskset -c 0 /usr/bin/python3 "$tmp/old_cli.py" "$tmp"
 rx_until test -e "$tmp/old.up" || fail "the old connection was not made"
 rx_until sh -c "! ip netns exec $NB ss -Hltn 'sport = :8096' | grep -q ." || fail "the old connection's listener did not close"
 
@@ -169,8 +170,9 @@ check "$tmp/s2.json" "/api/stats after the restart" 9999 udp "$udp_pid" python3
 # the closed port 8099 are no socket's; 6 to nginx's port find its listener
 # (the kernel resets them); 6 datagrams to the closed UDP port 9995 are no
 # socket's, then a UDP service opens there and, 0.3 s later, its 5 are its own.
-ina hping3 -q -A -p 8099 -c 7 -i u10000 192.0.2.2 >/dev/null 2>&1
-ina hping3 -q -A -p 8080 -c 6 -i u10000 192.0.2.2 >/dev/null 2>&1
+# (source ports from 41000 and 42000: none of the SYNs' above, whose connections rx_flows tracks)
+ina hping3 -q -A -s 41000 -p 8099 -c 7 -i u10000 192.0.2.2 >/dev/null 2>&1
+ina hping3 -q -A -s 42000 -p 8080 -c 6 -i u10000 192.0.2.2 >/dev/null 2>&1
 ina /usr/bin/python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -212,6 +214,41 @@ inb curl -sf "http://127.0.0.1:$PORT/api/stats" >"$tmp/s4.json" || fail "/api/st
 sockets=$(jq -c '.interfaces[0].sockets.nosocket' "$tmp/s4.json")
 [ "$sockets" = '{"tcp":20,"udp":15}' ] ||
 	fail "no listener: nosocket $sockets, want tcp 20 (15 + the 5 ACKs to 8096 after the old connection's segment), udp 15"
+
+# An ephemeral port: a connected UDP socket of this host (a client's, on
+# its ephemeral port) receives only its peer's datagrams. A stray datagram
+# to that port finds no socket, but that answer is not kept (it would be
+# wrong for the peer): the peer's answer 1 ms later is the client's.
+cat >"$tmp/eph_srv.py" <<'EOF2'
+import socket, sys, time
+srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+srv.bind(("192.0.2.1", 7000))
+stray = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+stray.bind(("192.0.2.1", 7001))
+open(sys.argv[1] + "/eph.up", "w").close()
+data, peer = srv.recvfrom(100)
+stray.sendto(b"stray", peer)
+time.sleep(0.001)
+srv.sendto(b"answer", peer)
+time.sleep(1)
+EOF2
+rx_bg ip netns exec "$NA" taskset -c 0 /usr/bin/python3 "$tmp/eph_srv.py" "$tmp"
+rx_until test -e "$tmp/eph.up" || fail "the peer of the ephemeral port did not start"
+eph=$(inb /usr/bin/python3 -c '
+import socket
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+c.settimeout(3)
+c.connect(("192.0.2.1", 7000))
+c.send(b"ask")
+print(c.getsockname()[1], c.recv(100).decode())') || fail "the connected UDP client got no answer"
+[ "${eph#* }" = answer ] || fail "the connected UDP client got: $eph"
+lo=$(inb cat /proc/sys/net/ipv4/ip_local_port_range | awk '{ print $1 }')
+[ "${eph% *}" -ge "$lo" ] || fail "the client's port ${eph% *} is not ephemeral (from $lo)"
+sleep 1.2
+inb curl -sf "http://127.0.0.1:$PORT/api/stats" >"$tmp/s5.json" || fail "/api/stats"
+sockets=$(jq -c '.interfaces[0].sockets.nosocket' "$tmp/s5.json")
+[ "$sockets" = '{"tcp":20,"udp":16}' ] ||
+	fail "ephemeral port: nosocket $sockets, want tcp 20, udp 16 (15 + the stray datagram to port ${eph% *}, not its peer's answer)"
 
 # lookups off (RXRAY_NO_SOCKET_LOOKUP, serve stopped): no sockets counted, processes found by port
 rx_stop "$serve_pid"
