@@ -48,7 +48,7 @@ TEST_BINS += $(BUILD)/tests/unit_topmodel $(BUILD)/tests/unit_webconfig $(BUILD)
 	$(BUILD)/tests/unit_tls $(BUILD)/tests/unit_tlsrows $(BUILD)/tests/unit_explain_tls \
 	$(BUILD)/tests/unit_guard_auto $(BUILD)/tests/unit_synguard
 TEST_BINS += $(BUILD)/tests/unit_p0f $(BUILD)/tests/unit_guard_slo $(BUILD)/tests/unit_sockdiag $(BUILD)/tests/unit_gexplain \
-	$(BUILD)/tests/gearly_check $(BUILD)/tests/scanbudget_check
+	$(BUILD)/tests/gearly_check $(BUILD)/tests/scanbudget_check $(BUILD)/tests/sklookup_hold
 
 .PHONY: all tests test test-kernels clang19 demo bench fuzz deps clean man install uninstall
 all: $(BUILD)/rxray $(BPF_OBJ)
@@ -164,6 +164,11 @@ $(BUILD)/tests/gearly_check: $(BUILD)/tests/gearly_check.o $(BUILD)/tests/pcap_e
 
 # the port-scan accounting's budget in the BPF build (tests/bpf/test_scan_budget.sh)
 $(BUILD)/tests/scanbudget_check: $(BUILD)/tests/scanbudget_check.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# a BPF sk_lookup program held on the namespace (tests/e2e/test_sock_kernel.sh)
+$(BUILD)/tests/sklookup_hold: $(BUILD)/tests/sklookup_hold.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 

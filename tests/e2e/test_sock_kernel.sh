@@ -250,6 +250,36 @@ sockets=$(jq -c '.interfaces[0].sockets.nosocket' "$tmp/s5.json")
 [ "$sockets" = '{"tcp":20,"udp":16}' ] ||
 	fail "ephemeral port: nosocket $sockets, want tcp 20, udp 16 (15 + the stray datagram to port ${eph% *}, not its peer's answer)"
 
+# A BPF sk_lookup program on the namespace may answer by peer: while one is
+# attached, serve keeps no answer (rx_cfg.sock_keep 0 in its .bss, checked
+# at every read of the counters), and keeps them again once it is gone.
+sock_keep() {
+	local prog map
+	prog=$(inb bpftool -j net show dev "$IF" | jq '[.[0].tc[] | select(.name == "tc_ingress")][0].prog_id')
+	for map in $(bpftool -j prog show id "$prog" | jq '.map_ids[]'); do
+		[ "$(bpftool -j map show id "$map" | jq -r .name)" = rxray_bp.bss ] || continue
+		bpftool -j map dump id "$map" | jq '.[0].formatted.value[".bss"][0].rx_cfg.sock_keep'
+		return
+	done
+}
+keep_is() { [ "$(sock_keep)" = "$1" ]; }
+keep_becomes() { # WANT: within 5 s (serve reads its counters each second)
+	local _
+	for _ in $(seq 25); do
+		keep_is "$1" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+keep_becomes 1 || fail "sock_keep $(sock_keep) before any sk_lookup program, want 1"
+rx_bg ip netns exec "$NB" "$BUILD/tests/sklookup_hold" >"$tmp/sklookup.out" 2>&1
+skl=$bg_pid
+rx_until grep -q attached "$tmp/sklookup.out" || fail "sklookup_hold: $(cat "$tmp/sklookup.out")"
+keep_becomes 0 || fail "sock_keep $(sock_keep) with an sk_lookup program attached, want 0"
+traffic # (the program passes every lookup on: the services answer as before)
+rx_stop "$skl"
+keep_becomes 1 || fail "sock_keep $(sock_keep) once the sk_lookup program is gone, want 1"
+
 # lookups off (RXRAY_NO_SOCKET_LOOKUP, serve stopped): no sockets counted, processes found by port
 rx_stop "$serve_pid"
 RXRAY_NO_SOCKET_LOOKUP=1 RXRAY_AGENT=$tmp/none ip netns exec "$NB" "$RXRAY" stats -i "$IF" --duration 3 \
