@@ -176,21 +176,8 @@ to_us() {
 		printf "%.1f\n", n * f }'
 }
 
-# the programs attached to $IFB (no other rxray's): "ID NAME RUNS NS" lines into FILE
-progstats() {
-	local id
-	: >"$1"
-	for id in $(ip netns exec $NB bpftool -j net show dev $IFB | jq '.[0] | (.xdp[]?.id, .tc[]?.prog_id)'); do
-		bpftool -j prog show id "$id" | jq -r '"\(.id) \(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"' >>"$1"
-	done
-}
-
-# "HOOK name=ns ..." for the programs that ran in a run, from two progstats files
-hookline() { # MODE ROUND BEFORE AFTER
-	awk -v m="$1" -v r="$2" 'NR == FNR { c[$1] = $3; t[$1] = $4; next }
-		$3 - c[$1] > 1000 { s = s sprintf(" %s=%.0f", $2, ($4 - t[$1]) / ($3 - c[$1])) }
-		END { print "HOOK " m " round=" r s }' "$3" "$4"
-}
+# the programs attached to $IFB (no other rxray's), into FILE (bench/live_lib.sh)
+progstats() { bl_progstats $IFB $NB "$1"; }
 
 # one run: MODE ROUND -> a "RUN" line in $tmp/runs (and a "HOOK" line with BENCH_HTTP_HOOKS)
 run() {
@@ -217,7 +204,7 @@ run() {
 	if [ $rxr = 1 ] && [ "$hooks" = 1 ]; then
 		progstats "$tmp/p1"
 		sysctl -qw kernel.bpf_stats_enabled="$stats_was"
-		hookline "$mode" "$r" "$tmp/p0" "$tmp/p1" | tee -a "$tmp/runs"
+		bl_hookline "$mode round=$r" "$tmp/p0" "$tmp/p1" | tee -a "$tmp/runs"
 	fi
 	sleep 0.3 # wrk's connections close; rxray sees the last responses
 	[ $rxr = 1 ] && t1=$(txns)

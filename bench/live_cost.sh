@@ -45,6 +45,12 @@
 # (goal >= 0.9) next to the difference in softirq time per packet and the
 # median of the ratios paired by round (paired()).
 #
+# BENCH_LIVE_HOOKS=1 adds, for each rxray and base run, the ns per run of
+# each attached program with its tail-called stages (kernel.bpf_stats_enabled
+# on for that run: its two clock reads per run inflate every figure, and
+# slow those runs: compare them with each other, not with pass), and a
+# table of their medians per shape (RESULT live_hook lines).
+#
 # Environment: BENCH_LIVE_SECONDS (10), BENCH_LIVE_ROUNDS (3),
 # BENCH_LIVE_SHAPES ("udp tcp"; also tcp256, wide), BENCH_LIVE_MODES ("none pass
 # rxray", and base if BENCH_BASE_BUILD is set), BENCH_BASE_BUILD (a baseline
@@ -71,6 +77,8 @@ base_rxray=${base_build:+$base_build/rxray}
 trivial=$build/bench/trivial.bpf.o
 trivial_drop=$build/bench/trivial_drop.bpf.o
 guard_rules=${BENCH_GUARD_RULES:-100000}
+hooks=${BENCH_LIVE_HOOKS:-0}
+stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 port=19481
 P=rxbl
 
@@ -88,6 +96,7 @@ BL_TMP=$(mktemp -d /tmp/rxray-live.XXXXXX)
 BL_SERVE_PID=
 cleanup() {
 	bl_stop "${BL_SERVE_PID:-}"
+	[ "$hooks" = 1 ] && sysctl -qw kernel.bpf_stats_enabled="$stats_was"
 	rx_lab_down $P
 	rm -rf "$BL_TMP"
 }
@@ -173,11 +182,22 @@ run() {
 	rx0=$(bl_rx "$BL_IFB" "$BL_NB" rx_packets)
 	tx0=$(bl_rx "$BL_IFA" "$BL_NA" tx_packets)
 	d0=$(($(bl_rx "$BL_IFA" "$BL_NA" tx_dropped) + $(bl_rx "$BL_IFB" "$BL_NB" rx_dropped)))
+	case $hooks/$mode in 1/rxray | 1/base)
+		sysctl -qw kernel.bpf_stats_enabled=1
+		bl_progstats "$BL_IFB" "$BL_NB" "$BL_TMP/p0"
+		;;
+	esac
 	bl_cpustat >"$BL_TMP/cpu0"
 	t0=$(date +%s%N)
 	blast "$secs" "$BL_TMP/$shape.cfg"
 	t1=$(date +%s%N)
 	bl_cpustat >"$BL_TMP/cpu1"
+	case $hooks/$mode in 1/rxray | 1/base)
+		bl_progstats "$BL_IFB" "$BL_NB" "$BL_TMP/p1"
+		sysctl -qw kernel.bpf_stats_enabled="$stats_was"
+		bl_hookline "$shape $mode" "$BL_TMP/p0" "$BL_TMP/p1" >>"$BL_TMP/hooks"
+		;;
+	esac
 	sleep 0.2 # let NAPI finish what is queued
 	rx1=$(bl_rx "$BL_IFB" "$BL_NB" rx_packets)
 	tx1=$(bl_rx "$BL_IFA" "$BL_NA" tx_packets)
@@ -239,6 +259,25 @@ paired() { # SHAPE MODE REF
 	} END { for (i = 1; i <= na && i <= nb; i++) if (b[i] + 0 > 0) print a[i] / b[i] }' "$BL_TMP/runs" >"$BL_TMP/paired"
 	if [ -s "$BL_TMP/paired" ]; then median <"$BL_TMP/paired" | awk '{ printf "%.3f\n", $1 }'; else echo n/a; fi
 }
+
+if [ "$hooks" = 1 ] && [ -s "$BL_TMP/hooks" ]; then
+	echo
+	echo "  ns per run of each attached program, with its tail-called stages (bpf_stats; median):"
+	for shape in $shapes; do
+		for mode in rxray base; do
+			for prog in xdp_ingress tc_ingress tc_egress; do
+				v=$(awk -v s="$shape" -v m="$mode" -v p="$prog" '$1 == "HOOK" && $2 == s && $3 == m {
+					for (i = 4; i <= NF; i++) if (index($i, p "=") == 1) print substr($i, length(p) + 2) }' \
+					"$BL_TMP/hooks" | median)
+				[ -n "$v" ] && [ "$v" != 0 ] || continue
+				printf '    %-6s %-6s %-12s %6s ns\n' "$shape" "$mode" "$prog" "$v"
+				echo "RESULT live_hook shape=$shape mode=$mode prog=$prog ns=$v" >>"$BL_TMP/hookres"
+			done
+		done
+	done
+	[ -s "$BL_TMP/hookres" ] && cat "$BL_TMP/hookres"
+	echo "  (the rxray and base runs ran with bpf_stats on: compare them with each other, not with pass)"
+fi
 
 echo
 echo "live cost on veth, packets/s received by ns b (median of $rounds x $secs s)"

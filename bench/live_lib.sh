@@ -30,6 +30,11 @@
 #                              (5) for /metrics (a big configuration loads first)
 #   bl_serve_stop              SIGTERM, wait; fails loudly on a bad exit
 #   bl_metric_sum FAMILY FILE  sum of a metric family's series in an exposition
+#   bl_progstats IF NS FILE    the programs attached to IF in NS (XDP, TC): "ID NAME RUNS
+#                              NS" lines into FILE (run counts and times need
+#                              kernel.bpf_stats_enabled on)
+#   bl_hookline WHAT A B       "HOOK WHAT name=ns ..." from two bl_progstats files: the
+#                              ns per run of each program that ran more than 1,000 times
 #   bl_nginx_conf DIR          DIR/nginx.conf: nginx in the foreground, one
 #                              worker, temp files and pid in DIR, no access log,
 #                              keep-alive without a request limit, and on
@@ -156,6 +161,20 @@ bl_serve_stop() {
 	BL_SERVE_PID=
 	[ $rc -eq 0 ] || echo "rxray serve exited with $rc after SIGTERM" >&2
 	return $rc
+}
+
+bl_progstats() {
+	local id
+	: >"$3"
+	for id in $(ip netns exec "$2" bpftool -j net show dev "$1" | jq '.[0] | (.xdp[]?.id, .tc[]?.prog_id)'); do
+		bpftool -j prog show id "$id" | jq -r '"\(.id) \(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"' >>"$3"
+	done
+}
+
+bl_hookline() {
+	awk -v w="$1" 'NR == FNR { c[$1] = $3; t[$1] = $4; next }
+		$3 - c[$1] > 1000 { s = s sprintf(" %s=%.0f", $2, ($4 - t[$1]) / ($3 - c[$1])) }
+		END { print "HOOK " w s }' "$2" "$3"
 }
 
 bl_metric_sum() {
