@@ -16,9 +16,9 @@
  *   int rx_shim_sock_lookup(struct rx_env *env, struct rx_work *wk)
  *       1: found, into wk->sock.port; 0: no socket; -1: no lookup made;
  *       2: found, as for this address and port a moment ago: nothing new
- *       (BPF keeps answers that hold for every peer 67 ms: no socket, a
- *       listener or a connection of a port where one listens, an
- *       unconnected UDP socket; bpf/sock.h)
+ *       (BPF keeps answers that hold for every peer 67 ms: no socket below
+ *       the ephemeral ports, a listener or a connection of a port where one
+ *       listens, an unconnected UDP socket; bpf/sock.h)
  *   int rx_shim_sock_port_put(struct rx_env *env, __u32 key, const struct rx_sock_port *sp)
  *       0, or -1 when the table refused the entry
  *

@@ -318,7 +318,6 @@ static void guard_resume(struct rx_live *src)
 		src->skel->bss->rx_cfg.guard = gc.active ? 1 : 0;
 }
 
-/* Open and load the BPF object (with the TC programs only for o->tcp): 0 or RX_EXIT_*. */
 /*
  * Which of the socket lookup's answers the datapath keeps (bpf/sock.h;
  * rx_config_rt.sock_keep, sock_none_below), from this process's network
@@ -352,6 +351,7 @@ static void sock_keep_check(struct rx_live *src)
 	rt->sock_none_below = lo;
 }
 
+/* Open and load the BPF object (with the TC programs only for o->tcp): 0 or RX_EXIT_*. */
 static int live_load(struct rx_live *src, const struct rx_source_opts *o)
 {
 	struct bpf_program *prog;
