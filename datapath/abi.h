@@ -1001,6 +1001,7 @@ struct rx_endpoint {
 #define RX_TLS_EP_SNI 64       /* SNI bytes in a row's key (longer names are cut) */
 #define RX_TLS_EP_ALPN 16      /* bytes of the client's ALPN list in a row's key, as on the wire */
 #define RX_TLS_RECS 8          /* record headers followed per segment; more: resync at a segment start */
+#define RX_TLS_TICKET2_NS 2000000 /* TLS 1.3: a second session ticket follows the first within this */
 
 struct rx_tls_ep_key {
 	__u16 port;      /* the server's port, host order */
@@ -1064,9 +1065,12 @@ struct rx_tls_conn {
 	__u8 phase;              /* enum rx_tls_phase (0: none: a new connection on its ports) */
 	__u8 flags;              /* enum rx_tls_conn_flag */
 	__u8 pad0;
+	/* TLS 1.3: the server segment with the first session ticket, its payload bytes and time after ch_ns */
+	__u32 ticket_len;
+	__u32 ticket_off;
 	struct rx_tls_ep_key ep; /* its row */
 };
-_Static_assert(sizeof(struct rx_tls_conn) == 28 + sizeof(struct rx_tls_ep_key),
+_Static_assert(sizeof(struct rx_tls_conn) == 36 + sizeof(struct rx_tls_ep_key),
 	       "struct rx_tls_conn ABI size");
 
 /*

@@ -196,11 +196,25 @@ RX_INLINE void rx_tls_turn(struct rx_env *env, struct rx_work *wk, struct rx_tls
 	}
 	if (!(c->flags & RX_TLSC_TURN))
 		return;
+	/*
+	 * TLS 1.3 servers send two session tickets (OpenSSL's default), often
+	 * in two segments: when the first request goes out between them, the
+	 * second is no answer to it. A segment of the first ticket's size,
+	 * within 2 ms of it, is taken for the second and closes nothing (once).
+	 */
+	if (c->ticket_len && wk->pkt.payload_len == c->ticket_len &&
+	    now - c->ch_ns - c->ticket_off < RX_TLS_TICKET2_NS) {
+		c->ticket_len = 0;
+		return;
+	}
 	c->flags &= ~RX_TLSC_TURN;
 	if (c->flags & RX_TLSC_SKIP) {
 		c->flags &= ~RX_TLSC_SKIP; /* TLS 1.3: the session tickets answered the Finished */
+		c->ticket_len = wk->pkt.payload_len;
+		c->ticket_off = now - c->ch_ns < 0xffffffffull ? (__u32)(now - c->ch_ns) : 0xffffffffu;
 		return;
 	}
+	c->ticket_len = 0;
 	if (now >= c->turn_ns)
 		rx_tls_time(env, wk, c, RX_TLS_PH_MAX, now - c->turn_ns);
 }

@@ -688,6 +688,7 @@ static void tc_norm_tls_conn(void *v)
 	struct rx_tls_conn *c = v;
 
 	c->ch_ns = c->turn_ns = 0;
+	c->ticket_off = 0;
 }
 
 /* A TLS histogram but for time: the number of values it holds. */

@@ -120,7 +120,7 @@ done < <(grep -v '^stream' "$tmp/explain.txt")
 # max(10 %, 1 ms) of it plus the stack's own time (nginx, its proxy hop,
 # Python: the d0 http/1.1 median, at most TOL0 ms). The row's mean is
 # reported, strict: one slow exchange on a loaded machine moves it, and an h2
-# connection's turns that end at a session ticket or a SETTINGS frame (docs/tls.md)
+# connection's turns that end at a SETTINGS frame (docs/tls.md)
 # are exchanges of a few microseconds.
 base=$(awk '$1 == "d0.example" && $2 == "http/1.1" { printf "%.3f", $4 * 1000 }' "$tmp/explain.txt")
 while read -r sni alpn n med; do

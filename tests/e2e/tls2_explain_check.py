@@ -6,7 +6,9 @@ From tshark's record list, written here from docs/tls.md's rule and not from
 rxray's code: per TCP stream, the ClientHello's SNI and ALPN, the
 ServerHello's version, and the exchanges (the client's first application-data
 record after the server's last opens a turn, the server's first after it
-closes it; TLS 1.3's first turn, the Finished's, is not an exchange). For
+closes it; TLS 1.3's first turn, the Finished's, is not an exchange, and a
+server segment of the size of the one that closed it, within 2 ms of it, is
+the second session ticket: it closes no turn, once). For
 every packet that opens an exchange and for the one that closes it,
 `rxray explain -r FILE --frame N --json` must say the same SNI, ALPN and
 version, the exchange's number and its time (to the microsecond), and the
@@ -23,13 +25,13 @@ import sys
 rxray, pcap, port = sys.argv[1], sys.argv[2], sys.argv[3]
 FIELDS = ["frame.number", "frame.time_epoch", "tcp.stream", "tcp.srcport", "tls.record.content_type",
           "tls.record.opaque_type", "tls.handshake.type", "tls.handshake.extensions_server_name",
-          "tls.handshake.extensions_alpn_str", "tls.handshake.extensions.supported_version"]
+          "tls.handshake.extensions_alpn_str", "tls.handshake.extensions.supported_version", "tcp.len"]
 out = subprocess.run(["tshark", "-r", pcap, "-d", f"tcp.port=={port},tls", "-Y", "tls", "-T", "fields",
                       "-E", "separator=|"] + sum((["-e", f] for f in FIELDS), []),
                      capture_output=True, text=True, check=True).stdout
 streams = {}
 for line in out.splitlines():
-    num, ts, st, sport, ct, ot, hs, sni, alpn, sv = line.split("|")
+    num, ts, st, sport, ct, ot, hs, sni, alpn, sv, tlen = line.split("|")
     c = streams.setdefault(st, {"phase": 0, "open": None, "skip": False, "x": [], "sni": "", "alpn": ""})
     server = sport == port
     types = set((ct + "," + ot).split(","))
@@ -49,6 +51,11 @@ for line in out.splitlines():
     if not server and c["open"] is None:
         c["open"] = (int(num), t)
     elif server and c["open"] is not None:
+        tk = c.get("ticket")
+        if tk and int(tlen) == tk[0] and t - tk[1] < 2_000_000:
+            c["ticket"] = None  # the second session ticket: no answer
+            continue
+        c["ticket"] = (int(tlen), t) if c["skip"] else None
         if not c["skip"]:
             c["x"].append((c["open"][0], int(num), (t - c["open"][1]) / 1e9))
         c["open"], c["skip"] = None, False
