@@ -185,7 +185,7 @@ RX_INLINE int rx_shim_sock_lookup(struct rx_env *env, struct rx_work *wk)
 	struct bpf_sock *sk;
 	__u64 tag = 0, now = 0, at, none = 0;
 	__u32 len, state, slot = 0;
-	int keep, check = 1;
+	int keep, full, check = 1;
 
 	seen = rx_sock_seen_slot(env, pkt, &tag, &slot);
 	if (seen) {
@@ -236,12 +236,12 @@ RX_INLINE int rx_shim_sock_lookup(struct rx_env *env, struct rx_work *wk)
 		return 0;
 	}
 	state = sk->state;
-	rx_sock_read(wk, sk, state != RX_TCP_TIME_WAIT && state != RX_TCP_NEW_SYN_RECV,
-		     state == RX_TCP_LISTEN);
+	full = state != RX_TCP_TIME_WAIT && state != RX_TCP_NEW_SYN_RECV;
+	rx_sock_read(wk, sk, full, state == RX_TCP_LISTEN);
 	bpf_sk_release(sk);
 	if (state == RX_TCP_LISTEN)
 		rx_sock_seen_keep(seen, slot, tag, now, RX_SEEN_FOUND);
-	else if (seen && check && state != RX_TCP_TIME_WAIT && state != RX_TCP_NEW_SYN_RECV)
+	else if (seen && check && full)
 		rx_sock_seen_keep(seen, slot, tag, now,
 				  rx_sock_listener(skb, &t, len) ? RX_SEEN_FOUND : RX_SEEN_NOLISTEN);
 	return 1;

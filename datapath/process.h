@@ -342,13 +342,8 @@ RX_INLINE int rx_surely_not_tcp(const __u8 *data, const __u8 *end)
  */
 RX_INLINE int rx_http_wants(const struct rx_pkt *pkt, __u32 hook)
 {
-	__u32 have = (hook == RX_HOOK_TC_INGRESS || hook == RX_HOOK_TC_EGRESS) ? pkt->wire_len
-									      : pkt->cap_len;
-
-	if (pkt->tcp_flags & (RX_TH_FIN | RX_TH_SYN | RX_TH_RST))
-		return 1;
-	return pkt->payload_off && (pkt->layers & RX_L_PAYLOAD) && pkt->payload_len &&
-	       have > pkt->payload_off;
+	/* (the payload bytes at hand, clamped to what the IP header states) */
+	return (pkt->tcp_flags & (RX_TH_FIN | RX_TH_SYN | RX_TH_RST)) || rx_tls_have(pkt, hook);
 }
 
 /*
