@@ -433,6 +433,12 @@ RX_INLINE void rx_shim_tcpkind(struct rx_env *env, struct rx_work *wk, __u32 kin
  * (enum rx_conn_table), or NULL (never: an array's only entry). The hash
  * covers the addresses and ports, never the padding.
  */
+RX_INLINE __u32 rx_conn_filter_hash(const struct rx_flow_key *k)
+{
+	return (rx_fib_hash((const __u32 *)k, __builtin_offsetof(struct rx_flow_key, pad) / 4) >> 17) &
+	       (RX_CONN_FILTER - 1);
+}
+
 RX_INLINE __u8 *rx_conn_filter_of(const struct rx_flow_key *k, int table)
 {
 	struct rx_conn_filter *cf;
@@ -441,9 +447,18 @@ RX_INLINE __u8 *rx_conn_filter_of(const struct rx_flow_key *k, int table)
 	cf = bpf_map_lookup_elem(&rx_conn_filter, &zero);
 	if (!cf)
 		return NULL;
-	h = (rx_fib_hash((const __u32 *)k, __builtin_offsetof(struct rx_flow_key, pad) / 4) >> 17) &
-	    (RX_CONN_FILTER - 1);
+	h = rx_conn_filter_hash(k);
 	return table == RX_CT_TLS ? &cf->tls[h] : table == RX_CT_HTTP ? &cf->http[h] : &cf->flows[h];
+}
+
+/* Whether the TLS or the HTTP stage may follow k's connection: 0 proves neither does. */
+RX_INLINE int rx_shim_l7_maybe(struct rx_env *env, const struct rx_flow_key *k)
+{
+	struct rx_conn_filter *cf;
+	__u32 zero = 0, h = rx_conn_filter_hash(k);
+
+	cf = bpf_map_lookup_elem(&rx_conn_filter, &zero);
+	return !cf || cf->http[h] || cf->tls[h];
 }
 
 /* Whether k may have an entry: 0 proves it has none (no lookup needed). */

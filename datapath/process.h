@@ -21,6 +21,8 @@
  *   struct rx_counter *rx_shim_service(struct rx_env *env, const struct rx_service *k)
  *   void rx_shim_size(struct rx_env *env, struct rx_work *wk, __u32 bucket, __u32 bytes)
  *   void rx_shim_tcpkind(struct rx_env *env, struct rx_work *wk, __u32 kind)
+ *   int rx_shim_l7_maybe(struct rx_env *env, const struct rx_flow_key *k)
+ *                        (0: neither the TLS nor the HTTP stage follows k's connection)
  *
  * The talker and service lookups insert a zeroed entry when the key is new
  * and return NULL only when the table is full.
@@ -347,6 +349,31 @@ RX_INLINE int rx_http_wants(const struct rx_pkt *pkt, __u32 hook)
 }
 
 /*
+ * Whether the TLS and HTTP stages have anything to do with a segment that
+ * rx_http_wants: a payload that may begin a message (every HTTP/1 message
+ * begins with a capital letter) or a ClientHello (a handshake record), or
+ * a connection that either stage follows (the shim's filter: a byte of
+ * each table, one hash; a SYN, FIN or RST matters to them only there). A
+ * flood's payloads and whatever else speaks TCP here skip both tail calls
+ * and the clock.
+ */
+RX_INLINE int rx_l7_wants(struct rx_env *env, struct rx_work *wk, __u32 hook)
+{
+	struct rx_pkt *pkt = &wk->pkt;
+	__u8 b;
+
+	if (rx_tls_have(pkt, hook)) {
+		if (rx_shim_load_bytes(env, hook, pkt->payload_off, wk->peek, 1, RX_HTTP_PEEK))
+			return 1; /* (the stages say what that means) */
+		b = wk->peek[0];
+		if ((b >= 'A' && b <= 'Z') || b == RX_TLS_CT_HANDSHAKE)
+			return 1;
+	}
+	rx_flow_key_of(pkt, &wk->hkey);
+	return rx_shim_l7_maybe(env, &wk->hkey);
+}
+
+/*
  * TCP health on a decoded segment, then whether the HTTP stages follow:
  * the TC entry's work after its decode, live, and the same offline after
  * the one decode (rx_offline_datapath). Returns RX_STAGE_TLS (the TLS
@@ -366,7 +393,7 @@ RX_INLINE int rx_tcp_stage(struct rx_env *env, struct rx_work *wk, __u32 hook, _
 		return RX_STAGE_DONE;
 	}
 	rx_sock_find(env, wk, hook, rx_tcp_track(env, wk, &now, segs ? segs : 1));
-	if (!cfg->http || !rx_http_wants(pkt, hook))
+	if (!cfg->http || !rx_http_wants(pkt, hook) || !rx_l7_wants(env, wk, hook))
 		return RX_STAGE_DONE;
 	wk->stage.now = rx_clock(env, &now);
 	return RX_STAGE_TLS; /* (then HTTP, for a connection that is not TLS) */

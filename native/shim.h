@@ -246,6 +246,12 @@ RX_INLINE struct rx_tls_conn *rx_shim_tls_conn(struct rx_env *env, const struct 
 	return create ? rx_nhash__get(&env->tls_conns, k) : rx_nhash__find(&env->tls_conns, k);
 }
 
+/* Whether the TLS or the HTTP stage follows k's connection (BPF: a filter's bytes, which may err yes). */
+RX_INLINE int rx_shim_l7_maybe(struct rx_env *env, const struct rx_flow_key *k)
+{
+	return rx_nhash__find(&env->tls_conns, k) || rx_nhash__find(&env->http_conns, k);
+}
+
 RX_INLINE struct rx_tls_ep *rx_shim_tls_ep(struct rx_env *env, const struct rx_tls_ep_key *k)
 {
 	return rx_nhash__get(&env->tls_eps, k);
