@@ -1283,28 +1283,35 @@ static inline __u32 rx_fib_hash(const __u32 *w, __u32 n)
 
 /*
  * A 64-bit tag of n (a constant, at most 16) words, for a direct-mapped
- * cache: never 0 (an empty slot), rx_fib_hash above a second
- * multiplicative hash. *mix is the first hash through murmur3's finaliser:
- * its low bits pick the slot (a product's high bits never reach its low
- * ones: bits 16-29 of rx_fib_hash alone kept only the top 6 bits of an
- * IPv4 address's last byte). Both builds' code only: no ABI.
+ * cache: never 0 (an empty slot). One multiplicative chain over the words
+ * taken two at a time (64-bit products: half the multiplies of two 32-bit
+ * chains, and one chain of latency, not two side by side). *mix is the
+ * product's high half, which every input bit reaches, through murmur3's
+ * finaliser: its low bits pick the slot (a product's high bits never reach
+ * its low ones). Both builds' code only: no ABI.
  */
 static inline __u64 rx_tag64(const __u32 *w, __u32 n, __u32 *mix)
 {
-	__u32 h1 = rx_fib_hash(w, n), h2 = 0x6a09e667u, i;
+	__u64 h = 0x6a09e667f3bcc908ull, x;
+	__u32 i, m;
 
 #if defined(__clang__)
 #pragma unroll
 #endif
-	for (i = 0; i < 16; i++)
-		if (i < n)
-			h2 = (h2 + w[i]) * 0x85ebca6bu ^ (h2 >> 15);
-	i = h1 ^ (h1 >> 16);
-	i *= 0x85ebca6bu;
-	i ^= i >> 13;
-	i *= 0xc2b2ae35u;
-	*mix = i ^ (i >> 16);
-	return ((__u64)h1 << 32 | h2) | 1;
+	for (i = 0; i < 16; i += 2)
+		if (i < n) {
+			x = w[i];
+			if (i + 1 < n)
+				x |= (__u64)w[i + 1] << 32;
+			h = (h ^ x) * 0x9e3779b97f4a7c15ull;
+		}
+	m = (__u32)(h >> 32);
+	m ^= m >> 16;
+	m *= 0x85ebca6bu;
+	m ^= m >> 13;
+	m *= 0xc2b2ae35u;
+	*mix = m ^ (m >> 16);
+	return h | 1;
 }
 
 #define RX_SCAN_SEEN 16384 /* slots, a power of two: 128 KiB (65,536 slots, 512 KiB, cost a CPU cache miss per new target in a flood) */

@@ -1032,7 +1032,7 @@ RX_INLINE void rx_pkt_zero(struct rx_pkt *pkt, const __u32 from, const __u32 to)
  * packet was the full memset (issue 10).
  *
  * Only for a work area that nothing but this and rx_parse() writes, and
- * that started zeroed (a map value, struct rx_env): the XDP one. unit_parse
+ * that started zeroed (a map value, struct rx_env): XDP's and TC's. unit_parse
  * holds every decode to a fresh memset's (RX_PARSE_WALK_ONLY).
  */
 RX_INLINE void rx_pkt_clear(struct rx_pkt *pkt)

@@ -63,10 +63,11 @@ def seen_slot(src, dst, port, proto):
     """A target's slot in the known-targets cache, as datapath/scan.h rx_scan_tag."""
     m = 0xffffffff
     k = (bytes(10) + b"\xff\xff" + bytes(src) + bytes(10) + b"\xff\xff" + bytes(dst) +
-         struct.pack("<HB", port, proto) + bytes(1))
-    h = 0
-    for w in struct.unpack("<9I", k):
-        h = ((h ^ w) * 0x9e3779b1) & m
+         struct.pack("<HB", port, proto) + bytes(1)) + bytes(4)
+    x = 0x6a09e667f3bcc908
+    for w in struct.unpack("<5Q", k):  # the words two at a time (the last alone)
+        x = ((x ^ w) * 0x9e3779b97f4a7c15) & (2**64 - 1)
+    h = x >> 32
     h ^= h >> 16
     h = (h * 0x85ebca6b) & m
     h ^= h >> 13
