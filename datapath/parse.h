@@ -141,9 +141,11 @@ struct rx_cursor {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define RX_NTOH16(v) __builtin_bswap16(v)
 #define RX_NTOH32(v) __builtin_bswap32(v)
+#define RX_NTOH64(v) __builtin_bswap64(v)
 #else
 #define RX_NTOH16(v) (v)
 #define RX_NTOH32(v) (v)
+#define RX_NTOH64(v) (v)
 #endif
 
 RX_INLINE __u16 rx_pkt16(const __u8 *p)
