@@ -428,17 +428,17 @@ RX_INLINE void rx_shim_tcpkind(struct rx_env *env, struct rx_work *wk, __u32 kin
 		rx_tally_of(wk)->tcpkinds[kind]++;
 }
 
-/*
- * k's byte in the connection filter (struct rx_conn_filter) of a table
- * (enum rx_conn_table), or NULL (never: an array's only entry). The hash
- * covers the addresses and ports, never the padding.
- */
+/* k's index in the connection filter's tables: the addresses and ports, never the padding. */
 RX_INLINE __u32 rx_conn_filter_hash(const struct rx_flow_key *k)
 {
 	return (rx_fib_hash((const __u32 *)k, __builtin_offsetof(struct rx_flow_key, pad) / 4) >> 17) &
 	       (RX_CONN_FILTER - 1);
 }
 
+/*
+ * k's byte in the connection filter (struct rx_conn_filter) of a table
+ * (enum rx_conn_table), or NULL (never: an array's only entry).
+ */
 RX_INLINE __u8 *rx_conn_filter_of(const struct rx_flow_key *k, int table)
 {
 	struct rx_conn_filter *cf;

@@ -1262,11 +1262,10 @@ _Static_assert(sizeof(struct rx_scan_touch_key) == 40, "struct rx_scan_touch_key
  */
 /*
  * Fibonacci hashing of n (a constant, at most 16) 32-bit words: the high
- * bits mix best. Both builds (the known-targets cache) and the BPF filters
- * (rx_pict_filter, rx_conn_filter) use it. The filters' bytes are pinned
- * with their tables (--pin): changing this hash, or which bits a filter
- * takes, needs an RX_ABI_VERSION bump, or a reused filter would call
- * present keys absent.
+ * bits mix best. The BPF filters (rx_pict_filter, rx_conn_filter) use it.
+ * The filters' bytes are pinned with their tables (--pin): changing this
+ * hash, or which bits a filter takes, needs an RX_ABI_VERSION bump, or a
+ * reused filter would call present keys absent.
  */
 static inline __u32 rx_fib_hash(const __u32 *w, __u32 n)
 {
@@ -1285,15 +1284,18 @@ static inline __u32 rx_fib_hash(const __u32 *w, __u32 n)
  * A 64-bit tag of n (a constant, at most 16) words, for a direct-mapped
  * cache: never 0 (an empty slot). One multiplicative chain over the words
  * taken two at a time (64-bit products: half the multiplies of two 32-bit
- * chains, and one chain of latency, not two side by side). *mix is the
- * product's high half, which every input bit reaches, through murmur3's
- * finaliser: its low bits pick the slot (a product's high bits never reach
- * its low ones). Both builds' code only: no ABI.
+ * chains, and one chain of latency, not two side by side), each product's
+ * high half folded into its low half: a product's low bits never see its
+ * input's high ones, so without the fold the odd words (an IPv4 address's
+ * bytes, in the scan key) would not reach the tag's low half. *mix is the
+ * last product's high half, which every input bit reaches, through
+ * murmur3's finaliser: its low bits pick the slot. Both builds' code only:
+ * no ABI.
  */
 static inline __u64 rx_tag64(const __u32 *w, __u32 n, __u32 *mix)
 {
 	__u64 h = 0x6a09e667f3bcc908ull, x;
-	__u32 i, m;
+	__u32 i, m = 0;
 
 #if defined(__clang__)
 #pragma unroll
@@ -1304,8 +1306,9 @@ static inline __u64 rx_tag64(const __u32 *w, __u32 n, __u32 *mix)
 			if (i + 1 < n)
 				x |= (__u64)w[i + 1] << 32;
 			h = (h ^ x) * 0x9e3779b97f4a7c15ull;
+			m = (__u32)(h >> 32);
+			h ^= m;
 		}
-	m = (__u32)(h >> 32);
 	m ^= m >> 16;
 	m *= 0x85ebca6bu;
 	m ^= m >> 13;

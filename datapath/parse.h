@@ -1033,8 +1033,10 @@ RX_INLINE void rx_pkt_zero(struct rx_pkt *pkt, const __u32 from, const __u32 to)
  * of 360 for IPv4 TCP) is zeroed always. A third of the fixed cost per
  * packet was the full memset (issue 10).
  *
- * Only for a work area that nothing but this and rx_parse() writes, and
- * that started zeroed (a map value, struct rx_env): XDP's and TC's. unit_parse
+ * Only for a work area that started zeroed (a map value, struct rx_env)
+ * and where nothing but rx_parse() writes the regions cleared on a mark
+ * (ipopt, ip6_*, ip6ext, sack) or the marks: XDP's and TC's (the entries
+ * and the guard write only fields cleared always). unit_parse
  * holds every decode to a fresh memset's (RX_PARSE_WALK_ONLY).
  */
 RX_INLINE void rx_pkt_clear(struct rx_pkt *pkt)

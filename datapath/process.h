@@ -477,7 +477,7 @@ RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32
 		return RX_STAGE_DONE;
 	}
 	pkt = &wk->pkt;
-	rx_pkt_clear(pkt); /* (the TC work area: only this and rx_parse() write it, as XDP's) */
+	rx_pkt_clear(pkt); /* (TC's work area: what it clears on a mark only rx_parse() writes) */
 	pkt->wire_len = f->wire_len;
 	pkt->cap_len = (__u32)(f->data_end - f->data);
 	pkt->ifindex = f->ifindex;

@@ -67,7 +67,8 @@ def seen_slot(src, dst, port, proto):
     x = 0x6a09e667f3bcc908
     for w in struct.unpack("<5Q", k):  # the words two at a time (the last alone)
         x = ((x ^ w) * 0x9e3779b97f4a7c15) & (2**64 - 1)
-    h = x >> 32
+        h = x >> 32  # the product's high half, folded into its low half
+        x ^= h
     h ^= h >> 16
     h = (h * 0x85ebca6b) & m
     h ^= h >> 13
