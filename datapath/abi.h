@@ -779,7 +779,7 @@ struct rx_work {
 	struct rx_reqinfo info;  /* ua filled by the header walk; the rest, then copied */
 	struct rx_redact redact;
 	struct rx_route newroute; /* a route being registered */
-	struct rx_flow_key hkey;  /* the HTTP tracker's connection (work area: stack is short) */
+	struct rx_flow_key hkey;  /* the segment's connection: made by the TCP stage, again by TLS and HTTP (work area: stack is short) */
 	__u8 stars[RX_HTTP_PEEK]; /* '*' x RX_HTTP_PEEK: what masked bytes become */
 	struct rx_stagectx stage; /* what one stage leaves for the next (process.h) */
 	struct rx_tls tls;        /* the TLS stage's hello, for the capture record */

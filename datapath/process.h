@@ -349,41 +349,47 @@ RX_INLINE int rx_http_wants(const struct rx_pkt *pkt, __u32 hook)
 }
 
 /*
- * Whether the TLS and HTTP stages have anything to do with a segment that
- * rx_http_wants: a payload that may begin a message (every HTTP/1 message
- * begins with a capital letter) or a ClientHello (a handshake record), or
- * a connection that either stage follows (the shim's filter: a byte of
- * each table, one hash; a SYN, FIN or RST matters to them only there). A
- * flood's payloads and whatever else speaks TCP here skip both tail calls
- * and the clock.
+ * The stage a segment that rx_http_wants goes on to. A payload that begins
+ * with a capital letter goes straight to HTTP: every HTTP/1 message does,
+ * no TLS record does (a TLS segment that begins inside a record with such
+ * a byte is skipped: the record's remainder, mostly; a header past it is
+ * found again at a later segment's start), unless a FIN or RST may end a
+ * TLS connection. A handshake record (a ClientHello) goes to TLS, and any
+ * other segment too when its connection is one that either stage follows
+ * (the shim's filter: one hash, a byte of each table; a SYN, FIN or RST
+ * matters to them only there). Else none (RX_STAGE_DONE): a flood's
+ * payloads and whatever else speaks TCP here skip both tail calls and the
+ * clock. wk->hkey holds the segment's key (rx_tcp_track).
  */
-RX_INLINE int rx_l7_wants(struct rx_env *env, struct rx_work *wk, __u32 hook)
+RX_INLINE int rx_l7_stage(struct rx_env *env, struct rx_work *wk, __u32 hook)
 {
 	struct rx_pkt *pkt = &wk->pkt;
 	__u8 b;
 
 	if (rx_tls_have(pkt, hook)) {
 		if (rx_shim_load_bytes(env, hook, pkt->payload_off, wk->peek, 1, RX_HTTP_PEEK))
-			return 1; /* (the stages say what that means) */
+			return RX_STAGE_TLS; /* (the stages say what that means) */
 		b = wk->peek[0];
-		if ((b >= 'A' && b <= 'Z') || b == RX_TLS_CT_HANDSHAKE)
-			return 1;
+		if (b >= 'A' && b <= 'Z')
+			return pkt->tcp_flags & (RX_TH_FIN | RX_TH_RST) ? RX_STAGE_TLS : RX_STAGE_HTTP;
+		if (b == RX_TLS_CT_HANDSHAKE)
+			return RX_STAGE_TLS;
 	}
-	rx_flow_key_of(pkt, &wk->hkey);
-	return rx_shim_l7_maybe(env, &wk->hkey);
+	return rx_shim_l7_maybe(env, &wk->hkey) ? RX_STAGE_TLS : RX_STAGE_DONE;
 }
 
 /*
  * TCP health on a decoded segment, then whether the HTTP stages follow:
  * the TC entry's work after its decode, live, and the same offline after
  * the one decode (rx_offline_datapath). Returns RX_STAGE_TLS (the TLS
- * stage, then HTTP) or RX_STAGE_DONE.
+ * stage, then HTTP), RX_STAGE_HTTP or RX_STAGE_DONE (rx_l7_stage).
  */
 RX_INLINE int rx_tcp_stage(struct rx_env *env, struct rx_work *wk, __u32 hook, __u32 segs)
 {
 	const volatile struct rx_config_rt *cfg = rx_shim_config_rt(env);
 	struct rx_pkt *pkt = &wk->pkt;
 	__u64 now = 0; /* the clock, read once and only when needed */
+	int next;
 
 	/* a SYN-ACK, or a UDP answer of this host (TC egress; offline, any frame) */
 	if (rx_shim_config_ro(env)->traffic && ((pkt->layers & RX_L_TCP) || hook != RX_HOOK_TC_INGRESS))
@@ -393,10 +399,12 @@ RX_INLINE int rx_tcp_stage(struct rx_env *env, struct rx_work *wk, __u32 hook, _
 		return RX_STAGE_DONE;
 	}
 	rx_sock_find(env, wk, hook, rx_tcp_track(env, wk, &now, segs ? segs : 1));
-	if (!cfg->http || !rx_http_wants(pkt, hook) || !rx_l7_wants(env, wk, hook))
+	if (!cfg->http || !rx_http_wants(pkt, hook))
 		return RX_STAGE_DONE;
-	wk->stage.now = rx_clock(env, &now);
-	return RX_STAGE_TLS; /* (then HTTP, for a connection that is not TLS) */
+	next = rx_l7_stage(env, wk, hook);
+	if (next != RX_STAGE_DONE)
+		wk->stage.now = rx_clock(env, &now);
+	return next;
 }
 
 /*
@@ -458,7 +466,7 @@ RX_INLINE int rx_tc_wants_udp(struct rx_env *env, const struct rx_frame *f)
  * TC (ingress and egress): both directions of every connection, after GRO.
  * The packets were counted at XDP on the way in; here only TCP health, at
  * ingress the receiving socket (datapath/sock.h), and at egress UDP answers
- * to port-scan probes. Returns the stage that follows (RX_STAGE_TLS) or
+ * to port-scan probes. Returns the stage that follows (RX_STAGE_TLS or _HTTP) or
  * RX_STAGE_DONE.
  */
 RX_INLINE int rx_tc_datapath(struct rx_env *env, const struct rx_frame *f, __u32 segs)

@@ -133,14 +133,15 @@ RX_INLINE void rx_tcp_proven(struct rx_env *env, const struct rx_pkt *pkt, __u64
  * segments it stands for (GRO), at least 1. Leaves the segment's events
  * (enum rx_tcp_port_ev) in wk->stage.tcp_ev (zeroed by the caller) and in
  * wk->stage.tcp_port the connection's server port (a SYN's destination
- * port; untracked, the lower of the two). Returns whether the connection
- * is in rx_flows (found, or made by this SYN or SYN-ACK).
+ * port; untracked, the lower of the two), and in wk->hkey its connection's
+ * key (rx_flow_key_of), for the stages after it. Returns whether the
+ * connection is in rx_flows (found, or made by this SYN or SYN-ACK).
  */
 RX_INLINE int rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now, __u32 segs)
 {
 	const struct rx_pkt *pkt = &wk->pkt;
 	__u32 *ev = &wk->stage.tcp_ev, *port = &wk->stage.tcp_port;
-	struct rx_flow_key k;
+	struct rx_flow_key *k = &wk->hkey;
 	struct rx_tcp_flow *f;
 	__u16 fl = pkt->tcp_flags;
 	__u32 side, end;
@@ -161,8 +162,8 @@ RX_INLINE int rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now, 
 		*ev |= RX_TPE_SYN;
 	}
 
-	side = rx_flow_key_of(pkt, &k);
-	f = rx_shim_flow(env, &k);
+	side = rx_flow_key_of(pkt, k);
+	f = rx_shim_flow(env, k);
 	if (!f) {
 		/*
 		 * Only a handshake creates an entry. A segment of a connection
@@ -172,14 +173,14 @@ RX_INLINE int rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now, 
 		 * counted, by the side with the higher port as the client.
 		 */
 		if (fl & RX_TH_RST) {
-			rx_shim_health(env, wk, side == (k.pa > k.pb ? 0u : 1u) ? RX_TCPH_RST_FROM_CLIENT
+			rx_shim_health(env, wk, side == (k->pa > k->pb ? 0u : 1u) ? RX_TCPH_RST_FROM_CLIENT
 									 : RX_TCPH_RST_FROM_SERVER,
 				       1);
 			*ev |= RX_TPE_RST;
 		}
 		if ((fl & (RX_TH_SYN | RX_TH_RST)) != RX_TH_SYN) /* a SYN or SYN-ACK only */
 			return 0;
-		f = rx_shim_flow_new(env, &k);
+		f = rx_shim_flow_new(env, k);
 		if (!f) {
 			rx_shim_health(env, wk, RX_TCPH_FLOWS_OVERFLOW, 1);
 			return 0;
@@ -188,7 +189,7 @@ RX_INLINE int rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now, 
 	if (!f->known) {
 		rx_shim_health(env, wk, RX_TCPH_FLOWS, 1);
 		/* until a SYN says otherwise: the client is the side with the higher port */
-		f->client = k.pa > k.pb ? 0 : 1;
+		f->client = k->pa > k->pb ? 0 : 1;
 		f->known = 1;
 	}
 
@@ -216,7 +217,7 @@ RX_INLINE int rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now, 
 		if (rx_shim_config_rt(env)->guard) /* the SYN guard's proven sources (guard.h) */
 			rx_tcp_proven(env, pkt, rx_clock(env, now));
 	}
-	*port = f->client ? k.pa : k.pb; /* the side that did not send the SYN serves */
+	*port = f->client ? k->pa : k->pb; /* the side that did not send the SYN serves */
 	if (fl & RX_TH_RST) {
 		rx_shim_health(env, wk, side == f->client ? RX_TCPH_RST_FROM_CLIENT : RX_TCPH_RST_FROM_SERVER,
 			       1);

@@ -282,16 +282,7 @@ RX_INLINE int rx_tls_conn_stage(struct rx_env *env, __u32 hook, struct rx_work *
 	wk->peek[0] = 0;
 	if (have && rx_shim_load_bytes(env, hook, pkt->payload_off, wk->peek, 1, RX_HTTP_PEEK))
 		have = 0;
-	/*
-	 * Every HTTP/1 message begins with a capital letter, no TLS record
-	 * does: HTTP's segments go on without a lookup. (A TLS segment that
-	 * begins inside a record with such a byte is skipped: the record's
-	 * remainder, mostly; a header past it is found again at a later
-	 * segment's start.)
-	 */
-	if (have && !(pkt->tcp_flags & (RX_TH_FIN | RX_TH_RST)) && wk->peek[0] >= 'A' &&
-	    wk->peek[0] <= 'Z')
-		return RX_STAGE_HTTP;
+	/* (a segment that begins with a capital letter went to HTTP already: rx_l7_stage) */
 	side = rx_flow_key_of(pkt, &wk->hkey);
 	c = rx_shim_tls_conn(env, &wk->hkey, 0);
 	if ((pkt->tcp_flags & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN) {
