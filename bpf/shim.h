@@ -354,10 +354,10 @@ RX_INLINE void *rx_map_try_init(void *map, const void *key, const void *init, vo
 /*
  * The entry for key, inserted as init when new (bcc's bpf_map_lookup_or_try_init).
  * seen is the key's byte in a filter of the map's keys (struct
- * rx_pict_filter): zero proves the key is not in the map, so no lookup is
- * made; the byte is set before the insert, so that every later lookup that
- * could find the entry looks. A full table answers NULL with neither a
- * lookup nor an insert.
+ * rx_pict_filter), or NULL for a map without one: zero proves the key is
+ * not in the map, so no lookup is made; the byte is set before the insert,
+ * so that every later lookup that could find the entry looks. A full table
+ * answers NULL with neither a lookup nor an insert.
  */
 RX_INLINE void *rx_map_lookup_or_init(void *map, const void *key, const void *init,
 				      volatile __u32 *full, __u8 *seen)
@@ -383,30 +383,52 @@ RX_INLINE struct rx_pict_filter *rx_pict_filter_get(void)
 	return bpf_map_lookup_elem(&rx_pict_filter, &zero);
 }
 
-RX_INLINE struct rx_counter *rx_shim_talker(struct rx_env *env, const struct rx_addr *k)
+/*
+ * A picture table's entry for key, while the table has room: looked up
+ * first, so that a key already counted (nearly every packet) costs its
+ * lookup and not its filter byte too (a cache line, and a page, of its
+ * own). NULL: not there, or the table is full; then rx_map_lookup_or_init()
+ * with the key's filter byte, which answers first once the table is full,
+ * when most keys are not in it.
+ */
+RX_INLINE struct rx_counter *rx_pict_known(void *map, const void *key, volatile __u32 *full)
+{
+	return *full ? NULL : bpf_map_lookup_elem(map, key);
+}
+
+/* The key's byte in the talkers' (services') filter: NULL, no filter. */
+RX_INLINE __u8 *rx_talker_seen(const struct rx_addr *k)
 {
 	struct rx_pict_filter *pf = rx_pict_filter_get();
-	__u8 *seen = NULL;
 	__u32 w[4];
 
 	__builtin_memcpy(w, k, sizeof(w)); /* a byte array: no alignment to rely on */
-	if (pf)
-		seen = &pf->talkers[(rx_fib_hash(w, 4) >> 16) &
-				    (RX_PICT_FILTER_TALKERS - 1)];
-	return rx_map_lookup_or_init(&rx_talkers, k, &rx_counter_zero, &rx_table_full[0], seen);
+	return pf ? &pf->talkers[(rx_fib_hash(w, 4) >> 16) & (RX_PICT_FILTER_TALKERS - 1)] : NULL;
+}
+
+RX_INLINE __u8 *rx_service_seen(const struct rx_service *k)
+{
+	struct rx_pict_filter *pf = rx_pict_filter_get();
+	__u32 w;
+
+	__builtin_memcpy(&w, k, sizeof(w));
+	return pf ? &pf->services[(rx_fib_hash(&w, 1) >> 19) & (RX_PICT_FILTER_SERVICES - 1)] : NULL;
+}
+
+RX_INLINE struct rx_counter *rx_shim_talker(struct rx_env *env, const struct rx_addr *k)
+{
+	struct rx_counter *c = rx_pict_known(&rx_talkers, k, &rx_table_full[0]);
+
+	return c ? c : rx_map_lookup_or_init(&rx_talkers, k, &rx_counter_zero, &rx_table_full[0],
+					     rx_talker_seen(k));
 }
 
 RX_INLINE struct rx_counter *rx_shim_service(struct rx_env *env, const struct rx_service *k)
 {
-	struct rx_pict_filter *pf = rx_pict_filter_get();
-	__u8 *seen = NULL;
-	__u32 w;
+	struct rx_counter *c = rx_pict_known(&rx_services, k, &rx_table_full[1]);
 
-	__builtin_memcpy(&w, k, sizeof(w));
-	if (pf)
-		seen = &pf->services[(rx_fib_hash(&w, 1) >> 19) &
-				     (RX_PICT_FILTER_SERVICES - 1)];
-	return rx_map_lookup_or_init(&rx_services, k, &rx_counter_zero, &rx_table_full[1], seen);
+	return c ? c : rx_map_lookup_or_init(&rx_services, k, &rx_counter_zero, &rx_table_full[1],
+					     rx_service_seen(k));
 }
 
 RX_INLINE void rx_shim_size(struct rx_env *env, struct rx_work *wk, __u32 bucket, __u32 bytes)
