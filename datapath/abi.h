@@ -692,7 +692,7 @@ enum rx_xdp_stage {
  */
 struct rx_stagectx {
 	__u64 now;   /* the datapath clock, read once per packet */
-	__u32 side;  /* the HTTP tracker: which side of hkey sent the segment */
+	__u32 side;  /* which side of hkey sent the segment (the TCP stage, for TLS and HTTP) */
 	__u32 off;   /* ... where the current message starts, from the payload */
 	__u32 avail; /* ... payload bytes at hand */
 	__u32 steps; /* ... messages handled in this segment */

@@ -729,7 +729,7 @@ RX_INLINE int rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk)
 
 	if (!(pkt->layers & RX_L_TCP))
 		return RX_STAGE_DONE;
-	side = rx_flow_key_of(pkt, &wk->hkey);
+	side = st->side; /* the TCP stage made wk->hkey and found the side (rx_tcp_events) */
 	/* a new connection on the same ports: what the old one left is gone */
 	if ((pkt->tcp_flags & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN) {
 		c = rx_shim_http_conn(env, &wk->hkey, 0);
@@ -770,7 +770,6 @@ RX_INLINE int rx_http_track(struct rx_env *env, __u32 hook, struct rx_work *wk)
 	    !rx_shim_load_bytes(env, hook, pkt->payload_off, wk->peek, 1, RX_HTTP_PEEK) &&
 	    (wk->peek[0] < 'A' || wk->peek[0] > 'Z') && !rx_shim_http_conn(env, &wk->hkey, 0))
 		return RX_STAGE_DONE;
-	st->side = side;
 	st->off = 0;
 	st->avail = have;
 	st->steps = 0;

@@ -163,6 +163,7 @@ RX_INLINE int rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now, 
 	}
 
 	side = rx_flow_key_of(pkt, k);
+	wk->stage.side = side; /* with wk->hkey, for the TLS and HTTP stages that follow */
 	f = rx_shim_flow(env, k);
 	if (!f) {
 		/*

@@ -283,7 +283,7 @@ RX_INLINE int rx_tls_conn_stage(struct rx_env *env, __u32 hook, struct rx_work *
 	if (have && rx_shim_load_bytes(env, hook, pkt->payload_off, wk->peek, 1, RX_HTTP_PEEK))
 		have = 0;
 	/* (a segment that begins with a capital letter went to HTTP already: rx_l7_stage) */
-	side = rx_flow_key_of(pkt, &wk->hkey);
+	side = wk->stage.side; /* the TCP stage made wk->hkey and found the side (rx_tcp_events) */
 	c = rx_shim_tls_conn(env, &wk->hkey, 0);
 	if ((pkt->tcp_flags & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN) {
 		if (c)
