@@ -357,7 +357,7 @@ RX_INLINE void *rx_map_try_init(void *map, const void *key, const void *init, vo
  * rx_pict_filter), or NULL for a map without one: zero proves the key is
  * not in the map, so no lookup is made; the byte is set before the insert,
  * so that every later lookup that could find the entry looks. A full table
- * answers NULL with neither a lookup nor an insert.
+ * answers a key whose byte is zero NULL with neither a lookup nor an insert.
  */
 RX_INLINE void *rx_map_lookup_or_init(void *map, const void *key, const void *init,
 				      volatile __u32 *full, __u8 *seen)

@@ -625,10 +625,12 @@ _Static_assert((RX_CONN_FILTER & (RX_CONN_FILTER - 1)) == 0, "RX_CONN_FILTER: a 
  * rx_services (BPF only, bpf/shim.h), as struct rx_conn_filter does for
  * connections: one byte per hash of the key, set before an entry is made
  * and never cleared (nothing deletes from those tables). A zero byte proves
- * the key has no entry, so a packet of a new source or port skips the
- * lookup: when the table is full (a flood of random sources or ports, the
- * case that costs most) it costs a byte read and no hash lookup at all.
- * With the tables' 8,192 and 1,024 keys, about one byte in eight is set.
+ * the key has no entry. While a table has room a key is looked up first (a
+ * known key, nearly every packet, costs no byte read); once it is full (a
+ * flood of random sources or ports, the case that costs most) the byte
+ * comes first, and a new source or port costs a byte read and no hash
+ * lookup at all. With the tables' 8,192 and 1,024 keys, about one byte in
+ * eight is set.
  */
 #define RX_PICT_FILTER_TALKERS 65536 /* bytes, a power of two */
 #define RX_PICT_FILTER_SERVICES 8192 /* bytes, a power of two */
@@ -779,7 +781,7 @@ struct rx_work {
 	struct rx_reqinfo info;  /* ua filled by the header walk; the rest, then copied */
 	struct rx_redact redact;
 	struct rx_route newroute; /* a route being registered */
-	struct rx_flow_key hkey;  /* the segment's connection: made by the TCP stage, again by TLS and HTTP (work area: stack is short) */
+	struct rx_flow_key hkey;  /* the segment's connection: made by the TCP stage for TLS and HTTP, with stage.side (work area: stack is short) */
 	__u8 stars[RX_HTTP_PEEK]; /* '*' x RX_HTTP_PEEK: what masked bytes become */
 	struct rx_stagectx stage; /* what one stage leaves for the next (process.h) */
 	struct rx_tls tls;        /* the TLS stage's hello, for the capture record */
