@@ -384,16 +384,20 @@ RX_INLINE struct rx_pict_filter *rx_pict_filter_get(void)
 }
 
 /*
- * A picture table's entry for key, while the table has room: looked up
- * first, so that a key already counted (nearly every packet) costs its
- * lookup and not its filter byte too (a cache line, and a page, of its
- * own). NULL: not there, or the table is full; then rx_map_lookup_or_init()
- * with the key's filter byte, which answers first once the table is full,
- * when most keys are not in it.
+ * A key that the lookup did not find while its table had room: its byte in
+ * the filter set (seen: NULL, no filter), then the insert (NULL: the table
+ * just filled up). rx_shim_talker() and rx_shim_service() look a key up
+ * first while the table has room, so that a key already counted (nearly
+ * every packet) costs its lookup and not its filter byte too (a cache line,
+ * and a page, of its own); once the table is full, rx_map_lookup_or_init()
+ * reads the byte first, as most keys are then not in it.
  */
-RX_INLINE struct rx_counter *rx_pict_known(void *map, const void *key, volatile __u32 *full)
+RX_INLINE struct rx_counter *rx_pict_insert(void *map, const void *key, volatile __u32 *full,
+					    __u8 *seen)
 {
-	return *full ? NULL : bpf_map_lookup_elem(map, key);
+	if (seen && !*seen)
+		*seen = 1; /* a byte store: CPUs setting neighbours lose none */
+	return rx_map_try_init(map, key, &rx_counter_zero, full);
 }
 
 /* The key's byte in the talkers' (services') filter: NULL, no filter. */
@@ -417,18 +421,24 @@ RX_INLINE __u8 *rx_service_seen(const struct rx_service *k)
 
 RX_INLINE struct rx_counter *rx_shim_talker(struct rx_env *env, const struct rx_addr *k)
 {
-	struct rx_counter *c = rx_pict_known(&rx_talkers, k, &rx_table_full[0]);
+	struct rx_counter *c;
 
-	return c ? c : rx_map_lookup_or_init(&rx_talkers, k, &rx_counter_zero, &rx_table_full[0],
+	if (rx_table_full[0])
+		return rx_map_lookup_or_init(&rx_talkers, k, &rx_counter_zero, &rx_table_full[0],
 					     rx_talker_seen(k));
+	c = bpf_map_lookup_elem(&rx_talkers, k);
+	return c ? c : rx_pict_insert(&rx_talkers, k, &rx_table_full[0], rx_talker_seen(k));
 }
 
 RX_INLINE struct rx_counter *rx_shim_service(struct rx_env *env, const struct rx_service *k)
 {
-	struct rx_counter *c = rx_pict_known(&rx_services, k, &rx_table_full[1]);
+	struct rx_counter *c;
 
-	return c ? c : rx_map_lookup_or_init(&rx_services, k, &rx_counter_zero, &rx_table_full[1],
+	if (rx_table_full[1])
+		return rx_map_lookup_or_init(&rx_services, k, &rx_counter_zero, &rx_table_full[1],
 					     rx_service_seen(k));
+	c = bpf_map_lookup_elem(&rx_services, k);
+	return c ? c : rx_pict_insert(&rx_services, k, &rx_table_full[1], rx_service_seen(k));
 }
 
 RX_INLINE void rx_shim_size(struct rx_env *env, struct rx_work *wk, __u32 bucket, __u32 bytes)

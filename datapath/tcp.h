@@ -135,8 +135,8 @@ RX_INLINE void rx_tcp_proven(struct rx_env *env, const struct rx_pkt *pkt, __u64
  * wk->stage.tcp_port the connection's server port (a SYN's destination
  * port; untracked, the lower of the two), and in wk->hkey its connection's
  * key (rx_flow_key_of) and in wk->stage.side the side that sent it, for the
- * stages after it. Returns whether the
- * connection is in rx_flows (found, or made by this SYN or SYN-ACK).
+ * stages after it. Returns whether the connection is in rx_flows (found, or
+ * made by this SYN or SYN-ACK).
  */
 RX_INLINE int rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now, __u32 segs)
 {
