@@ -355,23 +355,26 @@ RX_INLINE void *rx_map_try_init(void *map, const void *key, const void *init, vo
  * The entry for key, inserted as init when new (bcc's bpf_map_lookup_or_try_init).
  * seen is the key's byte in a filter of the map's keys (struct
  * rx_pict_filter), or NULL for a map without one: zero proves the key is
- * not in the map, so no lookup is made; the byte is set before the insert,
- * so that every later lookup that could find the entry looks. A full table
- * answers a key whose byte is zero NULL with neither a lookup nor an insert.
+ * not in the map; the byte is set before the insert, so that every later
+ * lookup that could find the entry looks. While the table has room the key
+ * is looked up first: a key already in it (nearly every packet) costs its
+ * lookup and not its byte too (a cache line, and a page, of its own). Once
+ * it is full (*full), most keys are not in it: the byte comes first, and a
+ * zero byte answers NULL with neither a lookup nor an insert.
  */
 RX_INLINE void *rx_map_lookup_or_init(void *map, const void *key, const void *init,
 				      volatile __u32 *full, __u8 *seen)
 {
 	void *v;
 
-	if (seen && !*seen) {
-		if (full && *full)
-			return NULL;
-		*seen = 1; /* a byte store: CPUs setting neighbours lose none */
-		return rx_map_try_init(map, key, init, full);
-	}
+	if (seen && full && *full && !*seen)
+		return NULL;
 	v = bpf_map_lookup_elem(map, key);
-	return v ? v : rx_map_try_init(map, key, init, full);
+	if (v)
+		return v;
+	if (seen && !*seen)
+		*seen = 1; /* a byte store: CPUs setting neighbours lose none */
+	return rx_map_try_init(map, key, init, full);
 }
 
 static const struct rx_counter rx_counter_zero;
@@ -383,62 +386,30 @@ RX_INLINE struct rx_pict_filter *rx_pict_filter_get(void)
 	return bpf_map_lookup_elem(&rx_pict_filter, &zero);
 }
 
-/*
- * A key that the lookup did not find while its table had room: its byte in
- * the filter set (seen: NULL, no filter), then the insert (NULL: the table
- * just filled up). rx_shim_talker() and rx_shim_service() look a key up
- * first while the table has room, so that a key already counted (nearly
- * every packet) costs its lookup and not its filter byte too (a cache line,
- * and a page, of its own); once the table is full, rx_map_lookup_or_init()
- * reads the byte first, as most keys are then not in it.
- */
-RX_INLINE struct rx_counter *rx_pict_insert(void *map, const void *key, volatile __u32 *full,
-					    __u8 *seen)
-{
-	if (seen && !*seen)
-		*seen = 1; /* a byte store: CPUs setting neighbours lose none */
-	return rx_map_try_init(map, key, &rx_counter_zero, full);
-}
-
-/* The key's byte in the talkers' (services') filter: NULL, no filter. */
-RX_INLINE __u8 *rx_talker_seen(const struct rx_addr *k)
+RX_INLINE struct rx_counter *rx_shim_talker(struct rx_env *env, const struct rx_addr *k)
 {
 	struct rx_pict_filter *pf = rx_pict_filter_get();
+	__u8 *seen = NULL;
 	__u32 w[4];
 
 	__builtin_memcpy(w, k, sizeof(w)); /* a byte array: no alignment to rely on */
-	return pf ? &pf->talkers[(rx_fib_hash(w, 4) >> 16) & (RX_PICT_FILTER_TALKERS - 1)] : NULL;
-}
-
-RX_INLINE __u8 *rx_service_seen(const struct rx_service *k)
-{
-	struct rx_pict_filter *pf = rx_pict_filter_get();
-	__u32 w;
-
-	__builtin_memcpy(&w, k, sizeof(w));
-	return pf ? &pf->services[(rx_fib_hash(&w, 1) >> 19) & (RX_PICT_FILTER_SERVICES - 1)] : NULL;
-}
-
-RX_INLINE struct rx_counter *rx_shim_talker(struct rx_env *env, const struct rx_addr *k)
-{
-	struct rx_counter *c;
-
-	if (rx_table_full[0])
-		return rx_map_lookup_or_init(&rx_talkers, k, &rx_counter_zero, &rx_table_full[0],
-					     rx_talker_seen(k));
-	c = bpf_map_lookup_elem(&rx_talkers, k);
-	return c ? c : rx_pict_insert(&rx_talkers, k, &rx_table_full[0], rx_talker_seen(k));
+	if (pf)
+		seen = &pf->talkers[(rx_fib_hash(w, 4) >> 16) &
+				    (RX_PICT_FILTER_TALKERS - 1)];
+	return rx_map_lookup_or_init(&rx_talkers, k, &rx_counter_zero, &rx_table_full[0], seen);
 }
 
 RX_INLINE struct rx_counter *rx_shim_service(struct rx_env *env, const struct rx_service *k)
 {
-	struct rx_counter *c;
+	struct rx_pict_filter *pf = rx_pict_filter_get();
+	__u8 *seen = NULL;
+	__u32 w;
 
-	if (rx_table_full[1])
-		return rx_map_lookup_or_init(&rx_services, k, &rx_counter_zero, &rx_table_full[1],
-					     rx_service_seen(k));
-	c = bpf_map_lookup_elem(&rx_services, k);
-	return c ? c : rx_pict_insert(&rx_services, k, &rx_table_full[1], rx_service_seen(k));
+	__builtin_memcpy(&w, k, sizeof(w));
+	if (pf)
+		seen = &pf->services[(rx_fib_hash(&w, 1) >> 19) &
+				     (RX_PICT_FILTER_SERVICES - 1)];
+	return rx_map_lookup_or_init(&rx_services, k, &rx_counter_zero, &rx_table_full[1], seen);
 }
 
 RX_INLINE void rx_shim_size(struct rx_env *env, struct rx_work *wk, __u32 bucket, __u32 bytes)

@@ -336,21 +336,12 @@ RX_INLINE int rx_surely_not_tcp(const __u8 *data, const __u8 *end)
 }
 
 /*
- * Whether the HTTP stage has anything to do with pkt's segment
- * (rx_http_track): a SYN, a FIN or RST, or a payload. A bare ACK, the
- * most common segment, skips the tail calls, also when Ethernet padding
- * follows it (54 bytes without TCP timestamps, padded to 60: bytes past
- * the headers that the IP header does not count).
- */
-RX_INLINE int rx_http_wants(const struct rx_pkt *pkt, __u32 hook)
-{
-	/* (the payload bytes at hand, clamped to what the IP header states) */
-	return (pkt->tcp_flags & (RX_TH_FIN | RX_TH_SYN | RX_TH_RST)) || rx_tls_have(pkt, hook);
-}
-
-/*
- * The stage a segment that rx_http_wants goes on to. A payload that begins
- * with a capital letter goes straight to HTTP: every HTTP/1 message does,
+ * The stage a TCP segment goes on to. The TLS and HTTP stages have nothing
+ * to do with a bare ACK, the most common segment (no payload, no SYN, FIN
+ * or RST): none, also when Ethernet padding follows it (54 bytes without
+ * TCP timestamps, padded to 60: bytes past the headers that the IP header
+ * does not count). A payload that begins with a capital letter goes
+ * straight to HTTP: every HTTP/1 message does,
  * no TLS record does (a TLS segment that begins inside a record with such
  * a byte is skipped: the record's remainder, mostly; a header past it is
  * found again at a later segment's start), unless a FIN or RST may end a
@@ -366,6 +357,7 @@ RX_INLINE int rx_l7_stage(struct rx_env *env, struct rx_work *wk, __u32 hook)
 	struct rx_pkt *pkt = &wk->pkt;
 	__u8 b;
 
+	/* (the payload bytes at hand, clamped to what the IP header states) */
 	if (rx_tls_have(pkt, hook)) {
 		if (rx_shim_load_bytes(env, hook, pkt->payload_off, wk->peek, 1, RX_HTTP_PEEK))
 			return RX_STAGE_TLS; /* (the stages say what that means) */
@@ -374,6 +366,8 @@ RX_INLINE int rx_l7_stage(struct rx_env *env, struct rx_work *wk, __u32 hook)
 			return pkt->tcp_flags & (RX_TH_FIN | RX_TH_RST) ? RX_STAGE_TLS : RX_STAGE_HTTP;
 		if (b == RX_TLS_CT_HANDSHAKE)
 			return RX_STAGE_TLS;
+	} else if (!(pkt->tcp_flags & (RX_TH_FIN | RX_TH_SYN | RX_TH_RST))) {
+		return RX_STAGE_DONE; /* a bare ACK */
 	}
 	return rx_shim_l7_maybe(env, &wk->hkey) ? RX_STAGE_TLS : RX_STAGE_DONE;
 }
@@ -399,7 +393,7 @@ RX_INLINE int rx_tcp_stage(struct rx_env *env, struct rx_work *wk, __u32 hook, _
 		return RX_STAGE_DONE;
 	}
 	rx_sock_find(env, wk, hook, rx_tcp_track(env, wk, &now, segs ? segs : 1));
-	if (!cfg->http || !rx_http_wants(pkt, hook))
+	if (!cfg->http)
 		return RX_STAGE_DONE;
 	next = rx_l7_stage(env, wk, hook);
 	if (next != RX_STAGE_DONE)
