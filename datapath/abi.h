@@ -1004,6 +1004,13 @@ struct rx_endpoint {
 #define RX_TLS_EP_ALPN 16      /* bytes of the client's ALPN list in a row's key, as on the wire */
 #define RX_TLS_RECS 8          /* record headers followed per segment; more: resync at a segment start */
 #define RX_TLS_TICKET2_NS 2000000 /* TLS 1.3: a second session ticket follows the first within this */
+/*
+ * TLS 1.3: the most a client's Finished flight takes on the wire: a
+ * ChangeCipherSpec record (6 bytes) and the Finished's record (5 + 4 + 48
+ * with SHA-384 + 1 + 16 = 74). More application-data bytes from the client
+ * before the session tickets are a request sent with the Finished.
+ */
+#define RX_TLS_FIN_MAX 80
 
 struct rx_tls_ep_key {
 	__u16 port;      /* the server's port, host order */
@@ -1057,6 +1064,7 @@ enum rx_tls_conn_flag {
 	RX_TLSC_SKIP = 1 << 4,  /* TLS 1.3: the next server turn answers the client's Finished */
 	RX_TLSC_V_UNKNOWN = 1 << 5, /* the ServerHello ran past its segment before its supported_versions */
 	RX_TLSC_TLS13_INFERRED = 1 << 6, /* TLS13 from the records after a ServerHello cut before its version */
+	RX_TLSC_EARLY = 1 << 7, /* TLS 1.3: the tickets came after a request sent with the Finished: the turn stays open */
 };
 
 struct rx_tls_conn {
@@ -1066,7 +1074,7 @@ struct rx_tls_conn {
 	__u8 client;             /* the side of the flow key that sent the ClientHello */
 	__u8 phase;              /* enum rx_tls_phase (0: none: a new connection on its ports) */
 	__u8 flags;              /* enum rx_tls_conn_flag */
-	__u8 pad0;
+	__u8 fin_bytes;          /* TLS 1.3: the client's payload bytes in its Finished's turn (up to 255) */
 	/* TLS 1.3: the server segment with the first session ticket, its payload bytes and time after ch_ns */
 	__u32 ticket_len;
 	__u32 ticket_off;
@@ -1074,6 +1082,12 @@ struct rx_tls_conn {
 };
 _Static_assert(sizeof(struct rx_tls_conn) == 36 + sizeof(struct rx_tls_ep_key),
 	       "struct rx_tls_conn ABI size");
+
+/* TLS 1.3: whether c's open turn is its Finished's alone (no request sent with it so far). */
+static inline int rx_tls_finished_turn(const struct rx_tls_conn *c)
+{
+	return (c->flags & RX_TLSC_SKIP) && c->fin_bytes <= RX_TLS_FIN_MAX;
+}
 
 /*
  * Every per-CPU counter array of the datapath, in one value: a program

@@ -24,6 +24,14 @@
  * after it closes the turn, and the time between is the exchange. In TLS
  * 1.3 the client's first record is its Finished, answered by the server's
  * session tickets: that first exchange is not a request, and is skipped.
+ * A client that sends its first request with the Finished, before the
+ * tickets arrive (curl, browsers), sends more than a Finished's bytes
+ * (RX_TLS_FIN_MAX) in that turn: the turn is the request's from its first
+ * byte past the Finished, the tickets close nothing (RX_TLSC_EARLY), and
+ * the server's next segment answers it. Should the client send again
+ * first (no tickets: the answer was taken for them; or a client
+ * certificate made the Finished's flight long), the turn starts again
+ * there: the exchanges keep their true times, the first one uncounted.
  * TLS 1.3 is the ServerHello's supported_versions; when the hello runs
  * past its segment before it, the next flight's records tell: application
  * data, 1.3 (RX_TLSC_TLS13_INFERRED), handshake records, 1.2.
@@ -186,9 +194,19 @@ RX_INLINE struct rx_tls_conn *rx_tls_begin(struct rx_env *env, struct rx_work *w
 RX_INLINE void rx_tls_turn(struct rx_env *env, struct rx_work *wk, struct rx_tls_conn *c, int server)
 {
 	__u64 now = wk->stage.now;
+	__u32 b;
 
 	if (!server) {
-		if (!(c->flags & RX_TLSC_TURN)) {
+		if (c->flags & RX_TLSC_SKIP) { /* the Finished's turn: a request with it? */
+			b = c->fin_bytes + wk->pkt.payload_len;
+			if (c->fin_bytes <= RX_TLS_FIN_MAX && b > RX_TLS_FIN_MAX)
+				c->turn_ns = now; /* (set again below when the turn opens here) */
+			c->fin_bytes = b < 255 ? (__u8)b : 255;
+		}
+		if (c->flags & RX_TLSC_EARLY) {
+			c->flags &= (__u8)~RX_TLSC_EARLY; /* the client first: its turn starts again */
+			c->turn_ns = now;
+		} else if (!(c->flags & RX_TLSC_TURN)) {
 			c->flags |= RX_TLSC_TURN;
 			c->turn_ns = now;
 		}
@@ -207,13 +225,18 @@ RX_INLINE void rx_tls_turn(struct rx_env *env, struct rx_work *wk, struct rx_tls
 		c->ticket_len = 0;
 		return;
 	}
-	c->flags &= ~RX_TLSC_TURN;
 	if (c->flags & RX_TLSC_SKIP) {
-		c->flags &= ~RX_TLSC_SKIP; /* TLS 1.3: the session tickets answered the Finished */
+		/* TLS 1.3: the session tickets answered the Finished */
+		c->flags &= (__u8)~RX_TLSC_SKIP;
 		c->ticket_len = wk->pkt.payload_len;
 		c->ticket_off = now - c->ch_ns < 0xffffffffull ? (__u32)(now - c->ch_ns) : 0xffffffffu;
+		if (c->fin_bytes > RX_TLS_FIN_MAX)
+			c->flags |= RX_TLSC_EARLY; /* a request went with it: its answer is still to come */
+		else
+			c->flags &= (__u8)~RX_TLSC_TURN;
 		return;
 	}
+	c->flags &= (__u8)~(RX_TLSC_TURN | RX_TLSC_EARLY);
 	c->ticket_len = 0;
 	if (now >= c->turn_ns)
 		rx_tls_time(env, wk, c, RX_TLS_PH_MAX, now - c->turn_ns);

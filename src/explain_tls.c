@@ -36,10 +36,16 @@ static void turns(struct rx_xtls *x, const struct rx_tls_conn *o, const struct r
 {
 	int was = !!(o->flags & RX_TLSC_TURN), is = !!(c->flags & RX_TLSC_TURN);
 
+	/* the Finished answered, or the second ticket taken for what it is: no exchange's */
+	x->tickets = ((o->flags & RX_TLSC_SKIP) && !(c->flags & RX_TLSC_SKIP)) ||
+		     (was && is && o->ticket_len && !c->ticket_len);
 	if (!was && is) {
 		x->open = 1;
-		x->skip = !!(c->flags & RX_TLSC_SKIP);
+		x->skip = rx_tls_finished_turn(c);
 		x->opened += !x->skip;
+	} else if (was && is && x->skip && !rx_tls_finished_turn(c)) {
+		x->skip = 0; /* TLS 1.3: a request sent with the Finished: the turn is its */
+		x->opened++;
 	} else if (was && !is) {
 		x->open = 0;
 		if (!x->skip && x->prev_ns >= o->turn_ns) {
@@ -60,6 +66,7 @@ void rx_xtls_read(struct rx_xtls *x, const struct rx_tls_conn *c, __u64 ts_ns)
 
 	if (x->ended)
 		return;
+	x->tickets = 0;
 	if (c && c->phase && o->phase && c->ch_ns != o->ch_ns) {
 		if (x->targeted) {
 			x->ended = 1; /* the explained packet's connection is over */
@@ -88,6 +95,8 @@ static int part_of(const struct rx_xtls *x)
 {
 	if (x->last.phase != RX_TLS_P_DONE)
 		return x->last.phase ? PART_HANDSHAKE : PART_NONE;
+	if (x->tickets)
+		return PART_FINISHED;
 	if (x->open)
 		return x->skip ? PART_FINISHED : PART_REQUEST;
 	return x->closed ? PART_RESPONSE : PART_FINISHED;
@@ -130,7 +139,7 @@ int rx_xtls_live(struct rx_xtls *x, const struct rx_tls_conn *c, __u64 pkt_ns, _
 	if (c->flags & RX_TLSC_TURN) {
 		if (c->turn_ns > pkt_ns + LIVE_SLACK_NS) /* a later turn: the packet's closed unseen */
 			return x->status == RX_XTLS_OPEN ? (x->status = RX_XTLS_CLOSED, 1) : 1;
-		if (c->flags & RX_TLSC_SKIP) {
+		if (rx_tls_finished_turn(c)) {
 			x->part = PART_FINISHED;
 			return 1;
 		}

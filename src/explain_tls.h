@@ -23,6 +23,7 @@ struct rx_xtls {
 	__u64 sh_ns, done_ns;    /* ClientHello to ServerHello, to the first application data */
 	__u32 opened, closed;    /* exchanges opened and closed so far */
 	__u8 open, skip;         /* a client turn is open; it is TLS 1.3's Finished (no exchange) */
+	__u8 tickets;            /* the last read's packet was TLS 1.3's session tickets (answering the Finished) */
 	__u64 last_ns;           /* the last closed exchange's time */
 	__u8 part, phase;        /* the explained packet's part and the phase after it */
 	__u8 targeted, ended;    /* the packet is known; its connection ended (a new one began) */

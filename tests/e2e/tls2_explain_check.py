@@ -8,7 +8,11 @@ ServerHello's version, and the exchanges (the client's first application-data
 record after the server's last opens a turn, the server's first after it
 closes it; TLS 1.3's first turn, the Finished's, is not an exchange, and a
 server segment of the size of the one that closed it, within 2 ms of it, is
-the second session ticket: it closes no turn, once). For
+the second session ticket: it closes no turn, once; when the client sent
+more than 80 bytes in the Finished's turn, a request went with it: the turn
+is the request's from the packet past those 80 bytes, the tickets close
+nothing, and a client packet before the server's next one starts the turn
+again). For
 every packet that opens an exchange and for the one that closes it,
 `rxray explain -r FILE --frame N --json` must say the same SNI, ALPN and
 version, the exchange's number and its time (to the microsecond), and the
@@ -45,20 +49,30 @@ for line in out.splitlines():
     if "23" not in types:
         continue
     if not server and c["phase"] == 2:
-        c["phase"], c["skip"] = 3, c["tls13"]
+        c["phase"], c["skip"], c["fin"] = 3, c["tls13"], 0
     if c["phase"] != 3:
         continue
-    if not server and c["open"] is None:
-        c["open"] = (int(num), t)
+    if not server:
+        if c["skip"]:  # the Finished's turn: more than its 80 bytes are a request
+            if c["fin"] <= 80 < c["fin"] + int(tlen):
+                c["req"] = (int(num), t)
+            c["fin"] += int(tlen)
+        if c.get("early"):
+            c["open"], c["early"] = (int(num), t), False  # the client again first
+        elif c["open"] is None:
+            c["open"] = (int(num), t)
     elif server and c["open"] is not None:
         tk = c.get("ticket")
         if tk and int(tlen) == tk[0] and t - tk[1] < 2_000_000:
             c["ticket"] = None  # the second session ticket: no answer
             continue
         c["ticket"] = (int(tlen), t) if c["skip"] else None
+        if c["skip"] and c["fin"] > 80:  # the tickets, after a request sent with the Finished
+            c["open"], c["skip"], c["early"] = c["req"], False, True
+            continue
         if not c["skip"]:
             c["x"].append((c["open"][0], int(num), (t - c["open"][1]) / 1e9))
-        c["open"], c["skip"] = None, False
+        c["open"], c["skip"], c["early"] = None, False, False
 
 fails = 0
 rows = {}

@@ -77,6 +77,60 @@ static void test_tls13_request(void **state)
 	json_decref(o);
 }
 
+/* The entries of a TLS 1.3 connection whose first request went with the Finished, after each packet. */
+static void early_entries(struct rx_tls_conn c[5])
+{
+	c[0] = entry(RX_TLS_P_DONE, RX_TLSC_TLS13 | RX_TLSC_TURN | RX_TLSC_SKIP, 3000); /* the Finished */
+	c[0].fin_bytes = 80;
+	c[1] = entry(RX_TLS_P_DONE, RX_TLSC_TLS13 | RX_TLSC_TURN | RX_TLSC_SKIP, 3200); /* the request */
+	c[1].fin_bytes = 183;
+	c[2] = entry(RX_TLS_P_DONE, RX_TLSC_TLS13 | RX_TLSC_TURN | RX_TLSC_EARLY, 3200); /* ticket 1 */
+	c[2].fin_bytes = 183;
+	c[2].ticket_len = 287;
+	c[3] = c[2]; /* ticket 2: taken for it */
+	c[3].ticket_len = 0;
+	c[4] = entry(RX_TLS_P_DONE, RX_TLSC_TLS13, 3200); /* the response */
+	c[4].fin_bytes = 183;
+}
+
+/*
+ * TLS 1.3, the first request sent with the Finished, before the tickets
+ * (datapath/tlsconn.h, RX_TLSC_EARLY): the request is exchange 1, from its
+ * own packet to the response; the tickets are the Finished's.
+ */
+static void test_tls13_request_before_tickets(void **state)
+{
+	static const __u64 ts[] = { 3200, 3300, 3400, 5400, 0 }; /* each entry's next packet */
+	struct rx_tls_conn c[5];
+	struct rx_xtls x;
+	json_t *o;
+	int target, i;
+
+	(void)state;
+	early_entries(c);
+	for (target = 1; target <= 3; target++) { /* the request, ticket 1, ticket 2 */
+		memset(&x, 0, sizeof(x));
+		rx_xtls_read(&x, NULL, 1000);
+		for (i = 0; i < 5; i++) {
+			rx_xtls_read(&x, &c[i], ts[i]);
+			if (i == target)
+				rx_xtls_target(&x);
+		}
+		o = rx_xtls_json(&x, 1);
+		assert_non_null(o);
+		if (target == 1) {
+			assert_string_equal(str(o, "part"), "request");
+			assert_int_equal(json_integer_value(json_object_get(o, "exchange")), 1);
+			assert_true(num(o, "exchange_s") > 2.19e-6 && num(o, "exchange_s") < 2.21e-6);
+		} else {
+			assert_string_equal(str(o, "part"), "tls13_finished");
+			assert_null(json_object_get(o, "exchange"));
+		}
+		assert_int_equal(json_integer_value(json_object_get(o, "exchanges")), 1);
+		json_decref(o);
+	}
+}
+
 /* The Finished's own turn, a packet of the handshake, and a new connection on the same ports. */
 static void test_parts_and_restart(void **state)
 {
@@ -212,6 +266,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tls13_request),
+		cmocka_unit_test(test_tls13_request_before_tickets),
 		cmocka_unit_test(test_parts_and_restart),
 		cmocka_unit_test(test_live),
 	};
