@@ -651,6 +651,7 @@ static json_t *rule_add(struct rx_guard *g, struct grule *r, const char *by)
 		g->tombs--;
 	*free_slot = r->id;
 	g->rules[g->n++] = *r;
+	pthread_cond_signal(&g->wake); /* (the expiry thread sleeps while there is no rule) */
 	if (r->kind == GK_SYN) {
 		rx_synguard__init(&g->sg, r->pps);
 		g->has_syn = 1;
@@ -1454,7 +1455,11 @@ static void syn_step(struct rx_guard *g, double now)
 	pthread_mutex_unlock(&g->lock);
 }
 
-/* A few times a second the SYN guard's step; once a second, rules past their TTL go. */
+/*
+ * A few times a second the SYN guard's step; once a second, rules past
+ * their TTL go. With no rule at all (the guard unused: most agents) there
+ * is neither, and the thread sleeps until a rule comes (g->wake).
+ */
 static void *expiry_thread(void *arg)
 {
 	struct rx_guard *g = arg;
@@ -1463,6 +1468,10 @@ static void *expiry_thread(void *arg)
 
 	pthread_mutex_lock(&g->lock);
 	while (!g->stop) {
+		if (!g->n) {
+			pthread_cond_wait(&g->wake, &g->lock);
+			continue;
+		}
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += (long)(RX_SYNGUARD_STEP_S * 1e9);
 		if (ts.tv_nsec >= 1000000000L) {
@@ -1595,6 +1604,7 @@ static int resume(struct rx_guard *g, const struct gtarget *t)
 	}
 	if (!g->n)
 		return 0;
+	pthread_cond_signal(&g->wake);
 	qsort(g->rules, g->n, sizeof(*g->rules), by_id);
 	for (i = 0; i < g->n; i++) {
 		slot_find(g, g->rules[i].kind, &g->rules[i].cidr, g->rules[i].port, &free_slot);
