@@ -1060,7 +1060,7 @@ enum rx_tls_conn_flag {
 	RX_TLSC_NEXT0 = 1 << 0, /* next[0] known: where side 0's next record header begins */
 	RX_TLSC_NEXT1 = 1 << 1, /* next[1] known */
 	RX_TLSC_TLS13 = 1 << 2, /* the ServerHello selected TLS 1.3 */
-	RX_TLSC_TURN = 1 << 3,  /* the client's turn is open: turn_ns is its first record's time */
+	RX_TLSC_TURN = 1 << 3,  /* the client's turn is open since turn_ns (its first record; rx_tls_turn) */
 	RX_TLSC_SKIP = 1 << 4,  /* TLS 1.3: the next server turn answers the client's Finished */
 	RX_TLSC_V_UNKNOWN = 1 << 5, /* the ServerHello ran past its segment before its supported_versions */
 	RX_TLSC_TLS13_INFERRED = 1 << 6, /* TLS13 from the records after a ServerHello cut before its version */

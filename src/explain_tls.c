@@ -46,6 +46,10 @@ static void turns(struct rx_xtls *x, const struct rx_tls_conn *o, const struct r
 	} else if (was && is && x->skip && !rx_tls_finished_turn(c)) {
 		x->skip = 0; /* TLS 1.3: a request sent with the Finished: the turn is its */
 		x->opened++;
+	} else if (was && is && (o->flags & RX_TLSC_EARLY) && !(c->flags & RX_TLSC_EARLY)) {
+		/* the client again before an answer: the turn starts again, its first request uncounted */
+		if (x->watch == x->opened && !x->watched)
+			x->watch = 0;
 	} else if (was && !is) {
 		x->open = 0;
 		if (!x->skip && x->prev_ns >= o->turn_ns) {

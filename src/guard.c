@@ -651,7 +651,8 @@ static json_t *rule_add(struct rx_guard *g, struct grule *r, const char *by)
 		g->tombs--;
 	*free_slot = r->id;
 	g->rules[g->n++] = *r;
-	pthread_cond_signal(&g->wake); /* (the expiry thread sleeps while there is no rule) */
+	if (g->n == 1)
+		pthread_cond_signal(&g->wake); /* (the expiry thread sleeps while there is no rule) */
 	if (r->kind == GK_SYN) {
 		rx_synguard__init(&g->sg, r->pps);
 		g->has_syn = 1;

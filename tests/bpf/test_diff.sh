@@ -63,6 +63,16 @@ for tc in "TC ingress" "TC egress"; do
 		{ grep TLS "$tmp/tlsconv/out"; echo "FAIL: TLS conversations: $tc rows differ"; exit 1; }
 done
 echo "TLS conversations: BPF and native agree ($(grep -m1 'TC ingress TLS' "$tmp/tlsconv/out"))"
+# a real TLS 1.3 capture (tests/pcap/data/tls13_ticket2.pcap): a first
+# request sent with the Finished, before the tickets (RX_TLSC_EARLY), and one
+# between two ticket segments: 16 exchanges on each of the 3 rows
+"$BUILD"/tests/bpf_diff tests/pcap/data/tls13_ticket2.pcap >"$tmp/tlsconv/t13.out" 2>&1 || true
+for tc in "TC ingress" "TC egress"; do
+	grep -q "^$tc TLS: 4 rows compared (connections 7, exchanges 48), 0 differ$" "$tmp/tlsconv/t13.out" &&
+		grep -q "^$tc table tls_conns: 7 keys compared, 0 differ$" "$tmp/tlsconv/t13.out" ||
+		{ grep TLS "$tmp/tlsconv/t13.out"; echo "FAIL: tls13_ticket2.pcap: $tc rows differ"; exit 1; }
+done
+echo "TLS 1.3 tickets and early requests: BPF and native agree ($(grep -m1 'TC ingress TLS' "$tmp/tlsconv/t13.out"))"
 # ServerHellos split over two segments (tests/pcap/test_tls2_sh_split.py): the
 # capture records (held, reassembled) and the TLS stage's version inference
 "${PYTHON:-/usr/bin/python3}" tests/pcap/test_tls2_sh_split.py "$BUILD" "$tmp/tlsconv/sh.pcap"

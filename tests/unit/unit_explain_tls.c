@@ -131,6 +131,56 @@ static void test_tls13_request_before_tickets(void **state)
 	}
 }
 
+/*
+ * TLS 1.3, a server that sends no tickets after the Finished: the first
+ * request's response is taken for them, the second request starts the turn
+ * again (RX_TLSC_EARLY cleared): the first request has no exchange, the
+ * second is exchange 1, from its own packet.
+ */
+static void test_tls13_no_tickets(void **state)
+{
+	static const __u64 ts[] = { 3200, 3300, 9000, 9500, 0 }; /* each entry's next packet */
+	struct rx_tls_conn c[5];
+	struct rx_xtls x;
+	json_t *o;
+	int target, i;
+
+	(void)state;
+	c[0] = entry(RX_TLS_P_DONE, RX_TLSC_TLS13 | RX_TLSC_TURN | RX_TLSC_SKIP, 3000); /* the Finished */
+	c[0].fin_bytes = 80;
+	c[1] = entry(RX_TLS_P_DONE, RX_TLSC_TLS13 | RX_TLSC_TURN | RX_TLSC_SKIP, 3200); /* request 1 */
+	c[1].fin_bytes = 183;
+	c[2] = entry(RX_TLS_P_DONE, RX_TLSC_TLS13 | RX_TLSC_TURN | RX_TLSC_EARLY, 3200); /* response 1 */
+	c[2].fin_bytes = 183;
+	c[2].ticket_len = 189;
+	c[3] = entry(RX_TLS_P_DONE, RX_TLSC_TLS13 | RX_TLSC_TURN, 9000); /* request 2: started again */
+	c[3].fin_bytes = 183;
+	c[3].ticket_len = 189;
+	c[4] = entry(RX_TLS_P_DONE, RX_TLSC_TLS13, 9000); /* response 2 */
+	c[4].fin_bytes = 183;
+	for (target = 1; target <= 3; target += 2) {
+		memset(&x, 0, sizeof(x));
+		rx_xtls_read(&x, NULL, 1000);
+		for (i = 0; i < 5; i++) {
+			rx_xtls_read(&x, &c[i], ts[i]);
+			if (i == target)
+				rx_xtls_target(&x);
+		}
+		o = rx_xtls_json(&x, 1);
+		assert_non_null(o);
+		assert_string_equal(str(o, "part"), "request");
+		if (target == 1) {
+			assert_null(json_object_get(o, "exchange"));
+			assert_null(json_object_get(o, "exchange_s"));
+		} else {
+			assert_int_equal(json_integer_value(json_object_get(o, "exchange")), 1);
+			assert_true(num(o, "exchange_s") > 0.49e-6 && num(o, "exchange_s") < 0.51e-6);
+		}
+		assert_int_equal(json_integer_value(json_object_get(o, "exchanges")), 1);
+		json_decref(o);
+	}
+}
+
 /* The Finished's own turn, a packet of the handshake, and a new connection on the same ports. */
 static void test_parts_and_restart(void **state)
 {
@@ -267,6 +317,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tls13_request),
 		cmocka_unit_test(test_tls13_request_before_tickets),
+		cmocka_unit_test(test_tls13_no_tickets),
 		cmocka_unit_test(test_parts_and_restart),
 		cmocka_unit_test(test_live),
 	};
