@@ -77,6 +77,29 @@ static void test_tls13_request(void **state)
 	json_decref(o);
 }
 
+/*
+ * explain's story of the packet after whose read entry c[target] was read:
+ * a ClientHello at 1000, then the entries c[i] (as each packet left the
+ * connection's) with ts[i] the next packet's time.
+ */
+static json_t *story(const struct rx_tls_conn *c, const __u64 *ts, int n, int target)
+{
+	struct rx_xtls x;
+	json_t *o;
+	int i;
+
+	memset(&x, 0, sizeof(x));
+	rx_xtls_read(&x, NULL, 1000);
+	for (i = 0; i < n; i++) {
+		rx_xtls_read(&x, &c[i], ts[i]);
+		if (i == target)
+			rx_xtls_target(&x);
+	}
+	o = rx_xtls_json(&x, 1);
+	assert_non_null(o);
+	return o;
+}
+
 /* The entries of a TLS 1.3 connection whose first request went with the Finished, after each packet. */
 static void early_entries(struct rx_tls_conn c[5])
 {
@@ -102,22 +125,13 @@ static void test_tls13_request_before_tickets(void **state)
 {
 	static const __u64 ts[] = { 3200, 3300, 3400, 5400, 0 }; /* each entry's next packet */
 	struct rx_tls_conn c[5];
-	struct rx_xtls x;
 	json_t *o;
-	int target, i;
+	int target;
 
 	(void)state;
 	early_entries(c);
 	for (target = 1; target <= 3; target++) { /* the request, ticket 1, ticket 2 */
-		memset(&x, 0, sizeof(x));
-		rx_xtls_read(&x, NULL, 1000);
-		for (i = 0; i < 5; i++) {
-			rx_xtls_read(&x, &c[i], ts[i]);
-			if (i == target)
-				rx_xtls_target(&x);
-		}
-		o = rx_xtls_json(&x, 1);
-		assert_non_null(o);
+		o = story(c, ts, 5, target);
 		if (target == 1) {
 			assert_string_equal(str(o, "part"), "request");
 			assert_int_equal(json_integer_value(json_object_get(o, "exchange")), 1);
@@ -141,9 +155,8 @@ static void test_tls13_no_tickets(void **state)
 {
 	static const __u64 ts[] = { 3200, 3300, 9000, 9500, 0 }; /* each entry's next packet */
 	struct rx_tls_conn c[5];
-	struct rx_xtls x;
 	json_t *o;
-	int target, i;
+	int target;
 
 	(void)state;
 	c[0] = entry(RX_TLS_P_DONE, RX_TLSC_TLS13 | RX_TLSC_TURN | RX_TLSC_SKIP, 3000); /* the Finished */
@@ -159,15 +172,7 @@ static void test_tls13_no_tickets(void **state)
 	c[4] = entry(RX_TLS_P_DONE, RX_TLSC_TLS13, 9000); /* response 2 */
 	c[4].fin_bytes = 183;
 	for (target = 1; target <= 3; target += 2) {
-		memset(&x, 0, sizeof(x));
-		rx_xtls_read(&x, NULL, 1000);
-		for (i = 0; i < 5; i++) {
-			rx_xtls_read(&x, &c[i], ts[i]);
-			if (i == target)
-				rx_xtls_target(&x);
-		}
-		o = rx_xtls_json(&x, 1);
-		assert_non_null(o);
+		o = story(c, ts, 5, target);
 		assert_string_equal(str(o, "part"), "request");
 		if (target == 1) {
 			assert_null(json_object_get(o, "exchange"));
