@@ -73,6 +73,16 @@ for tc in "TC ingress" "TC egress"; do
 		{ grep TLS "$tmp/tlsconv/t13.out"; echo "FAIL: tls13_ticket2.pcap: $tc rows differ"; exit 1; }
 done
 echo "TLS 1.3 tickets and early requests: BPF and native agree ($(grep -m1 'TC ingress TLS' "$tmp/tlsconv/t13.out"))"
+# TLS 1.3 first requests with the Finished, after it, after the tickets, no
+# tickets, a client certificate (tests/pcap/test_tls13_early.py): 14 exchanges
+"${PYTHON:-/usr/bin/python3}" tests/pcap/test_tls13_early.py "$BUILD" "$tmp/tlsconv/early.pcap"
+"$BUILD"/tests/bpf_diff "$tmp/tlsconv/early.pcap" >"$tmp/tlsconv/early.out" 2>&1 || true
+for tc in "TC ingress" "TC egress"; do
+	grep -q "^$tc TLS: 5 rows compared (connections 5, exchanges 14), 0 differ$" "$tmp/tlsconv/early.out" &&
+		grep -q "^$tc table tls_conns: 5 keys compared, 0 differ$" "$tmp/tlsconv/early.out" ||
+		{ grep TLS "$tmp/tlsconv/early.out"; echo "FAIL: TLS 1.3 first requests: $tc rows differ"; exit 1; }
+done
+echo "TLS 1.3 first requests: BPF and native agree ($(grep -m1 'TC ingress TLS' "$tmp/tlsconv/early.out"))"
 # ServerHellos split over two segments (tests/pcap/test_tls2_sh_split.py): the
 # capture records (held, reassembled) and the TLS stage's version inference
 "${PYTHON:-/usr/bin/python3}" tests/pcap/test_tls2_sh_split.py "$BUILD" "$tmp/tlsconv/sh.pcap"
