@@ -199,7 +199,7 @@ RX_INLINE void rx_tls_turn(struct rx_env *env, struct rx_work *wk, struct rx_tls
 	if (!server) {
 		if (c->flags & RX_TLSC_SKIP) { /* the Finished's turn: a request with it? */
 			b = c->fin_bytes + wk->pkt.payload_len;
-			if (c->fin_bytes <= RX_TLS_FIN_MAX && b > RX_TLS_FIN_MAX)
+			if (rx_tls_finished_turn(c) && b > RX_TLS_FIN_MAX)
 				c->turn_ns = now; /* (set again below when the turn opens here) */
 			c->fin_bytes = b < 255 ? (__u8)b : 255;
 		}
@@ -227,13 +227,13 @@ RX_INLINE void rx_tls_turn(struct rx_env *env, struct rx_work *wk, struct rx_tls
 	}
 	if (c->flags & RX_TLSC_SKIP) {
 		/* TLS 1.3: the session tickets answered the Finished */
+		if (rx_tls_finished_turn(c))
+			c->flags &= (__u8)~RX_TLSC_TURN;
+		else
+			c->flags |= RX_TLSC_EARLY; /* a request went with it: its answer is still to come */
 		c->flags &= (__u8)~RX_TLSC_SKIP;
 		c->ticket_len = wk->pkt.payload_len;
 		c->ticket_off = now - c->ch_ns < 0xffffffffull ? (__u32)(now - c->ch_ns) : 0xffffffffu;
-		if (c->fin_bytes > RX_TLS_FIN_MAX)
-			c->flags |= RX_TLSC_EARLY; /* a request went with it: its answer is still to come */
-		else
-			c->flags &= (__u8)~RX_TLSC_TURN;
 		return;
 	}
 	c->flags &= (__u8)~(RX_TLSC_TURN | RX_TLSC_EARLY);

@@ -51,50 +51,39 @@ echo "bad TLS hellos: BPF and native agree ($(tail -n 1 "$tmp/tls/out"))"
 tail -n 1 "$tmp/tls/split.out" | grep -q '^\([0-9]*\) frames, \1 compared, 0 skipped, 0 mismatched$' ||
 	{ tail -n 5 "$tmp/tls/split.out"; echo "FAIL: split TLS hellos: records differ"; exit 1; }
 echo "split TLS hellos: BPF and native agree ($(tail -n 1 "$tmp/tls/split.out"))"
-# TLS conversations (tests/pcap/tls_conv.py): the TLS stage's connections
-# and its (port, SNI, ALPN) rows agree both ways (counts; the times are each
-# build's clock): 6 connections, 12 exchanges, on each TC hook
+# tls_agree PCAP NAME ROWS CONNS EXCHANGES: on each TC hook the TLS stage's
+# connections and its (port, SNI, ALPN) rows agree both ways (counts; the
+# times are each build's clock), with these totals; bpf_diff's output in
+# $tmp/tlsconv/PCAP's file name.out
 mkdir "$tmp/tlsconv"
+tls_agree() {
+	local out=$tmp/tlsconv/${1##*/}.out tc
+	"$BUILD"/tests/bpf_diff "$1" >"$out" 2>&1 || true
+	for tc in "TC ingress" "TC egress"; do
+		grep -q "^$tc TLS: $3 rows compared (connections $4, exchanges $5), 0 differ$" "$out" &&
+			grep -q "^$tc table tls_conns: $4 keys compared, 0 differ$" "$out" ||
+			{ grep TLS "$out"; echo "FAIL: $2: $tc TLS rows differ"; exit 1; }
+	done
+	echo "$2: BPF and native agree ($(grep -m1 'TC ingress TLS' "$out"))"
+}
+# TLS conversations (tests/pcap/tls_conv.py)
 "${PYTHON:-/usr/bin/python3}" tests/pcap/tls_conv.py "$tmp/tlsconv/conv.pcap"
-"$BUILD"/tests/bpf_diff "$tmp/tlsconv/conv.pcap" >"$tmp/tlsconv/out" 2>&1 || true
-for tc in "TC ingress" "TC egress"; do
-	grep -q "^$tc TLS: 3 rows compared (connections 6, exchanges 12), 0 differ$" "$tmp/tlsconv/out" &&
-		grep -q "^$tc table tls_conns: 6 keys compared, 0 differ$" "$tmp/tlsconv/out" ||
-		{ grep TLS "$tmp/tlsconv/out"; echo "FAIL: TLS conversations: $tc rows differ"; exit 1; }
-done
-echo "TLS conversations: BPF and native agree ($(grep -m1 'TC ingress TLS' "$tmp/tlsconv/out"))"
+tls_agree "$tmp/tlsconv/conv.pcap" "TLS conversations" 3 6 12
 # a real TLS 1.3 capture (tests/pcap/data/tls13_ticket2.pcap): a first
 # request sent with the Finished, before the tickets (RX_TLSC_EARLY), and one
 # between two ticket segments: 16 exchanges on each of the 3 rows
-"$BUILD"/tests/bpf_diff tests/pcap/data/tls13_ticket2.pcap >"$tmp/tlsconv/t13.out" 2>&1 || true
-for tc in "TC ingress" "TC egress"; do
-	grep -q "^$tc TLS: 4 rows compared (connections 7, exchanges 48), 0 differ$" "$tmp/tlsconv/t13.out" &&
-		grep -q "^$tc table tls_conns: 7 keys compared, 0 differ$" "$tmp/tlsconv/t13.out" ||
-		{ grep TLS "$tmp/tlsconv/t13.out"; echo "FAIL: tls13_ticket2.pcap: $tc rows differ"; exit 1; }
-done
-echo "TLS 1.3 tickets and early requests: BPF and native agree ($(grep -m1 'TC ingress TLS' "$tmp/tlsconv/t13.out"))"
+tls_agree tests/pcap/data/tls13_ticket2.pcap "TLS 1.3 tickets and early requests" 4 7 48
 # TLS 1.3 first requests with the Finished, after it, after the tickets, no
-# tickets, a client certificate (tests/pcap/test_tls13_early.py): 14 exchanges
+# tickets, a client certificate (tests/pcap/test_tls13_early.py)
 "${PYTHON:-/usr/bin/python3}" tests/pcap/test_tls13_early.py "$BUILD" "$tmp/tlsconv/early.pcap"
-"$BUILD"/tests/bpf_diff "$tmp/tlsconv/early.pcap" >"$tmp/tlsconv/early.out" 2>&1 || true
-for tc in "TC ingress" "TC egress"; do
-	grep -q "^$tc TLS: 5 rows compared (connections 5, exchanges 14), 0 differ$" "$tmp/tlsconv/early.out" &&
-		grep -q "^$tc table tls_conns: 5 keys compared, 0 differ$" "$tmp/tlsconv/early.out" ||
-		{ grep TLS "$tmp/tlsconv/early.out"; echo "FAIL: TLS 1.3 first requests: $tc rows differ"; exit 1; }
-done
-echo "TLS 1.3 first requests: BPF and native agree ($(grep -m1 'TC ingress TLS' "$tmp/tlsconv/early.out"))"
+tls_agree "$tmp/tlsconv/early.pcap" "TLS 1.3 first requests" 5 5 14
 # ServerHellos split over two segments (tests/pcap/test_tls2_sh_split.py): the
 # capture records (held, reassembled) and the TLS stage's version inference
 "${PYTHON:-/usr/bin/python3}" tests/pcap/test_tls2_sh_split.py "$BUILD" "$tmp/tlsconv/sh.pcap"
-"$BUILD"/tests/bpf_diff "$tmp/tlsconv/sh.pcap" >"$tmp/tlsconv/sh.out" 2>&1 || true
-for tc in "TC ingress" "TC egress"; do
-	grep -q "^$tc TLS: 151 rows compared (connections 151, exchanges 302), 0 differ$" "$tmp/tlsconv/sh.out" &&
-		grep -q "^$tc table tls_conns: 151 keys compared, 0 differ$" "$tmp/tlsconv/sh.out" ||
-		{ grep TLS "$tmp/tlsconv/sh.out"; echo "FAIL: split ServerHellos: $tc rows differ"; exit 1; }
-done
-tail -n 1 "$tmp/tlsconv/sh.out" | grep -q '^\([0-9]*\) frames, \1 compared, 0 skipped, 0 mismatched$' ||
-	{ tail -n 5 "$tmp/tlsconv/sh.out"; echo "FAIL: split ServerHellos: records differ"; exit 1; }
-echo "split ServerHellos: BPF and native agree ($(tail -n 1 "$tmp/tlsconv/sh.out"))"
+tls_agree "$tmp/tlsconv/sh.pcap" "split ServerHellos" 151 151 302
+tail -n 1 "$tmp/tlsconv/sh.pcap.out" | grep -q '^\([0-9]*\) frames, \1 compared, 0 skipped, 0 mismatched$' ||
+	{ tail -n 5 "$tmp/tlsconv/sh.pcap.out"; echo "FAIL: split ServerHellos: records differ"; exit 1; }
+echo "split ServerHellos: records agree ($(tail -n 1 "$tmp/tlsconv/sh.pcap.out"))"
 # routes the datapath cuts at 64 bytes (RX_ROUTE_MAX) and paths cut at 128:
 # the cut is part of the route's id and its flags, the same both ways
 mkdir "$tmp/routes"

@@ -7,11 +7,13 @@ writer with plain TCP/IPv4 frames for captures too big for scapy.
 
 A test is run as `test_x.py BUILD` (tests/run.sh); BUILD holds rxray.
 """
+import contextlib
 import json
 import os
 import struct
 import subprocess
 import sys
+import tempfile
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 RXRAY = os.path.join(BUILD, "rxray")
@@ -51,6 +53,29 @@ def stats_json(path, *args):
         print("rxray stats failed:", out.stderr)
         sys.exit(1)
     return json.loads(out.stdout)
+
+
+@contextlib.contextmanager
+def capture(write, name):
+    """A test's capture, made by write(PATH). `test_x.py BUILD OUT.pcap` only
+    writes it (tests/bpf/test_diff.sh reads it) and exits 0; else it goes to
+    a temporary directory for the test: yields (its path, what write answered)."""
+    if len(sys.argv) > 2:
+        write(sys.argv[2])
+        sys.exit(0)
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, name)
+        yield path, write(path)
+
+
+def explain_tls(path, frame):
+    """`rxray explain -r PATH --frame FRAME --json`'s explain.tls.connection, or {}."""
+    out = subprocess.run([RXRAY, "explain", "-r", path, "--frame", str(frame), "--json"],
+                         capture_output=True, text=True, timeout=60)
+    try:
+        return json.loads(out.stdout)["explain"]["tls"]["connection"] if out.returncode == 0 else {}
+    except (ValueError, KeyError):
+        return {}
 
 
 def eth():

@@ -27,11 +27,8 @@ request: its exchange number and time, or none for notickets.example.
 
     /usr/bin/python3 tests/pcap/test_tls13_early.py BUILD [OUT.pcap]
 """
-import json
 import os
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -90,15 +87,8 @@ def write_pcap(path):
     return first
 
 
-def main(argv):
-    build = argv[1] if len(argv) > 1 else "build"
-    rxray = os.path.join(build, "rxray")
-    if len(argv) > 2:
-        write_pcap(argv[2])
-        return 0
-    with tempfile.TemporaryDirectory() as d:
-        pcap = os.path.join(d, "early.pcap")
-        first = write_pcap(pcap)
+def main():
+    with rxtest.capture(write_pcap, "early.pcap") as (pcap, first):
         rows = {r["sni"]: r for r in rxtest.stats_json(pcap).get("tls", [])}
         for sni, (n, lo, hi, ex) in WANT.items():
             row = rows.get(sni, {})
@@ -106,9 +96,7 @@ def main(argv):
             rxtest.check(f"{sni}: handshake completed", row.get("handshakes", {}).get("completed"), 1)
             rxtest.check(f"{sni}: exchanges, fastest, slowest",
                          (x.get("count"), round(x.get("min", 0), 4), round(x.get("max", 0), 4)), (n, lo, hi))
-            r = subprocess.run([rxray, "explain", "-r", pcap, "--frame", str(first[sni]), "--json"],
-                               capture_output=True, text=True, timeout=60)
-            e = json.loads(r.stdout)["explain"]["tls"]["connection"] if r.returncode == 0 else {}
+            e = rxtest.explain_tls(pcap, first[sni])
             t = e.get("exchange_s")
             got = (e.get("part"), e.get("exchange"), round(t, 4) if t is not None else None, e.get("exchanges"))
             want = ("request",) + (ex if ex else (None, None)) + (n,)
@@ -118,4 +106,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())

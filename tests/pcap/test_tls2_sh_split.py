@@ -129,12 +129,7 @@ def main(argv):
         return write_seeds(argv[2])
     build = argv[1] if len(argv) > 1 else "build"
     rxray = os.path.join(build, "rxray")
-    if len(argv) > 2:
-        write_pcap(argv[2])
-        return 0
-    with tempfile.TemporaryDirectory() as d:
-        pcap = os.path.join(d, "sh_split.pcap")
-        cases = write_pcap(pcap)
+    with rxtest.capture(write_pcap, "sh_split.pcap") as (pcap, cases):
         ts = tshark_sh(pcap)
         out = subprocess.run([rxray, "watch", "-r", pcap, "--json"], capture_output=True, timeout=300)
         rxtest.check("watch exit status", out.returncode, 0)
@@ -156,9 +151,7 @@ def main(argv):
                                                            round(x.get("max", 0), 6)), (2, 0.02, 0.02))
         # explain: every 8th case (each run reads the whole file)
         for c in cases[::8]:
-            r = subprocess.run([rxray, "explain", "-r", pcap, "--frame", str(c["req"]), "--json"],
-                               capture_output=True, text=True, timeout=60)
-            x = json.loads(r.stdout)["explain"]["tls"]["connection"] if r.returncode == 0 else {}
+            x = rxtest.explain_tls(pcap, c["req"])
             rxtest.check(f"{c['sni']}: explain", {k: x.get(k) for k in ("version", "part", "exchange", "exchange_s",
                                                                        "exchanges", "sni")},
                          {"version": "TLS 1.3" if c["v13"] else "TLS 1.2", "part": "request", "exchange": 1,
