@@ -367,27 +367,64 @@ static void read_sums(const struct rx_table *t, rx_table_fn fn, void *out, __u32
 	rx_table__each(t, fn, &s);
 }
 
-/* A per-CPU hash table of counters as a table of struct rx_keyed. */
-struct keyed_table {
+/*
+ * A table's rows as read, grown by doubling from 16 up to max: a read costs what
+ * the table holds, not what it could hold. (Rows of the full capacity, zeroed on
+ * every read, were 2.4 MB of endpoints alone: faulted in and cleared once a second
+ * by the alert thread, 70 % of the agent's CPU under load, on the CPU the server
+ * needed.) rows_add gives a zeroed row, or NULL once max rows are in or memory
+ * ran out; the rows read so far stay.
+ */
+struct rows {
 	const struct rx_table *t;
-	size_t n, cap;
-	struct rx_keyed *rows;
-	struct rx_snapshot *snap; /* read_tcp_ports: rows go to snap->tcp_ports */
+	const struct rx_table *routes; /* endpoints: the route text of an id */
+	void *p;
+	size_t n, cap, max, size;
 };
 
+static void rows_init(struct rows *r, const struct rx_table *t, size_t size, size_t max)
+{
+	r->t = t;
+	r->routes = NULL;
+	r->n = 0;
+	r->size = size;
+	r->max = max;
+	r->cap = max < 16 ? (max ? max : 1) : 16;
+	r->p = malloc(r->cap * size);
+}
+
+static void *rows_add(struct rows *r)
+{
+	void *row;
+
+	if (!r->p || r->n >= r->max)
+		return NULL;
+	if (r->n == r->cap) {
+		size_t cap = r->cap > r->max / 2 ? r->max : r->cap * 2;
+		void *p = realloc(r->p, cap * r->size);
+
+		if (!p)
+			return NULL;
+		r->p = p;
+		r->cap = cap;
+	}
+	row = (char *)r->p + r->n++ * r->size;
+	memset(row, 0, r->size);
+	return row;
+}
+
+/* A per-CPU hash table of counters as a table of struct rx_keyed. */
 static void add_keyed(void *ctx, const void *key, const void *vals)
 {
-	struct keyed_table *k = ctx;
-	struct rx_keyed *row;
+	struct rows *r = ctx;
+	struct rx_keyed *row = rows_add(r);
 	int cpu;
 
-	if (k->n >= k->cap)
+	if (!row)
 		return;
-	row = &k->rows[k->n++];
-	memset(row, 0, sizeof(*row));
-	memcpy(row->key, key, k->t->key_size);
-	for (cpu = 0; cpu < k->t->ncpu; cpu++) {
-		const struct rx_counter *c = RX_CPU_VAL(k->t, vals, cpu);
+	memcpy(row->key, key, r->t->key_size);
+	for (cpu = 0; cpu < r->t->ncpu; cpu++) {
+		const struct rx_counter *c = RX_CPU_VAL(r->t, vals, cpu);
 
 		row->c.packets += c->packets;
 		row->c.bytes += c->bytes;
@@ -396,35 +433,27 @@ static void add_keyed(void *ctx, const void *key, const void *vals)
 
 static struct rx_keyed *read_keyed(const struct rx_table *t, size_t *n)
 {
-	struct keyed_table k = { .t = t, .cap = t->max_entries };
+	struct rows r;
 
 	*n = 0;
-	if (t->key_size > sizeof(k.rows->key))
+	if (t->key_size > sizeof(((struct rx_keyed *)0)->key))
 		return NULL;
-	k.rows = calloc(k.cap ? k.cap : 1, sizeof(*k.rows));
-	if (k.rows)
-		rx_table__each(t, add_keyed, &k);
-	*n = k.n;
-	return k.rows;
+	rows_init(&r, t, sizeof(struct rx_keyed), t->max_entries);
+	if (r.p)
+		rx_table__each(t, add_keyed, &r);
+	*n = r.n;
+	return r.p;
 }
-
-struct endpoint_table {
-	const struct rx_table *t;
-	const struct rx_table *routes; /* the route text of an id */
-	struct rx_snapshot *snap;
-};
 
 static void add_endpoint(void *ctx, const void *key, const void *vals)
 {
-	struct endpoint_table *e = ctx;
-	struct rx_endpoint_row *row;
+	struct rows *e = ctx;
+	struct rx_endpoint_row *row = rows_add(e);
 	struct rx_route r;
 	int cpu;
 
-	if (e->snap->n_endpoints >= RX_ENDPOINTS_MAX)
+	if (!row)
 		return;
-	row = &e->snap->endpoints[e->snap->n_endpoints++];
-	memset(row, 0, sizeof(*row));
 	memcpy(&row->k, key, sizeof(row->k));
 	for (cpu = 0; cpu < e->t->ncpu; cpu++)
 		rx_endpoint_add(&row->v, RX_CPU_VAL(e->t, vals, cpu));
@@ -434,22 +463,22 @@ static void add_endpoint(void *ctx, const void *key, const void *vals)
 
 static void read_endpoints(const struct rx_tables *ts, struct rx_snapshot *snap)
 {
-	struct endpoint_table e = { .t = &ts->t[RX_TAB_ENDPOINTS],
-				    .routes = &ts->t[RX_TAB_ROUTES], .snap = snap };
+	struct rows e;
 
-	snap->endpoints = calloc(RX_ENDPOINTS_MAX, sizeof(*snap->endpoints));
-	if (snap->endpoints)
+	rows_init(&e, &ts->t[RX_TAB_ENDPOINTS], sizeof(*snap->endpoints), RX_ENDPOINTS_MAX);
+	e.routes = &ts->t[RX_TAB_ROUTES];
+	if (e.p)
 		rx_table__each(e.t, add_endpoint, &e);
+	snap->endpoints = e.p;
+	snap->n_endpoints = e.n;
 }
 
 static void add_scan(void *ctx, const void *key, const void *vals)
 {
-	struct rx_snapshot *snap = ctx;
-	struct rx_scan_row *row;
+	struct rx_scan_row *row = rows_add(ctx);
 
-	if (snap->n_scans >= RX_SCAN_SOURCES_MAX)
+	if (!row)
 		return;
-	row = &snap->scans[snap->n_scans++];
 	memcpy(&row->k, key, sizeof(row->k));
 	memcpy(&row->v, vals, sizeof(row->v));
 }
@@ -457,27 +486,27 @@ static void add_scan(void *ctx, const void *key, const void *vals)
 /* The port-scan records (datapath/scan.h): a bounded map, read whole. */
 static void read_scans(const struct rx_table *t, struct rx_snapshot *snap)
 {
-	snap->scans = calloc(RX_SCAN_SOURCES_MAX, sizeof(*snap->scans));
-	if (snap->scans && t->key_size == sizeof(struct rx_scan_key) &&
+	struct rows r;
+
+	rows_init(&r, t, sizeof(*snap->scans), RX_SCAN_SOURCES_MAX);
+	if (r.p && t->key_size == sizeof(struct rx_scan_key) &&
 	    t->value_size == sizeof(struct rx_scan_rec))
-		rx_table__each(t, add_scan, snap);
+		rx_table__each(t, add_scan, &r);
+	snap->scans = r.p;
+	snap->n_scans = r.n;
 }
 
 static void add_tcp_port(void *ctx, const void *key, const void *vals)
 {
-	struct keyed_table *k = ctx;
-	struct rx_tcp_port_row *row;
-	__u32 port;
+	struct rows *r = ctx;
+	struct rx_tcp_port_row *row = rows_add(r);
 	int cpu;
 
-	if (k->n >= k->cap)
+	if (!row)
 		return;
-	memcpy(&port, key, sizeof(port));
-	row = &k->snap->tcp_ports[k->n++];
-	memset(row, 0, sizeof(*row));
-	row->port = port;
-	for (cpu = 0; cpu < k->t->ncpu; cpu++) {
-		const struct rx_tcp_port *p = RX_CPU_VAL(k->t, vals, cpu);
+	memcpy(&row->port, key, sizeof(row->port));
+	for (cpu = 0; cpu < r->t->ncpu; cpu++) {
+		const struct rx_tcp_port *p = RX_CPU_VAL(r->t, vals, cpu);
 
 		row->v.syn += p->syn;
 		row->v.handshakes += p->handshakes;
@@ -490,40 +519,39 @@ static void add_tcp_port(void *ctx, const void *key, const void *vals)
 /* TCP health per server port (datapath/tcp.h): a bounded map, read whole. */
 static void read_tcp_ports(const struct rx_table *t, struct rx_snapshot *snap)
 {
-	struct keyed_table k = { .t = t, .cap = RX_TCP_PORTS_MAX, .snap = snap };
+	struct rows r;
 
-	snap->tcp_ports = calloc(RX_TCP_PORTS_MAX, sizeof(*snap->tcp_ports));
-	if (snap->tcp_ports && t->key_size == sizeof(__u32) &&
-	    t->value_size == sizeof(struct rx_tcp_port))
-		rx_table__each(t, add_tcp_port, &k);
-	snap->n_tcp_ports = k.n;
+	rows_init(&r, t, sizeof(*snap->tcp_ports), RX_TCP_PORTS_MAX);
+	if (r.p && t->key_size == sizeof(__u32) && t->value_size == sizeof(struct rx_tcp_port))
+		rx_table__each(t, add_tcp_port, &r);
+	snap->tcp_ports = r.p;
+	snap->n_tcp_ports = r.n;
 }
 
 static void add_tls(void *ctx, const void *key, const void *vals)
 {
-	struct sum_into *s = ctx;
-	struct rx_snapshot *snap = s->out;
-	struct rx_tls_row *row;
+	struct rows *r = ctx;
+	struct rx_tls_row *row = rows_add(r);
 	int cpu;
 
-	if (snap->n_tls >= RX_TLS_EPS_MAX)
+	if (!row)
 		return;
-	row = &snap->tls[snap->n_tls++];
-	memset(row, 0, sizeof(*row));
 	memcpy(&row->k, key, sizeof(row->k));
-	for (cpu = 0; cpu < s->t->ncpu; cpu++)
-		rx_tls_ep_add(&row->v, RX_CPU_VAL(s->t, vals, cpu));
+	for (cpu = 0; cpu < r->t->ncpu; cpu++)
+		rx_tls_ep_add(&row->v, RX_CPU_VAL(r->t, vals, cpu));
 }
 
 /* The TLS rows (datapath/tlsconn.h): a bounded per-CPU map, summed over CPUs. */
 static void read_tls(const struct rx_table *t, struct rx_snapshot *snap)
 {
-	struct sum_into s = { .t = t, .out = snap };
+	struct rows r;
 
-	snap->tls = calloc(RX_TLS_EPS_MAX, sizeof(*snap->tls));
-	if (snap->tls && t->key_size == sizeof(struct rx_tls_ep_key) &&
+	rows_init(&r, t, sizeof(*snap->tls), RX_TLS_EPS_MAX);
+	if (r.p && t->key_size == sizeof(struct rx_tls_ep_key) &&
 	    t->value_size == sizeof(struct rx_tls_ep))
-		rx_table__each(t, add_tls, &s);
+		rx_table__each(t, add_tls, &r);
+	snap->tls = r.p;
+	snap->n_tls = r.n;
 }
 
 void rx_snapshot__read(struct rx_snapshot *snap, const struct rx_tables *ts)
