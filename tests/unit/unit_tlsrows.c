@@ -3,8 +3,9 @@
  * The TLS rows in user space (datapath/tlsconn.h, docs/tls.md): the SNI and
  * ALPN texts, a window's subtraction (src/snapshot.c), top's TLS items
  * (src/topmodel.c), and the agent's wire form (src/snapshot_json.c) there
- * and back. Pure logic on hand-made snapshots.
+ * and back, with the talkers' hex keys. Pure logic on hand-made snapshots.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -163,6 +164,42 @@ static void test_wire(void **state)
 	rx_snapshot__free(&s);
 }
 
+/* The talkers' keys on the wire: 32 hex digits there and back; anything else refused. */
+static void test_wire_keys(void **state)
+{
+	struct rx_snapshot s = { 0 }, back;
+	json_t *j, *key;
+	int b;
+
+	(void)state;
+	s.talkers = calloc(1, sizeof(*s.talkers));
+	assert_non_null(s.talkers);
+	for (b = 0; b < 16; b++)
+		s.talkers[0].key[b] = (__u8)(b * 17 ^ 0xa5); /* every nibble value */
+	s.talkers[0].c.packets = 5;
+	s.talkers[0].c.bytes = 300;
+	s.n_talkers = 1;
+	j = rx_snapshot__to_json(&s);
+	assert_non_null(j);
+	assert_int_equal(rx_snapshot__from_json(&back, j), 0);
+	assert_int_equal(back.n_talkers, 1);
+	assert_memory_equal(&back.talkers[0], &s.talkers[0], sizeof(s.talkers[0]));
+	rx_snapshot__free(&back);
+
+	key = json_array_get(json_array_get(json_object_get(j, "talkers"), 0), 0);
+	assert_string_equal(json_string_value(key), "a5b48796e1f0c3d22d3c0f1e69784b5a");
+	json_string_set(key, "A5B48796E1F0C3D22D3C0F1E69784B5A"); /* upper case reads the same */
+	assert_int_equal(rx_snapshot__from_json(&back, j), 0);
+	assert_memory_equal(back.talkers[0].key, s.talkers[0].key, 16);
+	rx_snapshot__free(&back);
+	json_string_set(key, "a5b48796e1f0c3d22d3c0f1e69784b5g"); /* not hex */
+	assert_int_equal(rx_snapshot__from_json(&back, j), -EPROTO);
+	json_string_set(key, "a5b48796e1f0c3d22d3c0f1e69784b5"); /* short */
+	assert_int_equal(rx_snapshot__from_json(&back, j), -EPROTO);
+	json_decref(j);
+	rx_snapshot__free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_top),
 		cmocka_unit_test(test_top_names),
 		cmocka_unit_test(test_wire),
+		cmocka_unit_test(test_wire_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
