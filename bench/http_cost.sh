@@ -23,6 +23,9 @@
 #           tracker, to tell its share of the cost from the rest (reference)
 #   base    `rxray serve -i IF` of the baseline build (BENCH_BASE_BUILD, set
 #           by `BENCH_BASE=REV make bench`: bench/base_build.sh), like rxray
+#   frozen  the same agent as rxray, its process stopped (SIGSTOP) once up,
+#           continued to exit after the run: the datapath's cost without the
+#           agent's threads (reference; not in the default modes)
 #
 # Rounds interleave the modes, order reversed every other round. Per run:
 # wrk's Requests/sec and its 99th percentile latency (--latency, HdrHistogram,
@@ -151,6 +154,10 @@ attach() { # MODE
 		http_off
 		;;
 	rxray) serve_up "$rxray" ;;
+	frozen)
+		serve_up "$rxray"
+		kill -STOP "$BL_SERVE_PID"
+		;;
 	base) serve_up "$base_rxray" ;;
 	esac
 }
@@ -159,6 +166,10 @@ detach() { # MODE
 	case $1 in
 	none) ;;
 	pass) ip -n $NB link set dev $IFB xdpdrv off ;;
+	frozen)
+		kill -CONT "$BL_SERVE_PID"
+		bl_serve_stop || die "rxray serve ($1) did not stop cleanly"
+		;;
 	rxray | nohttp | base) bl_serve_stop || die "rxray serve ($1) did not stop cleanly" ;;
 	esac
 	# nothing left behind on the veth
@@ -317,4 +328,8 @@ for ref in none pass nohttp; do
 done
 if has rxray && has base; then
 	compare rxray base
+fi
+# what the agent's own threads add to the datapath's cost
+if has rxray && has frozen; then
+	compare rxray frozen
 fi
