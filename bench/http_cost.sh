@@ -23,9 +23,10 @@
 #           tracker, to tell its share of the cost from the rest (reference)
 #   base    `rxray serve -i IF` of the baseline build (BENCH_BASE_BUILD, set
 #           by `BENCH_BASE=REV make bench`: bench/base_build.sh), like rxray
-#   frozen  the same agent as rxray, its process stopped (SIGSTOP) once up,
-#           continued to exit after the run: the datapath's cost without the
-#           agent's threads (reference; not in the default modes)
+#   frozen  the same agent as rxray, its process stopped (SIGSTOP) once up
+#           and stopped for good after the run (bl_serve_stop continues it):
+#           the datapath's cost without the agent's threads (reference; not
+#           in the default modes)
 #
 # Rounds interleave the modes, order reversed every other round. Per run:
 # wrk's Requests/sec and its 99th percentile latency (--latency, HdrHistogram,
@@ -166,11 +167,7 @@ detach() { # MODE
 	case $1 in
 	none) ;;
 	pass) ip -n $NB link set dev $IFB xdpdrv off ;;
-	frozen)
-		kill -CONT "$BL_SERVE_PID"
-		bl_serve_stop || die "rxray serve ($1) did not stop cleanly"
-		;;
-	rxray | nohttp | base) bl_serve_stop || die "rxray serve ($1) did not stop cleanly" ;;
+	rxray | nohttp | base | frozen) bl_serve_stop || die "rxray serve ($1) did not stop cleanly" ;;
 	esac
 	# nothing left behind on the veth
 	if ip netns exec $NB bpftool net show dev $IFB 2>/dev/null | grep -qE 'id [0-9]+'; then

@@ -65,6 +65,7 @@ bl_stop() {
 	for p in "$@"; do
 		[ -n "$p" ] || continue
 		kill -TERM "$p" 2>/dev/null
+		kill -CONT "$p" 2>/dev/null # (one stopped, as http_cost's frozen mode does, takes the TERM now)
 		wait "$p" 2>/dev/null
 	done
 	return 0
@@ -156,6 +157,7 @@ bl_serve_stop() {
 	local rc
 	[ -n "${BL_SERVE_PID:-}" ] || return 0
 	kill -TERM "$BL_SERVE_PID" 2>/dev/null
+	kill -CONT "$BL_SERVE_PID" 2>/dev/null # (a stopped agent takes the TERM now)
 	wait "$BL_SERVE_PID"
 	rc=$?
 	BL_SERVE_PID=

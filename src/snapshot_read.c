@@ -373,7 +373,7 @@ static void read_sums(const struct rx_table *t, rx_table_fn fn, void *out, __u32
  * every read, were 2.4 MB of endpoints alone: faulted in and cleared once a second
  * by the alert thread, 70 % of the agent's CPU under load, on the CPU the server
  * needed.) rows_add gives a zeroed row, or NULL once max rows are in or memory
- * ran out; the rows read so far stay.
+ * ran out (then for the rest of the read); the rows read so far stay.
  */
 struct rows {
 	const struct rx_table *t;
@@ -403,8 +403,10 @@ static void *rows_add(struct rows *r)
 		size_t cap = r->cap > r->max / 2 ? r->max : r->cap * 2;
 		void *p = realloc(r->p, cap * r->size);
 
-		if (!p)
+		if (!p) {
+			r->max = r->n; /* the rows so far, not a table with holes */
 			return NULL;
+		}
 		r->p = p;
 		r->cap = cap;
 	}

@@ -3,7 +3,7 @@
  * The TLS rows in user space (datapath/tlsconn.h, docs/tls.md): the SNI and
  * ALPN texts, a window's subtraction (src/snapshot.c), top's TLS items
  * (src/topmodel.c), and the agent's wire form (src/snapshot_json.c) there
- * and back, with the talkers' hex keys. Pure logic on hand-made snapshots.
+ * and back, with the keys' hex. Pure logic on hand-made snapshots.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -141,10 +141,21 @@ static void test_top_names(void **state)
 	top_model__free(&m);
 }
 
+/* s to the agent's wire and back into back: the JSON, for the caller to alter and free. */
+static json_t *there_and_back(const struct rx_snapshot *s, struct rx_snapshot *back)
+{
+	json_t *j = rx_snapshot__to_json(s);
+
+	assert_non_null(j);
+	assert_int_equal(rx_snapshot__from_json(back, j), 0);
+	return j;
+}
+
 static void test_wire(void **state)
 {
 	struct rx_snapshot s = { 0 }, back;
-	json_t *j;
+	json_t *j, *key;
+	char *text;
 
 	(void)state;
 	s.tls = calloc(1, sizeof(*s.tls));
@@ -154,11 +165,18 @@ static void test_wire(void **state)
 	s.tls[0].v.hs[RX_TLS_PH_SERVER_HELLO].n = 3;
 	s.tls[0].bounds = 1;
 	s.n_tls = 1;
-	j = rx_snapshot__to_json(&s);
-	assert_non_null(j);
-	assert_int_equal(rx_snapshot__from_json(&back, j), 0);
+	j = there_and_back(&s, &back);
 	assert_int_equal(back.n_tls, 1);
 	assert_memory_equal(&back.tls[0], &s.tls[0], sizeof(s.tls[0]));
+	rx_snapshot__free(&back);
+	/* a key's byte that is not hex: the answer is refused, not read as a zero */
+	key = json_object_get(json_array_get(json_object_get(j, "tls"), 0), "key");
+	text = strdup(json_string_value(key));
+	assert_non_null(text);
+	text[5] = '@';
+	json_string_set(key, text);
+	free(text);
+	assert_int_equal(rx_snapshot__from_json(&back, j), -EPROTO);
 	json_decref(j);
 	rx_snapshot__free(&back);
 	rx_snapshot__free(&s);
@@ -179,9 +197,7 @@ static void test_wire_keys(void **state)
 	s.talkers[0].c.packets = 5;
 	s.talkers[0].c.bytes = 300;
 	s.n_talkers = 1;
-	j = rx_snapshot__to_json(&s);
-	assert_non_null(j);
-	assert_int_equal(rx_snapshot__from_json(&back, j), 0);
+	j = there_and_back(&s, &back);
 	assert_int_equal(back.n_talkers, 1);
 	assert_memory_equal(&back.talkers[0], &s.talkers[0], sizeof(s.talkers[0]));
 	rx_snapshot__free(&back);
