@@ -35,8 +35,10 @@
 # _count on /metrics, before and after) next to the requests wrk completed.
 # The table shows medians and the ratios rxray / none of the medians:
 # requests/s (goal >= 0.97) and p99 (goal <= 1.05); each round's own ratio
-# too, since the rounds are neighbours in time. With the base mode, the same
-# for base / none, base / pass and base / nohttp, then rxray / base.
+# too, since the rounds are neighbours in time, and the medians of those
+# (paired_rps, paired_p99: less moved by the machine's drift). With the base
+# mode, the same for base / none, base / pass and base / nohttp, then
+# rxray / base.
 #
 # BENCH_HTTP_HOOKS=1 adds, for each rxray and base run, the time each of
 # rxray's attached programs took per run (with its tail-called stages:
@@ -289,14 +291,19 @@ fi
 echo
 # compare SUBJECT REF: SUBJECT / REF, medians and per round, and a RESULT line
 compare() {
-	local subj=$1 ref=$2 per="" r
+	local subj=$1 ref=$2 per="" r pr pl
 	for ((r = 1; r <= rounds; r++)); do
 		per="$per $(awk -v a="$(field "$subj" rps "$r")" -v b="$(field "$ref" rps "$r")" \
 			-v c="$(field "$subj" p99_us "$r")" -v d="$(field "$ref" p99_us "$r")" \
 			'BEGIN { printf "%.3f/%.2f", a / b, c / d }')"
 	done
+	# the medians of the rounds' own ratios: neighbours in time, less moved by
+	# the machine's drift between rounds than the ratio of the medians
+	pr=$(echo "$per" | tr ' ' '\n' | awk -F/ 'NF == 2 { print $1 }' | median)
+	pl=$(echo "$per" | tr ' ' '\n' | awk -F/ 'NF == 2 { print $2 }' | median)
 	awk -v subj="$subj" -v base="$ref" -v a="$(field "$subj" rps | median)" -v b="$(field "$ref" rps | median)" \
-		-v c="$(field "$subj" p99_us | median)" -v d="$(field "$ref" p99_us | median)" -v per="$per" '
+		-v c="$(field "$subj" p99_us | median)" -v d="$(field "$ref" p99_us | median)" -v per="$per" \
+		-v pr="$pr" -v pl="$pl" '
 		BEGIN {
 			r = a / b; l = c / d
 			if (base == "none") {
@@ -308,13 +315,13 @@ compare() {
 			} else {
 				printf "  %s / %s (reference): requests/s %.3f, p99 %.2f\n", subj, base, r, l
 			}
-			printf "    per round (requests/s ratio / p99 ratio):%s\n", per
+			printf "    per round (requests/s ratio / p99 ratio):%s; their medians %.3f / %.2f\n", per, pr, pl
 			if (subj == "rxray")
-				printf "RESULT http_cost vs=%s rps_ratio=%.3f p99_ratio=%.3f base_rps=%.0f rxray_rps=%.0f base_p99_us=%.1f rxray_p99_us=%.1f\n",
-					base, r, l, b, a, d, c
+				printf "RESULT http_cost vs=%s rps_ratio=%.3f p99_ratio=%.3f base_rps=%.0f rxray_rps=%.0f base_p99_us=%.1f rxray_p99_us=%.1f paired_rps=%.3f paired_p99=%.3f\n",
+					base, r, l, b, a, d, c, pr, pl
 			else
-				printf "RESULT http_cost_%s vs=%s rps_ratio=%.3f p99_ratio=%.3f ref_rps=%.0f %s_rps=%.0f ref_p99_us=%.1f %s_p99_us=%.1f\n",
-					subj, base, r, l, b, subj, a, d, subj, c
+				printf "RESULT http_cost_%s vs=%s rps_ratio=%.3f p99_ratio=%.3f ref_rps=%.0f %s_rps=%.0f ref_p99_us=%.1f %s_p99_us=%.1f paired_rps=%.3f paired_p99=%.3f\n",
+					subj, base, r, l, b, subj, a, d, subj, c, pr, pl
 		}'
 }
 for ref in none pass nohttp; do
