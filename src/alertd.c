@@ -122,7 +122,7 @@ static void *alertd_thread(void *arg)
 	/*
 	 * The lowest nice, this thread only (Linux's nice is per thread): its
 	 * wakeup once a second no longer takes the CPU from the server's
-	 * threads (nginx at one connection: p99 against a stopped agent 1.12-1.33
+	 * threads (nginx at one connection: p99 against a stopped agent 1.12-1.74
 	 * at nice 0, 1.00-1.19 at 19; bench/RESULTS.md section 30), and its
 	 * weight (15 of a nice-0 thread's 1,024) still gives it far more than
 	 * the few ms a second it needs on a saturated CPU: a late read makes a

@@ -144,7 +144,8 @@ static int keyed_from(const json_t *a, struct rx_keyed **t, size_t *n, size_t ma
 		const char *key = NULL;
 		json_int_t p = 0, by = 0;
 
-		if (json_unpack(x, "[sII]", &key, &p, &by) || hex_from(key, (*t)[i].key, sizeof((*t)[i].key)))
+		if (json_unpack(x, "[sII]", &key, &p, &by) ||
+		    hex_from(key, (*t)[i].key, sizeof((*t)[i].key)))
 			return -EPROTO;
 		(*t)[i].c.packets = (__u64)p;
 		(*t)[i].c.bytes = (__u64)by;
