@@ -382,17 +382,6 @@ struct rows {
 	size_t n, cap, max, size;
 };
 
-static void rows_init(struct rows *r, const struct rx_table *t, size_t size, size_t max)
-{
-	r->t = t;
-	r->routes = NULL;
-	r->n = 0;
-	r->size = size;
-	r->max = max;
-	r->cap = max < 16 ? (max ? max : 1) : 16;
-	r->p = malloc(r->cap * size);
-}
-
 static void *rows_add(struct rows *r)
 {
 	void *row;
@@ -415,6 +404,25 @@ static void *rows_add(struct rows *r)
 	return row;
 }
 
+/*
+ * Table t read into rows of size bytes, at most max, by fn (which takes the
+ * struct rows: rows_add, and routes for the endpoints). With ksz or vsz not
+ * 0, none are read unless t's keys and values have those sizes (fn reads
+ * them as such). The rows, their number in *n.
+ */
+static void *read_rows(const struct rx_table *t, size_t size, size_t max, __u32 ksz, __u32 vsz,
+		       rx_table_fn fn, const struct rx_table *routes, size_t *n)
+{
+	struct rows r = { .t = t, .routes = routes, .size = size, .max = max };
+
+	r.cap = max < 16 ? (max ? max : 1) : 16;
+	r.p = malloc(r.cap * size);
+	if (r.p && (!ksz || t->key_size == ksz) && (!vsz || t->value_size == vsz))
+		rx_table__each(t, fn, &r);
+	*n = r.n;
+	return r.p;
+}
+
 /* A per-CPU hash table of counters as a table of struct rx_keyed. */
 static void add_keyed(void *ctx, const void *key, const void *vals)
 {
@@ -435,16 +443,10 @@ static void add_keyed(void *ctx, const void *key, const void *vals)
 
 static struct rx_keyed *read_keyed(const struct rx_table *t, size_t *n)
 {
-	struct rows r;
-
 	*n = 0;
 	if (t->key_size > sizeof(((struct rx_keyed *)0)->key))
 		return NULL;
-	rows_init(&r, t, sizeof(struct rx_keyed), t->max_entries);
-	if (r.p)
-		rx_table__each(t, add_keyed, &r);
-	*n = r.n;
-	return r.p;
+	return read_rows(t, sizeof(struct rx_keyed), t->max_entries, 0, 0, add_keyed, NULL, n);
 }
 
 static void add_endpoint(void *ctx, const void *key, const void *vals)
@@ -463,18 +465,6 @@ static void add_endpoint(void *ctx, const void *key, const void *vals)
 		      rx_table__lookup(e->routes, &row->k.route, &r) ? NULL : &r);
 }
 
-static void read_endpoints(const struct rx_tables *ts, struct rx_snapshot *snap)
-{
-	struct rows e;
-
-	rows_init(&e, &ts->t[RX_TAB_ENDPOINTS], sizeof(*snap->endpoints), RX_ENDPOINTS_MAX);
-	e.routes = &ts->t[RX_TAB_ROUTES];
-	if (e.p)
-		rx_table__each(e.t, add_endpoint, &e);
-	snap->endpoints = e.p;
-	snap->n_endpoints = e.n;
-}
-
 static void add_scan(void *ctx, const void *key, const void *vals)
 {
 	struct rx_scan_row *row = rows_add(ctx);
@@ -483,19 +473,6 @@ static void add_scan(void *ctx, const void *key, const void *vals)
 		return;
 	memcpy(&row->k, key, sizeof(row->k));
 	memcpy(&row->v, vals, sizeof(row->v));
-}
-
-/* The port-scan records (datapath/scan.h): a bounded map, read whole. */
-static void read_scans(const struct rx_table *t, struct rx_snapshot *snap)
-{
-	struct rows r;
-
-	rows_init(&r, t, sizeof(*snap->scans), RX_SCAN_SOURCES_MAX);
-	if (r.p && t->key_size == sizeof(struct rx_scan_key) &&
-	    t->value_size == sizeof(struct rx_scan_rec))
-		rx_table__each(t, add_scan, &r);
-	snap->scans = r.p;
-	snap->n_scans = r.n;
 }
 
 static void add_tcp_port(void *ctx, const void *key, const void *vals)
@@ -518,18 +495,6 @@ static void add_tcp_port(void *ctx, const void *key, const void *vals)
 	}
 }
 
-/* TCP health per server port (datapath/tcp.h): a bounded map, read whole. */
-static void read_tcp_ports(const struct rx_table *t, struct rx_snapshot *snap)
-{
-	struct rows r;
-
-	rows_init(&r, t, sizeof(*snap->tcp_ports), RX_TCP_PORTS_MAX);
-	if (r.p && t->key_size == sizeof(__u32) && t->value_size == sizeof(struct rx_tcp_port))
-		rx_table__each(t, add_tcp_port, &r);
-	snap->tcp_ports = r.p;
-	snap->n_tcp_ports = r.n;
-}
-
 static void add_tls(void *ctx, const void *key, const void *vals)
 {
 	struct rows *r = ctx;
@@ -543,19 +508,6 @@ static void add_tls(void *ctx, const void *key, const void *vals)
 		rx_tls_ep_add(&row->v, RX_CPU_VAL(r->t, vals, cpu));
 }
 
-/* The TLS rows (datapath/tlsconn.h): a bounded per-CPU map, summed over CPUs. */
-static void read_tls(const struct rx_table *t, struct rx_snapshot *snap)
-{
-	struct rows r;
-
-	rows_init(&r, t, sizeof(*snap->tls), RX_TLS_EPS_MAX);
-	if (r.p && t->key_size == sizeof(struct rx_tls_ep_key) &&
-	    t->value_size == sizeof(struct rx_tls_ep))
-		rx_table__each(t, add_tls, &r);
-	snap->tls = r.p;
-	snap->n_tls = r.n;
-}
-
 void rx_snapshot__read(struct rx_snapshot *snap, const struct rx_tables *ts)
 {
 	const struct rx_table *t = ts->t;
@@ -566,10 +518,20 @@ void rx_snapshot__read(struct rx_snapshot *snap, const struct rx_tables *ts)
 	read_sums(&t[RX_TAB_SIZES], sum_counters, snap->sizes, RX_SIZE_BUCKETS);
 	read_sums(&t[RX_TAB_HEALTH], sum_u64, snap->health, RX_TCPH_MAX);
 	read_sums(&t[RX_TAB_LATENCY], sum_hist, snap->latency, RX_LAT_MAX);
-	read_endpoints(ts, snap);
+	snap->endpoints = read_rows(&t[RX_TAB_ENDPOINTS], sizeof(*snap->endpoints), RX_ENDPOINTS_MAX,
+				    0, 0, add_endpoint, &t[RX_TAB_ROUTES], &snap->n_endpoints);
 	snap->talkers = read_keyed(&t[RX_TAB_TALKERS], &snap->n_talkers);
 	snap->services = read_keyed(&t[RX_TAB_SERVICES], &snap->n_services);
-	read_scans(&t[RX_TAB_SCAN_SOURCES], snap);
-	read_tcp_ports(&t[RX_TAB_TCP_PORTS], snap);
-	read_tls(&t[RX_TAB_TLS_EPS], snap);
+	/* the port-scan records (datapath/scan.h), a bounded map read whole */
+	snap->scans = read_rows(&t[RX_TAB_SCAN_SOURCES], sizeof(*snap->scans), RX_SCAN_SOURCES_MAX,
+				sizeof(struct rx_scan_key), sizeof(struct rx_scan_rec), add_scan, NULL,
+				&snap->n_scans);
+	/* TCP health per server port (datapath/tcp.h), a bounded map read whole */
+	snap->tcp_ports = read_rows(&t[RX_TAB_TCP_PORTS], sizeof(*snap->tcp_ports), RX_TCP_PORTS_MAX,
+				    sizeof(__u32), sizeof(struct rx_tcp_port), add_tcp_port, NULL,
+				    &snap->n_tcp_ports);
+	/* the TLS rows (datapath/tlsconn.h), a bounded per-CPU map summed over CPUs */
+	snap->tls = read_rows(&t[RX_TAB_TLS_EPS], sizeof(*snap->tls), RX_TLS_EPS_MAX,
+			      sizeof(struct rx_tls_ep_key), sizeof(struct rx_tls_ep), add_tls, NULL,
+			      &snap->n_tls);
 }
