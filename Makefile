@@ -46,7 +46,7 @@ TEST_BINS := $(BUILD)/tests/bpf_diff $(BUILD)/tests/verifier_stats $(BUILD)/test
 	$(BUILD)/tests/unit_pktgen
 TEST_BINS += $(BUILD)/tests/unit_topmodel $(BUILD)/tests/unit_webconfig $(BUILD)/tests/unit_alerts \
 	$(BUILD)/tests/unit_tls $(BUILD)/tests/unit_tlsrows $(BUILD)/tests/unit_explain_tls \
-	$(BUILD)/tests/unit_guard_auto $(BUILD)/tests/unit_synguard
+	$(BUILD)/tests/unit_guard_auto $(BUILD)/tests/unit_synguard $(BUILD)/tests/unit_httphdr
 TEST_BINS += $(BUILD)/tests/unit_p0f $(BUILD)/tests/unit_guard_slo $(BUILD)/tests/unit_sockdiag $(BUILD)/tests/unit_gexplain \
 	$(BUILD)/tests/gearly_check $(BUILD)/tests/scanbudget_check $(BUILD)/tests/sklookup_hold
 
@@ -182,6 +182,11 @@ $(BUILD)/tests/verifier_stats: $(BUILD)/tests/verifier_stats.o $(BUILD)/src/veri
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/unit_parse: $(BUILD)/tests/unit_parse.o $(BUILD)/native/datapath.o $(BUILD)/native/nhash.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka
+
+# the HTTP head's word steps against its byte steps (two builds of datapath/http.h)
+$(BUILD)/tests/unit_httphdr: $(BUILD)/tests/unit_httphdr.o $(BUILD)/tests/httphdr_fast.o $(BUILD)/native/nhash.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcmocka
 

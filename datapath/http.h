@@ -379,6 +379,31 @@ RX_INLINE void rx_http_skip_line(struct rx_work *wk, struct rx_hdrwalk *w, __u32
 	w->state = RX_HS_SKIP;
 }
 
+/* A blank that may lead a header value (the byte path skips any number of them). */
+RX_INLINE __u32 rx_is_blank(__u8 c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * Where the line that ends at byte i of v (the word at p) is over: the
+ * next line's start when "\r\n" or "\n" ends it in view, else 0. What the
+ * byte path reaches there is RX_HS_LINE too (through RX_HS_SKIP after
+ * the CR).
+ */
+RX_INLINE __u32 rx_hs_eol(__u64 v, __u32 p, __u32 i)
+{
+	__u64 t = v >> (8 * (i & 7));
+
+	if (i >= 8)
+		return 0;
+	if ((__u8)t == '\n')
+		return p + i + 1;
+	if ((__u8)t == '\r' && i < 7 && (__u8)(t >> 8) == '\n')
+		return p + i + 2;
+	return 0;
+}
+
 /*
  * A line start with 16 bytes in view: the names compared a word at a time
  * (lower case only where the name has letters: '-' and ':' must match
@@ -399,19 +424,19 @@ RX_INLINE int rx_hs_line_words(struct rx_optctx *oc, struct rx_work *wk, struct 
 	if (((a | 0x0020202020ull) & 0xffffffffffull) == RX_NAME_HOST &&
 	    !(h->flags & RX_HTTPF_HOST)) {
 		h->flags |= RX_HTTPF_HOST;
-		w->off = p + 5;
+		w->off = p + 5 + rx_is_blank((__u8)(a >> 40)); /* (the value's leading blank) */
 		w->state = RX_HS_HOST;
 	} else if ((a | 0x0020202020202020ull) == RX_NAME_CLEN_LO &&
 		   ((b | 0x00202020202020ull) & 0xffffffffffffffull) == RX_NAME_CLEN_HI &&
 		   !(h->flags & RX_HTTPF_CLEN)) {
 		h->content_length = 0;
-		w->off = p + 15;
+		w->off = p + 15 + ((__u8)(b >> 56) == ' ');
 		w->state = RX_HS_CLEN;
 	} else if ((a | 0x2020200020202020ull) == RX_NAME_UA_LO &&
 		   ((b | 0x002020ull) & 0xffffffull) == RX_NAME_UA_HI &&
 		   !(wk->info.flags & RX_RI_UA) && rx_shim_config_rt(oc->env)->txns) {
 		wk->info.flags |= RX_RI_UA;
-		w->off = p + 11;
+		w->off = p + 11 + rx_is_blank((__u8)(b >> 24));
 		w->state = RX_HS_UA;
 	} else {
 		/* Transfer-Encoding: a request's body of unknown length (chunked) */
@@ -422,32 +447,6 @@ RX_INLINE int rx_hs_line_words(struct rx_optctx *oc, struct rx_work *wk, struct 
 		/* not a header kept: on to the line's end, in this step */
 		rx_http_skip_line(wk, w, p);
 	}
-	return 1;
-}
-
-/*
- * A value (Host, User-Agent) 8 bytes a step, into buf (max bytes, a
- * constant) at *len: its blanks and its end byte by byte, by the caller.
- * Returns 1 when it took bytes.
- */
-RX_INLINE int rx_hs_value_word(struct rx_work *wk, struct rx_hdrwalk *w, __u32 p, char *buf,
-			       __u8 *len, const __u32 max)
-{
-	__u64 v = RX_PEEK64(wk, p);
-	__u32 n = *len, i;
-	__u8 c = (__u8)v;
-
-	RX_BARRIER_VAR(n);
-	if (n > max - 8 || c == ' ' || c == '\t')
-		return 0;
-	i = rx_first_flag(rx_bytes_eq(v, '\r') | rx_bytes_eq(v, '\n'));
-	if (i == 0)
-		return 0;
-	if (i < 8)
-		v &= (1ull << (8 * i)) - 1;
-	RX_STORE64(&buf[n], v);
-	*len = (__u8)(n + i);
-	w->off = p + i;
 	return 1;
 }
 
@@ -468,6 +467,70 @@ RX_INLINE void rx_hs_trim(char *buf, __u8 *len, const __u32 max)
 			break;
 		*len = (__u8)l;
 	}
+}
+
+/*
+ * A value (Host, User-Agent) 8 bytes a step, into buf (max bytes, a
+ * constant) at *len: its blanks and its end byte by byte, by the caller.
+ * Returns 1 when it took bytes.
+ */
+RX_INLINE int rx_hs_value_word(struct rx_work *wk, struct rx_hdrwalk *w, __u32 p, char *buf,
+			       __u8 *len, const __u32 max)
+{
+	__u64 v = RX_PEEK64(wk, p), val = v;
+	__u32 n = *len, i, next;
+	__u8 c = (__u8)v;
+
+	RX_BARRIER_VAR(n);
+	if (n > max - 8 || c == ' ' || c == '\t')
+		return 0;
+	i = rx_first_flag(rx_bytes_eq(v, '\r') | rx_bytes_eq(v, '\n'));
+	if (i == 0)
+		return 0;
+	if (i < 8)
+		val &= (1ull << (8 * i)) - 1;
+	RX_STORE64(&buf[n], val);
+	*len = (__u8)(n + i);
+	w->off = p + i;
+	/* the line's end in view too: the value is complete (as its CR or LF byte would say) */
+	next = rx_hs_eol(v, p, i);
+	if (next) {
+		rx_hs_trim(buf, len, max);
+		w->off = next;
+		w->state = RX_HS_LINE;
+	}
+	return 1;
+}
+
+/*
+ * RX_HS_CLEN with 8 bytes in view, no digit read yet: the digits and the
+ * line's end in this step when all are in the word ("17\r\n"). Returns 0
+ * for the byte path (a blank, a line that does not end in the word,
+ * anything unusual), which reaches the same state and value.
+ */
+RX_INLINE int rx_hs_clen_word(struct rx_work *wk, struct rx_hdrwalk *w, __u32 p)
+{
+	__u64 v = RX_PEEK64(wk, p);
+	__u32 n = 0, k, next;
+	__u32 len = 0;
+	__u8 c;
+
+	RX_UNROLL
+	for (k = 0; k < 7; k++) {
+		c = (__u8)(v >> (8 * k));
+		if (c < '0' || c > '9')
+			break;
+		len = len * 10 + (c - '0');
+		n++;
+	}
+	next = rx_hs_eol(v, p, n);
+	if (!n || !next)
+		return 0;
+	wk->http.content_length = len;
+	wk->http.flags |= RX_HTTPF_CLEN;
+	w->off = next;
+	w->state = RX_HS_LINE;
+	return 1;
 }
 
 /* RX_HS_NAME: one more name byte (lc, lower case); idx as RX_HN_*. Returns the next state. */
@@ -629,18 +692,30 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 	}
 	p = pos;
 	RX_BARRIER_VAR(p);
-	if (st == RX_HS_LINE && p + 16 <= w->len && p <= RX_HTTP_PEEK - 16 &&
+	/*
+	 * The word steps (RX_FAST_PATHS: tests/unit/unit_httphdr.c holds them
+	 * to the byte steps alone). The blank line as CR LF: the end, in one step.
+	 */
+	if (RX_FAST_PATHS && st == RX_HS_LINE && p + 2 <= w->len && RX_PEEK(wk, p) == '\r' &&
+	    RX_PEEK(wk, p + 1) == '\n') {
+		wk->http.hdr_end = (__u16)(p + 2);
+		return 1;
+	}
+	if (RX_FAST_PATHS && st == RX_HS_LINE && p + 16 <= w->len && p <= RX_HTTP_PEEK - 16 &&
 	    rx_hs_line_words(oc, wk, w, p))
 		return 0;
-	if (st == RX_HS_SKIP && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8) {
+	if (RX_FAST_PATHS && st == RX_HS_CLEN && idx == 0 && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8 &&
+	    rx_hs_clen_word(wk, w, p))
+		return 0;
+	if (RX_FAST_PATHS && st == RX_HS_SKIP && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8) {
 		rx_http_skip_line(wk, w, p);
 		return 0;
 	}
 	/* the User-Agent value (streaming only) and the Host value, 8 bytes a step */
-	if (st == RX_HS_UA && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8 &&
+	if (RX_FAST_PATHS && st == RX_HS_UA && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8 &&
 	    rx_hs_value_word(wk, w, p, wk->info.ua, &wk->info.ua_len, RX_HTTP_UA_MAX))
 		return 0;
-	if (st == RX_HS_HOST && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8 &&
+	if (RX_FAST_PATHS && st == RX_HS_HOST && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8 &&
 	    rx_hs_value_word(wk, w, p, wk->http.host, &wk->http.host_len, RX_HTTP_HOST_MAX))
 		return 0;
 	w->off = pos + 1;
