@@ -430,7 +430,7 @@ RX_INLINE int rx_hs_line_words(struct rx_optctx *oc, struct rx_work *wk, struct 
 		   ((b | 0x00202020202020ull) & 0xffffffffffffffull) == RX_NAME_CLEN_HI &&
 		   !(h->flags & RX_HTTPF_CLEN)) {
 		h->content_length = 0;
-		w->off = p + 15 + ((__u8)(b >> 56) == ' ');
+		w->off = p + 15 + rx_is_blank((__u8)(b >> 56));
 		w->state = RX_HS_CLEN;
 	} else if ((a | 0x2020200020202020ull) == RX_NAME_UA_LO &&
 		   ((b | 0x002020ull) & 0xffffffull) == RX_NAME_UA_HI &&
@@ -623,8 +623,8 @@ RX_INLINE __u32 rx_hs_clen(struct rx_http *h, __u8 c, __u32 *idx)
 		h->content_length = 0;
 		return RX_HS_SKIP;
 	}
-	if (c == ' ' && *idx == 0)
-		return RX_HS_CLEN;
+	if (rx_is_blank(c) && *idx == 0)
+		return RX_HS_CLEN; /* leading blanks */
 	return c == '\n' ? RX_HS_LINE : RX_HS_SKIP;
 }
 

@@ -209,7 +209,7 @@ static void test_every_cut(void **state)
 /* The fields themselves, for heads whose answer is known. */
 static void test_fields(void **state)
 {
-	static const char req[] = "GET / HTTP/1.1\r\nHost: a.example \r\nContent-Length: 17\r\n"
+	static const char req[] = "GET / HTTP/1.1\r\nHost: a.example \r\nContent-Length:\t17\r\n"
 				  "User-Agent: ua/1 \r\n\r\n";
 	static const char resp[] = "HTTP/1.1 200 OK\nContent-Length: 1234567890\nHost: b\n\n";
 
