@@ -672,10 +672,12 @@ RX_INLINE __u32 rx_hs_byte(struct rx_optctx *oc, struct rx_work *wk, __u32 pos, 
  * the work area, like the option walks): keep Host, read Content-Length,
  * note where the blank line ends the headers. One byte per callback keeps
  * the verifier's work flat; a line-per-step walk with inner loops did not.
- * Where 16 bytes are in view, a line start compares the names a word at a
- * time and the rest of an uninteresting line is skipped 8 bytes per step:
- * about five steps for a typical header line instead of its length. One
- * helper per state (rx_hs_*).
+ * Where words are in view, the steps take them whole: a line start
+ * compares the names a word at a time and skips a line not kept to its end
+ * in the same step, a kept value is copied 8 bytes a step and ends with
+ * its line, Content-Length's digits come from one word, and the blank line
+ * CR LF ends the walk. One step for most lines, two or three for a kept
+ * one, instead of its length. One helper per state (rx_hs_*).
  */
 static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 {

@@ -8,9 +8,11 @@
  * RX_PARSE_WALK_ONLY (no word steps) as the reference; httphdr_fast.c
  * builds it as the datapath does. Heads of every shape the walk meets
  * (names in any case, blanks, bare LF and lone CR, values past what is
- * kept, digits past what a length holds, heads cut anywhere, a window of
- * RX_HTTP_PEEK bytes) are decoded both ways and compared byte for byte;
- * a few are checked against their expected fields too.
+ * kept, digits past what a length holds, runs of bytes from a small dense
+ * alphabet, heads cut anywhere, a window of RX_HTTP_PEEK bytes) are
+ * decoded both ways, from work areas filled alike with a byte that a
+ * read past the head would see, and compared byte for byte; a few are
+ * checked against their expected fields too.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,8 +44,13 @@ static void ref_decode(const __u8 *p, __u32 n)
  */
 static void same_both_ways(const char *head, __u32 n, int txns)
 {
-	memset(&wk_fast, 0, sizeof(wk_fast));
-	memset(&wk_ref, 0, sizeof(wk_ref));
+	/* what lies past the head: a step that reads there must show it */
+	static const __u8 fills[] = { 0, '\n', '\r', ' ', '1', 0xff };
+	static __u32 turn;
+	__u8 fill = fills[turn++ % sizeof(fills)];
+
+	memset(&wk_fast, fill, sizeof(wk_fast));
+	memset(&wk_ref, fill, sizeof(wk_ref));
 	env_fast.cfg_rt.txns = env_ref.cfg_rt.txns = (__u32)txns;
 	httphdr_fast(&env_fast, &wk_fast, (const __u8 *)head, n);
 	ref_decode((const __u8 *)head, n);
@@ -90,14 +97,20 @@ static size_t put_name(char *o, const char *name)
 	return n;
 }
 
-/* n characters of a value: letters, digits, blanks, a colon now and then. */
+/*
+ * n characters of a value: letters, digits, blanks, a colon now and then;
+ * one value in eight from a dense alphabet of line ends, blanks, digits,
+ * NUL and high bytes, where every step meets every neighbour.
+ */
 static size_t put_value(char *o, size_t n)
 {
 	static const char set[] = "abcxyz.-:/0123456789 \t ABC";
+	static const char dense[] = "\r\n \t1:a\0\x80\xff";
 	size_t i;
+	int d = rnd(8) == 0;
 
 	for (i = 0; i < n; i++)
-		o[i] = set[rnd(sizeof(set) - 1)];
+		o[i] = d ? dense[rnd(sizeof(dense) - 1)] : set[rnd(sizeof(set) - 1)];
 	return n;
 }
 
@@ -107,12 +120,14 @@ static size_t random_head(char *o, size_t cap)
 	static const char *const names[] = {
 		"host", "content-length", "user-agent", "accept", "x-request-id", "transfer-encoding",
 		"hostx", "content-lengthx", "user-agen", "hos", "content-lengt", "cookie",
+		"host ", " host", "",
 	};
 	static const char *const blanks[] = { "", " ", " ", " ", "  ", "\t", " \t", "\t " };
-	static const char *const ends[] = { "\r\n", "\r\n", "\r\n", "\r\n", "\r\n", "\n", "\r", "\r\r\n", " \r\n" };
+	static const char *const ends[] = { "\r\n", "\r\n", "\r\n", "\r\n", "\r\n", "\n", "\r", "\r\r\n", " \r\n",
+					    "\r\n ", "\n\r" };
 	static const char *const digits[] = { "17", "0", "5", "123456", "1234567", "12345678",
 					      "999999999", "1234567890", "0017", "17x", "", "1 7" };
-	static const char *const lasts[] = { "\r\n", "\r\n", "\r\n", "\n", "", "\r" };
+	static const char *const lasts[] = { "\r\n", "\r\n", "\r\n", "\n", "", "\r", "\r\r\n" };
 	char tmp[2048];
 	size_t n = 0, k, i;
 
@@ -212,6 +227,7 @@ static void test_fields(void **state)
 	static const char req[] = "GET / HTTP/1.1\r\nHost: a.example \r\nContent-Length:\t17\r\n"
 				  "User-Agent: ua/1 \r\n\r\n";
 	static const char resp[] = "HTTP/1.1 200 OK\nContent-Length: 1234567890\nHost: b\n\n";
+	static const char chunked[] = "POST /u HTTP/1.1\r\nHost: c\r\nTransfer-Encoding: chunked\r\n\r\n";
 
 	(void)state;
 	same_both_ways(req, sizeof(req) - 1, 1);
@@ -230,6 +246,12 @@ static void test_fields(void **state)
 	assert_false(wk_fast.http.flags & RX_HTTPF_CLEN);
 	assert_int_equal(wk_fast.http.content_length, 0);
 	assert_int_equal(wk_fast.http.hdr_end, sizeof(resp) - 1);
+
+	/* a body of unknown length */
+	same_both_ways(chunked, sizeof(chunked) - 1, 0);
+	assert_true(wk_fast.http.flags & RX_HTTPF_TE);
+	assert_false(wk_fast.http.flags & RX_HTTPF_CLEN);
+	assert_int_equal(wk_fast.http.hdr_end, sizeof(chunked) - 1);
 }
 
 int main(void)
