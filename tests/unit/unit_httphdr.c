@@ -37,7 +37,7 @@ static void ref_decode(const __u8 *p, __u32 n)
 }
 
 /*
- * Both ways, from work areas zeroed alike; the decoded fields must be the
+ * Both ways, from work areas filled alike; the decoded fields must be the
  * same bytes. Except RX_HTTPF_TE: only a name's word step knows
  * Transfer-Encoding, and it needs the name's 18 bytes in view, which a line
  * start that the datapath takes byte by byte never has (under 16).
@@ -114,6 +114,14 @@ static size_t put_value(char *o, size_t n)
 	return n;
 }
 
+static size_t put_str(char *o, const char *str)
+{
+	size_t n = strlen(str);
+
+	memcpy(o, str, n);
+	return n;
+}
+
 /* One random head (request or response) into o, at most cap bytes; its length. */
 static size_t random_head(char *o, size_t cap)
 {
@@ -143,39 +151,16 @@ static size_t random_head(char *o, size_t cap)
 
 		n += put_name(tmp + n, name);
 		tmp[n++] = ':';
-		{
-			const char *b = PICK(blanks);
-
-			memcpy(tmp + n, b, strlen(b));
-			n += strlen(b);
-		}
-		if (!strcmp(name, "content-length")) {
-			const char *d = PICK(digits);
-
-			memcpy(tmp + n, d, strlen(d));
-			n += strlen(d);
-		} else {
+		n += put_str(tmp + n, PICK(blanks));
+		if (!strcmp(name, "content-length"))
+			n += put_str(tmp + n, PICK(digits));
+		else
 			n += put_value(tmp + n, rnd(4) ? rnd(24) : rnd(300));
-		}
-		if (rnd(4) == 0) {
-			const char *b = PICK(blanks);
-
-			memcpy(tmp + n, b, strlen(b));
-			n += strlen(b);
-		}
-		{
-			const char *e = PICK(ends);
-
-			memcpy(tmp + n, e, strlen(e));
-			n += strlen(e);
-		}
+		if (rnd(4) == 0)
+			n += put_str(tmp + n, PICK(blanks));
+		n += put_str(tmp + n, PICK(ends));
 	}
-	{
-		const char *e = PICK(lasts);
-
-		memcpy(tmp + n, e, strlen(e));
-		n += strlen(e);
-	}
+	n += put_str(tmp + n, PICK(lasts));
 	n += put_value(tmp + n, rnd(3) ? 0 : rnd(40));
 	if (rnd(3) == 0) /* cut anywhere */
 		n = 1 + rnd((__u32)n);
