@@ -77,9 +77,13 @@ s = socket.socket(socket.AF_UNIX)
 s.bind(path)
 os.chmod(path, 0o600)
 s.listen(4)
+s.settimeout(30)  # (never outlives the test, whatever becomes of its parent)
 print("ready", flush=True)
 for _ in range(4):
-    c, _a = s.accept()
+    try:
+        c, _a = s.accept()
+    except socket.timeout:
+        break
     c.recv(4096)
     if mode == "v99":
         c.sendall(b'{"rxray.agent":99,"status":"ok","netns":0,"snapshot":{}}\n')
@@ -90,7 +94,8 @@ PY
 for mode in v99 v1; do
 	rm -f "$SOCK"
 	want=$([ $mode = v99 ] && echo 99 || echo 1)
-	rx_bg inb "$PY" "$tmp/agent.py" "$SOCK" $mode >"$tmp/fake.out" 2>&1
+	# (ip netns exec execs python: the pid kill is given is the agent's own)
+	rx_bg ip netns exec "$NB" "$PY" "$tmp/agent.py" "$SOCK" $mode >"$tmp/fake.out" 2>&1
 	fpid=$bg_pid
 	rx_until test -S "$SOCK"
 	ip netns exec "$P-b" "$RXRAY" stats -i "$IF" --duration 1 --json >"$tmp/m.out" 2>"$tmp/m.err"

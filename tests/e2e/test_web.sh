@@ -76,10 +76,11 @@ code=$(inb curl -s -o /dev/null -w '%{http_code}' -X POST $U/)
 [ "$code" = 405 ] || fail "POST /: $code, expected 405"
 echo "files: 6 served as in web/, CSP, ETag/304, HEAD, 404s, 405"
 
-# ---- the page in Chromium, under load (bounded: wrk stops by itself) ----
-rx_bg ina wrk -t1 -c4 -d40s http://192.0.2.2:8080/users/42
+# ---- the page in Chromium, under load (bounded: wrk stops by itself; ip netns exec
+# execs wrk, so rx_stop stops wrk itself, not a subshell around it) ----
+rx_bg ip netns exec "$NA" wrk -t1 -c4 -d40s http://192.0.2.2:8080/users/42
 wrk1=$bg_pid
-rx_bg ina wrk -t1 -c1 -d40s http://192.0.2.2:8080/error
+rx_bg ip netns exec "$NA" wrk -t1 -c1 -d40s http://192.0.2.2:8080/error
 wrk2=$bg_pid
 ina curl -sf -o /dev/null -X POST http://192.0.2.2:8080/orders || fail "POST /orders"
 inb timeout 75 "${PYTHON:-/usr/bin/python3}" tests/lib/web_page.py $U/ "$OUT" lo
