@@ -696,16 +696,18 @@ static long rx_http_hdr_step(__u64 index __attribute__((unused)), void *ctx)
 	RX_BARRIER_VAR(p);
 	/*
 	 * The word steps (RX_FAST_PATHS: tests/unit/unit_httphdr.c holds them
-	 * to the byte steps alone). The blank line as CR LF: the end, in one step.
+	 * to the byte steps alone). At a line start, the names; where they do
+	 * not apply (a CR or LF first, or under 16 bytes in view), the blank
+	 * line as CR LF: the end, in one step.
 	 */
-	if (RX_FAST_PATHS && st == RX_HS_LINE && p + 2 <= w->len && RX_PEEK(wk, p) == '\r' &&
-	    RX_PEEK(wk, p + 1) == '\n') {
-		wk->http.hdr_end = (__u16)(p + 2);
-		return 1;
+	if (RX_FAST_PATHS && st == RX_HS_LINE) {
+		if (p + 16 <= w->len && p <= RX_HTTP_PEEK - 16 && rx_hs_line_words(oc, wk, w, p))
+			return 0;
+		if (p + 2 <= w->len && RX_PEEK(wk, p) == '\r' && RX_PEEK(wk, p + 1) == '\n') {
+			wk->http.hdr_end = (__u16)(p + 2);
+			return 1;
+		}
 	}
-	if (RX_FAST_PATHS && st == RX_HS_LINE && p + 16 <= w->len && p <= RX_HTTP_PEEK - 16 &&
-	    rx_hs_line_words(oc, wk, w, p))
-		return 0;
 	if (RX_FAST_PATHS && st == RX_HS_CLEN && idx == 0 && p + 8 <= w->len && p <= RX_HTTP_PEEK - 8 &&
 	    rx_hs_clen_word(wk, w, p))
 		return 0;
