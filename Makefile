@@ -29,7 +29,7 @@ LIBS += $(WEB_LIBS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) -MMD -MP
 
-SRCS := src/main.c src/params.c src/quantile.c src/util.c src/tcpseq.c src/filter.c src/machine.c src/snapshot.c src/snapshot_read.c src/agent_wire.c src/snapshot_json.c src/agent.c src/source.c src/source_agent.c src/source_file.c src/source_live.c src/source_filtered.c src/render.c src/tlsview.c src/explain_tls.c src/linklayer.c src/jsonw.c \
+SRCS := src/main.c src/params.c src/quantile.c src/util.c src/tcpseq.c src/filter.c src/machine.c src/snapshot.c src/snapshot_read.c src/agent_wire.c src/snapshot_json.c src/agent.c src/source.c src/source_agent.c src/source_file.c src/source_live.c src/connfilter.c src/source_filtered.c src/render.c src/tlsview.c src/explain_tls.c src/linklayer.c src/jsonw.c \
 	src/picture.c src/metrics.c src/cmd_watch.c src/cmd_explain.c src/cmd_stats.c src/cmd_requests.c src/cmd_serve.c src/webconfig.c src/webauth.c src/cmd_top.c src/topmodel.c src/cmd_doctor.c src/verify.c src/reqjoin.c src/pattern.c src/p0f.c src/procmap.c src/sockdiag.c src/guard.c src/guard_auto.c src/guard_slo.c src/guard_explain.c src/flowtab.c src/synguard.c src/cmd_guard.c native/datapath.c \
 	src/alerts.c src/slo.c src/seenset.c src/alerts_replay.c src/alertmgr.c src/alertd.c src/alertpcap.c src/alertpcap_file.c src/cmd_alerts.c
 SRCS += native/nhash.c src/web.c

@@ -65,12 +65,13 @@ struct {
 	__type(value, struct rx_tcp_port);
 } rx_tcp_ports SEC(".maps");
 
-/* What may be in rx_flows, rx_http_conns and rx_tls_conns (struct rx_conn_filter, one entry). */
+/* What may be in rx_flows, rx_http_conns and rx_tls_conns (struct rx_conn_filter, one entry, two generations). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct rx_conn_filter);
+	__uint(map_flags, BPF_F_MMAPABLE); /* user space rebuilds a generation in place */
 } rx_conn_filter SEC(".maps");
 
 /* What may be in rx_talkers and rx_services (struct rx_pict_filter, one entry). */
@@ -431,57 +432,60 @@ RX_INLINE void rx_shim_tcpkind(struct rx_env *env, struct rx_work *wk, __u32 kin
 		rx_tally_of(wk)->tcpkinds[kind]++;
 }
 
-/* k's index in the connection filter's tables: the addresses and ports, never the padding. */
-RX_INLINE __u32 rx_conn_filter_hash(const struct rx_flow_key *k)
-{
-	return (rx_fib_hash((const __u32 *)k, __builtin_offsetof(struct rx_flow_key, pad) / 4) >> 17) &
-	       (RX_CONN_FILTER - 1);
-}
-
-/*
- * k's byte in the connection filter (struct rx_conn_filter) of a table
- * (enum rx_conn_table), or NULL (never: an array's only entry).
- */
-RX_INLINE __u8 *rx_conn_filter_of(const struct rx_flow_key *k, int table)
+/* The connection filter's generation that is read (rx_config_rt.cf_gen), or NULL (never). */
+RX_INLINE struct rx_conn_filter_gen *rx_conn_filter_read(void)
 {
 	struct rx_conn_filter *cf;
-	__u32 zero = 0, h;
+	__u32 zero = 0;
 
 	cf = bpf_map_lookup_elem(&rx_conn_filter, &zero);
-	if (!cf)
-		return NULL;
-	h = rx_conn_filter_hash(k);
-	return table == RX_CT_TLS ? &cf->tls[h] : table == RX_CT_HTTP ? &cf->http[h] : &cf->flows[h];
+	return cf ? &cf->gen[rx_cfg.cf_gen & 1] : NULL;
+}
+
+/* k's byte h in table (enum rx_conn_table) of generation g. */
+RX_INLINE __u8 *rx_conn_filter_byte(struct rx_conn_filter_gen *g, __u32 h, int table)
+{
+	return table == RX_CT_TLS ? &g->tls[h] : table == RX_CT_HTTP ? &g->http[h] : &g->flows[h];
 }
 
 /* Whether the TLS or the HTTP stage may follow k's connection: 0 proves neither does. */
 RX_INLINE int rx_shim_l7_maybe(struct rx_env *env, const struct rx_flow_key *k)
 {
-	struct rx_conn_filter *cf;
-	__u32 zero = 0, h = rx_conn_filter_hash(k);
+	struct rx_conn_filter_gen *g = rx_conn_filter_read();
+	__u32 h = rx_conn_filter_hash(k);
 
-	cf = bpf_map_lookup_elem(&rx_conn_filter, &zero);
-	return !cf || cf->http[h] || cf->tls[h];
+	return !g || g->http[h] || g->tls[h];
 }
 
 /* Whether k may have an entry: 0 proves it has none (no lookup needed). */
 RX_INLINE int rx_conn_maybe(const struct rx_flow_key *k, int table)
 {
-	const __u8 *b = rx_conn_filter_of(k, table);
+	struct rx_conn_filter_gen *g = rx_conn_filter_read();
 
-	return !b || *b;
+	return !g || *rx_conn_filter_byte(g, rx_conn_filter_hash(k), table);
 }
 
 /*
- * Before an entry for k is made: its byte set, so that every lookup that
- * could find the entry looks. A byte store, not a read-modify-write: CPUs
+ * k's byte set in both generations: before an entry for k is made, so
+ * that every lookup that could find the entry looks, and again after it,
+ * so that a rebuild's clear of the other generation cannot lose it
+ * (struct rx_conn_filter). Byte stores, not read-modify-writes: CPUs
  * setting neighbouring bytes at once lose none of them.
  */
 RX_INLINE void rx_conn_mark(const struct rx_flow_key *k, int table)
 {
-	__u8 *b = rx_conn_filter_of(k, table);
+	struct rx_conn_filter *cf;
+	__u32 zero = 0, h = rx_conn_filter_hash(k);
+	__u8 *b;
 
-	if (b && !*b)
+	cf = bpf_map_lookup_elem(&rx_conn_filter, &zero);
+	if (!cf)
+		return;
+	b = rx_conn_filter_byte(&cf->gen[0], h, table);
+	if (!*b)
+		*b = 1;
+	b = rx_conn_filter_byte(&cf->gen[1], h, table);
+	if (!*b)
 		*b = 1;
 }
 
@@ -497,10 +501,13 @@ RX_INLINE struct rx_tcp_flow *rx_shim_flow(struct rx_env *env, const struct rx_f
 RX_INLINE struct rx_tcp_flow *rx_shim_flow_new(struct rx_env *env, const struct rx_flow_key *k)
 {
 	static const struct rx_tcp_flow zero;
+	struct rx_tcp_flow *f;
 
 	rx_conn_mark(k, RX_CT_FLOWS);
 	/* an LRU map makes room by evicting the coldest connection */
-	return rx_map_try_init(&rx_flows, k, &zero, NULL);
+	f = rx_map_try_init(&rx_flows, k, &zero, NULL);
+	rx_conn_mark(k, RX_CT_FLOWS); /* (after it too) */
+	return f;
 }
 
 RX_INLINE void rx_shim_health(struct rx_env *env, struct rx_work *wk, __u32 idx, __u64 add)
@@ -535,8 +542,10 @@ RX_INLINE struct rx_http_conn *rx_shim_http_conn(struct rx_env *env, const struc
 	c = bpf_map_lookup_elem(&rx_http_conns, k);
 	if (c)
 		return c;
-	rx_conn_mark(k, RX_CT_HTTP); /* (before the entry is made) */
-	return rx_map_try_init(&rx_http_conns, k, &zero, NULL);
+	rx_conn_mark(k, RX_CT_HTTP); /* (before the entry is made, and after) */
+	c = rx_map_try_init(&rx_http_conns, k, &zero, NULL);
+	rx_conn_mark(k, RX_CT_HTTP);
+	return c;
 }
 
 RX_INLINE struct rx_route *rx_shim_route(struct rx_env *env, __u32 id)
@@ -577,12 +586,18 @@ RX_INLINE struct rx_tls_conn *rx_shim_tls_conn(struct rx_env *env, const struct 
 					       int create)
 {
 	static const struct rx_tls_conn zero;
+	struct rx_tls_conn *c;
 
 	if (!create) /* a segment of no TLS connection (most): a filter byte, no lookup */
 		return rx_conn_maybe(k, RX_CT_TLS) ? bpf_map_lookup_elem(&rx_tls_conns, k) : NULL;
-	rx_conn_mark(k, RX_CT_TLS); /* (before the entry is made) */
+	c = bpf_map_lookup_elem(&rx_tls_conns, k);
+	if (c)
+		return c;
+	rx_conn_mark(k, RX_CT_TLS); /* (before the entry is made, and after) */
 	/* an LRU map makes room by evicting the coldest connection */
-	return rx_map_lookup_or_init(&rx_tls_conns, k, &zero, NULL, NULL);
+	c = rx_map_try_init(&rx_tls_conns, k, &zero, NULL);
+	rx_conn_mark(k, RX_CT_TLS);
+	return c;
 }
 
 RX_INLINE struct rx_tls_ep *rx_shim_tls_ep(struct rx_env *env, const struct rx_tls_ep_key *k)

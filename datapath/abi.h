@@ -30,7 +30,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 17 /* 17: the connection filter's third table, TLS connections (rx_conn_filter.tls); 16: the traffic picture's key filter (rx_pict_filter), the scan budget (rx_percpu.scan); 14: the receiving socket at TC ingress (rx_sock_ports, rx_config_rt.nosock, work area, stats nosocket_tcp/udp, listen_full, sock_ports_lost); 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps; 13: TCP health per destination port (rx_tcp_ports, stat tcp_ports_overflow); per-source limits (rx_guard_srclimits, rx_guard_cfg.src_limits) for the guard's SLO loop; rx_config_rt.sample (serve's sampled capture for alert evidence); SYN guard and port caps (rx_guard_cfg, rx_guard_good); TLS hellos over two segments (rx_tls_holds, work area); TLS connections and per-SNI rows (rx_tls_conns, rx_tls_eps, stage TLS, stats); 15: the guard's early check at XDP entry (rx_guard_cfg.lists, rx_stagectx.guard) */
+#define RX_ABI_VERSION 18 /* 18: the connection filter's two generations (rx_conn_filter.gen, rx_config_rt.cf_gen); 17: the connection filter's third table, TLS connections (rx_conn_filter.tls); 16: the traffic picture's key filter (rx_pict_filter), the scan budget (rx_percpu.scan); 14: the receiving socket at TC ingress (rx_sock_ports, rx_config_rt.nosock, work area, stats nosocket_tcp/udp, listen_full, sock_ports_lost); 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps; 13: TCP health per destination port (rx_tcp_ports, stat tcp_ports_overflow); per-source limits (rx_guard_srclimits, rx_guard_cfg.src_limits) for the guard's SLO loop; rx_config_rt.sample (serve's sampled capture for alert evidence); SYN guard and port caps (rx_guard_cfg, rx_guard_good); TLS hellos over two segments (rx_tls_holds, work area); TLS connections and per-SNI rows (rx_tls_conns, rx_tls_eps, stage TLS, stats); 15: the guard's early check at XDP entry (rx_guard_cfg.lists, rx_stagectx.guard) */
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -604,20 +604,36 @@ _Static_assert(sizeof(struct rx_flow_key) == 40, "struct rx_flow_key ABI size");
 
 /*
  * Which connections may have an entry in rx_flows, rx_http_conns and
- * rx_tls_conns (BPF only, bpf/shim.h): one byte per hash of the connection's key, set before
- * an entry is made and never cleared. A zero byte proves there is no entry,
- * so a segment of an unknown connection (a flood of random ACKs) costs a
- * byte read in a small table instead of a lookup in a big one (a cache miss
- * at random); a set byte may be another connection's (or an evicted one's):
+ * rx_tls_conns (BPF only, bpf/shim.h): one byte per hash of the connection's
+ * key (rx_conn_filter_hash). A zero byte proves there is no entry, so a
+ * segment of an unknown connection (a flood of random ACKs) costs a byte
+ * read in a small table instead of a lookup in a big one (a cache miss at
+ * random); a set byte may be another connection's (or an evicted one's):
  * then the lookup decides, as before. No answer changes, only its cost.
+ *
+ * Nothing deletes from those tables and LRU eviction tells no one, so a
+ * byte that is only ever set would end up set for every key: a busy
+ * server's ~100,000 connections fill the filter, and an ACK flood then
+ * costs a lookup per segment again. So the filter has two generations:
+ * the datapath reads the one rx_config_rt.cf_gen names and sets a key's
+ * byte in both, before its entry is made and again after. User space
+ * (src/connfilter.c) rebuilds the other one from the tables' keys (clear,
+ * then set each key's byte) and makes it the one read. No present key is
+ * lost: one inserted before the clear is in the tables when they are
+ * read; one inserted after it has its byte set after the clear.
  */
 #define RX_CONN_FILTER 32768 /* bytes per table, a power of two */
-enum rx_conn_table { RX_CT_FLOWS, RX_CT_HTTP, RX_CT_TLS }; /* which table's bytes */
-struct rx_conn_filter {
+enum rx_conn_table { RX_CT_FLOWS, RX_CT_HTTP, RX_CT_TLS, RX_CT_MAX }; /* which table's bytes */
+struct rx_conn_filter_gen {
 	__u8 flows[RX_CONN_FILTER];
 	__u8 http[RX_CONN_FILTER];
 	__u8 tls[RX_CONN_FILTER];
 };
+struct rx_conn_filter {
+	struct rx_conn_filter_gen gen[2]; /* read: gen[rx_config_rt.cf_gen & 1] */
+};
+_Static_assert(sizeof(struct rx_conn_filter) == 2 * RX_CT_MAX * RX_CONN_FILTER,
+	       "struct rx_conn_filter ABI size");
 _Static_assert((RX_CONN_FILTER & (RX_CONN_FILTER - 1)) == 0, "RX_CONN_FILTER: a power of two");
 
 /*
@@ -1196,8 +1212,10 @@ struct rx_config_rt {
 	 */
 	__u32 sock_keep;
 	__u32 sock_none_below;
+	__u32 cf_gen; /* the connection filter's generation read (struct rx_conn_filter) */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct rx_config_rt) == 32, "struct rx_config_rt ABI size");
+_Static_assert(sizeof(struct rx_config_rt) == 40, "struct rx_config_rt ABI size");
 
 static inline struct rx_config_ro rx_config__ro(const struct rx_config *c)
 {
@@ -1294,6 +1312,17 @@ static inline __u32 rx_fib_hash(const __u32 *w, __u32 n)
 		if (i < n)
 			h = (h ^ w[i]) * 0x9e3779b1u;
 	return h;
+}
+
+/*
+ * k's index in each table of the connection filter (struct rx_conn_filter):
+ * its addresses and ports, never the padding. The datapath sets and reads
+ * the bytes, user space rebuilds them (src/connfilter.c): both use this.
+ */
+static inline __u32 rx_conn_filter_hash(const struct rx_flow_key *k)
+{
+	return (rx_fib_hash((const __u32 *)k, __builtin_offsetof(struct rx_flow_key, pad) / 4) >> 17) &
+	       (RX_CONN_FILTER - 1);
 }
 
 /*

@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include "../datapath/guard_abi.h"
 #include "dpconfig.h"
+#include "connfilter.h"
 #include "reqjoin.h"
 #include "snapshot_read.h"
 #include "source_impl.h"
@@ -33,6 +34,7 @@ struct rx_live {
 	struct ring_buffer *ring;
 	struct ring_buffer *txn_ring;
 	struct rx_reqjoin join;
+	struct rx_connfilter cf; /* the connection filter's rebuild (TC loaded only) */
 	__u32 ifindex;
 	char ifname[IF_NAMESIZE];
 	__s64 mono_to_wall; /* add to CLOCK_MONOTONIC ns for wall-clock ns */
@@ -449,6 +451,18 @@ static int live_open(void **impl, const struct rx_source_opts *o)
 	/* no receiving-socket lookups at TC ingress (datapath/sock.h; README, "The receiving process") */
 	src->skel->bss->rx_cfg.nosock = getenv("RXRAY_NO_SOCKET_LOOKUP") ? 1 : 0;
 	sock_keep_check(src);
+	if (o->tcp) {
+		int fds[RX_CT_MAX] = { bpf_map__fd(src->skel->maps.rx_flows),
+				       bpf_map__fd(src->skel->maps.rx_http_conns),
+				       bpf_map__fd(src->skel->maps.rx_tls_conns) };
+		int e = rx_connfilter__open(&src->cf, bpf_map__fd(src->skel->maps.rx_conn_filter), fds,
+					    &src->skel->bss->rx_cfg, o->pin);
+
+		if (!e)
+			e = rx_connfilter__start(&src->cf);
+		if (e) /* the datapath's answers stay right; a flood costs more once it fills */
+			rx_err("warning: the connection filter cannot be rebuilt (%s)", strerror(-e));
+	}
 	if (o->pin)
 		guard_resume(src);
 	if (o->txns && rx_reqjoin__init(&src->join)) {
@@ -593,6 +607,7 @@ static void live_close(void *impl)
 	if (!l)
 		return;
 	ring_buffer__free(l->ring);
+	rx_connfilter__close(&l->cf);
 	if (l->skel)
 		detach_tc(l);
 	bpf_link__destroy(l->link);
