@@ -30,7 +30,7 @@
  * new build must not continue an older one's maps. It is the size of the
  * pinned rx_abi map, so libbpf refuses to reuse another version's pins.
  */
-#define RX_ABI_VERSION 18 /* 18: the connection filter's two generations (rx_conn_filter.gen, rx_config_rt.cf_gen); 17: the connection filter's third table, TLS connections (rx_conn_filter.tls); 16: the traffic picture's key filter (rx_pict_filter), the scan budget (rx_percpu.scan); 14: the receiving socket at TC ingress (rx_sock_ports, rx_config_rt.nosock, work area, stats nosocket_tcp/udp, listen_full, sock_ports_lost); 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps; 13: TCP health per destination port (rx_tcp_ports, stat tcp_ports_overflow); per-source limits (rx_guard_srclimits, rx_guard_cfg.src_limits) for the guard's SLO loop; rx_config_rt.sample (serve's sampled capture for alert evidence); SYN guard and port caps (rx_guard_cfg, rx_guard_good); TLS hellos over two segments (rx_tls_holds, work area); TLS connections and per-SNI rows (rx_tls_conns, rx_tls_eps, stage TLS, stats); 15: the guard's early check at XDP entry (rx_guard_cfg.lists, rx_stagectx.guard) */
+#define RX_ABI_VERSION 18 /* 18: the connection filter's two generations (rx_conn_filter.gen, rx_config_rt.cf_gen), closed connections (rx_tcp_flow.closed, close_s); 17: the connection filter's third table, TLS connections (rx_conn_filter.tls); 16: the traffic picture's key filter (rx_pict_filter), the scan budget (rx_percpu.scan); 14: the receiving socket at TC ingress (rx_sock_ports, rx_config_rt.nosock, work area, stats nosocket_tcp/udp, listen_full, sock_ports_lost); 8: the per-CPU counters and work areas in one map, rx_percpu; 9: route flags (cut); 10: scan maps; 11: TLS stage (work area, stats); 12: guard reasons and maps; 13: TCP health per destination port (rx_tcp_ports, stat tcp_ports_overflow); per-source limits (rx_guard_srclimits, rx_guard_cfg.src_limits) for the guard's SLO loop; rx_config_rt.sample (serve's sampled capture for alert evidence); SYN guard and port caps (rx_guard_cfg, rx_guard_good); TLS hellos over two segments (rx_tls_holds, work area); TLS connections and per-SNI rows (rx_tls_conns, rx_tls_eps, stage TLS, stats); 15: the guard's early check at XDP entry (rx_guard_cfg.lists, rx_stagectx.guard) */
 
 #define RX_ROUTE_MAX 64         /* bytes of a templated route */
 #define RX_ROUTES_PER_SERVICE 128 /* route budget per server port; then the overflow route */
@@ -854,6 +854,22 @@ enum rx_flow_state {
 	RX_FLOW_EST = 3,    /* the handshake's ACK seen */
 };
 
+/*
+ * How a tracked connection ended (rx_tcp_flow.closed): both sides' FINs, or
+ * a RST. A closed connection's entry stays in rx_flows RX_FLOW_KEEP_S
+ * seconds after it (late retransmissions of its FINs still count; the
+ * guard's SLO loop ranks sources by the connections of the last second),
+ * then the live agent deletes it when it rebuilds the connection filter
+ * (src/connfilter.c): a busy server's table holds its open connections,
+ * not every connection of its last 65,536, and the filter stays sparse.
+ */
+enum rx_flow_closed {
+	RX_FLOW_FIN_A = 1, /* side 0 (a -> b) sent a FIN */
+	RX_FLOW_FIN_B = 2, /* side 1 sent a FIN */
+	RX_FLOW_RST = 4,   /* either side sent a RST */
+};
+#define RX_FLOW_KEEP_S 10
+
 struct rx_tcp_flow {
 	__u64 syn_ns;    /* datapath clock of the SYN */
 	__u64 synack_ns; /* and of the SYN-ACK */
@@ -862,7 +878,8 @@ struct rx_tcp_flow {
 	__u8 client;     /* the side that sent the SYN (or, unseen, the higher port) */
 	__u8 state;      /* enum rx_flow_state */
 	__u8 known;      /* 0 in a fresh (zeroed) entry */
-	__u8 pad[3];
+	__u8 closed;     /* enum rx_flow_closed: the ends seen */
+	__u16 close_s;   /* the datapath clock's second (mod 65,536) when it closed */
 };
 _Static_assert(sizeof(struct rx_tcp_flow) == 32, "struct rx_tcp_flow ABI size");
 

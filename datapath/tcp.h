@@ -128,6 +128,23 @@ RX_INLINE void rx_tcp_proven(struct rx_env *env, const struct rx_pkt *pkt, __u64
 }
 
 /*
+ * A FIN or RST of a tracked connection: its end (enum rx_flow_closed), and
+ * once both FINs or a RST are seen, the second it closed (the last such
+ * segment's: a retransmitted FIN moves it on).
+ */
+RX_INLINE void rx_tcp_closing(struct rx_env *env, struct rx_tcp_flow *f, __u16 fl, __u32 side,
+			      __u64 *now)
+{
+	if (fl & RX_TH_RST)
+		f->closed |= RX_FLOW_RST;
+	if (fl & RX_TH_FIN)
+		f->closed |= (side & 1) ? RX_FLOW_FIN_B : RX_FLOW_FIN_A;
+	if ((f->closed & RX_FLOW_RST) || (f->closed & (RX_FLOW_FIN_A | RX_FLOW_FIN_B)) ==
+						   (RX_FLOW_FIN_A | RX_FLOW_FIN_B))
+		f->close_s = (__u16)(rx_clock(env, now) / 1000000000ull);
+}
+
+/*
  * One TCP segment (wk->pkt has a decoded TCP header); *now is its datapath
  * time, read when first needed (rx_clock). segs is the number of wire
  * segments it stands for (GRO), at least 1. Leaves the segment's events
@@ -204,6 +221,7 @@ RX_INLINE int rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now, 
 			f->client = (__u8)side;
 			f->syn_ns = rx_clock(env, now);
 			f->seen[0] = f->seen[1] = 0;
+			f->closed = 0; /* (a new connection of the same addresses and ports) */
 		}
 	} else if ((fl & (RX_TH_SYN | RX_TH_ACK)) == (RX_TH_SYN | RX_TH_ACK)) {
 		if (f->state == RX_FLOW_SYN && f->client != side) {
@@ -225,6 +243,8 @@ RX_INLINE int rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now, 
 			       1);
 		*ev |= RX_TPE_RST;
 	}
+	if (fl & (RX_TH_FIN | RX_TH_RST))
+		rx_tcp_closing(env, f, fl, side, now);
 
 	/*
 	 * Retransmission: data (or a FIN) ending at or below the highest

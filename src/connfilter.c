@@ -44,6 +44,7 @@ int rx_connfilter__open(struct rx_connfilter *cf, int filter_fd, const int fds[R
 	__u32 ilen, vmax = 0;
 	long page = sysconf(_SC_PAGESIZE);
 	const char *every = getenv("RXRAY_CONN_FILTER_REBUILD_MS");
+	const char *keep = getenv("RXRAY_FLOW_KEEP_S");
 	int t;
 
 	memset(cf, 0, sizeof(*cf));
@@ -92,6 +93,7 @@ int rx_connfilter__open(struct rx_connfilter *cf, int filter_fd, const int fds[R
 		memset(&cf->m->gen[rt->cf_gen & 1], 1, sizeof(cf->m->gen[0]));
 	if (every && atoi(every) > 0)
 		cf->every_ns = (__s64)atoi(every) * 1000000;
+	cf->keep_s = keep && atoi(keep) > 0 ? (__u16)atoi(keep) : RX_FLOW_KEEP_S;
 	return 0;
 }
 
@@ -109,8 +111,23 @@ static int mark_each(struct rx_connfilter *cf, int table, __u8 *bytes)
 	return errno == ENOENT ? 0 : -errno;
 }
 
+/* Whether rx_flows' entry f closed at least keep_s seconds before now_s (the datapath's clock). */
+static int flow_gone(const struct rx_tcp_flow *f, __u16 now_s, __u16 keep_s)
+{
+	int closed = (f->closed & RX_FLOW_RST) ||
+		     (f->closed & (RX_FLOW_FIN_A | RX_FLOW_FIN_B)) == (RX_FLOW_FIN_A | RX_FLOW_FIN_B);
+
+	return closed && (__u16)(now_s - f->close_s) >= keep_s;
+}
+
+/*
+ * Set the byte of every key of table's map in bytes, but first delete from
+ * rx_flows the connections that closed RX_FLOW_KEEP_S ago (their bytes are
+ * left out): 0, or -errno.
+ */
 static int mark_keys(struct rx_connfilter *cf, int table, __u8 *bytes)
 {
+	__u16 now_s = (__u16)(rx_clock_ns(CLOCK_MONOTONIC) / 1000000000); /* (bpf_ktime_get_ns) */
 	__u64 in = 0, out = 0; /* (a hash map's batch position: a bucket's index) */
 	void *pin = NULL;
 	__u32 count, i;
@@ -125,8 +142,16 @@ static int mark_keys(struct rx_connfilter *cf, int table, __u8 *bytes)
 				return mark_each(cf, table, bytes); /* no batch lookups here */
 			return -errno;
 		}
-		for (i = 0; i < count && i < CF_BATCH; i++)
+		for (i = 0; i < count && i < CF_BATCH; i++) {
+			const struct rx_tcp_flow *f = (const void *)((char *)cf->vals + (size_t)i * cf->vsize[table]);
+
+			if (table == RX_CT_FLOWS && flow_gone(f, now_s, cf->keep_s) &&
+			    !bpf_map_delete_elem(cf->fd[table], &cf->keys[i])) {
+				cf->deleted++;
+				continue;
+			}
 			bytes[rx_conn_filter_hash(&cf->keys[i])] = 1;
+		}
 		if (r) /* ENOENT: the last batch */
 			return 0;
 		in = out;

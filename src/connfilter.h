@@ -11,10 +11,13 @@
  * count has grown by RX_CONN_FILTER / 16 since the last rebuild (at most
  * every 2 s) it rebuilds the other generation from the tables' keys and
  * makes it the one read: the bytes of connections that left the tables
- * (LRU eviction) are gone.
+ * (LRU eviction) are gone. The same walk deletes from rx_flows the
+ * connections that closed RX_FLOW_KEEP_S ago (enum rx_flow_closed), so
+ * that a busy server's table, and with it the filter, holds its open
+ * connections rather than its last 65,536.
  *
  * RXRAY_CONN_FILTER_REBUILD_MS=N (tests) rebuilds every N ms, whatever
- * the count.
+ * the count; RXRAY_FLOW_KEEP_S=N keeps closed connections N s.
  */
 #ifndef RX_CONNFILTER_H
 #define RX_CONNFILTER_H
@@ -31,7 +34,8 @@ struct rx_connfilter {
 	__u32 vsize[RX_CT_MAX];   /* their value sizes */
 	__u32 base[RX_CT_MAX];    /* bytes set in the generation read, after the last rebuild */
 	__s64 check_ns, rebuilt_ns, every_ns; /* CLOCK_MONOTONIC; every_ns: the tests' period */
-	__u64 rebuilds, failed;
+	__u64 rebuilds, failed, deleted; /* deleted: closed connections taken out of rx_flows */
+	__u16 keep_s;                    /* RX_FLOW_KEEP_S, or RXRAY_FLOW_KEEP_S (tests) */
 	struct rx_flow_key *keys; /* a batch of keys, and of values (discarded) */
 	void *vals;
 	size_t vals_len;

@@ -670,6 +670,7 @@ static void tc_norm_flow(void *v)
 	struct rx_tcp_flow *f = v;
 
 	f->syn_ns = f->synack_ns = 0;
+	f->close_s = 0;
 }
 
 static void tc_norm_conn(void *v)

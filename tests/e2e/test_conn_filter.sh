@@ -8,7 +8,9 @@
 # - rebuilt every 50 ms (RXRAY_CONN_FILTER_REBUILD_MS) while a keep-alive
 #   connection and 40 new ones make requests, every transaction is still
 #   seen with its response and its duration: a key the rebuild lost (or
-#   hashed otherwise than the datapath) would lose them.
+#   hashed otherwise than the datapath) would lose them;
+# - closed connections leave rx_flows once they have been closed
+#   RX_FLOW_KEEP_S (here RXRAY_FLOW_KEEP_S=1), an open one stays.
 set -u
 # shellcheck source=../lib/runner.sh
 . "${0%/*}/../lib/runner.sh"
@@ -137,4 +139,24 @@ n0=$(jq -s '[.[] | select(.["http.route"] == "/d0" and .["http.response.status_c
 echo "rebuilt every 50 ms (generation read at the end: $g1): /d20 $n20 of $K on one connection, /d0 $n0 of $C on new ones"
 [ "$n20" = $K ] || fail "/d20: $n20 transactions with their responses, sent $K"
 [ "$n0" = $C ] || fail "/d0: $n0 transactions with their responses, sent $C"
+
+# 3. closed connections leave rx_flows (RX_FLOW_KEEP_S after they close;
+#    1 s here), open ones stay
+rx_bg ip netns exec "$NB" env RXRAY_CONN_FILTER_REBUILD_MS=200 RXRAY_FLOW_KEEP_S=1 "$RXRAY" requests -i "$IF" \
+	--json >"$tmp/r3.json" 2>"$tmp/r3.err"
+pid3=$bg_pid
+rx_until rx_tc_attached || rx_until rx_tc_attached || fail "TC not attached: $(cat "$tmp/r3.err")"
+cf=$(map_of rx_conn_filter) || fail "no rx_conn_filter map on $IF"
+rx_bg ip netns exec "$NA" /usr/bin/python3 -c 'import socket, time
+s = socket.create_connection(("192.0.2.2", 8080)); time.sleep(6)'
+for _ in $(seq 20); do ina curl -s -o /dev/null "$U/d0" || fail "curl"; done
+flows=$(near_map rx_flows "$cf")
+n0=$(bpftool -j map dump id "$flows" | jq length)
+sleep 2.5
+n1=$(bpftool -j map dump id "$flows" | jq length)
+open=$(bpftool -j map dump id "$flows" | jq '[.[] | select(.formatted.value.closed == 0)] | length')
+echo "rx_flows: $n0 connections after 20 closed and 1 open, $n1 2.5 s later ($open open)"
+((n0 >= 2)) || fail "rx_flows held $n0 connections right after 21 were made"
+[ "$n1" = 1 ] && [ "$open" = 1 ] || fail "rx_flows holds $n1 connections ($open open) 2.5 s after 20 closed, want the open one"
+rx_stop -INT "$pid3"
 echo PASS
