@@ -10,7 +10,7 @@ BENCH_DIR := $(BUILD)/bench
 BENCH_BINS := $(BENCH_DIR)/xdp_cost $(BENCH_DIR)/trivial.bpf.o $(BENCH_DIR)/trivial_drop.bpf.o \
 	$(BENCH_DIR)/tc_http_cost \
 	$(BENCH_DIR)/guard_cost $(BENCH_DIR)/tls_cost $(BENCH_DIR)/tls_conn_cost $(BENCH_DIR)/sock_cost \
-	$(BENCH_DIR)/flowtab_cost
+	$(BENCH_DIR)/flowtab_cost $(BENCH_DIR)/fill_conns
 
 .PHONY: bench-bins
 bench-bins: $(BENCH_BINS)
@@ -62,3 +62,9 @@ $(BENCH_DIR)/flowtab_cost: $(BENCH_DIR)/flowtab_cost.o $(BUILD)/src/flowtab.o $(
 	$(BUILD)/src/util.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# a running rxray's connection tables filled up, for live_cost.sh's aged modes
+$(BENCH_DIR)/fill_conns: bench/fill_conns.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(LIBS)
