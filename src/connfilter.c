@@ -97,7 +97,11 @@ int rx_connfilter__open(struct rx_connfilter *cf, int filter_fd, const int fds[R
 	return 0;
 }
 
-/* Set the byte of every key of table's map in bytes: 0, or -errno. */
+/*
+ * Set the byte of every key of table's map in bytes, key by key (a kernel
+ * without batch reads of the map: none deleted here, the values are not
+ * read): 0, or -errno.
+ */
 static int mark_each(struct rx_connfilter *cf, int table, __u8 *bytes)
 {
 	struct rx_flow_key k, next;
