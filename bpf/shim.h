@@ -489,6 +489,21 @@ RX_INLINE void rx_conn_mark(const struct rx_flow_key *k, int table)
 		*b = 1;
 }
 
+/*
+ * A new entry init for k in map, a table of the connection filter
+ * (enum rx_conn_table), its byte set before and after (rx_conn_mark): the
+ * entry, or NULL when map is full (never: they are LRU maps).
+ */
+RX_INLINE void *rx_conn_insert(void *map, const struct rx_flow_key *k, const void *init, int table)
+{
+	void *v;
+
+	rx_conn_mark(k, table);
+	v = rx_map_try_init(map, k, init, NULL);
+	rx_conn_mark(k, table);
+	return v;
+}
+
 /* The connection's entry, or NULL: a byte of the filter, then a lookup. */
 RX_INLINE struct rx_tcp_flow *rx_shim_flow(struct rx_env *env, const struct rx_flow_key *k)
 {
@@ -501,13 +516,9 @@ RX_INLINE struct rx_tcp_flow *rx_shim_flow(struct rx_env *env, const struct rx_f
 RX_INLINE struct rx_tcp_flow *rx_shim_flow_new(struct rx_env *env, const struct rx_flow_key *k)
 {
 	static const struct rx_tcp_flow zero;
-	struct rx_tcp_flow *f;
 
-	rx_conn_mark(k, RX_CT_FLOWS);
 	/* an LRU map makes room by evicting the coldest connection */
-	f = rx_map_try_init(&rx_flows, k, &zero, NULL);
-	rx_conn_mark(k, RX_CT_FLOWS); /* (after it too) */
-	return f;
+	return rx_conn_insert(&rx_flows, k, &zero, RX_CT_FLOWS);
 }
 
 RX_INLINE void rx_shim_health(struct rx_env *env, struct rx_work *wk, __u32 idx, __u64 add)
@@ -542,10 +553,7 @@ RX_INLINE struct rx_http_conn *rx_shim_http_conn(struct rx_env *env, const struc
 	c = bpf_map_lookup_elem(&rx_http_conns, k);
 	if (c)
 		return c;
-	rx_conn_mark(k, RX_CT_HTTP); /* (before the entry is made, and after) */
-	c = rx_map_try_init(&rx_http_conns, k, &zero, NULL);
-	rx_conn_mark(k, RX_CT_HTTP);
-	return c;
+	return rx_conn_insert(&rx_http_conns, k, &zero, RX_CT_HTTP);
 }
 
 RX_INLINE struct rx_route *rx_shim_route(struct rx_env *env, __u32 id)
@@ -593,11 +601,8 @@ RX_INLINE struct rx_tls_conn *rx_shim_tls_conn(struct rx_env *env, const struct 
 	c = bpf_map_lookup_elem(&rx_tls_conns, k);
 	if (c)
 		return c;
-	rx_conn_mark(k, RX_CT_TLS); /* (before the entry is made, and after) */
 	/* an LRU map makes room by evicting the coldest connection */
-	c = rx_map_try_init(&rx_tls_conns, k, &zero, NULL);
-	rx_conn_mark(k, RX_CT_TLS);
-	return c;
+	return rx_conn_insert(&rx_tls_conns, k, &zero, RX_CT_TLS);
 }
 
 RX_INLINE struct rx_tls_ep *rx_shim_tls_ep(struct rx_env *env, const struct rx_tls_ep_key *k)
