@@ -611,8 +611,8 @@ _Static_assert(sizeof(struct rx_flow_key) == 40, "struct rx_flow_key ABI size");
  * random); a set byte may be another connection's (or an evicted one's):
  * then the lookup decides, as before. No answer changes, only its cost.
  *
- * Nothing deletes from those tables and LRU eviction tells no one, so a
- * byte that is only ever set would end up set for every key: a busy
+ * LRU eviction tells no one of a key that leaves a table, so a byte that
+ * is only ever set would end up set for every key: a busy
  * server's ~100,000 connections fill the filter, and an ACK flood then
  * costs a lookup per segment again. So the filter has two generations:
  * the datapath reads the one rx_config_rt.cf_gen names and sets a key's
@@ -620,7 +620,11 @@ _Static_assert(sizeof(struct rx_flow_key) == 40, "struct rx_flow_key ABI size");
  * (src/connfilter.c) rebuilds the other one from the tables' keys (clear,
  * then set each key's byte) and makes it the one read. No present key is
  * lost: one inserted before the clear is in the tables when they are
- * read; one inserted after it has its byte set after the clear.
+ * read; one inserted after it has its byte set after the clear. (Two
+ * assumptions: a program run holds the generation it read for
+ * microseconds, and rebuilds are at least 2 s apart; the datapath's
+ * byte store after its insert is seen by the walk that starts a
+ * memory fence later, which no barrier orders: a window of nanoseconds.)
  */
 #define RX_CONN_FILTER 32768 /* bytes per table, a power of two */
 enum rx_conn_table { RX_CT_FLOWS, RX_CT_HTTP, RX_CT_TLS, RX_CT_MAX }; /* which table's bytes */
@@ -856,8 +860,8 @@ enum rx_flow_state {
 
 /*
  * How a tracked connection ended (rx_tcp_flow.closed): both sides' FINs, or
- * a RST. A closed connection's entry stays in rx_flows RX_FLOW_KEEP_S
- * seconds after it (late retransmissions of its FINs still count; the
+ * a RST. A closed connection's entry stays in rx_flows RX_FLOW_KEEP_S to
+ * RX_FLOW_KEEP_S + 1 seconds after it (late retransmissions of its FINs still count; the
  * guard's SLO loop ranks sources by the connections of the last second),
  * then the live agent deletes it when it rebuilds the connection filter
  * (src/connfilter.c): a busy server's table holds its open connections,

@@ -213,6 +213,7 @@ RX_INLINE int rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now, 
 	}
 
 	if ((fl & (RX_TH_SYN | RX_TH_ACK)) == RX_TH_SYN) {
+		f->closed = 0; /* (a new attempt: after a RST, or of the same addresses and ports) */
 		if (f->state == RX_FLOW_SYN && f->client == side) {
 			rx_shim_health(env, wk, RX_TCPH_SYN_RETRANSMITS, 1);
 			f->syn_ns = rx_clock(env, now); /* the server answers the SYN it saw last */
@@ -221,7 +222,6 @@ RX_INLINE int rx_tcp_events(struct rx_env *env, struct rx_work *wk, __u64 *now, 
 			f->client = (__u8)side;
 			f->syn_ns = rx_clock(env, now);
 			f->seen[0] = f->seen[1] = 0;
-			f->closed = 0; /* (a new connection of the same addresses and ports) */
 		}
 	} else if ((fl & (RX_TH_SYN | RX_TH_ACK)) == (RX_TH_SYN | RX_TH_ACK)) {
 		if (f->state == RX_FLOW_SYN && f->client != side) {

@@ -37,8 +37,22 @@ __u32 rx_connfilter__fill(const struct rx_connfilter *cf, int gen, int table)
 	return n;
 }
 
+int rx_connfilter__fill_all(int filter_fd)
+{
+	struct rx_conn_filter *all = malloc(sizeof(*all));
+	__u32 zero = 0;
+	int r;
+
+	if (!all)
+		return -ENOMEM;
+	memset(all, 1, sizeof(*all));
+	r = bpf_map_update_elem(filter_fd, &zero, all, BPF_ANY) ? -errno : 0;
+	free(all);
+	return r;
+}
+
 int rx_connfilter__open(struct rx_connfilter *cf, int filter_fd, const int fds[RX_CT_MAX],
-			volatile struct rx_config_rt *rt, int pinned)
+			volatile struct rx_config_rt *rt)
 {
 	struct bpf_map_info info;
 	__u32 ilen, vmax = 0;
@@ -83,14 +97,6 @@ int rx_connfilter__open(struct rx_connfilter *cf, int filter_fd, const int fds[R
 		return -e;
 	}
 	cf->rt = rt;
-	/*
-	 * A filter pinned by an earlier agent: that agent may have died while
-	 * it rebuilt the generation read here (its own was the other one), so
-	 * this one starts with every byte set (no key missing), and the first
-	 * check rebuilds it.
-	 */
-	if (pinned)
-		memset(&cf->m->gen[rt->cf_gen & 1], 1, sizeof(cf->m->gen[0]));
 	if (every && atoi(every) > 0)
 		cf->every_ns = (__s64)atoi(every) * 1000000;
 	cf->keep_s = keep && atoi(keep) > 0 ? (__u16)atoi(keep) : RX_FLOW_KEEP_S;
@@ -115,13 +121,37 @@ static int mark_each(struct rx_connfilter *cf, int table, __u8 *bytes)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-/* Whether rx_flows' entry f closed at least keep_s seconds before now_s (the datapath's clock). */
+/*
+ * Whether rx_flows' entry f closed more than keep_s whole seconds before
+ * now_s (the datapath's clock, CLOCK_MONOTONIC): kept keep_s to keep_s + 1
+ * seconds. Signed: a connection that closed after now_s was read (during
+ * the walk) is not old but new.
+ */
 static int flow_gone(const struct rx_tcp_flow *f, __u16 now_s, __u16 keep_s)
 {
 	int closed = (f->closed & RX_FLOW_RST) ||
 		     (f->closed & (RX_FLOW_FIN_A | RX_FLOW_FIN_B)) == (RX_FLOW_FIN_A | RX_FLOW_FIN_B);
 
-	return closed && (__u16)(now_s - f->close_s) >= keep_s;
+	return closed && (__s16)(now_s - f->close_s) > (__s16)keep_s;
+}
+
+static __u16 now_s(void)
+{
+	return (__u16)(rx_clock_ns(CLOCK_MONOTONIC) / 1000000000); /* (bpf_ktime_get_ns) */
+}
+
+/*
+ * Delete rx_flows' entry for k if it is still one that closed keep_s ago
+ * (looked up again: a new SYN of the same addresses and ports may have
+ * taken it meanwhile; a narrower window, not none): 1 if deleted.
+ */
+static int flow_delete(struct rx_connfilter *cf, const struct rx_flow_key *k)
+{
+	struct rx_tcp_flow f;
+
+	if (bpf_map_lookup_elem(cf->fd[RX_CT_FLOWS], k, &f) || !flow_gone(&f, now_s(), cf->keep_s))
+		return 0;
+	return !bpf_map_delete_elem(cf->fd[RX_CT_FLOWS], k);
 }
 
 /*
@@ -131,7 +161,6 @@ static int flow_gone(const struct rx_tcp_flow *f, __u16 now_s, __u16 keep_s)
  */
 static int mark_keys(struct rx_connfilter *cf, int table, __u8 *bytes)
 {
-	__u16 now_s = (__u16)(rx_clock_ns(CLOCK_MONOTONIC) / 1000000000); /* (bpf_ktime_get_ns) */
 	__u64 in = 0, out = 0; /* (a hash map's batch position: a bucket's index) */
 	void *pin = NULL;
 	__u32 count, i;
@@ -149,8 +178,8 @@ static int mark_keys(struct rx_connfilter *cf, int table, __u8 *bytes)
 		for (i = 0; i < count && i < CF_BATCH; i++) {
 			const struct rx_tcp_flow *f = (const void *)((char *)cf->vals + (size_t)i * cf->vsize[table]);
 
-			if (table == RX_CT_FLOWS && flow_gone(f, now_s, cf->keep_s) &&
-			    !bpf_map_delete_elem(cf->fd[table], &cf->keys[i])) {
+			if (table == RX_CT_FLOWS && flow_gone(f, now_s(), cf->keep_s) &&
+			    flow_delete(cf, &cf->keys[i])) {
 				cf->deleted++;
 				continue;
 			}

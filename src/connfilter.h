@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * The connection filter's rebuild (struct rx_conn_filter, datapath/abi.h).
- * The datapath only ever sets a byte, and nothing deletes from the tables
- * it covers, so without a rebuild a long-running agent's filter fills up
- * and a segment of an unknown connection costs a table lookup again. A
- * thread of the live source's (rx_connfilter__start(), at nice 19: a
- * rebuild reads up to ~100,000 keys and must not take the CPU from the
- * server it watches) calls rx_connfilter__tick(): once a second it
- * counts the bytes set in the generation that is read, and when a table's
- * count has grown by RX_CONN_FILTER / 16 since the last rebuild (at most
- * every 2 s) it rebuilds the other generation from the tables' keys and
- * makes it the one read: the bytes of connections that left the tables
- * (LRU eviction) are gone. The same walk deletes from rx_flows the
- * connections that closed RX_FLOW_KEEP_S ago (enum rx_flow_closed), so
- * that a busy server's table, and with it the filter, holds its open
+ * The datapath only ever sets a byte, and LRU eviction tells no one of
+ * the keys that leave the tables, so without a rebuild a long-running
+ * agent's filter fills up and a segment of an unknown connection costs a
+ * table lookup again. A thread of the live source's
+ * (rx_connfilter__start(), at nice 19: a rebuild reads up to ~100,000
+ * keys and must not take the CPU from the server it watches) calls
+ * rx_connfilter__tick(): once a second it counts the bytes set in the
+ * generation that is read, and when a table's count has grown by
+ * RX_CONN_FILTER / 16 since the last rebuild (at most every 2 s) it
+ * rebuilds the other generation from the tables' keys and makes it the
+ * one read: the bytes of connections that left the tables are gone. The
+ * same walk deletes from rx_flows the connections that closed
+ * RX_FLOW_KEEP_S to RX_FLOW_KEEP_S + 1 seconds ago (enum rx_flow_closed),
+ * so that a busy server's table, and with it the filter, holds its open
  * connections rather than its last 65,536.
  *
  * RXRAY_CONN_FILTER_REBUILD_MS=N (tests) rebuilds every N ms, whatever
@@ -46,14 +47,23 @@ struct rx_connfilter {
 };
 
 /*
+ * Every byte of both generations of the filter (map fd filter_fd) set: no
+ * key missing, whatever generation is read. For a filter pinned by an
+ * earlier agent (--pin), which may have died while it rebuilt a
+ * generation: before this agent's programs are attached. 0, or -errno.
+ */
+int rx_connfilter__fill_all(int filter_fd);
+/*
  * Map the filter (map fd filter_fd, BPF_F_MMAPABLE) and keep the tables'
  * fds (enum rx_conn_table order) and the settings rt (cf_gen): 0, or -errno.
- * pinned: the filter may be an earlier agent's (--pin): the generation read
- * starts with every byte set. Call it before the programs are attached.
  */
 int rx_connfilter__open(struct rx_connfilter *cf, int filter_fd, const int fds[RX_CT_MAX],
-			volatile struct rx_config_rt *rt, int pinned);
-/* The thread that ticks: 0, or -errno (then nothing is rebuilt). */
+			volatile struct rx_config_rt *rt);
+/*
+ * The thread that ticks: 0, or -errno (then nothing is rebuilt). Once this
+ * agent's programs are attached: until then an earlier agent's pinned ones
+ * may read the generation a rebuild would clear.
+ */
 int rx_connfilter__start(struct rx_connfilter *cf);
 /* What the thread calls, with CLOCK_MONOTONIC's now: a rebuild when one is due. */
 void rx_connfilter__tick(struct rx_connfilter *cf, __s64 now_ns);

@@ -397,6 +397,30 @@ static int live_load(struct rx_live *src, const struct rx_source_opts *o)
 
 static int live_attach(struct rx_live *src, const struct rx_source_opts *o);
 
+/*
+ * The connection filter's keeper (src/connfilter.h), before the programs
+ * are attached: under --pin every byte set first (an earlier agent may
+ * have died while it rebuilt a generation), or the agent does not start.
+ * Without a keeper the datapath's answers stay right; a flood costs more
+ * once the filter fills. 0, or -1 (said).
+ */
+static int connfilter_open(struct rx_live *src, const struct rx_source_opts *o)
+{
+	int fds[RX_CT_MAX] = { bpf_map__fd(src->skel->maps.rx_flows),
+			       bpf_map__fd(src->skel->maps.rx_http_conns),
+			       bpf_map__fd(src->skel->maps.rx_tls_conns) };
+	int fd = bpf_map__fd(src->skel->maps.rx_conn_filter), e;
+
+	if (o->pin && (e = rx_connfilter__fill_all(fd))) {
+		rx_err("--pin: cannot reset the pinned connection filter: %s", strerror(-e));
+		return -1;
+	}
+	e = rx_connfilter__open(&src->cf, fd, fds, &src->skel->bss->rx_cfg);
+	if (e)
+		rx_err("warning: the connection filter cannot be rebuilt (%s)", strerror(-e));
+	return 0;
+}
+
 static int live_open(void **impl, const struct rx_source_opts *o)
 {
 	struct rx_config cfg;
@@ -451,18 +475,8 @@ static int live_open(void **impl, const struct rx_source_opts *o)
 	/* no receiving-socket lookups at TC ingress (datapath/sock.h; README, "The receiving process") */
 	src->skel->bss->rx_cfg.nosock = getenv("RXRAY_NO_SOCKET_LOOKUP") ? 1 : 0;
 	sock_keep_check(src);
-	if (o->tcp) {
-		int fds[RX_CT_MAX] = { bpf_map__fd(src->skel->maps.rx_flows),
-				       bpf_map__fd(src->skel->maps.rx_http_conns),
-				       bpf_map__fd(src->skel->maps.rx_tls_conns) };
-		int e = rx_connfilter__open(&src->cf, bpf_map__fd(src->skel->maps.rx_conn_filter), fds,
-					    &src->skel->bss->rx_cfg, o->pin);
-
-		if (!e)
-			e = rx_connfilter__start(&src->cf);
-		if (e) /* the datapath's answers stay right; a flood costs more once it fills */
-			rx_err("warning: the connection filter cannot be rebuilt (%s)", strerror(-e));
-	}
+	if (o->tcp && connfilter_open(src, o))
+		return RX_EXIT_RUNTIME;
 	if (o->pin)
 		guard_resume(src);
 	if (o->txns && rx_reqjoin__init(&src->join)) {
@@ -470,7 +484,13 @@ static int live_open(void **impl, const struct rx_source_opts *o)
 		return RX_EXIT_RUNTIME;
 	}
 	src->duration_s = o->duration_s;
-	return live_attach(src, o);
+	err = live_attach(src, o);
+	/* the keeper once this agent's programs run (connfilter_open) */
+	if (!err && src->cf.m && (err = rx_connfilter__start(&src->cf))) {
+		rx_err("warning: the connection filter cannot be rebuilt (%s)", strerror(-err));
+		err = 0;
+	}
+	return err;
 }
 
 /*
