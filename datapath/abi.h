@@ -863,8 +863,9 @@ enum rx_flow_state {
  * a RST. A closed connection's entry stays in rx_flows RX_FLOW_KEEP_S to
  * RX_FLOW_KEEP_S + 1 seconds after it (late retransmissions of its FINs still count; the
  * guard's SLO loop ranks sources by the connections of the last second),
- * then the live agent deletes it when it rebuilds the connection filter
- * (src/connfilter.c): a busy server's table holds its open connections,
+ * then the live agent deletes it, and the connection's entries in
+ * rx_http_conns and rx_tls_conns, when it rebuilds the connection filter
+ * (src/connfilter.c): a busy server's tables hold its open connections,
  * not every connection of its last 65,536, and the filter stays sparse.
  */
 enum rx_flow_closed {

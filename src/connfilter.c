@@ -143,20 +143,27 @@ static __u16 now_s(void)
 /*
  * Delete rx_flows' entry for k if it is still one that closed keep_s ago
  * (looked up again: a new SYN of the same addresses and ports may have
- * taken it meanwhile; a narrower window, not none): 1 if deleted.
+ * taken it meanwhile; a narrower window, not none), and the connection's
+ * entries in rx_http_conns and rx_tls_conns with it (walked after
+ * rx_flows: their bytes are left out too). Its HTTP state was forgotten
+ * at the server's FIN or the RST (datapath/httptrack.h rx_http_end).
+ * 1 if deleted.
  */
 static int flow_delete(struct rx_connfilter *cf, const struct rx_flow_key *k)
 {
 	struct rx_tcp_flow f;
 
-	if (bpf_map_lookup_elem(cf->fd[RX_CT_FLOWS], k, &f) || !flow_gone(&f, now_s(), cf->keep_s))
+	if (bpf_map_lookup_elem(cf->fd[RX_CT_FLOWS], k, &f) || !flow_gone(&f, now_s(), cf->keep_s) ||
+	    bpf_map_delete_elem(cf->fd[RX_CT_FLOWS], k))
 		return 0;
-	return !bpf_map_delete_elem(cf->fd[RX_CT_FLOWS], k);
+	bpf_map_delete_elem(cf->fd[RX_CT_HTTP], k); /* (ENOENT: not an HTTP connection) */
+	bpf_map_delete_elem(cf->fd[RX_CT_TLS], k);
+	return 1;
 }
 
 /*
- * Set the byte of every key of table's map in bytes, but first delete from
- * rx_flows the connections that closed RX_FLOW_KEEP_S ago (their bytes are
+ * Set the byte of every key of table's map in bytes, but first delete the
+ * connections that closed RX_FLOW_KEEP_S ago (flow_delete; their bytes are
  * left out): 0, or -errno.
  */
 static int mark_keys(struct rx_connfilter *cf, int table, __u8 *bytes)

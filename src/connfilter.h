@@ -12,10 +12,11 @@
  * RX_CONN_FILTER / 16 since the last rebuild (at most every 2 s) it
  * rebuilds the other generation from the tables' keys and makes it the
  * one read: the bytes of connections that left the tables are gone. The
- * same walk deletes from rx_flows the connections that closed
- * RX_FLOW_KEEP_S to RX_FLOW_KEEP_S + 1 seconds ago (enum rx_flow_closed),
- * so that a busy server's table, and with it the filter, holds its open
- * connections rather than its last 65,536.
+ * same walk deletes the connections that closed RX_FLOW_KEEP_S to
+ * RX_FLOW_KEEP_S + 1 seconds ago (enum rx_flow_closed) from rx_flows, and
+ * from rx_http_conns and rx_tls_conns with them, so that a busy server's
+ * tables, and with them the filter, hold its open connections rather than
+ * its last 65,536 (16,384).
  *
  * RXRAY_CONN_FILTER_REBUILD_MS=N (tests) rebuilds every N ms, whatever
  * the count; RXRAY_FLOW_KEEP_S=N keeps closed connections N s.

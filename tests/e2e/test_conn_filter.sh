@@ -9,8 +9,9 @@
 #   connection and 40 new ones make requests, every transaction is still
 #   seen with its response and its duration: a key the rebuild lost (or
 #   hashed otherwise than the datapath) would lose them;
-# - closed connections leave rx_flows once they have been closed
-#   RX_FLOW_KEEP_S (here RXRAY_FLOW_KEEP_S=3), an open one stays.
+# - closed connections leave rx_flows, and rx_http_conns with them, once
+#   they have been closed RX_FLOW_KEEP_S (here RXRAY_FLOW_KEEP_S=3); an
+#   open one stays.
 set -u
 # shellcheck source=../lib/runner.sh
 . "${0%/*}/../lib/runner.sh"
@@ -155,12 +156,17 @@ rx_bg ip netns exec "$NA" /usr/bin/python3 -c 'import socket, time
 s = socket.create_connection(("192.0.2.2", 8080)); time.sleep(14)'
 for _ in $(seq 20); do ina curl -s -o /dev/null "$U/d0" || fail "curl"; done
 flows=$(near_map rx_flows "$cf")
+http=$(near_map rx_http_conns "$cf")
 n0=$(bpftool -j map dump id "$flows" | jq length)
+h0=$(bpftool -j map dump id "$http" | jq length)
 sleep 6 # kept 3 to 4 s by the clock's whole seconds, then the next rebuild (0.2 s)
 n1=$(bpftool -j map dump id "$flows" | jq length)
+h1=$(bpftool -j map dump id "$http" | jq length)
 open=$(bpftool -j map dump id "$flows" | jq '[.[] | select(.formatted.value.closed == 0)] | length')
-echo "rx_flows: $n0 connections after 20 closed and 1 open, $n1 6 s later ($open open)"
+echo "rx_flows: $n0 connections after 20 closed and 1 open, $n1 6 s later ($open open); rx_http_conns: $h0, then $h1"
 ((n0 >= 11)) || fail "rx_flows held $n0 connections right after 21 were made (20 closed < 3 s ago)"
+((h0 >= 10)) || fail "rx_http_conns held $h0 connections right after 20 HTTP ones closed"
+[ "$h1" = 0 ] || fail "rx_http_conns holds $h1 connections 6 s after its 20 closed"
 [ "$n1" = 1 ] && [ "$open" = 1 ] || fail "rx_flows holds $n1 connections ($open open) 6 s after 20 closed, want the open one"
 rx_stop -INT "$pid3"
 echo PASS
