@@ -2,7 +2,8 @@
 /*
  * bench/fill_conns MAP_ID...: fill each of a running rxray's connection
  * tables (rx_flows, rx_http_conns, rx_tls_conns: struct rx_flow_key keys)
- * up to its max_entries with connections nobody sends (clients
+ * up to its max_entries with connections nobody sends, the same ones in
+ * each (as far as each holds them) (clients
  * ::ffff:198.51.100.0/24 on random ports to ::ffff:192.0.2.2:443; rx_flows'
  * closed by both FINs a minute ago, the others' values zeroed), as a busy
  * server's tables are after a while: LRU eviction makes room, and before
@@ -48,6 +49,7 @@ static int fill(__u32 id)
 	k.a[12] = 198, k.a[13] = 51, k.a[14] = 100;
 	k.b[12] = 192, k.b[13] = 0, k.b[14] = 2, k.b[15] = 2;
 	k.pb = 443;
+	srandom(1); /* the same connections in every table: the first ones of rx_flows */
 	for (i = 0; made < info.max_entries && i < 4 * info.max_entries; i++) {
 		k.a[15] = (__u8)random();
 		k.pa = (__u16)(1024 + random() % 64512);
@@ -67,7 +69,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: fill_conns MAP_ID...\n");
 		return 2;
 	}
-	srandom(1);
 	for (i = 1; i < argc; i++)
 		r |= fill((__u32)strtoul(argv[i], NULL, 10));
 	return r ? 1 : 0;
