@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* The connection filter's rebuild; see connfilter.h and datapath/abi.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -219,8 +220,11 @@ int rx_connfilter__rebuild(struct rx_connfilter *cf)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (t = 0; t < RX_CT_MAX; t++) {
 		r = mark_keys(cf, t, table_of(o, t));
-		if (r) {
-			cf->failed++; /* the generation read stays as it was */
+		if (r) { /* the generation read stays as it was: right, but fuller */
+			if (!cf->failed++)
+				rx_err("warning: the connection filter's rebuild failed (%s); it is tried again "
+				       "as the filter fills",
+				       strerror(-r));
 			return r;
 		}
 	}
